@@ -1,0 +1,86 @@
+"""``python batos.py``: load the configuration once, set up logging, open the image, run the kernel."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from . import config as config_module
+from .config import Config
+from .errors import BatosError, ConfigError, ImageError
+
+logger = logging.getLogger("bat_os")
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+EXIT_IMAGE = 3
+EXIT_FAILED = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="batos.py",
+        description="BAT OS kernel: a persistent living image served over ZeroMQ.",
+    )
+    config_module.add_arguments(parser)
+    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel)")
+    return parser
+
+
+def setup_logging(config: Config) -> None:
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.setLevel(config.log_level)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(formatter)
+    root.addHandler(stderr)
+    if config.log_file is not None:
+        config.log_file.parent.mkdir(parents=True, exist_ok=True)
+        rotating = logging.handlers.RotatingFileHandler(config.log_file, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")
+        rotating.setFormatter(formatter)
+        root.addHandler(rotating)
+    logging.getLogger("txn").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_module.load(args, environ=os.environ if environ is None else environ)
+    except ConfigError as exc:
+        sys.stderr.write(f"batos: {exc}\n")
+        return EXIT_CONFIG
+    setup_logging(config)
+    if config_module.binds_all_interfaces(config.endpoint):
+        logger.warning("endpoint %s accepts connections from any host: anyone who can reach it can change the image", config.endpoint)
+    return run(config)
+
+
+def run(config: Config) -> int:
+    from .audit import Audit
+    from .image import Image, MigrationContext
+    from .kernel import run_kernel
+
+    try:
+        image = Image(config.image, config.blob_dir)
+    except ImageError as exc:
+        logger.critical("%s", exc)
+        return EXIT_IMAGE
+    try:
+        ran = image.awaken(context=MigrationContext(codex_path=config.codex))
+        if ran:
+            logger.info("awakening ran %d migration(s): %s", len(ran), "; ".join(ran))
+        else:
+            logger.info("resumed image %s at schema version %d", config.image, image.schema_version)
+        return run_kernel(config, image, lambda: Audit(Path(config.audit_file)))
+    except BatosError as exc:
+        logger.critical("%s", exc)
+        return EXIT_FAILED
+    finally:
+        image.close()

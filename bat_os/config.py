@@ -1,0 +1,229 @@
+"""One frozen, typed configuration, loaded once at the entry point.
+
+Sources, in rising priority:
+
+1. the defaults below;
+2. ``batos.toml`` (or the file named by ``--config`` / ``BATOS_CONFIG``);
+3. environment variables (``BATOS_IMAGE``, ``BATOS_ENDPOINT``, ...);
+4. command-line flags (``--image PATH --endpoint EP``).
+
+A bad value raises :class:`~bat_os.errors.ConfigError` naming the setting.
+Relative paths are resolved against ``cwd`` (injected, for tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .errors import ConfigError
+from .protocol import DEFAULT_ENDPOINT
+
+LLM_BACKENDS = ("transformers", "replay")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    backend: str = "transformers"  # "transformers" (real models) or "replay" (recorded answers)
+    cassette: Path | None = None  # replay backend: the recorded answers file
+    device: str = "auto"  # "auto", "cpu" or "cuda"
+
+
+@dataclass(frozen=True)
+class Config:
+    image: Path = Path("data/live_image.fs")  # ZODB FileStorage; blobs in <image minus .fs>.blobs/
+    endpoint: str = DEFAULT_ENDPOINT  # ZeroMQ ROUTER endpoint; loopback unless you mean otherwise
+    log_file: Path | None = Path("data/batos.log")  # kernel log (also on stderr); "" for stderr only
+    audit_file: Path = Path("data/metacognition.jsonl")  # one JSON object per request/cycle event
+    log_level: str = "INFO"
+    max_frame_bytes: int = 16 * 1024 * 1024  # larger request frames get "too_large"
+    queue_size: int = 1000  # requests waiting beyond this get "busy"
+    conflict_retries: int = 3  # ConflictError retries per request before "busy"
+    request_timeout: float = 120.0  # seconds a request may wait in the queue before "timeout"
+    shutdown_grace: float = 5.0  # seconds to finish in-flight work on SIGTERM
+    codex: Path | None = None  # persona codex ingested on first awakening (default: bundled file)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.image.with_name(self.image.stem + ".blobs")
+
+
+# setting name -> environment variable
+ENV_NAMES = {
+    "image": "BATOS_IMAGE",
+    "endpoint": "BATOS_ENDPOINT",
+    "log_file": "BATOS_LOG_FILE",
+    "audit_file": "BATOS_AUDIT_FILE",
+    "log_level": "BATOS_LOG_LEVEL",
+    "max_frame_bytes": "BATOS_MAX_FRAME_BYTES",
+    "queue_size": "BATOS_QUEUE_SIZE",
+    "conflict_retries": "BATOS_CONFLICT_RETRIES",
+    "request_timeout": "BATOS_REQUEST_TIMEOUT",
+    "shutdown_grace": "BATOS_SHUTDOWN_GRACE",
+    "codex": "BATOS_CODEX",
+    "llm.backend": "BATOS_LLM_BACKEND",
+    "llm.cassette": "BATOS_CASSETTE",
+    "llm.device": "BATOS_LLM_DEVICE",
+}
+
+_ENDPOINT_RE = re.compile(r"^(tcp://(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-*]+):(?P<port>\d+)|ipc://.+|inproc://.+)$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags every entry point that starts a kernel accepts."""
+    parser.add_argument("--config", help="TOML file (default: ./batos.toml if present; env BATOS_CONFIG)")
+    parser.add_argument("--image", help="image file (default data/live_image.fs; env BATOS_IMAGE)")
+    parser.add_argument("--endpoint", help="ZeroMQ endpoint (default tcp://127.0.0.1:5555; env BATOS_ENDPOINT)")
+    parser.add_argument("--log-file", dest="log_file", help="kernel log file ('' for stderr only)")
+    parser.add_argument("--audit-file", dest="audit_file", help="audit trail (JSON lines)")
+    parser.add_argument("--log-level", dest="log_level", help="DEBUG, INFO, WARNING, ERROR")
+    parser.add_argument("--llm-backend", dest="llm.backend", help="transformers or replay")
+    parser.add_argument("--cassette", dest="llm.cassette", help="replay backend's recorded answers")
+
+
+def load(
+    args: argparse.Namespace | Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Build the configuration from defaults, TOML, environment and flags."""
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    flags = vars(args) if isinstance(args, argparse.Namespace) else dict(args or {})
+
+    values: dict[str, Any] = {}
+    config_path = flags.get("config") or environ.get("BATOS_CONFIG")
+    if config_path:
+        path = _resolve(Path(config_path), cwd)
+        if not path.is_file():
+            raise ConfigError("config", f"no such file: {path}")
+        values.update(_read_toml(path))
+    elif (cwd / "batos.toml").is_file():
+        values.update(_read_toml(cwd / "batos.toml"))
+
+    for setting, env_name in ENV_NAMES.items():
+        if env_name in environ:
+            values[setting] = environ[env_name]
+    for setting in ENV_NAMES:
+        if flags.get(setting) is not None:
+            values[setting] = flags[setting]
+    return build(values, cwd)
+
+
+def build(values: Mapping[str, Any], cwd: Path) -> Config:
+    """Validate flat ``{"setting" or "llm.setting": value}`` pairs into a Config."""
+    top: dict[str, Any] = {}
+    llm: dict[str, Any] = {}
+    known = {f.name: f for f in dataclasses.fields(Config)}
+    llm_known = {f.name: f for f in dataclasses.fields(LLMConfig)}
+    for key, raw in values.items():
+        if key.startswith("llm."):
+            name = key[4:]
+            if name not in llm_known:
+                raise ConfigError(key, "unknown setting")
+            llm[name] = _convert(key, llm_known[name].type, raw, cwd)
+        else:
+            if key not in known or key == "llm":
+                raise ConfigError(key, "unknown setting")
+            top[key] = _convert(key, known[key].type, raw, cwd)
+
+    config = Config(**top, llm=LLMConfig(**llm))
+    _validate(config)
+    return config
+
+
+def _validate(config: Config) -> None:
+    if not _ENDPOINT_RE.match(config.endpoint):
+        raise ConfigError("endpoint", f"{config.endpoint!r} is not tcp://HOST:PORT, ipc://PATH or inproc://NAME")
+    match = _ENDPOINT_RE.match(config.endpoint)
+    if match and match.group("port") is not None and not 0 < int(match.group("port")) < 65536:
+        raise ConfigError("endpoint", f"port {match.group('port')} is out of range")
+    if config.image.suffix != ".fs":
+        raise ConfigError("image", f"{str(config.image)!r} must be a FileStorage file ending in .fs")
+    if config.image.exists() and not config.image.is_file():
+        raise ConfigError("image", f"{str(config.image)!r} exists and is not a file")
+    if config.log_level not in LOG_LEVELS:
+        raise ConfigError("log_level", f"{config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    if config.max_frame_bytes < 1024:
+        raise ConfigError("max_frame_bytes", "must be at least 1024")
+    if config.queue_size < 1:
+        raise ConfigError("queue_size", "must be at least 1")
+    if config.conflict_retries < 0:
+        raise ConfigError("conflict_retries", "must be 0 or more")
+    if config.request_timeout <= 0:
+        raise ConfigError("request_timeout", "must be positive")
+    if config.shutdown_grace <= 0:
+        raise ConfigError("shutdown_grace", "must be positive")
+    if config.llm.backend not in LLM_BACKENDS:
+        raise ConfigError("llm.backend", f"{config.llm.backend!r} is not one of {', '.join(LLM_BACKENDS)}")
+    if config.llm.device not in ("auto", "cpu", "cuda"):
+        raise ConfigError("llm.device", f"{config.llm.device!r} is not auto, cpu or cuda")
+    if config.codex is not None and not config.codex.is_file():
+        raise ConfigError("codex", f"no such file: {config.codex}")
+
+
+def binds_all_interfaces(endpoint: str) -> bool:
+    match = _ENDPOINT_RE.match(endpoint)
+    return bool(match and match.group("host") in ("*", "0.0.0.0", "[::]"))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError("config", f"cannot read {path}: {exc}") from exc
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "llm" and isinstance(value, dict):
+            for sub, subvalue in value.items():
+                flat[f"llm.{sub}"] = subvalue
+        else:
+            flat[key] = value
+    return flat
+
+
+def _convert(setting: str, annotation: Any, raw: Any, cwd: Path) -> Any:
+    kind = str(annotation)
+    try:
+        if "Path" in kind:
+            if raw is None or raw == "":
+                if "None" in kind:
+                    return None
+                raise ConfigError(setting, "a path is required")
+            if not isinstance(raw, (str, os.PathLike)):
+                raise ConfigError(setting, f"expected a path, got {type(raw).__name__}")
+            return _resolve(Path(raw).expanduser(), cwd)
+        if kind == "int":
+            if isinstance(raw, bool) or isinstance(raw, float):
+                raise ValueError(raw)
+            return int(raw)
+        if kind == "float":
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            return float(raw)
+        if kind == "str":
+            if not isinstance(raw, str):
+                raise ValueError(raw)
+            return raw.upper() if setting == "log_level" else raw
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(setting, f"{raw!r} is not a valid {kind}") from exc
+    raise ConfigError(setting, f"unsupported type {kind}")
+
+
+def _resolve(path: Path, cwd: Path) -> Path:
+    return path if path.is_absolute() else (cwd / path)
+
+
+def parse_flags(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="batos.py")
+    add_arguments(parser)
+    return parser.parse_args(argv)

@@ -1,0 +1,122 @@
+"""The exception tree of BAT OS, in one place.
+
+    BatosError
+    ├── ConfigError              a setting has a bad value (names the setting)
+    ├── ImageError               the image cannot be opened (corrupt, locked, unreadable)
+    └── RequestError             answered to a client as {"status": "error", "error": {code, message}}
+        ├── BadRequest           code "bad_request": malformed request or wrong field types
+        ├── UnknownCommand       code "unknown_command"
+        ├── NotFound             code "not_found": unknown target
+        ├── DoesNotUnderstand    code "not_understood": no object in the delegation chain has the selector
+        ├── MethodError          code "method_error": the method ran and raised
+        ├── TooLarge             code "too_large": frame over the configured limit
+        ├── Busy                 code "busy": the request queue is full
+        ├── Timeout              code "timeout": the request's deadline passed
+        ├── ShuttingDown         code "shutting_down": the kernel is stopping
+        └── Internal             code "internal": a bug; logged with its traceback
+
+Transient errors (worth retrying after an abort) are recognised by type in
+:mod:`bat_os.image` (``ZODB.POSException.ConflictError`` is a
+``transaction.interfaces.TransientError``); they never reach a client unless
+the retries are exhausted, and then as ``busy``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BatosError(Exception):
+    """Base of every error BAT OS raises on purpose."""
+
+
+class ConfigError(BatosError):
+    """A configuration value is invalid. ``setting`` names it."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"invalid setting {setting!r}: {message}")
+        self.setting = setting
+
+
+class ImageError(BatosError):
+    """The living image cannot be opened safely. The file is never overwritten."""
+
+
+class RequestError(BatosError):
+    """An error answered to a client. Subclasses fix the wire ``code``."""
+
+    code = "internal"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(RequestError):
+    code = "bad_request"
+
+
+class UnknownCommand(RequestError):
+    code = "unknown_command"
+
+
+class NotFound(RequestError):
+    code = "not_found"
+
+
+class DoesNotUnderstand(RequestError):
+    """No object in the receiver's delegation chain understands ``selector``.
+
+    Carries everything needed to turn the failed send into a mission: the
+    receiver (the object itself), the selector, and the arguments.
+    """
+
+    code = "not_understood"
+
+    def __init__(
+        self,
+        receiver: Any,
+        selector: str,
+        args: tuple | list = (),
+        kwargs: dict | None = None,
+    ) -> None:
+        super().__init__(f"{_describe(receiver)} does not understand {selector!r}", selector=selector, receiver=receiver)
+        self.receiver = receiver
+        self.selector = selector
+        self.args_ = tuple(args)
+        self.kwargs = dict(kwargs or {})
+
+
+class MethodError(RequestError):
+    code = "method_error"
+
+
+class TooLarge(RequestError):
+    code = "too_large"
+
+
+class Busy(RequestError):
+    code = "busy"
+
+
+class Timeout(RequestError):
+    code = "timeout"
+
+
+class ShuttingDown(RequestError):
+    code = "shutting_down"
+
+
+class Internal(RequestError):
+    code = "internal"
+
+
+def _describe(obj: Any) -> str:
+    describe = getattr(type(obj), "describe_short", None)
+    if describe is not None:
+        try:
+            return describe(obj)
+        except Exception:  # noqa: BLE001 - describing must never fail
+            pass
+    return type(obj).__name__
