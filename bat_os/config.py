@@ -135,6 +135,9 @@ def build(values: Mapping[str, Any], cwd: Path) -> Config:
                 raise ConfigError(key, "unknown setting")
             top[key] = _convert(key, known[key].type, raw, cwd)
 
+    for name, spec in known.items():  # default paths are relative to cwd too
+        if name not in top and "Path" in str(spec.type) and isinstance(spec.default, Path):
+            top[name] = _resolve(spec.default, cwd)
     config = Config(**top, llm=LLMConfig(**llm))
     _validate(config)
     return config

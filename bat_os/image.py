@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import transaction
 import ZODB
 import ZODB.FileStorage
-from transaction.interfaces import TransientError
+from transaction.interfaces import NoTransaction, TransientError
 from ZODB.POSException import POSError
 
 from .errors import Busy, ImageError, NotFound
@@ -65,6 +65,7 @@ class Image:
                 str(self.path), blob_dir=str(self.blob_dir), read_only=read_only
             )
         except Exception as exc:  # translated once, here: the image is unusable
+            _collect_leaked_files()
             raise ImageError(_explain_open_failure(self.path, exc)) from exc
         size_after = self.path.stat().st_size if self.path.exists() else 0
         if size_after < size_before:
@@ -190,11 +191,28 @@ class Image:
         return self.storage.getSize()
 
     def close(self) -> None:
+        """Abort anything open and close the connection, database and storage."""
         try:
-            self.tm.abort()
+            try:
+                self.tm.abort()
+            except NoTransaction:
+                pass
+            # DB.close() aborts every connection's transaction manager, which in
+            # explicit mode needs an open (empty) transaction to abort.
+            self.tm.begin()
             self.connection.close()
         finally:
             self.db.close()  # closes the storage too
+
+
+def _collect_leaked_files() -> None:
+    """A FileStorage whose __init__ failed leaves its .lock/.tmp files open; close them now."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def _explain_open_failure(path: Path, exc: Exception) -> str:
