@@ -2,9 +2,13 @@
 
 The receiver only decodes, checks the envelope and queues (or answers at
 once: ``ping``, malformed frames, ``busy`` when the bounded queue is full);
-it never waits on work. One worker takes requests in order and runs each in
-one transaction on this thread, the only one that touches ZODB. Its reply
-is sent after the commit, so "ok" means committed.
+it never waits for queued work. One worker takes requests in order and runs
+each in one transaction on this thread, the only one that touches ZODB. Its
+reply is sent after the commit, so "ok" means committed. When no job is
+running and none is queued, the receiver runs the new one itself (the same
+code, in the same order) rather than waking the worker: that saves a queue
+hop per request and changes nothing about what can be received meanwhile,
+since every command runs synchronously on this thread.
 
 SIGINT/SIGTERM: stop receiving, let the worker finish what is queued within
 ``shutdown_grace`` seconds (what is left is answered ``shutting_down``),
@@ -67,7 +71,7 @@ class Kernel:
         self._queue: asyncio.Queue[Job | None] | None = None
         self._socket = None
         self._stopping = asyncio.Event()
-        self._receiver_done = False
+        self._working = False  # a job is between its start and its reply
 
     # --- figures -----------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -122,7 +126,6 @@ class Kernel:
             await self._stopping.wait()
             receiver.cancel()
             await asyncio.gather(receiver, return_exceptions=True)
-            self._receiver_done = True
             self._queue.put_nowait(None) if not self._queue.full() else None
             try:
                 await asyncio.wait_for(asyncio.shield(worker), timeout=self.config.shutdown_grace)
@@ -195,11 +198,25 @@ class Kernel:
             await self._send(envelope, protocol.error(request_id, "bad_request", "'timeout' must be a positive number of seconds"))
             return
         now = self.clock()
+        job = Job(envelope, message, now, now + timeout)
+        if not self._working and self._queue.empty() and not self._more_waiting():
+            # Fast path: nobody is ahead and nobody behind, so run it now
+            # instead of waking the worker (a queue hop costs ~150 us a
+            # request here). Commands run synchronously on this thread either
+            # way; we are back at the socket as soon as the reply is sent.
+            # Under load the queue is used, so "busy" and ping still work.
+            await self._run(job)
+            return
         try:
-            self._queue.put_nowait(Job(envelope, message, now, now + timeout))
+            self._queue.put_nowait(job)
         except asyncio.QueueFull:
             self.counters.busy += 1
             await self._send(envelope, protocol.error(request_id, "busy", f"the request queue is full ({self.config.queue_size}); try again"))
+
+    def _more_waiting(self) -> bool:
+        import zmq
+
+        return bool(self._socket.getsockopt(zmq.EVENTS) & zmq.POLLIN)
 
     # --- working --------------------------------------------------------------------------
     async def _work(self) -> None:
@@ -207,12 +224,18 @@ class Kernel:
             job = await self._queue.get()
             if job is None:
                 return
-            await self._run(job)
+            await self._run(job)  # sending the reply yields to the receiver
             if self._stopping.is_set() and self._queue.empty():
                 return
-            await asyncio.sleep(0)  # let the receiver in between requests
 
     async def _run(self, job: Job) -> None:
+        self._working = True
+        try:
+            await self._run_job(job)
+        finally:
+            self._working = False
+
+    async def _run_job(self, job: Job) -> None:
         request = job.request
         request_id = request.get("id")
         command_name = request["command"]
@@ -258,7 +281,9 @@ class Kernel:
                 retries=self.config.conflict_retries,
                 note=f"{command.name} {request.get('target', '')} {request.get('selector', request.get('slot', ''))}".strip(),
             )
-            return image.read(lambda: commands.render(value))
+            # Rendered after the commit (new objects have their ids now); this
+            # kernel is the image's only writer, so the view is current.
+            return commands.render(value)
         return image.read(lambda: commands.render(command.handler(self.ctx, request)))
 
     # --- replies ---------------------------------------------------------------------------

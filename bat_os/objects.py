@@ -154,14 +154,18 @@ class UvmObject(persistent.Persistent):
 
     # --- slots -----------------------------------------------------------
     def set_slot(self, name: str, value: Any) -> None:
-        """Set a slot (data or Method) and mark the object changed."""
+        """Set a slot (data or Method); the change is recorded without anyone asking.
+
+        The slots live in the object's own PersistentMapping, which marks
+        itself changed, so the commit writes that one record (the object's
+        header record, holding only the references to its slots and parents,
+        is not rewritten).
+        """
         check_slot_name(name)
         self.slots[name] = value if isinstance(value, Method) else covenant(value)
-        self._p_changed = True
 
     def remove_slot(self, name: str) -> None:
         del self.slots[name]
-        self._p_changed = True
 
     def add_method(self, selector: str, source: str, **metadata: Any) -> Method:
         method = Method(selector, source, **metadata)

@@ -120,11 +120,14 @@ def test_setting_a_slot_marks_the_object_changed(store):
     root["obj"] = UvmObject({"x": 1})
     transaction.commit()
     obj = root["obj"]
-    assert not obj._p_changed
+    assert not obj.slots._p_changed
     obj.set_slot("x", 2)
-    assert obj._p_changed
+    assert obj.slots._p_changed  # the object's slot record is marked without help
     obj.y = 3  # attribute sugar sets a slot too
     assert obj.slots["y"] == 3
+    transaction.commit()
+    root = store.reopen()
+    assert (root["obj"].send("x"), root["obj"].send("y")) == (2, 3)
 
 
 def test_in_place_mutation_survives_a_restart(store):

@@ -1,0 +1,38 @@
+"""Baseline for bench_send.py: a raw pyzmq asyncio ROUTER that echoes every message back.
+
+    python bench/_echo_server.py tcp://127.0.0.1:PORT
+
+No decoding, no work: the transport cost (ZeroMQ + asyncio + one Python
+process) that the kernel's ``send`` path pays on top of its own work.
+"""
+
+import asyncio
+import signal
+import sys
+
+import zmq
+import zmq.asyncio
+
+
+async def main(endpoint: str) -> None:
+    ctx = zmq.asyncio.Context()
+    sock = ctx.socket(zmq.ROUTER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.bind(endpoint)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+
+    async def echo() -> None:
+        while True:
+            frames = await sock.recv_multipart()
+            await sock.send_multipart(frames)
+
+    task = asyncio.ensure_future(echo())
+    await stop.wait()
+    task.cancel()
+    sock.close(0)
+    ctx.term()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Round-trip latency of ``send`` of a read-only method, against a raw ZeroMQ echo.
+
+    .venv/bin/python bench/bench_send.py [--quick] [--strict] [--payload BYTES] [--no-audit]
+
+One sync DEALER client in this process sends, one request at a time,
+``{"command": "send", "target": "genesis_obj", "selector": "echo", "args": [payload]}``
+to a real kernel subprocess (``batos.py``, fresh temp image) and waits for the
+reply. The baseline is the same client sending the same msgpack frame to a raw
+pyzmq asyncio ROUTER echo server in its own subprocess (bench/_echo_server.py).
+Both sides pack the request and unpack the reply inside the timed region.
+
+Rounds alternate kernel / echo (the first side swaps each round). After each
+kernel round the script waits until the kernel's audit trail has caught up
+(it is written in the background), so the baseline never runs beside a busy
+kernel; the backlog it found is reported as "audit lag". Figures are medians
+over rounds; ratios are per round, then the median.
+
+Target: kernel p50 <= 3x the raw echo's p50 (the mean ratio is reported too).
+``--no-audit`` is a diagnostic: the kernel runs with its audit trail replaced
+by NullAudit (bench/_kernel_noaudit.py) to show what the audit costs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    BENCH, PYTHON, BenchKernel, Summary, audit_lines, connect_dealer, free_port, header, median, pack,
+    parser, percentile, ping_until_answered, unpack, us, wait_for_audit,
+)
+
+import zmq  # noqa: E402
+
+TARGET_RATIO = 3.0
+
+
+def measure(sock: zmq.Socket, payload: str, n: int, check: bool) -> list[int]:
+    """n sequential round trips; returns their durations in ns."""
+    perf = time.perf_counter_ns
+    samples = []
+    for i in range(n):
+        t0 = perf()
+        sock.send(pack({"command": "send", "target": "genesis_obj", "selector": "echo", "args": [payload], "id": i}))
+        reply = unpack(sock.recv())
+        t1 = perf()
+        samples.append(t1 - t0)
+        if check and reply.get("status") != "ok":
+            raise RuntimeError(f"kernel answered {reply!r}")
+    return samples
+
+
+def figures(samples: list[int]) -> dict[str, float]:
+    s = sorted(samples)
+    return {"p50": us(percentile(s, 50)), "p90": us(percentile(s, 90)), "p99": us(percentile(s, 99)), "mean": us(sum(s) / len(s))}
+
+
+def main() -> int:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--payload", type=int, default=256, help="bytes of the string argument (default 256)")
+    p.add_argument("--requests", type=int, default=None, help="round trips per round and side (default 2000, --quick 200)")
+    p.add_argument("--no-audit", action="store_true", help="diagnostic: run the kernel with its audit trail disabled")
+    args = p.parse_args()
+    args.rounds = args.rounds or (2 if args.quick else 5)
+    n = args.requests or (200 if args.quick else 2000)
+    warmup = 50 if args.quick else 300
+    header("bench_send: send(echo) round trip vs raw ZeroMQ echo", args)
+    payload = "x" * args.payload
+    frame_len = len(pack({"command": "send", "target": "genesis_obj", "selector": "echo", "args": [payload], "id": 0}))
+    print(f"{args.rounds} rounds x {n} sequential round trips per side (after {warmup} warm-up); payload string {args.payload} B, request frame {frame_len} B")
+    if args.no_audit:
+        print("DIAGNOSTIC: kernel audit trail disabled (--no-audit); not the shipped configuration")
+
+    rows = []
+    lags = []
+    with tempfile.TemporaryDirectory(prefix="batos-bench-send-") as tmp:
+        kernel = BenchKernel(Path(tmp), no_audit=args.no_audit)
+        echo_endpoint = f"tcp://127.0.0.1:{free_port()}"
+        echo = None
+        ctx = zmq.Context()
+        socks = []
+        try:
+            kernel.start(timeout=60)
+            echo = subprocess.Popen([PYTHON, str(BENCH / "_echo_server.py"), echo_endpoint])
+            ping_until_answered(echo_endpoint, echo, what="echo server")
+            k_sock = connect_dealer(ctx, kernel.endpoint)
+            e_sock = connect_dealer(ctx, echo_endpoint)
+            socks = [k_sock, e_sock]
+            time.sleep(0.2)
+            expected = audit_lines(kernel.audit)  # "kernel_started"
+
+            def settle() -> tuple[int, float]:
+                return (0, 0.0) if args.no_audit else wait_for_audit(kernel.audit, expected)
+
+            measure(k_sock, payload, warmup, check=True)
+            expected += warmup
+            settle()
+            measure(e_sock, payload, warmup, check=False)
+
+            print()
+            print(f"{'round':>5} {'side':<7} {'p50 us':>8} {'p90 us':>8} {'p99 us':>8} {'mean us':>8}  {'ratio p50':>9} {'ratio mean':>10}  audit lag")
+            for r in range(args.rounds):
+                order = ["kernel", "raw"] if r % 2 == 0 else ["raw", "kernel"]
+                got = {}
+                lag = (0, 0.0)
+                for side in order:
+                    if side == "kernel":
+                        got[side] = figures(measure(k_sock, payload, n, check=True))
+                        expected += n
+                        lag = settle()
+                        lags.append(lag)
+                    else:
+                        got[side] = figures(measure(e_sock, payload, n, check=False))
+                ratio_p50 = got["kernel"]["p50"] / got["raw"]["p50"]
+                ratio_mean = got["kernel"]["mean"] / got["raw"]["mean"]
+                rows.append((got, ratio_p50, ratio_mean))
+                for side in ("kernel", "raw"):
+                    f = got[side]
+                    tail = f"  {ratio_p50:>8.2f}x {ratio_mean:>9.2f}x  {lag[0]} records, drained in {lag[1]:.2f}s" if side == "kernel" else ""
+                    print(f"{r + 1:>5} {side:<7} {f['p50']:>8.1f} {f['p90']:>8.1f} {f['p99']:>8.1f} {f['mean']:>8.1f}{tail}")
+        finally:
+            for sock in socks:
+                sock.close(0)
+            ctx.term()
+            if echo is not None:
+                echo.terminate()
+                echo.wait(10)
+            kernel.stop()
+
+    print()
+    print("medians over rounds:")
+    for side, label in (("kernel", "kernel send(echo)"), ("raw", "raw zmq echo")):
+        m = {k: median([row[0][side][k] for row in rows]) for k in ("p50", "p90", "p99", "mean")}
+        print(f"  {label:<18} p50 {m['p50']:8.1f} us   p90 {m['p90']:8.1f} us   p99 {m['p99']:8.1f} us   mean {m['mean']:8.1f} us")
+    if not args.no_audit:
+        print(f"  audit trail behind at the end of a kernel round: median {median([l[0] for l in lags]):.0f} of {n} records"
+              f" (drained in {median([l[1] for l in lags]):.2f}s after the round)")
+    ratio_p50 = median([row[1] for row in rows])
+    ratio_mean = median([row[2] for row in rows])
+
+    summary = Summary()
+    tag = " (no audit)" if args.no_audit else ""
+    summary.target(f"RATIO send/raw_echo p50{tag}", ratio_p50, "<=", TARGET_RATIO, "x")
+    summary.info(f"RATIO send/raw_echo mean{tag}", ratio_mean, "x",
+                 note=f"context; against <= {TARGET_RATIO:g}x it would {'PASS' if ratio_mean <= TARGET_RATIO else 'FAIL'}")
+    return summary.finish(args.strict)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

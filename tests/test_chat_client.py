@@ -1,0 +1,408 @@
+"""chat_client.py: the pure line parser, the connection's waiting rules, and the CLI against a real kernel."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import ormsgpack
+import pytest
+import zmq
+
+import chat_client
+from chat_client import Connection, Local, NoReply, PlainText, UsageError, parse_line
+from support import ROOT, kernel_env
+
+
+def run_client(*args: str, input: str | None = None, timeout: float = 20) -> subprocess.CompletedProcess:
+    """``python chat_client.py ARGS`` from the repo root, as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "chat_client.py", *args],
+        cwd=ROOT,
+        env=kernel_env(),
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@contextmanager
+def dead_endpoint() -> Iterator[str]:
+    """An endpoint where connections are refused: a port held bound, never listening.
+
+    Holding it (rather than picking a free port and letting it go) means no
+    kernel or peer started meanwhile by a parallel test can take it and answer.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"tcp://127.0.0.1:{held.getsockname()[1]}"
+
+
+# --- the pure parser ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("/ping", {"command": "ping"}),
+        ("  /PING  ", {"command": "ping"}),
+        ("/status", {"command": "status"}),
+        ("/inspect genesis_obj", {"command": "inspect", "target": "genesis_obj"}),
+        ("/inspect   0x03 ", {"command": "inspect", "target": "0x03"}),
+        ("/inspect\tgenesis_obj", {"command": "inspect", "target": "genesis_obj"}),
+        ('/set genesis_obj colour "blue"', {"command": "set_slot", "target": "genesis_obj", "slot": "colour", "value": "blue"}),
+        ('/set genesis_obj colour "light blue"', {"command": "set_slot", "target": "genesis_obj", "slot": "colour", "value": "light blue"}),
+        ("/set 0x03 n 42", {"command": "set_slot", "target": "0x03", "slot": "n", "value": 42}),
+        ("/set genesis_obj flag null", {"command": "set_slot", "target": "genesis_obj", "slot": "flag", "value": None}),
+        (
+            '/set genesis_obj cfg {"a": [1, 2], "b": {"c": true}}',
+            {"command": "set_slot", "target": "genesis_obj", "slot": "cfg", "value": {"a": [1, 2], "b": {"c": True}}},
+        ),
+        (
+            '/set genesis_obj friend {"$oid": "0x01"}',
+            {"command": "set_slot", "target": "genesis_obj", "slot": "friend", "value": {"$oid": "0x01"}},
+        ),
+        ("/send genesis_obj describe", {"command": "send", "target": "genesis_obj", "selector": "describe", "args": [], "kwargs": {}}),
+        (
+            '/send genesis_obj echo [1,2] {"a":3}',
+            {"command": "send", "target": "genesis_obj", "selector": "echo", "args": [1, 2], "kwargs": {"a": 3}},
+        ),
+        (
+            '/send genesis_obj echo [1, "two words", [3]]   {"a": {"b": null}}',
+            {"command": "send", "target": "genesis_obj", "selector": "echo", "args": [1, "two words", [3]], "kwargs": {"a": {"b": None}}},
+        ),
+        ('/send genesis_obj understands ["echo"]', {"command": "send", "target": "genesis_obj", "selector": "understands", "args": ["echo"], "kwargs": {}}),
+        ('/send genesis_obj echo {"a": 1}', {"command": "send", "target": "genesis_obj", "selector": "echo", "args": [], "kwargs": {"a": 1}}),
+        ("/help", Local("help")),
+        ("/exit", Local("exit")),
+        ("/quit", Local("exit")),
+    ],
+)
+def test_parse_line_builds_the_request(line: str, expected: Any) -> None:
+    assert parse_line(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line, says",
+    [
+        ("", "empty"),
+        ("/inspect", "/inspect TARGET"),
+        ("/inspect a b", "exactly one TARGET"),
+        ("/set genesis_obj colour", "/set TARGET SLOT JSON"),
+        ("/set genesis_obj", "/set TARGET SLOT JSON"),
+        ("/set genesis_obj colour blue", 'double quotes'),
+        ("/set genesis_obj colour 'blue'", 'double quotes'),
+        ("/set genesis_obj colour 1 2", "one JSON value"),
+        ('/set genesis_obj 2bad "x"', "SLOT must be a name"),
+        ("/set genesis_obj n 100000000000000000000000000", "cannot send"),
+        ("/send genesis_obj", "/send TARGET SELECTOR"),
+        ("/send", "/send TARGET SELECTOR"),
+        ("/send genesis_obj echo [1,", "bad JSON"),
+        ('/send genesis_obj echo [1] {"a": }', "bad JSON"),
+        ("/send genesis_obj echo 5", "ARGS must be a JSON list"),
+        ('/send genesis_obj echo "x"', "ARGS must be a JSON list"),
+        ("/send genesis_obj echo [1] [2]", "KWARGS must be a JSON object"),
+        ("/send genesis_obj echo [1] {} {}", "at most two"),
+        ("/send genesis_obj [1]", "SELECTOR must be a name"),
+        ("/ping now", "takes no arguments"),
+        ("/exit please", "takes no arguments"),
+        ("/frobnicate x", "unknown command /frobnicate"),
+        ("/", "unknown command"),
+    ],
+)
+def test_parse_line_rejects_with_a_usage_message(line: str, says: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_line(line)
+    assert says in str(caught.value)
+    assert not isinstance(caught.value, PlainText)
+
+
+def test_plain_text_is_set_aside_for_the_translator() -> None:
+    with pytest.raises(PlainText) as caught:
+        parse_line("  please describe genesis  ")
+    assert caught.value.text == "please describe genesis"
+    assert "/help" in str(caught.value)
+    assert isinstance(caught.value, UsageError)  # callers that only know UsageError still cope
+
+
+def test_error_and_result_formatting() -> None:
+    text = chat_client.format_error(
+        {"id": 1, "status": "error", "error": {"code": "method_error", "message": "echo failed", "traceback": "line 1\nline 2\n"}}
+    )
+    assert text.splitlines() == ["error [method_error]: echo failed", "  traceback:", "    line 1", "    line 2"]
+    assert chat_client.format_result("ping", {"pong": True, "uptime": 1.234}) == "pong (uptime 1.2s)"
+    assert json.loads(chat_client.format_result("send", {"b": b"\x00\x01"})) == {"b": {"$bytes": "AAE="}}
+
+
+# --- the connection's waiting rules, against a scripted ROUTER peer ---------------------------
+
+
+Reply = tuple[float, Any]  # (delay in seconds, a dict to pack or raw bytes)
+
+
+class ScriptedPeer:
+    """A real ROUTER socket on a free port; ``script(request)`` says what to answer and when."""
+
+    def __init__(self, script: Callable[[dict], list[Reply]]) -> None:
+        self.script = script
+        self.endpoint = ""
+        self.requests: list[dict] = []
+        self.identities: list[bytes] = []
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> "ScriptedPeer":
+        self._thread.start()
+        assert self._ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def wait_for_requests(self, count: int, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count:
+            assert time.monotonic() < deadline, f"the peer got {len(self.requests)} of {count} requests"
+            time.sleep(0.02)
+
+    def _serve(self) -> None:
+        ctx = zmq.Context()
+        sock = ctx.socket(zmq.ROUTER)
+        sock.setsockopt(zmq.LINGER, 0)
+        self.endpoint = f"tcp://127.0.0.1:{sock.bind_to_random_port('tcp://127.0.0.1')}"
+        self._ready.set()
+        pending: list[tuple[float, bytes, Any]] = []
+        try:
+            while not self._stop.is_set():
+                if sock.poll(20):
+                    identity, payload = sock.recv_multipart()
+                    request = ormsgpack.unpackb(payload)
+                    self.identities.append(identity)
+                    self.requests.append(request)
+                    now = time.monotonic()
+                    pending.extend((now + delay, identity, reply) for delay, reply in self.script(request))
+                now = time.monotonic()
+                for item in [p for p in pending if p[0] <= now]:
+                    pending.remove(item)
+                    _, identity, reply = item
+                    frame = reply if isinstance(reply, bytes) else ormsgpack.packb(reply)
+                    sock.send_multipart([identity, frame])
+        finally:
+            sock.close(0)
+            ctx.term()
+
+
+def ok(request: dict, result: Any) -> dict:
+    return {"id": request["id"], "status": "ok", "result": result}
+
+
+def test_connection_skips_stale_and_garbled_frames_and_reports_events() -> None:
+    def script(request: dict) -> list[Reply]:
+        rid = request["id"]
+        return [
+            (0, {"id": rid + 100, "status": "ok", "result": "a reply to someone else"}),
+            (0, b"\xc1 not msgpack"),
+            (0, {"id": rid, "status": "event", "event": {"type": "started"}}),
+            (0.05, ok(request, "the answer")),
+        ]
+
+    events: list[dict] = []
+    with ScriptedPeer(script) as peer, Connection(peer.endpoint, timeout=5) as connection:
+        reply = connection.request({"command": "status"}, on_event=events.append)
+        assert reply == {"id": 1, "status": "ok", "result": "the answer"}
+        assert events == [{"id": 1, "status": "event", "event": {"type": "started"}}]
+        assert connection.discarded == 2
+        sent = peer.requests[0]
+        assert sent["events"] is True
+        assert sent["timeout"] == 5  # the kernel should not run it after we gave up
+        assert connection.request({"command": "ping"})["id"] == 2
+        assert "timeout" not in peer.requests[1] and "events" not in peer.requests[1]
+
+
+def test_connection_times_out_and_starts_afresh() -> None:
+    def script(request: dict) -> list[Reply]:
+        if request["command"] == "status":
+            return [(0.6, ok(request, "too late"))]  # answered after the client gave up
+        return [(0, ok(request, {"pong": True, "uptime": 1.0}))]
+
+    with ScriptedPeer(script) as peer, Connection(peer.endpoint, timeout=0.2) as connection:
+        started = time.monotonic()
+        with pytest.raises(NoReply, match="within 0.2s"):
+            connection.request({"command": "status"})
+        assert time.monotonic() - started < 1.5
+        time.sleep(0.6)  # the late answer has been sent by now
+        reply = connection.request({"command": "ping"}, timeout=5)
+        assert reply["result"] == {"pong": True, "uptime": 1.0}
+        assert reply["id"] == 2
+        assert peer.identities[0] != peer.identities[1]  # a new socket after the timeout
+
+
+def test_connection_accepts_an_id_less_error_for_the_request_in_flight() -> None:
+    def script(request: dict) -> list[Reply]:
+        return [(0, {"id": None, "status": "error", "error": {"code": "too_large", "message": "frame too big"}})]
+
+    with ScriptedPeer(script) as peer, Connection(peer.endpoint, timeout=5) as connection:
+        reply = connection.request({"command": "set_slot", "target": "genesis_obj", "slot": "x", "value": 1})
+        assert reply["error"]["code"] == "too_large"
+
+
+# --- the command line, against nothing --------------------------------------------------------
+
+
+def test_ping_without_a_kernel_fails_quickly_and_says_so() -> None:
+    with dead_endpoint() as endpoint:
+        started = time.monotonic()
+        result = run_client("--endpoint", endpoint, "--ping", "--timeout", "1")
+    assert time.monotonic() - started < 5
+    assert result.returncode == 1
+    assert "no reply from the kernel" in result.stderr and endpoint in result.stderr
+    assert result.stdout == ""
+
+
+def test_one_command_without_a_kernel_exits_2() -> None:
+    with dead_endpoint() as endpoint:
+        result = run_client("--endpoint", endpoint, "--timeout", "0.5", "-c", "/status")
+    assert result.returncode == 2
+    assert "no reply" in result.stderr
+
+
+def test_usage_errors_exit_64_without_sending() -> None:
+    with dead_endpoint() as endpoint:
+        result = run_client("--endpoint", endpoint, "-c", "/send genesis_obj echo [1,")
+    assert result.returncode == 64
+    assert "bad JSON" in result.stderr
+    result = run_client("--timeout", "-3", "--ping")
+    assert result.returncode == 64
+    assert "positive" in result.stderr
+
+
+def test_the_session_survives_a_kernel_that_does_not_answer() -> None:
+    with dead_endpoint() as endpoint:
+        result = run_client("--endpoint", endpoint, "--timeout", "0.3", input="/ping\n/status\n/exit\n")
+    assert result.returncode == 0
+    assert result.stdout.count("no reply from the kernel") == 2
+    assert "Architect > /exit" in result.stdout
+
+
+# A shell without job control starts background jobs with SIGINT ignored, and
+# Python then installs no KeyboardInterrupt handler; put it back, as a terminal has it.
+WITH_CTRL_C = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
+def test_ctrl_c_abandons_the_wait_not_the_session() -> None:
+    def script(request: dict) -> list[Reply]:
+        if request["command"] == "status":
+            return []  # never answered
+        return [(0, ok(request, {"pong": True, "uptime": 2.0}))]
+
+    with ScriptedPeer(script) as peer:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WITH_CTRL_C, "chat_client.py", "--endpoint", peer.endpoint, "--timeout", "30"],
+            cwd=ROOT, env=kernel_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            proc.stdin.write("/status\n")
+            proc.stdin.flush()
+            peer.wait_for_requests(1)  # the client is now waiting for the answer
+            time.sleep(0.1)
+            proc.send_signal(signal.SIGINT)
+            try:
+                out, err = proc.communicate("/ping\n/exit\n", timeout=15)
+            except subprocess.TimeoutExpired as exc:
+                proc.kill()
+                out, err = proc.communicate()
+                pytest.fail(f"the client did not finish after Ctrl+C: {exc}; stdout={out!r} stderr={err!r}")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 0, err
+    assert "interrupted: stopped waiting" in out
+    assert "pong (uptime 2.0s)" in out
+    assert [r["command"] for r in peer.requests] == ["status", "ping"]
+    assert peer.identities[0] != peer.identities[1]  # a fresh socket after the abandoned wait
+
+
+# --- the command line, against a real kernel ------------------------------------------------------
+
+
+def test_ping_a_running_kernel(kernel) -> None:
+    result = run_client("--endpoint", kernel.endpoint, "--ping")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("pong (uptime ")
+    as_json = run_client("--endpoint", kernel.endpoint, "--ping", "--json")
+    assert json.loads(as_json.stdout)["result"]["pong"] is True
+
+
+def test_inspect_shows_what_an_object_understands(kernel) -> None:
+    result = run_client("--endpoint", kernel.endpoint, "-c", "/inspect genesis_obj")
+    assert result.returncode == 0, result.stderr
+    for selector in ("describe", "slot_names", "understands", "echo"):
+        assert selector in result.stdout
+    traits = run_client("--endpoint", kernel.endpoint, "-c", "/inspect traits_obj")
+    assert "def echo(self, *args, **kwargs):" in traits.stdout  # method source shown as code
+    as_json = json.loads(run_client("--endpoint", kernel.endpoint, "--json", "-c", "/inspect genesis_obj").stdout)
+    assert as_json["status"] == "ok"
+    assert {"describe", "echo", "slot_names", "understands"} <= set(as_json["result"]["understands"])
+
+
+def test_send_echo_shows_the_arguments(kernel) -> None:
+    result = run_client("--endpoint", kernel.endpoint, "-c", '/send genesis_obj echo [1,2] {"a":3}')
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"args": [1, 2], "kwargs": {"a": 3}}
+    with_events = run_client("--endpoint", kernel.endpoint, "--json", "--events", "-c", '/send genesis_obj echo ["x"]')
+    lines = [json.loads(line) for line in with_events.stdout.splitlines()]
+    assert [line["status"] for line in lines] == ["event", "ok"]
+    assert lines[0]["event"]["type"] == "started"
+    assert lines[1]["result"] == {"args": ["x"], "kwargs": {}}
+
+
+def test_set_then_send_reads_the_slot(kernel) -> None:
+    result = run_client("--endpoint", kernel.endpoint, "-c", '/set genesis_obj colour "blue"')
+    assert result.returncode == 0, result.stderr
+    assert "colour" in result.stdout
+    result = run_client("--endpoint", kernel.endpoint, "-c", "/send genesis_obj colour")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == "blue"
+
+
+def test_error_replies_exit_1(kernel) -> None:
+    result = run_client("--endpoint", kernel.endpoint, "-c", "/inspect no_such_thing")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error [not_found]: ")
+    as_json = run_client("--endpoint", kernel.endpoint, "--json", "-c", "/send genesis_obj no_such_selector")
+    assert as_json.returncode == 1
+    assert json.loads(as_json.stdout)["error"]["code"] == "not_understood"
+
+
+def test_repl_through_stdin(kernel) -> None:
+    lines = "/ping\n/status\nhello kernel\n/send genesis_obj echo [1,\n/exit\n/set genesis_obj after_exit 1\n"
+    result = run_client("--endpoint", kernel.endpoint, input=lines)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "pong (uptime " in out
+    assert '"objects"' in out and kernel.endpoint in out  # the status figures
+    assert "Plain English is not understood yet" in out
+    assert "bad JSON" in out
+    # nothing after /exit ran
+    inspected = kernel.request({"command": "inspect", "target": "genesis_obj"})
+    assert "after_exit" not in inspected["result"]["slots"]
+
+
+def test_repl_ends_at_end_of_input(kernel) -> None:
+    result = run_client("--endpoint", kernel.endpoint, input="/ping\n")
+    assert result.returncode == 0
+    assert "pong" in result.stdout
