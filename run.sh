@@ -14,7 +14,7 @@
 # files' hash makes a second run skip the install when nothing changed.
 #
 # Environment:
-#   BATOS_PYTHON        interpreter used to create the venv (default: python3)
+#   BATOS_PYTHON        interpreter used to create the venv (default: python3; 3.11+)
 #   BATOS_VENV          venv directory (default: .venv beside this script)
 #   BATOS_TORCH_INDEX   pip index URL for torch (e.g. a CUDA or CPU wheel index)
 set -euo pipefail
@@ -43,8 +43,8 @@ setup() {
     say "no '$python' on PATH: install Python 3.10+ or set BATOS_PYTHON"
     exit 1
   fi
-  if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; then
-    say "Python 3.10 or newer is needed ('$python' is $("$python" -V 2>&1))"
+  if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+    say "Python 3.11 or newer is needed ('$python' is $("$python" -V 2>&1))"
     exit 1
   fi
   if [ ! -x "$venv/bin/python" ]; then

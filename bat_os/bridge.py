@@ -59,5 +59,9 @@ def bind_socket(ctx, endpoint: str, max_frame_bytes: int):
     sock.setsockopt(zmq.MAXMSGSIZE, max_frame_bytes * 4 + 65536)
     sock.setsockopt(zmq.RCVHWM, 10000)
     sock.setsockopt(zmq.SNDHWM, 10000)
-    sock.bind(endpoint)
+    try:
+        sock.bind(endpoint)
+    except zmq.ZMQError:
+        sock.close(linger=0)  # else the context's term() waits on it forever
+        raise
     return sock

@@ -6,6 +6,7 @@ import argparse
 import logging
 import logging.handlers
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -83,4 +84,11 @@ def run(config: Config) -> int:
         logger.critical("%s", exc)
         return EXIT_FAILED
     finally:
+        _ignore_stop_signals()  # a second SIGTERM must not cut the close short
         image.close()
+
+
+def _ignore_stop_signals() -> None:
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)

@@ -153,6 +153,10 @@ def _validate(config: Config) -> None:
         raise ConfigError("image", f"{str(config.image)!r} must be a FileStorage file ending in .fs")
     if config.image.exists() and not config.image.is_file():
         raise ConfigError("image", f"{str(config.image)!r} exists and is not a file")
+    for setting in ("log_file", "audit_file"):
+        path = getattr(config, setting)
+        if path is not None and path.exists() and not path.is_file():
+            raise ConfigError(setting, f"{str(path)!r} exists and is not a file")
     if config.log_level not in LOG_LEVELS:
         raise ConfigError("log_level", f"{config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
     if config.max_frame_bytes < 1024:

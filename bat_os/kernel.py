@@ -97,7 +97,10 @@ class Kernel:
             self._stopping.set()
 
     def _install_signal_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        signals = [signal.SIGINT, signal.SIGTERM]
+        if hasattr(signal, "SIGBREAK"):  # Windows: CTRL_BREAK from the watchdog
+            signals.append(signal.SIGBREAK)
+        for signum in signals:
             try:
                 loop.add_signal_handler(signum, self.request_stop)
             except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
@@ -144,11 +147,20 @@ class Kernel:
         logger.info("kernel stopped cleanly")
         return 0
 
-    async def _refuse_rest(self) -> None:
+    async def _refuse_rest(self, limit: int = 100_000) -> None:
+        """Answer ``shutting_down`` to what is queued and to what is still in the socket."""
+        import zmq
+
         while self._queue and not self._queue.empty():
             job = self._queue.get_nowait()
             if job is not None:
                 await self._reply_error(job.envelope, job.request.get("id"), ShuttingDown("the kernel is stopping"))
+        for _ in range(limit):
+            try:
+                frames = await self._socket.recv_multipart(flags=zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            await self._accept(frames)  # answers shutting_down (or the frame's own error)
 
     # --- receiving -----------------------------------------------------------------------
     async def _receive(self) -> None:

@@ -111,3 +111,11 @@ def test_all_interfaces_is_recognised():
     assert config.binds_all_interfaces("tcp://*:5555")
     assert config.binds_all_interfaces("tcp://0.0.0.0:5555")
     assert not config.binds_all_interfaces("tcp://127.0.0.1:5555")
+
+
+def test_log_and_audit_paths_must_be_files(tmp_path):
+    (tmp_path / "adir").mkdir()
+    for setting, env in (("log_file", "BATOS_LOG_FILE"), ("audit_file", "BATOS_AUDIT_FILE")):
+        with pytest.raises(ConfigError) as info:
+            config.load({}, environ={env: "adir"}, cwd=tmp_path)
+        assert info.value.setting == setting

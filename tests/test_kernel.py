@@ -391,3 +391,56 @@ def test_default_frame_limit_is_16_mib(kernel):
         c.send_raw(ormsgpack.packb({"command": "ping", "pad": "x" * (16 * 1024 * 1024)}))
         assert error_code(c.recv(timeout=30)) == "too_large"
         assert c.request({"command": "ping"})["status"] == "ok"
+
+
+def test_requests_past_their_timeout_are_not_run(shared):
+    # Pipelined: all but the first wait in the queue longer than 1 ms.
+    n = 200
+    with shared.client() as c:
+        for i in range(n):
+            c.send({"command": "set_slot", "target": "genesis_obj", "slot": "late", "value": i, "id": i, "timeout": 0.001})
+        replies = [c.recv() for _ in range(n)]
+    outcomes = [r["status"] if r["status"] == "ok" else r["error"]["code"] for r in replies]
+    assert set(outcomes) <= {"ok", "timeout", "busy"}
+    assert outcomes.count("timeout") >= 1
+    last_ok = max((r["id"] for r in replies if r["status"] == "ok"), default=None)
+    value = shared.request({"command": "send", "target": "genesis_obj", "selector": "understands", "args": ["late"]})["result"]
+    if last_ok is None:
+        assert value is False  # nothing ran, nothing changed
+    else:
+        assert shared.request({"command": "send", "target": "genesis_obj", "selector": "late"})["result"] == last_ok
+
+
+def test_sigterm_under_load_answers_everything_and_exits_zero(tmp_path):
+    kernel = KernelProcess(tmp_path).start()
+    n = 2000
+    with kernel.client() as c:
+        for i in range(n):
+            c.send({"command": "set_slot", "target": "genesis_obj", "slot": f"k{i % 10}", "value": i, "id": i})
+        kernel.proc.terminate()
+        replies = {}
+        while len(replies) < n:
+            reply = c.recv(timeout=15)
+            replies[reply["id"]] = reply
+    assert kernel.wait(timeout=15) == 0
+    outcomes = {r["status"] if r["status"] == "ok" else r["error"]["code"] for r in replies.values()}
+    assert outcomes <= {"ok", "busy", "shutting_down"}
+    acked = {i for i, r in replies.items() if r["status"] == "ok"}
+    image = Image(kernel.image)
+    try:
+        slots = image.read(lambda: dict(image.connection.root()["genesis_obj"].slots))
+    finally:
+        image.close()
+    for slot in range(10):  # each slot holds the last acknowledged value written to it
+        written = [i for i in acked if i % 10 == slot]
+        if written:
+            assert slots[f"k{slot}"] == max(written)
+
+
+def test_an_endpoint_in_use_stops_the_kernel_at_once(kernel, tmp_path):
+    other = KernelProcess(tmp_path / "other", port=kernel.port)
+    other.workdir.mkdir()
+    other.start(wait=False)
+    assert other.wait(timeout=20) == 1
+    assert "cannot bind" in other.stderr()
+    assert kernel.request({"command": "ping"})["status"] == "ok"

@@ -1,0 +1,320 @@
+"""The watchdog with real processes: a real kernel on a free port with a temporary image.
+
+Short intervals keep this quick: ping every 0.2 s, a kernel silent for 2 s
+is hung, 1 s between SIGTERM and SIGKILL, restarts after 0.1-0.5 s.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from support import ROOT, Client, free_port, kernel_env
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="uses POSIX signals (SIGKILL, SIGSTOP)")
+
+FAST = [
+    "--ping-interval", "0.2",
+    "--hang-timeout", "2",
+    "--start-timeout", "20",
+    "--stop-grace", "1",
+    "--backoff-initial", "0.1",
+    "--backoff-max", "0.5",
+]
+
+
+class WatchdogProcess:
+    """``python min_watchdog_service.py`` in a subprocess, with its own image and port."""
+
+    def __init__(self, workdir: Path, *flags: str, image: Path | None = None, port: int | None = None) -> None:
+        self.workdir = Path(workdir)
+        self.image = image or (self.workdir / "image" / "live_image.fs")
+        self.endpoint = f"tcp://127.0.0.1:{port or free_port()}"
+        self.log_path = self.workdir / "watchdog.log"
+        self.stderr_path = self.workdir / "watchdog-stderr.txt"
+        self.flags = list(flags)
+        self.proc: subprocess.Popen | None = None
+        self.kernel_pids: set[int] = set()
+
+    def start(self) -> "WatchdogProcess":
+        args = [
+            sys.executable, str(ROOT / "min_watchdog_service.py"), "run",
+            "--image", str(self.image),
+            "--endpoint", self.endpoint,
+            "--log-file", str(self.log_path),
+            *FAST, *self.flags,
+            "--",
+            "--log-file", str(self.workdir / "kernel.log"),
+            "--audit-file", str(self.workdir / "metacognition.jsonl"),
+        ]
+        with open(self.stderr_path, "wb") as stderr:
+            # its own session, so that a signal to its process group cannot reach pytest
+            self.proc = subprocess.Popen(args, cwd=self.workdir, env=kernel_env(), stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        return self
+
+    def log(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def request(self, message: dict, timeout: float = 5.0) -> dict:
+        with Client(self.endpoint) as client:
+            return client.request(message, timeout)
+
+    def wait_for_kernel(self, timeout: float = 15.0, not_pid: int | None = None) -> int:
+        """Ask ``status`` until a kernel (other than ``not_pid``) answers; return its pid."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the watchdog exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                reply = self.request({"command": "status"}, timeout=0.5)
+            except TimeoutError:
+                continue
+            pid = reply["result"]["pid"]
+            self.kernel_pids.add(pid)
+            if pid != not_pid:
+                return pid
+            time.sleep(0.05)
+        raise AssertionError(f"no kernel (other than {not_pid}) answered within {timeout}s:\n{self.log()}")
+
+    def wait_running(self, timeout: float = 15.0, not_pid: int | None = None) -> int:
+        """A kernel answers, and the watchdog has seen it answer (it is RUNNING, not STARTING)."""
+        pid = self.wait_for_kernel(timeout, not_pid)
+        self.wait_for_log(f"kernel pid {pid} answers ping at")
+        return pid
+
+    def wait_for_log(self, text: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear in the watchdog's log within {timeout}s:\n{self.log()}")
+            time.sleep(0.05)
+
+    def wait(self, timeout: float) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the watchdog did not exit within {timeout}s:\n{self.log()}") from None
+
+    def cleanup(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        for pid in self.kernel_pids:  # a kernel left behind (e.g. still SIGSTOPped) is ours to end
+            if is_our_kernel(pid, self.workdir):
+                os.kill(pid, signal.SIGCONT)
+                os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def is_our_kernel(pid: int, workdir: Path) -> bool:
+    """``pid`` is still a kernel serving this test's directory (not a recycled pid)."""
+    try:
+        cmdline = " ".join(psutil.Process(pid).cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+    return "batos.py" in cmdline and str(workdir) in cmdline and alive(pid)
+
+
+def parent_of(pid: int) -> int:
+    return psutil.Process(pid).ppid()
+
+
+def wait_gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def watchdogs(tmp_path):
+    started: list[WatchdogProcess] = []
+
+    def make(*flags: str, **kwargs) -> WatchdogProcess:
+        process = WatchdogProcess(tmp_path, *flags, **kwargs)
+        started.append(process)
+        return process.start()
+
+    yield make
+    for process in started:
+        process.cleanup()
+
+
+def test_starts_a_kernel_that_answers_ping(watchdogs, tmp_path):
+    wd = watchdogs()
+    pid = wd.wait_for_kernel()
+    reply = wd.request({"command": "ping", "id": 1})
+    assert reply["status"] == "ok" and reply["result"]["pong"] is True and reply["id"] == 1
+    assert pid != wd.proc.pid
+    assert parent_of(pid) == wd.proc.pid  # the watchdog's child, not some other kernel
+    assert (tmp_path / "image" / "live_image.fs").is_file()
+    wd.wait_for_log("answers ping at " + wd.endpoint)
+
+    # A second watchdog for the same endpoint refuses to start another kernel.
+    second = WatchdogProcess(tmp_path, port=int(wd.endpoint.rsplit(":", 1)[1]), image=tmp_path / "other" / "x.fs")
+    second.log_path = tmp_path / "second.log"
+    second.stderr_path = tmp_path / "second-stderr.txt"
+    second.start()
+    try:
+        assert second.wait(15) == 1
+        assert "already answers" in second.log()
+        assert not (tmp_path / "other" / "x.fs").exists()  # no kernel was started for it
+    finally:
+        second.cleanup()
+    assert wd.request({"command": "status"})["result"]["pid"] == pid  # the first kernel is untouched
+    assert (tmp_path / "watchdog.log").read_text().count("kernel pid") >= 1  # --log-file is written
+
+
+def test_kill_9_restarts_the_kernel_and_the_image_survives(watchdogs):
+    wd = watchdogs()
+    pid = wd.wait_running()
+    reply = wd.request({"command": "set_slot", "target": "genesis_obj", "slot": "watchdog_mark", "value": "set before kill -9"})
+    assert reply["status"] == "ok", reply
+
+    os.kill(pid, signal.SIGKILL)
+    new_pid = wd.wait_for_kernel(timeout=10, not_pid=pid)
+
+    assert new_pid != pid
+    assert not alive(pid)
+    slots = wd.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]
+    assert slots.get("watchdog_mark") == "set before kill -9"
+    log = wd.log()
+    assert f"kernel pid {pid} was killed by SIGKILL" in log
+    assert "BACKOFF -> STARTING: restart #1" in log
+    assert wd.proc.poll() is None  # the watchdog carries on
+
+
+def test_a_stopped_kernel_is_killed_and_replaced(watchdogs):
+    wd = watchdogs()
+    pid = wd.wait_running()
+    os.kill(pid, signal.SIGSTOP)
+    stopped_at = time.monotonic()
+
+    new_pid = wd.wait_for_kernel(timeout=15, not_pid=pid)
+    took = time.monotonic() - stopped_at
+
+    assert new_pid != pid
+    assert wait_gone(pid, 5), "the SIGSTOPped kernel is still there"
+    # 2 s hang timeout + 1 s grace + backoff + start: a few seconds, not the defaults
+    assert 2.0 <= took < 12, took
+    log = wd.log()
+    assert f"kernel pid {pid} answered no ping for" in log
+    assert f"kernel pid {pid} still running 1s after the stop signal; sending SIGKILL" in log
+    assert wd.request({"command": "ping"})["result"]["pong"] is True
+
+
+@pytest.mark.parametrize("how", ["SIGTERM to the watchdog", "Ctrl+C (SIGINT to its process group)"])
+def test_a_signal_stops_the_kernel_and_the_watchdog(watchdogs, how):
+    wd = watchdogs()
+    pid = wd.wait_running()
+
+    if how.startswith("SIGTERM"):
+        wd.proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(wd.proc.pid, signal.SIGINT)
+
+    assert wd.wait(15) == 0
+    assert wait_gone(pid, 5), "the kernel outlived its watchdog"
+    log = wd.log()
+    # It stopped cleanly on the watchdog's one SIGTERM: not SIGKILLed, not killed mid-shutdown.
+    assert f"kernel pid {pid} exited with code 0" in log
+    assert "kernel stopped cleanly" in log
+    with Client(wd.endpoint) as client, pytest.raises(TimeoutError):
+        client.request({"command": "ping"}, timeout=0.5)
+
+
+def test_an_image_that_cannot_be_opened_is_fatal_at_once(watchdogs, tmp_path):
+    image = tmp_path / "image" / "live_image.fs"
+    image.parent.mkdir()
+    garbage = b"this is not a FileStorage\x00\xff" * 100
+    image.write_bytes(garbage)
+
+    started = time.monotonic()
+    wd = watchdogs(image=image)
+    code = wd.wait(20)
+
+    assert code == 3
+    assert time.monotonic() - started < 15
+    assert image.read_bytes() == garbage  # untouched
+    log = wd.log()
+    assert log.count("started: ") == 1, log  # one attempt, no restart loop
+    assert "the image cannot be opened" in log and "restarting cannot help" in log
+    assert "giving up (exit code 3)" in log
+
+
+def test_a_crash_loop_gives_up(watchdogs):
+    wd = watchdogs("--max-restarts", "2", "--restart-window", "60")
+    pids = []
+    for _ in range(3):  # the first kernel and two restarts, each killed as soon as it answers
+        pid = wd.wait_for_kernel(timeout=10, not_pid=pids[-1] if pids else None)
+        pids.append(pid)
+        os.kill(pid, signal.SIGKILL)
+
+    assert wd.wait(10) == 4
+    assert len(set(pids)) == 3
+    assert all(wait_gone(pid, 5) for pid in pids)
+    log = wd.log()
+    assert log.count("started: ") == 3, log  # no fourth kernel
+    assert "crash loop" in log and "3 failures within 60s (at most 2 restarts allowed)" in log
+    assert "giving up (exit code 4)" in log
+
+
+def test_a_kernel_that_never_answers_is_restarted_then_given_up(watchdogs):
+    # Something that is not a kernel holds the port, so no kernel can serve there.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen(8)
+        port = squatter.getsockname()[1]
+        wd = watchdogs("--start-timeout", "2", "--max-restarts", "1", port=port)
+        code = wd.wait(30)
+
+    assert code == 4
+    log = wd.log()
+    assert log.count("started: ") == 2, log  # the first start and one restart
+    assert "cannot bind" in log  # the kernel's own complaint
+    assert "crash loop" in log
+
+
+@pytest.mark.parametrize(
+    "flags, message, logged",
+    [
+        (["--endpoint", "nonsense"], "is not tcp://HOST:PORT", True),
+        (["--", "--no-such-kernel-flag"], "the flags for batos.py are not valid: unrecognized arguments: --no-such-kernel-flag", True),
+        (["--hang-timeout", "0"], "--hang-timeout must be positive", False),  # argparse: before logging is set up
+    ],
+)
+def test_bad_flags_exit_2_without_starting_a_kernel(tmp_path, flags, message, logged):
+    log_file = tmp_path / "wd.log"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "min_watchdog_service.py"), "--image", str(tmp_path / "x.fs"), "--log-file", str(log_file), *flags],
+        cwd=tmp_path, env=kernel_env(), capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "x.fs").exists()
+    if logged:  # a double-clicked launcher's minimised window is gone: the log file must say why
+        assert "giving up (exit code 2)" in log_file.read_text() and message in log_file.read_text()
