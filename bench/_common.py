@@ -174,23 +174,8 @@ class BenchKernel(KernelProcess):
     """KernelProcess that can run bench/_kernel_noaudit.py instead of batos.py (``--no-audit``)."""
 
     def __init__(self, workdir: Path, *, no_audit: bool = False, **kw) -> None:
-        super().__init__(workdir, **kw)
+        super().__init__(workdir, script=BENCH / "_kernel_noaudit.py" if no_audit else None, **kw)
         self.no_audit = no_audit
-
-    def start(self, wait: bool = True, timeout: float = 60.0) -> "BenchKernel":
-        if not self.no_audit:
-            return super().start(wait, timeout)
-        args = [
-            PYTHON, str(BENCH / "_kernel_noaudit.py"),
-            "--image", str(self.image), "--endpoint", self.endpoint,
-            "--log-file", str(self.log), "--audit-file", str(self.audit), *self.extra_args,
-        ]
-        self.stderr_path = self.workdir / f"stderr-{time.monotonic_ns()}.txt"
-        self._stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(args, cwd=self.workdir, env=kernel_env(**self.env), stdout=subprocess.DEVNULL, stderr=self._stderr)
-        if wait:
-            self.wait_ready(timeout)
-        return self
 
 
 def audit_lines(path: Path) -> int:

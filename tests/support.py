@@ -74,8 +74,18 @@ class Client:
 class KernelProcess:
     """``python batos.py`` in a subprocess, with its own image and port."""
 
-    def __init__(self, workdir: Path, *, image: Path | None = None, port: int | None = None, extra_args: list[str] | None = None, env: dict | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        image: Path | None = None,
+        port: int | None = None,
+        extra_args: list[str] | None = None,
+        env: dict | None = None,
+        script: Path | None = None,
+    ) -> None:
         self.workdir = Path(workdir)
+        self.script = script or (ROOT / "batos.py")
         self.image = image or (self.workdir / "image" / "live_image.fs")
         self.port = port or free_port()
         self.endpoint = f"tcp://127.0.0.1:{self.port}"
@@ -87,7 +97,7 @@ class KernelProcess:
 
     def start(self, wait: bool = True, timeout: float = 30.0) -> "KernelProcess":
         args = [
-            sys.executable, str(ROOT / "batos.py"),
+            sys.executable, str(self.script),
             "--image", str(self.image),
             "--endpoint", self.endpoint,
             "--log-file", str(self.log),
