@@ -98,24 +98,33 @@ class Audit:
             self.dropped += 1
             return
         self._buffer.append({"event": event, "at": round(self.now(), 6), **fields})
+        self._schedule()
+
+    def _schedule(self) -> None:
+        # One batch per ``delay``: a writer that went round again whenever a
+        # record arrived during its write would write a line or two at a time.
         if self._timer is None and (self._writer is None or self._writer.done()):
             self._timer = self._loop.call_later(self.delay, self._start_writer)
 
     def _start_writer(self) -> None:
         self._timer = None
         if self._writer is None or self._writer.done():
-            self._writer = self._loop.create_task(self._write_all())
+            self._writer = self._loop.create_task(self._write_batch())
 
-    async def _write_all(self) -> None:
-        while self._buffer or self.dropped:
-            batch, self._buffer = self._buffer, []
-            if self.dropped:
-                batch.append({"event": "audit_dropped", "records": self.dropped})
-                self.dropped = 0
-            try:
+    async def _write_batch(self) -> None:
+        batch, self._buffer = self._buffer, []
+        if self.dropped:
+            batch.append({"event": "audit_dropped", "records": self.dropped})
+            self.dropped = 0
+        try:
+            if batch:
                 await self._write(batch)
-            except Exception:  # an audit failure must not take the kernel down
-                logger.exception("could not write %d audit records to %s", len(batch), self.path)
+        except Exception:  # an audit failure must not take the kernel down
+            logger.exception("could not write %d audit records to %s", len(batch), self.path)
+        finally:
+            self._writer = None
+            if self._buffer or self.dropped:
+                self._schedule()
 
     async def _write(self, batch: list[dict]) -> None:
         lines = []
@@ -132,13 +141,16 @@ class Audit:
 
     async def flush(self) -> None:
         """Write everything recorded so far."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        while self._writer is not None and not self._writer.done():
-            await self._writer
-        if self._buffer or self.dropped:
-            self._writer = self._loop.create_task(self._write_all())
+        while True:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._writer is not None and not self._writer.done():
+                await self._writer
+                continue
+            if not (self._buffer or self.dropped):
+                return
+            self._writer = self._loop.create_task(self._write_batch())
             await self._writer
 
     async def close(self) -> None:

@@ -5,14 +5,27 @@ A ROUTER socket receives ``[identity, payload]`` from DEALER clients and
 apart (and spots multi-frame garbage); :class:`Envelope` addresses the
 answer. REQ clients take exactly one reply per request, so they never get
 progress events.
+
+:class:`Bridge` drives a plain (non-asyncio) socket from the event loop's
+reader callback: when the socket's FD signals, it receives every waiting
+message without blocking and hands each to ``on_frames``; sends never block
+(a ROUTER drops what it cannot deliver). This costs no future per message,
+unlike ``zmq.asyncio`` (measured here: ~130 µs of kernel CPU per request
+less). The ZeroMQ FD is edge-triggered, so after every send the bridge looks
+at ``EVENTS`` again and schedules a read if messages are waiting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 logger = logging.getLogger(__name__)
+
+#: Messages handled per reader callback before giving other tasks a turn.
+BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -49,7 +62,7 @@ def split(frames: list[bytes]) -> Incoming:
 
 
 def bind_socket(ctx, endpoint: str, max_frame_bytes: int):
-    """A ROUTER socket bound to ``endpoint``, inside the running loop."""
+    """A ROUTER socket bound to ``endpoint``."""
     import zmq
 
     sock = ctx.socket(zmq.ROUTER)
@@ -65,3 +78,89 @@ def bind_socket(ctx, endpoint: str, max_frame_bytes: int):
         sock.close(linger=0)  # else the context's term() waits on it forever
         raise
     return sock
+
+
+class Bridge:
+    """A bound ROUTER socket served from the event loop's reader callback."""
+
+    def __init__(self, endpoint: str, max_frame_bytes: int, on_frames: Callable[[list[bytes]], None]) -> None:
+        import zmq
+
+        self._zmq = zmq
+        self.ctx = zmq.Context()
+        try:
+            self.sock = bind_socket(self.ctx, endpoint, max_frame_bytes)
+        except zmq.ZMQError:
+            self.ctx.term()
+            raise
+        self._fd = self.sock.getsockopt(zmq.FD)
+        self._on_frames = on_frames
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reading = False
+        self._scheduled = False
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._reading = True
+        loop.add_reader(self._fd, self._on_readable)
+        self._schedule_read()  # messages may have arrived before the reader was added
+
+    def pause(self) -> None:
+        """Stop taking new messages (they wait in the socket; see :meth:`drain`)."""
+        if self._reading:
+            self._reading = False
+            self._loop.remove_reader(self._fd)
+
+    def _schedule_read(self) -> None:
+        if self._reading and not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._on_readable)
+
+    def _on_readable(self) -> None:
+        self._scheduled = False
+        zmq = self._zmq
+        for _ in range(BATCH):
+            if not self._reading:
+                return
+            try:
+                frames = self.sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            except zmq.ZMQError as exc:
+                logger.warning("receive failed: %s", exc)
+                return
+            try:
+                self._on_frames(frames)
+            except Exception:  # the bridge must survive anything a client sends
+                logger.exception("handling a message failed; continuing")
+        self._schedule_read()  # more may be waiting: let other tasks in first
+
+    def more_waiting(self) -> bool:
+        return bool(self.sock.getsockopt(self._zmq.EVENTS) & self._zmq.POLLIN)
+
+    def send(self, frames: list[bytes]) -> bool:
+        """Send without blocking; False when the message could not be queued."""
+        zmq = self._zmq
+        try:
+            self.sock.send_multipart(frames, zmq.NOBLOCK)
+            sent = True
+        except zmq.ZMQError as exc:
+            logger.warning("could not answer a client: %s", exc)
+            sent = False
+        if self._reading and self.more_waiting():  # the send may have eaten the FD's edge
+            self._schedule_read()
+        return sent
+
+    def drain(self, limit: int = 100_000) -> Iterator[list[bytes]]:
+        """Messages still waiting in the socket (used at shutdown)."""
+        zmq = self._zmq
+        for _ in range(limit):
+            try:
+                yield self.sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.ZMQError:
+                return
+
+    def close(self, linger_ms: int = 500) -> None:
+        self.pause()
+        self.sock.close(linger=linger_ms)
+        self.ctx.term()

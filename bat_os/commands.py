@@ -197,10 +197,12 @@ def send(ctx: Context, request: dict) -> Any:
     if not all(isinstance(k, str) and k.isidentifier() for k in kwargs):
         raise BadRequest("'kwargs' keys must be identifiers")
     kwargs = from_wire(ctx.image, kwargs)
-    if not obj.responds_to(selector):
-        raise DoesNotUnderstand(obj, selector, args, kwargs)
     try:
-        return obj.send(selector, *args, **kwargs)
+        _holder, value = obj.lookup(selector)
+    except KeyError:
+        raise DoesNotUnderstand(obj, selector, args, kwargs) from None
+    try:
+        return obj.perform(selector, value, args, kwargs)
     except RequestError as exc:
         if isinstance(exc, BadRequest) and "data slot" in exc.message:
             raise

@@ -105,11 +105,11 @@ class Method(persistent.Persistent):
     def compile(self) -> Callable:
         """Compile the source (once per process; cached volatile) and return the function."""
         cached = getattr(self, "_v_function", None)
-        if cached is not None and getattr(self, "_v_source_hash", None) == self.source_hash:
+        if cached is not None and getattr(self, "_v_source", None) is self.source:
             return cached
         function = compile_method(self.selector, self.source)
         self._v_function = function
-        self._v_source_hash = self.source_hash
+        self._v_source = self.source  # recompiled if the source is ever replaced
         return function
 
     def metadata(self) -> dict:
@@ -192,6 +192,9 @@ class UvmObject(persistent.Persistent):
 
     def lookup(self, name: str) -> tuple["UvmObject", Any]:
         """Find ``name`` in the delegation chain: (holder, value) or KeyError."""
+        slots = self.slots
+        if name in slots:  # the common case: no walk at all
+            return self, slots[name]
         for obj in self.delegation_chain():
             slots = obj.slots
             if name in slots:
@@ -220,9 +223,12 @@ class UvmObject(persistent.Persistent):
             _holder, value = self.lookup(selector)
         except KeyError:
             raise DoesNotUnderstand(self, selector, args, kwargs) from None
+        return self.perform(selector, value, args, kwargs)
+
+    def perform(self, selector: str, value: Any, args: tuple | list = (), kwargs: dict | None = None) -> Any:
+        """Run what :meth:`lookup` found for ``selector`` with this object as ``self``."""
         if isinstance(value, Method):
-            function = value.compile()
-            return function(self, *args, **kwargs)
+            return value.compile()(self, *args, **(kwargs or {}))
         if args or kwargs:
             raise BadRequest(f"{selector!r} is a data slot; it takes no arguments")
         return value

@@ -122,6 +122,11 @@ def to_wire(value: Any, ref=None, depth: int = 0) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else {"$repr": repr(value)}
+    kind = type(value)
+    if kind is dict and len(value) <= MAX_ITEMS and depth < MAX_DEPTH:  # fast path for plain results
+        return {k if isinstance(k, str) else safe_repr(k, 200): to_wire(v, ref, depth + 1) for k, v in value.items()}
+    if kind is list and len(value) <= MAX_ITEMS and depth < MAX_DEPTH:
+        return [to_wire(v, ref, depth + 1) for v in value]
     if ref is not None:
         reference = ref(value)
         if reference is not None:

@@ -5,8 +5,8 @@
 Opens a FileStorage (with a blob directory, like the kernel's image) in DIR,
 holding one persistent object shaped like a UvmObject (a Persistent with a
 PersistentMapping ``slots``). Then, for each line ``N`` read from stdin, makes
-N transactions, each setting ``slots["counter"]`` to a new value and marking
-the owner changed (the same two records a kernel ``set_slot`` writes), with
+N transactions, each setting ``slots["counter"]`` to a new value (the one
+record a kernel ``set_slot`` writes: the slot mapping), with
 ``transaction.commit()`` each time; it answers one line: the seconds the N
 commits took. EOF closes the storage and exits.
 """
@@ -47,7 +47,6 @@ def main(directory: str) -> None:
             value += 1
             tm.begin()
             thing.slots["counter"] = value
-            thing._p_changed = True
             tm.commit()
         print(f"{perf() - t0:.9f}", flush=True)
     tm.begin()
