@@ -25,7 +25,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import __version__, commands, protocol
@@ -52,7 +52,6 @@ class Counters:
     answered: int = 0
     errors: int = 0
     busy: int = 0
-    by_command: dict[str, int] = field(default_factory=dict)
 
 
 class Kernel:
