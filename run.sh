@@ -55,9 +55,12 @@ setup() {
   local stamp="$venv/.batos-installed-$reqs"
   local want
   want="$(cat requirements.txt requirements-dev.txt constraints.txt "$0" | "$vpy" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    return 0
-  fi
+  local dev_stamp="$venv/.batos-installed-requirements-dev.txt"  # a superset of requirements.txt
+  for s in "$stamp" "$dev_stamp"; do
+    if [ -f "$s" ] && [ "$(cat "$s")" = "$want" ]; then
+      return 0
+    fi
+  done
   say "installing dependencies ($reqs); the first time takes a few minutes"
   export PIP_DISABLE_PIP_VERSION_CHECK=1
   local torch_pin
