@@ -3,6 +3,12 @@
     BatosError
     ├── ConfigError              a setting has a bad value (names the setting)
     ├── ImageError               the image cannot be opened (corrupt, locked, unreadable)
+    ├── LLMError                 a model call failed (no matching cassette line, backend down...)
+    ├── JailError                generated code could not run to completion in the jail
+    │   ├── JailTimeout          past its wall-clock or CPU-time limit
+    │   ├── JailMemory           past its memory limit
+    │   ├── JailCrash            the worker died (signal, protocol violation)
+    │   └── MethodRaised         the code raised; ``error_type`` and ``message`` say what
     └── RequestError             answered to a client as {"status": "error", "error": {code, message}}
         ├── BadRequest           code "bad_request": malformed request or wrong field types
         ├── UnknownCommand       code "unknown_command"
@@ -13,6 +19,7 @@
         ├── Busy                 code "busy": the request queue is full
         ├── Timeout              code "timeout": the request's deadline passed
         ├── ShuttingDown         code "shutting_down": the kernel is stopping
+        ├── CycleFailed          code "cycle_failed": a cognitive cycle ended FAILED (state, reasons, cycle)
         └── Internal             code "internal": a bug; logged with its traceback
 
 Transient errors (worth retrying after an abort) are recognised by type in
@@ -40,6 +47,40 @@ class ConfigError(BatosError):
 
 class ImageError(BatosError):
     """The living image cannot be opened safely. The file is never overwritten."""
+
+
+class LLMError(BatosError):
+    """A language-model call failed; the cycle fails with this as its reason."""
+
+
+class JailError(BatosError):
+    """Generated code did not complete in the jail."""
+
+    code = "internal"
+
+
+class JailTimeout(JailError):
+    code = "timeout"
+
+
+class JailMemory(JailError):
+    code = "internal"
+
+
+class JailCrash(JailError):
+    code = "internal"
+
+
+class MethodRaised(JailError):
+    """The jailed code raised an exception (reported by type name and message)."""
+
+    code = "method_error"
+
+    def __init__(self, error_type: str, message: str, traceback: str = "") -> None:
+        super().__init__(f"{error_type}: {message}")
+        self.error_type = error_type
+        self.message = message
+        self.traceback = traceback
 
 
 class RequestError(BatosError):
@@ -106,6 +147,10 @@ class Timeout(RequestError):
 
 class ShuttingDown(RequestError):
     code = "shutting_down"
+
+
+class CycleFailed(RequestError):
+    code = "cycle_failed"
 
 
 class Internal(RequestError):

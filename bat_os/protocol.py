@@ -35,6 +35,7 @@ ERROR_CODES = (
     "busy",
     "timeout",
     "shutting_down",
+    "cycle_failed",
     "internal",
 )
 
