@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="BAT OS kernel: a persistent living image served over ZeroMQ.",
     )
     config_module.add_arguments(parser)
-    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel)")
+    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel); see also: batos.py audit FILE --selector NAME")
     return parser
 
 
@@ -51,6 +51,11 @@ def setup_logging(config: Config) -> None:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["audit"]:
+        from . import audit_cli
+
+        return audit_cli.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         config = config_module.load(args, environ=os.environ if environ is None else environ)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 import persistent
 from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 
-from .errors import BadRequest, DoesNotUnderstand, MethodError, NotFound, RequestError, UnknownCommand
+from .errors import BadRequest, DoesNotUnderstand, Internal, MethodError, NotFound, RequestError, UnknownCommand
 from .image import Image
-from .objects import Method, UvmObject, check_slot_name, oid_to_hex
+from .objects import Method, UvmObject, check_slot_name, hex_to_oid, oid_to_hex
 from .protocol import safe_repr, to_wire
 
 logger = logging.getLogger(__name__)
@@ -34,10 +34,38 @@ class Command:
 
 @dataclass
 class Context:
-    """What a handler may use: the image and the kernel's live figures."""
+    """What a handler may use: the image, the kernel's live figures, and cognition.
+
+    ``cognition`` (see :mod:`bat_os.cognition`) runs generated methods in the
+    jail and cognitive cycles; None in tools that only read the image.
+    """
 
     image: Image
     stats: Callable[[], dict]
+    cognition: Any = None
+
+
+class Deferred(Exception):
+    """Raised by a handler whose answer needs awaiting (the jail, a cycle).
+
+    The kernel aborts the handler's transaction (nothing was changed), runs
+    ``run(on_event)`` as a task with its own connection and transactions,
+    and answers when it ends; meanwhile it goes on serving other requests.
+    """
+
+    def __init__(self, run: Callable[["Call"], Awaitable[Any]]) -> None:
+        super().__init__("deferred")
+        self.run = run
+
+
+@dataclass(frozen=True)
+class Call:
+    """Who waits for a deferred answer: progress events go to ``on_event``;
+    ``reply_to`` (identity, request id, events) is kept with a cycle so its
+    answer can still reach the client after a kernel restart."""
+
+    on_event: Callable[[dict], None] | None = None
+    reply_to: dict | None = None
 
 
 # --- values across the wire -------------------------------------------------------
@@ -63,16 +91,32 @@ def render(value: Any) -> Any:
     return to_wire(value, reference)
 
 
-def from_wire(image: Image, value: Any, depth: int = 0) -> Any:
+def from_wire(image: Image, value: Any) -> Any:
     """Turn ``{"$oid": "0x1a"}`` references in a client's value into objects."""
+    return _from_wire(value, image.resolve, 0)
+
+
+def from_wire_in(connection: Any, value: Any) -> Any:
+    """:func:`from_wire` against any connection (the jail host's)."""
+
+    def resolve(ref: Any) -> Any:
+        try:
+            return connection.get(hex_to_oid(ref))
+        except (ValueError, KeyError) as exc:
+            raise NotFound(f"no object with id {ref}") from exc
+
+    return _from_wire(value, resolve, 0)
+
+
+def _from_wire(value: Any, resolve: Callable[[Any], Any], depth: int) -> Any:
     if depth > 32:
         raise BadRequest("value is nested too deeply")
     if isinstance(value, dict):
         if set(value) == {"$oid"}:
-            return image.resolve(value["$oid"])
-        return {k: from_wire(image, v, depth + 1) for k, v in value.items()}
+            return resolve(value["$oid"])
+        return {k: _from_wire(v, resolve, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [from_wire(image, v, depth + 1) for v in value]
+        return [_from_wire(v, resolve, depth + 1) for v in value]
     return value
 
 
@@ -120,7 +164,8 @@ def status(ctx: Context, request: dict) -> dict:
     image = ctx.image
     root = image.connection.root()
     orchestrator = root.get("orchestrator_obj")
-    active = list(orchestrator.slots.get("active_cycles", [])) if isinstance(orchestrator, UvmObject) else []
+    registry = orchestrator.slots.get("cycles") if isinstance(orchestrator, UvmObject) else None
+    active = [c.id for c in registry.unfinished()] if registry is not None else []
     catalog = root.get("knowledge_catalog_obj")
     figures = dict(ctx.stats())
     figures.update(
@@ -133,7 +178,10 @@ def status(ctx: Context, request: dict) -> dict:
             },
             "objects": image.object_count(),
             "active_cycles": len(active),
+            "cycles": {"total": len(registry.by_id) if registry is not None else 0, "unfinished": active},
             "loaded_model": None,
+            "llm": getattr(getattr(ctx.cognition, "backend", None), "name", None),
+            "jail": dict(ctx.cognition.protections) if ctx.cognition is not None else None,
             "knowledge": catalog.summary() if hasattr(catalog, "summary") else None,
         }
     )
@@ -184,23 +232,34 @@ def set_slot(ctx: Context, request: dict) -> dict:
 def send(ctx: Context, request: dict) -> Any:
     """``{"command": "send", "target": T, "selector": "s", "args": [], "kwargs": {}}`` -> the result.
 
-    A selector nothing in the delegation chain understands answers
-    ``not_understood``; a method that raises answers ``method_error`` and
-    changes nothing.
+    A selector nothing in the delegation chain understands starts a cognitive
+    cycle (the answer comes when it ends), or answers ``not_understood`` when
+    the request says ``"learn": false``. Generated methods run in the jail.
+    A method that raises answers ``method_error`` and changes nothing.
     """
     obj = _uvm_target(ctx, request)
     selector = _field(request, "selector", str)
     if not selector.isidentifier():
         raise BadRequest(f"selector must be an identifier, not {selector!r}")
-    args = from_wire(ctx.image, _field(request, "args", list, default=[]))
-    kwargs = _field(request, "kwargs", dict, default={})
-    if not all(isinstance(k, str) and k.isidentifier() for k in kwargs):
+    wire_args = _field(request, "args", list, default=[])
+    wire_kwargs = _field(request, "kwargs", dict, default={})
+    if not all(isinstance(k, str) and k.isidentifier() for k in wire_kwargs):
         raise BadRequest("'kwargs' keys must be identifiers")
-    kwargs = from_wire(ctx.image, kwargs)
+    learn = _field(request, "learn", bool, default=True)
+    args = from_wire(ctx.image, wire_args)  # checks every reference exists
+    kwargs = from_wire(ctx.image, wire_kwargs)
     try:
         _holder, value = obj.lookup(selector)
     except KeyError:
-        raise DoesNotUnderstand(obj, selector, args, kwargs) from None
+        if not learn or ctx.cognition is None:
+            raise DoesNotUnderstand(obj, selector, args, kwargs) from None
+        oid = obj._p_oid
+        raise Deferred(lambda call: ctx.cognition.learn_and_send(oid, selector, wire_args, wire_kwargs, call)) from None
+    if isinstance(value, Method) and value.origin == "generated":
+        if ctx.cognition is None:
+            raise Internal("generated methods need the jail, which this process does not run")
+        oid = obj._p_oid
+        raise Deferred(lambda call: ctx.cognition.jailed_send(oid, selector, wire_args, wire_kwargs))
     try:
         return obj.perform(selector, value, args, kwargs)
     except RequestError as exc:
@@ -226,6 +285,11 @@ COMMANDS: dict[str, Command] = {
         Command("send", send, writes=True),
     )
 }
+
+
+def register(command: Command) -> None:
+    """Add a command (modules such as :mod:`bat_os.cognition` add theirs at import)."""
+    COMMANDS[command.name] = command
 
 
 def lookup(name: str) -> Command:

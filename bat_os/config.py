@@ -49,6 +49,12 @@ class Config:
     request_timeout: float = 120.0  # seconds a request may wait in the queue before "timeout"
     shutdown_grace: float = 5.0  # seconds to finish in-flight work on SIGTERM
     codex: Path | None = None  # persona codex ingested on first awakening (default: bundled file)
+    cycle_max_attempts: int = 3  # syntheses a cognitive cycle may try before FAILED
+    cycle_resume: str = "resume"  # a cycle interrupted by a crash: "resume" or "fail"
+    jail_workers: int = 2  # warm jail worker processes
+    jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
+    jail_cpu_seconds: float = 2.0  # ... and CPU-time limit
+    jail_memory_mb: int = 256  # ... and address-space limit
     llm: LLMConfig = field(default_factory=LLMConfig)
 
     @property
@@ -69,6 +75,12 @@ ENV_NAMES = {
     "request_timeout": "BATOS_REQUEST_TIMEOUT",
     "shutdown_grace": "BATOS_SHUTDOWN_GRACE",
     "codex": "BATOS_CODEX",
+    "cycle_max_attempts": "BATOS_CYCLE_MAX_ATTEMPTS",
+    "cycle_resume": "BATOS_CYCLE_RESUME",
+    "jail_workers": "BATOS_JAIL_WORKERS",
+    "jail_wall_seconds": "BATOS_JAIL_WALL_SECONDS",
+    "jail_cpu_seconds": "BATOS_JAIL_CPU_SECONDS",
+    "jail_memory_mb": "BATOS_JAIL_MEMORY_MB",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.device": "BATOS_LLM_DEVICE",
@@ -169,6 +181,16 @@ def _validate(config: Config) -> None:
         raise ConfigError("request_timeout", "must be positive")
     if config.shutdown_grace <= 0:
         raise ConfigError("shutdown_grace", "must be positive")
+    if config.cycle_max_attempts < 1:
+        raise ConfigError("cycle_max_attempts", "must be at least 1")
+    if config.cycle_resume not in ("resume", "fail"):
+        raise ConfigError("cycle_resume", f"{config.cycle_resume!r} is not resume or fail")
+    if not 1 <= config.jail_workers <= 64:
+        raise ConfigError("jail_workers", "must be between 1 and 64")
+    if config.jail_wall_seconds <= 0 or config.jail_cpu_seconds <= 0:
+        raise ConfigError("jail_wall_seconds" if config.jail_wall_seconds <= 0 else "jail_cpu_seconds", "must be positive")
+    if config.jail_memory_mb < 32:
+        raise ConfigError("jail_memory_mb", "must be at least 32")
     if config.llm.backend not in LLM_BACKENDS:
         raise ConfigError("llm.backend", f"{config.llm.backend!r} is not one of {', '.join(LLM_BACKENDS)}")
     if config.llm.device not in ("auto", "cpu", "cuda"):

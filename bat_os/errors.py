@@ -3,6 +3,7 @@
     BatosError
     ├── ConfigError              a setting has a bad value (names the setting)
     ├── ImageError               the image cannot be opened (corrupt, locked, unreadable)
+    ├── RunsInJail               a generated method was about to run in the kernel process (it must not)
     ├── LLMError                 a model call failed (no matching cassette line, backend down...)
     ├── JailError                generated code could not run to completion in the jail
     │   ├── JailTimeout          past its wall-clock or CPU-time limit
@@ -47,6 +48,14 @@ class ConfigError(BatosError):
 
 class ImageError(BatosError):
     """The living image cannot be opened safely. The file is never overwritten."""
+
+
+class RunsInJail(BatosError):
+    """Generated code never runs in the kernel process; the caller must use the jail."""
+
+    def __init__(self, method: object) -> None:
+        super().__init__(f"{getattr(method, 'selector', method)!r} is generated code: it runs in the jail")
+        self.method = method
 
 
 class LLMError(BatosError):

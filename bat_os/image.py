@@ -49,7 +49,10 @@ class MigrationContext:
 def _default_migrations() -> list[Migration]:
     from . import primordial
 
-    return [Migration(1, "incarnate the primordial objects", primordial.incarnate)]
+    return [
+        Migration(1, "incarnate the primordial objects", primordial.incarnate),
+        Migration(2, "a registry of cognitive cycles", primordial.add_cycle_registry),
+    ]
 
 
 class Image:

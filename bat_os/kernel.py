@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import __version__, commands, protocol
+from . import __version__, cognition as _cognition_commands, commands, protocol  # noqa: F401 (registers its commands)
 from .audit import AuditSink
 from .bridge import Bridge, Envelope, split
 from .config import Config
@@ -61,6 +61,7 @@ class Kernel:
         image: Image,
         audit: AuditSink,
         clock: Callable[[], float] = time.monotonic,
+        cognition_factory: Callable[[], Any] | None = None,
     ) -> None:
         self.config = config
         self.image = image
@@ -72,6 +73,9 @@ class Kernel:
         self._queue: asyncio.Queue[Job | None] | None = None
         self._bridge: Bridge | None = None
         self._stopping = asyncio.Event()
+        self.cognition_factory = cognition_factory  # async () -> Cognition; None: no jail, no cycles
+        self.cognition: Any = None
+        self._deferred: set[asyncio.Task] = set()  # answers being awaited (jail, cycles)
 
     # --- figures -----------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -112,9 +116,13 @@ class Kernel:
         loop = asyncio.get_running_loop()
         self._install_signal_handlers(loop)
         self._queue = asyncio.Queue(maxsize=self.config.queue_size)
+        if self.cognition_factory is not None:  # ready before the first request can arrive
+            self.cognition = await self.cognition_factory()
+            self.ctx.cognition = self.cognition
         try:
             self._bridge = Bridge(self.config.endpoint, self.config.max_frame_bytes, self._accept)
         except zmq.ZMQError as exc:
+            await self._stop_cognition()
             raise BatosError(f"cannot bind {self.config.endpoint}: {exc}") from exc
         logger.info("kernel %s serving %s (image %s, pid %d)", __version__, self.config.endpoint, self.image.path, os.getpid())
         self.audit.record("kernel_started", endpoint=self.config.endpoint, image=str(self.image.path), pid=os.getpid())
@@ -123,6 +131,7 @@ class Kernel:
         if on_ready:
             on_ready()
         try:
+            self._resume_interrupted()
             await self._stopping.wait()
             self._bridge.pause()  # new messages wait in the socket; answered below
             self._queue.put_nowait(None) if not self._queue.full() else None
@@ -133,13 +142,62 @@ class Kernel:
                 worker.cancel()
                 await asyncio.gather(worker, return_exceptions=True)
             self._refuse_rest()
+            await self._stop_deferred()
         finally:
             if not worker.done():
                 worker.cancel()
+            await self._stop_cognition()
             self._bridge.close(linger_ms=500)
             self.audit.record("kernel_stopped", pid=os.getpid())
         logger.info("kernel stopped cleanly")
         return 0
+
+    def _resume_interrupted(self) -> None:
+        """Cycles a crash interrupted: resume each (or fail it), answering its client if still there."""
+        if self.cognition is None:
+            return
+        for cycle_id, reply_to in self.cognition.orchestrator.interrupted():
+            self._spawn(self._resume(cycle_id, reply_to))
+
+    async def _stop_cognition(self) -> None:
+        if self.cognition is not None:
+            await self.cognition.close()
+
+    def _spawn(self, coroutine) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._deferred.add(task)
+        task.add_done_callback(self._deferred.discard)
+        return task
+
+    async def _stop_deferred(self) -> None:
+        """Give deferred work (jailed sends, cycles) the grace period, then cancel it.
+
+        A cancelled cycle keeps its last checkpoint and resumes at the next start.
+        """
+        if not self._deferred:
+            return
+        done, pending = await asyncio.wait(set(self._deferred), timeout=self.config.shutdown_grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            logger.warning("cancelled %d deferred request(s) still running at shutdown", len(pending))
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _resume(self, cycle_id: str, reply_to: dict | None) -> None:
+        envelope = Envelope(reply_to["identity"], reply_to.get("req", False)) if reply_to else None
+        request_id = reply_to.get("id") if reply_to else None
+        try:
+            result = await self.cognition.orchestrator.drive(cycle_id)
+            message = protocol.ok(request_id, result)
+        except RequestError as exc:
+            message = protocol.error(request_id, exc.code, exc.message, **_wire_details(exc))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug: log it, keep serving
+            logger.exception("resuming cycle %s failed", cycle_id)
+            message = protocol.error(request_id, "internal", f"internal error: {type(exc).__name__}: {exc}")
+        if envelope is not None:  # the client that waited before the crash, if it is still there
+            self._send(envelope, message)
 
     def _refuse_rest(self) -> None:
         """Answer ``shutting_down`` to what is queued and to what is still in the socket."""
@@ -228,6 +286,9 @@ class Kernel:
                 self._send(job.envelope, protocol.event(request_id, {"type": "started", "command": command_name}))
             result = self._execute(command, request)
             reply = protocol.ok(request_id, result)
+        except commands.Deferred as deferred:
+            self._spawn(self._finish_deferred(job, deferred, started))
+            return
         except RequestError as exc:
             outcome = exc.code
             reply = protocol.error(request_id, exc.code, exc.message, **_wire_details(exc))
@@ -242,10 +303,42 @@ class Kernel:
             outcome = "internal"
             payload = protocol.encode(protocol.error(request_id, "internal", f"reply could not be encoded: {exc}"))
         self._send_raw(job.envelope, payload, error=outcome != "ok")
+        self._audit_request(request, started, outcome)
+
+    async def _finish_deferred(self, job: Job, deferred: commands.Deferred, started: float) -> None:
+        """Await a deferred answer (jail, cycle) and send it; the kernel serves on meanwhile."""
+        request = job.request
+        request_id = request.get("id")
+        events = request.get("events") is True and not job.envelope.req
+
+        def on_event(event: dict) -> None:
+            if events:
+                self._send(job.envelope, protocol.event(request_id, commands.render(event)))
+
+        reply_to = {"identity": job.envelope.identity, "req": job.envelope.req, "id": request_id if _plain(request_id) else None}
+        outcome = "ok"
+        try:
+            result = await deferred.run(commands.Call(on_event=on_event, reply_to=reply_to))
+            reply = protocol.ok(request_id, commands.render(result))
+        except RequestError as exc:
+            outcome = exc.code
+            reply = protocol.error(request_id, exc.code, exc.message, **_wire_details(exc))
+        except asyncio.CancelledError:
+            self._reply_error(job.envelope, request_id, ShuttingDown("the kernel is stopping; send it again"))
+            self._audit_request(request, started, "shutting_down")
+            raise
+        except Exception as exc:  # a bug: answer, log with traceback, keep serving
+            logger.exception("internal error on %s", request["command"])
+            outcome = "internal"
+            reply = protocol.error(request_id, "internal", f"internal error: {type(exc).__name__}: {exc}")
+        self._send(job.envelope, reply)
+        self._audit_request(request, started, outcome)
+
+    def _audit_request(self, request: dict, started: float, outcome: str) -> None:
         self.audit.record(
             "request",
-            request_id=_audit_value(request_id),
-            command=command_name,
+            request_id=_audit_value(request.get("id")),
+            command=request["command"],
             target=_audit_value(request.get("target")),
             selector=_audit_value(request.get("selector")),
             outcome=outcome,
@@ -288,10 +381,37 @@ def _wire_details(exc: RequestError) -> dict:
     return details
 
 
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
 def _audit_value(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value if not isinstance(value, str) else value[:200]
     return protocol.safe_repr(value, 200)
+
+
+async def start_cognition(config: Config, image: Image) -> Any:
+    """The jail (warm workers), the model backend and the orchestrator."""
+    from .cognition import Cognition
+    from .jail import Jail, JailLimits
+    from .llm import make_backend
+    from .orchestrator import CycleSettings, Orchestrator
+
+    limits = JailLimits(
+        cpu_seconds=config.jail_cpu_seconds,
+        wall_seconds=config.jail_wall_seconds,
+        memory_bytes=config.jail_memory_mb * 2**20,
+    )
+    jail = Jail(limits, workers=config.jail_workers)
+    await jail.start()
+    protections = jail.protections()
+    logger.info("jail protections: %s", ", ".join(f"{k}={v}" for k, v in protections.items()))
+    backend = make_backend(config.llm)
+    orchestrator = Orchestrator(
+        image.db, backend, jail, CycleSettings(max_attempts=config.cycle_max_attempts, resume=config.cycle_resume)
+    )
+    return Cognition(image, jail, orchestrator, backend=backend, protections=protections)
 
 
 def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSink]) -> int:
@@ -299,7 +419,7 @@ def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSi
 
     async def main() -> int:
         audit = audit_factory()
-        kernel = Kernel(config, image, audit)
+        kernel = Kernel(config, image, audit, cognition_factory=lambda: start_cognition(config, image))
         try:
             return await kernel.serve()
         finally:

@@ -27,7 +27,7 @@ import persistent
 from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 
-from .errors import BadRequest, DoesNotUnderstand, MethodError
+from .errors import BadRequest, DoesNotUnderstand, MethodError, RunsInJail
 
 ORIGINS = ("system", "generated")
 
@@ -35,10 +35,47 @@ ORIGINS = ("system", "generated")
 _OWN = frozenset({"slots", "parents"})
 
 
+class CovenantList(PersistentList):
+    """A slot's list: converts what is put into it, so nested edits are never lost."""
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, [covenant(v) for v in value] if isinstance(index, slice) else covenant(value))
+
+    def append(self, value: Any) -> None:
+        super().append(covenant(value))
+
+    def insert(self, index: int, value: Any) -> None:
+        super().insert(index, covenant(value))
+
+    def extend(self, values: Any) -> None:
+        super().extend(covenant(v) for v in values)
+
+    def __iadd__(self, values: Any) -> "CovenantList":
+        self.extend(values)
+        return self
+
+
+class CovenantMapping(PersistentMapping):
+    """A slot's mapping: converts what is put into it, so nested edits are never lost."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, covenant(value))
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
 def covenant(value: Any) -> Any:
     """Return ``value`` with mutable containers made persistent, recursively.
 
-    ``list`` -> PersistentList, ``dict`` -> PersistentMapping, ``set`` ->
+    ``list`` -> CovenantList, ``dict`` -> CovenantMapping (persistent
+    containers that convert whatever is later put into them), ``set`` ->
     ``frozenset`` (no persistent set keeps arbitrary values; a frozen one
     cannot be mutated in place, so nothing can be lost), ``bytearray`` ->
     ``bytes``. Persistent objects (UvmObjects, BTrees, ...) are kept as
@@ -46,11 +83,12 @@ def covenant(value: Any) -> Any:
     """
     if isinstance(value, persistent.Persistent) and not isinstance(value, (PersistentList, PersistentMapping)):
         return value
+    if isinstance(value, (CovenantList, CovenantMapping)):
+        return value  # already converted, all the way down
     if isinstance(value, (PersistentList, list)):
-        converted = PersistentList(covenant(v) for v in value)
-        return converted
+        return CovenantList([covenant(v) for v in value])
     if isinstance(value, (PersistentMapping, dict)):
-        return PersistentMapping({k: covenant(v) for k, v in value.items()})
+        return CovenantMapping({k: covenant(v) for k, v in value.items()})
     if isinstance(value, tuple):
         return tuple(covenant(v) for v in value)
     if isinstance(value, (set, frozenset)):
@@ -103,7 +141,13 @@ class Method(persistent.Persistent):
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
 
     def compile(self) -> Callable:
-        """Compile the source (once per process; cached volatile) and return the function."""
+        """Compile the source (once per process; cached volatile) and return the function.
+
+        Only for ``system`` methods: generated code never runs in the kernel
+        process (:class:`RunsInJail`); the jail compiles and runs it.
+        """
+        if self.origin != "system":
+            raise RunsInJail(self)
         cached = getattr(self, "_v_function", None)
         if cached is not None and getattr(self, "_v_source", None) is self.source:
             return cached
@@ -169,7 +213,13 @@ class UvmObject(persistent.Persistent):
 
     def add_method(self, selector: str, source: str, **metadata: Any) -> Method:
         method = Method(selector, source, **metadata)
-        method.compile()  # refuse source that does not compile before storing it
+        if method.origin == "system":
+            method.compile()  # refuse source that does not compile before storing it
+        else:  # generated: check the syntax only; executing even its `def` is the jail's job
+            try:
+                compile(source, f"<method {selector}>", "exec")
+            except SyntaxError as exc:
+                raise MethodError(f"method {selector!r} does not compile: {exc}") from exc
         self.set_slot(selector, method)
         return method
 
@@ -281,9 +331,9 @@ class UvmObject(persistent.Persistent):
 
 def _deep_copy(value: Any) -> Any:
     if isinstance(value, PersistentList):
-        return PersistentList(_deep_copy(v) for v in value)
+        return CovenantList([_deep_copy(v) for v in value])
     if isinstance(value, PersistentMapping):
-        return PersistentMapping({k: _deep_copy(v) for k, v in value.items()})
+        return CovenantMapping({k: _deep_copy(v) for k, v in value.items()})
     if isinstance(value, tuple):
         return tuple(_deep_copy(v) for v in value)
     if isinstance(value, persistent.Persistent):

@@ -173,3 +173,12 @@ def incarnate(root: Any, context: Any) -> None:
         else:
             logger.warning("no persona codex at %s; the knowledge catalog starts empty", codex_path)
         root["knowledge_catalog_obj"] = catalog
+
+
+def add_cycle_registry(root: Any, context: Any) -> None:
+    """Migration 2: the orchestrator keeps every cognitive cycle, by id."""
+    from .cycle import CycleRegistry
+
+    orchestrator = root["orchestrator_obj"]
+    if "cycles" not in orchestrator.slots:
+        orchestrator.set_slot("cycles", CycleRegistry())

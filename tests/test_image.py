@@ -30,7 +30,7 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
     image = open_image(image_path)
     try:
         ran = image.awaken()
-        assert ran == ["incarnate the primordial objects"]
+        assert ran == ["incarnate the primordial objects", "a registry of cognitive cycles"]
         root = image.connection.root()
         image.tm.begin()
         for name in ROOT_NAMES:
@@ -49,7 +49,8 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
         catalog = root["knowledge_catalog_obj"]
         assert catalog.document_count() > 10
         assert catalog.search("Watercourse Way")[0]["metadata"]["source"] == "persona_codex"
-        assert image.schema_version == 1
+        assert image.schema_version == 2
+        assert root["orchestrator_obj"].send("cycles").summary() == {"cycles": 0, "unfinished": []}
         image.tm.abort()
     finally:
         image.close()
@@ -69,7 +70,7 @@ def test_awakening_is_idempotent_and_resumes_unchanged(image_path):
         assert image.size_bytes() == size  # nothing was written
         assert image.read(lambda: list(image.connection.root()["genesis_obj"].send("mark"))) == [1, 2]
         log = image.read(lambda: list(image.connection.root()["batos_migrations"]))
-        assert [entry["version"] for entry in log] == [1]
+        assert [entry["version"] for entry in log] == [1, 2]
     finally:
         image.close()
 
@@ -85,7 +86,7 @@ def test_incarnation_completes_a_partial_image(image_path):
         return root["genesis_obj"]._p_oid
 
     genesis_oid = image.run(lose_some)
-    assert image.awaken() == ["incarnate the primordial objects"]
+    assert image.awaken() == ["incarnate the primordial objects", "a registry of cognitive cycles"]
     assert image.read(lambda: "orchestrator_obj" in root and root["genesis_obj"]._p_oid == genesis_oid)
     image.close()
 
@@ -103,13 +104,14 @@ def test_migrations_run_once_in_order(image_path):
         root["genesis_obj"].set_slot("size", 3)
 
     image = open_image(image_path)
-    image.awaken()  # an older kernel's image at version 1
+    image.awaken(_default_migrations()[:1])  # an older kernel's image at version 1
     image.close()
 
-    upgraded = _default_migrations() + [Migration(3, "size", add_size), Migration(2, "colour", add_colour)]
+    upgraded = _default_migrations() + [Migration(4, "size", add_size), Migration(3, "colour", add_colour)]
     image = open_image(image_path)
-    assert image.awaken(upgraded, MigrationContext(codex_path=None, now=lambda: 42.0)) == ["colour", "size"]
-    assert image.schema_version == 3
+    ran = image.awaken(upgraded, MigrationContext(codex_path=None, now=lambda: 42.0))
+    assert ran == ["a registry of cognitive cycles", "colour", "size"]
+    assert image.schema_version == 4
     image.close()
 
     image = open_image(image_path)
@@ -117,8 +119,10 @@ def test_migrations_run_once_in_order(image_path):
         assert image.awaken(upgraded) == []
         assert calls == ["colour", "size"]
         log = image.read(lambda: [dict(e) for e in image.connection.root()["batos_migrations"]])
-        assert [(e["version"], e["name"]) for e in log] == [(1, "incarnate the primordial objects"), (2, "colour"), (3, "size")]
-        assert log[1]["at"] == 42.0
+        assert [(e["version"], e["name"]) for e in log] == [
+            (1, "incarnate the primordial objects"), (2, "a registry of cognitive cycles"), (3, "colour"), (4, "size")
+        ]
+        assert log[2]["at"] == 42.0
     finally:
         image.close()
 
@@ -131,8 +135,8 @@ def test_a_failing_migration_changes_nothing(image_path):
     image = open_image(image_path)
     image.awaken()
     with pytest.raises(RuntimeError):
-        image.awaken(_default_migrations() + [Migration(2, "broken", broken)])
-    assert image.schema_version == 1
+        image.awaken(_default_migrations() + [Migration(3, "broken", broken)])
+    assert image.schema_version == 2
     assert image.read(lambda: "half" not in image.connection.root()["genesis_obj"].slots)
     image.close()
 

@@ -25,9 +25,9 @@ def prepare_image(path):
     def install():
         genesis = image.connection.root()["genesis_obj"]
         genesis.set_slot("count", 0)
-        for source in (BUMP, EXPLODE, MAKE, WEIRD):
+        for source, origin in ((BUMP, "generated"), (EXPLODE, "generated"), (MAKE, "system"), (WEIRD, "system")):
             selector = source.split("(")[0][4:]
-            genesis.add_method(selector, source, author="test", origin="generated", provenance={"by": "test_kernel"})
+            genesis.add_method(selector, source, author="test", origin=origin, provenance={"by": "test_kernel"})
 
     image.run(install)
     image.close()
@@ -67,7 +67,7 @@ def test_status(client, shared):
     result = client.request({"command": "status", "id": "s"})["result"]
     assert result["image"]["path"] == str(shared.image)
     assert result["image"]["size_bytes"] == shared.image.stat().st_size
-    assert result["image"]["schema_version"] == 1
+    assert result["image"]["schema_version"] == 2
     assert result["objects"] > 50
     assert result["active_cycles"] == 0
     assert result["loaded_model"] is None
@@ -147,7 +147,7 @@ def test_a_failing_method_changes_nothing(client):
     reply = client.request({"command": "send", "target": "genesis_obj", "selector": "explode"})
     assert reply["error"]["code"] == "method_error"
     assert "ValueError: boom" in reply["error"]["message"]
-    assert "boom" in reply["error"]["traceback"]
+    assert reply["error"]["error_type"] == "ValueError"
     assert client.request({"command": "send", "target": "genesis_obj", "selector": "count"})["result"] == before
 
 

@@ -9,7 +9,7 @@ import ZODB.FileStorage
 from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 
-from bat_os.errors import BadRequest, DoesNotUnderstand, MethodError
+from bat_os.errors import BadRequest, DoesNotUnderstand, MethodError, RunsInJail
 from bat_os.objects import Method, UvmObject, covenant, hex_to_oid, oid_to_hex
 
 
@@ -151,7 +151,7 @@ def test_methods_are_stored_as_source_and_recompiled_after_restart(store):
     root = store.conn.root()
     obj = UvmObject({"n": 2})
     method = obj.add_method(
-        "double", "def double(self, k=1):\n    return self.n * 2 * k\n", author="ALFRED", origin="generated", provenance={"cycle": "c1"}
+        "double", "def double(self, k=1):\n    return self.n * 2 * k\n", author="ALFRED", origin="system", provenance={"cycle": "c1"}
     )
     root["obj"] = obj
     assert obj.send("double") == 4
@@ -170,7 +170,7 @@ def test_methods_are_stored_as_source_and_recompiled_after_restart(store):
     assert getattr(method, "_v_function", None) is None  # not compiled until first use
     assert obj.send("double", k=3) == 12
     assert method._v_function is not None
-    assert (method.selector, method.author, method.origin) == ("double", "ALFRED", "generated")
+    assert (method.selector, method.author, method.origin) == ("double", "ALFRED", "system")
     assert method.provenance["cycle"] == "c1"
     assert method.created > 0
 
@@ -215,3 +215,37 @@ def test_oid_hex_round_trip():
     for bad in ("1a", "0xZZ", "0x" + "f" * 17, None):
         with pytest.raises(ValueError):
             hex_to_oid(bad)
+
+
+def test_generated_methods_never_run_in_the_kernel_process():
+    obj = UvmObject({"n": 1})
+    # even the module-level code of generated source is not executed on install
+    obj.add_method("sneaky", "def sneaky(self):\n    return 1\nraise SystemExit('ran at install')\n", origin="generated")
+    with pytest.raises(RunsInJail):
+        obj.send("sneaky")
+    with pytest.raises(RunsInJail):
+        obj.sneaky()
+    with pytest.raises(MethodError):
+        obj.add_method("bad", "def bad(self)\n", origin="generated")
+
+
+def test_values_put_into_slot_containers_later_are_converted_too(store):
+    root = store.conn.root()
+    root["obj"] = UvmObject({"log": [], "index": {}})
+    transaction.commit()
+    obj = root["obj"]
+    obj.send("log").append({"event": "a", "tags": []})  # a plain dict put in later
+    obj.send("index").setdefault("k", []).append(1)
+    obj.send("index").update({"j": {"n": 1}})
+    obj.send("log").extend([[1]])
+    transaction.commit()
+    obj.send("log")[0]["tags"].append("late")  # edits deep inside, nobody marks anything
+    obj.send("index")["j"]["n"] = 2
+    obj.send("log")[1].append(2)
+    transaction.commit()
+
+    obj = store.reopen()["obj"]
+    assert list(obj.send("log")[0]["tags"]) == ["late"]
+    assert list(obj.send("index")["k"]) == [1]
+    assert obj.send("index")["j"]["n"] == 2
+    assert list(obj.send("log")[1]) == [1, 2]

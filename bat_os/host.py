@@ -1,0 +1,64 @@
+"""The kernel side of a jailed method's ``self``: slot reads, slot writes and sends.
+
+Generated code runs in a jail worker (:mod:`bat_os.jail`); its ``self`` is a
+proxy whose every operation comes back here, on the event-loop thread, and
+is applied to the objects of one ZODB connection inside the caller's
+transaction: so the changes a method makes commit (or abort) with the
+request that ran it.
+
+Refs name objects: ``"self"`` is the receiver, ``"0x1a"`` any object by id.
+Values cross as plain data; persistent objects travel as ``{"$oid": ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .commands import from_wire_in, render
+from .objects import Method, UvmObject, hex_to_oid
+
+
+class ImageHost:
+    """Implements :class:`bat_os.jail.Host` over one connection's objects."""
+
+    def __init__(self, connection: Any, receiver: UvmObject) -> None:
+        self.connection = connection
+        self.receiver = receiver
+
+    def _object(self, ref: str) -> UvmObject:
+        if ref == "self":
+            return self.receiver
+        try:
+            obj = self.connection.get(hex_to_oid(ref))
+        except (ValueError, KeyError) as exc:
+            raise KeyError(f"no object {ref}") from exc
+        if not isinstance(obj, UvmObject):
+            raise KeyError(f"{ref} is not a UvmObject")
+        return obj
+
+    def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
+        obj = self._object(ref)
+        if not isinstance(name, str) or name.startswith("_"):
+            raise KeyError(name)
+        _holder, value = obj.lookup(name)  # KeyError: not understood
+        if isinstance(value, Method):
+            if value.origin == "generated":
+                return "generated", {"source": value.source, "selector": value.selector}
+            return "method", {"origin": value.origin}
+        return "value", render(value)
+
+    def set_slot(self, ref: str, name: str, value: Any) -> None:
+        obj = self._object(ref)
+        if isinstance(obj.slots.get(name), Method):
+            raise KeyError(f"slot {name!r} holds a method")
+        obj.set_slot(name, from_wire_in(self.connection, value))
+
+    def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
+        """Run a *system* method (trusted, in process) and return plain data."""
+        obj = self._object(ref)
+        _holder, value = obj.lookup(selector)
+        if isinstance(value, Method) and value.origin == "generated":
+            raise KeyError(f"{selector!r} is generated: it runs in the jail, not here")
+        args = [from_wire_in(self.connection, a) for a in args]
+        kwargs = {k: from_wire_in(self.connection, v) for k, v in kwargs.items()}
+        return render(obj.perform(selector, value, args, kwargs))

@@ -1,0 +1,451 @@
+"""The orchestrator: runs cognitive cycles, one asyncio task each.
+
+A cycle turns a message nobody understood into an installed method:
+
+- DECOMPOSING: BRICK answers a JSON list of 1-3 research queries;
+- DELEGATING: the knowledge catalog is searched with them;
+- SYNTHESIZING: the authoring persona (ALFRED, or the receiver's own) writes
+  the method from the brief, the retrieved context, the receiver's slots and
+  the rules (and the reasons its last attempt was refused);
+- VALIDATING: the guardian audits the source, then the jail tries it against
+  the receiver inside a transaction that is always aborted; a refusal goes
+  back to SYNTHESIZING while attempts remain (``cycle_max_attempts``);
+- COMPLETE: in ONE transaction the method is installed on the receiver with
+  its provenance, the original message is sent again (in the jail), and the
+  cycle is marked COMPLETE with the result; FAILED changes nothing in the world.
+
+Each transition is committed (a checkpoint) on the cycle's own connection;
+model calls happen outside any transaction. After a crash, :meth:`resume_all`
+picks every unfinished cycle up from its last state (or fails it with the
+reason ``interrupted``, as configured).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import transaction
+
+from . import guardian, llm as llm_module
+from .cycle import Cycle, CycleRegistry, TransitionError
+from .errors import CycleFailed, JailError, LLMError, MethodRaised
+from .host import ImageHost
+from .objects import Method, UvmObject, hex_to_oid, oid_to_hex
+from .primordial import PERSONAS
+
+logger = logging.getLogger(__name__)
+
+AUTHOR_DEFAULT = "ALFRED"
+CONTEXT_HITS = 3  # catalog hits kept per research query
+
+
+@dataclass(frozen=True)
+class CycleSettings:
+    max_attempts: int = 3  # syntheses before FAILED
+    resume: str = "resume"  # after a crash: "resume" or "fail"
+
+
+Emit = Callable[[Cycle, dict], None]  # (cycle, event) -> send it to whoever waits
+
+
+class Orchestrator:
+    def __init__(self, db: Any, llm: Any, jail: Any, settings: CycleSettings, *, emit: Emit | None = None, now: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self.llm = llm
+        self.jail = jail
+        self.settings = settings
+        self.emit = emit or (lambda cycle, event: None)
+        self.now = now
+        self._running: dict[tuple[bytes, str], asyncio.Future] = {}
+        self._listeners: dict[str, Callable[[dict], None] | None] = {}
+
+    # --- entry points -------------------------------------------------------------------
+    async def learn(self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, *, reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None) -> dict:
+        """Run a cycle for ``selector`` on the receiver; the ok result or CycleFailed.
+
+        A second request for the same receiver and selector while a cycle runs
+        waits for that cycle instead of starting another.
+        """
+        key = (receiver_oid, selector)
+        running = self._running.get(key)
+        if running is not None:
+            await asyncio.shield(running)
+            return {"joined": True}
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to)
+            return await self.drive(cycle_id, on_event)
+        finally:
+            self._running.pop(key, None)
+            if not future.done():
+                future.set_result(None)
+
+    def interrupted(self) -> list[tuple[str, dict | None]]:
+        """Cycles a crash interrupted: (id, reply_to) of those to resume.
+
+        With ``resume = "fail"`` they are failed here with reason
+        ``interrupted`` (and still returned, so their waiting client hears).
+        """
+        found = self._read(lambda root: [(c.id, dict(c.reply_to) if c.reply_to else None) for c in self._registry(root).unfinished()])
+        for cycle_id, _reply_to in found:
+            if self.settings.resume == "resume":
+                logger.warning("cycle %s was interrupted; resuming it from its last checkpoint", cycle_id)
+            else:
+                logger.warning("cycle %s was interrupted; failing it (cycle_resume = fail)", cycle_id)
+                self._write(lambda root, cycle_id=cycle_id: self._fail(root, cycle_id, ["interrupted"]))
+        return found
+
+    async def drive(self, cycle_id: str, on_event: Callable[[dict], None] | None = None) -> dict:
+        """Run (or report) an existing cycle to its end: the ok result, or CycleFailed."""
+        self._listeners[cycle_id] = on_event
+        try:
+            return await self._drive(cycle_id)
+        finally:
+            self._listeners.pop(cycle_id, None)
+
+    # --- transactions on pooled connections ------------------------------------------------
+    def _write(self, work: Callable[[Any], Any]) -> Any:
+        tm = transaction.TransactionManager(explicit=True)
+        conn = self.db.open(tm)
+        try:
+            tm.begin()
+            try:
+                result = work(conn.root())
+                tm.commit()
+                return result
+            except BaseException:
+                tm.abort()
+                raise
+        finally:
+            tm.begin()
+            conn.close()
+
+    def _read(self, work: Callable[[Any], Any]) -> Any:
+        tm = transaction.TransactionManager(explicit=True)
+        conn = self.db.open(tm)
+        try:
+            tm.begin()
+            try:
+                return work(conn.root())
+            finally:
+                tm.abort()
+        finally:
+            tm.begin()
+            conn.close()
+
+    @staticmethod
+    def _registry(root: Any) -> CycleRegistry:
+        return root["orchestrator_obj"].slots["cycles"]
+
+    @staticmethod
+    def _state(root: Any, name: str) -> UvmObject:
+        return root["psm_prototypes_obj"].slots[name]
+
+    # --- the cycle ------------------------------------------------------------------------
+    def _create(self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None) -> str:
+        def create(root: Any) -> str:
+            registry = self._registry(root)
+            receiver = root._p_jar.get(receiver_oid)
+            now = self.now()
+            brief = {"type": "unhandled_message", "selector": selector, "args": args, "kwargs": kwargs}
+            cycle = Cycle(registry.new_id(now), receiver, brief, self._state(root, "IDLE"), now)
+            cycle.reply_to = reply_to
+            registry.add(cycle)
+            return cycle.id
+
+        return self._write(create)
+
+    async def _drive(self, cycle_id: str) -> dict:
+        """Run the cycle from wherever it stands until COMPLETE or FAILED."""
+        while True:
+            state = self._read(lambda root: self._registry(root).get(cycle_id).state_name)
+            self._event(cycle_id, {"type": "state", "cycle": cycle_id, "state": state})
+            if state == "COMPLETE":
+                return self._read(lambda root: self._ok(self._registry(root).get(cycle_id)))
+            if state == "FAILED":
+                summary = self._read(lambda root: self._registry(root).get(cycle_id).summary())
+                raise CycleFailed(
+                    f"cycle {cycle_id} failed in {summary['failed_state']}: {'; '.join(summary['reasons'])}",
+                    cycle=cycle_id, state=summary["failed_state"], reasons=summary["reasons"],
+                )
+            step = {
+                "IDLE": self._begin,
+                "DECOMPOSING": self._decompose,
+                "DELEGATING": self._delegate,
+                "SYNTHESIZING": self._synthesize,
+                "VALIDATING": self._validate,
+            }[state]
+            try:
+                await step(cycle_id)
+            except (LLMError, TransitionError) as exc:
+                logger.warning("cycle %s failed in %s: %s", cycle_id, state, exc)
+                self._write(lambda root: self._fail(root, cycle_id, [f"{state}: {exc}"]))
+
+    def _event(self, cycle_id: str, event: dict) -> None:
+        listener = self._listeners.get(cycle_id)
+        if listener is not None:
+            listener(event)
+
+    def _fail(self, root: Any, cycle_id: str, reasons: list[str]) -> None:
+        cycle = self._registry(root).get(cycle_id)
+        cycle.fail(self._state(root, "FAILED"), self.now(), reasons)
+
+    def _move(self, cycle_id: str, state: str, **artifacts: Any) -> None:
+        def move(root: Any) -> None:
+            cycle = self._registry(root).get(cycle_id)
+            for key, value in artifacts.items():
+                cycle.artifacts[key] = value
+            cycle.move(self._state(root, state), self.now())
+
+        self._write(move)
+
+    @staticmethod
+    def _ok(cycle: Cycle) -> dict:
+        return {
+            "cycle": cycle.id,
+            "selector": cycle.selector,
+            "installed_on": oid_to_hex(cycle.receiver._p_oid),
+            "result": cycle.result,
+        }
+
+    async def _begin(self, cycle_id: str) -> None:
+        self._move(cycle_id, "DECOMPOSING")
+
+    async def _decompose(self, cycle_id: str) -> None:
+        brief, receiver = self._read(lambda root: self._brief_and_receiver(root, cycle_id))
+        prompt = decomposition_prompt(brief, receiver)
+        completion = await self._ask(cycle_id, "BRICK", prompt)
+        queries = llm_module.extract_json_list(completion.text)
+        if not queries:
+            raise LLMError(f"BRICK's reply holds no JSON list of queries: {completion.text[:200]!r}")
+        self._move(cycle_id, "DELEGATING", queries=queries[:3], decomposition_model=completion.model)
+
+    async def _delegate(self, cycle_id: str) -> None:
+        def search(root: Any) -> list[dict]:
+            catalog = root["knowledge_catalog_obj"]
+            queries = list(self._registry(root).get(cycle_id).artifacts.get("queries", []))
+            seen: dict[str, dict] = {}
+            for query in queries:
+                for hit in catalog.search(query, top_k=CONTEXT_HITS):
+                    key = f"{hit['doc_id']}#{hit['chunk']}"
+                    if key not in seen:
+                        seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
+            return list(seen.values())
+
+        context = self._read(search)
+        self._move(cycle_id, "SYNTHESIZING", context=context)
+
+    async def _synthesize(self, cycle_id: str) -> None:
+        info = self._read(lambda root: self._synthesis_info(root, cycle_id))
+        prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"])
+        completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"])
+        code = llm_module.extract_code(completion.text)
+
+        def record(root: Any) -> None:
+            cycle = self._registry(root).get(cycle_id)
+            cycle.attempts += 1
+            cycle.artifacts["code"] = code
+            cycle.artifacts["author"] = info["author"]
+            cycle.artifacts["model"] = completion.model
+            cycle.artifacts["prompt_sha256"] = completion.prompt_sha256
+            cycle.move(self._state(root, "VALIDATING"), self.now(), attempt=cycle.attempts)
+
+        self._write(record)
+
+    async def _validate(self, cycle_id: str) -> None:
+        info = self._read(lambda root: self._validation_info(root, cycle_id))
+        code, selector = info["code"], info["selector"]
+        verdict = guardian.audit(code, selector)
+        reasons = [f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons]
+        if verdict.accepted:
+            reasons = await self._trial(cycle_id, code, selector, info["args"], info["kwargs"])
+        if not reasons:
+            await self._complete(cycle_id, code, selector, info, verdict)
+            return
+
+        def refuse(root: Any) -> None:
+            cycle = self._registry(root).get(cycle_id)
+            refusals = list(cycle.artifacts.get("refusals", []))
+            refusals.append({"attempt": cycle.attempts, "reasons": reasons})
+            cycle.artifacts["refusals"] = refusals
+            if cycle.attempts >= self.settings.max_attempts:
+                every = [f"attempt {r['attempt']}: {reason}" for r in refusals for reason in r["reasons"]]
+                cycle.fail(self._state(root, "FAILED"), self.now(), every)
+            else:
+                cycle.move(self._state(root, "SYNTHESIZING"), self.now(), refused=reasons)
+
+        self._write(refuse)
+
+    async def _trial(self, cycle_id: str, code: str, selector: str, args: list, kwargs: dict) -> list[str]:
+        """Run the candidate against the receiver in a transaction that is always aborted."""
+        tm = transaction.TransactionManager(explicit=True)
+        conn = self.db.open(tm)
+        tm.begin()
+        try:
+            receiver = self._registry(conn.root()).get(cycle_id).receiver
+            await self.jail.run(code, selector, args, kwargs, ImageHost(conn, receiver))
+            return []
+        except MethodRaised as exc:
+            return [f"trial: {exc.error_type}: {exc.message}"]
+        except JailError as exc:
+            return [f"trial: {type(exc).__name__}: {exc}"]
+        finally:
+            tm.abort()
+            tm.begin()
+            conn.close()
+
+    async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: Any) -> None:
+        """Install and re-send in ONE transaction; COMPLETE commits with them."""
+        tm = transaction.TransactionManager(explicit=True)
+        conn = self.db.open(tm)
+        try:
+            for attempt in range(3):
+                tm.begin()
+                try:
+                    root = conn.root()
+                    cycle = self._registry(root).get(cycle_id)
+                    receiver = cycle.receiver
+                    receiver.add_method(
+                        selector, code, author=info["author"], origin="generated",
+                        provenance={
+                            "cycle": cycle_id, "persona": info["author"], "model": info["model"],
+                            "prompt_sha256": info["prompt_sha256"],
+                            "context_ids": [c["id"] for c in info["context"]],
+                            "verdict": verdict.to_dict(),
+                        },
+                    )
+                    result = await self.jail.run(code, selector, info["args"], info["kwargs"], ImageHost(conn, receiver))
+                    cycle.result = result
+                    cycle.outcome = "complete"
+                    cycle.move(self._state(root, "COMPLETE"), self.now())
+                    tm.get().note(f"cycle {cycle_id}: install {selector}")
+                    tm.commit()
+                    return
+                except transaction.interfaces.TransientError:
+                    tm.abort()
+                    continue
+                except JailError as exc:
+                    tm.abort()
+                    why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else str(exc)
+                    self._write(lambda root: self._fail(root, cycle_id, [f"re-send after install: {why}"]))
+                    return
+                except BaseException:
+                    tm.abort()
+                    raise
+            self._write(lambda root: self._fail(root, cycle_id, ["COMPLETE: conflicting writes, gave up after 3 tries"]))
+        finally:
+            tm.begin()
+            conn.close()
+
+    # --- reading what a step needs (plain data out of the image) ------------------------
+    def _brief_and_receiver(self, root: Any, cycle_id: str) -> tuple[dict, dict]:
+        cycle = self._registry(root).get(cycle_id)
+        return dict(cycle.brief), describe_receiver(cycle.receiver)
+
+    def _synthesis_info(self, root: Any, cycle_id: str) -> dict:
+        cycle = self._registry(root).get(cycle_id)
+        author = author_for(cycle.receiver)
+        persona = root[PERSONAS[author]["root"]]
+        return {
+            "brief": dict(cycle.brief),
+            "receiver": describe_receiver(cycle.receiver),
+            "context": [dict(c) for c in cycle.artifacts.get("context", [])],
+            "refusals": [r for entry in cycle.artifacts.get("refusals", []) for r in entry["reasons"]],
+            "author": author,
+            "system": str(persona.slots["codex"]["system_prompt"]),
+        }
+
+    def _validation_info(self, root: Any, cycle_id: str) -> dict:
+        cycle = self._registry(root).get(cycle_id)
+        a = cycle.artifacts
+        return {
+            "code": a["code"], "selector": cycle.selector,
+            "args": list(cycle.brief.get("args", [])), "kwargs": dict(cycle.brief.get("kwargs", {})),
+            "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
+            "prompt_sha256": a.get("prompt_sha256", ""), "context": [dict(c) for c in a.get("context", [])],
+        }
+
+    async def _ask(self, cycle_id: str, persona: str, prompt: str, system: str = "") -> Any:
+        def token(text: str) -> None:
+            self._event(cycle_id, {"type": "token", "cycle": cycle_id, "persona": persona, "text": text})
+
+        return await self.llm.complete(persona, prompt, system=system, on_token=token)
+
+
+# --- prompts (documented in docs/cycle.md so cassettes can match them) -------------------------
+
+
+def describe_receiver(receiver: UvmObject) -> dict:
+    slots = {}
+    for name, value in receiver.slots.items():
+        if isinstance(value, Method):
+            continue
+        text = repr(value) if not isinstance(value, UvmObject) else "<object>"
+        slots[name] = text[:80]
+    return {"name": str(receiver.slots.get("name", "")), "slots": slots, "understands": receiver.understood_selectors()}
+
+
+def author_for(receiver: UvmObject) -> str:
+    """The receiver's persona where it has one (a persona prototype, or a ``persona`` slot)."""
+    for key in ("persona", "name"):
+        try:
+            _holder, value = receiver.lookup(key)
+        except KeyError:
+            continue
+        if isinstance(value, str) and value.upper() in PERSONAS and (key == "persona" or "codex" in receiver.slots):
+            return value.upper()
+    return AUTHOR_DEFAULT
+
+
+def decomposition_prompt(brief: dict, receiver: dict) -> str:
+    intent = brief.get("kwargs", {}).get("intent", "")
+    return "\n".join([
+        f"Mission: an object named {receiver['name'] or 'unnamed'} was sent a message it does not understand.",
+        f"Selector: {brief['selector']}",
+        f"Arguments: {json.dumps(brief.get('args', []), default=repr)} {json.dumps(brief.get('kwargs', {}), default=repr)}",
+        f"Intent: {intent}" if intent else "",
+        "Task: answer with a JSON list of 1 to 3 short search queries for the knowledge catalog",
+        f"that would help write a Python method named {brief['selector']}.",
+    ]).replace("\n\n", "\n")
+
+
+def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str]) -> str:
+    lines = [
+        f"Write the Python method {brief['selector']} for a BAT OS object.",
+        f"Selector: {brief['selector']}",
+        f"Called with: args={json.dumps(brief.get('args', []), default=repr)} kwargs={json.dumps(brief.get('kwargs', {}), default=repr)}",
+    ]
+    intent = brief.get("kwargs", {}).get("intent")
+    if intent:
+        lines.append(f"Intent: {intent}")
+    lines.append(f"The receiver ({receiver['name'] or 'unnamed'}) has these slots: {json.dumps(receiver['slots'])}")
+    lines.append(f"It already understands: {', '.join(receiver['understands'])}")
+    if context:
+        lines.append("Knowledge from the catalog:")
+        lines.extend(f"- [{c['id']}] {c['text'][:400]}" for c in context)
+    lines.extend([
+        "Rules:",
+        f"- Define exactly one function named {brief['selector']} whose first parameter is self.",
+        f"- Imports only from: {', '.join(sorted(guardian.ALLOWED_IMPORTS))}.",
+        "- Read and change state only through self.<slot> (self.x = v stores a slot); return plain data.",
+        "- No names or attributes starting with _, no eval, exec, open, getattr, globals; no files, network or processes.",
+    ])
+    if refusals:
+        lines.append("Your previous attempt was refused:")
+        lines.extend(f"- {reason}" for reason in refusals)
+    lines.append("Answer with the code in one ```python block.")
+    return "\n".join(lines)
+
+
+def prompt_hash(system: str, prompt: str) -> str:
+    return hashlib.sha256(f"{system}\n\n{prompt}".encode()).hexdigest()
+
+
+__all__ = ["CycleSettings", "Orchestrator", "decomposition_prompt", "synthesis_prompt", "hex_to_oid"]

@@ -1,0 +1,322 @@
+"""Cognitive cycles end to end: a real kernel subprocess, the replay backend, the real guardian and jail.
+
+The model is the project's replay backend (a cassette of recorded answers):
+hub models cannot be downloaded here. Everything else is real.
+"""
+
+import datetime
+import json
+import threading
+import time
+
+import pytest
+
+from bat_os.image import Image
+from support import ROOT, KernelProcess
+
+SEED_CASSETTE = ROOT / "cassettes" / "seed_scenarios.jsonl"
+
+
+def write_cassette(path, lines):
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def brick(selector, queries=("how to write it",), **extra):
+    return {"persona": "BRICK", "contains": f"Selector: {selector}", "response": json.dumps(list(queries)), **extra}
+
+
+def alfred(selector, code, **extra):
+    return {"persona": "ALFRED", "contains": f"Selector: {selector}", "response": f"```python\n{code}\n```", **extra}
+
+
+def replay_kernel(tmp_path, cassette, **env):
+    settings = {"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette), "BATOS_JAIL_WALL_SECONDS": "2"}
+    settings.update(env)
+    return KernelProcess(tmp_path, env=settings)
+
+
+@pytest.fixture
+def seed_kernel(tmp_path):
+    kernel = replay_kernel(tmp_path, SEED_CASSETTE).start()
+    yield kernel
+    kernel.stop()
+
+
+def methods_of(kernel, target="genesis_obj"):
+    return kernel.request({"command": "inspect", "target": target})["result"]["methods"]
+
+
+def test_seed_scenario_report_the_current_system_time(seed_kernel):
+    with seed_kernel.client() as client:
+        reply = client.request({"command": "send", "target": "genesis_obj", "selector": "report_the_current_system_time", "id": 1}, timeout=60)
+        assert reply["status"] == "ok", reply
+        result = reply["result"]
+        assert result["selector"] == "report_the_current_system_time"
+        assert result["cycle"].startswith("c")
+        genesis = client.request({"command": "inspect", "target": "genesis_obj"})["result"]
+        assert result["installed_on"] == genesis["oid"]
+        stamp = datetime.datetime.fromisoformat(result["result"])
+        assert abs((datetime.datetime.now() - stamp).total_seconds()) < 60
+
+        # The second send runs the installed method at once: no model call
+        # (the cassette has no line left for it, so a cycle would fail).
+        again = client.request({"command": "send", "target": "genesis_obj", "selector": "report_the_current_system_time"}, timeout=10)
+        assert again["status"] == "ok"
+        assert datetime.datetime.fromisoformat(again["result"]) >= stamp
+
+    method = methods_of(seed_kernel)["report_the_current_system_time"]
+    assert method["origin"] == "generated" and method["author"] == "ALFRED"
+    provenance = method["provenance"]
+    assert provenance["cycle"] == result["cycle"]
+    assert provenance["persona"] == "ALFRED" and provenance["model"].startswith("replay")
+    assert len(provenance["prompt_sha256"]) == 64
+    assert provenance["verdict"]["accepted"] is True
+    cycle = seed_kernel.request({"command": "cycle", "cycle": result["cycle"]})["result"]
+    assert cycle["state"] == "COMPLETE" and cycle["outcome"] == "complete"
+    assert [h["state"] for h in cycle["history"]] == ["IDLE", "DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+    assert cycle["artifacts"]["queries"] == ["report the current system time", "datetime now isoformat"]
+    assert cycle["artifacts"]["context"], "DELEGATING found nothing in the catalog"
+
+
+def test_seed_scenario_list_files_is_refused(seed_kernel):
+    reply = seed_kernel.request({"command": "send", "target": "genesis_obj", "selector": "teach_yourself_to_list_files"}, timeout=60)
+    assert reply["status"] == "error"
+    error = reply["error"]
+    assert error["code"] == "cycle_failed"
+    assert error["state"] == "VALIDATING"
+    assert len(error["reasons"]) == 3  # three attempts, each refused
+    assert all("os" in reason and "import" in reason for reason in error["reasons"])
+    assert "teach_yourself_to_list_files" not in methods_of(seed_kernel)
+    cycle = seed_kernel.request({"command": "cycle", "cycle": error["cycle"]})["result"]
+    assert cycle["state"] == "FAILED" and cycle["attempts"] == 3
+
+
+def test_the_seed_message_shape_and_learn_false(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [
+        brick("double_it"),
+        alfred("double_it", "def double_it(self, n):\n    return n * 2"),
+    ])
+    kernel = replay_kernel(tmp_path, cassette).start()
+    try:
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "double_it", "args": [4], "learn": False})
+        assert reply["error"]["code"] == "not_understood"
+        reply = kernel.request({
+            "command": "initiate_cognitive_cycle", "target_oid": "genesis_obj",
+            "mission_brief": {"type": "unhandled_message", "selector": "double_it", "args": [21], "kwargs": {}},
+        }, timeout=60)
+        assert reply["status"] == "ok", reply
+        assert reply["result"]["result"] == 42
+        assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "double_it", "args": [5]})["result"] == 10
+        for bad in (
+            {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj", "mission_brief": {"type": "other", "selector": "x"}},
+            {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj", "mission_brief": {"type": "unhandled_message", "selector": "_x"}},
+            {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj", "mission_brief": "nope"},
+            {"command": "initiate_cognitive_cycle", "target_oid": "nobody", "mission_brief": {"type": "unhandled_message", "selector": "x"}},
+            {"command": "cycle", "cycle": "c999"},
+            {"command": "cycle"},
+        ):
+            assert kernel.request(bad)["status"] == "error"
+    finally:
+        kernel.stop()
+
+
+def test_events_follow_the_state_machine(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [brick("greet"), alfred("greet", "def greet(self, who):\n    return 'hello ' + who")])
+    kernel = replay_kernel(tmp_path, cassette).start()
+    try:
+        with kernel.client() as client:
+            client.send({"command": "send", "target": "genesis_obj", "selector": "greet", "args": ["bob"], "events": True, "id": "e"})
+            events, final = [], None
+            while final is None:
+                reply = client.recv(timeout=60)
+                assert reply["id"] == "e"
+                if reply["status"] == "event":
+                    events.append(reply["event"])
+                else:
+                    final = reply
+        assert final["status"] == "ok" and final["result"]["result"] == "hello bob"
+        states = [e["state"] for e in events if e["type"] == "state"]
+        assert states == ["IDLE", "DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+        tokens = "".join(e["text"] for e in events if e["type"] == "token" and e["persona"] == "ALFRED")
+        assert "def greet" in tokens  # the persona's words stream as they come
+    finally:
+        kernel.stop()
+
+
+def test_a_refused_attempt_is_retried_with_its_reasons(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [
+        brick("count_words"),
+        alfred("count_words", "def count_words(self, text):\n    return eval('len(text.split())')"),
+        {"persona": "ALFRED", "contains": "refused", "response": "```python\ndef count_words(self, text):\n    return len(text.split())\n```"},
+    ])
+    kernel = replay_kernel(tmp_path, cassette).start()
+    try:
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "count_words", "args": ["a b c"]}, timeout=60)
+        assert reply["status"] == "ok", reply
+        assert reply["result"]["result"] == 3
+        method = methods_of(kernel)["count_words"]
+        assert "eval" not in method["source"] and "len(text.split())" in method["source"]
+        cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
+        assert cycle["attempts"] == 2
+        assert "eval" in json.dumps(cycle["artifacts"]["refusals"])
+    finally:
+        kernel.stop()
+
+
+def test_a_method_that_fails_its_trial_is_refused(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [
+        brick("halve"),
+        alfred("halve", "def halve(self, n):\n    return n / 0"),
+        alfred("halve", "def halve(self, n):\n    while True:\n        pass"),
+        alfred("halve", "def halve(self, n):\n    return n / 2"),
+    ])
+    kernel = replay_kernel(tmp_path, cassette).start()
+    try:
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "halve", "args": [9]}, timeout=60)
+        assert reply["status"] == "ok", reply
+        assert reply["result"]["result"] == 4.5
+        refusals = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]["artifacts"]["refusals"]
+        assert "ZeroDivisionError" in refusals[0]["reasons"][0]
+        assert "Timeout" in refusals[1]["reasons"][0]
+    finally:
+        kernel.stop()
+
+
+def test_an_installed_method_that_changes_state_commits_with_its_first_run(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [
+        brick("remember"),
+        alfred("remember", "def remember(self, item):\n    self.memories = self.memories + [item]\n    return len(self.memories)"),
+    ])
+    kernel = replay_kernel(tmp_path, cassette).start()
+    try:
+        assert kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "memories", "value": ["a"]})["status"] == "ok"
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "remember", "args": ["b"]}, timeout=60)
+        assert reply["result"]["result"] == 2  # the trial's change was rolled back; the re-send's was kept
+        assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "remember", "args": ["c"]})["result"] == 3
+        assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "memories"})["result"] == ["a", "b", "c"]
+    finally:
+        kernel.stop()
+
+
+def test_crash_during_synthesis_then_resume(tmp_path):
+    slow = write_cassette(tmp_path / "slow.jsonl", [brick("triple"), alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=60)])
+    kernel = replay_kernel(tmp_path, slow)
+    kernel.start()
+    with kernel.client() as client:
+        client.send({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [5], "id": "t"})
+        cycle_id = wait_for_state(kernel, "SYNTHESIZING")
+        kernel.kill()  # kill -9 while ALFRED is "thinking"
+
+    image = Image(kernel.image)  # the world shows nothing half-installed
+    try:
+        assert image.read(lambda: "triple" not in image.connection.root()["genesis_obj"].slots)
+    finally:
+        image.close()
+
+    fast = write_cassette(tmp_path / "fast.jsonl", [alfred("triple", "def triple(self, n):\n    return n * 3")])
+    kernel.env["BATOS_CASSETTE"] = str(fast)
+    kernel.start()
+    try:
+        final = wait_for_end(kernel, cycle_id)
+        assert final["state"] == "COMPLETE" and final["result"] == 15
+        assert "SYNTHESIZING" in [h["state"] for h in final["history"]]
+        assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [2]})["result"] == 6
+        assert "interrupted; resuming" in kernel.log.read_text()
+    finally:
+        kernel.stop()
+
+
+def test_crash_then_fail_when_configured(tmp_path):
+    slow = write_cassette(tmp_path / "slow.jsonl", [brick("triple"), alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=60)])
+    kernel = replay_kernel(tmp_path, slow)
+    kernel.start()
+    with kernel.client() as client:
+        client.send({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [5]})
+        cycle_id = wait_for_state(kernel, "SYNTHESIZING")
+        kernel.kill()
+    kernel.env["BATOS_CYCLE_RESUME"] = "fail"
+    kernel.start()
+    try:
+        final = wait_for_end(kernel, cycle_id)
+        assert final["state"] == "FAILED" and final["reasons"] == ["interrupted"]
+        assert final["failed_state"] == "SYNTHESIZING"
+        assert "triple" not in methods_of(kernel)
+        status = kernel.request({"command": "status"})["result"]
+        assert status["cycles"]["unfinished"] == []
+    finally:
+        kernel.stop()
+
+
+def test_status_lists_an_interrupted_cycle(tmp_path):
+    slow = write_cassette(tmp_path / "slow.jsonl", [brick("triple"), alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=60)])
+    kernel = replay_kernel(tmp_path, slow)
+    kernel.start()
+    with kernel.client() as client:
+        client.send({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [5]})
+        cycle_id = wait_for_state(kernel, "SYNTHESIZING")
+        assert kernel.request({"command": "status"})["result"]["cycles"]["unfinished"] == [cycle_id]
+        kernel.kill()
+    kernel.start()  # resumes with the same slow cassette: still running, listed
+    try:
+        status = kernel.request({"command": "status"})["result"]
+        assert status["cycles"]["unfinished"] == [cycle_id] and status["active_cycles"] == 1
+    finally:
+        kernel.stop()
+
+
+def test_concurrent_cycles_and_clients(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [
+        brick("first_thing"), brick("second_thing"),
+        alfred("first_thing", "def first_thing(self):\n    return 1", delay_s=1.0),
+        alfred("second_thing", "def second_thing(self):\n    return 2", delay_s=1.0),
+    ])
+    kernel = replay_kernel(tmp_path, cassette).start()
+    try:
+        results = {}
+
+        def learn(selector):
+            results[selector] = kernel.request({"command": "send", "target": "genesis_obj", "selector": selector}, timeout=60)
+
+        threads = [threading.Thread(target=learn, args=(s,)) for s in ("first_thing", "second_thing")]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)
+        clients = [kernel.client() for _ in range(10)]
+        try:
+            for i, c in enumerate(clients):
+                c.send({"command": "send", "target": "genesis_obj", "selector": "echo", "args": [i], "id": i})
+                c.send({"command": "ping", "id": f"p{i}"})
+            for i, c in enumerate(clients):
+                replies = {c.recv(timeout=10)["id"] for _ in range(2)}
+                assert replies == {i, f"p{i}"}
+        finally:
+            for c in clients:
+                c.close()
+        for t in threads:
+            t.join(60)
+        assert results["first_thing"]["result"]["result"] == 1
+        assert results["second_thing"]["result"]["result"] == 2
+    finally:
+        kernel.stop()
+
+
+def wait_for_state(kernel, state, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        unfinished = kernel.request({"command": "status"})["result"]["cycles"]["unfinished"]
+        for cycle_id in unfinished:
+            if kernel.request({"command": "cycle", "cycle": cycle_id})["result"]["state"] == state:
+                return cycle_id
+        time.sleep(0.05)
+    raise TimeoutError(f"no cycle reached {state}")
+
+
+def wait_for_end(kernel, cycle_id, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        summary = kernel.request({"command": "cycle", "cycle": cycle_id})["result"]
+        if summary["state"] in ("COMPLETE", "FAILED"):
+            return summary
+        time.sleep(0.05)
+    raise TimeoutError(f"cycle {cycle_id} did not end")
