@@ -62,6 +62,7 @@ import sys
 import time
 import traceback
 import types
+import warnings
 
 if __name__ == "__main__":  # started with -S: the kernel names where the two dependencies live
     _extra = [sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--path"]
@@ -132,8 +133,9 @@ def read_frame(fd: int) -> dict:
 
 # --- OS layers (Linux; each returns whether it took hold) -----------------------
 _libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
-_libc.prctl.restype = ctypes.c_int
+if sys.platform.startswith("linux"):
+    _libc.syscall.restype = ctypes.c_long
+    _libc.prctl.restype = ctypes.c_int
 
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
@@ -306,6 +308,10 @@ def set_limits(limits: dict, baseline_vm: int) -> dict[str, bool]:
 
 
 # --- plain data ---------------------------------------------------------------
+class ValueTooLarge(ValueError):
+    """A value over ``max_result_bytes``."""
+
+
 class Proxy:
     """An object of the image, seen from inside a method. Every attribute is a slot asked of the kernel."""
 
@@ -362,10 +368,14 @@ def to_plain(value: object, depth: int = 0) -> object:
 
 
 def from_plain(data: object, run: "Run") -> object:
+    """The kernel's plain data with every reference (a map with a str ``"$oid"``) made a proxy.
+
+    References may carry descriptive keys (``type``, ``name``); they go back as ``{"$oid"}`` only.
+    """
     if type(data) is list:
         return [from_plain(item, run) for item in data]
     if type(data) is dict:
-        if len(data) == 1 and type(data.get("$oid")) is str:
+        if type(data.get("$oid")) is str:
             return run.proxy(data["$oid"])
         return {key: from_plain(item, run) for key, item in data.items()}
     return data
@@ -538,7 +548,7 @@ class Run:
         plain = to_plain(value)
         packed = ormsgpack.packb(plain)
         if len(packed) > self.limits["max_result_bytes"]:
-            raise ValueError(f"{what} is {len(packed)} bytes, over the limit of {self.limits['max_result_bytes']}")
+            raise ValueTooLarge(f"{what} is {len(packed)} bytes, over the limit of {self.limits['max_result_bytes']}")
         return plain, packed
 
     # slots
@@ -551,8 +561,8 @@ class Run:
         kind, payload = self.call({"op": "get_slot", "ref": proxy._ref, "name": name})
         if kind == "value":
             value = from_plain(payload, self)
-            if type(value) in (list, dict):
-                self.tracked.append([key, value, ormsgpack.packb(payload)])
+            if type(value) in (list, dict):  # snapshot as it would be written back (references normalised)
+                self.tracked.append([key, value, ormsgpack.packb(to_plain(value))])
         elif kind == "method":
             value = self._system_method(proxy, name)
         elif kind == "generated":
@@ -692,31 +702,55 @@ def _describe(exc: BaseException) -> str:
 def serve_run(request: dict, fd: int) -> dict:
     """Run the method and return the final frame. Every exception becomes a frame."""
     run = Run(fd, request["limits"])
-    answer: dict
+    answer: dict = {}
+    out_of_memory = False
     try:
         args = from_plain(request.get("args") or [], run)
         kwargs = from_plain(request.get("kwargs") or {}, run)
         try:
             value = run.invoke(run.proxy("self"), request["selector"], request["source"], args, kwargs)
-        finally:
-            run.flush()
+        except BaseException:
+            _flush_after_failure(run)
+            raise
+        run.flush()
         try:
-            plain, packed = run._plain_packed(value, "the result")
-        except ValueError as exc:
+            plain, _ = run._plain_packed(value, "the result")
+        except ValueTooLarge as exc:
             answer = {"op": "raised", "type": "ResultTooLarge", "message": str(exc), "traceback": ""}
-        except TypeError as exc:
-            answer = {"op": "raised", "type": "TypeError", "message": f"result is {exc}", "traceback": ""}
+        except (TypeError, ValueError) as exc:
+            answer = {"op": "raised", "type": type(exc).__name__, "message": f"result is {exc}", "traceback": ""}
         else:
             answer = {"op": "result", "value": plain}
     except MemoryError:
-        answer = {"op": "memory", "message": "MemoryError"}
-    except (EOFError, BrokenPipeError):
-        os._exit(EXIT_PROTOCOL)
+        out_of_memory = True  # build nothing here: the frames holding the memory are still alive
+    except (EOFError, OSError) as exc:
+        if isinstance(exc, (EOFError, BrokenPipeError, ConnectionError)):
+            os._exit(EXIT_PROTOCOL)  # the kernel hung up: nobody to answer
+        answer = _raised(exc)
     except BaseException as exc:  # noqa: BLE001 - whatever the method raised goes back as data
-        answer = {"op": "raised", "type": type(exc).__name__, "message": _describe(exc),
-                  "traceback": _method_traceback(exc)}
+        answer = _raised(exc)
+    if out_of_memory:
+        answer = {"op": "memory", "message": "MemoryError"}
     answer["printed"] = run.printed.text()
     return answer
+
+
+def _raised(exc: BaseException) -> dict:
+    return {"op": "raised", "type": type(exc).__name__, "message": _describe(exc), "traceback": _method_traceback(exc)}
+
+
+def _flush_after_failure(run: Run) -> None:
+    """Mutations made before a method raised still reach the host (the kernel's transaction decides).
+
+    A failure to flush is dropped on purpose: the method's own exception is
+    the one reported.
+    """
+    try:
+        run.flush()
+    except (EOFError, BrokenPipeError, ConnectionError):
+        raise
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
 
 
 # --- the child ------------------------------------------------------------------
@@ -726,13 +760,16 @@ class Template:
     def __init__(self, control_fd: int, workdir: str) -> None:
         self.control = socket.socket(fileno=control_fd)
         self.workdir = workdir
+        self.pid = os.getpid()
         self.children: set[int] = set()
         self.layers: dict[str, object] = {}
         self.baseline_vm = 0
         self.seccomp = None
 
-    def prepare(self) -> None:
+    def prepare(self, kernel_pid: int) -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the kernel gone -> the template gone
+        if os.getppid() != kernel_pid:
+            raise SystemExit("the kernel is already gone")
         os.chdir(self.workdir)
         self.devnull = os.open(os.devnull, os.O_RDWR)
         for name in PRELOAD:
@@ -752,6 +789,7 @@ class Template:
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        warnings.simplefilter("ignore")  # RestrictedPython's and the methods' warnings are nobody's log lines
         gc.collect()
         gc.freeze()  # children share these pages instead of copying them when the collector runs
 
@@ -780,6 +818,8 @@ class Template:
                 message, buffer = ormsgpack.unpackb(buffer[4:4 + size]), buffer[4 + size:]
                 if message.get("op") == "fork" and fds:
                     self.fork(message["id"], fds.pop(0))
+                elif message.get("op") == "fork":
+                    self.send({"op": "fork_failed", "id": message.get("id"), "error": "no run socket came with the request"})
                 elif message.get("op") == "kill" and message.get("pid") in self.children:
                     os.kill(message["pid"], signal.SIGKILL)
         for pid in self.children:  # the kernel closed the channel: nothing may outlive it
@@ -810,6 +850,8 @@ class Template:
             code = EXIT_SETUP_FAILED
             try:
                 code = self.child(run_fd)
+            except BaseException:  # noqa: BLE001 - the jail's own failure: to the kernel's log, then out
+                traceback.print_exc()
             finally:
                 os._exit(code)
         os.close(run_fd)
@@ -821,14 +863,16 @@ class Template:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         self.control.detach()  # its fd is closed below; the object must not close a reused number
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         os.dup2(self.devnull, 0)
         os.dup2(self.devnull, 1)
         if run_fd != RUN_FD:
             os.dup2(run_fd, RUN_FD)
-        os.closerange(RUN_FD + 1, 1 << 16)
+        os.closerange(RUN_FD + 1, max(os.sysconf("SC_OPEN_MAX"), 1 << 16))
         request = read_frame(RUN_FD)
         report: dict[str, object] = {"drop_root": drop_root(), "uid": os.getuid()}
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after drop_root: a change of credentials clears it
+        if os.getppid() != self.pid:
+            return EXIT_SETUP_FAILED  # the template is already gone
         probing = request.get("op") == "probe"
         if probing:
             report.update(_probe_files())
@@ -857,8 +901,9 @@ def _errno_name(exc: OSError) -> str:
 def _probe_files() -> dict:
     """Trusted self-test, before the fd limit: can a jailed child read or write files?"""
     report = {}
+    readable = "/etc/passwd" if os.path.exists("/etc/passwd") else sys.executable  # world-readable
     try:
-        with open(sys.executable, "rb") as f:
+        with open(readable, "rb") as f:
             f.read(1)
         report["read_file"] = "allowed"
     except OSError as exc:
@@ -897,7 +942,7 @@ def _probe_processes_and_network() -> dict:
 def main(argv: list[str]) -> int:
     options = dict(zip(argv[1::2], argv[2::2]))
     template = Template(int(options["--control-fd"]), options["--workdir"])
-    template.prepare()
+    template.prepare(int(options["--kernel-pid"]))
     template.serve()
     return 0
 

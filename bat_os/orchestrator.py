@@ -35,6 +35,7 @@ import transaction
 from . import guardian, llm as llm_module
 from .cycle import Cycle, CycleRegistry, TransitionError
 from .errors import CycleFailed, JailError, LLMError, MethodRaised
+from .commands import render
 from .host import ImageHost
 from .objects import Method, UvmObject, hex_to_oid, oid_to_hex
 from .primordial import PERSONAS
@@ -93,7 +94,7 @@ class Orchestrator:
         With ``resume = "fail"`` they are failed here with reason
         ``interrupted`` (and still returned, so their waiting client hears).
         """
-        found = self._read(lambda root: [(c.id, dict(c.reply_to) if c.reply_to else None) for c in self._registry(root).unfinished()])
+        found = self._read(lambda root: [(c.id, render(c.reply_to) if c.reply_to else None) for c in self._registry(root).unfinished()])
         for cycle_id, _reply_to in found:
             if self.settings.resume == "resume":
                 logger.warning("cycle %s was interrupted; resuming it from its last checkpoint", cycle_id)
@@ -168,9 +169,9 @@ class Orchestrator:
             state = self._read(lambda root: self._registry(root).get(cycle_id).state_name)
             self._event(cycle_id, {"type": "state", "cycle": cycle_id, "state": state})
             if state == "COMPLETE":
-                return self._read(lambda root: self._ok(self._registry(root).get(cycle_id)))
+                return self._read(lambda root: render(self._ok(self._registry(root).get(cycle_id))))
             if state == "FAILED":
-                summary = self._read(lambda root: self._registry(root).get(cycle_id).summary())
+                summary = self._read(lambda root: render(self._registry(root).get(cycle_id).summary()))
                 raise CycleFailed(
                     f"cycle {cycle_id} failed in {summary['failed_state']}: {'; '.join(summary['reasons'])}",
                     cycle=cycle_id, state=summary["failed_state"], reasons=summary["reasons"],
@@ -230,7 +231,7 @@ class Orchestrator:
     async def _delegate(self, cycle_id: str) -> None:
         def search(root: Any) -> list[dict]:
             catalog = root["knowledge_catalog_obj"]
-            queries = list(self._registry(root).get(cycle_id).artifacts.get("queries", []))
+            queries = render(self._registry(root).get(cycle_id).artifacts.get("queries", []))
             seen: dict[str, dict] = {}
             for query in queries:
                 for hit in catalog.search(query, top_k=CONTEXT_HITS):
@@ -347,30 +348,30 @@ class Orchestrator:
     # --- reading what a step needs (plain data out of the image) ------------------------
     def _brief_and_receiver(self, root: Any, cycle_id: str) -> tuple[dict, dict]:
         cycle = self._registry(root).get(cycle_id)
-        return dict(cycle.brief), describe_receiver(cycle.receiver)
+        return render(cycle.brief), describe_receiver(cycle.receiver)
 
     def _synthesis_info(self, root: Any, cycle_id: str) -> dict:
         cycle = self._registry(root).get(cycle_id)
         author = author_for(cycle.receiver)
         persona = root[PERSONAS[author]["root"]]
-        return {
-            "brief": dict(cycle.brief),
+        return render({
+            "brief": cycle.brief,
             "receiver": describe_receiver(cycle.receiver),
-            "context": [dict(c) for c in cycle.artifacts.get("context", [])],
+            "context": cycle.artifacts.get("context", []),
             "refusals": [r for entry in cycle.artifacts.get("refusals", []) for r in entry["reasons"]],
             "author": author,
             "system": str(persona.slots["codex"]["system_prompt"]),
-        }
+        })
 
     def _validation_info(self, root: Any, cycle_id: str) -> dict:
         cycle = self._registry(root).get(cycle_id)
         a = cycle.artifacts
-        return {
+        return render({
             "code": a["code"], "selector": cycle.selector,
-            "args": list(cycle.brief.get("args", [])), "kwargs": dict(cycle.brief.get("kwargs", {})),
+            "args": cycle.brief.get("args", []), "kwargs": cycle.brief.get("kwargs", {}),
             "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
-            "prompt_sha256": a.get("prompt_sha256", ""), "context": [dict(c) for c in a.get("context", [])],
-        }
+            "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),
+        })
 
     async def _ask(self, cycle_id: str, persona: str, prompt: str, system: str = "") -> Any:
         def token(text: str) -> None:

@@ -383,9 +383,13 @@ def test_error_replies_exit_1(kernel) -> None:
     result = run_client("--endpoint", kernel.endpoint, "-c", "/inspect no_such_thing")
     assert result.returncode == 1
     assert result.stderr.startswith("error [not_found]: ")
-    as_json = run_client("--endpoint", kernel.endpoint, "--json", "-c", "/send genesis_obj no_such_selector")
+    # An unknown selector starts a cognitive cycle; with no model here (the
+    # default transformers backend has none loaded) the cycle fails, saying why.
+    as_json = run_client("--endpoint", kernel.endpoint, "--json", "--timeout", "30", "-c", "/send genesis_obj no_such_selector")
     assert as_json.returncode == 1
-    assert json.loads(as_json.stdout)["error"]["code"] == "not_understood"
+    error = json.loads(as_json.stdout)["error"]
+    assert error["code"] == "cycle_failed" and error["state"] == "DECOMPOSING"
+    assert "transformers backend" in " ".join(error["reasons"])
 
 
 def test_repl_through_stdin(kernel) -> None:

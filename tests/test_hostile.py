@@ -59,7 +59,7 @@ HOSTILE = {
 
 
 def method(selector, body):
-    return f"def {selector}(self):\n    {body.format(selector=selector)}"
+    return f"def {selector}(self):\n    {body.replace('{selector}', selector)}"
 
 
 @pytest.fixture(scope="module")

@@ -135,7 +135,7 @@ def test_results_msgpack_cannot_carry_come_back_safely(client):
 
 
 def test_not_understood(client):
-    reply = client.request({"command": "send", "target": "genesis_obj", "selector": "fly_to_the_moon", "args": [1], "id": "x"})
+    reply = client.request({"command": "send", "target": "genesis_obj", "selector": "fly_to_the_moon", "args": [1], "id": "x", "learn": False})
     assert reply["id"] == "x" and reply["status"] == "error"
     assert reply["error"]["code"] == "not_understood"
     assert reply["error"]["selector"] == "fly_to_the_moon"
@@ -228,6 +228,7 @@ def test_map_with_non_string_keys(client):
         ({"command": "send", "target": "genesis_obj", "selector": "echo", "kwargs": [1], "id": 5}, "bad_request"),
         ({"command": "send", "target": "genesis_obj", "selector": "echo", "kwargs": {"not ok": 1}, "id": 5}, "bad_request"),
         ({"command": "send", "target": "genesis_obj", "selector": "name", "args": [1], "id": 5}, "bad_request"),
+        ({"command": "send", "target": "genesis_obj", "selector": "echo", "learn": "no", "id": 5}, "bad_request"),
         ({"command": "send", "target": "missing_obj", "selector": "echo", "id": 5}, "not_found"),
         ({"command": "status", "timeout": "soon", "id": 5}, "bad_request"),
         ({"command": "status", "timeout": -1, "id": 5}, "bad_request"),

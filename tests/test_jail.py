@@ -1,0 +1,556 @@
+"""The jail, with real worker processes: semantics, an escape corpus, limits, concurrency, cost."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from bat_os.errors import JailCrash, JailError, JailMemory, JailTimeout, MethodRaised
+from bat_os.jail import Jail, JailLimits
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the jail needs fork")
+
+SECRET = "s3cr3t-batos-jail-test-7f3a"
+MARKER = "batos_escape_marker"
+
+
+# --- a small real Host -----------------------------------------------------------
+@dataclass
+class System:
+    """A system method: runs in the kernel (here: the test process) with the host and the receiver's ref."""
+
+    function: Callable[..., Any]
+
+
+@dataclass
+class Generated:
+    source: str
+
+
+@dataclass
+class DictHost:
+    """Objects are dicts of slots, keyed by ref ("self" is the receiver). Values cross as copies."""
+
+    objects: dict[str, dict[str, Any]]
+    log: list[tuple] = field(default_factory=list)
+
+    def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
+        self.log.append(("get", ref, name))
+        value = self.objects[ref][name]  # KeyError: not understood
+        if isinstance(value, System):
+            return ("method", {"origin": "system"})
+        if isinstance(value, Generated):
+            return ("generated", {"source": value.source})
+        return ("value", copy.deepcopy(value))
+
+    def set_slot(self, ref: str, name: str, value: Any) -> None:
+        self.log.append(("set", ref, name))
+        self.objects[ref][name] = value
+
+    def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
+        self.log.append(("send", ref, selector))
+        return self.objects[ref][selector].function(self, ref, *args, **kwargs)
+
+
+def run(coro_factory: Callable[[Jail], Any], jail: Jail | None = None, **jail_options: Any) -> Any:
+    """Start a jail, await ``coro_factory(jail)``, close the jail."""
+
+    async def main() -> Any:
+        j = jail or Jail(**jail_options)
+        await j.start()
+        try:
+            return await coro_factory(j)
+        finally:
+            await j.close()
+
+    return asyncio.run(main())
+
+
+# --- semantics ----------------------------------------------------------------------
+def test_references_with_descriptions_become_proxies_and_unchanged_values_are_not_written_back() -> None:
+    """The kernel renders references as {"$oid", "type", "name"}; reading one must not look like a mutation."""
+    host = DictHost({
+        "self": {"friends": [{"$oid": "0x2b", "type": "UvmObject", "name": "bob"}], "untouched": {"best": {"$oid": "0x2b"}}},
+        "0x2b": {"name": "bob"},
+    })
+    source = "def m(self):\n    best = self.untouched['best']\n    return [self.friends[0].name, best.name, self.friends[0] == best]\n"
+    assert run(lambda j: j.run(source, "m", [], {}, host)) == ["bob", "bob", True]
+    assert not [entry for entry in host.log if entry[0] == "set"]
+
+
+def test_a_simple_method_returns_plain_data() -> None:
+    source = (
+        "def area(self, w, h, unit='m'):\n"
+        "    return {'area': w * h, 'unit': unit, 'tags': ('a', 'b'), 'ok': True, 'none': None,\n"
+        "            'ratio': w / h, 'raw': b'xy'}\n"
+    )
+    result = run(lambda j: j.run(source, "area", [3, 4], {"unit": "cm"}, DictHost({"self": {}})))
+    assert result == {"area": 12, "unit": "cm", "tags": ["a", "b"], "ok": True, "none": None, "ratio": 0.75, "raw": b"xy"}
+
+
+def test_slots_are_read_and_written_through_the_proxy() -> None:
+    host = DictHost({"self": {"x": 2, "name": "ada"}})
+    source = "def bump(self, by):\n    self.x = self.x + by\n    self.greeting = 'hi ' + self.name\n    return self.x\n"
+    assert run(lambda j: j.run(source, "bump", [5], {}, host)) == 7
+    assert host.objects["self"] == {"x": 7, "name": "ada", "greeting": "hi ada"}
+
+
+def test_mutating_a_list_or_dict_read_from_a_slot_reaches_the_host() -> None:
+    host = DictHost({"self": {"items": [1, 2], "config": {"a": 1}, "untouched": [0]}})
+    source = (
+        "def grow(self):\n"
+        "    self.items.append(3)\n"
+        "    self.items.append(4)\n"  # the same list object: both appends survive
+        "    cfg = self.config\n"
+        "    cfg['b'] = [1]\n"
+        "    cfg['b'].append(2)\n"
+        "    self.fresh = []\n"
+        "    self.fresh.append('x')\n"  # a value written is remembered too
+        "    return len(self.untouched)\n"
+    )
+    assert run(lambda j: j.run(source, "grow", [], {}, host)) == 1
+    slots = host.objects["self"]
+    assert slots["items"] == [1, 2, 3, 4]
+    assert slots["config"] == {"a": 1, "b": [1, 2]}
+    assert slots["fresh"] == ["x"]
+    assert [entry for entry in host.log if entry[0] == "set" and entry[2] == "untouched"] == []
+
+
+def test_an_assignment_supersedes_an_earlier_copy() -> None:
+    host = DictHost({"self": {"items": [1]}})
+    source = "def reset(self):\n    old = self.items\n    self.items = []\n    old.append(99)\n    return old\n"
+    assert run(lambda j: j.run(source, "reset", [], {}, host)) == [1, 99]
+    assert host.objects["self"]["items"] == []
+
+
+def test_a_system_method_is_called_through_the_host_and_sees_earlier_mutations() -> None:
+    def count(host: DictHost, ref: str, extra: int = 0) -> int:
+        host.objects[ref]["counted"] = True
+        return len(host.objects[ref]["items"]) + extra
+
+    host = DictHost({"self": {"items": [1, 2, 3], "count": System(count)}})
+    source = "def m(self):\n    self.items.append(4)\n    n = self.count(extra=10)\n    return [n, self.counted]\n"
+    assert run(lambda j: j.run(source, "m", [], {}, host)) == [14, True]
+    assert ("send", "self", "count") in host.log
+
+
+def test_a_nested_generated_method_runs_in_the_same_worker() -> None:
+    host = DictHost({"self": {
+        "double": Generated("def double(self, n):\n    self.doubled = n\n    return n * 2\n"),
+        "calls": 0,
+    }})
+    source = "def quad(self, n):\n    return self.double(self.double(n))\n"
+    assert run(lambda j: j.run(source, "quad", [5], {}, host)) == 20
+    assert host.objects["self"]["doubled"] == 10
+    assert not [entry for entry in host.log if entry[0] == "send"]  # never left the worker
+
+
+def test_oid_arguments_become_proxies_and_go_back_as_references() -> None:
+    host = DictHost({"self": {"name": "me"}, "0x1a": {"name": "bob", "friends": []}})
+    source = (
+        "def befriend(self, other, more):\n"
+        "    other.friends.append(self.name)\n"
+        "    other.seen = True\n"
+        "    return [other.name, other, self, more[0] == other]\n"
+    )
+    result = run(lambda j: j.run(source, "befriend", [{"$oid": "0x1a"}, [{"$oid": "0x1a"}]], {}, host))
+    assert result == ["bob", {"$oid": "0x1a"}, {"$oid": "self"}, True]
+    assert host.objects["0x1a"]["friends"] == ["me"] and host.objects["0x1a"]["seen"] is True
+
+
+def test_errors_come_back_as_method_raised_with_the_method_lines() -> None:
+    host = DictHost({"self": {"boom": System(lambda h, ref: {}["missing"])}})
+
+    async def scenario(j: Jail) -> list[MethodRaised]:
+        errors = []
+        for source, selector in [
+            ("def m(self):\n    x = 1\n    raise ValueError('bad value %d' % x)\n", "m"),
+            ("def m(self):\n    return self.nothing_here\n", "m"),
+            ("def m(self):\n    return self.boom()\n", "m"),
+            ("def m(self):\n    return {1, 2}\n", "m"),
+            ("def other(self):\n    return 1\n", "m"),
+            ("def m(self)\n    return 1\n", "m"),
+        ]:
+            with pytest.raises(MethodRaised) as caught:
+                await j.run(source, selector, [], {}, host)
+            errors.append(caught.value)
+        return errors
+
+    raised, missing, host_error, not_plain, no_function, syntax = run(scenario)
+    assert (raised.error_type, raised.message) == ("ValueError", "bad value 1")
+    assert "line 3" in raised.traceback and "raise ValueError" in raised.traceback
+    assert missing.error_type == "AttributeError" and "nothing_here" in missing.message
+    assert host_error.error_type == "KeyError"
+    assert not_plain.error_type == "TypeError" and "not plain data: set" in not_plain.message
+    assert no_function.error_type == "TypeError" and "'m'" in no_function.message
+    assert syntax.error_type == "SyntaxError"
+
+
+def test_allowed_imports_work_and_printing_is_collected() -> None:
+    source = (
+        "import math, json\n"
+        "from collections import Counter\n"
+        "def m(self):\n"
+        "    print('hello', 2)\n"
+        "    return [math.sqrt(16), json.dumps({'a': 1}), Counter('aab')['a'], printed]\n"
+    )
+    assert run(lambda j: j.run(source, "m", [], {}, DictHost({"self": {}}))) == [4.0, '{"a": 1}', 2, "hello 2\n"]
+
+
+def test_per_run_limits_override_the_defaults() -> None:
+    async def scenario(j: Jail) -> None:
+        tight = JailLimits(wall_seconds=0.3)
+        with pytest.raises(JailTimeout):
+            await j.run("import time\ndef m(self):\n    time.sleep(2)\n", "m", [], {}, DictHost({"self": {}}), tight)
+        assert await j.run("def m(self):\n    return 1\n", "m", [], {}, DictHost({"self": {}})) == 1
+
+    run(scenario)
+
+
+# --- the escape and abuse corpus (straight into the jail, no guardian) ----------------------
+REFUSED = (MethodRaised,)
+FILE_ATTEMPTS = [
+    f"def m(self):\n    open('{MARKER}', 'w').write('x')\n",
+    f"def m(self):\n    open('/tmp/{MARKER}', 'w').write('x')\n",
+    f"import io\ndef m(self):\n    io.open('{MARKER}', 'w').write('x')\n",
+    f"import pathlib\ndef m(self):\n    pathlib.Path('/tmp/{MARKER}').write_text('x')\n",
+    f"import os\ndef m(self):\n    os.open('{MARKER}', 0o101)\n",
+    f"import json\ndef m(self):\n    json.codecs.open('{MARKER}', 'w').write('x')\n",
+    f"import tempfile\ndef m(self):\n    tempfile.mkstemp(prefix='{MARKER}')\n",
+    f"def m(self):\n    print('x', file=open('{MARKER}', 'w'))\n",
+]
+CORPUS: list[tuple[str, str]] = [
+    # frames and generators
+    ("generator frame walk", "def m(self):\n    g = (x for x in [1])\n    return g.gi_frame.f_back.f_globals\n"),
+    ("generator code", "def m(self):\n    def g():\n        yield 1\n    return g().gi_code\n"),
+    ("traceback frame", "def m(self):\n    try:\n        1 / 0\n    except Exception as e:\n        return e.__traceback__.tb_frame.f_globals\n"),
+    ("subclasses", "def m(self):\n    return ().__class__.__bases__[0].__subclasses__()\n"),
+    ("mro walk", "def m(self):\n    return str.mro()[-1]\n"),
+    ("format attribute walk", "def m(self):\n    return '{0.__class__.__mro__}'.format(1)\n"),
+    ("format_map walk", "def m(self):\n    return '{x.__class__}'.format_map({'x': 1})\n"),
+    ("unbound str.format", "def m(self):\n    f = str.format\n    return f('{0.__class__}', 1)\n"),
+    ("string.Formatter", "import string\ndef m(self):\n    return string.Formatter().get_field('0.__class__', [1], {})\n"),
+    ("operator.attrgetter", "import operator\ndef m(self):\n    return operator.attrgetter('__class__')(1)\n"),
+    ("from operator import methodcaller", "from operator import methodcaller\ndef m(self):\n    return methodcaller('format', 1)('{0.__class__}')\n"),
+    # builtins that are not there
+    ("type()", "def m(self):\n    return type(1)\n"),
+    ("vars()", "def m(self):\n    return vars()\n"),
+    ("getattr()", "def m(self):\n    return getattr(1, '__class__')\n"),
+    ("globals()", "def m(self):\n    return globals()\n"),
+    ("eval", "def m(self):\n    return eval('1')\n"),
+    ("exec", "def m(self):\n    exec('x = 1')\n"),
+    ("compile", "def m(self):\n    return compile('1', 'x', 'eval')\n"),
+    ("__import__", "def m(self):\n    return __import__('os').environ\n"),
+    ("__builtins__", "def m(self):\n    return __builtins__\n"),
+    # exceptions carrying objects, except*
+    ("AttributeError.obj from a proxy", "def m(self):\n    try:\n        self.nope\n    except AttributeError as e:\n        if e.obj is not None:\n            return repr(e.obj)\n        raise e\n"),
+    ("AttributeError.obj leaks nothing", "import math\ndef m(self):\n    try:\n        math.nope\n    except AttributeError as e:\n        if e.obj is not None:\n            raise ValueError('leaked')\n        raise e\n"),
+    ("except*", "def m(self):\n    try:\n        pass\n    except* ValueError:\n        pass\n"),
+    ("metaclass", "def m(self):\n    class A(metaclass=1):\n        pass\n"),
+    ("async", "async def m(self):\n    return 1\n"),
+    # imports and what hangs off allowed modules
+    ("import os", "import os\ndef m(self):\n    return os.environ['BATOS_TEST_SECRET']\n"),
+    ("import sys", "import sys\ndef m(self):\n    return sys.modules\n"),
+    ("datetime.sys", "import datetime\ndef m(self):\n    return datetime.sys.modules['os'].environ\n"),
+    ("from datetime import sys", "from datetime import sys\ndef m(self):\n    return sys.modules\n"),
+    ("statistics.sys", "import statistics\ndef m(self):\n    return statistics.sys.modules\n"),
+    ("re.enum", "import re\ndef m(self):\n    return re.enum\n"),
+    ("relative import", "from . import jail\ndef m(self):\n    return 1\n"),
+    ("import ctypes", "import ctypes\ndef m(self):\n    return ctypes.CDLL(None)\n"),
+    ("import builtins", "import builtins\ndef m(self):\n    return builtins.open\n"),
+    ("import importlib", "import importlib\ndef m(self):\n    return importlib.import_module('os')\n"),
+    # processes, sockets, signals
+    ("os.system", "import os\ndef m(self):\n    return os.system('touch /tmp/" + MARKER + "')\n"),
+    ("subprocess", "import subprocess\ndef m(self):\n    return subprocess.run(['id'])\n"),
+    ("os.fork", "import os\ndef m(self):\n    return os.fork()\n"),
+    ("multiprocessing", "import multiprocessing\ndef m(self):\n    return multiprocessing.Process()\n"),
+    ("socket", "import socket\ndef m(self):\n    return socket.create_connection(('1.1.1.1', 53))\n"),
+    ("urllib", "import urllib.request\ndef m(self):\n    return urllib.request.urlopen('http://example.com')\n"),
+    ("os.kill the kernel", "import os, signal\ndef m(self):\n    os.kill(os.getppid(), signal.SIGKILL)\n"),
+    # the proxy's insides
+    ("proxy internals", "def m(self):\n    return self._run\n"),
+    ("setattr underscore slot", "def m(self):\n    setattr(self, '_ref', 'x')\n"),
+    ("setattr dunder", "def m(self):\n    setattr(self, '__class__', 1)\n"),
+    ("module write", "import math\ndef m(self):\n    math.pi = 3\n"),
+    ("a slot that does not exist", "def m(self):\n    return self.does_not_exist()\n"),
+    ("result not plain", "def m(self):\n    return lambda: 1\n"),
+    ("huge output", "def m(self):\n    return 'x' * (3 * 2 ** 20)\n"),
+    ("huge slot value", "def m(self):\n    self.big = 'x' * (3 * 2 ** 20)\n"),
+    ("recursion bomb", "def m(self):\n    def f(n):\n        return f(n + 1)\n    return f(0)\n"),
+    ("a method that sends itself forever", "def m(self):\n    return self.forever()\n"),
+    ("too many host calls", "def m(self):\n    for i in range(100000):\n        self.n = i\n"),
+    ("too many host calls, refusals ignored",
+     "def m(self):\n    for i in range(100000):\n        try:\n            self.n = i\n        except Exception:\n            pass\n"),
+] + [(f"write a file #{i}", source) for i, source in enumerate(FILE_ATTEMPTS)]
+CONTAINED = [
+    ("infinite loop", "def m(self):\n    while True:\n        pass\n", (JailTimeout,)),
+    ("never returns", "import time\ndef m(self):\n    time.sleep(1e9)\n", (JailTimeout,)),
+    ("memory bomb at once", "def m(self):\n    return len('a' * (10 ** 10))\n", (JailMemory,)),
+    ("memory bomb, growing", "def m(self):\n    hoard = []\n    while True:\n        hoard.append('x' * 10 ** 6 + str(len(hoard)))\n", (JailMemory,)),
+    ("print flood", "def m(self):\n    for i in range(10 ** 9):\n        print('x' * 1000)\n", (JailTimeout, JailMemory)),
+]
+
+
+def _marker_files() -> list[str]:
+    places = [Path.cwd(), Path(tempfile.gettempdir()), Path.home()]
+    return [str(p) for place in places for p in place.glob(f"{MARKER}*")]
+
+
+def test_the_escape_corpus_is_refused_or_contained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATOS_TEST_SECRET", SECRET)
+    assert len(CORPUS) + len(CONTAINED) >= 30
+    assert not _marker_files()
+    limits = JailLimits(cpu_seconds=1, wall_seconds=2, memory_bytes=128 * 2**20, max_host_calls=300)
+    host = DictHost({"self": {"forever": Generated("def forever(self):\n    return self.forever()\n")}})
+
+    async def scenario(j: Jail) -> dict[str, BaseException | Any]:
+        outcomes: dict[str, BaseException | Any] = {}
+        for name, source in CORPUS:
+            try:
+                outcomes[name] = await j.run(source, "m", [], {}, host)
+            except JailError as exc:
+                outcomes[name] = exc
+        for name, source, _ in CONTAINED:
+            try:
+                outcomes[name] = await j.run(source, "m", [], {}, host)
+            except JailError as exc:
+                outcomes[name] = exc
+        outcomes["after: a normal run"] = await j.run("import math\ndef m(self, x):\n    return [x + 1, math.pi]\n", "m", [1], {}, host)
+        outcomes["after: isolation"] = await j.run("import json\ndef m(self):\n    return json.dumps('a')\n", "m", [], {}, host)
+        outcomes["health"] = j.health()
+        assert j.workdir is not None and os.listdir(j.workdir) == []
+        return outcomes
+
+    outcomes = run(scenario, Jail(limits))
+    for name, _ in CORPUS:
+        assert isinstance(outcomes[name], REFUSED), f"{name}: {outcomes[name]!r}"
+    for name, _, expected in CONTAINED:
+        assert isinstance(outcomes[name], expected), f"{name}: {outcomes[name]!r}"
+    assert outcomes["a method that sends itself forever"].error_type == "RecursionError"
+    assert outcomes["recursion bomb"].error_type == "RecursionError"
+    assert outcomes["huge output"].error_type == "ResultTooLarge"
+    assert outcomes["too many host calls"].error_type == "HostCallLimit"
+    assert outcomes["too many host calls, refusals ignored"].error_type == "HostCallLimit"
+    assert outcomes["AttributeError.obj leaks nothing"].error_type == "AttributeError"
+    assert outcomes["AttributeError.obj from a proxy"].error_type == "AttributeError"
+    assert outcomes["type()"].error_type == "NameError"
+    assert outcomes["after: a normal run"] == [2, 3.141592653589793]
+    assert outcomes["after: isolation"] == '"a"'
+    assert outcomes["health"]["ok"] and outcomes["health"]["running"] == 0
+    assert "self" in host.objects and "_ref" not in host.objects["self"] and "__class__" not in host.objects["self"]
+    assert not _marker_files()
+    text = repr([(o, getattr(o, "traceback", "")) for o in outcomes.values()])
+    assert SECRET not in text
+
+
+def test_isolation_between_runs() -> None:
+    """A run cannot leave state for the next: each is a fresh fork of the pristine template."""
+    host = DictHost({"self": {}})
+    poison = "import json\ndef m(self):\n    json.encoder.ESCAPE_DCT['a'] = 'XX'\n    return json.encoder.ESCAPE_DCT.get('a')\n"
+    check = "import json\ndef m(self):\n    return json.encoder.ESCAPE_DCT.get('a')\n"
+
+    async def scenario(j: Jail) -> list:
+        return [await j.run(poison, "m", [], {}, host), await j.run(check, "m", [], {}, host)]
+
+    assert run(scenario) == ["XX", None]
+
+
+def test_the_workers_environment_holds_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATOS_TEST_SECRET", SECRET)
+
+    async def scenario(j: Jail) -> bytes:
+        pid = j.health()["template_pid"]
+        return Path(f"/proc/{pid}/environ").read_bytes()
+
+    if not Path("/proc/self/environ").exists():
+        pytest.skip("no /proc here")
+    environ = run(scenario)
+    assert SECRET.encode() not in environ and b"BATOS_TEST_SECRET" not in environ
+
+
+def _children_of(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+async def _first_child(template: int) -> int:
+    for _ in range(300):
+        children = _children_of(template)
+        if children:
+            return children[0]
+        await asyncio.sleep(0.01)
+    raise AssertionError("the run's child never appeared")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finding the child needs /proc")
+def test_when_the_template_dies_its_running_children_die_with_it() -> None:
+    async def scenario(j: Jail) -> tuple[BaseException, float, int]:
+        template = j.health()["template_pid"]
+        running = asyncio.create_task(j.run("import time\ndef m(self):\n    time.sleep(30)\n", "m", [], {}, DictHost({"self": {}})))
+        child = await _first_child(template)
+        started = time.perf_counter()
+        os.kill(template, signal.SIGKILL)
+        with pytest.raises(JailCrash) as caught:
+            await running
+        return caught.value, time.perf_counter() - started, child
+
+    crash, elapsed, child = run(scenario)
+    assert elapsed < 3  # not the wall-clock limit: the child died with its template
+    time.sleep(0.2)
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+
+
+def test_a_dead_template_is_replaced() -> None:
+    async def scenario(j: Jail) -> tuple[Any, dict]:
+        os.kill(j.health()["template_pid"], signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        result = await j.run("def m(self):\n    return 'alive'\n", "m", [], {}, DictHost({"self": {}}))
+        return result, j.health()
+
+    result, health = run(scenario)
+    assert result == "alive"
+    assert health["ok"] and health["counts"]["restarts"] == 1
+
+
+# --- protections, concurrency, cost ---------------------------------------------------------
+def test_protections_are_reported_and_detected() -> None:
+    async def scenario(j: Jail) -> dict:
+        return j.protections()
+
+    before = Jail().protections()
+    protections = run(scenario)
+    print("\njail protections:", protections)
+    assert before["separate_process"] is False  # nothing claimed before it is measured
+    for key in ("separate_process", "rlimit_cpu", "rlimit_as", "rlimit_fsize_zero", "network_namespace",
+                "empty_cwd", "landlock", "restricted_python"):
+        assert isinstance(protections[key], bool), key
+    assert protections["no_child_processes"] in ("seccomp", "rlimit_nproc", False)
+    assert protections["separate_process"] and protections["restricted_python"] and protections["empty_cwd"]
+    if sys.platform.startswith("linux"):
+        assert protections["rlimit_cpu"] and protections["rlimit_as"] and protections["rlimit_fsize_zero"]
+    if os.geteuid() == 0 and sys.platform.startswith("linux"):
+        assert protections["drop_root"] == "nobody" and protections["no_child_processes"]
+
+
+def test_four_runs_at_once_complete_in_parallel_and_the_loop_stays_responsive() -> None:
+    source = "import time\ndef m(self, n):\n    time.sleep(0.4)\n    return n * n\n"
+
+    async def scenario(j: Jail) -> tuple[list, float, int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        tick_task = asyncio.create_task(ticker())
+        started = time.perf_counter()
+        results = await asyncio.gather(*(j.run(source, "m", [n], {}, DictHost({"self": {}})) for n in range(4)))
+        elapsed = time.perf_counter() - started
+        tick_task.cancel()
+        return results, elapsed, ticks
+
+    results, elapsed, ticks = run(scenario, workers=4)
+    assert results == [0, 1, 4, 9]
+    assert elapsed < 1.2, elapsed  # four 0.4 s sleeps side by side, not one after another
+    assert ticks >= 15  # the event loop kept running while the children slept
+
+
+def test_more_runs_than_workers_queue_and_all_complete() -> None:
+    source = "def m(self, n):\n    self.seen = n\n    return n + 100\n"
+    hosts = [DictHost({"self": {}}) for _ in range(6)]
+
+    async def scenario(j: Jail) -> list:
+        return await asyncio.gather(*(j.run(source, "m", [n], {}, hosts[n]) for n in range(6)))
+
+    assert run(scenario, workers=2) == [100, 101, 102, 103, 104, 105]
+    assert [h.objects["self"]["seen"] for h in hosts] == list(range(6))
+
+
+def test_per_run_cost() -> None:
+    host = DictHost({"self": {"x": 2, "items": [1]}})
+    source = "def m(self, n):\n    self.items.append(n)\n    return self.x * n\n"
+
+    async def scenario(j: Jail) -> list[float]:
+        times = []
+        for n in range(50):
+            started = time.perf_counter()
+            assert await j.run(source, "m", [n], {}, host) == 2 * n
+            times.append(time.perf_counter() - started)
+        return times
+
+    times = run(scenario)
+    p50 = statistics.median(times) * 1000
+    print(f"\njail: p50 of 50 small trials {p50:.1f} ms, p90 {sorted(times)[44] * 1000:.1f} ms")
+    assert p50 < 200
+    assert len(host.objects["self"]["items"]) == 51
+
+
+def test_limits_are_validated() -> None:
+    with pytest.raises(ValueError):
+        JailLimits(wall_seconds=0)
+    with pytest.raises(ValueError):
+        Jail(workers=0)
+
+
+def test_a_jail_that_cannot_start_says_so_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("batos-jail-*"))
+
+    async def scenario() -> None:
+        j = Jail(python=str(tmp_path / "no-such-python"))
+        with pytest.raises(JailCrash):
+            await j.start()
+        assert j.workdir is None and not j.health()["ok"]
+
+    asyncio.run(scenario())
+    assert set(Path(tempfile.gettempdir()).glob("batos-jail-*")) == before
+
+
+def test_concurrent_first_runs_start_one_template() -> None:
+    async def scenario() -> tuple[list, int]:
+        j = Jail()
+        try:
+            results = await asyncio.gather(*(j.run("def m(self, n):\n    return n\n", "m", [n], {}, DictHost({"self": {}})) for n in range(3)))
+            return results, j.health()["counts"].get("restarts", 0)
+        finally:
+            await j.close()
+
+    assert asyncio.run(scenario()) == ([0, 1, 2], 0)
+
+
+def test_a_closed_jail_refuses_to_start_again() -> None:
+    async def scenario() -> None:
+        j = Jail()
+        await j.start()
+        await j.close()
+        with pytest.raises(JailError):
+            await j.run("def m(self):\n    return 1\n", "m", [], {}, DictHost({"self": {}}))
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finding the child needs /proc")
+def test_a_child_killed_by_a_signal_is_a_jail_crash_and_the_jail_goes_on() -> None:
+    async def scenario(j: Jail) -> tuple[BaseException, Any]:
+        template = j.health()["template_pid"]
+        running = asyncio.create_task(j.run("import time\ndef m(self):\n    time.sleep(3)\n", "m", [], {}, DictHost({"self": {}})))
+        os.kill(await _first_child(template), signal.SIGSEGV)
+        with pytest.raises(JailCrash) as caught:
+            await running
+        after = await j.run("def m(self):\n    return 'still here'\n", "m", [], {}, DictHost({"self": {}}))
+        return caught.value, after
+
+    crash, after = run(scenario)
+    assert "SIGSEGV" in str(crash)
+    assert after == "still here"
