@@ -136,9 +136,9 @@ def _worker_environment() -> dict[str, str]:
 class _Template:
     """The warm worker process, seen from the kernel: fork requests out, pids and exits back."""
 
-    def __init__(self, python: str, workdir: str) -> None:
+    def __init__(self, python: str) -> None:
         self.python = python
-        self.workdir = workdir
+        self.workdir = ""  # the children's cwd: created empty, removed once the template is in it
         self.process: asyncio.subprocess.Process | None = None
         self.sock: socket.socket | None = None
         self.alive = False
@@ -152,8 +152,9 @@ class _Template:
 
     async def spawn(self, timeout: float = 20.0) -> None:
         loop = asyncio.get_running_loop()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         paths = [arg for path in _dependency_paths() for arg in ("--path", path)]
+        self.workdir = tempfile.mkdtemp(prefix="batos-jail-")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self.process = await asyncio.create_subprocess_exec(
                 self.python, "-I", "-S", "-B", str(WORKER),
@@ -164,6 +165,7 @@ class _Template:
             )
         except OSError as exc:
             ours.close()
+            os.rmdir(self.workdir)
             raise JailCrash(f"cannot start the jail worker with {self.python}: {exc}") from exc
         finally:
             theirs.close()
@@ -178,6 +180,8 @@ class _Template:
         except (asyncio.TimeoutError, JailCrash) as exc:
             await self.close()
             raise JailCrash(f"the jail worker did not start: {exc or 'no answer'}") from exc
+        finally:  # the template is in it (or gone): an unlinked directory takes no files, and none is left behind
+            shutil.rmtree(self.workdir, ignore_errors=True)
         self.layers = hello.get("layers", {})
         logger.debug("jail worker %s up: %s", hello.get("pid"), self.layers)
 
@@ -319,7 +323,6 @@ class Jail:
         self.limits = limits
         self.workers = workers
         self.python = python
-        self.workdir: str | None = None  # the children's cwd: empty, and it stays empty
         self._template: _Template | None = None
         self._gate: asyncio.Semaphore | None = None
         self._spawn_lock: asyncio.Lock | None = None
@@ -341,7 +344,6 @@ class Jail:
                 raise JailError("the jail is closed")
             self._gate = asyncio.Semaphore(self.workers)
             self._spawn_lock = asyncio.Lock()
-            self.workdir = tempfile.mkdtemp(prefix="batos-jail-")
             try:
                 template = await self._ensure_template()
                 report = await self._exchange({"op": "probe", "limits": asdict(self.limits)}, None, self.limits)
@@ -388,8 +390,13 @@ class Jail:
             "counts": dict(self._counts),
         }
 
+    @property
+    def workdir(self) -> str | None:
+        """The children's working directory: created empty, removed as soon as the template is in it."""
+        return self._template.workdir if self._template is not None else None
+
     async def close(self) -> None:
-        """Stop the template (its children die with it) and remove the working directory."""
+        """Stop the template; its children die with it."""
         self._closed = True
         await self._discard()
 
@@ -397,20 +404,17 @@ class Jail:
         if self._template is not None:
             await self._template.close()
             self._template = None
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
 
     # --- internals -------------------------------------------------------------
     async def _ensure_template(self) -> _Template:
-        assert self._spawn_lock is not None and self.workdir is not None
+        assert self._spawn_lock is not None
         async with self._spawn_lock:
             if self._template is not None and self._template.alive:
                 return self._template
             if self._template is not None:
                 self._counts["restarts"] += 1
                 await self._template.close()
-            template = _Template(self.python, self.workdir)
+            template = _Template(self.python)
             await template.spawn()
             self._template = template
             return template
@@ -498,7 +502,7 @@ class Jail:
             no_children = "rlimit_nproc"
         else:
             no_children = False
-        empty_cwd = report.get("cwd") == self.workdir and not os.listdir(self.workdir or ".")
+        empty_cwd = report.get("cwd") == "removed" and not os.path.exists(self.workdir or "")
         return {
             "separate_process": True,
             "rlimit_cpu": bool(report.get("rlimit_cpu")),

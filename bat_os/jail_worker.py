@@ -9,7 +9,8 @@ Layers, outermost first (each one detected, none assumed; see ``protections``):
 
 * template, once: a fresh network namespace (no interfaces but ``lo``),
   ``no_new_privs``, Landlock with no rules (no file access at all, no TCP,
-  no signals or abstract sockets outside the sandbox), cwd an empty directory.
+  no signals or abstract sockets outside the sandbox), cwd an empty directory
+  that the kernel removes once the template is in it (nothing can be created there).
 * child, per run (a fork of the template, so no run can leave state for the
   next): every fd closed but the run socket; root dropped to ``nobody``;
   rlimits CPU, AS, FSIZE=0, NOFILE (no new fd at all), CORE=0, NPROC=0;
@@ -17,6 +18,30 @@ Layers, outermost first (each one detected, none assumed; see ``protections``):
   signals, ptrace, namespaces and limits.
 * the code itself: compiled by RestrictedPython, run with guarded builtins,
   guarded attribute access and an importer limited to ``ALLOWED_MODULES``.
+
+What a method sees:
+
+* ``self`` and every ``{"$oid": ref}`` are proxies: ``obj.x`` asks the kernel
+  (``get_slot``); data comes back as a copy, a system method as a callable
+  that runs in the kernel (``send``), a generated method as a callable run
+  here, in the same child (nested no deeper than ``max_depth``).
+  ``obj.x = v`` is written through at once (``set_slot``). The receiver
+  crosses as ``{"$oid": "self"}``.
+* Mutating a list or dict read from a slot reaches the image: each one read
+  is remembered with a snapshot and, if changed, written back with
+  ``set_slot`` before every system-method call and at the end of the run
+  (also when the method raised; the kernel's transaction decides). Reading
+  the same slot twice gives the same object until a system method is
+  called. ``self._p_changed = True`` is accepted and does nothing.
+* ``print`` is collected (``printed`` works as in RestrictedPython); the
+  first 64 KiB of a run's output go to the kernel, which logs it at DEBUG.
+* ``import`` of ``ALLOWED_MODULES`` and their submodules only, bound as
+  read-only views without ``HIDDEN`` attributes or modules outside the list.
+* Results and values sent are plain data: None, bool, int (64-bit), float,
+  str, bytes, list/tuple, dict with str keys, proxies. Anything else is a
+  ``TypeError``; over ``max_result_bytes``, ``ResultTooLarge`` (a result) or
+  ``ValueTooLarge`` (a value sent). Kernel errors arrive as exceptions of
+  the same name (builtin ones as themselves), so a method may catch them.
 
 Frames on both sockets are a 4-byte big-endian length and an ormsgpack map.
 
@@ -44,6 +69,7 @@ Run socket (kernel <-> one child)::
 
 from __future__ import annotations
 
+import ast
 import ctypes
 import errno
 import gc
@@ -75,7 +101,11 @@ from RestrictedPython.Guards import (  # noqa: E402
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
 )
-from RestrictedPython.transformer import INSPECT_ATTRIBUTES  # noqa: E402
+from RestrictedPython.transformer import (  # noqa: E402
+    INSPECT_ATTRIBUTES,
+    RestrictingNodeTransformer,
+    copy_locations,
+)
 
 #: What ``import`` may name inside a method (and their submodules).
 ALLOWED_MODULES = frozenset({
@@ -382,6 +412,22 @@ def from_plain(data: object, run: "Run") -> object:
 
 
 # --- the guarded namespace ------------------------------------------------------
+class Policy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, plus ``self._p_changed = v`` (as the guardian allows it).
+
+    The ZODB idiom becomes ``_write_(self)._p_changed = v``, which the proxy
+    ignores: mutations of values read from slots are written back anyway.
+    """
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if not (isinstance(node.ctx, ast.Store) and node.attr == "_p_changed"
+                and isinstance(node.value, ast.Name) and node.value.id == "self"):
+            return super().visit_Attribute(node)
+        node.value = ast.Call(func=ast.Name("_write_", ast.Load()), args=[node.value], keywords=[])
+        copy_locations(node.value, node)
+        return node
+
+
 def _allowed_module(module: types.ModuleType) -> bool:
     name = getattr(module, "__name__", "")
     return name.partition(".")[0] in ALLOWED_MODULES and sys.modules.get(name) is module
@@ -573,6 +619,8 @@ class Run:
         return value
 
     def write_slot(self, proxy: Proxy, name: str, value: object) -> None:
+        if name == "_p_changed":
+            return  # see Policy
         if type(name) is not str or name.startswith("_"):
             raise AttributeError(f"slot name {name!r} is not allowed")
         key = (proxy._ref, name)
@@ -628,7 +676,7 @@ class Run:
         if key not in self.functions:
             digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:10]
             filename = f"<method {selector} {digest}>"
-            code = compile_restricted(source, filename, "exec")
+            code = compile_restricted(source, filename, "exec", policy=Policy)
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             namespace = self.namespace()
             exec(code, namespace)  # noqa: S102 - RestrictedPython code in the jailed child
@@ -915,7 +963,10 @@ def _probe_files() -> dict:
         report["write_cwd"] = "allowed"
     except OSError as exc:
         report["write_cwd"] = _errno_name(exc)
-    report["cwd"] = os.getcwd()
+    try:
+        report["cwd"] = os.getcwd()
+    except FileNotFoundError:
+        report["cwd"] = "removed"  # what the kernel does once the template is in it
     return report
 
 

@@ -7,6 +7,7 @@ import copy
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -125,6 +126,13 @@ def test_mutating_a_list_or_dict_read_from_a_slot_reaches_the_host() -> None:
     assert slots["config"] == {"a": 1, "b": [1, 2]}
     assert slots["fresh"] == ["x"]
     assert [entry for entry in host.log if entry[0] == "set" and entry[2] == "untouched"] == []
+
+
+def test_the_zodb_idiom_p_changed_is_accepted_and_harmless() -> None:
+    host = DictHost({"self": {"items": [1]}})
+    source = "def m(self):\n    self.items.append(2)\n    self._p_changed = True\n    return len(self.items)\n"
+    assert run(lambda j: j.run(source, "m", [], {}, host)) == 2
+    assert host.objects["self"] == {"items": [1, 2]}
 
 
 def test_an_assignment_supersedes_an_earlier_copy() -> None:
@@ -329,7 +337,7 @@ def test_the_escape_corpus_is_refused_or_contained(monkeypatch: pytest.MonkeyPat
         outcomes["after: a normal run"] = await j.run("import math\ndef m(self, x):\n    return [x + 1, math.pi]\n", "m", [1], {}, host)
         outcomes["after: isolation"] = await j.run("import json\ndef m(self):\n    return json.dumps('a')\n", "m", [], {}, host)
         outcomes["health"] = j.health()
-        assert j.workdir is not None and os.listdir(j.workdir) == []
+        assert j.workdir and not os.path.exists(j.workdir)  # removed under the children: nothing can land there
         return outcomes
 
     outcomes = run(scenario, Jail(limits))
@@ -497,6 +505,15 @@ def test_per_run_cost() -> None:
     assert len(host.objects["self"]["items"]) == 51
 
 
+def test_the_worker_imports_only_the_stdlib_restrictedpython_and_ormsgpack() -> None:
+    import ast
+
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "bat_os" / "jail_worker.py").read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported - set(sys.stdlib_module_names) - {"__future__"} == {"RestrictedPython", "ormsgpack"}
+
+
 def test_limits_are_validated() -> None:
     with pytest.raises(ValueError):
         JailLimits(wall_seconds=0)
@@ -515,6 +532,32 @@ def test_a_jail_that_cannot_start_says_so_and_leaves_nothing_behind(tmp_path: Pa
 
     asyncio.run(scenario())
     assert set(Path(tempfile.gettempdir()).glob("batos-jail-*")) == before
+
+
+def test_a_killed_kernel_leaves_no_jail_directory_behind(tmp_path: Path) -> None:
+    """The kernel may die by SIGKILL (no close()): the template's directory is already gone by then."""
+    script = tmp_path / "kernel.py"
+    script.write_text(
+        "import asyncio, os, signal, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        "from bat_os.jail import Jail\n"
+        "async def main():\n"
+        "    j = Jail()\n"
+        "    await j.start()\n"
+        "    print(j.workdir, j.health()['template_pid'], flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    workdir, template = done.stdout.split()
+    assert not Path(workdir).exists()
+    for _ in range(100):  # the template follows its kernel (PR_SET_PDEATHSIG)
+        if not Path(f"/proc/{template}").exists():
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the template outlived its kernel")
 
 
 def test_concurrent_first_runs_start_one_template() -> None:
