@@ -64,10 +64,11 @@ class Cognition:
                         raise NotFound(f"{selector!r} is no longer understood") from None
                     if not isinstance(method, Method) or method.origin != "generated":
                         raise Internal(f"{selector!r} changed while waiting; send it again")
-                    result = await self.jail.run(method.source, selector, args, kwargs, ImageHost(conn, receiver))
+                    host = ImageHost(conn, receiver)
+                    result = await self.jail.run(method.source, selector, args, kwargs, host)
                     tm.get().note(f"send {selector} (jailed)")
                     tm.commit()
-                    return result
+                    return host.render_result(result)
                 except TransientError:
                     tm.abort()
                     logger.info("conflict running %s; retry %d", selector, attempt + 1)

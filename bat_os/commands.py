@@ -96,18 +96,6 @@ def from_wire(image: Image, value: Any) -> Any:
     return _from_wire(value, image.resolve, 0)
 
 
-def from_wire_in(connection: Any, value: Any) -> Any:
-    """:func:`from_wire` against any connection (the jail host's)."""
-
-    def resolve(ref: Any) -> Any:
-        try:
-            return connection.get(hex_to_oid(ref))
-        except (ValueError, KeyError) as exc:
-            raise NotFound(f"no object with id {ref}") from exc
-
-    return _from_wire(value, resolve, 0)
-
-
 def _from_wire(value: Any, resolve: Callable[[Any], Any], depth: int) -> Any:
     if depth > 32:
         raise BadRequest("value is nested too deeply")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .commands import from_wire_in, render
+from .commands import _from_wire, render
 from .objects import Method, UvmObject, hex_to_oid
 
 
@@ -51,7 +51,7 @@ class ImageHost:
         obj = self._object(ref)
         if isinstance(obj.slots.get(name), Method):
             raise KeyError(f"slot {name!r} holds a method")
-        obj.set_slot(name, from_wire_in(self.connection, value))
+        obj.set_slot(name, self._from_wire(value))
 
     def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
         """Run a *system* method (trusted, in process) and return plain data."""
@@ -59,6 +59,14 @@ class ImageHost:
         _holder, value = obj.lookup(selector)
         if isinstance(value, Method) and value.origin == "generated":
             raise KeyError(f"{selector!r} is generated: it runs in the jail, not here")
-        args = [from_wire_in(self.connection, a) for a in args]
-        kwargs = {k: from_wire_in(self.connection, v) for k, v in kwargs.items()}
+        args = [self._from_wire(a) for a in args]
+        kwargs = {k: self._from_wire(v) for k, v in kwargs.items()}
         return render(obj.perform(selector, value, args, kwargs))
+
+    def _from_wire(self, value: Any) -> Any:
+        """Plain data with ``{"$oid": ref}`` references ("self" included) -> objects."""
+        return _from_wire(value, self._object, 0)
+
+    def render_result(self, value: Any) -> Any:
+        """A run's result: ``{"$oid": "self"}`` becomes the receiver's real reference."""
+        return render(self._from_wire(value))

@@ -322,7 +322,8 @@ class Orchestrator:
                             "verdict": verdict.to_dict(),
                         },
                     )
-                    result = await self.jail.run(code, selector, info["args"], info["kwargs"], ImageHost(conn, receiver))
+                    host = ImageHost(conn, receiver)
+                    result = host.render_result(await self.jail.run(code, selector, info["args"], info["kwargs"], host))
                     cycle.result = result
                     cycle.outcome = "complete"
                     cycle.move(self._state(root, "COMPLETE"), self.now())

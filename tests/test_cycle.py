@@ -320,3 +320,21 @@ def wait_for_end(kernel, cycle_id, timeout=30):
             return summary
         time.sleep(0.05)
     raise TimeoutError(f"cycle {cycle_id} did not end")
+
+
+def test_a_method_can_pass_self_around(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [
+        brick("befriend"),
+        alfred("befriend", "def befriend(self, other):\n    other.friend = self\n    return self"),
+    ])
+    kernel = replay_kernel(tmp_path, cassette).start()
+    try:
+        traits = kernel.request({"command": "inspect", "target": "traits_obj"})["result"]["oid"]
+        genesis = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["oid"]
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "befriend", "args": [{"$oid": traits}]}, timeout=60)
+        assert reply["status"] == "ok", reply
+        assert reply["result"]["result"]["$oid"] == genesis
+        friend = kernel.request({"command": "send", "target": "traits_obj", "selector": "friend"})["result"]
+        assert friend["$oid"] == genesis and friend["name"] == "genesis"
+    finally:
+        kernel.stop()
