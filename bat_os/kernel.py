@@ -32,7 +32,7 @@ from . import __version__, cognition as _cognition_commands, commands, protocol 
 from .audit import AuditSink
 from .bridge import Bridge, Envelope, split
 from .config import Config
-from .errors import BatosError, Internal, RequestError, ShuttingDown, Timeout, TooLarge
+from .errors import BatosError, Internal, JailError, RequestError, ShuttingDown, Timeout, TooLarge
 from .image import Image
 
 logger = logging.getLogger(__name__)
@@ -404,7 +404,11 @@ async def start_cognition(config: Config, image: Image) -> Any:
         memory_bytes=config.jail_memory_mb * 2**20,
     )
     jail = Jail(limits, workers=config.jail_workers)
-    await jail.start()
+    try:
+        await jail.start()
+    except JailError as exc:  # e.g. Windows: no fork; the kernel serves on without cognition
+        logger.error("the jail cannot start here (%s): generated methods and cognitive cycles are disabled", exc)
+        return None
     protections = jail.protections()
     logger.info("jail protections: %s", ", ".join(f"{k}={v}" for k, v in protections.items()))
     backend = make_backend(config.llm)
