@@ -33,6 +33,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 class LLMConfig:
     backend: str = "transformers"  # "transformers" (real models) or "replay" (recorded answers)
     cassette: Path | None = None  # replay backend: the recorded answers file
+    record_to: Path | None = None  # append every model call to this cassette (to replay a real session)
     device: str = "auto"  # "auto", "cpu" or "cuda"
 
 
@@ -83,6 +84,7 @@ ENV_NAMES = {
     "jail_memory_mb": "BATOS_JAIL_MEMORY_MB",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
+    "llm.record_to": "BATOS_RECORD_TO",
     "llm.device": "BATOS_LLM_DEVICE",
 }
 

@@ -1,4 +1,4 @@
-"""The jail's worker: a warm template process that forks one jailed child per run.
+"""The jail's worker: a warm template process that forks jailed children.
 
 Started by :mod:`bat_os.jail` as ``python -I -S -B jail_worker.py --control-fd N
 --workdir DIR --path SITE...`` with an empty environment. It imports only the
@@ -11,13 +11,53 @@ Layers, outermost first (each one detected, none assumed; see ``protections``):
   ``no_new_privs``, Landlock with no rules (no file access at all, no TCP,
   no signals or abstract sockets outside the sandbox), cwd an empty directory
   that the kernel removes once the template is in it (nothing can be created there).
-* child, per run (a fork of the template, so no run can leave state for the
-  next): every fd closed but the run socket; root dropped to ``nobody``;
-  rlimits CPU, AS, FSIZE=0, NOFILE (no new fd at all), CORE=0, NPROC=0;
-  a seccomp filter refusing fork/exec, sockets, opening or changing files,
-  signals, ptrace, namespaces and limits.
+* child (a fork of the template): every fd closed but the run socket; root
+  dropped to ``nobody``; rlimits CPU, AS, FSIZE=0, NOFILE (no new fd at all),
+  CORE=0, NPROC=0; a seccomp filter refusing fork/exec, sockets, opening or
+  changing files, signals, ptrace, namespaces and limits. Two kinds:
+
+  - *fresh* (``{"op": "run"}`` first): serves one run and exits, so no run
+    can leave state for the next. Trials of new code run here.
+  - *reusable* (``{"op": "serve"}`` first): locked down the same way, with
+    the same limits, then serves run after run over its socket until the
+    kernel closes it or it retires. Installed methods run here.
 * the code itself: compiled by RestrictedPython, run with guarded builtins,
   guarded attribute access and an importer limited to ``ALLOWED_MODULES``.
+* per run, in both kinds: a CPU timer (``ITIMER_PROF``, exactly
+  ``cpu_seconds`` of the run's own CPU time) raises :class:`CpuLimit` in the
+  method; a method that swallows it is ended ``CPU_GRACE`` seconds later
+  (exit ``EXIT_CPU``). ``RLIMIT_CPU`` stays as the uncatchable backstop for
+  code stuck in C, where no Python signal handler runs (fresh: ``ceil(cpu)``;
+  reusable: ``ceil(cpu) + WARM_CPU_RESERVE`` over the child's life, and the
+  child retires once it has used the reserve, so every run keeps at least
+  ``ceil(cpu)`` and at most ``ceil(cpu) + WARM_CPU_RESERVE`` seconds before
+  the kernel's SIGXCPU).
+
+A reusable child, per run: new globals, a new ``Run`` (proxies, slot cache,
+print buffer, nesting depth), functions made anew from code objects cached
+by the sha256 of the source (code objects are immutable); ``random`` reseeded
+from the OS and ``decimal``'s contexts restored after every run. It retires
+(answers with ``"retire": true`` and exits) after a CPU timeout, a
+``MemoryError``, once it has used ``WARM_CPU_RESERVE`` of CPU or its peak
+RSS grew by more than ``WARM_RSS_GROWTH`` (so the next run's headroom under
+``RLIMIT_AS`` stays within that of a fresh child). The kernel retires it
+after ``Jail.warm_calls`` runs, a wall-clock timeout, a crash or anything
+else that leaves the channel in doubt.
+
+What can pass from one run to the next in a reusable child (the same image's
+installed methods; nothing reaches the kernel or outside the child, and no
+limit is loosened): the ``re`` module's compiled-pattern cache and other
+caches that only make things faster; interned strings; the heap's layout
+(fragmentation: at most ``WARM_RSS_GROWTH`` of headroom); CPU already used
+(at most ``WARM_CPU_RESERVE``, see above); and timing. What cannot: the
+method's globals, functions, classes and instances (new per run); module
+attributes (read-only views, ``import`` of private submodules refused, and
+mutable containers held by modules or by their classes are handed out as
+read-only views: ``MappingProxyType``, ``tuple``, ``frozenset``, ``bytes``);
+``random``'s state (reseeded); ``decimal``'s current and template contexts
+(restored); ABC registries (``register`` is refused on abstract base classes);
+signal handlers, limits, fds and credentials (nothing in a method can reach
+them, and seccomp refuses the syscalls).
 
 What a method sees:
 
@@ -55,8 +95,11 @@ Control socket (kernel <-> template)::
 
 Run socket (kernel <-> one child)::
 
-    kernel -> {"op": "run", "source": ..., "selector": ..., "args": [...], "kwargs": {...}, "limits": {...}}
+    kernel -> {"op": "run", "source": ..., "selector": ..., "args": [...], "kwargs": {...}, "limits": {...},
+               "snapshot": {"name": value, ...}}      (optional: some of the receiver's own data slots)
               {"op": "probe", "limits": {...}}          (start-up self-test: what holds here)
+              {"op": "serve", "limits": {...}}          (first frame of a reusable child; then "run" after "run")
+    child  -> {"op": "ready", "pid": 1234}              (a reusable child, locked down and waiting)
     child  -> {"op": "get_slot", "ref": "self", "name": "x"}
               {"op": "set_slot", "ref": "self", "name": "x", "value": ...}
               {"op": "send", "ref": "0x1a", "selector": "s", "args": [...], "kwargs": {...}}
@@ -64,13 +107,22 @@ Run socket (kernel <-> one child)::
     child  -> {"op": "result", "value": ..., "printed": "..."}
               {"op": "raised", "type": "ValueError", "message": "...", "traceback": "...", "printed": "..."}
               {"op": "memory", "message": "..."}
+              {"op": "cpu", "message": "...", "printed": "..."}
               {"op": "probe", "report": {...}}
+           a reusable child's final frame carries "retire": true when it exits after it.
+
+The ``snapshot`` stands in for ``get_slot("self", name)`` of the names it
+holds, until the run calls a system method or writes to an object other than
+``"self"`` (either may change the receiver behind the snapshot's back); reads
+of anything else still go to the kernel, and writes always do.
 """
 
 from __future__ import annotations
 
+import abc
 import ast
 import ctypes
+import decimal
 import errno
 import gc
 import hashlib
@@ -78,6 +130,7 @@ import linecache
 import operator
 import os
 import platform
+import random
 import resource
 import select
 import signal
@@ -129,6 +182,11 @@ RUN_FD = 3
 NOBODY = 65534
 EXIT_SETUP_FAILED = 70
 EXIT_PROTOCOL = 71
+EXIT_CPU = 72  # the method swallowed CpuLimit and ran on past CPU_GRACE
+CPU_GRACE = 0.25  # seconds of CPU a method gets to unwind after CpuLimit
+WARM_CPU_RESERVE = 1  # whole seconds of CPU a reusable child may use over its life beyond one run's limit
+WARM_RSS_GROWTH = 32 * 2**20  # a reusable child retires once its peak RSS grew by this much
+CODE_CACHE_SIZE = 256  # compiled sources kept by a reusable child
 
 _HEADER = struct.Struct(">I")
 
@@ -320,8 +378,13 @@ def _limit(which: int, value: int) -> bool:
         return False
 
 
-def set_limits(limits: dict, baseline_vm: int) -> dict[str, bool]:
-    cpu = max(1, int(-(-float(limits["cpu_seconds"]) // 1)))  # whole seconds, rounded up
+def cpu_whole_seconds(limits: dict) -> int:
+    return max(1, int(-(-float(limits["cpu_seconds"]) // 1)))  # whole seconds, rounded up
+
+
+def set_limits(limits: dict, baseline_vm: int, cpu_reserve: int = 0) -> dict[str, bool]:
+    """The child's rlimits; ``cpu_reserve``: extra whole seconds of RLIMIT_CPU for a reusable child."""
+    cpu = cpu_whole_seconds(limits) + cpu_reserve
     done = {
         "rlimit_core": _limit(resource.RLIMIT_CORE, 0),
         "rlimit_fsize_zero": _limit(resource.RLIMIT_FSIZE, 0),
@@ -465,13 +528,28 @@ def module_attribute(module: types.ModuleType, name: str) -> object:
         value = getattr(module, name)
     except AttributeError:
         raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}") from None
-    return module_view(value) if isinstance(value, types.ModuleType) else value
+    return module_view(value) if isinstance(value, types.ModuleType) else read_only(value)
+
+
+def read_only(value: object) -> object:
+    """A library's mutable container as a read-only view (modules are shared by every run of a reusable child)."""
+    kind = type(value)
+    if kind is dict:
+        return types.MappingProxyType(value)
+    if kind is list:
+        return tuple(value)
+    if kind is set:
+        return frozenset(value)
+    if kind is bytearray:
+        return bytes(value)
+    return value
 
 
 def guarded_import(name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0) -> ModuleView:
     if level != 0 or type(name) is not str:
         raise ImportError("relative imports are not allowed in methods")
-    if name.partition(".")[0] not in ALLOWED_MODULES or name not in sys.modules:
+    if (name.partition(".")[0] not in ALLOWED_MODULES or name not in sys.modules
+            or any(part.startswith("_") for part in name.split("."))):
         raise ImportError(f"import of {name!r} is not allowed; methods may import: {', '.join(sorted(ALLOWED_MODULES))}")
     return ModuleView(sys.modules[name] if fromlist else sys.modules[name.partition(".")[0]])
 
@@ -564,9 +642,13 @@ class Run:
     same slot twice gives the same object until a system method is called
     (it may change slots: the next read asks again). ``obj.x = v`` is written
     through at once and ``v`` is remembered in place of earlier copies.
+
+    ``snapshot`` (from the kernel, optional) answers reads of the receiver's
+    slots it holds without a round trip, as ``get_slot("self", name)`` would;
+    it is dropped at the first system-method call or write to another object.
     """
 
-    def __init__(self, fd: int, limits: dict) -> None:
+    def __init__(self, fd: int, limits: dict, snapshot: dict | None = None) -> None:
         self.fd = fd
         self.limits = limits
         self.depth = 0
@@ -575,11 +657,20 @@ class Run:
         self.tracked: list[list] = []  # [key, value, packed snapshot]
         self.functions: dict[tuple[str, str], object] = {}
         self.printed = _Printed()
+        self.snapshot = snapshot if type(snapshot) is dict and snapshot else None
 
     # the channel
     def call(self, message: dict) -> object:
-        _write_all(self.fd, pack(message))
-        reply = read_frame(self.fd)
+        timer = TIMER
+        timer.critical += 1  # a CpuLimit waits until the frame exchange is whole
+        try:
+            _write_all(self.fd, pack(message))
+            reply = read_frame(self.fd)
+        finally:
+            timer.critical -= 1
+        if timer.pending and not timer.critical:
+            timer.pending = False
+            raise CpuLimit(timer.message())
         if "error" in reply:
             kind, text = reply["error"]
             raise remote_error(str(kind), str(text))
@@ -604,7 +695,10 @@ class Run:
         key = (proxy._ref, name)
         if key in self.cache:
             return self.cache[key]
-        kind, payload = self.call({"op": "get_slot", "ref": proxy._ref, "name": name})
+        if self.snapshot is not None and proxy._ref == "self" and name in self.snapshot:
+            kind, payload = "value", self.snapshot.pop(name)
+        else:
+            kind, payload = self.call({"op": "get_slot", "ref": proxy._ref, "name": name})
         if kind == "value":
             value = from_plain(payload, self)
             if type(value) in (list, dict):  # snapshot as it would be written back (references normalised)
@@ -625,6 +719,7 @@ class Run:
             raise AttributeError(f"slot name {name!r} is not allowed")
         key = (proxy._ref, name)
         plain, packed = self._plain_packed(value, f"the value for slot {name!r}")
+        self._writing(proxy._ref, name)
         self.call({"op": "set_slot", "ref": proxy._ref, "name": name, "value": plain})
         self.tracked = [entry for entry in self.tracked if entry[0] != key]
         if type(value) in (list, dict):
@@ -637,8 +732,17 @@ class Run:
             key, value, snapshot = entry
             plain, packed = self._plain_packed(value, f"the value of slot {key[1]!r}")
             if packed != snapshot:
+                self._writing(key[0], key[1])
                 self.call({"op": "set_slot", "ref": key[0], "name": key[1], "value": plain})
                 entry[2] = packed
+
+    def _writing(self, ref: str, name: str) -> None:
+        """Keep the kernel's snapshot true: another ref may name the receiver too."""
+        if self.snapshot is not None:
+            if ref == "self":
+                self.snapshot.pop(name, None)
+            else:
+                self.snapshot = None
 
     # methods
     def _system_method(self, proxy: Proxy, selector: str):  # noqa: ANN202
@@ -651,6 +755,7 @@ class Run:
                                     "args": plain_args, "kwargs": plain_kwargs})
             finally:
                 self.cache.clear()  # the system method may have changed slots
+                self.snapshot = None
             return from_plain(result, self)
 
         return system_method
@@ -674,10 +779,7 @@ class Run:
     def compile(self, selector: str, source: str):  # noqa: ANN201
         key = (selector, source)
         if key not in self.functions:
-            digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-            filename = f"<method {selector} {digest}>"
-            code = compile_restricted(source, filename, "exec", policy=Policy)
-            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            code = compiled(selector, source)
             namespace = self.namespace()
             exec(code, namespace)  # noqa: S102 - RestrictedPython code in the jailed child
             function = namespace.get(selector)
@@ -702,11 +804,16 @@ class Run:
                 return module_attribute(object.__getattribute__(ob, "_module"), name)
             if _is_formatter(ob):
                 raise AttributeError("string.Formatter is not available in methods")
+            if name == "register" and isinstance(ob, abc.ABCMeta):  # a method's own ABC would reach its bases' caches
+                raise AttributeError("registering with abstract base classes is not available in methods")
+            library_class = isinstance(ob, type) and getattr(ob, "__module__", None) != GENERATED_MODULE
             try:
                 value = getattr(ob, name)
             except AttributeError as exc:  # a fresh error: the original carries the object (.obj)
                 raise AttributeError(str(exc)) from None
-            return module_view(value) if isinstance(value, types.ModuleType) else value
+            if isinstance(value, types.ModuleType):
+                return module_view(value)
+            return read_only(value) if library_class else value
 
         class RunPrint(PrintCollector):
             def write(self, text: str) -> None:
@@ -730,6 +837,26 @@ class Run:
         }
 
 
+_CODE: dict[tuple[str, str], types.CodeType] = {}  # (selector, sha256 of the source) -> code, oldest first
+
+
+def compiled(selector: str, source: str) -> types.CodeType:
+    """RestrictedPython's code for ``source``, kept by a reusable child (code objects are immutable)."""
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+    key = (selector, digest)
+    code = _CODE.get(key)
+    if code is None:
+        filename = f"<method {selector} {digest[:10]}>"
+        code = compile_restricted(source, filename, "exec", policy=Policy)
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        if len(_CODE) >= CODE_CACHE_SIZE:
+            old_selector, old_digest = next(iter(_CODE))
+            del _CODE[old_selector, old_digest]
+            linecache.cache.pop(f"<method {old_selector} {old_digest[:10]}>", None)
+        _CODE[key] = code
+    return code
+
+
 def _allowed_format(ob: object) -> bool:
     """``format`` is refused on strings and formatters (attribute walking); other objects keep theirs."""
     return not (isinstance(ob, str) or (isinstance(ob, type) and issubclass(ob, str)) or _is_formatter(ob))
@@ -749,7 +876,7 @@ def _describe(exc: BaseException) -> str:
 
 def serve_run(request: dict, fd: int) -> dict:
     """Run the method and return the final frame. Every exception becomes a frame."""
-    run = Run(fd, request["limits"])
+    run = Run(fd, request["limits"], request.get("snapshot"))
     answer: dict = {}
     out_of_memory = False
     try:
@@ -799,6 +926,143 @@ def _flush_after_failure(run: Run) -> None:
         raise
     except Exception:  # noqa: BLE001 - see the docstring
         pass
+
+
+# --- CPU time per run ---------------------------------------------------------------
+class CpuLimit(BaseException):
+    """The run used up its CPU time (raised in the method by the run's timer; not catchable as Exception)."""
+
+
+class CpuTimer:
+    """``ITIMER_PROF`` for one run: ``cpu_seconds`` of its own CPU time, then :class:`CpuLimit`.
+
+    The handler runs between bytecodes of the main thread. Inside a frame
+    exchange with the kernel (``critical``) the exception waits for the end
+    of the exchange, so the channel never carries half a frame. A method that
+    swallows the exception is ended ``CPU_GRACE`` seconds of CPU later (the
+    child exits with ``EXIT_CPU``). A signal of an earlier run that arrives
+    late is recognised by the CPU time actually used and ignored.
+    """
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.fired = False
+        self.pending = False
+        self.critical = 0
+        self.limit = 0.0
+        self.started = 0.0
+
+    def install(self) -> None:
+        signal.signal(signal.SIGPROF, self._expired)
+
+    def start(self, seconds: float) -> None:
+        self.fired = self.pending = False
+        self.critical = 0
+        self.limit = seconds
+        self.started = time.process_time()
+        self.armed = True
+        signal.setitimer(signal.ITIMER_PROF, seconds)
+
+    def stop(self) -> bool:
+        """Disarm; True when the run went past its limit."""
+        self.armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        return self.fired or time.process_time() - self.started >= self.limit
+
+    def message(self) -> str:
+        return f"past the CPU-time limit of {self.limit:g}s"
+
+    def _expired(self, signum: int, frame: object) -> None:
+        if not self.armed or time.process_time() - self.started < self.limit - 0.001:
+            return  # stale: a signal of an earlier run, or none of this run's business
+        if self.fired:
+            os._exit(EXIT_CPU)  # the method swallowed the first one
+        self.fired = True
+        signal.setitimer(signal.ITIMER_PROF, CPU_GRACE)
+        if self.critical:
+            self.pending = True
+            return
+        raise CpuLimit(self.message())
+
+
+TIMER = CpuTimer()
+
+
+def timed_run(request: dict, fd: int) -> dict:
+    """:func:`serve_run` under the run's CPU timer: past the limit, the answer is ``cpu`` whatever the method did."""
+    answer: dict = {}
+    try:
+        TIMER.start(float(request["limits"]["cpu_seconds"]))
+        try:
+            answer = serve_run(request, fd)
+        finally:
+            over = TIMER.stop()
+    except CpuLimit:  # raised between the method's end and the timer's stop
+        over = TIMER.stop() or True
+    if over:
+        answer = {"op": "cpu", "message": TIMER.message(), "printed": answer.get("printed", "")}
+    return answer
+
+
+# --- a reusable child ---------------------------------------------------------------------
+def _max_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _context_state(context: decimal.Context) -> tuple:
+    return (context.prec, context.rounding, context.Emin, context.Emax, context.capitals, context.clamp,
+            tuple(sorted((s.__name__, v) for s, v in context.flags.items())),
+            tuple(sorted((s.__name__, v) for s, v in context.traps.items())))
+
+
+class ModuleState:
+    """What a run may change in the allowed modules, put back after every run of a reusable child."""
+
+    TEMPLATES = ("DefaultContext", "BasicContext", "ExtendedContext")
+
+    def __init__(self) -> None:
+        self.contexts = {name: getattr(decimal, name).copy() for name in self.TEMPLATES}
+        self.states = {name: _context_state(context) for name, context in self.contexts.items()}
+
+    def reset(self) -> None:
+        random.seed()  # from the OS (getrandom), as at fork in a fresh child
+        for name in self.TEMPLATES:
+            context = getattr(decimal, name)
+            if _context_state(context) != self.states[name]:
+                pristine = self.contexts[name]
+                for attr in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp"):
+                    setattr(context, attr, getattr(pristine, attr))
+                context.flags = dict(pristine.flags)
+                context.traps = dict(pristine.traps)
+        decimal.setcontext(decimal.Context())  # a copy of the (restored) DefaultContext
+
+
+def serve_warm(fd: int, first: dict) -> int:
+    """A reusable child: run after run until the kernel closes the socket or the child retires."""
+    static = first["limits"]
+    rss_budget = min(WARM_RSS_GROWTH, int(static["memory_bytes"]) // 4)
+    state = ModuleState()
+    state.reset()
+    rss_start = _max_rss()
+    _write_all(fd, pack({"op": "ready", "pid": os.getpid()}))
+    while True:
+        try:
+            request = read_frame(fd)
+        except EOFError:
+            return 0
+        limits = request.get("limits") or {}
+        if (request.get("op") != "run" or limits.get("memory_bytes") != static["memory_bytes"]
+                or cpu_whole_seconds(limits) > cpu_whole_seconds(static)):
+            return EXIT_PROTOCOL  # the kernel keeps a reusable child to runs of the limits it was made with
+        answer = timed_run(request, fd)
+        retire = (answer["op"] not in ("result", "raised") or time.process_time() >= WARM_CPU_RESERVE
+                  or _max_rss() - rss_start > rss_budget)
+        if retire:
+            answer["retire"] = True
+        _write_all(fd, pack(answer))
+        if retire:
+            return 0
+        state.reset()  # after the answer: off the caller's clock
 
 
 # --- the child ------------------------------------------------------------------
@@ -924,13 +1188,17 @@ class Template:
         probing = request.get("op") == "probe"
         if probing:
             report.update(_probe_files())
-        report.update(set_limits(request["limits"], self.baseline_vm))
+        reusable = request.get("op") == "serve"
+        report.update(set_limits(request["limits"], self.baseline_vm, WARM_CPU_RESERVE if reusable else 0))
+        TIMER.install()
         report["seccomp"] = install_seccomp(self.seccomp)
         if probing:
             report.update(_probe_processes_and_network())
             _write_all(RUN_FD, pack({"op": "probe", "report": report}))
             return 0
-        _write_all(RUN_FD, pack(serve_run(request, RUN_FD)))
+        if reusable:
+            return serve_warm(RUN_FD, request)
+        _write_all(RUN_FD, pack(timed_run(request, RUN_FD)))
         return 0
 
 

@@ -411,7 +411,7 @@ async def start_cognition(config: Config, image: Image) -> Any:
         return None
     protections = jail.protections()
     logger.info("jail protections: %s", ", ".join(f"{k}={v}" for k, v in protections.items()))
-    backend = make_backend(config.llm)
+    backend = make_backend(config.llm, record_to=config.llm.record_to)
     orchestrator = Orchestrator(
         image.db, backend, jail, CycleSettings(max_attempts=config.cycle_max_attempts, resume=config.cycle_resume)
     )

@@ -338,3 +338,23 @@ def test_a_method_can_pass_self_around(tmp_path):
         assert friend["$oid"] == genesis and friend["name"] == "genesis"
     finally:
         kernel.stop()
+
+
+def test_model_calls_can_be_recorded_and_replayed(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [brick("square"), alfred("square", "def square(self, n):\n    return n * n")])
+    recorded = tmp_path / "recorded.jsonl"
+    kernel = replay_kernel(tmp_path, cassette, BATOS_RECORD_TO=str(recorded)).start()
+    try:
+        assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "square", "args": [3]}, timeout=60)["result"]["result"] == 9
+    finally:
+        kernel.stop()
+    lines = [json.loads(line) for line in recorded.read_text().splitlines()]
+    assert [line["persona"] for line in lines] == ["BRICK", "ALFRED"]
+    assert "def square" in lines[1]["response"]
+    again = KernelProcess(tmp_path / "again", env={"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(recorded)})
+    again.workdir.mkdir()
+    again.start()
+    try:  # the recording replays the same session
+        assert again.request({"command": "send", "target": "genesis_obj", "selector": "square", "args": [4]}, timeout=60)["result"]["result"] == 16
+    finally:
+        again.stop()
