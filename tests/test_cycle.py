@@ -358,3 +358,28 @@ def test_model_calls_can_be_recorded_and_replayed(tmp_path):
         assert again.request({"command": "send", "target": "genesis_obj", "selector": "square", "args": [4]}, timeout=60)["result"]["result"] == 16
     finally:
         again.stop()
+
+
+def test_decomposition_without_a_list_and_an_unmatched_cassette_fail_with_reasons(tmp_path):
+    cassette = write_cassette(tmp_path / "c.jsonl", [
+        {"persona": "BRICK", "contains": "Selector: ponder", "response": "I would rather not say."},
+    ])
+    kernel = replay_kernel(tmp_path, cassette).start()
+    try:
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "ponder"}, timeout=60)
+        assert reply["error"]["code"] == "cycle_failed" and reply["error"]["state"] == "DECOMPOSING"
+        assert "JSON list" in reply["error"]["reasons"][0]
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "unrecorded"}, timeout=60)
+        assert reply["error"]["code"] == "cycle_failed" and reply["error"]["state"] == "DECOMPOSING"
+        assert "BRICK" in reply["error"]["reasons"][0] and "cassette" in reply["error"]["reasons"][0]
+        assert "ponder" not in methods_of(kernel) and "unrecorded" not in methods_of(kernel)
+    finally:
+        kernel.stop()
+
+
+def test_a_bad_cassette_stops_the_kernel_at_start(tmp_path):
+    cassette = tmp_path / "bad.jsonl"
+    cassette.write_text('{"persona": "BRICK"}\n')
+    kernel = replay_kernel(tmp_path, cassette).start(wait=False)
+    assert kernel.wait(timeout=30) != 0
+    assert "bad.jsonl" in kernel.stderr() and "line 1" in kernel.stderr()
