@@ -65,7 +65,7 @@ class Cognition:
                     if not isinstance(method, Method) or method.origin != "generated":
                         raise Internal(f"{selector!r} changed while waiting; send it again")
                     host = ImageHost(conn, receiver)
-                    result = await self.jail.run(method.source, selector, args, kwargs, host)
+                    result = await self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
                     tm.get().note(f"send {selector} (jailed)")
                     tm.commit()
                     return host.render_result(result)

@@ -8,14 +8,32 @@
        └──────────── run socket ───────────────▶ child: nobody, rlimits, seccomp, no fds
                                                   RestrictedPython code, `self` a proxy
 
-``Jail.run`` creates a socketpair per run, hands one end to the template with
-the fork request (SCM_RIGHTS), writes the request on the other and serves the
-child's ``get_slot`` / ``set_slot`` / ``send`` requests by calling the
-:class:`Host` synchronously on the event-loop thread. The loop never blocks
-on the child. The wall-clock limit kills the child (the template stays warm;
-a template that dies or hangs is replaced on the next run). Wire format and
-the child's semantics (slot reads are copies written back when mutated,
-prints, imports): see :mod:`bat_os.jail_worker`.
+``Jail.run(..., fresh=True)`` (the default: trials of new code) creates a
+socketpair per run, hands one end to the template with the fork request
+(SCM_RIGHTS), writes the request on the other and serves the child's
+``get_slot`` / ``set_slot`` / ``send`` requests by calling the :class:`Host`
+synchronously on the event-loop thread; the child exits after the run.
+
+``fresh=False`` (installed methods) runs the call in a *reusable* child: forked
+and locked down exactly like a fresh one (same OS layers, same limits, same
+RestrictedPython namespace) but serving run after run over its socket. A pool
+of at most ``workers`` of them is kept (one is started by :meth:`Jail.start`,
+and another in the background whenever the last idle one is retired), so
+concurrent calls do not wait on each other. A reusable child is retired after
+``warm_calls`` runs, and at once after any failure: a wall-clock timeout (it is
+killed; the next call gets another), a CPU timeout, a ``MemoryError``, a crash,
+anything that leaves the conversation unfinished. What may and may not pass
+from one run to the next inside it: see :mod:`bat_os.jail_worker`.
+
+Either way, when the host offers :meth:`SnapshotHost.snapshot`, the request
+carries the receiver's own small data slots (each at most
+``SNAPSHOT_VALUE_BYTES`` packed, ``SNAPSHOT_TOTAL_BYTES`` in all), so reading
+them costs no round trip.
+
+The loop never blocks on a child. The wall-clock limit kills the child (the
+template stays warm; a template that dies or hangs is replaced on the next
+run). Wire format and the child's semantics (slot reads are copies written
+back when mutated, prints, imports): see :mod:`bat_os.jail_worker`.
 
 Errors (:mod:`bat_os.errors`): ``JailTimeout`` (wall clock or CPU),
 ``JailMemory`` (memory limit), ``JailCrash`` (the worker died or broke the
@@ -26,9 +44,12 @@ protocol), ``MethodRaised`` (the code raised; also ``ResultTooLarge``,
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
 import importlib.util
 import itertools
 import logging
+import math
 import os
 import shutil
 import signal
@@ -50,8 +71,12 @@ logger = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("jail_worker.py")
 _HEADER = struct.Struct(">I")
 _HOST_OPS = ("get_slot", "set_slot", "send")
-_EXIT_SETUP_FAILED, _EXIT_PROTOCOL = 70, 71  # the child's own exit codes (jail_worker)
+_EXIT_SETUP_FAILED, _EXIT_PROTOCOL, _EXIT_CPU = 70, 71, 72  # the child's own exit codes (jail_worker)
 _GRACE = 2.0  # seconds to wait for the template to confirm a child's exit
+_WARM_START = 10.0  # seconds a new reusable child may take to say it is ready
+SNAPSHOT_VALUE_BYTES = 4 * 1024  # a slot's packed value, at most, to travel in the snapshot
+SNAPSHOT_TOTAL_BYTES = 64 * 1024  # all of the snapshot's values, packed, at most
+WARM_CALLS = 1000  # runs a reusable child serves before it is retired
 
 
 @dataclass(frozen=True)
@@ -89,27 +114,176 @@ class Host(Protocol):
         """Run a system method in the kernel and return plain data."""
 
 
+class SnapshotHost(Host, Protocol):
+    """A host that may also offer this (optional: the jail looks for it with ``getattr``)."""
+
+    def snapshot(self, ref: str) -> dict[str, Any]:
+        """``{slot: plain value}`` of the object's OWN data slots (no methods, no inherited slots, no
+        names starting with ``_``), each value exactly as ``get_slot(ref, slot)`` would give it.
+
+        Called on the event-loop thread with ``ref == "self"`` as a run starts. A host may leave
+        any slot out (a large one, say); the jail drops values over ``SNAPSHOT_VALUE_BYTES``
+        packed and stops at ``SNAPSHOT_TOTAL_BYTES``; if it raises, the run goes on without.
+        """
+
+
 def _pack(message: dict) -> bytes:
     body = ormsgpack.packb(message)
     return _HEADER.pack(len(body)) + body
 
 
-async def _read_frame(reader: asyncio.StreamReader, limit: int) -> dict | None:
-    """The next frame, or None at end of stream. A frame over ``limit`` is a protocol violation."""
-    try:
-        (size,) = _HEADER.unpack(await reader.readexactly(4))
-        if size > limit:
-            raise JailCrash(f"protocol violation: a {size}-byte frame from the jailed process (limit {limit})")
-        body = await reader.readexactly(size)
-    except (asyncio.IncompleteReadError, ConnectionError):
-        return None
-    try:
-        message = ormsgpack.unpackb(body)
-    except ormsgpack.MsgpackDecodeError as exc:
-        raise JailCrash("protocol violation: an undecodable frame from the jailed process") from exc
-    if not isinstance(message, dict):
-        raise JailCrash("protocol violation: a frame that is not a map")
-    return message
+class _Channel:
+    """The kernel's end of a run socket, on the event loop: frames out, whole frames in.
+
+    It owns the non-blocking socket (no transport): reads go straight into one
+    buffer, a frame is written at once (the rest, if the socket is full, when
+    it drains). ``limit``: the largest frame the child may send (a bigger one
+    is a protocol violation).
+    """
+
+    def __init__(self, sock: socket.socket, limit: int) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+        self.limit = limit
+        self.closed = False  # no more frames will come (end of stream, an error, or closed by us)
+        self._loop = asyncio.get_running_loop()
+        self._fd = sock.fileno()
+        self._buffer = bytearray(64 * 1024)
+        self._filled = 0
+        self._frames: collections.deque[bytes] = collections.deque()
+        self._error: JailCrash | None = None
+        self._expired = False
+        self._waiter: asyncio.Future[None] | None = None
+        self._out = bytearray()
+        self._loop.add_reader(self._fd, self._readable)
+
+    def expire(self) -> None:
+        """The run's wall-clock time is up: the pending (or next) ``recv`` raises TimeoutError."""
+        self._expired = True
+        self._wake()
+
+    # --- incoming ------------------------------------------------------------------
+    def _readable(self) -> None:
+        if self.closed:
+            return
+        if len(self._buffer) - self._filled < 4096:
+            bigger = bytearray(2 * len(self._buffer))
+            bigger[:self._filled] = self._buffer[:self._filled]
+            self._buffer = bigger
+        try:
+            with memoryview(self._buffer) as view:
+                count = self.sock.recv_into(view[self._filled:])
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            count = 0
+        if count == 0:
+            self._stop()
+            return
+        self._filled += count
+        self._split()
+
+    def _split(self) -> None:
+        buffer, filled, start = self._buffer, self._filled, 0
+        while filled - start >= 4:
+            (size,) = _HEADER.unpack_from(buffer, start)
+            if size > self.limit:
+                self._error = JailCrash(f"protocol violation: a {size}-byte frame from the jailed process (limit {self.limit})")
+                self._stop()
+                return
+            if filled - start < 4 + size:
+                if 4 + size > len(buffer):  # room for the whole frame, so it arrives in few reads
+                    bigger = bytearray(4 + size + 64 * 1024)
+                    bigger[:filled - start] = buffer[start:filled]
+                    self._buffer = bigger
+                    self._filled = filled - start
+                    start = 0
+                break
+            self._frames.append(bytes(buffer[start + 4:start + 4 + size]))
+            start += 4 + size
+        if start:
+            rest = filled - start
+            buffer[:rest] = buffer[start:filled]
+            self._filled = rest
+        if self._frames:
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def recv(self) -> dict | None:
+        """The next frame, or None at end of stream; TimeoutError once :meth:`expire` was called."""
+        while not self._frames or self._expired:
+            if self._expired:
+                raise TimeoutError
+            if self._error is not None:
+                raise self._error
+            if self.closed:
+                return None
+            self._waiter = self._loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        body = self._frames.popleft()
+        try:
+            message = ormsgpack.unpackb(body)
+        except ormsgpack.MsgpackDecodeError as exc:
+            raise JailCrash("protocol violation: an undecodable frame from the jailed process") from exc
+        if not isinstance(message, dict):
+            raise JailCrash("protocol violation: a frame that is not a map")
+        return message
+
+    # --- outgoing ------------------------------------------------------------------
+    def send(self, frame: bytes) -> None:
+        if self.closed:
+            raise JailCrash("the jailed process closed its channel")
+        if self._out:  # earlier frames still wait for room: keep the order
+            self._out += frame
+            return
+        try:
+            sent = self.sock.send(frame)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError as exc:
+            self._stop()
+            raise JailCrash(f"cannot write to the jailed process: {exc}") from None
+        if sent < len(frame):
+            self._out += frame[sent:]
+            self._loop.add_writer(self._fd, self._writable)
+
+    def _writable(self) -> None:
+        if self.closed:
+            return
+        try:
+            sent = self.sock.send(self._out)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._stop()
+            return
+        del self._out[:sent]
+        if not self._out:
+            self._loop.remove_writer(self._fd)
+
+    # --- the end ---------------------------------------------------------------------
+    def _stop(self) -> None:
+        """No more reading or writing (the socket stays open until close(): the fd is not reused meanwhile)."""
+        if not self.closed:
+            self.closed = True
+            self._loop.remove_reader(self._fd)
+            if self._out:
+                self._loop.remove_writer(self._fd)
+                self._out.clear()
+        self._wake()
+
+    def close(self) -> None:
+        self._stop()
+        if self._fd >= 0:
+            self._fd = -1
+            self.sock.close()
 
 
 def _dependency_paths() -> list[str]:
@@ -314,14 +488,39 @@ class _Template:
             await self._stderr_task
 
 
-class Jail:
-    """Runs generated methods in jailed processes. ``workers``: how many runs may be in flight at once."""
+@dataclass(eq=False)
+class _Warm:
+    """A reusable child, seen from the kernel."""
 
-    def __init__(self, limits: JailLimits = JailLimits(), *, workers: int = 2, python: str = sys.executable) -> None:
+    template: _Template
+    pid: int
+    channel: _Channel
+    key: tuple[int, int]  # (memory_bytes, whole CPU seconds): the limits it was made with
+    calls: int = 0
+
+    def usable(self, template: _Template | None) -> bool:
+        return self.template is template and template.alive and not self.channel.closed
+
+
+def _warm_key(limits: JailLimits) -> tuple[int, int]:
+    return limits.memory_bytes, max(1, math.ceil(limits.cpu_seconds))
+
+
+class Jail:
+    """Runs generated methods in jailed processes. ``workers``: how many runs may be in flight at once
+    (and how many reusable children are kept); ``warm_calls``: runs a reusable child serves at most."""
+
+    def __init__(
+        self, limits: JailLimits = JailLimits(), *, workers: int = 2, python: str = sys.executable,
+        warm_calls: int = WARM_CALLS,
+    ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
+        if warm_calls < 1:
+            raise ValueError(f"warm_calls must be at least 1, not {warm_calls}")
         self.limits = limits
         self.workers = workers
+        self.warm_calls = warm_calls
         self.python = python
         self._template: _Template | None = None
         self._gate: asyncio.Semaphore | None = None
@@ -332,9 +531,15 @@ class Jail:
         self._running = 0
         self._started = False
         self._closed = False
+        self._idle: list[_Warm] = []  # reusable children waiting for a run, most recently used last
+        self._warm_live = 0  # reusable children started and not yet retired (idle, busy or starting)
+        self._refilling = False
+        self._tasks: set[asyncio.Task] = set()
+        self._deadlines: dict[_Channel, float] = {}  # warm runs in flight -> when their wall clock runs out
+        self._watchdog: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
-        """Start the warm template and probe what actually holds on this machine."""
+        """Start the warm template, probe what actually holds on this machine, start a reusable child."""
         if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
             raise JailError(f"the jail needs fork and SCM_RIGHTS, which {sys.platform} does not offer")
         async with self._start_lock:
@@ -347,6 +552,7 @@ class Jail:
             try:
                 template = await self._ensure_template()
                 report = await self._exchange({"op": "probe", "limits": asdict(self.limits)}, None, self.limits)
+                self._idle.append(await self._start_warm(self.limits))
             except BaseException:
                 await self._discard()
                 raise
@@ -355,22 +561,32 @@ class Jail:
         logger.info("jail ready: %s", self._protections)
 
     async def run(
-        self, source: str, selector: str, args: list, kwargs: dict, host: Host, limits: JailLimits | None = None
+        self, source: str, selector: str, args: list, kwargs: dict, host: Host, limits: JailLimits | None = None,
+        *, fresh: bool = True,
     ) -> Any:
-        """Run ``selector`` from ``source`` with ``self`` bound to the host's receiver; return plain data."""
+        """Run ``selector`` from ``source`` with ``self`` bound to the host's receiver; return plain data.
+
+        ``fresh=True``: in a child of its own (trials of new code). ``fresh=False``: in a reusable
+        child (installed methods; same protections, no fork per call).
+        """
         if self._closed:
             raise JailError("the jail is closed")
         if not self._started:
             await self.start()
         limits = limits or self.limits
         request = {"op": "run", "source": source, "selector": selector, "args": list(args),
-                   "kwargs": dict(kwargs), "limits": asdict(limits)}
+                   "kwargs": dict(kwargs), "limits": _limits_dict(limits)}
         assert self._gate is not None
         async with self._gate:
+            snapshot = _snapshot(host)  # taken as the run starts, not before a wait at the gate
+            if snapshot:
+                request["snapshot"] = snapshot
             self._running += 1
-            self._counts["runs"] += 1
+            self._counts["runs" if fresh else "warm_runs"] += 1
             try:
-                return await self._exchange(request, host, limits)
+                if fresh:
+                    return await self._exchange(request, host, limits)
+                return await self._warm_exchange(request, host, limits)
             except JailError as exc:
                 self._counts[type(exc).__name__] += 1
                 raise
@@ -387,6 +603,8 @@ class Jail:
             "template_alive": bool(template and template.alive),
             "template_pid": template.process.pid if template and template.process else None,
             "running": self._running,
+            "warm_idle": len(self._idle),
+            "warm_pids": [w.pid for w in self._idle],
             "counts": dict(self._counts),
         }
 
@@ -401,6 +619,18 @@ class Jail:
         await self._discard()
 
     async def _discard(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        for warm in self._idle:
+            warm.channel.close()
+        self._idle.clear()
+        self._warm_live = 0  # the template takes every child with it
+        self._deadlines.clear()
         if self._template is not None:
             await self._template.close()
             self._template = None
@@ -419,38 +649,170 @@ class Jail:
             self._template = template
             return template
 
+    def _background(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _exchange(self, request: dict, host: Host | None, limits: JailLimits) -> Any:
-        """One child from fork to reaping: send the request, serve it, classify how it ended."""
+        """One fresh child from fork to reaping: send the request, serve it, classify how it ended."""
         template = await self._ensure_template()
         sock, forked = template.fork()
-        reader, writer = await asyncio.open_unix_connection(sock=sock, limit=2**20)
+        channel = _Channel(sock, _frame_limit(limits))
         pid: int | None = None
         try:
             async with asyncio.timeout(limits.wall_seconds):
-                writer.write(_pack(request))
+                channel.send(_pack(request))
                 pid = await forked
-                await writer.drain()
-                return await self._converse(reader, writer, host, limits, template, pid)
+                final = await self._converse(channel, host, limits, template, pid)
         except TimeoutError:
             raise JailTimeout(
                 f"{request.get('selector', 'the probe')!r} ran past its wall-clock limit of {limits.wall_seconds}s"
             ) from None
         finally:
-            writer.close()
+            channel.close()
             if pid is not None:
                 await template.finish(pid)
             elif template.alive:  # the template never answered the fork: it is not to be trusted
                 forked.cancel()
                 await template.close()
+        return _conclude(final, limits)
 
+    # --- reusable children ---------------------------------------------------------
+    async def _warm_exchange(self, request: dict, host: Host, limits: JailLimits) -> Any:
+        """One run in a reusable child; the child goes back to the pool only after a clean answer.
+
+        The wall clock runs from the moment the request is sent (a child that must be started
+        first gets its own limit for that); it is kept by :meth:`_watch`, not a timer per call.
+        """
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        warm = await self._acquire(limits)
+        channel = warm.channel
+        final: dict | None = None
+        try:
+            channel.limit = _frame_limit(limits)
+            self._watch(channel, loop.time() + limits.wall_seconds)
+            channel.send(_pack(request))
+            final = await self._converse(channel, host, limits, warm.template, warm.pid)
+        except TimeoutError:
+            raise JailTimeout(
+                f"{request['selector']!r} ran past its wall-clock limit of {limits.wall_seconds}s"
+                f" ({loop.time() - started:.2f}s)"
+            ) from None
+        finally:
+            self._deadlines.pop(channel, None)
+            warm.calls += 1
+            clean = final is not None and final.get("op") in ("result", "raised") and not final.get("retire")
+            if clean and warm.calls < self.warm_calls and not self._closed and len(self._idle) < self.workers:
+                self._idle.append(warm)
+            else:
+                await self._retire(warm, wait=final is None)
+        return _conclude(final, limits)
+
+    def _watch(self, channel: _Channel, deadline: float) -> None:
+        """Expire ``channel`` at ``deadline``: one timer for all warm runs, at the earliest deadline."""
+        self._deadlines[channel] = deadline
+        if self._watchdog is None or deadline < self._watchdog.when():
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+            self._watchdog = asyncio.get_running_loop().call_at(deadline, self._expire_runs)
+
+    def _expire_runs(self) -> None:
+        self._watchdog = None
+        now = asyncio.get_running_loop().time()
+        for channel, deadline in list(self._deadlines.items()):
+            if deadline <= now:
+                del self._deadlines[channel]
+                channel.expire()
+        if self._deadlines:
+            self._watchdog = asyncio.get_running_loop().call_at(min(self._deadlines.values()), self._expire_runs)
+
+    async def _acquire(self, limits: JailLimits) -> _Warm:
+        key = _warm_key(limits)
+        template = self._template
+        for i in range(len(self._idle) - 1, -1, -1):
+            warm = self._idle[i]
+            if not warm.usable(template):
+                del self._idle[i]
+                await self._retire(warm, wait=False)
+            elif warm.key == key:
+                del self._idle[i]
+                return warm
+        if self._idle and self._warm_live >= self.workers:  # made for other limits: make room
+            await self._retire(self._idle.pop(0), wait=False)
+        return await self._start_warm(limits, min(_WARM_START, limits.wall_seconds))
+
+    async def _start_warm(self, limits: JailLimits, timeout: float = _WARM_START) -> _Warm:
+        """Fork a reusable child and wait until it is locked down and ready."""
+        template = await self._ensure_template()
+        sock, forked = template.fork()
+        channel = _Channel(sock, 4096)
+        self._warm_live += 1
+        pid: int | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                channel.send(_pack({"op": "serve", "limits": asdict(limits)}))
+                pid = await forked
+                ready = await channel.recv()
+            if ready is None:
+                raise self._died_without_answer(await template.exit_status(pid), limits)
+            if ready.get("op") != "ready":
+                raise JailCrash(f"protocol violation: a reusable child answered {ready.get('op')!r} instead of 'ready'")
+        except BaseException as exc:
+            self._warm_live -= 1
+            channel.close()
+            if pid is not None:
+                await template.finish(pid)
+            elif template.alive:
+                forked.cancel()
+                await template.close()
+            if isinstance(exc, TimeoutError):
+                raise JailCrash(f"a reusable jailed process did not get ready within {timeout:g}s") from None
+            raise
+        self._counts["warm_started"] += 1
+        return _Warm(template, pid, channel, _warm_key(limits))
+
+    async def _retire(self, warm: _Warm, *, wait: bool) -> None:
+        """Close a reusable child's channel and make sure it is gone (now, or in the background)."""
+        self._warm_live = max(0, self._warm_live - 1)
+        self._counts["warm_retired"] += 1
+        warm.channel.close()
+        if wait:  # a run in doubt (timeout, crash, cancellation): gone before the caller hears of it
+            await warm.template.finish(warm.pid)
+        else:
+            self._background(warm.template.finish(warm.pid))
+        self._refill()
+
+    def _refill(self) -> None:
+        """Keep one reusable child ready: start one in the background when none is idle."""
+        if self._closed or not self._started or self._idle or self._refilling or self._warm_live >= self.workers:
+            return
+        self._refilling = True
+
+        async def refill() -> None:
+            try:
+                warm = await self._start_warm(self.limits)
+            except JailError as exc:
+                logger.warning("could not start a reusable jailed process: %s", exc)
+                return
+            finally:
+                self._refilling = False
+            if self._closed:
+                await self._retire(warm, wait=False)
+            else:
+                self._idle.insert(0, warm)
+
+        self._background(refill())
+
+    # --- one conversation ---------------------------------------------------------------
     async def _converse(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: Host | None,
-        limits: JailLimits, template: _Template, pid: int,
-    ) -> Any:
+        self, channel: _Channel, host: Host | None, limits: JailLimits, template: _Template, pid: int,
+    ) -> dict:
+        """Serve the child's requests until its final frame, which is returned (result, raised, memory, cpu, probe)."""
         calls = 0
-        frame_limit = limits.max_result_bytes + 64 * 1024
         while True:
-            message = await _read_frame(reader, frame_limit)
+            message = await channel.recv()
             if message is None:
                 raise self._died_without_answer(await template.exit_status(pid), limits)
             op = message.get("op")
@@ -462,20 +824,12 @@ class Jail:
                     reply = _pack({"error": ["HostCallLimit", f"more than {limits.max_host_calls} calls to the kernel in one run"]})
                 else:
                     reply = _serve(host, op, message)
-                writer.write(reply)
-                await writer.drain()
-            elif op == "result":
-                _log_printed(message)
-                if calls > limits.max_host_calls:
-                    raise MethodRaised("HostCallLimit", f"more than {limits.max_host_calls} calls to the kernel in one run")
-                return message.get("value")
-            elif op == "raised":
-                _log_printed(message)
-                raise MethodRaised(str(message.get("type")), str(message.get("message")), str(message.get("traceback", "")))
-            elif op == "memory":
-                raise JailMemory(f"past the memory limit of {limits.memory_bytes} bytes ({message.get('message')} in the method)")
-            elif op == "probe":
-                return message.get("report", {})
+                channel.send(reply)
+            elif op in ("result", "raised", "memory", "cpu", "probe"):
+                if op == "result" and calls > limits.max_host_calls:
+                    message = {**message, "op": "raised", "type": "HostCallLimit",
+                               "message": f"more than {limits.max_host_calls} calls to the kernel in one run"}
+                return message
             else:
                 raise JailCrash(f"protocol violation: unexpected message {op!r} from the jailed process")
 
@@ -490,6 +844,8 @@ class Jail:
             name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
             return JailCrash(f"the jailed process died of {name}")
         code = status.get("code")
+        if code == _EXIT_CPU:
+            return JailTimeout(f"past the CPU-time limit of {limits.cpu_seconds}s (the method would not stop)")
         if code == _EXIT_SETUP_FAILED:
             return JailCrash("the jail could not be set up for this run (see the jail worker's log)")
         return JailCrash(f"the jailed process exited with code {code} without an answer")
@@ -545,6 +901,67 @@ def _serve(host: Host, op: str, message: dict) -> bytes:
     except Exception as exc:  # noqa: BLE001 - the method gets the error as an exception of the same name
         logger.debug("host %s %s.%s raised %s: %s", op, ref, name, type(exc).__name__, exc)
         return _pack({"error": [type(exc).__name__, str(exc)[:2000]]})
+
+
+@functools.lru_cache(maxsize=64)
+def _limits_dict(limits: JailLimits) -> dict[str, Any]:
+    """``asdict(limits)``, once per limits (it is packed into every request; never changed)."""
+    return asdict(limits)
+
+
+def _frame_limit(limits: JailLimits) -> int:
+    return limits.max_result_bytes + 64 * 1024
+
+
+def _conclude(final: dict, limits: JailLimits) -> Any:
+    """The child's final frame as the run's value or error."""
+    op = final.get("op")
+    if op == "probe":
+        return final.get("report", {})
+    _log_printed(final)
+    if op == "result":
+        return final.get("value")
+    if op == "raised":
+        raise MethodRaised(str(final.get("type")), str(final.get("message")), str(final.get("traceback", "")))
+    if op == "memory":
+        raise JailMemory(f"past the memory limit of {limits.memory_bytes} bytes ({final.get('message')} in the method)")
+    if op == "cpu":
+        raise JailTimeout(f"past the CPU-time limit of {limits.cpu_seconds}s")
+    raise JailCrash(f"protocol violation: unexpected message {op!r} from the jailed process")
+
+
+def _snapshot(host: Host | None) -> dict[str, Any] | None:
+    """The receiver's small own data slots, from a host that offers them (see :class:`SnapshotHost`)."""
+    offer = getattr(host, "snapshot", None)
+    if offer is None:
+        return None
+    try:
+        slots = offer("self")
+    except Exception as exc:  # noqa: BLE001 - a cache: the run asks the host instead
+        logger.debug("host snapshot failed: %s: %s", type(exc).__name__, exc)
+        return None
+    if not isinstance(slots, dict):
+        return None
+    snapshot: dict[str, Any] = {}
+    total = 0
+    for name, value in slots.items():
+        if not isinstance(name, str) or name.startswith("_"):
+            continue
+        kind = type(value)
+        if value is None or kind is bool or kind is float:
+            size = 9
+        elif kind is str and len(value) <= 1000:  # at most 4 bytes a character: no need to pack it to know
+            size = 5 + 4 * len(value)
+        else:
+            try:
+                size = len(ormsgpack.packb(value))
+            except (TypeError, ValueError, OverflowError):  # ormsgpack.MsgpackEncodeError is a TypeError
+                continue
+        if size > SNAPSHOT_VALUE_BYTES or total + size > SNAPSHOT_TOTAL_BYTES:
+            continue
+        total += size
+        snapshot[name] = value
+    return snapshot
 
 
 def _log_printed(message: dict) -> None:

@@ -14,7 +14,9 @@ Layers, outermost first (each one detected, none assumed; see ``protections``):
 * child (a fork of the template): every fd closed but the run socket; root
   dropped to ``nobody``; rlimits CPU, AS, FSIZE=0, NOFILE (no new fd at all),
   CORE=0, NPROC=0; a seccomp filter refusing fork/exec, sockets, opening or
-  changing files, signals, ptrace, namespaces and limits. Two kinds:
+  changing files, sending signals, ptrace, namespaces and limits (a deny list:
+  ``setitimer``, ``rt_sigaction``, ``rt_sigreturn`` and ``getrandom``, which
+  the per-run CPU timer and reseeding need, stay allowed). Two kinds:
 
   - *fresh* (``{"op": "run"}`` first): serves one run and exits, so no run
     can leave state for the next. Trials of new code run here.
@@ -47,9 +49,9 @@ else that leaves the channel in doubt.
 What can pass from one run to the next in a reusable child (the same image's
 installed methods; nothing reaches the kernel or outside the child, and no
 limit is loosened): the ``re`` module's compiled-pattern cache and other
-caches that only make things faster; interned strings; the heap's layout
-(fragmentation: at most ``WARM_RSS_GROWTH`` of headroom); CPU already used
-(at most ``WARM_CPU_RESERVE``, see above); and timing. What cannot: the
+caches that only make things faster (observable as timing only); interned
+strings; the heap's layout (fragmentation: at most ``WARM_RSS_GROWTH`` of
+headroom); CPU already used (at most ``WARM_CPU_RESERVE``, see above). What cannot: the
 method's globals, functions, classes and instances (new per run); module
 attributes (read-only views, ``import`` of private submodules refused, and
 mutable containers held by modules or by their classes are handed out as
@@ -124,6 +126,7 @@ import ast
 import ctypes
 import decimal
 import errno
+import functools
 import gc
 import hashlib
 import linecache
@@ -197,26 +200,35 @@ def pack(message: dict) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
-def _read_exact(fd: int, n: int) -> bytes:
-    chunks, left = [], n
-    while left:
-        chunk = os.read(fd, left)
-        if not chunk:
-            raise EOFError("the kernel closed the run socket")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
+_READ = 64 * 1024
+_pending = bytearray()  # bytes read past the end of the last frame (none in a strict request/answer exchange)
+
+
 def read_frame(fd: int) -> dict:
-    (size,) = _HEADER.unpack(_read_exact(fd, 4))
-    return ormsgpack.unpackb(_read_exact(fd, size))
+    """The next frame from ``fd``: usually one ``read`` for a whole small frame."""
+    buffer = _pending
+    while len(buffer) < 4:
+        _fill(fd, buffer, _READ)
+    (size,) = _HEADER.unpack_from(buffer)
+    while len(buffer) < 4 + size:
+        _fill(fd, buffer, max(_READ, 4 + size - len(buffer)))
+    with memoryview(buffer) as view:
+        message = ormsgpack.unpackb(view[4:4 + size])
+    del buffer[:4 + size]
+    return message
+
+
+def _fill(fd: int, buffer: bytearray, count: int) -> None:
+    chunk = os.read(fd, count)
+    if not chunk:
+        raise EOFError("the kernel closed the run socket")
+    buffer += chunk
 
 
 # --- OS layers (Linux; each returns whether it took hold) -----------------------
@@ -503,6 +515,8 @@ class ModuleView:
 
     def __init__(self, module: types.ModuleType) -> None:
         object.__setattr__(self, "_module", module)
+        if module.__name__ in ModuleState.WATCHED:
+            ModuleState.touched.add(module.__name__)
 
     def __getattr__(self, name: str) -> object:
         return module_attribute(self._module, name)
@@ -815,12 +829,6 @@ class Run:
                 return module_view(value)
             return read_only(value) if library_class else value
 
-        class RunPrint(PrintCollector):
-            def write(self, text: str) -> None:
-                if len(self.txt) < 10_000:
-                    self.txt.append(text)
-                run.printed.write(text)
-
         return {
             "__builtins__": _BUILTINS,
             "__name__": GENERATED_MODULE,
@@ -833,7 +841,7 @@ class Run:
             "_apply_": _apply,
             "_unpack_sequence_": guarded_unpack_sequence,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-            "_print_": RunPrint,
+            "_print_": functools.partial(RunPrint, run.printed),
         }
 
 
@@ -855,6 +863,19 @@ def compiled(selector: str, source: str) -> types.CodeType:
             linecache.cache.pop(f"<method {old_selector} {old_digest[:10]}>", None)
         _CODE[key] = code
     return code
+
+
+class RunPrint(PrintCollector):
+    """``print`` in a method: RestrictedPython's collector (``printed``), and the run's output too."""
+
+    def __init__(self, printed: "_Printed", _getattr_: object = None) -> None:
+        super().__init__(_getattr_)
+        self.printed = printed
+
+    def write(self, text: str) -> None:
+        if len(self.txt) < 10_000:
+            self.txt.append(text)
+        self.printed.write(text)
 
 
 def _allowed_format(ob: object) -> bool:
@@ -964,10 +985,10 @@ class CpuTimer:
         signal.setitimer(signal.ITIMER_PROF, seconds)
 
     def stop(self) -> bool:
-        """Disarm; True when the run went past its limit."""
+        """Disarm; True when the run went past its limit (the timer ran out, handled or not yet)."""
         self.armed = False
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        return self.fired or time.process_time() - self.started >= self.limit
+        left, _ = signal.setitimer(signal.ITIMER_PROF, 0)
+        return self.fired or left <= 0
 
     def message(self) -> str:
         return f"past the CPU-time limit of {self.limit:g}s"
@@ -1005,36 +1026,45 @@ def timed_run(request: dict, fd: int) -> dict:
 
 
 # --- a reusable child ---------------------------------------------------------------------
-def _max_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def _context_state(context: decimal.Context) -> tuple:
-    return (context.prec, context.rounding, context.Emin, context.Emax, context.capitals, context.clamp,
-            tuple(sorted((s.__name__, v) for s, v in context.flags.items())),
-            tuple(sorted((s.__name__, v) for s, v in context.traps.items())))
+def _usage() -> tuple[float, int]:
+    """CPU seconds used so far and peak RSS in bytes (one syscall)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
 class ModuleState:
-    """What a run may change in the allowed modules, put back after every run of a reusable child."""
+    """What a run may change in the allowed modules, put back after every run of a reusable child.
 
+    ``random``'s state (also drawn on by ``statistics``) and ``decimal``'s template
+    contexts can only be reached through a :class:`ModuleView` of their module,
+    which notes it in ``touched``; only those are put back (reseeding costs
+    ~20 us). The current ``decimal`` context (Decimal arithmetic sets its flags)
+    is replaced after every run.
+    """
+
+    WATCHED = frozenset({"random", "decimal", "statistics"})  # statistics draws from random's generator
     TEMPLATES = ("DefaultContext", "BasicContext", "ExtendedContext")
+    touched: set[str] = set()
 
     def __init__(self) -> None:
         self.contexts = {name: getattr(decimal, name).copy() for name in self.TEMPLATES}
-        self.states = {name: _context_state(context) for name, context in self.contexts.items()}
+        self.states = {name: repr(context) for name, context in self.contexts.items()}
 
     def reset(self) -> None:
-        random.seed()  # from the OS (getrandom), as at fork in a fresh child
-        for name in self.TEMPLATES:
-            context = getattr(decimal, name)
-            if _context_state(context) != self.states[name]:
-                pristine = self.contexts[name]
-                for attr in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp"):
-                    setattr(context, attr, getattr(pristine, attr))
-                context.flags = dict(pristine.flags)
-                context.traps = dict(pristine.traps)
-        decimal.setcontext(decimal.Context())  # a copy of the (restored) DefaultContext
+        touched = ModuleState.touched
+        if "random" in touched or "statistics" in touched:
+            random.seed()  # from the OS (getrandom), as at fork in a fresh child
+        if "decimal" in touched:
+            for name in self.TEMPLATES:
+                context = getattr(decimal, name)
+                if repr(context) != self.states[name]:
+                    pristine = self.contexts[name]
+                    for attr in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp"):
+                        setattr(context, attr, getattr(pristine, attr))
+                    context.flags = dict(pristine.flags)
+                    context.traps = dict(pristine.traps)
+        touched.clear()
+        decimal.setcontext(decimal.Context())  # a copy of the (pristine) DefaultContext
 
 
 def serve_warm(fd: int, first: dict) -> int:
@@ -1043,7 +1073,7 @@ def serve_warm(fd: int, first: dict) -> int:
     rss_budget = min(WARM_RSS_GROWTH, int(static["memory_bytes"]) // 4)
     state = ModuleState()
     state.reset()
-    rss_start = _max_rss()
+    rss_start = _usage()[1]
     _write_all(fd, pack({"op": "ready", "pid": os.getpid()}))
     while True:
         try:
@@ -1055,8 +1085,8 @@ def serve_warm(fd: int, first: dict) -> int:
                 or cpu_whole_seconds(limits) > cpu_whole_seconds(static)):
             return EXIT_PROTOCOL  # the kernel keeps a reusable child to runs of the limits it was made with
         answer = timed_run(request, fd)
-        retire = (answer["op"] not in ("result", "raised") or time.process_time() >= WARM_CPU_RESERVE
-                  or _max_rss() - rss_start > rss_budget)
+        cpu_used, rss = _usage()
+        retire = answer["op"] not in ("result", "raised") or cpu_used >= WARM_CPU_RESERVE or rss - rss_start > rss_budget
         if retire:
             answer["retire"] = True
         _write_all(fd, pack(answer))
@@ -1067,7 +1097,7 @@ def serve_warm(fd: int, first: dict) -> int:
 
 # --- the child ------------------------------------------------------------------
 class Template:
-    """The warm process. One per Jail; forks a child per run and reports its exit."""
+    """The warm process. One per Jail; forks the children (fresh or reusable) and reports their exits."""
 
     def __init__(self, control_fd: int, workdir: str) -> None:
         self.control = socket.socket(fileno=control_fd)

@@ -315,7 +315,8 @@ def _marker_files() -> list[str]:
     return [str(p) for place in places for p in place.glob(f"{MARKER}*")]
 
 
-def test_the_escape_corpus_is_refused_or_contained(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fresh", [True, False], ids=["fresh", "reusable"])
+def test_the_escape_corpus_is_refused_or_contained(monkeypatch: pytest.MonkeyPatch, fresh: bool) -> None:
     monkeypatch.setenv("BATOS_TEST_SECRET", SECRET)
     assert len(CORPUS) + len(CONTAINED) >= 30
     assert not _marker_files()
@@ -326,16 +327,18 @@ def test_the_escape_corpus_is_refused_or_contained(monkeypatch: pytest.MonkeyPat
         outcomes: dict[str, BaseException | Any] = {}
         for name, source in CORPUS:
             try:
-                outcomes[name] = await j.run(source, "m", [], {}, host)
+                outcomes[name] = await j.run(source, "m", [], {}, host, fresh=fresh)
             except JailError as exc:
                 outcomes[name] = exc
         for name, source, _ in CONTAINED:
             try:
-                outcomes[name] = await j.run(source, "m", [], {}, host)
+                outcomes[name] = await j.run(source, "m", [], {}, host, fresh=fresh)
             except JailError as exc:
                 outcomes[name] = exc
-        outcomes["after: a normal run"] = await j.run("import math\ndef m(self, x):\n    return [x + 1, math.pi]\n", "m", [1], {}, host)
-        outcomes["after: isolation"] = await j.run("import json\ndef m(self):\n    return json.dumps('a')\n", "m", [], {}, host)
+        outcomes["after: a normal run"] = await j.run(
+            "import math\ndef m(self, x):\n    return [x + 1, math.pi]\n", "m", [1], {}, host, fresh=fresh)
+        outcomes["after: isolation"] = await j.run(
+            "import json\ndef m(self):\n    return json.dumps('a')\n", "m", [], {}, host, fresh=fresh)
         outcomes["health"] = j.health()
         assert j.workdir and not os.path.exists(j.workdir)  # removed under the children: nothing can land there
         return outcomes
@@ -362,16 +365,88 @@ def test_the_escape_corpus_is_refused_or_contained(monkeypatch: pytest.MonkeyPat
     assert SECRET not in text
 
 
-def test_isolation_between_runs() -> None:
-    """A run cannot leave state for the next: each is a fresh fork of the pristine template."""
+POISON = (  # what a run may change in the allowed modules, and returns
+    "import random, decimal\n"
+    "SEEN = []\n"
+    "def m(self):\n"
+    "    SEEN.append(1)\n"
+    "    random.seed(7)\n"
+    "    decimal.DefaultContext.clear_traps()\n"
+    "    decimal.setcontext(decimal.Context(prec=3))\n"
+    "    decimal.ExtendedContext.clear_flags()\n"
+    "    return [len(SEEN), random.random(), random.random(), decimal.getcontext().prec, str(decimal.Decimal(1) / 0)]\n"
+)
+CHECK = (  # ... and what the next run finds
+    "import random, decimal\n"
+    "SEEN = []\n"
+    "def m(self):\n"
+    "    SEEN.append(1)\n"
+    "    try:\n"
+    "        inf = str(decimal.Decimal(1) / 0)\n"
+    "    except decimal.DivisionByZero:\n"
+    "        inf = 'trapped'\n"
+    "    return [len(SEEN), random.random(), decimal.getcontext().prec, inf, str(decimal.Context().prec)]\n"
+)
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["fresh", "reusable"])
+def test_isolation_between_runs(fresh: bool) -> None:
+    """A run cannot leave state for the next: fresh, each is a new fork of the pristine template;
+    reusable, each gets new globals, and random and decimal are put back."""
     host = DictHost({"self": {}})
-    poison = "import json\ndef m(self):\n    json.encoder.ESCAPE_DCT['a'] = 'XX'\n    return json.encoder.ESCAPE_DCT.get('a')\n"
-    check = "import json\ndef m(self):\n    return json.encoder.ESCAPE_DCT.get('a')\n"
 
     async def scenario(j: Jail) -> list:
-        return [await j.run(poison, "m", [], {}, host), await j.run(check, "m", [], {}, host)]
+        return [await j.run(source, "m", [], {}, host, fresh=fresh) for source in (POISON, CHECK, CHECK)]
 
-    assert run(scenario) == ["XX", None]
+    poisoned, first, second = run(scenario)
+    assert poisoned[0] == 1 and poisoned[3:] == [3, "Infinity"]
+    for checked in (first, second):
+        assert checked[0] == 1  # new globals
+        assert checked[1] not in poisoned[1:3]  # not the sequence of seed 7
+        assert checked[2:] == [28, "trapped", "28"]
+    assert first[1] != second[1]
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["fresh", "reusable"])
+def test_the_libraries_mutable_state_is_out_of_reach(fresh: bool) -> None:
+    """Module containers are read-only views; private submodules and ABC registration are refused."""
+    host = DictHost({"self": {}})
+    attempts = {
+        "module dict": "import json\ndef m(self):\n    json.encoder.ESCAPE_DCT['a'] = 'XX'\n",
+        "module dict method": "import json\ndef m(self):\n    json.decoder.BACKSLASH.update({'q': 'Q'})\n",
+        "class dict": "import textwrap\ndef m(self):\n    textwrap.TextWrapper.unicode_whitespace_trans[32] = 65\n",
+        "private submodule": "from re._parser import FLAGS\ndef m(self):\n    FLAGS['x'] = 1\n",
+        "private submodule import": "import re._compiler\ndef m(self):\n    return 1\n",
+        "ABC register": "import collections.abc\ndef m(self):\n    collections.abc.Sequence.register(dict)\n",
+        "own ABC register": (
+            "import collections.abc\n"
+            "class S(collections.abc.Sequence):\n"
+            "    pass\n"
+            "def m(self):\n"
+            "    S.register(dict)\n"
+        ),
+    }
+    check = (
+        "import json, collections.abc, textwrap\n"
+        "def m(self):\n"
+        "    return [json.encoder.ESCAPE_DCT.get('a'), json.decoder.BACKSLASH.get('q'), isinstance({}, collections.abc.Sequence),\n"
+        "            len(json.encoder.ESCAPE_DCT), textwrap.TextWrapper.unicode_whitespace_trans.get(32)]\n"
+    )
+
+    async def scenario(j: Jail) -> tuple[dict, Any]:
+        outcomes = {}
+        for name, source in attempts.items():
+            try:
+                outcomes[name] = await j.run(source, "m", [], {}, host, fresh=fresh)
+            except MethodRaised as exc:
+                outcomes[name] = exc
+        return outcomes, await j.run(check, "m", [], {}, host, fresh=fresh)
+
+    outcomes, checked = run(scenario)
+    for name, outcome in outcomes.items():
+        assert isinstance(outcome, MethodRaised), f"{name}: {outcome!r}"
+        assert outcome.error_type in ("TypeError", "AttributeError", "ImportError"), f"{name}: {outcome!r}"
+    assert checked == [None, None, False, 34, 32]
 
 
 def test_the_workers_environment_holds_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -391,9 +466,11 @@ def _children_of(pid: int) -> list[int]:
     return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-async def _first_child(template: int) -> int:
+async def _run_child(j: Jail) -> int:
+    """The child of the template that is not an idle reusable child: the run's own."""
+    template, idle = j.health()["template_pid"], set(j.health()["warm_pids"])
     for _ in range(300):
-        children = _children_of(template)
+        children = [pid for pid in _children_of(template) if pid not in idle]
         if children:
             return children[0]
         await asyncio.sleep(0.01)
@@ -405,7 +482,7 @@ def test_when_the_template_dies_its_running_children_die_with_it() -> None:
     async def scenario(j: Jail) -> tuple[BaseException, float, int]:
         template = j.health()["template_pid"]
         running = asyncio.create_task(j.run("import time\ndef m(self):\n    time.sleep(30)\n", "m", [], {}, DictHost({"self": {}})))
-        child = await _first_child(template)
+        child = await _run_child(j)
         started = time.perf_counter()
         os.kill(template, signal.SIGKILL)
         with pytest.raises(JailCrash) as caught:
@@ -418,16 +495,229 @@ def test_when_the_template_dies_its_running_children_die_with_it() -> None:
     assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
 
 
-def test_a_dead_template_is_replaced() -> None:
-    async def scenario(j: Jail) -> tuple[Any, dict]:
+@pytest.mark.parametrize("fresh", [True, False], ids=["fresh", "reusable"])
+def test_a_dead_template_is_replaced(fresh: bool) -> None:
+    async def scenario(j: Jail) -> tuple[Any, dict, list]:
+        old_warm = j.health()["warm_pids"]
         os.kill(j.health()["template_pid"], signal.SIGKILL)
         await asyncio.sleep(0.2)
-        result = await j.run("def m(self):\n    return 'alive'\n", "m", [], {}, DictHost({"self": {}}))
-        return result, j.health()
+        result = await j.run("def m(self):\n    return 'alive'\n", "m", [], {}, DictHost({"self": {}}), fresh=fresh)
+        return result, j.health(), old_warm
 
-    result, health = run(scenario)
+    result, health, old_warm = run(scenario)
     assert result == "alive"
     assert health["ok"] and health["counts"]["restarts"] == 1
+    assert not any(_alive(pid) for pid in old_warm)  # the reusable children died with their template
+
+
+# --- reusable children (fresh=False: installed methods) -------------------------------------
+@dataclass
+class SnapshotHost(DictHost):
+    """A DictHost that also offers the receiver's own data slots (the optional Host.snapshot)."""
+
+    def snapshot(self, ref: str) -> dict[str, Any]:
+        self.log.append(("snapshot", ref))
+        return {k: copy.deepcopy(v) for k, v in self.objects[ref].items() if not isinstance(v, (System, Generated))}
+
+
+SMALL = "def echo(self, value):\n    return {'args': [value], 'name': self.name}\n"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+
+
+def test_warm_calls_are_cheap_and_share_one_reusable_child() -> None:
+    host = SnapshotHost({"self": {"name": "genesis"}})
+
+    async def scenario(j: Jail) -> tuple[list[float], dict, dict]:
+        before = j.health()
+        for _ in range(20):
+            await j.run(SMALL, "echo", ["x" * 256], {}, host, fresh=False)
+        times = []
+        for n in range(200):
+            started = time.perf_counter()
+            assert await j.run(SMALL, "echo", [n], {}, host, fresh=False) == {"args": [n], "name": "genesis"}
+            times.append(time.perf_counter() - started)
+        return times, before, j.health()
+
+    times, before, after = run(scenario)
+    p50 = statistics.median(times) * 1000
+    print(f"\njail: p50 of 200 warm calls {p50 * 1000:.0f} us, p90 {sorted(times)[179] * 1e6:.0f} us")
+    assert p50 < 2
+    assert before["warm_idle"] == 1  # started with the jail: the first call is warm
+    assert after["warm_pids"] == before["warm_pids"] and after["counts"]["warm_started"] == 1
+    assert not [entry for entry in host.log if entry[0] == "get"]  # self.name came with the snapshot
+
+
+def test_a_reusable_child_is_retired_after_warm_calls() -> None:
+    async def scenario(j: Jail) -> tuple[list[int], dict]:
+        pids = []
+        for n in range(12):
+            assert await j.run("def m(self, n):\n    return n\n", "m", [n], {}, DictHost({"self": {}}), fresh=False) == n
+            await asyncio.sleep(0.05)  # the replacement starts in the background
+            pids.append(j.health()["warm_pids"][-1])
+        return pids, j.health()
+
+    pids, health = run(scenario, warm_calls=5)
+    assert len(set(pids)) == 3, pids  # 5 runs each, then a new child
+    assert health["counts"]["warm_retired"] == 2
+    assert not any(_alive(pid) for pid in set(pids) - {pids[-1]})
+
+
+@pytest.mark.parametrize("attack", ["sleep", "loop", "swallowing loop", "memory", "exit"])
+def test_a_failed_reusable_child_is_replaced_and_the_next_warm_call_works(attack: str) -> None:
+    sources = {
+        "sleep": ("import time\ndef m(self):\n    time.sleep(30)\n", JailTimeout),
+        "loop": ("def m(self):\n    while True:\n        pass\n", JailTimeout),
+        "swallowing loop": (
+            "def m(self):\n    while True:\n        try:\n            while True:\n                pass\n"
+            "        except:\n            pass\n", JailTimeout),
+        "memory": ("def m(self):\n    hoard = []\n    while True:\n        hoard.append('x' * 10 ** 6 + str(len(hoard)))\n", JailMemory),
+        "exit": ("def m(self):\n    raise SystemExit(0)\n", MethodRaised),
+    }
+    source, expected = sources[attack]
+    limits = JailLimits(cpu_seconds=0.3, wall_seconds=1.5, memory_bytes=64 * 2**20)
+    host = DictHost({"self": {"n": 1}})
+
+    async def scenario(j: Jail) -> tuple[BaseException, float, int, dict, Any]:
+        warm = j.health()["warm_pids"][0]
+        started = time.perf_counter()
+        with pytest.raises(expected) as caught:
+            await j.run(source, "m", [], {}, host, fresh=False)
+        elapsed = time.perf_counter() - started
+        after = await j.run("def m(self):\n    return self.n + 1\n", "m", [], {}, host, fresh=False)
+        return caught.value, elapsed, warm, j.health(), after
+
+    error, elapsed, warm, health, after = run(scenario, Jail(limits))
+    assert after == 2
+    assert elapsed < 1.5 + 1.0
+    if attack == "exit":  # an ordinary exception: the child serves on
+        assert health["warm_pids"] == [warm] and error.error_type == "SystemExit"
+    else:
+        assert warm not in health["warm_pids"] and not _alive(warm)
+        assert health["counts"]["warm_retired"] >= 1
+    if attack in ("loop", "swallowing loop"):
+        assert "CPU" in str(error) and elapsed < 1.2  # the run's CPU limit, not the wall clock
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finding the child needs /proc")
+def test_a_reusable_child_killed_idle_or_busy_is_replaced() -> None:
+    host = DictHost({"self": {}})
+
+    async def scenario(j: Jail) -> tuple[Any, BaseException, Any]:
+        os.kill(j.health()["warm_pids"][0], signal.SIGKILL)  # idle
+        await asyncio.sleep(0.1)
+        first = await j.run("def m(self):\n    return 1\n", "m", [], {}, host, fresh=False)
+        busy = j.health()["warm_pids"][-1]  # the most recently used: the next to serve
+        running = asyncio.create_task(j.run("import time\ndef m(self):\n    time.sleep(3)\n", "m", [], {}, host, fresh=False))
+        await asyncio.sleep(0.2)
+        os.kill(busy, signal.SIGSEGV)
+        with pytest.raises(JailCrash) as caught:
+            await running
+        return first, caught.value, await j.run("def m(self):\n    return 2\n", "m", [], {}, host, fresh=False)
+
+    first, crash, after = run(scenario)
+    assert first == 1 and after == 2 and "SIGSEGV" in str(crash)
+
+
+def test_each_warm_run_gets_its_own_cpu_limit() -> None:
+    """Runs that each use most of their CPU limit all succeed: one run's use is not the next one's limit."""
+    source = "import time\ndef m(self):\n    t = time.process_time()\n    while time.process_time() - t < 0.3:\n        pass\n    return 1\n"
+
+    async def scenario(j: Jail) -> list:
+        return [await j.run(source, "m", [], {}, DictHost({"self": {}}), fresh=False) for _ in range(6)]
+
+    assert run(scenario, Jail(JailLimits(cpu_seconds=0.5))) == [1] * 6
+
+
+def test_the_snapshot_saves_round_trips_and_never_goes_stale() -> None:
+    def rename(host: DictHost, ref: str, name: str) -> None:
+        host.objects[ref]["name"] = name
+
+    big = "y" * 10_000
+    host = SnapshotHost({
+        "self": {"name": "ada", "items": [1], "big": big, "rename": System(rename), "other": {"$oid": "0x2b"}},
+        "0x2b": {"name": "bob"},
+    })
+    source = (
+        "def m(self):\n"
+        "    seen = [self.name, len(self.big)]\n"  # the first from the snapshot, the second (too big) from the host
+        "    self.items.append(2)\n"                # a snapshot value is a copy written back like any other
+        "    self.name = 'eve'\n"
+        "    seen.append(self.name)\n"
+        "    self.rename('zed')\n"                  # a system method may change anything: the snapshot is dropped
+        "    seen.append(self.name)\n"
+        "    return seen\n"
+    )
+
+    async def scenario(j: Jail) -> list:
+        results = []
+        for fresh in (True, False):
+            host.objects["self"]["name"] = "ada"
+            results.append(await j.run(source, "m", [], {}, host, fresh=fresh))
+        return results
+
+    fresh_result, warm_result = run(scenario)
+    assert fresh_result == warm_result == ["ada", 10_000, "eve", "zed"]
+    gets = [entry[2] for entry in host.log if entry[0] == "get"]
+    assert gets == ["big", "rename", "name"] * 2
+    assert host.objects["self"]["items"] == [1, 2, 2]
+
+
+def test_a_write_through_another_reference_drops_the_snapshot() -> None:
+    """The receiver may also be reachable by its oid: after writing to any other ref, reads ask the host."""
+    host = SnapshotHost({"self": {"name": "ada", "x": 1}, "0x1a": {"name": "other"}})
+    source = "def m(self, other):\n    other.name = 'changed'\n    return [self.name, self.x]\n"
+
+    async def scenario(j: Jail) -> Any:
+        return await j.run(source, "m", [{"$oid": "0x1a"}], {}, host, fresh=False)
+
+    assert run(scenario) == ["ada", 1]
+    assert [entry[2] for entry in host.log if entry[0] == "get" and entry[1] == "self"] == ["name", "x"]
+
+
+def test_a_failing_snapshot_is_no_failure() -> None:
+    class Broken(DictHost):
+        def snapshot(self, ref: str) -> dict:
+            raise RuntimeError("no snapshot today")
+
+    host = Broken({"self": {"name": "ada"}})
+    assert run(lambda j: j.run(SMALL, "echo", [1], {}, host, fresh=False)) == {"args": [1], "name": "ada"}
+
+
+def test_warm_runs_side_by_side_use_a_pool_and_queue_beyond_it() -> None:
+    source = "import time\ndef m(self, n):\n    time.sleep(0.4)\n    return n * n\n"
+
+    async def scenario(j: Jail) -> tuple[list, float, list, dict]:
+        started = time.perf_counter()
+        results = await asyncio.gather(*(j.run(source, "m", [n], {}, DictHost({"self": {}}), fresh=False) for n in range(4)))
+        elapsed = time.perf_counter() - started
+        more = await asyncio.gather(*(j.run("def m(self, n):\n    return n\n", "m", [n], {}, DictHost({"self": {}}), fresh=False)
+                                      for n in range(10)))
+        return results, elapsed, more, j.health()
+
+    results, elapsed, more, health = run(scenario, workers=4)
+    assert results == [0, 1, 4, 9] and more == list(range(10))
+    assert elapsed < 1.2, elapsed
+    assert health["warm_idle"] == 4 and health["counts"]["warm_started"] == 4
+
+
+def test_warm_runs_with_other_limits_get_a_child_made_for_them() -> None:
+    small = JailLimits(memory_bytes=64 * 2**20, wall_seconds=2)
+    bomb = "def m(self):\n    return len('a' * (100 * 2 ** 20))\n"  # fits 256 MiB, not 64 MiB
+
+    async def scenario(j: Jail) -> tuple[Any, BaseException, Any]:
+        roomy = await j.run(bomb, "m", [], {}, DictHost({"self": {}}), fresh=False)
+        with pytest.raises(JailMemory) as caught:
+            await j.run(bomb, "m", [], {}, DictHost({"self": {}}), small, fresh=False)
+        return roomy, caught.value, await j.run(bomb, "m", [], {}, DictHost({"self": {}}), fresh=False)
+
+    roomy, error, again = run(scenario)
+    assert roomy == again == 100 * 2**20
 
 
 # --- protections, concurrency, cost ---------------------------------------------------------
@@ -586,9 +876,8 @@ def test_a_closed_jail_refuses_to_start_again() -> None:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finding the child needs /proc")
 def test_a_child_killed_by_a_signal_is_a_jail_crash_and_the_jail_goes_on() -> None:
     async def scenario(j: Jail) -> tuple[BaseException, Any]:
-        template = j.health()["template_pid"]
         running = asyncio.create_task(j.run("import time\ndef m(self):\n    time.sleep(3)\n", "m", [], {}, DictHost({"self": {}})))
-        os.kill(await _first_child(template), signal.SIGSEGV)
+        os.kill(await _run_child(j), signal.SIGSEGV)
         with pytest.raises(JailCrash) as caught:
             await running
         after = await j.run("def m(self):\n    return 'still here'\n", "m", [], {}, DictHost({"self": {}}))
