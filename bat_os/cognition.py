@@ -51,8 +51,7 @@ class Cognition:
 
     async def jailed_send(self, oid: bytes, selector: str, args: list, kwargs: dict) -> Any:
         """Run the generated method in the jail; its changes commit with it."""
-        tm = transaction.TransactionManager(explicit=True)
-        conn = self.image.db.open(tm)
+        tm, conn = pair = self.image.acquire()
         try:
             for attempt in range(self.retries + 1):
                 tm.begin()
@@ -66,7 +65,6 @@ class Cognition:
                         raise Internal(f"{selector!r} changed while waiting; send it again")
                     host = ImageHost(conn, receiver)
                     result = await self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
-                    tm.get().note(f"send {selector} (jailed)")
                     tm.commit()
                     return host.render_result(result)
                 except TransientError:
@@ -80,8 +78,7 @@ class Cognition:
                     raise
             raise Busy(f"{selector}: conflicting writes; gave up after {self.retries} retries")
         finally:
-            tm.begin()
-            conn.close()
+            self.image.release(pair)
 
     async def learn_and_send(self, oid: bytes, selector: str, args: list, kwargs: dict, call: Call) -> Any:
         """A cycle that installs ``selector`` and answers the re-sent message."""

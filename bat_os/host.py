@@ -47,6 +47,21 @@ class ImageHost:
             return "method", {"origin": value.origin}
         return "value", render(value)
 
+    def snapshot(self, ref: str) -> dict[str, Any]:
+        """The object's own small data slots, rendered, so the method reads them without a round trip.
+
+        Only scalars and short strings/bytes, and small lists/dicts of those:
+        rendering anything bigger (or other objects) on every call would cost
+        more than the round trip it saves. A slot left out is simply asked for.
+        """
+        out: dict[str, Any] = {}
+        for name, value in self._object(ref).slots.items():
+            if name.startswith("_") or isinstance(value, Method):
+                continue
+            if _small(value):
+                out[name] = render(value)
+        return out
+
     def set_slot(self, ref: str, name: str, value: Any) -> None:
         obj = self._object(ref)
         if isinstance(obj.slots.get(name), Method):
@@ -70,3 +85,18 @@ class ImageHost:
     def render_result(self, value: Any) -> Any:
         """A run's result: ``{"$oid": "self"}`` becomes the receiver's real reference."""
         return render(self._from_wire(value))
+
+
+_SCALARS = (type(None), bool, int, float)
+
+
+def _small(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, (str, bytes)):
+        return len(value) <= 1024
+    if depth == 0 and isinstance(value, (list, tuple)) and len(value) <= 32:
+        return all(_small(v, 1) for v in value)
+    if depth == 0 and hasattr(value, "items") and not isinstance(value, UvmObject) and len(value) <= 32:
+        return all(isinstance(k, str) and _small(v, 1) for k, v in value.items())
+    return False

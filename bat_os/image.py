@@ -82,6 +82,7 @@ class Image:
             self.db = ZODB.DB(self.storage)
             self.tm = transaction.TransactionManager(explicit=True)
             self.connection = self.db.open(self.tm)
+            self._spare: list[tuple[Any, Any]] = []  # see acquire()
             self.tm.begin()
             self.connection.root()  # reads the root record: fails here if it is damaged
             self.tm.abort()
@@ -162,6 +163,31 @@ class Image:
         finally:
             self.tm.abort()
 
+    # --- connections for work that awaits -----------------------------------------------
+    def acquire(self) -> tuple[Any, Any]:
+        """A (transaction manager, connection) pair of its own, for work that awaits.
+
+        Pairs are kept open and reused (opening and closing a connection per
+        call costs more than the call); ``tm.begin()`` brings a reused one up
+        to date. Give it back with :meth:`release`, with no transaction open.
+        """
+        if self._spare:
+            return self._spare.pop()
+        tm = transaction.TransactionManager(explicit=True)
+        return tm, self.db.open(tm)
+
+    def release(self, pair: tuple[Any, Any]) -> None:
+        tm, conn = pair
+        try:
+            tm.abort()
+        except NoTransaction:
+            pass
+        if len(self._spare) < 8:
+            self._spare.append(pair)
+        else:
+            tm.begin()
+            conn.close()
+
     # --- objects ---------------------------------------------------------------------
     def resolve(self, target: Any) -> Any:
         """A root name (``"genesis_obj"``) or hex object id (``"0x07"``) -> the object."""
@@ -204,6 +230,10 @@ class Image:
             # explicit mode needs an open (empty) transaction to abort.
             self.tm.begin()
             self.connection.close()
+            for tm, conn in self._spare:
+                tm.begin()
+                conn.close()
+            self._spare.clear()
         finally:
             self.db.close()  # closes the storage too
 

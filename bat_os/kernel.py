@@ -319,7 +319,7 @@ class Kernel:
         outcome = "ok"
         try:
             result = await deferred.run(commands.Call(on_event=on_event, reply_to=reply_to))
-            reply = protocol.ok(request_id, commands.render(result))
+            reply = protocol.ok(request_id, result)  # deferred work answers plain data already
         except RequestError as exc:
             outcome = exc.code
             reply = protocol.error(request_id, exc.code, exc.message, **_wire_details(exc))

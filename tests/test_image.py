@@ -247,3 +247,24 @@ def test_truncated_last_transaction_is_recovered_and_logged(image_path, caplog):
         assert genesis_slots["kept"] == 1 and "torn" not in genesis_slots
     finally:
         image.close()
+
+
+def test_connections_for_awaiting_work_are_reused_and_see_new_commits(image_path):
+    image = open_image(image_path)
+    image.awaken()
+    try:
+        pair = image.acquire()
+        tm, conn = pair
+        tm.begin()
+        assert "late" not in conn.root()["genesis_obj"].slots
+        tm.abort()
+        image.release(pair)
+        image.run(lambda: image.connection.root()["genesis_obj"].set_slot("late", 1))
+        again = image.acquire()
+        assert again is pair  # kept open and reused
+        tm.begin()
+        assert conn.root()["genesis_obj"].slots["late"] == 1  # begin() brought it up to date
+        tm.abort()
+        image.release(again)
+    finally:
+        image.close()
