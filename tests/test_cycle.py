@@ -199,14 +199,21 @@ def test_an_installed_method_that_changes_state_commits_with_its_first_run(tmp_p
         kernel.stop()
 
 
-def test_crash_during_synthesis_then_resume(tmp_path):
+def synthesizing_kernel(tmp_path):
+    """A kernel whose cycle for ``triple`` waits in SYNTHESIZING (ALFRED takes 60 s); killed -9 there."""
     slow = write_cassette(tmp_path / "slow.jsonl", [brick("triple"), alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=60)])
     kernel = replay_kernel(tmp_path, slow)
     kernel.start()
     with kernel.client() as client:
         client.send({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [5], "id": "t"})
         cycle_id = wait_for_state(kernel, "SYNTHESIZING")
+        assert kernel.request({"command": "status"})["result"]["cycles"]["unfinished"] == [cycle_id]
         kernel.kill()  # kill -9 while ALFRED is "thinking"
+    return kernel, cycle_id
+
+
+def test_crash_during_synthesis_then_resume(tmp_path):
+    kernel, cycle_id = synthesizing_kernel(tmp_path)
 
     image = Image(kernel.image)  # the world shows nothing half-installed
     try:
@@ -228,13 +235,7 @@ def test_crash_during_synthesis_then_resume(tmp_path):
 
 
 def test_crash_then_fail_when_configured(tmp_path):
-    slow = write_cassette(tmp_path / "slow.jsonl", [brick("triple"), alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=60)])
-    kernel = replay_kernel(tmp_path, slow)
-    kernel.start()
-    with kernel.client() as client:
-        client.send({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [5]})
-        cycle_id = wait_for_state(kernel, "SYNTHESIZING")
-        kernel.kill()
+    kernel, cycle_id = synthesizing_kernel(tmp_path)
     kernel.env["BATOS_CYCLE_RESUME"] = "fail"
     kernel.start()
     try:
@@ -249,14 +250,7 @@ def test_crash_then_fail_when_configured(tmp_path):
 
 
 def test_status_lists_an_interrupted_cycle(tmp_path):
-    slow = write_cassette(tmp_path / "slow.jsonl", [brick("triple"), alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=60)])
-    kernel = replay_kernel(tmp_path, slow)
-    kernel.start()
-    with kernel.client() as client:
-        client.send({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [5]})
-        cycle_id = wait_for_state(kernel, "SYNTHESIZING")
-        assert kernel.request({"command": "status"})["result"]["cycles"]["unfinished"] == [cycle_id]
-        kernel.kill()
+    kernel, cycle_id = synthesizing_kernel(tmp_path)
     kernel.start()  # resumes with the same slow cassette: still running, listed
     try:
         status = kernel.request({"command": "status"})["result"]
