@@ -119,8 +119,10 @@ class Bridge:
     def _on_readable(self) -> None:
         self._scheduled = False
         zmq = self._zmq
-        for _ in range(BATCH):
+        for i in range(BATCH):
             if not self._reading:
+                return
+            if i and not self.more_waiting():  # cheaper than a receive that raises Again
                 return
             try:
                 frames = self.sock.recv_multipart(zmq.NOBLOCK)

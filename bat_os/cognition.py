@@ -19,7 +19,7 @@ meanwhile; a conflict with them aborts and retries.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import transaction
 from transaction.interfaces import TransientError
@@ -29,7 +29,7 @@ from .commands import Call, Command, Context, Deferred, _field, register
 from .errors import (
     BadRequest, Busy, Internal, JailError, JailMemory, JailTimeout, MethodError, MethodRaised, NotFound, Timeout,
 )
-from .host import ImageHost
+from .host import ImageHost, LazyHost
 from .objects import Method, UvmObject
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,32 @@ class Cognition:
         await self.jail.close()
         if self.backend is not None:
             await self.backend.close()
+
+    def launch(self, receiver: UvmObject, method: Method, selector: str, args: list, kwargs: dict) -> Callable[[Call], Awaitable[Any]]:
+        """Start a generated method now, in the request's own transaction; the rest is awaited later.
+
+        The receiver's snapshot is read here (:meth:`ImageHost.prepare`) and the
+        run is sent to a reusable jailed child at once when one is free, so it
+        works while the kernel finishes the request's synchronous part. The run
+        takes a connection of its own only if it needs more than the snapshot
+        (:class:`LazyHost`); if what it read went stale meanwhile, it runs again
+        the ordinary way (:meth:`jailed_send`).
+        """
+        oid = receiver._p_oid
+        host = LazyHost(self.image, oid, ImageHost(self.image.connection, receiver).prepare(method.source))
+        running = self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
+        return lambda call: self._land(oid, selector, args, kwargs, host, running)
+
+    async def _land(self, oid: bytes, selector: str, args: list, kwargs: dict, host: LazyHost, running: Awaitable[Any]) -> Any:
+        try:
+            return host.finish(await running)
+        except TransientError:
+            logger.info("%s: what it read changed while it ran; running it again", selector)
+        except JailError as exc:
+            raise _as_request_error(selector, exc) from exc
+        finally:
+            host.close()
+        return await self.jailed_send(oid, selector, args, kwargs)
 
     async def jailed_send(self, oid: bytes, selector: str, args: list, kwargs: dict) -> Any:
         """Run the generated method in the jail; its changes commit with it."""

@@ -246,8 +246,7 @@ def send(ctx: Context, request: dict) -> Any:
     if isinstance(value, Method) and value.origin == "generated":
         if ctx.cognition is None:
             raise Internal("generated methods need the jail, which this process does not run")
-        oid = obj._p_oid
-        raise Deferred(lambda call: ctx.cognition.jailed_send(oid, selector, wire_args, wire_kwargs))
+        raise Deferred(ctx.cognition.launch(obj, value, selector, wire_args, wire_kwargs))
     try:
         return obj.perform(selector, value, args, kwargs)
     except RequestError as exc:

@@ -60,7 +60,7 @@ import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Awaitable, Callable, Generator, Protocol
 
 import ormsgpack
 
@@ -488,6 +488,57 @@ class _Template:
             await self._stderr_task
 
 
+class _Gate:
+    """A counting semaphore that can also be taken without awaiting (:meth:`try_acquire`); first come, first served."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def try_acquire(self) -> bool:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        if self.try_acquire():
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed the slot, then cancelled: pass it on
+                self.release()
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+
+class _Pending:
+    """An awaitable whose coroutine is made when it is awaited (so one never awaited leaves no warning)."""
+
+    __slots__ = ("_function", "_args", "_awaited")
+
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        self._function = function
+        self._args = args
+        self._awaited = False
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        if self._awaited:
+            raise RuntimeError("a jailed run can be awaited only once")
+        self._awaited = True
+        return self._function(*self._args).__await__()
+
+
 @dataclass(eq=False)
 class _Warm:
     """A reusable child, seen from the kernel."""
@@ -523,7 +574,7 @@ class Jail:
         self.warm_calls = warm_calls
         self.python = python
         self._template: _Template | None = None
-        self._gate: asyncio.Semaphore | None = None
+        self._gate: _Gate | None = None
         self._spawn_lock: asyncio.Lock | None = None
         self._start_lock = asyncio.Lock()
         self._protections: dict[str, bool | str] = {"separate_process": False}
@@ -547,7 +598,7 @@ class Jail:
                 return
             if self._closed:
                 raise JailError("the jail is closed")
-            self._gate = asyncio.Semaphore(self.workers)
+            self._gate = _Gate(self.workers)
             self._spawn_lock = asyncio.Lock()
             try:
                 template = await self._ensure_template()
@@ -560,38 +611,62 @@ class Jail:
             self._started = True
         logger.info("jail ready: %s", self._protections)
 
-    async def run(
+    def run(
         self, source: str, selector: str, args: list, kwargs: dict, host: Host, limits: JailLimits | None = None,
         *, fresh: bool = True,
-    ) -> Any:
-        """Run ``selector`` from ``source`` with ``self`` bound to the host's receiver; return plain data.
+    ) -> Awaitable[Any]:
+        """Run ``selector`` from ``source`` with ``self`` bound to the host's receiver; await the plain-data result.
 
         ``fresh=True``: in a child of its own (trials of new code). ``fresh=False``: in a reusable
-        child (installed methods; same protections, no fork per call).
+        child (installed methods; same protections, no fork per call). Not a coroutine: when a
+        reusable child and a slot are free, the request is sent before this returns, so the child
+        is at work while the caller finishes what it was doing (for a task, use
+        ``asyncio.ensure_future``: it is not a coroutine). An awaitable never awaited
+        leaves that run to finish on its own; its slot comes back when the jail is closed.
         """
+        limits = limits or self.limits
+        request = {"op": "run", "source": source, "selector": selector, "args": list(args),
+                   "kwargs": dict(kwargs), "limits": _limits_dict(limits)}
+        if not fresh and self._started and not self._closed and self._gate is not None and self._gate.try_acquire():
+            warm = self._take_idle(_warm_key(limits))
+            if warm is not None:
+                return _Pending(self._land, request, host, limits, warm, *self._launch(request, host, limits, warm))
+            self._gate.release()
+        return _Pending(self._run, request, host, limits, fresh)
+
+    async def _run(self, request: dict, host: Host, limits: JailLimits, fresh: bool) -> Any:
         if self._closed:
             raise JailError("the jail is closed")
         if not self._started:
             await self.start()
-        limits = limits or self.limits
-        request = {"op": "run", "source": source, "selector": selector, "args": list(args),
-                   "kwargs": dict(kwargs), "limits": _limits_dict(limits)}
         assert self._gate is not None
-        async with self._gate:
-            snapshot = _snapshot(host)  # taken as the run starts, not before a wait at the gate
-            if snapshot:
-                request["snapshot"] = snapshot
-            self._running += 1
-            self._counts["runs" if fresh else "warm_runs"] += 1
+        await self._gate.acquire()
+        if not fresh:
             try:
-                if fresh:
-                    return await self._exchange(request, host, limits)
-                return await self._warm_exchange(request, host, limits)
-            except JailError as exc:
-                self._counts[type(exc).__name__] += 1
+                warm = await self._acquire(limits)
+            except BaseException as exc:
+                self._gate.release()
+                if isinstance(exc, JailError):
+                    self._counts[type(exc).__name__] += 1
                 raise
-            finally:
-                self._running -= 1
+            return await self._land(request, host, limits, warm, *self._launch(request, host, limits, warm))
+        self._begin(request, host, fresh=True)
+        try:
+            return await self._exchange(request, host, limits)
+        except JailError as exc:
+            self._counts[type(exc).__name__] += 1
+            raise
+        finally:
+            self._running -= 1
+            self._gate.release()
+
+    def _begin(self, request: dict, host: Host, *, fresh: bool) -> None:
+        """A run holds its slot: take the snapshot now (not before a wait at the gate), count it."""
+        snapshot = _snapshot(host)
+        if snapshot:
+            request["snapshot"] = snapshot
+        self._running += 1
+        self._counts["runs" if fresh else "warm_runs"] += 1
 
     def protections(self) -> dict[str, bool | str]:
         return dict(self._protections)
@@ -679,36 +754,51 @@ class Jail:
         return _conclude(final, limits)
 
     # --- reusable children ---------------------------------------------------------
-    async def _warm_exchange(self, request: dict, host: Host, limits: JailLimits) -> Any:
-        """One run in a reusable child; the child goes back to the pool only after a clean answer.
+    def _launch(self, request: dict, host: Host, limits: JailLimits, warm: _Warm) -> tuple[float, Exception | None]:
+        """Send a run to a reusable child now; what goes wrong is raised when it is awaited (:meth:`_land`)."""
+        self._begin(request, host, fresh=False)
+        started = asyncio.get_running_loop().time()
+        channel = warm.channel
+        try:
+            channel.limit = _frame_limit(limits)
+            self._watch(channel, started + limits.wall_seconds)  # kept by _watch, not a timer per call
+            channel.send(_pack(request))
+        except Exception as exc:  # noqa: BLE001 - handed to _land, which retires the child
+            return started, exc
+        return started, None
 
-        The wall clock runs from the moment the request is sent (a child that must be started
-        first gets its own limit for that); it is kept by :meth:`_watch`, not a timer per call.
-        """
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        warm = await self._acquire(limits)
+    async def _land(
+        self, request: dict, host: Host, limits: JailLimits, warm: _Warm, started: float, error: Exception | None,
+    ) -> Any:
+        """Serve a launched run to its end; the child goes back to the pool only after a clean answer."""
         channel = warm.channel
         final: dict | None = None
         try:
-            channel.limit = _frame_limit(limits)
-            self._watch(channel, loop.time() + limits.wall_seconds)
-            channel.send(_pack(request))
-            final = await self._converse(channel, host, limits, warm.template, warm.pid)
-        except TimeoutError:
-            raise JailTimeout(
-                f"{request['selector']!r} ran past its wall-clock limit of {limits.wall_seconds}s"
-                f" ({loop.time() - started:.2f}s)"
-            ) from None
+            try:
+                if error is not None:
+                    raise error
+                final = await self._converse(channel, host, limits, warm.template, warm.pid)
+            except TimeoutError:
+                raise JailTimeout(
+                    f"{request['selector']!r} ran past its wall-clock limit of {limits.wall_seconds}s"
+                    f" ({asyncio.get_running_loop().time() - started:.2f}s)"
+                ) from None
+            finally:
+                self._deadlines.pop(channel, None)
+                warm.calls += 1
+                clean = final is not None and final.get("op") in ("result", "raised") and not final.get("retire")
+                if clean and warm.calls < self.warm_calls and not self._closed and len(self._idle) < self.workers:
+                    self._idle.append(warm)
+                else:
+                    await self._retire(warm, wait=final is None)
+            return _conclude(final, limits)
+        except JailError as exc:
+            self._counts[type(exc).__name__] += 1
+            raise
         finally:
-            self._deadlines.pop(channel, None)
-            warm.calls += 1
-            clean = final is not None and final.get("op") in ("result", "raised") and not final.get("retire")
-            if clean and warm.calls < self.warm_calls and not self._closed and len(self._idle) < self.workers:
-                self._idle.append(warm)
-            else:
-                await self._retire(warm, wait=final is None)
-        return _conclude(final, limits)
+            self._running -= 1
+            assert self._gate is not None
+            self._gate.release()
 
     def _watch(self, channel: _Channel, deadline: float) -> None:
         """Expire ``channel`` at ``deadline``: one timer for all warm runs, at the earliest deadline."""
@@ -728,19 +818,25 @@ class Jail:
         if self._deadlines:
             self._watchdog = asyncio.get_running_loop().call_at(min(self._deadlines.values()), self._expire_runs)
 
-    async def _acquire(self, limits: JailLimits) -> _Warm:
-        key = _warm_key(limits)
+    def _take_idle(self, key: tuple[int, int]) -> _Warm | None:
+        """An idle reusable child made for ``key``, most recently used first (dead ones are dropped)."""
         template = self._template
         for i in range(len(self._idle) - 1, -1, -1):
             warm = self._idle[i]
             if not warm.usable(template):
                 del self._idle[i]
-                await self._retire(warm, wait=False)
+                self._drop(warm)
             elif warm.key == key:
                 del self._idle[i]
                 return warm
+        return None
+
+    async def _acquire(self, limits: JailLimits) -> _Warm:
+        warm = self._take_idle(_warm_key(limits))
+        if warm is not None:
+            return warm
         if self._idle and self._warm_live >= self.workers:  # made for other limits: make room
-            await self._retire(self._idle.pop(0), wait=False)
+            self._drop(self._idle.pop(0))
         return await self._start_warm(limits, min(_WARM_START, limits.wall_seconds))
 
     async def _start_warm(self, limits: JailLimits, timeout: float = _WARM_START) -> _Warm:
@@ -775,13 +871,22 @@ class Jail:
 
     async def _retire(self, warm: _Warm, *, wait: bool) -> None:
         """Close a reusable child's channel and make sure it is gone (now, or in the background)."""
+        if not wait:
+            self._drop(warm)
+            return
         self._warm_live = max(0, self._warm_live - 1)
         self._counts["warm_retired"] += 1
         warm.channel.close()
-        if wait:  # a run in doubt (timeout, crash, cancellation): gone before the caller hears of it
-            await warm.template.finish(warm.pid)
-        else:
-            self._background(warm.template.finish(warm.pid))
+        # a run in doubt (timeout, crash, cancellation): gone before the caller hears of it
+        await warm.template.finish(warm.pid)
+        self._refill()
+
+    def _drop(self, warm: _Warm) -> None:
+        """Retire a reusable child in the background."""
+        self._warm_live = max(0, self._warm_live - 1)
+        self._counts["warm_retired"] += 1
+        warm.channel.close()
+        self._background(warm.template.finish(warm.pid))
         self._refill()
 
     def _refill(self) -> None:

@@ -481,7 +481,7 @@ async def _run_child(j: Jail) -> int:
 def test_when_the_template_dies_its_running_children_die_with_it() -> None:
     async def scenario(j: Jail) -> tuple[BaseException, float, int]:
         template = j.health()["template_pid"]
-        running = asyncio.create_task(j.run("import time\ndef m(self):\n    time.sleep(30)\n", "m", [], {}, DictHost({"self": {}})))
+        running = asyncio.ensure_future(j.run("import time\ndef m(self):\n    time.sleep(30)\n", "m", [], {}, DictHost({"self": {}})))
         child = await _run_child(j)
         started = time.perf_counter()
         os.kill(template, signal.SIGKILL)
@@ -613,7 +613,7 @@ def test_a_reusable_child_killed_idle_or_busy_is_replaced() -> None:
         await asyncio.sleep(0.1)
         first = await j.run("def m(self):\n    return 1\n", "m", [], {}, host, fresh=False)
         busy = j.health()["warm_pids"][-1]  # the most recently used: the next to serve
-        running = asyncio.create_task(j.run("import time\ndef m(self):\n    time.sleep(3)\n", "m", [], {}, host, fresh=False))
+        running = asyncio.ensure_future(j.run("import time\ndef m(self):\n    time.sleep(3)\n", "m", [], {}, host, fresh=False))
         await asyncio.sleep(0.2)
         os.kill(busy, signal.SIGSEGV)
         with pytest.raises(JailCrash) as caught:
@@ -876,7 +876,7 @@ def test_a_closed_jail_refuses_to_start_again() -> None:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finding the child needs /proc")
 def test_a_child_killed_by_a_signal_is_a_jail_crash_and_the_jail_goes_on() -> None:
     async def scenario(j: Jail) -> tuple[BaseException, Any]:
-        running = asyncio.create_task(j.run("import time\ndef m(self):\n    time.sleep(3)\n", "m", [], {}, DictHost({"self": {}})))
+        running = asyncio.ensure_future(j.run("import time\ndef m(self):\n    time.sleep(3)\n", "m", [], {}, DictHost({"self": {}})))
         os.kill(await _run_child(j), signal.SIGSEGV)
         with pytest.raises(JailCrash) as caught:
             await running

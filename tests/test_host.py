@@ -1,0 +1,155 @@
+"""The kernel side of a jailed method's ``self``: ImageHost, and LazyHost's snapshot-first runs.
+
+Real parts: a ZODB FileStorage image in a temp dir and a real jail (worker processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from bat_os.cognition import Cognition
+from bat_os.host import ImageHost, LazyHost, StaleSnapshot
+from bat_os.image import Image
+from bat_os.jail import Jail
+from bat_os.objects import CovenantList, CovenantMapping, oid_to_hex
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the jail needs fork")
+
+BUMP = "def bump(self):\n    self.n = self.n + 1\n    return self.n\n"
+READ = "def read(self):\n    return {'n': self.n, 'name': self.name}\n"
+ME = "def me(self):\n    return self\n"
+
+
+@pytest.fixture
+def image(tmp_path):
+    image = Image(tmp_path / "image" / "live.fs")
+    image.awaken()
+
+    def setup():
+        genesis = image.connection.root()["genesis_obj"]
+        genesis.set_slot("n", 1)
+        genesis.set_slot("tags", ["a", "b"])
+        genesis.set_slot("seen", {"a": 1})
+        for selector, source in (("bump", BUMP), ("read", READ), ("me", ME)):
+            genesis.add_method(selector, source, origin="generated", author="ALFRED")
+
+    image.run(setup)
+    yield image
+    image.close()
+
+
+def genesis(image):
+    return image.connection.root()["genesis_obj"]
+
+
+def set_n(image, value):
+    image.run(lambda: genesis(image).set_slot("n", value))
+
+
+def read_n(image):
+    return image.read(lambda: genesis(image).slots["n"])
+
+
+def test_prepare_takes_the_small_slots_and_the_serials_of_what_it_read(image):
+    def check():
+        receiver = genesis(image)
+        prepared = ImageHost(image.connection, receiver).prepare("src")
+        assert prepared.source == "src"
+        assert prepared.snapshot["n"] == 1 and prepared.snapshot["tags"] == ["a", "b"] and prepared.snapshot["seen"] == {"a": 1}
+        tags, seen = receiver.slots["tags"], receiver.slots["seen"]
+        assert isinstance(tags, CovenantList) and isinstance(seen, CovenantMapping)
+        read = dict(prepared.serials)
+        assert len(read) == 4
+        for obj in (receiver, receiver.slots, tags, seen):  # containers are objects of their own: their serials are kept too
+            assert read[obj._p_oid] == obj._p_serial
+        return True
+
+    assert image.read(check)
+
+
+async def _send(image, cognition, selector):
+    """What the kernel does: launch in the request's transaction, abort it, then await."""
+    image.tm.begin()
+    try:
+        receiver = genesis(image)
+        _holder, method = receiver.lookup(selector)
+        answer = cognition.launch(receiver, method, selector, [], {})
+    finally:
+        image.tm.abort()
+    return await answer(None)
+
+
+def with_cognition(image, body):
+    async def main():
+        jail = Jail(workers=1)
+        await jail.start()
+        try:
+            return await body(Cognition(image, jail, orchestrator=None))
+        finally:
+            await jail.close()
+
+    return asyncio.run(main())
+
+
+def test_a_read_only_method_answers_from_the_snapshot_without_a_connection(image):
+    spare_before = len(image._spare)
+
+    async def body(cognition):
+        image.tm.begin()
+        receiver = genesis(image)
+        host = LazyHost(image, receiver._p_oid, ImageHost(image.connection, receiver).prepare(READ))
+        image.tm.abort()
+        result = await cognition.jail.run(READ, "read", [], {}, host, fresh=False)
+        assert host._pair is None  # nothing beyond the snapshot was asked for
+        return host.finish(result)
+
+    assert with_cognition(image, body) == {"n": 1, "name": "genesis"}
+    assert len(image._spare) == spare_before
+
+
+def test_a_write_opens_a_transaction_and_commits(image):
+    assert with_cognition(image, lambda cognition: _send(image, cognition, "bump")) == 2
+    assert read_n(image) == 2
+
+
+def test_a_snapshot_gone_stale_before_the_write_is_run_again_not_lost(image):
+    """The method read n=1 from its snapshot; n became 5 before it wrote: it must not write 2."""
+
+    async def body(cognition):
+        image.tm.begin()
+        receiver = genesis(image)
+        _holder, method = receiver.lookup("bump")
+        answer = cognition.launch(receiver, method, "bump", [], {})
+        image.tm.abort()
+        set_n(image, 5)  # another request commits meanwhile
+        return await answer(None)
+
+    assert with_cognition(image, body) == 6
+    assert read_n(image) == 6
+
+
+def test_finish_refuses_a_stale_run(image):
+    async def body(cognition):
+        image.tm.begin()
+        receiver = genesis(image)
+        host = LazyHost(image, receiver._p_oid, ImageHost(image.connection, receiver).prepare(BUMP))
+        image.tm.abort()
+        set_n(image, 5)
+        try:
+            result = await cognition.jail.run(BUMP, "bump", [], {}, host, fresh=False)
+            with pytest.raises(StaleSnapshot):
+                host.finish(result)
+        finally:
+            host.close()
+        return read_n(image)
+
+    assert with_cognition(image, body) == 5  # the stale write was aborted
+
+
+def test_a_result_naming_the_receiver_renders_its_reference(image):
+    result = with_cognition(image, lambda cognition: _send(image, cognition, "me"))
+    assert result["$oid"] == image.read(lambda: oid_to_hex(genesis(image)._p_oid))
+    assert result["name"] == "genesis"
