@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="BAT OS kernel: a persistent living image served over ZeroMQ.",
     )
     config_module.add_arguments(parser)
-    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel); see also: batos.py audit FILE --selector NAME")
+    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel); see also: batos.py audit FILE --selector NAME, batos.py models --help")
     return parser
 
 
@@ -56,6 +56,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from . import audit_cli
 
         return audit_cli.main(argv[1:])
+    if argv[:1] == ["models"]:
+        from . import models_cli
+
+        return models_cli.main(argv[1:], environ=None if environ is None else dict(environ))
     args = build_parser().parse_args(argv)
     try:
         config = config_module.load(args, environ=os.environ if environ is None else environ)

@@ -36,8 +36,12 @@ logger = logging.getLogger(__name__)
 
 
 class Cognition:
-    def __init__(self, image: Any, jail: Any, orchestrator: Any, *, backend: Any = None, protections: dict | None = None, retries: int = 3) -> None:
+    def __init__(
+        self, image: Any, jail: Any, orchestrator: Any, *, backend: Any = None, protections: dict | None = None,
+        retries: int = 3, models: Any = None,
+    ) -> None:
         self.image = image
+        self.models = models  # bat_os.personas.PersonaModels with the transformers backend, else None
         self.jail = jail
         self.orchestrator = orchestrator
         self.backend = backend

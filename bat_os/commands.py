@@ -167,13 +167,23 @@ def status(ctx: Context, request: dict) -> dict:
             "objects": image.object_count(),
             "active_cycles": len(active),
             "cycles": {"total": len(registry.by_id) if registry is not None else 0, "unfinished": active},
-            "loaded_model": None,
             "llm": getattr(getattr(ctx.cognition, "backend", None), "name", None),
+            "models": _models_status(ctx),
             "jail": dict(ctx.cognition.protections) if ctx.cognition is not None else None,
             "knowledge": catalog.summary() if hasattr(catalog, "summary") else None,
         }
     )
     return figures
+
+
+def _models_status(ctx: Context) -> dict | None:
+    """Persona models: which persona has which, what is resident, downloads (see bat_os.personas)."""
+    models = getattr(ctx.cognition, "models", None)
+    if models is None:
+        from .personas import persona_table
+
+        return {"personas": persona_table(ctx.image.connection.root()), "manager": None}
+    return models.status()
 
 
 def inspect(ctx: Context, request: dict) -> dict:

@@ -37,6 +37,30 @@ class LLMConfig:
     device: str = "auto"  # "auto", "cpu" or "cuda"
 
 
+#: Default persona models: ungated, permissively licensed, each fits 8 GB of VRAM in 4-bit nf4.
+#: ROBIN and BABS share one base (adapters tell them apart). See docs/models.md.
+DEFAULT_MODELS = {
+    "ALFRED": "Qwen/Qwen2.5-Coder-7B-Instruct",  # Apache-2.0, ~5.5 GB in nf4: writes the methods
+    "BRICK": "microsoft/Phi-3.5-mini-instruct",  # MIT, ~2.3 GB in nf4: decomposes missions
+    "ROBIN": "Qwen/Qwen2.5-1.5B-Instruct",  # Apache-2.0, ~1.2 GB in nf4
+    "BABS": "Qwen/Qwen2.5-1.5B-Instruct",  # Apache-2.0, same base as ROBIN
+}
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    memory_mb: int = 0  # budget for resident models (VRAM on CUDA, RAM on CPU); 0 = auto (see docs/models.md)
+    generation_timeout: float = 300.0  # seconds one generation may take before it is stopped
+    pull_defaults: str = "auto"  # "auto": first awakening with network pulls the defaults in the background; "never"
+    alfred: str = DEFAULT_MODELS["ALFRED"]
+    brick: str = DEFAULT_MODELS["BRICK"]
+    robin: str = DEFAULT_MODELS["ROBIN"]
+    babs: str = DEFAULT_MODELS["BABS"]
+
+    def default_for(self, persona: str) -> str:
+        return getattr(self, persona.lower())
+
+
 @dataclass(frozen=True)
 class Config:
     image: Path = Path("data/live_image.fs")  # ZODB FileStorage; blobs in <image minus .fs>.blobs/
@@ -57,6 +81,7 @@ class Config:
     jail_cpu_seconds: float = 2.0  # ... and CPU-time limit
     jail_memory_mb: int = 256  # ... and address-space limit
     llm: LLMConfig = field(default_factory=LLMConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
 
     @property
     def blob_dir(self) -> Path:
@@ -86,7 +111,12 @@ ENV_NAMES = {
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
     "llm.device": "BATOS_LLM_DEVICE",
+    "models.memory_mb": "BATOS_MODELS_MEMORY_MB",
+    "models.generation_timeout": "BATOS_GENERATION_TIMEOUT",
+    "models.pull_defaults": "BATOS_PULL_DEFAULTS",
 }
+
+SECTIONS = ("llm", "models")  # [llm] and [models] tables in batos.toml; "llm.backend" etc. elsewhere
 
 _ENDPOINT_RE = re.compile(r"^(tcp://(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-*]+):(?P<port>\d+)|ipc://.+|inproc://.+)$")
 
@@ -133,26 +163,27 @@ def load(
 
 
 def build(values: Mapping[str, Any], cwd: Path) -> Config:
-    """Validate flat ``{"setting" or "llm.setting": value}`` pairs into a Config."""
+    """Validate flat ``{"setting" or "section.setting": value}`` pairs into a Config."""
     top: dict[str, Any] = {}
-    llm: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
     known = {f.name: f for f in dataclasses.fields(Config)}
-    llm_known = {f.name: f for f in dataclasses.fields(LLMConfig)}
+    section_fields = {name: {f.name: f for f in dataclasses.fields(known[name].default_factory())} for name in SECTIONS}
     for key, raw in values.items():
-        if key.startswith("llm."):
-            name = key[4:]
-            if name not in llm_known:
+        section, _, name = key.partition(".")
+        if name and section in sections:
+            name = name.lower() if section == "models" else name  # [models] ALFRED = "..." as in the docs
+            if name not in section_fields[section]:
                 raise ConfigError(key, "unknown setting")
-            llm[name] = _convert(key, llm_known[name].type, raw, cwd)
+            sections[section][name] = _convert(key, section_fields[section][name].type, raw, cwd)
         else:
-            if key not in known or key == "llm":
+            if key not in known or key in SECTIONS:
                 raise ConfigError(key, "unknown setting")
             top[key] = _convert(key, known[key].type, raw, cwd)
 
     for name, spec in known.items():  # default paths are relative to cwd too
         if name not in top and "Path" in str(spec.type) and isinstance(spec.default, Path):
             top[name] = _resolve(spec.default, cwd)
-    config = Config(**top, llm=LLMConfig(**llm))
+    config = Config(**top, llm=LLMConfig(**sections["llm"]), models=ModelsConfig(**sections["models"]))
     _validate(config)
     return config
 
@@ -197,6 +228,15 @@ def _validate(config: Config) -> None:
         raise ConfigError("llm.backend", f"{config.llm.backend!r} is not one of {', '.join(LLM_BACKENDS)}")
     if config.llm.device not in ("auto", "cpu", "cuda"):
         raise ConfigError("llm.device", f"{config.llm.device!r} is not auto, cpu or cuda")
+    if config.models.memory_mb < 0:
+        raise ConfigError("models.memory_mb", "must be 0 (auto) or a number of MiB")
+    if config.models.generation_timeout <= 0:
+        raise ConfigError("models.generation_timeout", "must be positive")
+    if config.models.pull_defaults not in ("auto", "never"):
+        raise ConfigError("models.pull_defaults", f"{config.models.pull_defaults!r} is not auto or never")
+    for persona in DEFAULT_MODELS:
+        if not config.models.default_for(persona).strip():
+            raise ConfigError(f"models.{persona.lower()}", "must name a model (a Hugging Face id or a directory)")
     if config.codex is not None and not config.codex.is_file():
         raise ConfigError("codex", f"no such file: {config.codex}")
 
@@ -214,9 +254,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError("config", f"cannot read {path}: {exc}") from exc
     flat: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "llm" and isinstance(value, dict):
+        if key in SECTIONS and isinstance(value, dict):
             for sub, subvalue in value.items():
-                flat[f"llm.{sub}"] = subvalue
+                flat[f"{key}.{sub}"] = subvalue
         else:
             flat[key] = value
     return flat

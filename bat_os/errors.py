@@ -5,6 +5,11 @@
     ├── ImageError               the image cannot be opened (corrupt, locked, unreadable)
     ├── RunsInJail               a generated method was about to run in the kernel process (it must not)
     ├── LLMError                 a model call failed (no matching cassette line, backend down...)
+    │   └── ModelError           a persona model cannot be imported, stored, verified or loaded
+    │       ├── NoModel          the persona has no model in the image (says how to import one)
+    │       ├── ModelUnavailable its stored files fail verification, or loading it failed
+    │       ├── ModelTooLarge    it does not fit the memory budget even alone
+    │       └── DownloadFailed   the hub could not be reached or refused (no network, unknown id)
     ├── JailError                generated code could not run to completion in the jail
     │   ├── JailTimeout          past its wall-clock or CPU-time limit
     │   ├── JailMemory           past its memory limit
@@ -60,6 +65,46 @@ class RunsInJail(BatosError):
 
 class LLMError(BatosError):
     """A language-model call failed; the cycle fails with this as its reason."""
+
+    code = "llm_error"
+
+
+class ModelError(LLMError):
+    """A persona model cannot be imported, stored, verified or loaded."""
+
+    code = "model_error"
+
+
+class NoModel(ModelError):
+    """The persona has no model in the image."""
+
+    code = "no_model"
+
+    def __init__(self, persona: str, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or f"persona {persona} has no model in the image; import one with:"
+            f" python batos.py models import {persona} <directory or Hugging Face id>"
+        )
+        self.persona = persona
+
+
+class ModelUnavailable(ModelError):
+    """The persona's model failed verification or loading; ``reason`` says why. The kernel keeps running."""
+
+    code = "model_unavailable"
+
+
+class ModelTooLarge(ModelError):
+    """The model does not fit the configured memory budget even when nothing else is resident."""
+
+    code = "model_too_large"
+
+
+class DownloadFailed(ModelError):
+    """A download from the Hugging Face hub failed (no network, unknown or gated id)."""
+
+    code = "download_failed"
 
 
 class JailError(BatosError):

@@ -47,11 +47,12 @@ class MigrationContext:
 
 
 def _default_migrations() -> list[Migration]:
-    from . import primordial
+    from . import model_store, primordial
 
     return [
         Migration(1, "incarnate the primordial objects", primordial.incarnate),
         Migration(2, "a registry of cognitive cycles", primordial.add_cycle_registry),
+        Migration(3, "a store for persona models and adapters", model_store.ensure_store),
     ]
 
 

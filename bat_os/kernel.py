@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import __version__, cognition as _cognition_commands, commands, protocol  # noqa: F401 (registers its commands)
+from . import __version__, cognition as _cognition_commands, commands, personas as _persona_commands, protocol  # noqa: F401 (registers commands)
 from .audit import AuditSink
 from .bridge import Bridge, Envelope, split
 from .config import Config
@@ -411,11 +411,22 @@ async def start_cognition(config: Config, image: Image) -> Any:
         return None
     protections = jail.protections()
     logger.info("jail protections: %s", ", ".join(f"{k}={v}" for k, v in protections.items()))
-    backend = make_backend(config.llm, record_to=config.llm.record_to)
+    models = None
+    if config.llm.backend == "transformers":
+        from .model_manager import ModelManager
+        from .personas import PersonaModels
+
+        budget = config.models.memory_mb * 2**20 if config.models.memory_mb else None
+        manager = ModelManager(budget_bytes=budget, device=config.llm.device, workdir=config.image.with_name(config.image.stem + ".loaded"))
+        models = PersonaModels(image, manager, defaults={p: config.models.default_for(p) for p in ("ALFRED", "BRICK", "ROBIN", "BABS")})
+        backend = make_backend(config.llm, record_to=config.llm.record_to, manager=manager, resolve=models.resolve,
+                               timeout=config.models.generation_timeout)
+    else:
+        backend = make_backend(config.llm, record_to=config.llm.record_to)
     orchestrator = Orchestrator(
         image.db, backend, jail, CycleSettings(max_attempts=config.cycle_max_attempts, resume=config.cycle_resume)
     )
-    return Cognition(image, jail, orchestrator, backend=backend, protections=protections)
+    return Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models)
 
 
 def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSink]) -> int:

@@ -10,8 +10,8 @@ Backends (:func:`make_backend` picks one from :class:`~bat_os.config.LLMConfig`)
 
 - :class:`ReplayBackend` answers from a *cassette*, a JSON-lines file of
   recorded answers. Deterministic and instant: tests, demos, CI.
-- :class:`TransformersBackend` is the real model. For now a placeholder that
-  imports nothing heavy and refuses every call; the model issue replaces it.
+- :class:`TransformersBackend` is the real model: each persona's Hugging Face
+  model from the image, loaded and swapped by :mod:`bat_os.model_manager`.
 - :class:`RecordingBackend` wraps any backend and appends each call to a
   cassette, so a real session can be replayed later.
 
@@ -295,11 +295,24 @@ def _last_line(prompt: str) -> str:
 
 
 class TransformersBackend:
-    """Placeholder for the real model backend; imports nothing heavy."""
+    """The personas' own Hugging Face models, from the image, through a :class:`~bat_os.model_manager.ModelManager`.
 
-    def __init__(self, config: LLMConfig) -> None:
+    ``resolve(persona)`` runs on the event-loop thread and returns the
+    persona's :class:`~bat_os.model_manager.LoadSpec` (or raises
+    :class:`~bat_os.errors.NoModel`); generation runs on the manager's worker
+    thread, with tokens handed to ``on_token`` on the loop as they come.
+    Without a resolver (no image: tools) every call raises NoModel.
+    """
+
+    def __init__(
+        self, config: LLMConfig, *, manager: Any = None, resolve: Callable[[str], Any] | None = None,
+        timeout: float = 300.0,
+    ) -> None:
         self.config = config
         self.name = "transformers"
+        self.manager = manager
+        self.resolve = resolve
+        self.timeout = timeout
 
     async def complete(
         self,
@@ -309,15 +322,24 @@ class TransformersBackend:
         system: str = "",
         on_token: TokenCallback | None = None,
     ) -> Completion:
-        raise LLMError(
-            "the transformers backend arrives with the model issue; use BATOS_LLM_BACKEND=replay with a cassette"
-        )
+        from .errors import NoModel
+
+        if self.resolve is None or self.manager is None:
+            raise NoModel(persona)
+        spec = self.resolve(persona)
+        started = time.perf_counter()
+        generated = await self.manager.generate(spec, system, prompt, on_token=on_token, timeout=self.timeout)
+        return Completion(generated.text, spec.model, prompt_sha256(system, prompt), time.perf_counter() - started)
 
     async def close(self) -> None:
-        return None
+        if self.manager is not None:
+            await self.manager.close()
 
 
-def make_backend(config: LLMConfig, *, record_to: Path | None = None) -> LLM:
+def make_backend(
+    config: LLMConfig, *, record_to: Path | None = None, manager: Any = None, resolve: Callable[[str], Any] | None = None,
+    timeout: float = 300.0,
+) -> LLM:
     """The backend ``config`` names, wrapped in a recorder when ``record_to`` is given."""
     backend: LLM
     if config.backend == "replay":
@@ -325,7 +347,7 @@ def make_backend(config: LLMConfig, *, record_to: Path | None = None) -> LLM:
             raise LLMError("the replay backend needs a cassette: set BATOS_CASSETTE or [llm] cassette")
         backend = ReplayBackend(config.cassette)
     elif config.backend == "transformers":
-        backend = TransformersBackend(config)
+        backend = TransformersBackend(config, manager=manager, resolve=resolve, timeout=timeout)
     else:
         raise LLMError(f"unknown LLM backend {config.backend!r}")
     if record_to is not None:

@@ -67,10 +67,11 @@ def test_status(client, shared):
     result = client.request({"command": "status", "id": "s"})["result"]
     assert result["image"]["path"] == str(shared.image)
     assert result["image"]["size_bytes"] == shared.image.stat().st_size
-    assert result["image"]["schema_version"] == 2
+    assert result["image"]["schema_version"] == 3
     assert result["objects"] > 50
     assert result["active_cycles"] == 0
-    assert result["loaded_model"] is None
+    assert set(result["models"]["personas"]) == {"ALFRED", "BRICK", "ROBIN", "BABS"}
+    assert result["models"]["personas"]["ROBIN"]["model"] is None  # a fresh image has no models
     assert result["queue_depth"] >= 0 and result["version"]
     assert result["uptime"] > 0
     assert result["knowledge"]["documents"] > 10

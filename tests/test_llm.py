@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bat_os.config import LLMConfig
-from bat_os.errors import LLMError
+from bat_os.errors import LLMError, NoModel
 from bat_os.llm import (
     LLM,
     Completion,
@@ -296,10 +296,10 @@ def test_make_backend_replay_with_bad_cassette_fails_at_once(tmp_path):
         make_backend(LLMConfig(backend="replay", cassette=write_cassette(tmp_path / "c.jsonl", "[]")))
 
 
-def test_make_backend_transformers_is_a_placeholder():
+def test_make_backend_transformers_without_an_image_has_no_models():
     llm = make_backend(LLMConfig(backend="transformers"))
     assert isinstance(llm, TransformersBackend)
-    with pytest.raises(LLMError, match="BATOS_LLM_BACKEND=replay"):
+    with pytest.raises(NoModel, match="models import BRICK"):
         run(llm.complete("BRICK", "x"))
     run(llm.close())
 
