@@ -49,6 +49,8 @@ class Cognition:
         self.retries = retries
 
     async def close(self) -> None:
+        if self.models is not None:
+            await self.models.close()
         await self.jail.close()
         if self.backend is not None:
             await self.backend.close()

@@ -421,6 +421,13 @@ async def start_cognition(config: Config, image: Image) -> Any:
         models = PersonaModels(image, manager, defaults={p: config.models.default_for(p) for p in ("ALFRED", "BRICK", "ROBIN", "BABS")})
         backend = make_backend(config.llm, record_to=config.llm.record_to, manager=manager, resolve=models.resolve,
                                timeout=config.models.generation_timeout)
+        if config.models.pull_defaults == "auto":
+            models.start_pull()
+        missing = [p for p, entry in image.read(lambda: models.status()["personas"]).items() if entry["model"] is None]
+        if missing and models.pull.get("state") != "running":
+            logger.warning("%s %s no model: %s", ", ".join(missing), "has" if len(missing) == 1 else "have",
+                           "import one with: python batos.py models import PERSONA <directory or Hugging Face id>"
+                           " (kernel stopped), or set [models] pull_defaults = \"auto\"")
     else:
         backend = make_backend(config.llm, record_to=config.llm.record_to)
     orchestrator = Orchestrator(

@@ -150,6 +150,7 @@ class ModelStore(Persistent):
         self.models = OOBTree()  # key -> ModelRecord
         self.personas = OOBTree()  # PERSONA -> key
         self.adapters = OOBTree()  # name -> AdapterRecord
+        self.pulled = PersistentMapping()  # PERSONA -> default model id pulled on first awakening (never again)
 
 
 def store_of(root: Any, create: bool = True) -> ModelStore | None:
@@ -802,6 +803,20 @@ def _quantized_from(root: Any, source_digest: str) -> str | None:
 # --- removing and listing ---------------------------------------------------------------------
 
 
+def share_model(image: Any, persona: str, source: str, now: Callable[[], float] = time.time) -> ImportResult | None:
+    """Point ``persona`` at a stored model imported from ``source`` (by another persona); None if there is none."""
+    persona = _persona(persona)
+
+    def find() -> str | None:
+        store = store_of(image.connection.root(), create=False)
+        if store is None:
+            return None
+        return next((key for key, record in store.models.items() if record.source == source), None)
+
+    key = image.read(find)
+    return None if key is None else _commit(image, persona, key, [], None, now)
+
+
 def remove_model(image: Any, persona: str) -> bool:
     """Forget ``persona``'s model in one transaction (the record too when no persona uses it). False: it had none."""
     persona = _persona(persona)
@@ -1011,6 +1026,6 @@ __all__ = [
     "AdapterRecord", "CommittedFile", "Hub", "HuggingFaceHub", "ImportResult", "ModelRecord", "ModelStore",
     "ProgressBar", "ProgressFactory", "StoredFile", "committed_files", "content_digest", "cuda_available",
     "default_staging", "ensure_store", "import_adapter", "import_model", "link_files", "list_models",
-    "persona_record", "quantize_4bit", "remove_model", "sha256_file", "store_of", "sync_adapters",
+    "persona_record", "quantize_4bit", "remove_model", "share_model", "sha256_file", "store_of", "sync_adapters",
     "tqdm_progress", "verify",
 ]

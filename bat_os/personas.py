@@ -21,11 +21,15 @@ reading the earlier answers and is told to build on them. With
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
-from typing import Any
+import threading
+import time
+from typing import Any, Callable
 
 from .commands import Call, Command, Context, Deferred, _field, register
-from .errors import BadRequest, Internal, LLMError, NoModel, RequestError
+from .errors import BadRequest, DownloadFailed, Internal, LLMError, ModelError, NoModel, RequestError
 from .model_manager import AdapterSpec, LoadSpec, ModelManager
 from .primordial import PERSONAS
 
@@ -51,6 +55,55 @@ class PersonaModels:
         """``persona``'s LoadSpec (event-loop thread only). NoModel when it has none in the image."""
         return self.image.read(lambda: spec_for(self.image.connection.root(), persona))
 
+    # --- pulling the default models on first awakening --------------------------------------
+    def start_pull(self) -> asyncio.Task | None:
+        """Import, in the background, the default model of every persona that has none and never had
+        its default pulled. Downloads and hashing run on a thread of their own; every image access
+        is handed to the event loop. Without a network the hub fails at once: the pull stops, says
+        so in ``status`` and the log, and is tried again at the next start."""
+        wanted = self.image.read(lambda: _never_pulled(self.image.connection.root(), self.defaults))
+        if not wanted:
+            return None
+        self.pull = {"state": "running", "personas": list(wanted), "done": [], "current": None, "progress": {}}
+        logger.info("pulling the default models in the background: %s",
+                    ", ".join(f"{p}={m}" for p, m in wanted.items()))
+        self._task = asyncio.get_running_loop().create_task(self._pull(wanted))
+        return self._task
+
+    async def close(self) -> None:
+        task = getattr(self, "_task", None)
+        if task is not None and not task.done():
+            task.cancel()  # its thread is a daemon: a download in progress resumes at the next start
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _pull(self, wanted: dict[str, str]) -> None:
+        from .model_store import import_model, share_model
+
+        loop = asyncio.get_running_loop()
+        image = _OnLoop(self.image, loop)
+        for persona, source in wanted.items():
+            self.pull.update(current=persona, progress={})
+            try:
+                def work(persona: str = persona, source: str = source) -> Any:
+                    return share_model(image, persona, source) or import_model(image, persona, source, progress=self._progress)
+
+                result = await _in_thread(work)
+            except DownloadFailed as exc:
+                self.pull.update(state="offline", current=None, reason=str(exc))
+                logger.warning("could not pull the default models (%s); %s", exc, _IMPORT_HINT)
+                return
+            except (ModelError, OSError) as exc:
+                self.pull.setdefault("failed", {})[persona] = str(exc)
+                logger.error("pulling %s for %s failed: %s", source, persona, exc)
+                continue
+            self.image.run(lambda persona=persona, source=source: _mark_pulled(self.image.connection.root(), persona, source))
+            self.pull["done"].append(persona)
+            logger.info("%s now has its default model %s (%.1f MiB)", persona, result.source, result.total_size / 2**20)
+        self.pull.update(state="done", current=None, progress={})
+
+    def _progress(self, description: str, total: int | None) -> "_PullBar":
+        return _PullBar(self.pull, description, total)
+
     def status(self) -> dict[str, Any]:
         """For the ``status`` command, inside its (read) transaction."""
         table = persona_table(self.image.connection.root())
@@ -63,6 +116,94 @@ class PersonaModels:
                 " (or python batos.py models make-tiny --out DIR for small offline test models)"
             )
         return report
+
+
+_IMPORT_HINT = "import models with: python batos.py models import PERSONA <directory or Hugging Face id> (kernel stopped)"
+
+
+def _never_pulled(root: Any, defaults: dict[str, str]) -> dict[str, str]:
+    from .model_store import store_of
+
+    store = store_of(root, create=False)
+    if store is None:
+        return {}
+    pulled = getattr(store, "pulled", {})
+    return {p: m for p, m in defaults.items() if p not in store.personas and p not in pulled}
+
+
+def _mark_pulled(root: Any, persona: str, source: str) -> None:
+    from persistent.mapping import PersistentMapping
+
+    from .model_store import store_of
+
+    store = store_of(root)
+    if getattr(store, "pulled", None) is None:
+        store.pulled = PersistentMapping()
+    store.pulled[persona] = source
+
+
+async def _in_thread(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on a daemon thread (a long download must not hold up the kernel's exit)."""
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def target() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            future.set_exception(exc)
+
+    threading.Thread(target=target, name="batos-pull", daemon=True).start()
+    return await asyncio.wrap_future(future)
+
+
+class _OnLoop:
+    """The image as a worker thread sees it: ``read`` and ``run`` execute on the event loop
+    (the only thread that touches ZODB) while the thread waits; plain attributes pass through."""
+
+    def __init__(self, image: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._image = image
+        self._loop = loop
+
+    def read(self, work: Callable[[], Any]) -> Any:
+        return self._call(lambda: self._image.read(work))
+
+    def run(self, work: Callable[[], Any], **kwargs: Any) -> Any:
+        return self._call(lambda: self._image.run(work, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._image, name)
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def call() -> None:
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - raised in the waiting thread
+                future.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(call)
+        return future.result()
+
+
+class _PullBar:
+    """A progress bar that writes into ``status`` (and logs every 10%)."""
+
+    def __init__(self, report: dict, description: str, total: int | None) -> None:
+        self.report, self.description, self.total, self.done, self._logged = report, description, total, 0, -1
+        report.setdefault("progress", {})[description] = {"done": 0, "total": total}
+
+    def update(self, n: int) -> None:
+        self.done += n
+        self.report.setdefault("progress", {})[self.description] = {"done": self.done, "total": self.total}
+        if self.total:
+            tenth = int(10 * self.done / self.total)
+            if tenth > self._logged:
+                self._logged = tenth
+                logger.info("%s: %d%%", self.description, 10 * tenth)
+
+    def close(self) -> None:
+        return None
 
 
 def canonical_persona(name: Any) -> str:

@@ -216,3 +216,59 @@ def test_a_damaged_blob_makes_the_persona_unavailable_and_the_kernel_serves_on(t
         assert models_status(k)["manager"]["unavailable"]
     finally:
         k.stop()
+
+
+def wait_for_pull(k: KernelProcess, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pull = models_status(k)["pull"]
+        if pull["state"] not in ("running",):
+            return pull
+        time.sleep(0.2)
+    raise AssertionError(f"the pull did not end: {pull}")
+
+
+def test_first_awakening_pulls_the_defaults_in_the_background(tiny, tmp_path):
+    config = tmp_path / "batos.toml"
+    config.write_text(
+        "[models]\n"
+        f'ALFRED = "{tiny["llama"]}"\nBRICK = "{tiny["llama"]}"\nROBIN = "{tiny["qwen"]}"\nBABS = "{tiny["qwen"]}"\n'
+        'memory_mb = 64\n', encoding="utf-8",
+    )
+    k = KernelProcess(tmp_path, extra_args=["--config", str(config)], env={"BATOS_LLM_DEVICE": "cpu"})
+    k.start(timeout=60)
+    try:
+        assert k.request({"command": "ping"})["status"] == "ok"  # answering while it pulls
+        pull = wait_for_pull(k)
+        assert pull["state"] == "done" and sorted(pull["done"]) == ["ALFRED", "BABS", "BRICK", "ROBIN"], pull
+        personas = models_status(k)["personas"]
+        assert personas["ROBIN"]["key"] == personas["BABS"]["key"] != personas["ALFRED"]["key"]  # shared, stored once
+        assert ask(k, persona="BABS", prompt="hi")["status"] == "ok"
+    finally:
+        k.stop()
+    removed = models_cli(k.image, "remove", "BABS")
+    assert removed.returncode == 0, removed.stderr
+    k.start(timeout=60)
+    try:
+        assert models_status(k)["pull"]["state"] == "idle"  # pulled once, never again: the removal stands
+        assert models_status(k)["personas"]["BABS"]["model"] is None
+    finally:
+        k.stop()
+
+
+def test_without_a_network_the_kernel_starts_and_says_how_to_import(tmp_path):
+    k = KernelProcess(tmp_path, env={"BATOS_LLM_DEVICE": "cpu"})  # default hub ids; HF_HUB_OFFLINE=1 in tests
+    started = time.monotonic()
+    k.start(timeout=60)
+    try:
+        assert time.monotonic() - started < 30
+        pull = wait_for_pull(k, timeout=30)
+        assert pull["state"] == "offline" and "models import" in pull["reason"]
+        status = models_status(k)
+        assert "models import PERSONA" in status["hint"]
+        reply = ask(k, persona="ROBIN", prompt="hi")
+        assert reply["status"] == "error" and reply["error"]["code"] == "no_model"
+    finally:
+        k.stop()
+    assert "could not pull the default models" in k.log.read_text(encoding="utf-8")
+    assert "python batos.py models import PERSONA" in k.log.read_text(encoding="utf-8")
