@@ -59,6 +59,8 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /set TARGET SLOT JSON                      set a data slot, e.g. /set genesis_obj colour "blue"
   /send TARGET SELECTOR [ARGS] [KWARGS]      send a message; ARGS a JSON list, KWARGS a JSON object,
                                              e.g. /send genesis_obj echo [1, 2] {"a": 3}
+  /ask PERSONA[,PERSONA...] PROMPT           ask a persona's model (several: each builds on the earlier answers),
+                                             e.g. /ask ROBIN what is a living image?
   /help                                      this text
   /exit                                      leave (so do /quit and Ctrl+D)
 Values are JSON: strings need double quotes; {"$oid": "0x03"} refers to an object."""
@@ -97,6 +99,7 @@ USAGE = {
     "inspect": "/inspect TARGET",
     "set": "/set TARGET SLOT JSON",
     "send": "/send TARGET SELECTOR [ARGS-JSON-LIST] [KWARGS-JSON-OBJECT]",
+    "ask": "/ask PERSONA[,PERSONA...] PROMPT",
     "help": "/help",
     "exit": "/exit",
 }
@@ -163,6 +166,14 @@ def parse_line(line: str) -> dict | Local:
         if not isinstance(kwargs, dict):
             raise _usage(name, f"KWARGS must be a JSON object such as {{\"a\": 1}}, not {_json_kind(kwargs)}")
         return _encodable({"command": "send", "target": target, "selector": selector, "args": args, "kwargs": kwargs})
+    if name == "ask":
+        parts = rest.split(None, 1)
+        if len(parts) < 2:
+            raise _usage(name, "needs a PERSONA and a PROMPT")
+        personas = [p for p in parts[0].upper().split(",") if p]
+        if len(personas) == 1:
+            return {"command": "ask", "persona": personas[0], "prompt": parts[1]}
+        return {"command": "ask", "personas": personas, "prompt": parts[1]}
     raise UsageError(f"unknown command /{head}; known: {', '.join('/' + n for n in USAGE)} (see /help)")
 
 
@@ -400,6 +411,9 @@ def format_result(command: str, result: Any) -> str:
         return f"ok: {result.get('target')}.{result.get('slot')} set"
     if command == "inspect" and isinstance(result, dict) and "methods" in result:
         return format_object(result)
+    if command == "ask" and isinstance(result, dict) and "text" in result:
+        answers = result.get("answers") or [result]
+        return "\n\n".join(f"{a.get('persona')} ({a.get('model')}):\n{a.get('text', '').strip()}" for a in answers)
     return pretty(result)
 
 

@@ -88,6 +88,7 @@ def run(config: Config) -> int:
             logger.info("awakening ran %d migration(s): %s", len(ran), "; ".join(ran))
         else:
             logger.info("resumed image %s at schema version %d", config.image, image.schema_version)
+        _sync_adapters(image, config.models.adapters_dir)
         return run_kernel(config, image, lambda: Audit(Path(config.audit_file)))
     except BatosError as exc:
         logger.critical("%s", exc)
@@ -95,6 +96,19 @@ def run(config: Config) -> int:
     finally:
         _ignore_stop_signals()  # a second SIGTERM must not cut the close short
         image.close()
+
+
+def _sync_adapters(image, folder: Path | None) -> None:
+    """Store new or changed LoRA adapters from the staging folder (small files: before serving)."""
+    if folder is None or not folder.is_dir():
+        return
+    from .model_store import sync_adapters
+
+    for name, state in sorted(sync_adapters(image, folder).items()):
+        if state == "stored":
+            logger.info("adapter %s stored in the image from %s", name, folder / name)
+        elif state != "unchanged":
+            logger.warning("adapter %s in %s was not stored: %s", name, folder, state)
 
 
 def _ignore_stop_signals() -> None:

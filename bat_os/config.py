@@ -52,6 +52,7 @@ class ModelsConfig:
     memory_mb: int = 0  # budget for resident models (VRAM on CUDA, RAM on CPU); 0 = auto (see docs/models.md)
     generation_timeout: float = 300.0  # seconds one generation may take before it is stopped
     pull_defaults: str = "auto"  # "auto": first awakening with network pulls the defaults in the background; "never"
+    adapters_dir: Path | None = Path("lora_adapters")  # LoRA adapters staged here are stored in the image at awakening
     alfred: str = DEFAULT_MODELS["ALFRED"]
     brick: str = DEFAULT_MODELS["BRICK"]
     robin: str = DEFAULT_MODELS["ROBIN"]
@@ -114,6 +115,7 @@ ENV_NAMES = {
     "models.memory_mb": "BATOS_MODELS_MEMORY_MB",
     "models.generation_timeout": "BATOS_GENERATION_TIMEOUT",
     "models.pull_defaults": "BATOS_PULL_DEFAULTS",
+    "models.adapters_dir": "BATOS_ADAPTERS_DIR",
 }
 
 SECTIONS = ("llm", "models")  # [llm] and [models] tables in batos.toml; "llm.backend" etc. elsewhere

@@ -81,6 +81,8 @@ def dead_endpoint() -> Iterator[str]:
         ),
         ('/send genesis_obj understands ["echo"]', {"command": "send", "target": "genesis_obj", "selector": "understands", "args": ["echo"], "kwargs": {}}),
         ('/send genesis_obj echo {"a": 1}', {"command": "send", "target": "genesis_obj", "selector": "echo", "args": [], "kwargs": {"a": 1}}),
+        ("/ask robin what is a living image?", {"command": "ask", "persona": "ROBIN", "prompt": "what is a living image?"}),
+        ("/ask ROBIN,brick why?", {"command": "ask", "personas": ["ROBIN", "BRICK"], "prompt": "why?"}),
         ("/help", Local("help")),
         ("/exit", Local("exit")),
         ("/quit", Local("exit")),
@@ -112,6 +114,8 @@ def test_parse_line_builds_the_request(line: str, expected: Any) -> None:
         ("/send genesis_obj echo [1] [2]", "KWARGS must be a JSON object"),
         ("/send genesis_obj echo [1] {} {}", "at most two"),
         ("/send genesis_obj [1]", "SELECTOR must be a name"),
+        ("/ask ROBIN", "/ask PERSONA"),
+        ("/ask", "needs a PERSONA and a PROMPT"),
         ("/ping now", "takes no arguments"),
         ("/exit please", "takes no arguments"),
         ("/frobnicate x", "unknown command /frobnicate"),
@@ -389,7 +393,7 @@ def test_error_replies_exit_1(kernel) -> None:
     assert as_json.returncode == 1
     error = json.loads(as_json.stdout)["error"]
     assert error["code"] == "cycle_failed" and error["state"] == "DECOMPOSING"
-    assert "transformers backend" in " ".join(error["reasons"])
+    assert "has no model in the image" in " ".join(error["reasons"]) and "models import BRICK" in " ".join(error["reasons"])
 
 
 def test_repl_through_stdin(kernel) -> None:

@@ -7,6 +7,7 @@ backend, ZeroMQ on 127.0.0.1.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import threading
@@ -272,3 +273,36 @@ def test_without_a_network_the_kernel_starts_and_says_how_to_import(tmp_path):
         k.stop()
     assert "could not pull the default models" in k.log.read_text(encoding="utf-8")
     assert "python batos.py models import PERSONA" in k.log.read_text(encoding="utf-8")
+
+
+def test_a_cycle_asks_the_personas_models(tiny, tmp_path):
+    """With the transformers backend the cycle's DECOMPOSING asks BRICK's own model. A tiny random
+    model writes noise, so the cycle fails there, with that reason, and nothing is installed."""
+    k = kernel(tmp_path, memory_mb="64")
+    assert models_cli(k.image, "import", "BRICK", tiny["llama"]).returncode == 0
+    k.start(timeout=60)
+    try:
+        reply = k.request({"command": "send", "target": "genesis_obj", "selector": "report_the_time"}, timeout=120)
+        assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply
+        assert reply["error"]["state"] == "DECOMPOSING"
+        manager = models_status(k)["manager"]
+        assert manager["counts"]["generations"] >= 1 and manager["resident"][0]["model"] == tiny["llama"]
+        inspect = k.request({"command": "inspect", "target": "genesis_obj"})["result"]
+        assert "report_the_time" not in inspect["methods"]
+    finally:
+        k.stop()
+
+
+def test_awakening_stores_staged_adapters(tiny, tmp_path):
+    staged = tmp_path / "staged_adapters"
+    shutil.copytree(tiny["adapters"] / "alfred", staged / "alfred")
+    k = KernelProcess(tmp_path, env={"BATOS_LLM_DEVICE": "cpu", "BATOS_ADAPTERS_DIR": str(staged), "BATOS_MODELS_MEMORY_MB": "64"})
+    assert models_cli(k.image, "import", "ALFRED", tiny["llama"]).returncode == 0
+    k.start(timeout=60)
+    try:
+        assert models_status(k)["personas"]["ALFRED"]["adapter"] == "alfred"
+        assert ask(k, persona="ALFRED", prompt="hi")["status"] == "ok"
+        assert models_status(k)["manager"]["resident"][0]["active_adapter"] == "alfred"
+    finally:
+        k.stop()
+    assert "adapter alfred stored in the image" in k.log.read_text(encoding="utf-8")
