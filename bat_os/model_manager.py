@@ -38,6 +38,7 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -219,6 +220,8 @@ class ModelManager:
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()  # no weight-loading bars in the kernel's log
+            # peft 0.21 calls transformers 5's deprecated is_gradient_checkpointing on every adapter load
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
             self._device = _pick_device(self.requested_device, torch)
             if self.budget_bytes is None:
                 self.budget_bytes = _auto_budget(self._device, torch)

@@ -142,17 +142,18 @@ def _mark_pulled(root: Any, persona: str, source: str) -> None:
     store.pulled[persona] = source
 
 
+def _settle(future: concurrent.futures.Future, work: Callable[[], Any]) -> None:
+    """Run ``work`` and put its outcome, result or exception, into ``future`` (for another thread)."""
+    try:
+        future.set_result(work())
+    except BaseException as exc:  # noqa: BLE001 - raised where the future is awaited
+        future.set_exception(exc)
+
+
 async def _in_thread(work: Callable[[], Any]) -> Any:
     """Run ``work`` on a daemon thread (a long download must not hold up the kernel's exit)."""
     future: concurrent.futures.Future = concurrent.futures.Future()
-
-    def target() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-            future.set_exception(exc)
-
-    threading.Thread(target=target, name="batos-pull", daemon=True).start()
+    threading.Thread(target=_settle, args=(future, work), name="batos-pull", daemon=True).start()
     return await asyncio.wrap_future(future)
 
 
@@ -175,14 +176,7 @@ class _OnLoop:
 
     def _call(self, fn: Callable[[], Any]) -> Any:
         future: concurrent.futures.Future = concurrent.futures.Future()
-
-        def call() -> None:
-            try:
-                future.set_result(fn())
-            except BaseException as exc:  # noqa: BLE001 - raised in the waiting thread
-                future.set_exception(exc)
-
-        self._loop.call_soon_threadsafe(call)
+        self._loop.call_soon_threadsafe(_settle, future, fn)
         return future.result()
 
 

@@ -163,7 +163,7 @@ def main() -> int:
 
 async def adapter_switches(tmp: Path, base: Path, args) -> tuple[float, float]:
     from bat_os.model_manager import AdapterSpec, LoadSpec, ModelManager
-from bat_os.model_store import CommittedFile, sha256_file
+    from bat_os.model_store import CommittedFile, sha256_file
     from bat_os.tiny_models import make_tiny_adapter
 
     def refs(directory: Path) -> tuple:

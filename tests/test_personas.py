@@ -49,6 +49,15 @@ def kernel(workdir: Path, memory_mb: str = ONE_MODEL_MB) -> KernelProcess:
     return KernelProcess(workdir, env={"BATOS_LLM_BACKEND": "transformers", "BATOS_MODELS_MEMORY_MB": memory_mb, "BATOS_LLM_DEVICE": "cpu"})
 
 
+def kernel_with(workdir: Path, imports: dict[str, str], memory_mb: str = "64") -> KernelProcess:
+    """A kernel (not started yet) whose image holds ``imports`` (persona -> model dir), imported by the CLI."""
+    k = kernel(workdir, memory_mb)
+    for persona, source in imports.items():
+        done = models_cli(k.image, "import", persona, source)
+        assert done.returncode == 0, done.stderr
+    return k
+
+
 def ask(k: KernelProcess, timeout: float = 120, **fields) -> dict:
     return k.request({"command": "ask", **fields}, timeout=timeout)
 
@@ -97,9 +106,7 @@ def test_import_restart_ask_each_swaps_with_a_one_model_budget(tiny, tmp_path):
 
 
 def test_adapters_on_one_base_switch_without_reloading(tiny, tmp_path):
-    k = kernel(tmp_path, memory_mb="64")
-    for persona in ("ALFRED", "BRICK"):
-        assert models_cli(k.image, "import", persona, tiny["llama"]).returncode == 0
+    k = kernel_with(tmp_path, {"ALFRED": tiny["llama"], "BRICK": tiny["llama"]})
     synced = models_cli(k.image, "adapters", "sync", "--folder", str(tiny["adapters"]))
     assert synced.returncode == 0, synced.stderr
     assert "alfred\tstored" in synced.stdout and "brick\tstored" in synced.stdout
@@ -120,8 +127,7 @@ def test_adapters_on_one_base_switch_without_reloading(tiny, tmp_path):
 
 
 def test_tokens_stream_as_events_and_ping_is_answered_meanwhile(tiny, tmp_path):
-    k = kernel(tmp_path, memory_mb="64")
-    assert models_cli(k.image, "import", "ROBIN", tiny["llama"]).returncode == 0
+    k = kernel_with(tmp_path, {"ROBIN": tiny["llama"]})
     k.start(timeout=60)
     try:
         codex = k.request({"command": "inspect", "target": "robin_prototype_obj"})["result"]["slots"]["codex"]
@@ -172,9 +178,7 @@ def test_tokens_stream_as_events_and_ping_is_answered_meanwhile(tiny, tmp_path):
 
 
 def test_contrapunto_and_bad_input(tiny, tmp_path):
-    k = kernel(tmp_path, memory_mb="64")
-    assert models_cli(k.image, "import", "ROBIN", tiny["qwen"]).returncode == 0
-    assert models_cli(k.image, "import", "BRICK", tiny["llama"]).returncode == 0
+    k = kernel_with(tmp_path, {"ROBIN": tiny["qwen"], "BRICK": tiny["llama"]})
     k.start(timeout=60)
     try:
         both = ask(k, personas=["ROBIN", "BRICK"], prompt="What is a living image?")
@@ -196,9 +200,7 @@ def test_contrapunto_and_bad_input(tiny, tmp_path):
 
 
 def test_a_damaged_blob_makes_the_persona_unavailable_and_the_kernel_serves_on(tiny, tmp_path):
-    k = kernel(tmp_path, memory_mb="64")
-    assert models_cli(k.image, "import", "ROBIN", tiny["qwen"]).returncode == 0
-    assert models_cli(k.image, "import", "BRICK", tiny["llama"]).returncode == 0
+    k = kernel_with(tmp_path, {"ROBIN": tiny["qwen"], "BRICK": tiny["llama"]})
     blobs = [p for p in (k.image.parent / "live_image.blobs").rglob("*.blob") if p.stat().st_size > 1_000_000]
     assert blobs
     target = max(blobs, key=lambda p: p.stat().st_size)  # tiny-qwen2's weights
@@ -278,8 +280,7 @@ def test_without_a_network_the_kernel_starts_and_says_how_to_import(tmp_path):
 def test_a_cycle_asks_the_personas_models(tiny, tmp_path):
     """With the transformers backend the cycle's DECOMPOSING asks BRICK's own model. A tiny random
     model writes noise, so the cycle fails there, with that reason, and nothing is installed."""
-    k = kernel(tmp_path, memory_mb="64")
-    assert models_cli(k.image, "import", "BRICK", tiny["llama"]).returncode == 0
+    k = kernel_with(tmp_path, {"BRICK": tiny["llama"]})
     k.start(timeout=60)
     try:
         reply = k.request({"command": "send", "target": "genesis_obj", "selector": "report_the_time"}, timeout=120)
