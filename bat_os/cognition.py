@@ -38,9 +38,10 @@ logger = logging.getLogger(__name__)
 class Cognition:
     def __init__(
         self, image: Any, jail: Any, orchestrator: Any, *, backend: Any = None, protections: dict | None = None,
-        retries: int = 3, models: Any = None,
+        retries: int = 3, models: Any = None, memory: Any = None,
     ) -> None:
         self.image = image
+        self.memory = memory  # bat_os.memory.Memory: ingest, search, forget
         self.models = models  # bat_os.personas.PersonaModels with the transformers backend, else None
         self.jail = jail
         self.orchestrator = orchestrator
@@ -49,6 +50,8 @@ class Cognition:
         self.retries = retries
 
     async def close(self) -> None:
+        if self.memory is not None:
+            await self.memory.close()
         if self.models is not None:
             await self.models.close()
         await self.jail.close()

@@ -170,10 +170,21 @@ def status(ctx: Context, request: dict) -> dict:
             "llm": getattr(getattr(ctx.cognition, "backend", None), "name", None),
             "models": _models_status(ctx),
             "jail": dict(ctx.cognition.protections) if ctx.cognition is not None else None,
-            "knowledge": catalog.summary() if hasattr(catalog, "summary") else None,
+            "knowledge": _knowledge_status(ctx, catalog),
         }
     )
     return figures
+
+
+def _knowledge_status(ctx: Context, catalog: Any) -> dict | None:
+    """Documents, chunks, pending embeddings; the embedder and the vector index (see bat_os.memory)."""
+    if not hasattr(catalog, "summary"):
+        return None
+    report = dict(catalog.summary())
+    memory = getattr(ctx.cognition, "memory", None)
+    if memory is not None:
+        report.update(embedder=memory.state, index_bytes=memory.index_bytes(), **memory.stats)
+    return report
 
 
 def _models_status(ctx: Context) -> dict | None:

@@ -81,6 +81,9 @@ class Config:
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
     jail_cpu_seconds: float = 2.0  # ... and CPU-time limit
     jail_memory_mb: int = 256  # ... and address-space limit
+    memory_max_bytes: int = 10 * 2**20  # the largest document "ingest" takes (bigger: too_large)
+    embedding_model: Path | None = None  # sentence-transformer directory; None: the bundled all-MiniLM-L6-v2
+    memory_warmup: int = 1  # 1: load the embedder and embed pending chunks in the background at start; 0: on first use
     llm: LLMConfig = field(default_factory=LLMConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
@@ -108,6 +111,9 @@ ENV_NAMES = {
     "jail_wall_seconds": "BATOS_JAIL_WALL_SECONDS",
     "jail_cpu_seconds": "BATOS_JAIL_CPU_SECONDS",
     "jail_memory_mb": "BATOS_JAIL_MEMORY_MB",
+    "memory_max_bytes": "BATOS_MEMORY_MAX_BYTES",
+    "embedding_model": "BATOS_EMBEDDING_MODEL",
+    "memory_warmup": "BATOS_MEMORY_WARMUP",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
@@ -224,6 +230,10 @@ def _validate(config: Config) -> None:
         raise ConfigError("jail_workers", "must be between 1 and 64")
     if config.jail_wall_seconds <= 0 or config.jail_cpu_seconds <= 0:
         raise ConfigError("jail_wall_seconds" if config.jail_wall_seconds <= 0 else "jail_cpu_seconds", "must be positive")
+    if config.memory_max_bytes < 1024:
+        raise ConfigError("memory_max_bytes", "must be at least 1024")
+    if config.embedding_model is not None and not config.embedding_model.is_dir():
+        raise ConfigError("embedding_model", f"no such directory: {config.embedding_model}")
     if config.jail_memory_mb < 32:
         raise ConfigError("jail_memory_mb", "must be at least 32")
     if config.llm.backend not in LLM_BACKENDS:

@@ -47,12 +47,13 @@ class MigrationContext:
 
 
 def _default_migrations() -> list[Migration]:
-    from . import model_store, primordial
+    from . import catalog, model_store, primordial
 
     return [
         Migration(1, "incarnate the primordial objects", primordial.incarnate),
         Migration(2, "a registry of cognitive cycles", primordial.add_cycle_registry),
         Migration(3, "a store for persona models and adapters", model_store.ensure_store),
+        Migration(4, "semantic memory: metadata index, embeddings, change log", catalog.upgrade_catalog),
     ]
 
 

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import __version__, cognition as _cognition_commands, commands, personas as _persona_commands, protocol  # noqa: F401 (registers commands)
+from . import __version__, cognition as _cognition_commands, commands, memory as _memory_commands, personas as _persona_commands, protocol  # noqa: F401 (registers commands)
 from .audit import AuditSink
 from .bridge import Bridge, Envelope, split
 from .config import Config
@@ -365,7 +365,13 @@ class Kernel:
         self._send(envelope, protocol.error(request_id, exc.code, exc.message))
 
     def _send(self, envelope: Envelope, message: dict) -> None:
-        self._send_raw(envelope, protocol.encode(message), error=message.get("status") == "error")
+        try:
+            payload = protocol.encode(message)
+        except Exception as exc:  # noqa: BLE001 - a result we failed to render: still answered
+            logger.exception("cannot encode a reply")
+            message = protocol.error(message.get("id"), "internal", f"reply could not be encoded: {exc}")
+            payload = protocol.encode(message)
+        self._send_raw(envelope, payload, error=message.get("status") == "error")
 
     def _send_raw(self, envelope: Envelope, payload: bytes, error: bool = False) -> None:
         self.counters.answered += 1
@@ -430,10 +436,16 @@ async def start_cognition(config: Config, image: Image) -> Any:
                            " (kernel stopped), or set [models] pull_defaults = \"auto\"")
     else:
         backend = make_backend(config.llm, record_to=config.llm.record_to)
+    from .memory import Memory, MemorySettings
+
+    memory = Memory(image, MemorySettings(max_bytes=config.memory_max_bytes, model_path=config.embedding_model))
+    if config.memory_warmup:
+        memory.start()  # the embedder loads and the pending chunks are embedded in the background
     orchestrator = Orchestrator(
-        image.db, backend, jail, CycleSettings(max_attempts=config.cycle_max_attempts, resume=config.cycle_resume)
+        image.db, backend, jail, CycleSettings(max_attempts=config.cycle_max_attempts, resume=config.cycle_resume),
+        memory=memory,
     )
-    return Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models)
+    return Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory)
 
 
 def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSink]) -> int:

@@ -56,8 +56,12 @@ Emit = Callable[[Cycle, dict], None]  # (cycle, event) -> send it to whoever wai
 
 
 class Orchestrator:
-    def __init__(self, db: Any, llm: Any, jail: Any, settings: CycleSettings, *, emit: Emit | None = None, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, db: Any, llm: Any, jail: Any, settings: CycleSettings, *, emit: Emit | None = None,
+        now: Callable[[], float] = time.time, memory: Any = None,
+    ) -> None:
         self.db = db
+        self.memory = memory  # bat_os.memory.Memory: hybrid search for DELEGATING (None: words only)
         self.llm = llm
         self.jail = jail
         self.settings = settings
@@ -229,19 +233,20 @@ class Orchestrator:
         self._move(cycle_id, "DELEGATING", queries=queries[:3], decomposition_model=completion.model)
 
     async def _delegate(self, cycle_id: str) -> None:
-        def search(root: Any) -> list[dict]:
-            catalog = root["knowledge_catalog_obj"]
-            queries = render(self._registry(root).get(cycle_id).artifacts.get("queries", []))
-            seen: dict[str, dict] = {}
-            for query in queries:
-                for hit in catalog.search(query, top_k=CONTEXT_HITS):
-                    key = f"{hit['doc_id']}#{hit['chunk']}"
-                    if key not in seen:
-                        seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
-            return list(seen.values())
-
-        context = self._read(search)
-        self._move(cycle_id, "SYNTHESIZING", context=context)
+        """Search the knowledge catalog with each query: hybrid (words + meaning) when the kernel
+        runs semantic memory, by words alone otherwise."""
+        queries = self._read(lambda root: render(self._registry(root).get(cycle_id).artifacts.get("queries", [])))
+        seen: dict[str, dict] = {}
+        for query in queries:
+            if self.memory is not None:
+                hits = await self.memory.search(str(query), CONTEXT_HITS, "hybrid")
+            else:
+                hits = self._read(lambda root, query=query: root["knowledge_catalog_obj"].search(str(query), top_k=CONTEXT_HITS))
+            for hit in hits:
+                key = f"{hit['doc_id']}#{hit['chunk']}"
+                if key not in seen:
+                    seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
+        self._move(cycle_id, "SYNTHESIZING", context=list(seen.values()))
 
     async def _synthesize(self, cycle_id: str) -> None:
         info = self._read(lambda root: self._synthesis_info(root, cycle_id))

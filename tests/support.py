@@ -25,7 +25,9 @@ def free_port() -> int:
 
 def kernel_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATOS_")}
-    env.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})
+    # Test kernels load the embedder on first use, not at start: importing sentence-transformers
+    # costs 15-20 s of CPU, which most of the ~100 kernels the suite starts never need.
+    env.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "BATOS_MEMORY_WARMUP": "0"})
     env.update(extra)
     return env
 

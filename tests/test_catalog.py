@@ -63,3 +63,55 @@ def test_bad_codex_lines_are_reported(tmp_path):
     path.write_text("{not json\n")
     with pytest.raises(ValueError, match="not JSON"):
         read_codex(path)
+
+
+def vec(*values):
+    import numpy as np
+
+    v = np.array(values, dtype=np.float32)
+    return (v / np.linalg.norm(v)).tobytes()
+
+
+def test_metadata_filters_by_value_any_of_a_list_and_time(catalog):
+    catalog.index_document("a", ["alpha text"], {"source": "notes", "tags": ["x", "y"]}, now=100.0)
+    catalog.index_document("b", ["beta text"], {"source": "web", "tags": ["y"]}, now=200.0)
+    ids = {cid: catalog.chunks[cid].doc_id for cid in catalog.chunks}
+    docs = lambda found: sorted(ids[c] for c in found)  # noqa: E731
+    assert docs(catalog.matching({"source": "notes"})) == ["a"]
+    assert docs(catalog.matching({"tags": "y"})) == ["a", "b"]
+    assert docs(catalog.matching({"tags": ["x", "nope"]})) == ["a"]
+    assert docs(catalog.matching({"tags": "y", "source": "web"})) == ["b"]
+    assert docs(catalog.matching({"doc_id": "b"})) == ["b"]
+    assert docs(catalog.matching({"ingested_after": 150})) == ["b"]
+    assert docs(catalog.matching({"ingested_before": 150})) == ["a"]
+    with pytest.raises(KeyError):
+        catalog.matching({"colour": "red"})
+    with pytest.raises(ValueError):
+        catalog.matching({"ingested_after": "yesterday"})
+    catalog.forget("a")
+    assert docs(catalog.matching({"tags": "y"})) == ["b"] and "x" not in catalog.meta_index["tags"]
+    assert docs(catalog.matching({"ingested_before": 150})) == []
+
+
+def test_every_change_is_logged_for_the_vector_index(catalog):
+    start = catalog.generation()
+    first = catalog.index_document("d", ["one", "two"], embeddings=[vec(1, 0), vec(0, 1)], model="m")
+    assert catalog.changes[start + 1] == (tuple(first), ())
+    assert not len(catalog.pending)
+    second = catalog.index_document("d", ["three"])  # replaced: the old chunks are removed
+    assert catalog.changes[start + 2] == (tuple(second), tuple(first))
+    assert list(catalog.pending) == second  # no embedding yet
+    assert catalog.set_embeddings({second[0]: vec(1, 1), 99999: vec(1, 0)}, "m") == 1
+    assert catalog.changes[start + 3] == (tuple(second), ()) and not len(catalog.pending)
+    catalog.forget("d")
+    assert catalog.changes[start + 4] == ((), tuple(second))
+
+
+def test_an_old_catalog_is_upgraded_with_its_chunks_pending(catalog):
+    for attribute in ("doc_hashes", "meta_index", "times", "pending", "generation", "changes"):
+        delattr(catalog, attribute)
+    catalog.chunks[1] = __import__("bat_os.catalog", fromlist=["Chunk"]).Chunk("old", 0, "old text", {"source": "s"})
+    catalog.documents["old"] = (1,)
+    catalog.upgrade()
+    assert list(catalog.pending) == [1] and catalog.matching({"source": "s"}) == {1}
+    assert catalog.changes[catalog.generation()] == ((1,), ())

@@ -30,7 +30,7 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
     image = open_image(image_path)
     try:
         ran = image.awaken()
-        assert ran == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters"]
+        assert ran == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log"]
         root = image.connection.root()
         image.tm.begin()
         for name in ROOT_NAMES:
@@ -49,7 +49,7 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
         catalog = root["knowledge_catalog_obj"]
         assert catalog.document_count() > 10
         assert catalog.search("Watercourse Way")[0]["metadata"]["source"] == "persona_codex"
-        assert image.schema_version == 3
+        assert image.schema_version == 4
         assert root["orchestrator_obj"].send("cycles").summary() == {"cycles": 0, "unfinished": []}
         image.tm.abort()
     finally:
@@ -70,7 +70,7 @@ def test_awakening_is_idempotent_and_resumes_unchanged(image_path):
         assert image.size_bytes() == size  # nothing was written
         assert image.read(lambda: list(image.connection.root()["genesis_obj"].send("mark"))) == [1, 2]
         log = image.read(lambda: list(image.connection.root()["batos_migrations"]))
-        assert [entry["version"] for entry in log] == [1, 2, 3]
+        assert [entry["version"] for entry in log] == [1, 2, 3, 4]
     finally:
         image.close()
 
@@ -86,7 +86,7 @@ def test_incarnation_completes_a_partial_image(image_path):
         return root["genesis_obj"]._p_oid
 
     genesis_oid = image.run(lose_some)
-    assert image.awaken() == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters"]
+    assert image.awaken() == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log"]
     assert image.read(lambda: "orchestrator_obj" in root and root["genesis_obj"]._p_oid == genesis_oid)
     image.close()
 
@@ -135,8 +135,8 @@ def test_a_failing_migration_changes_nothing(image_path):
     image = open_image(image_path)
     image.awaken()
     with pytest.raises(RuntimeError):
-        image.awaken(_default_migrations() + [Migration(4, "broken", broken)])
-    assert image.schema_version == 3
+        image.awaken(_default_migrations() + [Migration(5, "broken", broken)])
+    assert image.schema_version == 4
     assert image.read(lambda: "half" not in image.connection.root()["genesis_obj"].slots)
     image.close()
 
