@@ -36,7 +36,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +87,7 @@ class Chunked:
     chunks: list[str]
     sentences: int  # sentences found, after cutting over-long ones into pieces
     embedded: int  # sentences embedded (0 for a short document)
+    vectors: "np.ndarray | None" = field(default=None, compare=False)  # one L2-normalised float32 row per chunk (mean of its sentences); None when nothing was embedded
 
 
 # --- sentences ---------------------------------------------------------------------------------------
@@ -247,7 +248,10 @@ def semantic_chunks(
     groups = _merge_small(groups, lengths, score, settings.min_chars, None)
     groups = [part for g in groups for part in _split_large(g, lengths, score, settings)]
     groups = _merge_small(groups, lengths, score, settings.min_chars, settings.max_chars)
-    return Chunked([_join(units, g) for g in groups], len(units), len(units))
+    means = np.vstack([vectors[start:stop].mean(axis=0) for start, stop in groups]).astype(np.float32)
+    norms = np.linalg.norm(means, axis=1, keepdims=True)
+    means = np.divide(means, norms, out=np.zeros_like(means), where=norms > 0)
+    return Chunked([_join(units, g) for g in groups], len(units), len(units), means)
 
 
 # A group is a half-open range of unit indices [start, stop); gap i sits between units i and i+1.

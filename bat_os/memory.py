@@ -189,17 +189,26 @@ class Memory:
         return self._index.nbytes() if self._index is not None else 0
 
     # --- search ----------------------------------------------------------------------------
-    def ranked(self, catalog: KnowledgeCatalog, query: str, vector: Any, top_k: int, mode: str, allowed: set[int] | None) -> list[dict]:
-        """Vector or hybrid hits (inside a transaction, loop thread)."""
+    @staticmethod
+    def text_ranking(catalog: KnowledgeCatalog, query: str, top_k: int, allowed: set[int] | None) -> list[tuple[int, float]]:
+        """The word ranking hybrid search fuses: only strong matches (an any-word BM25 ranking has a long weak tail)."""
+        by_text = catalog.text_search(query, max(top_k * 4, 20), allowed)
+        if by_text:
+            best = by_text[0][1]
+            by_text = [(cid, score) for cid, score in by_text if score >= TEXT_GATE * best]
+        return by_text
+
+    def ranked(
+        self, catalog: KnowledgeCatalog, query: str, vector: Any, top_k: int, mode: str, allowed: set[int] | None,
+        by_text: list[tuple[int, float]] | None = None,
+    ) -> list[dict]:
+        """Vector or hybrid hits (inside a transaction, loop thread); ``by_text`` if already ranked."""
         index = self._sync(catalog)
-        depth = max(top_k * 4, 20)
-        by_vector = index.search(vector, depth if mode == "hybrid" else top_k, allowed)
+        by_vector = index.search(vector, max(top_k * 4, 20) if mode == "hybrid" else top_k, allowed)
         if mode == "vector":
             return [catalog.hit(cid, score) for cid, score in by_vector]
-        by_text = catalog.text_search(query, depth, allowed)
-        if by_text:  # an any-word BM25 ranking has a long weak tail: only strong word matches vote
-            best_text = by_text[0][1]
-            by_text = [(cid, score) for cid, score in by_text if score >= TEXT_GATE * best_text]
+        if by_text is None:
+            by_text = self.text_ranking(catalog, query, top_k, allowed)
         fused: dict[int, float] = {}
         for ranking, weight in ((by_text, TEXT_WEIGHT), (by_vector, 1.0)):
             for rank, (cid, _score) in enumerate(ranking):
@@ -207,14 +216,25 @@ class Memory:
         best = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:top_k]
         return [catalog.hit(cid, score) for cid, score in best]
 
+    async def hybrid(self, query: str, top_k: int, mode: str, filters: dict | None) -> list[dict]:
+        """Embed the query on the worker while the word ranking runs here, then fuse."""
+        await self.ensure_embedded()
+        embedding = asyncio.ensure_future(self.embed([query]))
+        by_text = None
+        if mode == "hybrid":
+            try:
+                by_text = self.image.read(lambda: self.text_ranking(_catalog(self.image), query, top_k, _allowed(_catalog(self.image), filters)))
+            except BaseException:
+                embedding.cancel()
+                raise
+        vector = (await embedding)[0]
+        return self.image.read(lambda: self.ranked(_catalog(self.image), query, vector, top_k, mode, _allowed(_catalog(self.image), filters), by_text))
+
     async def search(self, query: str, top_k: int = 5, mode: str = "hybrid", filters: dict | None = None) -> list[dict]:
         """For callers outside a request (the cycle's DELEGATING step)."""
-        if mode != "text":
-            await self.ensure_embedded()
         if mode == "text":
             return self.image.read(lambda: [_catalog(self.image).hit(cid, score) for cid, score in _catalog(self.image).text_search(query, top_k, _allowed(_catalog(self.image), filters))])
-        vector = (await self.embed([query]))[0]
-        return self.image.read(lambda: self.ranked(_catalog(self.image), query, vector, top_k, mode, _allowed(_catalog(self.image), filters)))
+        return await self.hybrid(query, top_k, mode, filters)
 
     # --- ingest ----------------------------------------------------------------------------
     def _chunk(self, text: str, report: Callable[[dict], None]) -> tuple[list[str], list[bytes], int]:
@@ -381,13 +401,9 @@ def search(ctx: Context, request: dict) -> Any:
     if mode == "text":
         return {"hits": [catalog.hit(cid, score) for cid, score in catalog.text_search(query, top_k, allowed)], "mode": mode}
     memory = _memory(ctx)
-    image = ctx.image
 
     async def run(call: Call) -> dict:
-        await memory.ensure_embedded()
-        vector = (await memory.embed([query]))[0]
-        hits = image.read(lambda: memory.ranked(_catalog(image), query, vector, top_k, mode, _allowed(_catalog(image), filters)))
-        return {"hits": hits, "mode": mode}
+        return {"hits": await memory.hybrid(query, top_k, mode, filters), "mode": mode}
 
     raise Deferred(run)
 

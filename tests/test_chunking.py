@@ -255,3 +255,20 @@ def test_settings_are_checked(kwargs):
     with pytest.raises(ValueError):
         ChunkingSettings(**kwargs)
 
+
+
+def test_chunk_vectors_are_the_normalised_mean_of_their_sentences(embedder):
+    import numpy as np
+
+    text = " ".join(
+        f"Sentence {i} tells about {'baking bread with yeast and flour' if i < 6 else 'satellites orbiting the planet'}."
+        for i in range(12)
+    )
+    chunked = semantic_chunks(text, embedder, ChunkingSettings(min_chars=50, max_chars=400, short_document_chars=100))
+    assert chunked.vectors is not None and chunked.vectors.shape == (len(chunked.chunks), embedder.dimension)
+    assert np.allclose(np.linalg.norm(chunked.vectors, axis=1), 1.0, atol=1e-5)
+    direct = embedder.encode(chunked.chunks)  # embedding each chunk's text itself
+    similarity = direct @ chunked.vectors.T
+    assert len(chunked.chunks) >= 2
+    assert all(similarity[i].argmax() == i for i in range(len(chunked.chunks)))  # each mean is nearest its own chunk
+    assert semantic_chunks("Short. Text.", embedder).vectors is None  # nothing embedded
