@@ -83,9 +83,10 @@ class MiniLMEmbedder:
     for another path ``dimension`` loads the model to read it.
     """
 
-    def __init__(self, model_path: str | Path | None = None, device: str = "cpu") -> None:
+    def __init__(self, model_path: str | Path | None = None, device: str = "cpu", threads: int | None = None) -> None:
         self._path = Path(model_path) if model_path is not None else None
         self.device = device
+        self.threads = threads  # torch intra-op threads to set at load (process-wide); None: leave torch's default
         self._model: SentenceTransformer | None = None
         self._dimension: int | None = MINILM_DIMENSION if model_path is None else None
         self._lock = threading.Lock()
@@ -137,6 +138,10 @@ class MiniLMEmbedder:
         except ImportError as exc:
             raise EmbedderUnavailable(f"sentence-transformers is not installed ({exc}): pip install sentence-transformers") from exc
         hf_logging.disable_progress_bar()  # no weight-loading bars in the kernel's log (as model_manager does)
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
         try:
             model = SentenceTransformer(str(path), device=self.device, local_files_only=True)
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
