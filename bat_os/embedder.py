@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .errors import BatosError
+from .errors import EmbedderUnavailable
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -30,10 +30,6 @@ logger = logging.getLogger(__name__)
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 MINILM_DIMENSION = 384
-
-
-class EmbedderUnavailable(BatosError):
-    """The embedding model cannot be loaded: package missing, no model at the path, or a bad model."""
 
 
 class Embedder(Protocol):

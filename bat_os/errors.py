@@ -4,6 +4,7 @@
     ├── ConfigError              a setting has a bad value (names the setting)
     ├── ImageError               the image cannot be opened (corrupt, locked, unreadable)
     ├── RunsInJail               a generated method was about to run in the kernel process (it must not)
+    ├── EmbedderUnavailable      the embedding model cannot be loaded (package missing, bad path or model)
     ├── LLMError                 a model call failed (no matching cassette line, backend down...)
     │   └── ModelError           a persona model cannot be imported, stored, verified or loaded
     │       ├── NoModel          the persona has no model in the image (says how to import one)
@@ -26,6 +27,7 @@
         ├── Timeout              code "timeout": the request's deadline passed
         ├── ShuttingDown         code "shutting_down": the kernel is stopping
         ├── CycleFailed          code "cycle_failed": a cognitive cycle ended FAILED (state, reasons, cycle)
+        ├── BadEncoding          code "bad_encoding": ingest got binary data or text that is not UTF-8
         └── Internal             code "internal": a bug; logged with its traceback
 
 Transient errors (worth retrying after an abort) are recognised by type in
@@ -61,6 +63,10 @@ class RunsInJail(BatosError):
     def __init__(self, method: object) -> None:
         super().__init__(f"{getattr(method, 'selector', method)!r} is generated code: it runs in the jail")
         self.method = method
+
+
+class EmbedderUnavailable(BatosError):
+    """The embedding model cannot be loaded: package missing, no model at the path, or a bad model."""
 
 
 class LLMError(BatosError):
@@ -205,6 +211,10 @@ class ShuttingDown(RequestError):
 
 class CycleFailed(RequestError):
     code = "cycle_failed"
+
+
+class BadEncoding(RequestError):
+    code = "bad_encoding"
 
 
 class Internal(RequestError):

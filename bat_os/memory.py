@@ -42,7 +42,7 @@ from typing import Any, Callable
 
 from .catalog import TIME_FILTERS, KnowledgeCatalog, content_hash
 from .commands import Call, Command, Context, Deferred, _field, register
-from .errors import BadRequest, Internal, NotFound, RequestError, TooLarge
+from .errors import BadEncoding, BadRequest, Internal, NotFound, TooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ TEXT_WEIGHT = 0.7  # a word-ranking vote counts 0.7 of a meaning-ranking vote ..
 TEXT_GATE = 0.6  # ... and only words matches scoring >= 0.6 of the best vote (tests/test_retrieval_eval.py)
 BATCH_SENTENCES = 256  # a large document is chunked and embedded this many sentences at a time
 PENDING_BATCH = 128  # chunks embedded per background commit
-
-
-class BadEncoding(RequestError):
-    code = "bad_encoding"
 
 
 @dataclass(frozen=True)
@@ -424,4 +420,4 @@ register(Command("ingest", ingest, writes=False))
 register(Command("search", search, writes=False))
 register(Command("forget", forget, writes=True))
 
-__all__ = ["Memory", "MemorySettings", "BadEncoding"]
+__all__ = ["Memory", "MemorySettings"]

@@ -237,8 +237,11 @@ class Orchestrator:
         runs semantic memory, by words alone otherwise."""
         queries = self._read(lambda root: render(self._registry(root).get(cycle_id).artifacts.get("queries", [])))
         seen: dict[str, dict] = {}
+        # Hybrid once the embedder is loaded; until then (its import takes 15-20 s after a start)
+        # a cycle does not wait for it: it searches by words, and its artifacts say so.
+        hybrid = self.memory is not None and self.memory.state == "ready"
         for query in queries:
-            if self.memory is not None:
+            if hybrid:
                 hits = await self.memory.search(str(query), CONTEXT_HITS, "hybrid")
             else:
                 hits = self._read(lambda root, query=query: root["knowledge_catalog_obj"].search(str(query), top_k=CONTEXT_HITS))
@@ -246,7 +249,7 @@ class Orchestrator:
                 key = f"{hit['doc_id']}#{hit['chunk']}"
                 if key not in seen:
                     seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
-        self._move(cycle_id, "SYNTHESIZING", context=list(seen.values()))
+        self._move(cycle_id, "SYNTHESIZING", context=list(seen.values()), search="hybrid" if hybrid else "text")
 
     async def _synthesize(self, cycle_id: str) -> None:
         info = self._read(lambda root: self._synthesis_info(root, cycle_id))
