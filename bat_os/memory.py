@@ -34,6 +34,7 @@ import concurrent.futures
 import hashlib
 import logging
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -163,12 +164,12 @@ class Memory:
             return index
         oldest = catalog.changes.minKey() if len(catalog.changes) else generation + 1
         if index is None or index.generation < oldest - 1:
-            index = VectorIndex(384)
             ids, rows = [], []
             for chunk_id, chunk in catalog.chunks.items():
                 if chunk.embedding is not None:
                     ids.append(chunk_id)
                     rows.append(np.frombuffer(chunk.embedding, dtype=np.float32))
+            index = VectorIndex(rows[0].shape[0] if rows else getattr(self._embedder, "dimension", 384))
             if ids:
                 index.add(ids, np.vstack(rows))
         else:
@@ -244,24 +245,50 @@ class Memory:
 
         embedder = self._embedder_now()
         split = sentence_splitter()
-        sentences = split(text)
         settings = ChunkingSettings(percentile=self.settings.percentile)
+        batches = _batches(text, split)
+        total = sum(count for _part, count in batches)
         chunks: list[str] = []
         vectors: list[bytes] = []
-        total = len(sentences)
-        for start in range(0, max(total, 1), BATCH_SENTENCES):
-            part = " ".join(sentences[start:start + BATCH_SENTENCES]) if total else text
+        done = 0
+        for part, count in batches:
             chunked = semantic_chunks(part, embedder, settings, split=split)
-            found = getattr(chunked, "vectors", None)
-            if found is None:
-                found = embedder.encode(chunked.chunks)
-            for i, chunk in enumerate(chunked.chunks):
-                vector = np.asarray(found[i], dtype=np.float32)
+            found = chunked.vectors if chunked.vectors is not None else embedder.encode(chunked.chunks)
+            for chunk, vector in zip(chunked.chunks, np.asarray(found, dtype=np.float32)):
                 norm = float(np.linalg.norm(vector))
                 vectors.append((vector / norm if norm else vector).astype(np.float32).tobytes())
                 chunks.append(chunk)
-            report({"type": "progress", "sentences_done": min(start + BATCH_SENTENCES, total), "sentences_total": total, "chunks": len(chunks)})
+            done += count
+            report({"type": "progress", "sentences_done": done, "sentences_total": total, "chunks": len(chunks)})
         return chunks, vectors, total
+
+
+def _batches(text: str, split: Callable[[str], list[str]]) -> list[tuple[str, int]]:
+    """The document in parts of about BATCH_SENTENCES sentences, cut between paragraphs so the chunker
+    still sees blank lines and headings; only a paragraph longer than a batch is cut between sentences."""
+    parts: list[tuple[str, int]] = []
+    current: list[str] = []
+    count = 0
+    for paragraph in re.split(r"\n[ \t]*\n", text):
+        if not paragraph.strip():
+            continue
+        sentences = split(paragraph)
+        if len(sentences) > BATCH_SENTENCES:
+            if current:
+                parts.append(("\n\n".join(current), count))
+                current, count = [], 0
+            for start in range(0, len(sentences), BATCH_SENTENCES):
+                piece = sentences[start:start + BATCH_SENTENCES]
+                parts.append((" ".join(piece), len(piece)))
+            continue
+        if current and count + len(sentences) > BATCH_SENTENCES:
+            parts.append(("\n\n".join(current), count))
+            current, count = [], 0
+        current.append(paragraph)
+        count += len(sentences)
+    if current:
+        parts.append(("\n\n".join(current), count))
+    return parts
 
 
 class _Worker:
