@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # BAT OS launcher for Linux and macOS.
 #
-#   ./run.sh            set up (first time) and start the kernel
-#   ./run.sh test       set up (first time) and run the test suite
-#   ./run.sh bench      set up and run the benchmarks under bench/
-#   ./run.sh setup      set up only
+#   ./run.sh                  set up (first time), start the watchdog in the background if it
+#                             is not running (it starts the kernel), wait until the kernel
+#                             answers ping, then open the chat client. The service keeps
+#                             running after the client exits.
+#   ./run.sh stop             stop the watchdog and its kernel (gracefully)
+#   ./run.sh status [--json]  is it running? (exit 0 running, 1 starting/restarting/upgrading,
+#                             3 not running, 4 gave up: see logs/watchdog.log)
+#   ./run.sh test             set up (first time) and run the test suite
+#   ./run.sh bench            set up and run the benchmarks under bench/
+#   ./run.sh setup            set up only
+#   ./run.sh kernel           run the kernel in the foreground, without a watchdog
+#   ./run.sh watchdog         run the watchdog in the foreground
+#   ./run.sh install-service  write a systemd user unit for the watchdog (Linux)
+#   ./run.sh backup|restore|backups|models|audit ...   batos.py's own sub-commands
 #
-# Anything after the command is passed on (to batos.py, pytest or the benchmarks).
+# Anything after the command is passed on (to the watchdog, batos.py, pytest or the benchmarks).
 #
 # Set-up creates .venv/ beside this script, installs torch first (the CPU build
 # where no NVIDIA GPU is present, unless told otherwise), then the rest under a
@@ -17,6 +27,8 @@
 #   BATOS_PYTHON        interpreter used to create the venv (default: python3; 3.11+)
 #   BATOS_VENV          venv directory (default: .venv beside this script)
 #   BATOS_TORCH_INDEX   pip index URL for torch (e.g. a CUDA or CPU wheel index)
+#   BATOS_WAIT_SECONDS  how long ./run.sh waits for the kernel to answer (default 120)
+#   BATOS_NO_CLIENT=1   start (or find) the service and wait for it, but do not open the client
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -81,13 +93,134 @@ setup() {
   echo "$want" > "$stamp"
 }
 
+# --- the service: the watchdog in the background --------------------------------------------
+
+state_file="$here/data/watchdog.json"
+logs="$here/logs"
+
+watchdog() { "$venv/bin/python" "$here/min_watchdog_service.py" "$@"; }
+
+service_status() {  # exit code of `min_watchdog_service.py status`, quietly
+  local code=0
+  watchdog status --state-file "$state_file" >/dev/null 2>&1 || code=$?
+  echo "$code"
+}
+
+show_log_tail() {
+  say "the end of $logs/watchdog.log:"
+  tail -n 20 "$logs/watchdog.log" >&2 2>/dev/null || true
+}
+
+start_service() {
+  mkdir -p "$logs" "$here/data"
+  local code
+  code="$(service_status)"
+  case "$code" in
+    0|1) say "the watchdog is already running" ;;
+    4) say "the watchdog is running but has given up (crash loop or unusable image)"
+       show_log_tail
+       say "fix the cause, then: ./run.sh stop && ./run.sh"
+       exit 1 ;;
+    *) say "starting the watchdog in the background (logs in $logs/)"
+       # Its own session: closing this terminal does not stop it. nohup where there is no setsid
+       # (macOS): the watchdog leaves an ignored SIGHUP ignored.
+       local detach=(nohup)
+       command -v setsid >/dev/null 2>&1 && detach=(setsid)
+       "${detach[@]}" "$venv/bin/python" "$here/min_watchdog_service.py" run \
+         --state-file "$state_file" --log-file "$logs/watchdog.log" "$@" \
+         > "$logs/watchdog.out" 2>&1 < /dev/null &
+       ;;
+  esac
+  wait_ready
+}
+
+wait_ready() {
+  local limit="${BATOS_WAIT_SECONDS:-120}" waited=0 endpoint code
+  say "waiting for the kernel to answer (up to ${limit}s)"
+  while :; do
+    endpoint="$(watchdog status --json --state-file "$state_file" 2>/dev/null | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin).get("endpoint") or "")' 2>/dev/null || true)"
+    if [ -n "$endpoint" ] && "$venv/bin/python" chat_client.py --endpoint "$endpoint" --ping --timeout 1 >/dev/null 2>&1; then
+      say "the kernel answers at $endpoint"
+      ready_endpoint="$endpoint"
+      return 0
+    fi
+    code="$(service_status)"
+    if [ "$code" = 4 ]; then
+      say "the watchdog gave up: the kernel cannot run"; show_log_tail; exit 1
+    fi
+    if [ "$code" = 3 ] && [ "$waited" -ge 5 ]; then
+      say "the watchdog is not running (it exited)"; show_log_tail
+      tail -n 20 "$logs/watchdog.out" >&2 2>/dev/null || true
+      exit 1
+    fi
+    if [ "$waited" -ge "$limit" ]; then
+      say "the kernel did not answer within ${limit}s; it may still be starting: ./run.sh status, $logs/watchdog.log, data/batos.log"
+      exit 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+}
+
+install_service() {
+  local units="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user"
+  mkdir -p "$units" "$logs"
+  cat > "$units/batos-watchdog.service" <<UNIT
+[Unit]
+Description=BAT OS watchdog (keeps the BAT OS kernel running)
+After=network.target
+
+[Service]
+Type=simple
+WorkingDirectory=$here
+ExecStart=$venv/bin/python $here/min_watchdog_service.py run --state-file $state_file --log-file $logs/watchdog.log
+ExecStop=$venv/bin/python $here/min_watchdog_service.py stop --state-file $state_file
+Restart=on-failure
+RestartSec=10
+KillMode=mixed
+TimeoutStopSec=60
+
+[Install]
+WantedBy=default.target
+UNIT
+  say "wrote $units/batos-watchdog.service"
+  say "enable it with: systemctl --user daemon-reload && systemctl --user enable --now batos-watchdog"
+  say "(stop a watchdog started by ./run.sh first: ./run.sh stop)"
+}
+
 case "$cmd" in
   setup)
     setup requirements-dev.txt
     ;;
   start)
     setup "$(requirements_for start)"
+    ready_endpoint=""
+    start_service "$@"
+    if [ "${BATOS_NO_CLIENT:-0}" = 1 ]; then
+      exit 0
+    fi
+    "$venv/bin/python" chat_client.py --endpoint "$ready_endpoint" || true
+    say "the client has exited; the kernel keeps running (./run.sh stop to stop it)"
+    ;;
+  stop)
+    setup "$(requirements_for start)"
+    watchdog stop --state-file "$state_file" "$@"
+    ;;
+  status)
+    setup "$(requirements_for start)"
+    exec "$venv/bin/python" "$here/min_watchdog_service.py" status --state-file "$state_file" "$@"
+    ;;
+  kernel)
+    setup "$(requirements_for start)"
     exec "$venv/bin/python" batos.py "$@"
+    ;;
+  watchdog)
+    setup "$(requirements_for start)"
+    exec "$venv/bin/python" "$here/min_watchdog_service.py" run --state-file "$state_file" "$@"
+    ;;
+  install-service)
+    setup "$(requirements_for start)"
+    install_service
     ;;
   test)
     setup "$(requirements_for test)"
@@ -104,7 +237,7 @@ case "$cmd" in
     exit $status
     ;;
   -h|--help|help)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     # Anything else is a batos.py sub-command or flag: ./run.sh --image x.fs

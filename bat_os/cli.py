@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="BAT OS kernel: a persistent living image served over ZeroMQ.",
     )
     config_module.add_arguments(parser)
-    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel); see also: batos.py audit FILE --selector NAME, batos.py models --help")
+    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel); see also: batos.py audit FILE --selector NAME, batos.py models --help, batos.py backup|restore|backups --help")
     return parser
 
 
@@ -56,6 +56,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from . import audit_cli
 
         return audit_cli.main(argv[1:])
+    if argv[:1] in (["backup"], ["restore"], ["backups"]):
+        from . import backup_cli
+
+        return backup_cli.main(argv, environ=None if environ is None else dict(environ))
     if argv[:1] == ["models"]:
         from . import models_cli
 

@@ -27,7 +27,8 @@ from transaction.interfaces import TransientError
 from . import commands
 from .commands import Call, Command, Context, Deferred, _field, register
 from .errors import (
-    BadRequest, Busy, Internal, JailError, JailMemory, JailTimeout, MethodError, MethodRaised, NotFound, Timeout,
+    BadRequest, Busy, Internal, JailError, JailMemory, JailTimeout, JailUnavailable, MethodError, MethodRaised, NoJail,
+    NotFound, Timeout,
 )
 from .host import ImageHost, LazyHost
 from .objects import Method, UvmObject
@@ -117,6 +118,11 @@ class Cognition:
 
     async def learn_and_send(self, oid: bytes, selector: str, args: list, kwargs: dict, call: Call) -> Any:
         """A cycle that installs ``selector`` and answers the re-sent message."""
+        if not getattr(self.jail, "available", True):  # no trial could run: do not ask a model for code
+            raise NoJail(
+                f"nothing understands {selector!r}, and this kernel cannot learn it: {self.jail.reason}",
+                selector=selector,
+            )
         outcome = await self.orchestrator.learn(oid, selector, args, kwargs, reply_to=call.reply_to, on_event=call.on_event)
         if outcome.get("joined"):  # another request's cycle installed it: just send
             return {"result": await self.jailed_send(oid, selector, args, kwargs), "selector": selector, "joined": True}
@@ -124,6 +130,8 @@ class Cognition:
 
 
 def _as_request_error(selector: str, exc: JailError) -> Exception:
+    if isinstance(exc, JailUnavailable):
+        return NoJail(f"{selector} is a generated method and cannot run here: {exc}", selector=selector)
     if isinstance(exc, JailTimeout):
         return Timeout(f"{selector} ran past its limit and was stopped: {exc}")
     if isinstance(exc, MethodRaised):

@@ -84,6 +84,7 @@ class Config:
     memory_max_bytes: int = 10 * 2**20  # the largest document "ingest" takes (bigger: too_large)
     embedding_model: Path | None = None  # sentence-transformer directory; None: the bundled all-MiniLM-L6-v2
     memory_warmup: int = 1  # 1: load the embedder and embed pending chunks in the background at start; 0: on first use
+    backup_dir: Path | None = None  # repozo backups, blob mirror, chronicle.jsonl; None: <image dir>/backups
     llm: LLMConfig = field(default_factory=LLMConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
@@ -114,6 +115,7 @@ ENV_NAMES = {
     "memory_max_bytes": "BATOS_MEMORY_MAX_BYTES",
     "embedding_model": "BATOS_EMBEDDING_MODEL",
     "memory_warmup": "BATOS_MEMORY_WARMUP",
+    "backup_dir": "BATOS_BACKUP_DIR",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
@@ -136,6 +138,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", help="ZeroMQ endpoint (default tcp://127.0.0.1:5555; env BATOS_ENDPOINT)")
     parser.add_argument("--log-file", dest="log_file", help="kernel log file ('' for stderr only)")
     parser.add_argument("--audit-file", dest="audit_file", help="audit trail (JSON lines)")
+    parser.add_argument("--backup-dir", dest="backup_dir", help="backups of the image (default: backups/ beside the image; env BATOS_BACKUP_DIR)")
     parser.add_argument("--log-level", dest="log_level", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--llm-backend", dest="llm.backend", help="transformers or replay")
     parser.add_argument("--cassette", dest="llm.cassette", help="replay backend's recorded answers")
@@ -192,6 +195,8 @@ def build(values: Mapping[str, Any], cwd: Path) -> Config:
         if name not in top and "Path" in str(spec.type) and isinstance(spec.default, Path):
             top[name] = _resolve(spec.default, cwd)
     config = Config(**top, llm=LLMConfig(**sections["llm"]), models=ModelsConfig(**sections["models"]))
+    if config.backup_dir is None:  # beside the image unless set
+        config = dataclasses.replace(config, backup_dir=config.image.parent / "backups")
     _validate(config)
     return config
 
@@ -210,6 +215,8 @@ def _validate(config: Config) -> None:
         path = getattr(config, setting)
         if path is not None and path.exists() and not path.is_file():
             raise ConfigError(setting, f"{str(path)!r} exists and is not a file")
+    if config.backup_dir is not None and config.backup_dir.exists() and not config.backup_dir.is_dir():
+        raise ConfigError("backup_dir", f"{str(config.backup_dir)!r} exists and is not a directory")
     if config.log_level not in LOG_LEVELS:
         raise ConfigError("log_level", f"{config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
     if config.max_frame_bytes < 1024:

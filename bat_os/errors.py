@@ -3,6 +3,9 @@
     BatosError
     ├── ConfigError              a setting has a bad value (names the setting)
     ├── ImageError               the image cannot be opened (corrupt, locked, unreadable)
+    ├── BackupError              a backup or restore failed (repozo, the blob mirror, the backup directory)
+    │   ├── BackupNotFound       no backup with that id, or none at all in the backup directory
+    │   └── ImageInUse           restore refused: a process holds the image's lock (stop the kernel first)
     ├── RunsInJail               a generated method was about to run in the kernel process (it must not)
     ├── EmbedderUnavailable      the embedding model cannot be loaded (package missing, bad path or model)
     ├── LLMError                 a model call failed (no matching cassette line, backend down...)
@@ -15,6 +18,7 @@
     │   ├── JailTimeout          past its wall-clock or CPU-time limit
     │   ├── JailMemory           past its memory limit
     │   ├── JailCrash            the worker died (signal, protocol violation)
+    │   ├── JailUnavailable      this platform cannot run the jail (Windows: no fork, SCM_RIGHTS, POSIX limits)
     │   └── MethodRaised         the code raised; ``error_type`` and ``message`` say what
     └── RequestError             answered to a client as {"status": "error", "error": {code, message}}
         ├── BadRequest           code "bad_request": malformed request or wrong field types
@@ -28,6 +32,9 @@
         ├── ShuttingDown         code "shutting_down": the kernel is stopping
         ├── CycleFailed          code "cycle_failed": a cognitive cycle ended FAILED (state, reasons, cycle)
         ├── BadEncoding          code "bad_encoding": ingest got binary data or text that is not UTF-8
+        ├── NoJail               code "jail_unavailable": a generated method or a new one, where the jail cannot run
+        ├── BackupFailed         code "backup_failed": the backup command failed (its BackupError's message)
+        ├── SelfCheckFailed      code "self_check_failed": migrations missing or an installed method no longer compiles
         └── Internal             code "internal": a bug; logged with its traceback
 
 Transient errors (worth retrying after an abort) are recognised by type in
@@ -55,6 +62,22 @@ class ConfigError(BatosError):
 
 class ImageError(BatosError):
     """The living image cannot be opened safely. The file is never overwritten."""
+
+
+class BackupError(BatosError):
+    """A backup or a restore failed; the message says why (see :mod:`bat_os.backup`)."""
+
+
+class BackupNotFound(BackupError):
+    """No backup has that id, or the backup directory holds none. Nothing was changed."""
+
+
+class ImageInUse(BackupError):
+    """Restore refused: a process (a kernel) holds the image's FileStorage lock. Nothing was changed."""
+
+    def __init__(self, message: str, holder: str = "unknown") -> None:
+        super().__init__(message)
+        self.holder = holder  # the pid written in the lock file, as text
 
 
 class RunsInJail(BatosError):
@@ -129,6 +152,12 @@ class JailMemory(JailError):
 
 class JailCrash(JailError):
     code = "internal"
+
+
+class JailUnavailable(JailError):
+    """The jail cannot run on this platform; the message says what is missing (see ``jail.unavailable_reason``)."""
+
+    code = "jail_unavailable"
 
 
 class MethodRaised(JailError):
@@ -215,6 +244,22 @@ class CycleFailed(RequestError):
 
 class BadEncoding(RequestError):
     code = "bad_encoding"
+
+
+class NoJail(RequestError):
+    """A generated method was sent, or a message nobody understands, to a kernel whose jail cannot run here."""
+
+    code = "jail_unavailable"
+
+
+class SelfCheckFailed(RequestError):
+    """``selfcheck`` found the image unfit for this code (see :mod:`bat_os.selfcheck`)."""
+
+    code = "self_check_failed"
+
+
+class BackupFailed(RequestError):
+    code = "backup_failed"
 
 
 class Internal(RequestError):

@@ -50,13 +50,14 @@ class MigrationContext:
 
 
 def _default_migrations() -> list[Migration]:
-    from . import catalog, model_store, primordial
+    from . import catalog, chronicle, model_store, primordial
 
     return [
         Migration(1, "incarnate the primordial objects", primordial.incarnate),
         Migration(2, "a registry of cognitive cycles", primordial.add_cycle_registry),
         Migration(3, "a store for persona models and adapters", model_store.ensure_store),
         Migration(4, "semantic memory: metadata index, embeddings, change log", catalog.upgrade_catalog),
+        Migration(5, "the chronicle of backups and restores", chronicle.ensure_chronicle),
     ]
 
 
@@ -73,7 +74,7 @@ class Image:
                 str(self.path), blob_dir=str(self.blob_dir), read_only=read_only
             )
         except Exception as exc:  # translated once, here: the image is unusable
-            _collect_leaked_files()
+            _collect_leaked_files(exc)
             raise ImageError(_explain_open_failure(self.path, exc)) from exc
         size_after = self.path.stat().st_size if self.path.exists() else 0
         if size_after < size_before:
@@ -243,13 +244,19 @@ class Image:
             self.db.close()  # closes the storage too
 
 
-def _collect_leaked_files() -> None:
-    """A FileStorage whose __init__ failed leaves its .lock/.tmp files open; close them now."""
+def _collect_leaked_files(exc: BaseException) -> None:
+    """A FileStorage whose __init__ failed leaves its .lock/.tmp files open; close them now.
+
+    The half-built storage lives on in the failure's traceback (its frame's locals) for as long
+    as the error is kept, so those locals are cleared (the lines stay) before collecting.
+    """
     import gc
+    import traceback
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
+        traceback.clear_frames(exc.__traceback__)
         gc.collect()
 
 

@@ -39,6 +39,13 @@ Errors (:mod:`bat_os.errors`): ``JailTimeout`` (wall clock or CPU),
 ``JailMemory`` (memory limit), ``JailCrash`` (the worker died or broke the
 protocol), ``MethodRaised`` (the code raised; also ``ResultTooLarge``,
 ``HostCallLimit``, ``TypeError`` for a result that is not plain data).
+
+Where the jail cannot run at all (Windows: no ``fork``, no SCM_RIGHTS, no
+``resource``), :meth:`Jail.start` raises ``JailUnavailable`` naming what is
+missing (:func:`unavailable_reason` decides), and the kernel uses an
+:class:`UnavailableJail` instead: every run fails with that reason, so
+generated methods are answered ``jail_unavailable`` while the rest of the
+kernel (objects, memory, persona models) serves on.
 """
 
 from __future__ import annotations
@@ -64,7 +71,7 @@ from typing import Any, Awaitable, Callable, Generator, Protocol
 
 import ormsgpack
 
-from .errors import JailCrash, JailError, JailMemory, JailTimeout, MethodRaised
+from .errors import JailCrash, JailError, JailMemory, JailTimeout, JailUnavailable, MethodRaised
 
 logger = logging.getLogger(__name__)
 
@@ -557,9 +564,77 @@ def _warm_key(limits: JailLimits) -> tuple[int, int]:
     return limits.memory_bytes, max(1, math.ceil(limits.cpu_seconds))
 
 
+def unavailable_reason(
+    *, has_fork: bool | None = None, has_send_fds: bool | None = None, has_resource: bool | None = None,
+    platform: str = sys.platform,
+) -> str | None:
+    """Why the jail cannot run on this platform, or None when it can.
+
+    The template forks each child (``os.fork``), hands it its socket over SCM_RIGHTS
+    (``socket.send_fds``), and the worker limits it with the ``resource`` module
+    (RLIMIT_CPU, RLIMIT_AS, ...). Windows has none of the three. Each ``has_*`` is
+    looked up here when not given (tests pass them).
+    """
+    if has_fork is None:
+        has_fork = hasattr(os, "fork")
+    if has_send_fds is None:
+        has_send_fds = hasattr(socket, "send_fds")
+    if has_resource is None:
+        has_resource = importlib.util.find_spec("resource") is not None
+    missing = [what for what, present in (
+        ("fork", has_fork), ("SCM_RIGHTS (socket.send_fds)", has_send_fds), ("POSIX resource limits", has_resource),
+    ) if not present]
+    if not missing:
+        return None
+    return f"the jail needs {', '.join(missing)}, which {platform} does not offer"
+
+
+class UnavailableJail:
+    """Stands in for :class:`Jail` where it cannot run: every run fails with :class:`JailUnavailable`.
+
+    Same interface as :class:`Jail` (``run`` returns an awaitable; ``protections``, ``health``,
+    ``close``), so the kernel keeps its cognition (memory, persona models) and answers generated
+    methods with the reason instead of running them anywhere else.
+    """
+
+    available = False
+
+    def __init__(self, reason: str, limits: JailLimits = JailLimits()) -> None:
+        self.reason = reason
+        self.limits = limits
+
+    async def start(self) -> None:
+        """Nothing to start."""
+
+    def run(
+        self, source: str, selector: str, args: list, kwargs: dict, host: Host, limits: JailLimits | None = None,
+        *, fresh: bool = True,
+    ) -> Awaitable[Any]:
+        return _Pending(self._refuse)
+
+    async def _refuse(self) -> Any:
+        raise JailUnavailable(self.reason)
+
+    def protections(self) -> dict[str, bool | str]:
+        return {"separate_process": False, "available": False, "reason": self.reason}
+
+    def health(self) -> dict[str, Any]:
+        return {"ok": False, "available": False, "reason": self.reason, "template_alive": False, "template_pid": None,
+                "running": 0, "warm_idle": 0, "warm_pids": [], "counts": {}}
+
+    @property
+    def workdir(self) -> str | None:
+        return None
+
+    async def close(self) -> None:
+        """Nothing to stop."""
+
+
 class Jail:
     """Runs generated methods in jailed processes. ``workers``: how many runs may be in flight at once
     (and how many reusable children are kept); ``warm_calls``: runs a reusable child serves at most."""
+
+    available = True  # see UnavailableJail
 
     def __init__(
         self, limits: JailLimits = JailLimits(), *, workers: int = 2, python: str = sys.executable,
@@ -591,8 +666,9 @@ class Jail:
 
     async def start(self) -> None:
         """Start the warm template, probe what actually holds on this machine, start a reusable child."""
-        if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
-            raise JailError(f"the jail needs fork and SCM_RIGHTS, which {sys.platform} does not offer")
+        reason = unavailable_reason()
+        if reason is not None:
+            raise JailUnavailable(reason)
         async with self._start_lock:
             if self._started:
                 return

@@ -22,13 +22,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import __version__, cognition as _cognition_commands, commands, memory as _memory_commands, personas as _persona_commands, protocol  # noqa: F401 (registers commands)
+from . import __version__, cognition as _cognition_commands, commands, memory as _memory_commands, personas as _persona_commands, protocol, selfcheck as _selfcheck_command  # noqa: F401 (registers commands)
+from . import chronicle as _chronicle  # registers backup and chronicle
+from . import oscompat
 from .audit import AuditSink
 from .bridge import Bridge, Envelope, split
 from .config import Config
@@ -70,6 +70,8 @@ class Kernel:
         self.started = clock()
         self.counters = Counters()
         self.ctx = commands.Context(image=image, stats=self.stats)
+        # The backup command's service (bat_os.chronicle reads it from the context).
+        self.ctx.backups = _chronicle.KernelBackups(image, config.backup_dir or image.path.parent / "backups")
         self._queue: asyncio.Queue[Job | None] | None = None
         self._bridge: Bridge | None = None
         self._stopping = asyncio.Event()
@@ -101,14 +103,8 @@ class Kernel:
             self._stopping.set()
 
     def _install_signal_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
-        signals = [signal.SIGINT, signal.SIGTERM]
-        if hasattr(signal, "SIGBREAK"):  # Windows: CTRL_BREAK from the watchdog
-            signals.append(signal.SIGBREAK)
-        for signum in signals:
-            try:
-                loop.add_signal_handler(signum, self.request_stop)
-            except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
-                signal.signal(signum, lambda *_: loop.call_soon_threadsafe(self.request_stop))
+        # SIGINT, SIGTERM, and SIGBREAK on Windows (CTRL_BREAK from the watchdog); see bat_os.oscompat.
+        self._undo_signals = oscompat.install_stop_signals(loop, self.request_stop)
 
     async def serve(self, on_ready: Callable[[], None] | None = None) -> int:
         import zmq
@@ -149,6 +145,7 @@ class Kernel:
             await self._stop_cognition()
             self._bridge.close(linger_ms=500)
             self.audit.record("kernel_stopped", pid=os.getpid())
+            self._undo_signals()
         logger.info("kernel stopped cleanly")
         return 0
 
@@ -400,7 +397,7 @@ def _audit_value(value: Any) -> Any:
 async def start_cognition(config: Config, image: Image) -> Any:
     """The jail (warm workers), the model backend and the orchestrator."""
     from .cognition import Cognition
-    from .jail import Jail, JailLimits
+    from .jail import Jail, JailLimits, UnavailableJail
     from .llm import make_backend
     from .orchestrator import CycleSettings, Orchestrator
 
@@ -412,11 +409,13 @@ async def start_cognition(config: Config, image: Image) -> Any:
     jail = Jail(limits, workers=config.jail_workers)
     try:
         await jail.start()
-    except JailError as exc:  # e.g. Windows: no fork; the kernel serves on without cognition
-        logger.error("the jail cannot start here (%s): generated methods and cognitive cycles are disabled", exc)
-        return None
+    except JailError as exc:  # e.g. Windows: no fork; the kernel serves on, generated methods answer jail_unavailable
+        logger.error("the jail cannot start here (%s): generated methods and cognitive cycles are disabled;"
+                     " everything else (objects, memory, persona models) works", exc)
+        jail = UnavailableJail(str(exc), limits)
     protections = jail.protections()
-    logger.info("jail protections: %s", ", ".join(f"{k}={v}" for k, v in protections.items()))
+    if jail.available:
+        logger.info("jail protections: %s", ", ".join(f"{k}={v}" for k, v in protections.items()))
     models = None
     if config.llm.backend == "transformers":
         from .model_manager import ModelManager
@@ -459,6 +458,6 @@ def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSi
         finally:
             await audit.close()
 
-    if sys.platform == "win32":  # add_reader on the ZeroMQ FD needs the selector loop there
-        asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())  # type: ignore[attr-defined]
-    return asyncio.run(main())
+    # A selector loop on Windows: add_reader on the ZeroMQ FD needs it (see bat_os.oscompat).
+    with asyncio.Runner(loop_factory=oscompat.loop_factory()) as runner:
+        return runner.run(main())

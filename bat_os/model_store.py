@@ -39,7 +39,8 @@ Replaced models' blob files stay on disk until the image is packed.
 
 Loading (the model manager, on the event-loop thread) reads no weights:
 :func:`link_files` symlinks the committed blob files under their original
-names into a private directory for ``from_pretrained``; :func:`verify` checks
+names into a private directory for ``from_pretrained`` (hard links where
+symlinks need a privilege, as on Windows); :func:`verify` checks
 their sha256 (cached by path, size and mtime), and :func:`committed_files`
 gives the plain data to run that check on another thread.
 
@@ -972,10 +973,16 @@ def committed_files(record: ModelRecord | AdapterRecord) -> list[CommittedFile]:
     return found
 
 
-def link_files(record: ModelRecord | AdapterRecord | list[CommittedFile] | tuple[CommittedFile, ...], into: Path) -> Path:
+def link_files(
+    record: ModelRecord | AdapterRecord | list[CommittedFile] | tuple[CommittedFile, ...], into: Path, *,
+    symlink: Callable[[str, Path], None] = os.symlink,
+) -> Path:
     """Symlink each committed blob file under its original name into ``into`` (created, or an empty
     directory; mode 0o700) and return it. Nothing is copied or read. Given ``committed_files(record)``
-    (plain data) it touches no ZODB object, so it may run on another thread."""
+    (plain data) it touches no ZODB object, so it may run on another thread.
+
+    Where a symlink cannot be made (Windows without Developer Mode or admin rights: WinError 1314;
+    a file system without symlinks) the file is hard-linked instead, or copied as a last resort."""
     into = Path(into)
     items = record if isinstance(record, (list, tuple)) else committed_files(record)
     if into.exists():
@@ -991,7 +998,13 @@ def link_files(record: ModelRecord | AdapterRecord | list[CommittedFile] | tuple
             raise ModelUnavailable(f"refusing a stored file name that leaves the model directory: {item.name!r}")
         target = into.joinpath(*relative.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(item.path, target)
+        try:
+            symlink(item.path, target)
+        except FileExistsError:
+            raise
+        except OSError as exc:
+            logger.info("cannot symlink %s (%s): linking or copying it instead", item.name, exc)
+            _link_or_copy(Path(item.path), target)
     return into
 
 

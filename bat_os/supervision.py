@@ -11,14 +11,19 @@ States and the transitions the policy allows (anything else raises
 :class:`TransitionError`)::
 
     STOPPED  --start-->    STARTING   first start, or a restart after a clean stop
+    UPGRADING --start-->   STARTING   the upgrade's new kernel (or the rolled-back old one)
     STARTING --ready-->    RUNNING    the kernel answered its first ping
     STARTING --failed-->   BACKOFF    it died or never answered (or FATAL: crash loop)
     RUNNING  --failed-->   BACKOFF    it died or stopped answering (or FATAL: crash loop)
     BACKOFF  --start-->    STARTING   the backoff delay has passed (see :meth:`due`)
     STARTING/RUNNING/BACKOFF --fatal-->  FATAL     restarting cannot help (bad config, unreadable image)
-    STARTING/RUNNING/BACKOFF --stop-->   STOPPING  the watchdog was told to stop
+    STARTING/RUNNING/BACKOFF/FATAL/UPGRADING --stop-->  STOPPING  the watchdog was told to stop
     STOPPING --stopped-->  STOPPED    the kernel is gone
-    FATAL                             terminal: the watchdog exits non-zero
+    STOPPED/STARTING/RUNNING/BACKOFF/FATAL --upgrade-->  UPGRADING  a gated upgrade takes over:
+                                      the kernel is (being) stopped; the crash-loop count and
+                                      the backoff start afresh
+    FATAL                             no restarts: the watchdog waits for an operator (stop)
+                                      or an upgrade instruction (or exits, if told to)
 
 Defaults (each a constructor argument):
 
@@ -35,9 +40,9 @@ Defaults (each a constructor argument):
   without failing, :meth:`tick` resets the backoff to ``backoff_initial``.
   The crash-loop window is not reset: old failures simply age out of it.
 
-Later additions (gated upgrades, backups, a state file, status/stop commands)
-are meant to hang off :meth:`snapshot` and the STOPPING/STOPPED states: an
-upgrade is stop -> stopped -> (backup, swap) -> start.
+A gated upgrade (see :mod:`bat_os.upgrade`) is ``upgrade`` -> (stop the
+kernel, back up, run the steps) -> ``start`` -> ``ready``; a rollback is
+``upgrade`` again -> (restore) -> ``start``.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class State(enum.Enum):
     BACKOFF = "backoff"  # it failed; waiting before the next start
     STOPPING = "stopping"  # the watchdog is stopping it on purpose
     STOPPED = "stopped"  # no kernel, none wanted (initial state, and after a clean stop)
+    UPGRADING = "upgrading"  # a gated upgrade (or its rollback) holds the kernel stopped
     FATAL = "fatal"  # given up: crash loop, or a failure restarting cannot fix
 
 
@@ -122,14 +128,16 @@ class RestartPolicy:
     def start(self, now: float | None = None) -> None:
         """The watchdog is spawning the kernel."""
         now = self._now(now)
-        self._require("start", State.STOPPED, State.BACKOFF)
+        self._require("start", State.STOPPED, State.BACKOFF, State.UPGRADING)
         restarting = self.state is State.BACKOFF
         if restarting:
             self.restarts += 1
         self.starts += 1
         self.restart_at = None
         # STOPPED -> STARTING (first start) / BACKOFF -> STARTING (the delay has passed)
-        self._enter(State.STARTING, now, f"restart #{self.restarts}" if restarting else "starting")
+        # UPGRADING -> STARTING (the upgraded kernel, or the old one after a rollback)
+        reason = f"restart #{self.restarts}" if restarting else "starting after the upgrade" if self.state is State.UPGRADING else "starting"
+        self._enter(State.STARTING, now, reason)
 
     def ready(self, now: float | None = None) -> None:
         """The kernel answered its first ping."""
@@ -172,9 +180,9 @@ class RestartPolicy:
     def stop(self, reason: str = "stop requested", now: float | None = None) -> None:
         """The watchdog is stopping the kernel on purpose (no restart follows)."""
         now = self._now(now)
-        self._require("stop", State.STARTING, State.RUNNING, State.BACKOFF)
+        self._require("stop", State.STARTING, State.RUNNING, State.BACKOFF, State.FATAL, State.UPGRADING)
         self.restart_at = None
-        # STARTING/RUNNING/BACKOFF -> STOPPING
+        # STARTING/RUNNING/BACKOFF/FATAL/UPGRADING -> STOPPING
         self._enter(State.STOPPING, now, reason)
 
     def stopped(self, now: float | None = None) -> None:
@@ -183,6 +191,16 @@ class RestartPolicy:
         self._require("stopped", State.STOPPING)
         # STOPPING -> STOPPED
         self._enter(State.STOPPED, now, "stopped")
+
+    def upgrade(self, reason: str, now: float | None = None) -> None:
+        """A gated upgrade (or its rollback) takes over; the next start is a fresh one."""
+        now = self._now(now)
+        self._require("upgrade", State.STOPPED, State.STARTING, State.RUNNING, State.BACKOFF, State.FATAL, State.UPGRADING)
+        self.restart_at = None
+        self.failures.clear()  # old crashes say nothing about the new code
+        self.attempt = 0
+        # STOPPED/STARTING/RUNNING/BACKOFF/FATAL -> UPGRADING (UPGRADING -> UPGRADING: the rollback)
+        self._enter(State.UPGRADING, now, reason)
 
     # --- questions the watchdog asks ---------------------------------------------------
     def due(self, now: float | None = None) -> bool:

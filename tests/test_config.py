@@ -119,3 +119,17 @@ def test_log_and_audit_paths_must_be_files(tmp_path):
         with pytest.raises(ConfigError) as info:
             config.load({}, environ={env: "adir"}, cwd=tmp_path)
         assert info.value.setting == setting
+
+
+def test_backup_dir_defaults_beside_the_image(tmp_path):
+    assert config.load({}, environ={}, cwd=tmp_path).backup_dir == tmp_path / "data" / "backups"
+    assert config.load({}, environ={"BATOS_IMAGE": "/srv/img/x.fs"}, cwd=tmp_path).backup_dir == Path("/srv/img/backups")
+    (tmp_path / "batos.toml").write_text('backup_dir = "toml_backups"\n')
+    assert config.load({}, environ={}, cwd=tmp_path).backup_dir == tmp_path / "toml_backups"
+    assert config.load({}, environ={"BATOS_BACKUP_DIR": "env_backups"}, cwd=tmp_path).backup_dir == tmp_path / "env_backups"
+    flags = config.parse_flags(["--backup-dir", "/abs/flag_backups"])
+    assert config.load(flags, environ={"BATOS_BACKUP_DIR": "env_backups"}, cwd=tmp_path).backup_dir == Path("/abs/flag_backups")
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(ConfigError) as info:
+        config.load({}, environ={"BATOS_BACKUP_DIR": "a_file"}, cwd=tmp_path)
+    assert info.value.setting == "backup_dir"

@@ -166,9 +166,34 @@ def test_exit_codes_that_restarting_cannot_fix_are_fatal_at_once():
     assert p.state is State.FATAL
     assert p.reason == "the image cannot be opened (exit code 3)"
     assert p.restarts == 0
-    for action in (lambda: p.start(now=1.0), lambda: p.stop(now=1.0), lambda: p.failed("x", now=1.0), lambda: p.ready(now=1.0)):
+    for action in (lambda: p.start(now=1.0), lambda: p.failed("x", now=1.0), lambda: p.ready(now=1.0)):
         with pytest.raises(TransitionError):
             action()
+    # FATAL waits for an operator: stop ends it (FATAL -> STOPPING -> STOPPED) ...
+    p.stop("stop requested", now=2.0)
+    p.stopped(now=3.0)
+    assert p.state is State.STOPPED
+
+
+def test_an_upgrade_takes_over_from_fatal_and_starts_afresh():
+    p = policy(max_restarts=1, window=100.0, backoff_initial=1.0, backoff_max=8.0)
+    p.start(now=0.0)
+    fail_and_restart(p, 1.0)
+    assert p.failed("died again", now=3.0) is None and p.state is State.FATAL
+    p.upgrade("upgrade 1: stopping the kernel", now=4.0)  # FATAL -> UPGRADING
+    assert p.state is State.UPGRADING and p.reason == "upgrade 1: stopping the kernel"
+    assert len(p.failures) == 0 and p.attempt == 0
+    with pytest.raises(TransitionError):
+        p.ready(now=5.0)
+    p.start(now=5.0)  # UPGRADING -> STARTING: the new kernel
+    assert p.state is State.STARTING and p.reason == "starting after the upgrade" and p.restarts == 1
+    assert p.failed("the new kernel died", now=6.0) == 1.0  # a fresh count: backoff, not FATAL
+    p.upgrade("rolling back", now=7.0)  # BACKOFF -> UPGRADING
+    p.upgrade("rolling back, again", now=7.5)  # UPGRADING -> UPGRADING
+    p.stop("SIGTERM received", now=8.0)  # UPGRADING -> STOPPING
+    assert p.state is State.STOPPING
+    with pytest.raises(TransitionError, match="cannot upgrade in state STOPPING"):
+        p.upgrade("too late", now=9.0)
 
 
 def test_stop_from_each_live_state_and_start_again():

@@ -6,7 +6,9 @@ is hung, 1 s between SIGTERM and SIGKILL, restarts after 0.1-0.5 s.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -175,7 +177,7 @@ def test_starts_a_kernel_that_answers_ping(watchdogs, tmp_path):
     wd.wait_for_log("answers ping at " + wd.endpoint)
 
     # A second watchdog for the same endpoint refuses to start another kernel.
-    second = WatchdogProcess(tmp_path, port=int(wd.endpoint.rsplit(":", 1)[1]), image=tmp_path / "other" / "x.fs")
+    second = WatchdogProcess(tmp_path, "--state-file", str(tmp_path / "other" / "watchdog.json"), port=int(wd.endpoint.rsplit(":", 1)[1]), image=tmp_path / "other" / "x.fs")
     second.log_path = tmp_path / "second.log"
     second.stderr_path = tmp_path / "second-stderr.txt"
     second.start()
@@ -254,7 +256,7 @@ def test_an_image_that_cannot_be_opened_is_fatal_at_once(watchdogs, tmp_path):
     image.write_bytes(garbage)
 
     started = time.monotonic()
-    wd = watchdogs(image=image)
+    wd = watchdogs("--exit-on-fatal", image=image)
     code = wd.wait(20)
 
     assert code == 3
@@ -267,7 +269,7 @@ def test_an_image_that_cannot_be_opened_is_fatal_at_once(watchdogs, tmp_path):
 
 
 def test_a_crash_loop_gives_up(watchdogs):
-    wd = watchdogs("--max-restarts", "2", "--restart-window", "60")
+    wd = watchdogs("--max-restarts", "2", "--restart-window", "60", "--exit-on-fatal")
     pids = []
     for _ in range(3):  # the first kernel and two restarts, each killed as soon as it answers
         pid = wd.wait_for_kernel(timeout=10, not_pid=pids[-1] if pids else None)
@@ -289,7 +291,7 @@ def test_a_kernel_that_never_answers_is_restarted_then_given_up(watchdogs):
         squatter.bind(("127.0.0.1", 0))
         squatter.listen(8)
         port = squatter.getsockname()[1]
-        wd = watchdogs("--start-timeout", "2", "--max-restarts", "1", port=port)
+        wd = watchdogs("--start-timeout", "2", "--max-restarts", "1", "--exit-on-fatal", port=port)
         code = wd.wait(30)
 
     assert code == 4
@@ -318,3 +320,101 @@ def test_bad_flags_exit_2_without_starting_a_kernel(tmp_path, flags, message, lo
     assert not (tmp_path / "x.fs").exists()
     if logged:  # a double-clicked launcher's minimised window is gone: the log file must say why
         assert "giving up (exit code 2)" in log_file.read_text() and message in log_file.read_text()
+
+
+# --- issue 6: acceptance with real processes ------------------------------------------------
+
+
+def run_control(tmp_path: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    """``min_watchdog_service.py status|stop`` for the watchdog whose state file is in tmp_path/data."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "min_watchdog_service.py"), *args, "--state-file", str(tmp_path / "data" / "watchdog.json")],
+        cwd=tmp_path, env=kernel_env(), capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_kill_9_ten_times_loses_no_acknowledged_write(watchdogs):
+    wd = watchdogs("--max-restarts", "50", "--healthy-after", "0.5")
+    pid = wd.wait_running()
+    acknowledged = {}
+    for round_ in range(10):
+        value = f"written before kill #{round_}"
+        reply = wd.request({"command": "set_slot", "target": "genesis_obj", "slot": f"mark_{round_}", "value": value})
+        assert reply["status"] == "ok", reply  # acknowledged: committed
+        acknowledged[f"mark_{round_}"] = value
+        os.kill(pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        new_pid = wd.wait_for_kernel(timeout=10, not_pid=pid)
+        assert time.monotonic() - killed_at < 10
+        assert wd.request({"command": "ping"})["result"]["pong"] is True
+        pid = wd.wait_running(not_pid=pid) if new_pid == pid else new_pid
+        wd.wait_for_log(f"kernel pid {pid} answers ping at")
+    slots = wd.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]
+    assert {k: slots.get(k) for k in acknowledged} == acknowledged
+    assert wd.log().count("was killed by SIGKILL") == 10
+    assert "FATAL" not in wd.log()
+
+
+def test_a_kernel_that_exits_at_once_backs_off_then_waits_in_fatal(watchdogs, tmp_path):
+    # Something that is not a kernel holds the port: every kernel exits at once (code 1, "cannot bind").
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen(8)
+        port = squatter.getsockname()[1]
+        wd = watchdogs("--max-restarts", "4", "--restart-window", "120", "--backoff-initial", "0.2", "--backoff-max", "5", port=port)
+        wd.wait_for_log("giving up (exit code 4)", timeout=60)
+        spawns = wd.log().count("started: ")
+        time.sleep(2.0)  # FATAL: no more spawns, and no busy loop
+        assert wd.log().count("started: ") == spawns == 5, wd.log()
+        cpu = psutil.Process(wd.proc.pid).cpu_times()
+        time.sleep(1.0)
+        cpu_after = psutil.Process(wd.proc.pid).cpu_times()
+        assert (cpu_after.user + cpu_after.system) - (cpu.user + cpu.system) < 0.2  # idle, not spinning
+        assert wd.proc.poll() is None  # waiting for an operator, not gone
+
+        delays = [float(x) for x in re.findall(r"restarting in ([0-9.]+)s", wd.log())]
+        assert len(delays) == 4, wd.log()
+        assert all(later > earlier for earlier, later in zip(delays, delays[1:])), delays  # it grows
+        assert "crash loop" in wd.log() and "waiting for an operator" in wd.log()
+
+        status = run_control(tmp_path, "status", "--json")
+        assert status.returncode == 4, status
+        state = json.loads(status.stdout)
+        assert state["state"] == "fatal" and "crash loop" in state["reason"] and state["alive"] is True
+        assert state["exit_code"] == 4
+
+        stopped = run_control(tmp_path, "stop", "--timeout", "20")
+        assert stopped.returncode == 0, stopped
+        assert wd.wait(10) == 4  # stopped while FATAL: the reason it gave up is its exit code
+        assert run_control(tmp_path, "status").returncode == 3
+
+
+def test_status_stop_and_one_watchdog_per_state_file(watchdogs, tmp_path):
+    wd = watchdogs()
+    pid = wd.wait_running()
+    deadline = time.monotonic() + 10
+    while (status := run_control(tmp_path, "status")).returncode != 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert status.returncode == 0, status
+    assert f"kernel pid {pid}" in status.stdout and "running" in status.stdout
+
+    # A second watchdog with the same state file refuses at once, whatever its endpoint.
+    second = WatchdogProcess(tmp_path, image=tmp_path / "other" / "x.fs")
+    second.stderr_path = tmp_path / "second-stderr.txt"
+    second.log_path = tmp_path / "second.log"
+    second.start()
+    try:
+        assert second.wait(15) == 1
+        assert f"another watchdog (pid {wd.proc.pid}) already runs" in second.log()
+        assert not (tmp_path / "other" / "x.fs").exists()
+    finally:
+        second.cleanup()
+    assert wd.request({"command": "status"})["result"]["pid"] == pid
+
+    stopped = run_control(tmp_path, "stop", "--timeout", "30")
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout, stopped
+    assert wd.wait(5) == 0
+    assert wait_gone(pid, 5)
+    assert "kernel stopped cleanly" in wd.log()
+    assert run_control(tmp_path, "status").returncode == 3
+    assert run_control(tmp_path, "stop").returncode == 0  # nothing to stop is not an error

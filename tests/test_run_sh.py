@@ -1,0 +1,109 @@
+"""``./run.sh`` as a user runs it: start the service in the background, open the client, status, stop.
+
+run.sh keeps its data/ and logs/ beside itself, so it runs from a copy of the
+checkout in tmp_path, with this virtual environment (BATOS_VENV; the install
+stamp matches, so nothing is installed) and a free port (BATOS_ENDPOINT).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from support import ROOT, free_port, kernel_env
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="run.sh is the Linux/macOS launcher")
+
+FILES = ["run.sh", "batos.py", "chat_client.py", "min_watchdog_service.py", "persona_codex.jsonl",
+         "requirements.txt", "requirements-dev.txt", "constraints.txt", "bat_os", "lora_adapters"]
+
+
+@pytest.fixture
+def checkout(tmp_path):
+    root = tmp_path / "batos"
+    root.mkdir()
+    for name in FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, root / name)
+    env = kernel_env(BATOS_VENV=sys.prefix, BATOS_ENDPOINT=f"tcp://127.0.0.1:{free_port()}", BATOS_WAIT_SECONDS="60",
+                     XDG_CONFIG_HOME=str(tmp_path / "config"))
+    yield root, env
+    subprocess.run(["./run.sh", "stop", "--timeout", "30"], cwd=root, env=env, capture_output=True, timeout=60)
+    for proc in watchdogs_of(root):  # whatever is left (a failed test) is ours to end
+        proc.kill()
+
+
+def run_sh(root: Path, env: dict, *args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["./run.sh", *args], cwd=root, env={**env, **extra_env}, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def watchdogs_of(root: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if any(str(root / "min_watchdog_service.py") == part for part in cmdline) and "run" in cmdline:
+            found.append(proc)
+    return found
+
+
+def test_run_sh_starts_the_service_once_opens_the_client_and_stops(checkout):
+    root, env = checkout
+    first = run_sh(root, env, BATOS_NO_CLIENT="1")
+    assert first.returncode == 0, first.stderr
+    assert "starting the watchdog in the background" in first.stderr and "the kernel answers at" in first.stderr
+    [watchdog] = watchdogs_of(root)
+    assert (root / "logs" / "watchdog.log").is_file() and (root / "data" / "live_image.fs").is_file()
+
+    # The second ./run.sh finds it running, starts nothing, opens the client (which ends at EOF).
+    second = run_sh(root, env)
+    assert second.returncode == 0, second.stderr
+    assert "already running" in second.stderr and "starting the watchdog" not in second.stderr
+    assert "BAT OS console" in second.stdout  # the client ran
+    assert "the kernel keeps running" in second.stderr
+    assert [p.pid for p in watchdogs_of(root)] == [watchdog.pid]  # still one, and it outlived the client
+
+    status = run_sh(root, env, "status")
+    assert status.returncode == 0, status
+    assert f"watchdog pid {watchdog.pid}: running" in status.stdout and "answers ping" in status.stdout
+    kernel_pid = [c.pid for c in watchdog.children() if "batos.py" in " ".join(c.cmdline())]
+    assert len(kernel_pid) == 1
+
+    stopped = run_sh(root, env, "stop")
+    assert stopped.returncode == 0 and f"watchdog pid {watchdog.pid} stopped" in stopped.stdout, stopped
+    assert not psutil.pid_exists(kernel_pid[0]) or psutil.Process(kernel_pid[0]).status() == psutil.STATUS_ZOMBIE
+    assert watchdogs_of(root) == []
+    assert run_sh(root, env, "status").returncode == 3
+    assert "not running" in run_sh(root, env, "stop").stdout
+
+
+def test_run_sh_says_why_when_the_kernel_cannot_start(checkout):
+    root, env = checkout
+    (root / "data").mkdir()
+    (root / "data" / "live_image.fs").write_bytes(b"not a FileStorage" * 10)
+    started = time.monotonic()
+    result = run_sh(root, env, BATOS_NO_CLIENT="1")
+    assert result.returncode == 1
+    assert time.monotonic() - started < 45  # told at once, not after the whole wait
+    assert "the watchdog gave up" in result.stderr and "the image cannot be opened" in result.stderr
+    assert run_sh(root, env, "status").returncode == 4
+
+
+def test_install_service_writes_a_user_unit(checkout, tmp_path):
+    root, env = checkout
+    result = run_sh(root, env, "install-service")
+    assert result.returncode == 0, result.stderr
+    unit = (tmp_path / "config" / "systemd" / "user" / "batos-watchdog.service").read_text()
+    assert f"ExecStart={sys.prefix}/bin/python {root}/min_watchdog_service.py run --state-file {root}/data/watchdog.json" in unit
+    assert f"WorkingDirectory={root}" in unit and "ExecStop=" in unit and "WantedBy=default.target" in unit
+    assert "systemctl --user enable --now batos-watchdog" in result.stderr
