@@ -121,7 +121,7 @@ class KernelBackups:
 
 
 def _service(ctx: Context) -> KernelBackups:
-    service = getattr(ctx, "backups", None)  # set by the kernel (bat_os.kernel.Kernel)
+    service = ctx.backups  # set by the kernel (bat_os.kernel.Kernel)
     if service is None:
         raise Internal("this process runs no backups")
     return service

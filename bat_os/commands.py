@@ -43,6 +43,7 @@ class Context:
     image: Image
     stats: Callable[[], dict]
     cognition: Any = None
+    backups: Any = None  # the backup service (bat_os.chronicle.KernelBackups); None in tools
 
 
 class Deferred(Exception):
