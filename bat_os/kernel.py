@@ -69,9 +69,8 @@ class Kernel:
         self.clock = clock
         self.started = clock()
         self.counters = Counters()
-        self.ctx = commands.Context(image=image, stats=self.stats)
-        # The backup command's service (bat_os.chronicle reads it from the context).
-        self.ctx.backups = _chronicle.KernelBackups(image, config.backup_dir or image.path.parent / "backups")
+        # backups: the backup command's service (config.load has resolved backup_dir).
+        self.ctx = commands.Context(image=image, stats=self.stats, backups=_chronicle.KernelBackups(image, config.backup_dir))
         self._queue: asyncio.Queue[Job | None] | None = None
         self._bridge: Bridge | None = None
         self._stopping = asyncio.Event()

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .backup import blob_files
 from . import backup_cli, chronicle as _chronicle, image as _image  # noqa: F401 (imported now: the fallback when the checkout's batos.py cannot run)
 from .watchdog import HERE, INSTRUCTIONS, RESULT, Watchdog
 
@@ -221,14 +222,7 @@ def _sha256(path: Path, length: int | None = None) -> str:
 
 
 def _blob_files(blob_dir: Path) -> set[str]:
-    if not blob_dir.is_dir():
-        return set()
-    files = set()
-    for path in blob_dir.rglob("*"):
-        rel = path.relative_to(blob_dir)
-        if path.is_file() and rel.parts[0] != "tmp" and not path.name.startswith("."):
-            files.add(rel.as_posix())
-    return files
+    return set(blob_files(blob_dir))
 
 
 @dataclass(frozen=True)

@@ -330,6 +330,7 @@ class Watchdog:
         self.exit_code = EXIT_OK
         self.stop_reason: str | None = None
         self.started_at = wall_clock()
+        self._process_started = process_started(os.getpid())  # with the pid: tells a recycled pid apart
         self.last_upgrade: dict | None = None
         self.upgrading: dict | None = None  # the upgrade under way: id, phase
         self._hurry = False  # a second stop request: do not wait out the grace period
@@ -354,7 +355,7 @@ class Watchdog:
         snapshot = self.policy.snapshot(self.clock())
         snapshot.update(
             pid=os.getpid(),
-            process_started=process_started(os.getpid()),
+            process_started=self._process_started,
             started=self.started_at,
             updated=self.wall_clock(),
             kernel_pid=self.proc.pid if self.proc is not None else None,
