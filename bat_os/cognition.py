@@ -24,7 +24,7 @@ from typing import Any, Awaitable, Callable
 import transaction
 from transaction.interfaces import TransientError
 
-from . import commands
+from . import briefs, commands
 from .commands import Call, Command, Context, Deferred, _field, register
 from .errors import (
     BadRequest, Busy, Internal, JailError, JailMemory, JailTimeout, JailUnavailable, MethodError, MethodRaised, NoJail,
@@ -39,9 +39,10 @@ logger = logging.getLogger(__name__)
 class Cognition:
     def __init__(
         self, image: Any, jail: Any, orchestrator: Any, *, backend: Any = None, protections: dict | None = None,
-        retries: int = 3, models: Any = None, memory: Any = None,
+        retries: int = 3, models: Any = None, memory: Any = None, translator: str = "model",
     ) -> None:
         self.image = image
+        self.translator = translator  # "model" or "local": the translate command's first stage (bat_os.translation)
         self.memory = memory  # bat_os.memory.Memory: ingest, search, forget
         self.models = models  # bat_os.personas.PersonaModels with the transformers backend, else None
         self.jail = jail
@@ -116,14 +117,18 @@ class Cognition:
         finally:
             self.image.release(pair)
 
-    async def learn_and_send(self, oid: bytes, selector: str, args: list, kwargs: dict, call: Call) -> Any:
-        """A cycle that installs ``selector`` and answers the re-sent message."""
+    async def learn_and_send(self, oid: bytes, selector: str, args: list, kwargs: dict, call: Call, *, intent: str | None = None) -> Any:
+        """A cycle that installs ``selector`` and answers the re-sent message.
+
+        ``intent`` (the sentence that asked for the method) is for the cycle's
+        personas; the method is called with ``args`` and ``kwargs`` alone.
+        """
         if not getattr(self.jail, "available", True):  # no trial could run: do not ask a model for code
             raise NoJail(
                 f"nothing understands {selector!r}, and this kernel cannot learn it: {self.jail.reason}",
                 selector=selector,
             )
-        outcome = await self.orchestrator.learn(oid, selector, args, kwargs, reply_to=call.reply_to, on_event=call.on_event)
+        outcome = await self.orchestrator.learn(oid, selector, args, kwargs, intent=intent, reply_to=call.reply_to, on_event=call.on_event)
         if outcome.get("joined"):  # another request's cycle installed it: just send
             return {"result": await self.jailed_send(oid, selector, args, kwargs), "selector": selector, "joined": True}
         return outcome
@@ -149,6 +154,11 @@ def initiate_cognitive_cycle(ctx: Context, request: dict) -> Any:
 
     ``{"command": "initiate_cognitive_cycle", "target_oid": T, "mission_brief":
     {"type": "unhandled_message", "selector": "s", "args": [], "kwargs": {}}}``
+
+    ``kwargs.intent`` (a string) is the sentence that asked for the method, not
+    an argument: it is split out (:func:`bat_os.briefs.split_intent`) and given
+    to the cycle's personas; the method is called with the remaining kwargs,
+    whether a cycle installs it or it is understood already.
     """
     target = ctx.image.resolve(_field(request, "target_oid", str))
     if not isinstance(target, UvmObject):
@@ -165,10 +175,14 @@ def initiate_cognitive_cycle(ctx: Context, request: dict) -> Any:
         raise BadRequest("mission_brief.kwargs keys must be identifiers")
     commands.from_wire(ctx.image, args)
     commands.from_wire(ctx.image, kwargs)
+    kwargs, intent = briefs.split_intent(kwargs)
     if ctx.cognition is None:
         raise Internal("this process runs no cognitive cycles")
-    # Understood already: the brief is answered by sending the message.
-    return commands.send(ctx, {"target": request["target_oid"], "selector": selector, "args": args, "kwargs": kwargs})
+    # Send the message: understood already, it answers at once; otherwise a cycle learns it.
+    message = {"target": request["target_oid"], "selector": selector, "args": args, "kwargs": kwargs}
+    if intent is not None:
+        message["intent"] = intent
+    return commands.send(ctx, message)
 
 
 def cycle(ctx: Context, request: dict) -> dict:

@@ -17,6 +17,7 @@ import persistent
 from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 
+from .briefs import MAX_INTENT_CHARS
 from .errors import BadRequest, DoesNotUnderstand, Internal, MethodError, NotFound, RequestError, UnknownCommand
 from .image import Image
 from .objects import Method, UvmObject, check_slot_name, hex_to_oid, oid_to_hex
@@ -246,6 +247,10 @@ def send(ctx: Context, request: dict) -> Any:
     cycle (the answer comes when it ends), or answers ``not_understood`` when
     the request says ``"learn": false``. Generated methods run in the jail.
     A method that raises answers ``method_error`` and changes nothing.
+
+    ``"intent": "<the sentence that asked for it>"`` (optional) goes to the
+    cycle's personas if a cycle starts, and is ignored otherwise: it is never
+    an argument of the method.
     """
     obj = _uvm_target(ctx, request)
     selector = _field(request, "selector", str)
@@ -256,6 +261,7 @@ def send(ctx: Context, request: dict) -> Any:
     if not all(isinstance(k, str) and k.isidentifier() for k in wire_kwargs):
         raise BadRequest("'kwargs' keys must be identifiers")
     learn = _field(request, "learn", bool, default=True)
+    intent = _field(request, "intent", str, default="").strip()[:MAX_INTENT_CHARS] or None
     args = from_wire(ctx.image, wire_args)  # checks every reference exists
     kwargs = from_wire(ctx.image, wire_kwargs)
     try:
@@ -264,7 +270,7 @@ def send(ctx: Context, request: dict) -> Any:
         if not learn or ctx.cognition is None:
             raise DoesNotUnderstand(obj, selector, args, kwargs) from None
         oid = obj._p_oid
-        raise Deferred(lambda call: ctx.cognition.learn_and_send(oid, selector, wire_args, wire_kwargs, call)) from None
+        raise Deferred(lambda call: ctx.cognition.learn_and_send(oid, selector, wire_args, wire_kwargs, call, intent=intent)) from None
     if isinstance(value, Method) and value.origin == "generated":
         if ctx.cognition is None:
             raise Internal("generated methods need the jail, which this process does not run")

@@ -27,6 +27,7 @@ from .protocol import DEFAULT_ENDPOINT
 
 LLM_BACKENDS = ("transformers", "replay")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TRANSLATORS = ("model", "local")  # the translate command's first stage (see bat_os.translation)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Config:
     codex: Path | None = None  # persona codex ingested on first awakening (default: bundled file)
     cycle_max_attempts: int = 3  # syntheses a cognitive cycle may try before FAILED
     cycle_resume: str = "resume"  # a cycle interrupted by a crash: "resume" or "fail"
+    translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
     jail_cpu_seconds: float = 2.0  # ... and CPU-time limit
@@ -108,6 +110,7 @@ ENV_NAMES = {
     "codex": "BATOS_CODEX",
     "cycle_max_attempts": "BATOS_CYCLE_MAX_ATTEMPTS",
     "cycle_resume": "BATOS_CYCLE_RESUME",
+    "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",
     "jail_wall_seconds": "BATOS_JAIL_WALL_SECONDS",
     "jail_cpu_seconds": "BATOS_JAIL_CPU_SECONDS",
@@ -233,6 +236,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("cycle_max_attempts", "must be at least 1")
     if config.cycle_resume not in ("resume", "fail"):
         raise ConfigError("cycle_resume", f"{config.cycle_resume!r} is not resume or fail")
+    if config.translator not in TRANSLATORS:
+        raise ConfigError("translator", f"{config.translator!r} is not model or local")
     if not 1 <= config.jail_workers <= 64:
         raise ConfigError("jail_workers", "must be between 1 and 64")
     if config.jail_wall_seconds <= 0 or config.jail_cpu_seconds <= 0:

@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from . import __version__, cognition as _cognition_commands, commands, memory as _memory_commands, personas as _persona_commands, protocol, selfcheck as _selfcheck_command  # noqa: F401 (registers commands)
 from . import chronicle as _chronicle  # registers backup and chronicle
+from . import translation as _translation_command  # noqa: F401 (registers translate)
 from . import oscompat
 from .audit import AuditSink
 from .bridge import Bridge, Envelope, split
@@ -443,7 +444,8 @@ async def start_cognition(config: Config, image: Image) -> Any:
         image.db, backend, jail, CycleSettings(max_attempts=config.cycle_max_attempts, resume=config.cycle_resume),
         memory=memory,
     )
-    return Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory)
+    return Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory,
+                     translator=config.translator)
 
 
 def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSink]) -> int:

@@ -71,11 +71,16 @@ class Orchestrator:
         self._listeners: dict[str, Callable[[dict], None] | None] = {}
 
     # --- entry points -------------------------------------------------------------------
-    async def learn(self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, *, reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None) -> dict:
+    async def learn(
+        self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, *, intent: str | None = None,
+        reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None,
+    ) -> dict:
         """Run a cycle for ``selector`` on the receiver; the ok result or CycleFailed.
 
-        A second request for the same receiver and selector while a cycle runs
-        waits for that cycle instead of starting another.
+        ``intent`` is the sentence that asked for the method: kept in the brief
+        for the prompts, never passed to the method. A second request for the
+        same receiver and selector while a cycle runs waits for that cycle
+        instead of starting another (its own intent is then unused).
         """
         key = (receiver_oid, selector)
         running = self._running.get(key)
@@ -85,7 +90,7 @@ class Orchestrator:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
-            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to)
+            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent)
             return await self.drive(cycle_id, on_event)
         finally:
             self._running.pop(key, None)
@@ -154,12 +159,15 @@ class Orchestrator:
         return root["psm_prototypes_obj"].slots[name]
 
     # --- the cycle ------------------------------------------------------------------------
-    def _create(self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None) -> str:
+    def _create(self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None, intent: str | None = None) -> str:
         def create(root: Any) -> str:
             registry = self._registry(root)
             receiver = root._p_jar.get(receiver_oid)
             now = self.now()
+            # args and kwargs are what the method is called with (trial, re-send); intent only informs the prompts.
             brief = {"type": "unhandled_message", "selector": selector, "args": args, "kwargs": kwargs}
+            if intent:
+                brief["intent"] = intent
             cycle = Cycle(registry.new_id(now), receiver, brief, self._state(root, "IDLE"), now)
             cycle.reply_to = reply_to
             registry.add(cycle)
@@ -415,8 +423,15 @@ def author_for(receiver: UvmObject) -> str:
     return AUTHOR_DEFAULT
 
 
+def brief_intent(brief: dict) -> str:
+    """The sentence that asked for the method: the brief's ``intent``, or (cycles recorded before
+    intent was split out of the arguments) its ``kwargs.intent``; "" when there is none."""
+    intent = brief.get("intent") or brief.get("kwargs", {}).get("intent")
+    return " ".join(intent.split()) if isinstance(intent, str) else ""  # one line in the prompt
+
+
 def decomposition_prompt(brief: dict, receiver: dict) -> str:
-    intent = brief.get("kwargs", {}).get("intent", "")
+    intent = brief_intent(brief)
     return "\n".join([
         f"Mission: an object named {receiver['name'] or 'unnamed'} was sent a message it does not understand.",
         f"Selector: {brief['selector']}",
@@ -433,9 +448,11 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
         f"Selector: {brief['selector']}",
         f"Called with: args={json.dumps(brief.get('args', []), default=repr)} kwargs={json.dumps(brief.get('kwargs', {}), default=repr)}",
     ]
-    intent = brief.get("kwargs", {}).get("intent")
+    intent = brief_intent(brief)
     if intent:
         lines.append(f"Intent: {intent}")
+        if "intent" not in brief.get("kwargs", {}):
+            lines.append("(The intent is what was asked for; it is not an argument of the method.)")
     lines.append(f"The receiver ({receiver['name'] or 'unnamed'}) has these slots: {json.dumps(receiver['slots'])}")
     lines.append(f"It already understands: {', '.join(receiver['understands'])}")
     if context:

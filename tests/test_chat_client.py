@@ -1,49 +1,23 @@
-"""chat_client.py: the pure line parser, the connection's waiting rules, and the CLI against a real kernel."""
+"""chat_client.py: the pure line parser, the connection's waiting rules, and the CLI against a real kernel.
+
+(The client's parts are tested one module at a time in tests/test_console_*.py.)
+"""
 
 from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
-import ormsgpack
 import pytest
-import zmq
 
 import chat_client
-from chat_client import Connection, Local, NoReply, PlainText, UsageError, parse_line
-from support import ROOT, kernel_env
-
-
-def run_client(*args: str, input: str | None = None, timeout: float = 20) -> subprocess.CompletedProcess:
-    """``python chat_client.py ARGS`` from the repo root, as a user would run it."""
-    return subprocess.run(
-        [sys.executable, "chat_client.py", *args],
-        cwd=ROOT,
-        env=kernel_env(),
-        input=input if input is not None else "",
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-@contextmanager
-def dead_endpoint() -> Iterator[str]:
-    """An endpoint where connections are refused: a port held bound, never listening.
-
-    Holding it (rather than picking a free port and letting it go) means no
-    kernel or peer started meanwhile by a parallel test can take it and answer.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
-        held.bind(("127.0.0.1", 0))
-        yield f"tcp://127.0.0.1:{held.getsockname()[1]}"
+from chat_client import Connection, Local, NoReply, Sentence, UsageError, parse_line
+from console_support import WITH_CTRL_C, Reply, ScriptedPeer, client_env, dead_endpoint, ok, run_client
+from support import ROOT
 
 
 # --- the pure parser ---------------------------------------------------------------------
@@ -126,15 +100,10 @@ def test_parse_line_rejects_with_a_usage_message(line: str, says: str) -> None:
     with pytest.raises(UsageError) as caught:
         parse_line(line)
     assert says in str(caught.value)
-    assert not isinstance(caught.value, PlainText)
 
 
-def test_plain_text_is_set_aside_for_the_translator() -> None:
-    with pytest.raises(PlainText) as caught:
-        parse_line("  please describe genesis  ")
-    assert caught.value.text == "please describe genesis"
-    assert "/help" in str(caught.value)
-    assert isinstance(caught.value, UsageError)  # callers that only know UsageError still cope
+def test_plain_text_is_a_sentence_for_the_translator() -> None:
+    assert parse_line("  please describe genesis  ") == Sentence("please describe genesis")
 
 
 def test_error_and_result_formatting() -> None:
@@ -147,67 +116,6 @@ def test_error_and_result_formatting() -> None:
 
 
 # --- the connection's waiting rules, against a scripted ROUTER peer ---------------------------
-
-
-Reply = tuple[float, Any]  # (delay in seconds, a dict to pack or raw bytes)
-
-
-class ScriptedPeer:
-    """A real ROUTER socket on a free port; ``script(request)`` says what to answer and when."""
-
-    def __init__(self, script: Callable[[dict], list[Reply]]) -> None:
-        self.script = script
-        self.endpoint = ""
-        self.requests: list[dict] = []
-        self.identities: list[bytes] = []
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self) -> "ScriptedPeer":
-        self._thread.start()
-        assert self._ready.wait(5)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def wait_for_requests(self, count: int, timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count:
-            assert time.monotonic() < deadline, f"the peer got {len(self.requests)} of {count} requests"
-            time.sleep(0.02)
-
-    def _serve(self) -> None:
-        ctx = zmq.Context()
-        sock = ctx.socket(zmq.ROUTER)
-        sock.setsockopt(zmq.LINGER, 0)
-        self.endpoint = f"tcp://127.0.0.1:{sock.bind_to_random_port('tcp://127.0.0.1')}"
-        self._ready.set()
-        pending: list[tuple[float, bytes, Any]] = []
-        try:
-            while not self._stop.is_set():
-                if sock.poll(20):
-                    identity, payload = sock.recv_multipart()
-                    request = ormsgpack.unpackb(payload)
-                    self.identities.append(identity)
-                    self.requests.append(request)
-                    now = time.monotonic()
-                    pending.extend((now + delay, identity, reply) for delay, reply in self.script(request))
-                now = time.monotonic()
-                for item in [p for p in pending if p[0] <= now]:
-                    pending.remove(item)
-                    _, identity, reply = item
-                    frame = reply if isinstance(reply, bytes) else ormsgpack.packb(reply)
-                    sock.send_multipart([identity, frame])
-        finally:
-            sock.close(0)
-            ctx.term()
-
-
-def ok(request: dict, result: Any) -> dict:
-    return {"id": request["id"], "status": "ok", "result": result}
 
 
 def test_connection_skips_stale_and_garbled_frames_and_reports_events() -> None:
@@ -292,18 +200,14 @@ def test_usage_errors_exit_64_without_sending() -> None:
 
 def test_the_session_survives_a_kernel_that_does_not_answer() -> None:
     with dead_endpoint() as endpoint:
-        result = run_client("--endpoint", endpoint, "--timeout", "0.3", input="/ping\n/status\n/exit\n")
+        result = run_client("--endpoint", endpoint, "--timeout", "0.3", "--reconnect", "0.5", input="/ping\n/status\n/exit\n")
     assert result.returncode == 0
-    assert result.stdout.count("no reply from the kernel") == 2
-    assert "Architect > /exit" in result.stdout
-
-
-# A shell without job control starts background jobs with SIGINT ignored, and
-# Python then installs no KeyboardInterrupt handler; put it back, as a terminal has it.
-WITH_CTRL_C = (
-    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
-)
+    out = result.stdout
+    assert out.count("no reply from the kernel") == 1  # the first request; then it knows the kernel is down
+    assert out.count(f"the kernel at {endpoint} is not answering") == 2
+    assert out.count("still not answering") == 2
+    assert "not sent again: /ping" in out and "not sent: /status" in out  # nothing typed is lost
+    assert "Architect > /exit" in out
 
 
 def test_ctrl_c_abandons_the_wait_not_the_session() -> None:
@@ -315,7 +219,7 @@ def test_ctrl_c_abandons_the_wait_not_the_session() -> None:
     with ScriptedPeer(script) as peer:
         proc = subprocess.Popen(
             [sys.executable, "-c", WITH_CTRL_C, "chat_client.py", "--endpoint", peer.endpoint, "--timeout", "30"],
-            cwd=ROOT, env=kernel_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT, env=client_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         try:
             proc.stdin.write("/status\n")
@@ -402,8 +306,8 @@ def test_repl_through_stdin(kernel) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "pong (uptime " in out
-    assert '"objects"' in out and kernel.endpoint in out  # the status figures
-    assert "Plain English is not understood yet" in out
+    assert " objects" in out and kernel.endpoint in out  # the status figures
+    assert "brief: " in out and "not sent: the input is not a terminal" in out  # a sentence: shown, not sent
     assert "bad JSON" in out
     # nothing after /exit ran
     inspected = kernel.request({"command": "inspect", "target": "genesis_obj"})

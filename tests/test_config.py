@@ -20,6 +20,7 @@ def test_defaults(tmp_path):
     assert cfg.audit_file == tmp_path / "data" / "metacognition.jsonl"
     assert cfg.max_frame_bytes == 16 * 1024 * 1024
     assert cfg.llm.backend == "transformers"
+    assert cfg.translator == "model"
     assert not config.binds_all_interfaces(cfg.endpoint)
 
 
@@ -73,6 +74,7 @@ def test_explicit_config_file(tmp_path):
         ({"BATOS_QUEUE_SIZE": "0"}, "queue_size"),
         ({"BATOS_REQUEST_TIMEOUT": "-1"}, "request_timeout"),
         ({"BATOS_CODEX": "/no/such/codex.jsonl"}, "codex"),
+        ({"BATOS_TRANSLATOR": "oracle"}, "translator"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path, environ, setting):
@@ -133,3 +135,9 @@ def test_backup_dir_defaults_beside_the_image(tmp_path):
     with pytest.raises(ConfigError) as info:
         config.load({}, environ={"BATOS_BACKUP_DIR": "a_file"}, cwd=tmp_path)
     assert info.value.setting == "backup_dir"
+
+
+def test_translator_setting(tmp_path):
+    (tmp_path / "batos.toml").write_text('translator = "local"\n')
+    assert config.load({}, environ={}, cwd=tmp_path).translator == "local"
+    assert config.load({}, environ={"BATOS_TRANSLATOR": "model"}, cwd=tmp_path).translator == "model"

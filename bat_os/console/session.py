@@ -1,0 +1,191 @@
+"""What the REPL and the one-shot mode share: translate, show the brief, confirm, send, show the reply.
+
+A :class:`Session` holds the connection, the screen, the options and (when a
+person can answer) a line source for questions. It does not decide what to
+do when the kernel is down: :class:`~.errors.NoReply` reaches the caller,
+whose rules differ (the REPL waits and puts the line back; one-shot exits 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bat_os import briefs
+
+from .connection import Connection
+from .errors import UsageError
+from .inputs import LineSource
+from .progress import Progress, RawEvents
+from .render import format_answer, format_error, format_result, format_strange, shown, summarize
+from .screen import Screen
+from .translating import Understood, from_reply, translate_locally, translate_request
+
+QUICK_TIMEOUT = 10.0  # seconds for a reply to a quick request (ping, status, inspect, set_slot, cycle)
+WORK_TIMEOUT = 120.0  # seconds of silence allowed to work that runs models or memory (the kernel's own limit)
+
+#: Commands that run models or memory: the longer wait applies (unless --timeout says otherwise).
+WORK = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "search", "forget", "translate", "selfcheck"})
+#: Commands whose events are worth showing (cycles, tokens, ingest progress, translation stages).
+EVENTFUL = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "translate"})
+#: Commands whose reply carries the words streamed meanwhile: shown live only, not printed twice.
+WORDS_IN_REPLY = frozenset({"ask", "translate"})
+
+
+@dataclass
+class Options:
+    """How a session behaves; from the command line (and ``/local`` in the REPL)."""
+
+    timeout: float | None = None  # None: QUICK_TIMEOUT for quick requests, WORK_TIMEOUT for work
+    yes: bool = False  # send translated requests without asking
+    local: bool = False  # translate here only, never with the kernel's model
+    raw_events: bool = False  # --events: print every event as it came instead of the live display
+    target: str = briefs.DEFAULT_TARGET  # the object sentences are about
+
+    def timeout_for(self, request: dict) -> float:
+        if self.timeout is not None:
+            return self.timeout
+        return WORK_TIMEOUT if request.get("command") in WORK else QUICK_TIMEOUT
+
+    @property
+    def quick_timeout(self) -> float:
+        return self.timeout if self.timeout is not None else QUICK_TIMEOUT
+
+
+class Session:
+    """One user's conversation with one kernel."""
+
+    def __init__(self, connection: Connection, screen: Screen, options: Options, source: LineSource | None = None) -> None:
+        self.connection = connection
+        self.screen = screen
+        self.options = options
+        self.source = source
+
+    # --- sending --------------------------------------------------------------------------
+
+    def send(self, request: dict, label: str = "waiting for the kernel") -> dict:
+        """Send ``request`` and show its events while it runs; the final reply.
+
+        Raises :class:`~.errors.NoReply` (or ``KernelDown``) and KeyboardInterrupt (Ctrl+C: stop waiting).
+        """
+        command = request.get("command")
+        wants_events = self.options.raw_events or command in EVENTFUL
+        display: Progress | RawEvents = (
+            RawEvents(self.screen) if self.options.raw_events
+            else Progress(self.screen, label, keep_words=command not in WORDS_IN_REPLY)
+        )
+        with display:
+            return self.connection.request(
+                request, timeout=self.options.timeout_for(request), on_event=display.event if wants_events else None
+            )
+
+    def translate(self, text: str) -> Understood:
+        """The request ``text`` means: the kernel's translation, or the local one (see :mod:`.translating`).
+
+        Raises ``Untranslatable`` (nothing to act on) and, when the kernel is asked, ``NoReply``.
+        """
+        if self.options.local:
+            return translate_locally(text, self.options.target)
+        reply = self.send(translate_request(text, self.options.target), label="translating")
+        return from_reply(text, reply, self.options.target)
+
+    # --- the brief and its confirmation ------------------------------------------------------
+
+    def show_brief(self, understood: Understood) -> None:
+        """The one-line summary, where it came from, and the request as JSON."""
+        self.screen.say("brief: " + summarize(understood.request), "brief")
+        self.screen.note(f"  {understood.origin()}" + "".join(f"; {note}" for note in understood.notes))
+        if understood.fallback:
+            self.screen.note(f"  {_short(understood.fallback)}")
+        self.screen.say(shown(understood.request))
+
+    def confirm(self, understood: Understood) -> dict | None:
+        """The request to send (the selector perhaps edited), or None when the user says no."""
+        request = understood.request
+        if self.options.yes:
+            return request
+        if self.source is None:
+            return None
+        mission = understood.is_mission
+        question = "Send it? [Y/n/e=edit selector] " if mission else "Send it? [Y/n] "
+        try:
+            while True:
+                answer = self.source.ask(question)
+                if answer is None:
+                    return None
+                choice = answer.strip().lower()
+                if choice in ("", "y", "yes"):
+                    return request
+                if choice in ("n", "no"):
+                    return None
+                if mission and choice in ("e", "edit"):
+                    request = self._edit_selector(request)
+                    self.screen.say("brief: " + summarize(request), "brief")
+                    continue
+                self.screen.warn("answer y (or Enter) to send it, n not to" + (", e to edit the selector" if mission else ""))
+        except KeyboardInterrupt:
+            self.screen.say("")
+            return None
+
+    def _edit_selector(self, request: dict) -> dict:
+        """Ask for a new selector (prefilled with the current one) until it is a valid one."""
+        assert self.source is not None
+        current = request["mission_brief"]["selector"]
+        while True:
+            answer = self.source.ask("selector: ", default=current)
+            if answer is None:
+                return request
+            name = answer.strip()
+            if briefs.is_selector(name):
+                brief = dict(request["mission_brief"], selector=name)
+                return briefs.validate(dict(request, mission_brief=brief))
+            self.screen.warn(
+                f"{name!r} is not a selector: lower-case words joined by underscores, not a Python keyword, "
+                f"at most {briefs.MAX_SELECTOR_CHARS} characters (such as report_the_current_system_time)"
+            )
+
+    # --- replies ---------------------------------------------------------------------------
+
+    def show_reply(self, request: dict, reply: dict, *, sentence: bool = False) -> bool:
+        """Print a final reply; True when it was ``ok``."""
+        status = reply.get("status")
+        if self.screen.as_json:
+            self.screen.json(reply)
+        elif status == "ok":
+            self.screen.result(self._format_ok(request, reply.get("result"), sentence), "answer" if sentence else None)
+        elif status == "error":
+            self.screen.problem(format_error(reply))
+        else:
+            self.screen.problem(format_strange(reply))
+        return status == "ok"
+
+    @staticmethod
+    def _format_ok(request: dict, result: Any, sentence: bool) -> str:
+        command = request.get("command", "")
+        if sentence and command in ("initiate_cognitive_cycle", "send"):
+            return format_answer(result, request.get("target_oid") or request.get("target"))
+        return format_result(command, result)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """One line of at most ``limit`` characters (a kernel's fallback reason can quote a whole prompt)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def localize(request: dict, cwd: Path | None = None) -> dict:
+    """Resolve what only this machine knows: ``/ingest FILE`` sends the file's absolute path."""
+    if request.get("command") != "ingest" or "path" not in request:
+        return request
+    path = Path(request["path"]).expanduser()
+    if not path.is_absolute():
+        path = (cwd or Path.cwd()) / path
+    if not path.exists():
+        raise UsageError(f"/ingest: no such file: {path}")
+    if not path.is_file():
+        raise UsageError(f"/ingest: not a file: {path}")
+    return dict(request, path=str(path.resolve()))
+
+
+__all__ = ["EVENTFUL", "Options", "QUICK_TIMEOUT", "Session", "WORK", "WORK_TIMEOUT", "localize"]

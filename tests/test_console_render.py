@@ -1,0 +1,83 @@
+"""bat_os.console.render (pure): replies and briefs as text for people."""
+
+from __future__ import annotations
+
+import json
+
+from bat_os import briefs
+from bat_os.console import render
+
+
+def test_a_cycle_result_says_what_was_installed_then_the_answer() -> None:
+    result = {"cycle": "c1", "selector": "greet", "installed_on": "0x03", "result": "hello"}
+    assert render.format_answer(result, "genesis_obj") == "installed greet on genesis_obj (cycle c1)\nanswer: hello"
+    joined = dict(result, joined=True)
+    assert render.format_answer(joined, "genesis_obj").startswith("joined the cycle that installed greet")
+    assert render.format_result("send", result).startswith("installed greet on 0x03 (cycle c1)")
+
+
+def test_a_direct_result_is_the_answer() -> None:
+    assert render.format_answer("12:00:01", "genesis_obj") == "answer: 12:00:01"
+    assert render.format_answer({"a": [1]}, None) == 'answer: \n{\n  "a": [\n    1\n  ]\n}'
+    # a method that happens to answer a map with some of a cycle's keys is still a plain answer
+    assert render.format_answer({"cycle": "c1", "x": 1}, None).startswith("answer: ")
+
+
+def test_search_hits_are_a_numbered_list() -> None:
+    text = render.format_result("search", {"mode": "hybrid", "hits": [
+        {"doc_id": "codex-1", "chunk": 0, "score": 0.8731, "text": "BRICK is the\n builder.", "metadata": {}},
+        {"doc_id": "notes", "chunk": 3, "score": 0.5, "text": "x" * 500, "metadata": {}},
+    ]})
+    lines = text.splitlines()
+    assert lines[0] == "2 hits (hybrid search):"
+    assert lines[1] == "  1. codex-1 #0  score 0.873" and lines[2].strip() == "BRICK is the builder."
+    assert lines[3].startswith("  2. notes #3") and lines[4].endswith("...")
+    assert render.format_result("search", {"mode": "text", "hits": []}) == "no hits (text search)"
+
+
+def test_status_is_compact() -> None:
+    status = {"uptime": 12.34, "version": "0.1.0", "pid": 7, "endpoint": "tcp://127.0.0.1:5555", "queue_depth": 0,
+              "queue_size": 1000, "requests": {"received": 3, "answered": 2, "errors": 1, "busy": 0},
+              "image": {"path": "/x/live.fs", "size_bytes": 2048, "schema_version": 5}, "objects": 277,
+              "cycles": {"total": 1, "unfinished": []}, "knowledge": {"documents": 24, "chunks": 24}, "llm": "replay:x"}
+    text = render.format_result("status", status)
+    assert "kernel 0.1.0 pid 7 at tcp://127.0.0.1:5555, up 12.3s" in text
+    assert "image /x/live.fs (2.0 KiB, schema 5), 277 objects" in text
+    assert "cycles 1 total, unfinished: none" in text and "knowledge 24 documents" in text
+
+
+def test_an_unexpected_shape_is_shown_as_it_came() -> None:
+    text = render.format_result("search", {"hits": "not a list"})
+    assert text.startswith("(the search result has a shape this client does not know; as it came:)")
+    assert json.loads(text.split("\n", 1)[1]) == {"hits": "not a list"}
+    assert "does not know" in render.format_result("status", ["what"])
+    assert "does not know" in render.format_result("ping", "pong?")
+    assert render.format_strange({"id": 1, "status": "sideways"}).startswith(
+        "the kernel sent a reply this client does not understand: ")
+
+
+def test_cycle_failed_lists_its_reasons() -> None:
+    text = render.format_error({"status": "error", "error": {
+        "code": "cycle_failed", "message": "the cycle failed", "cycle": "c2", "state": "DECOMPOSING",
+        "reasons": ["BRICK answered no list", "second"]}})
+    assert text.splitlines() == ["error [cycle_failed]: the cycle failed", '  cycle: "c2"', '  state: "DECOMPOSING"',
+                                 "  reasons:", "    - BRICK answered no list", "    - second"]
+
+
+def test_a_cycle_report() -> None:
+    text = render.format_result("cycle", {"cycle": "c1", "state": "COMPLETE", "selector": "greet", "receiver": "0x03",
+                                          "history": [{"state": "IDLE"}, {"state": "COMPLETE"}], "result": "hi"})
+    assert text.splitlines() == ["cycle c1: COMPLETE  (greet on 0x03)", "  history: IDLE -> COMPLETE", "  result: hi"]
+
+
+def test_a_brief_summary_and_its_json() -> None:
+    mission = briefs.mission("greet_the_world", [1], {"loud": True, "intent": "say hello"})
+    assert render.summarize(mission) == (
+        "mission: send greet_the_world(1, loud=true) to genesis_obj; a cycle writes the method if nothing understands it")
+    assert render.summarize({"command": "search", "query": "living image"}) == "search the knowledge catalog for 'living image'"
+    assert render.summarize({"command": "ask", "persona": "ROBIN", "prompt": "why?"}) == "ask ROBIN: why?"
+    assert render.summarize({"command": "status"}) == "status"
+    long = briefs.mission("x", [], {"intent": "word " * 1000})
+    shown = json.loads(render.shown(long))
+    intent = shown["mission_brief"]["kwargs"]["intent"]
+    assert len(intent) < 400 and intent.endswith("(4700 more characters)")

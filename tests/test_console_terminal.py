@@ -1,0 +1,142 @@
+"""The console at a real terminal (a pseudo-terminal driven by pexpect), against a real kernel and a cassette."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from console_support import TIME_SELECTOR, TIME_SENTENCE, client_env, replay_kernel, time_cassette
+from support import ROOT
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="pexpect drives a POSIX pseudo-terminal")
+
+PROMPT = "Architect > "
+STATES = ("DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE")
+
+TIME_BRIEF = {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj",
+              "mission_brief": {"type": "unhandled_message", "selector": TIME_SELECTOR, "args": [],
+                                "kwargs": {"intent": TIME_SENTENCE}}}
+
+EXTRA_LINES = [
+    # ALFRED translates the acceptance sentence once (the kernel's model stage); the second time
+    # there is no line left, so the local translator answers with the same brief.
+    {"persona": "ALFRED", "contains": f"Sentence: {TIME_SENTENCE}\nJSON:",
+     "response": f"Certainly.\n```json\n{json.dumps(TIME_BRIEF)}\n```"},
+    # a slow BRICK, to interrupt
+    {"persona": "BRICK", "contains": "Selector: wait_a_while", "response": json.dumps(["waiting"]), "delay_s": 5},
+    # the selector the user types after 'e'
+    {"persona": "BRICK", "contains": "Selector: say_hello", "response": json.dumps(["greeting"])},
+    {"persona": "ALFRED", "contains": "Write the Python method say_hello",
+     "response": "```python\ndef say_hello(self):\n    return 'hello'\n```"},
+]
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    process = replay_kernel(tmp_path_factory.mktemp("terminal"), [*time_cassette(), *EXTRA_LINES]).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def console(kernel, tmp_path):
+    """``python chat_client.py`` at an 120x40 xterm; yields the pexpect child."""
+    env = client_env(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1", BATOS_HISTORY=str(tmp_path / "history"))
+    child = pexpect.spawn(sys.executable, ["chat_client.py", "--endpoint", kernel.endpoint], cwd=str(ROOT), env=env,
+                          encoding="utf-8", timeout=30, dimensions=(40, 120))
+    child.logfile_read = open(tmp_path / "terminal.log", "w", encoding="utf-8")
+    try:
+        child.expect_exact(PROMPT)
+        yield child
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+        child.logfile_read.close()
+
+
+def leave(child: pexpect.spawn) -> None:
+    child.sendline("/exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_a_sentence_becomes_a_method_then_an_answer(console, tmp_path: Path) -> None:
+    console.sendline(TIME_SENTENCE)
+    console.expect_exact(f"brief: mission: send {TIME_SELECTOR}() to genesis_obj")
+    console.expect_exact("from the model replay:")  # ALFRED's model translated it
+    console.expect_exact(f'"selector": "{TIME_SELECTOR}"')
+    console.expect_exact("Send it? [Y/n/e=edit selector]")
+    console.sendline("")  # Enter: yes
+    for state in STATES:
+        console.expect_exact(f"● {state}")
+    console.expect_exact(f"installed {TIME_SELECTOR} on genesis_obj (cycle c")
+    console.expect(r"answer: \d\d:\d\d:\d\d")
+    console.expect_exact(PROMPT)
+
+    # The same sentence again: the method is installed, so it answers at once (no cycle, no states).
+    console.sendline(TIME_SENTENCE)
+    console.expect_exact("from the local translator (rule create)")  # the model's line is used up
+    console.expect_exact(f'"selector": "{TIME_SELECTOR}"')
+    console.expect_exact("Send it? [Y/n/e=edit selector]")
+    console.sendline("y")
+    console.expect(r"answer: \d\d:\d\d:\d\d")
+    assert "●" not in console.before and "installed" not in console.before
+    console.expect_exact(PROMPT)
+    leave(console)
+    assert TIME_SENTENCE in (tmp_path / "history").read_text()  # the history file kept it
+
+
+def test_ctrl_c_abandons_the_wait_not_the_session(console) -> None:
+    console.sendline("/send genesis_obj wait_a_while")
+    console.expect_exact("● DECOMPOSING")  # BRICK is thinking for 5 s
+    console.sendintr()
+    console.expect_exact("interrupted: stopped waiting")
+    console.expect_exact(PROMPT)
+    console.sendline("/ping")
+    console.expect(r"pong \(uptime [\d.]+s\)")
+    console.expect_exact(PROMPT)
+    leave(console)
+
+
+def test_the_selector_can_be_edited_before_sending(console) -> None:
+    console.sendline("create a method to greet the world")
+    console.expect_exact("Send it? [Y/n/e=edit selector]")
+    console.sendline("e")
+    console.expect_exact("selector: ")
+    console.expect_exact("greet_the_world")  # prefilled with the current one
+    console.send("\x15")  # Ctrl+U: clear the line
+    console.sendline("Not A Name!")
+    console.expect_exact("is not a selector")
+    console.expect_exact("selector: ")
+    console.send("\x15")
+    console.sendline("say_hello")
+    console.expect_exact("brief: mission: send say_hello() to genesis_obj")
+    console.expect_exact("Send it? [Y/n/e=edit selector]")
+    console.sendline("")
+    console.expect_exact("installed say_hello on genesis_obj")
+    console.expect_exact("answer: hello")
+    console.expect_exact(PROMPT)
+    leave(console)
+
+
+def test_no_means_not_sent_and_ctrl_d_leaves(console) -> None:
+    console.sendline("what is the status?")
+    console.expect_exact("Send it? [Y/n]")
+    console.sendline("n")
+    console.expect_exact("not sent")
+    console.expect_exact(PROMPT)
+    console.sendline("/help")
+    console.expect_exact("/brief SENTENCE")
+    console.expect_exact(PROMPT)
+    console.sendeof()
+    console.expect(pexpect.EOF)
+    console.close()
+    assert console.exitstatus == 0
