@@ -30,10 +30,10 @@ rule            phrasings                                              request
 
 A mission brief's selector is the action phrase in snake_case: articles
 "a"/"an" go, so do the arguments and the words that only announce them
-("of a number", "the number 21", "to 'Ada'"); "the" stays unless such a
-parameter phrase was cut ("calculate the factorial of a number" ->
-``calculate_factorial``; "report the current system time" ->
-``report_the_current_system_time``). The whole sentence is kept as
+("of a number", "the number 21", "to 'Ada'"); "the" stays in a longer noun
+phrase unless such a parameter phrase was cut ("calculate the factorial of a
+number" -> ``calculate_factorial``; "greet the user" -> ``greet_user``;
+"report the current system time" -> ``report_the_current_system_time``). The whole sentence is kept as
 ``kwargs.intent`` (up to :data:`~bat_os.briefs.MAX_INTENT_CHARS`) so the
 synthesizing persona reads what was asked; the kernel does not pass it to
 the method.
@@ -236,7 +236,10 @@ def selector_from(phrase: str) -> tuple[str, bool]:
     # Dangling connectives left by the cuts ("add 2 and 3" -> "add and").
     while kept and _ascii_word(kept[-1]) in _PREPOSITIONS | _DETERMINERS | {"and", "or", "then"}:
         kept.pop()
-    drop = _ARTICLES | ({"the"} if cut else set())
+    # "the" names the object only in a longer phrase ("report the current system time");
+    # before a lone last noun ("greet the user") or once a parameter was cut it is grammar.
+    lone_noun = len(kept) >= 3 and _ascii_word(kept[-2]) == "the"
+    drop = _ARTICLES | ({"the"} if cut or lone_noun else set())
     names = [_ascii_word(w) for w in kept]
     names = [n for n in names if n and n not in drop]
     return _join_selector(names), cut

@@ -14,7 +14,7 @@ from console_support import (
 )
 from support import ROOT, KernelProcess, free_port
 
-FAILING = {"persona": "BRICK", "contains": "Selector: greet_the_world", "response": "I would rather not say."}
+FAILING = {"persona": "BRICK", "contains": "Selector: greet_world", "response": "I would rather not say."}
 
 
 @pytest.fixture(scope="module")

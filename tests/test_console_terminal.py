@@ -111,7 +111,7 @@ def test_the_selector_can_be_edited_before_sending(console) -> None:
     console.expect_exact("Send it? [Y/n/e=edit selector]")
     console.sendline("e")
     console.expect_exact("selector: ")
-    console.expect_exact("greet_the_world")  # prefilled with the current one
+    console.expect_exact("greet_world")  # prefilled with the current one
     console.send("\x15")  # Ctrl+U: clear the line
     console.sendline("Not A Name!")
     console.expect_exact("is not a selector")

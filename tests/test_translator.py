@@ -62,7 +62,8 @@ PHRASINGS: list[tuple[str, str, dict]] = [
     ("hello, create a method to greet a user", "create", mission("greet_user")),
     ("create a method to double a number for 0x1a", "create", mission("double_number", target="0x1a")),
     # imperatives: the message itself (answered directly once understood)
-    ("greet the user", "imperative", mission("greet_the_user")),
+    ("greet the user", "imperative", mission("greet_user")),
+    ("sort the list", "imperative", mission("sort_list")),
     ("double the number 21", "imperative", mission("double_number", [21])),
     ("convert 100 fahrenheit to celsius", "imperative", mission("convert_fahrenheit_to_celsius", [100])),
     ("Add 2 and 3.", "imperative", mission("add", [2, 3])),
