@@ -1,0 +1,87 @@
+"""An image written by earlier code still opens and works (persistent class paths moved since).
+
+``tests/data/old_image_0.1.0.tar.gz`` was made by ``tests/data/make_old_image.py``
+with the code of commit 294aa08, before the package was laid out by concern:
+its pickles name ``bat_os.objects.UvmObject``, ``bat_os.cycle.Cycle``,
+``bat_os.catalog.KnowledgeCatalog``, ``bat_os.chronicle.Chronicle`` and
+``bat_os.model_store.ModelRecord``. It holds three slots on ``genesis_obj``,
+the generated method ``report_the_current_system_time`` learned by cycle
+``c1``, the document ``skerryvore`` in the catalog, a backup's chronicle
+entry, and a tiny model for ROBIN in the model store's blobs.
+
+Real parts: the fixture is unpacked into a temp dir (never changed in place)
+and served by a real kernel subprocess with the transformers backend.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from support import KernelProcess
+
+FIXTURE = Path(__file__).resolve().parent / "data" / "old_image_0.1.0.tar.gz"
+
+
+@pytest.fixture
+def old_image(tmp_path: Path) -> Path:
+    with tarfile.open(FIXTURE) as tar:
+        tar.extractall(tmp_path / "image", filter="data")
+    return tmp_path / "image" / "live_image.fs"
+
+
+def _kernel(tmp_path: Path, image: Path) -> KernelProcess:
+    env = {"BATOS_LLM_BACKEND": "transformers", "BATOS_LLM_DEVICE": "cpu", "BATOS_PULL_DEFAULTS": "never"}
+    return KernelProcess(tmp_path, image=image, env=env)
+
+
+def _ok(reply: dict) -> object:
+    assert reply["status"] == "ok", reply
+    return reply["result"]
+
+
+def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image: Path) -> None:
+    kernel = _kernel(tmp_path, old_image).start(timeout=60)
+    try:
+        check = _ok(kernel.request({"command": "selfcheck"}, timeout=30))
+        assert check["healthy"] is True and check["failures"] == []
+        assert check["methods"] >= 5  # the four traits methods and the learned one
+
+        genesis = _ok(kernel.request({"command": "inspect", "target": "genesis_obj"}))
+        assert genesis["type"] == "UvmObject"
+        assert genesis["slots"]["visits"] == 3
+        assert genesis["slots"]["ledger"] == {"keeper": "Ada", "nights": [1, 4, 7], "lamp": {"wound": True}}
+        assert genesis["slots"]["tags"] == ["fog", "lamp"]
+        learned = genesis["methods"]["report_the_current_system_time"]
+        assert learned["origin"] == "generated" and learned["provenance"]["cycle"] == "c1"
+
+        # The learned method runs (in the jail) without a new cycle.
+        answer = _ok(kernel.request({"command": "send", "target": "genesis_obj", "selector": "report_the_current_system_time"}, timeout=30))
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?", answer)
+        status = _ok(kernel.request({"command": "status"}))
+        assert status["cycles"]["total"] == 1 and status["cycles"]["unfinished"] == []
+        assert _ok(kernel.request({"command": "cycle", "cycle": "c1"}))["state"] == "COMPLETE"
+
+        hits = _ok(kernel.request({"command": "search", "query": "lighthouse keeper ledger", "mode": "text"}))["hits"]
+        assert hits and hits[0]["doc_id"] == "skerryvore" and hits[0]["metadata"]["source"] == "fixture"
+
+        entries = _ok(kernel.request({"command": "chronicle"}))["entries"]
+        assert [e["reason"] for e in entries if e["event"] == "backup"] == ["old-image fixture"]
+
+        reply = _ok(kernel.request({"command": "ask", "persona": "ROBIN", "prompt": "hello"}, timeout=120))
+        assert reply["persona"] == "ROBIN" and reply["model"].endswith("tiny-llama") and isinstance(reply["text"], str)
+
+        # New objects written by this code sit beside the old ones, and both read back after a restart.
+        _ok(kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "after", "value": {"nested": [1]}}))
+    finally:
+        kernel.stop()
+    kernel = _kernel(tmp_path, old_image).start(timeout=60)
+    try:
+        genesis = _ok(kernel.request({"command": "inspect", "target": "genesis_obj"}))
+        assert genesis["slots"]["after"] == {"nested": [1]} and genesis["slots"]["visits"] == 3
+        assert _ok(kernel.request({"command": "selfcheck"}, timeout=30))["healthy"] is True
+    finally:
+        kernel.stop()
