@@ -6,7 +6,7 @@ Everything lives in the ``bat_os`` package; see README.md.
 
 import sys
 
-from bat_os.cli import main
+from bat_os.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,8 +14,8 @@ script; ``--image``, ``--config`` and anything after ``--`` are passed on, and
 dies or hangs, gives up on a crash loop (FATAL: then it waits for ``stop`` or
 an upgrade instruction), and carries out gated upgrades from
 ``update_instructions.json`` in ``--workdir``. The loop is
-:class:`bat_os.watchdog.Watchdog`; the restart policy
-:mod:`bat_os.supervision`; upgrades :mod:`bat_os.upgrade`. See
+:class:`bat_os.supervise.watchdog.Watchdog`; the restart policy
+:mod:`bat_os.supervise.policy`; upgrades :mod:`bat_os.supervise.upgrade`. See
 docs/operations.md.
 
 Every way of giving up is logged as ``giving up (exit code N): why``.
@@ -51,12 +51,12 @@ if str(HERE) not in sys.path:  # run as a script from another directory
 
 # Everything the watchdog will ever run is imported now: an upgrade that moves the
 # checkout to other code must not change the running watchdog halfway.
-from bat_os import upgrade as _upgrade  # noqa: E402,F401
-from bat_os.watchdog import (  # noqa: E402
+from bat_os.supervise import upgrade as _upgrade  # noqa: E402,F401
+from bat_os.supervise.watchdog import (  # noqa: E402
     EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Pinger, Settings, Watchdog, read_state, someone_answers, watchdog_alive,
 )
 
-logger = logging.getLogger("bat_os.watchdog")
+logger = logging.getLogger("bat_os.supervise.watchdog")
 
 STATUS_RUNNING = 0  # the watchdog runs and its kernel answers
 STATUS_NOT_READY = 1  # it runs; the kernel is starting, restarting or being upgraded
@@ -156,7 +156,8 @@ def resolve(settings: Settings, environ: Mapping[str, str] | None = None, cwd: P
     """Work out the endpoint and image exactly as batos.py will (flags, BATOS_* environment,
     batos.toml) and pin the endpoint on the kernel's command line, so the kernel binds where
     the watchdog pings. Raises :class:`KernelConfigError`."""
-    from bat_os import cli, config
+    from bat_os import config
+    from bat_os.cli import main as cli
 
     from bat_os.errors import ConfigError
 

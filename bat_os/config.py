@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .errors import ConfigError
-from .protocol import DEFAULT_ENDPOINT
+from bat_os.errors import ConfigError
+from bat_os.protocol import DEFAULT_ENDPOINT
 
 LLM_BACKENDS = ("transformers", "replay")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-TRANSLATORS = ("model", "local")  # the translate command's first stage (see bat_os.translation)
+TRANSLATORS = ("model", "local")  # the translate command's first stage (see bat_os.translate.model)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 
 import ormsgpack
 
+#: Every code an error reply may carry (docs/protocol.md explains each; bat_os.errors.CODES decides them).
 ERROR_CODES = (
     "bad_request",
     "unknown_command",
@@ -36,6 +37,16 @@ ERROR_CODES = (
     "timeout",
     "shutting_down",
     "cycle_failed",
+    "no_model",
+    "model_unavailable",
+    "model_too_large",
+    "model_error",
+    "download_failed",
+    "llm_error",
+    "bad_encoding",
+    "jail_unavailable",
+    "self_check_failed",
+    "backup_failed",
     "internal",
 )
 

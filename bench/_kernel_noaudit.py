@@ -1,9 +1,9 @@
 """Diagnostic only (``--no-audit`` in bench_send.py / bench_set_slot.py): ``batos.py`` with
-the audit trail replaced by :class:`bat_os.audit.NullAudit`, to show what the audit costs.
+the audit trail replaced by :class:`bat_os.kernel.audit.NullAudit`, to show what the audit costs.
 
     python bench/_kernel_noaudit.py --image X.fs --endpoint tcp://127.0.0.1:PORT ...
 
-It patches the module attribute that :func:`bat_os.cli.run` imports at call time;
+It patches the module attribute that :func:`bat_os.cli.main.run` imports at call time;
 nothing in bat_os/ is changed.
 """
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import bat_os.audit as audit  # noqa: E402
+import bat_os.kernel.audit as audit  # noqa: E402
 
 audit.Audit = lambda path: audit.NullAudit()
 
-from bat_os.cli import main  # noqa: E402
+from bat_os.cli.main import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

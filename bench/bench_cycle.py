@@ -50,7 +50,7 @@ def cassette_lines(n: int) -> list[dict]:
 def model_seconds(cassette: Path, n: int) -> float:
     """What the replay backend itself costs for the 2n calls of n cycles (subtracted)."""
     sys.path.insert(0, str(ROOT))
-    from bat_os.llm import ReplayBackend
+    from bat_os.models.backends import ReplayBackend
 
     async def calls() -> float:
         backend = ReplayBackend(cassette)

@@ -39,7 +39,7 @@ TARGET_SEARCH_MS = 30.0
 
 
 def sentences_from_corpus(n: int) -> list[str]:
-    from bat_os.chunking import sentence_splitter
+    from bat_os.memory.chunking import sentence_splitter
 
     split = sentence_splitter()
     pool = []
@@ -51,8 +51,8 @@ def sentences_from_corpus(n: int) -> list[str]:
 
 
 async def ingest_rounds(args, summary: Summary) -> None:
-    from bat_os.image import Image
-    from bat_os.memory import Memory
+    from bat_os.image.image import Image
+    from bat_os.memory.service import Memory
 
     n = 400 if args.quick else 1500
     sentences = sentences_from_corpus(n)
@@ -87,8 +87,8 @@ async def ingest_rounds(args, summary: Summary) -> None:
 async def search_at(size: int, args, summary: Summary) -> None:
     import numpy as np
 
-    from bat_os.image import Image
-    from bat_os.memory import Memory
+    from bat_os.image.image import Image
+    from bat_os.memory.service import Memory
 
     rng = random.Random(size)
     vocabulary = [f"w{i}" for i in range(20_000)]

@@ -5,11 +5,11 @@
 
 A random-weight Llama (hidden 512, 8 layers: ~100 MB of float32 safetensors,
 the size ENVIRONMENT.md measured) with tiny-llama's tokenizer is built locally
-and imported into a fresh temp image with ``models import`` (bat_os.model_store).
+and imported into a fresh temp image with ``models import`` (bat_os.models.store).
 Three ways of getting a loaded model + tokenizer are timed, alternating each round:
 
 - **image**: what the kernel does: resolve the persona's committed blob files on
-  the loop thread (bat_os.personas.spec_for), symlink them under their names into
+  the loop thread (bat_os.models.personas.spec_for), symlink them under their names into
   a private directory, ``from_pretrained(dir, local_files_only=True)`` (sha256 checked
   on the first load only; the first load is reported apart).
 - **plain** (the baseline): ``from_pretrained`` of a plain directory holding the same files.
@@ -90,11 +90,11 @@ def main() -> int:
     args.rounds = args.rounds or (3 if args.quick else 7)
     header("bench_models: loading from the image; switching by adapter", args)
 
-    from bat_os.image import Image
-    from bat_os.model_store import link_files, verify
-    from bat_os.model_store import import_model
-    from bat_os.personas import spec_for
-    from bat_os.tiny_models import make_tiny, make_tiny_adapter
+    from bat_os.image.image import Image
+    from bat_os.models.store import link_files, verify
+    from bat_os.models.store import import_model
+    from bat_os.models.personas import spec_for
+    from bat_os.models.tiny import make_tiny, make_tiny_adapter
 
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="batos-bench-models-") as tmp:
@@ -162,9 +162,9 @@ def main() -> int:
 
 
 async def adapter_switches(tmp: Path, base: Path, args) -> tuple[float, float]:
-    from bat_os.model_manager import AdapterSpec, LoadSpec, ModelManager
-    from bat_os.model_store import CommittedFile, sha256_file
-    from bat_os.tiny_models import make_tiny_adapter
+    from bat_os.models.manager import AdapterSpec, LoadSpec, ModelManager
+    from bat_os.models.store import CommittedFile, sha256_file
+    from bat_os.models.tiny import make_tiny_adapter
 
     def refs(directory: Path) -> tuple:
         return tuple(CommittedFile(str(p.relative_to(directory)), str(p), sha256_file(p), p.stat().st_size)

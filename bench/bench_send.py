@@ -50,7 +50,7 @@ SELECTOR = "echo"
 def install_generated(image_path: Path) -> None:
     """Install a generated read-only method offline, as a cycle would have."""
     sys.path.insert(0, str(BENCH.parent))
-    from bat_os.image import Image
+    from bat_os.image.image import Image
 
     image = Image(image_path)
     try:

@@ -29,7 +29,7 @@ from _common import PYTHON, ROOT, BenchKernel, Pinger, Summary, header, kernel_e
 import psutil  # noqa: E402
 
 TARGET_SECONDS = 2.0
-IMPORTS = "import bat_os.cli, bat_os.config, bat_os.audit, bat_os.image, bat_os.kernel, bat_os.commands, bat_os.primordial, zmq.asyncio"
+IMPORTS = "import bat_os.cli.main, bat_os.config, bat_os.kernel.audit, bat_os.image.image, bat_os.kernel.loop, bat_os.kernel.commands.base, bat_os.image.primordial, zmq.asyncio"
 
 
 def time_python(code: str) -> float:

@@ -5,7 +5,7 @@
 
 A trial (a cognitive cycle's VALIDATING step) runs new code with
 ``Jail.run(..., fresh=True)``: a child forked from the jail's warm template,
-locked down, used once and reaped. This script starts one :class:`bat_os.jail.Jail`
+locked down, used once and reaped. This script starts one :class:`bat_os.jail.runner.Jail`
 in-process (as the kernel does), with a small in-memory host, and times trials of
 a method that reads two slots, writes one and returns plain data. Each trial is
 one ``await jail.run(...)``: fork, lock-down, run, answer, reaping.
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, Summary, header, median, parser, percentile, us  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from bat_os.jail import Jail  # noqa: E402
+from bat_os.jail.runner import Jail  # noqa: E402
 
 TARGET_TRIAL_MS = 50.0
 SELECTOR = "tally"

@@ -71,8 +71,8 @@ def build(out: Path, name: str, seed: int, tokenizer_from: Path) -> Path:
 async def swaps(image, personas: list[str], n: int, budget: int) -> list[dict]:
     import torch
 
-    from bat_os.model_manager import ModelManager
-    from bat_os.personas import spec_for
+    from bat_os.models.manager import ModelManager
+    from bat_os.models.personas import spec_for
 
     specs = [image.read(lambda p=p: spec_for(image.connection.root(), p)) for p in personas]
     manager = ModelManager(budget_bytes=budget, device="cuda")
@@ -108,14 +108,14 @@ def main() -> int:
     args = p.parse_args()
     import torch
 
-    from bat_os.model_store import cuda_available
+    from bat_os.models.store import cuda_available
 
     if not torch.cuda.is_available() or not cuda_available():
         print("gpu_models: needs a CUDA GPU with bitsandbytes; none here")
         return 2
-    from bat_os.image import Image
-    from bat_os.model_store import import_model
-    from bat_os.tiny_models import make_tiny
+    from bat_os.image.image import Image
+    from bat_os.models.store import import_model
+    from bat_os.models.tiny import make_tiny
 
     print(f"== gpu_models: {args.config}, 4-bit nf4, {args.swaps} swaps on {torch.cuda.get_device_name(0)} ==")
     summary = Summary()

@@ -3,7 +3,7 @@
 import asyncio
 import json
 
-from bat_os.audit import Audit
+from bat_os.kernel.audit import Audit
 
 
 def test_every_record_is_one_json_line(tmp_path):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from ZODB.blob import Blob
 
-from bat_os import backup as backups
+from bat_os.supervise import backup as backups
 from bat_os.errors import BackupError, BackupNotFound, ImageInUse
-from bat_os.image import Image
+from bat_os.image.image import Image
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from ZODB.blob import Blob
 
-from bat_os import backup as backups
-from bat_os import backup_cli
-from bat_os.chronicle import chronicle_entries
-from bat_os.image import Image, MigrationContext
+from bat_os.supervise import backup as backups
+from bat_os.cli import backup as backup_cli
+from bat_os.image.chronicle import chronicle_entries
+from bat_os.image.image import Image
+from bat_os.image.migrations import MigrationContext
 from support import ROOT, KernelProcess, kernel_env
 
 

@@ -1,6 +1,6 @@
 """Frame classification: DEALER, REQ, and garbage."""
 
-from bat_os.bridge import Envelope, split
+from bat_os.kernel.bridge import Envelope, split
 
 
 def test_dealer_frames():

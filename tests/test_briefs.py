@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bat_os import briefs
-from bat_os.briefs import BriefError, is_selector, mission, split_intent, validate
+from bat_os.translate import briefs
+from bat_os.translate.briefs import BriefError, is_selector, mission, split_intent, validate
 
 
 @pytest.mark.parametrize("request_", [

@@ -7,8 +7,8 @@ import transaction
 import ZODB
 import ZODB.FileStorage
 
-from bat_os.catalog import KnowledgeCatalog, ingest_codex, read_codex
-from bat_os.primordial import BUNDLED_CODEX
+from bat_os.memory.catalog import KnowledgeCatalog, ingest_codex, read_codex
+from bat_os.image.primordial import BUNDLED_CODEX
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_every_change_is_logged_for_the_vector_index(catalog):
 def test_an_old_catalog_is_upgraded_with_its_chunks_pending(catalog):
     for attribute in ("doc_hashes", "meta_index", "times", "pending", "generation", "changes"):
         delattr(catalog, attribute)
-    catalog.chunks[1] = __import__("bat_os.catalog", fromlist=["Chunk"]).Chunk("old", 0, "old text", {"source": "s"})
+    catalog.chunks[1] = __import__("bat_os.memory.catalog", fromlist=["Chunk"]).Chunk("old", 0, "old text", {"source": "s"})
     catalog.documents["old"] = (1,)
     catalog.upgrade()
     assert list(catalog.pending) == [1] and catalog.matching({"source": "s"}) == {1}

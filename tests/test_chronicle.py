@@ -4,11 +4,14 @@ import asyncio
 
 import pytest
 
-from bat_os import backup as backups
-from bat_os.chronicle import CHRONICLE_KEY, Chronicle, KernelBackups, backup_command, chronicle_command, chronicle_entries, record_entry
-from bat_os.commands import Context, Deferred
+from bat_os.supervise import backup as backups
+from bat_os.image.chronicle import CHRONICLE_KEY, Chronicle, chronicle_entries, record_entry
+from bat_os.kernel.backups import KernelBackups
+from bat_os.kernel.commands.backup import backup_command, chronicle_command
+from bat_os.kernel.commands.base import Context, Later
 from bat_os.errors import BackupFailed, BadRequest, Internal
-from bat_os.image import SCHEMA_KEY, Image, MigrationContext, _default_migrations
+from bat_os.image.image import SCHEMA_KEY, Image
+from bat_os.image.migrations import MigrationContext, default_migrations as _default_migrations
 
 
 @pytest.fixture
@@ -87,9 +90,9 @@ def test_the_backup_command_backs_up_then_records_in_the_image(image, tmp_path):
         backup_command(ctx, {"command": "backup", "image": str(tmp_path / "other.fs")})
     with pytest.raises(BadRequest):
         backup_command(ctx, {"command": "backup", "full": "yes"})
-    with pytest.raises(Deferred) as info:
-        backup_command(ctx, {"command": "backup", "reason": "before upgrade", "image": str(image.path)})
-    result = asyncio.run(info.value.run(None))
+    later = backup_command(ctx, {"command": "backup", "reason": "before upgrade", "image": str(image.path)})
+    assert isinstance(later, Later)  # awaited by the kernel (it was a raised Deferred before issue 13)
+    result = asyncio.run(later.run(None))
     assert result["via"] == "kernel" and result["recorded_in_image"] is True and result["reason"] == "before upgrade"
     assert result["backup_dir"] == str(tmp_path / "backups") and result["time"] == 5.0
     entries = image.read(lambda: chronicle_entries(image.connection.root()))

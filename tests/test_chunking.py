@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from bat_os.chunking import ChunkingSettings, semantic_chunks, sentence_splitter
-from bat_os.embedder import MiniLMEmbedder
+from bat_os.memory.chunking import ChunkingSettings, semantic_chunks, sentence_splitter
+from bat_os.memory.embedder import MiniLMEmbedder
 from support import ROOT, kernel_env
 
 BREAD = [
@@ -102,7 +102,7 @@ def boundaries(chunks: list[str], sentences: list[str]) -> list[int]:
 
 
 def test_importing_chunking_is_light():
-    code = "import sys, bat_os.chunking; print(sorted(m for m in ('nltk', 'torch', 'sentence_transformers') if m in sys.modules))"
+    code = "import sys, bat_os.memory.chunking; print(sorted(m for m in ('nltk', 'torch', 'sentence_transformers') if m in sys.modules))"
     result = subprocess.run(
         [sys.executable, "-W", "error", "-c", code], cwd=ROOT, env=kernel_env(), capture_output=True, text=True, timeout=60
     )

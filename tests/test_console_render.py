@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bat_os import briefs
+from bat_os.translate import briefs
 from bat_os.console import render
 
 

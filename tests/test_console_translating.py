@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bat_os import briefs
+from bat_os.translate import briefs
 from bat_os.console.translating import Untranslatable, from_reply, translate_locally, translate_request
 
 SENTENCE = "create a method to report the current system time"

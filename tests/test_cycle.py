@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bat_os.image import Image
+from bat_os.image.image import Image
 from support import ROOT, KernelProcess
 
 SEED_CASSETTE = ROOT / "cassettes" / "seed_scenarios.jsonl"

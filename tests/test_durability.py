@@ -4,7 +4,7 @@ import random
 import threading
 import time
 
-from bat_os.image import Image
+from bat_os.image.image import Image
 from support import KernelProcess
 
 

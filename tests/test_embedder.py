@@ -12,7 +12,7 @@ import threading
 import numpy as np
 import pytest
 
-from bat_os.embedder import MINILM_DIMENSION, EmbedderUnavailable, MiniLMEmbedder, default_model_path
+from bat_os.memory.embedder import MINILM_DIMENSION, EmbedderUnavailable, MiniLMEmbedder, default_model_path
 from support import ROOT, kernel_env
 
 
@@ -31,7 +31,7 @@ def refuse(*args, **kwargs):
 socket.socket.connect = socket.socket.connect_ex = refuse
 socket.create_connection = refuse
 
-import bat_os.embedder as E
+import bat_os.memory.embedder as E
 heavy = sorted(m for m in ("sentence_transformers", "torch", "transformers") if m in sys.modules)
 embedder = E.MiniLMEmbedder()
 known = (embedder.name, embedder.dimension, embedder.loaded)

@@ -12,8 +12,8 @@ import ZODB
 from RestrictedPython import PrintCollector, safe_builtins
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
 
-from bat_os import guardian
-from bat_os.guardian import (
+from bat_os.cognition import guardian
+from bat_os.cognition.guardian import (
     ALLOWED_IMPORTS,
     DANGEROUS_ATTRIBUTES,
     FORBIDDEN_NAMES,
@@ -21,7 +21,7 @@ from bat_os.guardian import (
     audit,
     compile_restricted_method,
 )
-from bat_os.objects import _OWN, UvmObject
+from bat_os.image.objects import _OWN, UvmObject
 
 TIME = "def report_the_current_system_time(self):\n    import datetime\n    return datetime.datetime.now().isoformat()\n"
 LIST_FILES = "def teach_yourself_to_list_files(self):\n    import os\n    return os.listdir('.')\n"

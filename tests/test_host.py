@@ -10,11 +10,11 @@ import os
 
 import pytest
 
-from bat_os.cognition import Cognition
-from bat_os.host import ImageHost, LazyHost, StaleSnapshot
-from bat_os.image import Image
-from bat_os.jail import Jail
-from bat_os.objects import CovenantList, CovenantMapping, oid_to_hex
+from bat_os.cognition.service import Cognition
+from bat_os.cognition.host import ImageHost, LazyHost, StaleSnapshot
+from bat_os.image.image import Image
+from bat_os.jail.runner import Jail
+from bat_os.image.objects import CovenantList, CovenantMapping, oid_to_hex
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the jail needs fork")
 

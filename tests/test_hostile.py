@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from bat_os.image import Image
+from bat_os.image.image import Image
 from support import KernelProcess
 
 MARK = "batos_escape_marker"

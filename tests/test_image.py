@@ -7,9 +7,11 @@ import pytest
 import transaction
 
 from bat_os.errors import Busy, ImageError, NotFound
-from bat_os.image import SCHEMA_KEY, Image, Migration, MigrationContext, _default_migrations
-from bat_os.objects import UvmObject
-from bat_os.primordial import PERSONAS, STATES
+from bat_os.image.image import SCHEMA_KEY, Image
+from bat_os.image.migrations import Migration, MigrationContext, default_migrations as _default_migrations
+from bat_os.image.objects import UvmObject
+from bat_os.cognition.states import STATES
+from bat_os.image.primordial import PERSONAS
 
 ROOT_NAMES = [
     "traits_obj", "pLLM_obj", "genesis_obj", "knowledge_catalog_obj", "psm_prototypes_obj",

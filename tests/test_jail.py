@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 
 from bat_os.errors import JailCrash, JailError, JailMemory, JailTimeout, MethodRaised
-from bat_os.jail import Jail, JailLimits
+from bat_os.jail.runner import Jail, JailLimits
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the jail needs fork")
 
@@ -798,7 +798,7 @@ def test_per_run_cost() -> None:
 def test_the_worker_imports_only_the_stdlib_restrictedpython_and_ormsgpack() -> None:
     import ast
 
-    tree = ast.parse((Path(__file__).resolve().parent.parent / "bat_os" / "jail_worker.py").read_text())
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "bat_os" / "jail" / "worker.py").read_text())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert imported - set(sys.stdlib_module_names) - {"__future__"} == {"RestrictedPython", "ormsgpack"}
@@ -830,7 +830,7 @@ def test_a_killed_kernel_leaves_no_jail_directory_behind(tmp_path: Path) -> None
     script.write_text(
         "import asyncio, os, signal, sys\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
-        "from bat_os.jail import Jail\n"
+        "from bat_os.jail.runner import Jail\n"
         "async def main():\n"
         "    j = Jail()\n"
         "    await j.start()\n"

@@ -8,7 +8,7 @@ import ormsgpack
 import pytest
 import zmq
 
-from bat_os.image import Image
+from bat_os.image.image import Image
 from support import Client, KernelProcess
 
 BUMP = "def bump(self, by=1):\n    self.count = self.count + by\n    return self.count\n"

@@ -8,16 +8,15 @@ import sys
 
 import pytest
 
+from bat_os.cognition.replies import extract_code, extract_json_list
 from bat_os.config import LLMConfig
 from bat_os.errors import LLMError, NoModel
-from bat_os.llm import (
+from bat_os.models.backends import (
     LLM,
     Completion,
     RecordingBackend,
     ReplayBackend,
     TransformersBackend,
-    extract_code,
-    extract_json_list,
     make_backend,
 )
 
@@ -315,7 +314,7 @@ def test_make_backend_with_record_to(tmp_path):
 
 def test_importing_the_module_imports_nothing_heavy():
     code = (
-        "import sys, bat_os.llm as m; "
+        "import sys, bat_os.models.backends as m; "
         "m.make_backend(m.LLMConfig(backend='transformers')); "
         "print(sorted(n for n in ('torch', 'transformers', 'accelerate') if n in sys.modules))"
     )

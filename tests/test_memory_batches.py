@@ -1,7 +1,7 @@
-"""How ingest cuts a large document into batches for the chunker (bat_os.memory._batches)."""
+"""How ingest cuts a large document into batches for the chunker (bat_os.memory.service._batches)."""
 
-from bat_os import memory
-from bat_os.chunking import sentence_splitter
+from bat_os.memory import service as memory
+from bat_os.memory.chunking import sentence_splitter
 
 
 def test_batches_keep_paragraphs_and_headings_and_cut_only_long_paragraphs(monkeypatch):

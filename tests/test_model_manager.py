@@ -1,4 +1,4 @@
-"""The model manager with real transformers models built locally (bat_os.tiny_models): loading from
+"""The model manager with real transformers models built locally (bat_os.models.tiny): loading from
 linked files, the memory budget and LRU eviction, adapters on a shared base, streaming, timeouts, bad files."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
-from bat_os.model_manager import AdapterSpec, LoadSpec, ModelManager
-from bat_os.model_store import CommittedFile, sha256_file
+from bat_os.models.manager import AdapterSpec, LoadSpec, ModelManager
+from bat_os.models.store import CommittedFile, sha256_file
 
 GEN = {"max_new_tokens": 8, "temperature": 0}
 
@@ -20,7 +20,7 @@ GEN = {"max_new_tokens": 8, "temperature": 0}
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from bat_os.tiny_models import make_tiny, make_tiny_adapter
+    from bat_os.models.tiny import make_tiny, make_tiny_adapter
 
     root = tmp_path_factory.mktemp("tiny")
     models = make_tiny(root / "models")

@@ -24,8 +24,8 @@ import pytest
 from safetensors.numpy import save_file
 
 from bat_os.errors import DownloadFailed, ModelError, ModelUnavailable, NoModel
-from bat_os.image import Image
-from bat_os.model_store import (
+from bat_os.image.image import Image
+from bat_os.models.store import (
     HuggingFaceHub,
     _tqdm_class,
     committed_files,
@@ -563,8 +563,8 @@ def test_sync_adapters_stores_reports_replaces_and_refuses(image, tmp_path):
 IMPORT_SCRIPT = """
 import sys
 from pathlib import Path
-from bat_os.image import Image
-from bat_os.model_store import import_model
+from bat_os.image.image import Image
+from bat_os.models.store import import_model
 image = Image(Path(sys.argv[1]))
 try:
     import_model(image, "ROBIN", sys.argv[2], quantize=None)

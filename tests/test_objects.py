@@ -10,7 +10,7 @@ from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 
 from bat_os.errors import BadRequest, DoesNotUnderstand, MethodError, RunsInJail
-from bat_os.objects import Method, UvmObject, covenant, hex_to_oid, oid_to_hex
+from bat_os.image.objects import Method, UvmObject, covenant, hex_to_oid, oid_to_hex
 
 
 class Store:

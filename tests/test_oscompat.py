@@ -8,7 +8,7 @@ What is simulated, and how:
   delivered on another thread, so that -- as on Windows -- the main thread's
   ``select()`` is not interrupted by it;
 * a platform without fork, SCM_RIGHTS or ``resource``: the values are passed to
-  :func:`bat_os.jail.unavailable_reason`, and a real kernel subprocess runs with
+  :func:`bat_os.jail.runner.unavailable_reason`, and a real kernel subprocess runs with
   that function answering as it would on Windows.
 """
 
@@ -27,10 +27,10 @@ from pathlib import Path
 import pytest
 
 from bat_os import oscompat
-from bat_os.cognition import Cognition
+from bat_os.cognition.service import Cognition
 from bat_os.errors import JailUnavailable, NoJail
-from bat_os.image import Image
-from bat_os.jail import Jail, UnavailableJail, unavailable_reason
+from bat_os.image.image import Image
+from bat_os.jail.runner import Jail, UnavailableJail, unavailable_reason
 from support import ROOT, KernelProcess
 
 posix_signals = pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs POSIX signals to simulate Windows")
@@ -197,7 +197,7 @@ def test_this_machine_can_run_the_jail():
 
 
 def test_a_jail_that_cannot_run_here_refuses_to_start_with_the_reason(monkeypatch):
-    monkeypatch.setattr("bat_os.jail.unavailable_reason", lambda: WINDOWS_REASON)
+    monkeypatch.setattr("bat_os.jail.runner.unavailable_reason", lambda: WINDOWS_REASON)
 
     async def scenario() -> None:
         jail = Jail()
@@ -266,9 +266,9 @@ WINDOWS_KERNEL = textwrap.dedent(
     f"""
     import sys
     sys.path.insert(0, {str(ROOT)!r})
-    import bat_os.jail
-    bat_os.jail.unavailable_reason = lambda **_: {WINDOWS_REASON!r}
-    from bat_os.cli import main
+    import bat_os.jail.runner
+    bat_os.jail.runner.unavailable_reason = lambda **_: {WINDOWS_REASON!r}
+    from bat_os.cli.main import main
     sys.exit(main())
     """
 )
@@ -303,7 +303,7 @@ def test_a_kernel_without_a_jail_serves_on_and_answers_with_a_code(tmp_path):
 
 def test_model_files_are_hard_linked_where_symlinks_are_refused(tmp_path):
     """Windows without Developer Mode refuses symlinks (WinError 1314): the loader gets hard links."""
-    from bat_os.model_store import CommittedFile, link_files
+    from bat_os.models.store import CommittedFile, link_files
 
     blobs = tmp_path / "blobs"
     blobs.mkdir()

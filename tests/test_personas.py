@@ -37,7 +37,7 @@ def tiny(tmp_path_factory):
     assert done.returncode == 0, done.stderr
     paths = dict(line.split("\t") for line in done.stdout.splitlines())
     assert set(paths) == {"tiny-llama", "tiny-qwen2"}
-    from bat_os.tiny_models import make_tiny_adapter
+    from bat_os.models.tiny import make_tiny_adapter
 
     adapters = root / "lora_adapters"
     make_tiny_adapter(Path(paths["tiny-llama"]), adapters / "alfred", seed=1)

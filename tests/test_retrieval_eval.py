@@ -2,7 +2,7 @@
 recall@5 of hybrid search is at least that of words alone and of meaning alone.
 
 Real parts: a FileStorage image, the knowledge catalog's TextIndex, the real all-MiniLM-L6-v2
-embedder and the in-memory vector index, through bat_os.memory.Memory (as the kernel uses them).
+embedder and the in-memory vector index, through bat_os.memory.service.Memory (as the kernel uses them).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bat_os.image import Image
-from bat_os.memory import Memory
+from bat_os.image.image import Image
+from bat_os.memory.service import Memory
 
 DATA = Path(__file__).parent / "data" / "retrieval"
 K = 5

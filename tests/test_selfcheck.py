@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bat_os import selfcheck
-from bat_os.image import SCHEMA_KEY, Image, MigrationContext, _default_migrations
-from bat_os.objects import Method, UvmObject
+from bat_os.kernel.commands import selfcheck
+from bat_os.image.image import SCHEMA_KEY, Image
+from bat_os.image.migrations import MigrationContext, default_migrations as _default_migrations
+from bat_os.image.objects import Method, UvmObject
 from support import KernelProcess
 
 

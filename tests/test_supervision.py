@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bat_os.supervision import RestartPolicy, State, TransitionError
+from bat_os.supervise.policy import RestartPolicy, State, TransitionError
 
 
 class FixedRandom(random.Random):

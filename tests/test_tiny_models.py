@@ -1,7 +1,7 @@
 """Tiny local models: build, load offline, chat template, determinism, rebuild rules, LoRA adapters.
 
 Everything here is real: the models are trained/initialised and saved by
-bat_os.tiny_models and loaded back with transformers and peft. The models are
+bat_os.models.tiny and loaded back with transformers and peft. The models are
 built once per module; tests that need a fresh build build one model only.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bat_os import tiny_models
-from bat_os.tiny_models import TINY_MODELS, make_tiny, make_tiny_adapter, tokenizer_corpus
+from bat_os.models import tiny as tiny_models
+from bat_os.models.tiny import TINY_MODELS, make_tiny, make_tiny_adapter, tokenizer_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +94,7 @@ def _tensor(path: Path, key: str = "model.embed_tokens.weight"):
 
 def test_import_is_light():
     code = (
-        "import sys, bat_os.tiny_models\n"
+        "import sys, bat_os.models.tiny\n"
         "heavy = [m for m in ('torch', 'transformers', 'tokenizers', 'peft') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

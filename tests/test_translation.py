@@ -12,7 +12,9 @@ import json
 
 import pytest
 
-from bat_os import briefs, translation, translator
+from bat_os.translate import briefs
+from bat_os.translate import model as translation
+from bat_os.translate import translator
 from support import KernelProcess
 
 SEED = "create a method to report the current system time"

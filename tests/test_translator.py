@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bat_os import briefs
-from bat_os.translator import Untranslatable, base_verb, selector_from, snake_name, translate
+from bat_os.translate import briefs
+from bat_os.translate.translator import Untranslatable, base_verb, selector_from, snake_name, translate
 
 
 def mission(selector: str, args: list | None = None, target: str = "genesis_obj") -> dict:

@@ -16,7 +16,7 @@ import transaction
 import ZODB
 import ZODB.FileStorage
 
-from bat_os.upgrade import Fingerprint, InvalidInstructions, Step, code_version, parse_instructions, restore_code, run_step
+from bat_os.supervise.upgrade import Fingerprint, InvalidInstructions, Step, code_version, parse_instructions, restore_code, run_step
 from support import ROOT, Client, free_port, kernel_env
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="real-process tests use POSIX signals")

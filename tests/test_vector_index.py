@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bat_os.vector_index import VectorIndex
+from bat_os.memory.vector_index import VectorIndex
 
 DIM = 16
 

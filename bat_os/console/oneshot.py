@@ -12,7 +12,7 @@ read-only request whose kernel went down is sent once more when it is back.
 
 from __future__ import annotations
 
-from bat_os.translator import Untranslatable
+from bat_os.translate.translator import Untranslatable
 
 from .errors import KernelDown, NoReply, UsageError
 from .parsing import HELP, Local, Sentence, is_read_only, parse_line

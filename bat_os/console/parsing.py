@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from bat_os import briefs, protocol
+from bat_os import protocol
+from bat_os.translate import briefs
 
 from .errors import UsageError
 

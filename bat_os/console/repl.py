@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from bat_os.translator import Untranslatable
+from bat_os.translate.translator import Untranslatable
 
 from .errors import KernelDown, NoReply, UsageError
 from .inputs import LineSource

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bat_os import briefs
+from bat_os.translate import briefs
 
 from .connection import Connection
 from .errors import UsageError

@@ -1,9 +1,9 @@
 """A sentence -> the request it means: the kernel's ``translate`` command, or the local translator.
 
-The kernel's answer is checked with :func:`bat_os.briefs.validate` before it
+The kernel's answer is checked with :func:`bat_os.translate.briefs.validate` before it
 is used. When the kernel has no ``translate`` command yet (``unknown_command``),
 answers any other error, or sends a request that does not validate, the
-sentence is translated here by :mod:`bat_os.translator`, and
+sentence is translated here by :mod:`bat_os.translate.translator`, and
 :attr:`Understood.fallback` says why. A kernel that does not answer at all is
 not a reason to fall back: :class:`~.errors.NoReply` reaches the caller, whose
 reconnect rules apply (``translate`` is read-only: it is sent again).
@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bat_os import briefs, translator
-from bat_os.translator import Untranslatable
+from bat_os.translate import briefs
+from bat_os.translate import translator
+from bat_os.translate.translator import Untranslatable
 
 from .render import compact
 

@@ -1,0 +1,9 @@
+"""``python batos.py ...``: the command line over the package.
+
+``main``    load the configuration, set up logging, open and awaken the image, run the kernel
+``models``  ``batos.py models ...``: import, list and remove persona models and adapters
+``backup``  ``batos.py backup|restore|backups``
+``audit``   ``batos.py audit FILE --selector NAME``: the guardian and a jailed trial, without a kernel
+
+May import anything in the package; nothing imports it but ``batos.py``.
+"""

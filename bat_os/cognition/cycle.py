@@ -1,0 +1,126 @@
+"""A cognitive cycle as a persistent record, moving through the state objects of the image.
+
+The states and their moves are the table in :mod:`bat_os.cognition.states`;
+the image holds one object per state (``psm_prototypes_obj.IDLE`` ...).
+
+A :class:`Cycle` holds the brief, a reference to its current state object,
+the artifacts of each step, the reasons for failure and the history of its
+transitions. :meth:`Cycle.move` refuses a move the table does not allow.
+Every transition is committed by the orchestrator (a checkpoint), so after a
+crash a cycle resumes from the state it had reached. Migration 2 gives the
+orchestrator its :class:`CycleRegistry` (:func:`add_cycle_registry`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import persistent
+from BTrees.OOBTree import OOBTree
+from persistent.list import PersistentList
+from persistent.mapping import PersistentMapping
+
+from bat_os.cognition.states import TERMINAL, TransitionError, check_move
+from bat_os.image.objects import UvmObject, covenant, oid_to_hex
+
+logger = logging.getLogger(__name__)
+
+
+class Cycle(persistent.Persistent):
+    def __init__(self, cycle_id: str, receiver: UvmObject, brief: dict, idle_state: UvmObject, now: float) -> None:
+        self.id = cycle_id
+        self.receiver = receiver
+        self.brief = covenant(dict(brief))
+        self.state = idle_state
+        self.created = now
+        self.updated = now
+        self.history = PersistentList([{"state": "IDLE", "at": now}])
+        self.artifacts = PersistentMapping()
+        self.reasons = PersistentList()
+        self.attempts = 0
+        self.outcome: str | None = None  # "complete" | "failed"
+        self.result: Any = None
+        self.failed_state: str | None = None
+        self.reply_to: dict | None = None  # {"identity": bytes, "id": request id, "events": bool}
+
+    @property
+    def state_name(self) -> str:
+        return self.state.slots["name"]
+
+    @property
+    def selector(self) -> str:
+        return self.brief["selector"]
+
+    @property
+    def terminal(self) -> bool:
+        return self.state_name in TERMINAL
+
+    def move(self, state: UvmObject, now: float, **note: Any) -> None:
+        """Go to ``state`` if the table allows it; record when, and why."""
+        target = state.slots["name"]
+        try:
+            check_move(self.state_name, target)
+        except TransitionError as exc:
+            raise TransitionError(f"cycle {self.id}: {exc}") from None
+        logger.info("cycle %s: %s -> %s", self.id, self.state_name, target)  # e.g. SYNTHESIZING -> VALIDATING
+        self.state = state
+        self.updated = now
+        self.history.append(covenant({"state": target, "at": now, **note}))
+
+    def fail(self, state: UvmObject, now: float, reasons: list[str]) -> None:
+        """FAILED with the state that failed and why (a terminal transition)."""
+        self.failed_state = self.state_name
+        self.reasons.extend(reasons)
+        self.move(state, now, reasons=list(reasons))
+        self.outcome = "failed"
+
+    def summary(self) -> dict[str, Any]:
+        """What ``cycle`` and ``status`` report (plain data)."""
+        return {
+            "cycle": self.id,
+            "state": self.state_name,
+            "selector": self.selector,
+            "receiver": oid_to_hex(self.receiver._p_oid) if self.receiver._p_oid else None,
+            "brief": dict(self.brief),
+            "attempts": self.attempts,
+            "outcome": self.outcome,
+            "failed_state": self.failed_state,
+            "reasons": list(self.reasons),
+            "result": self.result,
+            "created": self.created,
+            "updated": self.updated,
+            "history": [dict(h) for h in self.history],
+            "artifacts": {k: v for k, v in self.artifacts.items()},
+        }
+
+
+class CycleRegistry(persistent.Persistent):
+    """All cycles by id, kept on the orchestrator (``orchestrator_obj.cycles``)."""
+
+    def __init__(self) -> None:
+        self.by_id = OOBTree()
+        self.count = 0
+
+    def new_id(self, now: float) -> str:
+        self.count += 1
+        return "c%d" % self.count
+
+    def add(self, cycle: Cycle) -> None:
+        self.by_id[cycle.id] = cycle
+
+    def get(self, cycle_id: str) -> Cycle | None:
+        return self.by_id.get(cycle_id)
+
+    def unfinished(self) -> list[Cycle]:
+        return [c for c in self.by_id.values() if not c.terminal]
+
+    def summary(self) -> dict[str, Any]:
+        return {"cycles": len(self.by_id), "unfinished": [c.id for c in self.unfinished()]}
+
+
+def add_cycle_registry(root: Any, context: Any = None) -> None:
+    """Migration 2: the orchestrator keeps every cognitive cycle, by id."""
+    orchestrator = root["orchestrator_obj"]
+    if "cycles" not in orchestrator.slots:
+        orchestrator.set_slot("cycles", CycleRegistry())

@@ -1,0 +1,206 @@
+"""The kernel side of a jailed method's ``self``: slot reads, slot writes and sends.
+
+Generated code runs in a jail worker (:mod:`bat_os.jail.runner`); its ``self`` is a
+proxy whose every operation comes back here, on the event-loop thread, and
+is applied to the objects of one ZODB connection inside the caller's
+transaction: so the changes a method makes commit (or abort) with the
+request that ran it.
+
+Refs name objects: ``"self"`` is the receiver, ``"0x1a"`` any object by id.
+Values cross as plain data; persistent objects travel as ``{"$oid": ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import persistent
+from persistent.list import PersistentList
+from transaction.interfaces import TransientError
+
+from bat_os.image import transact
+from bat_os.image.codec import from_wire, render
+from bat_os.image.image import Image
+from bat_os.image.objects import Method, UvmObject, hex_to_oid
+
+
+class ImageHost:
+    """Implements :class:`bat_os.jail.runner.Host` over one connection's objects."""
+
+    def __init__(self, connection: Any, receiver: UvmObject) -> None:
+        self.connection = connection
+        self.receiver = receiver
+
+    def _object(self, ref: str) -> UvmObject:
+        if ref == "self":
+            return self.receiver
+        try:
+            obj = self.connection.get(hex_to_oid(ref))
+        except (ValueError, KeyError) as exc:
+            raise KeyError(f"no object {ref}") from exc
+        if not isinstance(obj, UvmObject):
+            raise KeyError(f"{ref} is not a UvmObject")
+        return obj
+
+    def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
+        obj = self._object(ref)
+        if not isinstance(name, str) or name.startswith("_"):
+            raise KeyError(name)
+        _holder, value = obj.lookup(name)  # KeyError: not understood
+        if isinstance(value, Method):
+            if value.origin == "generated":
+                return "generated", {"source": value.source, "selector": value.selector}
+            return "method", {"origin": value.origin}
+        return "value", render(value)
+
+    def snapshot(self, ref: str) -> dict[str, Any]:
+        """The object's own small data slots, rendered, so the method reads them without a round trip.
+
+        Only scalars and short strings/bytes, and small lists/dicts of those:
+        rendering anything bigger (or other objects) on every call would cost
+        more than the round trip it saves. A slot left out is simply asked for.
+        """
+        return self._snapshot(self._object(ref), None)
+
+    def prepare(self, source: str) -> "Prepared":
+        """What a run of ``source`` on the receiver needs from this view: the snapshot, and
+        the serials of the persistent objects it was read from (see :class:`LazyHost`)."""
+        read: list[persistent.Persistent] = [self.receiver, self.receiver.slots]
+        snapshot = self._snapshot(self.receiver, read)
+        return Prepared(source, snapshot, tuple((obj._p_oid, obj._p_serial) for obj in read))
+
+    @staticmethod
+    def _snapshot(obj: UvmObject, read: list | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in obj.slots.items():
+            if name.startswith("_") or isinstance(value, Method):
+                continue
+            if _small(value):
+                out[name] = render(value)
+                if read is not None and isinstance(value, persistent.Persistent):
+                    read.append(value)
+        return out
+
+    def set_slot(self, ref: str, name: str, value: Any) -> None:
+        obj = self._object(ref)
+        if isinstance(obj.slots.get(name), Method):
+            raise KeyError(f"slot {name!r} holds a method")
+        obj.set_slot(name, self._from_wire(value))
+
+    def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
+        """Run a *system* method (trusted, in process) and return plain data."""
+        obj = self._object(ref)
+        _holder, value = obj.lookup(selector)
+        if isinstance(value, Method) and value.origin == "generated":
+            raise KeyError(f"{selector!r} is generated: it runs in the jail, not here")
+        args = [self._from_wire(a) for a in args]
+        kwargs = {k: self._from_wire(v) for k, v in kwargs.items()}
+        return render(obj.perform(selector, value, args, kwargs))
+
+    def _from_wire(self, value: Any) -> Any:
+        """Plain data with ``{"$oid": ref}`` references ("self" included) -> objects."""
+        return from_wire(value, self._object)
+
+    def render_result(self, value: Any) -> Any:
+        """A run's result: ``{"$oid": "self"}`` becomes the receiver's real reference."""
+        return render(self._from_wire(value))
+
+
+class Prepared(NamedTuple):
+    """A generated method's source and the receiver's snapshot, read in the request's own transaction."""
+
+    source: str
+    snapshot: dict[str, Any]
+    serials: tuple[tuple[bytes, bytes], ...]  # (oid, serial) of every persistent object the snapshot read
+
+
+class StaleSnapshot(TransientError):
+    """What a run read from its snapshot changed before the run needed the image: run it again."""
+
+
+class LazyHost:
+    """An :class:`ImageHost` that takes a connection only when the method needs one.
+
+    A run begins with the snapshot read in the request's own transaction
+    (:meth:`ImageHost.prepare`). A method that reads no more than that and
+    writes nothing (the common read-only call) never opens a transaction of
+    its own: its answer is as of the request's arrival. The first slot read,
+    write or send beyond the snapshot takes a pooled connection and begins a
+    transaction; if anything the snapshot was read from has changed since,
+    the run's view would be torn, so :meth:`finish` raises
+    :class:`StaleSnapshot` (transient: the caller runs it again, normally).
+    """
+
+    def __init__(self, image: Image, oid: bytes, prepared: Prepared) -> None:
+        self.image = image
+        self.oid = oid
+        self.prepared = prepared
+        self.stale = False
+        self._pair: tuple[Any, Any] | None = None
+        self._attempt: transact.Attempt | None = None
+        self._host: ImageHost | None = None
+
+    def _open(self) -> ImageHost:
+        if self._host is None:
+            tm, conn = self._pair = self.image.acquire()
+            self._attempt = transact.Attempt(tm, note="jailed send").begin()
+            for oid, serial in self.prepared.serials:
+                obj = conn.get(oid)
+                obj._p_activate()
+                if obj._p_serial != serial:
+                    self.stale = True
+            self._host = ImageHost(conn, conn.get(self.oid))
+        return self._host
+
+    def snapshot(self, ref: str) -> dict[str, Any]:
+        return self.prepared.snapshot if ref == "self" else self._open().snapshot(ref)
+
+    def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
+        return self._open().get_slot(ref, name)
+
+    def set_slot(self, ref: str, name: str, value: Any) -> None:
+        self._open().set_slot(ref, name, value)
+
+    def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
+        return self._open().send(ref, selector, args, kwargs)
+
+    def finish(self, value: Any) -> Any:
+        """Commit what the run changed (if it opened a transaction) and render its result."""
+        if self.stale:
+            raise StaleSnapshot("the receiver changed while its method ran")
+        if self._attempt is not None:
+            self._attempt.end()  # commits what the run changed (a failed commit aborts and raises)
+        if _has_reference(value, 0):
+            return self._open().render_result(value)
+        return render(value)
+
+    def close(self) -> None:
+        """Give the connection back (aborting whatever was not committed)."""
+        if self._pair is not None:
+            if self._attempt is not None:
+                self._attempt.abort()  # nothing if it ended
+            pair, self._pair, self._host, self._attempt = self._pair, None, None, None
+            self.image.release(pair)
+
+
+def _has_reference(value: Any, depth: int) -> bool:
+    if isinstance(value, dict):
+        return "$oid" in value or depth > 32 or any(_has_reference(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return depth > 32 or any(_has_reference(v, depth + 1) for v in value)
+    return False
+
+
+_SCALARS = (type(None), bool, int, float)
+
+
+def _small(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, (str, bytes)):
+        return len(value) <= 1024
+    if depth == 0 and isinstance(value, (list, tuple, PersistentList)) and len(value) <= 32:
+        return all(_small(v, 1) for v in value)
+    if depth == 0 and hasattr(value, "items") and not isinstance(value, UvmObject) and len(value) <= 32:
+        return all(isinstance(k, str) and _small(v, 1) for k, v in value.items())
+    return False

@@ -1,0 +1,379 @@
+"""The orchestrator: runs cognitive cycles, one asyncio task each.
+
+A cycle turns a message nobody understood into an installed method:
+
+- DECOMPOSING: BRICK answers a JSON list of 1-3 research queries;
+- DELEGATING: the knowledge catalog is searched with them;
+- SYNTHESIZING: the authoring persona (ALFRED, or the receiver's own) writes
+  the method from the brief, the retrieved context, the receiver's slots and
+  the rules (and the reasons its last attempt was refused);
+- VALIDATING: the guardian audits the source, then the jail tries it against
+  the receiver inside a transaction that is always aborted; a refusal goes
+  back to SYNTHESIZING while attempts remain (``cycle_max_attempts``);
+- COMPLETE: in ONE transaction the method is installed on the receiver with
+  its provenance, the original message is sent again (in the jail), and the
+  cycle is marked COMPLETE with the result; FAILED changes nothing in the world.
+
+The states, their moves and the step run in each come from the table in
+:mod:`bat_os.cognition.states`; the prompts from :mod:`bat_os.cognition.prompts`.
+Each transition is committed (a checkpoint) on a pooled connection of the
+image's, through :mod:`bat_os.image.transact`; model calls happen outside
+any transaction. After a crash, :meth:`Orchestrator.interrupted` lists every
+unfinished cycle to resume from its last state (or fails it with the reason
+``interrupted``, as configured).
+
+Its collaborators are seams: the model backend (:class:`~bat_os.models.backends.LLM`),
+the jail (:class:`~bat_os.jail.runner.JailRunner`) and memory
+(:class:`~bat_os.memory.service.MemoryService`), so a test can hand it fakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from bat_os.cognition import guardian, replies
+from bat_os.cognition.cycle import Cycle, CycleRegistry
+from bat_os.cognition.prompts import AUTHOR_DEFAULT, author_for, decomposition_prompt, describe_receiver, synthesis_prompt
+from bat_os.cognition.states import FIRST, STATES, TransitionError
+from bat_os.errors import Busy, CycleFailed, JailError, LLMError, MethodRaised
+from bat_os.image import transact
+from bat_os.image.codec import render
+from bat_os.image.image import Image
+from bat_os.image.objects import UvmObject, oid_to_hex
+from bat_os.image.primordial import PERSONAS
+from bat_os.jail.runner import JailRunner
+from bat_os.memory.service import MemoryService
+from bat_os.models.backends import LLM, Completion
+from bat_os.cognition.host import ImageHost
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_HITS = 3  # catalog hits kept per research query
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CycleSettings:
+    max_attempts: int = 3  # syntheses before FAILED
+    resume: str = "resume"  # after a crash: "resume" or "fail"
+    conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
+
+
+Emit = Callable[[Cycle, dict], None]  # (cycle, event) -> send it to whoever waits
+
+
+class Orchestrator:
+    def __init__(
+        self, image: Image, llm: LLM, jail: JailRunner, settings: CycleSettings, *, emit: Emit | None = None,
+        now: Callable[[], float] = time.time, memory: MemoryService | None = None,
+    ) -> None:
+        self.image = image
+        self.memory = memory  # hybrid search for DELEGATING (None: words only)
+        self.llm = llm
+        self.jail = jail
+        self.settings = settings
+        self.emit = emit or (lambda cycle, event: None)
+        self.now = now
+        self._running: dict[tuple[bytes, str], asyncio.Future] = {}
+        self._listeners: dict[str, Callable[[dict], None] | None] = {}
+
+    # --- entry points -------------------------------------------------------------------
+    async def learn(
+        self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, *, intent: str | None = None,
+        reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None,
+    ) -> dict:
+        """Run a cycle for ``selector`` on the receiver; the ok result or CycleFailed.
+
+        ``intent`` is the sentence that asked for the method: kept in the brief
+        for the prompts, never passed to the method. A second request for the
+        same receiver and selector while a cycle runs waits for that cycle
+        instead of starting another (its own intent is then unused).
+        """
+        key = (receiver_oid, selector)
+        running = self._running.get(key)
+        if running is not None:
+            await asyncio.shield(running)
+            return {"joined": True}
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent)
+            return await self.drive(cycle_id, on_event)
+        finally:
+            self._running.pop(key, None)
+            if not future.done():
+                future.set_result(None)
+
+    def interrupted(self) -> list[tuple[str, dict | None]]:
+        """Cycles a crash interrupted: (id, reply_to) of those to resume.
+
+        With ``resume = "fail"`` they are failed here with reason
+        ``interrupted`` (and still returned, so their waiting client hears).
+        """
+        found = self._read(lambda root: [(c.id, render(c.reply_to) if c.reply_to else None) for c in self._registry(root).unfinished()])
+        for cycle_id, _reply_to in found:
+            if self.settings.resume == "resume":
+                logger.warning("cycle %s was interrupted; resuming it from its last checkpoint", cycle_id)
+            else:
+                logger.warning("cycle %s was interrupted; failing it (cycle_resume = fail)", cycle_id)
+                self._write(lambda root, cycle_id=cycle_id: self._fail(root, cycle_id, ["interrupted"]))
+        return found
+
+    async def drive(self, cycle_id: str, on_event: Callable[[dict], None] | None = None) -> dict:
+        """Run (or report) an existing cycle to its end: the ok result, or CycleFailed."""
+        self._listeners[cycle_id] = on_event
+        try:
+            return await self._drive(cycle_id)
+        finally:
+            self._listeners.pop(cycle_id, None)
+
+    # --- transactions on pooled connections ------------------------------------------------
+    def _write(self, work: Callable[[Any], T]) -> T:
+        """``work(root)`` in one committed transaction (a checkpoint), retried after conflicts."""
+        return self._on_pair(lambda tm, conn: transact.run(tm, lambda: work(conn.root()), retries=self.settings.conflict_retries))
+
+    def _read(self, work: Callable[[Any], T]) -> T:
+        return self._on_pair(lambda tm, conn: transact.run(tm, lambda: work(conn.root()), write=False))
+
+    def _on_pair(self, use: Callable[[Any, Any], T]) -> T:
+        pair = self.image.acquire()
+        try:
+            return use(*pair)
+        finally:
+            self.image.release(pair)
+
+    @staticmethod
+    def _registry(root: Any) -> CycleRegistry:
+        return root["orchestrator_obj"].slots["cycles"]
+
+    @staticmethod
+    def _state(root: Any, name: str) -> UvmObject:
+        return root["psm_prototypes_obj"].slots[name]
+
+    # --- the cycle ------------------------------------------------------------------------
+    def _create(self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None, intent: str | None = None) -> str:
+        def create(root: Any) -> str:
+            registry = self._registry(root)
+            receiver = root._p_jar.get(receiver_oid)
+            now = self.now()
+            # args and kwargs are what the method is called with (trial, re-send); intent only informs the prompts.
+            brief = {"type": "unhandled_message", "selector": selector, "args": args, "kwargs": kwargs}
+            if intent:
+                brief["intent"] = intent
+            cycle = Cycle(registry.new_id(now), receiver, brief, self._state(root, FIRST), now)
+            cycle.reply_to = reply_to
+            registry.add(cycle)
+            return cycle.id
+
+        return self._write(create)
+
+    async def _drive(self, cycle_id: str) -> dict:
+        """Run the cycle from wherever it stands until COMPLETE or FAILED."""
+        while True:
+            state = self._read(lambda root: self._registry(root).get(cycle_id).state_name)
+            self._event(cycle_id, {"type": "state", "cycle": cycle_id, "state": state})
+            if state == "COMPLETE":
+                return self._read(lambda root: render(self._ok(self._registry(root).get(cycle_id))))
+            if state == "FAILED":
+                summary = self._read(lambda root: render(self._registry(root).get(cycle_id).summary()))
+                raise CycleFailed(
+                    f"cycle {cycle_id} failed in {summary['failed_state']}: {'; '.join(summary['reasons'])}",
+                    cycle=cycle_id, state=summary["failed_state"], reasons=summary["reasons"],
+                )
+            step = getattr(self, "_" + STATES[state].step)  # the table names the step each state runs
+            try:
+                await step(cycle_id)
+            except (LLMError, TransitionError) as exc:
+                logger.warning("cycle %s failed in %s: %s", cycle_id, state, exc)
+                reason = f"{state}: {exc}"
+                self._write(lambda root: self._fail(root, cycle_id, [reason]))
+
+    def _event(self, cycle_id: str, event: dict) -> None:
+        listener = self._listeners.get(cycle_id)
+        if listener is not None:
+            listener(event)
+
+    def _fail(self, root: Any, cycle_id: str, reasons: list[str]) -> None:
+        cycle = self._registry(root).get(cycle_id)
+        cycle.fail(self._state(root, "FAILED"), self.now(), reasons)
+
+    def _move(self, cycle_id: str, state: str, **artifacts: Any) -> None:
+        def move(root: Any) -> None:
+            cycle = self._registry(root).get(cycle_id)
+            for key, value in artifacts.items():
+                cycle.artifacts[key] = value
+            cycle.move(self._state(root, state), self.now())
+
+        self._write(move)
+
+    @staticmethod
+    def _ok(cycle: Cycle) -> dict:
+        return {
+            "cycle": cycle.id,
+            "selector": cycle.selector,
+            "installed_on": oid_to_hex(cycle.receiver._p_oid),
+            "result": cycle.result,
+        }
+
+    async def _begin(self, cycle_id: str) -> None:
+        self._move(cycle_id, "DECOMPOSING")
+
+    async def _decompose(self, cycle_id: str) -> None:
+        brief, receiver = self._read(lambda root: self._brief_and_receiver(root, cycle_id))
+        prompt = decomposition_prompt(brief, receiver)
+        completion = await self._ask(cycle_id, "BRICK", prompt)
+        queries = replies.extract_json_list(completion.text)
+        if not queries:
+            raise LLMError(f"BRICK's reply holds no JSON list of queries: {completion.text[:200]!r}")
+        self._move(cycle_id, "DELEGATING", queries=queries[:3], decomposition_model=completion.model)
+
+    async def _delegate(self, cycle_id: str) -> None:
+        """Search the knowledge catalog with each query: hybrid (words + meaning) when the kernel
+        runs semantic memory, by words alone otherwise."""
+        queries = self._read(lambda root: render(self._registry(root).get(cycle_id).artifacts.get("queries", [])))
+        seen: dict[str, dict] = {}
+        # Hybrid once the embedder is loaded; until then (its import takes 15-20 s after a start)
+        # a cycle does not wait for it: it searches by words, and its artifacts say so.
+        hybrid = self.memory is not None and self.memory.state == "ready"
+        for query in queries:
+            if hybrid:
+                hits = await self.memory.search(str(query), CONTEXT_HITS, "hybrid")
+            else:
+                hits = self._read(lambda root, query=query: root["knowledge_catalog_obj"].search(str(query), top_k=CONTEXT_HITS))
+            for hit in hits:
+                key = f"{hit['doc_id']}#{hit['chunk']}"
+                if key not in seen:
+                    seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
+        self._move(cycle_id, "SYNTHESIZING", context=list(seen.values()), search="hybrid" if hybrid else "text")
+
+    async def _synthesize(self, cycle_id: str) -> None:
+        info = self._read(lambda root: self._synthesis_info(root, cycle_id))
+        prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"])
+        completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"])
+        code = replies.extract_code(completion.text)
+
+        def record(root: Any) -> None:
+            cycle = self._registry(root).get(cycle_id)
+            cycle.attempts += 1
+            cycle.artifacts["code"] = code
+            cycle.artifacts["author"] = info["author"]
+            cycle.artifacts["model"] = completion.model
+            cycle.artifacts["prompt_sha256"] = completion.prompt_sha256
+            cycle.move(self._state(root, "VALIDATING"), self.now(), attempt=cycle.attempts)
+
+        self._write(record)
+
+    async def _validate(self, cycle_id: str) -> None:
+        info = self._read(lambda root: self._validation_info(root, cycle_id))
+        code, selector = info["code"], info["selector"]
+        verdict = guardian.audit(code, selector)
+        reasons = [f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons]
+        if verdict.accepted:
+            reasons = await self._trial(cycle_id, code, selector, info["args"], info["kwargs"])
+        if not reasons:
+            await self._complete(cycle_id, code, selector, info, verdict)
+            return
+
+        def refuse(root: Any) -> None:
+            cycle = self._registry(root).get(cycle_id)
+            refusals = list(cycle.artifacts.get("refusals", []))
+            refusals.append({"attempt": cycle.attempts, "reasons": reasons})
+            cycle.artifacts["refusals"] = refusals
+            if cycle.attempts >= self.settings.max_attempts:
+                every = [f"attempt {r['attempt']}: {reason}" for r in refusals for reason in r["reasons"]]
+                cycle.fail(self._state(root, "FAILED"), self.now(), every)
+            else:
+                cycle.move(self._state(root, "SYNTHESIZING"), self.now(), refused=reasons)
+
+        self._write(refuse)
+
+    async def _trial(self, cycle_id: str, code: str, selector: str, args: list, kwargs: dict) -> list[str]:
+        """Run the candidate against the receiver in a transaction that is always aborted; the refusals."""
+        tm, conn = pair = self.image.acquire()
+
+        async def trial() -> list[str]:
+            receiver = self._registry(conn.root()).get(cycle_id).receiver
+            try:
+                await self.jail.run(code, selector, args, kwargs, ImageHost(conn, receiver))
+            except MethodRaised as exc:
+                return [f"trial: {exc.error_type}: {exc.message}"]
+            except JailError as exc:
+                return [f"trial: {type(exc).__name__}: {exc}"]
+            return []
+
+        try:
+            return await transact.run_async(tm, trial, write=False)
+        finally:
+            self.image.release(pair)
+
+    async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: Any) -> None:
+        """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""
+        tm, conn = pair = self.image.acquire()
+
+        async def install() -> None:
+            root = conn.root()
+            cycle = self._registry(root).get(cycle_id)
+            receiver = cycle.receiver
+            receiver.add_method(
+                selector, code, author=info["author"], origin="generated",
+                provenance={
+                    "cycle": cycle_id, "persona": info["author"], "model": info["model"],
+                    "prompt_sha256": info["prompt_sha256"],
+                    "context_ids": [c["id"] for c in info["context"]],
+                    "verdict": verdict.to_dict(),
+                },
+            )
+            host = ImageHost(conn, receiver)
+            # The trial passed: the re-send may use a warm worker.
+            cycle.result = host.render_result(await self.jail.run(code, selector, info["args"], info["kwargs"], host, fresh=False))
+            cycle.outcome = "complete"
+            cycle.move(self._state(root, "COMPLETE"), self.now())
+
+        retries = self.settings.conflict_retries
+        try:
+            await transact.run_async(tm, install, retries=retries, note=f"cycle {cycle_id}: install {selector}")
+        except JailError as exc:
+            why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else str(exc)
+            self._write(lambda root: self._fail(root, cycle_id, [f"re-send after install: {why}"]))
+        except Busy:
+            self._write(lambda root: self._fail(root, cycle_id, [f"COMPLETE: conflicting writes, gave up after {retries + 1} tries"]))
+        finally:
+            self.image.release(pair)
+
+    # --- reading what a step needs (plain data out of the image) ------------------------
+    def _brief_and_receiver(self, root: Any, cycle_id: str) -> tuple[dict, dict]:
+        cycle = self._registry(root).get(cycle_id)
+        return render(cycle.brief), describe_receiver(cycle.receiver)
+
+    def _synthesis_info(self, root: Any, cycle_id: str) -> dict:
+        cycle = self._registry(root).get(cycle_id)
+        author = author_for(cycle.receiver)
+        persona = root[PERSONAS[author]["root"]]
+        return render({
+            "brief": cycle.brief,
+            "receiver": describe_receiver(cycle.receiver),
+            "context": cycle.artifacts.get("context", []),
+            "refusals": [r for entry in cycle.artifacts.get("refusals", []) for r in entry["reasons"]],
+            "author": author,
+            "system": str(persona.slots["codex"]["system_prompt"]),
+        })
+
+    def _validation_info(self, root: Any, cycle_id: str) -> dict:
+        cycle = self._registry(root).get(cycle_id)
+        a = cycle.artifacts
+        return render({
+            "code": a["code"], "selector": cycle.selector,
+            "args": cycle.brief.get("args", []), "kwargs": cycle.brief.get("kwargs", {}),
+            "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
+            "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),
+        })
+
+    async def _ask(self, cycle_id: str, persona: str, prompt: str, system: str = "") -> Completion:
+        def token(text: str) -> None:
+            self._event(cycle_id, {"type": "token", "cycle": cycle_id, "persona": persona, "text": text})
+
+        return await self.llm.complete(persona, prompt, system=system, on_token=token)

@@ -1,0 +1,93 @@
+"""The cognitive cycle's states and the moves between them: the one table (stdlib only).
+
+::
+
+    IDLE -> DECOMPOSING -> DELEGATING -> SYNTHESIZING -> VALIDATING -> COMPLETE
+                 |             |              |     ^          |
+                 +-------------+--------------+-----|----------+--> FAILED
+                                                    +--(refused, attempts left)
+
+:data:`STATES` is the only truth about them. The image holds one object per
+state (``psm_prototypes_obj.IDLE`` ...), built from this table by
+:func:`bat_os.image.primordial.incarnate`; a cycle in the image points at its
+current state object, :meth:`bat_os.cognition.cycle.Cycle.move` asks
+:func:`check_move` before it changes state, and the orchestrator runs, in
+each state, the step this table names (:attr:`State.step`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TransitionError(ValueError):
+    """A move the current state does not allow."""
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    description: str
+    next: tuple[str, ...]  # the states it may move to; none: terminal
+    step: str | None  # the orchestrator's step run in this state (None: the cycle has ended)
+
+    @property
+    def terminal(self) -> bool:
+        return not self.next
+
+
+STATES: dict[str, State] = {
+    state.name: state
+    for state in (
+        State(
+            "IDLE", "waiting for a mission", step="begin",
+            next=(
+                "DECOMPOSING",  # IDLE -> DECOMPOSING: the cycle starts
+            ),
+        ),
+        State(
+            "DECOMPOSING", "BRICK turns the brief into research queries", step="decompose",
+            next=(
+                "DELEGATING",  # DECOMPOSING -> DELEGATING: the queries are kept
+                "FAILED",  # DECOMPOSING -> FAILED: no model answered
+            ),
+        ),
+        State(
+            "DELEGATING", "the knowledge catalog is searched", step="delegate",
+            next=(
+                "SYNTHESIZING",  # DELEGATING -> SYNTHESIZING: what was found is the context
+                "FAILED",  # DELEGATING -> FAILED: the search failed
+            ),
+        ),
+        State(
+            "SYNTHESIZING", "a persona writes the missing method", step="synthesize",
+            next=(
+                "VALIDATING",  # SYNTHESIZING -> VALIDATING: a candidate was written
+                "FAILED",  # SYNTHESIZING -> FAILED: no model answered
+            ),
+        ),
+        State(
+            "VALIDATING", "the guardian audits it and the jail tries it", step="validate",
+            next=(
+                "COMPLETE",  # VALIDATING -> COMPLETE: installed and sent again, in one transaction
+                "SYNTHESIZING",  # VALIDATING -> SYNTHESIZING: refused, attempts left (the reasons go back)
+                "FAILED",  # VALIDATING -> FAILED: refused with no attempts left, or the re-send failed
+            ),
+        ),
+        State("COMPLETE", "installed in one transaction; the message is sent again", step=None, next=()),
+        State("FAILED", "nothing changed in the world; the reasons are kept", step=None, next=()),
+    )
+}
+
+#: The names, in the order above.
+NAMES: tuple[str, ...] = tuple(STATES)
+#: Where cycles end.
+TERMINAL: tuple[str, ...] = tuple(name for name, state in STATES.items() if state.terminal)
+FIRST = "IDLE"
+
+
+def check_move(current: str, target: str) -> None:
+    """Raise :class:`TransitionError` unless ``current`` may move to ``target``."""
+    allowed = STATES[current].next if current in STATES else ()
+    if target not in allowed:
+        raise TransitionError(f"{current} -> {target} is not allowed (only {list(allowed)})")

@@ -1,0 +1,128 @@
+"""Every transaction in the kernel: begin, run, commit (or abort), retry what is transient.
+
+The one place that opens and ends transactions, after ZODB's own
+``transact`` and ``TransactionManager.attempts()``::
+
+    run(tm, work, retries=3)              sync:  begin, work(), commit; abort on error
+    await run_async(tm, work, retries=3)  async: the same around ``await work()``
+    run(tm, work, write=False)            a read: begin, work(), abort (changes nothing)
+    Attempt(tm).begin() ... .end()        one attempt begun now and ended later (a jailed
+                                          run that finds midway that it needs the image)
+    abandon(tm)                           abort whatever is open (a pooled connection's return)
+    close(tm, conn)                       close a connection (explicit managers need a begin)
+
+Retry is decided by type, never by message: a
+``transaction.interfaces.TransientError`` (``ZODB.POSException.ConflictError``,
+a stale snapshot) aborts and runs ``work`` again, up to ``retries`` more
+times; then it becomes :class:`~bat_os.errors.Busy` (``from`` the last one).
+Anything else aborts and propagates unchanged. ``work`` must therefore be
+safe to run again: it reads what it needs inside the transaction.
+
+Transaction managers are explicit (``TransactionManager(explicit=True)``):
+nothing happens outside a ``begin``. Only the event-loop thread calls these.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, TypeVar
+
+from transaction.interfaces import NoTransaction, TransientError
+
+from bat_os.errors import Busy
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Attempt:
+    """One attempt at a transaction: :meth:`begin`, then :meth:`end` (commit, or abort for a read)
+    or :meth:`abort`. A failed commit aborts before it raises, so the manager is always left clean."""
+
+    def __init__(self, tm: Any, *, write: bool = True, note: str | None = None) -> None:
+        self.tm = tm
+        self.write = write
+        self.note = note
+        self.open = False
+
+    def begin(self) -> "Attempt":
+        self.tm.begin()
+        self.open = True
+        return self
+
+    def end(self) -> None:
+        """Commit what was done (a read: abort); a commit that fails aborts and raises."""
+        self.open = False
+        if not self.write:
+            self.tm.abort()
+            return
+        try:
+            if self.note:
+                self.tm.get().note(self.note)
+            self.tm.commit()
+        except BaseException:
+            self.tm.abort()
+            raise
+
+    def abort(self) -> None:
+        if self.open:
+            self.open = False
+            self.tm.abort()
+
+    def __enter__(self) -> "Attempt":
+        return self.begin()
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is None:
+            self.end()
+        else:
+            self.abort()
+
+
+def run(tm: Any, work: Callable[[], T], *, retries: int = 0, write: bool = True, note: str | None = None) -> T:
+    """``work()`` in one transaction of ``tm``; transient failures retried ``retries`` times."""
+    tried = 0
+    while True:
+        try:
+            with Attempt(tm, write=write, note=note):
+                return work()
+        except TransientError as exc:
+            tried = _retry_or_give_up(exc, tried, retries, note)
+
+
+async def run_async(
+    tm: Any, work: Callable[[], Awaitable[T]], *, retries: int = 0, write: bool = True, note: str | None = None,
+) -> T:
+    """``await work()`` in one transaction of ``tm`` (its own connection: other requests run meanwhile)."""
+    tried = 0
+    while True:
+        try:
+            with Attempt(tm, write=write, note=note):
+                return await work()
+        except TransientError as exc:
+            tried = _retry_or_give_up(exc, tried, retries, note)
+
+
+def _retry_or_give_up(exc: TransientError, tried: int, retries: int, note: str | None) -> int:
+    tried += 1
+    if tried > retries:
+        raise Busy(f"gave up after {retries} conflicting retries: {exc}") from exc
+    logger.info("transient error (%s)%s; retry %d of %d", type(exc).__name__, f" in {note}" if note else "", tried, retries)
+    return tried
+
+
+def abandon(tm: Any) -> None:
+    """Abort whatever transaction ``tm`` has open; none open is fine."""
+    try:
+        tm.abort()
+    except NoTransaction:
+        pass
+
+
+def close(tm: Any, connection: Any) -> None:
+    """Abandon ``tm``'s transaction and close ``connection`` (in explicit mode a connection, and
+    ``DB.close()``, need an open, empty transaction to abort, so one is begun for that)."""
+    abandon(tm)
+    tm.begin()
+    connection.close()

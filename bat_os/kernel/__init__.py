@@ -1,0 +1,13 @@
+"""The kernel: one asyncio loop serving the image over ZeroMQ.
+
+``bridge``    ZeroMQ framing: frames in, frames out (no ZODB)
+``loop``      Kernel: receive, queue, run each command in one transaction, the one reply path
+``commands``  the commands, one module per concern, and the one list of them
+``audit``     the audit trail (metacognition.jsonl), off the request path
+``backups``   backups of the kernel's own image while it serves
+``startup``   the services the kernel runs with (jail, models, memory, cycles), and run_kernel
+
+May import: everything below it (``image``, ``cognition``, ``memory``,
+``models``, ``jail``, ``translate``, ``supervise.backup``, ``errors``,
+``protocol``, ``config``, ``oscompat``). Never ``cli`` or ``console``.
+"""

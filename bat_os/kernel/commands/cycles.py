@@ -1,0 +1,75 @@
+"""Cognitive cycles on the wire: ``initiate_cognitive_cycle`` and ``cycle``.
+
+::
+
+    {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj" | "0x1a",
+     "mission_brief": {"type": "unhandled_message", "selector": "s", "args": [], "kwargs": {}}}
+        -> when the cycle ends: {"cycle", "selector", "installed_on", "result"}
+           or error "cycle_failed" with {"cycle", "state", "reasons"}
+    {"command": "cycle", "cycle": "c7"}  -> the cycle's state, brief, artifacts, reasons, outcome
+
+``send`` starts cycles too (:func:`bat_os.kernel.commands.objects.send`): a
+selector nobody understands is learned, then sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bat_os.errors import BadRequest, Internal, NotFound
+from bat_os.image.objects import UvmObject
+from bat_os.kernel.commands.base import Command, Context, field, from_wire
+from bat_os.kernel.commands.objects import send
+from bat_os.translate import briefs
+
+
+def initiate_cognitive_cycle(ctx: Context, request: dict) -> Any:
+    """The seed's message shape: start a cycle for an unhandled message.
+
+    ``{"command": "initiate_cognitive_cycle", "target_oid": T, "mission_brief":
+    {"type": "unhandled_message", "selector": "s", "args": [], "kwargs": {}}}``
+
+    ``kwargs.intent`` (a string) is the sentence that asked for the method, not
+    an argument: it is split out (:func:`bat_os.translate.briefs.split_intent`) and given
+    to the cycle's personas; the method is called with the remaining kwargs,
+    whether a cycle installs it or it is understood already.
+    """
+    target = ctx.image.resolve(field(request, "target_oid", str))
+    if not isinstance(target, UvmObject):
+        raise BadRequest(f"{request['target_oid']!r} is not a UvmObject")
+    brief = field(request, "mission_brief", dict)
+    if brief.get("type") != "unhandled_message":
+        raise BadRequest("mission_brief.type must be 'unhandled_message'")
+    selector = brief.get("selector")
+    if not isinstance(selector, str) or not selector.isidentifier() or selector.startswith("_"):
+        raise BadRequest(f"mission_brief.selector must be an identifier not starting with '_', not {selector!r}")
+    args = field(brief, "args", list, default=[])
+    kwargs = field(brief, "kwargs", dict, default={})
+    if not all(isinstance(k, str) and k.isidentifier() for k in kwargs):
+        raise BadRequest("mission_brief.kwargs keys must be identifiers")
+    from_wire(ctx.image, args)
+    from_wire(ctx.image, kwargs)
+    kwargs, intent = briefs.split_intent(kwargs)
+    if ctx.cognition is None:
+        raise Internal("this process runs no cognitive cycles")
+    # Send the message: understood already, it answers at once; otherwise a cycle learns it.
+    message = {"target": request["target_oid"], "selector": selector, "args": args, "kwargs": kwargs}
+    if intent is not None:
+        message["intent"] = intent
+    return send(ctx, message)
+
+
+def cycle(ctx: Context, request: dict) -> dict:
+    """``{"command": "cycle", "cycle": "c7"}`` -> its state, brief, artifacts, reasons, outcome."""
+    cycle_id = field(request, "cycle", str)
+    registry = ctx.image.connection.root()["orchestrator_obj"].slots["cycles"]
+    found = registry.get(cycle_id)
+    if found is None:
+        raise NotFound(f"no cycle {cycle_id!r}")
+    return found.summary()
+
+
+COMMANDS = (
+    Command("initiate_cognitive_cycle", initiate_cognitive_cycle, writes=True),
+    Command("cycle", cycle, writes=False),
+)

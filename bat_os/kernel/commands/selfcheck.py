@@ -1,0 +1,142 @@
+"""The ``selfcheck`` command: is this image fit to serve with this code?
+
+The watchdog's upgrade gate (``min_watchdog_service.py``) asks a freshly
+started kernel ``ping``, ``status`` and then ``selfcheck``. It confirms:
+
+* the image is open and its root readable (the kernel would not answer otherwise);
+* every migration this code knows has run: the image's schema version is the
+  newest migration's, not older (an interrupted awakening) and not newer (an
+  image written by a later kernel, which this code cannot read safely);
+* every method installed in the image still compiles with this code:
+  ``system`` methods with Python's compiler, ``generated`` methods through the
+  guardian's audit and RestrictedPython (exactly what the jail runs).
+
+Methods are found by walking the object graph from the image's root through
+:class:`~bat_os.image.objects.UvmObject` slots and parents, and through the plain
+containers (lists, mappings, tuples) that slots hold. Other persistent classes
+(the knowledge catalog's indexes, the model store) hold no methods and are not
+entered, so the walk's cost follows the number of prototype objects, not the
+size of the catalog.
+
+Wire::
+
+    {"command": "selfcheck"}
+    -> {"status": "ok", "result": {"healthy": true, "schema_version": 5, "expected_schema_version": 5,
+                                  "migrations": [...], "objects": 12, "methods": 9, "failures": []}}
+    -> {"status": "error", "error": {"code": "self_check_failed", "message": "...", "failures": [...], ...}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterator
+
+from persistent.list import PersistentList
+from persistent.mapping import PersistentMapping
+
+from bat_os.cognition.guardian import compile_restricted_method
+from bat_os.kernel.commands.base import Command, Context
+from bat_os.errors import SelfCheckFailed
+from bat_os.image.image import MIGRATION_LOG_KEY, Image
+from bat_os.image.migrations import newest_version
+from bat_os.image.objects import Method, UvmObject, compile_method, oid_to_hex
+
+logger = logging.getLogger(__name__)
+
+#: Failures listed in one reply at most (the count is always exact).
+MAX_LISTED = 50
+
+
+def check(image: Image) -> dict:
+    """Run every check against the image's current state (read only). Returns the report."""
+    root = image.connection.root()
+    expected = newest_version()
+    version = image.schema_version
+    failures: list[dict] = []
+    if version < expected:
+        failures.append({"check": "migrations", "message": f"the image is at schema version {version}; this kernel's migrations reach {expected}"})
+    elif version > expected:
+        failures.append({"check": "migrations", "message": f"the image is at schema version {version}, newer than this kernel knows ({expected}): it was written by a later kernel"})
+    objects = methods = 0
+    for obj, where in _prototypes(root):
+        objects += 1
+        for selector, method in sorted(obj.own_methods().items()):
+            methods += 1
+            problem = _compile_problem(method)
+            if problem is not None:
+                failures.append({"check": "method", "object": where, "selector": selector, "origin": method.origin, "message": problem})
+    log = root.get(MIGRATION_LOG_KEY) or []
+    return {
+        "healthy": not failures,
+        "schema_version": version,
+        "expected_schema_version": expected,
+        "migrations": [dict(entry) for entry in log],
+        "objects": objects,
+        "methods": methods,
+        "failures": failures,
+    }
+
+
+def _compile_problem(method: Method) -> str | None:
+    """None when the method compiles as it would run; otherwise why not."""
+    try:
+        if method.origin == "system":
+            compile_method(method.selector, method.source)  # not method.compile(): no cached function
+        else:
+            compile_restricted_method(method.source, method.selector)
+    except Exception as exc:  # a report, not a crash: every failing method is listed
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _prototypes(root: Any) -> Iterator[tuple[UvmObject, str]]:
+    """Every UvmObject reachable from the root through slots, parents and plain containers."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, str]] = [(root[name], name) for name in sorted(root.keys()) if not name.startswith("batos_")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, UvmObject):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            label = where if where in root else _label(value, where)  # a root name, else its object id
+            yield value, label
+            for name, slot in value.slots.items():
+                if not isinstance(slot, Method):
+                    stack.append((slot, f"{label}.{name}"))
+            for parent in value.parents:
+                stack.append((parent, f"{label}^"))
+        elif isinstance(value, (PersistentMapping, dict)):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            stack.extend((v, f"{where}[{k!r}]") for k, v in value.items())
+        elif isinstance(value, (PersistentList, list, tuple)):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _label(obj: UvmObject, path: str) -> str:
+    oid = getattr(obj, "_p_oid", None)
+    return oid_to_hex(oid) if oid is not None else path
+
+
+def selfcheck(ctx: Context, request: dict) -> dict:
+    report = check(ctx.image)
+    if not report["healthy"]:
+        listed = report["failures"][:MAX_LISTED]
+        first = listed[0]
+        logger.error("selfcheck failed: %d problem(s); first: %s", len(report["failures"]), first["message"])
+        raise SelfCheckFailed(
+            f"{len(report['failures'])} problem(s); first: {first.get('object', '')}{'.' + first['selector'] if 'selector' in first else ''} {first['message']}".strip(),
+            failures=listed,
+            failure_count=len(report["failures"]),
+            schema_version=report["schema_version"],
+            expected_schema_version=report["expected_schema_version"],
+        )
+    return report
+
+
+COMMANDS = (Command("selfcheck", selfcheck, writes=False),)

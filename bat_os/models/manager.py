@@ -1,0 +1,511 @@
+"""Which persona models are in memory: loading from blob files, LRU eviction, adapters, generation.
+
+The kernel resolves a persona to a :class:`LoadSpec` on the event-loop thread
+(the only thread that touches ZODB): the committed blob files of its base
+model (and of its LoRA adapter), their sizes and sha256, and its generation
+settings. Everything else happens here, on ONE worker thread of its own, so
+loading, evicting, switching adapters and generating never overlap and the
+event loop keeps answering ``ping``:
+
+- **Loading without copying.** The blob files are symlinked under their
+  original names into a private directory and loaded with
+  ``from_pretrained(dir, local_files_only=True)``. The first load of a file
+  checks its sha256 (the verdict is cached by path, size and mtime); a
+  mismatch makes the persona unavailable with the reason, nothing else.
+- **A memory budget** (bytes of VRAM on CUDA, of RAM on CPU). Before a load
+  the least recently used residents are unloaded until the new model fits;
+  a model larger than the whole budget is refused (:class:`ModelTooLarge`).
+  With a budget for one model exactly one is resident.
+- **Unloading frees memory**: references dropped, ``gc.collect()``, and on
+  CUDA ``torch.cuda.empty_cache()``; ``memory_allocated`` is reported.
+- **Adapters.** Personas whose specs name the same base share one resident
+  model; each persona's LoRA adapter is loaded into it once (PEFT
+  ``load_adapter``) and switched with ``set_adapter``. A persona without an
+  adapter on such a base generates with the adapters disabled.
+
+torch, transformers and peft are imported on the worker thread, on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import gc
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
+from bat_os.models.store import CommittedFile, link_files, verify
+
+logger = logging.getLogger(__name__)
+
+TokenCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    name: str
+    files: tuple[CommittedFile, ...]
+    digest: str  # changes when the adapter's files change
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    """What a persona needs, read from the image on the loop thread; no ZODB objects inside."""
+
+    persona: str
+    key: str  # the base model's record key: personas with the same key share one resident model
+    model: str  # its source (Hugging Face id or directory), reported as Completion.model
+    files: tuple[CommittedFile, ...]
+    adapter: AdapterSpec | None = None
+    generation: dict[str, Any] = field(default_factory=dict)  # max_new_tokens, temperature, top_p, stop
+
+    @property
+    def size(self) -> int:
+        """Bytes of weights on disk: the estimate of what loading will take."""
+        return sum(f.size for f in self.files if f.name.endswith(".safetensors"))
+
+
+@dataclass
+class Generated:
+    text: str
+    tokens: int
+    seconds: float
+    swapped: bool  # a base model had to be loaded for this call
+    adapter_switched: bool
+
+
+@dataclass
+class _Resident:
+    key: str
+    model: Any  # a transformers model, or a PeftModel around it once an adapter is loaded
+    tokenizer: Any
+    directory: Path
+    bytes: int
+    model_name: str
+    loaded_at: float
+    load_seconds: float
+    adapters: dict[str, str] = field(default_factory=dict)  # name -> digest loaded
+    active: str | None = None
+    generations: int = 0
+
+
+class ModelManager:
+    """Resident models under a memory budget, on one worker thread. See the module docstring."""
+
+    def __init__(
+        self, *, budget_bytes: int | None = None, device: str = "auto", workdir: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.requested_device = device
+        self.budget_bytes = budget_bytes  # None: decided at the first load (see _auto_budget)
+        self.clock = clock
+        self._workdir = Path(workdir) if workdir else None
+        self._own_workdir: Path | None = None
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="batos-models")
+        self._residents: collections.OrderedDict[str, _Resident] = collections.OrderedDict()  # LRU first
+        self._verified: dict = {}
+        self._unavailable: dict[str, str] = {}  # key -> reason (until its files change)
+        self._lock = threading.Lock()  # guards what status() reads from the loop thread
+        self._device: str | None = None
+        self._counts: collections.Counter[str] = collections.Counter()
+        self._last: dict[str, Any] = {}
+        self._closed = False
+
+    # --- the loop side ------------------------------------------------------------------
+    async def generate(
+        self, spec: LoadSpec, system: str, prompt: str, *, on_token: TokenCallback | None = None,
+        timeout: float = 300.0,
+    ) -> Generated:
+        """Make ``spec`` resident (evicting, switching adapters) and generate; tokens go to ``on_token``
+        on the event loop as they come. Past ``timeout`` the generation stops and LLMError is raised."""
+        if self._closed:
+            raise LLMError("the model manager is closed")
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+
+        def emit(text: str) -> None:
+            if on_token is not None and text:
+                loop.call_soon_threadsafe(on_token, text)
+
+        future = loop.run_in_executor(self._executor, self._generate, spec, system, prompt, emit, stop, timeout)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            stop.set()  # the worker stops at the next token
+            raise
+
+    async def ensure(self, spec: LoadSpec) -> dict[str, Any]:
+        """Make ``spec`` resident with its adapter active, without generating; returns what it did."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._ensure_report, spec)
+
+    async def unload_all(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._unload_all)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._unload_all)
+        self._executor.shutdown(wait=True)
+        if self._own_workdir is not None:
+            shutil.rmtree(self._own_workdir, ignore_errors=True)
+
+    def status(self) -> dict[str, Any]:
+        """Resident models, memory, the budget, and the last swap and adapter switch (safe from the loop)."""
+        with self._lock:
+            residents = [
+                {
+                    "model": r.model_name, "key": r.key, "bytes": r.bytes, "adapters": sorted(r.adapters),
+                    "active_adapter": r.active, "load_seconds": round(r.load_seconds, 4), "generations": r.generations,
+                }
+                for r in reversed(self._residents.values())  # most recently used first
+            ]
+            return {
+                "device": self._device or self.requested_device,
+                "budget_bytes": self.budget_bytes,
+                "resident": residents,
+                "resident_bytes": sum(r["bytes"] for r in residents),
+                "unavailable": dict(self._unavailable),
+                "counts": dict(self._counts),
+                **{k: v for k, v in self._last.items()},
+            }
+
+    def is_resident(self, key: str) -> bool:
+        with self._lock:
+            return key in self._residents
+
+    def resident_model(self, key: str) -> Any:
+        """The resident object for ``key`` (tests compare identities across adapter switches)."""
+        with self._lock:
+            resident = self._residents.get(key)
+        return None if resident is None else resident.model
+
+    # --- the worker side ----------------------------------------------------------------
+    def _generate(self, spec: LoadSpec, system: str, prompt: str, emit: Callable[[str], None], stop: threading.Event, timeout: float) -> Generated:
+        started = time.perf_counter()
+        resident, swapped, switched = self._ensure(spec)
+        try:
+            text, count = _run_generation(resident, spec, system, prompt, emit, stop, timeout, self._device or "cpu")
+        except LLMError:
+            raise
+        except Exception as exc:  # out of memory, a broken tokenizer, ...: the model stays usable or is freed
+            if _out_of_memory(exc):
+                self._evict_key(spec.key)
+                raise ModelTooLarge(f"{spec.persona}'s model ran out of memory while generating; it was unloaded") from exc
+            raise LLMError(f"generation for {spec.persona} failed: {type(exc).__name__}: {str(exc)[:300]}") from exc
+        with self._lock:
+            resident.generations += 1
+        self._counts["generations"] += 1
+        return Generated(text, count, time.perf_counter() - started, swapped, switched)
+
+    def _ensure_report(self, spec: LoadSpec) -> dict[str, Any]:
+        resident, swapped, switched = self._ensure(spec)
+        return {"key": resident.key, "swapped": swapped, "adapter_switched": switched, "active_adapter": resident.active}
+
+    def _ensure(self, spec: LoadSpec) -> tuple[_Resident, bool, bool]:
+        torch = _torch()
+        if self._device is None:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no weight-loading bars in the kernel's log
+            # peft 0.21 calls transformers 5's deprecated is_gradient_checkpointing on every adapter load
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            self._device = _pick_device(self.requested_device, torch)
+            if self.budget_bytes is None:
+                self.budget_bytes = _auto_budget(self._device, torch)
+            logger.info("models run on %s with a budget of %.0f MiB", self._device, self.budget_bytes / 2**20)
+        swapped = False
+        with self._lock:
+            resident = self._residents.get(spec.key)
+            if resident is not None:
+                self._residents.move_to_end(spec.key)
+        if resident is None:
+            resident = self._load(spec)
+            swapped = True
+        switched = self._select_adapter(resident, spec)
+        return resident, swapped, switched
+
+    def _load(self, spec: LoadSpec) -> _Resident:
+        if spec.key in self._unavailable:
+            raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {self._unavailable[spec.key]}")
+        assert self.budget_bytes is not None
+        if spec.size > self.budget_bytes:
+            raise ModelTooLarge(
+                f"{spec.persona}'s model ({spec.size / 2**20:.0f} MiB of weights) does not fit the model memory budget"
+                f" of {self.budget_bytes / 2**20:.0f} MiB (set [models] memory_mb)"
+            )
+        try:
+            verify(spec.files, self._verified)
+        except ModelUnavailable as exc:
+            self._unavailable[spec.key] = str(exc)
+            logger.error("model %s for %s is unavailable: %s", spec.model, spec.persona, exc)
+            raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {exc}") from None
+        while self._residents and self._resident_bytes() + spec.size > self.budget_bytes:
+            self._evict_oldest()
+        directory = Path(tempfile.mkdtemp(prefix=f"model-{_safe(spec.key)}-", dir=self._links_root()))
+        started = time.perf_counter()
+        torch = _torch()
+        before = _allocated(torch, self._device)
+        model = tokenizer = None
+        try:
+            link_files(spec.files, directory)
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True, **_load_kwargs(self._device, directory))
+            if self._device == "cuda" and not _is_quantized(model):
+                model.to("cuda")
+            model.eval()
+        except Exception as exc:
+            del model, tokenizer
+            self._release(directory)
+            raise _load_error(spec, exc) from exc
+        used = _allocated(torch, self._device) - before if self._device == "cuda" else model.get_memory_footprint()
+        seconds = time.perf_counter() - started
+        resident = _Resident(spec.key, model, tokenizer, directory, int(max(used, 0)), spec.model, self.clock(), seconds)
+        with self._lock:
+            self._residents[spec.key] = resident
+        self._counts["loads"] += 1
+        self._last.update(last_swap={"model": spec.model, "persona": spec.persona, "seconds": round(seconds, 4), "at": time.time()})
+        logger.info("loaded %s for %s in %.3fs (%.1f MiB)", spec.model, spec.persona, seconds, resident.bytes / 2**20)
+        return resident
+
+    def _select_adapter(self, resident: _Resident, spec: LoadSpec) -> bool:
+        wanted = spec.adapter
+        if wanted is None:
+            if resident.active is None:
+                return False
+            with self._lock:
+                resident.active = None  # generation runs with the adapters disabled
+            return True
+        started = time.perf_counter()
+        if resident.adapters.get(wanted.name) != wanted.digest:
+            self._load_adapter(resident, spec)
+        elif resident.active == wanted.name:
+            return False
+        resident.model.set_adapter(wanted.name)
+        seconds = time.perf_counter() - started
+        with self._lock:
+            resident.active = wanted.name
+        self._counts["adapter_switches"] += 1
+        self._last.update(last_adapter_switch={"adapter": wanted.name, "persona": spec.persona, "seconds": round(seconds, 6), "at": time.time()})
+        return True
+
+    def _load_adapter(self, resident: _Resident, spec: LoadSpec) -> None:
+        adapter = spec.adapter
+        assert adapter is not None
+        try:
+            verify(adapter.files, self._verified)
+        except ModelUnavailable as exc:
+            raise ModelUnavailable(f"{spec.persona}'s adapter {adapter.name} is unavailable: {exc}") from None
+        directory = resident.directory / "adapters" / f"{adapter.name}-{adapter.digest[:12]}"
+        link_files(adapter.files, directory)
+        try:
+            from peft import PeftModel
+
+            if adapter.name in resident.adapters:  # changed since it was loaded: replace it
+                resident.model.delete_adapter(adapter.name)
+            if isinstance(resident.model, PeftModel):
+                resident.model.load_adapter(str(directory), adapter_name=adapter.name)
+            else:
+                resident.model = PeftModel.from_pretrained(resident.model, str(directory), adapter_name=adapter.name)
+        except Exception as exc:
+            raise ModelUnavailable(
+                f"adapter {adapter.name} does not fit {spec.persona}'s base model {spec.model}: {type(exc).__name__}: {str(exc)[:300]}"
+            ) from exc
+        with self._lock:
+            resident.adapters[adapter.name] = adapter.digest
+        self._counts["adapter_loads"] += 1
+
+    def _evict_oldest(self) -> None:
+        with self._lock:
+            key, resident = self._residents.popitem(last=False)
+        self._counts["evictions"] += 1
+        logger.info("unloading %s to make room", resident.model_name)
+        self._free(resident)
+
+    def _evict_key(self, key: str) -> None:
+        with self._lock:
+            resident = self._residents.pop(key, None)
+        if resident is not None:
+            self._counts["evictions"] += 1
+            self._free(resident)
+
+    def _free(self, resident: _Resident) -> None:
+        torch = _torch()
+        before = _allocated(torch, self._device)
+        resident.model = None
+        resident.tokenizer = None
+        self._release(resident.directory)
+        gc.collect()
+        if self._device == "cuda":
+            torch.cuda.empty_cache()
+        self._last.update(last_unload={"model": resident.model_name, "allocated_before": before, "allocated_after": _allocated(torch, self._device), "at": time.time()})
+
+    def _unload_all(self) -> None:
+        while self._residents:
+            self._evict_oldest()
+
+    def _resident_bytes(self) -> int:
+        return sum(r.bytes for r in self._residents.values())
+
+    def _links_root(self) -> str:
+        if self._workdir is not None:
+            self._workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return str(self._workdir)
+        if self._own_workdir is None:
+            self._own_workdir = Path(tempfile.mkdtemp(prefix="batos-models-"))
+        return str(self._own_workdir)
+
+    @staticmethod
+    def _release(directory: Path) -> None:
+        shutil.rmtree(directory, ignore_errors=True)  # links only: the blobs stay
+
+
+# --- generation --------------------------------------------------------------------------
+
+
+def _run_generation(
+    resident: _Resident, spec: LoadSpec, system: str, prompt: str, emit: Callable[[str], None],
+    stop: threading.Event, timeout: float, device: str,
+) -> tuple[str, int]:
+    torch = _torch()
+    from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer
+
+    tokenizer = resident.tokenizer
+    settings = spec.generation or {}
+    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+    if getattr(tokenizer, "chat_template", None):
+        inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    else:
+        inputs = tokenizer((system + "\n\n" if system else "") + prompt, return_tensors="pt")
+    inputs = {k: v.to(device) for k, v in inputs.items()}
+    prompt_length = inputs["input_ids"].shape[-1]
+    deadline = time.monotonic() + timeout
+    expired = threading.Event()
+
+    class Stop(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):  # noqa: ANN001, ANN003, ANN204
+            if time.monotonic() > deadline:
+                expired.set()
+                return True
+            return stop.is_set()
+
+    class Stream(TextStreamer):
+        def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+            emit(text)
+
+    temperature = float(settings.get("temperature", 0.0) or 0.0)
+    kwargs: dict[str, Any] = {
+        "max_new_tokens": int(settings.get("max_new_tokens", 256)),
+        "min_new_tokens": int(settings.get("min_new_tokens", 0)) or None,
+        "stopping_criteria": StoppingCriteriaList([Stop()]),
+        "streamer": Stream(tokenizer, skip_prompt=True, skip_special_tokens=True),
+        "pad_token_id": tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
+    }
+    if temperature > 0:
+        kwargs.update(do_sample=True, temperature=temperature, top_p=float(settings.get("top_p", 1.0)))
+    else:
+        kwargs.update(do_sample=False)
+    stops = [s for s in settings.get("stop", []) if isinstance(s, str) and s]
+    if stops:
+        kwargs.update(stop_strings=stops, tokenizer=tokenizer)
+    model = resident.model
+    with torch.inference_mode():
+        if resident.active is None and hasattr(model, "disable_adapter") and resident.adapters:
+            with model.disable_adapter():
+                output = model.generate(**inputs, **kwargs)
+        else:
+            output = model.generate(**inputs, **kwargs)
+    new = output[0][prompt_length:]
+    text = tokenizer.decode(new, skip_special_tokens=True)
+    for s in stops:
+        if s in text:
+            text = text[: text.index(s)]
+    if expired.is_set():
+        raise LLMError(f"generation for {spec.persona} passed its {timeout:g}s limit and was stopped ({len(new)} tokens)")
+    if stop.is_set():
+        raise LLMError(f"generation for {spec.persona} was cancelled")
+    return text, int(len(new))
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+def _pick_device(requested: str, torch: Any) -> str:
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise LLMError("llm.device is cuda but torch sees no CUDA device")
+    return requested
+
+
+def _auto_budget(device: str, torch: Any) -> int:
+    """90% of the GPU's memory on CUDA; on CPU half of the machine's RAM."""
+    if device == "cuda":
+        return int(torch.cuda.get_device_properties(0).total_memory * 0.9)
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.5)
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def _allocated(torch: Any, device: str | None) -> int:
+    if device == "cuda":
+        return int(torch.cuda.memory_allocated())
+    return 0
+
+
+def _is_quantized(model: Any) -> bool:
+    return bool(getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False) or getattr(model, "hf_quantizer", None))
+
+
+def _load_kwargs(device: str | None, directory: Path) -> dict[str, Any]:
+    import json
+
+    kwargs: dict[str, Any] = {}
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    if config.get("quantization_config") and device == "cuda":
+        kwargs["device_map"] = {"": 0}  # bitsandbytes weights are placed as they load
+    return kwargs
+
+
+def _load_error(spec: LoadSpec, exc: Exception) -> Exception:
+    text = f"{type(exc).__name__}: {str(exc)[:400]}"
+    if _out_of_memory(exc):
+        return ModelTooLarge(f"{spec.persona}'s model {spec.model} ran out of memory while loading ({text})")
+    return ModelUnavailable(f"{spec.persona}'s model {spec.model} could not be loaded: {text}")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """torch ran out of memory (CUDA or CPU: ``torch.OutOfMemoryError``), or Python did. By type, not by message."""
+    if isinstance(exc, MemoryError):
+        return True
+    torch = sys.modules.get("torch")  # only loaded models raise torch's errors: never import it here
+    return torch is not None and isinstance(exc, getattr(torch, "OutOfMemoryError", ()))
+
+
+def _safe(key: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in key)[:40]
