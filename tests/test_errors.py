@@ -11,7 +11,7 @@ from ZODB.POSException import ConflictError
 
 from bat_os import errors, protocol
 from bat_os.errors import (
-    CODES, BackupError, BadRequest, BatosError, Busy, CycleFailed, DataSlotCalled, DoesNotUnderstand, DownloadFailed,
+    CODES, BackupError, BadRequest, BatosError, CycleFailed, DataSlotCalled, DoesNotUnderstand, DownloadFailed,
     Internal, JailCrash, JailMemory, JailTimeout, JailUnavailable, LLMError, MethodRaised, ModelError, ModelTooLarge,
     ModelUnavailable, NoJail, NoModel, code_of, reply_of,
 )

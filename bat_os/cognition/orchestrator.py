@@ -63,12 +63,9 @@ class CycleSettings:
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
 
 
-Emit = Callable[[Cycle, dict], None]  # (cycle, event) -> send it to whoever waits
-
-
 class Orchestrator:
     def __init__(
-        self, image: Image, llm: LLM, jail: JailRunner, settings: CycleSettings, *, emit: Emit | None = None,
+        self, image: Image, llm: LLM, jail: JailRunner, settings: CycleSettings, *,
         now: Callable[[], float] = time.time, memory: MemoryService | None = None,
     ) -> None:
         self.image = image
@@ -76,7 +73,6 @@ class Orchestrator:
         self.llm = llm
         self.jail = jail
         self.settings = settings
-        self.emit = emit or (lambda cycle, event: None)
         self.now = now
         self._running: dict[tuple[bytes, str], asyncio.Future] = {}
         self._listeners: dict[str, Callable[[dict], None] | None] = {}

@@ -1,0 +1,157 @@
+"""The package's layout: sub-packages by concern, imports that only go down, no cycle, small modules.
+
+Each sub-package's ``__init__`` says what it may import; :data:`MAY_IMPORT`
+is the same, checked. Imports under ``if TYPE_CHECKING:`` are types only and
+do not count; imports inside functions do (they run).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import bat_os
+
+PACKAGE = Path(bat_os.__file__).resolve().parent
+MAX_LINES = 500
+#: Modules allowed past MAX_LINES: data tables (and what they hold).
+DATA_TABLES: dict[str, str] = {}
+
+BASE = {"bat_os", "bat_os.errors", "bat_os.protocol", "bat_os.config", "bat_os.oscompat"}
+#: concern -> the concerns (beside the base modules) its modules may import.
+MAY_IMPORT: dict[str, set[str]] = {
+    "bat_os.image": {"bat_os.image"},
+    "bat_os.jail": {"bat_os.jail"},
+    "bat_os.translate": {"bat_os.translate"},
+    "bat_os.memory": {"bat_os.memory", "bat_os.image"},
+    "bat_os.models": {"bat_os.models", "bat_os.image"},
+    "bat_os.cognition": {"bat_os.cognition", "bat_os.image", "bat_os.jail", "bat_os.memory", "bat_os.models"},
+    "bat_os.supervise": {"bat_os.supervise", "bat_os.image"},
+    "bat_os.kernel": {"bat_os.kernel", "bat_os.image", "bat_os.jail", "bat_os.memory", "bat_os.models",
+                      "bat_os.cognition", "bat_os.translate", "bat_os.supervise"},
+    "bat_os.cli": {"bat_os.cli", "bat_os.kernel", "bat_os.image", "bat_os.jail", "bat_os.memory", "bat_os.models",
+                   "bat_os.cognition", "bat_os.translate", "bat_os.supervise"},
+    "bat_os.console": {"bat_os.console", "bat_os.translate"},
+}
+#: The modules that assemble the world: they create the persistent objects of other concerns.
+ASSEMBLERS: dict[str, set[str]] = {
+    "bat_os.image.migrations": {"bat_os.memory.catalog", "bat_os.cognition.cycle", "bat_os.models.records"},
+    "bat_os.image.primordial": {"bat_os.memory.catalog", "bat_os.cognition.states"},
+}
+#: What the base modules may import of each other.
+BASE_IMPORTS = {"bat_os.config": {"bat_os.errors", "bat_os.protocol"}}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _type_checking_lines(tree: ast.Module) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", None)) == "TYPE_CHECKING":
+            for child in node.body:
+                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return lines
+
+
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """The bat_os modules ``path`` imports (resolving ``from pkg import module``)."""
+    tree = ast.parse(path.read_text())
+    skip = _type_checking_lines(tree)
+    me = _module_name(path)
+    package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("bat_os"))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([node.module] if node.module else []))
+            if not base.startswith("bat_os"):
+                continue
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                found.add(candidate if candidate in modules else base)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    modules = set(paths)
+    return {name: {m for m in _imports(path, modules) if m != name} for name, path in paths.items()}
+
+
+def _concern(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 and f"{parts[0]}.{parts[1]}" in MAY_IMPORT else module
+
+
+def test_no_import_cycle():
+    graph = _graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_imports_only_go_down():
+    wrong = []
+    for module, imported in sorted(_graph().items()):
+        concern = _concern(module)
+        for target in sorted(imported):
+            if target in BASE or _concern(target) == concern:
+                if module in BASE and target in BASE and target != "bat_os" and target not in BASE_IMPORTS.get(module, set()):
+                    wrong.append(f"{module} -> {target}")
+                continue
+            if module in BASE:
+                wrong.append(f"{module} -> {target}")
+            elif _concern(target) in MAY_IMPORT.get(concern, set()) or target in ASSEMBLERS.get(module, set()):
+                continue
+            else:
+                wrong.append(f"{module} -> {target}")
+    assert wrong == []
+
+
+def test_every_subpackage_says_what_lives_there_and_what_it_may_import():
+    for init in PACKAGE.rglob("__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        assert len(doc) > 40, f"{init.relative_to(PACKAGE)} has no docstring"
+        if init.parent != PACKAGE and init.parent.name not in ("commands", "console", "worker"):
+            assert "import" in doc.lower(), f"{init.relative_to(PACKAGE)} does not say what it may import"
+
+
+def test_no_module_over_the_limit_except_data_tables():
+    big = {}
+    for path in PACKAGE.rglob("*.py"):
+        lines = len(path.read_text().splitlines())
+        name = _module_name(path)
+        if lines > MAX_LINES and name not in DATA_TABLES:
+            big[name] = lines
+    assert big == {}, f"over {MAX_LINES} lines: {big}"
+
+
+def test_no_flat_module_sprawl():
+    """Beside the sub-packages, only the base modules sit at the top of the package."""
+    top = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    assert top == {name.rpartition(".")[2] for name in BASE if name != "bat_os"}

@@ -1,0 +1,272 @@
+"""The orchestrator on its own: a real image (FileStorage in a temp dir), fakes at its three seams.
+
+No processes: the model backend (``LLM``), the jail (``JailRunner``) and
+memory (``MemoryService``) are small fakes that follow the seams' Protocols,
+so each step's decisions can be watched: what the personas were asked, what
+ran in a trial (always aborted) and in the re-send (committed with the
+install), what the cycle record keeps, and what a failure leaves behind.
+The end-to-end cycle with the real jail and a cassette is tests/test_cycle.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+import pytest
+import transaction
+
+from bat_os.cognition.orchestrator import CycleSettings, Orchestrator
+from bat_os.errors import CycleFailed, LLMError, MethodRaised
+from bat_os.image.image import Image
+from bat_os.jail.runner import JailRunner
+from bat_os.memory.service import MemoryService
+from bat_os.models.backends import LLM, Completion
+
+GOOD = "```python\ndef fly(self, height):\n    self.altitude = height\n    return height * 2\n```"
+BAD = "```python\ndef fly(self, height):\n    import os\n    return os.getcwd()\n```"
+
+
+class FakeLLM:
+    """Answers each persona from its own queue of replies (a str, or an exception to raise)."""
+
+    name = "fake"
+
+    def __init__(self, **replies: list[Any]) -> None:
+        self.replies = {persona: list(answers) for persona, answers in replies.items()}
+        self.calls: list[tuple[str, str, str]] = []
+
+    async def complete(self, persona: str, prompt: str, *, system: str = "", on_token: Callable[[str], None] | None = None) -> Completion:
+        self.calls.append((persona, prompt, system))
+        reply = self.replies[persona].pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        if on_token is not None:
+            on_token(reply[:5])
+        return Completion(reply, f"fake-{persona.lower()}", "0" * 64, 0.01)
+
+    async def close(self) -> None:
+        return None
+
+
+class FakeJail:
+    """Runs nothing: each run takes the next scripted outcome, ``outcome(host) -> result`` or an exception."""
+
+    available = True
+    reason = ""
+
+    def __init__(self, *outcomes: Any) -> None:
+        self.outcomes = list(outcomes)
+        self.runs: list[dict] = []
+
+    def run(self, source: str, selector: str, args: list, kwargs: dict, host: Any, limits: Any = None, *, fresh: bool = True):
+        self.runs.append({"selector": selector, "args": args, "fresh": fresh, "source": source})
+        outcome = self.outcomes.pop(0)
+
+        async def ran() -> Any:
+            await asyncio.sleep(0)
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome(host)
+
+        return ran()
+
+    async def start(self) -> None:
+        return None
+
+    def protections(self) -> dict:
+        return {"separate_process": False}
+
+    def health(self) -> dict:
+        return {"ok": True}
+
+    async def close(self) -> None:
+        return None
+
+
+class FakeMemory:
+    state = "ready"
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    async def search(self, query: str, top_k: int = 5, mode: str = "hybrid", filters: dict | None = None) -> list[dict]:
+        self.queries.append(query)
+        return [{"doc_id": "doc:flight", "chunk": 0, "score": 0.9, "text": f"about {query}"}]
+
+    async def close(self) -> None:
+        return None
+
+
+def writes_altitude(host: Any) -> int:
+    """What GOOD does when it runs: writes a slot through the host, answers twice the height."""
+    host.set_slot("self", "altitude", 10)
+    return 20
+
+
+@pytest.fixture
+def image(tmp_path):
+    image = Image(tmp_path / "image" / "live.fs")
+    image.awaken()
+    yield image
+    image.close()
+
+
+def _genesis_oid(image: Image) -> bytes:
+    return image.read(lambda: image.connection.root()["genesis_obj"]._p_oid)
+
+
+def _read(image: Image, fn: Callable[[Any], Any]) -> Any:
+    return image.read(lambda: fn(image.connection.root()))
+
+
+def _cycle(image: Image, cycle_id: str) -> dict:
+    return _read(image, lambda root: root["orchestrator_obj"].slots["cycles"].get(cycle_id).summary())
+
+
+def test_the_seams_are_the_protocols_the_kernel_uses():
+    assert isinstance(FakeLLM(), LLM)
+    for fake, protocol in ((FakeJail(), JailRunner), (FakeMemory(), MemoryService)):
+        for name in ("run", "close") if protocol is JailRunner else ("search", "close"):
+            assert callable(getattr(fake, name)), (protocol.__name__, name)
+
+
+def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
+    llm = FakeLLM(BRICK=['["how to fly", "altitude"]'], ALFRED=[GOOD])
+    jail = FakeJail(writes_altitude, writes_altitude)  # the trial, then the re-send after install
+    memory = FakeMemory()
+    events: list[dict] = []
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(), memory=memory, now=lambda: 100.0)
+
+    outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up", on_event=events.append))
+
+    assert outcome["cycle"] == "c1" and outcome["selector"] == "fly" and outcome["result"] == 20
+    assert [e["state"] for e in events if e["type"] == "state"] == ["IDLE", "DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+    assert [e["persona"] for e in events if e["type"] == "token"] == ["BRICK", "ALFRED"]
+    assert memory.queries == ["how to fly", "altitude"]
+    assert [c[0] for c in llm.calls] == ["BRICK", "ALFRED"]
+    assert "Intent: fly up" in llm.calls[1][1] and "about how to fly" in llm.calls[1][1]
+    assert [(r["fresh"], r["args"]) for r in jail.runs] == [(True, [5]), (False, [5])]  # trial fresh, re-send warm
+    genesis = _read(image, lambda root: {
+        "altitude": root["genesis_obj"].slots.get("altitude"),
+        "method": root["genesis_obj"].slots["fly"].metadata(),
+    })
+    assert genesis["altitude"] == 10  # written once, by the re-send: the trial's write was aborted
+    assert genesis["method"]["origin"] == "generated" and genesis["method"]["author"] == "ALFRED"
+    assert genesis["method"]["provenance"]["cycle"] == "c1" and genesis["method"]["provenance"]["model"] == "fake-alfred"
+    record = _cycle(image, "c1")
+    assert record["state"] == "COMPLETE" and record["outcome"] == "complete" and record["attempts"] == 1
+    assert record["artifacts"]["search"] == "hybrid" and record["brief"]["intent"] == "fly up"
+    assert record["artifacts"]["queries"] == ["how to fly", "altitude"]
+
+
+def test_a_refusal_goes_back_to_synthesis_with_its_reasons(image):
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[BAD, GOOD])
+    jail = FakeJail(writes_altitude, writes_altitude)
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=2), memory=FakeMemory())
+    outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}))
+    assert outcome["result"] == 20
+    second_prompt = llm.calls[2][1]
+    assert "Your previous attempt was refused:" in second_prompt and "os" in second_prompt
+    record = _cycle(image, outcome["cycle"])
+    assert record["attempts"] == 2 and len(record["artifacts"]["refusals"]) == 1
+    assert len(jail.runs) == 2  # the refused code never reached the jail
+
+
+def test_a_trial_that_raises_is_refused_and_the_last_refusal_fails_the_cycle(image):
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD])
+    jail = FakeJail(MethodRaised("ZeroDivisionError", "division by zero"), MethodRaised("ZeroDivisionError", "again"))
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=2), memory=FakeMemory())
+    with pytest.raises(CycleFailed) as failed:
+        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [0], {}))
+    assert failed.value.code == "cycle_failed" and failed.value.details["state"] == "VALIDATING"
+    assert failed.value.details["reasons"] == [
+        "attempt 1: trial: ZeroDivisionError: division by zero", "attempt 2: trial: ZeroDivisionError: again"]
+    assert _read(image, lambda root: "fly" in root["genesis_obj"].slots) is False
+    assert [r["fresh"] for r in jail.runs] == [True, True]
+
+
+def test_a_model_that_fails_fails_the_cycle_in_its_state(image):
+    llm = FakeLLM(BRICK=[LLMError("no model answers")])
+    orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings())
+    with pytest.raises(CycleFailed, match="failed in DECOMPOSING: DECOMPOSING: no model answers"):
+        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [], {}))
+
+
+def test_without_a_ready_memory_the_catalog_is_searched_by_words(image):
+    llm = FakeLLM(BRICK=['["Watercourse Way"]'], ALFRED=[GOOD])
+    memory = FakeMemory()
+    memory.state = "loading"
+    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, writes_altitude), CycleSettings(), memory=memory)
+    outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [1], {}))
+    record = _cycle(image, outcome["cycle"])
+    assert memory.queries == [] and record["artifacts"]["search"] == "text"
+    assert any("Watercourse" in c["text"] for c in record["artifacts"]["context"])  # the seeded persona codex
+
+
+def test_a_re_send_that_fails_after_install_installs_nothing(image):
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD])
+    jail = FakeJail(writes_altitude, MethodRaised("ValueError", "only on the second run"))
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings())
+    with pytest.raises(CycleFailed, match="re-send after install: ValueError: only on the second run"):
+        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [1], {}))
+    assert _read(image, lambda root: ("fly" in root["genesis_obj"].slots, root["genesis_obj"].slots.get("altitude"))) == (False, None)
+
+
+def test_a_conflict_during_install_is_retried_then_given_up(image):
+    def conflicting(host: Any) -> int:
+        """Another connection changes the receiver while the install's re-send runs."""
+        tm = transaction.TransactionManager(explicit=True)
+        other = image.db.open(tm)
+        tm.begin()
+        other.root()["genesis_obj"].slots["altitude"] = -1
+        tm.commit()
+        tm.begin()
+        other.close()
+        return writes_altitude(host)
+
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD])
+    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, conflicting, writes_altitude), CycleSettings(conflict_retries=2))
+    outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [1], {}))
+    assert outcome["result"] == 20 and _read(image, lambda root: root["genesis_obj"].slots["altitude"]) == 10
+
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD.replace("fly", "land")])
+    jail = FakeJail(writes_altitude, conflicting, conflicting)
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(conflict_retries=1))
+    with pytest.raises(CycleFailed, match="COMPLETE: conflicting writes, gave up after 2 tries"):
+        asyncio.run(orchestrator.learn(_genesis_oid(image), "land", [1], {}))
+    assert _read(image, lambda root: "land" in root["genesis_obj"].slots) is False
+
+
+def test_a_second_request_for_the_same_selector_joins_the_running_cycle(image):
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD])
+    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, writes_altitude), CycleSettings())
+    oid = _genesis_oid(image)
+
+    async def both() -> list:
+        return await asyncio.gather(orchestrator.learn(oid, "fly", [1], {}), orchestrator.learn(oid, "fly", [2], {}))
+
+    first, second = asyncio.run(both())
+    assert first["cycle"] == "c1" and second == {"joined": True}
+    assert len(llm.calls) == 2  # one cycle asked the models
+
+
+def test_an_interrupted_cycle_is_listed_then_resumed_or_failed(image):
+    llm = FakeLLM(BRICK=['["flying"]'])
+    orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings())
+    oid = _genesis_oid(image)
+    cycle_id = orchestrator._create(oid, "fly", [1], {}, {"identity": b"client", "req": False, "id": 7})
+    asyncio.run(orchestrator._begin(cycle_id))
+    asyncio.run(orchestrator._decompose(cycle_id))  # then the kernel "crashed" in DELEGATING
+    assert orchestrator.interrupted() == [(cycle_id, {"identity": b"client", "req": False, "id": 7})]
+
+    resumed = Orchestrator(image, FakeLLM(ALFRED=[GOOD]), FakeJail(writes_altitude, writes_altitude), CycleSettings(), memory=FakeMemory())
+    assert asyncio.run(resumed.drive(cycle_id))["result"] == 20
+
+    second = orchestrator._create(oid, "land", [], {}, None)
+    asyncio.run(orchestrator._begin(second))  # DECOMPOSING (the table has no IDLE -> FAILED)
+    failing = Orchestrator(image, FakeLLM(), FakeJail(), CycleSettings(resume="fail"))
+    assert failing.interrupted() == [(second, None)]
+    assert _cycle(image, second)["reasons"] == ["interrupted"]
+    with pytest.raises(CycleFailed, match="interrupted"):
+        asyncio.run(failing.drive(second))

@@ -1,0 +1,89 @@
+"""The cycle's state table: the one truth, mirrored by the image's state objects and obeyed by cycles."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from bat_os.cognition import orchestrator, states
+from bat_os.cognition.cycle import Cycle
+from bat_os.cognition.states import FIRST, NAMES, STATES, TERMINAL, TransitionError, check_move
+from bat_os.image.image import Image
+
+
+@pytest.fixture
+def image(tmp_path):
+    image = Image(tmp_path / "image" / "live.fs")
+    image.awaken()
+    yield image
+    image.close()
+
+
+def test_the_table_is_closed_and_every_state_is_reachable():
+    assert NAMES[0] == FIRST and set(TERMINAL) == {"COMPLETE", "FAILED"}
+    reached, frontier = {FIRST}, [FIRST]
+    while frontier:
+        for target in STATES[frontier.pop()].next:
+            assert target in STATES, f"{target} is not a state"
+            if target not in reached:
+                reached.add(target)
+                frontier.append(target)
+    assert reached == set(NAMES)
+    for name, state in STATES.items():
+        assert state.terminal == (state.step is None), name
+        if not state.terminal:
+            assert "FAILED" in state.next or name == FIRST, f"{name} cannot fail"
+
+
+def test_every_step_the_table_names_is_an_orchestrator_step():
+    for state in STATES.values():
+        if state.step is not None:
+            assert callable(getattr(orchestrator.Orchestrator, "_" + state.step)), state.step
+
+
+def test_each_move_is_commented_in_the_table():
+    """supervisor's habit: '# A -> B: why' beside every transition."""
+    source = Path(states.__file__).read_text()
+    for name, state in STATES.items():
+        for target in state.next:
+            assert f"# {name} -> {target}" in source, f"{name} -> {target} has no comment"
+
+
+def test_the_module_is_stdlib_only():
+    tree = ast.parse(Path(states.__file__).read_text())
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert imported <= {"__future__", "dataclasses"}
+
+
+def test_the_images_states_mirror_the_table(image):
+    def read():
+        objects = image.connection.root()["psm_prototypes_obj"]
+        return {
+            name: (obj.slots["description"], tuple(obj.slots["next"]), obj.slots["terminal"])
+            for name, obj in objects.slots.items() if name != "name"
+        }
+
+    assert image.read(read) == {name: (s.description, s.next, s.terminal) for name, s in STATES.items()}
+
+
+def test_a_cycle_moves_only_as_the_table_allows(image):
+    def play():
+        root = image.connection.root()
+        objects = root["psm_prototypes_obj"].slots
+        cycle = Cycle("c1", root["genesis_obj"], {"selector": "fly"}, objects[FIRST], 1.0)
+        with pytest.raises(TransitionError, match="cycle c1: IDLE -> VALIDATING is not allowed"):
+            cycle.move(objects["VALIDATING"], 2.0)
+        for target in ("DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"):
+            cycle.move(objects[target], 3.0)
+        assert cycle.terminal and [h["state"] for h in cycle.history][-1] == "COMPLETE"
+        with pytest.raises(TransitionError):
+            cycle.move(objects["FAILED"], 4.0)
+
+    image.read(play)
+    with pytest.raises(TransitionError, match=r"only \['DELEGATING', 'FAILED'\]"):
+        check_move("DECOMPOSING", "COMPLETE")
+    with pytest.raises(TransitionError):
+        check_move("NOWHERE", "IDLE")
