@@ -1,12 +1,21 @@
 """BAT OS: a persistent, self-extending living-image kernel.
 
-Modules, one concern each: ``config`` (settings), ``errors`` (the exception
-tree), ``protocol`` (the wire contract, shared with clients), ``objects``
-(UvmObject, delegation, methods as source), ``image`` (ZODB image,
-awakening, migrations, transactions), ``primordial`` (first awakening),
-``catalog`` (knowledge catalog), ``commands`` (the kernel's commands),
-``bridge`` (ZeroMQ framing), ``kernel`` (the asyncio loop), ``audit``
-(metacognition.jsonl), ``cli`` (the ``batos.py`` entry point).
+The package by concern; imports only go down this list (each sub-package's
+``__init__`` says what it may import; ``tests/test_layout.py`` checks it)::
+
+    config, errors, protocol, oscompat   the base: settings, the exception tree and its one
+                                         table of wire codes, the wire contract, platform shims
+    image/       the living image: objects, the ZODB image, transactions, the value codec,
+                 migrations, the primordial objects, the chronicle
+    jail/        generated code runs in locked-down processes (kernel side, and the worker)
+    translate/   plain English -> one request (stdlib only: shared with the client)
+    memory/      the knowledge catalog, embeddings, hybrid search
+    models/      persona models in the image, the model manager, the LLM backends
+    cognition/   the cognitive cycle: states, orchestrator, prompts, guardian, jailed sends
+    supervise/   the watchdog, gated upgrades, backups
+    kernel/      the asyncio loop over ZeroMQ, its commands, the audit trail, start-up
+    cli/         ``python batos.py ...``
+    console/     the chat client (``chat_client.py``); imports only protocol and translate
 """
 
 __version__ = "0.1.0"

@@ -1,0 +1,91 @@
+"""What the cycle reads out of a model's reply: the research queries, the method's source."""
+
+import pytest
+
+from bat_os.cognition.replies import extract_code, extract_json_list
+
+
+# ---------------------------------------------------------------- extract_json_list
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('Sure! The methods are ["greet", "farewell"]. Hope that helps.', ["greet", "farewell"]),
+        ('Here you go:\n```json\n[\n  "alpha",\n  "beta"\n]\n```\n', ["alpha", "beta"]),
+        ('See [note 1] and {"x": [1, 2]} then [[3], {"k": "v"}] and finally ["real", "one"]', ["real", "one"]),
+        ('[" padded ", "  "]', ["padded"]),
+        ('["keep", 1, null, {"a": "b"}, "also"]', ["keep", "also"]),
+        ('{"methods": ["from", "object"]}', ["from", "object"]),
+        ('Prose [1, 2] mentions\n```json\n["fenced", "wins"]\n```', ["fenced", "wins"]),
+    ],
+)
+def test_extract_json_list_finds_the_list(text, expected):
+    assert extract_json_list(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No list here at all.",
+        "[]",
+        "An empty one: [] and nothing else",
+        "[1, 2, 3]",
+        "[null, true, {\"a\": 1}]",
+        '{"methods": "greet"}',
+        "[unclosed, 'single quoted'",
+        "",
+        "[" * 5000,
+    ],
+)
+def test_extract_json_list_none_when_unusable(text):
+    assert extract_json_list(text) is None
+
+
+# ---------------------------------------------------------------- extract_code
+
+
+def test_extract_code_from_a_python_fence():
+    reply = "Here is the method:\n```python\ndef greet(self):\n    return 'hi'\n```\nEnjoy!"
+    assert extract_code(reply) == "def greet(self):\n    return 'hi'"
+
+
+def test_extract_code_from_a_bare_fence():
+    reply = "```\n\ndef f(self):\n    return 1\n\n```"
+    assert extract_code(reply) == "def f(self):\n    return 1"
+
+
+def test_extract_code_unfenced_is_the_stripped_text():
+    assert extract_code("\n\n  def f(self):\n    return 2\n  \n") == "def f(self):\n    return 2"
+
+
+def test_extract_code_takes_the_first_python_fence_among_many():
+    reply = (
+        "Plan:\n```text\nstep one\n```\n"
+        "```json\n[\"x\"]\n```\n"
+        "```python\ndef first(self):\n    pass\n```\n"
+        "```python\ndef second(self):\n    pass\n```\n"
+    )
+    assert extract_code(reply) == "def first(self):\n    pass"
+
+
+def test_extract_code_prefers_python_over_an_earlier_bare_fence():
+    reply = "```\nshell output\n```\nand\n```py\nx = 1\n```"
+    assert extract_code(reply) == "x = 1"
+
+
+def test_extract_code_first_bare_fence_when_no_python_fence():
+    reply = "```\na = 1\n```\n```\nb = 2\n```"
+    assert extract_code(reply) == "a = 1"
+
+
+def test_extract_code_indented_fence_and_unclosed_fence():
+    indented = "1. Add this:\n   ```python\n   def f(self):\n       return 3\n   ```\n"
+    assert extract_code(indented) == "def f(self):\n    return 3"
+    cut_off = "```python\ndef g(self):\n    return 4\n"
+    assert extract_code(cut_off) == "def g(self):\n    return 4"
+
+
+def test_extract_code_keeps_triple_backticks_inside_a_line():
+    reply = "```python\ns = 'a ``` b'\n```"
+    assert extract_code(reply) == "s = 'a ``` b'"
