@@ -1,4 +1,4 @@
-"""bat_os/translator.py: the local translator, phrasing by phrasing, with the request each must give.
+"""bat_os/translate/translator.py: the local translator, phrasing by phrasing, with the request each must give.
 
 Pure: no kernel, no model. Every request it returns must pass briefs.validate
 (translate() validates before returning, and the table checks the exact shape).
