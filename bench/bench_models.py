@@ -91,7 +91,7 @@ def main() -> int:
     header("bench_models: loading from the image; switching by adapter", args)
 
     from bat_os.image.image import Image
-    from bat_os.models.store import link_files, verify
+    from bat_os.models.files import link_files, verify
     from bat_os.models.store import import_model
     from bat_os.models.personas import spec_for
     from bat_os.models.tiny import make_tiny, make_tiny_adapter
@@ -163,7 +163,7 @@ def main() -> int:
 
 async def adapter_switches(tmp: Path, base: Path, args) -> tuple[float, float]:
     from bat_os.models.manager import AdapterSpec, LoadSpec, ModelManager
-    from bat_os.models.store import CommittedFile, sha256_file
+    from bat_os.models.files import CommittedFile, sha256_file
     from bat_os.models.tiny import make_tiny_adapter
 
     def refs(directory: Path) -> tuple:

@@ -108,7 +108,7 @@ def main() -> int:
     args = p.parse_args()
     import torch
 
-    from bat_os.models.store import cuda_available
+    from bat_os.models.quantize import cuda_available
 
     if not torch.cuda.is_available() or not cuda_available():
         print("gpu_models: needs a CUDA GPU with bitsandbytes; none here")

@@ -12,7 +12,7 @@ import pytest
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
 from bat_os.models.manager import AdapterSpec, LoadSpec, ModelManager
-from bat_os.models.store import CommittedFile, sha256_file
+from bat_os.models.files import CommittedFile, sha256_file
 
 GEN = {"max_new_tokens": 8, "temperature": 0}
 

@@ -25,24 +25,12 @@ from safetensors.numpy import save_file
 
 from bat_os.errors import DownloadFailed, ModelError, ModelUnavailable, NoModel
 from bat_os.image.image import Image
-from bat_os.models.store import (
-    HuggingFaceHub,
-    _tqdm_class,
-    committed_files,
-    content_digest,
-    cuda_available,
-    ensure_store,
-    import_adapter,
-    import_model,
-    link_files,
-    list_models,
-    persona_record,
-    remove_model,
-    sha256_file,
-    store_of,
-    sync_adapters,
-    verify,
-)
+from bat_os.models.adapters import import_adapter, sync_adapters
+from bat_os.models.files import committed_files, content_digest, link_files, sha256_file, verify
+from bat_os.models.hub import HuggingFaceHub, _tqdm_class
+from bat_os.models.quantize import cuda_available
+from bat_os.models.records import ensure_store, persona_record, store_of
+from bat_os.models.store import import_model, list_models, remove_model
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -303,7 +303,7 @@ def test_a_kernel_without_a_jail_serves_on_and_answers_with_a_code(tmp_path):
 
 def test_model_files_are_hard_linked_where_symlinks_are_refused(tmp_path):
     """Windows without Developer Mode refuses symlinks (WinError 1314): the loader gets hard links."""
-    from bat_os.models.store import CommittedFile, link_files
+    from bat_os.models.files import CommittedFile, link_files
 
     blobs = tmp_path / "blobs"
     blobs.mkdir()

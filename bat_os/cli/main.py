@@ -107,7 +107,7 @@ def _sync_adapters(image, folder: Path | None) -> None:
     """Store new or changed LoRA adapters from the staging folder (small files: before serving)."""
     if folder is None or not folder.is_dir():
         return
-    from bat_os.models.store import sync_adapters
+    from bat_os.models.adapters import sync_adapters
 
     for name, state in sorted(sync_adapters(image, folder).items()):
         if state == "stored":

@@ -114,7 +114,8 @@ def _with_image(config: Any, work: Callable[[Any], int]) -> int:
 
 
 def _import_all(image: Any, plan: list[tuple[str, Any]], write: Callable[[str], None], *, quantize: str | None, revision: str | None = None) -> int:
-    from bat_os.models.store import import_model, tqdm_progress
+    from bat_os.models.progress import tqdm_progress
+    from bat_os.models.store import import_model
 
     for persona, source in plan:
         result = import_model(image, persona, str(source), revision=revision, quantize=quantize, progress=tqdm_progress())
@@ -154,7 +155,7 @@ def _remove(image: Any, persona: str, write: Callable[[str], None]) -> int:
 
 
 def _sync(image: Any, folder: Path, write: Callable[[str], None]) -> int:
-    from bat_os.models.store import sync_adapters
+    from bat_os.models.adapters import sync_adapters
 
     if not folder.is_dir():
         sys.stderr.write(f"batos models: no adapter folder {folder}\n")

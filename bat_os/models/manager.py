@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
-from bat_os.models.store import CommittedFile, link_files, verify
+from bat_os.models.files import CommittedFile, link_files, verify
+from bat_os.models.generation import generate_text
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,11 @@ class ModelManager:
         started = time.perf_counter()
         resident, swapped, switched = self._ensure(spec)
         try:
-            text, count = _run_generation(resident, spec, system, prompt, emit, stop, timeout, self._device or "cpu")
+            text, count = generate_text(
+                resident.model, resident.tokenizer, system, prompt, settings=spec.generation, persona=spec.persona,
+                adapters_off=resident.active is None and bool(resident.adapters), emit=emit, stop=stop,
+                timeout=timeout, device=self._device or "cpu",
+            )
         except LLMError:
             raise
         except Exception as exc:  # out of memory, a broken tokenizer, ...: the model stays usable or is freed
@@ -373,73 +378,6 @@ class ModelManager:
     @staticmethod
     def _release(directory: Path) -> None:
         shutil.rmtree(directory, ignore_errors=True)  # links only: the blobs stay
-
-
-# --- generation --------------------------------------------------------------------------
-
-
-def _run_generation(
-    resident: _Resident, spec: LoadSpec, system: str, prompt: str, emit: Callable[[str], None],
-    stop: threading.Event, timeout: float, device: str,
-) -> tuple[str, int]:
-    torch = _torch()
-    from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer
-
-    tokenizer = resident.tokenizer
-    settings = spec.generation or {}
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
-    if getattr(tokenizer, "chat_template", None):
-        inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
-    else:
-        inputs = tokenizer((system + "\n\n" if system else "") + prompt, return_tensors="pt")
-    inputs = {k: v.to(device) for k, v in inputs.items()}
-    prompt_length = inputs["input_ids"].shape[-1]
-    deadline = time.monotonic() + timeout
-    expired = threading.Event()
-
-    class Stop(StoppingCriteria):
-        def __call__(self, input_ids, scores, **kwargs):  # noqa: ANN001, ANN003, ANN204
-            if time.monotonic() > deadline:
-                expired.set()
-                return True
-            return stop.is_set()
-
-    class Stream(TextStreamer):
-        def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
-            emit(text)
-
-    temperature = float(settings.get("temperature", 0.0) or 0.0)
-    kwargs: dict[str, Any] = {
-        "max_new_tokens": int(settings.get("max_new_tokens", 256)),
-        "min_new_tokens": int(settings.get("min_new_tokens", 0)) or None,
-        "stopping_criteria": StoppingCriteriaList([Stop()]),
-        "streamer": Stream(tokenizer, skip_prompt=True, skip_special_tokens=True),
-        "pad_token_id": tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
-    }
-    if temperature > 0:
-        kwargs.update(do_sample=True, temperature=temperature, top_p=float(settings.get("top_p", 1.0)))
-    else:
-        kwargs.update(do_sample=False)
-    stops = [s for s in settings.get("stop", []) if isinstance(s, str) and s]
-    if stops:
-        kwargs.update(stop_strings=stops, tokenizer=tokenizer)
-    model = resident.model
-    with torch.inference_mode():
-        if resident.active is None and hasattr(model, "disable_adapter") and resident.adapters:
-            with model.disable_adapter():
-                output = model.generate(**inputs, **kwargs)
-        else:
-            output = model.generate(**inputs, **kwargs)
-    new = output[0][prompt_length:]
-    text = tokenizer.decode(new, skip_special_tokens=True)
-    for s in stops:
-        if s in text:
-            text = text[: text.index(s)]
-    if expired.is_set():
-        raise LLMError(f"generation for {spec.persona} passed its {timeout:g}s limit and was stopped ({len(new)} tokens)")
-    if stop.is_set():
-        raise LLMError(f"generation for {spec.persona} was cancelled")
-    return text, int(len(new))
 
 
 # --- helpers -----------------------------------------------------------------------------

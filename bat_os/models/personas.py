@@ -106,7 +106,7 @@ _IMPORT_HINT = "import models with: python batos.py models import PERSONA <direc
 
 
 def _never_pulled(root: Any, defaults: dict[str, str]) -> dict[str, str]:
-    from bat_os.models.store import store_of
+    from bat_os.models.records import store_of
 
     store = store_of(root, create=False)
     if store is None:
@@ -118,7 +118,7 @@ def _never_pulled(root: Any, defaults: dict[str, str]) -> dict[str, str]:
 def _mark_pulled(root: Any, persona: str, source: str) -> None:
     from persistent.mapping import PersistentMapping
 
-    from bat_os.models.store import store_of
+    from bat_os.models.records import store_of
 
     store = store_of(root)
     if getattr(store, "pulled", None) is None:
@@ -197,7 +197,8 @@ def codex_of(root: Any, persona: str) -> dict:
 
 
 def spec_for(root: Any, persona: str) -> LoadSpec:
-    from bat_os.models.store import committed_files, store_of
+    from bat_os.models.files import committed_files
+    from bat_os.models.records import store_of
 
     persona = canonical_persona(persona)
     store = store_of(root, create=False)
@@ -216,7 +217,7 @@ def spec_for(root: Any, persona: str) -> LoadSpec:
 
 
 def persona_table(root: Any) -> dict[str, Any]:
-    from bat_os.models.store import store_of
+    from bat_os.models.records import store_of
 
     store = store_of(root, create=False)
     table = {}

@@ -8,8 +8,9 @@
     pulled    mapping  "ALFRED" -> the default model id pulled on first awakening (never again)
 
 Each record's files are :class:`StoredFile` entries holding a ZODB blob.
-Migration 3 creates the store (:func:`ensure_store`). How files get in and out
-is :mod:`bat_os.models.store`'s business.
+Migration 3 creates the store (:func:`ensure_store`). How files get in is
+:mod:`bat_os.models.store`'s and :mod:`bat_os.models.adapters`'s business; how
+they get out, :mod:`bat_os.models.files`'s.
 """
 
 from __future__ import annotations
