@@ -52,10 +52,13 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol, runtime_checkable
 
 from bat_os.config import LLMConfig
-from bat_os.errors import LLMError
+from bat_os.errors import LLMError, NoModel
+
+if TYPE_CHECKING:  # types only: the manager imports torch lazily, but it is not needed to replay a cassette
+    from bat_os.models.manager import LoadSpec, ModelManager
 
 logger = logging.getLogger(__name__)
 
@@ -304,8 +307,8 @@ class TransformersBackend:
     """
 
     def __init__(
-        self, config: LLMConfig, *, manager: Any = None, resolve: Callable[[str], Any] | None = None,
-        timeout: float = 300.0,
+        self, config: LLMConfig, *, manager: "ModelManager | None" = None,
+        resolve: Callable[[str], "LoadSpec"] | None = None, timeout: float = 300.0,
     ) -> None:
         self.config = config
         self.name = "transformers"
@@ -321,8 +324,6 @@ class TransformersBackend:
         system: str = "",
         on_token: TokenCallback | None = None,
     ) -> Completion:
-        from bat_os.errors import NoModel
-
         if self.resolve is None or self.manager is None:
             raise NoModel(persona)
         spec = self.resolve(persona)
@@ -336,7 +337,8 @@ class TransformersBackend:
 
 
 def make_backend(
-    config: LLMConfig, *, record_to: Path | None = None, manager: Any = None, resolve: Callable[[str], Any] | None = None,
+    config: LLMConfig, *, record_to: Path | None = None, manager: "ModelManager | None" = None,
+    resolve: Callable[[str], "LoadSpec"] | None = None,
     timeout: float = 300.0,
 ) -> LLM:
     """The backend ``config`` names, wrapped in a recorder when ``record_to`` is given."""

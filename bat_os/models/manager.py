@@ -45,12 +45,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
+from bat_os.models.backends import TokenCallback
 from bat_os.models.files import CommittedFile, link_files, verify
 from bat_os.models.generation import generate_text
 
 logger = logging.getLogger(__name__)
 
-TokenCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True)
