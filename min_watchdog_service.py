@@ -49,12 +49,13 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # run as a script from another directory
     sys.path.insert(0, str(HERE))
 
-# Everything the watchdog will ever run is imported now: an upgrade that moves the
-# checkout to other code must not change the running watchdog halfway.
-from bat_os.supervise import upgrade as _upgrade  # noqa: E402,F401
-from bat_os.supervise.watchdog import (  # noqa: E402
-    EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Pinger, Settings, Watchdog, read_state, someone_answers, watchdog_alive,
-)
+# Everything the watchdog will ever run is imported now (the watchdog imports the upgrade,
+# the upgrade the backups): an upgrade that moves the checkout to other code must not
+# change the running watchdog halfway.
+from bat_os.supervise.control import Settings  # noqa: E402
+from bat_os.supervise.pinger import Pinger, someone_answers  # noqa: E402
+from bat_os.supervise.statefile import read_state, watchdog_alive  # noqa: E402
+from bat_os.supervise.watchdog import EXIT_CONFIG, EXIT_FAILED, Watchdog  # noqa: E402
 
 logger = logging.getLogger("bat_os.supervise.watchdog")
 

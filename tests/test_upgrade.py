@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-import transaction
 import ZODB
 import ZODB.FileStorage
 
-from bat_os.supervise.upgrade import Fingerprint, InvalidInstructions, Step, code_version, parse_instructions, restore_code, run_step
+from bat_os.supervise.checkout import code_version, restore_code, run_step
+from bat_os.supervise.fingerprint import Fingerprint
+from bat_os.supervise.instructions import InvalidInstructions, Step, parse_instructions
 from support import ROOT, Client, free_port, kernel_env
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="real-process tests use POSIX signals")

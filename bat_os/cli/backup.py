@@ -117,7 +117,8 @@ def _backup(args: argparse.Namespace, config: Any, write: Callable[[str], None],
         return EXIT_IMAGE
     holder = backups.image_holder(config.image)
     if holder is None:
-        result = _backup_here(args, config, now)
+        # no kernel holds the image: hold it ourselves (so none starts meanwhile), back up, record
+        result = backups.backup_image(config.image, config.blob_dir, config.backup_dir, full=args.full, reason=args.reason, now=now)
     else:
         result = _backup_through_kernel(args, config, holder)
         if result is None:
@@ -131,21 +132,6 @@ def _backup(args: argparse.Namespace, config: Any, write: Callable[[str], None],
             f"{result['blobs_new']} new); via the {result['via']}"
         )
     return EXIT_OK
-
-
-def _backup_here(args: argparse.Namespace, config: Any, now: Callable[[], float]) -> dict:
-    """No kernel holds the image: hold it ourselves (so none starts meanwhile), back up, record."""
-    from bat_os.image.chronicle import record_entry
-    from bat_os.image.image import Image
-
-    image = Image(config.image, config.blob_dir)  # ImageError: exit 3
-    try:
-        record = backups.backup(config.image, config.backup_dir, blob_dir=config.blob_dir, full=args.full, reason=args.reason, now=now)
-        entry = record.as_dict()
-        image.run(lambda: record_entry(image.connection.root(), entry), note=f"chronicle: backup {record.id}")
-    finally:
-        image.close()
-    return {**entry, "backup_dir": str(config.backup_dir), "via": "image", "recorded_in_image": True}
 
 
 def _backup_through_kernel(args: argparse.Namespace, config: Any, holder: str) -> dict | None:
@@ -175,21 +161,14 @@ def _backup_through_kernel(args: argparse.Namespace, config: Any, holder: str) -
 
 def _restore(args: argparse.Namespace, config: Any, write: Callable[[str], None], now: Callable[[], float]) -> int:
     try:
-        record = backups.restore(config.backup_dir, config.image, config.blob_dir, args.backup_id, reason=args.reason, now=now)
+        result = backups.restore_image(config.image, config.blob_dir, config.backup_dir, args.backup_id,
+                                       reason=args.reason, record=not args.no_record, now=now)
     except ImageInUse as exc:
         _complain("batos restore", f"{exc}; nothing was changed")
         return EXIT_FAILED
     except BackupError as exc:
         _complain("batos restore", str(exc))
         return EXIT_FAILED
-    result = {**record.as_dict(), "backup_dir": str(config.backup_dir), "recorded_in_image": False}
-    if not args.no_record:
-        problem = _record_in_image(config, record.as_dict())
-        if problem is None:
-            result["recorded_in_image"] = True
-        else:
-            result["record_error"] = problem
-            logger.warning("restored, but the restore could not be recorded in the image: %s", problem)
     if args.json:
         write(json.dumps(result, sort_keys=True))
     else:
@@ -199,22 +178,6 @@ def _restore(args: argparse.Namespace, config: Any, write: Callable[[str], None]
             + ("; recorded in the image" if result["recorded_in_image"] else "")
         )
     return EXIT_OK
-
-
-def _record_in_image(config: Any, entry: dict) -> str | None:
-    """Record the restore in the restored image's chronicle; why not, or None."""
-    from bat_os.image.chronicle import record_entry
-    from bat_os.image.image import Image
-
-    try:
-        image = Image(config.image, config.blob_dir)
-    except ImageError as exc:
-        return str(exc)
-    try:
-        image.run(lambda: record_entry(image.connection.root(), entry), note=f"chronicle: restored {entry['id']}")
-    finally:
-        image.close()
-    return None
 
 
 # --- backups --------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """The watchdog: keep one kernel (``batos.py``) running and answering.
 
 ``min_watchdog_service.py`` is the entry point (flags, logging, signals);
-this module owns the processes, the ping socket, the state file and the loop.
-The restart policy is :class:`bat_os.supervise.policy.RestartPolicy` (pure);
-gated upgrades are :mod:`bat_os.supervise.upgrade`. The clock, sleep, process spawner
-and pinger are injectable.
+this module is the loop. Around it: the restart policy
+(:mod:`bat_os.supervise.policy`, pure), the kernel's process
+(:mod:`~bat_os.supervise.process`), the ping socket (:mod:`~bat_os.supervise.pinger`),
+the state file (:mod:`~bat_os.supervise.statefile`), the upgrade gate
+(:mod:`~bat_os.supervise.gate`) and gated upgrades (:mod:`~bat_os.supervise.upgrade`),
+which see the watchdog only as a :class:`~bat_os.supervise.control.KernelControl`.
+The clock, sleep, process spawner and pinger are injectable.
 
 What the loop does, every ``TICK``:
 
@@ -28,24 +31,27 @@ upgrade the watchdog itself).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shlex
-import signal
 import subprocess
-import sys
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
-import zmq
-
-from bat_os import protocol
+from bat_os.supervise import gate
+from bat_os.supervise.control import INSTRUCTIONS, Settings
+from bat_os.supervise.pinger import Pinger
 from bat_os.supervise.policy import RestartPolicy, State
+from bat_os.supervise.process import (
+    describe_exit,
+    kernel_command,
+    spawn_kernel,
+    terminate,
+)
+from bat_os.supervise.statefile import StateFile, process_started
+from bat_os.supervise.upgrade import Upgrade
 
-logger = logging.getLogger("bat_os.supervise.watchdog")
+logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -62,241 +68,14 @@ FATAL_KERNEL_EXITS = {
 TICK = 0.1  # seconds: how often the loop looks at the process and at stop requests
 POLL_FILES = 0.5  # seconds: how often it looks for the stop file and update instructions
 
-HERE = Path(__file__).resolve().parents[2]  # the checkout: batos.py, min_watchdog_service.py
-INSTRUCTIONS = "update_instructions.json"
-RESULT = "update_result.json"
-
-
-@dataclass(frozen=True)
-class Settings:
-    kernel_args: list[str] = field(default_factory=list)  # flags for batos.py
-    endpoint: str = ""  # where the kernel binds and the watchdog pings; set by resolve()
-    image_args: list[str] = field(default_factory=list)  # --image/--config: for batos.py backup/restore
-    image: Path | None = None  # the image file (resolved like the kernel does); set by resolve()
-    blob_dir: Path | None = None  # its blob directory
-    ping_interval: float = 5.0  # seconds between pings; also how long a reply is awaited
-    hang_timeout: float = 60.0  # seconds without an answer before the kernel is killed
-    start_timeout: float = 120.0  # seconds a new kernel may take to answer its first ping
-    stop_grace: float = 15.0  # seconds between SIGTERM and SIGKILL
-    max_restarts: int = 5  # restarts allowed within restart_window before FATAL
-    restart_window: float = 60.0
-    backoff_initial: float = 1.0  # first restart delay; doubles per restart
-    backoff_max: float = 60.0
-    healthy_after: float = 60.0  # seconds of answered pings that reset the backoff
-    exit_on_fatal: bool = False  # FATAL: exit (for a service manager) instead of waiting
-    state_file: Path | None = Path("data/watchdog.json")  # pid, state, kernel pid, last upgrade
-    workdir: Path = Path(".")  # where update_instructions.json is looked for
-    gate_timeout: float = 120.0  # seconds an upgraded kernel has to pass ping, status and selfcheck
-    step_timeout: float = 600.0  # default limit of one upgrade step
-    log_file: Path | None = None
-    log_level: str = "INFO"
-
-
-def kernel_command(settings: Settings) -> list[str]:
-    return [sys.executable, str(HERE / "batos.py"), *settings.kernel_args]
-
-
-# --- processes ---------------------------------------------------------------------------
-
-
-def spawn_kernel(command: list[str]) -> subprocess.Popen:
-    """Start the kernel; its stdout/stderr are the watchdog's."""
-    # The kernel gets its own process group (its own session on POSIX), so that
-    # Ctrl+C, Ctrl+Z or a closing terminal reach the watchdog only: it alone
-    # decides when the kernel stops, and signals it exactly once. On Windows
-    # CTRL_BREAK can then be sent to the kernel alone.
-    kwargs: dict[str, Any] = {}
-    if os.name == "nt":
-        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-    else:
-        kwargs["start_new_session"] = True
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, **kwargs)
-
-
-def ask_to_stop(proc: subprocess.Popen) -> str:
-    """Send the polite stop signal; returns its name for the log."""
-    if os.name == "nt":
-        # Windows has no SIGTERM to send: CTRL_BREAK to the kernel's process group.
-        proc.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
-        return "CTRL_BREAK"
-    proc.send_signal(signal.SIGTERM)
-    return "SIGTERM"
-
-
-def describe_exit(code: int | None) -> str:
-    if code is None:
-        return "could not be killed"
-    if code < 0:
-        try:
-            return f"was killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"was killed by signal {-code}"
-    return f"exited with code {code}"
-
-
-# --- talking to the kernel -------------------------------------------------------------------
-
-
-class Pinger:
-    """A sync DEALER for one endpoint; a fresh socket after every missed reply.
-
-    The loop uses :meth:`send`/:meth:`receive` (a ping in flight while it
-    watches the process); the upgrade gate uses :meth:`ask` (one request,
-    waited for).
-    """
-
-    def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-        self.ctx = zmq.Context()
-        self.sock: zmq.Socket | None = None
-        self.counter = 0
-        self.pending: int | None = None  # id of the request awaiting its reply
-
-    def _socket(self) -> zmq.Socket:
-        if self.sock is None:
-            self.sock = self.ctx.socket(zmq.DEALER)
-            self.sock.setsockopt(zmq.LINGER, 0)
-            self.sock.connect(self.endpoint)
-        return self.sock
-
-    def send(self, message: dict | None = None) -> None:
-        self.counter += 1
-        self.pending = self.counter
-        try:
-            self._socket().send(protocol.encode({**(message or {"command": "ping"}), "id": self.pending}), zmq.NOBLOCK)
-        except zmq.Again:  # nowhere to queue it: counts as unanswered
-            logger.debug("request %d could not be queued", self.pending)
-
-    def receive(self, timeout: float) -> dict | None:
-        """Wait up to ``timeout`` seconds for the final reply to the pending request."""
-        if self.pending is None or self.sock is None:
-            return None
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.sock.poll(max(0, int((deadline - time.monotonic()) * 1000))):
-                return None
-            while self.sock.poll(0):
-                try:
-                    reply = protocol.decode(self.sock.recv())
-                except protocol.DecodeError as exc:
-                    logger.warning("undecodable reply: %s", exc)
-                    continue
-                if isinstance(reply, dict) and reply.get("id") == self.pending and reply.get("status") != "event":
-                    self.pending = None
-                    return reply
-                logger.debug("ignoring a stale reply or event: %r", reply)
-
-    def ask(self, message: dict, timeout: float) -> dict | None:
-        """Send ``message`` and wait up to ``timeout`` seconds for its reply (None: no reply)."""
-        self.reset()
-        self.send(message)
-        reply = self.receive(timeout)
-        if reply is None:
-            self.reset()
-        return reply
-
-    def reset(self) -> None:
-        """Drop the socket (and anything queued on it); the next send opens a fresh one."""
-        if self.sock is not None:
-            self.sock.close(linger=0)
-            self.sock = None
-        self.pending = None
-
-    def close(self) -> None:
-        self.reset()
-        self.ctx.term()
-
-
-def someone_answers(endpoint: str, timeout: float = 0.5) -> bool:
-    """Does a kernel already answer ping at ``endpoint``?"""
-    pinger = Pinger(endpoint)
-    try:
-        return pinger.ask({"command": "ping"}, timeout) is not None
-    finally:
-        pinger.close()
-
-
-# --- the state file --------------------------------------------------------------------------
-
-
-class StateFile:
-    """``data/watchdog.json``: what ``status`` reports, written atomically on every change.
-
-    ``<name>.stop`` beside it is the stop request (works where signals do not: Windows).
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._warned = False
-
-    @property
-    def stop_path(self) -> Path | None:
-        return None if self.path is None else self.path.with_suffix(".stop")
-
-    def write(self, data: dict) -> None:
-        if self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            if not self._warned:  # once: a full disk must not flood the log
-                logger.warning("cannot write the state file %s: %s", self.path, exc)
-                self._warned = True
-
-    def stop_requested(self) -> bool:
-        stop = self.stop_path
-        return stop is not None and stop.exists()
-
-    def clear_stop(self) -> None:
-        stop = self.stop_path
-        if stop is not None:
-            try:
-                stop.unlink()
-            except FileNotFoundError:
-                pass
-
-
-def read_state(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def watchdog_alive(state: dict | None) -> bool:
-    """Is the watchdog the state file names still running (not a recycled pid)?"""
-    if not state or not isinstance(state.get("pid"), int):
-        return False
-    try:
-        import psutil
-
-        proc = psutil.Process(state["pid"])
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        started = state.get("process_started")
-        return started is None or abs(proc.create_time() - float(started)) < 2.0
-    except Exception:  # NoSuchProcess, AccessDenied, psutil missing: treat as gone
-        return False
-
-
-def process_started(pid: int) -> float | None:
-    try:
-        import psutil
-
-        return psutil.Process(pid).create_time()
-    except Exception:
-        return None
-
-
-# --- the watchdog ----------------------------------------------------------------------------
-
 
 class Watchdog:
-    """Runs one kernel under a :class:`RestartPolicy`. :meth:`run` returns the exit code."""
+    """Runs one kernel under a :class:`RestartPolicy`. :meth:`run` returns the exit code.
+
+    It is the :class:`~bat_os.supervise.control.KernelControl` an upgrade uses
+    (``settings``, ``wall_clock``, :meth:`stop_for_upgrade`, :meth:`start_and_gate`,
+    :meth:`publish_upgrade`).
+    """
 
     def __init__(
         self,
@@ -434,8 +213,6 @@ class Watchdog:
                 self.request_stop("stop requested (stop file)")
             return
         if self.stop_reason is None and (self.settings.workdir / INSTRUCTIONS).exists():
-            from bat_os.supervise.upgrade import Upgrade
-
             self.last_upgrade = Upgrade(self).run()
             self.upgrading = None
             self._fatal_reported = False
@@ -537,32 +314,7 @@ class Watchdog:
 
     def _terminate(self, grace: float) -> int | None:
         """SIGTERM, wait up to ``grace`` seconds, then SIGKILL. Returns the exit code (None: unkillable)."""
-        proc = self.proc
-        code = proc.poll()
-        if code is not None:
-            return code
-        try:
-            sent = ask_to_stop(proc)
-            logger.info("sent %s to kernel pid %d; waiting up to %gs", sent, proc.pid, grace)
-        except OSError as exc:
-            logger.warning("could not signal kernel pid %d: %s", proc.pid, exc)
-        deadline = self.clock() + grace
-        while not self._hurry and self.clock() < deadline:
-            code = proc.poll()
-            if code is not None:
-                return code
-            self.sleep(TICK)
-        if proc.poll() is None:
-            logger.warning("kernel pid %d still running %s; sending SIGKILL", proc.pid, "after a second stop request" if self._hurry else f"{grace:g}s after the stop signal")
-            try:
-                proc.kill()
-            except OSError as exc:
-                logger.warning("could not kill kernel pid %d: %s", proc.pid, exc)
-        try:
-            return proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            logger.critical("kernel pid %d survived SIGKILL", proc.pid)
-            return None
+        return terminate(self.proc, grace, clock=self.clock, sleep=self.sleep, tick=TICK, hurry=lambda: self._hurry)
 
     def _shutdown(self) -> int:
         logger.info("stopping: %s", self.stop_reason)
@@ -580,7 +332,7 @@ class Watchdog:
         logger.info("watchdog stopped")
         return self.exit_code if was_fatal else EXIT_OK
 
-    # --- for the upgrade (bat_os.supervise.upgrade) ------------------------------------------------------
+    # --- KernelControl, for the upgrade (bat_os.supervise.upgrade) ---------------------------
     def stop_for_upgrade(self, reason: str) -> str | None:
         """Hold the kernel stopped for an upgrade step. Returns how the kernel ended (None: none ran)."""
         self.policy.upgrade(reason, self.clock())
@@ -602,55 +354,33 @@ class Watchdog:
         left running for the caller to stop.
         """
         started = self.clock()
-        deadline = started + timeout
-        checks: list[dict] = []
-
-        def verdict(ok: bool, why: str | None = None) -> dict:
-            return {"ok": ok, "checks": checks, "seconds": round(self.clock() - started, 3), "why": why, "kernel_pid": self.proc.pid if self.proc else None}
-
         self._start_kernel()
-        if self.proc is None:
-            return verdict(False, self.policy.reason)
-        for command in ("ping", "status", "selfcheck"):
-            while True:
-                code = self.proc.poll()
-                if code is not None:
-                    checks.append({"check": command, "ok": False, "error": f"the kernel {describe_exit(code)}"})
-                    return verdict(False, f"the new kernel {describe_exit(code)} before answering {command}")
-                left = deadline - self.clock()
-                if left <= 0:
-                    checks.append({"check": command, "ok": False, "error": f"no answer within the gate's {timeout:g}s"})
-                    return verdict(False, f"{command} not answered within {timeout:g}s")
-                reply = self.pinger.ask({"command": command}, min(left, max(1.0, self.settings.ping_interval)))
-                if reply is None:
-                    continue  # still starting (ping), or busy: ask again until the deadline
-                if reply.get("status") != "ok":
-                    error = reply.get("error") or {}
-                    checks.append({"check": command, "ok": False, "error": error})
-                    return verdict(False, f"{command} answered {error.get('code', 'an error')}: {error.get('message', reply)}")
-                checks.append({"check": command, "ok": True, "result": _summary(command, reply.get("result"))})
-                if command == "ping" and self.policy.state is State.STARTING:
-                    now = self.clock()
-                    self.policy.ready(now)
-                    logger.info("kernel pid %d answers ping at %s (%.1fs after start)", self.proc.pid, self.settings.endpoint, now - self._spawned_at)
-                    self._ping_sent_at = now
-                    self._next_ping_at = now + self.settings.ping_interval
-                break
-        self.pinger.reset()
-        return verdict(True)
+        if self.proc is None:  # it could not be started: the policy says why
+            ok, checks, why = False, [], self.policy.reason
+        else:
+            checks, why = gate.run_checks(
+                self.proc, self.pinger.ask, deadline=started + timeout, timeout=timeout,
+                interval=self.settings.ping_interval, clock=self.clock, on_ping=self._gate_answered_ping,
+            )
+            ok = why is None
+            if ok:
+                self.pinger.reset()
+        return {"ok": ok, "checks": checks, "seconds": round(self.clock() - started, 3), "why": why,
+                "kernel_pid": self.proc.pid if self.proc else None}
+
+    def _gate_answered_ping(self) -> None:
+        if self.policy.state is State.STARTING:
+            now = self.clock()
+            self.policy.ready(now)
+            logger.info("kernel pid %d answers ping at %s (%.1fs after start)", self.proc.pid, self.settings.endpoint, now - self._spawned_at)
+            self._ping_sent_at = now
+            self._next_ping_at = now + self.settings.ping_interval
+
+    def publish_upgrade(self, upgrading: dict | None) -> None:
+        self.upgrading = upgrading
+        self.publish()
 
     def _transition(self, old: State, new: State, reason: str) -> None:
         level = {State.FATAL: logging.CRITICAL, State.BACKOFF: logging.WARNING}.get(new, logging.INFO)
         logger.log(level, "%s -> %s: %s", old.name, new.name, reason)
         self.publish()
-
-
-def _summary(command: str, result: Any) -> Any:
-    """The part of a gate reply worth keeping in update_result.json."""
-    if not isinstance(result, dict):
-        return result
-    if command == "status":
-        return {k: result.get(k) for k in ("pid", "version", "uptime", "objects") if k in result} | {"image": result.get("image")}
-    if command == "selfcheck":
-        return {k: result.get(k) for k in ("healthy", "schema_version", "expected_schema_version", "objects", "methods")}
-    return result
