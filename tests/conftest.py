@@ -11,3 +11,16 @@ def kernel(tmp_path):
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture
+def awake_image(tmp_path):
+    """A real image (FileStorage and blobs in a temp dir), awakened: every migration has run."""
+    from bat_os.image.image import Image
+
+    image = Image(tmp_path / "image" / "live.fs")
+    image.awaken()
+    try:
+        yield image
+    finally:
+        image.close()

@@ -6,16 +6,12 @@ import pytest
 
 from bat_os.errors import BadRequest, NotFound
 from bat_os.image.codec import MAX_DEPTH, from_wire, reference, render
-from bat_os.image.image import Image
 from bat_os.image.objects import UvmObject
 
 
 @pytest.fixture
-def image(tmp_path):
-    image = Image(tmp_path / "image" / "live.fs")
-    image.awaken()
-    yield image
-    image.close()
+def image(awake_image):
+    return awake_image
 
 
 def test_objects_render_as_references_and_plain_data_as_itself(image):

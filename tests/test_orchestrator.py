@@ -105,11 +105,8 @@ def writes_altitude(host: Any) -> int:
 
 
 @pytest.fixture
-def image(tmp_path):
-    image = Image(tmp_path / "image" / "live.fs")
-    image.awaken()
-    yield image
-    image.close()
+def image(awake_image):
+    return awake_image
 
 
 def _genesis_oid(image: Image) -> bytes:

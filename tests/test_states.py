@@ -10,15 +10,11 @@ import pytest
 from bat_os.cognition import orchestrator, states
 from bat_os.cognition.cycle import Cycle
 from bat_os.cognition.states import FIRST, NAMES, STATES, TERMINAL, TransitionError, check_move
-from bat_os.image.image import Image
 
 
 @pytest.fixture
-def image(tmp_path):
-    image = Image(tmp_path / "image" / "live.fs")
-    image.awaken()
-    yield image
-    image.close()
+def image(awake_image):
+    return awake_image
 
 
 def test_the_table_is_closed_and_every_state_is_reachable():
