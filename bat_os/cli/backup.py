@@ -25,7 +25,6 @@ import logging
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -238,32 +237,14 @@ def _key(entry: dict) -> tuple:
 
 
 def ask(endpoint: str, message: dict, timeout: float) -> dict | None:
-    """One request on a DEALER socket; the final reply, or None when none came within ``timeout``."""
-    import zmq
+    """One request to the kernel at ``endpoint``; its final reply, or None when none came within ``timeout``."""
+    from bat_os.supervise.pinger import Pinger
 
-    from bat_os.protocol import DecodeError, decode, encode
-
-    message = {**message, "id": uuid.uuid4().hex}
-    context = zmq.Context()
-    sock = context.socket(zmq.DEALER)
-    sock.setsockopt(zmq.LINGER, 0)
+    pinger = Pinger(endpoint)
     try:
-        sock.connect(endpoint)
-        sock.send(encode(message))
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not sock.poll(max(1, int(remaining * 1000))):
-                return None
-            try:
-                reply = decode(sock.recv_multipart()[-1])
-            except DecodeError:
-                continue
-            if isinstance(reply, dict) and reply.get("id") == message["id"] and reply.get("status") != "event":
-                return reply
+        return pinger.ask(message, timeout)
     finally:
-        sock.close(0)
-        context.term()
+        pinger.close()
 
 
 def _complain(name: str, message: str) -> None:

@@ -9,30 +9,13 @@ the backup can help: :meth:`Fingerprint.put_back` says so by returning None.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from bat_os.supervise.backup import blob_files
-
-HASH_CHUNK = 1 << 20
-
-
-def file_sha256(path: Path, length: int | None = None) -> str:
-    """SHA-256 of the file, or of its first ``length`` bytes."""
-    digest = hashlib.sha256()
-    left = length
-    with open(path, "rb") as f:
-        while left is None or left > 0:
-            chunk = f.read(HASH_CHUNK if left is None else min(HASH_CHUNK, left))
-            if not chunk:
-                break
-            digest.update(chunk)
-            if left is not None:
-                left -= len(chunk)
-    return digest.hexdigest()
+from bat_os.supervise.backup.records import sha256_of
 
 
 def _blob_names(blob_dir: Path) -> set[str]:
@@ -55,14 +38,14 @@ class Fingerprint:
         if index.exists():
             copy = aside / (image.name + ".index")
             shutil.copy2(index, copy)
-        return cls(image.stat().st_size, file_sha256(image), copy, frozenset(_blob_names(blob_dir)))
+        return cls(image.stat().st_size, sha256_of(image), copy, frozenset(_blob_names(blob_dir)))
 
     def to_dict(self) -> dict:
         return {"size": self.size, "sha256": self.sha256, "blob_files": len(self.blobs)}
 
     def put_back(self, image: Path, blob_dir: Path) -> str | None:
         """Make the image byte-for-byte what it was, if only appended to. Returns what was done, or None."""
-        if not image.exists() or image.stat().st_size < self.size or file_sha256(image, self.size) != self.sha256:
+        if not image.exists() or image.stat().st_size < self.size or sha256_of(image, self.size) != self.sha256:
             return None
         grown = image.stat().st_size - self.size
         if grown:

@@ -54,9 +54,10 @@ from typing import Any, Callable
 from bat_os import config
 from bat_os.errors import BatosError
 from bat_os.supervise.backup import backup_image, restore_image
+from bat_os.supervise.backup.records import sha256_of
 from bat_os.supervise.checkout import code_version, git, restore_code, run_step, tail
 from bat_os.supervise.control import HERE, INSTRUCTIONS, RESULT, KernelControl
-from bat_os.supervise.fingerprint import Fingerprint, file_sha256
+from bat_os.supervise.fingerprint import Fingerprint
 from bat_os.supervise.instructions import Instructions, parse_instructions
 
 logger = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ class Upgrade:
             return {"how": "untouched (the upgrade failed before the image could change)"}
         done = fingerprint.put_back(image, blob_dir)
         if done is not None:
-            return {"how": done, "sha256": file_sha256(image), "size": image.stat().st_size, "byte_for_byte": True}
+            return {"how": done, "sha256": sha256_of(image), "size": image.stat().st_size, "byte_for_byte": True}
         backup_id = (self.result.get("backup") or {}).get("id")
         logger.error("upgrade %s: the image was rewritten, not only appended to: restoring backup %s", self.id, backup_id)
         restored = self._batos(

@@ -99,9 +99,16 @@ def iso(when: float) -> str:
     return datetime.fromtimestamp(when, timezone.utc).isoformat(timespec="seconds")
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, length: int | None = None) -> str:
+    """SHA-256 of the file, or of its first ``length`` bytes."""
     digest = hashlib.sha256()
+    left = length
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
+        while left is None or left > 0:
+            block = fh.read(1 << 20 if left is None else min(1 << 20, left))
+            if not block:
+                break
             digest.update(block)
+            if left is not None:
+                left -= len(block)
     return digest.hexdigest()
