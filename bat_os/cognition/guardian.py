@@ -48,13 +48,9 @@ from types import CodeType
 from RestrictedPython import compile_restricted_exec
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 
-MAX_SOURCE_CHARS = 20_000
+from bat_os.jail.contract import ALLOWED_IMPORTS  # the jail's allowed modules and harmless submodules
 
-ALLOWED_IMPORTS: frozenset[str] = frozenset({
-    "math", "json", "re", "datetime", "random", "itertools", "collections", "statistics",
-    "string", "textwrap", "time", "functools", "operator", "decimal", "fractions",
-    "collections.abc", "json.decoder", "json.encoder", "json.scanner",  # harmless submodules
-})
+MAX_SOURCE_CHARS = 20_000
 
 _CODE = frozenset({"eval", "exec", "compile", "__import__", "breakpoint", "__build_class__"})
 _IO = frozenset({"open", "input", "help", "exit", "quit", "copyright", "credits", "license", "reload", "execfile"})

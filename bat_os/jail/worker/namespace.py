@@ -1,0 +1,305 @@
+"""The restricted namespace a method runs in: RestrictedPython's policy and the guards its code calls.
+
+* :class:`Policy`: RestrictedPython's, plus ``self._p_changed = v``.
+* ``import``: :func:`guarded_import`, of ``ALLOWED_MODULES`` (:mod:`bat_os.jail.contract`) and
+  their submodules only (already loaded by the template), bound as a :class:`ModuleView`:
+  public attributes only, without ``HIDDEN`` ones or modules outside the list; a library's
+  mutable containers handed out read-only (:func:`read_only`).
+* Attribute reads: ``guarded_getattr`` (made by :func:`method_globals`): no ``_`` names, no
+  ``FORBIDDEN_ATTRIBUTES``, no ``string.Formatter``, no ``register`` on abstract base classes.
+* Writes: lists, dicts, proxies and instances of the method's own classes (:func:`_write`).
+* :class:`ModuleState`: what a run may change in the allowed modules, put back by a reusable child.
+* :func:`compiled`: RestrictedPython's code for a source, cached by its sha256.
+"""
+
+from __future__ import annotations
+
+import abc
+import ast
+import decimal
+import functools
+import hashlib
+import linecache
+import operator
+import random
+import string
+import sys
+import types
+from typing import Callable
+
+from RestrictedPython import PrintCollector, compile_restricted, safe_builtins
+from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
+from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
+
+from ..contract import ALLOWED_MODULES
+from .plain import Proxy
+
+#: Module attributes that would walk around the attribute guard.
+HIDDEN = {"operator": frozenset({"attrgetter", "methodcaller"}), "string": frozenset({"Formatter"})}
+FORBIDDEN_ATTRIBUTES = INSPECT_ATTRIBUTES | {"mro", "format", "format_map"}
+GENERATED_MODULE = "bat_os_generated"  # the __name__ (and classes' __module__) of a method's namespace
+MAX_PRINTED = 64 * 1024  # characters of a run's output kept for the kernel
+CODE_CACHE_SIZE = 256  # compiled sources kept by a reusable child
+
+
+class Policy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, plus ``self._p_changed = v`` (as the guardian allows it).
+
+    The ZODB idiom becomes ``_write_(self)._p_changed = v``, which the proxy
+    ignores: mutations of values read from slots are written back anyway.
+    """
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if not (isinstance(node.ctx, ast.Store) and node.attr == "_p_changed"
+                and isinstance(node.value, ast.Name) and node.value.id == "self"):
+            return super().visit_Attribute(node)
+        node.value = ast.Call(func=ast.Name("_write_", ast.Load()), args=[node.value], keywords=[])
+        copy_locations(node.value, node)
+        return node
+
+
+def _allowed_module(module: types.ModuleType) -> bool:
+    name = getattr(module, "__name__", "")
+    return name.partition(".")[0] in ALLOWED_MODULES and sys.modules.get(name) is module
+
+
+class ModuleView:
+    """What ``import json`` binds: the module's public, allowed attributes only."""
+
+    __slots__ = ("_module",)
+
+    def __init__(self, module: types.ModuleType) -> None:
+        object.__setattr__(self, "_module", module)
+        if module.__name__ in ModuleState.WATCHED:
+            ModuleState.touched.add(module.__name__)
+
+    def __getattr__(self, name: str) -> object:
+        return module_attribute(self._module, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("modules are read-only in methods")
+
+    def __repr__(self) -> str:
+        return f"<module {self._module.__name__}>"
+
+
+def module_view(module: types.ModuleType) -> ModuleView:
+    if not _allowed_module(module):
+        raise AttributeError(f"module {getattr(module, '__name__', '?')!r} is not available in methods")
+    return ModuleView(module)
+
+
+def module_attribute(module: types.ModuleType, name: str) -> object:
+    top = module.__name__.partition(".")[0]
+    if not _allowed_module(module) or name.startswith("_") or name in HIDDEN.get(top, ()):
+        raise AttributeError(f"{module.__name__}.{name} is not available in methods")
+    try:
+        value = getattr(module, name)
+    except AttributeError:
+        raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}") from None
+    return module_view(value) if isinstance(value, types.ModuleType) else read_only(value)
+
+
+def read_only(value: object) -> object:
+    """A library's mutable container as a read-only view (modules are shared by every run of a reusable child)."""
+    kind = type(value)
+    if kind is dict:
+        return types.MappingProxyType(value)
+    if kind is list:
+        return tuple(value)
+    if kind is set:
+        return frozenset(value)
+    if kind is bytearray:
+        return bytes(value)
+    return value
+
+
+def guarded_import(name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0) -> ModuleView:
+    if level != 0 or type(name) is not str:
+        raise ImportError("relative imports are not allowed in methods")
+    if (name.partition(".")[0] not in ALLOWED_MODULES or name not in sys.modules
+            or any(part.startswith("_") for part in name.split("."))):
+        raise ImportError(f"import of {name!r} is not allowed; methods may import: {', '.join(sorted(ALLOWED_MODULES))}")
+    return ModuleView(sys.modules[name] if fromlist else sys.modules[name.partition(".")[0]])
+
+
+def _is_formatter(ob: object) -> bool:
+    return isinstance(ob, string.Formatter) or (isinstance(ob, type) and issubclass(ob, string.Formatter))
+
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
+    "|=": operator.ior, "^=": operator.ixor, "&=": operator.iand, "//=": operator.ifloordiv,
+    "@=": operator.imatmul,
+}
+
+
+def _inplacevar(op: str, x: object, y: object) -> object:
+    return _INPLACE[op](x, y)
+
+
+def _apply(function, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    return function(*args, **kwargs)
+
+
+def _getiter(ob: object) -> object:
+    return ob
+
+
+def _getitem(ob, index):  # noqa: ANN001, ANN202
+    return ob[index]
+
+
+def _write(ob: object) -> object:
+    """Writes: lists, dicts, proxies (-> set_slot) and instances of classes the method defined."""
+    if not isinstance(ob, type) and getattr(type(ob), "__module__", None) == GENERATED_MODULE:
+        return ob
+    return full_write_guard(ob)
+
+
+_EXTRA_BUILTINS = {
+    "sorted": sorted, "min": min, "max": max, "sum": sum, "enumerate": enumerate, "zip": zip, "range": range,
+    "len": len, "abs": abs, "round": round, "any": any, "all": all, "map": map, "filter": filter,
+    "reversed": reversed, "list": list, "dict": dict, "set": set, "frozenset": frozenset, "tuple": tuple,
+    "str": str, "int": int, "float": float, "bool": bool, "bytes": bytes, "isinstance": isinstance,
+    "iter": iter, "next": next, "__import__": guarded_import,
+}
+_BUILTINS = {name: value for name, value in safe_builtins.items() if not name.startswith("_") or name == "__build_class__"}
+_BUILTINS.update(_EXTRA_BUILTINS)
+
+
+class Printed:
+    """All text a run prints, bounded."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        if self.size < MAX_PRINTED:
+            self.parts.append(text[: MAX_PRINTED - self.size])
+            self.size += len(self.parts[-1])
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class ModuleState:
+    """What a run may change in the allowed modules, put back after every run of a reusable child.
+
+    ``random``'s state (also drawn on by ``statistics``) and ``decimal``'s template
+    contexts can only be reached through a :class:`ModuleView` of their module,
+    which notes it in ``touched``; only those are put back (reseeding costs
+    ~20 us). The current ``decimal`` context (Decimal arithmetic sets its flags)
+    is replaced after every run.
+    """
+
+    WATCHED = frozenset({"random", "decimal", "statistics"})  # statistics draws from random's generator
+    TEMPLATES = ("DefaultContext", "BasicContext", "ExtendedContext")
+    touched: set[str] = set()
+
+    def __init__(self) -> None:
+        self.contexts = {name: getattr(decimal, name).copy() for name in self.TEMPLATES}
+        self.states = {name: repr(context) for name, context in self.contexts.items()}
+
+    def reset(self) -> None:
+        touched = ModuleState.touched
+        if "random" in touched or "statistics" in touched:
+            random.seed()  # from the OS (getrandom), as at fork in a fresh child
+        if "decimal" in touched:
+            for name in self.TEMPLATES:
+                context = getattr(decimal, name)
+                if repr(context) != self.states[name]:
+                    pristine = self.contexts[name]
+                    for attr in ("prec", "rounding", "Emin", "Emax", "capitals", "clamp"):
+                        setattr(context, attr, getattr(pristine, attr))
+                    context.flags = dict(pristine.flags)
+                    context.traps = dict(pristine.traps)
+        touched.clear()
+        decimal.setcontext(decimal.Context())  # a copy of the (pristine) DefaultContext
+
+
+def method_globals(read_slot: Callable[[Proxy, str], object], printed: Printed) -> dict:
+    """A new module namespace for a run's methods: the guards RestrictedPython's code calls.
+
+    Attributes of a :class:`~.plain.Proxy` are slots, read with ``read_slot``; ``print`` goes to ``printed``.
+    """
+
+    def guarded_getattr(ob: object, name: str, default: object = None) -> object:
+        if type(name) is not str:
+            raise TypeError("attribute names must be str")
+        if type(ob) is Proxy:
+            return read_slot(ob, name)
+        if name.startswith("_") or name in FORBIDDEN_ATTRIBUTES and not (name == "format" and _allowed_format(ob)):
+            raise AttributeError(f"attribute {name!r} is not accessible in methods")
+        if isinstance(ob, types.ModuleType):
+            return module_attribute(ob, name)
+        if type(ob) is ModuleView:
+            return module_attribute(object.__getattribute__(ob, "_module"), name)
+        if _is_formatter(ob):
+            raise AttributeError("string.Formatter is not available in methods")
+        if name == "register" and isinstance(ob, abc.ABCMeta):  # a method's own ABC would reach its bases' caches
+            raise AttributeError("registering with abstract base classes is not available in methods")
+        library_class = isinstance(ob, type) and getattr(ob, "__module__", None) != GENERATED_MODULE
+        try:
+            value = getattr(ob, name)
+        except AttributeError as exc:  # a fresh error: the original carries the object (.obj)
+            raise AttributeError(str(exc)) from None
+        if isinstance(value, types.ModuleType):
+            return module_view(value)
+        return read_only(value) if library_class else value
+
+    return {
+        "__builtins__": _BUILTINS,
+        "__name__": GENERATED_MODULE,
+        "__metaclass__": type,
+        "_getattr_": guarded_getattr,
+        "_getitem_": _getitem,
+        "_getiter_": _getiter,
+        "_write_": _write,
+        "_inplacevar_": _inplacevar,
+        "_apply_": _apply,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_print_": functools.partial(RunPrint, printed),
+    }
+
+
+_CODE: dict[tuple[str, str], types.CodeType] = {}  # (selector, sha256 of the source) -> code, oldest first
+
+
+def compiled(selector: str, source: str) -> types.CodeType:
+    """RestrictedPython's code for ``source``, kept by a reusable child (code objects are immutable)."""
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+    key = (selector, digest)
+    code = _CODE.get(key)
+    if code is None:
+        filename = f"<method {selector} {digest[:10]}>"
+        code = compile_restricted(source, filename, "exec", policy=Policy)
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        if len(_CODE) >= CODE_CACHE_SIZE:
+            old_selector, old_digest = next(iter(_CODE))
+            del _CODE[old_selector, old_digest]
+            linecache.cache.pop(f"<method {old_selector} {old_digest[:10]}>", None)
+        _CODE[key] = code
+    return code
+
+
+class RunPrint(PrintCollector):
+    """``print`` in a method: RestrictedPython's collector (``printed``), and the run's output too."""
+
+    def __init__(self, printed: Printed, _getattr_: object = None) -> None:
+        super().__init__(_getattr_)
+        self.printed = printed
+
+    def write(self, text: str) -> None:
+        if len(self.txt) < 10_000:
+            self.txt.append(text)
+        self.printed.write(text)
+
+
+def _allowed_format(ob: object) -> bool:
+    """``format`` is refused on strings and formatters (attribute walking); other objects keep theirs."""
+    return not (isinstance(ob, str) or (isinstance(ob, type) and issubclass(ob, str)) or _is_formatter(ob))
+
