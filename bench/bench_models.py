@@ -26,7 +26,6 @@ reloading the base (evict + load). Target: adapter switch p50 <= 5 ms.
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import shutil
 import sys
@@ -94,7 +93,7 @@ def main() -> int:
     from bat_os.models.files import link_files, verify
     from bat_os.models.store import import_model
     from bat_os.models.personas import spec_for
-    from bat_os.models.tiny import make_tiny, make_tiny_adapter
+    from bat_os.models.tiny import make_tiny
 
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="batos-bench-models-") as tmp:

@@ -9,7 +9,7 @@ import pytest
 import zmq
 
 from bat_os.image.image import Image
-from support import Client, KernelProcess
+from support import KernelProcess
 
 BUMP = "def bump(self, by=1):\n    self.count = self.count + by\n    return self.count\n"
 EXPLODE = "def explode(self):\n    self.count = 999\n    raise ValueError('boom')\n"

@@ -18,7 +18,6 @@ import asyncio
 import logging
 import os
 import signal
-import sys
 import textwrap
 import threading
 import time

@@ -15,9 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-import zmq
 
-from support import ROOT, Client, KernelProcess, kernel_env
+from support import ROOT, KernelProcess, kernel_env
 
 # tiny-llama ~0.9 MB and tiny-qwen2 ~1.5 MB of float32 weights: a 2 MiB budget holds exactly one
 ONE_MODEL_MB = "2"
