@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 async def start_cognition(config: Config, image: Image) -> Cognition:
     """The jail (warm workers), the model backend, persona models, memory and the orchestrator."""
-
     limits = JailLimits(
         cpu_seconds=config.jail_cpu_seconds,
         wall_seconds=config.jail_wall_seconds,
