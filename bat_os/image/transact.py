@@ -37,8 +37,8 @@ T = TypeVar("T")
 
 
 class Attempt:
-    """One attempt at a transaction: :meth:`begin`, then :meth:`end` (commit, or abort for a read)
-    or :meth:`abort`. A failed commit aborts before it raises, so the manager is always left clean."""
+    """One attempt at a transaction begun now and ended later: :meth:`begin`, then :meth:`end`
+    (commit, or abort for a read) or :meth:`abort`. A failed commit aborts before it raises."""
 
     def __init__(self, tm: Any, *, write: bool = True, note: str | None = None) -> None:
         self.tm = tm
@@ -54,13 +54,8 @@ class Attempt:
     def end(self) -> None:
         """Commit what was done (a read: abort); a commit that fails aborts and raises."""
         self.open = False
-        if not self.write:
-            self.tm.abort()
-            return
         try:
-            if self.note:
-                self.tm.get().note(self.note)
-            self.tm.commit()
+            _end(self.tm, self.write, self.note)
         except BaseException:
             self.tm.abort()
             raise
@@ -70,25 +65,22 @@ class Attempt:
             self.open = False
             self.tm.abort()
 
-    def __enter__(self) -> "Attempt":
-        return self.begin()
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-        if kind is None:
-            self.end()
-        else:
-            self.abort()
-
 
 def run(tm: Any, work: Callable[[], T], *, retries: int = 0, write: bool = True, note: str | None = None) -> T:
     """``work()`` in one transaction of ``tm``; transient failures retried ``retries`` times."""
     tried = 0
-    while True:
+    while True:  # written out, not through Attempt: this is every request's path
+        tm.begin()
         try:
-            with Attempt(tm, write=write, note=note):
-                return work()
+            result = work()
+            _end(tm, write, note)
+            return result
         except TransientError as exc:
+            tm.abort()
             tried = _retry_or_give_up(exc, tried, retries, note)
+        except BaseException:
+            tm.abort()  # also after a failed commit: the manager is left clean
+            raise
 
 
 async def run_async(
@@ -97,11 +89,27 @@ async def run_async(
     """``await work()`` in one transaction of ``tm`` (its own connection: other requests run meanwhile)."""
     tried = 0
     while True:
+        tm.begin()
         try:
-            with Attempt(tm, write=write, note=note):
-                return await work()
+            result = await work()
+            _end(tm, write, note)
+            return result
         except TransientError as exc:
+            tm.abort()
             tried = _retry_or_give_up(exc, tried, retries, note)
+        except BaseException:
+            tm.abort()
+            raise
+
+
+def _end(tm: Any, write: bool, note: str | None) -> None:
+    """End the attempt that just ran: commit it (with its note), or abort it (a read)."""
+    if not write:
+        tm.abort()
+        return
+    if note:
+        tm.get().note(note)
+    tm.commit()
 
 
 def _retry_or_give_up(exc: TransientError, tried: int, retries: int, note: str | None) -> int:

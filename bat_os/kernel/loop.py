@@ -273,7 +273,7 @@ class Kernel:
             if started > job.deadline:
                 raise Timeout(f"the request waited {started - job.received:.1f}s in the queue, past its timeout")
             command = command_list.lookup(self.commands, request["command"])
-            if self._wants_events(job):
+            if request.get("events") is True and not job.envelope.req:
                 self._event(job, {"type": "started", "command": command.name})
             result = self._execute(command, request)
         except Exception as exc:  # answered with its code (a bug: internal, logged with its traceback)
