@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from bat_os.errors import BadRequest, Internal
+from bat_os.image.image import Image
 from bat_os.memory.catalog import KnowledgeCatalog
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def catalog_of(image: Any) -> KnowledgeCatalog:
 class Memory:
     """The kernel's semantic memory service (event-loop side; embedding on one worker thread)."""
 
-    def __init__(self, image: Any, settings: MemorySettings = MemorySettings(), *, embedder: Any = None) -> None:
+    def __init__(self, image: Image, settings: MemorySettings = MemorySettings(), *, embedder: Any = None) -> None:
         self.image = image
         self.settings = settings
         self._embedder = embedder
