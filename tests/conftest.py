@@ -1,6 +1,14 @@
+import signal
+
 import pytest
 
 from support import KernelProcess
+
+# A shell that starts the suite in the background ("./run.sh test &" in a non-interactive shell)
+# hands it SIGINT ignored, and every process the tests spawn would inherit that: a console
+# under pexpect would then never see Ctrl+C. Python's own handler here is reset to the default
+# in each child at exec, so the suite behaves the same however it was started.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
