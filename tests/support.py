@@ -27,7 +27,9 @@ def kernel_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATOS_")}
     # Test kernels load the embedder on first use, not at start: importing sentence-transformers
     # costs 15-20 s of CPU, which most of the ~100 kernels the suite starts never need.
-    env.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "BATOS_MEMORY_WARMUP": "0"})
+    # Nor do they give a new image's personas the embedded model (a tens-of-seconds conversion): the
+    # tests about it turn it on.
+    env.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "BATOS_MEMORY_WARMUP": "0", "BATOS_EMBEDDED_MODEL": "0"})
     env.update(extra)
     return env
 

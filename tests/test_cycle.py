@@ -354,19 +354,23 @@ def test_model_calls_can_be_recorded_and_replayed(tmp_path):
         again.stop()
 
 
-def test_decomposition_without_a_list_and_an_unmatched_cassette_fail_with_reasons(tmp_path):
+def test_a_reply_without_queries_searches_with_the_selector_and_an_unmatched_cassette_fails(tmp_path):
+    """Research never sinks a cycle (issue 14): BRICK's prose gives no queries, so the selector's words are searched
+    and the cycle goes on, to fail only where no model answers: ALFRED has no line. BRICK with none fails at once."""
     cassette = write_cassette(tmp_path / "c.jsonl", [
-        {"persona": "BRICK", "contains": "Selector: ponder", "response": "I would rather not say."},
+        {"persona": "BRICK", "contains": "Selector: ponder_deeply", "response": "I would rather not say."},
     ])
     kernel = replay_kernel(tmp_path, cassette).start()
     try:
-        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "ponder"}, timeout=60)
-        assert reply["error"]["code"] == "cycle_failed" and reply["error"]["state"] == "DECOMPOSING"
-        assert "JSON list" in reply["error"]["reasons"][0]
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "ponder_deeply"}, timeout=60)
+        assert reply["error"]["code"] == "cycle_failed" and reply["error"]["state"] == "SYNTHESIZING"
+        assert "ALFRED" in reply["error"]["reasons"][0] and "cassette" in reply["error"]["reasons"][0]
+        artifacts = kernel.request({"command": "cycle", "cycle": reply["error"]["cycle"]})["result"]["artifacts"]
+        assert artifacts["queries"] == ["ponder deeply"] and artifacts["queries_from"] == "fallback"
         reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "unrecorded"}, timeout=60)
         assert reply["error"]["code"] == "cycle_failed" and reply["error"]["state"] == "DECOMPOSING"
         assert "BRICK" in reply["error"]["reasons"][0] and "cassette" in reply["error"]["reasons"][0]
-        assert "ponder" not in methods_of(kernel) and "unrecorded" not in methods_of(kernel)
+        assert "ponder_deeply" not in methods_of(kernel) and "unrecorded" not in methods_of(kernel)
     finally:
         kernel.stop()
 

@@ -103,6 +103,8 @@ def kind_of(args: tuple[str, ...]) -> str:
         return "ping"
     if args == ("chat_client.py",):
         return "chat"
+    if args == ("batos.py", "models", "fetch"):
+        return "fetch"
     if args[:3] == ("-m", "pip", "install"):
         return "pip"
     if args[:1] == ("-c",):
@@ -243,7 +245,7 @@ def test_the_watchdog_and_the_chat_start_in_their_own_titled_windows():
 def test_every_python_invocation_is_one_this_file_checks():
     kinds = [kind_of(args) for args in python_invocations()]
     assert not [k for k in kinds if k.startswith("unknown")], kinds
-    assert set(kinds) == {"watchdog status", "watchdog stop", "watchdog run", "ping", "chat", "pip", "clock", "endpoint", "tail"}
+    assert set(kinds) == {"watchdog status", "watchdog stop", "watchdog run", "ping", "chat", "pip", "clock", "endpoint", "tail", "fetch"}
     assert len(invocations_of("watchdog run")) == 1 and len(invocations_of("ping")) == 2
 
 
@@ -367,6 +369,16 @@ def test_the_ping_answers_0_with_a_kernel_and_1_without(tmp_path):
     assert nobody.returncode == 1, nobody  # not 64 (usage) or 2: the flags parsed, nobody answered
 
 
+def test_the_fetch_as_puter_bat_runs_it(tmp_path):
+    """Fetching the embedded model into the cache: quick when it is there (the suite's own fetch put it there)."""
+    from gguf_support import cache, real_gguf
+
+    real_gguf("qwen2.5-coder-0.5b")
+    (args,) = invocations_of("fetch")
+    done = run_py(list(args), tmp_path, timeout=600, BATOS_CACHE_DIR=str(cache()))
+    assert done.returncode == 0 and done.stdout.startswith("qwen2.5-coder-0.5b\t"), done.stderr
+
+
 def test_pip_and_venv_accept_the_flags_puter_bat_gives_them():
     help_text = subprocess.run([sys.executable, "-m", "pip", "install", "--help"], capture_output=True, text=True, timeout=120).stdout
     pips = invocations_of("pip")
@@ -443,7 +455,7 @@ RULES = [
     ("nvidia-smi", "nvidia"), ("time.monotonic", "clock"), ("json.load", "endpoint"), ("collections.deque", "tail"),
     ("-m venv", "venv"), ("-m pip", "pip"), ("sys.version_info", "pycheck"),
     ("min_watchdog_service.py status", "status"), ("min_watchdog_service.py stop", "stop"),
-    ("min_watchdog_service.py run", "run"), ("--ping", "ping"), ("chat_client.py", "chat"),
+    ("min_watchdog_service.py run", "run"), ("--ping", "ping"), ("chat_client.py", "chat"), ("models fetch", "fetch"),
 ]
 STUB_ENDPOINT = "tcp://127.0.0.1:7777"
 
@@ -542,7 +554,7 @@ class Puter:
             "echo STUB STATUS",
             *self._answer("status"),
         ]
-        for kind in ("nvidia", "pip", "pycheck", "stop", "ping", "chat", "other"):
+        for kind in ("nvidia", "pip", "pycheck", "stop", "ping", "chat", "fetch", "other"):
             lines += [f":{kind}", *self._answer(kind)]
         lines += [
             ":count",
@@ -597,7 +609,7 @@ def test_wine_first_double_click_starts_the_watchdog_waits_then_opens_the_chat(p
     assert code == 0, out
     calls = puter.calls(wait_for="chat")
     seq = kinds(calls)
-    assert seq[:2] == ["status", "ping"], seq  # is a watchdog running? a kernel without one?
+    assert seq[:3] == ["fetch", "status", "ping"], seq  # the embedded model; is a watchdog running? a kernel without one?
     runs = [c for c in calls if c[0] == "run"]
     assert len(runs) == 1 and runs[0][2].endswith(
         rf"min_watchdog_service.py run --state-file {winpath(puter.root)}\data\watchdog.json --log-file {winpath(puter.root)}\logs\watchdog.log"
@@ -607,6 +619,22 @@ def test_wine_first_double_click_starts_the_watchdog_waits_then_opens_the_chat(p
     # Once the watchdog's state file is there, the ping and the chat use its endpoint.
     assert [c[1] for c in calls if c[0] in ("ping", "chat")][-2:] == [STUB_ENDPOINT, STUB_ENDPOINT]
     assert "Press any key" not in out
+
+
+def test_wine_the_embedded_model_is_fetched_skipped_or_its_failure_said(puter):
+    puter.with_venv()
+    puter.answers = {"status": [3, 1], "ping": [1, 0], "fetch": [1]}
+    code, out = puter.run()
+    assert code == 0, out  # a failed fetch is said, and the start goes on
+    assert "Could not fetch the embedded model" in out and "BATOS_EMBEDDED_MODEL=0" in out
+    assert kinds(puter.calls(wait_for="chat"))[0] == "fetch"
+    (puter.root / "calls.log").unlink()
+    for count in puter.root.glob("count_*.txt"):
+        count.unlink()
+    puter.answers = {"status": [3, 1], "ping": [1, 0]}
+    code, out = puter.run(BATOS_EMBEDDED_MODEL="0")
+    assert code == 0, out
+    assert "fetch" not in kinds(puter.calls(wait_for="chat")) and "Could not fetch" not in out
 
 
 def test_wine_a_second_double_click_starts_no_second_watchdog(puter):

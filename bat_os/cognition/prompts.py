@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bat_os.cognition import guardian
+from bat_os.jail import contract
 from bat_os.image.objects import Method, UvmObject
 from bat_os.image.primordial import PERSONAS
 
@@ -58,30 +58,67 @@ def decomposition_prompt(brief: dict, receiver: dict) -> str:
 
 
 def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str]) -> str:
+    """The author's prompt. Written for small models: the call as Python writes it, the signature
+    expected, the object's real slot names, and no placeholder a model could copy into its code."""
+    selector = brief["selector"]
+    args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     lines = [
-        f"Write the Python method {brief['selector']} for a BAT OS object.",
-        f"Selector: {brief['selector']}",
-        f"Called with: args={json.dumps(brief.get('args', []), default=repr)} kwargs={json.dumps(brief.get('kwargs', {}), default=repr)}",
+        f"Write the Python method {selector} for a BAT OS object.",
+        f"Selector: {selector}",
+        f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})",
+        f"So it must be defined like this: def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):",
     ]
     intent = brief_intent(brief)
     if intent:
         lines.append(f"Intent: {intent}")
-        if "intent" not in brief.get("kwargs", {}):
+        if "intent" not in kwargs:
             lines.append("(The intent is what was asked for; it is not an argument of the method.)")
-    lines.append(f"The receiver ({receiver['name'] or 'unnamed'}) has these slots: {json.dumps(receiver['slots'])}")
-    lines.append(f"It already understands: {', '.join(receiver['understands'])}")
+    slots = receiver["slots"]
+    if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
+        lines.append(f"The object ({receiver['name'] or 'unnamed'}) has these data slots, attributes of self: {json.dumps(slots)}")
+    else:
+        lines.append(f"The object ({receiver['name'] or 'unnamed'}) has no data slots.")
+    lines.append(f"Other methods it has: {', '.join(receiver['understands'])}")
     if context:
         lines.append("Knowledge from the catalog:")
         lines.extend(f"- [{c['id']}] {c['text'][:400]}" for c in context)
     lines.extend([
         "Rules:",
-        f"- Define exactly one function named {brief['selector']} whose first parameter is self.",
-        f"- Imports only from: {', '.join(sorted(guardian.ALLOWED_IMPORTS))}.",
-        "- Read and change state only through self.<slot> (self.x = v stores a slot); return plain data.",
-        "- No names or attributes starting with _, no eval, exec, open, getattr, globals; no files, network or processes.",
+        f"- Write exactly one function, def {selector}(...), and nothing else at the top level.",
+        f"- Put every import inside the function, and import only these modules: {', '.join(sorted(contract.ALLOWED_MODULES))}.",
+        "- Return the answer as a str, int, float, bool, list or dict.",
+        "- Never use eval, exec, open, getattr, globals, files, the network, or names that start with an underscore.",
     ])
     if refusals:
         lines.append("Your previous attempt was refused:")
         lines.extend(f"- {reason}" for reason in refusals)
     lines.append("Answer with the code in one ```python block.")
     return "\n".join(lines)
+
+
+def call_arguments(args: list, kwargs: dict) -> str:
+    """The arguments as Python writes them in a call: ``"banana", 3, sep=","``."""
+    return ", ".join([*(_literal(a) for a in args), *(f"{k}={_literal(v)}" for k, v in kwargs.items())])
+
+
+def parameter_names(args: list, kwargs: dict) -> list[str]:
+    """Names for the method's parameters: one per positional argument, after its type; the kwargs' own."""
+    names: list[str] = []
+    for value in args:
+        base = _KIND_NAMES.get(type(value), "value")
+        name, n = base, 2
+        while name in names or name in kwargs:
+            name, n = f"{base}{n}", n + 1
+        names.append(name)
+    return names + list(kwargs)
+
+
+_KIND_NAMES = {str: "text", int: "number", float: "number", bool: "flag", list: "items", dict: "mapping", type(None): "value"}
+
+
+def _literal(value: object) -> str:
+    try:
+        text = repr(value) if not isinstance(value, (dict, list)) else json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."

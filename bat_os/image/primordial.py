@@ -69,7 +69,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "code, write one small, clear Python function and nothing else.",
         "model_ref": "Qwen/Qwen2.5-3B-Instruct",
         "lora_adapter": "alfred",
-        "generation": {"temperature": 0.2, "top_p": 0.9, "max_new_tokens": 512},
+        "generation": {"temperature": 0.0, "top_p": 1.0, "max_new_tokens": 512},  # greedy: code wants the likeliest
     },
     "BRICK": {
         "root": "brick_prototype_obj",
@@ -79,7 +79,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "answer with a JSON list of 1 to 3 short strings.",
         "model_ref": "microsoft/Phi-3.5-mini-instruct",
         "lora_adapter": "brick",
-        "generation": {"temperature": 0.4, "top_p": 0.9, "max_new_tokens": 256},
+        "generation": {"temperature": 0.0, "top_p": 1.0, "max_new_tokens": 256},  # greedy: queries, not prose
     },
     "ROBIN": {
         "root": "robin_prototype_obj",

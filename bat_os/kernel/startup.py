@@ -24,7 +24,9 @@ from bat_os.jail.runner import Jail, JailLimits, JailRunner, UnavailableJail
 from bat_os.kernel.audit import AuditSink
 from bat_os.kernel.loop import Kernel
 from bat_os.memory.service import Memory, MemorySettings
+from bat_os.models import embedded
 from bat_os.models.backends import make_backend
+from bat_os.models.provision import Provisioner
 
 logger = logging.getLogger(__name__)
 
@@ -52,17 +54,17 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         from bat_os.models.personas import PersonaModels
 
         budget = config.models.memory_mb * 2**20 if config.models.memory_mb else None
-        manager = ModelManager(budget_bytes=budget, device=config.llm.device, workdir=config.image.with_name(config.image.stem + ".loaded"))
-        models = PersonaModels(image, manager, defaults={p: config.models.default_for(p) for p in ("ALFRED", "BRICK", "ROBIN", "BABS")})
+        manager = ModelManager(budget_bytes=budget, device=config.llm.device, cpu_form=config.models.cpu_form,
+                               workdir=config.image.with_name(config.image.stem + ".loaded"))
+        models = PersonaModels(image, manager, provision=_provisioner(config, image))
         backend = make_backend(config.llm, record_to=config.llm.record_to, manager=manager, resolve=models.resolve,
                                timeout=config.models.generation_timeout)
-        if config.models.pull_defaults == "auto":
-            models.start_pull()
+        models.start()
         missing = [p for p, entry in image.read(lambda: models.status()["personas"]).items() if entry["model"] is None]
-        if missing and models.pull.get("state") != "running":
+        if missing and not (models.provision and models.provision.busy):
             logger.warning("%s %s no model: %s", ", ".join(missing), "has" if len(missing) == 1 else "have",
-                           "import one with: python batos.py models import PERSONA <directory or Hugging Face id>"
-                           " (kernel stopped), or set [models] pull_defaults = \"auto\"")
+                           "import one with: python batos.py models import PERSONA <directory, .gguf file or"
+                           " Hugging Face id> (kernel stopped), or set [models] pull_defaults = \"auto\"")
     else:
         backend = make_backend(config.llm, record_to=config.llm.record_to)
     memory = Memory(image, MemorySettings(max_bytes=config.memory_max_bytes, model_path=config.embedding_model))
@@ -91,3 +93,13 @@ def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSi
     # A selector loop on Windows: add_reader on the ZeroMQ FD needs it (see bat_os.oscompat).
     with asyncio.Runner(loop_factory=oscompat.loop_factory()) as runner:
         return runner.run(main())
+
+
+def _provisioner(config: Config, image: Image) -> Provisioner:
+    """The first models' provisioning: the embedded model if set-up fetched it, the profile's defaults if asked."""
+    cache = config.models.cache_dir or embedded.cache_dir()
+    name = config.models.embedded_model
+    fetched = embedded.present(embedded.MODELS[name], cache) if name is not None else None
+    if name is not None and fetched is None:
+        logger.info("the embedded model %s is not in %s (./run.sh setup fetches it; BATOS_EMBEDDED_MODEL=0 skips it)", name, cache)
+    return Provisioner(image, config.models, embedded_file=fetched, cache=cache, pull=config.models.pull_defaults == "auto")

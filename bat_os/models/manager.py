@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
+from bat_os.models import cpu_forms
 from bat_os.models.backends import TokenCallback
 from bat_os.models.files import CommittedFile, link_files, verify
 from bat_os.models.generation import generate_text
@@ -99,6 +100,7 @@ class _Resident:
     adapters: dict[str, str] = field(default_factory=dict)  # name -> digest loaded
     active: str | None = None
     generations: int = 0
+    form: str = ""  # on CPU, the weights' form (bat_os.models.cpu_forms); "" on CUDA
 
 
 class ModelManager:
@@ -106,9 +108,12 @@ class ModelManager:
 
     def __init__(
         self, *, budget_bytes: int | None = None, device: str = "auto", workdir: Path | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic, cpu_form: str = "fp32",
     ) -> None:
+        if cpu_form not in cpu_forms.FORMS:
+            raise ValueError(f"cpu_form must be one of {', '.join(cpu_forms.FORMS)}, not {cpu_form!r}")
         self.requested_device = device
+        self.cpu_form = cpu_form  # the weights' form on CPU (the kernel passes models.cpu_form: "auto")
         self.budget_bytes = budget_bytes  # None: decided at the first load (see _auto_budget)
         self.clock = clock
         self._workdir = Path(workdir) if workdir else None
@@ -171,11 +176,13 @@ class ModelManager:
                 {
                     "model": r.model_name, "key": r.key, "bytes": r.bytes, "adapters": sorted(r.adapters),
                     "active_adapter": r.active, "load_seconds": round(r.load_seconds, 4), "generations": r.generations,
+                    "form": r.form or None,
                 }
                 for r in reversed(self._residents.values())  # most recently used first
             ]
             return {
                 "device": self._device or self.requested_device,
+                "cpu_form": self.cpu_form,
                 "budget_bytes": self.budget_bytes,
                 "resident": residents,
                 "resident_bytes": sum(r["bytes"] for r in residents),
@@ -237,6 +244,10 @@ class ModelManager:
             resident = self._residents.get(spec.key)
             if resident is not None:
                 self._residents.move_to_end(spec.key)
+        if resident is not None and resident.form == "int8" and spec.adapter is not None:
+            logger.info("%s needs its adapter: reloading %s in a form that takes one", spec.persona, spec.model)
+            self._evict_key(spec.key)
+            resident = None
         if resident is None:
             resident = self._load(spec)
             swapped = True
@@ -271,21 +282,26 @@ class ModelManager:
 
             tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True, **_load_kwargs(self._device, directory))
+            form = ""
             if self._device == "cuda" and not _is_quantized(model):
                 model.to("cuda")
+            elif self._device == "cpu" and not _is_quantized(model):
+                form = cpu_forms.choose(self.cpu_form, torch, adapter=spec.adapter is not None)
+                model = cpu_forms.apply(model, form, torch)
             model.eval()
         except Exception as exc:
             del model, tokenizer
             self._release(directory)
             raise _load_error(spec, exc) from exc
-        used = _allocated(torch, self._device) - before if self._device == "cuda" else model.get_memory_footprint()
+        used = _allocated(torch, self._device) - before if self._device == "cuda" else cpu_forms.footprint(model, torch)
         seconds = time.perf_counter() - started
-        resident = _Resident(spec.key, model, tokenizer, directory, int(max(used, 0)), spec.model, self.clock(), seconds)
+        resident = _Resident(spec.key, model, tokenizer, directory, int(max(used, 0)), spec.model, self.clock(), seconds, form=form)
         with self._lock:
             self._residents[spec.key] = resident
         self._counts["loads"] += 1
         self._last.update(last_swap={"model": spec.model, "persona": spec.persona, "seconds": round(seconds, 4), "at": time.time()})
-        logger.info("loaded %s for %s in %.3fs (%.1f MiB)", spec.model, spec.persona, seconds, resident.bytes / 2**20)
+        logger.info("loaded %s for %s in %.3fs (%.1f MiB%s)", spec.model, spec.persona, seconds, resident.bytes / 2**20,
+                    f", {form}" if form else "")
         return resident
 
     def _select_adapter(self, resident: _Resident, spec: LoadSpec) -> bool:

@@ -38,11 +38,20 @@ class StoredFile(Persistent):
 
 
 class ModelRecord(Persistent):
-    """A base model's files. ``source_digest`` differs from ``key`` only when BAT OS quantized it."""
+    """A base model's files. ``source_digest`` differs from ``key`` only when BAT OS quantized it.
+
+    ``provenance`` (a plain dict, or None) says where a converted model came from: for a GGUF
+    file its ``format``, ``source``, ``path``, ``size``, ``sha256``, ``architecture``, ``name``,
+    ``quantization`` (the file's, e.g. Q4_K_M) and the ``dtype`` it was converted to. Records
+    stored before it existed read the class default, None.
+    """
+
+    provenance: dict | None = None
 
     def __init__(
         self, key: str, source: str, revision: str | None, dtype: str | None, quantization: dict | None,
         architecture: str | None, files: PersistentMapping, imported_at: float, source_digest: str,
+        provenance: dict | None = None,
     ) -> None:
         self.key = key
         self.source = source
@@ -53,6 +62,7 @@ class ModelRecord(Persistent):
         self.files = files  # name -> StoredFile
         self.imported_at = imported_at
         self.source_digest = source_digest
+        self.provenance = provenance
 
     @property
     def total_size(self) -> int:
@@ -81,6 +91,9 @@ class AdapterRecord(Persistent):
 
 
 class ModelStore(Persistent):
+    pulled: Any = None  # stores made before pulls were recorded read these class defaults
+    embedded: Any = None  # PERSONA -> key of the embedded model it was given (a PersistentMapping once any)
+
     def __init__(self) -> None:
         self.models = OOBTree()  # key -> ModelRecord
         self.personas = OOBTree()  # PERSONA -> key

@@ -6,7 +6,11 @@ by step, and what a kill -9 at that step leaves behind (``<staging>`` is
 ``<image dir>/<image stem>.staging/<PERSONA>``)::
 
     resolve   a local directory is read in place; a hub id is
-              downloaded into <staging>/download       kill: the hub client resumes it next time
+              downloaded into <staging>/download       kill: the hub client resumes it next time;
+              a GGUF file (a path, a directory holding
+              one, or ollama:NAME[:TAG]) is checked and
+              converted once into the cache's
+              converted/ (bat_os.models.gguf)          kill: converted again next time
     quantize  only with CUDA + bitsandbytes: 4-bit nf4
               into <staging>/quantized                 kill: rebuilt next time
     hash      a user's files where they are (sha256, 1 MiB chunks); the
@@ -58,6 +62,8 @@ from ZODB.blob import Blob
 
 from bat_os.errors import ModelError
 from bat_os.image.primordial import PERSONAS
+from bat_os.models import gguf
+from bat_os.models.embedded import cache_dir
 from bat_os.models.files import Staged, content_digest, copy_staged, hash_in_place, link_or_copy, link_staged
 from bat_os.models.hub import Hub, HuggingFaceHub, download_model, one_line
 from bat_os.models.model_dir import architecture_of, dtype_of, inspect_model_dir, quantization_of
@@ -96,13 +102,22 @@ def import_model(
     image: Any, persona: str, source: str | os.PathLike, *, revision: str | None = None,
     quantize: str | None = "auto", progress: ProgressFactory | None = None, staging: Path | None = None,
     hub: Hub | None = None, now: Callable[[], float] = time.time, link_source: bool = False,
+    dtype: str = "bfloat16", cache: Path | None = None,
 ) -> ImportResult:
-    """Store SOURCE (a local model directory or a hub repo id) as PERSONA's model. See the module docstring.
+    """Store SOURCE (a local model directory, a hub repo id, or a GGUF file) as PERSONA's model. See the module docstring.
 
-    ``link_source``: hard-link a local directory's files instead of copying them (see above)."""
+    ``link_source``: hard-link a local directory's files instead of copying them (see above).
+    ``dtype``: what a GGUF file's weights are converted to; ``cache``: where the conversion is kept
+    (default :func:`bat_os.models.embedded.cache_dir`)."""
     persona = _persona(persona)
     if quantize not in QUANTIZE_CHOICES:
         raise ModelError(f"quantize must be 'auto', '4bit' or None, not {quantize!r}")
+    gguf_file = gguf.source_file(source)
+    if gguf_file is not None:
+        if revision is not None:
+            raise ModelError("a revision applies to a Hugging Face id, not to a GGUF file")
+        return _import_gguf(image, persona, os.fspath(source), gguf_file, quantize=quantize, progress=progress,
+                            staging=staging, now=now, dtype=dtype, cache=cache)
     staging = Path(staging) if staging is not None else default_staging(image, persona)
     local, repo_id = _resolve_source(source)
     if local is not None and revision is not None:
@@ -139,9 +154,44 @@ def import_model(
     return result
 
 
+def _import_gguf(
+    image: Any, persona: str, source: str, path: Path, *, quantize: str | None, progress: ProgressFactory | None,
+    staging: Path | None, now: Callable[[], float], dtype: str, cache: Path | None,
+) -> ImportResult:
+    """A GGUF file: checked, converted once into the cache (or found converted), then imported like a directory."""
+    info = gguf.inspect(path, progress=progress)
+    known = image.read(lambda: _converted_from(image.connection.root(), info.sha256, dtype))
+    if known is not None:  # this file was imported before in this dtype: the persona shares that record
+        return _commit(image, persona, known, [], None, now)
+    converted = gguf.convert(info, gguf.converted_dir(cache or cache_dir(), info, dtype), dtype, progress=progress)
+    staging = Path(staging) if staging is not None else default_staging(image, persona)
+    _drop_orphans(staging / "staged", image)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        config, names = inspect_model_dir(converted)
+        # the conversion is BAT OS's own file: linked, not copied
+        return _import_from(image, persona, converted, True, source, None, config, names, quantize, progress, staging,
+                            now, provenance=info.provenance(source))
+    finally:
+        _clean(staging, keep_download=False)
+
+
+def _converted_from(root: Any, sha256: str, dtype: str) -> str | None:
+    store = store_of(root, create=False)
+    if store is None:
+        return None
+    for key, record in store.models.items():
+        provenance = record.provenance or {}
+        if provenance.get("sha256") == sha256 and provenance.get("dtype", record.dtype) == dtype:
+            return key
+    return None
+
+
 def _import_from(
     image: Any, persona: str, origin: Path, owned: bool, source: str, revision: str | None, config: dict,
     names: list[str], quantize: str | None, progress: ProgressFactory | None, staging: Path, now: Callable[[], float],
+    *, provenance: dict | None = None,
 ) -> ImportResult:
     quantization = quantization_of(config)
     quantized_here = quantize is not None and quantization is None and (quantize == "4bit" or cuda_available())
@@ -174,6 +224,8 @@ def _import_from(
         "source": source, "revision": revision, "dtype": dtype_of(config, staged), "quantization": quantization,
         "architecture": architecture_of(config), "source_digest": source_digest or key,
     }
+    if provenance is not None:
+        fields["provenance"] = {**provenance, "dtype": fields["dtype"]}
     return _commit(image, persona, key, staged, fields, now, staging / "consume")
 
 
@@ -262,7 +314,7 @@ def _resolve_source(source: str | os.PathLike) -> tuple[Path | None, str | None]
     if path.is_dir():
         return path.resolve(), None
     if path.exists():
-        raise ModelError(f"{text} is a file; give a model directory or a Hugging Face id")
+        raise ModelError(f"{text} is a file that is not a GGUF model; give a model directory, a .gguf file or a Hugging Face id")
     if _REPO_ID.match(text) and "--" not in text and ".." not in text:
         return None, text
     raise ModelError(f"{text} is neither an existing directory nor a Hugging Face id (like Qwen/Qwen2.5-3B-Instruct)")
@@ -380,6 +432,7 @@ def list_models(image: Any) -> list[dict]:
                 "architecture": record.architecture, "total_size": record.total_size, "files": len(record.files),
                 "manifest": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in record.files.values()],
                 "shared_with": [p for p in users[key] if p != persona], "imported_at": record.imported_at,
+                "provenance": dict(record.provenance) if record.provenance else None,
             })
         for name, adapter in store.adapters.items():
             entries.append({

@@ -118,7 +118,10 @@ def accept(reply: str, sentence: str, learner: Callable[[str], str | None]) -> t
         if problem is not None:
             raise BriefError(f"'target_oid': {problem}")
         kwargs = request["mission_brief"]["kwargs"]
+        said = " ".join(sentence.split())[: briefs.MAX_INTENT_CHARS]
         if "intent" not in kwargs:
-            kwargs["intent"] = " ".join(sentence.split())[: briefs.MAX_INTENT_CHARS]
             notes.append("the model gave no kwargs.intent; the sentence was added")
+        elif kwargs["intent"] != said:  # small models copy an example's sentence: the Architect's words are the intent
+            notes.append("the model's kwargs.intent was not the sentence; the sentence replaced it")
+        kwargs["intent"] = said
     return request, notes

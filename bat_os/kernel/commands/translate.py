@@ -16,7 +16,8 @@ its schema); nothing is run and nothing in the image changes.
    gets :func:`translation_prompt` with its codex ``system_prompt``. The first
    JSON object in its reply must pass :func:`bat_os.translate.briefs.validate`, and a
    mission brief's ``target_oid`` must name an object in the image. A mission
-   brief without ``kwargs.intent`` gets the sentence. A refused answer is asked
+   brief's ``kwargs.intent`` is always the sentence (added, or replacing the
+   model's: small models copy an example's). A refused answer is asked
    once more, with the refusal in the prompt (:data:`MODEL_ATTEMPTS` in all).
 2. **The local translator** (:func:`bat_os.translate.translator.translate`, no model)
    answers when the model was skipped, failed (any ``LLMError``) or was refused

@@ -1,0 +1,235 @@
+"""A new image's first persona models, in the background while the kernel already answers.
+
+At a kernel's start (with the transformers backend), two steps run on a
+thread of their own, every image access handed to the event loop (the only
+thread that touches ZODB), and ``status`` shows each one's progress:
+
+1. **The embedded model** (``models.embedded``, fetched into the cache by
+   set-up: :mod:`bat_os.models.embedded`). Every persona that has no model and
+   never had it gets it: converted once, stored once, shared by all
+   (:func:`bat_os.models.store.import_model`). Offline, this is what makes a
+   fresh image learn methods for real. ``status``: ``models.embedded``.
+2. **The profile's defaults from the hub** (``models.pull_defaults = "auto"``):
+   ``models.profile`` picks them (``auto``: ``gpu`` where torch sees CUDA,
+   else ``cpu``; the table is :data:`bat_os.config.PROFILE_MODELS`). A persona
+   with no model, or with only the embedded one, that never had its default
+   pulled gets it; the import replaces its model in one transaction. Without
+   a network the hub fails at once: the step stops, says so in ``status``
+   (``models.pull``) and the log, and is tried again at the next start.
+
+Each step marks what it did in the image's model store (``embedded``,
+``pulled``), so neither repeats: a model the user removed stays removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from persistent.mapping import PersistentMapping
+
+from bat_os.config import ModelsConfig
+from bat_os.errors import DownloadFailed, ModelError
+from bat_os.image.image import Image
+from bat_os.image.primordial import PERSONAS
+from bat_os.models.records import store_of
+
+logger = logging.getLogger(__name__)
+
+IMPORT_HINT = "import models with: python batos.py models import PERSONA <directory, .gguf file or Hugging Face id> (kernel stopped)"
+
+
+class Provisioner:
+    """The two background steps; their progress in :attr:`embedded` and :attr:`pull` (see the module docstring)."""
+
+    def __init__(
+        self, image: Image, settings: ModelsConfig, *, embedded_file: Path | None = None, cache: Path | None = None,
+        pull: bool = True, cuda: Callable[[], bool] | None = None,
+    ) -> None:
+        self.image = image
+        self.settings = settings
+        self.embedded_file = embedded_file  # the fetched GGUF (None: set-up did not fetch it, or it is off)
+        self.cache = cache
+        self.pulls = pull
+        self.cuda = cuda or _cuda_available
+        self.embedded: dict[str, Any] = {"state": "idle"}
+        self.pull: dict[str, Any] = {"state": "idle"}
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> asyncio.Task | None:
+        """Start both steps in the background when either has work; None when neither has."""
+        root = lambda: self.image.connection.root()  # noqa: E731
+        embedded = self.image.read(lambda: _without_embedded(root())) if self.embedded_file is not None else []
+        if not embedded and not self.pulls:
+            return None
+        self._task = asyncio.get_running_loop().create_task(self._run(embedded))
+        return self._task
+
+    @property
+    def busy(self) -> bool:
+        return self.embedded.get("state") == "running" or self.pull.get("state") == "running"
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()  # its thread is a daemon: an interrupted step runs again at the next start
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self, embedded: list[str]) -> None:
+        image = _OnLoop(self.image, asyncio.get_running_loop())
+        if embedded:
+            await self._import_embedded(image, embedded)
+        if self.pulls:
+            await self._pull_defaults(image)
+
+    async def _import_embedded(self, image: "_OnLoop", personas: list[str]) -> None:
+        from bat_os.models.store import import_model
+
+        assert self.embedded_file is not None
+        source = str(self.embedded_file)
+        self.embedded = {"state": "running", "model": source, "personas": personas, "done": [], "current": None, "progress": {}}
+        logger.info("giving %s the embedded model %s in the background", ", ".join(personas), self.embedded_file.name)
+        for persona in personas:
+            self.embedded.update(current=persona)
+            try:
+                result = await _in_thread(lambda p=persona: import_model(
+                    image, p, source, progress=self._bar(self.embedded), cache=self.cache))
+            except (ModelError, OSError) as exc:
+                self.embedded.update(state="failed", current=None, reason=str(exc))
+                logger.error("importing the embedded model %s failed: %s; %s", source, exc, IMPORT_HINT)
+                return
+            self.image.run(lambda p=persona, key=result.key: _mark(self.image.connection.root(), "embedded", p, key))
+            self.embedded["done"].append(persona)
+        self.embedded.update(state="done", current=None, progress={})
+        logger.info("%s now have the embedded model %s", ", ".join(personas), self.embedded_file.name)
+
+    async def _pull_defaults(self, image: "_OnLoop") -> None:
+        from bat_os.models.store import import_model, share_model
+
+        profile = self.settings.profile
+        if profile == "auto":
+            profile = "gpu" if await _in_thread(self.cuda) else "cpu"
+        defaults = {p: self.settings.default_for(p, profile) for p in PERSONAS}
+        wanted = self.image.read(lambda: _never_pulled(self.image.connection.root(), defaults))
+        if not wanted:
+            return
+        self.pull = {"state": "running", "profile": profile, "personas": list(wanted), "done": [], "current": None, "progress": {}}
+        logger.info("pulling the %s profile's default models in the background: %s", profile,
+                    ", ".join(f"{p}={m}" for p, m in wanted.items()))
+        for persona, source in wanted.items():
+            self.pull.update(current=persona, progress={})
+            try:
+                result = await _in_thread(lambda p=persona, s=source: share_model(image, p, s) or import_model(
+                    image, p, s, progress=self._bar(self.pull), cache=self.cache))
+            except DownloadFailed as exc:
+                self.pull.update(state="offline", current=None, reason=str(exc))
+                logger.warning("could not pull the default models (%s); %s", exc, IMPORT_HINT)
+                return
+            except (ModelError, OSError) as exc:
+                self.pull.setdefault("failed", {})[persona] = str(exc)
+                logger.error("pulling %s for %s failed: %s", source, persona, exc)
+                continue
+            self.image.run(lambda p=persona, s=source: _mark(self.image.connection.root(), "pulled", p, s))
+            self.pull["done"].append(persona)
+            logger.info("%s now has its default model %s (%.1f MiB)", persona, result.source, result.total_size / 2**20)
+        self.pull.update(state="done", current=None, progress={})
+
+    @staticmethod
+    def _bar(report: dict) -> Callable[[str, int | None], "_StatusBar"]:
+        return lambda description, total: _StatusBar(report, description, total)
+
+
+def _without_embedded(root: Any) -> list[str]:
+    """Personas with no model that never had the embedded one."""
+    store = store_of(root, create=False)
+    if store is None:
+        return []
+    had = store.embedded or {}
+    return [p for p in PERSONAS if p not in store.personas and p not in had]
+
+
+def _never_pulled(root: Any, defaults: dict[str, str]) -> dict[str, str]:
+    """Personas whose default was never pulled and who have no model, or only the embedded one."""
+    store = store_of(root, create=False)
+    if store is None:
+        return {}
+    pulled = store.pulled or {}
+    embedded = store.embedded or {}
+    return {p: m for p, m in defaults.items() if p not in pulled and store.personas.get(p) in (None, embedded.get(p))}
+
+
+def _mark(root: Any, which: str, persona: str, value: str) -> None:
+    store = store_of(root)
+    if getattr(store, which, None) is None:
+        setattr(store, which, PersistentMapping())
+    getattr(store, which)[persona] = value
+
+
+def _cuda_available() -> bool:
+    from bat_os.models.quantize import cuda_available
+
+    return cuda_available()
+
+
+# --- threads, and the image seen from one ------------------------------------------------------
+
+
+def _settle(future: concurrent.futures.Future, work: Callable[[], Any]) -> None:
+    """Run ``work`` and put its outcome, result or exception, into ``future`` (for another thread)."""
+    try:
+        future.set_result(work())
+    except BaseException as exc:  # noqa: BLE001 - raised where the future is awaited
+        future.set_exception(exc)
+
+
+async def _in_thread(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on a daemon thread (a long download must not hold up the kernel's exit)."""
+    future: concurrent.futures.Future = concurrent.futures.Future()
+    threading.Thread(target=_settle, args=(future, work), name="batos-provision", daemon=True).start()
+    return await asyncio.wrap_future(future)
+
+
+class _OnLoop:
+    """The image as a worker thread sees it: ``read`` and ``run`` execute on the event loop
+    (the only thread that touches ZODB) while the thread waits; plain attributes pass through."""
+
+    def __init__(self, image: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._image = image
+        self._loop = loop
+
+    def read(self, work: Callable[[], Any]) -> Any:
+        return self._call(lambda: self._image.read(work))
+
+    def run(self, work: Callable[[], Any], **kwargs: Any) -> Any:
+        return self._call(lambda: self._image.run(work, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._image, name)
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self._loop.call_soon_threadsafe(_settle, future, fn)
+        return future.result()
+
+
+class _StatusBar:
+    """A progress bar that writes into a ``status`` report (and logs every 10%)."""
+
+    def __init__(self, report: dict, description: str, total: int | None) -> None:
+        self.report, self.description, self.total, self.done, self._logged = report, description, total, 0, -1
+        report.setdefault("progress", {})[description] = {"done": 0, "total": total}
+
+    def update(self, n: int) -> None:
+        self.done += n
+        self.report.setdefault("progress", {})[self.description] = {"done": self.done, "total": self.total}
+        if self.total:
+            tenth = int(10 * self.done / self.total)
+            if tenth > self._logged:
+                self._logged = tenth
+                logger.info("%s: %d%%", self.description, 10 * tenth)
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,51 @@
+"""The cycle's prompts: what a small model is shown, and what it must not be shown."""
+
+from __future__ import annotations
+
+from bat_os.cognition.prompts import call_arguments, decomposition_prompt, parameter_names, synthesis_prompt
+
+RECEIVER = {"name": "genesis", "slots": {"name": "'genesis'"}, "understands": ["describe", "echo"]}
+
+
+def test_the_call_is_shown_as_python_writes_it_with_the_signature_expected():
+    brief = {"selector": "count_vowels", "args": ["banana"], "kwargs": {}, "intent": "count the vowels in a word"}
+    prompt = synthesis_prompt(brief, RECEIVER, [], [])
+    lines = prompt.splitlines()
+    assert lines[:4] == [
+        "Write the Python method count_vowels for a BAT OS object.",
+        "Selector: count_vowels",
+        "It is called like this: obj.count_vowels('banana')",
+        "So it must be defined like this: def count_vowels(self, text):",
+    ]
+    assert "Intent: count the vowels in a word" in lines
+    assert lines[-1] == "Answer with the code in one ```python block."
+
+
+def test_no_placeholder_a_model_could_copy():
+    """Measured on Qwen2.5-Coder-0.5B: 'self.x = v' in the rules became self.x in its code, 'return plain
+    data' became a NameError on plain_data, and 'self.name = value' overwrote the receiver's name."""
+    prompt = synthesis_prompt({"selector": "f", "args": [], "kwargs": {}}, RECEIVER, [], [])
+    for copied in ("self.x", "plain data", "self.<", "= value", "args=", "kwargs="):
+        assert copied not in prompt, copied
+    assert "has these data slots, attributes of self: " in prompt
+    bare = synthesis_prompt({"selector": "f", "args": [], "kwargs": {}}, {**RECEIVER, "slots": {}}, [], [])
+    assert "has no data slots." in bare
+
+
+def test_arguments_and_parameters():
+    assert call_arguments(["a", 2, [1, 2], {"k": 1}, None], {"sep": ","}) == "'a', 2, [1, 2], {\"k\": 1}, None, sep=','"
+    assert parameter_names(["a", "b", 1, 2.5, True, [1], {}], {"sep": ","}) == [
+        "text", "text2", "number", "number2", "flag", "items", "mapping", "sep"]
+    assert parameter_names(["a"], {"text": 1}) == ["text2", "text"]
+
+
+def test_refusals_and_catalog_knowledge_are_shown():
+    prompt = synthesis_prompt({"selector": "f", "args": [], "kwargs": {}}, RECEIVER,
+                              [{"id": "doc#0", "text": "Use datetime.now()."}], ["trial: NameError: name 'x' is not defined"])
+    assert "Knowledge from the catalog:\n- [doc#0] Use datetime.now()." in prompt
+    assert "Your previous attempt was refused:\n- trial: NameError: name 'x' is not defined" in prompt
+
+
+def test_the_decomposition_prompt_names_the_selector_and_the_intent():
+    prompt = decomposition_prompt({"selector": "f", "args": [1], "kwargs": {}, "intent": "do f"}, RECEIVER)
+    assert "Selector: f" in prompt and "Arguments: [1] {}" in prompt and "Intent: do f" in prompt
