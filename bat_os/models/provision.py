@@ -61,12 +61,21 @@ class Provisioner:
         self._task: asyncio.Task | None = None
 
     def start(self) -> asyncio.Task | None:
-        """Start both steps in the background when either has work; None when neither has."""
+        """Start both steps in the background when either has work; None when neither has.
+
+        Who needs what is read here, so ``status`` says ``running`` from the first moment; which
+        default each gets waits for the profile (``auto`` asks torch about CUDA, on the thread)."""
         root = lambda: self.image.connection.root()  # noqa: E731
         embedded = self.image.read(lambda: _without_embedded(root())) if self.embedded_file is not None else []
-        if not embedded and not self.pulls:
+        pulls = self.image.read(lambda: list(_never_pulled(root(), dict.fromkeys(PERSONAS, "")))) if self.pulls else []
+        if not embedded and not pulls:
             return None
-        self._task = asyncio.get_running_loop().create_task(self._run(embedded))
+        if embedded:
+            self.embedded = {"state": "running", "model": str(self.embedded_file), "personas": embedded, "done": [],
+                             "current": None, "progress": {}}
+        if pulls:
+            self.pull = {"state": "running", "profile": None, "personas": pulls, "done": [], "current": None, "progress": {}}
+        self._task = asyncio.get_running_loop().create_task(self._run(embedded, bool(pulls)))
         return self._task
 
     @property
@@ -78,11 +87,11 @@ class Provisioner:
             self._task.cancel()  # its thread is a daemon: an interrupted step runs again at the next start
             await asyncio.gather(self._task, return_exceptions=True)
 
-    async def _run(self, embedded: list[str]) -> None:
+    async def _run(self, embedded: list[str], pulls: bool) -> None:
         image = _OnLoop(self.image, asyncio.get_running_loop())
         if embedded:
             await self._import_embedded(image, embedded)
-        if self.pulls:
+        if pulls:
             await self._pull_defaults(image)
 
     async def _import_embedded(self, image: "_OnLoop", personas: list[str]) -> None:
@@ -90,7 +99,6 @@ class Provisioner:
 
         assert self.embedded_file is not None
         source = str(self.embedded_file)
-        self.embedded = {"state": "running", "model": source, "personas": personas, "done": [], "current": None, "progress": {}}
         logger.info("giving %s the embedded model %s in the background", ", ".join(personas), self.embedded_file.name)
         for persona in personas:
             self.embedded.update(current=persona)
@@ -114,9 +122,10 @@ class Provisioner:
             profile = "gpu" if await _in_thread(self.cuda) else "cpu"
         defaults = {p: self.settings.default_for(p, profile) for p in PERSONAS}
         wanted = self.image.read(lambda: _never_pulled(self.image.connection.root(), defaults))
-        if not wanted:
+        if not wanted:  # nothing left to pull
+            self.pull = {"state": "idle"}
             return
-        self.pull = {"state": "running", "profile": profile, "personas": list(wanted), "done": [], "current": None, "progress": {}}
+        self.pull.update(profile=profile, personas=list(wanted))
         logger.info("pulling the %s profile's default models in the background: %s", profile,
                     ", ".join(f"{p}={m}" for p, m in wanted.items()))
         for persona, source in wanted.items():
