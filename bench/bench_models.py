@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Loading a persona model from the image, and switching personas by adapter, against their baselines.
 
-    .venv/bin/python bench/bench_models.py [--quick] [--strict] [--rounds N] [--hidden 512 --layers 8]
+    .venv/bin/python bench/bench_models.py [--quick] [--strict] [--rounds N] [--hidden 512 --layers 8] [--gguf NAME]
 
 A random-weight Llama (hidden 512, 8 layers: ~100 MB of float32 safetensors,
 the size ENVIRONMENT.md measured) with tiny-llama's tokenizer is built locally
@@ -17,6 +17,12 @@ Three ways of getting a loaded model + tokenizer are timed, alternating each rou
   extracted into a temp dir, then ``from_pretrained``.
 
 Target: image / plain p50 <= 1.1x. Context: tar / plain.
+
+``--gguf NAME`` (an embedded model, e.g. qwen2.5-coder-0.5b): the model is that
+real GGUF file instead, imported with ``models import`` (converted once into
+the cache); "plain" is the converted directory, and loading straight from the
+GGUF file (``from_pretrained(..., gguf_file=...)``, dequantizing every time,
+what the import spares every later load) is timed once, for context.
 
 Adapters: two LoRA adapters (different seeds) on tiny-llama in a ModelManager;
 switching persona by adapter (``set_adapter`` in the manager) against switching by
@@ -68,6 +74,13 @@ def load(directory: Path) -> tuple:
     return model, tokenizer
 
 
+def _from_gguf(source: Path) -> tuple:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(source.parent), gguf_file=source.name)
+    return AutoModelForCausalLM.from_pretrained(str(source.parent), gguf_file=source.name), tokenizer
+
+
 def timed(fn) -> float:
     import gc
 
@@ -85,6 +98,7 @@ def main() -> int:
     p.add_argument("--hidden", type=int, default=512)
     p.add_argument("--layers", type=int, default=8)
     p.add_argument("--switches", type=int, default=None, help="adapter switches measured (default 200, --quick 40)")
+    p.add_argument("--gguf", default=None, help="an embedded model's GGUF file instead of a random model")
     args = p.parse_args()
     args.rounds = args.rounds or (3 if args.quick else 7)
     header("bench_models: loading from the image; switching by adapter", args)
@@ -99,13 +113,24 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="batos-bench-models-") as tmp:
         tmp = Path(tmp)
         tiny = make_tiny(tmp / "tiny")
-        plain = build_model(tmp / "plain", tiny["tiny-llama"], args.hidden, args.layers)
-        size = sum(f.stat().st_size for f in plain.iterdir())
-        print(f"model: Llama hidden {args.hidden}, {args.layers} layers, {size / 2**20:.1f} MiB on disk")
-
         image = Image(tmp / "image" / "live.fs")
         image.awaken()
-        import_model(image, "ROBIN", str(plain), quantize=None)
+        if args.gguf:
+            from bat_os.models import embedded, gguf
+
+            source = embedded.fetch(embedded.model(args.gguf), embedded.cache_dir(), say=print)
+            import_model(image, "ROBIN", str(source), quantize=None)
+            info = gguf.inspect(source)
+            plain = gguf.converted_dir(embedded.cache_dir(), info, "bfloat16")
+            size = sum(f.stat().st_size for f in plain.iterdir())
+            print(f"model: {info.name} ({info.architecture}, {info.quantization} GGUF), {size / 2**20:.1f} MiB converted")
+            dequantizing = timed(lambda: _from_gguf(source))
+            summary.info("load straight from the GGUF file, dequantizing (once)", dequantizing * 1e3, " ms", fmt=".0f")
+        else:
+            plain = build_model(tmp / "plain", tiny["tiny-llama"], args.hidden, args.layers)
+            size = sum(f.stat().st_size for f in plain.iterdir())
+            print(f"model: Llama hidden {args.hidden}, {args.layers} layers, {size / 2**20:.1f} MiB on disk")
+            import_model(image, "ROBIN", str(plain), quantize=None)
         tar_blob = tmp / "model.tar"  # the seed's way: one archive
         with tarfile.open(tar_blob, "w") as tar:
             tar.add(plain, arcname="model")
