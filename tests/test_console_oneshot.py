@@ -34,7 +34,7 @@ def test_a_sentence_is_translated_sent_and_answered(kernel) -> None:
     out = first.stdout
     assert f"brief: mission: send {TIME_SELECTOR}() to genesis_obj" in out
     assert f'"selector": "{TIME_SELECTOR}"' in out
-    for state in ("DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"):
+    for state in ("DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE"):
         assert f"● {state}\n" in out
     assert 'BRICK: ["current time"]' in out and f"  def {TIME_SELECTOR}(self):" in out
     assert f"installed {TIME_SELECTOR} on genesis_obj (cycle c" in out and "\nanswer: " in out

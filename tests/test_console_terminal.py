@@ -16,7 +16,7 @@ from support import ROOT
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="pexpect drives a POSIX pseudo-terminal")
 
 PROMPT = "Architect > "
-STATES = ("DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE")
+STATES = ("DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE")
 
 TIME_BRIEF = {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj",
               "mission_brief": {"type": "unhandled_message", "selector": TIME_SELECTOR, "args": [],

@@ -74,7 +74,7 @@ def test_seed_scenario_report_the_current_system_time(seed_kernel):
     assert provenance["verdict"]["accepted"] is True
     cycle = seed_kernel.request({"command": "cycle", "cycle": result["cycle"]})["result"]
     assert cycle["state"] == "COMPLETE" and cycle["outcome"] == "complete"
-    assert [h["state"] for h in cycle["history"]] == ["IDLE", "DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+    assert [h["state"] for h in cycle["history"]] == ["IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
     assert cycle["artifacts"]["queries"] == ["report the current system time", "datetime now isoformat"]
     assert cycle["artifacts"]["context"], "DELEGATING found nothing in the catalog"
 
@@ -137,7 +137,7 @@ def test_events_follow_the_state_machine(tmp_path):
                     final = reply
         assert final["status"] == "ok" and final["result"]["result"] == "hello bob"
         states = [e["state"] for e in events if e["type"] == "state"]
-        assert states == ["IDLE", "DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+        assert states == ["IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
         tokens = "".join(e["text"] for e in events if e["type"] == "token" and e["persona"] == "ALFRED")
         assert "def greet" in tokens  # the persona's words stream as they come
     finally:

@@ -35,9 +35,16 @@ class FakeLLM:
     def __init__(self, **replies: list[Any]) -> None:
         self.replies = {persona: list(answers) for persona, answers in replies.items()}
         self.calls: list[tuple[str, str, str]] = []
+        self.temperatures: list[float | None] = []
 
-    async def complete(self, persona: str, prompt: str, *, system: str = "", on_token: Callable[[str], None] | None = None) -> Completion:
+    async def complete(
+        self, persona: str, prompt: str, *, system: str = "", on_token: Callable[[str], None] | None = None,
+        temperature: float | None = None,
+    ) -> Completion:
         self.calls.append((persona, prompt, system))
+        self.temperatures.append(temperature)
+        if not self.replies.get(persona):  # as the replay backend does with no line left
+            raise LLMError(f"{persona} has no reply left")
         reply = self.replies[persona].pop(0)
         if isinstance(reply, BaseException):
             raise reply
@@ -68,6 +75,27 @@ class FakeJail:
             if isinstance(outcome, BaseException):
                 raise outcome
             return outcome(host)
+
+        return ran()
+
+    def run_cases(self, source: str, selector: str, cases: list[dict], host: Any, limits: Any = None):
+        """One scripted outcome for the whole set: run for each case (after ``begin_case``), as the jail does;
+        a MethodRaised is each case's outcome, another JailError the run's."""
+        self.runs.append({"selector": selector, "args": cases[0]["args"], "fresh": True, "source": source, "cases": cases})
+        outcome = self.outcomes.pop(0)
+
+        async def ran() -> list[dict]:
+            await asyncio.sleep(0)
+            outcomes = []
+            for index, case in enumerate(cases):
+                host.begin_case(index)
+                if isinstance(outcome, MethodRaised):
+                    outcomes.append({"raised": outcome.error_type, "message": outcome.message})
+                elif isinstance(outcome, BaseException):
+                    raise outcome
+                else:
+                    outcomes.append({"value": outcome(host) if not callable(getattr(outcome, "per_case", None)) else outcome.per_case(host, case)})
+            return outcomes
 
         return ran()
 
@@ -138,10 +166,10 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up", on_event=events.append))
 
     assert outcome["cycle"] == "c1" and outcome["selector"] == "fly" and outcome["result"] == 20
-    assert [e["state"] for e in events if e["type"] == "state"] == ["IDLE", "DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+    assert [e["state"] for e in events if e["type"] == "state"] == ["IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
     assert [e["persona"] for e in events if e["type"] == "token"] == ["BRICK", "ALFRED"]
     assert memory.queries == ["how to fly", "altitude"]
-    assert [c[0] for c in llm.calls] == ["BRICK", "ALFRED"]
+    assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED"]  # decomposing, specifying (no reply: no cases), synthesizing
     assert "Intent: fly up" in llm.calls[1][1] and "about how to fly" in llm.calls[1][1]
     assert [(r["fresh"], r["args"]) for r in jail.runs] == [(True, [5]), (False, [5])]  # trial fresh, re-send warm
     genesis = _read(image, lambda root: {
@@ -163,7 +191,7 @@ def test_a_refusal_goes_back_to_synthesis_with_its_reasons(image):
     orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=2), memory=FakeMemory())
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}))
     assert outcome["result"] == 20
-    second_prompt = llm.calls[2][1]
+    second_prompt = llm.calls[3][1]
     assert "Your previous attempt was refused:" in second_prompt and "os" in second_prompt
     record = _cycle(image, outcome["cycle"])
     assert record["attempts"] == 2 and len(record["artifacts"]["refusals"]) == 1
@@ -178,7 +206,8 @@ def test_a_trial_that_raises_is_refused_and_the_last_refusal_fails_the_cycle(ima
         asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [0], {}))
     assert failed.value.code == "cycle_failed" and failed.value.details["state"] == "VALIDATING"
     assert failed.value.details["reasons"] == [
-        "attempt 1: trial: ZeroDivisionError: division by zero", "attempt 2: trial: ZeroDivisionError: again"]
+        "attempt 1: trial: obj.fly(0) should not raise, but it raised ZeroDivisionError: division by zero",
+        "attempt 2: trial: obj.fly(0) should not raise, but it raised ZeroDivisionError: again"]
     assert _read(image, lambda root: "fly" in root["genesis_obj"].slots) is False
     assert [r["fresh"] for r in jail.runs] == [True, True]
 
@@ -245,7 +274,7 @@ def test_a_second_request_for_the_same_selector_joins_the_running_cycle(image):
 
     first, second = asyncio.run(both())
     assert first["cycle"] == "c1" and second == {"joined": True}
-    assert len(llm.calls) == 2  # one cycle asked the models
+    assert len(llm.calls) == 3  # one cycle asked the models (BRICK twice: queries, then cases)
 
 
 def test_an_interrupted_cycle_is_listed_then_resumed_or_failed(image):

@@ -72,7 +72,7 @@ def test_a_cycle_moves_only_as_the_table_allows(image):
         cycle = Cycle("c1", root["genesis_obj"], {"selector": "fly"}, objects[FIRST], 1.0)
         with pytest.raises(TransitionError, match="cycle c1: IDLE -> VALIDATING is not allowed"):
             cycle.move(objects["VALIDATING"], 2.0)
-        for target in ("DECOMPOSING", "DELEGATING", "SYNTHESIZING", "VALIDATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"):
+        for target in ("DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"):
             cycle.move(objects[target], 3.0)
         assert cycle.terminal and [h["state"] for h in cycle.history][-1] == "COMPLETE"
         with pytest.raises(TransitionError):

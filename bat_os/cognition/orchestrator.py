@@ -4,14 +4,20 @@ A cycle turns a message nobody understood into an installed method:
 
 - DECOMPOSING: BRICK answers a JSON list of 1-3 research queries;
 - DELEGATING: the knowledge catalog is searched with them;
+- SPECIFYING: BRICK writes test cases from the intent, the brief's examples
+  and the context, before any code (read as data: :mod:`bat_os.cognition.specs`);
 - SYNTHESIZING: the authoring persona (ALFRED, or the receiver's own) writes
   the method from the brief, the retrieved context, the receiver's slots and
-  the rules (and the reasons its last attempt was refused);
-- VALIDATING: the guardian audits the source, then the jail tries it against
-  the receiver inside a transaction that is always aborted; a refusal goes
-  back to SYNTHESIZING while attempts remain (``cycle_max_attempts``);
+  the rules (and the reasons its last attempt was refused); the first
+  candidate greedily, later ones sampled (``sample_temperature``);
+- VALIDATING: the guardian audits the source, then ONE jailed run tries it on
+  the trial call, the examples and the generated cases, inside a transaction
+  that is always aborted (:mod:`bat_os.cognition.selection` judges: an
+  example failed is never installed; generated cases are weighed against the
+  candidates' agreement); no winner yet goes back to SYNTHESIZING while
+  attempts remain (``cycle_max_attempts``, ``candidates``);
 - COMPLETE: in ONE transaction the method is installed on the receiver with
-  its provenance, the original message is sent again (in the jail), and the
+  its provenance (its tests included), the original message is sent again (in the jail), and the
   cycle is marked COMPLETE with the result; FAILED changes nothing in the world.
 
 The states, their moves and the step run in each come from the table in
@@ -35,12 +41,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition import guardian, replies
-from bat_os.jail import contract
+from bat_os.cognition import guardian, replies, specs
+from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
-    AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, synthesis_prompt,
+    AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
+    synthesis_prompt,
 )
+from bat_os.cognition.selection import MAX_REASONS, assess, choose, generated_failures, plan
+from bat_os.jail import contract
 from bat_os.cognition.states import FIRST, STATES, TransitionError
 from bat_os.errors import Busy, CycleFailed, JailError, LLMError, MethodRaised
 from bat_os.image import transact
@@ -56,12 +65,15 @@ from bat_os.cognition.host import ImageHost
 logger = logging.getLogger(__name__)
 
 CONTEXT_HITS = 3  # catalog hits kept per research query
+SPEC_PERSONA = "BRICK"  # who writes the test cases in SPECIFYING
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class CycleSettings:
     max_attempts: int = 3  # syntheses before FAILED
+    candidates: int = 3  # candidates that may stand for the agreement vote; after the first, sampled
+    sample_temperature: float = 0.7  # the temperature of sampled candidates
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
 
@@ -83,7 +95,7 @@ class Orchestrator:
     # --- entry points -------------------------------------------------------------------
     async def learn(
         self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, *, intent: str | None = None,
-        reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None,
+        reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None, examples: list[dict] | None = None,
     ) -> dict:
         """Run a cycle for ``selector`` on the receiver; the ok result or CycleFailed.
 
@@ -100,7 +112,7 @@ class Orchestrator:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
-            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent)
+            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent, examples)
             return await self.drive(cycle_id, on_event)
         finally:
             self._running.pop(key, None)
@@ -154,7 +166,10 @@ class Orchestrator:
         return root["psm_prototypes_obj"].slots[name]
 
     # --- the cycle ------------------------------------------------------------------------
-    def _create(self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None, intent: str | None = None) -> str:
+    def _create(
+        self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None,
+        intent: str | None = None, examples: list[dict] | None = None,
+    ) -> str:
         def create(root: Any) -> str:
             registry = self._registry(root)
             receiver = root._p_jar.get(receiver_oid)
@@ -163,6 +178,8 @@ class Orchestrator:
             brief = {"type": "unhandled_message", "selector": selector, "args": args, "kwargs": kwargs}
             if intent:
                 brief["intent"] = intent
+            if examples:
+                brief["examples"] = examples  # the user's word: checked as plain data by the caller
             cycle = Cycle(registry.new_id(now), receiver, brief, self._state(root, FIRST), now)
             cycle.reply_to = reply_to
             registry.add(cycle)
@@ -249,12 +266,28 @@ class Orchestrator:
                 key = f"{hit['doc_id']}#{hit['chunk']}"
                 if key not in seen:
                     seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
-        self._move(cycle_id, "SYNTHESIZING", context=list(seen.values()), search="hybrid" if hybrid else "text")
+        self._move(cycle_id, "SPECIFYING", context=list(seen.values()), search="hybrid" if hybrid else "text")
+
+    async def _specify(self, cycle_id: str) -> None:
+        """Test cases from the intent, the examples and the catalog, written before any code (data, never run)."""
+        brief, receiver = self._read(lambda root: self._brief_and_receiver(root, cycle_id))
+        context = self._read(lambda root: render(self._registry(root).get(cycle_id).artifacts.get("context", [])))
+        try:
+            completion = await self._ask(cycle_id, SPEC_PERSONA, specification_prompt(brief, receiver, context))
+        except LLMError as exc:  # tests are an aid: without them the trial and the examples still judge
+            logger.warning("cycle %s: no test cases were written (%s); going on without", cycle_id, exc)
+            self._move(cycle_id, "SYNTHESIZING", cases=[], cases_dropped=[], specification_error=str(exc)[:300])
+            return
+        kept, dropped = specs.accept_cases(replies.extract_cases(completion.text, brief["selector"]), brief)
+        self._move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, specification_model=completion.model)
 
     async def _synthesize(self, cycle_id: str) -> None:
         info = self._read(lambda root: self._synthesis_info(root, cycle_id))
         prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"])
-        completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"])
+        # the first candidate is the model's best guess; later ones are sampled, so that they can disagree
+        sampled = info["attempts"] >= 1 and self.settings.candidates > 1
+        temperature = self.settings.sample_temperature if sampled else None
+        completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"], temperature=temperature)
         code = replies.extract_code(completion.text)
         # an allowed module used but never imported is imported for it, rather than spending an attempt
         code, imported = replies.add_missing_imports(code, info["brief"]["selector"], contract.ALLOWED_MODULES)
@@ -267,54 +300,86 @@ class Orchestrator:
             cycle.artifacts["author"] = info["author"]
             cycle.artifacts["model"] = completion.model
             cycle.artifacts["prompt_sha256"] = completion.prompt_sha256
+            cycle.artifacts["temperature"] = temperature
             cycle.move(self._state(root, "VALIDATING"), self.now(), attempt=cycle.attempts)
 
         self._write(record)
 
     async def _validate(self, cycle_id: str) -> None:
+        """Audit the candidate, run it against the trial call, the examples and the generated cases (one
+        jailed run), then install the candidate the cases and the candidates' agreement pick, or go back."""
         info = self._read(lambda root: self._validation_info(root, cycle_id))
         code, selector = info["code"], info["selector"]
         verdict = guardian.audit(code, selector)
-        reasons = [f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons]
+        record = {"attempt": info["attempt"], "code": code, "author": info["author"], "model": info["model"],
+                  "prompt_sha256": info["prompt_sha256"], "verdict": verdict.to_dict()}
         if verdict.accepted:
-            reasons = await self._trial(cycle_id, code, selector, info["args"], info["kwargs"])
-        if not reasons:
-            await self._complete(cycle_id, code, selector, info, verdict)
+            record.update(await self._run_cases(cycle_id, code, selector, info))
+        else:
+            record.update(eligible=False, passes=[], outputs=[],
+                          failed=[f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons])
+        records = [*info["candidates"], record]
+        winner, discarded, decided = (choose(records, info["cases"], f"obj.{selector}") if record.get("eligible")
+                                      else (None, [], "the candidate was refused"))
+        if winner is not None:
+            chosen = records[winner]
+            self._write(lambda root: self._keep_candidates(root, cycle_id, records, decided, discarded))
+            await self._complete(cycle_id, chosen["code"], selector, {**info, **chosen, "discarded": discarded}, chosen["verdict"])
             return
+        reasons = list(record.get("failed") or [])
+        if record.get("eligible"):  # it held the trial and the examples; some generated cases disagree with it
+            reasons = [f"generated case: {why}" for why in record.get("generated_failed", [])][:MAX_REASONS]
+        eligible = sum(1 for r in records if r.get("eligible"))
 
         def refuse(root: Any) -> None:
             cycle = self._registry(root).get(cycle_id)
+            self._keep_candidates(root, cycle_id, records, decided, [])
             refusals = list(cycle.artifacts.get("refusals", []))
-            refusals.append({"attempt": cycle.attempts, "reasons": reasons})
+            # what goes back to the author: only what the user's word and the trial say (a generated case
+            # may be wrong; the next candidate is sampled on its own, so that agreement means something)
+            refusals.append({"attempt": cycle.attempts, "reasons": reasons, "feedback": not record.get("eligible")})
             cycle.artifacts["refusals"] = refusals
-            if cycle.attempts >= self.settings.max_attempts:
+            if cycle.attempts >= self.settings.max_attempts or eligible >= self.settings.candidates + 1:
                 every = [f"attempt {r['attempt']}: {reason}" for r in refusals for reason in r["reasons"]]
+                if eligible:
+                    every.append(f"no candidate could be chosen: {decided}")
                 cycle.fail(self._state(root, "FAILED"), self.now(), every)
             else:
                 cycle.move(self._state(root, "SYNTHESIZING"), self.now(), refused=reasons)
 
         self._write(refuse)
 
-    async def _trial(self, cycle_id: str, code: str, selector: str, args: list, kwargs: dict) -> list[str]:
-        """Run the candidate against the receiver in a transaction that is always aborted; the refusals."""
+    def _keep_candidates(self, root: Any, cycle_id: str, records: list[dict], decided: str, discarded: list[dict]) -> None:
+        cycle = self._registry(root).get(cycle_id)
+        cycle.artifacts["candidates"] = records
+        cycle.artifacts["decision"] = decided
+        if discarded:
+            cycle.artifacts["cases_discarded"] = discarded
+
+    async def _run_cases(self, cycle_id: str, code: str, selector: str, info: dict) -> dict:
+        """One jailed run of the candidate against every case, on a view of the image that is always aborted."""
+        trial = {"args": info["args"], "kwargs": info["kwargs"]}
+        cases = plan(trial, info["examples"], info["cases"])
         tm, conn = pair = self.image.acquire()
 
-        async def trial() -> list[str]:
+        async def run() -> dict:
             receiver = self._registry(conn.root()).get(cycle_id).receiver
+            host = CaseHost(ImageHost(conn, receiver), cases)
             try:
-                await self.jail.run(code, selector, args, kwargs, ImageHost(conn, receiver))
-            except MethodRaised as exc:
-                return [f"trial: {exc.error_type}: {exc.message}"]
+                outcomes = await self.jail.run_cases(code, selector, cases, host)
             except JailError as exc:
-                return [f"trial: {type(exc).__name__}: {exc}"]
-            return []
+                why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
+                return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
+            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}")
+            record["generated_failed"] = generated_failures(record, info["cases"], outcomes, f"obj.{selector}")
+            return record
 
         try:
-            return await transact.run_async(tm, trial, write=False)
+            return await transact.run_async(tm, run, write=False)
         finally:
             self.image.release(pair)
 
-    async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: Any) -> None:
+    async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: dict) -> None:
         """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""
         tm, conn = pair = self.image.acquire()
 
@@ -328,7 +393,8 @@ class Orchestrator:
                     "cycle": cycle_id, "persona": info["author"], "model": info["model"],
                     "prompt_sha256": info["prompt_sha256"],
                     "context_ids": [c["id"] for c in info["context"]],
-                    "verdict": verdict.to_dict(),
+                    "verdict": verdict,
+                    "tests": specs.kept_tests(info["examples"], info["cases"], info.get("discarded", [])),
                 },
             )
             host = ImageHost(conn, receiver)
@@ -361,7 +427,9 @@ class Orchestrator:
             "brief": cycle.brief,
             "receiver": describe_receiver(cycle.receiver),
             "context": cycle.artifacts.get("context", []),
-            "refusals": [r for entry in cycle.artifacts.get("refusals", []) for r in entry["reasons"]],
+            # the reasons fed back: the last refusal's, when they came from the user's word or the trial
+            "refusals": _feedback(cycle.artifacts.get("refusals", [])),
+            "attempts": cycle.attempts,
             "author": author,
             "system": str(persona.slots["codex"]["system_prompt"]),
         })
@@ -370,14 +438,25 @@ class Orchestrator:
         cycle = self._registry(root).get(cycle_id)
         a = cycle.artifacts
         return render({
-            "code": a["code"], "selector": cycle.selector,
+            "code": a["code"], "selector": cycle.selector, "attempt": cycle.attempts,
             "args": cycle.brief.get("args", []), "kwargs": cycle.brief.get("kwargs", {}),
+            "examples": cycle.brief.get("examples", []), "cases": a.get("cases", []), "candidates": a.get("candidates", []),
             "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
             "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),
         })
 
-    async def _ask(self, cycle_id: str, persona: str, prompt: str, system: str = "") -> Completion:
+    async def _ask(self, cycle_id: str, persona: str, prompt: str, system: str = "", temperature: float | None = None) -> Completion:
         def token(text: str) -> None:
             self._event(cycle_id, {"type": "token", "cycle": cycle_id, "persona": persona, "text": text})
 
-        return await self.llm.complete(persona, prompt, system=system, on_token=token)
+        if temperature is None:
+            return await self.llm.complete(persona, prompt, system=system, on_token=token)
+        return await self.llm.complete(persona, prompt, system=system, on_token=token, temperature=temperature)
+
+
+def _feedback(refusals: list[dict]) -> list[str]:
+    """What the author hears of the last refusal: its reasons, unless they were generated cases (see _validate)."""
+    if not refusals:
+        return []
+    last = refusals[-1]
+    return list(last["reasons"]) if last.get("feedback", True) else []

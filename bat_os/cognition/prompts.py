@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from bat_os.cognition.cases import call_arguments
 from bat_os.jail import contract
 from bat_os.image.objects import Method, UvmObject
 from bat_os.image.primordial import PERSONAS
@@ -57,6 +58,52 @@ def decomposition_prompt(brief: dict, receiver: dict) -> str:
     ]).replace("\n\n", "\n")
 
 
+def specification_prompt(brief: dict, receiver: dict, context: list[dict]) -> str:
+    """SPECIFYING: tests for the method from the intent, the examples and the catalog, before any code.
+    Asked as assert lines (what a coder model writes best); read back as data, never run."""
+    selector = brief["selector"]
+    call = f"obj.{selector}({call_arguments(brief.get('args', []), brief.get('kwargs', {}))})"
+    lines = [f"Write tests for the Python method {selector} of a BAT OS object, before it is written.",
+             f"It is called like this: {call}"]
+    intent = brief_intent(brief)
+    if intent:
+        lines.append(f"Intent: {intent}")
+    examples = brief.get("examples") or []
+    if examples:
+        lines.append("Examples the user gave (they hold):")
+        lines.extend(f"- {describe_example(e, selector)}" for e in examples[:10])
+    if receiver["slots"]:
+        lines.append(f"The object has these data slots, attributes of self: {json.dumps(receiver['slots'])}")
+    if context:
+        lines.append("Knowledge from the catalog:")
+        lines.extend(f"- {c['text'][:200]}" for c in context[:2])
+    lines.extend([
+        f"Write 4 to 6 assert lines, each calling obj.{selector} with other arguments and checking the exact answer, like:",
+        f"assert {call} == ...",
+        "Work out each answer carefully; use only literal values.",
+        f"When the answer cannot be known in advance (the time, a random choice), check its type instead: assert isinstance({call}, str)",
+        "Answer with the asserts in one ```python block.",
+    ])
+    return "\n".join(lines)
+
+
+def describe_example(example: dict, selector: str) -> str:
+    """An example as the prompts show it: ``obj.f(2, 3) returns 5``."""
+    call = f"obj.{selector}({call_arguments(example.get('args', []), example.get('kwargs', {}))})"
+    if example.get("given"):
+        call = "with " + ", ".join(f"self.{k} = {v!r}" for k, v in example["given"].items()) + ", " + call
+    parts = []
+    if "raises" in example:
+        parts.append(f"raises {example['raises']}")
+    if "result" in example:
+        parts.append(f"returns {json.dumps(example['result'])}")
+    if "type" in example:
+        parts.append(f"returns a {example['type']}")
+    if example.get("slots"):
+        parts.append("leaves " + ", ".join(f"self.{k} == {json.dumps(v)}" for k, v in example["slots"].items()))
+    return f"{call} {' and '.join(parts)}"
+
+
 def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str]) -> str:
     """The author's prompt. Written for small models: the call as Python writes it, the signature
     expected, the object's real slot names, and no placeholder a model could copy into its code."""
@@ -73,6 +120,10 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
         lines.append(f"Intent: {intent}")
         if "intent" not in kwargs:
             lines.append("(The intent is what was asked for; it is not an argument of the method.)")
+    examples = brief.get("examples") or []
+    if examples:
+        lines.append("Examples (they must hold):")
+        lines.extend(f"- {describe_example(e, selector)}" for e in examples[:10])
     slots = receiver["slots"]
     if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
         lines.append(f"The object ({receiver['name'] or 'unnamed'}) has these data slots, attributes of self: {json.dumps(slots)}")
@@ -96,11 +147,6 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     return "\n".join(lines)
 
 
-def call_arguments(args: list, kwargs: dict) -> str:
-    """The arguments as Python writes them in a call: ``"banana", 3, sep=","``."""
-    return ", ".join([*(_literal(a) for a in args), *(f"{k}={_literal(v)}" for k, v in kwargs.items())])
-
-
 def parameter_names(args: list, kwargs: dict) -> list[str]:
     """Names for the method's parameters: one per positional argument, after its type; the kwargs' own."""
     names: list[str] = []
@@ -114,11 +160,3 @@ def parameter_names(args: list, kwargs: dict) -> list[str]:
 
 
 _KIND_NAMES = {str: "text", int: "number", float: "number", bool: "flag", list: "items", dict: "mapping", type(None): "value"}
-
-
-def _literal(value: object) -> str:
-    try:
-        text = repr(value) if not isinstance(value, (dict, list)) else json.dumps(value)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 200 else text[:197] + "..."

@@ -145,3 +145,108 @@ def _globals_read(scope: symtable.SymbolTable) -> set[str]:
     for child in scope.get_children():  # comprehensions, lambdas and nested classes read globals too
         names |= _globals_read(child)
     return names
+
+
+# --- test cases -------------------------------------------------------------------------
+_TYPE_NAMES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "list": "list", "dict": "dict"}
+
+
+def extract_cases(text: str, selector: str) -> list[dict]:
+    """The test cases in a reply, as raw dicts (:func:`bat_os.cognition.cases.parse_case` checks them).
+
+    Two forms are read, never run: a JSON list of ``{"args", "kwargs", "result"}`` objects, and
+    Python lines a coder model writes, taken apart with :mod:`ast` and :func:`ast.literal_eval`:
+    ``assert obj.f(2, 3) == 5``, ``assert f("x") is True``, ``assert isinstance(obj.f(), str)``,
+    ``f(4) == 24`` and ``f(4) -> 24``. Calls whose arguments are not literals are skipped.
+    """
+    found = _json_cases(text)
+    blocks = [m.group("body") for m in _FENCE.finditer(text)] or [text]
+    for block in blocks:
+        for line in block.splitlines():
+            case = _line_case(line.strip(), selector)
+            if case is not None:
+                found.append(case)
+    unique: dict[str, dict] = {}
+    for case in found:
+        unique.setdefault(json.dumps(case, sort_keys=True, default=repr), case)
+    return list(unique.values())
+
+
+def _json_cases(text: str) -> list[dict]:
+    decoder = json.JSONDecoder()
+    for candidate in [m.group("body") for m in _FENCE.finditer(text)] + [text]:
+        for start in (i for i, ch in enumerate(candidate) if ch == "["):
+            try:
+                value, _ = decoder.raw_decode(candidate, start)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                return [v for v in value if "args" in v or "kwargs" in v]
+    return []
+
+
+def _line_case(line: str, selector: str) -> dict | None:
+    if not line or selector not in line:
+        return None
+    arrow = re.match(r"^(?:assert\s+)?(.+?\))\s*(?:->|→|returns|should return|gives)\s*(.+?)[.;]?$", line)
+    if arrow and "==" not in line:
+        line = f"assert {arrow.group(1)} == {arrow.group(2)}"
+    elif not line.startswith("assert"):
+        line = f"assert {line}"
+    line = line.split("  #")[0].rstrip()
+    try:
+        node = ast.parse(line).body[0]
+    except (SyntaxError, ValueError, RecursionError, MemoryError, IndexError):
+        return None
+    if not isinstance(node, ast.Assert):
+        return None
+    test = node.test
+    if isinstance(test, ast.Call) and getattr(test.func, "id", None) == "isinstance" and len(test.args) == 2:
+        call, kind = _call_of(test.args[0], selector), getattr(test.args[1], "id", None)
+        if call is not None and kind in _TYPE_NAMES:
+            return {**call, "type": _TYPE_NAMES[kind]}
+        return None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is)):
+        left, right = test.left, test.comparators[0]
+        call = _call_of(left, selector)
+        if call is None:
+            left, right = right, left
+            call = _call_of(left, selector)
+        if call is None:
+            return None
+        try:
+            result = ast.literal_eval(right)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            return None
+        if isinstance(result, tuple):
+            result = list(result)
+        if isinstance(result, (set, frozenset, bytes, complex)):
+            return None
+        return {**call, "result": result}
+    return None
+
+
+def _call_of(node: ast.AST, selector: str) -> dict | None:
+    """``{"args", "kwargs"}`` of ``obj.selector(...)`` / ``selector(...)`` with literal arguments, else None."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name != selector:
+        return None
+    try:
+        args = [_plain(ast.literal_eval(a)) for a in node.args]
+        kwargs = {k.arg: _plain(ast.literal_eval(k.value)) for k in node.keywords if k.arg}
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+    if len(kwargs) != len(node.keywords):
+        return None
+    return {"args": args, "kwargs": kwargs}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset, bytes, complex)):
+        raise ValueError("not plain data")
+    return value

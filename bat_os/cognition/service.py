@@ -121,7 +121,10 @@ class Cognition:
         finally:
             self.image.release(pair)
 
-    async def learn_and_send(self, oid: bytes, selector: str, args: list, kwargs: dict, call: "Call | None", *, intent: str | None = None) -> Any:
+    async def learn_and_send(
+        self, oid: bytes, selector: str, args: list, kwargs: dict, call: "Call | None", *,
+        intent: str | None = None, examples: list[dict] | None = None,
+    ) -> Any:
         """A cycle that installs ``selector`` and answers the re-sent message.
 
         ``intent`` (the sentence that asked for the method) is for the cycle's
@@ -135,7 +138,7 @@ class Cognition:
         if self.orchestrator is None:
             raise Internal("this process runs no cognitive cycles")
         outcome = await self.orchestrator.learn(
-            oid, selector, args, kwargs, intent=intent,
+            oid, selector, args, kwargs, intent=intent, examples=examples,
             reply_to=call.reply_to if call is not None else None, on_event=call.on_event if call is not None else None,
         )
         if outcome.get("joined"):  # another request's cycle installed it: just send

@@ -2,10 +2,10 @@
 
 ::
 
-    IDLE -> DECOMPOSING -> DELEGATING -> SYNTHESIZING -> VALIDATING -> COMPLETE
-                 |             |              |     ^          |
-                 +-------------+--------------+-----|----------+--> FAILED
-                                                    +--(refused, attempts left)
+    IDLE -> DECOMPOSING -> DELEGATING -> SPECIFYING -> SYNTHESIZING -> VALIDATING -> COMPLETE
+                 |             |             |              |     ^          |
+                 +-------------+-------------+--------------+-----|----------+--> FAILED
+                                                                  +--(no winner yet, attempts left)
 
 :data:`STATES` is the only truth about them. The image holds one object per
 state (``psm_prototypes_obj.IDLE`` ...), built from this table by
@@ -55,8 +55,16 @@ STATES: dict[str, State] = {
         State(
             "DELEGATING", "the knowledge catalog is searched", step="delegate",
             next=(
-                "SYNTHESIZING",  # DELEGATING -> SYNTHESIZING: what was found is the context
+                "SPECIFYING",  # DELEGATING -> SPECIFYING: what was found is the context
+                "SYNTHESIZING",  # DELEGATING -> SYNTHESIZING: (images before SPECIFYING: kept so their records read)
                 "FAILED",  # DELEGATING -> FAILED: the search failed
+            ),
+        ),
+        State(
+            "SPECIFYING", "BRICK writes test cases before any code", step="specify",
+            next=(
+                "SYNTHESIZING",  # SPECIFYING -> SYNTHESIZING: the cases are kept (none, if the reply held none)
+                "FAILED",  # SPECIFYING -> FAILED: no model answered
             ),
         ),
         State(
@@ -67,10 +75,10 @@ STATES: dict[str, State] = {
             ),
         ),
         State(
-            "VALIDATING", "the guardian audits it and the jail tries it", step="validate",
+            "VALIDATING", "the guardian audits it; the jail runs it on the trial, the examples and the cases", step="validate",
             next=(
                 "COMPLETE",  # VALIDATING -> COMPLETE: installed and sent again, in one transaction
-                "SYNTHESIZING",  # VALIDATING -> SYNTHESIZING: refused, attempts left (the reasons go back)
+                "SYNTHESIZING",  # VALIDATING -> SYNTHESIZING: no candidate chosen yet, attempts left
                 "FAILED",  # VALIDATING -> FAILED: refused with no attempts left, or the re-send failed
             ),
         ),

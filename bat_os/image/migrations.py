@@ -43,6 +43,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "a store for persona models and adapters", records.ensure_store),
     Migration(4, "semantic memory: metadata index, embeddings, change log", catalog.upgrade_catalog),
     Migration(5, "the chronicle of backups and restores", chronicle.ensure_chronicle),
+    Migration(6, "the cycle's states follow the table (SPECIFYING: tests before code)", primordial.refresh_states),
 )
 
 

@@ -142,9 +142,7 @@ def incarnate(root: Any, context: Any) -> None:
 
     def make_states() -> UvmObject:
         states = UvmObject({"name": "psm_prototypes"}, parents=[traits])
-        for name, state in STATES.items():  # the table's mirror in the image (see bat_os.cognition.states)
-            slots = {"name": name, "description": state.description, "next": list(state.next), "terminal": state.terminal}
-            states.set_slot(name, UvmObject(slots, parents=[traits]))
+        sync_states(states, traits)
         return states
 
     states = ensure("psm_prototypes_obj", make_states)
@@ -164,3 +162,23 @@ def incarnate(root: Any, context: Any) -> None:
         else:
             logger.warning("no persona codex at %s; the knowledge catalog starts empty", codex_path)
         root["knowledge_catalog_obj"] = catalog
+
+
+def sync_states(states: UvmObject, traits: UvmObject) -> None:
+    """Make the image's state objects mirror the table (:data:`bat_os.cognition.states.STATES`):
+    add the missing ones, refresh the others' description and moves. Safe to run again."""
+    for name, state in STATES.items():
+        slots = {"name": name, "description": state.description, "next": list(state.next), "terminal": state.terminal}
+        existing = states.slots.get(name)
+        if isinstance(existing, UvmObject):
+            for key, value in slots.items():
+                if existing.slots.get(key) != value:
+                    existing.set_slot(key, value)
+        else:
+            states.set_slot(name, UvmObject(slots, parents=[traits]))
+
+
+def refresh_states(root: Any, context: Any) -> None:
+    """Migration: the state table grew (SPECIFYING); an older image's state objects follow it."""
+    if "psm_prototypes_obj" in root and "traits_obj" in root:
+        sync_states(root["psm_prototypes_obj"], root["traits_obj"])

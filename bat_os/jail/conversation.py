@@ -77,6 +77,14 @@ def died_without_answer(status: dict | None, limits: JailLimits) -> JailError:
 
 def serve_request(host: Host, op: str, message: dict) -> bytes:
     """Answer one request of the child by calling the host; every outcome is a reply frame."""
+    if op == "case":  # a run of cases: the next begins (a host without cases has nothing to do)
+        index = message.get("index")
+        if type(index) is not int:
+            raise JailCrash("protocol violation: case without an index")
+        begin = getattr(host, "begin_case", None)
+        if begin is not None:
+            begin(index)
+        return pack({"ok": None})
     ref, name = message.get("ref"), message.get("name" if op != "send" else "selector")
     if not isinstance(ref, str) or not isinstance(name, str):
         raise JailCrash(f"protocol violation: {op} without a ref and a name")

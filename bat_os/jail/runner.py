@@ -58,7 +58,7 @@ import asyncio
 import logging
 import sys
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Awaitable
 
 from bat_os.errors import JailCrash, JailError, JailTimeout, JailUnavailable
@@ -79,10 +79,11 @@ from .interface import Host, JailLimits, JailRunner, SnapshotHost
 from .template import Template
 from .unavailable import UnavailableJail, unavailable_reason
 
-__all__ = ["Host", "Jail", "JailLimits", "JailRunner", "SnapshotHost", "UnavailableJail", "unavailable_reason"]
+__all__ = ["MAX_CASES", "Host", "Jail", "JailLimits", "JailRunner", "SnapshotHost", "UnavailableJail", "unavailable_reason"]
 
 logger = logging.getLogger(__name__)
 
+MAX_CASES = 64  # cases in one run of run_cases
 _WARM_START = 10.0  # seconds a new reusable child may take to say it is ready
 WARM_CALLS = 1000  # runs a reusable child serves before it is retired
 
@@ -99,6 +100,13 @@ class _Warm:
 
     def usable(self, template: Template | None) -> bool:
         return self.template is template and template.alive and not self.channel.closed
+
+
+def cases_limits(limits: JailLimits, count: int) -> JailLimits:
+    """The limits of a whole run of ``count`` cases: CPU and wall clock for up to 4 cases' worth
+    (most cases take milliseconds; one that takes its whole CPU time ends the set)."""
+    factor = max(1, min(count, 4))
+    return replace(limits, cpu_seconds=limits.cpu_seconds * factor, wall_seconds=limits.wall_seconds * factor)
 
 
 def _warm_key(limits: JailLimits) -> tuple[int, int]:
@@ -185,6 +193,25 @@ class Jail:
                 return Pending(self._land, request, host, limits, warm, *self._launch(request, host, limits, warm))
             self._gate.release()
         return Pending(self._run, request, host, limits, fresh)
+
+    def run_cases(
+        self, source: str, selector: str, cases: list[dict], host: Host, limits: JailLimits | None = None,
+    ) -> Awaitable[list[dict]]:
+        """Run the method once per case (``{"args": [...], "kwargs": {...}}``) in ONE fresh child; await
+        one outcome per case (see :mod:`bat_os.jail.worker.cases`).
+
+        Each case gets ``limits.cpu_seconds`` of CPU; the set as a whole gets :func:`cases_limits`
+        (a case past its CPU time ends the set: the rest are ``skipped``). Before each case the
+        host's ``begin_case(index)``, when it has one, is called (a fresh overlay of the receiver).
+        """
+        limits = limits or self.limits
+        if len(cases) > MAX_CASES:
+            raise ValueError(f"at most {MAX_CASES} cases in one run, not {len(cases)}")
+        whole = cases_limits(limits, len(cases))
+        request = {"op": "run", "source": source, "selector": selector, "args": [], "kwargs": {},
+                   "limits": limits_dict(whole), "case_cpu_seconds": limits.cpu_seconds,
+                   "cases": [{"args": list(c.get("args") or []), "kwargs": dict(c.get("kwargs") or {})} for c in cases]}
+        return Pending(self._run, request, host, whole, True)
 
     async def _run(self, request: dict, host: Host, limits: JailLimits, fresh: bool) -> Any:
         if self._closed:

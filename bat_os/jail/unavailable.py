@@ -67,6 +67,11 @@ class UnavailableJail:
     ) -> Awaitable[Any]:
         return Pending(self._refuse)
 
+    def run_cases(
+        self, source: str, selector: str, cases: list[dict], host: Host, limits: JailLimits | None = None,
+    ) -> Awaitable[list[dict]]:
+        return Pending(self._refuse)
+
     async def _refuse(self) -> Any:
         raise JailUnavailable(self.reason)
 

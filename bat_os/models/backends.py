@@ -50,7 +50,7 @@ import logging
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol, runtime_checkable
 
@@ -89,6 +89,7 @@ class LLM(Protocol):
         *,
         system: str = "",
         on_token: TokenCallback | None = None,
+        temperature: float | None = None,
     ) -> Completion: ...
 
     async def close(self) -> None: ...
@@ -196,6 +197,7 @@ class ReplayBackend:
         *,
         system: str = "",
         on_token: TokenCallback | None = None,
+        temperature: float | None = None,
     ) -> Completion:
         started = self._clock()
         line = self._take(persona, prompt)  # atomic: no await inside
@@ -266,8 +268,9 @@ class RecordingBackend:
         *,
         system: str = "",
         on_token: TokenCallback | None = None,
+        temperature: float | None = None,
     ) -> Completion:
-        completion = await self.inner.complete(persona, prompt, system=system, on_token=on_token)
+        completion = await self.inner.complete(persona, prompt, system=system, on_token=on_token, temperature=temperature)
         entry = {
             "persona": persona,
             "contains": _last_line(prompt)[:RECORD_CONTAINS_CHARS],
@@ -323,10 +326,13 @@ class TransformersBackend:
         *,
         system: str = "",
         on_token: TokenCallback | None = None,
+        temperature: float | None = None,
     ) -> Completion:
         if self.resolve is None or self.manager is None:
             raise NoModel(persona)
         spec = self.resolve(persona)
+        if temperature is not None:  # this call samples (a cycle's later candidates): the persona's settings otherwise
+            spec = replace(spec, generation={**spec.generation, "temperature": float(temperature)})
         started = time.perf_counter()
         generated = await self.manager.generate(spec, system, prompt, on_token=on_token, timeout=self.timeout)
         return Completion(generated.text, spec.model, prompt_sha256(system, prompt), time.perf_counter() - started)

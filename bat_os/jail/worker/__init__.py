@@ -18,6 +18,7 @@ for type checking only):
 ``namespace``  the restricted namespace: policy, module views, guards, builtins, print, compiling
 ``timer``      the per-run CPU timer and :class:`~.timer.CpuLimit`
 ``run``        one run: :class:`~.run.Run` (the slot cache, write-back, nested calls), serve_run, timed_run
+``cases``      a candidate's test cases in one fresh child, each apart: serve_cases
 ``warm``       a reusable child: run after run, and what is put back between runs
 ``template``   the template process: preload, lock down, fork children, report exits; ``main``
 ``__main__``   the bootstrap run by path
@@ -119,12 +120,15 @@ Run socket (kernel <-> one child)::
 
     kernel -> {"op": "run", "source": ..., "selector": ..., "args": [...], "kwargs": {...}, "limits": {...},
                "snapshot": {"name": value, ...}}      (optional: some of the receiver's own data slots)
+              {"op": "run", ..., "cases": [{"args": [...], "kwargs": {...}}, ...], "case_cpu_seconds": 2}
+                                                        (a fresh child only: each case apart; see .cases)
               {"op": "probe", "limits": {...}}          (start-up self-test: what holds here)
               {"op": "serve", "limits": {...}}          (first frame of a reusable child; then "run" after "run")
     child  -> {"op": "ready", "pid": 1234}              (a reusable child, locked down and waiting)
     child  -> {"op": "get_slot", "ref": "self", "name": "x"}
               {"op": "set_slot", "ref": "self", "name": "x", "value": ...}
               {"op": "send", "ref": "0x1a", "selector": "s", "args": [...], "kwargs": {...}}
+              {"op": "case", "index": 3}                (cases: the next one begins)
     kernel -> {"ok": value} | {"error": ["KeyError", "message"]}
     child  -> {"op": "result", "value": ..., "printed": "..."}
               {"op": "raised", "type": "ValueError", "message": "...", "traceback": "...", "printed": "..."}

@@ -41,6 +41,7 @@ from .layers import (
     set_limits,
     vm_size,
 )
+from .cases import serve_cases
 from .run import timed_run
 from .timer import TIMER
 from .warm import WARM_CPU_RESERVE, serve_warm
@@ -186,7 +187,7 @@ class Template:
             return 0
         if reusable:
             return serve_warm(RUN_FD, request)
-        write_all(RUN_FD, pack(timed_run(request, RUN_FD)))
+        write_all(RUN_FD, pack(serve_cases(request, RUN_FD) if "cases" in request else timed_run(request, RUN_FD)))
         return 0
 
 

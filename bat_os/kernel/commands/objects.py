@@ -20,11 +20,13 @@ from __future__ import annotations
 import traceback
 from typing import Any
 
+from bat_os.cognition.cases import BadCase, parse_examples
 from bat_os.errors import BadRequest, DataSlotCalled, DoesNotUnderstand, Internal, MethodError, RequestError
 from bat_os.image.objects import Method, UvmObject, check_slot_name, oid_to_hex
 from bat_os.kernel.commands.base import Command, Context, Later, field, from_wire, target, uvm_target
 from bat_os.protocol import safe_repr
 from bat_os.translate.briefs import MAX_INTENT_CHARS
+from bat_os.translate.examples import sentence_examples
 
 
 def ping(ctx: Context, request: dict) -> dict:
@@ -84,6 +86,12 @@ def send(ctx: Context, request: dict) -> Any:
     ``"intent": "<the sentence that asked for it>"`` (optional) goes to the
     cycle's personas if a cycle starts, and is ignored otherwise: it is never
     an argument of the method.
+
+    ``"examples": [{"args": [...], "kwargs": {...}, "result": ...}, ...]`` (optional; or
+    ``"raises"``, ``"type"``, ``"given"``, ``"slots"``: :mod:`bat_os.cognition.cases`) are the
+    user's word for a cycle: a candidate that fails one is never installed. Checked
+    as plain data before anything happens (``bad_request`` otherwise). Without
+    them, examples written in the intent ("e.g. add(2, 3) is 5") are read out of it.
     """
     obj = uvm_target(ctx, request)
     selector = field(request, "selector", str)
@@ -95,6 +103,7 @@ def send(ctx: Context, request: dict) -> Any:
         raise BadRequest("'kwargs' keys must be identifiers")
     learn = field(request, "learn", bool, default=True)
     intent = field(request, "intent", str, default="").strip()[:MAX_INTENT_CHARS] or None
+    examples = brief_examples(request, intent)
     args = from_wire(ctx.image, wire_args)  # checks every reference exists
     kwargs = from_wire(ctx.image, wire_kwargs)
     cognition = ctx.cognition
@@ -104,7 +113,7 @@ def send(ctx: Context, request: dict) -> Any:
         if not learn or cognition is None:
             raise DoesNotUnderstand(obj, selector, args, kwargs) from None
         oid = obj._p_oid
-        return Later(lambda call: cognition.learn_and_send(oid, selector, wire_args, wire_kwargs, call, intent=intent))
+        return Later(lambda call: cognition.learn_and_send(oid, selector, wire_args, wire_kwargs, call, intent=intent, examples=examples))
     if isinstance(value, Method) and value.origin == "generated":
         if cognition is None:
             raise Internal("generated methods need the jail, which this process does not run")
@@ -124,9 +133,22 @@ def send(ctx: Context, request: dict) -> Any:
         ) from exc
 
 
+def brief_examples(request: dict, intent: str | None) -> list[dict] | None:
+    """The request's ``examples`` checked as plain data, else those the intent's sentence gives; None when neither."""
+    raw = request.get("examples")
+    if raw is None:
+        found = sentence_examples(intent, request.get("selector", "")) if intent else []
+        return found or None
+    try:
+        return parse_examples(raw) or None
+    except BadCase as exc:
+        raise BadRequest(f"examples: {exc}") from None
+
+
 COMMANDS = (
     Command("ping", ping, writes=False),
     Command("inspect", inspect, writes=False),
     Command("set_slot", set_slot, writes=True),
     Command("send", send, writes=True),
 )
+

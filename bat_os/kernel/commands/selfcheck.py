@@ -11,6 +11,12 @@ started kernel ``ping``, ``status`` and then ``selfcheck``. It confirms:
   ``system`` methods with Python's compiler, ``generated`` methods through the
   guardian's audit and RestrictedPython (exactly what the jail runs).
 
+With ``"tests": true`` it also runs every generated method's stored tests (its
+examples and the cases it passed when it was learned) in the jail, against the
+objects as they are now (:mod:`bat_os.cognition.retest`; nothing they do is
+kept): a case that no longer holds is a failure (``"check": "tests"``), and
+the report says ``"tests": {"methods": n, "cases": n, "failures": n}``.
+
 Methods are found by walking the object graph from the image's root through
 :class:`~bat_os.image.objects.UvmObject` slots and parents, and through the plain
 containers (lists, mappings, tuples) that slots hold. Other persistent classes
@@ -20,7 +26,7 @@ size of the catalog.
 
 Wire::
 
-    {"command": "selfcheck"}
+    {"command": "selfcheck", "tests"?: true}
     -> {"status": "ok", "result": {"healthy": true, "schema_version": 5, "expected_schema_version": 5,
                                   "migrations": [...], "objects": 12, "methods": 9, "failures": []}}
     -> {"status": "error", "error": {"code": "self_check_failed", "message": "...", "failures": [...], ...}}
@@ -35,8 +41,9 @@ from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 
 from bat_os.cognition.guardian import compile_restricted_method
-from bat_os.kernel.commands.base import Command, Context
-from bat_os.errors import SelfCheckFailed
+from bat_os.cognition.retest import rerun, stored_tests
+from bat_os.kernel.commands.base import Command, Context, Later, field
+from bat_os.errors import Internal, SelfCheckFailed
 from bat_os.image.image import MIGRATION_LOG_KEY, Image
 from bat_os.image.migrations import newest_version
 from bat_os.image.objects import Method, UvmObject, compile_method, oid_to_hex
@@ -123,8 +130,30 @@ def _label(obj: UvmObject, path: str) -> str:
     return oid_to_hex(oid) if oid is not None else path
 
 
-def selfcheck(ctx: Context, request: dict) -> dict:
+def selfcheck(ctx: Context, request: dict) -> Any:
     report = check(ctx.image)
+    if field(request, "tests", bool, default=False):
+        if ctx.cognition is None:
+            raise Internal("this process runs no jail: the methods' tests cannot run here")
+        targets = [(obj._p_oid, where, selector)
+                   for obj, where in _prototypes(ctx.image.connection.root())
+                   for selector, method in sorted(obj.own_methods().items())
+                   if method.origin == "generated" and stored_tests(method)]
+        cognition = ctx.cognition
+
+        async def with_tests(call: Any) -> dict:
+            ran, failures = await rerun(cognition.image, cognition.jail, targets)
+            report["tests"] = {"methods": len(targets), "cases": ran, "failures": len(failures)}
+            report["failures"] = report["failures"] + failures
+            report["healthy"] = not report["failures"]
+            return _verdict(report)
+
+        return Later(with_tests)
+    return _verdict(report)
+
+
+def _verdict(report: dict) -> dict:
+    """The report, or SelfCheckFailed listing its failures."""
     if not report["healthy"]:
         listed = report["failures"][:MAX_LISTED]
         first = listed[0]

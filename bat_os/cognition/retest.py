@@ -1,0 +1,76 @@
+"""The tests an installed method keeps, run again: do its examples and accepted cases still hold?
+
+A generated method installed by a cycle keeps ``provenance["tests"]``
+(:func:`bat_os.cognition.specs.kept_tests`): the user's examples and the
+generated cases it passed. :func:`rerun` runs each method's cases in ONE
+jailed run against the receiver as it is now (through a
+:class:`~bat_os.cognition.casehost.CaseHost`, in a transaction that is always
+aborted: nothing a test does stays) and reports every case that no longer
+holds: its slot data may have changed under it, or the code it calls.
+``selfcheck`` with ``"tests": true`` uses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bat_os.cognition.casehost import CaseHost
+from bat_os.cognition.cases import judge
+from bat_os.cognition.host import ImageHost
+from bat_os.errors import JailError
+from bat_os.image import transact
+from bat_os.image.codec import render
+from bat_os.image.image import Image
+from bat_os.image.objects import Method, UvmObject
+from bat_os.jail.runner import MAX_CASES, JailRunner
+
+
+def stored_tests(method: Method) -> list[dict]:
+    """The examples and cases a generated method keeps (plain dicts), examples first."""
+    provenance = getattr(method, "provenance", None) or {}
+    tests = provenance.get("tests") if hasattr(provenance, "get") else None
+    if not tests:
+        return []
+    plain = render(tests)  # persistent containers in the image; plain data for the jail
+    return [dict(c) for c in list(plain.get("examples") or []) + list(plain.get("cases") or [])][:MAX_CASES]
+
+
+async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, str]]) -> tuple[int, list[dict]]:
+    """``targets``: (receiver oid, where, selector). -> (cases run, failures as selfcheck lists them)."""
+    ran = 0
+    failures: list[dict] = []
+    for oid, where, selector in targets:
+        tm, conn = pair = image.acquire()
+
+        async def check(oid: bytes = oid, where: str = where, selector: str = selector) -> tuple[int, list[dict]]:
+            receiver = conn.get(oid)
+            method = receiver.slots.get(selector) if isinstance(receiver, UvmObject) else None
+            if not isinstance(method, Method):
+                return 0, []
+            cases = stored_tests(method)
+            if not cases:
+                return 0, []
+            host = CaseHost(ImageHost(conn, receiver), cases)
+            try:
+                outcomes = await jail.run_cases(method.source, selector, cases, host)
+            except JailError as exc:
+                return len(cases), [_failure(where, selector, f"its tests could not run: {type(exc).__name__}: {exc}")]
+            found = []
+            for index, (case, outcome) in enumerate(zip(cases, outcomes)):
+                after = host.slots_after(index, list(case.get("slots") or {})) if case.get("slots") else None
+                why = judge(case, outcome, after, f"{selector}")
+                if why:
+                    found.append(_failure(where, selector, f"a stored test no longer holds: {why}"))
+            return len(cases), found
+
+        try:
+            count, found = await transact.run_async(tm, check, write=False)
+        finally:
+            image.release(pair)
+        ran += count
+        failures.extend(found)
+    return ran, failures
+
+
+def _failure(where: str, selector: str, message: str) -> dict[str, Any]:
+    return {"check": "tests", "object": where, "selector": selector, "origin": "generated", "message": message}

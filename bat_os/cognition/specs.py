@@ -1,0 +1,64 @@
+"""The generated test cases SPECIFYING keeps, and the tests an installed method carries with it.
+
+:func:`accept_cases` audits what a persona wrote (:func:`bat_os.cognition.replies.extract_cases`
+took it out of the reply): each case must be plain data of the shape
+:mod:`bat_os.cognition.cases` describes; a case that calls the method the way
+an example does is dropped (the user's word stands), as is one that calls it
+with a different number of arguments than the brief's own call (a model's
+guess at another signature); at most :data:`~bat_os.cognition.cases.MAX_CASES`
+are kept. Every drop is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bat_os.cognition.cases import MAX_CASES, BadCase, describe, parse_case
+
+
+def _call_key(case: dict) -> str:
+    return json.dumps([case.get("args", []), case.get("kwargs", {}), case.get("given")], sort_keys=True, default=repr)
+
+
+def accept_cases(raw: list[Any], brief: dict) -> tuple[list[dict], list[dict]]:
+    """``(kept, dropped)``: the generated cases fit to run, and ``{"case", "reason"}`` for the rest."""
+    selector = f"obj.{brief['selector']}"
+    examples = brief.get("examples") or []
+    taken = {_call_key(e) for e in examples}
+    arity = (len(brief.get("args", [])), sorted(brief.get("kwargs", {})))
+    kept: list[dict] = []
+    dropped: list[dict] = []
+    for item in raw:
+        try:
+            case = parse_case(item, "a generated case")
+        except BadCase as exc:
+            dropped.append({"case": item if isinstance(item, dict) else repr(item)[:200], "reason": str(exc)})
+            continue
+        key = _call_key(case)
+        if key in taken:
+            reason = "an example already says what this call gives" if any(_call_key(e) == key for e in examples) \
+                else "the same call as an earlier case"
+            dropped.append({"case": case, "reason": reason})
+            continue
+        if (len(case["args"]), sorted(case["kwargs"])) != arity:
+            dropped.append({"case": case, "reason": f"{describe(case, selector)} does not call the method as the brief does"})
+            continue
+        if len(kept) >= MAX_CASES:
+            dropped.append({"case": case, "reason": f"more than {MAX_CASES} cases"})
+            continue
+        taken.add(key)
+        kept.append(case)
+    return kept, dropped
+
+
+def kept_tests(examples: list[dict], cases: list[dict], discarded: list[dict]) -> dict:
+    """What an installed method keeps in its provenance: the examples, the generated cases it passed
+    (those not discarded), and the discarded ones with why."""
+    gone = {_call_key(d["case"]) for d in discarded}
+    return {
+        "examples": list(examples),
+        "cases": [c for c in cases if _call_key(c) not in gone],
+        # one level flatter than the cycle's record ({case, reason}): inspect shows provenance 8 levels deep
+        "discarded": [{**d["case"], "reason": d["reason"]} for d in discarded],
+    }

@@ -1,0 +1,105 @@
+"""A candidate's test cases in one fresh jailed child (Jail.run_cases), each apart, with the CaseHost overlay."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import pytest
+
+from bat_os.cognition.casehost import CaseHost
+from bat_os.errors import JailUnavailable
+from bat_os.jail.runner import MAX_CASES, Jail, JailLimits
+from bat_os.jail.unavailable import UnavailableJail
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the jail needs fork")
+
+
+class Slots:
+    """A receiver of plain slots; counts what reaches it."""
+
+    def __init__(self, **slots: Any) -> None:
+        self.slots = dict(slots)
+        self.writes: list[str] = []
+
+    def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
+        return "value", self.slots[name]
+
+    def set_slot(self, ref: str, name: str, value: Any) -> None:
+        self.writes.append(name)
+        self.slots[name] = value
+
+    def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
+        raise KeyError(selector)
+
+    def snapshot(self, ref: str) -> dict:
+        return dict(self.slots)
+
+
+def cases_run(source: str, selector: str, cases: list[dict], host: Any, **jail_options: Any) -> tuple[list[dict], dict]:
+    async def main() -> tuple[list[dict], dict]:
+        jail = Jail(**jail_options)
+        await jail.start()
+        try:
+            outcomes = await jail.run_cases(source, selector, cases, host)
+            return outcomes, jail.health()["counts"]
+        finally:
+            await jail.close()
+
+    return asyncio.run(main())
+
+
+def test_every_case_gets_its_own_outcome_in_one_fresh_child() -> None:
+    source = "def half(self, n):\n    if n < 0:\n        raise ValueError('negative')\n    return n / 2\n"
+    cases = [{"args": [4]}, {"args": [-1]}, {"args": [], "kwargs": {"n": 3}}, {"args": ["x"]}]
+    outcomes, counts = cases_run(source, "half", cases, Slots())
+    assert outcomes[0] == {"value": 2.0}
+    assert outcomes[1]["raised"] == "ValueError" and "negative" in outcomes[1]["message"]
+    assert outcomes[2] == {"value": 1.5}
+    assert outcomes[3]["raised"] == "TypeError"
+    assert counts.get("runs") == 1  # one fork for the whole set
+
+
+def test_each_case_sees_the_receiver_as_it_was_and_writes_never_reach_it() -> None:
+    source = "def bump(self, by):\n    self.n = self.n + by\n    self.log.append(by)\n    return self.n\n"
+    inner = Slots(n=10, log=[])
+    cases = [{"args": [1]}, {"args": [5]}, {"args": [1], "given": {"n": 100}}]
+    host = CaseHost(inner, cases)
+    outcomes, _ = cases_run(source, "bump", cases, host)
+    assert [o["value"] for o in outcomes] == [11, 15, 101]  # no case saw another's write
+    assert inner.slots == {"n": 10, "log": []} and inner.writes == []
+    assert host.slots_after(0, ["n", "log"]) == {"n": 11, "log": [1]}
+    assert host.slots_after(2, ["n", "log"]) == {"n": 101, "log": [1]}
+
+
+def test_a_case_past_its_cpu_time_ends_the_set_and_the_rest_are_skipped() -> None:
+    source = "def spin(self, n):\n    if n == 2:\n        while True:\n            pass\n    return n\n"
+    cases = [{"args": [1]}, {"args": [2]}, {"args": [3]}]
+    outcomes, _ = cases_run(source, "spin", cases, Slots(), limits=JailLimits(cpu_seconds=0.5, wall_seconds=5))
+    assert outcomes[0] == {"value": 1}
+    assert "cpu" in outcomes[1]
+    assert "skipped" in outcomes[2]
+
+
+def test_a_result_that_is_not_plain_data_is_that_case_s_failure() -> None:
+    source = "def odd(self, n):\n    if n:\n        return set([1])\n    return 'fine'\n"
+    outcomes, _ = cases_run(source, "odd", [{"args": [1]}, {"args": [0]}], Slots())
+    assert outcomes[0]["raised"] == "TypeError"
+    assert outcomes[1] == {"value": "fine"}
+
+
+def test_too_many_cases_are_refused_before_anything_runs() -> None:
+    jail = Jail()
+    with pytest.raises(ValueError, match="at most"):
+        jail.run_cases("def f(self):\n    return 1\n", "f", [{"args": []}] * (MAX_CASES + 1), Slots())
+
+
+def test_an_unavailable_jail_refuses_cases_with_its_reason() -> None:
+    jail = UnavailableJail("no fork here")
+
+    async def main() -> None:
+        await jail.run_cases("def f(self):\n    return 1\n", "f", [{"args": []}], Slots())
+
+    with pytest.raises(JailUnavailable, match="no fork here"):
+        asyncio.run(main())
