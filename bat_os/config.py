@@ -106,6 +106,7 @@ class Config:
     shutdown_grace: float = 5.0  # seconds to finish in-flight work on SIGTERM
     codex: Path | None = None  # persona codex ingested on first awakening (default: bundled file)
     cycle_max_attempts: int = 3  # syntheses a cognitive cycle may try before FAILED
+    cycle_candidates: int = 3  # candidates that may stand for the agreement vote (after the first: sampled)
     cycle_resume: str = "resume"  # a cycle interrupted by a crash: "resume" or "fail"
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
@@ -138,6 +139,7 @@ ENV_NAMES = {
     "shutdown_grace": "BATOS_SHUTDOWN_GRACE",
     "codex": "BATOS_CODEX",
     "cycle_max_attempts": "BATOS_CYCLE_MAX_ATTEMPTS",
+    "cycle_candidates": "BATOS_CYCLE_CANDIDATES",
     "cycle_resume": "BATOS_CYCLE_RESUME",
     "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",
@@ -267,6 +269,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("shutdown_grace", "must be positive")
     if config.cycle_max_attempts < 1:
         raise ConfigError("cycle_max_attempts", "must be at least 1")
+    if config.cycle_candidates < 1:
+        raise ConfigError("cycle_candidates", "must be at least 1")
     if config.cycle_resume not in ("resume", "fail"):
         raise ConfigError("cycle_resume", f"{config.cycle_resume!r} is not resume or fail")
     if config.translator not in TRANSLATORS:

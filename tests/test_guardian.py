@@ -144,7 +144,7 @@ REFUSED = [
     ("slots-pop", "def m(self):\n    self.slots.pop('name')\n", "covenant", 2),
     ("slots-del", "def m(self):\n    del self.slots['name']\n", "covenant", 2),
     ("add-method", "def m(self):\n    self.add_method('x', 'def x(self):\\n    import os')\n", "dangerous-attribute", 2),
-    ("augmented-attribute", "def m(self):\n    self.count += 1\n", "restricted", 2),
+    ("augmented-attribute", "def m(self):\n    self.counts[self.key()] += 1\n", "restricted", 2),  # a call in the target: not written out
     ("match", "def m(self, x):\n    match x:\n        case _:\n            pass\n", "restricted", 2),
     ("nonlocal", "def m(self):\n    n = 0\n    def inc():\n        nonlocal n\n        n = 1\n", "restricted", 4),
     ("assign-print", "def m(self):\n    print = 1\n", "restricted", 2),
@@ -205,7 +205,7 @@ def test_restricted_python_twins_are_not_reported_twice():
 
 
 def test_restricted_python_refusals_become_reasons():
-    (reason,) = audit("def m(self):\n    x = 1\n    self.count += x\n", "m").reasons
+    (reason,) = audit("def m(self):\n    x = 1\n    self.count[self.key()] += x\n", "m").reasons
     assert reason.rule == "restricted" and reason.line == 3
     assert "Augmented assignment" in reason.message and "x.a = x.a + 1" in reason.message
 
@@ -270,7 +270,9 @@ def test_compile_restricted_method_raises_for_refused_source():
     with pytest.raises(ValueError, match="'os'"):
         compile_restricted_method(LIST_FILES, "teach_yourself_to_list_files")
     with pytest.raises(ValueError, match="Augmented assignment"):
-        compile_restricted_method("def m(self):\n    self.n += 1\n", "m")
+        compile_restricted_method("def m(self):\n    self.n[self.key()] += 1\n", "m")
+    # a plain one is written out (contract.expand_augmented), not refused
+    compile_restricted_method("def m(self):\n    self.n += 1\n", "m")
     with pytest.raises(ValueError, match="does not parse"):
         compile_restricted_method("def m(self:\n", "m")
 

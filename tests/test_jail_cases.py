@@ -103,3 +103,33 @@ def test_an_unavailable_jail_refuses_cases_with_its_reason() -> None:
 
     with pytest.raises(JailUnavailable, match="no fork here"):
         asyncio.run(main())
+
+
+def test_a_candidate_that_calls_itself_through_self_finds_itself() -> None:
+    source = "def fact(self, n):\n    if n <= 1:\n        return 1\n    return n * self.fact(n - 1)\n"
+    cases = [{"args": [5]}, {"args": [1]}]
+    outcomes, _ = cases_run(source, "fact", cases, CaseHost(Slots(), cases, candidate=("fact", source)))
+    assert outcomes == [{"value": 120}, {"value": 1}]
+    outcomes, _ = cases_run(source, "fact", cases, CaseHost(Slots(), cases))  # without: not understood
+    assert outcomes[0]["raised"] == "AttributeError"
+
+
+def test_strptime_works_in_a_method_though_it_imports_a_private_module_from_c() -> None:
+    source = ("def parse(self, text):\n    import datetime\n    import time\n"
+              "    day = datetime.datetime.strptime(text, '%Y-%m-%d')\n"
+              "    return [day.strftime('%A'), time.strptime(text, '%Y-%m-%d').tm_yday]\n")
+    outcomes, _ = cases_run(source, "parse", [{"args": ["2024-03-15"]}], Slots())
+    assert outcomes == [{"value": ["Friday", 75]}]
+
+
+def test_augmented_assignment_to_slots_and_items_is_written_out_by_one_rule() -> None:
+    from bat_os.cognition import guardian
+
+    source = ("def tally(self, word):\n    counts = {}\n    counts[word] = 0\n    counts[word] += 2\n"
+              "    self.n += 1\n    self.seen[0] += 1\n    total = 1\n    total += counts[word]\n    return [self.n, counts[word], total]\n")
+    assert guardian.audit(source, "tally").accepted  # the guardian and the worker write it out alike
+    cases = [{"args": ["x"]}]
+    outcomes, _ = cases_run(source, "tally", cases, CaseHost(Slots(n=1, seen=[5]), cases))
+    assert outcomes == [{"value": [2, 2, 3]}]
+    twice = "def bad(self):\n    self.items[self.pick()] += 1\n    return 1\n"  # a call in the target: left as it was
+    assert not guardian.audit(twice, "bad").accepted

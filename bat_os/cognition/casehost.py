@@ -5,7 +5,8 @@ for a run of cases (:meth:`bat_os.jail.runner.Jail.run_cases`). The jail calls
 :meth:`begin_case` before each case; from then on the receiver's slots read
 through the case's overlay (its ``given`` values, then what the case wrote)
 and writes to the receiver land in the overlay only, so no case sees
-another's writes. What the receiver holds after a case (:meth:`slots_after`)
+another's writes; a candidate that calls itself through ``self`` finds
+itself, as it will once installed. What the receiver holds after a case (:meth:`slots_after`)
 is what its ``slots`` expectations are judged against. Writes to other
 objects and system methods go to the trial's view of the image, which is
 aborted after the run whatever happens.
@@ -18,8 +19,9 @@ from typing import Any
 
 
 class CaseHost:
-    def __init__(self, inner: Any, cases: list[dict]) -> None:
+    def __init__(self, inner: Any, cases: list[dict], candidate: tuple[str, str] | None = None) -> None:
         self.inner = inner
+        self.candidate = candidate  # (selector, source): the method on trial, not installed yet
         self.cases = cases
         self.overlays: list[dict[str, Any]] = [{} for _ in cases]
         self.current: dict[str, Any] = {}
@@ -34,7 +36,13 @@ class CaseHost:
     def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
         if ref == "self" and name in self.current:
             return "value", copy.deepcopy(self.current[name])
-        return self.inner.get_slot(ref, name)
+        try:
+            return self.inner.get_slot(ref, name)
+        except (KeyError, AttributeError):
+            if ref == "self" and self.candidate is not None and name == self.candidate[0]:
+                # a candidate that calls itself (self.factorial(n - 1)) finds itself, as it will once installed
+                return "generated", {"source": self.candidate[1], "selector": name}
+            raise
 
     def set_slot(self, ref: str, name: str, value: Any) -> None:
         if ref == "self":

@@ -48,6 +48,7 @@ from types import CodeType
 from RestrictedPython import compile_restricted_exec
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 
+from bat_os.jail import contract
 from bat_os.jail.contract import ALLOWED_IMPORTS  # the jail's allowed modules and harmless submodules
 
 MAX_SOURCE_CHARS = 20_000
@@ -138,6 +139,7 @@ def _audit(source: str, selector: str, filename: str) -> tuple[Verdict, CodeType
             return Verdict(False, (Reason("syntax", getattr(exc, "lineno", None), message),)), None
         checker = _Checker(selector)
         checker.check(tree)
+        tree = contract.expand_augmented(tree)  # self.n += 1: written out, as the jail's worker does
         result = compile_restricted_exec(tree, filename, policy=_Policy)  # transforms the tree in place
     for error in result.errors:
         checker.restricted(error)

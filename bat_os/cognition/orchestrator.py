@@ -291,12 +291,16 @@ class Orchestrator:
         code = replies.extract_code(completion.text)
         # an allowed module used but never imported is imported for it, rather than spending an attempt
         code, imported = replies.add_missing_imports(code, info["brief"]["selector"], contract.ALLOWED_MODULES)
+        # and a method written as a plain function (no self) gets its receiver, rather than a refusal
+        arity = len(info["brief"].get("args", [])) + len(info["brief"].get("kwargs", {}))
+        code, self_added = replies.add_missing_self(code, info["brief"]["selector"], arity)
 
         def record(root: Any) -> None:
             cycle = self._registry(root).get(cycle_id)
             cycle.attempts += 1
             cycle.artifacts["code"] = code
             cycle.artifacts["imports_added"] = imported
+            cycle.artifacts["self_added"] = self_added
             cycle.artifacts["author"] = info["author"]
             cycle.artifacts["model"] = completion.model
             cycle.artifacts["prompt_sha256"] = completion.prompt_sha256
@@ -339,7 +343,7 @@ class Orchestrator:
             # may be wrong; the next candidate is sampled on its own, so that agreement means something)
             refusals.append({"attempt": cycle.attempts, "reasons": reasons, "feedback": not record.get("eligible")})
             cycle.artifacts["refusals"] = refusals
-            if cycle.attempts >= self.settings.max_attempts or eligible >= self.settings.candidates + 1:
+            if cycle.attempts >= self.settings.max_attempts or eligible >= self.settings.candidates:
                 every = [f"attempt {r['attempt']}: {reason}" for r in refusals for reason in r["reasons"]]
                 if eligible:
                     every.append(f"no candidate could be chosen: {decided}")
@@ -364,7 +368,7 @@ class Orchestrator:
 
         async def run() -> dict:
             receiver = self._registry(conn.root()).get(cycle_id).receiver
-            host = CaseHost(ImageHost(conn, receiver), cases)
+            host = CaseHost(ImageHost(conn, receiver), cases, candidate=(selector, code))
             try:
                 outcomes = await self.jail.run_cases(code, selector, cases, host)
             except JailError as exc:

@@ -250,3 +250,29 @@ def _plain(value: object) -> object:
     if isinstance(value, (set, frozenset, bytes, complex)):
         raise ValueError("not plain data")
     return value
+
+
+def add_missing_self(code: str, selector: str, arity: int) -> tuple[str, bool]:
+    """Put ``self`` first in ``def selector(...)`` when a model wrote it as a plain function: its
+    parameters are exactly the call's ``arity`` positional ones and it never names ``self``.
+    -> (code, whether it was added). Anything else is left to the guardian."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code, False
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    if function is None:
+        return code, False
+    params = function.args.posonlyargs + function.args.args
+    if (params and params[0].arg == "self") or len(params) != arity or function.args.vararg is not None:
+        return code, False
+    if any(isinstance(node, ast.Name) and node.id == "self" for node in ast.walk(function)):
+        return code, False
+    lines = code.splitlines()
+    line = lines[function.lineno - 1]
+    match = re.compile(rf"(def\s+{re.escape(selector)}\s*\()(\s*\))?").search(line)
+    if match is None:
+        return code, False
+    insert = "self" if match.group(2) else "self, "
+    lines[function.lineno - 1] = line[:match.end(1)] + insert + line[match.end(1):]
+    return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), True

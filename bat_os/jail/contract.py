@@ -10,6 +10,8 @@ The messages themselves are drawn in :mod:`bat_os.jail.worker`'s docstring.
 
 from __future__ import annotations
 
+import ast
+import copy
 import math
 import struct
 
@@ -45,3 +47,40 @@ EXIT_CPU = 72  # the method swallowed CpuLimit and ran on past its grace
 def whole_cpu_seconds(cpu_seconds: float) -> int:
     """A run's CPU limit as whole seconds, rounded up (RLIMIT_CPU; a reusable child serves one value of it)."""
     return max(1, math.ceil(cpu_seconds))
+
+
+class _ExpandAugmented(ast.NodeTransformer):
+    """``x.a += v`` -> ``x.a = x.a + v`` and ``x[k] += v`` -> ``x[k] = x[k] + v`` (RestrictedPython refuses
+    augmented assignment to attributes and items; a plain name's ``n += 1`` it compiles itself).
+    Only where the target's parts are names, constants, attributes and subscripts of those, so
+    nothing that is evaluated twice can do anything twice."""
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        target = node.target
+        if not isinstance(target, (ast.Attribute, ast.Subscript)) or not _plain_reference(target):
+            return node
+        load = copy.deepcopy(target)
+        for sub in ast.walk(load):
+            if hasattr(sub, "ctx"):
+                sub.ctx = ast.Load()
+        value = ast.BinOp(left=load, op=node.op, right=node.value)
+        return ast.copy_location(ast.Assign(targets=[target], value=ast.copy_location(value, node)), node)
+
+
+def _plain_reference(node: ast.AST) -> bool:
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _plain_reference(node.value)
+    if isinstance(node, ast.Subscript):
+        return _plain_reference(node.value) and _plain_reference(node.slice)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _plain_reference(node.operand)
+    return False
+
+
+def expand_augmented(tree: ast.Module) -> ast.Module:
+    """The one rule the guardian and the jail's worker both apply before RestrictedPython compiles a
+    method: augmented assignment to an attribute or an item, written out (see :class:`_ExpandAugmented`)."""
+    return ast.fix_missing_locations(_ExpandAugmented().visit(tree))

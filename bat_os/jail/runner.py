@@ -103,10 +103,11 @@ class _Warm:
 
 
 def cases_limits(limits: JailLimits, count: int) -> JailLimits:
-    """The limits of a whole run of ``count`` cases: CPU and wall clock for up to 4 cases' worth
-    (most cases take milliseconds; one that takes its whole CPU time ends the set)."""
+    """The limits of a whole run of ``count`` cases: CPU and wall clock for up to 4 cases' worth, and a
+    second more of CPU for the backstop (most cases take milliseconds; the per-case timer stops one
+    that takes its whole CPU time, and that ends the set)."""
     factor = max(1, min(count, 4))
-    return replace(limits, cpu_seconds=limits.cpu_seconds * factor, wall_seconds=limits.wall_seconds * factor)
+    return replace(limits, cpu_seconds=limits.cpu_seconds * factor + 1, wall_seconds=limits.wall_seconds * factor + 1)
 
 
 def _warm_key(limits: JailLimits) -> tuple[int, int]:

@@ -72,7 +72,8 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         memory.start()  # the embedder loads and the pending chunks are embedded in the background
     orchestrator = Orchestrator(
         image, backend, jail,
-        CycleSettings(max_attempts=config.cycle_max_attempts, resume=config.cycle_resume, conflict_retries=config.conflict_retries),
+        CycleSettings(max_attempts=config.cycle_max_attempts, candidates=config.cycle_candidates, resume=config.cycle_resume,
+                      conflict_retries=config.conflict_retries),
         memory=memory,
     )
     return Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory,

@@ -31,7 +31,7 @@ from RestrictedPython import PrintCollector, compile_restricted, safe_builtins
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 
-from ..contract import ALLOWED_MODULES
+from ..contract import ALLOWED_MODULES, expand_augmented
 from .plain import Proxy
 
 #: Module attributes that would walk around the attribute guard.
@@ -114,9 +114,17 @@ def read_only(value: object) -> object:
     return value
 
 
-def guarded_import(name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0) -> ModuleView:
+#: Private modules the allowed ones import from C on first use (``datetime.strptime`` and
+#: ``time.strptime`` import ``_strptime``): handed to that C code as they are. A method cannot name
+#: them itself: RestrictedPython refuses ``__import__`` and the guardian any name starting with "_".
+C_INTERNAL_IMPORTS = frozenset({"_strptime"})
+
+
+def guarded_import(name: str, globals: object = None, locals: object = None, fromlist: object = (), level: int = 0) -> object:
     if level != 0 or type(name) is not str:
         raise ImportError("relative imports are not allowed in methods")
+    if name in C_INTERNAL_IMPORTS and name in sys.modules and not fromlist:
+        return sys.modules[name]
     if (name.partition(".")[0] not in ALLOWED_MODULES or name not in sys.modules
             or any(part.startswith("_") for part in name.split("."))):
         raise ImportError(f"import of {name!r} is not allowed; methods may import: {', '.join(sorted(ALLOWED_MODULES))}")
@@ -276,7 +284,8 @@ def compiled(selector: str, source: str) -> types.CodeType:
     code = _CODE.get(key)
     if code is None:
         filename = f"<method {selector} {digest[:10]}>"
-        code = compile_restricted(source, filename, "exec", policy=Policy)
+        tree = expand_augmented(ast.parse(source, filename))  # self.n += 1: written out, as the guardian does
+        code = compile_restricted(tree, filename, "exec", policy=Policy)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         if len(_CODE) >= CODE_CACHE_SIZE:
             old_selector, old_digest = next(iter(_CODE))

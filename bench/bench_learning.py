@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Learning with a real local model: how often the image learns what it was asked, against asking once.
+
+    .venv/bin/python bench/bench_learning.py [--tasks N] [--model NAME] [--json OUT] [--skip-baseline] [--strict]
+
+The tasks (``bench/learning_tasks.jsonl``, 51 of them: pure functions of strings,
+numbers, lists, dicts and dates, methods that read and change the receiver's
+slots, a few that use the allowed modules) each have an intent, the arguments
+of the learning call, the receiver's slots before it, and **hidden checks**
+(other arguments, expected results, expected slots afterwards) that neither
+the cycle nor the baseline ever sees.
+
+- **The cycle** (the product): a real kernel subprocess on a fresh image whose
+  personas get the embedded model (``--model``, Qwen2.5-Coder-0.5B by default,
+  in the CPU form the kernel picks). For each task: its slots are set on
+  ``genesis_obj``, then ``send`` of the unknown selector with the intent
+  (exactly what a client does); then every hidden check is run through the
+  kernel (``set_slot`` of its given slots, ``send``, ``inspect``).
+  *Learned correctly*: installed and every hidden check holds. *False install*:
+  installed but a hidden check fails (the worst outcome). *Failed*: no method.
+- **The baseline**, in the same run: the same model (same weights, same CPU
+  form) asked once, greedily, with a plain prompt (the intent, the call, the
+  slots), its code run in the jail against the same hidden checks.
+
+Targets (the embedded 0.5B on CPU): false installs <= 2% of tasks; learned
+correctly >= 1.5x the single-shot pass rate. ``--tasks N`` takes N tasks spread
+over the file (a quick run; figures are rough).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, KernelProcess, Summary, header, parser  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+TASKS = ROOT / "bench" / "learning_tasks.jsonl"
+TARGET_FALSE_INSTALLS = 0.02
+TARGET_GAIN = 1.5
+
+
+def load_tasks(count: int | None) -> list[dict]:
+    tasks = [json.loads(line) for line in TASKS.read_text().splitlines() if line.strip()]
+    if count and count < len(tasks):
+        step = len(tasks) / count
+        tasks = [tasks[int(i * step)] for i in range(count)]
+    return tasks
+
+
+# --- the baseline: asked once ------------------------------------------------------------
+def plain_prompt(task: dict) -> str:
+    from bat_os.cognition.prompts import call_arguments
+
+    lines = [f"Write a Python method named {task['selector']} for an object: {task['intent']}.",
+             f"It is called like this: obj.{task['selector']}({call_arguments(task['args'], {})})"]
+    if task["slots"]:
+        lines.append(f"The object has these attributes: {json.dumps(task['slots'])}")
+    lines.append(f"Answer with the method (def {task['selector']}(self, ...)) in one ```python block.")
+    return "\n".join(lines)
+
+
+class Slots:
+    """The receiver of a baseline check: plain slots."""
+
+    def __init__(self, slots: dict) -> None:
+        self.slots = json.loads(json.dumps(slots))
+
+    def get_slot(self, ref: str, name: str):
+        return "value", self.slots[name]
+
+    def set_slot(self, ref: str, name: str, value) -> None:
+        self.slots[name] = value
+
+    def send(self, ref: str, selector: str, args: list, kwargs: dict):
+        raise KeyError(selector)
+
+    def snapshot(self, ref: str) -> dict:
+        return dict(self.slots)
+
+
+async def check_code(jail, code: str, task: dict) -> list[str]:
+    """The hidden checks run on ``code`` in the jail; why each one failed."""
+    from bat_os.cognition.casehost import CaseHost
+    from bat_os.cognition.cases import judge
+    from bat_os.errors import JailError
+
+    checks = [{"kwargs": {}, **c} for c in task["checks"]]
+    host = CaseHost(Slots(task["slots"]), checks, candidate=(task["selector"], code))
+    try:
+        outcomes = await jail.run_cases(code, task["selector"], checks, host)
+    except JailError as exc:
+        return [f"{type(exc).__name__}: {exc}"]
+    failed = []
+    for index, (check, outcome) in enumerate(zip(checks, outcomes)):
+        after = host.slots_after(index, list(check.get("slots") or {})) if check.get("slots") else None
+        why = judge(check, outcome, after, task["selector"])
+        if why:
+            failed.append(why)
+    return failed
+
+
+def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from bat_os.cognition import guardian, replies
+    from bat_os.jail.contract import ALLOWED_MODULES
+    from bat_os.jail.runner import Jail
+    from bat_os.models import cpu_forms, embedded, gguf
+    from bat_os.models.generation import generate_text
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    entry = embedded.model(model_name)
+    source = embedded.fetch(entry, embedded.cache_dir(), say=print)
+    info = gguf.inspect(source)
+    directory = gguf.convert(info, gguf.converted_dir(embedded.cache_dir(), info, "bfloat16"), "bfloat16")
+    tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True)
+    form = cpu_forms.choose("auto", torch, adapter=False)
+    model = cpu_forms.apply(model, form, torch).eval()
+    print(f"baseline: {model_name} in the {form} form, greedy, one plain prompt per task")
+
+    async def run_all() -> dict[str, dict]:
+        jail = Jail()
+        await jail.start()
+        results = {}
+        try:
+            for task in tasks:
+                started = time.perf_counter()
+                text, _count = generate_text(model, tokenizer, "You are a helpful Python programmer.", plain_prompt(task),
+                                             settings={"max_new_tokens": 384, "temperature": 0}, persona="ALFRED",
+                                             adapters_off=False, emit=lambda piece: None, stop=threading.Event(),
+                                             timeout=600, device="cpu")
+                code, _ = replies.add_missing_imports(replies.extract_code(text), task["selector"], ALLOWED_MODULES)
+                code, _ = replies.add_missing_self(code, task["selector"], len(task["args"]))  # generous: a plain function counts
+                verdict = guardian.audit(code, task["selector"])
+                failed = [f"refused by the guardian: {verdict.reasons[0].message}"] if not verdict.accepted else await check_code(jail, code, task)
+                results[task["id"]] = {"passed": not failed, "why": failed[:1], "seconds": time.perf_counter() - started}
+                print(f"  single-shot {task['id']}: {'pass' if not failed else 'FAIL ' + failed[0][:100]}")
+        finally:
+            await jail.close()
+        return results
+
+    try:
+        return asyncio.run(run_all())
+    finally:
+        del model
+        gc.collect()
+
+
+# --- the cycle: the product ---------------------------------------------------------------
+def kernel_checks(kernel: KernelProcess, task: dict) -> list[str]:
+    from bat_os.cognition.cases import judge
+
+    failed = []
+    for check in task["checks"]:
+        for slot, value in (check.get("given") or {}).items():
+            kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": slot, "value": value})
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": task["selector"],
+                                "args": check["args"], "learn": False}, timeout=60)
+        if reply["status"] == "ok":
+            outcome = {"value": reply["result"]}
+        else:
+            error = reply["error"]
+            outcome = {"raised": error.get("error_type") or error["code"], "message": error["message"]}
+        after = None
+        if check.get("slots"):
+            slots = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]
+            after = {name: slots[name] for name in check["slots"] if name in slots}
+        why = judge({"kwargs": {}, **check}, outcome, after, task["selector"])
+        if why:
+            failed.append(why)
+    return failed
+
+
+def cycles(tasks: list[dict], model_name: str, directory: Path) -> dict[str, dict]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from gguf_support import model_env
+
+    kernel = KernelProcess(directory, env=model_env(BATOS_EMBEDDED_MODEL=model_name))
+    kernel.start(timeout=120)
+    results = {}
+    try:
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline:
+            embedded = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["embedded"]
+            if embedded["state"] in ("done", "failed"):
+                break
+            time.sleep(1)
+        if embedded["state"] != "done":
+            raise SystemExit(f"the embedded model was not imported: {embedded}")
+        print(f"cycle: a real kernel, {model_name} imported for every persona")
+        for task in tasks:
+            for slot, value in task["slots"].items():
+                kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": slot, "value": value})
+            started = time.perf_counter()
+            reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": task["selector"],
+                                    "args": task["args"], "intent": task["intent"]}, timeout=1800)
+            seconds = time.perf_counter() - started
+            record: dict = {"seconds": seconds}
+            if reply["status"] == "ok":
+                cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
+                record["candidates"] = len(cycle["artifacts"].get("candidates", []))
+                record["cases"] = len(cycle["artifacts"].get("cases", []))
+                failed = kernel_checks(kernel, task)
+                record["outcome"] = "learned" if not failed else "false install"
+                record["why"] = failed[:1]
+            else:
+                error = reply["error"]
+                record["outcome"] = "failed"
+                record["why"] = [f"{error['code']}: {(error.get('reasons') or [error['message']])[-1]}"[:300]]
+                if error.get("cycle"):
+                    cycle = kernel.request({"command": "cycle", "cycle": error["cycle"]})["result"]
+                    record["candidates"] = len(cycle["artifacts"].get("candidates", []))
+                    record["cases"] = len(cycle["artifacts"].get("cases", []))
+            results[task["id"]] = record
+            print(f"  cycle {task['id']}: {record['outcome']} in {seconds:.0f}s"
+                  + (f" ({record['why'][0][:100]})" if record.get("why") else ""))
+    finally:
+        kernel.stop()
+    return results
+
+
+def main() -> int:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--tasks", type=int, default=None, help="how many tasks, spread over the file (default: all)")
+    p.add_argument("--model", default="qwen2.5-coder-0.5b", help="an embedded model (bat_os/models/embedded.py)")
+    p.add_argument("--json", type=Path, default=None, help="write every task's figures here")
+    p.add_argument("--skip-baseline", action="store_true", help="only the cycle (no ratio)")
+    args = p.parse_args()
+    args.rounds = 1
+    tasks = load_tasks(args.tasks or (6 if args.quick else None))
+    header(f"learning with {args.model}: {len(tasks)} tasks, hidden checks", args)
+
+    single = {} if args.skip_baseline else baseline(tasks, args.model)
+    with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
+        learned = cycles(tasks, args.model, Path(tmp))
+
+    print(f"\n{'task':32} {'kind':6} {'single':7} {'cycle':14} {'cand':>4} {'cases':>5} {'secs':>6}  why (cycle)")
+    for task in tasks:
+        s, c = single.get(task["id"]), learned[task["id"]]
+        print(f"{task['id']:32} {task['kind']:6} {('pass' if s['passed'] else 'fail') if s else '-':7} {c['outcome']:14} "
+              f"{c.get('candidates', 0):>4} {c.get('cases', 0):>5} {c['seconds']:>6.0f}  {(c.get('why') or [''])[0][:90]}")
+    n = len(tasks)
+    right = sum(1 for r in learned.values() if r["outcome"] == "learned")
+    false = sum(1 for r in learned.values() if r["outcome"] == "false install")
+    failed = sum(1 for r in learned.values() if r["outcome"] == "failed")
+    summary = Summary()
+    summary.info("LEARNED correctly", right, f" of {n}", fmt=".0f", note=f"{right / n:.0%}")
+    summary.target("FALSE installs (share of tasks)", false / n, "<=", TARGET_FALSE_INSTALLS, "", fmt=".3f")
+    summary.info("FAILED cycles", failed, f" of {n}", fmt=".0f")
+    summary.info("CYCLE time p50", statistics.median(r["seconds"] for r in learned.values()), " s", fmt=".0f")
+    if single:
+        passed = sum(1 for r in single.values() if r["passed"])
+        summary.info("SINGLE-SHOT passed", passed, f" of {n}", fmt=".0f", note=f"{passed / n:.0%}")
+        summary.target("RATIO learned/single-shot", right / max(passed, 1), ">=", TARGET_GAIN, "x")
+    if args.json:
+        args.json.write_text(json.dumps({"tasks": [t["id"] for t in tasks], "single": single, "cycle": learned}, indent=1))
+    return summary.finish(args.strict)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
