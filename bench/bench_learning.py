@@ -144,8 +144,11 @@ def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
                                              settings={"max_new_tokens": 384, "temperature": 0}, persona="ALFRED",
                                              adapters_off=False, emit=lambda piece: None, stop=threading.Event(),
                                              timeout=600, device="cpu")
-                code, _ = replies.add_missing_imports(replies.extract_code(text), task["selector"], ALLOWED_MODULES)
+                code, _ = replies.drop_top_level_calls(replies.extract_code(text), task["selector"])
+                code, _ = replies.drop_typing(code)
+                code, _ = replies.add_missing_imports(code, task["selector"], ALLOWED_MODULES)
                 code, _ = replies.add_missing_self(code, task["selector"], len(task["args"]))  # generous: a plain function counts
+                code, _ = replies.fix_module_slips(code, task["selector"])
                 verdict = guardian.audit(code, task["selector"])
                 failed = [f"refused by the guardian: {verdict.reasons[0].message}"] if not verdict.accepted else await check_code(jail, code, task)
                 results[task["id"]] = {"passed": not failed, "why": failed[:1], "seconds": time.perf_counter() - started}
@@ -154,11 +157,9 @@ def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
             await jail.close()
         return results
 
-    try:
-        return asyncio.run(run_all())
-    finally:
-        del model
-        gc.collect()
+    results = asyncio.run(run_all())
+    gc.collect()  # the model goes with this frame: free before the kernel loads its own copy
+    return results
 
 
 # --- the cycle: the product ---------------------------------------------------------------
@@ -186,11 +187,21 @@ def kernel_checks(kernel: KernelProcess, task: dict) -> list[str]:
     return failed
 
 
-def cycles(tasks: list[dict], model_name: str, directory: Path) -> dict[str, dict]:
+def _cycle_record(cycle: dict) -> dict:
+    """What a task's figures keep of its cycle: the cases, each candidate's code and verdict, the decision."""
+    a = cycle["artifacts"]
+    return {"state": cycle["state"], "cases": a.get("cases", []), "cases_dropped": len(a.get("cases_dropped", [])),
+            "discarded": a.get("cases_discarded", []), "decision": a.get("decision"), "examples": cycle["brief"].get("examples", []),
+            "candidates": [{k: c.get(k) for k in ("code", "eligible", "failed", "passes", "generated_failed")}
+                           for c in a.get("candidates", [])]}
+
+
+def cycles(tasks: list[dict], model_name: str, directory: Path, record_to: Path | None = None) -> dict[str, dict]:
     sys.path.insert(0, str(ROOT / "tests"))
     from gguf_support import model_env
 
-    kernel = KernelProcess(directory, env=model_env(BATOS_EMBEDDED_MODEL=model_name))
+    extra = {"BATOS_RECORD_TO": str(record_to)} if record_to else {}
+    kernel = KernelProcess(directory, env=model_env(BATOS_EMBEDDED_MODEL=model_name, **extra))
     kernel.start(timeout=120)
     results = {}
     try:
@@ -215,6 +226,7 @@ def cycles(tasks: list[dict], model_name: str, directory: Path) -> dict[str, dic
                 cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
                 record["candidates"] = len(cycle["artifacts"].get("candidates", []))
                 record["cases"] = len(cycle["artifacts"].get("cases", []))
+                record["cycle"] = _cycle_record(cycle)
                 failed = kernel_checks(kernel, task)
                 record["outcome"] = "learned" if not failed else "false install"
                 record["why"] = failed[:1]
@@ -226,6 +238,7 @@ def cycles(tasks: list[dict], model_name: str, directory: Path) -> dict[str, dic
                     cycle = kernel.request({"command": "cycle", "cycle": error["cycle"]})["result"]
                     record["candidates"] = len(cycle["artifacts"].get("candidates", []))
                     record["cases"] = len(cycle["artifacts"].get("cases", []))
+                    record["cycle"] = _cycle_record(cycle)
             results[task["id"]] = record
             print(f"  cycle {task['id']}: {record['outcome']} in {seconds:.0f}s"
                   + (f" ({record['why'][0][:100]})" if record.get("why") else ""))
@@ -240,6 +253,7 @@ def main() -> int:
     p.add_argument("--model", default="qwen2.5-coder-0.5b", help="an embedded model (bat_os/models/embedded.py)")
     p.add_argument("--json", type=Path, default=None, help="write every task's figures here")
     p.add_argument("--skip-baseline", action="store_true", help="only the cycle (no ratio)")
+    p.add_argument("--record", type=Path, default=None, help="record every prompt and reply of the kernel's models here")
     args = p.parse_args()
     args.rounds = 1
     tasks = load_tasks(args.tasks or (6 if args.quick else None))
@@ -247,7 +261,7 @@ def main() -> int:
 
     single = {} if args.skip_baseline else baseline(tasks, args.model)
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
-        learned = cycles(tasks, args.model, Path(tmp))
+        learned = cycles(tasks, args.model, Path(tmp), args.record)
 
     print(f"\n{'task':32} {'kind':6} {'single':7} {'cycle':14} {'cand':>4} {'cases':>5} {'secs':>6}  why (cycle)")
     for task in tasks:

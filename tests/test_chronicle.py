@@ -11,7 +11,7 @@ from bat_os.kernel.commands.backup import backup_command, chronicle_command
 from bat_os.kernel.commands.base import Context, Later
 from bat_os.errors import BackupFailed, BadRequest, Internal
 from bat_os.image.image import SCHEMA_KEY, Image
-from bat_os.image.migrations import MigrationContext, default_migrations as _default_migrations
+from bat_os.image.migrations import newest_version, MigrationContext, default_migrations as _default_migrations
 
 
 @pytest.fixture
@@ -25,8 +25,8 @@ def image(tmp_path):
 
 def test_migration_5_on_a_fresh_image(image):
     ran = image.awaken(context=MigrationContext(codex_path=None, now=lambda: 7.0))
-    assert ran[-1] == "the chronicle of backups and restores"
-    assert image.schema_version == 5
+    assert "the chronicle of backups and restores" in ran
+    assert image.schema_version == newest_version()
     assert image.read(lambda: isinstance(image.connection.root()[CHRONICLE_KEY], Chronicle))
     assert image.read(lambda: chronicle_entries(image.connection.root())) == []
     assert image.awaken() == []
@@ -42,7 +42,7 @@ def test_migration_5_upgrades_a_schema_4_image(tmp_path):
 
     image = Image(path)
     try:
-        assert image.awaken() == ["the chronicle of backups and restores"]
+        assert image.awaken(_default_migrations()[:5]) == ["the chronicle of backups and restores"]
         assert image.schema_version == 5
         root = image.connection.root()
         assert image.read(lambda: (root[SCHEMA_KEY], root["genesis_obj"].send("mark"), len(root[CHRONICLE_KEY].entries))) == (5, "kept", 0)

@@ -74,7 +74,11 @@ def test_seed_scenario_report_the_current_system_time(seed_kernel):
     assert provenance["verdict"]["accepted"] is True
     cycle = seed_kernel.request({"command": "cycle", "cycle": result["cycle"]})["result"]
     assert cycle["state"] == "COMPLETE" and cycle["outcome"] == "complete"
-    assert [h["state"] for h in cycle["history"]] == ["IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+    assert [h["state"] for h in cycle["history"]] == [
+        "IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+    # two candidates, each answering the clock differently twice: they agree on the kind of answer
+    first, second = cycle["artifacts"]["candidates"]
+    assert first["deterministic"] is False and first["signature"] == second["signature"]
     assert cycle["artifacts"]["queries"] == ["report the current system time", "datetime now isoformat"]
     assert cycle["artifacts"]["context"], "DELEGATING found nothing in the catalog"
 
@@ -85,11 +89,11 @@ def test_seed_scenario_list_files_is_refused(seed_kernel):
     error = reply["error"]
     assert error["code"] == "cycle_failed"
     assert error["state"] == "VALIDATING"
-    assert len(error["reasons"]) == 3  # three attempts, each refused
+    assert len(error["reasons"]) == 4  # four attempts, each refused
     assert all("os" in reason and "import" in reason for reason in error["reasons"])
     assert "teach_yourself_to_list_files" not in methods_of(seed_kernel)
     cycle = seed_kernel.request({"command": "cycle", "cycle": error["cycle"]})["result"]
-    assert cycle["state"] == "FAILED" and cycle["attempts"] == 3
+    assert cycle["state"] == "FAILED" and cycle["attempts"] == 4
 
 
 def test_the_seed_message_shape_and_learn_false(tmp_path):
@@ -122,7 +126,8 @@ def test_the_seed_message_shape_and_learn_false(tmp_path):
 
 
 def test_events_follow_the_state_machine(tmp_path):
-    cassette = write_cassette(tmp_path / "c.jsonl", [brick("greet"), alfred("greet", "def greet(self, who):\n    return 'hello ' + who")])
+    cassette = write_cassette(tmp_path / "c.jsonl", [brick("greet"), alfred("greet", "def greet(self, who):\n    return 'hello ' + who"),
+                                                      alfred("greet", "def greet(self, who):\n    return 'hello %s' % who")])
     kernel = replay_kernel(tmp_path, cassette).start()
     try:
         with kernel.client() as client:
@@ -137,7 +142,8 @@ def test_events_follow_the_state_machine(tmp_path):
                     final = reply
         assert final["status"] == "ok" and final["result"]["result"] == "hello bob"
         states = [e["state"] for e in events if e["type"] == "state"]
-        assert states == ["IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+        assert states == ["IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING",
+                          "SYNTHESIZING", "VALIDATING", "COMPLETE"]
         tokens = "".join(e["text"] for e in events if e["type"] == "token" and e["persona"] == "ALFRED")
         assert "def greet" in tokens  # the persona's words stream as they come
     finally:
@@ -167,6 +173,7 @@ def test_a_refused_attempt_is_retried_with_its_reasons(tmp_path):
 def test_a_method_that_fails_its_trial_is_refused(tmp_path):
     cassette = write_cassette(tmp_path / "c.jsonl", [
         brick("halve"),
+        {"persona": "BRICK", "contains": "Answer with the asserts", "response": "```python\nassert obj.halve(4) == 2\n```"},
         alfred("halve", "def halve(self, n):\n    return n / 0"),
         alfred("halve", "def halve(self, n):\n    while True:\n        pass"),
         alfred("halve", "def halve(self, n):\n    return n / 2"),
@@ -178,7 +185,9 @@ def test_a_method_that_fails_its_trial_is_refused(tmp_path):
         assert reply["result"]["result"] == 4.5
         refusals = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]["artifacts"]["refusals"]
         assert "ZeroDivisionError" in refusals[0]["reasons"][0]
-        assert "Timeout" in refusals[1]["reasons"][0]
+        assert "ran past its CPU-time limit" in refusals[1]["reasons"][0]
+        decision = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]["artifacts"]["decision"]
+        assert "1 of them with an exact answer" in decision  # the last attempt: alone, but it answered obj.halve(4) == 2
     finally:
         kernel.stop()
 

@@ -41,6 +41,7 @@ def kernel_with(tmp_path, lines):
 
 WRONG_INITIALS = "def initials(self, text):\n    return text[0]"
 RIGHT_INITIALS = "def initials(self, text):\n    return ''.join(word[0] for word in text.split())"
+ALSO_RIGHT = "def initials(self, text):\n    out = ''\n    for word in text.split():\n        out = out + word[0]\n    return out"
 
 
 def test_a_wrong_answer_to_an_example_is_refused_by_name_and_the_right_candidate_installed(tmp_path):
@@ -49,6 +50,7 @@ def test_a_wrong_answer_to_an_example_is_refused_by_name_and_the_right_candidate
         cases("assert obj.initials('Grace Hopper') == 'GH'"),
         alfred("initials", WRONG_INITIALS),
         alfred("initials", RIGHT_INITIALS),
+        alfred("initials", ALSO_RIGHT),  # a second right one agrees with it: a lone candidate is not installed
     ])
     try:
         reply = kernel.request({
@@ -59,11 +61,12 @@ def test_a_wrong_answer_to_an_example_is_refused_by_name_and_the_right_candidate
         assert reply["result"]["result"] == "AT"
         cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
         assert cycle["brief"]["examples"] == [{"args": ["Ada Lovelace"], "kwargs": {}, "result": "AL"}]  # read from the intent
-        first, second = cycle["artifacts"]["candidates"]
+        first, second, third = cycle["artifacts"]["candidates"]
         assert first["eligible"] is False
         assert first["failed"] == ["example: obj.initials('Ada Lovelace') should return 'AL', but it returned 'A'"]
         assert cycle["artifacts"]["refusals"][0]["reasons"] == first["failed"]  # and so the author heard it
         assert second["eligible"] is True and second["passes"] == [True]
+        assert third["signature"] == second["signature"] and "2 of 2 eligible candidates agree" in cycle["artifacts"]["decision"]
         method = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]["initials"]
         assert "join" in method["source"]
         tests = method["provenance"]["tests"]

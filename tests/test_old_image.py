@@ -74,6 +74,18 @@ def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image
         reply = _ok(kernel.request({"command": "ask", "persona": "ROBIN", "prompt": "hello"}, timeout=120))
         assert reply["persona"] == "ROBIN" and reply["model"].endswith("tiny-llama") and isinstance(reply["text"], str)
 
+        # Migration 6: the old image's state objects follow the table (SPECIFYING added, DELEGATING's moves).
+        check = _ok(kernel.request({"command": "selfcheck"}, timeout=30))
+        assert check["schema_version"] == check["expected_schema_version"] == 6
+        assert [m["version"] for m in check["migrations"]][-1] == 6
+        states = _ok(kernel.request({"command": "inspect", "target": "psm_prototypes_obj"}))["slots"]
+        assert "SPECIFYING" in states
+        delegating = _ok(kernel.request({"command": "inspect", "target": states["DELEGATING"]["$oid"]}))["slots"]
+        assert "SPECIFYING" in delegating["next"]
+        # A method learned before tests existed has none: selfcheck --tests runs nothing for it and stays healthy.
+        tested = _ok(kernel.request({"command": "selfcheck", "tests": True}, timeout=60))
+        assert tested["healthy"] is True and tested["tests"] == {"methods": 0, "cases": 0, "failures": 0}
+
         # New objects written by this code sit beside the old ones, and both read back after a restart.
         _ok(kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "after", "value": {"nested": [1]}}))
     finally:

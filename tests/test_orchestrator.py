@@ -39,7 +39,7 @@ class FakeLLM:
 
     async def complete(
         self, persona: str, prompt: str, *, system: str = "", on_token: Callable[[str], None] | None = None,
-        temperature: float | None = None,
+        temperature: float | None = None, until_block: bool = False,
     ) -> Completion:
         self.calls.append((persona, prompt, system))
         self.temperatures.append(temperature)
@@ -157,8 +157,8 @@ def test_the_seams_are_the_protocols_the_kernel_uses():
 
 
 def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
-    llm = FakeLLM(BRICK=['["how to fly", "altitude"]'], ALFRED=[GOOD])
-    jail = FakeJail(writes_altitude, writes_altitude)  # the trial, then the re-send after install
+    llm = FakeLLM(BRICK=['["how to fly", "altitude"]'], ALFRED=[GOOD, GOOD])
+    jail = FakeJail(writes_altitude, writes_altitude, writes_altitude)  # two candidates' cases, then the re-send after install
     memory = FakeMemory()
     events: list[dict] = []
     orchestrator = Orchestrator(image, llm, jail, CycleSettings(), memory=memory, now=lambda: 100.0)
@@ -166,12 +166,15 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up", on_event=events.append))
 
     assert outcome["cycle"] == "c1" and outcome["selector"] == "fly" and outcome["result"] == 20
-    assert [e["state"] for e in events if e["type"] == "state"] == ["IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
-    assert [e["persona"] for e in events if e["type"] == "token"] == ["BRICK", "ALFRED"]
+    assert [e["state"] for e in events if e["type"] == "state"] == [
+        "IDLE", "DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "SYNTHESIZING", "VALIDATING", "COMPLETE"]
+    assert [e["persona"] for e in events if e["type"] == "token"] == ["BRICK", "ALFRED", "ALFRED"]
     assert memory.queries == ["how to fly", "altitude"]
-    assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED"]  # decomposing, specifying (no reply: no cases), synthesizing
+    # decomposing, specifying (no reply: no cases), two candidates: a lone one is not installed
+    assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED", "ALFRED"]
+    assert llm.temperatures == [None, None, None, 0.7]  # the second candidate is sampled
     assert "Intent: fly up" in llm.calls[1][1] and "about how to fly" in llm.calls[1][1]
-    assert [(r["fresh"], r["args"]) for r in jail.runs] == [(True, [5]), (False, [5])]  # trial fresh, re-send warm
+    assert [(r["fresh"], r["args"]) for r in jail.runs] == [(True, [5]), (True, [5]), (False, [5])]  # trials fresh, re-send warm
     genesis = _read(image, lambda root: {
         "altitude": root["genesis_obj"].slots.get("altitude"),
         "method": root["genesis_obj"].slots["fly"].metadata(),
@@ -180,22 +183,24 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     assert genesis["method"]["origin"] == "generated" and genesis["method"]["author"] == "ALFRED"
     assert genesis["method"]["provenance"]["cycle"] == "c1" and genesis["method"]["provenance"]["model"] == "fake-alfred"
     record = _cycle(image, "c1")
-    assert record["state"] == "COMPLETE" and record["outcome"] == "complete" and record["attempts"] == 1
+    assert record["state"] == "COMPLETE" and record["outcome"] == "complete" and record["attempts"] == 2
+    assert "2 of 2 eligible candidates agree" in record["artifacts"]["decision"]
     assert record["artifacts"]["search"] == "hybrid" and record["brief"]["intent"] == "fly up"
     assert record["artifacts"]["queries"] == ["how to fly", "altitude"]
 
 
 def test_a_refusal_goes_back_to_synthesis_with_its_reasons(image):
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[BAD, GOOD])
-    jail = FakeJail(writes_altitude, writes_altitude)
-    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=2), memory=FakeMemory())
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[BAD, GOOD, GOOD])
+    jail = FakeJail(writes_altitude, writes_altitude, writes_altitude)
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=3), memory=FakeMemory())
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}))
     assert outcome["result"] == 20
     second_prompt = llm.calls[3][1]
     assert "Your previous attempt was refused:" in second_prompt and "os" in second_prompt
     record = _cycle(image, outcome["cycle"])
-    assert record["attempts"] == 2 and len(record["artifacts"]["refusals"]) == 1
-    assert len(jail.runs) == 2  # the refused code never reached the jail
+    assert record["attempts"] == 3 and len(record["artifacts"]["refusals"]) == 2
+    assert len(jail.runs) == 3  # the refused code never reached the jail
+    assert "Your previous attempt" not in llm.calls[4][1]  # waiting for company is no refusal to hear
 
 
 def test_a_trial_that_raises_is_refused_and_the_last_refusal_fails_the_cycle(image):
@@ -274,7 +279,9 @@ def test_a_second_request_for_the_same_selector_joins_the_running_cycle(image):
 
     first, second = asyncio.run(both())
     assert first["cycle"] == "c1" and second == {"joined": True}
-    assert len(llm.calls) == 3  # one cycle asked the models (BRICK twice: queries, then cases)
+    # one cycle asked the models: BRICK twice (queries, cases), ALFRED twice (the second finds no reply,
+    # and the lone candidate that held every case is installed)
+    assert len(llm.calls) == 4
 
 
 def test_an_interrupted_cycle_is_listed_then_resumed_or_failed(image):

@@ -140,3 +140,71 @@ def test_a_module_used_and_never_imported_is_imported_first_in_the_body():
 ])
 def test_nothing_is_added_where_it_would_be_wrong(code):
     assert add_missing_imports(code, "f", MODULES) == (code, [])
+
+
+# --- issue 15: test cases out of a reply; repairs of a candidate ----------------------------
+from bat_os.cognition.replies import add_missing_self, drop_top_level_calls, extract_cases  # noqa: E402
+
+
+def test_cases_are_read_from_asserts_arrows_and_json_and_never_run():
+    reply = ("Here you go:\n```python\nassert obj.add(2, 3) == 5\nassert add(-1, 1) == 0  # zero\n"
+             "assert isinstance(obj.add(1, 1), int)\nadd(4, 4) -> 8\nassert obj.add(x, 3) == 5\n"
+             "assert obj.add(__import__('os').system('true'), 1) == 1\nassert obj.other(1) == 2\n"
+             "assert obj.add(1, 2) == (1, 2)\nassert obj.add(2, 3) == 5\n```")
+    assert extract_cases(reply, "add") == [
+        {"args": [2, 3], "kwargs": {}, "result": 5}, {"args": [-1, 1], "kwargs": {}, "result": 0},
+        {"args": [1, 1], "kwargs": {}, "type": "int"}, {"args": [4, 4], "kwargs": {}, "result": 8},
+        {"args": [1, 2], "kwargs": {}, "result": [1, 2]},
+    ]
+    assert extract_cases('[{"args": [1], "result": 2}, {"args": [2], "result": 3}]', "inc") == [
+        {"args": [1], "result": 2}, {"args": [2], "result": 3}]
+    assert extract_cases("I cannot write tests.", "inc") == []
+
+
+def test_a_method_written_as_a_plain_function_gets_self():
+    assert add_missing_self("def f(word):\n    return len(word)\n", "f", 1) == ("def f(self, word):\n    return len(word)\n", True)
+    assert add_missing_self("def f():\n    return 1", "f", 0) == ("def f(self):\n    return 1", True)
+    assert add_missing_self("def f(self, x):\n    return x", "f", 1)[1] is False  # already right
+    assert add_missing_self("def f(a, b):\n    return a", "f", 1)[1] is False  # not the call's arity: the guardian says why
+    assert add_missing_self("def f(x):\n    return self.y", "f", 1)[1] is False  # names self: not a plain function
+    assert add_missing_self("def f(:\n", "f", 0)[1] is False
+
+
+def test_what_a_model_shows_off_after_the_method_is_dropped():
+    code = "import math\n\ndef f(self, w):\n    return 1\n\n# Example usage\nobj = None\nprint(f(None, 'x'))\nif __name__ == '__main__':\n    print(1)\n"
+    fixed, dropped = drop_top_level_calls(code, "f")
+    assert dropped == 3 and "print" not in fixed and fixed.startswith("import math\n\ndef f(self, w):\n    return 1\n")
+    assert drop_top_level_calls("x = 1\n", "f") == ("x = 1\n", 0)  # no def f: left to the guardian
+    assert drop_top_level_calls('"""doc"""\ndef f(self):\n    return 1\n', "f")[1] == 0
+
+
+def test_type_hints_and_their_typing_imports_are_taken_out():
+    from bat_os.cognition.replies import drop_typing
+
+    code = ("from typing import List, Dict\ndef f(self, d: Dict[str, int], v: int) -> List[str]:\n"
+            "    out: List[str] = []\n    seen: int\n    import typing\n    return sorted(k for k in d if d[k] == v)\n")
+    fixed, changed = drop_typing(code)
+    assert changed and "typing" not in fixed and "List" not in fixed and "def f(self, d, v):" in fixed
+    assert "seen" not in fixed and "out = []" in fixed
+    assert drop_typing("def f(self, x: int):\n    return x\n") == ("def f(self, x: int):\n    return x\n", False)  # no typing: as written
+
+
+def test_a_method_written_bare_before_a_stray_closing_fence_is_found():
+    # what the real 0.5B model wrote: no opening fence, a closing one, then prose
+    assert extract_code("def f(self, t):\n    return 1\n```") == "def f(self, t):\n    return 1"
+    assert extract_code("Sure:\ndef f(self, t):\n    return 1\n```\nThis counts.") == "def f(self, t):\n    return 1"
+    assert extract_code("```\nnot code\n```") == "not code"  # no def anywhere: the block, as before
+
+
+def test_the_datetime_module_class_slip_and_unimported_names_are_mended():
+    from bat_os.cognition.replies import fix_module_slips
+
+    code = ('def add_days(self, text, number):\n    import datetime\n    d = datetime.strptime(text, "%Y-%m-%d")\n'
+            '    return (d + timedelta(days=number)).strftime("%Y-%m-%d")\n')
+    fixed, mended = fix_module_slips(code, "add_days")
+    assert mended == ["datetime.datetime", "timedelta"]
+    assert "datetime.datetime.strptime(" in fixed and "    from datetime import timedelta\n" in fixed
+    right = "def f(self):\n    import datetime\n    return datetime.date.today().isoformat()\n"
+    assert fix_module_slips(right, "f") == (right, [])  # the module's own attributes are left alone
+    klass = "def f(self):\n    from datetime import datetime\n    return datetime.now().isoformat()\n"
+    assert fix_module_slips(klass, "f") == (klass, [])

@@ -83,3 +83,30 @@ def test_a_cycle_moves_only_as_the_table_allows(image):
         check_move("DECOMPOSING", "COMPLETE")
     with pytest.raises(TransitionError):
         check_move("NOWHERE", "IDLE")
+
+
+def test_migration_6_brings_an_older_images_states_to_the_table(tmp_path):
+    from bat_os.image.image import SCHEMA_KEY, Image
+    from bat_os.image.migrations import MigrationContext, default_migrations, newest_version
+
+    image = Image(tmp_path / "old.fs")
+    image.awaken(default_migrations()[:5], MigrationContext(codex_path=None))
+
+    def as_before(root):  # what the previous code left: no SPECIFYING, DELEGATING moving straight to SYNTHESIZING
+        psm = root["psm_prototypes_obj"]
+        del psm.slots["SPECIFYING"]
+        psm.slots["DELEGATING"].set_slot("next", ["SYNTHESIZING", "FAILED"])
+
+    image.run(lambda: as_before(image.connection.root()))
+    assert image.schema_version == 5
+    ran = image.awaken(default_migrations(), MigrationContext(codex_path=None))
+    assert ran == ["the cycle's states follow the table (SPECIFYING: tests before code)"]
+    assert image.schema_version == newest_version() == 6
+    psm = image.read(lambda: {name: dict(s.slots) for name, s in image.connection.root()["psm_prototypes_obj"].slots.items()
+                              if name in STATES})
+    assert set(psm) == set(STATES)
+    assert list(psm["DELEGATING"]["next"]) == list(STATES["DELEGATING"].next)
+    assert psm["SPECIFYING"]["description"] == STATES["SPECIFYING"].description
+    assert image.awaken(default_migrations(), MigrationContext(codex_path=None)) == []  # once
+    assert SCHEMA_KEY in image.read(lambda: list(image.connection.root().keys()))
+    image.close()

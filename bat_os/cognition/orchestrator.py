@@ -48,6 +48,7 @@ from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
     synthesis_prompt,
 )
+from bat_os.cognition.probes import probes
 from bat_os.cognition.selection import MAX_REASONS, assess, choose, generated_failures, plan
 from bat_os.jail import contract
 from bat_os.cognition.states import FIRST, STATES, TransitionError
@@ -71,8 +72,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CycleSettings:
-    max_attempts: int = 3  # syntheses before FAILED
-    candidates: int = 3  # candidates that may stand for the agreement vote; after the first, sampled
+    max_attempts: int = 4  # syntheses before FAILED
+    candidates: int = 4  # candidates that may stand for the agreement vote; after the first, sampled
     sample_temperature: float = 0.7  # the temperature of sampled candidates
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
@@ -273,7 +274,7 @@ class Orchestrator:
         brief, receiver = self._read(lambda root: self._brief_and_receiver(root, cycle_id))
         context = self._read(lambda root: render(self._registry(root).get(cycle_id).artifacts.get("context", [])))
         try:
-            completion = await self._ask(cycle_id, SPEC_PERSONA, specification_prompt(brief, receiver, context))
+            completion = await self._ask(cycle_id, SPEC_PERSONA, specification_prompt(brief, receiver, context), until_block=True)
         except LLMError as exc:  # tests are an aid: without them the trial and the examples still judge
             logger.warning("cycle %s: no test cases were written (%s); going on without", cycle_id, exc)
             self._move(cycle_id, "SYNTHESIZING", cases=[], cases_dropped=[], specification_error=str(exc)[:300])
@@ -287,13 +288,22 @@ class Orchestrator:
         # the first candidate is the model's best guess; later ones are sampled, so that they can disagree
         sampled = info["attempts"] >= 1 and self.settings.candidates > 1
         temperature = self.settings.sample_temperature if sampled else None
-        completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"], temperature=temperature)
-        code = replies.extract_code(completion.text)
+        try:
+            completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"], temperature=temperature,
+                                         until_block=True)
+        except LLMError:
+            if info["attempts"] and await self._settle(cycle_id):
+                return  # no further candidate could be written: a vetted one was installed
+            raise
+        # what a model shows off after the method (print(obj.f(2)), an example object) is dropped, not refused
+        code, dropped = replies.drop_top_level_calls(replies.extract_code(completion.text), info["brief"]["selector"])
+        code, untyped = replies.drop_typing(code)  # type hints need typing, which methods may not import
         # an allowed module used but never imported is imported for it, rather than spending an attempt
         code, imported = replies.add_missing_imports(code, info["brief"]["selector"], contract.ALLOWED_MODULES)
         # and a method written as a plain function (no self) gets its receiver, rather than a refusal
         arity = len(info["brief"].get("args", [])) + len(info["brief"].get("kwargs", {}))
         code, self_added = replies.add_missing_self(code, info["brief"]["selector"], arity)
+        code, mended = replies.fix_module_slips(code, info["brief"]["selector"])  # datetime.strptime, timedelta unimported
 
         def record(root: Any) -> None:
             cycle = self._registry(root).get(cycle_id)
@@ -301,6 +311,9 @@ class Orchestrator:
             cycle.artifacts["code"] = code
             cycle.artifacts["imports_added"] = imported
             cycle.artifacts["self_added"] = self_added
+            cycle.artifacts["top_level_dropped"] = dropped
+            cycle.artifacts["typing_dropped"] = untyped
+            cycle.artifacts["slips_mended"] = mended
             cycle.artifacts["author"] = info["author"]
             cycle.artifacts["model"] = completion.model
             cycle.artifacts["prompt_sha256"] = completion.prompt_sha256
@@ -323,16 +336,18 @@ class Orchestrator:
             record.update(eligible=False, passes=[], outputs=[],
                           failed=[f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons])
         records = [*info["candidates"], record]
-        winner, discarded, decided = (choose(records, info["cases"], f"obj.{selector}") if record.get("eligible")
-                                      else (None, [], "the candidate was refused"))
+        lone = "evidence" if info["attempt"] >= self.settings.max_attempts else "never"
+        winner, discarded, decided = (choose(records, info["cases"], f"obj.{selector}", trusted=len(info["examples"]) >= 2, lone=lone)
+                                      if record.get("eligible") or lone != "never" else (None, [], "the candidate was refused"))
         if winner is not None:
             chosen = records[winner]
             self._write(lambda root: self._keep_candidates(root, cycle_id, records, decided, discarded))
             await self._complete(cycle_id, chosen["code"], selector, {**info, **chosen, "discarded": discarded}, chosen["verdict"])
             return
         reasons = list(record.get("failed") or [])
-        if record.get("eligible"):  # it held the trial and the examples; some generated cases disagree with it
-            reasons = [f"generated case: {why}" for why in record.get("generated_failed", [])][:MAX_REASONS]
+        if record.get("eligible"):  # it held the trial and the examples: disputed, or waiting for company
+            reasons = [f"generated case: {why}" for why in record.get("generated_failed", [])][:MAX_REASONS] \
+                or [f"not chosen yet: {decided}"]
         eligible = sum(1 for r in records if r.get("eligible"))
 
         def refuse(root: Any) -> None:
@@ -353,6 +368,20 @@ class Orchestrator:
 
         self._write(refuse)
 
+    async def _settle(self, cycle_id: str) -> bool:
+        """The model cannot write another candidate: install the sole one that held every case, if any
+        (the record says so); False when there is none."""
+        info = self._read(lambda root: self._validation_info(root, cycle_id))
+        records = info["candidates"]
+        winner, discarded, decided = choose(records, info["cases"], f"obj.{info['selector']}",
+                                            trusted=len(info["examples"]) >= 2, lone="any")
+        if winner is None:
+            return False
+        chosen = records[winner]
+        self._write(lambda root: self._keep_candidates(root, cycle_id, records, decided, discarded))
+        await self._complete(cycle_id, chosen["code"], info["selector"], {**info, **chosen, "discarded": discarded}, chosen["verdict"])
+        return True
+
     def _keep_candidates(self, root: Any, cycle_id: str, records: list[dict], decided: str, discarded: list[dict]) -> None:
         cycle = self._registry(root).get(cycle_id)
         cycle.artifacts["candidates"] = records
@@ -363,7 +392,8 @@ class Orchestrator:
     async def _run_cases(self, cycle_id: str, code: str, selector: str, info: dict) -> dict:
         """One jailed run of the candidate against every case, on a view of the image that is always aborted."""
         trial = {"args": info["args"], "kwargs": info["kwargs"]}
-        cases = plan(trial, info["examples"], info["cases"])
+        probe_calls = probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
+        cases = plan(trial, info["examples"], info["cases"], probe_calls)
         tm, conn = pair = self.image.acquire()
 
         async def run() -> dict:
@@ -375,7 +405,7 @@ class Orchestrator:
                 why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
                 return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
             record = assess(cases, outcomes, host.slots_after, f"obj.{selector}")
-            record["generated_failed"] = generated_failures(record, info["cases"], outcomes, f"obj.{selector}")
+            record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
             return record
 
         try:
@@ -449,13 +479,19 @@ class Orchestrator:
             "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),
         })
 
-    async def _ask(self, cycle_id: str, persona: str, prompt: str, system: str = "", temperature: float | None = None) -> Completion:
+    async def _ask(
+        self, cycle_id: str, persona: str, prompt: str, system: str = "", temperature: float | None = None,
+        until_block: bool = False,
+    ) -> Completion:
         def token(text: str) -> None:
             self._event(cycle_id, {"type": "token", "cycle": cycle_id, "persona": persona, "text": text})
 
-        if temperature is None:
-            return await self.llm.complete(persona, prompt, system=system, on_token=token)
-        return await self.llm.complete(persona, prompt, system=system, on_token=token, temperature=temperature)
+        extra: dict[str, Any] = {}
+        if temperature is not None:
+            extra["temperature"] = temperature
+        if until_block:
+            extra["until_block"] = True
+        return await self.llm.complete(persona, prompt, system=system, on_token=token, **extra)
 
 
 def _feedback(refusals: list[dict]) -> list[str]:

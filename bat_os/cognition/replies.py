@@ -22,6 +22,7 @@ _FENCE = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 _PYTHON_TAGS = {"python", "py", "python3"}
+_FENCE_LINE = re.compile(r"^[ \t]*```")
 
 
 def extract_json_list(text: str) -> list[str] | None:
@@ -83,17 +84,32 @@ def extract_code(text: str) -> str:
 
     The first block fenced as ```python (or ```py / ```python3); failing that
     the first untagged ``` block; failing that the whole text, stripped. A
-    block missing its closing fence runs to the end of the text.
+    block missing its closing fence runs to the end of the text. A block with
+    no ``def`` in it loses to code before the first fence (a small model may
+    write the method bare and close a fence it never opened).
     """
+    tagged: str | None = None
     untagged: str | None = None
+    first_fence: int | None = None
     for match in _FENCE.finditer(text):
+        first_fence = match.start() if first_fence is None else first_fence
         lang = match.group("lang").lower()
-        if lang in _PYTHON_TAGS:
-            return _clean_block(match.group("body"))
-        if not lang and untagged is None:
+        if lang in _PYTHON_TAGS and tagged is None:
+            tagged = match.group("body")
+        elif not lang and untagged is None:
             untagged = match.group("body")
-    if untagged is not None:
-        return _clean_block(untagged)
+    for block in (tagged, untagged):
+        if block is not None and "def " in block:
+            return _clean_block(block)
+    if first_fence is None and not any(_FENCE_LINE.match(line) for line in text.splitlines()):
+        return text.strip()
+    before = text[:first_fence] if first_fence is not None else text
+    start = re.search(r"^[ \t]*def ", before, re.MULTILINE)
+    if start is not None:  # the method written bare: from its def, fence lines dropped
+        return _clean_block("\n".join(line for line in before[start.start():].splitlines() if not _FENCE_LINE.match(line)))
+    for block in (tagged, untagged):
+        if block is not None:
+            return _clean_block(block)
     return text.strip()
 
 
@@ -276,3 +292,120 @@ def add_missing_self(code: str, selector: str, arity: int) -> tuple[str, bool]:
     insert = "self" if match.group(2) else "self, "
     lines[function.lineno - 1] = line[:match.end(1)] + insert + line[match.end(1):]
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), True
+
+
+def drop_top_level_calls(code: str, selector: str) -> tuple[str, int]:
+    """Drop what a model writes after the method to show it off (``print(obj.f(2))``, ``obj = Thing()``,
+    ``if __name__ == "__main__": ...``): every top-level statement but imports, the docstring and the
+    functions and classes it defines, when ``def selector`` is among them. -> (code, statements dropped).
+    Code that does not parse is returned as it is (the guardian says why)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code, 0
+    if not any(isinstance(n, ast.FunctionDef) and n.name == selector for n in tree.body):
+        return code, 0
+    kept = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)
+    drop = [n for i, n in enumerate(tree.body) if not isinstance(n, kept)
+            and not (i == 0 and isinstance(n, ast.Expr) and isinstance(getattr(n, "value", None), ast.Constant))]
+    if not drop:
+        return code, 0
+    lines = code.splitlines()
+    for node in reversed(drop):
+        del lines[node.lineno - 1:node.end_lineno]
+    return "\n".join(lines).rstrip() + "\n", len(drop)
+
+
+class _NoAnnotations(ast.NodeTransformer):
+    def visit_arg(self, node: ast.arg) -> ast.arg:
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        node.returns = None
+        self.generic_visit(node)
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
+        if node.value is None:
+            return None
+        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+
+    def visit_Import(self, node: ast.Import) -> ast.AST | None:
+        node.names = [a for a in node.names if a.name.partition(".")[0] != "typing"]
+        return node if node.names else None
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST | None:
+        return None if (node.module or "").partition(".")[0] == "typing" else node
+
+
+def drop_typing(code: str) -> tuple[str, bool]:
+    """Type hints out, and the ``typing`` imports they needed (``from typing import List`` is the commonest
+    thing a coder model imports that a method may not): -> (code, whether anything changed). Only when the
+    code imports typing; the rest is left as written."""
+    if "typing" not in code:
+        return code, False
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code, False
+    if not any(isinstance(n, ast.Import) and any(a.name.partition(".")[0] == "typing" for a in n.names)
+               or isinstance(n, ast.ImportFrom) and (n.module or "").partition(".")[0] == "typing" for n in ast.walk(tree)):
+        return code, False
+    tree = ast.fix_missing_locations(_NoAnnotations().visit(tree))
+    for node in ast.walk(tree):  # a body left empty by a dropped import
+        for field in ("body", "orelse", "finalbody"):
+            if isinstance(getattr(node, field, None), list) and not getattr(node, field) and field == "body":
+                setattr(node, field, [ast.Pass()])
+    return ast.unparse(tree) + "\n", True
+
+
+#: What ``datetime.X`` means when a model wrote ``import datetime`` but meant the class.
+_DATETIME_CLASS_ONLY = frozenset({"strptime", "now", "today", "utcnow", "fromisoformat", "fromtimestamp", "combine", "strftime"})
+#: Names a model uses without importing them, and the allowed module each comes from.
+_FROM_IMPORTS = {"timedelta": "datetime", "Counter": "collections", "defaultdict": "collections",
+                 "OrderedDict": "collections", "deque": "collections", "reduce": "functools", "Fraction": "fractions",
+                 "Decimal": "decimal", "sqrt": "math", "median": "statistics", "mean": "statistics"}
+
+
+def fix_module_slips(code: str, selector: str) -> tuple[str, list[str]]:
+    """Two slips small models make with allowed modules, mended: ``import datetime`` then
+    ``datetime.strptime(...)`` (the class's, not the module's: written ``datetime.datetime.strptime``), and a
+    name used but never imported that only one allowed module gives (``timedelta``, ``Counter``: a
+    ``from M import name`` is put first in the function). -> (code, what was mended)."""
+    try:
+        tree = ast.parse(code)
+        table = symtable.symtable(code, "<method>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code, []
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    scope = next((s for s in table.get_children() if s.get_name() == selector and s.get_type() == "function"), None)
+    if function is None or scope is None:
+        return code, []
+    mended: list[str] = []
+    imports_module = any(isinstance(n, ast.Import) and any(a.name == "datetime" and a.asname is None for a in n.names)
+                         for n in ast.walk(tree))
+    from_class = any(isinstance(n, ast.ImportFrom) and n.module == "datetime" and any(a.name == "datetime" for a in n.names)
+                     for n in ast.walk(tree))
+    lines = code.splitlines()
+    if imports_module and not from_class:
+        spots = sorted(((n.value.lineno, n.value.col_offset) for n in ast.walk(function)
+                        if isinstance(n, ast.Attribute) and n.attr in _DATETIME_CLASS_ONLY
+                        and isinstance(n.value, ast.Name) and n.value.id == "datetime"), reverse=True)
+        for line, col in spots:
+            text = lines[line - 1]
+            if text[col:col + 9] == "datetime.":
+                lines[line - 1] = text[:col] + "datetime.datetime." + text[col + 9:]
+        if spots:
+            mended.append("datetime.datetime")
+    defined = set(table.get_identifiers())
+    missing = sorted(name for name in _globals_read(scope) if name in _FROM_IMPORTS and name not in defined)
+    if missing:
+        first = function.body[0]
+        if first.lineno != function.lineno:
+            indent = re.match(r"[ \t]*", lines[first.lineno - 1]).group(0)
+            lines[first.lineno - 1:first.lineno - 1] = [f"{indent}from {_FROM_IMPORTS[name]} import {name}" for name in missing]
+            mended.extend(missing)
+    if not mended:
+        return code, []
+    return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), mended

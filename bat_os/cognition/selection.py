@@ -1,20 +1,24 @@
 """Which candidate to install: what its run of the cases says, and the agreement between candidates.
 
-A candidate runs in the jail against three kinds of case at once
+A candidate runs in the jail against four kinds of case at once
 (:meth:`bat_os.jail.runner.Jail.run_cases`):
 
-- the **trial**: the call that asked for the method (it must not raise);
+- the **trial**: the call that asked for the method (it must not raise), run twice;
 - the **examples**: the user's word; a candidate that fails one is never installed;
-- the **generated cases**, written by a persona in SPECIFYING, which may themselves be wrong.
+- the **generated cases**, written by a persona in SPECIFYING, which may themselves be wrong;
+- the **probes** (:mod:`bat_os.cognition.probes`): other arguments, with no expected answer.
 
 :func:`assess` turns the outcomes into a plain-data record of the candidate
-(``eligible`` when the trial and every example hold). :func:`choose` picks
-among the eligible ones, CodeT-style: candidates that give the same outputs on
-the generated cases form a cluster, scored ``size x (cases passed + 1)``; the
-best cluster's first candidate wins. A generated case the winner fails is
-*discarded* (and the record says why) only when at least two eligible
-candidates agree on the winner's output and they outnumber those that pass
-the case; otherwise there is no winner yet.
+(``eligible`` when the trial and every example hold; its ``signature``: what it
+answered). :func:`choose` picks among the eligible ones, CodeT-style:
+candidates with the same signature form a cluster, scored ``size x (cases
+passed + 1)``, and only a cluster of two or more can win (a lone candidate
+only on two or more of the user's examples): a small model's mistakes are
+rarely the same twice. A generated case the winner fails is *discarded* (and
+the record says why) only when the candidates that agree on the winner's
+answer outnumber those that pass the case, and never more than half of the cases
+(candidates failing most of them share a misreading more often than the cases are wrong);
+otherwise there is no winner yet.
 """
 
 from __future__ import annotations
@@ -27,46 +31,69 @@ from bat_os.cognition.cases import describe, judge
 MAX_REASONS = 4  # failing cases named in one refusal
 
 
-def plan(trial: dict, examples: list[dict], generated: list[dict]) -> list[dict]:
-    """The cases of one run, in order, each tagged with its ``role`` and its index in that role."""
-    cases = [{**trial, "role": "trial", "index": 0}]
+def plan(trial: dict, examples: list[dict], generated: list[dict], probe_calls: list[dict] | None = None) -> list[dict]:
+    """The cases of one run, in order, each tagged with its ``role`` and its index in that role: the trial
+    twice (a candidate that answers it differently twice is not deterministic), the examples, the
+    generated cases, the probes."""
+    cases = [{**trial, "role": "trial", "index": 0}, {**trial, "role": "trial", "index": 1}]
     cases += [{**e, "role": "example", "index": i} for i, e in enumerate(examples)]
     cases += [{**g, "role": "generated", "index": i} for i, g in enumerate(generated)]
+    cases += [{**p, "role": "probe", "index": i} for i, p in enumerate(probe_calls or [])]
     return cases
 
 
 def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, list[str]], dict], selector: str) -> dict:
-    """A candidate's record from its outcomes (one per case of :func:`plan`)."""
+    """A candidate's record from its outcomes (one per case of :func:`plan`).
+
+    ``signature``: what it answered, for agreement: the trial (exactly when it answered it alike
+    twice, else only the kind of answer: a time, a random pick), every generated case and every probe.
+    """
     failed: list[str] = []
     passes: list[bool] = []
     outputs: list[str] = []
-    result: Any = None
+    probes: list[str] = []
+    trials: list[dict] = []
+    evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
     for position, (case, outcome) in enumerate(zip(cases, outcomes)):
         after = slots_after(position, list(case.get("slots") or {})) if case.get("slots") else None
-        why = judge(case, outcome, after, selector)
         role = case["role"]
+        if role == "probe":
+            probes.append(output_key(outcome))
+            continue
+        why = judge(case, outcome, after, selector)
         if role == "trial":
-            result = outcome.get("value")
-            if why:
+            trials.append(outcome)
+            if why and len(trials) == 1:
                 failed.append(f"trial: {why}")
         elif role == "example":
             if why:
                 failed.append(f"example: {why}")
+            else:
+                evidence += 1
         else:
             passes.append(why is None)
             outputs.append(output_key(outcome, after))
+            if why is None and any(k in case for k in ("result", "raises", "slots")):
+                evidence += 1
+    keys = [output_key(t) for t in trials]
+    deterministic = len(set(keys)) <= 1
+    first = trials[0] if trials else {}
+    trial_key = keys[0] if keys and deterministic else json.dumps(["kind", type(first.get("value")).__name__])
     return {
         "eligible": not failed,
         "failed": failed[:MAX_REASONS] + ([f"... and {len(failed) - MAX_REASONS} more"] if len(failed) > MAX_REASONS else []),
         "passes": passes,
         "outputs": outputs,
-        "trial_result": result,
+        "signature": [trial_key, *outputs, *probes],
+        "deterministic": deterministic,
+        "evidence": evidence,
+        "trial_result": first.get("value"),
     }
 
 
-def generated_failures(record: dict, generated: list[dict], outcomes: list[dict], selector: str) -> list[str]:
+def generated_failures(record: dict, cases: list[dict], generated: list[dict], outcomes: list[dict], selector: str) -> list[str]:
     """Why the candidate failed each generated case it failed (for the cycle record)."""
-    first = len(outcomes) - len(generated)
+    first = next((i for i, c in enumerate(cases) if c["role"] == "generated"), len(cases))
     return [judge(case, outcomes[first + i], None, selector) or describe(case, selector)
             for i, case in enumerate(generated) if not record["passes"][i]]
 
@@ -94,20 +121,46 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def choose(records: list[dict], generated: list[dict], selector: str) -> tuple[int | None, list[dict], str]:
+def choose(records: list[dict], generated: list[dict], selector: str, *, trusted: bool = False,
+           lone: str = "never") -> tuple[int | None, list[dict], str]:
     """``(winner, discarded, why)``: the index of the candidate to install (None: none yet), the
-    generated cases set aside (``{"case", "reason"}``), and a line saying how it was decided."""
+    generated cases set aside (``{"case", "reason"}``), and a line saying how it was decided.
+
+    A lone candidate wins at once only when ``trusted`` (the user gave at least two examples, and
+    it passed them) and it passed every generated case. Otherwise a winner needs company: at least
+    two eligible candidates with the same :func:`assess` signature (trial, generated cases, probes).
+    ``lone``: when no two agree, may a candidate alone that passed every generated case win?
+    ``"never"`` (more candidates can be written), ``"evidence"`` (the last attempt: only with an
+    exact answer checked, an example's or a generated case's) or ``"any"`` (the model cannot write
+    another candidate).
+    """
     eligible = [i for i, r in enumerate(records) if r.get("eligible")]
     if not eligible:
         return None, [], "no candidate held the trial and the examples"
-    for i in eligible:
-        if all(records[i]["passes"]):
-            return i, [], f"candidate {i + 1} passed every case"
+    if trusted:
+        for i in eligible:
+            if all(records[i]["passes"]):
+                return i, [], f"candidate {i + 1} passed the examples and every case"
     clusters: dict[tuple, list[int]] = {}
     for i in eligible:
-        clusters.setdefault(tuple(records[i]["outputs"]), []).append(i)
-    best = max(clusters.values(), key=lambda members: (len(members) * (sum(records[members[0]]["passes"]) + 1), -members[0]))
+        clusters.setdefault(tuple(records[i].get("signature") or records[i]["outputs"]), []).append(i)
+    agreeing = [members for members in clusters.values() if len(members) >= 2]
+    if not agreeing:
+        for i in eligible:
+            if lone == "any" and all(records[i]["passes"]):
+                return i, [], f"candidate {i + 1} passed every case; no second candidate could be written to agree with it"
+            if lone == "evidence" and all(records[i]["passes"]) and records[i].get("evidence", 0) >= 1:
+                return i, [], (f"candidate {i + 1} passed every case, {records[i]['evidence']} of them with an exact "
+                               "answer; no other candidate agreed with it")
+        return None, [], f"no two of {len(eligible)} eligible candidate(s) agree yet"
+    best = max(agreeing, key=lambda members: (len(members) * (sum(records[members[0]]["passes"]) + 1), -members[0]))
     winner = best[0]
+    failed = records[winner]["passes"].count(False)
+    if failed and failed * 2 > len(records[winner]["passes"]):
+        # agreement may outvote a few wrong cases, never most of them: candidates that fail most of
+        # what was asked share a misreading more often than the cases are wrong
+        return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree but fail {failed} of "
+                          f"{len(records[winner]['passes'])} generated cases")
     discarded = []
     for case_index, passed in enumerate(records[winner]["passes"]):
         if passed:
@@ -115,14 +168,14 @@ def choose(records: list[dict], generated: list[dict], selector: str) -> tuple[i
         answer = records[winner]["outputs"][case_index]
         agree = sum(1 for i in eligible if records[i]["outputs"][case_index] == answer)
         passers = sum(1 for i in eligible if records[i]["passes"][case_index])
-        if agree < 2 or agree <= passers:
+        if agree <= passers:
             return None, [], (f"no agreement yet: the case {describe(generated[case_index], selector)} is failed by candidate "
                               f"{winner + 1}; {agree} candidate(s) answer as it does, {passers} pass the case")
         discarded.append({
             "case": generated[case_index],
             "reason": f"{agree} agreeing candidates answered {_answer(answer)}; {passers} passed it",
         })
-    return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every case"
+    return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call"
 
 
 def _answer(key: str) -> str:

@@ -71,6 +71,7 @@ STATES: dict[str, State] = {
             "SYNTHESIZING", "a persona writes the missing method", step="synthesize",
             next=(
                 "VALIDATING",  # SYNTHESIZING -> VALIDATING: a candidate was written
+                "COMPLETE",  # SYNTHESIZING -> COMPLETE: no further candidate could be written; a vetted one is installed
                 "FAILED",  # SYNTHESIZING -> FAILED: no model answered
             ),
         ),

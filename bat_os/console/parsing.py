@@ -46,7 +46,7 @@ USAGE = {
     "status": "/status",
     "inspect": "/inspect TARGET",
     "set": "/set TARGET SLOT JSON",
-    "send": "/send TARGET SELECTOR [ARGS-JSON-LIST] [KWARGS-JSON-OBJECT]",
+    "send": "/send TARGET SELECTOR [ARGS-JSON-LIST] [KWARGS-JSON-OBJECT] [EXAMPLES-JSON-LIST]",
     "ask": "/ask PERSONA[,PERSONA...] PROMPT",
     "search": "/search TEXT",
     "ingest": "/ingest FILE",
@@ -70,8 +70,10 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /status                                    uptime, image, objects, queue, cycles
   /inspect TARGET                            slots, parents and methods of an object
   /set TARGET SLOT JSON                      set a data slot, e.g. /set genesis_obj colour "blue"
-  /send TARGET SELECTOR [ARGS] [KWARGS]      send a message; ARGS a JSON list, KWARGS a JSON object,
-                                             e.g. /send genesis_obj echo [1, 2] {{"a": 3}}
+  /send TARGET SELECTOR [ARGS] [KWARGS] [EXAMPLES]
+                                             send a message; ARGS a JSON list, KWARGS a JSON object,
+                                             e.g. /send genesis_obj echo [1, 2] {{"a": 3}}; EXAMPLES (what a
+                                             method to learn must answer): [{{"args": [2, 3], "result": 5}}]
   /ask PERSONA[,PERSONA...] PROMPT           ask a persona's model ({", ".join(briefs.PERSONAS)}; several: each
                                              builds on the earlier answers), e.g. /ask ROBIN what is a living image?
   /search TEXT                               search the knowledge catalog
@@ -167,18 +169,28 @@ def _send(name: str, rest: str) -> dict:
     values = _json_values(name, parts[2]) if len(parts) == 3 else []
     args: Any = []
     kwargs: Any = {}
+    examples: Any = None
     if len(values) == 1 and isinstance(values[0], dict):
         kwargs = values[0]  # keyword arguments alone: /send T S {"a": 1}
     elif len(values) == 1:
         args = values[0]
+    elif len(values) == 2 and isinstance(values[1], list):
+        args, examples = values  # /send T S [2, 3] [{"args": [2, 3], "result": 5}]
     elif len(values) == 2:
         args, kwargs = values
-    elif len(values) > 2:
-        raise _usage(name, f"takes at most two JSON values (a list and an object), got {len(values)}")
+    elif len(values) == 3:
+        args, kwargs, examples = values
+    elif len(values) > 3:
+        raise _usage(name, f"takes at most three JSON values (a list, an object, a list of examples), got {len(values)}")
     if not isinstance(args, list):
         raise _usage(name, f"ARGS must be a JSON list such as [1, \"two\"], not {_json_kind(args)}")
     if not isinstance(kwargs, dict):
         raise _usage(name, f"KWARGS must be a JSON object such as {{\"a\": 1}}, not {_json_kind(kwargs)}")
+    if examples is not None:
+        if not isinstance(examples, list) or not all(isinstance(e, dict) for e in examples):
+            raise _usage(name, "EXAMPLES must be a JSON list of objects such as [{\"args\": [2, 3], \"result\": 5}]")
+        return _encodable({"command": "send", "target": target, "selector": selector, "args": args, "kwargs": kwargs,
+                           "examples": examples})
     return _encodable({"command": "send", "target": target, "selector": selector, "args": args, "kwargs": kwargs})
 
 

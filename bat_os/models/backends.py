@@ -90,6 +90,7 @@ class LLM(Protocol):
         system: str = "",
         on_token: TokenCallback | None = None,
         temperature: float | None = None,
+        until_block: bool = False,
     ) -> Completion: ...
 
     async def close(self) -> None: ...
@@ -198,6 +199,7 @@ class ReplayBackend:
         system: str = "",
         on_token: TokenCallback | None = None,
         temperature: float | None = None,
+        until_block: bool = False,
     ) -> Completion:
         started = self._clock()
         line = self._take(persona, prompt)  # atomic: no await inside
@@ -269,8 +271,10 @@ class RecordingBackend:
         system: str = "",
         on_token: TokenCallback | None = None,
         temperature: float | None = None,
+        until_block: bool = False,
     ) -> Completion:
-        completion = await self.inner.complete(persona, prompt, system=system, on_token=on_token, temperature=temperature)
+        completion = await self.inner.complete(persona, prompt, system=system, on_token=on_token, temperature=temperature,
+                                               until_block=until_block)
         entry = {
             "persona": persona,
             "contains": _last_line(prompt)[:RECORD_CONTAINS_CHARS],
@@ -327,12 +331,16 @@ class TransformersBackend:
         system: str = "",
         on_token: TokenCallback | None = None,
         temperature: float | None = None,
+        until_block: bool = False,
     ) -> Completion:
         if self.resolve is None or self.manager is None:
             raise NoModel(persona)
         spec = self.resolve(persona)
-        if temperature is not None:  # this call samples (a cycle's later candidates): the persona's settings otherwise
-            spec = replace(spec, generation={**spec.generation, "temperature": float(temperature)})
+        if temperature is not None or until_block:
+            # this call samples (a cycle's later candidates), or ends with its code block (what follows is prose
+            # a small model goes on writing): the persona's settings otherwise
+            extra = {"temperature": float(temperature)} if temperature is not None else {}
+            spec = replace(spec, generation={**spec.generation, **extra, **({"stop_after_block": True} if until_block else {})})
         started = time.perf_counter()
         generated = await self.manager.generate(spec, system, prompt, on_token=on_token, timeout=self.timeout)
         return Completion(generated.text, spec.model, prompt_sha256(system, prompt), time.perf_counter() - started)

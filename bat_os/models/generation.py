@@ -9,6 +9,7 @@ and its token count. torch and transformers are imported inside it.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any, Callable
@@ -37,11 +38,20 @@ def generate_text(
     deadline = time.monotonic() + timeout
     expired = threading.Event()
 
+    until_block = bool(settings.get("stop_after_block"))
+    checked = [0]
+
     class Stop(StoppingCriteria):
         def __call__(self, input_ids, scores, **kwargs):  # noqa: ANN001, ANN003, ANN204
             if time.monotonic() > deadline:
                 expired.set()
                 return True
+            if until_block:  # every 8 tokens: has a code block been closed? what follows is prose
+                made = input_ids.shape[-1] - prompt_length
+                if made - checked[0] >= 8:
+                    checked[0] = made
+                    if block_closed(tokenizer.decode(input_ids[0][prompt_length:], skip_special_tokens=True)):
+                        return True
             return stop.is_set()
 
     class Stream(TextStreamer):
@@ -71,6 +81,8 @@ def generate_text(
             output = model.generate(**inputs, **kwargs)
     new = output[0][prompt_length:]
     text = tokenizer.decode(new, skip_special_tokens=True)
+    if until_block:
+        text = through_block(text)
     for s in stops:
         if s in text:
             text = text[: text.index(s)]
@@ -81,4 +93,27 @@ def generate_text(
     return text, int(len(new))
 
 
-__all__ = ["generate_text"]
+_FENCE_LINE = re.compile(r"^[ \t]*```", re.MULTILINE)
+
+
+def block_closed(text: str) -> bool:
+    """A fenced code block has been written and closed (a fence line after a line of code)."""
+    return through_block(text) != text or (text.count("```") >= 2 and text.rstrip().endswith("```"))
+
+
+def through_block(text: str) -> str:
+    """``text`` up to the end of its first closed code block (the fence that closes it included): a
+    fence line that follows a line of code closes it, whether or not one opened it."""
+    seen_code = False
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if _FENCE_LINE.match(line):
+            if seen_code:
+                return text[:offset + len(line)]
+        elif line.strip():
+            seen_code = seen_code or bool(re.match(r"[ \t]*(def |assert |class |import |from |@)", line))
+        offset += len(line)
+    return text
+
+
+__all__ = ["block_closed", "generate_text", "through_block"]

@@ -39,6 +39,7 @@ MAX_SELECTOR_CHARS = 64
 MAX_INTENT_CHARS = 4000
 MAX_TEXT_CHARS = 100_000  # prompts, queries, remembered text
 MAX_ARGS = 32
+MAX_EXAMPLES = 50  # examples in one brief (as bat_os.cognition.cases allows)
 
 COMMANDS = ("initiate_cognitive_cycle", "ask", "search", "ingest", "status", "ping", "inspect", "cycle")
 
@@ -145,7 +146,17 @@ def _check_mission(request: dict) -> dict:
         _text(kwargs, "intent", "mission_brief.kwargs.", MAX_INTENT_CHARS)
     for value in [*args, *kwargs.values()]:
         _check_value(value, 0)
-    return {"target_oid": target, "mission_brief": {"type": "unhandled_message", "selector": selector, "args": list(args), "kwargs": dict(kwargs)}}
+    checked = {"type": "unhandled_message", "selector": selector, "args": list(args), "kwargs": dict(kwargs)}
+    if "examples" in brief:  # what the method must answer (the kernel checks each in full)
+        examples = brief["examples"]
+        if not isinstance(examples, list) or not all(isinstance(e, dict) for e in examples):
+            raise BriefError("'mission_brief.examples' must be a list of maps like {\"args\": [2, 3], \"result\": 5}")
+        if len(examples) > MAX_EXAMPLES:
+            raise BriefError(f"'mission_brief.examples' has {len(examples)} items; at most {MAX_EXAMPLES}")
+        for example in examples:
+            _check_value(example, 0)
+        checked["examples"] = list(examples)
+    return {"target_oid": target, "mission_brief": checked}
 
 
 def _check_value(value: Any, depth: int) -> None:

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from bat_os.translate import briefs
+from bat_os.translate.examples import sentence_examples
 from bat_os.translate.briefs import MAX_INTENT_CHARS, PERSONAS
 from bat_os.translate.normalise import SLOT, Normalised, ascii_word
 from bat_os.translate.selectors import base_verb, selector_from, snake_name
@@ -288,6 +289,9 @@ def _mission(s: Normalised, selector: str, args: list, target: str, rule: str, n
         intent = intent[: MAX_INTENT_CHARS - 1] + "…"
         notes.append(f"the sentence is {len(s.original)} characters; kwargs.intent keeps the first {MAX_INTENT_CHARS}")
     request = briefs.mission(selector, args, {"intent": intent}, target)
+    examples = sentence_examples(s.original, selector)  # "e.g. add(2, 3) is 5": shown in the brief, checked by the kernel
+    if examples:
+        request["mission_brief"]["examples"] = examples
     return Translation(briefs.validate(request), rule, tuple(notes))
 
 

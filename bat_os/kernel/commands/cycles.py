@@ -56,6 +56,8 @@ def initiate_cognitive_cycle(ctx: Context, request: dict) -> Any:
     message = {"target": request["target_oid"], "selector": selector, "args": args, "kwargs": kwargs}
     if intent is not None:
         message["intent"] = intent
+    if "examples" in brief:  # checked by send, as a send's own examples are
+        message["examples"] = brief["examples"]
     return send(ctx, message)
 
 

@@ -1,0 +1,68 @@
+"""Probe calls: other arguments made from the learning call's own, for candidates to agree on.
+
+A probe has no expected answer. Every candidate runs it; candidates that
+answer every probe alike (and every generated case, and the trial) agree,
+and two independently written candidates that agree on varied inputs are
+far more often right than either alone (the agreement
+:mod:`bat_os.cognition.selection` asks for). Probes vary one argument at a
+time, after its type: an empty and a longer string, a date string moved to
+another date, zero and negative numbers, an empty, a shorter and a longer
+list, an empty and a smaller map. Calls already made by the trial, an
+example or a generated case are not repeated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+MAX_PROBES = 6
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def variants(value: Any) -> list[Any]:
+    """Other values of ``value``'s kind, most telling first."""
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [0, 7, -3, value + 12]
+    if isinstance(value, float):
+        return [0.0, 2.5, -1.5]
+    if isinstance(value, str):
+        if _DATE.match(value):
+            return ["2000-02-29", "1999-12-31", "2023-07-04"]
+        words = value.split()
+        return ["", "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c", value.upper()]
+    if isinstance(value, list):
+        return [[], value[::-1], value[:1], value + value[:2]]
+    if isinstance(value, dict):
+        first = dict(list(value.items())[:1])
+        return [{}, first]
+    return []
+
+
+def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
+    """Up to :data:`MAX_PROBES` probe calls ``{"args", "kwargs"}`` around the call ``args``/``kwargs``."""
+    seen = {_key(c.get("args", []), c.get("kwargs", {})) for c in taken}
+    seen.add(_key(args, kwargs))
+    found: list[dict] = []
+    columns = [variants(a) for a in args]
+    for depth in range(max((len(c) for c in columns), default=0)):
+        for position, options in enumerate(columns):
+            if depth >= len(options):
+                continue
+            call = list(args)
+            call[position] = options[depth]
+            key = _key(call, kwargs)
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append({"args": call, "kwargs": dict(kwargs)})
+            if len(found) >= MAX_PROBES:
+                return found
+    return found
+
+
+def _key(args: list, kwargs: dict) -> str:
+    return json.dumps([args, kwargs], sort_keys=True, default=repr)

@@ -1,0 +1,56 @@
+"""Test cases as plain data (bat_os.cognition.cases): what they may hold, how an outcome is judged."""
+
+from __future__ import annotations
+
+import pytest
+
+from bat_os.cognition.cases import BadCase, describe, judge, parse_case, parse_examples, same
+
+
+def test_a_case_is_made_canonical_and_anything_else_is_refused_with_why():
+    assert parse_case({"args": [2, 3], "result": 5}) == {"args": [2, 3], "kwargs": {}, "result": 5}
+    assert parse_case({"raises": "ValueError", "args": [-1]})["raises"] == "ValueError"
+    for raw, why in [
+        ([1], "must be a map"), ({"args": [1]}, "says nothing to check"), ({"args": 1, "result": 1}, "args must be a list"),
+        ({"kwargs": {"1x": 2}, "result": 1}, "keys are identifiers"), ({"result": 1, "raises": "E"}, "both"),
+        ({"raises": "not a name"}, "name an exception"), ({"type": "set"}, "type must be one of"),
+        ({"result": float("nan")}, "finite"), ({"result": b"x"}, "not plain data"), ({"result": {1: 2}}, "key that is not a string"),
+        ({"given": {"_p": 1}, "result": 1}, "slot names"), ({"code": "x", "result": 1}, "unknown fields"),
+        ({"result": "x" * 5000}, "over 4096 bytes"), ({"result": [[[[[[[[[[1]]]]]]]]]]}, "nested too deep"),
+    ]:
+        with pytest.raises(BadCase, match=why):
+            parse_case(raw)
+
+
+def test_examples_are_bounded_and_must_not_contradict_each_other():
+    assert len(parse_examples([{"args": [i], "result": i} for i in range(50)])) == 50
+    with pytest.raises(BadCase, match="at most 50"):
+        parse_examples([{"args": [1], "result": 1}] * 51)
+    with pytest.raises(BadCase, match="examples 1 and 2 contradict each other: f\\(1\\) -> 2 / f\\(1\\) -> 3"):
+        parse_examples([{"args": [1], "result": 2}, {"args": [1], "result": 3}])
+    # a type and a result of that type say the same thing
+    assert len(parse_examples([{"args": [1], "result": 2}, {"args": [1], "type": "int"}])) == 2
+    with pytest.raises(BadCase, match="contradict"):
+        parse_examples([{"args": [1], "result": "2"}, {"args": [1], "type": "int"}])
+    with pytest.raises(BadCase, match="must be a list"):
+        parse_examples({"args": [1]})
+
+
+def test_outcomes_are_judged_as_plain_data_and_the_reason_names_the_call():
+    case = {"args": [2, 3], "kwargs": {}, "result": 5}
+    assert judge(case, {"value": 5}) is None
+    assert judge(case, {"value": 5.0000000001}) is None  # numbers as numbers
+    assert judge(case, {"value": 6}, selector="obj.add") == "obj.add(2, 3) should return 5, but it returned 6"
+    assert judge(case, {"raised": "TypeError", "message": "nope"}) == "f(2, 3) should return 5, but it raised TypeError: nope"
+    assert judge({"args": [], "raises": "KeyError"}, {"raised": "KeyError"}) is None
+    assert judge({"args": [], "raises": "KeyError"}, {"value": 1}) == "f() should raise KeyError, but it returned 1"
+    assert judge({"args": [], "type": "str"}, {"value": 1}) == "f() should return a str, but it returned 1 (a int)"
+    assert judge({"args": [], "type": "int"}, {"value": True}) is not None  # a bool is not a number here
+    assert judge({"args": [], "slots": {"n": 2}}, {"value": None}, {"n": 3}) == "f() should leave self.n == 2, but it is 3"
+    assert judge({"args": []}, {"cpu": "past"}) == "f() ran past its CPU-time limit"
+    assert judge({"args": []}, {"value": None}) is None  # the trial: it must only not raise
+
+
+def test_same_and_describe():
+    assert same([1, [2.0]], [1, [2]]) and not same(True, 1) and not same({"a": 1}, {"a": 1, "b": 2})
+    assert describe({"args": ["x"], "kwargs": {"n": 2}, "given": {"k": 1}, "result": "y"}, "obj.f") == "with self.k = 1, obj.f('x', n=2) -> 'y'"

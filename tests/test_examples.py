@@ -1,0 +1,28 @@
+"""Examples read out of a sentence (bat_os.translate.examples): plain data, never run."""
+
+from __future__ import annotations
+
+from bat_os.translate.examples import sentence_examples
+
+
+def test_calls_of_the_selector_and_their_results():
+    assert sentence_examples("add two numbers, e.g. add(2, 3) is 5", "add") == [{"args": [2, 3], "kwargs": {}, "result": 5}]
+    assert sentence_examples("so that factorial(4) returns 24 and factorial(0) -> 1", "factorial") == [
+        {"args": [4], "kwargs": {}, "result": 24}, {"args": [0], "kwargs": {}, "result": 1}]
+    assert sentence_examples("pad(text='a', width=3) gives 'a  '", "pad") == [{"args": [], "kwargs": {"text": "a", "width": 3}, "result": "a  "}]
+    assert sentence_examples("e.g. len('abc') is 3", "count") == []  # another name's call is no example of count
+
+
+def test_a_literal_after_an_example_marker_and_its_result():
+    assert sentence_examples("return the initials of a full name, e.g. 'Ada Lovelace' gives 'AL'") == [
+        {"args": ["Ada Lovelace"], "kwargs": {}, "result": "AL"}]
+    assert sentence_examples("sum a list, like [1, 2, 3] -> 6") == [{"args": [[1, 2, 3]], "kwargs": {}, "result": 6}]
+    assert sentence_examples('check it, for example "x" gives true') == [{"args": ["x"], "kwargs": {}, "result": True}]
+
+
+def test_nothing_that_is_not_a_literal_is_taken_and_nothing_runs():
+    assert sentence_examples("make it so x is 5") == []
+    assert sentence_examples("e.g. f(__import__('os').getcwd()) is 1", "f") == []
+    assert sentence_examples("e.g. f(1) is open('x')", "f") == []
+    assert sentence_examples("e.g. f({1, 2}) is 2", "f") == []  # a set is not plain data
+    assert len(sentence_examples(" ".join(f"f({i}) is {i}" for i in range(40)), "f")) == 20

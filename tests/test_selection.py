@@ -1,0 +1,79 @@
+"""Which candidate to install (bat_os.cognition.selection): the trial, the examples, and agreement."""
+
+from __future__ import annotations
+
+from bat_os.cognition.selection import assess, choose, output_key, plan
+
+GENERATED = [{"args": [2], "kwargs": {}, "result": 4}, {"args": [3], "kwargs": {}, "result": 7}]  # the second is wrong
+PROBES = [{"args": [0], "kwargs": {}}]
+
+
+def record(outputs: list, probe: object = 0, *, eligible: bool = True, trial2: object = None) -> dict:
+    """A candidate that answered the trial ``outputs[0]`` (twice, or ``trial2`` the second time), the generated cases the rest."""
+    cases = plan({"args": [1], "kwargs": {}}, [], GENERATED, PROBES)
+    second = outputs[0] if trial2 is None else trial2
+    outcomes = [{"value": outputs[0]}, {"value": second}] + [{"value": v} for v in outputs[1:]] + [{"value": probe}]
+    found = assess(cases, outcomes, lambda i, names: {}, "f")
+    found["eligible"] = found["eligible"] and eligible
+    return found
+
+
+def test_assess_separates_the_users_word_from_the_generated_cases_and_the_probes():
+    cases = plan({"args": [1], "kwargs": {}}, [{"args": [5], "kwargs": {}, "result": 10}], GENERATED, PROBES)
+    assert [c["role"] for c in cases] == ["trial", "trial", "example", "generated", "generated", "probe"]
+    got = assess(cases, [{"value": 2}, {"value": 2}, {"value": 11}, {"value": 4}, {"value": 6}, {"value": 0}], lambda i, n: {}, "f")
+    assert got["eligible"] is False and got["failed"] == ["example: f(5) should return 10, but it returned 11"]
+    assert got["passes"] == [True, False] and got["trial_result"] == 2 and got["evidence"] == 1
+    assert got["signature"] == [output_key({"value": 2}), output_key({"value": 4}), output_key({"value": 6}), output_key({"value": 0})]
+    raised = assess(cases, [{"raised": "ValueError", "message": "x"}] * 2 + [{"value": 10}, {"value": 4}, {"value": 6}, {"value": 0}],
+                    lambda i, n: {}, "f")
+    assert raised["failed"] == ["trial: f(1) should not raise, but it raised ValueError: x"]
+
+
+def test_a_trial_answered_differently_twice_is_compared_by_kind_only():
+    clock1, clock2 = record(["12:00:01", 4, 7], trial2="12:00:02"), record(["12:00:05", 4, 7], trial2="12:00:06")
+    assert clock1["deterministic"] is False and clock1["signature"] == clock2["signature"]
+    assert choose([clock1, clock2], GENERATED, "f")[0] == 0
+
+
+def test_a_lone_candidate_is_not_installed_however_well_it_does():
+    alone = record([2, 4, 7])
+    assert choose([alone], GENERATED, "f") == (None, [], "no two of 1 eligible candidate(s) agree yet")
+    assert choose([alone], GENERATED, "f", trusted=True)[0] == 0  # two examples from the user: at once
+    assert choose([alone], GENERATED, "f", lone="evidence")[0] == 0  # the last attempt: it gave exact answers
+    assert choose([alone], GENERATED, "f", lone="any")[0] == 0  # the model cannot write another
+    typed = record([2, 4, 7])
+    typed["evidence"] = 0
+    assert choose([typed], GENERATED, "f", lone="evidence")[0] is None  # nothing exact was checked
+
+
+def test_two_agreeing_candidates_win_and_outvote_a_wrong_case_they_both_fail():
+    assert choose([record([2, 4, 7]), record([2, 4, 7])], GENERATED, "f")[:2] == (0, [])
+    winner, discarded, _why = choose([record([2, 4, 6]), record([2, 4, 6])], GENERATED, "f")
+    assert winner == 0 and [d["case"] for d in discarded] == [GENERATED[1]]
+    assert discarded[0]["reason"] == "2 agreeing candidates answered 6; 0 passed it"
+
+
+def test_disagreeing_candidates_and_refused_ones_give_no_winner():
+    assert choose([record([2, 4, 6]), record([2, 4, 6], probe=1)], GENERATED, "f")[0] is None  # a probe tells them apart
+    assert choose([record([2, 4, 6]), record([2, 4, 6], eligible=False)], GENERATED, "f")[0] is None
+    # two agree on 6 but two others agree on 7 and pass the case: those win
+    records = [record([2, 4, 6]), record([2, 4, 6]), record([2, 4, 7]), record([2, 4, 7])]
+    assert choose(records, GENERATED, "f")[0] == 2
+
+
+def test_output_keys_group_equal_answers():
+    assert output_key({"value": 0.1 + 0.2}) == output_key({"value": 0.3})
+    assert output_key({"raised": "KeyError", "message": "a"}) == output_key({"raised": "KeyError", "message": "b"})
+    assert output_key({"value": 1}) != output_key({"value": 1}, {"n": 2})
+
+
+def test_agreement_never_outvotes_most_of_the_cases():
+    generated = [{"args": [i], "kwargs": {}, "result": i + 1} for i in range(3)]
+    cases = plan({"args": [9], "kwargs": {}}, [], generated, [])
+
+    def wrong() -> dict:  # answers i, not i + 1, everywhere: two of them agree, and fail every case
+        return assess(cases, [{"value": 9}, {"value": 9}] + [{"value": i} for i in range(3)], lambda i, n: {}, "f")
+
+    winner, _discarded, why = choose([wrong(), wrong()], generated, "f")
+    assert winner is None and "agree but fail 3 of 3 generated cases" in why

@@ -1,0 +1,31 @@
+"""The generated cases SPECIFYING keeps (bat_os.cognition.specs), and the tests a method carries."""
+
+from __future__ import annotations
+
+from bat_os.cognition.specs import accept_cases, kept_tests
+
+BRIEF = {"selector": "add", "args": [1, 2], "kwargs": {}, "examples": [{"args": [2, 3], "kwargs": {}, "result": 5}]}
+
+
+def test_cases_fit_to_run_are_kept_and_every_drop_says_why():
+    raw = [{"args": [4, 4], "result": 8}, {"args": [2, 3], "result": 6}, {"args": [4, 4], "result": 8},
+           {"args": [1], "result": 1}, {"args": [1, 1], "result": {1, 2}}, "nonsense", {"args": [0, 0], "type": "int"}]
+    kept, dropped = accept_cases(raw, BRIEF)
+    assert kept == [{"args": [4, 4], "kwargs": {}, "result": 8}, {"args": [0, 0], "kwargs": {}, "type": "int"}]
+    reasons = [d["reason"] for d in dropped]
+    assert reasons[0] == "an example already says what this call gives"
+    assert reasons[1] == "the same call as an earlier case"
+    assert reasons[2] == "obj.add(1) -> 1 does not call the method as the brief does"
+    assert "not plain data" in reasons[3] and "must be a map" in reasons[4]
+
+
+def test_at_most_24_cases_are_kept():
+    kept, dropped = accept_cases([{"args": [i, i], "result": 2 * i} for i in range(30)], {"selector": "add", "args": [1, 2]})
+    assert len(kept) == 24 and len(dropped) == 6 and dropped[0]["reason"] == "more than 24 cases"
+
+
+def test_the_tests_a_method_keeps():
+    cases = [{"args": [1], "kwargs": {}, "result": 2}, {"args": [3], "kwargs": {}, "result": 7}]
+    tests = kept_tests([{"args": [0], "kwargs": {}, "result": 0}], cases, [{"case": cases[1], "reason": "outvoted"}])
+    assert tests == {"examples": [{"args": [0], "kwargs": {}, "result": 0}], "cases": [cases[0]],
+                     "discarded": [{**cases[1], "reason": "outvoted"}]}
