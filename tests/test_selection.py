@@ -77,3 +77,5 @@ def test_agreement_never_outvotes_most_of_the_cases():
 
     winner, _discarded, why = choose([wrong(), wrong()], generated, "f")
     assert winner is None and "agree but fail 3 of 3 generated cases" in why
+    winner, discarded, _why = choose([wrong(), wrong(), wrong()], generated, "f")  # three agreeing: the cases lose
+    assert winner == 0 and len(discarded) == 3

@@ -16,8 +16,8 @@ passed + 1)``, and only a cluster of two or more can win (a lone candidate
 only on two or more of the user's examples): a small model's mistakes are
 rarely the same twice. A generated case the winner fails is *discarded* (and
 the record says why) only when the candidates that agree on the winner's
-answer outnumber those that pass the case, and never more than half of the cases
-(candidates failing most of them share a misreading more often than the cases are wrong);
+answer outnumber those that pass the case, and not more than half of the cases unless
+three or more agree (two failing most of them share a misreading more often than the cases are wrong);
 otherwise there is no winner yet.
 """
 
@@ -156,9 +156,9 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
     best = max(agreeing, key=lambda members: (len(members) * (sum(records[members[0]]["passes"]) + 1), -members[0]))
     winner = best[0]
     failed = records[winner]["passes"].count(False)
-    if failed and failed * 2 > len(records[winner]["passes"]):
-        # agreement may outvote a few wrong cases, never most of them: candidates that fail most of
-        # what was asked share a misreading more often than the cases are wrong
+    if failed and failed * 2 > len(records[winner]["passes"]) and len(best) < 3:
+        # two candidates may outvote a few wrong cases, not most of them: two that fail most of what
+        # was asked share a misreading more often than the cases are wrong (three agreeing may)
         return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree but fail {failed} of "
                           f"{len(records[winner]['passes'])} generated cases")
     discarded = []
