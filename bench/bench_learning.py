@@ -144,11 +144,8 @@ def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
                                              settings={"max_new_tokens": 384, "temperature": 0}, persona="ALFRED",
                                              adapters_off=False, emit=lambda piece: None, stop=threading.Event(),
                                              timeout=600, device="cpu")
-                code, _ = replies.drop_top_level_calls(replies.extract_code(text), task["selector"])
-                code, _ = replies.drop_typing(code)
-                code, _ = replies.add_missing_imports(code, task["selector"], ALLOWED_MODULES)
-                code, _ = replies.add_missing_self(code, task["selector"], len(task["args"]))  # generous: a plain function counts
-                code, _ = replies.fix_module_slips(code, task["selector"])
+                # the same repairs the cycle makes: generous to the baseline
+                code, _ = replies.candidate_code(text, task["selector"], len(task["args"]), ALLOWED_MODULES)
                 verdict = guardian.audit(code, task["selector"])
                 failed = [f"refused by the guardian: {verdict.reasons[0].message}"] if not verdict.accepted else await check_code(jail, code, task)
                 results[task["id"]] = {"passed": not failed, "why": failed[:1], "seconds": time.perf_counter() - started}

@@ -295,25 +295,16 @@ class Orchestrator:
             if info["attempts"] and await self._settle(cycle_id):
                 return  # no further candidate could be written: a vetted one was installed
             raise
-        # what a model shows off after the method (print(obj.f(2)), an example object) is dropped, not refused
-        code, dropped = replies.drop_top_level_calls(replies.extract_code(completion.text), info["brief"]["selector"])
-        code, untyped = replies.drop_typing(code)  # type hints need typing, which methods may not import
-        # an allowed module used but never imported is imported for it, rather than spending an attempt
-        code, imported = replies.add_missing_imports(code, info["brief"]["selector"], contract.ALLOWED_MODULES)
-        # and a method written as a plain function (no self) gets its receiver, rather than a refusal
+        # small slips are mended rather than spending an attempt on them (replies.candidate_code says which)
         arity = len(info["brief"].get("args", [])) + len(info["brief"].get("kwargs", {}))
-        code, self_added = replies.add_missing_self(code, info["brief"]["selector"], arity)
-        code, mended = replies.fix_module_slips(code, info["brief"]["selector"])  # datetime.strptime, timedelta unimported
+        code, repairs = replies.candidate_code(completion.text, info["brief"]["selector"], arity, contract.ALLOWED_MODULES)
 
         def record(root: Any) -> None:
             cycle = self._registry(root).get(cycle_id)
             cycle.attempts += 1
             cycle.artifacts["code"] = code
-            cycle.artifacts["imports_added"] = imported
-            cycle.artifacts["self_added"] = self_added
-            cycle.artifacts["top_level_dropped"] = dropped
-            cycle.artifacts["typing_dropped"] = untyped
-            cycle.artifacts["slips_mended"] = mended
+            for key, value in repairs.items():
+                cycle.artifacts[key] = value
             cycle.artifacts["author"] = info["author"]
             cycle.artifacts["model"] = completion.model
             cycle.artifacts["prompt_sha256"] = completion.prompt_sha256

@@ -130,15 +130,10 @@ def add_missing_imports(code: str, selector: str, modules: frozenset[str] | set[
     or a local called ``time`` is left alone. Code that does not parse, or defines no such function, is
     returned as it is (the guardian says what is wrong with it).
     """
-    try:
-        tree = ast.parse(code)
-        table = symtable.symtable(code, "<method>", "exec")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    found = _function_and_scope(code, selector)
+    if found is None:
         return code, []
-    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
-    scope = next((s for s in table.get_children() if s.get_name() == selector and s.get_type() == "function"), None)
-    if function is None or scope is None:
-        return code, []
+    tree, table, function, scope = found
     defined = set(table.get_identifiers())  # top-level imports, other functions
     missing = sorted(name for name in _globals_read(scope)
                      if name in modules and name not in defined and not hasattr(builtins, name))
@@ -154,6 +149,21 @@ def add_missing_imports(code: str, selector: str, modules: frozenset[str] | set[
     indent = re.match(r"[ \t]*", lines[first.lineno - 1]).group(0)
     lines[first.lineno - 1:first.lineno - 1] = [f"{indent}import {name}" for name in missing]
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), missing
+
+
+def _function_and_scope(code: str, selector: str) -> tuple[ast.Module, symtable.SymbolTable, ast.FunctionDef, symtable.SymbolTable] | None:
+    """The parsed code, its symbol table, ``def selector`` and its scope; None when the code does not parse
+    or defines no such function."""
+    try:
+        tree = ast.parse(code)
+        table = symtable.symtable(code, "<method>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    scope = next((s for s in table.get_children() if s.get_name() == selector and s.get_type() == "function"), None)
+    if function is None or scope is None:
+        return None
+    return tree, table, function, scope
 
 
 def _globals_read(scope: symtable.SymbolTable) -> set[str]:
@@ -373,15 +383,10 @@ def fix_module_slips(code: str, selector: str) -> tuple[str, list[str]]:
     ``datetime.strptime(...)`` (the class's, not the module's: written ``datetime.datetime.strptime``), and a
     name used but never imported that only one allowed module gives (``timedelta``, ``Counter``: a
     ``from M import name`` is put first in the function). -> (code, what was mended)."""
-    try:
-        tree = ast.parse(code)
-        table = symtable.symtable(code, "<method>", "exec")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    found = _function_and_scope(code, selector)
+    if found is None:
         return code, []
-    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
-    scope = next((s for s in table.get_children() if s.get_name() == selector and s.get_type() == "function"), None)
-    if function is None or scope is None:
-        return code, []
+    tree, table, function, scope = found
     mended: list[str] = []
     imports_module = any(isinstance(n, ast.Import) and any(a.name == "datetime" and a.asname is None for a in n.names)
                          for n in ast.walk(tree))
@@ -409,3 +414,18 @@ def fix_module_slips(code: str, selector: str) -> tuple[str, list[str]]:
     if not mended:
         return code, []
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), mended
+
+
+def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str] | set[str]) -> tuple[str, dict]:
+    """The method's code out of a reply, with the small slips of small models mended in order: what it
+    shows off after the method dropped, type hints out, missing allowed imports added, ``self`` added to
+    a plain function, the datetime class/module slip and unimported names. -> (code, what was done,
+    as the cycle records it: ``top_level_dropped``, ``typing_dropped``, ``imports_added``, ``self_added``,
+    ``slips_mended``)."""
+    code, dropped = drop_top_level_calls(extract_code(reply), selector)
+    code, untyped = drop_typing(code)
+    code, imported = add_missing_imports(code, selector, modules)
+    code, self_added = add_missing_self(code, selector, arity)
+    code, mended = fix_module_slips(code, selector)
+    return code, {"top_level_dropped": dropped, "typing_dropped": untyped, "imports_added": imported,
+                  "self_added": self_added, "slips_mended": mended}
