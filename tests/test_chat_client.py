@@ -67,6 +67,8 @@ from support import ROOT
         ),
         ("/ask robin what is a living image?", {"command": "ask", "persona": "ROBIN", "prompt": "what is a living image?"}),
         ("/ask ROBIN,brick why?", {"command": "ask", "personas": ["ROBIN", "BRICK"], "prompt": "why?"}),
+        ("/selfcheck", {"command": "selfcheck"}),
+        ("/selfcheck tests", {"command": "selfcheck", "tests": True}),
         ("/help", Local("help")),
         ("/exit", Local("exit")),
         ("/quit", Local("exit")),

@@ -81,3 +81,13 @@ def test_a_brief_summary_and_its_json() -> None:
     shown = json.loads(render.shown(long))
     intent = shown["mission_brief"]["kwargs"]["intent"]
     assert len(intent) < 400 and intent.endswith("(4700 more characters)")
+
+
+def test_a_translated_mission_shows_the_examples_it_carries():
+    from bat_os.console.render import summarize
+
+    request = {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj", "mission_brief": {
+        "type": "unhandled_message", "selector": "initials", "args": ["Alan Turing"], "kwargs": {"intent": "x"},
+        "examples": [{"args": ["Ada Lovelace"], "kwargs": {}, "result": "AL"}, {"args": [""], "raises": "ValueError"}]}}
+    line = summarize(request)
+    assert line.endswith('; it must answer initials("Ada Lovelace") -> "AL"; initials("") raises ValueError'), line

@@ -52,7 +52,7 @@ USAGE = {
     "ingest": "/ingest FILE",
     "forget": "/forget DOC_ID",
     "cycle": "/cycle ID",
-    "selfcheck": "/selfcheck",
+    "selfcheck": "/selfcheck [tests]",
     "brief": "/brief SENTENCE",
     "local": "/local on|off",
     "help": "/help",
@@ -80,7 +80,8 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /ingest FILE                               remember a UTF-8 text or Markdown file (the kernel reads it)
   /forget DOC_ID                             forget an ingested document
   /cycle ID                                  what became of a cognitive cycle, e.g. /cycle c1
-  /selfcheck                                 is the image's schema current, do its methods compile?
+  /selfcheck [tests]                         is the image's schema current, do its methods compile?
+                                             (tests: and do the learned methods' stored tests still hold?)
   /brief SENTENCE                            show what a sentence translates to, without sending it
   /local on|off                              translate with the local translator only (on), or ask the kernel (off)
   /help                                      this text
@@ -118,6 +119,14 @@ def is_read_only(request: dict) -> bool:
 
 
 def _bare(name: str, rest: str) -> dict:
+    _no_arguments(name, rest)
+    return {"command": name}
+
+
+def _selfcheck(name: str, rest: str) -> dict:
+    """``/selfcheck``, or ``/selfcheck tests``: also re-run every learned method's tests in the jail."""
+    if rest.strip() == "tests":
+        return {"command": name, "tests": True}
     _no_arguments(name, rest)
     return {"command": name}
 
@@ -235,7 +244,7 @@ def _local_mode(name: str, rest: str) -> Local:
 _PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "ping": _bare,
     "status": _bare,
-    "selfcheck": _bare,
+    "selfcheck": _selfcheck,
     "inspect": _inspect,
     "set": _set,
     "send": _send,

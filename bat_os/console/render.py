@@ -188,8 +188,12 @@ def _cycle(result: dict) -> str:
 
 
 def _selfcheck(result: dict) -> str:
-    return (f"healthy: schema {result['schema_version']} of {result.get('expected_schema_version', '?')}, "
+    line = (f"healthy: schema {result['schema_version']} of {result.get('expected_schema_version', '?')}, "
             f"{result.get('objects', '?')} objects, {result.get('methods', '?')} methods")
+    tests = result.get("tests")
+    if isinstance(tests, dict):
+        line += f"; {tests.get('cases', 0)} stored tests of {tests.get('methods', 0)} learned methods hold"
+    return line
 
 
 def format_object(info: dict) -> str:
@@ -244,7 +248,12 @@ def summarize(request: dict) -> str:
         brief = request.get("mission_brief") or {}
         kwargs = {k: v for k, v in (brief.get("kwargs") or {}).items() if k != "intent"}
         call = ", ".join([*(compact(a) for a in brief.get("args") or []), *(f"{k}={compact(v)}" for k, v in kwargs.items())])
-        return f"mission: send {brief.get('selector')}({call}) to {request.get('target_oid')}; a cycle writes the method if nothing understands it"
+        line = f"mission: send {brief.get('selector')}({call}) to {request.get('target_oid')}; a cycle writes the method if nothing understands it"
+        examples = brief.get("examples") or []
+        if examples:  # the user's word, shown before it is sent
+            shown_examples = "; ".join(_example(brief.get("selector"), e) for e in examples[:5])
+            line += f"; it must answer {shown_examples}" + (f" (and {len(examples) - 5} more)" if len(examples) > 5 else "")
+        return line
     if command == "ask":
         who = ", ".join(request.get("personas") or [str(request.get("persona"))])
         return f"ask {who}: {_short(str(request.get('prompt')), 80)}"
@@ -258,6 +267,13 @@ def summarize(request: dict) -> str:
     if command == "cycle":
         return f"report on cycle {request.get('cycle')}"
     return f"{command}"
+
+
+def _example(selector: Any, example: dict) -> str:
+    args = ", ".join([*(compact(a) for a in example.get("args") or []), *(f"{k}={compact(v)}" for k, v in (example.get("kwargs") or {}).items())])
+    if "raises" in example:
+        return f"{selector}({args}) raises {example['raises']}"
+    return f"{selector}({args}) -> {compact(example.get('result'))}"
 
 
 def shown(request: Any) -> str:
