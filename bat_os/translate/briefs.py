@@ -122,7 +122,7 @@ def _check_mission(request: dict) -> dict:
     brief = request.get("mission_brief")
     if not isinstance(brief, dict):
         raise BriefError(f"'mission_brief' must be an object, not {_kind(brief)}")
-    _fields(brief, ("type", "selector", "args", "kwargs"), " in mission_brief")
+    _fields(brief, ("type", "selector", "args", "kwargs", "examples"), " in mission_brief")
     if brief.get("type", "unhandled_message") != "unhandled_message":
         raise BriefError(f"'mission_brief.type' must be 'unhandled_message', not {brief.get('type')!r}")
     selector = brief.get("selector")

@@ -10,7 +10,8 @@ Read, in the forms people write them::
 Arguments and results must be Python literals (strings, numbers, lists,
 dicts, True/False/None): they are read with :func:`ast.literal_eval`, so
 nothing in a sentence is ever run. A call of another name than the
-selector is not an example of it.
+selector is not an example of it, unless every call in the sentence names
+one and the same other name (the user's own name for the method).
 """
 
 from __future__ import annotations
@@ -62,7 +63,11 @@ def sentence_examples(sentence: str, selector: str = "") -> list[dict]:
     """The examples ``sentence`` gives of ``selector`` (any name when it is ""), in order, without repeats."""
     found: list[dict] = []
     covered: list[tuple[int, int]] = []
-    for match in _CALL.finditer(sentence):
+    calls = list(_CALL.finditer(sentence))
+    names = {m.group("name") for m in calls}
+    if selector and selector not in names and len(names) == 1:
+        selector = ""  # the sentence's examples all call one name, not the selector made for it: still its examples
+    for match in calls:
         if selector and match.group("name") != selector:
             continue
         call = _call(match.group("args"))

@@ -273,7 +273,12 @@ def _strip_target(action: str, target: str) -> tuple[str, str]:
     return action, target
 
 
+#: Where the examples of a sentence start: what follows is not the action (nor its arguments).
+_EXAMPLES_START = re.compile(r"[,;:]?\s*\b(?:e\.?\s?g\b\.?|for example|for instance|so that|such that)", re.IGNORECASE)
+
+
 def _mission_from_action(s: Normalised, action: str, target: str, rule: str, notes: list[str]) -> Translation:
+    action = _EXAMPLES_START.split(action, maxsplit=1)[0].strip() or action
     selector, _cut = selector_from(action)
     if not selector:
         raise Untranslatable(
@@ -288,8 +293,11 @@ def _mission(s: Normalised, selector: str, args: list, target: str, rule: str, n
     if len(intent) > MAX_INTENT_CHARS:
         intent = intent[: MAX_INTENT_CHARS - 1] + "…"
         notes.append(f"the sentence is {len(s.original)} characters; kwargs.intent keeps the first {MAX_INTENT_CHARS}")
-    request = briefs.mission(selector, args, {"intent": intent}, target)
     examples = sentence_examples(s.original, selector)  # "e.g. add(2, 3) is 5": shown in the brief, checked by the kernel
+    if examples and not args:  # the sentence gives no arguments but its example does: the method takes them
+        args = list(examples[0]["args"])
+        notes.append("called with the first example's arguments")
+    request = briefs.mission(selector, args, {"intent": intent}, target)
     if examples:
         request["mission_brief"]["examples"] = examples
     return Translation(briefs.validate(request), rule, tuple(notes))
