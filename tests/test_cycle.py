@@ -178,7 +178,7 @@ def test_a_method_that_fails_its_trial_is_refused(tmp_path):
         alfred("halve", "def halve(self, n):\n    while True:\n        pass"),
         alfred("halve", "def halve(self, n):\n    return n / 2"),
     ])
-    kernel = replay_kernel(tmp_path, cassette).start()
+    kernel = replay_kernel(tmp_path, cassette, BATOS_CYCLE_MAX_ATTEMPTS="3").start()  # the third is the last attempt
     try:
         reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "halve", "args": [9]}, timeout=60)
         assert reply["status"] == "ok", reply

@@ -79,3 +79,15 @@ def test_agreement_never_outvotes_most_of_the_cases():
     assert winner is None and "agree but fail 3 of 3 generated cases" in why
     winner, discarded, _why = choose([wrong(), wrong(), wrong()], generated, "f")  # three agreeing: the cases lose
     assert winner == 0 and len(discarded) == 3
+
+
+def test_a_candidate_that_ignores_an_argument_is_refused():
+    from bat_os.cognition.probes import probes
+
+    calls = probes([2], {}, [])
+    cases = plan({"args": [2], "kwargs": {}}, [], [], calls)
+    ignoring = assess(cases, [{"value": 1}, {"value": 1}] + [{"value": 1} for _ in calls], lambda i, n: {}, "obj.add_n")
+    assert ignoring["eligible"] is False
+    assert ignoring["failed"] == ["trial: obj.add_n gives 1 whatever its argument 1 is: it must use every argument it is called with"]
+    using = assess(cases, [{"value": 3}, {"value": 3}] + [{"value": 1 + c["args"][0]} for c in calls], lambda i, n: {}, "obj.add_n")
+    assert using["eligible"] is True

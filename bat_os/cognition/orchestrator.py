@@ -74,7 +74,7 @@ T = TypeVar("T")
 class CycleSettings:
     max_attempts: int = 4  # syntheses before FAILED
     candidates: int = 4  # candidates that may stand for the agreement vote; after the first, sampled
-    sample_temperature: float = 0.7  # the temperature of sampled candidates
+    sample_temperature: float = 0.5  # the temperature of sampled candidates
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
 

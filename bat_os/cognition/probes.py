@@ -43,7 +43,8 @@ def variants(value: Any) -> list[Any]:
 
 
 def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
-    """Up to :data:`MAX_PROBES` probe calls ``{"args", "kwargs"}`` around the call ``args``/``kwargs``."""
+    """Up to :data:`MAX_PROBES` probe calls ``{"args", "kwargs", "varies"}`` around the call ``args``/``kwargs``
+    (``varies``: the position of the argument changed)."""
     seen = {_key(c.get("args", []), c.get("kwargs", {})) for c in taken}
     seen.add(_key(args, kwargs))
     found: list[dict] = []
@@ -58,7 +59,7 @@ def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
             if key in seen:
                 continue
             seen.add(key)
-            found.append({"args": call, "kwargs": dict(kwargs)})
+            found.append({"args": call, "kwargs": dict(kwargs), "varies": position})
             if len(found) >= MAX_PROBES:
                 return found
     return found

@@ -54,11 +54,13 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     probes: list[str] = []
     trials: list[dict] = []
     evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
+    varied: dict[object, list[str]] = {}  # argument position -> what the probes varying it answered
     for position, (case, outcome) in enumerate(zip(cases, outcomes)):
         after = slots_after(position, list(case.get("slots") or {})) if case.get("slots") else None
         role = case["role"]
         if role == "probe":
             probes.append(output_key(outcome))
+            varied.setdefault(case.get("varies"), []).append(probes[-1])
             continue
         why = judge(case, outcome, after, selector)
         if role == "trial":
@@ -77,6 +79,12 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
                 evidence += 1
     keys = [output_key(t) for t in trials]
     deterministic = len(set(keys)) <= 1
+    if keys and deterministic and "value" in trials[0]:
+        for position, answers in sorted((p, a) for p, a in varied.items() if isinstance(p, int)):
+            if len(answers) >= 2 and all(a == keys[0] for a in answers):
+                # a method that answers alike whatever one of its arguments is does not use it
+                failed.append(f"trial: {selector} gives {_answer(keys[0])} whatever its argument {position + 1} is: "
+                              "it must use every argument it is called with")
     first = trials[0] if trials else {}
     trial_key = keys[0] if keys and deterministic else json.dumps(["kind", type(first.get("value")).__name__])
     return {
