@@ -91,3 +91,17 @@ def test_a_candidate_that_ignores_an_argument_is_refused():
     assert ignoring["failed"] == ["trial: obj.add_n gives 1 whatever its argument 1 is: it must use every argument it is called with"]
     using = assess(cases, [{"value": 3}, {"value": 3}] + [{"value": 1 + c["args"][0]} for c in calls], lambda i, n: {}, "obj.add_n")
     assert using["eligible"] is True
+
+
+def test_a_method_whose_answer_ignores_an_argument_but_whose_writes_do_not_is_kept():
+    from bat_os.cognition.probes import probes
+
+    calls = probes(["b"], {}, [])
+    cases = plan({"args": ["b"], "kwargs": {}}, [], [], calls)
+    outcomes = [{"value": 2}] * (2 + len(calls))  # remember(item): appends it, answers the length
+
+    def writes(position: int) -> dict:
+        return {"memories": ["a", cases[position]["args"][0]]}
+
+    assert assess(cases, outcomes, lambda i, n: {}, "obj.remember", writes=writes)["eligible"] is True
+    assert assess(cases, outcomes, lambda i, n: {}, "obj.remember")["eligible"] is False  # answers alone: it looks unused

@@ -42,11 +42,13 @@ def plan(trial: dict, examples: list[dict], generated: list[dict], probe_calls: 
     return cases
 
 
-def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, list[str]], dict], selector: str) -> dict:
+def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, list[str]], dict], selector: str,
+           writes: Callable[[int], dict] | None = None) -> dict:
     """A candidate's record from its outcomes (one per case of :func:`plan`).
 
     ``signature``: what it answered, for agreement: the trial (exactly when it answered it alike
     twice, else only the kind of answer: a time, a random pick), every generated case and every probe.
+    ``writes(position)``: the receiver's slots a case wrote; part of what the trial and a probe answered.
     """
     failed: list[str] = []
     passes: list[bool] = []
@@ -58,13 +60,14 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     for position, (case, outcome) in enumerate(zip(cases, outcomes)):
         after = slots_after(position, list(case.get("slots") or {})) if case.get("slots") else None
         role = case["role"]
+        written = writes(position) if writes is not None else None
         if role == "probe":
-            probes.append(output_key(outcome))
+            probes.append(output_key(outcome, written))
             varied.setdefault(case.get("varies"), []).append(probes[-1])
             continue
         why = judge(case, outcome, after, selector)
         if role == "trial":
-            trials.append(outcome)
+            trials.append({**outcome, "written": written})
             if why and len(trials) == 1:
                 failed.append(f"trial: {why}")
         elif role == "example":
@@ -77,7 +80,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
             outputs.append(output_key(outcome, after))
             if why is None and any(k in case for k in ("result", "raises", "slots")):
                 evidence += 1
-    keys = [output_key(t) for t in trials]
+    keys = [output_key({k: v for k, v in t.items() if k != "written"}, t.get("written")) for t in trials]
     deterministic = len(set(keys)) <= 1
     if keys and deterministic and "value" in trials[0]:
         for position, answers in sorted((p, a) for p, a in varied.items() if isinstance(p, int)):
