@@ -2,9 +2,15 @@
 
 ``states``        the cycle's states and moves: the one table (stdlib only)
 ``cycle``         a cycle as a persistent record; the registry of cycles
-``orchestrator``  runs cycles: DECOMPOSING, DELEGATING, SYNTHESIZING, VALIDATING, COMPLETE or FAILED
+``orchestrator``  runs cycles: DECOMPOSING, DELEGATING, SPECIFYING, SYNTHESIZING, VALIDATING, COMPLETE or FAILED
 ``prompts``       what the personas are asked
-``replies``       what is read out of their answers (queries, code)
+``replies``       what is read out of their answers (queries, test cases, code) and the slips mended in code
+``cases``         test cases and examples as plain data: checked, judged, described
+``specs``         the generated cases SPECIFYING keeps; the tests an installed method carries
+``probes``        probe calls made from the call's own arguments, for candidates to agree on
+``casehost``      the receiver as each case sees it (its ``given`` slots, writes kept apart)
+``selection``     which candidate to install: the trial, the examples, the cases, agreement
+``retest``        a learned method's stored tests run again (``selfcheck`` with tests)
 ``guardian``      the static audit of generated code (RestrictedPython and rules of our own)
 ``host``          the kernel side of a jailed method's ``self`` (slot reads, writes, sends)
 ``service``       Cognition: jailed sends, learning, and the services the commands reach
