@@ -144,6 +144,6 @@ def time_cassette(**alfred_extra: Any) -> list[dict]:
     code = f"def {TIME_SELECTOR}(self):\n    import time\n    return time.strftime('%H:%M:%S')"
     return [
         {"persona": "BRICK", "contains": f"Selector: {TIME_SELECTOR}", "response": json.dumps(["current time"])},
-        {"persona": "ALFRED", "contains": f"Write the Python method {TIME_SELECTOR}",
+        {"persona": "ALFRED", "contains": f"Selector: {TIME_SELECTOR}",
          "response": f"```python\n{code}\n```", **alfred_extra},
     ]

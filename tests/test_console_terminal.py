@@ -31,7 +31,7 @@ EXTRA_LINES = [
     {"persona": "BRICK", "contains": "Selector: wait_a_while", "response": json.dumps(["waiting"]), "delay_s": 5},
     # the selector the user types after 'e'
     {"persona": "BRICK", "contains": "Selector: say_hello", "response": json.dumps(["greeting"])},
-    {"persona": "ALFRED", "contains": "Write the Python method say_hello",
+    {"persona": "ALFRED", "contains": "Selector: say_hello",
      "response": "```python\ndef say_hello(self):\n    return 'hello'\n```"},
 ]
 

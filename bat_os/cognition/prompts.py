@@ -105,41 +105,31 @@ def describe_example(example: dict, selector: str) -> str:
 
 
 def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str]) -> str:
-    """The author's prompt. Written for small models: the call as Python writes it, the signature
-    expected, the object's real slot names, and no placeholder a model could copy into its code."""
+    """The author's prompt, lean for small models (measured on the real 0.5B model: the catalog's
+    persona texts, the list of other methods and a page of rules made it write worse code than a plain
+    request does): what to do, the call as Python writes it, the signature expected, the examples, the
+    object's real slots, the allowed imports, and what refused the last attempt. ``context`` (the
+    catalog's hits) goes to SPECIFYING instead; it is taken here for the signature's sake."""
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
+    intent = brief_intent(brief)
     lines = [
-        f"Write the Python method {selector} for a BAT OS object.",
+        f"Write a Python method named {selector} for an object: {intent.rstrip('.')}." if intent
+        else f"Write the Python method {selector} for an object.",
         f"Selector: {selector}",
         f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})",
-        f"So it must be defined like this: def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):",
+        f"Define it as: def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):",
     ]
-    intent = brief_intent(brief)
-    if intent:
-        lines.append(f"Intent: {intent}")
-        if "intent" not in kwargs:
-            lines.append("(The intent is what was asked for; it is not an argument of the method.)")
     examples = brief.get("examples") or []
-    if examples:
-        lines.append("Examples (they must hold):")
+    if len(examples) == 1:
+        lines.append(f"For example, {describe_example(examples[0], selector)}.")
+    elif examples:
+        lines.append("Examples that must hold:")
         lines.extend(f"- {describe_example(e, selector)}" for e in examples[:10])
     slots = receiver["slots"]
     if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
-        lines.append(f"The object ({receiver['name'] or 'unnamed'}) has these data slots, attributes of self: {json.dumps(slots)}")
-    else:
-        lines.append(f"The object ({receiver['name'] or 'unnamed'}) has no data slots.")
-    lines.append(f"Other methods it has: {', '.join(receiver['understands'])}")
-    if context:
-        lines.append("Knowledge from the catalog:")
-        lines.extend(f"- [{c['id']}] {c['text'][:400]}" for c in context)
-    lines.extend([
-        "Rules:",
-        f"- Write exactly one function, def {selector}(...), and nothing else at the top level.",
-        f"- Put every import inside the function, and import only these modules: {', '.join(sorted(contract.ALLOWED_MODULES))}.",
-        "- Return the answer as a str, int, float, bool, list or dict.",
-        "- Never use eval, exec, open, getattr, globals, files, the network, or names that start with an underscore.",
-    ])
+        lines.append(f"The object has these attributes, read and changed through self: {json.dumps(slots)}")
+    lines.append(f"Import only these modules, inside the method: {', '.join(sorted(contract.ALLOWED_MODULES))}.")
     if refusals:
         lines.append("Your previous attempt was refused:")
         lines.extend(f"- {reason}" for reason in refusals)
