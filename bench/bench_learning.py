@@ -251,9 +251,13 @@ def main() -> int:
     p.add_argument("--json", type=Path, default=None, help="write every task's figures here")
     p.add_argument("--skip-baseline", action="store_true", help="only the cycle (no ratio)")
     p.add_argument("--record", type=Path, default=None, help="record every prompt and reply of the kernel's models here")
+    p.add_argument("--only", default="", help="comma-separated task ids (a look at a few; not the figures)")
     args = p.parse_args()
     args.rounds = 1
     tasks = load_tasks(args.tasks or (6 if args.quick else None))
+    if args.only:
+        wanted = set(args.only.split(","))
+        tasks = [t for t in load_tasks(None) if t["id"] in wanted]
     header(f"learning with {args.model}: {len(tasks)} tasks, hidden checks", args)
 
     single = {} if args.skip_baseline else baseline(tasks, args.model)
