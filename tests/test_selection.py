@@ -105,3 +105,12 @@ def test_a_method_whose_answer_ignores_an_argument_but_whose_writes_do_not_is_ke
 
     assert assess(cases, outcomes, lambda i, n: {}, "obj.remember", writes=writes)["eligible"] is True
     assert assess(cases, outcomes, lambda i, n: {}, "obj.remember")["eligible"] is False  # answers alone: it looks unused
+
+
+def test_an_exact_answer_to_a_call_that_answers_differently_each_time_counts_as_its_kind():
+    generated = [{"args": [], "kwargs": {}, "result": "2023-04-01 12:34:56"}]  # a model's guess at the clock
+    cases = plan({"args": [], "kwargs": {}}, [], generated, [])
+    clock = assess(cases, [{"value": "10:00:01"}, {"value": "10:00:02"}, {"value": "10:00:03"}], lambda i, n: {}, "f")
+    assert clock["passes"] == [True] and clock["deterministic"] is False
+    fixed = assess(cases, [{"value": "10:00"}, {"value": "10:00"}, {"value": "10:00"}], lambda i, n: {}, "f")
+    assert fixed["passes"] == [False]  # a call that answers alike is held to the exact answer

@@ -53,7 +53,8 @@ LINES = [
     # The end-to-end scenario: the translation, then the cycle that reads its intent.
     said(SEED, json.dumps(SEED_BRIEF)),
     {"persona": "BRICK", "contains": f"Arguments: [] {{}}\nIntent: {SEED}", "response": '["current system time"]'},
-    {"persona": "ALFRED", "contains": f"It is called like this: obj.report_the_current_system_time()\nSo it must be defined like this: def report_the_current_system_time(self):\nIntent: {SEED}\n",
+    {"persona": "ALFRED", "contains": f"for an object: {SEED}.\nSelector: report_the_current_system_time\nIt is called like this: "
+                                      "obj.report_the_current_system_time()\nDefine it as: def report_the_current_system_time(self):\n",
      "response": "```python\ndef report_the_current_system_time(self):\n    import datetime\n"
                  "    return datetime.datetime.now().isoformat()\n```"},
 ]

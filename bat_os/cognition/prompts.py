@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 from bat_os.cognition.cases import call_arguments
-from bat_os.jail import contract
 from bat_os.image.objects import Method, UvmObject
 from bat_os.image.primordial import PERSONAS
 
@@ -107,8 +106,9 @@ def describe_example(example: dict, selector: str) -> str:
 def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str]) -> str:
     """The author's prompt, lean for small models (measured on the real 0.5B model: the catalog's
     persona texts, the list of other methods and a page of rules made it write worse code than a plain
-    request does): what to do, the call as Python writes it, the signature expected, the examples, the
-    object's real slots, the allowed imports, and what refused the last attempt. ``context`` (the
+    request does; shown the list of allowed modules, it imported them all): what to do, the call as
+    Python writes it, the signature expected, the examples, the object's real slots, and what refused
+    the last attempt. ``context`` (the
     catalog's hits) goes to SPECIFYING instead; it is taken here for the signature's sake."""
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
@@ -129,7 +129,8 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     slots = receiver["slots"]
     if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
         lines.append(f"The object has these attributes, read and changed through self: {json.dumps(slots)}")
-    lines.append(f"Import only these modules, inside the method: {', '.join(sorted(contract.ALLOWED_MODULES))}.")
+    # no list of modules: the real 0.5B model imported every one it was shown (the refusal names them when needed)
+    lines.append("Put any import inside the method.")
     if refusals:
         lines.append("Your previous attempt was refused:")
         lines.extend(f"- {reason}" for reason in refusals)

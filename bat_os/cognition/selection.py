@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from bat_os.cognition.cases import describe, judge
+from bat_os.cognition.cases import TYPES, describe, judge
 
 MAX_REASONS = 4  # failing cases named in one refusal
 
@@ -57,8 +57,14 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     trials: list[dict] = []
     evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
     varied: dict[object, list[str]] = {}  # argument position -> what the probes varying it answered
+    twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
+    call = next(((c.get("args"), c.get("kwargs")) for c in cases if c["role"] == "trial"), None)
     for position, (case, outcome) in enumerate(zip(cases, outcomes)):
         after = slots_after(position, list(case.get("slots") or {})) if case.get("slots") else None
+        if (case["role"] == "generated" and len(set(twice)) > 1 and "result" in case
+                and (case.get("args"), case.get("kwargs")) == call and _type_name(case["result"]) in TYPES):
+            # the trial call answers differently each time (a clock): an exact answer to it can only be its kind
+            case = {k: v for k, v in case.items() if k != "result"} | {"type": _type_name(case["result"])}
         role = case["role"]
         written = writes(position) if writes is not None else None
         if role == "probe":
@@ -187,6 +193,10 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
             "reason": f"{agree} agreeing candidates answered {_answer(answer)}; {passers} passed it",
         })
     return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call"
+
+
+def _type_name(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
 
 
 def _answer(key: str) -> str:
