@@ -61,6 +61,20 @@ def models_status(kernel: KernelProcess) -> dict:
     return kernel.request({"command": "status"}, timeout=30)["result"]["models"]
 
 
+def qwen_kernel(tmp_path: Path) -> KernelProcess:
+    """A kernel on a fresh image whose personas get the embedded Qwen model in the background; started, the import done."""
+    kernel = KernelProcess(tmp_path, env=model_env(BATOS_EMBEDDED_MODEL="qwen2.5-coder-0.5b"))
+    kernel.start(timeout=60)
+    deadline = time.monotonic() + 600
+    while models_status(kernel)["embedded"]["state"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    embedded = models_status(kernel)["embedded"]
+    if embedded["state"] != "done":
+        kernel.stop()
+        raise AssertionError(f"the embedded model was not imported: {embedded}")
+    return kernel
+
+
 def test_smollm2_for_two_personas_answers_streamed_after_a_restart(tmp_path, smol):
     image = tmp_path / "image" / "live_image.fs"
     first, second = import_for(image, smol, "ROBIN", "BABS")
@@ -152,13 +166,8 @@ def test_a_new_image_gives_every_persona_the_embedded_model_in_the_background(tm
 @pytest.mark.timeout(1500)  # two real cycles of several candidates each on 2 CPU cores
 def test_qwen_learns_the_readme_method_from_a_sentence_typed_into_the_client(tmp_path, qwen):
     """The README's promise on a fresh offline machine: the embedded model writes, the jail tries, the image keeps."""
-    kernel = KernelProcess(tmp_path, env=model_env(BATOS_EMBEDDED_MODEL="qwen2.5-coder-0.5b"))
-    kernel.start(timeout=60)
+    kernel = qwen_kernel(tmp_path)
     try:
-        deadline = time.monotonic() + 600
-        while models_status(kernel)["embedded"]["state"] not in ("done", "failed") and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert models_status(kernel)["embedded"]["state"] == "done"
         sentence = "create a method to report the current system time"
         first = run_client("--endpoint", kernel.endpoint, "--yes", "--timeout", "600", sentence, timeout=900)
         assert first.returncode == 0, first.stdout + first.stderr
@@ -179,13 +188,8 @@ def test_qwen_learns_the_readme_method_from_a_sentence_typed_into_the_client(tmp
                           "is installed); the issue's acceptance asks for it learned correctly", strict=False)
 def test_qwen_learns_initials_from_the_example_in_its_sentence(tmp_path, qwen):
     """Issue 15: a method asked for with an example in the sentence is learned right, on calls it never saw."""
-    kernel = KernelProcess(tmp_path, env=model_env(BATOS_EMBEDDED_MODEL="qwen2.5-coder-0.5b"))
-    kernel.start(timeout=60)
+    kernel = qwen_kernel(tmp_path)
     try:
-        deadline = time.monotonic() + 600
-        while models_status(kernel)["embedded"]["state"] not in ("done", "failed") and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert models_status(kernel)["embedded"]["state"] == "done"
         reply, _events = stream(kernel, {"command": "send", "target": "genesis_obj", "selector": "initials", "args": ["Alan Turing"],
                                          "intent": "return the initials of a full name, e.g. 'Ada Lovelace' gives 'AL'"}, timeout=900)
         cycle_id = (reply.get("result") or reply.get("error") or {}).get("cycle")
