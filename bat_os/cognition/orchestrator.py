@@ -271,8 +271,8 @@ class Orchestrator:
 
     async def _specify(self, cycle_id: str) -> None:
         """Test cases from the intent, the examples and the catalog, written before any code (data, never run)."""
-        brief, receiver = self._read(lambda root: self._brief_and_receiver(root, cycle_id))
-        context = self._read(lambda root: render(self._registry(root).get(cycle_id).artifacts.get("context", [])))
+        brief, receiver, context = self._read(lambda root: (
+            *self._brief_and_receiver(root, cycle_id), render(self._registry(root).get(cycle_id).artifacts.get("context", []))))
         try:
             completion = await self._ask(cycle_id, SPEC_PERSONA, specification_prompt(brief, receiver, context), until_block=True)
         except LLMError as exc:  # tests are an aid: without them the trial and the examples still judge
