@@ -89,11 +89,11 @@ def test_seed_scenario_list_files_is_refused(seed_kernel):
     error = reply["error"]
     assert error["code"] == "cycle_failed"
     assert error["state"] == "VALIDATING"
-    assert len(error["reasons"]) == 4  # four attempts, each refused
+    assert len(error["reasons"]) == 6  # six attempts (cycle_max_attempts), each refused
     assert all("os" in reason and "import" in reason for reason in error["reasons"])
     assert "teach_yourself_to_list_files" not in methods_of(seed_kernel)
     cycle = seed_kernel.request({"command": "cycle", "cycle": error["cycle"]})["result"]
-    assert cycle["state"] == "FAILED" and cycle["attempts"] == 4
+    assert cycle["state"] == "FAILED" and cycle["attempts"] == 6
 
 
 def test_the_seed_message_shape_and_learn_false(tmp_path):

@@ -208,3 +208,16 @@ def test_the_datetime_module_class_slip_and_unimported_names_are_mended():
     assert fix_module_slips(right, "f") == (right, [])  # the module's own attributes are left alone
     klass = "def f(self):\n    from datetime import datetime\n    return datetime.now().isoformat()\n"
     assert fix_module_slips(klass, "f") == (klass, [])
+
+
+def test_a_method_calling_itself_as_a_plain_function_calls_itself_through_self():
+    from bat_os.cognition.replies import candidate_code, fix_self_recursion
+
+    code = "def fact(self, n):\n    if n < 2:\n        return 1\n    return n * fact(n - 1)\n"
+    mended, done = fix_self_recursion(code, "fact")
+    assert done and mended == "def fact(self, n):\n    if n < 2:\n        return 1\n    return n * self.fact(n - 1)\n"
+    assert candidate_code(f"```python\n{code}```", "fact", 1, set())[1]["slips_mended"] == ["self.fact"]
+    # already through self, a local of that name, or no self to call through: left alone
+    assert fix_self_recursion("def fact(self, n):\n    return n and n * self.fact(n - 1) or 1\n", "fact")[1] is False
+    assert fix_self_recursion("def fact(self, n):\n    fact = lambda k: k\n    return fact(n)\n", "fact")[1] is False
+    assert fix_self_recursion("def fact(n):\n    return n * fact(n - 1)\n", "fact")[1] is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bat_os.cognition.selection import assess, choose, output_key, plan
+from bat_os.cognition.selection import assess, choose, concur, output_key, plan
 
 GENERATED = [{"args": [2], "kwargs": {}, "result": 4}, {"args": [3], "kwargs": {}, "result": 7}]  # the second is wrong
 PROBES = [{"args": [0], "kwargs": {}}]
@@ -81,30 +81,65 @@ def test_agreement_never_outvotes_most_of_the_cases():
     assert winner == 0 and len(discarded) == 3
 
 
-def test_a_candidate_that_ignores_an_argument_is_refused():
+def test_a_candidate_that_answers_alike_for_every_probe_is_kept_its_source_says_if_it_reads_its_argument():
+    # extract_numbers finding no number in any probe: alike answers are not proof of an unused argument
+    # (bat_os.cognition.lint.unused_parameters reads that from the source)
     from bat_os.cognition.probes import probes
 
-    calls = probes([2], {}, [])
-    cases = plan({"args": [2], "kwargs": {}}, [], [], calls)
-    ignoring = assess(cases, [{"value": 1}, {"value": 1}] + [{"value": 1} for _ in calls], lambda i, n: {}, "obj.add_n")
-    assert ignoring["eligible"] is False
-    assert ignoring["failed"] == ["trial: obj.add_n gives 1 whatever its argument 1 is: it must use every argument it is called with"]
-    using = assess(cases, [{"value": 3}, {"value": 3}] + [{"value": 1 + c["args"][0]} for c in calls], lambda i, n: {}, "obj.add_n")
-    assert using["eligible"] is True
+    calls = probes(["a1b22"], {}, [])
+    cases = plan({"args": ["a1b22"], "kwargs": {}}, [], [], calls)
+    record = assess(cases, [{"value": []}] * (2 + len(calls)), lambda i, n: {}, "obj.extract_numbers")
+    assert record["eligible"] is True
 
 
-def test_a_method_whose_answer_ignores_an_argument_but_whose_writes_do_not_is_kept():
+def test_a_candidate_that_returns_none_and_changes_nothing_is_refused():
     from bat_os.cognition.probes import probes
 
     calls = probes(["b"], {}, [])
     cases = plan({"args": ["b"], "kwargs": {}}, [], [], calls)
-    outcomes = [{"value": 2}] * (2 + len(calls))  # remember(item): appends it, answers the length
+    printing = assess(cases, [{"value": None}] * (2 + len(calls)), lambda i, n: {}, "obj.report")
+    assert printing["eligible"] is False
+    assert printing["failed"] == ["trial: obj.report('b') returned None and changed no slot: "
+                                  "a method must return its answer (what it prints is not seen)"]
 
     def writes(position: int) -> dict:
-        return {"memories": ["a", cases[position]["args"][0]]}
+        return {"memories": [cases[position]["args"][0]]}
 
-    assert assess(cases, outcomes, lambda i, n: {}, "obj.remember", writes=writes)["eligible"] is True
-    assert assess(cases, outcomes, lambda i, n: {}, "obj.remember")["eligible"] is False  # answers alone: it looks unused
+    assert assess(cases, [{"value": None}] * (2 + len(calls)), lambda i, n: {}, "obj.remember", writes=writes)["eligible"] is True
+    # None for some calls only is an answer (a lookup that found nothing)
+    answers = [{"value": None}, {"value": None}] + [{"value": len(c["args"][0])} for c in calls]
+    assert assess(cases, answers, lambda i, n: {}, "obj.find")["eligible"] is True
+    # the user's example says None is the answer
+    told = plan({"args": ["b"], "kwargs": {}}, [{"args": ["c"], "kwargs": {}, "result": None}], [], calls)
+    assert assess(told, [{"value": None}] * (3 + len(calls)), lambda i, n: {}, "obj.forget")["eligible"] is True
+
+
+def test_a_new_slot_named_like_an_existing_one_is_a_slip_and_is_refused():
+    cases = plan({"args": [], "kwargs": {}}, [], [])
+
+    def writes(position: int) -> dict:
+        return {"score": []}
+
+    slip = assess(cases, [{"value": 0}] * 2, lambda i, n: {}, "obj.clear_scores", writes=writes, existing={"scores", "name"})
+    assert slip["eligible"] is False
+    assert slip["failed"] == ["trial: obj.clear_scores writes self.score, a new slot, but the object has self.scores: use the slot it has"]
+    fresh = assess(cases, [{"value": 0}] * 2, lambda i, n: {}, "obj.start", writes=lambda i: {"started_at": 1}, existing={"scores"})
+    assert fresh["eligible"] is True
+
+
+def test_candidates_agree_when_one_declines_a_call_the_other_answers():
+    # gcd: one raises for a zero, the other for a negative; on everything else they answer alike
+    base = ['["value", 6]', '["value", 1]', '["value", 4]', '["value", 3]']
+    zero = dict(eligible=True, passes=[], outputs=[], signature=[*base, '["raised", "ValueError"]', '["value", 3]'])
+    negative = dict(eligible=True, passes=[], outputs=[], signature=[*base, '["value", 7]', '["raised", "ValueError"]'])
+    other = dict(eligible=True, passes=[], outputs=[], signature=[*base[:3], '["value", 9]', '["value", 7]', '["value", 3]'])
+    assert concur(zero, negative) and concur(negative, zero)
+    assert not concur(zero, other)
+    winner, _discarded, why = choose([zero, other, negative], [], "obj.gcd")
+    assert winner == 0 and "2 of 3" in why
+    # declining nearly everything is not agreement
+    shy = dict(eligible=True, passes=[], outputs=[], signature=[base[0], *['["raised", "ValueError"]'] * 5])
+    assert not concur(shy, zero)
 
 
 def test_an_exact_answer_to_a_call_that_answers_differently_each_time_counts_as_its_kind():

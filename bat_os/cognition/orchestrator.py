@@ -43,12 +43,14 @@ from typing import Any, Callable, TypeVar
 
 from bat_os.cognition import guardian, replies, specs
 from bat_os.cognition.casehost import CaseHost
+from bat_os.cognition.lint import unused_parameters
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
     synthesis_prompt,
 )
 from bat_os.cognition.probes import probes
+from bat_os.cognition.properties import properties
 from bat_os.cognition.selection import MAX_REASONS, assess, choose, generated_failures, plan
 from bat_os.jail import contract
 from bat_os.cognition.states import FIRST, STATES, TransitionError
@@ -384,7 +386,8 @@ class Orchestrator:
         """One jailed run of the candidate against every case, on a view of the image that is always aborted."""
         trial = {"args": info["args"], "kwargs": info["kwargs"]}
         probe_calls = probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
-        cases = plan(trial, info["examples"], info["cases"], probe_calls)
+        checks = properties(info["intent"], selector, info["args"], info["kwargs"])  # what the request's words make certain
+        cases = plan(trial, info["examples"], info["cases"], probe_calls, checks)
         tm, conn = pair = self.image.acquire()
 
         async def run() -> dict:
@@ -395,7 +398,13 @@ class Orchestrator:
             except JailError as exc:
                 why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
                 return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
-            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i])
+            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i],
+                            existing=set(describe_receiver(receiver)["slots"]))
+            unused = unused_parameters(code, selector)
+            if unused:  # it cannot answer what it was asked with an argument it never reads
+                record["failed"] = [*record["failed"], f"static: {selector} never reads its parameter{'s' if len(unused) > 1 else ''} "
+                                    f"{', '.join(unused)}: it must use every argument it is called with"]
+                record["eligible"] = False
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
             return record
 
@@ -466,6 +475,7 @@ class Orchestrator:
             "code": a["code"], "selector": cycle.selector, "attempt": cycle.attempts,
             "args": cycle.brief.get("args", []), "kwargs": cycle.brief.get("kwargs", {}),
             "examples": cycle.brief.get("examples", []), "cases": a.get("cases", []), "candidates": a.get("candidates", []),
+            "intent": brief_intent(cycle.brief),
             "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
             "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),
         })

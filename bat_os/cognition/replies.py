@@ -151,6 +151,26 @@ def add_missing_imports(code: str, selector: str, modules: frozenset[str] | set[
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), missing
 
 
+def fix_self_recursion(code: str, selector: str) -> tuple[str, bool]:
+    """A method that calls itself as a plain function (``return n * factorial(n - 1)``: a small model's
+    habit) is mended to call itself through ``self`` (``self.factorial(n - 1)``), as it will find itself
+    once installed. -> (code, whether it was mended)."""
+    found = _function_and_scope(code, selector)
+    if found is None or selector not in _globals_read(found[3]):
+        return code, False
+    function = found[2]
+    if not function.args.args or function.args.args[0].arg != "self":
+        return code, False
+    spots = sorted(((n.func.lineno, n.func.col_offset) for n in ast.walk(function)
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == selector), reverse=True)
+    lines = code.splitlines()
+    for line, col in spots:
+        text = lines[line - 1]
+        if text[col:col + len(selector)] == selector:
+            lines[line - 1] = text[:col] + "self." + text[col:]
+    return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), bool(spots)
+
+
 def _function_and_scope(code: str, selector: str) -> tuple[ast.Module, symtable.SymbolTable, ast.FunctionDef, symtable.SymbolTable] | None:
     """The parsed code, its symbol table, ``def selector`` and its scope; None when the code does not parse
     or defines no such function."""
@@ -419,7 +439,7 @@ def fix_module_slips(code: str, selector: str) -> tuple[str, list[str]]:
 def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str] | set[str]) -> tuple[str, dict]:
     """The method's code out of a reply, with the small slips of small models mended in order: what it
     shows off after the method dropped, type hints out, missing allowed imports added, ``self`` added to
-    a plain function, the datetime class/module slip and unimported names. -> (code, what was done,
+    a plain function, the datetime class/module slip and unimported names, a call of itself without ``self``. -> (code, what was done,
     as the cycle records it: ``top_level_dropped``, ``typing_dropped``, ``imports_added``, ``self_added``,
     ``slips_mended``)."""
     code, dropped = drop_top_level_calls(extract_code(reply), selector)
@@ -427,5 +447,8 @@ def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str
     code, imported = add_missing_imports(code, selector, modules)
     code, self_added = add_missing_self(code, selector, arity)
     code, mended = fix_module_slips(code, selector)
+    code, recursion = fix_self_recursion(code, selector)
+    if recursion:
+        mended = [*mended, f"self.{selector}"]
     return code, {"top_level_dropped": dropped, "typing_dropped": untyped, "imports_added": imported,
                   "self_added": self_added, "slips_mended": mended}

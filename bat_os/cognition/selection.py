@@ -5,13 +5,15 @@ A candidate runs in the jail against four kinds of case at once
 
 - the **trial**: the call that asked for the method (it must not raise), run twice;
 - the **examples**: the user's word; a candidate that fails one is never installed;
+- the **property checks** the request's words make certain (:mod:`bat_os.cognition.properties`), held like examples;
 - the **generated cases**, written by a persona in SPECIFYING, which may themselves be wrong;
 - the **probes** (:mod:`bat_os.cognition.probes`): other arguments, with no expected answer.
 
 :func:`assess` turns the outcomes into a plain-data record of the candidate
 (``eligible`` when the trial and every example hold; its ``signature``: what it
 answered). :func:`choose` picks among the eligible ones, CodeT-style:
-candidates with the same signature form a cluster, scored ``size x (cases
+candidates that :func:`concur` (alike on every call but those one of them
+declined by raising, and alike on at least half) form a cluster, scored ``size x (cases
 passed + 1)``, and only a cluster of two or more can win (a lone candidate
 only on two or more of the user's examples): a small model's mistakes are
 rarely the same twice. A generated case the winner fails is *discarded* (and
@@ -26,29 +28,35 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from bat_os.cognition.cases import TYPES, describe, judge
+from bat_os.cognition.cases import TYPES, call_arguments, describe, judge
+from bat_os.cognition.lint import near_slot
 
 MAX_REASONS = 4  # failing cases named in one refusal
 
 
-def plan(trial: dict, examples: list[dict], generated: list[dict], probe_calls: list[dict] | None = None) -> list[dict]:
+def plan(trial: dict, examples: list[dict], generated: list[dict], probe_calls: list[dict] | None = None,
+         checks: list[dict] | None = None) -> list[dict]:
     """The cases of one run, in order, each tagged with its ``role`` and its index in that role: the trial
     twice (a candidate that answers it differently twice is not deterministic), the examples, the
-    generated cases, the probes."""
+    property checks of the intent (:mod:`bat_os.cognition.properties`), the generated cases, the probes."""
     cases = [{**trial, "role": "trial", "index": 0}, {**trial, "role": "trial", "index": 1}]
     cases += [{**e, "role": "example", "index": i} for i, e in enumerate(examples)]
+    cases += [{**c, "role": "property", "index": i} for i, c in enumerate(checks or [])]
     cases += [{**g, "role": "generated", "index": i} for i, g in enumerate(generated)]
     cases += [{**p, "role": "probe", "index": i} for i, p in enumerate(probe_calls or [])]
     return cases
 
 
 def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, list[str]], dict], selector: str,
-           writes: Callable[[int], dict] | None = None) -> dict:
+           writes: Callable[[int], dict] | None = None, existing: set[str] | None = None) -> dict:
     """A candidate's record from its outcomes (one per case of :func:`plan`).
 
     ``signature``: what it answered, for agreement: the trial (exactly when it answered it alike
     twice, else only the kind of answer: a time, a random pick), every generated case and every probe.
     ``writes(position)``: the receiver's slots a case wrote; part of what the trial and a probe answered.
+    ``existing``: the receiver's slot names (a new slot named like one of them is a slip, refused).
+    Refused too: a candidate whose every call returned None and changed nothing (it printed its answer).
+    Whether it reads every parameter is :func:`bat_os.cognition.lint.unused_parameters`' to say, from its source.
     """
     failed: list[str] = []
     passes: list[bool] = []
@@ -56,7 +64,6 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     probes: list[str] = []
     trials: list[dict] = []
     evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
-    varied: dict[object, list[str]] = {}  # argument position -> what the probes varying it answered
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
     call = next(((c.get("args"), c.get("kwargs")) for c in cases if c["role"] == "trial"), None)
     for position, (case, outcome) in enumerate(zip(cases, outcomes)):
@@ -69,7 +76,11 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         written = writes(position) if writes is not None else None
         if role == "probe":
             probes.append(output_key(outcome, written))
-            varied.setdefault(case.get("varies"), []).append(probes[-1])
+            continue
+        if role == "property":
+            why = _property(case, outcome, outcomes[0] if twice and len(set(twice)) == 1 else None, selector)
+            if why:
+                failed.append(f"property: the request says {case.get('says', 'so')}: {why}")
             continue
         why = judge(case, outcome, after, selector)
         if role == "trial":
@@ -84,17 +95,21 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         else:
             passes.append(why is None)
             outputs.append(output_key(outcome, after))
-            if why is None and any(k in case for k in ("result", "raises", "slots")):
+            if why is None and any(k in case for k in ("result", "raises", "slots")) and not _echo(case):
                 evidence += 1
     keys = [output_key({k: v for k, v in t.items() if k != "written"}, t.get("written")) for t in trials]
     deterministic = len(set(keys)) <= 1
-    if keys and deterministic and "value" in trials[0]:
-        for position, answers in sorted((p, a) for p, a in varied.items() if isinstance(p, int)):
-            if len(answers) >= 2 and all(a == keys[0] for a in answers):
-                # a method that answers alike whatever one of its arguments is does not use it
-                failed.append(f"trial: {selector} gives {_answer(keys[0])} whatever its argument {position + 1} is: "
-                              "it must use every argument it is called with")
     first = trials[0] if trials else {}
+    expects_none = any(c["role"] == "example" and "result" in c and c["result"] is None for c in cases)
+    if (trials and "value" in first and first["value"] is None and not any(t.get("written") for t in trials)
+            and not expects_none and all(p == keys[0] for p in probes)):
+        # no answer and no slot changed, whatever it was called with: what it printed, nobody sees
+        failed.append(f"trial: {selector}({_arguments(call)}) returned None and changed no slot: "
+                      "a method must return its answer (what it prints is not seen)")
+    for name in sorted({n for t in trials for n in (t.get("written") or {})} - set(existing or ())):
+        near = near_slot(name, set(existing or ()))
+        if near is not None:  # a slip of the name, not a new slot: the answer would be judged on the wrong data
+            failed.append(f"trial: {selector} writes self.{name}, a new slot, but the object has self.{near}: use the slot it has")
     trial_key = keys[0] if keys and deterministic else json.dumps(["kind", type(first.get("value")).__name__])
     return {
         "eligible": not failed,
@@ -158,10 +173,14 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
         for i in eligible:
             if all(records[i]["passes"]):
                 return i, [], f"candidate {i + 1} passed the examples and every case"
-    clusters: dict[tuple, list[int]] = {}
+    clusters: list[list[int]] = []
     for i in eligible:
-        clusters.setdefault(tuple(records[i].get("signature") or records[i]["outputs"]), []).append(i)
-    agreeing = [members for members in clusters.values() if len(members) >= 2]
+        home = next((c for c in clusters if concur(records[c[0]], records[i])), None)
+        if home is None:
+            clusters.append([i])
+        else:
+            home.append(i)
+    agreeing = [members for members in clusters if len(members) >= 2]
     if not agreeing:
         for i in eligible:
             if lone == "any" and all(records[i]["passes"]):
@@ -170,8 +189,9 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
                 return i, [], (f"candidate {i + 1} passed every case, {records[i]['evidence']} of them with an exact "
                                "answer; no other candidate agreed with it")
         return None, [], f"no two of {len(eligible)} eligible candidate(s) agree yet"
-    best = max(agreeing, key=lambda members: (len(members) * (sum(records[members[0]]["passes"]) + 1), -members[0]))
-    winner = best[0]
+    best = max(agreeing, key=lambda members: (len(members) * (max(sum(records[m]["passes"]) for m in members) + 1), -members[0]))
+    # of those that agree, the one that passed the most cases and declined (raised) the fewest calls
+    winner = min(best, key=lambda m: (-sum(records[m]["passes"]), _declined(records[m]), m))
     failed = records[winner]["passes"].count(False)
     if failed and failed * 2 > len(records[winner]["passes"]) and len(best) < 3:
         # two candidates may outvote a few wrong cases, not most of them: two that fail most of what
@@ -195,8 +215,54 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
     return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call"
 
 
+def concur(a: dict, b: dict) -> bool:
+    """Do two candidates' records agree? On every call they answer alike, or one of them declined it (raised:
+    ``gcd`` refusing a zero or a negative is a choice, not another answer); and on at least half of the calls,
+    and two or more, both answered alike."""
+    left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
+    if len(left) != len(right):
+        return False
+    alike = 0
+    for x, y in zip(left, right):
+        if x == y:
+            alike += not _raised(x)
+        elif not (_raised(x) or _raised(y)):
+            return False
+    return alike >= max(1, min(2, len(left)), (len(left) + 1) // 2)
+
+
+def _raised(key: str) -> bool:
+    return key.startswith('["raised"')
+
+
+def _declined(record: dict) -> int:
+    return sum(1 for key in record.get("signature") or [] if _raised(key))
+
+
 def _type_name(value: Any) -> str:
     return "None" if value is None else type(value).__name__
+
+
+def _property(case: dict, outcome: dict, trial: dict | None, selector: str) -> str | None:
+    """Why ``outcome`` breaks the property ``case``, or None. ``trial``: the trial's outcome when it is
+    deterministic (a property compared with it is skipped otherwise)."""
+    if not case.get("same_as_trial"):
+        return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
+    if trial is None or output_key(outcome) == output_key(trial):
+        return None
+    call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
+    return f"{call} should answer as the trial call does ({_answer(output_key(trial))}), but it answered {_answer(output_key(outcome))}"
+
+
+def _echo(case: dict) -> bool:
+    """A case whose answer is one of its own arguments (``f('a b') == 'a b'``): a confused writer's
+    favourite, and what a method that does nothing passes; no evidence for a candidate alone."""
+    return "result" in case and any(case["result"] == a and type(case["result"]) is type(a)
+                                    for a in [*case.get("args", []), *case.get("kwargs", {}).values()])
+
+
+def _arguments(call: tuple | None) -> str:
+    return call_arguments(call[0] or [], call[1] or {}) if call else ""
 
 
 def _answer(key: str) -> str:

@@ -1,0 +1,56 @@
+"""What a candidate's source says about its meaning, before it runs (the guardian checks its safety).
+
+:func:`unused_parameters`: a method that never reads one of its parameters
+cannot answer what it was asked with that argument (``def gcd(self, a, b):
+return a``, a ``pass`` body). Read from the tree rather than guessed from
+answers: a method that uses its argument may still answer alike for a few
+probe calls (``extract_numbers`` finding no number in any of them).
+
+:func:`near_slot`: the existing slot a new slot's name is a slip of
+(``self.score`` written on an object that has ``scores``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+
+def unused_parameters(code: str, selector: str) -> list[str]:
+    """The parameters (not ``self``, not ``*args``/``**kwargs``) of ``def selector`` that its body never reads."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []  # the guardian says why
+    function = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector), None)
+    if function is None:
+        return []
+    arguments = function.args
+    positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+    names = positional[1:] + [a.arg for a in arguments.kwonlyargs]  # the first is the receiver
+    read = {node.id for statement in function.body for node in ast.walk(statement)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return [name for name in names if name not in read]
+
+
+def near_slot(name: str, existing: set[str]) -> str | None:
+    """The slot in ``existing`` that ``name`` (a slot not in it) is most likely a slip of: the same but for
+    case, underscores or a plural ``s``, or one letter off in a name of five letters or more; None if none."""
+    if name in existing:
+        return None
+    plain = name.lower().replace("_", "")
+    for other in sorted(existing):
+        other_plain = other.lower().replace("_", "")
+        if plain == other_plain or plain + "s" == other_plain or plain == other_plain + "s":
+            return other
+        if min(len(plain), len(other_plain)) >= 5 and _one_edit(plain, other_plain):
+            return other
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))

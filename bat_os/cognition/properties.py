@@ -1,0 +1,54 @@
+"""Property checks the intent's own words call for, read without a model.
+
+A small model's generated cases are often wrong; a few phrases of the
+request say something certain about every right answer, and those are
+checked like the user's examples (a candidate that breaks one is refused,
+and told why):
+
+- **what kind of answer**: "tell whether", "check if", a selector ``is_x``,
+  ``has_x``, ``can_x`` -> a bool; "count ..." or "how many ..." (unless a map
+  or a list is asked for) -> an int;
+- **case does not matter**: "ignoring case", "case-insensitive", "either
+  case", "regardless of case" -> the trial call with every string argument
+  in lower case, and in upper case, answers as the trial does.
+
+Each property is a case ``{"args", "kwargs", "role": "property", "says"}``
+with ``type`` (judged like any case) or ``same_as_trial`` (compared with the
+trial's answer by :func:`bat_os.cognition.selection.assess`); ``says``
+quotes the words it came from.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BOOL_WORDS = re.compile(r"\b(tell|check|say|decide|find out|test|determine|report) (whether|if)\b|\bwhether\b", re.I)
+_BOOL_SELECTOR = re.compile(r"^(is|has|can|contains|should|are)_")
+_COUNT_WORDS = re.compile(r"^\s*(count|how many)\b|\breturn (the )?(number|count) of\b", re.I)
+_NOT_A_COUNT = re.compile(r"\b(map|maps|mapping|dict|dictionary|each|per|every|frequency|frequencies|as a list|a list of)\b", re.I)
+_CASELESS = re.compile(r"\b(ignoring (the )?case|case[- ]insensitive(ly)?|either case|regardless of (the )?case|any case)\b", re.I)
+
+
+def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dict]:
+    """The property cases for a method asked for with ``intent`` and learnt through the call ``args``/``kwargs``."""
+    found: list[dict] = []
+    call = {"args": list(args), "kwargs": dict(kwargs)}
+    words = _BOOL_WORDS.search(intent or "")
+    if words or _BOOL_SELECTOR.match(selector):
+        found.append({**call, "type": "bool", "role": "property",
+                      "says": f"'{words.group(0)}'" if words else f"the name {selector}"})
+    else:
+        counting = _COUNT_WORDS.search(intent or "")
+        if counting and not _NOT_A_COUNT.search(intent):
+            found.append({**call, "type": "int", "role": "property", "says": f"'{counting.group(0).strip()}'"})
+    caseless = _CASELESS.search(intent or "")
+    if caseless:
+        for change in (str.lower, str.upper):
+            changed = {"args": [_change(a, change) for a in args], "kwargs": {k: _change(v, change) for k, v in kwargs.items()}}
+            if changed != call:
+                found.append({**changed, "same_as_trial": True, "role": "property", "says": f"'{caseless.group(0)}'"})
+    return found
+
+
+def _change(value: object, change) -> object:  # noqa: ANN001
+    return change(value) if isinstance(value, str) else value

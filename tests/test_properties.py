@@ -1,0 +1,56 @@
+"""Property checks read from the request's words, and how a candidate is held to them."""
+
+from bat_os.cognition.properties import properties
+from bat_os.cognition.selection import assess, plan
+
+
+def test_whether_and_an_is_selector_ask_for_a_bool():
+    found = properties("tell whether a word reads the same backwards", "reads_back", ["abc"], {})
+    assert found == [{"args": ["abc"], "kwargs": {}, "type": "bool", "role": "property", "says": "'tell whether'"}]
+    assert properties("a prime test", "is_prime", [7], {})[0]["type"] == "bool"
+    assert properties("check if the list is sorted", "sorted_check", [[1]], {})[0]["type"] == "bool"
+
+
+def test_count_asks_for_an_int_unless_a_map_is_asked_for():
+    assert properties("count the even numbers in a list", "count_evens", [[1, 2]], {})[0]["type"] == "int"
+    assert properties("how many words are in a text", "words", ["a b"], {})[0]["type"] == "int"
+    assert properties("count each word and return a dict of counts", "word_counts", ["a b"], {}) == []
+    assert properties("map each word of a sentence to its length", "word_lengths", ["a b"], {}) == []
+
+
+def test_ignoring_case_asks_that_swapping_case_changes_nothing():
+    found = properties("tell whether a word reads the same backwards, ignoring case", "is_palindrome", ["Racecar"], {})
+    assert {"args": ["racecar"], "kwargs": {}, "same_as_trial": True, "role": "property", "says": "'ignoring case'"} in found
+    assert {"args": ["RACECAR"], "kwargs": {}, "same_as_trial": True, "role": "property", "says": "'ignoring case'"} in found
+    assert properties("count the vowels (either case) in a word", "count_vowels", ["banana"], {})[-1]["args"] == ["BANANA"]
+    assert not any("same_as_trial" in p for p in properties("sum numbers ignoring case", "total", [3], {}))  # no string to swap
+
+
+def test_a_plain_request_has_no_property():
+    assert properties("reverse the order of the words in a sentence", "reverse_words", ["a b"], {}) == []
+    assert properties("", "f", [], {}) == []
+
+
+def _run(intent, selector, args, answers):
+    checks = properties(intent, selector, args, {})
+    cases = plan({"args": args, "kwargs": {}}, [], [], [], checks)
+    return assess(cases, answers(cases), lambda i, n: {}, f"obj.{selector}")
+
+
+def test_a_candidate_that_breaks_a_property_is_refused_with_the_words_it_broke():
+    intent = "tell whether a word reads the same backwards, ignoring case"
+
+    def case_sensitive(cases):
+        return [{"value": c["args"][0] == c["args"][0][::-1]} for c in cases]
+
+    def caseless(cases):
+        return [{"value": c["args"][0].lower() == c["args"][0].lower()[::-1]} for c in cases]
+
+    refused = _run(intent, "is_palindrome", ["Racecar"], case_sensitive)
+    assert refused["eligible"] is False
+    assert refused["failed"][0] == ("property: the request says 'ignoring case': obj.is_palindrome('racecar') should answer "
+                                    "as the trial call does (false), but it answered true")
+    assert _run(intent, "is_palindrome", ["Racecar"], caseless)["eligible"] is True
+    wrong_kind = _run("count the vowels in a word", "count_vowels", ["banana"], lambda cases: [{"value": "3"} for _ in cases])
+    assert wrong_kind["failed"] == ["property: the request says 'count': obj.count_vowels('banana') should return a int, "
+                                    "but it returned '3' (a str)"]
