@@ -174,7 +174,8 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     assert memory.queries == ["how to fly", "altitude"]
     # decomposing, specifying (no reply: no cases), two candidates: a lone one is not installed
     assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED", "ALFRED"]
-    assert llm.temperatures == [None, None, None, 0.5]  # the second candidate is sampled
+    assert llm.temperatures == [None, None, None, None]  # the second candidate: greedy, on the other wording
+    assert "Define it as" in llm.calls[2][1] and "Define it as" not in llm.calls[3][1]
     assert "Intent: fly up" in llm.calls[1][1] and "about how to fly" in llm.calls[1][1]
     assert [(r["fresh"], r["args"]) for r in jail.runs] == [(True, [5]), (True, [5]), (False, [5])]  # trials fresh, re-send warm
     genesis = _read(image, lambda root: {

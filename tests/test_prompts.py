@@ -15,8 +15,11 @@ def test_the_call_is_shown_as_python_writes_it_with_the_signature_expected():
         "Write a Python method named count_vowels for an object: count the vowels in a word.",
         "Selector: count_vowels",
         "It is called like this: obj.count_vowels('banana')",
-        "Define it as: def count_vowels(self, text):",
+        "Define it as (name the parameters after what they mean): def count_vowels(self, text):",
     ]
+    other = synthesis_prompt(brief, RECEIVER, [], [], variant=1).splitlines()  # the second wording: no signature
+    assert other[:3] == lines[:3] and not any(line.startswith("Define it as") for line in other)
+    assert synthesis_prompt(brief, RECEIVER, [], [], variant=2) == prompt
     assert lines[-1] == "Answer with the code in one ```python block."
     with_examples = synthesis_prompt({**brief, "examples": [{"args": ["sky"], "kwargs": {}, "result": 0}]}, RECEIVER, [], [])
     assert "For example, obj.count_vowels('sky') returns 0." in with_examples.splitlines()

@@ -54,7 +54,8 @@ LINES = [
     said(SEED, json.dumps(SEED_BRIEF)),
     {"persona": "BRICK", "contains": f"Arguments: [] {{}}\nIntent: {SEED}", "response": '["current system time"]'},
     {"persona": "ALFRED", "contains": f"for an object: {SEED}.\nSelector: report_the_current_system_time\nIt is called like this: "
-                                      "obj.report_the_current_system_time()\nDefine it as: def report_the_current_system_time(self):\n",
+                                      "obj.report_the_current_system_time()\nDefine it as (name the parameters after what they mean): "
+                                      "def report_the_current_system_time(self):\n",
      "response": "```python\ndef report_the_current_system_time(self):\n    import datetime\n"
                  "    return datetime.datetime.now().isoformat()\n```"},
 ]

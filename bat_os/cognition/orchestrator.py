@@ -286,9 +286,10 @@ class Orchestrator:
 
     async def _synthesize(self, cycle_id: str) -> None:
         info = self._read(lambda root: self._synthesis_info(root, cycle_id))
-        prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"])
-        # the first candidate is the model's best guess; later ones are sampled, so that they can disagree
-        sampled = info["attempts"] >= 1 and self.settings.candidates > 1
+        # the first two candidates are the model's best guesses for two wordings of the request (one misleads
+        # where the other does not); later ones are sampled, so that they can disagree
+        prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"], variant=info["attempts"])
+        sampled = info["attempts"] >= 2 and self.settings.candidates > 1
         temperature = self.settings.sample_temperature if sampled else None
         try:
             completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"], temperature=temperature,

@@ -103,13 +103,18 @@ def describe_example(example: dict, selector: str) -> str:
     return f"{call} {' and '.join(parts)}"
 
 
-def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str]) -> str:
+def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str], variant: int = 0) -> str:
     """The author's prompt, lean for small models (measured on the real 0.5B model: the catalog's
     persona texts, the list of other methods and a page of rules made it write worse code than a plain
     request does; shown the list of allowed modules, it imported them all): what to do, the call as
     Python writes it, the signature expected, the examples, the object's real slots, and what refused
     the last attempt. ``context`` (the
-    catalog's hits) goes to SPECIFYING instead; it is taken here for the signature's sake."""
+    catalog's hits) goes to SPECIFYING instead; it is taken here for the signature's sake.
+
+    ``variant`` 0 shows the signature expected and asks for parameters named after what they mean
+    (named after their types only, ``number, number2``, the real 0.5B model swapped "the first number
+    of the second"); 1 leaves the signature out: the same request worded otherwise, so that two
+    greedy candidates can differ where the wording misled one of them."""
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     intent = brief_intent(brief)
@@ -118,8 +123,10 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
         else f"Write the Python method {selector} for an object.",
         f"Selector: {selector}",
         f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})",
-        f"Define it as: def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):",
     ]
+    if variant % 2 == 0:
+        lines.append(f"Define it as (name the parameters after what they mean): "
+                     f"def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):")
     examples = brief.get("examples") or []
     if len(examples) == 1:
         lines.append(f"For example, {describe_example(examples[0], selector)}.")
