@@ -42,3 +42,28 @@ def test_other_new_slots_are_new():
     assert near_slot("history", existing) is None
     assert near_slot("ago", existing) is None  # short names one letter apart are different words
     assert near_slot("x", set()) is None
+
+
+def test_a_slot_the_request_names_must_be_used():
+    from bat_os.cognition.lint import slots_unused
+
+    existing = {"user_name", "items", "name"}
+    intent = "return 'Hello, ' followed by the user_name slot and '!'"
+    wrong = "def greet_user(self):\n    return f\"Hello, {self.items[0]}!\"\n"
+    right = "def greet_user(self):\n    return 'Hello, ' + self.user_name + '!'\n"
+    assert slots_unused(wrong, "greet_user", intent, existing) == ["user_name"]
+    assert slots_unused(right, "greet_user", intent, existing) == []
+    assert slots_unused("def g(self):\n    return getattr(self, 'user_name')\n", "g", intent, existing) == []
+    # a slot name inside another word is not named ("name" in "user_name"), nor one the request does not say
+    assert slots_unused(right, "greet_user", "say hello", existing) == []
+
+
+def test_a_slot_is_named_as_a_slot_or_as_a_name_only_code_would_write():
+    from bat_os.cognition.lint import slots_unused
+
+    existing = {"name", "scores", "user_name"}
+    silent = "def f(self, text):\n    return text[:1]\n"
+    assert slots_unused(silent, "f", "return the initials of a full name", existing) == []  # a word, not the slot
+    assert slots_unused(silent, "f", "empty the scores slot and say how many it held", existing) == ["scores"]
+    assert slots_unused(silent, "f", "reset self.name", existing) == ["name"]
+    assert slots_unused(silent, "f", "greet whoever user_name says", existing) == ["user_name"]

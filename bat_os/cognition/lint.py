@@ -8,11 +8,16 @@ probe calls (``extract_numbers`` finding no number in any of them).
 
 :func:`near_slot`: the existing slot a new slot's name is a slip of
 (``self.score`` written on an object that has ``scores``).
+
+:func:`slots_unused`: the receiver's slots the request names (``"... followed
+by the user_name slot"``) that the source never touches (it read
+``self.items`` instead).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
 
 def unused_parameters(code: str, selector: str) -> list[str]:
@@ -30,6 +35,34 @@ def unused_parameters(code: str, selector: str) -> list[str]:
     read = {node.id for statement in function.body for node in ast.walk(statement)
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
     return [name for name in names if name not in read]
+
+
+def slots_unused(code: str, selector: str, intent: str, existing: set[str]) -> list[str]:
+    """The slots in ``existing`` that the ``intent`` names (``the scores slot``, ``user_name``, see :func:`_names`) but
+    that the method never reaches as ``self.<name>``; [] when the code does not parse."""
+    named = [name for name in sorted(existing) if _names(intent or "", name)]
+    if not named:
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    function = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector), None)
+    if function is None:
+        return []
+    reached = {node.attr for node in ast.walk(function) if isinstance(node, ast.Attribute)
+               and isinstance(node.value, ast.Name) and node.value.id == "self"}
+    reached |= {node.value for node in ast.walk(function) if isinstance(node, ast.Constant) and isinstance(node.value, str)}  # getattr(self, "x")
+    return [name for name in named if name not in reached]
+
+
+def _names(intent: str, name: str) -> bool:
+    """Does ``intent`` name the slot ``name``: as ``self.name``, as ``the name slot``/``slot name``, or, for a
+    name only code would write (``user_name``), as a word? ("a full name" does not name the slot ``name``.)"""
+    word = rf"(?<![\w.]){re.escape(name)}(?![\w])"
+    return bool(re.search(rf"\bself\.{re.escape(name)}(?![\w])", intent)
+                or re.search(rf"{word}\s+(slot|attribute)\b|\b(slot|attribute)\s+{word}", intent, re.I)
+                or ("_" in name.strip("_") and re.search(word, intent)))
 
 
 def near_slot(name: str, existing: set[str]) -> str | None:

@@ -43,7 +43,7 @@ from typing import Any, Callable, TypeVar
 
 from bat_os.cognition import guardian, replies, specs
 from bat_os.cognition.casehost import CaseHost
-from bat_os.cognition.lint import unused_parameters
+from bat_os.cognition.lint import slots_unused, unused_parameters
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
@@ -400,7 +400,11 @@ class Orchestrator:
                 why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
                 return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
             record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i],
-                            existing=set(describe_receiver(receiver)["slots"]))
+                            existing=set(describe_receiver(receiver)["slots"]))  # noqa: E501
+            slots = set(describe_receiver(receiver)["slots"])
+            for name in slots_unused(code, selector, info["intent"], slots):  # the request names it: the method must use it
+                record["failed"] = [*record["failed"], f"static: the request names the slot {name}, but {selector} never uses self.{name}"]
+                record["eligible"] = False
             unused = unused_parameters(code, selector)
             if unused:  # it cannot answer what it was asked with an argument it never reads
                 record["failed"] = [*record["failed"], f"static: {selector} never reads its parameter{'s' if len(unused) > 1 else ''} "
