@@ -221,3 +221,19 @@ def test_a_method_calling_itself_as_a_plain_function_calls_itself_through_self()
     assert fix_self_recursion("def fact(self, n):\n    return n and n * self.fact(n - 1) or 1\n", "fact")[1] is False
     assert fix_self_recursion("def fact(self, n):\n    fact = lambda k: k\n    return fact(n)\n", "fact")[1] is False
     assert fix_self_recursion("def fact(n):\n    return n * fact(n - 1)\n", "fact")[1] is False
+
+
+def test_an_answer_printed_and_not_returned_is_returned():
+    from bat_os.cognition.replies import candidate_code, fix_printed_answer
+
+    code = ("def report_time(self):\n    import datetime\n"
+            "    print(f\"Current system time: {datetime.datetime.now()}\")\n")
+    mended, done = fix_printed_answer(code, "report_time")
+    assert done and mended.splitlines()[-1] == "    return f\"Current system time: {datetime.datetime.now()}\""
+    assert candidate_code(f"```python\n{code}```", "report_time", 0, set())[1]["slips_mended"] == ["print -> return"]
+    two = fix_printed_answer("def f(self, a):\n    print('got',\n          a)\n", "f")[0]
+    assert two == "def f(self, a):\n    return ' '.join(str(piece) for piece in ('got', a,))\n"
+    # a method that returns a value somewhere, or prints before doing something else, is left alone
+    assert fix_printed_answer("def f(self, a):\n    if a:\n        return 1\n    print(a)\n", "f")[1] is False
+    assert fix_printed_answer("def f(self, a):\n    print(a)\n    self.seen = a\n", "f")[1] is False
+    assert fix_printed_answer("def f(self, a):\n    print(a, end='')\n", "f")[1] is False

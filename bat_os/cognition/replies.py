@@ -171,6 +171,32 @@ def fix_self_recursion(code: str, selector: str) -> tuple[str, bool]:
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), bool(spots)
 
 
+def fix_printed_answer(code: str, selector: str) -> tuple[str, bool]:
+    """A method that prints its answer and returns nothing (``print(f"Time: {now}")`` as its last statement,
+    no ``return`` of a value anywhere: "report the time" read as "print it") returns what it printed
+    instead: the caller sees a method's answer, never its prints. -> (code, whether it was mended)."""
+    found = _function_and_scope(code, selector)
+    if found is None:
+        return code, False
+    function = found[2]
+    if any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(function)) or any(
+            isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(function)):
+        return code, False
+    last = function.body[-1]
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name)
+            and last.value.func.id == "print" and last.value.args and not last.value.keywords
+            and not any(isinstance(a, ast.Starred) for a in last.value.args)):
+        return code, False
+    pieces = [ast.get_source_segment(code, a) for a in last.value.args]
+    if any(p is None for p in pieces):
+        return code, False
+    answer = pieces[0] if len(pieces) == 1 else f"' '.join(str(piece) for piece in ({', '.join(pieces)},))"
+    lines = code.splitlines()
+    indent = re.match(r"[ \t]*", lines[last.lineno - 1]).group(0)
+    lines[last.lineno - 1:last.end_lineno] = [f"{indent}return {answer}"]
+    return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), True
+
+
 def _function_and_scope(code: str, selector: str) -> tuple[ast.Module, symtable.SymbolTable, ast.FunctionDef, symtable.SymbolTable] | None:
     """The parsed code, its symbol table, ``def selector`` and its scope; None when the code does not parse
     or defines no such function."""
@@ -439,7 +465,8 @@ def fix_module_slips(code: str, selector: str) -> tuple[str, list[str]]:
 def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str] | set[str]) -> tuple[str, dict]:
     """The method's code out of a reply, with the small slips of small models mended in order: what it
     shows off after the method dropped, type hints out, missing allowed imports added, ``self`` added to
-    a plain function, the datetime class/module slip and unimported names, a call of itself without ``self``. -> (code, what was done,
+    a plain function, the datetime class/module slip and unimported names, a call of itself without ``self``,
+    an answer printed rather than returned. -> (code, what was done,
     as the cycle records it: ``top_level_dropped``, ``typing_dropped``, ``imports_added``, ``self_added``,
     ``slips_mended``)."""
     code, dropped = drop_top_level_calls(extract_code(reply), selector)
@@ -450,5 +477,8 @@ def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str
     code, recursion = fix_self_recursion(code, selector)
     if recursion:
         mended = [*mended, f"self.{selector}"]
+    code, printed = fix_printed_answer(code, selector)
+    if printed:
+        mended = [*mended, "print -> return"]
     return code, {"top_level_dropped": dropped, "typing_dropped": untyped, "imports_added": imported,
                   "self_added": self_added, "slips_mended": mended}
