@@ -197,7 +197,7 @@ def cycles(tasks: list[dict], model_name: str, directory: Path, record_to: Path 
     sys.path.insert(0, str(ROOT / "tests"))
     from gguf_support import model_env
 
-    extra = {"BATOS_RECORD_TO": str(record_to)} if record_to else {}
+    extra = {"BATOS_RECORD_TO": str(record_to.resolve())} if record_to else {}  # the kernel runs elsewhere
     kernel = KernelProcess(directory, env=model_env(BATOS_EMBEDDED_MODEL=model_name, **extra))
     kernel.start(timeout=120)
     results = {}

@@ -217,6 +217,9 @@ def test_a_method_calling_itself_as_a_plain_function_calls_itself_through_self()
     mended, done = fix_self_recursion(code, "fact")
     assert done and mended == "def fact(self, n):\n    if n < 2:\n        return 1\n    return n * self.fact(n - 1)\n"
     assert candidate_code(f"```python\n{code}```", "fact", 1, set())[1]["slips_mended"] == ["self.fact"]
+    passing = "def fib(self, n):\n    return n if n < 2 else fib(self, n - 1) + fib(self, n - 2)\n"
+    assert fix_self_recursion(passing, "fib")[0] == "def fib(self, n):\n    return n if n < 2 else self.fib(n - 1) + self.fib(n - 2)\n"
+    assert fix_self_recursion("def ping(self):\n    return ping(self)\n", "ping")[0] == "def ping(self):\n    return self.ping()\n"
     # already through self, a local of that name, or no self to call through: left alone
     assert fix_self_recursion("def fact(self, n):\n    return n and n * self.fact(n - 1) or 1\n", "fact")[1] is False
     assert fix_self_recursion("def fact(self, n):\n    fact = lambda k: k\n    return fact(n)\n", "fact")[1] is False

@@ -154,20 +154,24 @@ def add_missing_imports(code: str, selector: str, modules: frozenset[str] | set[
 def fix_self_recursion(code: str, selector: str) -> tuple[str, bool]:
     """A method that calls itself as a plain function (``return n * factorial(n - 1)``: a small model's
     habit) is mended to call itself through ``self`` (``self.factorial(n - 1)``), as it will find itself
-    once installed. -> (code, whether it was mended)."""
+    once installed; ``factorial(self, n - 1)`` too (``self.factorial(n - 1)``). -> (code, whether it was mended)."""
     found = _function_and_scope(code, selector)
     if found is None or selector not in _globals_read(found[3]):
         return code, False
     function = found[2]
     if not function.args.args or function.args.args[0].arg != "self":
         return code, False
-    spots = sorted(((n.func.lineno, n.func.col_offset) for n in ast.walk(function)
+    spots = sorted(((n.func.lineno, n.func.col_offset, bool(n.args) and isinstance(n.args[0], ast.Name) and n.args[0].id == "self")
+                    for n in ast.walk(function)
                     if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == selector), reverse=True)
     lines = code.splitlines()
-    for line, col in spots:
+    for line, col, passes_self in spots:
         text = lines[line - 1]
         if text[col:col + len(selector)] == selector:
-            lines[line - 1] = text[:col] + "self." + text[col:]
+            rest = text[col + len(selector):]
+            if passes_self:  # fib(self, n - 1): the receiver goes before the dot, not among the arguments
+                rest = re.sub(r"^\(\s*self\s*(,\s*|(?=\)))", "(", rest, count=1)
+            lines[line - 1] = text[:col] + "self." + selector + rest
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), bool(spots)
 
 
