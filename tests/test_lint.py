@@ -67,3 +67,13 @@ def test_a_slot_is_named_as_a_slot_or_as_a_name_only_code_would_write():
     assert slots_unused(silent, "f", "empty the scores slot and say how many it held", existing) == ["scores"]
     assert slots_unused(silent, "f", "reset self.name", existing) == ["name"]
     assert slots_unused(silent, "f", "greet whoever user_name says", existing) == ["user_name"]
+
+
+def test_the_reasons_a_candidate_hears():
+    from bat_os.cognition.lint import reasons
+
+    code = "def greet(self, who):\n    return 'Hello ' + self.items[0]\n"
+    assert reasons(code, "greet", "greet who from the user_name slot", {"user_name", "items"}) == [
+        "static: the request names the slot user_name, but greet never uses self.user_name",
+        "static: greet never reads its parameter who: it must use every argument it is called with"]
+    assert reasons("def greet(self, who):\n    return who + self.user_name\n", "greet", "greet from user_name", {"user_name"}) == []

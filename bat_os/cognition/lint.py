@@ -20,6 +20,18 @@ import ast
 import re
 
 
+def reasons(code: str, selector: str, intent: str, slots: set[str]) -> list[str]:
+    """Why the candidate ``code`` cannot be what was asked, from its source alone (the refusal reasons the
+    author hears): a slot the request names that it never uses, a parameter it never reads."""
+    found = [f"static: the request names the slot {name}, but {selector} never uses self.{name}"
+             for name in slots_unused(code, selector, intent, slots)]
+    unused = unused_parameters(code, selector)
+    if unused:  # it cannot answer what it was asked with an argument it never reads
+        found.append(f"static: {selector} never reads its parameter{'s' if len(unused) > 1 else ''} {', '.join(unused)}: "
+                     "it must use every argument it is called with")
+    return found
+
+
 def unused_parameters(code: str, selector: str) -> list[str]:
     """The parameters (not ``self``, not ``*args``/``**kwargs``) of ``def selector`` that its body never reads."""
     try:

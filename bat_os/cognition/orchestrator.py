@@ -9,7 +9,7 @@ A cycle turns a message nobody understood into an installed method:
 - SYNTHESIZING: the authoring persona (ALFRED, or the receiver's own) writes
   the method from the brief, the retrieved context, the receiver's slots and
   the rules (and the reasons its last attempt was refused); the first
-  candidate greedily, later ones sampled (``sample_temperature``);
+  two candidates greedily (two wordings), later ones sampled (``sample_temperature``);
 - VALIDATING: the guardian audits the source, then ONE jailed run tries it on
   the trial call, the examples and the generated cases, inside a transaction
   that is always aborted (:mod:`bat_os.cognition.selection` judges: an
@@ -41,9 +41,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition import guardian, replies, specs
+from bat_os.cognition import guardian, lint, replies, specs
 from bat_os.cognition.casehost import CaseHost
-from bat_os.cognition.lint import slots_unused, unused_parameters
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
@@ -75,7 +74,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class CycleSettings:
     max_attempts: int = 4  # syntheses before FAILED
-    candidates: int = 4  # candidates that may stand for the agreement vote; after the first, sampled
+    candidates: int = 4  # candidates that may stand for the agreement vote; after the second, sampled
     sample_temperature: float = 0.5  # the temperature of sampled candidates
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
@@ -286,11 +285,9 @@ class Orchestrator:
 
     async def _synthesize(self, cycle_id: str) -> None:
         info = self._read(lambda root: self._synthesis_info(root, cycle_id))
-        # the first two candidates are the model's best guesses for two wordings of the request (one misleads
-        # where the other does not); later ones are sampled, so that they can disagree
+        # the first two candidates: best guesses for two wordings of the request; later ones sampled, to disagree
         prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"], variant=info["attempts"])
-        sampled = info["attempts"] >= 2 and self.settings.candidates > 1
-        temperature = self.settings.sample_temperature if sampled else None
+        temperature = self.settings.sample_temperature if info["attempts"] >= 2 and self.settings.candidates > 1 else None
         try:
             completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"], temperature=temperature,
                                          until_block=True)
@@ -399,17 +396,11 @@ class Orchestrator:
             except JailError as exc:
                 why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
                 return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
-            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i],
-                            existing=set(describe_receiver(receiver)["slots"]))  # noqa: E501
             slots = set(describe_receiver(receiver)["slots"])
-            for name in slots_unused(code, selector, info["intent"], slots):  # the request names it: the method must use it
-                record["failed"] = [*record["failed"], f"static: the request names the slot {name}, but {selector} never uses self.{name}"]
-                record["eligible"] = False
-            unused = unused_parameters(code, selector)
-            if unused:  # it cannot answer what it was asked with an argument it never reads
-                record["failed"] = [*record["failed"], f"static: {selector} never reads its parameter{'s' if len(unused) > 1 else ''} "
-                                    f"{', '.join(unused)}: it must use every argument it is called with"]
-                record["eligible"] = False
+            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i], existing=slots)
+            static = lint.reasons(code, selector, info["intent"], slots)  # what its source says it cannot do
+            if static:
+                record.update(eligible=False, failed=[*record["failed"], *static])
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
             return record
 
