@@ -34,13 +34,9 @@ def reasons(code: str, selector: str, intent: str, slots: set[str]) -> list[str]
 
 def unused_parameters(code: str, selector: str) -> list[str]:
     """The parameters (not ``self``, not ``*args``/``**kwargs``) of ``def selector`` that its body never reads."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []  # the guardian says why
-    function = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector), None)
+    function = _method(code, selector)
     if function is None:
-        return []
+        return []  # the guardian says why
     arguments = function.args
     positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
     names = positional[1:] + [a.arg for a in arguments.kwonlyargs]  # the first is the receiver
@@ -55,17 +51,22 @@ def slots_unused(code: str, selector: str, intent: str, existing: set[str]) -> l
     named = [name for name in sorted(existing) if _names(intent or "", name)]
     if not named:
         return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    function = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector), None)
+    function = _method(code, selector)
     if function is None:
         return []
     reached = {node.attr for node in ast.walk(function) if isinstance(node, ast.Attribute)
                and isinstance(node.value, ast.Name) and node.value.id == "self"}
     reached |= {node.value for node in ast.walk(function) if isinstance(node, ast.Constant) and isinstance(node.value, str)}  # getattr(self, "x")
     return [name for name in named if name not in reached]
+
+
+def _method(code: str, selector: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """``def selector`` in ``code``; None when the code does not parse or has no such method."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    return next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector), None)
 
 
 def _names(intent: str, name: str) -> bool:
