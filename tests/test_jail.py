@@ -186,7 +186,7 @@ def test_errors_come_back_as_method_raised_with_the_method_lines() -> None:
             ("def m(self):\n    x = 1\n    raise ValueError('bad value %d' % x)\n", "m"),
             ("def m(self):\n    return self.nothing_here\n", "m"),
             ("def m(self):\n    return self.boom()\n", "m"),
-            ("def m(self):\n    return {1, 2}\n", "m"),
+            ("def m(self):\n    return {(1, 2): 3}\n", "m"),
             ("def other(self):\n    return 1\n", "m"),
             ("def m(self)\n    return 1\n", "m"),
         ]:
@@ -200,9 +200,29 @@ def test_errors_come_back_as_method_raised_with_the_method_lines() -> None:
     assert "line 3" in raised.traceback and "raise ValueError" in raised.traceback
     assert missing.error_type == "AttributeError" and "nothing_here" in missing.message
     assert host_error.error_type == "KeyError"
-    assert not_plain.error_type == "TypeError" and "not plain data: set" in not_plain.message
+    assert not_plain.error_type == "TypeError" and "not plain data: dict key of type tuple" in not_plain.message
     assert no_function.error_type == "TypeError" and "'m'" in no_function.message
     assert syntax.error_type == "SyntaxError"
+
+
+def test_a_date_a_time_or_a_set_answered_comes_back_as_text_and_a_list_but_slots_stay_plain() -> None:
+    host = DictHost({"self": {}})
+    answers = ("import datetime\ndef m(self):\n    d = datetime.date(2026, 11, 22)\n"
+               "    return [d, datetime.datetime(2026, 11, 22, 18, 5, 37), {'b', 'a'}, {'at': datetime.time(9, 30)}, {2, 'x'}]\n")
+    kept = "import datetime\ndef m(self):\n    self.when = datetime.date(2026, 11, 22)\n    return 1\n"
+
+    async def scenario(j: Jail) -> tuple:
+        value = await j.run(answers, "m", [], {}, host)
+        with pytest.raises(MethodRaised) as caught:
+            await j.run(kept, "m", [], {}, host)
+        cases = await j.run_cases(answers, "m", [{"args": [], "kwargs": {}}], host)
+        return value, caught.value, cases
+
+    value, slot_error, cases = run(scenario)
+    assert value[:4] == ["2026-11-22", "2026-11-22 18:05:37", ["a", "b"], {"at": "09:30:00"}]
+    assert sorted(value[4], key=str) == [2, "x"]  # not sortable: a list all the same
+    assert slot_error.error_type == "TypeError" and "not plain data: date" in slot_error.message
+    assert cases[0]["value"][:3] == value[:3]
 
 
 def test_allowed_imports_work_and_printing_is_collected() -> None:

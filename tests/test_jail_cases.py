@@ -83,7 +83,7 @@ def test_a_case_past_its_cpu_time_ends_the_set_and_the_rest_are_skipped() -> Non
 
 
 def test_a_result_that_is_not_plain_data_is_that_case_s_failure() -> None:
-    source = "def odd(self, n):\n    if n:\n        return set([1])\n    return 'fine'\n"
+    source = "def odd(self, n):\n    if n:\n        return {(1, 2): 3}\n    return 'fine'\n"
     outcomes, _ = cases_run(source, "odd", [{"args": [1]}, {"args": [0]}], Slots())
     assert outcomes[0]["raised"] == "TypeError"
     assert outcomes[1] == {"value": "fine"}

@@ -77,3 +77,39 @@ def test_the_reasons_a_candidate_hears():
         "static: the request names the slot user_name, but greet never uses self.user_name",
         "static: greet never reads its parameter who: it must use every argument it is called with"]
     assert reasons("def greet(self, who):\n    return who + self.user_name\n", "greet", "greet from user_name", {"user_name"}) == []
+
+
+def test_the_clock_and_chance_are_read_from_the_source():
+    from bat_os.cognition.lint import reads_clock
+
+    assert reads_clock("def f(self):\n    from datetime import datetime\n    return datetime.now().strftime('%H:%M')\n", "f")
+    assert reads_clock("def f(self):\n    import datetime\n    return str(datetime.date.today())\n", "f")
+    assert reads_clock("def f(self):\n    import time\n    return time.strftime('%H:%M')\n", "f")  # no time given: now
+    assert reads_clock("def f(self, xs):\n    import random\n    return random.choice(xs)\n", "f")
+    assert not reads_clock("def f(self, moment):\n    return moment.time()\n", "f")  # a part of what it was given
+    assert not reads_clock("def f(self, t):\n    import time\n    return time.strftime('%H', t)\n", "f")
+    assert not reads_clock("def f(self):\n    return self.name\n", "f") and not reads_clock("def f(self:\n", "f")
+
+
+def test_a_request_for_the_current_time_needs_a_method_that_reads_the_clock():
+    from bat_os.cognition.lint import reasons
+
+    made_up = "def report_the_current_system_time(self):\n    return 'The current system time is ' + self.name\n"
+    assert reasons(made_up, "report_the_current_system_time", "create a method to report the current system time", {"name"}) == [
+        "static: the request asks for 'current system time', but report_the_current_system_time never reads the clock: "
+        "call datetime.datetime.now(), datetime.date.today() or time.time()"]
+    clock = "def report_the_current_system_time(self):\n    import time\n    return time.ctime()\n"
+    assert reasons(clock, "report_the_current_system_time", "report the current system time", set()) == []
+    days = "def days_left(self, day):\n    return (day - 1) % 7\n"
+    assert reasons(days, "days_left", "how many days from today until the given day", set())[0].startswith(
+        "static: the request asks for 'today'")
+    assert reasons(days, "days_left", "how many days until the day after the given one", set()) == []
+
+
+def test_reading_the_clock_when_the_request_asks_for_it_is_what_a_method_without_arguments_can_show():
+    from bat_os.cognition.lint import asked_and_read_clock
+
+    clock = "def now_text(self):\n    import datetime\n    return str(datetime.datetime.now())\n"
+    assert asked_and_read_clock(clock, "now_text", "report the current time")
+    assert not asked_and_read_clock(clock, "now_text", "report a time")  # not asked for: no word of the user's
+    assert not asked_and_read_clock("def now_text(self):\n    return '12:00'\n", "now_text", "report the current time")

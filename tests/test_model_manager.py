@@ -208,3 +208,20 @@ def test_a_generation_past_its_timeout_is_stopped(tiny):
         return await manager.generate(spec(tiny, "tiny-llama"), "", "after")
 
     assert run(with_manager(body)).tokens > 0
+
+
+def test_a_seeded_sample_is_the_same_each_time_and_another_seed_samples_apart(tiny, tmp_path):
+    """A cycle's sampled candidates can be had again (issue 15): the seed fixes the sample."""
+    def sampled(seed: int) -> dict:
+        return {"max_new_tokens": 24, "min_new_tokens": 24, "temperature": 1.0, "top_p": 1.0, "seed": seed}
+
+    async def body(manager):
+        texts = []
+        for seed in (7, 7, 8, 9):
+            out = await manager.generate(spec(tiny, "tiny-llama", generation=sampled(seed)), "", "hello there")
+            texts.append(out.text)
+        return texts
+
+    first, again, other, third = run(with_manager(body, workdir=tmp_path / "links"))
+    assert first == again
+    assert len({first, other, third}) > 1  # a random tiny model at temperature 1: other seeds, other text

@@ -17,6 +17,7 @@ import pytest
 import transaction
 
 from bat_os.cognition.orchestrator import CycleSettings, Orchestrator
+from bat_os.cognition.prompts import sample_seed
 from bat_os.errors import CycleFailed, LLMError, MethodRaised
 from bat_os.image.image import Image
 from bat_os.jail.runner import JailRunner
@@ -36,13 +37,15 @@ class FakeLLM:
         self.replies = {persona: list(answers) for persona, answers in replies.items()}
         self.calls: list[tuple[str, str, str]] = []
         self.temperatures: list[float | None] = []
+        self.seeds: list[int | None] = []
 
     async def complete(
         self, persona: str, prompt: str, *, system: str = "", on_token: Callable[[str], None] | None = None,
-        temperature: float | None = None, until_block: bool = False,
+        temperature: float | None = None, until_block: bool = False, seed: int | None = None,
     ) -> Completion:
         self.calls.append((persona, prompt, system))
         self.temperatures.append(temperature)
+        self.seeds.append(seed)
         if not self.replies.get(persona):  # as the replay backend does with no line left
             raise LLMError(f"{persona} has no reply left")
         reply = self.replies[persona].pop(0)
@@ -158,6 +161,23 @@ def test_the_seams_are_the_protocols_the_kernel_uses():
             assert callable(getattr(fake, name)), (protocol.__name__, name)
 
 
+def test_later_candidates_are_sampled_with_a_seed_of_their_prompt_and_attempt(image):
+    """Sampled candidates can be had again: the seed is the attempt's and the prompt's, the same each time."""
+    seen = []
+    for _ in range(2):
+        llm = FakeLLM(BRICK=["[]", ""], ALFRED=[BAD] * 4)
+        orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings(max_attempts=4), memory=FakeMemory(), now=lambda: 100.0)
+        with pytest.raises(CycleFailed):
+            asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
+        assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED", "ALFRED", "ALFRED", "ALFRED"]
+        assert llm.temperatures[2:] == [None, None, 0.5, 0.5]  # two greedy wordings, then samples
+        prompts = [prompt for persona, prompt, _system in llm.calls if persona == "ALFRED"]
+        assert llm.seeds[2:] == [None, None, sample_seed(prompts[2], 2), sample_seed(prompts[3], 3)]
+        seen.append(llm.seeds)
+    assert seen[0] == seen[1] and seen[0][-1] != seen[0][-2]
+    assert sample_seed("same prompt", 2) != sample_seed("same prompt", 4)  # asked again with no new word: another sample
+
+
 def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     llm = FakeLLM(BRICK=['["how to fly", "altitude"]'], ALFRED=[GOOD, GOOD])
     jail = FakeJail(writes_altitude, writes_altitude, writes_altitude)  # two candidates' cases, then the re-send after install
@@ -175,6 +195,7 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     # decomposing, specifying (no reply: no cases), two candidates: a lone one is not installed
     assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED", "ALFRED"]
     assert llm.temperatures == [None, None, None, None]  # the second candidate: greedy, on the other wording
+    assert llm.seeds == [None, None, None, None]
     assert "Define it as" in llm.calls[2][1] and "Define it as" not in llm.calls[3][1]
     assert "Intent: fly up" in llm.calls[1][1] and "about how to fly" in llm.calls[1][1]
     assert [(r["fresh"], r["args"]) for r in jail.runs] == [(True, [5]), (True, [5]), (False, [5])]  # trials fresh, re-send warm

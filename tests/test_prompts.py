@@ -54,3 +54,11 @@ def test_refusals_are_shown_and_the_catalog_is_left_to_the_specification():
 def test_the_decomposition_prompt_names_the_selector_and_the_intent():
     prompt = decomposition_prompt({"selector": "f", "args": [1], "kwargs": {}, "intent": "do f"}, RECEIVER)
     assert "Selector: f" in prompt and "Arguments: [1] {}" in prompt and "Intent: do f" in prompt
+
+
+def test_a_request_for_the_current_time_is_told_to_read_the_clock():
+    receiver = {"name": "genesis", "slots": {}, "understands": []}
+    clock = synthesis_prompt({"selector": "now_text", "args": [], "kwargs": {"intent": "report the current system time"}}, receiver, [], [])
+    plain = synthesis_prompt({"selector": "double", "args": [2], "kwargs": {"intent": "double a number"}}, receiver, [], [])
+    assert "It must read the clock: import datetime inside the method and call datetime.datetime.now()." in clock
+    assert "clock" not in plain

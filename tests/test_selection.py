@@ -149,3 +149,14 @@ def test_an_exact_answer_to_a_call_that_answers_differently_each_time_counts_as_
     assert clock["passes"] == [True] and clock["deterministic"] is False
     fixed = assess(cases, [{"value": "10:00"}, {"value": "10:00"}, {"value": "10:00"}], lambda i, n: {}, "f")
     assert fixed["passes"] == [False]  # a call that answers alike is held to the exact answer
+
+
+def test_a_candidate_that_reads_the_clock_is_compared_by_the_kind_of_its_answers():
+    """Two right clocks read a second apart, or within the same second, agree; a made-up time does not."""
+    cases = plan({"args": [], "kwargs": {}}, [], [], [])
+    first = assess(cases, [{"value": "18:05:01"}, {"value": "18:05:01"}], lambda i, n: {}, "f", varies=True)
+    later = assess(cases, [{"value": "18:05:09"}, {"value": "18:05:09"}], lambda i, n: {}, "f", varies=True)
+    fixed = assess(cases, [{"value": "12:00:00"}, {"value": "12:00:00"}], lambda i, n: {}, "f")
+    assert first["deterministic"] is False and first["signature"] == later["signature"] != fixed["signature"]
+    assert choose([first, fixed, later], [], "f")[0] == 0
+    assert choose([first, fixed], [], "f")[0] is None

@@ -12,6 +12,12 @@ probe calls (``extract_numbers`` finding no number in any of them).
 :func:`slots_unused`: the receiver's slots the request names (``"... followed
 by the user_name slot"``) that the source never touches (it read
 ``self.items`` instead).
+
+:func:`reads_clock`: the method asks the clock or chance (``datetime.now()``,
+``time.time()``, ``random.choice``), so its answer differs from run to run and
+two right candidates agree only on its kind; a request for the current time
+or date (:data:`CLOCK_WORDS`) that a method never reads the clock for is
+answered with a made-up time (``return "12:00"``, a slot's value).
 """
 
 from __future__ import annotations
@@ -25,11 +31,51 @@ def reasons(code: str, selector: str, intent: str, slots: set[str]) -> list[str]
     author hears): a slot the request names that it never uses, a parameter it never reads."""
     found = [f"static: the request names the slot {name}, but {selector} never uses self.{name}"
              for name in slots_unused(code, selector, intent, slots)]
+    asked = CLOCK_WORDS.search(intent or "")
+    if asked and _method(code, selector) is not None and not reads_clock(code, selector):
+        found.append(f"static: the request asks for {asked.group(0)!r}, but {selector} never reads the clock: "
+                     "call datetime.datetime.now(), datetime.date.today() or time.time()")
     unused = unused_parameters(code, selector)
     if unused:  # it cannot answer what it was asked with an argument it never reads
         found.append(f"static: {selector} never reads its parameter{'s' if len(unused) > 1 else ''} {', '.join(unused)}: "
                      "it must use every argument it is called with")
     return found
+
+
+CLOCK_WORDS = re.compile(
+    r"\b(current|present)\s+(local\s+|system\s+|utc\s+)?(time|date|day|year|month|hour|minute|weekday|timestamp)\b"
+    r"|\btoday\b|\b(time|date) (right )?now\b|\bwhat time it is\b", re.I)
+_CLOCK_CALLS = {"now", "today", "utcnow", "time", "time_ns", "localtime", "gmtime", "ctime", "asctime", "monotonic",
+                "perf_counter"}
+_CHANCE_MODULES = {"random", "secrets", "uuid"}
+
+
+def reads_clock(code: str, selector: str) -> bool:
+    """Does ``def selector`` ask the clock (``datetime.now()``, ``date.today()``, ``time.time()``, ``time.strftime(fmt)``
+    with no time given) or chance (``random``, ``secrets``, ``uuid``)? Its answers then differ from run to run."""
+    function = _method(code, selector)
+    if function is None:
+        return False
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        name, owner = node.func.attr, node.func.value
+        if name in _CLOCK_CALLS and (name != "time" or isinstance(owner, ast.Name) and owner.id == "time"):
+            return True  # time.time(), not moment.time() (a part of a datetime it was given)
+        if name == "strftime" and isinstance(owner, ast.Name) and owner.id == "time" and len(node.args) < 2:
+            return True
+        root = owner
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in _CHANCE_MODULES:
+            return True
+    return False
+
+
+def asked_and_read_clock(code: str, selector: str, intent: str) -> bool:
+    """The request asks for the current time or date and the method reads the clock: what a method with no
+    argument to test it on can show (counted as evidence for a candidate alone at the last attempt)."""
+    return bool(CLOCK_WORDS.search(intent or "")) and reads_clock(code, selector)
 
 
 def unused_parameters(code: str, selector: str) -> list[str]:

@@ -46,7 +46,7 @@ from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
-    synthesis_prompt,
+    sample_seed, synthesis_prompt,
 )
 from bat_os.cognition.probes import probes
 from bat_os.cognition.properties import properties
@@ -288,9 +288,9 @@ class Orchestrator:
         # the first two candidates: best guesses for two wordings of the request; later ones sampled, to disagree
         prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"], variant=info["attempts"])
         temperature = self.settings.sample_temperature if info["attempts"] >= 2 and self.settings.candidates > 1 else None
-        try:
+        try:  # a sample's seed: the attempt and the prompt, so that a cycle asked again samples the same candidates
             completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"], temperature=temperature,
-                                         until_block=True)
+                                         until_block=True, seed=sample_seed(prompt, info["attempts"]) if temperature else None)
         except LLMError:
             if info["attempts"] and await self._settle(cycle_id):
                 return  # no further candidate could be written: a vetted one was installed
@@ -397,8 +397,10 @@ class Orchestrator:
                 why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
                 return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
             slots = set(describe_receiver(receiver)["slots"])
-            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i], existing=slots)
+            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i], existing=slots,
+                            varies=lint.reads_clock(code, selector))
             static = lint.reasons(code, selector, info["intent"], slots)  # what its source says it cannot do
+            record["evidence"] += lint.asked_and_read_clock(code, selector, info["intent"])  # the request's own word
             if static:
                 record.update(eligible=False, failed=[*record["failed"], *static])
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
@@ -478,16 +480,13 @@ class Orchestrator:
 
     async def _ask(
         self, cycle_id: str, persona: str, prompt: str, system: str = "", temperature: float | None = None,
-        until_block: bool = False,
+        until_block: bool = False, seed: int | None = None,
     ) -> Completion:
         def token(text: str) -> None:
             self._event(cycle_id, {"type": "token", "cycle": cycle_id, "persona": persona, "text": text})
 
-        extra: dict[str, Any] = {}
-        if temperature is not None:
-            extra["temperature"] = temperature
-        if until_block:
-            extra["until_block"] = True
+        # only what is asked is passed: a backend written before an option still answers
+        extra = {k: v for k, v in (("temperature", temperature), ("until_block", until_block or None), ("seed", seed)) if v is not None}
         return await self.llm.complete(persona, prompt, system=system, on_token=token, **extra)
 
 

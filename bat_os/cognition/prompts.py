@@ -8,8 +8,10 @@ a previous attempt was refused.
 from __future__ import annotations
 
 import json
+import zlib
 
 from bat_os.cognition.cases import call_arguments
+from bat_os.cognition.lint import CLOCK_WORDS
 from bat_os.image.objects import Method, UvmObject
 from bat_os.image.primordial import PERSONAS
 
@@ -136,6 +138,8 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     slots = receiver["slots"]
     if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
         lines.append(f"The object has these attributes, read and changed through self: {json.dumps(slots)}")
+    if CLOCK_WORDS.search(intent):  # left alone, the 0.5B model answered with a slot's value or a made-up time
+        lines.append("It must read the clock: import datetime inside the method and call datetime.datetime.now().")
     # no list of modules: the real 0.5B model imported every one it was shown (the refusal names them when needed)
     lines.append("Put any import inside the method.")
     if refusals:
@@ -158,3 +162,9 @@ def parameter_names(args: list, kwargs: dict) -> list[str]:
 
 
 _KIND_NAMES = {str: "text", int: "number", float: "number", bool: "flag", list: "items", dict: "mapping", type(None): "value"}
+
+
+def sample_seed(prompt: str, attempt: int) -> int:
+    """The seed of a sampled candidate: the same prompt at the same attempt samples the same text (a run
+    can be repeated); two attempts with the same prompt sample apart."""
+    return zlib.crc32(f"{attempt}\n{prompt}".encode("utf-8"))

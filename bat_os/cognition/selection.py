@@ -48,13 +48,16 @@ def plan(trial: dict, examples: list[dict], generated: list[dict], probe_calls: 
 
 
 def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, list[str]], dict], selector: str,
-           writes: Callable[[int], dict] | None = None, existing: set[str] | None = None) -> dict:
+           writes: Callable[[int], dict] | None = None, existing: set[str] | None = None, varies: bool = False) -> dict:
     """A candidate's record from its outcomes (one per case of :func:`plan`).
 
     ``signature``: what it answered, for agreement: the trial (exactly when it answered it alike
     twice, else only the kind of answer: a time, a random pick), every generated case and every probe.
     ``writes(position)``: the receiver's slots a case wrote; part of what the trial and a probe answered.
     ``existing``: the receiver's slot names (a new slot named like one of them is a slip, refused).
+    ``varies``: its source reads the clock or chance (:func:`bat_os.cognition.lint.reads_clock`): its answers
+    count by their kind, as if it had answered the trial differently twice (a clock read twice within a second
+    does not tell).
     Refused too: a candidate whose every call returned None and changed nothing (it printed its answer).
     Whether it reads every parameter is :func:`bat_os.cognition.lint.unused_parameters`' to say, from its source.
     """
@@ -65,10 +68,11 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     trials: list[dict] = []
     evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
+    varies = varies or len(set(twice)) > 1
     call = next(((c.get("args"), c.get("kwargs")) for c in cases if c["role"] == "trial"), None)
     for position, (case, outcome) in enumerate(zip(cases, outcomes)):
         after = slots_after(position, list(case.get("slots") or {})) if case.get("slots") else None
-        if (case["role"] == "generated" and len(set(twice)) > 1 and "result" in case
+        if (case["role"] == "generated" and varies and "result" in case
                 and (case.get("args"), case.get("kwargs")) == call and _type_name(case["result"]) in TYPES):
             # the trial call answers differently each time (a clock): an exact answer to it can only be its kind
             case = {k: v for k, v in case.items() if k != "result"} | {"type": _type_name(case["result"])}
@@ -78,7 +82,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
             probes.append(output_key(outcome, written))
             continue
         if role == "property":
-            why = _property(case, outcome, outcomes[0] if twice and len(set(twice)) == 1 else None, selector)
+            why = _property(case, outcome, outcomes[0] if twice and not varies else None, selector)
             if why:
                 failed.append(f"property: the request says {case.get('says', 'so')}: {why}")
             continue
@@ -98,7 +102,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
             if why is None and any(k in case for k in ("result", "raises", "slots")) and not _echo(case):
                 evidence += 1
     keys = [output_key({k: v for k, v in t.items() if k != "written"}, t.get("written")) for t in trials]
-    deterministic = len(set(keys)) <= 1
+    deterministic = len(set(keys)) <= 1 and not varies
     first = trials[0] if trials else {}
     expects_none = any(c["role"] == "example" and "result" in c and c["result"] is None for c in cases)
     if (trials and "value" in first and first["value"] is None and not any(t.get("written") for t in trials)

@@ -91,6 +91,7 @@ class LLM(Protocol):
         on_token: TokenCallback | None = None,
         temperature: float | None = None,
         until_block: bool = False,
+        seed: int | None = None,
     ) -> Completion: ...
 
     async def close(self) -> None: ...
@@ -200,6 +201,7 @@ class ReplayBackend:
         on_token: TokenCallback | None = None,
         temperature: float | None = None,
         until_block: bool = False,
+        seed: int | None = None,
     ) -> Completion:
         started = self._clock()
         line = self._take(persona, prompt)  # atomic: no await inside
@@ -272,9 +274,10 @@ class RecordingBackend:
         on_token: TokenCallback | None = None,
         temperature: float | None = None,
         until_block: bool = False,
+        seed: int | None = None,
     ) -> Completion:
         completion = await self.inner.complete(persona, prompt, system=system, on_token=on_token, temperature=temperature,
-                                               until_block=until_block)
+                                               until_block=until_block, seed=seed)
         entry = {
             "persona": persona,
             "contains": _last_line(prompt)[:RECORD_CONTAINS_CHARS],
@@ -332,15 +335,21 @@ class TransformersBackend:
         on_token: TokenCallback | None = None,
         temperature: float | None = None,
         until_block: bool = False,
+        seed: int | None = None,
     ) -> Completion:
         if self.resolve is None or self.manager is None:
             raise NoModel(persona)
         spec = self.resolve(persona)
-        if temperature is not None or until_block:
-            # this call samples (a cycle's later candidates), or ends with its code block (what follows is prose
-            # a small model goes on writing): the persona's settings otherwise
-            extra = {"temperature": float(temperature)} if temperature is not None else {}
-            spec = replace(spec, generation={**spec.generation, **extra, **({"stop_after_block": True} if until_block else {})})
+        if temperature is not None or until_block or seed is not None:
+            # this call samples (a cycle's later candidates; ``seed``: the same sample each time it is asked
+            # again), or ends with its code block (what follows is prose a small model goes on writing):
+            # the persona's settings otherwise
+            extra: dict[str, Any] = {"temperature": float(temperature)} if temperature is not None else {}
+            if seed is not None:
+                extra["seed"] = int(seed)
+            if until_block:
+                extra["stop_after_block"] = True
+            spec = replace(spec, generation={**spec.generation, **extra})
         started = time.perf_counter()
         generated = await self.manager.generate(spec, system, prompt, on_token=on_token, timeout=self.timeout)
         return Completion(generated.text, spec.model, prompt_sha256(system, prompt), time.perf_counter() - started)

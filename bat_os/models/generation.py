@@ -23,7 +23,8 @@ def generate_text(
 ) -> tuple[str, int]:
     """Generate with ``model`` (a PeftModel with ``adapters_off``: its adapters disabled) -> (text, tokens).
 
-    ``settings``: the persona's generation settings (max_new_tokens, min_new_tokens, temperature, top_p, stop)."""
+    ``settings``: the persona's generation settings (max_new_tokens, min_new_tokens, temperature, top_p, stop,
+    seed: a sampled generation seeds torch's generator with it first, so that the same call samples the same text)."""
     import torch
     from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer
 
@@ -68,6 +69,8 @@ def generate_text(
     }
     if temperature > 0:
         kwargs.update(do_sample=True, temperature=temperature, top_p=float(settings.get("top_p", 1.0)))
+        if settings.get("seed") is not None:  # the manager's one worker thread generates: the global generator is ours
+            torch.manual_seed(int(settings["seed"]))
     else:
         kwargs.update(do_sample=False)
     stops = [s for s in settings.get("stop", []) if isinstance(s, str) and s]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ormsgpack
 
-from .plain import ValueTooLarge, from_plain
+from .plain import ValueTooLarge, from_plain, result_form
 from .run import Run, _describe, _flush_after_failure
 from .timer import TIMER, CpuLimit
 
@@ -76,7 +76,7 @@ def _one(run: Run, request: dict, case: object) -> dict:
             _flush_after_failure(run)
             raise
         run.flush()
-        plain, packed = run._plain_packed(value, "the result")
+        plain, packed = run._plain_packed(result_form(value), "the result")
         if len(packed) > CASE_VALUE_BYTES:
             raise ValueTooLarge(f"the result is {len(packed)} bytes, over a case's limit of {CASE_VALUE_BYTES}")
         return {"value": plain}

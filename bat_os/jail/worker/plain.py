@@ -2,10 +2,12 @@
 
 None, bool, int (64-bit), float, str, bytes, list/tuple, dict with str keys, and
 references: ``{"$oid": ref}`` on the wire, a :class:`Proxy` in the method.
+What a method *answers* may also be a date, a time or a set (:func:`result_form`).
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,6 +46,28 @@ class Proxy:
 
     def __hash__(self) -> int:
         return hash(("Proxy", self._ref))
+
+
+def result_form(value: object, depth: int = 0) -> object:
+    """What a method answered, with the values Python code answers with that are not plain data in the
+    form the caller reads: a ``datetime``/``date``/``time`` as its text (``str()``: ``2026-11-22 18:05:37``), a
+    set as a list (sorted when its items can be); in lists, tuples and dict values too. Slots stay strict."""
+    if depth > MAX_NESTING:
+        return value  # to_plain says why
+    kind = type(value)
+    if kind in (datetime.datetime, datetime.date, datetime.time):
+        return str(value)
+    if kind in (set, frozenset):
+        items = [result_form(item, depth + 1) for item in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if kind in (list, tuple):
+        return [result_form(item, depth + 1) for item in value]
+    if kind is dict:
+        return {key: result_form(item, depth + 1) for key, item in value.items()}
+    return value
 
 
 def to_plain(value: object, depth: int = 0) -> object:

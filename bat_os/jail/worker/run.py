@@ -16,7 +16,7 @@ from RestrictedPython import safe_builtins
 from ..contract import EXIT_PROTOCOL
 from .frames import pack, read_frame, write_all
 from .namespace import Printed, compiled, method_globals
-from .plain import Proxy, ValueTooLarge, from_plain, to_plain
+from .plain import Proxy, ValueTooLarge, from_plain, result_form, to_plain
 from .timer import TIMER, CpuLimit
 
 MAX_MESSAGE = 2000  # characters of an exception's message sent to the kernel
@@ -221,7 +221,7 @@ def serve_run(request: dict, fd: int) -> dict:
             raise
         run.flush()
         try:
-            plain, _ = run._plain_packed(value, "the result")
+            plain, _ = run._plain_packed(result_form(value), "the result")
         except ValueTooLarge as exc:
             answer = {"op": "raised", "type": "ResultTooLarge", "message": str(exc), "traceback": ""}
         except (TypeError, ValueError) as exc:
