@@ -127,7 +127,7 @@ def correct(code: str, selector: str, cases: list) -> bool:
 
 
 def learning_score(model, tokenizer, tasks: list) -> tuple[int, list[str]]:
-    from bat_os.cognition import replies
+    from bat_os.cognition import mending, replies
     from bat_os.cognition.prompts import synthesis_prompt
     from bat_os.jail.contract import ALLOWED_MODULES
 
@@ -136,7 +136,7 @@ def learning_score(model, tokenizer, tasks: list) -> tuple[int, list[str]]:
     for selector, args, intent, cases in tasks:
         prompt = synthesis_prompt({"selector": selector, "args": args, "kwargs": {}, "intent": intent}, receiver, [], [])
         text, _count, _seconds = generate(model, tokenizer, prompt, 384, exact=False)
-        code, _added = replies.add_missing_imports(replies.extract_code(text), selector, ALLOWED_MODULES)
+        code, _added = mending.add_missing_imports(replies.extract_code(text), selector, ALLOWED_MODULES)
         if correct(code, selector, cases):
             right += 1
         else:

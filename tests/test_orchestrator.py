@@ -24,7 +24,7 @@ from bat_os.jail.runner import JailRunner
 from bat_os.memory.service import MemoryService
 from bat_os.models.backends import LLM, Completion
 
-GOOD = "```python\ndef fly(self, height):\n    self.altitude = height\n    return height * 2\n```"
+GOOD = "```python\ndef fly(self, height):\n    self.altitude = height\n    return height + height\n```"
 BAD = "```python\ndef fly(self, height):\n    import os\n    return os.getcwd()\n```"
 
 
@@ -211,6 +211,45 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     assert "2 of 2 eligible candidates agree" in record["artifacts"]["decision"]
     assert record["artifacts"]["search"] == "hybrid" and record["brief"]["intent"] == "fly up"
     assert record["artifacts"]["queries"] == ["how to fly", "altitude"]
+
+
+def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_split_when_they_differ(image):
+    """``year % 4`` and the Gregorian rule agree on 2024 and on the probes; is_leap(100) tells them apart."""
+    short = "def is_leap(self, year):\n    return year % 4 == 0\n"
+    full = "def is_leap(self, year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n"
+
+    class RuleJail(FakeJail):  # answers every case, probes too, as the source it runs would
+        def run_cases(self, source, selector, cases, host, limits=None):
+            self.runs.append({"args": [c["args"] for c in cases], "source": source})
+
+            async def ran() -> list[dict]:
+                return [{"value": y % 4 == 0 and ("400" not in source or y % 100 != 0 or y % 400 == 0)}
+                        for y in (c["args"][0] for c in cases)]
+            return ran()
+
+        def run(self, source, selector, args, kwargs, host, limits=None, *, fresh=True):
+            return _answered(True)  # the re-send
+
+    llm = FakeLLM(BRICK=["[]"], ALFRED=[f"```python\n{code}```" for code in (short, full, full)])
+    jail = RuleJail()
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=4), memory=FakeMemory())
+    outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "is_leap", [2024], {}, intent="tell whether a year is a leap year"))
+    record = _cycle(image, outcome["cycle"])
+    candidates = record["artifacts"]["candidates"]
+    # without the constants' calls the first two agree on every call, and the short rule would be installed
+    assert candidates[0]["signature"] == candidates[1]["signature"]
+    asked = [run["args"] for run in jail.runs if run["args"][0] != [2024]]
+    assert asked == [[[4], [100], [400]]] * 3  # asked of candidates 1 and 2, then of 3
+    assert [c["extra"]["[[100], {}]"] for c in candidates] == ['["value", true]', '["value", false]', '["value", false]']
+    assert record["state"] == "COMPLETE" and record["attempts"] == 3
+    assert record["artifacts"]["decision"] == "candidate 2: 2 of 3 eligible candidates agree on every call"
+    assert "% 400" in _read(image, lambda root: root["genesis_obj"].slots["is_leap"].source)
+
+
+def _answered(value: Any):
+    async def done() -> Any:
+        return value
+    return done()
 
 
 def test_a_refusal_goes_back_to_synthesis_with_its_reasons(image):

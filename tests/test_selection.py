@@ -160,3 +160,14 @@ def test_a_candidate_that_reads_the_clock_is_compared_by_the_kind_of_its_answers
     assert first["deterministic"] is False and first["signature"] == later["signature"] != fixed["signature"]
     assert choose([first, fixed, later], [], "f")[0] == 0
     assert choose([first, fixed], [], "f")[0] is None
+
+
+def test_answers_to_the_calls_of_their_constants_can_only_split_candidates():
+    short, full = record([2, 4, 7]), record([2, 4, 7])
+    assert concur(short, full)
+    short["extra"], full["extra"] = {"[[100], {}]": output_key({"value": True})}, {"[[100], {}]": output_key({"value": False})}
+    assert not concur(short, full) and choose([short, full], GENERATED, "f")[0] is None
+    full["extra"] = {"[[100], {}]": output_key({"raised": "ValueError"})}  # declined: no split
+    assert concur(short, full)
+    full["extra"] = {"[[400], {}]": output_key({"value": False})}  # not asked of both: nothing to compare
+    assert concur(short, full)

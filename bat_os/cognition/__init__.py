@@ -4,11 +4,16 @@
 ``cycle``         a cycle as a persistent record; the registry of cycles
 ``orchestrator``  runs cycles: DECOMPOSING, DELEGATING, SPECIFYING, SYNTHESIZING, VALIDATING, COMPLETE or FAILED
 ``prompts``       what the personas are asked
-``replies``       what is read out of their answers (queries, test cases, code) and the slips mended in code
+``replies``       what is read out of their answers (queries, test cases, code)
+``mending``       a candidate's small slips mended in its code (self, imports, printed answers...)
 ``cases``         test cases and examples as plain data: checked, judged, described
 ``specs``         the generated cases SPECIFYING keeps; the tests an installed method carries
 ``probes``        probe calls made from the call's own arguments, for candidates to agree on
 ``casehost``      the receiver as each case sees it (its ``given`` slots, writes kept apart)
+``properties``    property checks the request's words make certain (a bool, an int, case ignored)
+``lint``          what a candidate's source says it cannot do (unused parameters, slots, the clock)
+``differential``  calls made of the candidates' own constants, which tell look-alikes apart
+``trials``        candidates tried in the jail on an aborted view of the image; their records
 ``selection``     which candidate to install: the trial, the examples, the cases, agreement
 ``retest``        a learned method's stored tests run again (``selfcheck`` with tests)
 ``guardian``      the static audit of generated code (RestrictedPython and rules of our own)

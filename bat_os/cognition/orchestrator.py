@@ -41,16 +41,14 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition import guardian, lint, replies, specs
-from bat_os.cognition.casehost import CaseHost
+from bat_os.cognition import guardian, mending, replies, specs
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
     sample_seed, synthesis_prompt,
 )
-from bat_os.cognition.probes import probes
-from bat_os.cognition.properties import properties
-from bat_os.cognition.selection import MAX_REASONS, assess, choose, generated_failures, plan
+from bat_os.cognition.selection import MAX_REASONS, choose
+from bat_os.cognition.trials import Trials
 from bat_os.jail import contract
 from bat_os.cognition.states import FIRST, STATES, TransitionError
 from bat_os.errors import Busy, CycleFailed, JailError, LLMError, MethodRaised
@@ -89,6 +87,7 @@ class Orchestrator:
         self.memory = memory  # hybrid search for DELEGATING (None: words only)
         self.llm = llm
         self.jail = jail
+        self.trials = Trials(image, jail, lambda root, cycle_id: self._registry(root).get(cycle_id).receiver)
         self.settings = settings
         self.now = now
         self._running: dict[tuple[bytes, str], asyncio.Future] = {}
@@ -295,9 +294,9 @@ class Orchestrator:
             if info["attempts"] and await self._settle(cycle_id):
                 return  # no further candidate could be written: a vetted one was installed
             raise
-        # small slips are mended rather than spending an attempt on them (replies.candidate_code says which)
+        # small slips are mended rather than spending an attempt on them (mending.candidate_code says which)
         arity = len(info["brief"].get("args", [])) + len(info["brief"].get("kwargs", {}))
-        code, repairs = replies.candidate_code(completion.text, info["brief"]["selector"], arity, contract.ALLOWED_MODULES)
+        code, repairs = mending.candidate_code(completion.text, info["brief"]["selector"], arity, contract.ALLOWED_MODULES)
 
         def record(root: Any) -> None:
             cycle = self._registry(root).get(cycle_id)
@@ -322,11 +321,11 @@ class Orchestrator:
         record = {"attempt": info["attempt"], "code": code, "author": info["author"], "model": info["model"],
                   "prompt_sha256": info["prompt_sha256"], "verdict": verdict.to_dict()}
         if verdict.accepted:
-            record.update(await self._run_cases(cycle_id, code, selector, info))
+            record.update(await self.trials.record(cycle_id, code, selector, info))
         else:
             record.update(eligible=False, passes=[], outputs=[],
                           failed=[f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons])
-        records = [*info["candidates"], record]
+        records = await self.trials.tell_apart(cycle_id, selector, info, [*info["candidates"], record])
         lone = "evidence" if info["attempt"] >= self.settings.max_attempts else "never"
         winner, discarded, decided = (choose(records, info["cases"], f"obj.{selector}", trusted=len(info["examples"]) >= 2, lone=lone)
                                       if record.get("eligible") or lone != "never" else (None, [], "the candidate was refused"))
@@ -379,37 +378,6 @@ class Orchestrator:
         cycle.artifacts["decision"] = decided
         if discarded:
             cycle.artifacts["cases_discarded"] = discarded
-
-    async def _run_cases(self, cycle_id: str, code: str, selector: str, info: dict) -> dict:
-        """One jailed run of the candidate against every case, on a view of the image that is always aborted."""
-        trial = {"args": info["args"], "kwargs": info["kwargs"]}
-        probe_calls = probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
-        checks = properties(info["intent"], selector, info["args"], info["kwargs"])  # what the request's words make certain
-        cases = plan(trial, info["examples"], info["cases"], probe_calls, checks)
-        tm, conn = pair = self.image.acquire()
-
-        async def run() -> dict:
-            receiver = self._registry(conn.root()).get(cycle_id).receiver
-            host = CaseHost(ImageHost(conn, receiver), cases, candidate=(selector, code))
-            try:
-                outcomes = await self.jail.run_cases(code, selector, cases, host)
-            except JailError as exc:
-                why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
-                return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
-            slots = set(describe_receiver(receiver)["slots"])
-            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i], existing=slots,
-                            varies=lint.reads_clock(code, selector))
-            static = lint.reasons(code, selector, info["intent"], slots)  # what its source says it cannot do
-            record["evidence"] += lint.asked_and_read_clock(code, selector, info["intent"])  # the request's own word
-            if static:
-                record.update(eligible=False, failed=[*record["failed"], *static])
-            record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
-            return record
-
-        try:
-            return await transact.run_async(tm, run, write=False)
-        finally:
-            self.image.release(pair)
 
     async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: dict) -> None:
         """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""

@@ -222,10 +222,16 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
 def concur(a: dict, b: dict) -> bool:
     """Do two candidates' records agree? On every call they answer alike, or one of them declined it (raised:
     ``gcd`` refusing a zero or a negative is a choice, not another answer); and on at least half of the calls,
-    and two or more, both answered alike."""
+    and two or more, both answered alike. Calls made of their constants (``extra``,
+    :mod:`bat_os.cognition.differential`) both answered can only tell them apart."""
     left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
     if len(left) != len(right):
         return False
+    theirs = b.get("extra") or {}
+    for call, x in (a.get("extra") or {}).items():  # calls made of their constants (differential): only a split
+        y = theirs.get(call)
+        if y is not None and x != y and not (_raised(x) or _raised(y)):
+            return False
     alike = 0
     for x, y in zip(left, right):
         if x == y:

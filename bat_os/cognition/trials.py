@@ -1,0 +1,97 @@
+"""Trying candidates in the jail: what VALIDATING learns about each one before it chooses.
+
+:meth:`Trials.record`: one jailed run of a candidate over every case of
+:func:`bat_os.cognition.selection.plan` (the trial, the examples, the
+properties, the generated cases, the probes), judged by
+:func:`~bat_os.cognition.selection.assess` and the static checks of
+:mod:`bat_os.cognition.lint`. :meth:`Trials.tell_apart`: the eligible
+candidates' answers to calls made of their own constants
+(:mod:`bat_os.cognition.differential`). Every run sees the image through a
+connection of its own whose transaction is always aborted: nothing a
+candidate does is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from bat_os.cognition import lint
+from bat_os.cognition.casehost import CaseHost
+from bat_os.cognition.differential import constant_calls, tell_apart
+from bat_os.cognition.host import ImageHost
+from bat_os.cognition.probes import probes
+from bat_os.cognition.prompts import describe_receiver
+from bat_os.cognition.properties import properties
+from bat_os.cognition.selection import assess, generated_failures, output_key, plan
+from bat_os.errors import JailError, MethodRaised
+from bat_os.image import transact
+from bat_os.image.image import Image
+from bat_os.jail.runner import JailRunner
+
+T = TypeVar("T")
+
+
+class Trials:
+    """Runs candidates for the cycles of one image. ``receiver(root, cycle_id)``: the cycle's receiver."""
+
+    def __init__(self, image: Image, jail: JailRunner, receiver: Callable[[Any, str], Any]) -> None:
+        self.image = image
+        self.jail = jail
+        self.receiver = receiver
+
+    async def record(self, cycle_id: str, code: str, selector: str, info: dict) -> dict:
+        """The candidate's record (:func:`~bat_os.cognition.selection.assess`) from one jailed run over every case,
+        with what its source says it cannot do; a run that failed as a whole refuses it."""
+        trial = {"args": info["args"], "kwargs": info["kwargs"]}
+        probe_calls = probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
+        checks = properties(info["intent"], selector, info["args"], info["kwargs"])  # what the request's words make certain
+        cases = plan(trial, info["examples"], info["cases"], probe_calls, checks)
+
+        def judged(outcomes: list[dict], host: CaseHost, receiver: Any) -> dict:
+            slots = set(describe_receiver(receiver)["slots"])
+            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i],
+                            existing=slots, varies=lint.reads_clock(code, selector))
+            static = lint.reasons(code, selector, info["intent"], slots)  # what its source says it cannot do
+            record["evidence"] += lint.asked_and_read_clock(code, selector, info["intent"])  # the request's own word
+            if static:
+                record.update(eligible=False, failed=[*record["failed"], *static])
+            record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
+            return record
+
+        try:
+            return await self._jailed(cycle_id, code, selector, cases, judged)
+        except JailError as exc:
+            why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
+            return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
+
+    async def tell_apart(self, cycle_id: str, selector: str, info: dict, records: list[dict]) -> list[dict]:
+        """``records`` with every eligible one's answers to the calls made of the eligible candidates' own
+        constants (when two or more are eligible): ``record["extra"]``, which agreement then compares."""
+        taken = [*info["examples"], *info["cases"], *probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])]
+        codes = [r["code"] for r in records if r.get("eligible")]
+        calls = constant_calls(codes, selector, info["args"], info["kwargs"], taken) if len(codes) >= 2 else []
+
+        async def answers(code: str, missing: list[dict]) -> list[str] | None:
+            cases = [{**c, "role": "probe", "index": i} for i, c in enumerate(missing)]
+            try:
+                return await self._jailed(cycle_id, code, selector, cases, lambda outcomes, host, _receiver: [
+                    output_key(o, host.overlays[i]) for i, o in enumerate(outcomes)])
+            except JailError:
+                return None  # no answers: it is compared on the rest
+
+        return await tell_apart(records, calls, answers) if calls else records
+
+    async def _jailed(self, cycle_id: str, code: str, selector: str, cases: list[dict], then: Callable[..., T]) -> T:
+        """``then(outcomes, host, receiver)`` of one jailed run of ``code`` over ``cases``, on a view of the image
+        that is always aborted (each case sees the receiver as it is: :class:`CaseHost`)."""
+        tm, conn = pair = self.image.acquire()
+
+        async def run() -> T:
+            receiver = self.receiver(conn.root(), cycle_id)
+            host = CaseHost(ImageHost(conn, receiver), cases, candidate=(selector, code))
+            return then(await self.jail.run_cases(code, selector, cases, host), host, receiver)
+
+        try:
+            return await transact.run_async(tm, run, write=False)
+        finally:
+            self.image.release(pair)

@@ -1,0 +1,52 @@
+"""Candidates tried in the real jail on an aborted view of a real image (bat_os.cognition.trials)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bat_os.cognition.trials import Trials
+from bat_os.jail.runner import Jail
+
+SHORT = "def is_leap(self, year):\n    return year % 4 == 0\n"
+FULL = "def is_leap(self, year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n"
+INFO = {"args": [2024], "kwargs": {}, "examples": [], "cases": [{"args": [2023], "kwargs": {}, "result": False}],
+        "intent": "tell whether a year is a leap year"}
+
+
+def tried(image: Any, work) -> Any:
+    async def main() -> Any:
+        jail = Jail()
+        await jail.start()
+        try:
+            return await work(Trials(image, jail, lambda root, cycle_id: root["genesis_obj"]))
+        finally:
+            await jail.close()
+
+    return asyncio.run(main())
+
+
+def test_a_candidate_s_record_comes_from_one_run_over_every_case_and_its_source(awake_image):
+    async def work(trials: Trials) -> tuple[dict, dict, dict]:
+        right = await trials.record("c1", SHORT, "is_leap", INFO)
+        unused = await trials.record("c1", "def is_leap(self, year):\n    return True\n", "is_leap", INFO)
+        raising = await trials.record("c1", "def is_leap(self, year):\n    return 1 / 0\n", "is_leap", INFO)
+        return right, unused, raising
+
+    right, unused, raising = tried(awake_image, work)
+    assert right["eligible"] and right["passes"] == [True] and right["trial_result"] is True and right["evidence"] == 1
+    assert len(right["signature"]) == 1 + 1 + 4  # the trial, the generated case, the probes (0, 7, -3, 2036)
+    assert not unused["eligible"] and any("never reads its parameter year" in f for f in unused["failed"])
+    assert not raising["eligible"] and raising["failed"][0].startswith("trial: obj.is_leap(2024) should not raise")
+    assert awake_image.read(lambda: "is_leap" not in awake_image.connection.root()["genesis_obj"].slots)
+
+
+def test_look_alikes_are_asked_the_calls_of_their_constants(awake_image):
+    async def work(trials: Trials) -> list[dict]:
+        records = [{**await trials.record("c1", code, "is_leap", INFO), "code": code} for code in (SHORT, FULL)]
+        return await trials.tell_apart("c1", "is_leap", INFO, records)
+
+    short, full = tried(awake_image, work)
+    assert short["signature"] == full["signature"]  # alike on the trial, the case and every probe
+    assert short["extra"] == {"[[4], {}]": '["value", true]', "[[100], {}]": '["value", true]', "[[400], {}]": '["value", true]'}
+    assert full["extra"]["[[100], {}]"] == '["value", false]'
