@@ -113,3 +113,13 @@ def test_reading_the_clock_when_the_request_asks_for_it_is_what_a_method_without
     assert asked_and_read_clock(clock, "now_text", "report the current time")
     assert not asked_and_read_clock(clock, "now_text", "report a time")  # not asked for: no word of the user's
     assert not asked_and_read_clock("def now_text(self):\n    return '12:00'\n", "now_text", "report the current time")
+
+
+def test_answering_with_the_object_itself_is_refused_unless_the_request_asks_for_it():
+    from bat_os.cognition.lint import reasons, returns_self
+
+    rename = "def rename(self, text):\n    self.name_tag = text\n    return self\n"
+    assert returns_self(rename, "rename") and not returns_self("def rename(self, t):\n    return self.name_tag\n", "rename")
+    assert reasons(rename, "rename", "set the name_tag slot to a new name and return the old one", {"name_tag"}) == [
+        "static: rename returns self, the object itself, but the request does not ask for the object: return the answer it asks for"]
+    assert reasons(rename, "rename", "set the name tag and return the object itself, for chaining", {"name_tag"}) == []

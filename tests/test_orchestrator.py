@@ -25,6 +25,8 @@ from bat_os.memory.service import MemoryService
 from bat_os.models.backends import LLM, Completion
 
 GOOD = "```python\ndef fly(self, height):\n    self.altitude = height\n    return height + height\n```"
+# the same answer written otherwise: the same source twice is one reading, not two that agree
+GOOD_TOO = "```python\ndef fly(self, height):\n    self.altitude = height\n    doubled = height + height\n    return doubled\n```"
 BAD = "```python\ndef fly(self, height):\n    import os\n    return os.getcwd()\n```"
 
 
@@ -179,7 +181,7 @@ def test_later_candidates_are_sampled_with_a_seed_of_their_prompt_and_attempt(im
 
 
 def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
-    llm = FakeLLM(BRICK=['["how to fly", "altitude"]'], ALFRED=[GOOD, GOOD])
+    llm = FakeLLM(BRICK=['["how to fly", "altitude"]'], ALFRED=[GOOD, GOOD_TOO])
     jail = FakeJail(writes_altitude, writes_altitude, writes_altitude)  # two candidates' cases, then the re-send after install
     memory = FakeMemory()
     events: list[dict] = []
@@ -230,7 +232,7 @@ def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_split_
         def run(self, source, selector, args, kwargs, host, limits=None, *, fresh=True):
             return _answered(True)  # the re-send
 
-    llm = FakeLLM(BRICK=["[]"], ALFRED=[f"```python\n{code}```" for code in (short, full, full)])
+    llm = FakeLLM(BRICK=["[]"], ALFRED=[f"```python\n{code}```" for code in (short, full, full.replace("year % 4 == 0 and", "not year % 4 and"))])
     jail = RuleJail()
     orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=4), memory=FakeMemory())
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "is_leap", [2024], {}, intent="tell whether a year is a leap year"))
@@ -253,7 +255,7 @@ def _answered(value: Any):
 
 
 def test_a_refusal_goes_back_to_synthesis_with_its_reasons(image):
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[BAD, GOOD, GOOD])
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[BAD, GOOD, GOOD_TOO])
     jail = FakeJail(writes_altitude, writes_altitude, writes_altitude)
     orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=3), memory=FakeMemory())
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}))
@@ -267,7 +269,7 @@ def test_a_refusal_goes_back_to_synthesis_with_its_reasons(image):
 
 
 def test_a_trial_that_raises_is_refused_and_the_last_refusal_fails_the_cycle(image):
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD])
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO])
     jail = FakeJail(MethodRaised("ZeroDivisionError", "division by zero"), MethodRaised("ZeroDivisionError", "again"))
     orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=2), memory=FakeMemory())
     with pytest.raises(CycleFailed) as failed:

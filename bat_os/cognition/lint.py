@@ -13,6 +13,10 @@ probe calls (``extract_numbers`` finding no number in any of them).
 by the user_name slot"``) that the source never touches (it read
 ``self.items`` instead).
 
+:func:`returns_self`: the method answers with the receiver itself, which a
+request that does not ask for the object never wants (``rename`` "returning the
+old name" with ``return self``).
+
 :func:`reads_clock`: the method asks the clock or chance (``datetime.now()``,
 ``time.time()``, ``random.choice``), so its answer differs from run to run and
 two right candidates agree only on its kind; a request for the current time
@@ -35,6 +39,9 @@ def reasons(code: str, selector: str, intent: str, slots: set[str]) -> list[str]
     if asked and _method(code, selector) is not None and not reads_clock(code, selector):
         found.append(f"static: the request asks for {asked.group(0)!r}, but {selector} never reads the clock: "
                      "call datetime.datetime.now(), datetime.date.today() or time.time()")
+    if returns_self(code, selector) and not _ASKS_FOR_ITSELF.search(intent or ""):
+        found.append(f"static: {selector} returns self, the object itself, but the request does not ask for the object: "
+                     "return the answer it asks for")
     unused = unused_parameters(code, selector)
     if unused:  # it cannot answer what it was asked with an argument it never reads
         found.append(f"static: {selector} never reads its parameter{'s' if len(unused) > 1 else ''} {', '.join(unused)}: "
@@ -76,6 +83,18 @@ def asked_and_read_clock(code: str, selector: str, intent: str) -> bool:
     """The request asks for the current time or date and the method reads the clock: what a method with no
     argument to test it on can show (counted as evidence for a candidate alone at the last attempt)."""
     return bool(CLOCK_WORDS.search(intent or "")) and reads_clock(code, selector)
+
+
+_ASKS_FOR_ITSELF = re.compile(r"\b(itself|the object|this object|self|the receiver|chain(ing|able)?)\b", re.I)
+
+
+def returns_self(code: str, selector: str) -> bool:
+    """Does ``def selector`` answer with the receiver (``return self``)? Seen from a client, an object
+    reference where the request asked for a value (the real 0.5B model's ``rename`` "returning the old one")."""
+    function = _method(code, selector)
+    return function is not None and any(
+        isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == "self"
+        for node in ast.walk(function))
 
 
 def unused_parameters(code: str, selector: str) -> list[str]:

@@ -14,7 +14,8 @@ A candidate runs in the jail against four kinds of case at once
 answered). :func:`choose` picks among the eligible ones, CodeT-style:
 candidates that :func:`concur` (alike on every call but those one of them
 declined by raising, and alike on at least half) form a cluster, scored ``size x (cases
-passed + 1)``, and only a cluster of two or more can win (a lone candidate
+passed + 1)``, and only a cluster of two or more distinct sources can win (the same source
+sampled twice is one reading) (a lone candidate
 only on two or more of the user's examples): a small model's mistakes are
 rarely the same twice. A generated case the winner fails is *discarded* (and
 the record says why) only when the candidates that agree on the winner's
@@ -25,6 +26,7 @@ otherwise there is no winner yet.
 
 from __future__ import annotations
 
+import ast
 import json
 from typing import Any, Callable
 
@@ -184,7 +186,12 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
             clusters.append([i])
         else:
             home.append(i)
-    agreeing = [members for members in clusters if len(members) >= 2]
+    readings = [_reading(r, i) for i, r in enumerate(records)]
+
+    def size(members: list[int]) -> int:  # the same source written twice is one reading, not two
+        return len({readings[m] for m in members})
+
+    agreeing = [members for members in clusters if size(members) >= 2]
     if not agreeing:
         for i in eligible:
             if lone == "any" and all(records[i]["passes"]):
@@ -216,7 +223,8 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
             "case": generated[case_index],
             "reason": f"{agree} agreeing candidates answered {_answer(answer)}; {passers} passed it",
         })
-    return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call"
+    same = f" ({len(best) - size(best)} of them the same source as another)" if size(best) < len(best) else ""
+    return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call{same}"
 
 
 def concur(a: dict, b: dict) -> bool:
@@ -239,6 +247,22 @@ def concur(a: dict, b: dict) -> bool:
         elif not (_raised(x) or _raised(y)):
             return False
     return alike >= max(1, min(2, len(left)), (len(left) + 1) // 2)
+
+
+def _reading(record: dict, index: int) -> str:
+    """What a candidate's source says, its layout, comments and docstrings aside: two candidates with the same
+    reading are one model's one reading written twice (sampled alike), not two that agree. A record without
+    code (or code that does not parse) is a reading of its own."""
+    try:
+        tree = ast.parse(record["code"])
+    except (KeyError, TypeError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return f"#{index}"
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
 
 
 def _raised(key: str) -> bool:
