@@ -123,3 +123,4 @@ def test_answering_with_the_object_itself_is_refused_unless_the_request_asks_for
     assert reasons(rename, "rename", "set the name_tag slot to a new name and return the old one", {"name_tag"}) == [
         "static: rename returns self, the object itself, but the request does not ask for the object: return the answer it asks for"]
     assert reasons(rename, "rename", "set the name tag and return the object itself, for chaining", {"name_tag"}) == []
+    assert reasons(rename, "rename", "set the name tag", {"name_tag"}) == []  # no answer asked for: the object will do

@@ -14,7 +14,7 @@ by the user_name slot"``) that the source never touches (it read
 ``self.items`` instead).
 
 :func:`returns_self`: the method answers with the receiver itself, which a
-request that does not ask for the object never wants (``rename`` "returning the
+request that asks for a value to be returned, and not for the object, never wants (``rename`` "returning the
 old name" with ``return self``).
 
 :func:`reads_clock`: the method asks the clock or chance (``datetime.now()``,
@@ -39,7 +39,7 @@ def reasons(code: str, selector: str, intent: str, slots: set[str]) -> list[str]
     if asked and _method(code, selector) is not None and not reads_clock(code, selector):
         found.append(f"static: the request asks for {asked.group(0)!r}, but {selector} never reads the clock: "
                      "call datetime.datetime.now(), datetime.date.today() or time.time()")
-    if returns_self(code, selector) and not _ASKS_FOR_ITSELF.search(intent or ""):
+    if returns_self(code, selector) and _ASKS_FOR_A_VALUE.search(intent or "") and not _ASKS_FOR_ITSELF.search(intent or ""):
         found.append(f"static: {selector} returns self, the object itself, but the request does not ask for the object: "
                      "return the answer it asks for")
     unused = unused_parameters(code, selector)
@@ -85,6 +85,7 @@ def asked_and_read_clock(code: str, selector: str, intent: str) -> bool:
     return bool(CLOCK_WORDS.search(intent or "")) and reads_clock(code, selector)
 
 
+_ASKS_FOR_A_VALUE = re.compile(r"\b(return|returns|returning|give back|answer with)\b", re.I)
 _ASKS_FOR_ITSELF = re.compile(r"\b(itself|the object|this object|self|the receiver|chain(ing|able)?)\b", re.I)
 
 
