@@ -176,8 +176,11 @@ def test_answers_to_the_calls_of_their_constants_can_only_split_candidates():
 def test_the_same_source_sampled_twice_is_one_reading_not_two_that_agree():
     """The real 0.5B model sampled ``return f"Hello, {self.user_name}! "`` twice; both agreed, and it was wrong."""
     code = 'def greet(self):\n    """Greet."""\n    return f"Hello, {self.user_name}! "\n'
-    twice = [{**record([2, 4, 7]), "code": code}, {**record([2, 4, 7]), "code": code.replace('"""Greet."""', "# greet")}]
+    twice = [{**record([2, 4, 7]), "code": code, "attempt": 2},
+             {**record([2, 4, 7]), "code": code.replace('"""Greet."""', "# greet"), "attempt": 4}]  # the same wording
     assert choose(twice, GENERATED, "f")[0] is None  # a docstring, a comment, the layout: the same reading
     other = {**record([2, 4, 7]), "code": 'def greet(self):\n    name = self.user_name\n    return f"Hello, {name}! "\n'}
     winner, _discarded, why = choose([*twice, other], GENERATED, "f")
     assert winner == 0 and why == "candidate 1: 3 of 3 eligible candidates agree on every call (1 of them the same source as another)"
+    # the same source from the other wording of the request: two readings that met (the 0.5B model's is_prime)
+    assert choose([twice[0], {**twice[1], "attempt": 3}], GENERATED, "f")[0] == 0

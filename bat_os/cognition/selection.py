@@ -250,9 +250,11 @@ def concur(a: dict, b: dict) -> bool:
 
 
 def _reading(record: dict, index: int) -> str:
-    """What a candidate's source says, its layout, comments and docstrings aside: two candidates with the same
-    reading are one model's one reading written twice (sampled alike), not two that agree. A record without
-    code (or code that does not parse) is a reading of its own."""
+    """What a candidate's source says, its layout, comments and docstrings aside, and the wording of the request
+    it answered (the two wordings alternate by attempt, :func:`bat_os.cognition.prompts.synthesis_prompt`): two
+    candidates with the same reading are one reading sampled twice, not two that agree; the same source from
+    the two wordings is two readings that met. A record without code (or code that does not parse) is a
+    reading of its own."""
     try:
         tree = ast.parse(record["code"])
     except (KeyError, TypeError, SyntaxError, ValueError, RecursionError, MemoryError):
@@ -262,7 +264,8 @@ def _reading(record: dict, index: int) -> str:
         if (isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                 and isinstance(body[0].value.value, str)):
             node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree)
+    wording = (record["attempt"] - 1) % 2 if isinstance(record.get("attempt"), int) else index
+    return f"{wording}:{ast.dump(tree)}"
 
 
 def _raised(key: str) -> bool:
