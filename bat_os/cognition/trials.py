@@ -43,7 +43,7 @@ class Trials:
         """The candidate's record (:func:`~bat_os.cognition.selection.assess`) from one jailed run over every case,
         with what its source says it cannot do; a run that failed as a whole refuses it."""
         trial = {"args": info["args"], "kwargs": info["kwargs"]}
-        probe_calls = probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
+        probe_calls = _probe_calls(info)
         checks = properties(info["intent"], selector, info["args"], info["kwargs"])  # what the request's words make certain
         cases = plan(trial, info["examples"], info["cases"], probe_calls, checks)
 
@@ -67,7 +67,7 @@ class Trials:
     async def tell_apart(self, cycle_id: str, selector: str, info: dict, records: list[dict]) -> list[dict]:
         """``records`` with every eligible one's answers to the calls made of the eligible candidates' own
         constants (when two or more are eligible): ``record["extra"]``, which agreement then compares."""
-        taken = [*info["examples"], *info["cases"], *probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])]
+        taken = [*info["examples"], *info["cases"], *_probe_calls(info)]
         codes = [r["code"] for r in records if r.get("eligible")]
         calls = constant_calls(codes, selector, info["args"], info["kwargs"], taken) if len(codes) >= 2 else []
 
@@ -95,3 +95,8 @@ class Trials:
             return await transact.run_async(tm, run, write=False)
         finally:
             self.image.release(pair)
+
+
+def _probe_calls(info: dict) -> list[dict]:
+    """The cycle's probe calls: made from the learning call, none repeating an example or a generated case."""
+    return probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
