@@ -145,7 +145,7 @@ def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
                                              adapters_off=False, emit=lambda piece: None, stop=threading.Event(),
                                              timeout=600, device="cpu")
                 # the same repairs the cycle makes: generous to the baseline
-                code, _ = mending.candidate_code(text, task["selector"], len(task["args"]), ALLOWED_MODULES)
+                code, _ = mending.candidate_code(text, task["selector"], len(task["args"]), ALLOWED_MODULES, set(task["slots"]))
                 verdict = guardian.audit(code, task["selector"])
                 failed = [f"refused by the guardian: {verdict.reasons[0].message}"] if not verdict.accepted else await check_code(jail, code, task)
                 results[task["id"]] = {"passed": not failed, "why": failed[:1], "seconds": time.perf_counter() - started}

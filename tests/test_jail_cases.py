@@ -133,3 +133,27 @@ def test_augmented_assignment_to_slots_and_items_is_written_out_by_one_rule() ->
     assert outcomes == [{"value": [2, 2, 3]}]
     twice = "def bad(self):\n    self.items[self.pick()] += 1\n    return 1\n"  # a call in the target: left as it was
     assert not guardian.audit(twice, "bad").accepted
+
+
+def test_idioms_the_real_model_writes_run_counter_most_common_slot_subscripts_hasattr() -> None:
+    """Each failed a real 0.5B candidate in the learning benchmark: ``Counter.most_common(1)`` imports
+    heapq when called; ``self["prices"]`` read the receiver as the mapping of its slots; ``hasattr``."""
+    source = (
+        "def price_of(self, fruit, quantity):\n"
+        "    from collections import Counter\n"
+        "    top = Counter([fruit, fruit, 'x']).most_common(1)[0][0]\n"
+        "    if not hasattr(self, 'prices') or hasattr(self, 'nothing_here'):\n"
+        "        raise ModuleNotFoundError('no prices')\n"
+        "    return self['prices'][top] * quantity\n"
+    )
+    host = Slots(prices={"apple": 2.0})
+    host.get_slot = lambda ref, name: ("value", host.slots[name]) if name in host.slots else (_ for _ in ()).throw(
+        AttributeError(f"object self has no slot {name!r}"))
+    outcomes, _counts = cases_run(source, "price_of", [{"args": ["apple", 3]}], host)
+    assert outcomes == [{"value": 6.0}]
+    missing = "def f(self):\n    return self['nope']\n"
+    outcomes, _counts = cases_run(missing, "f", [{"args": []}], host)
+    assert outcomes[0]["raised"] == "KeyError"
+    numbered = "def f(self):\n    return self[0]\n"
+    outcomes, _counts = cases_run(numbered, "f", [{"args": []}], host)
+    assert outcomes[0]["raised"] == "TypeError" and "by name" in outcomes[0]["message"]

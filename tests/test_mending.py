@@ -127,3 +127,21 @@ def test_a_receiver_named_after_the_call_is_renamed_self():
     assert rename_receiver(uses_self, "f", 1) == (uses_self, "")
     code, repairs = candidate_code("```python\n" + code + "```", "percent_of", 2, {"math"})
     assert code.startswith("def percent_of(self, first, second):") and repairs["slips_mended"] == ["obj -> self"]
+
+
+def test_a_slip_of_a_slot_s_name_is_mended_to_the_slot_the_object_has():
+    """The real 0.5B model wrote ``self.score = []`` for "empty the scores slot" (the object has ``scores``)."""
+    from bat_os.cognition.mending import candidate_code, fix_slot_names
+
+    code = ("def clear_scores(self):\n    held = len(self.score)\n    self.score = []\n"
+            "    note = 'self.score' + other.score\n    return held\n")
+    fixed, renamed = fix_slot_names(code, "clear_scores", {"scores", "name"})
+    assert renamed == ["score -> scores"]
+    assert fixed == ("def clear_scores(self):\n    held = len(self.scores)\n    self.scores = []\n"
+                     "    note = 'self.score' + other.score\n    return held\n")  # text and other objects kept
+    assert fix_slot_names(code, "clear_scores", {"total"}) == (code, [])  # no slot it could be a slip of
+    assert fix_slot_names(code, "clear_scores", set()) == (code, [])
+    new_slot = "def f(self):\n    self.history = []\n    return 0\n"
+    assert fix_slot_names(new_slot, "f", {"scores"}) == (new_slot, [])  # a new slot of another name stays
+    code, repairs = candidate_code("```python\n" + fixed.replace("self.scores", "self.Scores") + "```", "clear_scores", 0, set(), {"scores"})
+    assert "self.scores = []" in code and repairs["slips_mended"] == ["Scores -> scores"]

@@ -184,3 +184,15 @@ def test_the_same_source_sampled_twice_is_one_reading_not_two_that_agree():
     assert winner == 0 and why == "candidate 1: 3 of 3 eligible candidates agree on every call (1 of them the same source as another)"
     # the same source from the other wording of the request: two readings that met (the 0.5B model's is_prime)
     assert choose([twice[0], {**twice[1], "attempt": 3}], GENERATED, "f")[0] == 0
+
+
+def test_the_same_source_sampled_three_times_counts_as_two_readings():
+    """Self-consistency: the real 0.5B model wrote ``' '.join(w.capitalize() for w in text.split())`` in all
+    three samples from one wording; a text that keeps coming back is evidence, twice is not yet."""
+    code = "def f(self, text):\n    return ' '.join(w.capitalize() for w in text.split())\n"
+    samples = [{**record([2, 4, 7]), "code": code + f"# sample {n}\n", "attempt": attempt} for n, attempt in enumerate((1, 3, 5))]
+    assert choose(samples[:2], GENERATED, "f")[0] is None
+    winner, _discarded, why = choose(samples, GENERATED, "f")
+    assert winner == 0 and why.endswith("agree on every call (2 of them the same source as another)")
+    wrong = {**record([2, 4, 8]), "code": "def f(self, text):\n    return text.title()\n", "attempt": 2}
+    assert choose([*samples[:2], wrong], GENERATED, "f")[0] is None  # two alike and one apart: no winner

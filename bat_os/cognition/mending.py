@@ -19,6 +19,7 @@ import re
 import symtable
 import tokenize
 
+from bat_os.cognition.lint import near_slot
 from bat_os.cognition.replies import extract_code
 
 
@@ -183,6 +184,38 @@ def rename_receiver(code: str, selector: str, arity: int) -> tuple[str, str]:
     return "".join(lines), old
 
 
+def fix_slot_names(code: str, selector: str, existing: set[str] | frozenset[str]) -> tuple[str, list[str]]:
+    """``self.score`` -> ``self.scores`` where the object has ``scores`` and no ``score``: a slip of a slot's name
+    (:func:`bat_os.cognition.lint.near_slot`: case, underscores, a plural ``s``, one letter off in a long name),
+    which the trial would refuse (a read raises, a write makes a new slot beside the real one). Token-based:
+    only ``self.<name>`` inside ``def selector``. -> (code, ``["score -> scores", ...]``)."""
+    if not existing:
+        return code, []
+    try:
+        tree = ast.parse(code)
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError, IndentationError):
+        return code, []
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    if function is None:
+        return code, []
+    last = function.end_lineno or function.lineno
+    spots, renamed = [], {}
+    for i in range(2, len(tokens)):
+        tok = tokens[i]
+        if (tok.type == tokenize.NAME and tokens[i - 1].string == "." and tokens[i - 2].string == "self"
+                and function.lineno <= tok.start[0] <= last and tok.string != selector):
+            near = near_slot(tok.string, set(existing))
+            if near is not None:
+                spots.append((tok.start, tok.string, near))
+                renamed[tok.string] = near
+    lines = code.splitlines(keepends=True)
+    for (row, column), old, new in sorted(spots, reverse=True):
+        line = lines[row - 1]
+        lines[row - 1] = line[:column] + new + line[column + len(old):]
+    return "".join(lines), [f"{old} -> {new}" for old, new in sorted(renamed.items())]
+
+
 def drop_top_level_calls(code: str, selector: str) -> tuple[str, int]:
     """Drop what a model writes after the method to show it off (``print(obj.f(2))``, ``obj = Thing()``,
     ``if __name__ == "__main__": ...``): every top-level statement but imports, the docstring and the
@@ -295,10 +328,12 @@ def fix_module_slips(code: str, selector: str) -> tuple[str, list[str]]:
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), mended
 
 
-def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str] | set[str]) -> tuple[str, dict]:
+def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str] | set[str],
+                   slots: set[str] | frozenset[str] = frozenset()) -> tuple[str, dict]:
     """The method's code out of a reply, with the small slips of small models mended in order: what it
     shows off after the method dropped, type hints out, missing allowed imports added, ``self`` added to
-    a plain function, a receiver named ``obj`` renamed ``self``, the datetime class/module slip and unimported names, a call of itself without ``self``,
+    a plain function, a receiver named ``obj`` renamed ``self``, a slip of one of the receiver's ``slots``
+    names, the datetime class/module slip and unimported names, a call of itself without ``self``,
     an answer printed rather than returned. -> (code, what was done,
     as the cycle records it: ``top_level_dropped``, ``typing_dropped``, ``imports_added``, ``self_added``,
     ``slips_mended``)."""
@@ -307,7 +342,9 @@ def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str
     code, imported = add_missing_imports(code, selector, modules)
     code, self_added = add_missing_self(code, selector, arity)
     code, receiver = rename_receiver(code, selector, arity)
+    code, slot_names = fix_slot_names(code, selector, slots)
     code, mended = fix_module_slips(code, selector)
+    mended = [*slot_names, *mended]
     if receiver:
         mended = [f"{receiver} -> self", *mended]
     code, recursion = fix_self_recursion(code, selector)

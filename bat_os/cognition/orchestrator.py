@@ -296,7 +296,8 @@ class Orchestrator:
             raise
         # small slips are mended rather than spending an attempt on them (mending.candidate_code says which)
         arity = len(info["brief"].get("args", [])) + len(info["brief"].get("kwargs", {}))
-        code, repairs = mending.candidate_code(completion.text, info["brief"]["selector"], arity, contract.ALLOWED_MODULES)
+        code, repairs = mending.candidate_code(completion.text, info["brief"]["selector"], arity, contract.ALLOWED_MODULES,
+                                               set(info["receiver"]["slots"]))
 
         def record(root: Any) -> None:
             cycle = self._registry(root).get(cycle_id)

@@ -15,7 +15,7 @@ answered). :func:`choose` picks among the eligible ones, CodeT-style:
 candidates that :func:`concur` (alike on every call but those one of them
 declined by raising, and alike on at least half) form a cluster, scored ``size x (cases
 passed + 1)``, and only a cluster of two or more distinct sources can win (the same source
-sampled twice is one reading) (a lone candidate
+sampled twice is one reading; three times or more, it counts as two) (a lone candidate
 only on two or more of the user's examples): a small model's mistakes are
 rarely the same twice. A generated case the winner fails is *discarded* (and
 the record says why) only when the candidates that agree on the winner's
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections import Counter
 from typing import Any, Callable
 
 from bat_os.cognition.cases import TYPES, call_arguments, describe, judge
@@ -188,8 +189,11 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
             home.append(i)
     readings = [_reading(r, i) for i, r in enumerate(records)]
 
-    def size(members: list[int]) -> int:  # the same source written twice is one reading, not two
-        return len({readings[m] for m in members})
+    def size(members: list[int]) -> int:
+        """Readings that agree: the same source written twice is one reading, not two; written three
+        times or more it counts twice (self-consistency: samples that keep coming back to one text)."""
+        counts = Counter(readings[m] for m in members)
+        return len(counts) + sum(1 for n in counts.values() if n >= 3)
 
     agreeing = [members for members in clusters if size(members) >= 2]
     if not agreeing:
@@ -223,7 +227,8 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
             "case": generated[case_index],
             "reason": f"{agree} agreeing candidates answered {_answer(answer)}; {passers} passed it",
         })
-    same = f" ({len(best) - size(best)} of them the same source as another)" if size(best) < len(best) else ""
+    distinct = len({readings[m] for m in best})
+    same = f" ({len(best) - distinct} of them the same source as another)" if distinct < len(best) else ""
     return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call{same}"
 
 

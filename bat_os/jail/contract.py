@@ -19,6 +19,7 @@ import struct
 ALLOWED_MODULES: frozenset[str] = frozenset({
     "math", "json", "re", "datetime", "random", "itertools", "collections", "statistics",
     "string", "textwrap", "time", "functools", "operator", "decimal", "fractions",
+    "heapq", "bisect",  # collections.Counter.most_common(n) imports heapq when it is called
 })
 #: Submodules of allowed modules that a method may name in an ``import`` (the guardian lists them one by one).
 HARMLESS_SUBMODULES: tuple[str, ...] = ("collections.abc", "json.decoder", "json.encoder", "json.scanner")

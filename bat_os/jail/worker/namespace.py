@@ -7,6 +7,8 @@
   mutable containers handed out read-only (:func:`read_only`).
 * Attribute reads: ``guarded_getattr`` (made by :func:`method_globals`): no ``_`` names, no
   ``FORBIDDEN_ATTRIBUTES``, no ``string.Formatter``, no ``register`` on abstract base classes.
+* Item reads: ``guarded_getitem``: ``self["prices"]`` reads a slot (an object of the image read as
+  the mapping of its slots), anything else as Python does; ``hasattr`` goes through ``guarded_getattr``.
 * Writes: lists, dicts, proxies and instances of the method's own classes (:func:`_write`).
 * :class:`ModuleState`: what a run may change in the allowed modules, put back by a reusable child.
 * :func:`compiled`: RestrictedPython's code for a source, cached by its sha256.
@@ -155,10 +157,6 @@ def _getiter(ob: object) -> object:
     return ob
 
 
-def _getitem(ob, index):  # noqa: ANN001, ANN202
-    return ob[index]
-
-
 def _write(ob: object) -> object:
     """Writes: lists, dicts, proxies (-> set_slot) and instances of classes the method defined."""
     if not isinstance(ob, type) and getattr(type(ob), "__module__", None) == GENERATED_MODULE:
@@ -172,6 +170,7 @@ _EXTRA_BUILTINS = {
     "reversed": reversed, "list": list, "dict": dict, "set": set, "frozenset": frozenset, "tuple": tuple,
     "str": str, "int": int, "float": float, "bool": bool, "bytes": bytes, "isinstance": isinstance,
     "iter": iter, "next": next, "__import__": guarded_import,
+    "ModuleNotFoundError": ModuleNotFoundError, "RecursionError": RecursionError,
 }
 _BUILTINS = {name: value for name, value in safe_builtins.items() if not name.startswith("_") or name == "__build_class__"}
 _BUILTINS.update(_EXTRA_BUILTINS)
@@ -258,12 +257,31 @@ def method_globals(read_slot: Callable[[Proxy, str], object], printed: Printed) 
             return module_view(value)
         return read_only(value) if library_class else value
 
+    def guarded_hasattr(ob: object, name: str) -> bool:
+        """``hasattr`` through the same guard: a slot of an object of the image, or a readable attribute."""
+        try:
+            guarded_getattr(ob, name)
+        except AttributeError:
+            return False
+        return True
+
+    def guarded_getitem(ob, index):  # noqa: ANN001, ANN202
+        """``self["prices"]``: an object of the image read like the mapping of its slots (reads only)."""
+        if type(ob) is Proxy:
+            if type(index) is not str:
+                raise TypeError("an object's slots are read by name: self['name']")
+            try:
+                return read_slot(ob, index)
+            except AttributeError as exc:
+                raise KeyError(index) from exc
+        return ob[index]
+
     return {
-        "__builtins__": _BUILTINS,
+        "__builtins__": {**_BUILTINS, "hasattr": guarded_hasattr},
         "__name__": GENERATED_MODULE,
         "__metaclass__": type,
         "_getattr_": guarded_getattr,
-        "_getitem_": _getitem,
+        "_getitem_": guarded_getitem,
         "_getiter_": _getiter,
         "_write_": _write,
         "_inplacevar_": _inplacevar,
