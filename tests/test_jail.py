@@ -205,10 +205,11 @@ def test_errors_come_back_as_method_raised_with_the_method_lines() -> None:
     assert syntax.error_type == "SyntaxError"
 
 
-def test_a_date_a_time_or_a_set_answered_comes_back_as_text_and_a_list_but_slots_stay_plain() -> None:
+def test_a_date_a_time_a_set_or_a_counter_answered_comes_back_as_plain_data_but_slots_stay_plain() -> None:
     host = DictHost({"self": {}})
-    answers = ("import datetime\ndef m(self):\n    d = datetime.date(2026, 11, 22)\n"
-               "    return [d, datetime.datetime(2026, 11, 22, 18, 5, 37), {'b', 'a'}, {'at': datetime.time(9, 30)}, {2, 'x'}]\n")
+    answers = ("import datetime\nimport collections\ndef m(self):\n    d = datetime.date(2026, 11, 22)\n"
+               "    return [d, datetime.datetime(2026, 11, 22, 18, 5, 37), {'b', 'a'}, {'at': datetime.time(9, 30)}, {2, 'x'},\n"
+               "            collections.Counter('abb'), collections.namedtuple('P', 'x y')(1, 2)]\n")
     kept = "import datetime\ndef m(self):\n    self.when = datetime.date(2026, 11, 22)\n    return 1\n"
 
     async def scenario(j: Jail) -> tuple:
@@ -221,6 +222,7 @@ def test_a_date_a_time_or_a_set_answered_comes_back_as_text_and_a_list_but_slots
     value, slot_error, cases = run(scenario)
     assert value[:4] == ["2026-11-22", "2026-11-22 18:05:37", ["a", "b"], {"at": "09:30:00"}]
     assert sorted(value[4], key=str) == [2, "x"]  # not sortable: a list all the same
+    assert value[5:] == [{"a": 1, "b": 2}, [1, 2]]  # a Counter is the dict it is, a namedtuple a list
     assert slot_error.error_type == "TypeError" and "not plain data: date" in slot_error.message
     assert cases[0]["value"][:3] == value[:3]
 

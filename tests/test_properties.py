@@ -54,3 +54,24 @@ def test_a_candidate_that_breaks_a_property_is_refused_with_the_words_it_broke()
     wrong_kind = _run("count the vowels in a word", "count_vowels", ["banana"], lambda cases: [{"value": "3"} for _ in cases])
     assert wrong_kind["failed"] == ["property: the request says 'count': obj.count_vowels('banana') should return a int, "
                                     "but it returned '3' (a str)"]
+
+
+def test_in_capitals_asks_that_a_name_in_lower_case_is_answered_in_capitals():
+    """The real 0.5B model's two agreeing ``initials`` joined ``word[0]`` as written: 'linus torvalds' gave 'lt'."""
+    intent = "return the initials of a full name in capitals, e.g. 'Ada Lovelace' gives 'AL'"
+    found = properties(intent, "initials", ["Alan Turing"], {})
+    assert found == [{"args": ["alan turing"], "kwargs": {}, "letters": "upper", "role": "property", "says": "'in capitals'"}]
+    assert properties("return the word in lower case", "low", ["Word"], {})[0]["args"] == ["WORD"]
+    assert properties("return the sum in capitals", "f", [3], {}) == []  # no letters to change
+
+    def as_written(cases):
+        return [{"value": "".join(w[0] for w in c["args"][0].split())} for c in cases]
+
+    def capitals(cases):
+        return [{"value": "".join(w[0].upper() for w in c["args"][0].split())} for c in cases]
+
+    refused = _run(intent, "initials", ["Alan Turing"], as_written)
+    assert refused["failed"] == ["property: the request says 'in capitals': obj.initials('alan turing') should answer "
+                                 "in upper case, but it answered \"at\""]
+    assert _run(intent, "initials", ["Alan Turing"], capitals)["eligible"] is True
+    assert _run(intent, "initials", ["Alan Turing"], lambda cases: [{"value": 2} for _ in cases])["eligible"] is True  # not a str: not judged

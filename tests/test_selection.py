@@ -196,3 +196,20 @@ def test_the_same_source_sampled_three_times_counts_as_two_readings():
     assert winner == 0 and why.endswith("agree on every call (2 of them the same source as another)")
     wrong = {**record([2, 4, 8]), "code": "def f(self, text):\n    return text.title()\n", "attempt": 2}
     assert choose([*samples[:2], wrong], GENERATED, "f")[0] is None  # two alike and one apart: no winner
+
+
+def test_a_case_whose_answer_is_one_item_of_the_agreeing_answer_is_not_discarded():
+    """The real 0.5B model: three candidates returned ``Counter(items).most_common(1)[0]``, the pair ``["a", 2]``, for
+    "return the item that occurs most often"; the generated cases asked for ``'a'`` and were right."""
+    cases = [{"args": [["a", "b", "a"]], "kwargs": {}, "result": "a"}, {"args": [["c", "c"]], "kwargs": {}, "result": "c"}]
+
+    def candidate(trial, answers):
+        planned = plan({"args": [["a", "b", "a", "c"]], "kwargs": {}}, [], cases, [])
+        return assess(planned, [{"value": trial}, {"value": trial}] + [{"value": a} for a in answers], lambda i, n: {}, "f")
+
+    pairs = [{**candidate(["a", 2], [["a", 2], ["c", 2]]), "code": f"def f(self, items):\n    return {n}\n"} for n in range(3)]
+    right = {**candidate("a", ["a", "c"]), "code": "def f(self, items):\n    return 'a'\n"}
+    winner, discarded, why = choose([*pairs, right], cases, "f")
+    assert winner is None and discarded == [] and "asks for a part of what candidates 1, 2, 3 answer" in why
+    counts = [{**candidate(["a", 2], [3, 1]), "code": f"def f(self, items):\n    return {n}\n"} for n in range(3)]
+    assert choose([*counts, right], cases, "f")[0] == 0  # an answer that does not hold the case's: outvoted as before

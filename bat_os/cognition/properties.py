@@ -8,6 +8,10 @@ and told why):
 - **what kind of answer**: "tell whether", "check if", a selector ``is_x``,
   ``has_x``, ``can_x`` -> a bool; "count ..." or "how many ..." (unless a map
   or a list is asked for) -> an int;
+- **the answer's letter case**: "in capitals", "in capital letters", "in upper
+  case", "to uppercase" (and the same for lower case) -> the trial call with
+  every string argument in the other case answers a string with no letter in
+  the other case (``initials("ada lovelace")`` is ``"AL"``);
 - **case does not matter**: "ignoring case", "case-insensitive", "either
   case", "regardless of case" -> the trial call with every string argument
   in lower case, and in upper case, answers as the trial does.
@@ -26,6 +30,8 @@ _BOOL_WORDS = re.compile(r"\b(tell|check|say|decide|find out|test|determine|repo
 _BOOL_SELECTOR = re.compile(r"^(is|has|can|contains|should|are)_")
 _COUNT_WORDS = re.compile(r"^\s*(count|how many)\b|\breturn (the )?(number|count) of\b", re.I)
 _NOT_A_COUNT = re.compile(r"\b(map|maps|mapping|dict|dictionary|each|per|every|frequency|frequencies|as a list|a list of)\b", re.I)
+_UPPER = re.compile(r"\b(in|to|into) (all )?(capitals|capital letters|upper[- ]?case( letters)?|block capitals)\b", re.I)
+_LOWER = re.compile(r"\b(in|to|into) (all )?(lower[- ]?case( letters)?|small letters)\b", re.I)
 _CASELESS = re.compile(r"\b(ignoring (the )?case|case[- ]insensitive(ly)?|either case|regardless of (the )?case|any case)\b", re.I)
 
 
@@ -41,6 +47,11 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
         counting = _COUNT_WORDS.search(intent or "")
         if counting and not _NOT_A_COUNT.search(intent):
             found.append({**call, "type": "int", "role": "property", "says": f"'{counting.group(0).strip()}'"})
+    for pattern, letters, change in ((_UPPER, "upper", str.lower), (_LOWER, "lower", str.upper)):
+        said = pattern.search(intent or "")
+        changed = {"args": [_change(a, change) for a in args], "kwargs": {k: _change(v, change) for k, v in kwargs.items()}}
+        if said and _has_letters(changed):
+            found.append({**changed, "letters": letters, "role": "property", "says": f"'{said.group(0)}'"})
     caseless = _CASELESS.search(intent or "")
     if caseless:
         for change in (str.lower, str.upper):
@@ -52,3 +63,7 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
 
 def _change(value: object, change) -> object:  # noqa: ANN001
     return change(value) if isinstance(value, str) else value
+
+
+def _has_letters(call: dict) -> bool:
+    return any(isinstance(v, str) and any(ch.isalpha() for ch in v) for v in [*call["args"], *call["kwargs"].values()])

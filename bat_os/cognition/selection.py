@@ -19,7 +19,8 @@ sampled twice is one reading; three times or more, it counts as two) (a lone can
 only on two or more of the user's examples): a small model's mistakes are
 rarely the same twice. A generated case the winner fails is *discarded* (and
 the record says why) only when the candidates that agree on the winner's
-answer outnumber those that pass the case, and not more than half of the cases unless
+answer outnumber those that pass the case and that answer does not hold the case's answer as
+one of its items (``'a'`` asked, ``["a", 2]`` answered: more than was asked), and not more than half of the cases unless
 three or more agree (two failing most of them share a misreading more often than the cases are wrong);
 otherwise there is no winner yet.
 """
@@ -223,6 +224,10 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
         if agree <= passers:
             return None, [], (f"no agreement yet: the case {describe(generated[case_index], selector)} is failed by candidate "
                               f"{winner + 1}; {agree} candidate(s) answer as it does, {passers} pass the case")
+        if _holds(answer, generated[case_index]):
+            # the case asks for 'a', the candidates answer ["a", 2]: they answer more than was asked, the case stands
+            return None, [], (f"no agreement yet: the case {describe(generated[case_index], selector)} asks for a part of "
+                              f"what candidates {', '.join(str(i + 1) for i in best)} answer ({_answer(answer)})")
         discarded.append({
             "case": generated[case_index],
             "reason": f"{agree} agreeing candidates answered {_answer(answer)}; {passers} passed it",
@@ -288,6 +293,14 @@ def _type_name(value: Any) -> str:
 def _property(case: dict, outcome: dict, trial: dict | None, selector: str) -> str | None:
     """Why ``outcome`` breaks the property ``case``, or None. ``trial``: the trial's outcome when it is
     deterministic (a property compared with it is skipped otherwise)."""
+    if case.get("letters"):  # the answer's letters all in one case (a string answer; others are not judged)
+        why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
+        value = outcome.get("value")
+        wrong = str.islower if case["letters"] == "upper" else str.isupper
+        if why is None and isinstance(value, str) and any(wrong(ch) for ch in value):
+            call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
+            return f"{call} should answer in {case['letters']} case, but it answered {_answer(output_key(outcome))}"
+        return why
     if not case.get("same_as_trial"):
         return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
     if trial is None or output_key(outcome) == output_key(trial):
@@ -305,6 +318,15 @@ def _echo(case: dict) -> bool:
 
 def _arguments(call: tuple | None) -> str:
     return call_arguments(call[0] or [], call[1] or {}) if call else ""
+
+
+def _holds(key: str, case: dict) -> bool:
+    """Is the case's expected result one item of the list (or tuple) answered, beside others (``'a'`` in ``["a", 2]``)?"""
+    if "result" not in case:
+        return False
+    kind, value = json.loads(key)[:2]
+    return kind == "value" and isinstance(value, list) and len(value) > 1 and any(
+        json.dumps(_rounded(item), sort_keys=True) == json.dumps(_rounded(case["result"]), sort_keys=True) for item in value)
 
 
 def _answer(key: str) -> str:

@@ -51,7 +51,8 @@ class Proxy:
 def result_form(value: object, depth: int = 0) -> object:
     """What a method answered, with the values Python code answers with that are not plain data in the
     form the caller reads: a ``datetime``/``date``/``time`` as its text (``str()``: ``2026-11-22 18:05:37``), a
-    set as a list (sorted when its items can be); in lists, tuples and dict values too. Slots stay strict."""
+    set as a list (sorted when its items can be), a ``Counter`` (any dict subclass) as a dict, a namedtuple as
+    a list; in lists, tuples and dict values too. Slots stay strict."""
     if depth > MAX_NESTING:
         return value  # to_plain says why
     kind = type(value)
@@ -63,9 +64,9 @@ def result_form(value: object, depth: int = 0) -> object:
             return sorted(items)
         except TypeError:
             return items
-    if kind in (list, tuple):
+    if isinstance(value, (list, tuple)):  # a namedtuple too
         return [result_form(item, depth + 1) for item in value]
-    if kind is dict:
+    if isinstance(value, dict):  # a Counter, an OrderedDict, a defaultdict: the mapping it is
         return {key: result_form(item, depth + 1) for key, item in value.items()}
     return value
 
