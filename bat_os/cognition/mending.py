@@ -159,12 +159,7 @@ def rename_receiver(code: str, selector: str, arity: int) -> tuple[str, str]:
     model that named the receiver after how it is called (``obj.f(a, b)``). Only when it has exactly the
     call's ``arity`` parameters after the receiver, the receiver's name is one of :data:`_RECEIVER_NAMES`
     and ``self`` is named nowhere. -> (code, the name replaced, or "")."""
-    try:
-        tree = ast.parse(code)
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError, IndentationError):
-        return code, ""
-    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    function, tokens = _method_tokens(code, selector)
     if function is None:
         return code, ""
     params = function.args.posonlyargs + function.args.args
@@ -174,14 +169,10 @@ def rename_receiver(code: str, selector: str, arity: int) -> tuple[str, str]:
     if any(isinstance(node, ast.Name) and node.id == "self" for node in ast.walk(function)):
         return code, ""
     last = function.end_lineno or function.lineno
-    spots = [tok.start for i, tok in enumerate(tokens)
+    spots = [(tok.start, old, "self") for i, tok in enumerate(tokens)
              if tok.type == tokenize.NAME and tok.string == old and function.lineno <= tok.start[0] <= last
              and not (i and tokens[i - 1].string == ".")]  # x.obj is an attribute, not the receiver
-    lines = code.splitlines(keepends=True)
-    for row, column in sorted(spots, reverse=True):
-        line = lines[row - 1]
-        lines[row - 1] = line[:column] + "self" + line[column + len(old):]
-    return "".join(lines), old
+    return _splice(code, spots), old
 
 
 def fix_slot_names(code: str, selector: str, existing: set[str] | frozenset[str]) -> tuple[str, list[str]]:
@@ -189,14 +180,7 @@ def fix_slot_names(code: str, selector: str, existing: set[str] | frozenset[str]
     (:func:`bat_os.cognition.lint.near_slot`: case, underscores, a plural ``s``, one letter off in a long name),
     which the trial would refuse (a read raises, a write makes a new slot beside the real one). Token-based:
     only ``self.<name>`` inside ``def selector``. -> (code, ``["score -> scores", ...]``)."""
-    if not existing:
-        return code, []
-    try:
-        tree = ast.parse(code)
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError, IndentationError):
-        return code, []
-    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    function, tokens = _method_tokens(code, selector) if existing else (None, [])
     if function is None:
         return code, []
     last = function.end_lineno or function.lineno
@@ -209,11 +193,27 @@ def fix_slot_names(code: str, selector: str, existing: set[str] | frozenset[str]
             if near is not None:
                 spots.append((tok.start, tok.string, near))
                 renamed[tok.string] = near
+    return _splice(code, spots), [f"{old} -> {new}" for old, new in sorted(renamed.items())]
+
+
+def _method_tokens(code: str, selector: str) -> tuple[ast.FunctionDef | None, list[tokenize.TokenInfo]]:
+    """``def selector`` at the top of ``code`` and the code's tokens; (None, []) when it does not parse or has none."""
+    try:
+        tree = ast.parse(code)
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (SyntaxError, ValueError, RecursionError, MemoryError, tokenize.TokenError, IndentationError):
+        return None, []
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    return function, tokens if function is not None else []
+
+
+def _splice(code: str, spots: list[tuple[tuple[int, int], str, str]]) -> str:
+    """``code`` with each ``((row, column), old, new)`` token replaced, from the last one back."""
     lines = code.splitlines(keepends=True)
     for (row, column), old, new in sorted(spots, reverse=True):
         line = lines[row - 1]
         lines[row - 1] = line[:column] + new + line[column + len(old):]
-    return "".join(lines), [f"{old} -> {new}" for old, new in sorted(renamed.items())]
+    return "".join(lines)
 
 
 def drop_top_level_calls(code: str, selector: str) -> tuple[str, int]:
