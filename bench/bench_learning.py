@@ -193,11 +193,13 @@ def _cycle_record(cycle: dict) -> dict:
                            for c in a.get("candidates", [])]}
 
 
-def cycles(tasks: list[dict], model_name: str, directory: Path, record_to: Path | None = None) -> dict[str, dict]:
+def cycles(tasks: list[dict], model_name: str, directory: Path, record_to: Path | None = None,
+           settings: dict[str, str] | None = None) -> dict[str, dict]:
     sys.path.insert(0, str(ROOT / "tests"))
     from gguf_support import model_env
 
     extra = {"BATOS_RECORD_TO": str(record_to.resolve())} if record_to else {}  # the kernel runs elsewhere
+    extra.update(settings or {})
     kernel = KernelProcess(directory, env=model_env(BATOS_EMBEDDED_MODEL=model_name, **extra))
     kernel.start(timeout=120)
     results = {}
@@ -252,7 +254,12 @@ def main() -> int:
     p.add_argument("--skip-baseline", action="store_true", help="only the cycle (no ratio)")
     p.add_argument("--record", type=Path, default=None, help="record every prompt and reply of the kernel's models here")
     p.add_argument("--only", default="", help="comma-separated task ids (a look at a few; not the figures)")
+    p.add_argument("--set", action="append", default=[], metavar="BATOS_NAME=VALUE",
+                   help="a kernel setting for the cycle's kernel (the README's settings table), e.g. BATOS_CYCLE_CANDIDATES=6")
     args = p.parse_args()
+    settings = dict(item.split("=", 1) for item in args.set)
+    if any(not key.startswith("BATOS_") for key in settings):
+        p.error("--set takes BATOS_NAME=VALUE")
     args.rounds = 1
     tasks = load_tasks(args.tasks or (6 if args.quick else None))
     if args.only:
@@ -262,7 +269,9 @@ def main() -> int:
 
     single = {} if args.skip_baseline else baseline(tasks, args.model)
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
-        learned = cycles(tasks, args.model, Path(tmp), args.record)
+        learned = cycles(tasks, args.model, Path(tmp), args.record, settings)
+    if settings:
+        print("kernel settings: " + " ".join(f"{k}={v}" for k, v in sorted(settings.items())))
 
     print(f"\n{'task':32} {'kind':6} {'single':7} {'cycle':14} {'cand':>4} {'cases':>5} {'secs':>6}  why (cycle)")
     for task in tasks:

@@ -81,6 +81,24 @@ def test_agreement_never_outvotes_most_of_the_cases():
     assert winner == 0 and len(discarded) == 3
 
 
+def test_two_that_answered_both_wordings_of_the_request_may_outvote_most_of_the_cases():
+    generated = [{"args": [i], "kwargs": {}, "result": i + 1} for i in range(3)]  # the cases are wrong: f(i) is i
+    cases = plan({"args": [9], "kwargs": {}}, [], generated, [])
+
+    def written(attempt: int, code: str) -> dict:
+        found = assess(cases, [{"value": 9}, {"value": 9}] + [{"value": i} for i in range(3)], lambda i, n: {}, "f")
+        return {**found, "attempt": attempt, "code": code}
+
+    first, second = "def f(self, x):\n    return x\n", "def f(self, n):\n    return n\n"
+    # attempts 1 and 3 answer the same wording: a shared misreading is likelier than three wrong cases
+    winner, _discarded, why = choose([written(1, first), {"attempt": 2, "eligible": False}, written(3, second)], generated, "f")
+    assert winner is None and "both answer one wording of the request" in why
+    # attempts 1 and 2 answer the two wordings: read apart, they agree, and the cases are discarded
+    winner, discarded, why = choose([written(1, first), written(2, second)], generated, "f")
+    assert winner == 0 and [d["case"] for d in discarded] == generated
+    assert "2 of 2 eligible candidates agree" in why
+
+
 def test_a_candidate_that_answers_alike_for_every_probe_is_kept_its_source_says_if_it_reads_its_argument():
     # extract_numbers finding no number in any probe: alike answers are not proof of an unused argument
     # (bat_os.cognition.lint.unused_parameters reads that from the source)

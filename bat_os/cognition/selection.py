@@ -21,8 +21,8 @@ rarely the same twice. A generated case the winner fails is *discarded* (and
 the record says why) only when the candidates that agree on the winner's
 answer outnumber those that pass the case and that answer does not hold the case's answer as
 one of its items (``'a'`` asked, ``["a", 2]`` answered: more than was asked), and not more than half of the cases unless
-three or more agree (two failing most of them share a misreading more often than the cases are wrong);
-otherwise there is no winner yet.
+three or more agree or the two answered the two wordings of the request (two of one wording failing most of
+them share its misreading more often than the cases are wrong); otherwise there is no winner yet.
 """
 
 from __future__ import annotations
@@ -209,11 +209,13 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
     # of those that agree, the one that passed the most cases and declined (raised) the fewest calls
     winner = min(best, key=lambda m: (-sum(records[m]["passes"]), _declined(records[m]), m))
     failed = records[winner]["passes"].count(False)
-    if failed and failed * 2 > len(records[winner]["passes"]) and len(best) < 3:
-        # two candidates may outvote a few wrong cases, not most of them: two that fail most of what
-        # was asked share a misreading more often than the cases are wrong (three agreeing may)
+    if failed and failed * 2 > len(records[winner]["passes"]) and len(best) < 3 and len(_wordings(records, best)) < 2:
+        # two candidates may outvote a few wrong cases, not most of them, unless they answered the two
+        # wordings of the request: two of one wording that fail most of what was asked share its misreading
+        # more often than the cases are wrong (measured: clamp, format_date); two wordings read apart (and
+        # three agreeing may)
         return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree but fail {failed} of "
-                          f"{len(records[winner]['passes'])} generated cases")
+                          f"{len(records[winner]['passes'])} generated cases (both answer one wording of the request)")
     discarded = []
     for case_index, passed in enumerate(records[winner]["passes"]):
         if passed:
@@ -276,6 +278,12 @@ def _reading(record: dict, index: int) -> str:
             node.body = body[1:] or [ast.Pass()]
     wording = (record["attempt"] - 1) % 2 if isinstance(record.get("attempt"), int) else index
     return f"{wording}:{ast.dump(tree)}"
+
+
+def _wordings(records: list[dict], members: list[int]) -> set[int]:
+    """The wordings of the request (:func:`bat_os.cognition.prompts.synthesis_prompt` alternates two by attempt)
+    that ``members`` answered; a record that does not say its attempt adds none."""
+    return {(records[m]["attempt"] - 1) % 2 for m in members if isinstance(records[m].get("attempt"), int)}
 
 
 def _raised(key: str) -> bool:
