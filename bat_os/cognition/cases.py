@@ -22,7 +22,7 @@ import math
 from typing import Any
 
 MAX_EXAMPLES = 50  # examples in one brief
-MAX_CASES = 24  # generated cases kept from one reply
+CASES_ASKED = 5  # generated cases SPECIFYING asks for, and keeps from one reply: past them a small model runs on a pattern
 MAX_CASE_BYTES = 4096  # a case as JSON, at most
 MAX_DEPTH = 8
 TYPES = {"str": (str,), "int": (int,), "float": (float,), "number": (int, float), "bool": (bool,),

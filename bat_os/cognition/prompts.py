@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import zlib
 
-from bat_os.cognition.cases import call_arguments
+from bat_os.cognition.cases import CASES_ASKED, call_arguments
 from bat_os.cognition.lint import CLOCK_WORDS
 from bat_os.image.objects import Method, UvmObject
 from bat_os.image.primordial import PERSONAS
@@ -80,7 +80,7 @@ def specification_prompt(brief: dict, receiver: dict, context: list[dict]) -> st
         lines.extend(f"- {c['text'][:200]}" for c in context[:2])
     # no worked example with a type or a value in it: a small model copies whatever it is shown
     lines.extend([
-        f"Write 5 assert lines. Each calls obj.{selector} with different arguments and compares the result",
+        f"Write {CASES_ASKED} assert lines. Each calls obj.{selector} with different arguments and compares the result",
         "with the exact right answer, worked out step by step; use only literal values:",
         f"assert obj.{selector}(<other arguments>) == <the right answer>",
         "Answer with the asserts in one ```python block.",
