@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Choosing again, offline: the candidates a learning run recorded, judged by today's selection code.
+
+    .venv/bin/python bench/replay_selection.py RUN.json [RUN.json ...] [--only a,b] [--oracle]
+        [--max-attempts N] [--candidates N] [--cases N]
+
+``RUN.json`` is what ``bench/bench_learning.py --json`` wrote. For every task of
+it, the candidates the real model wrote are tried again, in the order they were
+written, the way VALIDATING tries them (:class:`bat_os.cognition.trials.Trials`
+on a real image and the real jail: the guardian, one jailed run over the trial,
+the examples, the properties, the generated cases the run recorded (those
+today's SPECIFYING keeps) and the probes, then the calls made of the candidates' constants, then
+:func:`bat_os.cognition.selection.choose`), stopping where the cycle would stop;
+the method chosen is checked on the task's hidden checks. No model runs: a
+change to the choosing (``selection``, ``properties``, ``lint``, ``probes``)
+is measured on many recorded runs in minutes instead of a 35-minute bench.
+
+What it cannot tell: a rule that chooses later than the recorded run did needs
+candidates the run never wrote (``exhausted``: counted apart, neither learned
+nor failed); prompts, mending and generation are not replayed.
+``--max-attempts``/``--candidates``: the cycle's limits (defaults: the kernel's);
+a run recorded with larger limits replays the smaller ones exactly.
+``--cases N``: keep only the first N generated cases. ``--oracle``: for a task
+with no winner, mark which eligible candidates were right (``E+``) or wrong (``E-``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_learning import check_code, load_tasks  # noqa: E402
+
+from bat_os.cognition import guardian  # noqa: E402
+from bat_os.cognition.selection import choose  # noqa: E402
+from bat_os.cognition.specs import accept_cases  # noqa: E402
+from bat_os.cognition.trials import Trials  # noqa: E402
+from bat_os.config import Config  # noqa: E402
+from bat_os.image.image import Image  # noqa: E402
+from bat_os.image.objects import UvmObject  # noqa: E402
+from bat_os.jail.runner import Jail  # noqa: E402
+
+
+async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: argparse.Namespace) -> tuple[str, str]:
+    """``(outcome, why)`` of choosing again among ``recorded``'s candidates."""
+    cycle = recorded.get("cycle") or {}
+    selector = task["selector"]
+    brief = {"selector": selector, "args": task["args"], "kwargs": {}, "examples": cycle.get("examples") or []}
+    cases, _dropped = accept_cases(cycle.get("cases") or [], brief)  # what today's SPECIFYING keeps of them
+    info = {"args": task["args"], "kwargs": {}, "examples": brief["examples"], "cases": cases[:args.cases], "intent": task["intent"]}
+    records: list[dict] = []
+    written = cycle.get("candidates") or []
+    for attempt, candidate in enumerate(written, start=1):
+        record = {"attempt": attempt, "code": candidate["code"]}
+        if guardian.audit(candidate["code"], selector).accepted:
+            record.update(await trials.record(task["id"], candidate["code"], selector, info))
+        else:
+            record.update(eligible=False, passes=[], outputs=[], failed=["refused by the guardian"])
+        records = await trials.tell_apart(task["id"], selector, info, [*records, record])
+        lone = "evidence" if attempt >= args.max_attempts else "never"
+        if record.get("eligible") or lone != "never":
+            winner, _discarded, why = choose(records, info["cases"], f"obj.{selector}",
+                                             trusted=len(info["examples"]) >= 2, lone=lone)
+            if winner is not None:
+                failures = await check_code(jail, records[winner]["code"], task)
+                return ("false install" if failures else "learned"), why
+        else:
+            why = "the candidate was refused"
+        if attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates:
+            break
+    else:
+        if len(written) < args.max_attempts and recorded.get("outcome") != "failed":
+            return "exhausted", "the run chose earlier: it wrote no more candidates"
+    if args.oracle:
+        marks = [("E-" if await check_code(jail, r["code"], task) else "E+") if r.get("eligible") else "x" for r in records]
+        why = " ".join(marks) + " | " + why
+    return "failed", why
+
+
+async def main(args: argparse.Namespace) -> int:
+    tasks = {t["id"]: t for t in load_tasks(None)}
+    wanted = set(args.only.split(",")) if args.only else None
+    with tempfile.TemporaryDirectory(prefix="replay-selection-") as tmp:
+        image = Image(Path(tmp) / "live.fs")
+        image.awaken()
+        jail = Jail()
+        await jail.start()
+        try:
+            trials = Trials(image, jail, lambda root, task_id: root[f"replay_{task_id}"])
+            for path in args.runs:
+                run = json.loads(Path(path).read_text())
+                totals: Counter[str] = Counter()
+                for task_id, recorded in run["cycle"].items():
+                    if task_id not in tasks or (wanted and task_id not in wanted):
+                        continue
+                    slots = tasks[task_id]["slots"]
+
+                    def receiver(task_id: str = task_id, slots: dict = slots) -> None:
+                        image.connection.root()[f"replay_{task_id}"] = UvmObject(slots=json.loads(json.dumps(slots)))
+
+                    image.run(receiver)
+                    outcome, why = await replay(trials, jail, tasks[task_id], recorded, args)
+                    totals[outcome] += 1
+                    was = recorded.get("outcome", "?")
+                    print(f"{Path(path).stem:10} {task_id:30} {outcome:14} {why[:90]}" + ("" if outcome == was else f"  (was {was})"),
+                          flush=True)
+                print(f"{path}: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())), flush=True)
+        finally:
+            await jail.close()
+            image.close()
+    return 0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = Config()
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="+", help="JSON files written by bench_learning.py --json")
+    p.add_argument("--only", default="", help="comma-separated task ids")
+    p.add_argument("--oracle", action="store_true", help="for a task with no winner, mark its right and wrong eligible candidates")
+    p.add_argument("--max-attempts", type=int, default=defaults.cycle_max_attempts)
+    p.add_argument("--candidates", type=int, default=defaults.cycle_candidates)
+    p.add_argument("--cases", type=int, default=None, help="keep only the first N generated cases")
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse())))
