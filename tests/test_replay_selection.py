@@ -1,0 +1,36 @@
+"""Choosing again among a real run's recorded candidates (bench/replay_selection.py), on the real jail and image.
+
+``cassettes/qwen2.5-coder-0.5b_learning_run.json`` is an excerpt of what
+``bench/bench_learning.py --json`` wrote at ``bec2bf6``: the candidates the
+real 0.5B model wrote for three tasks, none of them installed then. Today's
+choosing must learn two of them right and still refuse the third:
+
+- ``is_leap_year``: two right candidates of the two wordings, against 16
+  generated cases that alternate True and False year after year (only the 5
+  asked for are kept now, and two wordings may outvote them);
+- ``days_between``: two right candidates of the two wordings against cases
+  counting down 365, 364, 363, ...;
+- ``clamp``: two wrong candidates of one wording (the signature hint's
+  misreading) that fail most cases: still refused.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from support import ROOT
+
+RUN = ROOT / "cassettes" / "qwen2.5-coder-0.5b_learning_run.json"
+
+
+def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--oracle"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {line.split()[1]: line for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
+    assert rows["is_leap_year"].split()[2] == "learned" and "(was failed)" in rows["is_leap_year"]
+    assert rows["days_between"].split()[2] == "learned"
+    assert rows["clamp"].split()[2] == "failed" and "candidates 1, 3 agree but fail 2 of 3 generated cases" in rows["clamp"]
+    assert "E+" not in rows["clamp"]  # --oracle: none of its eligible candidates was right
+    assert done.stdout.strip().splitlines()[-1].endswith("failed 1, learned 2")
