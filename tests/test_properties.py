@@ -14,8 +14,20 @@ def test_whether_and_an_is_selector_ask_for_a_bool():
 def test_count_asks_for_an_int_unless_a_map_is_asked_for():
     assert properties("count the even numbers in a list", "count_evens", [[1, 2]], {})[0]["type"] == "int"
     assert properties("how many words are in a text", "words", ["a b"], {})[0]["type"] == "int"
-    assert properties("count each word and return a dict of counts", "word_counts", ["a b"], {}) == []
-    assert properties("map each word of a sentence to its length", "word_lengths", ["a b"], {}) == []
+    assert properties("count each word and return a dict of counts", "word_counts", ["a b"], {})[0]["type"] == "dict"
+    assert properties("list the words of a text with their counts", "word_list", ["a b"], {}) == []
+
+
+def test_map_each_or_a_dict_asks_for_a_dict():
+    # the real 0.5B model answered "map each word of a sentence to its length" with the list of words, twice
+    found = properties("map each word of a sentence to its length", "word_lengths", ["a b"], {})
+    assert found == [{"args": ["a b"], "kwargs": {}, "type": "dict", "role": "property", "says": "'map each'"}]
+    assert properties("count each character, as a dict", "char_frequency", ["aab"], {})[0]["says"] == "'as a dict'"
+    assert properties("swap the keys and values of a dict", "invert_dict", [{"a": 1}], {}) == []  # a dict given, not asked for
+    words = _run("map each word of a sentence to its length", "word_lengths", ["hi there"],
+                 lambda cases: [{"value": ["hi", "there"]}] * len(cases))
+    assert words["eligible"] is False and words["failed"] == [
+        "property: the request says 'map each': obj.word_lengths('hi there') should return a dict, but it returned [\"hi\", \"there\"] (a list)"]
 
 
 def test_ignoring_case_asks_that_swapping_case_changes_nothing():

@@ -11,7 +11,9 @@ choosing must learn two of them right and still refuse the third:
 - ``days_between``: two right candidates of the two wordings against cases
   counting down 365, 364, 363, ...;
 - ``clamp``: two wrong candidates of one wording (the signature hint's
-  misreading) that fail most cases: still refused.
+  misreading, ``max(min(number, number2), number3)``) that answer their third
+  argument, 10, for every number: refused as doing nothing (before: they
+  agreed, but failed most generated cases).
 """
 
 from __future__ import annotations
@@ -31,6 +33,6 @@ def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks
     rows = {line.split()[1]: line for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
     assert rows["is_leap_year"].split()[2] == "learned" and "(was failed)" in rows["is_leap_year"]
     assert rows["days_between"].split()[2] == "learned"
-    assert rows["clamp"].split()[2] == "failed" and "candidates 1, 3 agree but fail 2 of 3 generated cases" in rows["clamp"]
-    assert "E+" not in rows["clamp"]  # --oracle: none of its eligible candidates was right
+    # its wrong pair answers its third argument, 10, whatever the number: refused as doing nothing
+    assert rows["clamp"].split()[2] == "failed" and "x x x x x x | no candidate held the trial and the examples" in rows["clamp"]
     assert done.stdout.strip().splitlines()[-1].endswith("failed 1, learned 2")

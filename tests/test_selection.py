@@ -231,3 +231,25 @@ def test_a_case_whose_answer_is_one_item_of_the_agreeing_answer_is_not_discarded
     assert winner is None and discarded == [] and "asks for a part of what candidates 1, 2, 3 answer" in why
     counts = [{**candidate(["a", 2], [3, 1]), "code": f"def f(self, items):\n    return {n}\n"} for n in range(3)]
     assert choose([*counts, right], cases, "f")[0] == 0  # an answer that does not hold the case's: outvoted as before
+
+
+def test_a_candidate_that_answers_its_argument_unchanged_on_every_call_is_refused():
+    # the real 0.5B model's format_date, sampled from both wordings: every date answered as it came
+    from bat_os.cognition.probes import probes
+
+    calls = probes(["2024-03-15"], {}, [])
+    cases = plan({"args": ["2024-03-15"], "kwargs": {}}, [], [], calls)
+    same = assess(cases, [{"value": c["args"][0]} for c in cases], lambda i, n: {}, "obj.format_date")
+    assert same["eligible"] is False
+    assert same["failed"] == ["trial: obj.format_date('2024-03-15') answered its argument 1 unchanged, and so did every "
+                              "other call it answered: a method must do what was asked"]
+    formatted = assess(cases, [{"value": "/".join(reversed(c["args"][0].split("-")))} for c in cases], lambda i, n: {}, "obj.format_date")
+    assert formatted["eligible"] is True
+    # clamp answers one of its arguments every time, but not the same one: it does something
+    clamps = probes([15, 0, 10], {}, [])
+    clamp_cases = plan({"args": [15, 0, 10], "kwargs": {}}, [], [], clamps)
+    answers = [{"value": max(c["args"][1], min(c["args"][0], c["args"][2]))} for c in clamp_cases]
+    assert assess(clamp_cases, answers, lambda i, n: {}, "obj.clamp")["eligible"] is True
+    # the user's example says the answer is the argument: so be it
+    told = plan({"args": ["2024-03-15"], "kwargs": {}}, [{"args": ["2000-01-01"], "kwargs": {}, "result": "2000-01-01"}], [], calls)
+    assert assess(told, [{"value": c["args"][0]} for c in told], lambda i, n: {}, "obj.iso_date")["eligible"] is True

@@ -7,7 +7,9 @@ and told why):
 
 - **what kind of answer**: "tell whether", "check if", a selector ``is_x``,
   ``has_x``, ``can_x`` -> a bool; "count ..." or "how many ..." (unless a map
-  or a list is asked for) -> an int;
+  or a list is asked for) -> an int; "map each ... to", "return a dict" ->
+  a dict (the real 0.5B model answered "map each word to its length" with
+  the list of words);
 - **the answer's letter case**: "in capitals", "in capital letters", "in upper
   case", "to uppercase" (and the same for lower case) -> the trial call with
   every string argument in the other case answers a string with no letter in
@@ -30,6 +32,7 @@ _BOOL_WORDS = re.compile(r"\b(tell|check|say|decide|find out|test|determine|repo
 _BOOL_SELECTOR = re.compile(r"^(is|has|can|contains|should|are)_")
 _COUNT_WORDS = re.compile(r"^\s*(count|how many)\b|\breturn (the )?(number|count) of\b", re.I)
 _NOT_A_COUNT = re.compile(r"\b(map|maps|mapping|dict|dictionary|each|per|every|frequency|frequencies|as a list|a list of)\b", re.I)
+_MAP_WORDS = re.compile(r"\b(map|maps|mapping) (each|every|all)\b|\breturn (a|the) (dict|dictionary|mapping)\b|\bas a (dict|dictionary|mapping)\b", re.I)
 _UPPER = re.compile(r"\b(in|to|into) (all )?(capitals|capital letters|upper[- ]?case( letters)?|block capitals)\b", re.I)
 _LOWER = re.compile(r"\b(in|to|into) (all )?(lower[- ]?case( letters)?|small letters)\b", re.I)
 _CASELESS = re.compile(r"\b(ignoring (the )?case|case[- ]insensitive(ly)?|either case|regardless of (the )?case|any case)\b", re.I)
@@ -45,8 +48,11 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
                       "says": f"'{words.group(0)}'" if words else f"the name {selector}"})
     else:
         counting = _COUNT_WORDS.search(intent or "")
+        mapping = _MAP_WORDS.search(intent or "")
         if counting and not _NOT_A_COUNT.search(intent):
             found.append({**call, "type": "int", "role": "property", "says": f"'{counting.group(0).strip()}'"})
+        elif mapping:
+            found.append({**call, "type": "dict", "role": "property", "says": f"'{mapping.group(0)}'"})
     for pattern, letters, change in ((_UPPER, "upper", str.lower), (_LOWER, "lower", str.upper)):
         said = pattern.search(intent or "")
         changed = {"args": [_change(a, change) for a in args], "kwargs": {k: _change(v, change) for k, v in kwargs.items()}}

@@ -70,6 +70,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     outputs: list[str] = []
     probes: list[str] = []
     trials: list[dict] = []
+    answered: list[tuple[dict, dict, dict | None]] = []  # the trial and the probes: (call, outcome, slots written)
     evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
     varies = varies or len(set(twice)) > 1
@@ -84,6 +85,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         written = writes(position) if writes is not None else None
         if role == "probe":
             probes.append(output_key(outcome, written))
+            answered.append((case, outcome, written))
             continue
         if role == "property":
             why = _property(case, outcome, outcomes[0] if twice and not varies else None, selector)
@@ -93,6 +95,8 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         why = judge(case, outcome, after, selector)
         if role == "trial":
             trials.append({**outcome, "written": written})
+            if len(trials) == 1:
+                answered.append((case, outcome, written))
             if why and len(trials) == 1:
                 failed.append(f"trial: {why}")
         elif role == "example":
@@ -114,6 +118,11 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         # no answer and no slot changed, whatever it was called with: what it printed, nobody sees
         failed.append(f"trial: {selector}({_arguments(call)}) returned None and changed no slot: "
                       "a method must return its answer (what it prints is not seen)")
+    echoed = _echoed(answered)
+    if echoed is not None and not any(c["role"] == "example" and _echo(c) for c in cases):
+        # format_date("2024-03-15") answering "2024-03-15", and every probe its own date: it did nothing
+        failed.append(f"trial: {selector}({_arguments(call)}) answered its argument {echoed + 1} unchanged, and so did "
+                      "every other call it answered: a method must do what was asked")
     for name in sorted({n for t in trials for n in (t.get("written") or {})} - set(existing or ())):
         near = near_slot(name, set(existing or ()))
         if near is not None:  # a slip of the name, not a new slot: the answer would be judged on the wrong data
@@ -315,6 +324,21 @@ def _property(case: dict, outcome: dict, trial: dict | None, selector: str) -> s
         return None
     call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
     return f"{call} should answer as the trial call does ({_answer(output_key(trial))}), but it answered {_answer(output_key(outcome))}"
+
+
+def _echoed(answered: list[tuple[dict, dict, dict | None]]) -> int | None:
+    """The position of the argument a candidate answered unchanged in the trial and every probe it answered
+    (two calls or more, no slot written), or None. A method that does nothing answers so; a right one does
+    not, where the trial call (the user's) has something to do."""
+    calls = [(case.get("args") or [], outcome["value"]) for case, outcome, written in answered
+             if "value" in outcome and not written]
+    if (len(calls) < 2 or len(calls) < len(answered) // 2 + 1 or answered[0][1].get("value") is None
+            or answered[0][2]):
+        return None
+    for position in range(min(len(args) for args, _value in calls)):
+        if all(type(value) is type(args[position]) and value == args[position] for args, value in calls):
+            return position
+    return None
 
 
 def _echo(case: dict) -> bool:
