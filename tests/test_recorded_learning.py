@@ -53,7 +53,10 @@ def test_the_recorded_learning_cycles_replay(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in CASSETTE.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert {line["persona"] for line in lines} == {"BRICK", "ALFRED"} and all(len(line["prompt_sha256"]) == 64 for line in lines)
     cassette = shutil.copy(CASSETTE, tmp_path / "learning.jsonl")
-    kernel = KernelProcess(tmp_path, env={"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette)}).start()
+    # the limits the cassette was recorded with: past them a replayed cycle would be asked prompts it never saw
+    # (a repeated prompt gets its one recorded reply again, and three alike count as two readings)
+    kernel = KernelProcess(tmp_path, env={"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette),
+                                          "BATOS_CYCLE_MAX_ATTEMPTS": "6", "BATOS_CYCLE_CANDIDATES": "4"}).start()
     try:
         outcomes = {}
         for name in ("initials", "fibonacci", "gcd", "greet_user"):  # the order they were recorded in

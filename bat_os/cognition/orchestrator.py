@@ -71,8 +71,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CycleSettings:
-    max_attempts: int = 6  # syntheses before FAILED (config.cycle_max_attempts)
-    candidates: int = 4  # candidates that may stand for the agreement vote; after the second, sampled
+    max_attempts: int = 8  # syntheses before FAILED (config.cycle_max_attempts)
+    candidates: int = 6  # candidates that may stand for the agreement vote; after the second, sampled
     sample_temperature: float = 0.5  # the temperature of sampled candidates
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
