@@ -19,7 +19,8 @@ What it cannot tell: a rule that chooses later than the recorded run did needs
 candidates the run never wrote (``exhausted``: counted apart, neither learned
 nor failed); prompts, mending and generation are not replayed.
 ``--max-attempts``/``--candidates``: the cycle's limits (defaults: the kernel's);
-a run recorded with larger limits replays the smaller ones exactly.
+give a run the limits it was recorded with (runs before ``3e0ec38``: 6 and 4),
+or smaller ones: a run recorded with larger limits replays the smaller ones exactly.
 ``--cases N``: keep only the first N generated cases. ``--oracle``: for a task
 with no winner, mark which eligible candidates were right (``E+``) or wrong (``E-``).
 """
@@ -74,9 +75,8 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
             why = "the candidate was refused"
         if attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates:
             break
-    else:
-        if len(written) < args.max_attempts and recorded.get("outcome") != "failed":
-            return "exhausted", "the run chose earlier: it wrote no more candidates"
+    else:  # its candidates ran out before the limits: the run chose earlier, or ran under smaller limits
+        return "exhausted", "the run wrote no more candidates (it chose earlier, or its limits were smaller)"
     if args.oracle:
         marks = [("E-" if await check_code(jail, r["code"], task) else "E+") if r.get("eligible") else "x" for r in records]
         why = " ".join(marks) + " | " + why

@@ -27,7 +27,8 @@ RUN = ROOT / "cassettes" / "qwen2.5-coder-0.5b_learning_run.json"
 
 
 def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks():
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--oracle"],
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--oracle",
+                           "--max-attempts", "6", "--candidates", "4"],  # the limits it was recorded with
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split()[1]: line for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
