@@ -257,9 +257,9 @@ def main() -> int:
     p.add_argument("--set", action="append", default=[], metavar="BATOS_NAME=VALUE",
                    help="a kernel setting for the cycle's kernel (the README's settings table), e.g. BATOS_CYCLE_CANDIDATES=6")
     args = p.parse_args()
-    settings = dict(item.split("=", 1) for item in args.set)
-    if any(not key.startswith("BATOS_") for key in settings):
+    if any("=" not in item or not item.startswith("BATOS_") for item in args.set):
         p.error("--set takes BATOS_NAME=VALUE")
+    settings = dict(item.split("=", 1) for item in args.set)
     args.rounds = 1
     tasks = load_tasks(args.tasks or (6 if args.quick else None))
     if args.only:

@@ -62,7 +62,8 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     ``varies``: its source reads the clock or chance (:func:`bat_os.cognition.lint.reads_clock`): its answers
     count by their kind, as if it had answered the trial differently twice (a clock read twice within a second
     does not tell).
-    Refused too: a candidate whose every call returned None and changed nothing (it printed its answer).
+    Refused too: a candidate whose every call returned None and changed nothing (it printed its answer), and
+    one that answered the same argument unchanged in the trial and every probe it answered (:func:`_echoed`).
     Whether it reads every parameter is :func:`bat_os.cognition.lint.unused_parameters`' to say, from its source.
     """
     failed: list[str] = []
@@ -285,14 +286,19 @@ def _reading(record: dict, index: int) -> str:
         if (isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                 and isinstance(body[0].value.value, str)):
             node.body = body[1:] or [ast.Pass()]
-    wording = (record["attempt"] - 1) % 2 if isinstance(record.get("attempt"), int) else index
-    return f"{wording}:{ast.dump(tree)}"
+    wording = _wording(record)
+    return f"{index if wording is None else wording}:{ast.dump(tree)}"
+
+
+def _wording(record: dict) -> int | None:
+    """Which of the two wordings of the request (:func:`bat_os.cognition.prompts.synthesis_prompt` alternates
+    them by attempt) the candidate answered; None for a record that does not say its attempt."""
+    return (record["attempt"] - 1) % 2 if isinstance(record.get("attempt"), int) else None
 
 
 def _wordings(records: list[dict], members: list[int]) -> set[int]:
-    """The wordings of the request (:func:`bat_os.cognition.prompts.synthesis_prompt` alternates two by attempt)
-    that ``members`` answered; a record that does not say its attempt adds none."""
-    return {(records[m]["attempt"] - 1) % 2 for m in members if isinstance(records[m].get("attempt"), int)}
+    """The wordings ``members`` answered (a record that does not say its attempt adds none)."""
+    return {w for w in (_wording(records[m]) for m in members) if w is not None}
 
 
 def _raised(key: str) -> bool:
