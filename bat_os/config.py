@@ -107,6 +107,7 @@ class Config:
     codex: Path | None = None  # persona codex ingested on first awakening (default: bundled file)
     cycle_max_attempts: int = 8  # syntheses a cognitive cycle may try before FAILED
     cycle_candidates: int = 6  # candidates that may stand for the agreement vote (after the second: sampled)
+    cycle_seed: int = 0  # the series of sampled candidates (another number: other samples for the same prompts)
     cycle_resume: str = "resume"  # a cycle interrupted by a crash: "resume" or "fail"
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
@@ -140,6 +141,7 @@ ENV_NAMES = {
     "codex": "BATOS_CODEX",
     "cycle_max_attempts": "BATOS_CYCLE_MAX_ATTEMPTS",
     "cycle_candidates": "BATOS_CYCLE_CANDIDATES",
+    "cycle_seed": "BATOS_CYCLE_SEED",
     "cycle_resume": "BATOS_CYCLE_RESUME",
     "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",

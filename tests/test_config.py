@@ -141,3 +141,10 @@ def test_translator_setting(tmp_path):
     (tmp_path / "batos.toml").write_text('translator = "local"\n')
     assert config.load({}, environ={}, cwd=tmp_path).translator == "local"
     assert config.load({}, environ={"BATOS_TRANSLATOR": "model"}, cwd=tmp_path).translator == "model"
+
+
+def test_cycle_seed_from_the_environment(tmp_path):
+    assert config.load({}, environ={}, cwd=tmp_path).cycle_seed == 0  # the series recorded cassettes were made with
+    assert config.load({}, environ={"BATOS_CYCLE_SEED": "3"}, cwd=tmp_path).cycle_seed == 3
+    with pytest.raises(ConfigError, match="cycle_seed"):
+        config.load({}, environ={"BATOS_CYCLE_SEED": "three"}, cwd=tmp_path)

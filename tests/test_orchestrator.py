@@ -180,6 +180,18 @@ def test_later_candidates_are_sampled_with_a_seed_of_their_prompt_and_attempt(im
     assert sample_seed("same prompt", 2) != sample_seed("same prompt", 4)  # asked again with no new word: another sample
 
 
+def test_cycle_seed_draws_another_series_of_samples(image):
+    """``cycle_seed``: the same prompts sampled with other seeds (another series of candidates); 0 is the
+    series recorded cassettes were made with."""
+    llm = FakeLLM(BRICK=["[]", ""], ALFRED=[BAD] * 3)
+    orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings(max_attempts=3, seed=7), memory=FakeMemory(), now=lambda: 100.0)
+    with pytest.raises(CycleFailed):
+        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
+    prompt = [prompt for persona, prompt, _system in llm.calls if persona == "ALFRED"][2]
+    assert llm.seeds[-1] == sample_seed(prompt, 2, 7) != sample_seed(prompt, 2)
+    assert sample_seed(prompt, 2, 0) == sample_seed(prompt, 2)
+
+
 def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     llm = FakeLLM(BRICK=['["how to fly", "altitude"]'], ALFRED=[GOOD, GOOD_TOO])
     jail = FakeJail(writes_altitude, writes_altitude, writes_altitude)  # two candidates' cases, then the re-send after install

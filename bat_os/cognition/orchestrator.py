@@ -74,6 +74,7 @@ class CycleSettings:
     max_attempts: int = 8  # syntheses before FAILED (config.cycle_max_attempts)
     candidates: int = 6  # candidates that may stand for the agreement vote; after the second, sampled
     sample_temperature: float = 0.5  # the temperature of sampled candidates
+    seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
 
@@ -289,7 +290,7 @@ class Orchestrator:
         temperature = self.settings.sample_temperature if info["attempts"] >= 2 and self.settings.candidates > 1 else None
         try:  # a sample's seed: the attempt and the prompt, so that a cycle asked again samples the same candidates
             completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"], temperature=temperature,
-                                         until_block=True, seed=sample_seed(prompt, info["attempts"]) if temperature else None)
+                                         until_block=True, seed=sample_seed(prompt, info["attempts"], self.settings.seed) if temperature else None)
         except LLMError:
             if info["attempts"] and await self._settle(cycle_id):
                 return  # no further candidate could be written: a vetted one was installed

@@ -164,7 +164,8 @@ def parameter_names(args: list, kwargs: dict) -> list[str]:
 _KIND_NAMES = {str: "text", int: "number", float: "number", bool: "flag", list: "items", dict: "mapping", type(None): "value"}
 
 
-def sample_seed(prompt: str, attempt: int) -> int:
+def sample_seed(prompt: str, attempt: int, salt: int = 0) -> int:
     """The seed of a sampled candidate: the same prompt at the same attempt samples the same text (a run
-    can be repeated); two attempts with the same prompt sample apart."""
-    return zlib.crc32(f"{attempt}\n{prompt}".encode("utf-8"))
+    can be repeated); two attempts with the same prompt sample apart. ``salt`` (``cycle_seed``): another
+    series of samples for the same prompts; 0 is the series of earlier releases (recorded cassettes)."""
+    return zlib.crc32(f"{attempt}\n{prompt}".encode("utf-8") if not salt else f"{salt}\n{attempt}\n{prompt}".encode("utf-8"))

@@ -73,7 +73,7 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
     orchestrator = Orchestrator(
         image, backend, jail,
         CycleSettings(max_attempts=config.cycle_max_attempts, candidates=config.cycle_candidates, resume=config.cycle_resume,
-                      conflict_retries=config.conflict_retries),
+                      seed=config.cycle_seed, conflict_retries=config.conflict_retries),
         memory=memory,
     )
     return Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory,
