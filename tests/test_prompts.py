@@ -62,3 +62,24 @@ def test_a_request_for_the_current_time_is_told_to_read_the_clock():
     plain = synthesis_prompt({"selector": "double", "args": [2], "kwargs": {"intent": "double a number"}}, receiver, [], [])
     assert "It must read the clock: import datetime inside the method and call datetime.datetime.now()." in clock
     assert "clock" not in plain
+
+
+def test_the_slots_shown_are_those_the_request_is_about():
+    """Measured on the real 0.5B model: shown a ``name`` slot, "the initials of a full name" became ``self.name``;
+    shown every slot of a well-used object, a method asked to empty one slot wrote all of them back."""
+    from bat_os.cognition.prompts import shown_slots, specification_prompt
+
+    slots = {"name": "'genesis'", "scores": "[3, 4]", "user_name": "'Ada'", "counter": "1"}
+    pure = {"selector": "initials", "args": ["Alan Turing"], "kwargs": {}, "intent": "return the initials of a full name"}
+    assert shown_slots(slots, pure) == {}
+    assert "attributes" not in synthesis_prompt(pure, {**RECEIVER, "slots": slots}, [], [])
+    assert "data slots" not in specification_prompt(pure, {**RECEIVER, "slots": slots}, [])
+    named = {"selector": "clear_scores", "args": [], "kwargs": {}, "intent": "empty the scores slot and return how many it held"}
+    assert shown_slots(slots, named) == {"scores": "[3, 4]"}
+    assert 'The object has these attributes, read and changed through self: {"scores": "[3, 4]"}' in synthesis_prompt(
+        named, {**RECEIVER, "slots": slots}, [], [])
+    assert shown_slots(slots, {**pure, "intent": "greet user_name"}) == {"user_name": "'Ada'"}  # a name only code writes
+    # the object's data spoken of but not named, a method of no argument, or no intent at all: every slot
+    assert shown_slots(slots, {**pure, "intent": "sum the numbers stored in one of its attributes"}) == slots
+    assert shown_slots(slots, {**named, "intent": "say hello"}) == slots
+    assert shown_slots(slots, {**pure, "intent": ""}) == slots

@@ -112,9 +112,9 @@ def unused_parameters(code: str, selector: str) -> list[str]:
 
 
 def slots_unused(code: str, selector: str, intent: str, existing: set[str]) -> list[str]:
-    """The slots in ``existing`` that the ``intent`` names (``the scores slot``, ``user_name``, see :func:`_names`) but
+    """The slots in ``existing`` that the ``intent`` names (``the scores slot``, ``user_name``, see :func:`names_slot`) but
     that the method never reaches as ``self.<name>``; [] when the code does not parse."""
-    named = [name for name in sorted(existing) if _names(intent or "", name)]
+    named = [name for name in sorted(existing) if names_slot(intent or "", name)]
     if not named:
         return []
     function = _method(code, selector)
@@ -135,7 +135,7 @@ def _method(code: str, selector: str) -> ast.FunctionDef | ast.AsyncFunctionDef 
     return next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector), None)
 
 
-def _names(intent: str, name: str) -> bool:
+def names_slot(intent: str, name: str) -> bool:
     """Does ``intent`` name the slot ``name``: as ``self.name``, as ``the name slot``/``slot name``, or, for a
     name only code would write (``user_name``), as a word? ("a full name" does not name the slot ``name``.)"""
     word = rf"(?<![\w.]){re.escape(name)}(?![\w])"
