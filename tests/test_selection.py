@@ -231,6 +231,13 @@ def test_a_case_whose_answer_is_one_item_of_the_agreeing_answer_is_not_discarded
     assert winner is None and discarded == [] and "asks for a part of what candidates 1, 2, 3 answer" in why
     counts = [{**candidate(["a", 2], [3, 1]), "code": f"def f(self, items):\n    return {n}\n"} for n in range(3)]
     assert choose([*counts, right], cases, "f")[0] == 0  # an answer that does not hold the case's: outvoted as before
+    # the last attempt (recorded: most_common, 4 of 8 candidates answering the pair): the one that passed both
+    # exact cases alone wins, the case writer and it having said the same thing apart
+    winner, discarded, why = choose([*pairs, right], cases, "f", lone="evidence")
+    assert winner == 3 and discarded == [] and "alone passed every case, 2 of them with an exact answer" in why
+    assert choose([*pairs, right], cases, "f", lone="any")[0] == 3
+    once = {**right, "evidence": 1}  # one exact answer (the other an echo, say) does not stand against agreeing candidates
+    assert choose([*pairs, once], cases, "f", lone="evidence")[0] is None
 
 
 def test_a_candidate_that_answers_its_argument_unchanged_on_every_call_is_refused():

@@ -182,7 +182,9 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
     ``lone``: when no two agree, may a candidate alone that passed every generated case win?
     ``"never"`` (more candidates can be written), ``"evidence"`` (the last attempt: only with an
     exact answer checked, an example's or a generated case's) or ``"any"`` (the model cannot write
-    another candidate).
+    another candidate). When candidates agree but cannot win (they fail the cases and cannot outvote
+    them), a candidate alone that passed every case, two or more of them with exact answers, wins under
+    ``"evidence"`` or ``"any"``: the case writer and it, written apart, say the same thing.
     """
     eligible = [i for i, r in enumerate(records) if r.get("eligible")]
     if not eligible:
@@ -215,6 +217,19 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
                 return i, [], (f"candidate {i + 1} passed every case, {records[i]['evidence']} of them with an exact "
                                "answer; no other candidate agreed with it")
         return None, [], f"no two of {len(eligible)} eligible candidate(s) agree yet"
+    winner, discarded, why = _by_agreement(records, generated, selector, eligible, agreeing, readings)
+    if winner is None and lone != "never":
+        for i in eligible:
+            if records[i]["passes"] and all(records[i]["passes"]) and records[i].get("evidence", 0) >= 2:
+                return i, [], (f"candidate {i + 1} alone passed every case, {records[i]['evidence']} of them with an exact "
+                               f"answer, where those that agree could not win ({why})")
+    return winner, discarded, why
+
+
+def _by_agreement(records: list[dict], generated: list[dict], selector: str, eligible: list[int],
+                  agreeing: list[list[int]], readings: list[str]) -> tuple[int | None, list[dict], str]:
+    """:func:`choose` among clusters of two or more readings that agree (``agreeing``): the best one's
+    candidate, unless the generated cases it fails cannot be set aside."""
     best = max(agreeing, key=lambda members: (len(members) * (max(sum(records[m]["passes"]) for m in members) + 1), -members[0]))
     # of those that agree, the one that passed the most cases and declined (raised) the fewest calls
     winner = min(best, key=lambda m: (-sum(records[m]["passes"]), _declined(records[m]), m))
