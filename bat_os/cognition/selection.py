@@ -16,8 +16,8 @@ candidates that :func:`concur` (alike on every call but those one of them
 declined by raising, and alike on at least half) form a cluster, scored ``size x (cases
 passed + 1)``, and only a cluster of two or more distinct sources can win (the same source
 sampled twice is one reading; three times or more, it counts as two) (a lone candidate
-only on two or more of the user's examples): a small model's mistakes are
-rarely the same twice. A generated case the winner fails is *discarded* (and
+only on two or more of the user's examples, or at the last attempt on exact answers to
+the generated cases): a small model's mistakes are rarely the same twice. A generated case the winner fails is *discarded* (and
 the record says why) only when the candidates that agree on the winner's
 answer outnumber those that pass the case and that answer does not hold the case's answer as
 one of its items (``'a'`` asked, ``["a", 2]`` answered: more than was asked), and not more than half of the cases unless
