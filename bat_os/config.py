@@ -105,8 +105,8 @@ class Config:
     request_timeout: float = 120.0  # seconds a request may wait in the queue before "timeout"
     shutdown_grace: float = 5.0  # seconds to finish in-flight work on SIGTERM
     codex: Path | None = None  # persona codex ingested on first awakening (default: bundled file)
-    cycle_max_attempts: int = 8  # syntheses a cognitive cycle may try before FAILED
-    cycle_candidates: int = 6  # candidates that may stand for the agreement vote (after the second: sampled)
+    cycle_max_attempts: int = 12  # syntheses a cognitive cycle may try before FAILED
+    cycle_candidates: int = 8  # candidates that may stand for the agreement vote (after the second: sampled)
     cycle_seed: int = 0  # the series of sampled candidates (another number: other samples for the same prompts)
     cycle_resume: str = "resume"  # a cycle interrupted by a crash: "resume" or "fail"
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)

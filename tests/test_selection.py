@@ -260,3 +260,34 @@ def test_a_candidate_that_answers_its_argument_unchanged_on_every_call_is_refuse
     # the user's example says the answer is the argument: so be it
     told = plan({"args": ["2024-03-15"], "kwargs": {}}, [{"args": ["2000-01-01"], "kwargs": {}, "result": "2000-01-01"}], [], calls)
     assert assess(told, [{"value": c["args"][0]} for c in told], lambda i, n: {}, "obj.iso_date")["eligible"] is True
+
+
+def test_candidates_that_answer_one_thing_to_every_call_cannot_outvote_a_case():
+    """The real 0.5B model: two candidates for "tell whether a text looks like an email address" answered False to
+    every text, the trial's ``'ada@example.com'`` among them; they agreed, and outvoted the case that said True."""
+    cases = [{"args": ["ada@example.com"], "kwargs": {}, "result": True}, {"args": ["ada@com"], "kwargs": {}, "result": False}]
+
+    def candidate(answers, n):
+        planned = plan({"args": ["ada@example.com"], "kwargs": {}}, [], cases, PROBES)
+        outcomes = [{"value": a} for a in answers]
+        return {**assess(planned, outcomes, lambda i, names: {}, "f"), "code": f"def f(self, text):\n    return {n}\n", "attempt": n}
+
+    never = [candidate([False] * 5, n) for n in (1, 2)]
+    winner, discarded, why = choose(never, cases, "f")
+    assert winner is None and discarded == [] and "answer false to every call: they cannot outvote" in why
+    told = [candidate([False, False, True, False, True], n) for n in (1, 2)]  # they tell texts apart: they may
+    assert choose(told, cases, "f")[0] == 0
+    passing = [candidate([True, True, True, True, True], n) for n in (1, 2)]  # one answer, but it fails no case
+    assert choose([{**p, "passes": [True, True]} for p in passing], cases, "f")[0] == 0
+
+
+def test_a_case_asking_for_one_item_of_a_collection_is_outvoted():
+    """The real 0.5B model: eight candidates split [1, 2, 3, 4, 5] into [[1, 2], [3, 4], [5]], and the generated
+    cases asked for the first chunk, [1, 2]: a misreading of the case writer, not a part of the answer asked for."""
+    cases = [{"args": [[1, 2, 3, 4, 5], 2], "kwargs": {}, "result": [1, 2]}, {"args": [[1, 2, 3], 3], "kwargs": {}, "result": [1, 2, 3]}]
+    planned = plan({"args": [[1, 2, 3, 4, 5], 2], "kwargs": {}}, [], cases, [])
+    answers = [[[1, 2], [3, 4], [5]]] * 3 + [[[1, 2, 3]]]
+    chunks = [{**assess(planned, [{"value": a} for a in answers], lambda i, n: {}, "f"),
+               "code": f"def f(self, items, n):\n    return {k}\n", "attempt": k} for k in (1, 2, 3)]
+    winner, discarded, why = choose(chunks, cases, "f")
+    assert winner == 0 and [d["case"] for d in discarded] == cases and "3 of 3 eligible candidates agree" in why

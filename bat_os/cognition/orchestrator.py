@@ -71,8 +71,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CycleSettings:
-    max_attempts: int = 8  # syntheses before FAILED (config.cycle_max_attempts)
-    candidates: int = 6  # candidates that may stand for the agreement vote; after the second, sampled
+    max_attempts: int = 12  # syntheses before FAILED (config.cycle_max_attempts)
+    candidates: int = 8  # candidates that may stand for the agreement vote; after the second, sampled
     sample_temperature: float = 0.5  # the temperature of sampled candidates
     seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
     resume: str = "resume"  # after a crash: "resume" or "fail"

@@ -241,6 +241,11 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
         # three agreeing may)
         return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree but fail {failed} of "
                           f"{len(records[winner]['passes'])} generated cases (both answer one wording of the request)")
+    if failed and len(set(records[winner]["signature"])) == 1:
+        # one answer to every call (is_valid_email answering False to every text, the trial's too): candidates that
+        # ignore what they are given agree for nothing, and outvote no case
+        return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree, but answer {_answer(records[winner]['signature'][0])} "
+                          f"to every call: they cannot outvote the {failed} generated case(s) they fail")
     discarded = []
     for case_index, passed in enumerate(records[winner]["passes"]):
         if passed:
@@ -374,11 +379,13 @@ def _arguments(call: tuple | None) -> str:
 
 
 def _holds(key: str, case: dict) -> bool:
-    """Is the case's expected result one item of the list (or tuple) answered, beside others (``'a'`` in ``["a", 2]``)?"""
+    """Is the case's expected result one item of the record answered, beside others of another type (``'a'`` in
+    ``["a", 2]``, a tuple)? A case asking for one item of a collection (``[1, 2]`` of ``[[1, 2], [3, 4], [5]]``,
+    chunk's first) is the case writer's misreading, not a part of the answer."""
     if "result" not in case:
         return False
     kind, value = json.loads(key)[:2]
-    return kind == "value" and isinstance(value, list) and len(value) > 1 and any(
+    return kind == "value" and isinstance(value, list) and len({type(item) for item in value}) > 1 and any(
         json.dumps(_rounded(item), sort_keys=True) == json.dumps(_rounded(case["result"]), sort_keys=True) for item in value)
 
 
