@@ -216,6 +216,22 @@ def test_the_same_source_sampled_three_times_counts_as_two_readings():
     assert choose([*samples[:2], wrong], GENERATED, "f")[0] is None  # two alike and one apart: no winner
 
 
+def test_one_source_sampled_three_times_does_not_outvote_a_rival_told_apart_only_by_constants():
+    """The real 0.5B model sampled ``year % 4 == 0`` three times for is_leap_year; the one candidate with the Gregorian
+    rule answered every call alike, but for ``is_leap_year(100)`` (a call made of its constants), and lost 2 to 1."""
+    code = "def f(self, year):\n    return year % 4 == 0\n"
+    samples = [{**record([2, 4, 7]), "code": code + f"# sample {n}\n", "attempt": attempt} for n, attempt in enumerate((1, 3, 5))]
+    for sample in samples:
+        sample["extra"] = {"[[100], {}]": output_key({"value": True})}
+    rival = {**record([2, 4, 7]), "code": "def f(self, year):\n    return year % 4 == 0 and year % 100 != 0\n", "attempt": 2,
+             "extra": {"[[100], {}]": output_key({"value": False})}}
+    winner, _discarded, why = choose([*samples, rival], GENERATED, "f")
+    assert winner is None and "one source sampled 3 times, and candidate 4 answered every call alike" in why
+    assert choose(samples, GENERATED, "f")[0] == 0  # no rival: the repetition stands for two readings, as before
+    second = {**rival, "code": "def f(self, year):\n    return not year % 4\n", "extra": samples[0]["extra"]}
+    assert choose([*samples, rival, second], GENERATED, "f")[0] == 0  # another reading agrees: two readings, a winner
+
+
 def test_a_case_whose_answer_is_one_item_of_the_agreeing_answer_is_not_discarded():
     """The real 0.5B model: three candidates returned ``Counter(items).most_common(1)[0]``, the pair ``["a", 2]``, for
     "return the item that occurs most often"; the generated cases asked for ``'a'`` and were right."""
