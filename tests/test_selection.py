@@ -226,10 +226,15 @@ def test_one_source_sampled_three_times_does_not_outvote_a_rival_told_apart_only
     rival = {**record([2, 4, 7]), "code": "def f(self, year):\n    return year % 4 == 0 and year % 100 != 0\n", "attempt": 2,
              "extra": {"[[100], {}]": output_key({"value": False})}}
     winner, _discarded, why = choose([*samples, rival], GENERATED, "f")
-    assert winner is None and "one source sampled 3 times, and candidate 4 answered every call alike" in why
+    assert winner is None and "candidate 4 answered every call as they do but for the calls of their constants" in why
+    assert why.endswith("one source sampled several times")
     assert choose(samples, GENERATED, "f")[0] == 0  # no rival: the repetition stands for two readings, as before
-    second = {**rival, "code": "def f(self, year):\n    return not year % 4\n", "extra": samples[0]["extra"]}
-    assert choose([*samples, rival, second], GENERATED, "f")[0] == 0  # another reading agrees: two readings, a winner
+    # recorded again: a fourth candidate wrote year % 4 otherwise, from the same wording; still one wording against the rival
+    same_wording = {**samples[0], "code": "def f(self, year):\n    return not year % 4\n", "attempt": 7}
+    winner, _discarded, why = choose([*samples, rival, same_wording], GENERATED, "f")
+    assert winner is None and why.endswith("of one wording of the request")
+    other_wording = {**same_wording, "attempt": 6}  # the other wording read it so too: two wordings agree, a winner
+    assert choose([*samples, rival, other_wording], GENERATED, "f")[0] == 0
 
 
 def test_a_case_whose_answer_is_one_item_of_the_agreeing_answer_is_not_discarded():
