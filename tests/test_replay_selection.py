@@ -3,11 +3,15 @@
 ``cassettes/qwen2.5-coder-0.5b_learning_run.json`` is an excerpt of what
 ``bench/bench_learning.py --json`` wrote at ``bec2bf6``: the candidates the
 real 0.5B model wrote for three tasks, none of them installed then. Today's
-choosing must learn two of them right and still refuse the third:
+choosing must learn one of them right and install nothing wrong:
 
-- ``is_leap_year``: two right candidates of the two wordings, against 16
-  generated cases that alternate True and False year after year (only the 5
-  asked for are kept now, and two wordings may outvote them);
+- ``is_leap_year``: two right candidates (attempts 2 and 4, one wording of the
+  request), against 16 generated cases that alternate True and False year after
+  year, and a wrong one (``year % 4``, attempt 1) that answers every call as they
+  do but ``is_leap_year(100)``, a call made of their constants. Learned from
+  ``904da9c`` to ``068acb1``; since ``c724fa1`` undecided: candidates of one
+  wording do not outvote such a rival (in three later runs four of one wording
+  were the wrong ones);
 - ``days_between``: two right candidates of the two wordings against cases
   counting down 365, 364, 363, ...;
 - ``clamp``: two wrong candidates of one wording (the signature hint's
@@ -32,8 +36,8 @@ def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split()[1]: line for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
-    assert rows["is_leap_year"].split()[2] == "learned" and "(was failed)" in rows["is_leap_year"]
+    assert rows["is_leap_year"].split()[2] == "failed" and "E- E+ x E+ E- | candidates 2, 4 agree, but candidate 1" in rows["is_leap_year"]
     assert rows["days_between"].split()[2] == "learned"
     # its wrong pair answers its third argument, 10, whatever the number: refused as doing nothing
     assert rows["clamp"].split()[2] == "failed" and "x x x x x x | no candidate held the trial and the examples" in rows["clamp"]
-    assert done.stdout.strip().splitlines()[-1].endswith("failed 1, learned 2")
+    assert done.stdout.strip().splitlines()[-1].endswith("failed 2, learned 1")
