@@ -17,10 +17,10 @@ declined by raising, and alike on at least half) form a cluster, scored ``size x
 passed + 1)``, and only a cluster of two or more distinct sources can win (the same source
 sampled twice is one reading; three times or more, it counts as two) (a lone candidate
 only on two or more of the user's examples, or at the last attempt on exact answers to
-the generated cases): a small model's mistakes are rarely the same twice (one source sampled three times no longer counts as two where another source answered every
-call as it does and only the calls of their constants told them apart, nor do candidates of one wording; candidates
-answering one thing to every call
-outvote no case). A generated case the winner fails is *discarded* (and
+the generated cases): a small model's mistakes are rarely the same twice. A rival that
+answered every call as the cluster did, told apart only by the calls of their constants,
+is outvoted neither by one source sampled three times nor by candidates of one wording;
+candidates answering one thing to every call outvote no case. A generated case the winner fails is *discarded* (and
 the record says why) only when the candidates that agree on the winner's
 answer outnumber those that pass the case and that answer does not hold the case's answer as
 one of its items (``'a'`` asked, ``["a", 2]`` answered: more than was asked), and not more than half of the cases unless
@@ -237,14 +237,14 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     # of those that agree, the one that passed the most cases and declined (raised) the fewest calls
     winner = min(best, key=lambda m: (-sum(records[m]["passes"]), _declined(records[m]), m))
     rivals = [i for i in eligible if i not in best and records[i].get("signature") == records[winner].get("signature")]
-    if rivals and (len({readings[m] for m in best}) == 1 or len(_wordings(records, best)) < 2):
+    one_source = len({readings[m] for m in best}) == 1
+    if rivals and (one_source or len(_wordings(records, best)) < 2):
         # a rival that answered every call alike, told apart only by the calls of their constants (is_leap_year:
         # year % 4 against the Gregorian rule, split on is_leap_year(100)), is outvoted neither by one source sampled
         # three times nor by candidates of one wording of the request, which share its misreading as often as not
         return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree, but candidate {rivals[0] + 1} answered "
                           f"every call as they do but for the calls of their constants, and they are "
-                          + ("one source sampled several times" if len({readings[m] for m in best}) == 1
-                             else "of one wording of the request"))
+                          + ("one source sampled several times" if one_source else "of one wording of the request"))
     failed = records[winner]["passes"].count(False)
     if failed and failed * 2 > len(records[winner]["passes"]) and len(best) < 3 and len(_wordings(records, best)) < 2:
         # two candidates may outvote a few wrong cases, not most of them, unless they answered the two
