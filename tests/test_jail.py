@@ -107,6 +107,19 @@ def test_slots_are_read_and_written_through_the_proxy() -> None:
     assert host.objects["self"] == {"x": 7, "name": "ada", "greeting": "hi ada"}
 
 
+def test_a_slot_is_written_by_name_like_an_item_and_nothing_else_is() -> None:
+    """``self["scores"] = []`` (what the real 0.5B model writes for "empty the scores slot") sets the slot, as
+    ``self["scores"]`` reads it; a key that is not a slot name is refused."""
+    host = DictHost({"self": {"scores": [3, 4]}})
+    source = "def clear_scores(self):\n    held = len(self['scores'])\n    self['scores'] = []\n    return [held, len(self.scores)]\n"
+    assert run(lambda j: j.run(source, "clear_scores", [], {}, host)) == [2, 0]
+    assert host.objects["self"] == {"scores": []}
+    for key, error in (("1", "by name"), ("'_p_jar'", "not allowed")):
+        bad = f"def m(self):\n    self[{key}] = 5\n    return 1\n"
+        with pytest.raises(MethodRaised, match=error):
+            run(lambda j: j.run(bad, "m", [], {}, DictHost({"self": {}})))
+
+
 def test_mutating_a_list_or_dict_read_from_a_slot_reaches_the_host() -> None:
     host = DictHost({"self": {"items": [1, 2], "config": {"a": 1}, "untouched": [0]}})
     source = (

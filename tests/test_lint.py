@@ -124,3 +124,22 @@ def test_answering_with_the_object_itself_is_refused_unless_the_request_asks_for
         "static: rename returns self, the object itself, but the request does not ask for the object: return the answer it asks for"]
     assert reasons(rename, "rename", "set the name tag and return the object itself, for chaining", {"name_tag"}) == []
     assert reasons(rename, "rename", "set the name tag", {"name_tag"}) == []  # no answer asked for: the object will do
+
+
+def test_a_slots_data_written_into_the_source_is_named():
+    from bat_os.cognition.lint import copied_slots, reasons
+
+    values = {"scores": [3, 4], "user_name": "Ada", "counter": 5, "unit": "cm", "prices": {"apple": 2, "pear": 3}}
+    # what the real 0.5B model wrote for "empty the scores slot (a list) and return how many scores it held"
+    copied = "def clear_scores(self):\n    self['scores'] = [3, 4]\n    return len(self['scores'])\n"
+    assert copied_slots(copied, "clear_scores", values) == [("scores", "[3, 4]")]
+    assert reasons(copied, "clear_scores", "empty the scores slot", {"scores"}, values) == [
+        "static: clear_scores has the scores slot's value [3, 4] written in its source: read self.scores instead "
+        "(the data differs from object to object and from call to call)"]
+    assert copied_slots("def f(self):\n    return {'pear': 3, 'apple': 2}['apple']\n", "f", values) == [("prices", "{'apple': 2, 'pear': 3}")]
+    assert copied_slots("def f(self):\n    return (3, 4)\n", "f", values) == [("scores", "[3, 4]")]
+    assert copied_slots("def f(self):\n    return 'Hi ' + 'Ada'\n", "f", values) == [("user_name", "'Ada'")]
+    # numbers, short texts and docstrings are no copy; nor is reading the slot
+    assert copied_slots("def f(self):\n    '''For [3, 4] and Ada.'''\n    return self.counter + 5, 'cm', self.scores\n", "f", values) == []
+    assert copied_slots("def f(self):\n    return [3]\n", "f", values) == []
+    assert copied_slots("def g(self):\n    return [3, 4]\n", "f", values) == []  # not the method asked for

@@ -18,3 +18,16 @@ def test_calls_already_made_are_not_repeated_and_no_arguments_means_no_probes():
     assert [p["args"] for p in probes(["banana"], {}, taken)][:1] == [["ananab"]]
     assert probes([], {}, []) == []
     assert probes([True], {}, []) == [{"args": [False], "kwargs": {}, "varies": 0}]
+
+
+def test_slots_the_request_names_are_given_other_data_two_calls_each():
+    from bat_os.cognition.probes import MAX_SLOT_PROBES, slot_probes
+
+    found = slot_probes({"scores": [3, 4], "name_tag": "old", "flag": True, "other": [1, 2]}, ["scores", "name_tag", "flag"], [7], {})
+    assert [p["given"] for p in found] == [{"scores": []}, {"name_tag": ""}, {"scores": [3, 4, 3, 4]}, {"name_tag": "Hello World"}]
+    assert all(p["args"] == [7] and p["kwargs"] == {} for p in found) and len(found) == MAX_SLOT_PROBES
+    assert [p["varies_slot"] for p in found] == ["scores", "name_tag", "scores", "name_tag"]
+    assert slot_probes({"counter": 0}, ["counter"], [], {}) == [
+        {"args": [], "kwargs": {}, "given": {"counter": 7}, "varies_slot": "counter"},
+        {"args": [], "kwargs": {}, "given": {"counter": -3}, "varies_slot": "counter"}]
+    assert slot_probes({"scores": [1]}, [], [], {}) == []  # the request names no slot

@@ -87,3 +87,58 @@ def test_in_capitals_asks_that_a_name_in_lower_case_is_answered_in_capitals():
                                  "in upper case, but it answered \"at\""]
     assert _run(intent, "initials", ["Alan Turing"], capitals)["eligible"] is True
     assert _run(intent, "initials", ["Alan Turing"], lambda cases: [{"value": 2} for _ in cases])["eligible"] is True  # not a str: not judged
+
+
+def _shapes(intent, args):
+    return [c["shape"] for c in properties(intent, "f", args, {}) if "shape" in c]
+
+
+def test_a_date_or_a_time_shown_or_spelled_for_the_answer_gives_its_shape():
+    assert _shapes("turn a date given as YYYY-MM-DD into day/month/year, like 15/03/2024", ["2024-03-15"]) == [[r"\d+/\d{2}/\d{4}"]]
+    assert _shapes("format a date given as YYYY-MM-DD as DD.MM.YYYY", ["2024-03-15"]) == [[r"\d{2}\.\d{2}\.\d{4}"]]
+    assert _shapes("convert a date from DD/MM/YYYY to YYYY-MM-DD", ["15/03/2024"]) == [[r"\d{4}\-\d{2}\-\d{2}"]]
+    assert _shapes("format a number of seconds as a time like 01:02:03", [3723]) == [[r"\d+:\d{2}:\d{2}"]]
+    assert _shapes("format a time like 9:05 as HH:MM", ["9:05"]) == [[r"\d{2}:\d{2}"]]
+    # the argument's form, not the answer's
+    assert _shapes("return the English name of the weekday of a date given as YYYY-MM-DD", ["2024-03-15"]) == []
+    assert _shapes("return the month name of a date like 2024-03-15", ["2024-03-15"]) == []
+    assert _shapes("add days to a date given as YYYY-MM-DD and return the new date in the same form", ["2024-03-15", 3]) == []
+    # not a date or a time
+    assert _shapes("round a price like 3.50", [3.499]) == []
+    assert _shapes("split a list like [1, 2, 3] into pairs", [[1, 2, 3]]) == []
+
+
+def test_a_text_answer_of_another_shape_is_refused():
+    intent = "turn a date given as YYYY-MM-DD into day/month/year, like 15/03/2024"
+
+    def answering(value):
+        return lambda cases: [{"value": value} for _ in cases]
+
+    refused = _run(intent, "format_date", ["2024-03-15"], answering("15/3/2024"))  # the real 0.5B model's pair
+    assert refused["failed"] == ["property: the request says 'like 15/03/2024': obj.format_date('2024-03-15') should answer "
+                                 "a text shaped like that, but it answered \"15/3/2024\""]
+    assert _run(intent, "format_date", ["2024-03-15"], answering("2024-03-15 00:00:00"))["eligible"] is False  # a datetime
+    assert _run(intent, "format_date", ["2024-03-15"], answering("15/03/2024"))["eligible"] is True
+
+
+def test_a_returned_quoted_text_gives_the_answers_ends():
+    found = properties("return 'Hello, ' followed by the user_name slot and '!'", "greet_user", [], {})
+    assert found == [{"args": [], "kwargs": {}, "starts": "Hello, ", "ends": "!", "role": "property",
+                      "says": "'return 'Hello, ' followed by the user_name slot and '!''"}]
+    template = properties("return the greeting 'Good morning, {name}.' for the name slot", "greet", [], {})
+    assert (template[0]["starts"], template[0]["ends"]) == ("Good morning, ", ".")
+    assert properties("return 'even' if the number is even, else 'odd'", "parity", [4], {}) == []  # one of them
+    assert properties("shorten a text, adding '...' when it was cut", "truncate", ["abc", 2], {}) == []
+    assert "ends" not in properties("return 'Total: ' and the sum of the list", "total", [[1]], {})[0]
+
+    def answering(value):
+        return lambda cases: [{"value": value} for _ in cases]
+
+    intent = "return 'Hello, ' followed by the user_name slot and '!'"
+    refused = _run(intent, "greet_user", [], answering("Hello, Ada"))  # the real 0.5B model's sampled three times
+    assert refused["failed"] == ["property: the request says 'return 'Hello, ' followed by the user_name slot and '!'': "
+                                 "obj.greet_user() should end with \"!\", but it answered \"Hello, Ada\""]
+    assert _run(intent, "greet_user", [], answering("Hello, Ada! "))["eligible"] is False
+    assert _run(intent, "greet_user", [], answering("Hi Ada!"))["failed"][0].endswith(
+        "should start with \"Hello, \", but it answered \"Hi Ada!\"")
+    assert _run(intent, "greet_user", [], answering("Hello, Ada!"))["eligible"] is True

@@ -81,8 +81,11 @@ def test_the_recorded_learning_cycles_replay(tmp_path: Path) -> None:
         assert reply["status"] == "error"
         assert cycle["attempts"] == 6 and not any(c["eligible"] for c in cycle["artifacts"]["candidates"])
         assert all("obj.initials('Ada Lovelace') should return 'AL'" in " ".join(r["reasons"]) for r in cycle["artifacts"]["refusals"])
-        # greet_user: one candidate holds the trial, and no second agrees with it
+        # greet_user: "return 'Hello, ' followed by the user_name slot and '!'": no candidate answers a text with those
+        # ends (the one that held the trial before the request's quoted ends were read answered without the '!')
         assert outcomes["greet_user"][0]["status"] == "error"
-        assert outcomes["greet_user"][1]["artifacts"]["decision"].startswith("no two of")
+        assert outcomes["greet_user"][1]["artifacts"]["decision"] == "no candidate held the trial and the examples"
+        reasons = " ".join(" ".join(c["failed"]) for c in outcomes["greet_user"][1]["artifacts"]["candidates"])
+        assert "obj.greet_user() should end with \"!\"" in reasons, reasons
     finally:
         kernel.stop()

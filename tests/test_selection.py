@@ -312,3 +312,103 @@ def test_a_case_asking_for_one_item_of_a_collection_is_outvoted():
                "code": f"def f(self, items, n):\n    return {k}\n", "attempt": k} for k in (1, 2, 3)]
     winner, discarded, why = choose(chunks, cases, "f")
     assert winner == 0 and [d["case"] for d in discarded] == cases and "3 of 3 eligible candidates agree" in why
+
+
+def test_calls_every_candidate_declined_leave_the_others_to_agree_on():
+    # fibonacci: cases of 100 and 100000, past every candidate's recursion, beside the trial and a probe
+    generated = [{"args": [n], "kwargs": {}, "result": 7} for n in (100, 1000, 10000)]
+    cases = plan({"args": [10], "kwargs": {}}, [], generated, [{"args": [0], "kwargs": {}}])
+    deep = {"raised": "RecursionError", "message": "method calls nested deeper than 50"}
+
+    def naive(attempt: int, name: str) -> dict:
+        found = assess(cases, [{"value": 55}, {"value": 55}, deep, deep, deep, {"value": 0}], lambda i, n: {}, "obj.fibonacci")
+        return {**found, "attempt": attempt, "code": f"def fibonacci(self, {name}):\n    return {name}\n"}
+
+    one, two = naive(1, "n"), naive(2, "number")
+    assert not concur(one, two)  # two answered calls of five: alone, too few to agree on
+    assert concur(one, two, frozenset({1, 2, 3}))
+    winner, discarded, _why = choose([one, two], generated, "obj.fibonacci")
+    assert winner == 0 and len(discarded) == 3
+    # a candidate that answers those calls still keeps them in the count: the others declined what it answered
+    answering = {**assess(cases, [{"value": 55}, {"value": 55}, {"value": 1}, {"value": 2}, {"value": 3}, {"value": 0}],
+                          lambda i, n: {}, "obj.fibonacci"), "attempt": 3, "code": "def fibonacci(self, k):\n    return k\n"}
+    assert choose([one, answering], generated, "obj.fibonacci")[0] is None
+
+
+def test_a_candidate_that_agrees_with_two_rival_clusters_counts_for_neither():
+    # is_leap_year: year % 4 (one source, sampled twice) and the Gregorian rule (two sources) split on is_leap_year(100);
+    # a third Gregorian one raising below 1582 declines that call, and so agrees with both
+    split = "[[100], {}]"
+
+    def written(attempt: int, code: str, at_100: dict) -> dict:
+        return {**record([2, 4, 7]), "attempt": attempt, "code": code, "extra": {split: output_key(at_100)}}
+
+    fours = [written(1, "def f(self, y):\n    return y % 4 == 0\n", {"value": True}),
+             written(3, "def f(self, y):\n    return y % 4 == 0\n", {"value": True})]
+    gregorian = [written(2, "def f(self, y):\n    return y % 4 == 0 and y % 100 != 0 or y % 400 == 0\n", {"value": False}),
+                 written(4, "def f(self, year):\n    return year % 400 == 0 or year % 4 == 0 and year % 100 != 0\n", {"value": False})]
+    raising = written(6, "def f(self, year):\n    if year < 1582:\n        raise ValueError(year)\n    return ...\n",
+                      {"raised": "ValueError"})
+    assert concur(raising, fours[0]) and concur(raising, gregorian[0]) and not concur(fours[0], gregorian[0])
+    winner, _discarded, why = choose([*fours, *gregorian, raising], GENERATED, "f")
+    assert winner is None and "candidate 1 answered every call as they do but for the calls of their constants" in why
+    # without its rival, the Gregorian pair and the raising one agree
+    winner, _discarded, why = choose([*gregorian, raising], GENERATED, "f")
+    assert winner == 0 and "3 of 3 eligible candidates agree" in why
+
+
+def test_clusters_are_scored_by_readings_not_by_samples_of_one_source():
+    # three samples of one source count as two readings; three sources that agree count three
+    one_source = [{**record([2, 4, 7]), "attempt": a, "code": "def f(self, x):\n    return x * 2\n"} for a in (1, 3, 5)]
+    three = [{**record([2, 4, 7], probe=1), "attempt": a, "code": f"def f(self, x{a}):\n    return x{a} + 1\n"} for a in (2, 4, 6)]
+    winner, _discarded, why = choose([*one_source, *three], GENERATED, "f")
+    assert winner == 3 and "3 of 6 eligible candidates agree" in why
+
+
+def test_answering_the_argument_unchanged_outvotes_no_case_when_the_users_call_was_answered_so_too():
+    # rename('new') answering 'new' where the case says 'old' (the request: "return the old one")
+    generated = [{"args": ["new"], "kwargs": {}, "result": "old"}]
+    cases = plan({"args": ["new"], "kwargs": {}}, [], generated, [])
+
+    def echoing(attempt: int) -> dict:
+        found = assess(cases, [{"value": "new"}] * 3, lambda i, n: {}, "obj.rename", writes=lambda i: {"name_tag": "new"})
+        return {**found, "attempt": attempt, "code": f"def rename(self, t{attempt}):\n    self.name_tag = t{attempt}\n    return t{attempt}\n"}
+
+    assert echoing(1)["trial_echo"] is True and echoing(1)["eligible"] is True
+    winner, _discarded, why = choose([echoing(1), echoing(2)], generated, "obj.rename")
+    assert winner is None and "answer its argument unchanged" in why
+    # truncate: the user's call shortened, a short text answered unchanged where a case wrongly adds '...': outvoted
+    generated = [{"args": ["hello world", 15], "kwargs": {}, "result": "hello world..."}]
+    cases = plan({"args": ["hello world", 5], "kwargs": {}}, [], generated, [])
+
+    def shortening(attempt: int) -> dict:
+        found = assess(cases, [{"value": "hello..."}] * 2 + [{"value": "hello world"}], lambda i, n: {}, "obj.truncate")
+        return {**found, "attempt": attempt, "code": f"def truncate(self, t, n{attempt}):\n    return t\n"}
+
+    assert shortening(1)["trial_echo"] is False
+    winner, discarded, _why = choose([shortening(1), shortening(2)], generated, "obj.truncate")
+    assert winner == 0 and [d["case"] for d in discarded] == generated
+
+
+def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused():
+    from bat_os.cognition.probes import slot_probes
+
+    calls = slot_probes({"scores": [3, 4]}, ["scores"], [], {})
+    cases = plan({"args": [], "kwargs": {}}, [], [], calls)
+    assert [c["given"] for c in cases if c["role"] == "probe"] == [{"scores": []}, {"scores": [3, 4, 3, 4]}]
+
+    def emptied(position: int) -> dict:
+        return {"scores": []}
+
+    # "empty the scores slot and return how many scores it held", answered with len() after emptying it
+    after = assess(cases, [{"value": 0}] * 4, lambda i, n: {}, "obj.clear_scores", writes=emptied)
+    assert after["eligible"] is False
+    assert after["failed"] == ["trial: obj.clear_scores() answers 0 whatever self.scores holds (it answered so with "
+                               "self.scores = [] and = [3, 4, 3, 4]): the request is about that slot's data, and its "
+                               "answer must come from it"]
+    held = assess(cases, [{"value": 2}, {"value": 2}, {"value": 0}, {"value": 4}], lambda i, n: {}, "obj.clear_scores", writes=emptied)
+    assert held["eligible"] is True
+    # a status (None, True) or a call that raised for some data is no such answer
+    assert assess(cases, [{"value": True}] * 4, lambda i, n: {}, "obj.clear_scores", writes=emptied)["eligible"] is True
+    raised = [{"value": 2}, {"value": 2}, {"raised": "ZeroDivisionError", "message": "x"}, {"value": 2}]
+    assert assess(cases, raised, lambda i, n: {}, "obj.average_score")["eligible"] is True

@@ -30,11 +30,15 @@ import ast
 import re
 
 
-def reasons(code: str, selector: str, intent: str, slots: set[str]) -> list[str]:
+def reasons(code: str, selector: str, intent: str, slots: set[str], values: dict | None = None) -> list[str]:
     """Why the candidate ``code`` cannot be what was asked, from its source alone (the refusal reasons the
-    author hears): a slot the request names that it never uses, a parameter it never reads."""
+    author hears): a slot the request names that it never uses, a parameter it never reads, a slot's data
+    copied into it (``values``: the receiver's slots as plain data)."""
     found = [f"static: the request names the slot {name}, but {selector} never uses self.{name}"
              for name in slots_unused(code, selector, intent, slots)]
+    found += [f"static: {selector} has the {name} slot's value {shown} written in its source: read self.{name} "
+              "instead (the data differs from object to object and from call to call)"
+              for name, shown in copied_slots(code, selector, values or {})]
     asked = CLOCK_WORDS.search(intent or "")
     if asked and _method(code, selector) is not None and not reads_clock(code, selector):
         found.append(f"static: the request asks for {asked.group(0)!r}, but {selector} never reads the clock: "
@@ -124,6 +128,36 @@ def slots_unused(code: str, selector: str, intent: str, existing: set[str]) -> l
                and isinstance(node.value, ast.Name) and node.value.id == "self"}
     reached |= {node.value for node in ast.walk(function) if isinstance(node, ast.Constant) and isinstance(node.value, str)}  # getattr(self, "x")
     return [name for name in named if name not in reached]
+
+
+def copied_slots(code: str, selector: str, values: dict) -> list[tuple[str, str]]:
+    """``(slot, value shown)`` for each slot of the receiver whose value, a list, tuple or map of two items or
+    more or a text of three characters or more, is written out as a constant in the method (``self['scores'] =
+    [3, 4]`` for "empty the scores slot": the data of the prompt, which the probes, varying arguments only,
+    never vary). Docstrings do not count."""
+    method = _method(code, selector)
+    if method is None:
+        return []
+    wanted = {name: value for name, value in values.items()
+              if isinstance(value, (list, tuple, dict)) and len(value) >= 2 or isinstance(value, str) and len(value) >= 3}
+    if not wanted:
+        return []
+    docstrings = {id(node.body[0].value) for node in ast.walk(method)
+                  if isinstance(getattr(node, "body", None), list) and node.body and isinstance(node.body[0], ast.Expr)}
+    constants = []
+    for node in ast.walk(method):
+        if id(node) in docstrings or not isinstance(node, (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set)):
+            continue
+        try:
+            constants.append(ast.literal_eval(node))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+    found = []
+    for name, value in wanted.items():
+        plain = list(value) if isinstance(value, tuple) else value
+        if any((list(c) if isinstance(c, tuple) else c) == plain and type(c) is not bool for c in constants):
+            found.append((name, repr(value)[:60]))
+    return found
 
 
 def _method(code: str, selector: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

@@ -9,6 +9,10 @@ time, after its type: an empty and a longer string, a date string moved to
 another date, zero and negative numbers, an empty, a shorter and a longer
 list, an empty and a smaller map. Calls already made by the trial, an
 example or a generated case are not repeated.
+
+:func:`slot_probes`: the learning call again, with a slot the request names
+holding other data (``given``), the same way: the slots are the request's
+data as much as the arguments are (``clear_scores`` on ``[]`` and ``[3, 4, 3]``).
 """
 
 from __future__ import annotations
@@ -67,3 +71,29 @@ def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
 
 def _key(args: list, kwargs: dict) -> str:
     return json.dumps([args, kwargs], sort_keys=True, default=repr)
+
+
+MAX_SLOT_PROBES = 4
+
+
+def slot_probes(values: dict, named: list[str], args: list, kwargs: dict) -> list[dict]:
+    """Up to :data:`MAX_SLOT_PROBES` calls ``{"args", "kwargs", "given", "varies_slot"}``: the call ``args``/``kwargs``
+    with one of the ``named`` slots (those the request names) given other data of its kind (``values``: the
+    receiver's slots as plain data), two per slot, in turn."""
+    found: list[dict] = []
+    columns = [(name, [v for v in _slot_variants(values[name]) if v != values[name]][:2]) for name in named
+               if name in values]
+    for depth in range(2):
+        for name, options in columns:
+            if depth < len(options) and len(found) < MAX_SLOT_PROBES:
+                found.append({"args": list(args), "kwargs": dict(kwargs), "given": {name: options[depth]}, "varies_slot": name})
+    return found
+
+
+def _slot_variants(value: Any) -> list[Any]:
+    """Other data for a slot: empty, and more of it (a reversed list has the same sum, length and average)."""
+    if isinstance(value, list):
+        return [[], value + value[:2]]
+    if isinstance(value, bool) or value is None:
+        return []
+    return variants(value)

@@ -18,6 +18,14 @@ and told why):
   case", "regardless of case" -> the trial call with every string argument
   in lower case, and in upper case, answers as the trial does.
 
+- **the answer's shape**: a date or a time shown for the answer, written out ("like 15/03/2024",
+  "e.g. 14:05:09") or spelled ("as DD/MM/YYYY", "into YYYY-MM-DD"): the trial call answers a text of
+  that shape (digits where it has digits, as many where it pads them, its separators). One shaped like
+  a text argument of the call is the argument's description ("a date like 2024-03-15"), not the answer's;
+- **the answer's ends**: "return 'Hello, ' followed by the user_name slot and '!'": a text answer
+  starts with the text quoted first and ends with one quoted last (none where the sentence says "if",
+  "or", "else", "otherwise", "unless" or "when": the answer is one of them).
+
 Each property is a case ``{"args", "kwargs", "role": "property", "says"}``
 with ``type`` (judged like any case) or ``same_as_trial`` (compared with the
 trial's answer by :func:`bat_os.cognition.selection.assess`); ``says``
@@ -58,6 +66,13 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
         changed = {"args": [_change(a, change) for a in args], "kwargs": {k: _change(v, change) for k, v in kwargs.items()}}
         if said and _has_letters(changed):
             found.append({**changed, "letters": letters, "role": "property", "says": f"'{said.group(0)}'"})
+    shapes = _shapes(intent or "", [*args, *kwargs.values()])
+    if shapes:
+        found.append({**call, "shape": [pattern for pattern, _said in shapes], "role": "property",
+                      "says": " or ".join(f"'{said}'" for _pattern, said in shapes)})
+    ends = _ends(intent or "")
+    if ends:
+        found.append({**call, **ends, "role": "property"})
     caseless = _CASELESS.search(intent or "")
     if caseless:
         for change in (str.lower, str.upper):
@@ -73,3 +88,78 @@ def _change(value: object, change) -> object:  # noqa: ANN001
 
 def _has_letters(call: dict) -> bool:
     return any(isinstance(v, str) and any(ch.isalpha() for ch in v) for v in [*call["args"], *call["kwargs"].values()])
+
+
+_SHOWN = re.compile(r"\b(?:like|e\.g\.,?|such as|for example,?|for instance,?|as in)\s+['\"]?"
+                    r"([0-9A-Za-z][0-9A-Za-z/.:, -]*[0-9])", re.I)
+_FIELDS = r"(?:YYYY|YY|MM|DD|HH|hh|mm|ss)"
+_SPELLED = re.compile(r"\b(into|to|as|in the form(?: of)?|in the format(?: of)?|formatted as)\s+['\"]?"
+                      rf"({_FIELDS}(?:[/.:-]{_FIELDS}){{1,5}})(?![A-Za-z])")
+_GIVEN = re.compile(r"\b(given|written|passed|supplied|received|taken)\s+(as|in)\s*$", re.I)
+_SEPARATORS = "/-:."
+
+
+def _shapes(intent: str, arguments: list) -> list[tuple[str, str]]:
+    """``(regular expression, words)`` for each date or time shown or spelled for the answer."""
+    found: list[tuple[str, str]] = []
+    for match in [*_SHOWN.finditer(intent), *_SPELLED.finditer(intent)]:
+        spelled = match.re is _SPELLED
+        token = match.group(2 if spelled else 1).rstrip(" ,.")
+        separators = sum(token.count(ch) for ch in _SEPARATORS)
+        if spelled:
+            if _GIVEN.search(intent[:match.start(2)]):
+                continue  # "a date given as YYYY-MM-DD": the argument's form
+        elif separators < 2 and not re.fullmatch(r"\d{1,2}:\d{2}", token):
+            continue  # a date (two separators or more) or a time (9:05), not any number
+        if not spelled and any(isinstance(a, str) and re.fullmatch(_pattern(token, False, loose=True), a) for a in arguments):
+            continue  # shaped like an argument: its description ("the weekday of a date like 2024-03-15")
+        pattern = _pattern(token, spelled)
+        if pattern not in [p for p, _ in found]:
+            found.append((pattern, match.group(0).strip(" ,.")))
+    return found
+
+
+def _pattern(token: str, spelled: bool, loose: bool = False) -> str:
+    """The expression a text of ``token``'s shape matches. Written out, its first number may be longer and a
+    one-digit number may take two (an unpadded day); spelled (``DD/MM/YYYY``), every field as long as it is.
+    ``loose``: any number of digits wherever it has digits (to recognise an argument's description)."""
+    out: list[str] = []
+    first = True
+    for run in re.findall(r"[0-9]+|[A-Za-z]+|[^0-9A-Za-z]", token):
+        if run[0].isdigit() or spelled and run[0].isalpha():
+            n = len(run)
+            out.append(r"\d+" if loose or (first and not spelled and n <= 2) else r"\d{1,2}" if n == 1 and not spelled
+                       else rf"\d{{{n}}}")
+            first = False
+        elif run[0].isalpha():
+            out.append("[A-Za-z]+")
+        else:
+            out.append(re.escape(run))
+    return "".join(out)
+
+
+_QUOTED = r"(?:'([^']*)'|\"([^\"]*)\")"
+_RETURN_QUOTED = re.compile(r"\b(?:return|returns|answer|answers)\s+(?:the (?:text|string|greeting|message)\s+)?" + _QUOTED)
+_CHOICE = re.compile(r"\b(if|or|else|otherwise|unless|when|whether)\b", re.I)
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>")
+
+
+def _ends(intent: str) -> dict:
+    """``starts``/``ends`` (and ``says``) for a sentence returning a quoted text, or {}."""
+    said = _RETURN_QUOTED.search(intent)
+    if said is None:
+        return {}
+    clause = re.split(r"[.;]\s|[.;]$", intent[said.start():], maxsplit=1)[0]
+    if _CHOICE.search(clause):
+        return {}
+    quoted = [a if a is not None else b for a, b in re.findall(_QUOTED, clause)]
+    first, last = _PLACEHOLDER.split(quoted[0]), _PLACEHOLDER.split(quoted[-1])
+    ends: dict = {}
+    if first[0]:
+        ends["starts"] = first[0]
+    if len(last) > 1 and len(quoted) == 1 or len(quoted) > 1 and re.search(_QUOTED + r"\s*$", clause.rstrip(" ,")):
+        if last[-1]:  # a template's text after its last placeholder, or the text quoted at the very end
+            ends["ends"] = last[-1]
+    if ends:
+        ends["says"] = f"'{clause.strip()}'"
+    return ends

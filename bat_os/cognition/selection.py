@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections import Counter
 from typing import Any, Callable
 
@@ -75,6 +76,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     probes: list[str] = []
     trials: list[dict] = []
     answered: list[tuple[dict, dict, dict | None]] = []  # the trial and the probes: (call, outcome, slots written)
+    by_slot: dict[str, list[dict]] = {}  # the probes with other data in a slot the request names, by slot
     evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
     varies = varies or len(set(twice)) > 1
@@ -89,7 +91,10 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         written = writes(position) if writes is not None else None
         if role == "probe":
             probes.append(output_key(outcome, written))
-            answered.append((case, outcome, written))
+            if case.get("varies_slot"):
+                by_slot.setdefault(case["varies_slot"], []).append(outcome)
+            else:
+                answered.append((case, outcome, written))
             continue
         if role == "property":
             why = _property(case, outcome, outcomes[0] if twice and not varies else None, selector)
@@ -122,6 +127,16 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         # no answer and no slot changed, whatever it was called with: what it printed, nobody sees
         failed.append(f"trial: {selector}({_arguments(call)}) returned None and changed no slot: "
                       "a method must return its answer (what it prints is not seen)")
+    trial_echo = bool(call) and "value" in first and isinstance(first["value"], (str, list, dict)) and any(
+        first["value"] == a and type(first["value"]) is type(a) for a in [*(call[0] or []), *(call[1] or {}).values()])
+    if deterministic and "value" in first and first["value"] is not None and not isinstance(first["value"], bool) and not trial_echo:
+        for name, outcomes_ in by_slot.items():
+            if len(outcomes_) >= 2 and all(output_key(o) == output_key(first) for o in outcomes_):
+                # clear_scores answering 0 ("how many it held") on [3, 4], on [] and on [3, 4, 3, 4]: not from the data
+                failed.append(f"trial: {selector}({_arguments(call)}) answers {_answer(output_key(first))} whatever "
+                              f"self.{name} holds (it answered so with self.{name} = "
+                              f"{' and = '.join(json.dumps(c['given'][name])[:40] for c in cases if c.get('varies_slot') == name)}): "
+                              f"the request is about that slot's data, and its answer must come from it")
     echoed = _echoed(answered)
     if echoed is not None and not any(c["role"] == "example" and _echo(c) for c in cases):
         # format_date("2024-03-15") answering "2024-03-15", and every probe its own date: it did nothing
@@ -141,6 +156,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         "deterministic": deterministic,
         "evidence": evidence,
         "trial_result": first.get("value"),
+        "trial_echo": trial_echo,
     }
 
 
@@ -196,13 +212,19 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
         for i in eligible:
             if all(records[i]["passes"]):
                 return i, [], f"candidate {i + 1} passed the examples and every case"
+    silent = _silent(records, eligible)
     clusters: list[list[int]] = []
     for i in eligible:
-        home = next((c for c in clusters if concur(records[c[0]], records[i])), None)
+        home = next((c for c in clusters if all(concur(records[m], records[i], silent) for m in c)), None)
         if home is None:
             clusters.append([i])
         else:
             home.append(i)
+    # a candidate that agrees with every member of two clusters (it declined, by raising, the calls that split them:
+    # is_leap_year raising below 1582, beside year % 4 and the Gregorian rule) tells neither apart: it counts for none
+    ambiguous = {m for c in clusters for m in c
+                 if any(o is not c and all(concur(records[x], records[m], silent) for x in o) for o in clusters)}
+    clusters = [kept for kept in ([m for m in c if m not in ambiguous] for c in clusters) if kept]
     readings = [_reading(r, i) for i, r in enumerate(records)]
 
     def size(members: list[int]) -> int:
@@ -220,7 +242,7 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
                 return i, [], (f"candidate {i + 1} passed every case, {records[i]['evidence']} of them with an exact "
                                "answer; no other candidate agreed with it")
         return None, [], f"no two of {len(eligible)} eligible candidate(s) agree yet"
-    winner, discarded, why = _by_agreement(records, generated, selector, eligible, agreeing, readings)
+    winner, discarded, why = _by_agreement(records, generated, selector, eligible, agreeing, readings, size)
     if winner is None and lone != "never":
         for i in eligible:
             if records[i]["passes"] and all(records[i]["passes"]) and records[i].get("evidence", 0) >= 2:
@@ -230,10 +252,12 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
 
 
 def _by_agreement(records: list[dict], generated: list[dict], selector: str, eligible: list[int],
-                  agreeing: list[list[int]], readings: list[str]) -> tuple[int | None, list[dict], str]:
+                  agreeing: list[list[int]], readings: list[str],
+                  size: Callable[[list[int]], int]) -> tuple[int | None, list[dict], str]:
     """:func:`choose` among clusters of two or more readings that agree (``agreeing``): the best one's
-    candidate, unless the generated cases it fails cannot be set aside."""
-    best = max(agreeing, key=lambda members: (len(members) * (max(sum(records[m]["passes"]) for m in members) + 1), -members[0]))
+    candidate, unless the generated cases it fails cannot be set aside. A cluster scores its readings
+    (``size``: one source sampled twice is one) times the cases passed, plus one."""
+    best = max(agreeing, key=lambda members: (size(members) * (max(sum(records[m]["passes"]) for m in members) + 1), -members[0]))
     # of those that agree, the one that passed the most cases and declined (raised) the fewest calls
     winner = min(best, key=lambda m: (-sum(records[m]["passes"]), _declined(records[m]), m))
     rivals = [i for i in eligible if i not in best and records[i].get("signature") == records[winner].get("signature")]
@@ -268,6 +292,12 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
         if agree <= passers:
             return None, [], (f"no agreement yet: the case {describe(generated[case_index], selector)} is failed by candidate "
                               f"{winner + 1}; {agree} candidate(s) answer as it does, {passers} pass the case")
+        if records[winner].get("trial_echo") and _echoes(answer, generated[case_index]):
+            # rename('new') answered 'new' (the user's call too) where the case says 'old': answering what it was given
+            # is no reading of the request that outvotes one (truncate answering a short text unchanged may, when it
+            # did something with the user's call)
+            return None, [], (f"no agreement yet: the case {describe(generated[case_index], selector)} is failed by "
+                              f"candidates {', '.join(str(i + 1) for i in best)}, which answer its argument unchanged")
         if _holds(answer, generated[case_index]):
             # the case asks for 'a', the candidates answer ["a", 2]: they answer more than was asked, the case stands
             return None, [], (f"no agreement yet: the case {describe(generated[case_index], selector)} asks for a part of "
@@ -281,11 +311,12 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call{same}"
 
 
-def concur(a: dict, b: dict) -> bool:
+def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
     """Do two candidates' records agree? On every call they answer alike, or one of them declined it (raised:
     ``gcd`` refusing a zero or a negative is a choice, not another answer); and on at least half of the calls,
     and two or more, both answered alike. Calls made of their constants (``extra``,
-    :mod:`bat_os.cognition.differential`) both answered can only tell them apart."""
+    :mod:`bat_os.cognition.differential`) both answered can only tell them apart. ``silent``: the positions
+    of the calls every eligible candidate declined (:func:`_silent`), left out of the count."""
     left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
     if len(left) != len(right):
         return False
@@ -300,7 +331,18 @@ def concur(a: dict, b: dict) -> bool:
             alike += not _raised(x)
         elif not (_raised(x) or _raised(y)):
             return False
-    return alike >= max(1, min(2, len(left)), (len(left) + 1) // 2)
+    counted = len(left) - sum(1 for k in silent if k < len(left))
+    return alike >= max(1, min(2, counted), (counted + 1) // 2)
+
+
+def _silent(records: list[dict], eligible: list[int]) -> frozenset[int]:
+    """The positions of the calls every eligible candidate declined (raised), two candidates or more: they tell
+    none apart, and leave the others to agree on (fibonacci's cases of 100 and 100000, past every candidate's
+    recursion, beside its trial and its probes)."""
+    signatures = [records[i].get("signature") or records[i]["outputs"] for i in eligible]
+    if len(signatures) < 2 or len({len(s) for s in signatures}) != 1:
+        return frozenset()
+    return frozenset(k for k in range(len(signatures[0])) if all(_raised(s[k]) for s in signatures))
 
 
 def _reading(record: dict, index: int) -> str:
@@ -356,6 +398,21 @@ def _property(case: dict, outcome: dict, trial: dict | None, selector: str) -> s
             call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
             return f"{call} should answer in {case['letters']} case, but it answered {_answer(output_key(outcome))}"
         return why
+    if case.get("shape") or case.get("starts") or case.get("ends"):  # a text of a shape, or with these ends
+        why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
+        if why is not None:
+            return why
+        value = outcome.get("value")
+        call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
+        if case.get("shape"):
+            if not (isinstance(value, str) and any(re.fullmatch(p, value) for p in case["shape"])):
+                return f"{call} should answer a text shaped like that, but it answered {_answer(output_key(outcome))}"
+            return None
+        wrong = [f"start with {json.dumps(case['starts'])}" for _ in [1] if case.get("starts") and not (
+            isinstance(value, str) and value.startswith(case["starts"]))]
+        wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
+            isinstance(value, str) and value.endswith(case["ends"]))]
+        return f"{call} should {' and '.join(wrong)}, but it answered {_answer(output_key(outcome))}" if wrong else None
     if not case.get("same_as_trial"):
         return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
     if trial is None or output_key(outcome) == output_key(trial):
@@ -377,6 +434,15 @@ def _echoed(answered: list[tuple[dict, dict, dict | None]]) -> int | None:
         if all(type(value) is type(args[position]) and value == args[position] for args, value in calls):
             return position
     return None
+
+
+def _echoes(key: str, case: dict) -> bool:
+    """Did a candidate answer the case (``key``: :func:`output_key`) with one of its arguments unchanged, where the
+    case asks for something else?"""
+    kind, value = json.loads(key)[:2]
+    arguments = [*case.get("args", []), *case.get("kwargs", {}).values()]
+    return (kind == "value" and "result" in case and not _echo(case) and isinstance(value, (str, list, dict))
+            and any(value == a and type(value) is type(a) for a in arguments))
 
 
 def _echo(case: dict) -> bool:

@@ -13,13 +13,14 @@ candidate does is kept.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable, TypeVar
 
 from bat_os.cognition import lint
 from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.differential import constant_calls, tell_apart
 from bat_os.cognition.host import ImageHost
-from bat_os.cognition.probes import probes
+from bat_os.cognition.probes import probes, slot_probes
 from bat_os.cognition.prompts import describe_receiver
 from bat_os.cognition.properties import properties
 from bat_os.cognition.selection import assess, generated_failures, output_key, plan
@@ -45,13 +46,18 @@ class Trials:
         trial = {"args": info["args"], "kwargs": info["kwargs"]}
         probe_calls = _probe_calls(info)
         checks = properties(info["intent"], selector, info["args"], info["kwargs"])  # what the request's words make certain
-        cases = plan(trial, info["examples"], info["cases"], probe_calls, checks)
 
-        def judged(outcomes: list[dict], host: CaseHost, receiver: Any) -> dict:
+        def planned(receiver: Any) -> list[dict]:  # the probes with other data in the slots the request names
+            values = _plain_slots(receiver)
+            named = [name for name in values if lint.names_slot(info["intent"], name)]
+            return plan(trial, info["examples"], info["cases"],
+                        [*probe_calls, *slot_probes(values, named, info["args"], info["kwargs"])], checks)
+
+        def judged(outcomes: list[dict], host: CaseHost, receiver: Any, cases: list[dict]) -> dict:
             slots = set(describe_receiver(receiver)["slots"])
             record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i],
                             existing=slots, varies=lint.reads_clock(code, selector))
-            static = lint.reasons(code, selector, info["intent"], slots)  # what its source says it cannot do
+            static = lint.reasons(code, selector, info["intent"], slots, _plain_slots(receiver))  # what its source says it cannot do
             record["evidence"] += lint.asked_and_read_clock(code, selector, info["intent"])  # the request's own word
             if static:
                 record.update(eligible=False, failed=[*record["failed"], *static])
@@ -59,7 +65,7 @@ class Trials:
             return record
 
         try:
-            return await self._jailed(cycle_id, code, selector, cases, judged)
+            return await self._jailed(cycle_id, code, selector, planned, judged)
         except JailError as exc:
             why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
             return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
@@ -74,22 +80,25 @@ class Trials:
         async def answers(code: str, missing: list[dict]) -> list[str] | None:
             cases = [{**c, "role": "probe", "index": i} for i, c in enumerate(missing)]
             try:
-                return await self._jailed(cycle_id, code, selector, cases, lambda outcomes, host, _receiver: [
+                return await self._jailed(cycle_id, code, selector, cases, lambda outcomes, host, _receiver, _cases: [
                     output_key(o, host.overlays[i]) for i, o in enumerate(outcomes)])
             except JailError:
                 return None  # no answers: it is compared on the rest
 
         return await tell_apart(records, calls, answers) if calls else records
 
-    async def _jailed(self, cycle_id: str, code: str, selector: str, cases: list[dict], then: Callable[..., T]) -> T:
-        """``then(outcomes, host, receiver)`` of one jailed run of ``code`` over ``cases``, on a view of the image
-        that is always aborted (each case sees the receiver as it is: :class:`CaseHost`)."""
+    async def _jailed(self, cycle_id: str, code: str, selector: str, cases: list[dict] | Callable[[Any], list[dict]],
+                      then: Callable[..., T]) -> T:
+        """``then(outcomes, host, receiver, cases)`` of one jailed run of ``code`` over ``cases`` (or the cases
+        ``cases(receiver)`` makes), on a view of the image that is always aborted (each case sees the receiver
+        as it is: :class:`CaseHost`)."""
         tm, conn = pair = self.image.acquire()
 
         async def run() -> T:
             receiver = self.receiver(conn.root(), cycle_id)
-            host = CaseHost(ImageHost(conn, receiver), cases, candidate=(selector, code))
-            return then(await self.jail.run_cases(code, selector, cases, host), host, receiver)
+            planned = cases(receiver) if callable(cases) else cases
+            host = CaseHost(ImageHost(conn, receiver), planned, candidate=(selector, code))
+            return then(await self.jail.run_cases(code, selector, planned, host), host, receiver, planned)
 
         try:
             return await transact.run_async(tm, run, write=False)
@@ -100,3 +109,26 @@ class Trials:
 def _probe_calls(info: dict) -> list[dict]:
     """The cycle's probe calls: made from the learning call, none repeating an example or a generated case."""
     return probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
+
+
+def _plain_slots(receiver: Any) -> dict:
+    """The receiver's slots holding plain data (text, numbers, lists, maps), as plain Python values."""
+
+    def plain(value: Any, depth: int = 0) -> Any:
+        if depth > 8:
+            raise ValueError("too deep")
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, Mapping):
+            return {k: plain(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+            return [plain(v, depth + 1) for v in value]
+        raise ValueError("not plain data")
+
+    found = {}
+    for name, value in getattr(receiver, "slots", {}).items():
+        try:
+            found[name] = plain(value)
+        except ValueError:
+            continue
+    return found

@@ -9,7 +9,8 @@
   ``FORBIDDEN_ATTRIBUTES``, no ``string.Formatter``, no ``register`` on abstract base classes.
 * Item reads: ``guarded_getitem``: ``self["prices"]`` reads a slot (an object of the image read as
   the mapping of its slots), anything else as Python does; ``hasattr`` goes through ``guarded_getattr``.
-* Writes: lists, dicts, proxies and instances of the method's own classes (:func:`_write`).
+* Writes: lists, dicts, proxies (``self.name = v`` and ``self["name"] = v`` set a slot) and instances of
+  the method's own classes (:func:`_write`).
 * :class:`ModuleState`: what a run may change in the allowed modules, put back by a reusable child.
 * :func:`compiled`: RestrictedPython's code for a source, cached by its sha256.
 """

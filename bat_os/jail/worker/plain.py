@@ -35,6 +35,11 @@ class Proxy:
     def __guarded_setattr__(self, name: str, value: object) -> None:  # RestrictedPython's write guard calls this
         self._run.write_slot(self, name, value)
 
+    def __guarded_setitem__(self, name: object, value: object) -> None:  # self["scores"] = []: the slot, by name
+        if type(name) is not str:
+            raise TypeError("an object's slots are set by name: self['name'] = value")
+        self._run.write_slot(self, name, value)
+
     def __guarded_delattr__(self, name: str) -> None:
         raise AttributeError("a method cannot remove slots")
 
