@@ -333,6 +333,12 @@ def test_calls_every_candidate_declined_leave_the_others_to_agree_on():
     answering = {**assess(cases, [{"value": 55}, {"value": 55}, {"value": 1}, {"value": 2}, {"value": 3}, {"value": 0}],
                           lambda i, n: {}, "obj.fibonacci"), "attempt": 3, "code": "def fibonacci(self, k):\n    return k\n"}
     assert choose([one, answering], generated, "obj.fibonacci")[0] is None
+    # calls every candidate declined for its own reasons (an IndexError on an empty text) still count: they may be
+    # the very calls all of them get wrong
+    index = {"raised": "IndexError", "message": "string index out of range"}
+    fragile = [{**assess(cases, [{"value": 55}, {"value": 55}, index, index, index, {"value": 0}], lambda i, n: {}, "obj.f"),
+                "attempt": a, "code": f"def f(self, x{a}):\n    return x{a}\n"} for a in (1, 2)]
+    assert choose(fragile, generated, "obj.f")[0] is None
 
 
 def test_a_candidate_that_agrees_with_two_rival_clusters_counts_for_neither():

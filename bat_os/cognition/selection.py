@@ -316,7 +316,7 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
     ``gcd`` refusing a zero or a negative is a choice, not another answer); and on at least half of the calls,
     and two or more, both answered alike. Calls made of their constants (``extra``,
     :mod:`bat_os.cognition.differential`) both answered can only tell them apart. ``silent``: the positions
-    of the calls every eligible candidate declined (:func:`_silent`), left out of the count."""
+    of the calls past the jail's means for every eligible candidate (:func:`_silent`), left out of the count."""
     left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
     if len(left) != len(right):
         return False
@@ -336,13 +336,20 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
 
 
 def _silent(records: list[dict], eligible: list[int]) -> frozenset[int]:
-    """The positions of the calls every eligible candidate declined (raised), two candidates or more: they tell
-    none apart, and leave the others to agree on (fibonacci's cases of 100 and 100000, past every candidate's
-    recursion, beside its trial and its probes)."""
+    """The positions of the calls past the jail's means for every eligible candidate (two or more): each raised
+    RecursionError or MemoryError there. They tell none apart, and leave the others to agree on (fibonacci's
+    cases of 100 to 100000, past every naive recursion's depth, beside its trial and its probes). A call every
+    candidate declined otherwise (an IndexError on an empty text) still counts: it may be the very call they
+    all get wrong."""
     signatures = [records[i].get("signature") or records[i]["outputs"] for i in eligible]
     if len(signatures) < 2 or len({len(s) for s in signatures}) != 1:
         return frozenset()
-    return frozenset(k for k in range(len(signatures[0])) if all(_raised(s[k]) for s in signatures))
+    return frozenset(k for k in range(len(signatures[0])) if all(_beyond(s[k]) for s in signatures))
+
+
+def _beyond(key: str) -> bool:
+    """Did the call raise for want of the jail's means (depth, memory), not of the method's logic?"""
+    return key.startswith('["raised"') and json.loads(key)[1] in ("RecursionError", "MemoryError")
 
 
 def _reading(record: dict, index: int) -> str:
