@@ -142,3 +142,26 @@ def test_a_returned_quoted_text_gives_the_answers_ends():
     assert _run(intent, "greet_user", [], answering("Hi Ada!"))["failed"][0].endswith(
         "should start with \"Hello, \", but it answered \"Hi Ada!\"")
     assert _run(intent, "greet_user", [], answering("Hello, Ada!"))["eligible"] is True
+
+
+def test_a_slot_the_request_says_to_change_must_be_written():
+    writes = lambda intent: [(c["writes"], c["says"]) for c in properties(intent, "f", [], {}) if "writes" in c]  # noqa: E731
+    assert writes("empty the scores slot (a list) and return how many scores it held") == [("scores", "'empty the scores slot'")]
+    assert writes("set the name_tag slot to a new name and return the old one") == [("name_tag", "'set the name_tag slot'")]
+    assert writes("add n to the counter slot and return the new value")[0][0] == "counter"
+    assert writes("append an item to the items slot (a list)")[0][0] == "items"
+    assert writes("remove the first item from self.items and return it")[0][0] == "items"
+    for reading in ("return the average of the numbers in the scores slot", "add up the numbers in the scores slot",
+                    "return the price of a fruit, using the prices slot", "count the words stored in the notes slot",
+                    "add a number of days to a date given as YYYY-MM-DD"):
+        assert writes(reading) == [], reading
+
+    intent = "empty the scores slot (a list) and return how many scores it held"
+    checks = properties(intent, "clear_scores", [], {})
+    cases = plan({"args": [], "kwargs": {}}, [], [], [], checks)
+    # the real 0.5B model's agreeing pair counted the scores and left them there
+    counted = assess(cases, [{"value": 2}] * len(cases), lambda i, n: {}, "obj.clear_scores")
+    assert counted["failed"] == ["property: the request says 'empty the scores slot': obj.clear_scores() should change "
+                                 "self.scores, but it left it as it was"]
+    emptied = assess(cases, [{"value": 2}] * len(cases), lambda i, n: {}, "obj.clear_scores", writes=lambda i: {"scores": []})
+    assert emptied["eligible"] is True

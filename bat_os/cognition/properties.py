@@ -26,6 +26,10 @@ and told why):
   starts with the text quoted first and ends with one quoted last (none where the sentence says "if",
   "or", "else", "otherwise", "unless" or "when": the answer is one of them).
 
+- **a slot to change**: "empty the scores slot", "set the name_tag slot to ...", "add n to the
+  counter slot", "append an item to the items slot", "remove ... from self.items": the trial call
+  writes that slot ("add up the numbers in the scores slot" changes nothing).
+
 Each property is a case ``{"args", "kwargs", "role": "property", "says"}``
 with ``type`` (judged like any case) or ``same_as_trial`` (compared with the
 trial's answer by :func:`bat_os.cognition.selection.assess`); ``says``
@@ -73,6 +77,8 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
     ends = _ends(intent or "")
     if ends:
         found.append({**call, **ends, "role": "property"})
+    for said, name in _changed_slots(intent or ""):
+        found.append({**call, "writes": name, "role": "property", "says": f"'{said}'"})
     caseless = _CASELESS.search(intent or "")
     if caseless:
         for change in (str.lower, str.upper):
@@ -163,3 +169,22 @@ def _ends(intent: str) -> dict:
     if ends:
         ends["says"] = f"'{clause.strip()}'"
     return ends
+
+
+_SLOT = r"(?:self\.(?P<attr>[A-Za-z_]\w*)|(?:the\s+)?(?P<name>[A-Za-z_]\w*)\s+(?:slot|attribute|field))"
+_CHANGES = [
+    re.compile(rf"\b(?:empty|clear|reset|set|update|change|increment|decrement|rename|sort|reverse|fill|overwrite)\s+{_SLOT}", re.I),
+    re.compile(rf"\b(?:add(?!\s+up\b)|append|push|insert|put|store|save|record|remember|extend)\b[^.;]*?\b(?:to|into|onto|in)\s+{_SLOT}", re.I),
+    re.compile(rf"\b(?:remove|delete|pop|take|drop|discard)\b[^.;]*?\bfrom\s+{_SLOT}", re.I),
+]
+
+
+def _changed_slots(intent: str) -> list[tuple[str, str]]:
+    """``(words, slot)`` for each slot the request says to change, in the order it says so."""
+    found: list[tuple[str, str]] = []
+    for pattern in _CHANGES:
+        for match in pattern.finditer(intent):
+            name = match.group("attr") or match.group("name")
+            if name and name.lower() not in ("a", "an", "the", "new", "its", "this") and name not in [n for _, n in found]:
+                found.append((match.group(0), name))
+    return found

@@ -97,7 +97,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
                 answered.append((case, outcome, written))
             continue
         if role == "property":
-            why = _property(case, outcome, outcomes[0] if twice and not varies else None, selector)
+            why = _property(case, outcome, outcomes[0] if twice and not varies else None, selector, written)
             if why:
                 failed.append(f"property: the request says {case.get('says', 'so')}: {why}")
             continue
@@ -394,9 +394,15 @@ def _type_name(value: Any) -> str:
     return "None" if value is None else type(value).__name__
 
 
-def _property(case: dict, outcome: dict, trial: dict | None, selector: str) -> str | None:
+def _property(case: dict, outcome: dict, trial: dict | None, selector: str, written: dict | None = None) -> str | None:
     """Why ``outcome`` breaks the property ``case``, or None. ``trial``: the trial's outcome when it is
-    deterministic (a property compared with it is skipped otherwise)."""
+    deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
+    if case.get("writes"):  # "empty the scores slot": the call changes that slot
+        why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
+        if why is None and case["writes"] not in (written or {}):
+            call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
+            return f"{call} should change self.{case['writes']}, but it left it as it was"
+        return why
     if case.get("letters"):  # the answer's letters all in one case (a string answer; others are not judged)
         why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
         value = outcome.get("value")
