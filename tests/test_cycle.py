@@ -155,6 +155,8 @@ def test_a_refused_attempt_is_retried_with_its_reasons(tmp_path):
     cassette = write_cassette(tmp_path / "c.jsonl", [
         brick("count_words"),
         alfred("count_words", "def count_words(self, text):\n    return eval('len(text.split())')"),
+        # the second greedy candidate is written apart from the first: it hears no refusal
+        alfred("count_words", "def count_words(self, text):\n    return exec('len(text.split())')"),
         {"persona": "ALFRED", "contains": "refused", "response": "```python\ndef count_words(self, text):\n    return len(text.split())\n```"},
     ])
     kernel = replay_kernel(tmp_path, cassette).start()
@@ -165,8 +167,8 @@ def test_a_refused_attempt_is_retried_with_its_reasons(tmp_path):
         method = methods_of(kernel)["count_words"]
         assert "eval" not in method["source"] and "len(text.split())" in method["source"]
         cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
-        assert cycle["attempts"] == 2
-        assert "eval" in json.dumps(cycle["artifacts"]["refusals"])
+        assert cycle["attempts"] == 3
+        assert "eval" in json.dumps(cycle["artifacts"]["refusals"]) and "exec" in json.dumps(cycle["artifacts"]["refusals"])
     finally:
         kernel.stop()
 

@@ -17,7 +17,7 @@ import pytest
 import transaction
 
 from bat_os.cognition.orchestrator import CycleSettings, Orchestrator
-from bat_os.cognition.prompts import sample_seed
+from bat_os.cognition.prompts import PLAIN_VOICE, sample_seed
 from bat_os.errors import CycleFailed, LLMError, MethodRaised
 from bat_os.image.image import Image
 from bat_os.jail.runner import JailRunner
@@ -172,8 +172,12 @@ def test_later_candidates_are_sampled_with_a_seed_of_their_prompt_and_attempt(im
         with pytest.raises(CycleFailed):
             asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
         assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED", "ALFRED", "ALFRED", "ALFRED"]
-        assert llm.temperatures[2:] == [None, None, 0.5, 0.5]  # two greedy wordings, then samples
+        assert llm.temperatures[2:] == [None, None, 0.5, 0.5]  # two greedy voices, then samples
         prompts = [prompt for persona, prompt, _system in llm.calls if persona == "ALFRED"]
+        systems = [system for persona, _prompt, system in llm.calls if persona == "ALFRED"]
+        assert systems[1] == systems[3] == PLAIN_VOICE and systems[0] == systems[2] != PLAIN_VOICE  # the voices by turns
+        # the second greedy candidate is written apart: it does not hear why the first was refused; the third does
+        assert "refused" not in prompts[1] and "refused" in prompts[2]
         assert llm.seeds[2:] == [None, None, sample_seed(prompts[2], 2), sample_seed(prompts[3], 3)]
         seen.append(llm.seeds)
     assert seen[0] == seen[1] and seen[0][-1] != seen[0][-2]
@@ -208,9 +212,9 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     assert memory.queries == ["how to fly", "altitude"]
     # decomposing, specifying (no reply: no cases), two candidates: a lone one is not installed
     assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED", "ALFRED"]
-    assert llm.temperatures == [None, None, None, None]  # the second candidate: greedy, on the other wording
+    assert llm.temperatures == [None, None, None, None]  # the second candidate: greedy, in the other voice
     assert llm.seeds == [None, None, None, None]
-    assert "Define it as" in llm.calls[2][1] and "Define it as" not in llm.calls[3][1]
+    assert llm.calls[2][1] == llm.calls[3][1] and llm.calls[2][2] != llm.calls[3][2] == PLAIN_VOICE
     assert "Intent: fly up" in llm.calls[1][1] and "about how to fly" in llm.calls[1][1]
     assert [(r["fresh"], r["args"]) for r in jail.runs] == [(True, [5]), (True, [5]), (False, [5])]  # trials fresh, re-send warm
     genesis = _read(image, lambda root: {
@@ -267,17 +271,18 @@ def _answered(value: Any):
 
 
 def test_a_refusal_goes_back_to_synthesis_with_its_reasons(image):
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[BAD, GOOD, GOOD_TOO])
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[BAD, BAD, GOOD, GOOD_TOO])
     jail = FakeJail(writes_altitude, writes_altitude, writes_altitude)
-    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=3), memory=FakeMemory())
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=4), memory=FakeMemory())
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}))
     assert outcome["result"] == 20
-    second_prompt = llm.calls[3][1]
-    assert "Your previous attempt was refused:" in second_prompt and "os" in second_prompt
+    assert "Your previous attempt" not in llm.calls[3][1]  # the second greedy candidate is written apart from the first
+    third_prompt = llm.calls[4][1]
+    assert "Your previous attempt was refused:" in third_prompt and "os" in third_prompt
     record = _cycle(image, outcome["cycle"])
-    assert record["attempts"] == 3 and len(record["artifacts"]["refusals"]) == 2
+    assert record["attempts"] == 4 and len(record["artifacts"]["refusals"]) == 3
     assert len(jail.runs) == 3  # the refused code never reached the jail
-    assert "Your previous attempt" not in llm.calls[4][1]  # waiting for company is no refusal to hear
+    assert "Your previous attempt" not in llm.calls[5][1]  # waiting for company is no refusal to hear
 
 
 def test_a_trial_that_raises_is_refused_and_the_last_refusal_fails_the_cycle(image):

@@ -17,9 +17,6 @@ def test_the_call_is_shown_as_python_writes_it_with_the_signature_expected():
         "It is called like this: obj.count_vowels('banana')",
         "Define it as (name the parameters after what they mean): def count_vowels(self, text):",
     ]
-    other = synthesis_prompt(brief, RECEIVER, [], [], variant=1).splitlines()  # the second wording: no signature
-    assert other[:3] == lines[:3] and not any(line.startswith("Define it as") for line in other)
-    assert synthesis_prompt(brief, RECEIVER, [], [], variant=2) == prompt
     assert lines[-1] == "Answer with the code in one ```python block."
     with_examples = synthesis_prompt({**brief, "examples": [{"args": ["sky"], "kwargs": {}, "result": 0}]}, RECEIVER, [], [])
     assert "For example, obj.count_vowels('sky') returns 0." in with_examples.splitlines()
@@ -83,3 +80,11 @@ def test_the_slots_shown_are_those_the_request_is_about():
     assert shown_slots(slots, {**pure, "intent": "sum the numbers stored in one of its attributes"}) == slots
     assert shown_slots(slots, {**named, "intent": "say hello"}) == slots
     assert shown_slots(slots, {**pure, "intent": ""}) == slots
+
+
+def test_the_request_is_asked_in_the_authors_voice_and_a_plain_programmers_by_turns():
+    from bat_os.cognition.prompts import PLAIN_VOICE, synthesis_voice
+
+    alfred = "You are ALFRED, the steward of BAT OS."
+    assert [synthesis_voice(attempt, alfred) for attempt in (1, 2, 3, 4)] == [alfred, PLAIN_VOICE, alfred, PLAIN_VOICE]
+    assert PLAIN_VOICE == "You are a helpful Python programmer."

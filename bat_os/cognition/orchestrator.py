@@ -8,8 +8,9 @@ A cycle turns a message nobody understood into an installed method:
   and the context, before any code (read as data: :mod:`bat_os.cognition.specs`);
 - SYNTHESIZING: the authoring persona (ALFRED, or the receiver's own) writes
   the method from the brief, the retrieved context, the receiver's slots and
-  the rules (and the reasons its last attempt was refused); the first
-  two candidates greedily (two wordings), later ones sampled (``sample_temperature``);
+  the rules (and the reasons its last attempt was refused), in its persona's voice and a
+  plain programmer's by turns; the first two candidates greedily (one per voice, written
+  apart), later ones sampled (``sample_temperature``);
 - VALIDATING: the guardian audits the source, then ONE jailed run tries it on
   the trial call, the examples and the generated cases, inside a transaction
   that is always aborted (:mod:`bat_os.cognition.selection` judges: an
@@ -45,7 +46,7 @@ from bat_os.cognition import guardian, mending, replies, specs
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
-    sample_seed, synthesis_prompt,
+    sample_seed, synthesis_prompt, synthesis_voice,
 )
 from bat_os.cognition.selection import MAX_REASONS, choose
 from bat_os.cognition.trials import Trials
@@ -285,11 +286,14 @@ class Orchestrator:
 
     async def _synthesize(self, cycle_id: str) -> None:
         info = self._read(lambda root: self._synthesis_info(root, cycle_id))
-        # the first two candidates: best guesses for two wordings of the request; later ones sampled, to disagree
-        prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], info["refusals"], variant=info["attempts"])
+        # the first two candidates: best guesses in the two voices, written apart (the second does not hear why the
+        # first was refused: two readings that agree must not share one); later ones sampled, to disagree
+        refusals = [] if info["attempts"] == 1 else info["refusals"]
+        prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], refusals)
+        system = synthesis_voice(info["attempts"] + 1, info["system"])
         temperature = self.settings.sample_temperature if info["attempts"] >= 2 and self.settings.candidates > 1 else None
         try:  # a sample's seed: the attempt and the prompt, so that a cycle asked again samples the same candidates
-            completion = await self._ask(cycle_id, info["author"], prompt, system=info["system"], temperature=temperature,
+            completion = await self._ask(cycle_id, info["author"], prompt, system=system, temperature=temperature,
                                          until_block=True, seed=sample_seed(prompt, info["attempts"], self.settings.seed) if temperature else None)
         except LLMError:
             if info["attempts"] and await self._settle(cycle_id):

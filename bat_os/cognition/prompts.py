@@ -128,19 +128,31 @@ def describe_example(example: dict, selector: str) -> str:
     return f"{call} {' and '.join(parts)}"
 
 
-def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str], variant: int = 0) -> str:
+#: The second voice the request is asked in (:func:`synthesis_voice`).
+PLAIN_VOICE = "You are a helpful Python programmer."
+
+
+def synthesis_voice(attempt: int, persona_system: str) -> str:
+    """The system prompt of synthesis attempt ``attempt`` (1, 2, ...): the author's persona's (odd attempts)
+    and a plain programmer's (even ones), by turns. Measured greedily on the 51 tasks of
+    ``bench/learning_tasks.jsonl`` with the real 0.5B model: asked in ALFRED's voice ("write one small,
+    clear Python function and nothing else"), 37 right; in the plain voice, 37, but not the same ones (42
+    right in one voice or the other, both right for 32); the earlier pair, a second wording of the request
+    without the signature in ALFRED's voice, covered 39 and agreed on 28. Two voices read the request apart
+    more often than two wordings do."""
+    return persona_system if attempt % 2 == 1 else PLAIN_VOICE
+
+
+def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str]) -> str:
     """The author's prompt, lean for small models (measured on the real 0.5B model: the catalog's
     persona texts, the list of other methods and a page of rules made it write worse code than a plain
     request does; shown the list of allowed modules, it imported them all): what to do, the call as
-    Python writes it, the signature expected, the examples, the object's slots the request is about
-    (:func:`shown_slots`), and what refused
-    the last attempt. ``context`` (the
-    catalog's hits) goes to SPECIFYING instead; it is taken here for the signature's sake.
-
-    ``variant`` 0 shows the signature expected and asks for parameters named after what they mean
-    (named after their types only, ``number, number2``, the real 0.5B model swapped "the first number
-    of the second"); 1 leaves the signature out: the same request worded otherwise, so that two
-    greedy candidates can differ where the wording misled one of them."""
+    Python writes it, the signature expected, with parameters named after what they mean (named after
+    their types only, ``number, number2``, the real 0.5B model swapped "the first number of the
+    second"), the examples, the object's slots the request is about (:func:`shown_slots`), and what
+    refused the last attempt. ``context`` (the catalog's hits) goes to SPECIFYING instead; it is taken
+    here for the signature's sake. Attempts differ by their voice (:func:`synthesis_voice`), the refusal
+    heard, and sampling."""
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     intent = brief_intent(brief)
@@ -150,9 +162,8 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
         f"Selector: {selector}",
         f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})",
     ]
-    if variant % 2 == 0:
-        lines.append(f"Define it as (name the parameters after what they mean): "
-                     f"def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):")
+    lines.append(f"Define it as (name the parameters after what they mean): "
+                 f"def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):")
     examples = brief.get("examples") or []
     if len(examples) == 1:
         lines.append(f"For example, {describe_example(examples[0], selector)}.")

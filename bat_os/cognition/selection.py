@@ -353,8 +353,8 @@ def _beyond(key: str) -> bool:
 
 
 def _reading(record: dict, index: int) -> str:
-    """What a candidate's source says, its layout, comments and docstrings aside, and the wording of the request
-    it answered (the two wordings alternate by attempt, :func:`bat_os.cognition.prompts.synthesis_prompt`): two
+    """What a candidate's source says, its layout, comments and docstrings aside, and the way of asking it
+    answered (the two alternate by attempt, :func:`_wording`; "wording" below means that): two
     candidates with the same reading are one reading sampled twice, not two that agree; the same source from
     the two wordings is two readings that met. A record without code (or code that does not parse) is a
     reading of its own."""
@@ -372,8 +372,9 @@ def _reading(record: dict, index: int) -> str:
 
 
 def _wording(record: dict) -> int | None:
-    """Which of the two wordings of the request (:func:`bat_os.cognition.prompts.synthesis_prompt` alternates
-    them by attempt) the candidate answered; None for a record that does not say its attempt."""
+    """Which of the two ways of asking the candidate answered: the attempts alternate them (two voices,
+    :func:`bat_os.cognition.prompts.synthesis_voice`; in cycles recorded before, two wordings), so it is the
+    attempt's parity; None for a record that does not say its attempt."""
     return (record["attempt"] - 1) % 2 if isinstance(record.get("attempt"), int) else None
 
 
