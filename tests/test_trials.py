@@ -50,3 +50,26 @@ def test_look_alikes_are_asked_the_calls_of_their_constants(awake_image):
     assert short["signature"] == full["signature"]  # alike on the trial, the case and every probe
     assert short["extra"] == {"[[4], {}]": '["value", true]', "[[100], {}]": '["value", true]', "[[400], {}]": '["value", true]'}
     assert full["extra"]["[[100], {}]"] == '["value", false]'
+
+
+def test_the_slots_the_request_names_are_probed_with_other_data_and_their_values_are_not_copied(awake_image):
+    """"empty the scores slot and return how many scores it held", as the real 0.5B model misread it: emptied, then
+    counted (0 whatever the slot held); and with the prompt's data copied into the source."""
+    awake_image.run(lambda: awake_image.connection.root()["genesis_obj"].set_slot("scores", [3, 4]))
+    info = {"args": [], "kwargs": {}, "examples": [], "cases": [],
+            "intent": "empty the scores slot (a list) and return how many scores it held"}
+    counted_after = "def clear_scores(self):\n    self.scores = []\n    return len(self.scores)\n"
+    copied = "def clear_scores(self):\n    self['scores'] = [3, 4]\n    return len(self['scores'])\n"
+    right = "def clear_scores(self):\n    held = len(self.scores)\n    self['scores'] = []\n    return held\n"
+
+    async def work(trials: Trials) -> list[dict]:
+        return [await trials.record("c1", code, "clear_scores", info) for code in (counted_after, copied, right)]
+
+    after, copy, held = tried(awake_image, work)
+    assert not after["eligible"] and after["failed"] == [
+        "trial: obj.clear_scores() answers 0 whatever self.scores holds (it answered so with self.scores = [] and = "
+        "[3, 4, 3, 4]): the request is about that slot's data, and its answer must come from it"]
+    assert not copy["eligible"] and any("has the scores slot's value [3, 4] written in its source" in f for f in copy["failed"])
+    assert held["eligible"] and held["trial_result"] == 2, held["failed"]
+    assert len(held["signature"]) == 1 + 2  # the trial and the two calls with other scores (no argument to vary)
+    assert awake_image.read(lambda: list(awake_image.connection.root()["genesis_obj"].slots["scores"])) == [3, 4]
