@@ -216,9 +216,10 @@ def test_the_same_source_sampled_three_times_counts_as_two_readings():
     assert choose([*samples[:2], wrong], GENERATED, "f")[0] is None  # two alike and one apart: no winner
 
 
-def test_one_source_sampled_three_times_does_not_outvote_a_rival_told_apart_only_by_constants():
+def test_no_number_of_candidates_outvotes_a_rival_told_apart_only_by_constants():
     """The real 0.5B model sampled ``year % 4 == 0`` three times for is_leap_year; the one candidate with the Gregorian
-    rule answered every call alike, but for ``is_leap_year(100)`` (a call made of its constants), and lost 2 to 1."""
+    rule answered every call alike, but for ``is_leap_year(100)`` (a call made of its constants), and lost 2 to 1. In
+    later runs four of one wording, then one source in both voices, outvoted it the same way."""
     code = "def f(self, year):\n    return year % 4 == 0\n"
     samples = [{**record([2, 4, 7]), "code": code + f"# sample {n}\n", "attempt": attempt} for n, attempt in enumerate((1, 3, 5))]
     for sample in samples:
@@ -226,15 +227,16 @@ def test_one_source_sampled_three_times_does_not_outvote_a_rival_told_apart_only
     rival = {**record([2, 4, 7]), "code": "def f(self, year):\n    return year % 4 == 0 and year % 100 != 0\n", "attempt": 2,
              "extra": {"[[100], {}]": output_key({"value": False})}}
     winner, _discarded, why = choose([*samples, rival], GENERATED, "f")
-    assert winner is None and "candidate 4 answered every call as they do but for the calls of their constants" in why
-    assert why.endswith("one source sampled several times")
+    assert winner is None and why == ("candidates 1, 2, 3 agree, but candidate 4 answered every call as they do but for "
+                                      "the calls of their constants: nothing asked tells which is right")
     assert choose(samples, GENERATED, "f")[0] == 0  # no rival: the repetition stands for two readings, as before
-    # recorded again: a fourth candidate wrote year % 4 otherwise, from the same wording; still one wording against the rival
-    same_wording = {**samples[0], "code": "def f(self, year):\n    return not year % 4\n", "attempt": 7}
-    winner, _discarded, why = choose([*samples, rival, same_wording], GENERATED, "f")
-    assert winner is None and why.endswith("of one wording of the request")
-    other_wording = {**same_wording, "attempt": 6}  # the other wording read it so too: two wordings agree, a winner
-    assert choose([*samples, rival, other_wording], GENERATED, "f")[0] == 0
+    # a fourth from the other way of asking, agreeing with the three: still no winner against the rival
+    other_wording = {**samples[0], "code": "def f(self, year):\n    return not year % 4\n", "attempt": 6}
+    winner, _discarded, why = choose([*samples, rival, other_wording], GENERATED, "f")
+    assert winner is None and "candidate 4 answered every call as they do" in why
+    # a rival that agrees on the calls of their constants too is one of them
+    agreeing = {**rival, "extra": {"[[100], {}]": output_key({"value": True})}}
+    assert choose([*samples, agreeing], GENERATED, "f")[0] == 0
 
 
 def test_a_case_whose_answer_is_one_item_of_the_agreeing_answer_is_not_discarded():

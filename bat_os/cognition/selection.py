@@ -19,7 +19,7 @@ sampled twice is one reading; three times or more, it counts as two) (a lone can
 only on two or more of the user's examples, or at the last attempt on exact answers to
 the generated cases): a small model's mistakes are rarely the same twice. A rival that
 answered every call as the cluster did, told apart only by the calls of their constants,
-is outvoted neither by one source sampled three times nor by candidates of one wording;
+is outvoted by no number of them (there is no winner);
 candidates answering one thing to every call outvote no case. A generated case the winner fails is *discarded* (and
 the record says why) only when the candidates that agree on the winner's
 answer outnumber those that pass the case and that answer does not hold the case's answer as
@@ -261,14 +261,13 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     # of those that agree, the one that passed the most cases and declined (raised) the fewest calls
     winner = min(best, key=lambda m: (-sum(records[m]["passes"]), _declined(records[m]), m))
     rivals = [i for i in eligible if i not in best and records[i].get("signature") == records[winner].get("signature")]
-    one_source = len({readings[m] for m in best}) == 1
-    if rivals and (one_source or len(_wordings(records, best)) < 2):
+    if rivals:
         # a rival that answered every call alike, told apart only by the calls of their constants (is_leap_year:
-        # year % 4 against the Gregorian rule, split on is_leap_year(100)), is outvoted neither by one source sampled
-        # three times nor by candidates of one wording of the request, which share its misreading as often as not
+        # year % 4 against the Gregorian rule, split on is_leap_year(100)), is outvoted by no number of them: the real
+        # 0.5B model wrote year % 4 more often than the Gregorian rule in every run (three samples of one source, four
+        # of one wording, one source in both voices), and the hidden checks ask for the boundary the constants name
         return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree, but candidate {rivals[0] + 1} answered "
-                          f"every call as they do but for the calls of their constants, and they are "
-                          + ("one source sampled several times" if one_source else "of one wording of the request"))
+                          "every call as they do but for the calls of their constants: nothing asked tells which is right")
     failed = records[winner]["passes"].count(False)
     if failed and failed * 2 > len(records[winner]["passes"]) and len(best) < 3 and len(_wordings(records, best)) < 2:
         # two candidates may outvote a few wrong cases, not most of them, unless they answered the two
