@@ -165,3 +165,18 @@ def test_a_slot_the_request_says_to_change_must_be_written():
                                  "self.scores, but it left it as it was"]
     emptied = assess(cases, [{"value": 2}] * len(cases), lambda i, n: {}, "obj.clear_scores", writes=lambda i: {"scores": []})
     assert emptied["eligible"] is True
+
+
+def test_the_same_form_asks_for_the_shape_of_the_date_argument():
+    intent = "add a number of days to a date given as YYYY-MM-DD and return the new date in the same form"
+    assert _shapes(intent, ["2024-03-15", 3]) == [[r"\d{4}\-\d{2}\-\d{2}"]]
+    assert _shapes("reverse the words and keep them in the same form", ["a b"]) == []  # no date or time argument
+
+    def answering(value):
+        return lambda cases: [{"value": value} for _ in cases]
+
+    # two of the real 0.5B model's candidates answered the datetime, which comes back as its text
+    refused = _run(intent, "add_days", ["2024-03-15", 3], answering("2024-03-18 00:00:00"))
+    assert refused["failed"] == ["property: the request says 'in the same form': obj.add_days('2024-03-15', 3) should "
+                                 "answer a text shaped like that, but it answered \"2024-03-18 00:00:00\""]
+    assert _run(intent, "add_days", ["2024-03-15", 3], answering("2024-03-18"))["eligible"] is True

@@ -70,7 +70,7 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
         changed = {"args": [_change(a, change) for a in args], "kwargs": {k: _change(v, change) for k, v in kwargs.items()}}
         if said and _has_letters(changed):
             found.append({**changed, "letters": letters, "role": "property", "says": f"'{said.group(0)}'"})
-    shapes = _shapes(intent or "", [*args, *kwargs.values()])
+    shapes = _shapes(intent or "", [*args, *kwargs.values()]) + _same_form(intent or "", [*args, *kwargs.values()])
     if shapes:
         found.append({**call, "shape": [pattern for pattern, _said in shapes], "role": "property",
                       "says": " or ".join(f"'{said}'" for _pattern, said in shapes)})
@@ -188,3 +188,18 @@ def _changed_slots(intent: str) -> list[tuple[str, str]]:
             if name and name.lower() not in ("a", "an", "the", "new", "its", "this") and name not in [n for _, n in found]:
                 found.append((match.group(0), name))
     return found
+
+
+_SAME_FORM = re.compile(r"\bin the same (form|format|shape)\b|\bformatted the same way\b", re.I)
+
+
+def _same_form(intent: str, arguments: list) -> list[tuple[str, str]]:
+    """"... and return the new date in the same form": the shape of the call's date or time argument (two separators
+    or more), every field as long as it is there (``2024-03-15``: ``\\d{4}-\\d{2}-\\d{2}``)."""
+    said = _SAME_FORM.search(intent)
+    if said is None:
+        return []
+    for argument in arguments:
+        if isinstance(argument, str) and re.fullmatch(r"\d+(?:[/.:-]\d+){2,}", argument):
+            return [(_pattern(argument, True), said.group(0))]
+    return []
