@@ -231,8 +231,9 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     assert record["artifacts"]["queries"] == ["how to fly", "altitude"]
 
 
-def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_split_when_they_differ(image):
-    """``year % 4`` and the Gregorian rule agree on 2024 and on the probes; is_leap(100) tells them apart."""
+def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_a_split_rival_blocks_the_install(image):
+    """``year % 4`` and the Gregorian rule agree on 2024 and on the probes; is_leap(100) tells them apart.
+    Two Gregorian readings do not outvote the short one: nothing asked says which is right, so nothing is installed."""
     short = "def is_leap(self, year):\n    return year % 4 == 0\n"
     full = "def is_leap(self, year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n"
 
@@ -250,18 +251,19 @@ def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_split_
 
     llm = FakeLLM(BRICK=["[]"], ALFRED=[f"```python\n{code}```" for code in (short, full, full.replace("year % 4 == 0 and", "not year % 4 and"))])
     jail = RuleJail()
-    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=4), memory=FakeMemory())
-    outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "is_leap", [2024], {}, intent="tell whether a year is a leap year"))
-    record = _cycle(image, outcome["cycle"])
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=3), memory=FakeMemory())
+    with pytest.raises(CycleFailed, match="answered every call as they do but for the calls of their constants"):
+        asyncio.run(orchestrator.learn(_genesis_oid(image), "is_leap", [2024], {}, intent="tell whether a year is a leap year"))
+    record = _cycle(image, "c1")
     candidates = record["artifacts"]["candidates"]
-    # without the constants' calls the first two agree on every call, and the short rule would be installed
-    assert candidates[0]["signature"] == candidates[1]["signature"]
+    # without the constants' calls the three agree on every call, and the short rule could be installed
+    assert candidates[0]["signature"] == candidates[1]["signature"] == candidates[2]["signature"]
     asked = [run["args"] for run in jail.runs if run["args"][0] != [2024]]
     assert asked == [[[4], [100], [400]]] * 3  # asked of candidates 1 and 2, then of 3
     assert [c["extra"]["[[100], {}]"] for c in candidates] == ['["value", true]', '["value", false]', '["value", false]']
-    assert record["state"] == "COMPLETE" and record["attempts"] == 3
-    assert record["artifacts"]["decision"] == "candidate 2: 2 of 3 eligible candidates agree on every call"
-    assert "% 400" in _read(image, lambda root: root["genesis_obj"].slots["is_leap"].source)
+    assert record["state"] == "FAILED" and record["attempts"] == 3
+    assert record["artifacts"]["decision"].startswith("candidates 2, 3 agree, but candidate 1 answered")
+    assert "is_leap" not in _read(image, lambda root: root["genesis_obj"].slots)
 
 
 def _answered(value: Any):
