@@ -359,7 +359,8 @@ def test_a_candidate_that_agrees_with_two_rival_clusters_counts_for_neither():
                       {"raised": "ValueError"})
     assert concur(raising, fours[0]) and concur(raising, gregorian[0]) and not concur(fours[0], gregorian[0])
     winner, _discarded, why = choose([*fours, *gregorian, raising], GENERATED, "f")
-    assert winner is None and "candidate 1 answered every call as they do but for the calls of their constants" in why
+    # the sampled pair contests the two Gregorian readings (as many samples), before the rule of constants is needed
+    assert winner is None and "and so do candidates 1, 2 on other answers, as often" in why
     # without its rival, the Gregorian pair and the raising one agree
     winner, _discarded, why = choose([*gregorian, raising], GENERATED, "f")
     assert winner == 0 and "3 of 3 eligible candidates agree" in why
@@ -420,3 +421,25 @@ def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused(
     assert assess(cases, [{"value": True}] * 4, lambda i, n: {}, "obj.clear_scores", writes=emptied)["eligible"] is True
     raised = [{"value": 2}, {"value": 2}, {"raised": "ZeroDivisionError", "message": "x"}, {"value": 2}]
     assert assess(cases, raised, lambda i, n: {}, "obj.average_score")["eligible"] is True
+
+
+def test_two_readings_do_not_win_over_as_many_samples_of_another_answer():
+    """merge_counts, seed 0, with the real 0.5B model: two sources answering the keys both dicts share were installed
+    over one source, sampled twice, that merged every key (the right one); no case had been written to tell them
+    apart. The order they came in is no evidence: another reading must decide."""
+    union = "def f(self, a, b):\n    merged = dict(a)\n    for k, v in b.items():\n        merged[k] = merged.get(k, 0) + v\n    return merged\n"
+    shared = [{**record([2, 4, 7], probe=1), "attempt": a, "code": f"def f(self, a, b{a}):\n    return {{k: a[k] + b{a}[k] for k in a if k in b{a}}}\n"}
+              for a in (2, 10)]
+    sampled = [{**record([2, 4, 7]), "attempt": a, "code": union + f"# sample {a}\n"} for a in (1, 5)]
+    written = [sampled[0], shared[0], sampled[1], shared[1]]
+    winner, _discarded, why = choose(written, GENERATED, "f")
+    assert winner is None and why == ("candidates 2, 4 agree, and so do candidates 1, 3 on other answers, as often: "
+                                      "another candidate must tell them apart")
+    third = {**record([2, 4, 7]), "attempt": 11, "code": "def f(self, x, y):\n    out = {}\n    for d in (x, y):\n"
+             "        for k in d:\n            out[k] = out.get(k, 0) + d[k]\n    return out\n"}
+    assert choose([*written, third], GENERATED, "f")[0] is None  # two readings each (one source sampled twice is one)
+    fourth = {**third, "attempt": 12, "code": third["code"].replace("out", "total")}
+    winner, _discarded, why = choose([*written, third, fourth], GENERATED, "f")
+    assert winner == 0 and why.startswith("candidate 1: 4 of 6 eligible candidates agree")
+    # a cluster of three readings is not contested by three samples of one source (two readings):
+    # test_clusters_are_scored_by_readings_not_by_samples_of_one_source
