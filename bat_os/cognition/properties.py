@@ -200,6 +200,6 @@ def _same_form(intent: str, arguments: list) -> list[tuple[str, str]]:
     if said is None:
         return []
     for argument in arguments:
-        if isinstance(argument, str) and re.fullmatch(r"\d+(?:[/.:-]\d+){2,}", argument):
+        if isinstance(argument, str) and re.fullmatch(rf"\d+(?:[{re.escape(_SEPARATORS)}]\d+){{2,}}", argument):
             return [(_pattern(argument, True), said.group(0))]
     return []

@@ -242,7 +242,7 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
                 return i, [], (f"candidate {i + 1} passed every case, {records[i]['evidence']} of them with an exact "
                                "answer; no other candidate agreed with it")
         return None, [], f"no two of {len(eligible)} eligible candidate(s) agree yet"
-    winner, discarded, why = _by_agreement(records, generated, selector, eligible, agreeing, readings, size, clusters)
+    winner, discarded, why = _by_agreement(records, generated, selector, eligible, clusters, readings, size)
     if winner is None and lone != "never":
         for i in eligible:
             if records[i]["passes"] and all(records[i]["passes"]) and records[i].get("evidence", 0) >= 2:
@@ -252,16 +252,16 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
 
 
 def _by_agreement(records: list[dict], generated: list[dict], selector: str, eligible: list[int],
-                  agreeing: list[list[int]], readings: list[str],
-                  size: Callable[[list[int]], int], clusters: list[list[int]]) -> tuple[int | None, list[dict], str]:
-    """:func:`choose` among clusters of two or more readings that agree (``agreeing``): the best one's
-    candidate, unless the generated cases it fails cannot be set aside. A cluster scores its readings
-    (``size``: one source sampled twice is one) times the cases passed, plus one. No cluster wins while
-    another (of ``clusters``, every one) is as strong: by readings, or, against two readings, by samples."""
+                  clusters: list[list[int]], readings: list[str],
+                  size: Callable[[list[int]], int]) -> tuple[int | None, list[dict], str]:
+    """:func:`choose` among the clusters of two or more readings that agree: the best one's candidate,
+    unless the generated cases it fails cannot be set aside. A cluster scores its readings (``size``:
+    one source sampled twice is one) times the cases passed, plus one. No cluster wins while another
+    (any of ``clusters``) is as strong: by readings, or, against two readings, by samples."""
     def score(members: list[int], count: Callable[[list[int]], int] = size) -> int:
         return count(members) * (max(sum(records[m]["passes"]) for m in members) + 1)
 
-    best = max(agreeing, key=lambda members: (score(members), -members[0]))
+    best = max((c for c in clusters if size(c) >= 2), key=lambda members: (score(members), -members[0]))
     # another cluster as strong is another answer to the request: the order they were written in is no evidence. Two
     # readings, the least agreement that may win, are contested by as many samples too (one source sampled twice
     # is one reading: merge_counts, seed 0, installed two readings of the keys both share over one source sampled
