@@ -118,6 +118,9 @@ def test_a_slot_is_written_by_name_like_an_item_and_nothing_else_is() -> None:
         bad = f"def m(self):\n    self[{key}] = 5\n    return 1\n"
         with pytest.raises(MethodRaised, match=error):
             run(lambda j: j.run(bad, "m", [], {}, DictHost({"self": {}})))
+    removing = "def clear_scores(self):\n    held = len(self['scores'])\n    del self['scores']\n    return held\n"
+    with pytest.raises(MethodRaised, match=r"cannot remove slots: set it instead \(self\['scores'\] = \[\]"):
+        run(lambda j: j.run(removing, "clear_scores", [], {}, DictHost({"self": {"scores": [3, 4]}})))
 
 
 def test_mutating_a_list_or_dict_read_from_a_slot_reaches_the_host() -> None:

@@ -157,3 +157,50 @@ def test_idioms_the_real_model_writes_run_counter_most_common_slot_subscripts_ha
     numbered = "def f(self):\n    return self[0]\n"
     outcomes, _counts = cases_run(numbered, "f", [{"args": []}], host)
     assert outcomes[0]["raised"] == "TypeError" and "by name" in outcomes[0]["message"]
+
+
+def test_a_slot_name_is_looked_up_with_in_like_a_key_of_the_object() -> None:
+    """``if 'prices' in self`` (a real 0.5B candidate for ``price_of``) raised "argument of type 'Proxy' is not
+    iterable": the object reads like the mapping of its slots, so ``in`` asks whether the slot is there."""
+    source = (
+        "def price_of(self, fruit, quantity):\n"
+        "    if 'prices' in self and 'nothing_here' not in self and '_p_jar' not in self:\n"
+        "        return self['prices'][fruit] * quantity\n"
+        "    return -1\n"
+    )
+    host = Slots(prices={"apple": 2.0})
+    host.get_slot = lambda ref, name: ("value", host.slots[name]) if name in host.slots else (_ for _ in ()).throw(
+        AttributeError(f"object self has no slot {name!r}"))
+    outcomes, _counts = cases_run(source, "price_of", [{"args": ["apple", 3]}], host)
+    assert outcomes == [{"value": 6.0}]
+    numbered = "def f(self):\n    return 0 in self\n"
+    outcomes, _counts = cases_run(numbered, "f", [{"args": []}], host)
+    assert outcomes[0]["raised"] == "TypeError" and "by name" in outcomes[0]["message"]
+
+
+def test_a_counter_or_ordered_dict_the_method_made_is_filled_like_a_dict_and_a_librarys_own_is_not() -> None:
+    """``counts[key] += value`` on a ``Counter`` raised "object does not support item or slice assignment" in
+    twelve of the real 0.5B model's candidates (``merge_counts``): the standard containers a method builds are
+    written as dicts and lists are; one a library holds is still handed out read-only."""
+    from collections import OrderedDict, deque
+
+    from bat_os.jail.worker.namespace import read_only
+
+    source = (
+        "def merge_counts(self, first, second):\n"
+        "    from collections import Counter, OrderedDict, defaultdict, deque\n"
+        "    counts = Counter()\n"
+        "    for key, value in list(first.items()) + list(second.items()):\n"
+        "        counts[key] += value\n"
+        "    order = OrderedDict()\n"
+        "    order['z'] = 1\n"
+        "    groups = defaultdict(list)\n"
+        "    groups['a'] = [1]\n"
+        "    tail = deque([1, 2])\n"
+        "    tail[0] = 5\n"
+        "    return [dict(counts), list(order), dict(groups), list(tail)]\n"
+    )
+    outcomes, _counts = cases_run(source, "merge_counts", [{"args": [{"a": 1}, {"a": 2, "b": 1}]}], Slots())
+    assert outcomes == [{"value": [{"a": 3, "b": 1}, ["z"], {"a": [1]}, [5, 2]]}]
+    assert type(read_only(OrderedDict(a=1))).__name__ == "mappingproxy"
+    assert read_only(deque([1])) == (1,)

@@ -79,6 +79,43 @@ def test_the_datetime_module_class_slip_and_unimported_names_are_mended():
     assert fix_module_slips(klass, "f") == (klass, [])
 
 
+def test_the_datetime_class_taken_for_the_module_is_mended_the_other_way_round():
+    """``from datetime import datetime`` then ``datetime.timedelta(days=n)`` (six of the real 0.5B model's
+    ``add_days`` candidates raised AttributeError on it): the module's name, imported; ``datetime.now()`` stays."""
+    from bat_os.cognition.mending import fix_module_slips
+
+    code = ("from datetime import datetime\n\ndef add_days(self, text, number):\n"
+            "    d = datetime.strptime(text, '%Y-%m-%d') + datetime.timedelta(days=number)\n"
+            "    return (d + datetime.timedelta(days=0)).strftime('%Y-%m-%d')\n")
+    fixed, mended = fix_module_slips(code, "add_days")
+    assert mended == ["datetime.timedelta -> timedelta", "timedelta"]
+    assert "datetime.timedelta" not in fixed and fixed.count(" timedelta(days=") == 2
+    assert "    from datetime import timedelta\n" in fixed and "datetime.strptime(" in fixed
+    namespace: dict = {}
+    exec(compile(fixed, "<m>", "exec"), namespace)  # noqa: S102 - the mended code runs as Python reads it
+    assert namespace["add_days"](None, "2023-12-31", 1) == "2024-01-01"
+    module = "import datetime\n\ndef f(self, n):\n    return datetime.timedelta(days=n)\n"
+    assert fix_module_slips(module, "f") == (module, [])  # the module's own timedelta is right as it is
+
+
+def test_a_star_import_of_an_allowed_module_becomes_the_names_the_method_reads_from_it():
+    """``from collections import *`` above a right ``count_words`` (refused by the guardian: a method imports
+    the names it uses); a module outside the allowed ones is left for the guardian to refuse."""
+    from bat_os.cognition.mending import candidate_code, expand_star_imports
+
+    code = ("from collections import *\nfrom math import *\nfrom re import *\n\ndef count_words(self, text):\n"
+            "    pi = 3\n    return len(Counter(text.split())) + int(sqrt(pi * 0)) + len(findall('x', ''))\n")
+    fixed, starred = expand_star_imports(code, "count_words", MODULES | {"collections"})
+    assert starred == ["collections", "math", "re"]
+    assert fixed.startswith("from collections import Counter\nfrom math import sqrt\nfrom re import findall\n\ndef")
+    none_read = "from json import *\n\ndef f(self):\n    return 1\n"
+    assert expand_star_imports(none_read, "f", MODULES) == ("\ndef f(self):\n    return 1\n", ["json"])
+    outside = "from email import *\n\ndef f(self):\n    return 1\n"
+    assert expand_star_imports(outside, "f", MODULES) == (outside, [])
+    _code, repairs = candidate_code("```python\n" + none_read + "```", "f", 0, MODULES)
+    assert repairs["slips_mended"] == ["from json import *"]
+
+
 def test_a_method_calling_itself_as_a_plain_function_calls_itself_through_self():
     from bat_os.cognition.mending import candidate_code, fix_self_recursion
 

@@ -3,7 +3,7 @@
 What small models get wrong in a method that is otherwise right, put right in
 the tree or the text before the guardian sees it (each repair says what it
 did, and the cycle records it): what the model wrote after the method to
-show it off, type hints, a missing import, ``self`` left out or named
+show it off, type hints, a star import, a missing import, ``self`` left out or named
 ``obj``, the ``datetime`` class taken for the module, a call of itself
 without ``self``, an answer printed rather than returned.
 :func:`candidate_code` applies them in order to the code of a reply
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import io
 import re
 import symtable
@@ -50,6 +51,33 @@ def add_missing_imports(code: str, selector: str, modules: frozenset[str] | set[
     indent = re.match(r"[ \t]*", lines[first.lineno - 1]).group(0)
     lines[first.lineno - 1:first.lineno - 1] = [f"{indent}import {name}" for name in missing]
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), missing
+
+
+def expand_star_imports(code: str, selector: str, modules: frozenset[str] | set[str]) -> tuple[str, list[str]]:
+    """``from collections import *`` (refused: a method imports the names it uses) written as the import of
+    the names ``selector`` reads from it, or dropped when it reads none; only for allowed modules (the real
+    0.5B model wrote it above an otherwise right ``count_words``). -> (code, the modules whose star import
+    was replaced)."""
+    found = _function_and_scope(code, selector)
+    if found is None:
+        return code, []
+    tree, table, _function, scope = found
+    stars = [n for n in tree.body if isinstance(n, ast.ImportFrom) and not n.level and n.module
+             and n.module.partition(".")[0] in modules and any(alias.name == "*" for alias in n.names)]
+    if not stars:
+        return code, []
+    wanted = {name for name in _globals_read(scope) if name not in set(table.get_identifiers()) and not hasattr(builtins, name)}
+    lines = code.splitlines()
+    for star in reversed(stars):  # from the bottom, so that the line numbers above stay true
+        try:
+            module = importlib.import_module(star.module)
+        except ImportError:
+            return code, []
+        public = set(getattr(module, "__all__", None) or (name for name in dir(module) if not name.startswith("_")))
+        taken = sorted(wanted & public)
+        wanted -= set(taken)
+        lines[star.lineno - 1:star.end_lineno] = [f"from {star.module} import {', '.join(taken)}"] if taken else []
+    return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), [star.module for star in stars]
 
 
 def fix_self_recursion(code: str, selector: str) -> tuple[str, bool]:
@@ -284,15 +312,19 @@ def drop_typing(code: str) -> tuple[str, bool]:
 
 #: What ``datetime.X`` means when a model wrote ``import datetime`` but meant the class.
 _DATETIME_CLASS_ONLY = frozenset({"strptime", "now", "today", "utcnow", "fromisoformat", "fromtimestamp", "combine", "strftime"})
+#: What ``datetime.X`` means when a model wrote ``from datetime import datetime`` but meant the module.
+_DATETIME_MODULE_ONLY = frozenset({"timedelta", "timezone"})
 #: Names a model uses without importing them, and the allowed module each comes from.
-_FROM_IMPORTS = {"timedelta": "datetime", "Counter": "collections", "defaultdict": "collections",
+_FROM_IMPORTS = {"timedelta": "datetime", "timezone": "datetime", "Counter": "collections", "defaultdict": "collections",
                  "OrderedDict": "collections", "deque": "collections", "reduce": "functools", "Fraction": "fractions",
                  "Decimal": "decimal", "sqrt": "math", "median": "statistics", "mean": "statistics"}
 
 
 def fix_module_slips(code: str, selector: str) -> tuple[str, list[str]]:
-    """Two slips small models make with allowed modules, mended: ``import datetime`` then
-    ``datetime.strptime(...)`` (the class's, not the module's: written ``datetime.datetime.strptime``), and a
+    """Slips small models make with allowed modules, mended: ``import datetime`` then
+    ``datetime.strptime(...)`` (the class's, not the module's: written ``datetime.datetime.strptime``), the
+    other way round ``from datetime import datetime`` then ``datetime.timedelta(...)`` (the module's:
+    written ``timedelta(...)``, imported), and a
     name used but never imported that only one allowed module gives (``timedelta``, ``Counter``: a
     ``from M import name`` is put first in the function). -> (code, what was mended)."""
     found = _function_and_scope(code, selector)
@@ -315,8 +347,19 @@ def fix_module_slips(code: str, selector: str) -> tuple[str, list[str]]:
                 lines[line - 1] = text[:col] + "datetime.datetime." + text[col + 9:]
         if spots:
             mended.append("datetime.datetime")
+    module_names: set[str] = set()
+    if from_class and not imports_module:  # the other way round: datetime.timedelta(...) on the class
+        spots = sorted(((n.value.lineno, n.value.col_offset, n.attr) for n in ast.walk(function)
+                        if isinstance(n, ast.Attribute) and n.attr in _DATETIME_MODULE_ONLY
+                        and isinstance(n.value, ast.Name) and n.value.id == "datetime"), reverse=True)
+        for line, col, attr in spots:
+            text = lines[line - 1]
+            if text[col:col + 9] == "datetime.":
+                lines[line - 1] = text[:col] + text[col + 9:]
+                module_names.add(attr)
+        mended.extend(f"datetime.{name} -> {name}" for name in sorted(module_names))
     defined = set(table.get_identifiers())
-    missing = sorted(name for name in _globals_read(scope) if name in _FROM_IMPORTS and name not in defined)
+    missing = sorted((module_names | {name for name in _globals_read(scope) if name in _FROM_IMPORTS}) - defined)
     if missing:
         first = function.body[0]
         if first.lineno != function.lineno:
@@ -339,12 +382,13 @@ def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str
     ``slips_mended``)."""
     code, dropped = drop_top_level_calls(extract_code(reply), selector)
     code, untyped = drop_typing(code)
+    code, starred = expand_star_imports(code, selector, modules)
     code, imported = add_missing_imports(code, selector, modules)
     code, self_added = add_missing_self(code, selector, arity)
     code, receiver = rename_receiver(code, selector, arity)
     code, slot_names = fix_slot_names(code, selector, slots)
     code, mended = fix_module_slips(code, selector)
-    mended = [*slot_names, *mended]
+    mended = [*(f"from {module} import *" for module in starred), *slot_names, *mended]
     if receiver:
         mended = [f"{receiver} -> self", *mended]
     code, recursion = fix_self_recursion(code, selector)

@@ -9,8 +9,8 @@
   ``FORBIDDEN_ATTRIBUTES``, no ``string.Formatter``, no ``register`` on abstract base classes.
 * Item reads: ``guarded_getitem``: ``self["prices"]`` reads a slot (an object of the image read as
   the mapping of its slots), anything else as Python does; ``hasattr`` goes through ``guarded_getattr``.
-* Writes: lists, dicts, proxies (``self.name = v`` and ``self["name"] = v`` set a slot) and instances of
-  the method's own classes (:func:`_write`).
+* Writes: lists, dicts, ``Counter``, ``OrderedDict``, ``defaultdict``, ``deque``, proxies (``self.name = v``
+  and ``self["name"] = v`` set a slot) and instances of the method's own classes (:func:`_write`).
 * :class:`ModuleState`: what a run may change in the allowed modules, put back by a reusable child.
 * :func:`compiled`: RestrictedPython's code for a source, cached by its sha256.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import ast
+import collections
 import decimal
 import functools
 import hashlib
@@ -106,9 +107,9 @@ def module_attribute(module: types.ModuleType, name: str) -> object:
 def read_only(value: object) -> object:
     """A library's mutable container as a read-only view (modules are shared by every run of a reusable child)."""
     kind = type(value)
-    if kind is dict:
+    if isinstance(value, dict):  # an OrderedDict or a Counter too: a method may fill its own (_write)
         return types.MappingProxyType(value)
-    if kind is list:
+    if kind is list or kind is collections.deque:
         return tuple(value)
     if kind is set:
         return frozenset(value)
@@ -158,9 +159,16 @@ def _getiter(ob: object) -> object:
     return ob
 
 
+#: The standard library's containers a method fills as it fills a dict or a list (``counts[w] += 1`` on a
+#: ``Counter``: refused until the real 0.5B model's candidates showed it); a library's own are read-only.
+WRITABLE_CONTAINERS = frozenset({collections.Counter, collections.OrderedDict, collections.defaultdict, collections.deque})
+
+
 def _write(ob: object) -> object:
-    """Writes: lists, dicts, proxies (-> set_slot) and instances of classes the method defined."""
-    if not isinstance(ob, type) and getattr(type(ob), "__module__", None) == GENERATED_MODULE:
+    """Writes: lists, dicts, proxies (-> set_slot), the containers above and instances of classes the
+    method defined."""
+    kind = type(ob)
+    if kind in WRITABLE_CONTAINERS or not isinstance(ob, type) and getattr(kind, "__module__", None) == GENERATED_MODULE:
         return ob
     return full_write_guard(ob)
 

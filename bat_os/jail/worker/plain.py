@@ -40,8 +40,20 @@ class Proxy:
             raise TypeError("an object's slots are set by name: self['name'] = value")
         self._run.write_slot(self, name, value)
 
+    def __contains__(self, name: object) -> bool:  # 'prices' in self: the object as the mapping of its slots
+        if type(name) is not str:
+            raise TypeError("an object's slots are looked up by name: 'name' in self")
+        try:
+            self._run.read_slot(self, name)
+        except AttributeError:
+            return False
+        return True
+
     def __guarded_delattr__(self, name: str) -> None:
         raise AttributeError("a method cannot remove slots")
+
+    def __guarded_delitem__(self, name: object) -> None:  # del self['scores']: say what to write instead
+        raise AttributeError(f"a method cannot remove slots: set it instead (self[{name!r}] = [] empties a list)")
 
     def __repr__(self) -> str:
         return f"<object {self._ref}>"
