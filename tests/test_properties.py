@@ -179,3 +179,28 @@ def test_the_same_form_asks_for_the_shape_of_the_date_argument():
     assert refused["failed"] == ["property: the request says 'in the same form': obj.add_days('2024-03-15', 3) should "
                                  "answer a text shaped like that, but it answered \"2024-03-18 00:00:00\""]
     assert _run(intent, "add_days", ["2024-03-15", 3], answering("2024-03-18"))["eligible"] is True
+
+
+def test_merging_maps_asks_for_a_dict_holding_every_key_of_each():
+    # three of the real 0.5B model's candidates read "adding the counts of keys they share" as "keep only the
+    # shared keys", agreed, and were installed (seed 0, twice)
+    intent = "merge two dicts of counts, adding the counts of keys they share"
+    args = [{"a": 1}, {"a": 2, "b": 1}]
+    assert properties(intent, "merge_counts", args, {}) == [
+        {"args": args, "kwargs": {}, "holds_keys": ["a", "b"], "role": "property", "says": "'merge'"}]
+    assert properties("combine the two mappings", "combined", [{"x": 1}, {"y": 2}], {})[0]["holds_keys"] == ["x", "y"]
+    for other, call in (("merge two dicts keeping only the keys they have in common", args),
+                        ("return the intersection of two dicts when merging", args),
+                        ("merge the words of two lists", [["a"], ["b"]]),  # no maps
+                        ("merge a dict into itself", [{"a": 1}])):  # one map
+        assert not any("holds_keys" in p for p in properties(other, "f", call, {})), other
+
+    def answering(value):
+        return lambda cases: [{"value": value} for _ in cases]
+
+    shared = _run(intent, "merge_counts", args, answering({"a": 3}))
+    assert shared["eligible"] is False and shared["failed"] == [
+        "property: the request says 'merge': obj.merge_counts({\"a\": 1}, {\"a\": 2, \"b\": 1}) should answer a dict "
+        "holding every key of the maps it merges (\"a\", \"b\"), but it answered {\"a\": 3}"]
+    assert _run(intent, "merge_counts", args, answering([["a", 3]]))["eligible"] is False  # not a dict
+    assert _run(intent, "merge_counts", args, answering({"a": 3, "b": 1}))["eligible"] is True

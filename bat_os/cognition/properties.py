@@ -26,6 +26,11 @@ and told why):
   starts with the text quoted first and ends with one quoted last (none where the sentence says "if",
   "or", "else", "otherwise", "unless" or "when": the answer is one of them).
 
+- **every key of the maps merged**: "merge two dicts of counts", "combine the two mappings" (two map
+  arguments or more, and no "only", "common" or "intersection"): the trial call answers a dict holding
+  every key of each (three of the real 0.5B model's candidates read "adding the counts of keys they
+  share" as "keep only the shared keys", agreed, and were installed);
+
 - **a slot to change**: "empty the scores slot", "set the name_tag slot to ...", "add n to the
   counter slot", "append an item to the items slot", "remove ... from self.items": the trial call
   writes that slot ("add up the numbers in the scores slot" changes nothing).
@@ -47,6 +52,8 @@ _NOT_A_COUNT = re.compile(r"\b(map|maps|mapping|dict|dictionary|each|per|every|f
 _MAP_WORDS = re.compile(r"\b(map|maps|mapping) (each|every|all)\b|\breturn (a|the) (dict|dictionary|mapping)\b|\bas a (dict|dictionary|mapping)\b", re.I)
 _UPPER = re.compile(r"\b(in|to|into) (all )?(capitals|capital letters|upper[- ]?case( letters)?|block capitals)\b", re.I)
 _LOWER = re.compile(r"\b(in|to|into) (all )?(lower[- ]?case( letters)?|small letters)\b", re.I)
+_MERGE = re.compile(r"\b(merge|merges|merging|combine|combines|combining)\b", re.I)
+_SOME_KEYS = re.compile(r"\b(only|common|intersection|intersect|intersecting)\b", re.I)
 _CASELESS = re.compile(r"\b(ignoring (the )?case|case[- ]insensitive(ly)?|either case|regardless of (the )?case|any case)\b", re.I)
 
 
@@ -77,6 +84,12 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
     ends = _ends(intent or "")
     if ends:
         found.append({**call, **ends, "role": "property"})
+    merged = _MERGE.search(intent or "")
+    maps = [value for value in [*args, *kwargs.values()] if isinstance(value, dict)]
+    if merged and len(maps) >= 2 and not _SOME_KEYS.search(intent):
+        keys = sorted({key for value in maps for key in value})
+        if keys:
+            found.append({**call, "holds_keys": keys, "role": "property", "says": f"'{merged.group(0)}'"})
     for said, name in _changed_slots(intent or ""):
         found.append({**call, "writes": name, "role": "property", "says": f"'{said}'"})
     caseless = _CASELESS.search(intent or "")

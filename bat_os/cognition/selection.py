@@ -417,6 +417,14 @@ def _property(case: dict, outcome: dict, trial: dict | None, selector: str, writ
             call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
             return f"{call} should change self.{case['writes']}, but it left it as it was"
         return why
+    if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
+        why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
+        value = outcome.get("value")
+        if why is None and not (isinstance(value, dict) and all(key in value for key in case["holds_keys"])):
+            call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
+            keys = ", ".join(json.dumps(key) for key in case["holds_keys"])
+            return f"{call} should answer a dict holding every key of the maps it merges ({keys}), but it answered {_answer(output_key(outcome))}"
+        return why
     if case.get("letters"):  # the answer's letters all in one case (a string answer; others are not judged)
         why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
         value = outcome.get("value")
