@@ -135,47 +135,37 @@ def test_augmented_assignment_to_slots_and_items_is_written_out_by_one_rule() ->
     assert not guardian.audit(twice, "bad").accepted
 
 
+def _strict_slots(**slots: Any) -> Slots:
+    """A host whose missing slots raise AttributeError, as the kernel's do."""
+    host = Slots(**slots)
+    host.get_slot = lambda ref, name: ("value", host.slots[name]) if name in host.slots else (_ for _ in ()).throw(
+        AttributeError(f"object self has no slot {name!r}"))
+    return host
+
+
 def test_idioms_the_real_model_writes_run_counter_most_common_slot_subscripts_hasattr() -> None:
     """Each failed a real 0.5B candidate in the learning benchmark: ``Counter.most_common(1)`` imports
-    heapq when called; ``self["prices"]`` read the receiver as the mapping of its slots; ``hasattr``."""
+    heapq when called; ``self["prices"]`` read the receiver as the mapping of its slots; ``hasattr``;
+    ``'prices' in self`` ("argument of type 'Proxy' is not iterable": ``in`` asks whether the slot is there)."""
     source = (
         "def price_of(self, fruit, quantity):\n"
         "    from collections import Counter\n"
         "    top = Counter([fruit, fruit, 'x']).most_common(1)[0][0]\n"
-        "    if not hasattr(self, 'prices') or hasattr(self, 'nothing_here'):\n"
+        "    if not hasattr(self, 'prices') or hasattr(self, 'nothing_here') or 'nothing_here' in self:\n"
+        "        raise ModuleNotFoundError('no prices')\n"
+        "    if 'prices' not in self or '_p_jar' in self:\n"
         "        raise ModuleNotFoundError('no prices')\n"
         "    return self['prices'][top] * quantity\n"
     )
-    host = Slots(prices={"apple": 2.0})
-    host.get_slot = lambda ref, name: ("value", host.slots[name]) if name in host.slots else (_ for _ in ()).throw(
-        AttributeError(f"object self has no slot {name!r}"))
+    host = _strict_slots(prices={"apple": 2.0})
     outcomes, _counts = cases_run(source, "price_of", [{"args": ["apple", 3]}], host)
     assert outcomes == [{"value": 6.0}]
     missing = "def f(self):\n    return self['nope']\n"
     outcomes, _counts = cases_run(missing, "f", [{"args": []}], host)
     assert outcomes[0]["raised"] == "KeyError"
-    numbered = "def f(self):\n    return self[0]\n"
-    outcomes, _counts = cases_run(numbered, "f", [{"args": []}], host)
-    assert outcomes[0]["raised"] == "TypeError" and "by name" in outcomes[0]["message"]
-
-
-def test_a_slot_name_is_looked_up_with_in_like_a_key_of_the_object() -> None:
-    """``if 'prices' in self`` (a real 0.5B candidate for ``price_of``) raised "argument of type 'Proxy' is not
-    iterable": the object reads like the mapping of its slots, so ``in`` asks whether the slot is there."""
-    source = (
-        "def price_of(self, fruit, quantity):\n"
-        "    if 'prices' in self and 'nothing_here' not in self and '_p_jar' not in self:\n"
-        "        return self['prices'][fruit] * quantity\n"
-        "    return -1\n"
-    )
-    host = Slots(prices={"apple": 2.0})
-    host.get_slot = lambda ref, name: ("value", host.slots[name]) if name in host.slots else (_ for _ in ()).throw(
-        AttributeError(f"object self has no slot {name!r}"))
-    outcomes, _counts = cases_run(source, "price_of", [{"args": ["apple", 3]}], host)
-    assert outcomes == [{"value": 6.0}]
-    numbered = "def f(self):\n    return 0 in self\n"
-    outcomes, _counts = cases_run(numbered, "f", [{"args": []}], host)
-    assert outcomes[0]["raised"] == "TypeError" and "by name" in outcomes[0]["message"]
+    for numbered in ("def f(self):\n    return self[0]\n", "def f(self):\n    return 0 in self\n"):
+        outcomes, _counts = cases_run(numbered, "f", [{"args": []}], host)
+        assert outcomes[0]["raised"] == "TypeError" and "by name" in outcomes[0]["message"]
 
 
 def test_a_counter_or_ordered_dict_the_method_made_is_filled_like_a_dict_and_a_librarys_own_is_not() -> None:
