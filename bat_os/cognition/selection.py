@@ -411,49 +411,38 @@ def _type_name(value: Any) -> str:
 def _property(case: dict, outcome: dict, trial: dict | None, selector: str, written: dict | None = None) -> str | None:
     """Why ``outcome`` breaks the property ``case``, or None. ``trial``: the trial's outcome when it is
     deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
-    if case.get("writes"):  # "empty the scores slot": the call changes that slot
-        why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
-        if why is None and case["writes"] not in (written or {}):
-            call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
-            return f"{call} should change self.{case['writes']}, but it left it as it was"
-        return why
-    if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
-        why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
-        value = outcome.get("value")
-        if why is None and not (isinstance(value, dict) and all(key in value for key in case["holds_keys"])):
-            call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
-            keys = ", ".join(json.dumps(key) for key in case["holds_keys"])
-            return f"{call} should answer a dict holding every key of the maps it merges ({keys}), but it answered {_answer(output_key(outcome))}"
-        return why
-    if case.get("letters"):  # the answer's letters all in one case (a string answer; others are not judged)
-        why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
-        value = outcome.get("value")
-        wrong = str.islower if case["letters"] == "upper" else str.isupper
-        if why is None and isinstance(value, str) and any(wrong(ch) for ch in value):
-            call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
-            return f"{call} should answer in {case['letters']} case, but it answered {_answer(output_key(outcome))}"
-        return why
-    if case.get("shape") or case.get("starts") or case.get("ends"):  # a text of a shape, or with these ends
-        why = judge({"args": case.get("args", []), "kwargs": case.get("kwargs", {})}, outcome, None, selector)
-        if why is not None:
-            return why
-        value = outcome.get("value")
-        call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
-        if case.get("shape"):
-            if not (isinstance(value, str) and any(re.fullmatch(p, value) for p in case["shape"])):
-                return f"{call} should answer a text shaped like that, but it answered {_answer(output_key(outcome))}"
+    plain = {"args": case.get("args", []), "kwargs": case.get("kwargs", {})}
+    call, value = f"{selector}({call_arguments(plain['args'], plain['kwargs'])})", outcome.get("value")
+    if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends")):
+        if not case.get("same_as_trial"):
+            return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
+        if trial is None or output_key(outcome) == output_key(trial):
             return None
-        wrong = [f"start with {json.dumps(case['starts'])}" for _ in [1] if case.get("starts") and not (
-            isinstance(value, str) and value.startswith(case["starts"]))]
-        wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
-            isinstance(value, str) and value.endswith(case["ends"]))]
-        return f"{call} should {' and '.join(wrong)}, but it answered {_answer(output_key(outcome))}" if wrong else None
-    if not case.get("same_as_trial"):
-        return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
-    if trial is None or output_key(outcome) == output_key(trial):
+        return f"{call} should answer as the trial call does ({_answer(output_key(trial))}), but it answered {_answer(output_key(outcome))}"
+    why = judge(plain, outcome, None, selector)
+    if why is not None:
+        return why
+    if case.get("writes"):  # "empty the scores slot": the call changes that slot
+        return None if case["writes"] in (written or {}) else f"{call} should change self.{case['writes']}, but it left it as it was"
+    if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
+        if isinstance(value, dict) and all(key in value for key in case["holds_keys"]):
+            return None
+        keys = ", ".join(json.dumps(key) for key in case["holds_keys"])
+        return f"{call} should answer a dict holding every key of the maps it merges ({keys}), but it answered {_answer(output_key(outcome))}"
+    if case.get("letters"):  # the answer's letters all in one case (a string answer; others are not judged)
+        wrong = str.islower if case["letters"] == "upper" else str.isupper
+        if isinstance(value, str) and any(wrong(ch) for ch in value):
+            return f"{call} should answer in {case['letters']} case, but it answered {_answer(output_key(outcome))}"
         return None
-    call = f"{selector}({call_arguments(case.get('args', []), case.get('kwargs', {}))})"
-    return f"{call} should answer as the trial call does ({_answer(output_key(trial))}), but it answered {_answer(output_key(outcome))}"
+    if case.get("shape"):  # a text of a shape
+        if not (isinstance(value, str) and any(re.fullmatch(p, value) for p in case["shape"])):
+            return f"{call} should answer a text shaped like that, but it answered {_answer(output_key(outcome))}"
+        return None
+    wrong = [f"start with {json.dumps(case['starts'])}" for _ in [1] if case.get("starts") and not (
+        isinstance(value, str) and value.startswith(case["starts"]))]
+    wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
+        isinstance(value, str) and value.endswith(case["ends"]))]
+    return f"{call} should {' and '.join(wrong)}, but it answered {_answer(output_key(outcome))}" if wrong else None
 
 
 def _echoed(answered: list[tuple[dict, dict, dict | None]]) -> int | None:
