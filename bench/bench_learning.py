@@ -52,8 +52,8 @@ TARGET_FALSE_INSTALLS = 0.02
 TARGET_GAIN = 1.5
 
 
-def load_tasks(count: int | None) -> list[dict]:
-    tasks = [json.loads(line) for line in TASKS.read_text().splitlines() if line.strip()]
+def load_tasks(count: int | None, path: Path = TASKS) -> list[dict]:
+    tasks = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     if count and count < len(tasks):
         step = len(tasks) / count
         tasks = [tasks[int(i * step)] for i in range(count)]
@@ -249,6 +249,8 @@ def cycles(tasks: list[dict], model_name: str, directory: Path, record_to: Path 
 def main() -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--tasks", type=int, default=None, help="how many tasks, spread over the file (default: all)")
+    p.add_argument("--tasks-file", type=Path, default=TASKS,
+                   help="the tasks (default bench/learning_tasks.jsonl; bench/learning_tasks_fresh.jsonl: tasks no rule was tuned on)")
     p.add_argument("--model", default="qwen2.5-coder-0.5b", help="an embedded model (bat_os/models/embedded.py)")
     p.add_argument("--json", type=Path, default=None, help="write every task's figures here")
     p.add_argument("--skip-baseline", action="store_true", help="only the cycle (no ratio)")
@@ -261,10 +263,10 @@ def main() -> int:
         p.error("--set takes BATOS_NAME=VALUE")
     settings = dict(item.split("=", 1) for item in args.set)
     args.rounds = 1
-    tasks = load_tasks(args.tasks or (6 if args.quick else None))
+    tasks = load_tasks(args.tasks or (6 if args.quick else None), args.tasks_file)
     if args.only:
         wanted = set(args.only.split(","))
-        tasks = [t for t in load_tasks(None) if t["id"] in wanted]
+        tasks = [t for t in load_tasks(None, args.tasks_file) if t["id"] in wanted]
     header(f"learning with {args.model}: {len(tasks)} tasks, hidden checks", args)
 
     single = {} if args.skip_baseline else baseline(tasks, args.model)

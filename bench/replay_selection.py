@@ -36,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_learning import check_code, load_tasks  # noqa: E402
+from bench_learning import TASKS, check_code, load_tasks  # noqa: E402
 
 from bat_os.cognition import guardian  # noqa: E402
 from bat_os.cognition.selection import choose  # noqa: E402
@@ -84,7 +84,8 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
 
 
 async def main(args: argparse.Namespace) -> int:
-    tasks = {t["id"]: t for t in load_tasks(None)}
+    # the recorded runs may be of either task file: ids are unique across them
+    tasks = {t["id"]: t for path in (TASKS, TASKS.with_name("learning_tasks_fresh.jsonl")) for t in load_tasks(None, path)}
     wanted = set(args.only.split(",")) if args.only else None
     with tempfile.TemporaryDirectory(prefix="replay-selection-") as tmp:
         image = Image(Path(tmp) / "live.fs")
