@@ -33,7 +33,13 @@ and told why):
 
 - **a slot to change**: "empty the scores slot", "set the name_tag slot to ...", "add n to the
   counter slot", "append an item to the items slot", "remove ... from self.items": the trial call
-  writes that slot ("add up the numbers in the scores slot" changes nothing).
+  writes that slot ("add up the numbers in the scores slot" changes nothing); also "take n items out
+  of the stock slot", "switch the enabled slot", "add a text to the end of the history slot";
+- **an answer**: "return ...", "give back ..." (and no "None", "nothing", "null" or "no value" in the
+  sentence): the trial call answers something, not None (the real 0.5B model, asked to "switch the
+  enabled slot between true and false and return its new value", switched it and returned nothing,
+  from both voices, with no generated case to say otherwise: a false install on tasks no rule was
+  tuned on).
 
 Each property is a case ``{"args", "kwargs", "role": "property", "says"}``
 with ``type`` (judged like any case) or ``same_as_trial`` (compared with the
@@ -92,6 +98,9 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
             found.append({**call, "holds_keys": keys, "role": "property", "says": f"'{merged.group(0)}'"})
     for said, name in _changed_slots(intent or ""):
         found.append({**call, "writes": name, "role": "property", "says": f"'{said}'"})
+    returns = _RETURNS.search(intent or "")
+    if returns and not _MAY_BE_NONE.search(intent):
+        found.append({**call, "answers": True, "role": "property", "says": f"'{returns.group(0)}'"})
     caseless = _CASELESS.search(intent or "")
     if caseless:
         for change in (str.lower, str.upper):
@@ -185,10 +194,13 @@ def _ends(intent: str) -> dict:
 
 
 _SLOT = r"(?:self\.(?P<attr>[A-Za-z_]\w*)|(?:the\s+)?(?P<name>[A-Za-z_]\w*)\s+(?:slot|attribute|field))"
+_END_OF = r"(?:(?:to|at|onto)\s+the\s+(?:end|start|front|back|top|bottom|beginning)\s+of)"  # "to the end of the history slot"
 _CHANGES = [
-    re.compile(rf"\b(?:empty|clear|reset|set|update|change|increment|decrement|rename|sort|reverse|fill|overwrite)\s+{_SLOT}", re.I),
-    re.compile(rf"\b(?:add(?!\s+up\b)|append|push|insert|put|store|save|record|remember|extend)\b[^.;]*?\b(?:to|into|onto|in)\s+{_SLOT}", re.I),
-    re.compile(rf"\b(?:remove|delete|pop|take|drop|discard)\b[^.;]*?\bfrom\s+{_SLOT}", re.I),
+    re.compile(rf"\b(?:empty|clear|reset|set|update|change|increment|decrement|increase|decrease|raise|lower|double|halve|"
+               rf"rename|sort|reverse|shuffle|fill|overwrite|toggle|switch|flip|invert|negate)\s+{_SLOT}", re.I),
+    re.compile(rf"\b(?:add(?!\s+up\b)|append|push|insert|put|store|save|record|remember|extend|deposit|prepend)\b[^.;]*?"
+               rf"\b(?:{_END_OF}|to|into|onto|in)\s+{_SLOT}", re.I),
+    re.compile(rf"\b(?:remove|delete|pop|take|drop|discard|subtract|deduct|withdraw)\b[^.;]*?\b(?:from|out\s+of)\s+{_SLOT}", re.I),
 ]
 
 
@@ -202,6 +214,9 @@ def _changed_slots(intent: str) -> list[tuple[str, str]]:
                 found.append((match.group(0), name))
     return found
 
+
+_RETURNS = re.compile(r"\b(?:return|returns|returning|give back|gives back|answer with)\b", re.I)
+_MAY_BE_NONE = re.compile(r"\b(?:none|nothing|null|no value)\b", re.I)
 
 _SAME_FORM = re.compile(r"\bin the same (form|format|shape)\b|\bformatted the same way\b", re.I)
 

@@ -236,6 +236,8 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
     agreeing = [members for members in clusters if size(members) >= 2]
     if not agreeing:
         for i in eligible:
+            if _disputed(records, i, eligible):
+                continue
             if lone == "any" and all(records[i]["passes"]):
                 return i, [], f"candidate {i + 1} passed every case; no second candidate could be written to agree with it"
             if lone == "evidence" and all(records[i]["passes"]) and records[i].get("evidence", 0) >= 1:
@@ -245,7 +247,8 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
     winner, discarded, why = _by_agreement(records, generated, selector, eligible, clusters, readings, size)
     if winner is None and lone != "never":
         for i in eligible:
-            if records[i]["passes"] and all(records[i]["passes"]) and records[i].get("evidence", 0) >= 2:
+            if records[i]["passes"] and all(records[i]["passes"]) and records[i].get("evidence", 0) >= 2 \
+                    and not _disputed(records, i, eligible):
                 return i, [], (f"candidate {i + 1} alone passed every case, {records[i]['evidence']} of them with an exact "
                                f"answer, where those that agree could not win ({why})")
     return winner, discarded, why
@@ -257,7 +260,7 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     """:func:`choose` among the clusters of two or more readings that agree: the best one's candidate,
     unless the generated cases it fails cannot be set aside. A cluster scores its readings (``size``:
     one source sampled twice is one) times the cases passed, plus one. No cluster wins while another
-    (any of ``clusters``) is as strong: by readings, or, against two readings, by samples."""
+    (any of ``clusters``, a candidate alone too) is as strong: by that score, or, against two readings, by samples."""
     def score(members: list[int], count: Callable[[list[int]], int] = size) -> int:
         return count(members) * (max(sum(records[m]["passes"]) for m in members) + 1)
 
@@ -265,12 +268,17 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     # another cluster as strong is another answer to the request: the order they were written in is no evidence. Two
     # readings, the least agreement that may win, are contested by as many samples too (one source sampled twice
     # is one reading: merge_counts, seed 0, installed two readings of the keys both share over one source sampled
-    # twice that merged every key, the right one); three readings outweigh three samples of one source
-    even = [c for c in clusters if c is not best and len(c) >= 2
-            and (score(c) >= score(best) or (size(best) == 2 and score(c, len) >= score(best, len)))]
+    # twice that merged every key, the right one); three readings outweigh three samples of one source. A candidate
+    # alone is contested by its score too (CodeT's: the cases it passes are the case writer's agreement with it):
+    # two readings of "the longest key" answering the longest value outvoted the two cases, both right, that a
+    # third candidate, right, passed (a false install on tasks no rule was tuned on)
+    even = [c for c in clusters if c is not best and (
+        score(c) >= score(best) or (len(c) >= 2 and size(best) == 2 and score(c, len) >= score(best, len)))]
     if even:
-        return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree, and so do candidates "
-                          f"{', '.join(str(i + 1) for i in even[0])} on other answers, as often: another candidate must "
+        other = (f"so do candidates {', '.join(str(i + 1) for i in even[0])} on other answers, as often" if len(even[0]) > 1
+                 else f"candidate {even[0][0] + 1} answers otherwise and passes {sum(records[even[0][0]]['passes'])} "
+                      "generated case(s) they fail")
+        return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree, and {other}: another candidate must "
                           "tell them apart")
     # of those that agree, the one that passed the most cases and declined (raised) the fewest calls
     winner = min(best, key=lambda m: (-sum(records[m]["passes"]), _declined(records[m]), m))
@@ -322,6 +330,17 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     distinct = len({readings[m] for m in best})
     same = f" ({len(best) - distinct} of them the same source as another)" if distinct < len(best) else ""
     return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call{same}"
+
+
+def _disputed(records: list[dict], i: int, eligible: list[int]) -> bool:
+    """Does another eligible candidate answer the user's own call otherwise than candidate ``i`` (neither raising)? A
+    candidate alone is installed only where none does: the real 0.5B model's generated cases for "an acronym ... in
+    upper case" were the phrase in capitals, and ``text.upper()``, alone, passed them all, while two other eligible
+    candidates answered ``'P N G'`` and ``'PNG'`` (the right one): a false install on tasks no rule was tuned on."""
+    mine = (records[i].get("signature") or [None])[0]
+    return mine is not None and any(
+        j != i and (records[j].get("signature") or [mine])[0] != mine and not _raised(records[j]["signature"][0])
+        and not _raised(mine) for j in eligible)
 
 
 def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
@@ -413,7 +432,7 @@ def _property(case: dict, outcome: dict, trial: dict | None, selector: str, writ
     deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
     plain = {"args": case.get("args", []), "kwargs": case.get("kwargs", {})}
     call, value = f"{selector}({call_arguments(plain['args'], plain['kwargs'])})", outcome.get("value")
-    if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends")):
+    if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends", "answers")):
         if not case.get("same_as_trial"):
             return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
         if trial is None or output_key(outcome) == output_key(trial):
@@ -422,6 +441,8 @@ def _property(case: dict, outcome: dict, trial: dict | None, selector: str, writ
     why = judge(plain, outcome, None, selector)
     if why is not None:
         return why
+    if case.get("answers"):  # "... and return its new value": an answer, not None
+        return None if value is not None else f"{call} should return an answer, but it returned None"
     if case.get("writes"):  # "empty the scores slot": the call changes that slot
         return None if case["writes"] in (written or {}) else f"{call} should change self.{case['writes']}, but it left it as it was"
     if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
