@@ -226,3 +226,33 @@ def _literal(value: object) -> str:
 def _show(value: Any) -> str:
     text = json.dumps(value) if isinstance(value, (dict, list)) else repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def output_key(outcome: dict, slots_after: dict | None = None) -> str:
+    """What a candidate answered for a case, as a key two candidates share when they answered alike."""
+    if "value" in outcome:
+        key: Any = ["value", rounded(outcome["value"])]
+    elif "raised" in outcome:
+        key = ["raised", outcome["raised"]]
+    else:
+        key = ["failed", sorted(outcome)]
+    if slots_after:
+        key.append(rounded(slots_after))
+    return json.dumps(key, sort_keys=True, default=repr)
+
+
+def rounded(value: Any) -> Any:
+    """``value`` with its floats to 6 significant digits (0.1 + 0.2 and 0.3 are one answer)."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    return value
+
+
+def answer_of(key: str) -> str:
+    """A case's answer as a refusal shows it: ``raised ValueError``, or the value as JSON (120 characters at most)."""
+    kind, value = json.loads(key)[:2]
+    return f"raised {value}" if kind == "raised" else json.dumps(value)[:120]

@@ -49,7 +49,10 @@ quotes the words it came from.
 
 from __future__ import annotations
 
+import json
 import re
+
+from bat_os.cognition.cases import answer_of, call_arguments, judge, output_key
 
 _BOOL_WORDS = re.compile(r"\b(tell|check|say|decide|find out|test|determine|report) (whether|if)\b|\bwhether\b", re.I)
 _BOOL_SELECTOR = re.compile(r"^(is|has|can|contains|should|are)_")
@@ -231,3 +234,42 @@ def _same_form(intent: str, arguments: list) -> list[tuple[str, str]]:
         if isinstance(argument, str) and re.fullmatch(rf"\d+(?:[{re.escape(_SEPARATORS)}]\d+){{2,}}", argument):
             return [(_pattern(argument, True), said.group(0))]
     return []
+
+
+def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str, written: dict | None = None) -> str | None:
+    """Why ``outcome`` breaks the property ``case`` (one of :func:`properties`), or None. ``trial``: the trial's outcome when it is
+    deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
+    plain = {"args": case.get("args", []), "kwargs": case.get("kwargs", {})}
+    call, value = f"{selector}({call_arguments(plain['args'], plain['kwargs'])})", outcome.get("value")
+    if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends", "answers")):
+        if not case.get("same_as_trial"):
+            return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
+        if trial is None or output_key(outcome) == output_key(trial):
+            return None
+        return f"{call} should answer as the trial call does ({answer_of(output_key(trial))}), but it answered {answer_of(output_key(outcome))}"
+    why = judge(plain, outcome, None, selector)
+    if why is not None:
+        return why
+    if case.get("answers"):  # "... and return its new value": an answer, not None
+        return None if value is not None else f"{call} should return an answer, but it returned None"
+    if case.get("writes"):  # "empty the scores slot": the call changes that slot
+        return None if case["writes"] in (written or {}) else f"{call} should change self.{case['writes']}, but it left it as it was"
+    if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
+        if isinstance(value, dict) and all(key in value for key in case["holds_keys"]):
+            return None
+        keys = ", ".join(json.dumps(key) for key in case["holds_keys"])
+        return f"{call} should answer a dict holding every key of the maps it merges ({keys}), but it answered {answer_of(output_key(outcome))}"
+    if case.get("letters"):  # the answer's letters all in one case (a string answer; others are not judged)
+        wrong = str.islower if case["letters"] == "upper" else str.isupper
+        if isinstance(value, str) and any(wrong(ch) for ch in value):
+            return f"{call} should answer in {case['letters']} case, but it answered {answer_of(output_key(outcome))}"
+        return None
+    if case.get("shape"):  # a text of a shape
+        if not (isinstance(value, str) and any(re.fullmatch(p, value) for p in case["shape"])):
+            return f"{call} should answer a text shaped like that, but it answered {answer_of(output_key(outcome))}"
+        return None
+    wrong = [f"start with {json.dumps(case['starts'])}" for _ in [1] if case.get("starts") and not (
+        isinstance(value, str) and value.startswith(case["starts"]))]
+    wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
+        isinstance(value, str) and value.endswith(case["ends"]))]
+    return f"{call} should {' and '.join(wrong)}, but it answered {answer_of(output_key(outcome))}" if wrong else None

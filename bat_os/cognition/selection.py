@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from collections import Counter
 from typing import Any, Callable
 
-from bat_os.cognition.cases import TYPES, call_arguments, describe, judge
+from bat_os.cognition.cases import TYPES, answer_of, call_arguments, describe, judge, output_key, rounded
 from bat_os.cognition.lint import near_slot
+from bat_os.cognition.properties import judge_property
 
 MAX_REASONS = 4  # failing cases named in one refusal
 
@@ -97,7 +97,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
                 answered.append((case, outcome, written))
             continue
         if role == "property":
-            why = _property(case, outcome, outcomes[0] if twice and not varies else None, selector, written)
+            why = judge_property(case, outcome, outcomes[0] if twice and not varies else None, selector, written)
             if why:
                 failed.append(f"property: the request says {case.get('says', 'so')}: {why}")
             continue
@@ -133,7 +133,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         for name, outcomes_ in by_slot.items():
             if len(outcomes_) >= 2 and all(output_key(o) == output_key(first) for o in outcomes_):
                 # clear_scores answering 0 ("how many it held") on [3, 4], on [] and on [3, 4, 3, 4]: not from the data
-                failed.append(f"trial: {selector}({_arguments(call)}) answers {_answer(output_key(first))} whatever "
+                failed.append(f"trial: {selector}({_arguments(call)}) answers {answer_of(output_key(first))} whatever "
                               f"self.{name} holds (it answered so with self.{name} = "
                               f"{' and = '.join(json.dumps(c['given'][name])[:40] for c in cases if c.get('varies_slot') == name)}): "
                               f"the request is about that slot's data, and its answer must come from it")
@@ -165,29 +165,6 @@ def generated_failures(record: dict, cases: list[dict], generated: list[dict], o
     first = next((i for i, c in enumerate(cases) if c["role"] == "generated"), len(cases))
     return [judge(case, outcomes[first + i], None, selector) or describe(case, selector)
             for i, case in enumerate(generated) if not record["passes"][i]]
-
-
-def output_key(outcome: dict, slots_after: dict | None = None) -> str:
-    """What a candidate answered for a case, as a key two candidates share when they answered alike."""
-    if "value" in outcome:
-        key: Any = ["value", _rounded(outcome["value"])]
-    elif "raised" in outcome:
-        key = ["raised", outcome["raised"]]
-    else:
-        key = ["failed", sorted(outcome)]
-    if slots_after:
-        key.append(_rounded(slots_after))
-    return json.dumps(key, sort_keys=True, default=repr)
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return float(f"{value:.6g}")
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    return value
 
 
 def choose(records: list[dict], generated: list[dict], selector: str, *, trusted: bool = False,
@@ -301,7 +278,7 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     if failed and len(set(records[winner]["signature"])) == 1:
         # one answer to every call (is_valid_email answering False to every text, the trial's too): candidates that
         # ignore what they are given agree for nothing, and outvote no case
-        return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree, but answer {_answer(records[winner]['signature'][0])} "
+        return None, [], (f"candidates {', '.join(str(i + 1) for i in best)} agree, but answer {answer_of(records[winner]['signature'][0])} "
                           f"to every call: they cannot outvote the {failed} generated case(s) they fail")
     discarded = []
     for case_index, passed in enumerate(records[winner]["passes"]):
@@ -322,10 +299,10 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
         if _holds(answer, generated[case_index]):
             # the case asks for 'a', the candidates answer ["a", 2]: they answer more than was asked, the case stands
             return None, [], (f"no agreement yet: the case {describe(generated[case_index], selector)} asks for a part of "
-                              f"what candidates {', '.join(str(i + 1) for i in best)} answer ({_answer(answer)})")
+                              f"what candidates {', '.join(str(i + 1) for i in best)} answer ({answer_of(answer)})")
         discarded.append({
             "case": generated[case_index],
-            "reason": f"{agree} agreeing candidates answered {_answer(answer)}; {passers} passed it",
+            "reason": f"{agree} agreeing candidates answered {answer_of(answer)}; {passers} passed it",
         })
     distinct = len({readings[m] for m in best})
     same = f" ({len(best) - distinct} of them the same source as another)" if distinct < len(best) else ""
@@ -427,45 +404,6 @@ def _type_name(value: Any) -> str:
     return "None" if value is None else type(value).__name__
 
 
-def _property(case: dict, outcome: dict, trial: dict | None, selector: str, written: dict | None = None) -> str | None:
-    """Why ``outcome`` breaks the property ``case``, or None. ``trial``: the trial's outcome when it is
-    deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
-    plain = {"args": case.get("args", []), "kwargs": case.get("kwargs", {})}
-    call, value = f"{selector}({call_arguments(plain['args'], plain['kwargs'])})", outcome.get("value")
-    if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends", "answers")):
-        if not case.get("same_as_trial"):
-            return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
-        if trial is None or output_key(outcome) == output_key(trial):
-            return None
-        return f"{call} should answer as the trial call does ({_answer(output_key(trial))}), but it answered {_answer(output_key(outcome))}"
-    why = judge(plain, outcome, None, selector)
-    if why is not None:
-        return why
-    if case.get("answers"):  # "... and return its new value": an answer, not None
-        return None if value is not None else f"{call} should return an answer, but it returned None"
-    if case.get("writes"):  # "empty the scores slot": the call changes that slot
-        return None if case["writes"] in (written or {}) else f"{call} should change self.{case['writes']}, but it left it as it was"
-    if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
-        if isinstance(value, dict) and all(key in value for key in case["holds_keys"]):
-            return None
-        keys = ", ".join(json.dumps(key) for key in case["holds_keys"])
-        return f"{call} should answer a dict holding every key of the maps it merges ({keys}), but it answered {_answer(output_key(outcome))}"
-    if case.get("letters"):  # the answer's letters all in one case (a string answer; others are not judged)
-        wrong = str.islower if case["letters"] == "upper" else str.isupper
-        if isinstance(value, str) and any(wrong(ch) for ch in value):
-            return f"{call} should answer in {case['letters']} case, but it answered {_answer(output_key(outcome))}"
-        return None
-    if case.get("shape"):  # a text of a shape
-        if not (isinstance(value, str) and any(re.fullmatch(p, value) for p in case["shape"])):
-            return f"{call} should answer a text shaped like that, but it answered {_answer(output_key(outcome))}"
-        return None
-    wrong = [f"start with {json.dumps(case['starts'])}" for _ in [1] if case.get("starts") and not (
-        isinstance(value, str) and value.startswith(case["starts"]))]
-    wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
-        isinstance(value, str) and value.endswith(case["ends"]))]
-    return f"{call} should {' and '.join(wrong)}, but it answered {_answer(output_key(outcome))}" if wrong else None
-
-
 def _echoed(answered: list[tuple[dict, dict, dict | None]]) -> int | None:
     """The position of the argument a candidate answered unchanged in the trial and every probe it answered
     (two calls or more, no slot written), or None. A method that does nothing answers so; a right one does
@@ -509,9 +447,4 @@ def _holds(key: str, case: dict) -> bool:
         return False
     kind, value = json.loads(key)[:2]
     return kind == "value" and isinstance(value, list) and len({type(item) for item in value}) > 1 and any(
-        json.dumps(_rounded(item), sort_keys=True) == json.dumps(_rounded(case["result"]), sort_keys=True) for item in value)
-
-
-def _answer(key: str) -> str:
-    kind, value = json.loads(key)[:2]
-    return f"raised {value}" if kind == "raised" else json.dumps(value)[:120]
+        json.dumps(rounded(item), sort_keys=True) == json.dumps(rounded(case["result"]), sort_keys=True) for item in value)

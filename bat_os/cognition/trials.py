@@ -18,12 +18,13 @@ from typing import Any, Callable, TypeVar
 
 from bat_os.cognition import lint
 from bat_os.cognition.casehost import CaseHost
+from bat_os.cognition.cases import output_key
 from bat_os.cognition.differential import constant_calls, tell_apart
 from bat_os.cognition.host import ImageHost
 from bat_os.cognition.probes import probes, slot_probes
 from bat_os.cognition.prompts import describe_receiver
 from bat_os.cognition.properties import properties
-from bat_os.cognition.selection import assess, generated_failures, output_key, plan
+from bat_os.cognition.selection import assess, generated_failures, plan
 from bat_os.errors import JailError, MethodRaised
 from bat_os.image import transact
 from bat_os.image.image import Image
