@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the two task files no selection rule was tuned on, each hidden answer checked against a reference.
 
-    python bench/make_task_files.py
+    python bench/make_task_files.py [DIR]     (default: beside this script)
 
 - ``learning_tasks_fresh.jsonl`` (30 tasks): written 2026-11-23 before any run of it, then run once
   (``docs/cycle.md``): its false installs led to the rules of that session, so it is no longer unseen;
@@ -15,9 +15,10 @@ Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below
 import datetime as dt
 import json
 import math
+import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
 T: list[dict] = []
 
 
@@ -56,7 +57,7 @@ def write(name: str) -> None:
             if "result" in c:
                 assert r == c["result"] and (type(r) is type(c["result"]) or isinstance(r, (int, float)) and not isinstance(r, bool)), (t["id"], c, r)
         out.append(json.dumps(t))
-    (HERE / name).write_text("\n".join(out) + "\n")
+    (OUT / name).write_text("\n".join(out) + "\n")
     print(f"{name}: {len(out)} tasks, every hidden answer checked against a reference")
     T.clear()
 

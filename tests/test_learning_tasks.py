@@ -1,0 +1,38 @@
+"""The learning benchmark's task files (bench/): well formed, ids unique across files, and the two files no rule
+was tuned on are what bench/make_task_files.py writes, every hidden answer checked against its reference."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from support import ROOT
+
+BENCH = ROOT / "bench"
+FILES = ["learning_tasks.jsonl", "learning_tasks_fresh.jsonl", "learning_tasks_unseen.jsonl"]
+FIELDS = {"id", "kind", "selector", "intent", "args", "slots", "checks"}
+
+
+def _tasks(name: str) -> list[dict]:
+    return [json.loads(line) for line in (BENCH / name).read_text().splitlines() if line.strip()]
+
+
+def test_every_task_file_is_well_formed_and_ids_are_unique_across_them():
+    seen: set[str] = set()
+    for name in FILES:
+        tasks = _tasks(name)
+        assert len(tasks) >= 20, name
+        for task in tasks:
+            assert set(task) == FIELDS, (name, task["id"])
+            assert task["kind"] in ("pure", "slots") and task["checks"], task["id"]
+            assert all(set(check) & {"result", "slots", "raises", "type"} for check in task["checks"]), task["id"]
+            assert task["id"] not in seen, f"{task['id']} is in two task files"
+            seen.add(task["id"])
+
+
+def test_the_untuned_task_files_are_the_checked_ones(tmp_path):
+    made = subprocess.run([sys.executable, str(BENCH / "make_task_files.py"), str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr  # a reference disagreeing with a hidden answer fails here
+    for name in FILES[1:]:
+        assert (tmp_path / name).read_text() == (BENCH / name).read_text(), f"{name} differs from what make_task_files.py writes"
