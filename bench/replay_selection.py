@@ -84,8 +84,9 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
 
 
 async def main(args: argparse.Namespace) -> int:
-    # the recorded runs may be of either task file: ids are unique across them
-    tasks = {t["id"]: t for path in (TASKS, TASKS.with_name("learning_tasks_fresh.jsonl")) for t in load_tasks(None, path)}
+    # the recorded runs may be of any task file: ids are unique across them (tests/test_learning_tasks.py)
+    files = (TASKS, TASKS.with_name("learning_tasks_fresh.jsonl"), TASKS.with_name("learning_tasks_unseen.jsonl"))
+    tasks = {t["id"]: t for path in files for t in load_tasks(None, path)}
     wanted = set(args.only.split(",")) if args.only else None
     with tempfile.TemporaryDirectory(prefix="replay-selection-") as tmp:
         image = Image(Path(tmp) / "live.fs")
