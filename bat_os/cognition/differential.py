@@ -8,7 +8,7 @@ alike. The integer constants a candidate compares, divides or indexes with
 changes. :func:`constant_calls` makes calls with those constants in place of
 the call's integer arguments; every eligible candidate answers them
 (``record["extra"]``: call -> what it answered, as
-:func:`bat_os.cognition.selection.output_key` writes it), and
+:func:`bat_os.cognition.cases.output_key` writes it), and
 :func:`bat_os.cognition.selection.concur` holds two candidates apart when they
 answered one of those calls differently.
 """
