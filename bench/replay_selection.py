@@ -36,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_learning import TASKS, check_code, load_tasks  # noqa: E402
+from bench_learning import TASK_FILES, check_code, load_tasks  # noqa: E402
 
 from bat_os.cognition import guardian  # noqa: E402
 from bat_os.cognition.selection import choose  # noqa: E402
@@ -84,9 +84,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
 
 
 async def main(args: argparse.Namespace) -> int:
-    # the recorded runs may be of any task file: ids are unique across them (tests/test_learning_tasks.py)
-    files = (TASKS, TASKS.with_name("learning_tasks_fresh.jsonl"), TASKS.with_name("learning_tasks_unseen.jsonl"))
-    tasks = {t["id"]: t for path in files for t in load_tasks(None, path)}
+    tasks = {t["id"]: t for path in TASK_FILES for t in load_tasks(None, path)}  # a run may be of any task file
     wanted = set(args.only.split(",")) if args.only else None
     with tempfile.TemporaryDirectory(prefix="replay-selection-") as tmp:
         image = Image(Path(tmp) / "live.fs")

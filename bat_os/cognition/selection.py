@@ -315,9 +315,10 @@ def _disputed(records: list[dict], i: int, eligible: list[int]) -> bool:
     upper case" were the phrase in capitals, and ``text.upper()``, alone, passed them all, while two other eligible
     candidates answered ``'P N G'`` and ``'PNG'`` (the right one): a false install on tasks no rule was tuned on."""
     mine = (records[i].get("signature") or [None])[0]
-    return mine is not None and any(
-        j != i and (records[j].get("signature") or [mine])[0] != mine and not _raised(records[j]["signature"][0])
-        and not _raised(mine) for j in eligible)
+    if mine is None or _raised(mine):
+        return False
+    theirs = [(records[j].get("signature") or [mine])[0] for j in eligible if j != i]
+    return any(key != mine and not _raised(key) for key in theirs)
 
 
 def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
