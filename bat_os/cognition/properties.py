@@ -35,6 +35,13 @@ and told why):
   counter slot", "append an item to the items slot", "remove ... from self.items": the trial call
   writes that slot ("add up the numbers in the scores slot" changes nothing); also "take n items out
   of the stock slot", "switch the enabled slot", "add a text to the end of the history slot";
+- **one of the argument's own**: "return the longest key of a dict", "return the last word of a
+  sentence", "return the second largest number in a list", "return the distinct values of a list": the
+  trial call answers a key of the dict, a word of the text (a piece of it with no space), a character
+  of it, an item of the list (a list of them for "keys", "words", "items"...), when one argument alone
+  is of that kind; "number" and "value" only with a choosing word ("largest", "last", "distinct",
+  "second"...: "the total value" is no item). Four candidates of the real 0.5B model, asked for "the
+  longest key of a dict", answered its largest value and were installed on tasks no rule was tuned on;
 - **an answer**: "return ...", "give back ..." (and no "None", "nothing", "null" or "no value" in the
   sentence): the trial call answers something, not None (the real 0.5B model, asked to "switch the
   enabled slot between true and false and return its new value", switched it and returned nothing,
@@ -101,6 +108,9 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
             found.append({**call, "holds_keys": keys, "role": "property", "says": f"'{merged.group(0)}'"})
     for said, name in _changed_slots(intent or ""):
         found.append({**call, "writes": name, "role": "property", "says": f"'{said}'"})
+    member = _member_of(intent or "", [*args, *kwargs.values()])
+    if member:
+        found.append({**call, **member, "role": "property"})
     returns = _RETURNS.search(intent or "")
     if returns and not _MAY_BE_NONE.search(intent):
         found.append({**call, "answers": True, "role": "property", "says": f"'{returns.group(0)}'"})
@@ -221,6 +231,48 @@ def _changed_slots(intent: str) -> list[tuple[str, str]]:
 _RETURNS = re.compile(r"\b(?:return|returns|returning|give back|gives back|answer with)\b", re.I)
 _MAY_BE_NONE = re.compile(r"\b(?:none|nothing|null|no value)\b", re.I)
 
+# "return the [choosing words] NOUN": an answer the call's argument holds (the noun, then whether it is plural)
+_CHOOSING = r"(?:\w+est|first|second|third|fourth|fifth|last|middle|max|maximum|min|minimum|distinct|unique|different|" \
+            r"n|k|nth|n-th|kth|k-th|most|least|common|frequent|repeated|duplicate|even|odd|positive|negative|other|" \
+            r"matching|given|often|one|only)"
+_MEMBER = re.compile(rf"\b(?:return|returns|find|finds|pick|picks|give back|gives back)\s+(?:the|a|an|one|each|every)\s+"
+                     rf"(?P<choosing>(?:{_CHOOSING}\s+){{0,3}})(?P<noun>key|value|word|item|element|entry|number|character|"
+                     rf"char|letter)(?P<plural>s?)\b", re.I)
+
+
+def _member_of(intent: str, arguments: list) -> dict:
+    """``{"one_of": [...]}`` or ``{"each_of": [...]}`` (and ``says``) for an answer the request says is the argument's own
+    ("return the longest key of a dict"), or {} when it says none or more than one argument could hold it."""
+    said = _MEMBER.search(intent)
+    if said is None:
+        return {}
+    noun = said.group("noun").lower()
+    if noun in ("number", "value") and not said.group("choosing").strip():
+        return {}  # "return the number of ...", "return the value ..."
+    dicts = [a for a in arguments if isinstance(a, dict)]
+    lists = [a for a in arguments if isinstance(a, list)]
+    texts = [a for a in arguments if isinstance(a, str)]
+    if noun == "key":
+        held = [list(dicts[0])] if len(dicts) == 1 else []
+    elif noun == "value" and dicts:
+        held = [list(dicts[0].values())] if len(dicts) == 1 and not lists else []
+    elif noun in ("character", "char", "letter"):
+        held = [[ch for ch in dict.fromkeys(texts[0])]] if len(texts) == 1 and not lists else []
+    elif noun == "word" and not lists:
+        held = [["$piece", texts[0]]] if len(texts) == 1 else []
+    else:  # item, element, entry, number, value, word: an item of the one list
+        held = [lists[0]] if len(lists) == 1 and not (noun == "word" and texts and not all(isinstance(i, str) for i in lists[0])) else []
+    if not held or not held[0] or held[0] == ["$piece", ""]:
+        return {}
+    return {"each_of" if said.group("plural") else "one_of": held[0], "noun": noun, "says": f"'{said.group(0)}'"}
+
+
+def _is_member(value: object, held: list) -> bool:
+    if held[:1] == ["$piece"]:  # a word of a text: a piece of it with no space
+        return isinstance(value, str) and bool(value) and not any(ch.isspace() for ch in value) and value in held[1]
+    return any(value == item and isinstance(value, bool) == isinstance(item, bool) for item in held)
+
+
 _SAME_FORM = re.compile(r"\bin the same (form|format|shape)\b|\bformatted the same way\b", re.I)
 
 
@@ -241,7 +293,7 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
     plain = {"args": case.get("args", []), "kwargs": case.get("kwargs", {})}
     call, value = f"{selector}({call_arguments(plain['args'], plain['kwargs'])})", outcome.get("value")
-    if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends", "answers")):
+    if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
         if not case.get("same_as_trial"):
             return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
         if trial is None or output_key(outcome) == output_key(trial):
@@ -252,6 +304,14 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
         return why
     if case.get("answers"):  # "... and return its new value": an answer, not None
         return None if value is not None else f"{call} should return an answer, but it returned None"
+    if case.get("one_of"):  # "return the longest key of a dict": one of its keys
+        if _is_member(value, case["one_of"]):
+            return None
+        return f"{call} should answer {_held(case['one_of'], case.get('noun', 'item'))}, but it answered {answer_of(output_key(outcome))}"
+    if case.get("each_of"):  # "return the keys of a dict whose ...": a list of its keys (not judged when not a list)
+        if not isinstance(value, (list, tuple)) or all(_is_member(item, case["each_of"]) for item in value):
+            return None
+        return f"{call} should answer a list, each {_held(case['each_of'], case.get('noun', 'item'))}, but it answered {answer_of(output_key(outcome))}"
     if case.get("writes"):  # "empty the scores slot": the call changes that slot
         return None if case["writes"] in (written or {}) else f"{call} should change self.{case['writes']}, but it left it as it was"
     if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
@@ -273,3 +333,11 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
         isinstance(value, str) and value.endswith(case["ends"]))]
     return f"{call} should {' and '.join(wrong)}, but it answered {answer_of(output_key(outcome))}" if wrong else None
+
+
+def _held(held: list, noun: str) -> str:
+    """"a word of "the end"", "a key of its argument ("ab", "c")"."""
+    if held[:1] == ["$piece"]:
+        return f"a word of {json.dumps(held[1])}"
+    shown = ", ".join(json.dumps(item) for item in held[:6]) + (", ..." if len(held) > 6 else "")
+    return f"a {noun} of its argument ({shown})"
