@@ -31,3 +31,6 @@ def test_slots_the_request_names_are_given_other_data_two_calls_each():
         {"args": [], "kwargs": {}, "given": {"counter": 7}, "varies_slot": "counter"},
         {"args": [], "kwargs": {}, "given": {"counter": -3}, "varies_slot": "counter"}]
     assert slot_probes({"scores": [1]}, [], [], {}) == []  # the request names no slot
+    # a request that speaks of no value from before the call: the slot's new data may be the answer
+    assert [p.get("new_value") for p in slot_probes({"count": 1}, ["count"], [], {}, "set the count slot to 0 and return it")] == [True, True]
+    assert [p.get("new_value") for p in slot_probes({"count": 1}, ["count"], [], {}, "set it to 0 and return the old one")] == [None, None]

@@ -428,6 +428,30 @@ def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused(
     assert assess(cases, raised, lambda i, n: {}, "obj.average_score")["eligible"] is True
 
 
+def test_an_answer_that_is_the_slots_new_data_comes_from_the_slot():
+    """"set the count slot back to zero and return it": 0 whatever the slot held, but 0 is what the call left in the
+    slot (the unseen tasks: every candidate of the real 0.5B model was refused, right ones too). Not where the request
+    speaks of a value from before the call ("... return the old one", "how many it held")."""
+    from bat_os.cognition.probes import slot_probes
+
+    def zeroed(position: int) -> dict:
+        return {"count": 0}
+
+    def reset(intent: str) -> dict:
+        cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"count": 5}, ["count"], [], {}, intent))
+        return assess(cases, [{"value": 0}] * len(cases), lambda i, n: {}, "obj.reset_count", writes=zeroed)
+
+    assert reset("set the count slot back to zero and return it")["eligible"] is True
+    for intent in ("set the count slot to zero and return the old value", "reset the count slot and return what it was"):
+        assert reset(intent)["failed"][0].startswith("trial: obj.reset_count() answers 0 whatever self.count holds"), intent
+    # emptied, then counted: 0 is not what the slot holds ([]), so the answer did not come from it
+    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"scores": [3, 4]}, ["scores"], [], {},
+                                                              "empty the scores slot (a list) and return how many scores it held"))
+    assert assess(cases, [{"value": 0}] * 4, lambda i, n: {}, "obj.clear_scores", writes=lambda i: {"scores": []})["eligible"] is False
+    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"scores": [3, 4]}, ["scores"], [], {}, "empty the scores slot and return its size"))
+    assert assess(cases, [{"value": 0}] * 4, lambda i, n: {}, "obj.clear_scores", writes=lambda i: {"scores": []})["eligible"] is False
+
+
 def test_two_readings_do_not_win_over_as_many_samples_of_another_answer():
     """merge_counts, seed 0, with the real 0.5B model: two sources answering the keys both dicts share were installed
     over one source, sampled twice, that merged every key (the right one); no case had been written to tell them

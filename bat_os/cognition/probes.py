@@ -76,17 +76,25 @@ def _key(args: list, kwargs: dict) -> str:
 MAX_SLOT_PROBES = 4
 
 
-def slot_probes(values: dict, named: list[str], args: list, kwargs: dict) -> list[dict]:
+# "... and return the old one", "how many it held": an answer from before the call, not the slot's new data
+_OLD_VALUE = re.compile(r"\b(old|older|previous|previously|former|formerly|before|held|had|was|were|used to|until then)\b", re.I)
+
+
+def slot_probes(values: dict, named: list[str], args: list, kwargs: dict, intent: str = "") -> list[dict]:
     """Up to :data:`MAX_SLOT_PROBES` calls ``{"args", "kwargs", "given", "varies_slot"}``: the call ``args``/``kwargs``
     with one of the ``named`` slots (those the request names) given other data of its kind (``values``: the
-    receiver's slots as plain data), two per slot, in turn."""
+    receiver's slots as plain data), two per slot, in turn. ``new_value``: the request (``intent``) speaks of no
+    value from before the call ("set the count slot back to zero and return it": an answer that is the slot's new
+    data comes from the slot, however the slot was before)."""
+    new_value = {"new_value": True} if intent and not _OLD_VALUE.search(intent) else {}
     found: list[dict] = []
     columns = [(name, [v for v in _slot_variants(values[name]) if v != values[name]][:2]) for name in named
                if name in values]
     for depth in range(2):
         for name, options in columns:
             if depth < len(options) and len(found) < MAX_SLOT_PROBES:
-                found.append({"args": list(args), "kwargs": dict(kwargs), "given": {name: options[depth]}, "varies_slot": name})
+                found.append({"args": list(args), "kwargs": dict(kwargs), "given": {name: options[depth]}, "varies_slot": name,
+                              **new_value})
     return found
 
 

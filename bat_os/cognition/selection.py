@@ -76,7 +76,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     probes: list[str] = []
     trials: list[dict] = []
     answered: list[tuple[dict, dict, dict | None]] = []  # the trial and the probes: (call, outcome, slots written)
-    by_slot: dict[str, list[dict]] = {}  # the probes with other data in a slot the request names, by slot
+    by_slot: dict[str, list[tuple[dict, dict, dict | None]]] = {}  # probes with other data in a slot the request names
     evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
     varies = varies or len(set(twice)) > 1
@@ -92,7 +92,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         if role == "probe":
             probes.append(output_key(outcome, written))
             if case.get("varies_slot"):
-                by_slot.setdefault(case["varies_slot"], []).append(outcome)
+                by_slot.setdefault(case["varies_slot"], []).append((case, outcome, written))
             else:
                 answered.append((case, outcome, written))
             continue
@@ -130,8 +130,9 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     trial_echo = bool(call) and "value" in first and isinstance(first["value"], (str, list, dict)) and any(
         first["value"] == a and type(first["value"]) is type(a) for a in [*(call[0] or []), *(call[1] or {}).values()])
     if deterministic and "value" in first and first["value"] is not None and not isinstance(first["value"], bool) and not trial_echo:
-        for name, outcomes_ in by_slot.items():
-            if len(outcomes_) >= 2 and all(output_key(o) == output_key(first) for o in outcomes_):
+        for name, probed in by_slot.items():
+            if len(probed) >= 2 and all(output_key(o) == output_key(first) for _c, o, _w in probed) and not _new_data(
+                    name, first, trials[0].get("written"), probed):
                 # clear_scores answering 0 ("how many it held") on [3, 4], on [] and on [3, 4, 3, 4]: not from the data
                 failed.append(f"trial: {selector}({_arguments(call)}) answers {answer_of(output_key(first))} whatever "
                               f"self.{name} holds (it answered so with self.{name} = "
@@ -158,6 +159,13 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         "trial_result": first.get("value"),
         "trial_echo": trial_echo,
     }
+
+
+def _new_data(name: str, first: dict, written: dict | None, probed: list[tuple[dict, dict, dict | None]]) -> bool:
+    """The answer is what the call left in slot ``name``, every time, and the request speaks of no value from before
+    (``new_value``): "set the count slot back to zero and return it" answers 0 from the slot, whatever it held."""
+    return all(case.get("new_value") and name in (w or {}) and output_key({"value": (w or {})[name]}) == output_key(first)
+               for case, _o, w in probed) and name in (written or {}) and output_key({"value": written[name]}) == output_key(first)
 
 
 def generated_failures(record: dict, cases: list[dict], generated: list[dict], outcomes: list[dict], selector: str) -> list[str]:

@@ -52,7 +52,7 @@ class Trials:
             values = _plain_slots(receiver)
             named = [name for name in values if lint.names_slot(info["intent"], name)]
             return plan(trial, info["examples"], info["cases"],
-                        [*probe_calls, *slot_probes(values, named, info["args"], info["kwargs"])], checks)
+                        [*probe_calls, *slot_probes(values, named, info["args"], info["kwargs"], info["intent"])], checks)
 
         def judged(outcomes: list[dict], host: CaseHost, receiver: Any, cases: list[dict]) -> dict:
             slots = set(describe_receiver(receiver)["slots"])
