@@ -268,8 +268,17 @@ def test_a_word_character_or_item_asked_for_is_the_arguments_own():
     # no choosing word: a count or a sum, not an item; two lists: which one is not said; no argument of that kind
     for intent, args in (("return the number of items in a list", [[1]]), ("return the total value of a list", [[1]]),
                          ("return the item common to both lists", [[1], [2]]), ("return the longest key", [[1]]),
-                         ("return the last word of a sentence", [""]), ("return the capitalized words", ["a b"])):
+                         ("return the last word of a sentence", [""]), ("return the capitalized words", ["a b"]),
+                         # made into something else after it is picked
+                         ("return the first letter of a name in upper case", ["ada"]), ("return the longest word's length", ["a bc"]),
+                         ("return the largest number in a list as an int", [["3", "9"]]),
+                         ("return the last item of a list multiplied by two", [[1, 2]])):
         assert held(intent, args) == [], intent
+    from bat_os.cognition.properties import judge_property
+    maybe = [p for p in properties("return the largest even number in a list, or None if there is none", "f", [[1, 3]], {})
+             if "one_of" in p]
+    assert judge_property(maybe[0], {"value": None}, None, "f") is None
+    assert judge_property(maybe[0], {"value": 2}, None, "f") is not None
     words = _run("return the last word of a sentence", "last_word", ["the end is near"],
                  lambda cases: [{"value": "is near"}] * len(cases))
     assert words["failed"] == ["property: the request says 'return the last word': obj.last_word('the end is near') should "

@@ -39,7 +39,8 @@ and told why):
   sentence", "return the second largest number in a list", "return the distinct values of a list": the
   trial call answers a key of the dict, a word of the text (a piece of it with no space), a character
   of it, an item of the list (a list of them for "keys", "words", "items"...), when one argument alone
-  is of that kind; "number" and "value" only with a choosing word ("largest", "last", "distinct",
+  is of that kind (not where words after it make it something else: "in upper case", "as an int", "its
+  length"; None too where the sentence says it may be); "number" and "value" only with a choosing word ("largest", "last", "distinct",
   "second"...: "the total value" is no item). Four candidates of the real 0.5B model, asked for "the
   longest key of a dict", answered its largest value and were installed on tasks no rule was tuned on;
 - **an answer**: "return ...", "give back ..." (and no "None", "nothing", "null" or "no value" in the
@@ -237,14 +238,18 @@ _CHOOSING = r"(?:\w+est|first|second|third|fourth|fifth|last|middle|max|maximum|
             r"matching|given|often|one|only)"
 _MEMBER = re.compile(rf"\b(?:return|returns|find|finds|pick|picks|give back|gives back)\s+(?:the|a|an|one|each|every)\s+"
                      rf"(?P<choosing>(?:{_CHOOSING}\s+){{0,3}})(?P<noun>key|value|word|item|element|entry|number|character|"
-                     rf"char|letter)(?P<plural>s?)\b", re.I)
+                     rf"char|letter)(?P<plural>s?)\b(?!['’]s\b)", re.I)
+# words after it that make the answer something else than the item itself ("... in upper case", "... as an int")
+_TRANSFORMED = re.compile(r"\b(times|plus|minus|multiplied|divided|squared|cubed|doubled|halved|rounded|negated|converted|"
+                          r"reversed|backwards|capitali[sz]ed|upper|lower|capitals?|case|length|as an?|as text|formatted|"
+                          r"written|spelled|in words|index|position|count|encoded|repeated|padded|followed|joined)\b", re.I)
 
 
 def _member_of(intent: str, arguments: list) -> dict:
     """``{"one_of": [...]}`` or ``{"each_of": [...]}`` (and ``says``) for an answer the request says is the argument's own
     ("return the longest key of a dict"), or {} when it says none or more than one argument could hold it."""
     said = _MEMBER.search(intent)
-    if said is None:
+    if said is None or _TRANSFORMED.search(intent, said.end()):
         return {}
     noun = said.group("noun").lower()
     if noun in ("number", "value") and not said.group("choosing").strip():
@@ -264,7 +269,8 @@ def _member_of(intent: str, arguments: list) -> dict:
         held = [lists[0]] if len(lists) == 1 and not (noun == "word" and texts and not all(isinstance(i, str) for i in lists[0])) else []
     if not held or not held[0] or held[0] == ["$piece", ""]:
         return {}
-    return {"each_of" if said.group("plural") else "one_of": held[0], "noun": noun, "says": f"'{said.group(0)}'"}
+    none = {"or_none": True} if _MAY_BE_NONE.search(intent) else {}  # "..., or None if there is none"
+    return {"each_of" if said.group("plural") else "one_of": held[0], "noun": noun, **none, "says": f"'{said.group(0)}'"}
 
 
 def _is_member(value: object, held: list) -> bool:
@@ -305,7 +311,7 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     if case.get("answers"):  # "... and return its new value": an answer, not None
         return None if value is not None else f"{call} should return an answer, but it returned None"
     if case.get("one_of"):  # "return the longest key of a dict": one of its keys
-        if _is_member(value, case["one_of"]):
+        if _is_member(value, case["one_of"]) or (value is None and case.get("or_none")):
             return None
         return f"{call} should answer {_held(case['one_of'], case.get('noun', 'item'))}, but it answered {answer_of(output_key(outcome))}"
     if case.get("each_of"):  # "return the keys of a dict whose ...": a list of its keys (not judged when not a list)
