@@ -6,7 +6,9 @@
 - ``learning_tasks_fresh.jsonl`` (30 tasks): written 2026-11-23 before any run of it, then run once
   (``docs/cycle.md``): its false installs led to the rules of that session, so it is no longer unseen;
 - ``learning_tasks_unseen.jsonl`` (20 tasks): written the same day, before those rules were measured on
-  it; measured once, at the end, and never used to choose a rule.
+  it; measured once, at the end, and never used to choose a rule (looked at since: no longer unseen);
+- ``learning_tasks_holdout.jsonl`` (26 tasks): written at the start of the next session's measuring, before
+  any run of it, and run once at the end of that session (``docs/cycle.md``), used for no rule.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
@@ -205,3 +207,103 @@ task("has_tag", "tell whether a tag is in the tags slot (a list)", ["red"],
      [{"given": {"tags": ["a", "b"]}, "args": ["b"], "result": True}, {"given": {"tags": ["a"]}, "args": ["z"], "result": False}],
      slot_ref(lambda o, t: t in o.tags), slots={"tags": ["red", "green"]})
 write("learning_tasks_unseen.jsonl")
+
+# --- holdout (written 2026-11-23, second session, before any run of it) ---
+def _first_twice(s):
+    seen = set()
+    for c in s:
+        if c in seen:
+            return c
+        seen.add(c)
+    return None
+
+
+task("title_case", "capitalize the first letter of each word and lower-case the rest, e.g. 'hELLO wORLD' gives 'Hello World'",
+     ["the QUICK fox"], [{"args": ["a b"], "result": "A B"}, {"args": ["ONE"], "result": "One"}],
+     lambda s: " ".join(w.capitalize() for w in s.split()))
+task("strip_vowels", "remove every vowel (a, e, i, o, u, either case) from a text", ["Banana Split"],
+     [{"args": ["AEIOUxyz"], "result": "xyz"}, {"args": [""], "result": ""}, {"args": ["Hello"], "result": "Hll"}],
+     lambda s: "".join(c for c in s if c.lower() not in "aeiou"))
+task("first_repeated_char", "return the first character that appears a second time in a text, reading from the left, or None if none does",
+     ["abcbad"], [{"args": ["abca"], "result": "a"}, {"args": ["abc"], "result": None}, {"args": ["xyzzy"], "result": "z"}],
+     _first_twice)
+task("shout", "return a text in upper case followed by an exclamation mark", ["hey"],
+     [{"args": ["Hi there"], "result": "HI THERE!"}, {"args": [""], "result": "!"}], lambda s: s.upper() + "!")
+task("count_long_words", "count the words of a sentence that have more than 3 letters", ["the quick brown fox"],
+     [{"args": ["a bb ccc dddd"], "result": 1}, {"args": [""], "result": 0}, {"args": ["hello world"], "result": 2}],
+     lambda s: sum(1 for w in s.split() if len(w) > 3))
+task("is_pangram", "tell whether a sentence uses every letter of the alphabet at least once, in either case",
+     ["The quick brown fox jumps over the lazy dog"],
+     [{"args": ["abc"], "result": False}, {"args": ["abcdefghijklmnopqrstuvwxyz"], "result": True},
+      {"args": ["Pack my box with five dozen liquor jugs"], "result": True}],
+     lambda s: set("abcdefghijklmnopqrstuvwxyz") <= set(s.lower()))
+task("digit_count", "count the digits of a non-negative integer", [9050],
+     [{"args": [0], "result": 1}, {"args": [7], "result": 1}, {"args": [123456], "result": 6}], lambda n: len(str(n)))
+task("is_perfect_square", "tell whether a non-negative integer is a perfect square", [49],
+     [{"args": [0], "result": True}, {"args": [50], "result": False}, {"args": [1], "result": True}, {"args": [15], "result": False}],
+     lambda n: math.isqrt(n) ** 2 == n)
+task("round_to", "round a number to a given number of decimal places", [3.14159, 2],
+     [{"args": [1.23456, 3], "result": 1.235}, {"args": [10.0, 0], "result": 10.0}, {"args": [7.891, 1], "result": 7.9}],
+     lambda x, n: round(x, n))
+task("km_to_miles", "convert kilometres to miles, rounded to 2 decimals (1 km is 0.621371 miles)", [10],
+     [{"args": [0], "result": 0.0}, {"args": [42.195], "result": 26.22}, {"args": [100], "result": 62.14}],
+     lambda k: round(k * 0.621371, 2))
+task("second_smallest", "return the second smallest number in a list of distinct numbers", [[4, 1, 7, 3]],
+     [{"args": [[10, 20]], "result": 20}, {"args": [[5, 3, 9, 1]], "result": 3}], lambda l: sorted(l)[1])
+task("pairwise_sums", "return the sums of each pair of neighbouring numbers in a list, e.g. [1, 2, 3] gives [3, 5]", [[1, 4, 2, 8]],
+     [{"args": [[5]], "result": []}, {"args": [[0, 0, 1]], "result": [0, 1]}, {"args": [[-1, 1]], "result": [0]}],
+     lambda l: [a + b for a, b in zip(l, l[1:])])
+task("interleave", "take items from two lists in turn, starting with the first list; when one runs out, add the rest of the other",
+     [[1, 3, 5], [2, 4]], [{"args": [[1], [2, 3, 4]], "result": [1, 2, 3, 4]}, {"args": [[], [7]], "result": [7]},
+                           {"args": [["a", "c"], ["b", "d"]], "result": ["a", "b", "c", "d"]}],
+     lambda a, b: [x for pair in zip(a, b) for x in pair] + a[len(b):] + b[len(a):])
+task("count_occurrences", "count how many times a value appears in a list", [[1, 2, 1, 3, 1], 1],
+     [{"args": [["a", "b"], "c"], "result": 0}, {"args": [[2, 2], 2], "result": 2}], lambda l, v: l.count(v))
+task("filter_above", "return a dict with only the entries of a dict whose value is greater than a limit", [{"a": 1, "b": 5, "c": 3}, 2],
+     [{"args": [{"x": 10}, 10], "result": {}}, {"args": [{"p": 3, "q": 4}, 0], "result": {"p": 3, "q": 4}}],
+     lambda d, n: {k: v for k, v in d.items() if v > n})
+task("get_or_zero", "return the value stored under a key in a dict, or 0 when the key is missing", [{"a": 3}, "a"],
+     [{"args": [{"a": 3}, "b"], "result": 0}, {"args": [{}, "x"], "result": 0}, {"args": [{"k": 9}, "k"], "result": 9}],
+     lambda d, k: d.get(k, 0))
+task("weeks_between", "count the whole weeks between two dates given as YYYY-MM-DD", ["2024-01-01", "2024-01-22"],
+     [{"args": ["2024-01-01", "2024-01-07"], "result": 0}, {"args": ["2024-03-01", "2024-03-15"], "result": 2},
+      {"args": ["2024-01-01", "2024-12-31"], "result": 52}], lambda a, b: abs((D(b) - D(a)).days) // 7)
+task("quarter_of", "return the quarter of the year (1 to 4) in which a date given as YYYY-MM-DD falls", ["2024-05-10"],
+     [{"args": ["2024-01-31"], "result": 1}, {"args": ["2024-12-01"], "result": 4}, {"args": ["2024-07-01"], "result": 3}],
+     lambda s: (D(s).month - 1) // 3 + 1)
+task("days_in_month", "return how many days the month of a date given as YYYY-MM-DD has", ["2024-02-10"],
+     [{"args": ["2023-02-10"], "result": 28}, {"args": ["2024-04-30"], "result": 30}, {"args": ["2024-12-25"], "result": 31}],
+     lambda s: ((D(s).replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)).day)
+task("iso_to_us", "turn a date given as YYYY-MM-DD into the US form MM/DD/YYYY", ["2024-03-15"],
+     [{"args": ["1999-12-31"], "result": "12/31/1999"}, {"args": ["2024-01-05"], "result": "01/05/2024"}],
+     lambda s: D(s).strftime("%m/%d/%Y"))
+def _points(o, n): o.points += n; return o.points
+task("add_points", "add n points to the points slot and return the new total", [5],
+     [{"given": {"points": 0}, "args": [3], "result": 3, "slots": {"points": 3}}, {"given": {"points": 7}, "args": [0], "result": 7, "slots": {"points": 7}}],
+     slot_ref(_points), slots={"points": 10})
+def _untag(o, t):
+    if t in o.tags:
+        o.tags.remove(t)
+        return True
+    return False
+task("remove_tag", "remove a tag from the tags slot (a list) if it is there, and return whether it was", ["red"],
+     [{"given": {"tags": ["a", "b"]}, "args": ["a"], "result": True, "slots": {"tags": ["b"]}},
+      {"given": {"tags": ["a"]}, "args": ["z"], "result": False, "slots": {"tags": ["a"]}}],
+     slot_ref(_untag), slots={"tags": ["red", "blue"]})
+task("average_temp", "return the average of the numbers in the temps slot, rounded to 1 decimal", [],
+     [{"given": {"temps": [1, 2]}, "args": [], "result": 1.5}, {"given": {"temps": [10]}, "args": [], "result": 10.0},
+      {"given": {"temps": [1, 1, 2]}, "args": [], "result": 1.3}],
+     slot_ref(lambda o: round(sum(o.temps) / len(o.temps), 1)), slots={"temps": [20, 22, 25]})
+def _log(o, t): o.log.append(t); return len(o.log)
+task("log_event", "append a text to the log slot (a list) and return how many entries it holds now", ["start"],
+     [{"given": {"log": ["a"]}, "args": ["b"], "result": 2, "slots": {"log": ["a", "b"]}}, {"given": {"log": []}, "args": ["x"], "result": 1, "slots": {"log": ["x"]}}],
+     slot_ref(_log), slots={"log": []})
+def _pop(o): return o.queue.pop()
+task("pop_last", "remove the last item of the queue slot (a list) and return it", [],
+     [{"given": {"queue": [4, 5]}, "args": [], "result": 5, "slots": {"queue": [4]}}, {"given": {"queue": ["x"]}, "args": [], "result": "x", "slots": {"queue": []}}],
+     slot_ref(_pop), slots={"queue": [1, 2, 3]})
+def _double(o): o.level *= 2; return o.level
+task("double_level", "double the level slot and return the new level", [],
+     [{"given": {"level": 5}, "args": [], "result": 10, "slots": {"level": 10}}, {"given": {"level": 0}, "args": [], "result": 0, "slots": {"level": 0}}],
+     slot_ref(_double), slots={"level": 3})
+write("learning_tasks_holdout.jsonl")

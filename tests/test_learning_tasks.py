@@ -1,5 +1,5 @@
-"""The learning benchmark's task files (bench/): well formed, ids unique across files, and the two files no rule
-was tuned on are what bench/make_task_files.py writes, every hidden answer checked against its reference."""
+"""The learning benchmark's task files (bench/): well formed, ids unique across files, and the files no rule
+was written from are what bench/make_task_files.py writes, every hidden answer checked against its reference."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from support import ROOT
 
 BENCH = ROOT / "bench"
-FILES = ["learning_tasks.jsonl", "learning_tasks_fresh.jsonl", "learning_tasks_unseen.jsonl"]
+FILES = ["learning_tasks.jsonl", "learning_tasks_fresh.jsonl", "learning_tasks_unseen.jsonl", "learning_tasks_holdout.jsonl"]
 FIELDS = {"id", "kind", "selector", "intent", "args", "slots", "checks"}
 
 
