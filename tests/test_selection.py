@@ -430,8 +430,9 @@ def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused(
 
 def test_an_answer_that_is_the_slots_new_data_comes_from_the_slot():
     """"set the count slot back to zero and return it": 0 whatever the slot held, but 0 is what the call left in the
-    slot (the unseen tasks: every candidate of the real 0.5B model was refused, right ones too). Not where the request
-    speaks of a value from before the call ("... return the old one", "how many it held")."""
+    slot, and the value the request names (the unseen tasks: every candidate of the real 0.5B model was refused, right
+    ones too). Not where the request speaks of a value from before the call ("... return the old one", "how many it
+    held"), nor where it names no value for the slot."""
     from bat_os.cognition.probes import slot_probes
 
     def zeroed(position: int) -> dict:
@@ -442,6 +443,12 @@ def test_an_answer_that_is_the_slots_new_data_comes_from_the_slot():
         return assess(cases, [{"value": 0}] * len(cases), lambda i, n: {}, "obj.reset_count", writes=zeroed)
 
     assert reset("set the count slot back to zero and return it")["eligible"] is True
+    # the tasks written to be held out: three candidates answered "double the level slot and return the new level"
+    # with self.level = 3 (the value the prompt showed), 3 whatever the slot held: the request names no such value
+    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"level": 3}, ["level"], [], {},
+                                                              "double the level slot and return the new level"))
+    copied = assess(cases, [{"value": 3}] * len(cases), lambda i, n: {}, "obj.double_level", writes=lambda i: {"level": 3})
+    assert copied["failed"][0].startswith("trial: obj.double_level() answers 3 whatever self.level holds")
     for intent in ("set the count slot to zero and return the old value", "reset the count slot and return what it was"):
         assert reset(intent)["failed"][0].startswith("trial: obj.reset_count() answers 0 whatever self.count holds"), intent
     # emptied, then counted: 0 is not what the slot holds ([]), so the answer did not come from it

@@ -78,15 +78,28 @@ MAX_SLOT_PROBES = 4
 
 # "... and return the old one", "how many it held": an answer from before the call, not the slot's new data
 _OLD_VALUE = re.compile(r"\b(old|older|previous|previously|former|formerly|before|held|had|was|were|used to|until then)\b", re.I)
+# a value the request names for the slot ("back to zero", "to 0", "to false", "empty it")
+_NAMED_VALUES = {"zero": [0], "empty": [[], "", {}], "true": [True], "false": [False]}
+_NAMED = re.compile(r"\b(zero|empty|true|false|-?\d+(?:\.\d+)?)\b", re.I)
+
+
+def _named_values(intent: str) -> list:
+    found: list = []
+    for match in _NAMED.finditer(intent):
+        word = match.group(1).lower()
+        found.extend(_NAMED_VALUES.get(word) or [float(word) if "." in word else int(word)])
+    return found
 
 
 def slot_probes(values: dict, named: list[str], args: list, kwargs: dict, intent: str = "") -> list[dict]:
     """Up to :data:`MAX_SLOT_PROBES` calls ``{"args", "kwargs", "given", "varies_slot"}``: the call ``args``/``kwargs``
     with one of the ``named`` slots (those the request names) given other data of its kind (``values``: the
-    receiver's slots as plain data), two per slot, in turn. ``new_value``: the request (``intent``) speaks of no
-    value from before the call ("set the count slot back to zero and return it": an answer that is the slot's new
-    data comes from the slot, however the slot was before)."""
-    new_value = {"new_value": True} if intent and not _OLD_VALUE.search(intent) else {}
+    receiver's slots as plain data), two per slot, in turn. ``new_value``: the values the request (``intent``) names
+    for a slot, where it speaks of no value from before the call ("set the count slot back to zero and return it":
+    an answer of 0 that is the slot's new data comes from the slot, however the slot was before; "double the level
+    slot and return the new level" names none: ``self.level = 3`` answering 3 whatever it held is refused)."""
+    told = _named_values(intent) if intent and not _OLD_VALUE.search(intent) else []
+    new_value = {"new_value": told} if told else {}
     found: list[dict] = []
     columns = [(name, [v for v in _slot_variants(values[name]) if v != values[name]][:2]) for name in named
                if name in values]
