@@ -260,7 +260,7 @@ def test_a_word_character_or_item_asked_for_is_the_arguments_own():
     def held(intent, args):
         return [(p.get("one_of") or p.get("each_of"), "each_of" in p) for p in properties(intent, "f", args, {})
                 if "one_of" in p or "each_of" in p]
-    assert held("return the last word of a sentence", ["the end"]) == [(["$piece", "the end"], False)]
+    assert held("return the last word of a sentence", ["the end"]) == [(["the end"], False)]  # its pieces (``pieces``)
     assert held("return the middle character of a word", ["abca"]) == [(["a", "b", "c"], False)]
     assert held("return the second largest number in a list", [[3, 9]]) == [([3, 9], False)]
     assert held("return the distinct values of a list, sorted", [[3, 1, 3]]) == [([3, 1, 3], True)]

@@ -257,25 +257,28 @@ def _member_of(intent: str, arguments: list) -> dict:
     dicts = [a for a in arguments if isinstance(a, dict)]
     lists = [a for a in arguments if isinstance(a, list)]
     texts = [a for a in arguments if isinstance(a, str)]
+    pieces = False  # a word of a text: any piece of it with no space (punctuation may have been stripped)
     if noun == "key":
-        held = [list(dicts[0])] if len(dicts) == 1 else []
+        held = list(dicts[0]) if len(dicts) == 1 else []
     elif noun == "value" and dicts:
-        held = [list(dicts[0].values())] if len(dicts) == 1 and not lists else []
+        held = list(dicts[0].values()) if len(dicts) == 1 and not lists else []
     elif noun in ("character", "char", "letter"):
-        held = [[ch for ch in dict.fromkeys(texts[0])]] if len(texts) == 1 and not lists else []
+        held = list(dict.fromkeys(texts[0])) if len(texts) == 1 and not lists else []
     elif noun == "word" and not lists:
-        held = [["$piece", texts[0]]] if len(texts) == 1 else []
+        held, pieces = (texts[:1] if len(texts) == 1 and texts[0] else []), True
     else:  # item, element, entry, number, value, word: an item of the one list
-        held = [lists[0]] if len(lists) == 1 and not (noun == "word" and texts and not all(isinstance(i, str) for i in lists[0])) else []
-    if not held or not held[0] or held[0] == ["$piece", ""]:
+        held = lists[0] if len(lists) == 1 and not (noun == "word" and texts and not all(isinstance(i, str) for i in lists[0])) else []
+    if not held:
         return {}
-    none = {"or_none": True} if _MAY_BE_NONE.search(intent) else {}  # "..., or None if there is none"
-    return {"each_of" if said.group("plural") else "one_of": held[0], "noun": noun, **none, "says": f"'{said.group(0)}'"}
+    extra = {"pieces": True} if pieces else {}
+    if _MAY_BE_NONE.search(intent):
+        extra["or_none"] = True  # "..., or None if there is none"
+    return {"each_of" if said.group("plural") else "one_of": held, "noun": noun, **extra, "says": f"'{said.group(0)}'"}
 
 
-def _is_member(value: object, held: list) -> bool:
-    if held[:1] == ["$piece"]:  # a word of a text: a piece of it with no space
-        return isinstance(value, str) and bool(value) and not any(ch.isspace() for ch in value) and value in held[1]
+def _is_member(value: object, case: dict, held: list) -> bool:
+    if case.get("pieces"):  # a word of the text held: a piece of it with no space
+        return isinstance(value, str) and bool(value) and not any(ch.isspace() for ch in value) and value in held[0]
     return any(value == item and isinstance(value, bool) == isinstance(item, bool) for item in held)
 
 
@@ -311,13 +314,13 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     if case.get("answers"):  # "... and return its new value": an answer, not None
         return None if value is not None else f"{call} should return an answer, but it returned None"
     if case.get("one_of"):  # "return the longest key of a dict": one of its keys
-        if _is_member(value, case["one_of"]) or (value is None and case.get("or_none")):
+        if _is_member(value, case, case["one_of"]) or (value is None and case.get("or_none")):
             return None
-        return f"{call} should answer {_held(case['one_of'], case.get('noun', 'item'))}, but it answered {answer_of(output_key(outcome))}"
+        return f"{call} should answer {_held(case, case['one_of'])}, but it answered {answer_of(output_key(outcome))}"
     if case.get("each_of"):  # "return the keys of a dict whose ...": a list of its keys (not judged when not a list)
-        if not isinstance(value, (list, tuple)) or all(_is_member(item, case["each_of"]) for item in value):
+        if not isinstance(value, (list, tuple)) or all(_is_member(item, case, case["each_of"]) for item in value):
             return None
-        return f"{call} should answer a list, each {_held(case['each_of'], case.get('noun', 'item'))}, but it answered {answer_of(output_key(outcome))}"
+        return f"{call} should answer a list, each {_held(case, case['each_of'])}, but it answered {answer_of(output_key(outcome))}"
     if case.get("writes"):  # "empty the scores slot": the call changes that slot
         return None if case["writes"] in (written or {}) else f"{call} should change self.{case['writes']}, but it left it as it was"
     if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
@@ -341,9 +344,9 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     return f"{call} should {' and '.join(wrong)}, but it answered {answer_of(output_key(outcome))}" if wrong else None
 
 
-def _held(held: list, noun: str) -> str:
+def _held(case: dict, held: list) -> str:
     """"a word of "the end"", "a key of its argument ("ab", "c")"."""
-    if held[:1] == ["$piece"]:
-        return f"a word of {json.dumps(held[1])}"
+    if case.get("pieces"):
+        return f"a word of {json.dumps(held[0])}"
     shown = ", ".join(json.dumps(item) for item in held[:6]) + (", ..." if len(held) > 6 else "")
-    return f"a {noun} of its argument ({shown})"
+    return f"a {case.get('noun', 'item')} of its argument ({shown})"

@@ -162,12 +162,13 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
 
 
 def _new_data(name: str, first: dict, written: dict | None, probed: list[tuple[dict, dict, dict | None]]) -> bool:
-    """The answer is what the call left in slot ``name``, every time, and the request speaks of no value from before
-    and names it (``new_value``): "set the count slot back to zero and return it" answers 0 from the slot, whatever it held."""
-    named = [output_key({"value": v}) for v in probed[0][0].get("new_value") or []] if probed else []
-    return output_key(first) in named and all(
-        case.get("new_value") and name in (w or {}) and output_key({"value": (w or {})[name]}) == output_key(first)
-        for case, _o, w in probed) and name in (written or {}) and output_key({"value": written[name]}) == output_key(first)
+    """The answer is a value the request names for slot ``name`` (``new_value``), and what the trial and every probe
+    left in it: "set the count slot back to zero and return it" answers 0 from the slot, whatever it held."""
+    answer = output_key(first)
+    if answer not in [output_key({"value": v}) for v in probed[0][0].get("new_value") or []]:
+        return False
+    return all(name in (left or {}) and output_key({"value": left[name]}) == answer
+               for left in [written, *(w for _c, _o, w in probed)])
 
 
 def generated_failures(record: dict, cases: list[dict], generated: list[dict], outcomes: list[dict], selector: str) -> list[str]:
