@@ -73,6 +73,22 @@ def test_a_candidate_that_breaks_a_property_is_refused_with_the_words_it_broke()
                                     "but it returned '3' (a str)"]
 
 
+def test_case_does_not_matter_leaves_the_case_of_an_answer_made_of_the_text_alone():
+    """Eleven right ``strip_vowels`` of the real 0.5B model answered 'Bnn Splt' and, for 'banana split', 'bnn splt':
+    the words "of either case" were read as "the answer may not depend on the case" and refused them all."""
+    intent = "remove every vowel, of either case, from a text"
+
+    def strip(cases):
+        return [{"value": "".join(ch for ch in c["args"][0] if ch not in "aeiouAEIOU")} for c in cases]
+
+    def lower_vowels_only(cases):
+        return [{"value": "".join(ch for ch in c["args"][0] if ch not in "aeiou")} for c in cases]
+
+    assert _run(intent, "strip_vowels", ["Banana Split"], strip)["eligible"] is True
+    refused = _run(intent, "strip_vowels", ["Alan"], lower_vowels_only)  # 'Aln' but, upper-cased, 'ALAN': not alike
+    assert refused["eligible"] is False and "either case" in refused["failed"][0]
+
+
 def test_in_capitals_asks_that_a_name_in_lower_case_is_answered_in_capitals():
     """The real 0.5B model's two agreeing ``initials`` joined ``word[0]`` as written: 'linus torvalds' gave 'lt'."""
     intent = "return the initials of a full name in capitals, e.g. 'Ada Lovelace' gives 'AL'"

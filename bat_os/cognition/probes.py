@@ -6,8 +6,11 @@ and two independently written candidates that agree on varied inputs are
 far more often right than either alone (the agreement
 :mod:`bat_os.cognition.selection` asks for). Probes vary one argument at a
 time, after its type: an empty and a longer string, a date string moved to
-another date, zero and negative numbers, an empty, a shorter and a longer
-list, an empty and a smaller map. Calls already made by the trial, an
+other dates (a leap day, a February of 28 days, the ends of months of 31 and
+30 days: two candidates, one giving every month but February 31 days, the
+other 29 days to every February, agreed on three dates and were installed),
+zero and negative numbers, an empty, a shorter and a longer list, an empty
+and a smaller map. Calls already made by the trial, an
 example or a generated case are not repeated.
 
 :func:`slot_probes`: the learning call again, with a slot the request names
@@ -35,7 +38,8 @@ def variants(value: Any) -> list[Any]:
         return [0.0, 2.5, -1.5]
     if isinstance(value, str):
         if _DATE.match(value):
-            return ["2000-02-29", "1999-12-31", "2023-07-04"]
+            # the ends of months of every length: a leap day, a February of 28 days, a year's end, a month of 30
+            return ["2000-02-29", "2023-02-15", "1999-12-31", "2024-04-30", "2023-07-04"]
         words = value.split()
         return ["", "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c", value.upper()]
     if isinstance(value, list):

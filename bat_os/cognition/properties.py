@@ -16,7 +16,11 @@ and told why):
   the other case (``initials("ada lovelace")`` is ``"AL"``);
 - **case does not matter**: "ignoring case", "case-insensitive", "either
   case", "regardless of case" -> the trial call with every string argument
-  in lower case, and in upper case, answers as the trial does.
+  in lower case, and in upper case, answers as the trial does, the case of
+  the answer's own letters aside ("remove the vowels, of either case, from a
+  text" answers ``'Bnn Splt'`` and ``'bnn splt'``: the real 0.5B model's eleven
+  right candidates were refused on tasks no rule was tuned on, when their
+  answers had to be equal).
 
 - **the answer's shape**: a date or a time shown for the answer, written out ("like 15/03/2024",
   "e.g. 14:05:09") or spelled ("as DD/MM/YYYY", "into YYYY-MM-DD"): the trial call answers a text of
@@ -305,8 +309,9 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
         if not case.get("same_as_trial"):
             return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
-        if trial is None or output_key(outcome) == output_key(trial):
-            return None
+        if trial is None or output_key(outcome) == output_key(trial) or (
+                "value" in outcome and "value" in trial and _folded(outcome["value"]) == _folded(trial["value"])):
+            return None  # "remove the vowels of either case": 'Bnn Splt' and 'bnn splt' answer alike, the text's case aside
         return f"{call} should answer as the trial call does ({answer_of(output_key(trial))}), but it answered {answer_of(output_key(outcome))}"
     why = judge(plain, outcome, None, selector)
     if why is not None:
@@ -342,6 +347,20 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
         isinstance(value, str) and value.endswith(case["ends"]))]
     return f"{call} should {' and '.join(wrong)}, but it answered {answer_of(output_key(outcome))}" if wrong else None
+
+
+def _folded(value: object) -> str:
+    """``value`` with every text in it (items, keys) in lower case, as JSON: an answer made of the call's own text keeps
+    that text's case, and "case does not matter" is said of what is asked, not of how the answer spells it."""
+    def fold(v: object) -> object:
+        if isinstance(v, str):
+            return v.casefold()
+        if isinstance(v, (list, tuple)):
+            return [fold(item) for item in v]
+        if isinstance(v, dict):
+            return sorted(([fold(k), fold(item)] for k, item in v.items()), key=lambda pair: json.dumps(pair, default=repr))
+        return v
+    return json.dumps(["value", fold(value)], default=repr)
 
 
 def _held(case: dict, held: list) -> str:
