@@ -47,7 +47,7 @@ PROFILE_MODELS = {
         "ROBIN": "Qwen/Qwen2.5-1.5B-Instruct",  # Apache-2.0, ~1.2 GB in nf4
         "BABS": "Qwen/Qwen2.5-1.5B-Instruct",  # Apache-2.0, same base as ROBIN
     },
-    # on a CPU: models small enough to answer in seconds (int8 weights, see bat_os.models.cpu_forms)
+    # on a CPU: models small enough to answer in seconds (int8 weights, the w8 form: see bat_os.models.cpu_forms)
     "cpu": {
         "ALFRED": "Qwen/Qwen2.5-Coder-1.5B-Instruct",  # Apache-2.0, ~1.5 GB in int8: writes the methods
         "BRICK": "Qwen/Qwen2.5-Coder-0.5B-Instruct",  # Apache-2.0, ~0.6 GB in int8
@@ -56,7 +56,7 @@ PROFILE_MODELS = {
     },
 }
 PROFILES = ("auto", "cpu", "gpu")
-CPU_FORMS = ("auto", "int8", "bf16", "fp32")  # see bat_os.models.cpu_forms
+CPU_FORMS = ("auto", "w8", "int8", "bf16", "fp32")  # see bat_os.models.cpu_forms
 #: BATOS_EMBEDDED_MODEL values that turn the embedded model off, and those that mean the default.
 EMBEDDED_OFF = ("", "0", "false", "no", "off")
 EMBEDDED_ON = ("1", "true", "yes", "on")
@@ -71,7 +71,7 @@ class ModelsConfig:
     pull_defaults: str = "auto"  # "auto": first awakening with network pulls the defaults in the background; "never"
     adapters_dir: Path | None = Path("lora_adapters")  # LoRA adapters staged here are stored in the image at awakening
     profile: str = "auto"  # whose defaults are pulled: "gpu", "cpu", or "auto" (gpu where CUDA is, else cpu)
-    cpu_form: str = "auto"  # weights' form on CPU: "auto" (int8 where torch can), "int8", "bf16", "fp32"
+    cpu_form: str = "auto"  # weights' form on CPU: "auto" (w8 where the CPU has bf16, else fp32), "w8", "int8", "bf16", "fp32"
     embedded: str = EMBEDDED_DEFAULT  # GGUF imported for every persona without a model at first awakening; "0": none
     cache_dir: Path | None = None  # fetched and converted models; None: $BATOS_CACHE_DIR, else ~/.cache/batos
     alfred: str = ""  # "" = the profile's default (PROFILE_MODELS); or a Hugging Face id, a directory, a GGUF file

@@ -94,11 +94,12 @@ class Summary:
     def __init__(self) -> None:
         self.lines: list[Line] = []
 
-    def target(self, label: str, value: float, op: str, limit: float, unit: str, fmt: str = ".2f") -> bool:
+    def target(self, label: str, value: float, op: str, limit: float, unit: str, fmt: str = ".2f", note: str = "") -> bool:
         passed = value <= limit if op == "<=" else value >= limit
         if value != value:  # NaN: nothing was measured
             passed = False
-        self.lines.append(Line(f"{label} = {value:{fmt}}{unit} (target {op} {limit:g}{unit}) {'PASS' if passed else 'FAIL'}", passed))
+        self.lines.append(Line(f"{label} = {value:{fmt}}{unit} (target {op} {limit:g}{unit}) {'PASS' if passed else 'FAIL'}"
+                               + (f" ({note})" if note else ""), passed))
         return passed
 
     def info(self, label: str, value: float, unit: str, fmt: str = ".2f", note: str = "") -> None:

@@ -2,7 +2,7 @@
 
 Both are the GGUF files set-up fetches from the package index (shared cache,
 converted once). The kernel runs them on this machine's CPU in the form the
-configuration picks (int8 here). SmolLM2 answers quickly but writes poor code,
+configuration picks (w8 here: int8 weights, bfloat16 activations). SmolLM2 answers quickly but writes poor code,
 so its cycle must only end (installed after a passing trial, or FAILED with
 reasons) and never hang; Qwen2.5-Coder-0.5B, the embedded default, must learn
 the README's method from a sentence typed into the client.
@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+import torch
 
+from bat_os.models import cpu_forms
 from bat_os.translate import briefs
 from console_support import run_client
 from gguf_support import model_env, real_gguf
@@ -110,7 +112,8 @@ def test_smollm2_for_two_personas_answers_streamed_after_a_restart(tmp_path, smo
         assert [a["persona"] for a in answers] == ["ROBIN", "BABS"] and all(a["text"].strip() for a in answers)
         assert {e["persona"] for e in events if e.get("type") == "token"} == {"ROBIN", "BABS"}
         resident = models_status(kernel)["manager"]["resident"]
-        assert len(resident) == 1 and resident[0]["form"] == "int8"  # one base for both, in the CPU's fast form
+        # one base for both, in the form auto picks on this CPU (w8 where it computes bfloat16 natively)
+        assert len(resident) == 1 and resident[0]["form"] == cpu_forms.choose("auto", torch, adapter=False)
     finally:
         kernel.stop()
 

@@ -244,7 +244,7 @@ class ModelManager:
             resident = self._residents.get(spec.key)
             if resident is not None:
                 self._residents.move_to_end(spec.key)
-        if resident is not None and resident.form == "int8" and spec.adapter is not None:
+        if resident is not None and resident.form in cpu_forms.NO_ADAPTER and spec.adapter is not None:
             logger.info("%s needs its adapter: reloading %s in a form that takes one", spec.persona, spec.model)
             self._evict_key(spec.key)
             resident = None
