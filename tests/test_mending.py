@@ -182,3 +182,42 @@ def test_a_slip_of_a_slot_s_name_is_mended_to_the_slot_the_object_has():
     assert fix_slot_names(new_slot, "f", {"scores"}) == (new_slot, [])  # a new slot of another name stays
     code, repairs = candidate_code("```python\n" + fixed.replace("self.scores", "self.Scores") + "```", "clear_scores", 0, set(), {"scores"})
     assert "self.scores = []" in code and repairs["slips_mended"] == ["Scores -> scores"]
+
+
+# ---------------------------------------------------------------- a method written inside a class of its own
+
+
+def test_a_method_written_inside_a_class_is_lifted_out_with_the_module_s_imports():
+    from bat_os.cognition.mending import candidate_code, lift_from_class
+
+    reply = ("```python\nimport math\n\nclass MyClass:\n    def __init__(self):\n        self.n = 1\n\n"
+             "    @staticmethod\n    def helper(x):\n        return x\n\n"
+             "    def clamp(self, number, low, high):\n        # into the range\n        return max(low, min(number, high))\n\n"
+             "obj = MyClass()\nprint(obj.clamp(15, 0, 10))\n```")
+    code, wrapper = lift_from_class(reply.strip("`").removeprefix("python\n"), "clamp")
+    assert wrapper == "MyClass"
+    assert code == "import math\n\ndef clamp(self, number, low, high):\n    # into the range\n    return max(low, min(number, high))\n"
+    code, repairs = candidate_code(reply, "clamp", 3, MODULES)
+    assert repairs["slips_mended"][0] == "class MyClass: lifted" and code.startswith("import math\n\ndef clamp(")
+    namespace: dict = {}
+    exec(compile(code, "<m>", "exec"), namespace)  # the test's own code, not a model's
+    assert namespace["clamp"](None, 15, 0, 10) == 10
+
+
+@pytest.mark.parametrize("code", [
+    "def clamp(self, n):\n    return n\n\nclass A:\n    def clamp(self, n):\n        return 0\n",  # a top-level one is there
+    "class A:\n    def other(self):\n        return 0\n",  # no method of that name
+    "class A(:\n",  # does not parse: the guardian says why
+])
+def test_nothing_is_lifted_where_there_is_a_function_already_or_none_to_lift(code):
+    from bat_os.cognition.mending import lift_from_class
+
+    assert lift_from_class(code, "clamp") == (code, "")
+
+
+def test_a_static_method_lifted_out_of_its_class_gets_self():
+    from bat_os.cognition.mending import candidate_code
+
+    reply = "class Tools:\n    @staticmethod\n    def double(number):\n        return number * 2\n"
+    code, repairs = candidate_code(reply, "double", 1, MODULES)
+    assert code.startswith("def double(self, number):") and repairs["self_added"]

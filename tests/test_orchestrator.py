@@ -163,6 +163,18 @@ def test_the_seams_are_the_protocols_the_kernel_uses():
             assert callable(getattr(fake, name)), (protocol.__name__, name)
 
 
+def test_samples_are_drawn_hotter_only_after_a_source_came_back(image):
+    """Four refused candidates, each a source of its own: every sample at the base temperature; the sampled ones
+    repeating the greedy one's: hotter by 0.2 for each repeat, never past 1.0."""
+    other = [BAD.replace("getcwd()", f"getcwd() + '{n}'") for n in range(4)]
+    for replies, expected in ((other, [None, None, 0.5, 0.5]), ([BAD] * 6, [None, None, 0.7, 0.9, 1.0, 1.0])):
+        llm = FakeLLM(BRICK=["[]", ""], ALFRED=list(replies))
+        orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings(max_attempts=len(replies)), memory=FakeMemory(), now=lambda: 100.0)
+        with pytest.raises(CycleFailed):
+            asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
+        assert llm.temperatures[2:] == expected
+
+
 def test_later_candidates_are_sampled_with_a_seed_of_their_prompt_and_attempt(image):
     """Sampled candidates can be had again: the seed is the attempt's and the prompt's, the same each time."""
     seen = []
@@ -172,7 +184,8 @@ def test_later_candidates_are_sampled_with_a_seed_of_their_prompt_and_attempt(im
         with pytest.raises(CycleFailed):
             asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
         assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED", "ALFRED", "ALFRED", "ALFRED"]
-        assert llm.temperatures[2:] == [None, None, 0.5, 0.5]  # two greedy voices, then samples
+        # two greedy voices, then samples, hotter for each candidate that repeated an earlier one's source (all four here)
+        assert llm.temperatures[2:] == [None, None, 0.7, 0.9]
         prompts = [prompt for persona, prompt, _system in llm.calls if persona == "ALFRED"]
         systems = [system for persona, _prompt, system in llm.calls if persona == "ALFRED"]
         assert systems[1] == systems[3] == PLAIN_VOICE and systems[0] == systems[2] != PLAIN_VOICE  # the voices by turns

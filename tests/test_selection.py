@@ -514,3 +514,15 @@ def test_a_candidate_alone_passing_the_cases_contests_two_that_agree_and_fail_th
     assert choose([*wrong, weak], generated, "f")[0] is None
     half = [candidate([5, 5, 4, 9], 7), candidate([5, 5, 4, 9], 7)]  # two passing one case: 2 x 2 against 1 x 3
     assert choose([*half, right], generated, "f")[0] == 0
+
+
+def test_repeats_counts_the_candidates_that_came_back_to_an_earlier_source():
+    from bat_os.cognition.selection import repeats
+
+    a = "def f(self, x):\n    return x + 1\n"
+    a_again = 'def f(self, x):\n    """Add one."""\n    # the same, commented\n    return x + 1\n'
+    b = "def f(self, x):\n    return x + 2\n"
+    records = [{"code": a, "attempt": 1}, {"code": a_again, "attempt": 2}, {"code": b, "attempt": 3},
+               {"code": "def f(:", "attempt": 4}, {"code": "def f(:", "attempt": 5}, {"code": b, "attempt": 6}]
+    assert repeats(records) == 2  # a in the other voice, b sampled again; code that does not parse counts for none
+    assert repeats([]) == 0 and repeats(records[:1]) == 0

@@ -392,6 +392,18 @@ def _reading(record: dict, index: int) -> str:
     return f"{index if wording is None else wording}:{ast.dump(tree)}"
 
 
+def repeats(records: list[dict]) -> int:
+    """How many of the candidates repeated the source of an earlier one (layout, comments and docstrings aside,
+    in either wording): samples that brought nothing new."""
+    seen: set[str] = set()
+    count = 0
+    for index, record in enumerate(records):
+        source = _reading(record, index).partition(":")[2]  # the reading without its wording
+        count += bool(source) and source in seen
+        seen.add(source)
+    return count
+
+
 def _wording(record: dict) -> int | None:
     """Which of the two ways of asking the candidate answered: the attempts alternate them (two voices,
     :func:`bat_os.cognition.prompts.synthesis_voice`; in cycles recorded before, two wordings), so it is the
