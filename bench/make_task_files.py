@@ -8,7 +8,9 @@
 - ``learning_tasks_unseen.jsonl`` (20 tasks): written the same day, before those rules were measured on
   it; measured once, at the end, and never used to choose a rule (looked at since: no longer unseen);
 - ``learning_tasks_holdout.jsonl`` (26 tasks): written at the start of the next session's measuring, before
-  any run of it, and run once at the end of that session (``docs/cycle.md``), used for no rule.
+  any run of it, and run once at the end of that session (``docs/cycle.md``), used for no rule;
+- ``learning_tasks_novel.jsonl`` (30 tasks): written 2026-11-24, before any run of it and before that
+  session's changes were measured on anything but the 51 tasks; run once, at the end of that session.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
@@ -307,3 +309,95 @@ task("double_level", "double the level slot and return the new level", [],
      [{"given": {"level": 5}, "args": [], "result": 10, "slots": {"level": 10}}, {"given": {"level": 0}, "args": [], "result": 0, "slots": {"level": 0}}],
      slot_ref(_double), slots={"level": 3})
 write("learning_tasks_holdout.jsonl")
+
+# --- novel (written 2026-11-24, before any run of it) ---
+task("count_digits_in_text", "count the digits (0 to 9) in a text", ["a1b22"],
+     [{"args": ["none"], "result": 0}, {"args": ["2024-01-01"], "result": 8}], lambda s: sum(c.isdigit() for c in s))
+task("capitalize_first", "return a text with its first letter in upper case and the rest left as it is", ["hello World"],
+     [{"args": ["abc"], "result": "Abc"}, {"args": [""], "result": ""}, {"args": ["mcDonald"], "result": "McDonald"}],
+     lambda s: s[:1].upper() + s[1:])
+task("words_longer_than", "return the words of a sentence that are longer than n letters, in order", ["the quick brown fox", 3],
+     [{"args": ["a bb ccc", 1], "result": ["bb", "ccc"]}, {"args": ["hi", 5], "result": []}],
+     lambda s, n: [w for w in s.split() if len(w) > n])
+task("replace_spaces", "replace every space in a text with an underscore", ["a b c"],
+     [{"args": ["nospace"], "result": "nospace"}, {"args": ["  "], "result": "__"}], lambda s: s.replace(" ", "_"))
+task("is_numeric_text", "tell whether a text is made only of digits and is not empty", ["12345"],
+     [{"args": ["12a"], "result": False}, {"args": [""], "result": False}, {"args": ["007"], "result": True}],
+     lambda s: s.isdigit())
+task("sum_of_evens", "add up the even numbers in a list", [[1, 2, 3, 4]],
+     [{"args": [[]], "result": 0}, {"args": [[-2, 3, 5]], "result": -2}, {"args": [[1, 3]], "result": 0}],
+     lambda l: sum(x for x in l if x % 2 == 0))
+task("abs_difference", "return the absolute difference of two numbers", [3, 10],
+     [{"args": [10, 3], "result": 7}, {"args": [-2, 2], "result": 4}], lambda a, b: abs(a - b))
+task("hours_to_minutes", "convert a number of hours to minutes", [2],
+     [{"args": [0.5], "result": 30.0}, {"args": [1.5], "result": 90.0}], lambda h: h * 60)
+task("mode_of", "return the value that appears most often in a list of numbers (the first such value if there is a tie)", [[1, 2, 2, 3]],
+     [{"args": [[4, 4, 5, 5]], "result": 4}, {"args": [[7]], "result": 7}, {"args": [[3, 1, 1]], "result": 1}],
+     lambda l: max(l, key=lambda x: (l.count(x), -l.index(x))))
+task("list_difference", "return the items of the first list that are not in the second list, in order", [[1, 2, 3, 4], [2, 4]],
+     [{"args": [["a", "b"], []], "result": ["a", "b"]}, {"args": [[1, 1, 2], [1]], "result": [2]}],
+     lambda a, b: [x for x in a if x not in b])
+task("zip_to_dict", "make a dict from a list of keys and a list of values of the same length", [["a", "b"], [1, 2]],
+     [{"args": [[], []], "result": {}}, {"args": [["x"], [[1]]], "result": {"x": [1]}}], lambda k, v: dict(zip(k, v)))
+task("count_true", "count how many values in a list are True", [[True, False, True]],
+     [{"args": [[]], "result": 0}, {"args": [[False]], "result": 0}], lambda l: sum(1 for x in l if x is True))
+task("sort_by_length", "sort a list of words from shortest to longest, keeping the original order of words of the same length", [["ccc", "a", "bb"]],
+     [{"args": [["bb", "aa", "c"]], "result": ["c", "bb", "aa"]}, {"args": [[]], "result": []}], lambda l: sorted(l, key=len))
+task("filter_keys", "return the part of a dict whose keys are in a given list", [{"a": 1, "b": 2, "c": 3}, ["a", "c"]],
+     [{"args": [{"a": 1}, ["z"]], "result": {}}, {"args": [{"x": 0, "y": 1}, ["y", "x"]], "result": {"x": 0, "y": 1}}],
+     lambda d, ks: {k: v for k, v in d.items() if k in ks})
+task("values_sorted_by_key", "return the values of a dict ordered by their keys", [{"b": 2, "a": 1, "c": 3}],
+     [{"args": [{}], "result": []}, {"args": [{"z": "last", "m": "mid"}], "result": ["mid", "last"]}],
+     lambda d: [d[k] for k in sorted(d)])
+task("is_last_day_of_month", "tell whether a date given as YYYY-MM-DD is the last day of its month", ["2024-02-29"],
+     [{"args": ["2023-02-28"], "result": True}, {"args": ["2024-02-28"], "result": False}, {"args": ["2024-04-30"], "result": True},
+      {"args": ["2024-05-30"], "result": False}], lambda s: (D(s) + dt.timedelta(days=1)).day == 1)
+task("to_iso_date", "turn three numbers, a year, a month and a day, into a date text YYYY-MM-DD", [2024, 3, 5],
+     [{"args": [1999, 12, 31], "result": "1999-12-31"}, {"args": [2000, 1, 1], "result": "2000-01-01"}],
+     lambda y, m, d: dt.date(y, m, d).isoformat())
+task("seconds_to_clock", "turn a number of seconds into a text H:MM:SS", [3725],
+     [{"args": [59], "result": "0:00:59"}, {"args": [36000], "result": "10:00:00"}],
+     lambda n: f"{n // 3600}:{n % 3600 // 60:02d}:{n % 60:02d}")
+task("count_words_starting_with", "count the words of a sentence that start with a given letter, in either case", ["Apples and avocados are tasty", "a"],
+     [{"args": ["Big blue ball", "B"], "result": 3}, {"args": ["none here", "z"], "result": 0}],
+     lambda s, c: sum(1 for w in s.split() if w[:1].lower() == c.lower()))
+task("only_letters", "keep only the letters of a text, dropping digits, spaces and punctuation", ["a1 b2-c!"],
+     [{"args": ["123"], "result": ""}, {"args": ["Hi There"], "result": "HiThere"}], lambda s: "".join(c for c in s if c.isalpha()))
+task("is_subset", "tell whether every item of the first list is also in the second list", [[1, 2], [1, 2, 3]],
+     [{"args": [[4], [1, 2]], "result": False}, {"args": [[], [1]], "result": True}], lambda a, b: all(x in b for x in a))
+task("floor_to_multiple", "round a number down to the nearest multiple of m", [17, 5],
+     [{"args": [20, 5], "result": 20}, {"args": [4, 10], "result": 0}], lambda n, m: n // m * m)
+task("count_sentences", "count the sentences in a text, each ending with '.', '!' or '?'", ["Hi. How are you? Fine!"],
+     [{"args": ["No end"], "result": 0}, {"args": ["One. Two."], "result": 2}], lambda s: sum(s.count(c) for c in ".!?"))
+task("distance", "return the distance between two points given as [x, y] lists", [[0, 0], [3, 4]],
+     [{"args": [[1, 1], [1, 1]], "result": 0.0}, {"args": [[-1, 0], [2, 4]], "result": 5.0}], lambda p, q: math.dist(p, q))
+def _withdraw(o, n):
+    if o.balance >= n:
+        o.balance -= n
+    return o.balance
+task("withdraw", "withdraw an amount from the balance slot if the balance is enough and return the new balance; otherwise leave the balance as it is and return it", [30],
+     [{"given": {"balance": 10}, "args": [20], "result": 10, "slots": {"balance": 10}}, {"given": {"balance": 50}, "args": [50], "result": 0, "slots": {"balance": 0}}],
+     slot_ref(_withdraw), slots={"balance": 100})
+task("count_readings_over", "count how many numbers in the readings slot (a list) are above a given limit", [10],
+     [{"given": {"readings": []}, "args": [10], "result": 0}, {"given": {"readings": [11, 11, 3]}, "args": [10], "result": 2}],
+     slot_ref(lambda o, n: sum(1 for x in o.readings if x > n)), slots={"readings": [5, 12, 20]})
+def _set_score(o, name, points):
+    o.scores[name] = points
+    return len(o.scores)
+task("set_score", "set the points of a player in the scores slot (a dict from names to points) and return how many players it holds", ["ann", 5],
+     [{"given": {"scores": {}}, "args": ["x", 1], "result": 1, "slots": {"scores": {"x": 1}}},
+      {"given": {"scores": {"x": 1}}, "args": ["x", 9], "result": 1, "slots": {"scores": {"x": 9}}}],
+     slot_ref(_set_score), slots={"scores": {"bob": 3}})
+task("last_entry", "return the most recent entry of the history slot (a list, newest last), or None when it is empty", [],
+     [{"given": {"history": []}, "args": [], "result": None}, {"given": {"history": ["x"]}, "args": [], "result": "x"}],
+     slot_ref(lambda o: o.history[-1] if o.history else None), slots={"history": ["a", "b"]})
+def _halve(o):
+    o.budget = o.budget / 2
+    return o.budget
+task("halve_budget", "halve the budget slot (a number) and return the new budget", [],
+     [{"given": {"budget": 7}, "args": [], "result": 3.5, "slots": {"budget": 3.5}}, {"given": {"budget": 0}, "args": [], "result": 0, "slots": {"budget": 0}}],
+     slot_ref(_halve), slots={"budget": 10})
+task("total_length", "return the total number of characters of all the words in the words slot (a list of texts)", [],
+     [{"given": {"words": []}, "args": [], "result": 0}, {"given": {"words": ["x", "yz"]}, "args": [], "result": 3}],
+     slot_ref(lambda o: sum(len(w) for w in o.words)), slots={"words": ["ab", "cde"]})
+write("learning_tasks_novel.jsonl")

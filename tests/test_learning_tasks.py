@@ -10,7 +10,8 @@ import sys
 from support import ROOT
 
 BENCH = ROOT / "bench"
-FILES = ["learning_tasks.jsonl", "learning_tasks_fresh.jsonl", "learning_tasks_unseen.jsonl", "learning_tasks_holdout.jsonl"]
+FILES = ["learning_tasks.jsonl", "learning_tasks_fresh.jsonl", "learning_tasks_unseen.jsonl", "learning_tasks_holdout.jsonl",
+         "learning_tasks_novel.jsonl"]
 FIELDS = {"id", "kind", "selector", "intent", "args", "slots", "checks"}
 
 
