@@ -243,6 +243,13 @@ def test_a_date_a_time_a_set_or_a_counter_answered_comes_back_as_plain_data_but_
     assert cases[0]["value"][:3] == value[:3]
 
 
+def test_a_dict_s_views_a_range_or_an_iterator_answered_come_back_as_lists() -> None:
+    source = ("def m(self):\n    d = {'b': 1, 'a': 2}\n"
+              "    return [d.keys(), d.values(), d.items(), range(3), map(str, [1, 2]), (x * 2 for x in [1, 2]), zip('ab', [1, 2])]\n")
+    value = run(lambda j: j.run(source, "m", [], {}, DictHost({"self": {}})))
+    assert value == [["b", "a"], [1, 2], [["b", 1], ["a", 2]], [0, 1, 2], ["1", "2"], [2, 4], [["a", 1], ["b", 2]]]
+
+
 def test_allowed_imports_work_and_printing_is_collected() -> None:
     source = (
         "import math, json\n"

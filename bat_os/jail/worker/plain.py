@@ -2,12 +2,14 @@
 
 None, bool, int (64-bit), float, str, bytes, list/tuple, dict with str keys, and
 references: ``{"$oid": ref}`` on the wire, a :class:`Proxy` in the method.
-What a method *answers* may also be a date, a time or a set (:func:`result_form`).
+What a method *answers* may also be a date, a time, a set, a dict's keys, values or items, a range or
+an iterator (:func:`result_form`).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -69,7 +71,9 @@ def result_form(value: object, depth: int = 0) -> object:
     """What a method answered, with the values Python code answers with that are not plain data in the
     form the caller reads: a ``datetime``/``date``/``time`` as its text (``str()``: ``2026-11-22 18:05:37``), a
     set as a list (sorted when its items can be), a ``Counter`` (any dict subclass) as a dict, a namedtuple as
-    a list; in lists, tuples and dict values too. Slots stay strict."""
+    a list, a dict's ``keys()``/``values()``/``items()``, a ``range`` or an iterator (``map``, ``zip``, a
+    generator: run to its end here, in the jail, within the run's limits) as the list of what it holds;
+    in lists, tuples and dict values too. Slots stay strict."""
     if depth > MAX_NESTING:
         return value  # to_plain says why
     kind = type(value)
@@ -81,7 +85,7 @@ def result_form(value: object, depth: int = 0) -> object:
             return sorted(items)
         except TypeError:
             return items
-    if isinstance(value, (list, tuple)):  # a namedtuple too
+    if isinstance(value, (list, tuple, KeysView, ValuesView, ItemsView, range, Iterator)):  # a namedtuple too
         return [result_form(item, depth + 1) for item in value]
     if isinstance(value, dict):  # a Counter, an OrderedDict, a defaultdict: the mapping it is
         return {key: result_form(item, depth + 1) for key, item in value.items()}
