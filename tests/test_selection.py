@@ -180,6 +180,20 @@ def test_a_candidate_that_reads_the_clock_is_compared_by_the_kind_of_its_answers
     assert choose([first, fixed], [], "f")[0] is None
 
 
+def test_clocks_agree_on_the_kind_of_every_answer_generated_cases_and_probes_too():
+    """The README's method: a generated case of the trial's own call and a probe, answered by two clocks read
+    a moment apart (the case kept as a check of the answer's kind), agree; their texts did not."""
+    cases = plan({"args": [], "kwargs": {}}, [], [{"args": [], "kwargs": {}, "result": "genesis"}], [{"args": [], "kwargs": {}}])
+    one = assess(cases, [{"value": "It is 07:40:01.5"}] * 2 + [{"value": "It is 07:40:01.9"}, {"value": "It is 07:40:02.0"}],
+                 lambda i, n: {}, "f", varies=True)
+    two = assess(cases, [{"value": "2026-11-24 07:40:03"}] * 2 + [{"value": "2026-11-24 07:40:04"}] * 2,
+                 lambda i, n: {}, "f", varies=True)
+    assert one["passes"] == two["passes"] == [True] and one["signature"] == two["signature"]
+    assert choose([one, two], [cases[2]], "f")[0] == 0
+    number = assess(cases, [{"value": 1732433043.5}] * 2 + [{"value": 1732433044.1}] * 2, lambda i, n: {}, "f", varies=True)
+    assert number["signature"] != one["signature"]  # another kind of answer: no agreement
+
+
 def test_answers_to_the_calls_of_their_constants_can_only_split_candidates():
     short, full = record([2, 4, 7]), record([2, 4, 7])
     assert concur(short, full)

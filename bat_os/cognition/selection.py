@@ -90,7 +90,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         role = case["role"]
         written = writes(position) if writes is not None else None
         if role == "probe":
-            probes.append(output_key(outcome, written))
+            probes.append(_answer_key(outcome, written, varies))
             if case.get("varies_slot"):
                 by_slot.setdefault(case["varies_slot"], []).append((case, outcome, written))
             else:
@@ -115,7 +115,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
                 evidence += 1
         else:
             passes.append(why is None)
-            outputs.append(output_key(outcome, after))
+            outputs.append(_answer_key(outcome, after, varies))
             if why is None and any(k in case for k in ("result", "raises", "slots")) and not _echo(case):
                 evidence += 1
     keys = [output_key({k: v for k, v in t.items() if k != "written"}, t.get("written")) for t in trials]
@@ -159,6 +159,15 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         "trial_result": first.get("value"),
         "trial_echo": trial_echo,
     }
+
+
+def _answer_key(outcome: dict, slots_after: dict | None, varies: bool) -> str:
+    """:func:`output_key`, or for a candidate whose answers vary (a clock, chance) only their kind and the slots
+    written: two clocks read a moment apart answered alike (the README's method, 8 eligible candidates and no two
+    agreeing on the text of their times)."""
+    if not varies or "value" not in outcome:
+        return output_key(outcome, slots_after)
+    return json.dumps(["kind", type(outcome["value"]).__name__, *([sorted(slots_after)] if slots_after else [])])
 
 
 def _new_data(name: str, first: dict, written: dict | None, probed: list[tuple[dict, dict, dict | None]]) -> bool:
