@@ -10,7 +10,10 @@
 - ``learning_tasks_holdout.jsonl`` (26 tasks): written at the start of the next session's measuring, before
   any run of it, and run once at the end of that session (``docs/cycle.md``), used for no rule;
 - ``learning_tasks_novel.jsonl`` (30 tasks): written 2026-11-24, before any run of it and before that
-  session's changes were measured on anything but the 51 tasks; run once, at the end of that session.
+  session's changes were measured on anything but the 51 tasks; run once (``docs/cycle.md``): its false
+  installs were then looked at, so it is no longer unseen;
+- ``learning_tasks_novel2.jsonl`` (30 tasks): written the same day, after that run and before any rule
+  drawn from it; run once, at the end of that session.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
@@ -401,3 +404,93 @@ task("total_length", "return the total number of characters of all the words in 
      [{"given": {"words": []}, "args": [], "result": 0}, {"given": {"words": ["x", "yz"]}, "args": [], "result": 3}],
      slot_ref(lambda o: sum(len(w) for w in o.words)), slots={"words": ["ab", "cde"]})
 write("learning_tasks_novel.jsonl")
+
+# --- novel2 (written 2026-11-24, after novel's run, before any rule drawn from it, before any run of it) ---
+task("count_lines", "count the lines of a text, the pieces between newline characters", ["a\nb\nc"],
+     [{"args": ["one"], "result": 1}, {"args": ["x\ny"], "result": 2}], lambda s: len(s.split("\n")))
+task("first_word_upper", "return the first word of a sentence in upper case", ["hello big world"],
+     [{"args": ["a b"], "result": "A"}, {"args": ["Solo"], "result": "SOLO"}], lambda s: s.split()[0].upper())
+task("is_capitalized", "tell whether a word starts with an upper-case letter", ["Hello"],
+     [{"args": ["hello"], "result": False}, {"args": ["HELLO"], "result": True}, {"args": ["1abc"], "result": False}],
+     lambda s: s[:1].isupper())
+def _longest_run(s):
+    best = run = 0
+    for i, c in enumerate(s):
+        run = run + 1 if i and s[i - 1] == c else 1
+        best = max(best, run)
+    return best
+task("longest_run", "return the length of the longest run of one character repeated in a row in a text", ["aabbbc"],
+     [{"args": ["abc"], "result": 1}, {"args": ["zzzz"], "result": 4}, {"args": ["abba"], "result": 2}], _longest_run)
+task("mask_digits", "replace every digit of a text with '#'", ["a1b22"],
+     [{"args": ["none"], "result": "none"}, {"args": ["2024"], "result": "####"}], lambda s: "".join("#" if c.isdigit() else c for c in s))
+task("join_with_commas", "join a list of words into one text, separated by a comma and a space", [["a", "b", "c"]],
+     [{"args": [["x"]], "result": "x"}, {"args": [[]], "result": ""}], lambda l: ", ".join(l))
+task("count_unique_chars", "count the different characters in a text", ["hello"],
+     [{"args": ["aaa"], "result": 1}, {"args": [""], "result": 0}, {"args": ["abc"], "result": 3}], lambda s: len(set(s)))
+task("ends_with_question", "tell whether a sentence ends with a question mark", ["How are you?"],
+     [{"args": ["Fine."], "result": False}, {"args": ["Why? No"], "result": False}], lambda s: s.endswith("?"))
+task("is_even", "tell whether an integer is even", [4],
+     [{"args": [7], "result": False}, {"args": [0], "result": True}, {"args": [-2], "result": True}], lambda n: n % 2 == 0)
+task("percent_change", "return the percentage change from an old value to a new value", [50, 75],
+     [{"args": [100, 80], "result": -20.0}, {"args": [10, 10], "result": 0.0}], lambda a, b: (b - a) / a * 100)
+task("triangle_area", "return the area of a triangle from its base and its height", [4, 3],
+     [{"args": [10, 5], "result": 25.0}, {"args": [1, 1], "result": 0.5}], lambda b, h: b * h / 2)
+task("nearest_ten", "round a non-negative integer to the nearest multiple of ten, halves going up", [14],
+     [{"args": [15], "result": 20}, {"args": [99], "result": 100}, {"args": [0], "result": 0}], lambda n: (n + 5) // 10 * 10)
+task("count_multiples", "count the numbers from 1 to n that are multiples of k", [10, 3],
+     [{"args": [5, 5], "result": 1}, {"args": [4, 7], "result": 0}], lambda n, k: n // k)
+task("between", "tell whether a number lies between two bounds, the bounds included", [5, 1, 10],
+     [{"args": [10, 1, 10], "result": True}, {"args": [0, 1, 10], "result": False}, {"args": [11, 1, 10], "result": False}],
+     lambda x, a, b: a <= x <= b)
+task("last_index_of", "return the position of the last time a value appears in a list, or -1 if it is not there", [[1, 2, 1, 3], 1],
+     [{"args": [[1, 2], 5], "result": -1}, {"args": [["a"], "a"], "result": 0}],
+     lambda l, v: max((i for i, x in enumerate(l) if x == v), default=-1))
+task("pairwise_differences", "return the differences between each number of a list and the one before it", [[1, 4, 9]],
+     [{"args": [[5]], "result": []}, {"args": [[3, 1]], "result": [-2]}], lambda l: [b - a for a, b in zip(l, l[1:])])
+task("every_other", "return every other item of a list, starting with the first", [[1, 2, 3, 4, 5]],
+     [{"args": [[]], "result": []}, {"args": [["a", "b"]], "result": ["a"]}], lambda l: l[::2])
+task("count_above_average", "count the numbers in a list that are greater than the list's average", [[1, 2, 3, 10]],
+     [{"args": [[5, 5]], "result": 0}, {"args": [[1, 2, 3, 4]], "result": 2}], lambda l: sum(1 for x in l if x > sum(l) / len(l)))
+task("split_even_odd", "split a list of integers into a list of the even ones and a list of the odd ones, in that order, each keeping its order",
+     [[1, 2, 3, 4]], [{"args": [[]], "result": [[], []]}, {"args": [[7]], "result": [[], [7]]}],
+     lambda l: [[x for x in l if x % 2 == 0], [x for x in l if x % 2]])
+task("remove_value", "return a list without any item equal to a given value", [[1, 2, 1, 3], 1],
+     [{"args": [["a"], "b"], "result": ["a"]}, {"args": [[], 0], "result": []}], lambda l, v: [x for x in l if x != v])
+def _by_first(words):
+    out = {}
+    for w in words:
+        out[w[0]] = out.get(w[0], 0) + 1
+    return out
+task("count_by_first_letter", "map each first letter to how many words of a list start with it", [["apple", "avocado", "banana"]],
+     [{"args": [[]], "result": {}}, {"args": [["x"]], "result": {"x": 1}}], _by_first)
+task("rename_key", "return a copy of a dict with one key renamed to a new name", [{"a": 1, "b": 2}, "a", "z"],
+     [{"args": [{"x": 0}, "x", "y"], "result": {"y": 0}}, {"args": [{"p": 1, "q": 2}, "q", "r"], "result": {"p": 1, "r": 2}}],
+     lambda d, old, new: {(new if k == old else k): v for k, v in d.items()})
+task("min_value_key", "return the key of a dict that has the smallest value", [{"a": 3, "b": 1}],
+     [{"args": [{"x": 0}], "result": "x"}, {"args": [{"p": -1, "q": -5}], "result": "q"}], lambda d: min(d, key=d.get))
+task("days_in_year", "return how many days a year has (365 or 366)", [2024],
+     [{"args": [2023], "result": 365}, {"args": [1900], "result": 365}, {"args": [2000], "result": 366}],
+     lambda y: 366 if y % 4 == 0 and (y % 100 or y % 400 == 0) else 365)
+task("month_of", "return the month number (1 to 12) of a date given as YYYY-MM-DD", ["2024-03-15"],
+     [{"args": ["1999-12-31"], "result": 12}, {"args": ["2000-01-01"], "result": 1}], lambda s: D(s).month)
+task("date_after_weeks", "return the date n weeks after a date given as YYYY-MM-DD, in the same form", ["2024-01-01", 2],
+     [{"args": ["2024-02-20", 2], "result": "2024-03-05"}, {"args": ["2023-12-25", 1], "result": "2024-01-01"}],
+     lambda s, n: (D(s) + dt.timedelta(weeks=n)).isoformat())
+def _visit(o): o.visits += 1; return o.visits
+task("add_visit", "add one to the visits slot and return the new count", [],
+     [{"given": {"visits": 0}, "args": [], "result": 1, "slots": {"visits": 1}}], slot_ref(_visit), slots={"visits": 3})
+def _remove_first(o): return o.queue.pop(0)
+task("remove_first", "remove the first item of the queue slot (a list) and return it", [],
+     [{"given": {"queue": ["a", "b"]}, "args": [], "result": "a", "slots": {"queue": ["b"]}}], slot_ref(_remove_first), slots={"queue": [1, 2, 3]})
+task("total_price", "add up the prices of the items in the cart slot, a list of [name, price] pairs", [],
+     [{"given": {"cart": []}, "args": [], "result": 0}, {"given": {"cart": [["x", 1]]}, "args": [], "result": 1}],
+     slot_ref(lambda o: sum(p for _n, p in o.cart)), slots={"cart": [["tea", 2.5], ["cake", 3]]})
+def _append_unique(o, w):
+    if w not in o.words:
+        o.words.append(w)
+    return len(o.words)
+task("append_unique", "add a word to the words slot (a list) only if it is not there already, and return how many words it holds", ["tea"],
+     [{"given": {"words": ["a"]}, "args": ["a"], "result": 1, "slots": {"words": ["a"]}},
+      {"given": {"words": []}, "args": ["b"], "result": 1, "slots": {"words": ["b"]}}],
+     slot_ref(_append_unique), slots={"words": ["cake"]})
+write("learning_tasks_novel2.jsonl")
