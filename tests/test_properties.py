@@ -96,6 +96,12 @@ def test_in_capitals_asks_that_a_name_in_lower_case_is_answered_in_capitals():
     assert found == [{"args": ["alan turing"], "kwargs": {}, "letters": "upper", "role": "property", "says": "'in capitals'"}]
     assert properties("return the word in lower case", "low", ["Word"], {})[0]["args"] == ["WORD"]
     assert _but_answers(properties("return the sum in capitals", "f", [3], {})) == []  # no letters to change
+    # said of a part of the answer, after "with": 'mcDonald' answers 'McDonald', not all capitals
+    for part in ("return a text with its first letter in upper case and the rest left as it is",
+                 "return the name with every word's first letter in capitals"):
+        assert not [p for p in properties(part, "f", ["hello World"], {}) if "letters" in p], part
+    assert [p["letters"] for p in properties("return the first letter of a name in upper case", "f", ["ada"], {})
+            if "letters" in p] == ["upper"]
 
     def as_written(cases):
         return [{"value": "".join(w[0] for w in c["args"][0].split())} for c in cases]
@@ -281,6 +287,7 @@ def test_a_word_character_or_item_asked_for_is_the_arguments_own():
     assert held("return the second largest number in a list", [[3, 9]]) == [([3, 9], False)]
     assert held("return the distinct values of a list, sorted", [[3, 1, 3]]) == [([3, 1, 3], True)]
     assert held("return the keys of a dict whose value equals a given value", [{"a": 1}, 1]) == [(["a"], True)]
+    assert held("return every other item of a list, starting with the first", [[1, 2, 3]]) == [([1, 2, 3], True)]
     # no choosing word: a count or a sum, not an item; two lists: which one is not said; no argument of that kind
     for intent, args in (("return the number of items in a list", [[1]]), ("return the total value of a list", [[1]]),
                          ("return the item common to both lists", [[1], [2]]), ("return the longest key", [[1]]),

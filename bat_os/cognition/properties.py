@@ -13,7 +13,9 @@ and told why):
 - **the answer's letter case**: "in capitals", "in capital letters", "in upper
   case", "to uppercase" (and the same for lower case) -> the trial call with
   every string argument in the other case answers a string with no letter in
-  the other case (``initials("ada lovelace")`` is ``"AL"``);
+  the other case (``initials("ada lovelace")`` is ``"AL"``); not where the
+  case is said of a part after "with" ("a text with its first letter in upper
+  case and the rest left as it is" answers ``"McDonald"``);
 - **case does not matter**: "ignoring case", "case-insensitive", "either
   case", "regardless of case" -> the trial call with every string argument
   in lower case, and in upper case, answers as the trial does, the case of
@@ -75,6 +77,8 @@ _UPPER = re.compile(r"\b(in|to|into) (all )?(capitals|capital letters|upper[- ]?
 _LOWER = re.compile(r"\b(in|to|into) (all )?(lower[- ]?case( letters)?|small letters)\b", re.I)
 _MERGE = re.compile(r"\b(merge|merges|merging|combine|combines|combining)\b", re.I)
 _SOME_KEYS = re.compile(r"\b(only|common|intersection|intersect|intersecting)\b", re.I)
+# "a text with its first letter in upper case": the case is said of a part of the answer, not of all its letters
+_OF_A_PART = re.compile(r"\b(with|having|whose|where)\b[^,;.]*$", re.I)
 _CASELESS = re.compile(r"\b(ignoring (the )?case|case[- ]insensitive(ly)?|either case|regardless of (the )?case|any case)\b", re.I)
 
 
@@ -95,6 +99,8 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
             found.append({**call, "type": "dict", "role": "property", "says": f"'{mapping.group(0)}'"})
     for pattern, letters, change in ((_UPPER, "upper", str.lower), (_LOWER, "lower", str.upper)):
         said = pattern.search(intent or "")
+        if said and _OF_A_PART.search(intent[:said.start()]):
+            continue
         changed = {"args": [_change(a, change) for a in args], "kwargs": {k: _change(v, change) for k, v in kwargs.items()}}
         if said and _has_letters(changed):
             found.append({**changed, "letters": letters, "role": "property", "says": f"'{said.group(0)}'"})
@@ -240,7 +246,7 @@ _MAY_BE_NONE = re.compile(r"\b(?:none|nothing|null|no value)\b", re.I)
 _CHOOSING = r"(?:\w+est|first|second|third|fourth|fifth|last|middle|max|maximum|min|minimum|distinct|unique|different|" \
             r"n|k|nth|n-th|kth|k-th|most|least|common|frequent|repeated|duplicate|even|odd|positive|negative|other|" \
             r"matching|given|often|one|only)"
-_MEMBER = re.compile(rf"\b(?:return|returns|find|finds|pick|picks|give back|gives back)\s+(?:the|a|an|one|each|every)\s+"
+_MEMBER = re.compile(rf"\b(?:return|returns|find|finds|pick|picks|give back|gives back)\s+(?P<det>the|a|an|one|each|every)\s+"
                      rf"(?P<choosing>(?:{_CHOOSING}\s+){{0,3}})(?P<noun>key|value|word|item|element|entry|number|character|"
                      rf"char|letter)(?P<plural>s?)\b(?!['’]s\b)", re.I)
 # words after it that make the answer something else than the item itself ("... in upper case", "... as an int")
@@ -277,7 +283,8 @@ def _member_of(intent: str, arguments: list) -> dict:
     extra = {"pieces": True} if pieces else {}
     if _MAY_BE_NONE.search(intent):
         extra["or_none"] = True  # "..., or None if there is none"
-    return {"each_of" if said.group("plural") else "one_of": held, "noun": noun, **extra, "says": f"'{said.group(0)}'"}
+    many = said.group("plural") or said.group("det").lower() in ("each", "every")  # "every other item": a list of them
+    return {"each_of" if many else "one_of": held, "noun": noun, **extra, "says": f"'{said.group(0)}'"}
 
 
 def _is_member(value: object, case: dict, held: list) -> bool:
