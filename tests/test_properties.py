@@ -126,6 +126,12 @@ def test_a_date_or_a_time_shown_or_spelled_for_the_answer_gives_its_shape():
     assert _shapes("convert a date from DD/MM/YYYY to YYYY-MM-DD", ["15/03/2024"]) == [[r"\d{4}\-\d{2}\-\d{2}"]]
     assert _shapes("format a number of seconds as a time like 01:02:03", [3723]) == [[r"\d+:\d{2}:\d{2}"]]
     assert _shapes("format a time like 9:05 as HH:MM", ["9:05"]) == [[r"\d{2}:\d{2}"]]
+    # a few words between, and one-letter fields not padded (the real 0.5B model's pairs answered '3/15/2024' and
+    # '00:00:59' to the novel tasks' iso_to_us and seconds_to_clock)
+    assert _shapes("turn a date given as YYYY-MM-DD into the US form MM/DD/YYYY", ["2024-03-15"]) == [[r"\d{2}/\d{2}/\d{4}"]]
+    assert _shapes("turn a number of seconds into a text H:MM:SS", [3725]) == [[r"\d+:\d{2}:\d{2}"]]
+    assert _shapes("format a date given as a text YYYY-MM-DD as M/D/YYYY", ["2024-03-15"]) == [[r"\d{1,2}/\d{1,2}/\d{4}"]]
+    assert _shapes("return the weekday of a date given as a text YYYY-MM-DD", ["2024-03-15"]) == []
     # the argument's form, not the answer's
     assert _shapes("return the English name of the weekday of a date given as YYYY-MM-DD", ["2024-03-15"]) == []
     assert _shapes("return the month name of a date like 2024-03-15", ["2024-03-15"]) == []

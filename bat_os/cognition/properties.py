@@ -144,9 +144,10 @@ def _has_letters(call: dict) -> bool:
 
 _SHOWN = re.compile(r"\b(?:like|e\.g\.,?|such as|for example,?|for instance,?|as in)\s+['\"]?"
                     r"([0-9A-Za-z][0-9A-Za-z/.:, -]*[0-9])", re.I)
-_FIELDS = r"(?:YYYY|YY|MM|DD|HH|hh|mm|ss)"
-_SPELLED = re.compile(r"\b(into|to|as|in the form(?: of)?|in the format(?: of)?|formatted as)\s+['\"]?"
-                      rf"({_FIELDS}(?:[/.:-]{_FIELDS}){{1,5}})(?![A-Za-z])")
+_FIELDS = r"(?:YYYY|YY|MM|DD|HH|hh|mm|ss|SS|H|h|M|D)"  # one letter: a number not padded (H:MM:SS, M/D/YYYY)
+# "into DD/MM/YYYY", and with up to three words between ("into the US form MM/DD/YYYY", "into a text H:MM:SS")
+_SPELLED = re.compile(r"\b(into|to|as|in the form(?: of)?|in the format(?: of)?|formatted as)\s+(?:[A-Za-z]+\s+){0,3}?['\"]?"
+                      rf"(?-i:({_FIELDS}(?:[/.:-]{_FIELDS}){{1,5}}))(?![A-Za-z])")
 _GIVEN = re.compile(r"\b(given|written|passed|supplied|received|taken)\s+(as|in)\s*$", re.I)
 _SEPARATORS = "/-:."
 
@@ -159,7 +160,7 @@ def _shapes(intent: str, arguments: list) -> list[tuple[str, str]]:
         token = match.group(2 if spelled else 1).rstrip(" ,.")
         separators = sum(token.count(ch) for ch in _SEPARATORS)
         if spelled:
-            if _GIVEN.search(intent[:match.start(2)]):
+            if _GIVEN.search(intent[:match.end(1)]):
                 continue  # "a date given as YYYY-MM-DD": the argument's form
         elif separators < 2 and not re.fullmatch(r"\d{1,2}:\d{2}", token):
             continue  # a date (two separators or more) or a time (9:05), not any number
@@ -180,7 +181,7 @@ def _pattern(token: str, spelled: bool, loose: bool = False) -> str:
     for run in re.findall(r"[0-9]+|[A-Za-z]+|[^0-9A-Za-z]", token):
         if run[0].isdigit() or spelled and run[0].isalpha():
             n = len(run)
-            out.append(r"\d+" if loose or (first and not spelled and n <= 2) else r"\d{1,2}" if n == 1 and not spelled
+            out.append(r"\d+" if loose or (first and not spelled and n <= 2) or run in ("H", "h") else r"\d{1,2}" if n == 1
                        else rf"\d{{{n}}}")
             first = False
         elif run[0].isalpha():
