@@ -244,6 +244,25 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     assert record["artifacts"]["queries"] == ["how to fly", "altitude"]
 
 
+def test_an_identical_greedy_pair_is_installed_only_after_samples_answer_as_it_does(image):
+    """Both voices writing GOOD is one answer written twice: two sampled candidates answering alike come first; with
+    ``cycle_candidates`` 2 no sample may be drawn, and the pair is installed at once, as before."""
+    llm = FakeLLM(BRICK=["[]", ""], ALFRED=[GOOD, GOOD, GOOD_TOO, GOOD])
+    jail = FakeJail(*[writes_altitude] * 5)
+    outcome = asyncio.run(Orchestrator(image, llm, jail, CycleSettings(), memory=FakeMemory(), now=lambda: 100.0)
+                          .learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
+    assert outcome["result"] == 20 and llm.temperatures[2:] == [None, None, 0.7, 0.7]  # the pair: one repeat; GOOD_TOO: none
+    record = _cycle(image, outcome["cycle"])
+    assert record["attempts"] == 4 and "4 of 4 eligible candidates agree" in record["artifacts"]["decision"]
+    waited = [r["reasons"] for r in record["artifacts"]["refusals"]]
+    assert waited[0] == ["not chosen yet: no two of 1 eligible candidate(s) agree yet"]
+    assert all("wrote the same text" in reasons[0] for reasons in waited[1:]) and len(waited) == 3
+    pair = FakeLLM(BRICK=["[]", ""], ALFRED=[GOOD, GOOD])
+    outcome = asyncio.run(Orchestrator(image, pair, FakeJail(*[writes_altitude] * 3), CycleSettings(candidates=2),
+                                       memory=FakeMemory(), now=lambda: 100.0).learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
+    assert outcome["result"] == 20 and _cycle(image, outcome["cycle"])["attempts"] == 2
+
+
 def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_a_split_rival_blocks_the_install(image):
     """``year % 4`` and the Gregorian rule agree on 2024 and on the probes; is_leap(100) tells them apart.
     Two Gregorian readings do not outvote the short one: nothing asked says which is right, so nothing is installed."""

@@ -530,13 +530,27 @@ def test_a_candidate_alone_passing_the_cases_contests_two_that_agree_and_fail_th
     assert choose([*half, right], generated, "f")[0] == 0
 
 
-def test_repeats_counts_the_candidates_that_came_back_to_an_earlier_source():
-    from bat_os.cognition.selection import repeats
-
-    a = "def f(self, x):\n    return x + 1\n"
-    a_again = 'def f(self, x):\n    """Add one."""\n    # the same, commented\n    return x + 1\n'
-    b = "def f(self, x):\n    return x + 2\n"
-    records = [{"code": a, "attempt": 1}, {"code": a_again, "attempt": 2}, {"code": b, "attempt": 3},
-               {"code": "def f(:", "attempt": 4}, {"code": "def f(:", "attempt": 5}, {"code": b, "attempt": 6}]
-    assert repeats(records) == 2  # a in the other voice, b sampled again; code that does not parse counts for none
-    assert repeats([]) == 0 and repeats(records[:1]) == 0
+def test_an_identical_greedy_pair_waits_for_samples_that_answer_as_it_does():
+    """The two voices' greedy candidates writing one text are one answer written twice: the real 0.5B model's were
+    wrong on 6 of the 7 false installs of the novel tasks (``set(b) - set(a)`` for the items of a not in b)."""
+    code = "def f(self, x):\n    return x * 2\n"
+    pair = [{**record([2, 4, 6]), "code": code, "attempt": 1}, {**record([2, 4, 6]), "code": "# the same\n" + code, "attempt": 2}]
+    winner, _discarded, why = choose(pair, GENERATED, "f")
+    assert winner is None and why == ("candidates 1, 2 agree, but candidates 1 and 2 wrote the same text: 0 of 0 sampled "
+                                      "candidate(s) answered as they do, and 2 more than answer otherwise must")
+    assert choose(pair, GENERATED, "f", confirm=0)[0] == 0  # no samples may be drawn: as before
+    other_text = {**record([2, 4, 6]), "code": "def f(self, x):\n    return x + x\n"}
+    assert choose([pair[0], {**other_text, "attempt": 2}], GENERATED, "f")[0] == 0  # two texts: two readings at once
+    same = {**record([2, 4, 6]), "code": code, "attempt": 3}
+    apart = {**record([2, 4, 7]), "code": "def f(self, x):\n    return x * 2 + (x == 3)\n", "attempt": 4}
+    refused = {**record([2, 4, 6], probe=5, eligible=False), "code": "def f(self, x):\n    return 0\n", "attempt": 5}
+    assert choose([*pair, same], GENERATED, "f")[0] is None  # one sample: not yet
+    assert choose([*pair, same, {**other_text, "attempt": 4}], GENERATED, "f")[0] == 0  # two agree, none apart
+    assert choose([*pair, same, apart], GENERATED, "f")[0] is None  # one agrees, one answers otherwise
+    assert choose([*pair, same, apart], GENERATED, "f", lone="evidence")[0] is None  # the last attempt: a majority...
+    assert choose([*pair, same, apart, {**same, "attempt": 5}], GENERATED, "f", lone="evidence")[0] == 0  # ...will do
+    assert choose([*pair, same, apart, {**same, "attempt": 5}], GENERATED, "f")[0] is None
+    # a refused sample that ran answers otherwise too; one that never ran (no signature) says nothing
+    assert choose([*pair, same, {**same, "attempt": 4}, refused], GENERATED, "f")[0] is None
+    assert choose([*pair, same, {**same, "attempt": 4}, {"code": "def f(:", "attempt": 5, "eligible": False}],
+                  GENERATED, "f")[0] == 0

@@ -48,7 +48,8 @@ from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
     sample_seed, synthesis_prompt, synthesis_voice,
 )
-from bat_os.cognition.selection import MAX_REASONS, choose, repeats
+from bat_os.cognition.readings import repeats
+from bat_os.cognition.selection import CONFIRMATIONS, MAX_REASONS, choose
 from bat_os.cognition.trials import Trials
 from bat_os.jail import contract
 from bat_os.cognition.states import FIRST, STATES, TransitionError
@@ -76,6 +77,7 @@ class CycleSettings:
     candidates: int = 8  # candidates that may stand for the agreement vote; after the second, sampled
     sample_temperature: float = 0.5  # the temperature of sampled candidates
     repeat_heat: float = 0.2  # added to it for each candidate so far that repeated an earlier one's source (up to 1.0)
+    confirmations: int = CONFIRMATIONS  # samples, more than disagree, an identical greedy pair waits for (selection)
     seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
@@ -319,9 +321,14 @@ class Orchestrator:
 
         self._write(record)
 
+    @property
+    def _confirmations(self) -> int:
+        """Samples an identical greedy pair waits for; none where no more than two candidates may stand."""
+        return self.settings.confirmations if self.settings.candidates > 2 else 0
+
     def sample_temperature(self, repeats: int) -> float:
         """The temperature of a sampled candidate: ``sample_temperature``, hotter by ``repeat_heat`` for each
-        candidate so far whose source repeated an earlier one's (:func:`~bat_os.cognition.selection.repeats`), up
+        candidate so far whose source repeated an earlier one's (:func:`~bat_os.cognition.readings.repeats`), up
         to 1.0. A sample that comes back to a text already tried spends an attempt and tells nothing new: on the
         51 tasks (w8 form) 40 of the 136 candidates of tasks that took more than two were such repeats, ten of
         twelve in one cycle."""
@@ -342,7 +349,8 @@ class Orchestrator:
                           failed=[f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons])
         records = await self.trials.tell_apart(cycle_id, selector, info, [*info["candidates"], record])
         lone = "evidence" if info["attempt"] >= self.settings.max_attempts else "never"
-        winner, discarded, decided = (choose(records, info["cases"], f"obj.{selector}", trusted=len(info["examples"]) >= 2, lone=lone)
+        winner, discarded, decided = (choose(records, info["cases"], f"obj.{selector}", trusted=len(info["examples"]) >= 2, lone=lone,
+                                             confirm=self._confirmations)
                                       if record.get("eligible") or lone != "never" else (None, [], "the candidate was refused"))
         if winner is not None:
             chosen = records[winner]
@@ -379,7 +387,7 @@ class Orchestrator:
         info = self._read(lambda root: self._validation_info(root, cycle_id))
         records = info["candidates"]
         winner, discarded, decided = choose(records, info["cases"], f"obj.{info['selector']}",
-                                            trusted=len(info["examples"]) >= 2, lone="any")
+                                            trusted=len(info["examples"]) >= 2, lone="any", confirm=self._confirmations)
         if winner is None:
             return False
         chosen = records[winner]

@@ -30,7 +30,6 @@ them share its misreading more often than the cases are wrong); otherwise there 
 
 from __future__ import annotations
 
-import ast
 import json
 from collections import Counter
 from typing import Any, Callable
@@ -38,6 +37,7 @@ from typing import Any, Callable
 from bat_os.cognition.cases import TYPES, answer_of, call_arguments, describe, judge, output_key, rounded
 from bat_os.cognition.lint import near_slot
 from bat_os.cognition.properties import judge_property
+from bat_os.cognition.readings import reading as _reading, source, wordings as _wordings
 
 MAX_REASONS = 4  # failing cases named in one refusal
 
@@ -187,8 +187,11 @@ def generated_failures(record: dict, cases: list[dict], generated: list[dict], o
             for i, case in enumerate(generated) if not record["passes"][i]]
 
 
+CONFIRMATIONS = 2  # samples answering as an identical greedy pair, more than answer otherwise, before it is installed
+
+
 def choose(records: list[dict], generated: list[dict], selector: str, *, trusted: bool = False,
-           lone: str = "never") -> tuple[int | None, list[dict], str]:
+           lone: str = "never", confirm: int = CONFIRMATIONS) -> tuple[int | None, list[dict], str]:
     """``(winner, discarded, why)``: the index of the candidate to install (None: none yet), the
     generated cases set aside (``{"case", "reason"}``), and a line saying how it was decided.
 
@@ -242,6 +245,11 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
                                "answer; no other candidate agreed with it")
         return None, [], f"no two of {len(eligible)} eligible candidate(s) agree yet"
     winner, discarded, why = _by_agreement(records, generated, selector, eligible, clusters, readings, size)
+    if winner is not None:
+        waiting = _unconfirmed(records, winner, next(c for c in clusters if winner in c), silent,
+                               confirm if lone == "never" else min(confirm, 1))
+        if waiting:
+            return None, [], waiting
     if winner is None and lone != "never":
         for i in eligible:
             if records[i]["passes"] and all(records[i]["passes"]) and records[i].get("evidence", 0) >= 2 \
@@ -329,6 +337,26 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call{same}"
 
 
+def _unconfirmed(records: list[dict], winner: int, members: list[int], silent: frozenset[int], confirm: int) -> str | None:
+    """Why the cluster of ``winner`` must wait for samples (None: it need not). The two greedy candidates (attempts 1
+    and 2, the two voices) writing the same text are one answer written twice, not two that agree: the real 0.5B
+    model's identical greedy pairs were wrong on 5 of 33 installs that failed most generated cases, and 6 of the 7
+    false installs of the novel tasks (held out). Samples tell them apart (self-consistency): of three drawn at
+    0.7, all three answered as a right greedy pair on 25 of 38 tasks, as a wrong one on 1 of 13, and two or more
+    on 34 of 38 and 5 of 13 (novel and holdout tasks, ``bench/selfcons.py``). The pair waits until
+    the samples that ran answering as it outnumber those answering otherwise by ``confirm``."""
+    greedy = [m for m in members if records[m].get("attempt") in (1, 2)]
+    if confirm <= 0 or len(greedy) < 2 or len({source(records[m], m) for m in greedy}) > 1:
+        return None
+    sampled = [i for i, r in enumerate(records) if isinstance(r.get("attempt"), int) and r["attempt"] > 2 and r.get("signature")]
+    agree = sum(1 for i in sampled if i in members or concur(records[winner], records[i], silent))
+    if agree - (len(sampled) - agree) >= confirm:
+        return None
+    return (f"candidates {', '.join(str(i + 1) for i in members)} agree, but candidates {greedy[0] + 1} and {greedy[1] + 1} "
+            f"wrote the same text: {agree} of {len(sampled)} sampled candidate(s) answered as they do, and {confirm} more "
+            "than answer otherwise must")
+
+
 def _disputed(records: list[dict], i: int, eligible: list[int]) -> bool:
     """Does another eligible candidate answer the user's own call otherwise than candidate ``i`` (neither raising)? A
     candidate alone is installed only where none does: the real 0.5B model's generated cases for "an acronym ... in
@@ -380,49 +408,6 @@ def _silent(records: list[dict], eligible: list[int]) -> frozenset[int]:
 def _beyond(key: str) -> bool:
     """Did the call raise for want of the jail's means (depth, memory), not of the method's logic?"""
     return key.startswith('["raised"') and json.loads(key)[1] in ("RecursionError", "MemoryError")
-
-
-def _reading(record: dict, index: int) -> str:
-    """What a candidate's source says, its layout, comments and docstrings aside, and the way of asking it
-    answered (the two alternate by attempt, :func:`_wording`; "wording" below means that): two
-    candidates with the same reading are one reading sampled twice, not two that agree; the same source from
-    the two wordings is two readings that met. A record without code (or code that does not parse) is a
-    reading of its own."""
-    try:
-        tree = ast.parse(record["code"])
-    except (KeyError, TypeError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return f"#{index}"
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
-            node.body = body[1:] or [ast.Pass()]
-    wording = _wording(record)
-    return f"{index if wording is None else wording}:{ast.dump(tree)}"
-
-
-def repeats(records: list[dict]) -> int:
-    """How many of the candidates repeated the source of an earlier one (layout, comments and docstrings aside,
-    in either wording): samples that brought nothing new."""
-    seen: set[str] = set()
-    count = 0
-    for index, record in enumerate(records):
-        source = _reading(record, index).partition(":")[2]  # the reading without its wording
-        count += bool(source) and source in seen
-        seen.add(source)
-    return count
-
-
-def _wording(record: dict) -> int | None:
-    """Which of the two ways of asking the candidate answered: the attempts alternate them (two voices,
-    :func:`bat_os.cognition.prompts.synthesis_voice`; in cycles recorded before, two wordings), so it is the
-    attempt's parity; None for a record that does not say its attempt."""
-    return (record["attempt"] - 1) % 2 if isinstance(record.get("attempt"), int) else None
-
-
-def _wordings(records: list[dict], members: list[int]) -> set[int]:
-    """The wordings ``members`` answered (a record that does not say its attempt adds none)."""
-    return {w for w in (_wording(records[m]) for m in members) if w is not None}
 
 
 def _raised(key: str) -> bool:
