@@ -532,7 +532,7 @@ def test_a_candidate_alone_passing_the_cases_contests_two_that_agree_and_fail_th
 
 def test_an_identical_greedy_pair_waits_for_samples_that_answer_as_it_does():
     """The two voices' greedy candidates writing one text are one answer written twice: the real 0.5B model's were
-    wrong on 6 of the 7 false installs of the novel tasks (``set(b) - set(a)`` for the items of a not in b)."""
+    5 of the 7 false installs of the novel tasks (``set(b) - set(a)`` for the items of a not in b)."""
     code = "def f(self, x):\n    return x * 2\n"
     pair = [{**record([2, 4, 6]), "code": code, "attempt": 1}, {**record([2, 4, 6]), "code": "# the same\n" + code, "attempt": 2}]
     winner, _discarded, why = choose(pair, GENERATED, "f")

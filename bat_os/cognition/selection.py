@@ -340,8 +340,8 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
 def _unconfirmed(records: list[dict], winner: int, members: list[int], silent: frozenset[int], confirm: int) -> str | None:
     """Why the cluster of ``winner`` must wait for samples (None: it need not). The two greedy candidates (attempts 1
     and 2, the two voices) writing the same text are one answer written twice, not two that agree: the real 0.5B
-    model's identical greedy pairs were wrong on 5 of 33 installs that failed most generated cases, and 6 of the 7
-    false installs of the novel tasks (held out). Samples tell them apart (self-consistency): of three drawn at
+    model's identical greedy pairs were wrong on 5 of 33 installs that failed most generated cases, and were 5 of the
+    7 false installs of the novel tasks (held out then). Samples tell them apart (self-consistency): of three drawn at
     0.7, all three answered as a right greedy pair on 25 of 38 tasks, as a wrong one on 1 of 13, and two or more
     on 34 of 38 and 5 of 13 (novel and holdout tasks, ``bench/selfcons.py``). The pair waits until
     the samples that ran answering as it outnumber those answering otherwise by ``confirm``."""
