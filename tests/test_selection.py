@@ -537,20 +537,24 @@ def test_an_identical_greedy_pair_waits_for_samples_that_answer_as_it_does():
     pair = [{**record([2, 4, 6]), "code": code, "attempt": 1}, {**record([2, 4, 6]), "code": "# the same\n" + code, "attempt": 2}]
     winner, _discarded, why = choose(pair, GENERATED, "f")
     assert winner is None and why == ("candidates 1, 2 agree, but candidates 1 and 2 wrote the same text: 0 of 0 sampled "
-                                      "candidate(s) answered as they do, and 2 more than answer otherwise must")
+                                      "candidate(s) answered as they do; 2, and more than any other answer, must")
     assert choose(pair, GENERATED, "f", confirm=0)[0] == 0  # no samples may be drawn: as before
     other_text = {**record([2, 4, 6]), "code": "def f(self, x):\n    return x + x\n"}
     assert choose([pair[0], {**other_text, "attempt": 2}], GENERATED, "f")[0] == 0  # two texts: two readings at once
     same = {**record([2, 4, 6]), "code": code, "attempt": 3}
-    apart = {**record([2, 4, 7]), "code": "def f(self, x):\n    return x * 2 + (x == 3)\n", "attempt": 4}
-    refused = {**record([2, 4, 6], probe=5, eligible=False), "code": "def f(self, x):\n    return 0\n", "attempt": 5}
     assert choose([*pair, same], GENERATED, "f")[0] is None  # one sample: not yet
-    assert choose([*pair, same, {**other_text, "attempt": 4}], GENERATED, "f")[0] == 0  # two agree, none apart
-    assert choose([*pair, same, apart], GENERATED, "f")[0] is None  # one agrees, one answers otherwise
-    assert choose([*pair, same, apart], GENERATED, "f", lone="evidence")[0] is None  # the last attempt: a majority...
-    assert choose([*pair, same, apart, {**same, "attempt": 5}], GENERATED, "f", lone="evidence")[0] == 0  # ...will do
-    assert choose([*pair, same, apart, {**same, "attempt": 5}], GENERATED, "f")[0] is None
-    # a refused sample that ran answers otherwise too; one that never ran (no signature) says nothing
-    assert choose([*pair, same, {**same, "attempt": 4}, refused], GENERATED, "f")[0] is None
-    assert choose([*pair, same, {**same, "attempt": 4}, {"code": "def f(:", "attempt": 5, "eligible": False}],
-                  GENERATED, "f")[0] == 0
+    assert choose([*pair, same, {**other_text, "attempt": 4}], GENERATED, "f")[0] == 0  # two samples agree
+    assert choose([*pair, same], GENERATED, "f", lone="evidence")[0] == 0  # the last attempt: one will do
+    # samples answering otherwise, each its own way, do not outvote two that agree; two alike otherwise do
+    apart = [{**record([2, 4, 7], probe=n), "code": f"def f(self, x):\n    return x * 2 + (x == 3) * {n}\n", "attempt": 4 + n}
+             for n in (1, 2, 3)]
+    agreeing = [same, {**same, "attempt": 7}]
+    assert choose([*pair, *agreeing, *apart], GENERATED, "f")[0] == 0
+    alike = [{**record([2, 4, 6], probe=9), "code": f"def f(self, x):\n    return x * 2 + (x == 0) * {8 + n}\n", "attempt": 4 + n}
+             for n in (1, 2)]  # two other texts, answering 9 to the probe alike
+    winner, _discarded, why = choose([*pair, *agreeing, *alike], GENERATED, "f")
+    assert winner is None and why.endswith("2 of 4 sampled candidate(s) answered as they do, 2 alike otherwise; 2, and "
+                                           "more than any other answer, must")
+    # a refused sample answering otherwise is no rival answer
+    refused = [{**a, "eligible": False} for a in alike]
+    assert choose([*pair, *agreeing, *refused], GENERATED, "f")[0] == 0

@@ -343,18 +343,31 @@ def _unconfirmed(records: list[dict], winner: int, members: list[int], silent: f
     model's identical greedy pairs were wrong on 5 of 33 installs that failed most generated cases, and were 5 of the
     7 false installs of the novel tasks (held out then). Samples tell them apart (self-consistency): of three drawn at
     0.7, all three answered as a right greedy pair on 25 of 38 tasks, as a wrong one on 1 of 13, and two or more
-    on 34 of 38 and 5 of 13 (novel and holdout tasks, ``bench/selfcons.py``). The pair waits until
-    the samples that ran answering as it outnumber those answering otherwise by ``confirm``."""
+    on 34 of 38 and 5 of 13 (novel and holdout tasks, ``bench/selfcons.py``). The pair waits until ``confirm``
+    sampled candidates answer as it does, more than answer alike in any other way (eligible samples that agree
+    among themselves): a vote, not a margin over every other sample, as samples drawn hotter after repeats
+    (``repeat_heat``) scatter; right pairs of ``count_char`` and ``truncate`` had three samples agreeing and four
+    answering otherwise, each its own way."""
     greedy = [m for m in members if records[m].get("attempt") in (1, 2)]
     if confirm <= 0 or len(greedy) < 2 or len({source(records[m], m) for m in greedy}) > 1:
         return None
     sampled = [i for i, r in enumerate(records) if isinstance(r.get("attempt"), int) and r["attempt"] > 2 and r.get("signature")]
-    agree = sum(1 for i in sampled if i in members or concur(records[winner], records[i], silent))
-    if agree - (len(sampled) - agree) >= confirm:
+    agreeing = [i for i in sampled if i in members or concur(records[winner], records[i], silent)]
+    rivals: list[list[int]] = []
+    for i in sampled:
+        if i in agreeing or not records[i].get("eligible"):
+            continue
+        home = next((c for c in rivals if all(concur(records[m], records[i], silent) for m in c)), None)
+        if home is None:
+            rivals.append([i])
+        else:
+            home.append(i)
+    rival = max((len(c) for c in rivals), default=0)
+    if len(agreeing) >= confirm and len(agreeing) > rival:
         return None
     return (f"candidates {', '.join(str(i + 1) for i in members)} agree, but candidates {greedy[0] + 1} and {greedy[1] + 1} "
-            f"wrote the same text: {agree} of {len(sampled)} sampled candidate(s) answered as they do, and {confirm} more "
-            "than answer otherwise must")
+            f"wrote the same text: {len(agreeing)} of {len(sampled)} sampled candidate(s) answered as they do"
+            + (f", {rival} alike otherwise" if rival else "") + f"; {confirm}, and more than any other answer, must")
 
 
 def _disputed(records: list[dict], i: int, eligible: list[int]) -> bool:
