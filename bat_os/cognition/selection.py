@@ -25,7 +25,8 @@ the record says why) only when the candidates that agree on the winner's
 answer outnumber those that pass the case and that answer does not hold the case's answer as
 one of its items (``'a'`` asked, ``["a", 2]`` answered: more than was asked), and not more than half of the cases unless
 three or more agree or the two answered the two wordings of the request (two of one wording failing most of
-them share its misreading more often than the cases are wrong); otherwise there is no winner yet.
+them share its misreading more often than the cases are wrong); otherwise there is no winner yet. The two
+greedy candidates writing one text are confirmed by a vote of the samples first (:func:`_unconfirmed`).
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def generated_failures(record: dict, cases: list[dict], generated: list[dict], o
             for i, case in enumerate(generated) if not record["passes"][i]]
 
 
-CONFIRMATIONS = 2  # samples answering as an identical greedy pair, more than answer otherwise, before it is installed
+CONFIRMATIONS = 2  # samples answering as an identical greedy pair (more than alike any other way) before it is installed
 
 
 def choose(records: list[dict], generated: list[dict], selector: str, *, trusted: bool = False,
@@ -213,13 +214,7 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
             if all(records[i]["passes"]):
                 return i, [], f"candidate {i + 1} passed the examples and every case"
     silent = _silent(records, eligible)
-    clusters: list[list[int]] = []
-    for i in eligible:
-        home = next((c for c in clusters if all(concur(records[m], records[i], silent) for m in c)), None)
-        if home is None:
-            clusters.append([i])
-        else:
-            home.append(i)
+    clusters = _clusters(records, eligible, silent)
     # a candidate that agrees with every member of two clusters (it declined, by raising, the calls that split them:
     # is_leap_year raising below 1582, beside year % 4 and the Gregorian rule) tells neither apart: it counts for none
     ambiguous = {m for c in clusters for m in c
@@ -337,6 +332,18 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call{same}"
 
 
+def _clusters(records: list[dict], indices: list[int], silent: frozenset[int]) -> list[list[int]]:
+    """``indices`` in groups that :func:`concur`, each candidate with the first group all of whose members it agrees with."""
+    clusters: list[list[int]] = []
+    for i in indices:
+        home = next((c for c in clusters if all(concur(records[m], records[i], silent) for m in c)), None)
+        if home is None:
+            clusters.append([i])
+        else:
+            home.append(i)
+    return clusters
+
+
 def _unconfirmed(records: list[dict], winner: int, members: list[int], silent: frozenset[int], confirm: int) -> str | None:
     """Why the cluster of ``winner`` must wait for samples (None: it need not). The two greedy candidates (attempts 1
     and 2, the two voices) writing the same text are one answer written twice, not two that agree: the real 0.5B
@@ -353,15 +360,7 @@ def _unconfirmed(records: list[dict], winner: int, members: list[int], silent: f
         return None
     sampled = [i for i, r in enumerate(records) if isinstance(r.get("attempt"), int) and r["attempt"] > 2 and r.get("signature")]
     agreeing = [i for i in sampled if i in members or concur(records[winner], records[i], silent)]
-    rivals: list[list[int]] = []
-    for i in sampled:
-        if i in agreeing or not records[i].get("eligible"):
-            continue
-        home = next((c for c in rivals if all(concur(records[m], records[i], silent) for m in c)), None)
-        if home is None:
-            rivals.append([i])
-        else:
-            home.append(i)
+    rivals = _clusters(records, [i for i in sampled if i not in agreeing and records[i].get("eligible")], silent)
     rival = max((len(c) for c in rivals), default=0)
     if len(agreeing) >= confirm and len(agreeing) > rival:
         return None
