@@ -77,7 +77,7 @@ class CycleSettings:
     candidates: int = 8  # candidates that may stand for the agreement vote; after the second, sampled
     sample_temperature: float = 0.5  # the temperature of sampled candidates
     repeat_heat: float = 0.2  # added to it for each candidate so far that repeated an earlier one's source (up to 1.0)
-    confirmations: int = CONFIRMATIONS  # samples, more than disagree, an identical greedy pair waits for (selection)
+    confirmations: int = CONFIRMATIONS  # samples an identical greedy pair waits for, answering as it does (selection)
     seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
