@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the two task files no selection rule was tuned on, each hidden answer checked against a reference.
+"""Writes the task files no selection rule was tuned on, each hidden answer checked against a reference.
 
     python bench/make_task_files.py [DIR]     (default: beside this script)
 
@@ -13,7 +13,9 @@
   session's changes were measured on anything but the 51 tasks; run once (``docs/cycle.md``): its false
   installs were then looked at, so it is no longer unseen;
 - ``learning_tasks_novel2.jsonl`` (30 tasks): written the same day, after that run and before any rule
-  drawn from it; run once, at the end of that session.
+  drawn from it; run once, at the end of that session;
+- ``learning_tasks_novel3.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel2 was written,
+  before any run of it and before any rule drawn from it.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
@@ -494,3 +496,153 @@ task("append_unique", "add a word to the words slot (a list) only if it is not t
       {"given": {"words": []}, "args": ["b"], "result": 1, "slots": {"words": ["b"]}}],
      slot_ref(_append_unique), slots={"words": ["cake"]})
 write("learning_tasks_novel2.jsonl")
+
+# --- novel3 (written 2026-11-24 by a helper, before any run of it; no rule drawn from it) ---
+def _common_prefix(words):
+    if not words:
+        return ""
+    p = words[0]
+    for w in words[1:]:
+        while not w.startswith(p):
+            p = p[:-1]
+    return p
+def _squeeze(s):
+    return "".join(c for i, c in enumerate(s) if i == 0 or s[i - 1] != c)
+def _collatz(n):
+    steps = 0
+    while n != 1:
+        n = n // 2 if n % 2 == 0 else 3 * n + 1
+        steps += 1
+    return steps
+def _has_pair(l, t):
+    return any(l[i] + l[j] == t for i in range(len(l)) for j in range(i + 1, len(l)))
+def _value_counts(d):
+    out = {}
+    for v in d.values():
+        out[v] = out.get(v, 0) + 1
+    return out
+def _months_between(a, b):
+    a, b = D(a), D(b)
+    return (b.year - a.year) * 12 + b.month - a.month - (b.day < a.day)
+
+
+task("camel_to_snake", "convert a camelCase name that starts with a lower-case letter to snake_case, e.g. 'parseHttpRequest' gives 'parse_http_request'",
+     ["helloWorld"], [{"args": ["toJson"], "result": "to_json"}, {"args": ["name"], "result": "name"}, {"args": ["aBC"], "result": "a_b_c"}],
+     lambda s: "".join("_" + c.lower() if c.isupper() else c for c in s))
+task("collapse_spaces", "replace each run of several spaces in a text with a single space and remove the spaces at both ends", ["  a   b  c "],
+     [{"args": ["one  two"], "result": "one two"}, {"args": ["   "], "result": ""}, {"args": ["x"], "result": "x"}],
+     lambda s: " ".join(w for w in s.split(" ") if w))
+task("mask_card_number", "replace every character of a text except the last 4 with '*'; a text of 4 characters or fewer stays as it is", ["1234567812345678"],
+     [{"args": ["12345"], "result": "*2345"}, {"args": ["123"], "result": "123"}, {"args": ["abcd1234"], "result": "****1234"}],
+     lambda s: "*" * max(len(s) - 4, 0) + s[-4:])
+task("word_occurrences", "count how many times a given word appears in a sentence as a whole word, ignoring case, where words are separated by spaces",
+     ["the cat and the hat", "the"],
+     [{"args": ["The dog saw THE cat", "the"], "result": 2}, {"args": ["there then", "the"], "result": 0}, {"args": ["", "a"], "result": 0}],
+     lambda s, w: sum(1 for x in s.split() if x.lower() == w.lower()))
+task("common_prefix", "return the longest beginning that all the words of a list share, or '' when they share none or the list is empty",
+     [["flower", "flow", "flight"]],
+     [{"args": [["dog", "car"]], "result": ""}, {"args": [["same"]], "result": "same"}, {"args": [[]], "result": ""}], _common_prefix)
+task("caesar_shift", "shift each lower-case letter a to z of a text forward by n places in the alphabet, wrapping around after z, and leave every other character unchanged",
+     ["abc", 1], [{"args": ["xyz", 3], "result": "abc"}, {"args": ["Hi there!", 13], "result": "Hv gurer!"}, {"args": ["b", 0], "result": "b"}],
+     lambda s, n: "".join(chr((ord(c) - 97 + n) % 26 + 97) if "a" <= c <= "z" else c for c in s))
+task("nth_word", "return the n-th word of a sentence, counting from 1, or '' when the sentence has fewer than n words", ["the quick brown fox", 2],
+     [{"args": ["one", 3], "result": ""}, {"args": ["a b c", 3], "result": "c"}, {"args": ["hello world", 1], "result": "hello"}],
+     lambda s, n: s.split()[n - 1] if n <= len(s.split()) else "")
+task("squeeze_repeats", "replace each run of the same character repeated in a row with a single copy of it, upper and lower case counting as different characters",
+     ["aabccc"], [{"args": ["abba"], "result": "aba"}, {"args": [""], "result": ""}, {"args": ["Aaa  b"], "result": "Aa b"}], _squeeze)
+task("proper_divisor_sum", "add up the divisors of a positive integer that are smaller than the integer itself", [12],
+     [{"args": [1], "result": 0}, {"args": [7], "result": 1}, {"args": [28], "result": 28}],
+     lambda n: sum(d for d in range(1, n) if n % d == 0))
+task("round_half_away", "round a number to the nearest whole number, halves going away from zero, and return it as an int", [2.5],
+     [{"args": [-2.5], "result": -3}, {"args": [2.4], "result": 2}],
+     lambda x: math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1))
+task("collatz_steps", "count the steps it takes to bring a positive integer down to 1 by halving it when it is even and tripling it and adding 1 when it is odd",
+     [6], [{"args": [1], "result": 0}, {"args": [7], "result": 16}, {"args": [8], "result": 3}], _collatz)
+task("to_binary", "write a non-negative integer in base 2 as a text of 0s and 1s, without any prefix", [5],
+     [{"args": [0], "result": "0"}, {"args": [8], "result": "1000"}, {"args": [255], "result": "11111111"}], lambda n: bin(n)[2:])
+task("apply_discount", "return a price after taking off a discount given in percent, rounded to 2 decimals", [80, 25],
+     [{"args": [19.99, 10], "result": 17.99}, {"args": [5, 0], "result": 5.0}, {"args": [40, 100], "result": 0.0}],
+     lambda p, d: round(p * (100 - d) / 100, 2))
+task("move_zeros_to_end", "move every 0 of a list of numbers to the end, keeping the other numbers in their order", [[4, 0, 5]],
+     [{"args": [[0, 1, 0, 3, 12]], "result": [1, 3, 12, 0, 0]}, {"args": [[]], "result": []}, {"args": [[0, 0]], "result": [0, 0]}],
+     lambda l: [x for x in l if x != 0] + [x for x in l if x == 0])
+task("top_n_largest", "return the n largest numbers of a list, largest first, or the whole list sorted that way when it has fewer than n numbers",
+     [[5, 1, 9, 3], 2], [{"args": [[1, 1, 2], 2], "result": [2, 1]}, {"args": [[4], 3], "result": [4]}, {"args": [[-1, -7, 0], 1], "result": [0]}],
+     lambda l, n: sorted(l, reverse=True)[:n])
+task("running_max", "return a list whose item at each position is the largest number of the given list up to and including that position",
+     [[1, 3, 2, 5]], [{"args": [[]], "result": []}, {"args": [[-1, -5]], "result": [-1, -1]}, {"args": [[2, 2, 9, 4]], "result": [2, 2, 9, 9]}],
+     lambda l: [max(l[:i + 1]) for i in range(len(l))])
+task("has_pair_with_sum", "tell whether two numbers at different positions of a list add up to a given target", [[1, 4, 6], 10],
+     [{"args": [[5], 10], "result": False}, {"args": [[5, 5], 10], "result": True}, {"args": [[5, 1, 3], 10], "result": False}], _has_pair)
+task("sort_keys_by_value", "return the keys of a dict ordered by their values from largest to smallest, keys with equal values in alphabetical order",
+     [{"a": 1, "b": 3, "c": 2}], [{"args": [{"y": 1, "x": 1}], "result": ["x", "y"]}, {"args": [{}], "result": []},
+                                  {"args": [{"p": 0, "q": 5, "r": 0}], "result": ["q", "p", "r"]}],
+     lambda d: sorted(d, key=lambda k: (-d[k], k)))
+task("count_values", "count how many keys of a dict hold each value, as a dict from each value to its count", [{"a": "x", "b": "y", "c": "x"}],
+     [{"args": [{}], "result": {}}, {"args": [{"k": "v"}], "result": {"v": 1}}, {"args": [{"p": "a", "q": "a"}], "result": {"a": 2}}], _value_counts)
+task("months_between", "count the whole months from a first date to a second, later date, both given as YYYY-MM-DD, a month counting only once its day of the month is reached again",
+     ["2024-01-10", "2024-05-20"],
+     [{"args": ["2024-01-15", "2024-03-14"], "result": 1}, {"args": ["2024-01-15", "2024-03-15"], "result": 2},
+      {"args": ["2023-12-31", "2024-01-01"], "result": 0}], _months_between)
+task("next_monday", "return the date of the first Monday strictly after a date given as YYYY-MM-DD, in the same form", ["2024-03-15"],
+     [{"args": ["2024-03-18"], "result": "2024-03-25"}, {"args": ["2024-12-31"], "result": "2025-01-06"}, {"args": ["2024-03-17"], "result": "2024-03-18"}],
+     lambda s: (D(s) + dt.timedelta(days=7 - D(s).weekday())).isoformat())
+task("add_minutes_to_time", "add a number of minutes to a time of day given as HH:MM on a 24-hour clock and return the new time in the same form, wrapping past midnight",
+     ["09:00", 90], [{"args": ["10:30", 45], "result": "11:15"}, {"args": ["23:50", 20], "result": "00:10"}, {"args": ["08:05", 0], "result": "08:05"}],
+     lambda t, n: (dt.datetime.strptime(t, "%H:%M") + dt.timedelta(minutes=n)).strftime("%H:%M"))
+def _remember(o, x):
+    o.recent.append(x)
+    o.recent = o.recent[-3:]
+    return o.recent
+task("remember_recent", "add an item to the end of the recent slot (a list), drop the oldest items from the front so that at most 3 remain, and return the list", ["c"],
+     [{"given": {"recent": ["a", "b", "c"]}, "args": ["d"], "result": ["b", "c", "d"], "slots": {"recent": ["b", "c", "d"]}},
+      {"given": {"recent": []}, "args": ["x"], "result": ["x"], "slots": {"recent": ["x"]}}],
+     slot_ref(_remember), slots={"recent": ["a", "b"]})
+def _interest(o):
+    o.balance = round(o.balance * (100 + o.rate) / 100, 2)
+    return o.balance
+task("apply_interest", "add interest to the balance slot at the percent rate held in the rate slot, round the new balance to 2 decimals, store it and return it", [],
+     [{"given": {"balance": 100, "rate": 5}, "args": [], "result": 105.0, "slots": {"balance": 105.0, "rate": 5}},
+      {"given": {"balance": 19.99, "rate": 1.5}, "args": [], "result": 20.29, "slots": {"balance": 20.29}},
+      {"given": {"balance": 0, "rate": 3}, "args": [], "result": 0.0, "slots": {"balance": 0.0}}],
+     slot_ref(_interest), slots={"balance": 200, "rate": 2})
+def _stock_up(o, item, n):
+    o.inventory[item] = o.inventory.get(item, 0) + n
+    return o.inventory[item]
+task("add_to_inventory", "add a quantity of an item to the inventory slot (a dict from item names to counts), counting a new item from 0, and return that item's new count",
+     ["apple", 3], [{"given": {"inventory": {}}, "args": ["pen", 4], "result": 4, "slots": {"inventory": {"pen": 4}}},
+                    {"given": {"inventory": {"pen": 1, "ink": 2}}, "args": ["pen", 2], "result": 3, "slots": {"inventory": {"pen": 3, "ink": 2}}}],
+     slot_ref(_stock_up), slots={"inventory": {"apple": 2}})
+task("rank_of_score", "return the rank a score would have among the scores slot (a list of numbers): one more than how many scores in it are higher", [25],
+     [{"given": {"scores": [10, 30, 20]}, "args": [20], "result": 2}, {"given": {"scores": []}, "args": [5], "result": 1},
+      {"given": {"scores": [7, 7, 3]}, "args": [7], "result": 1}],
+     slot_ref(lambda o, s: 1 + sum(1 for x in o.scores if x > s)), slots={"scores": [10, 30, 20]})
+def _volume(o, v):
+    o.volume = min(max(v, 0), 100)
+    return o.volume
+task("set_volume", "store a new volume in the volume slot, limited to the range 0 to 100, and return the stored volume", [70],
+     [{"given": {"volume": 10}, "args": [150], "result": 100, "slots": {"volume": 100}},
+      {"given": {"volume": 10}, "args": [-5], "result": 0, "slots": {"volume": 0}},
+      {"given": {"volume": 10}, "args": [42], "result": 42, "slots": {"volume": 42}}],
+     slot_ref(_volume), slots={"volume": 50})
+task("done_fraction", "return the fraction of the entries of the tasks slot, a list of [name, done] pairs with done true or false, that are done, as a number from 0 to 1, or 0 when the list is empty", [],
+     [{"given": {"tasks": [["a", True], ["b", False]]}, "args": [], "result": 0.5}, {"given": {"tasks": []}, "args": [], "result": 0.0},
+      {"given": {"tasks": [["a", True]]}, "args": [], "result": 1.0}],
+     slot_ref(lambda o: sum(1 for _n, d in o.tasks if d) / len(o.tasks) if o.tasks else 0.0),
+     slots={"tasks": [["wash", True], ["cook", False], ["shop", True], ["read", False]]})
+def _tick(o):
+    o.remaining = max(o.remaining - 1, 0)
+    return o.remaining == 0
+task("tick_down", "lower the remaining slot by one, never going below zero, and return whether it is now zero", [],
+     [{"given": {"remaining": 2}, "args": [], "result": False, "slots": {"remaining": 1}},
+      {"given": {"remaining": 1}, "args": [], "result": True, "slots": {"remaining": 0}},
+      {"given": {"remaining": 0}, "args": [], "result": True, "slots": {"remaining": 0}}],
+     slot_ref(_tick), slots={"remaining": 5})
+def _extend(o, n):
+    o.due = (D(o.due) + dt.timedelta(days=n)).isoformat()
+    return o.due
+task("extend_due_date", "move the due slot, a date given as YYYY-MM-DD, later by n days, store it in the same form and return it", [7],
+     [{"given": {"due": "2024-02-27"}, "args": [3], "result": "2024-03-01", "slots": {"due": "2024-03-01"}},
+      {"given": {"due": "2023-12-31"}, "args": [1], "result": "2024-01-01", "slots": {"due": "2024-01-01"}}],
+     slot_ref(_extend), slots={"due": "2024-05-10"})
+write("learning_tasks_novel3.jsonl")

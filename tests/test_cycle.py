@@ -27,7 +27,7 @@ def brick(selector, queries=("how to write it",), **extra):
 
 
 def alfred(selector, code, **extra):
-    return {"persona": "ALFRED", "contains": f"Selector: {selector}", "response": f"```python\n{code}\n```", **extra}
+    return {"persona": "ALFRED", "contains": f" {selector}(", "response": f"```python\n{code}\n```", **extra}
 
 
 def replay_kernel(tmp_path, cassette, **env):

@@ -69,12 +69,12 @@ def hostile_kernel(tmp_path_factory):
     for name, body in HOSTILE.items():
         selector = f"evil_{name}"
         lines.append({"persona": "BRICK", "contains": f"Selector: {selector}", "response": '["anything"]'})
-        lines.append({"persona": "ALFRED", "contains": f"Selector: {selector}", "response": f"```python\n{method(selector, body)}\n```"})
+        lines.append({"persona": "ALFRED", "contains": f" {selector}(", "response": f"```python\n{method(selector, body)}\n```"})
     lines.append({"persona": "BRICK", "contains": "Selector: still_works", "response": '["add"]'})
     # one attempt: a lone candidate is installed on its last attempt only with an exact answer checked
     lines.append({"persona": "BRICK", "contains": "Write tests for the Python method still_works",
                   "response": "```python\nassert obj.still_works(1, 1) == 2\n```"})
-    lines.append({"persona": "ALFRED", "contains": "Selector: still_works", "response": "```python\ndef still_works(self, a, b):\n    return a + b\n```"})
+    lines.append({"persona": "ALFRED", "contains": " still_works(", "response": "```python\ndef still_works(self, a, b):\n    return a + b\n```"})
     cassette = tmp / "hostile.jsonl"
     cassette.write_text("".join(json.dumps(line) + "\n" for line in lines))
     kernel = KernelProcess(tmp, env={

@@ -30,7 +30,7 @@ def cases(*asserts):
 
 
 def alfred(selector, code):
-    return {"persona": "ALFRED", "contains": f"Selector: {selector}", "response": f"```python\n{code}\n```"}
+    return {"persona": "ALFRED", "contains": f" {selector}(", "response": f"```python\n{code}\n```"}
 
 
 def kernel_with(tmp_path, lines):

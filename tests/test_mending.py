@@ -44,6 +44,10 @@ def test_a_method_written_as_a_plain_function_gets_self():
     assert add_missing_self("def f(a, b):\n    return a", "f", 1)[1] is False  # not the call's arity: the guardian says why
     assert add_missing_self("def f(x):\n    return self.y", "f", 1)[1] is False  # names self: not a plain function
     assert add_missing_self("def f(:\n", "f", 0)[1] is False
+    # a function with a default or a *args takes the call as well (a function prompt's answer, prompts.function_prompt)
+    assert add_missing_self("def f(text, sep=','):\n    return text.split(sep)", "f", 1)[0].startswith("def f(self, text, sep=','):")
+    assert add_missing_self("def f(*numbers):\n    return sum(numbers)", "f", 2)[0].startswith("def f(self, *numbers):")
+    assert add_missing_self("def f(a, b, c=1):\n    return a", "f", 1)[1] is False  # needs two: the guardian says why
 
 
 def test_what_a_model_shows_off_after_the_method_is_dropped():

@@ -155,9 +155,10 @@ def _globals_read(scope: symtable.SymbolTable) -> set[str]:
 
 # --- test cases -------------------------------------------------------------------------
 def add_missing_self(code: str, selector: str, arity: int) -> tuple[str, bool]:
-    """Put ``self`` first in ``def selector(...)`` when a model wrote it as a plain function: its
-    parameters are exactly the call's ``arity`` positional ones and it never names ``self``.
-    -> (code, whether it was added). Anything else is left to the guardian."""
+    """Put ``self`` first in ``def selector(...)`` when a model wrote it as a plain function: it never names
+    ``self`` and takes the call's ``arity`` positional arguments (its parameters without a default are no
+    more, and all of them, or a ``*args``, are enough). -> (code, whether it was added). Anything else is left
+    to the guardian."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -166,7 +167,8 @@ def add_missing_self(code: str, selector: str, arity: int) -> tuple[str, bool]:
     if function is None:
         return code, False
     params = function.args.posonlyargs + function.args.args
-    if (params and params[0].arg == "self") or len(params) != arity or function.args.vararg is not None:
+    required = len(params) - len(function.args.defaults)
+    if (params and params[0].arg == "self") or required > arity or (len(params) < arity and function.args.vararg is None):
         return code, False
     if any(isinstance(node, ast.Name) and node.id == "self" for node in ast.walk(function)):
         return code, False
