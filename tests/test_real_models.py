@@ -199,7 +199,10 @@ def test_qwen_learns_the_readme_method_from_a_sentence_typed_into_the_client(qwe
                           "upper-cased or its first word, and the cycle refused them all, so nothing wrong was installed; "
                           "asked outside the cycle through the cycle's own prompt in the w8 form, 0 right of 14 (two voices, "
                           "greedy and six samples at 0.7 each) for this sentence, 1 of 14 for the sentence with 'in "
-                          "capitals'); the issue's acceptance asks for it learned correctly", strict=False)
+                          "capitals'); asked as a plain function since 99c1d88 (prompts.function_prompt), one run installed "
+                          "text.split()[0][0] + text.split()[1][0], two hot samples agreeing (the probes' three-word name got "
+                          "two letters from both): a false install this test catches; the issue's acceptance asks for it "
+                          "learned correctly", strict=False)
 def test_qwen_learns_initials_from_the_example_in_its_sentence(qwen_image):
     """Issue 15: a method asked for with an example in the sentence is learned right, on calls it never saw."""
     kernel = qwen_image
