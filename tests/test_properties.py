@@ -308,6 +308,12 @@ def test_a_word_character_or_item_asked_for_is_the_arguments_own():
              if "one_of" in p]
     assert judge_property(maybe[0], {"value": None}, None, "f") is None
     assert judge_property(maybe[0], {"value": 2}, None, "f") is not None
+    # an empty answer the request names ("or ''") is one; another text still is not (nth_word of the novel3 tasks)
+    empty = [p for p in properties("return the n-th word of a sentence, or '' when it has fewer than n words", "f", ["a b", 3], {})
+             if "one_of" in p]
+    assert judge_property(empty[0], {"value": ""}, None, "f") is None
+    assert judge_property(empty[0], {"value": "c d"}, None, "f") is not None
+    assert judge_property(maybe[0], {"value": []}, None, "f") is not None  # not said: an empty answer is not a member
     words = _run("return the last word of a sentence", "last_word", ["the end is near"],
                  lambda cases: [{"value": "is near"}] * len(cases))
     assert words["failed"] == ["property: the request says 'return the last word': obj.last_word('the end is near') should "

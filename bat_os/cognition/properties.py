@@ -242,6 +242,7 @@ def _changed_slots(intent: str) -> list[tuple[str, str]]:
 
 _RETURNS = re.compile(r"\b(?:return|returns|returning|give back|gives back|answer with)\b", re.I)
 _MAY_BE_NONE = re.compile(r"\b(?:none|nothing|null|no value)\b", re.I)
+_MAY_BE_EMPTY = re.compile(r"''|\"\"|\bempty\b", re.I)  # "..., or '' when there are fewer words"
 
 # "return the [choosing words] NOUN": an answer the call's argument holds (the noun, then whether it is plural)
 _CHOOSING = r"(?:\w+est|first|second|third|fourth|fifth|last|middle|max|maximum|min|minimum|distinct|unique|different|" \
@@ -284,6 +285,8 @@ def _member_of(intent: str, arguments: list) -> dict:
     extra = {"pieces": True} if pieces else {}
     if _MAY_BE_NONE.search(intent):
         extra["or_none"] = True  # "..., or None if there is none"
+    if _MAY_BE_EMPTY.search(intent):
+        extra["or_empty"] = True  # "..., or '' when the sentence has fewer than n words": an empty answer of its kind
     many = said.group("plural") or said.group("det").lower() in ("each", "every")  # "every other item": a list of them
     return {"each_of" if many else "one_of": held, "noun": noun, **extra, "says": f"'{said.group(0)}'"}
 
@@ -327,7 +330,8 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     if case.get("answers"):  # "... and return its new value": an answer, not None
         return None if value is not None else f"{call} should return an answer, but it returned None"
     if case.get("one_of"):  # "return the longest key of a dict": one of its keys
-        if _is_member(value, case, case["one_of"]) or (value is None and case.get("or_none")):
+        if (_is_member(value, case, case["one_of"]) or (value is None and case.get("or_none"))
+                or (case.get("or_empty") and isinstance(value, (str, list, dict)) and not value)):
             return None
         return f"{call} should answer {_held(case, case['one_of'])}, but it answered {answer_of(output_key(outcome))}"
     if case.get("each_of"):  # "return the keys of a dict whose ...": a list of its keys (not judged when not a list)
