@@ -314,6 +314,9 @@ def test_a_word_character_or_item_asked_for_is_the_arguments_own():
     assert judge_property(empty[0], {"value": ""}, None, "f") is None
     assert judge_property(empty[0], {"value": "c d"}, None, "f") is not None
     assert judge_property(maybe[0], {"value": []}, None, "f") is not None  # not said: an empty answer is not a member
+    condition = [p for p in properties("return the last word of a sentence, or None if it is empty", "f", ["a b"], {})
+                 if "one_of" in p]
+    assert judge_property(condition[0], {"value": ""}, None, "f") is not None  # "if it is empty" names no answer
     words = _run("return the last word of a sentence", "last_word", ["the end is near"],
                  lambda cases: [{"value": "is near"}] * len(cases))
     assert words["failed"] == ["property: the request says 'return the last word': obj.last_word('the end is near') should "

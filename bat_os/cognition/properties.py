@@ -242,7 +242,9 @@ def _changed_slots(intent: str) -> list[tuple[str, str]]:
 
 _RETURNS = re.compile(r"\b(?:return|returns|returning|give back|gives back|answer with)\b", re.I)
 _MAY_BE_NONE = re.compile(r"\b(?:none|nothing|null|no value)\b", re.I)
-_MAY_BE_EMPTY = re.compile(r"''|\"\"|\bempty\b", re.I)  # "..., or '' when there are fewer words"
+# an empty answer the request names ("..., or '' when there are fewer words", "or an empty list"), not a condition
+# ("if the list is empty")
+_MAY_BE_EMPTY = re.compile(r"''|\"\"|\ban empty\b|\bempty (?:text|string|list|dict|map)\b", re.I)
 
 # "return the [choosing words] NOUN": an answer the call's argument holds (the noun, then whether it is plural)
 _CHOOSING = r"(?:\w+est|first|second|third|fourth|fifth|last|middle|max|maximum|min|minimum|distinct|unique|different|" \
