@@ -132,6 +132,30 @@ def test_cases_are_read_from_asserts_arrows_and_json_and_never_run():
     assert extract_cases("I cannot write tests.", "inc") == []
 
 
+def test_slots_set_before_a_call_are_its_given_and_a_slot_check_after_it_its_slots():
+    # the forms the real 0.5B model wrote for slot methods: obj.x = ..., obj = {...}, obj['x'], a call on its own line
+    reply = ("```python\nobj.remaining = 3\nassert obj.tick_down() == False\nassert obj.remaining == 2\n"
+             "obj = {'remaining': 1}\nassert obj.tick_down() is True\nassert obj['remaining'] == 0\n"
+             "assert obj.tick_down() == True\n"  # a second call: it sees what the first left, not a case
+             "obj['remaining'] = 0\nobj.tick_down()\nassert obj.remaining == 0\n"
+             "obj = Counter(5)\nassert obj.tick_down() == False\n"  # an object whose slots are not known
+             "obj.remaining = 7  # seven\nassert obj.tick_down() == False\n```")
+    assert extract_cases(reply, "tick_down", stateful=True) == [
+        {"args": [], "kwargs": {}, "result": False, "given": {"remaining": 3}, "slots": {"remaining": 2}},
+        {"args": [], "kwargs": {}, "result": True, "given": {"remaining": 1}, "slots": {"remaining": 0}},
+        {"args": [], "kwargs": {}, "given": {"remaining": 0}, "slots": {"remaining": 0}},
+        {"args": [], "kwargs": {}, "result": False, "given": {"remaining": 7}},
+    ]
+
+
+def test_calls_one_after_another_are_cases_of_a_pure_method_but_not_of_a_stateful_one():
+    # "add n to the counter slot": the real model's cases were 2, 5, 9, 14, 21, a running total, while each case
+    # runs on the receiver as it is
+    reply = "assert obj.add(2) == 2\nassert obj.add(3) == 5\nassert obj.add(4) == 9"
+    assert [c["result"] for c in extract_cases(reply, "add")] == [2, 5, 9]
+    assert [c["result"] for c in extract_cases(reply, "add", stateful=True)] == [2]
+
+
 def test_a_method_written_bare_before_a_stray_closing_fence_is_found():
     # what the real 0.5B model wrote: no opening fence, a closing one, then prose
     assert extract_code("def f(self, t):\n    return 1\n```") == "def f(self, t):\n    return 1"

@@ -34,3 +34,23 @@ def test_the_tests_a_method_keeps():
     tests = kept_tests([{"args": [0], "kwargs": {}, "result": 0}], cases, [{"case": cases[1], "reason": "outvoted"}])
     assert tests == {"examples": [{"args": [0], "kwargs": {}, "result": 0}], "cases": [cases[0]],
                      "discarded": [{**cases[1], "reason": "outvoted"}]}
+
+
+def test_a_case_setting_a_slot_the_object_does_not_have_is_dropped():
+    brief = {"selector": "tick_down", "args": [], "kwargs": {}}
+    raw = [{"args": [], "given": {"remaining": 1}, "result": True}, {"args": [], "given": {"count": 1}, "result": True},
+           {"args": [], "given": {"remaining": 2}, "slots": {"remaining": 1, "log": ["tick"]}}]
+    kept, dropped = accept_cases(raw, brief, {"remaining", "name"})
+    assert [c["given"] for c in kept] == [{"remaining": 1}, {"remaining": 2}]  # a new slot may be expected after
+    assert dropped == [{"case": {"args": [], "kwargs": {}, "given": {"count": 1}, "result": True},
+                        "reason": "it sets self.count, a slot the object does not have"}]
+    assert len(accept_cases(raw, brief)[0]) == 3  # not told the object's slots: none is dropped for them
+
+
+def test_the_tests_of_a_slot_method_set_the_slots_they_read():
+    receiver = {"slots": {"remaining": "3", "name": "'timer'"}}
+    brief = {"selector": "tick_down", "args": [], "kwargs": {}, "intent": "lower the remaining slot by one"}
+    prompt = specification_prompt(brief, receiver, [])
+    assert "obj.remaining = 3" in prompt and "obj.name" not in prompt  # the slots as Python sets them
+    assert "Each sets the slots the method reads" in prompt and "assert obj.tick_down() == <the right answer>" in prompt
+    assert "Write 5 assert lines" not in prompt

@@ -45,7 +45,8 @@ from typing import Any, Callable, TypeVar
 from bat_os.cognition import guardian, mending, replies, specs
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
-    AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, specification_prompt,
+    AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, is_pure, shown_slots,
+    specification_prompt,
     sample_seed, synthesis_prompt, synthesis_voice,
 )
 from bat_os.cognition.readings import repeats
@@ -284,7 +285,10 @@ class Orchestrator:
             logger.warning("cycle %s: no test cases were written (%s); going on without", cycle_id, exc)
             self._move(cycle_id, "SYNTHESIZING", cases=[], cases_dropped=[], specification_error=str(exc)[:300])
             return
-        kept, dropped = specs.accept_cases(replies.extract_cases(completion.text, brief["selector"]), brief)
+        # the request speaks of the object's data: a call's cases may not follow on from another call's
+        stateful = bool(brief_intent(brief)) and not is_pure(brief, shown_slots(receiver["slots"], brief))
+        kept, dropped = specs.accept_cases(replies.extract_cases(completion.text, brief["selector"], stateful), brief,
+                                           set(receiver["slots"]))
         self._move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, specification_model=completion.model)
 
     async def _synthesize(self, cycle_id: str) -> None:

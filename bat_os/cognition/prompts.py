@@ -96,12 +96,23 @@ def specification_prompt(brief: dict, receiver: dict, context: list[dict]) -> st
         lines.append("Examples the user gave (they hold):")
         lines.extend(f"- {describe_example(e, selector)}" for e in examples[:10])
     slots = shown_slots(receiver["slots"], brief)
-    if slots:
-        lines.append(f"The object has these data slots, attributes of self: {json.dumps(slots)}")
+    if slots:  # as Python sets them (each value is its repr): the form the tests are asked to use
+        lines.append("The object's data slots now, attributes of self:")
+        lines.extend(f"obj.{name} = {text}" for name, text in slots.items())
     if context:
         lines.append("Knowledge from the catalog:")
         lines.extend(f"- {c['text'][:200]}" for c in context[:2])
     # no worked example with a type or a value in it: a small model copies whatever it is shown
+    if slots:  # each test sets the slots it reads: calls one after another would each see what the last left
+        lines.extend([
+            f"Write {CASES_ASKED} tests. Each sets the slots the method reads to other literal values, calls "
+            f"obj.{selector} once and compares the result with the exact right answer, worked out step by step:",
+            "obj.<slot> = <a value>",
+            f"assert obj.{selector}({'<arguments>' if brief.get('args') or brief.get('kwargs') else ''}) == <the right answer>",
+            "and after it, for a slot the call changes: assert obj.<slot> == <its new value>",
+            "Answer with the asserts in one ```python block.",
+        ])
+        return "\n".join(lines)
     lines.extend([
         f"Write {CASES_ASKED} assert lines. Each calls obj.{selector} with different arguments and compares the result",
         "with the exact right answer, worked out step by step; use only literal values:",

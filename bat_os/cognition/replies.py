@@ -123,25 +123,128 @@ def _clean_block(body: str) -> str:
 _TYPE_NAMES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "list": "list", "dict": "dict"}
 
 
-def extract_cases(text: str, selector: str) -> list[dict]:
+def extract_cases(text: str, selector: str, stateful: bool = False) -> list[dict]:
     """The test cases in a reply, as raw dicts (:func:`bat_os.cognition.cases.parse_case` checks them).
 
     Two forms are read, never run: a JSON list of ``{"args", "kwargs", "result"}`` objects, and
     Python lines a coder model writes, taken apart with :mod:`ast` and :func:`ast.literal_eval`:
     ``assert obj.f(2, 3) == 5``, ``assert f("x") is True``, ``assert isinstance(obj.f(), str)``,
     ``f(4) == 24`` and ``f(4) -> 24``. Calls whose arguments are not literals are skipped.
+
+    Slots too (:func:`_slot_lines`): ``obj.count = 3`` before a call is the case's ``given``, and
+    ``assert obj.count == 2`` right after it the ``slots`` it expects; a call after another call with
+    no slot set between them is skipped when it set slots, or always when the method is ``stateful`` (it
+    reads or changes the receiver's slots): the first call may have changed what the second sees, while each
+    case runs on the receiver as it is (the real 0.5B model's cases for "add n to the counter slot" were
+    2, 5, 9, 14, 21, a running total). After ``obj = Something(...)`` the slots are not known until one is set.
     """
     found = _json_cases(text)
     blocks = [m.group("body") for m in _FENCE.finditer(text)] or [text]
     for block in blocks:
-        for line in block.splitlines():
-            case = _line_case(line.strip(), selector)
-            if case is not None:
-                found.append(case)
+        found.extend(_slot_lines(block.splitlines(), selector, stateful))
     unique: dict[str, dict] = {}
     for case in found:
         unique.setdefault(json.dumps(case, sort_keys=True, default=repr), case)
     return list(unique.values())
+
+
+def _slot_lines(lines: list[str], selector: str, stateful: bool) -> list[dict]:
+    """The cases of a block's lines, read in order with the slots they set (see :func:`extract_cases`)."""
+    cases: list[dict] = []
+    given: dict = {}
+    called = False  # a call since the last slot was set: what the slots hold now is not known
+    known = True  # False after obj = Something(...) until a slot is set
+    last: dict | None = None  # the case just read, which a slot check right after it belongs to
+    for raw in lines:
+        line = raw.strip().split("  #")[0].rstrip()
+        assigned = _slot_assignment(line)
+        if assigned is not None:
+            name, value = assigned
+            if name is None:  # obj = {'items': []}: these slots; obj = Something(...): slots not known
+                given, called, known = dict(value or {}), False, value is not None
+            else:
+                if called:
+                    given, called = {}, False
+                given[name] = value
+                known = True
+            last = None
+            continue
+        checked = _slot_check(line, selector)
+        if checked is not None:
+            if last is not None:
+                last.setdefault("slots", {})[checked[0]] = checked[1]
+                if last not in cases:  # a call on its own line, checked by the slots it left
+                    cases.append(last)
+            continue
+        if selector not in line:
+            continue
+        case = _line_case(line, selector)
+        bare = None if case is not None else _bare_call(line, selector)
+        if case is None and bare is None:
+            continue
+        if not known or (called and (given or stateful)):
+            last = None  # after an earlier call that may have changed the slots, or on another object: not a case
+            called = True
+            continue
+        case = case if case is not None else bare
+        if given:
+            case["given"] = dict(given)
+        if bare is None:
+            cases.append(case)
+        called, last = True, case
+    return cases
+
+
+def _bare_call(line: str, selector: str) -> dict | None:
+    """``obj.add_item('a')`` on its own line (no check of what it answered), as ``{"args", "kwargs"}``."""
+    try:
+        node = ast.parse(line).body[0]
+    except (SyntaxError, ValueError, RecursionError, MemoryError, IndexError):
+        return None
+    return _call_of(node.value, selector) if isinstance(node, ast.Expr) else None
+
+
+_SLOT = r"""(?:\.(?P<name>[A-Za-z]\w*)|\[\s*(?P<q>['"])(?P<key>[A-Za-z]\w*)(?P=q)\s*\])"""  # obj.n, obj['n']
+
+
+def _slot_assignment(line: str) -> tuple[str | None, object] | None:
+    """``obj.name = <literal>`` as ``(name, value)``; ``obj = ...`` as ``(None, None)``; else None."""
+    match = re.match(r"^(?:obj|self)\s*=(?!=)\s*(?P<value>.*)$", line)
+    if match:
+        return None, _slot_map(match.group("value"))
+    match = re.match(rf"^(?:obj|self){_SLOT}\s*=(?!=)\s*(?P<value>.+)$", line)
+    if not match:
+        return None
+    try:
+        return match.group("name") or match.group("key"), _plain(ast.literal_eval(match.group("value")))
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+
+
+def _slot_map(text: str) -> dict | None:
+    """``{'items': [], 'n': 2}`` (a dict literal of slot names: the object as a small model writes it) as a map,
+    else None (``Counter(5)``: an object whose slots are not known)."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+    if not isinstance(value, dict) or not value or not all(isinstance(k, str) and k.isidentifier() for k in value):
+        return None
+    try:
+        return {k: _plain(v) for k, v in value.items()}
+    except ValueError:
+        return None
+
+
+def _slot_check(line: str, selector: str) -> tuple[str, object] | None:
+    """``assert obj.name == <literal>`` (a slot, not a call) as ``(name, value)``, else None."""
+    match = re.match(rf"^assert\s+(?:obj|self){_SLOT}\s*==\s*(?P<value>.+)$", line)
+    if not match or selector in (match.group("name"), match.group("key")):
+        return None
+    try:
+        return match.group("name") or match.group("key"), _plain(ast.literal_eval(match.group("value")))
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
 
 
 def _json_cases(text: str) -> list[dict]:

@@ -23,8 +23,9 @@ def _call_key(case: dict) -> str:
     return json.dumps([case.get("args", []), case.get("kwargs", {}), case.get("given")], sort_keys=True, default=repr)
 
 
-def accept_cases(raw: list[Any], brief: dict) -> tuple[list[dict], list[dict]]:
-    """``(kept, dropped)``: the generated cases fit to run, and ``{"case", "reason"}`` for the rest."""
+def accept_cases(raw: list[Any], brief: dict, slot_names: set[str] | None = None) -> tuple[list[dict], list[dict]]:
+    """``(kept, dropped)``: the generated cases fit to run, and ``{"case", "reason"}`` for the rest.
+    ``slot_names``: the receiver's slots; a case that sets another (``given``) misread the object."""
     selector = f"obj.{brief['selector']}"
     examples = brief.get("examples") or []
     taken = {_call_key(e) for e in examples}
@@ -42,6 +43,10 @@ def accept_cases(raw: list[Any], brief: dict) -> tuple[list[dict], list[dict]]:
             reason = "an example already says what this call gives" if any(_call_key(e) == key for e in examples) \
                 else "the same call as an earlier case"
             dropped.append({"case": case, "reason": reason})
+            continue
+        strange = sorted(set(case.get("given") or {}) - slot_names) if slot_names is not None else []
+        if strange:
+            dropped.append({"case": case, "reason": f"it sets self.{strange[0]}, a slot the object does not have"})
             continue
         if (len(case["args"]), sorted(case["kwargs"])) != arity:
             dropped.append({"case": case, "reason": f"{describe(case, selector)} does not call the method as the brief does"})
