@@ -345,3 +345,21 @@ def test_no_property_refuses_a_right_answer_of_the_benchmark_tasks():
                         judged += 1
                         assert judge_property(case, {"value": check["result"]}, None, task["selector"]) is None, (task["id"], case)
     assert judged > 100
+
+
+def test_a_request_that_rearranges_its_list_answers_the_same_items():
+    # novel3, seed 0: two greedy candidates agreed on a two-pointer pass copying the tail over the zeros
+    intent = "move every 0 of a list of numbers to the end, keeping the other numbers in their order"
+    (found,) = [p for p in properties(intent, "move_zeros_to_end", [[0, 1, 0, 3]], {}) if "same_items" in p]
+    assert found == {"args": [[0, 1, 0, 3]], "kwargs": {}, "same_items": [0, 1, 0, 3], "role": "property", "says": "'move'"}
+    tail = _run(intent, "move_zeros_to_end", [[0, 1, 0, 3]], lambda cases: [{"value": [1, 3, 0, 3]}] * len(cases))
+    assert tail["eligible"] is False and tail["failed"] == [
+        "property: the request says 'move': obj.move_zeros_to_end([0, 1, 0, 3]) should answer the items of its list "
+        "rearranged, each as often as it holds them, but it answered [1, 3, 0, 3]"]
+    right = _run(intent, "move_zeros_to_end", [[0, 1, 0, 3]], lambda cases: [{"value": [1, 3, 0, 0]}] * len(cases))
+    assert right["eligible"] is True
+    assert any("same_items" in p for p in properties("rotate a list to the left by k positions", "rotate_left", [[1, 2], 1], {}))
+    for said in ("remove the repeated items of a list, in order", "return the distinct values of a list, sorted",
+                 "sort a list and keep only the even numbers", "move the largest item of a list to the front",
+                 "reverse the order of the words in a sentence"):  # items go, are chosen, or no list is given
+        assert not any("same_items" in p for p in properties(said, "f", [[3, 1, 3]] if "sentence" not in said else ["a b"], {}))

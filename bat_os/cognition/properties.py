@@ -49,6 +49,11 @@ and told why):
   length"; None too where the sentence says it may be); "number" and "value" only with a choosing word ("largest", "last", "distinct",
   "second"...: "the total value" is no item). Four candidates of the real 0.5B model, asked for "the
   longest key of a dict", answered its largest value and were installed on tasks no rule was tuned on;
+- **the list's own items**: "move every 0 of a list to the end", "sort a list of words by length", "rotate a
+  list by k" (the sentence's first word rearranges, one list argument, and nothing said of items going or
+  being chosen: "remove", "distinct", "first", "largest"...): the trial call answers a list of the same items,
+  each as often (two greedy candidates of the real 0.5B model agreed on a two-pointer pass that copied the
+  tail over the zeros, ``[4, 0, 5]`` giving ``[4, 5, 5]``, and were installed on tasks no rule was tuned on);
 - **an answer**: "return ...", "give back ..." (and no "None", "nothing", "null" or "no value" in the
   sentence): the trial call answers something, not None (the real 0.5B model, asked to "switch the
   enabled slot between true and false and return its new value", switched it and returned nothing,
@@ -79,6 +84,11 @@ _MERGE = re.compile(r"\b(merge|merges|merging|combine|combines|combining)\b", re
 _SOME_KEYS = re.compile(r"\b(only|common|intersection|intersect|intersecting)\b", re.I)
 # "a text with its first letter in upper case": the case is said of a part of the answer, not of all its letters
 _OF_A_PART = re.compile(r"\b(with|having|whose|where)\b[^,;.]*$", re.I)
+# "move every 0 of a list to the end", "sort a list of words by length", "rotate a list by k": the request's first word
+# rearranges its list, and the answer holds that list's items, each as often (none where items go or are chosen)
+_REARRANGE = re.compile(r"^\s*(move|reorder|rearrange|sort|rotate|shuffle|reverse)\b", re.I)
+_NOT_EVERY_ITEM = re.compile(r"\b(remove|removing|drop|dropping|delete|deleting|without|distinct|unique|duplicates?|repeated|"
+                             r"only|filter|first|last|largest|smallest|top|bottom|but|except|and return (the|a|its) (number|count|index))\b", re.I)
 _CASELESS = re.compile(r"\b(ignoring (the )?case|case[- ]insensitive(ly)?|either case|regardless of (the )?case|any case)\b", re.I)
 
 
@@ -117,6 +127,10 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
         keys = sorted({key for value in maps for key in value})
         if keys:
             found.append({**call, "holds_keys": keys, "role": "property", "says": f"'{merged.group(0)}'"})
+    rearranged = _REARRANGE.search(intent or "")
+    lists = [value for value in [*args, *kwargs.values()] if isinstance(value, list)]
+    if rearranged and len(lists) == 1 and lists[0] and not _NOT_EVERY_ITEM.search(intent):
+        found.append({**call, "same_items": lists[0], "role": "property", "says": f"'{rearranged.group(0).strip()}'"})
     for said, name in _changed_slots(intent or ""):
         found.append({**call, "writes": name, "role": "property", "says": f"'{said}'"})
     member = _member_of(intent or "", [*args, *kwargs.values()])
@@ -319,7 +333,7 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
     plain = {"args": case.get("args", []), "kwargs": case.get("kwargs", {})}
     call, value = f"{selector}({call_arguments(plain['args'], plain['kwargs'])})", outcome.get("value")
-    if not any(case.get(kind) for kind in ("writes", "holds_keys", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
+    if not any(case.get(kind) for kind in ("writes", "holds_keys", "same_items", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
         if not case.get("same_as_trial"):
             return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
         if trial is None or output_key(outcome) == output_key(trial) or (
@@ -342,6 +356,11 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
         return f"{call} should answer a list, each {_held(case, case['each_of'])}, but it answered {answer_of(output_key(outcome))}"
     if case.get("writes"):  # "empty the scores slot": the call changes that slot
         return None if case["writes"] in (written or {}) else f"{call} should change self.{case['writes']}, but it left it as it was"
+    if case.get("same_items"):  # "move every 0 to the end": the list's own items, each as often, in some order
+        if isinstance(value, list) and _counted(value) == _counted(case["same_items"]):
+            return None
+        return (f"{call} should answer the items of its list rearranged, each as often as it holds them, but it answered "
+                f"{answer_of(output_key(outcome))}")
     if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
         if isinstance(value, dict) and all(key in value for key in case["holds_keys"]):
             return None
@@ -361,6 +380,10 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
         isinstance(value, str) and value.endswith(case["ends"]))]
     return f"{call} should {' and '.join(wrong)}, but it answered {answer_of(output_key(outcome))}" if wrong else None
+
+
+def _counted(items: list) -> list[str]:
+    return sorted(json.dumps(item, sort_keys=True, default=repr) for item in items)
 
 
 def _folded(value: object) -> str:
