@@ -51,7 +51,8 @@ TASKS = ROOT / "bench" / "learning_tasks.jsonl"
 # every task file, ids unique across them (tests/test_learning_tasks.py); the last one no rule was written from
 TASK_FILES = (TASKS, TASKS.with_name("learning_tasks_fresh.jsonl"), TASKS.with_name("learning_tasks_unseen.jsonl"),
               TASKS.with_name("learning_tasks_holdout.jsonl"), TASKS.with_name("learning_tasks_novel.jsonl"),
-              TASKS.with_name("learning_tasks_novel2.jsonl"), TASKS.with_name("learning_tasks_novel3.jsonl"))
+              TASKS.with_name("learning_tasks_novel2.jsonl"), TASKS.with_name("learning_tasks_novel3.jsonl"),
+              TASKS.with_name("learning_tasks_novel4.jsonl"))
 TARGET_FALSE_INSTALLS = 0.02
 TARGET_GAIN = 1.5
 

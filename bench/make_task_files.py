@@ -15,7 +15,9 @@
 - ``learning_tasks_novel2.jsonl`` (30 tasks): written the same day, after that run and before any rule
   drawn from it; run once, at the end of that session;
 - ``learning_tasks_novel3.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel2 was written,
-  before any run of it and before any rule drawn from it.
+  before any run of it and before any rule drawn from it;
+- ``learning_tasks_novel4.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel3 was run, before
+  any run of it and before any rule drawn from it.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
@@ -24,6 +26,8 @@ Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below
 import datetime as dt
 import json
 import math
+import re
+import string
 import sys
 from pathlib import Path
 
@@ -646,3 +650,177 @@ task("extend_due_date", "move the due slot, a date given as YYYY-MM-DD, later by
       {"given": {"due": "2023-12-31"}, "args": [1], "result": "2024-01-01", "slots": {"due": "2024-01-01"}}],
      slot_ref(_extend), slots={"due": "2024-05-10"})
 write("learning_tasks_novel3.jsonl")
+
+# --- novel4 (written 2026-11-24 by a helper, before any run of it; no rule drawn from it) ---
+def _ordinal(n):
+    ending = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{ending}"
+def _roman(n):
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+                           (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+def _triangle(a, b, c):
+    if a == b == c:
+        return "equilateral"
+    return "isosceles" if a == b or b == c or a == c else "scalene"
+def _flatten(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, prefix + k + "."))
+        else:
+            out[prefix + k] = v
+    return out
+def _add_months(s, n):
+    d = D(s)
+    y, m = divmod(d.month - 1 + n, 12)
+    first = dt.date(d.year + y, m + 1, 1)
+    last = ((first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)).day
+    return first.replace(day=min(d.day, last)).isoformat()
+def _business_days(a, b):
+    a, b = D(a), D(b)
+    return sum(1 for i in range((b - a).days + 1) if (a + dt.timedelta(days=i)).weekday() < 5)
+
+
+task("slugify", "turn a title into a web address slug: lower-case it, drop every character that is not a letter, a digit or a space, and join the words with single hyphens, for example 'Hello, World!' gives 'hello-world'",
+     ["My First Blog Post"], [{"args": ["  Python 3.12 is out! "], "result": "python-312-is-out"}, {"args": ["What's new?"], "result": "whats-new"},
+                              {"args": ["a  b"], "result": "a-b"}],
+     lambda s: "-".join(re.sub(r"[^a-z0-9 ]", "", s.lower()).split()))
+task("file_extension", "return the extension of a file name, the part after its last dot, or '' when the name has no dot", ["report.pdf"],
+     [{"args": ["archive.tar.gz"], "result": "gz"}, {"args": ["README"], "result": ""}, {"args": ["photo.JPG"], "result": "JPG"}],
+     lambda s: s.rsplit(".", 1)[1] if "." in s else "")
+task("format_thousands", "write an integer with a comma between each group of three digits, e.g. 1234567 gives '1,234,567'", [9876543],
+     [{"args": [999], "result": "999"}, {"args": [1000], "result": "1,000"}, {"args": [-45000], "result": "-45,000"}, {"args": [0], "result": "0"}],
+     lambda n: f"{n:,}")
+task("is_hex_color", "tell whether a text is a colour code written as '#' followed by exactly 6 hexadecimal digits, in either case", ["#ff8800"],
+     [{"args": ["#1A2b3C"], "result": True}, {"args": ["#12345"], "result": False}, {"args": ["123456"], "result": False},
+      {"args": ["#GG0000"], "result": False}],
+     lambda s: re.fullmatch(r"#[0-9a-fA-F]{6}", s) is not None)
+task("to_ordinal", "write a positive integer followed by its English ordinal ending, for example 1 gives '1st', 12 gives '12th' and 23 gives '23rd'", [2],
+     [{"args": [11], "result": "11th"}, {"args": [13], "result": "13th"}, {"args": [101], "result": "101st"}, {"args": [44], "result": "44th"}],
+     _ordinal)
+task("to_roman", "write a positive integer below 4000 in Roman numerals", [14],
+     [{"args": [4], "result": "IV"}, {"args": [1994], "result": "MCMXCIV"}, {"args": [3999], "result": "MMMCMXCIX"}, {"args": [40], "result": "XL"}],
+     _roman)
+task("body_mass_index", "return the body mass index from a weight in kilograms and a height in metres, that is the weight divided by the square of the height, rounded to 1 decimal",
+     [70, 1.75], [{"args": [50, 1.6], "result": 19.5}, {"args": [90, 2], "result": 22.5}, {"args": [100, 1.8], "result": 30.9}],
+     lambda w, h: round(w / h ** 2, 1))
+task("triangle_kind", "say what kind of triangle three side lengths make: 'equilateral' when all three are equal, 'isosceles' when exactly two are equal, and 'scalene' otherwise",
+     [3, 4, 5], [{"args": [2, 2, 2], "result": "equilateral"}, {"args": [5, 5, 8], "result": "isosceles"}, {"args": [4, 7, 4], "result": "isosceles"},
+                 {"args": [3, 4, 6], "result": "scalene"}],
+     _triangle)
+task("standard_deviation", "return the population standard deviation of a list of numbers, the square root of the mean squared distance from their mean, rounded to 2 decimals",
+     [[2, 4, 4, 4, 5, 5, 7, 9]], [{"args": [[1, 1]], "result": 0.0}, {"args": [[1, 2, 3, 4]], "result": 1.12}, {"args": [[10]], "result": 0.0},
+                                  {"args": [[0, 10]], "result": 5.0}],
+     lambda l: round(math.sqrt(sum((x - sum(l) / len(l)) ** 2 for x in l) / len(l)), 2))
+task("weighted_average", "return the average of a list of scores weighted by a list of weights of the same length, that is the sum of each score times its weight divided by the sum of the weights",
+     [[80, 90], [1, 3]], [{"args": [[10], [5]], "result": 10.0}, {"args": [[1, 2, 3], [1, 1, 1]], "result": 2.0}, {"args": [[100, 0], [1, 4]], "result": 20.0}],
+     lambda s, w: sum(a * b for a, b in zip(s, w)) / sum(w))
+task("char_positions", "return the positions, counting from 0, at which a character appears in a text, as a list, or an empty list when it does not appear",
+     ["banana", "a"], [{"args": ["hello", "l"], "result": [2, 3]}, {"args": ["abc", "z"], "result": []}, {"args": ["Aa", "a"], "result": [1]}],
+     lambda s, c: [i for i, x in enumerate(s) if x == c])
+task("parse_settings", "turn a text of settings written as name=value pairs separated by semicolons into a dict from each name to its value as a text, and an empty text into an empty dict",
+     ["mode=dark;size=12"], [{"args": ["x=hello"], "result": {"x": "hello"}}, {"args": [""], "result": {}},
+                             {"args": ["a=1;b=;c=3"], "result": {"a": "1", "b": "", "c": "3"}}],
+     lambda s: dict(p.split("=", 1) for p in s.split(";")) if s else {})
+task("json_sorted_keys", "read a JSON object given as text and return its top-level keys sorted alphabetically", ['{"b": 1, "a": 2}'],
+     [{"args": ["{}"], "result": []}, {"args": ['{"zeta": {"inner": 1}, "alpha": [], "mid": null}'], "result": ["alpha", "mid", "zeta"]},
+      {"args": ['{"b": {"a": 1}, "c": 2}'], "result": ["b", "c"]}],
+     lambda s: sorted(json.loads(s)))
+task("extract_hashtags", "return the hashtags of a text, the words that start with '#', without the '#', in the order they appear, or an empty list when there are none", ["Loving the sun #summer #beach"],
+     [{"args": ["no tags here"], "result": []}, {"args": ["#a then #b2"], "result": ["a", "b2"]}, {"args": ["#one"], "result": ["one"]}],
+     lambda s: [w[1:] for w in s.split() if w.startswith("#")])
+task("minutes_since_midnight", "turn a time of day written as HH:MM on a 24-hour clock into the number of minutes since midnight", ["01:30"],
+     [{"args": ["00:00"], "result": 0}, {"args": ["23:59"], "result": 1439}, {"args": ["12:05"], "result": 725}],
+     lambda t: int(t[:2]) * 60 + int(t[3:]))
+task("days_to_new_year", "count the days from a date given as YYYY-MM-DD to the next 1 January after it", ["2024-12-25"],
+     [{"args": ["2024-12-31"], "result": 1}, {"args": ["2023-01-01"], "result": 365}, {"args": ["2024-01-01"], "result": 366}],
+     lambda s: (dt.date(D(s).year + 1, 1, 1) - D(s)).days)
+task("add_months", "add n months to a date given as YYYY-MM-DD and return the new date in the same form, moving the day back to the last day of the month when that month is shorter",
+     ["2024-01-15", 2], [{"args": ["2024-01-31", 1], "result": "2024-02-29"}, {"args": ["2023-11-30", 3], "result": "2024-02-29"},
+                         {"args": ["2023-01-31", 1], "result": "2023-02-28"}, {"args": ["2024-05-10", 12], "result": "2025-05-10"}],
+     _add_months)
+task("count_business_days", "count the days from Monday to Friday from a first date to a second date on or after it, both given as YYYY-MM-DD and both included",
+     ["2024-03-11", "2024-03-22"], [{"args": ["2024-03-16", "2024-03-17"], "result": 0}, {"args": ["2024-03-15", "2024-03-18"], "result": 2},
+                                    {"args": ["2024-03-13", "2024-03-13"], "result": 1}],
+     _business_days)
+task("pluralize", "write a count followed by a noun, adding an 's' to the noun unless the count is 1, e.g. pluralize(3, 'apple') is '3 apples'", [2, "cat"],
+     [{"args": [1, "dog"], "result": "1 dog"}, {"args": [0, "book"], "result": "0 books"}, {"args": [10, "pen"], "result": "10 pens"}],
+     lambda n, w: f"{n} {w}" + ("" if n == 1 else "s"))
+task("transpose", "transpose a matrix given as a list of rows of the same length, returning the list of its columns, each as a list", [[[1, 2, 3], [4, 5, 6]]],
+     [{"args": [[[1]]], "result": [[1]]}, {"args": [[[1, 2], [3, 4]]], "result": [[1, 3], [2, 4]]}, {"args": [[["a", "b"]]], "result": [["a"], ["b"]]}],
+     lambda m: [list(c) for c in zip(*m)])
+task("flatten_dict", "flatten a dict whose values may be dicts themselves into a single dict, joining the nested keys with dots, e.g. {'a': {'b': 1}, 'c': 2} gives {'a.b': 1, 'c': 2}",
+     [{"x": {"y": 1, "z": 2}, "w": 3}], [{"args": [{}], "result": {}}, {"args": [{"p": {"q": {"r": 5}}}], "result": {"p.q.r": 5}},
+                                       {"args": [{"k": [1, 2]}], "result": {"k": [1, 2]}}],
+     _flatten)
+task("alphabet_positions", "replace each letter of a word with its place in the alphabet, a being 1 and z 26, in either case, and return the numbers as a list, an empty list for an empty word", ["abc"],
+     [{"args": ["Zoo"], "result": [26, 15, 15]}, {"args": ["Hi"], "result": [8, 9]}, {"args": [""], "result": []}],
+     lambda s: [string.ascii_lowercase.index(c) + 1 for c in s.lower()])
+def _undo(o):
+    if not o.done:
+        return None
+    x = o.done.pop()
+    o.undone.append(x)
+    return x
+task("undo_action", "move the last item of the done slot (a list) to the end of the undone slot (a list) and return it, or return None and change nothing when done is empty", [],
+     [{"given": {"done": ["a", "b"], "undone": ["c"]}, "args": [], "result": "b", "slots": {"done": ["a"], "undone": ["c", "b"]}},
+      {"given": {"done": [], "undone": ["x"]}, "args": [], "result": None, "slots": {"done": [], "undone": ["x"]}},
+      {"given": {"done": ["x"], "undone": []}, "args": [], "result": "x", "slots": {"done": [], "undone": ["x"]}}],
+     slot_ref(_undo), slots={"done": ["type", "bold"], "undone": []})
+def _update_price(o, item, price):
+    if item in o.prices:
+        o.prices[item] = price
+        return True
+    return False
+task("update_known_price", "set the price of an item in the prices slot (a dict from item names to prices) only if the item is already in it, and return whether it was", ["tea", 3.0],
+     [{"given": {"prices": {"pen": 1}}, "args": ["pen", 2], "result": True, "slots": {"prices": {"pen": 2}}},
+      {"given": {"prices": {"pen": 1}}, "args": ["ink", 5], "result": False, "slots": {"prices": {"pen": 1}}},
+      {"given": {"prices": {}}, "args": ["x", 1], "result": False, "slots": {"prices": {}}}],
+     slot_ref(_update_price), slots={"prices": {"tea": 2.5, "cake": 4}})
+task("cheapest_item", "return the name of the cheapest item in the prices slot (a dict from item names to prices), or None when it is empty", [],
+     [{"given": {"prices": {"a": 3, "b": 1}}, "args": [], "result": "b"}, {"given": {"prices": {}}, "args": [], "result": None},
+      {"given": {"prices": {"x": 0}}, "args": [], "result": "x"}],
+     slot_ref(lambda o: min(o.prices, key=o.prices.get) if o.prices else None), slots={"prices": {"tea": 2.5, "cake": 4, "bun": 1.2}})
+def _record(o, x):
+    o.readings.append(x)
+    o.max_reading = max(o.readings)
+    return o.max_reading
+task("record_reading", "append a reading to the readings slot (a list of numbers), store the largest of all the readings in the max_reading slot, and return that largest reading", [12],
+     [{"given": {"readings": [5, 9], "max_reading": 9}, "args": [4], "result": 9, "slots": {"readings": [5, 9, 4], "max_reading": 9}},
+      {"given": {"readings": [], "max_reading": None}, "args": [-2], "result": -2, "slots": {"readings": [-2], "max_reading": -2}},
+      {"given": {"readings": [2.5], "max_reading": 2.5}, "args": [3], "result": 3, "slots": {"readings": [2.5, 3], "max_reading": 3}}],
+     slot_ref(_record), slots={"readings": [3, 7], "max_reading": 7})
+def _complete(o, name):
+    o.todo[name] = True
+    return sum(1 for v in o.todo.values() if not v)
+task("complete_task", "mark a task as done in the todo slot, a dict from task names to true or false, and return how many tasks are still not done", ["shop"],
+     [{"given": {"todo": {"a": False, "b": False}}, "args": ["a"], "result": 1, "slots": {"todo": {"a": True, "b": False}}},
+      {"given": {"todo": {"a": True}}, "args": ["a"], "result": 0, "slots": {"todo": {"a": True}}},
+      {"given": {"todo": {"a": False, "b": False, "c": True}}, "args": ["b"], "result": 1, "slots": {"todo": {"a": False, "b": True, "c": True}}}],
+     slot_ref(_complete), slots={"todo": {"shop": False, "cook": False, "read": True}})
+def _rate(o, r):
+    o.ratings.append(r)
+    return round(sum(o.ratings) / len(o.ratings), 1)
+task("add_rating", "add a rating to the ratings slot (a list of numbers) and return the average of all the ratings, rounded to 1 decimal", [4],
+     [{"given": {"ratings": []}, "args": [5], "result": 5.0, "slots": {"ratings": [5]}},
+      {"given": {"ratings": [1, 2]}, "args": [2], "result": 1.7, "slots": {"ratings": [1, 2, 2]}},
+      {"given": {"ratings": [4, 4]}, "args": [1], "result": 3.0, "slots": {"ratings": [4, 4, 1]}}],
+     slot_ref(_rate), slots={"ratings": [5, 3]})
+def _next_player(o):
+    o.turn = (o.turn + 1) % len(o.players)
+    return o.players[o.turn]
+task("next_player", "move the turn slot, an index into the players slot (a list of names), on to the next player, going back to 0 after the last one, and return the name of the player whose turn it is now", [],
+     [{"given": {"players": ["ann", "bob", "cy"], "turn": 2}, "args": [], "result": "ann", "slots": {"turn": 0}},
+      {"given": {"players": ["solo"], "turn": 0}, "args": [], "result": "solo", "slots": {"turn": 0}},
+      {"given": {"players": ["a", "b"], "turn": 0}, "args": [], "result": "b", "slots": {"turn": 1}}],
+     slot_ref(_next_player), slots={"players": ["ann", "bob", "cy"], "turn": 0})
+task("days_until_due", "return how many days there are from a given date to the date in the due slot, both written as YYYY-MM-DD, negative when the due date has already passed", ["2024-05-01"],
+     [{"given": {"due": "2024-03-01"}, "args": ["2024-02-28"], "result": 2}, {"given": {"due": "2024-01-01"}, "args": ["2024-01-03"], "result": -2},
+      {"given": {"due": "2025-01-01"}, "args": ["2025-01-01"], "result": 0}],
+     slot_ref(lambda o, s: (D(o.due) - D(s)).days), slots={"due": "2024-05-10"})
+write("learning_tasks_novel4.jsonl")

@@ -162,6 +162,9 @@ def test_a_returned_quoted_text_gives_the_answers_ends():
     assert _but_answers(properties("return 'even' if the number is even, else 'odd'", "parity", [4], {})) == []  # one of them
     assert properties("shorten a text, adding '...' when it was cut", "truncate", ["abc", 2], {}) == []
     assert "ends" not in properties("return 'Total: ' and the sum of the list", "total", [[1]], {})[0]
+    # what one call returns in an example is not every answer's ends (novel4's first wording of pluralize)
+    example = "write a count with its noun, plural when needed, so that pluralize(3, 'apple') returns '3 apples'"
+    assert not any("starts" in p or "ends" in p for p in properties(example, "pluralize", [1, "dog"], {}))
 
     def answering(value):
         return lambda cases: [{"value": value} for _ in cases]

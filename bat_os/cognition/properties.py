@@ -213,7 +213,8 @@ _PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>")
 
 def _ends(intent: str) -> dict:
     """``starts``/``ends`` (and ``says``) for a sentence returning a quoted text, or {}."""
-    said = _RETURN_QUOTED.search(intent)
+    # "so that pluralize(3, 'apple') returns '3 apples'": what one call returns, an example, not every answer
+    said = next((m for m in _RETURN_QUOTED.finditer(intent) if not intent[:m.start()].rstrip().endswith(")")), None)
     if said is None:
         return {}
     clause = re.split(r"[.;]\s|[.;]$", intent[said.start():], maxsplit=1)[0]
