@@ -148,8 +148,8 @@ def test_a_new_slot_named_like_an_existing_one_is_a_slip_and_is_refused():
 def test_candidates_agree_when_one_declines_a_call_the_other_answers():
     # gcd: one raises for a zero, the other for a negative; on everything else they answer alike
     base = ['["value", 6]', '["value", 1]', '["value", 4]', '["value", 3]']
-    zero = dict(eligible=True, passes=[], outputs=[], signature=[*base, '["raised", "ValueError"]', '["value", 3]'])
-    negative = dict(eligible=True, passes=[], outputs=[], signature=[*base, '["value", 7]', '["raised", "ValueError"]'])
+    zero = dict(eligible=True, passes=[], outputs=[], evidence=1, signature=[*base, '["raised", "ValueError"]', '["value", 3]'])
+    negative = dict(eligible=True, passes=[], outputs=[], evidence=1, signature=[*base, '["value", 7]', '["raised", "ValueError"]'])
     other = dict(eligible=True, passes=[], outputs=[], signature=[*base[:3], '["value", 9]', '["value", 7]', '["value", 3]'])
     assert concur(zero, negative) and concur(negative, zero)
     assert not concur(zero, other)
@@ -558,3 +558,30 @@ def test_an_identical_greedy_pair_waits_for_samples_that_answer_as_it_does():
     # a refused sample answering otherwise is no rival answer
     refused = [{**a, "eligible": False} for a in alike]
     assert choose([*pair, *agreeing, *refused], GENERATED, "f")[0] == 0
+
+
+def test_agreement_with_nothing_exact_checked_needs_more_than_two_against_one():
+    """Two candidates against a third, none of them held to an exact answer (no example, no generated case with a
+    result they pass), are no majority (novel3's done_fraction: two texts answering 1.0 for a list half done); with
+    one exact answer passed, or three readings, they win."""
+    base = ['["value", 1.0]', '["value", 0]', '["value", 1.0]', '["value", 0.5]']
+    two = [dict(eligible=True, passes=[], outputs=[], evidence=0, deterministic=True, code=f"# {i}", signature=base)
+           for i in range(2)]
+    other = dict(eligible=True, passes=[], outputs=[], evidence=0, deterministic=True, code="# other",
+                 signature=['["value", 0.5]', '["value", 0]', '["value", 0.25]', '["value", 0.5]'])
+    winner, _discarded, why = choose([*two, other], [], "obj.done_fraction")
+    assert winner is None and "two against another are no majority" in why
+    assert choose(two, [], "obj.done_fraction")[0] == 0  # no one answers otherwise
+    assert choose([{**two[0], "evidence": 1}, two[1], other], [], "obj.done_fraction")[0] == 0
+    third = {**two[0], "code": "# 2"}
+    assert choose([*two, third, other], [], "obj.done_fraction")[0] == 0
+
+
+def test_candidates_answering_the_users_call_with_its_argument_need_an_exact_answer_checked():
+    """rename('Bo'), asked to return the old name: four candidates answered 'Bo', their one case the case writer's
+    echo of it ('new' for 'new'): agreement on doing nothing with the argument is no evidence."""
+    echo = [dict(eligible=True, passes=[True], outputs=['["value", "new"]'], evidence=0, trial_echo=True,
+                 deterministic=True, code=f"# {i}", signature=['["value", "Bo"]', '["value", "new"]']) for i in range(3)]
+    winner, _discarded, why = choose(echo, [{"args": ["new"], "kwargs": {}, "result": "new"}], "obj.rename")
+    assert winner is None and "with its own argument unchanged" in why
+    assert choose([{**e, "evidence": 1} for e in echo], [{"args": ["new"], "kwargs": {}, "result": "new"}], "obj.rename")[0] == 0

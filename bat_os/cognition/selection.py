@@ -241,6 +241,9 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
         return None, [], f"no two of {len(eligible)} eligible candidate(s) agree yet"
     winner, discarded, why = _by_agreement(records, generated, selector, eligible, clusters, readings, size)
     if winner is not None:
+        waiting = _unchecked(records, winner, next(c for c in clusters if winner in c), eligible)
+        if waiting:
+            return None, [], waiting
         waiting = _unconfirmed(records, winner, next(c for c in clusters if winner in c), silent,
                                confirm if lone == "never" else min(confirm, 1))
         if waiting:
@@ -342,6 +345,29 @@ def _clusters(records: list[dict], indices: list[int], silent: frozenset[int]) -
         else:
             home.append(i)
     return clusters
+
+
+def _unchecked(records: list[dict], winner: int, members: list[int], eligible: list[int]) -> str | None:
+    """Why agreement with nothing exact behind it cannot win yet (None: it can). ``evidence`` is what a candidate
+    answered that an example or a generated case said exactly (an echo case aside); with none:
+
+    - candidates answering the user's call with one of its arguments unchanged (``trial_echo``) agree on doing
+      nothing with it, however many (``rename`` asked to return the old name: four answered the new one, their
+      only case the writer's echo of it; no install of the recorded runs that was right did so);
+    - two candidates against one or more other eligible ones are no majority (replayed over eight recorded
+      runs: 3 such installs right, 4 wrong; ``done_fraction``, ``count_sentences``), unless their answers vary
+      (a clock, chance: they agree by kind, and no exact answer can be checked)."""
+    if any(records[m].get("evidence", 0) for m in members):
+        return None
+    who = ", ".join(str(m + 1) for m in members)
+    if records[winner].get("trial_echo"):
+        return (f"candidates {who} agree, but answer the user's call with its own argument unchanged, and no example "
+                "or generated case checked an exact answer of theirs")
+    others = [i for i in eligible if i not in members]
+    if len(members) == 2 and others and records[winner].get("deterministic", True):  # a clock's answers: by their kind
+        return (f"candidates {who} agree, and {len(others)} other eligible candidate(s) answer otherwise, with no "
+                "exact answer checked: two against another are no majority")
+    return None
 
 
 def _unconfirmed(records: list[dict], winner: int, members: list[int], silent: frozenset[int], confirm: int) -> str | None:
