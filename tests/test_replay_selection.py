@@ -37,7 +37,8 @@ def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split()[1]: line for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
     assert rows["is_leap_year"].split()[2] == "failed" and "E- E+ x E+ E- | candidates 2, 4 agree, and so do candidates 1, 5" in rows["is_leap_year"]
-    assert rows["days_between"].split()[2] == "learned"
+    # three right candidates, one answering a probe otherwise, and no exact answer checked: two against one wait
+    assert rows["days_between"].split()[2] == "failed" and "x E+ x x E+ E+ | candidates 5, 6 agree, and 1 other" in rows["days_between"]
     # its wrong pair answers its third argument, 10, whatever the number: refused as doing nothing
     assert rows["clamp"].split()[2] == "failed" and "x x x x x x | no candidate held the trial and the examples" in rows["clamp"]
-    assert done.stdout.strip().splitlines()[-1].endswith("failed 2, learned 1")
+    assert done.stdout.strip().splitlines()[-1].endswith("failed 3")

@@ -348,15 +348,9 @@ def _clusters(records: list[dict], indices: list[int], silent: frozenset[int]) -
 
 
 def _unchecked(records: list[dict], winner: int, members: list[int], eligible: list[int]) -> str | None:
-    """Why agreement with nothing exact behind it cannot win yet (None: it can). ``evidence`` is what a candidate
-    answered that an example or a generated case said exactly (an echo case aside); with none:
-
-    - candidates answering the user's call with one of its arguments unchanged (``trial_echo``) agree on doing
-      nothing with it, however many (``rename`` asked to return the old name: four answered the new one, their
-      only case the writer's echo of it; no install of the recorded runs that was right did so);
-    - two candidates against one or more other eligible ones are no majority (replayed over eight recorded
-      runs: 3 such installs right, 4 wrong; ``done_fraction``, ``count_sentences``), unless their answers vary
-      (a clock, chance: they agree by kind, and no exact answer can be checked)."""
+    """Why agreement with no exact answer checked (``evidence``: an example, a generated case's result) cannot win
+    yet, or None: candidates answering the user's call with an argument unchanged, or two against other eligible
+    ones whose answers do not vary (docs/cycle.md, "Agreement with nothing exact checked")."""
     if any(records[m].get("evidence", 0) for m in members):
         return None
     who = ", ".join(str(m + 1) for m in members)
