@@ -24,7 +24,7 @@ def test_slots_the_request_names_are_given_other_data_two_calls_each():
     from bat_os.cognition.probes import MAX_SLOT_PROBES, slot_probes
 
     found = slot_probes({"scores": [3, 4], "name_tag": "old", "flag": True, "other": [1, 2]}, ["scores", "name_tag", "flag"], [7], {})
-    assert [p["given"] for p in found] == [{"scores": []}, {"name_tag": ""}, {"scores": [3, 4, 3, 4]}, {"name_tag": "Hello World"}]
+    assert [p["given"] for p in found] == [{"scores": []}, {"name_tag": ""}, {"scores": [3, 4, 31, 41]}, {"name_tag": "Hello World"}]
     assert all(p["args"] == [7] and p["kwargs"] == {} for p in found) and len(found) == MAX_SLOT_PROBES
     assert [p["varies_slot"] for p in found] == ["scores", "name_tag", "scores", "name_tag"]
     assert slot_probes({"counter": 0}, ["counter"], [], {}) == [

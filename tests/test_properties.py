@@ -366,3 +366,47 @@ def test_a_request_that_rearranges_its_list_answers_the_same_items():
                  "sort a list and keep only the even numbers", "move the largest item of a list to the front",
                  "reverse the order of the words in a sentence"):  # items go, are chosen, or no list is given
         assert not any("same_items" in p for p in properties(said, "f", [[3, 1, 3]] if "sentence" not in said else ["a b"], {}))
+
+
+def test_rounded_to_n_decimals_asks_for_no_more_decimals():
+    # novel4 (held out, run once): two candidates answered 1.118033988749895 for "rounded to 2 decimals"
+    intent = "return the population standard deviation of a list of numbers, rounded to 2 decimals"
+    (found,) = [p for p in properties(intent, "standard_deviation", [[1, 2, 3, 4]], {}) if "decimals" in p]
+    assert found["decimals"] == 2 and found["says"] == "'rounded to 2 decimals'"
+    unrounded = _run(intent, "standard_deviation", [[1, 2, 3, 4]], lambda cases: [{"value": 1.118033988749895}] * len(cases))
+    assert unrounded["eligible"] is False and "should answer a number rounded to 2 decimal(s)" in unrounded["failed"][0]
+    for right in (1.12, 3, 0.30000000000000004):
+        assert _run(intent, "standard_deviation", [[1, 2, 3, 4]], lambda cases, v=right: [{"value": v}] * len(cases))["eligible"]
+    slot = "add interest to the balance slot, round the new balance to one decimal place, store it and return it"
+    assert [p["decimals"] for p in properties(slot, "apply_interest", [], {}) if "decimals" in p] == [1]
+    assert not any("decimals" in p for p in properties("round a number to a given number of decimal places", "round_to", [1.5, 1], {}))
+
+
+def test_rounding_is_checked_on_every_call_not_the_trials_alone():
+    # novel4's standard_deviation was learnt through [2, 4, 4, 4, 5, 5, 7, 9], whose deviation is 2.0: round anyway
+    from bat_os.cognition.probes import probes
+
+    intent = "return the population standard deviation of a list of numbers, rounded to 2 decimals"
+    args = [[2, 4, 4, 4, 5, 5, 7, 9]]
+    checks = properties(intent, "standard_deviation", args, {})
+    cases = plan({"args": args, "kwargs": {}}, [], [], probes(args, {}, []), checks)
+
+    def deviation(numbers, places=None):
+        if not numbers:
+            raise ValueError("no numbers")
+        mean = sum(numbers) / len(numbers)
+        value = (sum((x - mean) ** 2 for x in numbers) / len(numbers)) ** 0.5
+        return value if places is None else round(value, places)
+
+    def run(places):
+        outcomes = []
+        for c in cases:
+            try:
+                outcomes.append({"value": deviation(c["args"][0], places)})
+            except ValueError:
+                outcomes.append({"raised": "ValueError"})
+        return assess(cases, outcomes, lambda i, n: {}, "obj.standard_deviation")
+
+    assert run(2)["eligible"]
+    unrounded = run(None)
+    assert not unrounded["eligible"] and "should answer a number rounded to 2 decimal(s)" in unrounded["failed"][0]

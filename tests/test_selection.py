@@ -423,7 +423,7 @@ def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused(
 
     calls = slot_probes({"scores": [3, 4]}, ["scores"], [], {})
     cases = plan({"args": [], "kwargs": {}}, [], [], calls)
-    assert [c["given"] for c in cases if c["role"] == "probe"] == [{"scores": []}, {"scores": [3, 4, 3, 4]}]
+    assert [c["given"] for c in cases if c["role"] == "probe"] == [{"scores": []}, {"scores": [3, 4, 31, 41]}]
 
     def emptied(position: int) -> dict:
         return {"scores": []}
@@ -432,7 +432,7 @@ def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused(
     after = assess(cases, [{"value": 0}] * 4, lambda i, n: {}, "obj.clear_scores", writes=emptied)
     assert after["eligible"] is False
     assert after["failed"] == ["trial: obj.clear_scores() answers 0 whatever self.scores holds (it answered so with "
-                               "self.scores = [] and = [3, 4, 3, 4]): the request is about that slot's data, and its "
+                               "self.scores = [] and = [3, 4, 31, 41]): the request is about that slot's data, and its "
                                "answer must come from it"]
     held = assess(cases, [{"value": 2}, {"value": 2}, {"value": 0}, {"value": 4}], lambda i, n: {}, "obj.clear_scores", writes=emptied)
     assert held["eligible"] is True
@@ -585,3 +585,22 @@ def test_candidates_answering_the_users_call_with_its_argument_need_an_exact_ans
     winner, _discarded, why = choose(echo, [{"args": ["new"], "kwargs": {}, "result": "new"}], "obj.rename")
     assert winner is None and "with its own argument unchanged" in why
     assert choose([{**e, "evidence": 1} for e in echo], [{"args": ["new"], "kwargs": {}, "result": "new"}], "obj.rename")[0] == 0
+
+
+def test_an_answer_that_follows_one_named_slot_is_from_the_slots_data():
+    """novel4's record_reading(12): readings [3, 7] and max_reading 7; "store the largest of all the readings in the
+    max_reading slot and return it" answers 12 whatever max_reading held (it overwrites it), and follows readings
+    (their new numbers, 31 and 71, are larger): right, not refused. Neither followed: refused, naming both."""
+    from bat_os.cognition.probes import slot_probes
+
+    calls = slot_probes({"readings": [3, 7], "max_reading": 7}, ["readings", "max_reading"], [12], {})
+    cases = plan({"args": [12], "kwargs": {}}, [], [], calls)
+
+    def run(answer):
+        return assess(cases, [{"value": answer(c)} for c in cases], lambda i, n: {}, "obj.record_reading")
+
+    right = run(lambda c: max([*(c.get("given", {}).get("readings", [3, 7])), 12]))
+    assert right["eligible"], right["failed"]
+    fixed = run(lambda c: 12)
+    assert not fixed["eligible"] and [f.split(" holds")[0] for f in fixed["failed"]] == [
+        "trial: obj.record_reading(12) answers 12 whatever self.max_reading", "trial: obj.record_reading(12) answers 12 whatever self.readings"]

@@ -68,7 +68,7 @@ def test_the_slots_the_request_names_are_probed_with_other_data_and_their_values
     after, copy, held = tried(awake_image, work)
     assert not after["eligible"] and after["failed"] == [
         "trial: obj.clear_scores() answers 0 whatever self.scores holds (it answered so with self.scores = [] and = "
-        "[3, 4, 3, 4]): the request is about that slot's data, and its answer must come from it"]
+        "[3, 4, 31, 41]): the request is about that slot's data, and its answer must come from it"]
     assert not copy["eligible"] and any("has the scores slot's value [3, 4] written in its source" in f for f in copy["failed"])
     assert held["eligible"] and held["trial_result"] == 2, held["failed"]
     assert len(held["signature"]) == 1 + 2  # the trial and the two calls with other scores (no argument to vary)

@@ -49,6 +49,9 @@ and told why):
   length"; None too where the sentence says it may be); "number" and "value" only with a choosing word ("largest", "last", "distinct",
   "second"...: "the total value" is no item). Four candidates of the real 0.5B model, asked for "the
   longest key of a dict", answered its largest value and were installed on tasks no rule was tuned on;
+- **rounded**: "rounded to 2 decimals", "round the new balance to 1 decimal place": the trial call's number
+  (each number of a list) has no more decimals than that (two candidates of novel4's ``standard_deviation``,
+  held out, answered 1.118033988749895 where "rounded to 2 decimals" was asked, and were installed);
 - **the list's own items**: "move every 0 of a list to the end", "sort a list of words by length", "rotate a
   list by k" (the sentence's first word rearranges, one list argument, and nothing said of items going or
   being chosen: "remove", "distinct", "first", "largest"...): the trial call answers a list of the same items,
@@ -89,6 +92,9 @@ _OF_A_PART = re.compile(r"\b(with|having|whose|where)\b[^,;.]*$", re.I)
 _REARRANGE = re.compile(r"^\s*(move|reorder|rearrange|sort|rotate|shuffle|reverse)\b", re.I)
 _NOT_EVERY_ITEM = re.compile(r"\b(remove|removing|drop|dropping|delete|deleting|without|distinct|unique|duplicates?|repeated|"
                              r"only|filter|first|last|largest|smallest|top|bottom|but|except|and return (the|a|its) (number|count|index))\b", re.I)
+# "rounded to 2 decimals", "round the new balance to 1 decimal place": the answer has no more decimals than that
+_ROUNDED = re.compile(r"\bround(?:ed|ing|s)?\b[^.;]*?\bto (\d|one|two|three|four)\s+decimals?(?:\s+(?:places?|digits?))?\b", re.I)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 _CASELESS = re.compile(r"\b(ignoring (the )?case|case[- ]insensitive(ly)?|either case|regardless of (the )?case|any case)\b", re.I)
 
 
@@ -127,6 +133,11 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
         keys = sorted({key for value in maps for key in value})
         if keys:
             found.append({**call, "holds_keys": keys, "role": "property", "says": f"'{merged.group(0)}'"})
+    rounded_to = _ROUNDED.search(intent or "")
+    if rounded_to:
+        places = rounded_to.group(1).lower()
+        found.append({**call, "decimals": int(_NUMBER_WORDS.get(places, places)), "role": "property",
+                      "says": f"'{rounded_to.group(0)}'"})
     rearranged = _REARRANGE.search(intent or "")
     lists = [value for value in [*args, *kwargs.values()] if isinstance(value, list)]
     if rearranged and len(lists) == 1 and lists[0] and not _NOT_EVERY_ITEM.search(intent):
@@ -334,7 +345,7 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
     plain = {"args": case.get("args", []), "kwargs": case.get("kwargs", {})}
     call, value = f"{selector}({call_arguments(plain['args'], plain['kwargs'])})", outcome.get("value")
-    if not any(case.get(kind) for kind in ("writes", "holds_keys", "same_items", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
+    if "decimals" not in case and not any(case.get(kind) for kind in ("writes", "holds_keys", "same_items", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
         if not case.get("same_as_trial"):
             return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
         if trial is None or output_key(outcome) == output_key(trial) or (
@@ -357,6 +368,12 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
         return f"{call} should answer a list, each {_held(case, case['each_of'])}, but it answered {answer_of(output_key(outcome))}"
     if case.get("writes"):  # "empty the scores slot": the call changes that slot
         return None if case["writes"] in (written or {}) else f"{call} should change self.{case['writes']}, but it left it as it was"
+    if "decimals" in case:  # "rounded to 2 decimals": a number (or each of a list) with no more decimals than that
+        numbers = value if isinstance(value, list) else [value]
+        if all(not isinstance(v, (int, float)) or isinstance(v, bool) or abs(v - round(v, case["decimals"])) < 1e-9
+               for v in numbers):
+            return None
+        return f"{call} should answer a number rounded to {case['decimals']} decimal(s), but it answered {answer_of(output_key(outcome))}"
     if case.get("same_items"):  # "move every 0 to the end": the list's own items, each as often, in some order
         if isinstance(value, list) and _counted(value) == _counted(case["same_items"]):
             return None
@@ -381,6 +398,17 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     wrong += [f"end with {json.dumps(case['ends'])}" for _ in [1] if case.get("ends") and not (
         isinstance(value, str) and value.endswith(case["ends"]))]
     return f"{call} should {' and '.join(wrong)}, but it answered {answer_of(output_key(outcome))}" if wrong else None
+
+
+def every_call(checks: list[dict], call: dict, outcome: dict, selector: str) -> str | None:
+    """Why another call's answer (a probe's) breaks a property that holds for every answer, not the trial's alone
+    (``decimals``: "rounded to 2 decimals" of a list whose trial answer, 2.0, is round anyway), or None."""
+    for check in checks:
+        if "decimals" in check and "value" in outcome:
+            why = judge_property({**check, "args": call.get("args", []), "kwargs": call.get("kwargs", {})}, outcome, None, selector)
+            if why:
+                return f"property: the request says {check.get('says', 'so')}: {why}"
+    return None
 
 
 def _counted(items: list) -> list[str]:

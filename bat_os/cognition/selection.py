@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 from bat_os.cognition.cases import TYPES, answer_of, call_arguments, describe, judge, output_key, rounded
 from bat_os.cognition.lint import near_slot
-from bat_os.cognition.properties import judge_property
+from bat_os.cognition.properties import every_call, judge_property
 from bat_os.cognition.readings import reading as _reading, source, wordings as _wordings
 
 MAX_REASONS = 4  # failing cases named in one refusal
@@ -92,10 +92,9 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         written = writes(position) if writes is not None else None
         if role == "probe":
             probes.append(_answer_key(outcome, written, varies))
-            if case.get("varies_slot"):
-                by_slot.setdefault(case["varies_slot"], []).append((case, outcome, written))
-            else:
-                answered.append((case, outcome, written))
+            (by_slot.setdefault(case["varies_slot"], []) if case.get("varies_slot") else answered).append((case, outcome, written))
+            why = every_call([c for c in cases if c["role"] == "property"], case, outcome, selector)
+            failed.extend([why] if why and why not in failed else [])
             continue
         if role == "property":
             why = judge_property(case, outcome, outcomes[0] if twice and not varies else None, selector, written)
@@ -131,14 +130,14 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     trial_echo = bool(call) and "value" in first and isinstance(first["value"], (str, list, dict)) and any(
         first["value"] == a and type(first["value"]) is type(a) for a in [*(call[0] or []), *(call[1] or {}).values()])
     if deterministic and "value" in first and first["value"] is not None and not isinstance(first["value"], bool) and not trial_echo:
-        for name, probed in by_slot.items():
-            if len(probed) >= 2 and all(output_key(o) == output_key(first) for _c, o, _w in probed) and not _new_data(
-                    name, first, trials[0].get("written"), probed):
-                # clear_scores answering 0 ("how many it held") on [3, 4], on [] and on [3, 4, 3, 4]: not from the data
-                failed.append(f"trial: {selector}({_arguments(call)}) answers {answer_of(output_key(first))} whatever "
-                              f"self.{name} holds (it answered so with self.{name} = "
-                              f"{' and = '.join(json.dumps(c['given'][name])[:40] for c in cases if c.get('varies_slot') == name)}): "
-                              f"the request is about that slot's data, and its answer must come from it")
+        same = {name for name, probed in by_slot.items() if len(probed) >= 2 and all(
+            output_key(o) == output_key(first) for _c, o, _w in probed) and not _new_data(name, first, trials[0].get("written"), probed)}
+        for name in sorted(same) if same == set(by_slot) else []:  # one named slot the answer follows is enough
+            # clear_scores answering 0 ("how many it held") on [3, 4], on [] and on [3, 4, 31, 41]: not from the data
+            failed.append(f"trial: {selector}({_arguments(call)}) answers {answer_of(output_key(first))} whatever "
+                          f"self.{name} holds (it answered so with self.{name} = "
+                          f"{' and = '.join(json.dumps(c['given'][name])[:40] for c in cases if c.get('varies_slot') == name)}): "
+                          f"the request is about that slot's data, and its answer must come from it")
     echoed = _echoed(answered)
     if echoed is not None and not any(c["role"] == "example" and _echo(c) for c in cases):
         # format_date("2024-03-15") answering "2024-03-15", and every probe its own date: it did nothing
