@@ -15,9 +15,12 @@
 - ``learning_tasks_novel2.jsonl`` (30 tasks): written the same day, after that run and before any rule
   drawn from it; run once, at the end of that session;
 - ``learning_tasks_novel3.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel2 was written,
-  before any run of it and before any rule drawn from it;
+  before any run of it and before any rule drawn from it; run once at ``99c1d88``: its false installs led to
+  rules of the next session (a rearranged list's items; agreement with nothing exact checked), so it is no
+  longer unseen;
 - ``learning_tasks_novel4.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel3 was run, before
-  any run of it and before any rule drawn from it.
+  any run of it and before any rule drawn from it; run once at ``5028ab1``: its false installs and refusals
+  led to ``bd50ee4`` (rounding on every call, new numbers in list probes), so it is no longer unseen.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
