@@ -208,7 +208,8 @@ _SLOT = r"""(?:\.(?P<name>[A-Za-z]\w*)|\[\s*(?P<q>['"])(?P<key>[A-Za-z]\w*)(?P=q
 
 
 def _slot_assignment(line: str) -> tuple[str | None, object] | None:
-    """``obj.name = <literal>`` as ``(name, value)``; ``obj = ...`` as ``(None, None)``; else None."""
+    """``obj.name = <literal>`` as ``(name, value)``; ``obj = {...}`` as ``(None, its map)``, ``obj = Thing()`` as
+    ``(None, None)``; else None."""
     match = re.match(r"^(?:obj|self)\s*=(?!=)\s*(?P<value>.*)$", line)
     if match:
         return None, _slot_map(match.group("value"))

@@ -80,6 +80,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     by_slot: dict[str, list[tuple[dict, dict, dict | None]]] = {}  # probes with other data in a slot the request names
     evidence = 0  # exact answers it gave: examples, and generated cases with a result, an exception or slots
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
+    checks = [c for c in cases if c["role"] == "property"]  # a rounding holds for every probe's answer too
     varies = varies or len(set(twice)) > 1
     call = next(((c.get("args"), c.get("kwargs")) for c in cases if c["role"] == "trial"), None)
     for position, (case, outcome) in enumerate(zip(cases, outcomes)):
@@ -93,7 +94,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         if role == "probe":
             probes.append(_answer_key(outcome, written, varies))
             (by_slot.setdefault(case["varies_slot"], []) if case.get("varies_slot") else answered).append((case, outcome, written))
-            why = every_call([c for c in cases if c["role"] == "property"], case, outcome, selector)
+            why = every_call(checks, case, outcome, selector)
             failed.extend([why] if why and why not in failed else [])
             continue
         if role == "property":
@@ -240,11 +241,9 @@ def choose(records: list[dict], generated: list[dict], selector: str, *, trusted
         return None, [], f"no two of {len(eligible)} eligible candidate(s) agree yet"
     winner, discarded, why = _by_agreement(records, generated, selector, eligible, clusters, readings, size)
     if winner is not None:
-        waiting = _unchecked(records, winner, next(c for c in clusters if winner in c), eligible)
-        if waiting:
-            return None, [], waiting
-        waiting = _unconfirmed(records, winner, next(c for c in clusters if winner in c), silent,
-                               confirm if lone == "never" else min(confirm, 1))
+        members = next(c for c in clusters if winner in c)
+        waiting = _unchecked(records, winner, members, eligible) or _unconfirmed(
+            records, winner, members, silent, confirm if lone == "never" else min(confirm, 1))
         if waiting:
             return None, [], waiting
     if winner is None and lone != "never":
