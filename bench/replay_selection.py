@@ -108,7 +108,7 @@ async def main(args: argparse.Namespace) -> int:
                     outcome, why = await replay(trials, jail, tasks[task_id], recorded, args)
                     totals[outcome] += 1
                     was = recorded.get("outcome", "?")
-                    print(f"{Path(path).stem:10} {task_id:30} {outcome:14} {why[:90]}" + ("" if outcome == was else f"  (was {was})"),
+                    print(f"{Path(path).stem:10} {task_id:30} {outcome:14} {why if args.oracle else why[:90]}" + ("" if outcome == was else f"  (was {was})"),
                           flush=True)
                 print(f"{path}: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())), flush=True)
         finally:

@@ -186,6 +186,11 @@ def test_a_slot_the_request_says_to_change_must_be_written():
     assert writes("add n to the counter slot and return the new value")[0][0] == "counter"
     assert writes("append an item to the items slot (a list)")[0][0] == "items"
     assert writes("remove the first item from self.items and return it")[0][0] == "items"
+    # novel4's next_player (held out): two candidates read the next name and left the turn where it was
+    assert writes("move the turn slot, an index into the players slot (a list of names), on to the next player") == [
+        ("turn", "'move the turn slot'")]  # the players slot is only named, not changed
+    assert [w for w, _ in writes("move the last item of the done slot (a list) to the end of the undone slot (a list)")] == ["undone"]
+    assert writes("advance the page slot by one")[0][0] == "page"
     for reading in ("return the average of the numbers in the scores slot", "add up the numbers in the scores slot",
                     "return the price of a fruit, using the prices slot", "count the words stored in the notes slot",
                     "add a number of days to a date given as YYYY-MM-DD"):
@@ -344,6 +349,8 @@ def test_no_property_refuses_a_right_answer_of_the_benchmark_tasks():
             task = json.loads(line)
             for check in task["checks"] if not task["slots"] else []:
                 for case in properties(task["intent"], task["selector"], check["args"], check.get("kwargs", {})):
+                    if "result" in case:
+                        continue  # a call of its own (an empty argument's answer): tests/test_bounds.py
                     if "result" in check and not case.get("same_as_trial") and not case.get("writes"):
                         judged += 1
                         assert judge_property(case, {"value": check["result"]}, None, task["selector"]) is None, (task["id"], case)

@@ -11,9 +11,11 @@
 ``probes``        probe calls made from the call's own arguments, for candidates to agree on
 ``casehost``      the receiver as each case sees it (its ``given`` slots, writes kept apart)
 ``properties``    property checks the request's words make certain (a bool, an int, case ignored)
+``bounds``        more of them, on the answer's edges (an empty argument's, a mean's range, a character left out)
 ``lint``          what a candidate's source says it cannot do (unused parameters, slots, the clock)
 ``differential``  calls made of the candidates' own constants, which tell look-alikes apart
 ``trials``        candidates tried in the jail on an aborted view of the image; their records
+``agreement``     when two candidates agree, call by call (refusals and calls past the jail's means aside)
 ``selection``     which candidate to install: the trial, the examples, the cases, agreement
 ``retest``        a learned method's stored tests run again (``selfcheck`` with tests)
 ``guardian``      the static audit of generated code (RestrictedPython and rules of our own)

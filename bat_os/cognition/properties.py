@@ -40,7 +40,9 @@ and told why):
 - **a slot to change**: "empty the scores slot", "set the name_tag slot to ...", "add n to the
   counter slot", "append an item to the items slot", "remove ... from self.items": the trial call
   writes that slot ("add up the numbers in the scores slot" changes nothing); also "take n items out
-  of the stock slot", "switch the enabled slot", "add a text to the end of the history slot";
+  of the stock slot", "switch the enabled slot", "add a text to the end of the history slot", "move the turn
+  slot on to the next player" (two candidates of novel4's ``next_player``, held out, read the next name without
+  moving the turn and were installed);
 - **one of the argument's own**: "return the longest key of a dict", "return the last word of a
   sentence", "return the second largest number in a list", "return the distinct values of a list": the
   trial call answers a key of the dict, a word of the text (a piece of it with no space), a character
@@ -74,6 +76,7 @@ from __future__ import annotations
 import json
 import re
 
+from bat_os.cognition.bounds import bounds, judge_bound
 from bat_os.cognition.cases import answer_of, call_arguments, judge, output_key
 
 _BOOL_WORDS = re.compile(r"\b(tell|check|say|decide|find out|test|determine|report) (whether|if)\b|\bwhether\b", re.I)
@@ -98,8 +101,9 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
 _CASELESS = re.compile(r"\b(ignoring (the )?case|case[- ]insensitive(ly)?|either case|regardless of (the )?case|any case)\b", re.I)
 
 
-def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dict]:
-    """The property cases for a method asked for with ``intent`` and learnt through the call ``args``/``kwargs``."""
+def properties(intent: str, selector: str, args: list, kwargs: dict, slots: dict | None = None) -> list[dict]:
+    """The property cases for a method asked for with ``intent`` and learnt through the call ``args``/``kwargs``, on a
+    receiver whose plain slots are ``slots`` (with those of :mod:`bat_os.cognition.bounds`)."""
     found: list[dict] = []
     call = {"args": list(args), "kwargs": dict(kwargs)}
     words = _BOOL_WORDS.search(intent or "")
@@ -156,7 +160,7 @@ def properties(intent: str, selector: str, args: list, kwargs: dict) -> list[dic
             changed = {"args": [_change(a, change) for a in args], "kwargs": {k: _change(v, change) for k, v in kwargs.items()}}
             if changed != call:
                 found.append({**changed, "same_as_trial": True, "role": "property", "says": f"'{caseless.group(0)}'"})
-    return found
+    return found + bounds(intent or "", list(args), dict(kwargs), slots)
 
 
 def _change(value: object, change) -> object:  # noqa: ANN001
@@ -248,9 +252,11 @@ _SLOT = r"(?:self\.(?P<attr>[A-Za-z_]\w*)|(?:the\s+)?(?P<name>[A-Za-z_]\w*)\s+(?
 _END_OF = r"(?:(?:to|at|onto)\s+the\s+(?:end|start|front|back|top|bottom|beginning)\s+of)"  # "to the end of the history slot"
 _CHANGES = [
     re.compile(rf"\b(?:empty|clear|reset|set|update|change|increment|decrement|increase|decrease|raise|lower|double|halve|"
-               rf"rename|sort|reverse|shuffle|fill|overwrite|toggle|switch|flip|invert|negate)\s+{_SLOT}", re.I),
+               rf"rename|sort|reverse|shuffle|fill|overwrite|toggle|switch|flip|invert|negate|move|advance|bump|shift|rotate|"
+               rf"cycle|replace|swap)\s+{_SLOT}", re.I),
     re.compile(rf"\b(?:add(?!\s+up\b)|append|push|insert|put|store|save|record|remember|extend|deposit|prepend)\b[^.;]*?"
                rf"\b(?:{_END_OF}|to|into|onto|in)\s+{_SLOT}", re.I),
+    re.compile(rf"\bmove\b[^.;]*?\b(?:{_END_OF}|to|onto)\s+{_SLOT}", re.I),  # "move the last item of done to the end of the undone slot"
     re.compile(rf"\b(?:remove|delete|pop|take|drop|discard|subtract|deduct|withdraw)\b[^.;]*?\b(?:from|out\s+of)\s+{_SLOT}", re.I),
 ]
 
@@ -345,9 +351,14 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
     deterministic (a property compared with it is skipped otherwise); ``written``: the slots the call wrote."""
     plain = {"args": case.get("args", []), "kwargs": case.get("kwargs", {})}
     call, value = f"{selector}({call_arguments(plain['args'], plain['kwargs'])})", outcome.get("value")
+    if any(kind in case for kind in _BOUNDS):  # bat_os.cognition.bounds: a mean's range, a character left out
+        why = judge(plain, outcome, None, selector)
+        bound = None if why else judge_bound(case, case, value)
+        return why or (bound and f"{call} {bound}")
     if "decimals" not in case and not any(case.get(kind) for kind in ("writes", "holds_keys", "same_items", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
         if not case.get("same_as_trial"):
-            return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "type", "result", "raises")}, outcome, None, selector)
+            return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "given", "type", "result", "raises")},
+                         outcome, None, selector)
         if trial is None or output_key(outcome) == output_key(trial) or (
                 "value" in outcome and "value" in trial and _folded(outcome["value"]) == _folded(trial["value"])):
             return None  # "remove the vowels of either case": 'Bnn Splt' and 'bnn splt' answer alike, the text's case aside
@@ -402,13 +413,24 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
 
 def every_call(checks: list[dict], call: dict, outcome: dict, selector: str) -> str | None:
     """Why another call's answer (a probe's) breaks a property that holds for every answer, not the trial's alone
-    (``decimals``: "rounded to 2 decimals" of a list whose trial answer, 2.0, is round anyway), or None."""
+    (``decimals``: "rounded to 2 decimals" of a list whose trial answer, 2.0, is round anyway; a mean's range, a
+    character left out: :mod:`bat_os.cognition.bounds`), or None."""
     for check in checks:
-        if "decimals" in check and "value" in outcome:
+        if "value" not in outcome:
+            continue
+        if "decimals" in check:
             why = judge_property({**check, "args": call.get("args", []), "kwargs": call.get("kwargs", {})}, outcome, None, selector)
-            if why:
-                return f"property: the request says {check.get('says', 'so')}: {why}"
+        elif any(kind in check for kind in _BOUNDS):
+            why = judge_bound(check, call, outcome["value"])
+            why = why and f"{selector}({call_arguments(call.get('args', []), call.get('kwargs', {}))}) {why}"
+        else:
+            why = None
+        if why:
+            return f"property: the request says {check.get('says', 'so')}: {why}"
     return None
+
+
+_BOUNDS = ("within", "within_slot", "lacks")
 
 
 def _counted(items: list) -> list[str]:

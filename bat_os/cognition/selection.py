@@ -35,6 +35,7 @@ import json
 from collections import Counter
 from typing import Any, Callable
 
+from bat_os.cognition.agreement import clusters as _clusters, concur, raised as _raised, silent_calls as _silent
 from bat_os.cognition.cases import TYPES, answer_of, call_arguments, describe, judge, output_key, rounded
 from bat_os.cognition.lint import near_slot
 from bat_os.cognition.properties import every_call, judge_property
@@ -333,18 +334,6 @@ def _by_agreement(records: list[dict], generated: list[dict], selector: str, eli
     return winner, discarded, f"candidate {winner + 1}: {len(best)} of {len(eligible)} eligible candidates agree on every call{same}"
 
 
-def _clusters(records: list[dict], indices: list[int], silent: frozenset[int]) -> list[list[int]]:
-    """``indices`` in groups that :func:`concur`, each candidate with the first group all of whose members it agrees with."""
-    clusters: list[list[int]] = []
-    for i in indices:
-        home = next((c for c in clusters if all(concur(records[m], records[i], silent) for m in c)), None)
-        if home is None:
-            clusters.append([i])
-        else:
-            home.append(i)
-    return clusters
-
-
 def _unchecked(records: list[dict], winner: int, members: list[int], eligible: list[int]) -> str | None:
     """Why agreement with no exact answer checked (``evidence``: an example, a generated case's result) cannot win
     yet, or None: candidates answering the user's call with an argument unchanged, or two against other eligible
@@ -397,51 +386,6 @@ def _disputed(records: list[dict], i: int, eligible: list[int]) -> bool:
         return False
     theirs = [(records[j].get("signature") or [mine])[0] for j in eligible if j != i]
     return any(key != mine and not _raised(key) for key in theirs)
-
-
-def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
-    """Do two candidates' records agree? On every call they answer alike, or one of them declined it (raised:
-    ``gcd`` refusing a zero or a negative is a choice, not another answer); and on at least half of the calls,
-    and two or more, both answered alike. Calls made of their constants (``extra``,
-    :mod:`bat_os.cognition.differential`) both answered can only tell them apart. ``silent``: the positions
-    of the calls past the jail's means for every eligible candidate (:func:`_silent`), left out of the count."""
-    left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
-    if len(left) != len(right):
-        return False
-    theirs = b.get("extra") or {}
-    for call, x in (a.get("extra") or {}).items():  # calls made of their constants (differential): only a split
-        y = theirs.get(call)
-        if y is not None and x != y and not (_raised(x) or _raised(y)):
-            return False
-    alike = 0
-    for x, y in zip(left, right):
-        if x == y:
-            alike += not _raised(x)
-        elif not (_raised(x) or _raised(y)):
-            return False
-    counted = len(left) - sum(1 for k in silent if k < len(left))
-    return alike >= max(1, min(2, counted), (counted + 1) // 2)
-
-
-def _silent(records: list[dict], eligible: list[int]) -> frozenset[int]:
-    """The positions of the calls past the jail's means for every eligible candidate (two or more): each raised
-    RecursionError or MemoryError there. They tell none apart, and leave the others to agree on (fibonacci's
-    cases of 100 to 100000, past every naive recursion's depth, beside its trial and its probes). A call every
-    candidate declined otherwise (an IndexError on an empty text) still counts: it may be the very call they
-    all get wrong."""
-    signatures = [records[i].get("signature") or records[i]["outputs"] for i in eligible]
-    if len(signatures) < 2 or len({len(s) for s in signatures}) != 1:
-        return frozenset()
-    return frozenset(k for k in range(len(signatures[0])) if all(_beyond(s[k]) for s in signatures))
-
-
-def _beyond(key: str) -> bool:
-    """Did the call raise for want of the jail's means (depth, memory), not of the method's logic?"""
-    return key.startswith('["raised"') and json.loads(key)[1] in ("RecursionError", "MemoryError")
-
-
-def _raised(key: str) -> bool:
-    return key.startswith('["raised"')
 
 
 def _declined(record: dict) -> int:

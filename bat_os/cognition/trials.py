@@ -46,11 +46,11 @@ class Trials:
         with what its source says it cannot do; a run that failed as a whole refuses it."""
         trial = {"args": info["args"], "kwargs": info["kwargs"]}
         probe_calls = _probe_calls(info)
-        checks = properties(info["intent"], selector, info["args"], info["kwargs"])  # what the request's words make certain
 
         def planned(receiver: Any) -> list[dict]:  # the probes with other data in the slots the request names
             values = _plain_slots(receiver)
             named = [name for name in values if lint.names_slot(info["intent"], name)]
+            checks = properties(info["intent"], selector, info["args"], info["kwargs"], values)  # what the words make certain
             return plan(trial, info["examples"], info["cases"],
                         [*probe_calls, *slot_probes(values, named, info["args"], info["kwargs"], info["intent"])], checks)
 

@@ -1,0 +1,81 @@
+"""When two candidates agree: what their records answered, call by call (:mod:`bat_os.cognition.selection`'s votes).
+
+A record's ``signature`` is what it answered to each call of its run (the trial, the generated cases, the
+probes), as :func:`bat_os.cognition.cases.output_key` writes it; ``extra``: its answers to the calls made of
+the candidates' own constants (:mod:`bat_os.cognition.differential`).
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
+    """Do two candidates' records agree? On every call they answer alike, or one of them declined it (raised:
+    ``gcd`` refusing a zero or a negative is a choice, not another answer); and on at least half of the calls,
+    and two or more, both answered alike, the calls both refused as no input of theirs aside (a TypeError or a
+    ValueError: json_sorted_keys' five right candidates refused the generated cases, which passed a dict for the text,
+    and the probes, texts that are no JSON, and answered the rest alike: they agree; an IndexError on an empty text
+    still counts, it may be the very call all of them get wrong). Calls made of their constants (``extra``,
+    :mod:`bat_os.cognition.differential`) both answered can only tell them apart. ``silent``: the positions
+    of the calls past the jail's means for every eligible candidate (:func:`silent_calls`), left out of the count."""
+    left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
+    if len(left) != len(right):
+        return False
+    theirs = b.get("extra") or {}
+    for call, x in (a.get("extra") or {}).items():  # calls made of their constants (differential): only a split
+        y = theirs.get(call)
+        if y is not None and x != y and not (raised(x) or raised(y)):
+            return False
+    alike = declined = 0  # calls both answered alike; calls both refused as no input of theirs (they tell nothing)
+    for k, (x, y) in enumerate(zip(left, right)):
+        if _refused(x) and _refused(y):
+            declined += k not in silent
+        elif x == y:
+            alike += not raised(x)
+        elif not (raised(x) or raised(y)):
+            return False
+    counted = len(left) - sum(1 for k in silent if k < len(left))
+    return alike >= max(1, min(2, counted), (counted - declined + 1) // 2)
+
+
+def silent_calls(records: list[dict], eligible: list[int]) -> frozenset[int]:
+    """The positions of the calls past the jail's means for every eligible candidate (two or more): each raised
+    RecursionError or MemoryError there. They tell none apart, and leave the others to agree on (fibonacci's
+    cases of 100 to 100000, past every naive recursion's depth, beside its trial and its probes). A call every
+    candidate declined otherwise (an IndexError on an empty text) still counts: it may be the very call they
+    all get wrong."""
+    signatures = [records[i].get("signature") or records[i]["outputs"] for i in eligible]
+    if len(signatures) < 2 or len({len(s) for s in signatures}) != 1:
+        return frozenset()
+    return frozenset(k for k in range(len(signatures[0])) if all(_beyond(s[k]) for s in signatures))
+
+
+def _beyond(key: str) -> bool:
+    """Did the call raise for want of the jail's means (depth, memory), not of the method's logic?"""
+    return key.startswith('["raised"') and json.loads(key)[1] in ("RecursionError", "MemoryError")
+
+
+def raised(key: str) -> bool:
+    """Did the call raise (the key of an outcome, :func:`bat_os.cognition.cases.output_key`)?"""
+    return key.startswith('["raised"')
+
+
+_REFUSALS = ("TypeError", "ValueError", "JSONDecodeError", "UnicodeDecodeError", "UnicodeEncodeError")
+
+
+def _refused(key: str) -> bool:
+    """Did the call raise as a method refusing an argument it cannot take (not a slip of its own logic)?"""
+    return raised(key) and json.loads(key)[1] in _REFUSALS
+
+
+def clusters(records: list[dict], indices: list[int], silent: frozenset[int]) -> list[list[int]]:
+    """``indices`` in groups that :func:`concur`, each candidate with the first group all of whose members it agrees with."""
+    groups: list[list[int]] = []
+    for i in indices:
+        home = next((c for c in groups if all(concur(records[m], records[i], silent) for m in c)), None)
+        if home is None:
+            groups.append([i])
+        else:
+            home.append(i)
+    return groups

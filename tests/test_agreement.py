@@ -1,0 +1,37 @@
+"""When two candidates' records agree: calls both refused as no input of theirs tell nothing either way."""
+
+import json
+
+from bat_os.cognition.agreement import clusters, concur, raised, silent_calls
+
+
+def _record(*answers):
+    return {"signature": [json.dumps(a) for a in answers], "outputs": []}
+
+
+def test_calls_both_refuse_as_no_input_of_theirs_are_left_out_of_the_count():
+    # json_sorted_keys (novel4, held out): the generated cases passed a dict for the text (TypeError), the probes texts
+    # that are no JSON (JSONDecodeError, a ValueError); five right candidates answered the trial and one probe alike
+    refusing = [["raised", "TypeError"]] * 4 + [["raised", "JSONDecodeError"]] * 4
+    a = _record(["value", ["a", "b"]], *refusing, ["value", ["A", "B"]])
+    b = _record(["value", ["a", "b"]], *refusing[:4], *[["raised", "ValueError"]] * 4, ["value", ["A", "B"]])
+    assert concur(a, b)
+    assert clusters([a, b, a], [0, 1, 2], frozenset()) == [[0, 1, 2]]
+    other = _record(["value", ["b", "a"]], *refusing, ["value", ["B", "A"]])  # the keys unsorted: no agreement
+    assert not concur(a, other)
+
+
+def test_calls_both_got_wrong_otherwise_still_count():
+    # an IndexError on an empty text may be the very call every candidate gets wrong: two alike of ten is too few
+    slips = [["raised", "IndexError"]] * 8
+    a = _record(["value", 1], *slips, ["value", 2])
+    assert not concur(a, dict(a))
+    assert concur(a, dict(a), frozenset(range(1, 9)))  # unless every candidate ran out of the jail's means there
+
+
+def test_silent_calls_are_those_past_the_jails_means_for_every_candidate():
+    deep = ["raised", "RecursionError"]
+    records = [_record(["value", 1], deep, ["value", 3]), _record(["value", 1], deep, ["raised", "IndexError"])]
+    assert silent_calls(records, [0, 1]) == frozenset({1})
+    assert silent_calls(records[:1], [0]) == frozenset()
+    assert raised(json.dumps(deep)) and not raised(json.dumps(["value", 1]))
