@@ -51,11 +51,28 @@ def test_a_method_written_as_a_plain_function_gets_self():
 
 
 def test_what_a_model_shows_off_after_the_method_is_dropped():
-    code = "import math\n\ndef f(self, w):\n    return 1\n\n# Example usage\nobj = None\nprint(f(None, 'x'))\nif __name__ == '__main__':\n    print(1)\n"
+    code = "import math\n\ndef f(self, w):\n    return math.pi\n\n# Example usage\nobj = None\nprint(f(None, 'x'))\nif __name__ == '__main__':\n    print(1)\n"
     fixed, dropped = drop_top_level_calls(code, "f")
-    assert dropped == 3 and "print" not in fixed and fixed.startswith("import math\n\ndef f(self, w):\n    return 1\n")
+    assert dropped == 3 and "print" not in fixed and fixed.startswith("import math\n\ndef f(self, w):\n    return math.pi\n")
     assert drop_top_level_calls("x = 1\n", "f") == ("x = 1\n", 0)  # no def f: left to the guardian
     assert drop_top_level_calls('"""doc"""\ndef f(self):\n    return 1\n', "f")[1] == 0
+
+
+def test_functions_and_classes_the_method_never_names_and_imports_nothing_names_are_dropped():
+    # the real 0.5B model's collatz_steps, right, and its test function (refused before: define exactly one function)
+    code = ("import sys\nimport math as m\n\ndef collatz_steps(self, number):\n    steps = 0\n    while number != 1:\n"
+            "        number = number // 2 if number % 2 == 0 else 3 * number + 1\n        steps += 1\n    return steps\n\n"
+            "# Check function\ndef check_collatz_steps():\n    assert collatz_steps(6) == 8\n    print(m.pi)\n\n"
+            "class MyClass:\n    def __init__(self):\n        pass\n\ncheck_collatz_steps()\n")
+    fixed, dropped = drop_top_level_calls(code, "collatz_steps")
+    assert dropped == 5  # the two imports nothing left names, the function, the class, the call
+    assert fixed.startswith("def collatz_steps(self, number):") and "check" not in fixed and "import" not in fixed
+    from bat_os.cognition import guardian
+    assert guardian.audit(fixed, "collatz_steps").accepted
+    # a helper the method calls stays (the guardian says why it may not), and so does what the helper imports
+    helper = "import math\n\ndef f(self, x):\n    return g(x)\n\ndef g(x):\n    return math.sqrt(x)\n"
+    assert drop_top_level_calls(helper, "f") == (helper, 0)
+    assert drop_top_level_calls("from math import *\n\ndef f(self):\n    return pi\n", "f")[1] == 0  # a star: kept
 
 
 def test_type_hints_and_their_typing_imports_are_taken_out():
@@ -202,7 +219,8 @@ def test_a_method_written_inside_a_class_is_lifted_out_with_the_module_s_imports
     assert wrapper == "MyClass"
     assert code == "import math\n\ndef clamp(self, number, low, high):\n    # into the range\n    return max(low, min(number, high))\n"
     code, repairs = candidate_code(reply, "clamp", 3, MODULES)
-    assert repairs["slips_mended"][0] == "class MyClass: lifted" and code.startswith("import math\n\ndef clamp(")
+    # lifted with the module's imports, then the one nothing names dropped
+    assert repairs["slips_mended"][0] == "class MyClass: lifted" and code.startswith("def clamp(")
     namespace: dict = {}
     exec(compile(code, "<m>", "exec"), namespace)  # the test's own code, not a model's
     assert namespace["clamp"](None, 15, 0, 10) == 10

@@ -278,23 +278,41 @@ def lift_from_class(code: str, selector: str) -> tuple[str, str]:
 def drop_top_level_calls(code: str, selector: str) -> tuple[str, int]:
     """Drop what a model writes after the method to show it off (``print(obj.f(2))``, ``obj = Thing()``,
     ``if __name__ == "__main__": ...``): every top-level statement but imports, the docstring and the
-    functions and classes it defines, when ``def selector`` is among them. -> (code, statements dropped).
+    functions and classes it defines, when ``def selector`` is among them; and the functions and classes
+    the method never names (``def check_function(): assert f(12) == 16``: the real 0.5B model's right
+    ``collatz_steps`` and ``proper_divisor_sum`` were refused for their test functions), then the imports
+    nothing left names (``import sys``, never used, refused ``halve_budget``). -> (code, statements dropped).
     Code that does not parse is returned as it is (the guardian says why)."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return code, 0
-    if not any(isinstance(n, ast.FunctionDef) and n.name == selector for n in tree.body):
+    method = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    if method is None:
         return code, 0
     kept = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)
-    drop = [n for i, n in enumerate(tree.body) if not isinstance(n, kept)
+    named = _names(method)
+    defined = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) and n is not method]
+    unnamed = [n for n in defined if n.name not in named]
+    for n in defined:
+        if n not in unnamed:
+            named |= _names(n)
+    drop = [n for i, n in enumerate(tree.body) if (not isinstance(n, kept) or n in unnamed)
             and not (i == 0 and isinstance(n, ast.Expr) and isinstance(getattr(n, "value", None), ast.Constant))]
+    drop += [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) and all(
+        alias.name != "*" and (alias.asname or alias.name.partition(".")[0]) not in named for alias in n.names)]
+    drop.sort(key=lambda n: n.lineno)
     if not drop:
         return code, 0
     lines = code.splitlines()
     for node in reversed(drop):
         del lines[node.lineno - 1:node.end_lineno]
-    return "\n".join(lines).rstrip() + "\n", len(drop)
+    return "\n".join(lines).strip("\n").rstrip() + "\n", len(drop)
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The names ``node`` reads: plain names and the first name of each dotted one (``datetime`` of ``datetime.date``)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 class _NoAnnotations(ast.NodeTransformer):
