@@ -35,3 +35,13 @@ def test_silent_calls_are_those_past_the_jails_means_for_every_candidate():
     assert silent_calls(records, [0, 1]) == frozenset({1})
     assert silent_calls(records[:1], [0]) == frozenset()
     assert raised(json.dumps(deep)) and not raised(json.dumps(["value", 1]))
+
+
+def test_a_call_past_its_cpu_time_gives_no_answer_to_disagree_with():
+    # prime_factors (novel5): three right samples by trial division ran out of CPU time on a probe, the calls after it
+    # not run; they answered every call before it as the greedy pair did
+    done = [["value", [2, 2, 3, 5]], ["value", [3, 5]], ["value", [2, 7]], ["value", []]]
+    quick = _record(*done, ["value", []], ["value", [7]], ["value", [2, 3]])
+    slow = _record(*done, ["failed", ["cpu"]], ["failed", ["skipped"]], ["failed", ["skipped"]])
+    assert concur(quick, slow)
+    assert not concur(quick, _record(*done[:3], ["value", [1]], ["failed", ["cpu"]], ["failed", ["skipped"]], ["failed", ["skipped"]]))

@@ -135,6 +135,10 @@ def test_a_date_or_a_time_shown_or_spelled_for_the_answer_gives_its_shape():
     # the argument's form, not the answer's
     assert _shapes("return the English name of the weekday of a date given as YYYY-MM-DD", ["2024-03-15"]) == []
     assert _shapes("return the month name of a date like 2024-03-15", ["2024-03-15"]) == []
+    # novel5's compare_versions: the example describes the arguments, called with fewer fields than it shows
+    assert _shapes("compare two version numbers made of whole numbers separated by dots, like '1.10.2', returning -1, "
+                   "0 or 1", ["1.9", "1.10"]) == []
+    assert _shapes("turn a date given as YYYY-MM-DD into day/month/year, like 15/03/2024", ["2024-3-5"]) != []  # other separators
     # not a date or a time
     assert _shapes("round a price like 3.50", [3.499]) == []
     assert _shapes("split a list like [1, 2, 3] into pairs", [[1, 2, 3]]) == []
@@ -191,6 +195,9 @@ def test_a_slot_the_request_says_to_change_must_be_written():
         ("turn", "'move the turn slot'")]  # the players slot is only named, not changed
     assert [w for w, _ in writes("move the last item of the done slot (a list) to the end of the undone slot (a list)")] == ["undone"]
     assert writes("advance the page slot by one")[0][0] == "page"
+    # novel5's lend_book (held out): four candidates appended to borrowed and left the title in available
+    assert sorted(w for w, _ in writes("lend a book: move its title from the available slot (a list) to the end of the "
+                                       "borrowed slot (a list) and return True")) == ["available", "borrowed"]
     for reading in ("return the average of the numbers in the scores slot", "add up the numbers in the scores slot",
                     "return the price of a fruit, using the prices slot", "count the words stored in the notes slot",
                     "add a number of days to a date given as YYYY-MM-DD"):

@@ -418,6 +418,23 @@ def test_answering_the_argument_unchanged_outvotes_no_case_when_the_users_call_w
     assert winner == 0 and [d["case"] for d in discarded] == generated
 
 
+def test_an_answer_that_happens_to_be_the_users_argument_is_no_echo_when_other_calls_answer_otherwise():
+    # novel5's cast_vote('yes'): 'yes' has the most votes, and cast_vote('sey') answers 'yes' too; the only generated
+    # case (cast_vote('yes') -> 3, a count) was wrong, and four right candidates were held back as echoes
+    generated = [{"args": ["yes"], "kwargs": {}, "result": 3}]
+    cases = plan({"args": ["yes"], "kwargs": {}}, [], generated, [{"args": ["sey"], "kwargs": {}}])
+
+    def voting(attempt: int, probe: str) -> dict:
+        found = assess(cases, [{"value": "yes"}] * 3 + [{"value": probe}], lambda i, n: {}, "obj.cast_vote",
+                       writes=lambda i: {"votes": {"yes": 4}})
+        return {**found, "attempt": attempt, "code": f"def cast_vote(self, o{attempt}):\n    return o{attempt}\n"}
+
+    assert voting(1, "yes")["trial_echo"] is False
+    assert voting(1, "sey")["trial_echo"] is True  # it answers every call with its argument: an echo
+    winner, discarded, _why = choose([voting(1, "yes"), voting(2, "yes")], generated, "obj.cast_vote")
+    assert winner == 0 and [d["case"] for d in discarded] == generated
+
+
 def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused():
     from bat_os.cognition.probes import slot_probes
 

@@ -25,15 +25,15 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
     theirs = b.get("extra") or {}
     for call, x in (a.get("extra") or {}).items():  # calls made of their constants (differential): only a split
         y = theirs.get(call)
-        if y is not None and x != y and not (raised(x) or raised(y)):
+        if y is not None and x != y and not (_declined(x) or _declined(y)):
             return False
     alike = declined = 0  # calls both answered alike; calls both refused as no input of theirs (they tell nothing)
     for k, (x, y) in enumerate(zip(left, right)):
         if _refused(x) and _refused(y):
             declined += k not in silent
         elif x == y:
-            alike += not raised(x)
-        elif not (raised(x) or raised(y)):
+            alike += not _declined(x)
+        elif not (_declined(x) or _declined(y)):
             return False
     counted = len(left) - sum(1 for k in silent if k < len(left))
     return alike >= max(1, min(2, counted), (counted - declined + 1) // 2)
@@ -59,6 +59,13 @@ def _beyond(key: str) -> bool:
 def raised(key: str) -> bool:
     """Did the call raise (the key of an outcome, :func:`bat_os.cognition.cases.output_key`)?"""
     return key.startswith('["raised"')
+
+
+def _declined(key: str) -> bool:
+    """Did the call give no answer: it raised, or ran past its CPU time (and the calls after it were not run)?
+    (prime_factors: three right samples by trial division ran out of time on a probe; they answered every call
+    before it as the greedy pair did, and counted as a rival answer that held the pair back.)"""
+    return raised(key) or key.startswith('["failed"')
 
 
 _REFUSALS = ("TypeError", "ValueError", "JSONDecodeError", "UnicodeDecodeError", "UnicodeEncodeError")

@@ -42,7 +42,7 @@ and told why):
   writes that slot ("add up the numbers in the scores slot" changes nothing); also "take n items out
   of the stock slot", "switch the enabled slot", "add a text to the end of the history slot", "move the turn
   slot on to the next player" (two candidates of novel4's ``next_player``, held out, read the next name without
-  moving the turn and were installed);
+  moving the turn and were installed), "move its title from the available slot to the borrowed slot" (both);
 - **one of the argument's own**: "return the longest key of a dict", "return the last word of a
   sentence", "return the second largest number in a list", "return the distinct values of a list": the
   trial call answers a key of the dict, a word of the text (a piece of it with no space), a character
@@ -193,12 +193,20 @@ def _shapes(intent: str, arguments: list) -> list[tuple[str, str]]:
                 continue  # "a date given as YYYY-MM-DD": the argument's form
         elif separators < 2 and not re.fullmatch(r"\d{1,2}:\d{2}", token):
             continue  # a date (two separators or more) or a time (9:05), not any number
-        if not spelled and any(isinstance(a, str) and re.fullmatch(_pattern(token, False, loose=True), a) for a in arguments):
-            continue  # shaped like an argument: its description ("the weekday of a date like 2024-03-15")
+        if not spelled and any(isinstance(a, str) and (re.fullmatch(_pattern(token, False, loose=True), a) or _kin(token, a))
+                               for a in arguments):
+            continue  # shaped like an argument: its description ("the weekday of a date like 2024-03-15", "version
+            # numbers like '1.10.2'" called with '1.9': digits and the same separators, as many or not)
         pattern = _pattern(token, spelled)
         if pattern not in [p for p, _ in found]:
             found.append((pattern, match.group(0).strip(" ,.")))
     return found
+
+
+def _kin(token: str, argument: str) -> bool:
+    """Digits and separators only, and the same separators as ``token``: one of its kind, however many fields."""
+    seps = {ch for ch in token if ch in _SEPARATORS}
+    return bool(re.fullmatch(r"[\d/.:-]+", argument)) and {ch for ch in argument if ch in _SEPARATORS} == seps
 
 
 def _pattern(token: str, spelled: bool, loose: bool = False) -> str:
@@ -257,7 +265,7 @@ _CHANGES = [
     re.compile(rf"\b(?:add(?!\s+up\b)|append|push|insert|put|store|save|record|remember|extend|deposit|prepend)\b[^.;]*?"
                rf"\b(?:{_END_OF}|to|into|onto|in)\s+{_SLOT}", re.I),
     re.compile(rf"\bmove\b[^.;]*?\b(?:{_END_OF}|to|onto)\s+{_SLOT}", re.I),  # "move the last item of done to the end of the undone slot"
-    re.compile(rf"\b(?:remove|delete|pop|take|drop|discard|subtract|deduct|withdraw)\b[^.;]*?\b(?:from|out\s+of)\s+{_SLOT}", re.I),
+    re.compile(rf"\b(?:remove|delete|pop|take|drop|discard|subtract|deduct|withdraw|move)\b[^.;]*?\b(?:from|out\s+of)\s+{_SLOT}", re.I),
 ]
 
 

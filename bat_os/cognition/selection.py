@@ -159,7 +159,11 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         "deterministic": deterministic,
         "evidence": evidence,
         "trial_result": first.get("value"),
-        "trial_echo": trial_echo,
+        # an echo of the user's call that other calls do not echo is an answer that happens to be the argument:
+        # cast_vote('yes') answering 'yes', the option with most votes, and 'yes' to cast_vote('sey') too
+        "trial_echo": trial_echo and not any(
+            "value" in o and type(o["value"]) is type(first["value"]) and all(o["value"] != a for a in c.get("args") or [])
+            for c, o, _w in answered[1:]),
     }
 
 
