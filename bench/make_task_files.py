@@ -22,7 +22,9 @@
   any run of it and before any rule drawn from it; run once at ``5028ab1``: its false installs and refusals
   led to ``bd50ee4`` (rounding on every call, new numbers in list probes), so it is no longer unseen;
 - ``learning_tasks_novel5.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel4 was run, before
-  any run of it and before any rule drawn from it.
+  any run of it and before any rule drawn from it; run once at ``2e051f9``: its refusals and false installs led
+  to ``d203b9a`` (no echo where probes answer otherwise, CPU time-outs as no answer, "move ... from the X
+  slot"), so it is no longer unseen.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
