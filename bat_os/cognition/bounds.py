@@ -65,19 +65,23 @@ def _empty_answer(intent: str, args: list, kwargs: dict, slots: dict) -> dict:
         kind, key = where
         call = {"args": list(args), "kwargs": dict(kwargs)}
         if kind == "arg":
-            call["args"][key] = _EMPTY_OF[type(args[key])]
+            call["args"][key] = _empty_like(args[key])
         elif kind == "kwarg":
-            call["kwargs"][key] = _EMPTY_OF[type(kwargs[key])]
+            call["kwargs"][key] = _empty_like(kwargs[key])
         else:
-            call["given"] = {key: _EMPTY_OF[type(slots[key])]}
+            call["given"] = {key: _empty_like(slots[key])}
         return {**call, "result": value, "says": f"'{said.group(0)}'"}
     return {}
+
+
+def _empty_like(value: object) -> object:
+    return next(type(empty)() for kind, empty in _EMPTY_OF.items() if isinstance(value, kind))  # a new one each time
 
 
 def _value(words: str) -> object:
     lowered = words.lower()
     if lowered.startswith("an empty"):
-        return _EMPTY_OF[_NOUNS[lowered.rsplit(" ", 1)[1]]]
+        return _NOUNS[lowered.rsplit(" ", 1)[1]]()
     plain = {"''": "", '""': "", "[]": [], "{}": {}, "none": None, "zero": 0, "false": False, "true": True}
     if lowered in plain:
         return plain[lowered]
@@ -101,10 +105,10 @@ def _argument(noun: str, args: list, kwargs: dict, slots: dict, intent: str) -> 
     kind = _NOUNS.get(lowered)
     if kind is None:
         return None
-    held = [(where, key) for where, key, value in arguments if type(value) is kind]
+    held = [(where, key) for where, key, value in arguments if isinstance(value, kind)]
     if held:
         return held[0] if len(held) == 1 else None
-    of_kind = [name for name, value in named.items() if type(value) is kind]
+    of_kind = [name for name, value in named.items() if isinstance(value, kind)]
     return ("slot", of_kind[0]) if not arguments and len(of_kind) == 1 else None
 
 
