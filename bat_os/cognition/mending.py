@@ -307,7 +307,7 @@ def drop_top_level_calls(code: str, selector: str) -> tuple[str, int]:
     lines = code.splitlines()
     for node in reversed(drop):
         del lines[node.lineno - 1:node.end_lineno]
-    return "\n".join(lines).strip("\n").rstrip() + "\n", len(drop)
+    return "\n".join(lines).strip() + "\n", len(drop)
 
 
 def _names(node: ast.AST) -> set[str]:

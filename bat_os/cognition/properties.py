@@ -206,7 +206,7 @@ def _shapes(intent: str, arguments: list) -> list[tuple[str, str]]:
 def _kin(token: str, argument: str) -> bool:
     """Digits and separators only, and the same separators as ``token``: one of its kind, however many fields."""
     seps = {ch for ch in token if ch in _SEPARATORS}
-    return bool(re.fullmatch(r"[\d/.:-]+", argument)) and {ch for ch in argument if ch in _SEPARATORS} == seps
+    return bool(re.fullmatch(rf"[\d{re.escape(_SEPARATORS)}]+", argument)) and {ch for ch in argument if ch in _SEPARATORS} == seps
 
 
 def _pattern(token: str, spelled: bool, loose: bool = False) -> str:
