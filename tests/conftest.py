@@ -20,6 +20,18 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.path.name not in FIRST)  # stable: the order within each part is kept
 
 
+@pytest.fixture(autouse=True)
+def _no_kernel_outlives_its_test():
+    """A test that failed half-way must not leave its kernel running into the next test's warnings.
+
+    Only kernels started during the test: module fixtures are set up before this one (higher scope first).
+    """
+    mark = len(KernelProcess.started)
+    yield
+    while len(KernelProcess.started) > mark:
+        KernelProcess.started.pop().stop()
+
+
 @pytest.fixture
 def kernel(tmp_path):
     """A running kernel subprocess with a fresh image on a free port."""

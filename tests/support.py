@@ -78,6 +78,8 @@ class Client:
 class KernelProcess:
     """``python batos.py`` in a subprocess, with its own image and port."""
 
+    started: list["KernelProcess"] = []  # every one started in this test process; conftest stops leftovers
+
     def __init__(
         self,
         workdir: Path,
@@ -111,6 +113,7 @@ class KernelProcess:
         self.stderr_path = self.workdir / f"stderr-{time.monotonic_ns()}.txt"
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(args, cwd=self.workdir, env=kernel_env(**self.env), stdout=subprocess.DEVNULL, stderr=self._stderr)
+        KernelProcess.started.append(self)
         if wait:
             self.wait_ready(timeout)
         return self
@@ -162,3 +165,5 @@ class KernelProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        if self.proc:
+            self._stderr.close()

@@ -422,9 +422,11 @@ def test_sigterm_under_load_answers_everything_and_exits_zero(tmp_path):
         kernel.proc.terminate()
         replies = {}
         while len(replies) < n:
-            reply = c.recv(timeout=15)
+            # Generous: each commit fsyncs, and a disk busy with another test's gigabytes can hold
+            # one for seconds (CI once saw no reply for 15 s); what is checked is that all are answered.
+            reply = c.recv(timeout=60)
             replies[reply["id"]] = reply
-    assert kernel.wait(timeout=15) == 0
+    assert kernel.wait(timeout=60) == 0
     outcomes = {r["status"] if r["status"] == "ok" else r["error"]["code"] for r in replies.values()}
     assert outcomes <= {"ok", "busy", "shutting_down"}
     acked = {i for i, r in replies.items() if r["status"] == "ok"}
