@@ -24,7 +24,9 @@
 - ``learning_tasks_novel5.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel4 was run, before
   any run of it and before any rule drawn from it; run once at ``2e051f9``: its refusals and false installs led
   to ``d203b9a`` (no echo where probes answer otherwise, CPU time-outs as no answer, "move ... from the X
-  slot"), so it is no longer unseen.
+  slot"), so it is no longer unseen;
+- ``learning_tasks_novel6.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel5 was run, before
+  any run of it and before any rule drawn from it.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
@@ -1047,3 +1049,233 @@ task("take_smallest", "take the smallest number out of the waiting slot (a list 
       {"given": {"waiting": [-1.5, 0]}, "args": [], "result": -1.5, "slots": {"waiting": [0]}}],
      slot_ref(_take_smallest), slots={"waiting": [5, 1, 4]})
 write("learning_tasks_novel5.jsonl")
+
+# --- novel6 (written 2026-11-24 by a helper, after novel5 was run, before any run of it; no rule drawn from it) ---
+def _expand_ranges(s):
+    out = []
+    for part in s.split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b or a) + 1))
+    return out
+def _reverse_int(n):
+    return (-1 if n < 0 else 1) * int(str(abs(n))[::-1])
+def _fizzbuzz(n):
+    if n % 15 == 0:
+        return "FizzBuzz"
+    return "Fizz" if n % 3 == 0 else "Buzz" if n % 5 == 0 else str(n)
+def _merge_sorted(a, b):
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        if a[i] <= b[j]:
+            out.append(a[i])
+            i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    return out + a[i:] + b[j:]
+def _majority(l):
+    for x in l:
+        if l.count(x) * 2 > len(l):
+            return x
+    return None
+def _invert_grouped(d):
+    out = {}
+    for name, tags in d.items():
+        for t in tags:
+            out.setdefault(t, []).append(name)
+    return {t: sorted(names) for t, names in out.items()}
+def _word_frequencies(s):
+    out = {}
+    for w in s.lower().split():
+        out[w] = out.get(w, 0) + 1
+    return out
+def _is_valid_date(s):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
+        return False
+    try:
+        D(s)
+    except ValueError:
+        return False
+    return True
+def _season(s):
+    m = D(s).month
+    return "spring" if 3 <= m <= 5 else "summer" if 6 <= m <= 8 else "autumn" if 9 <= m <= 11 else "winter"
+def _last_friday(s):
+    d = D(s)
+    last = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return (last - dt.timedelta(days=(last.weekday() - 4) % 7)).isoformat()
+
+
+task("is_rotation", "tell whether the second text can be made from the first by moving some of its characters, possibly none, from its front to its back, as 'cdeab' can be made from 'abcde'",
+     ["abcde", "cdeab"], [{"args": ["abc", "acb"], "result": False}, {"args": ["abc", "abc"], "result": True}, {"args": ["aa", "a"], "result": False},
+                          {"args": ["", ""], "result": True}, {"args": ["abab", "baba"], "result": True}],
+     lambda a, b: len(a) == len(b) and b in a + a)
+task("alternate_case", "write the characters of a text at even positions, counting from 0, in upper case and those at odd positions in lower case, spaces, digits and punctuation counting as positions too",
+     ["hello world"], [{"args": ["ABCD"], "result": "AbCd"}, {"args": ["a b"], "result": "A B"}, {"args": [""], "result": ""}, {"args": ["x1y2"], "result": "X1Y2"}],
+     lambda s: "".join(c.upper() if i % 2 == 0 else c.lower() for i, c in enumerate(s)))
+task("word_frequencies", "count how many times each word of a sentence appears, ignoring case, as a dict from each word written in lower case to its count, words being separated by one or more spaces",
+     ["the cat and the hat"], [{"args": ["The the THE"], "result": {"the": 3}}, {"args": [""], "result": {}}, {"args": ["a  b a"], "result": {"a": 2, "b": 1}},
+                               {"args": ["Go go Stop"], "result": {"go": 2, "stop": 1}}],
+     _word_frequencies)
+task("is_valid_time", "tell whether a text is a valid time on a 24-hour clock written as HH:MM, that is exactly two digits for the hour from 00 to 23, a colon, and exactly two digits for the minutes from 00 to 59",
+     ["13:45"], [{"args": ["24:00"], "result": False}, {"args": ["9:30"], "result": False}, {"args": ["23:59"], "result": True}, {"args": ["12:60"], "result": False},
+                 {"args": ["00:00"], "result": True}],
+     lambda s: re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", s) is not None)
+task("spell_digits", "write each digit of a non-negative integer as its English word, the words separated by single spaces, e.g. 205 gives 'two zero five'", [42],
+     [{"args": [0], "result": "zero"}, {"args": [1000], "result": "one zero zero zero"}, {"args": [9], "result": "nine"}, {"args": [738], "result": "seven three eight"}],
+     lambda n: " ".join("zero one two three four five six seven eight nine".split()[int(c)] for c in str(n)))
+task("hamming_distance", "count the positions at which two texts of the same length have different characters, an upper-case and a lower-case letter counting as different",
+     ["karolin", "kathrin"], [{"args": ["abc", "abc"], "result": 0}, {"args": ["", ""], "result": 0}, {"args": ["Aa", "aa"], "result": 1},
+                              {"args": ["1011101", "1001001"], "result": 2}],
+     lambda a, b: sum(1 for x, y in zip(a, b) if x != y))
+task("expand_ranges", "turn a text of whole numbers and ranges like '1-3', separated by commas, for example '1-3,7,9-10', into the list of every number it covers as ints, in the order written, a range including both its ends",
+     ["1-3,7,9-10"], [{"args": ["5"], "result": [5]}, {"args": ["2-2"], "result": [2]}, {"args": ["10-12,1"], "result": [10, 11, 12, 1]},
+                      {"args": ["0-3"], "result": [0, 1, 2, 3]}],
+     _expand_ranges)
+task("format_phone", "take the 10 digits found in a text, ignoring every other character in it, and write them as a phone number in the form '(555) 123-4567'",
+     ["5551234567"], [{"args": ["555.123.4567"], "result": "(555) 123-4567"}, {"args": ["(212) 555 0199"], "result": "(212) 555-0199"},
+                      {"args": ["0123456789"], "result": "(012) 345-6789"}, {"args": ["tel: 800-FLY-1234-56-7"], "result": "(800) 123-4567"}],
+     lambda s: (lambda d: f"({d[:3]}) {d[3:6]}-{d[6:]}")("".join(c for c in s if c.isdigit())))
+task("reverse_integer", "reverse the order of the digits of an integer, keeping its sign, so -123 gives -321 and 120 gives 21", [12345],
+     [{"args": [-450], "result": -54}, {"args": [0], "result": 0}, {"args": [7], "result": 7}, {"args": [1000], "result": 1}],
+     _reverse_int)
+task("count_primes_below", "count the prime numbers that are smaller than a given whole number", [10],
+     [{"args": [2], "result": 0}, {"args": [3], "result": 1}, {"args": [0], "result": 0}, {"args": [100], "result": 25}, {"args": [11], "result": 4}],
+     lambda n: sum(1 for k in range(2, n) if all(k % d for d in range(2, math.isqrt(k) + 1))))
+task("fizzbuzz_word", "return 'FizzBuzz' for a positive integer that is a multiple of both 3 and 5, 'Fizz' for a multiple of 3 only, 'Buzz' for a multiple of 5 only, and otherwise the number itself written as text",
+     [9], [{"args": [15], "result": "FizzBuzz"}, {"args": [7], "result": "7"}, {"args": [10], "result": "Buzz"}, {"args": [30], "result": "FizzBuzz"},
+           {"args": [1], "result": "1"}],
+     _fizzbuzz)
+task("compound_amount", "return what an initial sum grows to after a number of years at a yearly interest rate given in percent, the interest being added to the sum at the end of every year, rounded to 2 decimals at the end",
+     [1000, 5, 2], [{"args": [100, 10, 0], "result": 100.0}, {"args": [100, 0, 5], "result": 100.0}, {"args": [200, 50, 2], "result": 450.0},
+                    {"args": [1000, 3, 10], "result": 1343.92}],
+     lambda p, r, n: round(p * (1 + r / 100) ** n, 2))
+task("merge_sorted", "merge two lists of numbers, each already sorted from smallest to largest, into one list sorted from smallest to largest, keeping repeated numbers",
+     [[1, 4, 9], [2, 3, 10]], [{"args": [[], [1]], "result": [1]}, {"args": [[1, 3], [2, 3]], "result": [1, 2, 3, 3]}, {"args": [[], []], "result": []},
+                               {"args": [[-5, 0], [-7]], "result": [-7, -5, 0]}],
+     _merge_sorted)
+task("count_in_range", "count the numbers of a list that are at least a lower bound and strictly below an upper bound", [[1, 2, 3, 4, 5], 2, 4],
+     [{"args": [[], 0, 1], "result": 0}, {"args": [[4, 4], 4, 5], "result": 2}, {"args": [[5], 1, 5], "result": 0}, {"args": [[1.5, 2.5, -1], 0, 2], "result": 1}],
+     lambda l, lo, hi: sum(1 for x in l if lo <= x < hi))
+task("largest_step", "return the largest absolute difference between two neighbouring numbers of a list, or 0 when the list has fewer than two numbers", [[1, 10, 3]],
+     [{"args": [[5]], "result": 0}, {"args": [[3, -4]], "result": 7}, {"args": [[]], "result": 0}, {"args": [[2, 4, 4, 1]], "result": 3}],
+     lambda l: max([0] + [abs(b - a) for a, b in zip(l, l[1:])]))
+task("majority_element", "return the item that fills more than half of the positions of a list, or None when no item does", [[3, 1, 3, 3, 2]],
+     [{"args": [[1, 2]], "result": None}, {"args": [[3, 3, 4, 4]], "result": None}, {"args": [[]], "result": None}, {"args": [["a"]], "result": "a"},
+      {"args": [[2, 1, 2]], "result": 2}],
+     _majority)
+task("invert_grouped", "turn a dict from names to lists of tags into a dict from each tag to the list of the names that have it, sorted alphabetically",
+     [{"ann": ["red", "blue"], "bob": ["red"]}],
+     [{"args": [{}], "result": {}}, {"args": [{"zed": ["t"], "amy": ["t"]}], "result": {"t": ["amy", "zed"]}}, {"args": [{"a": []}], "result": {}},
+      {"args": [{"a": ["x", "y"], "b": ["y"]}], "result": {"x": ["a"], "y": ["a", "b"]}}],
+     _invert_grouped)
+task("merge_prefer_first", "combine two dicts into one that holds every key of either, taking the value from the first dict when a key is in both",
+     [{"a": 1, "b": 2}, {"b": 3, "c": 4}],
+     [{"args": [{}, {"x": 1}], "result": {"x": 1}}, {"args": [{"k": None}, {"k": 5}], "result": {"k": None}}, {"args": [{}, {}], "result": {}},
+      {"args": [{"p": [1]}, {"p": [2], "q": 0}], "result": {"p": [1], "q": 0}}],
+     lambda a, b: {**b, **a})
+task("is_valid_date", "tell whether a text is a real calendar date written as YYYY-MM-DD, with exactly four digits for the year, two for the month and two for the day",
+     ["2024-02-29"], [{"args": ["2023-02-29"], "result": False}, {"args": ["2024-13-01"], "result": False}, {"args": ["2024-4-01"], "result": False},
+                      {"args": ["2024-04-31"], "result": False}, {"args": ["1999-12-31"], "result": True}],
+     _is_valid_date)
+task("season_of", "return the season, 'winter', 'spring', 'summer' or 'autumn', of a date given as YYYY-MM-DD, spring being March to May, summer June to August, autumn September to November and winter December to February",
+     ["2024-07-04"], [{"args": ["2024-12-01"], "result": "winter"}, {"args": ["2024-02-29"], "result": "winter"}, {"args": ["2024-03-01"], "result": "spring"},
+                      {"args": ["2024-11-30"], "result": "autumn"}, {"args": ["2023-09-01"], "result": "autumn"}],
+     _season)
+task("last_friday_of_month", "return the date of the last Friday of the month in which a date given as YYYY-MM-DD falls, in the same form", ["2024-03-10"],
+     [{"args": ["2024-05-01"], "result": "2024-05-31"}, {"args": ["2023-02-10"], "result": "2023-02-24"}, {"args": ["2024-12-31"], "result": "2024-12-27"},
+      {"args": ["2024-03-30"], "result": "2024-03-29"}],
+     _last_friday)
+task("is_same_week", "tell whether two dates given as YYYY-MM-DD fall in the same week, each week running from Monday to Sunday", ["2024-03-11", "2024-03-14"],
+     [{"args": ["2024-03-11", "2024-03-17"], "result": True}, {"args": ["2024-03-17", "2024-03-18"], "result": False},
+      {"args": ["2024-12-30", "2025-01-05"], "result": True}, {"args": ["2024-03-11", "2025-03-11"], "result": False},
+      {"args": ["2024-03-13", "2024-03-13"], "result": True}],
+     lambda a, b: D(a) - dt.timedelta(days=D(a).weekday()) == D(b) - dt.timedelta(days=D(b).weekday()))
+def _transfer(o, n):
+    if o.checking < n:
+        return False
+    o.checking -= n
+    o.savings += n
+    return True
+task("transfer_to_savings", "move an amount from the checking slot to the savings slot and return True when checking holds at least that amount, or change nothing and return False when it does not",
+     [50], [{"given": {"checking": 30, "savings": 0}, "args": [50], "result": False, "slots": {"checking": 30, "savings": 0}},
+            {"given": {"checking": 50, "savings": 5}, "args": [50], "result": True, "slots": {"checking": 0, "savings": 55}},
+            {"given": {"checking": 10.5, "savings": 1}, "args": [0.5], "result": True, "slots": {"checking": 10.0, "savings": 1.5}}],
+     slot_ref(_transfer), slots={"checking": 200, "savings": 100})
+def _toggle_sel(o, item):
+    if item in o.selected:
+        o.selected.remove(item)
+    else:
+        o.selected.append(item)
+    return len(o.selected)
+task("toggle_selection", "remove an item from the selected slot (a list) when it is in it, or add it to the end of the list when it is not, and return how many items are selected afterwards",
+     ["b"], [{"given": {"selected": ["a", "b"]}, "args": ["a"], "result": 1, "slots": {"selected": ["b"]}},
+             {"given": {"selected": []}, "args": ["x"], "result": 1, "slots": {"selected": ["x"]}},
+             {"given": {"selected": ["x", "y"]}, "args": ["z"], "result": 3, "slots": {"selected": ["x", "y", "z"]}}],
+     slot_ref(_toggle_sel), slots={"selected": ["a"]})
+def _rotate_queue(o):
+    if not o.queue:
+        return None
+    o.queue.append(o.queue.pop(0))
+    return o.queue[0]
+task("rotate_queue", "move the first item of the queue slot (a list) to its end and return the item that is first now, or return None when the queue is empty", [],
+     [{"given": {"queue": [1, 2, 3]}, "args": [], "result": 2, "slots": {"queue": [2, 3, 1]}},
+      {"given": {"queue": ["solo"]}, "args": [], "result": "solo", "slots": {"queue": ["solo"]}},
+      {"given": {"queue": []}, "args": [], "result": None, "slots": {"queue": []}},
+      {"given": {"queue": ["x", "y"]}, "args": [], "result": "y", "slots": {"queue": ["y", "x"]}}],
+     slot_ref(_rotate_queue), slots={"queue": ["a", "b", "c"]})
+def _visit_streak(o, day):
+    gap = (D(day) - D(o.last_visit)).days
+    if gap == 1:
+        o.streak += 1
+    elif gap != 0:
+        o.streak = 1
+    o.last_visit = day
+    return o.streak
+task("record_visit", "record a visit on a date given as YYYY-MM-DD: when it is the day right after the date in the last_visit slot add one to the streak slot, when it is that same date leave the streak as it is, and otherwise set the streak to 1; then store the date in last_visit and return the streak",
+     ["2024-03-11"], [{"given": {"last_visit": "2024-02-28", "streak": 2}, "args": ["2024-02-29"], "result": 3, "slots": {"last_visit": "2024-02-29", "streak": 3}},
+                      {"given": {"last_visit": "2024-03-10", "streak": 5}, "args": ["2024-03-10"], "result": 5, "slots": {"last_visit": "2024-03-10", "streak": 5}},
+                      {"given": {"last_visit": "2024-03-01", "streak": 7}, "args": ["2024-03-05"], "result": 1, "slots": {"last_visit": "2024-03-05", "streak": 1}},
+                      {"given": {"last_visit": "2023-12-31", "streak": 1}, "args": ["2024-01-01"], "result": 2, "slots": {"last_visit": "2024-01-01", "streak": 2}}],
+     slot_ref(_visit_streak), slots={"last_visit": "2024-03-10", "streak": 4})
+def _replace_tag(o, old, new):
+    n = o.tags.count(old)
+    o.tags = [new if t == old else t for t in o.tags]
+    return n
+task("replace_tag", "replace every occurrence of an old tag in the tags slot (a list) with a new tag, keeping the positions, and return how many were replaced", ["red", "crimson"],
+     [{"given": {"tags": ["a", "b"]}, "args": ["z", "y"], "result": 0, "slots": {"tags": ["a", "b"]}},
+      {"given": {"tags": ["a", "b", "a"]}, "args": ["a", "c"], "result": 2, "slots": {"tags": ["c", "b", "c"]}},
+      {"given": {"tags": []}, "args": ["a", "b"], "result": 0, "slots": {"tags": []}},
+      {"given": {"tags": ["Red", "red"]}, "args": ["red", "x"], "result": 1, "slots": {"tags": ["Red", "x"]}}],
+     slot_ref(_replace_tag), slots={"tags": ["red", "blue", "red"]})
+def _top_three(o, score):
+    o.top = sorted(o.top + [score], reverse=True)[:3]
+    return o.top
+task("keep_top_three", "add a score to the top slot (a list of numbers), keep only the three highest scores there, sorted from highest to lowest, and return that list", [75],
+     [{"given": {"top": []}, "args": [5], "result": [5], "slots": {"top": [5]}},
+      {"given": {"top": [9, 8, 7]}, "args": [1], "result": [9, 8, 7], "slots": {"top": [9, 8, 7]}},
+      {"given": {"top": [3, 1]}, "args": [2], "result": [3, 2, 1], "slots": {"top": [3, 2, 1]}},
+      {"given": {"top": [10, 10, 5]}, "args": [10], "result": [10, 10, 10], "slots": {"top": [10, 10, 10]}}],
+     slot_ref(_top_three), slots={"top": [90, 80, 60]})
+def _charge(o, n):
+    added = min(n, o.capacity - o.charge)
+    o.charge += added
+    return added
+task("charge_battery", "add an amount of charge to the charge slot without letting it go above the capacity slot, and return how much charge was actually added", [30],
+     [{"given": {"charge": 90, "capacity": 100}, "args": [30], "result": 10, "slots": {"charge": 100, "capacity": 100}},
+      {"given": {"charge": 100, "capacity": 100}, "args": [5], "result": 0, "slots": {"charge": 100}},
+      {"given": {"charge": 0, "capacity": 80}, "args": [25], "result": 25, "slots": {"charge": 25}},
+      {"given": {"charge": 10, "capacity": 20}, "args": [0], "result": 0, "slots": {"charge": 10}}],
+     slot_ref(_charge), slots={"charge": 50, "capacity": 100})
+def _coupon(o, code):
+    if code in o.coupons and code not in o.used:
+        o.used.append(code)
+        o.total = round(o.total * (100 - o.coupons[code]) / 100, 2)
+    return o.total
+task("apply_coupon", "apply a coupon code: when the code is a key of the coupons slot (a dict from codes to discounts in percent) and is not yet in the used slot (a list), add it to the end of used and lower the total slot by that percent, rounded to 2 decimals; in every case return the total",
+     ["SAVE10"], [{"given": {"coupons": {"A": 25}, "used": [], "total": 40}, "args": ["A"], "result": 30.0, "slots": {"used": ["A"], "total": 30.0}},
+                  {"given": {"coupons": {"A": 25}, "used": ["A"], "total": 40}, "args": ["A"], "result": 40, "slots": {"used": ["A"], "total": 40}},
+                  {"given": {"coupons": {"A": 25}, "used": [], "total": 40}, "args": ["B"], "result": 40, "slots": {"used": [], "total": 40}},
+                  {"given": {"coupons": {"X": 15}, "used": ["A"], "total": 19.99}, "args": ["X"], "result": 16.99, "slots": {"used": ["A", "X"], "total": 16.99}}],
+     slot_ref(_coupon), slots={"coupons": {"SAVE10": 10, "HALF": 50}, "used": [], "total": 80})
+write("learning_tasks_novel6.jsonl")

@@ -48,8 +48,10 @@ from bat_os.image.objects import UvmObject  # noqa: E402
 from bat_os.jail.runner import Jail  # noqa: E402
 
 
-async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: argparse.Namespace) -> tuple[str, str]:
-    """``(outcome, why)`` of choosing again among ``recorded``'s candidates."""
+async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: argparse.Namespace,
+                 dump: list | None = None) -> tuple[str, str]:
+    """``(outcome, why)`` of choosing again among ``recorded``'s candidates. With ``dump`` (a list): choose
+    nothing; append every step's records to it, each marked ``right`` (its hidden checks) when eligible."""
     cycle = recorded.get("cycle") or {}
     selector = task["selector"]
     brief = {"selector": selector, "args": task["args"], "kwargs": {}, "examples": cycle.get("examples") or []}
@@ -65,6 +67,12 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
             record.update(eligible=False, passes=[], outputs=[], failed=["refused by the guardian"])
         records = await trials.tell_apart(task["id"], selector, info, [*records, record])
         lone = "evidence" if attempt >= args.max_attempts else "never"
+        if dump is not None:  # every step's records, for choosing rules tried offline (bench/selection_lab.py)
+            dump.append({"attempt": attempt, "lone": lone, "generated": info["cases"], "trusted": len(info["examples"]) >= 2,
+                         "records": json.loads(json.dumps(records, default=repr))})
+            if attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates:
+                break
+            continue
         if record.get("eligible") or lone != "never":
             winner, _discarded, why = choose(records, info["cases"], f"obj.{selector}",
                                              trusted=len(info["examples"]) >= 2, lone=lone)
@@ -76,7 +84,14 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
         if attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates:
             break
     else:  # its candidates ran out before the limits: the run chose earlier, or ran under smaller limits
-        return "exhausted", "the run wrote no more candidates (it chose earlier, or its limits were smaller)"
+        if dump is None:
+            return "exhausted", "the run wrote no more candidates (it chose earlier, or its limits were smaller)"
+    if dump is not None:
+        right = {r["code"]: not await check_code(jail, r["code"], task) for r in records if r.get("eligible")}
+        for step in dump:
+            for r in step["records"]:
+                r["right"] = right.get(r.get("code"))
+        return "dumped", f"{len(dump)} steps"
     if args.oracle:
         marks = [("E-" if await check_code(jail, r["code"], task) else "E+") if r.get("eligible") else "x" for r in records]
         why = " ".join(marks) + " | " + why
@@ -91,6 +106,7 @@ async def main(args: argparse.Namespace) -> int:
         image.awaken()
         jail = Jail()
         await jail.start()
+        dumped = open(args.dump, "w") if args.dump else None
         try:
             trials = Trials(image, jail, lambda root, task_id: root[f"replay_{task_id}"])
             for path in args.runs:
@@ -105,13 +121,21 @@ async def main(args: argparse.Namespace) -> int:
                         image.connection.root()[f"replay_{task_id}"] = UvmObject(slots=json.loads(json.dumps(slots)))
 
                     image.run(receiver)
-                    outcome, why = await replay(trials, jail, tasks[task_id], recorded, args)
+                    steps: list | None = [] if dumped is not None else None
+                    outcome, why = await replay(trials, jail, tasks[task_id], recorded, args, steps)
+                    if dumped is not None:
+                        dumped.write(json.dumps({"run": str(path), "task": task_id, "cases": (recorded.get("cycle") or {}).get("cases") or [],
+                                                 "examples": (recorded.get("cycle") or {}).get("examples") or [],
+                                                 "selector": tasks[task_id]["selector"], "recorded": recorded.get("outcome"),
+                                                 "steps": steps}, default=repr) + "\n")
                     totals[outcome] += 1
                     was = recorded.get("outcome", "?")
                     print(f"{Path(path).stem:10} {task_id:30} {outcome:14} {why if args.oracle else why[:90]}" + ("" if outcome == was else f"  (was {was})"),
                           flush=True)
                 print(f"{path}: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())), flush=True)
         finally:
+            if dumped is not None:
+                dumped.close()
             await jail.close()
             image.close()
     return 0
@@ -125,6 +149,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--oracle", action="store_true", help="for a task with no winner, mark its right and wrong eligible candidates")
     p.add_argument("--max-attempts", type=int, default=defaults.cycle_max_attempts)
     p.add_argument("--candidates", type=int, default=defaults.cycle_candidates)
+    p.add_argument("--dump", default="", help="write every step's records (JSON lines) instead of choosing")
     p.add_argument("--cases", type=int, default=None, help="keep only the first N generated cases")
     return p.parse_args(argv)
 

@@ -98,7 +98,9 @@ def test_in_capitals_asks_that_a_name_in_lower_case_is_answered_in_capitals():
     assert _but_answers(properties("return the sum in capitals", "f", [3], {})) == []  # no letters to change
     # said of a part of the answer, after "with": 'mcDonald' answers 'McDonald', not all capitals
     for part in ("return a text with its first letter in upper case and the rest left as it is",
-                 "return the name with every word's first letter in capitals"):
+                 "return the name with every word's first letter in capitals",
+                 # both said: each of a part (novel6's alternate_case answered 'AbCd', refused as "not upper case")
+                 "write the letters at even positions in upper case and those at odd positions in lower case"):
         assert not [p for p in properties(part, "f", ["hello World"], {}) if "letters" in p], part
     assert [p["letters"] for p in properties("return the first letter of a name in upper case", "f", ["ada"], {})
             if "letters" in p] == ["upper"]
@@ -139,6 +141,9 @@ def test_a_date_or_a_time_shown_or_spelled_for_the_answer_gives_its_shape():
     assert _shapes("compare two version numbers made of whole numbers separated by dots, like '1.10.2', returning -1, "
                    "0 or 1", ["1.9", "1.10"]) == []
     assert _shapes("turn a date given as YYYY-MM-DD into day/month/year, like 15/03/2024", ["2024-3-5"]) != []  # other separators
+    # shown before what it is turned into: the argument (novel6's expand_ranges, called with '5')
+    assert _shapes("turn a text of ranges, for example '1-3,7,9-10', into the list of every number", ["5"]) == []
+    assert _shapes("turn a number of seconds into a time like 01:02:03", [3723]) != []  # shown after "into": the answer
     # not a date or a time
     assert _shapes("round a price like 3.50", [3.499]) == []
     assert _shapes("split a list like [1, 2, 3] into pairs", [[1, 2, 3]]) == []

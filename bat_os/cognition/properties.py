@@ -117,9 +117,11 @@ def properties(intent: str, selector: str, args: list, kwargs: dict, slots: dict
             found.append({**call, "type": "int", "role": "property", "says": f"'{counting.group(0).strip()}'"})
         elif mapping:
             found.append({**call, "type": "dict", "role": "property", "says": f"'{mapping.group(0)}'"})
+    # both said ("even positions in upper case and odd ones in lower case"): each is said of a part of the answer
+    both = bool(_UPPER.search(intent or "") and _LOWER.search(intent or ""))
     for pattern, letters, change in ((_UPPER, "upper", str.lower), (_LOWER, "lower", str.upper)):
         said = pattern.search(intent or "")
-        if said and _OF_A_PART.search(intent[:said.start()]):
+        if said and (both or _OF_A_PART.search(intent[:said.start()])):
             continue
         changed = {"args": [_change(a, change) for a in args], "kwargs": {k: _change(v, change) for k, v in kwargs.items()}}
         if said and _has_letters(changed):
@@ -193,6 +195,8 @@ def _shapes(intent: str, arguments: list) -> list[tuple[str, str]]:
                 continue  # "a date given as YYYY-MM-DD": the argument's form
         elif separators < 2 and not re.fullmatch(r"\d{1,2}:\d{2}", token):
             continue  # a date (two separators or more) or a time (9:05), not any number
+        elif re.search(r"\binto\b", intent[match.end():], re.I):
+            continue  # "turn a text like '1-3,7' into the list of ...": shown before what it is turned into, it is the argument
         if not spelled and any(isinstance(a, str) and (re.fullmatch(_pattern(token, False, loose=True), a) or _kin(token, a))
                                for a in arguments):
             continue  # shaped like an argument: its description ("the weekday of a date like 2024-03-15", "version
