@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Choosing again, offline: the candidates a learning run recorded, judged by today's selection code.
 
-    .venv/bin/python bench/replay_selection.py RUN.json [RUN.json ...] [--only a,b] [--oracle]
+    .venv/bin/python bench/replay_selection.py RUN.json [RUN.json ...] [--only a,b] [--oracle] [--dump FILE]
         [--max-attempts N] [--candidates N] [--cases N]
 
 ``RUN.json`` is what ``bench/bench_learning.py --json`` wrote. For every task of
@@ -23,6 +23,9 @@ give a run the limits it was recorded with (runs before ``3e0ec38``: 6 and 4),
 or smaller ones: a run recorded with larger limits replays the smaller ones exactly.
 ``--cases N``: keep only the first N generated cases. ``--oracle``: for a task
 with no winner, mark which eligible candidates were right (``E+``) or wrong (``E-``).
+``--dump FILE``: choose nothing; write, for every task, the records after each
+candidate, every eligible one marked ``right`` by the hidden checks, for
+``bench/selection_lab.py`` to try choosing rules on in seconds.
 """
 
 from __future__ import annotations

@@ -62,11 +62,11 @@ def outcome(task: dict, chooser: Chooser = choose, *, max_attempts: int | None =
     return "failed", why, None
 
 
-def evaluate(path: Path, chooser: Chooser = choose, show: bool = False) -> dict[str, Counter]:
-    """Outcomes per run file (and ``"all"``)."""
+def evaluate(path: Path, chooser: Chooser = choose, show: bool = False, **limits: int | None) -> dict[str, Counter]:
+    """Outcomes per run file (and ``"all"``); ``limits``: ``max_attempts``, ``candidates`` (the kernel's by default)."""
     totals: dict[str, Counter] = defaultdict(Counter)
     for task in tasks(path):
-        result, why, _record = outcome(task, chooser)
+        result, why, _record = outcome(task, chooser, **limits)
         run = Path(task["run"]).stem
         totals[run][result] += 1
         totals["all"][result] += 1
@@ -84,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dump", type=Path, help="what replay_selection.py --dump wrote")
     p.add_argument("--list", action="store_true", help="a line per task")
+    p.add_argument("--max-attempts", type=int, default=None, help="the limits the dump was written with")
+    p.add_argument("--candidates", type=int, default=None)
     args = p.parse_args(argv)
-    report(evaluate(args.dump, show=args.list))
+    report(evaluate(args.dump, show=args.list, max_attempts=args.max_attempts, candidates=args.candidates))
     return 0
 
 

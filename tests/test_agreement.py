@@ -45,3 +45,16 @@ def test_a_call_past_its_cpu_time_gives_no_answer_to_disagree_with():
     slow = _record(*done, ["failed", ["cpu"]], ["failed", ["skipped"]], ["failed", ["skipped"]])
     assert concur(quick, slow)
     assert not concur(quick, _record(*done[:3], ["value", [1]], ["failed", ["cpu"]], ["failed", ["skipped"]], ["failed", ["skipped"]]))
+
+
+def test_none_and_a_raise_are_both_no_answer():
+    # price_of (the 51, recorded): asked for a fruit the prices slot lacks, three right candidates answered None and two
+    # right ones raised KeyError or ValueError; they answered every price there was alike, on fewer than half the calls
+    prices = [["value", 6.0], ["value", 6.0], ["value", 0.0], ["value", 14.0], ["value", -6.0], ["value", 6.0]]
+    none = _record(*prices, *[["value", None]] * 8)
+    assert concur(none, _record(*prices, *[["raised", "KeyError"]] * 8))
+    assert concur(_record(*prices, *[["raised", "ValueError"]] * 8), none)
+    assert not concur(none, _record(*prices, *[["value", 0]] * 8))  # 0 is an answer, and another one
+    assert not concur(none, _record(*prices[:5], ["value", 7.0], *[["raised", "KeyError"]] * 8))  # a price told apart
+    # a raise against an answer other than None still leaves too few calls answered alike
+    assert not concur(_record(*prices, *[["value", "missing"]] * 8), _record(*prices, *[["raised", "KeyError"]] * 8))

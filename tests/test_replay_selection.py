@@ -22,6 +22,7 @@ choosing must learn one of them right and install nothing wrong:
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -42,3 +43,23 @@ def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks
     # its wrong pair answers its third argument, 10, whatever the number: refused as doing nothing
     assert rows["clamp"].split()[2] == "failed" and "x x x x x x | no candidate held the trial and the examples" in rows["clamp"]
     assert done.stdout.strip().splitlines()[-1].endswith("failed 3")
+
+
+def test_a_dump_of_every_step_is_chosen_again_offline_as_the_replay_chooses(tmp_path):
+    dump = tmp_path / "steps.jsonl"
+    limits = ["--max-attempts", "6", "--candidates", "4"]
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--dump", str(dump), *limits],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in dump.read_text().splitlines()]
+    assert {line["task"] for line in lines} == {"is_leap_year", "days_between", "clamp"}
+    leap = next(line for line in lines if line["task"] == "is_leap_year")
+    marks = [r.get("right") for r in leap["steps"][-1]["records"] if r.get("eligible")]
+    assert marks.count(True) == 2 and marks.count(False) >= 1  # the hidden checks' verdict on each eligible one
+    lab = subprocess.run([sys.executable, str(ROOT / "bench" / "selection_lab.py"), str(dump), "--list", *limits],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert lab.returncode == 0, lab.stderr[-3000:]
+    rows = {line.split()[1]: line.split()[2] for line in lab.stdout.splitlines()
+            if line.startswith("qwen2.5-coder-0.5b_learning_run ") and len(line.split()) > 3}  # a task's line, not the totals
+    assert rows == {"is_leap_year": "failed", "days_between": "failed", "clamp": "failed"}  # as the replay above
+    assert lab.stdout.strip().splitlines()[-1].split() == ["all", "failed", "3"]

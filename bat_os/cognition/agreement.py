@@ -16,7 +16,9 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
     and two or more, both answered alike, the calls both refused as no input of theirs aside (a TypeError or a
     ValueError: json_sorted_keys' five right candidates refused the generated cases, which passed a dict for the text,
     and the probes, texts that are no JSON, and answered the rest alike: they agree; an IndexError on an empty text
-    still counts, it may be the very call all of them get wrong). Calls made of their constants (``extra``,
+    still counts, it may be the very call all of them get wrong), and the calls one raised on and the other answered
+    None (price_of, asked for a fruit the prices slot lacks: three right candidates answered None, two right ones
+    raised KeyError or ValueError; they agreed on every price there was, on fewer than half of the calls). Calls made of their constants (``extra``,
     :mod:`bat_os.cognition.differential`) both answered can only tell them apart. ``silent``: the positions
     of the calls past the jail's means for every eligible candidate (:func:`silent_calls`), left out of the count."""
     left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
@@ -29,7 +31,7 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
             return False
     alike = declined = 0  # calls both answered alike; calls both refused as no input of theirs (they tell nothing)
     for k, (x, y) in enumerate(zip(left, right)):
-        if _refused(x) and _refused(y):
+        if (_refused(x) and _refused(y)) or _no_answer_either_way(x, y):
             declined += k not in silent
         elif x == y:
             alike += not _declined(x)
@@ -37,6 +39,15 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
             return False
     counted = len(left) - sum(1 for k in silent if k < len(left))
     return alike >= max(1, min(2, counted), (counted - declined + 1) // 2)
+
+
+def _no_answer_either_way(x: str, y: str) -> bool:
+    """One call raised, the other answered None (and changed no slot): each said it has no answer."""
+    return (raised(x) and _none(y)) or (raised(y) and _none(x))
+
+
+def _none(key: str) -> bool:
+    return key == '["value", null]'
 
 
 def silent_calls(records: list[dict], eligible: list[int]) -> frozenset[int]:
