@@ -16,6 +16,11 @@ def test_count_asks_for_an_int_unless_a_map_is_asked_for():
     assert properties("how many words are in a text", "words", ["a b"], {})[0]["type"] == "int"
     assert properties("count each word and return a dict of counts", "word_counts", ["a b"], {})[0]["type"] == "dict"
     assert properties("list the words of a text with their counts", "word_list", ["a b"], {}) == []
+    assert properties("return the number of vowels in a text", "vowels", ["ab"], {})[0]["type"] == "int"
+    assert properties("return the number of the words in a text", "words", ["ab"], {})[0]["type"] == "int"
+    # a number OF one list is one of its items (novel7's closest_to_zero answered 0.5, refused as "not an int")
+    for intent in ("return the number of a list that is closest to zero", "return the number of the list nearest to 10"):
+        assert not [p for p in properties(intent, "pick", [[-0.5, 3]], {}) if p.get("type") == "int"], intent
 
 
 def test_map_each_or_a_dict_asks_for_a_dict():

@@ -81,7 +81,9 @@ from bat_os.cognition.cases import answer_of, call_arguments, judge, output_key
 
 _BOOL_WORDS = re.compile(r"\b(tell|check|say|decide|find out|test|determine|report) (whether|if)\b|\bwhether\b", re.I)
 _BOOL_SELECTOR = re.compile(r"^(is|has|can|contains|should|are)_")
-_COUNT_WORDS = re.compile(r"^\s*(count|how many)\b|\breturn (the )?(number|count) of\b", re.I)
+# not "the number of a list that is closest to zero": a number OF one list (or one text) is one of its items
+_COUNT_WORDS = re.compile(r"^\s*(count|how many)\b|\breturn (the )?(number|count) of\b(?!\s+(?:a|an|one)\s)"
+                          r"(?!\s+the\s+\w*[^s\W]\b(?!\s+of\b))", re.I)
 _NOT_A_COUNT = re.compile(r"\b(map|maps|mapping|dict|dictionary|each|per|every|frequency|frequencies|as a list|a list of)\b", re.I)
 _MAP_WORDS = re.compile(r"\b(map|maps|mapping) (each|every|all)\b|\breturn (a|the) (dict|dictionary|mapping)\b|\bas a (dict|dictionary|mapping)\b", re.I)
 _UPPER = re.compile(r"\b(in|to|into) (all )?(capitals|capital letters|upper[- ]?case( letters)?|block capitals)\b", re.I)
