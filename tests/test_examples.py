@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bat_os.translate.examples import sentence_examples
+from bat_os.translate.examples import fits, sentence_examples
 
 
 def test_calls_of_the_selector_and_their_results():
@@ -18,6 +18,25 @@ def test_a_literal_after_an_example_marker_and_its_result():
         {"args": ["Ada Lovelace"], "kwargs": {}, "result": "AL"}]
     assert sentence_examples("sum a list, like [1, 2, 3] -> 6") == [{"args": [[1, 2, 3]], "kwargs": {}, "result": 6}]
     assert sentence_examples('check it, for example "x" gives true') == [{"args": ["x"], "kwargs": {}, "result": True}]
+
+
+def test_after_so_and_those_that_follow_one():
+    # novel6's reverse_integer: the sentence's two examples were not read, and a candidate raising on -123 was installed
+    assert sentence_examples("reverse the digits of an integer, keeping its sign, so -123 gives -321 and 120 gives 21") == [
+        {"args": [-123], "kwargs": {}, "result": -321}, {"args": [120], "kwargs": {}, "result": 21}]
+    assert sentence_examples("square it, e.g. 3 gives 9, 4 gives 16; and 5 -> 25") == [
+        {"args": [3], "kwargs": {}, "result": 9}, {"args": [4], "kwargs": {}, "result": 16}, {"args": [5], "kwargs": {}, "result": 25}]
+    assert sentence_examples("thus 'ab' becomes 'ba'") == [{"args": ["ab"], "kwargs": {}, "result": "ba"}]
+    assert sentence_examples("add one, so 2 is the answer for 1") == []  # after "so", "is" is prose
+    assert sentence_examples("so that 1 and 2 give 3") == []
+
+
+def test_only_the_examples_called_as_the_request_is_are_kept():
+    found = sentence_examples("count a letter in a text, e.g. 'banana' gives 3")
+    assert fits(found, ["banana", "a"], {}) == []  # one argument shown, two in the call
+    assert fits(found, ["apple"], {}) == found
+    keyed = [{"args": [], "kwargs": {"text": "a"}, "result": 1}]
+    assert fits(keyed, [], {"text": "b"}) == keyed and fits(keyed, ["b"], {}) == []
 
 
 def test_nothing_that_is_not_a_literal_is_taken_and_nothing_runs():

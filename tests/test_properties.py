@@ -146,6 +146,11 @@ def test_a_date_or_a_time_shown_or_spelled_for_the_answer_gives_its_shape():
     assert _shapes("compare two version numbers made of whole numbers separated by dots, like '1.10.2', returning -1, "
                    "0 or 1", ["1.9", "1.10"]) == []
     assert _shapes("turn a date given as YYYY-MM-DD into day/month/year, like 15/03/2024", ["2024-3-5"]) != []  # other separators
+    # a quoted form of digits and separators (novel6's format_phone: two candidates answered '(555) 123-456')
+    phone = _shapes("write the 10 digits of a text as a phone number in the form '(555) 123-4567'", ["5551234567"])
+    assert phone == [[r"\(\d+\)\ \d{3}\-\d{4}"]]
+    assert _shapes("format an amount in the form '1,234.50'", [1234.5]) == []  # a number's form: its first group varies
+    assert _shapes("check a code given in the form '12-34-56'", ["12-34-56"]) == []  # the argument's
     # shown before what it is turned into: the argument (novel6's expand_ranges, called with '5')
     assert _shapes("turn a text of ranges, for example '1-3,7,9-10', into the list of every number", ["5"]) == []
     assert _shapes("turn a number of seconds into a time like 01:02:03", [3723]) != []  # shown after "into": the answer
@@ -262,6 +267,26 @@ def test_merging_maps_asks_for_a_dict_holding_every_key_of_each():
         "holding every key of the maps it merges (\"a\", \"b\"), but it answered {\"a\": 3}"]
     assert _run(intent, "merge_counts", args, answering([["a", 3]]))["eligible"] is False  # not a dict
     assert _run(intent, "merge_counts", args, answering({"a": 3, "b": 1}))["eligible"] is True
+
+
+def test_the_map_whose_value_a_shared_key_keeps():
+    # novel6's merge_prefer_first: four candidates wrote {**first, **second}, the second's value winning
+    intent = "combine two dicts into one that holds every key of either, taking the value from the first dict when a key is in both"
+    args = [{"a": 1, "b": 2}, {"b": 3, "c": 4}]
+    assert [p["keeps"] for p in properties(intent, "merge", args, {}) if "keeps" in p] == [[["b", 2]]]
+    assert [p["keeps"] for p in properties("merge two dicts; on a clash the second one wins", "m", args, {}) if "keeps" in p] == [[["b", 3]]]
+    for other, call in (("merge two dicts of counts, adding the counts of keys in both", args),  # no map named
+                        ("merge two dicts, taking the first dict's value when a key is in both", [{"a": 1}, {"b": 2}])):  # none shared
+        assert not any("keeps" in p for p in properties(other, "m", call, {})), other
+
+    def answering(value):
+        return lambda cases: [{"value": value} for _ in cases]
+
+    second = _run(intent, "merge", args, answering({"a": 1, "b": 3, "c": 4}))
+    assert second["eligible"] is False and second["failed"] == [
+        "property: the request says 'taking the value from the first dict': obj.merge({\"a\": 1, \"b\": 2}, {\"b\": 3, \"c\": 4}) "
+        "should keep \"b\": 2 for the key(s) both maps hold, but it answered {\"a\": 1, \"b\": 3, \"c\": 4}"]
+    assert _run(intent, "merge", args, answering({"a": 1, "b": 2, "c": 4}))["eligible"] is True
 
 
 def test_more_ways_of_saying_a_slot_changes():

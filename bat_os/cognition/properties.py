@@ -27,7 +27,9 @@ and told why):
 - **the answer's shape**: a date or a time shown for the answer, written out ("like 15/03/2024",
   "e.g. 14:05:09") or spelled ("as DD/MM/YYYY", "into YYYY-MM-DD"): the trial call answers a text of
   that shape (digits where it has digits, as many where it pads them, its separators). One shaped like
-  a text argument of the call is the argument's description ("a date like 2024-03-15"), not the answer's;
+  a text argument of the call is the argument's description ("a date like 2024-03-15"), not the answer's.
+  A quoted form of digits and separators, "in the form '(555) 123-4567'" (or "formatted as", "in the
+  format of"), is the answer's too: every digit where it has one, its other characters as they are;
 - **the answer's ends**: "return 'Hello, ' followed by the user_name slot and '!'": a text answer
   starts with the text quoted first and ends with one quoted last (none where the sentence says "if",
   "or", "else", "otherwise", "unless" or "when": the answer is one of them).
@@ -90,6 +92,10 @@ _UPPER = re.compile(r"\b(in|to|into) (all )?(capitals|capital letters|upper[- ]?
 _LOWER = re.compile(r"\b(in|to|into) (all )?(lower[- ]?case( letters)?|small letters)\b", re.I)
 _MERGE = re.compile(r"\b(merge|merges|merging|combine|combines|combining)\b", re.I)
 _SOME_KEYS = re.compile(r"\b(only|common|intersection|intersect|intersecting)\b", re.I)
+# which map's value a key both hold keeps: "taking the value from the first dict", "the second one wins"
+_PREFER = re.compile(r"\b(?:(?:tak|keep|us|prefer)\w*\s+(?:the\s+)?(?:values?\s+)?(?:from|of|in)\s+the\s+|the\s+)"
+                     r"(first|second|former|latter)\b(?:\s+(?:one|dict|dictionary|map|mapping))?(?:'s)?(?:\s+(?:wins|value))?", re.I)
+_BOTH = re.compile(r"\b(in both|both have|both hold|in either and|shared|on a clash|clash(?:es)?|collide|conflict)\b", re.I)
 # "a text with its first letter in upper case": the case is said of a part of the answer, not of all its letters
 _OF_A_PART = re.compile(r"\b(with|having|whose|where)\b[^,;.]*$", re.I)
 # "move every 0 of a list to the end", "sort a list of words by length", "rotate a list by k": the request's first word
@@ -141,6 +147,12 @@ def properties(intent: str, selector: str, args: list, kwargs: dict, slots: dict
         keys = sorted({key for value in maps for key in value})
         if keys:
             found.append({**call, "holds_keys": keys, "role": "property", "says": f"'{merged.group(0)}'"})
+        preferred = _PREFER.search(intent) if _BOTH.search(intent) else None
+        shared = [key for key in maps[0] if key in maps[1]] if preferred and len(maps) == 2 else []
+        if shared:  # "taking the value from the first dict when a key is in both": that map's value for a shared key
+            winner = maps[0] if preferred.group(1).lower() in ("first", "former") else maps[1]
+            found.append({**call, "keeps": [[key, winner[key]] for key in shared], "role": "property",
+                          "says": f"'{preferred.group(0)}'"})
     rounded_to = _ROUNDED.search(intent or "")
     if rounded_to:
         places = rounded_to.group(1).lower()
@@ -206,7 +218,22 @@ def _shapes(intent: str, arguments: list) -> list[tuple[str, str]]:
         pattern = _pattern(token, spelled)
         if pattern not in [p for p, _ in found]:
             found.append((pattern, match.group(0).strip(" ,.")))
+    for match in _FORM_QUOTED.finditer(intent):
+        token = match.group(1) if match.group(1) is not None else match.group(2)
+        if (not re.search(r"\d", token) or len(re.findall(r"[^0-9A-Za-z]", token)) < 2 or re.fullmatch(r"[\d.,\s-]+", token)
+                or _GIVEN.search(intent[:match.start()]) or re.search(r"\binto\b", intent[match.end():], re.I)):
+            continue  # a form of digits and separators, said of the answer (not a number: '1,234.50' has more commas later)
+        pattern = re.sub(r"^((?:\\.|[^\\])*?)\\d\{\d+(?:,\d+)?\}", r"\1\\d+", _pattern(token, False), count=1)  # its first number any length
+        if any(isinstance(a, str) and re.fullmatch(pattern, a) for a in arguments):
+            continue  # the argument is in that form already: its description
+        if pattern not in [p for p, _ in found]:
+            found.append((pattern, match.group(0).strip(" ,.")))
     return found
+
+
+# "write them as a phone number in the form '(555) 123-4567'": every digit where it has one, its separators as they are
+_FORM_QUOTED = re.compile(r"\b(?:in the (?:form|format)(?: of)?|formatted (?:as|like)|in the shape(?: of)?)\s+"
+                          r"(?:[A-Za-z]+\s+){0,2}?(?:'([^']{3,40})'|\"([^\"]{3,40})\")", re.I)
 
 
 def _kin(token: str, argument: str) -> bool:
@@ -369,7 +396,7 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
         why = judge(plain, outcome, None, selector)
         bound = None if why else judge_bound(case, case, value)
         return why or (bound and f"{call} {bound}")
-    if "decimals" not in case and not any(case.get(kind) for kind in ("writes", "holds_keys", "same_items", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
+    if "decimals" not in case and not any(case.get(kind) for kind in ("writes", "holds_keys", "keeps", "same_items", "letters", "shape", "starts", "ends", "answers", "one_of", "each_of")):
         if not case.get("same_as_trial"):
             return judge({k: v for k, v in case.items() if k in ("args", "kwargs", "given", "type", "result", "raises")},
                          outcome, None, selector)
@@ -404,6 +431,11 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
             return None
         return (f"{call} should answer the items of its list rearranged, each as often as it holds them, but it answered "
                 f"{answer_of(output_key(outcome))}")
+    if case.get("keeps"):  # "taking the value from the first dict when a key is in both"
+        if isinstance(value, dict) and all(key in value and _json(value[key]) == _json(kept) for key, kept in case["keeps"]):
+            return None
+        wanted = ", ".join(f"{json.dumps(key)}: {json.dumps(kept)}" for key, kept in case["keeps"])
+        return f"{call} should keep {wanted} for the key(s) both maps hold, but it answered {answer_of(output_key(outcome))}"
     if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
         if isinstance(value, dict) and all(key in value for key in case["holds_keys"]):
             return None
@@ -471,3 +503,7 @@ def _held(case: dict, held: list) -> str:
         return f"a word of {json.dumps(held[0])}"
     shown = ", ".join(json.dumps(item) for item in held[:6]) + (", ..." if len(held) > 6 else "")
     return f"a {case.get('noun', 'item')} of its argument ({shown})"
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)

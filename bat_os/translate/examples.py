@@ -6,6 +6,11 @@ Read, in the forms people write them::
     "so that f(4) returns 24" / "f(4) == 24" / "f(4) -> 24" / "f(4) gives 24"
     "for example 'banana' gives 3"         after "e.g." / "for example" / "for instance" / "such as":
     "e.g. 'Ada Lovelace' gives 'AL'"        one literal argument and its result
+    "so -123 gives -321"                   after "so" / "thus" / "i.e.", with a verb of turning into
+    "e.g. 5 gives 120 and 3 gives 6"       and those that follow one (", and", ";")
+
+One literal argument is an example of a method called with one argument only
+(the kernel keeps the examples of the call's arity: :func:`fits`).
 
 Arguments and results must be Python literals (strings, numbers, lists,
 dicts, True/False/None): they are read with :func:`ast.literal_eval`, so
@@ -28,6 +33,14 @@ _BARE = re.compile(
     rf"(?:e\.g\.,?|for example,?|for instance,?|such as|like)\s*:?\s*(?P<arg>{_LITERAL})\s*{_VERB}\s*(?P<result>{_LITERAL})",
     re.IGNORECASE,
 )
+# "keeping its sign, so -123 gives -321": after "so" or "thus" only a verb of turning into ("so 2 is ..." is prose)
+_SO = re.compile(
+    rf"\b(?:so|thus|i\.e\.,?)\s+(?P<arg>{_LITERAL})\s*(?:gives|should give|becomes|yields|returns|should return|->|→|=>)\s*"
+    rf"(?P<result>{_LITERAL})",
+    re.IGNORECASE,
+)
+# "... -123 gives -321 and 120 gives 21": the examples that follow one, joined by "and", a comma or a semicolon
+_MORE = re.compile(rf"\s*(?:[,;]\s*(?:and\s+)?|\s+and\s+)(?P<arg>{_LITERAL})\s*{_VERB}\s*(?P<result>{_LITERAL})", re.IGNORECASE)
 _JSON_WORDS = {"true": "True", "false": "False", "null": "None"}
 MAX_FOUND = 20
 
@@ -79,16 +92,27 @@ def sentence_examples(sentence: str, selector: str = "") -> list[dict]:
             continue
         found.append({"args": call[0], "kwargs": call[1], "result": result})
         covered.append(match.span())
-    for match in _BARE.finditer(sentence):
-        if any(start <= match.start("arg") < end for start, end in covered):
-            continue
-        try:
-            arg, result = _literal(match.group("arg")), _literal(match.group("result"))
-        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-            continue
-        found.append({"args": [arg], "kwargs": {}, "result": result})
+    bare = sorted([*_BARE.finditer(sentence), *_SO.finditer(sentence)], key=lambda m: m.start())
+    for match in bare:
+        while match is not None:
+            if any(start <= match.start("arg") < end for start, end in covered):
+                break
+            covered.append(match.span())
+            try:
+                arg, result = _literal(match.group("arg")), _literal(match.group("result"))
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                break
+            found.append({"args": [arg], "kwargs": {}, "result": result})
+            match = _MORE.match(sentence, match.end())
     unique: list[dict] = []
     for example in found:
         if example not in unique:
             unique.append(example)
     return unique[:MAX_FOUND]
+
+
+def fits(examples: list[dict], args: list, kwargs: dict) -> list[dict]:
+    """The examples called as the request is: as many arguments, the same keywords (a sentence's "e.g. 'ab' gives 2"
+    is no example of a method of two arguments)."""
+    arity = (len(args), sorted(kwargs))
+    return [e for e in examples if (len(e.get("args", [])), sorted(e.get("kwargs", {}))) == arity]

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from bat_os.translate import briefs
-from bat_os.translate.examples import sentence_examples
+from bat_os.translate.examples import fits, sentence_examples
 from bat_os.translate.briefs import MAX_INTENT_CHARS, PERSONAS
 from bat_os.translate.normalise import SLOT, Normalised, ascii_word
 from bat_os.translate.selectors import base_verb, selector_from, snake_name
@@ -297,6 +297,7 @@ def _mission(s: Normalised, selector: str, args: list, target: str, rule: str, n
     if examples and not args:  # the sentence gives no arguments but its example does: the method takes them
         args = list(examples[0]["args"])
         notes.append("called with the first example's arguments")
+    examples = fits(examples, args, {})  # "e.g. 'ab' gives 2" is no example of a call with two arguments
     request = briefs.mission(selector, args, {"intent": intent}, target)
     if examples:
         request["mission_brief"]["examples"] = examples

@@ -26,7 +26,7 @@ from bat_os.image.objects import Method, UvmObject, check_slot_name, oid_to_hex
 from bat_os.kernel.commands.base import Command, Context, Later, field, from_wire, target, uvm_target
 from bat_os.protocol import safe_repr
 from bat_os.translate.briefs import MAX_INTENT_CHARS
-from bat_os.translate.examples import sentence_examples
+from bat_os.translate.examples import fits, sentence_examples
 
 
 def ping(ctx: Context, request: dict) -> dict:
@@ -138,7 +138,7 @@ def brief_examples(request: dict, intent: str | None) -> list[dict] | None:
     raw = request.get("examples")
     if raw is None:
         found = sentence_examples(intent, request.get("selector", "")) if intent else []
-        return found or None
+        return fits(found, request.get("args") or [], request.get("kwargs") or {}) or None
     try:
         return parse_examples(raw) or None
     except BadCase as exc:
