@@ -49,6 +49,7 @@ from bat_os.config import Config  # noqa: E402
 from bat_os.image.image import Image  # noqa: E402
 from bat_os.image.objects import UvmObject  # noqa: E402
 from bat_os.jail.runner import Jail  # noqa: E402
+from bat_os.translate.examples import fits, sentence_examples  # noqa: E402
 
 
 async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: argparse.Namespace,
@@ -57,7 +58,10 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
     nothing; append every step's records to it, each marked ``right`` (its hidden checks) when eligible."""
     cycle = recorded.get("cycle") or {}
     selector = task["selector"]
-    brief = {"selector": selector, "args": task["args"], "kwargs": {}, "examples": cycle.get("examples") or []}
+    # the examples today's kernel reads out of the request's sentence (the run's own, when it recorded some and today's
+    # reads none: a run's brief may have carried them)
+    examples = fits(sentence_examples(task["intent"], selector), task["args"], {}) or cycle.get("examples") or []
+    brief = {"selector": selector, "args": task["args"], "kwargs": {}, "examples": examples}
     cases, _dropped = accept_cases(cycle.get("cases") or [], brief)  # what today's SPECIFYING keeps of them
     info = {"args": task["args"], "kwargs": {}, "examples": brief["examples"], "cases": cases[:args.cases], "intent": task["intent"]}
     records: list[dict] = []

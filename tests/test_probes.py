@@ -13,6 +13,13 @@ def test_one_argument_varied_at_a_time_after_its_kind():
     assert len(probes([1, 2.5, "x", [1], {"a": 1}], {}, [])) == MAX_PROBES
 
 
+def test_a_text_with_digits_is_probed_one_digit_shorter_and_with_every_digit_one_more():
+    # novel6's is_valid_time ("exactly two digits for the hour"): a candidate taking '9:30' agreed on every other probe
+    assert [p["args"] for p in probes(["13:45"], {}, [])][:3] == [[""], ["3:45"], ["24:56"]]
+    assert [p["args"] for p in probes(["tel 555-1234"], {}, [])][1:3] == [["tel 55-1234"], ["tel 666-2345"]]
+    assert [p["args"] for p in probes(["a1"], {}, [])][1] == ["Hello World"]  # no number of two digits: none shorter
+
+
 def test_calls_already_made_are_not_repeated_and_no_arguments_means_no_probes():
     taken = [{"args": [""], "kwargs": {}}, {"args": ["Hello World"], "kwargs": {}}]
     assert [p["args"] for p in probes(["banana"], {}, taken)][:1] == [["ananab"]]

@@ -5,7 +5,8 @@ answer every probe alike (and every generated case, and the trial) agree,
 and two independently written candidates that agree on varied inputs are
 far more often right than either alone (the agreement
 :mod:`bat_os.cognition.selection` asks for). Probes vary one argument at a
-time, after its type: an empty and a longer string, a date string moved to
+time, after its type: an empty and a longer string (a text with digits: one digit
+shorter, every digit one more), a date string moved to
 other dates (a leap day, a February of 28 days, the ends of months of 31 and
 30 days: two candidates, one giving every month but February 31 days, the
 other 29 days to every February, agreed on three dates and were installed),
@@ -41,13 +42,26 @@ def variants(value: Any) -> list[Any]:
             # the ends of months of every length: a leap day, a February of 28 days, a year's end, a month of 30
             return ["2000-02-29", "2023-02-15", "1999-12-31", "2024-04-30", "2023-07-04"]
         words = value.split()
-        return ["", "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c", value.upper()]
+        return ["", *_near_digits(value), "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c",
+                value.upper()]
     if isinstance(value, list):
         return [[], value[::-1], value[:1], value + value[:2]]
     if isinstance(value, dict):
         first = dict(list(value.items())[:1])
         return [{}, first]
     return []
+
+
+def _near_digits(value: str) -> list[str]:
+    """A text with digits, nearly: its first number of two digits or more one digit shorter ('13:45' -> '3:45', a time
+    of one-digit hour), and every digit one more ('13:45' -> '24:56', past a clock's hours and minutes). Two candidates
+    of ``is_valid_time`` "written as HH:MM", one checking two digits and one not, answered every other probe alike."""
+    first = re.search(r"\d{2,}", value)
+    if first is None:
+        return []
+    shorter = value[:first.start()] + value[first.start() + 1:]
+    more = "".join(str((int(ch) + 1) % 10) if ch.isdigit() else ch for ch in value)
+    return [shorter, more]
 
 
 def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
