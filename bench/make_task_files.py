@@ -28,9 +28,12 @@
 - ``learning_tasks_novel6.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel5 was run, before
   any run of it and before any rule drawn from it (two of its intents, ``alternate_case`` and ``expand_ranges``,
   were read when the test that no property refuses a right answer failed on them: ``4ed4346`` mended both rules);
+  run once at ``544bb6d``: its false installs led to ``bca9a15`` and ``732db61`` (examples after "so", a quoted
+  form, which map wins, probes of digits), so it is no longer unseen;
 - ``learning_tasks_novel7.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel6 was written, before
   any run of it and before any rule drawn from it (one intent, ``closest_to_zero``, was read when the same test
-  failed on it: "the number of a list" is one of its items, not a count).
+  failed on it: "the number of a list" is one of its items, not a count); run once at ``732db61``, and its
+  candidates looked at since (no rule drawn from it yet), so it is no longer unseen.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
