@@ -34,10 +34,8 @@ and told why):
   starts with the text quoted first and ends with one quoted last (none where the sentence says "if",
   "or", "else", "otherwise", "unless" or "when": the answer is one of them).
 
-- **every key of the maps merged**: "merge two dicts of counts", "combine the two mappings" (two map
-  arguments or more, and no "only", "common" or "intersection"): the trial call answers a dict holding
-  every key of each (three of the real 0.5B model's candidates read "adding the counts of keys they
-  share" as "keep only the shared keys", agreed, and were installed);
+- **a merge of maps** (:mod:`bat_os.cognition.merges`): every key of each map in the answer, and, where
+  the request says which map wins, that map's value for a key both hold;
 
 - **a slot to change**: "empty the scores slot", "set the name_tag slot to ...", "add n to the
   counter slot", "append an item to the items slot", "remove ... from self.items": the trial call
@@ -80,6 +78,7 @@ import re
 
 from bat_os.cognition.bounds import bounds, judge_bound
 from bat_os.cognition.cases import answer_of, call_arguments, judge, output_key
+from bat_os.cognition.merges import judge_merge, merge_properties
 
 _BOOL_WORDS = re.compile(r"\b(tell|check|say|decide|find out|test|determine|report) (whether|if)\b|\bwhether\b", re.I)
 _BOOL_SELECTOR = re.compile(r"^(is|has|can|contains|should|are)_")
@@ -90,12 +89,6 @@ _NOT_A_COUNT = re.compile(r"\b(map|maps|mapping|dict|dictionary|each|per|every|f
 _MAP_WORDS = re.compile(r"\b(map|maps|mapping) (each|every|all)\b|\breturn (a|the) (dict|dictionary|mapping)\b|\bas a (dict|dictionary|mapping)\b", re.I)
 _UPPER = re.compile(r"\b(in|to|into) (all )?(capitals|capital letters|upper[- ]?case( letters)?|block capitals)\b", re.I)
 _LOWER = re.compile(r"\b(in|to|into) (all )?(lower[- ]?case( letters)?|small letters)\b", re.I)
-_MERGE = re.compile(r"\b(merge|merges|merging|combine|combines|combining)\b", re.I)
-_SOME_KEYS = re.compile(r"\b(only|common|intersection|intersect|intersecting)\b", re.I)
-# which map's value a key both hold keeps: "taking the value from the first dict", "the second one wins"
-_PREFER = re.compile(r"\b(?:(?:tak|keep|us|prefer)\w*\s+(?:the\s+)?(?:values?\s+)?(?:from|of|in)\s+the\s+|the\s+)"
-                     r"(first|second|former|latter)\b(?:\s+(?:one|dict|dictionary|map|mapping))?(?:'s)?(?:\s+(?:wins|value))?", re.I)
-_BOTH = re.compile(r"\b(in both|both have|both hold|in either and|shared|on a clash|clash(?:es)?|collide|conflict)\b", re.I)
 # "a text with its first letter in upper case": the case is said of a part of the answer, not of all its letters
 _OF_A_PART = re.compile(r"\b(with|having|whose|where)\b[^,;.]*$", re.I)
 # "move every 0 of a list to the end", "sort a list of words by length", "rotate a list by k": the request's first word
@@ -141,18 +134,7 @@ def properties(intent: str, selector: str, args: list, kwargs: dict, slots: dict
     ends = _ends(intent or "")
     if ends:
         found.append({**call, **ends, "role": "property"})
-    merged = _MERGE.search(intent or "")
-    maps = [value for value in [*args, *kwargs.values()] if isinstance(value, dict)]
-    if merged and len(maps) >= 2 and not _SOME_KEYS.search(intent):
-        keys = sorted({key for value in maps for key in value})
-        if keys:
-            found.append({**call, "holds_keys": keys, "role": "property", "says": f"'{merged.group(0)}'"})
-        preferred = _PREFER.search(intent) if _BOTH.search(intent) else None
-        shared = [key for key in maps[0] if key in maps[1]] if preferred and len(maps) == 2 else []
-        if shared:  # "taking the value from the first dict when a key is in both": that map's value for a shared key
-            winner = maps[0] if preferred.group(1).lower() in ("first", "former") else maps[1]
-            found.append({**call, "keeps": [[key, winner[key]] for key in shared], "role": "property",
-                          "says": f"'{preferred.group(0)}'"})
+    found.extend(merge_properties(intent or "", call))
     rounded_to = _ROUNDED.search(intent or "")
     if rounded_to:
         places = rounded_to.group(1).lower()
@@ -431,16 +413,8 @@ def judge_property(case: dict, outcome: dict, trial: dict | None, selector: str,
             return None
         return (f"{call} should answer the items of its list rearranged, each as often as it holds them, but it answered "
                 f"{answer_of(output_key(outcome))}")
-    if case.get("keeps"):  # "taking the value from the first dict when a key is in both"
-        if isinstance(value, dict) and all(key in value and _json(value[key]) == _json(kept) for key, kept in case["keeps"]):
-            return None
-        wanted = ", ".join(f"{json.dumps(key)}: {json.dumps(kept)}" for key, kept in case["keeps"])
-        return f"{call} should keep {wanted} for the key(s) both maps hold, but it answered {answer_of(output_key(outcome))}"
-    if case.get("holds_keys"):  # "merge two dicts": every key of each is in the answer
-        if isinstance(value, dict) and all(key in value for key in case["holds_keys"]):
-            return None
-        keys = ", ".join(json.dumps(key) for key in case["holds_keys"])
-        return f"{call} should answer a dict holding every key of the maps it merges ({keys}), but it answered {answer_of(output_key(outcome))}"
+    if case.get("keeps") or case.get("holds_keys"):  # bat_os.cognition.merges
+        return judge_merge(case, outcome, call)
     if case.get("letters"):  # the answer's letters all in one case (a string answer; others are not judged)
         wrong = str.islower if case["letters"] == "upper" else str.isupper
         if isinstance(value, str) and any(wrong(ch) for ch in value):
@@ -503,7 +477,3 @@ def _held(case: dict, held: list) -> str:
         return f"a word of {json.dumps(held[0])}"
     shown = ", ".join(json.dumps(item) for item in held[:6]) + (", ..." if len(held) > 6 else "")
     return f"a {case.get('noun', 'item')} of its argument ({shown})"
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, default=repr)
