@@ -119,25 +119,32 @@ async def check_code(jail, code: str, task: dict) -> list[str]:
     return failed
 
 
-def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
+def embedded_model(model_name: str, form: str = "auto", threads: int | None = None) -> tuple:
+    """``(model, tokenizer, form)``: the embedded model converted from its GGUF file, in ``form`` on CPU (also for
+    bench/selfcons.py and bench/prompt_forms.py)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from bat_os.cognition import guardian, mending
-    from bat_os.jail.contract import ALLOWED_MODULES
-    from bat_os.jail.runner import Jail
     from bat_os.models import cpu_forms, embedded, gguf
-    from bat_os.models.generation import generate_text
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(threads or os.cpu_count() or 1)
     entry = embedded.model(model_name)
     source = embedded.fetch(entry, embedded.cache_dir(), say=print)
     info = gguf.inspect(source)
     directory = gguf.convert(info, gguf.converted_dir(embedded.cache_dir(), info, "bfloat16"), "bfloat16")
     tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
     model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True)
-    form = cpu_forms.choose("auto", torch, adapter=False)
-    model = cpu_forms.apply(model, form, torch).eval()
+    form = cpu_forms.choose(form, torch, adapter=False)
+    return cpu_forms.apply(model, form, torch).eval(), tokenizer, form
+
+
+def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
+    from bat_os.cognition import guardian, mending
+    from bat_os.jail.contract import ALLOWED_MODULES
+    from bat_os.jail.runner import Jail
+    from bat_os.models.generation import generate_text
+
+    model, tokenizer, form = embedded_model(model_name)
     print(f"baseline: {model_name} in the {form} form, greedy, one plain prompt per task")
 
     async def run_all() -> dict[str, dict]:

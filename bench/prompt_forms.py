@@ -12,25 +12,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent)); sys.path.insert(0, str(HERE))
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
-from bench_learning import load_tasks, check_code, plain_prompt
+from bench_learning import embedded_model, load_tasks, check_code, plain_prompt
 from bat_os.cognition import guardian, mending
 from bat_os.cognition.prompts import function_prompt, PLAIN_VOICE, parameter_names, call_arguments, brief_intent, CLOCK_WORDS
 from bat_os.cognition.cases import answer_of
 from bat_os.image.primordial import PERSONAS
 from bat_os.jail.contract import ALLOWED_MODULES
 from bat_os.jail.runner import Jail
-from bat_os.models import cpu_forms, embedded, gguf
 from bat_os.models.generation import generate_text
 from bat_os.translate.examples import sentence_examples
-torch.set_num_threads(2)
-entry = embedded.model("qwen2.5-coder-0.5b")
-source = embedded.fetch(entry, embedded.cache_dir(), say=print)
-info = gguf.inspect(source)
-directory = gguf.convert(info, gguf.converted_dir(embedded.cache_dir(), info, "bfloat16"), "bfloat16")
-tok = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-model = cpu_forms.apply(AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True), "w8", torch).eval()
+model, tok, _form = embedded_model("qwen2.5-coder-0.5b", "w8", int(os.environ.get("THREADS", "2")))
 tasks = [t for f in sys.argv[1:] for t in load_tasks(None, Path(f)) if not t["slots"]]
 VARIANTS = os.environ.get("VARIANTS", "fn,stub").split(",")
 

