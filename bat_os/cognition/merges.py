@@ -22,8 +22,6 @@ _PREFER = re.compile(r"\b(?:(?:tak|keep|us|prefer)\w*\s+(?:the\s+)?(?:values?\s+
                      r"(first|second|former|latter)\b(?:\s+(?:one|dict|dictionary|map|mapping))?(?:'s)?(?:\s+(?:wins|value))?", re.I)
 _BOTH = re.compile(r"\b(in both|both have|both hold|in either and|shared|on a clash|clash(?:es)?|collide|conflict)\b", re.I)
 
-KINDS = ("holds_keys", "keeps")
-
 
 def merge_properties(intent: str, call: dict) -> list[dict]:
     """The merge property cases of the call ``call`` (``{"args", "kwargs"}``) asked for with ``intent``."""
