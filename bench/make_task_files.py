@@ -33,7 +33,9 @@
 - ``learning_tasks_novel7.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel6 was written, before
   any run of it and before any rule drawn from it (one intent, ``closest_to_zero``, was read when the same test
   failed on it: "the number of a list" is one of its items, not a count); run once at ``732db61``, and its
-  candidates looked at since (no rule drawn from it yet), so it is no longer unseen.
+  candidates looked at since (no rule drawn from it yet), so it is no longer unseen;
+- ``learning_tasks_novel8.jsonl`` (30 tasks): written 2026-11-24 by a helper, after novel7 was run, before any
+  run of it and before any rule drawn from it.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form; the references below only check the answers
 (a typo in a hidden answer would count a right method as a false install).
@@ -1512,3 +1514,248 @@ task("check_in_guest", "check a guest into the free room with the lowest room nu
                {"given": {"rooms": {}}, "args": ["eve"], "result": None, "slots": {"rooms": {}}}],
      slot_ref(_check_in), slots={"rooms": {"101": "amy", "102": None, "103": None}})
 write("learning_tasks_novel7.jsonl")
+
+# --- novel8 (written 2026-11-24 by a helper, after novel7 was run, before any run of it; no rule drawn from it) ---
+def _most_vowels(s):
+    ws = s.split()
+    return max(ws, key=lambda w: sum(c.lower() in "aeiou" for c in w)) if ws else ""
+def _wrap_words(s, width):
+    lines, cur = [], ""
+    for w in s.split():
+        if not cur:
+            cur = w
+        elif len(cur) + 1 + len(w) <= width:
+            cur += " " + w
+        else:
+            lines.append(cur)
+            cur = w
+    if cur:
+        lines.append(cur)
+    return lines
+def _is_subsequence(a, b):
+    it = iter(b)
+    return all(c in it for c in a)
+def _longest_palindrome(s):
+    best = ""
+    for i in range(len(s)):
+        for j in range(i + 1, len(s) + 1):
+            if len(s[i:j]) > len(best) and s[i:j] == s[i:j][::-1]:
+                best = s[i:j]
+    return best
+def _luhn(s):
+    d = s.replace(" ", "")
+    if len(d) < 2 or any(c not in string.digits for c in d):
+        return False
+    total = 0
+    for i, c in enumerate(reversed(d)):
+        x = int(c) * (2 if i % 2 else 1)
+        total += x - 9 if x > 9 else x
+    return total % 10 == 0
+def _trailing_zeros(n):
+    z, p = 0, 5
+    while p <= n:
+        z += n // p
+        p *= 5
+    return z
+def _next_palindrome(n):
+    n += 1
+    while str(n) != str(n)[::-1]:
+        n += 1
+    return n
+def _group_ext(names):
+    out = {}
+    for n in names:
+        out.setdefault(n.rsplit(".", 1)[1].lower() if "." in n else "", []).append(n)
+    return out
+def _merge_case(d):
+    out = {}
+    for k, v in d.items():
+        out[k.lower()] = out.get(k.lower(), 0) + v
+    return out
+def _add_weekdays(s, n):
+    d = D(s)
+    while n > 0:
+        d += dt.timedelta(days=1)
+        if d.weekday() < 5:
+            n -= 1
+    return d.isoformat()
+def _quarter_end(s):
+    d = D(s)
+    m = ((d.month - 1) // 3 + 1) * 3
+    return (dt.date(d.year + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)).isoformat()
+
+
+task("word_with_most_vowels", "return the word of a sentence, the words being separated by spaces, that has the most vowels (a, e, i, o and u, in upper or lower case), the earliest of them when several have the same number, or an empty text when the sentence has no words",
+     ["the quick brown fox"], [{"args": ["sky is blue"], "result": "blue"}, {"args": ["AEIOU xyz"], "result": "AEIOU"}, {"args": [""], "result": ""},
+                               {"args": ["cat dog"], "result": "cat"}, {"args": ["rhythm"], "result": "rhythm"}],
+     _most_vowels)
+task("wrap_words", "break a text into lines of at most a given width, putting on each line as many of the remaining words as fit, joined by single spaces, a word longer than the width going on a line of its own, and return the list of lines, an empty list when the text has no words",
+     ["the quick brown fox jumps", 10], [{"args": ["", 5], "result": []}, {"args": ["a b c", 3], "result": ["a b", "c"]},
+                                         {"args": ["extraordinary is long", 5], "result": ["extraordinary", "is", "long"]}, {"args": ["one two", 7], "result": ["one two"]},
+                                         {"args": ["  spaced   out  ", 20], "result": ["spaced out"]}],
+     _wrap_words)
+task("is_subsequence", "tell whether all the characters of a first text appear in a second text in the same order, though not necessarily next to each other, so 'ace' is in 'abcde' but 'aec' is not; an upper-case and a lower-case letter count as different, and an empty first text is always in",
+     ["ace", "abcde"], [{"args": ["aec", "abcde"], "result": False}, {"args": ["", "xyz"], "result": True}, {"args": ["A", "abc"], "result": False},
+                        {"args": ["aa", "a"], "result": False}, {"args": ["abc", "abc"], "result": True}],
+     _is_subsequence)
+task("remove_parenthesized", "remove every part of a text written between round brackets, the brackets included, where every '(' is closed by a later ')' and brackets are never nested, leaving the rest exactly as it is, so 'a (b) c' gives 'a  c'",
+     ["call me (maybe) tomorrow"], [{"args": ["no brackets"], "result": "no brackets"}, {"args": ["(x)(y)z"], "result": "z"}, {"args": ["f(1)+g(2)"], "result": "f+g"},
+                                    {"args": ["()"], "result": ""}],
+     lambda s: re.sub(r"\([^)]*\)", "", s))
+task("longest_palindrome_substring", "return the longest run of neighbouring characters of a text that reads the same backwards, the one that starts first when several are equally long, an upper-case and a lower-case letter counting as different, or an empty text for an empty text",
+     ["babad"], [{"args": ["cbbd"], "result": "bb"}, {"args": ["abc"], "result": "a"}, {"args": [""], "result": ""}, {"args": ["Aba"], "result": "A"},
+                 {"args": ["forgeeksskeegfor"], "result": "geeksskeeg"}],
+     _longest_palindrome)
+task("luhn_valid", "tell whether a card number, given as a text of digits possibly with spaces between groups, passes the Luhn check: going from the rightmost digit to the left, double every second digit, subtract 9 from each doubled value above 9, and the number is valid when the sum of all the digits so obtained is divisible by 10; a text with fewer than two digits or with any character other than digits and spaces is not valid",
+     ["4539 1488 0343 6467"], [{"args": ["8273 1232 7352 0569"], "result": False}, {"args": ["059"], "result": True}, {"args": ["0"], "result": False},
+                               {"args": ["055 444 285"], "result": True}, {"args": ["055a 444 285"], "result": False}],
+     _luhn)
+task("factorial_trailing_zeros", "count the zeros at the end of the factorial of a non-negative whole number, for example 10 gives 2 because 10! is 3628800", [25],
+     [{"args": [0], "result": 0}, {"args": [4], "result": 0}, {"args": [5], "result": 1}, {"args": [100], "result": 24}, {"args": [125], "result": 31}],
+     _trailing_zeros)
+task("digits_product", "multiply together the digits of a non-negative whole number, so 234 gives 24 and a number with a 0 among its digits gives 0", [234],
+     [{"args": [7], "result": 7}, {"args": [0], "result": 0}, {"args": [105], "result": 0}, {"args": [1111], "result": 1}, {"args": [99], "result": 81}],
+     lambda n: math.prod(int(c) for c in str(n)))
+task("next_palindrome_number", "return the smallest whole number larger than a given non-negative whole number whose digits read the same backwards, for example 123 gives 131 and 99 gives 101", [123],
+     [{"args": [99], "result": 101}, {"args": [0], "result": 1}, {"args": [9], "result": 11}, {"args": [808], "result": 818}, {"args": [1991], "result": 2002}],
+     _next_palindrome)
+task("split_bill_cents", "split a bill given in cents evenly between a number of people after adding a tip given as a whole percent of the bill, and return each person's share in whole cents, rounded up to the next cent when it does not come out even", [10000, 15, 4],
+     [{"args": [1000, 0, 3], "result": 334}, {"args": [999, 10, 1], "result": 1099}, {"args": [0, 20, 5], "result": 0}, {"args": [2000, 25, 2], "result": 1250}],
+     lambda bill, tip, people: -(-bill * (100 + tip) // (100 * people)))
+task("moving_average", "return the averages of every run of k neighbouring numbers of a list, from left to right, each rounded to 2 decimals, or an empty list when the list has fewer than k numbers, k being at least 1", [[1, 2, 3, 4, 5], 3],
+     [{"args": [[1, 2], 3], "result": []}, {"args": [[10, 20], 1], "result": [10.0, 20.0]}, {"args": [[1, 2, 2], 2], "result": [1.5, 2.0]}, {"args": [[1, 1, 2], 3], "result": [1.33]},
+      {"args": [[-1, 1], 2], "result": [0.0]}],
+     lambda l, k: [round(sum(l[i:i + k]) / k, 2) for i in range(len(l) - k + 1)])
+task("dedupe_keep_last", "remove repeated items from a list, keeping only the last occurrence of each and the kept items in their order, an upper-case and a lower-case letter counting as different, so [1, 2, 1, 3, 2] gives [1, 3, 2]", [[1, 2, 1, 3, 2]],
+     [{"args": [[]], "result": []}, {"args": [["a", "b", "a"]], "result": ["b", "a"]}, {"args": [[5, 5, 5]], "result": [5]}, {"args": [[1, 2, 3]], "result": [1, 2, 3]},
+      {"args": [["A", "a", "A"]], "result": ["a", "A"]}],
+     lambda l: [x for i, x in enumerate(l) if x not in l[i + 1:]])
+task("equilibrium_index", "return the first position, counting from 0, in a list of numbers at which the sum of the numbers before it equals the sum of the numbers after it, an empty side summing to 0, or -1 when there is no such position", [[1, 7, 3, 6, 5, 6]],
+     [{"args": [[1, 2, 3]], "result": -1}, {"args": [[2, 1, -1]], "result": 0}, {"args": [[5]], "result": 0}, {"args": [[]], "result": -1}, {"args": [[1, -1, 4]], "result": 2}],
+     lambda l: next((i for i in range(len(l)) if sum(l[:i]) == sum(l[i + 1:])), -1))
+task("count_inversions", "count the pairs of positions in a list of numbers where the earlier number is larger than the later one, for example [3, 1, 2] has 2 such pairs", [[3, 1, 2]],
+     [{"args": [[]], "result": 0}, {"args": [[1, 2, 3]], "result": 0}, {"args": [[3, 2, 1]], "result": 3}, {"args": [[2, 2, 1]], "result": 2}, {"args": [[5, 1, 4, 2]], "result": 4}],
+     lambda l: sum(1 for i in range(len(l)) for j in range(i + 1, len(l)) if l[i] > l[j]))
+task("list_leaders", "return, in their order, the numbers of a list that are larger than every number that comes after them, the last number always counting, or an empty list for an empty list", [[16, 17, 4, 3, 5, 2]],
+     [{"args": [[]], "result": []}, {"args": [[1, 2, 3]], "result": [3]}, {"args": [[3, 3]], "result": [3]}, {"args": [[5, 4, 3]], "result": [5, 4, 3]}, {"args": [[-1]], "result": [-1]}],
+     lambda l: [x for i, x in enumerate(l) if all(x > y for y in l[i + 1:])])
+task("dense_rank", "replace each number of a list by its rank among the distinct numbers of the list, 1 for the smallest, equal numbers sharing a rank and no rank being skipped, so [30, 10, 30, 20] gives [3, 1, 3, 2]", [[30, 10, 30, 20]],
+     [{"args": [[]], "result": []}, {"args": [[5]], "result": [1]}, {"args": [[2, 2, 2]], "result": [1, 1, 1]}, {"args": [[-1, 0, -1, 7]], "result": [1, 2, 1, 3]},
+      {"args": [[1.5, 1, 2]], "result": [2, 1, 3]}],
+     lambda l: [sorted(set(l)).index(x) + 1 for x in l])
+task("group_by_extension", "group a list of file names by extension, the part of the name after its last dot written in lower case, into a dict from each extension to the names that have it in their order, a name without a dot going under the empty text",
+     [["a.txt", "b.PNG", "c.txt"]], [{"args": [[]], "result": {}}, {"args": [["Makefile", "x.tar.gz"]], "result": {"": ["Makefile"], "gz": ["x.tar.gz"]}},
+                                     {"args": [["A.JPG", "b.jpg"]], "result": {"jpg": ["A.JPG", "b.jpg"]}}, {"args": [["notes.md"]], "result": {"md": ["notes.md"]}}],
+     _group_ext)
+task("merge_case_keys", "merge the keys of a dict of numbers that differ only in upper and lower case into one lower-case key whose value is the sum of their values, and return the new dict", [{"Apple": 2, "apple": 3, "Pear": 1}],
+     [{"args": [{}], "result": {}}, {"args": [{"A": 1}], "result": {"a": 1}}, {"args": [{"x": 1, "X": -1}], "result": {"x": 0}},
+      {"args": [{"Tea": 1.5, "TEA": 2, "tea": 0.5}], "result": {"tea": 4.0}}],
+     _merge_case)
+task("stars_histogram", "draw a dict from lower-case names to non-negative whole counts as lines of the form 'name: ' followed by one '*' per count, the lines in alphabetical order of the names and joined by newlines, or an empty text for an empty dict", [{"b": 2, "a": 3}],
+     [{"args": [{}], "result": ""}, {"args": [{"x": 0}], "result": "x: "}, {"args": [{"cat": 1}], "result": "cat: *"}, {"args": [{"z": 1, "m": 2, "a": 0}], "result": "a: \nm: **\nz: *"}],
+     lambda d: "\n".join(f"{k}: {'*' * d[k]}" for k in sorted(d)))
+task("add_weekdays", "return the date a given number of working days (Monday to Friday) after a date written as YYYY-MM-DD, in the same form, stepping over Saturdays and Sundays, so 1 working day after Friday 2024-03-08 is Monday 2024-03-11, and 0 working days gives the date itself",
+     ["2024-03-06", 3], [{"args": ["2024-03-08", 1], "result": "2024-03-11"}, {"args": ["2024-03-09", 0], "result": "2024-03-09"}, {"args": ["2024-03-09", 1], "result": "2024-03-11"},
+                         {"args": ["2024-03-04", 5], "result": "2024-03-11"}, {"args": ["2024-12-31", 2], "result": "2025-01-02"}],
+     _add_weekdays)
+task("quarter_end", "return the last day of the calendar quarter (January to March, April to June, July to September, October to December) in which a date written as YYYY-MM-DD falls, in the same form, for example '2024-05-10' gives '2024-06-30'",
+     ["2024-05-10"], [{"args": ["2024-01-01"], "result": "2024-03-31"}, {"args": ["2024-12-31"], "result": "2024-12-31"}, {"args": ["2023-08-15"], "result": "2023-09-30"},
+                      {"args": ["2024-10-02"], "result": "2024-12-31"}],
+     _quarter_end)
+task("friday_13_count", "count how many months of a given year have their 13th day falling on a Friday", [2026],
+     [{"args": [2015], "result": 3}, {"args": [2024], "result": 2}, {"args": [2023], "result": 2}, {"args": [2022], "result": 1}],
+     lambda y: sum(dt.date(y, m, 13).weekday() == 4 for m in range(1, 13)))
+def _restock(o, minimum):
+    low = sorted(k for k, v in o.stock.items() if v < minimum)
+    for k in low:
+        o.stock[k] = minimum
+    return low
+task("restock_below", "raise every item of the stock slot, a dict from item names to quantities, whose quantity is below a given minimum up to that minimum, and return the names of the raised items in alphabetical order", [5],
+     [{"given": {"stock": {"a": 5}}, "args": [5], "result": [], "slots": {"stock": {"a": 5}}},
+      {"given": {"stock": {"b": 1, "a": 0}}, "args": [2], "result": ["a", "b"], "slots": {"stock": {"b": 2, "a": 2}}},
+      {"given": {"stock": {}}, "args": [3], "result": [], "slots": {"stock": {}}},
+      {"given": {"stock": {"x": 7, "y": 3}}, "args": [0], "result": [], "slots": {"stock": {"x": 7, "y": 3}}},
+      {"given": {"stock": {"x": -2, "y": 4}}, "args": [4], "result": ["x"], "slots": {"stock": {"x": 4, "y": 4}}}],
+     slot_ref(_restock), slots={"stock": {"pens": 2, "ink": 9, "pads": 0}})
+def _cancel(o, name):
+    freed = sorted(s for n, s in o.bookings if n == name)
+    o.bookings = [b for b in o.bookings if b[0] != name]
+    return freed
+task("cancel_booking", "cancel every booking made under a name, matched exactly, in the bookings slot, a list of [name, seat number] pairs, keeping the other bookings in their order, and return the seat numbers that were freed, from smallest to largest", ["ann"],
+     [{"given": {"bookings": [["bob", 3]]}, "args": ["ann"], "result": [], "slots": {"bookings": [["bob", 3]]}},
+      {"given": {"bookings": []}, "args": ["x"], "result": [], "slots": {"bookings": []}},
+      {"given": {"bookings": [["Ann", 1], ["ann", 2]]}, "args": ["ann"], "result": [2], "slots": {"bookings": [["Ann", 1]]}},
+      {"given": {"bookings": [["cy", 7], ["dee", 1], ["cy", 7]]}, "args": ["cy"], "result": [7, 7], "slots": {"bookings": [["dee", 1]]}}],
+     slot_ref(_cancel), slots={"bookings": [["ann", 12], ["bob", 3], ["ann", 5]]})
+def _attend(o, name):
+    if name in o.roster and name not in o.present:
+        o.present.append(name)
+    return len(o.present)
+task("mark_attendance", "mark a person present: when the name, matched exactly, is in the roster slot (a list of names) and not yet in the present slot (a list), add it to the end of present; in every case return how many names present holds afterwards", ["ann"],
+     [{"given": {"roster": ["ann", "bob"], "present": ["ann"]}, "args": ["ann"], "result": 1, "slots": {"present": ["ann"]}},
+      {"given": {"roster": ["ann"], "present": []}, "args": ["zed"], "result": 0, "slots": {"present": []}},
+      {"given": {"roster": ["ann", "bob"], "present": []}, "args": ["bob"], "result": 1, "slots": {"present": ["bob"], "roster": ["ann", "bob"]}},
+      {"given": {"roster": ["Ann"], "present": []}, "args": ["ann"], "result": 0, "slots": {"present": []}}],
+     slot_ref(_attend), slots={"roster": ["ann", "bob", "cy"], "present": ["bob"]})
+def _redeem(o):
+    n = o.points // 100
+    o.points -= 100 * n
+    o.vouchers += n
+    return n
+task("redeem_points", "turn the points slot into vouchers: for each whole 100 points it holds, add 1 to the vouchers slot and take those 100 points off, keeping the remainder below 100, and return how many vouchers were added", [],
+     [{"given": {"points": 99, "vouchers": 0}, "args": [], "result": 0, "slots": {"points": 99, "vouchers": 0}},
+      {"given": {"points": 100, "vouchers": 2}, "args": [], "result": 1, "slots": {"points": 0, "vouchers": 3}},
+      {"given": {"points": 1234, "vouchers": 0}, "args": [], "result": 12, "slots": {"points": 34, "vouchers": 12}},
+      {"given": {"points": 0, "vouchers": 5}, "args": [], "result": 0, "slots": {"points": 0, "vouchers": 5}}],
+     slot_ref(_redeem), slots={"points": 350, "vouchers": 1})
+def _allow(o, now):
+    o.requests = [t for t in o.requests if t > now - 60]
+    if len(o.requests) < o.limit:
+        o.requests.append(now)
+        return True
+    return False
+task("allow_request", "decide whether a request made at a given time in seconds is allowed: first remove from the requests slot, a list of earlier request times in seconds, every time that is 60 or more seconds before the given time; then, when fewer times than the limit slot remain, add the given time to the end of requests and return True, otherwise return False", [100],
+     [{"given": {"requests": [0, 30, 59], "limit": 3}, "args": [60], "result": True, "slots": {"requests": [30, 59, 60]}},
+      {"given": {"requests": [10, 20, 30], "limit": 3}, "args": [40], "result": False, "slots": {"requests": [10, 20, 30]}},
+      {"given": {"requests": [], "limit": 0}, "args": [5], "result": False, "slots": {"requests": []}},
+      {"given": {"requests": [1, 2], "limit": 1}, "args": [200], "result": True, "slots": {"requests": [200]}},
+      {"given": {"requests": [5, 6], "limit": 2}, "args": [65], "result": True, "slots": {"requests": [6, 65]}}],
+     slot_ref(_allow), slots={"requests": [10, 50, 70], "limit": 3})
+def _move_card(o, card, src, dst):
+    if src not in o.board or dst not in o.board or card not in o.board[src]:
+        return False
+    o.board[src].remove(card)
+    o.board[dst].append(card)
+    return True
+task("move_card", "move a card between two columns of the board slot, a dict from column names to lists of cards: take the card's first occurrence out of the first column and add the card to the end of the second column, returning True, or change nothing and return False when either column does not exist or the card is not in the first column",
+     ["b", "todo", "doing"], [{"given": {"board": {"todo": ["x"], "done": []}}, "args": ["y", "todo", "done"], "result": False, "slots": {"board": {"todo": ["x"], "done": []}}},
+                              {"given": {"board": {"todo": ["x"], "done": []}}, "args": ["x", "todo", "archive"], "result": False, "slots": {"board": {"todo": ["x"], "done": []}}},
+                              {"given": {"board": {"todo": ["x", "y", "x"], "done": ["z"]}}, "args": ["x", "todo", "done"], "result": True,
+                               "slots": {"board": {"todo": ["y", "x"], "done": ["z", "x"]}}},
+                              {"given": {"board": {"todo": ["p", "q"]}}, "args": ["p", "todo", "todo"], "result": True, "slots": {"board": {"todo": ["q", "p"]}}},
+                              {"given": {"board": {"todo": ["x"]}}, "args": ["x", "missing", "todo"], "result": False, "slots": {"board": {"todo": ["x"]}}}],
+     slot_ref(_move_card), slots={"board": {"todo": ["a", "b"], "doing": [], "done": ["c"]}})
+def _late_fee(o, today):
+    if D(today) > D(o.due) and not o.fee_charged:
+        o.balance += o.fee
+        o.fee_charged = True
+    return o.balance
+task("charge_late_fee", "when a date given as YYYY-MM-DD is after the date in the due slot, written the same way, and the fee_charged slot is false, add the fee slot to the balance slot and set fee_charged to true; in every case return the balance", ["2024-04-02"],
+     [{"given": {"due": "2024-03-31", "fee": 15, "balance": 100, "fee_charged": False}, "args": ["2024-03-31"], "result": 100, "slots": {"balance": 100, "fee_charged": False}},
+      {"given": {"due": "2024-03-31", "fee": 15, "balance": 100, "fee_charged": True}, "args": ["2024-05-01"], "result": 100, "slots": {"balance": 100, "fee_charged": True}},
+      {"given": {"due": "2023-12-31", "fee": 2.5, "balance": 0, "fee_charged": False}, "args": ["2024-01-01"], "result": 2.5, "slots": {"balance": 2.5, "fee_charged": True}},
+      {"given": {"due": "2024-02-29", "fee": 10, "balance": 50, "fee_charged": False}, "args": ["2024-02-28"], "result": 50, "slots": {"balance": 50, "fee_charged": False}}],
+     slot_ref(_late_fee), slots={"due": "2024-03-31", "fee": 15, "balance": 100, "fee_charged": False})
+def _lap(o, t):
+    o.laps.append(t)
+    if o.best is None or t < o.best:
+        o.best = t
+        return True
+    return False
+task("record_lap", "add a lap time in seconds to the end of the laps slot (a list) and, when it is lower than the best slot or best is None, store it in best as well; return whether it became the new best", [58.9],
+     [{"given": {"laps": [], "best": None}, "args": [70], "result": True, "slots": {"laps": [70], "best": 70}},
+      {"given": {"laps": [60], "best": 60}, "args": [60], "result": False, "slots": {"laps": [60, 60], "best": 60}},
+      {"given": {"laps": [50, 55], "best": 50}, "args": [52.5], "result": False, "slots": {"laps": [50, 55, 52.5], "best": 50}},
+      {"given": {"laps": [80], "best": 80}, "args": [79.99], "result": True, "slots": {"laps": [80, 79.99], "best": 79.99}}],
+     slot_ref(_lap), slots={"laps": [61.2, 59.8], "best": 59.8})
+write("learning_tasks_novel8.jsonl")
