@@ -1,12 +1,14 @@
 """Prompt forms compared, greedily, on the pure tasks of task files with hidden checks (w8, 2 threads):
 
-    .venv/bin/python bench/prompt_forms.py bench/learning_tasks_novel6.jsonl ...     (VARIANTS=fn,free,plain,stub)
+    .venv/bin/python bench/prompt_forms.py bench/learning_tasks_novel6.jsonl ...     (VARIANTS=fn,plain,plainx,stub)
 
-``fn``: the cycle's function prompt (``prompts.function_prompt``), in ALFRED's voice and the plain one; ``free``: the
-same without the signature (the model names the parameters); ``plain``: the single shot's prompt
-(``bench_learning.plain_prompt``), plain voice; ``stub``: a HumanEval-style stub (signature, docstring, the examples
-as doctests). One JSON line a task, then the totals. The figures in docs/cycle.md ("The prompt, measured") came
-from it: about 40 s a task here for fn,free,plain."""
+``fn``: the cycle's prompt for a pure request (``prompts.synthesis_prompt``, since the commit after ``eec6928``
+``prompts.pure_prompt``), in ALFRED's voice and the plain one; ``plain``: the single shot's prompt
+(``bench_learning.plain_prompt``), in the plain voice (both voices with BOTH=1); ``plainx``: the same with the
+brief's examples listed, the clock line and the import rule; ``stub``: a HumanEval-style stub (signature, docstring,
+the examples as doctests). One JSON line a task, then the totals, about 30 s a task here for four prompts. The
+figures in docs/cycle.md ("The prompt, measured") came from it; the function prompt they compare with
+(``prompts.function_prompt``, and the ``free`` variant without its signature) is at ``18104d9``."""
 import asyncio, json, os, sys, threading
 from pathlib import Path
 HERE = Path(__file__).resolve().parent
@@ -14,7 +16,7 @@ sys.path.insert(0, str(HERE.parent)); sys.path.insert(0, str(HERE))
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 from bench_learning import embedded_model, load_tasks, check_code, plain_prompt
 from bat_os.cognition import guardian, mending
-from bat_os.cognition.prompts import function_prompt, PLAIN_VOICE, parameter_names, call_arguments, brief_intent, CLOCK_WORDS
+from bat_os.cognition.prompts import _example_lines, synthesis_prompt, PLAIN_VOICE, parameter_names, call_arguments, brief_intent, CLOCK_WORDS
 from bat_os.cognition.cases import answer_of
 from bat_os.image.primordial import PERSONAS
 from bat_os.jail.contract import ALLOWED_MODULES
@@ -52,15 +54,19 @@ async def main():
             row = {"id": task["id"]}
             for variant in VARIANTS:
                 if variant == "fn":
-                    prompt = function_prompt(brief, [])
-                elif variant == "free":  # the function prompt without the signature: the model names the parameters
-                    sig = f"{task['selector']}({', '.join(parameter_names(task['args'], {}))})"
-                    prompt = function_prompt(brief, []).replace(f"Write a Python function {sig} that does this:", f"Write a Python function named {task['selector']} that does this:")
+                    prompt = synthesis_prompt(brief, {"name": "", "slots": {}, "understands": []}, [], [])
                 elif variant == "plain":
                     prompt = plain_prompt(task)
+                elif variant == "plainx":  # the single shot's form with the cycle's example, clock and import lines
+                    head = plain_prompt(task).splitlines()
+                    extra = [*_example_lines(brief.get("examples") or [], task["selector"])]
+                    if CLOCK_WORDS.search(task["intent"]):
+                        extra.append("It must read the clock: import datetime inside the method and call datetime.datetime.now().")
+                    extra.append("Put any import inside the method.")
+                    prompt = "\n".join(head[:-1] + extra + head[-1:])
                 else:
                     prompt = stub_prompt(brief)
-                voices = (PLAIN_VOICE,) if variant == "plain" else (PERSONAS["ALFRED"]["system_prompt"], PLAIN_VOICE)
+                voices = (PLAIN_VOICE,) if variant == "plain" and not os.environ.get("BOTH") else (PERSONAS["ALFRED"]["system_prompt"], PLAIN_VOICE)
                 for v, voice in enumerate(voices):
                     text, _ = generate_text(model, tok, voice, prompt, settings={"max_new_tokens": 512, "temperature": 0, "stop_after_block": True},
                                             persona="ALFRED", adapters_off=False, emit=lambda p: None, stop=threading.Event(), timeout=600, device="cpu")

@@ -12,8 +12,13 @@ refusals. The hidden checks are the benchmark's, which the cycle never saw.
 Replayed, the choice may differ from the recording's where a generated case
 ran near its CPU-time limit (fibonacci's naive recursion, under load), so
 the test holds what must hold either way: nothing installed fails a hidden
-check, gcd is learned, initials is refused at every attempt with the
-user's example named.
+check, fibonacci, gcd and greet_user are learned, initials is not (one
+candidate held the user's example, no second one agreed with it). Recorded
+again after pure requests were asked in the single shot's form
+(``prompts.pure_prompt``):
+
+    bench/bench_learning.py --only initials,fibonacci,gcd,greet_user --skip-baseline \
+        --set BATOS_CYCLE_MAX_ATTEMPTS=6 --set BATOS_CYCLE_CANDIDATES=4 --record cassettes/qwen2.5-coder-0.5b_learning.jsonl
 """
 
 from __future__ import annotations
@@ -72,20 +77,19 @@ def test_the_recorded_learning_cycles_replay(tmp_path: Path) -> None:
                 assert _hidden(kernel, task) == [c["result"] for c in task["checks"]], name
             else:
                 assert reply["error"]["code"] == "cycle_failed" and task["selector"] not in methods, name
-        # gcd: learned (the real model's first candidates for it were right)
-        assert outcomes["gcd"][0]["status"] == "ok", outcomes["gcd"][0]
-        assert outcomes["gcd"][1]["artifacts"]["decision"].endswith("eligible candidates agree on every call")
+        # learned: the real model's first candidates were right (fibonacci's one held its examples and every case)
+        assert {name for name, (reply, _) in outcomes.items() if reply["status"] == "ok"} == {"fibonacci", "gcd", "greet_user"}
+        assert outcomes["fibonacci"][1]["artifacts"]["decision"] == "candidate 1 passed the examples and every case"
+        for name in ("gcd", "greet_user"):
+            assert "4 of 4 eligible candidates agree on every call" in outcomes[name][1]["artifacts"]["decision"], name
         assert kernel.request({"command": "selfcheck", "tests": True}, timeout=60)["status"] == "ok"
-        # initials: every candidate fails the user's example, and is told so; nothing is installed
+        # initials: one candidate held the user's example but no other answered as it did, so nothing is installed;
+        # every other candidate was told which example it failed
         reply, cycle = outcomes["initials"]
-        assert reply["status"] == "error"
-        assert cycle["attempts"] == 6 and not any(c["eligible"] for c in cycle["artifacts"]["candidates"])
-        assert all("obj.initials('Ada Lovelace') should return 'AL'" in " ".join(r["reasons"]) for r in cycle["artifacts"]["refusals"])
-        # greet_user: "return 'Hello, ' followed by the user_name slot and '!'": no candidate answers a text with those
-        # ends (the one that held the trial before the request's quoted ends were read answered without the '!')
-        assert outcomes["greet_user"][0]["status"] == "error"
-        assert outcomes["greet_user"][1]["artifacts"]["decision"] == "no candidate held the trial and the examples"
-        reasons = " ".join(" ".join(c["failed"]) for c in outcomes["greet_user"][1]["artifacts"]["candidates"])
-        assert "obj.greet_user() should end with \"!\"" in reasons, reasons
+        assert reply["status"] == "error" and cycle["attempts"] == 6
+        assert cycle["artifacts"]["decision"] == "no two of 1 eligible candidate(s) agree yet"
+        candidates = cycle["artifacts"]["candidates"]
+        assert [c["eligible"] for c in candidates].count(True) == 1
+        assert all("obj.initials('Ada Lovelace') should return 'AL'" in " ".join(c["failed"]) for c in candidates if not c["eligible"])
     finally:
         kernel.stop()

@@ -161,8 +161,8 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     Python writes it, the signature expected, with parameters named after what they mean (named after
     their types only, ``number, number2``, the real 0.5B model swapped "the first number of the
     second"), the examples, the object's slots the request is about (:func:`shown_slots`), and what
-    refused the last attempt. A request of its arguments alone (:func:`is_pure`) is asked as a plain function
-    instead (:func:`function_prompt`). ``context`` (the catalog's hits) goes to SPECIFYING instead; it is taken
+    refused the last attempt. A request of its arguments alone (:func:`is_pure`) is asked in the single
+    shot's form instead (:func:`pure_prompt`). ``context`` (the catalog's hits) goes to SPECIFYING instead; it is taken
     here for the signature's sake. Attempts differ by their voice (:func:`synthesis_voice`), the refusal
     heard, and sampling."""
     selector = brief["selector"]
@@ -171,7 +171,7 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     slots = shown_slots(receiver["slots"], brief)
     examples = brief.get("examples") or []
     if is_pure(brief, slots):
-        return function_prompt(brief, refusals)
+        return pure_prompt(brief, refusals)
     lines = [
         f"Write a Python method named {selector} for an object: {intent.rstrip('.')}." if intent
         else f"Write the Python method {selector} for an object.",
@@ -203,31 +203,43 @@ def is_pure(brief: dict, slots: dict) -> bool:
         e.get("given") or e.get("slots") for e in examples)
 
 
-def function_prompt(brief: dict, refusals: list[str]) -> str:
-    """The author's prompt for a pure request (:func:`is_pure`): a plain function of its arguments, as a coder
-    model has seen most code written; :func:`bat_os.cognition.mending.add_missing_self` makes it a method.
-    Measured greedily on the 70 pure tasks of the novel, novel2 and holdout files with the real 0.5B model
-    (w8), against the method prompt: right in ALFRED's voice 53 against 50, in the plain voice 56 against 51,
-    in one voice or the other 57 against 52 (worse on 1 task, better on 6); in the cycle, on novel3's 22 pure
-    tasks, 16 learned against 14 (2 false installs each). The call, the examples and the refusals are shown
-    without ``obj.``."""
+def pure_prompt(brief: dict, refusals: list[str]) -> str:
+    """The author's prompt for a pure request (:func:`is_pure`), in the single shot's form: what to do, the call as
+    Python writes it, and the method asked for with the model naming its parameters. Measured greedily with the real
+    0.5B model (w8, ``bench/prompt_forms.py``) on the 44 pure tasks of novel6 and novel7: right on 25 in ALFRED's
+    voice and 25 in the plain one (27 in one or the other), where the earlier function prompt, a plain function
+    whose parameters were named after their types (``sum_between(number, number2)``), was right on 19 and 20
+    (20); the same form with the examples listed again and the import rule, 24 and 25. So the examples the
+    sentence already says are not said twice (:func:`_said`); those it does not say (a brief's own ``examples``)
+    are listed. The clock line and the refusals as in :func:`synthesis_prompt`."""
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     intent = brief_intent(brief)
-    signature = f"{selector}({', '.join(parameter_names(args, kwargs))})"
-    lines = [f"Write a Python function {signature} that does this: {intent.rstrip('.')}." if intent
-             else f"Write the Python function {signature}.",
-             f"It is called like this: {selector}({call_arguments(args, kwargs)})"]
-    bare = f"obj.{selector}("
-    lines.extend(line.replace(bare, f"{selector}(") for line in _example_lines(brief.get("examples") or [], selector))
+    lines = [f"Write a Python method named {selector} for an object: {intent.rstrip('.')}." if intent
+             else f"Write the Python method {selector} for an object.",
+             f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})"]
+    lines.extend(_example_lines([e for e in brief.get("examples") or [] if not _said(e, intent)], selector))
     if CLOCK_WORDS.search(intent):
-        lines.append("It must read the clock: import datetime inside the function and call datetime.datetime.now().")
-    lines.append("Put any import inside the function.")
+        lines.append("It must read the clock: import datetime inside the method and call datetime.datetime.now().")
     if refusals:
         lines.append("Your previous attempt was refused:")
-        lines.extend(f"- {reason}".replace(bare, f"{selector}(") for reason in refusals)
-    lines.append("Answer with the code in one ```python block.")
+        lines.extend(f"- {reason}" for reason in refusals)
+    lines.append(f"Answer with the method (def {selector}(self, ...)) in one ```python block.")
     return "\n".join(lines)
+
+
+def _said(example: dict, intent: str) -> bool:
+    """Whether the sentence already says ``example``: every argument and the result are written in it (a text
+    as itself, anything else as Python or JSON writes it)."""
+    if "result" not in example or "raises" in example or example.get("kwargs"):
+        return False
+    values = [*example.get("args", []), example["result"]]
+
+    def written(value: object) -> bool:
+        if isinstance(value, str):
+            return bool(value) and value in intent
+        return any(form in intent for form in (repr(value), json.dumps(value, default=repr)))
+    return all(written(v) for v in values)
 
 
 def _example_lines(examples: list[dict], selector: str) -> list[str]:
