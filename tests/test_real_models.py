@@ -203,7 +203,10 @@ def test_qwen_learns_the_readme_method_from_a_sentence_typed_into_the_client(qwe
                           "text.split()[0][0] + text.split()[1][0], two hot samples agreeing (the probes' three-word name got "
                           "two letters from both): a false install this test catches; greedily, with the parameter named "
                           "full_name or name, without the example in the sentence, or with 'in capitals', it wrote "
-                          "text[:3].upper() or the name capitalized (2026-11-24, evening); the issue's acceptance asks for it "
+                          "text[:3].upper() or the name capitalized (2026-11-24, evening); in the single shot's form since fc73676 "
+                          "(prompts.pure_prompt), the recorded session's one candidate that held the example, "
+                          "parts[0][0].upper() + parts[1][0].upper(), found no second that agreed (2026-11-25); "
+                          "the issue's acceptance asks for it "
                           "learned correctly", strict=False)
 def test_qwen_learns_initials_from_the_example_in_its_sentence(qwen_image):
     """Issue 15: a method asked for with an example in the sentence is learned right, on calls it never saw."""
