@@ -172,24 +172,16 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     examples = brief.get("examples") or []
     if is_pure(brief, slots):
         return pure_prompt(brief, refusals)
-    lines = [
-        f"Write a Python method named {selector} for an object: {intent.rstrip('.')}." if intent
-        else f"Write the Python method {selector} for an object.",
-        f"Selector: {selector}",
-        f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})",
-    ]
+    lines = [_asked(selector, intent), f"Selector: {selector}", _called(selector, args, kwargs)]
     lines.append(f"Define it as (name the parameters after what they mean): "
                  f"def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):")
     lines.extend(_example_lines(examples, selector))
     if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
         lines.append(f"The object has these attributes, read and changed through self: {json.dumps(slots)}")
-    if CLOCK_WORDS.search(intent):  # left alone, the 0.5B model answered with a slot's value or a made-up time
-        lines.append("It must read the clock: import datetime inside the method and call datetime.datetime.now().")
+    lines.extend(_clock(intent))
     # no list of modules: the real 0.5B model imported every one it was shown (the refusal names them when needed)
     lines.append("Put any import inside the method.")
-    if refusals:
-        lines.append("Your previous attempt was refused:")
-        lines.extend(f"- {reason}" for reason in refusals)
+    lines.extend(_refused(refusals))
     lines.append("Answer with the code in one ```python block.")
     return "\n".join(lines)
 
@@ -217,17 +209,30 @@ def pure_prompt(brief: dict, refusals: list[str]) -> str:
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     intent = brief_intent(brief)
-    lines = [f"Write a Python method named {selector} for an object: {intent.rstrip('.')}." if intent
-             else f"Write the Python method {selector} for an object.",
-             f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})"]
-    lines.extend(_example_lines([e for e in brief.get("examples") or [] if not _said(e, intent)], selector))
-    if CLOCK_WORDS.search(intent):
-        lines.append("It must read the clock: import datetime inside the method and call datetime.datetime.now().")
-    if refusals:
-        lines.append("Your previous attempt was refused:")
-        lines.extend(f"- {reason}" for reason in refusals)
+    lines = [_asked(selector, intent), _called(selector, args, kwargs),
+             *_example_lines([e for e in brief.get("examples") or [] if not _said(e, intent)], selector),
+             *_clock(intent), *_refused(refusals)]
     lines.append(f"Answer with the method (def {selector}(self, ...)) in one ```python block.")
     return "\n".join(lines)
+
+
+def _asked(selector: str, intent: str) -> str:
+    return (f"Write a Python method named {selector} for an object: {intent.rstrip('.')}." if intent
+            else f"Write the Python method {selector} for an object.")
+
+
+def _called(selector: str, args: list, kwargs: dict) -> str:
+    return f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})"
+
+
+def _clock(intent: str) -> list[str]:
+    """Left alone, the 0.5B model answered a request of the time with a slot's value or a made-up time."""
+    return (["It must read the clock: import datetime inside the method and call datetime.datetime.now()."]
+            if CLOCK_WORDS.search(intent) else [])
+
+
+def _refused(refusals: list[str]) -> list[str]:
+    return ["Your previous attempt was refused:", *(f"- {reason}" for reason in refusals)] if refusals else []
 
 
 def _said(example: dict, intent: str) -> bool:
