@@ -203,9 +203,9 @@ def pure_prompt(brief: dict, refusals: list[str]) -> str:
     whose parameters were named after their types (``sum_between(number, number2)``), was right on 19 and 20
     (20); the same form with the examples listed again and the import rule, 24 and 25. On the 66 pure tasks not used
     to choose it (novel4, novel5, novel8) the two were even within noise (25 right in one voice or the other, against
-    27 for the function prompt), so what it brings is that the cycle's first candidates are the single shot's own. The examples the
-    sentence already says are not said twice (:func:`_said`); those it does not say (a brief's own ``examples``)
-    are listed. The clock line and the refusals as in :func:`synthesis_prompt`."""
+    27 for the function prompt), so what it brings is that the cycle's first candidates are the single shot's own.
+    The examples the sentence already says are not said twice (:func:`_said`); those it does not say (a brief's
+    own ``examples``) are listed. The clock line and the refusals as in :func:`synthesis_prompt`."""
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     intent = brief_intent(brief)
