@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Choosing again, offline: the candidates a learning run recorded, judged by today's selection code.
 
-    .venv/bin/python bench/replay_selection.py RUN.json [RUN.json ...] [--only a,b] [--oracle] [--dump FILE]
+    .venv/bin/python bench/replay_selection.py RUN.json [RUN.json ...] [--only a,b] [--oracle] [--written] [--dump FILE]
         [--max-attempts N] [--candidates N] [--cases N]
 
 ``RUN.json`` is what ``bench/bench_learning.py --json`` wrote. For every task of
@@ -23,6 +23,9 @@ give a run the limits it was recorded with (runs before ``3e0ec38``: 6 and 4),
 or smaller ones: a run recorded with larger limits replays the smaller ones exactly.
 ``--cases N``: keep only the first N generated cases. ``--oracle``: for a task
 with no winner, mark which eligible candidates were right (``E+``) or wrong (``E-``).
+``--written``: choose nothing; per run, how many tasks some candidate it wrote
+(installed or not) was right on, against the single shot: the most any choosing
+could learn from those candidates (``bench_learning.written_right``).
 ``--dump FILE``: choose nothing; write, for every task, the records after each
 candidate, every eligible one marked ``right`` by the hidden checks, for
 ``bench/selection_lab.py`` to try choosing rules on in seconds.
@@ -39,7 +42,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_learning import TASK_FILES, check_code, load_tasks  # noqa: E402
+from bench_learning import TARGET_GAIN, TASK_FILES, check_code, load_tasks, written_right  # noqa: E402
 
 from bat_os.cognition import guardian  # noqa: E402
 from bat_os.cognition.selection import choose  # noqa: E402
@@ -118,6 +121,14 @@ async def main(args: argparse.Namespace) -> int:
             trials = Trials(image, jail, lambda root, task_id: root[f"replay_{task_id}"])
             for path in args.runs:
                 run = json.loads(Path(path).read_text())
+                if args.written:  # the bound on any choosing among the run's candidates, nothing chosen
+                    ran = [tasks[t] for t in run["cycle"] if t in tasks and (not wanted or t in wanted)]
+                    counts = await written_right(jail, ran, run["cycle"])
+                    written = sum(1 for c in counts.values() if c)
+                    single = sum(1 for t in ran if (run.get("single") or {}).get(t["id"], {}).get("passed"))
+                    print(f"{path}: written right {written} of {len(ran)}, single shot {single}, bound "
+                          f"{written / max(single, 1):.2f}x (target {TARGET_GAIN}x)", flush=True)
+                    continue
                 totals: Counter[str] = Counter()
                 for task_id, recorded in run["cycle"].items():
                     if task_id not in tasks or (wanted and task_id not in wanted):
@@ -157,6 +168,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-attempts", type=int, default=defaults.cycle_max_attempts)
     p.add_argument("--candidates", type=int, default=defaults.cycle_candidates)
     p.add_argument("--dump", default="", help="write every step's records (JSON lines) instead of choosing")
+    p.add_argument("--written", action="store_true",
+                   help="choose nothing: per run, the tasks some written candidate was right on, against the single shot")
     p.add_argument("--cases", type=int, default=None, help="keep only the first N generated cases")
     return p.parse_args(argv)
 

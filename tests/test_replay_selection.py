@@ -63,3 +63,24 @@ def test_a_dump_of_every_step_is_chosen_again_offline_as_the_replay_chooses(tmp_
             if line.startswith("qwen2.5-coder-0.5b_learning_run ") and len(line.split()) > 3}  # a task's line, not the totals
     assert rows == {"is_leap_year": "failed", "days_between": "failed", "clamp": "failed"}  # as the replay above
     assert lab.stdout.strip().splitlines()[-1].split() == ["all", "failed", "3"]
+
+
+def test_written_right_counts_the_tasks_some_recorded_candidate_was_right_on():
+    # is_leap_year: two right candidates; days_between: three; clamp: none (its pair answers its third argument)
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--written"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1].endswith(
+        "written right 2 of 3, single shot 2, bound 1.00x (target 1.5x)"), done.stdout
+
+
+def test_written_right_judges_every_distinct_candidate_on_the_hidden_checks():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_learning import TASK_FILES, judge_written, load_tasks
+
+    run = json.loads(RUN.read_text())
+    tasks = [t for path in TASK_FILES for t in load_tasks(None, path) if t["id"] in run["cycle"]]
+    counts = judge_written(tasks, run["cycle"])
+    assert counts == {"is_leap_year": 2, "days_between": 3, "clamp": 0}
+    # a task whose cycle recorded nothing (a failed start) has no candidate right
+    assert judge_written(tasks[:1], {}) == {tasks[0]["id"]: 0}
