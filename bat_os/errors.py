@@ -36,6 +36,9 @@
         ├── NoJail               "jail_unavailable": a generated method or a new one, where the jail cannot run
         ├── BackupFailed         "backup_failed": the backup command failed (its BackupError's message)
         ├── SelfCheckFailed      "self_check_failed": migrations missing or a method no longer compiles
+        ├── Protected            "protected": a system method may not be changed or removed by a client
+        ├── CodeRefused          "code_refused": the guardian refused a method's source (``reasons``)
+        ├── TestsFailed          "tests_failed": a change breaks stored cases (``failures``); nothing changed
         └── Internal             "internal": a bug; logged
 
 Every error has a ``message`` and ``details`` (extra fields of its wire
@@ -259,6 +262,18 @@ class SelfCheckFailed(RequestError):
     """``selfcheck`` found the image unfit for this code (see :mod:`bat_os.kernel.commands.selfcheck`)."""
 
 
+class Protected(RequestError):
+    """A system method (the kernel's own behaviour) may not be edited, removed or shadowed by a client."""
+
+
+class CodeRefused(RequestError):
+    """The guardian refused a method's source (``reasons`` in the details); nothing changed."""
+
+
+class TestsFailed(RequestError):
+    """A change to a method breaks cases it or its callers keep (``failures`` in the details); nothing changed."""
+
+
 class BackupFailed(RequestError):
     """The backup command failed (its BackupError's message)."""
 
@@ -285,6 +300,9 @@ CODES: tuple[tuple[type[BaseException], str], ...] = (
     (NoJail, "jail_unavailable"),
     (BackupFailed, "backup_failed"),
     (SelfCheckFailed, "self_check_failed"),
+    (Protected, "protected"),
+    (CodeRefused, "code_refused"),
+    (TestsFailed, "tests_failed"),
     (Internal, "internal"),
     # persona models (ask and translate answer them with the persona)
     (NoModel, "no_model"),

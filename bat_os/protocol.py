@@ -46,6 +46,9 @@ ERROR_CODES = (
     "bad_encoding",
     "jail_unavailable",
     "self_check_failed",
+    "protected",
+    "code_refused",
+    "tests_failed",
     "backup_failed",
     "internal",
 )

@@ -167,3 +167,27 @@ def test_ping_wait_gives_up_when_the_time_is_up() -> None:
     assert result.returncode == 1
     assert "within 1s" in result.stderr
     assert 0.9 < took < 4
+
+
+def test_the_method_life_cycle_from_the_console(kernel, tmp_path) -> None:
+    code = tmp_path / "tally.py"
+    code.write_text("def tally(self, x):\n    return x + 1\n")
+    made = run_client("--endpoint", kernel.endpoint, "-c", f"/edit genesis_obj tally {code}")
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert made.stdout.strip() == "installed tally version 1 on genesis_obj (0 case(s) run)"
+    code.write_text("def tally(self, x):\n    return x + 2\n")
+    assert run_client("--endpoint", kernel.endpoint, "-c", f"/edit genesis_obj tally {code}").returncode == 0
+
+    shown = run_client("--endpoint", kernel.endpoint, "-c", "/source genesis_obj tally 1")
+    assert shown.stdout.splitlines() == ["tally on genesis_obj, version 1 of 2 (generated, by architect):",
+                                         "def tally(self, x):", "    return x + 1"]
+    history = run_client("--endpoint", kernel.endpoint, "-c", "/history genesis_obj tally").stdout.splitlines()
+    assert history[0] == "tally on genesis_obj: 2 version(s); version 2 runs"
+    assert [line.split()[:2] for line in history[2:]] == [["1", "edited"], ["2", "edited"]]
+    listed = run_client("--endpoint", kernel.endpoint, "-c", "/methods genesis_obj").stdout
+    assert any(line.split()[:3] == ["tally", "generated", "2/2"] for line in listed.splitlines())
+
+    reverted = run_client("--endpoint", kernel.endpoint, "-c", "/revert genesis_obj tally 1")
+    assert reverted.stdout.strip() == "installed tally version 3 on genesis_obj (0 case(s) run)"
+    protected = run_client("--endpoint", kernel.endpoint, "-c", "/remove genesis_obj describe")
+    assert protected.returncode == 1 and protected.stderr.startswith("error [protected]: ")

@@ -91,3 +91,60 @@ def test_ingest_of_a_missing_file_is_a_local_message(tmp_path: Path) -> None:
         localize({"command": "ingest", "path": "missing.md"}, cwd=tmp_path)
     with pytest.raises(UsageError, match="not a file"):
         localize({"command": "ingest", "path": str(tmp_path)})
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("/methods genesis_obj", {"command": "methods", "target": "genesis_obj"}),
+        ("/source genesis_obj square", {"command": "source", "target": "genesis_obj", "selector": "square"}),
+        ("/source 0x03 square 2", {"command": "source", "target": "0x03", "selector": "square", "version": 2}),
+        ("/history genesis_obj square", {"command": "history", "target": "genesis_obj", "selector": "square"}),
+        ("/revert genesis_obj square 1", {"command": "revert", "target": "genesis_obj", "selector": "square", "version": 1}),
+        ("/revert genesis_obj square 1 force",
+         {"command": "revert", "target": "genesis_obj", "selector": "square", "version": 1, "force": True}),
+        ("/remove genesis_obj square", {"command": "remove_method", "target": "genesis_obj", "selector": "square"}),
+        ("/remove genesis_obj square force",
+         {"command": "remove_method", "target": "genesis_obj", "selector": "square", "force": True}),
+        ("/relearn genesis_obj square", {"command": "relearn", "target": "genesis_obj", "selector": "square"}),
+        ("/relearn genesis_obj square it must square negatives too",
+         {"command": "relearn", "target": "genesis_obj", "selector": "square", "reason": "it must square negatives too"}),
+        ("/edit genesis_obj square sq.py",
+         {"command": "set_method", "target": "genesis_obj", "selector": "square", "source_file": "sq.py"}),
+        ('/edit genesis_obj square "my sq.py" force',
+         {"command": "set_method", "target": "genesis_obj", "selector": "square", "source_file": "my sq.py", "force": True}),
+    ],
+)
+def test_the_method_life_cycle_commands(line: str, expected: Any) -> None:
+    assert parse_line(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line, says",
+    [
+        ("/methods", "exactly one TARGET"),
+        ("/source genesis_obj", "a TARGET, a SELECTOR and perhaps a VERSION"),
+        ("/source genesis_obj square two", "VERSION must be a number such as 2, not 'two'"),
+        ("/source genesis_obj 2bad", "SELECTOR must be a name"),
+        ("/history genesis_obj square force", "a TARGET and a SELECTOR"),  # no force to a read
+        ("/revert genesis_obj square", "a TARGET, a SELECTOR and a VERSION number"),
+        ("/remove genesis_obj", "a TARGET and a SELECTOR"),
+        ("/relearn genesis_obj", "a TARGET and a SELECTOR"),
+        ("/edit genesis_obj square", "a FILE holding the method's code"),
+        ("/edit genesis_obj square force", "a FILE holding the method's code"),
+    ],
+)
+def test_bad_life_cycle_lines_say_what_is_wrong(line: str, says: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_line(line)
+    assert says in str(caught.value)
+
+
+def test_edit_sends_the_file_s_text_read_here(tmp_path: Path) -> None:
+    (tmp_path / "sq.py").write_text("def square(self, x):\n    return x * x\n")
+    request = localize(parse_line("/edit genesis_obj square sq.py force"), cwd=tmp_path)
+    assert request == {"command": "set_method", "target": "genesis_obj", "selector": "square",
+                       "source": "def square(self, x):\n    return x * x\n", "force": True}
+    with pytest.raises(UsageError, match="/edit: cannot read"):
+        localize(parse_line("/edit genesis_obj square missing.py"), cwd=tmp_path)
+    assert is_read_only(parse_line("/history genesis_obj square")) and not is_read_only(parse_line("/remove genesis_obj square"))

@@ -91,3 +91,38 @@ def test_a_translated_mission_shows_the_examples_it_carries():
         "examples": [{"args": ["Ada Lovelace"], "kwargs": {}, "result": "AL"}, {"args": [""], "raises": "ValueError"}]}}
     line = summarize(request)
     assert line.endswith('; it must answer initials("Ada Lovelace") -> "AL"; initials("") raises ValueError'), line
+
+
+def test_methods_and_history_are_tables() -> None:
+    listed = render.format_result("methods", {"target": "genesis_obj", "methods": [
+        {"selector": "square", "holder": "genesis_obj", "inherited": False, "origin": "generated", "author": "ALFRED",
+         "created": 0.0, "version": 2, "versions": 3, "cases": 3, "calls": 12},
+        {"selector": "describe", "holder": "traits_obj", "inherited": True, "origin": "system", "author": "system",
+         "created": 0.0, "version": 1, "versions": 1, "cases": 0, "calls": 0},
+    ]}).splitlines()
+    assert listed[0] == "genesis_obj understands 2 method(s):"
+    assert listed[1].split() == ["selector", "origin", "version", "cases", "calls", "author", "held", "by"]
+    assert listed[2].split() == ["square", "generated", "2/3", "3", "12", "ALFRED", "genesis_obj"]
+    assert listed[3].split()[-2:] == ["traits_obj", "(inherited)"]
+    assert listed[1].index("origin") == listed[2].index("generated")  # columns line up
+
+    history = render.format_result("history", {"selector": "square", "object": "genesis_obj", "current": None, "versions": [
+        {"version": 1, "change": "learned", "author": "ALFRED", "created": 0.0, "lines": 2, "cases": 3, "current": False},
+    ], "log": []}).splitlines()
+    assert history[0] == "square on genesis_obj: 1 version(s); removed: none runs (/revert brings one back)"
+    assert history[2].split()[:3] == ["1", "learned", "ALFRED"]
+
+
+def test_a_source_is_a_header_and_its_code_and_a_change_says_what_it_ran() -> None:
+    result = {"selector": "square", "holder": "genesis_obj", "origin": "generated", "author": "architect", "created": 0.0,
+              "version": 2, "versions": 2, "source": "def square(self, x):\n    return x * x\n", "tests": [{"args": [2]}]}
+    header, code = render.source_parts(result)
+    assert header == "square on genesis_obj, version 2 of 2 (generated, by architect, 1 stored case(s)):"
+    assert code == result["source"] and render.source_parts({"source": 3}) is None
+    assert render.format_result("source", result).splitlines()[1:] == ["def square(self, x):", "    return x * x"]
+    made = render.format_result("set_method", {"target": "genesis_obj", "selector": "square", "version": 2, "cases_run": 6,
+                                               "forced": [{"selector": "sum_of_squares", "message": "it broke"}]})
+    assert made.splitlines() == ["installed square version 2 on genesis_obj (6 case(s) run)",
+                                 "forced past 1 failing case(s):", "  - sum_of_squares: it broke"]
+    assert render.format_result("remove_method", {"target": "g", "selector": "s", "removed_version": 3, "cases_run": 0,
+                                                  "forced": []}) == "removed s (version 3) from g; its history stays"

@@ -86,6 +86,14 @@ def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image
         tested = _ok(kernel.request({"command": "selfcheck", "tests": True}, timeout=60))
         assert tested["healthy"] is True and tested["tests"] == {"methods": 0, "cases": 0, "failures": 0}
 
+        # A method learned before histories existed is version 1 of its history; an edit adds version 2.
+        clock = "report_the_current_system_time"
+        history = _ok(kernel.request({"command": "history", "target": "genesis_obj", "selector": clock}))
+        assert [(v["version"], v["change"], v["current"]) for v in history["versions"]] == [(1, "learned", True)]
+        edited = _ok(kernel.request({"command": "set_method", "target": "genesis_obj", "selector": clock,
+                                     "source": learned["source"].rstrip() + "\n# kept, with a note\n"}, timeout=60))
+        assert edited["version"] == 2
+
         # New objects written by this code sit beside the old ones, and both read back after a restart.
         _ok(kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "after", "value": {"nested": [1]}}))
     finally:
@@ -94,6 +102,9 @@ def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image
     try:
         genesis = _ok(kernel.request({"command": "inspect", "target": "genesis_obj"}))
         assert genesis["slots"]["after"] == {"nested": [1]} and genesis["slots"]["visits"] == 3
+        history = _ok(kernel.request({"command": "history", "target": "genesis_obj", "selector": "report_the_current_system_time"}))
+        assert [(v["author"], v["change"]) for v in history["versions"]][1] == ("architect", "edited")
+        assert history["versions"][0]["author"] == learned["author"] and history["current"] == 2
         assert _ok(kernel.request({"command": "selfcheck"}, timeout=30))["healthy"] is True
     finally:
         kernel.stop()

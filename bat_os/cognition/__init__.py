@@ -18,6 +18,7 @@
 ``agreement``     when two candidates agree, call by call (refusals and calls past the jail's means aside)
 ``selection``     which candidate to install: the trial, the examples, the cases, agreement
 ``retest``        a learned method's stored tests run again (``selfcheck`` with tests)
+``changes``       an edit, revert or removal tried first: its cases and its callers' cases, in the jail
 ``guardian``      the static audit of generated code (RestrictedPython and rules of our own)
 ``host``          the kernel side of a jailed method's ``self`` (slot reads, writes, sends)
 ``service``       Cognition: jailed sends, learning, and the services the commands reach

@@ -36,13 +36,11 @@ class CaseHost:
     def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
         if ref == "self" and name in self.current:
             return "value", copy.deepcopy(self.current[name])
-        try:
-            return self.inner.get_slot(ref, name)
-        except (KeyError, AttributeError):
-            if ref == "self" and self.candidate is not None and name == self.candidate[0]:
-                # a candidate that calls itself (self.factorial(n - 1)) finds itself, as it will once installed
-                return "generated", {"source": self.candidate[1], "selector": name}
-            raise
+        if ref == "self" and self.candidate is not None and name == self.candidate[0]:
+            # a candidate that calls itself (self.factorial(n - 1)) finds itself, as it will once installed, not a
+            # version it is to replace (a relearn)
+            return "generated", {"source": self.candidate[1], "selector": name}
+        return self.inner.get_slot(ref, name)
 
     def set_slot(self, ref: str, name: str, value: Any) -> None:
         if ref == "self":

@@ -44,11 +44,10 @@ from typing import Any, Callable, TypeVar
 
 from bat_os.cognition import guardian, mending, replies, specs
 from bat_os.cognition.cycle import Cycle, CycleRegistry
+from bat_os.cognition.changes import try_change
 from bat_os.cognition.prompts import (
-    AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, is_pure, shown_slots,
-    specification_prompt,
-    sample_seed, synthesis_prompt, synthesis_voice,
-)
+    AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, is_pure, sample_seed, shown_slots,
+    specification_prompt, synthesis_prompt, synthesis_voice)
 from bat_os.cognition.readings import repeats
 from bat_os.cognition.selection import CONFIRMATIONS, MAX_REASONS, choose
 from bat_os.cognition.trials import Trials
@@ -103,6 +102,7 @@ class Orchestrator:
     async def learn(
         self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, *, intent: str | None = None,
         reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None, examples: list[dict] | None = None,
+        relearn: dict | None = None,
     ) -> dict:
         """Run a cycle for ``selector`` on the receiver; the ok result or CycleFailed.
 
@@ -110,6 +110,7 @@ class Orchestrator:
         for the prompts, never passed to the method. A second request for the
         same receiver and selector while a cycle runs waits for that cycle
         instead of starting another (its own intent is then unused).
+        ``relearn``: the method it replaces (shown to the author; its callers' stored cases must hold).
         """
         key = (receiver_oid, selector)
         running = self._running.get(key)
@@ -119,7 +120,7 @@ class Orchestrator:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
-            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent, examples)
+            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent, examples, relearn)
             return await self.drive(cycle_id, on_event)
         finally:
             self._running.pop(key, None)
@@ -175,7 +176,7 @@ class Orchestrator:
     # --- the cycle ------------------------------------------------------------------------
     def _create(
         self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None,
-        intent: str | None = None, examples: list[dict] | None = None,
+        intent: str | None = None, examples: list[dict] | None = None, relearn: dict | None = None,
     ) -> str:
         def create(root: Any) -> str:
             registry = self._registry(root)
@@ -187,6 +188,8 @@ class Orchestrator:
                 brief["intent"] = intent
             if examples:
                 brief["examples"] = examples  # the user's word: checked as plain data by the caller
+            if relearn:
+                brief["relearn"] = relearn
             cycle = Cycle(registry.new_id(now), receiver, brief, self._state(root, FIRST), now)
             cycle.reply_to = reply_to
             registry.add(cycle)
@@ -408,6 +411,11 @@ class Orchestrator:
 
     async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: dict) -> None:
         """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""
+        if info.get("relearn"):  # a relearn: the callers' stored cases must hold with the new version
+            oid = self._read(lambda root: self._registry(root).get(cycle_id).receiver._p_oid)
+            if broken := (await try_change(self.image, self.jail, oid, selector, code, []))[1]:
+                why = f"the new version breaks a stored case of {broken[0].selector}: {broken[0].message}"
+                return self._write(lambda root: self._fail(root, cycle_id, [why]))
         tm, conn = pair = self.image.acquire()
 
         async def install() -> None:
@@ -415,7 +423,7 @@ class Orchestrator:
             cycle = self._registry(root).get(cycle_id)
             receiver = cycle.receiver
             receiver.add_method(
-                selector, code, author=info["author"], origin="generated",
+                selector, code, author=info["author"], origin="generated", change="relearned" if info.get("relearn") else "learned",
                 provenance={
                     "cycle": cycle_id, "persona": info["author"], "model": info["model"],
                     "prompt_sha256": info["prompt_sha256"],
@@ -469,7 +477,7 @@ class Orchestrator:
             "code": a["code"], "selector": cycle.selector, "attempt": cycle.attempts,
             "args": cycle.brief.get("args", []), "kwargs": cycle.brief.get("kwargs", {}),
             "examples": cycle.brief.get("examples", []), "cases": a.get("cases", []), "candidates": a.get("candidates", []),
-            "intent": brief_intent(cycle.brief),
+            "intent": brief_intent(cycle.brief), "relearn": cycle.brief.get("relearn"),
             "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
             "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),
         })
@@ -488,7 +496,5 @@ class Orchestrator:
 
 def _feedback(refusals: list[dict]) -> list[str]:
     """What the author hears of the last refusal: its reasons, unless they were generated cases (see _validate)."""
-    if not refusals:
-        return []
-    last = refusals[-1]
-    return list(last["reasons"]) if last.get("feedback", True) else []
+    last = refusals[-1] if refusals else {}
+    return list(last.get("reasons", [])) if last.get("feedback", True) else []

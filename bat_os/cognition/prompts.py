@@ -172,7 +172,7 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     examples = brief.get("examples") or []
     if is_pure(brief, slots):
         return pure_prompt(brief, refusals)
-    lines = [_asked(selector, intent), f"Selector: {selector}", _called(selector, args, kwargs)]
+    lines = [_asked(selector, intent), f"Selector: {selector}", _called(selector, args, kwargs), *_replacing(brief)]
     lines.append(f"Define it as (name the parameters after what they mean): "
                  f"def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):")
     lines.extend(_example_lines(examples, selector))
@@ -209,7 +209,7 @@ def pure_prompt(brief: dict, refusals: list[str]) -> str:
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     intent = brief_intent(brief)
-    lines = [_asked(selector, intent), _called(selector, args, kwargs),
+    lines = [_asked(selector, intent), _called(selector, args, kwargs), *_replacing(brief),
              *_example_lines([e for e in brief.get("examples") or [] if not _said(e, intent)], selector),
              *_clock(intent), *_refused(refusals)]
     lines.append(f"Answer with the method (def {selector}(self, ...)) in one ```python block.")
@@ -223,6 +223,16 @@ def _asked(selector: str, intent: str) -> str:
 
 def _called(selector: str, args: list, kwargs: dict) -> str:
     return f"It is called like this: obj.{selector}({call_arguments(args, kwargs)})"
+
+
+def _replacing(brief: dict) -> list[str]:
+    """A relearn's (``brief["relearn"]``): the version to replace and why it is wrong, for the author to do better."""
+    old = brief.get("relearn")
+    if not old:
+        return []
+    why = str(old.get("reason") or "").strip() or "the Architect asked for a new version"
+    return [f"It replaces an earlier version that was wrong ({why.rstrip('.')}):", "```python",
+            str(old.get("source", "")).rstrip(), "```", "Write a new version that does what is asked."]
 
 
 def _clock(intent: str) -> list[str]:

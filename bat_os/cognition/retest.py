@@ -50,18 +50,9 @@ async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, 
             cases = stored_tests(method)
             if not cases:
                 return 0, []
-            host = CaseHost(ImageHost(conn, receiver), cases)
-            try:
-                outcomes = await jail.run_cases(method.source, selector, cases, host)
-            except JailError as exc:
-                return len(cases), [_failure(where, selector, f"its tests could not run: {type(exc).__name__}: {exc}")]
-            found = []
-            for index, (case, outcome) in enumerate(zip(cases, outcomes)):
-                after = host.slots_after(index, list(case.get("slots") or {})) if case.get("slots") else None
-                why = judge(case, outcome, after, f"{selector}")
-                if why:
-                    found.append(_failure(where, selector, f"a stored test no longer holds: {why}"))
-            return len(cases), found
+            whys = await run_tests(jail, conn, receiver, selector, method.source, cases)
+            return len(cases), [_failure(where, selector, why if why.startswith("its tests could not run")
+                                         else f"a stored test no longer holds: {why}") for _case, why in whys]
 
         try:
             count, found = await transact.run_async(tm, check, write=False)
@@ -70,6 +61,25 @@ async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, 
         ran += count
         failures.extend(found)
     return ran, failures
+
+
+async def run_tests(jail: JailRunner, conn: Any, receiver: UvmObject, selector: str, source: str,
+                    cases: list[dict]) -> list[tuple[dict | None, str]]:
+    """Run ``source`` (the method ``selector``) on ``receiver`` of ``conn``'s view against ``cases`` in ONE jailed
+    run; ``(case, why)`` for each case that does not hold (``(None, why)`` when the run itself failed). The
+    caller's transaction must be one that is aborted: a case's writes to other objects land in it."""
+    host = CaseHost(ImageHost(conn, receiver), cases)
+    try:
+        outcomes = await jail.run_cases(source, selector, cases, host)
+    except JailError as exc:
+        return [(None, f"its tests could not run: {type(exc).__name__}: {exc}")]
+    found = []
+    for index, (case, outcome) in enumerate(zip(cases, outcomes)):
+        after = host.slots_after(index, list(case.get("slots") or {})) if case.get("slots") else None
+        why = judge(case, outcome, after, selector)
+        if why:
+            found.append((case, why))
+    return found
 
 
 def _failure(where: str, selector: str, message: str) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from bat_os.translate import briefs
 from .errors import UsageError
 
 #: Commands that change nothing in the image: safe to send again after the kernel comes back.
-READ_ONLY = frozenset({"ping", "status", "inspect", "search", "cycle", "translate", "selfcheck", "chronicle"})
+READ_ONLY = frozenset({"ping", "status", "inspect", "search", "cycle", "translate", "selfcheck", "chronicle", "methods",
+                       "source", "history"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ USAGE = {
     "forget": "/forget DOC_ID",
     "cycle": "/cycle ID",
     "selfcheck": "/selfcheck [tests]",
+    "methods": "/methods TARGET",
+    "source": "/source TARGET SELECTOR [VERSION]",
+    "history": "/history TARGET SELECTOR",
+    "edit": "/edit TARGET SELECTOR FILE [force]",
+    "revert": "/revert TARGET SELECTOR VERSION [force]",
+    "remove": "/remove TARGET SELECTOR [force]",
+    "relearn": "/relearn TARGET SELECTOR [REASON]",
     "brief": "/brief SENTENCE",
     "local": "/local on|off",
     "help": "/help",
@@ -82,6 +90,14 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /cycle ID                                  what became of a cognitive cycle, e.g. /cycle c1
   /selfcheck [tests]                         is the image's schema current, do its methods compile?
                                              (tests: and do the learned methods' stored tests still hold?)
+  /methods TARGET                            the methods an object understands: origin, version, cases, calls
+  /source TARGET SELECTOR [VERSION]          a method's source (or an older version's), in colour
+  /history TARGET SELECTOR                   every version of a learned method, and what happened to it
+  /edit TARGET SELECTOR FILE [force]         install FILE's code as the method's next version; its cases and
+                                             its callers' cases must still hold (force: make it anyway)
+  /revert TARGET SELECTOR VERSION [force]    install an older version again, as the newest
+  /remove TARGET SELECTOR [force]            take a learned method out (its history stays: /revert brings it back)
+  /relearn TARGET SELECTOR [REASON]          learn it again: a new cycle, shown the old version and REASON
   /brief SENTENCE                            show what a sentence translates to, without sending it
   /local on|off                              translate with the local translator only (on), or ask the kernel (off)
   /help                                      this text
@@ -129,6 +145,76 @@ def _selfcheck(name: str, rest: str) -> dict:
         return {"command": name, "tests": True}
     _no_arguments(name, rest)
     return {"command": name}
+
+
+def _words(name: str, rest: str, least: int, most: int, what: str) -> tuple[list[str], bool]:
+    """``rest``'s words (a last ``force`` taken off, when it may come), between ``least`` and ``most`` of them."""
+    parts = rest.split()
+    force = name in ("edit", "revert", "remove") and len(parts) > least and parts[-1] == "force"
+    if force:
+        parts = parts[:-1]
+    if not least <= len(parts) <= most:
+        raise _usage(name, f"needs {what}")
+    if len(parts) > 1:
+        _check_name(name, "SELECTOR", parts[1])
+    return parts, force
+
+
+def _methods(name: str, rest: str) -> dict:
+    return _one_word(name, rest, "target", "TARGET")
+
+
+def _source(name: str, rest: str) -> dict:
+    parts, _ = _words(name, rest, 2, 3, "a TARGET, a SELECTOR and perhaps a VERSION")
+    request = {"command": "source", "target": parts[0], "selector": parts[1]}
+    if len(parts) == 3:
+        request["version"] = _number(name, parts[2])
+    return request
+
+
+def _history(name: str, rest: str) -> dict:
+    parts, _ = _words(name, rest, 2, 2, "a TARGET and a SELECTOR")
+    return {"command": "history", "target": parts[0], "selector": parts[1]}
+
+
+def _edit(name: str, rest: str) -> dict:
+    """``/edit T S FILE``: the file is read here, on this machine (:func:`~.session.localize`)."""
+    parts = rest.split(None, 2)
+    force = len(parts) == 3 and parts[2].endswith(" force")
+    if force:
+        parts[2] = parts[2][: -len(" force")].rstrip()
+    if len(parts) < 3 or not parts[2] or parts[2] == "force":
+        raise _usage(name, "needs a TARGET, a SELECTOR and a FILE holding the method's code")
+    _check_name(name, "SELECTOR", parts[1])
+    request = {"command": "set_method", "target": parts[0], "selector": parts[1], "source_file": _unquote(parts[2])}
+    return {**request, "force": True} if force else request
+
+
+def _revert(name: str, rest: str) -> dict:
+    parts, force = _words(name, rest, 3, 3, "a TARGET, a SELECTOR and a VERSION number")
+    request = {"command": "revert", "target": parts[0], "selector": parts[1], "version": _number(name, parts[2])}
+    return {**request, "force": True} if force else request
+
+
+def _remove(name: str, rest: str) -> dict:
+    parts, force = _words(name, rest, 2, 2, "a TARGET and a SELECTOR")
+    request = {"command": "remove_method", "target": parts[0], "selector": parts[1]}
+    return {**request, "force": True} if force else request
+
+
+def _relearn(name: str, rest: str) -> dict:
+    parts = rest.split(None, 2)
+    if len(parts) < 2:
+        raise _usage(name, "needs a TARGET and a SELECTOR (and perhaps why the method is wrong)")
+    _check_name(name, "SELECTOR", parts[1])
+    request = {"command": "relearn", "target": parts[0], "selector": parts[1]}
+    return {**request, "reason": parts[2]} if len(parts) == 3 else request
+
+
+def _number(name: str, text: str) -> int:
+    if not text.isdigit():
+        raise _usage(name, f"VERSION must be a number such as 2, not {text!r}")
+    return int(text)
 
 
 def _local(name: str, rest: str) -> Local:
@@ -253,6 +339,13 @@ _PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "ingest": _ingest,
     "forget": _forget,
     "cycle": _cycle,
+    "methods": _methods,
+    "source": _source,
+    "history": _history,
+    "edit": _edit,
+    "revert": _revert,
+    "remove": _remove,
+    "relearn": _relearn,
     "brief": _brief,
     "local": _local_mode,
     "help": _local,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any, Callable
 
 SHOWN_CHARS = 300  # strings longer than this are shortened when a brief is shown (not when sent)
@@ -224,6 +225,72 @@ def format_object(info: dict) -> str:
     return "\n".join(lines)
 
 
+def _methods(result: dict) -> str:
+    rows = result["methods"]
+    if not rows:
+        return f"{result['target']} understands no method"
+    table = [("selector", "origin", "version", "cases", "calls", "author", "held by")]
+    for m in rows:
+        table.append((str(m["selector"]), str(m["origin"]), f"{m['version']}/{m['versions']}", str(m["cases"]),
+                      str(m["calls"]), str(m["author"]), str(m["holder"]) + (" (inherited)" if m["inherited"] else "")))
+    return f"{result['target']} understands {len(rows)} method(s):\n" + _table(table)
+
+
+def _history(result: dict) -> str:
+    table = [("version", "change", "author", "created", "lines", "cases", "")]
+    for v in result["versions"]:
+        table.append((str(v["version"]), str(v.get("change") or "?"), str(v["author"]), _when(v["created"]),
+                      str(v["lines"]), str(v["cases"]), "current" if v["current"] else ""))
+    now = f"version {result['current']} runs" if result.get("current") else "removed: none runs (/revert brings one back)"
+    return f"{result['selector']} on {result['object']}: {len(result['versions'])} version(s); {now}\n" + _table(table)
+
+
+def _changed(result: dict) -> str:
+    line = (f"installed {result['selector']} version {result['version']} on {result['target']} "
+            f"({result['cases_run']} case(s) run)")
+    return line + _forced(result)
+
+
+def _removed(result: dict) -> str:
+    line = (f"removed {result['selector']} (version {result['removed_version']}) from {result['target']}; "
+            "its history stays")
+    return line + _forced(result)
+
+
+def _forced(result: dict) -> str:
+    forced = result.get("forced") or []
+    if not forced:
+        return ""
+    return f"\nforced past {len(forced)} failing case(s):\n" + "\n".join(f"  - {f['selector']}: {f['message']}" for f in forced)
+
+
+def source_parts(result: Any) -> tuple[str, str] | None:
+    """``source``'s result as (a header line, the code), or None when it has another shape."""
+    if not isinstance(result, dict) or not isinstance(result.get("source"), str):
+        return None
+    tests = result.get("tests") or []
+    header = (f"{result.get('selector')} on {result.get('holder')}, version {result.get('version')} of "
+              f"{result.get('versions')} ({result.get('origin')}, by {result.get('author')}"
+              f"{', ' + str(len(tests)) + ' stored case(s)' if tests else ''}):")
+    return header, result["source"]
+
+
+def _source(result: dict) -> str:
+    parts = source_parts(result)
+    if parts is None:
+        raise Unexpected("source")
+    return parts[0] + "\n" + parts[1].rstrip("\n")
+
+
+def _when(seconds: Any) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(seconds)))
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "ping": _ping,
     "set_slot": _set_slot,
@@ -235,6 +302,12 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "status": _status,
     "cycle": _cycle,
     "selfcheck": _selfcheck,
+    "methods": _methods,
+    "history": _history,
+    "source": _source,
+    "set_method": _changed,
+    "revert": _changed,
+    "remove_method": _removed,
 }
 
 
@@ -298,5 +371,5 @@ def _short(text: str, limit: int) -> str:
 
 __all__ = [
     "compact", "cycle_answer", "format_answer", "format_error", "format_object", "format_result",
-    "format_strange", "is_cycle_result", "jsonable", "pretty", "shown", "summarize",
+    "format_strange", "is_cycle_result", "jsonable", "pretty", "shown", "source_parts", "summarize",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Mapping, TextIO
 
 from rich.console import Console
+from rich.syntax import Syntax
 
 from .render import compact
 
@@ -73,6 +74,10 @@ class Screen:
     def result(self, text: str, kind: str | None = None) -> None:
         """A command's result (stdout)."""
         self.out.print(text, style=STYLES.get(kind or "", None))
+
+    def code(self, source: str) -> None:
+        """Python source (stdout), coloured by syntax where the terminal colours."""
+        self.out.print(Syntax(source.rstrip("\n"), "python", theme="ansi_dark", background_color="default", word_wrap=True))
 
     def json(self, value: Any) -> None:
         """One JSON object on one line (stdout), for scripts."""

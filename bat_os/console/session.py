@@ -18,7 +18,7 @@ from .connection import Connection
 from .errors import UsageError
 from .inputs import LineSource
 from .progress import Progress, RawEvents
-from .render import format_answer, format_error, format_result, format_strange, shown, summarize
+from .render import format_answer, format_error, format_result, format_strange, shown, source_parts, summarize
 from .screen import Screen
 from .translating import Understood, from_reply, translate_locally, translate_request
 
@@ -26,9 +26,10 @@ QUICK_TIMEOUT = 10.0  # seconds for a reply to a quick request (ping, status, in
 WORK_TIMEOUT = 120.0  # seconds of silence allowed to work that runs models or memory (the kernel's own limit)
 
 #: Commands that run models or memory: the longer wait applies (unless --timeout says otherwise).
-WORK = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "search", "forget", "translate", "selfcheck"})
+WORK = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "search", "forget", "translate", "selfcheck",
+                  "set_method", "revert", "remove_method", "relearn"})
 #: Commands whose events are worth showing (cycles, tokens, ingest progress, translation stages).
-EVENTFUL = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "translate"})
+EVENTFUL = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "translate", "relearn"})
 #: Commands whose reply carries the words streamed meanwhile: shown live only, not printed twice.
 WORDS_IN_REPLY = frozenset({"ask", "translate"})
 
@@ -152,6 +153,10 @@ class Session:
         status = reply.get("status")
         if self.screen.as_json:
             self.screen.json(reply)
+        elif status == "ok" and request.get("command") == "source" and source_parts(reply.get("result")):
+            header, code = source_parts(reply.get("result"))
+            self.screen.result(header)
+            self.screen.code(code)
         elif status == "ok":
             self.screen.result(self._format_ok(request, reply.get("result"), sentence), "answer" if sentence else None)
         elif status == "error":
@@ -175,7 +180,16 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def localize(request: dict, cwd: Path | None = None) -> dict:
-    """Resolve what only this machine knows: ``/ingest FILE`` sends the file's absolute path."""
+    """Resolve what only this machine knows: ``/ingest FILE`` sends the file's absolute path; ``/edit ... FILE``
+    sends the file's text."""
+    if request.get("command") == "set_method" and "source_file" in request:
+        path = Path(request["source_file"]).expanduser()
+        path = path if path.is_absolute() else (cwd or Path.cwd()) / path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"/edit: cannot read {path}: {exc}") from None
+        return {k: v for k, v in request.items() if k != "source_file"} | {"source": text}
     if request.get("command") != "ingest" or "path" not in request:
         return request
     path = Path(request["path"]).expanduser()

@@ -1,6 +1,7 @@
 """The living image: prototype objects in a transactional ZODB FileStorage.
 
 ``objects``     UvmObject (slots, delegation, clone), Method (source kept in the image), the covenant
+``history``     every version of every learned method, per object and selector, and what happened to it
 ``image``       Image: open the FileStorage, awaken (run migrations), resolve targets, connections
 ``transact``    every transaction: begin, run, commit or abort, retry what is transient
 ``codec``       values between the image and the wire (objects out as references, references in)

@@ -28,6 +28,7 @@ from persistent.list import PersistentList
 from persistent.mapping import PersistentMapping
 
 from bat_os.errors import BadRequest, DataSlotCalled, DoesNotUnderstand, MethodError, RunsInJail
+from bat_os.image import history
 
 ORIGINS = ("system", "generated")
 
@@ -190,6 +191,8 @@ def compile_method(selector: str, source: str) -> Callable:
 class UvmObject(persistent.Persistent):
     """A prototype object: named slots, parents to delegate to, methods as source."""
 
+    _histories = None  # selector -> MethodHistory (bat_os.image.history); objects from before histories lack it
+
     def __init__(self, slots: dict | None = None, parents: list | None = None) -> None:
         self.slots = PersistentMapping()
         self.parents = PersistentList(parents or [])
@@ -211,7 +214,9 @@ class UvmObject(persistent.Persistent):
     def remove_slot(self, name: str) -> None:
         del self.slots[name]
 
-    def add_method(self, selector: str, source: str, **metadata: Any) -> Method:
+    def add_method(self, selector: str, source: str, *, change: str = "learned", **metadata: Any) -> Method:
+        """Install a method in slot ``selector``. One that is not ``system`` also becomes the next version
+        of the selector's history (:mod:`bat_os.image.history`), ``change`` saying how it came."""
         method = Method(selector, source, **metadata)
         if method.origin == "system":
             method.compile()  # refuse source that does not compile before storing it
@@ -220,8 +225,19 @@ class UvmObject(persistent.Persistent):
                 compile(source, f"<method {selector}>", "exec")
             except SyntaxError as exc:
                 raise MethodError(f"method {selector!r} does not compile: {exc}") from exc
+            history.history_of(self, selector, create=True).add(method, change=change, now=method.created)
         self.set_slot(selector, method)
         return method
+
+    def remove_method(self, selector: str, author: str) -> int | None:
+        """Take the method out of slot ``selector``; its history stays (the removal logged). The version removed."""
+        method = self.slots[selector]
+        found = history.history_of(self, selector, create=True) if method.origin != "system" else None
+        number = found.number_of(method) if found is not None else None
+        if found is not None:
+            found.removed(number or 0, author)
+        del self.slots[selector]
+        return number
 
     def own_methods(self) -> dict[str, Method]:
         return {k: v for k, v in self.slots.items() if isinstance(v, Method)}

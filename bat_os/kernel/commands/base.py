@@ -23,7 +23,9 @@ with its code (:data:`bat_os.errors.CODES`), anything else is ``internal``.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from bat_os.errors import BadRequest
@@ -56,6 +58,7 @@ class Context:
     stats: Callable[[], dict]
     cognition: "Cognition | None" = None
     backups: "KernelBackups | None" = None
+    calls: Counter = _field(default_factory=Counter)  # (holder oid, selector) -> sends that ran it since start
 
 
 @dataclass(frozen=True)

@@ -108,12 +108,14 @@ def send(ctx: Context, request: dict) -> Any:
     kwargs = from_wire(ctx.image, wire_kwargs)
     cognition = ctx.cognition
     try:
-        _holder, value = obj.lookup(selector)
+        holder, value = obj.lookup(selector)
     except KeyError:
         if not learn or cognition is None:
             raise DoesNotUnderstand(obj, selector, args, kwargs) from None
         oid = obj._p_oid
         return Later(lambda call: cognition.learn_and_send(oid, selector, wire_args, wire_kwargs, call, intent=intent, examples=examples))
+    if isinstance(value, Method):
+        ctx.calls[(holder._p_oid, selector)] += 1
     if isinstance(value, Method) and value.origin == "generated":
         if cognition is None:
             raise Internal("generated methods need the jail, which this process does not run")
