@@ -243,19 +243,8 @@ def remove_method(ctx: Context, request: dict) -> Later:
         ran, failures = await try_change(cognition.image, cognition.jail, oid, selector, None, [])
         if failures and not force:
             raise _refusal(selector, "removing", failures)
-        tm, conn = pair = cognition.image.acquire()
-
-        async def remove() -> int | None:
-            receiver = conn.get(oid)
-            now = receiver.slots.get(selector)
-            if not isinstance(now, Method) or now.source != expected:
-                raise Busy(f"{selector!r} changed while its callers' cases ran; send it again")
-            return receiver.remove_method(selector, "architect")
-
-        try:
-            removed = await transact.run_async(tm, remove, note=f"remove_method {selector}")
-        finally:
-            cognition.image.release(pair)
+        removed = await _commit(cognition.image, oid, selector, expected,
+                                lambda receiver: receiver.remove_method(selector, "architect"), f"remove_method {selector}")
         return {"target": target, "selector": selector, "removed_version": removed, "cases_run": ran,
                 "forced": [f.to_dict() for f in failures]}
 
@@ -326,13 +315,7 @@ def _change(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[
         dropped = [f.case for f in failures if f.own and f.case is not None]
         tests = {"examples": given, "cases": [c for c in tried if c not in dropped],
                  "discarded": [{**c, "reason": f"failed when the {change} method was forced in"} for c in dropped]}
-        tm, conn = pair = cognition.image.acquire()
-
-        async def install() -> int:
-            receiver = conn.get(oid)
-            now = receiver.slots.get(selector)
-            if (now.source if isinstance(now, Method) else None) != expected:
-                raise Busy(f"{selector!r} changed while the change was tried; send it again")
+        def install(receiver: UvmObject) -> int | None:
             method = receiver.add_method(selector, code, author="architect", origin="generated", change=change,
                                          provenance={**provenance, "tests": tests})
             found = history.history_of(receiver, selector)
@@ -340,14 +323,29 @@ def _change(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[
                 found.log[-1].update(extra)
             return found.number_of(method)
 
-        try:
-            version = await transact.run_async(tm, install, note=f"{change} {selector}")
-        finally:
-            cognition.image.release(pair)
+        version = await _commit(cognition.image, oid, selector, expected, install, f"{change} {selector}")
         return {"target": target, "selector": selector, "version": version, "cases_run": ran,
                 "forced": [f.to_dict() for f in failures]}
 
     return Later(run)
+
+
+async def _commit(image: Any, oid: bytes, selector: str, expected: str | None, work: Any, note: str) -> Any:
+    """``work(receiver)`` in one committed transaction, if ``selector`` on the receiver is still the source the change
+    was tried against (``expected``; None: no method); Busy otherwise, nothing changed."""
+    tm, conn = pair = image.acquire()
+
+    async def attempt() -> Any:
+        receiver = conn.get(oid)
+        now = receiver.slots.get(selector)
+        if (now.source if isinstance(now, Method) else None) != expected:
+            raise Busy(f"{selector!r} changed while the change was tried; send it again")
+        return work(receiver)
+
+    try:
+        return await transact.run_async(tm, attempt, note=note)
+    finally:
+        image.release(pair)
 
 
 def _refusal(selector: str, what: str, failures: list) -> TestsFailed:
