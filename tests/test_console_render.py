@@ -126,3 +126,11 @@ def test_a_source_is_a_header_and_its_code_and_a_change_says_what_it_ran() -> No
                                  "forced past 1 failing case(s):", "  - sum_of_squares: it broke"]
     assert render.format_result("remove_method", {"target": "g", "selector": "s", "removed_version": 3, "cases_run": 0,
                                                   "forced": []}) == "removed s (version 3) from g; its history stays"
+
+
+def test_a_clone_says_what_was_made() -> None:
+    made = render.format_result("clone", {"object": {"$oid": "0x2a", "type": "UvmObject"}, "name": "lamp",
+                                          "parent": {"$oid": "0x03", "type": "UvmObject", "name": "genesis"}})
+    assert made == "made 0x2a (root lamp), delegating to genesis"
+    assert render.format_result("clone", {"object": {"$oid": "0x2b"}, "name": None,
+                                          "parent": {"$oid": "0x2a"}}) == "made 0x2b, delegating to 0x2a"

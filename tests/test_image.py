@@ -51,7 +51,7 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
         catalog = root["knowledge_catalog_obj"]
         assert catalog.document_count() > 10
         assert catalog.search("Watercourse Way")[0]["metadata"]["source"] == "persona_codex"
-        assert image.schema_version == 6
+        assert image.schema_version == 7
         assert root["orchestrator_obj"].send("cycles").summary() == {"cycles": 0, "unfinished": []}
         image.tm.abort()
     finally:

@@ -74,10 +74,15 @@ def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image
         reply = _ok(kernel.request({"command": "ask", "persona": "ROBIN", "prompt": "hello"}, timeout=120))
         assert reply["persona"] == "ROBIN" and reply["model"].endswith("tiny-llama") and isinstance(reply["text"], str)
 
-        # Migration 6: the old image's state objects follow the table (SPECIFYING added, DELEGATING's moves).
+        # Migrations 6 and 7: the old image's state objects follow the table (SPECIFYING added, DELEGATING's moves).
         check = _ok(kernel.request({"command": "selfcheck"}, timeout=30))
-        assert check["schema_version"] == check["expected_schema_version"] == 6
-        assert [m["version"] for m in check["migrations"]][-1] == 6
+        assert check["schema_version"] == check["expected_schema_version"] == 7
+        assert [m["version"] for m in check["migrations"]][-2:] == [6, 7]
+        # Migration 7: the old traits learn clone and new; a client clones the old genesis_obj.
+        traits = _ok(kernel.request({"command": "inspect", "target": "traits_obj"}))["methods"]
+        assert {"clone", "new", "describe"} <= set(traits) and traits["clone"]["origin"] == "system"
+        made = _ok(kernel.request({"command": "clone", "target": "genesis_obj", "name": "lamp_keeper", "slots": {"shift": 2}}))
+        assert made["name"] == "lamp_keeper" and made["parent"]["name"] == "genesis"
         states = _ok(kernel.request({"command": "inspect", "target": "psm_prototypes_obj"}))["slots"]
         assert "SPECIFYING" in states
         delegating = _ok(kernel.request({"command": "inspect", "target": states["DELEGATING"]["$oid"]}))["slots"]
@@ -102,6 +107,8 @@ def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image
     try:
         genesis = _ok(kernel.request({"command": "inspect", "target": "genesis_obj"}))
         assert genesis["slots"]["after"] == {"nested": [1]} and genesis["slots"]["visits"] == 3
+        keeper = _ok(kernel.request({"command": "inspect", "target": "lamp_keeper"}))
+        assert keeper["slots"] == {"shift": 2} and keeper["parents"][0]["name"] == "genesis"
         history = _ok(kernel.request({"command": "history", "target": "genesis_obj", "selector": "report_the_current_system_time"}))
         assert [(v["author"], v["change"]) for v in history["versions"]][1] == ("architect", "edited")
         assert history["versions"][0]["author"] == learned["author"] and history["current"] == 2

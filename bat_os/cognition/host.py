@@ -19,7 +19,7 @@ from persistent.list import PersistentList
 from transaction.interfaces import TransientError
 
 from bat_os.image import transact
-from bat_os.image.codec import from_wire, render
+from bat_os.image.codec import adopt, from_wire, render
 from bat_os.image.image import Image
 from bat_os.image.objects import Method, UvmObject, hex_to_oid
 
@@ -95,7 +95,7 @@ class ImageHost:
             raise KeyError(f"{selector!r} is generated: it runs in the jail, not here")
         args = [self._from_wire(a) for a in args]
         kwargs = {k: self._from_wire(v) for k, v in kwargs.items()}
-        return render(obj.perform(selector, value, args, kwargs))
+        return render(adopt(obj.perform(selector, value, args, kwargs), self.connection))  # new objects get ids
 
     def _from_wire(self, value: Any) -> Any:
         """Plain data with ``{"$oid": ref}`` references ("self" included) -> objects."""

@@ -54,6 +54,7 @@ USAGE = {
     "forget": "/forget DOC_ID",
     "cycle": "/cycle ID",
     "selfcheck": "/selfcheck [tests]",
+    "clone": "/clone TARGET [NAME] [SLOTS-JSON-OBJECT]",
     "methods": "/methods TARGET",
     "source": "/source TARGET SELECTOR [VERSION]",
     "history": "/history TARGET SELECTOR",
@@ -90,6 +91,7 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /cycle ID                                  what became of a cognitive cycle, e.g. /cycle c1
   /selfcheck [tests]                         is the image's schema current, do its methods compile?
                                              (tests: and do the learned methods' stored tests still hold?)
+  /clone TARGET [NAME] [SLOTS]               a new object delegating to TARGET, e.g. /clone genesis_obj lamp {{"colour": "red"}}
   /methods TARGET                            the methods an object understands: origin, version, cases, calls
   /source TARGET SELECTOR [VERSION]          a method's source (or an older version's), in colour
   /history TARGET SELECTOR                   every version of a learned method, and what happened to it
@@ -158,6 +160,25 @@ def _words(name: str, rest: str, least: int, most: int, what: str) -> tuple[list
     if len(parts) > 1:
         _check_name(name, "SELECTOR", parts[1])
     return parts, force
+
+
+def _clone(name: str, rest: str) -> dict:
+    parts = rest.split(None, 1)
+    if not parts:
+        raise _usage(name, "needs a TARGET")
+    request: dict[str, Any] = {"command": "clone", "target": parts[0]}
+    tail = parts[1].strip() if len(parts) > 1 else ""
+    if tail and not tail.startswith("{"):
+        root_name, _, tail = tail.partition(" ")
+        _check_name(name, "NAME", root_name)
+        request["name"] = root_name
+        tail = tail.strip()
+    if tail:
+        values = _json_values(name, tail)
+        if len(values) != 1 or not isinstance(values[0], dict):
+            raise _usage(name, "takes one JSON object of slots, such as {\"colour\": \"red\"}")
+        request["slots"] = values[0]
+    return _encodable(request)
 
 
 def _methods(name: str, rest: str) -> dict:
@@ -339,6 +360,7 @@ _PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "ingest": _ingest,
     "forget": _forget,
     "cycle": _cycle,
+    "clone": _clone,
     "methods": _methods,
     "source": _source,
     "history": _history,

@@ -225,6 +225,12 @@ def format_object(info: dict) -> str:
     return "\n".join(lines)
 
 
+def _clone(result: dict) -> str:
+    made = result["object"]
+    return (f"made {made.get('$oid')}" + (f" (root {result['name']})" if result.get("name") else "")
+            + f", delegating to {result['parent'].get('name') or result['parent'].get('$oid')}")
+
+
 def _methods(result: dict) -> str:
     rows = result["methods"]
     if not rows:
@@ -303,6 +309,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "cycle": _cycle,
     "selfcheck": _selfcheck,
     "methods": _methods,
+    "clone": _clone,
     "history": _history,
     "source": _source,
     "set_method": _changed,

@@ -45,6 +45,24 @@ def reference(obj: Any) -> dict | None:
     return None
 
 
+def adopt(value: Any, connection: Any, depth: int = 0) -> Any:
+    """Add to ``connection`` every new object (a UvmObject with no oid yet) ``value`` holds, so that it has an id,
+    a reference can name it, and it commits with the transaction (an object no slot and no root name holds is
+    reclaimed when the image is packed). Returns ``value``."""
+    if depth > MAX_DEPTH:
+        return value
+    if isinstance(value, UvmObject):
+        if value._p_oid is None:
+            connection.add(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            adopt(item, connection, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            adopt(item, connection, depth + 1)
+    return value
+
+
 def render(value: Any) -> Any:
     """``value`` as plain wire data, persistent objects as references."""
     return to_wire(value, reference)

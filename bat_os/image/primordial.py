@@ -58,6 +58,16 @@ def echo(self, *args, **kwargs):
     """Answer the arguments it was sent (a read-only probe of the send path)."""
     return {"args": list(args), "kwargs": kwargs}
 ''',
+    "clone": '''
+def clone(self):
+    """A new object that delegates to this one, with no slots of its own (Self's clone)."""
+    return type(self)(parents=[self])
+''',
+    "new": '''
+def new(self, **slots):
+    """A new object that delegates to this one, holding ``slots``."""
+    return type(self)(slots=slots, parents=[self])
+''',
 }
 
 PERSONAS: dict[str, dict[str, Any]] = {
@@ -176,6 +186,16 @@ def sync_states(states: UvmObject, traits: UvmObject) -> None:
                     existing.set_slot(key, value)
         else:
             states.set_slot(name, UvmObject(slots, parents=[traits]))
+
+
+def refresh_traits(root: Any, context: Any) -> None:
+    """Migration: traits_obj learns the system methods it lacks (``clone`` and ``new`` came after the first images)."""
+    traits = root.get("traits_obj") if hasattr(root, "get") else None
+    if traits is None:
+        return
+    for selector, source in TRAITS_METHODS.items():
+        if selector not in traits.slots:
+            traits.add_method(selector, source.strip() + "\n", author="system", origin="system", created=context.now())
 
 
 def refresh_states(root: Any, context: Any) -> None:

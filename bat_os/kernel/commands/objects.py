@@ -1,4 +1,4 @@
-"""Commands on the object graph: ``ping``, ``inspect``, ``set_slot``, ``send``.
+"""Commands on the object graph: ``ping``, ``inspect``, ``set_slot``, ``send``, ``clone``.
 
 ::
 
@@ -10,6 +10,8 @@
     {"command": "send", "target": T, "selector": "s", "args": [], "kwargs": {},
      "learn"?: true, "intent"?: "the sentence that asked for it"}
                                                           -> the method's result (or the slot's value)
+    {"command": "clone", "target": T, "slots"?: {...}, "name"?: "my_obj"}
+                                                          -> {"object": {"$oid": ...}, "name", "parent"}  (committed)
 
 Values may hold ``{"$oid": "0x1a"}`` references to other objects. (The kernel
 answers ``ping`` itself, before the queue; this handler serves the rest.)
@@ -23,6 +25,7 @@ from typing import Any
 from bat_os.cognition.cases import BadCase, parse_examples
 from bat_os.errors import BadRequest, DataSlotCalled, DoesNotUnderstand, Internal, MethodError, RequestError
 from bat_os.image.objects import Method, UvmObject, check_slot_name, oid_to_hex
+from bat_os.image.codec import adopt
 from bat_os.kernel.commands.base import Command, Context, Later, field, from_wire, target, uvm_target
 from bat_os.protocol import safe_repr
 from bat_os.translate.briefs import MAX_INTENT_CHARS
@@ -35,7 +38,15 @@ def ping(ctx: Context, request: dict) -> dict:
 
 
 def inspect(ctx: Context, request: dict) -> dict:
-    """``{"command": "inspect", "target": "genesis_obj"}`` -> slots, parents, methods with source."""
+    """``{"command": "inspect", "target": "genesis_obj"}`` -> slots, parents, methods with source.
+
+    ``{"command": "inspect", "target": "root"}`` (or ``"0x00"``) -> ``{"oid": "0x00", "name": "root", "type": "root",
+    "roots": {name: reference}}``: every named root (the kernel's own ``batos_`` entries aside).
+    """
+    if request.get("target") in ("root", "0x00"):
+        root = ctx.image.connection.root()
+        return {"oid": "0x00", "name": "root", "type": "root",
+                "roots": {name: root[name] for name in sorted(root.keys()) if not name.startswith("batos_")}}
     obj = target(ctx, request)
     name = ctx.image.root_name_of(obj)
     oid = oid_to_hex(obj._p_oid) if getattr(obj, "_p_oid", None) else None
@@ -121,7 +132,7 @@ def send(ctx: Context, request: dict) -> Any:
             raise Internal("generated methods need the jail, which this process does not run")
         return Later(cognition.launch(obj, value, selector, wire_args, wire_kwargs))
     try:
-        return obj.perform(selector, value, args, kwargs)
+        return adopt(obj.perform(selector, value, args, kwargs), ctx.image.connection)  # new objects commit with it
     except DataSlotCalled:
         raise  # the request's mistake, not the method's
     except RequestError as exc:
@@ -133,6 +144,32 @@ def send(ctx: Context, request: dict) -> Any:
             error_type=type(exc).__name__,
             traceback="".join(tb)[-4000:],
         ) from exc
+
+
+def clone(ctx: Context, request: dict) -> dict:
+    """``{"command": "clone", "target": T, "slots"?: {...}, "name"?: "my_obj"}`` -> the new object, committed.
+
+    A new object that delegates to the target (Self's clone), holding ``slots`` (values as ``set_slot``'s,
+    references included). With ``name`` it becomes a named root (an identifier no root has yet); without, only
+    its id names it, and it lasts while a slot holds it (an object nothing holds is reclaimed when the image is
+    packed).
+    """
+    obj = uvm_target(ctx, request)
+    slots = field(request, "slots", dict, default={})
+    for slot in slots:
+        check_slot_name(slot)
+    name = field(request, "name", str, default=None)
+    root = ctx.image.connection.root()
+    if name is not None:
+        if not name.isidentifier() or name.startswith("batos_") or name == "root":
+            raise BadRequest(f"a root name is an identifier not starting with 'batos_' (and not 'root'), not {name!r}")
+        if name in root:
+            raise BadRequest(f"there is a root object named {name!r} already")
+    made = UvmObject(from_wire(ctx.image, slots), parents=[obj])
+    if name is not None:
+        root[name] = made
+    ctx.image.connection.add(made)
+    return {"object": made, "name": name, "parent": obj}
 
 
 def brief_examples(request: dict, intent: str | None) -> list[dict] | None:
@@ -152,5 +189,6 @@ COMMANDS = (
     Command("inspect", inspect, writes=False),
     Command("set_slot", set_slot, writes=True),
     Command("send", send, writes=True),
+    Command("clone", clone, writes=True),
 )
 
