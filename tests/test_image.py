@@ -32,7 +32,8 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
     image = open_image(image_path)
     try:
         ran = image.awaken()
-        assert ran == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)"]
+        assert ran == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)",
+        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)"]
         root = image.connection.root()
         image.tm.begin()
         for name in ROOT_NAMES:
@@ -72,7 +73,7 @@ def test_awakening_is_idempotent_and_resumes_unchanged(image_path):
         assert image.size_bytes() == size  # nothing was written
         assert image.read(lambda: list(image.connection.root()["genesis_obj"].send("mark"))) == [1, 2]
         log = image.read(lambda: list(image.connection.root()["batos_migrations"]))
-        assert [entry["version"] for entry in log] == [1, 2, 3, 4, 5, 6]
+        assert [entry["version"] for entry in log] == [1, 2, 3, 4, 5, 6, 7]
     finally:
         image.close()
 
@@ -88,7 +89,8 @@ def test_incarnation_completes_a_partial_image(image_path):
         return root["genesis_obj"]._p_oid
 
     genesis_oid = image.run(lose_some)
-    assert image.awaken() == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)"]
+    assert image.awaken() == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)",
+        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)"]
     assert image.read(lambda: "orchestrator_obj" in root and root["genesis_obj"]._p_oid == genesis_oid)
     image.close()
 

@@ -80,7 +80,7 @@ def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image
         assert [m["version"] for m in check["migrations"]][-2:] == [6, 7]
         # Migration 7: the old traits learn clone and new; a client clones the old genesis_obj.
         traits = _ok(kernel.request({"command": "inspect", "target": "traits_obj"}))["methods"]
-        assert {"clone", "new", "describe"} <= set(traits) and traits["clone"]["origin"] == "system"
+        assert {"clone", "new", "dispatch", "describe"} <= set(traits) and traits["clone"]["origin"] == "system"
         made = _ok(kernel.request({"command": "clone", "target": "genesis_obj", "name": "lamp_keeper", "slots": {"shift": 2}}))
         assert made["name"] == "lamp_keeper" and made["parent"]["name"] == "genesis"
         states = _ok(kernel.request({"command": "inspect", "target": "psm_prototypes_obj"}))["slots"]

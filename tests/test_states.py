@@ -100,7 +100,8 @@ def test_migration_6_brings_an_older_images_states_to_the_table(tmp_path):
     image.run(lambda: as_before(image.connection.root()))
     assert image.schema_version == 5
     ran = image.awaken(default_migrations(), MigrationContext(codex_path=None))
-    assert ran == ["the cycle's states follow the table (SPECIFYING: tests before code)"]
+    assert ran == ["the cycle's states follow the table (SPECIFYING: tests before code)",
+        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)"]
     assert image.schema_version == newest_version() == 7
     psm = image.read(lambda: {name: dict(s.slots) for name, s in image.connection.root()["psm_prototypes_obj"].slots.items()
                               if name in STATES})

@@ -86,7 +86,7 @@ async def audit(source: str, selector: str, args: list, kwargs: dict, slots: dic
         conn.root()["receiver"] = receiver
         conn.add(receiver)
         try:
-            result = await jail.run(source, selector, args, kwargs, ImageHost(conn, receiver))
+            result = await jail.run(source, selector, args, kwargs, ImageHost(conn, receiver, jail=jail))
         except MethodRaised as exc:
             reason = {"rule": "trial", "line": None, "message": f"{exc.error_type}: {exc.message}"}
             return {"accepted": False, "stage": "trial", "reasons": [reason], "result": None}

@@ -21,6 +21,7 @@
 ``changes``       an edit, revert or removal tried first: its cases and its callers' cases, in the jail
 ``guardian``      the static audit of generated code (RestrictedPython and rules of our own)
 ``host``          the kernel side of a jailed method's ``self`` (slot reads, writes, sends)
+``handoff``       a system method that sends a generated one: it waits for the jail in a greenlet
 ``service``       Cognition: jailed sends, learning, and the services the commands reach
 
 May import: ``errors``, ``image``, ``jail`` (the runner's interface and its contract),

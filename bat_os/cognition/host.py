@@ -18,6 +18,7 @@ import persistent
 from persistent.list import PersistentList
 from transaction.interfaces import TransientError
 
+from bat_os.cognition import handoff
 from bat_os.image import transact
 from bat_os.image.codec import adopt, from_wire, render
 from bat_os.image.image import Image
@@ -25,11 +26,18 @@ from bat_os.image.objects import Method, UvmObject, hex_to_oid
 
 
 class ImageHost:
-    """Implements :class:`bat_os.jail.runner.Host` over one connection's objects."""
+    """Implements :class:`bat_os.jail.runner.Host` over one connection's objects.
 
-    def __init__(self, connection: Any, receiver: UvmObject) -> None:
+    ``jail``: where a system method this host runs (a generated method's send of one) sends the generated
+    methods it calls (:mod:`bat_os.cognition.handoff`); without one, such a send raises RunsInJail.
+    ``depth``: how many such hand-offs led to this run.
+    """
+
+    def __init__(self, connection: Any, receiver: UvmObject, *, jail: Any = None, depth: int = 0) -> None:
         self.connection = connection
         self.receiver = receiver
+        self.jail = jail
+        self.depth = depth
 
     def _object(self, ref: str) -> UvmObject:
         if ref == "self":
@@ -85,25 +93,42 @@ class ImageHost:
         obj = self._object(ref)
         if isinstance(obj.slots.get(name), Method):
             raise KeyError(f"slot {name!r} holds a method")
-        obj.set_slot(name, self._from_wire(value))
+        obj.set_slot(name, self.from_wire(value))
 
     def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
-        """Run a *system* method (trusted, in process) and return plain data."""
+        """Run a *system* method (trusted, in process) and return plain data, or an awaitable of it when the
+        method sends a generated one (:mod:`bat_os.cognition.handoff`)."""
         obj = self._object(ref)
         _holder, value = obj.lookup(selector)
         if isinstance(value, Method) and value.origin == "generated":
             raise KeyError(f"{selector!r} is generated: it runs in the jail, not here")
-        args = [self._from_wire(a) for a in args]
-        kwargs = {k: self._from_wire(v) for k, v in kwargs.items()}
-        return render(adopt(obj.perform(selector, value, args, kwargs), self.connection))  # new objects get ids
+        args = [self.from_wire(a) for a in args]
+        kwargs = {k: self.from_wire(v) for k, v in kwargs.items()}
+        if self.jail is None:
+            return render(adopt(obj.perform(selector, value, args, kwargs), self.connection))  # new objects get ids
+        outcome = handoff.call_system(obj.perform, (selector, value, args, kwargs), runner=self._run_nested,
+                                      host_for=self.nested, depth=self.depth)
+        if isinstance(outcome, handoff.Suspended):
+            return self._landed(outcome)
+        return render(adopt(outcome, self.connection))
 
-    def _from_wire(self, value: Any) -> Any:
+    async def _landed(self, outcome: "handoff.Suspended") -> Any:
+        return render(adopt(await outcome.finish(), self.connection))
+
+    def _run_nested(self, source: str, selector: str, args: list, kwargs: dict, host: Any) -> Any:
+        return self.jail.run(source, selector, args, kwargs, host, nested=True)  # the run waiting on it holds a slot
+
+    def nested(self, connection: Any, receiver: UvmObject, depth: int) -> "ImageHost":
+        """The host of a generated method a system method sends (one level deeper)."""
+        return ImageHost(connection, receiver, jail=self.jail, depth=depth)
+
+    def from_wire(self, value: Any) -> Any:
         """Plain data with ``{"$oid": ref}`` references ("self" included) -> objects."""
         return from_wire(value, self._object)
 
     def render_result(self, value: Any) -> Any:
         """A run's result: ``{"$oid": "self"}`` becomes the receiver's real reference."""
-        return render(self._from_wire(value))
+        return render(self.from_wire(value))
 
 
 class Prepared(NamedTuple):
@@ -131,10 +156,11 @@ class LazyHost:
     :class:`StaleSnapshot` (transient: the caller runs it again, normally).
     """
 
-    def __init__(self, image: Image, oid: bytes, prepared: Prepared) -> None:
+    def __init__(self, image: Image, oid: bytes, prepared: Prepared, *, jail: Any = None) -> None:
         self.image = image
         self.oid = oid
         self.prepared = prepared
+        self.jail = jail  # for the ImageHost it opens (see there)
         self.stale = False
         self._pair: tuple[Any, Any] | None = None
         self._attempt: transact.Attempt | None = None
@@ -149,7 +175,7 @@ class LazyHost:
                 obj._p_activate()
                 if obj._p_serial != serial:
                     self.stale = True
-            self._host = ImageHost(conn, conn.get(self.oid))
+            self._host = ImageHost(conn, conn.get(self.oid), jail=self.jail)
         return self._host
 
     def snapshot(self, ref: str) -> dict[str, Any]:

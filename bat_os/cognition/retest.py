@@ -68,7 +68,7 @@ async def run_tests(jail: JailRunner, conn: Any, receiver: UvmObject, selector: 
     """Run ``source`` (the method ``selector``) on ``receiver`` of ``conn``'s view against ``cases`` in ONE jailed
     run; ``(case, why)`` for each case that does not hold (``(None, why)`` when the run itself failed). The
     caller's transaction must be one that is aborted: a case's writes to other objects land in it."""
-    host = CaseHost(ImageHost(conn, receiver), cases)
+    host = CaseHost(ImageHost(conn, receiver, jail=jail), cases)
     try:
         outcomes = await jail.run_cases(source, selector, cases, host)
     except JailError as exc:

@@ -9,7 +9,9 @@ persona models, semantic memory, and the translator setting. It is built by
 A generated method runs in the jail, in the request's transaction:
 :meth:`Cognition.launch` reads the receiver's snapshot and starts the run
 before the handler returns, :meth:`Cognition.jailed_send` runs it the
-ordinary way on a connection of its own. A selector nobody understands
+ordinary way on a connection of its own. A system method that sends a
+generated one waits for the jail in a greenlet (:mod:`bat_os.cognition.handoff`:
+:meth:`Cognition.call_system`, :meth:`Cognition.system_send`). A selector nobody understands
 becomes a cycle (:meth:`Cognition.learn_and_send`). Everything that awaits
 runs on its own ZODB connection (on the event-loop thread), so other requests
 go on meanwhile; a conflict with them aborts and retries
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from transaction.interfaces import TransientError
 
+from bat_os.cognition import handoff
 from bat_os.cognition.host import ImageHost, LazyHost
 from bat_os.cognition.orchestrator import Orchestrator
 from bat_os.errors import (
@@ -33,6 +36,7 @@ from bat_os.errors import (
     RequestError, Timeout,
 )
 from bat_os.image import transact
+from bat_os.image.codec import adopt, render
 from bat_os.image.image import Image
 from bat_os.image.objects import Method, UvmObject
 from bat_os.jail.runner import JailRunner
@@ -82,7 +86,7 @@ class Cognition:
         the ordinary way (:meth:`jailed_send`).
         """
         oid = receiver._p_oid
-        host = LazyHost(self.image, oid, ImageHost(self.image.connection, receiver).prepare(method.source))
+        host = LazyHost(self.image, oid, ImageHost(self.image.connection, receiver).prepare(method.source), jail=self.jail)
         running = self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
         return lambda call: self._land(oid, selector, args, kwargs, host, running)
 
@@ -109,7 +113,7 @@ class Cognition:
                 raise NotFound(f"{selector!r} is no longer understood") from None
             if not isinstance(method, Method) or method.origin != "generated":
                 raise Internal(f"{selector!r} changed while waiting; send it again")
-            host = ImageHost(conn, receiver)
+            host = ImageHost(conn, receiver, jail=self.jail)
             try:
                 result = await self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
             except JailError as exc:
@@ -120,6 +124,43 @@ class Cognition:
             return await transact.run_async(tm, attempt, retries=self.retries, note=f"send {selector}")
         finally:
             self.image.release(pair)
+
+    def host_for(self, connection: Any, receiver: UvmObject, depth: int = 0) -> ImageHost:
+        """The kernel side of a jailed run's ``self`` on ``connection``, able to hand generated sends back to the jail."""
+        return ImageHost(connection, receiver, jail=self.jail, depth=depth)
+
+    def call_system(self, receiver: UvmObject, selector: str, method: Method, args: list, kwargs: dict) -> Any:
+        """A system method run in the request's transaction: its value, or :class:`handoff.Suspended` when it sends
+        a generated method (then :meth:`system_send` runs it again, awaiting, in a transaction of its own)."""
+        return handoff.call_system(receiver.perform, (selector, method, args, kwargs), runner=self._run_warm,
+                                   host_for=self.host_for)
+
+    async def system_send(self, oid: bytes, selector: str, args: list, kwargs: dict) -> Any:
+        """A system method that sends generated ones, run on a connection of its own; its changes commit with it."""
+        tm, conn = pair = self.image.acquire()
+
+        async def attempt() -> Any:
+            receiver = conn.get(oid)
+            try:
+                _holder, method = receiver.lookup(selector)
+            except KeyError:
+                raise NotFound(f"{selector!r} is no longer understood") from None
+            host = self.host_for(conn, receiver)
+            call = ([host.from_wire(a) for a in args], {k: host.from_wire(v) for k, v in kwargs.items()})
+            try:
+                value = await handoff.run_system(receiver.perform, (selector, method, *call), runner=self._run_warm,
+                                                 host_for=self.host_for)
+            except JailError as exc:
+                raise as_request_error(selector, exc) from exc
+            return render(adopt(value, conn))
+
+        try:
+            return await transact.run_async(tm, attempt, retries=self.retries, note=f"send {selector}")
+        finally:
+            self.image.release(pair)
+
+    def _run_warm(self, source: str, selector: str, args: list, kwargs: dict, host: Any) -> Awaitable[Any]:
+        return self.jail.run(source, selector, args, kwargs, host, fresh=False)
 
     async def learn_and_send(
         self, oid: bytes, selector: str, args: list, kwargs: dict, call: "Call | None", *,

@@ -98,7 +98,7 @@ class Trials:
         async def run() -> T:
             receiver = self.receiver(conn.root(), cycle_id)
             planned = cases(receiver) if callable(cases) else cases
-            host = CaseHost(ImageHost(conn, receiver), planned, candidate=(selector, code))
+            host = CaseHost(ImageHost(conn, receiver, jail=self.jail), planned, candidate=(selector, code))
             return then(await self.jail.run_cases(code, selector, planned, host), host, receiver, planned)
 
         try:

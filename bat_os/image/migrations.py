@@ -44,7 +44,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "semantic memory: metadata index, embeddings, change log", catalog.upgrade_catalog),
     Migration(5, "the chronicle of backups and restores", chronicle.ensure_chronicle),
     Migration(6, "the cycle's states follow the table (SPECIFYING: tests before code)", primordial.refresh_states),
-    Migration(7, "traits learn clone and new (objects made by methods and clients)", primordial.refresh_traits),
+    Migration(7, "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)",
+              primordial.refresh_traits),
 )
 
 

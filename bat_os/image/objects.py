@@ -21,6 +21,7 @@ import hashlib
 import keyword
 import linecache
 import time
+from contextvars import ContextVar
 from typing import Any, Callable, Iterator
 
 import persistent
@@ -31,6 +32,11 @@ from bat_os.errors import BadRequest, DataSlotCalled, DoesNotUnderstand, MethodE
 from bat_os.image import history
 
 ORIGINS = ("system", "generated")
+
+#: Who runs a generated method sent from kernel code (a system method's ``self.square(3)``): set by the cognition
+#: layer (:mod:`bat_os.cognition.handoff`) while a system method runs where the jail can be awaited;
+#: ``(receiver, selector, method, args, kwargs) -> result``. Unset, such a send raises RunsInJail.
+GENERATED_SENDS: ContextVar[Callable[..., Any] | None] = ContextVar("generated_sends", default=None)
 
 #: Attribute names UvmObject keeps for itself; everything else is a slot.
 _OWN = frozenset({"slots", "parents"})
@@ -294,6 +300,11 @@ class UvmObject(persistent.Persistent):
     def perform(self, selector: str, value: Any, args: tuple | list = (), kwargs: dict | None = None) -> Any:
         """Run what :meth:`lookup` found for ``selector`` with this object as ``self``."""
         if isinstance(value, Method):
+            if value.origin != "system":
+                jailed = GENERATED_SENDS.get()
+                if jailed is None:
+                    raise RunsInJail(value)
+                return jailed(self, selector, value, list(args), dict(kwargs or {}))
             return value.compile()(self, *args, **(kwargs or {}))
         if args or kwargs:
             raise DataSlotCalled(f"{selector!r} is a data slot; it takes no arguments")
@@ -323,6 +334,8 @@ class UvmObject(persistent.Persistent):
         except KeyError:
             raise AttributeError(name) from None
         if isinstance(value, Method):
+            if value.origin != "system":
+                return lambda *a, **k: self.perform(name, value, a, k)
             function = value.compile()
             return lambda *a, **k: function(self, *a, **k)
         return value

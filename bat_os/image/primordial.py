@@ -68,6 +68,11 @@ def new(self, **slots):
     """A new object that delegates to this one, holding ``slots``."""
     return type(self)(slots=slots, parents=[self])
 ''',
+    "dispatch": '''
+def dispatch(self, selector, *args, **kwargs):
+    """Send ``selector`` with the arguments (Smalltalk's perform:): a message chosen when it runs."""
+    return self.send(selector, *args, **kwargs)
+''',
 }
 
 PERSONAS: dict[str, dict[str, Any]] = {
@@ -189,7 +194,8 @@ def sync_states(states: UvmObject, traits: UvmObject) -> None:
 
 
 def refresh_traits(root: Any, context: Any) -> None:
-    """Migration: traits_obj learns the system methods it lacks (``clone`` and ``new`` came after the first images)."""
+    """Migration: traits_obj learns the system methods it lacks (``clone``, ``new`` and ``dispatch`` came after the
+    first images)."""
     traits = root.get("traits_obj") if hasattr(root, "get") else None
     if traits is None:
         return

@@ -10,11 +10,12 @@ run's value or error), :func:`died_without_answer` (an exit status as an error) 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 import signal
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Awaitable
 
 import ormsgpack
 
@@ -47,6 +48,8 @@ async def converse(channel: Channel, host: Host | None, limits: JailLimits, temp
                 reply = pack({"error": ["HostCallLimit", f"more than {limits.max_host_calls} calls to the kernel in one run"]})
             else:
                 reply = serve_request(host, op, message)
+                if not isinstance(reply, bytes):  # a system method waiting on a generated one it sent
+                    reply = await reply
             channel.send(reply)
         elif op in FINAL_OPS:
             if op == "result" and calls > limits.max_host_calls:
@@ -75,8 +78,9 @@ def died_without_answer(status: dict | None, limits: JailLimits) -> JailError:
     return JailCrash(f"the jailed process exited with code {code} without an answer")
 
 
-def serve_request(host: Host, op: str, message: dict) -> bytes:
-    """Answer one request of the child by calling the host; every outcome is a reply frame."""
+def serve_request(host: Host, op: str, message: dict) -> bytes | Awaitable[bytes]:
+    """Answer one request of the child by calling the host; every outcome is a reply frame (or an awaitable of
+    one, when the host's ``send`` answers an awaitable)."""
     if op == "case":  # a run of cases: the next begins (a host without cases has nothing to do)
         index = message.get("index")
         if type(index) is not int:
@@ -101,12 +105,28 @@ def serve_request(host: Host, op: str, message: dict) -> bytes:
         args, kwargs = message.get("args") or [], message.get("kwargs") or {}
         if not isinstance(args, list) or not isinstance(kwargs, dict):
             raise JailCrash("protocol violation: send with malformed arguments")
-        return pack({"ok": host.send(ref, name, args, kwargs)})
+        answer = host.send(ref, name, args, kwargs)
+        return _awaited(answer, op, ref, name) if inspect.isawaitable(answer) else pack({"ok": answer})
     except JailCrash:
         raise
     except Exception as exc:  # noqa: BLE001 - the method gets the error as an exception of the same name
-        logger.debug("host %s %s.%s raised %s: %s", op, ref, name, type(exc).__name__, exc)
-        return pack({"error": [type(exc).__name__, str(exc)[:2000]]})
+        return _raised(exc, op, ref, name)
+
+
+async def _awaited(answer: Awaitable[Any], op: str, ref: str, name: str) -> bytes:
+    try:
+        return pack({"ok": await answer})
+    except JailCrash:
+        raise
+    except Exception as exc:  # noqa: BLE001 - as serve_request's
+        return _raised(exc, op, ref, name)
+
+
+def _raised(exc: Exception, op: str, ref: str, name: str) -> bytes:
+    logger.debug("host %s %s.%s raised %s: %s", op, ref, name, type(exc).__name__, exc)
+    if isinstance(exc, MethodRaised):  # a generated method the system method sent raised: the same exception
+        return pack({"error": [exc.error_type, exc.message[:2000]]})
+    return pack({"error": [type(exc).__name__, str(exc)[:2000]]})
 
 
 @functools.lru_cache(maxsize=64)

@@ -42,7 +42,8 @@ class Host(Protocol):
     def set_slot(self, ref: str, name: str, value: Any) -> None: ...
 
     def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
-        """Run a system method in the kernel and return plain data."""
+        """Run a system method in the kernel and return plain data, or an awaitable of it (a system method
+        that sends a generated one waits for that run)."""
 
 
 class SnapshotHost(Host, Protocol):
@@ -75,7 +76,7 @@ class JailRunner(Protocol):
 
     def run(
         self, source: str, selector: str, args: list, kwargs: dict, host: Host, limits: "JailLimits | None" = None,
-        *, fresh: bool = True,
+        *, fresh: bool = True, nested: bool = False,
     ) -> Awaitable[Any]: ...
 
     def run_cases(

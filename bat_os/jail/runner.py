@@ -174,7 +174,7 @@ class Jail:
 
     def run(
         self, source: str, selector: str, args: list, kwargs: dict, host: Host, limits: JailLimits | None = None,
-        *, fresh: bool = True,
+        *, fresh: bool = True, nested: bool = False,
     ) -> Awaitable[Any]:
         """Run ``selector`` from ``source`` with ``self`` bound to the host's receiver; await the plain-data result.
 
@@ -184,10 +184,14 @@ class Jail:
         is at work while the caller finishes what it was doing (for a task, use
         ``asyncio.ensure_future``: it is not a coroutine). An awaitable never awaited
         leaves that run to finish on its own; its slot comes back when the jail is closed.
+        ``nested=True``: a run started while another waits on it (a system method that run sent, sending a
+        generated one): in a child of its own that takes no slot, so runs waiting on runs never wait for slots.
         """
         limits = limits or self.limits
         request = {"op": "run", "source": source, "selector": selector, "args": list(args),
                    "kwargs": dict(kwargs), "limits": limits_dict(limits)}
+        if nested:
+            return Pending(self._run, request, host, limits, True, False)
         if not fresh and self._started and not self._closed and self._gate is not None and self._gate.try_acquire():
             warm = self._take_idle(_warm_key(limits))
             if warm is not None:
@@ -214,13 +218,14 @@ class Jail:
                    "cases": [{"args": list(c.get("args") or []), "kwargs": dict(c.get("kwargs") or {})} for c in cases]}
         return Pending(self._run, request, host, whole, True)
 
-    async def _run(self, request: dict, host: Host, limits: JailLimits, fresh: bool) -> Any:
+    async def _run(self, request: dict, host: Host, limits: JailLimits, fresh: bool, gated: bool = True) -> Any:
         if self._closed:
             raise JailError("the jail is closed")
         if not self._started:
             await self.start()
         assert self._gate is not None
-        await self._gate.acquire()
+        if gated:
+            await self._gate.acquire()
         if not fresh:
             try:
                 warm = await self._acquire(limits)
@@ -238,7 +243,8 @@ class Jail:
             raise
         finally:
             self._running -= 1
-            self._gate.release()
+            if gated:
+                self._gate.release()
 
     def _begin(self, request: dict, host: Host, *, fresh: bool) -> None:
         """A run holds its slot: take the snapshot now (not before a wait at the gate), count it."""

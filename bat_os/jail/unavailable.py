@@ -63,7 +63,7 @@ class UnavailableJail:
 
     def run(
         self, source: str, selector: str, args: list, kwargs: dict, host: Host, limits: JailLimits | None = None,
-        *, fresh: bool = True,
+        *, fresh: bool = True, nested: bool = False,
     ) -> Awaitable[Any]:
         return Pending(self._refuse)
 

@@ -42,7 +42,7 @@ from bat_os.kernel import commands as command_list
 from bat_os.kernel.audit import AuditSink
 from bat_os.kernel.backups import KernelBackups
 from bat_os.kernel.bridge import Bridge, Envelope, split
-from bat_os.kernel.commands.base import Call, Command, Context, Later
+from bat_os.kernel.commands.base import Call, Command, Context, Later, Reroute
 
 if TYPE_CHECKING:
     from bat_os.cognition.service import Cognition
@@ -285,7 +285,14 @@ class Kernel:
         self.answer(job.envelope, request.get("id"), result, request=request, started=started)
 
     def _execute(self, command: Command, request: dict) -> Any:
-        """The handler in one transaction: committed (writes) or aborted (reads); a Later as it is."""
+        """The handler in one transaction: committed (writes) or aborted (reads); a Later as it is (a Reroute's
+        Later once its transaction is aborted)."""
+        try:
+            return self._in_transaction(command, request)
+        except Reroute as reroute:
+            return reroute.later
+
+    def _in_transaction(self, command: Command, request: dict) -> Any:
         image = self.image
         if command.writes:
             value = image.run(

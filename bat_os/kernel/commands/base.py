@@ -15,7 +15,9 @@ A handler answers one of two ways:
   cycle, a backup). Its transaction ends at once (the handler must not have
   changed anything in it); the kernel then awaits ``later.run(call)`` as a
   task, serving other requests meanwhile, and answers with its outcome.
-  Awaited work uses connections of its own and answers plain data.
+  Awaited work uses connections of its own and answers plain data. A handler
+  that finds midway that it must await raises :class:`Reroute` with its
+  Later: its transaction is aborted, then the Later is awaited.
 
 A handler fails by raising: a :class:`~bat_os.errors.BatosError` is answered
 with its code (:data:`bat_os.errors.CODES`), anything else is ``internal``.
@@ -76,6 +78,16 @@ class Later:
     """A handler's answer that must be awaited: the kernel awaits ``run(call)`` and answers its outcome."""
 
     run: Callable[[Call], Awaitable[Any]]
+
+
+class Reroute(Exception):
+    """Raised by a handler that finds midway that it must await after all (a system method that sent a
+    generated one): the kernel aborts the handler's transaction, so nothing it did stays, and awaits
+    ``later`` as if the handler had answered it. Not an error: it is never answered as one."""
+
+    def __init__(self, later: Later) -> None:
+        super().__init__("the request continues as awaited work")
+        self.later = later
 
 
 # --- reading a request --------------------------------------------------------------------
