@@ -114,6 +114,9 @@ class Config:
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
     jail_cpu_seconds: float = 2.0  # ... and CPU-time limit
     jail_memory_mb: int = 256  # ... and address-space limit
+    capability_tokens: int = 512  # model tokens a run's personas.ask calls may spend, all together
+    capability_calls: int = 8  # personas.ask and memory.search calls in one run
+    capability_seconds: float = 120.0  # one personas.ask's wall-clock limit (not counted against the run's)
     memory_max_bytes: int = 10 * 2**20  # the largest document "ingest" takes (bigger: too_large)
     embedding_model: Path | None = None  # sentence-transformer directory; None: the bundled all-MiniLM-L6-v2
     memory_warmup: int = 1  # 1: load the embedder and embed pending chunks in the background at start; 0: on first use
@@ -148,6 +151,9 @@ ENV_NAMES = {
     "jail_wall_seconds": "BATOS_JAIL_WALL_SECONDS",
     "jail_cpu_seconds": "BATOS_JAIL_CPU_SECONDS",
     "jail_memory_mb": "BATOS_JAIL_MEMORY_MB",
+    "capability_tokens": "BATOS_CAPABILITY_TOKENS",
+    "capability_calls": "BATOS_CAPABILITY_CALLS",
+    "capability_seconds": "BATOS_CAPABILITY_SECONDS",
     "memory_max_bytes": "BATOS_MEMORY_MAX_BYTES",
     "embedding_model": "BATOS_EMBEDDING_MODEL",
     "memory_warmup": "BATOS_MEMORY_WARMUP",
@@ -287,6 +293,10 @@ def _validate(config: Config) -> None:
         raise ConfigError("embedding_model", f"no such directory: {config.embedding_model}")
     if config.jail_memory_mb < 32:
         raise ConfigError("jail_memory_mb", "must be at least 32")
+    if config.capability_tokens < 0 or config.capability_calls < 0:
+        raise ConfigError("capability_tokens" if config.capability_tokens < 0 else "capability_calls", "must be 0 or more")
+    if config.capability_seconds <= 0:
+        raise ConfigError("capability_seconds", "must be positive")
     if config.llm.backend not in LLM_BACKENDS:
         raise ConfigError("llm.backend", f"{config.llm.backend!r} is not one of {', '.join(LLM_BACKENDS)}")
     if config.llm.device not in ("auto", "cpu", "cuda"):

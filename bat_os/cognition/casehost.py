@@ -32,6 +32,9 @@ class CaseHost:
             raise IndexError(f"no case {index}")
         self.current = copy.deepcopy(self.cases[index].get("given") or {})
         self.overlays[index] = self.current
+        capabilities = getattr(self.inner, "capabilities", None)
+        if capabilities is not None:
+            capabilities.new_case()
 
     def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
         if ref == "self" and name in self.current:
@@ -52,6 +55,9 @@ class CaseHost:
 
     def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
         return self.inner.send(ref, selector, args, kwargs)
+
+    def capability(self, name: str, args: list, kwargs: dict) -> Any:
+        return self.inner.capability(name, args, kwargs)
 
     def snapshot(self, ref: str) -> dict[str, Any]:
         """The inner host's, less the slots any case gives (those are read through the overlay)."""

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
+from bat_os.cognition.capabilities import grants_of, used_by
 from bat_os.cognition.cases import describe
 from bat_os.cognition.retest import run_tests, stored_tests
 from bat_os.image import transact
@@ -59,9 +60,10 @@ def callers(obj: UvmObject, selector: str) -> list[tuple[str, Method]]:
 
 
 async def try_change(image: Image, jail: JailRunner, oid: bytes, selector: str, source: str | None,
-                     tests: list[dict]) -> tuple[int, list[Failure]]:
+                     tests: list[dict], capabilities_for: Callable[[list[str]], Any] | None = None) -> tuple[int, list[Failure]]:
     """Try ``selector`` on the object ``oid`` as ``source`` (None: removed) against ``tests`` (its own cases)
-    and its callers' stored tests; ``(cases run, failures)``. The view it used is aborted."""
+    and its callers' stored tests; ``(cases run, failures)``. The view it used is aborted. ``capabilities_for``:
+    what each run may use (the new source's names, a caller's grants); None: nothing."""
     tm, conn = pair = image.acquire()
 
     async def attempt() -> tuple[int, list[Failure]]:
@@ -70,14 +72,17 @@ async def try_change(image: Image, jail: JailRunner, oid: bytes, selector: str, 
             receiver.slots.pop(selector, None)
         else:
             receiver.slots[selector] = Method(selector, source, origin="generated", author="architect")
-        plan = [(selector, source, tests, True)] if source is not None and tests else []
-        plan += [(name, method.source, stored_tests(method), False) for name, method in callers(receiver, selector)]
+        plan = [(selector, source, tests, True, used_by(source))] if source is not None and tests else []
+        plan += [(name, method.source, stored_tests(method), False, grants_of(method))
+                 for name, method in callers(receiver, selector)]
         ran, failures = 0, []
-        for name, code, cases, own in plan:
+        for name, code, cases, own, grants in plan:
             if not cases:
                 continue
             ran += len(cases)
-            failures += [Failure(name, case, why, own) for case, why in await run_tests(jail, conn, receiver, name, code, cases)]
+            capabilities = capabilities_for(grants + used_by(source or "")) if capabilities_for is not None else None
+            failures += [Failure(name, case, why, own)
+                         for case, why in await run_tests(jail, conn, receiver, name, code, cases, capabilities)]
         return ran, failures
 
     try:

@@ -124,6 +124,10 @@ class _Policy(RestrictingNodeTransformer):
         return node
 
 
+#: What a method may call of the capabilities it is given (bat_os.cognition.capabilities): name -> its one method.
+SERVICES = {"personas": "ask", "memory": "search"}
+
+
 def _audit(source: str, selector: str, filename: str) -> tuple[Verdict, CodeType | None]:
     if not isinstance(source, str):
         raise TypeError(f"source must be str, not {type(source).__name__}")
@@ -178,6 +182,7 @@ class _Checker(ast.NodeVisitor):
         self.covered: set[tuple[int | None, str]] = set()  # (line, token) reported, to skip RestrictedPython's twin
         self.top_classes: set[int] = set()
         self.unpicklable: set[str] = set()  # names of nested defs and classes, imported modules
+        self.bound: set[str] = set()  # names the source binds (check)
 
     def add(self, rule: str, node: ast.AST | None, message: str, token: str = "") -> None:
         line = getattr(node, "lineno", None)
@@ -199,6 +204,9 @@ class _Checker(ast.NodeVisitor):
 
     # --- top level ---------------------------------------------------------------
     def check(self, tree: ast.Module) -> None:
+        # names the method binds itself (a parameter named memory, a local personas): not the capabilities
+        self.bound = {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)} | {
+            n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
         sel, method = self.selector, None
         if not isinstance(sel, str) or not sel.isidentifier() or sel.startswith("_"):
             self.add("selector", None, f"selector {sel!r} is not a slot name (an identifier not starting with '_')")
@@ -284,6 +292,10 @@ class _Checker(ast.NodeVisitor):
         elif attr == "data" and _slot_root(node.value) is not None:
             self.add("covenant", node, "'.data' of a slot's container is the plain list/dict inside the persistent "
                      "one: changes made through it are not recorded; use the container itself")
+        if (isinstance(node.value, ast.Name) and node.value.id in SERVICES and node.value.id not in self.bound
+                and attr != SERVICES[node.value.id]):
+            self.add("capability", node, f"'{node.value.id}.{attr}' does not exist: a method may call "
+                     + " and ".join(f"{k}.{v}(...)" for k, v in SERVICES.items()), attr)
         self.generic_visit(node)
 
     # --- definitions and statements -----------------------------------------------

@@ -19,6 +19,7 @@ from persistent.list import PersistentList
 from transaction.interfaces import TransientError
 
 from bat_os.cognition import handoff
+from bat_os.cognition.capabilities import grants_of
 from bat_os.image import transact
 from bat_os.image.codec import adopt, from_wire, render
 from bat_os.image.image import Image
@@ -30,14 +31,18 @@ class ImageHost:
 
     ``jail``: where a system method this host runs (a generated method's send of one) sends the generated
     methods it calls (:mod:`bat_os.cognition.handoff`); without one, such a send raises RunsInJail.
-    ``depth``: how many such hand-offs led to this run.
+    ``depth``: how many such hand-offs led to this run. ``capabilities``: the run's
+    (:class:`~bat_os.cognition.capabilities.RunCapabilities`; None: none), which every generated method the
+    run loads grants what its provenance grants.
     """
 
-    def __init__(self, connection: Any, receiver: UvmObject, *, jail: Any = None, depth: int = 0) -> None:
+    def __init__(self, connection: Any, receiver: UvmObject, *, jail: Any = None, depth: int = 0,
+                 capabilities: Any = None) -> None:
         self.connection = connection
         self.receiver = receiver
         self.jail = jail
         self.depth = depth
+        self.capabilities = capabilities
 
     def _object(self, ref: str) -> UvmObject:
         if ref == "self":
@@ -57,6 +62,8 @@ class ImageHost:
         _holder, value = obj.lookup(name)  # KeyError: not understood
         if isinstance(value, Method):
             if value.origin == "generated":
+                if self.capabilities is not None:
+                    self.capabilities.grant(grants_of(value))
                 return "generated", {"source": value.source, "selector": value.selector}
             return "method", {"origin": value.origin}
         return "value", render(value)
@@ -119,8 +126,12 @@ class ImageHost:
         return self.jail.run(source, selector, args, kwargs, host, nested=True)  # the run waiting on it holds a slot
 
     def nested(self, connection: Any, receiver: UvmObject, depth: int) -> "ImageHost":
-        """The host of a generated method a system method sends (one level deeper)."""
-        return ImageHost(connection, receiver, jail=self.jail, depth=depth)
+        """The host of a generated method a system method sends (one level deeper, the same capabilities)."""
+        return ImageHost(connection, receiver, jail=self.jail, depth=depth, capabilities=self.capabilities)
+
+    def capability(self, name: str, args: list, kwargs: dict) -> Any:
+        """A capability call of the run (:mod:`bat_os.cognition.capabilities`): an awaitable of its answer."""
+        return capability_call(self.capabilities, name, args, kwargs)
 
     def from_wire(self, value: Any) -> Any:
         """Plain data with ``{"$oid": ref}`` references ("self" included) -> objects."""
@@ -156,11 +167,12 @@ class LazyHost:
     :class:`StaleSnapshot` (transient: the caller runs it again, normally).
     """
 
-    def __init__(self, image: Image, oid: bytes, prepared: Prepared, *, jail: Any = None) -> None:
+    def __init__(self, image: Image, oid: bytes, prepared: Prepared, *, jail: Any = None, capabilities: Any = None) -> None:
         self.image = image
         self.oid = oid
         self.prepared = prepared
         self.jail = jail  # for the ImageHost it opens (see there)
+        self.capabilities = capabilities
         self.stale = False
         self._pair: tuple[Any, Any] | None = None
         self._attempt: transact.Attempt | None = None
@@ -175,7 +187,7 @@ class LazyHost:
                 obj._p_activate()
                 if obj._p_serial != serial:
                     self.stale = True
-            self._host = ImageHost(conn, conn.get(self.oid), jail=self.jail)
+            self._host = ImageHost(conn, conn.get(self.oid), jail=self.jail, capabilities=self.capabilities)
         return self._host
 
     def snapshot(self, ref: str) -> dict[str, Any]:
@@ -189,6 +201,9 @@ class LazyHost:
 
     def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
         return self._open().send(ref, selector, args, kwargs)
+
+    def capability(self, name: str, args: list, kwargs: dict) -> Any:
+        return capability_call(self.capabilities, name, args, kwargs)  # no view of the image needed
 
     def finish(self, value: Any) -> Any:
         """Commit what the run changed (if it opened a transaction) and render its result."""
@@ -207,6 +222,12 @@ class LazyHost:
                 self._attempt.abort()  # nothing if it ended
             pair, self._pair, self._host, self._attempt = self._pair, None, None, None
             self.image.release(pair)
+
+
+async def capability_call(capabilities: Any, name: str, args: list, kwargs: dict) -> Any:
+    if capabilities is None:
+        raise PermissionError(f"{name}: this run has no capabilities")
+    return await capabilities.call(name, args, kwargs)
 
 
 def _has_reference(value: Any, depth: int) -> bool:

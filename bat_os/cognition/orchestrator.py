@@ -44,6 +44,7 @@ from typing import Any, Callable, TypeVar
 
 from bat_os.cognition import guardian, mending, replies, specs
 from bat_os.cognition.cycle import Cycle, CycleRegistry
+from bat_os.cognition.capabilities import used_by
 from bat_os.cognition.changes import try_change
 from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, is_pure, sample_seed, shown_slots,
@@ -413,7 +414,7 @@ class Orchestrator:
         """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""
         if info.get("relearn"):  # a relearn: the callers' stored cases must hold with the new version
             oid = self._read(lambda root: self._registry(root).get(cycle_id).receiver._p_oid)
-            if broken := (await try_change(self.image, self.jail, oid, selector, code, []))[1]:
+            if broken := (await try_change(self.image, self.jail, oid, selector, code, [], self.trials.capabilities))[1]:
                 why = f"the new version breaks a stored case of {broken[0].selector}: {broken[0].message}"
                 return self._write(lambda root: self._fail(root, cycle_id, [why]))
         tm, conn = pair = self.image.acquire()
@@ -428,19 +429,18 @@ class Orchestrator:
                     "cycle": cycle_id, "persona": info["author"], "model": info["model"],
                     "prompt_sha256": info["prompt_sha256"],
                     "context_ids": [c["id"] for c in info["context"]],
-                    "verdict": verdict,
+                    "verdict": verdict, "grants": used_by(code),
                     "tests": specs.kept_tests(info["examples"], info["cases"], info.get("discarded", [])),
                 },
             )
-            host = ImageHost(conn, receiver, jail=self.jail)
+            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.trials.granting(code))
             # The trial passed: the re-send may use a warm worker.
             cycle.result = host.render_result(await self.jail.run(code, selector, info["args"], info["kwargs"], host, fresh=False))
             cycle.outcome = "complete"
             cycle.move(self._state(root, "COMPLETE"), self.now())
 
-        retries = self.settings.conflict_retries
         try:
-            await transact.run_async(tm, install, retries=retries, note=f"cycle {cycle_id}: install {selector}")
+            await transact.run_async(tm, install, retries=(retries := self.settings.conflict_retries), note=f"cycle {cycle_id}: install {selector}")
         except JailError as exc:
             why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else str(exc)
             self._write(lambda root: self._fail(root, cycle_id, [f"re-send after install: {why}"]))

@@ -179,6 +179,7 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
         lines.append(f"The object has these attributes, read and changed through self: {json.dumps(slots)}")
     lines.extend(_clock(intent))
+    lines.extend(_capabilities(intent))
     # no list of modules: the real 0.5B model imported every one it was shown (the refusal names them when needed)
     lines.append("Put any import inside the method.")
     lines.extend(_refused(refusals))
@@ -211,7 +212,7 @@ def pure_prompt(brief: dict, refusals: list[str]) -> str:
     intent = brief_intent(brief)
     lines = [_asked(selector, intent), _called(selector, args, kwargs), *_replacing(brief),
              *_example_lines([e for e in brief.get("examples") or [] if not _said(e, intent)], selector),
-             *_clock(intent), *_refused(refusals)]
+             *_clock(intent), *_capabilities(intent), *_refused(refusals)]
     lines.append(f"Answer with the method (def {selector}(self, ...)) in one ```python block.")
     return "\n".join(lines)
 
@@ -235,10 +236,24 @@ def _replacing(brief: dict) -> list[str]:
             str(old.get("source", "")).rstrip(), "```", "Write a new version that does what is asked."]
 
 
+#: A request that names a persona (as they are written) or the memory: its prompt says what a method may call.
+CAPABILITY_WORDS = re.compile(r"\b(?:ALFRED|BRICK|ROBIN|BABS)\b|(?i:\b(?:personas?|knowledge catalog|memory)\b)")
+
+
 def _clock(intent: str) -> list[str]:
     """Left alone, the 0.5B model answered a request of the time with a slot's value or a made-up time."""
     return (["It must read the clock: import datetime inside the method and call datetime.datetime.now()."]
             if CLOCK_WORDS.search(intent) else [])
+
+
+def _capabilities(intent: str) -> list[str]:
+    """The two capabilities a method has (:mod:`bat_os.cognition.capabilities`), said only when the request names
+    a persona or the memory: every other prompt stays as it was (the recorded cassettes match them)."""
+    if not CAPABILITY_WORDS.search(intent):
+        return []
+    return ["Two helpers are there without an import: personas.ask(name, prompt) answers a persona's reply as text "
+            "(ALFRED, BRICK, ROBIN or BABS), and memory.search(query, k) answers the knowledge catalog's hits, a list "
+            "of {\"doc_id\", \"text\", \"score\"}."]
 
 
 def _refused(refusals: list[str]) -> list[str]:

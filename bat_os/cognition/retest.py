@@ -12,8 +12,9 @@ holds: its slot data may have changed under it, or the code it calls.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
+from bat_os.cognition.capabilities import grants_of
 from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.cases import judge
 from bat_os.cognition.host import ImageHost
@@ -35,8 +36,10 @@ def stored_tests(method: Method) -> list[dict]:
     return [dict(c) for c in list(plain.get("examples") or []) + list(plain.get("cases") or [])][:MAX_CASES]
 
 
-async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, str]]) -> tuple[int, list[dict]]:
-    """``targets``: (receiver oid, where, selector). -> (cases run, failures as selfcheck lists them)."""
+async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, str]],
+                capabilities_for: Callable[[list[str]], Any] | None = None) -> tuple[int, list[dict]]:
+    """``targets``: (receiver oid, where, selector). -> (cases run, failures as selfcheck lists them).
+    ``capabilities_for(grants)``: what a method's run may use (what its provenance grants); None: nothing."""
     ran = 0
     failures: list[dict] = []
     for oid, where, selector in targets:
@@ -50,7 +53,8 @@ async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, 
             cases = stored_tests(method)
             if not cases:
                 return 0, []
-            whys = await run_tests(jail, conn, receiver, selector, method.source, cases)
+            whys = await run_tests(jail, conn, receiver, selector, method.source, cases,
+                                   capabilities_for(grants_of(method)) if capabilities_for is not None else None)
             return len(cases), [_failure(where, selector, why if why.startswith("its tests could not run")
                                          else f"a stored test no longer holds: {why}") for _case, why in whys]
 
@@ -64,11 +68,11 @@ async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, 
 
 
 async def run_tests(jail: JailRunner, conn: Any, receiver: UvmObject, selector: str, source: str,
-                    cases: list[dict]) -> list[tuple[dict | None, str]]:
+                    cases: list[dict], capabilities: Any = None) -> list[tuple[dict | None, str]]:
     """Run ``source`` (the method ``selector``) on ``receiver`` of ``conn``'s view against ``cases`` in ONE jailed
     run; ``(case, why)`` for each case that does not hold (``(None, why)`` when the run itself failed). The
     caller's transaction must be one that is aborted: a case's writes to other objects land in it."""
-    host = CaseHost(ImageHost(conn, receiver, jail=jail), cases)
+    host = CaseHost(ImageHost(conn, receiver, jail=jail, capabilities=capabilities), cases)
     try:
         outcomes = await jail.run_cases(source, selector, cases, host)
     except JailError as exc:

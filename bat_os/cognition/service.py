@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from transaction.interfaces import TransientError
 
 from bat_os.cognition import handoff
+from bat_os.cognition.capabilities import CapabilitySettings, RunCapabilities, grants_of
 from bat_os.cognition.host import ImageHost, LazyHost
 from bat_os.cognition.orchestrator import Orchestrator
 from bat_os.errors import (
@@ -55,8 +56,11 @@ class Cognition:
         self, image: Image, jail: JailRunner, orchestrator: Orchestrator | None, *, backend: LLM | None = None,
         protections: dict | None = None, retries: int = 3, models: "PersonaModels | None" = None,
         memory: MemoryService | None = None, translator: str = "model",
+        capability_settings: CapabilitySettings = CapabilitySettings(),
     ) -> None:
         self.image = image
+        self.capability_settings = capability_settings
+        self.record: Callable[..., None] | None = None  # the kernel's audit trail (capability lines), once it has one
         self.translator = translator  # "model" or "local": the translate command's first stage (bat_os.translate.model)
         self.memory = memory  # ingest, search, forget (bat_os.memory.service.Memory)
         self.models = models  # persona models with the transformers backend, else None
@@ -86,7 +90,8 @@ class Cognition:
         the ordinary way (:meth:`jailed_send`).
         """
         oid = receiver._p_oid
-        host = LazyHost(self.image, oid, ImageHost(self.image.connection, receiver).prepare(method.source), jail=self.jail)
+        host = LazyHost(self.image, oid, ImageHost(self.image.connection, receiver).prepare(method.source), jail=self.jail,
+                        capabilities=self.capabilities_for(grants_of(method)))
         running = self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
         return lambda call: self._land(oid, selector, args, kwargs, host, running)
 
@@ -113,7 +118,7 @@ class Cognition:
                 raise NotFound(f"{selector!r} is no longer understood") from None
             if not isinstance(method, Method) or method.origin != "generated":
                 raise Internal(f"{selector!r} changed while waiting; send it again")
-            host = ImageHost(conn, receiver, jail=self.jail)
+            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.capabilities_for(grants_of(method)))
             try:
                 result = await self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
             except JailError as exc:
@@ -125,15 +130,22 @@ class Cognition:
         finally:
             self.image.release(pair)
 
-    def host_for(self, connection: Any, receiver: UvmObject, depth: int = 0) -> ImageHost:
-        """The kernel side of a jailed run's ``self`` on ``connection``, able to hand generated sends back to the jail."""
-        return ImageHost(connection, receiver, jail=self.jail, depth=depth)
+    def capabilities_for(self, grants: list[str]) -> RunCapabilities:
+        """A run's capabilities (:mod:`bat_os.cognition.capabilities`): ``grants``, the budget of the settings."""
+        return RunCapabilities(self.backend, self.memory, self.capability_settings, grants, record=self.record)
+
+    def host_for(self, capabilities: RunCapabilities | None = None) -> Callable[[Any, UvmObject, int], ImageHost]:
+        """Hosts for the generated methods a system method sends: able to hand sends back to the jail, sharing
+        one run's capabilities (a send and all it sends spend one budget)."""
+        shared = capabilities if capabilities is not None else self.capabilities_for([])
+        return lambda connection, receiver, depth=0: ImageHost(connection, receiver, jail=self.jail, depth=depth,
+                                                               capabilities=shared)
 
     def call_system(self, receiver: UvmObject, selector: str, method: Method, args: list, kwargs: dict) -> Any:
         """A system method run in the request's transaction: its value, or :class:`handoff.Suspended` when it sends
         a generated method (then :meth:`system_send` runs it again, awaiting, in a transaction of its own)."""
         return handoff.call_system(receiver.perform, (selector, method, args, kwargs), runner=self._run_warm,
-                                   host_for=self.host_for)
+                                   host_for=self.host_for())
 
     async def system_send(self, oid: bytes, selector: str, args: list, kwargs: dict) -> Any:
         """A system method that sends generated ones, run on a connection of its own; its changes commit with it."""
@@ -145,11 +157,12 @@ class Cognition:
                 _holder, method = receiver.lookup(selector)
             except KeyError:
                 raise NotFound(f"{selector!r} is no longer understood") from None
-            host = self.host_for(conn, receiver)
+            hosts = self.host_for()
+            host = hosts(conn, receiver)
             call = ([host.from_wire(a) for a in args], {k: host.from_wire(v) for k, v in kwargs.items()})
             try:
                 value = await handoff.run_system(receiver.perform, (selector, method, *call), runner=self._run_warm,
-                                                 host_for=self.host_for)
+                                                 host_for=hosts)
             except JailError as exc:
                 raise as_request_error(selector, exc) from exc
             return render(adopt(value, conn))

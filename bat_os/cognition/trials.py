@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Callable, TypeVar
 
 from bat_os.cognition import lint
+from bat_os.cognition.capabilities import used_by
 from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.cases import output_key
 from bat_os.cognition.differential import constant_calls, tell_apart
@@ -36,10 +37,17 @@ T = TypeVar("T")
 class Trials:
     """Runs candidates for the cycles of one image. ``receiver(root, cycle_id)``: the cycle's receiver."""
 
+    #: ``(grants) -> RunCapabilities``: a candidate on trial may use what its source names (set by the kernel)
+    capabilities: Callable[[list[str]], Any] | None = None
+
     def __init__(self, image: Image, jail: JailRunner, receiver: Callable[[Any, str], Any]) -> None:
         self.image = image
         self.jail = jail
         self.receiver = receiver
+
+    def granting(self, code: str) -> Any:
+        """The capabilities of a run of ``code``: what its source names (None where the kernel gave none)."""
+        return self.capabilities(used_by(code)) if self.capabilities is not None else None
 
     async def record(self, cycle_id: str, code: str, selector: str, info: dict) -> dict:
         """The candidate's record (:func:`~bat_os.cognition.selection.assess`) from one jailed run over every case,
@@ -98,7 +106,8 @@ class Trials:
         async def run() -> T:
             receiver = self.receiver(conn.root(), cycle_id)
             planned = cases(receiver) if callable(cases) else cases
-            host = CaseHost(ImageHost(conn, receiver, jail=self.jail), planned, candidate=(selector, code))
+            host = CaseHost(ImageHost(conn, receiver, jail=self.jail, capabilities=self.granting(code)), planned,
+                            candidate=(selector, code))
             return then(await self.jail.run_cases(code, selector, planned, host), host, receiver, planned)
 
         try:

@@ -33,7 +33,7 @@ WORKER_DEPENDENCIES: tuple[str, ...] = ("RestrictedPython", "ormsgpack")
 HEADER = struct.Struct(">I")
 
 #: A child's requests to the kernel during a run (answered ``{"ok": ...}`` or ``{"error": [type, message]}``).
-HOST_OPS: tuple[str, ...] = ("get_slot", "set_slot", "send", "case")
+HOST_OPS: tuple[str, ...] = ("get_slot", "set_slot", "send", "case", "capability")
 #: A child's last frame of a run (or of a probe).
 FINAL_OPS: tuple[str, ...] = ("result", "raised", "memory", "cpu", "probe")
 #: Final frames after which a reusable child may serve another run.

@@ -9,13 +9,14 @@ run's value or error), :func:`died_without_answer` (an exit status as an error) 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import logging
 import os
 import signal
 from dataclasses import asdict
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable
 
 import ormsgpack
 
@@ -32,8 +33,13 @@ SNAPSHOT_VALUE_BYTES = 4 * 1024  # a slot's packed value, at most, to travel in 
 SNAPSHOT_TOTAL_BYTES = 64 * 1024  # all of the snapshot's values, packed, at most
 
 
-async def converse(channel: Channel, host: Host | None, limits: JailLimits, template: Template, pid: int) -> dict:
-    """Serve the child's requests until its final frame, which is returned (result, raised, memory, cpu, probe)."""
+Pause = Callable[[], Callable[[], None]]  # stop a run's wall clock; call what it answers to start it again
+
+
+async def converse(channel: Channel, host: Host | None, limits: JailLimits, template: Template, pid: int,
+                   pause: Pause | None = None) -> dict:
+    """Serve the child's requests until its final frame, which is returned (result, raised, memory, cpu, probe).
+    ``pause``: the run's wall clock stops while a host answer is awaited (the run waits; it does not run)."""
     calls = 0
     while True:
         message = await channel.recv()
@@ -48,8 +54,13 @@ async def converse(channel: Channel, host: Host | None, limits: JailLimits, temp
                 reply = pack({"error": ["HostCallLimit", f"more than {limits.max_host_calls} calls to the kernel in one run"]})
             else:
                 reply = serve_request(host, op, message)
-                if not isinstance(reply, bytes):  # a system method waiting on a generated one it sent
-                    reply = await reply
+                if not isinstance(reply, bytes):  # a system method waiting on a generated one it sent, a capability
+                    resume = pause() if pause is not None else None
+                    try:
+                        reply = await reply
+                    finally:
+                        if resume is not None:
+                            resume()
             channel.send(reply)
         elif op in FINAL_OPS:
             if op == "result" and calls > limits.max_host_calls:
@@ -58,6 +69,27 @@ async def converse(channel: Channel, host: Host | None, limits: JailLimits, temp
             return message
         else:
             raise JailCrash(f"protocol violation: unexpected message {op!r} from the jailed process")
+
+
+def timeout_pause(scope: asyncio.Timeout) -> Pause:
+    """Pause an ``asyncio.timeout`` scope (a fresh child's wall clock): it resumes with the time it had left."""
+    def pause() -> Callable[[], None]:
+        loop, when = asyncio.get_running_loop(), scope.when()
+        left = None if when is None else when - loop.time()
+        scope.reschedule(None)
+        return lambda: scope.reschedule(None if left is None else loop.time() + left)
+    return pause
+
+
+def deadline_pause(deadlines: dict, channel: Channel, watch: Callable[[Channel, float], None]) -> Pause:
+    """Pause a reusable child's deadline (kept in ``deadlines``, armed again by ``watch``) the same way."""
+    def pause() -> Callable[[], None]:
+        loop, deadline = asyncio.get_running_loop(), deadlines.pop(channel, None)
+        if deadline is None:
+            return lambda: None
+        left = deadline - loop.time()
+        return lambda: watch(channel, loop.time() + left)
+    return pause
 
 
 def died_without_answer(status: dict | None, limits: JailLimits) -> JailError:
@@ -89,6 +121,14 @@ def serve_request(host: Host, op: str, message: dict) -> bytes | Awaitable[bytes
         if begin is not None:
             begin(index)
         return pack({"ok": None})
+    if op == "capability":  # personas.ask, memory.search: the host grants, counts and answers (awaited)
+        name, args, kwargs = message.get("name"), message.get("args") or [], message.get("kwargs") or {}
+        if not isinstance(name, str) or not isinstance(args, list) or not isinstance(kwargs, dict):
+            raise JailCrash("protocol violation: capability without a name and arguments")
+        offer = getattr(host, "capability", None)
+        if offer is None:
+            return pack({"error": ["PermissionError", f"{name}: this run has no capabilities"]})
+        return _awaited(offer(name, args, kwargs), op, "", name)
     ref, name = message.get("ref"), message.get("name" if op != "send" else "selector")
     if not isinstance(ref, str) or not isinstance(name, str):
         raise JailCrash(f"protocol violation: {op} without a ref and a name")

@@ -67,13 +67,7 @@ from .awaitables import Gate, Pending
 from .channel import Channel, pack
 from .contract import CLEAN_OPS, whole_cpu_seconds
 from .conversation import (
-    assess,
-    conclude,
-    converse,
-    died_without_answer,
-    frame_limit,
-    limits_dict,
-    receiver_snapshot,
+    assess, conclude, converse, deadline_pause, died_without_answer, frame_limit, limits_dict, receiver_snapshot, timeout_pause,
 )
 from .interface import Host, JailLimits, JailRunner, SnapshotHost
 from .template import Template
@@ -322,10 +316,10 @@ class Jail:
         channel = Channel(sock, frame_limit(limits))
         pid: int | None = None
         try:
-            async with asyncio.timeout(limits.wall_seconds):
+            async with asyncio.timeout(limits.wall_seconds) as clock:
                 channel.send(pack(request))
                 pid = await forked
-                final = await converse(channel, host, limits, template, pid)
+                final = await converse(channel, host, limits, template, pid, timeout_pause(clock))
         except TimeoutError:
             raise JailTimeout(
                 f"{request.get('selector', 'the probe')!r} ran past its wall-clock limit of {limits.wall_seconds}s"
@@ -363,7 +357,8 @@ class Jail:
             try:
                 if error is not None:
                     raise error
-                final = await converse(channel, host, limits, warm.template, warm.pid)
+                final = await converse(channel, host, limits, warm.template, warm.pid,  # waits on the host: not its time
+                                       deadline_pause(self._deadlines, channel, self._watch))
             except TimeoutError:
                 raise JailTimeout(
                     f"{request['selector']!r} ran past its wall-clock limit of {limits.wall_seconds}s"

@@ -125,6 +125,7 @@ class Kernel:
         self._queue = asyncio.Queue(maxsize=self.config.queue_size)
         if self.cognition_factory is not None:  # ready before the first request can arrive
             self.cognition = await self.cognition_factory()
+            self.cognition.record = self.audit.record  # capability calls: a line each in the audit trail
             self.ctx.cognition = self.cognition
         try:
             self._bridge = Bridge(self.config.endpoint, self.config.max_frame_bytes, self._accept)

@@ -15,6 +15,7 @@ import logging
 from typing import Callable
 
 from bat_os import oscompat
+from bat_os.cognition.capabilities import CapabilitySettings
 from bat_os.cognition.orchestrator import CycleSettings, Orchestrator
 from bat_os.cognition.service import Cognition
 from bat_os.config import Config
@@ -76,8 +77,12 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
                       seed=config.cycle_seed, conflict_retries=config.conflict_retries),
         memory=memory,
     )
-    return Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory,
-                     translator=config.translator, retries=config.conflict_retries)
+    cognition = Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory,
+                          translator=config.translator, retries=config.conflict_retries,
+                          capability_settings=CapabilitySettings(tokens=config.capability_tokens, calls=config.capability_calls,
+                                                                 seconds=config.capability_seconds))
+    orchestrator.trials.capabilities = cognition.capabilities_for  # candidates on trial may use what they name
+    return cognition
 
 
 def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSink]) -> int:

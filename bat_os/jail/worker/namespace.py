@@ -236,10 +236,36 @@ class ModuleState:
         decimal.setcontext(decimal.Context())  # a copy of the (pristine) DefaultContext
 
 
-def method_globals(read_slot: Callable[[Proxy, str], object], printed: Printed) -> dict:
+class Personas:
+    """``personas`` in a method: ``personas.ask(persona, prompt)``, a persona's answer (the kernel's model call)."""
+
+    __slots__ = ("_call",)
+
+    def __init__(self, call: Callable[[str, list, dict], object]) -> None:
+        self._call = call
+
+    def ask(self, persona: object, prompt: object) -> object:
+        return self._call("personas.ask", [persona, prompt], {})
+
+
+class Memory:
+    """``memory`` in a method: ``memory.search(query, k=5, mode="hybrid")``, the knowledge catalog's hits."""
+
+    __slots__ = ("_call",)
+
+    def __init__(self, call: Callable[[str, list, dict], object]) -> None:
+        self._call = call
+
+    def search(self, query: object, k: object = 5, mode: object = "hybrid") -> object:
+        return self._call("memory.search", [query, k, mode], {})
+
+
+def method_globals(read_slot: Callable[[Proxy, str], object], printed: Printed,
+                   capability: Callable[[str, list, dict], object] | None = None) -> dict:
     """A new module namespace for a run's methods: the guards RestrictedPython's code calls.
 
-    Attributes of a :class:`~.plain.Proxy` are slots, read with ``read_slot``; ``print`` goes to ``printed``.
+    Attributes of a :class:`~.plain.Proxy` are slots, read with ``read_slot``; ``print`` goes to ``printed``;
+    ``personas`` and ``memory`` call ``capability(name, args, kwargs)`` (the kernel answers).
     """
 
     def guarded_getattr(ob: object, name: str, default: object = None) -> object:
@@ -285,7 +311,9 @@ def method_globals(read_slot: Callable[[Proxy, str], object], printed: Printed) 
                 raise KeyError(index) from exc
         return ob[index]
 
+    services = {"personas": Personas(capability), "memory": Memory(capability)} if capability is not None else {}
     return {
+        **services,
         "__builtins__": {**_BUILTINS, "hasattr": guarded_hasattr},
         "__name__": GENERATED_MODULE,
         "__metaclass__": type,

@@ -165,6 +165,13 @@ class Run:
 
         return system_method
 
+    def capability(self, name: str, args: list, kwargs: dict) -> object:
+        """``personas.ask(...)``, ``memory.search(...)``: asked of the kernel, which grants, counts and answers."""
+        self.flush()
+        plain_args, _ = self._plain_packed(list(args), "the arguments")
+        plain_kwargs, _ = self._plain_packed(dict(kwargs), "the arguments")
+        return from_plain(self.call({"op": "capability", "name": name, "args": plain_args, "kwargs": plain_kwargs}), self)
+
     def _generated_method(self, proxy: Proxy, selector: str, source: str):  # noqa: ANN202
         def generated_method(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
             return self.invoke(proxy, selector, source, list(args), kwargs)
@@ -185,7 +192,7 @@ class Run:
         key = (selector, source)
         if key not in self.functions:
             code = compiled(selector, source)
-            namespace = method_globals(self.read_slot, self.printed)
+            namespace = method_globals(self.read_slot, self.printed, self.capability)
             exec(code, namespace)  # noqa: S102 - RestrictedPython code in the jailed child
             function = namespace.get(selector)
             if not callable(function):

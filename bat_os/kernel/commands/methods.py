@@ -47,6 +47,7 @@ import hashlib
 from typing import Any
 
 from bat_os.cognition import guardian
+from bat_os.cognition.capabilities import used_by
 from bat_os.cognition.cases import BadCase, parse_examples
 from bat_os.cognition.changes import try_change
 from bat_os.cognition.retest import stored_tests
@@ -240,7 +241,7 @@ def remove_method(ctx: Context, request: dict) -> Later:
     expected = method.source
 
     async def run(call: Any) -> dict:
-        ran, failures = await try_change(cognition.image, cognition.jail, oid, selector, None, [])
+        ran, failures = await try_change(cognition.image, cognition.jail, oid, selector, None, [], cognition.capabilities_for)
         if failures and not force:
             raise _refusal(selector, "removing", failures)
         removed = await _commit(cognition.image, oid, selector, expected,
@@ -308,7 +309,8 @@ def _change(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[
     expected = before.source if isinstance(before, Method) else None
 
     async def run(call: Any) -> dict:
-        ran, failures = await try_change(cognition.image, cognition.jail, oid, selector, code, given + tried)
+        ran, failures = await try_change(cognition.image, cognition.jail, oid, selector, code, given + tried,
+                                         cognition.capabilities_for)
         theirs = [f for f in failures if f.own and f.case in given]
         if theirs or (failures and not force):
             raise _refusal(selector, "the change", theirs or failures)
@@ -317,7 +319,7 @@ def _change(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[
                  "discarded": [{**c, "reason": f"failed when the {change} method was forced in"} for c in dropped]}
         def install(receiver: UvmObject) -> int | None:
             method = receiver.add_method(selector, code, author="architect", origin="generated", change=change,
-                                         provenance={**provenance, "tests": tests})
+                                         provenance={**provenance, "tests": tests, "grants": used_by(code)})
             found = history.history_of(receiver, selector)
             if extra:
                 found.log[-1].update(extra)

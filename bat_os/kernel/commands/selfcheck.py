@@ -142,7 +142,7 @@ def selfcheck(ctx: Context, request: dict) -> Any:
         cognition = ctx.cognition
 
         async def with_tests(call: Any) -> dict:
-            ran, failures = await rerun(cognition.image, cognition.jail, targets)
+            ran, failures = await rerun(cognition.image, cognition.jail, targets, cognition.capabilities_for)
             report["tests"] = {"methods": len(targets), "cases": ran, "failures": len(failures)}
             report["failures"] = report["failures"] + failures
             report["healthy"] = not report["failures"]
