@@ -115,6 +115,7 @@ def test_methods_ask_a_persona_and_search_the_memory_through_the_kernel(tmp_path
     calls = [line for line in lines if line.get("event") == "capability"]
     assert [c["capability"] for c in calls] == ["personas.ask", "memory.search", "personas.ask"]
     assert calls[0]["persona"] == "ROBIN" and calls[0]["seconds"] >= 3 and calls[0]["outcome"] == "ok"
+    assert [c["method"] for c in calls] == ["kind_word", "codex_ids", "both"]  # the send that made the call
 
 
 def test_a_method_past_its_budget_or_in_a_loop_is_refused_cleanly_and_changes_nothing(tmp_path):
@@ -138,5 +139,32 @@ def test_a_method_past_its_budget_or_in_a_loop_is_refused_cleanly_and_changes_no
         _install(kernel, "nobody", "def nobody(self):\n    return personas.ask('NOBODY', 'hi')")
         assert _send(kernel, "nobody")["error"]["error_type"] == "ValueError"
         assert _ok(kernel.request({"command": "ping"}))["pong"] is True
+    finally:
+        kernel.stop()
+
+
+def test_a_cycle_learns_a_method_that_asks_a_persona_its_trial_asking_through_the_replay_backend(tmp_path):
+    spec = "Answer with the asserts in one ```python block."
+    code = "def robin_word(self, topic):\n    return personas.ask('ROBIN', 'One word about ' + topic).strip().lower()"
+    lines = [
+        {"persona": "BRICK", "contains": "Selector: robin_word", "response": '["robin words"]'},
+        {"persona": "BRICK", "contains": spec, "response": "```python\nassert obj.robin_word('sun') == 'calm'\n```"},
+        # the author was told of the helpers: the request names ROBIN
+        {"persona": "ALFRED", "contains": "personas.ask(name, prompt)", "response": f"```python\n{code}\n```"},
+        *[{"persona": "ROBIN", "contains": "One word about", "response": " Calm "} for _ in range(40)],
+    ]
+    kernel = _kernel(tmp_path, lines)
+    try:
+        learned = _ok(kernel.request({"command": "send", "target": "genesis_obj", "selector": "robin_word", "args": ["rain"],
+                                      "intent": "ask ROBIN for one word about a topic, in lower case",
+                                      "examples": [{"args": ["rain"], "result": "calm"}, {"args": ["sea"], "result": "calm"}]},
+                                     timeout=120))
+        assert learned["result"] == "calm"
+        method = _ok(kernel.request({"command": "inspect", "target": "genesis_obj"}))["methods"]["robin_word"]
+        assert method["provenance"]["grants"] == ["personas.ask"]
+        assert method["provenance"]["tests"]["cases"] == [{"args": ["sun"], "kwargs": {}, "result": "calm"}]
+        assert _ok(_send(kernel, "robin_word", "snow")) == "calm"
+        # its stored cases run again with its grants: they ask ROBIN too
+        assert _ok(kernel.request({"command": "selfcheck", "tests": True}, timeout=60))["tests"]["failures"] == 0
     finally:
         kernel.stop()

@@ -69,7 +69,9 @@ class RunCapabilities:
     """One run's capabilities: its grants, what it has spent, and the calls it made."""
 
     def __init__(self, llm: Any, memory: Any, settings: CapabilitySettings, granted: list[str] | None = None, *,
-                 record: Callable[..., None] | None = None, clock: Callable[[], float] = time.perf_counter) -> None:
+                 record: Callable[..., None] | None = None, clock: Callable[[], float] = time.perf_counter,
+                 method: str = "") -> None:
+        self.method = method  # what the run is, for its audit lines ("kind_word", "robin_word (cycle c3, trial)")
         self.llm = llm
         self.memory = memory
         self.settings = settings
@@ -90,7 +92,7 @@ class RunCapabilities:
     async def call(self, name: Any, args: list, kwargs: dict) -> Any:
         """Answer one call (refusals raise); every call is recorded, refused or not."""
         started = self.clock()
-        entry: dict[str, Any] = {"capability": str(name)[:100]}
+        entry: dict[str, Any] = {"capability": str(name)[:100], **({"method": self.method} if self.method else {})}
         try:
             if name not in CAPABILITIES:
                 raise AttributeError(f"there is no capability {name!r}; there are {', '.join(CAPABILITIES)}")

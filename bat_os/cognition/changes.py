@@ -60,7 +60,7 @@ def callers(obj: UvmObject, selector: str) -> list[tuple[str, Method]]:
 
 
 async def try_change(image: Image, jail: JailRunner, oid: bytes, selector: str, source: str | None,
-                     tests: list[dict], capabilities_for: Callable[[list[str]], Any] | None = None) -> tuple[int, list[Failure]]:
+                     tests: list[dict], capabilities_for: Callable[..., Any] | None = None) -> tuple[int, list[Failure]]:
     """Try ``selector`` on the object ``oid`` as ``source`` (None: removed) against ``tests`` (its own cases)
     and its callers' stored tests; ``(cases run, failures)``. The view it used is aborted. ``capabilities_for``:
     what each run may use (the new source's names, a caller's grants); None: nothing."""
@@ -80,7 +80,8 @@ async def try_change(image: Image, jail: JailRunner, oid: bytes, selector: str, 
             if not cases:
                 continue
             ran += len(cases)
-            capabilities = capabilities_for(grants + used_by(source or "")) if capabilities_for is not None else None
+            capabilities = (capabilities_for(grants + used_by(source or ""), f"{name} (a change tried)")
+                            if capabilities_for is not None else None)
             failures += [Failure(name, case, why, own)
                          for case, why in await run_tests(jail, conn, receiver, name, code, cases, capabilities)]
         return ran, failures

@@ -433,7 +433,7 @@ class Orchestrator:
                     "tests": specs.kept_tests(info["examples"], info["cases"], info.get("discarded", [])),
                 },
             )
-            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.trials.granting(code))
+            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.trials.granting(code, selector))
             # The trial passed: the re-send may use a warm worker.
             cycle.result = host.render_result(await self.jail.run(code, selector, info["args"], info["kwargs"], host, fresh=False))
             cycle.outcome = "complete"

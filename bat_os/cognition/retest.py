@@ -37,7 +37,7 @@ def stored_tests(method: Method) -> list[dict]:
 
 
 async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, str]],
-                capabilities_for: Callable[[list[str]], Any] | None = None) -> tuple[int, list[dict]]:
+                capabilities_for: Callable[..., Any] | None = None) -> tuple[int, list[dict]]:
     """``targets``: (receiver oid, where, selector). -> (cases run, failures as selfcheck lists them).
     ``capabilities_for(grants)``: what a method's run may use (what its provenance grants); None: nothing."""
     ran = 0
@@ -54,7 +54,7 @@ async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, 
             if not cases:
                 return 0, []
             whys = await run_tests(jail, conn, receiver, selector, method.source, cases,
-                                   capabilities_for(grants_of(method)) if capabilities_for is not None else None)
+                                   capabilities_for(grants_of(method), f"{selector} (tests)") if capabilities_for is not None else None)
             return len(cases), [_failure(where, selector, why if why.startswith("its tests could not run")
                                          else f"a stored test no longer holds: {why}") for _case, why in whys]
 

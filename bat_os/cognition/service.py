@@ -91,7 +91,7 @@ class Cognition:
         """
         oid = receiver._p_oid
         host = LazyHost(self.image, oid, ImageHost(self.image.connection, receiver).prepare(method.source), jail=self.jail,
-                        capabilities=self.capabilities_for(grants_of(method)))
+                        capabilities=self.capabilities_for(grants_of(method), selector))
         running = self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
         return lambda call: self._land(oid, selector, args, kwargs, host, running)
 
@@ -118,7 +118,7 @@ class Cognition:
                 raise NotFound(f"{selector!r} is no longer understood") from None
             if not isinstance(method, Method) or method.origin != "generated":
                 raise Internal(f"{selector!r} changed while waiting; send it again")
-            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.capabilities_for(grants_of(method)))
+            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.capabilities_for(grants_of(method), selector))
             try:
                 result = await self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
             except JailError as exc:
@@ -130,14 +130,15 @@ class Cognition:
         finally:
             self.image.release(pair)
 
-    def capabilities_for(self, grants: list[str]) -> RunCapabilities:
-        """A run's capabilities (:mod:`bat_os.cognition.capabilities`): ``grants``, the budget of the settings."""
-        return RunCapabilities(self.backend, self.memory, self.capability_settings, grants, record=self.record)
+    def capabilities_for(self, grants: list[str], method: str = "") -> RunCapabilities:
+        """A run's capabilities (:mod:`bat_os.cognition.capabilities`): ``grants``, the budget of the settings;
+        ``method`` names the run in its audit lines."""
+        return RunCapabilities(self.backend, self.memory, self.capability_settings, grants, record=self.record, method=method)
 
-    def host_for(self, capabilities: RunCapabilities | None = None) -> Callable[[Any, UvmObject, int], ImageHost]:
+    def host_for(self, capabilities: RunCapabilities | None = None, method: str = "") -> Callable[[Any, UvmObject, int], ImageHost]:
         """Hosts for the generated methods a system method sends: able to hand sends back to the jail, sharing
         one run's capabilities (a send and all it sends spend one budget)."""
-        shared = capabilities if capabilities is not None else self.capabilities_for([])
+        shared = capabilities if capabilities is not None else self.capabilities_for([], method)
         return lambda connection, receiver, depth=0: ImageHost(connection, receiver, jail=self.jail, depth=depth,
                                                                capabilities=shared)
 
@@ -145,7 +146,7 @@ class Cognition:
         """A system method run in the request's transaction: its value, or :class:`handoff.Suspended` when it sends
         a generated method (then :meth:`system_send` runs it again, awaiting, in a transaction of its own)."""
         return handoff.call_system(receiver.perform, (selector, method, args, kwargs), runner=self._run_warm,
-                                   host_for=self.host_for())
+                                   host_for=self.host_for(method=selector))
 
     async def system_send(self, oid: bytes, selector: str, args: list, kwargs: dict) -> Any:
         """A system method that sends generated ones, run on a connection of its own; its changes commit with it."""
@@ -157,7 +158,7 @@ class Cognition:
                 _holder, method = receiver.lookup(selector)
             except KeyError:
                 raise NotFound(f"{selector!r} is no longer understood") from None
-            hosts = self.host_for()
+            hosts = self.host_for(method=selector)
             host = hosts(conn, receiver)
             call = ([host.from_wire(a) for a in args], {k: host.from_wire(v) for k, v in kwargs.items()})
             try:

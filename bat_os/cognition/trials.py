@@ -37,17 +37,17 @@ T = TypeVar("T")
 class Trials:
     """Runs candidates for the cycles of one image. ``receiver(root, cycle_id)``: the cycle's receiver."""
 
-    #: ``(grants) -> RunCapabilities``: a candidate on trial may use what its source names (set by the kernel)
-    capabilities: Callable[[list[str]], Any] | None = None
+    #: ``(grants, method) -> RunCapabilities``: a candidate on trial may use what its source names (set by the kernel)
+    capabilities: Callable[..., Any] | None = None
 
     def __init__(self, image: Image, jail: JailRunner, receiver: Callable[[Any, str], Any]) -> None:
         self.image = image
         self.jail = jail
         self.receiver = receiver
 
-    def granting(self, code: str) -> Any:
+    def granting(self, code: str, method: str = "") -> Any:
         """The capabilities of a run of ``code``: what its source names (None where the kernel gave none)."""
-        return self.capabilities(used_by(code)) if self.capabilities is not None else None
+        return self.capabilities(used_by(code), method) if self.capabilities is not None else None
 
     async def record(self, cycle_id: str, code: str, selector: str, info: dict) -> dict:
         """The candidate's record (:func:`~bat_os.cognition.selection.assess`) from one jailed run over every case,
@@ -106,8 +106,8 @@ class Trials:
         async def run() -> T:
             receiver = self.receiver(conn.root(), cycle_id)
             planned = cases(receiver) if callable(cases) else cases
-            host = CaseHost(ImageHost(conn, receiver, jail=self.jail, capabilities=self.granting(code)), planned,
-                            candidate=(selector, code))
+            capabilities = self.granting(code, f"{selector} (cycle {cycle_id}, trial)")
+            host = CaseHost(ImageHost(conn, receiver, jail=self.jail, capabilities=capabilities), planned, candidate=(selector, code))
             return then(await self.jail.run_cases(code, selector, planned, host), host, receiver, planned)
 
         try:
