@@ -108,6 +108,18 @@ class Cognition:
 
     async def jailed_send(self, oid: bytes, selector: str, args: list, kwargs: dict) -> Any:
         """Run the generated method in the jail on a connection of its own; its changes commit with it."""
+
+        async def run(conn: Any, receiver: UvmObject, method: Any) -> Any:
+            if not isinstance(method, Method) or method.origin != "generated":
+                raise Internal(f"{selector!r} changed while waiting; send it again")
+            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.capabilities_for(grants_of(method), selector))
+            return host.render_result(await self.jail.run(method.source, selector, args, kwargs, host, fresh=False))
+
+        return await self._committed(oid, selector, run)
+
+    async def _committed(self, oid: bytes, selector: str, work: Callable[[Any, UvmObject, Any], Awaitable[Any]]) -> Any:
+        """``work(connection, receiver, what selector finds)`` on a connection of its own, committed (retried after
+        conflicts); jail errors as request errors."""
         tm, conn = pair = self.image.acquire()
 
         async def attempt() -> Any:
@@ -116,14 +128,10 @@ class Cognition:
                 _holder, method = receiver.lookup(selector)
             except KeyError:
                 raise NotFound(f"{selector!r} is no longer understood") from None
-            if not isinstance(method, Method) or method.origin != "generated":
-                raise Internal(f"{selector!r} changed while waiting; send it again")
-            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.capabilities_for(grants_of(method), selector))
             try:
-                result = await self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
+                return await work(conn, receiver, method)
             except JailError as exc:
                 raise as_request_error(selector, exc) from exc
-            return host.render_result(result)
 
         try:
             return await transact.run_async(tm, attempt, retries=self.retries, note=f"send {selector}")
@@ -135,10 +143,10 @@ class Cognition:
         ``method`` names the run in its audit lines."""
         return RunCapabilities(self.backend, self.memory, self.capability_settings, grants, record=self.record, method=method)
 
-    def host_for(self, capabilities: RunCapabilities | None = None, method: str = "") -> Callable[[Any, UvmObject, int], ImageHost]:
-        """Hosts for the generated methods a system method sends: able to hand sends back to the jail, sharing
-        one run's capabilities (a send and all it sends spend one budget)."""
-        shared = capabilities if capabilities is not None else self.capabilities_for([], method)
+    def host_for(self, method: str = "") -> Callable[[Any, UvmObject, int], ImageHost]:
+        """Hosts for the generated methods a system method (``method``) sends: able to hand sends back to the jail,
+        sharing one run's capabilities (a send and all it sends spend one budget)."""
+        shared = self.capabilities_for([], method)
         return lambda connection, receiver, depth=0: ImageHost(connection, receiver, jail=self.jail, depth=depth,
                                                                capabilities=shared)
 
@@ -146,32 +154,19 @@ class Cognition:
         """A system method run in the request's transaction: its value, or :class:`handoff.Suspended` when it sends
         a generated method (then :meth:`system_send` runs it again, awaiting, in a transaction of its own)."""
         return handoff.call_system(receiver.perform, (selector, method, args, kwargs), runner=self._run_warm,
-                                   host_for=self.host_for(method=selector))
+                                   host_for=self.host_for(selector))
 
     async def system_send(self, oid: bytes, selector: str, args: list, kwargs: dict) -> Any:
         """A system method that sends generated ones, run on a connection of its own; its changes commit with it."""
-        tm, conn = pair = self.image.acquire()
 
-        async def attempt() -> Any:
-            receiver = conn.get(oid)
-            try:
-                _holder, method = receiver.lookup(selector)
-            except KeyError:
-                raise NotFound(f"{selector!r} is no longer understood") from None
-            hosts = self.host_for(method=selector)
+        async def run(conn: Any, receiver: UvmObject, method: Any) -> Any:
+            hosts = self.host_for(selector)
             host = hosts(conn, receiver)
             call = ([host.from_wire(a) for a in args], {k: host.from_wire(v) for k, v in kwargs.items()})
-            try:
-                value = await handoff.run_system(receiver.perform, (selector, method, *call), runner=self._run_warm,
-                                                 host_for=hosts)
-            except JailError as exc:
-                raise as_request_error(selector, exc) from exc
+            value = await handoff.run_system(receiver.perform, (selector, method, *call), runner=self._run_warm, host_for=hosts)
             return render(adopt(value, conn))
 
-        try:
-            return await transact.run_async(tm, attempt, retries=self.retries, note=f"send {selector}")
-        finally:
-            self.image.release(pair)
+        return await self._committed(oid, selector, run)
 
     def _run_warm(self, source: str, selector: str, args: list, kwargs: dict, host: Any) -> Awaitable[Any]:
         return self.jail.run(source, selector, args, kwargs, host, fresh=False)
