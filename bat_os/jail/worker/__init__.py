@@ -94,6 +94,9 @@ What a method sees:
   (also when the method raised; the kernel's transaction decides). Reading
   the same slot twice gives the same object until a system method is
   called. ``self._p_changed = True`` is accepted and does nothing.
+* ``personas.ask(persona, prompt)`` and ``memory.search(query, k, mode)`` ask
+  the kernel (``capability``: it grants, counts and answers them; the child
+  waits meanwhile, spending no CPU).
 * ``print`` is collected (``printed`` works as in RestrictedPython); the
   first 64 KiB of a run's output go to the kernel, which logs it at DEBUG.
 * ``import`` of ``ALLOWED_MODULES`` and their submodules only, bound as
