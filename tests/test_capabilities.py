@@ -150,7 +150,7 @@ def test_a_cycle_learns_a_method_that_asks_a_persona_its_trial_asking_through_th
         {"persona": "BRICK", "contains": "Selector: robin_word", "response": '["robin words"]'},
         {"persona": "BRICK", "contains": spec, "response": "```python\nassert obj.robin_word('sun') == 'calm'\n```"},
         # the author was told of the helpers: the request names ROBIN
-        {"persona": "ALFRED", "contains": "personas.ask(name, prompt)", "response": f"```python\n{code}\n```"},
+        {"persona": "ALFRED", "contains": "personas.ask('ROBIN', prompt)", "response": f"```python\n{code}\n```"},
         *[{"persona": "ROBIN", "contains": "One word about", "response": " Calm "} for _ in range(40)],
     ]
     kernel = _kernel(tmp_path, lines)

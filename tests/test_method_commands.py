@@ -244,7 +244,7 @@ def _relearn_cassette(path):
         lines += [
             {"persona": "BRICK", "contains": "Selector: greet", "response": '["greetings"]'},
             {"persona": "BRICK", "contains": SPEC, "response": "```python\nassert obj.greet('Cy') == 'Hi, Cy'\n```"},
-            {"persona": "ALFRED", "contains": "It replaces an earlier version that was wrong (it should say Hi)",
+            {"persona": "ALFRED", "contains": "This earlier version is wrong: it should say Hi.",
              "response": f"```python\n{hi}\n```"},
         ]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))

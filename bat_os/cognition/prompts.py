@@ -231,9 +231,9 @@ def _replacing(brief: dict) -> list[str]:
     old = brief.get("relearn")
     if not old:
         return []
-    why = str(old.get("reason") or "").strip() or "the Architect asked for a new version"
-    return [f"It replaces an earlier version that was wrong ({why.rstrip('.')}):", "```python",
-            str(old.get("source", "")).rstrip(), "```", "Write a new version that does what is asked."]
+    why = str(old.get("reason") or "").strip().rstrip(".") or "the Architect asked for a new version"
+    return [f"This earlier version is wrong: {why}.", "```python", str(old.get("source", "")).rstrip(), "```",
+            "Write the corrected method."]
 
 
 #: A request that names a persona (as they are written) or the memory: its prompt says what a method may call.
@@ -251,9 +251,9 @@ def _capabilities(intent: str) -> list[str]:
     a persona or the memory: every other prompt stays as it was (the recorded cassettes match them)."""
     if not CAPABILITY_WORDS.search(intent):
         return []
-    return ["Two helpers are there without an import: personas.ask(name, prompt) answers a persona's reply as text "
-            "(ALFRED, BRICK, ROBIN or BABS), and memory.search(query, k) answers the knowledge catalog's hits, a list "
-            "of {\"doc_id\", \"text\", \"score\"}."]
+    return ["Two helpers are there without an import: personas.ask('ROBIN', prompt) answers that persona's reply as "
+            "text (the personas are 'ALFRED', 'BRICK', 'ROBIN' and 'BABS'), and memory.search(query, k) answers the "
+            "knowledge catalog's hits, a list of {\"doc_id\", \"text\", \"score\"}."]
 
 
 def _refused(refusals: list[str]) -> list[str]:
