@@ -96,6 +96,8 @@ class ModelsConfig:
 class Config:
     image: Path = Path("data/live_image.fs")  # ZODB FileStorage; blobs in <image minus .fs>.blobs/
     endpoint: str = DEFAULT_ENDPOINT  # ZeroMQ ROUTER endpoint; loopback unless you mean otherwise
+    events_endpoint: str = "tcp://127.0.0.1:*"  # the event stream's PUB socket (*: a free port, in status); "off": none
+    events_hwm: int = 1000  # events queued per subscriber before the stream drops for it (the kernel never waits)
     log_file: Path | None = Path("data/batos.log")  # kernel log (also on stderr); "" for stderr only
     audit_file: Path = Path("data/metacognition.jsonl")  # one JSON object per request/cycle event
     log_level: str = "INFO"
@@ -133,6 +135,8 @@ class Config:
 ENV_NAMES = {
     "image": "BATOS_IMAGE",
     "endpoint": "BATOS_ENDPOINT",
+    "events_endpoint": "BATOS_EVENTS_ENDPOINT",
+    "events_hwm": "BATOS_EVENTS_HWM",
     "log_file": "BATOS_LOG_FILE",
     "audit_file": "BATOS_AUDIT_FILE",
     "log_level": "BATOS_LOG_LEVEL",
@@ -253,6 +257,10 @@ def _validate(config: Config) -> None:
     match = _ENDPOINT_RE.match(config.endpoint)
     if match and match.group("port") is not None and not 0 < int(match.group("port")) < 65536:
         raise ConfigError("endpoint", f"port {match.group('port')} is out of range")
+    if config.events_endpoint != "off" and not _ENDPOINT_RE.match(config.events_endpoint.replace(":*", ":0")):
+        raise ConfigError("events_endpoint", f"{config.events_endpoint!r} is not off, tcp://HOST:PORT (or :*), ipc://PATH or inproc://NAME")
+    if config.events_hwm < 1:
+        raise ConfigError("events_hwm", "must be at least 1")
     if config.image.suffix != ".fs":
         raise ConfigError("image", f"{str(config.image)!r} must be a FileStorage file ending in .fs")
     if config.image.exists() and not config.image.is_file():

@@ -21,6 +21,9 @@ Target: kernel p50 <= 3x the raw echo's p50 (the mean ratio is reported too).
 ``--generated``: the method is a *generated* one (installed in the image as a
 persona would, origin "generated"), so every call runs in the jail worker
 process, reading its argument and a slot of the receiver. Target: <= 4x.
+``--subscriber reading|stalled``: a watcher on the kernel's event stream during the run (one that reads
+every event, or one that never reads): the ratio should stay where it is without one (the kernel never
+waits for a watcher).
 ``--no-audit`` is a diagnostic: the kernel runs with its audit trail replaced
 by NullAudit (bench/_kernel_noaudit.py) to show what the audit costs.
 """
@@ -75,6 +78,45 @@ def measure(sock: zmq.Socket, payload: str, n: int, check: bool) -> list[int]:
     return samples
 
 
+class Watcher:
+    """A SUB socket on the kernel's event stream: ``reading`` drains it on a thread; ``stalled`` never reads."""
+
+    def __init__(self, ctx: zmq.Context, endpoint: str, reading: bool) -> None:
+        import threading
+
+        self.sock = ctx.socket(zmq.SUB)
+        self.sock.setsockopt(zmq.RCVHWM, 1000 if reading else 10)
+        self.sock.connect(endpoint)
+        self.sock.setsockopt(zmq.SUBSCRIBE, b"")
+        self.count = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._drain, daemon=True) if reading else None
+        if self.thread:
+            self.thread.start()
+
+    def _drain(self) -> None:
+        while not self.done.is_set():
+            if self.sock.poll(100):
+                self.sock.recv_multipart()
+                self.count += 1
+
+    def stop(self) -> int:
+        self.done.set()
+        if self.thread:
+            self.thread.join(5)
+        self.sock.close(0)
+        return self.count
+
+
+def attach_subscriber(ctx: zmq.Context, k_sock: zmq.Socket, kind: str) -> Watcher:
+    k_sock.send(pack({"command": "status", "id": "status"}))
+    events = unpack(k_sock.recv())["result"]["events"]
+    if not events:
+        raise RuntimeError("the kernel publishes no events")
+    print(f"event stream watcher ({kind}) on {events['endpoint']}")
+    return Watcher(ctx, events["endpoint"], reading=kind == "reading")
+
+
 def figures(samples: list[int]) -> dict[str, float]:
     s = sorted(samples)
     return {"p50": us(percentile(s, 50)), "p90": us(percentile(s, 90)), "p99": us(percentile(s, 99)), "mean": us(sum(s) / len(s))}
@@ -86,6 +128,8 @@ def main() -> int:
     p.add_argument("--requests", type=int, default=None, help="round trips per round and side (default 2000, --quick 200)")
     p.add_argument("--no-audit", action="store_true", help="diagnostic: run the kernel with its audit trail disabled")
     p.add_argument("--generated", action="store_true", help="send a generated method (runs in the jail); target <= 4x")
+    p.add_argument("--subscriber", choices=("reading", "stalled"), default=None,
+                   help="attach a watcher to the event stream: one that reads every event (a thread), or one that never reads")
     args = p.parse_args()
     global SELECTOR
     SELECTOR = "echo_generated" if args.generated else "echo"
@@ -117,6 +161,8 @@ def main() -> int:
             k_sock = connect_dealer(ctx, kernel.endpoint)
             e_sock = connect_dealer(ctx, echo_endpoint)
             socks = [k_sock, e_sock]
+            if args.subscriber:
+                watched = attach_subscriber(ctx, k_sock, args.subscriber)
             time.sleep(0.2)
             expected = audit_lines(kernel.audit)  # "kernel_started"
 
@@ -150,6 +196,8 @@ def main() -> int:
                     tail = f"  {ratio_p50:>8.2f}x {ratio_mean:>9.2f}x  {lag[0]} records, drained in {lag[1]:.2f}s" if side == "kernel" else ""
                     print(f"{r + 1:>5} {side:<7} {f['p50']:>8.1f} {f['p90']:>8.1f} {f['p99']:>8.1f} {f['mean']:>8.1f}{tail}")
         finally:
+            if args.subscriber:
+                print(f"event stream watcher ({args.subscriber}): {watched.stop()} events received")
             for sock in socks:
                 sock.close(0)
             ctx.term()

@@ -42,10 +42,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition import guardian, mending, replies, specs
+from bat_os.cognition import capabilities, changes, guardian, mending, replies, specs
 from bat_os.cognition.cycle import Cycle, CycleRegistry
-from bat_os.cognition.capabilities import used_by
-from bat_os.cognition.changes import try_change
 from bat_os.cognition.prompts import (
     AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, is_pure, sample_seed, shown_slots,
     specification_prompt, synthesis_prompt, synthesis_voice)
@@ -85,6 +83,8 @@ class CycleSettings:
 
 
 class Orchestrator:
+    tap: Callable[[dict], None] | None = None  # every cycle's events (the kernel's event stream), beside the listeners
+
     def __init__(
         self, image: Image, llm: LLM, jail: JailRunner, settings: CycleSettings, *,
         now: Callable[[], float] = time.time, memory: MemoryService | None = None,
@@ -220,9 +220,9 @@ class Orchestrator:
                 self._write(lambda root: self._fail(root, cycle_id, [reason]))
 
     def _event(self, cycle_id: str, event: dict) -> None:
-        listener = self._listeners.get(cycle_id)
-        if listener is not None:
-            listener(event)
+        for listener in (self._listeners.get(cycle_id), self.tap):  # the request's client; the kernel's event stream
+            if listener is not None:
+                listener(event)
 
     def _fail(self, root: Any, cycle_id: str, reasons: list[str]) -> None:
         cycle = self._registry(root).get(cycle_id)
@@ -414,7 +414,7 @@ class Orchestrator:
         """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""
         if info.get("relearn"):  # a relearn: the callers' stored cases must hold with the new version
             oid = self._read(lambda root: self._registry(root).get(cycle_id).receiver._p_oid)
-            if broken := (await try_change(self.image, self.jail, oid, selector, code, [], self.trials.capabilities))[1]:
+            if broken := (await changes.try_change(self.image, self.jail, oid, selector, code, [], self.trials.capabilities))[1]:
                 why = f"the new version breaks a stored case of {broken[0].selector}: {broken[0].message}"
                 return self._write(lambda root: self._fail(root, cycle_id, [why]))
         tm, conn = pair = self.image.acquire()
@@ -429,7 +429,7 @@ class Orchestrator:
                     "cycle": cycle_id, "persona": info["author"], "model": info["model"],
                     "prompt_sha256": info["prompt_sha256"],
                     "context_ids": [c["id"] for c in info["context"]],
-                    "verdict": verdict, "grants": used_by(code),
+                    "verdict": verdict, "grants": capabilities.used_by(code),
                     "tests": specs.kept_tests(info["examples"], info["cases"], info.get("discarded", [])),
                 },
             )

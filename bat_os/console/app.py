@@ -5,6 +5,7 @@
     python chat_client.py --brief-only --local "SENTENCE"   # the request it would send, as JSON; nothing sent
     python chat_client.py -c "/inspect genesis_obj" [--json]
     python chat_client.py --ping [--wait S]                 # exit 0 once the kernel answers
+    python chat_client.py --watch [TOPIC ...] [--json]      # the kernel's event stream, live
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from typing import Mapping, TextIO
 from bat_os import protocol
 
 from .connection import Connection
+from .errors import NoReply
 from .inputs import LineSource, TerminalInput, open_input
 from .oneshot import EXIT_INTERRUPTED, EXIT_USAGE, OneShot, ping
 from .repl import DEFAULT_RECONNECT, Repl
 from .screen import Screen
 from .session import QUICK_TIMEOUT, WORK_TIMEOUT, Options, Session
+from .watch import watch
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +56,9 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     mode.add_argument("-c", "--command", metavar="LINE", help='run one console line, e.g. -c "/status", and exit')
     mode.add_argument("--brief-only", action="store_true",
                       help="print the request SENTENCE translates to (JSON) and send nothing")
+    mode.add_argument("--watch", nargs="*", metavar="TOPIC", default=None,
+                      help="show the kernel's event stream live: every topic, or those starting with a TOPIC "
+                      "(cycle. persona.ROBIN. method. commit); with --json one JSON object per event")
     parser.add_argument("--wait", type=_positive_seconds, metavar="SECONDS",
                         help="with --ping: keep pinging until the kernel answers or SECONDS pass")
     parser.add_argument("--yes", "-y", action="store_true", help="send translated requests without asking")
@@ -78,8 +84,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Combinations argparse cannot express."""
     if args.wait is not None and not args.ping:
         parser.error("--wait goes with --ping")
-    if args.sentence and (args.ping or args.command is not None):
-        parser.error("give a SENTENCE, -c LINE or --ping, not several")
+    if args.sentence and (args.ping or args.command is not None or args.watch is not None):
+        parser.error("give a SENTENCE, -c LINE, --ping or --watch, not several")
     if args.brief_only and not args.sentence:
         parser.error("--brief-only needs a SENTENCE")
 
@@ -99,7 +105,7 @@ def main(
     args = parser.parse_args(argv)
     _check(parser, args)
     one_line = args.command if args.command is not None else " ".join(args.sentence) if args.sentence else None
-    interactive = one_line is None and not args.ping
+    interactive = one_line is None and not args.ping and args.watch is None
     screen = Screen(stdout, stderr, as_json=args.json, info_to_stderr=args.json or args.brief_only,
                     session=interactive, environ=environ)
     options = Options(timeout=args.timeout, yes=args.yes, local=args.local, raw_events=args.events)
@@ -107,6 +113,8 @@ def main(
         try:
             if args.ping:
                 return ping(Session(connection, screen, options), args.wait)
+            if args.watch is not None:
+                return watch(lambda: _status(connection), screen, args.watch, as_json=args.json)
             if one_line is not None:
                 session = Session(connection, screen, options, _asker(stdin, screen))
                 return OneShot(session, brief_only=args.brief_only).run(one_line)
@@ -115,6 +123,15 @@ def main(
         except KeyboardInterrupt:
             screen.problem("interrupted")
             return EXIT_INTERRUPTED
+
+
+def _status(connection: Connection) -> dict | None:
+    """The kernel's status result, or None when it does not answer."""
+    try:
+        reply = connection.request({"command": "status"})
+    except NoReply:
+        return None
+    return reply.get("result") if reply.get("status") == "ok" else None
 
 
 def _asker(stdin: TextIO, screen: Screen) -> LineSource | None:

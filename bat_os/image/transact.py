@@ -102,6 +102,10 @@ async def run_async(
             raise
 
 
+#: Called with the note after every commit made here (the kernel's event stream); errors are logged, not raised.
+AFTER_COMMIT: list[Callable[[str | None], None]] = []
+
+
 def _end(tm: Any, write: bool, note: str | None) -> None:
     """End the attempt that just ran: commit it (with its note), or abort it (a read)."""
     if not write:
@@ -110,6 +114,11 @@ def _end(tm: Any, write: bool, note: str | None) -> None:
     if note:
         tm.get().note(note)
     tm.commit()
+    for hook in AFTER_COMMIT:
+        try:
+            hook(note)
+        except Exception:  # noqa: BLE001 - what reports a commit must not undo the report of it
+            logger.exception("an after-commit hook failed")
 
 
 def _retry_or_give_up(exc: TransientError, tried: int, retries: int, note: str | None) -> int:

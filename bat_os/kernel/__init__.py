@@ -1,6 +1,7 @@
 """The kernel: one asyncio loop serving the image over ZeroMQ.
 
 ``bridge``    ZeroMQ framing: frames in, frames out (no ZODB)
+``stream``    the event stream: a PUB socket publishing what the image does, for any number of watchers
 ``loop``      Kernel: receive, queue, run each command in one transaction, the one reply path
 ``commands``  the commands, one module per concern, and the one list of them
 ``audit``     the audit trail (metacognition.jsonl), off the request path

@@ -36,13 +36,14 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from bat_os import __version__, errors, oscompat, protocol
 from bat_os.config import Config
 from bat_os.errors import BadRequest, BatosError, Busy, ShuttingDown, Timeout, TooLarge
-from bat_os.image import codec
+from bat_os.image import codec, transact
 from bat_os.image.image import Image
 from bat_os.kernel import commands as command_list
 from bat_os.kernel.audit import AuditSink
 from bat_os.kernel.backups import KernelBackups
 from bat_os.kernel.bridge import Bridge, Envelope, split
 from bat_os.kernel.commands.base import Call, Command, Context, Later, Reroute
+from bat_os.kernel.stream import EventStream, topic_of
 
 if TYPE_CHECKING:
     from bat_os.cognition.service import Cognition
@@ -91,6 +92,7 @@ class Kernel:
         self._stopping = asyncio.Event()
         self.cognition_factory = cognition_factory  # None: no jail, no cycles
         self.cognition: Cognition | None = None
+        self.stream: EventStream | None = None  # the event stream (bat_os.kernel.stream), once serving
         self._awaited: set[asyncio.Task] = set()  # answers being awaited (jail, cycles, models)
 
     # --- figures -----------------------------------------------------------------
@@ -108,6 +110,7 @@ class Kernel:
                 "errors": self.counters.errors,
                 "busy": self.counters.busy,
             },
+            "events": self.stream.status() if self.stream is not None else None,
         }
 
     # --- life cycle ------------------------------------------------------------------
@@ -133,6 +136,7 @@ class Kernel:
             await self._stop_cognition()
             undo_signals()
             raise BatosError(f"cannot bind {self.config.endpoint}: {exc}") from exc
+        self._open_stream()
         logger.info("kernel %s serving %s (image %s, pid %d)", __version__, self.config.endpoint, self.image.path, os.getpid())
         self.audit.record("kernel_started", endpoint=self.config.endpoint, image=str(self.image.path), pid=os.getpid())
         worker = loop.create_task(self._work())
@@ -157,10 +161,47 @@ class Kernel:
                 worker.cancel()
             await self._stop_cognition()
             self._bridge.close(linger_ms=500)
+            self._close_stream()
             self.audit.record("kernel_stopped", pid=os.getpid())
             undo_signals()
         logger.info("kernel stopped cleanly")
         return 0
+
+    # --- the event stream ---------------------------------------------------------------
+    def _open_stream(self) -> None:
+        """The PUB socket (bat_os.kernel.stream), fed by commits, cycles and the commands; a stream that cannot
+        bind is logged and left out: the kernel serves without it."""
+        if self.config.events_endpoint == "off":
+            return
+        try:
+            self.stream = EventStream(self.config.events_endpoint, hwm=self.config.events_hwm)
+        except Exception as exc:  # noqa: BLE001 - watching is optional; serving is not
+            logger.error("the event stream cannot bind %s (%s): serving without it", self.config.events_endpoint, exc)
+            return
+        transact.AFTER_COMMIT.append(self._committed)
+        self.ctx.publish = self.stream.publish
+        if self.cognition is not None and self.cognition.orchestrator is not None:
+            self.cognition.orchestrator.tap = self._cycle_event
+        logger.info("event stream on %s", self.stream.endpoint)
+
+    def _committed(self, note: str | None) -> None:
+        if self.stream is not None:
+            self.stream.publish("commit", {"note": note})
+
+    def _cycle_event(self, event: dict) -> None:
+        topic = topic_of(event)
+        if topic is not None and self.stream is not None:
+            self.stream.publish(topic, {k: v for k, v in event.items() if k != "type"})
+            if event.get("state") == "COMPLETE":
+                self.stream.publish("method.installed", {"cycle": event.get("cycle")})
+
+    def _close_stream(self) -> None:
+        if self.stream is not None:
+            if self._committed in transact.AFTER_COMMIT:
+                transact.AFTER_COMMIT.remove(self._committed)
+            self.ctx.publish = _no_events
+            self.stream.close()
+            self.stream = None
 
     def _resume_interrupted(self) -> None:
         """Cycles a crash interrupted: resume each (or fail it), answering its client if still there."""
@@ -399,6 +440,10 @@ class Kernel:
             outcome=outcome,
             duration_ms=round((self.clock() - started) * 1000, 3),
         )
+
+
+def _no_events(topic: str, event: dict) -> None:
+    return None
 
 
 def _rendered(value: Any) -> Any:

@@ -61,6 +61,7 @@ class Context:
     cognition: "Cognition | None" = None
     backups: "KernelBackups | None" = None
     calls: Counter = _field(default_factory=Counter)  # (holder oid, selector) -> sends that ran it since start
+    publish: Callable[[str, dict], None] = lambda topic, event: None  # the event stream (bat_os.kernel.stream)
 
 
 @dataclass(frozen=True)

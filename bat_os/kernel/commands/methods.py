@@ -237,7 +237,7 @@ def remove_method(ctx: Context, request: dict) -> Later:
     force = field(request, "force", bool, default=False)
     method = _changeable(ctx, obj, selector, must_exist=True)
     cognition = _jail(ctx)
-    oid, target = obj._p_oid, _label(ctx, obj)
+    oid, target, publish = obj._p_oid, _label(ctx, obj), ctx.publish
     expected = method.source
 
     async def run(call: Any) -> dict:
@@ -246,6 +246,7 @@ def remove_method(ctx: Context, request: dict) -> Later:
             raise _refusal(selector, "removing", failures)
         removed = await _commit(cognition.image, oid, selector, expected,
                                 lambda receiver: receiver.remove_method(selector, "architect"), f"remove_method {selector}")
+        publish("method.removed", {"target": target, "selector": selector, "version": removed})
         return {"target": target, "selector": selector, "removed_version": removed, "cases_run": ran,
                 "forced": [f.to_dict() for f in failures]}
 
@@ -304,7 +305,7 @@ def _change(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[
     if len(given) > MAX_CASES:
         raise BadRequest(f"at most {MAX_CASES} cases with a change, not {len(given)}")
     tried = kept[:MAX_CASES - len(given)]
-    oid, target = obj._p_oid, _label(ctx, obj)
+    oid, target, publish = obj._p_oid, _label(ctx, obj), ctx.publish
     before = obj.slots.get(selector)
     expected = before.source if isinstance(before, Method) else None
 
@@ -326,6 +327,7 @@ def _change(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[
             return found.number_of(method)
 
         version = await _commit(cognition.image, oid, selector, expected, install, f"{change} {selector}")
+        publish("method.installed", {"target": target, "selector": selector, "version": version, "change": change})
         return {"target": target, "selector": selector, "version": version, "cases_run": ran,
                 "forced": [f.to_dict() for f in failures]}
 
