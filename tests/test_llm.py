@@ -12,6 +12,7 @@ from bat_os.config import LLMConfig
 from bat_os.errors import LLMError, NoModel
 from bat_os.models.backends import (
     LLM,
+    AuditedBackend,
     Completion,
     RecordingBackend,
     ReplayBackend,
@@ -319,3 +320,26 @@ def test_importing_the_module_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_audited_backend_records_every_call_and_passes_the_words_on(tmp_path):
+    cassette = tmp_path / "c.jsonl"
+    cassette.write_text(json.dumps({"persona": "ROBIN", "contains": "hello", "response": "Hi there, friend"}) + "\n")
+    audited = AuditedBackend(ReplayBackend(cassette))
+    recorded, words = [], []
+    audited.record = lambda event, **fields: recorded.append((event, fields))
+
+    async def main():
+        completion = await audited.complete("ROBIN", "hello", system="be kind", on_token=words.append, temperature=0.5)
+        with pytest.raises(LLMError):
+            await audited.complete("ROBIN", "nothing matches this")
+        return completion
+
+    completion = asyncio.run(main())
+    assert completion.text == "Hi there, friend" and "".join(words) == "Hi there, friend"
+    (event, ok), (_, failed) = recorded
+    assert event == "model_call" and ok["persona"] == "ROBIN" and ok["outcome"] == "ok" and ok["model"] == audited.name
+    assert ok["tokens"] == len(words) >= 2 and ok["prompt_sha256"] == completion.prompt_sha256
+    assert failed["outcome"] == "LLMError" and failed["tokens"] == 0 and "model" not in failed
+    audited.record = None  # before the kernel has an audit trail: nothing recorded, nothing fails
+    assert audited.name == f"replay:{cassette.name}"

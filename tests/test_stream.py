@@ -147,3 +147,21 @@ def test_the_stream_can_be_off_and_status_says_so(tmp_path):
         assert kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "x", "value": 1})["status"] == "ok"
     finally:
         kernel.stop()
+
+
+def test_the_audit_trail_holds_every_move_of_a_cycle_and_every_model_call(tmp_path):
+    kernel = _kernel(tmp_path, BATOS_EVENTS_ENDPOINT="off")  # audited with or without the stream
+    try:
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [4],
+                                "examples": [{"args": [1], "result": 3}, {"args": [5], "result": 15}]}, timeout=60)
+        assert reply["status"] == "ok"
+        cycle = reply["result"]["cycle"]
+    finally:
+        kernel.stop()
+    lines = [json.loads(line) for line in kernel.audit.read_text().splitlines()]
+    moves = [line["state"] for line in lines if line["event"] == "cycle" and line["cycle"] == cycle]
+    assert moves[0] == "IDLE" and moves[1] == "DECOMPOSING" and moves[-1] == "COMPLETE" and "SYNTHESIZING" in moves
+    calls = [line for line in lines if line["event"] == "model_call"]
+    assert [c["persona"] for c in calls] == ["BRICK", "BRICK", "ALFRED"]  # DECOMPOSING, SPECIFYING, SYNTHESIZING
+    assert all(c["outcome"] == "ok" and c["model"] == "replay:c.jsonl" and len(c["prompt_sha256"]) == 64
+               and c["tokens"] >= 1 and c["seconds"] >= 0 for c in calls)

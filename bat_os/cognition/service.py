@@ -60,7 +60,7 @@ class Cognition:
     ) -> None:
         self.image = image
         self.capability_settings = capability_settings
-        self.record: Callable[..., None] | None = None  # the kernel's audit trail (capability lines), once it has one
+        self._record: Callable[..., None] | None = None
         self.translator = translator  # "model" or "local": the translate command's first stage (bat_os.translate.model)
         self.memory = memory  # ingest, search, forget (bat_os.memory.service.Memory)
         self.models = models  # persona models with the transformers backend, else None
@@ -69,6 +69,18 @@ class Cognition:
         self.backend = backend
         self.protections = protections or {}
         self.retries = retries  # conflicting writes retried per jailed send
+
+    @property
+    def record(self) -> Callable[..., None] | None:
+        """The kernel's audit trail (``record(event, **fields)``), once it has one: capability lines, and the model
+        backend's ``model_call`` lines when it records them."""
+        return self._record
+
+    @record.setter
+    def record(self, record: Callable[..., None] | None) -> None:
+        self._record = record
+        if hasattr(self.backend, "record"):
+            self.backend.record = record
 
     async def close(self) -> None:
         if self.memory is not None:

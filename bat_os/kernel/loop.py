@@ -128,7 +128,9 @@ class Kernel:
         self._queue = asyncio.Queue(maxsize=self.config.queue_size)
         if self.cognition_factory is not None:  # ready before the first request can arrive
             self.cognition = await self.cognition_factory()
-            self.cognition.record = self.audit.record  # capability calls: a line each in the audit trail
+            self.cognition.record = self.audit.record  # model and capability calls: a line each in the audit trail
+            if self.cognition.orchestrator is not None:
+                self.cognition.orchestrator.tap = self._cycle_event  # every cycle's moves: audited, published
             self.ctx.cognition = self.cognition
         try:
             self._bridge = Bridge(self.config.endpoint, self.config.max_frame_bytes, self._accept)
@@ -180,8 +182,6 @@ class Kernel:
             return
         transact.AFTER_COMMIT.append(self._committed)
         self.ctx.publish = self.stream.publish
-        if self.cognition is not None and self.cognition.orchestrator is not None:
-            self.cognition.orchestrator.tap = self._cycle_event
         logger.info("event stream on %s", self.stream.endpoint)
 
     def _committed(self, note: str | None) -> None:
@@ -189,6 +189,9 @@ class Kernel:
             self.stream.publish("commit", {"note": note})
 
     def _cycle_event(self, event: dict) -> None:
+        """A cycle's progress: its moves in the audit trail, everything on the stream."""
+        if event.get("type") == "state":
+            self.audit.record("cycle", cycle=event.get("cycle"), state=event.get("state"))
         topic = topic_of(event)
         if topic is not None and self.stream is not None:
             self.stream.publish(topic, {k: v for k, v in event.items() if k != "type"})

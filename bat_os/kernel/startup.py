@@ -26,7 +26,7 @@ from bat_os.kernel.audit import AuditSink
 from bat_os.kernel.loop import Kernel
 from bat_os.memory.service import Memory, MemorySettings
 from bat_os.models import embedded
-from bat_os.models.backends import make_backend
+from bat_os.models.backends import AuditedBackend, make_backend
 from bat_os.models.provision import Provisioner
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
                            " Hugging Face id> (kernel stopped), or set [models] pull_defaults = \"auto\"")
     else:
         backend = make_backend(config.llm, record_to=config.llm.record_to)
+    backend = AuditedBackend(backend)  # every model call a line of the audit trail, once the kernel has one
     memory = Memory(image, MemorySettings(max_bytes=config.memory_max_bytes, model_path=config.embedding_model))
     if config.memory_warmup:
         memory.start()  # the embedder loads and the pending chunks are embedded in the background

@@ -296,6 +296,45 @@ class RecordingBackend:
         await self.inner.close()
 
 
+class AuditedBackend:
+    """Wraps another LLM and records every call, failed or not, in the audit trail: ``record("model_call",
+    persona=, model=, prompt_sha256=, tokens=, seconds=, outcome=)`` (``tokens``: the pieces streamed).
+    ``record`` is set once the kernel has an audit trail (None: nothing recorded)."""
+
+    def __init__(self, inner: LLM, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.record: Callable[..., None] | None = None
+        self._clock = clock
+
+    async def complete(self, persona: str, prompt: str, *, system: str = "", on_token: TokenCallback | None = None,
+                       **options: Any) -> Completion:
+        pieces = 0
+
+        def counted(text: str) -> None:
+            nonlocal pieces
+            pieces += 1
+            if on_token is not None:
+                on_token(text)
+
+        started = self._clock()
+        entry: dict[str, Any] = {"persona": persona, "prompt_sha256": prompt_sha256(system, prompt)}
+        try:
+            completion = await self.inner.complete(persona, prompt, system=system, on_token=counted, **options)
+        except BaseException as exc:
+            entry["outcome"] = type(exc).__name__
+            raise
+        else:
+            entry.update(outcome="ok", model=completion.model)
+            return completion
+        finally:
+            if self.record is not None:
+                self.record("model_call", **entry, tokens=pieces, seconds=round(self._clock() - started, 3))
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
 def _last_line(prompt: str) -> str:
     for line in reversed(prompt.splitlines()):
         if line.strip():
