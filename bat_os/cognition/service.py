@@ -158,9 +158,14 @@ class Cognition:
     def host_for(self, method: str = "") -> Callable[[Any, UvmObject, int], ImageHost]:
         """Hosts for the generated methods a system method (``method``) sends: able to hand sends back to the jail,
         sharing one run's capabilities (a send and all it sends spend one budget)."""
-        shared = self.capabilities_for([], method)
-        return lambda connection, receiver, depth=0: ImageHost(connection, receiver, jail=self.jail, depth=depth,
-                                                               capabilities=shared)
+        shared: list[RunCapabilities] = []  # made with the first host: most system methods send nothing generated
+
+        def host(connection: Any, receiver: UvmObject, depth: int = 0) -> ImageHost:
+            if not shared:
+                shared.append(self.capabilities_for([], method))
+            return ImageHost(connection, receiver, jail=self.jail, depth=depth, capabilities=shared[0])
+
+        return host
 
     def call_system(self, receiver: UvmObject, selector: str, method: Method, args: list, kwargs: dict) -> Any:
         """A system method run in the request's transaction: its value, or :class:`handoff.Suspended` when it sends
