@@ -107,8 +107,9 @@ def test_two_watchers_see_one_cycle_in_order_while_a_third_client_drives_it(tmp_
             assert [e["state"] for e in mine] == states
             assert [e["topic_seq"] for e in mine] == list(range(1, len(mine) + 1))
         assert [e["seq"] for e in seen_all] == list(range(seen_all[0]["seq"], seen_all[0]["seq"] + len(seen_all)))
-        assert {"topic": "method.installed", "cycle": cycle} in [{k: e[k] for k in ("topic", "cycle") if k in e}
-                                                                for e in seen_cycles]
+        installed = [e for e in seen_cycles if e["topic"] == "method.installed"]
+        assert [(e["cycle"], e["selector"], e["version"]) for e in installed] == [(cycle, "triple", 1)]
+        assert any(e["topic"] == f"cycle.{cycle}.trial" and e["eligible"] for e in seen_cycles)
         assert any(e["topic"] == "commit" for e in seen_all) and not any(e["topic"] == "commit" for e in seen_cycles)
         assert any(e["topic"] == "persona.ALFRED.token" for e in seen_all)
         # the life cycle's changes are events too
@@ -165,3 +166,32 @@ def test_the_audit_trail_holds_every_move_of_a_cycle_and_every_model_call(tmp_pa
     assert [c["persona"] for c in calls] == ["BRICK", "BRICK", "ALFRED"]  # DECOMPOSING, SPECIFYING, SYNTHESIZING
     assert all(c["outcome"] == "ok" and c["model"] == "replay:c.jsonl" and len(c["prompt_sha256"]) == 64
                and c["tokens"] >= 1 and c["seconds"] >= 0 for c in calls)
+    # every line of the cycle names it and its brief's hash: moves, model calls, the trial, the install
+    key = {line["brief_sha256"] for line in lines if line["event"] == "cycle" and line["cycle"] == cycle}
+    assert len(key) == 1 and len(next(iter(key))) == 64
+    assert all(c["cycle"] == cycle and c["brief_sha256"] in key for c in calls)
+    trials = [line for line in lines if line["event"] == "trial"]
+    assert len(trials) == 1 and trials[0]["cycle"] == cycle and trials[0]["brief_sha256"] in key
+    assert trials[0]["accepted"] and trials[0]["eligible"] and trials[0]["passes"] >= 1 and len(trials[0]["code_sha256"]) == 64
+    installs = [line for line in lines if line["event"] == "install"]
+    assert [(i["cycle"], i["selector"], i["version"], i["origin"]) for i in installs] == [(cycle, "triple", 1, "user")]
+    assert installs[0]["code_sha256"] == trials[0]["code_sha256"] and installs[0]["brief_sha256"] in key
+    assert not [line for line in lines if line["event"] == "cycle_failed"]
+
+
+def test_a_failed_cycle_s_reasons_are_a_line_of_the_audit_trail(tmp_path):
+    kernel = _kernel(tmp_path, BATOS_EVENTS_ENDPOINT="off", BATOS_CYCLE_MAX_ATTEMPTS="1")
+    try:
+        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [4],
+                                "examples": [{"args": [1], "result": 4}]}, timeout=60)  # the candidate triples: refused
+        assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed"
+        cycle = reply["error"]["cycle"]
+    finally:
+        kernel.stop()
+    lines = [json.loads(line) for line in kernel.audit.read_text().splitlines()]
+    failed = [line for line in lines if line["event"] == "cycle_failed"]
+    assert len(failed) == 1 and failed[0]["cycle"] == cycle and failed[0]["failed_state"] == "VALIDATING"
+    assert failed[0]["reasons"] and "example" in " ".join(failed[0]["reasons"])
+    trials = [line for line in lines if line["event"] == "trial" and line["cycle"] == cycle]
+    assert trials and not trials[0]["eligible"] and trials[0]["failed"]
+    assert [line["state"] for line in lines if line["event"] == "cycle" and line["cycle"] == cycle][-1] == "FAILED"

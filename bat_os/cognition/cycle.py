@@ -13,6 +13,8 @@ orchestrator its :class:`CycleRegistry` (:func:`add_cycle_registry`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -27,7 +29,23 @@ from bat_os.image.objects import UvmObject, covenant, oid_to_hex
 logger = logging.getLogger(__name__)
 
 
+def brief_sha256(brief: Any) -> str:
+    """The brief's hash (the audit trail's key beside the cycle's id): SHA-256 of its canonical JSON."""
+    text = json.dumps(_plain(brief), sort_keys=True, separators=(",", ":"), default=repr, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) or hasattr(value, "keys"):
+        return {str(k): _plain(value[k]) for k in value.keys()}
+    if isinstance(value, (list, tuple)) or isinstance(value, PersistentList):
+        return [_plain(v) for v in value]
+    return value
+
+
 class Cycle(persistent.Persistent):
+    origin = "user"  # who asked: "user", or "heartbeat" (the image's own background work); older cycles: user
+
     def __init__(self, cycle_id: str, receiver: UvmObject, brief: dict, idle_state: UvmObject, now: float) -> None:
         self.id = cycle_id
         self.receiver = receiver
@@ -51,6 +69,10 @@ class Cycle(persistent.Persistent):
     @property
     def selector(self) -> str:
         return self.brief["selector"]
+
+    @property
+    def brief_sha256(self) -> str:
+        return brief_sha256(self.brief)
 
     @property
     def terminal(self) -> bool:
@@ -83,6 +105,8 @@ class Cycle(persistent.Persistent):
             "selector": self.selector,
             "receiver": oid_to_hex(self.receiver._p_oid) if self.receiver._p_oid else None,
             "brief": dict(self.brief),
+            "brief_sha256": self.brief_sha256,
+            "origin": self.origin,
             "attempts": self.attempts,
             "outcome": self.outcome,
             "failed_state": self.failed_state,

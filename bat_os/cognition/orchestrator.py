@@ -42,25 +42,24 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition import capabilities, changes, guardian, mending, replies, specs
+from bat_os.cognition import capabilities, changes, guardian, mending, replies, specs, views
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
-    AUTHOR_DEFAULT, author_for, brief_intent, decomposition_prompt, describe_receiver, is_pure, sample_seed, shown_slots,
+    brief_intent, decomposition_prompt, is_pure, sample_seed, shown_slots,
     specification_prompt, synthesis_prompt, synthesis_voice)
-from bat_os.cognition.readings import repeats
 from bat_os.cognition.selection import CONFIRMATIONS, MAX_REASONS, choose
-from bat_os.cognition.trials import Trials
+from bat_os.cognition.trials import Trials, code_sha256, trial_event
 from bat_os.jail import contract
 from bat_os.cognition.states import FIRST, STATES, TransitionError
 from bat_os.errors import Busy, CycleFailed, JailError, LLMError, MethodRaised
 from bat_os.image import transact
 from bat_os.image.codec import render
+from bat_os.image.history import versions_of
 from bat_os.image.image import Image
 from bat_os.image.objects import UvmObject, oid_to_hex
-from bat_os.image.primordial import PERSONAS
 from bat_os.jail.runner import JailRunner
 from bat_os.memory.service import MemoryService
-from bat_os.models.backends import LLM, Completion
+from bat_os.models.backends import CALL_CONTEXT, LLM, Completion
 from bat_os.cognition.host import ImageHost
 
 logger = logging.getLogger(__name__)
@@ -98,6 +97,7 @@ class Orchestrator:
         self.now = now
         self._running: dict[tuple[bytes, str], asyncio.Future] = {}
         self._listeners: dict[str, Callable[[dict], None] | None] = {}
+        self._briefs: dict[str, str] = {}  # a driven cycle's brief hash, for its events
 
     # --- entry points -------------------------------------------------------------------
     async def learn(
@@ -150,6 +150,7 @@ class Orchestrator:
             return await self._drive(cycle_id)
         finally:
             self._listeners.pop(cycle_id, None)
+            self._briefs.pop(cycle_id, None)
 
     # --- transactions on pooled connections ------------------------------------------------
     def _write(self, work: Callable[[Any], T]) -> T:
@@ -200,9 +201,12 @@ class Orchestrator:
 
     async def _drive(self, cycle_id: str) -> dict:
         """Run the cycle from wherever it stands until COMPLETE or FAILED."""
+        labels = self._read(lambda root: self._labels(self._registry(root).get(cycle_id)))
+        CALL_CONTEXT.set({"cycle": cycle_id, "brief_sha256": labels["brief_sha256"]})  # this task's model calls
+        self._briefs[cycle_id] = labels["brief_sha256"]
         while True:
-            state = self._read(lambda root: self._registry(root).get(cycle_id).state_name)
-            self._event(cycle_id, {"type": "state", "cycle": cycle_id, "state": state})
+            state, reasons = self._read(lambda root: self._where(self._registry(root).get(cycle_id)))
+            self._event(cycle_id, {"type": "state", "cycle": cycle_id, "state": state, **labels, **reasons})
             if state == "COMPLETE":
                 return self._read(lambda root: render(self._ok(self._registry(root).get(cycle_id))))
             if state == "FAILED":
@@ -220,9 +224,23 @@ class Orchestrator:
                 self._write(lambda root: self._fail(root, cycle_id, [reason]))
 
     def _event(self, cycle_id: str, event: dict) -> None:
+        if event.get("type") != "token" and cycle_id in self._briefs:
+            event.setdefault("brief_sha256", self._briefs[cycle_id])
         for listener in (self._listeners.get(cycle_id), self.tap):  # the request's client; the kernel's event stream
             if listener is not None:
                 listener(event)
+
+    @staticmethod
+    def _labels(cycle: Cycle) -> dict:
+        """What every event of a cycle carries beside its id: the brief's hash, who asked, the selector."""
+        return {"brief_sha256": cycle.brief_sha256, "origin": cycle.origin, "selector": cycle.selector}
+
+    @staticmethod
+    def _where(cycle: Cycle) -> tuple[str, dict]:
+        """The cycle's state, and (FAILED) the state that failed and why."""
+        if cycle.state_name != "FAILED":
+            return cycle.state_name, {}
+        return cycle.state_name, {"failed_state": cycle.failed_state, "reasons": [str(r)[:300] for r in cycle.reasons][:20]}
 
     def _fail(self, root: Any, cycle_id: str, reasons: list[str]) -> None:
         cycle = self._registry(root).get(cycle_id)
@@ -250,7 +268,7 @@ class Orchestrator:
         self._move(cycle_id, "DECOMPOSING")
 
     async def _decompose(self, cycle_id: str) -> None:
-        brief, receiver = self._read(lambda root: self._brief_and_receiver(root, cycle_id))
+        brief, receiver = self._read(lambda root: views.brief_and_receiver(self._registry(root).get(cycle_id)))
         prompt = decomposition_prompt(brief, receiver)
         completion = await self._ask(cycle_id, "BRICK", prompt)
         queries = replies.extract_queries(completion.text)
@@ -282,7 +300,7 @@ class Orchestrator:
     async def _specify(self, cycle_id: str) -> None:
         """Test cases from the intent, the examples and the catalog, written before any code (data, never run)."""
         brief, receiver, context = self._read(lambda root: (
-            *self._brief_and_receiver(root, cycle_id), render(self._registry(root).get(cycle_id).artifacts.get("context", []))))
+            *views.brief_and_receiver(self._registry(root).get(cycle_id)), render(self._registry(root).get(cycle_id).artifacts.get("context", []))))
         try:
             completion = await self._ask(cycle_id, SPEC_PERSONA, specification_prompt(brief, receiver, context), until_block=True)
         except LLMError as exc:  # tests are an aid: without them the trial and the examples still judge
@@ -296,7 +314,7 @@ class Orchestrator:
         self._move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, specification_model=completion.model)
 
     async def _synthesize(self, cycle_id: str) -> None:
-        info = self._read(lambda root: self._synthesis_info(root, cycle_id))
+        info = self._read(lambda root: views.synthesis_info(root, self._registry(root).get(cycle_id)))
         # the first two candidates: best guesses in the two voices, written apart (the second does not hear why the
         # first was refused: two readings that agree must not share one); later ones sampled, to disagree
         refusals = [] if info["attempts"] == 1 else info["refusals"]
@@ -345,7 +363,7 @@ class Orchestrator:
     async def _validate(self, cycle_id: str) -> None:
         """Audit the candidate, run it against the trial call, the examples and the generated cases (one
         jailed run), then install the candidate the cases and the candidates' agreement pick, or go back."""
-        info = self._read(lambda root: self._validation_info(root, cycle_id))
+        info = self._read(lambda root: views.validation_info(self._registry(root).get(cycle_id)))
         code, selector = info["code"], info["selector"]
         verdict = guardian.audit(code, selector)
         record = {"attempt": info["attempt"], "code": code, "author": info["author"], "model": info["model"],
@@ -355,6 +373,7 @@ class Orchestrator:
         else:
             record.update(eligible=False, passes=[], outputs=[],
                           failed=[f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons])
+        self._event(cycle_id, trial_event(cycle_id, record))
         records = await self.trials.tell_apart(cycle_id, selector, info, [*info["candidates"], record])
         lone = "evidence" if info["attempt"] >= self.settings.max_attempts else "never"
         winner, discarded, decided = (choose(records, info["cases"], f"obj.{selector}", trusted=len(info["examples"]) >= 2, lone=lone,
@@ -392,7 +411,7 @@ class Orchestrator:
     async def _settle(self, cycle_id: str) -> bool:
         """The model cannot write another candidate: install the sole one that held every case, if any
         (the record says so); False when there is none."""
-        info = self._read(lambda root: self._validation_info(root, cycle_id))
+        info = self._read(lambda root: views.validation_info(self._registry(root).get(cycle_id)))
         records = info["candidates"]
         winner, discarded, decided = choose(records, info["cases"], f"obj.{info['selector']}",
                                             trusted=len(info["examples"]) >= 2, lone="any", confirm=self._confirmations)
@@ -418,8 +437,11 @@ class Orchestrator:
                 why = f"the new version breaks a stored case of {broken[0].selector}: {broken[0].message}"
                 return self._write(lambda root: self._fail(root, cycle_id, [why]))
         tm, conn = pair = self.image.acquire()
+        installed: dict = {"type": "installed"}
 
         async def install() -> None:
+            installed.clear()
+            installed["type"] = "installed"
             root = conn.root()
             cycle = self._registry(root).get(cycle_id)
             receiver = cycle.receiver
@@ -438,9 +460,13 @@ class Orchestrator:
             cycle.result = host.render_result(await self.jail.run(code, selector, info["args"], info["kwargs"], host, fresh=False))
             cycle.outcome = "complete"
             cycle.move(self._state(root, "COMPLETE"), self.now())
+            installed.update(cycle=cycle_id, selector=selector, receiver=oid_to_hex(receiver._p_oid), author=info["author"],
+                             version=len(versions_of(receiver, selector)),
+                             code_sha256=code_sha256(code), origin=cycle.origin, brief_sha256=cycle.brief_sha256)
 
         try:
             await transact.run_async(tm, install, retries=(retries := self.settings.conflict_retries), note=f"cycle {cycle_id}: install {selector}")
+            self._event(cycle_id, installed)  # committed
         except JailError as exc:
             why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else str(exc)
             self._write(lambda root: self._fail(root, cycle_id, [f"re-send after install: {why}"]))
@@ -448,39 +474,6 @@ class Orchestrator:
             self._write(lambda root: self._fail(root, cycle_id, [f"COMPLETE: conflicting writes, gave up after {retries + 1} tries"]))
         finally:
             self.image.release(pair)
-
-    # --- reading what a step needs (plain data out of the image) ------------------------
-    def _brief_and_receiver(self, root: Any, cycle_id: str) -> tuple[dict, dict]:
-        cycle = self._registry(root).get(cycle_id)
-        return render(cycle.brief), describe_receiver(cycle.receiver)
-
-    def _synthesis_info(self, root: Any, cycle_id: str) -> dict:
-        cycle = self._registry(root).get(cycle_id)
-        author = author_for(cycle.receiver)
-        persona = root[PERSONAS[author]["root"]]
-        return render({
-            "brief": cycle.brief,
-            "receiver": describe_receiver(cycle.receiver),
-            "context": cycle.artifacts.get("context", []),
-            # the reasons fed back: the last refusal's, when they came from the user's word or the trial
-            "refusals": _feedback(cycle.artifacts.get("refusals", [])),
-            "attempts": cycle.attempts,
-            "repeats": repeats(cycle.artifacts.get("candidates", [])),
-            "author": author,
-            "system": str(persona.slots["codex"]["system_prompt"]),
-        })
-
-    def _validation_info(self, root: Any, cycle_id: str) -> dict:
-        cycle = self._registry(root).get(cycle_id)
-        a = cycle.artifacts
-        return render({
-            "code": a["code"], "selector": cycle.selector, "attempt": cycle.attempts,
-            "args": cycle.brief.get("args", []), "kwargs": cycle.brief.get("kwargs", {}),
-            "examples": cycle.brief.get("examples", []), "cases": a.get("cases", []), "candidates": a.get("candidates", []),
-            "intent": brief_intent(cycle.brief), "relearn": cycle.brief.get("relearn"),
-            "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
-            "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),
-        })
 
     async def _ask(
         self, cycle_id: str, persona: str, prompt: str, system: str = "", temperature: float | None = None,
@@ -493,8 +486,3 @@ class Orchestrator:
         extra = {k: v for k, v in (("temperature", temperature), ("until_block", until_block or None), ("seed", seed)) if v is not None}
         return await self.llm.complete(persona, prompt, system=system, on_token=token, **extra)
 
-
-def _feedback(refusals: list[dict]) -> list[str]:
-    """What the author hears of the last refusal: its reasons, unless they were generated cases (see _validate)."""
-    last = refusals[-1] if refusals else {}
-    return list(last.get("reasons", [])) if last.get("feedback", True) else []

@@ -13,6 +13,8 @@ candidate does is kept.
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, TypeVar
 
@@ -114,6 +116,24 @@ class Trials:
             return await transact.run_async(tm, run, write=False)
         finally:
             self.image.release(pair)
+
+
+def code_sha256(code: str) -> str:
+    """A candidate's source as the audit trail names it."""
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def trial_event(cycle_id: str, record: dict) -> dict:
+    """VALIDATING's verdict on one candidate, as an event (the audit trail's ``trial`` line): the guardian's word,
+    whether it held the trial and the examples, how many cases it passed, and the first reasons against it."""
+    verdict = record.get("verdict") or {}
+    return {
+        "type": "trial", "cycle": cycle_id, "attempt": record.get("attempt"), "author": record.get("author"),
+        "model": record.get("model"), "code_sha256": code_sha256(str(record.get("code", ""))),
+        "accepted": bool(verdict.get("accepted")), "eligible": bool(record.get("eligible")),
+        "passes": len(record.get("passes") or []), "failed": [str(r)[:300] for r in (record.get("failed") or [])][:5],
+        "generated_failed": len(record.get("generated_failed") or []),
+    }
 
 
 def _probe_calls(info: dict) -> list[dict]:

@@ -42,6 +42,30 @@ class AuditSink(Protocol):
     async def close(self) -> None: ...
 
 
+#: A cycle's event kind (the orchestrator's) -> the fields its audit line keeps.
+_CYCLE_FIELDS = {
+    "state": ("cycle", "brief_sha256", "origin", "selector", "state"),
+    "trial": ("cycle", "brief_sha256", "attempt", "author", "model", "code_sha256", "accepted", "eligible", "passes", "failed",
+              "generated_failed"),
+    "installed": ("cycle", "brief_sha256", "origin", "selector", "receiver", "version", "author", "code_sha256"),
+}
+
+
+def cycle_lines(event: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The audit lines of one cycle event: ``cycle`` for a move, ``cycle_failed`` beside the move to FAILED,
+    ``trial`` for a candidate judged, ``install`` for a method installed; none for a token. Shapes: docs/operations.md, "The audit trail"."""
+    kind = event.get("type")
+    fields = _CYCLE_FIELDS.get(kind)
+    if fields is None:
+        return []
+    line = {key: event.get(key) for key in fields}
+    lines = [({"state": "cycle", "trial": "trial", "installed": "install"}[kind], line)]
+    if kind == "state" and event.get("state") == "FAILED":
+        lines.append(("cycle_failed", {key: event.get(key) for key in ("cycle", "brief_sha256", "origin", "selector",
+                                                                       "failed_state", "reasons")}))
+    return lines
+
+
 class InlineExecutor(concurrent.futures.Executor):
     """Runs each submitted call at once, in the caller's thread."""
 

@@ -39,7 +39,7 @@ from bat_os.errors import BadRequest, BatosError, Busy, ShuttingDown, Timeout, T
 from bat_os.image import codec, transact
 from bat_os.image.image import Image
 from bat_os.kernel import commands as command_list
-from bat_os.kernel.audit import AuditSink
+from bat_os.kernel.audit import AuditSink, cycle_lines
 from bat_os.kernel.backups import KernelBackups
 from bat_os.kernel.bridge import Bridge, Envelope, split
 from bat_os.kernel.commands.base import Call, Command, Context, Later, Reroute
@@ -189,14 +189,13 @@ class Kernel:
             self.stream.publish("commit", {"note": note})
 
     def _cycle_event(self, event: dict) -> None:
-        """A cycle's progress: its moves in the audit trail, everything on the stream."""
-        if event.get("type") == "state":
-            self.audit.record("cycle", cycle=event.get("cycle"), state=event.get("state"))
+        """A cycle's progress: its moves, trials, install and failure in the audit trail (bat_os.kernel.audit's
+        cycle_lines), everything on the stream."""
+        for kind, fields in cycle_lines(event):
+            self.audit.record(kind, **fields)
         topic = topic_of(event)
         if topic is not None and self.stream is not None:
             self.stream.publish(topic, {k: v for k, v in event.items() if k != "type"})
-            if event.get("state") == "COMPLETE":
-                self.stream.publish("method.installed", {"cycle": event.get("cycle")})
 
     def _close_stream(self) -> None:
         if self.stream is not None:

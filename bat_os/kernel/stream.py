@@ -4,9 +4,13 @@ A ZeroMQ PUB socket (``events_endpoint``: loopback, on a port of its own; ``tcp:
 free one, which ``status`` reports) publishes two frames per event: the topic (UTF-8) and a msgpack map
 ``{"seq", "topic_seq", "at", "topic", ...}``. Topics::
 
-    cycle.<id>.state        {"cycle", "state"}                 a cognitive cycle moved
+    cycle.<id>.state        {"cycle", "state", "brief_sha256", "origin", "selector"}
+                            (FAILED: and "failed_state", "reasons")   a cognitive cycle moved
+    cycle.<id>.trial        {"cycle", "attempt", "accepted", "eligible", "passes", "failed", "code_sha256", ...}
+                                                               VALIDATING judged a candidate
     persona.<NAME>.token    {"cycle", "persona", "text"}       a persona's words, as they stream
-    method.installed        {"cycle"} or {"target", "selector", "version", "change"}
+    method.installed        {"cycle", "selector", "receiver", "version", "author", "code_sha256", "origin",
+                            "brief_sha256"} (a cycle's) or {"target", "selector", "version", "change"} (a command's)
     method.removed          {"target", "selector", "version"}
     commit                  {"note"}                           a transaction committed
 
@@ -78,6 +82,10 @@ def topic_of(event: dict[str, Any]) -> str | None:
     kind = event.get("type")
     if kind == "state":
         return f"cycle.{event.get('cycle')}.state"
+    if kind == "trial":
+        return f"cycle.{event.get('cycle')}.trial"
     if kind == "token":
         return f"persona.{event.get('persona')}.token"
+    if kind == "installed":
+        return "method.installed"
     return None

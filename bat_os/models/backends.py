@@ -50,6 +50,7 @@ import logging
 import math
 import re
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol, runtime_checkable
@@ -296,6 +297,11 @@ class RecordingBackend:
         await self.inner.close()
 
 
+#: What a model call is made for, as its caller sets it (the orchestrator: ``{"cycle": id, "brief_sha256": h}``):
+#: :class:`AuditedBackend` adds it to the call's audit line. A context variable: each asyncio task has its own.
+CALL_CONTEXT: ContextVar[dict[str, Any]] = ContextVar("batos_model_call_context", default={})
+
+
 class AuditedBackend:
     """Wraps another LLM and records every call, failed or not, in the audit trail: ``record("model_call",
     persona=, model=, prompt_sha256=, tokens=, seconds=, outcome=)`` (``tokens``: the pieces streamed).
@@ -318,7 +324,7 @@ class AuditedBackend:
                 on_token(text)
 
         started = self._clock()
-        entry: dict[str, Any] = {"persona": persona, "prompt_sha256": prompt_sha256(system, prompt)}
+        entry: dict[str, Any] = {**CALL_CONTEXT.get(), "persona": persona, "prompt_sha256": prompt_sha256(system, prompt)}
         try:
             completion = await self.inner.complete(persona, prompt, system=system, on_token=counted, **options)
         except BaseException as exc:
