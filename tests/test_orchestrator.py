@@ -125,7 +125,8 @@ class FakeMemory:
     def __init__(self) -> None:
         self.queries: list[str] = []
 
-    async def search(self, query: str, top_k: int = 5, mode: str = "hybrid", filters: dict | None = None) -> list[dict]:
+    async def search(self, query: str, top_k: int = 5, mode: str = "hybrid", filters: dict | None = None,
+                     allowed: set[int] | None = None) -> list[dict]:
         self.queries.append(query)
         return [{"doc_id": "doc:flight", "chunk": 0, "score": 0.9, "text": f"about {query}"}]
 
@@ -193,6 +194,11 @@ def test_later_candidates_are_sampled_with_a_seed_of_their_prompt_and_attempt(im
         assert "refused" not in prompts[1] and "refused" in prompts[2]
         assert llm.seeds[2:] == [None, None, sample_seed(prompts[2], 2), sample_seed(prompts[3], 3)]
         seen.append(llm.seeds)
+        # the failure is an episode the same mission would be shown again (another prompt): forgotten here
+        episode = image.read(lambda: [d for d in image.connection.root()["knowledge_catalog_obj"].documents.keys()
+                                      if d.startswith("episode:cycle:")])
+        assert len(episode) == 1
+        image.run(lambda: image.connection.root()["knowledge_catalog_obj"].forget(episode[0]))
     assert seen[0] == seen[1] and seen[0][-1] != seen[0][-2]
     assert sample_seed("same prompt", 2) != sample_seed("same prompt", 4)  # asked again with no new word: another sample
 

@@ -42,12 +42,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition import capabilities, changes, guardian, mending, replies, specs, views
+from bat_os.cognition import capabilities, changes, episodes, guardian, mending, replies, specs, views
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
     brief_intent, decomposition_prompt, is_pure, sample_seed, shown_slots,
     specification_prompt, synthesis_prompt, synthesis_voice)
 from bat_os.cognition.selection import CONFIRMATIONS, MAX_REASONS, choose
+from bat_os.cognition.research import research
 from bat_os.cognition.trials import Trials, code_sha256, trial_event
 from bat_os.jail import contract
 from bat_os.cognition.states import FIRST, STATES, TransitionError
@@ -64,7 +65,6 @@ from bat_os.cognition.host import ImageHost
 
 logger = logging.getLogger(__name__)
 
-CONTEXT_HITS = 3  # catalog hits kept per research query
 SPEC_PERSONA = "BRICK"  # who writes the test cases in SPECIFYING
 T = TypeVar("T")
 
@@ -245,6 +245,7 @@ class Orchestrator:
     def _fail(self, root: Any, cycle_id: str, reasons: list[str]) -> None:
         cycle = self._registry(root).get(cycle_id)
         cycle.fail(self._state(root, "FAILED"), self.now(), reasons)
+        episodes.remember(root, cycle, self.now())  # in the same transaction as the failure
 
     def _move(self, cycle_id: str, state: str, **artifacts: Any) -> None:
         def move(root: Any) -> None:
@@ -279,23 +280,12 @@ class Orchestrator:
         self._move(cycle_id, "DELEGATING", queries=queries[:3], queries_from=origin, decomposition_model=completion.model)
 
     async def _delegate(self, cycle_id: str) -> None:
-        """Search the knowledge catalog with each query: hybrid (words + meaning) when the kernel
-        runs semantic memory, by words alone otherwise."""
-        queries = self._read(lambda root: render(self._registry(root).get(cycle_id).artifacts.get("queries", [])))
-        seen: dict[str, dict] = {}
-        # Hybrid once the embedder is loaded; until then (its import takes 15-20 s after a start)
-        # a cycle does not wait for it: it searches by words, and its artifacts say so.
-        hybrid = self.memory is not None and self.memory.state == "ready"
-        for query in queries:
-            if hybrid:
-                hits = await self.memory.search(str(query), CONTEXT_HITS, "hybrid")
-            else:
-                hits = self._read(lambda root, query=query: root["knowledge_catalog_obj"].search(str(query), top_k=CONTEXT_HITS))
-            for hit in hits:
-                key = f"{hit['doc_id']}#{hit['chunk']}"
-                if key not in seen:
-                    seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
-        self._move(cycle_id, "SPECIFYING", context=list(seen.values()), search="hybrid" if hybrid else "text")
+        """Search the knowledge catalog with each query and recall the episodes of similar missions
+        (:func:`bat_os.cognition.research.research`)."""
+        queries, brief, receiver = self._read(lambda root: (lambda c: (
+            render(c.artifacts.get("queries", [])), render(c.brief), oid_to_hex(c.receiver._p_oid)))(self._registry(root).get(cycle_id)))
+        found = await research(self.memory, self._read, queries, brief, receiver, cycle_id)
+        self._move(cycle_id, "SPECIFYING", **found)
 
     async def _specify(self, cycle_id: str) -> None:
         """Test cases from the intent, the examples and the catalog, written before any code (data, never run)."""
@@ -318,7 +308,8 @@ class Orchestrator:
         # the first two candidates: best guesses in the two voices, written apart (the second does not hear why the
         # first was refused: two readings that agree must not share one); later ones sampled, to disagree
         refusals = [] if info["attempts"] == 1 else info["refusals"]
-        prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], refusals)
+        prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], refusals, info["episodes"],
+                                  episodes.notes(info["context"], info["brief"]))
         system = synthesis_voice(info["attempts"] + 1, info["system"])
         temperature = self.sample_temperature(info["repeats"]) if info["attempts"] >= 2 and self.settings.candidates > 1 else None
         try:  # a sample's seed: the attempt and the prompt, so that a cycle asked again samples the same candidates
@@ -403,6 +394,7 @@ class Orchestrator:
                 if eligible:
                     every.append(f"no candidate could be chosen: {decided}")
                 cycle.fail(self._state(root, "FAILED"), self.now(), every)
+                episodes.remember(root, cycle, self.now())
             else:
                 cycle.move(self._state(root, "SYNTHESIZING"), self.now(), refused=reasons)
 
@@ -460,6 +452,7 @@ class Orchestrator:
             cycle.result = host.render_result(await self.jail.run(code, selector, info["args"], info["kwargs"], host, fresh=False))
             cycle.outcome = "complete"
             cycle.move(self._state(root, "COMPLETE"), self.now())
+            episodes.remember(root, cycle, self.now(), code, info["author"])  # committed with the install
             installed.update(cycle=cycle_id, selector=selector, receiver=oid_to_hex(receiver._p_oid), author=info["author"],
                              version=len(versions_of(receiver, selector)),
                              code_sha256=code_sha256(code), origin=cycle.origin, brief_sha256=cycle.brief_sha256)

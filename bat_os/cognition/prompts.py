@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from typing import Sequence
 
 from bat_os.cognition.cases import CASES_ASKED, call_arguments
 from bat_os.cognition.lint import CLOCK_WORDS, names_slot
@@ -154,7 +155,8 @@ def synthesis_voice(attempt: int, persona_system: str) -> str:
     return persona_system if attempt % 2 == 1 else PLAIN_VOICE
 
 
-def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str]) -> str:
+def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str],
+                     recalled: Sequence[dict] = (), notes: Sequence[str] = ()) -> str:
     """The author's prompt, lean for small models (measured on the real 0.5B model: the catalog's
     persona texts, the list of other methods and a page of rules made it write worse code than a plain
     request does; shown the list of allowed modules, it imported them all): what to do, the call as
@@ -164,20 +166,22 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     refused the last attempt. A request of its arguments alone (:func:`is_pure`) is asked in the single
     shot's form instead (:func:`pure_prompt`). ``context`` (the catalog's hits) goes to SPECIFYING instead; it is taken
     here for the signature's sake. Attempts differ by their voice (:func:`synthesis_voice`), the refusal
-    heard, and sampling."""
+    heard, and sampling. ``recalled`` (the episodes DELEGATING cited) and ``notes`` (the user's documents it
+    found that are about the request) are shown when there are any (:func:`_remembered`)."""
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     intent = brief_intent(brief)
     slots = shown_slots(receiver["slots"], brief)
     examples = brief.get("examples") or []
     if is_pure(brief, slots):
-        return pure_prompt(brief, refusals)
+        return pure_prompt(brief, refusals, recalled, notes)
     lines = [_asked(selector, intent), f"Selector: {selector}", _called(selector, args, kwargs), *_replacing(brief)]
     lines.append(f"Define it as (name the parameters after what they mean): "
                  f"def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):")
     lines.extend(_example_lines(examples, selector))
     if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
         lines.append(f"The object has these attributes, read and changed through self: {json.dumps(slots)}")
+    lines.extend(_remembered(recalled, notes))
     lines.extend(_clock(intent))
     lines.extend(_capabilities(intent))
     # no list of modules: the real 0.5B model imported every one it was shown (the refusal names them when needed)
@@ -196,7 +200,7 @@ def is_pure(brief: dict, slots: dict) -> bool:
         e.get("given") or e.get("slots") for e in examples)
 
 
-def pure_prompt(brief: dict, refusals: list[str]) -> str:
+def pure_prompt(brief: dict, refusals: list[str], recalled: Sequence[dict] = (), notes: Sequence[str] = ()) -> str:
     """The author's prompt for a pure request (:func:`is_pure`), in the single shot's form: what to do, the call as
     Python writes it, and the method asked for with the model naming its parameters. Measured greedily with the real
     0.5B model (w8, ``bench/prompt_forms.py``) on the 44 pure tasks of novel6 and novel7: right on 25 in ALFRED's
@@ -212,9 +216,27 @@ def pure_prompt(brief: dict, refusals: list[str]) -> str:
     intent = brief_intent(brief)
     lines = [_asked(selector, intent), _called(selector, args, kwargs), *_replacing(brief),
              *_example_lines([e for e in brief.get("examples") or [] if not _said(e, intent)], selector),
-             *_clock(intent), *_capabilities(intent), *_refused(refusals)]
+             *_remembered(recalled, notes), *_clock(intent), *_capabilities(intent), *_refused(refusals)]
     lines.append(f"Answer with the method (def {selector}(self, ...)) in one ```python block.")
     return "\n".join(lines)
+
+
+def _remembered(recalled: Sequence[dict], notes: Sequence[str]) -> list[str]:
+    """What the image remembers of the request: the user's notes on it, and the episodes of similar missions
+    (:mod:`bat_os.cognition.episodes`): a method learned for one (shown as code), or why one failed."""
+    lines = []
+    if notes:
+        lines.append("Notes from the knowledge catalog:")
+        lines.extend("- " + " ".join(str(note).split()) for note in notes)
+    for episode in recalled:
+        text = str(episode.get("text", ""))
+        if episode.get("outcome") == "learned" and "\nThe method:\n" in text:
+            lines.append(f"A method learned earlier for a similar request ({episode.get('selector')}; it held its checks then):")
+            lines.extend(["```python", text.split("\nThe method:\n", 1)[1].rstrip(), "```"])
+        elif episode.get("outcome") == "failed":
+            why = next((line[len("Why: "):] for line in text.splitlines() if line.startswith("Why: ")), "")
+            lines.append(f"An earlier attempt at a similar request ({episode.get('selector')}) failed: {why[:300]}")
+    return lines
 
 
 def _asked(selector: str, intent: str) -> str:

@@ -65,7 +65,8 @@ class MemoryService(Protocol):
 
     state: str  # "cold" -> "loading" -> "ready": the embedder
 
-    async def search(self, query: str, top_k: int = 5, mode: str = "hybrid", filters: dict | None = None) -> list[dict]: ...
+    async def search(self, query: str, top_k: int = 5, mode: str = "hybrid", filters: dict | None = None,
+                     allowed: set[int] | None = None) -> list[dict]: ...
 
     async def close(self) -> None: ...
 
@@ -221,25 +222,27 @@ class Memory:
         best = sorted(fused.items(), key=lambda item: item[1], reverse=True)[:top_k]
         return [catalog.hit(cid, score) for cid, score in best]
 
-    async def hybrid(self, query: str, top_k: int, mode: str, filters: dict | None) -> list[dict]:
-        """Embed the query on the worker while the word ranking runs here, then fuse."""
+    async def hybrid(self, query: str, top_k: int, mode: str, filters: dict | None, allowed: set[int] | None = None) -> list[dict]:
+        """Embed the query on the worker while the word ranking runs here, then fuse. ``allowed``: the chunk ids
+        a caller restricts the search to, beside the filters (None: all)."""
         await self.ensure_embedded()
         embedding = asyncio.ensure_future(self.embed([query]))
         by_text = None
         if mode == "hybrid":
             try:
-                by_text = self.image.read(lambda: self.text_ranking(catalog_of(self.image), query, top_k, allowed_chunks(catalog_of(self.image), filters)))
+                by_text = self.image.read(lambda: self.text_ranking(catalog_of(self.image), query, top_k, _within(catalog_of(self.image), filters, allowed)))
             except BaseException:
                 embedding.cancel()
                 raise
         vector = (await embedding)[0]
-        return self.image.read(lambda: self.ranked(catalog_of(self.image), query, vector, top_k, mode, allowed_chunks(catalog_of(self.image), filters), by_text))
+        return self.image.read(lambda: self.ranked(catalog_of(self.image), query, vector, top_k, mode, _within(catalog_of(self.image), filters, allowed), by_text))
 
-    async def search(self, query: str, top_k: int = 5, mode: str = "hybrid", filters: dict | None = None) -> list[dict]:
+    async def search(self, query: str, top_k: int = 5, mode: str = "hybrid", filters: dict | None = None,
+                     allowed: set[int] | None = None) -> list[dict]:
         """For callers outside a request (the cycle's DELEGATING step)."""
         if mode == "text":
-            return self.image.read(lambda: [catalog_of(self.image).hit(cid, score) for cid, score in catalog_of(self.image).text_search(query, top_k, allowed_chunks(catalog_of(self.image), filters))])
-        return await self.hybrid(query, top_k, mode, filters)
+            return self.image.read(lambda: [catalog_of(self.image).hit(cid, score) for cid, score in catalog_of(self.image).text_search(query, top_k, _within(catalog_of(self.image), filters, allowed))])
+        return await self.hybrid(query, top_k, mode, filters, allowed)
 
     # --- ingest ----------------------------------------------------------------------------
     async def embed_document(self, text: str, report: Callable[[dict], None]) -> tuple[list[str], list[bytes], int]:
@@ -331,6 +334,13 @@ class _Worker:
                     future.set_result(fn(*args))
                 except BaseException as exc:  # noqa: BLE001 - raised where the future is awaited
                     future.set_exception(exc)
+
+
+def _within(catalog: KnowledgeCatalog, filters: dict | None, allowed: set[int] | None) -> set[int] | None:
+    by_filters = allowed_chunks(catalog, filters)
+    if allowed is None:
+        return by_filters
+    return set(allowed) if by_filters is None else by_filters & set(allowed)
 
 
 def allowed_chunks(catalog: KnowledgeCatalog, filters: dict | None) -> set[int] | None:
