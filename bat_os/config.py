@@ -123,6 +123,9 @@ class Config:
     embedding_model: Path | None = None  # sentence-transformer directory; None: the bundled all-MiniLM-L6-v2
     memory_warmup: int = 1  # 1: load the embedder and embed pending chunks in the background at start; 0: on first use
     backup_dir: Path | None = None  # repozo backups, blob mirror, chronicle.jsonl; None: <image dir>/backups
+    heartbeat_every: float = 900.0  # seconds between the heartbeat's beats (bat_os.kernel.heartbeat); 0: no heartbeat
+    heartbeat_runs: int = 12  # heartbeat actions in any hour, at most
+    heartbeat_model_seconds: float = 600.0  # seconds of heartbeat cycles (model calls and trials) in any hour, at most
     llm: LLMConfig = field(default_factory=LLMConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
@@ -162,6 +165,9 @@ ENV_NAMES = {
     "embedding_model": "BATOS_EMBEDDING_MODEL",
     "memory_warmup": "BATOS_MEMORY_WARMUP",
     "backup_dir": "BATOS_BACKUP_DIR",
+    "heartbeat_every": "BATOS_HEARTBEAT_EVERY",
+    "heartbeat_runs": "BATOS_HEARTBEAT_RUNS",
+    "heartbeat_model_seconds": "BATOS_HEARTBEAT_MODEL_SECONDS",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
@@ -305,6 +311,10 @@ def _validate(config: Config) -> None:
         raise ConfigError("capability_tokens" if config.capability_tokens < 0 else "capability_calls", "must be 0 or more")
     if config.capability_seconds <= 0:
         raise ConfigError("capability_seconds", "must be positive")
+    if config.heartbeat_every < 0:
+        raise ConfigError("heartbeat_every", "must be 0 (no heartbeat) or a positive number of seconds")
+    if config.heartbeat_runs < 0 or config.heartbeat_model_seconds < 0:
+        raise ConfigError("heartbeat_runs" if config.heartbeat_runs < 0 else "heartbeat_model_seconds", "must be 0 or more")
     if config.llm.backend not in LLM_BACKENDS:
         raise ConfigError("llm.backend", f"{config.llm.backend!r} is not one of {', '.join(LLM_BACKENDS)}")
     if config.llm.device not in ("auto", "cpu", "cuda"):

@@ -29,7 +29,9 @@ def kernel_env(**extra: str) -> dict[str, str]:
     # costs 15-20 s of CPU, which most of the ~100 kernels the suite starts never need.
     # Nor do they give a new image's personas the embedded model (a tens-of-seconds conversion): the
     # tests about it turn it on.
-    env.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "BATOS_MEMORY_WARMUP": "0", "BATOS_EMBEDDED_MODEL": "0"})
+    # And they have no heartbeat (its tests turn it on): background cycles would take a test's cassette lines.
+    env.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "BATOS_MEMORY_WARMUP": "0", "BATOS_EMBEDDED_MODEL": "0",
+                "BATOS_HEARTBEAT_EVERY": "0"})
     env.update(extra)
     return env
 

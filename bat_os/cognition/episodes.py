@@ -32,6 +32,7 @@ from bat_os.cognition.prompts import brief_intent, call_arguments
 from bat_os.image.objects import oid_to_hex
 
 KIND = "episode"
+DIGEST = "digest"  # the heartbeat's summary of a day's episodes (bat_os.kernel.heartbeat)
 SIMILAR = 0.5  # the least word overlap (Jaccard) of an episode cited for a mission with another selector
 CITED = 2  # episodes cited at most
 SEARCHED = 20  # episodes looked at
@@ -90,19 +91,28 @@ def remember(root: Any, cycle: Any, now: float, code: str | None = None, author:
     return found
 
 
-def episode_chunks(catalog: Any) -> set[int]:
-    """The catalog's chunks of episodes (empty when it holds none)."""
+def episode_chunks(catalog: Any, kinds: tuple[str, ...] = (KIND,)) -> set[int]:
+    """The catalog's chunks of episodes (or of the ``kinds`` given); empty when it holds none."""
     by_value = getattr(catalog, "meta_index", {}).get("kind")
-    found = by_value.get(KIND) if by_value is not None else None
-    return set(found) if found is not None else set()
+    found: set[int] = set()
+    for kind in kinds:
+        chunks = by_value.get(kind) if by_value is not None else None
+        found.update(chunks if chunks is not None else ())
+    return found
+
+
+def memory_chunks(catalog: Any) -> set[int]:
+    """The chunks of the image's own memory: episodes and digests."""
+    return episode_chunks(catalog, (KIND, DIGEST))
 
 
 def research_exclusion(catalog: Any) -> set[int] | None:
-    """The chunks ordinary research may find: all but the episodes; None (all) when there are no episodes."""
-    episodes = episode_chunks(catalog)
-    if not episodes:
+    """The chunks ordinary research may find: all but the image's own memory (episodes, digests); None (all) when
+    there is none."""
+    own = memory_chunks(catalog)
+    if not own:
         return None
-    return set(catalog.chunks.keys()) - episodes
+    return set(catalog.chunks.keys()) - own
 
 
 def mission_words(brief: dict) -> set[str]:

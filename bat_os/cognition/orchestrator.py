@@ -40,7 +40,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 from bat_os.cognition import capabilities, changes, episodes, guardian, mending, replies, specs, views
 from bat_os.cognition.cycle import Cycle, CycleRegistry
@@ -98,12 +98,13 @@ class Orchestrator:
         self._running: dict[tuple[bytes, str], asyncio.Future] = {}
         self._listeners: dict[str, Callable[[dict], None] | None] = {}
         self._briefs: dict[str, str] = {}  # a driven cycle's brief hash, for its events
+        self._pauses: dict[str, Callable[[], Awaitable[None]]] = {}  # awaited before each step of a cycle
 
     # --- entry points -------------------------------------------------------------------
     async def learn(
         self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, *, intent: str | None = None,
         reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None, examples: list[dict] | None = None,
-        relearn: dict | None = None,
+        relearn: dict | None = None, origin: str = "user", pause: Callable[[], Awaitable[None]] | None = None,
     ) -> dict:
         """Run a cycle for ``selector`` on the receiver; the ok result or CycleFailed.
 
@@ -112,6 +113,8 @@ class Orchestrator:
         same receiver and selector while a cycle runs waits for that cycle
         instead of starting another (its own intent is then unused).
         ``relearn``: the method it replaces (shown to the author; its callers' stored cases must hold).
+        ``origin``: who asked ("user", or "heartbeat": the image's own background work); ``pause``: awaited
+        before each step (the heartbeat's cycles wait there while users' requests are served).
         """
         key = (receiver_oid, selector)
         running = self._running.get(key)
@@ -121,7 +124,9 @@ class Orchestrator:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
-            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent, examples, relearn)
+            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent, examples, relearn, origin)
+            if pause is not None:
+                self._pauses[cycle_id] = pause
             return await self.drive(cycle_id, on_event)
         finally:
             self._running.pop(key, None)
@@ -151,6 +156,7 @@ class Orchestrator:
         finally:
             self._listeners.pop(cycle_id, None)
             self._briefs.pop(cycle_id, None)
+            self._pauses.pop(cycle_id, None)
 
     # --- transactions on pooled connections ------------------------------------------------
     def _write(self, work: Callable[[Any], T]) -> T:
@@ -178,7 +184,7 @@ class Orchestrator:
     # --- the cycle ------------------------------------------------------------------------
     def _create(
         self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None,
-        intent: str | None = None, examples: list[dict] | None = None, relearn: dict | None = None,
+        intent: str | None = None, examples: list[dict] | None = None, relearn: dict | None = None, origin: str = "user",
     ) -> str:
         def create(root: Any) -> str:
             registry = self._registry(root)
@@ -194,6 +200,8 @@ class Orchestrator:
                 brief["relearn"] = relearn
             cycle = Cycle(registry.new_id(now), receiver, brief, self._state(root, FIRST), now)
             cycle.reply_to = reply_to
+            if origin != Cycle.origin:
+                cycle.origin = origin
             registry.add(cycle)
             return cycle.id
 
@@ -216,6 +224,8 @@ class Orchestrator:
                     cycle=cycle_id, state=summary["failed_state"], reasons=summary["reasons"],
                 )
             step = getattr(self, "_" + STATES[state].step)  # the table names the step each state runs
+            if (pause := self._pauses.get(cycle_id)) is not None:
+                await pause()
             try:
                 await step(cycle_id)
             except (LLMError, TransitionError) as exc:
@@ -443,7 +453,7 @@ class Orchestrator:
                     "cycle": cycle_id, "persona": info["author"], "model": info["model"],
                     "prompt_sha256": info["prompt_sha256"],
                     "context_ids": [c["id"] for c in info["context"]],
-                    "verdict": verdict, "grants": capabilities.used_by(code),
+                    "verdict": verdict, "grants": capabilities.used_by(code), **({"asked_by": cycle.origin} if cycle.origin != "user" else {}),
                     "tests": specs.kept_tests(info["examples"], info["cases"], info.get("discarded", [])),
                 },
             )

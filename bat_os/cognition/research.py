@@ -38,7 +38,7 @@ async def research(memory: MemoryService | None, read: Callable[[Callable[[Any],
             if key not in seen:
                 seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
                 meta = hit.get("metadata") or {}
-                if meta.get("source") != CODEX_SOURCE and meta.get("kind") != episodes.KIND:
+                if meta.get("source") != CODEX_SOURCE and meta.get("kind") not in (episodes.KIND, episodes.DIGEST):
                     seen[key]["user"] = True
     cited = read(lambda root: episodes.recall(root["knowledge_catalog_obj"], brief, receiver_hex, cycle_id))
     return {"context": list(seen.values()), "search": "hybrid" if hybrid else "text", "episodes": cited}

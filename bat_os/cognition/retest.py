@@ -12,7 +12,7 @@ holds: its slot data may have changed under it, or the code it calls.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from bat_os.cognition.capabilities import grants_of
 from bat_os.cognition.casehost import CaseHost
@@ -37,12 +37,16 @@ def stored_tests(method: Method) -> list[dict]:
 
 
 async def rerun(image: Image, jail: JailRunner, targets: list[tuple[bytes, str, str]],
-                capabilities_for: Callable[..., Any] | None = None) -> tuple[int, list[dict]]:
+                capabilities_for: Callable[..., Any] | None = None,
+                between: Callable[[], Awaitable[None]] | None = None) -> tuple[int, list[dict]]:
     """``targets``: (receiver oid, where, selector). -> (cases run, failures as selfcheck lists them).
-    ``capabilities_for(grants)``: what a method's run may use (what its provenance grants); None: nothing."""
+    ``capabilities_for(grants)``: what a method's run may use (what its provenance grants); None: nothing.
+    ``between``: awaited before each method's run (the heartbeat waits there while users are served)."""
     ran = 0
     failures: list[dict] = []
     for oid, where, selector in targets:
+        if between is not None:
+            await between()
         tm, conn = pair = image.acquire()
 
         async def check(oid: bytes = oid, where: str = where, selector: str = selector) -> tuple[int, list[dict]]:

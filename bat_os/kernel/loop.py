@@ -43,6 +43,7 @@ from bat_os.kernel.audit import AuditSink, cycle_lines
 from bat_os.kernel.backups import KernelBackups
 from bat_os.kernel.bridge import Bridge, Envelope, split
 from bat_os.kernel.commands.base import Call, Command, Context, Later, Reroute
+from bat_os.kernel.heartbeat import Heartbeat, HeartbeatHost
 from bat_os.kernel.stream import EventStream, topic_of
 
 if TYPE_CHECKING:
@@ -94,6 +95,9 @@ class Kernel:
         self.cognition: Cognition | None = None
         self.stream: EventStream | None = None  # the event stream (bat_os.kernel.stream), once serving
         self._awaited: set[asyncio.Task] = set()  # answers being awaited (jail, cycles, models)
+        self.heartbeat: Heartbeat | None = None  # the image's own work between requests (bat_os.kernel.heartbeat)
+        self._heartbeat_task: asyncio.Task | None = None
+        self._last_request = self.started
 
     # --- figures -----------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -111,7 +115,16 @@ class Kernel:
                 "busy": self.counters.busy,
             },
             "events": self.stream.status() if self.stream is not None else None,
+            "heartbeat": self.heartbeat.status() if self.heartbeat is not None else {"enabled": False},
         }
+
+    def idle(self) -> float:
+        """Seconds since the last request came."""
+        return self.clock() - self._last_request
+
+    def busy(self) -> bool:
+        """Whether users' requests are queued or being answered (the heartbeat waits while they are)."""
+        return bool(self._queue is not None and not self._queue.empty()) or bool(self._awaited)
 
     # --- life cycle ------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -139,6 +152,7 @@ class Kernel:
             undo_signals()
             raise BatosError(f"cannot bind {self.config.endpoint}: {exc}") from exc
         self._open_stream()
+        self._start_heartbeat(loop)
         logger.info("kernel %s serving %s (image %s, pid %d)", __version__, self.config.endpoint, self.image.path, os.getpid())
         self.audit.record("kernel_started", endpoint=self.config.endpoint, image=str(self.image.path), pid=os.getpid())
         worker = loop.create_task(self._work())
@@ -148,6 +162,7 @@ class Kernel:
         try:
             self._resume_interrupted()
             await self._stopping.wait()
+            await self._stop_heartbeat()
             self._bridge.pause()  # new messages wait in the socket; answered below
             self._queue.put_nowait(None) if not self._queue.full() else None
             try:
@@ -161,6 +176,7 @@ class Kernel:
         finally:
             if not worker.done():
                 worker.cancel()
+            await self._stop_heartbeat()
             await self._stop_cognition()
             self._bridge.close(linger_ms=500)
             self._close_stream()
@@ -204,6 +220,21 @@ class Kernel:
             self.ctx.publish = _no_events
             self.stream.close()
             self.stream = None
+
+    # --- the heartbeat --------------------------------------------------------------------------
+    def _start_heartbeat(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self.config.heartbeat_every > 0 and self.cognition is not None:
+            self.heartbeat = Heartbeat.from_config(self.config, HeartbeatHost(
+                self.image, self.cognition, self.busy, self.idle, lambda topic, event: self.ctx.publish(topic, event),
+                self.audit.record))
+            self._heartbeat_task = loop.create_task(self.heartbeat.run())
+
+    async def _stop_heartbeat(self) -> None:
+        """Stop the heartbeat (a cycle of its own keeps its checkpoint and resumes at the next start)."""
+        task, self._heartbeat_task = self._heartbeat_task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     def _resume_interrupted(self) -> None:
         """Cycles a crash interrupted: resume each (or fail it), answering its client if still there."""
@@ -249,6 +280,7 @@ class Kernel:
     def _accept(self, frames: list[bytes]) -> None:
         """One message from the socket: answer it now, run it now, or queue it."""
         self.counters.received += 1
+        self._last_request = self.clock()
         incoming = split(frames)
         if incoming.envelope is None:
             logger.warning("dropped a message nobody can be answered for: %s", incoming.problem)

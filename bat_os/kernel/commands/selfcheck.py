@@ -65,7 +65,7 @@ def check(image: Image) -> dict:
     elif version > expected:
         failures.append({"check": "migrations", "message": f"the image is at schema version {version}, newer than this kernel knows ({expected}): it was written by a later kernel"})
     objects = methods = 0
-    for obj, where in _prototypes(root):
+    for obj, where in prototypes(root):
         objects += 1
         for selector, method in sorted(obj.own_methods().items()):
             methods += 1
@@ -96,7 +96,7 @@ def _compile_problem(method: Method) -> str | None:
     return None
 
 
-def _prototypes(root: Any) -> Iterator[tuple[UvmObject, str]]:
+def prototypes(root: Any) -> Iterator[tuple[UvmObject, str]]:
     """Every UvmObject reachable from the root through slots, parents and plain containers."""
     seen: set[int] = set()
     stack: list[tuple[Any, str]] = [(root[name], name) for name in sorted(root.keys()) if not name.startswith("batos_")]
@@ -136,7 +136,7 @@ def selfcheck(ctx: Context, request: dict) -> Any:
         if ctx.cognition is None:
             raise Internal("this process runs no jail: the methods' tests cannot run here")
         targets = [(obj._p_oid, where, selector)
-                   for obj, where in _prototypes(ctx.image.connection.root())
+                   for obj, where in prototypes(ctx.image.connection.root())
                    for selector, method in sorted(obj.own_methods().items())
                    if method.origin == "generated" and stored_tests(method)]
         cognition = ctx.cognition
