@@ -65,8 +65,9 @@ def test_a_stored_case_broken_by_changed_slot_data_is_reported_and_cleared_when_
         _ok(kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "items", "value": [1, 1]}))
         regression = _wait_for(sub, "heartbeat.regression", 15)
         assert regression["selector"] == "total" and "no longer holds" in regression["message"]
-        listed = _ok(kernel.request({"command": "status"}))["heartbeat"]["regressions"]
-        assert [r["selector"] for r in listed] == ["total"]
+        shown = _ok(kernel.request({"command": "status"}))["heartbeat"]
+        assert [r["selector"] for r in shown["regressions"]] == ["total"]
+        assert "selfcheck: the stored cases of 1 method(s)" in shown["plan"] and shown["last"]
         _ok(kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "items", "value": [2, 4]}))
         _wait_for(sub, "heartbeat.selfcheck", 15, lambda e: e["failures"] == 0)
         assert _ok(kernel.request({"command": "status"}))["heartbeat"]["regressions"] == []
@@ -180,3 +181,30 @@ def test_the_heartbeat_waits_while_users_are_answered():
 
     asyncio.run(go())
     assert "heartbeat.failed" in published
+
+
+def test_a_method_set_without_cases_gets_the_cases_brick_writes_that_it_passes(tmp_path):
+    lines = [{"persona": "BRICK", "contains": "Here is the Python method double of a BAT OS object:\n```python\ndef double",
+              "response": "```python\nassert obj.double(2) == 4\nassert obj.double(5) == 11\nassert obj.double(0) == 0\n```"}]
+    kernel = _kernel(tmp_path, lines)
+    try:
+        endpoint = _ok(kernel.request({"command": "status"}))["events"]["endpoint"]
+        sub, methods = _subscriber(endpoint, "heartbeat.cases"), _subscriber(endpoint, "method.")
+        time.sleep(0.3)
+        _ok(kernel.request({"command": "set_method", "target": "genesis_obj", "selector": "double",
+                            "source": "def double(self, n):\n    return n * 2\n"}, timeout=30))
+        done = _wait_for(sub, "heartbeat.cases", 20, lambda e: e["outcome"] == "ok")
+        assert (done["selector"], done["written"], done["kept"], done["version"]) == ("double", 3, 2, 2)
+        installed = _wait_for(methods, "method.installed", 5, lambda e: e.get("change") == "cases")
+        assert installed["selector"] == "double" and installed["version"] == 2
+        history = _ok(kernel.request({"command": "history", "target": "genesis_obj", "selector": "double"}))
+        last = history["log"][-1]
+        assert (last["version"], last["change"], last["author"]) == (2, "cases", "BRICK")
+        source = _ok(kernel.request({"command": "source", "target": "genesis_obj", "selector": "double"}))
+        assert source["source"] == "def double(self, n):\n    return n * 2\n"
+        report = _ok(kernel.request({"command": "selfcheck", "tests": True}, timeout=30))
+        assert report["tests"] == {"methods": 1, "cases": 2, "failures": 0}
+        sub.close()
+        methods.close()
+    finally:
+        kernel.stop()

@@ -13,6 +13,11 @@ actions, in order, each only while the budget allows (``heartbeat_runs`` actions
     asked again when the catalog holds a document ingested since it failed that is about it (names its
     selector or shares two of its words: :func:`bat_os.cognition.episodes.notes`). The retry is a cycle like
     a user's, through the same guardian and jail, marked ``origin: heartbeat``; at most one per beat.
+``cases``
+    for one generated method that keeps no stored cases (set by hand without any), BRICK writes assert
+    lines from its source; those the method passes in the jail become its stored cases, as its next version
+    (``change: "cases"``): :mod:`bat_os.cognition.casewriting`. A method none held for is not asked again
+    until the kernel restarts.
 ``digest``
     the day's episodes summed up in one document of the catalog, ``digest:<YYYY-MM-DD>`` (``kind: digest``):
     what was learned, what failed and why, who was asked what. No model: counted, not written.
@@ -37,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from bat_os.cognition import episodes
+from bat_os.cognition.casewriting import untested, write_cases
 from bat_os.cognition.cycle import Cycle
 from bat_os.cognition.retest import rerun, stored_tests
 from bat_os.image.codec import render
@@ -46,7 +52,7 @@ from bat_os.memory.catalog import CODEX_SOURCE
 
 logger = logging.getLogger(__name__)
 
-ACTIONS = ("selfcheck", "retry", "digest")
+ACTIONS = ("selfcheck", "retry", "cases", "digest")
 HOUR = 3600.0
 RECENT = 20  # actions kept for status
 DIGEST_KIND = episodes.DIGEST
@@ -124,6 +130,7 @@ class Heartbeat:
         self.recent: deque = deque(maxlen=RECENT)
         self.regressions: dict[str, dict] = {}  # "object.selector#case" -> the failure, while it fails
         self.plan: list[str] = list(ACTIONS)
+        self._no_cases: set[tuple[str, str]] = set()  # methods BRICK wrote no case for that held
 
     @classmethod
     def from_config(cls, config: Any, host: HeartbeatHost) -> "Heartbeat":
@@ -145,7 +152,7 @@ class Heartbeat:
         self.host.publish("heartbeat.beat", {"beat": self.beats, "plan": list(self.plan), "budget": self.budget.status()})
         for action in ACTIONS:
             await self.quiet()
-            if not self.budget.allows(model=action == "retry"):
+            if not self.budget.allows(model=action in ("retry", "cases")):
                 self._done(action, "skipped", why="over budget")
                 continue
             started = self.monotonic()
@@ -162,6 +169,32 @@ class Heartbeat:
                 if details is not None:
                     self.budget.ran()
                     self._done(action, "ok", seconds=round(self.monotonic() - started, 3), **details)
+        try:
+            self.plan = self.host.image.read(lambda: self._planned(self.host.image.connection.root()))
+        except Exception:  # noqa: BLE001 - the plan is for show; the next beat reads it again
+            logger.exception("heartbeat: cannot read what comes next")
+
+    def _planned(self, root: Any) -> list[str]:
+        """What the next beat will do, as ``status`` shows it."""
+        tested = untested_count = 0
+        first_untested = None
+        for obj, where in prototypes(root):
+            for selector, method in obj.own_methods().items():
+                if method.origin != "generated":
+                    continue
+                if stored_tests(method):
+                    tested += 1
+                elif (where, selector) not in self._no_cases:
+                    untested_count += 1
+                    first_untested = first_untested or f"{where}.{selector}"
+        plan = [f"selfcheck: the stored cases of {tested} method(s)"] if tested else []
+        found = retry_candidate(root)
+        if found is not None:
+            plan.append(f"retry: {found['brief']['selector']} (cycle {found['cycle']}), since {', '.join(found['because'])}")
+        if first_untested:
+            plan.append(f"cases: {first_untested} ({untested_count} method(s) keep none)")
+        plan.append("digest: today's episodes")
+        return plan
 
     async def quiet(self) -> None:
         """Wait while users' requests are queued or being answered, and until none has come for ``yield_for``
@@ -232,6 +265,26 @@ class Heartbeat:
             self.budget.spend(self.monotonic() - started)
         return {"cycle": found["cycle"], "retry": new_cycle, "selector": brief["selector"], "result": outcome,
                 "because": found["because"]}
+
+    async def _cases(self) -> dict | None:
+        """Cases for one generated method that keeps none (:mod:`bat_os.cognition.casewriting`)."""
+        image, cognition = self.host.image, self.host.cognition
+        found = image.read(lambda: next(((obj._p_oid, where, selector) for obj, where in prototypes(image.connection.root())
+                                         for selector in untested(obj) if (where, selector) not in self._no_cases), None))
+        if found is None or cognition.backend is None:
+            return None
+        oid, where, selector = found
+        started = self.monotonic()
+        try:
+            written = await write_cases(image, cognition.backend, cognition.jail, oid, selector, cognition.capabilities_for)
+        finally:
+            self.budget.spend(self.monotonic() - started)
+        if written["version"] is None:
+            self._no_cases.add((where, selector))  # not asked again until the kernel starts again
+        else:
+            self.host.publish("method.installed", {"target": where, "selector": selector, "version": written["version"],
+                                                   "change": "cases"})
+        return {"object": where, **written}
 
     async def _digest(self) -> dict | None:
         """Today's episodes as one document (rewritten while the day goes on; unchanged: not written)."""
