@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -123,6 +124,10 @@ class Config:
     embedding_model: Path | None = None  # sentence-transformer directory; None: the bundled all-MiniLM-L6-v2
     memory_warmup: int = 1  # 1: load the embedder and embed pending chunks in the background at start; 0: on first use
     backup_dir: Path | None = None  # repozo backups, blob mirror, chronicle.jsonl; None: <image dir>/backups
+    backup_every: float = 86400.0  # seconds between scheduled backups (after the last one, or the start); 0: none
+    backup_keep: int = 7  # newest backups kept after each backup the kernel takes (whole older chains go); 0: all
+    pack_days: float = 1.0  # pack's default history depth: revisions newer than this many days stay
+    watchdog_state: Path | None = Path("data/watchdog.json")  # pack refuses while this state file says an upgrade runs
     llm: LLMConfig = field(default_factory=LLMConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
@@ -162,6 +167,10 @@ ENV_NAMES = {
     "embedding_model": "BATOS_EMBEDDING_MODEL",
     "memory_warmup": "BATOS_MEMORY_WARMUP",
     "backup_dir": "BATOS_BACKUP_DIR",
+    "backup_every": "BATOS_BACKUP_EVERY",
+    "backup_keep": "BATOS_BACKUP_KEEP",
+    "pack_days": "BATOS_PACK_DAYS",
+    "watchdog_state": "BATOS_WATCHDOG_STATE",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
@@ -271,6 +280,12 @@ def _validate(config: Config) -> None:
             raise ConfigError(setting, f"{str(path)!r} exists and is not a file")
     if config.backup_dir is not None and config.backup_dir.exists() and not config.backup_dir.is_dir():
         raise ConfigError("backup_dir", f"{str(config.backup_dir)!r} exists and is not a directory")
+    if not (math.isfinite(config.backup_every) and config.backup_every >= 0):
+        raise ConfigError("backup_every", "must be 0 (no scheduled backups) or a number of seconds")
+    if config.backup_keep < 0:
+        raise ConfigError("backup_keep", "must be 0 (keep every backup) or the number of newest backups to keep")
+    if not (math.isfinite(config.pack_days) and 0 <= config.pack_days <= 36_500):
+        raise ConfigError("pack_days", "must be a number of days from 0 to 36500")
     if config.log_level not in LOG_LEVELS:
         raise ConfigError("log_level", f"{config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
     if config.max_frame_bytes < 1024:

@@ -85,8 +85,8 @@ class Kernel:
         self.started = clock()
         self.counters = Counters()
         self.commands = command_list.get_commands()
-        # backups: the backup command's service (config.load has resolved backup_dir).
-        self.ctx = Context(image=image, stats=self.stats, backups=KernelBackups(image, config.backup_dir))
+        # backups: the backup and pack commands' service, scheduled backups (config.load has resolved backup_dir).
+        self.ctx = Context(image=image, stats=self.stats, backups=KernelBackups.configured(image, config))
         self._queue: asyncio.Queue[Job | None] | None = None
         self._bridge: Bridge | None = None
         self._stopping = asyncio.Event()
@@ -139,6 +139,7 @@ class Kernel:
             undo_signals()
             raise BatosError(f"cannot bind {self.config.endpoint}: {exc}") from exc
         self._open_stream()
+        self.ctx.backups.start(lambda topic, event: self.ctx.publish(topic, event))  # the schedule; backup.*, pack.* events
         logger.info("kernel %s serving %s (image %s, pid %d)", __version__, self.config.endpoint, self.image.path, os.getpid())
         self.audit.record("kernel_started", endpoint=self.config.endpoint, image=str(self.image.path), pid=os.getpid())
         worker = loop.create_task(self._work())
@@ -161,6 +162,7 @@ class Kernel:
         finally:
             if not worker.done():
                 worker.cancel()
+            await self.ctx.backups.close()  # the schedule, and a pack under way (stopped: the image stays whole)
             await self._stop_cognition()
             self._bridge.close(linger_ms=500)
             self._close_stream()
