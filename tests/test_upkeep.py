@@ -20,6 +20,7 @@ import zmq
 from persistent.mapping import PersistentMapping
 
 from bat_os import protocol
+from bat_os.image.chronicle import chronicle_entries
 from bat_os.image.image import Image
 from bat_os.image.migrations import MigrationContext
 from bat_os.kernel.backups import next_backup_at
@@ -310,3 +311,63 @@ def test_kill_9_during_pack_leaves_a_usable_image_with_every_acknowledged_write(
         assert outcomes == ["interrupted", "packed"]
     finally:
         kernel.stop()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
+def test_a_kernel_stopped_mid_pack_stops_the_pack_and_leaves_the_image_as_it_was(tmp_path):
+    image_path = tmp_path / "image" / "live_image.fs"
+    _big_image(image_path)
+    kernel = KernelProcess(tmp_path, image=image_path, env={"BATOS_SHUTDOWN_GRACE": "0.2"}).start()
+    pack, marker = Path(f"{image_path}.pack"), Path(f"{image_path}.packing")
+    _ok(kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "before", "value": "pack"}))
+    size = image_path.stat().st_size
+    with kernel.client() as client:
+        client.send({"command": "pack", "days": 0, "backup": False, "id": "p"})
+        deadline = time.monotonic() + 120
+        while not pack.exists():
+            assert time.monotonic() < deadline and not client.sock.poll(0), "the pack ended before the kernel was stopped"
+            time.sleep(0.001)
+        assert kernel.terminate(60) == 0  # a clean stop, within the grace period and a transaction
+        reply = client.recv(5)
+    assert reply["status"] == "error" and reply["error"]["code"] == "shutting_down", reply
+    assert not pack.exists() and not marker.exists() and image_path.stat().st_size >= size  # the image as it was
+    assert "pack of" in kernel.log.read_text() and "stopped" in kernel.log.read_text()
+    kernel.start()
+    try:
+        assert _upkeep(kernel)["pack"]["last"]["outcome"] == "stopped"  # recorded before the kernel stopped
+        assert _ok(kernel.request({"command": "inspect", "target": "genesis_obj"}))["slots"]["before"] == "pack"
+    finally:
+        kernel.stop()
+
+
+def test_backups_are_not_pruned_while_an_upgrade_runs(tmp_path):
+    """In process: the kernel's backup service on a real image; the upgrade's backup may be needed for a rollback."""
+    import asyncio
+
+    from bat_os.kernel.backups import KernelBackups
+
+    state = tmp_path / "watchdog.json"
+    image = Image(tmp_path / "live_image.fs")
+    try:
+        image.awaken(context=MigrationContext(codex_path=None))
+        service = KernelBackups(image, tmp_path / "backups", keep=1, watchdog_state=state)
+        events: list[tuple[str, dict]] = []
+        service.publish = lambda topic, event: events.append((topic, event))
+
+        async def backup(note: str) -> dict:
+            image.run(lambda: image.connection.root()["genesis_obj"].set_slot("note", note))
+            return await service.backup(full=False, reason=note)
+
+        _state_file(state, {"id": "u1", "stage": "gate"}, os.getpid())
+        first = asyncio.run(backup("one"))
+        second = asyncio.run(backup("two"))
+        assert first["kind"] == second["kind"] == "full"  # keep 1: every backup starts its own chain
+        assert second["pruned"] == [] and backups.backup_ids(tmp_path / "backups") == [first["id"], second["id"]]
+        _state_file(state, None, os.getpid())
+        third = asyncio.run(backup("three"))
+        assert third["pruned"] == [first["id"], second["id"]] and backups.backup_ids(tmp_path / "backups") == [third["id"]]
+        assert [t for t, _e in events].count("backup.pruned") == 1
+        entries = image.read(lambda: chronicle_entries(image.connection.root()))
+        assert [e["event"] for e in entries] == ["backup", "backup", "backup", "pruned"]
+    finally:
+        image.close()

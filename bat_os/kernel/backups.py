@@ -6,7 +6,8 @@ backup (or pack) runs at a time; a second request waits for the first. The
 backup itself is :func:`bat_os.supervise.backup.backup`.
 
 After every backup the kernel takes, the backups older than the newest
-``backup_keep`` are pruned by whole chains (:mod:`bat_os.supervise.backup.pruning`),
+``backup_keep`` are pruned by whole chains (:mod:`bat_os.supervise.backup.pruning`;
+not while the watchdog upgrades the kernel: its rollback may need its backup),
 and once the newest chain holds ``backup_keep`` backups the next one is full,
 so that chains can be pruned. With ``backup_every`` set, a background task
 takes a backup that long after the last one this image had (or after the
@@ -36,6 +37,7 @@ from bat_os.image.chronicle import last_entry, record_entry
 from bat_os.image.image import Image
 from bat_os.kernel.packs import Packs
 from bat_os.supervise import backup as backups
+from bat_os.supervise.statefile import upgrade_under_way
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +157,10 @@ class KernelBackups:
     async def _prune(self) -> dict | None:
         """Remove the backups older than the newest ``keep`` (whole chains); the prune's record, or None."""
         if self.keep <= 0:
+            return None
+        upgrading = upgrade_under_way(self.packs.watchdog_state)
+        if upgrading is not None:  # its rollback may need the backup it took: prune after it
+            logger.info("old backups are kept while upgrade %s runs", upgrading.get("id"))
             return None
         try:
             record = await asyncio.to_thread(backups.prune, self.backup_dir, self.keep, now=self.now)
