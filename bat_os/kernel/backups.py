@@ -199,7 +199,12 @@ class KernelBackups:
     def _last_logged_backup(self) -> float | None:
         """When this image was last backed up, by the backup directory's log (None: never)."""
         image = str(self.image.path.absolute())
-        times = [e.get("time") for e in backups.read_log(self.backup_dir)
+        try:
+            log = backups.read_log(self.backup_dir)
+        except OSError as exc:  # an unreadable log: the schedule counts from the start (the next backup says why)
+            logger.warning("cannot read the backup log in %s: %s", self.backup_dir, exc)
+            return None
+        times = [e.get("time") for e in log
                  if e.get("event") == "backup" and e.get("image") == image and isinstance(e.get("time"), (int, float))]
         return max(times) if times else None
 
