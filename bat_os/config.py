@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -126,6 +127,10 @@ class Config:
     heartbeat_every: float = 900.0  # seconds between the heartbeat's beats (bat_os.kernel.heartbeat); 0: no heartbeat
     heartbeat_runs: int = 12  # heartbeat actions in any hour, at most
     heartbeat_model_seconds: float = 600.0  # seconds of heartbeat cycles (model calls and trials) in any hour, at most
+    backup_every: float = 86400.0  # seconds between scheduled backups (after the last one, or the start); 0: none
+    backup_keep: int = 7  # newest backups kept after each backup the kernel takes (whole older chains go); 0: all
+    pack_days: float = 1.0  # pack's default history depth: revisions newer than this many days stay
+    watchdog_state: Path | None = Path("data/watchdog.json")  # pack refuses while this state file says an upgrade runs
     llm: LLMConfig = field(default_factory=LLMConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
@@ -168,6 +173,10 @@ ENV_NAMES = {
     "heartbeat_every": "BATOS_HEARTBEAT_EVERY",
     "heartbeat_runs": "BATOS_HEARTBEAT_RUNS",
     "heartbeat_model_seconds": "BATOS_HEARTBEAT_MODEL_SECONDS",
+    "backup_every": "BATOS_BACKUP_EVERY",
+    "backup_keep": "BATOS_BACKUP_KEEP",
+    "pack_days": "BATOS_PACK_DAYS",
+    "watchdog_state": "BATOS_WATCHDOG_STATE",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
@@ -277,6 +286,12 @@ def _validate(config: Config) -> None:
             raise ConfigError(setting, f"{str(path)!r} exists and is not a file")
     if config.backup_dir is not None and config.backup_dir.exists() and not config.backup_dir.is_dir():
         raise ConfigError("backup_dir", f"{str(config.backup_dir)!r} exists and is not a directory")
+    if not (math.isfinite(config.backup_every) and config.backup_every >= 0):
+        raise ConfigError("backup_every", "must be 0 (no scheduled backups) or a number of seconds")
+    if config.backup_keep < 0:
+        raise ConfigError("backup_keep", "must be 0 (keep every backup) or the number of newest backups to keep")
+    if not (math.isfinite(config.pack_days) and 0 <= config.pack_days <= 36_500):
+        raise ConfigError("pack_days", "must be a number of days from 0 to 36500")
     if config.log_level not in LOG_LEVELS:
         raise ConfigError("log_level", f"{config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
     if config.max_frame_bytes < 1024:

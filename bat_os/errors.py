@@ -35,6 +35,8 @@
         ├── BadEncoding          "bad_encoding": ingest got binary data or text that is not UTF-8
         ├── NoJail               "jail_unavailable": a generated method or a new one, where the jail cannot run
         ├── BackupFailed         "backup_failed": the backup command failed (its BackupError's message)
+        ├── PackRefused          "pack_refused": an upgrade or another pack is under way; nothing was done
+        ├── PackFailed           "pack_failed": the pack failed or was stopped; the image is as it was
         ├── SelfCheckFailed      "self_check_failed": migrations missing or a method no longer compiles
         ├── Protected            "protected": a system method may not be changed or removed by a client
         ├── CodeRefused          "code_refused": the guardian refused a method's source (``reasons``)
@@ -278,6 +280,15 @@ class BackupFailed(RequestError):
     """The backup command failed (its BackupError's message)."""
 
 
+class PackRefused(RequestError):
+    """``pack`` refused: the watchdog is upgrading the kernel (a rollback could not cut a packed image back),
+    or another pack runs (``why`` in the details: ``upgrade`` or ``packing``). Nothing was done."""
+
+
+class PackFailed(RequestError):
+    """The pack failed (no space left, an unreadable record) or was stopped; the image is as it was."""
+
+
 class Internal(RequestError):
     """A bug, or a part the kernel lacks; logged with its traceback."""
 
@@ -299,6 +310,8 @@ CODES: tuple[tuple[type[BaseException], str], ...] = (
     (BadEncoding, "bad_encoding"),
     (NoJail, "jail_unavailable"),
     (BackupFailed, "backup_failed"),
+    (PackRefused, "pack_refused"),
+    (PackFailed, "pack_failed"),
     (SelfCheckFailed, "self_check_failed"),
     (Protected, "protected"),
     (CodeRefused, "code_refused"),

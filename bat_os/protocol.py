@@ -50,6 +50,8 @@ ERROR_CODES = (
     "code_refused",
     "tests_failed",
     "backup_failed",
+    "pack_refused",
+    "pack_failed",
     "internal",
 )
 

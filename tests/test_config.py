@@ -148,3 +148,26 @@ def test_cycle_seed_from_the_environment(tmp_path):
     assert config.load({}, environ={"BATOS_CYCLE_SEED": "3"}, cwd=tmp_path).cycle_seed == 3
     with pytest.raises(ConfigError, match="cycle_seed"):
         config.load({}, environ={"BATOS_CYCLE_SEED": "three"}, cwd=tmp_path)
+
+
+def test_every_setting_is_in_the_readme_table():
+    readme = (ROOT / "README.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in readme.splitlines() if line.startswith("| `")}
+    for setting, env_name in config.ENV_NAMES.items():
+        assert f"`{setting}`" in rows, f"{setting} has no row in the README's configuration table"
+        assert f"`{env_name}`" in rows[f"`{setting}`"], f"the README's row of {setting} does not name {env_name}"
+
+
+def test_upkeep_settings(tmp_path):
+    cfg = config.load({}, environ={}, cwd=tmp_path)
+    assert (cfg.backup_every, cfg.backup_keep, cfg.pack_days) == (86400.0, 7, 1.0)  # daily, a week, a day of history
+    assert cfg.watchdog_state == tmp_path / "data" / "watchdog.json"  # the watchdog's own default, from the same directory
+    env = {"BATOS_BACKUP_EVERY": "2.5", "BATOS_BACKUP_KEEP": "0", "BATOS_PACK_DAYS": "0", "BATOS_WATCHDOG_STATE": ""}
+    cfg = config.load({}, environ=env, cwd=tmp_path)
+    assert (cfg.backup_every, cfg.backup_keep, cfg.pack_days, cfg.watchdog_state) == (2.5, 0, 0.0, None)
+    for name, value in (("BATOS_BACKUP_EVERY", "-1"), ("BATOS_BACKUP_EVERY", "nan"), ("BATOS_BACKUP_EVERY", "inf"),
+                        ("BATOS_BACKUP_KEEP", "-2"), ("BATOS_BACKUP_KEEP", "1.5"), ("BATOS_PACK_DAYS", "-0.5"),
+                        ("BATOS_PACK_DAYS", "1e9")):
+        with pytest.raises(ConfigError) as info:
+            config.load({}, environ={name: value}, cwd=tmp_path)
+        assert info.value.setting == {v: k for k, v in config.ENV_NAMES.items()}[name]

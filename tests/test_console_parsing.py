@@ -156,3 +156,12 @@ def test_edit_sends_the_file_s_text_read_here(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="/edit: cannot read"):
         localize(parse_line("/edit genesis_obj square missing.py"), cwd=tmp_path)
     assert is_read_only(parse_line("/history genesis_obj square")) and not is_read_only(parse_line("/remove genesis_obj square"))
+
+
+def test_pack_takes_days_and_nobackup() -> None:
+    assert parse_line("/pack") == {"command": "pack"}
+    assert parse_line("/pack 0") == {"command": "pack", "days": 0.0}
+    assert parse_line("/pack 7.5 nobackup") == {"command": "pack", "days": 7.5, "backup": False}
+    with pytest.raises(UsageError, match="takes a number of days"):
+        parse_line("/pack soon")
+    assert not is_read_only({"command": "pack"})  # never sent again by itself after a restart

@@ -122,3 +122,10 @@ def test_words_the_reply_carries_are_shown_live_only() -> None:
         progress.event(event(type="token", persona="ROBIN", text="a living image"))
         assert progress.words == ["a living image"]  # under the spinner meanwhile
     assert out.getvalue() == ""
+
+
+def test_a_pack_s_progress_is_its_stage_and_how_far_it_read() -> None:
+    from bat_os.console.progress import _progress_detail
+
+    assert _progress_detail({"type": "progress", "stage": "copy", "done": 250, "total": 1000}) == "copy 25%"
+    assert "backup" in _progress_detail({"type": "progress", "stage": "backup"})

@@ -134,3 +134,14 @@ def test_a_clone_says_what_was_made() -> None:
     assert made == "made 0x2a (root lamp), delegating to genesis"
     assert render.format_result("clone", {"object": {"$oid": "0x2b"}, "name": None,
                                           "parent": {"$oid": "0x2a"}}) == "made 0x2b, delegating to 0x2a"
+
+
+def test_a_pack_and_the_upkeep_line_of_status() -> None:
+    packed = {"packed": True, "days": 0.0, "size_before": 3 * 2**20, "size_after": 2**20, "seconds": 0.4, "backup": "2025-01-31-12-00-05"}
+    assert render.format_result("pack", packed) == "packed: 3.0 MiB -> 1.0 MiB in 0.4s, history kept 0.0 days; backed up first: 2025-01-31-12-00-05"
+    assert render.format_result("pack", {"packed": False, "size_after": 2048, "backup": None}) == "nothing to drop: the image is 2.0 KiB"
+    status = {"endpoint": "tcp://127.0.0.1:5555", "uptime": 1.0,
+              "upkeep": {"history": {"bytes": 5 * 2**20}, "last_backup": {"id": "2025-01-31-12-00-05", "kind": "full"},
+                         "next_backup_iso": "2025-02-01T12:00:05+00:00"}}
+    assert render.format_result("status", status).splitlines()[-1] == (
+        "upkeep: history 5.0 MiB, last backup 2025-01-31-12-00-05 (full), next 2025-02-01T12:00:05+00:00")

@@ -418,3 +418,17 @@ def test_status_stop_and_one_watchdog_per_state_file(watchdogs, tmp_path):
     assert "kernel stopped cleanly" in wd.log()
     assert run_control(tmp_path, "status").returncode == 3
     assert run_control(tmp_path, "stop").returncode == 0  # nothing to stop is not an error
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads the kernel's environment from /proc")
+def test_the_kernel_learns_where_the_state_file_is_and_packs_while_no_upgrade_runs(watchdogs, tmp_path):
+    from bat_os.supervise.statefile import read_state, upgrade_under_way
+
+    state_file = tmp_path / "state" / "wd.json"
+    wd = watchdogs("--state-file", str(state_file))
+    pid = wd.wait_running()
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    assert f"BATOS_WATCHDOG_STATE={state_file}".encode() in environ  # not the default data/watchdog.json
+    assert read_state(state_file)["upgrading"] is None and upgrade_under_way(state_file) is None
+    reply = wd.request({"command": "pack", "days": 0}, timeout=30)
+    assert reply["status"] == "ok" and reply["result"]["backup"], reply  # a live watchdog, no upgrade: it packs

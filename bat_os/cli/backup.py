@@ -200,6 +200,9 @@ def _list(args: argparse.Namespace, config: Any, write: Callable[[str], None]) -
         where = {True: "in image", False: "not in image", None: "image: ?"}[e["in_image"]]
         if e.get("event") == "restored":
             write(f"{e.get('time_iso')}  restored  {e.get('id')}  image {e.get('image_size')} bytes  {where}  {e.get('reason', '')}".rstrip())
+        elif e.get("event") == "pruned":
+            write(f"{e.get('time_iso')}  pruned    {e.get('count')} backup(s), keeping the newest {e.get('keep')}: {e.get('ids')}"
+                  f"  {e.get('bytes')} bytes freed  {where}")
         else:
             gone = "" if e["available"] else "  (no longer in the repository)"
             write(f"{e.get('time_iso')}  backup    {e.get('id')}  {e.get('kind', ''):<11}  {e.get('size')} bytes  "

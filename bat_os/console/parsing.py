@@ -62,6 +62,7 @@ USAGE = {
     "revert": "/revert TARGET SELECTOR VERSION [force]",
     "remove": "/remove TARGET SELECTOR [force]",
     "relearn": "/relearn TARGET SELECTOR [REASON]",
+    "pack": "/pack [DAYS] [nobackup]",
     "brief": "/brief SENTENCE",
     "local": "/local on|off",
     "help": "/help",
@@ -100,6 +101,8 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /revert TARGET SELECTOR VERSION [force]    install an older version again, as the newest
   /remove TARGET SELECTOR [force]            take a learned method out (its history stays: /revert brings it back)
   /relearn TARGET SELECTOR [REASON]          learn it again: a new cycle, shown the old version and REASON
+  /pack [DAYS] [nobackup]                    back up, then drop the image's history older than DAYS days (default:
+                                             the kernel's pack_days; 0: all) and what nothing reaches any more
   /brief SENTENCE                            show what a sentence translates to, without sending it
   /local on|off                              translate with the local translator only (on), or ask the kernel (off)
   /help                                      this text
@@ -336,6 +339,20 @@ def _ingest(name: str, rest: str) -> dict:
     return {"command": "ingest", "path": _unquote(rest)}
 
 
+def _pack(name: str, rest: str) -> dict:
+    """``/pack``, ``/pack 0``, ``/pack 7 nobackup``."""
+    request: dict = {"command": name}
+    for word in rest.split():
+        if word.lower() == "nobackup":
+            request["backup"] = False
+            continue
+        try:
+            request["days"] = float(word)
+        except ValueError:
+            raise _usage(name, f"takes a number of days and 'nobackup', not {word!r}") from None
+    return request
+
+
 def _brief(name: str, rest: str) -> Local:
     if not rest:
         raise _usage(name, "needs a SENTENCE to translate")
@@ -368,6 +385,7 @@ _PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "revert": _revert,
     "remove": _remove,
     "relearn": _relearn,
+    "pack": _pack,
     "brief": _brief,
     "local": _local_mode,
     "help": _local,

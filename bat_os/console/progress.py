@@ -137,6 +137,8 @@ def _progress_detail(event: dict) -> str:
     done, total = event.get("sentences_done"), event.get("sentences_total")
     if done is not None and total is not None:
         return f"{done}/{total} sentences, {event.get('chunks', 0)} chunks"
+    if event.get("stage") in ("gc", "copy", "tail") and event.get("total"):  # a pack
+        return f"{event['stage']} {100 * int(event.get('done') or 0) // int(event['total'])}%"
     return compact({k: v for k, v in event.items() if k != "type"})
 
 

@@ -160,9 +160,22 @@ def _status(result: dict) -> str:
         f"active {result.get('active_cycles', '?')}",
         f"knowledge {knowledge.get('documents', '?')} documents, {knowledge.get('chunks', '?')} chunks",
     ]
+    upkeep = result.get("upkeep")
+    if upkeep:
+        history, last = upkeep.get("history"), upkeep.get("last_backup")
+        lines.append(f"upkeep: history {_size(history['bytes']) if history else 'not measured yet'}, last backup "
+                     f"{last['id'] + ' (' + str(last.get('kind')) + ')' if last else 'none'}, next {upkeep.get('next_backup_iso') or 'none scheduled'}")
     if "llm" in result:
         lines.append(f"llm {compact(result['llm'])}")
     return "\n".join(lines)
+
+
+def _pack(result: dict) -> str:
+    if not result.get("packed"):
+        return f"nothing to drop: the image is {_size(result.get('size_after'))}" + (
+            f" (backed up first: {result['backup']})" if result.get("backup") else "")
+    return (f"packed: {_size(result.get('size_before'))} -> {_size(result.get('size_after'))} in {result.get('seconds')}s"
+            f", history kept {result.get('days')} days" + (f"; backed up first: {result['backup']}" if result.get("backup") else ""))
 
 
 def _size(value: Any) -> str:
@@ -315,6 +328,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "set_method": _changed,
     "revert": _changed,
     "remove_method": _removed,
+    "pack": _pack,
 }
 
 

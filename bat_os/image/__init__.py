@@ -7,7 +7,8 @@
 ``codec``       values between the image and the wire (objects out as references, references in)
 ``migrations``  the ordered migrations: what each schema version adds
 ``primordial``  first awakening: traits, genesis, the personas (PERSONAS), the state objects, the catalog
-``chronicle``   the image's own record of its backups and restores
+``chronicle``   the image's own record of its backups, restores, prunes and packs
+``packing``     packing the FileStorage (progress, stopping, safe under kill -9), measuring its history
 ``legacy``      where persistent classes lived before (old images name old paths)
 
 May import: ``bat_os.errors`` and ``bat_os.protocol``. ``migrations`` and

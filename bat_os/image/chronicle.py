@@ -1,4 +1,4 @@
-"""The Historical Chronicler: the image's own record of its backups and restores.
+"""The Historical Chronicler: the image's own record of its backups, restores, prunes and packs.
 
 Migration 5 puts a :class:`Chronicle` at the root key ``chronicle_obj``: a
 persistent list of plain entries (maps of str to str/int/float), the same
@@ -67,9 +67,20 @@ def record_entry(root: Any, entry: Mapping[str, Any]) -> int:
     return ensure_chronicle(root).record(entry)
 
 
+def last_entry(root: Any, event: str) -> dict | None:
+    """The newest entry of kind ``event`` (``"backup"``, ``"pack"``...), or None."""
+    chronicle = root.get(CHRONICLE_KEY)
+    if not isinstance(chronicle, Chronicle):
+        return None
+    for index in range(len(chronicle.entries) - 1, -1, -1):
+        if chronicle.entries[index].get("event") == event:
+            return dict(chronicle.entries[index])
+    return None
+
+
 def chronicle_entries(root: Any) -> list[dict]:
     chronicle = root.get(CHRONICLE_KEY)
     return [dict(entry) for entry in chronicle.entries] if isinstance(chronicle, Chronicle) else []
 
 
-__all__ = ["CHRONICLE_KEY", "Chronicle", "chronicle_entries", "ensure_chronicle", "record_entry"]
+__all__ = ["CHRONICLE_KEY", "Chronicle", "chronicle_entries", "ensure_chronicle", "last_entry", "record_entry"]

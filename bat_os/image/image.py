@@ -26,7 +26,7 @@ import ZODB.FileStorage
 from ZODB.POSException import POSError
 
 from bat_os.errors import ImageError, NotFound
-from bat_os.image import legacy, transact
+from bat_os.image import legacy, packing, transact
 from bat_os.image.migrations import Migration, MigrationContext, default_migrations
 from bat_os.image.objects import hex_to_oid
 
@@ -53,6 +53,8 @@ class Image:
         self.path = Path(path)
         self.blob_dir = Path(blob_dir) if blob_dir else self.path.with_name(self.path.stem + ".blobs")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A pack cut short (kill -9) is put right before FileStorage opens the file (bat_os.image.packing).
+        self.pack_recovery = None if read_only else packing.recover_interrupted_pack(self.path)
         size_before = self.path.stat().st_size if self.path.exists() else 0
         try:
             self.storage = ZODB.FileStorage.FileStorage(

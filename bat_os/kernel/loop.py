@@ -86,8 +86,8 @@ class Kernel:
         self.started = clock()
         self.counters = Counters()
         self.commands = command_list.get_commands()
-        # backups: the backup command's service (config.load has resolved backup_dir).
-        self.ctx = Context(image=image, stats=self.stats, backups=KernelBackups(image, config.backup_dir))
+        # backups: the backup and pack commands' service, scheduled backups (config.load has resolved backup_dir).
+        self.ctx = Context(image=image, stats=self.stats, backups=KernelBackups.configured(image, config))
         self._queue: asyncio.Queue[Job | None] | None = None
         self._bridge: Bridge | None = None
         self._stopping = asyncio.Event()
@@ -153,6 +153,7 @@ class Kernel:
             raise BatosError(f"cannot bind {self.config.endpoint}: {exc}") from exc
         self._open_stream()
         self._start_heartbeat(loop)
+        self.ctx.backups.start(lambda topic, event: self.ctx.publish(topic, event))  # the schedule; backup.*, pack.* events
         logger.info("kernel %s serving %s (image %s, pid %d)", __version__, self.config.endpoint, self.image.path, os.getpid())
         self.audit.record("kernel_started", endpoint=self.config.endpoint, image=str(self.image.path), pid=os.getpid())
         worker = loop.create_task(self._work())
@@ -177,6 +178,7 @@ class Kernel:
             if not worker.done():
                 worker.cancel()
             await self._stop_heartbeat()
+            await self.ctx.backups.close()  # the schedule, and a pack under way (stopped: the image stays whole)
             await self._stop_cognition()
             self._bridge.close(linger_ms=500)
             self._close_stream()

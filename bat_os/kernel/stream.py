@@ -13,6 +13,7 @@ free one, which ``status`` reports) publishes two frames per event: the topic (U
                             "brief_sha256"} (a cycle's) or {"target", "selector", "version", "change"} (a command's)
     method.removed          {"target", "selector", "version"}
     commit                  {"note"}                           a transaction committed
+    backup.started|done|failed|pruned, pack.started|progress|done|failed   upkeep (bat_os.kernel.backups, .packs)
 
 A subscriber picks topics by prefix (ZeroMQ's own subscription: ``cycle.`` takes every cycle's). ``seq``
 counts every event published, ``topic_seq`` those of its topic, so a subscriber sees a gap where it missed

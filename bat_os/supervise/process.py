@@ -22,7 +22,16 @@ def kernel_command(settings: Settings) -> list[str]:
     return [sys.executable, str(HERE / "batos.py"), *settings.kernel_args]
 
 
-def spawn_kernel(command: list[str]) -> subprocess.Popen:
+def kernel_environment(settings: Settings, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The kernel's environment: the watchdog's, plus where its state file is (``BATOS_WATCHDOG_STATE``:
+    the kernel refuses to pack while that file says an upgrade runs)."""
+    env = dict(os.environ if environ is None else environ)
+    if settings.state_file is not None:
+        env["BATOS_WATCHDOG_STATE"] = str(settings.state_file.absolute())
+    return env
+
+
+def spawn_kernel(command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start the kernel; its stdout/stderr are the watchdog's."""
     # The kernel gets its own process group (its own session on POSIX), so that
     # Ctrl+C, Ctrl+Z or a closing terminal reach the watchdog only: it alone
@@ -33,7 +42,7 @@ def spawn_kernel(command: list[str]) -> subprocess.Popen:
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     else:
         kwargs["start_new_session"] = True
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, **kwargs)
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, env=env, **kwargs)
 
 
 def ask_to_stop(proc: subprocess.Popen) -> str:

@@ -85,3 +85,18 @@ def process_started(pid: int) -> float | None:
         return psutil.Process(pid).create_time()
     except Exception:
         return None
+
+
+def upgrade_under_way(path: Path | None) -> dict | None:
+    """The upgrade a live watchdog says it is running (``{"id", "stage"}``), from its state file at ``path``.
+
+    None when there is no state file, it names no upgrade, or its watchdog is gone (a watchdog killed
+    mid-upgrade leaves its last word behind: that upgrade is not running any more).
+    """
+    if path is None:
+        return None
+    state = read_state(Path(path))
+    if not state or not state.get("upgrading") or not watchdog_alive(state):
+        return None
+    upgrading = state["upgrading"]
+    return upgrading if isinstance(upgrading, dict) else {"id": str(upgrading)}

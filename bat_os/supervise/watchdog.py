@@ -45,6 +45,7 @@ from bat_os.supervise.policy import RestartPolicy, State
 from bat_os.supervise.process import (
     describe_exit,
     kernel_command,
+    kernel_environment,
     spawn_kernel,
     terminate,
 )
@@ -82,7 +83,7 @@ class Watchdog:
         settings: Settings,
         *,
         policy: RestartPolicy | None = None,
-        spawn: Callable[[list[str]], subprocess.Popen] = spawn_kernel,
+        spawn: Callable[[list[str], dict[str, str]], subprocess.Popen] = spawn_kernel,
         pinger: Pinger | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -223,7 +224,7 @@ class Watchdog:
         command = kernel_command(self.settings)
         self.policy.start(now)
         try:
-            self.proc = self.spawn(command)
+            self.proc = self.spawn(command, kernel_environment(self.settings))
         except OSError as exc:
             self.exit_code = EXIT_FAILED
             self.policy.fatal(f"cannot start the kernel ({shlex.join(command)}): {exc}", now)

@@ -8,7 +8,8 @@
         "image": {"path", "blob_dir", "size_bytes", "schema_version"}, "objects",
         "active_cycles", "cycles": {"total", "unfinished"}, "llm",
         "models": {"personas", "manager", "pull"?, "hint"?}, "jail": {protections} | null,
-        "knowledge": {documents, chunks, pending, embedder, index_bytes, ...} | null}
+        "knowledge": {documents, chunks, pending, embedder, index_bytes, ...} | null,
+        "upkeep": {"image_bytes", "history", "last_backup", "next_backup_at", "pack", ...} | null}
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def status(ctx: Context, request: dict) -> dict:
             "models": _models_status(ctx),
             "jail": dict(cognition.protections) if cognition is not None else None,
             "knowledge": _knowledge_status(ctx, root.get("knowledge_catalog_obj")),
+            "upkeep": ctx.backups.status(root) if ctx.backups is not None else None,  # bat_os.kernel.backups
         }
     )
     return figures

@@ -17,6 +17,7 @@ A backup directory holds::
 ``blobs``       the blob mirror and the manifests
 ``records``     BackupRecord, RestoreRecord and ``chronicle.jsonl``
 ``locks``       the image's FileStorage lock and the backup directory's lock
+``pruning``     retention: :func:`prune` keeps the newest backups, removes whole older chains
 
 Repozo names files by the second, so two backups in the same second would
 collide: :func:`backup` waits for the next second when it has to (repozo reads
@@ -35,6 +36,7 @@ from bat_os.supervise.backup.blobs import (
     read_manifest,
 )
 from bat_os.supervise.backup.locks import image_holder
+from bat_os.supervise.backup.pruning import PruneRecord, chain_length, prune
 from bat_os.supervise.backup.records import (
     LOG_NAME,
     BackupRecord,
@@ -52,16 +54,19 @@ __all__ = [
     "LOG_NAME",
     "REPOZO",
     "BackupRecord",
+    "PruneRecord",
     "RestoreRecord",
     "append_log",
     "backup",
     "backup_ids",
     "backup_image",
     "blob_files",
+    "chain_length",
     "default_backup_dir",
     "default_blob_dir",
     "image_holder",
     "iso",
+    "prune",
     "read_log",
     "read_manifest",
     "restore",
