@@ -92,3 +92,23 @@ def test_local_translation_can_be_switched_on(kernel) -> None:
     brief = transcript_after(out, "/brief what is the status?")
     assert "brief: status" in brief and "from the local translator" in brief
     assert "no_model" not in brief  # the kernel was not asked
+
+
+def test_a_session_s_asks_share_one_conversation_and_a_one_shot_ask_has_none() -> None:
+    def script(request: dict) -> list[Reply]:
+        if request["command"] == "ping":
+            return [(0, ok(request, {"pong": True, "uptime": 1.0}))]
+        if request["command"] == "ask":
+            return [(0, ok(request, {"persona": "ROBIN", "model": "m", "text": "hello", "seconds": 0.0,
+                                     "episode": "episode:ask:x:1"}))]
+        return []
+
+    with ScriptedPeer(script) as peer:
+        first = run_client("--endpoint", peer.endpoint, input="/ask robin hi\n/ask ROBIN,BRICK and then?\n")
+        second = run_client("--endpoint", peer.endpoint, input="/ask robin hi\n")
+        once = run_client("--endpoint", peer.endpoint, "-c", "/ask robin hi")
+    assert first.returncode == 0 and second.returncode == 0 and once.returncode == 0, (first.stderr, once.stderr)
+    asks = [r for r in peer.requests if r["command"] == "ask"]
+    assert len(asks) == 4 and "conversation" not in asks[3]
+    assert re.fullmatch(r"console-[0-9a-f]{12}", asks[0]["conversation"])
+    assert asks[1]["conversation"] == asks[0]["conversation"] != asks[2]["conversation"]  # one per session

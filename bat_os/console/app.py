@@ -23,7 +23,7 @@ from .inputs import LineSource, TerminalInput, open_input
 from .oneshot import EXIT_INTERRUPTED, EXIT_USAGE, OneShot, ping
 from .repl import DEFAULT_RECONNECT, Repl
 from .screen import Screen
-from .session import QUICK_TIMEOUT, WORK_TIMEOUT, Options, Session
+from .session import QUICK_TIMEOUT, WORK_TIMEOUT, Options, Session, new_conversation
 from .watch import watch
 
 
@@ -119,6 +119,7 @@ def main(
                 session = Session(connection, screen, options, _asker(stdin, screen))
                 return OneShot(session, brief_only=args.brief_only).run(one_line)
             source = open_input(stdin, screen, environ)
+            options.conversation = new_conversation()
             return Repl(Session(connection, screen, options, source), source, args.reconnect).run()
         except KeyboardInterrupt:
             screen.problem("interrupted")

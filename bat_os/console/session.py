@@ -8,6 +8,7 @@ whose rules differ (the REPL waits and puts the line back; one-shot exits 2).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ class Options:
     local: bool = False  # translate here only, never with the kernel's model
     raw_events: bool = False  # --events: print every event as it came instead of the live display
     target: str = briefs.DEFAULT_TARGET  # the object sentences are about
+    conversation: str | None = None  # sent with every ask (the REPL: one per session), so the personas recall its turns
 
     def timeout_for(self, request: dict) -> float:
         if self.timeout is not None:
@@ -71,6 +73,8 @@ class Session:
         Raises :class:`~.errors.NoReply` (or ``KernelDown``) and KeyboardInterrupt (Ctrl+C: stop waiting).
         """
         command = request.get("command")
+        if command == "ask" and self.options.conversation and "conversation" not in request:
+            request = dict(request, conversation=self.options.conversation)
         wants_events = self.options.raw_events or command in EVENTFUL
         display: Progress | RawEvents = (
             RawEvents(self.screen) if self.options.raw_events
@@ -173,6 +177,11 @@ class Session:
         return format_result(command, result)
 
 
+def new_conversation() -> str:
+    """A conversation id for one REPL session's asks (the kernel's ``ask`` keeps its last turns as context)."""
+    return "console-" + secrets.token_hex(6)
+
+
 def _short(text: str, limit: int = 300) -> str:
     """One line of at most ``limit`` characters (a kernel's fallback reason can quote a whole prompt)."""
     text = " ".join(text.split())
@@ -202,4 +211,4 @@ def localize(request: dict, cwd: Path | None = None) -> dict:
     return dict(request, path=str(path.resolve()))
 
 
-__all__ = ["EVENTFUL", "Options", "QUICK_TIMEOUT", "Session", "WORK", "WORK_TIMEOUT", "localize"]
+__all__ = ["EVENTFUL", "Options", "QUICK_TIMEOUT", "Session", "WORK", "WORK_TIMEOUT", "localize", "new_conversation"]
