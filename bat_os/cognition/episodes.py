@@ -30,8 +30,9 @@ from typing import Any
 
 from bat_os.cognition.prompts import brief_intent, call_arguments
 from bat_os.image.objects import oid_to_hex
+from bat_os.memory import conversations
 
-KIND = "episode"
+KIND = conversations.KIND  # one kind for every episode: a cycle's and an ask's
 DIGEST = "digest"  # the heartbeat's summary of a day's episodes (bat_os.kernel.heartbeat)
 SIMILAR = 0.5  # the least word overlap (Jaccard) of an episode cited for a mission with another selector
 CITED = 2  # episodes cited at most
