@@ -24,7 +24,7 @@ actions, in order, each only while the budget allows (``heartbeat_runs`` actions
 
 A user's request always comes first: before each action, each method a selfcheck runs, and each step of
 a heartbeat's cycle, the heartbeat waits while requests are queued or being answered
-(:attr:`HeartbeatHost.busy`) and until none has come for ``yield_for`` seconds (half a second): while a
+(:attr:`HeartbeatHost.busy`) and until none (``ping`` aside) has come for ``yield_for`` seconds (half a second): while a
 user is at work the heartbeat waits, and what it was doing when a request came (one jailed run, one
 model call) is all a request can meet. An action
 that fails is logged, audited and published (``heartbeat.failed``), and the next one runs; one that runs

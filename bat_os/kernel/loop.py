@@ -282,7 +282,6 @@ class Kernel:
     def _accept(self, frames: list[bytes]) -> None:
         """One message from the socket: answer it now, run it now, or queue it."""
         self.counters.received += 1
-        self._last_request = self.clock()
         incoming = split(frames)
         if incoming.envelope is None:
             logger.warning("dropped a message nobody can be answered for: %s", incoming.problem)
@@ -309,6 +308,7 @@ class Kernel:
         if message["command"] == "ping":  # the liveness probe never waits in the queue
             self.answer(envelope, request_id, {"pong": True, "uptime": round(self.clock() - self.started, 3)})
             return
+        self._last_request = self.clock()  # a user at work (a probe is not): the heartbeat waits (Kernel.idle)
         if self._stopping.is_set():
             self.answer(envelope, request_id, error=ShuttingDown("the kernel is stopping"))
             return
