@@ -78,34 +78,48 @@ def measure(sock: zmq.Socket, payload: str, n: int, check: bool) -> list[int]:
     return samples
 
 
+_DRAIN = """
+import signal, sys, zmq
+sock = zmq.Context().socket(zmq.SUB)
+sock.setsockopt(zmq.RCVHWM, 1000)
+sock.connect(sys.argv[1])
+sock.setsockopt(zmq.SUBSCRIBE, b"")
+count, stop = 0, []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+print("ready", flush=True)
+while not stop:
+    if sock.poll(100):
+        sock.recv_multipart()
+        count += 1
+print(count, flush=True)
+"""
+
+
 class Watcher:
-    """A SUB socket on the kernel's event stream: ``reading`` drains it on a thread; ``stalled`` never reads."""
+    """A SUB socket on the kernel's event stream: ``reading`` drains it in a process of its own (a thread here
+    would take the client's own time: one GIL); ``stalled`` never reads."""
 
     def __init__(self, ctx: zmq.Context, endpoint: str, reading: bool) -> None:
-        import threading
+        import subprocess
+        import sys
 
-        self.sock = ctx.socket(zmq.SUB)
-        self.sock.setsockopt(zmq.RCVHWM, 1000 if reading else 10)
-        self.sock.connect(endpoint)
-        self.sock.setsockopt(zmq.SUBSCRIBE, b"")
-        self.count = 0
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._drain, daemon=True) if reading else None
-        if self.thread:
-            self.thread.start()
-
-    def _drain(self) -> None:
-        while not self.done.is_set():
-            if self.sock.poll(100):
-                self.sock.recv_multipart()
-                self.count += 1
+        self.sock = self.proc = None
+        if reading:
+            self.proc = subprocess.Popen([sys.executable, "-c", _DRAIN, endpoint], stdout=subprocess.PIPE, text=True)
+            self.proc.stdout.readline()  # subscribed
+        else:
+            self.sock = ctx.socket(zmq.SUB)
+            self.sock.setsockopt(zmq.RCVHWM, 10)
+            self.sock.connect(endpoint)
+            self.sock.setsockopt(zmq.SUBSCRIBE, b"")
 
     def stop(self) -> int:
-        self.done.set()
-        if self.thread:
-            self.thread.join(5)
+        if self.proc is not None:
+            self.proc.terminate()
+            out, _ = self.proc.communicate(timeout=10)
+            return int(out.strip() or 0)
         self.sock.close(0)
-        return self.count
+        return 0
 
 
 def attach_subscriber(ctx: zmq.Context, k_sock: zmq.Socket, kind: str) -> Watcher:

@@ -42,6 +42,20 @@ def test_run_commits_and_a_read_changes_nothing(pair):
         tm.get()
 
 
+def test_after_commit_hears_of_commits_that_wrote_and_of_no_other(db, pair):
+    tm, conn = pair
+    heard: list = []
+    transact.AFTER_COMMIT.append(heard.append)
+    try:
+        size = db.storage.getSize()
+        transact.run(tm, lambda: conn.root()["a"] if "a" in conn.root() else None, note="a write that wrote nothing")
+        assert heard == [] and db.storage.getSize() == size  # nothing written, nothing told
+        transact.run(tm, lambda: conn.root().__setitem__("a", 1), note="set a")
+        assert heard == ["set a"] and db.storage.getSize() > size
+    finally:
+        transact.AFTER_COMMIT.remove(heard.append)
+
+
 def test_an_error_aborts_and_propagates_unchanged(pair):
     tm, conn = pair
 

@@ -102,7 +102,8 @@ async def run_async(
             raise
 
 
-#: Called with the note after every commit made here (the kernel's event stream); errors are logged, not raised.
+#: Called with the note after every commit made here that wrote something (the kernel's event stream; a
+#: transaction no object joined writes nothing to the storage); errors are logged, not raised.
 AFTER_COMMIT: list[Callable[[str | None], None]] = []
 
 
@@ -111,9 +112,13 @@ def _end(tm: Any, write: bool, note: str | None) -> None:
     if not write:
         tm.abort()
         return
+    txn = tm.get()
     if note:
-        tm.get().note(note)
+        txn.note(note)
+    wrote = bool(getattr(txn, "_resources", True))  # the data managers that joined: none, nothing is written
     tm.commit()
+    if not wrote:
+        return
     for hook in AFTER_COMMIT:
         try:
             hook(note)

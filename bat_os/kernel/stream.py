@@ -12,7 +12,7 @@ free one, which ``status`` reports) publishes two frames per event: the topic (U
     method.installed        {"cycle", "selector", "receiver", "version", "author", "code_sha256", "origin",
                             "brief_sha256"} (a cycle's) or {"target", "selector", "version", "change"} (a command's)
     method.removed          {"target", "selector", "version"}
-    commit                  {"note"}                           a transaction committed
+    commit                  {"note"}                           a transaction that wrote something committed
     backup.started|done|failed|pruned, pack.started|progress|done|failed   upkeep (bat_os.kernel.backups, .packs)
 
 A subscriber picks topics by prefix (ZeroMQ's own subscription: ``cycle.`` takes every cycle's). ``seq``
