@@ -116,7 +116,12 @@ def test_a_failed_mission_is_retried_after_a_document_about_it_is_ingested_and_i
         assert _ok(kernel.request({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [5]})) == 15
         # asked again, the same mission (now answered) is not retried
         time.sleep(1.2)
-        assert not [e for e in _drain(sub) if e["topic"] == "heartbeat.retrying"]
+        seen = _drain(sub)
+        assert not [e for e in seen if e["topic"] == "heartbeat.retrying"]
+        # the day's episodes summed up: the failure and the method learned since
+        hits = _ok(kernel.request({"command": "search", "query": "triple", "mode": "text", "filter": {"kind": "digest"}}))["hits"]
+        assert len(hits) == 1 and hits[0]["doc_id"].startswith("digest:")
+        assert "Learned 1: triple." in hits[0]["text"] and "Failed triple: attempt 1" in hits[0]["text"]
         sub.close()
     finally:
         kernel.stop()

@@ -195,3 +195,30 @@ def test_a_failed_cycle_s_reasons_are_a_line_of_the_audit_trail(tmp_path):
     trials = [line for line in lines if line["event"] == "trial" and line["cycle"] == cycle]
     assert trials and not trials[0]["eligible"] and trials[0]["failed"]
     assert [line["state"] for line in lines if line["event"] == "cycle" and line["cycle"] == cycle][-1] == "FAILED"
+
+
+def test_malformed_subscriptions_and_garbage_on_the_stream_s_port_change_nothing(tmp_path):
+    import socket
+
+    kernel = _kernel(tmp_path)
+    try:
+        endpoint = _endpoint(kernel)
+        host, port = endpoint.removeprefix("tcp://").rsplit(":", 1)
+        for junk in (b"\xff" * 64, b"GET / HTTP/1.1\r\n\r\n", bytes(range(256)) * 40):  # not ZMTP at all
+            with socket.create_connection((host, int(port)), timeout=5) as raw:
+                raw.sendall(junk)
+        odd = _subscriber(endpoint, "\udcff".encode("utf-8", "surrogatepass").decode("latin-1"))  # bytes no topic has
+        odd.setsockopt(zmq.SUBSCRIBE, b"\x00\xff\xfe")
+        odd.setsockopt(zmq.UNSUBSCRIBE, b"never subscribed")
+        good = _subscriber(endpoint, "commit")
+        time.sleep(0.3)
+        for i in range(3):
+            assert kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "x", "value": i})["status"] == "ok"
+        assert kernel.request({"command": "ping"})["status"] == "ok"
+        assert [e["topic"] for e in _drain(good)] == ["commit"] * 3
+        assert _drain(odd) == []
+        assert kernel.request({"command": "status"})["result"]["events"]["dropped"] == 0
+        good.close()
+        odd.close()
+    finally:
+        kernel.stop()
