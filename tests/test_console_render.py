@@ -145,3 +145,17 @@ def test_a_pack_and_the_upkeep_line_of_status() -> None:
                          "next_backup_iso": "2025-02-01T12:00:05+00:00"}}
     assert render.format_result("status", status).splitlines()[-1] == (
         "upkeep: history 5.0 MiB, last backup 2025-01-31-12-00-05 (full), next 2025-02-01T12:00:05+00:00")
+
+
+def test_the_heartbeat_lines_of_status() -> None:
+    status = {"endpoint": "tcp://127.0.0.1:5555", "uptime": 1.0,
+              "heartbeat": {"enabled": True, "every": 900.0, "beats": 3, "budget": {"runs_used": 4, "runs_per_hour": 12},
+                            "regressions": [{"object": "genesis_obj", "selector": "total", "message": "a stored test no longer holds"}],
+                            "plan": ["selfcheck: the stored cases of 2 method(s)", "digest: today's episodes"]}}
+    assert render.format_result("status", status).splitlines()[-4:] == [
+        "heartbeat every 900.0s, 3 beats; 4/12 actions this hour; 1 regression(s)",
+        "  regression: genesis_obj.total: a stored test no longer holds",
+        "  next: selfcheck: the stored cases of 2 method(s)",
+        "  next: digest: today's episodes",
+    ]
+    assert render.format_result("status", {"endpoint": "e", "uptime": 1, "heartbeat": {"enabled": False}}).splitlines()[-1] == "heartbeat off"

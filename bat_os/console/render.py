@@ -165,6 +165,17 @@ def _status(result: dict) -> str:
         history, last = upkeep.get("history"), upkeep.get("last_backup")
         lines.append(f"upkeep: history {_size(history['bytes']) if history else 'not measured yet'}, last backup "
                      f"{last['id'] + ' (' + str(last.get('kind')) + ')' if last else 'none'}, next {upkeep.get('next_backup_iso') or 'none scheduled'}")
+    heartbeat = result.get("heartbeat")
+    if heartbeat and heartbeat.get("enabled"):
+        budget = heartbeat.get("budget") or {}
+        regressions = heartbeat.get("regressions") or []
+        lines.append(f"heartbeat every {heartbeat.get('every')}s, {heartbeat.get('beats', 0)} beats; "
+                     f"{budget.get('runs_used', '?')}/{budget.get('runs_per_hour', '?')} actions this hour; "
+                     f"{len(regressions)} regression(s)" + "".join(f"\n  regression: {r.get('object')}.{r.get('selector')}: "
+                                                                   f"{r.get('message')}" for r in regressions[:5]))
+        lines.extend(f"  next: {step}" for step in heartbeat.get("plan") or [])
+    elif heartbeat is not None:
+        lines.append("heartbeat off")
     if "llm" in result:
         lines.append(f"llm {compact(result['llm'])}")
     return "\n".join(lines)
