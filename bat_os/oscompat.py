@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
@@ -117,3 +118,18 @@ def _install_with_wakeup(loop: asyncio.AbstractEventLoop, on_stop: Callable[[], 
         writer.close()
 
     return undo
+
+
+def fsync_path(path: Any) -> None:
+    """Flush a file to disk (its data and size)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(folder: Any) -> None:
+    """Flush a directory's entries (a rename or a new file in it) to disk; nothing to do on Windows."""
+    if os.name == "posix":
+        fsync_path(folder)

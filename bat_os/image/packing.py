@@ -37,6 +37,8 @@ from typing import Any, Callable
 import zc.lockfile
 from ZODB.FileStorage.fspack import FileStoragePacker
 
+from bat_os.oscompat import fsync_dir, fsync_path
+
 logger = logging.getLogger(__name__)
 
 DATA_HEADER = 42  # bytes of a FileStorage data record's header (ZODB.FileStorage.format.DATA_HDR_LEN)
@@ -91,7 +93,7 @@ def _packer(watch: PackWatch) -> Callable:
             opos = p.pack()
             if opos is None:  # nothing to drop (FileStoragePacker removed its .pack)
                 return None
-            _fsync_file(Path(p._name + ".pack"))  # durable before it replaces the image
+            fsync_path(Path(p._name + ".pack"))  # durable before it replaces the image
             return opos, p.index
         except BaseException:
             _discard(p)
@@ -147,9 +149,9 @@ def pack_storage(storage: Any, path: Path, pack_time: float, watch: PackWatch, *
             del storage.packer
         else:
             storage.packer = saved_packer
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     _remove(marker)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     watch.stage = "done"
     size_after = storage.getSize()
     return PackOutcome(size_before=size_before, size_after=size_after, packed=size_after != size_before)
@@ -190,7 +192,7 @@ def recover_interrupted_pack(path: Path) -> dict | None:
             _remove(index)
             actions.append(f"removed {index.name} (FileStorage rebuilds it)")
         _remove(marker)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     finally:
         lock.close()
     report = {"state": state, "started": note.get("started"), "pack_time": note.get("pack_time"),
@@ -270,7 +272,7 @@ def _write_marker(marker: Path, note: dict) -> None:
         json.dump(note, fh)
         fh.flush()
         os.fsync(fh.fileno())
-    _fsync_dir(marker.parent)
+    fsync_dir(marker.parent)
 
 
 def _read_marker(marker: Path) -> dict:
@@ -279,24 +281,6 @@ def _read_marker(marker: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return note if isinstance(note, dict) else {}
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _remove(path: Path) -> None:

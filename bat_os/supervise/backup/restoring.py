@@ -21,6 +21,7 @@ from typing import Callable
 from bat_os.errors import BackupError, BackupNotFound, ImageError
 from bat_os.image.chronicle import record_entry
 from bat_os.image.image import Image
+from bat_os.oscompat import fsync_dir
 from bat_os.supervise.backup.blobs import (
     blob_bytes,
     count_blobs,
@@ -91,7 +92,7 @@ def restore(
             os.replace(scratch, image_path)
             if Path(f"{scratch}.index").is_file():  # repozo's index of exactly this state
                 os.replace(f"{scratch}.index", f"{image_path}.index")
-            _fsync_dir(image_path.parent)
+            fsync_dir(image_path.parent)
             restored, removed = sync_blobs(blob_dir, mirror, manifest)
         finally:
             remove(leftovers)
@@ -172,11 +173,3 @@ def verify_image_file(path: Path, expected_size: int | None = None) -> None:
         storage.close()
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
