@@ -15,8 +15,10 @@ and served by a real kernel subprocess with the transformers backend.
 
 from __future__ import annotations
 
+import json
 import re
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,27 @@ def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image
         assert _ok(kernel.request({"command": "selfcheck"}, timeout=30))["healthy"] is True
     finally:
         kernel.stop()
+
+
+def test_the_heartbeat_works_on_an_image_from_before_the_move(tmp_path: Path, old_image: Path) -> None:
+    """Old cycles (no origin, a brief of the old shape), an old catalog and a learned method with no stored cases:
+    the heartbeat beats on it; what cannot be done here (BRICK has no model) fails once, and is not asked again."""
+    kernel = KernelProcess(tmp_path, image=old_image, env={"BATOS_LLM_BACKEND": "transformers", "BATOS_LLM_DEVICE": "cpu",
+                                                           "BATOS_PULL_DEFAULTS": "never", "BATOS_HEARTBEAT_EVERY": "0.3"})
+    kernel.start(timeout=60)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            beat = _ok(kernel.request({"command": "status"}))["heartbeat"]
+            if beat["beats"] >= 4:
+                break
+            time.sleep(1.0)  # a request holds the heartbeat back half a second: ask seldom
+        assert beat["beats"] >= 4, beat
+        record = _ok(kernel.request({"command": "cycle", "cycle": "c1"}))
+        assert record["origin"] == "user" and len(record["brief_sha256"]) == 64
+        assert _ok(kernel.request({"command": "selfcheck"}, timeout=30))["healthy"] is True
+    finally:
+        kernel.stop()
+    lines = [json.loads(line) for line in kernel.audit.read_text().splitlines()]
+    failed = [line for line in lines if line["event"] == "heartbeat" and line["outcome"] == "failed"]
+    assert [line["action"] for line in failed] == ["cases"] and "BRICK" in failed[0]["error"]

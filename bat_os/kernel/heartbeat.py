@@ -277,6 +277,9 @@ class Heartbeat:
         started = self.monotonic()
         try:
             written = await write_cases(image, cognition.backend, cognition.jail, oid, selector, cognition.capabilities_for)
+        except Exception:
+            self._no_cases.add((where, selector))  # reported once (heartbeat.failed), not asked again every beat
+            raise
         finally:
             self.budget.spend(self.monotonic() - started)
         if written["version"] is None:
