@@ -89,8 +89,8 @@ async def write_cases(image: Image, llm: LLM, jail: JailRunner, oid: bytes, sele
         method = receiver.slots.get(selector) if isinstance(receiver, UvmObject) else None
         if not isinstance(method, Method) or stored_tests(method):
             return None
-        slots = {k: repr(render(v))[:200] for k, v in receiver.slots.items() if not isinstance(v, Method)
-                 and isinstance(render(v), (str, int, float, bool, list, dict, type(None)))}
+        plain = {k: render(v) for k, v in receiver.slots.items() if not isinstance(v, Method)}
+        slots = {k: repr(v)[:200] for k, v in plain.items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}
         return {"source": method.source, "slots": slots, "grants": grants_of(method)}
 
     found = image.read(read)

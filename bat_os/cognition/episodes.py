@@ -156,15 +156,12 @@ def recall(catalog: Any, brief: dict, receiver_hex: str, cycle_id: str) -> list[
 def notes(context: list[dict], brief: dict) -> list[str]:
     """Of DELEGATING's hits, the texts the author is shown: documents the user ingested (``"user"``: not the codex,
     not episodes) that name the selector or share two of the mission's words. At most two, 400 characters each."""
-    mine = mission_words(brief)
-    shown = []
-    for hit in context:
-        if not hit.get("user"):
-            continue
-        text = str(hit.get("text", ""))
-        if brief["selector"] in text or len(mine & words(text)) >= 2:
-            shown.append(text[:400])
-    return shown[:2]
+    return [str(hit.get("text", ""))[:400] for hit in context if hit.get("user") and is_about(str(hit.get("text", "")), brief)][:2]
+
+
+def is_about(text: str, brief: dict) -> bool:
+    """Whether a document's text is about the mission: it names the selector, or shares two of its words."""
+    return brief["selector"] in text or len(mission_words(brief) & words(text)) >= 2
 
 
 def _asked(text: str) -> str:

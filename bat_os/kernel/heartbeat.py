@@ -47,7 +47,7 @@ from bat_os.cognition.cycle import Cycle
 from bat_os.cognition.retest import rerun, stored_tests
 from bat_os.image.codec import render
 from bat_os.image.objects import Method
-from bat_os.kernel.commands.selfcheck import prototypes
+from bat_os.kernel.commands.selfcheck import prototypes, tested_methods
 from bat_os.memory.catalog import CODEX_SOURCE
 
 logger = logging.getLogger(__name__)
@@ -227,10 +227,7 @@ class Heartbeat:
     async def _selfcheck(self) -> dict | None:
         """Every generated method's stored cases, again; regressions reported (and cleared once they hold)."""
         image, cognition = self.host.image, self.host.cognition
-        targets = image.read(lambda: [
-            (obj._p_oid, where, selector) for obj, where in prototypes(image.connection.root())
-            for selector, method in sorted(obj.own_methods().items())
-            if method.origin == "generated" and stored_tests(method)])
+        targets = image.read(lambda: tested_methods(image.connection.root()))
         if not targets:
             return None
         ran, failures = await rerun(image, cognition.jail, targets, cognition.capabilities_for, between=self.quiet)
@@ -347,8 +344,7 @@ def new_knowledge(catalog: Any, brief: dict, since: float) -> list[str]:
     fresh = {c for c in fresh if catalog.chunks[c].metadata.get("source") != CODEX_SOURCE}
     query = " ".join(sorted(episodes.mission_words(brief))) or brief["selector"]
     hits = [catalog.hit(chunk_id, score) for chunk_id, score in catalog.text_search(query, 5, fresh)]
-    about = episodes.notes([{**hit, "user": True} for hit in hits], brief)
-    return sorted({hit["doc_id"] for hit in hits if hit["text"][:400] in about})
+    return sorted({hit["doc_id"] for hit in hits if episodes.is_about(hit["text"], brief)})
 
 
 def digest_text(catalog: Any, since: float, day: str) -> tuple[str, int]:

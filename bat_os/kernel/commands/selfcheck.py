@@ -125,6 +125,13 @@ def prototypes(root: Any) -> Iterator[tuple[UvmObject, str]]:
             stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
 
 
+def tested_methods(root: Any) -> list[tuple[bytes, str, str]]:
+    """(object id, where, selector) of every generated method that keeps stored tests."""
+    return [(obj._p_oid, where, selector) for obj, where in prototypes(root)
+            for selector, method in sorted(obj.own_methods().items())
+            if method.origin == "generated" and stored_tests(method)]
+
+
 def _label(obj: UvmObject, path: str) -> str:
     oid = getattr(obj, "_p_oid", None)
     return oid_to_hex(oid) if oid is not None else path
@@ -135,10 +142,7 @@ def selfcheck(ctx: Context, request: dict) -> Any:
     if field(request, "tests", bool, default=False):
         if ctx.cognition is None:
             raise Internal("this process runs no jail: the methods' tests cannot run here")
-        targets = [(obj._p_oid, where, selector)
-                   for obj, where in prototypes(ctx.image.connection.root())
-                   for selector, method in sorted(obj.own_methods().items())
-                   if method.origin == "generated" and stored_tests(method)]
+        targets = tested_methods(ctx.image.connection.root())
         cognition = ctx.cognition
 
         async def with_tests(call: Any) -> dict:
