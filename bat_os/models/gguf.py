@@ -95,8 +95,10 @@ def find_gguf(directory: Path) -> Path | None:
     return found[0] if found else None
 
 
-def inspect(path: Path, *, progress: ProgressFactory | None = None) -> GGUFInfo:
-    """Read ``path``'s header and hash it; ModelError if it is not GGUF, is damaged, or cannot be loaded here."""
+def inspect(path: Path, *, progress: ProgressFactory | None = None, for_transformers: bool = True) -> GGUFInfo:
+    """Read ``path``'s header and hash it; ModelError if it is not GGUF, is damaged, or (``for_transformers``)
+    holds an architecture transformers cannot load. (Whether llama.cpp can run it is
+    :func:`bat_os.models.gguf_probe.probe`'s to say.)"""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -108,7 +110,7 @@ def inspect(path: Path, *, progress: ProgressFactory | None = None) -> GGUFInfo:
         raise ModelError(f"{path} is not a GGUF file (it does not start with {MAGIC!r})")
     fields = _read_header(path, size)
     architecture = fields["architecture"]
-    supported = supported_architectures()
+    supported = supported_architectures() if for_transformers else frozenset([architecture])
     if architecture not in supported:
         raise ModelError(
             f"{path} holds a {architecture!r} model, which cannot be imported (supported: {', '.join(sorted(supported))})"

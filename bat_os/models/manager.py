@@ -22,8 +22,15 @@ event loop keeps answering ``ping``:
   model; each persona's LoRA adapter is loaded into it once (PEFT
   ``load_adapter``) and switched with ``set_adapter``. A persona without an
   adapter on such a base generates with the adapters disabled.
+- **Two engines** (:mod:`bat_os.models.engines` decides, per spec, from
+  ``models.engine``): a GGUF model runs in llama.cpp
+  (:class:`~bat_os.models.llamacpp.LlamaModel`) straight from its committed
+  blob file; a Hugging Face model (and a GGUF one where transformers runs it,
+  converted once into the cache) in transformers
+  (:mod:`bat_os.models.hf_loading`, :mod:`bat_os.models.generation`). Both
+  stream, stop, time out and count tokens alike.
 
-torch, transformers and peft are imported on the worker thread, on first use.
+torch, transformers, peft and llama_cpp are imported on the worker thread, on first use.
 """
 
 from __future__ import annotations
@@ -45,13 +52,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
-from bat_os.models import cpu_forms
+from bat_os.models import cpu_forms, engines, hf_loading
 from bat_os.models.backends import TokenCallback
 from bat_os.models.files import CommittedFile, link_files, verify
 from bat_os.models.generation import generate_text
+from bat_os.models.hf_loading import out_of_memory
+from bat_os.models.llamacpp import DEFAULT_CONTEXT
 
 logger = logging.getLogger(__name__)
 
+LLAMA_SUFFIX = "@" + engines.LLAMA  # a resident's key in llama.cpp: a GGUF record may also be resident in transformers
 
 
 @dataclass(frozen=True)
@@ -71,11 +81,17 @@ class LoadSpec:
     files: tuple[CommittedFile, ...]
     adapter: AdapterSpec | None = None
     generation: dict[str, Any] = field(default_factory=dict)  # max_new_tokens, temperature, top_p, stop
+    format: str = engines.HF  # the record's: "hf" (a model directory) or "gguf" (one GGUF file)
+    provenance: dict | None = None  # the record's (a GGUF file's sha256, name...), for a conversion
 
     @property
     def size(self) -> int:
         """Bytes of weights on disk: the estimate of what loading will take."""
-        return sum(f.size for f in self.files if f.name.endswith(".safetensors"))
+        return sum(f.size for f in self.files if f.name.endswith((".safetensors", ".gguf")))
+
+    @property
+    def gguf_file(self) -> CommittedFile | None:
+        return next((f for f in self.files if f.name.endswith(".gguf")), None) if self.format == engines.GGUF else None
 
 
 @dataclass
@@ -92,7 +108,7 @@ class _Resident:
     key: str
     model: Any  # a transformers model, or a PeftModel around it once an adapter is loaded
     tokenizer: Any
-    directory: Path
+    directory: Path | None  # the linked model directory (transformers); None in llama.cpp
     bytes: int
     model_name: str
     loaded_at: float
@@ -100,7 +116,8 @@ class _Resident:
     adapters: dict[str, str] = field(default_factory=dict)  # name -> digest loaded
     active: str | None = None
     generations: int = 0
-    form: str = ""  # on CPU, the weights' form (bat_os.models.cpu_forms); "" on CUDA
+    form: str = ""  # on CPU, the weights' form (bat_os.models.cpu_forms); "" on CUDA and in llama.cpp
+    engine: str = engines.TRANSFORMERS  # or engines.LLAMA: ``model`` is then a LlamaModel (no tokenizer, no directory)
 
 
 class ModelManager:
@@ -108,12 +125,19 @@ class ModelManager:
 
     def __init__(
         self, *, budget_bytes: int | None = None, device: str = "auto", workdir: Path | None = None,
-        clock: Callable[[], float] = time.monotonic, cpu_form: str = "fp32",
+        clock: Callable[[], float] = time.monotonic, cpu_form: str = "fp32", engine: str = "auto",
+        context: int = DEFAULT_CONTEXT, threads: int = 0, cache: Path | None = None,
     ) -> None:
         if cpu_form not in cpu_forms.FORMS:
             raise ValueError(f"cpu_form must be one of {', '.join(cpu_forms.FORMS)}, not {cpu_form!r}")
+        if engine not in engines.SETTINGS:
+            raise ValueError(f"engine must be one of {', '.join(engines.SETTINGS)}, not {engine!r}")
         self.requested_device = device
         self.cpu_form = cpu_form  # the weights' form on CPU (the kernel passes models.cpu_form: "auto")
+        self.engine = engine  # models.engine: which engine runs a GGUF model (bat_os.models.engines)
+        self.context = context  # llama.cpp's context, in tokens (models.context)
+        self.threads = threads  # llama.cpp's threads (models.threads; 0: every core)
+        self.cache = cache  # where a GGUF model's conversion for transformers is kept (None: the default cache)
         self.budget_bytes = budget_bytes  # None: decided at the first load (see _auto_budget)
         self.clock = clock
         self._workdir = Path(workdir) if workdir else None
@@ -169,19 +193,26 @@ class ModelManager:
         if self._own_workdir is not None:
             shutil.rmtree(self._own_workdir, ignore_errors=True)
 
+    def engine_of(self, format: str, adapter: bool = False) -> str:
+        """The engine that runs (or will run) a model of ``format``: ``"llama.cpp"`` or ``"transformers"``."""
+        cuda = self._device == "cuda" if self._device is not None else (
+            self.requested_device == "cuda" or (self.requested_device == "auto" and engines.cuda_hint()))
+        return engines.engine_for(format, self.engine, cuda=cuda, llama=engines.llama_installed(), adapter=adapter)
+
     def status(self) -> dict[str, Any]:
         """Resident models, memory, the budget, and the last swap and adapter switch (safe from the loop)."""
         with self._lock:
             residents = [
                 {
-                    "model": r.model_name, "key": r.key, "bytes": r.bytes, "adapters": sorted(r.adapters),
+                    "model": r.model_name, "key": r.key, "engine": r.engine, "bytes": r.bytes, "adapters": sorted(r.adapters),
                     "active_adapter": r.active, "load_seconds": round(r.load_seconds, 4), "generations": r.generations,
-                    "form": r.form or None,
+                    "form": r.form or None, **({"llama": r.model.status()} if r.engine == engines.LLAMA and r.model else {}),
                 }
                 for r in reversed(self._residents.values())  # most recently used first
             ]
             return {
                 "device": self._device or self.requested_device,
+                "engine": self.engine,
                 "cpu_form": self.cpu_form,
                 "budget_bytes": self.budget_bytes,
                 "resident": residents,
@@ -193,12 +224,12 @@ class ModelManager:
 
     def is_resident(self, key: str) -> bool:
         with self._lock:
-            return key in self._residents
+            return key in self._residents or key + LLAMA_SUFFIX in self._residents
 
     def resident_model(self, key: str) -> Any:
         """The resident object for ``key`` (tests compare identities across adapter switches)."""
         with self._lock:
-            resident = self._residents.get(key)
+            resident = self._residents.get(key) or self._residents.get(key + LLAMA_SUFFIX)
         return None if resident is None else resident.model
 
     # --- the worker side ----------------------------------------------------------------
@@ -206,16 +237,20 @@ class ModelManager:
         started = time.perf_counter()
         resident, swapped, switched = self._ensure(spec)
         try:
-            text, count = generate_text(
-                resident.model, resident.tokenizer, system, prompt, settings=spec.generation, persona=spec.persona,
-                adapters_off=resident.active is None and bool(resident.adapters), emit=emit, stop=stop,
-                timeout=timeout, device=self._device or "cpu",
-            )
+            if resident.engine == engines.LLAMA:
+                text, count = resident.model.generate(system, prompt, settings=spec.generation, persona=spec.persona,
+                                                      emit=emit, stop=stop, timeout=timeout)
+            else:
+                text, count = generate_text(
+                    resident.model, resident.tokenizer, system, prompt, settings=spec.generation, persona=spec.persona,
+                    adapters_off=resident.active is None and bool(resident.adapters), emit=emit, stop=stop,
+                    timeout=timeout, device=self._device or "cpu",
+                )
         except LLMError:
             raise
         except Exception as exc:  # out of memory, a broken tokenizer, ...: the model stays usable or is freed
-            if _out_of_memory(exc):
-                self._evict_key(spec.key)
+            if out_of_memory(exc):
+                self._evict_key(resident.key)
                 raise ModelTooLarge(f"{spec.persona}'s model ran out of memory while generating; it was unloaded") from exc
             raise LLMError(f"generation for {spec.persona} failed: {type(exc).__name__}: {str(exc)[:300]}") from exc
         with self._lock:
@@ -227,36 +262,41 @@ class ModelManager:
         resident, swapped, switched = self._ensure(spec)
         return {"key": resident.key, "swapped": swapped, "adapter_switched": switched, "active_adapter": resident.active}
 
-    def _ensure(self, spec: LoadSpec) -> tuple[_Resident, bool, bool]:
+    def _setup(self) -> None:
+        """The device and the budget, decided at the first use (torch tells whether CUDA is here)."""
+        if self._device is not None:
+            return
         torch = _torch()
-        if self._device is None:
-            from transformers.utils import logging as hf_logging
+        self._device = _pick_device(self.requested_device, torch)
+        if self.budget_bytes is None:
+            self.budget_bytes = _auto_budget(self._device, torch)
+        logger.info("models run on %s with a budget of %.0f MiB", self._device, self.budget_bytes / 2**20)
 
-            hf_logging.disable_progress_bar()  # no weight-loading bars in the kernel's log
-            # peft 0.21 calls transformers 5's deprecated is_gradient_checkpointing on every adapter load
-            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-            self._device = _pick_device(self.requested_device, torch)
-            if self.budget_bytes is None:
-                self.budget_bytes = _auto_budget(self._device, torch)
-            logger.info("models run on %s with a budget of %.0f MiB", self._device, self.budget_bytes / 2**20)
+    def _ensure(self, spec: LoadSpec) -> tuple[_Resident, bool, bool]:
+        self._setup()
+        engine = self.engine_of(spec.format, adapter=spec.adapter is not None)
+        key = spec.key + LLAMA_SUFFIX if engine == engines.LLAMA else spec.key
         swapped = False
         with self._lock:
-            resident = self._residents.get(spec.key)
+            resident = self._residents.get(key)
             if resident is not None:
-                self._residents.move_to_end(spec.key)
+                self._residents.move_to_end(key)
         if resident is not None and resident.form in cpu_forms.NO_ADAPTER and spec.adapter is not None:
             logger.info("%s needs its adapter: reloading %s in a form that takes one", spec.persona, spec.model)
-            self._evict_key(spec.key)
+            self._evict_key(key)
             resident = None
         if resident is None:
-            resident = self._load(spec)
+            resident = self._load(spec, engine, key)
             swapped = True
-        switched = self._select_adapter(resident, spec)
+        switched = self._select_adapter(resident, spec) if engine == engines.TRANSFORMERS else False
         return resident, swapped, switched
 
-    def _load(self, spec: LoadSpec) -> _Resident:
+    def _load(self, spec: LoadSpec, engine: str, key: str) -> _Resident:
         if spec.key in self._unavailable:
             raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {self._unavailable[spec.key]}")
+        if engine == engines.LLAMA and spec.adapter is not None:
+            raise ModelUnavailable(f"{spec.persona}'s adapter {spec.adapter.name} is a PEFT adapter, which llama.cpp does not"
+                                   " apply: set [models] engine = \"auto\" or \"transformers\"")
         assert self.budget_bytes is not None
         if spec.size > self.budget_bytes:
             raise ModelTooLarge(
@@ -271,38 +311,54 @@ class ModelManager:
             raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {exc}") from None
         while self._residents and self._resident_bytes() + spec.size > self.budget_bytes:
             self._evict_oldest()
-        directory = Path(tempfile.mkdtemp(prefix=f"model-{_safe(spec.key)}-", dir=self._links_root()))
         started = time.perf_counter()
-        torch = _torch()
-        before = _allocated(torch, self._device)
-        model = tokenizer = None
-        try:
-            link_files(spec.files, directory)
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-
-            tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-            model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True, **_load_kwargs(self._device, directory))
-            form = ""
-            if self._device == "cuda" and not _is_quantized(model):
-                model.to("cuda")
-            elif self._device == "cpu" and not _is_quantized(model):
-                form = cpu_forms.choose(self.cpu_form, torch, adapter=spec.adapter is not None)
-                model = cpu_forms.apply(model, form, torch)
-            model.eval()
-        except Exception as exc:
-            del model, tokenizer
-            self._release(directory)
-            raise _load_error(spec, exc) from exc
-        used = _allocated(torch, self._device) - before if self._device == "cuda" else cpu_forms.footprint(model, torch)
-        seconds = time.perf_counter() - started
-        resident = _Resident(spec.key, model, tokenizer, directory, int(max(used, 0)), spec.model, self.clock(), seconds, form=form)
+        resident = self._load_llama(spec, key) if engine == engines.LLAMA else self._load_transformers(spec, key)
+        resident.load_seconds = seconds = time.perf_counter() - started
         with self._lock:
-            self._residents[spec.key] = resident
+            self._residents[key] = resident
         self._counts["loads"] += 1
-        self._last.update(last_swap={"model": spec.model, "persona": spec.persona, "seconds": round(seconds, 4), "at": time.time()})
-        logger.info("loaded %s for %s in %.3fs (%.1f MiB%s)", spec.model, spec.persona, seconds, resident.bytes / 2**20,
-                    f", {form}" if form else "")
+        self._last.update(last_swap={"model": spec.model, "persona": spec.persona, "engine": engine,
+                                     "seconds": round(seconds, 4), "at": time.time()})
+        logger.info("loaded %s for %s in %s in %.3fs (%.1f MiB%s)", spec.model, spec.persona, engine, seconds,
+                    resident.bytes / 2**20, f", {resident.form}" if resident.form else "")
         return resident
+
+    def _load_llama(self, spec: LoadSpec, key: str) -> _Resident:
+        """The GGUF file where the image keeps it: llama.cpp maps the committed blob file itself."""
+        from bat_os.models.llamacpp import LlamaModel
+
+        stored = spec.gguf_file
+        if stored is None:
+            raise ModelUnavailable(f"{spec.persona}'s model {spec.model} holds no GGUF file for llama.cpp")
+        try:
+            model = LlamaModel.load(stored.path, context=self.context, threads=self.threads)
+        except MemoryError as exc:
+            raise ModelTooLarge(f"{spec.persona}'s model {spec.model} ran out of memory while loading") from exc
+        except ModelUnavailable as exc:
+            self._unavailable[spec.key] = str(exc)
+            raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {exc}") from None
+        return _Resident(key, model, None, None, model.bytes, spec.model, self.clock(), 0.0, engine=engines.LLAMA)
+
+    def _load_transformers(self, spec: LoadSpec, key: str) -> _Resident:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no weight-loading bars in the kernel's log
+        # peft 0.21 calls transformers 5's deprecated is_gradient_checkpointing on every adapter load
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        directory = Path(tempfile.mkdtemp(prefix=f"model-{_safe(spec.key)}-", dir=self._links_root()))
+        try:
+            if spec.gguf_file is not None:  # a GGUF model this engine runs: its conversion, made once into the cache
+                shutil.rmtree(directory)
+                directory.symlink_to(hf_loading.converted_gguf(spec.gguf_file.path, spec.provenance or {},
+                                                               self.cache or _default_cache()), target_is_directory=True)
+            else:
+                link_files(spec.files, directory)
+            model, tokenizer, form, used = hf_loading.load(directory, device=self._device or "cpu", cpu_form=self.cpu_form,
+                                                           adapter=spec.adapter is not None)
+        except Exception as exc:
+            self._release(directory)
+            raise hf_loading.load_error(spec.persona, spec.model, exc) from exc
+        return _Resident(key, model, tokenizer, directory, used, spec.model, self.clock(), 0.0, form=form)
 
     def _select_adapter(self, resident: _Resident, spec: LoadSpec) -> bool:
         wanted = spec.adapter
@@ -366,15 +422,19 @@ class ModelManager:
             self._free(resident)
 
     def _free(self, resident: _Resident) -> None:
-        torch = _torch()
-        before = _allocated(torch, self._device)
+        torch = sys.modules.get("torch")
+        before = hf_loading.allocated(torch, self._device)
+        if resident.engine == engines.LLAMA and resident.model is not None:
+            resident.model.close()  # the mapping and the context go now, not at the next collection
         resident.model = None
         resident.tokenizer = None
-        self._release(resident.directory)
+        if resident.directory is not None:
+            self._release(resident.directory)
         gc.collect()
-        if self._device == "cuda":
+        if self._device == "cuda" and torch is not None:
             torch.cuda.empty_cache()
-        self._last.update(last_unload={"model": resident.model_name, "allocated_before": before, "allocated_after": _allocated(torch, self._device), "at": time.time()})
+        self._last.update(last_unload={"model": resident.model_name, "allocated_before": before,
+                                       "allocated_after": hf_loading.allocated(torch, self._device), "at": time.time()})
 
     def _unload_all(self) -> None:
         while self._residents:
@@ -393,7 +453,10 @@ class ModelManager:
 
     @staticmethod
     def _release(directory: Path) -> None:
-        shutil.rmtree(directory, ignore_errors=True)  # links only: the blobs stay
+        if directory.is_symlink():  # a GGUF model's conversion in the cache: the link goes, the conversion stays
+            directory.unlink()
+        else:
+            shutil.rmtree(directory, ignore_errors=True)  # links only: the blobs stay
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -423,42 +486,10 @@ def _auto_budget(device: str, torch: Any) -> int:
         return 8 * 2**30
 
 
-def _allocated(torch: Any, device: str | None) -> int:
-    if device == "cuda":
-        return int(torch.cuda.memory_allocated())
-    return 0
+def _default_cache() -> Path:
+    from bat_os.models.embedded import cache_dir
 
-
-def _is_quantized(model: Any) -> bool:
-    return bool(getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False) or getattr(model, "hf_quantizer", None))
-
-
-def _load_kwargs(device: str | None, directory: Path) -> dict[str, Any]:
-    import json
-
-    kwargs: dict[str, Any] = {}
-    try:
-        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        config = {}
-    if config.get("quantization_config") and device == "cuda":
-        kwargs["device_map"] = {"": 0}  # bitsandbytes weights are placed as they load
-    return kwargs
-
-
-def _load_error(spec: LoadSpec, exc: Exception) -> Exception:
-    text = f"{type(exc).__name__}: {str(exc)[:400]}"
-    if _out_of_memory(exc):
-        return ModelTooLarge(f"{spec.persona}'s model {spec.model} ran out of memory while loading ({text})")
-    return ModelUnavailable(f"{spec.persona}'s model {spec.model} could not be loaded: {text}")
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    """torch ran out of memory (CUDA or CPU: ``torch.OutOfMemoryError``), or Python did. By type, not by message."""
-    if isinstance(exc, MemoryError):
-        return True
-    torch = sys.modules.get("torch")  # only loaded models raise torch's errors: never import it here
-    return torch is not None and isinstance(exc, getattr(torch, "OutOfMemoryError", ()))
+    return cache_dir()
 
 
 def _safe(key: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from bat_os.errors import BadRequest, NoModel
 from bat_os.image.image import Image
@@ -47,7 +47,7 @@ class PersonaModels:
 
     def status(self) -> dict[str, Any]:
         """For the ``status`` command, inside its (read) transaction."""
-        table = persona_table(self.image.connection.root())
+        table = persona_table(self.image.connection.root(), self.manager.engine_of)
         missing = [p for p, entry in table.items() if entry["model"] is None]
         report: dict[str, Any] = {"personas": table, "manager": self.manager.status()}
         if self.provision is not None:
@@ -90,10 +90,12 @@ def spec_for(root: Any, persona: str) -> LoadSpec:
         stored = store.adapters[adapter_name]
         adapter = AdapterSpec(stored.name, tuple(committed_files(stored)), stored.sha256)
     generation = dict(codex.get("generation") or {})
-    return LoadSpec(persona, record.key, record.source, tuple(committed_files(record)), adapter, generation)
+    return LoadSpec(persona, record.key, record.source, tuple(committed_files(record)), adapter, generation,
+                    format=record.format, provenance=dict(record.provenance) if record.provenance else None)
 
 
-def persona_table(root: Any) -> dict[str, Any]:
+def persona_table(root: Any, engine_of: Callable[[str, bool], str] | None = None) -> dict[str, Any]:
+    """Each persona's model, its format and (``engine_of(format, adapter)``: the manager's) the engine that runs it."""
     from bat_os.models.records import store_of
 
     store = store_of(root, create=False)
@@ -102,11 +104,14 @@ def persona_table(root: Any) -> dict[str, Any]:
         key = store.personas.get(persona) if store is not None else None
         record = store.models.get(key) if key is not None else None
         adapter_name = codex_of(root, persona).get("lora_adapter")
+        adapter = adapter_name if store is not None and adapter_name in store.adapters else None
         table[persona] = {
             "model": record.source if record is not None else None,
             "key": key,
+            "format": record.format if record is not None else None,
+            "engine": engine_of(record.format, adapter is not None) if record is not None and engine_of else None,
             "bytes": record.total_size if record is not None else 0,
             "quantization": dict(record.quantization) if record is not None and record.quantization else None,
-            "adapter": adapter_name if store is not None and adapter_name in store.adapters else None,
+            "adapter": adapter,
         }
     return table

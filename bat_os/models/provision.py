@@ -103,8 +103,9 @@ class Provisioner:
         for persona in personas:
             self.embedded.update(current=persona)
             try:
-                result = await _in_thread(lambda p=persona: import_model(
-                    image, p, source, progress=self._bar(self.embedded), cache=self.cache))
+                result = await _in_thread(lambda p=persona: import_model(  # the cache's file: linked, not copied
+                    image, p, source, progress=self._bar(self.embedded), cache=self.cache, engine=self.settings.engine,
+                    link_source=True))
             except (ModelError, OSError) as exc:
                 self.embedded.update(state="failed", current=None, reason=str(exc))
                 logger.error("importing the embedded model %s failed: %s; %s", source, exc, IMPORT_HINT)

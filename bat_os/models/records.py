@@ -44,14 +44,19 @@ class ModelRecord(Persistent):
     file its ``format``, ``source``, ``path``, ``size``, ``sha256``, ``architecture``, ``name``,
     ``quantization`` (the file's, e.g. Q4_K_M) and the ``dtype`` it was converted to. Records
     stored before it existed read the class default, None.
+
+    ``format``: ``"hf"``, a Hugging Face model directory (every record stored before formats
+    existed reads this class default), or ``"gguf"``, one GGUF file stored as it is
+    (:data:`bat_os.models.engines.GGUF`), which llama.cpp runs from its blob.
     """
 
     provenance: dict | None = None
+    format: str = "hf"
 
     def __init__(
         self, key: str, source: str, revision: str | None, dtype: str | None, quantization: dict | None,
         architecture: str | None, files: PersistentMapping, imported_at: float, source_digest: str,
-        provenance: dict | None = None,
+        provenance: dict | None = None, format: str = "hf",
     ) -> None:
         self.key = key
         self.source = source
@@ -63,6 +68,8 @@ class ModelRecord(Persistent):
         self.imported_at = imported_at
         self.source_digest = source_digest
         self.provenance = provenance
+        if format != "hf":
+            self.format = format
 
     @property
     def total_size(self) -> int:

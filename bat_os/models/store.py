@@ -29,7 +29,9 @@ So the image holds the persona's previous model (or none) until the commit,
 and the new one after it; never a mix. The steps' helpers live by concern:
 ``hub`` (resolve: the download), ``quantize``, ``model_dir`` (what a model
 directory holds and declares), ``files`` (hash, stage; and linking committed
-blobs for loading).
+blobs for loading), ``staging`` (the staging directory), ``gguf`` and
+``gguf_probe`` (a GGUF file checked; converted, or stored as it is for
+llama.cpp: :mod:`bat_os.models.engines` says which).
 
 Why a user's files are copied, not hard-linked, by default: a hard link
 shares the inode with the blob, and ZODB marks committed blobs read-only by
@@ -62,9 +64,10 @@ from ZODB.blob import Blob
 
 from bat_os.errors import ModelError
 from bat_os.image.primordial import PERSONAS
-from bat_os.models import gguf
+from bat_os.models import engines, gguf, gguf_probe
+from bat_os.models import staging as staging_dir
 from bat_os.models.embedded import cache_dir
-from bat_os.models.files import Staged, content_digest, copy_staged, hash_in_place, link_or_copy, link_staged
+from bat_os.models.files import Staged, content_digest, copy_staged, hash_in_place, link_or_copy, link_staged, signature
 from bat_os.models.hub import Hub, HuggingFaceHub, download_model, one_line
 from bat_os.models.model_dir import architecture_of, dtype_of, inspect_model_dir, quantization_of
 from bat_os.models.progress import ProgressFactory, open_bar
@@ -74,6 +77,7 @@ from bat_os.models.records import ModelRecord, StoredFile, store_of
 logger = logging.getLogger(__name__)
 
 QUANTIZE_CHOICES = ("auto", "4bit", None)
+GGUF_NAME = "model.gguf"  # the one file of a stored GGUF model
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 
@@ -94,20 +98,17 @@ class ImportResult:
     unchanged: bool  # the persona already had exactly these files: nothing was written
 
 
-def default_staging(image: Any, persona: str) -> Path:
-    return image.path.with_name(image.path.stem + ".staging") / persona
-
-
 def import_model(
     image: Any, persona: str, source: str | os.PathLike, *, revision: str | None = None,
     quantize: str | None = "auto", progress: ProgressFactory | None = None, staging: Path | None = None,
     hub: Hub | None = None, now: Callable[[], float] = time.time, link_source: bool = False,
-    dtype: str = "bfloat16", cache: Path | None = None,
+    dtype: str = "bfloat16", cache: Path | None = None, engine: str = "auto",
 ) -> ImportResult:
     """Store SOURCE (a local model directory, a hub repo id, or a GGUF file) as PERSONA's model. See the module docstring.
 
-    ``link_source``: hard-link a local directory's files instead of copying them (see above).
-    ``dtype``: what a GGUF file's weights are converted to; ``cache``: where the conversion is kept
+    ``link_source``: hard-link a local directory's (or a GGUF) file instead of copying it (see above).
+    ``engine`` (``models.engine``): a GGUF file that llama.cpp will run is stored as it is
+    (:func:`bat_os.models.engines.stores_gguf`); else it is converted to ``dtype``, kept in ``cache``
     (default :func:`bat_os.models.embedded.cache_dir`)."""
     persona = _persona(persona)
     if quantize not in QUANTIZE_CHOICES:
@@ -116,17 +117,20 @@ def import_model(
     if gguf_file is not None:
         if revision is not None:
             raise ModelError("a revision applies to a Hugging Face id, not to a GGUF file")
+        if engines.stores_gguf(engine, cuda=engines.cuda_hint(), llama=engines.llama_installed()):
+            return _store_gguf(image, persona, os.fspath(source), gguf_file, progress=progress, staging=staging,
+                               now=now, owned=link_source)
         return _import_gguf(image, persona, os.fspath(source), gguf_file, quantize=quantize, progress=progress,
                             staging=staging, now=now, dtype=dtype, cache=cache)
-    staging = Path(staging) if staging is not None else default_staging(image, persona)
+    staging = Path(staging) if staging is not None else staging_dir.default_staging(image, persona)
     local, repo_id = _resolve_source(source)
     if local is not None and revision is not None:
         raise ModelError("a revision applies to a Hugging Face id, not to a local directory")
     if local is not None:
-        _refuse_overlap(staging, local)
+        staging_dir.refuse_overlap(staging, local)
     if quantize == "4bit" and not cuda_available():
         raise ModelError("4-bit quantization needs a CUDA GPU with bitsandbytes; import with quantize=None to keep the weights as they are")
-    _drop_orphans(staging / "staged", image)
+    staging_dir.drop_orphans(staging / "staged", image)
     for stale in ("staged", "consume", "quantized"):  # left by a killed run: rebuilt
         shutil.rmtree(staging / stale, ignore_errors=True)
     staging.mkdir(parents=True, exist_ok=True)
@@ -144,13 +148,13 @@ def import_model(
             keep_download = False  # ...but what was refused is not worth keeping
             raise
         # files that may share their inode with the blobs: what BAT OS downloaded, or what the user allows
-        owned = link_source or _is_within(origin, staging)
+        owned = link_source or staging_dir.is_within(origin, staging)
         result = _import_from(
             image, persona, origin, owned, source_name, revision, config, names, quantize, progress, staging, now
         )
         keep_download = False
     finally:
-        _clean(staging, keep_download)
+        staging_dir.clean(staging, keep_download)
     return result
 
 
@@ -164,8 +168,8 @@ def _import_gguf(
     if known is not None:  # this file was imported before in this dtype: the persona shares that record
         return _commit(image, persona, known, [], None, now)
     converted = gguf.convert(info, gguf.converted_dir(cache or cache_dir(), info, dtype), dtype, progress=progress)
-    staging = Path(staging) if staging is not None else default_staging(image, persona)
-    _drop_orphans(staging / "staged", image)
+    staging = Path(staging) if staging is not None else staging_dir.default_staging(image, persona)
+    staging_dir.drop_orphans(staging / "staged", image)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True, exist_ok=True)
     try:
@@ -174,7 +178,43 @@ def _import_gguf(
         return _import_from(image, persona, converted, True, source, None, config, names, quantize, progress, staging,
                             now, provenance=info.provenance(source))
     finally:
-        _clean(staging, keep_download=False)
+        staging_dir.clean(staging, keep_download=False)
+
+
+def _store_gguf(
+    image: Any, persona: str, source: str, path: Path, *, progress: ProgressFactory | None, staging: Path | None,
+    now: Callable[[], float], owned: bool,
+) -> ImportResult:
+    """A GGUF file for llama.cpp: checked (its header here, a load in a child process), then stored as it is,
+    one blob (``model.gguf``); the same file stored before, for any persona, is shared."""
+    before = signature(path)
+    info = gguf.inspect(path, progress=progress, for_transformers=False)
+    key = content_digest([(GGUF_NAME, info.sha256)])
+    if image.read(lambda: _has_model(image.connection.root(), key)):
+        return _commit(image, persona, key, [], None, now)
+    gguf_probe.probe(path)
+    staging = Path(staging) if staging is not None else staging_dir.default_staging(image, persona)
+    staging_dir.drop_orphans(staging / "staged", image)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        hashed = [Staged(GGUF_NAME, path, info.size, info.sha256, before)]
+        if owned:  # BAT OS's own file (the embedded model in the cache): a hard link, no copy
+            (staging / "staged").mkdir()
+            link_or_copy(path, staging / "staged" / GGUF_NAME)
+            if signature(path) != before:
+                raise ModelError(f"{path} changed while it was being imported; run the import again")
+            staged = [Staged(GGUF_NAME, staging / "staged" / GGUF_NAME, info.size, info.sha256)]
+        else:
+            staged = copy_staged(hashed, staging / "staged", progress, f"copying {persona}")
+        fields = {
+            "source": source, "revision": None, "dtype": None, "quantization": {"method": "gguf", "type": info.quantization},
+            "architecture": info.architecture, "source_digest": key, "provenance": info.provenance(source),
+            "format": engines.GGUF,
+        }
+        return _commit(image, persona, key, staged, fields, now, staging / "consume")
+    finally:
+        staging_dir.clean(staging, keep_download=False)
 
 
 def _converted_from(root: Any, sha256: str, dtype: str) -> str | None:
@@ -183,7 +223,7 @@ def _converted_from(root: Any, sha256: str, dtype: str) -> str | None:
         return None
     for key, record in store.models.items():
         provenance = record.provenance or {}
-        if provenance.get("sha256") == sha256 and provenance.get("dtype", record.dtype) == dtype:
+        if record.format == engines.HF and provenance.get("sha256") == sha256 and provenance.get("dtype", record.dtype) == dtype:
             return key
     return None
 
@@ -320,62 +360,6 @@ def _resolve_source(source: str | os.PathLike) -> tuple[Path | None, str | None]
     raise ModelError(f"{text} is neither an existing directory nor a Hugging Face id (like Qwen/Qwen2.5-3B-Instruct)")
 
 
-def _refuse_overlap(staging: Path, source: Path) -> None:
-    if _is_within(staging, source) or _is_within(source, staging):
-        raise ModelError(f"the staging directory {staging} must not overlap the model directory {source}")
-
-
-def _drop_orphans(staged: Path, image: Any) -> None:
-    """Remove the uncommitted blob files a run killed inside its transaction left in the storage's
-    temporary directory: those sharing an inode with that run's staged files, and any file there older
-    than this process's hold on the image (its ``.lock`` is rewritten when a storage opens it), such
-    as the empty file ZODB creates just before it renames a consumed file in."""
-    temporary = getattr(image.storage, "temporaryDirectory", None)
-    if temporary is None or not os.path.isdir(temporary()):
-        return
-    inodes = set()
-    if staged.is_dir():
-        inodes = {(st.st_dev, st.st_ino) for st in (p.stat() for p in staged.rglob("*") if p.is_file())}
-    try:
-        opened = os.stat(f"{image.path}.lock").st_mtime_ns
-    except OSError:
-        opened = 0
-    dropped = 0
-    for entry in os.scandir(temporary()):
-        if not entry.is_file(follow_symlinks=False):
-            continue
-        st = entry.stat(follow_symlinks=False)
-        if (st.st_dev, st.st_ino) in inodes or st.st_mtime_ns <= opened:  # (a coarse clock may tie)
-            os.unlink(entry.path)
-            dropped += 1
-    if dropped:
-        logger.info("removed %d uncommitted blob files left by an interrupted import", dropped)
-
-
-def _is_within(path: Path, directory: Path) -> bool:
-    path, directory = path.resolve(), directory.resolve()
-    return path == directory or directory in path.parents
-
-
-def _clean(staging: Path, keep_download: bool) -> None:
-    download = staging / "download"
-    if keep_download and download.is_dir() and any(download.iterdir()):
-        for child in staging.iterdir():
-            if child.name == "download":
-                continue
-            if child.is_dir():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink()
-        return
-    shutil.rmtree(staging, ignore_errors=True)
-    if staging.parent.name.endswith(".staging"):
-        try:
-            staging.parent.rmdir()  # the shared <stem>.staging, once no persona is staging
-        except OSError:
-            pass
-
-
 # --- sharing, removing and listing ------------------------------------------------------------
 
 
@@ -411,8 +395,9 @@ def remove_model(image: Any, persona: str) -> bool:
     return removed
 
 
-def list_models(image: Any) -> list[dict]:
-    """One ``kind: "model"`` entry per persona with a model, then one ``kind: "adapter"`` entry per adapter."""
+def list_models(image: Any, engine_of: Callable[[str, bool], str] | None = None) -> list[dict]:
+    """One ``kind: "model"`` entry per persona with a model, then one ``kind: "adapter"`` entry per adapter.
+    ``engine_of(format, adapter)`` names the engine that runs each persona's model (``engine``)."""
 
     def read() -> list[dict]:
         store = store_of(image.connection.root(), create=False)
@@ -426,8 +411,11 @@ def list_models(image: Any) -> list[dict]:
             record = store.models.get(key)
             if record is None:
                 continue
+            codex = root_obj.slots.get("codex") if (root_obj := image.connection.root().get(PERSONAS[persona]["root"])) else None
+            adapter = bool(codex and codex.get("lora_adapter") in store.adapters)
             entries.append({
                 "kind": "model", "persona": persona, "key": key, "source": record.source, "revision": record.revision,
+                "format": record.format, "engine": engine_of(record.format, adapter) if engine_of else None,
                 "dtype": record.dtype, "quantization": dict(record.quantization) if record.quantization else None,
                 "architecture": record.architecture, "total_size": record.total_size, "files": len(record.files),
                 "manifest": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in record.files.values()],
@@ -445,4 +433,4 @@ def list_models(image: Any) -> list[dict]:
 
 
 
-__all__ = ["ImportResult", "default_staging", "import_model", "list_models", "remove_model", "share_model"]
+__all__ = ["ImportResult", "import_model", "list_models", "remove_model", "share_model"]
