@@ -55,15 +55,30 @@ PROFILE_MODELS = {
         "ROBIN": "Qwen/Qwen2.5-0.5B-Instruct",  # Apache-2.0
         "BABS": "Qwen/Qwen2.5-0.5B-Instruct",  # Apache-2.0, same base as ROBIN
     },
+    # a machine with little memory: the 0.5B models alone
+    "small": {
+        "ALFRED": "Qwen/Qwen2.5-Coder-0.5B-Instruct",
+        "BRICK": "Qwen/Qwen2.5-Coder-0.5B-Instruct",
+        "ROBIN": "Qwen/Qwen2.5-0.5B-Instruct",
+        "BABS": "Qwen/Qwen2.5-0.5B-Instruct",
+    },
 }
-PROFILES = ("auto", "cpu", "gpu")
+PROFILES = ("auto", "cpu", "gpu", "small")  # small: a machine with little memory (the 0.5B models alone)
 CPU_FORMS = ("auto", "w8", "int8", "bf16", "fp32")  # see bat_os.models.cpu_forms
 ENGINES = ("auto", "llama", "transformers")  # bat_os.models.engines.SETTINGS (a test ties them)
-#: BATOS_EMBEDDED_MODEL values that turn the embedded model off, and those that mean the default.
+#: BATOS_EMBEDDED_MODEL values that turn the embedded models off, and those that mean the profile's.
 EMBEDDED_OFF = ("", "0", "false", "no", "off")
-EMBEDDED_ON = ("1", "true", "yes", "on")
+EMBEDDED_ON = ("1", "true", "yes", "on", "auto")
 EMBEDDED_MODELS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b", "smollm2-135m")  # bat_os.models.embedded.MODELS (a test ties them)
-EMBEDDED_DEFAULT = EMBEDDED_MODELS[0]  # bat_os.models.embedded.DEFAULT
+EMBEDDED_DEFAULT = EMBEDDED_MODELS[0]  # bat_os.models.embedded.DEFAULT: every profile's fallback
+PERSONA_NAMES = ("ALFRED", "BRICK", "ROBIN", "BABS")  # bat_os.image.primordial.PERSONAS (a test ties them)
+#: The offline models a new image's personas get, by resolved profile (models.embedded = "auto"), chosen by
+#: bench/bench_learning.py (docs/models.md): ALFRED writes the methods, BRICK the test cases.
+EMBEDDED_PROFILES: dict[str, dict[str, str]] = {
+    "cpu": dict.fromkeys(PERSONA_NAMES, EMBEDDED_DEFAULT),
+    "gpu": dict.fromkeys(PERSONA_NAMES, EMBEDDED_DEFAULT),
+    "small": dict.fromkeys(PERSONA_NAMES, EMBEDDED_DEFAULT),
+}
 
 
 @dataclass(frozen=True)
@@ -72,12 +87,12 @@ class ModelsConfig:
     generation_timeout: float = 300.0  # seconds one generation may take before it is stopped
     pull_defaults: str = "auto"  # "auto": first awakening with network pulls the defaults in the background; "never"
     adapters_dir: Path | None = Path("lora_adapters")  # LoRA adapters staged here are stored in the image at awakening
-    profile: str = "auto"  # whose defaults are pulled: "gpu", "cpu", or "auto" (gpu where CUDA is, else cpu)
+    profile: str = "auto"  # whose defaults: "gpu", "cpu", "small", or "auto" (gpu where CUDA is; small under 6 GiB of RAM; cpu)
     cpu_form: str = "auto"  # weights' form on CPU: "auto" (w8 where the CPU has bf16, else fp32), "w8", "int8", "bf16", "fp32"
     engine: str = "auto"  # who runs a GGUF model: "auto" (llama.cpp on a CPU where it is built), "llama", "transformers"
     context: int = 4096  # llama.cpp's context window, in tokens (prompt and reply together)
     threads: int = 0  # llama.cpp's threads; 0: every core
-    embedded: str = EMBEDDED_DEFAULT  # GGUF imported for every persona without a model at first awakening; "0": none
+    embedded: str = "auto"  # GGUF models a new image's personas get: "auto" (the profile's), a name, "ALFRED=name,name", "0"
     cache_dir: Path | None = None  # fetched and converted models; None: $BATOS_CACHE_DIR, else ~/.cache/batos
     alfred: str = ""  # "" = the profile's default (PROFILE_MODELS); or a Hugging Face id, a directory, a GGUF file
     brick: str = ""
@@ -88,13 +103,24 @@ class ModelsConfig:
         """``persona``'s default model: its own setting, else ``profile``'s (a resolved profile: cpu or gpu)."""
         return getattr(self, persona.lower()) or PROFILE_MODELS[profile][persona.upper()]
 
-    @property
-    def embedded_model(self) -> str | None:
-        """The embedded model's name (``bat_os.models.embedded.MODELS``), or None when it is off."""
-        value = self.embedded.strip().lower()
-        if value in EMBEDDED_OFF:
-            return None
-        return EMBEDDED_DEFAULT if value in EMBEDDED_ON else value
+    def embedded_for(self, profile: str) -> dict[str, str]:
+        """Each persona's embedded model (``bat_os.models.embedded.MODELS``) under a resolved ``profile``; {} when
+        they are off. ``embedded``: ``auto`` (:data:`EMBEDDED_PROFILES`), one name for every persona, or
+        ``PERSONA=name`` pairs and a bare name for the rest, comma-separated (``ALFRED=qwen2.5-coder-1.5b,qwen2.5-coder-0.5b``)."""
+        value = self.embedded.strip()
+        if value.lower() in EMBEDDED_OFF:
+            return {}
+        if value.lower() in EMBEDDED_ON:
+            return dict(EMBEDDED_PROFILES[profile])
+        chosen: dict[str, str] = {}
+        rest = None
+        for item in (part.strip() for part in value.split(",") if part.strip()):
+            persona, _, name = item.rpartition("=")
+            if persona:
+                chosen[persona.strip().upper()] = name.strip().lower()
+            else:
+                rest = name.lower()
+        return {p: chosen.get(p, rest) for p in PERSONA_NAMES if chosen.get(p, rest)}
 
 
 @dataclass(frozen=True)
@@ -357,10 +383,15 @@ def _validate(config: Config) -> None:
         raise ConfigError("models.context", "must be a number of tokens from 256 to 131072")
     if not 0 <= config.models.threads <= 1024:
         raise ConfigError("models.threads", "must be 0 (every core) or a number of threads")
-    embedded = config.models.embedded_model
-    if embedded is not None and embedded not in EMBEDDED_MODELS:
-        raise ConfigError("models.embedded", f"{config.models.embedded!r} is not an embedded model"
-                          f" ({', '.join(EMBEDDED_MODELS)}) nor 0 to turn it off")
+    for part in config.models.embedded.split(","):
+        persona, _, name = part.strip().rpartition("=")
+        if persona and persona.strip().upper() not in PERSONA_NAMES:
+            raise ConfigError("models.embedded", f"{persona.strip()!r} is not a persona ({', '.join(PERSONA_NAMES)})")
+        if not persona and name.strip().lower() in EMBEDDED_OFF + EMBEDDED_ON and len(config.models.embedded.split(",")) == 1:
+            continue
+        if name.strip().lower() not in EMBEDDED_MODELS:
+            raise ConfigError("models.embedded", f"{config.models.embedded!r} names no embedded model"
+                              f" ({', '.join(EMBEDDED_MODELS)}); auto for the profile's, 0 to turn them off")
     if config.codex is not None and not config.codex.is_file():
         raise ConfigError("codex", f"no such file: {config.codex}")
 

@@ -109,12 +109,26 @@ def test_the_cache_lives_outside_the_repository_and_can_be_turned_off():
     assert embedded.cache_dir({"LOCALAPPDATA": "C:/Users/a/AppData/Local"}, platform="win32") == Path("C:/Users/a/AppData/Local/batos")
     assert embedded.cache_dir({}, platform="linux") == Path.home() / ".cache" / "batos"
     assert not embedded.enabled({"BATOS_EMBEDDED_MODEL": "0"}) and embedded.enabled({})
-    assert config.load({}, environ={"BATOS_EMBEDDED_MODEL": "0"}).models.embedded_model is None
-    assert config.load({}, environ={"BATOS_EMBEDDED_MODEL": "1"}).models.embedded_model == embedded.DEFAULT
-    assert config.load({}, environ={}).models.embedded_model == embedded.DEFAULT
-    with pytest.raises(Exception, match="not an embedded model"):
+    def chosen(value: str | None, profile: str = "cpu") -> dict:
+        return config.load({}, environ={} if value is None else {"BATOS_EMBEDDED_MODEL": value}).models.embedded_for(profile)
+
+    assert chosen("0") == {} and chosen("off") == {}
+    assert chosen("1") == chosen(None) == chosen("auto") == config.EMBEDDED_PROFILES["cpu"]
+    assert chosen(None, "small") == dict.fromkeys(config.PERSONA_NAMES, embedded.DEFAULT)
+    assert chosen("smollm2-135m") == dict.fromkeys(config.PERSONA_NAMES, "smollm2-135m")
+    assert chosen("ALFRED=qwen2.5-coder-1.5b, brick=smollm2-135m, qwen2.5-coder-0.5b") == {
+        "ALFRED": "qwen2.5-coder-1.5b", "BRICK": "smollm2-135m", "ROBIN": "qwen2.5-coder-0.5b", "BABS": "qwen2.5-coder-0.5b"}
+    assert chosen("ALFRED=qwen2.5-coder-1.5b") == {"ALFRED": "qwen2.5-coder-1.5b"}  # the others get none
+    with pytest.raises(Exception, match="is not a persona"):
+        config.load({}, environ={"BATOS_EMBEDDED_MODEL": "JEEVES=smollm2-135m"})
+    with pytest.raises(Exception, match="names no embedded model"):
         config.load({}, environ={"BATOS_EMBEDDED_MODEL": "gpt-5"})
 
 
 def test_the_configuration_knows_the_same_models():
+    from bat_os.image.primordial import PERSONAS
+
     assert config.EMBEDDED_MODELS == tuple(embedded.MODELS) and config.EMBEDDED_DEFAULT == embedded.DEFAULT
+    assert config.PERSONA_NAMES == tuple(PERSONAS)
+    assert all(set(chosen) == set(PERSONAS) and set(chosen.values()) <= set(embedded.MODELS)
+               for chosen in config.EMBEDDED_PROFILES.values())

@@ -19,20 +19,56 @@ def root(awake_image):
     return image, lambda fn: image.run(lambda: fn(image.connection.root()))
 
 
+GGUF_05, GGUF_15 = ("a" * 64, "gguf"), ("b" * 64, "gguf")
+
+
 def test_the_embedded_model_goes_once_to_personas_without_a_model(root):
     image, run = root
-    assert run(provision._without_embedded) == ["ALFRED", "BRICK", "ROBIN", "BABS"]
+    wanted = dict.fromkeys(("ALFRED", "BRICK", "ROBIN", "BABS"), GGUF_05)
+    assert run(lambda r: provision._wanting_embedded(r, wanted)) == ["ALFRED", "BRICK", "ROBIN", "BABS"]
+    assert run(lambda r: provision._wanting_embedded(r, {"BRICK": GGUF_05})) == ["BRICK"]  # only those with one
 
     def give(root_):
         store = store_of(root_)
         store.personas["ROBIN"] = "k-own"  # ROBIN has a model of its own
+        store.models["k-embedded"] = _record("k-embedded", GGUF_05)
         provision._mark(root_, "embedded", "ALFRED", "k-embedded")
         store.personas["ALFRED"] = "k-embedded"
 
     run(give)
-    assert run(provision._without_embedded) == ["BRICK", "BABS"]
+    assert run(lambda r: provision._wanting_embedded(r, wanted)) == ["BRICK", "BABS"]
     run(lambda r: store_of(r).personas.pop("ALFRED"))  # removed by the user: not given again
-    assert "ALFRED" not in run(provision._without_embedded)
+    assert "ALFRED" not in run(lambda r: provision._wanting_embedded(r, wanted))
+
+
+def test_a_persona_still_on_the_model_the_image_gave_it_gets_todays_choice(root):
+    """An image from an earlier release: ALFRED and BRICK were given the 0.5B model converted for transformers,
+    ROBIN was given it too but has since a model of the user's. Today ALFRED's choice is the 1.5B model and
+    llama.cpp runs the GGUF form: ALFRED and BRICK get theirs, ROBIN keeps the user's."""
+    image, run = root
+
+    def earlier(root_):
+        store = store_of(root_)
+        store.models["k-converted"] = _record("k-converted", (GGUF_05[0], "hf"))
+        for persona in ("ALFRED", "BRICK", "ROBIN"):
+            provision._mark(root_, "embedded", persona, "k-converted")
+            store.personas[persona] = "k-converted"
+        store.personas["ROBIN"] = "k-users"
+
+    run(earlier)
+    today = {"ALFRED": GGUF_15, "BRICK": GGUF_05, "ROBIN": GGUF_05}
+    assert run(lambda r: provision._wanting_embedded(r, today)) == ["ALFRED", "BRICK"]
+    same = {"ALFRED": (GGUF_05[0], "hf"), "BRICK": (GGUF_05[0], "hf")}
+    assert run(lambda r: provision._wanting_embedded(r, same)) == []  # today's choice already: nothing to do
+
+
+def _record(key: str, wanted: tuple[str, str]):
+    from persistent.mapping import PersistentMapping
+
+    from bat_os.models.records import ModelRecord
+
+    return ModelRecord(key, "embedded", None, None, None, "qwen2", PersistentMapping(), 0.0, key,
+                       provenance={"format": "gguf", "sha256": wanted[0]}, format=wanted[1])
 
 
 def test_defaults_are_pulled_for_no_model_or_only_the_embedded_one_and_once(root):
@@ -53,7 +89,15 @@ def test_defaults_are_pulled_for_no_model_or_only_the_embedded_one_and_once(root
 
 
 def test_the_profiles_defaults_and_a_persona_of_ones_own():
+    from bat_os.models import embedded
+
     settings = config.load({}, environ={}).models
+    assert embedded.resolve_profile("auto", cuda=True, ram=2**40) == "gpu"
+    assert embedded.resolve_profile("auto", cuda=False, ram=16 * 2**30) == "cpu"
+    assert embedded.resolve_profile("auto", cuda=False, ram=4 * 2**30) == "small"
+    assert embedded.resolve_profile("cpu", cuda=True, ram=1) == "cpu"
+    assert set(embedded.wanted(settings, cuda=False, ram=4 * 2**30).values()) == {embedded.MODELS[embedded.DEFAULT]}
+    assert settings.default_for("ALFRED", "small") == "Qwen/Qwen2.5-Coder-0.5B-Instruct"
     assert settings.default_for("ALFRED", "gpu") == "Qwen/Qwen2.5-Coder-7B-Instruct"
     assert settings.default_for("BABS", "cpu") == settings.default_for("ROBIN", "cpu")
     own = config.load({}, environ={"BATOS_MODELS_PROFILE": "cpu"}).models

@@ -185,7 +185,10 @@ def test_smollm2_translates_and_its_cycle_ends_either_way(tmp_path, smol):
 
 
 def test_a_new_image_gives_every_persona_the_embedded_model_in_the_background(tmp_path, smol):
-    kernel = KernelProcess(tmp_path, env=model_env(BATOS_EMBEDDED_MODEL="smollm2-135m"))
+    """As a release before llama.cpp did (the model converted for transformers); then, restarted with llama.cpp
+    built, the personas still on that model get it in llama.cpp's form, once; a third start has nothing to do."""
+    need_llama()
+    kernel = KernelProcess(tmp_path, env=model_env(BATOS_EMBEDDED_MODEL="smollm2-135m", BATOS_MODELS_ENGINE="transformers"))
     started = time.monotonic()
     kernel.start(timeout=60)
     try:
@@ -203,6 +206,22 @@ def test_a_new_image_gives_every_persona_the_embedded_model_in_the_background(tm
         personas = models_status(kernel)["personas"]
         assert len({entry["key"] for entry in personas.values()}) == 1  # one shared record
         reply, _ = stream(kernel, {"command": "ask", "persona": "ALFRED", "prompt": "Say yes."})
+        assert reply["status"] == "ok" and reply["result"]["text"].strip()
+        assert {entry["format"] for entry in personas.values()} == {"hf"}
+    finally:
+        kernel.stop()
+    kernel.env["BATOS_MODELS_ENGINE"] = "auto"
+    kernel.start(timeout=60)
+    try:
+        deadline = time.monotonic() + 300
+        while models_status(kernel)["embedded"]["state"] == "running" and time.monotonic() < deadline:
+            time.sleep(0.3)
+        embedded = models_status(kernel)["embedded"]
+        assert embedded["state"] == "done" and embedded["form"] == "gguf" and len(embedded["done"]) == 4, embedded
+        personas = models_status(kernel)["personas"]
+        assert {(e["format"], e["engine"]) for e in personas.values()} == {("gguf", "llama.cpp")}
+        assert len({e["key"] for e in personas.values()}) == 1
+        reply, _ = stream(kernel, {"command": "ask", "persona": "BRICK", "prompt": "Say yes."})
         assert reply["status"] == "ok" and reply["result"]["text"].strip()
     finally:
         kernel.stop()

