@@ -11,20 +11,30 @@ of the learning call, the receiver's slots before it, and **hidden checks**
 the cycle nor the baseline ever sees.
 
 - **The cycle** (the product): a real kernel subprocess on a fresh image whose
-  personas get the embedded model (``--model``, Qwen2.5-Coder-0.5B by default,
-  in the CPU form the kernel picks). For each task: its slots are set on
+  personas get the embedded models (``--models``: a value of ``models.embedded``,
+  e.g. ``qwen2.5-coder-0.5b`` for every persona or
+  ``ALFRED=qwen2.5-coder-1.5b,qwen2.5-coder-0.5b``; by default the profile's),
+  run by the engine the kernel picks (llama.cpp from the GGUF file where it is
+  built; ``--set BATOS_MODELS_ENGINE=transformers`` for the int8 form). For each task: its slots are set on
   ``genesis_obj``, then ``send`` of the unknown selector with the intent
   (exactly what a client does); then every hidden check is run through the
   kernel (``set_slot`` of its given slots, ``send``, ``inspect``).
   *Learned correctly*: installed and every hidden check holds. *False install*:
   installed but a hidden check fails (the worst outcome). *Failed*: no method.
-- **The baseline**, in the same run: the same model (same weights, same CPU
-  form) asked once, greedily, with a plain prompt (the intent, the call, the
-  slots), its code run in the jail against the same hidden checks.
+- **The baseline**, in the same run: each model the personas have (same file,
+  through llama.cpp; ``--baseline-engine w8`` for the int8 transformers form)
+  asked once, greedily, with a plain prompt (the intent, the call, the slots),
+  its code run in the jail against the same hidden checks. The ratio is taken
+  against the author's (ALFRED's) model.
 
-Targets (the embedded 0.5B on CPU): false installs <= 2% of tasks; learned
-correctly >= 1.5x the single-shot pass rate. ``--tasks N`` takes N tasks spread
-over the file (a quick run; figures are rough).
+Also printed: the cycle's time for learned and failed tasks apart (p50, p90),
+how many of the prompt tokens the models were asked the engine evaluated (the
+rest came from kept states), and the kernel's resident memory after its first
+cycle and at the end.
+
+Targets: false installs <= 2% of tasks; learned correctly >= 1.5x the
+single-shot pass rate. ``--tasks N`` takes N tasks spread over the file (a
+quick run; figures are rough).
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, KernelProcess, Summary, header, parser  # noqa: E402
+from _common import ROOT, KernelProcess, Summary, header, parser, percentile  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -139,14 +149,28 @@ def embedded_model(model_name: str, form: str = "auto", threads: int | None = No
     return cpu_forms.apply(model, form, torch).eval(), tokenizer, form
 
 
-def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
+def baseline(tasks: list[dict], model_name: str, engine: str = "llama") -> dict[str, dict]:
     from bat_os.cognition import guardian, mending
     from bat_os.jail.contract import ALLOWED_MODULES
     from bat_os.jail.runner import Jail
-    from bat_os.models.generation import generate_text
 
-    model, tokenizer, form = embedded_model(model_name)
-    print(f"baseline: {model_name} in the {form} form, greedy, one plain prompt per task")
+    if engine == "llama":
+        from bat_os.models import embedded
+        from bat_os.models.llamacpp import LlamaModel
+
+        llama = LlamaModel.load(embedded.fetch(embedded.model(model_name), embedded.cache_dir(), say=print))
+        form = "llama.cpp"
+
+        def generate_text(_model, _tokenizer, system, prompt, **kwargs):  # noqa: ANN001, ANN003
+            return llama.generate(system, prompt, settings=kwargs["settings"], persona="ALFRED", emit=kwargs["emit"],
+                                  stop=kwargs["stop"], timeout=kwargs["timeout"])
+
+        model = tokenizer = None
+    else:
+        from bat_os.models.generation import generate_text
+
+        model, tokenizer, form = embedded_model(model_name, engine)
+    print(f"baseline: {model_name} in {form}, greedy, one plain prompt per task")
 
     async def run_all() -> dict[str, dict]:
         jail = Jail()
@@ -170,6 +194,8 @@ def baseline(tasks: list[dict], model_name: str) -> dict[str, dict]:
         return results
 
     results = asyncio.run(run_all())
+    if engine == "llama":
+        llama.close()
     gc.collect()  # the model goes with this frame: free before the kernel loads its own copy
     return results
 
@@ -231,18 +257,23 @@ def _cycle_record(cycle: dict) -> dict:
     a = cycle["artifacts"]
     return {"state": cycle["state"], "cases": a.get("cases", []), "cases_dropped": len(a.get("cases_dropped", [])),
             "discarded": a.get("cases_discarded", []), "decision": a.get("decision"), "examples": cycle["brief"].get("examples", []),
-            "candidates": [{k: c.get(k) for k in ("code", "eligible", "failed", "passes", "generated_failed")}
+            "candidates": [{k: c.get(k) for k in ("code", "eligible", "failed", "passes", "generated_failed", "signature",
+                                                  "attempt", "author")}
                            for c in a.get("candidates", [])]}
 
 
-def cycles(tasks: list[dict], model_name: str, directory: Path, record_to: Path | None = None,
-           settings: dict[str, str] | None = None) -> dict[str, dict]:
+def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | None = None,
+           settings: dict[str, str] | None = None, found: dict | None = None) -> dict[str, dict]:
+    """Each task's cycle in a real kernel; ``found`` gets the kernel's memory and its engines' prompt counts."""
+    import psutil
+
     sys.path.insert(0, str(ROOT / "tests"))
     from gguf_support import model_env
 
+    found = {} if found is None else found
     extra = {"BATOS_RECORD_TO": str(record_to.resolve())} if record_to else {}  # the kernel runs elsewhere
     extra.update(settings or {})
-    kernel = KernelProcess(directory, env=model_env(BATOS_EMBEDDED_MODEL=model_name, **extra))
+    kernel = KernelProcess(directory, env=model_env(BATOS_EMBEDDED_MODEL=models, **extra))
     kernel.start(timeout=120)
     results = {}
     try:
@@ -254,7 +285,9 @@ def cycles(tasks: list[dict], model_name: str, directory: Path, record_to: Path 
             time.sleep(1)
         if embedded["state"] != "done":
             raise SystemExit(f"the embedded model was not imported: {embedded}")
-        print(f"cycle: a real kernel, {model_name} imported for every persona")
+        personas = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["personas"]
+        print("cycle: a real kernel; " + ", ".join(f"{p}: {Path(e['model'] or '-').name} in {e['engine']}" for p, e in personas.items()))
+        rss = lambda: psutil.Process(kernel.proc.pid).memory_info().rss  # noqa: E731
         for task in tasks:
             for slot, value in task["slots"].items():
                 kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": slot, "value": value})
@@ -281,8 +314,12 @@ def cycles(tasks: list[dict], model_name: str, directory: Path, record_to: Path 
                     record["cases"] = len(cycle["artifacts"].get("cases", []))
                     record["cycle"] = _cycle_record(cycle)
             results[task["id"]] = record
+            found.setdefault("rss_first", rss())
             print(f"  cycle {task['id']}: {record['outcome']} in {seconds:.0f}s"
                   + (f" ({record['why'][0][:100]})" if record.get("why") else ""))
+        found["rss_end"] = rss()
+        manager = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["manager"]
+        found["llama"] = [r.get("llama") for r in manager["resident"] if r.get("llama")]
     finally:
         kernel.stop()
     return results
@@ -293,7 +330,11 @@ def main() -> int:
     p.add_argument("--tasks", type=int, default=None, help="how many tasks, spread over the file (default: all)")
     p.add_argument("--tasks-file", type=Path, default=TASKS,
                    help="the tasks (default bench/learning_tasks.jsonl; bench/learning_tasks_fresh.jsonl: tasks no rule was tuned on)")
-    p.add_argument("--model", default="qwen2.5-coder-0.5b", help="an embedded model (bat_os/models/embedded.py)")
+    p.add_argument("--models", default="auto",
+                   help="the personas' embedded models, as models.embedded takes them (default auto: the profile's)")
+    p.add_argument("--model", default=None, help="one embedded model for every persona (bat_os/models/embedded.py)")
+    p.add_argument("--baseline-engine", default="llama", choices=("llama", "w8", "fp32", "auto"),
+                   help="how the single shot runs each model: llama.cpp (default) or a transformers form")
     p.add_argument("--json", type=Path, default=None, help="write every task's figures here")
     p.add_argument("--skip-baseline", action="store_true", help="only the cycle (no ratio)")
     p.add_argument("--record", type=Path, default=None, help="record every prompt and reply of the kernel's models here")
@@ -309,11 +350,20 @@ def main() -> int:
     if args.only:
         wanted = set(args.only.split(","))
         tasks = [t for t in load_tasks(None, args.tasks_file) if t["id"] in wanted]
-    header(f"learning with {args.model}: {len(tasks)} tasks, hidden checks", args)
+    from bat_os import config
+    from bat_os.models import embedded, engines
 
-    single = {} if args.skip_baseline else baseline(tasks, args.model)
+    spec = args.model or args.models
+    chosen = embedded.wanted(config.build({"models.embedded": spec}, ROOT).models, cuda=engines.cuda_hint())
+    author = chosen["ALFRED"].name
+    header(f"learning with {', '.join(f'{p}={m.name}' for p, m in chosen.items())}: {len(tasks)} tasks, hidden checks", args)
+
+    singles = {} if args.skip_baseline else {name: baseline(tasks, name, args.baseline_engine)
+                                             for name in dict.fromkeys(m.name for m in chosen.values())}
+    single = singles.get(author, {})
+    found: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
-        learned = cycles(tasks, args.model, Path(tmp), args.record, settings)
+        learned = cycles(tasks, spec, Path(tmp), args.record, settings, found)
     for task_id, count in judge_written(tasks, learned).items():
         learned[task_id]["written_right"] = count
     if settings:
@@ -337,9 +387,26 @@ def main() -> int:
     summary.info("WRITTEN right (a candidate of the cycle passed every hidden check)", written, f" of {n}", fmt=".0f",
                  note="what a perfect choosing among the same candidates would learn")
     summary.info("CYCLE time p50", statistics.median(r["seconds"] for r in learned.values()), " s", fmt=".0f")
+    for outcome in ("learned", "failed", "false install"):
+        times = sorted(r["seconds"] for r in learned.values() if r["outcome"] == outcome)
+        if times:
+            summary.info(f"CYCLE time {outcome} p50", percentile(times, 50), " s", fmt=".0f",
+                         note=f"p90 {percentile(times, 90):.0f} s over {len(times)}")
+    for counts in found.get("llama", []):
+        summary.info("PROMPT tokens evaluated / asked", counts["prompt_evaluated"] / max(counts["prompt_tokens"], 1), "",
+                     note=f"{counts['prompt_evaluated']} of {counts['prompt_tokens']} over {counts['calls']} calls: the rest"
+                          " came from the kept states of earlier prompts")
+    if "rss_first" in found:
+        summary.info("KERNEL resident memory after the first cycle", found["rss_first"] / 2**20, " MiB", fmt=".0f",
+                     note=f"{found['rss_end'] / 2**20:.0f} MiB at the end")
+    for name, results in singles.items():
+        if name != author:
+            passed = sum(1 for r in results.values() if r["passed"])
+            summary.info(f"SINGLE-SHOT passed, {name}", passed, f" of {n}", fmt=".0f",
+                         note=f"learned/it {right / max(passed, 1):.2f}x; right on {sum(1 for t in results if results[t]['passed'] and not single.get(t, {}).get('passed'))} the author's single shot missed")
     if single:
         passed = sum(1 for r in single.values() if r["passed"])
-        summary.info("SINGLE-SHOT passed", passed, f" of {n}", fmt=".0f", note=f"{passed / n:.0%}")
+        summary.info(f"SINGLE-SHOT passed, {author} (the author's)", passed, f" of {n}", fmt=".0f", note=f"{passed / n:.0%}")
         summary.target("RATIO learned/single-shot", right / max(passed, 1), ">=", TARGET_GAIN, "x",
                        note=("" if passed * TARGET_GAIN <= n else
                              f"unreachable: {TARGET_GAIN}x the single shot's {passed} is {passed * TARGET_GAIN:.0f}, more than the {n} tasks"))
@@ -349,7 +416,9 @@ def main() -> int:
         summary.info("UNLEARNED against the single shot's failures", (n - right) / max(n - passed, 1), "x", fmt=".2f",
                      note=f"{n - right} tasks not learned (failed or wrong), {n - passed} failed by the single shot; lower is better")
     if args.json:
-        args.json.write_text(json.dumps({"tasks": [t["id"] for t in tasks], "single": single, "cycle": learned}, indent=1))
+        args.json.write_text(json.dumps({"tasks": [t["id"] for t in tasks], "single": single, "singles": singles,
+                                         "models": {p: m.name for p, m in chosen.items()}, "settings": settings,
+                                         "cycle": learned, "kernel": found}, indent=1))
     return summary.finish(args.strict)
 
 
