@@ -19,10 +19,17 @@ Three ways of getting a loaded model + tokenizer are timed, alternating each rou
 Target: image / plain p50 <= 1.1x. Context: tar / plain.
 
 ``--gguf NAME`` (an embedded model, e.g. qwen2.5-coder-0.5b): the model is that
-real GGUF file instead, imported with ``models import`` (converted once into
-the cache); "plain" is the converted directory, and loading straight from the
-GGUF file (``from_pretrained(..., gguf_file=...)``, dequantizing every time,
-what the import spares every later load) is timed once, for context.
+real GGUF file instead, imported with ``models import`` for the transformers
+engine (converted once into the cache); "plain" is the converted directory, and
+loading straight from the GGUF file (``from_pretrained(..., gguf_file=...)``,
+dequantizing every time, what the import spares every later load) is timed
+once, for context.
+
+**llama.cpp** (where it is built; ``--llama NAME``, default the 0.5B coder,
+SmolLM2 with ``--quick``): the real GGUF file imported as it is, then loaded by
+llama.cpp from the image (the persona resolved on each round, its committed
+blob file mapped) against the same file from its plain path in the cache,
+alternating rounds. Target: image / plain p50 <= 1.05x.
 
 Adapters: two LoRA adapters (different seeds) on tiny-llama in a ModelManager;
 switching persona by adapter (``set_adapter`` in the manager) against switching by
@@ -48,6 +55,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 TARGET_LOAD_RATIO = 1.1
+TARGET_LLAMA_LOAD_RATIO = 1.05
 TARGET_SWITCH_MS = 5.0
 
 
@@ -99,6 +107,7 @@ def main() -> int:
     p.add_argument("--layers", type=int, default=8)
     p.add_argument("--switches", type=int, default=None, help="adapter switches measured (default 200, --quick 40)")
     p.add_argument("--gguf", default=None, help="an embedded model's GGUF file instead of a random model")
+    p.add_argument("--llama", default=None, help="the embedded model llama.cpp loads (default: the 0.5B coder; --quick: SmolLM2)")
     args = p.parse_args()
     args.rounds = args.rounds or (3 if args.quick else 7)
     header("bench_models: loading from the image; switching by adapter", args)
@@ -119,7 +128,7 @@ def main() -> int:
             from bat_os.models import embedded, gguf
 
             source = embedded.fetch(embedded.model(args.gguf), embedded.cache_dir(), say=print)
-            import_model(image, "ROBIN", str(source), quantize=None)
+            import_model(image, "ROBIN", str(source), quantize=None, engine="transformers")
             info = gguf.inspect(source)
             plain = gguf.converted_dir(embedded.cache_dir(), info, "bfloat16")
             size = sum(f.stat().st_size for f in plain.iterdir())
@@ -177,12 +186,63 @@ def main() -> int:
         summary.info("RATIO load tar-copy-extract/plain p50 (the seed's way)", tar_ratio, "x")
         summary.info("first load from the image incl. sha256 check", first * 1e3, " ms", fmt=".1f")
 
+        # --- llama.cpp: the GGUF blob against the same file elsewhere ---------------------
+        from bat_os.models import engines
+
+        if engines.llama_installed():
+            llama_ratio, llama_first = llama_loads(tmp, args)
+            summary.target("RATIO llama.cpp load image/plain p50", llama_ratio, "<=", TARGET_LLAMA_LOAD_RATIO, "x")
+            summary.info("llama.cpp: first load from the image incl. sha256 check", llama_first * 1e3, " ms", fmt=".0f")
+
         # --- adapters -------------------------------------------------------------------
         switch_ms, reload_ms = asyncio.run(adapter_switches(tmp, tiny["tiny-llama"], args))
         summary.target("adapter switch p50", switch_ms, "<=", TARGET_SWITCH_MS, " ms", fmt=".3f")
         summary.info("switch by reloading the base p50", reload_ms, " ms", fmt=".1f")
         summary.info("RATIO reload/adapter switch", reload_ms / switch_ms, "x", fmt=".0f")
     return summary.finish(args.strict)
+
+
+def llama_loads(tmp: Path, args) -> tuple[float, float]:
+    """llama.cpp loading the persona's GGUF blob (resolved from the image each round, as the kernel does) against
+    the same file from its plain path: (p50 of image/plain, the first load from the image with its sha256 check)."""
+    from bat_os.image.image import Image
+    from bat_os.models import embedded
+    from bat_os.models.files import verify
+    from bat_os.models.llamacpp import LlamaModel
+    from bat_os.models.personas import spec_for
+    from bat_os.models.store import import_model
+
+    name = args.llama or ("smollm2-135m" if args.quick else "qwen2.5-coder-0.5b")
+    source = embedded.fetch(embedded.model(name), embedded.cache_dir(), say=print)
+    image = Image(tmp / "llama-image" / "live.fs")
+    image.awaken()
+    import_model(image, "ALFRED", str(source))
+    cache: dict = {}
+
+    def from_image() -> LlamaModel:
+        spec = image.read(lambda: spec_for(image.connection.root(), "ALFRED"))
+        verify(spec.files, cache)
+        return LlamaModel.load(spec.gguf_file.path)
+
+    def closed(make) -> float:
+        started = time.perf_counter()
+        model = make()
+        seconds = time.perf_counter() - started
+        model.close()
+        return seconds
+
+    first = closed(from_image)
+    closed(lambda: LlamaModel.load(source))  # both files in the page cache before the rounds
+    rows = []
+    print(f"\nllama.cpp, {name} ({source.stat().st_size / 2**20:.0f} MiB GGUF)")
+    print(f"{'round':>5} {'image ms':>9} {'plain ms':>9} {'image/plain':>12}")
+    for r in range(args.rounds):
+        sides = {"image": from_image, "plain": lambda: LlamaModel.load(source)}
+        got = {side: closed(sides[side]) for side in (sides if r % 2 == 0 else reversed(list(sides)))}
+        rows.append(got["image"] / got["plain"])
+        print(f"{r + 1:>5} {got['image'] * 1e3:>9.1f} {got['plain'] * 1e3:>9.1f} {rows[-1]:>11.2f}x")
+    image.close()
+    return median(rows), first
 
 
 async def adapter_switches(tmp: Path, base: Path, args) -> tuple[float, float]:

@@ -143,3 +143,29 @@ def test_the_engine_rule():
     from bat_os import config
 
     assert config.ENGINES == engines.SETTINGS
+
+
+def test_a_truncated_blob_makes_the_persona_unavailable_with_the_reason(image, files, tmp_path):
+    """The image's GGUF blob damaged after the import (cut short on disk): the load refuses it by its sha256 (a
+    coded model_unavailable), llama.cpp is never handed it, and another persona's model still serves."""
+    import_model(image, "ALFRED", str(files["smol"]))
+    import_model(image, "BRICK", str(files["qwen"]), link_source=True)
+    alfred = spec(image, "ALFRED")
+    blob = Path(alfred.gguf_file.path)
+    os.chmod(blob, 0o600)
+    with open(blob, "r+b") as fh:
+        fh.truncate(blob.stat().st_size // 2)
+
+    async def body(manager: ModelManager):
+        try:
+            with pytest.raises(ModelUnavailable, match="does not match its sha256"):
+                await manager.generate(alfred, "", "hi")
+            with pytest.raises(ModelUnavailable, match="unavailable"):  # remembered: not hashed again each call
+                await manager.generate(alfred, "", "hi")
+            out = await manager.generate(spec(image, "BRICK"), "", "Name one colour.")
+            return out, manager.status()
+        finally:
+            await manager.close()
+
+    out, status = asyncio.run(body(ModelManager(device="cpu", engine="auto", cache=cache())))
+    assert out.tokens > 0 and alfred.key in status["unavailable"] and not mapped(str(blob))
