@@ -215,8 +215,8 @@ def test_a_method_written_inside_a_class_is_lifted_out_with_the_module_s_imports
              "    @staticmethod\n    def helper(x):\n        return x\n\n"
              "    def clamp(self, number, low, high):\n        # into the range\n        return max(low, min(number, high))\n\n"
              "obj = MyClass()\nprint(obj.clamp(15, 0, 10))\n```")
-    code, wrapper = lift_from_class(reply.strip("`").removeprefix("python\n"), "clamp")
-    assert wrapper == "MyClass"
+    code, lifted = lift_from_class(reply.strip("`").removeprefix("python\n"), "clamp")
+    assert lifted == "class MyClass: lifted"
     assert code == "import math\n\ndef clamp(self, number, low, high):\n    # into the range\n    return max(low, min(number, high))\n"
     code, repairs = candidate_code(reply, "clamp", 3, MODULES)
     # lifted with the module's imports, then the one nothing names dropped

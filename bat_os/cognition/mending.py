@@ -18,9 +18,9 @@ import importlib
 import io
 import re
 import symtable
-import textwrap
 import tokenize
 
+from bat_os.cognition.classes import lift_from_class
 from bat_os.cognition.lint import near_slot
 from bat_os.cognition.replies import extract_code
 
@@ -247,34 +247,6 @@ def _splice(code: str, spots: list[tuple[tuple[int, int], str, str]]) -> str:
     return "".join(lines)
 
 
-def lift_from_class(code: str, selector: str) -> tuple[str, str]:
-    """``def selector`` written as a method of a class of the model's own (``class MyClass: def clamp(self,
-    ...)``, then ``obj = MyClass(); print(obj.clamp(...))``; the real 0.5B model wrote 30 of 209 candidates
-    so on the 51 tasks, in the w8 form), taken out of it: the module's imports and that method alone, at the
-    top level. -> (code, the class's name; "" when nothing was lifted). Only where no top-level function
-    has the name; what the method reads of the class's other members is left for the trial to refuse."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return code, ""
-    if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector for n in tree.body):
-        return code, ""
-    for node in tree.body:
-        if not isinstance(node, ast.ClassDef):
-            continue
-        method = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == selector), None)
-        if method is None:
-            continue
-        lines = code.splitlines()
-        # a @staticmethod's decorator goes (add_missing_self gives it self); any other stays for the guardian
-        kept = [d for d in method.decorator_list if not (isinstance(d, ast.Name) and d.id == "staticmethod")]
-        first = min([method.lineno, *(d.lineno for d in kept)])
-        imports = ["\n".join(lines[n.lineno - 1:n.end_lineno]) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        body = textwrap.dedent("\n".join(lines[first - 1:method.end_lineno]))
-        return "\n".join([*imports, *([""] if imports else []), body]).rstrip() + "\n", node.name
-    return code, ""
-
-
 def drop_top_level_calls(code: str, selector: str) -> tuple[str, int]:
     """Drop what a model writes after the method to show it off (``print(obj.f(2))``, ``obj = Thing()``,
     ``if __name__ == "__main__": ...``): every top-level statement but imports, the docstring and the
@@ -429,7 +401,7 @@ def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str
     an answer printed rather than returned. -> (code, what was done,
     as the cycle records it: ``top_level_dropped``, ``typing_dropped``, ``imports_added``, ``self_added``,
     ``slips_mended``)."""
-    code, wrapper = lift_from_class(extract_code(reply), selector)
+    code, lifted = lift_from_class(extract_code(reply), selector, arity, slots)
     code, dropped = drop_top_level_calls(code, selector)
     code, untyped = drop_typing(code)
     code, starred = expand_star_imports(code, selector, modules)
@@ -438,7 +410,7 @@ def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str
     code, receiver = rename_receiver(code, selector, arity)
     code, slot_names = fix_slot_names(code, selector, slots)
     code, mended = fix_module_slips(code, selector)
-    mended = [*([f"class {wrapper}: lifted"] if wrapper else []), *(f"from {module} import *" for module in starred),
+    mended = [*([lifted] if lifted else []), *(f"from {module} import *" for module in starred),
               *slot_names, *mended]
     if receiver:
         mended = [f"{receiver} -> self", *mended]

@@ -1,0 +1,129 @@
+"""A method a model wrote inside a class of its own, taken out of it (one rule, for every candidate).
+
+Models wrap the method they were asked for in a class and show it off below:
+the real 0.5B model wrote 30 of 209 candidates so on the 51 tasks (w8 form),
+and the 1.5B model does it at its first answer more often than not. Two shapes:
+
+- **the method takes the call's arguments** (``class Solution: def clamp(self,
+  number, low, high)``, then ``print(Solution().clamp(15, 0, 10))``): the method
+  is lifted to the top level with the module's imports; what follows the class
+  goes with the rest of what a model shows off
+  (:func:`bat_os.cognition.mending.drop_top_level_calls`);
+- **the constructor takes them** (``class RightTriangle: def __init__(self,
+  side1, side2): self.side1 = side1 ...`` and ``def hypotenuse(self): return
+  (self.side1**2 + self.side2**2)**0.5``): the call ``obj.hypotenuse(3, 4)``
+  gives the method its arguments, so the constructor's parameters become the
+  method's and what the constructor kept on ``self`` becomes local names. Only
+  where the constructor takes exactly the call's arguments and does nothing but
+  keep values on ``self``, the two take the call's arguments between them (the
+  constructor's first: ``Date(text).add_days(n)`` is ``add_days(text, n)``), the
+  method reads nothing else of ``self`` and changes nothing the constructor
+  kept, and none of those names is one of the receiver's own slots; anything
+  else is lifted as it is, for the trial to judge.
+
+:func:`lift_from_class` is what :func:`bat_os.cognition.mending.candidate_code`
+applies first; the guardian audits, and the jail runs, the code it gives back.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+
+def lift_from_class(code: str, selector: str, arity: int | None = None,
+                    slots: set[str] | frozenset[str] = frozenset()) -> tuple[str, str]:
+    """``def selector`` taken out of the class it was written in -> (code, what was done: "" when nothing was
+    lifted, ``"class X: lifted"``, or ``"class X: lifted, its constructor's parameters made the method's"``). Only
+    where no top-level function has the name. ``arity``: the call's argument count (None: the constructor is
+    never read); ``slots``: the receiver's slot names."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code, ""
+    if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector for n in tree.body):
+        return code, ""
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        method = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == selector), None)
+        if method is None:
+            continue
+        lines = code.splitlines()
+        imports = ["\n".join(lines[n.lineno - 1:n.end_lineno]) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        inlined = _fed_by_constructor(node, method, arity, slots)
+        if inlined is not None:
+            body, done = ast.unparse(inlined), f"class {node.name}: lifted, its constructor's parameters made the method's"
+        else:
+            # a @staticmethod's decorator goes (add_missing_self gives it self); any other stays for the guardian
+            kept = [d for d in method.decorator_list if not (isinstance(d, ast.Name) and d.id == "staticmethod")]
+            first = min([method.lineno, *(d.lineno for d in kept)])
+            body, done = textwrap.dedent("\n".join(lines[first - 1:method.end_lineno])), f"class {node.name}: lifted"
+        return "\n".join([*imports, *([""] if imports else []), body]).rstrip() + "\n", done
+    return code, ""
+
+
+def _fed_by_constructor(cls: ast.ClassDef, method: ast.FunctionDef, arity: int | None,
+                        slots: set[str] | frozenset[str]) -> ast.FunctionDef | None:
+    """The method with the constructor's parameters and what it kept made its own, or None where the class is
+    not of that shape (see the module docstring)."""
+    init = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
+    if init is None or arity is None or method.decorator_list or init.decorator_list:
+        return None
+    params, taken = init.args, method.args
+    if (params.vararg or params.kwarg or params.kwonlyargs or params.posonlyargs or taken.vararg or taken.kwarg
+            or taken.kwonlyargs or taken.posonlyargs or not params.args or not taken.args
+            or len(params.args) - 1 + len(taken.args) - 1 != arity or len(params.args) < 2 or taken.defaults):
+        return None
+    receiver, own = taken.args[0].arg, params.args[0].arg
+    parameters = {a.arg for a in params.args[1:]} | {a.arg for a in taken.args[1:]}
+    kept: list[tuple[str, ast.expr]] = []
+    for statement in init.body:
+        if _is_docstring(statement):
+            continue
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and _self_attribute(statement.targets[0], own)):
+            return None  # the constructor does more than keep values: lifted as it is
+        kept.append((statement.targets[0].attr, statement.value))
+    names = {name for name, _value in kept}
+    if not kept or names & set(slots) or any(
+            name in parameters and not (isinstance(value, ast.Name) and value.id == name) for name, value in kept):
+        return None  # a kept name that is one of the receiver's slots, or that would shadow another parameter
+    for node in ast.walk(method):
+        if _self_attribute(node, receiver) and (node.attr not in names or not isinstance(node.ctx, ast.Load)):
+            return None  # it reads another member of the class, or changes what the constructor kept
+    body = [ast.Assign(targets=[ast.Name(name, ast.Store())], value=_Local(own, names).visit(value), lineno=0)
+            for name, value in kept if not (isinstance(value, ast.Name) and value.id == name)]
+    rest = [_Local(receiver, names).visit(statement) for statement in method.body]
+    docstring = rest[:1] if rest and _is_docstring(rest[0]) else []
+    # the call's arguments: the constructor's first, then the method's own (``Date(text).add_days(n)``: ``add_days(text, n)``)
+    if params.defaults and len(taken.args) > 1:
+        return None  # a default among the constructor's would come before the method's parameters
+    arguments = ast.arguments(posonlyargs=[], args=[ast.arg("self"), *params.args[1:], *taken.args[1:]], kwonlyargs=[],
+                              kw_defaults=[], defaults=list(params.defaults))
+    fields = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
+    lifted = ast.FunctionDef(name=method.name, args=arguments, body=[*docstring, *body, *rest[len(docstring):]],
+                             decorator_list=[], returns=None, lineno=method.lineno, **fields)
+    return ast.fix_missing_locations(lifted)
+
+
+class _Local(ast.NodeTransformer):
+    """``receiver.name`` read as the local ``name``, for the names the constructor kept."""
+
+    def __init__(self, receiver: str, names: set[str]) -> None:
+        self.receiver, self.names = receiver, names
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if _self_attribute(node, self.receiver) and node.attr in self.names:
+            return ast.copy_location(ast.Name(node.attr, ast.Load()), node)
+        return self.generic_visit(node)
+
+
+def _self_attribute(node: ast.AST, receiver: str) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == receiver
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
+
+
+__all__ = ["lift_from_class"]
