@@ -37,6 +37,7 @@ def smol() -> Path:
 
 @pytest.fixture(scope="module")
 def qwen() -> Path:
+    need_llama()  # the learning tests run it as a new image does: in llama.cpp
     return real_gguf("qwen2.5-coder-0.5b")
 
 
@@ -247,6 +248,11 @@ def test_qwen_learns_the_readme_method_from_a_sentence_typed_into_the_client(qwe
     assert status["cycles"]["total"] == cycles_before + 1 and status["cycles"]["unfinished"] == []  # learned once
     method = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]["report_the_current_system_time"]
     assert "tests" in method["provenance"]  # learned with its tests (issue 15)
+    resident = models_status(kernel)["manager"]["resident"]
+    assert [r["engine"] for r in resident] == ["llama.cpp"]  # one model for the four personas, from its GGUF blob
+    llama = resident[0]["llama"]
+    # BRICK's prompts and ALFRED's two voices on one model: each prompt evaluated once, its candidates sampled from it
+    assert llama["calls"] >= 4 and llama["states_restored"] >= 1 and llama["prompt_evaluated"] < 0.8 * llama["prompt_tokens"]
 
 
 @pytest.mark.timeout(1500)

@@ -22,7 +22,7 @@ from support import ROOT, free_port, kernel_env
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="run.sh is the Linux/macOS launcher")
 
 FILES = ["run.sh", "batos.py", "chat_client.py", "min_watchdog_service.py", "persona_codex.jsonl",
-         "requirements.txt", "requirements-dev.txt", "constraints.txt", "bat_os", "lora_adapters"]
+         "requirements.txt", "requirements-dev.txt", "requirements-llama.txt", "constraints.txt", "bat_os", "lora_adapters"]
 
 
 @pytest.fixture
@@ -130,3 +130,42 @@ def test_setup_fetches_the_embedded_model_skips_it_or_says_how_to_go_on(checkout
     present = run_sh(root, env, "setup", timeout=600, BATOS_EMBEDDED_MODEL="1", BATOS_CACHE_DIR=str(cache),
                      PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_RETRIES="0")
     assert present.returncode == 0 and "could not fetch" not in present.stderr and "fetching" not in present.stderr, present.stderr
+
+
+def test_setup_builds_llama_cpp_or_says_why_not_and_goes_on(checkout, tmp_path):
+    """A virtual environment without llama.cpp (its other requirements taken as installed): with no C/C++
+    compiler, set-up says so, goes on, and later commands do not try again; with a compiler but a build that fails
+    (here: no package index), likewise; the venv of this suite, where it is built, is left alone."""
+    import hashlib
+
+    root, env = checkout
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "ensurepip", "--default-pip"], check=True, capture_output=True, timeout=300)
+    wanted = hashlib.sha256(b"".join((root / name).read_bytes() for name in
+                                     ("requirements.txt", "requirements-dev.txt", "constraints.txt", "run.sh"))).hexdigest()
+    (venv / ".batos-installed-requirements-dev.txt").write_text(wanted + "\n")  # as a set-up that installed the rest
+    bare = tmp_path / "bin"  # every program of PATH but the C and C++ compilers
+    bare.mkdir()
+    for folder in os.environ["PATH"].split(os.pathsep):
+        for program in Path(folder).glob("*") if Path(folder).is_dir() else []:
+            if program.name not in ("cc", "gcc", "c++", "g++") and not (bare / program.name).exists():
+                (bare / program.name).symlink_to(program)
+    quiet = {"BATOS_VENV": str(venv), "BATOS_EMBEDDED_MODEL": "0"}
+
+    no_compiler = run_sh(root, env, "setup", timeout=300, PATH=str(bare), **quiet)
+    assert no_compiler.returncode == 0, no_compiler.stderr
+    assert "no C/C++ compiler found: llama.cpp (llama-cpp-python==" in no_compiler.stderr
+    assert "the transformers engine serves" in no_compiler.stderr
+    later = run_sh(root, env, "watchdog", "--help", timeout=300, **quiet)  # not set-up itself: no new try
+    assert "could not be built here before: the transformers engine serves (./run.sh setup tries again)" in later.stderr
+    assert "building llama.cpp" not in later.stderr
+
+    failing = run_sh(root, env, "setup", timeout=600, PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_FIND_LINKS="",
+                     PIP_NO_INDEX="", PIP_RETRIES="0", PIP_NO_CACHE_DIR="1", **quiet)
+    assert failing.returncode == 0, failing.stderr
+    assert "building llama.cpp (llama-cpp-python==" in failing.stderr and "the first time only" in failing.stderr
+    assert "building llama.cpp failed (above: why); the transformers engine serves GGUF models" in failing.stderr
+    assert (venv / ".batos-llama").read_text().startswith("failed llama-cpp-python==")
+    built = run_sh(root, env, "setup", timeout=300, BATOS_EMBEDDED_MODEL="0")  # this suite's venv: built, nothing to do
+    assert built.returncode == 0 and "llama" not in built.stderr, built.stderr
