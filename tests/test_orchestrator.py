@@ -267,6 +267,32 @@ def test_a_second_author_writes_the_plain_voice_and_the_winner_names_its_author(
     assert [c["author"] for c in candidates] == ["ALFRED", "BRICK", "ALFRED"]
 
 
+def test_auto_second_author_is_a_persona_with_another_model_or_the_author_itself(image):
+    """``cycle_second_author = auto``: the plain voice goes to the first persona whose stored model is not the
+    author's; where every persona has the same model (or none), the author writes both voices."""
+    from bat_os.cognition.views import plain_author
+    from bat_os.models.records import store_of
+
+    assert _read(image, lambda root: plain_author(root, "ALFRED", "auto")) == "ALFRED"  # no models at all
+
+    def give(keys: dict[str, str]) -> None:
+        def work() -> None:
+            store = store_of(image.connection.root())
+            store.personas.clear()
+            store.personas.update(keys)
+
+        image.run(work)
+
+    give(dict.fromkeys(("ALFRED", "BRICK", "ROBIN", "BABS"), "small"))
+    assert _read(image, lambda root: plain_author(root, "ALFRED", "auto")) == "ALFRED"
+    give({"ALFRED": "big", "BRICK": "small", "ROBIN": "small", "BABS": "small"})
+    assert _read(image, lambda root: plain_author(root, "ALFRED", "auto")) == "BRICK"
+    give({"ALFRED": "big", "BRICK": "big", "ROBIN": "small"})
+    assert _read(image, lambda root: plain_author(root, "ALFRED", "auto")) == "ROBIN"
+    assert _read(image, lambda root: plain_author(root, "ALFRED", "babs")) == "BABS"
+    assert _read(image, lambda root: plain_author(root, "ALFRED", "")) == "ALFRED"
+
+
 def test_a_cycle_whose_candidates_bring_nothing_new_stops_early_and_says_so(image):
     """``cycle_stall`` 3: refused, refused, refused: the cycle fails at its third attempt of twelve, saying why."""
     llm = FakeLLM(BRICK=["[]", ""], ALFRED=[BAD] * 12)

@@ -97,6 +97,14 @@ def test_the_profiles_defaults_and_a_persona_of_ones_own():
     assert embedded.resolve_profile("auto", cuda=False, ram=4 * 2**30) == "small"
     assert embedded.resolve_profile("cpu", cuda=True, ram=1) == "cpu"
     assert set(embedded.wanted(settings, cuda=False, ram=4 * 2**30).values()) == {embedded.MODELS[embedded.DEFAULT]}
+    # the cpu profile's choice is made for llama.cpp: without it (or with the transformers engine), the small one's
+    names = lambda got: {p: m.name for p, m in got.items()}  # noqa: E731
+    big = 16 * 2**30
+    assert names(embedded.wanted(settings, cuda=False, llama=True, ram=big)) == settings.embedded_for("cpu")
+    assert names(embedded.wanted(settings, cuda=False, llama=False, ram=big)) == settings.embedded_for("small")
+    plain = config.load({}, environ={"BATOS_MODELS_ENGINE": "transformers"}).models
+    assert names(embedded.wanted(plain, cuda=False, llama=True, ram=big)) == settings.embedded_for("small")
+    assert names(embedded.wanted(settings, cuda=True, llama=False, ram=big)) == settings.embedded_for("gpu")
     assert settings.default_for("ALFRED", "small") == "Qwen/Qwen2.5-Coder-0.5B-Instruct"
     assert settings.default_for("ALFRED", "gpu") == "Qwen/Qwen2.5-Coder-7B-Instruct"
     assert settings.default_for("BABS", "cpu") == settings.default_for("ROBIN", "cpu")

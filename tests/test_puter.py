@@ -375,7 +375,7 @@ def test_the_fetch_as_puter_bat_runs_it(tmp_path):
 
     real_gguf("qwen2.5-coder-0.5b")
     (args,) = invocations_of("fetch")
-    done = run_py(list(args), tmp_path, timeout=600, BATOS_CACHE_DIR=str(cache()))
+    done = run_py(list(args), tmp_path, timeout=600, BATOS_CACHE_DIR=str(cache()), BATOS_EMBEDDED_MODEL="qwen2.5-coder-0.5b")
     assert done.returncode == 0 and done.stdout.startswith("qwen2.5-coder-0.5b\t"), done.stderr
 
 

@@ -127,7 +127,7 @@ def test_setup_fetches_the_embedded_model_skips_it_or_says_how_to_go_on(checkout
     assert not (cache / "gguf" / "qwen2.5-coder-0.5b.gguf").exists()
     (cache / "gguf").mkdir(parents=True, exist_ok=True)
     os.link(real_gguf("qwen2.5-coder-0.5b"), cache / "gguf" / "qwen2.5-coder-0.5b.gguf")  # as a first set-up left it
-    present = run_sh(root, env, "setup", timeout=600, BATOS_EMBEDDED_MODEL="1", BATOS_CACHE_DIR=str(cache),
+    present = run_sh(root, env, "setup", timeout=600, BATOS_EMBEDDED_MODEL="qwen2.5-coder-0.5b", BATOS_CACHE_DIR=str(cache),
                      PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_RETRIES="0")
     assert present.returncode == 0 and "could not fetch" not in present.stderr and "fetching" not in present.stderr, present.stderr
 

@@ -151,6 +151,8 @@ def _fetch(names: list[str], cache: Path | None, write: Callable[[str], None], s
     def say(line: str) -> None:
         sys.stderr.write(line + "\n")
 
+    if not names:
+        sys.stderr.write("batos models fetch: nothing to fetch (models.embedded gives the personas no model; name one)\n")
     try:
         for name in names:
             path = embedded.fetch(embedded.model(name), cache, say=say)

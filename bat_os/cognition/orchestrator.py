@@ -78,7 +78,7 @@ class CycleSettings:
     confirmations: int = CONFIRMATIONS  # samples an identical greedy pair waits for, answering as it does (selection)
     seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
     stall: int = 0  # fail once the last this many candidates brought nothing new (config.cycle_stall); 0: never
-    second_author: str = ""  # whose model writes the plain voice's candidates (config.cycle_second_author); "": the author
+    second_author: str = ""  # whose model writes the plain voice (config.cycle_second_author; views.plain_author)
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
 
@@ -316,7 +316,7 @@ class Orchestrator:
         self._move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, specification_model=completion.model)
 
     async def _synthesize(self, cycle_id: str) -> None:
-        info = self._read(lambda root: views.synthesis_info(root, self._registry(root).get(cycle_id)))
+        info = self._read(lambda root: views.synthesis_info(root, self._registry(root).get(cycle_id), self.settings.second_author))
         # the first two candidates: best guesses in the two voices, written apart (the second does not hear why the
         # first was refused: two readings that agree must not share one); later ones sampled, to disagree
         refusals = [] if info["attempts"] == 1 else info["refusals"]
@@ -325,7 +325,7 @@ class Orchestrator:
         system = synthesis_voice(info["attempts"] + 1, info["system"])
         # the plain voice's candidates: the second author's model, where there is one (two models read apart)
         plain = (info["attempts"] + 1) % 2 == 0  # synthesis_voice: even attempts speak in the plain voice
-        author = self.settings.second_author if self.settings.second_author and plain else info["author"]
+        author = info["plain_author"] if plain else info["author"]
         temperature = self.sample_temperature(info["repeats"]) if info["attempts"] >= 2 and self.settings.candidates > 1 else None
         try:  # a sample's seed: the attempt and the prompt, so that a cycle asked again samples the same candidates
             completion = await self._ask(cycle_id, author, prompt, system=system, temperature=temperature,

@@ -122,9 +122,18 @@ def physical_memory() -> int:
             return 0
 
 
-def wanted(settings: Any, *, cuda: bool, ram: int | None = None) -> dict[str, EmbeddedModel]:
-    """Each persona's embedded model under ``settings`` (a :class:`bat_os.config.ModelsConfig`); {} when off."""
+def wanted(settings: Any, *, cuda: bool, llama: bool | None = None, ram: int | None = None) -> dict[str, EmbeddedModel]:
+    """Each persona's embedded model under ``settings`` (a :class:`bat_os.config.ModelsConfig`); {} when off.
+
+    The ``cpu`` profile's models are chosen for llama.cpp: where it is not built here (``llama``: None asks) or
+    ``models.engine`` is ``transformers``, and there is no CUDA, ``auto`` takes the ``small`` profile's (the
+    transformers engine would convert the bigger file to float32 and run it at a fraction of the speed)."""
     profile = resolve_profile(settings.profile, cuda=cuda, ram=ram)
+    if profile == "cpu" and not cuda:
+        from bat_os.models import engines
+
+        if settings.engine == engines.TRANSFORMERS or not (engines.llama_installed() if llama is None else llama):
+            profile = "small"
     return {persona: model(name) for persona, name in settings.embedded_for(profile).items()}
 
 
