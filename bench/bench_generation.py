@@ -118,6 +118,12 @@ def generate(model, tokenizer, prompt: str, tokens: int, *, exact: bool,
 
 def single_shot(model, tokenizer, tasks: list[dict]) -> tuple[int, list[str]]:
     """bench_learning's single shot in this form: how many tasks' hidden checks its answers pass, and the others."""
+    return answers_right(tasks, lambda system, prompt: generate(model, tokenizer, prompt, 384, exact=False, system=system)[0])
+
+
+def answers_right(tasks: list[dict], answer) -> tuple[int, list[str]]:
+    """How many tasks' hidden checks the code of ``answer(system, prompt)`` passes (one plain prompt each, as
+    bench_learning's single shot asks), and the ids of the others."""
     import asyncio
 
     from bench_learning import check_code, plain_prompt
@@ -132,8 +138,7 @@ def single_shot(model, tokenizer, tasks: list[dict]) -> tuple[int, list[str]]:
         right, wrong = 0, []
         try:
             for task in tasks:
-                text, _count, _seconds = generate(model, tokenizer, plain_prompt(task), 384, exact=False,
-                                                  system="You are a helpful Python programmer.")
+                text = answer("You are a helpful Python programmer.", plain_prompt(task))
                 code, _ = mending.candidate_code(text, task["selector"], len(task["args"]), ALLOWED_MODULES, set(task["slots"]))
                 verdict = guardian.audit(code, task["selector"])
                 if verdict.accepted and not await check_code(jail, code, task):
@@ -219,33 +224,7 @@ def engine_rates(engine, tokens: int, round_: int) -> tuple[float, float]:
 
 def engine_single_shot(engine, tasks: list[dict]) -> tuple[int, list[str]]:
     """bench_learning's single shot through ``engine``."""
-    import asyncio
-
-    from bench_learning import check_code, plain_prompt
-
-    from bat_os.cognition import guardian, mending
-    from bat_os.jail.contract import ALLOWED_MODULES
-    from bat_os.jail.runner import Jail
-
-    async def run() -> tuple[int, list[str]]:
-        jail = Jail()
-        await jail.start()
-        right, wrong = 0, []
-        try:
-            for task in tasks:
-                text, _count = engine.generate("You are a helpful Python programmer.", plain_prompt(task),
-                                               {"max_new_tokens": 384, "temperature": 0})
-                code, _ = mending.candidate_code(text, task["selector"], len(task["args"]), ALLOWED_MODULES, set(task["slots"]))
-                verdict = guardian.audit(code, task["selector"])
-                if verdict.accepted and not await check_code(jail, code, task):
-                    right += 1
-                else:
-                    wrong.append(task["id"])
-        finally:
-            await jail.close()
-        return right, wrong
-
-    return asyncio.run(run())
+    return answers_right(tasks, lambda system, prompt: engine.generate(system, prompt, {"max_new_tokens": 384, "temperature": 0})[0])
 
 
 def engines_main(args) -> int:
