@@ -73,7 +73,7 @@ EMBEDDED_MODELS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b", "smollm2-135m")  
 EMBEDDED_DEFAULT = EMBEDDED_MODELS[0]  # bat_os.models.embedded.DEFAULT: every profile's fallback
 PERSONA_NAMES = ("ALFRED", "BRICK", "ROBIN", "BABS")  # bat_os.image.primordial.PERSONAS (a test ties them)
 #: The offline models a new image's personas get, by resolved profile (models.embedded = "auto"), chosen by
-#: bench/bench_learning.py (docs/models.md, docs/cycle.md 2026-11-25 (issue 38)): ALFRED writes the methods with
+#: bench/bench_learning.py (docs/models.md, docs/journal/learning.md 2026-11-25 (issue 38)): ALFRED writes the methods with
 #: the 1.5B coder (50 of 51 learned, 1 false install, against 44 and 0 with the 0.5B alone), BRICK writes the test
 #: cases. The cpu profile's choice holds where llama.cpp runs it (bat_os.models.embedded.wanted); small: the 0.5B.
 _ONE_AUTHOR = {**dict.fromkeys(PERSONA_NAMES, EMBEDDED_DEFAULT), "ALFRED": EMBEDDED_MODELS[1]}

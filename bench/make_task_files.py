@@ -4,13 +4,13 @@
     python bench/make_task_files.py [DIR]     (default: beside this script)
 
 - ``learning_tasks_fresh.jsonl`` (30 tasks): written 2026-11-23 before any run of it, then run once
-  (``docs/cycle.md``): its false installs led to the rules of that session, so it is no longer unseen;
+  (``docs/journal/learning.md``): its false installs led to the rules of that session, so it is no longer unseen;
 - ``learning_tasks_unseen.jsonl`` (20 tasks): written the same day, before those rules were measured on
   it; measured once, at the end, and never used to choose a rule (looked at since: no longer unseen);
 - ``learning_tasks_holdout.jsonl`` (26 tasks): written at the start of the next session's measuring, before
-  any run of it, and run once at the end of that session (``docs/cycle.md``), used for no rule;
+  any run of it, and run once at the end of that session (``docs/journal/learning.md``), used for no rule;
 - ``learning_tasks_novel.jsonl`` (30 tasks): written 2026-11-24, before any run of it and before that
-  session's changes were measured on anything but the 51 tasks; run once (``docs/cycle.md``): its false
+  session's changes were measured on anything but the 51 tasks; run once (``docs/journal/learning.md``): its false
   installs were then looked at, so it is no longer unseen;
 - ``learning_tasks_novel2.jsonl`` (30 tasks): written the same day, after that run and before any rule
   drawn from it; run once, at the end of that session;

@@ -7,7 +7,7 @@
 (``bench_learning.plain_prompt``), in the plain voice (both voices with BOTH=1); ``plainx``: the same with the
 brief's examples listed, the clock line and the import rule; ``stub``: a HumanEval-style stub (signature, docstring,
 the examples as doctests). One JSON line a task, then the totals, about 30 s a task here for four prompts. The
-figures in docs/cycle.md ("The prompt, measured") came from it; the function prompt they compare with
+figures in docs/journal/learning.md ("The prompt, measured") came from it; the function prompt they compare with
 (``prompts.function_prompt``, and the ``free`` variant without its signature) is at ``18104d9``."""
 import asyncio, json, os, sys, threading
 from pathlib import Path

@@ -256,7 +256,7 @@ def test_qwen_learns_the_readme_method_from_a_sentence_typed_into_the_client(qwe
 
 
 @pytest.mark.timeout(1500)
-@pytest.mark.xfail(reason="issue 15, blocked on the model (docs/cycle.md, 2026-11-25 (later)): the embedded 0.5B model has not learned initials from one example yet "
+@pytest.mark.xfail(reason="issue 15, blocked on the model (docs/journal/learning.md, 2026-11-25 (later)): the embedded 0.5B model has not learned initials from one example yet "
                           "(in every full benchmark run, int8 and w8 forms, its candidates answered the name capitalized, "
                           "upper-cased or its first word, and the cycle refused them all, so nothing wrong was installed; "
                           "asked outside the cycle through the cycle's own prompt in the w8 form, 0 right of 14 (two voices, "
