@@ -144,8 +144,6 @@ class Config:
     cycle_max_attempts: int = 12  # syntheses a cognitive cycle may try before FAILED
     cycle_candidates: int = 8  # candidates that may stand for the agreement vote (after the second: sampled)
     cycle_seed: int = 0  # the series of sampled candidates (another number: other samples for the same prompts)
-    cycle_stall: int = 0  # a cycle whose last this many candidates brought nothing new fails early; 0: never
-    cycle_second_author: str = ""  # the persona whose model writes the plain voice's candidates; "": the author's own
     cycle_resume: str = "resume"  # a cycle interrupted by a crash: "resume" or "fail"
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
@@ -192,8 +190,6 @@ ENV_NAMES = {
     "cycle_max_attempts": "BATOS_CYCLE_MAX_ATTEMPTS",
     "cycle_candidates": "BATOS_CYCLE_CANDIDATES",
     "cycle_seed": "BATOS_CYCLE_SEED",
-    "cycle_second_author": "BATOS_CYCLE_SECOND_AUTHOR",
-    "cycle_stall": "BATOS_CYCLE_STALL",
     "cycle_resume": "BATOS_CYCLE_RESUME",
     "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",
@@ -348,11 +344,6 @@ def _validate(config: Config) -> None:
         raise ConfigError("cycle_max_attempts", "must be at least 1")
     if config.cycle_candidates < 1:
         raise ConfigError("cycle_candidates", "must be at least 1")
-    if config.cycle_stall < 0:
-        raise ConfigError("cycle_stall", "must be 0 (never) or a number of candidates")
-    if config.cycle_second_author and config.cycle_second_author.upper() not in (*PERSONA_NAMES, "AUTO"):
-        raise ConfigError("cycle_second_author",
-                          f"{config.cycle_second_author!r} is not a persona ({', '.join(PERSONA_NAMES)}), auto nor empty")
     if config.cycle_resume not in ("resume", "fail"):
         raise ConfigError("cycle_resume", f"{config.cycle_resume!r} is not resume or fail")
     if config.translator not in TRANSLATORS:

@@ -45,7 +45,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_learning import TARGET_GAIN, TASK_FILES, check_code, load_tasks, written_right  # noqa: E402
 
 from bat_os.cognition import guardian  # noqa: E402
-from bat_os.cognition.readings import stalled  # noqa: E402
 from bat_os.cognition.selection import choose  # noqa: E402
 from bat_os.cognition.specs import accept_cases  # noqa: E402
 from bat_os.cognition.trials import Trials  # noqa: E402
@@ -94,8 +93,6 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
             why = "the candidate was refused"
         if attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates:
             break
-        if stalled(records, args.stall):
-            return "failed", f"stalled at attempt {attempt}: the last {args.stall} candidates brought nothing new"
     else:  # its candidates ran out before the limits: the run chose earlier, or ran under smaller limits
         if dump is None:
             return "exhausted", "the run wrote no more candidates (it chose earlier, or its limits were smaller)"
@@ -170,8 +167,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--oracle", action="store_true", help="for a task with no winner, mark its right and wrong eligible candidates")
     p.add_argument("--max-attempts", type=int, default=defaults.cycle_max_attempts)
     p.add_argument("--candidates", type=int, default=defaults.cycle_candidates)
-    p.add_argument("--stall", type=int, default=defaults.cycle_stall,
-                   help="stop a cycle whose last N candidates brought nothing new (cycle_stall; 0: never)")
     p.add_argument("--dump", default="", help="write every step's records (JSON lines) instead of choosing")
     p.add_argument("--written", action="store_true",
                    help="choose nothing: per run, the tasks some written candidate was right on, against the single shot")

@@ -75,7 +75,6 @@ def test_explicit_config_file(tmp_path):
         ({"BATOS_REQUEST_TIMEOUT": "-1"}, "request_timeout"),
         ({"BATOS_CODEX": "/no/such/codex.jsonl"}, "codex"),
         ({"BATOS_TRANSLATOR": "oracle"}, "translator"),
-        ({"BATOS_CYCLE_SECOND_AUTHOR": "JEEVES"}, "cycle_second_author"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path, environ, setting):
@@ -142,12 +141,6 @@ def test_translator_setting(tmp_path):
     (tmp_path / "batos.toml").write_text('translator = "local"\n')
     assert config.load({}, environ={}, cwd=tmp_path).translator == "local"
     assert config.load({}, environ={"BATOS_TRANSLATOR": "model"}, cwd=tmp_path).translator == "model"
-
-
-def test_cycle_second_author_names_a_persona_or_auto(tmp_path):
-    assert config.load({}, environ={}, cwd=tmp_path).cycle_second_author == ""  # measured: one author learns more
-    for value in ("BRICK", "robin", "auto"):
-        assert config.load({}, environ={"BATOS_CYCLE_SECOND_AUTHOR": value}, cwd=tmp_path).cycle_second_author == value
 
 
 def test_cycle_seed_from_the_environment(tmp_path):

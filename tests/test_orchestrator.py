@@ -250,59 +250,6 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     assert record["artifacts"]["queries"] == ["how to fly", "altitude"]
 
 
-def test_a_second_author_writes_the_plain_voice_and_the_winner_names_its_author(image):
-    """``cycle_second_author``: the plain voice's candidates (every second one) come from another persona's model;
-    the two read the request apart, and the method installed says whose model wrote it."""
-    llm = FakeLLM(BRICK=["[]", "", GOOD_TOO], ALFRED=[BAD, GOOD])  # BAD: refused by the guardian, before any run
-    jail = FakeJail(writes_altitude, writes_altitude, writes_altitude)
-    orchestrator = Orchestrator(image, llm, jail, CycleSettings(second_author="BRICK"), memory=FakeMemory(), now=lambda: 100.0)
-    outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
-    authors = [(persona, system == PLAIN_VOICE) for persona, _prompt, system in llm.calls[2:]]
-    assert authors == [("ALFRED", False), ("BRICK", True), ("ALFRED", False)]  # the voices by turns, each its model
-    assert outcome["result"] == 20
-    method = _read(image, lambda root: root["genesis_obj"].slots["fly"].metadata())
-    assert method["author"] in ("ALFRED", "BRICK") and method["provenance"]["model"] == f"fake-{method['author'].lower()}"
-    assert method["provenance"]["persona"] == method["author"]
-    candidates = _cycle(image, "c1")["artifacts"]["candidates"]
-    assert [c["author"] for c in candidates] == ["ALFRED", "BRICK", "ALFRED"]
-
-
-def test_auto_second_author_is_a_persona_with_another_model_or_the_author_itself(image):
-    """``cycle_second_author = auto``: the plain voice goes to the first persona whose stored model is not the
-    author's; where every persona has the same model (or none), the author writes both voices."""
-    from bat_os.cognition.views import plain_author
-    from bat_os.models.records import store_of
-
-    assert _read(image, lambda root: plain_author(root, "ALFRED", "auto")) == "ALFRED"  # no models at all
-
-    def give(keys: dict[str, str]) -> None:
-        def work() -> None:
-            store = store_of(image.connection.root())
-            store.personas.clear()
-            store.personas.update(keys)
-
-        image.run(work)
-
-    give(dict.fromkeys(("ALFRED", "BRICK", "ROBIN", "BABS"), "small"))
-    assert _read(image, lambda root: plain_author(root, "ALFRED", "auto")) == "ALFRED"
-    give({"ALFRED": "big", "BRICK": "small", "ROBIN": "small", "BABS": "small"})
-    assert _read(image, lambda root: plain_author(root, "ALFRED", "auto")) == "BRICK"
-    give({"ALFRED": "big", "BRICK": "big", "ROBIN": "small"})
-    assert _read(image, lambda root: plain_author(root, "ALFRED", "auto")) == "ROBIN"
-    assert _read(image, lambda root: plain_author(root, "ALFRED", "babs")) == "BABS"
-    assert _read(image, lambda root: plain_author(root, "ALFRED", "")) == "ALFRED"
-
-
-def test_a_cycle_whose_candidates_bring_nothing_new_stops_early_and_says_so(image):
-    """``cycle_stall`` 3: refused, refused, refused: the cycle fails at its third attempt of twelve, saying why."""
-    llm = FakeLLM(BRICK=["[]", ""], ALFRED=[BAD] * 12)
-    orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings(max_attempts=12, stall=3), memory=FakeMemory(), now=lambda: 100.0)
-    with pytest.raises(CycleFailed) as failed:
-        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
-    assert len(llm.calls) == 2 + 3 and "stopped early: the last 3 candidates brought nothing new" in failed.value.details["reasons"][-1]
-    assert _cycle(image, "c1")["attempts"] == 3
-
-
 def test_an_identical_greedy_pair_is_installed_only_after_samples_answer_as_it_does(image):
     """Both voices writing GOOD is one answer written twice: two sampled candidates answering alike come first; with
     ``cycle_candidates`` 2 no sample may be drawn, and the pair is installed at once, as before."""

@@ -1,6 +1,6 @@
 """What one reading of the request is: the text a candidate wrote, and the voice that asked for it."""
 
-from bat_os.cognition.readings import reading, repeats, source, stalled, wording, wordings
+from bat_os.cognition.readings import reading, repeats, source, wording, wordings
 
 
 def test_layout_comments_and_docstrings_aside_one_text_is_one_source_in_either_voice():
@@ -25,14 +25,3 @@ def test_repeats_counts_the_candidates_that_came_back_to_an_earlier_source():
                {"code": "def f(:", "attempt": 4}, {"code": "def f(:", "attempt": 5}, {"code": b, "attempt": 6}]
     assert repeats(records) == 2  # a in the other voice, b sampled again; code that does not parse counts for none
     assert repeats([]) == 0 and repeats(records[:1]) == 0
-
-
-def test_a_cycle_stalls_when_its_last_candidates_bring_nothing_new():
-    a, b, c = ("def f(self, x):\n    return x + 1\n", "def f(self, x):\n    return x + 2\n", "def f(self, x):\n    return x * 3\n")
-    ok = lambda code: {"code": code, "eligible": True}  # noqa: E731
-    no = lambda code: {"code": code, "eligible": False}  # noqa: E731
-    records = [ok(a), no(b), ok(a), no(c), no("def f(:")]
-    assert stalled(records, 4)  # refused, a repeat, refused, refused: the last four brought nothing
-    assert not stalled(records, 5)  # the first, a new eligible source, is within five
-    assert not stalled([*records, ok("def f(self, x):\n    return x - 1\n")], 4)  # a new source that held
-    assert not stalled([ok(a), ok(b)], 3) and not stalled(records, 0)  # too few yet; 0: never

@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, TypeVar
 
-from bat_os.cognition import capabilities, changes, episodes, guardian, mending, readings, replies, specs, views
+from bat_os.cognition import capabilities, changes, episodes, guardian, mending, replies, specs, views
 from bat_os.cognition.cycle import Cycle, CycleRegistry
 from bat_os.cognition.prompts import (
     brief_intent, decomposition_prompt, is_pure, sample_seed, shown_slots,
@@ -77,8 +77,6 @@ class CycleSettings:
     repeat_heat: float = 0.2  # added to it for each candidate so far that repeated an earlier one's source (up to 1.0)
     confirmations: int = CONFIRMATIONS  # samples an identical greedy pair waits for, answering as it does (selection)
     seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
-    stall: int = 0  # fail once the last this many candidates brought nothing new (config.cycle_stall); 0: never
-    second_author: str = ""  # whose model writes the plain voice (config.cycle_second_author; views.plain_author)
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
 
@@ -316,19 +314,16 @@ class Orchestrator:
         self._move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, specification_model=completion.model)
 
     async def _synthesize(self, cycle_id: str) -> None:
-        info = self._read(lambda root: views.synthesis_info(root, self._registry(root).get(cycle_id), self.settings.second_author))
+        info = self._read(lambda root: views.synthesis_info(root, self._registry(root).get(cycle_id)))
         # the first two candidates: best guesses in the two voices, written apart (the second does not hear why the
         # first was refused: two readings that agree must not share one); later ones sampled, to disagree
         refusals = [] if info["attempts"] == 1 else info["refusals"]
         prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], refusals, info["episodes"],
                                   episodes.notes(info["context"], info["brief"]))
         system = synthesis_voice(info["attempts"] + 1, info["system"])
-        # the plain voice's candidates: the second author's model, where there is one (two models read apart)
-        plain = (info["attempts"] + 1) % 2 == 0  # synthesis_voice: even attempts speak in the plain voice
-        author = info["plain_author"] if plain else info["author"]
         temperature = self.sample_temperature(info["repeats"]) if info["attempts"] >= 2 and self.settings.candidates > 1 else None
         try:  # a sample's seed: the attempt and the prompt, so that a cycle asked again samples the same candidates
-            completion = await self._ask(cycle_id, author, prompt, system=system, temperature=temperature,
+            completion = await self._ask(cycle_id, info["author"], prompt, system=system, temperature=temperature,
                                          until_block=True, seed=sample_seed(prompt, info["attempts"], self.settings.seed) if temperature else None)
         except LLMError:
             if info["attempts"] and await self._settle(cycle_id):
@@ -345,7 +340,7 @@ class Orchestrator:
             cycle.artifacts["code"] = code
             for key, value in repairs.items():
                 cycle.artifacts[key] = value
-            cycle.artifacts["author"] = author
+            cycle.artifacts["author"] = info["author"]
             cycle.artifacts["model"] = completion.model
             cycle.artifacts["prompt_sha256"] = completion.prompt_sha256
             cycle.artifacts["temperature"] = temperature
@@ -404,14 +399,10 @@ class Orchestrator:
             # may be wrong; the next candidate is sampled on its own, so that agreement means something)
             refusals.append({"attempt": cycle.attempts, "reasons": reasons, "feedback": not record.get("eligible")})
             cycle.artifacts["refusals"] = refusals
-            stalled = readings.stalled(records, self.settings.stall)
-            if cycle.attempts >= self.settings.max_attempts or eligible >= self.settings.candidates or stalled:
+            if cycle.attempts >= self.settings.max_attempts or eligible >= self.settings.candidates:
                 every = [f"attempt {r['attempt']}: {reason}" for r in refusals for reason in r["reasons"]]
                 if eligible:
                     every.append(f"no candidate could be chosen: {decided}")
-                if stalled:
-                    every.append(f"stopped early: the last {self.settings.stall} candidates brought nothing new "
-                                 "(each was refused or repeated an earlier one)")
                 cycle.fail(self._state(root, "FAILED"), self.now(), every)
                 episodes.remember(root, cycle, self.now())
             else:

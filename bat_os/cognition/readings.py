@@ -1,6 +1,5 @@
 """Which text a candidate wrote, and in which way of asking: what :mod:`bat_os.cognition.selection` counts as
-one reading of the request, and what the orchestrator counts as a sample that brought nothing new (and a cycle
-whose last candidates all did: :func:`stalled`)."""
+one reading of the request, and what the orchestrator counts as a sample that brought nothing new."""
 
 from __future__ import annotations
 
@@ -53,18 +52,3 @@ def wording(record: dict) -> int | None:
 def wordings(records: list[dict], members: list[int]) -> set[int]:
     """The wordings ``members`` answered (a record that does not say its attempt adds none)."""
     return {w for w in (wording(records[m]) for m in members) if w is not None}
-
-
-def stalled(records: list[dict], window: int) -> bool:
-    """The last ``window`` candidates brought nothing new: each was refused, or wrote a source written before.
-    A cycle whose candidates stall so cannot be helped by more of the same: it says so instead of spending its
-    remaining attempts (``cycle_stall``; 0: never)."""
-    if window <= 0 or len(records) < window:
-        return False
-    seen: set[str] = set()
-    fresh = []
-    for index, record in enumerate(records):
-        text = source(record, index)
-        fresh.append(bool(record.get("eligible")) and bool(text) and text not in seen)
-        seen.add(text)
-    return not any(fresh[-window:])

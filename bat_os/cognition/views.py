@@ -14,16 +14,14 @@ from bat_os.cognition.prompts import AUTHOR_DEFAULT, author_for, brief_intent, d
 from bat_os.cognition.readings import repeats
 from bat_os.image.codec import render
 from bat_os.image.primordial import PERSONAS
-from bat_os.models.records import store_of
 
 
 def brief_and_receiver(cycle: Cycle) -> tuple[dict, dict]:
     return render(cycle.brief), describe_receiver(cycle.receiver)
 
 
-def synthesis_info(root: Any, cycle: Cycle, second_author: str = "") -> dict:
-    """SYNTHESIZING's: the brief, the receiver, the context, the refusal heard, the author and its voice, and who
-    writes the plain voice (:func:`plain_author` of ``second_author``, the setting ``cycle_second_author``)."""
+def synthesis_info(root: Any, cycle: Cycle) -> dict:
+    """SYNTHESIZING's: the brief, the receiver, the context, the refusal heard, the author and its voice."""
     author = author_for(cycle.receiver)
     persona = root[PERSONAS[author]["root"]]
     return render({
@@ -36,22 +34,8 @@ def synthesis_info(root: Any, cycle: Cycle, second_author: str = "") -> dict:
         "attempts": cycle.attempts,
         "repeats": repeats(cycle.artifacts.get("candidates", [])),
         "author": author,
-        "plain_author": plain_author(root, author, second_author),
         "system": str(persona.slots["codex"]["system_prompt"]),
     })
-
-
-def plain_author(root: Any, author: str, setting: str) -> str:
-    """Whose model writes the plain voice's candidates: the persona ``setting`` names; for ``auto`` the first other
-    persona whose stored model is not the author's (two models read a request apart, where the image has two);
-    else (``""``, or one model for all) the author."""
-    if setting.lower() != "auto":
-        return setting.upper() or author
-    store = store_of(root, create=False)
-    if store is None or store.personas.get(author) is None:
-        return author
-    mine = store.personas.get(author)
-    return next((p for p in PERSONAS if p != author and store.personas.get(p) not in (None, mine)), author)
 
 
 def validation_info(cycle: Cycle) -> dict:

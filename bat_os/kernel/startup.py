@@ -77,8 +77,7 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
     orchestrator = Orchestrator(
         image, backend, jail,
         CycleSettings(max_attempts=config.cycle_max_attempts, candidates=config.cycle_candidates, resume=config.cycle_resume,
-                      seed=config.cycle_seed, conflict_retries=config.conflict_retries,
-                      second_author=config.cycle_second_author, stall=config.cycle_stall),
+                      seed=config.cycle_seed, conflict_retries=config.conflict_retries),
         memory=memory,
     )
     cognition = Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory,
