@@ -1,8 +1,11 @@
 """The learning benchmark's task files (bench/): well formed, ids unique across files, and the files no rule
-was written from are what bench/make_task_files.py writes, every hidden answer checked against its reference."""
+was written from are what bench/make_task_files.py writes, every hidden answer checked against its reference; every
+task's reference, the method the benchmark answers the cycle's questions with, passes the guardian and its task's
+hidden checks in the real jail."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -13,8 +16,8 @@ BENCH = ROOT / "bench"
 FILES = ["learning_tasks.jsonl", "learning_tasks_fresh.jsonl", "learning_tasks_unseen.jsonl", "learning_tasks_holdout.jsonl",
          "learning_tasks_novel.jsonl", "learning_tasks_novel2.jsonl", "learning_tasks_novel3.jsonl",
          "learning_tasks_novel4.jsonl", "learning_tasks_novel5.jsonl", "learning_tasks_novel6.jsonl",
-         "learning_tasks_novel7.jsonl", "learning_tasks_novel8.jsonl"]
-FIELDS = {"id", "kind", "selector", "intent", "args", "slots", "checks"}
+         "learning_tasks_novel7.jsonl", "learning_tasks_novel8.jsonl", "learning_tasks_novel9.jsonl"]
+FIELDS = {"id", "kind", "selector", "intent", "args", "slots", "checks", "reference"}
 
 
 def _tasks(name: str) -> list[dict]:
@@ -39,3 +42,32 @@ def test_the_untuned_task_files_are_the_checked_ones(tmp_path):
     assert made.returncode == 0, made.stderr  # a reference disagreeing with a hidden answer fails here
     for name in FILES[1:]:
         assert (tmp_path / name).read_text() == (BENCH / name).read_text(), f"{name} differs from what make_task_files.py writes"
+
+
+def test_every_reference_passes_the_guardian_and_its_task_in_the_real_jail():
+    """The learning call (the task's arguments and slots) does not raise, and every hidden check holds."""
+    sys.path.insert(0, str(BENCH))
+    from bench_learning import check_code
+
+    from bat_os.cognition.guardian import audit
+    from bat_os.jail.runner import Jail
+
+    tasks = [task for name in FILES for task in _tasks(name)]
+    refused = {t["id"]: [r.message for r in audit(t["reference"], t["selector"]).reasons] for t in tasks}
+    assert not {k: v for k, v in refused.items() if v}, "the guardian refuses these references"
+
+    async def main() -> dict[str, list[str]]:
+        jail = Jail()
+        await jail.start()
+        try:
+            failed = {}
+            for task in tasks:
+                learning_call = {"args": task["args"]}  # no expectation: only "should not raise" is judged
+                why = await check_code(jail, task["reference"], {**task, "checks": [learning_call] + task["checks"]})
+                if why:
+                    failed[task["id"]] = why
+            return failed
+        finally:
+            await jail.close()
+
+    assert asyncio.run(main()) == {}
