@@ -145,6 +145,9 @@ class Config:
     cycle_candidates: int = 8  # candidates that may stand for the agreement vote (after the second: sampled)
     cycle_seed: int = 0  # the series of sampled candidates (another number: other samples for the same prompts)
     cycle_resume: str = "resume"  # a cycle interrupted by a crash: "resume" or "fail"
+    cycle_questions: int = 3  # questions one cycle may ask the person who sent the message (0: never asks)
+    cycle_confirm: str = "auto"  # show the chosen method before installing it: auto (no example given, or a case doubts it), always, never
+    cycle_question_seconds: float = 300.0  # how long a question waits for its answer before it counts as skipped
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
@@ -191,6 +194,9 @@ ENV_NAMES = {
     "cycle_candidates": "BATOS_CYCLE_CANDIDATES",
     "cycle_seed": "BATOS_CYCLE_SEED",
     "cycle_resume": "BATOS_CYCLE_RESUME",
+    "cycle_questions": "BATOS_CYCLE_QUESTIONS",
+    "cycle_confirm": "BATOS_CYCLE_CONFIRM",
+    "cycle_question_seconds": "BATOS_CYCLE_QUESTION_SECONDS",
     "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",
     "jail_wall_seconds": "BATOS_JAIL_WALL_SECONDS",
@@ -346,6 +352,12 @@ def _validate(config: Config) -> None:
         raise ConfigError("cycle_candidates", "must be at least 1")
     if config.cycle_resume not in ("resume", "fail"):
         raise ConfigError("cycle_resume", f"{config.cycle_resume!r} is not resume or fail")
+    if config.cycle_questions < 0:
+        raise ConfigError("cycle_questions", "must be 0 or more")
+    if config.cycle_confirm not in ("auto", "always", "never"):
+        raise ConfigError("cycle_confirm", f"{config.cycle_confirm!r} is not auto, always or never")
+    if not config.cycle_question_seconds > 0:
+        raise ConfigError("cycle_question_seconds", "must be more than 0")
     if config.translator not in TRANSLATORS:
         raise ConfigError("translator", f"{config.translator!r} is not model or local")
     if not 1 <= config.jail_workers <= 64:

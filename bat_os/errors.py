@@ -41,6 +41,7 @@
         ├── Protected            "protected": a system method may not be changed or removed by a client
         ├── CodeRefused          "code_refused": the guardian refused a method's source (``reasons``)
         ├── TestsFailed          "tests_failed": a change breaks stored cases (``failures``); nothing changed
+        ├── Answered             "answered": a cycle's question was answered (or skipped) already
         └── Internal             "internal": a bug; logged
 
 Every error has a ``message`` and ``details`` (extra fields of its wire
@@ -289,6 +290,10 @@ class PackFailed(RequestError):
     """The pack failed (no space left, an unreadable record) or was stopped; the image is as it was."""
 
 
+class Answered(RequestError):
+    """A cycle's question that was answered, skipped or timed out already: the first word stands."""
+
+
 class Internal(RequestError):
     """A bug, or a part the kernel lacks; logged with its traceback."""
 
@@ -316,6 +321,7 @@ CODES: tuple[tuple[type[BaseException], str], ...] = (
     (Protected, "protected"),
     (CodeRefused, "code_refused"),
     (TestsFailed, "tests_failed"),
+    (Answered, "answered"),
     (Internal, "internal"),
     # persona models (ask and translate answer them with the persona)
     (NoModel, "no_model"),

@@ -49,6 +49,7 @@ ERROR_CODES = (
     "protected",
     "code_refused",
     "tests_failed",
+    "answered",
     "backup_failed",
     "pack_refused",
     "pack_failed",

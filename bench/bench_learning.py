@@ -65,7 +65,7 @@ TASK_FILES = (TASKS, TASKS.with_name("learning_tasks_fresh.jsonl"), TASKS.with_n
               TASKS.with_name("learning_tasks_novel4.jsonl"),
               TASKS.with_name("learning_tasks_novel5.jsonl"), TASKS.with_name("learning_tasks_novel6.jsonl"),
               TASKS.with_name("learning_tasks_novel7.jsonl"),
-              TASKS.with_name("learning_tasks_novel8.jsonl"))
+              TASKS.with_name("learning_tasks_novel8.jsonl"), TASKS.with_name("learning_tasks_novel9.jsonl"))
 TARGET_FALSE_INSTALLS = 0.02
 TARGET_GAIN = 1.5
 
@@ -227,6 +227,90 @@ def judge_written(tasks: list[dict], results: dict[str, dict]) -> dict[str, int]
     return asyncio.run(run())
 
 
+# --- the person: answers questions with the task's reference ----------------------------------
+async def reference_outcome(jail, task: dict, call: dict) -> tuple[dict, dict]:
+    """What the task's reference answers on a question's call (``call["slots"]``: the receiver's slots it sees):
+    its outcome (``value`` / ``raised``) and the slots it wrote."""
+    from bat_os.cognition.casehost import CaseHost
+    from bat_os.errors import JailError
+
+    case = {"args": call.get("args", []), "kwargs": call.get("kwargs", {})}
+    host = CaseHost(Slots(call.get("slots") or {}), [case], candidate=(task["selector"], task["reference"]))
+    try:
+        outcome = (await jail.run_cases(task["reference"], task["selector"], [case], host))[0]
+    except JailError as exc:
+        return {"raised": type(exc).__name__}, {}
+    return outcome, dict(host.overlays[0])
+
+
+def person_answer(question: dict, outcome: dict, written: dict) -> dict:
+    """The ``answer`` command's fields a person who knows the reference's answer sends: the choice that is it,
+    else the answer itself (an example no candidate gives)."""
+    from bat_os.cognition.cases import same
+
+    def matches(choice: dict) -> bool:
+        if "raised" in outcome:
+            return choice.get("raises") == outcome["raised"]
+        if "result" not in choice or not same(choice["result"], outcome.get("value")):
+            return False
+        return all(name in written and same(value, written[name]) for name, value in (choice.get("slots") or {}).items())
+
+    for index, choice in enumerate(question["choices"]):
+        if matches(choice):
+            return {"choose": index}
+    if "raised" in outcome:
+        return {"raises": outcome["raised"]}
+    return {"result": outcome.get("value"), **({"slots": written} if written else {})}
+
+
+def send_as_person(kernel: KernelProcess, message: dict, task: dict, jail_loop: "JailThread | None",
+                   timeout: float) -> tuple[dict, int]:
+    """``send`` the learning request; with ``jail_loop`` (``--user``) answer every question the cycle asks with the
+    task's reference, else say ``"ask": false``. The final reply and the questions answered."""
+    if jail_loop is None:
+        return kernel.request({**message, "ask": False}, timeout=timeout), 0
+    client = kernel.client()
+    asked = 0
+    try:
+        client.send({**message, "id": "learn", "events": True})
+        while True:
+            reply = client.recv(timeout)
+            if reply.get("id") == "learn" and reply.get("status") != "event":
+                return reply, asked
+            event = reply.get("event") or {}
+            if reply.get("status") == "event" and event.get("type") == "question" and event.get("waiting"):
+                question = event["question"]
+                outcome, written = jail_loop.run(reference_outcome(jail_loop.jail, task, question["call"]))
+                asked += 1
+                client.send({"command": "answer", "id": f"answer{asked}", "cycle": question["cycle"],
+                             "question": question["id"], **person_answer(question, outcome, written)})
+            elif str(reply.get("id", "")).startswith("answer") and reply.get("status") == "error":
+                print(f"    the kernel refused an answer: {reply['error']}")
+    finally:
+        client.close()
+
+
+class JailThread:
+    """A jail on an event loop of its own thread, for the simulated person's runs of a reference."""
+
+    def __init__(self) -> None:
+        from bat_os.jail.runner import Jail
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.jail = Jail()
+        self.run(self.jail.start())
+
+    def run(self, work):
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(120)
+
+    def close(self) -> None:
+        self.run(self.jail.close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
 # --- the cycle: the product ---------------------------------------------------------------
 def kernel_checks(kernel: KernelProcess, task: dict) -> list[str]:
     from bat_os.cognition.cases import judge
@@ -256,15 +340,17 @@ def _cycle_record(cycle: dict) -> dict:
     """What a task's figures keep of its cycle: the cases, each candidate's code and verdict, the decision."""
     a = cycle["artifacts"]
     return {"state": cycle["state"], "cases": a.get("cases", []), "cases_dropped": len(a.get("cases_dropped", [])),
-            "discarded": a.get("cases_discarded", []), "decision": a.get("decision"), "examples": cycle["brief"].get("examples", []),
+            "decision": a.get("decision"), "examples": cycle["brief"].get("examples", []),
+            "questions": [{k: q.get(k) for k in ("kind", "call", "choices", "answer", "by")} for q in a.get("questions", [])],
             "candidates": [{k: c.get(k) for k in ("code", "eligible", "failed", "passes", "generated_failed", "signature",
                                                   "attempt", "author")}
                            for c in a.get("candidates", [])]}
 
 
 def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | None = None,
-           settings: dict[str, str] | None = None, found: dict | None = None) -> dict[str, dict]:
-    """Each task's cycle in a real kernel; ``found`` gets the kernel's memory and its engines' prompt counts."""
+           settings: dict[str, str] | None = None, found: dict | None = None, user: bool = False) -> dict[str, dict]:
+    """Each task's cycle in a real kernel; ``found`` gets the kernel's memory and its engines' prompt counts.
+    ``user``: a simulated person answers the cycle's questions with the task's reference (:func:`send_as_person`)."""
     import psutil
 
     sys.path.insert(0, str(ROOT / "tests"))
@@ -276,6 +362,7 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
     kernel = KernelProcess(directory, env=model_env(BATOS_EMBEDDED_MODEL=models, **extra))
     kernel.start(timeout=120)
     results = {}
+    person = JailThread() if user else None
     try:
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
@@ -292,10 +379,10 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
             for slot, value in task["slots"].items():
                 kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": slot, "value": value})
             started = time.perf_counter()
-            reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": task["selector"],
-                                    "args": task["args"], "intent": task["intent"]}, timeout=1800)
+            reply, asked = send_as_person(kernel, {"command": "send", "target": "genesis_obj", "selector": task["selector"],
+                                                   "args": task["args"], "intent": task["intent"]}, task, person, 1800)
             seconds = time.perf_counter() - started
-            record: dict = {"seconds": seconds}
+            record: dict = {"seconds": seconds, "questions": asked}
             if reply["status"] == "ok":
                 cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
                 record["candidates"] = len(cycle["artifacts"].get("candidates", []))
@@ -308,6 +395,7 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
                 error = reply["error"]
                 record["outcome"] = "failed"
                 record["why"] = [f"{error['code']}: {(error.get('reasons') or [error['message']])[-1]}"[:300]]
+                record["unanswered"] = "unanswered" in (error.get("reasons") or [])
                 if error.get("cycle"):
                     cycle = kernel.request({"command": "cycle", "cycle": error["cycle"]})["result"]
                     record["candidates"] = len(cycle["artifacts"].get("candidates", []))
@@ -322,6 +410,8 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
         found["llama"] = [r.get("llama") for r in manager["resident"] if r.get("llama")]
     finally:
         kernel.stop()
+        if person is not None:
+            person.close()
     return results
 
 
@@ -339,6 +429,8 @@ def main() -> int:
     p.add_argument("--skip-baseline", action="store_true", help="only the cycle (no ratio)")
     p.add_argument("--record", type=Path, default=None, help="record every prompt and reply of the kernel's models here")
     p.add_argument("--only", default="", help="comma-separated task ids (a look at a few; not the figures)")
+    p.add_argument("--user", action="store_true",
+                   help="a simulated person answers the cycle's questions with the task's reference (else: \"ask\": false)")
     p.add_argument("--set", action="append", default=[], metavar="BATOS_NAME=VALUE",
                    help="a kernel setting for the cycle's kernel (the README's settings table), e.g. BATOS_CYCLE_CANDIDATES=6")
     args = p.parse_args()
@@ -363,17 +455,17 @@ def main() -> int:
     single = singles.get(author, {})
     found: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
-        learned = cycles(tasks, spec, Path(tmp), args.record, settings, found)
+        learned = cycles(tasks, spec, Path(tmp), args.record, settings, found, user=args.user)
     for task_id, count in judge_written(tasks, learned).items():
         learned[task_id]["written_right"] = count
     if settings:
         print("kernel settings: " + " ".join(f"{k}={v}" for k, v in sorted(settings.items())))
 
-    print(f"\n{'task':32} {'kind':6} {'single':7} {'cycle':14} {'cand':>4} {'right':>5} {'cases':>5} {'secs':>6}  why (cycle)")
+    print(f"\n{'task':32} {'kind':6} {'single':7} {'cycle':14} {'cand':>4} {'right':>5} {'cases':>5} {'q':>2} {'secs':>6}  why (cycle)")
     for task in tasks:
         s, c = single.get(task["id"]), learned[task["id"]]
         print(f"{task['id']:32} {task['kind']:6} {('pass' if s['passed'] else 'fail') if s else '-':7} {c['outcome']:14} "
-              f"{c.get('candidates', 0):>4} {c['written_right']:>5} {c.get('cases', 0):>5} {c['seconds']:>6.0f}  "
+              f"{c.get('candidates', 0):>4} {c['written_right']:>5} {c.get('cases', 0):>5} {c.get('questions', 0):>2} {c['seconds']:>6.0f}  "
               f"{(c.get('why') or [''])[0][:90]}")
     n = len(tasks)
     right = sum(1 for r in learned.values() if r["outcome"] == "learned")
@@ -382,7 +474,12 @@ def main() -> int:
     summary = Summary()
     summary.info("LEARNED correctly", right, f" of {n}", fmt=".0f", note=f"{right / n:.0%}")
     summary.target("FALSE installs (share of tasks)", false / n, "<=", TARGET_FALSE_INSTALLS, "", fmt=".3f")
-    summary.info("FAILED cycles", failed, f" of {n}", fmt=".0f")
+    summary.info("FAILED cycles", failed, f" of {n}", fmt=".0f",
+                 note=f"{sum(1 for r in learned.values() if r.get('unanswered'))} "
+                      "of them disputed (unanswered)")
+    questions = [r.get("questions", 0) for r in learned.values()]
+    summary.info("QUESTIONS per task (the simulated person's answers)", sum(questions) / n, "", fmt=".2f",
+                 note=f"max {max(questions)}; " + ("--user" if args.user else "none asked: \"ask\": false"))
     written = sum(1 for r in learned.values() if r["written_right"])
     summary.info("WRITTEN right (a candidate of the cycle passed every hidden check)", written, f" of {n}", fmt=".0f",
                  note="what a perfect choosing among the same candidates would learn")

@@ -42,10 +42,10 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_learning import TARGET_GAIN, TASK_FILES, check_code, load_tasks, written_right  # noqa: E402
+from bench_learning import (TARGET_GAIN, TASK_FILES, check_code, load_tasks, person_answer, reference_outcome,  # noqa: E402
+                            written_right)
 
-from bat_os.cognition import guardian  # noqa: E402
-from bat_os.cognition.selection import choose  # noqa: E402
+from bat_os.cognition import asking, choosing, guardian  # noqa: E402
 from bat_os.cognition.specs import accept_cases  # noqa: E402
 from bat_os.cognition.trials import Trials  # noqa: E402
 from bat_os.config import Config  # noqa: E402
@@ -69,29 +69,50 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
     info = {"args": task["args"], "kwargs": {}, "examples": brief["examples"], "cases": cases[:args.cases], "intent": task["intent"]}
     records: list[dict] = []
     written = cycle.get("candidates") or []
+    asked: list[dict] = []
+    why = "no candidate was written"
+    ended = "failed"
+
+    async def tried(record: dict) -> dict:
+        if guardian.audit(record["code"], selector).accepted:
+            return {**record, **await trials.record(task["id"], record["code"], selector, info)}
+        return {**record, "eligible": False, "passes": [], "outputs": [], "failed": ["refused by the guardian"]}
+
     for attempt, candidate in enumerate(written, start=1):
-        record = {"attempt": attempt, "code": candidate["code"]}
-        if guardian.audit(candidate["code"], selector).accepted:
-            record.update(await trials.record(task["id"], candidate["code"], selector, info))
-        else:
-            record.update(eligible=False, passes=[], outputs=[], failed=["refused by the guardian"])
-        records = await trials.tell_apart(task["id"], selector, info, [*records, record])
-        lone = "evidence" if attempt >= args.max_attempts else "never"
+        records = await trials.tell_apart(task["id"], selector, info, [*records, await tried({"attempt": attempt, "code": candidate["code"]})])
         if dump is not None:  # every step's records, for choosing rules tried offline (bench/selection_lab.py)
-            dump.append({"attempt": attempt, "lone": lone, "generated": info["cases"], "trusted": len(info["examples"]) >= 2,
+            dump.append({"attempt": attempt, "generated": info["cases"], "examples": len(info["examples"]),
                          "records": json.loads(json.dumps(records, default=repr))})
             if attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates:
                 break
             continue
-        if record.get("eligible") or lone != "never":
-            winner, _discarded, why = choose(records, info["cases"], f"obj.{selector}",
-                                             trusted=len(info["examples"]) >= 2, lone=lone)
-            if winner is not None:
-                failures = await check_code(jail, records[winner]["code"], task)
-                return ("false install" if failures else "learned"), why
-        else:
-            why = "the candidate was refused"
-        if attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates:
+        while True:
+            final = attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates
+            decision = choosing.decide(records, examples=len(examples), answered=len(asked), final=final,
+                                       can_ask=args.user and len(asked) < args.questions, confirm=args.confirm)
+            why = decision.why
+            if decision.action == choosing.INSTALL:
+                failures = await check_code(jail, records[decision.winner]["code"], task)
+                return ("false install" if failures else "learned"), f"q={len(asked)} {why}"
+            if decision.action not in (choosing.ASK, choosing.CONFIRM):
+                break
+            question = asking.question(task["id"], len(asked) + 1, selector, decision,
+                                       next(r["calls"] for r in records if r.get("calls")), task["slots"])
+            outcome, wrote = await reference_outcome(jail, task, question["call"])
+            answer = person_answer(question, outcome, wrote)
+            asked.append(asking.example_of(question, answer))
+            if decision.action == choosing.CONFIRM and answer.get("choose") == 0:
+                failures = await check_code(jail, records[decision.winner]["code"], task)
+                return ("false install" if failures else "learned"), f"q={len(asked)} {why} (confirmed)"
+            info["examples"] = [*examples, *asked]
+            again: list[dict] = []
+            for old in records:
+                again = await trials.tell_apart(task["id"], selector, info, [*again, await tried(
+                    {"attempt": old["attempt"], "code": old["code"]})])
+            records = again
+        if decision.action == choosing.FAIL:
+            ended = "unanswered" if decision.disputed else "failed"
+            why = f"q={len(asked)} {why}"
             break
     else:  # its candidates ran out before the limits: the run chose earlier, or ran under smaller limits
         if dump is None:
@@ -105,7 +126,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
     if args.oracle:
         marks = [("E-" if await check_code(jail, r["code"], task) else "E+") if r.get("eligible") else "x" for r in records]
         why = " ".join(marks) + " | " + why
-    return "failed", why
+    return ended, why
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -171,6 +192,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--written", action="store_true",
                    help="choose nothing: per run, the tasks some written candidate was right on, against the single shot")
     p.add_argument("--cases", type=int, default=None, help="keep only the first N generated cases")
+    p.add_argument("--user", action="store_true", help="a simulated person answers questions with the task's reference")
+    p.add_argument("--questions", type=int, default=defaults.cycle_questions)
+    p.add_argument("--confirm", default=defaults.cycle_confirm, choices=("auto", "always", "never"))
     return p.parse_args(argv)
 
 

@@ -140,10 +140,12 @@ TIME_SENTENCE = "create a method to report the current system time"
 
 
 def time_cassette(**alfred_extra: Any) -> list[dict]:
-    """BRICK's queries and ALFRED's method for the acceptance scenario."""
+    """BRICK's queries and ALFRED's method for the acceptance scenario: the same text written by attempts 1 and 2
+    (the two voices), two readings that agree (one alone is never installed without the person)."""
     code = f"def {TIME_SELECTOR}(self):\n    import time\n    return time.strftime('%H:%M:%S')"
+    alfred = {"persona": "ALFRED", "contains": f"Selector: {TIME_SELECTOR}", "response": f"```python\n{code}\n```", **alfred_extra}
     return [
         {"persona": "BRICK", "contains": f"Selector: {TIME_SELECTOR}", "response": json.dumps(["current time"])},
-        {"persona": "ALFRED", "contains": f"Selector: {TIME_SELECTOR}",
-         "response": f"```python\n{code}\n```", **alfred_extra},
+        alfred,
+        dict(alfred),
     ]

@@ -25,8 +25,10 @@ def test_calls_both_got_wrong_otherwise_still_count():
     # an IndexError on an empty text may be the very call every candidate gets wrong: two alike of ten is too few
     slips = [["raised", "IndexError"]] * 8
     a = _record(["value", 1], *slips, ["value", 2])
-    assert not concur(a, dict(a))
-    assert concur(a, dict(a), frozenset(range(1, 9)))  # unless every candidate ran out of the jail's means there
+    b = _record(["value", 1], *slips[:7], ["raised", "KeyError"], ["value", 2])
+    assert not concur(a, b)
+    assert concur(a, b, frozenset(range(1, 9)))  # unless every candidate ran out of the jail's means there
+    assert concur(a, dict(a))  # alike on every call, raises and all: one answer, never a dispute
 
 
 def test_silent_calls_are_those_past_the_jails_means_for_every_candidate():

@@ -14,7 +14,7 @@ from bat_os.kernel.commands.base import Command
 EXPECTED = {
     "ping", "status", "inspect", "set_slot", "send", "initiate_cognitive_cycle", "cycle", "ingest", "search", "forget",
     "ask", "translate", "backup", "chronicle", "selfcheck", "methods", "source", "history", "set_method", "remove_method",
-    "revert", "relearn", "clone", "pack",
+    "revert", "relearn", "clone", "pack", "answer",
 }
 PROTOCOL_DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 
@@ -36,7 +36,7 @@ def test_each_command_shows_its_wire_message_and_is_documented():
 
 
 def test_a_name_twice_is_refused_and_an_unknown_one_lists_the_known(monkeypatch):
-    with pytest.raises(UnknownCommand, match="unknown command 'nope'; known: ask, backup"):
+    with pytest.raises(UnknownCommand, match="unknown command 'nope'; known: answer, ask, backup"):
         commands.lookup(commands.get_commands(), "nope")
 
     class Twice:

@@ -39,6 +39,8 @@ def test_a_sentence_is_translated_sent_and_answered(kernel) -> None:
     assert 'BRICK: ["current time"]' in out and f"  def {TIME_SELECTOR}(self):" in out
     assert f"installed {TIME_SELECTOR} on genesis_obj (cycle c" in out and "\nanswer: " in out
     assert "\x1b" not in out  # a pipe gets no escape codes
+    # nobody can answer on a pipe: the request says so ("ask": false), and two readings that agree are installed unasked
+    assert "● ASKING" not in out and "question q" not in out and "answer q" not in out
 
     # Understood now: the method answers at once, no cycle; --json prints one object.
     again = run_client("--endpoint", kernel.endpoint, "--yes", "--json", TIME_SENTENCE)

@@ -16,7 +16,7 @@ from support import ROOT
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="pexpect drives a POSIX pseudo-terminal")
 
 PROMPT = "Architect > "
-STATES = ("DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "COMPLETE")
+STATES = ("DECOMPOSING", "DELEGATING", "SPECIFYING", "SYNTHESIZING", "VALIDATING", "SYNTHESIZING", "VALIDATING", "ASKING")
 
 TIME_BRIEF = {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj",
               "mission_brief": {"type": "unhandled_message", "selector": TIME_SELECTOR, "args": [],
@@ -31,9 +31,22 @@ EXTRA_LINES = [
     {"persona": "BRICK", "contains": "Selector: wait_a_while", "response": json.dumps(["waiting"]), "delay_s": 5},
     # the selector the user types after 'e'
     {"persona": "BRICK", "contains": "Selector: say_hello", "response": json.dumps(["greeting"])},
-    {"persona": "ALFRED", "contains": "Selector: say_hello",
-     "response": "```python\ndef say_hello(self):\n    return 'hello'\n```"},
+    *[{"persona": "ALFRED", "contains": "Selector: say_hello",
+       "response": "```python\ndef say_hello(self):\n    return 'hello'\n```"}] * 2,  # attempts 1 and 2: two readings
 ]
+
+
+def confirm(child: pexpect.spawn, call: str, shown: str, typed: str) -> None:
+    """The cycle shows the method it will install (a confirm: nothing the person said supports it yet); the person
+    accepts it at the prompt with ``typed`` (Enter or 1)."""
+    child.expect(r"question (q\d+) of cycle (c\d+): ")
+    question = child.match.group(1)
+    child.expect_exact(call)
+    child.expect_exact(f"I will install it answering {shown}")
+    child.expect_exact("Enter or 1 to accept")
+    child.expect_exact(f"answer {question} > ")
+    child.sendline(typed)
+    child.expect_exact("answer accepted: choice 1")
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +90,9 @@ def test_a_sentence_becomes_a_method_then_an_answer(console, tmp_path: Path) -> 
     console.sendline("")  # Enter: yes
     for state in STATES:
         console.expect_exact(f"● {state}")
+    # the clock's answer is shown as it came; Enter accepts it
+    confirm(console, f"{TIME_SELECTOR}()", "'", "")
+    console.expect_exact("● COMPLETE")
     console.expect_exact(f"installed {TIME_SELECTOR} on genesis_obj (cycle c")
     console.expect(r"answer: \d\d:\d\d:\d\d")
     console.expect_exact(PROMPT)
@@ -121,6 +137,9 @@ def test_the_selector_can_be_edited_before_sending(console) -> None:
     console.expect_exact("brief: mission: send say_hello() to genesis_obj")
     console.expect_exact("Send it? [Y/n/e=edit selector]")
     console.sendline("")
+    console.expect_exact("● ASKING")
+    confirm(console, "say_hello()", "'hello'", "1")
+    console.expect_exact("● COMPLETE")
     console.expect_exact("installed say_hello on genesis_obj")
     console.expect_exact("answer: hello")
     console.expect_exact(PROMPT)

@@ -69,16 +69,17 @@ def hostile_kernel(tmp_path_factory):
     for name, body in HOSTILE.items():
         selector = f"evil_{name}"
         lines.append({"persona": "BRICK", "contains": f"Selector: {selector}", "response": '["anything"]'})
-        lines.append({"persona": "ALFRED", "contains": f" {selector}(", "response": f"```python\n{method(selector, body)}\n```"})
+        # written twice, by attempts 1 and 2 (the two voices): two readings that agree, which would be installed
+        # if the guardian and the jail let them through; nothing but them stands in the way
+        lines += [{"persona": "ALFRED", "contains": f" {selector}(", "response": f"```python\n{method(selector, body)}\n```"}] * 2
     lines.append({"persona": "BRICK", "contains": "Selector: still_works", "response": '["add"]'})
-    # one attempt: a lone candidate is installed on its last attempt only with an exact answer checked
     lines.append({"persona": "BRICK", "contains": "Write tests for the Python method still_works",
                   "response": "```python\nassert obj.still_works(1, 1) == 2\n```"})
-    lines.append({"persona": "ALFRED", "contains": " still_works(", "response": "```python\ndef still_works(self, a, b):\n    return a + b\n```"})
+    lines += [{"persona": "ALFRED", "contains": " still_works(", "response": "```python\ndef still_works(self, a, b):\n    return a + b\n```"}] * 2
     cassette = tmp / "hostile.jsonl"
     cassette.write_text("".join(json.dumps(line) + "\n" for line in lines))
     kernel = KernelProcess(tmp, env={
-        "BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette), "BATOS_CYCLE_MAX_ATTEMPTS": "1",
+        "BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette), "BATOS_CYCLE_MAX_ATTEMPTS": "2",
         "BATOS_JAIL_WALL_SECONDS": "2", "BATOS_JAIL_CPU_SECONDS": "1", "BATOS_JAIL_MEMORY_MB": "256",
         "BATOS_TEST_SECRET": "hunter2-do-not-leak",
     })
@@ -103,6 +104,10 @@ def test_hostile_method_is_refused_or_contained(hostile_kernel, name):
     assert reply["status"] == "error", f"{name} was accepted: {reply}"
     assert reply["error"]["code"] == "cycle_failed"
     assert reply["error"]["reasons"], "refused without a reason"
+    # refused by the guardian or by the jailed trial, each attempt: no candidate stood for the vote
+    cycle = hostile_kernel.request({"command": "cycle", "cycle": reply["error"]["cycle"]})["result"]
+    assert cycle["artifacts"]["decision"] == "no candidate held the trial and the examples", (name, reply["error"]["reasons"])
+    assert not any(candidate.get("eligible") for candidate in cycle["artifacts"].get("candidates", []))
     assert "hunter2" not in json.dumps(reply)
     inspected = hostile_kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]
     assert selector not in inspected["methods"]
@@ -114,6 +119,8 @@ def test_the_next_cycle_still_works(hostile_kernel):
     reply = hostile_kernel.request({"command": "send", "target": "genesis_obj", "selector": "still_works", "args": [2, 3]}, timeout=60)
     assert reply["status"] == "ok", reply
     assert reply["result"]["result"] == 5
+    cycle = hostile_kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
+    assert cycle["artifacts"]["decision"] == "candidate 1: 2 agree, none otherwise"
 
 
 def test_corpus_is_large_enough():

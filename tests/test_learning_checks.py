@@ -2,7 +2,9 @@
 
 - a candidate that runs but answers an example wrongly is refused with a reason naming the case, and the
   next (right) candidate is installed;
-- a wrong generated case, outvoted by candidates that agree, is discarded and recorded;
+- a wrong generated case does not outvote candidates that agree (it weighs, it never decides alone): they are
+  installed, it is not fed back to the author, a listening requester is shown the call it doubts; and the
+  method's stored tests are ones it holds;
 - the installed method keeps its tests; ``selfcheck --tests`` finds one whose stored case no longer holds;
 - examples that are not plain data, contradict each other or are too many: a coded error, nothing changes.
 """
@@ -50,7 +52,7 @@ def test_a_wrong_answer_to_an_example_is_refused_by_name_and_the_right_candidate
         cases("assert obj.initials('Grace Hopper') == 'GH'"),
         alfred("initials", WRONG_INITIALS),
         alfred("initials", RIGHT_INITIALS),
-        alfred("initials", ALSO_RIGHT),  # a second right one agrees with it: a lone candidate is not installed
+        alfred("initials", ALSO_RIGHT),  # a second right one agrees with it: one reading alone is not installed
     ])
     try:
         reply = kernel.request({
@@ -66,7 +68,8 @@ def test_a_wrong_answer_to_an_example_is_refused_by_name_and_the_right_candidate
         assert first["failed"] == ["example: obj.initials('Ada Lovelace') should return 'AL', but it returned 'A'"]
         assert cycle["artifacts"]["refusals"][0]["reasons"] == first["failed"]  # and so the author heard it
         assert second["eligible"] is True and second["passes"] == [True]
-        assert third["signature"] == second["signature"] and "2 of 2 eligible candidates agree" in cycle["artifacts"]["decision"]
+        assert third["eligible"] is True and third["signature"] == second["signature"]
+        assert cycle["artifacts"]["decision"] == "candidate 2: 2 agree, none otherwise, 1 of the person's examples held"
         method = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]["initials"]
         assert "join" in method["source"]
         tests = method["provenance"]["tests"]
@@ -76,30 +79,72 @@ def test_a_wrong_answer_to_an_example_is_refused_by_name_and_the_right_candidate
         kernel.stop()
 
 
-def test_a_wrong_generated_case_outvoted_by_agreeing_candidates_is_discarded_and_recorded(tmp_path):
-    kernel = kernel_with(tmp_path, [
+DOUBLE_CASES = cases("assert obj.double_it(2) == 4", "assert obj.double_it(3) == 7")  # the second is wrong
+
+
+def double_it_kernel(tmp_path):
+    return kernel_with(tmp_path, [
         brick("double_it"),
-        cases("assert obj.double_it(2) == 4", "assert obj.double_it(3) == 7"),  # the second is wrong
+        DOUBLE_CASES,
         alfred("double_it", "def double_it(self, n):\n    return n * 2"),
         alfred("double_it", "def double_it(self, n):\n    return n + n"),
     ])
-    try:
+
+
+def test_a_wrong_generated_case_does_not_outvote_agreeing_candidates_and_is_not_kept_among_their_tests(tmp_path):
+    kernel = double_it_kernel(tmp_path)
+    try:  # nobody to ask: two readings agree, and the case writer agrees with them on one case of two
         reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "double_it", "args": [21]}, timeout=60)
         assert reply["status"] == "ok", reply
         assert reply["result"]["result"] == 42
         cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
         artifacts = cycle["artifacts"]
         assert [c["passes"] for c in artifacts["candidates"]] == [[True, False], [True, False]]
-        (discarded,) = artifacts["cases_discarded"]
-        assert discarded["case"] == {"args": [3], "kwargs": {}, "result": 7}
-        assert discarded["reason"] == "2 agreeing candidates answered 6; 0 passed it"
-        assert "candidate 1" in artifacts["decision"]
+        assert artifacts["decision"] == "candidate 1: 2 agree, none otherwise"
+        assert "cases_discarded" not in artifacts  # the old rule (a case discarded by an outvoting cluster) is gone
         # the first candidate's disputed case was not fed back: the second was written on its own
-        assert artifacts["refusals"][0]["feedback"] is False
+        assert artifacts["refusals"] == [{"attempt": 1, "feedback": False,
+                                          "reasons": ["generated case: obj.double_it(3) should return 7, but it returned 6"]}]
         method = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]["double_it"]
         assert method["source"].endswith("return n * 2")
-        assert method["provenance"]["tests"]["cases"] == [{"args": [2], "kwargs": {}, "result": 4}]
-        assert method["provenance"]["tests"]["discarded"] == [{**discarded["case"], "reason": discarded["reason"]}]
+        # what the method keeps as its tests holds for it: a freshly learned method passes its own selfcheck
+        assert {"args": [2], "kwargs": {}, "result": 4} in method["provenance"]["tests"]["cases"]
+        checked = kernel.request({"command": "selfcheck", "tests": True}, timeout=30)
+        assert checked["status"] == "ok", checked
+    finally:
+        kernel.stop()
+
+
+def test_a_listening_requester_is_shown_the_call_a_generated_case_doubts_and_its_answer_is_kept(tmp_path):
+    kernel = double_it_kernel(tmp_path)
+    try:
+        seen = []
+        with kernel.client() as client:
+            client.send({"command": "send", "target": "genesis_obj", "selector": "double_it", "args": [21], "events": True, "id": "d"})
+            while True:
+                reply = client.recv(timeout=60)
+                if reply["id"] == "yes":
+                    assert reply["status"] == "ok", reply
+                elif reply["status"] != "event":
+                    break
+                elif reply["event"]["type"] == "question":
+                    seen.append(reply["event"]["question"])
+                    client.send({"command": "answer", "id": "yes", "cycle": reply["event"]["cycle"],
+                                 "question": reply["event"]["question"]["id"], "choose": 0})  # yes: 3 doubled is 6
+        assert reply["status"] == "ok", reply
+        assert reply["result"]["result"] == 42
+        (question,) = seen  # the confirm shows the call where the case writer doubts them, not the trial
+        assert question["kind"] == "confirm" and question["call"]["args"] == [3]
+        assert question["choices"] == [{"result": 6, "candidates": 2}]
+        artifacts = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]["artifacts"]
+        assert artifacts["decision"] == "candidate 1: 2 agree, none otherwise; showing it"
+        assert artifacts["questions"][0]["example"] == {"args": [3], "kwargs": {}, "result": 6}
+        tests = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]["double_it"]["provenance"]["tests"]
+        assert tests["examples"] == [{"args": [3], "kwargs": {}, "result": 6}]  # the person's answer is one of its tests
+        # and the wrong case the answer contradicts is not: the method's stored tests hold
+        assert {"args": [3], "kwargs": {}, "result": 7} not in tests["cases"], tests
+        checked = kernel.request({"command": "selfcheck", "tests": True}, timeout=30)
+        assert checked["status"] == "ok", checked
     finally:
         kernel.stop()
 
@@ -108,6 +153,8 @@ def test_selfcheck_tests_finds_a_method_whose_stored_case_no_longer_holds(tmp_pa
     kernel = kernel_with(tmp_path, [
         brick("price_with_tax"),
         cases("assert obj.price_with_tax(100) == 120"),
+        # one text from attempts 1 and 2 (the two voices): two readings agree
+        alfred("price_with_tax", "def price_with_tax(self, amount):\n    return amount + amount * self.tax_rate / 100"),
         alfred("price_with_tax", "def price_with_tax(self, amount):\n    return amount + amount * self.tax_rate / 100"),
     ])
     try:

@@ -245,28 +245,24 @@ def test_a_cycle_learns_installs_and_answers_in_one_transaction(image):
     assert genesis["method"]["provenance"]["cycle"] == "c1" and genesis["method"]["provenance"]["model"] == "fake-alfred"
     record = _cycle(image, "c1")
     assert record["state"] == "COMPLETE" and record["outcome"] == "complete" and record["attempts"] == 2
-    assert "2 of 2 eligible candidates agree" in record["artifacts"]["decision"]
+    assert record["artifacts"]["decision"] == "candidate 1: 2 agree, none otherwise"
     assert record["artifacts"]["search"] == "hybrid" and record["brief"]["intent"] == "fly up"
     assert record["artifacts"]["queries"] == ["how to fly", "altitude"]
 
 
-def test_an_identical_greedy_pair_is_installed_only_after_samples_answer_as_it_does(image):
-    """Both voices writing GOOD is one answer written twice: two sampled candidates answering alike come first; with
-    ``cycle_candidates`` 2 no sample may be drawn, and the pair is installed at once, as before."""
-    llm = FakeLLM(BRICK=["[]", ""], ALFRED=[GOOD, GOOD, GOOD_TOO, GOOD])
-    jail = FakeJail(*[writes_altitude] * 5)
-    outcome = asyncio.run(Orchestrator(image, llm, jail, CycleSettings(), memory=FakeMemory(), now=lambda: 100.0)
-                          .learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
-    assert outcome["result"] == 20 and llm.temperatures[2:] == [None, None, 0.7, 0.7]  # the pair: one repeat; GOOD_TOO: none
+def test_one_text_in_both_voices_is_two_readings_and_one_voice_alone_waits_for_company(image):
+    """The two voices writing GOOD are two readings that met (choosing.agreement): installed after two. A candidate
+    alone is never installed without the person: a lone reading waits, and at the end of the budget fails."""
+    llm = FakeLLM(BRICK=["[]", ""], ALFRED=[GOOD, GOOD])
+    outcome = asyncio.run(Orchestrator(image, llm, FakeJail(*[writes_altitude] * 3), CycleSettings(), memory=FakeMemory(),
+                                       now=lambda: 100.0).learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
     record = _cycle(image, outcome["cycle"])
-    assert record["attempts"] == 4 and "4 of 4 eligible candidates agree" in record["artifacts"]["decision"]
-    waited = [r["reasons"] for r in record["artifacts"]["refusals"]]
-    assert waited[0] == ["not chosen yet: no two of 1 eligible candidate(s) agree yet"]
-    assert all("wrote the same text" in reasons[0] for reasons in waited[1:]) and len(waited) == 3
-    pair = FakeLLM(BRICK=["[]", ""], ALFRED=[GOOD, GOOD])
-    outcome = asyncio.run(Orchestrator(image, pair, FakeJail(*[writes_altitude] * 3), CycleSettings(candidates=2),
-                                       memory=FakeMemory(), now=lambda: 100.0).learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
-    assert outcome["result"] == 20 and _cycle(image, outcome["cycle"])["attempts"] == 2
+    assert outcome["result"] == 20 and record["attempts"] == 2 and record["artifacts"]["decision"] == "candidate 1: 2 agree, none otherwise"
+    alone = FakeLLM(BRICK=["[]", ""], ALFRED=[GOOD.replace("fly", "land")])
+    with pytest.raises(CycleFailed, match="one reading, no other to agree"):
+        asyncio.run(Orchestrator(image, alone, FakeJail(writes_altitude), CycleSettings(max_attempts=1), memory=FakeMemory(),
+                                 now=lambda: 100.0).learn(_genesis_oid(image), "land", [5], {}, intent="land"))
+    assert _read(image, lambda root: "land" in root["genesis_obj"].slots) is False
 
 
 def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_a_split_rival_blocks_the_install(image):
@@ -290,7 +286,7 @@ def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_a_spli
     llm = FakeLLM(BRICK=["[]"], ALFRED=[f"```python\n{code}```" for code in (short, full, full.replace("year % 4 == 0 and", "not year % 4 and"))])
     jail = RuleJail()
     orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=3), memory=FakeMemory())
-    with pytest.raises(CycleFailed, match="answered every call as they do but for the calls of their constants"):
+    with pytest.raises(CycleFailed, match="^cycle c1 failed in VALIDATING: unanswered"):
         asyncio.run(orchestrator.learn(_genesis_oid(image), "is_leap", [2024], {}, intent="tell whether a year is a leap year"))
     record = _cycle(image, "c1")
     candidates = record["artifacts"]["candidates"]
@@ -300,7 +296,9 @@ def test_agreeing_candidates_are_asked_the_calls_their_constants_make_and_a_spli
     assert asked == [[[4], [100], [400]]] * 3  # asked of candidates 1 and 2, then of 3
     assert [c["extra"]["[[100], {}]"] for c in candidates] == ['["value", true]', '["value", false]', '["value", false]']
     assert record["state"] == "FAILED" and record["attempts"] == 3
-    assert record["artifacts"]["decision"].startswith("candidates 2, 3 agree, but candidate 1 answered")
+    assert record["artifacts"]["decision"].startswith("candidates 2, 3 and 1 other(s) answer otherwise")
+    question = record["artifacts"]["questions"][-1]  # the question nobody was there to answer: is_leap(100)
+    assert question["call"]["args"] == [100] and sorted(c["result"] for c in question["choices"]) == [False, True]
     assert "is_leap" not in _read(image, lambda root: root["genesis_obj"].slots)
 
 
@@ -334,7 +332,8 @@ def test_a_trial_that_raises_is_refused_and_the_last_refusal_fails_the_cycle(ima
     assert failed.value.code == "cycle_failed" and failed.value.details["state"] == "VALIDATING"
     assert failed.value.details["reasons"] == [
         "attempt 1: trial: obj.fly(0) should not raise, but it raised ZeroDivisionError: division by zero",
-        "attempt 2: trial: obj.fly(0) should not raise, but it raised ZeroDivisionError: again"]
+        "attempt 2: trial: obj.fly(0) should not raise, but it raised ZeroDivisionError: again",
+        "no candidate could be chosen: no candidate held the trial and the examples"]
     assert _read(image, lambda root: "fly" in root["genesis_obj"].slots) is False
     assert [r["fresh"] for r in jail.runs] == [True, True]
 
@@ -347,10 +346,10 @@ def test_a_model_that_fails_fails_the_cycle_in_its_state(image):
 
 
 def test_without_a_ready_memory_the_catalog_is_searched_by_words(image):
-    llm = FakeLLM(BRICK=['["Watercourse Way"]'], ALFRED=[GOOD])
+    llm = FakeLLM(BRICK=['["Watercourse Way"]'], ALFRED=[GOOD, GOOD_TOO])
     memory = FakeMemory()
     memory.state = "loading"
-    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, writes_altitude), CycleSettings(), memory=memory)
+    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, writes_altitude, writes_altitude), CycleSettings(), memory=memory)
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [1], {}))
     record = _cycle(image, outcome["cycle"])
     assert memory.queries == [] and record["artifacts"]["search"] == "text"
@@ -358,8 +357,8 @@ def test_without_a_ready_memory_the_catalog_is_searched_by_words(image):
 
 
 def test_a_re_send_that_fails_after_install_installs_nothing(image):
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD])
-    jail = FakeJail(writes_altitude, MethodRaised("ValueError", "only on the second run"))
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO])
+    jail = FakeJail(writes_altitude, writes_altitude, MethodRaised("ValueError", "only on the second run"))
     orchestrator = Orchestrator(image, llm, jail, CycleSettings())
     with pytest.raises(CycleFailed, match="re-send after install: ValueError: only on the second run"):
         asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [1], {}))
@@ -378,13 +377,14 @@ def test_a_conflict_during_install_is_retried_then_given_up(image):
         other.close()
         return writes_altitude(host)
 
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD])
-    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, conflicting, writes_altitude), CycleSettings(conflict_retries=2))
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO])
+    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, writes_altitude, conflicting, writes_altitude),
+                                CycleSettings(conflict_retries=2))
     outcome = asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [1], {}))
     assert outcome["result"] == 20 and _read(image, lambda root: root["genesis_obj"].slots["altitude"]) == 10
 
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD.replace("fly", "land")])
-    jail = FakeJail(writes_altitude, conflicting, conflicting)
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD.replace("fly", "land"), GOOD_TOO.replace("fly", "land")])
+    jail = FakeJail(writes_altitude, writes_altitude, conflicting, conflicting)
     orchestrator = Orchestrator(image, llm, jail, CycleSettings(conflict_retries=1))
     with pytest.raises(CycleFailed, match="COMPLETE: conflicting writes, gave up after 2 tries"):
         asyncio.run(orchestrator.learn(_genesis_oid(image), "land", [1], {}))
@@ -392,8 +392,8 @@ def test_a_conflict_during_install_is_retried_then_given_up(image):
 
 
 def test_a_second_request_for_the_same_selector_joins_the_running_cycle(image):
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD])
-    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, writes_altitude), CycleSettings())
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO])
+    orchestrator = Orchestrator(image, llm, FakeJail(writes_altitude, writes_altitude, writes_altitude), CycleSettings())
     oid = _genesis_oid(image)
 
     async def both() -> list:
@@ -401,8 +401,7 @@ def test_a_second_request_for_the_same_selector_joins_the_running_cycle(image):
 
     first, second = asyncio.run(both())
     assert first["cycle"] == "c1" and second == {"joined": True}
-    # one cycle asked the models: BRICK twice (queries, cases), ALFRED twice (the second finds no reply,
-    # and the lone candidate that held every case is installed)
+    # one cycle asked the models: BRICK twice (queries, cases), ALFRED twice (two readings agree)
     assert len(llm.calls) == 4
 
 
@@ -410,15 +409,16 @@ def test_an_interrupted_cycle_is_listed_then_resumed_or_failed(image):
     llm = FakeLLM(BRICK=['["flying"]'])
     orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings())
     oid = _genesis_oid(image)
-    cycle_id = orchestrator._create(oid, "fly", [1], {}, {"identity": b"client", "req": False, "id": 7})
+    cycle_id = orchestrator.records.create(oid, "fly", [1], {}, {"identity": b"client", "req": False, "id": 7})
     asyncio.run(orchestrator._begin(cycle_id))
     asyncio.run(orchestrator._decompose(cycle_id))  # then the kernel "crashed" in DELEGATING
     assert orchestrator.interrupted() == [(cycle_id, {"identity": b"client", "req": False, "id": 7})]
 
-    resumed = Orchestrator(image, FakeLLM(ALFRED=[GOOD]), FakeJail(writes_altitude, writes_altitude), CycleSettings(), memory=FakeMemory())
+    resumed = Orchestrator(image, FakeLLM(ALFRED=[GOOD, GOOD_TOO]), FakeJail(writes_altitude, writes_altitude, writes_altitude),
+                           CycleSettings(), memory=FakeMemory())
     assert asyncio.run(resumed.drive(cycle_id))["result"] == 20
 
-    second = orchestrator._create(oid, "land", [], {}, None)
+    second = orchestrator.records.create(oid, "land", [], {}, None)
     asyncio.run(orchestrator._begin(second))  # DECOMPOSING (the table has no IDLE -> FAILED)
     failing = Orchestrator(image, FakeLLM(), FakeJail(), CycleSettings(resume="fail"))
     assert failing.interrupted() == [(second, None)]

@@ -3,17 +3,16 @@
 ``cassettes/qwen2.5-coder-0.5b_learning_run.json`` is an excerpt of what
 ``bench/bench_learning.py --json`` wrote at ``bec2bf6``: the candidates the
 real 0.5B model wrote for three tasks, none of them installed then. Today's
-choosing must learn one of them right and install nothing wrong:
+choosing installs nothing wrong without a person, and learns two of them with
+one answer each from the simulated person (the task's reference, in the jail):
 
 - ``is_leap_year``: two right candidates (attempts 2 and 4, one wording of the
   request), against 16 generated cases that alternate True and False year after
   year, and a wrong one (``year % 4``, attempt 1) that answers every call as they
-  do but ``is_leap_year(100)``, a call made of their constants. Learned from
-  ``904da9c`` to ``068acb1``; since ``c724fa1`` undecided: candidates of one
-  wording do not outvote such a rival (in three later runs four of one wording
-  were the wrong ones);
-- ``days_between``: two right candidates of the two wordings against cases
-  counting down 365, 364, 363, ...;
+  do but ``is_leap_year(100)``, a call made of their constants: disputed. Without
+  a person nothing is installed (``unanswered``); asked, one answer settles it;
+- ``days_between``: right candidates of the two wordings, and one answering a
+  probe otherwise: disputed, settled by one answer;
 - ``clamp``: two wrong candidates of one wording (the signature hint's
   misreading, ``max(min(number, number2), number3)``) that answer their third
   argument, 10, for every number: refused as doing nothing (before: they
@@ -37,12 +36,20 @@ def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split()[1]: line for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
-    assert rows["is_leap_year"].split()[2] == "failed" and "E- E+ x E+ E- | candidates 2, 4 agree, and so do candidates 1, 5" in rows["is_leap_year"]
-    # three right candidates, one answering a probe otherwise, and no exact answer checked: two against one wait
-    assert rows["days_between"].split()[2] == "failed" and "x E+ x x E+ E+ | candidates 5, 6 agree, and 1 other" in rows["days_between"]
+    assert rows["is_leap_year"].split()[2] == "unanswered" and "E- E+ x E+ E- | q=0 candidates 2, 4 and 2 other(s)" in rows["is_leap_year"]
+    # three right candidates, one answering a probe otherwise: a dispute nobody could settle
+    assert rows["days_between"].split()[2] == "unanswered" and "x E+ x x E+ E+ | q=0 candidates 5, 6 and 1 other(s)" in rows["days_between"]
     # its wrong pair answers its third argument, 10, whatever the number: refused as doing nothing
-    assert rows["clamp"].split()[2] == "failed" and "x x x x x x | no candidate held the trial and the examples" in rows["clamp"]
-    assert done.stdout.strip().splitlines()[-1].endswith("failed 3")
+    assert rows["clamp"].split()[2] == "failed" and "x x x x x x | q=0 no candidate held the trial and the examples" in rows["clamp"]
+    assert done.stdout.strip().splitlines()[-1].endswith("failed 1, unanswered 2")
+
+
+def test_with_the_simulated_person_one_answer_each_settles_the_disputes():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--user",
+                           "--max-attempts", "6", "--candidates", "4"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {line.split()[1]: line.split()[2:4] for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
+    assert rows == {"is_leap_year": ["learned", "q=1"], "days_between": ["learned", "q=1"], "clamp": ["failed", "q=0"]}, done.stdout
 
 
 def test_a_dump_of_every_step_is_chosen_again_offline_as_the_replay_chooses(tmp_path):
@@ -60,9 +67,12 @@ def test_a_dump_of_every_step_is_chosen_again_offline_as_the_replay_chooses(tmp_
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert lab.returncode == 0, lab.stderr[-3000:]
     rows = {line.split()[1]: line.split()[2] for line in lab.stdout.splitlines()
-            if line.startswith("qwen2.5-coder-0.5b_learning_run ") and len(line.split()) > 3}  # a task's line, not the totals
-    assert rows == {"is_leap_year": "failed", "days_between": "failed", "clamp": "failed"}  # as the replay above
-    assert lab.stdout.strip().splitlines()[-1].split() == ["all", "failed", "3"]
+            if line.startswith("qwen2.5-coder-0.5b_learning_run ") and " q=" in line}  # a task's line, not the totals
+    assert rows == {"is_leap_year": "unanswered", "days_between": "unanswered", "clamp": "failed"}  # as the replay above
+    assert lab.stdout.strip().splitlines()[-1] == "all                          failed 1, questions 0, unanswered 2"
+    asked = subprocess.run([sys.executable, str(ROOT / "bench" / "selection_lab.py"), str(dump), "--list", "--user", *limits],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert asked.stdout.strip().splitlines()[-1] == "all                          failed 1, learned 2, questions 2", asked.stdout
 
 
 def test_written_right_counts_the_tasks_some_recorded_candidate_was_right_on():

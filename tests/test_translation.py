@@ -53,11 +53,12 @@ LINES = [
     # The end-to-end scenario: the translation, then the cycle that reads its intent.
     said(SEED, json.dumps(SEED_BRIEF)),
     {"persona": "BRICK", "contains": f"Arguments: [] {{}}\nIntent: {SEED}", "response": '["current system time"]'},
-    {"persona": "ALFRED", "contains": f"for an object: {SEED}.\nSelector: report_the_current_system_time\nIt is called like this: "
-                                      "obj.report_the_current_system_time()\nDefine it as (name the parameters after what they mean): "
-                                      "def report_the_current_system_time(self):\n",
-     "response": "```python\ndef report_the_current_system_time(self):\n    import datetime\n"
-                 "    return datetime.datetime.now().isoformat()\n```"},
+    # written by attempts 1 and 2 (the two voices), each prompt showing the intent: two readings agree
+    *[{"persona": "ALFRED", "contains": f"for an object: {SEED}.\nSelector: report_the_current_system_time\nIt is called like this: "
+                                        "obj.report_the_current_system_time()\nDefine it as (name the parameters after what they mean): "
+                                        "def report_the_current_system_time(self):\n",
+       "response": "```python\ndef report_the_current_system_time(self):\n    import datetime\n"
+                   "    return datetime.datetime.now().isoformat()\n```"}] * 2,
 ]
 
 
@@ -191,6 +192,7 @@ def test_a_translated_mission_teaches_a_method_without_its_intent(kernel):
     assert method["source"].startswith("def report_the_current_system_time(self):")
     cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
     assert cycle["brief"]["kwargs"] == {} and cycle["brief"]["intent"] == SEED
+    assert [c["attempt"] for c in cycle["artifacts"]["candidates"]] == [1, 2]  # both lines matched
 
     again = kernel.request(translated["request"], timeout=10)  # understood now: sent at once, without the intent
     assert again["status"] == "ok", again

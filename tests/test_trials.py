@@ -34,9 +34,10 @@ def test_a_candidate_s_record_comes_from_one_run_over_every_case_and_its_source(
         return right, unused, raising
 
     right, unused, raising = tried(awake_image, work)
-    assert right["eligible"] and right["passes"] == [True] and right["trial_result"] is True and right["evidence"] == 1
+    assert right["eligible"] and right["passes"] == [True] and right["trial_result"] is True
     assert len(right["signature"]) == 1 + 1 + 4  # the trial, the generated case, the probes (0, 7, -3, 2036)
-    assert not unused["eligible"] and any("never reads its parameter year" in f for f in unused["failed"])
+    # a parameter it never reads refuses nothing by itself (no replay showed such a rule paid): its answers tell it apart
+    assert unused["eligible"] and unused["signature"] != right["signature"]
     assert not raising["eligible"] and raising["failed"][0].startswith("trial: obj.is_leap(2024) should not raise")
     assert awake_image.read(lambda: "is_leap" not in awake_image.connection.root()["genesis_obj"].slots)
 
@@ -54,7 +55,7 @@ def test_look_alikes_are_asked_the_calls_of_their_constants(awake_image):
 
 def test_the_slots_the_request_names_are_probed_with_other_data_and_their_values_are_not_copied(awake_image):
     """"empty the scores slot and return how many scores it held", as the real 0.5B model misread it: emptied, then
-    counted (0 whatever the slot held); and with the prompt's data copied into the source."""
+    counted (0 whatever the slot held); and with the prompt's data copied into the source (2 whatever it held)."""
     awake_image.run(lambda: awake_image.connection.root()["genesis_obj"].set_slot("scores", [3, 4]))
     info = {"args": [], "kwargs": {}, "examples": [], "cases": [],
             "intent": "empty the scores slot (a list) and return how many scores it held"}
@@ -69,7 +70,7 @@ def test_the_slots_the_request_names_are_probed_with_other_data_and_their_values
     assert not after["eligible"] and after["failed"] == [
         "trial: obj.clear_scores() answers 0 whatever self.scores holds (it answered so with self.scores = [] and = "
         "[3, 4, 31, 41]): the request is about that slot's data, and its answer must come from it"]
-    assert not copy["eligible"] and any("has the scores slot's value [3, 4] written in its source" in f for f in copy["failed"])
+    assert not copy["eligible"] and any("answers 2 whatever self.scores holds" in f for f in copy["failed"]), copy["failed"]
     assert held["eligible"] and held["trial_result"] == 2, held["failed"]
     assert len(held["signature"]) == 1 + 2  # the trial and the two calls with other scores (no argument to vary)
     assert awake_image.read(lambda: list(awake_image.connection.root()["genesis_obj"].slots["scores"])) == [3, 4]

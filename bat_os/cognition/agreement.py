@@ -24,6 +24,8 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
     left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
     if len(left) != len(right):
         return False
+    if left == right and (a.get("extra") or {}) == (b.get("extra") or {}):
+        return True  # alike on every call, raises and all
     theirs = b.get("extra") or {}
     for call, x in (a.get("extra") or {}).items():  # calls made of their constants (differential): only a split
         y = theirs.get(call)

@@ -1,56 +1,24 @@
 """What a candidate's source says about its meaning, before it runs (the guardian checks its safety).
 
-:func:`unused_parameters`: a method that never reads one of its parameters
-cannot answer what it was asked with that argument (``def gcd(self, a, b):
-return a``, a ``pass`` body). Read from the tree rather than guessed from
-answers: a method that uses its argument may still answer alike for a few
-probe calls (``extract_numbers`` finding no number in any of them).
+:func:`reads_clock`: the method asks the clock or chance (``datetime.now()``, ``time.time()``,
+``random.choice``), so its answer differs from run to run and two right candidates agree only on its kind
+(:data:`CLOCK_WORDS`: the words of a request for the current time or date; the prompts use them).
 
-:func:`near_slot`: the existing slot a new slot's name is a slip of
-(``self.score`` written on an object that has ``scores``).
+:func:`names_slot`: does the request name a slot of the receiver (its probes give that slot other data)?
 
-:func:`slots_unused`: the receiver's slots the request names (``"... followed
-by the user_name slot"``) that the source never touches (it read
-``self.items`` instead).
+:func:`near_slot`: the existing slot a new slot's name is a slip of (``self.score`` written on an object
+that has ``scores``).
 
-:func:`returns_self`: the method answers with the receiver itself, which a
-request that asks for a value to be returned, and not for the object, never wants (``rename`` "returning the
-old name" with ``return self``).
-
-:func:`reads_clock`: the method asks the clock or chance (``datetime.now()``,
-``time.time()``, ``random.choice``), so its answer differs from run to run and
-two right candidates agree only on its kind; a request for the current time
-or date (:data:`CLOCK_WORDS`) that a method never reads the clock for is
-answered with a made-up time (``return "12:00"``, a slot's value).
+The refusals read from a source alone (a parameter never read, a named slot never used, a slot's value
+copied into the source, ``return self`` where a value was asked for, no clock read for "the current time")
+were removed at issue 39: replaying four recorded runs of both models with and without them changed no
+outcome (docs/journal/learning.md).
 """
 
 from __future__ import annotations
 
 import ast
 import re
-
-
-def reasons(code: str, selector: str, intent: str, slots: set[str], values: dict | None = None) -> list[str]:
-    """Why the candidate ``code`` cannot be what was asked, from its source alone (the refusal reasons the
-    author hears): a slot the request names that it never uses, a parameter it never reads, a slot's data
-    copied into it (``values``: the receiver's slots as plain data)."""
-    found = [f"static: the request names the slot {name}, but {selector} never uses self.{name}"
-             for name in slots_unused(code, selector, intent, slots)]
-    found += [f"static: {selector} has the {name} slot's value {shown} written in its source: read self.{name} "
-              "instead (the data differs from object to object and from call to call)"
-              for name, shown in copied_slots(code, selector, values or {})]
-    asked = CLOCK_WORDS.search(intent or "")
-    if asked and _method(code, selector) is not None and not reads_clock(code, selector):
-        found.append(f"static: the request asks for {asked.group(0)!r}, but {selector} never reads the clock: "
-                     "call datetime.datetime.now(), datetime.date.today() or time.time()")
-    if returns_self(code, selector) and _ASKS_FOR_A_VALUE.search(intent or "") and not _ASKS_FOR_ITSELF.search(intent or ""):
-        found.append(f"static: {selector} returns self, the object itself, but the request does not ask for the object: "
-                     "return the answer it asks for")
-    unused = unused_parameters(code, selector)
-    if unused:  # it cannot answer what it was asked with an argument it never reads
-        found.append(f"static: {selector} never reads its parameter{'s' if len(unused) > 1 else ''} {', '.join(unused)}: "
-                     "it must use every argument it is called with")
-    return found
 
 
 CLOCK_WORDS = re.compile(
@@ -81,83 +49,6 @@ def reads_clock(code: str, selector: str) -> bool:
         if isinstance(root, ast.Name) and root.id in _CHANCE_MODULES:
             return True
     return False
-
-
-def asked_and_read_clock(code: str, selector: str, intent: str) -> bool:
-    """The request asks for the current time or date and the method reads the clock: what a method with no
-    argument to test it on can show (counted as evidence for a candidate alone at the last attempt)."""
-    return bool(CLOCK_WORDS.search(intent or "")) and reads_clock(code, selector)
-
-
-_ASKS_FOR_A_VALUE = re.compile(r"\b(return|returns|returning|give back|answer with)\b", re.I)
-_ASKS_FOR_ITSELF = re.compile(r"\b(itself|the object|this object|self|the receiver|chain(ing|able)?)\b", re.I)
-
-
-def returns_self(code: str, selector: str) -> bool:
-    """Does ``def selector`` answer with the receiver (``return self``)? Seen from a client, an object
-    reference where the request asked for a value (the real 0.5B model's ``rename`` "returning the old one")."""
-    function = _method(code, selector)
-    return function is not None and any(
-        isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == "self"
-        for node in ast.walk(function))
-
-
-def unused_parameters(code: str, selector: str) -> list[str]:
-    """The parameters (not ``self``, not ``*args``/``**kwargs``) of ``def selector`` that its body never reads."""
-    function = _method(code, selector)
-    if function is None:
-        return []  # the guardian says why
-    arguments = function.args
-    positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
-    names = positional[1:] + [a.arg for a in arguments.kwonlyargs]  # the first is the receiver
-    read = {node.id for statement in function.body for node in ast.walk(statement)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-    return [name for name in names if name not in read]
-
-
-def slots_unused(code: str, selector: str, intent: str, existing: set[str]) -> list[str]:
-    """The slots in ``existing`` that the ``intent`` names (``the scores slot``, ``user_name``, see :func:`names_slot`) but
-    that the method never reaches as ``self.<name>``; [] when the code does not parse."""
-    named = [name for name in sorted(existing) if names_slot(intent or "", name)]
-    if not named:
-        return []
-    function = _method(code, selector)
-    if function is None:
-        return []
-    reached = {node.attr for node in ast.walk(function) if isinstance(node, ast.Attribute)
-               and isinstance(node.value, ast.Name) and node.value.id == "self"}
-    reached |= {node.value for node in ast.walk(function) if isinstance(node, ast.Constant) and isinstance(node.value, str)}  # getattr(self, "x")
-    return [name for name in named if name not in reached]
-
-
-def copied_slots(code: str, selector: str, values: dict) -> list[tuple[str, str]]:
-    """``(slot, value shown)`` for each slot of the receiver whose value, a list, tuple or map of two items or
-    more or a text of three characters or more, is written out as a constant in the method (``self['scores'] =
-    [3, 4]`` for "empty the scores slot": the data of the prompt, which the probes, varying arguments only,
-    never vary). Docstrings do not count."""
-    method = _method(code, selector)
-    if method is None:
-        return []
-    wanted = {name: value for name, value in values.items()
-              if isinstance(value, (list, tuple, dict)) and len(value) >= 2 or isinstance(value, str) and len(value) >= 3}
-    if not wanted:
-        return []
-    docstrings = {id(node.body[0].value) for node in ast.walk(method)
-                  if isinstance(getattr(node, "body", None), list) and node.body and isinstance(node.body[0], ast.Expr)}
-    constants = []
-    for node in ast.walk(method):
-        if id(node) in docstrings or not isinstance(node, (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set)):
-            continue
-        try:
-            constants.append(ast.literal_eval(node))
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            continue
-    found = []
-    for name, value in wanted.items():
-        plain = list(value) if isinstance(value, tuple) else value
-        if any((list(c) if isinstance(c, tuple) else c) == plain and type(c) is not bool for c in constants):
-            found.append((name, repr(value)[:60]))
-    return found
 
 
 def _method(code: str, selector: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

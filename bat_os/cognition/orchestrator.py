@@ -13,10 +13,9 @@ A cycle turns a message nobody understood into an installed method:
   apart), later ones sampled (``sample_temperature``);
 - VALIDATING: the guardian audits the source, then ONE jailed run tries it on
   the trial call, the examples and the generated cases, inside a transaction
-  that is always aborted (:mod:`bat_os.cognition.selection` judges: an
-  example failed is never installed; generated cases are weighed against the
-  candidates' agreement); no winner yet goes back to SYNTHESIZING while
-  attempts remain (``cycle_max_attempts``, ``candidates``);
+  that is always aborted; :func:`bat_os.cognition.choosing.decide` says what next:
+  install, ask the person (ASKING: the answer is an example, every candidate is
+  tried on it again), write another (SYNTHESIZING), or fail;
 - COMPLETE: in ONE transaction the method is installed on the receiver with
   its provenance (its tests included), the original message is sent again (in the jail), and the
   cycle is marked COMPLETE with the result; FAILED changes nothing in the world.
@@ -40,24 +39,24 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable
 
-from bat_os.cognition import capabilities, changes, episodes, guardian, mending, replies, specs, views
-from bat_os.cognition.cycle import Cycle, CycleRegistry
+from bat_os.cognition import asking, capabilities, changes, choosing, episodes, guardian, mending, replies, specs, views
+from bat_os.cognition.records import CycleRecords
 from bat_os.cognition.prompts import (
     brief_intent, decomposition_prompt, is_pure, sample_seed, shown_slots,
     specification_prompt, synthesis_prompt, synthesis_voice)
-from bat_os.cognition.selection import CONFIRMATIONS, MAX_REASONS, choose
+from bat_os.cognition.selection import MAX_REASONS
 from bat_os.cognition.research import research
 from bat_os.cognition.trials import Trials, code_sha256, trial_event
 from bat_os.jail import contract
-from bat_os.cognition.states import FIRST, STATES, TransitionError
+from bat_os.cognition.states import STATES, TransitionError
 from bat_os.errors import Busy, CycleFailed, JailError, LLMError, MethodRaised
 from bat_os.image import transact
 from bat_os.image.codec import render
 from bat_os.image.history import versions_of
 from bat_os.image.image import Image
-from bat_os.image.objects import UvmObject, oid_to_hex
+from bat_os.image.objects import oid_to_hex
 from bat_os.jail.runner import JailRunner
 from bat_os.memory.service import MemoryService
 from bat_os.models.backends import CALL_CONTEXT, LLM, Completion
@@ -66,7 +65,6 @@ from bat_os.cognition.host import ImageHost
 logger = logging.getLogger(__name__)
 
 SPEC_PERSONA = "BRICK"  # who writes the test cases in SPECIFYING
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,9 @@ class CycleSettings:
     candidates: int = 8  # candidates that may stand for the agreement vote; after the second, sampled
     sample_temperature: float = 0.5  # the temperature of sampled candidates
     repeat_heat: float = 0.2  # added to it for each candidate so far that repeated an earlier one's source (up to 1.0)
-    confirmations: int = CONFIRMATIONS  # samples an identical greedy pair waits for, answering as it does (selection)
+    questions: int = 3  # questions a cycle may ask the person who sent the message (config.cycle_questions)
+    confirm: str = "auto"  # show the chosen candidate before install: auto | always | never (config.cycle_confirm)
+    question_seconds: float = 300.0  # an unanswered question counts as skipped after this (config.cycle_question_seconds)
     seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
@@ -92,19 +92,23 @@ class Orchestrator:
         self.memory = memory  # hybrid search for DELEGATING (None: words only)
         self.llm = llm
         self.jail = jail
-        self.trials = Trials(image, jail, lambda root, cycle_id: self._registry(root).get(cycle_id).receiver)
+        self.records = CycleRecords(image, lambda: self.now(), settings.conflict_retries)  # the cycles in the image
+        self.trials = Trials(image, jail, lambda root, cycle_id: self.records.get(root, cycle_id).receiver)
         self.settings = settings
         self.now = now
         self._running: dict[tuple[bytes, str], asyncio.Future] = {}
         self._listeners: dict[str, Callable[[dict], None] | None] = {}
         self._briefs: dict[str, str] = {}  # a driven cycle's brief hash, for its events
         self._pauses: dict[str, Callable[[], Awaitable[None]]] = {}  # awaited before each step of a cycle
+        self._askers: dict[str, bool] = {}  # cycles whose requester listens and may be asked (until it skips)
+        self.waiting = asking.Waiting()  # the answers questions wait for (the answer command hands them over)
 
     # --- entry points -------------------------------------------------------------------
     async def learn(
         self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, *, intent: str | None = None,
         reply_to: dict | None = None, on_event: Callable[[dict], None] | None = None, examples: list[dict] | None = None,
         relearn: dict | None = None, origin: str = "user", pause: Callable[[], Awaitable[None]] | None = None,
+        ask: bool = False, inherit: str | None = None,
     ) -> dict:
         """Run a cycle for ``selector`` on the receiver; the ok result or CycleFailed.
 
@@ -115,6 +119,8 @@ class Orchestrator:
         ``relearn``: the method it replaces (shown to the author; its callers' stored cases must hold).
         ``origin``: who asked ("user", or "heartbeat": the image's own background work); ``pause``: awaited
         before each step (the heartbeat's cycles wait there while users' requests are served).
+        ``ask``: the requester listens and may be asked questions (``on_event`` carries them).
+        ``inherit``: a failed cycle whose research, cases and candidates this one starts from (a later answer).
         """
         key = (receiver_oid, selector)
         running = self._running.get(key)
@@ -124,14 +130,34 @@ class Orchestrator:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
-            cycle_id = self._create(receiver_oid, selector, args, kwargs, reply_to, intent, examples, relearn, origin)
+            cycle_id = self.records.create(receiver_oid, selector, args, kwargs, reply_to, intent, examples, relearn, origin, inherit)
             if pause is not None:
                 self._pauses[cycle_id] = pause
-            return await self.drive(cycle_id, on_event)
+            return await self.drive(cycle_id, on_event, ask=ask)
         finally:
             self._running.pop(key, None)
             if not future.done():
                 future.set_result(None)
+
+    async def retry(self, cycle_id: str, question_id: str, answer: dict, *, reply_to: dict | None = None,
+                    on_event: Callable[[dict], None] | None = None, ask: bool = False) -> dict:
+        """A later answer to a question a failed cycle could not ask (or was not answered): a new cycle with the
+        answer among the person's examples, starting from the failed one's research, cases and candidates."""
+        def mark(root: Any) -> dict:
+            cycle = self.records.get(root, cycle_id)
+            questions = list(cycle.artifacts.get("questions", []))
+            at = next(i for i, q in enumerate(questions) if q["id"] == question_id)
+            example = asking.example_of(render(questions[at]), answer)
+            questions[at] = {**questions[at], "answer": answer, "by": "answer", "answered_at": self.now(), "example": example}
+            cycle.artifacts["questions"] = questions
+            brief = render(cycle.brief)
+            return {"oid": cycle.receiver._p_oid, "brief": brief, "examples": [*brief.get("examples", []), *views.answers(cycle)]}
+
+        old = self.records.write(mark)
+        brief = old["brief"]
+        return await self.learn(old["oid"], brief["selector"], brief.get("args", []), brief.get("kwargs", {}),
+                                intent=brief.get("intent"), examples=old["examples"], reply_to=reply_to, on_event=on_event,
+                                ask=ask, inherit=cycle_id)
 
     def interrupted(self) -> list[tuple[str, dict | None]]:
         """Cycles a crash interrupted: (id, reply_to) of those to resume.
@@ -139,86 +165,39 @@ class Orchestrator:
         With ``resume = "fail"`` they are failed here with reason
         ``interrupted`` (and still returned, so their waiting client hears).
         """
-        found = self._read(lambda root: [(c.id, render(c.reply_to) if c.reply_to else None) for c in self._registry(root).unfinished()])
+        found = self.records.read(lambda root: [(c.id, render(c.reply_to) if c.reply_to else None) for c in self.records.registry(root).unfinished()])
         for cycle_id, _reply_to in found:
             if self.settings.resume == "resume":
                 logger.warning("cycle %s was interrupted; resuming it from its last checkpoint", cycle_id)
             else:
                 logger.warning("cycle %s was interrupted; failing it (cycle_resume = fail)", cycle_id)
-                self._write(lambda root, cycle_id=cycle_id: self._fail(root, cycle_id, ["interrupted"]))
+                self.records.write(lambda root, cycle_id=cycle_id: self.records.fail(root, cycle_id, ["interrupted"]))
         return found
 
-    async def drive(self, cycle_id: str, on_event: Callable[[dict], None] | None = None) -> dict:
-        """Run (or report) an existing cycle to its end: the ok result, or CycleFailed."""
+    async def drive(self, cycle_id: str, on_event: Callable[[dict], None] | None = None, ask: bool = False) -> dict:
+        """Run (or report) an existing cycle to its end: the ok result, or CycleFailed. ``ask``: see :meth:`learn`."""
         self._listeners[cycle_id] = on_event
+        self._askers[cycle_id] = ask and on_event is not None and self.settings.questions > 0
         try:
             return await self._drive(cycle_id)
         finally:
+            self._askers.pop(cycle_id, None)
             self._listeners.pop(cycle_id, None)
             self._briefs.pop(cycle_id, None)
             self._pauses.pop(cycle_id, None)
 
-    # --- transactions on pooled connections ------------------------------------------------
-    def _write(self, work: Callable[[Any], T]) -> T:
-        """``work(root)`` in one committed transaction (a checkpoint), retried after conflicts."""
-        return self._on_pair(lambda tm, conn: transact.run(tm, lambda: work(conn.root()), retries=self.settings.conflict_retries))
-
-    def _read(self, work: Callable[[Any], T]) -> T:
-        return self._on_pair(lambda tm, conn: transact.run(tm, lambda: work(conn.root()), write=False))
-
-    def _on_pair(self, use: Callable[[Any, Any], T]) -> T:
-        pair = self.image.acquire()
-        try:
-            return use(*pair)
-        finally:
-            self.image.release(pair)
-
-    @staticmethod
-    def _registry(root: Any) -> CycleRegistry:
-        return root["orchestrator_obj"].slots["cycles"]
-
-    @staticmethod
-    def _state(root: Any, name: str) -> UvmObject:
-        return root["psm_prototypes_obj"].slots[name]
-
-    # --- the cycle ------------------------------------------------------------------------
-    def _create(
-        self, receiver_oid: bytes, selector: str, args: list, kwargs: dict, reply_to: dict | None,
-        intent: str | None = None, examples: list[dict] | None = None, relearn: dict | None = None, origin: str = "user",
-    ) -> str:
-        def create(root: Any) -> str:
-            registry = self._registry(root)
-            receiver = root._p_jar.get(receiver_oid)
-            now = self.now()
-            # args and kwargs are what the method is called with (trial, re-send); intent only informs the prompts.
-            brief = {"type": "unhandled_message", "selector": selector, "args": args, "kwargs": kwargs}
-            if intent:
-                brief["intent"] = intent
-            if examples:
-                brief["examples"] = examples  # the user's word: checked as plain data by the caller
-            if relearn:
-                brief["relearn"] = relearn
-            cycle = Cycle(registry.new_id(now), receiver, brief, self._state(root, FIRST), now)
-            cycle.reply_to = reply_to
-            if origin != Cycle.origin:
-                cycle.origin = origin
-            registry.add(cycle)
-            return cycle.id
-
-        return self._write(create)
-
     async def _drive(self, cycle_id: str) -> dict:
         """Run the cycle from wherever it stands until COMPLETE or FAILED."""
-        labels = self._read(lambda root: self._labels(self._registry(root).get(cycle_id)))
+        labels = self.records.read(lambda root: self.records.labels(self.records.get(root, cycle_id)))
         CALL_CONTEXT.set({"cycle": cycle_id, "brief_sha256": labels["brief_sha256"]})  # this task's model calls
         self._briefs[cycle_id] = labels["brief_sha256"]
         while True:
-            state, reasons = self._read(lambda root: self._where(self._registry(root).get(cycle_id)))
+            state, reasons = self.records.read(lambda root: self.records.where(self.records.get(root, cycle_id)))
             self._event(cycle_id, {"type": "state", "cycle": cycle_id, "state": state, **labels, **reasons})
             if state == "COMPLETE":
-                return self._read(lambda root: render(self._ok(self._registry(root).get(cycle_id))))
+                return self.records.read(lambda root: render(self.records.ok(self.records.get(root, cycle_id))))
             if state == "FAILED":
-                summary = self._read(lambda root: render(self._registry(root).get(cycle_id).summary()))
+                summary = self.records.read(lambda root: render(self.records.get(root, cycle_id).summary()))
                 raise CycleFailed(
                     f"cycle {cycle_id} failed in {summary['failed_state']}: {'; '.join(summary['reasons'])}",
                     cycle=cycle_id, state=summary["failed_state"], reasons=summary["reasons"],
@@ -231,7 +210,7 @@ class Orchestrator:
             except (LLMError, TransitionError) as exc:
                 logger.warning("cycle %s failed in %s: %s", cycle_id, state, exc)
                 reason = f"{state}: {exc}"
-                self._write(lambda root: self._fail(root, cycle_id, [reason]))
+                self.records.write(lambda root: self.records.fail(root, cycle_id, [reason]))
 
     def _event(self, cycle_id: str, event: dict) -> None:
         if event.get("type") != "token" and cycle_id in self._briefs:
@@ -240,46 +219,21 @@ class Orchestrator:
             if listener is not None:
                 listener(event)
 
-    @staticmethod
-    def _labels(cycle: Cycle) -> dict:
-        """What every event of a cycle carries beside its id: the brief's hash, who asked, the selector."""
-        return {"brief_sha256": cycle.brief_sha256, "origin": cycle.origin, "selector": cycle.selector}
-
-    @staticmethod
-    def _where(cycle: Cycle) -> tuple[str, dict]:
-        """The cycle's state, and (FAILED) the state that failed and why."""
-        if cycle.state_name != "FAILED":
-            return cycle.state_name, {}
-        return cycle.state_name, {"failed_state": cycle.failed_state, "reasons": [str(r)[:300] for r in cycle.reasons][:20]}
-
-    def _fail(self, root: Any, cycle_id: str, reasons: list[str]) -> None:
-        cycle = self._registry(root).get(cycle_id)
-        cycle.fail(self._state(root, "FAILED"), self.now(), reasons)
-        episodes.remember(root, cycle, self.now())  # in the same transaction as the failure
-
-    def _move(self, cycle_id: str, state: str, **artifacts: Any) -> None:
-        def move(root: Any) -> None:
-            cycle = self._registry(root).get(cycle_id)
-            for key, value in artifacts.items():
-                cycle.artifacts[key] = value
-            cycle.move(self._state(root, state), self.now())
-
-        self._write(move)
-
-    @staticmethod
-    def _ok(cycle: Cycle) -> dict:
-        return {
-            "cycle": cycle.id,
-            "selector": cycle.selector,
-            "installed_on": oid_to_hex(cycle.receiver._p_oid),
-            "result": cycle.result,
-        }
-
     async def _begin(self, cycle_id: str) -> None:
-        self._move(cycle_id, "DECOMPOSING")
+        self.records.move(cycle_id, "DECOMPOSING")
+
+    def _inherited(self, cycle_id: str, key: str, state: str) -> bool:
+        """A retry's step that its failed cycle did already: move on with what it found."""
+        if not self.records.read(lambda root: key in self.records.get(root, cycle_id).artifacts and
+                          "inherited" in self.records.get(root, cycle_id).artifacts):
+            return False
+        self.records.move(cycle_id, state)
+        return True
 
     async def _decompose(self, cycle_id: str) -> None:
-        brief, receiver = self._read(lambda root: views.brief_and_receiver(self._registry(root).get(cycle_id)))
+        if self._inherited(cycle_id, "queries", "DELEGATING"):
+            return
+        brief, receiver = self.records.read(lambda root: views.brief_and_receiver(self.records.get(root, cycle_id)))
         prompt = decomposition_prompt(brief, receiver)
         completion = await self._ask(cycle_id, "BRICK", prompt)
         queries = replies.extract_queries(completion.text)
@@ -287,34 +241,43 @@ class Orchestrator:
         if not queries:  # research never sinks a cycle: the intent and the selector's words will do
             logger.info("cycle %s: BRICK's reply holds no queries (%r); searching with the intent and the selector", cycle_id, completion.text[:200])
             queries, origin = replies.fallback_queries(brief["selector"], brief_intent(brief)), "fallback"
-        self._move(cycle_id, "DELEGATING", queries=queries[:3], queries_from=origin, decomposition_model=completion.model)
+        self.records.move(cycle_id, "DELEGATING", queries=queries[:3], queries_from=origin, decomposition_model=completion.model)
 
     async def _delegate(self, cycle_id: str) -> None:
         """Search the knowledge catalog with each query and recall the episodes of similar missions
         (:func:`bat_os.cognition.research.research`)."""
-        queries, brief, receiver = self._read(lambda root: (lambda c: (
-            render(c.artifacts.get("queries", [])), render(c.brief), oid_to_hex(c.receiver._p_oid)))(self._registry(root).get(cycle_id)))
-        found = await research(self.memory, self._read, queries, brief, receiver, cycle_id)
-        self._move(cycle_id, "SPECIFYING", **found)
+        if self._inherited(cycle_id, "context", "SPECIFYING"):
+            return
+        queries, brief, receiver = self.records.read(lambda root: (lambda c: (
+            render(c.artifacts.get("queries", [])), render(c.brief), oid_to_hex(c.receiver._p_oid)))(self.records.get(root, cycle_id)))
+        found = await research(self.memory, self.records.read, queries, brief, receiver, cycle_id)
+        self.records.move(cycle_id, "SPECIFYING", **found)
 
     async def _specify(self, cycle_id: str) -> None:
         """Test cases from the intent, the examples and the catalog, written before any code (data, never run)."""
-        brief, receiver, context = self._read(lambda root: (
-            *views.brief_and_receiver(self._registry(root).get(cycle_id)), render(self._registry(root).get(cycle_id).artifacts.get("context", []))))
+        if self._inherited(cycle_id, "cases", "SYNTHESIZING"):
+            return
+        brief, receiver, context = self.records.read(lambda root: (
+            *views.brief_and_receiver(self.records.get(root, cycle_id)), render(self.records.get(root, cycle_id).artifacts.get("context", []))))
         try:
             completion = await self._ask(cycle_id, SPEC_PERSONA, specification_prompt(brief, receiver, context), until_block=True)
         except LLMError as exc:  # tests are an aid: without them the trial and the examples still judge
             logger.warning("cycle %s: no test cases were written (%s); going on without", cycle_id, exc)
-            self._move(cycle_id, "SYNTHESIZING", cases=[], cases_dropped=[], specification_error=str(exc)[:300])
+            self.records.move(cycle_id, "SYNTHESIZING", cases=[], cases_dropped=[], specification_error=str(exc)[:300])
             return
         # the request speaks of the object's data: a call's cases may not follow on from another call's
         stateful = bool(brief_intent(brief)) and not is_pure(brief, shown_slots(receiver["slots"], brief))
         kept, dropped = specs.accept_cases(replies.extract_cases(completion.text, brief["selector"], stateful), brief,
                                            set(receiver["slots"]))
-        self._move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, specification_model=completion.model)
+        self.records.move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, specification_model=completion.model)
 
     async def _synthesize(self, cycle_id: str) -> None:
-        info = self._read(lambda root: views.synthesis_info(root, self._registry(root).get(cycle_id)))
+        inherited = self.records.read(lambda root: render(self.records.get(root, cycle_id).artifacts.get("inherited", {})))
+        if inherited.get("candidates"):  # a retry: its failed cycle's candidates first, on today's examples
+            self.records.write(lambda root: self.records.get(root, cycle_id).artifacts.__setitem__("inherited", {"cycle": inherited["cycle"]}))
+            vinfo = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
+            return await self._rejudge(cycle_id, vinfo, inherited["candidates"])
+        info = self.records.read(lambda root: views.synthesis_info(root, self.records.get(root, cycle_id)))
         # the first two candidates: best guesses in the two voices, written apart (the second does not hear why the
         # first was refused: two readings that agree must not share one); later ones sampled, to disagree
         refusals = [] if info["attempts"] == 1 else info["refusals"]
@@ -325,9 +288,10 @@ class Orchestrator:
         try:  # a sample's seed: the attempt and the prompt, so that a cycle asked again samples the same candidates
             completion = await self._ask(cycle_id, info["author"], prompt, system=system, temperature=temperature,
                                          until_block=True, seed=sample_seed(prompt, info["attempts"], self.settings.seed) if temperature else None)
-        except LLMError:
-            if info["attempts"] and await self._settle(cycle_id):
-                return  # no further candidate could be written: a vetted one was installed
+        except LLMError as exc:
+            if info["attempts"]:  # no further candidate could be written: choose among those there are
+                vinfo = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
+                return await self._choose(cycle_id, vinfo, vinfo["candidates"], final=True, note=f"SYNTHESIZING: {exc}")
             raise
         # small slips are mended rather than spending an attempt on them (mending.candidate_code says which)
         arity = len(info["brief"].get("args", [])) + len(info["brief"].get("kwargs", {}))
@@ -335,7 +299,7 @@ class Orchestrator:
                                                set(info["receiver"]["slots"]))
 
         def record(root: Any) -> None:
-            cycle = self._registry(root).get(cycle_id)
+            cycle = self.records.get(root, cycle_id)
             cycle.attempts += 1
             cycle.artifacts["code"] = code
             for key, value in repairs.items():
@@ -344,100 +308,137 @@ class Orchestrator:
             cycle.artifacts["model"] = completion.model
             cycle.artifacts["prompt_sha256"] = completion.prompt_sha256
             cycle.artifacts["temperature"] = temperature
-            cycle.move(self._state(root, "VALIDATING"), self.now(), attempt=cycle.attempts)
+            cycle.move(self.records.state(root, "VALIDATING"), self.now(), attempt=cycle.attempts)
 
-        self._write(record)
-
-    @property
-    def _confirmations(self) -> int:
-        """Samples an identical greedy pair waits for; none where no more than two candidates may stand."""
-        return self.settings.confirmations if self.settings.candidates > 2 else 0
+        self.records.write(record)
 
     def sample_temperature(self, repeats: int) -> float:
-        """The temperature of a sampled candidate: ``sample_temperature``, hotter by ``repeat_heat`` for each
-        candidate so far whose source repeated an earlier one's (:func:`~bat_os.cognition.readings.repeats`), up
-        to 1.0. A sample that comes back to a text already tried spends an attempt and tells nothing new: on the
-        51 tasks (w8 form) 40 of the 136 candidates of tasks that took more than two were such repeats, ten of
-        twelve in one cycle."""
+        """``sample_temperature``, hotter by ``repeat_heat`` for each candidate so far that repeated an earlier one's
+        source (:func:`~bat_os.cognition.readings.repeats`: 40 of 136 on the 51, w8), up to 1.0."""
         return min(1.0, self.settings.sample_temperature + self.settings.repeat_heat * repeats)
 
     async def _validate(self, cycle_id: str) -> None:
-        """Audit the candidate, run it against the trial call, the examples and the generated cases (one
-        jailed run), then install the candidate the cases and the candidates' agreement pick, or go back."""
-        info = self._read(lambda root: views.validation_info(self._registry(root).get(cycle_id)))
-        code, selector = info["code"], info["selector"]
-        verdict = guardian.audit(code, selector)
-        record = {"attempt": info["attempt"], "code": code, "author": info["author"], "model": info["model"],
-                  "prompt_sha256": info["prompt_sha256"], "verdict": verdict.to_dict()}
-        if verdict.accepted:
-            record.update(await self.trials.record(cycle_id, code, selector, info))
-        else:
-            record.update(eligible=False, passes=[], outputs=[],
-                          failed=[f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons])
+        """Audit the candidate and run it against the trial call, the examples and the generated cases (one
+        jailed run), then choose (:func:`bat_os.cognition.choosing.decide`)."""
+        info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
+        record = await self._try(cycle_id, info, {"attempt": info["attempt"], "code": info["code"], "author": info["author"],
+                                                  "model": info["model"], "prompt_sha256": info["prompt_sha256"]})
         self._event(cycle_id, trial_event(cycle_id, record))
-        records = await self.trials.tell_apart(cycle_id, selector, info, [*info["candidates"], record])
-        lone = "evidence" if info["attempt"] >= self.settings.max_attempts else "never"
-        winner, discarded, decided = (choose(records, info["cases"], f"obj.{selector}", trusted=len(info["examples"]) >= 2, lone=lone,
-                                             confirm=self._confirmations)
-                                      if record.get("eligible") or lone != "never" else (None, [], "the candidate was refused"))
-        if winner is not None:
-            chosen = records[winner]
-            self._write(lambda root: self._keep_candidates(root, cycle_id, records, decided, discarded))
-            await self._complete(cycle_id, chosen["code"], selector, {**info, **chosen, "discarded": discarded}, chosen["verdict"])
-            return
-        reasons = list(record.get("failed") or [])
-        if record.get("eligible"):  # it held the trial and the examples: disputed, or waiting for company
-            reasons = [f"generated case: {why}" for why in record.get("generated_failed", [])][:MAX_REASONS] \
-                or [f"not chosen yet: {decided}"]
+        records = await self.trials.tell_apart(cycle_id, info["selector"], info, [*info["candidates"], record])
+        await self._choose(cycle_id, info, records, newest=record)
+
+    async def _try(self, cycle_id: str, info: dict, record: dict) -> dict:
+        """A candidate's record: the guardian's verdict, then one jailed run over every case."""
+        verdict = guardian.audit(record["code"], info["selector"])
+        record = {**record, "verdict": verdict.to_dict()}
+        if verdict.accepted:
+            return {**record, **await self.trials.record(cycle_id, record["code"], info["selector"], info)}
+        return {**record, "eligible": False, "passes": [], "outputs": [],
+                "failed": [f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons]}
+
+    async def _choose(self, cycle_id: str, info: dict, records: list[dict], newest: dict | None = None, *,
+                      final: bool = False, note: str = "") -> None:
+        """Act on :func:`~bat_os.cognition.choosing.decide`: install, ask (ASKING), write another candidate, or fail."""
         eligible = sum(1 for r in records if r.get("eligible"))
+        final = final or info["attempt"] >= self.settings.max_attempts or eligible >= self.settings.candidates
+        asked = len(info["questions"])
+        answered = sum(1 for q in info["questions"] if q.get("example"))
+        can_ask = self._askers.get(cycle_id, False) and asked < self.settings.questions
+        decision = choosing.decide(records, examples=info["requested"], answered=answered, can_ask=can_ask,
+                                   confirm=self.settings.confirm, final=final)
+        if decision.action == choosing.INSTALL:
+            chosen = records[decision.winner]
+            self.records.write(lambda root: self.records.keep_candidates(root, cycle_id, records, decision.why))
+            await self._complete(cycle_id, chosen["code"], info["selector"], {**info, **chosen, "discarded": _unheld(info, chosen)},
+                                 chosen["verdict"])
+            return
+        calls = next((r["calls"] for r in records if r.get("calls")), [])
+        if decision.split is not None and decision.action != choosing.MORE:
+            asking_ = asking.question(cycle_id, asked + 1, info["selector"], decision, calls, info["receiver_slots"],
+                                      records[decision.winner].get("trial_result") if decision.winner is not None else None)
+            if decision.action == choosing.CONFIRM:
+                asking_["winner"] = decision.winner
+        else:
+            asking_ = None
+        reasons = list((newest or {}).get("failed") or [])
+        if (newest or {}).get("eligible"):  # it held the trial and the examples: disputed, or waiting for company
+            reasons = [f"generated case: {why}" for why in newest.get("generated_failed", [])][:MAX_REASONS] or [
+                f"not chosen yet: {decision.why}"]
 
-        def refuse(root: Any) -> None:
-            cycle = self._registry(root).get(cycle_id)
-            self._keep_candidates(root, cycle_id, records, decided, [])
-            refusals = list(cycle.artifacts.get("refusals", []))
-            # what goes back to the author: only what the user's word and the trial say (a generated case
-            # may be wrong; the next candidate is sampled on its own, so that agreement means something)
-            refusals.append({"attempt": cycle.attempts, "reasons": reasons, "feedback": not record.get("eligible")})
-            cycle.artifacts["refusals"] = refusals
-            if cycle.attempts >= self.settings.max_attempts or eligible >= self.settings.candidates:
-                every = [f"attempt {r['attempt']}: {reason}" for r in refusals for reason in r["reasons"]]
-                if eligible:
-                    every.append(f"no candidate could be chosen: {decided}")
-                cycle.fail(self._state(root, "FAILED"), self.now(), every)
-                episodes.remember(root, cycle, self.now())
+        def act(root: Any) -> None:
+            cycle = self.records.get(root, cycle_id)
+            self.records.keep_candidates(root, cycle_id, records, decision.why)
+            if newest is not None:
+                refusals = list(cycle.artifacts.get("refusals", []))
+                # what goes back to the author: only what the user's word and the trial say (a generated case
+                # may be wrong; the next candidate is sampled on its own, so that agreement means something)
+                refusals.append({"attempt": cycle.attempts, "reasons": reasons, "feedback": not newest.get("eligible")})
+                cycle.artifacts["refusals"] = refusals
+            if asking_ is not None:
+                cycle.artifacts["questions"] = [*cycle.artifacts.get("questions", []), asking_]
+            if decision.action in (choosing.ASK, choosing.CONFIRM):
+                cycle.move(self.records.state(root, "ASKING"), self.now(), question=asking_["id"])
+            elif decision.action == choosing.MORE:
+                if cycle.state_name != "SYNTHESIZING":
+                    cycle.move(self.records.state(root, "SYNTHESIZING"), self.now(), refused=reasons)
             else:
-                cycle.move(self._state(root, "SYNTHESIZING"), self.now(), refused=reasons)
+                every = [f"attempt {r['attempt']}: {why}" for r in cycle.artifacts.get("refusals", []) for why in r["reasons"]]
+                lead = ["unanswered"] if decision.disputed else []
+                cycle.fail(self.records.state(root, "FAILED"), self.now(),
+                           [*lead, *([note] if note else []), *every, f"no candidate could be chosen: {decision.why}"])
+                episodes.remember(root, cycle, self.now())
 
-        self._write(refuse)
+        self.records.write(act)
+        if asking_ is not None and decision.action == choosing.FAIL:  # nobody was asked: a watcher, or a later answer
+            self._event(cycle_id, {"type": "question", "cycle": cycle_id, "question": asking.shown(asking_), "waiting": False})
 
-    async def _settle(self, cycle_id: str) -> bool:
-        """The model cannot write another candidate: install the sole one that held every case, if any
-        (the record says so); False when there is none."""
-        info = self._read(lambda root: views.validation_info(self._registry(root).get(cycle_id)))
-        records = info["candidates"]
-        winner, discarded, decided = choose(records, info["cases"], f"obj.{info['selector']}",
-                                            trusted=len(info["examples"]) >= 2, lone="any", confirm=self._confirmations)
-        if winner is None:
-            return False
-        chosen = records[winner]
-        self._write(lambda root: self._keep_candidates(root, cycle_id, records, decided, discarded))
-        await self._complete(cycle_id, chosen["code"], info["selector"], {**info, **chosen, "discarded": discarded}, chosen["verdict"])
-        return True
+    async def _ask_person(self, cycle_id: str) -> None:
+        """ASKING: show the question, wait for the answer (off the event loop: others are served), then choose
+        again with the answer as the person's example (every candidate tried on it), or install on a confirm."""
+        info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
+        asked = info["questions"][-1]
+        answer = None
+        if self._askers.get(cycle_id):
+            self._event(cycle_id, {"type": "question", "cycle": cycle_id, "question": asking.shown(asked), "waiting": True})
+            answer = await self.waiting.wait(cycle_id, asked["id"], self.settings.question_seconds)
+        by = "answer" if answer is not None else ("timeout" if self._askers.get(cycle_id) else "nobody")
+        answer = answer or {"skip": True}
+        example = asking.example_of(asked, answer)
 
-    def _keep_candidates(self, root: Any, cycle_id: str, records: list[dict], decided: str, discarded: list[dict]) -> None:
-        cycle = self._registry(root).get(cycle_id)
-        cycle.artifacts["candidates"] = records
-        cycle.artifacts["decision"] = decided
-        if discarded:
-            cycle.artifacts["cases_discarded"] = discarded
+        def keep(root: Any) -> None:
+            cycle = self.records.get(root, cycle_id)
+            questions = list(cycle.artifacts.get("questions", []))
+            questions[-1] = {**questions[-1], "answer": answer, "by": by, "answered_at": self.now(),
+                             **({"example": example} if example else {})}
+            cycle.artifacts["questions"] = questions
+
+        self.records.write(keep)
+        self._event(cycle_id, {"type": "answered", "cycle": cycle_id, "question": asked["id"], "answer": answer, "by": by})
+        if example is None:  # skipped: the person will not say; no more questions in this cycle
+            self._askers[cycle_id] = False
+        info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
+        if asked["kind"] == "confirm" and answer.get("choose") == 0:
+            chosen = info["candidates"][asked["winner"]]
+            await self._complete(cycle_id, chosen["code"], info["selector"], {**info, **chosen, "discarded": _unheld(info, chosen)},
+                                 chosen["verdict"])
+            return
+        await self._rejudge(cycle_id, info)
+
+    async def _rejudge(self, cycle_id: str, info: dict, candidates: list[dict] | None = None) -> None:
+        """Try every candidate again on today's examples (an answer came), then choose."""
+        records: list[dict] = []
+        for old in candidates if candidates is not None else info["candidates"]:
+            kept = {k: old[k] for k in ("attempt", "code", "author", "model", "prompt_sha256", "temperature") if k in old}
+            records = await self.trials.tell_apart(cycle_id, info["selector"], info, [*records, await self._try(cycle_id, info, kept)])
+        await self._choose(cycle_id, info, records)
 
     async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: dict) -> None:
         """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""
         if info.get("relearn"):  # a relearn: the callers' stored cases must hold with the new version
-            oid = self._read(lambda root: self._registry(root).get(cycle_id).receiver._p_oid)
+            oid = self.records.read(lambda root: self.records.get(root, cycle_id).receiver._p_oid)
             if broken := (await changes.try_change(self.image, self.jail, oid, selector, code, [], self.trials.capabilities))[1]:
                 why = f"the new version breaks a stored case of {broken[0].selector}: {broken[0].message}"
-                return self._write(lambda root: self._fail(root, cycle_id, [why]))
+                return self.records.write(lambda root: self.records.fail(root, cycle_id, [why]))
         tm, conn = pair = self.image.acquire()
         installed: dict = {"type": "installed"}
 
@@ -445,7 +446,7 @@ class Orchestrator:
             installed.clear()
             installed["type"] = "installed"
             root = conn.root()
-            cycle = self._registry(root).get(cycle_id)
+            cycle = self.records.get(root, cycle_id)
             receiver = cycle.receiver
             receiver.add_method(
                 selector, code, author=info["author"], origin="generated", change="relearned" if info.get("relearn") else "learned",
@@ -461,7 +462,7 @@ class Orchestrator:
             # The trial passed: the re-send may use a warm worker.
             cycle.result = host.render_result(await self.jail.run(code, selector, info["args"], info["kwargs"], host, fresh=False))
             cycle.outcome = "complete"
-            cycle.move(self._state(root, "COMPLETE"), self.now())
+            cycle.move(self.records.state(root, "COMPLETE"), self.now())
             episodes.remember(root, cycle, self.now(), code, info["author"])  # committed with the install
             installed.update(cycle=cycle_id, selector=selector, receiver=oid_to_hex(receiver._p_oid), author=info["author"],
                              version=len(versions_of(receiver, selector)),
@@ -472,9 +473,9 @@ class Orchestrator:
             self._event(cycle_id, installed)  # committed
         except JailError as exc:
             why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else str(exc)
-            self._write(lambda root: self._fail(root, cycle_id, [f"re-send after install: {why}"]))
+            self.records.write(lambda root: self.records.fail(root, cycle_id, [f"re-send after install: {why}"]))
         except Busy:
-            self._write(lambda root: self._fail(root, cycle_id, [f"COMPLETE: conflicting writes, gave up after {retries + 1} tries"]))
+            self.records.write(lambda root: self.records.fail(root, cycle_id, [f"COMPLETE: conflicting writes, gave up after {retries + 1} tries"]))
         finally:
             self.image.release(pair)
 
@@ -488,4 +489,11 @@ class Orchestrator:
         # only what is asked is passed: a backend written before an option still answers
         extra = {k: v for k, v in (("temperature", temperature), ("until_block", until_block or None), ("seed", seed)) if v is not None}
         return await self.llm.complete(persona, prompt, system=system, on_token=token, **extra)
+
+
+def _unheld(info: dict, chosen: dict) -> list[dict]:
+    """The generated cases the chosen candidate fails: set aside, not kept among its tests (the case writer was
+    wrong there, or the person's word overruled it), each with why."""
+    return [{"case": case, "reason": "the method chosen answers otherwise"}
+            for case, passed in zip(info["cases"], chosen.get("passes") or []) if not passed]
 

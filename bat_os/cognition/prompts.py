@@ -1,4 +1,4 @@
-"""What the cycle asks the personas: the prompts (documented in docs/cycle.md, so cassettes can match them).
+"""What the cycle asks the personas: the prompts (documented in docs/prompts.md, so cassettes can match them).
 
 Pure functions of plain data read out of the image: the brief, the receiver
 as :func:`describe_receiver` sees it, the catalog's context, and the reasons

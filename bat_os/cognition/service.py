@@ -207,6 +207,7 @@ class Cognition:
         outcome = await self.orchestrator.learn(
             oid, selector, args, kwargs, intent=intent, examples=examples,
             reply_to=call.reply_to if call is not None else None, on_event=call.on_event if call is not None else None,
+            ask=call is not None and call.asks,
         )
         if outcome.get("joined"):  # another request's cycle installed it: just send
             return {"result": await self.jailed_send(oid, selector, args, kwargs), "selector": selector, "joined": True}

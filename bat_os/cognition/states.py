@@ -3,9 +3,10 @@
 ::
 
     IDLE -> DECOMPOSING -> DELEGATING -> SPECIFYING -> SYNTHESIZING -> VALIDATING -> COMPLETE
-                 |             |             |              |     ^          |
-                 +-------------+-------------+--------------+-----|----------+--> FAILED
-                                                                  +--(no winner yet, attempts left)
+                 |             |             |              |     ^          |   ^
+                 +-------------+-------------+--------------+-----|----------+---|--> FAILED
+                                                                  |          v   |
+                                                                  +------- ASKING  (the person answers)
 
 :data:`STATES` is the only truth about them. The image holds one object per
 state (``psm_prototypes_obj.IDLE`` ...), built from this table by
@@ -72,6 +73,7 @@ STATES: dict[str, State] = {
             next=(
                 "VALIDATING",  # SYNTHESIZING -> VALIDATING: a candidate was written
                 "COMPLETE",  # SYNTHESIZING -> COMPLETE: no further candidate could be written; a vetted one is installed
+                "ASKING",  # SYNTHESIZING -> ASKING: a retry's inherited candidates disagree
                 "FAILED",  # SYNTHESIZING -> FAILED: no model answered
             ),
         ),
@@ -80,7 +82,17 @@ STATES: dict[str, State] = {
             next=(
                 "COMPLETE",  # VALIDATING -> COMPLETE: installed and sent again, in one transaction
                 "SYNTHESIZING",  # VALIDATING -> SYNTHESIZING: no candidate chosen yet, attempts left
+                "ASKING",  # VALIDATING -> ASKING: the candidates disagree, or one is shown before install
                 "FAILED",  # VALIDATING -> FAILED: refused with no attempts left, or the re-send failed
+            ),
+        ),
+        State(
+            "ASKING", "the person who asked is shown a call and the candidates' answers, and answers", step="ask_person",
+            next=(
+                "COMPLETE",  # ASKING -> COMPLETE: the answer settled it; installed
+                "ASKING",  # ASKING -> ASKING: another question
+                "SYNTHESIZING",  # ASKING -> SYNTHESIZING: more candidates, written with the answer as an example
+                "FAILED",  # ASKING -> FAILED: the dispute stands, or the budget is spent
             ),
         ),
         State("COMPLETE", "installed in one transaction; the message is sent again", step=None, next=()),

@@ -26,7 +26,6 @@ from bat_os.cognition.differential import constant_calls, tell_apart
 from bat_os.cognition.host import ImageHost
 from bat_os.cognition.probes import probes, slot_probes
 from bat_os.cognition.prompts import describe_receiver
-from bat_os.cognition.properties import properties
 from bat_os.cognition.selection import assess, generated_failures, plan
 from bat_os.errors import JailError, MethodRaised
 from bat_os.image import transact
@@ -58,21 +57,19 @@ class Trials:
         probe_calls = _probe_calls(info)
 
         def planned(receiver: Any) -> list[dict]:  # the probes with other data in the slots the request names
-            values = _plain_slots(receiver)
+            values = plain_slots(receiver)
             named = [name for name in values if lint.names_slot(info["intent"], name)]
-            checks = properties(info["intent"], selector, info["args"], info["kwargs"], values)  # what the words make certain
             return plan(trial, info["examples"], info["cases"],
-                        [*probe_calls, *slot_probes(values, named, info["args"], info["kwargs"], info["intent"])], checks)
+                        [*probe_calls, *slot_probes(values, named, info["args"], info["kwargs"], info["intent"])])
 
         def judged(outcomes: list[dict], host: CaseHost, receiver: Any, cases: list[dict]) -> dict:
             slots = set(describe_receiver(receiver)["slots"])
             record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i],
                             existing=slots, varies=lint.reads_clock(code, selector))
-            static = lint.reasons(code, selector, info["intent"], slots, _plain_slots(receiver))  # what its source says it cannot do
-            record["evidence"] += lint.asked_and_read_clock(code, selector, info["intent"])  # the request's own word
-            if static:
-                record.update(eligible=False, failed=[*record["failed"], *static])
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
+            # the calls its answers are to, in the order of its signature: a question names one
+            record["calls"] = [{k: c[k] for k in ("args", "kwargs", "given") if k in c} for c in cases
+                               if (c["role"] == "trial" and c["index"] == 0) or c["role"] in ("generated", "probe")]
             return record
 
         try:
@@ -141,7 +138,7 @@ def _probe_calls(info: dict) -> list[dict]:
     return probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
 
 
-def _plain_slots(receiver: Any) -> dict:
+def plain_slots(receiver: Any) -> dict:
     """The receiver's slots holding plain data (text, numbers, lists, maps), as plain Python values."""
 
     def plain(value: Any, depth: int = 0) -> Any:

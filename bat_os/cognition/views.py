@@ -12,6 +12,7 @@ from typing import Any
 from bat_os.cognition.cycle import Cycle
 from bat_os.cognition.prompts import AUTHOR_DEFAULT, author_for, brief_intent, describe_receiver
 from bat_os.cognition.readings import repeats
+from bat_os.cognition.trials import plain_slots
 from bat_os.image.codec import render
 from bat_os.image.primordial import PERSONAS
 
@@ -25,7 +26,7 @@ def synthesis_info(root: Any, cycle: Cycle) -> dict:
     author = author_for(cycle.receiver)
     persona = root[PERSONAS[author]["root"]]
     return render({
-        "brief": cycle.brief,
+        "brief": person_brief(cycle),
         "receiver": describe_receiver(cycle.receiver),
         "context": cycle.artifacts.get("context", []),
         "episodes": cycle.artifacts.get("episodes", []),
@@ -38,13 +39,29 @@ def synthesis_info(root: Any, cycle: Cycle) -> dict:
     })
 
 
+def answers(cycle: Cycle) -> list[dict]:
+    """The examples the person's answers to the cycle's questions made, in order."""
+    return [render(q["example"]) for q in cycle.artifacts.get("questions", []) if q.get("example")]
+
+
+def person_brief(cycle: Cycle) -> dict:
+    """The brief with the person's answers among its examples (what the author is shown)."""
+    brief = render(cycle.brief)
+    if extra := answers(cycle):
+        brief["examples"] = [*brief.get("examples", []), *extra]
+    return brief
+
+
 def validation_info(cycle: Cycle) -> dict:
-    """VALIDATING's (and COMPLETE's): the candidate, its call, the examples, the cases, the candidates so far."""
+    """VALIDATING's (and COMPLETE's): the candidate, its call, the examples (the request's, then the answers'),
+    the cases, the candidates so far, the questions asked."""
     a = cycle.artifacts
     return render({
-        "code": a["code"], "selector": cycle.selector, "attempt": cycle.attempts,
+        "code": a.get("code", ""), "selector": cycle.selector, "attempt": cycle.attempts,
         "args": cycle.brief.get("args", []), "kwargs": cycle.brief.get("kwargs", {}),
-        "examples": cycle.brief.get("examples", []), "cases": a.get("cases", []), "candidates": a.get("candidates", []),
+        "examples": [*cycle.brief.get("examples", []), *answers(cycle)], "requested": len(cycle.brief.get("examples", [])),
+        "questions": a.get("questions", []), "receiver_slots": plain_slots(cycle.receiver),
+        "cases": a.get("cases", []), "candidates": a.get("candidates", []),
         "intent": brief_intent(cycle.brief), "relearn": cycle.brief.get("relearn"),
         "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
         "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),

@@ -4,9 +4,11 @@ One concern per module, each importable without the others' dependencies:
 
 * :mod:`.errors` -- the exception tree (usage errors, no reply, kernel down).
 * :mod:`.parsing` -- pure: one console line -> a request, a sentence or a local action.
-* :mod:`.connection` -- the DEALER socket: ids, stale replies, events, timeouts, liveness.
+* :mod:`.connection` -- the DEALER socket: frames routed by id, stale replies, events, timeouts, liveness.
 * :mod:`.translating` -- a sentence -> a request: the kernel's ``translate``, or the local translator.
 * :mod:`.render` -- pure: requests and replies as text for people.
+* :mod:`.questions` -- pure: a learning cycle's question as text; a typed answer -> the ``answer`` fields.
+* :mod:`.asking` -- a question while a request waits: ask it, send the answer on the same connection.
 * :mod:`.screen` -- where text goes: a terminal (colour) or a pipe (plain).
 * :mod:`.progress` -- the live display while a request runs (spinner, states, streamed words).
 * :mod:`.inputs` -- where lines come from: prompt_toolkit on a terminal, plain lines from a pipe.

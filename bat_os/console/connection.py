@@ -1,4 +1,4 @@
-"""Talking to the kernel: one DEALER socket, one request at a time, every wait bounded.
+"""Talking to the kernel: one DEALER socket, replies routed by request id, every wait bounded.
 
 Replies carry the request's id; one with another id (a late answer to a
 request we gave up on) is dropped. After a timeout or an interrupt the
@@ -11,6 +11,14 @@ once, even when busy). No pong within ``probe_timeout`` raises
 :class:`KernelDown` at once instead of waiting out the whole timeout; a pong
 from a kernel younger than the request means it restarted meanwhile (the
 watchdog brought it back) and the request is lost: :class:`KernelDown` too.
+
+Several requests in flight: while :meth:`Connection.request` waits, an event
+handler may :meth:`~Connection.submit` another request on the same socket (a
+person answering a cycle's question) and :meth:`~Connection.pump` until its
+:meth:`~Connection.final` reply comes. Every frame is routed by its id as it
+arrives, whoever is receiving: events to their request's handler, final
+replies kept until taken. Time a handler spends (a person typing) is not
+counted as the kernel's silence.
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ class Connection:
         self._context = zmq.Context()
         self._socket: zmq.Socket | None = None
         self._ids = itertools.count(1)
+        self._handlers: dict[int, EventHandler | None] = {}  # requests in flight on the socket, by id
+        self._finals: dict[int, dict] = {}  # final replies routed but not yet taken
         self.discarded = 0  # stale or undecodable frames dropped
 
     def request(self, message: dict, *, timeout: float | None = None, on_event: EventHandler | None = None) -> dict:
@@ -63,6 +73,17 @@ class Connection:
         :class:`KernelDown` when the kernel stops answering ping meanwhile.
         """
         wait = self.timeout if timeout is None else timeout
+        try:
+            request_id = self.submit(message, timeout=wait, on_event=on_event)
+            return self._wait(request_id, wait)
+        except BaseException:  # NoReply, KeyboardInterrupt, ...: start afresh next time
+            self._reset()
+            raise
+
+    def submit(self, message: dict, *, timeout: float | None = None, on_event: EventHandler | None = None) -> int:
+        """Send ``message`` without waiting: its id. Its events go to ``on_event`` as frames are routed
+        (:meth:`pump`), its final reply to :meth:`final`. Raises :class:`NoReply` when it cannot be queued."""
+        wait = self.timeout if timeout is None else timeout
         request_id = next(self._ids)
         message = dict(message, id=request_id)
         if message.get("command") != "ping":
@@ -71,23 +92,45 @@ class Connection:
         if on_event is not None:
             message["events"] = True
         payload = protocol.encode(message)
-        sock = self._connect()
         try:
-            try:
-                sock.send(payload, zmq.NOBLOCK)
-            except zmq.Again:
-                raise NoReply(f"could not queue the request to {self.endpoint}") from None
-            return self._wait(sock, request_id, wait, on_event)
-        except BaseException:  # NoReply, KeyboardInterrupt, ...: start afresh next time
-            self._reset()
-            raise
+            self._connect().send(payload, zmq.NOBLOCK)
+        except zmq.Again:
+            raise NoReply(f"could not queue the request to {self.endpoint}") from None
+        self._handlers[request_id] = on_event
+        return request_id
 
-    def _wait(self, sock: zmq.Socket, request_id: int, wait: float, on_event: EventHandler | None) -> dict:
+    def final(self, request_id: int) -> dict | None:
+        """The final reply to a submitted request, once it has been routed (taken: asked once)."""
+        return self._finals.pop(request_id, None)
+
+    def in_flight(self, request_id: int) -> bool:
+        """True until the request's final reply has been routed (or it was forgotten, or the socket reset)."""
+        return request_id in self._handlers
+
+    def forget(self, request_id: int) -> None:
+        """Stop waiting for a submitted request: its late frames are dropped."""
+        self._handlers.pop(request_id, None)
+        self._finals.pop(request_id, None)
+
+    def pump(self, timeout: float) -> int | None:
+        """Route the frames that come within ``timeout`` seconds (0: those already here), running event
+        handlers meanwhile; the id of the last request a frame answered, or None."""
+        routed = None
+        received, request_id = self._receive(timeout)
+        while received:
+            routed = request_id if request_id is not None else routed
+            received, request_id = self._receive(0)
+        return routed
+
+    def _wait(self, request_id: int, wait: float) -> dict:
         sent_at = self.clock()
         deadline = sent_at + wait
         last_frame = sent_at
         alive: bool | None = None
         while True:
+            reply = self.final(request_id)  # perhaps routed while a handler pumped
+            if reply is not None:
+                return reply
             now = self.clock()
             if now >= deadline:
                 raise NoReply(f"no reply from the kernel at {self.endpoint} within {wait:g}s", alive=alive)
@@ -96,19 +139,42 @@ class Connection:
                 last_frame = self.clock()
                 continue
             slice_s = min(POLL_SLICE, deadline - now, self.probe_after - (now - last_frame))
-            if not sock.poll(max(1, int(slice_s * 1000))):
-                continue
-            last_frame = self.clock()
-            reply = self._decode(sock.recv())
-            if reply is None or not self._answers(reply, request_id):
-                self.discarded += 1
-                continue
-            deadline = last_frame + wait  # a frame about it: the kernel is working on it
-            if reply.get("status") == "event":
-                if on_event is not None:
-                    on_event(reply)
-                continue
-            return reply
+            received, routed = self._receive(slice_s)
+            if received:
+                last_frame = self.clock()  # after the handlers: a person answering is not the kernel's silence
+            if routed == request_id:
+                deadline = last_frame + wait  # a frame about it: the kernel is working on it
+
+    def _receive(self, timeout: float) -> tuple[bool, int | None]:
+        """One frame within ``timeout``, routed: (whether a frame came, the id of the request it answered)."""
+        sock = self._connect()
+        if not sock.poll(max(0, int(timeout * 1000))):
+            return False, None
+        reply = self._decode(sock.recv())
+        request_id = self._route_of(reply) if reply is not None else None
+        if request_id is None:
+            self.discarded += 1
+            return True, None
+        if reply.get("status") == "event":
+            handler = self._handlers[request_id]
+            if handler is not None:
+                handler(reply)
+        else:
+            del self._handlers[request_id]
+            self._finals[request_id] = reply
+        return True, request_id
+
+    def _route_of(self, reply: dict) -> int | None:
+        """The request in flight that ``reply`` answers, or None (a late answer to one given up on)."""
+        request_id = reply.get("id")
+        if isinstance(request_id, int) and request_id in self._handlers:
+            return request_id
+        # A frame the kernel could not decode (e.g. too_large) is answered
+        # without an id; the socket is fresh after every abandoned wait, so
+        # an id-less error can only be about a request in flight: the first.
+        if request_id is None and reply.get("status") == "error" and self._handlers:
+            return min(self._handlers)
+        return None
 
     def _probe(self, sent_at: float) -> bool:
         """Ping on a separate socket; raise :class:`KernelDown` when no kernel, or a new one, answers."""
@@ -163,15 +229,6 @@ class Connection:
             return None
         return reply if isinstance(reply, dict) else None
 
-    @staticmethod
-    def _answers(reply: dict, request_id: int) -> bool:
-        if reply.get("id") == request_id:
-            return True
-        # A frame the kernel could not decode (e.g. too_large) is answered
-        # without an id; the socket is fresh after every abandoned wait, so
-        # an id-less error can only be about the request in flight.
-        return reply.get("id") is None and reply.get("status") == "error"
-
     def _connect(self) -> zmq.Socket:
         if self._socket is None:
             sock = self._context.socket(zmq.DEALER)
@@ -181,6 +238,8 @@ class Connection:
         return self._socket
 
     def _reset(self) -> None:
+        self._handlers.clear()
+        self._finals.clear()
         if self._socket is not None:
             self._socket.close(linger=0)
             self._socket = None

@@ -7,6 +7,11 @@
   prompt so that the output reads like a transcript (``Architect > /ping``).
 
 Both raise KeyboardInterrupt on Ctrl+C and answer None at the end of input.
+
+A learning cycle's question is read with :meth:`LineSource.answer`, a
+coroutine: the console awaits it while it keeps receiving from the kernel in
+the same loop, and cancels it when the question is settled elsewhere (see
+:mod:`.asking`). Tests pass their own source with scripted answers.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ class LineSource(Protocol):
     def ask(self, question: str, default: str = "") -> str | None:
         """An answer to a question (not kept in the history); None at the end of input."""
 
+    async def answer(self, question: str) -> str | None:
+        """An answer to a cycle's question, awaited while the kernel's frames are received; it may be
+        cancelled (the question was settled meanwhile). None at the end of input."""
+
 
 class PipedInput:
     """Lines from a stream that is not a terminal."""
@@ -51,6 +60,10 @@ class PipedInput:
 
     def ask(self, question: str, default: str = "") -> str | None:
         return self.read(question, default)
+
+    async def answer(self, question: str) -> str | None:
+        # Never awaited by the console: a pipe's requests say "ask": false, so no cycle asks it.
+        return self.read(question)
 
 
 class TerminalInput:
@@ -74,6 +87,12 @@ class TerminalInput:
     def ask(self, question: str, default: str = "") -> str | None:
         try:
             return self._answers.prompt(_styled(question), default=default)
+        except EOFError:
+            return None
+
+    async def answer(self, question: str) -> str | None:
+        try:
+            return await self._answers.prompt_async(_styled(question))
         except EOFError:
             return None
 

@@ -2,7 +2,8 @@
 
 :func:`parse_line` answers one of
 
-* a request map (no ``id``), e.g. ``/inspect genesis_obj`` -> ``{"command": "inspect", "target": "genesis_obj"}``;
+* a request map (no ``id``), e.g. ``/inspect genesis_obj`` -> ``{"command": "inspect", "target": "genesis_obj"}``
+  (``/answer c3 q1 2`` -> ``{"command": "answer", "cycle": "c3", "question": "q1", "choose": 1}``);
 * a :class:`Sentence` for a line that does not start with ``/`` (plain English, for the translator);
 * a :class:`Local` action the console does itself (``/help``, ``/exit``, ``/brief TEXT``, ``/local on``);
 
@@ -19,6 +20,7 @@ from bat_os import protocol
 from bat_os.translate import briefs
 
 from .errors import UsageError
+from .questions import parse_answer
 
 #: Commands that change nothing in the image: safe to send again after the kernel comes back.
 READ_ONLY = frozenset({"ping", "status", "inspect", "search", "cycle", "translate", "selfcheck", "chronicle", "methods",
@@ -63,6 +65,7 @@ USAGE = {
     "remove": "/remove TARGET SELECTOR [force]",
     "relearn": "/relearn TARGET SELECTOR [REASON]",
     "pack": "/pack [DAYS] [nobackup]",
+    "answer": "/answer CYCLE QUESTION ANSWER",
     "brief": "/brief SENTENCE",
     "local": "/local on|off",
     "help": "/help",
@@ -103,6 +106,10 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /relearn TARGET SELECTOR [REASON]          learn it again: a new cycle, shown the old version and REASON
   /pack [DAYS] [nobackup]                    back up, then drop the image's history older than DAYS days (default:
                                              the kernel's pack_days; 0: all) and what nothing reaches any more
+  /answer CYCLE QUESTION ANSWER              answer a learning cycle's question (the console asks it while you wait;
+                                             --watch shows everyone's): ANSWER is a choice's number, a Python value
+                                             such as 'AL' or 42 (= 2: the number 2 itself), raises NAME, or skip,
+                                             e.g. /answer c3 q1 2
   /brief SENTENCE                            show what a sentence translates to, without sending it
   /local on|off                              translate with the local translator only (on), or ask the kernel (off)
   /help                                      this text
@@ -353,6 +360,20 @@ def _pack(name: str, rest: str) -> dict:
     return request
 
 
+def _answer(name: str, rest: str) -> dict:
+    """``/answer c3 q1 2`` (choice 2: ``choose`` 1), ``/answer c3 q1 'AL'``, ``... raises ValueError``, ``... skip``."""
+    parts = rest.split(None, 2)
+    if len(parts) < 3:
+        raise _usage(name, "needs a CYCLE, a QUESTION and an ANSWER (a choice's number, a Python value, raises NAME, "
+                     "or skip)")
+    cycle, question, text = parts
+    try:
+        fields = parse_answer(text)
+    except UsageError as exc:
+        raise _usage(name, f"cannot take {text!r} as an answer: {exc}") from None
+    return {"command": "answer", "cycle": cycle, "question": question, **fields}
+
+
 def _brief(name: str, rest: str) -> Local:
     if not rest:
         raise _usage(name, "needs a SENTENCE to translate")
@@ -386,6 +407,7 @@ _PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "remove": _remove,
     "relearn": _relearn,
     "pack": _pack,
+    "answer": _answer,
     "brief": _brief,
     "local": _local_mode,
     "help": _local,

@@ -56,17 +56,34 @@ class Progress:
         self.blocks = 0  # persona blocks printed
         self._spinner = Spinner("dots")
         self._live: Any = None
+        self._paused = False
 
     # --- the context --------------------------------------------------------------
 
     def __enter__(self) -> "Progress":
+        self._start()
+        return self
+
+    def _start(self) -> None:
         if self.screen.live:
             from rich.live import Live  # only terminals need it
 
             self._live = Live(console=self.screen.info, get_renderable=self._render, transient=True,
                               refresh_per_second=8, redirect_stdout=False, redirect_stderr=False)
             self._live.start()
-        return self
+
+    def pause(self) -> None:
+        """Print the words so far and take the spinner away (a question is asked); :meth:`resume` brings it back."""
+        self._flush()
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+            self._paused = True
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            self._start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         try:
@@ -152,6 +169,12 @@ class RawEvents:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def pause(self) -> None:
+        return None
+
+    def resume(self) -> None:
         return None
 
     def event(self, reply: dict) -> None:

@@ -11,6 +11,8 @@ import json
 import time
 from typing import Any, Callable
 
+from .questions import describe_answer
+
 SHOWN_CHARS = 300  # strings longer than this are shortened when a brief is shown (not when sent)
 HIT_CHARS = 240  # how much of each search hit's text is shown
 
@@ -294,6 +296,16 @@ def _forced(result: dict) -> str:
     return f"\nforced past {len(forced)} failing case(s):\n" + "\n".join(f"  - {f['selector']}: {f['message']}" for f in forced)
 
 
+def _answer(result: dict) -> str:
+    """``answer``: accepted, or (a failed cycle's retry) what the retry installed."""
+    if is_cycle_result(result):
+        return cycle_answer(result, None)
+    if result.get("accepted") is not True:
+        raise Unexpected("answer")
+    given = f": {describe_answer(result['answer'])}" if "answer" in result else ""
+    return f"answer to {result['cycle']} {result['question']} accepted{given}"
+
+
 def source_parts(result: Any) -> tuple[str, str] | None:
     """``source``'s result as (a header line, the code), or None when it has another shape."""
     if not isinstance(result, dict) or not isinstance(result.get("source"), str):
@@ -340,6 +352,7 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "revert": _changed,
     "remove_method": _removed,
     "pack": _pack,
+    "answer": _answer,
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from bat_os.translate import briefs
 
+from .asking import Questions
 from .connection import Connection
 from .errors import UsageError
 from .inputs import LineSource
@@ -27,10 +28,11 @@ QUICK_TIMEOUT = 10.0  # seconds for a reply to a quick request (ping, status, in
 WORK_TIMEOUT = 120.0  # seconds of silence allowed to work that runs models or memory (the kernel's own limit)
 
 #: Commands that run models or memory: the longer wait applies (unless --timeout says otherwise).
+#: (``answer`` too: answering a failed cycle's question retries it, and the reply comes when the retry ends.)
 WORK = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "search", "forget", "translate", "selfcheck",
-                  "set_method", "revert", "remove_method", "relearn"})
-#: Commands whose events are worth showing (cycles, tokens, ingest progress, translation stages).
-EVENTFUL = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "translate", "relearn"})
+                  "set_method", "revert", "remove_method", "relearn", "answer"})
+#: Commands whose events are worth showing (cycles and their questions, tokens, ingest progress, translation stages).
+EVENTFUL = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "translate", "relearn", "answer"})
 #: Commands whose reply carries the words streamed meanwhile: shown live only, not printed twice.
 WORDS_IN_REPLY = frozenset({"ask", "translate"})
 
@@ -67,22 +69,39 @@ class Session:
 
     # --- sending --------------------------------------------------------------------------
 
+    @property
+    def can_ask(self) -> bool:
+        """True when a person is there to answer a learning cycle's questions (a terminal)."""
+        return self.source is not None and self.source.interactive
+
     def send(self, request: dict, label: str = "waiting for the kernel") -> dict:
         """Send ``request`` and show its events while it runs; the final reply.
 
+        A cycle's question is asked meanwhile and answered on the same
+        connection (:mod:`.asking`); with nobody to answer, the request says
+        ``"ask": false`` so that the kernel never waits for one.
         Raises :class:`~.errors.NoReply` (or ``KernelDown``) and KeyboardInterrupt (Ctrl+C: stop waiting).
         """
         command = request.get("command")
         if command == "ask" and self.options.conversation and "conversation" not in request:
             request = dict(request, conversation=self.options.conversation)
         wants_events = self.options.raw_events or command in EVENTFUL
+        if wants_events and not self.can_ask:
+            request = dict(request, ask=False)
         display: Progress | RawEvents = (
             RawEvents(self.screen) if self.options.raw_events
             else Progress(self.screen, label, keep_words=command not in WORDS_IN_REPLY)
         )
+        questions = Questions(self.connection, self.screen, display, self.source if self.can_ask else None,
+                              answer_timeout=self.options.quick_timeout)
+
+        def on_event(reply: dict) -> None:
+            display.event(reply)
+            questions.event(reply)
+
         with display:
             return self.connection.request(
-                request, timeout=self.options.timeout_for(request), on_event=display.event if wants_events else None
+                request, timeout=self.options.timeout_for(request), on_event=on_event if wants_events else None
             )
 
     def translate(self, text: str) -> Understood:

@@ -4,6 +4,10 @@ The kernel's ``status`` names the stream's endpoint; a SUB socket takes the topi
 ``cycle.`` every cycle's moves, ``persona.ROBIN.`` ROBIN's words, ``method.``, ``commit``; none: all). Each
 event is a line: its topic and what it says, coloured by kind (``--json``: the event as one JSON object). A
 jump in a topic's own count is shown as events missed (a watcher that fell behind the stream's queue).
+
+A cycle's question (``cycle.c3.question``) is shown with its call, its numbered choices and the line that
+answers it from a console (``/answer c3 q1 <n|value|raises NAME|skip>``); ``cycle.c3.answered`` says how it
+was settled.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any, Callable
 
 from bat_os import protocol
 
+from .questions import answer_hint, is_confirm, is_question, render_call, render_choice, settled_by
 from .render import compact
 from .screen import Screen
 
@@ -81,7 +86,23 @@ def line(event: dict[str, Any]) -> str:
     body = {k: v for k, v in event.items() if k not in ("seq", "topic_seq", "at", "topic")}
     if topic.startswith("persona.") and isinstance(body.get("text"), str):
         return f"{topic} {body['text']!r}"
+    if topic.endswith(".question") and is_question(body.get("question")):
+        return question_lines(topic, body["question"], waiting=body.get("waiting") is not False)
+    if topic.endswith(".answered") and "question" in body:
+        return f"{topic} {body['question']}: {settled_by(body)}"
     return f"{topic} {compact(body)}"
+
+
+def question_lines(topic: str, question: dict, *, waiting: bool = True) -> str:
+    """A question as the watcher sees it: its call, its numbered choices, and how to answer it."""
+    confirm = is_confirm(question)
+    lines = [f"{topic} {question['id']} ({'confirm' if confirm else 'disagreement'}): "
+             f"{render_call(question.get('selector'), question.get('call'))}"]
+    lines.extend(f"  {render_choice(n, choice)}" + ("   <- will be installed; 1 accepts" if confirm else "")
+                 for n, choice in enumerate(question["choices"], 1))
+    after = "" if waiting else "   (the cycle does not wait: answering tries it again)"
+    lines.append(f"  {answer_hint(question['cycle'], question['id'])}{after}")
+    return "\n".join(lines)
 
 
 def _missed(seen: dict[str, int], event: dict[str, Any]) -> int:
@@ -94,4 +115,6 @@ def _missed(seen: dict[str, int], event: dict[str, Any]) -> int:
 
 
 def _kind(topic: str) -> str | None:
+    if topic.endswith(".question"):
+        return "brief"
     return next((kind for prefix, kind in KINDS if topic.startswith(prefix)), None)

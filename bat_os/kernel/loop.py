@@ -395,7 +395,8 @@ class Kernel:
 
         reply_to = {"identity": job.envelope.identity, "req": job.envelope.req, "id": request_id if _plain(request_id) else None}
         try:
-            result = await later.run(Call(on_event=on_event, reply_to=reply_to))  # plain data already
+            asks = wants_events and request.get("ask", True) is not False  # a cycle may ask it (bat_os.cognition.asking)
+            result = await later.run(Call(on_event=on_event, reply_to=reply_to, asks=asks))  # plain data already
         except asyncio.CancelledError:
             self.answer(job.envelope, request_id, error=ShuttingDown("the kernel is stopping; send it again"),
                         request=request, started=started)

@@ -89,4 +89,6 @@ def topic_of(event: dict[str, Any]) -> str | None:
         return f"persona.{event.get('persona')}.token"
     if kind == "installed":
         return "method.installed"
+    if kind in ("question", "answered"):
+        return f"cycle.{event.get('cycle')}.{kind}"
     return None

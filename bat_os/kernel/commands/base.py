@@ -72,6 +72,7 @@ class Call:
 
     on_event: Callable[[dict], None] | None = None
     reply_to: dict | None = None
+    asks: bool = False  # the client listens (events: true) and did not say "ask": false: a cycle may ask it questions
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bat_os.errors import BadRequest, Internal, NotFound
+from bat_os.cognition import asking, views
+from bat_os.errors import Answered, BadRequest, Internal, NoJail, NotFound
+from bat_os.image.codec import render
 from bat_os.image.objects import UvmObject
-from bat_os.kernel.commands.base import Command, Context, field, from_wire
+from bat_os.kernel.commands.base import Command, Context, Later, field, from_wire
 from bat_os.kernel.commands.objects import send
 from bat_os.translate import briefs
 
@@ -71,7 +73,51 @@ def cycle(ctx: Context, request: dict) -> dict:
     return found.summary()
 
 
+def answer(ctx: Context, request: dict) -> Any:
+    """Answer a cycle's question (:mod:`bat_os.cognition.asking`).
+
+    ``{"command": "answer", "cycle": "c3", "question": "q1", "choose": 1}`` (a choice's index), or
+    ``"result": VALUE`` (and ``"slots": {...}``), ``"raises": "ValueError"``, ``"skip": true``
+        -> ``{"cycle", "question", "accepted": true, "answer"}`` when the cycle waits for it;
+    a question of a cycle that failed ``unanswered``: a new cycle with the answer as an example, answered
+    like a send that learns (its result, or ``cycle_failed``). ``not_found``: no such cycle or question;
+    ``answered``: it was answered, skipped or timed out already; ``bad_request``: not an answer to it,
+    or an answer that contradicts the person's own examples.
+    """
+    cycle_id = field(request, "cycle", str)
+    question_id = field(request, "question", str)
+    found = ctx.image.connection.root()["orchestrator_obj"].slots["cycles"].get(cycle_id)
+    if found is None:
+        raise NotFound(f"no cycle {cycle_id!r}")
+    asked = next((render(q) for q in found.artifacts.get("questions", []) if q.get("id") == question_id), None)
+    if asked is None:
+        raise NotFound(f"cycle {cycle_id} asked no question {question_id!r}")
+    if asked.get("by") == "answer":
+        raise Answered(f"{question_id} of cycle {cycle_id} was answered already")
+    given = asking.read_answer(asked, request)
+    example = asking.example_of(asked, given)
+    if example is not None and (why := asking.contradiction(example, [*found.brief.get("examples", []), *views.answers(found)])):
+        raise BadRequest(f"this answer contradicts the person's own: {why}")
+    if ctx.cognition is None or ctx.cognition.orchestrator is None:
+        raise Internal("this process runs no cognitive cycles")
+    orchestrator = ctx.cognition.orchestrator
+    if orchestrator.waiting.waiting(cycle_id, question_id):
+        orchestrator.waiting.answer(cycle_id, question_id, given)
+        return {"cycle": cycle_id, "question": question_id, "accepted": True, "answer": given}
+    unanswered = found.state_name == "FAILED" and "unanswered" in list(found.reasons) and asked.get("by") in (None, "timeout", "nobody")
+    if not unanswered or asked["id"] != found.artifacts["questions"][-1]["id"]:  # only the question it failed on
+        raise Answered(f"{question_id} of cycle {cycle_id} was {'answered' if asked.get('by') == 'answer' else 'settled'} already"
+                       if "by" in asked else f"cycle {cycle_id} is not waiting for an answer to {question_id}")
+    if example is None:
+        raise BadRequest(f"skipping {question_id} changes nothing: cycle {cycle_id} failed without its answer")
+    if not ctx.cognition.jail.available:
+        raise NoJail(f"cycle {cycle_id} cannot be tried again here: {ctx.cognition.jail.reason}")
+    return Later(lambda call: orchestrator.retry(cycle_id, question_id, given, reply_to=call.reply_to, on_event=call.on_event,
+                                                 ask=call.asks))
+
+
 COMMANDS = (
     Command("initiate_cognitive_cycle", initiate_cognitive_cycle, writes=True),
     Command("cycle", cycle, writes=False),
+    Command("answer", answer, writes=False),
 )

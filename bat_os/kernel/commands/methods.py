@@ -279,7 +279,7 @@ def relearn(ctx: Context, request: dict) -> Later:
         outcome = await orchestrator.learn(
             oid, selector, wire_args, wire_kwargs, intent=intent or None, examples=examples[:MAX_CASES] or None,
             relearn=old, reply_to=call.reply_to if call is not None else None,
-            on_event=call.on_event if call is not None else None)
+            on_event=call.on_event if call is not None else None, ask=call is not None and call.asks)
         if outcome.get("joined"):
             raise Busy(f"a cycle for {selector!r} was already running; see its outcome with history")
         return outcome

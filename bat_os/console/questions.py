@@ -1,0 +1,194 @@
+"""A learning cycle's questions, for people. Pure: nothing is sent, printed or read.
+
+When a cycle's candidate methods disagree, the kernel asks the person who
+sent the request (see docs/protocol.md, ``answer``)::
+
+    {"cycle": "c3", "id": "q1", "selector": "initials", "kind": "disagreement" | "confirm",
+     "call": {"args": [...], "kwargs": {...}, "slots": {...}},
+     "choices": [{"result": "AKL", "candidates": 3}, {"raises": "ValueError", "candidates": 1}]}
+
+* :func:`render_question` shows it (choices numbered from 1);
+* :func:`parse_answer` turns what the person typed into the ``answer`` command's fields:
+  a number picks a choice (``{"choose": n - 1}``), a Python literal is the right
+  answer (``{"result": value}``; ``= 3`` for the number 3 itself), ``raises NAME``
+  says it should raise, an empty line or ``skip`` skips (a confirm: Enter accepts);
+  anything else raises :class:`~.errors.UsageError`, and nothing is sent;
+* :func:`describe_answer` and :func:`render_answered` say what an answer was.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from bat_os import protocol
+
+from .errors import UsageError
+
+VALUE_CHARS = 200  # a value's repr is shortened past this on screen
+ANSWER_FORMS = "<n|value|raises NAME|skip>"
+
+
+def is_question(question: Any) -> bool:
+    """True when ``question`` has the fields this client needs to ask it."""
+    return (isinstance(question, dict) and isinstance(question.get("cycle"), str) and isinstance(question.get("id"), str)
+            and isinstance(question.get("choices"), list) and all(isinstance(c, dict) for c in question["choices"]))
+
+
+def is_confirm(question: dict) -> bool:
+    return question.get("kind") == "confirm" and len(question.get("choices") or []) == 1
+
+
+# --- showing -------------------------------------------------------------------------------------
+
+
+def render_question(question: dict) -> str:
+    """The question as lines: who asks, the call, the numbered choices, how to answer."""
+    cycle, qid = question["cycle"], question["id"]
+    choices = question["choices"]
+    call = render_call(question.get("selector"), question.get("call"))
+    if is_confirm(question):
+        lines = [f"question {qid} of cycle {cycle}: {call}",
+                 f"  I will install it {_outcome(choices[0], 'answering')}: Enter or 1 to accept, "
+                 "or type the right answer (a Python value such as 'AKL' or 42, or raises NAME)"]
+        return "\n".join(lines)
+    lines = [f"question {qid} of cycle {cycle}: the candidate methods disagree. What should this answer?",
+             f"  {call}"]
+    lines.extend(f"  {render_choice(number, choice)}" for number, choice in enumerate(choices, 1))
+    lines.append(f"  Type a number (1-{len(choices)}), the right answer as a Python value (such as 'AKL' or 42; "
+                 "= 2 for the number 2 itself), raises NAME, or Enter to skip")
+    return "\n".join(lines)
+
+
+def render_choice(number: int, choice: dict) -> str:
+    """``1) 'AKL'   (3 candidates)``, ``3) raises ValueError   (1 candidate)``."""
+    count = choice.get("candidates")
+    counted = f"   ({count} candidate{'' if count == 1 else 's'})" if isinstance(count, int) else ""
+    return f"{number}) {_outcome(choice)}{counted}"
+
+
+def _outcome(choice: dict, verb: str = "") -> str:
+    """What a choice answers: ``'AKL'``, ``raises ValueError``, with the slots it leaves when it has them."""
+    if "raises" in choice:
+        text = f"raising {choice['raises']}" if verb else f"raises {choice['raises']}"
+    else:
+        text = (f"{verb} " if verb else "") + value(choice.get("result"))
+    slots = choice.get("slots")
+    if isinstance(slots, dict) and slots:
+        text += f", leaving slots {_slots(slots)}"
+    return text
+
+
+def render_call(selector: Any, call: Any) -> str:
+    """``initials('Ada King Lovelace')``, and the receiver's slots it sees: ``... on slots name='Ada'``."""
+    call = call if isinstance(call, dict) else {}
+    args = call.get("args") if isinstance(call.get("args"), list) else []
+    kwargs = call.get("kwargs") if isinstance(call.get("kwargs"), dict) else {}
+    parts = [value(arg) for arg in args] + [f"{key}={value(item)}" for key, item in kwargs.items()]
+    text = f"{selector or '?'}({', '.join(parts)})"
+    slots = call.get("slots")
+    if isinstance(slots, dict) and slots:
+        text += f"  on slots {_slots(slots)}"
+    return text
+
+
+def _slots(slots: dict) -> str:
+    return ", ".join(f"{key}={value(item)}" for key, item in slots.items())
+
+
+def value(item: Any) -> str:
+    """A value as the person would type it (Python's repr), shortened past :data:`VALUE_CHARS`."""
+    text = repr(item)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 3] + "..."
+
+
+def describe_answer(answer: Any, question: dict | None = None) -> str:
+    """An answer's fields (``{"choose": 1}``, ``{"result": ...}``, ``{"raises": ...}``, ``{"skip": true}``)
+    in words: ``choice 2 ('AL')``, ``'AL'``, ``raises ValueError``, ``skipped``."""
+    if not isinstance(answer, dict):
+        return value(answer)
+    if answer.get("skip") is True:
+        return "skipped"
+    if isinstance(answer.get("choose"), int):
+        index = answer["choose"]
+        choices = (question or {}).get("choices") or []
+        shown = f" ({_outcome(choices[index])})" if 0 <= index < len(choices) and isinstance(choices[index], dict) else ""
+        return f"choice {index + 1}{shown}"
+    if "raises" in answer:
+        return f"raises {answer['raises']}"
+    if "result" in answer:
+        return value(answer["result"])
+    return value(answer)
+
+
+def render_answered(event: dict) -> str:
+    """An ``answered`` event (``by``: answer, timeout, nobody): ``question q1 of cycle c3: answered 'AL'``."""
+    head = f"question {event.get('question', '?')} of cycle {event.get('cycle', '?')}"
+    return f"{head}: {settled_by(event)}"
+
+
+def settled_by(event: dict) -> str:
+    """How an ``answered`` event settled its question: ``answered 'AL'``, ``nobody answered in time``."""
+    if event.get("by") == "timeout":
+        return "nobody answered in time"
+    if event.get("by") == "nobody":
+        return "nobody was there to answer"
+    return f"answered {describe_answer(event.get('answer'))}"
+
+
+# --- reading an answer ----------------------------------------------------------------------------
+
+
+def parse_answer(text: str, question: dict | None = None) -> dict:
+    """What the person typed -> the ``answer`` command's fields. ``question`` (when known) bounds the numbers
+    and gives a confirm's Enter its meaning (accept). Raises :class:`UsageError` for anything else."""
+    text = text.strip()
+    choices = len(question.get("choices") or []) if question else None
+    if not text:
+        if question is not None and is_confirm(question):
+            return {"choose": 0}  # Enter accepts what it will install
+        return {"skip": True}
+    if text.lower() == "skip":
+        return {"skip": True}
+    head, _, rest = text.partition(" ")
+    if head.lower() == "raises":
+        name = rest.strip()
+        if not name.isidentifier():
+            raise UsageError(f"raises takes an exception's name, such as raises ValueError, not {name!r}")
+        return {"raises": name}
+    if text.isascii() and text.isdigit():
+        number = int(text)
+        if number < 1 or choices is not None and number > choices:
+            bound = f"1 to {choices}" if choices else "1 or more"
+            raise UsageError(f"{number} is not a choice ({bound}); type = {number} to answer the number {number} itself")
+        return {"choose": number - 1}
+    if text.startswith("="):
+        text = text[1:].strip()
+    return {"result": _literal(text)}
+
+
+def _literal(text: str) -> Any:
+    try:
+        result = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        hint = f" (strings need quotes: {text!r})" if text.replace(" ", "").isalnum() else ""
+        raise UsageError(f"not a Python value: {text}{hint}; type a number, a value, raises NAME or skip") from None
+    try:
+        protocol.encode(result)
+    except (TypeError, ValueError, OverflowError):  # ormsgpack's errors are TypeErrors: sets, complex numbers
+        raise UsageError(f"{text} cannot be sent (use a list rather than a set, plain numbers, strings, dicts)") from None
+    return result
+
+
+def answer_request(cycle: str, question: str, fields: dict) -> dict:
+    """The ``answer`` command for ``fields`` (from :func:`parse_answer`)."""
+    return {"command": "answer", "cycle": cycle, "question": question, **fields}
+
+
+def answer_hint(cycle: Any, question: Any) -> str:
+    """How to answer from another console: ``/answer c3 q1 <n|value|raises NAME|skip>``."""
+    return f"/answer {cycle} {question} {ANSWER_FORMS}"
+
+
+__all__ = ["ANSWER_FORMS", "answer_hint", "answer_request", "describe_answer", "is_confirm", "is_question", "parse_answer",
+           "render_answered", "render_call", "settled_by", "render_choice", "render_question", "value"]

@@ -1,0 +1,132 @@
+"""The one choosing procedure (bat_os.cognition.choosing): install, ask, write another, or give up."""
+
+from __future__ import annotations
+
+from bat_os.cognition import asking, choosing
+from bat_os.cognition.choosing import decide, split
+from bat_os.cognition.selection import assess, plan
+
+TRIAL = {"args": ["Ada King Lovelace"], "kwargs": {}}
+CASES = [{"args": ["Grace Hopper"], "kwargs": {}, "result": "GH"}, {"args": ["Alan Mathison Turing"], "kwargs": {}, "result": "AMT"}]
+PROBES = [{"args": [""], "kwargs": {}}]
+AKL = "def initials(self, name):\n    return ''.join(w[0] for w in name.split()).upper()"
+AKL_TOO = "def initials(self, name):\n    return ''.join([w[0].upper() for w in name.split()])"
+AK = "def initials(self, name):\n    parts = name.split()\n    return (parts[0][0] + parts[1][0]).upper()"
+
+
+def candidate(code: str, attempt: int, answers: list, examples: list | None = None, example_answers: list | None = None) -> dict:
+    """The record of a candidate that answered the trial ``answers[0]`` (twice), the cases and the probe the rest."""
+    cases = plan(TRIAL, examples or [], CASES, PROBES)
+    outcomes = [{"value": answers[0]}] * 2 + [{"value": v} for v in (example_answers or [])] + [{"value": v} for v in answers[1:]]
+    record = assess(cases, outcomes, lambda i, names: {}, "obj.initials")
+    calls = [{"args": c["args"], "kwargs": c["kwargs"]} for c in cases if c["role"] in ("generated", "probe")]
+    return {**record, "code": code, "attempt": attempt, "calls": [TRIAL, *calls]}
+
+
+def right(code: str = AKL, attempt: int = 1, **kw) -> dict:
+    return candidate(code, attempt, ["AKL", "GH", "AMT", ""], **kw)
+
+
+def short(code: str = AK, attempt: int = 1, **kw) -> dict:
+    return candidate(code, attempt, ["AK", "GH", "AM", "IndexError"], **kw)
+
+
+def test_nothing_eligible_writes_another_then_fails():
+    refused = {**right(), "eligible": False}
+    assert decide([refused]).action == choosing.MORE
+    assert decide([refused], final=True).action == choosing.FAIL
+
+
+def test_one_reading_alone_waits_for_company_and_is_shown_at_the_end_only_to_someone_listening():
+    alone = [right()]
+    assert decide(alone).action == choosing.MORE
+    failed = decide(alone, final=True)
+    assert failed.action == choosing.FAIL and not failed.disputed and "one reading" in failed.why
+    shown = decide(alone, final=True, can_ask=True)
+    assert shown.action == choosing.CONFIRM and shown.winner == 0
+    assert decide(alone, final=True, can_ask=True, confirm="never").action == choosing.FAIL
+
+
+def test_two_readings_that_agree_are_installed_and_one_text_in_both_voices_is_two():
+    pair = [right(AKL, 1), right(AKL_TOO, 3)]
+    installed = decide(pair)
+    assert installed.action == choosing.INSTALL and installed.winner == 0 and installed.why == "candidate 1: 2 agree, none otherwise"
+    assert decide([right(AKL, 1), right(AKL, 2)]).action == choosing.INSTALL  # the two voices met
+    assert decide([right(AKL, 1), right(AKL, 3)]).action == choosing.MORE  # one voice sampled twice: one reading
+    assert decide([right(AKL, 1), right(AKL, 3), right(AKL, 5)]).action == choosing.INSTALL  # three times: it votes
+
+
+def test_candidates_that_disagree_are_a_dispute_asked_about_the_call_that_splits_them():
+    records = [right(AKL, 1), short(AK, 2), right(AKL_TOO, 3)]
+    asked = decide(records, can_ask=True)
+    assert asked.action == choosing.ASK and asked.disputed and asked.clusters == [[0, 2], [1]]
+    question = asking.question("c1", 1, "initials", asked, records[0]["calls"], {})
+    # the trial splits them as well as any call, and comes first: the person's own call
+    assert question["call"] == {"args": ["Ada King Lovelace"], "kwargs": {}, "slots": {}}
+    assert question["choices"] == [{"result": "AKL", "candidates": 2}, {"result": "AK", "candidates": 1}]
+    nobody = decide(records)
+    assert nobody.action == choosing.MORE and nobody.disputed and nobody.split is not None
+    unanswered = decide(records, final=True)
+    assert unanswered.action == choosing.FAIL and unanswered.disputed  # never a guess between readings
+
+
+def test_an_answer_is_an_example_every_candidate_is_held_to():
+    answer = {"args": ["Ada King Lovelace"], "kwargs": {}, "result": "AKL"}
+    records = [right(AKL, 1, examples=[answer], example_answers=["AKL"]), short(AK, 2, examples=[answer], example_answers=["AK"])]
+    assert records[1]["eligible"] is False and "example: obj.initials('Ada King Lovelace') should return 'AKL'" in records[1]["failed"][0]
+    assert decide(records, answered=1, can_ask=True).action == choosing.MORE  # the answer picked it; company may still come
+    assert decide(records, answered=1, final=True).action == choosing.INSTALL  # at the end, the person's answer stands
+
+
+def test_a_confirm_shows_the_call_a_generated_case_doubts_or_else_the_one_with_most_to_it():
+    pair = [short(AK, 1), short(AK + " ", 2)]  # fails the three-word case
+    shown = decide(pair, can_ask=True)
+    assert shown.action == choosing.CONFIRM and shown.split.position == 2  # the case it fails: Alan Mathison Turing
+    question = asking.question("c1", 1, "initials", shown, pair[0]["calls"], {"name": "genesis"})
+    assert question["kind"] == "confirm" and question["choices"] == [{"result": "AM", "candidates": 2}]
+    assert question["call"]["slots"] == {"name": "genesis"}
+    good = [right(AKL, 1), right(AKL_TOO, 2)]
+    assert split(good, [[0, 1]], confirming=0).position == 2  # no doubt: the longest call
+    assert decide(good, can_ask=True, confirm="never").action == choosing.INSTALL
+
+
+def test_examples_spare_the_confirm_unless_a_case_doubts_the_answer():
+    example = {"args": ["Bo Li"], "kwargs": {}, "result": "BL"}
+    good = [right(AKL, 1, examples=[example], example_answers=["BL"]), right(AKL_TOO, 2, examples=[example], example_answers=["BL"])]
+    assert decide(good, examples=1, can_ask=True).action == choosing.INSTALL
+    doubted = [short(AK, 1, examples=[example], example_answers=["BL"]), short(AK + " ", 2, examples=[example], example_answers=["BL"])]
+    assert decide(doubted, examples=1, can_ask=True).action == choosing.CONFIRM
+    assert decide(good, examples=1, can_ask=True, confirm="always").action == choosing.CONFIRM
+
+
+def test_with_nobody_to_ask_the_case_writer_must_agree_somewhere():
+    none_passed = [candidate(AK, 1, ["AK", "G", "A", ""]), candidate(AK + " ", 2, ["AK", "G", "A", ""])]
+    refused = decide(none_passed, final=True)
+    assert refused.action == choosing.FAIL and refused.disputed and "pass none of the generated cases" in refused.why
+    assert decide(none_passed, can_ask=True).action == choosing.CONFIRM  # someone can say
+    assert decide(none_passed, examples=1).action == choosing.INSTALL  # the person's example held: it speaks louder
+
+
+def test_two_examples_and_every_case_vouch_for_one_reading():
+    examples = [{"args": ["Bo Li"], "kwargs": {}, "result": "BL"}, {"args": ["a b c"], "kwargs": {}, "result": "ABC"}]
+    alone = [right(AKL, 1, examples=examples, example_answers=["BL", "ABC"])]
+    assert decide(alone, examples=2).action == choosing.INSTALL
+    assert decide(alone, examples=1).action == choosing.MORE
+
+
+def test_a_clocks_answers_are_never_asked_about_but_its_value_is_shown_in_a_confirm():
+    cases = plan({"args": [], "kwargs": {}}, [], [], [])
+    clock = assess(cases, [{"value": "18:05:01"}] * 2, lambda i, n: {}, "f", varies=True)
+    other = assess(cases, [{"value": 7}] * 2, lambda i, n: {}, "f", varies=True)
+    records = [{**clock, "code": "a", "attempt": 1, "calls": [{"args": [], "kwargs": {}}]},
+               {**other, "code": "b", "attempt": 2, "calls": [{"args": [], "kwargs": {}}]}]
+    assert decide(records, can_ask=True).action == choosing.MORE  # kinds differ, nothing to ask a person
+    shown = decide(records[:1], final=True, can_ask=True)
+    question = asking.question("c1", 1, "now", shown, records[0]["calls"], {}, clock["trial_result"])
+    assert question["choices"] == [{"result": "18:05:01", "candidates": 1, "varies": True}]
+    assert asking.example_of(question, {"choose": 0}) is None  # accepted: no exact time kept as a test
+
+
+def test_score_is_readings_times_cases_passed_plus_one():
+    records = [right(AKL, 1), right(AKL_TOO, 2), short(AK, 3)]
+    assert choosing.score(records, [0, 1]) == 2 * (2 + 1) and choosing.score(records, [2]) == 1 * (1 + 1)

@@ -1,0 +1,193 @@
+"""Questions on disagreement, a look before install, and nobody to ask: a real kernel, the replay backend.
+
+The candidates are the texts the real 0.5B model wrote for ``initials`` (bench runs of issue 38) and, for the
+right reading, a text of the kind it writes; the person is this test, answering on the request's own
+connection as the console does.
+"""
+
+import json
+
+import pytest
+
+from support import KernelProcess
+
+AL = "def initials(self, name):\n    parts = name.split()\n    return parts[0][0].upper() + parts[1][0].upper()"
+AKL = "def initials(self, name):\n    return ''.join(part[0] for part in name.split()).upper()"
+AKL_TOO = "def initials(self, name):\n    return ''.join([word[0].upper() for word in name.split()])"
+DOTTED = "def initials(self, name):\n    return ''.join(word[0].upper() + '.' for word in name.split())"
+DOTTED_TOO = "def initials(self, name):\n    return ''.join(f'{part[0]}.' for part in name.split()).upper()"
+
+
+def dotted(question):
+    """The person: knows the answer for any name (initials with dots)."""
+    return {"result": "".join(word[0].upper() + "." for word in question["call"]["args"][0].split())}
+
+
+def cassette(tmp_path, *codes):
+    lines = [{"persona": "BRICK", "contains": "Selector: initials", "response": json.dumps(["initials of a name"])}]
+    lines += [{"persona": "ALFRED", "contains": " initials(", "response": f"```python\n{code}\n```"} for code in codes]
+    path = tmp_path / "initials.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+@pytest.fixture
+def kernel_for(tmp_path):
+    started = []
+
+    def start(*codes, **env):
+        settings = {"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette(tmp_path, *codes)),
+                    "BATOS_JAIL_WALL_SECONDS": "2", "BATOS_CYCLE_QUESTION_SECONDS": "20", **env}
+        kernel = KernelProcess(tmp_path, env=settings).start()
+        started.append(kernel)
+        return kernel
+
+    yield start
+    for kernel in started:
+        kernel.stop()
+
+
+LEARN = {"command": "send", "target": "genesis_obj", "selector": "initials", "args": ["Ada King Lovelace"],
+         "intent": "the initials of a full name in capitals"}
+
+
+def learn(client, answer=None, request=None, timeout=60):
+    """Send the learning request with events; ``answer(question) -> fields`` answers each question.
+    The final reply and the questions seen."""
+    client.send({**(request or LEARN), "id": "learn", "events": True})
+    seen = []
+    while True:
+        reply = client.recv(timeout)
+        if reply.get("id") == "learn" and reply.get("status") != "event":
+            return reply, seen
+        event = reply.get("event") or {}
+        if event.get("type") == "question":
+            seen.append(event["question"])
+            if answer is not None and event.get("waiting"):
+                client.send({"command": "answer", "id": f"a{len(seen)}", "cycle": event["cycle"],
+                             "question": event["question"]["id"], **answer(event["question"])})
+        elif str(reply.get("id", "")).startswith("a") and reply.get("status") != "event":
+            assert reply["status"] == "ok", reply
+
+
+def installed(kernel):
+    return kernel.request({"command": "source", "target": "genesis_obj", "selector": "initials"})
+
+
+def test_a_disagreement_is_asked_and_the_answered_reading_is_installed(kernel_for):
+    kernel = kernel_for(AL, AKL, AKL_TOO)
+    with kernel.client() as client:
+        reply, seen = learn(client, lambda q: {"choose": next(i for i, c in enumerate(q["choices"]) if c.get("result") == "AKL")})
+    assert reply["status"] == "ok", reply
+    assert reply["result"]["result"] == "AKL"
+    question = seen[0]
+    assert question["kind"] == "disagreement" and question["call"]["args"] == ["Ada King Lovelace"]
+    assert sorted(c["result"] for c in question["choices"]) == ["AK", "AKL"]
+    tests = installed(kernel)["result"]["tests"]
+    cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
+    asked = cycle["artifacts"]["questions"]
+    assert asked[0]["by"] == "answer" and asked[0]["example"]["result"] == "AKL"
+    assert any(t.get("args") == ["Ada King Lovelace"] and t.get("result") == "AKL" for t in json.loads(json.dumps(tests))
+               if isinstance(t, dict)), tests  # the answer is one of the method's tests from then on
+
+
+def test_an_answer_no_candidate_gives_is_an_example_the_next_candidates_hold(kernel_for):
+    kernel = kernel_for(AL, AKL, DOTTED, DOTTED_TOO)
+    with kernel.client() as client:
+        reply, seen = learn(client, dotted)
+    assert reply["status"] == "ok", reply
+    assert reply["result"]["result"] == "A.K.L."
+    assert seen[0]["call"]["args"] == ["Ada King Lovelace"] and {"result": "A.K.L."} not in [
+        {"result": c["result"]} for c in seen[0]["choices"]]  # no candidate gave it
+    cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
+    eligible = [c["code"] for c in cycle["artifacts"]["candidates"] if c.get("eligible")]
+    assert eligible == [DOTTED, DOTTED_TOO]  # the first two fail the answer now
+
+
+def test_a_confirm_is_shown_before_install_and_accepted(kernel_for):
+    kernel = kernel_for(AKL, AKL_TOO)
+    with kernel.client() as client:
+        reply, seen = learn(client, lambda q: {"choose": 0})
+    assert reply["status"] == "ok", reply
+    assert [q["kind"] for q in seen] == ["confirm"]
+    # shown on the call with the most to it (a probe of more words than the request's), with what both answer there
+    assert seen[0]["call"]["args"] == ["Lovelace King Ada extra"] and seen[0]["choices"] == [{"result": "LKAE", "candidates": 2}]
+
+
+def test_a_confirm_corrected_is_an_example_and_the_cycle_goes_on(kernel_for):
+    kernel = kernel_for(AKL, AKL_TOO, DOTTED, DOTTED_TOO)
+    with kernel.client() as client:
+        reply, seen = learn(client, lambda q: dotted(q) if q["kind"] == "confirm" or q["choices"][0]["result"] != dotted(q)["result"]
+                            else {"choose": 0})
+    assert reply["status"] == "ok", reply
+    assert reply["result"]["result"] == "A.K.L."
+    assert seen[0]["kind"] == "confirm"
+
+
+def test_nobody_listening_installs_nothing_and_a_later_answer_retries_and_installs(kernel_for):
+    kernel = kernel_for(AL, AKL, AKL_TOO, BATOS_CYCLE_CANDIDATES="2")
+    with kernel.client() as client:
+        reply = client.request({**LEARN, "id": 1}, timeout=60)  # no events: nobody to ask
+        assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply
+        assert reply["error"]["reasons"][0] == "unanswered"
+        assert kernel.request({"command": "source", "target": "genesis_obj", "selector": "initials"})["status"] == "error"
+        cycle = kernel.request({"command": "cycle", "cycle": reply["error"]["cycle"]})["result"]
+        question = cycle["artifacts"]["questions"][-1]
+        assert "answer" not in question
+        again = client.request({"command": "answer", "id": 2, "cycle": cycle["cycle"], "question": question["id"],
+                                "result": "AKL"}, timeout=60)
+        assert again["status"] == "ok", again
+        assert again["result"]["result"] == "AKL"
+        # the question was answered: a second answer is refused, nothing changes
+        twice = client.request({"command": "answer", "id": 3, "cycle": cycle["cycle"], "question": question["id"], "result": "AK"})
+        assert twice["status"] == "error" and twice["error"]["code"] == "answered"
+
+
+def test_ask_false_never_asks(kernel_for):
+    kernel = kernel_for(AL, AKL, BATOS_CYCLE_CANDIDATES="2")
+    with kernel.client() as client:
+        reply, seen = learn(client, lambda q: {"choose": 0}, request={**LEARN, "ask": False})
+    assert reply["status"] == "error" and reply["error"]["reasons"][0] == "unanswered"
+    assert all(not q.get("waiting", False) for q in seen)
+
+
+def test_bad_answers_are_refused_with_codes_and_change_nothing(kernel_for):
+    kernel = kernel_for(AL, AKL, BATOS_CYCLE_CANDIDATES="2")
+    with kernel.client() as client:
+        reply = client.request({**LEARN, "id": 1}, timeout=60)
+        cycle_id = reply["error"]["cycle"]
+        question = kernel.request({"command": "cycle", "cycle": cycle_id})["result"]["artifacts"]["questions"][-1]["id"]
+        cases = [
+            ({"cycle": "c999", "question": "q1", "choose": 0}, "not_found"),
+            ({"cycle": cycle_id, "question": "q9", "choose": 0}, "not_found"),
+            ({"cycle": cycle_id, "question": question, "choose": 7}, "bad_request"),
+            ({"cycle": cycle_id, "question": question, "result": b"\x00bytes"}, "bad_request"),
+            ({"cycle": cycle_id, "question": question, "result": "x" * 200_000}, "bad_request"),
+            ({"cycle": cycle_id, "question": question, "raises": "not a name"}, "bad_request"),
+            ({"cycle": cycle_id, "question": question, "skip": True}, "bad_request"),
+            ({"cycle": cycle_id, "question": question}, "bad_request"),
+        ]
+        for fields, code in cases:
+            answer = client.request({"command": "answer", "id": 2, **fields})
+            assert answer["status"] == "error" and answer["error"]["code"] == code, (fields, answer)
+        after = kernel.request({"command": "cycle", "cycle": cycle_id})["result"]
+        assert "answer" not in after["artifacts"]["questions"][-1] and after["state"] == "FAILED"
+        assert kernel.request({"command": "ping"})["status"] == "ok"
+
+
+def test_a_client_gone_mid_question_counts_as_skipped_and_nothing_is_installed(kernel_for):
+    import time
+
+    kernel = kernel_for(AL, AKL, BATOS_CYCLE_QUESTION_SECONDS="1", BATOS_CYCLE_CANDIDATES="2")
+    client = kernel.client()
+    client.send({**LEARN, "id": "learn", "events": True})
+    while (event := client.recv(30).get("event") or {}).get("type") != "question":
+        pass
+    client.close()  # the person walks away
+    deadline = time.monotonic() + 30
+    while (cycle := kernel.request({"command": "cycle", "cycle": event["cycle"]})["result"])["state"] != "FAILED":
+        assert time.monotonic() < deadline, cycle["state"]
+        time.sleep(0.2)
+    assert cycle["reasons"][0] == "unanswered" and cycle["artifacts"]["questions"][0]["by"] == "timeout"
+    assert kernel.request({"command": "source", "target": "genesis_obj", "selector": "initials"})["status"] == "error"
+    assert kernel.request({"command": "ping"})["status"] == "ok"
