@@ -4,7 +4,8 @@ Run by VALIDATING after every candidate is tried (and after every answer), on th
 (:func:`bat_os.cognition.selection.assess`):
 
 1. **Eligible**: the candidates that held the trial call (twice alike), every example the person gave, in
-   the request or as an answer (hard constraints), and the static checks. Only they take part.
+   the request or as an answer (hard constraints), and the refusals of :func:`~bat_os.cognition.selection.assess`.
+   Only they take part.
 2. **Clusters**: eligible candidates that answered the calls they all ran alike
    (:func:`bat_os.cognition.agreement.clusters`: the trial, the generated cases, the probes, the calls of
    their constants). A cluster is one reading of the request.
@@ -14,17 +15,18 @@ Run by VALIDATING after every candidate is tried (and after every answer), on th
    the call that best splits them (:func:`split`); the answer is an example, and the procedure runs again.
    With nobody to ask, write more candidates while the budget lasts, then fail (``unanswered``): a disputed
    method is never installed.
-5. **No dispute**: the one cluster is installed when the person's word supports it (it passed their
-   examples or answers), or when two readings or more wrote it (unanimity: a text in each of the two voices,
-   or two texts). Before installing
-   what nothing the person said confirms, a listening requester is shown one call with its answer
-   (a ``confirm``; ``cycle_confirm``). One reading alone waits for company, unless two of the person's
-   examples and every generated case vouch for it; at the end of the budget it is installed only with the
-   person's answer. With nobody to ask, the case writer must agree with the
-   cluster somewhere: a cluster that passes none of the generated cases is disputed.
+5. **No dispute**: the one cluster is installed when two readings or more wrote it (a text in each of the
+   two voices, or two texts), or, one reading alone, when two of the person's examples and every generated
+   case vouch for it, or at the end of the budget when it holds the person's answer. Otherwise it waits for
+   company. With nobody to ask and no example given, the case writer (the request's other reader) must agree
+   with the cluster on one generated case at least, when it wrote any: else the cluster is disputed.
+6. **A look before install** (``cycle_confirm``: auto, always, never): where nothing the person said confirms
+   the cluster (no example, or a generated case doubts it) and someone listens, one call is shown with its
+   answer (a ``confirm``): the case it fails, else the call with the most to it; ``choose: 0`` installs.
 
-Measured by replaying recorded runs with a simulated person (``bench/replay_selection.py --decide``),
-each line of it paid: see ``docs/cycle.md``, "Choosing".
+Each line was measured by replaying the recorded runs of both models with a simulated person
+(``bench/replay_selection.py --user``, ``bench/selection_lab.py --user``): ``docs/journal/learning.md``,
+"issue 39"; the design is ``docs/cycle.md``, "Choosing".
 
 :func:`decide` answers a :class:`Decision`; it has no side effects.
 """
