@@ -53,10 +53,11 @@ def import_for(image: Path, source: Path, *personas: str, engine: str = "auto") 
 
 
 def stream(kernel: KernelProcess, message: dict, timeout: float = 300) -> tuple[dict, list[dict]]:
-    """Send with events; the final reply and the events before it (a silent kernel fails the test)."""
+    """Send with events; the final reply and the events before it (a silent kernel fails the test). Nobody here
+    answers a cycle's questions: the request says so ("ask": false), and a disputed cycle fails unanswered."""
     events = []
     with kernel.client() as client:
-        client.send({**message, "events": True, "id": 1})
+        client.send({**message, "events": True, "ask": False, "id": 1})
         while True:
             reply = client.recv(timeout)
             if reply["status"] != "event":
