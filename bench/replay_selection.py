@@ -26,6 +26,8 @@ with no winner, mark which eligible candidates were right (``E+``) or wrong (``E
 ``--written``: choose nothing; per run, how many tasks some candidate it wrote
 (installed or not) was right on, against the single shot: the most any choosing
 could learn from those candidates (``bench_learning.written_right``).
+``--user``: a simulated person answers the questions with the task's reference, run in the jail.
+``--without slot_probes,constant_calls``: leave those calls out of every candidate's run (what each pays).
 ``--dump FILE``: choose nothing; write, for every task, the records after each
 candidate, every eligible one marked ``right`` by the hidden checks, for
 ``bench/selection_lab.py`` to try choosing rules on in seconds.
@@ -47,6 +49,7 @@ from bench_learning import (TARGET_GAIN, TASK_FILES, check_code, load_tasks, per
 
 from bat_os.cognition import asking, choosing, guardian  # noqa: E402
 from bat_os.cognition.specs import accept_cases  # noqa: E402
+from bat_os.cognition import trials as trials_module  # noqa: E402
 from bat_os.cognition.trials import Trials  # noqa: E402
 from bat_os.config import Config  # noqa: E402
 from bat_os.image.image import Image  # noqa: E402
@@ -129,7 +132,16 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
     return ended, why
 
 
+#: the parts of a candidate's run ``--without`` switches off, to measure what each one pays
+WITHOUT = {
+    "slot_probes": lambda: setattr(trials_module, "slot_probes", lambda *a, **k: []),
+    "constant_calls": lambda: setattr(trials_module, "constant_calls", lambda *a, **k: []),
+}
+
+
 async def main(args: argparse.Namespace) -> int:
+    for part in filter(None, args.without.split(",")):
+        WITHOUT[part]()
     tasks = {t["id"]: t for path in TASK_FILES for t in load_tasks(None, path)}  # a run may be of any task file
     wanted = set(args.only.split(",")) if args.only else None
     with tempfile.TemporaryDirectory(prefix="replay-selection-") as tmp:
@@ -195,6 +207,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--user", action="store_true", help="a simulated person answers questions with the task's reference")
     p.add_argument("--questions", type=int, default=defaults.cycle_questions)
     p.add_argument("--confirm", default=defaults.cycle_confirm, choices=("auto", "always", "never"))
+    p.add_argument("--without", default="", help=f"comma-separated parts of a candidate's run left out: {', '.join(WITHOUT)}")
     return p.parse_args(argv)
 
 

@@ -94,3 +94,14 @@ def test_written_right_judges_every_distinct_candidate_on_the_hidden_checks():
     assert counts == {"is_leap_year": 2, "days_between": 3, "clamp": 0}
     # a task whose cycle recorded nothing (a failed start) has no candidate right
     assert judge_written(tasks[:1], {}) == {tasks[0]["id"]: 0}
+
+
+def test_without_the_calls_of_their_constants_the_year_4_rule_is_installed():
+    """What the constants' calls pay, measured as docs/journal/learning.md says: is_leap_year's ``year % 4`` answers
+    every other call as the Gregorian rule does, so without ``is_leap_year(100)`` it is installed, wrongly."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--without", "constant_calls",
+                           "--only", "is_leap_year", "--max-attempts", "6", "--candidates", "4"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1].endswith("false install 1"), done.stdout
+
