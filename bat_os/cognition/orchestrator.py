@@ -347,11 +347,8 @@ class Orchestrator:
         decision = choosing.decide(records, examples=info["requested"], answered=answered, can_ask=can_ask,
                                    confirm=self.settings.confirm, final=final)
         if decision.action == choosing.INSTALL:
-            chosen = records[decision.winner]
             self.records.write(lambda root: self.records.keep_candidates(root, cycle_id, records, decision.why))
-            await self._complete(cycle_id, chosen["code"], info["selector"], {**info, **chosen, "discarded": _unheld(info, chosen)},
-                                 chosen["verdict"])
-            return
+            return await self._install(cycle_id, info, records[decision.winner])
         calls = next((r["calls"] for r in records if r.get("calls")), [])
         if decision.split is not None and decision.action != choosing.MORE:
             asking_ = asking.question(cycle_id, asked + 1, info["selector"], decision, calls, info["receiver_slots"],
@@ -418,10 +415,7 @@ class Orchestrator:
             self._askers[cycle_id] = False
         info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
         if asked["kind"] == "confirm" and answer.get("choose") == 0:
-            chosen = info["candidates"][asked["winner"]]
-            await self._complete(cycle_id, chosen["code"], info["selector"], {**info, **chosen, "discarded": _unheld(info, chosen)},
-                                 chosen["verdict"])
-            return
+            return await self._install(cycle_id, info, info["candidates"][asked["winner"]])
         await self._rejudge(cycle_id, info)
 
     async def _rejudge(self, cycle_id: str, info: dict, candidates: list[dict] | None = None) -> None:
@@ -431,6 +425,11 @@ class Orchestrator:
             kept = {k: old[k] for k in ("attempt", "code", "author", "model", "prompt_sha256", "temperature") if k in old}
             records = await self.trials.tell_apart(cycle_id, info["selector"], info, [*records, await self._try(cycle_id, info, kept)])
         await self._choose(cycle_id, info, records)
+
+    async def _install(self, cycle_id: str, info: dict, chosen: dict) -> None:
+        """COMPLETE with the chosen candidate; the generated cases it fails are not kept among its tests."""
+        await self._complete(cycle_id, chosen["code"], info["selector"], {**info, **chosen, "discarded": _unheld(info, chosen)},
+                             chosen["verdict"])
 
     async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: dict) -> None:
         """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""
