@@ -40,6 +40,8 @@
   others: the single shot passed 3 of its 30 (13 to 17 of 30 on novel5 to novel7).
 - ``learning_tasks_novel9.jsonl`` (30 tasks, 22 pure and 8 on slots): written 2026-11-25 by a helper, before any run
   of it and before any rule drawn from it.
+- ``learning_tasks_novel10.jsonl`` (30 tasks, 22 pure and 8 on slots): written 2026-11-25 by a helper, before any
+  run of it and before any rule drawn from it.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form. Each has a ``reference``: the source of a BAT OS method
 that is right on it (``def <selector>(self, ...)``, slots read and written as ``self.<slot>``). It is run here on the
@@ -2554,3 +2556,284 @@ def record_step_count(self, count):
     return sum(1 for n in self.steps if n >= self.goal)
 """, slots={"steps": [12000, 4000], "goal": 10000})
 write("learning_tasks_novel9.jsonl")
+
+# --- novel10 (written 2026-11-25 by a helper, before any run of it and before any rule drawn from it) ---
+task("count_palindrome_words", "count the words of a sentence, separated by spaces, that read the same backwards as forwards when upper and lower case are not told apart, a word of a single letter counting as one", ["Anna saw a racecar at noon"],
+     [{"args": ["Bob did see Otto"], "result": 3}, {"args": ["hello world"], "result": 0},
+      {"args": ["I level up"], "result": 2}, {"args": [""], "result": 0}], """
+def count_palindrome_words(self, sentence):
+    return sum(1 for word in sentence.split() if word.lower() == word.lower()[::-1])
+""")
+task("remove_every_nth", "remove every n-th item of a list, counting from 1, that is the items at positions n, 2n, 3n and so on, keeping the other items in their order; n is at least 1", [[1, 2, 3, 4, 5, 6, 7], 3],
+     [{"args": [["a", "b", "c", "d", "e", "f"], 2], "result": ["a", "c", "e"]}, {"args": [[1, 2, 3], 1], "result": []},
+      {"args": [[1, 2], 5], "result": [1, 2]}, {"args": [[10, 20, 30, 40, 50, 60, 70], 3], "result": [10, 20, 40, 50, 70]}], """
+def remove_every_nth(self, items, n):
+    return [item for position, item in enumerate(items, 1) if position % n]
+""")
+task("menu_line", "write a line of a menu: the name, then dots, then the price written with exactly two decimals, using as many dots as it takes to make the line exactly width characters long, but never fewer than 2 dots, so that a line that cannot fit is longer than the width", ["Coffee", 3.5, 20],
+     [{"args": ["Tea", 2, 12], "result": "Tea.....2.00"}, {"args": ["Pancakes", 12.5, 14], "result": "Pancakes..12.50"},
+      {"args": ["Soup", 4.25, 10], "result": "Soup..4.25"}, {"args": ["Bagel", 10, 16], "result": "Bagel......10.00"}], """
+def menu_line(self, name, price, width):
+    text = "%.2f" % price
+    return name + "." * max(2, width - len(name) - len(text)) + text
+""")
+task("censor_word", "replace every whole-word occurrence of a given word in a text, the words of the text being separated by single spaces and compared with the given word ignoring case, with as many '*' as the word has characters, leaving every other word as it is", ["what the heck is this heck", "heck"],
+     [{"args": ["darn it darn", "darn"], "result": "**** it ****"}, {"args": ["Darn DARN darned", "darn"], "result": "**** **** darned"},
+      {"args": ["nothing here", "bad"], "result": "nothing here"}, {"args": ["oh DARN", "Darn"], "result": "oh ****"}], """
+def censor_word(self, text, word):
+    return " ".join("*" * len(w) if w.lower() == word.lower() else w for w in text.split(" "))
+""")
+task("minutes_until_alarm", "count the minutes from the current time of day to the next time an alarm set for a time of day rings, both times written as HH:MM on a 24-hour clock; when the alarm time is earlier than the current time it rings the next day, and when the two times are the same the answer is 0", ["22:30", "06:15"],
+     [{"args": ["07:00", "07:45"], "result": 45}, {"args": ["23:50", "00:10"], "result": 20},
+      {"args": ["12:00", "12:00"], "result": 0}, {"args": ["12:01", "12:00"], "result": 1439}], """
+def minutes_until_alarm(self, now, alarm):
+    def minutes(clock):
+        hours, mins = clock.split(":")
+        return int(hours) * 60 + int(mins)
+    return (minutes(alarm) - minutes(now)) % 1440
+""")
+task("dates_in_range", "list every date from a first date to a second date, both included and both given as YYYY-MM-DD, in order and in the same form, or return an empty list when the second date is before the first", ["2024-02-27", "2024-03-01"],
+     [{"args": ["2023-12-30", "2024-01-02"], "result": ["2023-12-30", "2023-12-31", "2024-01-01", "2024-01-02"]},
+      {"args": ["2024-05-05", "2024-05-05"], "result": ["2024-05-05"]}, {"args": ["2024-05-06", "2024-05-05"], "result": []},
+      {"args": ["2023-02-28", "2023-03-01"], "result": ["2023-02-28", "2023-03-01"]}], """
+from datetime import date, timedelta
+def dates_in_range(self, first, last):
+    day, end = date.fromisoformat(first), date.fromisoformat(last)
+    days = []
+    while day <= end:
+        days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days
+""")
+task("sunday_of_week", "return the Sunday that ends the week, each week running from Monday to Sunday, in which a date given as YYYY-MM-DD falls, in the same form; a date that is a Sunday gives itself", ["2024-06-12"],
+     [{"args": ["2024-06-10"], "result": "2024-06-16"}, {"args": ["2024-06-16"], "result": "2024-06-16"},
+      {"args": ["2024-12-30"], "result": "2025-01-05"}, {"args": ["2024-02-28"], "result": "2024-03-03"}], """
+from datetime import date, timedelta
+def sunday_of_week(self, day):
+    d = date.fromisoformat(day)
+    return (d + timedelta(days=6 - d.weekday())).isoformat()
+""")
+task("is_valid_isbn10", "tell whether a text is a valid ISBN-10 once every hyphen is removed from it: exactly 10 characters, the first 9 of them digits and the last a digit or an upper-case 'X' standing for 10, where the sum of each of the 10 values multiplied by its weight, 10 for the first down to 1 for the last, is a multiple of 11", ["0-306-40615-2"],
+     [{"args": ["0306406152"], "result": True}, {"args": ["0306406153"], "result": False},
+      {"args": ["0-8044-2957-X"], "result": True}, {"args": ["080442957x"], "result": False}], """
+def is_valid_isbn10(self, text):
+    code = text.replace("-", "")
+    if len(code) != 10 or not code[:9].isdigit() or not (code[9].isdigit() or code[9] == "X"):
+        return False
+    values = [int(c) for c in code[:9]] + [10 if code[9] == "X" else int(code[9])]
+    return sum(value * (10 - i) for i, value in enumerate(values)) % 11 == 0
+""")
+task("roman_to_int", "turn a number written in upper-case Roman numerals, made of I, V, X, L, C, D and M, into an int, a numeral written right before a larger one being subtracted from it as in IV or CM; the text is always a valid numeral", ["XLII"],
+     [{"args": ["XIV"], "result": 14}, {"args": ["MCMXCIV"], "result": 1994},
+      {"args": ["III"], "result": 3}, {"args": ["MMMCMXCIX"], "result": 3999}], """
+def roman_to_int(self, text):
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for i, c in enumerate(text):
+        if i + 1 < len(text) and values[c] < values[text[i + 1]]:
+            total -= values[c]
+        else:
+            total += values[c]
+    return total
+""")
+task("sum_nested_values", "add up all the numbers in a dict whose values are numbers or dicts of the same kind, nested to any depth, an empty dict adding up to 0", [{"a": 1, "b": {"c": 2}}],
+     [{"args": [{"a": 1, "b": {"c": 2, "d": {"e": 3}}}], "result": 6}, {"args": [{}], "result": 0},
+      {"args": [{"x": {}, "y": {"z": {}}}], "result": 0}, {"args": [{"a": 1.5, "b": {"c": -0.5}}], "result": 1.0}], """
+def sum_nested_values(self, data):
+    total = 0
+    stack = [data]
+    while stack:
+        for value in stack.pop().values():
+            if isinstance(value, dict):
+                stack.append(value)
+            else:
+                total += value
+    return total
+""")
+task("prune_empty", "return a copy of a dict without its entries whose value is None, an empty text, an empty list or an empty dict, keeping every other entry, those whose value is 0 or False included, in its order; values inside the values are not looked at", [{"name": "Ada", "email": "", "tags": []}],
+     [{"args": [{"a": None, "b": "", "c": [], "d": {}, "e": 0}], "result": {"e": 0}}, {"args": [{"x": False, "y": " "}], "result": {"x": False, "y": " "}},
+      {"args": [{}], "result": {}}, {"args": [{"n": [None], "m": {"k": None}}], "result": {"n": [None], "m": {"k": None}}}], """
+def prune_empty(self, data):
+    return {key: value for key, value in data.items() if not (value is None or (isinstance(value, (str, list, dict)) and len(value) == 0))}
+""")
+task("product_except_self", "return a list in which each position holds the product of all the numbers of a given list except the one at that position, so that a list of one number gives [1]", [[3, 5, 2]],
+     [{"args": [[1, 2, 3, 4]], "result": [24, 12, 8, 6]}, {"args": [[2, 0, 5]], "result": [0, 10, 0]},
+      {"args": [[7]], "result": [1]}, {"args": [[0, 0, 3]], "result": [0, 0, 0]}], """
+def product_except_self(self, numbers):
+    result = []
+    for i in range(len(numbers)):
+        product = 1
+        for j, number in enumerate(numbers):
+            if j != i:
+                product *= number
+        result.append(product)
+    return result
+""")
+task("group_runs", "split a list into its runs of equal neighbouring items and return the list of those runs, each run a list, in order; an empty list gives an empty list", [[4, 4, 1, 4]],
+     [{"args": [[1, 1, 2, 3, 3, 3]], "result": [[1, 1], [2], [3, 3, 3]]}, {"args": [[]], "result": []},
+      {"args": [["a", "b", "a"]], "result": [["a"], ["b"], ["a"]]}, {"args": [[5, 5, 5]], "result": [[5, 5, 5]]}], """
+def group_runs(self, items):
+    runs = []
+    for item in items:
+        if runs and runs[-1][-1] == item:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+""")
+task("normalize_scores", "rescale a list of numbers so that the smallest becomes 0 and the largest 1: each number becomes its distance from the smallest divided by the distance from the smallest to the largest, rounded to 2 decimals; when all the numbers are equal each becomes 0.0, and an empty list gives an empty list", [[2, 4, 6, 10]],
+     [{"args": [[10, 20, 15]], "result": [0.0, 1.0, 0.5]}, {"args": [[3, 3]], "result": [0.0, 0.0]},
+      {"args": [[]], "result": []}, {"args": [[0, 3, 1]], "result": [0.0, 1.0, 0.33]}], """
+def normalize_scores(self, numbers):
+    if not numbers:
+        return []
+    low, high = min(numbers), max(numbers)
+    if low == high:
+        return [0.0 for _ in numbers]
+    return [round((n - low) / (high - low), 2) for n in numbers]
+""")
+task("sign_changes", "count how many times the sign changes along a list of numbers, from positive to negative or from negative to positive, zeros being skipped, so that a zero standing between two numbers of opposite signs does not hide the change", [[3, -1, -4, 2]],
+     [{"args": [[1, -2, 3]], "result": 2}, {"args": [[1, 0, -1]], "result": 1},
+      {"args": [[0, 0, 5, 6]], "result": 0}, {"args": [[-1, -2, 0, -3, 4]], "result": 1}], """
+def sign_changes(self, numbers):
+    signs = [n > 0 for n in numbers if n != 0]
+    return sum(1 for a, b in zip(signs, signs[1:]) if a != b)
+""")
+task("is_arithmetic_sequence", "tell whether each number of a list differs from the number before it by one and the same amount, a list of fewer than 3 numbers always counting as such", [[2, 4, 6]],
+     [{"args": [[3, 7, 11, 15]], "result": True}, {"args": [[1, 2, 4]], "result": False},
+      {"args": [[10, 7, 4, 1]], "result": True}, {"args": [[]], "result": True}], """
+def is_arithmetic_sequence(self, numbers):
+    return len({b - a for a, b in zip(numbers, numbers[1:])}) <= 1
+""")
+task("shorten_full_name", "shorten a full name whose parts are separated by single spaces: write every part but the last as its first letter in upper case followed by a dot, leave the last part as it is, and keep the parts separated by single spaces; a name of one part stays as it is", ["Alan Mathison Turing"],
+     [{"args": ["Ada King Lovelace"], "result": "A. K. Lovelace"}, {"args": ["grace hopper"], "result": "G. hopper"},
+      {"args": ["Plato"], "result": "Plato"}, {"args": ["john ronald reuel Tolkien"], "result": "J. R. R. Tolkien"}], """
+def shorten_full_name(self, name):
+    parts = name.split(" ")
+    return " ".join([part[0].upper() + "." for part in parts[:-1]] + parts[-1:])
+""")
+task("drop_doubled_words", "remove each word of a text that repeats the word right before it, ignoring case, so that of a run of the same word only its first, as it is written, is kept; the words are separated by single spaces", ["this is is fine"],
+     [{"args": ["the the cat"], "result": "the cat"}, {"args": ["It it IT is"], "result": "It is"},
+      {"args": ["a b a b"], "result": "a b a b"}, {"args": [""], "result": ""}], """
+def drop_doubled_words(self, text):
+    words = text.split(" ")
+    return " ".join(w for i, w in enumerate(words) if i == 0 or w.lower() != words[i - 1].lower())
+""")
+task("parse_price", "turn a price written as text, such as '$1,234.50', into a float: drop the '$' sign, the commas that separate thousands and any spaces, keeping a '-' sign for a negative price", ["$3.75"],
+     [{"args": ["$2,499.99"], "result": 2499.99}, {"args": ["-$12.05"], "result": -12.05},
+      {"args": ["  $0.99 "], "result": 0.99}, {"args": ["1,000,000"], "result": 1000000.0}], """
+def parse_price(self, text):
+    return float(text.replace("$", "").replace(",", "").replace(" ", ""))
+""")
+task("add_hours", "add a whole number of hours, possibly negative, to a date and time written as 'YYYY-MM-DD HH:MM' on a 24-hour clock and return the new date and time in the same form", ["2024-05-31 20:00", 5],
+     [{"args": ["2024-03-01 22:30", 3], "result": "2024-03-02 01:30"}, {"args": ["2024-01-01 00:15", -1], "result": "2023-12-31 23:15"},
+      {"args": ["2024-02-28 12:00", 24], "result": "2024-02-29 12:00"}, {"args": ["2023-06-10 08:05", 0], "result": "2023-06-10 08:05"}], """
+from datetime import datetime, timedelta
+def add_hours(self, stamp, hours):
+    return (datetime.strptime(stamp, "%Y-%m-%d %H:%M") + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+""")
+task("days_left_in_month", "count the days that remain in the month after a date given as YYYY-MM-DD, the date itself not counted, so that the last day of a month gives 0", ["2024-06-15"],
+     [{"args": ["2024-02-10"], "result": 19}, {"args": ["2023-02-28"], "result": 0},
+      {"args": ["2024-02-28"], "result": 1}, {"args": ["2024-12-01"], "result": 30}], """
+from datetime import date
+def days_left_in_month(self, day):
+    d = date.fromisoformat(day)
+    following = date(d.year + 1, 1, 1) if d.month == 12 else date(d.year, d.month + 1, 1)
+    return (following - d).days - 1
+""")
+task("is_harshad", "tell whether a positive whole number can be divided with no remainder by the sum of its digits", [21],
+     [{"args": [18], "result": True}, {"args": [19], "result": False},
+      {"args": [1], "result": True}, {"args": [11], "result": False}], """
+def is_harshad(self, n):
+    return n % sum(int(d) for d in str(n)) == 0
+""")
+# --- on slots ---
+task("stop_timer", "stop the running timer at a time of day written as HH:MM on a 24-hour clock: when the started slot holds a start time written the same way, add the minutes from it to the given time, on the same day, to the total slot and set started to None; when started is None, change nothing; return the total", ["10:45"],
+     [{"given": {"started": "09:15", "total": 0}, "args": ["10:00"], "result": 45, "slots": {"started": None, "total": 45}},
+      {"given": {"started": None, "total": 20}, "args": ["11:00"], "result": 20, "slots": {"started": None, "total": 20}},
+      {"given": {"started": "13:59", "total": 100}, "args": ["14:01"], "result": 102, "slots": {"started": None, "total": 102}},
+      {"given": {"started": "08:00", "total": 5}, "args": ["08:00"], "result": 5, "slots": {"started": None, "total": 5}}], """
+def stop_timer(self, clock):
+    if self.started is not None:
+        start_h, start_m = self.started.split(":")
+        end_h, end_m = clock.split(":")
+        self.total += (int(end_h) * 60 + int(end_m)) - (int(start_h) * 60 + int(start_m))
+        self.started = None
+    return self.total
+""", slots={"started": "10:00", "total": 30})
+task("record_best", "record a player's score in the best slot, a dict from names to each player's best score: store the score when the name is not in it yet or when the score is higher than the one stored, and return True, otherwise change nothing and return False, a score equal to the stored one not being a new best", ["ann", 15],
+     [{"given": {"best": {"ann": 10}}, "args": ["ann", 12], "result": True, "slots": {"best": {"ann": 12}}},
+      {"given": {"best": {"ann": 10}}, "args": ["ann", 10], "result": False, "slots": {"best": {"ann": 10}}},
+      {"given": {"best": {"ann": 10}}, "args": ["bo", 0], "result": True, "slots": {"best": {"ann": 10, "bo": 0}}},
+      {"given": {"best": {"ann": 10, "bo": 7}}, "args": ["bo", 3], "result": False, "slots": {"best": {"ann": 10, "bo": 7}}}], """
+def record_best(self, name, score):
+    if name in self.best and score <= self.best[name]:
+        return False
+    self.best[name] = score
+    return True
+""", slots={"best": {"ann": 10}})
+task("answer_invitation", "record a guest's answer to an invitation: when coming is True the name must end up in the yes slot and not in the no slot, and when it is False in the no slot and not in the yes slot, both slots being lists of names; a name that is moved or new goes to the end of its list, and a name already in the right list stays where it is; return how many names the yes slot holds", ["eve", True],
+     [{"given": {"yes": ["ann"], "no": ["bo"]}, "args": ["bo", True], "result": 2, "slots": {"yes": ["ann", "bo"], "no": []}},
+      {"given": {"yes": ["ann", "cy"], "no": []}, "args": ["ann", False], "result": 1, "slots": {"yes": ["cy"], "no": ["ann"]}},
+      {"given": {"yes": ["ann", "cy"], "no": []}, "args": ["ann", True], "result": 2, "slots": {"yes": ["ann", "cy"], "no": []}},
+      {"given": {"yes": [], "no": []}, "args": ["dee", False], "result": 0, "slots": {"yes": [], "no": ["dee"]}}], """
+def answer_invitation(self, name, coming):
+    right, wrong = (self.yes, self.no) if coming else (self.no, self.yes)
+    if name in wrong:
+        wrong.remove(name)
+    if name not in right:
+        right.append(name)
+    return len(self.yes)
+""", slots={"yes": ["ann"], "no": ["bo"]})
+task("take_ticket", "hand out the number held in the next_ticket slot: add it to the end of the waiting slot, a list of ticket numbers, raise next_ticket by one, and return the number handed out", [],
+     [{"given": {"next_ticket": 5, "waiting": [3, 4]}, "args": [], "result": 5, "slots": {"next_ticket": 6, "waiting": [3, 4, 5]}},
+      {"given": {"next_ticket": 1, "waiting": []}, "args": [], "result": 1, "slots": {"next_ticket": 2, "waiting": [1]}},
+      {"given": {"next_ticket": 100, "waiting": [99]}, "args": [], "result": 100, "slots": {"next_ticket": 101, "waiting": [99, 100]}},
+      {"given": {"next_ticket": 0, "waiting": [7]}, "args": [], "result": 0, "slots": {"next_ticket": 1, "waiting": [7, 0]}}], """
+def take_ticket(self):
+    number = self.next_ticket
+    self.waiting.append(number)
+    self.next_ticket = number + 1
+    return number
+""", slots={"next_ticket": 12, "waiting": [10, 11]})
+task("swap_sides", "swap the values of the left and right slots and return the two new values as a list, the left one first", [],
+     [{"given": {"left": "a", "right": "b"}, "args": [], "result": ["b", "a"], "slots": {"left": "b", "right": "a"}},
+      {"given": {"left": 1, "right": 1}, "args": [], "result": [1, 1], "slots": {"left": 1, "right": 1}},
+      {"given": {"left": None, "right": [2]}, "args": [], "result": [[2], None], "slots": {"left": [2], "right": None}},
+      {"given": {"left": "x", "right": ""}, "args": [], "result": ["", "x"], "slots": {"left": "", "right": "x"}}], """
+def swap_sides(self):
+    self.left, self.right = self.right, self.left
+    return [self.left, self.right]
+""", slots={"left": "home", "right": "away"})
+task("bookmark_page", "add a page number to the bookmarks slot, a list of page numbers kept sorted from smallest to largest without repeats, and return True, or return False and change nothing when the page is already in it", [42],
+     [{"given": {"bookmarks": [3, 10]}, "args": [7], "result": True, "slots": {"bookmarks": [3, 7, 10]}},
+      {"given": {"bookmarks": [3, 10]}, "args": [10], "result": False, "slots": {"bookmarks": [3, 10]}},
+      {"given": {"bookmarks": []}, "args": [1], "result": True, "slots": {"bookmarks": [1]}},
+      {"given": {"bookmarks": [5]}, "args": [2], "result": True, "slots": {"bookmarks": [2, 5]}}], """
+def bookmark_page(self, page):
+    if page in self.bookmarks:
+        return False
+    self.bookmarks = sorted(self.bookmarks + [page])
+    return True
+""", slots={"bookmarks": [12, 80]})
+task("record_weight", "add a weight in kilograms to the end of the weights slot, a list with the oldest weight first, and return the new weight minus the first weight of the list, negative for a loss, rounded to 1 decimal, so that the first weight ever recorded gives 0.0", [74.6],
+     [{"given": {"weights": [80, 79.5]}, "args": [78.2], "result": -1.8, "slots": {"weights": [80, 79.5, 78.2]}},
+      {"given": {"weights": []}, "args": [70], "result": 0.0, "slots": {"weights": [70]}},
+      {"given": {"weights": [60]}, "args": [61.3], "result": 1.3, "slots": {"weights": [60, 61.3]}},
+      {"given": {"weights": [90, 85]}, "args": [90], "result": 0.0, "slots": {"weights": [90, 85, 90]}}], """
+def record_weight(self, kg):
+    self.weights.append(kg)
+    return round(kg - self.weights[0], 1)
+""", slots={"weights": [75.0, 74.9]})
+task("expire_coupons", "remove from the coupons slot, a dict from coupon codes to the last day each can be used written as YYYY-MM-DD, every coupon whose last day is before a given date written the same way, a coupon being still usable on its last day, and return the removed codes in alphabetical order", ["2024-05-01"],
+     [{"given": {"coupons": {"B10": "2024-05-01", "A5": "2024-04-30", "C1": "2024-06-01"}}, "args": ["2024-05-01"], "result": ["A5"], "slots": {"coupons": {"B10": "2024-05-01", "C1": "2024-06-01"}}},
+      {"given": {"coupons": {"Z": "2023-12-31", "Y": "2023-01-01"}}, "args": ["2024-01-01"], "result": ["Y", "Z"], "slots": {"coupons": {}}},
+      {"given": {"coupons": {}}, "args": ["2024-01-01"], "result": [], "slots": {"coupons": {}}},
+      {"given": {"coupons": {"Q": "2024-03-02"}}, "args": ["2024-03-01"], "result": [], "slots": {"coupons": {"Q": "2024-03-02"}}}], """
+def expire_coupons(self, today):
+    expired = sorted(code for code, last in self.coupons.items() if last < today)
+    for code in expired:
+        del self.coupons[code]
+    return expired
+""", slots={"coupons": {"SPRING": "2024-04-30", "SUMMER": "2024-08-31"}})
+write("learning_tasks_novel10.jsonl")
