@@ -27,7 +27,8 @@ with no winner, mark which eligible candidates were right (``E+``) or wrong (``E
 (installed or not) was right on, against the single shot: the most any choosing
 could learn from those candidates (``bench_learning.written_right``).
 ``--user``: a simulated person answers the questions with the task's reference, run in the jail.
-``--without slot_probes,constant_calls``: leave those calls out of every candidate's run (what each pays).
+``--without slot_probes,constant_calls,named_calls``: leave those calls out of every candidate's run (what each pays;
+without the named calls, the look before install is what it was before them).
 ``--dump FILE``: choose nothing; write, for every task, the records after each
 candidate, every eligible one marked ``right`` by the hidden checks, for
 ``bench/selection_lab.py`` to try choosing rules on in seconds.
@@ -73,6 +74,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
     records: list[dict] = []
     written = cycle.get("candidates") or []
     asked: list[dict] = []
+    edge_asked = False  # a question was at a value the request names
     why = "no candidate was written"
     ended = "failed"
 
@@ -92,7 +94,8 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
         while True:
             final = attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates
             decision = choosing.decide(records, examples=len(examples), answered=len(asked), final=final,
-                                       can_ask=args.user and len(asked) < args.questions, confirm=args.confirm)
+                                       can_ask=args.user and len(asked) < args.questions, confirm=args.confirm,
+                                       edge_asked=edge_asked)
             why = decision.why
             if decision.action == choosing.INSTALL:
                 failures = await check_code(jail, records[decision.winner]["code"], task)
@@ -103,6 +106,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
                                        next(r["calls"] for r in records if r.get("calls")), task["slots"])
             outcome, wrote = await reference_outcome(jail, task, question["call"])
             answer = person_answer(question, outcome, wrote)
+            edge_asked = edge_asked or bool(question.get("named"))
             asked.append(asking.example_of(question, answer))
             if decision.action == choosing.CONFIRM and answer.get("choose") == 0:
                 failures = await check_code(jail, records[decision.winner]["code"], task)
@@ -136,6 +140,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
 WITHOUT = {
     "slot_probes": lambda: setattr(trials_module, "slot_probes", lambda *a, **k: []),
     "constant_calls": lambda: setattr(trials_module, "constant_calls", lambda *a, **k: []),
+    "named_calls": lambda: setattr(trials_module, "named_calls", lambda *a, **k: []),
 }
 
 

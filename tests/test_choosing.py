@@ -130,3 +130,42 @@ def test_a_clocks_answers_are_never_asked_about_but_its_value_is_shown_in_a_conf
 def test_score_is_readings_times_cases_passed_plus_one():
     records = [right(AKL, 1), right(AKL_TOO, 2), short(AK, 3)]
     assert choosing.score(records, [0, 1]) == 2 * (2 + 1) and choosing.score(records, [2]) == 1 * (1 + 1)
+
+
+HOURS_TRIAL = {"args": ["13:15"], "kwargs": {}}
+HOURS = "business hours start at 09:00, included, and end at 17:30, not included"
+
+
+def hours(code: str, attempt: int, answer, examples: list | None = None) -> dict:
+    """A real record of an is_business_hours candidate (``answer(hh, mm)``) over the trial and the calls at the
+    request's named values (bat_os.cognition.probes.named_calls), judged as VALIDATING judges it."""
+    from bat_os.cognition.probes import named_calls
+
+    named = named_calls(HOURS, HOURS_TRIAL["args"], {}, examples or [])
+    cases = plan(HOURS_TRIAL, examples or [], [], named)
+    outcomes = [{"value": answer(*map(int, c["args"][0].split(":")))} for c in cases]
+    record = assess(cases, outcomes, lambda i, names: {}, "obj.is_business_hours")
+    calls = [{k: c[k] for k in ("args", "kwargs", "named", "offset") if k in c} for c in cases if c["role"] == "probe"]
+    return {**record, "code": code, "attempt": attempt, "calls": [HOURS_TRIAL, *calls]}
+
+
+def test_a_confirm_looks_first_where_the_request_names_an_edge_the_candidate_does_not_tell_apart():
+    def by_hour(h, m):  # reads "end at 17:30" as "before 17:00"
+        return 9 <= h < 17
+
+    def right_(h, m):
+        return (9, 0) <= (h, m) < (17, 30)
+
+    misread = [hours("def is_business_hours(self, t): ...", 1, by_hour), hours("def is_business_hours(self, t):  ...", 2, by_hour)]
+    shown = decide(misread, can_ask=True)
+    assert shown.action == choosing.CONFIRM
+    assert asking.call_at(shown.split.position, misread[0]["calls"])["args"] == ["17:29"]  # alike at 17:29, 17:30, 17:31
+    question = asking.question("c1", 1, "is_business_hours", shown, misread[0]["calls"], {})
+    assert question["named"] and "named" not in asking.shown(question) and question["choices"][0]["result"] is False
+    good = [hours("def is_business_hours(self, t): ...", 1, right_), hours("def is_business_hours(self, t):  ...", 2, right_)]
+    at = decide(good, can_ask=True)
+    assert asking.call_at(at.split.position, good[0]["calls"])["args"] == ["09:00"]  # it changes at both: the first value
+    # an answer elsewhere does not spare the look at the edges; a question at an edge does
+    assert decide(good, can_ask=True, answered=1).action == choosing.CONFIRM
+    assert decide(good, can_ask=True, answered=1, edge_asked=True).action == choosing.INSTALL
+    assert decide(good, can_ask=False, answered=1).action == choosing.INSTALL

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bat_os.cognition.probes import MAX_PROBES, probes
+import json
+
+from bat_os.cognition.probes import MAX_NAMED, MAX_PROBES, named_calls, probes
 
 
 def test_one_argument_varied_at_a_time_after_its_kind():
@@ -45,3 +47,29 @@ def test_slots_the_request_names_are_given_other_data_two_calls_each():
     assert slot_probes({"items": [1]}, ["items"], [], {}, "make the items slot empty and return it")[0]["new_value"] == [[], "", {}]
     for intent in ("set it to 0 and return the old one", "double the level slot and return the new level"):
         assert [p.get("new_value") for p in slot_probes({"count": 1}, ["count"], [], {}, intent)] == [None, None], intent
+
+
+HOURS = "tell whether a time written as HH:MM falls in business hours, which start at 09:00, included, and end at 17:30, not included"
+
+
+def test_the_values_the_request_names_are_called_at_and_just_beside_their_edges():
+    calls = named_calls(HOURS, ["13:15"], {}, [])
+    assert [c["args"][0] for c in calls] == ["09:00", "08:59", "09:01", "17:30", "17:29", "17:31"]
+    assert [(c["named"], c["offset"]) for c in calls[3:]] == [("0=17:30", 0), ("0=17:30", -1), ("0=17:30", 1)]
+    # a whole number in a whole-number argument, and beside it; a decimal in a decimal argument; never in a bool
+    cart = named_calls("a quantity of 0 or less removes the item", ["tea", 2, True], {}, [])
+    assert [c["args"] for c in cart] == [["tea", 0, True], ["tea", -1, True], ["tea", 1, True]]
+    assert [c["args"] for c in named_calls("round to a multiple of 0.5 (like 1.25 going up)", [2.3], {}, [])] == [[0.5], [1.25]]
+    # an hour's one-digit form is kept; a number inside a time, a date or a word is not a value of its own
+    assert named_calls("open from 9:00", ["13:15"], {}, [])[0]["args"] == ["09:00"]
+    assert named_calls("open from 9:00", ["7:05"], {}, [])[1]["args"] == ["8:59"]
+    assert named_calls("dates as 2024-06-01, the utf8 text, at 10:30", [5], {}, []) == []
+
+
+def test_named_calls_already_made_are_not_repeated_and_there_are_at_most_six():
+    taken = [{"args": ["09:00"], "kwargs": {}}]
+    assert "09:00" not in [c["args"][0] for c in named_calls(HOURS, ["13:15"], {}, taken)]
+    assert named_calls(HOURS, ["09:00"], {}, []) and all(c["args"] != ["09:00"] for c in named_calls(HOURS, ["09:00"], {}, []))
+    many = named_calls("between 1, 2, 3 and 4", [7], {}, [])
+    assert len(many) == MAX_NAMED and len({json.dumps(c["args"]) for c in many}) == MAX_NAMED
+    assert named_calls("no numbers here", [7, "x"], {}, []) == []

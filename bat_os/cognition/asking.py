@@ -44,12 +44,13 @@ def question(cycle_id: str, number: int, selector: str, decision: Decision, call
         "call": {"args": call.get("args", []), "kwargs": call.get("kwargs", {}), "slots": {**slots, **(call.get("given") or {})}},
         "choices": choices,
         **({"given": call["given"]} if call.get("given") else {}),
+        **({"named": True} if call.get("named") else {}),  # at a value the request names (kept, not shown)
     }
 
 
 def shown(asked: dict) -> dict:
     """A question as the person is shown it (what the cycle keeps beside it, the candidate a confirm installs, aside)."""
-    return {k: v for k, v in asked.items() if k != "winner"}
+    return {k: v for k, v in asked.items() if k not in ("winner", "named")}
 
 
 def call_at(position: int | str, calls: list[dict]) -> dict:

@@ -21,8 +21,13 @@ Run by VALIDATING after every candidate is tried (and after every answer), on th
    company. With nobody to ask and no example given, the case writer (the request's other reader) must agree
    with the cluster on one generated case at least, when it wrote any: else the cluster is disputed.
 6. **A look before install** (``cycle_confirm``: auto, always, never): where nothing the person said confirms
-   the cluster (no example, or a generated case doubts it) and someone listens, one call is shown with its
-   answer (a ``confirm``): the case it fails, else the call with the most to it; ``choose: 0`` installs.
+   the cluster (no example, or a generated case doubts it), or where the request names values (numbers, times
+   of day: :func:`bat_os.cognition.probes.named_calls`) and no question of the cycle was at one yet, and
+   someone listens, one call is shown with its answer (a ``confirm``): at a named value first
+   (:func:`edge_calls`: just below one the candidate does not tell from its neighbours, else the first value
+   itself), else the case it fails, else the call with the most to it; ``choose: 0`` installs. The shared
+   misreadings that were installed wrongly were at the edges the request states in words ("end at 17:30, not
+   included", "a quantity of 0 or less").
 
 Each line was measured by replaying the recorded runs of both models with a simulated person
 (``bench/replay_selection.py --user``, ``bench/selection_lab.py --user``): ``docs/journal/learning.md``,
@@ -63,13 +68,14 @@ class Decision:
 
 
 def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask: bool = False,
-           confirm: str = "auto", final: bool = False) -> Decision:
+           confirm: str = "auto", final: bool = False, edge_asked: bool = False) -> Decision:
     """What to do with the candidates so far.
 
     ``examples``: the person's examples in the request; ``answered``: their answers to this cycle's questions
     (every eligible candidate holds both); ``can_ask``: a listening requester, questions left; ``confirm``:
     ``cycle_confirm`` (auto: show the candidate before installing it when no example was given or a generated
-    case doubts it; always; never); ``final``: no more candidates will be written."""
+    case doubts it; always; never); ``final``: no more candidates will be written; ``edge_asked``: a question of
+    this cycle was at a value the request names (:func:`bat_os.cognition.probes.named_calls`)."""
     eligible = [i for i, r in enumerate(records) if r.get("eligible")]
     if not eligible:
         return Decision(FAIL if final else MORE, "no candidate held the trial and the examples")
@@ -89,7 +95,8 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
     passes = records[winner].get("passes") or []
     vouched = examples >= 2 and all(passes)  # two of the person's examples, and the case writer, agree with it
     if votes < 2 and not (answered and final) and not vouched:  # an answer picks a reading; company may still come to it
-        if final and can_ask and confirm != "never" and (found := split(records, [best], silent, confirming=winner)):
+        if final and can_ask and confirm != "never" and (found := split(records, [best], silent, confirming=winner,
+                                                                          edges=not edge_asked)):
             return Decision(CONFIRM, f"candidate {winner + 1}: one reading, the last that could be written; showing it",
                             winner=winner, split=found, clusters=groups)
         return Decision(FAIL if final else MORE, f"candidate{'s' if len(best) > 1 else ''} {names}: one reading, no other to agree",
@@ -102,8 +109,9 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
         # nobody to ask, and the case writer, the other reader of the request, agrees with them nowhere
         return Decision(FAIL if final else MORE, f"candidates {names} agree, but pass none of the generated cases, and "
                         "nobody could say which is right", disputed=True, clusters=groups)
-    shown = confirm == "always" or (confirm == "auto" and not answered and (doubted or not examples))
-    if can_ask and shown and (found := split(records, [best], silent, confirming=winner)) is not None:
+    edges = not edge_asked and any(call.get("named") for call in records[winner].get("calls") or [])
+    shown = confirm == "always" or (confirm == "auto" and (edges or not answered and (doubted or not examples)))
+    if can_ask and shown and (found := split(records, [best], silent, confirming=winner, edges=not edge_asked)) is not None:
         return Decision(CONFIRM, f"candidate {winner + 1}: {support}; showing it", winner=winner, split=found, clusters=groups)
     return Decision(INSTALL, f"candidate {winner + 1}: {support}", winner=winner, clusters=groups)
 
@@ -125,7 +133,7 @@ def score(records: list[dict], members: list[int]) -> int:
 
 
 def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] = frozenset(), *,
-          confirming: int | None = None) -> Split | None:
+          confirming: int | None = None, edges: bool = True) -> Split | None:
     """The call whose answer tells the clusters apart best: the most even split of their scores (Gini), the
     trial call first on a tie, then the generated cases, then the probes. ``confirming``: one cluster to show;
     the call is the first generated case the candidate fails (the case writer doubts it there), else the call with
@@ -140,8 +148,9 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         passes = records[confirming].get("passes") or []
         doubted = [1 + k for k, passed in enumerate(passes) if not passed]
         calls = records[confirming].get("calls") or []
+        named = edge_calls(records[confirming], calls) if edges else []
         longest = sorted(range(len(calls)), key=lambda k: (-len(json.dumps(calls[k], sort_keys=True, default=repr)), k))
-        positions = [p for p in [*doubted[:1], *longest, 0] if p in positions]
+        positions = [p for p in [*named, *doubted[:1], *longest, 0] if p in positions]
     best: tuple[float, int] | None = None
     chosen: Split | None = None
     for order, position in enumerate(positions):
@@ -161,6 +170,22 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         if confirming is not None:
             break
     return chosen
+
+
+def edge_calls(record: dict, calls: list[dict]) -> list[int]:
+    """The calls at values the request names (:func:`bat_os.cognition.probes.named_calls`), in the order a look before
+    install shows them: first, just below a named value that the candidate answers alike below, at and above it
+    (a request names a value because something changes there: "end at 17:30, not included"); then every named
+    value itself (or the call nearest it, where a case already made that call), in the request's order."""
+    signature = record.get("signature") or []
+    groups: dict[str, list[int]] = {}
+    for k, call in enumerate(calls):
+        if call.get("named") and k < len(signature):
+            groups.setdefault(str(call["named"]), []).append(k)
+    unchanged = [min(ks, key=lambda k: calls[k].get("offset", 0)) for ks in groups.values()
+                 if len(ks) >= 2 and len({signature[k] for k in ks}) == 1]
+    nearest = [min(ks, key=lambda k: (abs(calls[k].get("offset", 0)), calls[k].get("offset", 0))) for ks in groups.values()]
+    return [*unchanged, *nearest]
 
 
 def _answer(record: dict, position: int | str) -> str | None:

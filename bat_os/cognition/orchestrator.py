@@ -345,7 +345,8 @@ class Orchestrator:
         answered = sum(1 for q in info["questions"] if q.get("example"))
         can_ask = self._askers.get(cycle_id, False) and asked < self.settings.questions
         decision = choosing.decide(records, examples=info["requested"], answered=answered, can_ask=can_ask,
-                                   confirm=self.settings.confirm, final=final)
+                                   confirm=self.settings.confirm, final=final,
+                                   edge_asked=any(q.get("named") for q in info["questions"]))
         if decision.action == choosing.INSTALL:
             self.records.write(lambda root: self.records.keep_candidates(root, cycle_id, records, decision.why))
             return await self._install(cycle_id, info, records[decision.winner])

@@ -87,6 +87,56 @@ def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
     return found
 
 
+MAX_NAMED = 6
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME_NAMED = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
+# a number standing alone in the request: not a piece of a time, a date, a word or a longer number
+_NUMBER_NAMED = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")
+
+
+def named_calls(intent: str, args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
+    """Up to :data:`MAX_NAMED` calls ``{"args", "kwargs", "varies", "named", "offset"}`` made of the values the request
+    names (``named``: which value, in which argument; ``offset``: the call is at it, just below or just above it),
+    at the edges they mark (boundary-value testing): a whole number the request names, and the ones just below and
+    above it, in a whole-number argument; a decimal it names in a decimal argument; a time of day (HH:MM) it names,
+    and the minutes just before and after it, in an argument written as a time. "from 3 to 16", "a quantity of 0 or
+    less", "end at 17:30, not included", "exactly between two of them (like 1.25)": where a reading of the request
+    goes wrong, it is most often at the values the request itself names. One argument changed at a time; calls
+    already made (the trial, an example, a generated case, a probe) are not repeated."""
+    seen = {_key(c.get("args", []), c.get("kwargs", {})) for c in taken}
+    seen.add(_key(args, kwargs))
+    times = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(intent) if int(h) < 24 and int(m) < 60]
+    numbers = [n for n in _NUMBER_NAMED.findall(_TIME_NAMED.sub(" ", intent))]
+    found: list[dict] = []
+    for position, value in enumerate(args):
+        options: list[tuple[str, int, Any]] = []  # (the value named, offset from it, the argument)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            options += [(n, d, int(n) + d) for n in numbers if "." not in n for d in (0, -1, 1)]
+        elif isinstance(value, float):
+            options += [(n, 0, float(n)) for n in numbers]
+        elif isinstance(value, str) and (shape := _TIME.match(value)):
+            options += [(f"{h}:{m:02d}", d, _clock(h * 60 + m + d, len(shape.group(1)))) for h, m in times for d in (0, -1, 1)]
+        for named, offset, option in options:
+            call = list(args)
+            call[position] = option
+            key = _key(call, kwargs)
+            if key in seen:
+                continue
+            seen.add(key)
+            found.append({"args": call, "kwargs": dict(kwargs), "varies": position, "named": f"{position}={named}",
+                          "offset": offset})
+            if len(found) >= MAX_NAMED:
+                return found
+    return found
+
+
+def _clock(minutes: int, width: int) -> str:
+    minutes %= 24 * 60
+    return f"{minutes // 60:0{width}d}:{minutes % 60:02d}"
+
+
 def _key(args: list, kwargs: dict) -> str:
     return json.dumps([args, kwargs], sort_keys=True, default=repr)
 

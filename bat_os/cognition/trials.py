@@ -24,7 +24,7 @@ from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.cases import output_key
 from bat_os.cognition.differential import constant_calls, tell_apart
 from bat_os.cognition.host import ImageHost
-from bat_os.cognition.probes import probes, slot_probes
+from bat_os.cognition.probes import named_calls, probes, slot_probes
 from bat_os.cognition.prompts import describe_receiver
 from bat_os.cognition.selection import assess, generated_failures, plan
 from bat_os.errors import JailError, MethodRaised
@@ -68,7 +68,7 @@ class Trials:
                             existing=slots, varies=lint.reads_clock(code, selector))
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
             # the calls its answers are to, in the order of its signature: a question names one
-            record["calls"] = [{k: c[k] for k in ("args", "kwargs", "given") if k in c} for c in cases
+            record["calls"] = [{k: c[k] for k in ("args", "kwargs", "given", "named", "offset") if k in c} for c in cases
                                if (c["role"] == "trial" and c["index"] == 0) or c["role"] in ("generated", "probe")]
             return record
 
@@ -134,8 +134,11 @@ def trial_event(cycle_id: str, record: dict) -> dict:
 
 
 def _probe_calls(info: dict) -> list[dict]:
-    """The cycle's probe calls: made from the learning call, none repeating an example or a generated case."""
-    return probes(info["args"], info["kwargs"], [*info["examples"], *info["cases"]])
+    """The cycle's probe calls: those made of the values the request names, then those made from the learning
+    call, none repeating an example or a generated case."""
+    taken = [*info["examples"], *info["cases"]]
+    named = named_calls(info.get("intent") or "", info["args"], info["kwargs"], taken)
+    return [*named, *probes(info["args"], info["kwargs"], [*taken, *named])]
 
 
 def plain_slots(receiver: Any) -> dict:
