@@ -54,3 +54,13 @@ def test_outcomes_are_judged_as_plain_data_and_the_reason_names_the_call():
 def test_same_and_describe():
     assert same([1, [2.0]], [1, [2]]) and not same(True, 1) and not same({"a": 1}, {"a": 1, "b": 2})
     assert describe({"args": ["x"], "kwargs": {"n": 2}, "given": {"k": 1}, "result": "y"}, "obj.f") == "with self.k = 1, obj.f('x', n=2) -> 'y'"
+
+
+def test_answers_equal_as_numbers_are_one_answer_to_agree_on_and_to_ask_about():
+    from bat_os.cognition.cases import output_key
+
+    assert output_key({"value": 75.0}) == output_key({"value": 75}) == '["value", 75]'
+    assert output_key({"value": [1.0, 2.5]}, {"total": 645.0}) == output_key({"value": [1, 2.5]}, {"total": 645})
+    assert output_key({"value": 0.1 + 0.2}) == output_key({"value": 0.3}) != output_key({"value": 0})
+    assert output_key({"value": True}) != output_key({"value": 1.0})  # a bool is not a number
+    assert output_key({"value": 75.5}) == '["value", 75.5]'
