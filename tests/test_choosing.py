@@ -169,3 +169,17 @@ def test_a_confirm_looks_first_where_the_request_names_an_edge_the_candidate_doe
     assert decide(good, can_ask=True, answered=1).action == choosing.CONFIRM
     assert decide(good, can_ask=True, answered=1, edge_asked=True).action == choosing.INSTALL
     assert decide(good, can_ask=False, answered=1).action == choosing.INSTALL
+
+
+def test_in_a_dispute_a_candidate_answering_by_kind_only_stands_aside_and_the_others_are_asked_about():
+    cases = plan({"args": ["2024-05-01"], "kwargs": {}}, [], [], [{"args": ["2024-01-01"], "kwargs": {}}])
+    clock = assess(cases, [{"value": ["A"]}] * 3, lambda i, n: {}, "f", varies=True)  # reads the clock: kinds only
+    keeps = assess(cases, [{"value": ["A"]}] * 2 + [{"value": []}], lambda i, n: {}, "f")
+    removes = assess(cases, [{"value": ["A", "B"]}] * 2 + [{"value": []}], lambda i, n: {}, "f")
+    calls = [{"args": ["2024-05-01"], "kwargs": {}}, {"args": ["2024-01-01"], "kwargs": {}}]
+    records = [{**r, "code": c, "attempt": i + 1, "calls": calls} for i, (r, c) in enumerate([(clock, "a"), (keeps, "b"), (removes, "c")])]
+    asked = decide(records, can_ask=True)
+    assert asked.action == choosing.ASK and asked.split.position == 0
+    assert sorted(asked.split.answers.values()) == [[1], [2]]  # the clock's kind is no choice
+    question = asking.question("c1", 1, "expire", asked, calls, {})
+    assert sorted(c["result"] for c in question["choices"]) == [["A"], ["A", "B"]]

@@ -138,7 +138,9 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
     trial call first on a tie, then the generated cases, then the probes. ``confirming``: one cluster to show;
     the call is the first generated case the candidate fails (the case writer doubts it there), else the call with
     the most to it (the longest: the most words, items, digits for the method to get right).
-    Calls answered by their kind only (a clock, chance) and calls past the jail's means are never asked."""
+    Calls past the jail's means are never asked; in a dispute, a candidate that answered a call by its kind only
+    (it reads a clock or chance) stands aside there, and the others' answers are asked about (expire_coupons: one
+    candidate of four read the clock, and no call could be asked about with a person there)."""
     members = [m for c in groups for m in c]
     weight = {m: score(records, c) / len(c) for c in groups for m in c}
     positions: list[int | str] = [k for k in range(len(records[members[0]].get("signature") or []))
@@ -159,10 +161,12 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
             key = _answer(records[m], position)
             if key is not None:
                 answers.setdefault(key, []).append(m)
-        if not answers or any(not askable(k) for k in answers) and not (confirming is not None and position == 0):
+        if confirming is None:  # a dispute: about the answers a person can be shown; a clock's stand aside
+            answers = {k: ms for k, ms in answers.items() if askable(k)}
+            if len(answers) < 2:
+                continue
+        elif not answers or any(not askable(k) for k in answers) and position != 0:
             continue  # a clock's answer is shown by its value only when the one candidate's is confirmed
-        if confirming is None and len(answers) < 2:
-            continue
         total = sum(weight[m] for ms in answers.values() for m in ms)
         gini = 1 - sum((sum(weight[m] for m in ms) / total) ** 2 for ms in answers.values())
         if best is None or gini > best[0] + 1e-9:
