@@ -256,7 +256,8 @@ def person_answer(question: dict, outcome: dict, written: dict) -> dict:
             return "result" in choice and type(choice["result"]) is type(outcome.get("value"))
         if "result" not in choice or not same(choice["result"], outcome.get("value")):
             return False
-        return all(name in written and same(value, written[name]) for name, value in (choice.get("slots") or {}).items())
+        slots = choice.get("slots") or {}  # a choice without slots changed none: so must the reference
+        return slots.keys() == (written or {}).keys() and all(same(value, written[name]) for name, value in slots.items())
 
     for index, choice in enumerate(question["choices"]):
         if matches(choice):

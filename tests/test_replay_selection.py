@@ -105,3 +105,17 @@ def test_without_the_calls_of_their_constants_the_year_4_rule_is_installed():
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1].endswith("false install 1"), done.stdout
 
+
+
+def test_the_simulated_person_chooses_by_the_answer_and_the_slots_the_reference_wrote():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_learning import person_answer
+
+    question = {"choices": [{"result": None, "candidates": 2},
+                            {"result": None, "slots": {"watered": {"": "2024-05-04"}}, "candidates": 1}]}
+    # water_plant('', ...): the reference stored the date; the choice that changed no slot is not its answer
+    assert person_answer(question, {"value": None}, {"watered": {"": "2024-05-04"}}) == {"choose": 1}
+    assert person_answer(question, {"value": None}, {}) == {"choose": 0}
+    assert person_answer(question, {"value": None}, {"watered": {"x": "2024-05-04"}}) == {
+        "result": None, "slots": {"watered": {"x": "2024-05-04"}}}
+    assert person_answer({"choices": [{"result": 75, "candidates": 1}]}, {"value": 75.0}, {}) == {"choose": 0}
