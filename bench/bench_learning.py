@@ -241,7 +241,7 @@ async def reference_outcome(jail, task: dict, call: dict) -> tuple[dict, dict]:
         outcome = (await jail.run_cases(task["reference"], task["selector"], [case], host))[0]
     except JailError as exc:
         return {"raised": type(exc).__name__}, {}
-    return outcome, dict(host.overlays[0])
+    return outcome, host.changed(0)
 
 
 def person_answer(question: dict, outcome: dict, written: dict) -> dict:

@@ -73,6 +73,21 @@ def test_each_case_sees_the_receiver_as_it_was_and_writes_never_reach_it() -> No
     assert host.slots_after(2, ["n", "log"]) == {"n": 101, "log": [1]}
 
 
+def test_a_slot_written_back_with_what_it_held_is_no_change() -> None:
+    source = ("def expire(self, day):\n    kept = {k: v for k, v in self.coupons.items() if v >= day}\n"
+              "    self.coupons = kept\n    self.seen = day\n    return sorted(set(self.coupons) ^ set(kept))\n")
+    inner = Slots(coupons={"A": "2024-08-31"}, seen="2024-05-01")
+    cases = [{"args": ["2024-05-01"]}, {"args": ["2024-09-01"]}, {"args": ["2024-05-01"], "given": {"coupons": {"B": "2024-01-01"}}},
+             {"args": ["2024-06-01"], "given": {"coupons": {"C": "2024-12-01"}, "seen": "2024-06-01"}}]
+    host = CaseHost(inner, cases)
+    cases_run(source, "expire", cases, host)
+    assert host.overlays[0] == {"coupons": {"A": "2024-08-31"}, "seen": "2024-05-01"}  # written, as it held
+    assert host.changed(0) == {}
+    assert host.changed(1) == {"coupons": {}, "seen": "2024-09-01"}
+    assert host.changed(2) == {"coupons": {}}  # against the case's given, not the image's
+    assert host.changed(3) == {}  # given, and written back as given
+
+
 def test_a_case_past_its_cpu_time_ends_the_set_and_the_rest_are_skipped() -> None:
     source = "def spin(self, n):\n    if n == 2:\n        while True:\n            pass\n    return n\n"
     cases = [{"args": [1]}, {"args": [2]}, {"args": [3]}]

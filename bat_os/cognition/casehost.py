@@ -65,6 +65,28 @@ class CaseHost:
         found = offer(ref) if offer is not None else {}
         return {k: v for k, v in found.items() if k not in self._given}
 
+    def changed(self, index: int) -> dict[str, Any]:
+        """The slots case ``index`` changed: its writes whose values differ from what the slot held before (the
+        case's ``given``, else the image's). A slot written again with what it held changed nothing a person can
+        see (expire_coupons: two candidates, one writing the coupons back unchanged, were asked about as two
+        choices that looked the same)."""
+        given = self.cases[index].get("given") or {}
+        out: dict[str, Any] = {}
+        for name, value in self.overlays[index].items():
+            if name in given:
+                before: Any = given[name]
+            else:
+                try:
+                    kind, before = self.inner.get_slot("self", name)
+                except (KeyError, AttributeError):
+                    kind = None
+                if kind != "value":
+                    out[name] = value
+                    continue
+            if value != before or type(value) is not type(before):
+                out[name] = value
+        return out
+
     def slots_after(self, index: int, names: list[str]) -> dict[str, Any]:
         """The receiver's values of ``names`` after case ``index``: its writes, else the image's."""
         overlay = self.overlays[index]

@@ -64,7 +64,7 @@ class Trials:
 
         def judged(outcomes: list[dict], host: CaseHost, receiver: Any, cases: list[dict]) -> dict:
             slots = set(describe_receiver(receiver)["slots"])
-            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=lambda i: host.overlays[i],
+            record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=host.changed,
                             existing=slots, varies=lint.reads_clock(code, selector))
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
             # the calls its answers are to, in the order of its signature: a question names one
@@ -89,7 +89,7 @@ class Trials:
             cases = [{**c, "role": "probe", "index": i} for i, c in enumerate(missing)]
             try:
                 return await self._jailed(cycle_id, code, selector, cases, lambda outcomes, host, _receiver, _cases: [
-                    output_key(o, host.overlays[i]) for i, o in enumerate(outcomes)])
+                    output_key(o, host.changed(i)) for i, o in enumerate(outcomes)])
             except JailError:
                 return None  # no answers: it is compared on the rest
 
