@@ -267,6 +267,22 @@ def person_answer(question: dict, outcome: dict, written: dict) -> dict:
     return {"result": outcome.get("value"), **({"slots": written} if written else {})}
 
 
+async def person_reply(jail, task: dict, question: dict) -> dict:
+    """The ``answer`` command's fields the person who knows the task's reference sends to ``question``: its answer
+    at the question's call (:func:`person_answer`); a confirm's choice 0 only when the reference agrees at every
+    call shown (``also``), else the reference's answer at the first it does not (``at``)."""
+    outcome, written = await reference_outcome(jail, task, question["call"])
+    answer = person_answer(question, outcome, written)
+    if question.get("kind") != "confirm" or answer.get("choose") != 0:
+        return answer
+    for at, shown in enumerate(question.get("also") or [], start=1):
+        outcome, written = await reference_outcome(jail, task, shown["call"])
+        told = person_answer({"choices": [shown]}, outcome, written)
+        if told.get("choose") != 0:
+            return {**told, "at": at}
+    return answer
+
+
 def send_as_person(kernel: KernelProcess, message: dict, task: dict, jail_loop: "JailThread | None",
                    timeout: float) -> tuple[dict, int]:
     """``send`` the learning request; with ``jail_loop`` (``--user``) answer every question the cycle asks with the
@@ -284,10 +300,10 @@ def send_as_person(kernel: KernelProcess, message: dict, task: dict, jail_loop: 
             event = reply.get("event") or {}
             if reply.get("status") == "event" and event.get("type") == "question" and event.get("waiting"):
                 question = event["question"]
-                outcome, written = jail_loop.run(reference_outcome(jail_loop.jail, task, question["call"]))
+                answer = jail_loop.run(person_reply(jail_loop.jail, task, question))
                 asked += 1
                 client.send({"command": "answer", "id": f"answer{asked}", "cycle": question["cycle"],
-                             "question": question["id"], **person_answer(question, outcome, written)})
+                             "question": question["id"], **answer})
             elif str(reply.get("id", "")).startswith("answer") and reply.get("status") == "error":
                 print(f"    the kernel refused an answer: {reply['error']}")
     finally:

@@ -45,8 +45,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_learning import (TARGET_GAIN, TASK_FILES, check_code, load_tasks, person_answer, reference_outcome,  # noqa: E402
-                            written_right)
+from bench_learning import (TARGET_GAIN, TASK_FILES, check_code, load_tasks, person_reply, written_right)  # noqa: E402
 
 from bat_os.cognition import asking, choosing, guardian  # noqa: E402
 from bat_os.cognition.specs import accept_cases  # noqa: E402
@@ -73,7 +72,8 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
     info = {"args": task["args"], "kwargs": {}, "examples": brief["examples"], "cases": cases[:args.cases], "intent": task["intent"]}
     records: list[dict] = []
     written = cycle.get("candidates") or []
-    asked: list[dict] = []
+    asked: list[dict] = []  # the examples the person's answers made
+    questions = 0
     edge_asked = False  # a question was at a value the request names
     why = "no candidate was written"
     ended = "failed"
@@ -94,23 +94,23 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
         while True:
             final = attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates
             decision = choosing.decide(records, examples=len(examples), answered=len(asked), final=final,
-                                       can_ask=args.user and len(asked) < args.questions, confirm=args.confirm,
+                                       can_ask=args.user and questions < args.questions, confirm=args.confirm,
                                        edge_asked=edge_asked)
             why = decision.why
             if decision.action == choosing.INSTALL:
                 failures = await check_code(jail, records[decision.winner]["code"], task)
-                return ("false install" if failures else "learned"), f"q={len(asked)} {why}"
+                return ("false install" if failures else "learned"), f"q={questions} {why}"
             if decision.action not in (choosing.ASK, choosing.CONFIRM):
                 break
-            question = asking.question(task["id"], len(asked) + 1, selector, decision,
+            questions += 1
+            question = asking.question(task["id"], questions, selector, decision,
                                        next(r["calls"] for r in records if r.get("calls")), task["slots"])
-            outcome, wrote = await reference_outcome(jail, task, question["call"])
-            answer = person_answer(question, outcome, wrote)
+            answer = await person_reply(jail, task, question)
             edge_asked = edge_asked or bool(question.get("named"))
-            asked.append(asking.example_of(question, answer))
+            asked.extend(asking.examples_of(question, answer))
             if decision.action == choosing.CONFIRM and answer.get("choose") == 0:
                 failures = await check_code(jail, records[decision.winner]["code"], task)
-                return ("false install" if failures else "learned"), f"q={len(asked)} {why} (confirmed)"
+                return ("false install" if failures else "learned"), f"q={questions} {why} (confirmed)"
             info["examples"] = [*examples, *asked]
             again: list[dict] = []
             for old in records:
@@ -119,7 +119,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
             records = again
         if decision.action == choosing.FAIL:
             ended = "unanswered" if decision.disputed else "failed"
-            why = f"q={len(asked)} {why}"
+            why = f"q={questions} {why}"
             break
     else:  # its candidates ran out before the limits: the run chose earlier, or ran under smaller limits
         if dump is None:

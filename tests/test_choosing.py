@@ -90,6 +90,17 @@ def test_a_confirm_shows_the_call_a_generated_case_doubts_or_else_the_one_with_m
     assert decide(good, can_ask=True, confirm="never").action == choosing.INSTALL
 
 
+def test_a_confirm_shows_a_second_call_beside_the_first_the_next_of_its_order():
+    pair = [short(AK, 1), short(AK + " ", 2)]
+    shown = decide(pair, can_ask=True)
+    # the doubted case first (Alan Mathison Turing), then the longest other call (Grace Hopper): never the trial again
+    assert shown.split.position == 2 and shown.split.also == ((1, '["value", "GH"]'),)
+    question = asking.question("c1", 1, "initials", shown, pair[0]["calls"], {})
+    assert question["also"] == [{"call": {"args": ["Grace Hopper"], "kwargs": {}, "slots": {}}, "result": "GH"}]
+    assert "also" not in asking.question("c1", 1, "initials", decide([right(AKL, 1), short(AK, 2)], can_ask=True),
+                                         pair[0]["calls"], {})  # a dispute asks about one call
+
+
 def test_examples_spare_the_confirm_unless_a_case_doubts_the_answer():
     example = {"args": ["Bo Li"], "kwargs": {}, "result": "BL"}
     good = [right(AKL, 1, examples=[example], example_answers=["BL"]), right(AKL_TOO, 2, examples=[example], example_answers=["BL"])]
@@ -124,7 +135,7 @@ def test_a_clocks_answers_are_never_asked_about_but_its_value_is_shown_in_a_conf
     shown = decide(records[:1], final=True, can_ask=True)
     question = asking.question("c1", 1, "now", shown, records[0]["calls"], {}, clock["trial_result"])
     assert question["choices"] == [{"result": "18:05:01", "candidates": 1, "varies": True}]
-    assert asking.example_of(question, {"choose": 0}) is None  # accepted: no exact time kept as a test
+    assert asking.examples_of(question, {"choose": 0}) == []  # accepted: no exact time kept as a test
 
 
 def test_score_is_readings_times_cases_passed_plus_one():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from bat_os.console.connection import Connection
 from bat_os.console.errors import UsageError
 from bat_os.console.parsing import HELP, parse_line
 from bat_os.console.progress import Progress
-from bat_os.console.questions import parse_answer, render_answered, render_question
+from bat_os.console.questions import describe_answer, parse_answer, render_answered, render_question
 from bat_os.console.render import format_result
 from bat_os.console.screen import Screen
 from bat_os.console.session import Options, Session
@@ -130,6 +131,31 @@ def test_a_confirm_s_enter_accepts_and_its_only_number_is_1() -> None:
     with pytest.raises(UsageError, match="2 is not a choice"):
         parse_answer("2", CONFIRM)
     assert parse_answer("= 4", CONFIRM) == {"result": 4}
+
+
+TWO_CALLS = {
+    "cycle": "c5", "id": "q1", "selector": "initials", "kind": "confirm",
+    "call": {"args": ["Jane Smith"], "kwargs": {}, "slots": {}}, "choices": [{"result": "JS", "candidates": 2}],
+    "also": [{"call": {"args": ["Turing Alan extra"], "kwargs": {}, "slots": {}}, "result": "TA"}],
+}
+
+
+def test_a_confirm_of_two_calls_shows_both_and_n_colon_answers_another() -> None:
+    shown = render_question(TWO_CALLS).splitlines()
+    assert shown[:3] == ["question q1 of cycle c5: I will install a method that answers",
+                         "  1) initials('Jane Smith')  ->  'JS'", "  2) initials('Turing Alan extra')  ->  'TA'"]
+    assert "Enter to accept" in shown[3] and "2: 'AKL'" in shown[3]
+    assert parse_answer("", TWO_CALLS) == {"choose": 0}
+    assert parse_answer("2: 'TAE'", TWO_CALLS) == {"result": "TAE", "at": 1}
+    assert parse_answer("2:raises ValueError", TWO_CALLS) == {"raises": "ValueError", "at": 1}
+    assert parse_answer("1: 'J.S.'", TWO_CALLS) == {"result": "J.S."}
+    for bad, why in (("3: 'X'", "3 is not a call shown (1 to 2)"), ("2:", "type the right answer"), ("2: skip", "type the right answer")):
+        with pytest.raises(UsageError, match=re.escape(why)):
+            parse_answer(bad, TWO_CALLS)
+    assert parse_line("/answer c5 q1 2: 'TAE'") == {"command": "answer", "cycle": "c5", "question": "q1", "result": "TAE", "at": 1}
+    watched = line({"topic": "cycle.c5.question", "cycle": "c5", "question": TWO_CALLS})
+    assert "  2) initials('Turing Alan extra') -> 'TA'   (also shown: 2: VALUE if not)" in watched.splitlines()
+    assert describe_answer({"result": "TAE", "at": 1}) == "'TAE' for call 2"
 
 
 def test_the_answer_slash_command() -> None:

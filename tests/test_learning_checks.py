@@ -136,11 +136,14 @@ def test_a_listening_requester_is_shown_the_call_a_generated_case_doubts_and_its
         (question,) = seen  # the confirm shows the call where the case writer doubts them, not the trial
         assert question["kind"] == "confirm" and question["call"]["args"] == [3]
         assert question["choices"] == [{"result": 6, "candidates": 2}]
+        (also,) = question["also"]  # and a second call beside it, with what the method answers there
+        second = {"args": also["call"]["args"], "kwargs": {}, "result": also["result"]}
+        assert second["result"] == 2 * second["args"][0] and second["args"] != [3]
         artifacts = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]["artifacts"]
         assert artifacts["decision"] == "candidate 1: 2 agree, none otherwise; showing it"
-        assert artifacts["questions"][0]["example"] == {"args": [3], "kwargs": {}, "result": 6}
+        assert artifacts["questions"][0]["examples"] == [{"args": [3], "kwargs": {}, "result": 6}, second]
         tests = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]["double_it"]["provenance"]["tests"]
-        assert tests["examples"] == [{"args": [3], "kwargs": {}, "result": 6}]  # the person's answer is one of its tests
+        assert tests["examples"] == [{"args": [3], "kwargs": {}, "result": 6}, second]  # the person's answers are its tests
         # and the wrong case the answer contradicts is not: the method's stored tests hold
         assert {"args": [3], "kwargs": {}, "result": 7} not in tests["cases"], tests
         checked = kernel.request({"command": "selfcheck", "tests": True}, timeout=30)

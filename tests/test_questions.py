@@ -86,7 +86,7 @@ def test_a_disagreement_is_asked_and_the_answered_reading_is_installed(kernel_fo
     tests = installed(kernel)["result"]["tests"]
     cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
     asked = cycle["artifacts"]["questions"]
-    assert asked[0]["by"] == "answer" and asked[0]["example"]["result"] == "AKL"
+    assert asked[0]["by"] == "answer" and asked[0]["examples"][0]["result"] == "AKL"
     assert any(t.get("args") == ["Ada King Lovelace"] and t.get("result") == "AKL" for t in json.loads(json.dumps(tests))
                if isinstance(t, dict)), tests  # the answer is one of the method's tests from then on
 
@@ -122,6 +122,24 @@ def test_a_confirm_corrected_is_an_example_and_the_cycle_goes_on(kernel_for):
     assert reply["status"] == "ok", reply
     assert reply["result"]["result"] == "A.K.L."
     assert seen[0]["kind"] == "confirm"
+
+
+def test_a_confirm_shows_two_calls_and_an_answer_at_the_second_keeps_the_first_as_shown(kernel_for):
+    kernel = kernel_for(AKL, AKL_TOO, BATOS_CYCLE_MAX_ATTEMPTS="2")
+    with kernel.client() as client:
+        # the person says the first call shown is right and the second is not (it wants dots there)
+        reply, seen = learn(client, lambda q: {"at": 1, **dotted(q["also"][0])})
+    (question,) = seen
+    assert question["kind"] == "confirm" and len(question["also"]) == 1
+    first, second = question["call"]["args"], question["also"][0]["call"]["args"]
+    assert first != second and second != LEARN["args"]  # two calls, neither the person's own
+    assert question["also"][0]["result"] == "".join(w[0] for w in second[0].split()).upper()
+    assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply  # no candidate holds both now
+    assert installed(kernel)["status"] == "error"
+    kept = kernel.request({"command": "cycle", "cycle": reply["error"]["cycle"]})["result"]["artifacts"]["questions"][0]
+    assert kept["answer"] == {"result": dotted(question["also"][0])["result"], "at": 1}
+    assert kept["examples"] == [{"args": first, "kwargs": {}, "result": question["choices"][0]["result"]},
+                                {"args": second, "kwargs": {}, "result": dotted(question["also"][0])["result"]}]
 
 
 def test_nobody_listening_installs_nothing_and_a_later_answer_retries_and_installs(kernel_for):

@@ -4,10 +4,13 @@ A question (plain data, kept in the cycle's ``questions`` artifact)::
 
     {"cycle": "c3", "id": "q1", "selector": "initials", "kind": "disagreement" | "confirm",
      "call": {"args": [...], "kwargs": {...}, "slots": {...}},
-     "choices": [{"result": "AKL", "candidates": 3}, {"raises": "ValueError", "candidates": 1}]}
+     "choices": [{"result": "AKL", "candidates": 3}, {"raises": "ValueError", "candidates": 1}],
+     "also": [{"call": {...}, "result": "TA"}]}
 
-An answer (``{"choose": i}``, ``{"result": v, "slots": {...}}``, ``{"raises": "Name"}``, ``{"skip": true}``)
-becomes an example of the person's (:func:`example_of`): from then on a hard constraint on every candidate,
+``also`` (a confirm only): the same candidate's answer at another call, shown beside the first. An answer
+(``{"choose": i}``, ``{"result": v, "slots": {...}}``, ``{"raises": "Name"}``, ``{"skip": true}``; ``"at": k``
+with a result or raises: it is the answer at ``also[k - 1]``'s call, the calls shown before it being right)
+becomes examples of the person's (:func:`examples_of`): from then on hard constraints on every candidate,
 shown to the author, and kept in the method's tests. :class:`Waiting` holds the answers the kernel is
 waiting for (in memory: a question outlives no kernel; after a restart it counts as skipped).
 """
@@ -38,14 +41,25 @@ def question(cycle_id: str, number: int, selector: str, decision: Decision, call
         answers = {key: answers[key]}
     choices = [choice(key, len(members)) if json.loads(key)[0] != "kind" else {"result": shown, "candidates": len(members), "varies": True}
                for key, members in sorted(answers.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    also = []
+    if decision.action == "confirm":
+        for position, key in found.also:  # the shown candidate's answers at other calls, seen with the first
+            other = call_at(position, calls)
+            also.append({"call": _shown_call(other, slots), **{k: v for k, v in choice(key, 1).items() if k != "candidates"},
+                         **({"given": other["given"]} if other.get("given") else {})})
     return {
         "cycle": cycle_id, "id": f"q{number}", "selector": selector,
         "kind": "confirm" if decision.action == "confirm" else "disagreement",
-        "call": {"args": call.get("args", []), "kwargs": call.get("kwargs", {}), "slots": {**slots, **(call.get("given") or {})}},
+        "call": _shown_call(call, slots),
         "choices": choices,
+        **({"also": also} if also else {}),
         **({"given": call["given"]} if call.get("given") else {}),
-        **({"named": True} if call.get("named") else {}),  # at a value the request names (kept, not shown)
+        **({"named": True} if call.get("named") or any(call_at(p, calls).get("named") for p, _key in found.also) else {}),
     }
+
+
+def _shown_call(call: dict, slots: dict) -> dict:
+    return {"args": call.get("args", []), "kwargs": call.get("kwargs", {}), "slots": {**slots, **(call.get("given") or {})}}
 
 
 def shown(asked: dict) -> dict:
@@ -68,6 +82,14 @@ def read_answer(asked: dict, request: dict) -> dict:
     if len(given) != 1:
         raise BadRequest("an answer is one of 'choose', 'result', 'raises' or 'skip'")
     kind = given[0]
+    at: dict[str, int] = {}
+    if "at" in request:  # which call shown a result or raises answers: 0 the question's call, k its also[k - 1]
+        shown_calls = 1 + len(asked.get("also") or [])
+        if kind not in ("result", "raises"):
+            raise BadRequest("'at' goes with 'result' or 'raises': which call shown they answer")
+        if type(request["at"]) is not int or not 0 <= request["at"] < shown_calls:
+            raise BadRequest(f"'at' must be the index of a call shown, 0 to {shown_calls - 1}")
+        at = {"at": request["at"]} if request["at"] else {}
     if kind == "skip":
         if request["skip"] is not True:
             raise BadRequest("'skip' must be true")
@@ -81,33 +103,47 @@ def read_answer(asked: dict, request: dict) -> dict:
         name = request["raises"]
         if not isinstance(name, str) or not name.isidentifier() or len(name) > 100:
             raise BadRequest("'raises' must be an exception's name, like ValueError")
-        return {"raises": name}
+        return {"raises": name, **at}
     answer: dict[str, Any] = {"result": _plain(request["result"], "result")}
     if "slots" in request:
         slots = request["slots"]
         if not isinstance(slots, dict) or not all(isinstance(k, str) and k.isidentifier() for k in slots):
             raise BadRequest("'slots' must map slot names to values")
         answer["slots"] = _plain(slots, "slots")
-    return answer
+    return {**answer, **at}
 
 
-def example_of(asked: dict, answer: dict) -> dict | None:
-    """The person's example an answer makes (None: skipped). A chosen choice is its answer; a confirm's
-    choice 0 accepts the candidate shown."""
+def examples_of(asked: dict, answer: dict) -> list[dict]:
+    """The person's examples an answer makes (none: skipped). A chosen choice is its answer; a confirm's choice 0
+    accepts the candidate at every call shown; an answer ``at`` a call shown second says the first was right."""
     if answer.get("skip"):
-        return None
+        return []
+    shown_calls = [{"call": asked["call"], **({"given": asked["given"]} if asked.get("given") else {})},
+                   *(asked.get("also") or [])]
     if "choose" in answer:
-        if asked["choices"][answer["choose"]].get("varies"):
-            return None  # a clock's answer, accepted: no exact example to keep
-        answer = {k: v for k, v in asked["choices"][answer["choose"]].items() if k != "candidates"}
-    call = asked["call"]
-    example: dict[str, Any] = {"args": call["args"], "kwargs": call["kwargs"]}
-    if asked.get("given"):
-        example["given"] = asked["given"]
-    for key in ("result", "raises", "slots"):
-        if key in answer:
-            example[key] = answer[key]
-    return example
+        chosen = asked["choices"][answer["choose"]]
+        said = [chosen, *(asked.get("also") or [])] if asked.get("kind") == "confirm" else [chosen]
+    else:
+        at = answer.get("at", 0)  # the calls shown before it were right
+        said = [*[asked["choices"][0], *(asked.get("also") or [])][:at], answer]
+    found = []
+    for shown_call, told in zip(shown_calls, said):
+        if told.get("varies"):
+            continue  # a clock's answer, accepted: no exact example to keep
+        call = shown_call["call"]
+        example: dict[str, Any] = {"args": call["args"], "kwargs": call["kwargs"]}
+        if shown_call.get("given"):
+            example["given"] = shown_call["given"]
+        for key in ("result", "raises", "slots"):
+            if key in told:
+                example[key] = told[key]
+        found.append(example)
+    return found
+
+
+def kept(asked: dict) -> list[dict]:
+    """The examples a settled question keeps (a question kept before two calls were shown holds one, ``example``)."""
+    return list(asked.get("examples") or ([asked["example"]] if asked.get("example") else []))
 
 
 def contradiction(example: dict, examples: list[dict]) -> str | None:

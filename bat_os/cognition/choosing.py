@@ -23,11 +23,12 @@ Run by VALIDATING after every candidate is tried (and after every answer), on th
 6. **A look before install** (``cycle_confirm``: auto, always, never): where nothing the person said confirms
    the cluster (no example, or a generated case doubts it), or where the request names values (numbers, times
    of day: :func:`bat_os.cognition.probes.named_calls`) and no question of the cycle was at one yet, and
-   someone listens, one call is shown with its answer (a ``confirm``): at a named value first
+   someone listens, two calls are shown with its answers (a ``confirm``): at a named value first
    (:func:`edge_calls`: just below one the candidate does not tell from its neighbours, else the first value
-   itself), else the case it fails, else the call with the most to it; ``choose: 0`` installs. The shared
-   misreadings that were installed wrongly were at the edges the request states in words ("end at 17:30, not
-   included", "a quantity of 0 or less").
+   itself), else the case it fails, else the call with the most to it, and the next call of that order beside it;
+   ``choose: 0`` installs. The shared misreadings that were installed wrongly were at the edges the request states
+   in words ("end at 17:30, not included", "a quantity of 0 or less"); the second call caught initials (the case
+   writer doubted 'Jane Smith', where the two-word reading is right; three words showed it wrong).
 
 Each line was measured by replaying the recorded runs of both models with a simulated person
 (``bench/replay_selection.py --user``, ``bench/selection_lab.py --user``): ``docs/journal/learning.md``,
@@ -55,6 +56,7 @@ class Split:
 
     position: int | str  # an index into record["signature"], or a key of record["extra"]
     answers: dict[str, list[int]]  # output key -> eligible candidates answering so
+    also: tuple[tuple[int | str, str], ...] = ()  # a confirm: (position, the candidate's answer) of another call shown
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,8 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
     """The call whose answer tells the clusters apart best: the most even split of their scores (Gini), the
     trial call first on a tie, then the generated cases, then the probes. ``confirming``: one cluster to show;
     the call is the first generated case the candidate fails (the case writer doubts it there), else the call with
-    the most to it (the longest: the most words, items, digits for the method to get right).
+    the most to it (the longest: the most words, items, digits for the method to get right); a second call, the next of
+    that order, is shown with it (``also``: one look at two calls).
     Calls past the jail's means are never asked; in a dispute, a candidate that answered a call by its kind only
     (it reads a clock or chance) stands aside there, and the others' answers are asked about (expire_coupons: one
     candidate of four read the clock, and no call could be asked about with a person there)."""
@@ -172,7 +175,9 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         if best is None or gini > best[0] + 1e-9:
             best, chosen = (gini, order), Split(position, answers)
         if confirming is not None:
-            break
+            also = [(p, key) for p in positions[order + 1:] if p not in (0, position)
+                    and (key := _answer(records[confirming], p)) is not None and askable(key)]
+            return Split(position, answers, tuple(also[:1]))
     return chosen
 
 

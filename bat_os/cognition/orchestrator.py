@@ -147,8 +147,8 @@ class Orchestrator:
             cycle = self.records.get(root, cycle_id)
             questions = list(cycle.artifacts.get("questions", []))
             at = next(i for i, q in enumerate(questions) if q["id"] == question_id)
-            example = asking.example_of(render(questions[at]), answer)
-            questions[at] = {**questions[at], "answer": answer, "by": "answer", "answered_at": self.now(), "example": example}
+            examples = asking.examples_of(render(questions[at]), answer)
+            questions[at] = {**questions[at], "answer": answer, "by": "answer", "answered_at": self.now(), "examples": examples}
             cycle.artifacts["questions"] = questions
             brief = render(cycle.brief)
             return {"oid": cycle.receiver._p_oid, "brief": brief, "examples": [*brief.get("examples", []), *views.answers(cycle)]}
@@ -342,7 +342,7 @@ class Orchestrator:
         eligible = sum(1 for r in records if r.get("eligible"))
         final = final or info["attempt"] >= self.settings.max_attempts or eligible >= self.settings.candidates
         asked = len(info["questions"])
-        answered = sum(1 for q in info["questions"] if q.get("example"))
+        answered = sum(len(asking.kept(q)) for q in info["questions"])
         can_ask = self._askers.get(cycle_id, False) and asked < self.settings.questions
         decision = choosing.decide(records, examples=info["requested"], answered=answered, can_ask=can_ask,
                                    confirm=self.settings.confirm, final=final,
@@ -401,18 +401,18 @@ class Orchestrator:
             answer = await self.waiting.wait(cycle_id, asked["id"], self.settings.question_seconds)
         by = "answer" if answer is not None else ("timeout" if self._askers.get(cycle_id) else "nobody")
         answer = answer or {"skip": True}
-        example = asking.example_of(asked, answer)
+        examples = asking.examples_of(asked, answer)
 
         def keep(root: Any) -> None:
             cycle = self.records.get(root, cycle_id)
             questions = list(cycle.artifacts.get("questions", []))
             questions[-1] = {**questions[-1], "answer": answer, "by": by, "answered_at": self.now(),
-                             **({"example": example} if example else {})}
+                             **({"examples": examples} if examples else {})}
             cycle.artifacts["questions"] = questions
 
         self.records.write(keep)
         self._event(cycle_id, {"type": "answered", "cycle": cycle_id, "question": asked["id"], "answer": answer, "by": by})
-        if example is None:  # skipped: the person will not say; no more questions in this cycle
+        if answer.get("skip"):  # the person will not say; no more questions in this cycle
             self._askers[cycle_id] = False
         info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
         if asked["kind"] == "confirm" and answer.get("choose") == 0:

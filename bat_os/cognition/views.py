@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bat_os.cognition.asking import kept
 from bat_os.cognition.cycle import Cycle
 from bat_os.cognition.prompts import AUTHOR_DEFAULT, author_for, brief_intent, describe_receiver
 from bat_os.cognition.readings import repeats
@@ -41,7 +42,7 @@ def synthesis_info(root: Any, cycle: Cycle) -> dict:
 
 def answers(cycle: Cycle) -> list[dict]:
     """The examples the person's answers to the cycle's questions made, in order."""
-    return [render(q["example"]) for q in cycle.artifacts.get("questions", []) if q.get("example")]
+    return [render(e) for q in cycle.artifacts.get("questions", []) for e in kept(q)]
 
 
 def person_brief(cycle: Cycle) -> dict:

@@ -11,7 +11,8 @@ sent the request (see docs/protocol.md, ``answer``)::
 * :func:`parse_answer` turns what the person typed into the ``answer`` command's fields:
   a number picks a choice (``{"choose": n - 1}``), a Python literal is the right
   answer (``{"result": value}``; ``= 3`` for the number 3 itself), ``raises NAME``
-  says it should raise, an empty line or ``skip`` skips (a confirm: Enter accepts);
+  says it should raise, an empty line or ``skip`` skips (a confirm: Enter accepts;
+  ``2: VALUE`` answers the second call it shows, ``{"result": value, "at": 1}``);
   anything else raises :class:`~.errors.UsageError`, and nothing is sent;
 * :func:`describe_answer` and :func:`render_answered` say what an answer was.
 """
@@ -19,12 +20,14 @@ sent the request (see docs/protocol.md, ``answer``)::
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from bat_os import protocol
 
 from .errors import UsageError
 
+_NUMBERED = re.compile(r"^(\d+)\s*:\s*(.*)$", re.S)
 VALUE_CHARS = 200  # a value's repr is shortened past this on screen
 ANSWER_FORMS = "<n|value|raises NAME|skip>"
 
@@ -48,9 +51,18 @@ def render_question(question: dict) -> str:
     choices = question["choices"]
     call = render_call(question.get("selector"), question.get("call"))
     if is_confirm(question):
-        lines = [f"question {qid} of cycle {cycle}: {call}",
-                 f"  I will install it {_outcome(choices[0], 'answering')}: Enter or 1 to accept, "
-                 "or type the right answer (a Python value such as 'AKL' or 42, or raises NAME)"]
+        also = also_shown(question)
+        if not also:
+            lines = [f"question {qid} of cycle {cycle}: {call}",
+                     f"  I will install it {outcome(choices[0], 'answering')}: Enter or 1 to accept, "
+                     "or type the right answer (a Python value such as 'AKL' or 42, or raises NAME)"]
+            return "\n".join(lines)
+        lines = [f"question {qid} of cycle {cycle}: I will install a method that answers",
+                 f"  1) {call}  ->  {outcome(choices[0])}"]
+        lines.extend(f"  {n}) {render_call(question.get('selector'), shown.get('call'))}  ->  {outcome(shown)}"
+                     for n, shown in enumerate(also, 2))
+        lines.append(f"  Enter to accept, or type the right answer for 1 (a Python value such as 'AKL' or 42, or raises NAME), "
+                     f"or N: ANSWER for another (such as 2: 'AKL')")
         return "\n".join(lines)
     lines = [f"question {qid} of cycle {cycle}: the candidate methods disagree. What should this answer?",
              f"  {call}"]
@@ -60,14 +72,20 @@ def render_question(question: dict) -> str:
     return "\n".join(lines)
 
 
+def also_shown(question: dict) -> list[dict]:
+    """A confirm's other calls shown (``also``: each a call and the answer the method gives there)."""
+    also = question.get("also")
+    return [a for a in also if isinstance(a, dict)] if isinstance(also, list) else []
+
+
 def render_choice(number: int, choice: dict) -> str:
     """``1) 'AKL'   (3 candidates)``, ``3) raises ValueError   (1 candidate)``."""
     count = choice.get("candidates")
     counted = f"   ({count} candidate{'' if count == 1 else 's'})" if isinstance(count, int) else ""
-    return f"{number}) {_outcome(choice)}{counted}"
+    return f"{number}) {outcome(choice)}{counted}"
 
 
-def _outcome(choice: dict, verb: str = "") -> str:
+def outcome(choice: dict, verb: str = "") -> str:
     """What a choice answers: ``'AKL'``, ``raises ValueError``, with the slots it leaves when it has them."""
     if "raises" in choice:
         text = f"raising {choice['raises']}" if verb else f"raises {choice['raises']}"
@@ -112,12 +130,13 @@ def describe_answer(answer: Any, question: dict | None = None) -> str:
     if isinstance(answer.get("choose"), int):
         index = answer["choose"]
         choices = (question or {}).get("choices") or []
-        shown = f" ({_outcome(choices[index])})" if 0 <= index < len(choices) and isinstance(choices[index], dict) else ""
+        shown = f" ({outcome(choices[index])})" if 0 <= index < len(choices) and isinstance(choices[index], dict) else ""
         return f"choice {index + 1}{shown}"
+    at = f" for call {answer['at'] + 1}" if isinstance(answer.get("at"), int) else ""
     if "raises" in answer:
-        return f"raises {answer['raises']}"
+        return f"raises {answer['raises']}{at}"
     if "result" in answer:
-        return value(answer["result"])
+        return value(answer["result"]) + at
     return value(answer)
 
 
@@ -150,6 +169,16 @@ def parse_answer(text: str, question: dict | None = None) -> dict:
         return {"skip": True}
     if text.lower() == "skip":
         return {"skip": True}
+    numbered = _NUMBERED.match(text)
+    if numbered and (question is None or is_confirm(question)):  # "2: 'TAE'": the answer at another call shown
+        at = int(numbered.group(1)) - 1
+        shown = 1 + len(also_shown(question)) if question is not None else None
+        if at < 0 or shown is not None and at >= shown:
+            raise UsageError(f"{at + 1} is not a call shown (1 to {shown or 'the calls shown'})")
+        fields = parse_answer(numbered.group(2), {"choices": []})
+        if "result" not in fields and "raises" not in fields:
+            raise UsageError(f"after {at + 1}: type the right answer (a Python value, or raises NAME)")
+        return {**fields, **({"at": at} if at else {})}
     head, _, rest = text.partition(" ")
     if head.lower() == "raises":
         name = rest.strip()
@@ -190,5 +219,5 @@ def answer_hint(cycle: Any, question: Any) -> str:
     return f"/answer {cycle} {question} {ANSWER_FORMS}"
 
 
-__all__ = ["ANSWER_FORMS", "answer_hint", "answer_request", "describe_answer", "is_confirm", "is_question", "parse_answer",
+__all__ = ["ANSWER_FORMS", "also_shown", "answer_hint", "answer_request", "describe_answer", "is_confirm", "is_question", "outcome", "parse_answer",
            "render_answered", "render_call", "settled_by", "render_choice", "render_question", "value"]

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from bat_os import protocol
 
-from .questions import answer_hint, is_confirm, is_question, render_call, render_choice, settled_by
+from .questions import also_shown, answer_hint, is_confirm, is_question, outcome, render_call, render_choice, settled_by
 from .render import compact
 from .screen import Screen
 
@@ -100,6 +100,8 @@ def question_lines(topic: str, question: dict, *, waiting: bool = True) -> str:
              f"{render_call(question.get('selector'), question.get('call'))}"]
     lines.extend(f"  {render_choice(n, choice)}" + ("   <- will be installed; 1 accepts" if confirm else "")
                  for n, choice in enumerate(question["choices"], 1))
+    lines.extend(f"  {n}) {render_call(question.get('selector'), shown.get('call'))} -> {outcome(shown)}   (also shown: "
+                 f"{n}: VALUE if not)" for n, shown in enumerate(also_shown(question) if confirm else [], 2))
     after = "" if waiting else "   (the cycle does not wait: answering tries it again)"
     lines.append(f"  {answer_hint(question['cycle'], question['id'])}{after}")
     return "\n".join(lines)

@@ -95,9 +95,10 @@ def answer(ctx: Context, request: dict) -> Any:
     if asked.get("by") == "answer":
         raise Answered(f"{question_id} of cycle {cycle_id} was answered already")
     given = asking.read_answer(asked, request)
-    example = asking.example_of(asked, given)
-    if example is not None and (why := asking.contradiction(example, [*found.brief.get("examples", []), *views.answers(found)])):
-        raise BadRequest(f"this answer contradicts the person's own: {why}")
+    examples = asking.examples_of(asked, given)
+    for example in examples:
+        if why := asking.contradiction(example, [*found.brief.get("examples", []), *views.answers(found)]):
+            raise BadRequest(f"this answer contradicts the person's own: {why}")
     if ctx.cognition is None or ctx.cognition.orchestrator is None:
         raise Internal("this process runs no cognitive cycles")
     orchestrator = ctx.cognition.orchestrator
@@ -108,8 +109,9 @@ def answer(ctx: Context, request: dict) -> Any:
     if not unanswered or asked["id"] != found.artifacts["questions"][-1]["id"]:  # only the question it failed on
         raise Answered(f"{question_id} of cycle {cycle_id} was {'answered' if asked.get('by') == 'answer' else 'settled'} already"
                        if "by" in asked else f"cycle {cycle_id} is not waiting for an answer to {question_id}")
-    if example is None:
-        raise BadRequest(f"skipping {question_id} changes nothing: cycle {cycle_id} failed without its answer")
+    if not examples:  # a skip, or a clock's answer accepted: nothing to try the cycle again with
+        raise BadRequest(f"{'skipping' if given.get('skip') else 'that answer to'} {question_id} changes nothing: "
+                         f"cycle {cycle_id} failed without its answer")
     if not ctx.cognition.jail.available:
         raise NoJail(f"cycle {cycle_id} cannot be tried again here: {ctx.cognition.jail.reason}")
     return Later(lambda call: orchestrator.retry(cycle_id, question_id, given, reply_to=call.reply_to, on_event=call.on_event,
