@@ -42,6 +42,8 @@
   of it and before any rule drawn from it.
 - ``learning_tasks_novel10.jsonl`` (30 tasks, 22 pure and 8 on slots): written 2026-11-25 by a helper, before any
   run of it and before any rule drawn from it.
+- ``learning_tasks_novel11.jsonl`` (30 tasks, 22 pure and 8 on slots): written 2026-11-25 by a helper, after novel10
+  was run, before any run of it and before any rule drawn from it.
 
 Tasks are written in ``bench/learning_tasks.jsonl``'s form. Each has a ``reference``: the source of a BAT OS method
 that is right on it (``def <selector>(self, ...)``, slots read and written as ``self.<slot>``). It is run here on the
@@ -2837,3 +2839,331 @@ def expire_coupons(self, today):
     return expired
 """, slots={"coupons": {"SPRING": "2024-04-30", "SUMMER": "2024-08-31"}})
 write("learning_tasks_novel10.jsonl")
+
+# --- novel11 (written 2026-11-25 by a helper, before any run of it and before any rule drawn from it) ---
+task("capitalize_sentences", "capitalize the sentences of a text: put in upper case its first character when it is a letter and every letter that comes right after a '.', '!' or '?' followed by one space, leaving every other character as it is, so that a dot inside a number such as 3.5 starts nothing", ["hello there. how are you? fine!"],
+     [{"args": ["it costs 3.5 euros. ok"], "result": "It costs 3.5 euros. Ok"}, {"args": ["wow! such fun? yes."], "result": "Wow! Such fun? Yes."},
+      {"args": [""], "result": ""}, {"args": ["see e.g.the list. and mIXED"], "result": "See e.g.the list. And mIXED"},
+      {"args": ["1st place. 2nd place"], "result": "1st place. 2nd place"}], """
+def capitalize_sentences(self, text):
+    chars = list(text)
+    for i, c in enumerate(chars):
+        if c.isalpha() and (i == 0 or (i >= 2 and text[i - 1] == " " and text[i - 2] in ".!?")):
+            chars[i] = c.upper()
+    return "".join(chars)
+""")
+task("password_score", "score a password from 0 to 4 by counting which of four kinds of character it holds at least once: a lower-case letter, an upper-case letter, a digit, and any character that is neither a letter nor a digit, a space included; a password shorter than 8 characters scores 0 whatever it holds", ["Secret123"],
+     [{"args": ["Ab1!"], "result": 0}, {"args": ["abcdefgh"], "result": 1}, {"args": ["Abcdefg1"], "result": 3},
+      {"args": ["pass word 1"], "result": 3}, {"args": ["AAAA!!!!"], "result": 2}], """
+def password_score(self, password):
+    if len(password) < 8:
+        return 0
+    kinds = [any(c.islower() for c in password), any(c.isupper() for c in password),
+             any(c.isdigit() for c in password), any(not c.isalnum() for c in password)]
+    return sum(kinds)
+""")
+task("name_from_email", "make a person's name from an email address: take the part before the '@', split it at every '.', '_' and '-', drop the empty pieces, write each piece with its first letter in upper case and the rest in lower case, and join the pieces with single spaces", ["ada.lovelace@example.com"],
+     [{"args": ["JOHN_doe@mail.org"], "result": "John Doe"}, {"args": ["mary-jane..watson@x.io"], "result": "Mary Jane Watson"},
+      {"args": ["bob@site.com"], "result": "Bob"}, {"args": ["_x.y_@a.b"], "result": "X Y"}], r"""
+import re
+def name_from_email(self, email):
+    local = email.split("@")[0]
+    return " ".join(piece.capitalize() for piece in re.split(r"[._-]", local) if piece)
+""")
+task("make_hashtag", "turn a phrase into a hashtag: '#' followed by its words, split at spaces, after removing from them every character that is neither a letter nor a digit, each word written with its first letter in upper case and the rest in lower case, joined with nothing between them; a phrase left with no letter or digit gives an empty text", ["summer road trip"],
+     [{"args": ["hello WORLD"], "result": "#HelloWorld"}, {"args": ["it's a new-day!"], "result": "#ItsANewday"},
+      {"args": ["  !!  "], "result": ""}, {"args": ["top 10 tips"], "result": "#Top10Tips"}, {"args": [""], "result": ""}], """
+def make_hashtag(self, phrase):
+    words = ["".join(c for c in word if c.isalnum()) for word in phrase.split()]
+    body = "".join(word.capitalize() for word in words if word)
+    return "#" + body if body else ""
+""")
+task("count_distinct_words", "count the different words of a text, the words being separated by spaces and compared ignoring case, after removing the characters '.', ',', '!' and '?' from both ends of each word, a word left empty not counting", ["The cat saw the dog."],
+     [{"args": ["Hi, hi! HI?"], "result": 1}, {"args": [""], "result": 0}, {"args": ["... wait , what"], "result": 2},
+      {"args": ["e.g. eg"], "result": 2}, {"args": ["Yes yes no. No, maybe"], "result": 3}], """
+def count_distinct_words(self, text):
+    return len({word.strip(".,!?").lower() for word in text.split()} - {""})
+""")
+task("time_ago", "describe how long ago something happened from a whole number of minutes: 'just now' below 1 minute, 'N minutes ago' below 60 minutes, otherwise 'N hours ago' with the whole hours below 1440 minutes, otherwise 'N days ago' with the whole days, writing 'minute', 'hour' or 'day' without the 's' when N is 1", [125],
+     [{"args": [0], "result": "just now"}, {"args": [1], "result": "1 minute ago"}, {"args": [60], "result": "1 hour ago"},
+      {"args": [1439], "result": "23 hours ago"}, {"args": [2880], "result": "2 days ago"}], """
+def time_ago(self, minutes):
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        n, unit = minutes, "minute"
+    elif minutes < 1440:
+        n, unit = minutes // 60, "hour"
+    else:
+        n, unit = minutes // 1440, "day"
+    return f"{n} {unit}{'' if n == 1 else 's'} ago"
+""")
+task("merge_busy_times", "merge a list of busy periods, each a [start, end] pair of times written as HH:MM on a 24-hour clock with the start before the end, into the fewest periods covering the same times, sorted by start, two periods that overlap or where one ends exactly when the other starts becoming one", [[["09:00", "10:00"], ["09:30", "11:00"], ["13:00", "14:00"]]],
+     [{"args": [[["14:00", "15:00"], ["08:00", "09:00"], ["09:00", "09:30"]]], "result": [["08:00", "09:30"], ["14:00", "15:00"]]},
+      {"args": [[]], "result": []}, {"args": [[["10:00", "12:00"], ["10:30", "11:00"]]], "result": [["10:00", "12:00"]]},
+      {"args": [[["07:00", "08:00"], ["08:01", "09:00"]]], "result": [["07:00", "08:00"], ["08:01", "09:00"]]}], """
+def merge_busy_times(self, periods):
+    merged = []
+    for start, end in sorted(periods):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+""")
+task("lowest_balance", "return the lowest balance an account reaches, starting from an opening balance and applying a list of transactions in order, each a positive deposit or a negative withdrawal, the opening balance itself counting, so that a list with no withdrawal gives the opening balance", [100, [-30, 50, -90, 20]],
+     [{"args": [50, [10, 20]], "result": 50}, {"args": [0, []], "result": 0}, {"args": [20, [-5, -30, 100]], "result": -15},
+      {"args": [10, [5, -12, -1]], "result": 2}], """
+def lowest_balance(self, opening, transactions):
+    balance = lowest = opening
+    for amount in transactions:
+        balance += amount
+        lowest = min(lowest, balance)
+    return lowest
+""")
+task("repeated_items", "return the items that appear more than once in a list, each only once, in the order in which they first appear in the list", [[4, 2, 4, 3, 2, 4]],
+     [{"args": [[1, 2, 2, 1]], "result": [1, 2]}, {"args": [[]], "result": []}, {"args": [["a", "b", "c"]], "result": []},
+      {"args": [["x", "X", "x"]], "result": ["x"]}, {"args": [[5, 5, 5]], "result": [5]}], """
+def repeated_items(self, items):
+    result = []
+    for i, item in enumerate(items):
+        if item not in result and item in items[i + 1:]:
+            result.append(item)
+    return result
+""")
+task("smallest_gap", "return the smallest difference between two numbers at different positions of a list, as a non-negative number, or None when the list has fewer than 2 numbers", [[10, 3, 7, 15]],
+     [{"args": [[1, 9, 4]], "result": 3}, {"args": [[5, 2, 5]], "result": 0}, {"args": [[8]], "result": None},
+      {"args": [[-4, 6, -10]], "result": 6}], """
+def smallest_gap(self, numbers):
+    if len(numbers) < 2:
+        return None
+    ordered = sorted(numbers)
+    return min(b - a for a, b in zip(ordered, ordered[1:]))
+""")
+task("scale_recipe", "scale a recipe, a dict from ingredients to quantities, made for a number of servings to another number of servings: multiply each quantity by the new number divided by the old one and round it to 2 decimals, keeping an ingredient whose quantity is None, meaning to taste, as None", [{"flour": 200, "eggs": 2, "salt": None}, 4, 6],
+     [{"args": [{"rice": 300, "water": 600}, 3, 1], "result": {"rice": 100.0, "water": 200.0}},
+      {"args": [{"sugar": 100, "pepper": None}, 3, 2], "result": {"sugar": 66.67, "pepper": None}},
+      {"args": [{}, 2, 5], "result": {}}, {"args": [{"milk": 0.5}, 2, 5], "result": {"milk": 1.25}}], """
+def scale_recipe(self, recipe, servings, new_servings):
+    return {name: None if quantity is None else round(quantity * new_servings / servings, 2) for name, quantity in recipe.items()}
+""")
+task("average_by_student", "turn a dict from student names to lists of marks into a dict from each name to the average of that student's marks rounded to 1 decimal, a student with no marks getting None", [{"ann": [12, 15, 17], "bo": [9]}],
+     [{"args": [{"cy": [10, 11]}], "result": {"cy": 10.5}}, {"args": [{"dee": []}], "result": {"dee": None}},
+      {"args": [{}], "result": {}}, {"args": [{"ed": [7, 8, 8], "fay": [20]}], "result": {"ed": 7.7, "fay": 20.0}}], """
+def average_by_student(self, marks):
+    return {name: round(sum(m) / len(m), 1) if m else None for name, m in marks.items()}
+""")
+task("split_evenly", "split a whole number of items between n people as evenly as possible, giving the leftover items one each to the first people, and return the list of how many each person gets; n is at least 1", [10, 3],
+     [{"args": [7, 2], "result": [4, 3]}, {"args": [2, 4], "result": [1, 1, 0, 0]}, {"args": [9, 3], "result": [3, 3, 3]},
+      {"args": [0, 1], "result": [0]}, {"args": [11, 4], "result": [3, 3, 3, 2]}], """
+def split_evenly(self, total, n):
+    share, left = divmod(total, n)
+    return [share + 1 if i < left else share for i in range(n)]
+""")
+task("monthly_payment", "return the monthly payment of a loan, rounded to 2 decimals, from the amount borrowed, a yearly interest rate in percent and a number of months: the amount times r divided by 1 minus (1 + r) to the power of minus the number of months, r being the yearly rate divided by 1200, and simply the amount divided by the number of months when the rate is 0", [10000, 5, 36],
+     [{"args": [1200, 0, 12], "result": 100.0}, {"args": [1000, 12, 1], "result": 1010.0}, {"args": [200000, 6, 360], "result": 1199.1},
+      {"args": [5000, 3.5, 24], "result": 216.01}, {"args": [2500, 19.99, 12], "result": 231.57}], """
+def monthly_payment(self, amount, rate, months):
+    if rate == 0:
+        return round(amount / months, 2)
+    r = rate / 1200
+    return round(amount * r / (1 - (1 + r) ** -months), 2)
+""")
+task("progressive_tax", "work out the tax on an income with brackets given as a list of [upper limit, percent] pairs in increasing order of limit, the last limit being None for no limit: each part of the income above the previous limit, 0 for the first bracket, and up to the bracket's limit is taxed at that bracket's percent; return the total rounded to 2 decimals", [50000, [[10000, 0], [40000, 20], [None, 40]]],
+     [{"args": [10000, [[10000, 0], [40000, 20], [None, 40]]], "result": 0.0}, {"args": [40000, [[10000, 0], [40000, 20], [None, 40]]], "result": 6000.0},
+      {"args": [45000, [[10000, 0], [40000, 20], [None, 40]]], "result": 8000.0}, {"args": [0, [[10000, 0], [40000, 20], [None, 40]]], "result": 0.0},
+      {"args": [25000, [[20000, 10], [None, 30]]], "result": 3500.0}], """
+def progressive_tax(self, income, brackets):
+    tax, lower = 0, 0
+    for limit, percent in brackets:
+        top = income if limit is None else min(income, limit)
+        if top > lower:
+            tax += (top - lower) * percent / 100
+        if limit is not None:
+            lower = limit
+    return round(tax, 2)
+""")
+task("nth_weekday_of_month", "return the date, as YYYY-MM-DD, of the n-th time a weekday, named in English like 'Thursday', falls in the month given by a year and a month number, counting from 1, or None when that month has fewer than n such days", [2024, 11, "Thursday", 4],
+     [{"args": [2024, 9, "Monday", 1], "result": "2024-09-02"}, {"args": [2024, 6, "Saturday", 1], "result": "2024-06-01"},
+      {"args": [2024, 2, "Thursday", 5], "result": "2024-02-29"}, {"args": [2023, 2, "Thursday", 5], "result": None},
+      {"args": [2025, 3, "Monday", 5], "result": "2025-03-31"}], """
+from datetime import date, timedelta
+def nth_weekday_of_month(self, year, month, weekday, n):
+    names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    first = date(year, month, 1)
+    day = first + timedelta(days=(names.index(weekday) - first.weekday()) % 7 + 7 * (n - 1))
+    return day.isoformat() if day.month == month else None
+""")
+task("days_until_payday", "count the days from a date given as YYYY-MM-DD to the next payday, pay being made on the 15th and on the last day of every month, 0 when the date is itself a payday", ["2024-06-10"],
+     [{"args": ["2024-06-15"], "result": 0}, {"args": ["2024-02-16"], "result": 13}, {"args": ["2023-02-20"], "result": 8},
+      {"args": ["2024-12-31"], "result": 0}, {"args": ["2024-01-01"], "result": 14}], """
+from datetime import date, timedelta
+def days_until_payday(self, day):
+    d = date.fromisoformat(day)
+    if d.day <= 15:
+        return 15 - d.day
+    following = date(d.year + 1, 1, 1) if d.month == 12 else date(d.year, d.month + 1, 1)
+    return (following - timedelta(days=1) - d).days
+""")
+task("long_date", "write a date given as YYYY-MM-DD in long form, like 'Tuesday 5 March 2024': the English weekday name, the day of the month without a leading zero, the English month name and the year, separated by single spaces", ["2024-03-05"],
+     [{"args": ["2024-12-25"], "result": "Wednesday 25 December 2024"}, {"args": ["2023-01-01"], "result": "Sunday 1 January 2023"},
+      {"args": ["2024-02-29"], "result": "Thursday 29 February 2024"}, {"args": ["2000-07-09"], "result": "Sunday 9 July 2000"}], """
+from datetime import date
+def long_date(self, day):
+    d = date.fromisoformat(day)
+    weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December"]
+    return f"{weekdays[d.weekday()]} {d.day} {months[d.month - 1]} {d.year}"
+""")
+task("fiscal_year_label", "name the fiscal year, running from 1 April to 31 March, in which a date given as YYYY-MM-DD falls, as 'FY' followed by the year in which it starts, a '-' and the last two digits of the year in which it ends, for example 'FY2024-25'", ["2024-07-15"],
+     [{"args": ["2024-03-31"], "result": "FY2023-24"}, {"args": ["2024-04-01"], "result": "FY2024-25"}, {"args": ["1999-12-31"], "result": "FY1999-00"},
+      {"args": ["2010-01-15"], "result": "FY2009-10"}, {"args": ["2008-05-01"], "result": "FY2008-09"}], """
+def fiscal_year_label(self, day):
+    year, month = int(day[:4]), int(day[5:7])
+    start = year if month >= 4 else year - 1
+    return f"FY{start}-{(start + 1) % 100:02d}"
+""")
+task("total_time", "add up a list of durations written as H:MM, hours and minutes, and return the total in the same form, the hours as many as needed without a leading zero, even past 24, and the minutes always with two digits, an empty list giving '0:00'", [["1:30", "0:45"]],
+     [{"args": [["0:40", "0:25"]], "result": "1:05"}, {"args": [[]], "result": "0:00"}, {"args": [["20:00", "5:30"]], "result": "25:30"},
+      {"args": [["12:59", "0:01", "10:00"]], "result": "23:00"}], """
+def total_time(self, durations):
+    minutes = 0
+    for text in durations:
+        hours, mins = text.split(":")
+        minutes += int(hours) * 60 + int(mins)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+""")
+task("round_to_quarter_hour", "round a time of day written as HH:MM on a 24-hour clock to the nearest quarter of an hour and return it in the same form, so that a time 8 or more minutes past a quarter goes up, and a time that rounds up past 23:45 gives 00:00", ["10:38"],
+     [{"args": ["09:07"], "result": "09:00"}, {"args": ["09:08"], "result": "09:15"}, {"args": ["23:53"], "result": "00:00"},
+      {"args": ["12:59"], "result": "13:00"}, {"args": ["00:00"], "result": "00:00"}], """
+def round_to_quarter_hour(self, clock):
+    hours, mins = clock.split(":")
+    total = (int(hours) * 60 + int(mins) + 7) // 15 * 15 % 1440
+    return f"{total // 60:02d}:{total % 60:02d}"
+""")
+task("meetings_overlap", "tell whether two meetings, each given as a [start, end] pair of times written as HH:MM on a 24-hour clock on the same day, overlap, meetings where one ends exactly when the other starts not overlapping", [["09:00", "10:00"], ["09:30", "11:00"]],
+     [{"args": [["09:00", "10:00"], ["10:00", "11:00"]], "result": False}, {"args": [["13:00", "14:00"], ["12:00", "13:00"]], "result": False},
+      {"args": [["08:00", "12:00"], ["09:00", "10:00"]], "result": True}, {"args": [["15:00", "16:00"], ["09:00", "10:00"]], "result": False},
+      {"args": [["11:59", "12:30"], ["12:29", "12:45"]], "result": True}], """
+def meetings_overlap(self, first, second):
+    return first[0] < second[1] and second[0] < first[1]
+""")
+# --- on slots ---
+task("mark_habit", "record that a habit was done on a date given as YYYY-MM-DD by adding the date to the days slot, a list of such dates kept sorted without repeats, a date already in it changing nothing, and return the streak ending on that date: how many days in a row, counting back from that date and that date included, are in the list", ["2024-06-01"],
+     [{"given": {"days": ["2024-02-27", "2024-02-28", "2024-02-29"]}, "args": ["2024-03-01"], "result": 4,
+       "slots": {"days": ["2024-02-27", "2024-02-28", "2024-02-29", "2024-03-01"]}},
+      {"given": {"days": []}, "args": ["2024-01-01"], "result": 1, "slots": {"days": ["2024-01-01"]}},
+      {"given": {"days": ["2023-12-30", "2023-12-31", "2024-01-02"]}, "args": ["2024-01-01"], "result": 3,
+       "slots": {"days": ["2023-12-30", "2023-12-31", "2024-01-01", "2024-01-02"]}},
+      {"given": {"days": ["2024-05-01", "2024-05-03"]}, "args": ["2024-05-03"], "result": 1, "slots": {"days": ["2024-05-01", "2024-05-03"]}},
+      {"given": {"days": ["2024-05-02", "2024-05-03"]}, "args": ["2024-05-01"], "result": 1, "slots": {"days": ["2024-05-01", "2024-05-02", "2024-05-03"]}}], """
+from datetime import date, timedelta
+def mark_habit(self, day):
+    if day not in self.days:
+        self.days = sorted(self.days + [day])
+    streak, d = 0, date.fromisoformat(day)
+    while d.isoformat() in self.days:
+        streak += 1
+        d -= timedelta(days=1)
+    return streak
+""", slots={"days": ["2024-05-29", "2024-05-30", "2024-05-31"]})
+task("log_expense", "add an expense, a date given as YYYY-MM-DD and an amount, to the end of the expenses slot, a list of [date, amount] pairs, and return the total of the amounts of every expense in it that falls in the same month of the same year as that date, rounded to 2 decimals", ["2024-06-03", 20],
+     [{"given": {"expenses": [["2024-05-31", 10], ["2024-06-01", 5]]}, "args": ["2024-06-15", 2.5], "result": 7.5,
+       "slots": {"expenses": [["2024-05-31", 10], ["2024-06-01", 5], ["2024-06-15", 2.5]]}},
+      {"given": {"expenses": [["2023-06-10", 100]]}, "args": ["2024-06-10", 1], "result": 1, "slots": {"expenses": [["2023-06-10", 100], ["2024-06-10", 1]]}},
+      {"given": {"expenses": []}, "args": ["2024-01-31", 0.1], "result": 0.1, "slots": {"expenses": [["2024-01-31", 0.1]]}},
+      {"given": {"expenses": [["2024-12-31", 3.3], ["2025-01-01", 1.1]]}, "args": ["2025-01-20", 2.2], "result": 3.3,
+       "slots": {"expenses": [["2024-12-31", 3.3], ["2025-01-01", 1.1], ["2025-01-20", 2.2]]}}], """
+def log_expense(self, day, amount):
+    self.expenses.append([day, amount])
+    return round(sum(a for d, a in self.expenses if d[:7] == day[:7]), 2)
+""", slots={"expenses": [["2024-05-30", 12.5], ["2024-06-02", 8]]})
+task("log_reading", "add a number of pages read on a date given as YYYY-MM-DD to the pages slot, a dict from dates to the pages read that day, adding to any pages already recorded for that date, and return the pages read in the 7 days ending on that date, that date included and the date 7 days before it not", ["2024-06-04", 30],
+     [{"given": {"pages": {"2024-05-28": 10, "2024-05-29": 5}}, "args": ["2024-06-03", 12], "result": 27,
+       "slots": {"pages": {"2024-05-28": 10, "2024-05-29": 5, "2024-06-03": 12}}},
+      {"given": {"pages": {"2024-05-27": 10}}, "args": ["2024-06-03", 4], "result": 4, "slots": {"pages": {"2024-05-27": 10, "2024-06-03": 4}}},
+      {"given": {"pages": {"2024-06-03": 10}}, "args": ["2024-06-03", 5], "result": 15, "slots": {"pages": {"2024-06-03": 15}}},
+      {"given": {"pages": {"2024-06-10": 50, "2024-06-05": 1}}, "args": ["2024-06-06", 2], "result": 3,
+       "slots": {"pages": {"2024-06-10": 50, "2024-06-05": 1, "2024-06-06": 2}}},
+      {"given": {"pages": {"2023-12-27": 7}}, "args": ["2024-01-02", 3], "result": 10, "slots": {"pages": {"2023-12-27": 7, "2024-01-02": 3}}}], """
+from datetime import date, timedelta
+def log_reading(self, day, pages):
+    self.pages[day] = self.pages.get(day, 0) + pages
+    start = (date.fromisoformat(day) - timedelta(days=6)).isoformat()
+    return sum(n for d, n in self.pages.items() if start <= d <= day)
+""", slots={"pages": {"2024-06-01": 20, "2024-06-03": 15}})
+task("move_task_up", "move a task one place towards the front of the todo slot, a list of task names, by swapping it with the task before it, and return its new position counting from 0; a task already first stays where it is, a task not in the list changes nothing and gives -1, and of a name that appears several times the first occurrence moves", ["groceries"],
+     [{"given": {"todo": ["a", "b", "c"]}, "args": ["b"], "result": 0, "slots": {"todo": ["b", "a", "c"]}},
+      {"given": {"todo": ["a", "b"]}, "args": ["a"], "result": 0, "slots": {"todo": ["a", "b"]}},
+      {"given": {"todo": ["a", "b"]}, "args": ["z"], "result": -1, "slots": {"todo": ["a", "b"]}},
+      {"given": {"todo": ["x", "y", "y"]}, "args": ["y"], "result": 0, "slots": {"todo": ["y", "x", "y"]}}], """
+def move_task_up(self, name):
+    if name not in self.todo:
+        return -1
+    i = self.todo.index(name)
+    if i > 0:
+        self.todo[i - 1], self.todo[i] = self.todo[i], self.todo[i - 1]
+        i -= 1
+    return i
+""", slots={"todo": ["email", "laundry", "groceries"]})
+task("buy_from_list", "record that a quantity of an item was bought: in the shopping slot, a list of [item, quantity] pairs, lower the quantity of the first pair whose item matches the given name ignoring case, removing the pair when its quantity reaches 0 or less, and return the quantity of it still to buy, 0 when the pair was removed or the item was not on the list", ["eggs", 6],
+     [{"given": {"shopping": [["Milk", 2], ["bread", 1]]}, "args": ["milk", 1], "result": 1, "slots": {"shopping": [["Milk", 1], ["bread", 1]]}},
+      {"given": {"shopping": [["Milk", 2], ["bread", 1]]}, "args": ["BREAD", 3], "result": 0, "slots": {"shopping": [["Milk", 2]]}},
+      {"given": {"shopping": [["apples", 4]]}, "args": ["pears", 2], "result": 0, "slots": {"shopping": [["apples", 4]]}},
+      {"given": {"shopping": [["tea", 2], ["jam", 1]]}, "args": ["tea", 2], "result": 0, "slots": {"shopping": [["jam", 1]]}}], """
+def buy_from_list(self, item, quantity):
+    for pair in self.shopping:
+        if pair[0].lower() == item.lower():
+            pair[1] -= quantity
+            if pair[1] <= 0:
+                self.shopping.remove(pair)
+                return 0
+            return pair[1]
+    return 0
+""", slots={"shopping": [["milk", 2], ["eggs", 12]]})
+task("snooze_alarm", "snooze the alarm: when the snoozes slot is below 3, move the alarm slot, a time written as HH:MM on a 24-hour clock, later by the minutes in the snooze_minutes slot, going past midnight when needed, add one to snoozes and return the new alarm time; when snoozes is already 3 or more, change nothing and return None", [],
+     [{"given": {"alarm": "07:55", "snooze_minutes": 9, "snoozes": 1}, "args": [], "result": "08:04", "slots": {"alarm": "08:04", "snoozes": 2}},
+      {"given": {"alarm": "23:55", "snooze_minutes": 10, "snoozes": 0}, "args": [], "result": "00:05", "slots": {"alarm": "00:05", "snoozes": 1}},
+      {"given": {"alarm": "06:00", "snooze_minutes": 5, "snoozes": 3}, "args": [], "result": None, "slots": {"alarm": "06:00", "snoozes": 3}},
+      {"given": {"alarm": "06:00", "snooze_minutes": 5, "snoozes": 2}, "args": [], "result": "06:05", "slots": {"alarm": "06:05", "snoozes": 3}}], """
+def snooze_alarm(self):
+    if self.snoozes >= 3:
+        return None
+    hours, mins = self.alarm.split(":")
+    total = (int(hours) * 60 + int(mins) + self.snooze_minutes) % 1440
+    self.alarm = f"{total // 60:02d}:{total % 60:02d}"
+    self.snoozes += 1
+    return self.alarm
+""", slots={"alarm": "06:30", "snooze_minutes": 10, "snoozes": 0})
+task("upcoming_birthdays", "return the names in the birthdays slot, a dict from names to birthdays written as MM-DD, whose next birthday on or after a date given as YYYY-MM-DD is at most n days after that date, a birthday on the date itself being 0 days after it, the soonest first and names with the same birthday in alphabetical order", ["2024-06-01", 14],
+     [{"given": {"birthdays": {"zed": "01-02", "amy": "12-31", "kim": "12-29"}}, "args": ["2024-12-30", 3], "result": ["amy", "zed"],
+       "slots": {"birthdays": {"zed": "01-02", "amy": "12-31", "kim": "12-29"}}},
+      {"given": {"birthdays": {"a": "03-10", "b": "03-11"}}, "args": ["2024-03-01", 9], "result": ["a"], "slots": {"birthdays": {"a": "03-10", "b": "03-11"}}},
+      {"given": {"birthdays": {"lee": "07-04", "ada": "07-04"}}, "args": ["2024-07-04", 0], "result": ["ada", "lee"],
+       "slots": {"birthdays": {"lee": "07-04", "ada": "07-04"}}},
+      {"given": {"birthdays": {}}, "args": ["2024-01-01", 30], "result": [], "slots": {"birthdays": {}}}], """
+from datetime import date
+def upcoming_birthdays(self, day, n):
+    today = date.fromisoformat(day)
+    soon = []
+    for name, birthday in self.birthdays.items():
+        month, dom = int(birthday[:2]), int(birthday[3:])
+        following = date(today.year, month, dom)
+        if following < today:
+            following = date(today.year + 1, month, dom)
+        if (following - today).days <= n:
+            soon.append(((following - today).days, name))
+    return [name for _, name in sorted(soon)]
+""", slots={"birthdays": {"ann": "06-10", "bo": "06-01", "cy": "12-25"}})
+task("save_toward_goal", "add an amount to the saved slot and return how far saved now is towards the goal slot, a number above 0, as a whole percent, rounded down and never above 100 even when saved is over the goal", [100],
+     [{"given": {"saved": 0, "goal": 300}, "args": [199], "result": 66, "slots": {"saved": 199}},
+      {"given": {"saved": 900, "goal": 1000}, "args": [200], "result": 100, "slots": {"saved": 1100}},
+      {"given": {"saved": 50, "goal": 200}, "args": [99.5], "result": 74, "slots": {"saved": 149.5}},
+      {"given": {"saved": 999, "goal": 1000}, "args": [0.5], "result": 99, "slots": {"saved": 999.5}}], """
+import math
+def save_toward_goal(self, amount):
+    self.saved += amount
+    return min(100, math.floor(self.saved * 100 / self.goal))
+""", slots={"saved": 250, "goal": 1000})
+write("learning_tasks_novel11.jsonl")

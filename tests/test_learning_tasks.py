@@ -17,7 +17,7 @@ FILES = ["learning_tasks.jsonl", "learning_tasks_fresh.jsonl", "learning_tasks_u
          "learning_tasks_novel.jsonl", "learning_tasks_novel2.jsonl", "learning_tasks_novel3.jsonl",
          "learning_tasks_novel4.jsonl", "learning_tasks_novel5.jsonl", "learning_tasks_novel6.jsonl",
          "learning_tasks_novel7.jsonl", "learning_tasks_novel8.jsonl", "learning_tasks_novel9.jsonl",
-         "learning_tasks_novel10.jsonl"]
+         "learning_tasks_novel10.jsonl", "learning_tasks_novel11.jsonl"]
 FIELDS = {"id", "kind", "selector", "intent", "args", "slots", "checks", "reference"}
 
 
