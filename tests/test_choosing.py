@@ -182,6 +182,18 @@ def test_a_confirm_looks_first_where_the_request_names_an_edge_the_candidate_doe
     assert decide(good, can_ask=False, answered=1).action == choosing.INSTALL
 
 
+def test_a_named_value_a_generated_case_called_already_is_the_edge_itself():
+    # time_ago: the case writer had called 60 and 1 (the values the request names), so the named calls were only the
+    # minutes beside them; the look went to 2 ("2 minutes ago", right) and never to 1 ("1 minutes ago", wrong)
+    calls = [{"args": [125], "kwargs": {}}, {"args": [60], "kwargs": {}}, {"args": [1], "kwargs": {}},
+             {"args": [2], "kwargs": {}, "named": "0=1", "offset": 1}, {"args": [59], "kwargs": {}, "named": "0=60", "offset": -1},
+             {"args": [61], "kwargs": {}, "named": "0=60", "offset": 1}, {"args": [1], "kwargs": {}, "given": {"x": 1}}]
+    said = ["2 hours ago", "1 hours ago", "1 minutes ago", "2 minutes ago", "59 minutes ago", "1 hours ago", "1 minutes ago"]
+    record = {"signature": [f'["value", "{s}"]' for s in said], "calls": calls}
+    assert choosing.edge_calls(record, calls) == [2, 1]  # 1 itself, then 60 itself; never a call on other slots
+    assert choosing.edge_calls(record, calls[:1] + calls[3:6]) == [1, 2]  # without the cases: the nearest named calls
+
+
 def test_in_a_dispute_a_candidate_answering_by_kind_only_stands_aside_and_the_others_are_asked_about():
     cases = plan({"args": ["2024-05-01"], "kwargs": {}}, [], [], [{"args": ["2024-01-01"], "kwargs": {}}])
     clock = assess(cases, [{"value": ["A"]}] * 3, lambda i, n: {}, "f", varies=True)  # reads the clock: kinds only

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bat_os.cognition.agreement import clusters as _clusters, silent_calls
+from bat_os.cognition.probes import is_named
 from bat_os.cognition.readings import reading
 
 ASK, CONFIRM, INSTALL, MORE, FAIL = "ask", "confirm", "install", "more", "fail"
@@ -191,6 +192,13 @@ def edge_calls(record: dict, calls: list[dict]) -> list[int]:
     for k, call in enumerate(calls):
         if call.get("named") and k < len(signature):
             groups.setdefault(str(call["named"]), []).append(k)
+    trial = calls[0] if calls else {}
+    for named, ks in groups.items():  # the value itself, where a case had made that call already (time_ago: 1, 60, 1440)
+        position, _, value = named.partition("=")
+        ks += [k for k, call in enumerate(calls[:len(signature)]) if k and not call.get("named") and not call.get("given")
+               and call.get("kwargs", {}) == trial.get("kwargs", {}) and len(call.get("args", [])) == len(trial.get("args", []))
+               and all(a == b for i, (a, b) in enumerate(zip(call["args"], trial["args"])) if i != int(position))
+               and is_named(call["args"][int(position)], value)][:1]
     unchanged = [min(ks, key=lambda k: calls[k].get("offset", 0)) for ks in groups.values()
                  if len(ks) >= 2 and len({signature[k] for k in ks}) == 1]
     nearest = [min(ks, key=lambda k: (abs(calls[k].get("offset", 0)), calls[k].get("offset", 0))) for ks in groups.values()]
