@@ -192,17 +192,24 @@ def edge_calls(record: dict, calls: list[dict]) -> list[int]:
     for k, call in enumerate(calls):
         if call.get("named") and k < len(signature):
             groups.setdefault(str(call["named"]), []).append(k)
-    trial = calls[0] if calls else {}
     for named, ks in groups.items():  # the value itself, where a case had made that call already (time_ago: 1, 60, 1440)
-        position, _, value = named.partition("=")
-        ks += [k for k, call in enumerate(calls[:len(signature)]) if k and not call.get("named") and not call.get("given")
-               and call.get("kwargs", {}) == trial.get("kwargs", {}) and len(call.get("args", [])) == len(trial.get("args", []))
-               and all(a == b for i, (a, b) in enumerate(zip(call["args"], trial["args"])) if i != int(position))
-               and is_named(call["args"][int(position)], value)][:1]
+        ks += [k for k in range(1, min(len(calls), len(signature))) if _at_named(calls[k], calls[0], named)][:1]
     unchanged = [min(ks, key=lambda k: calls[k].get("offset", 0)) for ks in groups.values()
                  if len(ks) >= 2 and len({signature[k] for k in ks}) == 1]
     nearest = [min(ks, key=lambda k: (abs(calls[k].get("offset", 0)), calls[k].get("offset", 0))) for ks in groups.values()]
     return [*unchanged, *nearest]
+
+
+def _at_named(call: dict, trial: dict, named: str) -> bool:
+    """Is ``call`` (not a named call) the trial's call with one argument at the value the request names
+    (``named``: ``"position=value"``, as :func:`bat_os.cognition.probes.named_calls` writes it)?"""
+    position, _, value = named.partition("=")
+    at, args = int(position), call.get("args", [])
+    if call.get("named") or call.get("given") or call.get("kwargs", {}) != trial.get("kwargs", {}):
+        return False
+    if len(args) != len(trial.get("args", [])) or at >= len(args):
+        return False
+    return all(a == b for i, (a, b) in enumerate(zip(args, trial["args"])) if i != at) and is_named(args[at], value)
 
 
 def _answer(record: dict, position: int | str) -> str | None:
