@@ -1,6 +1,6 @@
 """Frame classification: DEALER, REQ, and garbage."""
 
-from bat_os.kernel.bridge import Envelope, split
+from bat_os.kernel.bridge import Bridge, Envelope, split
 
 
 def test_dealer_frames():
@@ -21,3 +21,41 @@ def test_garbage():
     assert incoming.payload is None and "3 frames" in incoming.problem and not incoming.envelope.req
     incoming = split([b"id", b"", b"a", b"b"])
     assert incoming.envelope.req and "2 frames" in incoming.problem
+
+
+def test_drain_waits_for_messages_still_on_their_way_until_quiet():
+    """At shutdown the kernel answers what is in its socket; messages a client queued before the stop can
+    still be crossing the connection when the socket first reads empty. A real ROUTER on a free port."""
+    import threading
+    import time
+
+    import zmq
+
+    from support import free_port
+
+    endpoint = f"tcp://127.0.0.1:{free_port()}"
+    bridge = Bridge(endpoint, 1 << 20, lambda frames: None)
+    ctx = zmq.Context()
+    client = ctx.socket(zmq.DEALER)
+    client.setsockopt(zmq.LINGER, 0)
+    try:
+        client.connect(endpoint)
+
+        def late() -> None:  # the first at once, the second 0.1 s later: after the socket has read empty
+            client.send(b"first")
+            time.sleep(0.1)
+            client.send(b"second")
+
+        sender = threading.Thread(target=late)
+        started = time.monotonic()
+        sender.start()
+        drained = [frames[-1] for frames in bridge.drain(quiet=0.5)]
+        took = time.monotonic() - started
+        sender.join()
+        assert drained == [b"first", b"second"]
+        assert took >= 0.5  # it ended only after half a second with nothing
+        assert list(bridge.drain(quiet=0.05)) == []  # and ends at once, quiet, when nothing comes
+    finally:
+        client.close()
+        ctx.term()
+        bridge.close(linger_ms=0)
