@@ -1,0 +1,778 @@
+// BAT OS web inspector: the world view, the inspector, talk, questions and the live event log.
+// Everything goes through the inspector's server (bat_os/web/server.py), which talks to the kernel.
+// Text from the image is always set with textContent: nothing the image holds becomes markup.
+"use strict";
+
+const batos = window.batos = {
+  loadMs: null,          // ms from navigation start to the first world view drawn
+  latencies: [],         // ms from an event's publication (its "at") to its arrival here
+  world: null, kernel: null, target: null, method: null,
+  cycles: new Map(),     // cycle id -> {card, states}
+  questions: new Map(),  // "c3/q1" -> question
+  personaTimers: {}, events: 0, lastTestRun: {},
+};
+const TERMINAL = new Set(["COMPLETE", "FAILED"]);
+const PERSONAS = ["ALFRED", "BRICK", "ROBIN", "BABS"];
+
+// --- small helpers ---------------------------------------------------------------------------
+const $ = (selector, root = document) => root.querySelector(selector);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "text") node.textContent = value;
+    else if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false)
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function show(value) {  // a value as Python would print it, near enough
+  if (value === null || value === undefined) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  if (typeof value === "string") return "'" + value.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'";
+  if (typeof value === "object" && value.$oid) return "<" + (value.name || value.$oid) + ">";
+  if (typeof value === "object" && value.$repr) return value.$repr;
+  const text = JSON.stringify(value);
+  return text.length > 300 ? text.slice(0, 297) + "..." : text;
+}
+
+function when(seconds) {
+  if (typeof seconds !== "number") return "";
+  return new Date(seconds * 1000).toLocaleString();
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (exc) {
+    return {status: "error", error: {code: "unreachable", message: "the inspector's server cannot be reached: " + exc}};
+  }
+  if (response.status === 403) return {status: "error", error: {code: "forbidden", message: await response.text()}};
+  try {
+    return await response.json();
+  } catch (exc) {
+    return {status: "error", error: {code: "bad_reply", message: "HTTP " + response.status + ": not JSON"}};
+  }
+}
+
+function problem(reply) {  // the kernel's (or the server's) coded error, as a person reads it
+  const e = reply.error || {};
+  let text = (e.code || "error") + ": " + (e.message || "");
+  if (Array.isArray(e.failures)) text += "\n" + e.failures.map(f => "  " + (typeof f === "string" ? f : JSON.stringify(f))).join("\n");
+  if (Array.isArray(e.reasons)) text += "\n" + e.reasons.map(r => "  " + r).join("\n");
+  return text;
+}
+
+function notice(text) {
+  const box = $("#notice");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(notice.timer);
+  notice.timer = setTimeout(() => { box.hidden = true; }, 8000);
+}
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+// --- the world view --------------------------------------------------------------------------
+async function loadWorld() {
+  const reply = await api("/api/world");
+  if (reply.status !== "ok") {
+    document.body.dataset.world = "failed";
+    notice("The world view could not be read: " + problem(reply));
+    return;
+  }
+  batos.world = reply.world;
+  batos.kernel = reply.kernel;
+  drawFigures();
+  drawPersonas();
+  drawRoots();
+  drawCycles(reply.world.cycles || []);
+  drawUpkeep();
+  drawHeartbeat();
+  document.body.dataset.world = "ready";
+  if (batos.loadMs === null) batos.loadMs = performance.now();
+}
+const rereadWorld = debounce(loadWorld, 150);
+
+function drawFigures() {
+  const k = batos.kernel || {};
+  $("#kernel-figures").textContent = "kernel " + (k.version || "?") + " · pid " + (k.pid || "?") + " · " +
+    (k.objects || 0) + " objects · " + (k.llm || "no model") + " · up " + Math.round(k.uptime || 0) + " s";
+}
+
+function personaRoot(name) {
+  return (batos.world.roots || []).find(r => r.title === name && r.name.endsWith("_prototype_obj"));
+}
+
+function drawPersonas() {
+  const box = $("#personas");
+  const table = ((batos.kernel || {}).models || {}).personas || {};
+  box.replaceChildren(...PERSONAS.filter(n => n in table || personaRoot(n)).map(name => {
+    const model = table[name] || {};
+    const root = personaRoot(name);
+    const engine = model.model ? model.model + (model.engine ? " (" + model.engine + ")" : "") : "no model";
+    return el("div", {class: "card persona", "data-persona": name, "data-state": "idle",
+                      onclick: () => root && openInspector(root.name)},
+      el("div", {class: "name", text: name}),
+      el("div", {class: "meta", text: engine + (model.adapter ? " · adapter " + model.adapter : "")}),
+      el("div", {class: "state", text: "idle"}),
+      el("div", {class: "words"}));
+  }));
+}
+
+function rootCard(root) {
+  const learned = root.methods || [];
+  const card = el("div", {class: "card root", "data-card": root.name, "data-oid": root.oid || "", "data-state": "idle",
+                          onclick: () => openInspector(root.name)},
+    el("div", {class: "name", text: root.name}),
+    el("div", {class: "meta", text: (root.title && root.title !== root.name ? root.title + " · " : "") + root.type +
+      (root.slots !== undefined ? " · " + root.slots + " slots · " + learned.length + " learned" : "")}),
+    el("div", {class: "state", text: "idle"}),
+    el("div", {class: "chips"}, learned.slice(0, 12).map(m => el("span", {class: "chip", "data-method": m.selector,
+      title: "v" + m.version + "/" + m.versions + " by " + m.author, text: m.selector})),
+      learned.length > 12 ? el("span", {class: "chip", text: "+" + (learned.length - 12)}) : null));
+  return card;
+}
+
+function drawRoots() {
+  const roots = (batos.world.roots || []).filter(r => !r.name.endsWith("_prototype_obj") || !PERSONAS.includes(r.title));
+  const fragment = document.createDocumentFragment();
+  for (const root of roots) fragment.append(rootCard(root));
+  $("#roots").replaceChildren(fragment);
+  $("#root-count").textContent = "(" + roots.length + (batos.world.truncated ? "+, truncated" : "") + ")";
+  filterRoots();
+  for (const [id, cycle] of batos.cycles) if (!TERMINAL.has(cycle.state)) markReceiver(id, cycle.state);
+  if (batos.target) for (const card of document.querySelectorAll("[data-card]")) card.classList.toggle("open", card.dataset.card === batos.target);
+}
+
+function filterRoots() {
+  const words = $("#root-filter").value.trim().toLowerCase();
+  for (const card of document.querySelectorAll("#roots .card")) {
+    card.hidden = words !== "" && !card.textContent.toLowerCase().includes(words);
+  }
+}
+
+// --- cycles ----------------------------------------------------------------------------------
+function drawCycles(cycles) {
+  const box = $("#cycles");
+  for (const summary of cycles.slice().reverse()) {
+    const known = batos.cycles.get(summary.cycle);
+    if (known) { known.receiver = summary.receiver; setCycleState(summary.cycle, summary.state, false); continue; }
+    cycleCard(summary.cycle, summary.selector, summary.receiver, [summary.state]);
+    if (summary.question) showQuestion(summary.question, true);
+  }
+  if (!box.children.length) box.append(el("p", {class: "empty", text: "No cycle yet."}));
+}
+
+function cycleCard(id, selector, receiver, states) {
+  const box = $("#cycles");
+  const empty = $(".empty", box);
+  if (empty) empty.remove();
+  const card = el("div", {class: "card cycle", "data-cycle": id, "data-state": "working",
+                          onclick: () => receiver && openInspector(cycle.receiver)},
+    el("div", {class: "name", text: id + ": " + (selector || "?")}),
+    el("div", {class: "meta", text: receiver ? "on " + receiver : ""}),
+    el("div", {class: "trail"}),
+    el("div", {class: "trials"}),
+    el("div", {class: "asks"}));
+  const cycle = {card, states: [], receiver, selector, state: null};
+  batos.cycles.set(id, cycle);
+  box.prepend(card);
+  for (const state of states) setCycleState(id, state, true);
+  return cycle;
+}
+
+function setCycleState(id, state, append) {
+  const cycle = batos.cycles.get(id);
+  if (!cycle || !state) return;
+  if (append || cycle.state !== state) {
+    cycle.states.push(state);
+    $(".trail", cycle.card).append(el("span", {text: state}));
+  }
+  cycle.state = state;
+  cycle.card.dataset.state = state === "FAILED" ? "failed" : state === "COMPLETE" ? "idle" : state === "ASKING" ? "asking" : "working";
+  markReceiver(id, state);
+}
+
+function markReceiver(id, state) {
+  const cycle = batos.cycles.get(id);
+  if (!cycle || !cycle.receiver) return;
+  const card = document.querySelector('[data-card="' + CSS.escape(cycle.receiver) + '"]') ||
+               document.querySelector('[data-oid="' + CSS.escape(cycle.receiver) + '"]');
+  if (!card) return;
+  const done = TERMINAL.has(state);
+  card.dataset.state = state === "FAILED" ? "failed" : done ? "idle" : state === "ASKING" ? "asking" : "working";
+  $(".state", card).textContent = done ? (state === "FAILED" ? "cycle " + id + " failed" : "idle") : "in cycle " + id + ": " + state;
+}
+
+async function cycleStarted(id, selector) {
+  const cycle = cycleCard(id, selector, null, []);
+  const reply = await api("/api/request", {command: "cycle", cycle: id});
+  if (reply.status === "ok") {
+    const receiver = reply.result.receiver;
+    const root = (batos.world.roots || []).find(r => r.oid === receiver);
+    cycle.receiver = root ? root.name : receiver;
+    $(".meta", cycle.card).textContent = "on " + cycle.receiver;
+    markReceiver(id, cycle.state);
+  }
+  return cycle;
+}
+
+function addTrial(event) {
+  const cycle = batos.cycles.get(event.cycle);
+  if (!cycle) return;
+  const eligible = event.eligible !== false && event.accepted !== false;
+  const why = (event.failed || []).slice(0, 3).map(f => typeof f === "string" ? f : JSON.stringify(f)).join("; ");
+  $(".trials", cycle.card).append(el("div", {class: "trial " + (eligible ? "eligible" : "refused"),
+    text: "candidate " + (event.attempt ?? "?") + ": " + (eligible ? "eligible" : "refused") +
+          (event.passes !== undefined ? ", " + event.passes + " passed" : "") + (why ? " (" + why + ")" : "")}));
+}
+
+// --- questions ---------------------------------------------------------------------------------
+function callText(selector, call) {
+  call = call || {};
+  const args = (call.args || []).map(show).concat(Object.entries(call.kwargs || {}).map(([k, v]) => k + "=" + show(v)));
+  let text = (selector || "?") + "(" + args.join(", ") + ")";
+  if (call.slots && Object.keys(call.slots).length) text += "  on slots " + Object.entries(call.slots).map(([k, v]) => k + "=" + show(v)).join(", ");
+  return text;
+}
+
+function outcomeText(choice) {
+  let text = "raises" in choice ? "raises " + choice.raises : show(choice.result);
+  if (choice.slots && Object.keys(choice.slots).length) text += ", leaving slots " + Object.entries(choice.slots).map(([k, v]) => k + "=" + show(v)).join(", ");
+  return text;
+}
+
+function showQuestion(question, waiting) {
+  const key = question.cycle + "/" + question.id;
+  if (batos.questions.has(key)) return;
+  batos.questions.set(key, question);
+  const confirm = question.kind === "confirm" && (question.choices || []).length === 1;
+  const result = el("div", {class: "answer-result"});
+  const box = el("div", {class: "question", "data-question": key},
+    el("div", {text: (confirm ? "Cycle " + question.cycle + " will install a method that answers:" :
+                     "Cycle " + question.cycle + ": the candidate methods disagree. What should this answer?")}));
+  const calls = [question.call].concat((confirm && Array.isArray(question.also)) ? question.also.map(a => a.call) : []);
+  if (confirm) {
+    const shown = [question.choices[0]].concat(Array.isArray(question.also) ? question.also : []);
+    shown.forEach((choice, at) => box.append(el("div", {class: "choice", "data-at": at},
+      (at + 1) + ") " + callText(question.selector, calls[at]) + "  ->  " + outcomeText(choice))));
+    box.append(el("button", {type: "button", class: "accept", text: "Accept: install it",
+                             onclick: () => answer(question, {choose: 0}, result)}));
+  } else {
+    box.append(el("div", {class: "call", text: callText(question.selector, question.call)}));
+    question.choices.forEach((choice, n) => box.append(el("button", {type: "button", class: "choice", "data-choice": n,
+      text: (n + 1) + ") " + outcomeText(choice) + (choice.candidates ? "   (" + choice.candidates + " candidate" + (choice.candidates === 1 ? "" : "s") + ")" : ""),
+      onclick: () => answer(question, {choose: n}, result)})));
+  }
+  const value = el("input", {type: "text", class: "answer-value", placeholder: "the right answer as JSON, e.g. \"A.K.L.\" or 42"});
+  const at = el("select", {class: "answer-at"}, calls.map((c, n) => el("option", {value: n, text: "for call " + (n + 1)})));
+  box.append(el("div", {}, value, calls.length > 1 ? at : null,
+    el("button", {type: "button", class: "answer-send", text: "Answer", onclick: () => {
+      let parsed;
+      try { parsed = JSON.parse(value.value); } catch (exc) {
+        result.className = "answer-result error";
+        result.textContent = "not JSON: put text in double quotes (\"AKL\"), numbers as they are (42)";
+        return;
+      }
+      const fields = {result: parsed};
+      if (calls.length > 1 && Number(at.value) > 0) fields.at = Number(at.value);
+      answer(question, fields, result);
+    }}),
+    el("button", {type: "button", class: "answer-raises", text: "It raises...", onclick: () => {
+      const name = (value.value || "").trim().replace(/^"|"$/g, "");
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        result.className = "answer-result error";
+        result.textContent = "type the exception's name (e.g. ValueError) in the box first";
+        return;
+      }
+      const fields = {raises: name};
+      if (calls.length > 1 && Number(at.value) > 0) fields.at = Number(at.value);
+      answer(question, fields, result);
+    }}),
+    el("button", {type: "button", class: "answer-skip", text: "Skip", onclick: () => answer(question, {skip: true}, result)})),
+    waiting === false ? el("div", {class: "meta", text: "the cycle did not wait: answering tries it again"}) : null,
+    result);
+  const list = $("#questions");
+  const empty = $(".empty", list);
+  if (empty) empty.remove();
+  list.prepend(box);
+  const cycle = batos.cycles.get(question.cycle);
+  if (cycle) $(".asks", cycle.card).replaceChildren(el("div", {class: "trial", text: "asks: " + callText(question.selector, question.call)}));
+  $("#question-count").textContent = "(" + batos.questions.size + ")";
+}
+
+async function answer(question, fields, result) {
+  result.className = "answer-result";
+  result.textContent = "sending...";
+  const reply = await api("/api/request", {command: "answer", cycle: question.cycle, question: question.id, ...fields});
+  if (reply.status === "ok") {
+    result.className = "answer-result ok";
+    result.textContent = "answered";
+  } else {
+    result.className = "answer-result error";
+    result.textContent = problem(reply);
+  }
+}
+
+function questionSettled(event) {
+  const key = event.cycle + "/" + event.question;
+  const box = document.querySelector('[data-question="' + CSS.escape(key) + '"]');
+  if (box) box.remove();
+  batos.questions.delete(key);
+  const cycle = batos.cycles.get(event.cycle);
+  if (cycle) $(".asks", cycle.card).replaceChildren(el("div", {class: "trial", text: "answered (" + event.by + ")"}));
+  $("#question-count").textContent = batos.questions.size ? "(" + batos.questions.size + ")" : "";
+  if (!batos.questions.size) $("#questions").replaceChildren(el("p", {class: "empty", text: "No cycle is asking anything."}));
+}
+
+// --- the inspector ---------------------------------------------------------------------------------
+async function openInspector(target) {
+  batos.target = target;
+  batos.method = null;
+  for (const card of document.querySelectorAll("[data-card]")) card.classList.toggle("open", card.dataset.card === target);
+  const reply = await api("/api/object?target=" + encodeURIComponent(target));
+  const pane = $("#inspector");
+  if (reply.status !== "ok") {
+    pane.replaceChildren(el("p", {class: "error", text: problem(reply)}));
+    return;
+  }
+  if (batos.target !== target) return;  // another was opened meanwhile
+  const obj = reply.inspect;
+  const head = el("h2", {class: "inspected", text: obj.name || obj.oid}, el("span", {class: "count", text: "  " + (obj.oid || "") + " · " + obj.type}));
+  if (!obj.slots) {  // not an object of the graph: its summary
+    pane.replaceChildren(head, el("pre", {text: JSON.stringify(obj.summary, null, 2)}));
+    pane.dataset.target = target;
+    return;
+  }
+  const parents = el("div", {class: "parents"}, "parents: ", (obj.parents || []).map(p =>
+    el("a", {href: "#", text: p.name || p.$oid, onclick: e => { e.preventDefault(); openInspector(rootNameOf(p)); }})));
+  pane.replaceChildren(head, parents, slotTable(target, obj.slots), methodList(target, reply.methods));
+  if (obj.slots.codex && typeof obj.slots.codex === "object") pane.append(await personaSection(obj));
+  pane.append(el("div", {id: "method"}));
+  pane.dataset.target = target;
+}
+
+function rootNameOf(ref) {
+  const root = (batos.world.roots || []).find(r => r.oid === ref.$oid);
+  return root ? root.name : ref.$oid;
+}
+
+function slotTable(target, slots) {
+  const rows = Object.entries(slots).map(([name, value]) => slotRow(target, name, value));
+  const name = el("input", {type: "text", class: "new-slot-name", placeholder: "slot name"});
+  const value = el("input", {type: "text", class: "new-slot-value", placeholder: "value as JSON"});
+  const result = el("div", {class: "slot-result"});
+  const add = el("tr", {}, el("td", {}, name), el("td", {}, value), el("td", {},
+    el("button", {type: "button", class: "slot-add", text: "Add", onclick: () => saveSlot(target, name.value.trim(), value.value, result)}), result));
+  return el("div", {class: "slots"}, el("h3", {text: "Slots"}),
+    el("table", {}, el("tbody", {}, rows, add)));
+}
+
+function slotRow(target, name, value) {
+  const cell = el("td", {class: "value", text: show(value)});
+  const result = el("div", {class: "slot-result"});
+  const row = el("tr", {"data-slot": name}, el("td", {class: "slot-name", text: name}), cell,
+    el("td", {}, el("button", {type: "button", class: "slot-edit", text: "Edit", onclick: () => {
+      const input = el("input", {type: "text", class: "slot-input", value: JSON.stringify(value)});
+      cell.replaceChildren(input,
+        el("button", {type: "button", class: "slot-save", text: "Save", onclick: () => saveSlot(target, name, input.value, result)}),
+        el("button", {type: "button", text: "Cancel", onclick: () => { cell.textContent = show(value); }}));
+      input.focus();
+    }}), result));
+  return row;
+}
+
+async function saveSlot(target, name, text, result) {
+  let value;
+  try { value = JSON.parse(text); } catch (exc) {
+    result.className = "slot-result error";
+    result.textContent = "not JSON: put text in double quotes (\"Ada\"), numbers, lists and maps as JSON";
+    return;
+  }
+  if (!name) { result.className = "slot-result error"; result.textContent = "give the slot a name"; return; }
+  result.className = "slot-result";
+  result.textContent = "saving...";
+  const reply = await api("/api/request", {command: "set_slot", target, slot: name, value});
+  if (reply.status !== "ok") {
+    result.className = "slot-result error";
+    result.textContent = problem(reply);
+    return;
+  }
+  await openInspector(target);
+}
+
+function methodList(target, methods) {
+  const own = methods.filter(m => !m.inherited && m.origin !== "system");
+  const rest = methods.filter(m => m.inherited || m.origin === "system");
+  const item = m => el("li", {"data-method": m.selector},
+    el("a", {href: "#", text: m.selector, onclick: e => { e.preventDefault(); openMethod(target, m.selector); }}),
+    el("span", {class: "meta", text: "  v" + m.version + "/" + m.versions + " · " + m.origin + " by " + m.author +
+      (m.inherited ? " · from " + m.holder : "") + (m.cases ? " · " + m.cases + " tests" : "") + (m.calls ? " · " + m.calls + " calls" : "")}));
+  return el("div", {class: "methods"}, el("h3", {text: "Methods"}),
+    own.length ? el("ul", {class: "own"}, own.map(item)) : el("p", {class: "empty", text: "No learned or edited methods of its own."}),
+    el("details", {}, el("summary", {text: rest.length + " inherited or system methods"}), el("ul", {}, rest.map(item))));
+}
+
+async function openMethod(target, selector) {
+  batos.method = selector;
+  const [source, history] = await Promise.all([
+    api("/api/request", {command: "source", target, selector}),
+    api("/api/request", {command: "history", target, selector})]);
+  const box = $("#method");
+  if (!box || batos.target !== target) return;
+  if (source.status !== "ok") { box.replaceChildren(el("p", {class: "error", text: problem(source)})); return; }
+  const m = source.result;
+  const result = el("div", {class: "method-result"});
+  const own = m.holder === target;
+  const actions = el("div", {class: "actions"},
+    el("button", {type: "button", class: "method-edit", text: "Edit", disabled: !own || m.origin === "system",
+                  onclick: () => editMethod(target, m, box, result)}),
+    el("button", {type: "button", class: "method-relearn", text: "Relearn...", disabled: !own || m.origin === "system",
+                  onclick: () => relearn(target, selector, result)}),
+    el("button", {type: "button", class: "method-retest", text: "Run its tests", disabled: !(m.tests || []).length,
+                  onclick: () => retest(target, selector, result)}),
+    el("button", {type: "button", class: "method-remove danger", text: "Remove", disabled: !own || m.origin === "system",
+                  onclick: () => removeMethod(target, selector, result)}));
+  const versions = history.status === "ok" ? history.result.versions : [];
+  const table = el("table", {class: "versions"}, el("tbody", {},
+    el("tr", {}, ["version", "author", "date", "change", ""].map(h => el("th", {text: h}))),
+    versions.map(v => el("tr", {"data-version": v.version},
+      el("td", {text: v.version + (v.current ? " (current)" : "")}), el("td", {text: v.author}), el("td", {text: when(v.created)}),
+      el("td", {text: v.change || ""}),
+      el("td", {}, v.current || !own ? null : el("button", {type: "button", class: "method-revert", text: "Revert to this",
+        onclick: () => revert(target, selector, v.version, result)}))))));
+  const last = batos.lastTestRun[target + "." + selector];
+  box.replaceChildren(
+    el("h3", {class: "method-name", text: selector + "  v" + m.version + "/" + m.versions}),
+    el("div", {class: "meta", text: m.origin + " by " + m.author + " · " + when(m.created) + (own ? "" : " · held by " + m.holder)}),
+    actions, result,
+    el("pre", {class: "code source"}, highlight(m.source || "")),
+    el("h3", {text: "Tests (" + (m.tests || []).length + ")"}),
+    el("div", {class: "meta test-status", text: last ? last : "each passed when this version was installed"}),
+    el("ul", {class: "tests"}, (m.tests || []).map(t => el("li", {class: "test", text: testText(selector, t)}))),
+    el("h3", {text: "Versions"}), table);
+}
+
+function testText(selector, test) {
+  const expect = "raises" in test ? "raises " + test.raises : "expect" in test ? show(test.expect) : "result" in test ? show(test.result) : "?";
+  return callText(selector, {args: test.args, kwargs: test.kwargs, slots: test.slots}) + "  ->  " + expect;
+}
+
+function editMethod(target, m, box, result) {
+  const area = el("textarea", {class: "method-source", rows: Math.max(6, (m.source || "").split("\n").length + 2)});
+  area.value = m.source || "";
+  const reason = el("input", {type: "text", class: "method-reason", placeholder: "why (kept in the history)"});
+  const code = $("pre.source", box);
+  const editor = el("div", {class: "editor"}, area, reason,
+    el("button", {type: "button", class: "method-save", text: "Try its tests, then save", onclick: async () => {
+      result.className = "method-result";
+      result.textContent = "trying it on its tests...";
+      const body = {command: "set_method", target, selector: m.selector, source: area.value};
+      if (reason.value.trim()) body.reason = reason.value.trim();
+      const reply = await api("/api/request", body);
+      if (reply.status !== "ok") {
+        result.className = "method-result error";
+        result.textContent = "refused, nothing changed. " + problem(reply);
+        return;
+      }
+      await openInspector(target);
+      await openMethod(target, m.selector);
+    }}),
+    el("button", {type: "button", text: "Cancel", onclick: () => editor.replaceWith(code)}));
+  code.replaceWith(editor);
+  area.focus();
+}
+
+async function relearn(target, selector, result) {
+  const reason = window.prompt("Why relearn " + selector + "? (shown to the author)");
+  if (reason === null) return;
+  result.className = "method-result";
+  result.textContent = "relearning (a cycle; its moves show in the Cycles list)...";
+  const reply = await api("/api/request", {command: "relearn", target, selector, reason});
+  result.className = "method-result " + (reply.status === "ok" ? "ok" : "error");
+  result.textContent = reply.status === "ok" ? "relearned by cycle " + reply.result.cycle : problem(reply);
+  if (reply.status === "ok" && batos.target === target) { await openInspector(target); await openMethod(target, selector); }
+}
+
+async function revert(target, selector, version, result) {
+  result.className = "method-result";
+  result.textContent = "reverting to version " + version + "...";
+  const reply = await api("/api/request", {command: "revert", target, selector, version});
+  if (reply.status !== "ok") { result.className = "method-result error"; result.textContent = problem(reply); return; }
+  await openInspector(target);
+  await openMethod(target, selector);
+}
+
+async function removeMethod(target, selector, result) {
+  if (!window.confirm("Remove " + selector + " from " + target + "? Its versions stay in the history.")) return;
+  const reply = await api("/api/request", {command: "remove_method", target, selector});
+  if (reply.status !== "ok") { result.className = "method-result error"; result.textContent = problem(reply); return; }
+  await openInspector(target);
+}
+
+async function retest(target, selector, result) {
+  result.className = "method-result";
+  result.textContent = "running every stored test in the jail...";
+  const reply = await api("/api/request", {command: "selfcheck", tests: true});
+  if (reply.status !== "ok") { result.className = "method-result error"; result.textContent = problem(reply); return; }
+  const failures = (reply.result.failures || []).filter(f => f.check === "tests" && f.selector === selector);
+  const text = (failures.length ? failures.length + " test(s) failed" : "every test passed") + " at " + new Date().toLocaleTimeString();
+  batos.lastTestRun[target + "." + selector] = "last run: " + text;
+  result.className = "method-result " + (failures.length ? "error" : "ok");
+  result.textContent = text + (failures.length ? "\n" + failures.map(f => JSON.stringify(f)).join("\n") : "");
+  const status = $(".test-status");
+  if (status) status.textContent = "last run: " + text;
+}
+
+async function personaSection(obj) {
+  const codex = obj.slots.codex;
+  const name = obj.slots.name;
+  const model = ((((batos.kernel || {}).models || {}).personas) || {})[name] || {};
+  const episodes = await api("/api/request", {command: "search", query: name + " ask", mode: "text", top_k: 5,
+                                              filter: {kind: "episode", event: "ask", persona: name}});
+  const hits = episodes.status === "ok" ? episodes.result.hits : [];
+  return el("div", {class: "persona-codex"},
+    el("h3", {text: "Codex"}),
+    el("div", {text: "identity: " + (codex.core_identity || "")}),
+    el("pre", {class: "system-prompt", text: codex.system_prompt || ""}),
+    el("div", {text: "generation: " + JSON.stringify(codex.generation || {})}),
+    el("div", {text: "model: " + (model.model || codex.model_ref || "none") + (model.engine ? " on " + model.engine : "") +
+      (model.quantization ? " · " + model.quantization : "") + (model.adapter || codex.lora_adapter ? " · adapter " + (model.adapter || codex.lora_adapter) : "") +
+      (model.bytes ? " · " + Math.round(model.bytes / 1e6) + " MB" : "")}),
+    el("h3", {text: "Recent asks"}),
+    hits.length ? el("ul", {class: "episodes"}, hits.map(h => el("li", {text: (h.text || "").slice(0, 300)})))
+                : el("p", {class: "empty", text: episodes.status === "ok" ? "No ask episodes yet." : problem(episodes)}));
+}
+
+function highlight(source) {  // Python, coloured: keywords, strings, comments, numbers, the def's name
+  const pattern = /(#[^\n]*)|("""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|\b(def|return|if|elif|else|for|while|in|not|and|or|is|None|True|False|import|from|class|try|except|finally|raise|with|as|lambda|yield|pass|break|continue|global|nonlocal|assert|del)\b|\b(\d+(?:\.\d+)?)\b/g;
+  const fragment = document.createDocumentFragment();
+  let last = 0, match, afterDef = false;
+  while ((match = pattern.exec(source)) !== null) {
+    fragment.append(document.createTextNode(source.slice(last, match.index)));
+    const kind = match[1] ? "com" : match[2] ? "str" : match[3] ? "kw" : "num";
+    fragment.append(el("span", {class: kind, text: match[0]}));
+    last = pattern.lastIndex;
+    if (match[3] === "def") {
+      const name = /^(\s+)([A-Za-z_]\w*)/.exec(source.slice(last));
+      if (name) { fragment.append(document.createTextNode(name[1]), el("span", {class: "def", text: name[2]})); last += name[0].length; pattern.lastIndex = last; }
+    }
+  }
+  fragment.append(document.createTextNode(source.slice(last)));
+  return fragment;
+}
+
+// --- talk ---------------------------------------------------------------------------------------
+let pendingBrief = null;
+
+async function translate(event) {
+  event.preventDefault();
+  const text = $("#talk-text").value.trim();
+  if (!text) return;
+  const answerBox = $("#talk-answer");
+  answerBox.className = "";
+  answerBox.textContent = "translating...";
+  const reply = await api("/api/translate", {text});
+  if (reply.status !== "ok") { answerBox.className = "error"; answerBox.textContent = problem(reply); return; }
+  answerBox.textContent = "";
+  pendingBrief = reply.request;
+  const box = $("#brief");
+  $(".origin", box).textContent = "It means this request (" + reply.origin + ")" + (reply.fallback ? ": " + reply.fallback : "") +
+    (reply.notes && reply.notes.length ? " · " + reply.notes.join("; ") : "");
+  $(".brief-json", box).textContent = JSON.stringify(reply.request, null, 2);
+  box.hidden = false;
+  $("#brief-send").focus();
+}
+
+async function sendBrief() {
+  if (!pendingBrief) return;
+  const brief = pendingBrief;
+  pendingBrief = null;
+  $("#brief").hidden = true;
+  const answerBox = $("#talk-answer");
+  answerBox.className = "";
+  answerBox.textContent = "sent; working (a cycle's moves show under Cycles)...";
+  const reply = await api("/api/request", brief);
+  if (reply.status === "ok") {
+    answerBox.className = "ok";
+    answerBox.textContent = "answer: " + show(reply.result && reply.result.result !== undefined && brief.command === "initiate_cognitive_cycle" ? reply.result.result : reply.result);
+  } else {
+    answerBox.className = "error";
+    answerBox.textContent = problem(reply);
+  }
+  rereadWorld();
+}
+
+// --- the stream -------------------------------------------------------------------------------
+function connectEvents() {
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  const socket = new WebSocket(scheme + location.host + "/api/events");
+  socket.onmessage = message => {
+    const data = JSON.parse(message.data);
+    if (data.kind === "event") onEvent(data.event);
+    else if (data.kind === "link") onLink(data);
+    else if (data.kind === "gap") { logLine("gap", data.missed + " event(s) missed; the world view is read again", "gap"); rereadWorld(); }
+  };
+  socket.onclose = () => {
+    setLink("reconnecting", "the inspector's server is not answering; reconnecting...");
+    setTimeout(connectEvents, 1000);
+  };
+}
+
+function setLink(state, text) {
+  document.body.dataset.link = state;
+  $("#link").textContent = text;
+}
+
+function onLink(data) {
+  if (data.state === "up") {
+    const k = data.status || {};
+    setLink("up", "kernel up (pid " + (k.pid || "?") + ")");
+    if (data.restarted) { logLine("link", "the kernel restarted: state read again", "gap"); }
+    loadWorld();
+    if (batos.target) openInspector(batos.target).then(() => batos.method && openMethod(batos.target, batos.method));
+  } else if (data.state === "down") {
+    setLink("reconnecting", "the kernel is not answering; reconnecting...");
+    logLine("link", "the kernel stopped answering", "gap");
+  } else {
+    setLink("reconnecting", "connecting to the kernel...");
+  }
+}
+
+function onEvent(event) {
+  batos.events += 1;
+  if (typeof event.at === "number") {
+    batos.latencies.push(Date.now() - event.at * 1000);
+    if (batos.latencies.length > 10000) batos.latencies.shift();
+  }
+  const topic = String(event.topic || "");
+  const parts = topic.split(".");
+  logEvent(topic, event);
+  if (parts[0] === "cycle") {
+    const id = event.cycle || parts[1];
+    if (parts[2] === "state") {
+      if (!batos.cycles.has(id)) cycleStarted(id, event.selector).then(() => setCycleState(id, event.state, true));
+      else setCycleState(id, event.state, true);
+      if (TERMINAL.has(event.state)) rereadWorld();
+    } else if (parts[2] === "trial") addTrial(event);
+    else if (parts[2] === "question" && event.question) showQuestion(event.question, event.waiting);
+    else if (parts[2] === "answered") questionSettled(event);
+  } else if (parts[0] === "persona" && parts[2] === "token") {
+    personaWords(parts[1], event.text || "");
+  } else if (topic === "method.installed" || topic === "method.removed") {
+    rereadWorld();
+    const where = event.target || event.receiver;
+    if (batos.target && (where === batos.target || !where)) refreshInspector();
+  } else if (parts[0] === "heartbeat") {
+    heartbeatEvent(topic, event);
+  } else if (parts[0] === "backup" || parts[0] === "pack") {
+    rereadWorld();
+  }
+}
+
+const refreshInspector = debounce(() => {
+  if (!batos.target || document.querySelector(".editor")) return;  // never under a person's typing
+  const method = batos.method;
+  openInspector(batos.target).then(() => method && openMethod(batos.target, method));
+}, 200);
+
+function personaWords(name, text) {
+  const card = document.querySelector('[data-persona="' + CSS.escape(name) + '"]');
+  if (!card) return;
+  card.dataset.state = "generating";
+  $(".state", card).textContent = "generating";
+  const words = $(".words", card);
+  words.textContent = (words.textContent + text).slice(-200);
+  clearTimeout(batos.personaTimers[name]);
+  batos.personaTimers[name] = setTimeout(() => { card.dataset.state = "idle"; $(".state", card).textContent = "idle"; }, 3000);
+}
+
+// --- the event log ------------------------------------------------------------------------------
+function logEvent(topic, event) {
+  const body = {};
+  for (const [k, v] of Object.entries(event)) if (!["seq", "topic_seq", "at", "topic"].includes(k)) body[k] = v;
+  let text = JSON.stringify(body);
+  if (text.length > 400) text = text.slice(0, 397) + "...";
+  logLine(topic, text);
+  $("#event-count").textContent = "(" + batos.events + ")";
+}
+
+function logLine(topic, text, kind) {
+  const log = $("#log");
+  const line = el("div", {class: "line" + (kind ? " " + kind : ""), "data-topic": topic},
+    el("span", {class: "time", text: new Date().toLocaleTimeString() + " "}), el("span", {class: "topic", text: topic}), " " + text);
+  line.hidden = hiddenTopic(topic);
+  const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+  log.append(line);
+  while (log.children.length > 500) log.firstChild.remove();
+  if (stick) log.scrollTop = log.scrollHeight;
+}
+
+function hiddenTopic(topic) {
+  const prefix = $("#log-filter").value.trim();
+  if (prefix && !topic.startsWith(prefix)) return true;
+  for (const box of document.querySelectorAll("[data-hide]")) if (box.checked && topic.startsWith(box.dataset.hide)) return true;
+  return false;
+}
+
+function refilterLog() {
+  for (const line of document.querySelectorAll("#log .line")) line.hidden = hiddenTopic(line.dataset.topic);
+}
+
+// --- heartbeat and upkeep ------------------------------------------------------------------------
+function drawHeartbeat() {
+  const beat = (batos.kernel || {}).heartbeat || {};
+  const box = $("#heartbeat");
+  if (!beat.enabled) { box.replaceChildren(el("span", {class: "empty", text: "off (BATOS_HEARTBEAT_EVERY=0)"})); return; }
+  box.replaceChildren(el("div", {class: "beat-summary", text: Object.entries(beat).filter(([k]) => k !== "enabled")
+    .map(([k, v]) => k + ": " + (typeof v === "object" ? JSON.stringify(v) : v)).join(" · ")}), el("div", {class: "beat-events"}));
+}
+
+function heartbeatEvent(topic, event) {
+  const box = $("#heartbeat");
+  let events = $(".beat-events", box);
+  if (!events) { events = el("div", {class: "beat-events"}); box.append(events); }
+  let text;
+  if (topic === "heartbeat.beat") text = "beat " + event.beat + ": plan " + JSON.stringify(event.plan || []) + (event.budget !== undefined ? " · budget " + JSON.stringify(event.budget) : "");
+  else if (topic === "heartbeat.regression") text = "regression: " + JSON.stringify(event);
+  else text = topic.slice(10) + ": " + JSON.stringify(event).slice(0, 200);
+  events.prepend(el("div", {class: topic === "heartbeat.regression" ? "error" : "", text}));
+  while (events.children.length > 8) events.lastChild.remove();
+}
+
+function drawUpkeep() {
+  const upkeep = (batos.kernel || {}).upkeep || {};
+  const size = upkeep.image_bytes ? (upkeep.image_bytes / 1e6).toFixed(1) + " MB" : "?";
+  const last = upkeep.last_backup ? when(upkeep.last_backup.at || upkeep.last_backup.time) || JSON.stringify(upkeep.last_backup).slice(0, 80) : "none yet";
+  const pack = upkeep.pack || {};
+  $("#upkeep").replaceChildren(
+    el("div", {text: "image " + size}),
+    el("div", {text: "last backup: " + last + (upkeep.next_backup_iso ? " · next " + upkeep.next_backup_iso : "")}),
+    el("div", {text: "pack: " + (pack.running ? "running" : pack.last ? "last " + JSON.stringify(pack.last).slice(0, 80) : "never") +
+      (upkeep.last_backup_failure ? " · backup failed: " + JSON.stringify(upkeep.last_backup_failure).slice(0, 120) : "")}));
+}
+
+// --- start ------------------------------------------------------------------------------------------
+$("#talk").addEventListener("submit", translate);
+$("#brief-send").addEventListener("click", sendBrief);
+$("#brief-cancel").addEventListener("click", () => { pendingBrief = null; $("#brief").hidden = true; });
+$("#root-filter").addEventListener("input", filterRoots);
+$("#log-filter").addEventListener("input", refilterLog);
+for (const box of document.querySelectorAll("[data-hide]")) box.addEventListener("change", refilterLog);
+connectEvents();
+loadWorld();
