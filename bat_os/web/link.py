@@ -100,7 +100,7 @@ class KernelLink:
             try:
                 await self._dealer.send(protocol.encode(message), zmq.NOBLOCK)
             except zmq.Again:
-                raise KernelDown(f"the kernel at {self.endpoint} is not connected") from None
+                raise KernelDown(f"the kernel at {self.endpoint} is not answering (no connection)") from None
             while True:
                 heard = self._heard_at(request_id)
                 try:

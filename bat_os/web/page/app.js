@@ -469,7 +469,7 @@ async function openMethod(target, selector) {
 }
 
 function testText(selector, test) {
-  const expect = "raises" in test ? "raises " + test.raises : "expect" in test ? show(test.expect) : "result" in test ? show(test.result) : "?";
+  const expect = "raises" in test ? "raises " + test.raises : "result" in test ? show(test.result) : test.type ? test.type : "?";
   return callText(selector, {args: test.args, kwargs: test.kwargs, slots: test.slots}) + "  ->  " + expect;
 }
 
