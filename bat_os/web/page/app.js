@@ -33,15 +33,18 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function show(value) {  // a value as Python would print it, near enough
-  if (value === null || value === undefined) return "None";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  if (typeof value === "string") return "'" + value.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'";
-  if (typeof value === "object" && value.$oid) return "<" + (value.name || value.$oid) + ">";
-  if (typeof value === "object" && value.$repr) return value.$repr;
-  const text = JSON.stringify(value);
-  return text.length > 300 ? text.slice(0, 297) + "..." : text;
+function show(value, depth = 0) {  // a value as Python would print it (its repr), near enough
+  let text;
+  if (value === null || value === undefined) text = "None";
+  else if (value === true) text = "True";
+  else if (value === false) text = "False";
+  else if (typeof value === "string") text = "'" + value.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'";
+  else if (typeof value === "number") text = String(value);
+  else if (Array.isArray(value)) text = "[" + value.map(v => show(v, depth + 1)).join(", ") + "]";
+  else if (value.$oid) text = "<" + (value.name || value.$oid) + ">";
+  else if (value.$repr) text = value.$repr;
+  else text = "{" + Object.entries(value).map(([k, v]) => show(k, depth + 1) + ": " + show(v, depth + 1)).join(", ") + "}";
+  return depth === 0 && text.length > 300 ? text.slice(0, 297) + "..." : text;
 }
 
 function when(seconds) {
@@ -201,7 +204,8 @@ function setCycleState(id, state, append) {
   if (!cycle || !state) return;
   if (append || cycle.state !== state) {
     cycle.states.push(state);
-    $(".trail", cycle.card).append(el("span", {text: state}));
+    const trail = $(".trail", cycle.card);
+    trail.append(el("span", {text: (trail.children.length ? "› " : "") + state}));
   }
   cycle.state = state;
   cycle.card.dataset.state = state === "FAILED" ? "failed" : state === "COMPLETE" ? "idle" : state === "ASKING" ? "asking" : "working";
@@ -270,13 +274,13 @@ function showQuestion(question, waiting) {
   if (confirm) {
     const shown = [question.choices[0]].concat(Array.isArray(question.also) ? question.also : []);
     shown.forEach((choice, at) => box.append(el("div", {class: "choice", "data-at": at},
-      (at + 1) + ") " + callText(question.selector, calls[at]) + "  ->  " + outcomeText(choice))));
+      (at + 1) + ") " + callText(question.selector, calls[at]) + " -> " + outcomeText(choice))));
     box.append(el("button", {type: "button", class: "accept", text: "Accept: install it",
                              onclick: () => answer(question, {choose: 0}, result)}));
   } else {
     box.append(el("div", {class: "call", text: callText(question.selector, question.call)}));
     question.choices.forEach((choice, n) => box.append(el("button", {type: "button", class: "choice", "data-choice": n,
-      text: (n + 1) + ") " + outcomeText(choice) + (choice.candidates ? "   (" + choice.candidates + " candidate" + (choice.candidates === 1 ? "" : "s") + ")" : ""),
+      text: (n + 1) + ") " + outcomeText(choice) + (choice.candidates ? " (" + choice.candidates + " candidate" + (choice.candidates === 1 ? "" : "s") + ")" : ""),
       onclick: () => answer(question, {choose: n}, result)})));
   }
   const value = el("input", {type: "text", class: "answer-value", placeholder: "the right answer as JSON, e.g. \"A.K.L.\" or 42"});
@@ -305,7 +309,7 @@ function showQuestion(question, waiting) {
       answer(question, fields, result);
     }}),
     el("button", {type: "button", class: "answer-skip", text: "Skip", onclick: () => answer(question, {skip: true}, result)})),
-    waiting === false ? el("div", {class: "meta", text: "the cycle did not wait: answering tries it again"}) : null,
+    ...(waiting === false ? [el("div", {class: "meta", text: "the cycle did not wait: answering tries it again"})] : []),
     result);
   const list = $("#questions");
   const empty = $(".empty", list);
@@ -470,7 +474,7 @@ async function openMethod(target, selector) {
 
 function testText(selector, test) {
   const expect = "raises" in test ? "raises " + test.raises : "result" in test ? show(test.result) : test.type ? test.type : "?";
-  return callText(selector, {args: test.args, kwargs: test.kwargs, slots: test.slots}) + "  ->  " + expect;
+  return callText(selector, {args: test.args, kwargs: test.kwargs, slots: test.slots}) + " -> " + expect;
 }
 
 function editMethod(target, m, box, result) {
@@ -666,8 +670,8 @@ function onEvent(event) {
   if (parts[0] === "cycle") {
     const id = event.cycle || parts[1];
     if (parts[2] === "state") {
-      if (!batos.cycles.has(id)) cycleStarted(id, event.selector).then(() => setCycleState(id, event.state, true));
-      else setCycleState(id, event.state, true);
+      if (!batos.cycles.has(id)) cycleStarted(id, event.selector);  // its card now, its receiver when read
+      setCycleState(id, event.state, true);
       if (TERMINAL.has(event.state)) rereadWorld();
     } else if (parts[2] === "trial") addTrial(event);
     else if (parts[2] === "question" && event.question) showQuestion(event.question, event.waiting);

@@ -1,0 +1,230 @@
+"""The web inspector's page in a real headless Chromium: a person's way through it.
+
+A real kernel subprocess (the replay backend playing recorded real-model sessions), ``chat_client.py --web`` in
+another, and Debian's Chromium driven by selenium (tests/browser.py; ``.ci/run`` installs it and requires it).
+Every test asserts on what the page shows, and on the kernel where the page changed something.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+
+import pytest
+
+from browser import open_browser
+from support import ROOT, KernelProcess
+from web_support import WebProcess
+
+SESSION = ROOT / "cassettes" / "qwen2.5-coder-0.5b_session.jsonl"  # the README's sentence, a real 0.5B model's replies
+QUESTIONS = ROOT / "cassettes" / "qwen2.5-coder_questions.jsonl"  # two real candidates that disagree
+SENTENCE = "create a method to report the current system time"
+DOUBLE = "def double(self, x):\n    return x * 2"
+
+
+@pytest.fixture
+def replayed(tmp_path):
+    """start(cassette) -> (kernel, web): a kernel replaying ``cassette`` and an inspector on it."""
+    started = []
+
+    def start(cassette=SESSION, **env):
+        copy = shutil.copy(cassette, tmp_path / cassette.name)
+        kernel = KernelProcess(tmp_path, env={"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(copy),
+                                              "BATOS_CYCLE_QUESTION_SECONDS": "60", **env}).start()
+        web = WebProcess(kernel.endpoint, tmp_path).start()
+        started.append((kernel, web))
+        return kernel, web
+
+    yield start
+    for kernel, web in started:
+        web.stop()
+        kernel.stop()
+
+
+def world_ready(browser, web):
+    browser.get(web.url)
+    browser.wait_js('document.body.dataset.world === "ready" && document.body.dataset.link === "up"', timeout=20)
+
+
+def inspect(browser, name):
+    browser.wait_for(f'[data-card="{name}"]').click()
+    browser.wait_js(f'document.querySelector("#inspector").dataset.target === "{name}"')
+
+
+def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(replayed, tmp_path):
+    kernel, web = replayed()
+    kernel.request({"command": "set_method", "target": "genesis_obj", "selector": "double", "source": DOUBLE,
+                    "cases": [{"args": [2], "result": 4}]})
+    with open_browser(tmp_path) as browser:
+        world_ready(browser, web)
+        assert browser.wait_for('[data-card="genesis_obj"]').text.startswith("genesis_obj")
+        assert browser.wait_for('[data-card="genesis_obj"] [data-method="double"]').text == "double"
+        for persona in ("ALFRED", "BRICK", "ROBIN", "BABS"):
+            assert persona in browser.wait_for(f'[data-persona="{persona}"]').text
+        assert browser.js("window.batos.loadMs") > 0
+        assert str(kernel.proc.pid) in browser.wait_for("#kernel-figures").text
+        browser.screenshot("inspector-world")
+        inspect(browser, "genesis_obj")
+        assert browser.wait_for('#inspector [data-slot="name"]').text.startswith("name")
+        assert "'genesis'" in browser.wait_for('#inspector [data-slot="name"] .value').text
+        browser.wait_for('#inspector .own [data-method="double"] a').click()
+        source = browser.wait_for("#method pre.source", text="def double")
+        assert source.text == DOUBLE and browser.js('document.querySelectorAll("#method pre.source .kw").length') >= 2
+        assert browser.wait_for("#method .tests .test").text == "double(2) -> 4"
+        assert "1 (current)" in browser.wait_for('#method [data-version="1"]').text
+        browser.screenshot("inspector-method")
+        # a persona's inspector: its codex
+        browser.wait_for('[data-persona="ALFRED"]').click()
+        codex = browser.wait_for("#inspector .persona-codex .system-prompt", text="ALFRED")
+        assert "steward of BAT OS" in codex.text
+        assert "Recent asks" in browser.wait_for("#inspector .persona-codex").text
+
+
+def test_a_slot_is_edited_in_the_inspector_and_bad_values_are_refused_with_the_kernels_words(replayed, tmp_path):
+    kernel, web = replayed()
+    with open_browser(tmp_path) as browser:
+        world_ready(browser, web)
+        inspect(browser, "genesis_obj")
+        row = '#inspector [data-slot="name"]'
+        browser.wait_for(f"{row} .slot-edit").click()
+        field = browser.wait_for(f"{row} .slot-input")
+        field.clear()
+        field.send_keys("not json at all")
+        browser.wait_for(f"{row} .slot-save").click()
+        assert "not JSON" in browser.wait_for(f"{row} .slot-result.error").text
+        assert kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]["name"] == "genesis"
+        field.clear()
+        field.send_keys('"Genesis the Second"')
+        browser.wait_for(f"{row} .slot-save").click()
+        browser.wait_for(f"{row} .value", text="'Genesis the Second'")
+        assert kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]["name"] == "Genesis the Second"
+        # a new slot the kernel refuses: its own error text, nothing added
+        browser.wait_for("#inspector .new-slot-name").send_keys("bad name")
+        browser.wait_for("#inspector .new-slot-value").send_keys("1")
+        browser.wait_for("#inspector .slot-add").click()
+        refused = browser.wait_for("#inspector .slot-result.error", text="bad_request")
+        assert "bad name" in refused.text
+        assert "bad name" not in kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]
+        browser.wait_for("#inspector .new-slot-name").clear()
+        browser.wait_for("#inspector .new-slot-name").send_keys("colours")
+        browser.wait_for("#inspector .new-slot-value").clear()
+        browser.wait_for("#inspector .new-slot-value").send_keys('["teal", "ochre"]')
+        browser.wait_for("#inspector .slot-add").click()
+        browser.wait_for('#inspector [data-slot="colours"] .value', text="['teal', 'ochre']")
+        assert kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]["colours"] == ["teal", "ochre"]
+
+
+def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_the_person_confirms(replayed, tmp_path):
+    kernel, web = replayed()
+    with open_browser(tmp_path) as browser:
+        world_ready(browser, web)
+        browser.wait_for("#talk-text").send_keys(SENTENCE)
+        browser.wait_for("#talk-translate").click()
+        brief = browser.wait_for("#brief .brief-json", text="report_the_current_system_time", timeout=30)
+        assert json.loads(brief.text)["command"] == "initiate_cognitive_cycle"
+        assert "from the model" in browser.wait_for("#brief .origin").text
+        browser.wait_for("#brief-send").click()
+        # the cycle's card, its states as they pass, and its question: one candidate, shown before it is installed
+        question = browser.wait_for('[data-question^="c1/"]', timeout=60)
+        assert "will install a method that answers" in question.text
+        assert re.search(r"report_the_current_system_time\(\).* -> '.*\d{4}-\d\d-\d\d", question.text)
+        trail = browser.wait_for('[data-cycle="c1"] .trail', text="ASKING").text
+        assert trail.index("DECOMPOSING") < trail.index("SYNTHESIZING") < trail.index("VALIDATING") < trail.index("ASKING")
+        assert "candidate" in browser.wait_for('[data-cycle="c1"] .trials').text
+        browser.screenshot("inspector-question")
+        browser.wait_for('[data-question^="c1/"] .accept').click()
+        answer = browser.wait_for("#talk-answer.ok", timeout=60)
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", answer.text)
+        assert "COMPLETE" in browser.wait_for('[data-cycle="c1"] .trail', text="COMPLETE").text
+        browser.wait_for('[data-card="genesis_obj"] [data-method="report_the_current_system_time"]', timeout=10)
+        inspect(browser, "genesis_obj")
+        browser.wait_for('#inspector .own [data-method="report_the_current_system_time"] a').click()
+        assert "def report_the_current_system_time" in browser.wait_for("#method pre.source", text="def ").text
+        kept = kernel.request({"command": "source", "target": "genesis_obj", "selector": "report_the_current_system_time"})["result"]
+        shown = browser.driver.find_elements("css selector", "#method .tests .test")
+        assert len(shown) == len(kept["tests"])  # a time's answer varies: no example of it is kept
+        assert f"Tests ({len(kept['tests'])})" in browser.wait_for("#method").text
+        assert kept["author"] in browser.wait_for("#method .meta").text
+    assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "report_the_current_system_time",
+                           "learn": False})["status"] == "ok"
+
+
+def test_a_question_from_another_client_is_answered_on_the_page(replayed, tmp_path):
+    kernel, web = replayed(QUESTIONS)
+    task = next(json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines()
+                if line.strip() and json.loads(line)["id"] == "extract_numbers")
+    final: dict = {}
+
+    def learn() -> None:  # a console elsewhere: it asked, with events, so the cycle waits for a person
+        with kernel.client() as client:
+            client.send({"command": "send", "target": "genesis_obj", "selector": task["selector"], "args": task["args"],
+                         "intent": task["intent"], "id": "learn", "events": True})
+            while (reply := client.recv(120)).get("id") != "learn" or reply.get("status") == "event":
+                pass
+            final.update(reply)
+
+    with open_browser(tmp_path) as browser:
+        world_ready(browser, web)
+        learner = threading.Thread(target=learn)
+        learner.start()
+        question = browser.wait_for('[data-question^="c1/"]', timeout=90)
+        assert "disagree" in question.text and "extract_numbers('a1b22c333')" in question.text
+        choices = question.find_elements("css selector", "button.choice")
+        assert [re.sub(r" \(\d+ candidates?\)$", "", c.text) for c in choices] == ["1) [1, 2, 2, 3, 3, 3]", "2) [1, 22, 333]"]
+        choices[1].click()
+        learner.join(120)
+        browser.wait_js('!document.querySelector("[data-question^=\'c1/\']")', timeout=30)
+        assert "No cycle is asking" in browser.wait_for("#questions").text
+    assert final["status"] == "ok", final
+    assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "extract_numbers",
+                           "args": ["x 10 y 200"], "learn": False})["result"] == [10, 200]
+
+
+def test_an_edit_that_fails_the_methods_tests_is_refused_and_nothing_changes(replayed, tmp_path):
+    kernel, web = replayed()
+    assert kernel.request({"command": "set_method", "target": "genesis_obj", "selector": "double", "source": DOUBLE,
+                           "cases": [{"args": [2], "result": 4}, {"args": [5], "result": 10}]})["status"] == "ok"
+    with open_browser(tmp_path) as browser:
+        world_ready(browser, web)
+        inspect(browser, "genesis_obj")
+        browser.wait_for('#inspector .own [data-method="double"] a').click()
+        browser.wait_for("#method .method-edit").click()
+        area = browser.wait_for("#method .method-source")
+        area.clear()
+        area.send_keys("def double(self, x):\n    return x * 3")
+        browser.wait_for("#method .method-save").click()
+        refused = browser.wait_for("#method .method-result.error", text="tests_failed", timeout=30)
+        assert "refused, nothing changed" in refused.text
+        browser.screenshot("inspector-refused")
+        # a source the guardian refuses: its reasons
+        area.clear()
+        area.send_keys("def double(self, x):\n    import os\n    return os.getpid()")
+        browser.wait_for("#method .method-save").click()
+        assert "code_refused" in browser.wait_for("#method .method-result.error", text="code_refused", timeout=30).text
+    source = kernel.request({"command": "source", "target": "genesis_obj", "selector": "double"})["result"]
+    assert source["source"] == DOUBLE and source["versions"] == 1
+
+
+def test_the_page_says_the_kernel_is_gone_and_reconnects_when_it_is_back(replayed, tmp_path):
+    kernel, web = replayed()
+    with open_browser(tmp_path) as browser:
+        world_ready(browser, web)
+        first = kernel.proc.pid
+        kernel.stop()
+        browser.wait_js('document.body.dataset.link === "reconnecting"', timeout=15)
+        assert "not answering" in browser.wait_for("#link").text
+        kernel.start()  # the same image and port, a new process: what the watchdog does
+        browser.wait_js('document.body.dataset.link === "up"', timeout=20)
+        browser.wait_for("#kernel-figures", text=f"pid {kernel.proc.pid}", timeout=10)
+        assert kernel.proc.pid != first
+        assert "the kernel restarted" in browser.wait_for("#log", text="restarted").text
+        # and it works again: an edit goes through
+        inspect(browser, "genesis_obj")
+        browser.wait_for('#inspector [data-slot="name"] .slot-edit').click()
+        field = browser.wait_for('#inspector [data-slot="name"] .slot-input')
+        field.clear()
+        field.send_keys('"back again"')
+        browser.wait_for('#inspector [data-slot="name"] .slot-save').click()
+        browser.wait_for('#inspector [data-slot="name"] .value', text="'back again'")
