@@ -32,6 +32,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "bat_os.cli": {"bat_os.cli", "bat_os.kernel", "bat_os.image", "bat_os.jail", "bat_os.memory", "bat_os.models",
                    "bat_os.cognition", "bat_os.translate", "bat_os.supervise"},
     "bat_os.console": {"bat_os.console", "bat_os.translate"},
+    "bat_os.web": {"bat_os.web", "bat_os.console", "bat_os.translate"},
 }
 #: The modules that assemble the world: they create the persistent objects of other concerns.
 ASSEMBLERS: dict[str, set[str]] = {

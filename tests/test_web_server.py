@@ -35,9 +35,10 @@ def genesis(kernel):
 
 def test_every_route_is_403_without_the_token_or_with_a_wrong_one(web, kernel):
     before = genesis(kernel)
+    wrong = ("y" if web.token[0] == "x" else "x") + web.token[1:]
     for path in ROUTES:
         assert web.http(path, token="")[0] == 403, path
-        assert web.http(path, token="x" + web.token[1:])[0] == 403, path
+        assert web.http(path, token=wrong)[0] == 403, path
     for path in ("/api/request", "/api/translate"):
         status, text = web.http(path, {"command": "set_slot", "target": "genesis_obj", "slot": "x", "value": 1}, token="")
         assert status == 403 and "token" in text
@@ -145,7 +146,10 @@ def test_binding_beyond_loopback_needs_expose_and_says_it_exposes_the_image(tmp_
     assert run.returncode == 64 and "--expose" in run.stderr and run.stdout == ""
     run = subprocess.run([sys.executable, str(ROOT / "chat_client.py"), "--port", "9"], cwd=ROOT, env=kernel_env(),
                          capture_output=True, text=True, timeout=30)
-    assert run.returncode == 64 and "go with --web" in run.stderr
+    assert run.returncode == 64 and "--port" in run.stderr  # a flag of --web's alone
+    run = subprocess.run([sys.executable, str(ROOT / "chat_client.py"), "--web", "--port", "70000"], cwd=ROOT,
+                         env=kernel_env(), capture_output=True, text=True, timeout=30)
+    assert run.returncode == 64 and "0-65535" in run.stderr
 
 
 def test_exposed_it_listens_beyond_loopback_and_warns(kernel, tmp_path):

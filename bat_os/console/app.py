@@ -6,7 +6,6 @@
     python chat_client.py -c "/inspect genesis_obj" [--json]
     python chat_client.py --ping [--wait S]                 # exit 0 once the kernel answers
     python chat_client.py --watch [TOPIC ...] [--json]      # the kernel's event stream, live
-    python chat_client.py --web [--port N] [--no-browser]   # the web inspector (bat_os.web), on 127.0.0.1
 """
 
 from __future__ import annotations
@@ -41,7 +40,8 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         prog="chat_client.py",
         description="The Architect's console for a BAT OS kernel: type plain English or /commands; "
         "or give one SENTENCE (or -c LINE) for scripts.",
-        epilog="Exit codes (one-shot): 0 ok, 1 error reply (--ping: no answer; or not confirmed), 2 kernel unreachable "
+        epilog="The web inspector: chat_client.py --web [--port N] [--no-browser] (see chat_client.py --web --help). "
+        "Exit codes (one-shot): 0 ok, 1 error reply (--ping: no answer; or not confirmed), 2 kernel unreachable "
         "(or stopped during a change), 64 usage error, 130 interrupted. Type /help in the console for its commands. "
         "Environment: BATOS_ENDPOINT, BATOS_HISTORY (default ~/.batos_history), NO_COLOR.",
     )
@@ -60,14 +60,6 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     mode.add_argument("--watch", nargs="*", metavar="TOPIC", default=None,
                       help="show the kernel's event stream live: every topic, or those starting with a TOPIC "
                       "(cycle. persona.ROBIN. method. commit); with --json one JSON object per event")
-    mode.add_argument("--web", action="store_true",
-                      help="serve the web inspector on 127.0.0.1 and print its URL (it carries a token made at launch)")
-    parser.add_argument("--port", type=_port, default=None, metavar="N",
-                        help="with --web: the port (default 8765; 0 picks a free one)")
-    parser.add_argument("--bind", default=None, metavar="ADDR",
-                        help="with --web: listen on ADDR instead of 127.0.0.1 (needs --expose: it exposes the image)")
-    parser.add_argument("--expose", action="store_true", help="with --web --bind: yes, listen beyond this machine")
-    parser.add_argument("--no-browser", action="store_true", help="with --web: print the URL, open no browser")
     parser.add_argument("--wait", type=_positive_seconds, metavar="SECONDS",
                         help="with --ping: keep pinging until the kernel answers or SECONDS pass")
     parser.add_argument("--yes", "-y", action="store_true", help="send translated requests without asking")
@@ -89,22 +81,8 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
-    return value
-
-
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Combinations argparse cannot express."""
-    if not args.web and (args.port is not None or args.bind is not None or args.expose or args.no_browser):
-        parser.error("--port, --bind, --expose and --no-browser go with --web")
-    if args.web and args.sentence:
-        parser.error("give a SENTENCE or --web, not both")
     if args.wait is not None and not args.ping:
         parser.error("--wait goes with --ping")
     if args.sentence and (args.ping or args.command is not None or args.watch is not None):
@@ -127,12 +105,6 @@ def main(
     parser = build_parser(environ)
     args = parser.parse_args(argv)
     _check(parser, args)
-    if args.web:
-        from bat_os.web.cli import DEFAULT_PORT, WebOptions, run
-
-        options = WebOptions(args.endpoint, args.bind or "127.0.0.1", DEFAULT_PORT if args.port is None else args.port,
-                             args.expose, not args.no_browser)
-        return run(options, stdout, stderr)
     one_line = args.command if args.command is not None else " ".join(args.sentence) if args.sentence else None
     interactive = one_line is None and not args.ping and args.watch is None
     screen = Screen(stdout, stderr, as_json=args.json, info_to_stderr=args.json or args.brief_only,

@@ -7,16 +7,18 @@ change the image. The token is new at every launch (``secrets.token_urlsafe``).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import ipaddress
 import logging
+import os
 import secrets
 import sys
 import webbrowser
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import Callable, Mapping, TextIO
 
-from bat_os import oscompat
+from bat_os import oscompat, protocol
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,47 @@ class WebOptions:
     port: int = DEFAULT_PORT
     expose: bool = False
     open_browser: bool = True
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 64 (EX_USAGE), as the console's do."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
+    parser = _Parser(prog="chat_client.py --web", description="The web inspector: a page in the browser that shows "
+                     "the living image and works on it, through the kernel (docs/inspector.md).")
+    parser.add_argument("--web", action="store_true", required=True, help="serve the inspector")
+    parser.add_argument("--endpoint", default=environ.get("BATOS_ENDPOINT") or protocol.DEFAULT_ENDPOINT,
+                        help=f"kernel endpoint (default: env BATOS_ENDPOINT, else {protocol.DEFAULT_ENDPOINT})")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
+                        help=f"the port (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument("--bind", default="127.0.0.1", metavar="ADDR",
+                        help="listen on ADDR instead of 127.0.0.1 (needs --expose: it exposes the image)")
+    parser.add_argument("--expose", action="store_true", help="with --bind: yes, listen beyond this machine")
+    parser.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
+    return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
+    return value
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+         environ: Mapping[str, str] | None = None) -> int:
+    """``chat_client.py --web ...``: the exit code."""
+    args = build_parser(os.environ if environ is None else environ).parse_args(argv)
+    options = WebOptions(args.endpoint, args.bind, args.port, args.expose, not args.no_browser)
+    return run(options, stdout or sys.stdout, stderr or sys.stderr)
 
 
 def is_loopback(host: str) -> bool:
@@ -96,4 +139,4 @@ def _open(url: str) -> None:
         logger.info("no browser opened: %s", exc)
 
 
-__all__ = ["DEFAULT_PORT", "WebOptions", "is_loopback", "run"]
+__all__ = ["DEFAULT_PORT", "WebOptions", "build_parser", "is_loopback", "main", "run"]
