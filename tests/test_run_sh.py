@@ -169,3 +169,103 @@ def test_setup_builds_llama_cpp_or_says_why_not_and_goes_on(checkout, tmp_path):
     assert (venv / ".batos-llama").read_text().startswith("failed llama-cpp-python==")
     built = run_sh(root, env, "setup", timeout=300, BATOS_EMBEDDED_MODEL="0")  # this suite's venv: built, nothing to do
     assert built.returncode == 0 and "llama" not in built.stderr, built.stderr
+
+
+def test_web_is_in_the_help_and_opens_the_inspector_on_the_watchdogs_kernel(checkout, tmp_path):
+    """``./run.sh web`` sets up as ``start`` does and runs ``chat_client.py --web`` with the arguments given, the
+    kernel's endpoint taken from the watchdog's state file (as the client gets it); the inspector answers with it."""
+    import json
+    import signal
+    import urllib.parse
+    import urllib.request
+
+    from support import KernelProcess
+
+    root, env = checkout
+    helped = run_sh(root, env, "help")
+    assert helped.returncode == 0 and "./run.sh web [ARGS]" in helped.stdout, helped
+    assert "BATOS_TEST_WORKERS" in helped.stdout  # the whole comment at the top, not a fixed number of lines
+    usage = run_sh(root, env, "web", "--help")
+    assert usage.returncode == 0 and "--no-browser" in usage.stdout, usage  # chat_client.py's own help
+
+    (tmp_path / "kernel").mkdir()
+    kernel = KernelProcess(tmp_path / "kernel").start()
+    (root / "data").mkdir()  # as a watchdog that runs this kernel leaves it (a live pid, the endpoint)
+    (root / "data" / "watchdog.json").write_text(json.dumps({"pid": kernel.proc.pid, "state": "running", "endpoint": kernel.endpoint}))
+    web = subprocess.Popen(["./run.sh", "web", "--port", "0", "--no-browser"], cwd=root, env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = web.stdout.readline()  # the inspector's URL, once it serves
+        assert line.startswith("inspector: http://127.0.0.1:"), (line, web.poll())
+        url = urllib.parse.urlsplit(line.split(" ", 1)[1].strip())
+        token = urllib.parse.parse_qs(url.query)["token"][0]
+        ask = urllib.request.Request(f"{url.scheme}://{url.netloc}/api/request", data=json.dumps({"command": "status"}).encode(),
+                                     headers={"Content-Type": "application/json", "X-Batos-Token": token}, method="POST")
+        with urllib.request.urlopen(ask, timeout=30) as answer:
+            reply = json.load(answer)
+        assert reply["status"] == "ok", reply  # the watchdog's kernel answered (its stream is this kernel's)
+        assert reply["result"]["events"]["endpoint"] == kernel.request({"command": "status"})["result"]["events"]["endpoint"]
+        web.send_signal(signal.SIGTERM)
+        web.communicate(timeout=30)
+        assert web.returncode == 0
+    finally:
+        if web.poll() is None:
+            web.kill()
+        web.communicate(timeout=10)  # and its pipes closed
+        kernel.stop()
+
+
+def test_setup_for_the_tests_installs_chromium_with_apt_get_or_says_why_not(checkout, tmp_path):
+    """``./run.sh test`` where Chromium or chromedriver is missing: apt-get installs them (``apt-get update`` first
+    only once the install fails), nothing is done when both are there, and where they cannot be had the browser
+    tests are said to be skipped (to fail, under BATOS_REQUIRE_BROWSER=1). apt-get and sudo are stubs here;
+    ``pytest --version`` stands for the suite."""
+    root, env = checkout
+    env = {k: v for k, v in env.items() if k != "DEBIAN_FRONTEND"}  # run.sh gives it to the install
+    bare = tmp_path / "bin"  # every program of PATH but the browsers, their driver, apt-get and sudo
+    bare.mkdir()
+    hidden = {"chromium", "chromium-browser", "google-chrome", "chromedriver", "apt-get", "sudo"}
+    for folder in os.environ["PATH"].split(os.pathsep):
+        for program in Path(folder).glob("*") if Path(folder).is_dir() else []:
+            if program.name not in hidden and not (bare / program.name).exists():
+                (bare / program.name).symlink_to(program)
+    calls = tmp_path / "apt-get.log"
+    (bare / "sudo").write_text('#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n')  # where the test does not run as root
+    apt_get = (
+        "#!/bin/sh\n"
+        f'echo "$DEBIAN_FRONTEND $*" >> {calls}\n'
+        f'[ -f {tmp_path}/apt-fails ] && {{ echo "E: Unable to locate package chromium"; exit 100; }}\n'
+        f'[ "$1" = update ] && {{ touch {tmp_path}/apt-updated; exit 0; }}\n'
+        f'[ -f {tmp_path}/apt-updated ] || {{ echo "E: Unable to locate package chromium"; exit 100; }}\n'
+        f'for p in chromium chromedriver; do printf "#!/bin/sh\\n" > {bare}/$p; chmod +x {bare}/$p; done\n'
+    )
+    (bare / "apt-get").write_text(apt_get)
+    for name in ("sudo", "apt-get"):
+        (bare / name).chmod(0o755)
+    quiet = {"PATH": str(bare), "BATOS_EMBEDDED_MODEL": "0", "BATOS_LLAMA": "0", "BATOS_REQUIRE_BROWSER": "0"}
+
+    installed = run_sh(root, env, "test", "--version", timeout=600, **quiet)
+    assert installed.returncode == 0, installed.stderr
+    assert "installing Chromium and chromedriver for the browser tests" in installed.stderr
+    assert "installed Chromium and chromedriver" in installed.stderr
+    assert calls.read_text().splitlines() == [
+        "noninteractive install -y -q --no-install-recommends chromium chromium-driver",  # the lists were stale:
+        " update -q",
+        "noninteractive install -y -q --no-install-recommends chromium chromium-driver",
+    ]
+    again = run_sh(root, env, "test", "--version", timeout=300, **quiet)
+    assert again.returncode == 0 and "Chromium" not in again.stderr and len(calls.read_text().splitlines()) == 3, again.stderr
+
+    (bare / "chromium").unlink()
+    (tmp_path / "apt-fails").touch()
+    failing = run_sh(root, env, "test", "--version", timeout=300, **quiet)
+    assert failing.returncode == 0, failing.stderr
+    assert "could not install Chromium (the end of apt-get's output below): the browser tests will be skipped" in failing.stderr
+    assert "E: Unable to locate package chromium" in failing.stderr
+    required = run_sh(root, env, "test", "--version", timeout=300, **{**quiet, "BATOS_REQUIRE_BROWSER": "1"})
+    assert "the browser tests will fail (BATOS_REQUIRE_BROWSER=1)" in required.stderr, required.stderr
+
+    (bare / "apt-get").unlink()
+    no_apt = run_sh(root, env, "test", "--version", timeout=300, **quiet)
+    assert no_apt.returncode == 0, no_apt.stderr
+    assert "no Chromium or no chromedriver, and no apt-get to install them: the browser tests will be skipped" in no_apt.stderr

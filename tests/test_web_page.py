@@ -228,3 +228,35 @@ def test_the_page_says_the_kernel_is_gone_and_reconnects_when_it_is_back(replaye
         field.send_keys('"back again"')
         browser.wait_for('#inspector [data-slot="name"] .slot-save').click()
         browser.wait_for('#inspector [data-slot="name"] .value', text="'back again'")
+
+
+def test_a_confirms_second_call_is_answered_on_the_page_with_its_position(replayed, tmp_path):
+    from test_questions import AKL, AKL_TOO, LEARN, cassette  # texts the real 0.5B model wrote for initials
+
+    (tmp_path / "made").mkdir()
+    kernel, web = replayed(cassette(tmp_path / "made", AKL, AKL_TOO), BATOS_CYCLE_MAX_ATTEMPTS="2")
+    final: dict = {}
+
+    def learn() -> None:
+        with kernel.client() as client:
+            client.send({**LEARN, "id": "learn", "events": True})
+            while (reply := client.recv(120)).get("id") != "learn" or reply.get("status") == "event":
+                pass
+            final.update(reply)
+
+    with open_browser(tmp_path) as browser:
+        world_ready(browser, web)
+        learner = threading.Thread(target=learn)
+        learner.start()
+        question = browser.wait_for('[data-question^="c1/"]', timeout=90)
+        shown = question.find_elements("css selector", ".choice")
+        assert len(shown) == 2 and shown[0].text.startswith("1) initials(") and shown[1].text.startswith("2) initials(")
+        second = re.search(r"initials\('([^']*)'\)", shown[1].text).group(1)
+        dotted = "".join(word[0].upper() + "." for word in second.split())
+        browser.wait_for('[data-question^="c1/"] .answer-value').send_keys(json.dumps(dotted))
+        browser.driver.execute_script('document.querySelector("[data-question^=\'c1/\'] .answer-at").value = "1"')
+        browser.wait_for('[data-question^="c1/"] .answer-send').click()
+        learner.join(120)
+    assert final["status"] == "error" and final["error"]["code"] == "cycle_failed"  # no candidate holds both calls
+    kept = kernel.request({"command": "cycle", "cycle": "c1"})["result"]["artifacts"]["questions"][0]
+    assert kept["answer"] == {"result": dotted, "at": 1} and kept["by"] == "answer"

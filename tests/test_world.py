@@ -37,8 +37,13 @@ def test_the_world_lists_named_roots_with_their_learned_methods(kernel):
 
 def test_the_world_is_bounded_and_refuses_bad_limits(kernel):
     world = kernel.request({"command": "world", "limit": 2})["result"]
-    assert len(world["roots"]) == 2 and world["truncated"] is True
-    for bad in (-1, 10_001, "many", True):
+    assert len(world["roots"]) == 2 and world["truncated"] is True and world["offset"] == 0
+    whole = kernel.request({"command": "world"})["result"]
+    assert whole["total"] == len(whole["roots"]) and whole["truncated"] is False
+    rest = kernel.request({"command": "world", "offset": 2, "limit": 1000})["result"]
+    assert [r["name"] for r in world["roots"] + rest["roots"]] == [r["name"] for r in whole["roots"]]
+    assert rest["truncated"] is False
+    for bad in (-1, 1001, "many", True):
         reply = kernel.request({"command": "world", "limit": bad})
         assert reply["status"] == "error" and reply["error"]["code"] == "bad_request", bad
 

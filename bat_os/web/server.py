@@ -104,18 +104,27 @@ def make_app(link: KernelLink, token: str) -> Any:
         return web.json_response(reply, dumps=dumps)
 
     async def world(request: web.Request) -> web.Response:
+        """The kernel's ``world``, every page of it (a reply's lists stop at 1,000 items), and its ``status``."""
         try:
-            world_reply, status_reply = await asyncio.gather(link.request({"command": "world"}, timeout=QUICK),
-                                                             link.request({"command": "status"}, timeout=QUICK))
+            first, status_reply = await asyncio.gather(link.request({"command": "world"}, timeout=QUICK),
+                                                       link.request({"command": "status"}, timeout=QUICK))
+            replies = [first, status_reply]
+            if first.get("status") == "ok" and first["result"]["truncated"]:
+                size, total = len(first["result"]["roots"]), first["result"]["total"]
+                replies += await asyncio.gather(*(link.request({"command": "world", "offset": offset, "cycles": 0},
+                                                               timeout=QUICK) for offset in range(size, total, size)))
         except KernelDown as exc:
             return error("kernel_down", str(exc), 503)
         except NoReply as exc:
             return error("no_reply", str(exc), 504)
-        for reply in (world_reply, status_reply):
+        for reply in replies:
             if reply.get("status") != "ok":
                 return web.json_response(reply, dumps=dumps)
-        return web.json_response({"status": "ok", "world": world_reply["result"], "kernel": status_reply["result"],
-                                  "link": link.state}, dumps=dumps)
+        whole = dict(first["result"])
+        whole["roots"] = [card for reply in [first, *replies[2:]] for card in reply["result"]["roots"]]
+        whole["truncated"] = False
+        return web.json_response({"status": "ok", "world": whole, "kernel": status_reply["result"], "link": link.state},
+                                 dumps=dumps)
 
     async def inspect_object(request: web.Request) -> web.Response:
         target = request.query.get("target", "")

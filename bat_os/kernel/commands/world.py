@@ -2,14 +2,16 @@
 
 ::
 
-    {"command": "world", "limit"?: 2000, "cycles"?: 20}
+    {"command": "world", "offset"?: 0, "limit"?: 1000, "cycles"?: 20}
         -> {"roots": [{"name", "oid", "type", "title", "parents": [names or oids], "slots": N, "system": N,
                        "methods": [{"selector", "origin", "author", "created", "version", "versions", "cases"}]}],
-            "truncated": false,
+            "total": N, "offset": 0, "truncated": false,
             "cycles": [{"cycle", "state", "selector", "receiver" (its root name or oid), "origin", "outcome", "created", "updated",
                         "question": the open question (as the person is shown it) | null}]}
 
-``roots`` are sorted by name; a root that is not an object of the graph (the catalog, the chronicle) has only
+``roots`` are sorted by name, ``limit`` of them from ``offset`` (a page: a reply carries at most
+:data:`bat_os.protocol.MAX_ITEMS` items in a list, so a larger image is read page by page; ``truncated`` says more
+follow, ``total`` how many there are); a root that is not an object of the graph (the catalog, the chronicle) has only
 its name, oid and type. ``methods`` are the root's own methods that are not the kernel's (``origin`` other than
 ``system``); ``system`` counts the others. ``cycles`` are the newest cycles, newest first; ``question`` is the
 last question a cycle asked while nobody has answered it yet. One command instead of one ``inspect`` per root:
@@ -23,23 +25,25 @@ from typing import Any
 from bat_os.cognition import asking
 from bat_os.cognition.retest import stored_tests
 from bat_os.errors import BadRequest
+from bat_os.protocol import MAX_ITEMS
 from bat_os.image import history
 from bat_os.image.codec import render
 from bat_os.image.objects import Method, UvmObject, oid_to_hex
 from bat_os.kernel.commands.base import Command, Context, field
 
-MAX_ROOTS = 10_000
 MAX_CYCLES = 200
 
 
 def world(ctx: Context, request: dict) -> dict:
-    limit = _bounded(request, "limit", 2000, MAX_ROOTS)
+    offset = _bounded(request, "offset", 0, 10**9)
+    limit = _bounded(request, "limit", MAX_ITEMS, MAX_ITEMS)
     newest = _bounded(request, "cycles", 20, MAX_CYCLES)
     root = ctx.image.connection.root()
     names = {id(root[name]): name for name in root.keys()}
     listed = [name for name in sorted(root.keys()) if not name.startswith("batos_")]
-    roots = [_card(name, root[name], names) for name in listed[:limit]]
-    return {"roots": roots, "truncated": len(listed) > limit, "cycles": _cycles(root, newest, names)}
+    roots = [_card(name, root[name], names) for name in listed[offset:offset + limit]]
+    return {"roots": roots, "total": len(listed), "offset": offset, "truncated": offset + limit < len(listed),
+            "cycles": _cycles(root, newest, names)}
 
 
 def _bounded(request: dict, key: str, default: int, most: int) -> int:

@@ -152,7 +152,8 @@ function rootCard(root) {
 }
 
 function drawRoots() {
-  const roots = (batos.world.roots || []).filter(r => !r.name.endsWith("_prototype_obj") || !PERSONAS.includes(r.title));
+  const roots = (batos.world.roots || []).filter(r => r && typeof r.name === "string")
+    .filter(r => !r.name.endsWith("_prototype_obj") || !PERSONAS.includes(r.title));
   const fragment = document.createDocumentFragment();
   for (const root of roots) fragment.append(rootCard(root));
   $("#roots").replaceChildren(fragment);
@@ -285,28 +286,23 @@ function showQuestion(question, waiting) {
   }
   const value = el("input", {type: "text", class: "answer-value", placeholder: "the right answer as JSON, e.g. \"A.K.L.\" or 42"});
   const at = el("select", {class: "answer-at"}, calls.map((c, n) => el("option", {value: n, text: "for call " + (n + 1)})));
+  const answerAt = fields => {  // the answer for the call chosen (the first: no "at")
+    if (calls.length > 1 && Number(at.value) > 0) fields.at = Number(at.value);
+    answer(question, fields, result);
+  };
+  const refuse = text => { result.className = "answer-result error"; result.textContent = text; };
   box.append(el("div", {}, value, calls.length > 1 ? at : null,
     el("button", {type: "button", class: "answer-send", text: "Answer", onclick: () => {
       let parsed;
       try { parsed = JSON.parse(value.value); } catch (exc) {
-        result.className = "answer-result error";
-        result.textContent = "not JSON: put text in double quotes (\"AKL\"), numbers as they are (42)";
-        return;
+        return refuse("not JSON: put text in double quotes (\"AKL\"), numbers as they are (42)");
       }
-      const fields = {result: parsed};
-      if (calls.length > 1 && Number(at.value) > 0) fields.at = Number(at.value);
-      answer(question, fields, result);
+      answerAt({result: parsed});
     }}),
     el("button", {type: "button", class: "answer-raises", text: "It raises...", onclick: () => {
       const name = (value.value || "").trim().replace(/^"|"$/g, "");
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        result.className = "answer-result error";
-        result.textContent = "type the exception's name (e.g. ValueError) in the box first";
-        return;
-      }
-      const fields = {raises: name};
-      if (calls.length > 1 && Number(at.value) > 0) fields.at = Number(at.value);
-      answer(question, fields, result);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return refuse("type the exception's name (e.g. ValueError) in the box first");
+      answerAt({raises: name});
     }}),
     el("button", {type: "button", class: "answer-skip", text: "Skip", onclick: () => answer(question, {skip: true}, result)})),
     ...(waiting === false ? [el("div", {class: "meta", text: "the cycle did not wait: answering tries it again"})] : []),
@@ -661,7 +657,7 @@ function onLink(data) {
 function onEvent(event) {
   batos.events += 1;
   if (typeof event.at === "number") {
-    batos.latencies.push(Date.now() - event.at * 1000);
+    batos.latencies.push(performance.timeOrigin + performance.now() - event.at * 1000);
     if (batos.latencies.length > 10000) batos.latencies.shift();
   }
   const topic = String(event.topic || "");
