@@ -93,6 +93,8 @@ def test_a_learned_method_composes_and_is_edited_reverted_and_removed_with_its_t
         history = _history(kernel)
         assert [v["version"] for v in history["versions"]] == [1, 2] and history["current"] == 2
         assert [v["change"] for v in history["versions"]] == ["learned", "edited"]
+        assert history["versions"][0]["reason"].startswith("learned in cycle c")
+        assert history["versions"][1]["reason"] == "the power reads better"
         assert history["versions"][1]["author"] == "architect"
         assert _ok(kernel.request({"command": "source", "target": "genesis_obj", "selector": "square", "version": 1}))["source"] == SQUARE
 
@@ -102,6 +104,7 @@ def test_a_learned_method_composes_and_is_edited_reverted_and_removed_with_its_t
         assert _ok(kernel.request({"command": "source", "target": "genesis_obj", "selector": "square"}))["source"] == SQUARE
         history = _history(kernel)
         assert history["current"] == 3 and history["log"][-1]["reverted_to"] == 1
+        assert history["versions"][2]["reason"] == "reverted to version 1"
         assert _ok(_send(kernel, "sum_of_squares", 2)) == 5
 
         # removing it would break its caller: refused, then forced; the history stays and a revert brings it back

@@ -74,6 +74,7 @@ def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(repl
         assert source.text == DOUBLE and browser.js('document.querySelectorAll("#method pre.source .kw").length') >= 2
         assert browser.wait_for("#method .tests .test").text == "double(2) -> 4"
         assert "1 (current)" in browser.wait_for('#method [data-version="1"]').text
+        assert browser.wait_for('#method [data-version="1"] .reason').text == ""  # an edit with no reason given
         browser.screenshot("inspector-method")
         # a persona's inspector: its codex
         browser.wait_for('[data-persona="ALFRED"]').click()
@@ -135,8 +136,9 @@ def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_th
         assert "candidate" in browser.wait_for('[data-cycle="c1"] .trials').text
         browser.screenshot("inspector-question")
         browser.wait_for('[data-question^="c1/"] .accept').click()
-        answer = browser.wait_for("#talk-answer.ok", timeout=60)
-        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", answer.text)
+        answer = browser.wait_for("#talk-answer.ok .said", timeout=60)
+        assert re.search(r"answer: '.*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", answer.text)
+        assert "def report_the_current_system_time" in browser.wait_for("#talk-answer .stream").text  # ALFRED's words, as they came
         assert "COMPLETE" in browser.wait_for('[data-cycle="c1"] .trail', text="COMPLETE").text
         browser.wait_for('[data-card="genesis_obj"] [data-method="report_the_current_system_time"]', timeout=10)
         inspect(browser, "genesis_obj")
@@ -194,6 +196,7 @@ def test_an_edit_that_fails_the_methods_tests_is_refused_and_nothing_changes(rep
         area = browser.wait_for("#method .method-source")
         area.clear()
         area.send_keys("def double(self, x):\n    return x * 3")
+        browser.wait_for("#method .method-reason").send_keys("thrice")
         browser.wait_for("#method .method-save").click()
         refused = browser.wait_for("#method .method-result.error", text="tests_failed", timeout=30)
         assert "refused, nothing changed" in refused.text
@@ -203,8 +206,15 @@ def test_an_edit_that_fails_the_methods_tests_is_refused_and_nothing_changes(rep
         area.send_keys("def double(self, x):\n    import os\n    return os.getpid()")
         browser.wait_for("#method .method-save").click()
         assert "code_refused" in browser.wait_for("#method .method-result.error", text="code_refused", timeout=30).text
+        # one that holds its tests is made, with its reason, and the page shows the new version
+        area.clear()
+        area.send_keys("def double(self, x):\n    return x + x")
+        browser.wait_for("#method .method-save").click()
+        browser.wait_for("#method .method-name", text="v2/2", timeout=30)
+        assert "x + x" in browser.wait_for("#method pre.source").text
+        assert browser.wait_for('#method [data-version="2"] .reason').text == "thrice"
     source = kernel.request({"command": "source", "target": "genesis_obj", "selector": "double"})["result"]
-    assert source["source"] == DOUBLE and source["versions"] == 1
+    assert source["source"] == "def double(self, x):\n    return x + x" and source["versions"] == 2
 
 
 def test_the_page_says_the_kernel_is_gone_and_reconnects_when_it_is_back(replayed, tmp_path):

@@ -9,7 +9,7 @@
         -> {"selector", "holder", "origin", "author", "created", "version", "versions", "source", "tests"}
     {"command": "history", "target": T, "selector": S}
         -> {"selector", "object", "current": N or null, "versions": [{"version", "author", "created", "change",
-                                                                      "lines", "sha256", "cases", "current"}],
+                                                                      "reason", "lines", "sha256", "cases", "current"}],
             "log": [{"event": "installed" | "removed", "version", "author", "time", ...}]}
     {"command": "set_method", "target": T, "selector": S, "source": CODE, "cases"?: [...], "reason"?: "...",
      "force"?: false}
@@ -149,10 +149,24 @@ def history_of(ctx: Context, request: dict) -> dict:
         "current": next((i + 1 for i, v in enumerate(versions) if v is current), None),
         "versions": [{"version": i + 1, "author": v.author, "created": v.created,
                       "change": next((e.get("change") for e in log if e["event"] == "installed" and e["version"] == i + 1), None),
+                      "reason": _reason(v),
                       "lines": len(v.source.splitlines()), "sha256": hashlib.sha256(v.source.encode()).hexdigest(),
                       "cases": len(stored_tests(v)), "current": v is current} for i, v in enumerate(versions)],
         "log": render(log),
     }
+
+
+def _reason(method: Method) -> str | None:
+    """Why a version exists, as its provenance says: an edit's reason, a revert, or the cycle that wrote it."""
+    provenance = method.provenance or {}
+    if provenance.get("reason"):
+        return str(provenance["reason"])
+    if provenance.get("reverted_to"):
+        return f"reverted to version {provenance['reverted_to']}"
+    if provenance.get("cycle"):
+        asked = f", asked by the {provenance['asked_by']}" if provenance.get("asked_by") else ""
+        return f"learned in cycle {provenance['cycle']}{asked}"
+    return None
 
 
 def _holder(obj: UvmObject, selector: str) -> UvmObject | None:

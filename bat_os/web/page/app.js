@@ -9,7 +9,7 @@ const batos = window.batos = {
   world: null, kernel: null, target: null, method: null,
   cycles: new Map(),     // cycle id -> {card, states}
   questions: new Map(),  // "c3/q1" -> question
-  personaTimers: {}, events: 0, lastTestRun: {},
+  personaTimers: {}, events: 0, lastTestRun: {}, talking: null,
 };
 const TERMINAL = new Set(["COMPLETE", "FAILED"]);
 const PERSONAS = ["ALFRED", "BRICK", "ROBIN", "BABS"];
@@ -450,10 +450,10 @@ async function openMethod(target, selector) {
                   onclick: () => removeMethod(target, selector, result)}));
   const versions = history.status === "ok" ? history.result.versions : [];
   const table = el("table", {class: "versions"}, el("tbody", {},
-    el("tr", {}, ["version", "author", "date", "change", ""].map(h => el("th", {text: h}))),
+    el("tr", {}, ["version", "author", "date", "change", "why", ""].map(h => el("th", {text: h}))),
     versions.map(v => el("tr", {"data-version": v.version},
       el("td", {text: v.version + (v.current ? " (current)" : "")}), el("td", {text: v.author}), el("td", {text: when(v.created)}),
-      el("td", {text: v.change || ""}),
+      el("td", {text: v.change || ""}), el("td", {class: "reason", text: v.reason || ""}),
       el("td", {}, v.current || !own ? null : el("button", {type: "button", class: "method-revert", text: "Revert to this",
         onclick: () => revert(target, selector, v.version, result)}))))));
   const last = batos.lastTestRun[target + "." + selector];
@@ -605,15 +605,20 @@ async function sendBrief() {
   pendingBrief = null;
   $("#brief").hidden = true;
   const answerBox = $("#talk-answer");
+  const said = el("div", {class: "said", text: "sent; working (a cycle's moves show under Cycles)..."});
   answerBox.className = "";
-  answerBox.textContent = "sent; working (a cycle's moves show under Cycles)...";
+  answerBox.replaceChildren(said, el("div", {class: "stream words"}));
+  batos.talking = {persona: brief.command === "ask" ? brief.persona : null};  // whose words stream in here
   const reply = await api("/api/request", brief);
-  if (reply.status === "ok") {
-    answerBox.className = "ok";
-    answerBox.textContent = "answer: " + show(reply.result && reply.result.result !== undefined && brief.command === "initiate_cognitive_cycle" ? reply.result.result : reply.result);
-  } else {
+  batos.talking = null;
+  const result = reply.result;
+  if (reply.status !== "ok") {
     answerBox.className = "error";
-    answerBox.textContent = problem(reply);
+    said.textContent = problem(reply);
+  } else {
+    answerBox.className = "ok";
+    said.textContent = "answer: " + (brief.command === "initiate_cognitive_cycle" && result && "result" in result ? show(result.result)
+      : result && typeof result.text === "string" ? result.text : show(result));
   }
   rereadWorld();
 }
@@ -698,6 +703,8 @@ function personaWords(name, text) {
   $(".state", card).textContent = "generating";
   const words = $(".words", card);
   words.textContent = (words.textContent + text).slice(-200);
+  const stream = batos.talking && (!batos.talking.persona || batos.talking.persona === name) ? $("#talk-answer .stream") : null;
+  if (stream) stream.textContent = (stream.textContent + text).slice(-2000);
   clearTimeout(batos.personaTimers[name]);
   batos.personaTimers[name] = setTimeout(() => { card.dataset.state = "idle"; $(".state", card).textContent = "idle"; }, 3000);
 }
