@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import threading
+from contextlib import nullcontext
 
 import pytest
 
@@ -22,6 +23,20 @@ SESSION = ROOT / "cassettes" / "qwen2.5-coder-0.5b_session.jsonl"  # the README'
 QUESTIONS = ROOT / "cassettes" / "qwen2.5-coder_questions.jsonl"  # two real candidates that disagree
 SENTENCE = "create a method to report the current system time"
 DOUBLE = "def double(self, x):\n    return x * 2"
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """One headless Chromium for the file (each test opens its own inspector's URL in it): a browser start is
+    seconds of CPU that the real-model tests beside these need."""
+    with open_browser(tmp_path_factory.mktemp("chromium")) as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser(chromium):
+    yield chromium
+    chromium.get("about:blank")  # the page of a test that ended lets go of its inspector
 
 
 @pytest.fixture
@@ -53,11 +68,11 @@ def inspect(browser, name):
     browser.wait_js(f'document.querySelector("#inspector").dataset.target === "{name}"')
 
 
-def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(replayed, tmp_path):
+def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(replayed, browser, tmp_path):
     kernel, web = replayed()
     kernel.request({"command": "set_method", "target": "genesis_obj", "selector": "double", "source": DOUBLE,
                     "cases": [{"args": [2], "result": 4}]})
-    with open_browser(tmp_path) as browser:
+    with nullcontext(browser):
         world_ready(browser, web)
         assert browser.wait_for('[data-card="genesis_obj"]').text.startswith("genesis_obj")
         assert browser.wait_for('[data-card="genesis_obj"] [data-method="double"]').text == "double"
@@ -83,9 +98,9 @@ def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(repl
         assert "Recent asks" in browser.wait_for("#inspector .persona-codex").text
 
 
-def test_a_slot_is_edited_in_the_inspector_and_bad_values_are_refused_with_the_kernels_words(replayed, tmp_path):
+def test_a_slot_is_edited_in_the_inspector_and_bad_values_are_refused_with_the_kernels_words(replayed, browser, tmp_path):
     kernel, web = replayed()
-    with open_browser(tmp_path) as browser:
+    with nullcontext(browser):
         world_ready(browser, web)
         inspect(browser, "genesis_obj")
         row = '#inspector [data-slot="name"]'
@@ -117,9 +132,9 @@ def test_a_slot_is_edited_in_the_inspector_and_bad_values_are_refused_with_the_k
         assert kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]["colours"] == ["teal", "ochre"]
 
 
-def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_the_person_confirms(replayed, tmp_path):
+def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_the_person_confirms(replayed, browser, tmp_path):
     kernel, web = replayed()
-    with open_browser(tmp_path) as browser:
+    with nullcontext(browser):
         world_ready(browser, web)
         browser.wait_for("#talk-text").send_keys(SENTENCE)
         browser.wait_for("#talk-translate").click()
@@ -153,7 +168,7 @@ def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_th
                            "learn": False})["status"] == "ok"
 
 
-def test_a_question_from_another_client_is_answered_on_the_page(replayed, tmp_path):
+def test_a_question_from_another_client_is_answered_on_the_page(replayed, browser, tmp_path):
     kernel, web = replayed(QUESTIONS)
     task = next(json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines()
                 if line.strip() and json.loads(line)["id"] == "extract_numbers")
@@ -167,7 +182,7 @@ def test_a_question_from_another_client_is_answered_on_the_page(replayed, tmp_pa
                 pass
             final.update(reply)
 
-    with open_browser(tmp_path) as browser:
+    with nullcontext(browser):
         world_ready(browser, web)
         learner = threading.Thread(target=learn)
         learner.start()
@@ -184,11 +199,11 @@ def test_a_question_from_another_client_is_answered_on_the_page(replayed, tmp_pa
                            "args": ["x 10 y 200"], "learn": False})["result"] == [10, 200]
 
 
-def test_an_edit_that_fails_the_methods_tests_is_refused_and_nothing_changes(replayed, tmp_path):
+def test_an_edit_that_fails_the_methods_tests_is_refused_and_nothing_changes(replayed, browser, tmp_path):
     kernel, web = replayed()
     assert kernel.request({"command": "set_method", "target": "genesis_obj", "selector": "double", "source": DOUBLE,
                            "cases": [{"args": [2], "result": 4}, {"args": [5], "result": 10}]})["status"] == "ok"
-    with open_browser(tmp_path) as browser:
+    with nullcontext(browser):
         world_ready(browser, web)
         inspect(browser, "genesis_obj")
         browser.wait_for('#inspector .own [data-method="double"] a').click()
@@ -217,9 +232,9 @@ def test_an_edit_that_fails_the_methods_tests_is_refused_and_nothing_changes(rep
     assert source["source"] == "def double(self, x):\n    return x + x" and source["versions"] == 2
 
 
-def test_the_page_says_the_kernel_is_gone_and_reconnects_when_it_is_back(replayed, tmp_path):
+def test_the_page_says_the_kernel_is_gone_and_reconnects_when_it_is_back(replayed, browser, tmp_path):
     kernel, web = replayed()
-    with open_browser(tmp_path) as browser:
+    with nullcontext(browser):
         world_ready(browser, web)
         first = kernel.proc.pid
         kernel.stop()
@@ -240,7 +255,7 @@ def test_the_page_says_the_kernel_is_gone_and_reconnects_when_it_is_back(replaye
         browser.wait_for('#inspector [data-slot="name"] .value', text="'back again'")
 
 
-def test_a_confirms_second_call_is_answered_on_the_page_with_its_position(replayed, tmp_path):
+def test_a_confirms_second_call_is_answered_on_the_page_with_its_position(replayed, browser, tmp_path):
     from test_questions import AKL, AKL_TOO, LEARN, cassette  # texts the real 0.5B model wrote for initials
 
     (tmp_path / "made").mkdir()
@@ -254,7 +269,7 @@ def test_a_confirms_second_call_is_answered_on_the_page_with_its_position(replay
                 pass
             final.update(reply)
 
-    with open_browser(tmp_path) as browser:
+    with nullcontext(browser):
         world_ready(browser, web)
         learner = threading.Thread(target=learn)
         learner.start()
