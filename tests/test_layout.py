@@ -27,10 +27,11 @@ MAY_IMPORT: dict[str, set[str]] = {
     "bat_os.models": {"bat_os.models", "bat_os.image"},
     "bat_os.cognition": {"bat_os.cognition", "bat_os.image", "bat_os.jail", "bat_os.memory", "bat_os.models"},
     "bat_os.supervise": {"bat_os.supervise", "bat_os.image"},
+    "bat_os.forge": {"bat_os.forge", "bat_os.image", "bat_os.models", "bat_os.cognition"},
     "bat_os.kernel": {"bat_os.kernel", "bat_os.image", "bat_os.jail", "bat_os.memory", "bat_os.models",
-                      "bat_os.cognition", "bat_os.translate", "bat_os.supervise"},
+                      "bat_os.cognition", "bat_os.translate", "bat_os.supervise", "bat_os.forge"},
     "bat_os.cli": {"bat_os.cli", "bat_os.kernel", "bat_os.image", "bat_os.jail", "bat_os.memory", "bat_os.models",
-                   "bat_os.cognition", "bat_os.translate", "bat_os.supervise"},
+                   "bat_os.cognition", "bat_os.translate", "bat_os.supervise", "bat_os.forge"},
     "bat_os.console": {"bat_os.console", "bat_os.translate"},
     "bat_os.web": {"bat_os.web", "bat_os.console", "bat_os.translate"},
 }

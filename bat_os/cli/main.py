@@ -60,6 +60,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from bat_os.cli import backup as backup_cli
 
         return backup_cli.main(argv, environ=None if environ is None else dict(environ))
+    if argv[:1] == ["forge"]:
+        from bat_os.cli import forge as forge_cli
+
+        return forge_cli.main(argv[1:], environ=None if environ is None else dict(environ))
     if argv[:1] == ["models"]:
         from bat_os.cli import models as models_cli
 

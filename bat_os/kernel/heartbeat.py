@@ -47,7 +47,8 @@ from bat_os.cognition.cycle import Cycle
 from bat_os.cognition.retest import rerun, stored_tests
 from bat_os.image.codec import render
 from bat_os.image.objects import Method
-from bat_os.kernel.commands.selfcheck import prototypes, tested_methods
+from bat_os.image.walk import prototypes
+from bat_os.kernel.commands.selfcheck import tested_methods
 from bat_os.memory.catalog import CODEX_SOURCE
 
 logger = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ translate, supervise.backup, errors, protocol).
 from __future__ import annotations
 
 from bat_os.errors import UnknownCommand
-from bat_os.kernel.commands import ask, backup, cycles, memory, methods, objects, pack, selfcheck, status, translate, world
+from bat_os.kernel.commands import ask, backup, cycles, forge, memory, methods, objects, pack, selfcheck, status, translate, world
 from bat_os.kernel.commands.base import Command
 
-MODULES = (objects, methods, status, cycles, memory, ask, translate, backup, pack, selfcheck, world)
+MODULES = (objects, methods, status, cycles, memory, ask, translate, backup, pack, selfcheck, world, forge)
 
 
 def get_commands() -> dict[str, Command]:

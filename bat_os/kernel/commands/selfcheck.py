@@ -35,10 +35,7 @@ Wire::
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator
-
-from persistent.list import PersistentList
-from persistent.mapping import PersistentMapping
+from typing import Any
 
 from bat_os.cognition.guardian import compile_restricted_method
 from bat_os.cognition.retest import rerun, stored_tests
@@ -46,7 +43,8 @@ from bat_os.kernel.commands.base import Command, Context, Later, field
 from bat_os.errors import Internal, SelfCheckFailed
 from bat_os.image.image import MIGRATION_LOG_KEY, Image
 from bat_os.image.migrations import newest_version
-from bat_os.image.objects import Method, UvmObject, compile_method, oid_to_hex
+from bat_os.image.objects import Method, UvmObject, compile_method
+from bat_os.image.walk import prototypes
 
 logger = logging.getLogger(__name__)
 
@@ -96,45 +94,11 @@ def _compile_problem(method: Method) -> str | None:
     return None
 
 
-def prototypes(root: Any) -> Iterator[tuple[UvmObject, str]]:
-    """Every UvmObject reachable from the root through slots, parents and plain containers."""
-    seen: set[int] = set()
-    stack: list[tuple[Any, str]] = [(root[name], name) for name in sorted(root.keys()) if not name.startswith("batos_")]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, UvmObject):
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            label = where if where in root else _label(value, where)  # a root name, else its object id
-            yield value, label
-            for name, slot in value.slots.items():
-                if not isinstance(slot, Method):
-                    stack.append((slot, f"{label}.{name}"))
-            for parent in value.parents:
-                stack.append((parent, f"{label}^"))
-        elif isinstance(value, (PersistentMapping, dict)):
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            stack.extend((v, f"{where}[{k!r}]") for k, v in value.items())
-        elif isinstance(value, (PersistentList, list, tuple)):
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(value))
-
-
 def tested_methods(root: Any) -> list[tuple[bytes, str, str]]:
     """(object id, where, selector) of every generated method that keeps stored tests."""
     return [(obj._p_oid, where, selector) for obj, where in prototypes(root)
             for selector, method in sorted(obj.own_methods().items())
             if method.origin == "generated" and stored_tests(method)]
-
-
-def _label(obj: UvmObject, path: str) -> str:
-    oid = getattr(obj, "_p_oid", None)
-    return oid_to_hex(oid) if oid is not None else path
 
 
 def selfcheck(ctx: Context, request: dict) -> Any:
