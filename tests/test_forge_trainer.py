@@ -1,0 +1,110 @@
+"""The forge's trainer: a real LoRA trained with peft on a real (tiny) model, in a process of its own.
+
+tiny-qwen2 (``batos.py models make-tiny``) is the base; the pairs are the curator's format. A short run changes
+the adapter's weights; kill -9 leaves no half adapter; SIGTERM stops it saving nothing; no pairs is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bat_os.models.tiny import make_tiny
+from support import ROOT
+
+PAIRS = [
+    {"system": "You are ALFRED.", "prompt": f"Write a Python method named {name}.",
+     "completion": f"```python\ndef {name}(self, x):\n    return {body}\n```"}
+    for name, body in (("double", "x * 2"), ("square", "x * x"), ("negate", "-x"))
+]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return make_tiny(tmp_path_factory.mktemp("tiny"), names=["tiny-qwen2"])["tiny-qwen2"]
+
+
+def data(tmp_path, pairs=PAIRS):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in pairs))
+    return path
+
+
+def trainer(*args):
+    return subprocess.Popen([sys.executable, "-m", "bat_os.forge.trainer", *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(run, timeout=300):
+    """(exit code, stdout): the process waited for, its pipes read and closed."""
+    stdout, _ = run.communicate(timeout=timeout)
+    return run.returncode, stdout
+
+
+def test_a_short_run_trains_the_adapters_weights_and_reports_each_step(base, tmp_path):
+    from safetensors.torch import load_file
+
+    out = tmp_path / "adapter"
+    run = trainer("--base", base, "--data", data(tmp_path), "--out", out, "--rank", 4, "--max-steps", 12, "--lr", "5e-3")
+    stdout, stderr = run.communicate(timeout=300)
+    assert run.returncode == 0, stderr
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    steps, done = lines[:-1], lines[-1]
+    assert [s["step"] for s in steps] == list(range(1, 13)) and all(s["loss"] > 0 for s in steps)
+    assert done["done"] is True and done["steps"] == 12 and done["pairs"] == 3 and done["tokens"] == steps[-1]["tokens"]
+    # the pairs, shown four times each: the loss falls
+    assert sum(s["loss"] for s in steps[-3:]) < sum(s["loss"] for s in steps[:3])
+    weights = load_file(str(out / "adapter_model.safetensors"))
+    lora_b = [tensor for name, tensor in weights.items() if "lora_B" in name]
+    assert lora_b and any(float(t.abs().sum()) > 0 for t in lora_b)  # a fresh LoRA's B is zero: trained, it is not
+    config = json.loads((out / "adapter_config.json").read_text())
+    assert config["r"] == 4 and config["lora_alpha"] == 8
+    assert not (tmp_path / ("adapter" + ".training")).exists()
+
+
+def test_the_trained_adapter_goes_into_an_image(base, tmp_path):
+    from bat_os.image.image import Image
+    from bat_os.models.adapters import import_adapter
+    from bat_os.models.records import store_of
+
+    out = tmp_path / "adapter"
+    run = trainer("--base", base, "--data", data(tmp_path), "--out", out, "--rank", 4, "--max-steps", 2)
+    assert finish(run)[0] == 0
+    image = Image(tmp_path / "image" / "live.fs")
+    try:
+        image.awaken()
+        assert import_adapter(image, "forged", out) is True
+        assert image.read(lambda: "forged" in store_of(image.connection.root()).adapters)
+    finally:
+        image.close()
+
+
+def test_kill_9_leaves_no_half_adapter_and_the_next_run_cleans_up(base, tmp_path):
+    out = tmp_path / "adapter"
+    run = trainer("--base", base, "--data", data(tmp_path), "--out", out, "--minutes", 5)
+    first = json.loads(run.stdout.readline())  # training: one step done
+    assert first["step"] == 1
+    run.kill()
+    finish(run, 30)
+    assert not out.exists()
+    again = trainer("--base", base, "--data", data(tmp_path), "--out", out, "--max-steps", 1)
+    assert finish(again)[0] == 0
+    assert (out / "adapter_model.safetensors").is_file() and not (tmp_path / "adapter.training").exists()
+
+
+def test_sigterm_stops_it_saving_nothing_and_no_pairs_is_an_error(base, tmp_path):
+    out = tmp_path / "adapter"
+    run = trainer("--base", base, "--data", data(tmp_path), "--out", out, "--minutes", 5)
+    assert json.loads(run.stdout.readline())["step"] == 1
+    run.send_signal(signal.SIGTERM)
+    stdout, _ = run.communicate(timeout=60)
+    assert run.returncode == 130 and json.loads(stdout.splitlines()[-1]) == {"done": False, "error": "stopped"}
+    assert not out.exists() and not (tmp_path / "adapter.training").exists()
+    empty = trainer("--base", base, "--data", data(tmp_path, []), "--out", out)
+    stdout, _ = empty.communicate(timeout=300)
+    assert empty.returncode == 1 and "holds no pairs" in json.loads(stdout.splitlines()[-1])["error"]
