@@ -167,6 +167,9 @@ class Config:
     backup_keep: int = 7  # newest backups kept after each backup the kernel takes (whole older chains go); 0: all
     pack_days: float = 1.0  # pack's default history depth: revisions newer than this many days stay
     watchdog_state: Path | None = Path("data/watchdog.json")  # pack refuses while this state file says an upgrade runs
+    forge_minutes: float = 30.0  # a forge training run's time budget (bat_os.forge)
+    forge_min_pairs: int = 8  # the fewest training pairs the forge trains on
+    forge_rank: int = 8  # the LoRA rank the forge trains
     llm: LLMConfig = field(default_factory=LLMConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
@@ -216,6 +219,9 @@ ENV_NAMES = {
     "backup_keep": "BATOS_BACKUP_KEEP",
     "pack_days": "BATOS_PACK_DAYS",
     "watchdog_state": "BATOS_WATCHDOG_STATE",
+    "forge_minutes": "BATOS_FORGE_MINUTES",
+    "forge_min_pairs": "BATOS_FORGE_MIN_PAIRS",
+    "forge_rank": "BATOS_FORGE_RANK",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
@@ -376,6 +382,10 @@ def _validate(config: Config) -> None:
         raise ConfigError("capability_seconds", "must be positive")
     if config.heartbeat_every < 0:
         raise ConfigError("heartbeat_every", "must be 0 (no heartbeat) or a positive number of seconds")
+    if not config.forge_minutes > 0:
+        raise ConfigError("forge_minutes", "must be a positive number of minutes")
+    if config.forge_min_pairs < 1 or config.forge_rank < 1:
+        raise ConfigError("forge_min_pairs" if config.forge_min_pairs < 1 else "forge_rank", "must be at least 1")
     if config.heartbeat_runs < 0 or config.heartbeat_model_seconds < 0:
         raise ConfigError("heartbeat_runs" if config.heartbeat_runs < 0 else "heartbeat_model_seconds", "must be 0 or more")
     if config.llm.backend not in LLM_BACKENDS:

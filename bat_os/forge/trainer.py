@@ -17,7 +17,7 @@ It prints one JSON line per step on stdout: ``{"step", "loss", "tokens", "second
 "loss_last"}`` (or ``{"done": false, "error"}`` and exit 1). The adapter is saved to a staging folder beside
 ``--out`` and renamed into place when whole: a kill (-9 included) leaves the old ``--out`` or none, never half
 of one; a stale staging folder is removed at the next run. SIGTERM stops it between steps, saving nothing
-(exit 130).
+(exit 130), and so does the death of ``--parent`` (the kernel that started it: no orphan trains on).
 """
 
 from __future__ import annotations
@@ -132,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--parent", type=int, default=None, help="stop when this process (the kernel) is gone")
     args = parser.parse_args(argv)
     stop = {"asked": False}
+    orphaned = (lambda: os.getppid() != args.parent) if args.parent else (lambda: False)
     signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__("asked", True))
 
     def say(event: dict) -> None:
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         say(train(args.base, args.data, args.out, rank=args.rank, minutes=args.minutes, max_steps=args.max_steps,
-                  lr=args.lr, seed=args.seed, say=say, stopped=lambda: stop["asked"]))
+                  lr=args.lr, seed=args.seed, say=say, stopped=lambda: stop["asked"] or orphaned()))
         return EXIT_OK
     except KeyboardInterrupt:
         shutil.rmtree(args.out.with_name(args.out.name + STAGING_SUFFIX), ignore_errors=True)

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from bat_os import __version__, errors, oscompat, protocol
 from bat_os.config import Config
 from bat_os.errors import BadRequest, BatosError, Busy, ShuttingDown, Timeout, TooLarge
+from bat_os.forge.runs import Forge
 from bat_os.image import codec, transact
 from bat_os.image.image import Image
 from bat_os.kernel import commands as command_list
@@ -87,7 +88,8 @@ class Kernel:
         self.counters = Counters()
         self.commands = command_list.get_commands()
         # backups: the backup and pack commands' service, scheduled backups (config.load has resolved backup_dir).
-        self.ctx = Context(image=image, stats=self.stats, backups=KernelBackups.configured(image, config))
+        self.ctx = Context(image=image, stats=self.stats, backups=KernelBackups.configured(image, config),
+                           forge=Forge.configured(config, image.path))
         self._queue: asyncio.Queue[Job | None] | None = None
         self._bridge: Bridge | None = None
         self._stopping = asyncio.Event()

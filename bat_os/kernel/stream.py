@@ -14,6 +14,7 @@ free one, which ``status`` reports) publishes two frames per event: the topic (U
     method.removed          {"target", "selector", "version"}
     commit                  {"note"}                           a transaction that wrote something committed
     backup.started|done|failed|pruned, pack.started|progress|done|failed   upkeep (bat_os.kernel.backups, .packs)
+    forge.progress|done|failed                                 a forge training run (bat_os.kernel.commands.forge)
 
 A subscriber picks topics by prefix (ZeroMQ's own subscription: ``cycle.`` takes every cycle's). ``seq``
 counts every event published, ``topic_seq`` those of its topic, so a subscriber sees a gap where it missed

@@ -37,6 +37,7 @@ from bat_os.image.objects import UvmObject
 
 if TYPE_CHECKING:  # types only: these services are built by bat_os.kernel.startup
     from bat_os.cognition.service import Cognition
+    from bat_os.forge.runs import Forge
     from bat_os.kernel.backups import KernelBackups
 
 
@@ -60,6 +61,7 @@ class Context:
     stats: Callable[[], dict]
     cognition: "Cognition | None" = None
     backups: "KernelBackups | None" = None
+    forge: "Forge | None" = None  # the forge's training runs (bat_os.forge.runs)
     calls: Counter = _field(default_factory=Counter)  # (holder oid, selector) -> sends that ran it since start
     publish: Callable[[str, dict], None] = lambda topic, event: None  # the event stream (bat_os.kernel.stream)
 

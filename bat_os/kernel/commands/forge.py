@@ -1,4 +1,5 @@
-"""``forge``: the image's golden dataset (:mod:`bat_os.forge.curator`). Training and the gate come next (issue 41).
+"""``forge``: the image's golden dataset (:mod:`bat_os.forge.curator`) and training an adapter from it
+(:mod:`bat_os.forge.runs`). The gate that puts an adapter into use only when it beats its base is to come (issue 41).
 
 ::
 
@@ -6,31 +7,79 @@
         -> {"pairs", "sha256", "duplicates", "answered", "left_out": N,
             "left_out_listed": [{"where", "selector", "why"}] (the first 50),
             "tests": {"methods", "cases", "failures"}, "out": path | null}
+    {"command": "forge", "action": "train", "persona": "ALFRED", "rank"?: 8, "minutes"?: 30, "max_steps"?: N}
+        -> {"persona", "adapter": folder, "dataset": {"pairs", "sha256"}, "steps", "tokens", "seconds",
+            "loss_first", "loss_last", "rank", "device", "installed": false}
+    {"command": "forge", "action": "cancel"} -> {"cancelled": true | false}
+    {"command": "forge", "action": "status"} -> {"running": {"persona", "pid"} | null, "minutes", "min_pairs", "rank"}
 
 Every generated method's stored tests are run again first (in the jail, as ``selfcheck`` does): a method whose
 tests fail now is left out. With ``out`` the pairs are written there as JSON lines (a new file, written whole
-and then renamed into place: a reader never sees half of it); its folder must exist. Read only on the image.
+and then renamed into place: a reader never sees half of it); its folder must exist.
+
+``train`` gathers the dataset the same way (fewer than ``forge_min_pairs`` pairs: ``bad_request``, nothing
+trained), and trains the persona's base model (its Hugging Face form: a GGUF model's conversion, made once into
+the cache) in a worker process; each step is published as ``forge.progress`` (``{"persona", "step", "loss",
+"tokens", "tokens_per_second", "left_seconds"}``), the end as ``forge.done`` or ``forge.failed``. One run at a
+time (``busy``). The adapter is written beside the image (``<image>.forge/``) and not installed: only the gate
+may put one into the image and into use. Read only on the image.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from bat_os.cognition.retest import rerun
 from bat_os.errors import BadRequest, Internal, NotFound
-from bat_os.forge.curator import MAX_PAIRS, gather
+from bat_os.forge.curator import MAX_PAIRS, Dataset, gather
 from bat_os.kernel.commands.base import Command, Context, Later, field
 from bat_os.kernel.commands.selfcheck import tested_methods
 
 LISTED = 50
+ACTIONS = ("dataset", "train", "cancel", "status")
 
 
-def forge(ctx: Context, request: dict) -> Later:
+def forge(ctx: Context, request: dict) -> Any:
     action = field(request, "action", str)
-    if action != "dataset":
-        raise BadRequest(f"forge knows the action 'dataset' (training and its gate are to come), not {action!r}")
+    if action not in ACTIONS:
+        raise BadRequest(f"forge's actions are {', '.join(ACTIONS)} (the gate is to come), not {action!r}")
+    if ctx.forge is None:
+        raise Internal("this process runs no forge")
+    if action == "status":
+        return ctx.forge.status()
+    if action == "cancel":
+        return {"cancelled": ctx.forge.cancel()}
+    if ctx.cognition is None:
+        raise Internal("this process runs no jail: the methods' tests cannot run here")
+    return _train(ctx, request) if action == "train" else _dataset(ctx, request)
+
+
+def _curated(ctx: Context, limit: int = MAX_PAIRS):
+    """An awaitable of (dataset, tests figures): the stored tests run again, then the pairs gathered."""
+    cognition, image = ctx.cognition, ctx.image
+    targets = tested_methods(image.connection.root())
+
+    async def curate() -> tuple[Dataset, dict]:
+        ran, failures = await rerun(cognition.image, cognition.jail, targets, cognition.capabilities_for)
+        failing = {(f.get("object"), f.get("selector")) for f in failures}
+        dataset = image.read(lambda: gather(image.connection.root(), failing, limit=limit))
+        return dataset, {"methods": len(targets), "cases": ran, "failures": len(failures)}
+
+    return curate()
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _dataset(ctx: Context, request: dict) -> Later:
     limit = field(request, "limit", int, default=MAX_PAIRS)
     if not 1 <= limit <= MAX_PAIRS:
         raise BadRequest(f"'limit' must be between 1 and {MAX_PAIRS}, not {limit}")
@@ -38,25 +87,76 @@ def forge(ctx: Context, request: dict) -> Later:
     path = Path(out).expanduser() if out else None
     if path is not None and not path.parent.is_dir():
         raise NotFound(f"no folder {str(path.parent)!r} to write the dataset in")
-    if ctx.cognition is None:
-        raise Internal("this process runs no jail: the methods' tests cannot run here")
-    cognition = ctx.cognition
-    image = ctx.image
-    targets = tested_methods(image.connection.root())
+    curation = _curated(ctx, limit)
 
-    async def curate(call: Any) -> dict:
-        ran, failures = await rerun(cognition.image, cognition.jail, targets, cognition.capabilities_for)
-        failing = {(f.get("object"), f.get("selector")) for f in failures}
-        dataset = image.read(lambda: gather(image.connection.root(), failing, limit=limit))
+    async def run(call: Any) -> dict:
+        dataset, tests = await curation
         if path is not None:
-            partial = path.with_name(path.name + ".partial")
-            partial.write_text(dataset.jsonl(), encoding="utf-8")
-            os.replace(partial, path)
-        return {**dataset.summary(), "left_out_listed": dataset.left_out[:LISTED],
-                "tests": {"methods": len(targets), "cases": ran, "failures": len(failures)},
+            _write(path, dataset.jsonl())
+        return {**dataset.summary(), "left_out_listed": dataset.left_out[:LISTED], "tests": tests,
                 "out": str(path) if path is not None else None}
 
-    return Later(curate)
+    return Later(run)
+
+
+def _train(ctx: Context, request: dict) -> Later:
+    from bat_os.models.personas import canonical_persona, spec_for
+
+    persona = canonical_persona(field(request, "persona", str))
+    rank = field(request, "rank", int, default=None)
+    minutes = field(request, "minutes", (int, float), default=None)
+    max_steps = field(request, "max_steps", int, default=None)
+    if rank is not None and not 1 <= rank <= 256:
+        raise BadRequest(f"'rank' must be between 1 and 256, not {rank}")
+    if minutes is not None and not 0 < minutes <= 24 * 60:
+        raise BadRequest(f"'minutes' must be more than 0 and at most a day, not {minutes}")
+    if max_steps is not None and max_steps < 1:
+        raise BadRequest(f"'max_steps' must be at least 1, not {max_steps}")
+    spec = spec_for(ctx.image.connection.root(), persona)  # NoModel: no trainable base
+    forge, publish, settings = ctx.forge, ctx.publish, ctx.forge.settings
+    curation = _curated(ctx)
+
+    async def run(call: Any) -> dict:
+        dataset, _tests = await curation
+        if len(dataset.pairs) < settings.min_pairs:
+            raise BadRequest(f"the image's dataset has {len(dataset.pairs)} pair(s); the forge trains on at least "
+                             f"{settings.min_pairs} (forge_min_pairs)")
+        forge.work.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        data = forge.work / f"{persona.lower()}-{stamp}.jsonl"
+        _write(data, dataset.jsonl())
+        out = forge.work / f"{persona.lower()}-{stamp}-adapter"
+        with tempfile.TemporaryDirectory(dir=forge.work) as links:
+            base = await asyncio.to_thread(_base_dir, spec, Path(links) / "base")
+
+            def step(event: dict) -> None:
+                publish("forge.progress", {"persona": persona, **{k: event.get(k) for k in (
+                    "step", "loss", "tokens", "tokens_per_second", "left_seconds")}})
+
+            try:
+                summary = await forge.train(persona, base, data, out, rank=rank, minutes=minutes, max_steps=max_steps,
+                                            on_step=step)
+            except Exception as exc:
+                publish("forge.failed", {"persona": persona, "error": str(exc)})
+                raise
+        result = {"persona": persona, "adapter": str(out), "dataset": {"pairs": len(dataset.pairs), "sha256": dataset.sha256},
+                  **{k: summary.get(k) for k in ("steps", "tokens", "seconds", "loss_first", "loss_last", "rank", "device")},
+                  "installed": False}
+        publish("forge.done", result)
+        return result
+
+    return Later(run)
+
+
+def _base_dir(spec: Any, into: Path) -> Path:
+    """The persona's base model as a Hugging Face directory: its stored files linked, or a GGUF's conversion."""
+    from bat_os.models.embedded import cache_dir
+    from bat_os.models.files import link_files
+    from bat_os.models.hf_loading import converted_gguf
+
+    if spec.gguf_file is not None:
+        return converted_gguf(spec.gguf_file.path, spec.provenance or {}, cache_dir())
+    return link_files(spec.files, into)
 
 
 COMMANDS = (Command("forge", forge, writes=False),)

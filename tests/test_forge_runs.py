@@ -1,0 +1,169 @@
+"""The forge's training runs through a real kernel: ``forge train`` on a persona whose base is a real tiny model
+(tiny-qwen2, imported by ``batos.py models import``), the pairs a cycle learned (replayed), progress on the event
+stream, one run at a time, cancel, and the refusals: too few pairs, no base model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import zmq
+
+from bat_os import protocol
+from support import ROOT, KernelProcess, kernel_env
+from test_questions import AKL, AKL_TOO, AL, cassette, learn
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from bat_os.models.tiny import make_tiny
+
+    return make_tiny(tmp_path_factory.mktemp("tiny"), names=["tiny-qwen2"])["tiny-qwen2"]
+
+
+@pytest.fixture
+def forged(tiny, tmp_path):
+    """start(**env) -> a kernel whose ALFRED runs tiny-qwen2 and whose genesis_obj learned initials (one pair)."""
+    (tmp_path / "cassette").mkdir()
+    image = tmp_path / "image" / "live_image.fs"
+    image.parent.mkdir()
+    done = subprocess.run([sys.executable, str(ROOT / "batos.py"), "models", "--image", str(image), "import", "ALFRED",
+                           str(tiny)], capture_output=True, text=True, timeout=120, env=kernel_env(), cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    settings = {"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette(tmp_path / "cassette", AL, AKL, AKL_TOO)),
+                "BATOS_JAIL_WALL_SECONDS": "5", "BATOS_CYCLE_QUESTION_SECONDS": "20", "BATOS_FORGE_MIN_PAIRS": "1"}
+    started = []
+
+    def start(**env):
+        if started:
+            started[-1].stop()
+        kernel = KernelProcess(tmp_path, image=image, env={**settings, **env}).start()
+        started.append(kernel)
+        return kernel
+
+    kernel = start()
+    with kernel.client() as client:
+        reply, _ = learn(client, lambda q: {"choose": next(i for i, c in enumerate(q["choices"]) if c.get("result") == "AKL")})
+    assert reply["status"] == "ok", reply
+    yield start
+    for kernel in started:
+        kernel.stop()
+
+
+def watch(kernel) -> tuple[list[dict], threading.Event]:
+    endpoint = kernel.request({"command": "status"})["result"]["events"]["endpoint"]
+    heard: list[dict] = []
+    stop = threading.Event()
+    ready = threading.Event()
+
+    def listen() -> None:
+        sock = zmq.Context.instance().socket(zmq.SUB)
+        sock.setsockopt(zmq.SUBSCRIBE, b"forge.")
+        sock.connect(endpoint)
+        ready.set()
+        while not stop.is_set():
+            if sock.poll(100):
+                heard.append(protocol.decode(sock.recv_multipart()[-1]))
+        sock.close(0)
+
+    threading.Thread(target=listen, daemon=True).start()
+    ready.wait(5)
+    time.sleep(0.3)  # the subscription reaches the publisher
+    return heard, stop
+
+
+def test_a_run_trains_the_personas_adapter_from_the_images_pairs_with_progress_on_the_stream(forged):
+    kernel = forged()
+    heard, stop = watch(kernel)
+    reply = kernel.request({"command": "forge", "action": "train", "persona": "alfred", "max_steps": 3, "rank": 4},
+                           timeout=300)
+    stop.set()
+    assert reply["status"] == "ok", reply
+    result = reply["result"]
+    assert result["persona"] == "ALFRED" and result["steps"] == 3 and result["rank"] == 4 and result["installed"] is False
+    assert result["dataset"]["pairs"] == 1
+    adapter = Path(result["adapter"])
+    assert (adapter / "adapter_model.safetensors").is_file() and adapter.parent.name == "live_image.forge"
+    progress = [e for e in heard if e["topic"] == "forge.progress"]
+    assert [e["step"] for e in progress] == [1, 2, 3] and all(e["persona"] == "ALFRED" and e["loss"] > 0 for e in progress)
+    assert [e["topic"] for e in heard][-1] == "forge.done"
+    assert kernel.request({"command": "forge", "action": "status"})["result"]["running"] is None
+    # not installed: the gate alone may put an adapter into the image
+    listed = kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]
+    assert listed["adapter"] is None
+
+
+def test_one_run_at_a_time_and_a_cancelled_run_leaves_no_adapter(forged):
+    kernel = forged()
+    outcome: dict = {}
+
+    def first() -> None:
+        outcome.update(kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", "minutes": 5}, timeout=300))
+
+    runner = threading.Thread(target=first)
+    runner.start()
+    deadline = time.monotonic() + 60
+    while kernel.request({"command": "forge", "action": "status"})["result"]["running"] is None:
+        assert time.monotonic() < deadline, "the first run never started"
+        time.sleep(0.1)
+    second = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED"}, timeout=120)
+    assert second["status"] == "error" and second["error"]["code"] == "busy"
+    assert kernel.request({"command": "ping"})["status"] == "ok"  # the kernel serves while it trains
+    assert kernel.request({"command": "forge", "action": "cancel"})["result"] == {"cancelled": True}
+    runner.join(120)
+    assert outcome["status"] == "error" and "stopped" in outcome["error"]["message"]
+    forge_dir = Path(kernel.image).with_name("live_image.forge")
+    assert not [p for p in forge_dir.iterdir() if p.name.endswith(("-adapter", ".training"))]
+    assert kernel.request({"command": "forge", "action": "cancel"})["result"] == {"cancelled": False}
+
+
+def test_too_few_pairs_and_a_persona_without_a_base_are_refused(forged):
+    kernel = forged(BATOS_FORGE_MIN_PAIRS="5")
+    reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED"}, timeout=120)
+    assert reply["error"]["code"] == "bad_request" and "1 pair(s)" in reply["error"]["message"] and "at least 5" in reply["error"]["message"]
+    reply = kernel.request({"command": "forge", "action": "train", "persona": "BRICK"}, timeout=60)
+    assert reply["error"]["code"] == "no_model"
+    for bad in ({"rank": 0}, {"minutes": -1}, {"max_steps": 0}, {"persona": "NOBODY"}):
+        reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", **bad}, timeout=60)
+        assert reply["status"] == "error" and reply["error"]["code"] == "bad_request", (bad, reply)
+    assert not Path(kernel.image).with_name("live_image.forge").exists()  # nothing was trained or written
+
+
+def test_kill_9_of_the_kernel_stops_its_training_and_a_restart_trains_again(forged):
+    import os
+    import signal
+
+    kernel = forged()
+    client = kernel.client()
+    client.send({"command": "forge", "action": "train", "persona": "ALFRED", "minutes": 5, "id": "long"})
+    deadline = time.monotonic() + 60
+    while (running := kernel.request({"command": "forge", "action": "status"})["result"]["running"]) is None:
+        assert time.monotonic() < deadline, "the run never started"
+        time.sleep(0.1)
+    trainer = running["pid"]
+    os.kill(kernel.proc.pid, signal.SIGKILL)
+    kernel.proc.wait(10)
+    client.close()
+    deadline = time.monotonic() + 60
+    while _alive(trainer):  # the trainer sees its kernel gone and stops between steps, saving nothing
+        assert time.monotonic() < deadline, "the trainer outlived its kernel"
+        time.sleep(0.2)
+    forge_dir = Path(kernel.image).with_name("live_image.forge")
+    assert not [p for p in forge_dir.iterdir() if p.name.endswith("-adapter")]
+    kernel = forged()  # the same image
+    reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", "max_steps": 1}, timeout=300)
+    assert reply["status"] == "ok", reply
+    assert (Path(reply["result"]["adapter"]) / "adapter_model.safetensors").is_file()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
