@@ -50,13 +50,18 @@ def read_pairs(path: Path) -> list[dict]:
     return pairs
 
 
+def chat_head(tokenizer: Any, system: str, prompt: str) -> str:
+    """What the model reads before its answer: the chat template's turns, or plain text where it has none. The
+    trainer and the gate's questions (:mod:`bat_os.forge.evaluate`) lay a prompt out the same way."""
+    if getattr(tokenizer, "chat_template", None):
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return f"{system}\n\n{prompt}\n\n"
+
+
 def encode(tokenizer: Any, pair: dict, max_tokens: int = MAX_TOKENS) -> tuple[list[int], list[int]]:
     """(input ids, labels): the prompt's labels are -100 (no loss), the completion's are its ids."""
-    messages = [{"role": "system", "content": pair["system"]}, {"role": "user", "content": pair["prompt"]}]
-    if getattr(tokenizer, "chat_template", None):
-        head = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    else:
-        head = f"{pair['system']}\n\n{pair['prompt']}\n\n"
+    head = chat_head(tokenizer, pair["system"], pair["prompt"])
     prompt_ids = tokenizer(head, add_special_tokens=False)["input_ids"]
     completion_ids = tokenizer(pair["completion"], add_special_tokens=False)["input_ids"]
     if tokenizer.eos_token_id is not None:
