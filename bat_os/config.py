@@ -170,6 +170,7 @@ class Config:
     forge_minutes: float = 30.0  # a forge training run's time budget (bat_os.forge)
     forge_min_pairs: int = 8  # the fewest training pairs the forge trains on
     forge_rank: int = 8  # the LoRA rank the forge trains
+    forge_margin: int = 2  # held-out tasks an adapter must gain over its base before the gate installs it
     llm: LLMConfig = field(default_factory=LLMConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
@@ -222,6 +223,7 @@ ENV_NAMES = {
     "forge_minutes": "BATOS_FORGE_MINUTES",
     "forge_min_pairs": "BATOS_FORGE_MIN_PAIRS",
     "forge_rank": "BATOS_FORGE_RANK",
+    "forge_margin": "BATOS_FORGE_MARGIN",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
@@ -384,6 +386,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("heartbeat_every", "must be 0 (no heartbeat) or a positive number of seconds")
     if not config.forge_minutes > 0:
         raise ConfigError("forge_minutes", "must be a positive number of minutes")
+    if config.forge_margin < 1:
+        raise ConfigError("forge_margin", "must be at least 1: an adapter no better than its base is never installed")
     if config.forge_min_pairs < 1 or config.forge_rank < 1:
         raise ConfigError("forge_min_pairs" if config.forge_min_pairs < 1 else "forge_rank", "must be at least 1")
     if config.heartbeat_runs < 0 or config.heartbeat_model_seconds < 0:

@@ -31,7 +31,7 @@ CACHE = Path(os.environ.get("BATOS_CACHE_DIR", Path.home() / ".cache" / "batos")
 
 
 def pairs(limit: int = 24) -> list[dict]:
-    system = PERSONAS["ALFRED"]["codex"]["system_prompt"] if "codex" in PERSONAS["ALFRED"] else "You are ALFRED."
+    system = PERSONAS["ALFRED"]["system_prompt"]
     tasks = [json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines() if line.strip()]
     made = []
     for task in tasks:

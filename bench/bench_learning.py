@@ -54,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, KernelProcess, Summary, header, parser, percentile  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
+from bat_os.forge.checks import Slots, check_code  # noqa: E402,F401 - the benchmarks beside this one import them from here
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
@@ -91,44 +92,6 @@ def plain_prompt(task: dict) -> str:
     return "\n".join(lines)
 
 
-class Slots:
-    """The receiver of a baseline check: plain slots."""
-
-    def __init__(self, slots: dict) -> None:
-        self.slots = json.loads(json.dumps(slots))
-
-    def get_slot(self, ref: str, name: str):
-        return "value", self.slots[name]
-
-    def set_slot(self, ref: str, name: str, value) -> None:
-        self.slots[name] = value
-
-    def send(self, ref: str, selector: str, args: list, kwargs: dict):
-        raise KeyError(selector)
-
-    def snapshot(self, ref: str) -> dict:
-        return dict(self.slots)
-
-
-async def check_code(jail, code: str, task: dict) -> list[str]:
-    """The hidden checks run on ``code`` in the jail; why each one failed."""
-    from bat_os.cognition.casehost import CaseHost
-    from bat_os.cognition.cases import judge
-    from bat_os.errors import JailError
-
-    checks = [{"kwargs": {}, **c} for c in task["checks"]]
-    host = CaseHost(Slots(task["slots"]), checks, candidate=(task["selector"], code))
-    try:
-        outcomes = await jail.run_cases(code, task["selector"], checks, host)
-    except JailError as exc:
-        return [f"{type(exc).__name__}: {exc}"]
-    failed = []
-    for index, (check, outcome) in enumerate(zip(checks, outcomes)):
-        after = host.slots_after(index, list(check.get("slots") or {})) if check.get("slots") else None
-        why = judge(check, outcome, after, task["selector"])
-        if why:
-            failed.append(why)
-    return failed
 
 
 def embedded_model(model_name: str, form: str = "auto", threads: int | None = None) -> tuple:

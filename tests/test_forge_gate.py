@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from pathlib import Path
 
 from bat_os.forge.gate import decide
 from support import ROOT
@@ -67,3 +68,98 @@ def test_the_same_questions_are_asked_greedily_with_and_without_the_adapter(tiny
     assert set(plain) == set(adapted) == {"t1", "t2"}
     assert plain == again  # greedy: the same question, the same answer
     assert plain != adapted  # the adapter, and only the adapter, changed what was answered
+
+
+# --- the gate through a real kernel, on SmolLM2-135M (its HF form), with outcomes constructed to be known -----
+
+HELD_OUT = [  # names and meanings no base model knows: only an adapter taught them can pass
+    {"id": "zorp", "kind": "pure", "selector": "zorp", "intent": "the zorp of a number", "args": [3], "slots": {},
+     "checks": [{"args": [3], "result": 24}, {"args": [0], "result": 3}], "reference": "def zorp(self, n):\n    return n * 7 + 3"},
+    {"id": "blip", "kind": "pure", "selector": "blip", "intent": "the blip of a word", "args": ["ab"], "slots": {},
+     "checks": [{"args": ["ab"], "result": "ba!"}, {"args": [""], "result": "!"}],
+     "reference": "def blip(self, word):\n    return word[::-1] + \"!\""},
+]
+
+
+@pytest.fixture
+def smol_kernel(tmp_path):
+    """A kernel whose ALFRED runs SmolLM2-135M and whose genesis_obj learned initials (the image's own work)."""
+    from gguf_support import real_gguf
+    from test_questions import AKL, AKL_TOO, AL, cassette, learn
+
+    from support import KernelProcess, kernel_env
+
+    image = tmp_path / "image" / "live_image.fs"
+    image.parent.mkdir()
+    done = subprocess.run([sys.executable, str(ROOT / "batos.py"), "models", "--image", str(image), "import", "ALFRED",
+                           str(real_gguf("smollm2-135m"))], capture_output=True, text=True, timeout=300, env=kernel_env(), cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "cassette").mkdir()
+    kernel = KernelProcess(tmp_path, image=image, env={
+        "BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette(tmp_path / "cassette", AL, AKL, AKL_TOO)),
+        "BATOS_JAIL_WALL_SECONDS": "5", "BATOS_CYCLE_QUESTION_SECONDS": "20", "BATOS_FORGE_MIN_PAIRS": "1"}).start()
+    with kernel.client() as client:
+        reply, _ = learn(client, lambda q: {"choose": next(i for i, c in enumerate(q["choices"]) if c.get("result") == "AKL")})
+    assert reply["status"] == "ok", reply
+    yield kernel
+    kernel.stop()
+
+
+def smol_base():
+    from gguf_support import real_gguf
+
+    from bat_os.models import gguf
+    from bat_os.models.embedded import cache_dir
+
+    info = gguf.inspect(real_gguf("smollm2-135m"))
+    return gguf.convert(info, gguf.converted_dir(cache_dir(), info, "bfloat16"))
+
+
+def test_the_gate_rejects_an_adapter_no_better_and_installs_one_that_is(smol_kernel, tmp_path):
+    from bat_os.cognition.prompts import pure_prompt
+    from bat_os.image.primordial import PERSONAS
+    from bat_os.models.tiny import make_tiny_adapter
+
+    kernel = smol_kernel
+    work = Path(kernel.image).with_name("live_image.forge")
+    work.mkdir()
+    tasks = tmp_path / "held_out.jsonl"
+    tasks.write_text("".join(json.dumps(t) + "\n" for t in HELD_OUT))
+    base = smol_base()
+    # not better: a LoRA of noise (it answers nonsense, as the base answers nothing right here)
+    noisy = make_tiny_adapter(base, work / "noisy-adapter", seed=5)
+    gate = {"command": "forge", "action": "gate", "persona": "ALFRED", "tasks": str(tasks), "max_new_tokens": 64}
+    reply = kernel.request({**gate, "adapter": str(noisy)}, timeout=600)
+    assert reply["status"] == "ok", reply
+    rejected = reply["result"]
+    assert rejected["installed"] is False and rejected["installed_as"] is None
+    assert rejected["held_out"] == {"tasks": 2, "base": 0, "adapter": 0}
+    assert rejected["own"]["tasks"] == 1 and rejected["dataset"]["pairs"] == 1
+    # the base wrote initials right again; the noise does not: worse on the image's own work, whatever else
+    assert rejected["own"]["base"] == 1 and rejected["own"]["regressions"] == ["own:genesis_obj.initials"]
+    assert "worse on 1 of the image's own methods" in rejected["why"]
+    assert kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]["adapter"] is None
+    # better: taught the held-out tasks' right methods in the very prompts the gate asks, and the image's own pair
+    system = PERSONAS["ALFRED"]["system_prompt"]
+    pairs = tmp_path / "taught.jsonl"
+    assert kernel.request({"command": "forge", "action": "dataset", "out": str(pairs)}, timeout=120)["status"] == "ok"
+    with pairs.open("a") as taught_pairs:
+        taught_pairs.write("".join(json.dumps({"system": system, "completion": f"```python\n{t['reference']}\n```",
+                                               "prompt": pure_prompt({"selector": t["selector"], "args": t["args"], "kwargs": {},
+                                                                      "intent": t["intent"]}, [])}) + "\n" for t in HELD_OUT))
+    taught = work / "taught-adapter"
+    run = subprocess.run([sys.executable, "-m", "bat_os.forge.trainer", "--base", str(base), "--data", str(pairs),
+                          "--out", str(taught), "--rank", "16", "--max-steps", "30", "--lr", "1e-3"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    reply = kernel.request({**gate, "adapter": str(taught)}, timeout=600)
+    assert reply["status"] == "ok", reply
+    installed = reply["result"]
+    assert installed["installed"] is True and installed["held_out"] == {"tasks": 2, "base": 0, "adapter": 2}
+    assert installed["own"]["regressions"] == [] and installed["installed_as"] == "forge-taught-adapter"
+    assert kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]["adapter"] == "forge-taught-adapter"
+    decisions = kernel.request({"command": "forge", "action": "status"})["result"]["decisions"]
+    assert [d["installed"] for d in decisions] == [False, True]  # both kept in the image, the rejected one too
+    # a folder the forge did not make is refused
+    refused = kernel.request({"command": "forge", "action": "gate", "persona": "ALFRED", "adapter": str(tmp_path)}, timeout=60)
+    assert refused["error"]["code"] == "not_found"

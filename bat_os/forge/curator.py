@@ -30,6 +30,7 @@ from typing import Any, Iterable
 from bat_os.cognition import episodes
 from bat_os.cognition.prompts import describe_receiver, synthesis_prompt, synthesis_voice
 from bat_os.cognition.retest import stored_tests
+from bat_os.cognition.trials import plain_slots
 from bat_os.cognition.views import person_brief
 from bat_os.image.codec import render
 from bat_os.image.history import history_of, versions_of
@@ -49,6 +50,14 @@ class Pair:
     prompt: str
     completion: str
     provenance: dict
+    checks: tuple = ()  # the method's stored tests (the gate asks the method again and tries them); not exported
+    slots: dict = field(default_factory=dict)  # its receiver's plain slots, for those tests
+
+    def task(self) -> dict:
+        """The gate's question of the image's own work: this pair's prompt, tried on the method's stored tests."""
+        return {"id": f"own:{self.provenance['receiver']}.{self.provenance['selector']}", "system": self.system,
+                "prompt": self.prompt, "selector": self.provenance["selector"], "checks": list(self.checks),
+                "slots": self.slots}
 
     @property
     def key(self) -> str:
@@ -144,7 +153,8 @@ def _pair(root: Any, registry: Any, obj: UvmObject, where: str, selector: str, m
     return Pair(system, prompt, f"```python\n{method.source.strip()}\n```", {
         "cycle": cycle.id, "persona": persona, "model": provenance.get("model"), "receiver": where, "selector": selector,
         "version": version, "change": change,
-        "tests": tests, "answered": answered, "prompt_matches": matches}), ""
+        "tests": tests, "answered": answered, "prompt_matches": matches}, tuple(stored_tests(method)),
+        plain_slots(obj)), ""
 
 
 def _change(obj: UvmObject, selector: str) -> str | None:

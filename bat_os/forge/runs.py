@@ -32,6 +32,7 @@ class ForgeSettings:
     minutes: float = 30.0  # a training run's time budget
     min_pairs: int = 8  # fewer pairs than this: refused (a LoRA learns nothing worth a gate from three examples)
     rank: int = 8
+    margin: int = 2  # held-out tasks an adapter must gain over its base to be installed (bat_os.forge.gate)
 
 
 class Forge:
@@ -39,13 +40,14 @@ class Forge:
         self.settings = settings
         self.work = Path(work)  # datasets and adapters being made (beside the image)
         self._proc: asyncio.subprocess.Process | None = None
-        self.running: dict | None = None  # {"persona", "started", "pid"} while a run trains
+        self.running: dict | None = None  # {"persona", "what", "pid"} while a worker runs
+        self._plain: dict[tuple, dict[str, str]] = {}  # a base's answers to the same questions: asked once
 
     @classmethod
     def configured(cls, config: Any, image_path: Path) -> "Forge":
         """The kernel's forge: ``config``'s forge settings, its work beside the image (``<image>.forge/``)."""
         image_path = Path(image_path)
-        return cls(ForgeSettings(config.forge_minutes, config.forge_min_pairs, config.forge_rank),
+        return cls(ForgeSettings(config.forge_minutes, config.forge_min_pairs, config.forge_rank, config.forge_margin),
                    image_path.with_name(image_path.stem + ".forge"))
 
     async def train(self, persona: str, base: Path, data: Path, out: Path, *, rank: int | None = None,
@@ -53,19 +55,41 @@ class Forge:
                     on_step: Callable[[dict], None] = lambda step: None) -> dict:
         """Train ``persona``'s adapter from ``data`` into ``out``; the trainer's summary (``done``: True), or
         Internal with its reason when it failed or was cancelled (the adapter is then absent)."""
-        if self._proc is not None:
-            raise Busy(f"the forge is training {self.running['persona']}'s adapter; one run at a time")
         if not Path(base).is_dir():
             raise NotFound(f"no base model directory {base}")
-        args = [sys.executable, "-m", "bat_os.forge.trainer", "--base", str(base), "--data", str(data), "--out", str(out),
+        args = ["bat_os.forge.trainer", "--base", str(base), "--data", str(data), "--out", str(out),
                 "--rank", str(rank or self.settings.rank), "--minutes", str(minutes or self.settings.minutes),
                 "--parent", str(os.getpid())]
         if max_steps is not None:
             args += ["--max-steps", str(max_steps)]
-        self._proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE,
+        lines = await self._worker(persona, "training", args, lambda line: "step" in line and on_step(line))
+        return lines[-1]
+
+    async def ask(self, persona: str, base: Path, prompts: Path, adapter: Path | None = None,
+                  max_new_tokens: int = 256) -> dict[str, str]:
+        """The gate's questions asked of ``base`` (with ``adapter`` on it): ``{id: answer}``. Greedy, so the base's
+        answers to the same questions (by their file's content) are asked once and kept."""
+        key = (str(base), Path(prompts).read_bytes(), max_new_tokens)
+        if adapter is None and key in self._plain:
+            return dict(self._plain[key])
+        args = ["bat_os.forge.evaluate", "--base", str(base), "--prompts", str(prompts),
+                "--max-new-tokens", str(max_new_tokens)] + (["--adapter", str(adapter)] if adapter else [])
+        lines = await self._worker(persona, "evaluation", args)
+        answers = {line["id"]: line["text"] for line in lines if "text" in line}
+        if adapter is None:
+            self._plain = {key: answers}  # the last base asked: enough for a gate run after a gate run
+        return answers
+
+    async def _worker(self, persona: str, what: str, args: list[str],
+                      on_line: Callable[[dict], Any] = lambda line: None) -> list[dict]:
+        """Run ``python -m ARGS`` (one at a time: Busy), each JSON line it prints to ``on_line``; every line, the
+        last saying ``done``, or Internal with why it did not finish."""
+        if self._proc is not None:
+            raise Busy(f"the forge is busy with {self.running['persona']}'s {self.running['what']}; one run at a time")
+        self._proc = await asyncio.create_subprocess_exec(sys.executable, "-m", *args, stdout=asyncio.subprocess.PIPE,
                                                           stderr=asyncio.subprocess.PIPE, cwd=PACKAGE_HOME)
-        self.running = {"persona": persona, "pid": self._proc.pid}
-        last: dict = {}
+        self.running = {"persona": persona, "what": what, "pid": self._proc.pid}
+        lines: list[dict] = []
         try:
             assert self._proc.stdout is not None
             async for raw in self._proc.stdout:
@@ -73,10 +97,8 @@ class Forge:
                     line = json.loads(raw)
                 except ValueError:
                     continue
-                if "step" in line:
-                    on_step(line)
-                else:
-                    last = line
+                lines.append(line)
+                on_line(line)
             stderr = await self._proc.stderr.read() if self._proc.stderr is not None else b""
             code = await self._proc.wait()
         finally:
@@ -84,10 +106,11 @@ class Forge:
                 self._proc.terminate()
                 await self._proc.wait()
             self._proc, self.running = None, None
+        last = lines[-1] if lines else {}
         if code != 0 or not last.get("done"):
-            why = last.get("error") or stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {code}"]
-            raise Internal(f"the forge's training of {persona}'s adapter did not finish: {why if isinstance(why, str) else why[0]}")
-        return last
+            why = last.get("error") or (stderr.decode(errors="replace").strip().splitlines() or [f"exit {code}"])[-1]
+            raise Internal(f"the forge's {what} for {persona} did not finish: {why}")
+        return lines
 
     def cancel(self) -> bool:
         """Stop the run under way (it saves nothing); False when none runs."""
@@ -98,4 +121,4 @@ class Forge:
 
     def status(self) -> dict[str, Any]:
         return {"running": dict(self.running) if self.running else None, "minutes": self.settings.minutes,
-                "min_pairs": self.settings.min_pairs, "rank": self.settings.rank}
+                "min_pairs": self.settings.min_pairs, "rank": self.settings.rank, "margin": self.settings.margin}
