@@ -1,5 +1,7 @@
 """The forge's gate: its rule on known outcomes (an adapter not better, one worse on the image's own work, one
-better), and the questions it asks a real tiny model with and without an adapter (bat_os.forge.evaluate)."""
+better), and the gate through a real kernel on SmolLM2-135M: the same questions asked greedily with and without
+the adapter (bat_os.forge.evaluate), every answer tried in the jail, a taught adapter installed and used. (A
+rejection through the kernel, with a tiny model: tests/test_forge_runs.py.)"""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import json
 import subprocess
 import sys
 
-import pytest
 from pathlib import Path
+
+import pytest
 
 from bat_os.forge.gate import decide
 from support import ROOT
@@ -38,36 +41,6 @@ def test_an_adapter_better_by_the_margin_and_worse_on_nothing_is_installed():
     assert verdict.to_json()["own"] == {"tasks": 2, "base": 1, "adapter": 2, "regressions": []}
     assert decide(HELD, set(), {"a", "b", "c"}, OWN, set(), set(), margin=4).installed is False  # the margin is a setting
     assert decide(["x"], {"y"}, {"y", "z"}, [], set(), set(), margin=1).installed is False  # only held-out ids count
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    from bat_os.models.tiny import make_tiny, make_tiny_adapter
-
-    root = tmp_path_factory.mktemp("gate")
-    base = make_tiny(root, names=["tiny-qwen2"])["tiny-qwen2"]
-    return base, make_tiny_adapter(base, root / "noisy", seed=3)
-
-
-def ask(base, prompts_file, adapter=None):
-    args = [sys.executable, "-m", "bat_os.forge.evaluate", "--base", str(base), "--prompts", str(prompts_file),
-            "--max-new-tokens", "12"] + (["--adapter", str(adapter)] if adapter else [])
-    run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    lines = [json.loads(line) for line in run.stdout.splitlines()]
-    assert lines[-1] == {"done": True, "answers": len(lines) - 1}
-    return {line["id"]: line["text"] for line in lines[:-1]}
-
-
-def test_the_same_questions_are_asked_greedily_with_and_without_the_adapter(tiny, tmp_path):
-    base, noisy = tiny
-    prompts = tmp_path / "prompts.jsonl"
-    prompts.write_text("".join(json.dumps({"id": i, "system": "You are ALFRED.", "prompt": f"Write a method named {name}."}) + "\n"
-                               for i, name in (("t1", "double"), ("t2", "shout"))))
-    plain, again, adapted = ask(base, prompts), ask(base, prompts), ask(base, prompts, noisy)
-    assert set(plain) == set(adapted) == {"t1", "t2"}
-    assert plain == again  # greedy: the same question, the same answer
-    assert plain != adapted  # the adapter, and only the adapter, changed what was answered
 
 
 # --- the gate through a real kernel, on SmolLM2-135M (its HF form), with outcomes constructed to be known -----
@@ -115,10 +88,9 @@ def smol_base():
     return gguf.convert(info, gguf.converted_dir(cache_dir(), info, "bfloat16"))
 
 
-def test_the_gate_rejects_an_adapter_no_better_and_installs_one_that_is(smol_kernel, tmp_path):
+def test_the_gate_installs_an_adapter_better_on_held_out_tasks_and_worse_on_nothing(smol_kernel, tmp_path):
     from bat_os.cognition.prompts import pure_prompt
     from bat_os.image.primordial import PERSONAS
-    from bat_os.models.tiny import make_tiny_adapter
 
     kernel = smol_kernel
     work = Path(kernel.image).with_name("live_image.forge")
@@ -126,19 +98,7 @@ def test_the_gate_rejects_an_adapter_no_better_and_installs_one_that_is(smol_ker
     tasks = tmp_path / "held_out.jsonl"
     tasks.write_text("".join(json.dumps(t) + "\n" for t in HELD_OUT))
     base = smol_base()
-    # not better: a LoRA of noise (it answers nonsense, as the base answers nothing right here)
-    noisy = make_tiny_adapter(base, work / "noisy-adapter", seed=5)
-    gate = {"command": "forge", "action": "gate", "persona": "ALFRED", "tasks": str(tasks), "max_new_tokens": 64}
-    reply = kernel.request({**gate, "adapter": str(noisy)}, timeout=600)
-    assert reply["status"] == "ok", reply
-    rejected = reply["result"]
-    assert rejected["installed"] is False and rejected["installed_as"] is None
-    assert rejected["held_out"] == {"tasks": 2, "base": 0, "adapter": 0}
-    assert rejected["own"]["tasks"] == 1 and rejected["dataset"]["pairs"] == 1
-    # the base wrote initials right again; the noise does not: worse on the image's own work, whatever else
-    assert rejected["own"]["base"] == 1 and rejected["own"]["regressions"] == ["own:genesis_obj.initials"]
-    assert "worse on 1 of the image's own methods" in rejected["why"]
-    assert kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]["adapter"] is None
+    gate = {"command": "forge", "action": "gate", "persona": "ALFRED", "tasks": str(tasks), "max_new_tokens": 56}
     # better: taught the held-out tasks' right methods in the very prompts the gate asks, and the image's own pair
     system = PERSONAS["ALFRED"]["system_prompt"]
     pairs = tmp_path / "taught.jsonl"
@@ -149,17 +109,18 @@ def test_the_gate_rejects_an_adapter_no_better_and_installs_one_that_is(smol_ker
                                                                       "intent": t["intent"]}, [])}) + "\n" for t in HELD_OUT))
     taught = work / "taught-adapter"
     run = subprocess.run([sys.executable, "-m", "bat_os.forge.trainer", "--base", str(base), "--data", str(pairs),
-                          "--out", str(taught), "--rank", "16", "--max-steps", "30", "--lr", "1e-3"],
+                          "--out", str(taught), "--rank", "16", "--max-steps", "15", "--lr", "3e-3"],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     reply = kernel.request({**gate, "adapter": str(taught)}, timeout=600)
     assert reply["status"] == "ok", reply
     installed = reply["result"]
     assert installed["installed"] is True and installed["held_out"] == {"tasks": 2, "base": 0, "adapter": 2}
-    assert installed["own"]["regressions"] == [] and installed["installed_as"] == "forge-taught-adapter"
+    assert installed["own"] == {"tasks": 1, "base": 1, "adapter": 1, "regressions": []}  # initials, written right by both
+    assert installed["installed_as"] == "forge-taught-adapter" and installed["dataset"]["pairs"] == 1
     assert kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]["adapter"] == "forge-taught-adapter"
     decisions = kernel.request({"command": "forge", "action": "status"})["result"]["decisions"]
-    assert [d["installed"] for d in decisions] == [False, True]  # both kept in the image, the rejected one too
+    assert [d["installed_as"] for d in decisions] == ["forge-taught-adapter"]  # kept in the image
     # a folder the forge did not make is refused
     refused = kernel.request({"command": "forge", "action": "gate", "persona": "ALFRED", "adapter": str(tmp_path)}, timeout=60)
     assert refused["error"]["code"] == "not_found"

@@ -26,17 +26,33 @@ def tiny(tmp_path_factory):
     return make_tiny(tmp_path_factory.mktemp("tiny"), names=["tiny-qwen2"])["tiny-qwen2"]
 
 
-@pytest.fixture
-def forged(tiny, tmp_path):
-    """start(**env) -> a kernel whose ALFRED runs tiny-qwen2 and whose genesis_obj learned initials (one pair)."""
-    (tmp_path / "cassette").mkdir()
-    image = tmp_path / "image" / "live_image.fs"
+@pytest.fixture(scope="module")
+def learned_image(tiny, tmp_path_factory):
+    """An image whose ALFRED has tiny-qwen2 for a base and whose genesis_obj learned initials (one pair), and the
+    kernel settings to open it with; made once for the file."""
+    root = tmp_path_factory.mktemp("forged")
+    (root / "cassette").mkdir()
+    image = root / "image" / "live_image.fs"
     image.parent.mkdir()
     done = subprocess.run([sys.executable, str(ROOT / "batos.py"), "models", "--image", str(image), "import", "ALFRED",
                            str(tiny)], capture_output=True, text=True, timeout=120, env=kernel_env(), cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    settings = {"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette(tmp_path / "cassette", AL, AKL, AKL_TOO)),
+    settings = {"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette(root / "cassette", AL, AKL, AKL_TOO)),
                 "BATOS_JAIL_WALL_SECONDS": "5", "BATOS_CYCLE_QUESTION_SECONDS": "20", "BATOS_FORGE_MIN_PAIRS": "1"}
+    kernel = KernelProcess(root, image=image, env=settings).start()
+    try:
+        with kernel.client() as client:
+            reply, _ = learn(client, lambda q: {"choose": next(i for i, c in enumerate(q["choices"]) if c.get("result") == "AKL")})
+        assert reply["status"] == "ok", reply
+    finally:
+        kernel.stop()
+    return image, settings
+
+
+@pytest.fixture
+def forged(learned_image, tmp_path):
+    """start(**env) -> a kernel on the learned image (a restart when one runs already)."""
+    image, settings = learned_image
     started = []
 
     def start(**env):
@@ -46,13 +62,14 @@ def forged(tiny, tmp_path):
         started.append(kernel)
         return kernel
 
-    kernel = start()
-    with kernel.client() as client:
-        reply, _ = learn(client, lambda q: {"choose": next(i for i, c in enumerate(q["choices"]) if c.get("result") == "AKL")})
-    assert reply["status"] == "ok", reply
     yield start
     for kernel in started:
         kernel.stop()
+
+
+def adapters(kernel) -> set[str]:
+    forge_dir = Path(kernel.image).with_name("live_image.forge")
+    return {p.name for p in forge_dir.iterdir() if p.name.endswith(("-adapter", ".training"))} if forge_dir.exists() else set()
 
 
 def watch(kernel) -> tuple[list[dict], threading.Event]:
@@ -93,13 +110,26 @@ def test_a_run_trains_the_personas_adapter_from_the_images_pairs_with_progress_o
     assert [e["step"] for e in progress] == [1, 2, 3] and all(e["persona"] == "ALFRED" and e["loss"] > 0 for e in progress)
     assert [e["topic"] for e in heard][-1] == "forge.done"
     assert kernel.request({"command": "forge", "action": "status"})["result"]["running"] is None
-    # not installed: the gate alone may put an adapter into the image
+    # not installed: the gate alone may put an adapter into the image, and this one is no better than its base
+    tasks = [json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines() if line.strip()]
+    held = adapter.parent / "held.jsonl"
+    held.write_text("".join(json.dumps(t) + "\n" for t in [t for t in tasks if t["kind"] == "pure" and t["selector"] != "initials"][:2]))
+    gated = kernel.request({"command": "forge", "action": "gate", "persona": "ALFRED", "adapter": str(adapter),
+                            "tasks": str(held), "max_new_tokens": 16}, timeout=300)
+    assert gated["status"] == "ok", gated
+    verdict = gated["result"]
+    assert verdict["installed"] is False and verdict["installed_as"] is None
+    assert verdict["held_out"] == {"tasks": 2, "base": 0, "adapter": 0} and "under the margin of 2" in verdict["why"]
+    assert verdict["own"]["tasks"] == 1 and verdict["own"]["regressions"] == []
+    status = kernel.request({"command": "forge", "action": "status"})["result"]
+    assert status["decisions"][-1]["why"] == verdict["why"]  # rejected, and kept in the image with its scores
     listed = kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]
     assert listed["adapter"] is None
 
 
 def test_one_run_at_a_time_and_a_cancelled_run_leaves_no_adapter(forged):
     kernel = forged()
+    before = adapters(kernel)
     outcome: dict = {}
 
     def first() -> None:
@@ -117,13 +147,13 @@ def test_one_run_at_a_time_and_a_cancelled_run_leaves_no_adapter(forged):
     assert kernel.request({"command": "forge", "action": "cancel"})["result"] == {"cancelled": True}
     runner.join(120)
     assert outcome["status"] == "error" and "stopped" in outcome["error"]["message"]
-    forge_dir = Path(kernel.image).with_name("live_image.forge")
-    assert not [p for p in forge_dir.iterdir() if p.name.endswith(("-adapter", ".training"))]
+    assert adapters(kernel) == before  # nothing of the cancelled run is left
     assert kernel.request({"command": "forge", "action": "cancel"})["result"] == {"cancelled": False}
 
 
 def test_too_few_pairs_and_a_persona_without_a_base_are_refused(forged):
     kernel = forged(BATOS_FORGE_MIN_PAIRS="5")
+    before = adapters(kernel)
     reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED"}, timeout=120)
     assert reply["error"]["code"] == "bad_request" and "1 pair(s)" in reply["error"]["message"] and "at least 5" in reply["error"]["message"]
     reply = kernel.request({"command": "forge", "action": "train", "persona": "BRICK"}, timeout=60)
@@ -131,7 +161,7 @@ def test_too_few_pairs_and_a_persona_without_a_base_are_refused(forged):
     for bad in ({"rank": 0}, {"minutes": -1}, {"max_steps": 0}, {"persona": "NOBODY"}):
         reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", **bad}, timeout=60)
         assert reply["status"] == "error" and reply["error"]["code"] == "bad_request", (bad, reply)
-    assert not Path(kernel.image).with_name("live_image.forge").exists()  # nothing was trained or written
+    assert adapters(kernel) == before  # nothing was trained
 
 
 def test_kill_9_of_the_kernel_stops_its_training_and_a_restart_trains_again(forged):
@@ -139,6 +169,7 @@ def test_kill_9_of_the_kernel_stops_its_training_and_a_restart_trains_again(forg
     import signal
 
     kernel = forged()
+    before = adapters(kernel)
     client = kernel.client()
     client.send({"command": "forge", "action": "train", "persona": "ALFRED", "minutes": 5, "id": "long"})
     deadline = time.monotonic() + 60
@@ -153,8 +184,7 @@ def test_kill_9_of_the_kernel_stops_its_training_and_a_restart_trains_again(forg
     while _alive(trainer):  # the trainer sees its kernel gone and stops between steps, saving nothing
         assert time.monotonic() < deadline, "the trainer outlived its kernel"
         time.sleep(0.2)
-    forge_dir = Path(kernel.image).with_name("live_image.forge")
-    assert not [p for p in forge_dir.iterdir() if p.name.endswith("-adapter")]
+    assert adapters(kernel) == before  # the killed kernel's trainer left no half adapter and no staging
     kernel = forged()  # the same image
     reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", "max_steps": 1}, timeout=300)
     assert reply["status"] == "ok", reply

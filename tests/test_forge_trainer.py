@@ -2,6 +2,7 @@
 
 tiny-qwen2 (``batos.py models make-tiny``) is the base; the pairs are the curator's format. A short run changes
 the adapter's weights; kill -9 leaves no half adapter; SIGTERM stops it saving nothing; no pairs is an error.
+(A trained adapter imported into an image and put into use: tests/test_forge_gate.py.)
 """
 
 from __future__ import annotations
@@ -65,23 +66,6 @@ def test_a_short_run_trains_the_adapters_weights_and_reports_each_step(base, tmp
     config = json.loads((out / "adapter_config.json").read_text())
     assert config["r"] == 4 and config["lora_alpha"] == 8
     assert not (tmp_path / ("adapter" + ".training")).exists()
-
-
-def test_the_trained_adapter_goes_into_an_image(base, tmp_path):
-    from bat_os.image.image import Image
-    from bat_os.models.adapters import import_adapter
-    from bat_os.models.records import store_of
-
-    out = tmp_path / "adapter"
-    run = trainer("--base", base, "--data", data(tmp_path), "--out", out, "--rank", 4, "--max-steps", 2)
-    assert finish(run)[0] == 0
-    image = Image(tmp_path / "image" / "live.fs")
-    try:
-        image.awaken()
-        assert import_adapter(image, "forged", out) is True
-        assert image.read(lambda: "forged" in store_of(image.connection.root()).adapters)
-    finally:
-        image.close()
 
 
 def test_kill_9_leaves_no_half_adapter_and_the_next_run_cleans_up(base, tmp_path):
