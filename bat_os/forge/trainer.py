@@ -75,14 +75,14 @@ def train(base: Path, data: Path, out: Path, *, rank: int = 8, minutes: float = 
           lr: float = 2e-4, seed: int = 0, say: Callable[[dict], None] = lambda event: None,
           stopped: Callable[[], bool] = lambda: False, clock: Callable[[], float] = time.monotonic) -> dict:
     """Train and save the adapter to ``out``; the summary (``say`` hears every step)."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     started = clock()
     pairs = read_pairs(data)
     if not pairs:
         raise ValueError(f"{data} holds no pairs")
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     staging = out.with_name(out.name + STAGING_SUFFIX)
     shutil.rmtree(staging, ignore_errors=True)  # a killed run's
     torch.manual_seed(seed)
@@ -141,12 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stop = {"asked": False}
     orphaned = (lambda: os.getppid() != args.parent) if args.parent else (lambda: False)
-    signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__("asked", True))
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__("asked", True))
 
     def say(event: dict) -> None:
         sys.stdout.write(json.dumps(event) + "\n")
         sys.stdout.flush()
 
+    try:
+        return _run(args, say, stop, orphaned)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace, say: Callable[[dict], None], stop: dict, orphaned: Callable[[], bool]) -> int:
     try:
         say(train(args.base, args.data, args.out, rank=args.rank, minutes=args.minutes, max_steps=args.max_steps,
                   lr=args.lr, seed=args.seed, say=say, stopped=lambda: stop["asked"] or orphaned()))
