@@ -8,9 +8,7 @@ order and runs each in one transaction on this thread, the only one that
 touches ZODB, yielding to the socket between jobs. A reply is sent after the
 commit, so "ok" means committed. When nothing is queued and no other message
 is waiting in the socket, the new request is run at once by the same code
-instead of waking the worker: that saves a queue hop per request and changes
-nothing about what can be received meanwhile, since every command runs
-synchronously on this thread.
+instead of waking the worker (a queue hop saved per request).
 
 A handler answers a value, or a :class:`~bat_os.kernel.commands.base.Later`
 that is awaited as a task of its own while the kernel serves on. Either way,
@@ -20,8 +18,8 @@ or an exception, coded by :func:`bat_os.errors.reply_of`) into a reply,
 sends it, counts it and audits it.
 
 SIGINT/SIGTERM: stop receiving, let the worker finish what is queued within
-``shutdown_grace`` seconds (what is left is answered ``shutting_down``),
-close the socket, the image and the audit trail, and return 0.
+``shutdown_grace`` seconds (what is left, and what still arrives, is answered
+``shutting_down``), close the socket, the image and the audit trail, return 0.
 """
 
 from __future__ import annotations
@@ -182,6 +180,7 @@ class Kernel:
             await self._stop_heartbeat()
             await self.ctx.backups.close()  # the schedule, and a pack under way (stopped: the image stays whole)
             await self._stop_cognition()
+            await self._refuse_late()
             self._bridge.close(linger_ms=500)
             self._close_stream()
             self.audit.record("kernel_stopped", pid=os.getpid())
@@ -242,9 +241,8 @@ class Kernel:
 
     def _resume_interrupted(self) -> None:
         """Cycles a crash interrupted: resume each (or fail it), answering its client if still there."""
-        if self.cognition is None or self.cognition.orchestrator is None:
-            return
-        for cycle_id, reply_to in self.cognition.orchestrator.interrupted():
+        for cycle_id, reply_to in (self.cognition.orchestrator.interrupted() if self.cognition is not None
+                                   and self.cognition.orchestrator is not None else []):
             self._spawn(self._resume(cycle_id, reply_to))
 
     async def _stop_cognition(self) -> None:
@@ -258,10 +256,7 @@ class Kernel:
         return task
 
     async def _stop_awaited(self) -> None:
-        """Give awaited work (jailed sends, cycles) the grace period, then cancel it.
-
-        A cancelled cycle keeps its last checkpoint and resumes at the next start.
-        """
+        """Give awaited work the grace period, then cancel it (a cycle resumes from its checkpoint at the next start)."""
         if not self._awaited:
             return
         _done, pending = await asyncio.wait(set(self._awaited), timeout=self.config.shutdown_grace)
@@ -277,8 +272,17 @@ class Kernel:
             job = self._queue.get_nowait()
             if job is not None:
                 self.answer(job.envelope, job.request.get("id"), error=ShuttingDown("the kernel is stopping"))
-        for frames in self._bridge.drain():
+        for frames in self._bridge.drain(quiet=0):
             self._accept(frames)  # answers shutting_down (or the frame's own error)
+
+    async def _refuse_late(self, quiet: float = 0.25) -> None:
+        """What still arrives (sent before the stop) until ``quiet`` seconds pass with nothing: ``shutting_down``."""
+        last = self.clock()
+        while self.clock() - last < quiet:
+            for frames in self._bridge.drain(quiet=0):
+                self._accept(frames)
+                last = self.clock()
+            await asyncio.sleep(0.01)
 
     # --- receiving -----------------------------------------------------------------------
     def _accept(self, frames: list[bytes]) -> None:
@@ -321,11 +325,8 @@ class Kernel:
         now = self.clock()
         job = Job(envelope, message, now, now + timeout)
         if self._queue.empty() and not self._bridge.more_waiting():
-            # Fast path: nobody is ahead and nobody behind, so run it now
-            # rather than waking the worker (a queue hop costs ~150 us a
-            # request here). Commands run synchronously on this thread
-            # either way. Under load the queue is used, so "busy" and ping
-            # still work.
+            # Fast path: nobody ahead or behind, so run it now rather than wake the worker (a queue hop costs ~150 us
+            # here); commands run synchronously on this thread either way. Under load the queue is used.
             self._run(job)
             return
         try:
