@@ -68,6 +68,23 @@ def inspect(browser, name):
     browser.wait_js(f'document.querySelector("#inspector").dataset.target === "{name}"')
 
 
+def learn_elsewhere(kernel, request: dict) -> tuple[threading.Thread, dict]:
+    """A console elsewhere sends ``request`` with events (so the cycle waits for a person); (its thread, the
+    final reply once the thread is done)."""
+    final: dict = {}
+
+    def learn() -> None:
+        with kernel.client() as client:
+            client.send({**request, "id": "learn", "events": True})
+            while (reply := client.recv(120)).get("id") != "learn" or reply.get("status") == "event":
+                pass
+            final.update(reply)
+
+    learner = threading.Thread(target=learn)
+    learner.start()
+    return learner, final
+
+
 def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(replayed, browser, tmp_path):
     kernel, web = replayed()
     kernel.request({"command": "set_method", "target": "genesis_obj", "selector": "double", "source": DOUBLE,
@@ -172,20 +189,10 @@ def test_a_question_from_another_client_is_answered_on_the_page(replayed, browse
     kernel, web = replayed(QUESTIONS)
     task = next(json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines()
                 if line.strip() and json.loads(line)["id"] == "extract_numbers")
-    final: dict = {}
-
-    def learn() -> None:  # a console elsewhere: it asked, with events, so the cycle waits for a person
-        with kernel.client() as client:
-            client.send({"command": "send", "target": "genesis_obj", "selector": task["selector"], "args": task["args"],
-                         "intent": task["intent"], "id": "learn", "events": True})
-            while (reply := client.recv(120)).get("id") != "learn" or reply.get("status") == "event":
-                pass
-            final.update(reply)
-
     with nullcontext(browser):
         world_ready(browser, web)
-        learner = threading.Thread(target=learn)
-        learner.start()
+        learner, final = learn_elsewhere(kernel, {"command": "send", "target": "genesis_obj", "selector": task["selector"],
+                                                  "args": task["args"], "intent": task["intent"]})
         question = browser.wait_for('[data-question^="c1/"]', timeout=90)
         assert "disagree" in question.text and "extract_numbers('a1b22c333')" in question.text
         choices = question.find_elements("css selector", "button.choice")
@@ -260,19 +267,9 @@ def test_a_confirms_second_call_is_answered_on_the_page_with_its_position(replay
 
     (tmp_path / "made").mkdir()
     kernel, web = replayed(cassette(tmp_path / "made", AKL, AKL_TOO), BATOS_CYCLE_MAX_ATTEMPTS="2")
-    final: dict = {}
-
-    def learn() -> None:
-        with kernel.client() as client:
-            client.send({**LEARN, "id": "learn", "events": True})
-            while (reply := client.recv(120)).get("id") != "learn" or reply.get("status") == "event":
-                pass
-            final.update(reply)
-
     with nullcontext(browser):
         world_ready(browser, web)
-        learner = threading.Thread(target=learn)
-        learner.start()
+        learner, final = learn_elsewhere(kernel, LEARN)
         question = browser.wait_for('[data-question^="c1/"]', timeout=90)
         shown = question.find_elements("css selector", ".choice")
         assert len(shown) == 2 and shown[0].text.startswith("1) initials(") and shown[1].text.startswith("2) initials(")
