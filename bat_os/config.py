@@ -171,6 +171,9 @@ class Config:
     forge_min_pairs: int = 8  # the fewest training pairs the forge trains on
     forge_rank: int = 8  # the LoRA rank the forge trains
     forge_margin: int = 2  # held-out tasks an adapter must gain over its base before the gate installs it
+    forge_held_out: int = 12  # held-out learning-benchmark tasks the gate asks base and adapter
+    forge_memory_mb: int = 0  # a forge worker's address space at most (POSIX; 0: no cap): it fails, the kernel lives
+    forge_every_pairs: int = 50  # the heartbeat trains and gates when the dataset grew by this many pairs (0: never)
     llm: LLMConfig = field(default_factory=LLMConfig)
     models: ModelsConfig = field(default_factory=ModelsConfig)
 
@@ -224,6 +227,9 @@ ENV_NAMES = {
     "forge_min_pairs": "BATOS_FORGE_MIN_PAIRS",
     "forge_rank": "BATOS_FORGE_RANK",
     "forge_margin": "BATOS_FORGE_MARGIN",
+    "forge_held_out": "BATOS_FORGE_HELD_OUT",
+    "forge_memory_mb": "BATOS_FORGE_MEMORY_MB",
+    "forge_every_pairs": "BATOS_FORGE_EVERY_PAIRS",
     "llm.backend": "BATOS_LLM_BACKEND",
     "llm.cassette": "BATOS_CASSETTE",
     "llm.record_to": "BATOS_RECORD_TO",
@@ -388,6 +394,10 @@ def _validate(config: Config) -> None:
         raise ConfigError("forge_minutes", "must be a positive number of minutes")
     if config.forge_margin < 1:
         raise ConfigError("forge_margin", "must be at least 1: an adapter no better than its base is never installed")
+    if config.forge_held_out < 1:
+        raise ConfigError("forge_held_out", "must be at least 1: a gate asks at least one task it never trained on")
+    if config.forge_memory_mb < 0 or config.forge_every_pairs < 0:
+        raise ConfigError("forge_memory_mb" if config.forge_memory_mb < 0 else "forge_every_pairs", "must be 0 or more")
     if config.forge_min_pairs < 1 or config.forge_rank < 1:
         raise ConfigError("forge_min_pairs" if config.forge_min_pairs < 1 else "forge_rank", "must be at least 1")
     if config.heartbeat_runs < 0 or config.heartbeat_model_seconds < 0:

@@ -1,7 +1,9 @@
 """The forge's gate: its rule on known outcomes (an adapter not better, one worse on the image's own work, one
 better), and the gate through a real kernel on SmolLM2-135M: the same questions asked greedily with and without
-the adapter (bat_os.forge.evaluate), every answer tried in the jail, a taught adapter installed and used. (A
-rejection through the kernel, with a tiny model: tests/test_forge_runs.py.)"""
+the adapter (bat_os.forge.evaluate), every answer tried in the jail, a taught adapter installed, switched by hand
+(``forge use``: a noisy one refused for breaking the image's own method) and run by both engines (llama.cpp with
+its GGUF form, transformers with PEFT). (A rejection through the kernel, with a tiny model:
+tests/test_forge_runs.py.)"""
 
 from __future__ import annotations
 
@@ -67,6 +69,12 @@ def smol_kernel(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "batos.py"), "models", "--image", str(image), "import", "ALFRED",
                            str(real_gguf("smollm2-135m"))], capture_output=True, text=True, timeout=300, env=kernel_env(), cwd=ROOT)
     assert done.returncode == 0, done.stderr
+    from bat_os.models.tiny import make_tiny_adapter
+
+    noise = make_tiny_adapter(smol_base(), tmp_path / "noise", seed=5)  # lora_B of normal noise: SmolLM2 garbled
+    done = subprocess.run([sys.executable, str(ROOT / "batos.py"), "models", "--image", str(image), "import-adapter", "noise",
+                           str(noise)], capture_output=True, text=True, timeout=300, env=kernel_env(), cwd=ROOT)
+    assert done.returncode == 0 and "noise\tstored" in done.stdout, done.stderr
     (tmp_path / "cassette").mkdir()
     kernel = KernelProcess(tmp_path, image=image, env={
         "BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette(tmp_path / "cassette", AL, AKL, AKL_TOO)),
@@ -88,6 +96,7 @@ def smol_base():
     return gguf.convert(info, gguf.converted_dir(cache_dir(), info, "bfloat16"))
 
 
+@pytest.mark.timeout(900)  # a real training run, five rounds of the gate's questions and both engines, on 2 cores
 def test_the_gate_installs_an_adapter_better_on_held_out_tasks_and_worse_on_nothing(smol_kernel, tmp_path):
     from bat_os.cognition.prompts import pure_prompt
     from bat_os.image.primordial import PERSONAS
@@ -124,3 +133,65 @@ def test_the_gate_installs_an_adapter_better_on_held_out_tasks_and_worse_on_noth
     # a folder the forge did not make is refused
     refused = kernel.request({"command": "forge", "action": "gate", "persona": "ALFRED", "adapter": str(tmp_path)}, timeout=60)
     assert refused["error"]["code"] == "not_found"
+    # the installed adapter in both engines: its llama.cpp form was made at install (SmolLM2 is a GGUF persona)
+    assert installed["llama_cpp"] == "adapter.gguf made"
+    # by hand: the base back; an adapter worse on the image's own initials refused, nothing changed; the taught one again
+    use = {"command": "forge", "action": "use", "persona": "ALFRED"}
+    assert kernel.request({**use, "adapter": "none"}, timeout=60)["result"]["adapter"] is None
+    assert kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]["adapter"] is None
+    noisy = kernel.request({**use, "adapter": "noise"}, timeout=600)
+    assert noisy["error"]["code"] == "tests_failed" and "worse than ALFRED's base on 1" in noisy["error"]["message"], noisy
+    assert kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]["adapter"] is None
+    used = kernel.request({**use, "adapter": "forge-taught-adapter"}, timeout=600)
+    assert used["status"] == "ok", used
+    assert used["result"]["own"]["regressions"] == [] and used["result"]["llama_cpp"] == "adapter.gguf kept"
+    assert kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]["adapter"] == "forge-taught-adapter"
+    adapters = {a["name"]: a for a in kernel.request({"command": "forge", "action": "status"})["result"]["adapters"]}
+    assert adapters["forge-taught-adapter"]["forms"] == ["peft", "gguf"] and adapters["forge-taught-adapter"]["used_by"] == ["ALFRED"]
+    assert adapters["noise"]["forms"] == ["peft"] and adapters["noise"]["used_by"] == []
+    assert kernel.request({**use, "adapter": "nosuch"})["error"]["code"] == "not_found"
+    kernel.stop()
+    assert both_engines_answer(kernel.image, HELD_OUT[0]) == {"llama.cpp": True, "transformers": True, "base": False}
+
+
+def both_engines_answer(image_path, task) -> dict:
+    """Whether ALFRED writes ``task``'s reference through llama.cpp (the adapter's GGUF form applied at load) and
+    through transformers (PEFT), and whether its base model alone does; the image read as the kernel left it."""
+    import asyncio
+    from dataclasses import replace
+
+    from gguf_support import cache, need_llama
+
+    from bat_os.cognition.prompts import pure_prompt
+    from bat_os.image.image import Image
+    from bat_os.image.primordial import PERSONAS
+    from bat_os.models.manager import ModelManager
+    from bat_os.models.personas import spec_for
+
+    need_llama()
+    image = Image(image_path)
+    image.awaken()
+    try:
+        alfred = image.read(lambda: spec_for(image.connection.root(), "ALFRED"))
+    finally:
+        image.close()
+    alfred = replace(alfred, generation={"max_new_tokens": 40, "temperature": 0})
+    assert alfred.adapter is not None and alfred.adapter.gguf_file is not None and alfred.adapter.peft
+    prompt = pure_prompt({"selector": task["selector"], "args": task["args"], "kwargs": {}, "intent": task["intent"]}, [])
+    wanted = task["reference"].splitlines()[-1].strip()  # "return n * 7 + 3"
+
+    async def answer(engine: str, spec) -> tuple[str, str]:
+        manager = ModelManager(device="cpu", engine=engine, cache=cache())
+        try:
+            out = await manager.generate(spec, PERSONAS["ALFRED"]["system_prompt"], prompt)
+            return out.text, manager.status()["resident"][0]["engine"]
+        finally:
+            await manager.close()
+
+    found = {}
+    for name, engine, spec in (("llama.cpp", "auto", alfred), ("transformers", "transformers", alfred),
+                               ("base", "auto", replace(alfred, adapter=None))):
+        text, ran = asyncio.run(answer(engine, spec))
+        assert ran == ("transformers" if name == "transformers" else "llama.cpp")
+        found[name] = wanted in text
+    return found

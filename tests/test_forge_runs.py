@@ -1,6 +1,7 @@
 """The forge's training runs through a real kernel: ``forge train`` on a persona whose base is a real tiny model
 (tiny-qwen2, imported by ``batos.py models import``), the pairs a cycle learned (replayed), progress on the event
-stream, one run at a time, cancel, and the refusals: too few pairs, no base model."""
+stream, one run at a time, cancel, a worker out of memory, kill -9, and the refusals: too few pairs, no base
+model."""
 
 from __future__ import annotations
 
@@ -162,6 +163,44 @@ def test_too_few_pairs_and_a_persona_without_a_base_are_refused(forged):
         reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", **bad}, timeout=60)
         assert reply["status"] == "error" and reply["error"]["code"] == "bad_request", (bad, reply)
     assert adapters(kernel) == before  # nothing was trained
+
+
+def test_a_worker_out_of_memory_fails_cleanly_and_the_kernel_lives(forged):
+    kernel = forged(BATOS_FORGE_MEMORY_MB="300")  # the worker's address space: too small for torch
+    heard, stop = watch(kernel)
+    before = adapters(kernel)
+    for _ in range(2):  # a failed run leaves the forge free: the second is tried, not "busy"
+        reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", "max_steps": 1}, timeout=120)
+        assert reply["error"]["code"] == "internal" and "out of memory" in reply["error"]["message"], reply
+    stop.set()
+    assert [e["topic"] for e in heard] == ["forge.failed", "forge.failed"] and "out of memory" in heard[0]["error"]
+    assert kernel.request({"command": "ping"})["status"] == "ok"
+    assert kernel.request({"command": "forge", "action": "status"})["result"]["running"] is None
+    assert adapters(kernel) == before  # no adapter, no staging
+
+
+def test_the_heartbeat_starts_a_forge_round_when_the_dataset_grew_and_not_again_until_it_grows(forged):
+    kernel = forged(BATOS_HEARTBEAT_EVERY="0.5", BATOS_HEARTBEAT_RUNS="1000", BATOS_FORGE_EVERY_PAIRS="1",
+                    BATOS_FORGE_MINUTES="0.05", BATOS_FORGE_HELD_OUT="1")
+    endpoint = kernel.request({"command": "status"})["result"]["events"]["endpoint"]
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"heartbeat.forge")
+    sub.setsockopt(zmq.SUBSCRIBE, b"heartbeat.failed")
+    sub.connect(endpoint)
+    heard: list[dict] = []
+    deadline = time.monotonic() + 240
+    while len(heard) < 2 and time.monotonic() < deadline:
+        if sub.poll(200):
+            heard.append(protocol.decode(sub.recv_multipart()[-1]))
+    started, ended = heard  # the round starts, then (in the background, the beats going on) it ends
+    assert started["started"] is True and started["pairs"] == 1 and started["since"] == 0
+    assert ended["outcome"] == "ok" and ended["persona"] == "ALFRED" and ended["installed"] is False
+    assert "under the margin" in ended["why"]  # a tiny model's adapter: gated, and not better
+    decisions = kernel.request({"command": "forge", "action": "status"})["result"]["decisions"]
+    assert len(decisions) == 1 and decisions[0]["dataset"]["pairs"] == 1
+    time.sleep(2.5)  # several beats more: the dataset has not grown since that round, so none starts
+    assert not sub.poll(0) and kernel.request({"command": "forge", "action": "status"})["result"]["running"] is None
+    sub.close(0)
 
 
 def test_kill_9_of_the_kernel_stops_its_training_and_a_restart_trains_again(forged):

@@ -108,7 +108,7 @@ def test_the_transformers_engine_runs_the_same_gguf_record_from_its_conversion(i
     assert any((cache() / "converted").glob(f"{robin.provenance['sha256'][:24]}-bfloat16"))  # kept for next time
 
 
-def test_llama_cpp_refuses_a_peft_adapter_and_auto_gives_it_to_transformers(image, files):
+def test_llama_cpp_refuses_a_peft_adapter_without_its_gguf_form_and_auto_gives_it_to_transformers(image, files):
     from bat_os.models.manager import AdapterSpec
 
     import_model(image, "BABS", str(files["smol"]))
@@ -120,12 +120,14 @@ def test_llama_cpp_refuses_a_peft_adapter_and_auto_gives_it_to_transformers(imag
 
     async def body():
         try:
-            await manager.generate(with_adapter, "", "hi")
+            out = await manager.generate(with_adapter, "", "hi")
+            return out, manager.status()
         finally:
             await manager.close()
 
-    with pytest.raises(ModelUnavailable, match="PEFT adapter, which llama.cpp does not apply"):
-        asyncio.run(body())
+    out, status = asyncio.run(body())  # refused at load: BABS keeps its base model
+    assert out.tokens > 0 and status["resident"][0]["engine"] == "llama.cpp" and status["resident"][0]["adapters"] == []
+    assert "no llama.cpp form" in status["adapters_refused"]["BABS"]["why"]
 
 
 def test_the_engine_rule():

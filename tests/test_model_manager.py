@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -179,13 +180,38 @@ def test_personas_on_one_base_switch_adapters_without_reloading(tiny):
     assert status["resident"][0]["adapters"] == ["alfred", "brick"]
 
 
-def test_an_adapter_for_another_base_is_refused_and_the_base_keeps_working(tiny):
+def test_an_adapter_for_another_base_is_refused_and_the_persona_keeps_its_base(tiny):
     async def body(manager):
-        with pytest.raises(ModelUnavailable, match="does not fit"):
-            await manager.generate(spec(tiny, "tiny-llama", "BABS", adapter="qwen"), "", "x")
-        return await manager.generate(spec(tiny, "tiny-llama", "ROBIN"), "", "y")
+        refused = await manager.generate(spec(tiny, "tiny-llama", "BABS", adapter="qwen"), "", "x")
+        status = manager.status()
+        return refused, status, await manager.generate(spec(tiny, "tiny-llama", "ROBIN"), "", "y")
 
-    assert run(with_manager(body)).tokens > 0
+    refused, status, other = run(with_manager(body))
+    assert refused.tokens > 0 and other.tokens > 0
+    assert status["adapters_refused"]["BABS"]["adapter"] == "qwen"
+    assert "does not fit" in status["adapters_refused"]["BABS"]["why"]
+    assert status["resident"][0]["active_adapter"] is None
+
+
+def test_a_damaged_adapter_blob_is_refused_at_load_and_the_persona_keeps_its_base(tiny, tmp_path):
+    damaged = tmp_path / "alfred"
+    shutil.copytree(tiny["adapters"]["alfred"], damaged)
+    files = refs(damaged)
+    weights = damaged / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-64] + bytes(64))  # the blob changed under its stored sha256
+    broken = AdapterSpec("alfred", files, "damaged")
+
+    async def body(manager):
+        base = await manager.generate(spec(tiny, "tiny-llama", "ALFRED"), "", "same words")
+        with_damaged = await manager.generate(replace(spec(tiny, "tiny-llama", "ALFRED"), adapter=broken), "", "same words")
+        status = manager.status()
+        healthy = await manager.generate(spec(tiny, "tiny-llama", "ALFRED", adapter="alfred"), "", "same words")
+        return base, with_damaged, status, manager.status()
+
+    base, with_damaged, status, later = run(with_manager(body))
+    assert with_damaged.text == base.text  # the base, unchanged
+    assert "does not match its sha256" in status["adapters_refused"]["ALFRED"]["why"]
+    assert "ALFRED" not in later["adapters_refused"] and later["resident"][0]["active_adapter"] == "alfred"
 
 
 def test_tokens_stream_to_the_loop_as_they_come(tiny):

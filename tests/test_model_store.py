@@ -546,6 +546,43 @@ def test_sync_adapters_stores_reports_replaces_and_refuses(image, tmp_path):
         image.close()
 
 
+def gguf_adapter(path: Path, kind: str = "adapter") -> Path:
+    """A small GGUF file: a LoRA adapter as llama.cpp's converter writes one (or, ``kind="model"``, not one)."""
+    import gguf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_type(kind)
+    if kind == "adapter":
+        writer.add_string("adapter.type", "lora")
+        writer.add_float32("adapter.lora.alpha", 16.0)
+    writer.add_tensor("blk.0.attn_q.weight.lora_a", np.ones((4, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def test_gguf_adapters_are_stored_alone_or_beside_their_peft_form_and_other_gguf_files_refused(image, tmp_path):
+    alone = gguf_adapter(tmp_path / "alone.gguf")
+    assert import_adapter(image, "alone", alone) is True
+    peft = make_adapter(tmp_path / "lora_adapters" / "robin", seed=3)
+    gguf_adapter(peft / "adapter.gguf")
+    assert sync_adapters(image, tmp_path / "lora_adapters") == {"robin": "stored"}
+    forms = {e["name"]: e["forms"] for e in list_models(image) if e["kind"] == "adapter"}
+    assert forms == {"alone": ["gguf"], "robin": ["peft", "gguf"]}
+    assert read_store(image, lambda s: sorted(s.adapters["alone"].files)) == ["adapter.gguf"]
+    with pytest.raises(ModelError, match="not a LoRA adapter"):
+        import_adapter(image, "model", gguf_adapter(tmp_path / "model.gguf", kind="model"))
+    (tmp_path / "junk.gguf").write_bytes(b"GGUF but not really")
+    with pytest.raises(ModelError, match="not a GGUF file"):
+        import_adapter(image, "junk", tmp_path / "junk.gguf")
+    with pytest.raises(ModelError, match="neither a PEFT adapter directory nor a GGUF adapter file"):
+        import_adapter(image, "text", tmp_path / "lora_adapters" / "robin" / "adapter_config.json")
+    assert sorted(read_store(image, lambda s: list(s.adapters))) == ["alone", "robin"]  # the refused: nothing stored
+
+
 # --- kill -9 ---------------------------------------------------------------------------------
 
 IMPORT_SCRIPT = """

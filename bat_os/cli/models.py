@@ -5,6 +5,7 @@
     batos.py models list [--json]
     batos.py models remove PERSONA
     batos.py models adapters sync [--folder lora_adapters]
+    batos.py models import-adapter NAME SOURCE
     batos.py models make-tiny --out DIR [--import]
 
 SOURCE is a local model directory, a Hugging Face model id, a GGUF file (or
@@ -12,6 +13,11 @@ a directory holding one), or ``ollama:NAME[:TAG]`` (a model in a local Ollama
 store). A GGUF file is converted once (kept in the cache) into DTYPE
 (default bfloat16). ``fetch`` gets the embedded models into the cache
 (default: the one new images' personas get; see bat_os/models/embedded.py).
+``import-adapter`` stores a LoRA adapter under NAME: a PEFT adapter directory
+(adapter_config.json and adapter_model.safetensors, with adapter.gguf beside
+them where it has llama.cpp's form) or a GGUF adapter file. A persona uses it
+once its codex names it (``forge use PERSONA NAME`` through the kernel tries it
+on the image's stored tests first, and makes its llama.cpp form where needed).
 The image must not be in use for import, list, remove and adapters: stop the
 kernel first (its FileStorage is locked while it runs). Exit codes: 0 done, 1 the operation failed (the message says why; the
 image is unchanged), 2 usage or configuration error, 3 the image cannot be
@@ -59,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     adapters = sub.add_parser("adapters", help="LoRA adapters")
     adapters.add_argument("adapters_action", choices=("sync",))
     adapters.add_argument("--folder", default="lora_adapters", help="the staging folder (default lora_adapters)")
+    one = sub.add_parser("import-adapter", help="store a LoRA adapter (a PEFT directory or a GGUF adapter file) in the image")
+    one.add_argument("name", help="its name in the image (letters, digits, '.', '_', '-')")
+    one.add_argument("source", help="a PEFT adapter directory or a .gguf LoRA adapter file")
     tiny = sub.add_parser("make-tiny", help="build small random-weight models locally (tests, smoke runs)")
     tiny.add_argument("--out", required=True, help="directory to build them in")
     tiny.add_argument("--seed", type=int, default=0)
@@ -105,6 +114,8 @@ def main(argv: Sequence[str], environ: dict[str, str] | None = None, out: Callab
         return _with_image(config, lambda image: _remove(image, args.persona, write))
     if args.action == "adapters":
         return _with_image(config, lambda image: _sync(image, Path(args.folder), write))
+    if args.action == "import-adapter":
+        return _with_image(config, lambda image: _import_adapter(image, args.name, Path(args.source), write))
     return EXIT_USAGE
 
 
@@ -207,3 +218,11 @@ def _sync(image: Any, folder: Path, write: Callable[[str], None]) -> int:
         write(f"{name}\t{state}")
         failed |= state not in ("stored", "unchanged")
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _import_adapter(image: Any, name: str, source: Path, write: Callable[[str], None]) -> int:
+    from bat_os.models.adapters import import_adapter
+
+    changed = import_adapter(image, name, source)
+    write(f"{name.lower()}\t{'stored' if changed else 'unchanged'}\t{source}")
+    return EXIT_OK

@@ -33,6 +33,8 @@ class ForgeSettings:
     min_pairs: int = 8  # fewer pairs than this: refused (a LoRA learns nothing worth a gate from three examples)
     rank: int = 8
     margin: int = 2  # held-out tasks an adapter must gain over its base to be installed (bat_os.forge.gate)
+    memory_mb: int = 0  # a worker's address space at most (RLIMIT_AS, POSIX); 0: no cap
+    held_out: int = 12  # held-out tasks the gate asks
 
 
 class Forge:
@@ -47,8 +49,8 @@ class Forge:
     def configured(cls, config: Any, image_path: Path) -> "Forge":
         """The kernel's forge: ``config``'s forge settings, its work beside the image (``<image>.forge/``)."""
         image_path = Path(image_path)
-        return cls(ForgeSettings(config.forge_minutes, config.forge_min_pairs, config.forge_rank, config.forge_margin),
-                   image_path.with_name(image_path.stem + ".forge"))
+        return cls(ForgeSettings(config.forge_minutes, config.forge_min_pairs, config.forge_rank, config.forge_margin,
+                                 config.forge_memory_mb, config.forge_held_out), image_path.with_name(image_path.stem + ".forge"))
 
     async def train(self, persona: str, base: Path, data: Path, out: Path, *, rank: int | None = None,
                     minutes: float | None = None, max_steps: int | None = None,
@@ -87,7 +89,8 @@ class Forge:
         if self._proc is not None:
             raise Busy(f"the forge is busy with {self.running['persona']}'s {self.running['what']}; one run at a time")
         self._proc = await asyncio.create_subprocess_exec(sys.executable, "-m", *args, stdout=asyncio.subprocess.PIPE,
-                                                          stderr=asyncio.subprocess.PIPE, cwd=PACKAGE_HOME)
+                                                          stderr=asyncio.subprocess.PIPE, cwd=PACKAGE_HOME,
+                                                          preexec_fn=_capped(self.settings.memory_mb))
         self.running = {"persona": persona, "what": what, "pid": self._proc.pid}
         lines: list[dict] = []
         try:
@@ -121,4 +124,20 @@ class Forge:
 
     def status(self) -> dict[str, Any]:
         return {"running": dict(self.running) if self.running else None, "minutes": self.settings.minutes,
-                "min_pairs": self.settings.min_pairs, "rank": self.settings.rank, "margin": self.settings.margin}
+                "min_pairs": self.settings.min_pairs, "rank": self.settings.rank, "margin": self.settings.margin,
+                "held_out": self.settings.held_out}
+
+
+def _capped(memory_mb: int) -> Callable[[], None] | None:
+    """A worker's address space capped at ``memory_mb`` (POSIX ``RLIMIT_AS``): past it, its allocations fail inside
+    the worker, which says so and exits, never in the kernel."""
+    if not memory_mb or os.name != "posix":
+        return None
+
+    def cap() -> None:
+        import resource
+
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return cap

@@ -163,7 +163,9 @@ def _run(args: argparse.Namespace, say: Callable[[dict], None], stop: dict, orph
         say({"done": False, "error": "stopped"})
         return EXIT_STOPPED
     except Exception as exc:  # noqa: BLE001 - the kernel reads why from the last line
-        say({"done": False, "error": f"{type(exc).__name__}: {exc}"})
+        shutil.rmtree(args.out.with_name(args.out.name + STAGING_SUFFIX), ignore_errors=True)
+        oom = isinstance(exc, MemoryError) or any(m in str(exc).lower() for m in ("out of memory", "allocate memory", "map segment"))
+        say({"done": False, "error": ("out of memory: " if oom else "") + f"{type(exc).__name__}: {str(exc)[:500]}"})
         return EXIT_FAILED
 
 

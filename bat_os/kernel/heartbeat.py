@@ -21,6 +21,15 @@ actions, in order, each only while the budget allows (``heartbeat_runs`` actions
 ``digest``
     the day's episodes summed up in one document of the catalog, ``digest:<YYYY-MM-DD>`` (``kind: digest``):
     what was learned, what failed and why, who was asked what. No model: counted, not written.
+``forge``
+    when the image's golden dataset (:mod:`bat_os.forge.curator`) has grown by ``forge_every_pairs`` pairs
+    since the forge's last gate decision (0: never), a forge round starts in the background: the author's
+    (ALFRED's) adapter trained, then gated (:mod:`bat_os.kernel.commands.forge`), in the forge's worker
+    processes. Like every action it starts only once no request has come for ``yield_for``; the workers then
+    run on beside the kernel (its requests are answered meanwhile, on the CPU the workers leave). One round
+    at a time; its wall time is spent from the model budget; its outcome comes as a second
+    ``heartbeat.forge`` event. A round that failed is not started again at the same dataset size until the
+    kernel restarts.
 
 A user's request always comes first: before each action, each method a selfcheck runs, and each step of
 a heartbeat's cycle, the heartbeat waits while requests are queued or being answered
@@ -48,12 +57,14 @@ from bat_os.cognition.retest import rerun, stored_tests
 from bat_os.image.codec import render
 from bat_os.image.objects import Method
 from bat_os.image.walk import prototypes
+from bat_os.kernel.commands.forge import due, forge_round
 from bat_os.kernel.commands.selfcheck import tested_methods
 from bat_os.memory.catalog import CODEX_SOURCE
 
 logger = logging.getLogger(__name__)
 
-ACTIONS = ("selfcheck", "retry", "cases", "digest")
+ACTIONS = ("selfcheck", "retry", "cases", "digest", "forge")
+MODEL_ACTIONS = ("retry", "cases", "forge")  # these spend the model budget
 HOUR = 3600.0
 RECENT = 20  # actions kept for status
 DIGEST_KIND = episodes.DIGEST
@@ -67,6 +78,7 @@ class HeartbeatSettings:
     action_timeout: float = 600.0  # an action running longer is cancelled
     idle_poll: float = 0.05  # how often a waiting heartbeat looks again whether requests still wait
     yield_for: float = 0.5  # the heartbeat works only once no request has come for this long (a user at work first)
+    forge_every_pairs: int = 0  # a forge round when the dataset grew by this many pairs since the last (0: never)
 
 
 @dataclass
@@ -79,6 +91,7 @@ class HeartbeatHost:
     idle: Callable[[], float]  # seconds since the last request came
     publish: Callable[[str, dict], None]
     record: Callable[..., None]  # the audit trail
+    ctx: Any = None  # the commands' Context (bat_os.kernel.commands.base): the forge's rounds run through it
 
 
 @dataclass
@@ -132,20 +145,27 @@ class Heartbeat:
         self.regressions: dict[str, dict] = {}  # "object.selector#case" -> the failure, while it fails
         self.plan: list[str] = list(ACTIONS)
         self._no_cases: set[tuple[str, str]] = set()  # methods BRICK wrote no case for that held
+        self._forge_task: asyncio.Task | None = None  # the forge round under way
+        self._forge_failed_at: int | None = None  # the dataset's size when a round last failed
 
     @classmethod
     def from_config(cls, config: Any, host: HeartbeatHost) -> "Heartbeat":
         """The kernel's heartbeat, as ``config`` (bat_os.config.Config) sets it."""
         logger.info("heartbeat every %gs", config.heartbeat_every)
-        return cls(host, HeartbeatSettings(config.heartbeat_every, config.heartbeat_runs, config.heartbeat_model_seconds))
+        return cls(host, HeartbeatSettings(config.heartbeat_every, config.heartbeat_runs, config.heartbeat_model_seconds,
+                                           forge_every_pairs=config.forge_every_pairs))
 
     # --- the loop ------------------------------------------------------------------------------
     async def run(self) -> None:
         """Beat every ``every`` seconds until cancelled (the kernel cancels it when it stops)."""
-        while True:
-            self.next_beat = self.now() + self.settings.every
-            await asyncio.sleep(self.settings.every)
-            await self.beat()
+        try:
+            while True:
+                self.next_beat = self.now() + self.settings.every
+                await asyncio.sleep(self.settings.every)
+                await self.beat()
+        finally:
+            if self._forge_task is not None:
+                self._forge_task.cancel()  # its worker is terminated (and stops by itself once the kernel is gone)
 
     async def beat(self) -> None:
         self.beats += 1
@@ -153,7 +173,7 @@ class Heartbeat:
         self.host.publish("heartbeat.beat", {"beat": self.beats, "plan": list(self.plan), "budget": self.budget.status()})
         for action in ACTIONS:
             await self.quiet()
-            if not self.budget.allows(model=action in ("retry", "cases")):
+            if not self.budget.allows(model=action in MODEL_ACTIONS):
                 self._done(action, "skipped", why="over budget")
                 continue
             started = self.monotonic()
@@ -195,6 +215,9 @@ class Heartbeat:
         if first_untested:
             plan.append(f"cases: {first_untested} ({untested_count} method(s) keep none)")
         plan.append("digest: today's episodes")
+        found = due(self.host.ctx, self.settings.forge_every_pairs) if self.host.ctx is not None else None
+        if found is not None:
+            plan.append(f"forge: {found['pairs']} pairs, {found['pairs'] - found['since']} new since the last round")
         return plan
 
     async def quiet(self) -> None:
@@ -286,6 +309,32 @@ class Heartbeat:
             self.host.publish("method.installed", {"target": where, "selector": selector, "version": written["version"],
                                                    "change": "cases"})
         return {"object": where, **written}
+
+    async def _forge(self) -> dict | None:
+        """A forge round started in the background when one is due (see the module docstring)."""
+        ctx = self.host.ctx
+        if ctx is None or (self._forge_task is not None and not self._forge_task.done()):
+            return None
+        found = self.host.image.read(lambda: due(ctx, self.settings.forge_every_pairs))
+        if found is None or found["pairs"] == self._forge_failed_at:
+            return None
+        started = self.monotonic()
+
+        async def forge() -> None:
+            try:
+                result = await forge_round(ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a failed round is reported; the heartbeat beats on
+                self._forge_failed_at = found["pairs"]
+                self._failed("forge", f"{type(exc).__name__}: {exc}", started)
+            else:
+                self._done("forge", "ok", seconds=round(self.monotonic() - started, 3), **result)
+            finally:
+                self.budget.spend(self.monotonic() - started)
+
+        self._forge_task = asyncio.get_running_loop().create_task(forge())
+        return {"started": True, **found}
 
     async def _digest(self) -> dict | None:
         """Today's episodes as one document (rewritten while the day goes on; unchanged: not written)."""

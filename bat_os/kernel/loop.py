@@ -229,7 +229,7 @@ class Kernel:
         if self.config.heartbeat_every > 0 and self.cognition is not None:
             self.heartbeat = Heartbeat.from_config(self.config, HeartbeatHost(
                 self.image, self.cognition, self.busy, self.idle, lambda topic, event: self.ctx.publish(topic, event),
-                self.audit.record))
+                self.audit.record, self.ctx))
             self._heartbeat_task = loop.create_task(self.heartbeat.run())
 
     async def _stop_heartbeat(self) -> None:

@@ -7,7 +7,8 @@ Two engines run persona models (``models.engine``, :data:`SETTINGS`):
   file, memory-mapped, in its own 4-bit (or other) quantization. On a CPU it
   is the fast path: about twice the tokens per second of the int8
   transformers form, and the prompt evaluated once for all of a cycle's
-  candidates (docs/models.md).
+  candidates (docs/models.md); a LoRA adapter in its GGUF form
+  (:mod:`bat_os.models.lora_gguf`) is applied at load.
 - **transformers** (:mod:`bat_os.models.generation`): a Hugging Face model
   directory; the path on CUDA (4-bit nf4) and for PEFT LoRA adapters.
 
@@ -15,7 +16,8 @@ Two engines run persona models (``models.engine``, :data:`SETTINGS`):
 
     setting        a GGUF model                                  a Hugging Face model
     auto           llama.cpp, where it imports, there is no      transformers
-                   CUDA and no PEFT adapter; else transformers
+                   CUDA and no adapter without its GGUF form
+                   (adapter.gguf); else transformers
     llama          llama.cpp (no import: the persona is          transformers
                    unavailable, with the reason)
     transformers   transformers (the GGUF file converted once,   transformers
@@ -63,7 +65,8 @@ def cuda_hint() -> bool:
 
 
 def engine_for(format: str, setting: str, *, cuda: bool, llama: bool, adapter: bool = False) -> str:
-    """The engine that runs a stored model of ``format`` (:data:`GGUF` or :data:`HF`); see the module docstring."""
+    """The engine that runs a stored model of ``format`` (:data:`GGUF` or :data:`HF`); see the module docstring.
+    ``adapter``: the persona's adapter has only the PEFT form (llama.cpp cannot apply it)."""
     if setting not in SETTINGS:
         raise ValueError(f"models.engine must be one of {', '.join(SETTINGS)}, not {setting!r}")
     if format != GGUF or setting == "transformers":

@@ -186,8 +186,10 @@ class LlamaModel:
 
     # --- loading ------------------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | os.PathLike, *, context: int = DEFAULT_CONTEXT, threads: int = 0) -> "LlamaModel":
-        """Open ``path`` (memory-mapped) with a context of ``context`` tokens; ModelUnavailable says why it cannot be."""
+    def load(cls, path: str | os.PathLike, *, context: int = DEFAULT_CONTEXT, threads: int = 0,
+             lora: str | os.PathLike | None = None) -> "LlamaModel":
+        """Open ``path`` (memory-mapped) with a context of ``context`` tokens, with the GGUF LoRA adapter ``lora``
+        applied where given; ModelUnavailable says why it cannot be."""
         llama_cpp = _import()
         path = Path(path)
         threads = threads or os.cpu_count() or 1
@@ -195,11 +197,12 @@ class LlamaModel:
         _log_tail.clear()
         try:
             llama = llama_cpp.Llama(str(path), n_ctx=context, n_threads=threads, n_threads_batch=threads,
-                                    use_mmap=True, verbose=False)
+                                    use_mmap=True, verbose=False, lora_path=str(lora) if lora else None)
         except (ValueError, RuntimeError, OSError) as exc:
             why = _last_errors() or str(exc)
             raise ModelUnavailable(f"llama.cpp could not load {path.name}: {why}") from exc
-        return cls(llama, llama_cpp, path, path.stat().st_size + _kv_bytes(llama, llama_cpp), time.perf_counter() - started)
+        size = path.stat().st_size + (Path(lora).stat().st_size if lora else 0)
+        return cls(llama, llama_cpp, path, size + _kv_bytes(llama, llama_cpp), time.perf_counter() - started)
 
     def close(self) -> None:
         self.states.clear()

@@ -21,7 +21,10 @@ event loop keeps answering ``ping``:
 - **Adapters.** Personas whose specs name the same base share one resident
   model; each persona's LoRA adapter is loaded into it once (PEFT
   ``load_adapter``) and switched with ``set_adapter``. A persona without an
-  adapter on such a base generates with the adapters disabled.
+  adapter on such a base generates with the adapters disabled. llama.cpp
+  applies an adapter's GGUF form at load (a resident of its own). An adapter
+  damaged or not for the engine (:func:`~bat_os.models.loadspec.not_applied`)
+  is refused: its persona runs the base model; ``status`` says why.
 - **Two engines** (:mod:`bat_os.models.engines` decides, per spec, from
   ``models.engine``): a GGUF model runs in llama.cpp
   (:class:`~bat_os.models.llamacpp.LlamaModel`) straight from its committed
@@ -47,51 +50,22 @@ import tempfile
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
 from bat_os.models import cpu_forms, engines, hf_loading
 from bat_os.models.backends import TokenCallback
-from bat_os.models.files import CommittedFile, link_files, verify
+from bat_os.models.files import link_files, verify
 from bat_os.models.generation import generate_text
 from bat_os.models.hf_loading import out_of_memory
 from bat_os.models.llamacpp import DEFAULT_CONTEXT
+from bat_os.models.loadspec import AdapterSpec, LoadSpec, not_applied
 
 logger = logging.getLogger(__name__)
 
 LLAMA_SUFFIX = "@" + engines.LLAMA  # a resident's key in llama.cpp: a GGUF record may also be resident in transformers
-
-
-@dataclass(frozen=True)
-class AdapterSpec:
-    name: str
-    files: tuple[CommittedFile, ...]
-    digest: str  # changes when the adapter's files change
-
-
-@dataclass(frozen=True)
-class LoadSpec:
-    """What a persona needs, read from the image on the loop thread; no ZODB objects inside."""
-
-    persona: str
-    key: str  # the base model's record key: personas with the same key share one resident model
-    model: str  # its source (Hugging Face id or directory), reported as Completion.model
-    files: tuple[CommittedFile, ...]
-    adapter: AdapterSpec | None = None
-    generation: dict[str, Any] = field(default_factory=dict)  # max_new_tokens, temperature, top_p, stop
-    format: str = engines.HF  # the record's: "hf" (a model directory) or "gguf" (one GGUF file)
-    provenance: dict | None = None  # the record's (a GGUF file's sha256, name...), for a conversion
-
-    @property
-    def size(self) -> int:
-        """Bytes of weights on disk: the estimate of what loading will take."""
-        return sum(f.size for f in self.files if f.name.endswith((".safetensors", ".gguf")))
-
-    @property
-    def gguf_file(self) -> CommittedFile | None:
-        return next((f for f in self.files if f.name.endswith(".gguf")), None) if self.format == engines.GGUF else None
 
 
 @dataclass
@@ -146,6 +120,8 @@ class ModelManager:
         self._residents: collections.OrderedDict[str, _Resident] = collections.OrderedDict()  # LRU first
         self._verified: dict = {}
         self._unavailable: dict[str, str] = {}  # key -> reason (until its files change)
+        self._refused: dict[str, str] = {}  # an adapter's digest -> why it is not applied (its persona runs its base)
+        self._refused_by_persona: dict[str, dict] = {}  # what status shows
         self._lock = threading.Lock()  # guards what status() reads from the loop thread
         self._device: str | None = None
         self._counts: collections.Counter[str] = collections.Counter()
@@ -218,6 +194,7 @@ class ModelManager:
                 "resident": residents,
                 "resident_bytes": sum(r["bytes"] for r in residents),
                 "unavailable": dict(self._unavailable),
+                "adapters_refused": {p: dict(r) for p, r in self._refused_by_persona.items()},
                 "counts": dict(self._counts),
                 **{k: v for k, v in self._last.items()},
             }
@@ -274,8 +251,10 @@ class ModelManager:
 
     def _ensure(self, spec: LoadSpec) -> tuple[_Resident, bool, bool]:
         self._setup()
-        engine = self.engine_of(spec.format, adapter=spec.adapter is not None)
+        engine = self.engine_of(spec.format, adapter=spec.adapter is not None and spec.adapter.gguf_file is None)
+        spec = self._usable_adapter(spec, engine)
         key = spec.key + LLAMA_SUFFIX if engine == engines.LLAMA else spec.key
+        key += "+" + spec.adapter.digest[:12] if engine == engines.LLAMA and spec.adapter else ""  # applied at load
         swapped = False
         with self._lock:
             resident = self._residents.get(key)
@@ -288,15 +267,34 @@ class ModelManager:
         if resident is None:
             resident = self._load(spec, engine, key)
             swapped = True
-        switched = self._select_adapter(resident, spec) if engine == engines.TRANSFORMERS else False
+        try:
+            switched = self._select_adapter(resident, spec) if engine == engines.TRANSFORMERS else False
+        except ModelUnavailable as exc:  # refused at load: the persona keeps its base
+            self._refuse_adapter(spec, str(exc))
+            switched = self._select_adapter(resident, replace(spec, adapter=None))
         return resident, swapped, switched
+
+    def _usable_adapter(self, spec: LoadSpec, engine: str) -> LoadSpec:
+        """``spec``, or ``spec`` without its adapter where ``engine`` cannot apply it or its files are damaged (the
+        persona keeps its base model; ``status`` says why under ``adapters_refused``)."""
+        with self._lock:
+            self._refused_by_persona.pop(spec.persona, None)
+        why = spec.adapter and (self._refused.get(spec.adapter.digest) or not_applied(spec, engine, self.engine, self._verified))
+        if not why:
+            return spec
+        self._refuse_adapter(spec, why)
+        return replace(spec, adapter=None)
+
+    def _refuse_adapter(self, spec: LoadSpec, why: str) -> None:
+        if spec.adapter.digest not in self._refused:  # type: ignore[union-attr] - only specs with an adapter
+            logger.error("%s's adapter %s is refused, the persona runs its base model: %s", spec.persona, spec.adapter.name, why)
+        with self._lock:
+            self._refused[spec.adapter.digest] = why
+            self._refused_by_persona[spec.persona] = {"adapter": spec.adapter.name, "why": why}
 
     def _load(self, spec: LoadSpec, engine: str, key: str) -> _Resident:
         if spec.key in self._unavailable:
             raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {self._unavailable[spec.key]}")
-        if engine == engines.LLAMA and spec.adapter is not None:
-            raise ModelUnavailable(f"{spec.persona}'s adapter {spec.adapter.name} is a PEFT adapter, which llama.cpp does not"
-                                   " apply: set [models] engine = \"auto\" or \"transformers\"")
         assert self.budget_bytes is not None
         if spec.size > self.budget_bytes:
             raise ModelTooLarge(
@@ -330,14 +328,18 @@ class ModelManager:
         stored = spec.gguf_file
         if stored is None:
             raise ModelUnavailable(f"{spec.persona}'s model {spec.model} holds no GGUF file for llama.cpp")
+        lora = spec.adapter.gguf_file.path if spec.adapter is not None and spec.adapter.gguf_file is not None else None
         try:
-            model = LlamaModel.load(stored.path, context=self.context, threads=self.threads)
+            model = LlamaModel.load(stored.path, context=self.context, threads=self.threads, lora=lora)
         except MemoryError as exc:
             raise ModelTooLarge(f"{spec.persona}'s model {spec.model} ran out of memory while loading") from exc
         except ModelUnavailable as exc:
             self._unavailable[spec.key] = str(exc)
             raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {exc}") from None
-        return _Resident(key, model, None, None, model.bytes, spec.model, self.clock(), 0.0, engine=engines.LLAMA)
+        self._counts["adapter_loads"] += spec.adapter is not None
+        adapter = {spec.adapter.name: spec.adapter.digest} if spec.adapter is not None else {}  # applied at load
+        return _Resident(key, model, None, None, model.bytes, spec.model, self.clock(), 0.0, adapter,
+                         next(iter(adapter), None), engine=engines.LLAMA)
 
     def _load_transformers(self, spec: LoadSpec, key: str) -> _Resident:
         from transformers.utils import logging as hf_logging

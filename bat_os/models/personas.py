@@ -95,8 +95,11 @@ def spec_for(root: Any, persona: str) -> LoadSpec:
 
 
 def persona_table(root: Any, engine_of: Callable[[str, bool], str] | None = None) -> dict[str, Any]:
-    """Each persona's model, its format and (``engine_of(format, adapter)``: the manager's) the engine that runs it."""
+    """Each persona's model, its format and (``engine_of(format, peft_only)``: the manager's) the engine that runs
+    it: an adapter with no llama.cpp form (``adapter.gguf``) is run by transformers."""
     from bat_os.models.records import store_of
+
+    from bat_os.models.lora_gguf import GGUF_FILE
 
     store = store_of(root, create=False)
     table = {}
@@ -109,7 +112,8 @@ def persona_table(root: Any, engine_of: Callable[[str, bool], str] | None = None
             "model": record.source if record is not None else None,
             "key": key,
             "format": record.format if record is not None else None,
-            "engine": engine_of(record.format, adapter is not None) if record is not None and engine_of else None,
+            "engine": engine_of(record.format, adapter is not None and GGUF_FILE not in store.adapters[adapter].files)
+            if record is not None and engine_of else None,
             "bytes": record.total_size if record is not None else 0,
             "quantization": dict(record.quantization) if record is not None and record.quantization else None,
             "adapter": adapter,
