@@ -163,6 +163,18 @@ def test_too_few_pairs_and_a_persona_without_a_base_are_refused(forged):
         reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", **bad}, timeout=60)
         assert reply["status"] == "error" and reply["error"]["code"] == "bad_request", (bad, reply)
     assert adapters(kernel) == before  # nothing was trained
+    # the same through batos.py forge: status, use of an adapter the image lacks, the base by hand
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "batos.py"), "forge", *args, "--endpoint", kernel.endpoint,
+                               "--timeout", "60"], capture_output=True, text=True, timeout=120, cwd=ROOT, env=kernel_env())
+
+    status = cli("status")
+    assert status.returncode == 0 and "running: nothing" in status.stdout, status.stderr
+    nosuch = cli("use", "alfred", "nosuch")
+    assert nosuch.returncode == 1 and "not_found" in nosuch.stderr and "nosuch" in nosuch.stderr
+    base = cli("use", "alfred", "none")
+    assert base.returncode == 0 and "ALFRED uses its base model" in base.stdout, base.stderr
+    assert "use\tALFRED" in cli("status").stdout  # the decision, kept
 
 
 def test_a_worker_out_of_memory_fails_cleanly_and_the_kernel_lives(forged):
