@@ -130,6 +130,31 @@ def test_llama_cpp_refuses_a_peft_adapter_without_its_gguf_form_and_auto_gives_i
     assert "no llama.cpp form" in status["adapters_refused"]["BABS"]["why"]
 
 
+def test_a_damaged_gguf_adapter_is_refused_at_load_and_llama_cpp_runs_the_base(image, files, tmp_path):
+    from bat_os.models.files import CommittedFile
+    from bat_os.models.manager import AdapterSpec
+
+    import_model(image, "BABS", str(files["smol"]))
+    babs = spec(image, "BABS")
+    damaged = tmp_path / "adapter.gguf"
+    damaged.write_bytes(b"GGUF" + bytes(60))
+    adapter = AdapterSpec("babs", (CommittedFile("adapter.gguf", str(damaged), "0" * 64, damaged.stat().st_size),), "d")
+
+    async def body():
+        manager = ModelManager(device="cpu", engine="auto")
+        try:
+            base = await manager.generate(babs, "", "Name one colour.")
+            refused = await manager.generate(babs.__class__(**{**babs.__dict__, "adapter": adapter}), "", "Name one colour.")
+            return base, refused, manager.status()
+        finally:
+            await manager.close()
+
+    base, refused, status = asyncio.run(body())
+    assert refused.text == base.text and not refused.swapped  # the base's resident, the base's words
+    assert "does not match its sha256" in status["adapters_refused"]["BABS"]["why"]
+    assert [r["engine"] for r in status["resident"]] == ["llama.cpp"]
+
+
 def test_the_engine_rule():
     rule = engines.engine_for
     assert rule(engines.HF, "llama", cuda=False, llama=True) == "transformers"  # a model directory: always transformers
