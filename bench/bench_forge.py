@@ -24,13 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bat_os.cognition.prompts import pure_prompt  # noqa: E402
-from bat_os.image.primordial import PERSONAS  # noqa: E402
-
 CACHE = Path(os.environ.get("BATOS_CACHE_DIR", Path.home() / ".cache" / "batos"))
 
 
 def pairs(limit: int = 24) -> list[dict]:
+    from bat_os.cognition.prompts import pure_prompt
+    from bat_os.image.primordial import PERSONAS
+
     system = PERSONAS["ALFRED"]["system_prompt"]
     tasks = [json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines() if line.strip()]
     made = []
@@ -78,14 +78,16 @@ def train(base: Path, data_file: Path, out: Path, rank: int, steps: int) -> dict
                          capture_output=True, text=True, timeout=3600)
     lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     if run.returncode != 0 or not lines or not lines[-1].get("done"):
-        raise SystemExit(f"training failed: {run.stderr[-800:]} {lines[-1:] if lines else ''}")
+        raise SystemExit(f"training failed (exit {run.returncode}): {run.stderr[-1500:]} {lines[-1:] if lines else ''}")
     steps_seen = [line for line in lines if "step" in line]
     # tokens per second over the steps after the first (the first pays for warming up)
     later = steps_seen[1:] or steps_seen
     seconds = later[-1]["seconds"] - (steps_seen[0]["seconds"] if len(steps_seen) > 1 else 0.0)
     tokens = later[-1]["tokens"] - (steps_seen[0]["tokens"] if len(steps_seen) > 1 else 0)
+    done = lines[-1]
     return {"wall": time.perf_counter() - started, "tokens_per_second": tokens / seconds if seconds else 0.0,
-            "loss_first": lines[-1]["loss_first"], "loss_last": lines[-1]["loss_last"], "steps": lines[-1]["steps"]}
+            "first_step_seconds": steps_seen[0]["seconds"], "loss_first": done["loss_first"],
+            "loss_last": done["loss_last"], "steps": done["steps"], "device": done.get("device")}
 
 
 def main() -> int:

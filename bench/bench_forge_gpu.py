@@ -121,22 +121,11 @@ def forward_tokens_per_second(base: Path, data: list[dict]) -> tuple[float, str]
 
 
 def train(base: Path, data_file: Path, out: Path, rank: int, steps: int) -> dict:
-    started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "bat_os.forge.trainer", "--base", str(base), "--data", str(data_file),
-                          "--out", str(out), "--rank", str(rank), "--max-steps", str(steps)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=1800)
-    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    if run.returncode != 0 or not lines or not lines[-1].get("done"):
-        raise SystemExit(f"training failed (exit {run.returncode}): {run.stderr[-1500:]} {lines[-1:] if lines else ''}")
-    steps_seen = [line for line in lines if "step" in line]
-    # tokens per second over the steps after the first (the first pays for warming up), as bench_forge.py
-    later = steps_seen[1:] or steps_seen
-    seconds = later[-1]["seconds"] - (steps_seen[0]["seconds"] if len(steps_seen) > 1 else 0.0)
-    tokens = later[-1]["tokens"] - (steps_seen[0]["tokens"] if len(steps_seen) > 1 else 0)
-    done = lines[-1]
-    return {"wall": time.perf_counter() - started, "tokens_per_second": tokens / seconds if seconds else 0.0,
-            "first_step_seconds": steps_seen[0]["seconds"], "loss_first": done["loss_first"],
-            "loss_last": done["loss_last"], "steps": done["steps"], "device": done.get("device")}
+    """bench_forge.py's run of the real trainer (its bat_os imports are lazy: this machine needs none of them)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_forge import train as run_trainer
+
+    return run_trainer(base, data_file, out, rank, steps)
 
 
 def check_adapter(base: Path, adapter: Path) -> tuple[bool, str]:

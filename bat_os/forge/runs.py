@@ -43,7 +43,7 @@ class Forge:
         self.work = Path(work)  # datasets and adapters being made (beside the image)
         self._proc: asyncio.subprocess.Process | None = None
         self.running: dict | None = None  # {"persona", "what", "pid"} while a worker runs
-        self._plain: dict[tuple, dict[str, str]] = {}  # a base's answers to the same questions: asked once
+        self._plain: dict[tuple, dict[tuple, str]] = {}  # the last base's answers, by (system, prompt): asked once
 
     @classmethod
     def configured(cls, config: Any, image_path: Path) -> "Forge":
@@ -70,17 +70,26 @@ class Forge:
     async def ask(self, persona: str, base: Path, prompts: Path, adapter: Path | None = None,
                   max_new_tokens: int = 256) -> dict[str, str]:
         """The gate's questions asked of ``base`` (with ``adapter`` on it): ``{id: answer}``. Greedy, so the base's
-        answers to the same questions (by their file's content) are asked once and kept."""
-        key = (str(base), Path(prompts).read_bytes(), max_new_tokens)
-        if adapter is None and key in self._plain:
-            return dict(self._plain[key])
-        args = ["bat_os.forge.evaluate", "--base", str(base), "--prompts", str(prompts),
-                "--max-new-tokens", str(max_new_tokens)] + (["--adapter", str(adapter)] if adapter else [])
-        lines = await self._worker(persona, "evaluation", args)
-        answers = {line["id"]: line["text"] for line in lines if "text" in line}
-        if adapter is None:
-            self._plain = {key: answers}  # the last base asked: enough for a gate run after a gate run
-        return answers
+        answer to a question (its system text and prompt) is asked once and kept: a gate, then a ``use`` of the
+        image's own methods, ask the base only what it was not asked yet."""
+        key = (str(base), max_new_tokens)
+        items = [json.loads(line) for line in Path(prompts).read_text(encoding="utf-8").splitlines() if line.strip()]
+        known = self._plain.get(key, {}) if adapter is None else {}
+        wanted = [item for item in items if (item["system"], item["prompt"]) not in known]
+        if wanted:
+            if len(wanted) < len(items):
+                prompts = prompts.with_name(prompts.name + ".new")
+                prompts.write_text("".join(json.dumps(item) + "\n" for item in wanted), encoding="utf-8")
+            args = ["bat_os.forge.evaluate", "--base", str(base), "--prompts", str(prompts),
+                    "--max-new-tokens", str(max_new_tokens)] + (["--adapter", str(adapter)] if adapter else [])
+            lines = await self._worker(persona, "evaluation", args)
+            by_id = {item["id"]: item for item in wanted}
+            fresh = {(by_id[line["id"]]["system"], by_id[line["id"]]["prompt"]): line["text"]
+                     for line in lines if "text" in line}
+            if adapter is None:
+                self._plain = {key: {**known, **fresh}}  # the last base asked
+            known = {**known, **fresh}
+        return {item["id"]: known.get((item["system"], item["prompt"]), "") for item in items}
 
     async def _worker(self, persona: str, what: str, args: list[str],
                       on_line: Callable[[dict], Any] = lambda line: None) -> list[dict]:
