@@ -126,6 +126,14 @@ def test_a_run_trains_the_personas_adapter_from_the_images_pairs_with_progress_o
     assert status["decisions"][-1]["why"] == verdict["why"]  # rejected, and kept in the image with its scores
     listed = kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]
     assert listed["adapter"] is None
+    deadline = time.monotonic() + 10  # the audit trail: the training and the decision, with the data they were on
+    while len(lines := [line for line in map(json.loads, kernel.audit.read_text().splitlines()) if line["event"] == "forge"]) < 2:
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.2)
+    trained, decided = lines
+    assert trained["action"] == "train" and trained["outcome"] == "trained" and trained["pairs"] == 1
+    assert decided["action"] == "gate" and decided["installed"] is False and decided["held_out"]["tasks"] == 2
+    assert trained["dataset_sha256"] == decided["dataset_sha256"] == result["dataset"]["sha256"]
 
 
 def test_one_run_at_a_time_and_a_cancelled_run_leaves_no_adapter(forged):

@@ -87,7 +87,7 @@ class Kernel:
         self.commands = command_list.get_commands()
         # backups: the backup and pack commands' service, scheduled backups (config.load has resolved backup_dir).
         self.ctx = Context(image=image, stats=self.stats, backups=KernelBackups.configured(image, config),
-                           forge=Forge.configured(config, image.path))
+                           forge=Forge.configured(config, image.path), audit=audit.record)
         self._queue: asyncio.Queue[Job | None] | None = None
         self._bridge: Bridge | None = None
         self._stopping = asyncio.Event()

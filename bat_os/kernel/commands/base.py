@@ -64,6 +64,7 @@ class Context:
     forge: "Forge | None" = None  # the forge's training runs (bat_os.forge.runs)
     calls: Counter = _field(default_factory=Counter)  # (holder oid, selector) -> sends that ran it since start
     publish: Callable[[str, dict], None] = lambda topic, event: None  # the event stream (bat_os.kernel.stream)
+    audit: Callable[..., None] = lambda event, **fields: None  # the audit trail's record (bat_os.kernel.audit)
 
 
 @dataclass(frozen=True)

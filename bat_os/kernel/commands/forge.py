@@ -165,11 +165,14 @@ def _train(ctx: Context, request: dict) -> Later:
                 summary = await forge.train(persona, base, data, out, rank=rank, minutes=minutes, max_steps=max_steps,
                                             on_step=step)
             except Exception as exc:
+                ctx.audit("forge", action="train", persona=persona, outcome="failed", error=str(exc)[:500])
                 publish("forge.failed", {"persona": persona, "error": str(exc)})
                 raise
         result = {"persona": persona, "adapter": str(out), "dataset": {"pairs": len(dataset.pairs), "sha256": dataset.sha256},
                   **{k: summary.get(k) for k in ("steps", "tokens", "seconds", "loss_first", "loss_last", "rank", "device")},
                   "installed": False}
+        ctx.audit("forge", action="train", outcome="trained", **{k: v for k, v in result.items() if k != "dataset"},
+                  dataset_sha256=dataset.sha256, pairs=len(dataset.pairs))
         publish("forge.done", result)
         return result
 
@@ -183,7 +186,7 @@ def _gate(ctx: Context, request: dict) -> Later:
     from bat_os.models.personas import canonical_persona, spec_for
 
     persona = canonical_persona(field(request, "persona", str))
-    forge, image, jail, publish = ctx.forge, ctx.image, ctx.cognition.jail, ctx.publish
+    forge, image, jail, publish, audit = ctx.forge, ctx.image, ctx.cognition.jail, ctx.publish, ctx.audit
     adapter = Path(field(request, "adapter", str)).expanduser()
     if not (adapter / "adapter_config.json").is_file() or adapter.resolve().parent != forge.work.resolve():
         raise NotFound(f"{adapter} is not an adapter the forge trained (one under {forge.work})")
@@ -234,6 +237,7 @@ def _gate(ctx: Context, request: dict) -> Later:
             import_adapter(image, name, adapter)
         image.run(lambda: _record(image.connection.root(), persona, decision, name if verdict.installed else None),
                   note=f"forge: gate for {persona}")
+        audit("forge", **_audited(decision))
         publish("forge.gate", decision)
         return decision
 
@@ -249,7 +253,7 @@ def _use(ctx: Context, request: dict) -> Any:
 
     persona = canonical_persona(field(request, "persona", str))
     wanted = field(request, "adapter", str).lower()
-    forge, image, jail, publish = ctx.forge, ctx.image, ctx.cognition.jail, ctx.publish
+    forge, image, jail, publish, audit = ctx.forge, ctx.image, ctx.cognition.jail, ctx.publish, ctx.audit
     root = image.connection.root()
     spec = spec_for(root, persona)
     if wanted == "none":
@@ -259,6 +263,7 @@ def _use(ctx: Context, request: dict) -> Any:
         async def base_alone(call: Any) -> dict:  # awaited: the command's own handler writes nothing
             image.run(lambda: _record(image.connection.root(), persona, decision, None, clear=True),
                       note=f"forge: {persona} uses its base")
+            audit("forge", **_audited(decision))
             publish("forge.use", decision)
             return decision
 
@@ -303,6 +308,7 @@ def _use(ctx: Context, request: dict) -> Any:
             raise TestsFailed(f"{wanted} is worse than {persona}'s base on {len(verdict.own['regressions'])} of the image's "
                               f"own methods: not used", failures=[{"method": i} for i in verdict.own["regressions"]])
         image.run(lambda: _record(image.connection.root(), persona, decision, wanted), note=f"forge: {persona} uses {wanted}")
+        audit("forge", **_audited(decision))
         publish("forge.use", decision)
         return decision
 
@@ -329,6 +335,14 @@ async def forge_round(ctx: Context, persona: str = "ALFRED") -> dict:
     decision = await _gate(ctx, {"persona": persona, "adapter": trained["adapter"]}).run(None)
     return {"persona": persona, "adapter": trained["adapter"], "steps": trained["steps"], "pairs": trained["dataset"]["pairs"],
             "installed": decision["installed"], "why": decision["why"], "held_out": decision["held_out"]}
+
+
+def _audited(decision: dict) -> dict:
+    """A decision's audit line: what was decided, on what data, with which scores."""
+    return {"action": decision.get("action", "gate"), "persona": decision["persona"], "adapter": decision["adapter"],
+            "installed": decision["installed"], "installed_as": decision["installed_as"], "why": decision["why"],
+            "dataset_sha256": (decision.get("dataset") or {}).get("sha256"), "held_out": decision.get("held_out"),
+            "own": decision.get("own")}
 
 
 def _adapters(root: Any) -> list[dict]:
