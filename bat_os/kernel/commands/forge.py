@@ -303,6 +303,7 @@ def _use(ctx: Context, request: dict) -> Any:
                 import_adapter(image, wanted, adapter)  # the same adapter, now with its llama.cpp form
         decision = {"action": "use", "persona": persona, "adapter": wanted, "at": time.time(),
                     "installed_as": wanted if verdict.installed else None, **verdict.to_json(),
+                    "why": f"by hand, no worse than the base on the image's own {len(own)} method(s)",
                     **({"llama_cpp": llama_form} if verdict.installed else {})}
         if not verdict.installed:  # nothing changed
             raise TestsFailed(f"{wanted} is worse than {persona}'s base on {len(verdict.own['regressions'])} of the image's "
