@@ -139,7 +139,7 @@ setup_llama() {
 }
 
 # llama.cpp's adapter converter (convert_lora_to_gguf.py, from the same source package; bat_os/models/lora_gguf.py):
-# kept in the cache once, so the forge's adapters run in llama.cpp too. A failure is said, and set-up goes on
+# kept in the virtual environment once, beside llama-cpp-python, so the forge's adapters run in llama.cpp too. A failure is said, and set-up goes on
 # (an adapter then runs in the transformers engine).
 setup_lora_converter() {
   "$venv/bin/python" -m bat_os.models.lora_gguf fetch >/dev/null \

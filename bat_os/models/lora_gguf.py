@@ -5,9 +5,9 @@ llama.cpp applies LoRA adapters stored as GGUF files (``general.type = adapter``
 configuration. The converter is not installed with ``llama-cpp-python``; its source package carries it
 (``vendor/llama.cpp/``). :func:`fetch` (set-up: ``./run.sh setup``, or ``python -m bat_os.models.lora_gguf
 fetch``) downloads that source package once from the package index, for the llama-cpp-python version
-installed, and keeps only the converter and what it imports in the cache::
+installed, and keeps only the converter and what it imports beside that install, in the environment::
 
-    <cache>/llama-src/<version>/convert_lora_to_gguf.py, conversion/, gguf-py/
+    <sys.prefix>/share/batos/llama-src/<version>/convert_lora_to_gguf.py, conversion/, gguf-py/
 
 :func:`convert` runs it in a process of its own (it imports torch and transformers) and writes the GGUF file
 whole or not at all. Nothing downloads at run time: without the converter, :func:`convert` raises
@@ -40,22 +40,25 @@ def llama_version() -> str | None:
         return None
 
 
-def converter(cache: Path, version: str | None = None) -> Path | None:
+HOME = Path(sys.prefix) / "share" / "batos" / "llama-src"  # beside the llama-cpp-python it belongs to
+
+
+def converter(version: str | None = None, home: Path = HOME) -> Path | None:
     """The converter fetched for ``version`` (default: the installed llama-cpp-python's), or None."""
     version = version or llama_version()
-    script = Path(cache) / "llama-src" / version / SCRIPT if version else None
+    script = Path(home) / version / SCRIPT if version else None
     return script if script is not None and script.is_file() else None
 
 
-def fetch(cache: Path, version: str | None = None, *, python: str = sys.executable) -> Path:
-    """Download llama-cpp-python ``version``'s source package and keep its converter in the cache (once)."""
+def fetch(version: str | None = None, home: Path = HOME, *, python: str = sys.executable) -> Path:
+    """Download llama-cpp-python ``version``'s source package and keep its converter in ``home`` (once)."""
     version = version or llama_version()
     if version is None:
         raise ModelError("llama-cpp-python is not installed: there is no llama.cpp to convert an adapter for")
-    found = converter(cache, version)
+    found = converter(version, home)
     if found is not None:
         return found
-    home = Path(cache) / "llama-src"
+    home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=home) as work:
         done = subprocess.run([python, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--dest", work,
@@ -95,12 +98,12 @@ def _extract(package: Path, into: Path) -> None:
                 shutil.copyfileobj(source, out)
 
 
-def convert(adapter: Path, base: Path, out: Path, cache: Path) -> Path:
+def convert(adapter: Path, base: Path, out: Path, home: Path = HOME) -> Path:
     """Write ``adapter`` (a PEFT directory) as llama.cpp's GGUF adapter ``out``, for the base model whose Hugging
     Face form is ``base`` (its configuration and tokenizer are read; f16 weights)."""
-    script = converter(cache)
+    script = converter(home=home)
     if script is None:
-        raise ModelError("llama.cpp's adapter converter is not in the cache: run ./run.sh setup "
+        raise ModelError("llama.cpp's adapter converter is not installed: run ./run.sh setup "
                          "(or python -m bat_os.models.lora_gguf fetch) once")
     partial = out.with_name(out.name + ".partial")
     try:
@@ -133,8 +136,6 @@ def check(path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from bat_os.models.embedded import cache_dir
-
     parser = argparse.ArgumentParser(prog="python -m bat_os.models.lora_gguf", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("fetch",))
     parser.parse_args(argv)
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print("llama-cpp-python is not installed: no converter is needed")
         return 0
     try:
-        print(fetch(cache_dir()))
+        print(fetch())
     except (ModelError, subprocess.TimeoutExpired) as exc:
         print(f"the adapter converter could not be fetched: {exc}", file=sys.stderr)
         return 1

@@ -390,7 +390,8 @@ class ModelManager:
             verify(adapter.files, self._verified)
         except ModelUnavailable as exc:
             raise ModelUnavailable(f"{spec.persona}'s adapter {adapter.name} is unavailable: {exc}") from None
-        directory = resident.directory / "adapters" / f"{adapter.name}-{adapter.digest[:12]}"
+        home = resident.directory.with_name(resident.directory.name + "-adapters")  # not inside: it may be the cache's
+        directory = home / f"{adapter.name}-{adapter.digest[:12]}"
         link_files(adapter.files, directory)
         try:
             from peft import PeftModel
@@ -459,6 +460,7 @@ class ModelManager:
             directory.unlink()
         else:
             shutil.rmtree(directory, ignore_errors=True)  # links only: the blobs stay
+        shutil.rmtree(directory.with_name(directory.name + "-adapters"), ignore_errors=True)
 
 
 # --- helpers -----------------------------------------------------------------------------

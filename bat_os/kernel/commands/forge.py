@@ -407,7 +407,6 @@ def gguf_form(adapter: Path, spec: Any, base: Path) -> str:
     """For a persona whose model is a GGUF file (run by llama.cpp), the adapter's llama.cpp form written beside its
     PEFT files (``adapter.gguf``); what was done, or why not (the adapter then runs in the transformers engine)."""
     from bat_os.errors import ModelError
-    from bat_os.models.embedded import cache_dir
     from bat_os.models.lora_gguf import GGUF_FILE, convert
 
     if spec.gguf_file is None:
@@ -415,7 +414,7 @@ def gguf_form(adapter: Path, spec: Any, base: Path) -> str:
     if (adapter / GGUF_FILE).is_file():
         return f"{GGUF_FILE} kept"
     try:
-        convert(adapter, base, adapter / GGUF_FILE, cache_dir())
+        convert(adapter, base, adapter / GGUF_FILE)
     except (ModelError, OSError, subprocess.TimeoutExpired) as exc:
         logger.warning("the adapter %s has no llama.cpp form: %s", adapter.name, exc)
         return f"not made: {exc}"
