@@ -136,7 +136,7 @@ def test_the_gate_installs_an_adapter_better_on_held_out_tasks_and_worse_on_noth
     # the installed adapter in both engines: its llama.cpp form was made at install (SmolLM2 is a GGUF persona)
     assert installed["llama_cpp"] == "adapter.gguf made"
     # by hand: the base back; an adapter worse on the image's own initials refused, nothing changed; the taught one again
-    use = {"command": "forge", "action": "use", "persona": "ALFRED"}
+    use = {"command": "forge", "action": "use", "persona": "ALFRED", "max_new_tokens": 56}
     assert kernel.request({**use, "adapter": "none"}, timeout=60)["result"]["adapter"] is None
     assert kernel.request({"command": "status"})["result"]["models"]["personas"]["ALFRED"]["adapter"] is None
     noisy = kernel.request({**use, "adapter": "noise"}, timeout=600)

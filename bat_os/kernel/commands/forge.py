@@ -13,7 +13,7 @@
     {"command": "forge", "action": "gate", "persona": "ALFRED", "adapter": FOLDER, "margin"?: 2, "tasks"?: FILE,
      "held_out"?: forge_held_out (12), "max_new_tokens"?: 256}
         -> {"persona", "adapter", "dataset", "at", "installed", "installed_as", "why", "held_out", "own", "margin"}
-    {"command": "forge", "action": "use", "persona": "ALFRED", "adapter": NAME | "none"}
+    {"command": "forge", "action": "use", "persona": "ALFRED", "adapter": NAME | "none", "max_new_tokens"?: 256}
         -> {"persona", "adapter", "installed": true, "own", "llama_cpp"?, ...} | tests_failed (nothing changed)
     {"command": "forge", "action": "cancel"} -> {"cancelled": true | false}
     {"command": "forge", "action": "status"}
@@ -199,9 +199,7 @@ def _gate(ctx: Context, request: dict) -> Later:
     held_count = field(request, "held_out", int, default=forge.settings.held_out)
     if held_count < 1:
         raise BadRequest(f"'held_out' must be at least 1, not {held_count}")
-    tokens = field(request, "max_new_tokens", int, default=256)
-    if not 16 <= tokens <= 4096:
-        raise BadRequest(f"'max_new_tokens' must be between 16 and 4096, not {tokens}")
+    tokens = _tokens(request)
     spec = spec_for(image.connection.root(), persona)
     system = str(spec_codex(image, persona).get("system_prompt", ""))
     curation = _curated(ctx)
@@ -277,6 +275,7 @@ def _use(ctx: Context, request: dict) -> Any:
                          "import its PEFT form (adapter_config.json and adapter_model.safetensors) too")
     files = committed_files(record)
     system = str(spec_codex(image, persona).get("system_prompt", ""))
+    tokens = _tokens(request)
     curation = _curated(ctx)
 
     async def run(call: Any) -> dict:
@@ -293,8 +292,8 @@ def _use(ctx: Context, request: dict) -> Any:
             if own:
                 prompts = Path(work) / "own.jsonl"
                 _write(prompts, "".join(json.dumps({"id": t["id"], "system": system, "prompt": t["prompt"]}) + "\n" for t in own))
-                plain = await forge.ask(persona, base, prompts)
-                adapted = await forge.ask(persona, base, prompts, adapter)
+                plain = await forge.ask(persona, base, prompts, max_new_tokens=tokens)
+                adapted = await forge.ask(persona, base, prompts, adapter, max_new_tokens=tokens)
                 passed_base = {t["id"] for t in own if await _passes(jail, t, plain.get(t["id"], ""))}
                 passed_adapter = {t["id"] for t in own if await _passes(jail, t, adapted.get(t["id"], ""))}
             verdict = decide([], set(), set(), [t["id"] for t in own], passed_base, passed_adapter, margin=0)
@@ -336,6 +335,13 @@ async def forge_round(ctx: Context, persona: str = "ALFRED") -> dict:
     decision = await _gate(ctx, {"persona": persona, "adapter": trained["adapter"]}).run(None)
     return {"persona": persona, "adapter": trained["adapter"], "steps": trained["steps"], "pairs": trained["dataset"]["pairs"],
             "installed": decision["installed"], "why": decision["why"], "held_out": decision["held_out"]}
+
+
+def _tokens(request: dict) -> int:
+    tokens = field(request, "max_new_tokens", int, default=256)
+    if not 16 <= tokens <= 4096:
+        raise BadRequest(f"'max_new_tokens' must be between 16 and 4096, not {tokens}")
+    return tokens
 
 
 def _audited(decision: dict) -> dict:
