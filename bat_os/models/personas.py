@@ -99,8 +99,6 @@ def persona_table(root: Any, engine_of: Callable[[str, bool], str] | None = None
     it: an adapter with no llama.cpp form (``adapter.gguf``) is run by transformers."""
     from bat_os.models.records import store_of
 
-    from bat_os.models.lora_gguf import GGUF_FILE
-
     store = store_of(root, create=False)
     table = {}
     for persona in PERSONAS:
@@ -112,7 +110,7 @@ def persona_table(root: Any, engine_of: Callable[[str, bool], str] | None = None
             "model": record.source if record is not None else None,
             "key": key,
             "format": record.format if record is not None else None,
-            "engine": engine_of(record.format, adapter is not None and GGUF_FILE not in store.adapters[adapter].files)
+            "engine": engine_of(record.format, adapter is not None and "gguf" not in store.adapters[adapter].forms())
             if record is not None and engine_of else None,
             "bytes": record.total_size if record is not None else 0,
             "quantization": dict(record.quantization) if record is not None and record.quantization else None,

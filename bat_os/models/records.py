@@ -96,6 +96,10 @@ class AdapterRecord(Persistent):
     def describe_short(self) -> str:
         return f"adapter {self.name}"
 
+    def forms(self) -> list[str]:
+        """Which forms it holds: ``peft`` (what transformers applies), ``gguf`` (llama.cpp's ``adapter.gguf``)."""
+        return [form for form, file in (("peft", "adapter_model.safetensors"), ("gguf", "adapter.gguf")) if file in self.files]
+
 
 class ModelStore(Persistent):
     pulled: Any = None  # stores made before pulls were recorded read these class defaults

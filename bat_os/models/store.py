@@ -398,8 +398,6 @@ def remove_model(image: Any, persona: str) -> bool:
 def list_models(image: Any, engine_of: Callable[[str, bool], str] | None = None) -> list[dict]:
     """One ``kind: "model"`` entry per persona with a model, then one ``kind: "adapter"`` entry per adapter.
     ``engine_of(format, adapter)`` names the engine that runs each persona's model (``engine``)."""
-    from bat_os.models.lora_gguf import GGUF_FILE
-
     def read() -> list[dict]:
         store = store_of(image.connection.root(), create=False)
         if store is None:
@@ -414,7 +412,7 @@ def list_models(image: Any, engine_of: Callable[[str, bool], str] | None = None)
                 continue
             codex = root_obj.slots.get("codex") if (root_obj := image.connection.root().get(PERSONAS[persona]["root"])) else None
             adapter = bool(codex and codex.get("lora_adapter") in store.adapters
-                           and GGUF_FILE not in store.adapters[codex["lora_adapter"]].files)  # PEFT only: transformers
+                           and "gguf" not in store.adapters[codex["lora_adapter"]].forms())  # PEFT only: transformers
             entries.append({
                 "kind": "model", "persona": persona, "key": key, "source": record.source, "revision": record.revision,
                 "format": record.format, "engine": engine_of(record.format, adapter) if engine_of else None,
@@ -428,7 +426,7 @@ def list_models(image: Any, engine_of: Callable[[str, bool], str] | None = None)
             entries.append({
                 "kind": "adapter", "name": name, "base": adapter.base, "size": adapter.total_size,
                 "files": len(adapter.files), "sha256": adapter.sha256, "imported_at": adapter.imported_at,
-                "forms": [form for form, file in (("peft", "adapter_model.safetensors"), ("gguf", GGUF_FILE)) if file in adapter.files],
+                "forms": adapter.forms(),
             })
         return entries
 

@@ -270,7 +270,7 @@ def _use(ctx: Context, request: dict) -> Any:
     record = store.adapters.get(wanted) if store is not None else None
     if record is None:
         raise NotFound(f"no adapter {wanted!r} in the image (forge status lists them)")
-    if "adapter_model.safetensors" not in record.files:
+    if "peft" not in record.forms():
         raise BadRequest(f"{wanted} holds only llama.cpp's form: it cannot be tried on the stored tests here; "
                          "import its PEFT form (adapter_config.json and adapter_model.safetensors) too")
     files = committed_files(record)
@@ -355,7 +355,6 @@ def _audited(decision: dict) -> dict:
 def _adapters(root: Any) -> list[dict]:
     """Every stored adapter, its forms, and the personas whose codex names it."""
     from bat_os.image.primordial import PERSONAS
-    from bat_os.models.lora_gguf import GGUF_FILE
     from bat_os.models.personas import codex_of
     from bat_os.models.records import store_of
 
@@ -365,7 +364,7 @@ def _adapters(root: Any) -> list[dict]:
     users = {p: codex_of(root, p).get("lora_adapter") for p in PERSONAS}
     return [{"name": name, "base": record.base, "size": record.total_size, "sha256": record.sha256,
              "imported_at": record.imported_at, "used_by": sorted(p for p, a in users.items() if a == name),
-             "forms": [f for f, file in (("peft", "adapter_model.safetensors"), ("gguf", GGUF_FILE)) if file in record.files]}
+             "forms": record.forms()}
             for name, record in store.adapters.items()]
 
 
