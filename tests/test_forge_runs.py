@@ -6,6 +6,7 @@ model."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -47,19 +48,26 @@ def learned_image(tiny, tmp_path_factory):
         assert reply["status"] == "ok", reply
     finally:
         kernel.stop()
+    shutil.copytree(image.parent, root / "pristine")  # as learned, before the file's tests gate and train on it
     return image, settings
 
 
 @pytest.fixture
 def forged(learned_image, tmp_path):
-    """start(**env) -> a kernel on the learned image (a restart when one runs already)."""
+    """start(pristine=False, **env) -> a kernel on the learned image (a restart when one runs already): the one
+    the file's tests share, or (pristine) a copy of it as it was learned, before any test trained or gated."""
     image, settings = learned_image
     started = []
 
-    def start(**env):
+    def start(pristine: bool = False, **env):
         if started:
             started[-1].stop()
-        kernel = KernelProcess(tmp_path, image=image, env={**settings, **env}).start()
+        where = image
+        if pristine:
+            where = tmp_path / "pristine" / image.name
+            if not where.parent.exists():
+                shutil.copytree(image.parent.with_name("pristine"), where.parent)
+        kernel = KernelProcess(tmp_path, image=where, env={**settings, **env}).start()
         started.append(kernel)
         return kernel
 
@@ -201,17 +209,23 @@ def test_a_worker_out_of_memory_fails_cleanly_and_the_kernel_lives(forged):
 
 @pytest.mark.timeout(900)  # a round trains and asks two worker processes: minutes on a busy machine
 def test_the_heartbeat_starts_a_forge_round_when_the_dataset_grew_and_not_again_until_it_grows(forged):
-    kernel = forged(BATOS_HEARTBEAT_EVERY="0.5", BATOS_HEARTBEAT_RUNS="1000", BATOS_FORGE_EVERY_PAIRS="1",
+    kernel = forged(pristine=True,  # the shared image was gated at this size by the file's first test: no round due
+                    BATOS_HEARTBEAT_EVERY="0.5", BATOS_HEARTBEAT_RUNS="100000", BATOS_FORGE_EVERY_PAIRS="1",
                     BATOS_FORGE_MINUTES="0.05", BATOS_FORGE_HELD_OUT="1")
 
     def rounds() -> list[dict]:  # the heartbeat's forge lines in the audit trail (its events say the same)
         text = kernel.audit.read_text() if kernel.audit.exists() else ""  # (written a moment after it starts)
         return [line for line in map(json.loads, text.splitlines()) if line["event"] == "heartbeat" and line.get("action") == "forge"]
 
-    deadline = time.monotonic() + 800
+    deadline = time.monotonic() + 120
     heard = rounds()
+    while not any(line.get("started") for line in heard):  # due at the first beats
+        assert time.monotonic() < deadline, kernel.request({"command": "status"})["result"].get("heartbeat")
+        time.sleep(0.5)
+        heard = rounds()
+    deadline = time.monotonic() + 800
     while not any("persona" in line for line in heard):  # the round starts, then (in the background, the beats
-        assert time.monotonic() < deadline, heard  # going on) it ends
+        assert time.monotonic() < deadline, [{k: v for k, v in line.items() if k not in ("event", "level")} for line in heard]  # going on) it ends
         time.sleep(0.5)
         heard = rounds()
     [started] = [line for line in heard if line.get("started")]
