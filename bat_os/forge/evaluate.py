@@ -3,7 +3,7 @@
 ::
 
     python -m bat_os.forge.evaluate --base MODEL_DIR [--adapter ADAPTER_DIR] --prompts PROMPTS.jsonl
-                                    [--max-new-tokens 256]
+                                    [--max-new-tokens 256] [--batch 8]
 
 ``PROMPTS.jsonl`` holds ``{"id", "system", "prompt"}`` lines; each is asked greedily (the same prompt, the
 same tokens, the chat template as :func:`bat_os.forge.trainer.encode` lays it out), and one line
@@ -23,32 +23,44 @@ from typing import Any, Callable
 
 from bat_os.forge.trainer import chat_head
 
+BATCH = 8  # prompts generated together: on two CPU cores, 2.5x as fast as one at a time, the same answers (bench/bench_gate_batch.py)
+
 
 def answers(base: Path, prompts: list[dict], adapter: Path | None = None, max_new_tokens: int = 256,
-            say: Callable[[dict], None] = lambda line: None) -> list[dict]:
+            say: Callable[[dict], None] = lambda line: None, batch: int = BATCH) -> list[dict]:
+    """Each prompt's greedy answer, ``batch`` prompts at a time (of like length, padded on the left); an answer's
+    ``seconds`` is its batch's time shared out."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    tokenizer.padding_side = "left"
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True, dtype=torch.float32)
     if adapter is not None:
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, str(adapter))
     model.eval()
-    out = []
-    for item in prompts:
+    heads = [tokenizer(chat_head(tokenizer, item["system"], item["prompt"]), add_special_tokens=False)["input_ids"]
+             for item in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: len(heads[i]))  # like lengths together: little padding
+    texts: dict[int, tuple[str, float]] = {}
+    for start in range(0, len(order), max(1, batch)):
+        group = order[start:start + max(1, batch)]
+        width = max(len(heads[i]) for i in group)
+        ids = torch.tensor([[pad] * (width - len(heads[i])) + heads[i] for i in group])
+        mask = torch.tensor([[0] * (width - len(heads[i])) + [1] * len(heads[i]) for i in group])
         started = time.perf_counter()
-        ids = tokenizer(chat_head(tokenizer, item["system"], item["prompt"]), add_special_tokens=False,
-                        return_tensors="pt")["input_ids"]
         with torch.no_grad():
-            generated = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                                       max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
-        text = tokenizer.decode(generated[0][ids.shape[1]:], skip_special_tokens=True)
-        line = {"id": item["id"], "text": text, "seconds": round(time.perf_counter() - started, 2)}
-        say(line)
-        out.append(line)
-    return out
+            generated = model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
+                                       max_new_tokens=max_new_tokens, pad_token_id=pad)
+        seconds = round((time.perf_counter() - started) / len(group), 2)
+        for row, i in enumerate(group):
+            texts[i] = (tokenizer.decode(generated[row][width:], skip_special_tokens=True), seconds)
+            line = {"id": prompts[i]["id"], "text": texts[i][0], "seconds": seconds}
+            say(line)
+    return [{"id": item["id"], "text": texts[i][0], "seconds": texts[i][1]} for i, item in enumerate(prompts)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", type=Path, default=None)
     parser.add_argument("--prompts", required=True, type=Path)
     parser.add_argument("--max-new-tokens", type=int, default=256)
+    parser.add_argument("--batch", type=int, default=BATCH, help="prompts generated together (default %(default)s)")
     args = parser.parse_args(argv)
     prompts = [json.loads(line) for line in args.prompts.read_text(encoding="utf-8").splitlines() if line.strip()]
 
@@ -65,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
 
     try:
-        done = answers(args.base, prompts, args.adapter, args.max_new_tokens, say)
+        done = answers(args.base, prompts, args.adapter, args.max_new_tokens, say, args.batch)
     except Exception as exc:  # noqa: BLE001 - the caller reads why from the last line
         say({"done": False, "error": f"{type(exc).__name__}: {exc}"})
         return 1
