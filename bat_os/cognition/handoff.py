@@ -113,8 +113,7 @@ def _sender(runner: Runner, host_for: HostFor, depth: int) -> Callable[..., Any]
         if connection is None:
             raise RunsInJail(method)  # an object not in the image yet has no view for the jail to use
         host = host_for(connection, receiver, depth)
-        if getattr(host, "capabilities", None) is not None:  # what the method sent is granted, it is the one to run
-            host.capabilities.grant(grants_of(method))
+        host.grant(grants_of(method))  # what the method sent grants: it is the one to run
         wired_args = [render(adopt(a, connection)) for a in args]
         wired_kwargs = {k: render(adopt(v, connection)) for k, v in kwargs.items()}
         # started when the loop awaits it, not now: a send dropped before (Suspended.drop) leaves no run behind

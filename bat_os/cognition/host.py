@@ -26,14 +26,38 @@ from bat_os.image.image import Image
 from bat_os.image.objects import Method, UvmObject, hex_to_oid
 
 
-class ImageHost:
+class _Capable:
+    """A run's capabilities (:class:`~bat_os.cognition.capabilities.RunCapabilities`), given as they are, or as a
+    function that makes them, called the first time the run needs them: most runs call no capability and load
+    no generated method that grants one, so most never make them (a read-only send makes nothing)."""
+
+    _capabilities: Any = None
+
+    @property
+    def capabilities(self) -> Any:
+        made = self._capabilities
+        if made is not None and callable(made) and not hasattr(made, "call"):
+            made = self._capabilities = made()
+        return made
+
+    def grant(self, grants: list[str]) -> None:
+        """What a generated method the run loads grants (nothing to make when it grants nothing)."""
+        if grants and self._capabilities is not None:
+            self.capabilities.grant(grants)
+
+    def shared(self) -> Any:
+        """The run's capabilities for a host one level deeper: the same ones, made (once) when either needs them."""
+        return None if self._capabilities is None else (lambda: self.capabilities)
+
+
+class ImageHost(_Capable):
     """Implements :class:`bat_os.jail.runner.Host` over one connection's objects.
 
     ``jail``: where a system method this host runs (a generated method's send of one) sends the generated
     methods it calls (:mod:`bat_os.cognition.handoff`); without one, such a send raises RunsInJail.
     ``depth``: how many such hand-offs led to this run. ``capabilities``: the run's
-    (:class:`~bat_os.cognition.capabilities.RunCapabilities`; None: none), which every generated method the
-    run loads grants what its provenance grants.
+    (:class:`~bat_os.cognition.capabilities.RunCapabilities`, or a function making them when first needed;
+    None: none), which every generated method the run loads grants what its provenance grants.
     """
 
     def __init__(self, connection: Any, receiver: UvmObject, *, jail: Any = None, depth: int = 0,
@@ -42,7 +66,7 @@ class ImageHost:
         self.receiver = receiver
         self.jail = jail
         self.depth = depth
-        self.capabilities = capabilities
+        self._capabilities = capabilities
 
     def _object(self, ref: str) -> UvmObject:
         if ref == "self":
@@ -62,8 +86,7 @@ class ImageHost:
         _holder, value = obj.lookup(name)  # KeyError: not understood
         if isinstance(value, Method):
             if value.origin == "generated":
-                if self.capabilities is not None:
-                    self.capabilities.grant(grants_of(value))
+                self.grant(grants_of(value))
                 return "generated", {"source": value.source, "selector": value.selector}
             return "method", {"origin": value.origin}
         return "value", render(value)
@@ -127,7 +150,7 @@ class ImageHost:
 
     def nested(self, connection: Any, receiver: UvmObject, depth: int) -> "ImageHost":
         """The host of a generated method a system method sends (one level deeper, the same capabilities)."""
-        return ImageHost(connection, receiver, jail=self.jail, depth=depth, capabilities=self.capabilities)
+        return ImageHost(connection, receiver, jail=self.jail, depth=depth, capabilities=self.shared())
 
     def capability(self, name: str, args: list, kwargs: dict) -> Any:
         """A capability call of the run (:mod:`bat_os.cognition.capabilities`): an awaitable of its answer."""
@@ -154,7 +177,7 @@ class StaleSnapshot(TransientError):
     """What a run read from its snapshot changed before the run needed the image: run it again."""
 
 
-class LazyHost:
+class LazyHost(_Capable):
     """An :class:`ImageHost` that takes a connection only when the method needs one.
 
     A run begins with the snapshot read in the request's own transaction
@@ -172,7 +195,7 @@ class LazyHost:
         self.oid = oid
         self.prepared = prepared
         self.jail = jail  # for the ImageHost it opens (see there)
-        self.capabilities = capabilities
+        self._capabilities = capabilities
         self.stale = False
         self._pair: tuple[Any, Any] | None = None
         self._attempt: transact.Attempt | None = None
@@ -187,7 +210,7 @@ class LazyHost:
                 obj._p_activate()
                 if obj._p_serial != serial:
                     self.stale = True
-            self._host = ImageHost(conn, conn.get(self.oid), jail=self.jail, capabilities=self.capabilities)
+            self._host = ImageHost(conn, conn.get(self.oid), jail=self.jail, capabilities=self.shared())
         return self._host
 
     def snapshot(self, ref: str) -> dict[str, Any]:

@@ -60,6 +60,7 @@ class Cognition:
     ) -> None:
         self.image = image
         self.capability_settings = capability_settings
+        self.capabilities_built = 0  # RunCapabilities made (status): a read-only send makes none
         self._record: Callable[..., None] | None = None
         self.translator = translator  # "model" or "local": the translate command's first stage (bat_os.translate.model)
         self.memory = memory  # ingest, search, forget (bat_os.memory.service.Memory)
@@ -103,7 +104,7 @@ class Cognition:
         """
         oid = receiver._p_oid
         host = LazyHost(self.image, oid, ImageHost(self.image.connection, receiver).prepare(method.source), jail=self.jail,
-                        capabilities=self.capabilities_for(grants_of(method), selector))
+                        capabilities=lambda: self.capabilities_for(grants_of(method), selector))  # made if needed
         running = self.jail.run(method.source, selector, args, kwargs, host, fresh=False)
         return lambda call: self._land(oid, selector, args, kwargs, host, running)
 
@@ -124,7 +125,7 @@ class Cognition:
         async def run(conn: Any, receiver: UvmObject, method: Any) -> Any:
             if not isinstance(method, Method) or method.origin != "generated":
                 raise Internal(f"{selector!r} changed while waiting; send it again")
-            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.capabilities_for(grants_of(method), selector))
+            host = ImageHost(conn, receiver, jail=self.jail, capabilities=lambda: self.capabilities_for(grants_of(method), selector))
             return host.render_result(await self.jail.run(method.source, selector, args, kwargs, host, fresh=False))
 
         return await self._committed(oid, selector, run)
@@ -153,18 +154,21 @@ class Cognition:
     def capabilities_for(self, grants: list[str], method: str = "") -> RunCapabilities:
         """A run's capabilities (:mod:`bat_os.cognition.capabilities`): ``grants``, the budget of the settings;
         ``method`` names the run in its audit lines."""
+        self.capabilities_built += 1
         return RunCapabilities(self.backend, self.memory, self.capability_settings, grants, record=self.record, method=method)
 
     def host_for(self, method: str = "") -> Callable[[Any, UvmObject, int], ImageHost]:
         """Hosts for the generated methods a system method (``method``) sends: able to hand sends back to the jail,
         sharing one run's capabilities (a send and all it sends spend one budget)."""
-        shared: list[RunCapabilities] = []  # made with the first host: most system methods send nothing generated
+        def host(connection: Any, receiver: UvmObject, depth: int = 0) -> ImageHost:  # the hosts of one run share
+            return ImageHost(connection, receiver, jail=self.jail, depth=depth, capabilities=made)  # its capabilities
 
-        def host(connection: Any, receiver: UvmObject, depth: int = 0) -> ImageHost:
+        def made() -> RunCapabilities:  # made when a generated method first needs them: most sends need none
             if not shared:
                 shared.append(self.capabilities_for([], method))
-            return ImageHost(connection, receiver, jail=self.jail, depth=depth, capabilities=shared[0])
+            return shared[0]
 
+        shared: list[RunCapabilities] = []
         return host
 
     def call_system(self, receiver: UvmObject, selector: str, method: Method, args: list, kwargs: dict) -> Any:

@@ -180,6 +180,10 @@ class Image:
     def size_bytes(self) -> int:
         return self.storage.getSize()
 
+    def last_transaction(self) -> str:
+        """The id of the last transaction the storage wrote (hex): it changes with every commit that wrote."""
+        return self.storage.lastTransaction().hex()
+
     def close(self) -> None:
         """Abort anything open and close the connection, database and storage."""
         try:

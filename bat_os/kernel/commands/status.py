@@ -5,9 +5,9 @@
     {"command": "status"}
     -> {"uptime", "version", "pid", "endpoint", "queue_depth", "queue_size",
         "requests": {"received", "answered", "errors", "busy"},
-        "image": {"path", "blob_dir", "size_bytes", "schema_version"}, "objects",
+        "image": {"path", "blob_dir", "size_bytes", "schema_version", "last_transaction"}, "objects",
         "active_cycles", "cycles": {"total", "unfinished"}, "llm",
-        "models": {"personas", "manager", "pull"?, "hint"?}, "jail": {protections} | null,
+        "models": {"personas", "manager", "pull"?, "hint"?}, "jail": {protections} | null, "capabilities_built",
         "knowledge": {documents, chunks, pending, embedder, index_bytes, ...} | null,
         "upkeep": {"image_bytes", "history", "last_backup", "next_backup_at", "pack", ...} | null}
 """
@@ -37,6 +37,7 @@ def status(ctx: Context, request: dict) -> dict:
                 "blob_dir": str(image.blob_dir),
                 "size_bytes": image.size_bytes(),
                 "schema_version": image.schema_version,
+                "last_transaction": image.last_transaction(),
             },
             "objects": image.object_count(),
             "active_cycles": len(active),
@@ -44,6 +45,7 @@ def status(ctx: Context, request: dict) -> dict:
             "llm": cognition.backend.name if cognition is not None and cognition.backend is not None else None,
             "models": _models_status(ctx),
             "jail": dict(cognition.protections) if cognition is not None else None,
+            "capabilities_built": cognition.capabilities_built if cognition is not None else 0,
             "knowledge": _knowledge_status(ctx, root.get("knowledge_catalog_obj")),
             "upkeep": ctx.backups.status(root) if ctx.backups is not None else None,  # bat_os.kernel.backups
         }
