@@ -136,7 +136,31 @@ def test_a_healthy_run_resets_the_backoff():
     assert p.tick(now=t + 31.0) is True  # 30 s healthy
     assert p.attempt == 0
     assert p.tick(now=t + 40.0) is False  # nothing left to reset
-    assert p.failed("stopped answering", now=t + 50.0) == 1.0
+    assert p.failed("stopped answering", now=t + 50.0) == 0.0  # the first failure after a healthy run: at once
+
+
+def test_the_first_restart_after_a_healthy_run_is_at_once_and_the_next_ones_back_off():
+    p = policy(max_restarts=100, window=1.0, backoff_initial=1.0, backoff_max=60.0, healthy_after=30.0)
+    p.start(now=0.0)
+    p.ready(now=0.2)
+    assert p.failed("killed by SIGKILL", now=10.0) == 0.0 and p.due(now=10.0)
+    p.start(now=10.0)
+    p.ready(now=10.2)
+    assert p.failed("killed by SIGKILL", now=20.0) == 2.0  # no healthy reset since: the back-off goes on
+    p.start(now=22.0)
+    p.ready(now=22.2)
+    assert p.tick(now=52.2) is True  # healthy again: reset
+    assert p.failed("killed by SIGKILL", now=60.0) == 0.0
+
+
+def test_a_kernel_that_fails_sooner_after_starting_than_its_back_off_waits_it():
+    p = policy(max_restarts=100, window=1.0, backoff_initial=1.0, backoff_max=60.0)
+    p.start(now=0.0)
+    p.ready(now=0.2)
+    assert p.failed("killed by SIGKILL", now=0.9) == 1.0  # RUNNING 0.7 s: not healthy longer than its back-off
+    q = policy(max_restarts=100, window=1.0, backoff_initial=1.0, backoff_max=60.0)
+    q.start(now=0.0)
+    assert q.failed("exited with code 1", now=50.0) == 1.0  # never answered: no healthy run at all
 
 
 def test_a_kernel_that_never_gets_ready_keeps_backing_off():
@@ -259,7 +283,7 @@ def test_listener_sees_every_transition_with_its_reason():
     p = policy(backoff_initial=1.0, backoff_max=1.0, listener=lambda old, new, why: seen.append((old, new, why)))
     p.start(now=0.0)
     p.ready(now=1.0)
-    p.failed("killed by SIGKILL", now=2.0)
+    p.failed("killed by SIGKILL", now=1.5)  # RUNNING for less than its back-off: it waits it
     p.start(now=3.0)
     p.stop("SIGINT received", now=4.0)
     p.stopped(now=5.0)

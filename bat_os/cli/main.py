@@ -81,9 +81,25 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def run(config: Config) -> int:
-    from bat_os.kernel.audit import Audit
+    import zmq
+
+    from bat_os.kernel.door import Door
+
+    try:  # first: pings are answered from here on, while the rest starts (bat_os.kernel.door)
+        door = Door(config.endpoint, config.max_frame_bytes, catch_signals=True)
+    except zmq.ZMQError as exc:
+        logger.critical("cannot bind %s: %s", config.endpoint, exc)
+        return EXIT_FAILED
+    try:
+        return _run(config, door)
+    finally:
+        door.close()  # a kernel that did not start: what waited is refused (nothing, once the kernel took it over)
+
+
+def _run(config: Config, door) -> int:
     from bat_os.image.image import Image
     from bat_os.image.migrations import MigrationContext
+    from bat_os.kernel.audit import Audit
     from bat_os.kernel.startup import run_kernel
 
     try:
@@ -98,7 +114,7 @@ def run(config: Config) -> int:
         else:
             logger.info("resumed image %s at schema version %d", config.image, image.schema_version)
         _sync_adapters(image, config.models.adapters_dir)
-        return run_kernel(config, image, lambda: Audit(Path(config.audit_file)))
+        return run_kernel(config, image, lambda: Audit(Path(config.audit_file)), door)
     except BatosError as exc:
         logger.critical("%s", exc)
         return EXIT_FAILED

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +83,21 @@ def bind_socket(ctx, endpoint: str, max_frame_bytes: int):
 class Bridge:
     """A bound ROUTER socket served from the event loop's reader callback."""
 
-    def __init__(self, endpoint: str, max_frame_bytes: int, on_frames: Callable[[list[bytes]], None]) -> None:
+    def __init__(self, endpoint: str, max_frame_bytes: int, on_frames: Callable[[list[bytes]], None],
+                 adopt: tuple[Any, Any] | None = None) -> None:
+        """Bind ``endpoint``; or ``adopt`` a (context, socket) already bound (:meth:`bat_os.kernel.door.Door.hand_over`)."""
         import zmq
 
         self._zmq = zmq
-        self.ctx = zmq.Context()
-        try:
-            self.sock = bind_socket(self.ctx, endpoint, max_frame_bytes)
-        except zmq.ZMQError:
-            self.ctx.term()
-            raise
+        if adopt is not None:
+            self.ctx, self.sock = adopt
+        else:
+            self.ctx = zmq.Context()
+            try:
+                self.sock = bind_socket(self.ctx, endpoint, max_frame_bytes)
+            except zmq.ZMQError:
+                self.ctx.term()
+                raise
         self._fd = self.sock.getsockopt(zmq.FD)
         self._on_frames = on_frames
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -46,6 +46,7 @@ from bat_os.kernel.heartbeat import Heartbeat, HeartbeatHost
 from bat_os.kernel.stream import EventStream, topic_of
 
 if TYPE_CHECKING:
+    from bat_os.kernel.door import Door
     from bat_os.cognition.service import Cognition
 
 logger = logging.getLogger(__name__)
@@ -77,12 +78,14 @@ class Kernel:
         audit: AuditSink,
         clock: Callable[[], float] = time.monotonic,
         cognition_factory: Callable[[], Awaitable["Cognition"]] | None = None,
+        door: "Door | None" = None,
     ) -> None:
         self.config = config
         self.image = image
         self.audit = audit
         self.clock = clock
-        self.started = clock()
+        self.door = door  # the socket, bound and answering pings while the kernel started (bat_os.kernel.door)
+        self.started = door.started if door is not None else clock()  # uptime counts from the door's opening
         self.counters = Counters()
         self.commands = command_list.get_commands()
         # backups: the backup and pack commands' service, scheduled backups (config.load has resolved backup_dir).
@@ -138,6 +141,8 @@ class Kernel:
         loop = asyncio.get_running_loop()
         # SIGINT, SIGTERM, and SIGBREAK on Windows (CTRL_BREAK from the watchdog); see bat_os.oscompat.
         undo_signals = oscompat.install_stop_signals(loop, self.request_stop)
+        if self.door is not None and self.door.stop_requested:  # told to stop while it started: it stops now
+            self.request_stop()
         self._queue = asyncio.Queue(maxsize=self.config.queue_size)
         if self.cognition_factory is not None:  # ready before the first request can arrive
             self.cognition = await self.cognition_factory()
@@ -145,8 +150,13 @@ class Kernel:
             if self.cognition.orchestrator is not None:
                 self.cognition.orchestrator.tap = self._cycle_event  # every cycle's moves: audited, published
             self.ctx.cognition = self.cognition
+        kept: list[list[bytes]] = []
         try:
-            self._bridge = Bridge(self.config.endpoint, self.config.max_frame_bytes, self._accept)
+            if self.door is not None:  # bound while the kernel started: taken over, with what came meanwhile
+                ctx, sock, kept = self.door.hand_over()
+                self._bridge = Bridge(self.config.endpoint, self.config.max_frame_bytes, self._accept, adopt=(ctx, sock))
+            else:
+                self._bridge = Bridge(self.config.endpoint, self.config.max_frame_bytes, self._accept)
         except zmq.ZMQError as exc:
             await self._stop_cognition()
             undo_signals()
@@ -158,6 +168,8 @@ class Kernel:
         self.audit.record("kernel_started", endpoint=self.config.endpoint, image=str(self.image.path), pid=os.getpid())
         worker = loop.create_task(self._work())
         self._bridge.start(loop)
+        for frames in kept:  # what came while the kernel started, first and in order
+            self._accept(frames)
         if on_ready:
             on_ready()
         try:

@@ -23,6 +23,7 @@ from bat_os.errors import JailError
 from bat_os.image.image import Image
 from bat_os.jail.runner import Jail, JailLimits, JailRunner, UnavailableJail
 from bat_os.kernel.audit import AuditSink
+from bat_os.kernel.door import Door
 from bat_os.kernel.loop import Kernel
 from bat_os.memory.service import Memory, MemorySettings
 from bat_os.models import embedded
@@ -90,12 +91,12 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
     return cognition
 
 
-def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSink]) -> int:
-    """Run the kernel until it is told to stop. Returns the exit code."""
+def run_kernel(config: Config, image: Image, audit_factory: Callable[[], AuditSink], door: Door | None = None) -> int:
+    """Run the kernel until it is told to stop (``door``: its socket, bound while it started). Returns the exit code."""
 
     async def main() -> int:
         audit = audit_factory()
-        kernel = Kernel(config, image, audit, cognition_factory=lambda: start_cognition(config, image))
+        kernel = Kernel(config, image, audit, cognition_factory=lambda: start_cognition(config, image), door=door)
         try:
             return await kernel.serve()
         finally:

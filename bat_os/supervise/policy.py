@@ -36,6 +36,10 @@ Defaults (each a constructor argument):
   then shortened by a random fraction of at most ``jitter=0.2`` (the delay
   lies in ``[d * (1 - jitter), d]``, so it never exceeds the cap) so that
   several watchdogs do not retry in lockstep.
+* the first restart after a healthy run has no delay: a kernel that failed while RUNNING, with no restart
+  since the backoff was last reset (``attempt`` 0), having run at least ``backoff_initial`` seconds, is
+  started again at once (a killed kernel is back in the time it takes to start). The next failure, before
+  the backoff is reset, waits as above (``backoff_initial * backoff_factor``, ...).
 * after the kernel has been RUNNING for ``healthy_after=60.0`` seconds
   without failing, :meth:`tick` resets the backoff to ``backoff_initial``.
   The crash-loop window is not reset: old failures simply age out of it.
@@ -162,6 +166,8 @@ class RestartPolicy:
             )
             return None
         delay = self.next_delay()
+        if self.state is State.RUNNING and self.attempt == 0 and self.since is not None and now - self.since >= self.backoff_initial:
+            delay = 0.0  # the first failure after a healthy run longer than its back-off: restarted at once
         self.attempt += 1
         self.restart_at = now + delay
         self.last_delay = delay
