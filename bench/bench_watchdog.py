@@ -13,7 +13,8 @@ tests: HF_HUB_OFFLINE=1, BATOS_MEMORY_WARMUP=0, no other BATOS_* variables).
    would trip the crash-loop detector (5 restarts in 60 s) and double the
    backoff each time. Before each kill the bench waits until the watchdog has
    seen the kernel answer its pings for ``--healthy-after`` seconds and reset
-   the backoff (its log says so), so every restart gets the first, 1 s, delay.
+   the backoff (its log says so), so every restart is the first after a healthy
+   run: no delay (``bat_os.supervise.policy``).
    Each run: an acknowledged ``set_slot`` (``genesis_obj.bench_n = i``), then
    ``SIGKILL`` to the kernel; the clock runs from just before the kill to the
    first ``{"status": "ok"}`` answer to a ``ping`` (a DEALER opened once the old
@@ -22,7 +23,9 @@ tests: HF_HUB_OFFLINE=1, BATOS_MEMORY_WARMUP=0, no other BATOS_* variables).
    Baseline, alternating with the runs: the kernel's own start on an existing
    image (``python batos.py --image ... --endpoint ...``, no watchdog), Popen
    to first ping answer, as in bench_startup.py.
-   Target: p50 kill -> first ping <= 3 s; no acknowledged write lost.
+   Target (issue 42): p99 kill -> first ping <= 0.5 s; no acknowledged write lost. The kernel answers
+   ``ping`` from its door while it starts (``bat_os.kernel.door``); the ``inspect`` that follows waits until
+   it serves.
 
 2. Watchdog overhead. A watchdog with every default (ping every 5 s) and its
    kernel idle: CPU time of the watchdog process alone (psutil
@@ -56,7 +59,7 @@ import psutil  # noqa: E402
 import zmq  # noqa: E402
 
 WATCHDOG = ROOT / "min_watchdog_service.py"
-TARGET_RESTART_SECONDS = 3.0
+TARGET_RESTART_SECONDS = 0.5
 TARGET_CPU_PERCENT = 1.0
 DEFAULT_PING_INTERVAL = 5.0  # the watchdog's default; only used to size our waits
 HEALTHY_AFTER = 1.0  # --healthy-after for part 1 (the default is 60 s)
@@ -344,11 +347,11 @@ def main() -> int:
         print(f"   (CPU times come in {tick * 1000:g} ms ticks: one tick in the window is {tick / args.idle_seconds * 100:.3f} %)")
 
     srt, sbase = sorted(restart), sorted(baseline)
-    p50, base50 = percentile(srt, 50), percentile(sbase, 50)
+    p50, base50, p99 = percentile(srt, 50), percentile(sbase, 50), percentile(srt, 99)
     known = [b for b in backoffs if b == b]
     print()
-    print(f"{'':32} {'p50':>8} {'min':>8} {'max':>8}")
-    print(f"{'kill -9 -> first ok ping':32} {p50 * 1000:>5.0f} ms {srt[0] * 1000:>5.0f} ms {srt[-1] * 1000:>5.0f} ms")
+    print(f"{'':32} {'p50':>8} {'min':>8} {'max':>8} {'p99':>8}")
+    print(f"{'kill -9 -> first ok ping':32} {p50 * 1000:>5.0f} ms {srt[0] * 1000:>5.0f} ms {srt[-1] * 1000:>5.0f} ms {p99 * 1000:>5.0f} ms")
     print(f"{'kernel alone, Popen -> ping':32} {base50 * 1000:>5.0f} ms {sbase[0] * 1000:>5.0f} ms {sbase[-1] * 1000:>5.0f} ms")
     if known:
         print(f"{'backoff the watchdog chose':32} {median(known) * 1000:>5.0f} ms {min(known) * 1000:>5.0f} ms {max(known) * 1000:>5.0f} ms")
@@ -357,7 +360,8 @@ def main() -> int:
     print(f"ratio restart/baseline p50 = {p50 / base50:.2f}x; acknowledged writes lost: {lost} of {len(restart)}")
 
     summary = Summary()
-    summary.target("TIME kill -9 -> first ping of the new kernel p50", p50, "<=", TARGET_RESTART_SECONDS, " s", fmt=".3f")
+    summary.target("TIME kill -9 -> first ping of the new kernel p99", p99, "<=", TARGET_RESTART_SECONDS, " s", fmt=".3f")
+    summary.info("TIME kill -9 -> first ping of the new kernel p50", p50, " s", fmt=".3f")
     summary.target("LOST acknowledged writes across kill -9", lost, "<=", 0, "", fmt="d")
     summary.target("CPU watchdog idle, default ping interval (5 s)", wd_cpu, "<=", TARGET_CPU_PERCENT, " %", fmt=".3f")
     summary.info("RATIO restart/kernel cold start p50", p50 / base50, "x", note=f"baseline p50 {base50:.3f} s")
