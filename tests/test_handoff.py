@@ -14,7 +14,7 @@ from typing import Any
 from bat_os.cognition import handoff
 from bat_os.cognition.host import ImageHost
 from bat_os.errors import MethodRaised, RunsInJail
-from bat_os.image.objects import UvmObject
+from bat_os.image.objects import GENERATED_SENDS, UvmObject
 from bat_os.jail.runner import Jail
 from support import KernelProcess
 
@@ -106,6 +106,22 @@ def test_the_generated_method_s_error_reaches_the_system_method_and_a_dropped_se
     raised, runs = _with_jail(work)
     assert raised == "TypeError"  # 'x' * 'x'
     assert runs == 1  # bad's square ran; the dropped plus_one's never started
+
+
+def test_try_system_runs_without_a_greenlet_and_stops_at_a_generated_send_a_broad_except_cannot_hide(awake_image):
+    obj = _setup(awake_image)
+    guarded = ("def guarded(self, n):\n    try:\n        return self.square(n)\n    except Exception:\n"
+               "        return 'swallowed'\n    finally:\n        self.cleaned = True\n")
+    awake_image.run(lambda: obj.add_method("guarded", guarded))
+
+    def work() -> tuple:
+        plain = handoff.try_system(obj.perform, ("slot_names", obj.lookup("slot_names")[1], [], {}))
+        stopped = handoff.try_system(obj.perform, ("guarded", obj.slots["guarded"], [3], {}))
+        return plain, stopped, obj.slots.get("cleaned"), GENERATED_SENDS.get()
+
+    plain, stopped, cleaned, after = awake_image.read(work)
+    assert plain == ["bad", "guarded", "plus_one", "square"] and stopped is handoff.MUST_WAIT
+    assert cleaned is True and after is None  # its finally ran; nothing is left set for later kernel code
 
 
 def test_through_the_kernel_every_path_and_the_depth_limit(tmp_path):

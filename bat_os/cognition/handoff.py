@@ -10,6 +10,8 @@ code; the loop serves other requests as it does while any run is awaited.
 :func:`call_system` runs a system method as far as it can without waiting: most never send a generated
 method and finish there, at the cost of one greenlet. One that must wait comes back :class:`Suspended`,
 to be awaited (:meth:`Suspended.finish`) or dropped (:meth:`Suspended.drop`: its greenlet unwound).
+:func:`try_system` is the request's first try, with no greenlet at all: a method that sends a generated one
+stops there (:data:`MUST_WAIT`), and the kernel runs it again with :func:`run_system`.
 Outside :func:`call_system` a generated send from kernel code raises RunsInJail, as before.
 
 Depth: a generated method may send a system method (through its host) that sends a generated method, and
@@ -95,6 +97,33 @@ def call_system(function: Callable[..., Any], args: tuple, kwargs: dict | None =
     if isinstance(step, _Awaiting):
         return Suspended(bridge, step)
     return step
+
+
+class _MustWait(BaseException):
+    """Raised at a generated send inside :func:`try_system`: the method must run where sends are awaited. A
+    BaseException, so that a method's ``except Exception`` does not take it for the send's failure."""
+
+
+def _must_wait(*_args: Any) -> Any:
+    raise _MustWait
+
+
+#: What :func:`try_system` gives back for a system method that sent a generated one.
+MUST_WAIT = object()
+
+
+def try_system(function: Callable[..., Any], args: tuple, kwargs: dict | None = None) -> Any:
+    """``function(*args, **kwargs)`` (a system method's perform) run straight through, with no greenlet: its value,
+    or :data:`MUST_WAIT` when it sends a generated method (stopped at that send, its ``finally`` blocks run;
+    whatever it changed is the caller's to abort, and :func:`run_system` runs it again, awaiting). Most system
+    methods send none: they pay nothing for the hand-off."""
+    token = GENERATED_SENDS.set(_must_wait)
+    try:
+        return function(*args, **(kwargs or {}))
+    except _MustWait:
+        return MUST_WAIT
+    finally:
+        GENERATED_SENDS.reset(token)
 
 
 async def run_system(function: Callable[..., Any], args: tuple, kwargs: dict | None = None, *, runner: Runner,

@@ -172,10 +172,9 @@ class Cognition:
         return host
 
     def call_system(self, receiver: UvmObject, selector: str, method: Method, args: list, kwargs: dict) -> Any:
-        """A system method run in the request's transaction: its value, or :class:`handoff.Suspended` when it sends
+        """A system method run in the request's transaction: its value, or :data:`handoff.MUST_WAIT` when it sends
         a generated method (then :meth:`system_send` runs it again, awaiting, in a transaction of its own)."""
-        return handoff.call_system(receiver.perform, (selector, method, args, kwargs), runner=self._run_warm,
-                                   host_for=self.host_for(selector))
+        return handoff.try_system(receiver.perform, (selector, method, args, kwargs))
 
     async def system_send(self, oid: bytes, selector: str, args: list, kwargs: dict) -> Any:
         """A system method that sends generated ones, run on a connection of its own; its changes commit with it."""

@@ -26,7 +26,7 @@ from bat_os.cognition.cases import BadCase, parse_examples
 from bat_os.errors import BadRequest, DataSlotCalled, DoesNotUnderstand, Internal, MethodError, RequestError
 from bat_os.image.objects import Method, UvmObject, check_slot_name, oid_to_hex
 from bat_os.image.codec import adopt
-from bat_os.cognition.handoff import Suspended
+from bat_os.cognition.handoff import MUST_WAIT
 from bat_os.kernel.commands.base import Command, Context, Later, Reroute, field, from_wire, target, uvm_target
 from bat_os.protocol import safe_repr
 from bat_os.translate.briefs import MAX_INTENT_CHARS
@@ -136,8 +136,7 @@ def send(ctx: Context, request: dict) -> Any:
         if not isinstance(value, Method) or cognition is None:
             return adopt(obj.perform(selector, value, args, kwargs), ctx.image.connection)  # new objects commit with it
         outcome = cognition.call_system(obj, selector, value, args, kwargs)
-        if isinstance(outcome, Suspended):  # it sent a generated method: all again, awaiting the jail
-            outcome.drop()
+        if outcome is MUST_WAIT:  # it sent a generated method: all again, awaiting the jail
             oid = obj._p_oid
             raise Reroute(Later(lambda call: cognition.system_send(oid, selector, wire_args, wire_kwargs)))
         return adopt(outcome, ctx.image.connection)
