@@ -267,10 +267,20 @@ class UvmObject(persistent.Persistent):
         slots = self.slots
         if name in slots:  # the common case: no walk at all
             return self, slots[name]
-        for obj in self.delegation_chain():
+        # delegation_chain's order (depth first, each once), written out: every send of an inherited method walks it
+        seen = {id(self)}
+        stack = [p for p in reversed(self.parents) if isinstance(p, UvmObject)]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
             slots = obj.slots
             if name in slots:
                 return obj, slots[name]
+            parents = getattr(obj, "parents", ())
+            if parents:
+                stack.extend(reversed([p for p in parents if isinstance(p, UvmObject)]))
         raise KeyError(name)
 
     def responds_to(self, selector: str) -> bool:

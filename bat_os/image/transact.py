@@ -113,9 +113,9 @@ def _end(tm: Any, write: bool, note: str | None) -> None:
         tm.abort()
         return
     txn = tm.get()
-    if note:
-        txn.note(note)
     wrote = bool(getattr(txn, "_resources", True))  # the data managers that joined: none, nothing is written
+    if note and wrote:
+        txn.note(note)
     tm.commit()
     if not wrote:
         return
