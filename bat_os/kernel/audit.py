@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from bat_os.protocol import safe_repr
+
 logger = logging.getLogger(__name__)
 
 
@@ -78,6 +80,19 @@ class InlineExecutor(concurrent.futures.Executor):
         except BaseException as exc:  # handed to whoever awaits the future
             future.set_exception(exc)
         return future
+
+
+def request_line(request: dict[str, Any], outcome: str, duration_ms: float) -> dict[str, Any]:
+    """A request's audit line: what was asked of what, how it ended, how long it took."""
+    return {"request_id": _audit_value(request.get("id")), "command": request["command"],
+            "target": _audit_value(request.get("target")), "selector": _audit_value(request.get("selector")),
+            "outcome": outcome, "duration_ms": round(duration_ms, 3)}
+
+
+def _audit_value(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value if not isinstance(value, str) else value[:200]
+    return safe_repr(value, 200)
 
 
 def _inline_file_handler(path: Path):

@@ -38,7 +38,7 @@ from bat_os.forge.runs import Forge
 from bat_os.image import codec, transact
 from bat_os.image.image import Image
 from bat_os.kernel import commands as command_list
-from bat_os.kernel.audit import AuditSink, cycle_lines
+from bat_os.kernel.audit import AuditSink, cycle_lines, request_line
 from bat_os.kernel.backups import KernelBackups
 from bat_os.kernel.bridge import Bridge, Envelope, split
 from bat_os.kernel.commands.base import Call, Command, Context, Later, Reroute
@@ -483,15 +483,7 @@ class Kernel:
         return job.request.get("events") is True and not job.envelope.req
 
     def _audit_request(self, request: dict, started: float, outcome: str) -> None:
-        self.audit.record(
-            "request",
-            request_id=_audit_value(request.get("id")),
-            command=request["command"],
-            target=_audit_value(request.get("target")),
-            selector=_audit_value(request.get("selector")),
-            outcome=outcome,
-            duration_ms=round((self.clock() - started) * 1000, 3),
-        )
+        self.audit.record("request", **request_line(request, outcome, (self.clock() - started) * 1000))
 
 
 def _no_events(topic: str, event: dict) -> None:
@@ -504,9 +496,3 @@ def _rendered(value: Any) -> Any:
 
 def _plain(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
-
-
-def _audit_value(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value if not isinstance(value, str) else value[:200]
-    return protocol.safe_repr(value, 200)
