@@ -157,6 +157,17 @@ class Browser:
         what = f"an element {css!r}" + (f" showing {text!r}" if text is not None else "")
         return self._wait(found, what, timeout, (StaleElementReferenceException,))
 
+    def click(self, css: str, timeout: float = 10, text: str | None = None) -> None:
+        """Click the first element :meth:`wait_for` finds; found again and clicked again when the page redrew it
+        between the finding and the click (a stream event re-renders cards)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def clicked(driver: Any) -> bool:
+            self.wait_for(css, timeout, text).click()
+            return True
+
+        self._wait(clicked, f"a click on {css!r}", timeout, (StaleElementReferenceException,))
+
     def _wait(self, condition: Any, what: str, timeout: float, ignored: tuple) -> Any:
         from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.support.ui import WebDriverWait

@@ -121,7 +121,8 @@ class KernelProcess:
         return self
 
     def wait_ready(self, timeout: float = 30.0) -> float:
-        """Ping until the kernel answers; returns the seconds it took."""
+        """Ping until the kernel serves (a pong while it starts says ``"starting": true``: its door answers
+        before the image is open, bat_os.kernel.door); returns the seconds it took."""
         start = time.monotonic()
         with Client(self.endpoint) as client:
             client.send({"command": "ping"})
@@ -129,8 +130,11 @@ class KernelProcess:
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"kernel exited with {self.proc.returncode}: {self.stderr()}")
                 if client.sock.poll(50):
-                    client.sock.recv()
-                    return time.monotonic() - start
+                    reply = ormsgpack.unpackb(client.sock.recv_multipart()[-1])
+                    if not (reply.get("result") or {}).get("starting"):
+                        return time.monotonic() - start
+                    time.sleep(0.02)
+                    client.send({"command": "ping"})
             raise TimeoutError(f"kernel did not answer ping within {timeout}s: {self.stderr()}")
 
     def stderr(self) -> str:

@@ -64,7 +64,7 @@ def world_ready(browser, web):
 
 
 def inspect(browser, name):
-    browser.wait_for(f'[data-card="{name}"]').click()
+    browser.click(f'[data-card="{name}"]')
     browser.wait_js(f'document.querySelector("#inspector").dataset.target === "{name}"')
 
 
@@ -101,7 +101,7 @@ def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(repl
         inspect(browser, "genesis_obj")
         assert browser.wait_for('#inspector [data-slot="name"]').text.startswith("name")
         assert "'genesis'" in browser.wait_for('#inspector [data-slot="name"] .value').text
-        browser.wait_for('#inspector .own [data-method="double"] a').click()
+        browser.click('#inspector .own [data-method="double"] a')
         source = browser.wait_for("#method pre.source", text="def double")
         assert source.text == DOUBLE and browser.js('document.querySelectorAll("#method pre.source .kw").length') >= 2
         assert browser.wait_for("#method .tests .test").text == "double(2) -> 4"
@@ -109,7 +109,7 @@ def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(repl
         assert browser.wait_for('#method [data-version="1"] .reason').text == ""  # an edit with no reason given
         browser.screenshot("inspector-method")
         # a persona's inspector: its codex
-        browser.wait_for('[data-persona="ALFRED"]').click()
+        browser.click('[data-persona="ALFRED"]')
         codex = browser.wait_for("#inspector .persona-codex .system-prompt", text="ALFRED")
         assert "steward of BAT OS" in codex.text
         assert "Recent asks" in browser.wait_for("#inspector .persona-codex").text
@@ -121,22 +121,22 @@ def test_a_slot_is_edited_in_the_inspector_and_bad_values_are_refused_with_the_k
         world_ready(browser, web)
         inspect(browser, "genesis_obj")
         row = '#inspector [data-slot="name"]'
-        browser.wait_for(f"{row} .slot-edit").click()
+        browser.click(f"{row} .slot-edit")
         field = browser.wait_for(f"{row} .slot-input")
         field.clear()
         field.send_keys("not json at all")
-        browser.wait_for(f"{row} .slot-save").click()
+        browser.click(f"{row} .slot-save")
         assert "not JSON" in browser.wait_for(f"{row} .slot-result.error").text
         assert kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]["name"] == "genesis"
         field.clear()
         field.send_keys('"Genesis the Second"')
-        browser.wait_for(f"{row} .slot-save").click()
+        browser.click(f"{row} .slot-save")
         browser.wait_for(f"{row} .value", text="'Genesis the Second'")
         assert kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]["name"] == "Genesis the Second"
         # a new slot the kernel refuses: its own error text, nothing added
         browser.wait_for("#inspector .new-slot-name").send_keys("bad name")
         browser.wait_for("#inspector .new-slot-value").send_keys("1")
-        browser.wait_for("#inspector .slot-add").click()
+        browser.click("#inspector .slot-add")
         refused = browser.wait_for("#inspector .slot-result.error", text="bad_request")
         assert "bad name" in refused.text
         assert "bad name" not in kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]
@@ -144,7 +144,7 @@ def test_a_slot_is_edited_in_the_inspector_and_bad_values_are_refused_with_the_k
         browser.wait_for("#inspector .new-slot-name").send_keys("colours")
         browser.wait_for("#inspector .new-slot-value").clear()
         browser.wait_for("#inspector .new-slot-value").send_keys('["teal", "ochre"]')
-        browser.wait_for("#inspector .slot-add").click()
+        browser.click("#inspector .slot-add")
         browser.wait_for('#inspector [data-slot="colours"] .value', text="['teal', 'ochre']")
         assert kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]["colours"] == ["teal", "ochre"]
 
@@ -154,11 +154,11 @@ def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_th
     with nullcontext(browser):
         world_ready(browser, web)
         browser.wait_for("#talk-text").send_keys(SENTENCE)
-        browser.wait_for("#talk-translate").click()
+        browser.click("#talk-translate")
         brief = browser.wait_for("#brief .brief-json", text="report_the_current_system_time", timeout=30)
         assert json.loads(brief.text)["command"] == "initiate_cognitive_cycle"
         assert "from the model" in browser.wait_for("#brief .origin").text
-        browser.wait_for("#brief-send").click()
+        browser.click("#brief-send")
         # the cycle's card, its states as they pass, and its question: one candidate, shown before it is installed
         question = browser.wait_for('[data-question^="c1/"]', timeout=60)
         assert "will install a method that answers" in question.text
@@ -167,14 +167,14 @@ def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_th
         assert trail.index("DECOMPOSING") < trail.index("SYNTHESIZING") < trail.index("VALIDATING") < trail.index("ASKING")
         assert "candidate" in browser.wait_for('[data-cycle="c1"] .trials').text
         browser.screenshot("inspector-question")
-        browser.wait_for('[data-question^="c1/"] .accept').click()
+        browser.click('[data-question^="c1/"] .accept')
         answer = browser.wait_for("#talk-answer.ok .said", timeout=60)
         assert re.search(r"answer: '.*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", answer.text)
         assert "def report_the_current_system_time" in browser.wait_for("#talk-answer .stream").text  # ALFRED's words, as they came
         assert "COMPLETE" in browser.wait_for('[data-cycle="c1"] .trail', text="COMPLETE").text
         browser.wait_for('[data-card="genesis_obj"] [data-method="report_the_current_system_time"]', timeout=10)
         inspect(browser, "genesis_obj")
-        browser.wait_for('#inspector .own [data-method="report_the_current_system_time"] a').click()
+        browser.click('#inspector .own [data-method="report_the_current_system_time"] a')
         assert "def report_the_current_system_time" in browser.wait_for("#method pre.source", text="def ").text
         kept = kernel.request({"command": "source", "target": "genesis_obj", "selector": "report_the_current_system_time"})["result"]
         shown = browser.driver.find_elements("css selector", "#method .tests .test")
@@ -213,25 +213,25 @@ def test_an_edit_that_fails_the_methods_tests_is_refused_and_nothing_changes(rep
     with nullcontext(browser):
         world_ready(browser, web)
         inspect(browser, "genesis_obj")
-        browser.wait_for('#inspector .own [data-method="double"] a').click()
-        browser.wait_for("#method .method-edit").click()
+        browser.click('#inspector .own [data-method="double"] a')
+        browser.click("#method .method-edit")
         area = browser.wait_for("#method .method-source")
         area.clear()
         area.send_keys("def double(self, x):\n    return x * 3")
         browser.wait_for("#method .method-reason").send_keys("thrice")
-        browser.wait_for("#method .method-save").click()
+        browser.click("#method .method-save")
         refused = browser.wait_for("#method .method-result.error", text="tests_failed", timeout=30)
         assert "refused, nothing changed" in refused.text
         browser.screenshot("inspector-refused")
         # a source the guardian refuses: its reasons
         area.clear()
         area.send_keys("def double(self, x):\n    import os\n    return os.getpid()")
-        browser.wait_for("#method .method-save").click()
+        browser.click("#method .method-save")
         assert "code_refused" in browser.wait_for("#method .method-result.error", text="code_refused", timeout=30).text
         # one that holds its tests is made, with its reason, and the page shows the new version
         area.clear()
         area.send_keys("def double(self, x):\n    return x + x")
-        browser.wait_for("#method .method-save").click()
+        browser.click("#method .method-save")
         browser.wait_for("#method .method-name", text="v2/2", timeout=30)
         assert "x + x" in browser.wait_for("#method pre.source").text
         assert browser.wait_for('#method [data-version="2"] .reason').text == "thrice"
@@ -254,11 +254,11 @@ def test_the_page_says_the_kernel_is_gone_and_reconnects_when_it_is_back(replaye
         assert "the kernel restarted" in browser.wait_for("#log", text="restarted").text
         # and it works again: an edit goes through
         inspect(browser, "genesis_obj")
-        browser.wait_for('#inspector [data-slot="name"] .slot-edit').click()
+        browser.click('#inspector [data-slot="name"] .slot-edit')
         field = browser.wait_for('#inspector [data-slot="name"] .slot-input')
         field.clear()
         field.send_keys('"back again"')
-        browser.wait_for('#inspector [data-slot="name"] .slot-save').click()
+        browser.click('#inspector [data-slot="name"] .slot-save')
         browser.wait_for('#inspector [data-slot="name"] .value', text="'back again'")
 
 
@@ -277,7 +277,7 @@ def test_a_confirms_second_call_is_answered_on_the_page_with_its_position(replay
         dotted = "".join(word[0].upper() + "." for word in second.split())
         browser.wait_for('[data-question^="c1/"] .answer-value').send_keys(json.dumps(dotted))
         browser.driver.execute_script('document.querySelector("[data-question^=\'c1/\'] .answer-at").value = "1"')
-        browser.wait_for('[data-question^="c1/"] .answer-send').click()
+        browser.click('[data-question^="c1/"] .answer-send')
         learner.join(120)
     assert final["status"] == "error" and final["error"]["code"] == "cycle_failed"  # no candidate holds both calls
     kept = kernel.request({"command": "cycle", "cycle": "c1"})["result"]["artifacts"]["questions"][0]
