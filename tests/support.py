@@ -173,3 +173,28 @@ class KernelProcess:
                 self.proc.wait(5)
         if self.proc:
             self._stderr.close()
+
+
+def watch_stream(kernel: "KernelProcess", prefix: bytes = b"") -> tuple[list[dict], "threading.Event"]:
+    """A watcher on ``kernel``'s event stream, in a thread, taking the topics that start with ``prefix``:
+    (the events heard so far, an Event that stops it). Returns once its subscription has reached the publisher."""
+    import threading
+
+    endpoint = kernel.request({"command": "status"})["result"]["events"]["endpoint"]
+    heard: list[dict] = []
+    stop, ready = threading.Event(), threading.Event()
+
+    def listen() -> None:
+        sock = zmq.Context.instance().socket(zmq.SUB)
+        sock.setsockopt(zmq.SUBSCRIBE, prefix)
+        sock.connect(endpoint)
+        ready.set()
+        while not stop.is_set():
+            if sock.poll(50):
+                heard.append(ormsgpack.unpackb(sock.recv_multipart()[-1]))
+        sock.close(0)
+
+    threading.Thread(target=listen, daemon=True).start()
+    ready.wait(5)
+    time.sleep(0.3)  # the subscription reaches the publisher
+    return heard, stop

@@ -14,10 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-import zmq
 
-from bat_os import protocol
-from support import ROOT, KernelProcess, kernel_env
+from support import ROOT, KernelProcess, kernel_env, watch_stream
 from test_questions import AKL, AKL_TOO, AL, cassette, learn
 
 
@@ -82,25 +80,7 @@ def adapters(kernel) -> set[str]:
 
 
 def watch(kernel) -> tuple[list[dict], threading.Event]:
-    endpoint = kernel.request({"command": "status"})["result"]["events"]["endpoint"]
-    heard: list[dict] = []
-    stop = threading.Event()
-    ready = threading.Event()
-
-    def listen() -> None:
-        sock = zmq.Context.instance().socket(zmq.SUB)
-        sock.setsockopt(zmq.SUBSCRIBE, b"forge.")
-        sock.connect(endpoint)
-        ready.set()
-        while not stop.is_set():
-            if sock.poll(100):
-                heard.append(protocol.decode(sock.recv_multipart()[-1]))
-        sock.close(0)
-
-    threading.Thread(target=listen, daemon=True).start()
-    ready.wait(5)
-    time.sleep(0.3)  # the subscription reaches the publisher
-    return heard, stop
+    return watch_stream(kernel, b"forge.")
 
 
 def test_a_run_trains_the_personas_adapter_from_the_images_pairs_with_progress_on_the_stream(forged):

@@ -6,14 +6,11 @@ so the test can fail."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-import zmq
 
-from bat_os import protocol
-from support import KernelProcess
+from support import KernelProcess, watch_stream
 
 READS = "def describe(self, value):\n    return {'value': value, 'name': self.name}\n"
 
@@ -42,27 +39,12 @@ def _figures(kernel) -> dict:
             "capabilities_built": status["capabilities_built"]}
 
 
-def _listen(endpoint: str, heard: list, stop: threading.Event, ready: threading.Event) -> None:
-    sock = zmq.Context.instance().socket(zmq.SUB)
-    sock.setsockopt(zmq.SUBSCRIBE, b"")
-    sock.connect(endpoint)
-    ready.set()
-    while not stop.is_set():
-        if sock.poll(50):
-            heard.append(protocol.decode(sock.recv_multipart()[-1]))
-    sock.close(0)
-
-
 def test_a_read_only_send_writes_no_transaction_publishes_no_event_and_builds_no_capability(kernel):
     sends = [{"command": "send", "target": "genesis_obj", "selector": selector, "args": ["x"]}
              for selector in ("describe", "echo")]  # generated (the jail), then a system method
     for request in sends:  # the first of each may start what later ones reuse (a warm worker)
         assert kernel.request(request)["status"] == "ok"
-    endpoint = kernel.request({"command": "status"})["result"]["events"]["endpoint"]
-    heard, stop, ready = [], threading.Event(), threading.Event()
-    threading.Thread(target=_listen, args=(endpoint, heard, stop, ready), daemon=True).start()
-    ready.wait(5)
-    time.sleep(0.3)  # the subscription reaches the publisher
+    heard, stop = watch_stream(kernel)  # every topic
     before = _figures(kernel)
     with kernel.client() as client:
         for i in range(40):

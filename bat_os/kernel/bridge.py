@@ -80,6 +80,18 @@ def bind_socket(ctx, endpoint: str, max_frame_bytes: int):
     return sock
 
 
+def bound(endpoint: str, max_frame_bytes: int) -> tuple[Any, Any]:
+    """A new ZeroMQ context and a ROUTER socket of it bound to ``endpoint`` (the context ended if the bind fails)."""
+    import zmq
+
+    ctx = zmq.Context()
+    try:
+        return ctx, bind_socket(ctx, endpoint, max_frame_bytes)
+    except zmq.ZMQError:
+        ctx.term()
+        raise
+
+
 class Bridge:
     """A bound ROUTER socket served from the event loop's reader callback."""
 
@@ -89,15 +101,7 @@ class Bridge:
         import zmq
 
         self._zmq = zmq
-        if adopt is not None:
-            self.ctx, self.sock = adopt
-        else:
-            self.ctx = zmq.Context()
-            try:
-                self.sock = bind_socket(self.ctx, endpoint, max_frame_bytes)
-            except zmq.ZMQError:
-                self.ctx.term()
-                raise
+        self.ctx, self.sock = adopt if adopt is not None else bound(endpoint, max_frame_bytes)
         self._fd = self.sock.getsockopt(zmq.FD)
         self._on_frames = on_frames
         self._loop: asyncio.AbstractEventLoop | None = None

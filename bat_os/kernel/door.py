@@ -26,7 +26,7 @@ import time
 from typing import Any, Callable
 
 from bat_os import protocol
-from bat_os.kernel.bridge import bind_socket, split
+from bat_os.kernel.bridge import bound, split
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +45,7 @@ class Door:
         self.clock = clock
         self.started = clock()
         self.max_frame_bytes = max_frame_bytes
-        self.ctx = zmq.Context()
-        try:
-            self.sock = bind_socket(self.ctx, endpoint, max_frame_bytes)
-        except zmq.ZMQError:
-            self.ctx.term()
-            raise
+        self.ctx, self.sock = bound(endpoint, max_frame_bytes)
         self.kept: list[list[bytes]] = []
         self.pinged = 0
         self.stop_requested = False
