@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from bat_os import protocol
+from bat_os import oscompat, protocol
 from bat_os.kernel.bridge import bound, split
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ class Door:
         self.pinged = 0
         self.stop_requested = False
         self._closing = threading.Event()
-        self._signals: dict[int, Any] = self._catch_signals() if catch_signals else {}  # before the first pong
+        if catch_signals:  # before the first pong
+            self._catch_signals()
         self._thread: threading.Thread | None = threading.Thread(target=self._serve, name="batos-door", daemon=True)
         self._thread.start()
 
@@ -92,17 +93,13 @@ class Door:
         return incoming.envelope.frames(protocol.encode(protocol.ok(message.get("id"), result)))
 
     # --- signals -----------------------------------------------------------------------------
-    def _catch_signals(self) -> dict[int, Any]:
+    def _catch_signals(self) -> None:
         """SIGINT, SIGTERM (SIGBREAK on Windows) remembered while starting; the kernel's own handlers replace these."""
-        caught = {}
-        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
-            if hasattr(signal, name):
-                signum = getattr(signal, name)
-                try:
-                    caught[signum] = signal.signal(signum, self._on_signal)
-                except (ValueError, OSError):  # not the main thread
-                    pass
-        return caught
+        for signum in oscompat.stop_signals():
+            try:
+                signal.signal(signum, self._on_signal)
+            except (ValueError, OSError):  # not the main thread
+                pass
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if not self.stop_requested:
