@@ -58,3 +58,26 @@ def test_records_written_after_the_delay_without_close(tmp_path):
     text = asyncio.run(main())
     line = json.loads(text)
     assert line["request_id"] == "a" and line["at"] == 1234.5 and line["level"] == "INFO"
+
+
+def test_a_batch_is_formatted_as_aiologgers_extended_json_formatter_formats_each_record():
+    """The batch formatter writes the lines aiologger's formatter would (logged_at aside: one per batch)."""
+    from aiologger.formatters.json import ExtendedJsonFormatter
+    from aiologger.levels import LogLevel
+    from aiologger.records import ExtendedLogRecord
+
+    from bat_os.kernel.audit import _batch_formatter
+
+    batch = [{"event": "request", "at": 1.5, "request_id": 7, "command": "send", "target": "genesis_obj",
+              "selector": "échö", "outcome": "ok", "duration_ms": 0.031},
+             {"event": "cycle", "cycle": "c1", "reasons": ["a", {"b": None}], "when": ValueError("x")}]
+    plain = ExtendedJsonFormatter(exclude_fields=("line_number", "function", "file_path"))
+    theirs = [json.loads(plain.format(ExtendedLogRecord(
+        name="batos.audit", level=LogLevel.INFO, pathname="", lineno=0, msg=fields, args=None, exc_info=None,
+        extra=None, flatten=True, serializer_kwargs={}))) for fields in batch]
+    text = _batch_formatter().lines(batch)
+    ours = [json.loads(line) for line in text.splitlines()]
+    assert text.endswith("\n") and len(ours) == 2 and ours[0]["logged_at"] == ours[1]["logged_at"]
+    for mine, their in zip(ours, theirs):
+        assert list(mine) == list(their)  # the same fields, in the same order
+        assert {**mine, "logged_at": None} == {**their, "logged_at": None}

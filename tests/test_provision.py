@@ -114,3 +114,25 @@ def test_the_profiles_defaults_and_a_persona_of_ones_own():
         config.load({}, environ={"BATOS_MODELS_PROFILE": "tpu"})
     with pytest.raises(Exception, match="models.cpu_form"):
         config.load({}, environ={"BATOS_CPU_FORM": "int4"})
+
+
+def test_the_profile_asks_torch_about_cuda_only_where_an_nvidia_driver_is():
+    """A kernel starting offline without a GPU (every start until its defaults are pulled) does not import torch to
+    learn there is no CUDA: the import ran beside the first requests and slowed each ~2x (bench/bench_send.py)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys\n"
+        "from bat_os.models import engines, provision, quantize\n"
+        "engines.cuda_hint = lambda: False\n"
+        "assert provision._cuda_available() is False and 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)\n"
+        "engines.cuda_hint = lambda: True\n"
+        "quantize.cuda_available = lambda: 'asked torch'\n"
+        "assert provision._cuda_available() == 'asked torch'\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -171,3 +171,57 @@ def test_only_transact_begins_or_commits_transactions():
             if manager_call.search(line):
                 offenders.append(f"{path.relative_to(package)}:{lineno}: {line.strip()}")
     assert offenders == []
+
+
+# --- Session: a clean transaction kept open between calls -------------------------------------------------------
+
+
+def test_a_session_keeps_a_clean_transaction_open_and_ends_it_on_a_write(db, pair):
+    tm, conn = pair
+    session = transact.Session(tm, db.storage)
+    session.run(lambda: conn.root().__setitem__("a", 1), note="set a")
+    with pytest.raises(NoTransaction):  # a write is committed and ended, as run() does
+        tm.get()
+    assert session.run(lambda: conn.root()["a"], write=False) == 1
+    kept = tm.get()  # nothing joined: kept open
+    assert session.run(lambda: conn.root()["a"]) == 1  # a write that wrote nothing uses it too
+    assert tm.get() is kept
+    size = db.storage.getSize()
+    session.run(lambda: conn.root().__setitem__("a", 2), note="set a again")
+    assert db.storage.getSize() > size  # the kept transaction, written in, was committed
+    with pytest.raises(NoTransaction):
+        tm.get()
+    session.run(lambda: conn.root().__setitem__("b", 1), write=False)  # a read that changed something: aborted
+    assert "b" not in conn.root()
+    with pytest.raises(NoTransaction):
+        tm.get()
+
+
+def test_a_kept_transaction_ends_when_another_connection_commits(db, pair):
+    tm, conn = pair
+    session = transact.Session(tm, db.storage)
+    session.run(lambda: conn.root().__setitem__("a", 1))
+    assert session.run(lambda: conn.root()["a"], write=False) == 1
+    other_tm = transaction.TransactionManager(explicit=True)
+    other = db.open(other_tm)
+    try:
+        transact.run(other_tm, lambda: other.root().__setitem__("a", 2))
+    finally:
+        transact.close(other_tm, other)
+    assert session.run(lambda: conn.root()["a"], write=False) == 2  # not the kept snapshot's 1
+    session.abandon()
+
+
+def test_a_kept_transaction_is_used_at_most_reuse_times_and_an_error_ends_it(db, pair):
+    tm, conn = pair
+    session = transact.Session(tm, db.storage, reuse=3)
+    seen = [session.run(lambda: tm.get(), write=False) for _ in range(9)]
+    assert [len({id(t) for t in seen[i:i + 4]}) for i in (0, 4)] == [1, 1] and seen[3] is not seen[4]
+    with pytest.raises(ZeroDivisionError):
+        session.run(lambda: 1 / 0, write=False)
+    with pytest.raises(NoTransaction):
+        tm.get()
+    session.run(lambda: None, write=False)
+    session.abandon()
+    with pytest.raises(NoTransaction):
+        tm.get()

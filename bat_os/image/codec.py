@@ -77,5 +77,8 @@ def from_wire(value: Any, resolve: Callable[[Any], Any], depth: int = 0) -> Any:
             return resolve(value["$oid"])
         return {k: from_wire(v, resolve, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [from_wire(v, resolve, depth + 1) for v in value]
+        return [v if type(v) in _SCALARS else from_wire(v, resolve, depth + 1) for v in value]
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})  # nothing to resolve in them

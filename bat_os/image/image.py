@@ -24,6 +24,7 @@ import zc.lockfile
 import ZODB
 import ZODB.FileStorage
 from ZODB.POSException import POSError
+from ZODB.utils import z64
 
 from bat_os.errors import ImageError, NotFound
 from bat_os.image import legacy, packing, transact
@@ -37,6 +38,7 @@ SCHEMA_KEY = "batos_schema_version"
 #: index buckets after every transaction, and a search at 30k chunks reloaded ~370 objects (~23 ms).
 CACHE_SIZE = 20_000
 MIGRATION_LOG_KEY = "batos_migrations"
+_MISSING = object()
 
 
 class ImageDB(ZODB.DB):
@@ -75,8 +77,9 @@ class Image:
             self.db = ImageDB(self.storage, cache_size=cache_size)
             self.tm = transaction.TransactionManager(explicit=True)
             self.connection = self.db.open(self.tm)
+            self.session = transact.Session(self.tm, self.storage)
             self._spare: list[tuple[Any, Any]] = []  # see acquire()
-            transact.run(self.tm, self.connection.root, write=False)  # reads the root record: fails here if it is damaged
+            self.session.run(self.connection.root, write=False)  # reads the root record: fails here if it is damaged
         except Exception as exc:
             self.storage.close()
             raise ImageError(f"image {self.path} opened but its root cannot be read: {exc}") from exc
@@ -95,7 +98,7 @@ class Image:
         context = context or MigrationContext(codex_path=None)
         ran: list[str] = []
         for migration in migrations:
-            if transact.run(self.tm, lambda: self._migrate(migration, context), note=f"migration {migration.version}: {migration.name}"):
+            if self.session.run(lambda: self._migrate(migration, context), note=f"migration {migration.version}: {migration.name}"):
                 ran.append(migration.name)
         return ran
 
@@ -122,11 +125,11 @@ class Image:
         ``retries`` times, then become :class:`~bat_os.errors.Busy`
         (see :mod:`bat_os.image.transact`). Anything else aborts and propagates.
         """
-        return transact.run(self.tm, work, retries=retries, note=note)
+        return self.session.run(work, retries=retries, note=note)
 
     def read(self, work: Callable[[], Any]) -> Any:
-        """Run ``work`` against a fresh view of the image and change nothing."""
-        return transact.run(self.tm, work, write=False)
+        """Run ``work`` against a current view of the image and change nothing."""
+        return self.session.run(work, write=False)
 
     # --- connections for work that awaits -----------------------------------------------
     def acquire(self) -> tuple[Any, Any]:
@@ -154,8 +157,7 @@ class Image:
         """A root name (``"genesis_obj"``) or hex object id (``"0x07"``) -> the object."""
         if not isinstance(target, str) or not target:
             raise NotFound(f"target must be a root name or hex object id, not {target!r}")
-        root = self.connection.root()
-        if target.lower().startswith("0x"):
+        if target[:2] in ("0x", "0X"):
             try:
                 oid = hex_to_oid(target)
                 obj = self.connection.get(oid)
@@ -163,9 +165,15 @@ class Image:
             except (ValueError, POSError, KeyError) as exc:
                 raise NotFound(f"no object with id {target}") from exc
             return obj
-        if target.startswith("batos_") or target not in root:
+        found = _MISSING if target.startswith("batos_") else self._root().data.get(target, _MISSING)
+        if found is _MISSING:
             raise NotFound(f"no root object named {target!r}")
-        return root[target]
+        return found
+
+    def _root(self) -> Any:
+        """The root mapping itself (``connection.root()`` wraps it in a new object per call; a request's
+        resolve need not). Read through ``UserDict.data``: one dict lookup, not two Python calls."""
+        return self.connection.get(z64)
 
     def root_name_of(self, obj: Any) -> str | None:
         root = self.connection.root()
@@ -189,6 +197,7 @@ class Image:
         try:
             # DB.close() aborts every connection's transaction manager, which in
             # explicit mode needs an open (empty) transaction to abort.
+            self.session.abandon()
             transact.close(self.tm, self.connection)
             for tm, conn in self._spare:
                 transact.close(tm, conn)

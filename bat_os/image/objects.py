@@ -259,8 +259,7 @@ class UvmObject(persistent.Persistent):
                 continue
             seen.add(id(obj))
             yield obj
-            parents = getattr(obj, "parents", ())
-            stack.extend(reversed([p for p in parents if isinstance(p, UvmObject)]))
+            stack.extend(_parents_last_first(obj))
 
     def lookup(self, name: str) -> tuple["UvmObject", Any]:
         """Find ``name`` in the delegation chain: (holder, value) or KeyError."""
@@ -269,7 +268,7 @@ class UvmObject(persistent.Persistent):
             return self, slots[name]
         # delegation_chain's order (depth first, each once), written out: every send of an inherited method walks it
         seen = {id(self)}
-        stack = [p for p in reversed(self.parents) if isinstance(p, UvmObject)]
+        stack = _parents_last_first(self)
         while stack:
             obj = stack.pop()
             if id(obj) in seen:
@@ -278,9 +277,7 @@ class UvmObject(persistent.Persistent):
             slots = obj.slots
             if name in slots:
                 return obj, slots[name]
-            parents = getattr(obj, "parents", ())
-            if parents:
-                stack.extend(reversed([p for p in parents if isinstance(p, UvmObject)]))
+            stack.extend(_parents_last_first(obj))
         raise KeyError(name)
 
     def responds_to(self, selector: str) -> bool:
@@ -391,3 +388,11 @@ def hex_to_oid(text: str) -> bytes:
     if not 0 <= number < 2**64:
         raise ValueError(f"object id out of range: {text!r}")
     return number.to_bytes(8, "big")
+
+
+def _parents_last_first(obj: Any) -> list:
+    """``obj``'s parents that are objects, last first (a stack pops them first to last). A PersistentList is read
+    through its own list (``UserList.data``): iterating the UserList itself calls ``__getitem__`` per item, and
+    every send of an inherited method walks this."""
+    parents = getattr(obj, "parents", ())
+    return [p for p in reversed(getattr(parents, "data", parents)) if isinstance(p, UvmObject)]

@@ -52,7 +52,8 @@ def llama_installed() -> bool:
 
 def cuda_hint() -> bool:
     """Is there CUDA here, without importing torch: torch's own answer where torch is already imported, else
-    whether an NVIDIA driver is present (Linux ``/proc/driver/nvidia``, Windows ``nvcuda.dll``)."""
+    whether an NVIDIA driver is present (Linux ``/proc/driver/nvidia``, WSL 2 its ``libcuda.so``, Windows
+    ``nvcuda.dll``)."""
     torch = sys.modules.get("torch")
     if torch is not None:
         try:
@@ -61,7 +62,7 @@ def cuda_hint() -> bool:
             return False
     if sys.platform == "win32":
         return (Path(os.environ.get("SystemRoot", r"C:\Windows")) / "System32" / "nvcuda.dll").is_file()
-    return Path("/proc/driver/nvidia/version").is_file()
+    return Path("/proc/driver/nvidia/version").is_file() or Path("/usr/lib/wsl/lib/libcuda.so").exists()
 
 
 def engine_for(format: str, setting: str, *, cuda: bool, llama: bool, adapter: bool = False) -> str:

@@ -182,8 +182,10 @@ def clone(ctx: Context, request: dict) -> dict:
 def brief_examples(request: dict, intent: str | None) -> list[dict] | None:
     """The request's ``examples`` checked as plain data, else those the intent's sentence gives; None when neither."""
     raw = request.get("examples")
+    if raw is None and not intent:  # the common send: nothing to read
+        return None
     if raw is None:
-        found = sentence_examples(intent, request.get("selector", "")) if intent else []
+        found = sentence_examples(intent, request.get("selector", ""))
         return fits(found, request.get("args") or [], request.get("kwargs") or {}) or None
     try:
         return parse_examples(raw) or None
