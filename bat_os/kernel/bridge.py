@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +27,7 @@ logger = logging.getLogger(__name__)
 BATCH = 64
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):  # a tuple, not a frozen dataclass: made for every message (~0.5 us less each)
     identity: bytes
     req: bool  # a REQ client (empty delimiter frame): one reply, no events
 
@@ -37,8 +35,7 @@ class Envelope:
         return [self.identity, b"", payload] if self.req else [self.identity, payload]
 
 
-@dataclass(frozen=True)
-class Incoming:
+class Incoming(NamedTuple):
     envelope: Envelope | None  # None: nothing to answer (no identity frame)
     payload: bytes | None  # None when the frames are malformed
     problem: str | None = None

@@ -77,6 +77,12 @@ def result_form(value: object, depth: int = 0) -> object:
     if depth > MAX_NESTING:
         return value  # to_plain says why
     kind = type(value)
+    if kind in _LEAVES:  # most of what a method answers: no ABC isinstance checks for them (~1 us each)
+        return value
+    if kind is list or kind is tuple:
+        return [result_form(item, depth + 1) for item in value]
+    if kind is dict:
+        return {key: result_form(item, depth + 1) for key, item in value.items()}
     if kind in (datetime.datetime, datetime.date, datetime.time):
         return str(value)
     if kind in (set, frozenset):
@@ -90,6 +96,9 @@ def result_form(value: object, depth: int = 0) -> object:
     if isinstance(value, dict):  # a Counter, an OrderedDict, a defaultdict: the mapping it is
         return {key: result_form(item, depth + 1) for key, item in value.items()}
     return value
+
+
+_LEAVES = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def to_plain(value: object, depth: int = 0) -> object:
