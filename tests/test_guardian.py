@@ -358,3 +358,17 @@ def _timed(source):
     start = time.perf_counter()
     audit(source, "report_the_current_system_time")
     return time.perf_counter() - start
+
+
+def test_slots_read_names_what_self_is_read_for_or_none_when_it_may_be_anything():
+    from bat_os.cognition.guardian import slots_read
+
+    assert slots_read("def f(self, v):\n    return {'args': [v], 'name': self.name}\n") == {"name"}
+    assert slots_read("def f(self):\n    self.n = self.n + 1\n    return self['prices'][0] + len(self.a.b)\n") == {"n", "prices", "a"}
+    assert slots_read("def f(x):\n    return x + 1\n") == frozenset()
+    for anything in ("def f(self):\n    return helper(self)\n",  # passed on
+                     "def f(self, k):\n    return self[k]\n",  # a computed key
+                     "def f(self):\n    return self.total() + self.n\n",  # a method sent: it reads what it reads
+                     "def f(self):\n    s = self\n    return s.n\n",
+                     "def f(self:\n"):  # does not parse
+        assert slots_read(anything) is None, anything

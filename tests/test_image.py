@@ -35,6 +35,7 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
         assert ran == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)",
         "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)"]
         root = image.connection.root()
+        image.session.abandon()
         image.tm.begin()
         for name in ROOT_NAMES:
             assert name in root, name
@@ -197,6 +198,7 @@ def test_resolve_targets(image_path):
     image = open_image(image_path)
     image.awaken()
     try:
+        image.session.abandon()
         image.tm.begin()
         genesis = image.resolve("genesis_obj")
         assert isinstance(genesis, UvmObject)

@@ -237,13 +237,10 @@ def test_a_generated_method_is_answered_jail_unavailable(image):
     cognition = Cognition(image, UnavailableJail(WINDOWS_REASON), orchestrator=None)
 
     async def send() -> None:
-        image.tm.begin()
-        try:
+        with image.session.held():
             receiver = image.connection.root()["genesis_obj"]
             _holder, method = receiver.lookup("twice")
             answer = cognition.launch(receiver, method, "twice", [2], {})
-        finally:
-            image.tm.abort()
         await answer(None)
 
     with pytest.raises(NoJail, match="twice is a generated method and cannot run here: .*win32") as raised:

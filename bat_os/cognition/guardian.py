@@ -40,6 +40,7 @@ RestrictedPython's code object; the jail supplies the guards it calls.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import warnings
 from dataclasses import dataclass
@@ -149,6 +150,36 @@ def _audit(source: str, selector: str, filename: str) -> tuple[Verdict, CodeType
         checker.restricted(error)
     reasons = tuple(reason for *_key, reason in sorted(checker.found))
     return Verdict(not reasons, reasons), (None if reasons else result.code)
+
+
+@functools.lru_cache(maxsize=1024)
+def slots_read(source: str) -> frozenset[str] | None:
+    """The slots a method reads of its receiver: the names of ``self.<name>`` and ``self["name"]``. None when any
+    slot may be read: ``self`` used any other way (passed on, ``self[key]`` with a computed key...), or a method
+    sent to it (``self.other()``: that method reads what it reads), or a source that does not parse.
+
+    The jail sends a generated method's run only these of the receiver's small slots (its snapshot,
+    :meth:`bat_os.cognition.host.ImageHost.prepare`), not all of them; one it reads that was left out is asked
+    for, so a wrong answer here costs a round trip, never a wrong result."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    names: set[str] = set()
+    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == "self"]
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for use in uses:
+        parent = parents.get(id(use))
+        if isinstance(parent, ast.Attribute) and parent.value is use:
+            if isinstance(parents.get(id(parent)), ast.Call) and parents[id(parent)].func is parent:
+                return None  # self.other(...): a method send
+            names.add(parent.attr)
+        elif (isinstance(parent, ast.Subscript) and parent.value is use and isinstance(parent.slice, ast.Constant)
+              and isinstance(parent.slice.value, str)):
+            names.add(parent.slice.value)
+        else:
+            return None
+    return frozenset(names)
 
 
 def _is_self(node: ast.AST, attr: str | None = None) -> bool:

@@ -20,6 +20,7 @@ from transaction.interfaces import TransientError
 
 from bat_os.cognition import handoff
 from bat_os.cognition.capabilities import grants_of
+from bat_os.cognition.guardian import slots_read
 from bat_os.image import transact
 from bat_os.image.codec import adopt, from_wire, render
 from bat_os.image.image import Image
@@ -104,13 +105,15 @@ class ImageHost(_Capable):
         """What a run of ``source`` on the receiver needs from this view: the snapshot, and
         the serials of the persistent objects it was read from (see :class:`LazyHost`)."""
         read: list[persistent.Persistent] = [self.receiver, self.receiver.slots]
-        snapshot = self._snapshot(self.receiver, read)
+        snapshot = self._snapshot(self.receiver, read, slots_read(source))  # only the slots it reads, where known
         return Prepared(source, snapshot, tuple((obj._p_oid, obj._p_serial) for obj in read))
 
     @staticmethod
-    def _snapshot(obj: UvmObject, read: list | None) -> dict[str, Any]:
+    def _snapshot(obj: UvmObject, read: list | None, only: frozenset[str] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name, value in obj.slots.items():
+        slots = obj.slots
+        items = slots.items() if only is None else [(name, slots[name]) for name in only if name in slots]
+        for name, value in items:
             if name.startswith("_") or isinstance(value, Method):
                 continue
             if _small(value):

@@ -25,8 +25,9 @@ nothing happens outside a ``begin``. Only the event-loop thread calls these.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, Iterator, TypeVar
 
 from transaction.interfaces import NoTransaction, TransientError
 
@@ -100,6 +101,17 @@ class Session:
             except BaseException:
                 self.tm.abort()
                 raise
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """A transaction held open for a block and aborted at its end (tools and tests that read across awaits,
+        or stand in for a request): ``with image.session.held(): ...``. A kept one is aborted first."""
+        self.abandon()
+        self.tm.begin()
+        try:
+            yield
+        finally:
+            self.tm.abort()
 
     def abandon(self) -> None:
         """Abort the kept transaction, if there is one (before the connection closes)."""
