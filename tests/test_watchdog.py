@@ -432,3 +432,54 @@ def test_the_kernel_learns_where_the_state_file_is_and_packs_while_no_upgrade_ru
     assert read_state(state_file)["upgrading"] is None and upgrade_under_way(state_file) is None
     reply = wd.request({"command": "pack", "days": 0}, timeout=30)
     assert reply["status"] == "ok" and reply["result"]["backup"], reply  # a live watchdog, no upgrade: it packs
+
+
+DOOR_ONLY = """
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from bat_os.kernel.door import Door
+door = Door(sys.argv[1], 1 << 20)
+time.sleep(600)  # answers ping with "starting": true from its thread, and never starts
+"""
+
+
+def test_a_kernel_whose_door_answers_but_that_never_starts_is_not_counted_running(tmp_path):
+    """The door answers ping while a kernel starts (bat_os.kernel.door); a kernel that never gets past it is not
+    running (``watchdog status`` never says 0 for it) and is killed as hung after start_timeout."""
+    import threading
+
+    from bat_os.supervise.control import Settings
+    from bat_os.supervise.policy import State
+    from bat_os.supervise.watchdog import Watchdog
+
+    endpoint = f"tcp://127.0.0.1:{free_port()}"
+    spawned = []
+
+    def spawn(command, env):
+        proc = subprocess.Popen([sys.executable, "-c", DOOR_ONLY, endpoint, str(ROOT)], start_new_session=True)
+        spawned.append(proc)
+        return proc
+
+    settings = Settings(endpoint=endpoint, ping_interval=0.2, hang_timeout=2.0, start_timeout=3.0, stop_grace=1.0,
+                        max_restarts=0, exit_on_fatal=True, state_file=tmp_path / "watchdog.json", workdir=tmp_path)
+    watchdog = Watchdog(settings, spawn=spawn)
+    states = []
+    listener = watchdog.policy.listener
+    watchdog.policy.listener = lambda *args: (states.append(watchdog.policy.state), listener(*args))
+    done = []
+    thread = threading.Thread(target=lambda: done.append(watchdog.run()), daemon=True)
+    thread.start()
+    try:
+        thread.join(30)
+        assert done == [4], (done, states)  # FATAL: max_restarts 0
+        assert State.RUNNING not in states, states
+        assert "did not answer ping within 3s of starting" in watchdog.policy.reason
+        assert spawned and all(proc.poll() is not None for proc in spawned)  # the stuck one was killed
+    finally:
+        if thread.is_alive():
+            watchdog.request_stop("the test ends")
+            thread.join(10)
+        for proc in spawned:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)

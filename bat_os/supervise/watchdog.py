@@ -15,7 +15,8 @@ What the loop does, every ``TICK``:
   exit code 2 or 3 (bad configuration, unreadable image) -> FATAL at once;
 * it answered no ping for ``hang_timeout`` seconds (hung, or SIGSTOPped)
   -> SIGTERM, SIGKILL after ``stop_grace``, then restart;
-* a new kernel that answers no ping within ``start_timeout`` is treated as hung;
+* a new kernel that is not serving within ``start_timeout`` (no ping answered, or only its door's pongs that say
+  ``"starting": true``) is treated as hung;
 * too many restarts within the window -> FATAL: no more restarts; the
   watchdog says why (log and state file) and waits for ``stop`` or an
   upgrade instruction (or exits, with ``exit_on_fatal``);
@@ -263,6 +264,8 @@ class Watchdog:
         if self._unanswered_since is not None and self.policy.state is State.RUNNING:
             logger.info("kernel pid %d answers again after %.1fs", self.proc.pid, now - self._unanswered_since)
         self._unanswered_since = None
+        if self.policy.state is State.STARTING and _starting(reply):
+            return  # its door answered (bat_os.kernel.door): alive, not started; start_timeout still counts
         if self.policy.state is State.STARTING:
             self.policy.ready(now)
             logger.info("kernel pid %d answers ping at %s (%.1fs after start)", self.proc.pid, self.settings.endpoint, now - self._spawned_at)
@@ -385,3 +388,9 @@ class Watchdog:
         level = {State.FATAL: logging.CRITICAL, State.BACKOFF: logging.WARNING}.get(new, logging.INFO)
         logger.log(level, "%s -> %s: %s", old.name, new.name, reason)
         self.publish()
+
+
+def _starting(reply: dict) -> bool:
+    """A pong from a kernel still starting: its door answers before the image is open (and may never be)."""
+    result = reply.get("result")
+    return isinstance(result, dict) and result.get("starting") is True
