@@ -83,11 +83,20 @@ def watch(kernel) -> tuple[list[dict], threading.Event]:
     return watch_stream(kernel, b"forge.")
 
 
+def heard_of(heard: list[dict], topic: str, count: int = 1, timeout: float = 10.0) -> None:
+    """Wait until ``count`` events of ``topic`` were heard: a reply and the stream's events come on two sockets,
+    and either may arrive first (a full run saw the reply before the watcher had read forge.done)."""
+    deadline = time.monotonic() + timeout
+    while sum(e["topic"] == topic for e in heard) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def test_a_run_trains_the_personas_adapter_from_the_images_pairs_with_progress_on_the_stream(forged):
     kernel = forged()
     heard, stop = watch(kernel)
     reply = kernel.request({"command": "forge", "action": "train", "persona": "alfred", "max_steps": 3, "rank": 4},
                            timeout=300)
+    heard_of(heard, "forge.done")
     stop.set()
     assert reply["status"] == "ok", reply
     result = reply["result"]
@@ -180,6 +189,7 @@ def test_a_worker_out_of_memory_fails_cleanly_and_the_kernel_lives(forged):
     for _ in range(2):  # a failed run leaves the forge free: the second is tried, not "busy"
         reply = kernel.request({"command": "forge", "action": "train", "persona": "ALFRED", "max_steps": 1}, timeout=120)
         assert reply["error"]["code"] == "internal" and "out of memory" in reply["error"]["message"], reply
+    heard_of(heard, "forge.failed", 2)
     stop.set()
     assert [e["topic"] for e in heard] == ["forge.failed", "forge.failed"] and "out of memory" in heard[0]["error"]
     assert kernel.request({"command": "ping"})["status"] == "ok"
