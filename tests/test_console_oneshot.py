@@ -190,6 +190,6 @@ def test_the_method_life_cycle_from_the_console(kernel, tmp_path) -> None:
     assert any(line.split()[:3] == ["tally", "generated", "2/2"] for line in listed.splitlines())
 
     reverted = run_client("--endpoint", kernel.endpoint, "-c", "/revert genesis_obj tally 1")
-    assert reverted.stdout.strip() == "installed tally version 3 on genesis_obj (0 case(s) run)"
+    assert reverted.stdout.strip() == "installed tally version 3 on genesis_obj (0 case(s) run)", reverted.stderr
     protected = run_client("--endpoint", kernel.endpoint, "-c", "/remove genesis_obj describe")
     assert protected.returncode == 1 and protected.stderr.startswith("error [protected]: ")
