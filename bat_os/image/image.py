@@ -172,7 +172,7 @@ class Image:
 
     def _root(self) -> Any:
         """The root mapping itself (``connection.root()`` wraps it in a new object per call; a request's
-        resolve need not). Read through ``UserDict.data``: one dict lookup, not two Python calls."""
+        resolve need not, and reads it through ``UserDict.data``: one dict lookup, not two Python calls)."""
         return self.connection.get(z64)
 
     def root_name_of(self, obj: Any) -> str | None:

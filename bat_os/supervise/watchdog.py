@@ -265,7 +265,10 @@ class Watchdog:
             logger.info("kernel pid %d answers again after %.1fs", self.proc.pid, now - self._unanswered_since)
         self._unanswered_since = None
         if self.policy.state is State.STARTING and _starting(reply):
-            return  # its door answered (bat_os.kernel.door): alive, not started; start_timeout still counts
+            # its door answered (bat_os.kernel.door): alive, not started (start_timeout still counts); ask again
+            # within a tick, so it is seen serving soon after it does, without a ping loop beside its start
+            self._next_ping_at = now + TICK
+            return
         if self.policy.state is State.STARTING:
             self.policy.ready(now)
             logger.info("kernel pid %d answers ping at %s (%.1fs after start)", self.proc.pid, self.settings.endpoint, now - self._spawned_at)
