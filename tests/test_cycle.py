@@ -361,6 +361,7 @@ def wait_for_end(kernel, cycle_id, timeout=30):
             continue  # a loaded machine: the request waited in the queue past its time (seen once, two test files at a time)
         assert "result" in reply, reply  # any other error reply says which
         summary = reply["result"]
+        assert isinstance(summary, dict) and "state" in summary, reply  # a full run once saw a result without it
         if summary["state"] in ("COMPLETE", "FAILED"):
             return summary
         time.sleep(0.05)
