@@ -316,8 +316,9 @@ def test_kill_9_during_pack_leaves_a_usable_image_with_every_acknowledged_write(
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
 def test_a_kernel_stopped_mid_pack_stops_the_pack_and_leaves_the_image_as_it_was(tmp_path):
     image_path = tmp_path / "image" / "live_image.fs"
-    _big_image(image_path)
-    kernel = KernelProcess(tmp_path, image=image_path, env={"BATOS_SHUTDOWN_GRACE": "0.2"}).start()
+    _big_image(image_path, objects=4_500)  # its pack takes ~0.6 s here
+    # The stop lands ~2 graces after SIGTERM; a pack that had ended by then is answered packed (the test below).
+    kernel = KernelProcess(tmp_path, image=image_path, env={"BATOS_SHUTDOWN_GRACE": "0.02"}).start()
     pack, marker = Path(f"{image_path}.pack"), Path(f"{image_path}.packing")
     _ok(kernel.request({"command": "set_slot", "target": "genesis_obj", "slot": "before", "value": "pack"}))
     size = image_path.stat().st_size
@@ -369,5 +370,37 @@ def test_backups_are_not_pruned_while_an_upgrade_runs(tmp_path):
         assert [t for t, _e in events].count("backup.pruned") == 1
         entries = image.read(lambda: chronicle_entries(image.connection.root()))
         assert [e["event"] for e in entries] == ["backup", "backup", "backup", "pruned"]
+    finally:
+        image.close()
+
+
+def test_a_pack_that_ended_as_the_kernel_stopped_is_answered_packed_not_as_stopped(tmp_path):
+    """In process: the stop (a cancel) lands after the pack's thread ended. The image is packed, so the answer is the
+    pack's result and the chronicle says packed (a shutting_down error would say the image is as it was)."""
+    import asyncio
+
+    from bat_os.kernel.backups import KernelBackups
+
+    image = Image(tmp_path / "live_image.fs")
+    try:
+        image.awaken(context=MigrationContext(codex_path=None))
+        for i in range(20):  # history to drop
+            image.run(lambda i=i: image.connection.root()["genesis_obj"].set_slot("note", "x" * 10_000 + str(i)))
+        service = KernelBackups(image, tmp_path / "backups")
+        size = image.size_bytes()
+
+        async def main() -> dict:
+            packs = service.packs
+            packs.claim()
+            task = asyncio.get_running_loop().create_task(packs.pack(days=0, backup=False))
+            while packs._thread is None:
+                await asyncio.sleep(0)
+            packs._thread.add_done_callback(lambda _f: task.cancel())  # after the pack's own wake-up is due
+            return await task
+
+        result = asyncio.run(main())
+        assert result["packed"] and result["size_after"] < size / 2, result
+        entries = image.read(lambda: chronicle_entries(image.connection.root()))
+        assert [e["outcome"] for e in entries if e["event"] == "pack"] == ["packed"], entries
     finally:
         image.close()

@@ -54,6 +54,13 @@ def check_days(days: Any) -> float:
     return float(days)
 
 
+def _pack_and_measure(image: Any, pack_time: float, watch: packing.PackWatch) -> tuple[int, packing.PackOutcome, int]:
+    """On a worker thread: the blob bytes before, the pack's outcome, the blob bytes after."""
+    blobs_before = packing.tree_bytes(image.blob_dir)
+    outcome = packing.pack_storage(image.storage, image.path, pack_time, watch)
+    return blobs_before, outcome, packing.tree_bytes(image.blob_dir)
+
+
 class Packs:
     """The kernel's packs: one at a time, on a worker thread, a backup first; and the history measure."""
 
@@ -120,24 +127,23 @@ class Packs:
             self._failed("an upgrade began during the backup", days, pack_time, size_before, started, backup_id)
             raise
         watch = self.watch = packing.PackWatch(total=size_before)
-        blob_dir = self.image.blob_dir
         ticker = asyncio.get_running_loop().create_task(self._report(watch, emit))
         self.backups.running = "pack"
         try:
-            blobs_before = await asyncio.to_thread(packing.tree_bytes, blob_dir)
-            self._thread = asyncio.ensure_future(asyncio.to_thread(packing.pack_storage, self.image.storage, self.image.path,
-                                                                   pack_time, watch))
-            outcome = await asyncio.shield(self._thread)
-            blobs_after = await asyncio.to_thread(packing.tree_bytes, blob_dir)
-        except asyncio.CancelledError:  # the kernel is stopping: the pack stops at its next transaction
-            thread = self._thread
-            await self._stop()
-            if thread is not None and not thread.cancelled() and thread.exception() is None:  # it was past stopping
-                self._record({"outcome": "packed", "days": days, "pack_time": pack_time, "size_before": size_before,
-                              "size_after": thread.result().size_after, "seconds": round(time.monotonic() - started, 3),
-                              "backup": backup_id})
-            else:
-                self._failed("stopped: the kernel is stopping", days, pack_time, size_before, started, backup_id, stopped=True)
+            self._thread = asyncio.ensure_future(asyncio.to_thread(_pack_and_measure, self.image, pack_time, watch))
+            try:
+                blobs_before, outcome, blobs_after = await asyncio.shield(self._thread)
+            except asyncio.CancelledError:  # the kernel is stopping: the pack stops at its next transaction
+                thread = self._thread
+                await self._stop()
+                if thread.cancelled() or thread.exception() is not None:
+                    raise
+                # It was past stopping: the image is packed, so the answer says so (an error would say it is as it was).
+                asyncio.current_task().uncancel()
+                blobs_before, outcome, blobs_after = thread.result()
+                logger.info("the kernel is stopping, but the pack had ended: answered as packed")
+        except asyncio.CancelledError:
+            self._failed("stopped: the kernel is stopping", days, pack_time, size_before, started, backup_id, stopped=True)
             raise
         except packing.PackStopped as exc:
             self._failed(f"stopped: {exc}", days, pack_time, size_before, started, backup_id, stopped=True)
