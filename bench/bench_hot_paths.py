@@ -6,7 +6,9 @@
 Runs, one after the other, each in its own process and each with its own baseline measured in the same run:
 
 * ``bench_send.py``: a plain ``send`` against a raw ZeroMQ echo (target p50 <= 1.1x);
-* ``bench_send.py --generated``: a jailed ``send`` (target <= 1.5x);
+* ``bench_send.py --generated``: a jailed ``send`` (target <= 1.5x); as context, the jail's floor (the raw echo
+  plus one frame each way to a forked child, bench/_jail_floor_server.py) against the raw echo, and the send
+  against that floor;
 * ``bench_send.py --subscriber reading``: a plain ``send`` while a watcher reads the event stream (<= 1.2x);
 * ``bench_startup.py``: the first ``ping`` after start (target <= 0.3 s), and the first request served;
 * ``bench_watchdog.py --no-idle``: ``kill -9`` to the first ``ping`` through the watchdog (target p99 <= 0.5 s,
@@ -33,6 +35,8 @@ from _common import BENCH, PYTHON, header, parser  # noqa: E402
 RUNS = [
     ("send", ["bench_send.py"], "RATIO send/raw_echo p50"),
     ("send, generated (jail)", ["bench_send.py", "--generated"], "RATIO send/raw_echo p50 generated (jailed)"),
+    ("  the jail's floor alone / raw echo", ["bench_send.py", "--generated"], "RATIO jail_floor/raw_echo p50"),
+    ("  send, generated / the jail's floor", ["bench_send.py", "--generated"], "RATIO send/jail_floor p50 generated (jailed)"),
     ("send, a watcher reading the stream", ["bench_send.py", "--subscriber", "reading"], "RATIO send/raw_echo p50"),
     ("start -> first ping, fresh image", ["bench_startup.py"], "TIME startup fresh image -> first ping"),
     ("start -> first ping, resumed image", ["bench_startup.py"], "TIME startup resumed image -> first ping"),

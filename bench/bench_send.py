@@ -21,6 +21,9 @@ Target (issue 42): kernel p50 <= 1.1x the raw echo's p50 (the mean ratio is repo
 ``--generated``: the method is a *generated* one (installed in the image as a
 persona would, origin "generated"), so every call runs in the jail worker
 process, reading its argument and a slot of the receiver. Target: <= 1.5x.
+A third side then runs too, the jail's floor (bench/_jail_floor_server.py): the
+raw echo plus one frame each way to a forked child that decodes and encodes it,
+the least any jailed run costs; the send's ratio to it is printed as context.
 ``--subscriber reading|stalled``: a watcher on the kernel's event stream during the run (one that reads
 every event, or one that never reads): the ratio should stay where it is without one (the kernel never
 waits for a watcher). Target with a reading watcher: <= 1.2x.
@@ -164,7 +167,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="batos-bench-send-") as tmp:
         kernel = BenchKernel(Path(tmp), no_audit=args.no_audit)
         echo_endpoint = f"tcp://127.0.0.1:{free_port()}"
-        echo = None
+        echo = floor = None
         ctx = zmq.Context()
         socks = []
         try:
@@ -176,6 +179,15 @@ def main() -> int:
             k_sock = connect_dealer(ctx, kernel.endpoint)
             e_sock = connect_dealer(ctx, echo_endpoint)
             socks = [k_sock, e_sock]
+            sides = ["kernel", "raw"]
+            if args.generated:
+                floor_endpoint = f"tcp://127.0.0.1:{free_port()}"
+                floor = subprocess.Popen([PYTHON, str(BENCH / "_jail_floor_server.py"), floor_endpoint])
+                ping_until_answered(floor_endpoint, floor, what="jail floor server")
+                f_sock = connect_dealer(ctx, floor_endpoint)
+                socks.append(f_sock)
+                sides.append("floor")
+                measure(f_sock, payload, warmup, check=False)
             if args.subscriber:
                 watched = attach_subscriber(ctx, k_sock, args.subscriber)
             time.sleep(0.2)
@@ -192,7 +204,7 @@ def main() -> int:
             print()
             print(f"{'round':>5} {'side':<7} {'p50 us':>8} {'p90 us':>8} {'p99 us':>8} {'mean us':>8}  {'ratio p50':>9} {'ratio mean':>10}  audit lag")
             for r in range(args.rounds):
-                order = ["kernel", "raw"] if r % 2 == 0 else ["raw", "kernel"]
+                order = sides[r % len(sides):] + sides[:r % len(sides)]  # each side first in turn
                 got = {}
                 lag = (0, 0.0)
                 for side in order:
@@ -202,11 +214,11 @@ def main() -> int:
                         lag = settle()
                         lags.append(lag)
                     else:
-                        got[side] = figures(measure(e_sock, payload, n, check=False))
+                        got[side] = figures(measure(e_sock if side == "raw" else f_sock, payload, n, check=False))
                 ratio_p50 = got["kernel"]["p50"] / got["raw"]["p50"]
                 ratio_mean = got["kernel"]["mean"] / got["raw"]["mean"]
                 rows.append((got, ratio_p50, ratio_mean))
-                for side in ("kernel", "raw"):
+                for side in sides:
                     f = got[side]
                     tail = f"  {ratio_p50:>8.2f}x {ratio_mean:>9.2f}x  {lag[0]} records, drained in {lag[1]:.2f}s" if side == "kernel" else ""
                     print(f"{r + 1:>5} {side:<7} {f['p50']:>8.1f} {f['p90']:>8.1f} {f['p99']:>8.1f} {f['mean']:>8.1f}{tail}")
@@ -216,14 +228,16 @@ def main() -> int:
             for sock in socks:
                 sock.close(0)
             ctx.term()
-            if echo is not None:
-                echo.terminate()
-                echo.wait(10)
+            for server in (echo, floor):
+                if server is not None:
+                    server.terminate()
+                    server.wait(10)
             kernel.stop()
 
     print()
     print("medians over rounds:")
-    for side, label in (("kernel", f"kernel send({SELECTOR})"), ("raw", "raw zmq echo")):
+    labels = {"kernel": f"kernel send({SELECTOR})", "raw": "raw zmq echo", "floor": "jail floor"}
+    for side, label in ((side, labels[side]) for side in sides):
         m = {k: median([row[0][side][k] for row in rows]) for k in ("p50", "p90", "p99", "mean")}
         print(f"  {label:<18} p50 {m['p50']:8.1f} us   p90 {m['p90']:8.1f} us   p99 {m['p99']:8.1f} us   mean {m['mean']:8.1f} us")
     if not args.no_audit:
@@ -237,6 +251,12 @@ def main() -> int:
     summary.target(f"RATIO send/raw_echo p50{tag}", ratio_p50, "<=", target_ratio, "x")
     summary.info(f"RATIO send/raw_echo mean{tag}", ratio_mean, "x",
                  note=f"context; against <= {target_ratio:g}x it would {'PASS' if ratio_mean <= target_ratio else 'FAIL'}")
+    if args.generated:
+        floor_p50 = median([row[0]["kernel"]["p50"] / row[0]["floor"]["p50"] for row in rows])
+        hop_p50 = median([row[0]["floor"]["p50"] / row[0]["raw"]["p50"] for row in rows])
+        summary.info(f"RATIO send/jail_floor p50{tag}", floor_p50, "x",
+                     note="context: the raw echo plus one frame each way to a forked child (bench/_jail_floor_server.py)")
+        summary.info("RATIO jail_floor/raw_echo p50", hop_p50, "x", note="context: what the process hop alone costs")
     return summary.finish(args.strict)
 
 
