@@ -9,12 +9,14 @@ process) that the kernel's ``send`` path pays on top of its own work.
 import asyncio
 import signal
 import sys
+from typing import Awaitable, Callable
 
 import zmq
 import zmq.asyncio
 
 
-async def main(endpoint: str) -> None:
+async def serve(endpoint: str, hop: Callable[[bytes], Awaitable[None]] | None = None) -> None:
+    """Echo every message until SIGTERM; ``hop(last frame)`` is awaited before each echo (bench/_jail_floor_server.py)."""
     ctx = zmq.asyncio.Context()
     sock = ctx.socket(zmq.ROUTER)
     sock.setsockopt(zmq.LINGER, 0)
@@ -25,6 +27,8 @@ async def main(endpoint: str) -> None:
     async def echo() -> None:
         while True:
             frames = await sock.recv_multipart()
+            if hop is not None:
+                await hop(frames[-1])
             await sock.send_multipart(frames)
 
     task = asyncio.ensure_future(echo())
@@ -35,4 +39,4 @@ async def main(endpoint: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(serve(sys.argv[1]))

@@ -12,14 +12,15 @@ No sandbox, no method, no image: the kernel's jailed ``send`` pays those on top.
 
 import asyncio
 import os
-import signal
 import socket
 import struct
 import sys
+from pathlib import Path
 
 import ormsgpack
-import zmq
-import zmq.asyncio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _echo_server import serve  # noqa: E402
 
 HEADER = struct.Struct(">I")
 
@@ -59,13 +60,6 @@ async def main(endpoint: str) -> None:
     other.close()
     parent.setblocking(False)
     loop = asyncio.get_running_loop()
-    ctx = zmq.asyncio.Context()
-    sock = ctx.socket(zmq.ROUTER)
-    sock.setsockopt(zmq.LINGER, 0)
-    sock.bind(endpoint)
-    stop = asyncio.Event()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-
     # As lean as asyncio allows (as the kernel's Channel does): a direct non-blocking write, and one reader for
     # the server's life that wakes the waiting request once its answer is whole.
     buffer = bytearray()
@@ -93,19 +87,12 @@ async def main(endpoint: str) -> None:
         parent.send(HEADER.pack(len(frame)) + frame)  # a small frame into an empty socket buffer: all of it
         ormsgpack.unpackb(await future)
 
-    async def echo() -> None:
-        while True:
-            frames = await sock.recv_multipart()
-            await hop(frames[-1])
-            await sock.send_multipart(frames)
-
-    task = asyncio.ensure_future(echo())
-    await stop.wait()
-    task.cancel()
-    sock.close(0)
-    ctx.term()
-    parent.close()
-    os.waitpid(pid, 0)
+    try:
+        await serve(endpoint, hop)
+    finally:
+        loop.remove_reader(parent.fileno())
+        parent.close()
+        os.waitpid(pid, 0)
 
 
 if __name__ == "__main__":
