@@ -39,10 +39,12 @@ def kernel_env(**extra: str) -> dict[str, str]:
 class Client:
     """A DEALER client speaking the wire protocol, with a timeout on every wait."""
 
-    def __init__(self, endpoint: str, kind: int = zmq.DEALER) -> None:
+    def __init__(self, endpoint: str, kind: int = zmq.DEALER, identity: bytes | None = None) -> None:
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(kind)
         self.sock.setsockopt(zmq.LINGER, 0)
+        if identity is not None:  # chosen by the client (ZMQ_ROUTING_ID); otherwise the kernel's libzmq gives one
+            self.sock.setsockopt(zmq.ROUTING_ID, identity)
         self.sock.connect(endpoint)
         self.kind = kind
 
@@ -143,8 +145,8 @@ class KernelProcess:
         except OSError:
             return ""
 
-    def client(self, kind: int = zmq.DEALER) -> Client:
-        return Client(self.endpoint, kind)
+    def client(self, kind: int = zmq.DEALER, identity: bytes | None = None) -> Client:
+        return Client(self.endpoint, kind, identity)
 
     def request(self, message: dict, timeout: float = 10.0) -> dict:
         with self.client() as client:

@@ -1,6 +1,6 @@
 """Frame classification: DEALER, REQ, and garbage."""
 
-from bat_os.kernel.bridge import Bridge, Envelope, split
+from bat_os.kernel.bridge import Bridge, Envelope, lasting, split
 
 
 def test_dealer_frames():
@@ -59,3 +59,31 @@ def test_drain_waits_for_messages_still_on_their_way_until_quiet():
         client.close()
         ctx.term()
         bridge.close(linger_ms=0)
+
+
+def test_only_an_identity_a_client_chose_outlasts_the_kernel_process():
+    """libzmq's own identities (a zero byte, then a counter that starts at the same value in every process, so two
+    kernels one after the other give their first clients the same bytes: test_cycle shows what that did) name a
+    connection; one a client chose (ZMQ_ROUTING_ID) is the client's own."""
+    import zmq
+
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    try:
+        port = router.bind_to_random_port("tcp://127.0.0.1")
+        given = []
+        for identity in (None, b"alice"):
+            dealer = ctx.socket(zmq.DEALER)
+            if identity is not None:
+                dealer.setsockopt(zmq.ROUTING_ID, identity)
+            dealer.connect(f"tcp://127.0.0.1:{port}")
+            dealer.send(b"x")
+            assert router.poll(5000)
+            given.append(router.recv_multipart()[0])
+            dealer.close(0)
+    finally:
+        router.close(0)
+        ctx.term()
+    generated, chosen = given
+    assert chosen == b"alice" and lasting(chosen)
+    assert generated[0] == 0 and not lasting(generated) and not lasting(b"")

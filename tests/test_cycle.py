@@ -244,12 +244,13 @@ def test_an_installed_method_that_changes_state_commits_with_its_first_run(tmp_p
         kernel.stop()
 
 
-def synthesizing_kernel(tmp_path):
-    """A kernel whose cycle for ``triple`` waits in SYNTHESIZING (ALFRED takes 60 s); killed -9 there."""
+def synthesizing_kernel(tmp_path, identity: bytes | None = None):
+    """A kernel whose cycle for ``triple`` waits in SYNTHESIZING (ALFRED takes 60 s); killed -9 there. ``identity``:
+    the one the sending client chose (else libzmq gives one)."""
     slow = write_cassette(tmp_path / "slow.jsonl", [brick("triple"), alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=60)])
     kernel = replay_kernel(tmp_path, slow)
     kernel.start()
-    with kernel.client() as client:
+    with kernel.client(identity=identity) as client:
         client.send({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [5], "id": "t"})
         cycle_id = wait_for_state(kernel, "SYNTHESIZING")
         assert kernel.request({"command": "status"})["result"]["cycles"]["unfinished"] == [cycle_id]
@@ -275,6 +276,47 @@ def test_crash_during_synthesis_then_resume(tmp_path):
         assert "SYNTHESIZING" in [h["state"] for h in final["history"]]
         assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "triple", "args": [2]})["result"] == 6
         assert "interrupted; resuming" in kernel.log.read_text()
+    finally:
+        kernel.stop()
+
+
+def test_a_resumed_cycles_answer_goes_to_no_client_of_the_new_kernel(tmp_path):
+    """The client that waited was connected to the killed kernel. libzmq numbers connections the same way in every
+    process, so the new kernel gives that client's identity to whoever connects in its place: the answer must not
+    go there (it once reached a test's `cycle` request)."""
+    kernel, cycle_id = synthesizing_kernel(tmp_path)
+    slowish = write_cassette(tmp_path / "slowish.jsonl", [alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=2)] * 2)
+    kernel.env["BATOS_CASSETTE"] = str(slowish)
+    kernel.start()
+    strangers = [kernel.client() for _ in range(12)]
+    try:
+        for stranger in strangers:  # connected, each with the identity the new kernel gave it
+            stranger.send({"command": "ping", "id": "mine"})
+            assert stranger.recv()["id"] == "mine"
+        final = wait_for_end(kernel, cycle_id)
+        assert final["state"] == "COMPLETE" and final["result"] == 15
+        time.sleep(0.5)
+        unsolicited = [stranger.recv(0) for stranger in strangers if stranger.sock.poll(0)]
+        assert unsolicited == [], unsolicited
+        assert "its answer is not sent" in kernel.log.read_text()
+    finally:
+        for stranger in strangers:
+            stranger.close()
+        kernel.stop()
+
+
+def test_a_client_with_an_identity_of_its_own_gets_the_resumed_cycles_answer(tmp_path):
+    kernel, cycle_id = synthesizing_kernel(tmp_path, identity=b"waiting-client")
+    slowish = write_cassette(tmp_path / "slowish.jsonl", [alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=2)] * 2)
+    kernel.env["BATOS_CASSETTE"] = str(slowish)
+    kernel.start()
+    try:
+        with kernel.client(identity=b"waiting-client") as client:  # back, as a client that reconnects would be
+            client.send({"command": "ping", "id": "p"})
+            assert client.recv()["id"] == "p"
+            reply = client.recv(30)
+        assert reply["id"] == "t" and reply["status"] == "ok", reply
+        assert reply["result"]["cycle"] == cycle_id and reply["result"]["result"] == 15
     finally:
         kernel.stop()
 

@@ -35,6 +35,14 @@ class Envelope(NamedTuple):  # a tuple, not a frozen dataclass: made for every m
         return [self.identity, b"", payload] if self.req else [self.identity, payload]
 
 
+def lasting(identity: bytes) -> bool:
+    """Whether ``identity`` still names the same client once the kernel has restarted: one the client chose
+    (``ZMQ_ROUTING_ID``; libzmq refuses chosen ones that begin with a zero byte). libzmq's own are a zero byte
+    and a counter that starts at the same value in every process (``006b8b4567``, then ``...68``): they name a
+    connection to this process, and after a restart the same bytes name whichever client connected in that place."""
+    return bool(identity) and identity[0] != 0
+
+
 class Incoming(NamedTuple):
     envelope: Envelope | None  # None: nothing to answer (no identity frame)
     payload: bytes | None  # None when the frames are malformed
