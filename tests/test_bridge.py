@@ -1,6 +1,6 @@
 """Frame classification: DEALER, REQ, and garbage."""
 
-from bat_os.kernel.bridge import Bridge, Envelope, lasting, split
+from bat_os.kernel.bridge import Bridge, Envelope, lasting, lasting_envelope, split
 
 
 def test_dealer_frames():
@@ -87,3 +87,5 @@ def test_only_an_identity_a_client_chose_outlasts_the_kernel_process():
     generated, chosen = given
     assert chosen == b"alice" and lasting(chosen)
     assert generated[0] == 0 and not lasting(generated) and not lasting(b"")
+    assert lasting_envelope({"identity": chosen, "req": True, "id": 7}) == Envelope(chosen, True)
+    assert lasting_envelope({"identity": generated, "req": False, "id": 7}) is None and lasting_envelope(None) is None

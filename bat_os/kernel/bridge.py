@@ -43,6 +43,14 @@ def lasting(identity: bytes) -> bool:
     return bool(identity) and identity[0] != 0
 
 
+def lasting_envelope(reply_to: dict | None) -> Envelope | None:
+    """Where to answer a client that waited on an earlier kernel process (a cycle's ``reply_to``: identity, req):
+    its envelope if its identity is :func:`lasting`, else None (it cannot be reached)."""
+    if reply_to and lasting(reply_to.get("identity") or b""):
+        return Envelope(reply_to["identity"], reply_to.get("req", False))
+    return None
+
+
 class Incoming(NamedTuple):
     envelope: Envelope | None  # None: nothing to answer (no identity frame)
     payload: bytes | None  # None when the frames are malformed

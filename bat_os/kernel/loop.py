@@ -40,7 +40,7 @@ from bat_os.image.image import Image
 from bat_os.kernel import commands as command_list
 from bat_os.kernel.audit import AuditSink, cycle_lines, request_line
 from bat_os.kernel.backups import KernelBackups
-from bat_os.kernel.bridge import Bridge, Envelope, lasting, split
+from bat_os.kernel.bridge import Bridge, Envelope, lasting_envelope, split
 from bat_os.kernel.commands.base import Call, Command, Context, Later, Reroute
 from bat_os.kernel.heartbeat import Heartbeat, HeartbeatHost
 from bat_os.kernel.stream import EventStream, topic_of
@@ -422,13 +422,10 @@ class Kernel:
         self.answer(job.envelope, request_id, result, request=request, started=started)
 
     async def _resume(self, cycle_id: str, reply_to: dict | None) -> None:
-        """Drive a cycle a crash interrupted; its answer goes to the client that waited, if it is still there."""
-        envelope = None
-        if reply_to and lasting(reply_to.get("identity") or b""):
-            envelope = Envelope(reply_to["identity"], reply_to.get("req", False))
-        elif reply_to:  # its connection ended with the last process; the same identity may be another client's now
-            logger.info("cycle %s resumes; the client that waited was connected to the previous kernel, so its"
-                        " answer is not sent (ask with the cycle command)", cycle_id)
+        """Drive a cycle a crash interrupted; its answer goes to the client that waited if it can still be reached."""
+        envelope = lasting_envelope(reply_to)  # None for a client of the last kernel: its identity may be another's now
+        if reply_to and envelope is None:
+            logger.info("cycle %s resumes; its client was the last kernel's, so its answer is not sent", cycle_id)
         request_id = reply_to.get("id") if reply_to else None
         request = {"command": "resume", "id": request_id, "cycle": cycle_id}
         started = self.clock()
