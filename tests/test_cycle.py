@@ -280,14 +280,19 @@ def test_crash_during_synthesis_then_resume(tmp_path):
         kernel.stop()
 
 
+def restart_slowly(kernel, tmp_path) -> None:
+    """Start the killed kernel again; its resumed cycle takes ~2 s (ALFRED's line), time to connect clients first."""
+    slowish = write_cassette(tmp_path / "slowish.jsonl", [alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=2)] * 2)
+    kernel.env["BATOS_CASSETTE"] = str(slowish)
+    kernel.start()
+
+
 def test_a_resumed_cycles_answer_goes_to_no_client_of_the_new_kernel(tmp_path):
     """The client that waited was connected to the killed kernel. libzmq numbers connections the same way in every
     process, so the new kernel gives that client's identity to whoever connects in its place: the answer must not
     go there (it once reached a test's `cycle` request)."""
     kernel, cycle_id = synthesizing_kernel(tmp_path)
-    slowish = write_cassette(tmp_path / "slowish.jsonl", [alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=2)] * 2)
-    kernel.env["BATOS_CASSETTE"] = str(slowish)
-    kernel.start()
+    restart_slowly(kernel, tmp_path)
     strangers = [kernel.client() for _ in range(12)]
     try:
         for stranger in strangers:  # connected, each with the identity the new kernel gave it
@@ -307,9 +312,7 @@ def test_a_resumed_cycles_answer_goes_to_no_client_of_the_new_kernel(tmp_path):
 
 def test_a_client_with_an_identity_of_its_own_gets_the_resumed_cycles_answer(tmp_path):
     kernel, cycle_id = synthesizing_kernel(tmp_path, identity=b"waiting-client")
-    slowish = write_cassette(tmp_path / "slowish.jsonl", [alfred("triple", "def triple(self, n):\n    return n * 3", delay_s=2)] * 2)
-    kernel.env["BATOS_CASSETTE"] = str(slowish)
-    kernel.start()
+    restart_slowly(kernel, tmp_path)
     try:
         with kernel.client(identity=b"waiting-client") as client:  # back, as a client that reconnects would be
             client.send({"command": "ping", "id": "p"})
