@@ -67,7 +67,8 @@ TASK_FILES = (TASKS, TASKS.with_name("learning_tasks_fresh.jsonl"), TASKS.with_n
               TASKS.with_name("learning_tasks_novel5.jsonl"), TASKS.with_name("learning_tasks_novel6.jsonl"),
               TASKS.with_name("learning_tasks_novel7.jsonl"),
               TASKS.with_name("learning_tasks_novel8.jsonl"), TASKS.with_name("learning_tasks_novel9.jsonl"),
-              TASKS.with_name("learning_tasks_novel10.jsonl"), TASKS.with_name("learning_tasks_novel11.jsonl"))
+              TASKS.with_name("learning_tasks_novel10.jsonl"), TASKS.with_name("learning_tasks_novel11.jsonl"),
+              TASKS.with_name("learning_tasks_novel12.jsonl"))
 TARGET_FALSE_INSTALLS = 0.02
 TARGET_GAIN = 1.5
 
