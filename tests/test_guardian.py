@@ -22,6 +22,7 @@ from bat_os.cognition.guardian import (
     compile_restricted_method,
 )
 from bat_os.image.objects import _OWN, UvmObject
+from bat_os.jail.worker.namespace import KEPT_OUT
 
 TIME = "def report_the_current_system_time(self):\n    import datetime\n    return datetime.datetime.now().isoformat()\n"
 LIST_FILES = "def teach_yourself_to_list_files(self):\n    import os\n    return os.listdir('.')\n"
@@ -58,6 +59,13 @@ ACCEPTED = {
     "slot_named_like_a_module": "def slot_named_like_a_module(self):\n    self.numbers = [1, 2]\n    return self.numbers\n",
     "warns": "def warns(self, s):\n    import re\n    return re.findall('\\w+', s), s is 1\n",
     "counter": "def counter(self, k):\n    self.counts[k] = self.counts.get(k, 0) + 1\n    self.history.append((k, 1))\n",
+    # the builtins the jail offers (issue 50: every candidate's bin(n)[2:] raised)
+    "binary": "def binary(self, n):\n    return bin(n)[2:]\n",
+    "formatted": "def formatted(self, x, spec='.2f'):\n    return format(x, spec) + ascii(x)\n",
+    "kinds": "def kinds(self, x):\n    return type(x) is int or type(x) in (list, tuple) or isinstance(x, type)\n",
+    "lookup": "def lookup(self, x, name):\n    return getattr(x, name, None), getattr(self, 'prices', []), hasattr(x, 'real')\n",
+    "buffer": "def buffer(self, n):\n    b = bytearray(n)\n    b[0] = 1\n    return bytes(b), object()\n",
+    "own_type": "def own_type(self, a, b):\n    def type(x, y):\n        return x\n    return type(a, b)\n",
 }
 
 
@@ -75,7 +83,11 @@ REFUSED = [
     ("eval", "def m(self):\n    return eval('1+1')\n", "forbidden-name", 2),
     ("exec", "def m(self):\n    exec('x = 1')\n", "forbidden-name", 2),
     ("open", "def m(self):\n    open('x', 'w').write('owned')\n", "forbidden-name", 2),
-    ("getattr", "def m(self):\n    return getattr(self, 'x')\n", "forbidden-name", 2),
+    ("getattr-dunder", "def m(self, x):\n    return getattr(x, '__class__')\n", "underscore-attribute", 2),
+    ("getattr-format", "def m(self):\n    return getattr('{0.__class__}', 'format')(self)\n", "format-attribute", 2),
+    ("getattr-add-method", "def m(self):\n    return getattr(self, 'add_method')\n", "dangerous-attribute", 2),
+    ("hasattr-frame", "def m(self, g):\n    return hasattr(g, 'gi_frame')\n", "dangerous-attribute", 2),
+    ("getattr-error-obj", "def m(self, e):\n    return getattr(e, 'obj', None)\n", "dangerous-attribute", 2),
     ("globals", "def m(self):\n    return globals()\n", "forbidden-name", 2),
     ("subclasses", "def m(self):\n    return ().__class__.__bases__[0].__subclasses__()\n", "underscore-attribute", 2),
     ("dict", "def m(self, x):\n    return x.__dict__\n", "underscore-attribute", 2),
@@ -91,8 +103,8 @@ REFUSED = [
     ("format", "def m(self):\n    return '{0.__class__}'.format(self)\n", "format-attribute", 2),
     ("format-plain", "def m(self, x):\n    return 'x={}'.format(x)\n", "format-attribute", 2),
     ("format-map", "def m(self, x):\n    return '{}'.format_map(x)\n", "format-attribute", 2),
-    ("type", "def m(self, x):\n    return type(x)\n", "forbidden-name", 2),
     ("type-3-args", "def m(self):\n    return type('X', (), {'__eq__': len})\n", "forbidden-name", 2),
+    ("type-starred", "def m(self, args):\n    return type(*args)\n", "forbidden-name", 2),
     ("vars", "def m(self, x):\n    return vars(x)\n", "forbidden-name", 2),
     ("compile", "def m(self):\n    return compile('1', 'f', 'eval')\n", "forbidden-name", 2),
     ("two-functions", "def m(self):\n    return 1\n\ndef other(self):\n    return 2\n", "single-function", 4),
@@ -129,8 +141,9 @@ REFUSED = [
      "dangerous-attribute", 3),
     ("fstring-walk", "def m(self):\n    return f'{self.__class__}'\n", "underscore-attribute", 2),
     ("mro", "def m(self):\n    return str.mro()[-1]\n", "dangerous-attribute", 2),
-    ("super", "def m(self):\n    return super()\n", "forbidden-name", 2),
-    ("object", "def m(self):\n    return object\n", "forbidden-name", 2),
+    ("super-init-subclass", "def m(self):\n    return super().__init_subclass__\n", "underscore-attribute", 2),
+    ("object-subclasses", "def m(self):\n    return object.__subclasses__()\n", "underscore-attribute", 2),
+    ("memoryview", "def m(self, b):\n    return memoryview(b)\n", "forbidden-name", 2),
     ("breakpoint", "def m(self):\n    breakpoint()\n", "forbidden-name", 2),
     ("dir", "def m(self):\n    return dir(self)\n", "forbidden-name", 2),
     ("setattr", "def m(self):\n    setattr(self, 'x', 1)\n", "forbidden-name", 2),
@@ -319,7 +332,11 @@ def test_allowed_modules_reach_no_other_module_but_through_a_dangerous_attribute
 def test_lists_agree_with_the_object_model_and_restricted_python():
     assert guardian.OWN_ATTRIBUTES == _OWN
     assert {"gi_frame", "f_back", "tb_frame", "obj", "sys"} <= DANGEROUS_ATTRIBUTES
-    assert {"eval", "exec", "compile", "open", "getattr", "type", "vars", "__import__"} <= FORBIDDEN_NAMES
+    assert {"eval", "exec", "compile", "open", "vars", "__import__"} <= FORBIDDEN_NAMES
+    # what the jail keeps out the guardian refuses (aiter, anext: async code is refused anyway); what it offers, not
+    assert set(KEPT_OUT) - {"aiter", "anext"} <= FORBIDDEN_NAMES
+    assert not FORBIDDEN_NAMES & {"getattr", "hasattr", "type", "super", "object", "format", "bin", "bytearray",
+                                  "property", "staticmethod", "classmethod"}
     assert "os" not in ALLOWED_IMPORTS and "datetime" in ALLOWED_IMPORTS
 
 

@@ -55,6 +55,19 @@ HOSTILE = {
     "host_call_flood": "for i in range(10 ** 7):\n        self.counter = i\n    return 1",
     "class_definition": "class X:\n        pass\n    return X",
     "lambda_globals": "f = lambda: 0\n    return f.__globals__",
+    # the builtins a method has, guarded (issue 50): names the guardian cannot see, the jail refuses
+    "getattr_dunder": "return getattr(self, '__class__')",
+    "getattr_computed_dunder": "return getattr(1, '__' + 'class__')",
+    "getattr_computed_add_method": "return getattr(self, 'add' + '_method')('x', 'def x(self):\\n    return 1\\n')",
+    "getattr_computed_format": "return getattr('{0.__class__}', 'for' + 'mat')(self)",
+    "getattr_computed_frame": "g = (i for i in [1])\n    return getattr(getattr(g, 'gi_' + 'frame'), 'f_' + 'globals')",
+    "object_subclasses": "return getattr(object, '__sub' + 'classes__')()",
+    "type_three_args": "return type('X', (), {'__eq__': len})",
+    "type_of_a_class": "return type(int)('X', (), {})",
+    "type_of_self": "return type(self)('0x00', None).slots",
+    "format_spec_walk": "return format(self, '{0.__class__}')",
+    "super_past_the_proxy": "return getattr(super(object, self), '_r' + 'un')",
+    "bytearray_bomb": "return len(bytearray(10 ** 10))",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import copy
 import os
 import signal
@@ -250,6 +251,75 @@ def test_a_dict_s_views_a_range_or_an_iterator_answered_come_back_as_lists() -> 
     assert value == [["b", "a"], [1, 2], [["b", 1], ["a", 2]], [0, 1, 2], ["1", "2"], [2, 4], [["a", 1], ["b", 2]]]
 
 
+BUILTINS_IN_USE = """
+import collections, datetime
+
+def m(self, n):
+    class Point:
+        def __init__(self, x):
+            self.x = x
+
+        def __eq__(self, other):
+            return self.x == other.x if isinstance(other, Point) else NotImplemented
+
+    class Labelled(Point):
+        def __init__(self, x, label):
+            super().__init__(x)
+            self.label = label
+
+        @property
+        def double(self):
+            return self.x * 2
+
+        @staticmethod
+        def unit():
+            return 'cm'
+
+        @classmethod
+        def origin(cls):
+            return cls(0, 'o')
+
+    p = Labelled(3, 'a')
+    buffer = bytearray(b'abc')
+    buffer[0] = 65
+    buffer.extend(b'!')
+    kinds = [type(n) is int, type(None) is type(None), type(collections.Counter()) is collections.Counter,
+             type(datetime.date(2026, 1, 2)) is datetime.date, type(p) is Labelled, isinstance(int, type),
+             isinstance(n, type)]
+    return [bin(n)[2:], bin(n), format(3.14159, '.2f'), format(n, '08b'), format(1234567, ','), ascii('café'),
+            bytes(buffer), oct(n), hex(n), divmod(n, 4), pow(2, n, 7), chr(ord('a') + 1), kinds,
+            p.double, p.unit(), Labelled.origin().label, p == Point(3), p.x, p.label,
+            getattr(p, 'label'), getattr(p, 'missing', 'default'), getattr(self, 'prices'), getattr(self, 'nope', 0),
+            hasattr(self, 'prices'), hasattr(self, 'nope'), hasattr(p, 'double'), hasattr(p, '__class__'),
+            object() is not None, callable(getattr), issubclass(bool, int), repr(slice(1, 2)),
+            issubclass(PermissionError, OSError)]
+"""
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["fresh", "reusable"])
+def test_the_builtins_a_method_reaches_for_work(fresh: bool) -> None:
+    """Issue 50: "the binary representation of a non-negative integer" failed on every candidate's
+    ``bin(n)[2:]``. The builtins a method reaches for, as a model writes them (escapes: the corpus below)."""
+    host = DictHost({"self": {"prices": [1, 2]}})
+    value = run(lambda j: j.run(BUILTINS_IN_USE, "m", [10], {}, host, fresh=fresh))
+    assert value == [
+        "1010", "0b1010", "3.14", "00001010", "1,234,567", "'caf\\xe9'", b"Abc!", "0o12", "0xa", [2, 2], 2, "b",
+        [True] * 6 + [False], 6, "cm", "o", True, 3, "a", "a", "default", [1, 2], 0, True, False, True, False,
+        True, True, True, "slice(1, 2, None)", True]
+
+
+def test_every_builtin_is_offered_or_kept_out_for_a_reason() -> None:
+    """Python's whole builtins list: each one a method has, or one of KEPT_OUT (print is RestrictedPython's)."""
+    from bat_os.jail.worker.namespace import KEPT_OUT, Printed, method_globals
+
+    offered = set(method_globals(lambda proxy, name: None, Printed())["__builtins__"])
+    public = {name for name in dir(builtins) if not name.startswith("_")}
+    assert public - offered - set(KEPT_OUT) == {"print"}
+    assert not offered & set(KEPT_OUT)
+    assert {"bin", "format", "ascii", "bytearray", "object", "getattr", "hasattr", "type", "super", "property",
+            "staticmethod", "classmethod", "PermissionError"} <= offered
+
+
 def test_allowed_imports_work_and_printing_is_collected() -> None:
     source = (
         "import math, json\n"
@@ -297,15 +367,48 @@ CORPUS: list[tuple[str, str]] = [
     ("operator.attrgetter", "import operator\ndef m(self):\n    return operator.attrgetter('__class__')(1)\n"),
     ("from operator import methodcaller", "from operator import methodcaller\ndef m(self):\n    return methodcaller('format', 1)('{0.__class__}')\n"),
     # builtins that are not there
-    ("type()", "def m(self):\n    return type(1)\n"),
     ("vars()", "def m(self):\n    return vars()\n"),
-    ("getattr()", "def m(self):\n    return getattr(1, '__class__')\n"),
     ("globals()", "def m(self):\n    return globals()\n"),
     ("eval", "def m(self):\n    return eval('1')\n"),
     ("exec", "def m(self):\n    exec('x = 1')\n"),
     ("compile", "def m(self):\n    return compile('1', 'x', 'eval')\n"),
     ("__import__", "def m(self):\n    return __import__('os').environ\n"),
     ("__builtins__", "def m(self):\n    return __builtins__\n"),
+    # builtins that are there, guarded (test_the_builtins_a_method_reaches_for_work: their ordinary use)
+    ("getattr()", "def m(self):\n    return getattr(1, '__class__')\n"),
+    ("getattr() of a computed dunder", "def m(self):\n    return getattr(1, '__' + 'class__')\n"),
+    ("getattr() of str.format", "def m(self):\n    return getattr('{0.__class__}', 'format')(1)\n"),
+    ("getattr() of a frame", "def m(self):\n    g = (x for x in [1])\n    return getattr(g, 'gi_' + 'frame')\n"),
+    ("getattr() of the proxy's insides", "def m(self):\n    return getattr(self, '_run')\n"),
+    ("getattr() of add_method", "def m(self):\n    return getattr(self, 'add_method')('x', 'def x(self):\\n    return 1\\n')\n"),
+    ("getattr() of a module's modules", "import json\ndef m(self):\n    return getattr(json, 'codecs').open('x')\n"),
+    ("getattr() of AttributeError.obj",
+     "def m(self):\n    try:\n        self.nope\n    except AttributeError as e:\n        return getattr(e, 'obj')\n"),
+    ("getattr() of a refused name is its default, nothing else",
+     "def m(self):\n    if getattr(1, '__class__', None) is None and not hasattr(1, '__class__'):\n"
+     "        raise LookupError('refused')\n    return 'leaked'\n"),
+    ("object.__subclasses__", "def m(self):\n    return getattr(object, '__subclasses__')()\n"),
+    ("object.__subclasses__ written out", "def m(self):\n    return object.__subclasses__()\n"),
+    ("type() of three arguments", "def m(self):\n    return type('X', (), {'__format__': lambda s, f: 1})\n"),
+    ("type() of a class: type itself", "def m(self):\n    return type(int)('X', (), {})\n"),
+    ("type() of an ABC: ABCMeta", "import collections\ndef m(self):\n    return type(collections.ChainMap)('X', (), {})\n"),
+    ("type() of the proxy: any object's reference", "def m(self):\n    return type(self)('0x01', None).secret\n"),
+    ("type() of a function: FunctionType", "def m(self):\n    return type(lambda: 0)\n"),
+    ("a metaclass of type()", "def m(self):\n    class M(type):\n        pass\n    return M('X', (), {})\n"),
+    ("format() with field names", "def m(self):\n    return format(self, '{0.__class__}')\n"),
+    ("format() of a string with field names", "def m(self):\n    return format('x', '{0.__class__.__mro__}')\n"),
+    ("super().__init_subclass__",
+     "def m(self):\n    class A:\n        def f(self):\n            return getattr(super(), '__init_subclass__')\n    return A().f()\n"),
+    ("super() past the proxy", "def m(self):\n    return getattr(super(object, self), '_run')\n"),
+    ("super().__init__ of something else", "def m(self):\n    return getattr(super(object, 1).__init__, '__self__')\n"),
+    ("a property reaching a frame",
+     "def m(self):\n    class A:\n        @property\n        def p(self):\n            g = (x for x in [1])\n"
+     "            return getattr(g, 'gi_frame')\n    return A().p\n"),
+    ("classmethod on __init_subclass__",
+     "def m(self):\n    class A:\n        __init_subclass__ = classmethod(print)\n    return 1\n"),
+    ("staticmethod of eval", "def m(self):\n    return staticmethod(eval)\n"),
+    ("setattr() of a dunder on the method's own object",
+     "def m(self):\n    class A:\n        pass\n    a = A()\n    setattr(a, '__class__', int)\n    return 1\n"),
     # exceptions carrying objects, except*
     ("AttributeError.obj from a proxy", "def m(self):\n    try:\n        self.nope\n    except AttributeError as e:\n        if e.obj is not None:\n            return repr(e.obj)\n        raise e\n"),
     ("AttributeError.obj leaks nothing", "import math\ndef m(self):\n    try:\n        math.nope\n    except AttributeError as e:\n        if e.obj is not None:\n            raise ValueError('leaked')\n        raise e\n"),
@@ -350,6 +453,9 @@ CONTAINED = [
     ("infinite loop", "def m(self):\n    while True:\n        pass\n", (JailTimeout,)),
     ("never returns", "import time\ndef m(self):\n    time.sleep(1e9)\n", (JailTimeout,)),
     ("memory bomb at once", "def m(self):\n    return len('a' * (10 ** 10))\n", (JailMemory,)),
+    ("bytearray bomb at once", "def m(self):\n    return len(bytearray(10 ** 10))\n", (JailMemory,)),
+    ("bytearray bomb, growing", "def m(self):\n    b = bytearray()\n    while True:\n        b.extend(bytes(10 ** 6))\n",
+     (JailMemory,)),
     ("memory bomb, growing", "def m(self):\n    hoard = []\n    while True:\n        hoard.append('x' * 10 ** 6 + str(len(hoard)))\n", (JailMemory,)),
     ("print flood", "def m(self):\n    for i in range(10 ** 9):\n        print('x' * 1000)\n", (JailTimeout, JailMemory)),
 ]
@@ -400,7 +506,19 @@ def test_the_escape_corpus_is_refused_or_contained(monkeypatch: pytest.MonkeyPat
     assert outcomes["too many host calls, refusals ignored"].error_type == "HostCallLimit"
     assert outcomes["AttributeError.obj leaks nothing"].error_type == "AttributeError"
     assert outcomes["AttributeError.obj from a proxy"].error_type == "AttributeError"
-    assert outcomes["type()"].error_type == "NameError"
+    for name in ("getattr()", "getattr() of a computed dunder", "getattr() of str.format", "getattr() of a frame",
+                 "getattr() of AttributeError.obj", "object.__subclasses__", "super().__init_subclass__",
+                 "super() past the proxy", "super().__init__ of something else", "a property reaching a frame"):
+        assert outcomes[name].error_type == "AttributeError" and "not accessible" in outcomes[name].message, name
+    assert outcomes["getattr() of a refused name is its default, nothing else"].error_type == "LookupError"
+    for name in ("type() of three arguments", "type() of a class: type itself", "type() of an ABC: ABCMeta",
+                 "type() of the proxy: any object's reference", "type() of a function: FunctionType"):
+        assert outcomes[name].error_type == "TypeError" and "type()" in outcomes[name].message, name
+    assert "'Proxy'" in outcomes["type() of the proxy: any object's reference"].message
+    assert outcomes["format() with field names"].error_type == "TypeError"  # object.__format__ takes no spec
+    assert outcomes["format() of a string with field names"].error_type == "ValueError"
+    for name in ("object.__subclasses__ written out", "classmethod on __init_subclass__"):
+        assert outcomes[name].error_type == "SyntaxError", name  # RestrictedPython: no other '_' names
     assert outcomes["after: a normal run"] == [2, 3.141592653589793]
     assert outcomes["after: isolation"] == '"a"'
     assert outcomes["health"]["ok"] and outcomes["health"]["running"] == 0

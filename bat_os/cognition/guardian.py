@@ -12,16 +12,21 @@ import              only ``ALLOWED_IMPORTS``, submodules listed one by one (``im
                     is judged as ``os.path``); no relative or ``*`` imports
 underscore-name, underscore-attribute   nothing starting with ``_`` but ``_`` itself and the
                     assignment ``self._p_changed = ...``
-forbidden-name      ``FORBIDDEN_NAMES``, called or merely referenced
+forbidden-name      ``FORBIDDEN_NAMES``, called or merely referenced; ``type`` called with other than one
+                    argument (three make a class from a dict of any attributes)
 dangerous-attribute ``DANGEROUS_ATTRIBUTES``: frames, code, ``AttributeError.obj``, getters
                     driven by strings, ``add_method`` (installs unaudited code), and where an
                     allowed module reaches one that is not (``fractions.sys``); on ``self``
                     only ``add_method`` (its other attributes are slots)
 format-attribute    ``.format``/``.format_map``/``.vformat`` walk attributes (``"{0.__class__}"``);
-                    f-strings and ``%`` do not, and their expressions are audited as code
+                    f-strings and ``%`` do not, and their expressions are audited as code; nor does the
+                    builtin ``format(value, spec)`` (what an f-string's ``{value:{spec}}`` calls)
 covenant            what the object model cannot make persistent (below)
 restricted          RestrictedPython's own refusals not reported above (``self.n += 1``,
                     ``match``, ``x: int = 1``, ``nonlocal``, assigning ``print``...)
+
+``getattr(x, "name")`` and ``hasattr(x, "name")`` with a literal name are judged as ``x.name``; the jail
+guards every attribute read, the computed ones too.
 
 The Persistence Covenant. ``self.name = value`` goes through ``set_slot``, which
 makes lists/dicts/sets persistent at any depth, and a slot's containers convert
@@ -56,8 +61,8 @@ MAX_SOURCE_CHARS = 20_000
 
 _CODE = frozenset({"eval", "exec", "compile", "__import__", "breakpoint", "__build_class__"})
 _IO = frozenset({"open", "input", "help", "exit", "quit", "copyright", "credits", "license", "reload", "execfile"})
-_INTROSPECTION = frozenset({"getattr", "setattr", "delattr", "globals", "locals", "vars", "dir", "__builtins__",
-                            "type", "super", "object", "memoryview", "classmethod", "staticmethod", "property"})
+# getattr, hasattr, type (of one argument), super, object and the descriptors the jail offers, guarded
+_INTROSPECTION = frozenset({"setattr", "delattr", "globals", "locals", "vars", "dir", "__builtins__", "memoryview"})
 FORBIDDEN_NAMES: frozenset[str] = _CODE | _IO | _INTROSPECTION
 
 DANGEROUS_ATTRIBUTES: frozenset[str] = INSPECT_ATTRIBUTES | {
@@ -237,7 +242,8 @@ class _Checker(ast.NodeVisitor):
     def check(self, tree: ast.Module) -> None:
         # names the method binds itself (a parameter named memory, a local personas): not the capabilities
         self.bound = {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)} | {
-            n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)} | {
+            n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
         sel, method = self.selector, None
         if not isinstance(sel, str) or not sel.isidentifier() or sel.startswith("_"):
             self.add("selector", None, f"selector {sel!r} is not a slot name (an identifier not starting with '_')")
@@ -307,6 +313,10 @@ class _Checker(ast.NodeVisitor):
             self.add("self-first", node, "'self' may not be rebound or deleted: it is the receiver")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._attribute(node)
+        self.generic_visit(node)
+
+    def _attribute(self, node: ast.Attribute) -> None:
         attr = node.attr
         if attr.startswith("_") and attr != "_" and not _is_p_changed_store(node):
             hint = " (only the assignment 'self._p_changed = ...' is)" if attr == "_p_changed" else ""
@@ -327,7 +337,19 @@ class _Checker(ast.NodeVisitor):
                 and attr != SERVICES[node.value.id]):
             self.add("capability", node, f"'{node.value.id}.{attr}' does not exist: a method may call "
                      + " and ".join(f"{k}.{v}(...)" for k, v in SERVICES.items()), attr)
-        self.generic_visit(node)
+
+    def _builtin_call(self, node: ast.Call) -> None:
+        """``getattr(x, "name")``/``hasattr(x, "name")``: judged as ``x.name``; ``type`` of one argument only."""
+        func = node.func
+        if not isinstance(func, ast.Name) or func.id in self.bound:
+            return
+        args = node.args
+        if (func.id in ("getattr", "hasattr") and len(args) >= 2 and isinstance(args[1], ast.Constant)
+                and isinstance(args[1].value, str)):
+            self._attribute(ast.copy_location(ast.Attribute(value=args[0], attr=args[1].value, ctx=ast.Load()), node))
+        elif func.id == "type" and (len(args) != 1 or node.keywords or isinstance(args[0], ast.Starred)):
+            self.add("forbidden-name", node, "type() takes one argument in methods, type(x): with three it makes "
+                     "a class from a dict of any attributes")
 
     # --- definitions and statements -----------------------------------------------
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
@@ -402,6 +424,7 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
+        self._builtin_call(node)
         func = node.func
         slot = _slot_root(func.value) if isinstance(func, ast.Attribute) and func.attr in _MUTATORS else None
         how = f"'.{getattr(func, 'attr', '')}()'"

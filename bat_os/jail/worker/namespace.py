@@ -5,12 +5,16 @@
   their submodules only (already loaded by the template), bound as a :class:`ModuleView`:
   public attributes only, without ``HIDDEN`` ones or modules outside the list; a library's
   mutable containers handed out read-only (:func:`read_only`).
-* Attribute reads: ``guarded_getattr`` (made by :func:`method_globals`): no ``_`` names, no
-  ``FORBIDDEN_ATTRIBUTES``, no ``string.Formatter``, no ``register`` on abstract base classes.
+* Attribute reads: ``guarded_getattr`` (made by :func:`method_globals`): no ``_`` names (but
+  ``super().__init__``), no ``FORBIDDEN_ATTRIBUTES``, no ``.obj`` of an exception, no
+  ``string.Formatter``, no ``register`` on abstract base classes. ``getattr`` and ``hasattr`` are it.
 * Item reads: ``guarded_getitem``: ``self["prices"]`` reads a slot (an object of the image read as
-  the mapping of its slots), anything else as Python does; ``hasattr`` goes through ``guarded_getattr``.
-* Writes: lists, dicts, ``Counter``, ``OrderedDict``, ``defaultdict``, ``deque``, proxies (``self.name = v``
-  and ``self["name"] = v`` set a slot) and instances of the method's own classes (:func:`_write`).
+  the mapping of its slots), anything else as Python does.
+* Builtins: every one of Python's that cannot reach outside the jail; ``type`` of one argument
+  (:class:`TypeOf`); the others are in :data:`KEPT_OUT`, with the reason.
+* Writes: lists, dicts, ``bytearray``, ``Counter``, ``OrderedDict``, ``defaultdict``, ``deque``, proxies
+  (``self.name = v`` and ``self["name"] = v`` set a slot) and instances of the method's own classes
+  (:func:`_write`).
 * :class:`ModuleState`: what a run may change in the allowed modules, put back by a reusable child.
 * :func:`compiled`: RestrictedPython's code for a source, cached by its sha256.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import abc
 import ast
+import builtins
 import collections
 import decimal
 import functools
@@ -44,16 +49,27 @@ FORBIDDEN_ATTRIBUTES = INSPECT_ATTRIBUTES | {"mro", "format", "format_map"}
 GENERATED_MODULE = "bat_os_generated"  # the __name__ (and classes' __module__) of a method's namespace
 MAX_PRINTED = 64 * 1024  # characters of a run's output kept for the kernel
 CODE_CACHE_SIZE = 256  # compiled sources kept by a reusable child
+_MISSING = object()  # getattr(x, name) without a default
 
 
 class Policy(RestrictingNodeTransformer):
-    """RestrictedPython's policy, plus ``self._p_changed = v`` (as the guardian allows it).
+    """RestrictedPython's policy, plus ``self._p_changed = v`` (as the guardian allows it) and
+    ``super().__init__(...)`` in a class the method defines.
 
     The ZODB idiom becomes ``_write_(self)._p_changed = v``, which the proxy
     ignores: mutations of values read from slots are written back anyway.
+    ``super(...).__init__`` becomes ``_getattr_(super(...), "__init__")``, which
+    answers ``__init__`` of super objects only (rebinding ``super`` gains nothing).
     """
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if (node.attr == "__init__" and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name) and node.value.func.id == "super"):
+            node = self.node_contents_visit(node)
+            read = ast.Call(func=ast.Name("_getattr_", ast.Load()), args=[node.value, ast.Constant("__init__")],
+                            keywords=[])
+            copy_locations(read, node)
+            return read
         if not (isinstance(node.ctx, ast.Store) and node.attr == "_p_changed"
                 and isinstance(node.value, ast.Name) and node.value.id == "self"):
             return super().visit_Attribute(node)
@@ -161,7 +177,8 @@ def _getiter(ob: object) -> object:
 
 #: The standard library's containers a method fills as it fills a dict or a list (``counts[w] += 1`` on a
 #: ``Counter``: refused until the real 0.5B model's candidates showed it); a library's own are read-only.
-WRITABLE_CONTAINERS = frozenset({collections.Counter, collections.OrderedDict, collections.defaultdict, collections.deque})
+WRITABLE_CONTAINERS = frozenset({collections.Counter, collections.OrderedDict, collections.defaultdict,
+                                 collections.deque, bytearray})
 
 
 def _write(ob: object) -> object:
@@ -173,16 +190,85 @@ def _write(ob: object) -> object:
     return full_write_guard(ob)
 
 
+#: Python's builtins a method is not offered, and why; it has every other one (``getattr``, ``hasattr`` and
+#: ``type`` guarded, ``print`` as RestrictedPython's; tests/test_jail.py checks that the two cover them all).
+#: ``setattr``/``delattr`` are RestrictedPython's guarded ones (they write only what ``obj.name = v`` writes).
+KEPT_OUT = {
+    "eval": "runs code", "exec": "runs code", "compile": "makes code", "breakpoint": "starts a debugger",
+    "open": "opens files", "input": "reads a console", "help": "reads a console", "exit": "ends the process",
+    "quit": "ends the process", "copyright": "prints to a console", "credits": "prints to a console",
+    "license": "prints to a console",
+    "globals": "answers the namespace that holds the guards (_getattr_, _write_) to be replaced",
+    "locals": "answers frames' variables", "vars": "answers an object's __dict__, past the attribute guard",
+    "dir": "answers a proxy's or a module view's own names (_ref, _module), not its slots or attributes",
+    "memoryview": "a method needs nothing of it that bytes and bytearray do not do",
+    "aiter": "async code is refused: there is nothing for it to iterate", "anext": "async code is refused",
+}
 _EXTRA_BUILTINS = {
     "sorted": sorted, "min": min, "max": max, "sum": sum, "enumerate": enumerate, "zip": zip, "range": range,
     "len": len, "abs": abs, "round": round, "any": any, "all": all, "map": map, "filter": filter,
     "reversed": reversed, "list": list, "dict": dict, "set": set, "frozenset": frozenset, "tuple": tuple,
-    "str": str, "int": int, "float": float, "bool": bool, "bytes": bytes, "isinstance": isinstance,
-    "iter": iter, "next": next, "__import__": guarded_import,
-    "ModuleNotFoundError": ModuleNotFoundError, "RecursionError": RecursionError,
+    "str": str, "int": int, "float": float, "bool": bool, "bytes": bytes, "bytearray": bytearray,
+    "isinstance": isinstance, "iter": iter, "next": next, "__import__": guarded_import,
+    "bin": bin, "ascii": ascii, "object": object, "NotImplemented": NotImplemented,
+    # format(value, spec) is what an f-string's {value:{spec}} calls: no field names, nothing walked
+    "format": format,
+    # descriptors and super for the classes a method defines; what they reach is read through _getattr_
+    "staticmethod": staticmethod, "classmethod": classmethod, "property": property, "super": super,
+    # every exception and warning class (PermissionError: a capability's refusal)
+    **{name: value for name, value in vars(builtins).items()
+       if isinstance(value, type) and issubclass(value, BaseException)},
 }
 _BUILTINS = {name: value for name, value in safe_builtins.items() if not name.startswith("_") or name == "__build_class__"}
 _BUILTINS.update(_EXTRA_BUILTINS)
+#: The classes ``type(x)`` answers beside the method's own and the public ones of allowed modules.
+_NAMED_CLASSES = frozenset(value for value in _BUILTINS.values() if isinstance(value, type)) | {
+    type(None), type(...), type(NotImplemented)}
+
+
+def _nameable(kind: type) -> bool:
+    """Whether the method could name ``kind`` anyway: a class it is offered or defined, or a public class of an
+    allowed module (as :func:`module_attribute` answers it)."""
+    if kind in _NAMED_CLASSES or getattr(kind, "__module__", None) == GENERATED_MODULE:
+        return True
+    module = sys.modules.get(kind.__module__) if type(kind.__module__) is str else None
+    try:
+        return module is not None and module_attribute(module, kind.__qualname__) is kind
+    except AttributeError:
+        return False
+
+
+class TypeOf:
+    """``type`` in a method: ``type(x)`` answers the class of ``x`` where the method could name it anyway
+    (:func:`_nameable`: ``type(x) is int``, ``type(d) is collections.Counter``, its own classes).
+
+    Never a metaclass: ``type(int)`` would be ``type`` itself, and ``type(collections.ChainMap)`` ``ABCMeta``,
+    whose three-argument call makes a class with any dunder from a dict; never one of the jail's own:
+    ``type(self)`` would be :class:`Proxy`, whose constructor takes any object's reference. Three
+    arguments are refused. ``isinstance(x, type)`` and ``issubclass(c, type)`` work.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, ob: object, *more: object) -> type:
+        if more:
+            raise TypeError("type() takes one argument in methods, type(x); a class is made with a class statement")
+        kind = type(ob)
+        if issubclass(kind, type):
+            raise TypeError("type() of a class is not available in methods (a metaclass makes classes from dicts)")
+        if not _nameable(kind):
+            raise TypeError(f"type() of a {kind.__name__!r} object is not available in methods: "
+                            "use isinstance(x, ...) or callable(x)")
+        return kind
+
+    def __instancecheck__(self, ob: object) -> bool:
+        return isinstance(ob, type)
+
+    def __subclasscheck__(self, kind: type) -> bool:
+        return issubclass(kind, type)
+
+    def __repr__(self) -> str:
+        return "<class 'type'>"
 
 
 class Printed:
@@ -268,12 +354,21 @@ def method_globals(read_slot: Callable[[Proxy, str], object], printed: Printed,
     ``personas`` and ``memory`` call ``capability(name, args, kwargs)`` (the kernel answers).
     """
 
-    def guarded_getattr(ob: object, name: str, default: object = None) -> object:
+    def guarded_getattr(ob: object, name: str, default: object = _MISSING) -> object:
+        """``x.name`` and ``getattr(x, name[, default])``: a refused attribute is a missing one."""
+        if default is not _MISSING:
+            try:
+                return guarded_getattr(ob, name)
+            except AttributeError:
+                return default
         if type(name) is not str:
             raise TypeError("attribute names must be str")
         if type(ob) is Proxy:
             return read_slot(ob, name)
-        if name.startswith("_") or name in FORBIDDEN_ATTRIBUTES and not (name == "format" and _allowed_format(ob)):
+        if name == "__init__" and type(ob) is super:  # super().__init__(...): a base class's constructor (Policy)
+            return ob.__init__
+        if (name.startswith("_") or name in FORBIDDEN_ATTRIBUTES and not (name == "format" and _allowed_format(ob))
+                or name == "obj" and isinstance(ob, BaseException)):  # AttributeError.obj: an object never handed out
             raise AttributeError(f"attribute {name!r} is not accessible in methods")
         if isinstance(ob, types.ModuleType):
             return module_attribute(ob, name)
@@ -314,7 +409,7 @@ def method_globals(read_slot: Callable[[Proxy, str], object], printed: Printed,
     services = {"personas": Personas(capability), "memory": Memory(capability)} if capability is not None else {}
     return {
         **services,
-        "__builtins__": {**_BUILTINS, "hasattr": guarded_hasattr},
+        "__builtins__": {**_BUILTINS, "getattr": guarded_getattr, "hasattr": guarded_hasattr, "type": TypeOf()},
         "__name__": GENERATED_MODULE,
         "__metaclass__": type,
         "_getattr_": guarded_getattr,
