@@ -73,13 +73,13 @@ EMBEDDED_MODELS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b", "smollm2-135m")  
 EMBEDDED_DEFAULT = EMBEDDED_MODELS[0]  # bat_os.models.embedded.DEFAULT: every profile's fallback
 PERSONA_NAMES = ("ALFRED", "BRICK", "ROBIN", "BABS")  # bat_os.image.primordial.PERSONAS (a test ties them)
 #: The offline models a new image's personas get, by resolved profile (models.embedded = "auto"), chosen by
-#: bench/bench_learning.py (docs/models.md, docs/journal/learning.md 2026-11-25 (issue 38)): ALFRED writes the methods with
-#: the 1.5B coder (50 of 51 learned, 1 false install, against 44 and 0 with the 0.5B alone), BRICK writes the test
-#: cases. The cpu profile's choice holds where llama.cpp runs it (bat_os.models.embedded.wanted); small: the 0.5B.
-_ONE_AUTHOR = {**dict.fromkeys(PERSONA_NAMES, EMBEDDED_DEFAULT), "ALFRED": EMBEDDED_MODELS[1]}
+#: bench/bench_learning.py (docs/models.md, docs/journal/learning.md): ALFRED writes the methods with the 1.5B coder (issue
+#: 38: 50 of 51 learned against 44 with the 0.5B); BRICK writes each condition's calls and plans with it too (issue 50:
+#: the 0.5B copied the request's call under every condition). Where llama.cpp runs it (embedded.wanted); small: the 0.5B.
+_WRITERS = {**dict.fromkeys(PERSONA_NAMES, EMBEDDED_DEFAULT), "ALFRED": EMBEDDED_MODELS[1], "BRICK": EMBEDDED_MODELS[1]}
 EMBEDDED_PROFILES: dict[str, dict[str, str]] = {
-    "cpu": _ONE_AUTHOR,
-    "gpu": _ONE_AUTHOR,
+    "cpu": _WRITERS,
+    "gpu": _WRITERS,
     "small": dict.fromkeys(PERSONA_NAMES, EMBEDDED_DEFAULT),
 }
 
@@ -148,6 +148,8 @@ class Config:
     cycle_questions: int = 3  # questions one cycle may ask the person who sent the message (0: never asks)
     cycle_confirm: str = "auto"  # show the chosen method before installing it: auto (no example given, or a case doubts it), always, never
     cycle_question_seconds: float = 300.0  # how long a question waits for its answer before it counts as skipped
+    cycle_plan: int = 1  # 1: a request no whole candidate holds after the first round is learned in parts; 0: never
+    cycle_feedback: int = 1  # 1: the author is shown a candidate that failed the person's answer, with how; 0: not
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
@@ -203,6 +205,8 @@ ENV_NAMES = {
     "cycle_resume": "BATOS_CYCLE_RESUME",
     "cycle_questions": "BATOS_CYCLE_QUESTIONS",
     "cycle_confirm": "BATOS_CYCLE_CONFIRM",
+    "cycle_plan": "BATOS_CYCLE_PLAN",
+    "cycle_feedback": "BATOS_CYCLE_FEEDBACK",
     "cycle_question_seconds": "BATOS_CYCLE_QUESTION_SECONDS",
     "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",
@@ -366,6 +370,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("cycle_candidates", "must be at least 1")
     if config.cycle_resume not in ("resume", "fail"):
         raise ConfigError("cycle_resume", f"{config.cycle_resume!r} is not resume or fail")
+    if flag := next((name for name in ("cycle_plan", "cycle_feedback") if getattr(config, name) not in (0, 1)), None):
+        raise ConfigError(flag, "must be 1 (on) or 0 (off)")
     if config.cycle_questions < 0:
         raise ConfigError("cycle_questions", "must be 0 or more")
     if config.cycle_confirm not in ("auto", "always", "never"):

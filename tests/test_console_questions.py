@@ -543,3 +543,38 @@ def test_one_shot_at_a_terminal_asks_and_a_confirm_s_enter_accepts(tmp_path: Pat
     assert child.exitstatus == 0
     send, answer = (r for r in peer.requests if r["command"] in ("send", "answer"))
     assert "ask" not in send and answer["choose"] == 0 and answer["question"] == "q2"
+
+
+# --- issue 50: the conditions a confirm's calls test, and a plan's parts ---------------------------------
+LABELLED = {"cycle": "c7", "id": "q1", "selector": "parse_line", "kind": "confirm",
+            "call": {"args": ['x,"y,z"'], "kwargs": {}, "slots": {}}, "condition": "a quoted field keeps its commas",
+            "choices": [{"result": ["x", "y,z"], "candidates": 2}],
+            "also": [{"call": {"args": ['"a""b"'], "kwargs": {}, "slots": {}}, "result": ['a"b'],
+                      "condition": "a doubled quote is one quote"},
+                     {"call": {"args": [""], "kwargs": {}, "slots": {}}, "raises": "ValueError"}]}
+
+
+def test_a_confirm_labels_each_call_with_the_condition_it_tests_and_n_answers_any_of_four() -> None:
+    shown = render_question(LABELLED).splitlines()
+    assert shown[:4] == ["question q1 of cycle c7: I will install a method that answers",
+                         "  1) [a quoted field keeps its commas] parse_line('x,\"y,z\"')  ->  ['x', 'y,z']",
+                         "  2) [a doubled quote is one quote] parse_line('\"a\"\"b\"')  ->  ['a\"b']",
+                         "  3) parse_line('')  ->  raises ValueError"]
+    assert parse_answer("3: ['']", LABELLED) == {"result": [""], "at": 2}
+    watched = line({"topic": "cycle.c7.question", "cycle": "c7", "question": LABELLED}).splitlines()
+    assert watched[0] == "cycle.c7.question q1 (confirm): [a quoted field keeps its commas] parse_line('x,\"y,z\"')"
+    assert watched[2].startswith("  2) [a doubled quote is one quote] parse_line(")
+
+
+def test_a_question_of_a_plan_s_part_says_whose_part_it_is() -> None:
+    part = DISAGREEMENT | {"cycle": "c9", "selector": "unquote", "part_of": "c7"}
+    assert render_question(part).splitlines()[0] == (
+        "question q1 of cycle c9 (unquote, a part of c7's plan): the candidate methods disagree. What should this answer?")
+    assert line({"topic": "cycle.c9.question", "cycle": "c9", "question": part}).startswith(
+        "cycle.c9.question q1 (disagreement) (unquote, a part of c7's plan): unquote(")
+    plan = line({"topic": "cycle.c7.plan", "cycle": "c7", "helpers": [
+        {"name": "split_fields", "params": ["line"], "purpose": "Split at the commas outside quotes."},
+        {"name": "unquote", "params": ["field"], "purpose": "Take the quotes off."}]})
+    assert plan == "cycle.c7.plan in parts: split_fields(line) Split at the commas outside quotes.; unquote(field) Take the quotes off."
+    state = line({"topic": "cycle.c9.state", "cycle": "c9", "state": "SPECIFYING", "selector": "unquote", "part_of": "c7"})
+    assert state.startswith("  \u21b3 cycle.c9.state (part unquote of c7) ")

@@ -33,7 +33,8 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
     try:
         ran = image.awaken()
         assert ran == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)",
-        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)"]
+        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)",
+        "the cycle's states follow the table (PLANNING: a hard request learned in parts)"]
         root = image.connection.root()
         image.session.abandon()
         image.tm.begin()
@@ -53,7 +54,7 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
         catalog = root["knowledge_catalog_obj"]
         assert catalog.document_count() > 10
         assert catalog.search("Watercourse Way")[0]["metadata"]["source"] == "persona_codex"
-        assert image.schema_version == 7
+        assert image.schema_version == 8
         assert root["orchestrator_obj"].send("cycles").summary() == {"cycles": 0, "unfinished": []}
         image.tm.abort()
     finally:
@@ -74,7 +75,7 @@ def test_awakening_is_idempotent_and_resumes_unchanged(image_path):
         assert image.size_bytes() == size  # nothing was written
         assert image.read(lambda: list(image.connection.root()["genesis_obj"].send("mark"))) == [1, 2]
         log = image.read(lambda: list(image.connection.root()["batos_migrations"]))
-        assert [entry["version"] for entry in log] == [1, 2, 3, 4, 5, 6, 7]
+        assert [entry["version"] for entry in log] == [1, 2, 3, 4, 5, 6, 7, 8]
     finally:
         image.close()
 
@@ -91,7 +92,8 @@ def test_incarnation_completes_a_partial_image(image_path):
 
     genesis_oid = image.run(lose_some)
     assert image.awaken() == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)",
-        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)"]
+        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)",
+        "the cycle's states follow the table (PLANNING: a hard request learned in parts)"]
     assert image.read(lambda: "orchestrator_obj" in root and root["genesis_obj"]._p_oid == genesis_oid)
     image.close()
 

@@ -170,7 +170,7 @@ def test_samples_are_drawn_hotter_only_after_a_source_came_back(image):
     other = [BAD.replace("getcwd()", f"getcwd() + '{n}'") for n in range(4)]
     for replies, expected in ((other, [None, None, 0.5, 0.5]), ([BAD] * 6, [None, None, 0.7, 0.9, 1.0, 1.0])):
         llm = FakeLLM(BRICK=["[]", ""], ALFRED=list(replies))
-        orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings(max_attempts=len(replies)), memory=FakeMemory(), now=lambda: 100.0)
+        orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings(max_attempts=len(replies), plan=False), memory=FakeMemory(), now=lambda: 100.0)
         with pytest.raises(CycleFailed):
             asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
         assert llm.temperatures[2:] == expected
@@ -181,7 +181,7 @@ def test_later_candidates_are_sampled_with_a_seed_of_their_prompt_and_attempt(im
     seen = []
     for _ in range(2):
         llm = FakeLLM(BRICK=["[]", ""], ALFRED=[BAD] * 4)
-        orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings(max_attempts=4), memory=FakeMemory(), now=lambda: 100.0)
+        orchestrator = Orchestrator(image, llm, FakeJail(), CycleSettings(max_attempts=4, plan=False), memory=FakeMemory(), now=lambda: 100.0)
         with pytest.raises(CycleFailed):
             asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [5], {}, intent="fly up"))
         assert [c[0] for c in llm.calls] == ["BRICK", "BRICK", "ALFRED", "ALFRED", "ALFRED", "ALFRED"]

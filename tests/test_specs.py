@@ -26,7 +26,11 @@ def test_only_the_cases_the_prompt_asked_for_are_kept():
     kept, dropped = accept_cases(years, {"selector": "is_leap_year", "args": [2000]})
     assert [c["args"] for c in kept] == [[2024], [2025], [2026], [2027], [2028]]
     assert len(dropped) == 11 and {d["reason"] for d in dropped} == {"past the 5 cases asked for"}
-    assert "Write 5 assert lines" in specification_prompt({"selector": "is_leap_year", "args": [2000]}, {"slots": {}}, [])
+    prompt = specification_prompt({"selector": "is_leap_year", "args": [2000], "intent": "tell whether a year is a leap "
+                                   "year: divisible by 4, except years divisible by 100 that are not divisible by 400"},
+                                  {"slots": {}}, [])
+    assert "# 1. tell whether a year is a leap year\nassert obj.is_leap_year(\n# 2. divisible by 4\n" in prompt
+    assert "# 3. except years divisible by 100 that are not divisible by 400\nassert obj.is_leap_year(\n```" in prompt
 
 
 def test_the_tests_a_method_keeps():
@@ -52,5 +56,5 @@ def test_the_tests_of_a_slot_method_set_the_slots_they_read():
     brief = {"selector": "tick_down", "args": [], "kwargs": {}, "intent": "lower the remaining slot by one"}
     prompt = specification_prompt(brief, receiver, [])
     assert "obj.remaining = 3" in prompt and "obj.name" not in prompt  # the slots as Python sets them
-    assert "Each sets the slots the method reads" in prompt and "assert obj.tick_down() == <the right answer>" in prompt
-    assert "Write 5 assert lines" not in prompt
+    assert "(set the slots it reads first)" in prompt
+    assert "# 1. lower the remaining slot by one\nobj.<slot> = <a value>\nassert obj.tick_down(\n" in prompt

@@ -101,8 +101,9 @@ def test_migration_6_brings_an_older_images_states_to_the_table(tmp_path):
     assert image.schema_version == 5
     ran = image.awaken(default_migrations(), MigrationContext(codex_path=None))
     assert ran == ["the cycle's states follow the table (SPECIFYING: tests before code)",
-        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)"]
-    assert image.schema_version == newest_version() == 7
+        "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)",
+        "the cycle's states follow the table (PLANNING: a hard request learned in parts)"]
+    assert image.schema_version == newest_version() == 8
     psm = image.read(lambda: {name: dict(s.slots) for name, s in image.connection.root()["psm_prototypes_obj"].slots.items()
                               if name in STATES})
     assert set(psm) == set(STATES)
@@ -110,4 +111,30 @@ def test_migration_6_brings_an_older_images_states_to_the_table(tmp_path):
     assert psm["SPECIFYING"]["description"] == STATES["SPECIFYING"].description
     assert image.awaken(default_migrations(), MigrationContext(codex_path=None)) == []  # once
     assert SCHEMA_KEY in image.read(lambda: list(image.connection.root().keys()))
+    image.close()
+
+
+def test_migration_8_gives_an_image_of_the_previous_code_the_planning_state(tmp_path):
+    """An image the previous code made (schema 7: no PLANNING, VALIDATING and ASKING not moving there) follows the
+    table after awakening."""
+    from bat_os.image.image import Image
+    from bat_os.image.migrations import MigrationContext, default_migrations
+
+    image = Image(tmp_path / "old.fs")
+    image.awaken(default_migrations()[:7], MigrationContext(codex_path=None))
+
+    def as_before(root):
+        psm = root["psm_prototypes_obj"]
+        del psm.slots["PLANNING"]
+        for name in ("VALIDATING", "ASKING", "SYNTHESIZING"):
+            psm.slots[name].set_slot("next", [n for n in STATES[name].next if n != "PLANNING"])
+
+    image.run(lambda: as_before(image.connection.root()))
+    assert image.schema_version == 7
+    assert image.awaken(default_migrations(), MigrationContext(codex_path=None)) == [
+        "the cycle's states follow the table (PLANNING: a hard request learned in parts)"]
+    psm = image.read(lambda: {name: dict(s.slots) for name, s in image.connection.root()["psm_prototypes_obj"].slots.items()
+                              if name in STATES})
+    assert psm["PLANNING"]["next"] == ["SYNTHESIZING", "FAILED"] and "PLANNING" in psm["VALIDATING"]["next"]
+    assert "PLANNING" in psm["ASKING"]["next"]
     image.close()

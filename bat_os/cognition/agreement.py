@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 
-def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
+def concur(a: dict, b: dict, silent: frozenset[int] = frozenset(), only: frozenset[int] | None = None) -> bool:
     """Do two candidates' records agree? On every call they answer alike, or one of them declined it (raised:
     ``gcd`` refusing a zero or a negative is a choice, not another answer); and on at least half of the calls,
     and two or more, both answered alike, the calls both refused as no input of theirs aside (a TypeError or a
@@ -20,10 +20,17 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset()) -> bool:
     None (price_of, asked for a fruit the prices slot lacks: three right candidates answered None, two right ones
     raised KeyError or ValueError; they agreed on every price there was, on fewer than half of the calls). Calls made of their constants (``extra``,
     :mod:`bat_os.cognition.differential`) both answered can only tell them apart. ``silent``: the positions
-    of the calls past the jail's means for every eligible candidate (:func:`silent_calls`), left out of the count."""
+    of the calls past the jail's means for every eligible candidate (:func:`silent_calls`), left out of the count.
+    ``only``: the positions compared (the calls of the conditions the request states, and the trial: nobody to ask,
+    only they can split a reading), None for every call."""
     left, right = a.get("signature") or a["outputs"], b.get("signature") or b["outputs"]
     if len(left) != len(right):
         return False
+    if only is not None:  # the calls made of their constants are none of these
+        keep = [k for k in range(len(left)) if k in only]
+        silent = frozenset(i for i, k in enumerate(keep) if k in silent)
+        left, right = [left[k] for k in keep], [right[k] for k in keep]
+        a, b = {"signature": left}, {"signature": right}
     if left == right and (a.get("extra") or {}) == (b.get("extra") or {}):
         return True  # alike on every call, raises and all
     theirs = b.get("extra") or {}
@@ -89,11 +96,13 @@ def _refused(key: str) -> bool:
     return raised(key) and json.loads(key)[1] in _REFUSALS
 
 
-def clusters(records: list[dict], indices: list[int], silent: frozenset[int]) -> list[list[int]]:
-    """``indices`` in groups that :func:`concur`, each candidate with the first group all of whose members it agrees with."""
+def clusters(records: list[dict], indices: list[int], silent: frozenset[int],
+             only: frozenset[int] | None = None) -> list[list[int]]:
+    """``indices`` in groups that :func:`concur` (on the positions ``only``, or all), each candidate with the first group
+    all of whose members it agrees with."""
     groups: list[list[int]] = []
     for i in indices:
-        home = next((c for c in groups if all(concur(records[m], records[i], silent) for m in c)), None)
+        home = next((c for c in groups if all(concur(records[m], records[i], silent, only) for m in c)), None)
         if home is None:
             groups.append([i])
         else:

@@ -7,7 +7,8 @@ A question (plain data, kept in the cycle's ``questions`` artifact)::
      "choices": [{"result": "AKL", "candidates": 3}, {"raises": "ValueError", "candidates": 1}],
      "also": [{"call": {...}, "result": "TA"}]}
 
-``also`` (a confirm only): the same candidate's answer at another call, shown beside the first. An answer
+``also`` (a confirm only): the same candidate's answers at other calls, shown beside the first (up to four calls in
+one look); ``condition``: the condition the request states that a call tests, in a few words. An answer
 (``{"choose": i}``, ``{"result": v, "slots": {...}}``, ``{"raises": "Name"}``, ``{"skip": true}``; ``"at": k``
 with a result or raises: it is the answer at ``also[k - 1]``'s call, the calls shown before it being right)
 becomes examples of the person's (:func:`examples_of`): from then on hard constraints on every candidate,
@@ -46,7 +47,8 @@ def question(cycle_id: str, number: int, selector: str, decision: Decision, call
         for position, key in found.also:  # the shown candidate's answers at other calls, seen with the first
             other = call_at(position, calls)
             also.append({"call": _shown_call(other, slots), **{k: v for k, v in choice(key, 1).items() if k != "candidates"},
-                         **({"given": other["given"]} if other.get("given") else {})})
+                         **({"given": other["given"]} if other.get("given") else {}),
+                         **({"condition": other["condition"]} if other.get("condition") else {})})
     return {
         "cycle": cycle_id, "id": f"q{number}", "selector": selector,
         "kind": "confirm" if decision.action == "confirm" else "disagreement",
@@ -54,6 +56,7 @@ def question(cycle_id: str, number: int, selector: str, decision: Decision, call
         "choices": choices,
         **({"also": also} if also else {}),
         **({"given": call["given"]} if call.get("given") else {}),
+        **({"condition": call["condition"]} if call.get("condition") else {}),
         **({"named": True} if call.get("named") or any(call_at(p, calls).get("named") for p, _key in found.also) else {}),
     }
 

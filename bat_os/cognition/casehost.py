@@ -19,9 +19,11 @@ from typing import Any
 
 
 class CaseHost:
-    def __init__(self, inner: Any, cases: list[dict], candidate: tuple[str, str] | None = None) -> None:
+    def __init__(self, inner: Any, cases: list[dict], candidate: tuple[str, str] | None = None,
+                 helpers: dict[str, str] | None = None) -> None:
         self.inner = inner
         self.candidate = candidate  # (selector, source): the method on trial, not installed yet
+        self.helpers = helpers or {}  # selector -> source: a plan's helpers, held by its parts, not installed yet
         self.cases = cases
         self.overlays: list[dict[str, Any]] = [{} for _ in cases]
         self.current: dict[str, Any] = {}
@@ -43,6 +45,8 @@ class CaseHost:
             # a candidate that calls itself (self.factorial(n - 1)) finds itself, as it will once installed, not a
             # version it is to replace (a relearn)
             return "generated", {"source": self.candidate[1], "selector": name}
+        if ref == "self" and name in self.helpers:  # a plan's helper, as it will be once installed with the method
+            return "generated", {"source": self.helpers[name], "selector": name}
         return self.inner.get_slot(ref, name)
 
     def set_slot(self, ref: str, name: str, value: Any) -> None:

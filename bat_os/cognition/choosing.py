@@ -71,19 +71,25 @@ class Decision:
 
 
 def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask: bool = False,
-           confirm: str = "auto", final: bool = False, edge_asked: bool = False) -> Decision:
+           confirm: str = "auto", final: bool = False, edge_asked: bool = False,
+           conditions: tuple[str, ...] = (), uncovered: tuple[str, ...] = (), untested: tuple[str, ...] = ()) -> Decision:
     """What to do with the candidates so far.
 
     ``examples``: the person's examples in the request; ``answered``: their answers to this cycle's questions
     (every eligible candidate holds both); ``can_ask``: a listening requester, questions left; ``confirm``:
     ``cycle_confirm`` (auto: show the candidate before installing it when no example was given or a generated
     case doubts it; always; never); ``final``: no more candidates will be written; ``edge_asked``: a question of
-    this cycle was at a value the request names (:func:`bat_os.cognition.probes.named_calls`)."""
+    this cycle was at a value the request names (:func:`bat_os.cognition.probes.named_calls`); ``conditions``: the
+    labels of the conditions the request states (their calls are labelled in each record's ``calls``),
+    ``uncovered``: those no example or answer of the person's has settled yet, ``untested``: those no call tests."""
     eligible = [i for i, r in enumerate(records) if r.get("eligible")]
     if not eligible:
         return Decision(FAIL if final else MORE, "no candidate held the trial and the examples")
     silent = silent_calls(records, eligible)
-    groups = sorted(_clusters(records, eligible, silent), key=lambda c: (-score(records, c), c[0]))
+    calls = records[eligible[0]].get("calls") or []
+    # nobody to ask: a reading is split only where the request says what is right (the trial, the conditions' calls)
+    only = frozenset(k for k, call in enumerate(calls) if k == 0 or call.get("condition")) if conditions and not can_ask else None
+    groups = sorted(_clusters(records, eligible, silent, only), key=lambda c: (-score(records, c), c[0]))
     best = groups[0]
     names = ", ".join(str(i + 1) for i in best)
     if len(groups) > 1:
@@ -97,9 +103,10 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
     votes = agreement(records, best)
     passes = records[winner].get("passes") or []
     vouched = examples >= 2 and all(passes)  # two of the person's examples, and the case writer, agree with it
+    open_ = tuple(label for label in uncovered if any(call.get("condition") == label for call in calls))
     if votes < 2 and not (answered and final) and not vouched:  # an answer picks a reading; company may still come to it
         if final and can_ask and confirm != "never" and (found := split(records, [best], silent, confirming=winner,
-                                                                          edges=not edge_asked)):
+                                                                          edges=not edge_asked, stated=open_)):
             return Decision(CONFIRM, f"candidate {winner + 1}: one reading, the last that could be written; showing it",
                             winner=winner, split=found, clusters=groups)
         return Decision(FAIL if final else MORE, f"candidate{'s' if len(best) > 1 else ''} {names}: one reading, no other to agree",
@@ -108,13 +115,17 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
     support = (f"{votes} agree, none otherwise" if votes >= 2 else "the person's answer" if answered
                else "every generated case agrees with it") + (
         f", {examples + answered} of the person's examples held" if examples + answered else "")
-    if not can_ask and not (answered or examples) and passes and not any(passes):
+    if not can_ask and untested:  # no call checks a condition the request states, and nobody could say
+        return Decision(FAIL, f"candidates {names} agree, but no call checks the condition {untested[0]!r}, and nobody "
+                        "could say which answer is right there", clusters=groups)
+    if not can_ask and not conditions and not (answered or examples) and passes and not any(passes):
         # nobody to ask, and the case writer, the other reader of the request, agrees with them nowhere
         return Decision(FAIL if final else MORE, f"candidates {names} agree, but pass none of the generated cases, and "
                         "nobody could say which is right", disputed=True, clusters=groups)
-    edges = not edge_asked and any(call.get("named") for call in records[winner].get("calls") or [])
-    shown = confirm == "always" or (confirm == "auto" and (edges or not answered and (doubted or not examples)))
-    if can_ask and shown and (found := split(records, [best], silent, confirming=winner, edges=not edge_asked)) is not None:
+    edges = not edge_asked and any(call.get("named") for call in calls)
+    shown = confirm == "always" or (confirm == "auto" and (bool(open_) or edges or not answered and (doubted or not examples)))
+    if can_ask and shown and (found := split(records, [best], silent, confirming=winner, edges=not edge_asked,
+                                             stated=open_)) is not None:
         return Decision(CONFIRM, f"candidate {winner + 1}: {support}; showing it", winner=winner, split=found, clusters=groups)
     return Decision(INSTALL, f"candidate {winner + 1}: {support}", winner=winner, clusters=groups)
 
@@ -136,12 +147,13 @@ def score(records: list[dict], members: list[int]) -> int:
 
 
 def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] = frozenset(), *,
-          confirming: int | None = None, edges: bool = True) -> Split | None:
+          confirming: int | None = None, edges: bool = True, stated: tuple[str, ...] = ()) -> Split | None:
     """The call whose answer tells the clusters apart best: the most even split of their scores (Gini), the
     trial call first on a tie, then the generated cases, then the probes. ``confirming``: one cluster to show;
-    the call is the first generated case the candidate fails (the case writer doubts it there), else the call with
-    the most to it (the longest: the most words, items, digits for the method to get right); a second call, the next of
-    that order, is shown with it (``also``: one look at two calls).
+    the calls are those of the conditions ``stated`` (one each, up to :data:`SHOWN` in one look), then the first
+    generated case the candidate fails (the case writer doubts it there), else the call with the most to it (the
+    longest: the most words, items, digits for the method to get right); with no condition to show, two calls
+    (``also``: one look at two calls).
     Calls past the jail's means are never asked; in a dispute, a candidate that answered a call by its kind only
     (it reads a clock or chance) stands aside there, and the others' answers are asked about (expire_coupons: one
     candidate of four read the clock, and no call could be asked about with a person there)."""
@@ -150,13 +162,18 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
     positions: list[int | str] = [k for k in range(len(records[members[0]].get("signature") or []))
                                   if k not in silent]
     positions += sorted({k for m in members for k in (records[m].get("extra") or {})})
+    room = 1
     if confirming is not None:
         passes = records[confirming].get("passes") or []
         doubted = [1 + k for k, passed in enumerate(passes) if not passed]
         calls = records[confirming].get("calls") or []
+        shown = [k for k in positions if isinstance(k, int) and askable(_answer(records[confirming], k) or '["kind"]')]
+        labelled = [k for label in stated if (k := next((k for k in shown if k < len(calls)
+                                                         and calls[k].get("condition") == label), None)) is not None]
+        room = min(SHOWN, max(len(labelled), 2)) - 1
         named = edge_calls(records[confirming], calls) if edges else []
         longest = sorted(range(len(calls)), key=lambda k: (-len(json.dumps(calls[k], sort_keys=True, default=repr)), k))
-        positions = [p for p in [*named, *doubted[:1], *longest, 0] if p in positions]
+        positions = [p for p in dict.fromkeys([*labelled, *named, *doubted[:1], *longest, 0]) if p in positions]
     best: tuple[float, int] | None = None
     chosen: Split | None = None
     for order, position in enumerate(positions):
@@ -178,8 +195,11 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         if confirming is not None:
             also = [(p, key) for p in positions[order + 1:] if p not in (0, position)
                     and (key := _answer(records[confirming], p)) is not None and askable(key)]
-            return Split(position, answers, tuple(also[:1]))
+            return Split(position, answers, tuple(also[:room]))
     return chosen
+
+
+SHOWN = 4  # calls one look before install shows, at most
 
 
 def edge_calls(record: dict, calls: list[dict]) -> list[int]:

@@ -41,26 +41,23 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from bat_os.cognition import asking, capabilities, changes, choosing, episodes, guardian, mending, replies, specs, views
+from bat_os.cognition import asking, choosing, episodes, guardian, installing, mending, planning, replies, specs, views
 from bat_os.cognition.records import CycleRecords
 from bat_os.cognition.prompts import (
     brief_intent, decomposition_prompt, is_pure, sample_seed, shown_slots,
     specification_prompt, synthesis_prompt, synthesis_voice)
 from bat_os.cognition.selection import MAX_REASONS
 from bat_os.cognition.research import research
-from bat_os.cognition.trials import Trials, code_sha256, trial_event
+from bat_os.cognition.trials import Trials, trial_event
 from bat_os.jail import contract
 from bat_os.cognition.states import STATES, TransitionError
-from bat_os.errors import Busy, CycleFailed, JailError, LLMError, MethodRaised
-from bat_os.image import transact
+from bat_os.errors import CycleFailed, LLMError
 from bat_os.image.codec import render
-from bat_os.image.history import versions_of
 from bat_os.image.image import Image
 from bat_os.image.objects import oid_to_hex
 from bat_os.jail.runner import JailRunner
 from bat_os.memory.service import MemoryService
 from bat_os.models.backends import CALL_CONTEXT, LLM, Completion
-from bat_os.cognition.host import ImageHost
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +76,8 @@ class CycleSettings:
     seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
+    plan: bool = True  # a request no whole candidate holds after the first round is learned in parts (config.cycle_plan)
+    feedback: bool = True  # the author is shown a candidate that failed an answer, and how (config.cycle_feedback)
 
 
 class Orchestrator:
@@ -102,6 +101,8 @@ class Orchestrator:
         self._pauses: dict[str, Callable[[], Awaitable[None]]] = {}  # awaited before each step of a cycle
         self._askers: dict[str, bool] = {}  # cycles whose requester listens and may be asked (until it skips)
         self.waiting = asking.Waiting()  # the answers questions wait for (the answer command hands them over)
+        self.planner = planning.Planner(self)  # PLANNING, and what a plan changes in the other steps
+        self.installer = installing.Installer(self)  # COMPLETE
 
     # --- entry points -------------------------------------------------------------------
     async def learn(
@@ -165,14 +166,16 @@ class Orchestrator:
         With ``resume = "fail"`` they are failed here with reason
         ``interrupted`` (and still returned, so their waiting client hears).
         """
-        found = self.records.read(lambda root: [(c.id, render(c.reply_to) if c.reply_to else None) for c in self.records.registry(root).unfinished()])
-        for cycle_id, _reply_to in found:
+        found = self.records.read(lambda root: [(c.id, render(c.reply_to) if c.reply_to else None, c.brief.get("part_of"))
+                                                for c in self.records.registry(root).unfinished()])
+        for cycle_id, _reply_to, part_of in found:
             if self.settings.resume == "resume":
-                logger.warning("cycle %s was interrupted; resuming it from its last checkpoint", cycle_id)
+                logger.warning("cycle %s was interrupted; resuming it from its last checkpoint%s", cycle_id,
+                               f" (a part of {part_of}: with it)" if part_of else "")
             else:
                 logger.warning("cycle %s was interrupted; failing it (cycle_resume = fail)", cycle_id)
                 self.records.write(lambda root, cycle_id=cycle_id: self.records.fail(root, cycle_id, ["interrupted"]))
-        return found
+        return [(cycle_id, reply_to) for cycle_id, reply_to, part_of in found if not part_of]  # parts: their parent's
 
     async def drive(self, cycle_id: str, on_event: Callable[[dict], None] | None = None, ask: bool = False) -> dict:
         """Run (or report) an existing cycle to its end: the ok result, or CycleFailed. ``ask``: see :meth:`learn`."""
@@ -218,6 +221,9 @@ class Orchestrator:
         for listener in (self._listeners.get(cycle_id), self.tap):  # the request's client; the kernel's event stream
             if listener is not None:
                 listener(event)
+
+    async def _plan(self, cycle_id: str) -> None:
+        await self.planner.step(cycle_id)
 
     async def _begin(self, cycle_id: str) -> None:
         self.records.move(cycle_id, "DECOMPOSING")
@@ -269,7 +275,11 @@ class Orchestrator:
         stateful = bool(brief_intent(brief)) and not is_pure(brief, shown_slots(receiver["slots"], brief))
         kept, dropped = specs.accept_cases(replies.extract_cases(completion.text, brief["selector"], stateful), brief,
                                            set(receiver["slots"]))
-        self.records.move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, specification_model=completion.model)
+        clauses = specs.conditions_of(brief_intent(brief))
+        conditions = specs.accept_conditions(replies.extract_conditions(completion.text, brief["selector"], clauses, stateful),
+                                             brief, set(receiver["slots"]))
+        self.records.move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, conditions=conditions,
+                          specification_model=completion.model)
 
     async def _synthesize(self, cycle_id: str) -> None:
         inherited = self.records.read(lambda root: render(self.records.get(root, cycle_id).artifacts.get("inherited", {})))
@@ -282,7 +292,7 @@ class Orchestrator:
         # first was refused: two readings that agree must not share one); later ones sampled, to disagree
         refusals = [] if info["attempts"] == 1 else info["refusals"]
         prompt = synthesis_prompt(info["brief"], info["receiver"], info["context"], refusals, info["episodes"],
-                                  episodes.notes(info["context"], info["brief"]))
+                                  episodes.notes(info["context"], info["brief"]), info["helpers"], info["wrong"])
         system = synthesis_voice(info["attempts"] + 1, info["system"])
         temperature = self.sample_temperature(info["repeats"]) if info["attempts"] >= 2 and self.settings.candidates > 1 else None
         try:  # a sample's seed: the attempt and the prompt, so that a cycle asked again samples the same candidates
@@ -340,22 +350,31 @@ class Orchestrator:
                       final: bool = False, note: str = "") -> None:
         """Act on :func:`~bat_os.cognition.choosing.decide`: install, ask (ASKING), write another candidate, or fail."""
         eligible = sum(1 for r in records if r.get("eligible"))
-        final = final or info["attempt"] >= self.settings.max_attempts or eligible >= self.settings.candidates
+        spent = info["attempt"] - info["plan"].get("attempts_before", 0)  # a plan's method has a budget of its own
+        final = final or spent >= self.settings.max_attempts or eligible >= self.settings.candidates
         asked = len(info["questions"])
         answered = sum(len(asking.kept(q)) for q in info["questions"])
         can_ask = self._askers.get(cycle_id, False) and asked < self.settings.questions
         decision = choosing.decide(records, examples=info["requested"], answered=answered, can_ask=can_ask,
                                    confirm=self.settings.confirm, final=final,
-                                   edge_asked=any(q.get("named") for q in info["questions"]))
+                                   edge_asked=any(q.get("named") for q in info["questions"]),
+                                   conditions=tuple(c["label"] for c in info["conditions"]),
+                                   uncovered=tuple(specs.uncovered(info["conditions"], info["examples"])),
+                                   untested=tuple(c["label"] for c in info["conditions"] if not c["calls"]))
         if decision.action == choosing.INSTALL:
             self.records.write(lambda root: self.records.keep_candidates(root, cycle_id, records, decision.why))
-            return await self._install(cycle_id, info, records[decision.winner])
+            return await self.installer.install(cycle_id, info, records[decision.winner])
+        if decision.action not in (choosing.CONFIRM, choosing.ASK) or len(decision.clusters) > planning.READINGS:
+            if planning.wanted(records, len(decision.clusters), info, enabled=self.settings.plan):
+                return self.records.write(lambda root: self.planner.begin(root, cycle_id, records, decision.why))
         calls = next((r["calls"] for r in records if r.get("calls")), [])
         if decision.split is not None and decision.action != choosing.MORE:
             asking_ = asking.question(cycle_id, asked + 1, info["selector"], decision, calls, info["receiver_slots"],
                                       records[decision.winner].get("trial_result") if decision.winner is not None else None)
             if decision.action == choosing.CONFIRM:
                 asking_["winner"] = decision.winner
+            if info["part_of"]:  # a helper's question: the person sees whose part it is
+                asking_["part_of"] = info["part_of"]
         else:
             asking_ = None
         reasons = list((newest or {}).get("failed") or [])
@@ -416,68 +435,23 @@ class Orchestrator:
             self._askers[cycle_id] = False
         info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
         if asked["kind"] == "confirm" and answer.get("choose") == 0:
-            return await self._install(cycle_id, info, info["candidates"][asked["winner"]])
-        await self._rejudge(cycle_id, info)
+            return await self.installer.install(cycle_id, info, info["candidates"][asked["winner"]])
+        await self._rejudge(cycle_id, info, shown=asked.get("winner"))
 
-    async def _rejudge(self, cycle_id: str, info: dict, candidates: list[dict] | None = None) -> None:
-        """Try every candidate again on today's examples (an answer came), then choose."""
+    async def _rejudge(self, cycle_id: str, info: dict, candidates: list[dict] | None = None, shown: int | None = None) -> None:
+        """Try every candidate again on today's examples (an answer came), then choose. The candidate shown (else the
+        first) that fails an answer is what the author sees next, with the call, the answer wanted and its own
+        (``cycle_feedback``: self-debugging)."""
         records: list[dict] = []
         for old in candidates if candidates is not None else info["candidates"]:
             kept = {k: old[k] for k in ("attempt", "code", "author", "model", "prompt_sha256", "temperature") if k in old}
             records = await self.trials.tell_apart(cycle_id, info["selector"], info, [*records, await self._try(cycle_id, info, kept)])
+        wrong = [(k != shown, k) for k, r in enumerate(records) if any(f.startswith("example:") for f in r.get("failed") or [])]
+        if wrong and self.settings.feedback:
+            first = records[min(wrong)[1]]
+            told = {"code": first["code"], "reasons": [f for f in first["failed"] if f.startswith("example:")][:2]}
+            self.records.write(lambda root: self.records.get(root, cycle_id).artifacts.__setitem__("wrong", told))
         await self._choose(cycle_id, info, records)
-
-    async def _install(self, cycle_id: str, info: dict, chosen: dict) -> None:
-        """COMPLETE with the chosen candidate; the generated cases it fails are not kept among its tests."""
-        await self._complete(cycle_id, chosen["code"], info["selector"], {**info, **chosen, "discarded": _unheld(info, chosen)},
-                             chosen["verdict"])
-
-    async def _complete(self, cycle_id: str, code: str, selector: str, info: dict, verdict: dict) -> None:
-        """Install and re-send in ONE transaction; COMPLETE commits with them (retried after conflicts)."""
-        if info.get("relearn"):  # a relearn: the callers' stored cases must hold with the new version
-            oid = self.records.read(lambda root: self.records.get(root, cycle_id).receiver._p_oid)
-            if broken := (await changes.try_change(self.image, self.jail, oid, selector, code, [], self.trials.capabilities))[1]:
-                why = f"the new version breaks a stored case of {broken[0].selector}: {broken[0].message}"
-                return self.records.write(lambda root: self.records.fail(root, cycle_id, [why]))
-        tm, conn = pair = self.image.acquire()
-        installed: dict = {"type": "installed"}
-
-        async def install() -> None:
-            installed.clear()
-            installed["type"] = "installed"
-            root = conn.root()
-            cycle = self.records.get(root, cycle_id)
-            receiver = cycle.receiver
-            receiver.add_method(
-                selector, code, author=info["author"], origin="generated", change="relearned" if info.get("relearn") else "learned",
-                provenance={
-                    "cycle": cycle_id, "persona": info["author"], "model": info["model"],
-                    "prompt_sha256": info["prompt_sha256"],
-                    "context_ids": [c["id"] for c in info["context"]],
-                    "verdict": verdict, "grants": capabilities.used_by(code), **({"asked_by": cycle.origin} if cycle.origin != "user" else {}),
-                    "tests": specs.kept_tests(info["examples"], info["cases"], info.get("discarded", [])),
-                },
-            )
-            host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.trials.granting(code, selector))
-            # The trial passed: the re-send may use a warm worker.
-            cycle.result = host.render_result(await self.jail.run(code, selector, info["args"], info["kwargs"], host, fresh=False))
-            cycle.outcome = "complete"
-            cycle.move(self.records.state(root, "COMPLETE"), self.now())
-            episodes.remember(root, cycle, self.now(), code, info["author"])  # committed with the install
-            installed.update(cycle=cycle_id, selector=selector, receiver=oid_to_hex(receiver._p_oid), author=info["author"],
-                             version=len(versions_of(receiver, selector)),
-                             code_sha256=code_sha256(code), origin=cycle.origin, brief_sha256=cycle.brief_sha256)
-
-        try:
-            await transact.run_async(tm, install, retries=(retries := self.settings.conflict_retries), note=f"cycle {cycle_id}: install {selector}")
-            self._event(cycle_id, installed)  # committed
-        except JailError as exc:
-            why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else str(exc)
-            self.records.write(lambda root: self.records.fail(root, cycle_id, [f"re-send after install: {why}"]))
-        except Busy:
-            self.records.write(lambda root: self.records.fail(root, cycle_id, [f"COMPLETE: conflicting writes, gave up after {retries + 1} tries"]))
-        finally:
-            self.image.release(pair)
 
     async def _ask(
         self, cycle_id: str, persona: str, prompt: str, system: str = "", temperature: float | None = None,
@@ -489,11 +463,4 @@ class Orchestrator:
         # only what is asked is passed: a backend written before an option still answers
         extra = {k: v for k, v in (("temperature", temperature), ("until_block", until_block or None), ("seed", seed)) if v is not None}
         return await self.llm.complete(persona, prompt, system=system, on_token=token, **extra)
-
-
-def _unheld(info: dict, chosen: dict) -> list[dict]:
-    """The generated cases the chosen candidate fails: set aside, not kept among its tests (the case writer was
-    wrong there, or the person's word overruled it), each with why."""
-    return [{"case": case, "reason": "the method chosen answers otherwise"}
-            for case, passed in zip(info["cases"], chosen.get("passes") or []) if not passed]
 

@@ -12,7 +12,8 @@ import re
 import zlib
 from typing import Sequence
 
-from bat_os.cognition.cases import CASES_ASKED, call_arguments
+from bat_os.cognition import specs
+from bat_os.cognition.cases import call_arguments
 from bat_os.cognition.lint import CLOCK_WORDS, names_slot
 from bat_os.image.objects import Method, UvmObject
 from bat_os.image.primordial import PERSONAS
@@ -103,23 +104,21 @@ def specification_prompt(brief: dict, receiver: dict, context: list[dict]) -> st
     if context:
         lines.append("Knowledge from the catalog:")
         lines.extend(f"- {c['text'][:200]}" for c in context[:2])
-    # no worked example with a type or a value in it: a small model copies whatever it is shown
-    if slots:  # each test sets the slots it reads: calls one after another would each see what the last left
-        lines.extend([
-            f"Write {CASES_ASKED} tests. Each sets the slots the method reads to other literal values, calls "
-            f"obj.{selector} once and compares the result with the exact right answer, worked out step by step:",
-            "obj.<slot> = <a value>",
-            f"assert obj.{selector}({'<arguments>' if brief.get('args') or brief.get('kwargs') else ''}) == <the right answer>",
-            "and after it, for a slot the call changes: assert obj.<slot> == <its new value>",
-            "Answer with the asserts in one ```python block.",
-        ])
-        return "\n".join(lines)
-    lines.extend([
-        f"Write {CASES_ASKED} assert lines. Each calls obj.{selector} with different arguments and compares the result",
-        "with the exact right answer, worked out step by step; use only literal values:",
-        f"assert obj.{selector}(<other arguments>) == <the right answer>",
-        "Answer with the asserts in one ```python block.",
-    ])
+    # no worked example with a type or a value in it: a small model copies whatever it is shown; the request's own
+    # clauses as the comments to write under, each a condition (measured on novel11 with both models: asked to list
+    # the conditions themselves, the 0.5B model wrote none and the 1.5B model described its calls; given the
+    # clauses, both wrote one call under each, the 1.5B at the edges the clauses name: 0, 1, 59, 60, 1439, 1440)
+    lines.append(f"Complete these tests: under each condition of the request, one assert that calls obj.{selector} with "
+                 "literal arguments chosen to test that condition" + (" (set the slots it reads first)" if slots else "")
+                 + ", and the exact right answer, worked out step by step.")
+    lines.append("```python")
+    for number, clause in enumerate(specs.conditions_of(intent) or [f"what {selector} does"], 1):
+        lines.append(f"# {number}. {clause}")
+        if slots:
+            lines.append("obj.<slot> = <a value>")
+        lines.append(f"assert obj.{selector}(")
+    lines.append("```")
+    lines.append("Answer with the asserts in one ```python block.")  # the last line recorded cassettes match
     return "\n".join(lines)
 
 
@@ -156,7 +155,8 @@ def synthesis_voice(attempt: int, persona_system: str) -> str:
 
 
 def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str],
-                     recalled: Sequence[dict] = (), notes: Sequence[str] = ()) -> str:
+                     recalled: Sequence[dict] = (), notes: Sequence[str] = (), helpers: Sequence[dict] = (),
+                     wrong: dict | None = None) -> str:
     """The author's prompt, lean for small models (measured on the real 0.5B model: the catalog's
     persona texts, the list of other methods and a page of rules made it write worse code than a plain
     request does; shown the list of allowed modules, it imported them all): what to do, the call as
@@ -167,14 +167,16 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     shot's form instead (:func:`pure_prompt`). ``context`` (the catalog's hits) goes to SPECIFYING instead; it is taken
     here for the signature's sake. Attempts differ by their voice (:func:`synthesis_voice`), the refusal
     heard, and sampling. ``recalled`` (the episodes DELEGATING cited) and ``notes`` (the user's documents it
-    found that are about the request) are shown when there are any (:func:`_remembered`)."""
+    found that are about the request) are shown when there are any (:func:`_remembered`); ``helpers``, the methods a
+    plan's parts hold (:mod:`bat_os.cognition.planning`), too (:func:`_helpers`); ``wrong``, a candidate that failed an
+    answer of the person's, with the call, the answer wanted and its own (:func:`_wrong`: self-debugging)."""
     selector = brief["selector"]
     args, kwargs = brief.get("args", []), brief.get("kwargs", {})
     intent = brief_intent(brief)
     slots = shown_slots(receiver["slots"], brief)
     examples = brief.get("examples") or []
     if is_pure(brief, slots):
-        return pure_prompt(brief, refusals, recalled, notes)
+        return pure_prompt(brief, refusals, recalled, notes, helpers, wrong)
     lines = [_asked(selector, intent), f"Selector: {selector}", _called(selector, args, kwargs), *_replacing(brief)]
     lines.append(f"Define it as (name the parameters after what they mean): "
                  f"def {selector}({', '.join(['self', *parameter_names(args, kwargs)])}):")
@@ -182,11 +184,12 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     if slots:  # listed as they are: a worked example here ("self.x = ...") is what small models copy
         lines.append(f"The object has these attributes, read and changed through self: {json.dumps(slots)}")
     lines.extend(_remembered(recalled, notes))
+    lines.extend(_helpers(helpers))
     lines.extend(_clock(intent))
     lines.extend(_capabilities(intent))
     # no list of modules: the real 0.5B model imported every one it was shown (the refusal names them when needed)
     lines.append("Put any import inside the method.")
-    lines.extend(_refused(refusals))
+    lines.extend(_wrong(wrong) or _refused(refusals))
     lines.append("Answer with the code in one ```python block.")
     return "\n".join(lines)
 
@@ -200,7 +203,8 @@ def is_pure(brief: dict, slots: dict) -> bool:
         e.get("given") or e.get("slots") for e in examples)
 
 
-def pure_prompt(brief: dict, refusals: list[str], recalled: Sequence[dict] = (), notes: Sequence[str] = ()) -> str:
+def pure_prompt(brief: dict, refusals: list[str], recalled: Sequence[dict] = (), notes: Sequence[str] = (),
+                helpers: Sequence[dict] = (), wrong: dict | None = None) -> str:
     """The author's prompt for a pure request (:func:`is_pure`), in the single shot's form: what to do, the call as
     Python writes it, and the method asked for with the model naming its parameters. Measured greedily with the real
     0.5B model (w8, ``bench/prompt_forms.py``) on the 44 pure tasks of novel6 and novel7: right on 25 in ALFRED's
@@ -216,7 +220,8 @@ def pure_prompt(brief: dict, refusals: list[str], recalled: Sequence[dict] = (),
     intent = brief_intent(brief)
     lines = [_asked(selector, intent), _called(selector, args, kwargs), *_replacing(brief),
              *_example_lines([e for e in brief.get("examples") or [] if not _said(e, intent)], selector),
-             *_remembered(recalled, notes), *_clock(intent), *_capabilities(intent), *_refused(refusals)]
+             *_remembered(recalled, notes), *_helpers(helpers), *_clock(intent), *_capabilities(intent),
+             *(_wrong(wrong) or _refused(refusals))]
     lines.append(f"Answer with the method (def {selector}(self, ...)) in one ```python block.")
     return "\n".join(lines)
 
@@ -236,6 +241,18 @@ def _remembered(recalled: Sequence[dict], notes: Sequence[str]) -> list[str]:
         elif episode.get("outcome") == "failed":
             why = next((line[len("Why: "):] for line in text.splitlines() if line.startswith("Why: ")), "")
             lines.append(f"An earlier attempt at a similar request ({episode.get('selector')}) failed: {why[:300]}")
+    return lines
+
+
+def _helpers(helpers: Sequence[dict]) -> list[str]:
+    """The methods a plan's parts hold, for the author of the method that uses them."""
+    if not helpers:
+        return []
+    lines = ["These methods of the object are there to use; call them as self.<name>(...):"]
+    for h in helpers:
+        example = describe_example(h["example"], h["name"]).replace("obj.", "self.", 1)
+        lines.append(f"- self.{h['name']}({', '.join(h['params'])}): {h['purpose'].rstrip('.')}. For example, {example}.")
+    lines.append("Write the method using them; do not write them again.")
     return lines
 
 
@@ -276,6 +293,15 @@ def _capabilities(intent: str) -> list[str]:
     return ["Two helpers are there without an import: personas.ask('ROBIN', prompt) answers that persona's reply as "
             "text (the personas are 'ALFRED', 'BRICK', 'ROBIN' and 'BABS'), and memory.search(query, k) answers the "
             "knowledge catalog's hits, a list of {\"doc_id\", \"text\", \"score\"}."]
+
+
+def _wrong(wrong: dict | None) -> list[str]:
+    """A method written before that the person's answer showed wrong: its code, and where it answered otherwise."""
+    if not wrong:
+        return []
+    return ["This method was written before, and it is wrong:", "```python", str(wrong["code"]).rstrip(), "```",
+            *(f"- {reason.removeprefix('example: ')}" for reason in wrong.get("reasons") or []),
+            "Write the method again so that it gives the answers the person wants."]
 
 
 def _refused(refusals: list[str]) -> list[str]:

@@ -59,9 +59,6 @@ class CycleRecords:
         inherit: str | None = None,
     ) -> str:
         def create(root: Any) -> str:
-            registry = self.registry(root)
-            receiver = root._p_jar.get(receiver_oid)
-            now = self.now()
             # args and kwargs are what the method is called with (trial, re-send); intent only informs the prompts.
             brief = {"type": "unhandled_message", "selector": selector, "args": args, "kwargs": kwargs}
             if intent:
@@ -70,25 +67,34 @@ class CycleRecords:
                 brief["examples"] = examples  # the user's word: checked as plain data by the caller
             if relearn:
                 brief["relearn"] = relearn
-            cycle = Cycle(registry.new_id(now), receiver, brief, self.state(root, FIRST), now)
-            cycle.reply_to = reply_to
-            if origin != Cycle.origin:
-                cycle.origin = origin
+            cycle_id = self.add(root, root._p_jar.get(receiver_oid), brief, reply_to, origin)
             if inherit is not None:  # its research, cases and candidates: tried again on the examples, then chosen
-                old = registry.get(inherit).artifacts
-                for key in ("queries", "queries_from", "context", "episodes", "cases", "cases_dropped"):
+                cycle = self.get(root, cycle_id)
+                old = self.registry(root).get(inherit).artifacts
+                for key in ("queries", "queries_from", "context", "episodes", "cases", "cases_dropped", "conditions"):
                     if key in old:
                         cycle.artifacts[key] = old[key]
                 cycle.artifacts["inherited"] = {"cycle": inherit, "candidates": list(old.get("candidates", []))}
-            registry.add(cycle)
-            return cycle.id
+            return cycle_id
 
         return self.write(create)
+
+    def add(self, root: Any, receiver: UvmObject, brief: dict, reply_to: dict | None = None, origin: str = "user") -> str:
+        """A new cycle for ``brief`` on ``receiver``, in the caller's transaction: its id."""
+        registry = self.registry(root)
+        now = self.now()
+        cycle = Cycle(registry.new_id(now), receiver, {"type": "unhandled_message", **brief}, self.state(root, FIRST), now)
+        cycle.reply_to = reply_to
+        if origin != Cycle.origin:
+            cycle.origin = origin
+        registry.add(cycle)
+        return cycle.id
 
     @staticmethod
     def labels(cycle: Cycle) -> dict:
         """What every event of a cycle carries beside its id: the brief's hash, who asked, the selector."""
-        return {"brief_sha256": cycle.brief_sha256, "origin": cycle.origin, "selector": cycle.selector}
+        return {"brief_sha256": cycle.brief_sha256, "origin": cycle.origin, "selector": cycle.selector,
+                **({"part_of": cycle.brief["part_of"]} if cycle.brief.get("part_of") else {})}
 
     @staticmethod
     def where(cycle: Cycle) -> tuple[str, dict]:

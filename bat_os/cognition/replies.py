@@ -137,25 +137,76 @@ def extract_cases(text: str, selector: str, stateful: bool = False) -> list[dict
     reads or changes the receiver's slots): the first call may have changed what the second sees, while each
     case runs on the receiver as it is (the real 0.5B model's cases for "add n to the counter slot" were
     2, 5, 9, 14, 21, a running total). After ``obj = Something(...)`` the slots are not known until one is set.
+    A comment above a case names the condition it tests (``condition``: :func:`extract_conditions`).
     """
+    return [case for case in _read_calls(text, selector, stateful) if set(case) & _EXPECTED]
+
+
+def extract_conditions(text: str, selector: str, clauses: list[str], stateful: bool = False) -> list[dict]:
+    """The calls a reply writes for each condition of the request (``clauses``, in the order its prompt listed them),
+    as ``[{"label", "calls"}]``: a call under a comment that numbers a clause (``# 3. ...``) is that condition's,
+    one under a comment that repeats a clause's words too; the calls under no such comment come last, as
+    ``{"label": "", "calls"}`` (:func:`bat_os.cognition.specs.accept_conditions` gives them, in order, to the
+    conditions that have none: the model wrote them one under each, without the comments). Only the input counts
+    (``{"args", "kwargs"}``, with the ``given`` slots set before it), whatever the line says of the answer: an assert,
+    a bare call, ``self.assertEqual(obj.f(x), y)``, ``self.assertRaises(E, obj.f, x)``."""
+    calls: list[list[dict]] = [[] for _ in clauses]
+    loose: list[dict] = []
+    for case in _read_calls(text, selector, stateful, labels={}):
+        call = {k: case[k] for k in ("args", "kwargs", "given") if k in case}
+        at = _clause_of(case.get("condition") or "", clauses)
+        target = calls[at] if at is not None else loose
+        if call not in target:
+            target.append(call)
+    return [{"label": clause, "calls": found} for clause, found in zip(clauses, calls)] + (
+        [{"label": "", "calls": loose}] if loose else [])
+
+
+def _clause_of(label: str, clauses: list[str]) -> int | None:
+    """Which clause a comment names: by its number (``1. ...``, ``Condition 2:``), else by its words."""
+    number = re.match(r"^(?:condition|clause|test|case)?\s*(\d+)\b", label, re.I)
+    if number and 1 <= int(number.group(1)) <= len(clauses):
+        return int(number.group(1)) - 1
+    words = " ".join(label.lower().split())
+    return next((k for k, c in enumerate(clauses) if words and (words[:30] in c.lower() or c.lower()[:30] in words)), None)
+
+
+_EXPECTED = {"result", "raises", "type", "slots"}
+MAX_LABEL = 120  # a condition's words, at most
+
+
+def _read_calls(text: str, selector: str, stateful: bool, labels: dict | None = None) -> list[dict]:
+    """Every call of the method a reply holds, with what it expects when it says (:func:`extract_cases`)."""
     found = _json_cases(text)
     blocks = [m.group("body") for m in _FENCE.finditer(text)] or [text]
     for block in blocks:
-        found.extend(_slot_lines(block.splitlines(), selector, stateful))
+        found.extend(_slot_lines(block.splitlines(), selector, stateful, labels))
     unique: dict[str, dict] = {}
     for case in found:
         unique.setdefault(json.dumps(case, sort_keys=True, default=repr), case)
     return list(unique.values())
 
 
-def _slot_lines(lines: list[str], selector: str, stateful: bool) -> list[dict]:
-    """The cases of a block's lines, read in order with the slots they set (see :func:`extract_cases`)."""
+def _label(line: str) -> str | None:
+    """A comment line's words (``# 2. ties by name`` -> ``2. ties by name``): which condition the calls under it test."""
+    return line.lstrip("#").strip()[:MAX_LABEL] or None
+
+
+def _slot_lines(lines: list[str], selector: str, stateful: bool, labels: dict | None = None) -> list[dict]:
+    """The calls of a block's lines, read in order with the slots they set (see :func:`extract_cases`); with
+    ``labels``, each carries the condition the comment above it names (every label read is a key of ``labels``)."""
     cases: list[dict] = []
     given: dict = {}
     called = False  # a call since the last slot was set: what the slots hold now is not known
     known = True  # False after obj = Something(...) until a slot is set
     last: dict | None = None  # the case just read, which a slot check right after it belongs to
-    for raw in lines:
+    label: str | None = None
+    for raw in _logical(lines):
+        if raw.strip().startswith("#"):
+            label = _label(raw.strip()) if labels is not None else None
+            if label is not None:
+                labels.setdefault(label, [])  # type: ignore[union-attr]
+            continue
         line = raw.strip().split("  #")[0].rstrip()
         assigned = _slot_assignment(line)
         if assigned is not None:
@@ -182,26 +233,80 @@ def _slot_lines(lines: list[str], selector: str, stateful: bool) -> list[dict]:
         bare = None if case is not None else _bare_call(line, selector)
         if case is None and bare is None:
             continue
-        if not known or (called and (given or stateful)):
+        if (not known or (called and (given or stateful))) and labels is None:
             last = None  # after an earlier call that may have changed the slots, or on another object: not a case
             called = True
-            continue
+            continue  # (a condition's input it still is: only the input counts there, run on the slots it set)
         case = case if case is not None else bare
         if given:
             case["given"] = dict(given)
-        if bare is None:
+        if label is not None:
+            case["condition"] = label
+        if bare is None or label is not None or "raises" in bare:  # assertRaises(E, obj.f, x) says what it expects
             cases.append(case)
         called, last = True, case
     return cases
 
 
-def _bare_call(line: str, selector: str) -> dict | None:
-    """``obj.add_item('a')`` on its own line (no check of what it answered), as ``{"args", "kwargs"}``."""
+def _logical(lines: list[str]) -> list[str]:
+    """The lines as statements: a call written over several lines (an open bracket) joined into one."""
+    found: list[str] = []
+    pending: list[str] = []
+    for raw in lines:
+        if not pending and raw.strip().startswith("#"):
+            found.append(raw)
+            continue
+        pending.append(raw.strip())
+        text = " ".join(pending)
+        if len(pending) < _JOINED and _unclosed(text):
+            continue
+        found.append(text)
+        pending = []
+    if pending:
+        found.append(" ".join(pending))
+    return found
+
+
+_JOINED = 20  # lines one statement may take, at most
+
+
+def _unclosed(text: str) -> bool:
+    """Does ``text`` leave a bracket open (the statement goes on, on the next line)?"""
     try:
-        node = ast.parse(line).body[0]
-    except (SyntaxError, ValueError, RecursionError, MemoryError, IndexError):
+        ast.parse(text.split("  #")[0])
+    except SyntaxError as exc:
+        return "never closed" in str(exc.msg) or "unexpected EOF" in str(exc.msg)
+    except (ValueError, RecursionError, MemoryError):
+        return False
+    return False
+
+
+def _bare_call(line: str, selector: str) -> dict | None:
+    """A call of the method that says nothing of its answer, as ``{"args", "kwargs"}``: ``obj.add_item('a')`` on its
+    own line, or inside another call (``self.assertEqual(obj.f(2), 4)``, ``print(f(2))``); ``self.assertRaises(E,
+    obj.f, 2)`` as the call that raises ``E``."""
+    for text in (line, line + "\n    pass"):  # "with self.assertRaises(E): ..." on a line of its own
+        try:
+            tree = ast.parse(text)
+            break
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    else:
         return None
-    return _call_of(node.value, selector) if isinstance(node, ast.Expr) else None
+    for node in ast.walk(tree):
+        found = _call_of(node, selector)
+        if found is not None:
+            return found
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "assertRaises" and len(node.args) >= 2:
+            named = node.args[1]
+            if (named.attr if isinstance(named, ast.Attribute) else getattr(named, "id", None)) == selector:
+                try:
+                    args = [_plain(ast.literal_eval(a)) for a in node.args[2:]]
+                except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                    return None
+                kind = getattr(node.args[0], "id", None)
+                return {"args": args, "kwargs": {}, **({"raises": kind} if kind else {})}
+    return None
 
 
 _SLOT = r"""(?:\.(?P<name>[A-Za-z]\w*)|\[\s*(?P<q>['"])(?P<key>[A-Za-z]\w*)(?P=q)\s*\])"""  # obj.n, obj['n']

@@ -7,6 +7,8 @@
                  +-------------+-------------+--------------+-----|----------+---|--> FAILED
                                                                   |          v   |
                                                                   +------- ASKING  (the person answers)
+                                                                  |          |
+                                                                  +------ PLANNING  (the request in parts, each a cycle)
 
 :data:`STATES` is the only truth about them. The image holds one object per
 state (``psm_prototypes_obj.IDLE`` ...), built from this table by
@@ -74,6 +76,7 @@ STATES: dict[str, State] = {
                 "VALIDATING",  # SYNTHESIZING -> VALIDATING: a candidate was written
                 "COMPLETE",  # SYNTHESIZING -> COMPLETE: no further candidate could be written; a vetted one is installed
                 "ASKING",  # SYNTHESIZING -> ASKING: a retry's inherited candidates disagree
+                "PLANNING",  # SYNTHESIZING -> PLANNING: no further whole candidate could be written, none holds
                 "FAILED",  # SYNTHESIZING -> FAILED: no model answered
             ),
         ),
@@ -83,6 +86,7 @@ STATES: dict[str, State] = {
                 "COMPLETE",  # VALIDATING -> COMPLETE: installed and sent again, in one transaction
                 "SYNTHESIZING",  # VALIDATING -> SYNTHESIZING: no candidate chosen yet, attempts left
                 "ASKING",  # VALIDATING -> ASKING: the candidates disagree, or one is shown before install
+                "PLANNING",  # VALIDATING -> PLANNING: after the first round no whole candidate holds
                 "FAILED",  # VALIDATING -> FAILED: refused with no attempts left, or the re-send failed
             ),
         ),
@@ -92,7 +96,15 @@ STATES: dict[str, State] = {
                 "COMPLETE",  # ASKING -> COMPLETE: the answer settled it; installed
                 "ASKING",  # ASKING -> ASKING: another question
                 "SYNTHESIZING",  # ASKING -> SYNTHESIZING: more candidates, written with the answer as an example
+                "PLANNING",  # ASKING -> PLANNING: no whole candidate holds the answer
                 "FAILED",  # ASKING -> FAILED: the dispute stands, or the budget is spent
+            ),
+        ),
+        State(
+            "PLANNING", "the request is split into helper methods, each learned by a cycle of its own", step="plan",
+            next=(
+                "SYNTHESIZING",  # PLANNING -> SYNTHESIZING: every part holds its helper; the method is written with them
+                "FAILED",  # PLANNING -> FAILED: no usable plan, or a part could not be learned (nothing installed)
             ),
         ),
         State("COMPLETE", "installed in one transaction; the message is sent again", step=None, next=()),

@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition import lint
+from bat_os.cognition import lint, specs
 from bat_os.cognition.capabilities import used_by
 from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.cases import output_key
@@ -68,12 +68,13 @@ class Trials:
                             existing=slots, varies=lint.reads_clock(code, selector))
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
             # the calls its answers are to, in the order of its signature: a question names one
-            record["calls"] = [{k: c[k] for k in ("args", "kwargs", "given", "named", "offset") if k in c} for c in cases
-                               if (c["role"] == "trial" and c["index"] == 0) or c["role"] in ("generated", "probe")]
+            record["calls"] = specs.labelled([{k: c[k] for k in ("args", "kwargs", "given", "named", "offset") if k in c}
+                                              for c in cases if (c["role"] == "trial" and c["index"] == 0)
+                                              or c["role"] in ("generated", "probe")], info.get("conditions") or [])
             return record
 
         try:
-            return await self._jailed(cycle_id, code, selector, planned, judged)
+            return await self._jailed(cycle_id, code, selector, planned, judged, _helpers(info))
         except JailError as exc:
             why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
             return {"eligible": False, "passes": [], "outputs": [], "failed": [f"trial: {why}"]}
@@ -89,30 +90,36 @@ class Trials:
             cases = [{**c, "role": "probe", "index": i} for i, c in enumerate(missing)]
             try:
                 return await self._jailed(cycle_id, code, selector, cases, lambda outcomes, host, _receiver, _cases: [
-                    output_key(o, host.changed(i)) for i, o in enumerate(outcomes)])
+                    output_key(o, host.changed(i)) for i, o in enumerate(outcomes)], _helpers(info))
             except JailError:
                 return None  # no answers: it is compared on the rest
 
         return await tell_apart(records, calls, answers) if calls else records
 
     async def _jailed(self, cycle_id: str, code: str, selector: str, cases: list[dict] | Callable[[Any], list[dict]],
-                      then: Callable[..., T]) -> T:
+                      then: Callable[..., T], helpers: dict[str, str] | None = None) -> T:
         """``then(outcomes, host, receiver, cases)`` of one jailed run of ``code`` over ``cases`` (or the cases
         ``cases(receiver)`` makes), on a view of the image that is always aborted (each case sees the receiver
-        as it is: :class:`CaseHost`)."""
+        as it is: :class:`CaseHost`, with a plan's ``helpers`` as if installed)."""
         tm, conn = pair = self.image.acquire()
 
         async def run() -> T:
             receiver = self.receiver(conn.root(), cycle_id)
             planned = cases(receiver) if callable(cases) else cases
             capabilities = self.granting(code, f"{selector} (cycle {cycle_id}, trial)")
-            host = CaseHost(ImageHost(conn, receiver, jail=self.jail, capabilities=capabilities), planned, candidate=(selector, code))
+            host = CaseHost(ImageHost(conn, receiver, jail=self.jail, capabilities=capabilities), planned,
+                            candidate=(selector, code), helpers=helpers)
             return then(await self.jail.run_cases(code, selector, planned, host), host, receiver, planned)
 
         try:
             return await transact.run_async(tm, run, write=False)
         finally:
             self.image.release(pair)
+
+
+def _helpers(info: dict) -> dict[str, str]:
+    """A plan's helpers, held by its parts (:mod:`bat_os.cognition.planning`): selector -> source."""
+    return {h["name"]: h["code"] for h in info.get("helpers") or [] if h.get("code")}
 
 
 def code_sha256(code: str) -> str:
@@ -134,11 +141,13 @@ def trial_event(cycle_id: str, record: dict) -> dict:
 
 
 def _probe_calls(info: dict) -> list[dict]:
-    """The cycle's probe calls: those made of the values the request names, then those made from the learning
-    call, none repeating an example or a generated case."""
-    taken = [*info["examples"], *info["cases"]]
-    named = named_calls(info.get("intent") or "", info["args"], info["kwargs"], taken)
-    return [*named, *probes(info["args"], info["kwargs"], [*taken, *named])]
+    """The cycle's probe calls: the calls of the conditions the request states (:func:`bat_os.cognition.specs.
+    condition_calls`), those made of the values the request names, then those made from the learning call, none
+    repeating the trial, an example or a generated case."""
+    taken = [{"args": info["args"], "kwargs": info["kwargs"]}, *info["examples"], *info["cases"]]
+    stated = specs.condition_calls(info.get("conditions") or [], taken)
+    named = named_calls(info.get("intent") or "", info["args"], info["kwargs"], [*taken, *stated])
+    return [*stated, *named, *probes(info["args"], info["kwargs"], [*taken, *stated, *named])]
 
 
 def plain_slots(receiver: Any) -> dict:

@@ -37,6 +37,8 @@ def synthesis_info(root: Any, cycle: Cycle) -> dict:
         "repeats": repeats(cycle.artifacts.get("candidates", [])),
         "author": author,
         "system": str(persona.slots["codex"]["system_prompt"]),
+        "helpers": cycle.artifacts.get("helpers", []),
+        "wrong": cycle.artifacts.get("wrong"),  # a candidate that failed the person's answer, and how
     })
 
 
@@ -62,10 +64,11 @@ def validation_info(cycle: Cycle) -> dict:
         "args": cycle.brief.get("args", []), "kwargs": cycle.brief.get("kwargs", {}),
         "examples": [*cycle.brief.get("examples", []), *answers(cycle)], "requested": len(cycle.brief.get("examples", [])),
         "questions": a.get("questions", []), "receiver_slots": plain_slots(cycle.receiver),
-        "cases": a.get("cases", []), "candidates": a.get("candidates", []),
+        "cases": a.get("cases", []), "conditions": a.get("conditions", []), "candidates": a.get("candidates", []),
         "intent": brief_intent(cycle.brief), "relearn": cycle.brief.get("relearn"),
         "author": a.get("author", AUTHOR_DEFAULT), "model": a.get("model", ""),
         "prompt_sha256": a.get("prompt_sha256", ""), "context": a.get("context", []),
+        "part_of": cycle.brief.get("part_of"), "plan": a.get("plan", {}), "helpers": a.get("helpers", []),
     })
 
 

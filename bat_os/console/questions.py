@@ -46,30 +46,44 @@ def is_confirm(question: dict) -> bool:
 
 
 def render_question(question: dict) -> str:
-    """The question as lines: who asks, the call, the numbered choices, how to answer."""
+    """The question as lines: who asks, the call, the numbered choices, how to answer. A confirm's calls carry the
+    condition of the request each tests (``[a quoted field keeps its commas] parse_line(...)``)."""
     cycle, qid = question["cycle"], question["id"]
     choices = question["choices"]
+    whose = f"question {qid} of cycle {cycle}{part_of(question)}"
     call = render_call(question.get("selector"), question.get("call"))
     if is_confirm(question):
         also = also_shown(question)
         if not also:
-            lines = [f"question {qid} of cycle {cycle}: {call}",
+            lines = [f"{whose}: {condition(question)}{call}",
                      f"  I will install it {outcome(choices[0], 'answering')}: Enter or 1 to accept, "
                      "or type the right answer (a Python value such as 'AKL' or 42, or raises NAME)"]
             return "\n".join(lines)
-        lines = [f"question {qid} of cycle {cycle}: I will install a method that answers",
-                 f"  1) {call}  ->  {outcome(choices[0])}"]
-        lines.extend(f"  {n}) {render_call(question.get('selector'), shown.get('call'))}  ->  {outcome(shown)}"
+        lines = [f"{whose}: I will install a method that answers",
+                 f"  1) {condition(question)}{call}  ->  {outcome(choices[0])}"]
+        lines.extend(f"  {n}) {condition(shown)}{render_call(question.get('selector'), shown.get('call'))}  ->  {outcome(shown)}"
                      for n, shown in enumerate(also, 2))
-        lines.append(f"  Enter to accept, or type the right answer for 1 (a Python value such as 'AKL' or 42, or raises NAME), "
-                     f"or N: ANSWER for another (such as 2: 'AKL')")
+        lines.append("  Enter to accept, or type the right answer for 1 (a Python value such as 'AKL' or 42, or raises NAME), "
+                     "or N: ANSWER for another (such as 2: 'AKL')")
         return "\n".join(lines)
-    lines = [f"question {qid} of cycle {cycle}: the candidate methods disagree. What should this answer?",
-             f"  {call}"]
+    lines = [f"{whose}: the candidate methods disagree. What should this answer?",
+             f"  {condition(question)}{call}"]
     lines.extend(f"  {render_choice(number, choice)}" for number, choice in enumerate(choices, 1))
     lines.append(f"  Type a number (1-{len(choices)}), the right answer as a Python value (such as 'AKL' or 42; "
                  "= 2 for the number 2 itself), raises NAME, or Enter to skip")
     return "\n".join(lines)
+
+
+def condition(shown: dict) -> str:
+    """``[the condition] `` a call shown tests, in the request's words (none: nothing)."""
+    label = shown.get("condition")
+    return f"[{label}] " if isinstance(label, str) and label else ""
+
+
+def part_of(question: dict) -> str:
+    """`` (a part of c3's plan)`` for a question of a helper's cycle."""
+    parent = question.get("part_of")
+    return f" ({question.get('selector', '?')}, a part of {parent}'s plan)" if isinstance(parent, str) and parent else ""
 
 
 def also_shown(question: dict) -> list[dict]:

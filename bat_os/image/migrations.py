@@ -46,6 +46,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "the cycle's states follow the table (SPECIFYING: tests before code)", primordial.refresh_states),
     Migration(7, "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)",
               primordial.refresh_traits),
+    Migration(8, "the cycle's states follow the table (PLANNING: a hard request learned in parts)", primordial.refresh_states),
 )
 
 

@@ -80,7 +80,8 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         CycleSettings(max_attempts=config.cycle_max_attempts, candidates=config.cycle_candidates, resume=config.cycle_resume,
                       seed=config.cycle_seed, conflict_retries=config.conflict_retries,
                       questions=config.cycle_questions, confirm=config.cycle_confirm,
-                      question_seconds=config.cycle_question_seconds),
+                      question_seconds=config.cycle_question_seconds, plan=bool(config.cycle_plan),
+                      feedback=bool(config.cycle_feedback)),
         memory=memory,
     )
     cognition = Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory,

@@ -165,7 +165,9 @@ def _reason(method: Method) -> str | None:
         return f"reverted to version {provenance['reverted_to']}"
     if provenance.get("cycle"):
         asked = f", asked by the {provenance['asked_by']}" if provenance.get("asked_by") else ""
-        return f"learned in cycle {provenance['cycle']}{asked}"
+        part = f", a part of cycle {provenance['part_of']}'s plan" if provenance.get("part_of") else ""
+        helpers = f", with its helpers {', '.join(provenance['helpers'])}" if provenance.get("helpers") else ""
+        return f"learned in cycle {provenance['cycle']}{part}{helpers}{asked}"
     return None
 
 

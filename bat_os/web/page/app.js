@@ -182,20 +182,24 @@ function drawCycles(cycles) {
   if (!box.children.length) box.append(el("p", {class: "empty", text: "No cycle yet."}));
 }
 
-function cycleCard(id, selector, receiver, states) {
+function cycleCard(id, selector, receiver, states, partOf) {
   const box = $("#cycles");
   const empty = $(".empty", box);
   if (empty) empty.remove();
-  const card = el("div", {class: "card cycle", "data-cycle": id, "data-state": "working",
-                          onclick: () => receiver && openInspector(cycle.receiver)},
-    el("div", {class: "name", text: id + ": " + (selector || "?")}),
+  const parent = partOf ? batos.cycles.get(partOf) : null;  // a helper's cycle of a plan: inside its parent's card
+  const card = el("div", {class: "card cycle" + (parent ? " part" : ""), "data-cycle": id, "data-state": "working",
+                          onclick: event => { event.stopPropagation(); if (receiver) openInspector(cycle.receiver); }},
+    el("div", {class: "name", text: id + ": " + (selector || "?") + (partOf ? " (a part of " + partOf + "'s plan)" : "")}),
     el("div", {class: "meta", text: receiver ? "on " + receiver : ""}),
     el("div", {class: "trail"}),
+    el("div", {class: "plan"}),
     el("div", {class: "trials"}),
-    el("div", {class: "asks"}));
+    el("div", {class: "asks"}),
+    el("div", {class: "parts"}));
   const cycle = {card, states: [], receiver, selector, state: null};
   batos.cycles.set(id, cycle);
-  box.prepend(card);
+  if (parent) $(".parts", parent.card).append(card);
+  else box.prepend(card);
   for (const state of states) setCycleState(id, state, true);
   return cycle;
 }
@@ -224,8 +228,8 @@ function markReceiver(id, state) {
   $(".state", card).textContent = done ? (state === "FAILED" ? "cycle " + id + " failed" : "idle") : "in cycle " + id + ": " + state;
 }
 
-async function cycleStarted(id, selector) {
-  const cycle = cycleCard(id, selector, null, []);
+async function cycleStarted(id, selector, partOf) {
+  const cycle = cycleCard(id, selector, null, [], partOf);
   const reply = await api("/api/request", {command: "cycle", cycle: id});
   if (reply.status === "ok") {
     const receiver = reply.result.receiver;
@@ -247,7 +251,18 @@ function addTrial(event) {
           (event.passes !== undefined ? ", " + event.passes + " passed" : "") + (why ? " (" + why + ")" : "")}));
 }
 
+function showPlan(event) {
+  const cycle = batos.cycles.get(event.cycle);
+  if (!cycle) return;
+  $(".plan", cycle.card).replaceChildren(el("div", {class: "trial", text: "in parts: " + (event.helpers || []).map(
+    h => h.name + "(" + (h.params || []).join(", ") + "): " + (h.purpose || "")).join("; ")}));
+}
+
 // --- questions ---------------------------------------------------------------------------------
+function labelled(shown) {  // "[the condition it tests] " before a call shown
+  return shown && shown.condition ? "[" + shown.condition + "] " : "";
+}
+
 function callText(selector, call) {
   call = call || {};
   const args = (call.args || []).map(show).concat(Object.entries(call.kwargs || {}).map(([k, v]) => k + "=" + show(v)));
@@ -268,18 +283,20 @@ function showQuestion(question, waiting) {
   batos.questions.set(key, question);
   const confirm = question.kind === "confirm" && (question.choices || []).length === 1;
   const result = el("div", {class: "answer-result"});
+  const whose = "Cycle " + question.cycle + (question.part_of ? " (" + question.selector + ", a part of " + question.part_of + "'s plan)" : "");
   const box = el("div", {class: "question", "data-question": key},
-    el("div", {text: (confirm ? "Cycle " + question.cycle + " will install a method that answers:" :
-                     "Cycle " + question.cycle + ": the candidate methods disagree. What should this answer?")}));
+    el("div", {text: (confirm ? whose + " will install a method that answers:" :
+                     whose + ": the candidate methods disagree. What should this answer?")}));
   const calls = [question.call].concat((confirm && Array.isArray(question.also)) ? question.also.map(a => a.call) : []);
   if (confirm) {
     const shown = [question.choices[0]].concat(Array.isArray(question.also) ? question.also : []);
+    const labels = [question].concat(Array.isArray(question.also) ? question.also : []);
     shown.forEach((choice, at) => box.append(el("div", {class: "choice", "data-at": at},
-      (at + 1) + ") " + callText(question.selector, calls[at]) + " -> " + outcomeText(choice))));
+      (at + 1) + ") " + labelled(labels[at]) + callText(question.selector, calls[at]) + " -> " + outcomeText(choice))));
     box.append(el("button", {type: "button", class: "accept", text: "Accept: install it",
                              onclick: () => answer(question, {choose: 0}, result)}));
   } else {
-    box.append(el("div", {class: "call", text: callText(question.selector, question.call)}));
+    box.append(el("div", {class: "call", text: labelled(question) + callText(question.selector, question.call)}));
     question.choices.forEach((choice, n) => box.append(el("button", {type: "button", class: "choice", "data-choice": n,
       text: (n + 1) + ") " + outcomeText(choice) + (choice.candidates ? " (" + choice.candidates + " candidate" + (choice.candidates === 1 ? "" : "s") + ")" : ""),
       onclick: () => answer(question, {choose: n}, result)})));
@@ -671,10 +688,11 @@ function onEvent(event) {
   if (parts[0] === "cycle") {
     const id = event.cycle || parts[1];
     if (parts[2] === "state") {
-      if (!batos.cycles.has(id)) cycleStarted(id, event.selector);  // its card now, its receiver when read
+      if (!batos.cycles.has(id)) cycleStarted(id, event.selector, event.part_of);  // its card now, its receiver when read
       setCycleState(id, event.state, true);
       if (TERMINAL.has(event.state)) rereadWorld();
     } else if (parts[2] === "trial") addTrial(event);
+    else if (parts[2] === "plan") showPlan(event);
     else if (parts[2] === "question" && event.question) showQuestion(event.question, event.waiting);
     else if (parts[2] === "answered") questionSettled(event);
   } else if (parts[0] === "persona" && parts[2] === "token") {

@@ -1,0 +1,161 @@
+"""The conditions a request states (issue 50): read from the case writer's reply, each with calls; the calls labelled
+in a run; a look before install at the conditions nothing the person said has settled; nobody to ask, only the
+conditions' calls split a reading, and a condition with no call installs nothing."""
+
+from __future__ import annotations
+
+from bat_os.cognition import asking, choosing
+from bat_os.cognition.choosing import decide
+from bat_os.cognition.replies import extract_cases, extract_conditions
+from bat_os.cognition.selection import assess, plan
+from bat_os.cognition.specs import accept_conditions, condition_calls, conditions_of, labelled, uncovered
+
+CSV = "split a CSV line into its fields: fields are separated by commas, a field in double quotes may hold a comma, " \
+      "a doubled quote inside quotes is one quote; an empty line raises ValueError"
+CLAUSES = ["split a CSV line into its fields", "fields are separated by commas", "a field in double quotes may hold a comma",
+           "a doubled quote inside quotes is one quote", "an empty line raises ValueError"]
+CSV_REPLY = '''```python
+# 1. split a CSV line into its fields
+assert obj.parse_line(
+    "a,b,c"
+) == ["a", "b", "c"]
+# 3. a field in double quotes may hold a comma
+assert obj.parse_line('x,"y,z"') == ["x", "y,z"]
+self.assertEqual(obj.parse_line('"a,b",c'), ["a,b", "c"])
+# a doubled quote inside quotes is one quote
+obj.parse_line('"say ""hi"""')
+# 5.
+self.assertRaises(ValueError, obj.parse_line, "")
+# a note of the model's own
+assert obj.parse_line("p,q") == ["p", "q"]
+```'''
+
+
+def test_the_conditions_a_request_states_are_its_clauses():
+    assert conditions_of(CSV) == CLAUSES
+    # not inside brackets or quotes, nor at a colon within a word; a piece of a list stays with its clause
+    assert conditions_of("merge [start, end] pairs written as HH:MM, sorted by start, ties kept") == [
+        "merge [start, end] pairs written as HH:MM", "sorted by start, ties kept"]
+    assert conditions_of("count the vowels of a text, ignoring case; a text of none gives 0") == [
+        "count the vowels of a text, ignoring case", "a text of none gives 0"]
+    assert len(conditions_of(", ".join(f"rule number {i}" for i in range(12)))) == 8
+    assert conditions_of("") == []
+
+
+def test_the_calls_under_a_clause_are_its_inputs_whatever_they_expect_and_the_rest_fill_the_others_in_order():
+    found = extract_conditions(CSV_REPLY, "parse_line", CLAUSES)
+    assert [c["label"] for c in found] == [*CLAUSES, ""]  # the calls under no clause's comment come last
+    assert [[call["args"] for call in c["calls"]] for c in found] == [
+        [["a,b,c"]], [], [['x,"y,z"'], ['"a,b",c']], [['"say ""hi"""']], [[""]], [["p,q"]]]
+    kept = accept_conditions(found, {"selector": "parse_line", "args": ["1,2"], "kwargs": {}})
+    assert [[call["args"] for call in c["calls"]] for c in kept] == [  # the request's own call for the first clause
+        [["1,2"], ["a,b,c"]], [["p,q"]], [['x,"y,z"'], ['"a,b",c']], [['"say ""hi"""']], [[""]]]
+    # the expected answers are read as before (a call over several lines too); bare calls are no cases
+    assert [c["args"] for c in extract_cases(CSV_REPLY, "parse_line")] == [["a,b,c"], ['x,"y,z"'], [""], ["p,q"]]
+
+
+def test_a_condition_of_a_slot_method_keeps_the_slots_its_call_is_made_with():
+    reply = "# 1. below 3 snoozes it moves the alarm\nobj.snoozes = 0\nobj.alarm = '06:30'\nassert obj.snooze() == '06:40'\n" \
+            "# 2. at 3 snoozes nothing changes\nobj.snoozes = 3\nassert obj.snooze() is None\nassert obj.snooze() is None\n"
+    found = extract_conditions(reply, "snooze", ["below 3 snoozes it moves the alarm", "at 3 snoozes nothing changes"], stateful=True)
+    assert [c["calls"] for c in found] == [[{"args": [], "kwargs": {}, "given": {"snoozes": 0, "alarm": "06:30"}}],
+                                           [{"args": [], "kwargs": {}, "given": {"snoozes": 3}}]]
+
+
+def test_the_calls_kept_fit_the_brief_and_a_condition_without_one_keeps_its_label():
+    brief = {"selector": "parse_line", "args": ["a,b"], "kwargs": {}}
+    raw = [{"label": "two args", "calls": [{"args": ["a", "b"], "kwargs": {}}]},
+           {"label": "commas", "calls": [{"args": ["a,b,c"], "kwargs": {}}, {"args": ["a,b,c"], "kwargs": {}},
+                                         {"args": [{1, 2}], "kwargs": {}}, {"args": ["x,y"], "kwargs": {}, "given": {"nope": 1}}]}]
+    assert accept_conditions(raw, brief, {"name"}) == [  # the first clause says what is asked: the brief's own call
+        {"label": "two args", "calls": [{"args": ["a,b"], "kwargs": {}}]}, {"label": "commas", "calls": [{"args": ["a,b,c"], "kwargs": {}}]}]
+    many = [{"label": str(i), "calls": [{"args": [str(i)], "kwargs": {}}]} for i in range(20)]
+    assert len(accept_conditions(many, brief)) == 8
+    assert accept_conditions([{"label": "commas", "calls": []}, {"label": "two", "calls": []}],
+                             brief) == []  # the case writer wrote no call: no conditions (the cycle judges as before them)
+    said = accept_conditions([{"label": "split it", "calls": [{"args": ["x"], "kwargs": {}}]}, {"label": "so 'p,q' gives 2", "calls": []}],
+                             {**brief, "examples": [{"args": ["p,q"], "kwargs": {}, "result": 2}]})
+    assert said[1]["calls"] == [{"args": ["p,q"], "kwargs": {}}]  # the example the clause says is its call
+
+
+def test_a_runs_calls_carry_their_condition_and_a_condition_an_example_answered_is_covered():
+    conditions = [{"label": "commas", "calls": [{"args": ["a,b,c"], "kwargs": {}}]},
+                  {"label": "quotes", "calls": [{"args": ['x,"y,z"'], "kwargs": {}}, {"args": ["q"], "kwargs": {}}]}]
+    taken = [{"args": ["a,b"], "kwargs": {}}, {"args": ["a,b,c"], "kwargs": {}, "result": ["a", "b", "c"]}]
+    assert condition_calls(conditions, taken) == [{"args": ['x,"y,z"'], "kwargs": {}, "condition": "quotes"},
+                                                  {"args": ["q"], "kwargs": {}, "condition": "quotes"}]
+    calls = labelled([{"args": ["a,b"], "kwargs": {}}, {"args": ["a,b,c"], "kwargs": {}}], conditions)
+    assert calls == [{"args": ["a,b"], "kwargs": {}}, {"args": ["a,b,c"], "kwargs": {}, "condition": "commas"}]
+    assert uncovered(conditions, [{"args": ["q"], "kwargs": {}, "result": ["q"]}]) == ["commas"]
+
+
+# --- choosing -----------------------------------------------------------------------------------
+TRIAL = {"args": ["a,b"], "kwargs": {}}
+STATED = [{"args": ['x,"y,z"'], "kwargs": {}, "condition": "a quoted field keeps its comma"},
+          {"args": ['"a""b"'], "kwargs": {}, "condition": "a doubled quote is one quote"}]
+PROBES = [{"args": ["Hello World"], "kwargs": {}}]
+CONDITIONS = ("a quoted field keeps its comma", "a doubled quote is one quote")
+QUOTING = "def parse_line(self, line):\n    return quoted(line)"
+SPLITTING = "def parse_line(self, line):\n    return line.split(',')"
+
+
+def candidate(code: str, attempt: int, answers: list) -> dict:
+    """A record: the trial (twice), the two conditions' calls, the probe."""
+    cases = plan(TRIAL, [], [], [*STATED, *PROBES])
+    outcomes = [{"value": answers[0]}] * 2 + [{"value": v} for v in answers[1:]]
+    record = assess(cases, outcomes, lambda i, names: {}, "obj.parse_line")
+    return {**record, "code": code, "attempt": attempt, "calls": [TRIAL, *STATED, *PROBES]}
+
+
+def right(code=QUOTING, attempt=1, probe=["Hello World"]):
+    return candidate(code, attempt, [["a", "b"], ["x", "y,z"], ['a"b'], probe])
+
+
+def splitting(code=SPLITTING, attempt=2, probe=["Hello World"]):
+    return candidate(code, attempt, [["a", "b"], ["x", '"y', 'z"'], ['"a""b"'], probe])
+
+
+def test_the_look_before_install_shows_a_call_for_each_condition_nothing_has_settled_each_labelled():
+    pair = [right(QUOTING, 1), right(QUOTING + "  # same", 2)]
+    shown = decide(pair, can_ask=True, examples=1, conditions=CONDITIONS, uncovered=CONDITIONS)
+    assert shown.action == choosing.CONFIRM
+    question = asking.question("c1", 1, "parse_line", shown, pair[0]["calls"], {}, None)
+    assert question["call"]["args"] == ['x,"y,z"'] and question["condition"] == "a quoted field keeps its comma"
+    assert question["choices"] == [{"result": ["x", "y,z"], "candidates": 2}]
+    assert [(a["call"]["args"], a["condition"]) for a in question["also"]][:1] == [(['"a""b"'], "a doubled quote is one quote")]
+    # both settled by the person's word: nothing to show, installed (an example was given)
+    assert decide(pair, can_ask=True, examples=1, conditions=CONDITIONS, uncovered=()).action == choosing.INSTALL
+
+
+def test_at_most_four_calls_are_shown_in_one_look():
+    labels = tuple(f"rule {i}" for i in range(6))
+    stated = [{"args": [f"x{i}"], "kwargs": {}, "condition": label} for i, label in enumerate(labels)]
+    cases = plan(TRIAL, [], [], stated)
+    outcomes = [{"value": 1}] * 2 + [{"value": i} for i in range(6)]
+    records = [{**assess(cases, outcomes, lambda i, names: {}, "obj.f"), "code": f"def f(self, x):\n    return {n}", "attempt": n,
+                "calls": [TRIAL, *stated]} for n in (1, 2)]
+    shown = decide(records, can_ask=True, conditions=labels, uncovered=labels)
+    question = asking.question("c1", 1, "f", shown, records[0]["calls"], {}, None)
+    assert 1 + len(question["also"]) == choosing.SHOWN == 4
+    assert [question["condition"], *[a["condition"] for a in question["also"]]] == ["rule 0", "rule 1", "rule 2", "rule 3"]
+
+
+def test_nobody_to_ask_a_dispute_where_the_request_says_nothing_does_not_refuse():
+    # the two readings answer the probe apart ("Hello World": a text the request says nothing of), and the stated
+    # calls alike: installed without a person; with no conditions listed the probe still splits them
+    pair = [right(QUOTING, 1, probe=["Hello World"]), right(QUOTING + "  # b", 2, probe=["Hello", "World"])]
+    assert decide(pair, conditions=CONDITIONS).action == choosing.INSTALL
+    assert decide(pair).disputed
+    # a dispute at a stated condition's call refuses (unanswered), whoever scores higher
+    against = [right(QUOTING, 1), right(QUOTING + "  # b", 3), splitting(SPLITTING, 2)]
+    disputed = decide(against, conditions=CONDITIONS, final=True)
+    assert disputed.action == choosing.FAIL and disputed.disputed
+
+
+def test_nobody_to_ask_a_condition_no_call_checks_installs_nothing():
+    pair = [right(QUOTING, 1), right(QUOTING + "  # same", 2)]
+    untested = ("what an empty line gives",)
+    failed = decide(pair, conditions=(*CONDITIONS, *untested), untested=untested)
+    assert failed.action == choosing.FAIL and "what an empty line gives" in failed.why
+    # with someone to ask, the condition is no reason to refuse: the look shows the others
+    assert decide(pair, can_ask=True, conditions=(*CONDITIONS, *untested), uncovered=CONDITIONS, untested=untested).action == choosing.CONFIRM

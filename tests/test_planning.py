@@ -1,0 +1,264 @@
+"""Plans (bat_os.cognition.planning): a plan read out of a reply, and when one is wanted."""
+
+from __future__ import annotations
+
+from bat_os.cognition import planning
+from bat_os.cognition.planning import free_name, read_plan
+
+PLAN = '''Here is a plan:
+```python
+def split_fields(self, line):
+    """Split a CSV line at the commas outside double quotes."""
+    # example: self.split_fields('a,"b,c"') == ['a', '"b,c"']
+
+def unquote(self, field):
+    """Take the quotes off a field and turn doubled quotes into one."""
+    # example: self.unquote('"say ""hi"""') == 'say "hi"'
+
+def parse_line(self, line):
+    return [self.unquote(f) for f in self.split_fields(line)]
+```'''
+
+
+def test_a_plan_is_its_helpers_each_with_a_purpose_parameters_and_an_example():
+    helpers = read_plan(PLAN, "parse_line")
+    assert helpers == [
+        {"name": "split_fields", "params": ["line"], "purpose": "Split a CSV line at the commas outside double quotes.",
+         "example": {"args": ['a,"b,c"'], "kwargs": {}, "result": ["a", '"b,c"']}, "code": None},
+        {"name": "unquote", "params": ["field"], "purpose": "Take the quotes off a field and turn doubled quotes into one.",
+         "example": {"args": ['"say ""hi"""'], "kwargs": {}, "result": 'say "hi"'}, "code": None}]
+
+
+def test_a_helper_written_out_or_nested_is_read_with_its_code_and_one_without_an_example_gets_one_asked_for():
+    # what the real 1.5B model wrote when asked for a plan in words: the method with nested functions, no example
+    reply = ("```python\ndef capitalize_sentences(self, text):\n    def first_letter(s):\n        \"\"\"Upper-case the first letter.\"\"\"\n"
+             "        return s[:1].upper() + s[1:]\n    def after_stops(s):\n        return s\n    return after_stops(first_letter(text))\n```")
+    helpers = read_plan(reply, "capitalize_sentences")
+    assert [(h["name"], h["params"], h["purpose"], h["example"]) for h in helpers] == [
+        ("first_letter", ["s"], "Upper-case the first letter.", None), ("after_stops", ["s"], "after_stops", None)]
+    assert helpers[0]["code"] == 'def first_letter(self, s):\n    """Upper-case the first letter."""\n    return s[:1].upper() + s[1:]'
+    prompt = planning.examples_prompt({"selector": "capitalize_sentences", "intent": "capitalize the sentences"}, helpers)
+    assert "# first_letter(s): Upper-case the first letter.\nassert obj.first_letter(\n" in prompt
+    planning.read_examples("```python\nassert obj.first_letter('ab') == 'Ab'\nassert obj.after_stops(1, 2) == 3\n```", helpers)
+    assert [h["example"] for h in helpers] == [{"args": ["ab"], "kwargs": {}, "result": "Ab"}, None]
+
+
+def test_a_doctest_is_an_example_too():
+    reply = ('def a(self, x):\n    """Double it.\n    >>> self.a(2)\n    4\n    """\n'
+             'def b(self, x):\n    """Add one."""\n    # e.g. obj.b(1) == 2\n')
+    assert [h["example"]["result"] for h in read_plan(reply, "f")] == [4, 2]
+
+
+def test_what_is_no_plan_says_why():
+    many = "".join(f'def h{i}(self, x):\n    """Part {i}."""\n    # example: self.h{i}(1) == {i}\n' for i in range(20))
+    assert read_plan(many, "f") == "a plan of 20 helpers: at most 4"
+    assert "at least 2" in read_plan('def h(self, x):\n    """One."""\n    # example: self.h(1) == 1\n', "f")
+    no_example = read_plan('def h(self, x):\n    """One."""\n    # example: self.h(1, 2) == 3\ndef g(self, x):\n    """Two."""\n', "f")
+    assert [h["example"] for h in no_example] == [None, None]  # an example that does not call it as defined is none
+    assert "two helpers are named h" in read_plan('def h(self, x):\n    # example: self.h(1) == 1\n'
+                                                  'def h(self, x):\n    # example: self.h(2) == 2\n', "f")
+    assert "not a method" in read_plan('def h(self, *x):\n    pass\ndef g(self, x):\n    pass\n', "f")
+    assert read_plan("```python\ndef h(self:\n```", "f") == read_plan("no code at all", "f") == "a plan of 0 helper(s): at least 2"
+
+
+def test_a_helper_named_like_a_method_the_receiver_has_gets_another_name():
+    assert free_name("unquote", {"initials"}) == "unquote"
+    assert free_name("initials", {"initials", "initials_2"}) == "initials_3"
+
+
+def test_a_plan_is_wanted_after_the_first_round_when_nothing_holds_or_the_readings_are_too_many():
+    info = {"attempt": planning.PLAN_AFTER, "plan": {}, "part_of": None, "args": ["x"], "kwargs": {}}
+    refused, held = {"eligible": False}, {"eligible": True}
+    assert planning.wanted([refused] * 4, 0, info, enabled=True)
+    assert not planning.wanted([refused] * 4, 0, info, enabled=False)
+    assert not planning.wanted([refused] * 3, 0, {**info, "attempt": planning.PLAN_AFTER - 1}, enabled=True)
+    assert not planning.wanted([held, refused], 1, info, enabled=True)
+    assert planning.wanted([held] * 5, planning.READINGS + 1, info, enabled=True)
+    assert not planning.wanted([refused] * 4, 0, {**info, "plan": {"helpers": []}}, enabled=True)  # never twice
+    assert not planning.wanted([refused] * 4, 0, {**info, "part_of": "c1"}, enabled=True)  # a part never plans
+    assert not planning.wanted([refused] * 4, 0, {**info, "args": []}, enabled=True)
+
+
+# --- a plan in a real kernel (the replay backend, the real jail) --------------------------------------------
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+
+from support import KernelProcess  # noqa: E402
+from test_cycle import alfred, brick, wait_for_end, wait_for_state, write_cassette  # noqa: E402
+
+SPLIT = "def parse_line(self, line):\n    return line.split(',')"  # the misreading: every whole candidate's
+SPLIT_FIELDS = ('def split_fields(self, line):\n    fields, current, quoted = [], "", False\n    for ch in line:\n'
+                '        if ch == \'"\':\n            quoted = not quoted\n        if ch == "," and not quoted:\n'
+                '            fields.append(current)\n            current = ""\n        else:\n            current += ch\n'
+                '    fields.append(current)\n    return fields')
+UNQUOTE = ('def unquote(self, field):\n    if len(field) >= 2 and field[0] == \'"\' and field[-1] == \'"\':\n'
+           '        return field[1:-1].replace(\'""\', \'"\')\n    return field')
+TOP = "def parse_line(self, line):\n    return [self.unquote(field) for field in self.split_fields(line)]"
+PLANNED = ('```python\ndef split_fields(self, line):\n    """Split a CSV line at the commas outside double quotes."""\n'
+           '    # example: self.split_fields(\'x,"y,z"\') == [\'x\', \'"y,z"\']\n\n'
+           'def unquote(self, field):\n    """Take the quotes off a field and turn doubled quotes into one."""\n'
+           '    # example: self.unquote(\'"say ""hi"""\') == \'say "hi"\'\n\n'
+           'def parse_line(self, line):\n    return [self.unquote(f) for f in self.split_fields(line)]\n```')
+LEARN = {"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ["a,b"], "ask": False,
+         "intent": "split a CSV line into its fields, a field in double quotes keeping its commas",
+         "examples": [{"args": ['x,"y,z"'], "result": ["x", "y,z"]}]}
+
+
+def planner(response: str, **extra) -> dict:
+    return {"persona": "BRICK", "contains": "Answer with the filled-in plan in one ```python block.", "response": response, **extra}
+
+
+def whole_then_plan(plan: str = PLANNED) -> list[dict]:
+    """The first round: four whole candidates, each the misreading; then the plan."""
+    return [brick("parse_line"), *[alfred("parse_line", SPLIT)] * 4, planner(plan)]
+
+
+def parts(split_fields: str = SPLIT_FIELDS, **extra) -> list[dict]:
+    return [*[alfred("split_fields", split_fields, **extra)] * 2,
+            *[alfred("unquote", UNQUOTE)] * 2]
+
+
+@pytest.fixture
+def kernel_with(tmp_path):
+    started = []
+
+    def start(lines: list[dict], **env) -> KernelProcess:
+        settings = {"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(write_cassette(tmp_path / "plan.jsonl", lines)),
+                    "BATOS_JAIL_WALL_SECONDS": "2", **env}
+        kernel = KernelProcess(tmp_path, env=settings).start()
+        started.append(kernel)
+        return kernel
+
+    yield start
+    for kernel in started:
+        kernel.stop()
+
+
+def methods(kernel) -> dict:
+    return kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]
+
+
+def test_a_plan_learns_each_helper_in_a_part_and_installs_them_with_the_method_in_one_transaction(kernel_with):
+    kernel = kernel_with([*whole_then_plan(), *parts(), *[alfred("parse_line", TOP)] * 2])
+    reply = kernel.request(LEARN, timeout=120)
+    assert reply["status"] == "ok", reply
+    assert reply["result"]["result"] == ["a", "b"]
+    assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "parse_line",
+                           "args": ['"say ""hi""",b']})["result"] == ['say "hi"', "b"]
+    assert {"parse_line", "split_fields", "unquote"} <= set(methods(kernel))
+    cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
+    states = [h["state"] for h in cycle["history"]]
+    assert states.index("PLANNING") < states.index("COMPLETE")
+    helpers = cycle["artifacts"]["plan"]["helpers"]
+    assert [h["name"] for h in helpers] == ["split_fields", "unquote"]
+    for helper in helpers:  # each a part: a cycle of its own, holding its method until the parent installed it
+        part = kernel.request({"command": "cycle", "cycle": helper["cycle"]})["result"]
+        assert part["state"] == "COMPLETE" and part["brief"]["part_of"] == cycle["cycle"] and part["artifacts"]["held"]["code"]
+        history = kernel.request({"command": "history", "target": "genesis_obj", "selector": helper["name"]})["result"]
+        assert [v["reason"] for v in history["versions"]] == [  # an ordinary method from now on: versioned, tested
+            f"learned in cycle {helper['cycle']}, a part of cycle {cycle['cycle']}'s plan"]
+        source = kernel.request({"command": "source", "target": "genesis_obj", "selector": helper["name"]})["result"]
+        assert helper["example"] in [{**t, "kwargs": t.get("kwargs", {})} for t in source["tests"]]
+    history = kernel.request({"command": "history", "target": "genesis_obj", "selector": "parse_line"})["result"]
+    assert history["versions"][-1]["reason"] == f"learned in cycle {cycle['cycle']}, with its helpers split_fields, unquote"
+
+
+def nothing_of_the_plan(kernel) -> bool:
+    return not {"parse_line", "split_fields", "unquote"} & set(methods(kernel))
+
+
+def test_a_part_that_never_holds_fails_the_plan_and_nothing_of_it_is_installed(kernel_with):
+    # split_fields' candidates split at every comma: they fail the plan's example, and no more are written
+    kernel = kernel_with([*whole_then_plan(), alfred("split_fields", SPLIT.replace("parse_line", "split_fields")),
+                          *[alfred("unquote", UNQUOTE)] * 2, *[alfred("parse_line", TOP)] * 2])
+    reply = kernel.request(LEARN, timeout=120)
+    assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply
+    assert "the part split_fields" in reply["error"]["reasons"][0] and "nothing of the plan is installed" in reply["error"]["reasons"][0]
+    assert nothing_of_the_plan(kernel)
+    plan = kernel.request({"command": "cycle", "cycle": reply["error"]["cycle"]})["result"]["artifacts"]["plan"]
+    assert [h.get("cycle") is not None for h in plan["helpers"]] == [True, False]  # the second part never started
+
+
+@pytest.mark.parametrize("plan, why", [
+    ("".join(f'def h{i}(self, x):\n    """Part {i}."""\n    # example: self.h{i}("a") == {i}\n' for i in range(20)),
+     "a plan of 20 helpers: at most 4"),
+    ("I cannot split this.", "a plan of 0 helper(s): at least 2"),
+])
+def test_a_plan_that_cannot_be_read_goes_back_to_the_whole_method_and_fails_cleanly(kernel_with, plan, why):
+    kernel = kernel_with(whole_then_plan(plan))  # no whole candidate is left to write: the cycle fails
+    reply = kernel.request(LEARN, timeout=120)
+    assert reply["status"] == "error" and f"attempt 4: PLANNING: no usable plan: {why}" in reply["error"]["reasons"], reply
+    assert nothing_of_the_plan(kernel)
+    cycle = kernel.request({"command": "cycle", "cycle": reply["error"]["cycle"]})["result"]
+    assert [h["state"] for h in cycle["history"]][-4:] == ["VALIDATING", "PLANNING", "SYNTHESIZING", "FAILED"]
+
+
+def test_helpers_that_call_each_other_in_a_circle_hold_nothing_and_nothing_is_installed(kernel_with):
+    circle_a = "def split_fields(self, line):\n    return self.unquote(line)"
+    circle_b = "def unquote(self, field):\n    return self.split_fields(field)"
+    kernel = kernel_with([*whole_then_plan(), *[alfred("split_fields", circle_a)] * 2,
+                          *[alfred("unquote", circle_b)] * 2])
+    reply = kernel.request(LEARN, timeout=120)
+    assert reply["status"] == "error" and "the part split_fields" in reply["error"]["reasons"][0], reply
+    assert nothing_of_the_plan(kernel)
+
+
+def test_a_helper_named_like_a_method_the_object_has_is_learned_under_another_name(kernel_with):
+    kernel = kernel_with([*whole_then_plan(), *[alfred("split_fields", SPLIT_FIELDS)] * 2,
+                          *[alfred("unquote_2", UNQUOTE.replace("def unquote(", "def unquote_2("))] * 2,
+                          *[alfred("parse_line", TOP.replace("self.unquote(", "self.unquote_2("))] * 2])
+    mine = "def unquote(self, text):\n    return 'mine'"
+    assert kernel.request({"command": "set_method", "target": "genesis_obj", "selector": "unquote", "source": mine})["status"] == "ok"
+    reply = kernel.request(LEARN, timeout=120)
+    assert reply["status"] == "ok", reply
+    plan = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]["artifacts"]["plan"]
+    assert [(h["name"], h.get("renamed")) for h in plan["helpers"]] == [("split_fields", None), ("unquote_2", "unquote")]
+    assert kernel.request({"command": "source", "target": "genesis_obj", "selector": "unquote"})["result"]["source"] == mine
+    assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ['"a ""b""",c']})["result"] == ['a "b"', "c"]
+
+
+@pytest.mark.parametrize("resume", ["resume", "fail"])
+def test_a_kill_9_in_the_middle_of_a_plan_resumes_or_fails_the_plan_as_a_whole(kernel_with, tmp_path, resume):
+    kernel = kernel_with([*whole_then_plan(), *parts(delay_s=60)], BATOS_CYCLE_RESUME=resume)
+    with kernel.client() as client:
+        client.send({**LEARN, "id": "plan"})
+        part = wait_for_part(kernel, "SYNTHESIZING")
+        kernel.kill()  # kill -9 while the first part's author is "thinking"
+    assert nothing_of_the_plan_in(kernel.image)
+    kernel.env["BATOS_CASSETTE"] = str(write_cassette(tmp_path / "after.jsonl", [
+        *[alfred("split_fields", SPLIT_FIELDS)] * 2, *[alfred("unquote", UNQUOTE)] * 2,
+        *[alfred("parse_line", TOP)] * 2]))
+    kernel.start()
+    parent = kernel.request({"command": "cycle", "cycle": part})["result"]["brief"]["part_of"]
+    final = wait_for_end(kernel, parent, timeout=60)
+    if resume == "resume":
+        assert final["state"] == "COMPLETE", final
+        assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ['x,"y,z"']})["result"] == ["x", "y,z"]
+        assert kernel.request({"command": "status"})["result"]["cycles"]["unfinished"] == []
+    else:
+        assert final["state"] == "FAILED" and final["reasons"] == ["interrupted"]
+        assert kernel.request({"command": "cycle", "cycle": part})["result"]["reasons"] == ["interrupted"]
+        assert nothing_of_the_plan(kernel)
+
+
+def wait_for_part(kernel, state: str, timeout: float = 60) -> str:
+    """The id of the first part of a plan once it is in ``state``."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for cycle_id in kernel.request({"command": "status"})["result"]["cycles"]["unfinished"]:
+            found = kernel.request({"command": "cycle", "cycle": cycle_id})["result"]
+            if found["brief"].get("part_of") and found["state"] == state:
+                return cycle_id
+        time.sleep(0.05)
+    raise TimeoutError(f"no part reached {state}")
+
+
+def nothing_of_the_plan_in(path) -> bool:
+    from bat_os.image.image import Image
+    image = Image(path)
+    try:
+        return image.read(lambda: not {"parse_line", "split_fields", "unquote"} & set(image.connection.root()["genesis_obj"].slots))
+    finally:
+        image.close()
