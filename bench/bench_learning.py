@@ -234,7 +234,10 @@ def person_answer(question: dict, outcome: dict, written: dict) -> dict:
 async def person_reply(jail, task: dict, question: dict) -> dict:
     """The ``answer`` command's fields the person who knows the task's reference sends to ``question``: its answer
     at the question's call (:func:`person_answer`); a confirm's choice 0 only when the reference agrees at every
-    call shown (``also``), else the reference's answer at the first it does not (``at``)."""
+    call shown (``also``), else the reference's answer at the first it does not (``at``). A question of a plan's
+    helper (``part_of``) is skipped: the person knows the task's answers, not a helper's."""
+    if question.get("part_of") or question.get("selector") != task["selector"]:
+        return {"skip": True}
     outcome, written = await reference_outcome(jail, task, question["call"])
     answer = person_answer(question, outcome, written)
     if question.get("kind") != "confirm" or answer.get("choose") != 0:
@@ -324,8 +327,10 @@ def _cycle_record(cycle: dict) -> dict:
     """What a task's figures keep of its cycle: the cases, each candidate's code and verdict, the decision."""
     a = cycle["artifacts"]
     return {"state": cycle["state"], "cases": a.get("cases", []), "cases_dropped": len(a.get("cases_dropped", [])),
+            "conditions": a.get("conditions", []), "plan": a.get("plan"), "reasons": cycle.get("reasons", [])[:6],
             "decision": a.get("decision"), "examples": cycle["brief"].get("examples", []),
-            "questions": [{k: q.get(k) for k in ("kind", "call", "choices", "answer", "by")} for q in a.get("questions", [])],
+            "questions": [{k: q.get(k) for k in ("kind", "call", "choices", "answer", "by", "condition", "also")}
+                          for q in a.get("questions", [])],
             "candidates": [{k: c.get(k) for k in ("code", "eligible", "failed", "passes", "generated_failed", "signature",
                                                   "attempt", "author")}
                            for c in a.get("candidates", [])]}

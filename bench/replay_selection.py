@@ -27,8 +27,9 @@ with no winner, mark which eligible candidates were right (``E+``) or wrong (``E
 (installed or not) was right on, against the single shot: the most any choosing
 could learn from those candidates (``bench_learning.written_right``).
 ``--user``: a simulated person answers the questions with the task's reference, run in the jail.
-``--without slot_probes,constant_calls,named_calls``: leave those calls out of every candidate's run (what each pays;
-without the named calls, the look before install is what it was before them).
+``--without slot_probes,constant_calls,named_calls,conditions``: leave those calls out of every candidate's run (what
+each pays; without the named calls, the look before install is what it was before them; without the conditions, the
+choosing is what it was before issue 50 read them).
 ``--dump FILE``: choose nothing; write, for every task, the records after each
 candidate, every eligible one marked ``right`` by the hidden checks, for
 ``bench/selection_lab.py`` to try choosing rules on in seconds.
@@ -48,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_learning import (TARGET_GAIN, TASK_FILES, check_code, load_tasks, person_reply, written_right)  # noqa: E402
 
 from bat_os.cognition import asking, choosing, guardian  # noqa: E402
-from bat_os.cognition.specs import accept_cases  # noqa: E402
+from bat_os.cognition.specs import accept_cases, uncovered  # noqa: E402
 from bat_os.cognition import trials as trials_module  # noqa: E402
 from bat_os.cognition.trials import Trials  # noqa: E402
 from bat_os.config import Config  # noqa: E402
@@ -69,7 +70,9 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
     examples = fits(sentence_examples(task["intent"], selector), task["args"], {}) or cycle.get("examples") or []
     brief = {"selector": selector, "args": task["args"], "kwargs": {}, "examples": examples}
     cases, _dropped = accept_cases(cycle.get("cases") or [], brief)  # what today's SPECIFYING keeps of them
-    info = {"args": task["args"], "kwargs": {}, "examples": brief["examples"], "cases": cases[:args.cases], "intent": task["intent"]}
+    conditions = [] if "conditions" in args.without else cycle.get("conditions") or []  # what the run's case writer wrote
+    info = {"args": task["args"], "kwargs": {}, "examples": brief["examples"], "cases": cases[:args.cases], "intent": task["intent"],
+            "conditions": conditions}
     records: list[dict] = []
     written = cycle.get("candidates") or []
     asked: list[dict] = []  # the examples the person's answers made
@@ -95,7 +98,9 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
             final = attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates
             decision = choosing.decide(records, examples=len(examples), answered=len(asked), final=final,
                                        can_ask=args.user and questions < args.questions, confirm=args.confirm,
-                                       edge_asked=edge_asked)
+                                       edge_asked=edge_asked, conditions=tuple(c["label"] for c in conditions),
+                                       uncovered=tuple(uncovered(conditions, info["examples"])),
+                                       untested=tuple(c["label"] for c in conditions if not c["calls"]))
             why = decision.why
             if decision.action == choosing.INSTALL:
                 failures = await check_code(jail, records[decision.winner]["code"], task)
@@ -141,6 +146,7 @@ WITHOUT = {
     "slot_probes": lambda: setattr(trials_module, "slot_probes", lambda *a, **k: []),
     "constant_calls": lambda: setattr(trials_module, "constant_calls", lambda *a, **k: []),
     "named_calls": lambda: setattr(trials_module, "named_calls", lambda *a, **k: []),
+    "conditions": lambda: None,  # the run's conditions left out (read in replay): the choosing before them
 }
 
 

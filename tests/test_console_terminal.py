@@ -159,3 +159,48 @@ def test_no_means_not_sent_and_ctrl_d_leaves(console) -> None:
     console.expect(pexpect.EOF)
     console.close()
     assert console.exitstatus == 0
+
+
+def test_a_labelled_look_is_corrected_and_the_plan_s_parts_show_under_their_parent(tmp_path: Path) -> None:
+    """Issue 50 at a real terminal: the look before install shows a call for each condition of the request, labelled
+    with it; the person corrects the second; the request is then learned in parts, each part's states shown under the
+    request's own."""
+    from test_planning import plan_session
+
+    request, lines = plan_session()
+    sentence = request["intent"]
+    brief = {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj",
+             "mission_brief": {"type": "unhandled_message", "selector": "parse_line", "args": request["args"],
+                               "kwargs": {"intent": sentence}}}
+    translated = {"persona": "ALFRED", "contains": f"Sentence: {sentence}\nJSON:", "response": f"```json\n{json.dumps(brief)}\n```"}
+    kernel = replay_kernel(tmp_path, [translated, *lines]).start()
+    env = client_env(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1", BATOS_HISTORY=str(tmp_path / "history"))
+    child = pexpect.spawn(sys.executable, ["chat_client.py", "--endpoint", kernel.endpoint], cwd=str(ROOT), env=env,
+                          encoding="utf-8", timeout=60, dimensions=(40, 160))
+    child.logfile_read = open(tmp_path / "terminal.log", "w", encoding="utf-8")
+    try:
+        child.expect_exact(PROMPT)
+        child.sendline(sentence)
+        child.expect_exact("Send it? [Y/n/e=edit selector]")
+        child.sendline("")
+        child.expect_exact("question q1 of cycle c1: I will install a method that answers")
+        child.expect_exact("1) [split a CSV line into its fields] parse_line('a,b')  on slots name='genesis'  ->  ['a', 'b']")
+        child.expect_exact("""2) [a field in double quotes keeping its commas] parse_line('x,"y,z"')  on slots name='genesis'  """
+                           """->  ['x', '"y', 'z"']""")
+        child.expect_exact("answer q1 > ")
+        child.sendline("2: ['x', 'y,z']")
+        child.expect_exact("answer accepted")
+        child.expect_exact("● PLANNING")
+        child.expect_exact("plan of c1: split_fields(line): Split a CSV line at the commas outside double quotes.; "
+                           "unquote(field): Take the quotes off a field and turn doubled quotes into one.")
+        child.expect_exact("● split_fields (c2): SYNTHESIZING")
+        child.expect_exact("● unquote (c3): SYNTHESIZING")
+        child.expect_exact("● COMPLETE")
+        child.expect_exact("installed parse_line on genesis_obj")
+        child.expect_exact(PROMPT)
+        leave(child)
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+        child.logfile_read.close()
+        kernel.stop()

@@ -262,3 +262,45 @@ def nothing_of_the_plan_in(path) -> bool:
         return image.read(lambda: not {"parse_line", "split_fields", "unquote"} & set(image.connection.root()["genesis_obj"].slots))
     finally:
         image.close()
+
+
+def plan_session() -> tuple[dict, list[dict]]:
+    """A request the console and the web page test with (a cassette of texts of the kind the real models write): BRICK
+    writes a call under each of its two conditions; the first two whole candidates agree on the misreading and are
+    shown before install, one call for each condition, labelled; the person corrects the second call; no whole
+    candidate holds it after the first round; a plan of two helpers, each learned by a part; the method with them."""
+    spec = ("```python\n# 1. split a CSV line into its fields\nassert obj.parse_line('a,b') == ['a', 'b']\n"
+            "# 2. a field in double quotes keeping its commas\nassert obj.parse_line('x,\"y,z\"') == ['x', 'y,z']\n```")
+    lines = [brick("parse_line"), {"persona": "BRICK", "contains": "Answer with the asserts in one ```python block.", "response": spec},
+             *[alfred("parse_line", SPLIT)] * 4, planner(PLANNED),
+             *[alfred("split_fields", SPLIT_FIELDS)] * 2, *[alfred("unquote", UNQUOTE)] * 2, *[alfred("parse_line", TOP)] * 2]
+    request = {"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ["a,b"],
+               "intent": "split a CSV line into its fields, a field in double quotes keeping its commas"}
+    return request, lines
+
+
+def test_the_plan_session_shows_a_labelled_look_is_corrected_and_learns_in_parts(kernel_with):
+    request, lines = plan_session()
+    kernel = kernel_with(lines)
+    with kernel.client() as client:
+        client.send({**request, "id": "learn", "events": True})
+        seen, parts = [], set()
+        while True:
+            reply = client.recv(60)
+            if reply.get("id") == "learn" and reply.get("status") != "event":
+                break
+            event = reply.get("event") or {}
+            if event.get("type") == "state" and event.get("part_of"):
+                parts.add(event["selector"])
+            if event.get("type") == "question" and event.get("waiting"):
+                question = event["question"]
+                seen.append(question)
+                client.send({"command": "answer", "id": "a", "cycle": question["cycle"], "question": question["id"],
+                             "result": ["x", "y,z"], "at": 1})
+    assert reply["status"] == "ok", reply
+    [question] = seen
+    assert question["kind"] == "confirm" and question["condition"] == "split a CSV line into its fields"
+    assert question["also"][0]["condition"] == "a field in double quotes keeping its commas"
+    assert question["also"][0]["result"] == ["x", '"y', 'z"']  # the misreading, where the condition says otherwise
+    assert parts == {"split_fields", "unquote"}
+    assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ['x,"y,z"']})["result"] == ["x", "y,z"]

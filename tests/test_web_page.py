@@ -282,3 +282,35 @@ def test_a_confirms_second_call_is_answered_on_the_page_with_its_position(replay
     assert final["status"] == "error" and final["error"]["code"] == "cycle_failed"  # no candidate holds both calls
     kept = kernel.request({"command": "cycle", "cycle": "c1"})["result"]["artifacts"]["questions"][0]
     assert kept["answer"] == {"result": dotted, "at": 1} and kept["by"] == "answer"
+
+
+def test_a_labelled_look_is_corrected_and_the_plan_s_parts_show_inside_its_card(replayed, browser, tmp_path):
+    """Issue 50 on the page: the look before install shows each call with the condition it tests; the person answers
+    the second; the plan is shown on the request's card and each part's card sits inside it."""
+    from test_planning import plan_session
+
+    request, lines = plan_session()
+    made = tmp_path / "made"
+    made.mkdir()
+    cassette = made / "plan.jsonl"
+    cassette.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    kernel, web = replayed(cassette)
+    with nullcontext(browser):
+        world_ready(browser, web)
+        learner, final = learn_elsewhere(kernel, request)
+        question = browser.wait_for('[data-question^="c1/"]', timeout=90)
+        shown = [element.text for element in question.find_elements("css selector", ".choice")]
+        assert shown[0].startswith("1) [split a CSV line into its fields] parse_line(")
+        assert shown[1].startswith("2) [a field in double quotes keeping its commas] parse_line(")
+        browser.wait_for('[data-question^="c1/"] .answer-value').send_keys(json.dumps(["x", "y,z"]))
+        browser.driver.execute_script('document.querySelector("[data-question^=\'c1/\'] .answer-at").value = "1"')
+        browser.click('[data-question^="c1/"] .answer-send')
+        learner.join(120)
+        assert final["status"] == "ok", final
+        plan = browser.wait_for('[data-cycle="c1"] .plan', text="in parts: split_fields(line)")
+        assert "unquote(field)" in plan.text
+        for part, selector in (("c2", "split_fields"), ("c3", "unquote")):
+            card = browser.wait_for(f'[data-cycle="c1"] .parts [data-cycle="{part}"]')
+            assert card.find_element("css selector", ".name").text == f"{part}: {selector} (a part of c1's plan)"
+        browser.wait_for('[data-cycle="c3"] .trail', text="COMPLETE")
+    assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ['x,"y,z"']})["result"] == ["x", "y,z"]
