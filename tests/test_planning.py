@@ -304,3 +304,11 @@ def test_the_plan_session_shows_a_labelled_look_is_corrected_and_learns_in_parts
     assert question["also"][0]["result"] == ["x", '"y', 'z"']  # the misreading, where the condition says otherwise
     assert parts == {"split_fields", "unquote"}
     assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ['x,"y,z"']})["result"] == ["x", "y,z"]
+
+
+def test_a_part_and_a_planned_method_write_fewer_candidates_than_a_whole_request():
+    whole = {"attempt": 3, "part_of": None, "plan": {}}
+    assert planning.budget(whole, 12) == 9
+    assert planning.budget({**whole, "part_of": "c1"}, 12) == planning.PART_ATTEMPTS - 3
+    assert planning.budget({**whole, "attempt": 6, "plan": {"attempts_before": 4}}, 12) == planning.TOP_ATTEMPTS - 2
+    assert planning.budget({**whole, "plan": {"unusable": "why"}}, 12) == 9  # no plan: the whole budget

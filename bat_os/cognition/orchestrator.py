@@ -350,8 +350,7 @@ class Orchestrator:
                       final: bool = False, note: str = "") -> None:
         """Act on :func:`~bat_os.cognition.choosing.decide`: install, ask (ASKING), write another candidate, or fail."""
         eligible = sum(1 for r in records if r.get("eligible"))
-        spent = info["attempt"] - info["plan"].get("attempts_before", 0)  # a plan's method has a budget of its own
-        final = final or spent >= self.settings.max_attempts or eligible >= self.settings.candidates
+        final = final or planning.budget(info, self.settings.max_attempts) <= 0 or eligible >= self.settings.candidates
         asked = len(info["questions"])
         answered = sum(len(asking.kept(q)) for q in info["questions"])
         can_ask = self._askers.get(cycle_id, False) and asked < self.settings.questions

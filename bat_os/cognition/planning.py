@@ -38,6 +38,18 @@ PLANNER = "BRICK"  # who proposes the plan
 MIN_HELPERS, MAX_HELPERS = 2, 4
 PLAN_AFTER = 4  # candidates written (the first round) before a plan may replace writing the whole
 READINGS = 4  # more readings than this: one question cannot show them all
+PART_ATTEMPTS = 6  # candidates a part may write (a helper is a smaller request)
+TOP_ATTEMPTS = 4  # candidates the method may write once its parts hold
+
+
+def budget(info: dict, max_attempts: int) -> int:
+    """The candidates left to write before the cycle must choose among those there are: ``max_attempts`` for a whole
+    request, :data:`PART_ATTEMPTS` for a part, :data:`TOP_ATTEMPTS` more for the method once its plan's parts hold."""
+    if info["part_of"]:
+        return min(PART_ATTEMPTS, max_attempts) - info["attempt"]
+    if info["plan"].get("attempts_before") is not None:
+        return min(TOP_ATTEMPTS, max_attempts) - (info["attempt"] - info["plan"]["attempts_before"])
+    return max_attempts - info["attempt"]
 
 
 def wanted(records: list[dict], clusters: int, info: dict, *, enabled: bool) -> bool:
