@@ -337,9 +337,12 @@ def _cycle_record(cycle: dict) -> dict:
 
 
 def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | None = None,
-           settings: dict[str, str] | None = None, found: dict | None = None, user: bool = False) -> dict[str, dict]:
+           settings: dict[str, str] | None = None, found: dict | None = None, user: bool = False,
+           progress: Path | None = None) -> dict[str, dict]:
     """Each task's cycle in a real kernel; ``found`` gets the kernel's memory and its engines' prompt counts.
-    ``user``: a simulated person answers the cycle's questions with the task's reference (:func:`send_as_person`)."""
+    ``user``: a simulated person answers the cycle's questions with the task's reference (:func:`send_as_person`).
+    ``progress``: each task's record is written there as a JSON line as soon as it ends (a run stopped midway keeps
+    what it measured)."""
     import psutil
 
     sys.path.insert(0, str(ROOT / "tests"))
@@ -391,6 +394,9 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
                     record["cases"] = len(cycle["artifacts"].get("cases", []))
                     record["cycle"] = _cycle_record(cycle)
             results[task["id"]] = record
+            if progress is not None:
+                with progress.open("a") as written:
+                    written.write(json.dumps({"task": task["id"], **record}, default=repr) + "\n")
             found.setdefault("rss_first", rss())
             print(f"  cycle {task['id']}: {record['outcome']} in {seconds:.0f}s"
                   + (f" ({record['why'][0][:100]})" if record.get("why") else ""))
@@ -444,7 +450,8 @@ def main() -> int:
     single = singles.get(author, {})
     found: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
-        learned = cycles(tasks, spec, Path(tmp), args.record, settings, found, user=args.user)
+        learned = cycles(tasks, spec, Path(tmp), args.record, settings, found, user=args.user,
+                         progress=args.json.with_suffix(".progress.jsonl") if args.json else None)
     for task_id, count in judge_written(tasks, learned).items():
         learned[task_id]["written_right"] = count
     if settings:
