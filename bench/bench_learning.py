@@ -123,7 +123,8 @@ def baseline(tasks: list[dict], model_name: str, engine: str = "llama") -> dict[
         from bat_os.models import embedded
         from bat_os.models.llamacpp import LlamaModel
 
-        llama = LlamaModel.load(embedded.fetch(embedded.model(model_name), embedded.cache_dir(), say=print))
+        llama = LlamaModel.load(embedded.fetch(embedded.model(model_name), embedded.cache_dir(), say=print),
+                                threads=int(os.environ.get("BATOS_MODELS_THREADS", "0")))  # as the kernel's (--set)
         form = "llama.cpp"
 
         def generate_text(_model, _tokenizer, system, prompt, **kwargs):  # noqa: ANN001, ANN003
