@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -58,12 +59,12 @@ def kernel(tmp_path_factory):
         process.stop()
 
 
-@pytest.fixture
-def console(kernel, tmp_path):
-    """``python chat_client.py`` at an 120x40 xterm; yields the pexpect child."""
+@contextlib.contextmanager
+def terminal(kernel, tmp_path: Path, *, timeout: float = 30, columns: int = 120):
+    """``python chat_client.py`` at a ``columns``x40 xterm against ``kernel``, at its first prompt; the pexpect child."""
     env = client_env(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1", BATOS_HISTORY=str(tmp_path / "history"))
     child = pexpect.spawn(sys.executable, ["chat_client.py", "--endpoint", kernel.endpoint], cwd=str(ROOT), env=env,
-                          encoding="utf-8", timeout=30, dimensions=(40, 120))
+                          encoding="utf-8", timeout=timeout, dimensions=(40, columns))
     child.logfile_read = open(tmp_path / "terminal.log", "w", encoding="utf-8")
     try:
         child.expect_exact(PROMPT)
@@ -72,6 +73,13 @@ def console(kernel, tmp_path):
         if child.isalive():
             child.terminate(force=True)
         child.logfile_read.close()
+
+
+@pytest.fixture
+def console(kernel, tmp_path):
+    """``python chat_client.py`` at an 120x40 xterm; yields the pexpect child."""
+    with terminal(kernel, tmp_path) as child:
+        yield child
 
 
 def leave(child: pexpect.spawn) -> None:
@@ -174,33 +182,31 @@ def test_a_labelled_look_is_corrected_and_the_plan_s_parts_show_under_their_pare
                                "kwargs": {"intent": sentence}}}
     translated = {"persona": "ALFRED", "contains": f"Sentence: {sentence}\nJSON:", "response": f"```json\n{json.dumps(brief)}\n```"}
     kernel = replay_kernel(tmp_path, [translated, *lines]).start()
-    env = client_env(TERM="xterm-256color", PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1", BATOS_HISTORY=str(tmp_path / "history"))
-    child = pexpect.spawn(sys.executable, ["chat_client.py", "--endpoint", kernel.endpoint], cwd=str(ROOT), env=env,
-                          encoding="utf-8", timeout=60, dimensions=(40, 160))
-    child.logfile_read = open(tmp_path / "terminal.log", "w", encoding="utf-8")
     try:
-        child.expect_exact(PROMPT)
-        child.sendline(sentence)
-        child.expect_exact("Send it? [Y/n/e=edit selector]")
-        child.sendline("")
-        child.expect_exact("question q1 of cycle c1: I will install a method that answers")
-        child.expect_exact("1) [split a CSV line into its fields] parse_line('a,b')  on slots name='genesis'  ->  ['a', 'b']")
-        child.expect_exact("""2) [a field in double quotes keeping its commas] parse_line('x,"y,z"')  on slots name='genesis'  """
-                           """->  ['x', '"y', 'z"']""")
-        child.expect_exact("answer q1 > ")
-        child.sendline("2: ['x', 'y,z']")
-        child.expect_exact("answer accepted")
-        child.expect_exact("● PLANNING")
-        child.expect_exact("plan of c1: split_fields(line): Split a CSV line at the commas outside double quotes.; "
-                           "unquote(field): Take the quotes off a field and turn doubled quotes into one.")
-        child.expect_exact("● split_fields (c2): SYNTHESIZING")
-        child.expect_exact("● unquote (c3): SYNTHESIZING")
-        child.expect_exact("● COMPLETE")
-        child.expect_exact("installed parse_line on genesis_obj")
-        child.expect_exact(PROMPT)
-        leave(child)
+        with terminal(kernel, tmp_path, timeout=60, columns=160) as child:
+            labelled_look_then_plan(child, sentence)
     finally:
-        if child.isalive():
-            child.terminate(force=True)
-        child.logfile_read.close()
         kernel.stop()
+
+
+def labelled_look_then_plan(child: pexpect.spawn, sentence: str) -> None:
+    """The person's way through :func:`test_planning.plan_session` at the console."""
+    child.sendline(sentence)
+    child.expect_exact("Send it? [Y/n/e=edit selector]")
+    child.sendline("")
+    child.expect_exact("question q1 of cycle c1: I will install a method that answers")
+    child.expect_exact("1) [split a CSV line into its fields] parse_line('a,b')  on slots name='genesis'  ->  ['a', 'b']")
+    child.expect_exact("""2) [a field in double quotes keeping its commas] parse_line('x,"y,z"')  on slots name='genesis'  """
+                       """->  ['x', '"y', 'z"']""")
+    child.expect_exact("answer q1 > ")
+    child.sendline("2: ['x', 'y,z']")
+    child.expect_exact("answer accepted")
+    child.expect_exact("● PLANNING")
+    child.expect_exact("plan of c1: split_fields(line): Split a CSV line at the commas outside double quotes.; "
+                       "unquote(field): Take the quotes off a field and turn doubled quotes into one.")
+    child.expect_exact("● split_fields (c2): SYNTHESIZING")
+    child.expect_exact("● unquote (c3): SYNTHESIZING")
+    child.expect_exact("● COMPLETE")
+    child.expect_exact("installed parse_line on genesis_obj")
+    child.expect_exact(PROMPT)
+    leave(child)

@@ -84,6 +84,7 @@ import json  # noqa: E402
 
 import pytest  # noqa: E402
 
+from console_support import replay_kernel  # noqa: E402
 from support import KernelProcess  # noqa: E402
 from test_cycle import alfred, brick, wait_for_end, wait_for_state, write_cassette  # noqa: E402
 
@@ -121,16 +122,8 @@ def parts(split_fields: str = SPLIT_FIELDS, **extra) -> list[dict]:
 
 @pytest.fixture
 def kernel_with(tmp_path):
-    started = []
-
-    def start(lines: list[dict], **env) -> KernelProcess:
-        settings = {"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(write_cassette(tmp_path / "plan.jsonl", lines)),
-                    "BATOS_JAIL_WALL_SECONDS": "2", **env}
-        kernel = KernelProcess(tmp_path, env=settings).start()
-        started.append(kernel)
-        return kernel
-
-    yield start
+    started: list[KernelProcess] = []
+    yield lambda lines, **env: started.append(replay_kernel(tmp_path, lines, **env).start()) or started[-1]
     for kernel in started:
         kernel.stop()
 
