@@ -305,3 +305,21 @@ def test_a_part_and_a_planned_method_write_fewer_candidates_than_a_whole_request
     assert planning.budget({**whole, "part_of": "c1"}, 12) == planning.PART_ATTEMPTS - 3
     assert planning.budget({**whole, "attempt": 6, "plan": {"attempts_before": 4}}, 12) == planning.TOP_ATTEMPTS - 2
     assert planning.budget({**whole, "plan": {"unusable": "why"}}, 12) == 9  # no plan: the whole budget
+
+
+def test_a_helper_the_planner_wrote_out_is_its_part_s_first_candidate_under_its_new_name(kernel_with):
+    example = "    # example: self.unquote('\"say \"\"hi\"\"\"') == 'say \"hi\"'\n"
+    written = PLANNED.replace(example, example + "\n".join(UNQUOTE.splitlines()[1:]) + "\n")
+    assert written != PLANNED
+    renamed = UNQUOTE.replace("def unquote(", "def unquote_2(")
+    kernel = kernel_with([*whole_then_plan(written), *[alfred("split_fields", SPLIT_FIELDS)] * 2, alfred("unquote_2", renamed),
+                          *[alfred("parse_line", TOP.replace("self.unquote(", "self.unquote_2("))] * 2])
+    mine = "def unquote(self, text):\n    return 'mine'"
+    assert kernel.request({"command": "set_method", "target": "genesis_obj", "selector": "unquote", "source": mine})["status"] == "ok"
+    reply = kernel.request(LEARN, timeout=120)
+    assert reply["status"] == "ok", reply
+    plan = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]["artifacts"]["plan"]
+    part = kernel.request({"command": "cycle", "cycle": plan["helpers"][1]["cycle"]})["result"]
+    first = part["artifacts"]["candidates"][0]
+    assert first["author"] == "BRICK" and first["code"].startswith("def unquote_2(self, field):") and first["eligible"]
+    assert kernel.request({"command": "source", "target": "genesis_obj", "selector": "unquote"})["result"]["source"] == mine

@@ -214,11 +214,6 @@ def summary(plan: dict) -> list[dict]:
             for h in plan.get("helpers", [])]
 
 
-def shown(helpers: list[dict]) -> str:
-    """The helpers in a line (events, reasons)."""
-    return ", ".join(f"{h['name']}({', '.join(h['params'])})" for h in helpers)
-
-
 class Planner:
     """The PLANNING step of an orchestrator's cycles (:class:`bat_os.cognition.orchestrator.Orchestrator`), and
     what a plan changes in its other steps: a part holds its method, the parent installs its parts' with its own."""
@@ -260,6 +255,8 @@ class Planner:
                 name = free_name(helper["name"], taken)
                 if name != helper["name"]:
                     helper["renamed"], helper["name"] = helper["name"], name
+                    if helper.get("code"):  # the planner's code for it, under its new name
+                        helper["code"] = re.sub(rf"^def {helper['renamed']}\b", f"def {name}", helper["code"])
                 taken.add(name)
             plan = {"helpers": helpers, "attempts_before": found["attempts"], "model": completion.model}
             o.records.write(lambda root: o.records.get(root, cycle_id).artifacts.__setitem__("plan", plan))
