@@ -323,3 +323,25 @@ def test_a_helper_the_planner_wrote_out_is_its_part_s_first_candidate_under_its_
     first = part["artifacts"]["candidates"][0]
     assert first["author"] == "BRICK" and first["code"].startswith("def unquote_2(self, field):") and first["eligible"]
     assert kernel.request({"command": "source", "target": "genesis_obj", "selector": "unquote"})["result"]["source"] == mine
+
+
+def test_the_person_skipping_a_part_s_question_fails_the_plan_and_nothing_is_installed(kernel_with):
+    # two readings of split_fields that both hold the plan's example and part ways on an empty line ([''] or [])
+    lenient = SPLIT_FIELDS.replace("    fields, current", "    if not line:\n        return []\n    fields, current")
+    request, lines = plan_session()
+    parts_at = next(i for i, line in enumerate(lines) if line.get("contains") == " split_fields(")
+    lines = [*lines[:parts_at], alfred("split_fields", SPLIT_FIELDS), alfred("split_fields", lenient)]
+    kernel = kernel_with(lines)
+    with kernel.client() as client:
+        client.send({**request, "id": "learn", "events": True})
+        asked = []
+        while (reply := client.recv(60)).get("id") != "learn" or reply.get("status") == "event":
+            event = reply.get("event") or {}
+            if event.get("type") == "question" and event.get("waiting"):
+                asked.append(event["question"])
+                answer = {"result": ["x", "y,z"], "at": 1} if len(asked) == 1 else {"skip": True}
+                client.send({"command": "answer", "id": "a", "cycle": event["cycle"], "question": event["question"]["id"], **answer})
+    assert [(q["selector"], q.get("part_of"), q["kind"]) for q in asked] == [
+        ("parse_line", None, "confirm"), ("split_fields", "c1", "disagreement")]
+    assert reply["status"] == "error" and "the part split_fields" in reply["error"]["reasons"][0], reply
+    assert nothing_of_the_plan(kernel)
