@@ -157,6 +157,16 @@ class Browser:
         what = f"an element {css!r}" + (f" showing {text!r}" if text is not None else "")
         return self._wait(found, what, timeout, (StaleElementReferenceException,))
 
+    def text(self, css: str, timeout: float = 10, text: str | None = None) -> str:
+        """What the first element :meth:`wait_for` finds shows, read in the same wait: an element the page
+        redraws between the finding and the reading (a stream event re-renders cards) is found again."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def read(driver: Any) -> tuple[str]:
+            return (self.wait_for(css, timeout, text).text,)  # a tuple: an element showing nothing is truthy too
+
+        return self._wait(read, f"the text of {css!r}", timeout, (StaleElementReferenceException,))[0]
+
     def click(self, css: str, timeout: float = 10, text: str | None = None) -> None:
         """Click the first element :meth:`wait_for` finds; found again and clicked again when the page redrew it
         between the finding and the click (a stream event re-renders cards)."""

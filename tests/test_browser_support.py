@@ -58,7 +58,7 @@ def page_url():
 def test_a_page_is_opened_waited_on_and_photographed(tmp_path, page_url):
     with open_browser(tmp_path) as browser:
         browser.get(page_url)
-        assert browser.wait_for("#first").text == "there at once"
+        assert browser.text("#first") == "there at once"
         card = browser.wait_for('[data-card="genesis_obj"]', text="drawn later")  # appears after 300 ms
         assert card.text == "genesis_obj: drawn later"
         load_ms = browser.wait_js('document.body.dataset.world === "ready" && window.batos.loadMs')
@@ -69,6 +69,16 @@ def test_a_page_is_opened_waited_on_and_photographed(tmp_path, page_url):
         assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and shot.stat().st_size > 1000
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith("chromium-profile-")]  # its own profile, here
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("chromium-profile-")]  # removed at the end
+
+
+def test_text_is_read_from_an_element_the_page_keeps_redrawing(tmp_path, page_url):
+    """A stream event re-renders cards between a find and a read: text() finds the element again (CI's flake)."""
+    with open_browser(tmp_path) as browser:
+        browser.get(page_url)
+        browser.js("(window.spin = setInterval(() => {"
+                   " const old = document.getElementById('spinning'); if (old) old.remove();"
+                   " document.body.insertAdjacentHTML('beforeend', '<p id=spinning>redrawn</p>'); }, 20), 1)")
+        assert [browser.text("#spinning") for _ in range(40)] == ["redrawn"] * 40
 
 
 def test_a_wait_that_times_out_says_what_the_page_showed(tmp_path, page_url):

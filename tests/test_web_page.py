@@ -91,28 +91,28 @@ def test_the_world_view_shows_the_roots_and_personas_and_opens_an_inspector(repl
                     "cases": [{"args": [2], "result": 4}]})
     with nullcontext(browser):
         world_ready(browser, web)
-        assert browser.wait_for('[data-card="genesis_obj"]').text.startswith("genesis_obj")
-        assert browser.wait_for('[data-card="genesis_obj"] [data-method="double"]').text == "double"
+        assert browser.text('[data-card="genesis_obj"]').startswith("genesis_obj")
+        assert browser.text('[data-card="genesis_obj"] [data-method="double"]') == "double"
         for persona in ("ALFRED", "BRICK", "ROBIN", "BABS"):
-            assert persona in browser.wait_for(f'[data-persona="{persona}"]').text
+            assert persona in browser.text(f'[data-persona="{persona}"]')
         assert browser.js("window.batos.loadMs") > 0
-        assert str(kernel.proc.pid) in browser.wait_for("#kernel-figures").text
+        assert str(kernel.proc.pid) in browser.text("#kernel-figures")
         browser.screenshot("inspector-world")
         inspect(browser, "genesis_obj")
-        assert browser.wait_for('#inspector [data-slot="name"]').text.startswith("name")
-        assert "'genesis'" in browser.wait_for('#inspector [data-slot="name"] .value').text
+        assert browser.text('#inspector [data-slot="name"]').startswith("name")
+        assert "'genesis'" in browser.text('#inspector [data-slot="name"] .value')
         browser.click('#inspector .own [data-method="double"] a')
         source = browser.wait_for("#method pre.source", text="def double")
         assert source.text == DOUBLE and browser.js('document.querySelectorAll("#method pre.source .kw").length') >= 2
-        assert browser.wait_for("#method .tests .test").text == "double(2) -> 4"
-        assert "1 (current)" in browser.wait_for('#method [data-version="1"]').text
-        assert browser.wait_for('#method [data-version="1"] .reason').text == ""  # an edit with no reason given
+        assert browser.text("#method .tests .test") == "double(2) -> 4"
+        assert "1 (current)" in browser.text('#method [data-version="1"]')
+        assert browser.text('#method [data-version="1"] .reason') == ""  # an edit with no reason given
         browser.screenshot("inspector-method")
         # a persona's inspector: its codex
         browser.click('[data-persona="ALFRED"]')
         codex = browser.wait_for("#inspector .persona-codex .system-prompt", text="ALFRED")
         assert "steward of BAT OS" in codex.text
-        assert "Recent asks" in browser.wait_for("#inspector .persona-codex").text
+        assert "Recent asks" in browser.text("#inspector .persona-codex")
 
 
 def test_a_slot_is_edited_in_the_inspector_and_bad_values_are_refused_with_the_kernels_words(replayed, browser, tmp_path):
@@ -126,7 +126,7 @@ def test_a_slot_is_edited_in_the_inspector_and_bad_values_are_refused_with_the_k
         field.clear()
         field.send_keys("not json at all")
         browser.click(f"{row} .slot-save")
-        assert "not JSON" in browser.wait_for(f"{row} .slot-result.error").text
+        assert "not JSON" in browser.text(f"{row} .slot-result.error")
         assert kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["slots"]["name"] == "genesis"
         field.clear()
         field.send_keys('"Genesis the Second"')
@@ -157,30 +157,30 @@ def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_th
         browser.click("#talk-translate")
         brief = browser.wait_for("#brief .brief-json", text="report_the_current_system_time", timeout=30)
         assert json.loads(brief.text)["command"] == "initiate_cognitive_cycle"
-        assert "from the model" in browser.wait_for("#brief .origin").text
+        assert "from the model" in browser.text("#brief .origin")
         browser.click("#brief-send")
         # the cycle's card, its states as they pass, and its question: one candidate, shown before it is installed
         question = browser.wait_for('[data-question^="c1/"]', timeout=60)
         assert "will install a method that answers" in question.text
         assert re.search(r"report_the_current_system_time\(\).* -> '.*\d{4}-\d\d-\d\d", question.text)
-        trail = browser.wait_for('[data-cycle="c1"] .trail', text="ASKING").text
+        trail = browser.text('[data-cycle="c1"] .trail', text="ASKING")
         assert trail.index("DECOMPOSING") < trail.index("SYNTHESIZING") < trail.index("VALIDATING") < trail.index("ASKING")
-        assert "candidate" in browser.wait_for('[data-cycle="c1"] .trials').text
+        assert "candidate" in browser.text('[data-cycle="c1"] .trials')
         browser.screenshot("inspector-question")
         browser.click('[data-question^="c1/"] .accept')
         answer = browser.wait_for("#talk-answer.ok .said", timeout=60)
         assert re.search(r"answer: '.*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", answer.text)
-        assert "def report_the_current_system_time" in browser.wait_for("#talk-answer .stream").text  # ALFRED's words, as they came
-        assert "COMPLETE" in browser.wait_for('[data-cycle="c1"] .trail', text="COMPLETE").text
+        assert "def report_the_current_system_time" in browser.text("#talk-answer .stream")  # ALFRED's words, as they came
+        assert "COMPLETE" in browser.text('[data-cycle="c1"] .trail', text="COMPLETE")
         browser.wait_for('[data-card="genesis_obj"] [data-method="report_the_current_system_time"]', timeout=10)
         inspect(browser, "genesis_obj")
         browser.click('#inspector .own [data-method="report_the_current_system_time"] a')
-        assert "def report_the_current_system_time" in browser.wait_for("#method pre.source", text="def ").text
+        assert "def report_the_current_system_time" in browser.text("#method pre.source", text="def ")
         kept = kernel.request({"command": "source", "target": "genesis_obj", "selector": "report_the_current_system_time"})["result"]
         shown = browser.driver.find_elements("css selector", "#method .tests .test")
         assert len(shown) == len(kept["tests"])  # a time's answer varies: no example of it is kept
-        assert f"Tests ({len(kept['tests'])})" in browser.wait_for("#method").text
-        assert kept["author"] in browser.wait_for("#method .meta").text
+        assert f"Tests ({len(kept['tests'])})" in browser.text("#method")
+        assert kept["author"] in browser.text("#method .meta")
     assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "report_the_current_system_time",
                            "learn": False})["status"] == "ok"
 
@@ -200,7 +200,7 @@ def test_a_question_from_another_client_is_answered_on_the_page(replayed, browse
         choices[1].click()
         learner.join(120)
         browser.wait_js('!document.querySelector("[data-question^=\'c1/\']")', timeout=30)
-        assert "No cycle is asking" in browser.wait_for("#questions").text
+        assert "No cycle is asking" in browser.text("#questions")
     assert final["status"] == "ok", final
     assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "extract_numbers",
                            "args": ["x 10 y 200"], "learn": False})["result"] == [10, 200]
@@ -220,21 +220,21 @@ def test_an_edit_that_fails_the_methods_tests_is_refused_and_nothing_changes(rep
         area.send_keys("def double(self, x):\n    return x * 3")
         browser.wait_for("#method .method-reason").send_keys("thrice")
         browser.click("#method .method-save")
-        refused = browser.wait_for("#method .method-result.error", text="tests_failed", timeout=30)
-        assert "refused, nothing changed" in refused.text
+        refused = browser.text("#method .method-result.error", text="tests_failed", timeout=30)
+        assert "refused, nothing changed" in refused
         browser.screenshot("inspector-refused")
         # a source the guardian refuses: its reasons
         area.clear()
         area.send_keys("def double(self, x):\n    import os\n    return os.getpid()")
         browser.click("#method .method-save")
-        assert "code_refused" in browser.wait_for("#method .method-result.error", text="code_refused", timeout=30).text
+        assert "code_refused" in browser.text("#method .method-result.error", text="code_refused", timeout=30)
         # one that holds its tests is made, with its reason, and the page shows the new version
         area.clear()
         area.send_keys("def double(self, x):\n    return x + x")
         browser.click("#method .method-save")
         browser.wait_for("#method .method-name", text="v2/2", timeout=30)
-        assert "x + x" in browser.wait_for("#method pre.source").text
-        assert browser.wait_for('#method [data-version="2"] .reason').text == "thrice"
+        assert "x + x" in browser.text("#method pre.source")
+        assert browser.text('#method [data-version="2"] .reason') == "thrice"
     source = kernel.request({"command": "source", "target": "genesis_obj", "selector": "double"})["result"]
     assert source["source"] == "def double(self, x):\n    return x + x" and source["versions"] == 2
 
@@ -246,12 +246,12 @@ def test_the_page_says_the_kernel_is_gone_and_reconnects_when_it_is_back(replaye
         first = kernel.proc.pid
         kernel.stop()
         browser.wait_js('document.body.dataset.link === "reconnecting"', timeout=15)
-        assert "not answering" in browser.wait_for("#link").text
+        assert "not answering" in browser.text("#link")
         kernel.start()  # the same image and port, a new process: what the watchdog does
         browser.wait_js('document.body.dataset.link === "up"', timeout=20)
         browser.wait_for("#kernel-figures", text=f"pid {kernel.proc.pid}", timeout=10)
         assert kernel.proc.pid != first
-        assert "the kernel restarted" in browser.wait_for("#log", text="restarted").text
+        assert "the kernel restarted" in browser.text("#log", text="restarted")
         # and it works again: an edit goes through
         inspect(browser, "genesis_obj")
         browser.click('#inspector [data-slot="name"] .slot-edit')
