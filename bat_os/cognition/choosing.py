@@ -46,6 +46,7 @@ from typing import Any
 from bat_os.cognition.agreement import clusters as _clusters, silent_calls
 from bat_os.cognition.probes import is_named
 from bat_os.cognition.readings import reading
+from bat_os.cognition.specs import shape
 
 ASK, CONFIRM, INSTALL, MORE, FAIL = "ask", "confirm", "install", "more", "fail"
 
@@ -170,6 +171,9 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         shown = [k for k in positions if isinstance(k, int) and askable(_answer(records[confirming], k) or '["kind"]')]
         labelled = [k for label in stated if (k := next((k for k in shown if k < len(calls)
                                                          and calls[k].get("condition") == label), None)) is not None]
+        seen: set[str] = set()  # a call of a new shape (specs.shape) before one like a call shown already
+        fresh = [k for k in labelled if shape(calls[k]) not in seen and not seen.add(shape(calls[k]))]
+        labelled = [*fresh, *(k for k in labelled if k not in fresh)]
         room = min(SHOWN, max(len(labelled), 2)) - 1
         named = edge_calls(records[confirming], calls) if edges else []
         longest = sorted(range(len(calls)), key=lambda k: (-len(json.dumps(calls[k], sort_keys=True, default=repr)), k))

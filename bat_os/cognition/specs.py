@@ -14,6 +14,7 @@ True, False year after year). Every drop is recorded with its reason.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bat_os.cognition.cases import CASES_ASKED, BadCase, describe, parse_case
@@ -120,22 +121,11 @@ def accept_conditions(raw: list[dict], brief: dict, slot_names: set[str] | None 
     calls fits (no call of the run tests it). The request's first clause, what is asked, has its own call; a clause
     that says an example of the person's (``e.g. 'Ada Lovelace' gives 'AL'``) has its call (:func:`said_in`). None at
     all when the reply wrote no call: the cycle then judges as it did before conditions were read."""
-    arity = (len(brief.get("args", [])), sorted(brief.get("kwargs", {})))
     if not any(condition.get("calls") for condition in raw):
         return []  # the case writer wrote no call: the cycle judges as it did before conditions were read
 
     def fit(found: list[dict]) -> list[dict]:
-        calls: list[dict] = []
-        for call in found:
-            try:
-                case = parse_case({**call, "type": "None"}, "a condition's call")  # a call alone: no answer is read
-            except BadCase:
-                continue
-            case.pop("type")
-            if (len(case["args"]), sorted(case["kwargs"])) == arity and not (
-                    slot_names is not None and set(case.get("given") or {}) - slot_names) and case not in calls:
-                calls.append(case)
-        return calls
+        return _fit(found, brief, slot_names)
 
     loose = fit([call for condition in raw if not condition["label"] for call in condition["calls"]])
     trial = {"args": brief.get("args", []), "kwargs": brief.get("kwargs", {})}
@@ -146,6 +136,76 @@ def accept_conditions(raw: list[dict], brief: dict, slot_names: set[str] | None 
         if not calls and loose:  # calls written under no comment: one each to the conditions without one, in order
             calls = [loose.pop(0)]
         kept.append({"label": label(str(condition["label"])), "calls": calls[:MAX_CONDITION_CALLS]})
+    return kept
+
+
+def _fit(found: list[dict], brief: dict, slot_names: set[str] | None) -> list[dict]:
+    """The calls of ``found`` fit to run: plain data, calling the method as the brief's call does, setting only
+    slots the object has; each once."""
+    arity = (len(brief.get("args", [])), sorted(brief.get("kwargs", {})))
+    calls: list[dict] = []
+    for call in found:
+        try:
+            case = parse_case({**call, "type": "None"}, "a condition's call")  # a call alone: no answer is read
+        except BadCase:
+            continue
+        case.pop("type")
+        if (len(case["args"]), sorted(case["kwargs"])) == arity and not (
+                slot_names is not None and set(case.get("given") or {}) - slot_names) and case not in calls:
+            calls.append(case)
+    return calls
+
+
+def shape(call: dict) -> str:
+    """A call's form with its particular words and numbers blurred: runs of digits, of capitals, of small letters
+    each one mark; a number by its sign; lists and texts keep their length in marks, spaces and punctuation as
+    written. Two calls of one shape walk the same way through most methods ('Hi {name}' with Ann, then with John)."""
+    def blur(value: Any) -> str:
+        if isinstance(value, bool) or value is None:
+            return repr(value)
+        if isinstance(value, (int, float)):
+            return type(value).__name__ + ("-" if value < 0 else "0" if value == 0 else "+")
+        if isinstance(value, str):
+            return "'" + re.sub(r"[a-z]+", "a", re.sub(r"[A-Z]+", "A", re.sub(r"[0-9]+", "0", value))) + "'"
+        if isinstance(value, (list, tuple)):
+            return "[" + ",".join(blur(v) for v in value) + "]"
+        if isinstance(value, dict):
+            return "{" + ",".join(f"{blur(k)}:{blur(v)}" for k, v in value.items()) + "}"
+        return type(value).__name__
+    return blur([call.get("args", []), call.get("kwargs", {}), call.get("given") or {}])
+
+
+def plain(conditions: list[dict], taken: list[dict]) -> list[int]:
+    """The conditions (past the first: the trial's own) none of whose calls has a shape (:func:`shape`) the calls
+    before it lack: ``taken`` (the trial, the person's examples), then each condition's calls in order. Such a
+    condition's calls test what earlier calls test; the case writer is asked again for them."""
+    seen = {shape(call) for call in taken}
+    found = []
+    for index, condition in enumerate(conditions):
+        shapes = {shape(call) for call in condition["calls"]}
+        if index and not shapes - seen:
+            found.append(index)
+        seen |= shapes
+    return found
+
+
+def sharpen(conditions: list[dict], at: list[int], raw: list[dict], brief: dict,
+            slot_names: set[str] | None = None) -> list[dict]:
+    """``conditions`` with the calls the case writer wrote when asked again for those ``at`` (``raw``: one entry per
+    condition asked, in order, then the loose calls, as :func:`bat_os.cognition.replies.extract_conditions` reads
+    them): a call of a shape no call of the run has goes first in its condition; the rest are left out."""
+    seen = {shape(call) for condition in conditions for call in condition["calls"]}
+    seen |= {shape({"args": brief.get("args", []), "kwargs": brief.get("kwargs", {})})}
+    loose = _fit([call for entry in raw if not entry["label"] for call in entry["calls"]], brief, slot_names)
+    found = [_fit(entry["calls"], brief, slot_names) for entry in raw if entry["label"]]
+    kept = [dict(condition) for condition in conditions]
+    for index, calls in zip(at, found + [[]] * len(at)):
+        new = [call for call in calls or loose[:1] if shape(call) not in seen]
+        if not calls and new:
+            loose.pop(0)
+        if new:
+            seen.add(shape(new[0]))
+            kept[index] = {**kept[index], "calls": [new[0], *kept[index]["calls"]][:MAX_CONDITION_CALLS]}
     return kept
 
 
