@@ -77,7 +77,6 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
     written = cycle.get("candidates") or []
     asked: list[dict] = []  # the examples the person's answers made
     questions = 0
-    edge_asked = False  # a question was at a value the request names
     why = "no candidate was written"
     ended = "failed"
 
@@ -98,7 +97,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
             final = attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates
             decision = choosing.decide(records, examples=len(examples), answered=len(asked), final=final,
                                        can_ask=args.user and questions < args.questions, confirm=args.confirm,
-                                       edge_asked=edge_asked, conditions=tuple(c["label"] for c in conditions),
+                                       conditions=tuple(c["label"] for c in conditions),
                                        uncovered=tuple(uncovered(conditions, info["examples"])),
                                        untested=tuple(c["label"] for c in conditions if not c["calls"]))
             why = decision.why
@@ -111,7 +110,6 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
             question = asking.question(task["id"], questions, selector, decision,
                                        next(r["calls"] for r in records if r.get("calls")), task["slots"])
             answer = await person_reply(jail, task, question)
-            edge_asked = edge_asked or bool(question.get("named"))
             asked.extend(asking.examples_of(question, answer))
             if decision.action == choosing.CONFIRM and answer.get("choose") == 0:
                 failures = await check_code(jail, records[decision.winner]["code"], task)
@@ -145,7 +143,6 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
 WITHOUT = {
     "slot_probes": lambda: setattr(trials_module, "slot_probes", lambda *a, **k: []),
     "constant_calls": lambda: setattr(trials_module, "constant_calls", lambda *a, **k: []),
-    "named_calls": lambda: setattr(trials_module, "named_calls", lambda *a, **k: []),
     "conditions": lambda: None,  # the run's conditions left out (read in replay): the choosing before them
 }
 

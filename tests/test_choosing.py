@@ -145,53 +145,37 @@ def test_score_is_readings_times_cases_passed_plus_one():
 
 HOURS_TRIAL = {"args": ["13:15"], "kwargs": {}}
 HOURS = "business hours start at 09:00, included, and end at 17:30, not included"
+HOURS_CONDITIONS = [{"label": "business hours start at 09:00, included", "calls": [{"args": ["09:00"], "kwargs": {}}]},
+                    {"label": "end at 17:30, not included", "calls": [{"args": ["17:30"], "kwargs": {}}]}]
 
 
-def hours(code: str, attempt: int, answer, examples: list | None = None) -> dict:
-    """A real record of an is_business_hours candidate (``answer(hh, mm)``) over the trial and the calls at the
-    request's named values (bat_os.cognition.probes.named_calls), judged as VALIDATING judges it."""
-    from bat_os.cognition.probes import named_calls
+def hours(code: str, attempt: int, answer) -> dict:
+    """A real record of an is_business_hours candidate (``answer(hh, mm)``) over the trial and the calls the case
+    writer wrote under each condition of the request, judged as VALIDATING judges it."""
+    from bat_os.cognition.specs import condition_calls, labelled
 
-    named = named_calls(HOURS, HOURS_TRIAL["args"], {}, examples or [])
-    cases = plan(HOURS_TRIAL, examples or [], [], named)
+    cases = plan(HOURS_TRIAL, [], [], condition_calls(HOURS_CONDITIONS, [HOURS_TRIAL]))
     outcomes = [{"value": answer(*map(int, c["args"][0].split(":")))} for c in cases]
     record = assess(cases, outcomes, lambda i, names: {}, "obj.is_business_hours")
-    calls = [{k: c[k] for k in ("args", "kwargs", "named", "offset") if k in c} for c in cases if c["role"] == "probe"]
-    return {**record, "code": code, "attempt": attempt, "calls": [HOURS_TRIAL, *calls]}
+    calls = [{k: c[k] for k in ("args", "kwargs") if k in c} for c in cases if c["role"] == "probe"]
+    return {**record, "code": code, "attempt": attempt, "calls": labelled([HOURS_TRIAL, *calls], HOURS_CONDITIONS)}
 
 
-def test_a_confirm_looks_first_where_the_request_names_an_edge_the_candidate_does_not_tell_apart():
-    def by_hour(h, m):  # reads "end at 17:30" as "before 17:00"
+def test_a_look_before_install_shows_the_call_of_each_condition_the_request_states_where_a_misreading_shows():
+    # the edges the request names in words ("end at 17:30, not included") are conditions: the case writer's call
+    # under each is shown, labelled; the misreading (before 17:00) answers False at 17:30, the person says so
+    def by_hour(h, m):
         return 9 <= h < 17
 
-    def right_(h, m):
-        return (9, 0) <= (h, m) < (17, 30)
-
+    labels = tuple(c["label"] for c in HOURS_CONDITIONS)
     misread = [hours("def is_business_hours(self, t): ...", 1, by_hour), hours("def is_business_hours(self, t):  ...", 2, by_hour)]
-    shown = decide(misread, can_ask=True)
+    shown = decide(misread, can_ask=True, conditions=labels, uncovered=labels)
     assert shown.action == choosing.CONFIRM
-    assert asking.call_at(shown.split.position, misread[0]["calls"])["args"] == ["17:29"]  # alike at 17:29, 17:30, 17:31
     question = asking.question("c1", 1, "is_business_hours", shown, misread[0]["calls"], {})
-    assert question["named"] and "named" not in asking.shown(question) and question["choices"][0]["result"] is False
-    good = [hours("def is_business_hours(self, t): ...", 1, right_), hours("def is_business_hours(self, t):  ...", 2, right_)]
-    at = decide(good, can_ask=True)
-    assert asking.call_at(at.split.position, good[0]["calls"])["args"] == ["09:00"]  # it changes at both: the first value
-    # an answer elsewhere does not spare the look at the edges; a question at an edge does
-    assert decide(good, can_ask=True, answered=1).action == choosing.CONFIRM
-    assert decide(good, can_ask=True, answered=1, edge_asked=True).action == choosing.INSTALL
-    assert decide(good, can_ask=False, answered=1).action == choosing.INSTALL
-
-
-def test_a_named_value_a_generated_case_called_already_is_the_edge_itself():
-    # time_ago: the case writer had called 60 and 1 (the values the request names), so the named calls were only the
-    # minutes beside them; the look went to 2 ("2 minutes ago", right) and never to 1 ("1 minutes ago", wrong)
-    calls = [{"args": [125], "kwargs": {}}, {"args": [60], "kwargs": {}}, {"args": [1], "kwargs": {}},
-             {"args": [2], "kwargs": {}, "named": "0=1", "offset": 1}, {"args": [59], "kwargs": {}, "named": "0=60", "offset": -1},
-             {"args": [61], "kwargs": {}, "named": "0=60", "offset": 1}, {"args": [1], "kwargs": {}, "given": {"x": 1}}]
-    said = ["2 hours ago", "1 hours ago", "1 minutes ago", "2 minutes ago", "59 minutes ago", "1 hours ago", "1 minutes ago"]
-    record = {"signature": [f'["value", "{s}"]' for s in said], "calls": calls}
-    assert choosing.edge_calls(record, calls) == [2, 1]  # 1 itself, then 60 itself; never a call on other slots
-    assert choosing.edge_calls(record, calls[:1] + calls[3:6]) == [1, 2]  # without the cases: the nearest named calls
+    assert [question["call"]["args"], question["also"][0]["call"]["args"]] == [["09:00"], ["17:30"]]
+    assert question["also"][0]["condition"] == "end at 17:30, not included" and question["also"][0]["result"] is False
+    # both settled by the person: installed, with nobody to ask no call other than these can stop it
+    assert decide(misread, can_ask=True, answered=2, conditions=labels, uncovered=()).action == choosing.INSTALL
 
 
 def test_in_a_dispute_a_candidate_answering_by_kind_only_stands_aside_and_the_others_are_asked_about():

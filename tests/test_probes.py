@@ -75,9 +75,3 @@ def test_named_calls_already_made_are_not_repeated_and_there_are_at_most_six():
     assert named_calls("no numbers here", [7, "x"], {}, []) == []
 
 
-def test_is_named_compares_numbers_as_numbers_and_times_by_their_minutes():
-    from bat_os.cognition.probes import is_named
-
-    assert is_named(60, "60") and is_named(60.0, "60") and is_named(1.25, "1.25") and not is_named(61, "60")
-    assert is_named("9:05", "09:05") and is_named("17:30", "17:30") and not is_named("17:31", "17:30")
-    assert not is_named(True, "1") and not is_named("60", "60") and not is_named(60, "17:30") and not is_named([1], "1")

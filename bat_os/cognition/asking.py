@@ -57,7 +57,6 @@ def question(cycle_id: str, number: int, selector: str, decision: Decision, call
         **({"also": also} if also else {}),
         **({"given": call["given"]} if call.get("given") else {}),
         **({"condition": call["condition"]} if call.get("condition") else {}),
-        **({"named": True} if call.get("named") or any(call_at(p, calls).get("named") for p, _key in found.also) else {}),
     }
 
 
@@ -67,7 +66,7 @@ def _shown_call(call: dict, slots: dict) -> dict:
 
 def shown(asked: dict) -> dict:
     """A question as the person is shown it (what the cycle keeps beside it, the candidate a confirm installs, aside)."""
-    return {k: v for k, v in asked.items() if k not in ("winner", "named")}
+    return {k: v for k, v in asked.items() if k != "winner"}
 
 
 def call_at(position: int | str, calls: list[dict]) -> dict:

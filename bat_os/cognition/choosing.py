@@ -21,14 +21,12 @@ Run by VALIDATING after every candidate is tried (and after every answer), on th
    company. With nobody to ask and no example given, the case writer (the request's other reader) must agree
    with the cluster on one generated case at least, when it wrote any: else the cluster is disputed.
 6. **A look before install** (``cycle_confirm``: auto, always, never): where nothing the person said confirms
-   the cluster (no example, or a generated case doubts it), or where the request names values (numbers, times
-   of day: :func:`bat_os.cognition.probes.named_calls`) and no question of the cycle was at one yet, and
-   someone listens, two calls are shown with its answers (a ``confirm``): at a named value first
-   (:func:`edge_calls`: just below one the candidate does not tell from its neighbours, else the first value
-   itself), else the case it fails, else the call with the most to it, and the next call of that order beside it;
-   ``choose: 0`` installs. The shared misreadings that were installed wrongly were at the edges the request states
-   in words ("end at 17:30, not included", "a quantity of 0 or less"); the second call caught initials (the case
-   writer doubted 'Jane Smith', where the two-word reading is right; three words showed it wrong).
+   the cluster (no example, or a generated case doubts it), or a condition the request states is still open, and
+   someone listens, its answers are shown (a ``confirm``): at one call per open condition, each labelled, a call
+   of a new shape (:func:`bat_os.cognition.specs.shape`) first, at most :data:`SHOWN`; with none, at the case it
+   fails, else the call with the most to it, and the next call of that order beside it; ``choose: 0`` installs.
+   (Issue 39's look at the values the request names, ``edge_calls``, gave way to the conditions' calls, which
+   reach those edges and the ones stated in words.)
 
 Each line was measured by replaying the recorded runs of both models with a simulated person
 (``bench/replay_selection.py --user``, ``bench/selection_lab.py --user``): ``docs/journal/learning.md``,
@@ -44,7 +42,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bat_os.cognition.agreement import clusters as _clusters, silent_calls
-from bat_os.cognition.probes import is_named
 from bat_os.cognition.readings import reading
 from bat_os.cognition.specs import shape
 
@@ -72,15 +69,13 @@ class Decision:
 
 
 def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask: bool = False,
-           confirm: str = "auto", final: bool = False, edge_asked: bool = False,
-           conditions: tuple[str, ...] = (), uncovered: tuple[str, ...] = (), untested: tuple[str, ...] = ()) -> Decision:
+           confirm: str = "auto", final: bool = False, conditions: tuple[str, ...] = (), uncovered: tuple[str, ...] = (), untested: tuple[str, ...] = ()) -> Decision:
     """What to do with the candidates so far.
 
     ``examples``: the person's examples in the request; ``answered``: their answers to this cycle's questions
     (every eligible candidate holds both); ``can_ask``: a listening requester, questions left; ``confirm``:
     ``cycle_confirm`` (auto: show the candidate before installing it when no example was given or a generated
-    case doubts it; always; never); ``final``: no more candidates will be written; ``edge_asked``: a question of
-    this cycle was at a value the request names (:func:`bat_os.cognition.probes.named_calls`); ``conditions``: the
+    case doubts it; always; never); ``final``: no more candidates will be written; ``conditions``: the
     labels of the conditions the request states (their calls are labelled in each record's ``calls``),
     ``uncovered``: those no example or answer of the person's has settled yet, ``untested``: those no call tests."""
     eligible = [i for i, r in enumerate(records) if r.get("eligible")]
@@ -107,7 +102,7 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
     open_ = tuple(label for label in uncovered if any(call.get("condition") == label for call in calls))
     if votes < 2 and not (answered and final) and not vouched:  # an answer picks a reading; company may still come to it
         if final and can_ask and confirm != "never" and (found := split(records, [best], silent, confirming=winner,
-                                                                          edges=not edge_asked, stated=open_)):
+                                                                          stated=open_)):
             return Decision(CONFIRM, f"candidate {winner + 1}: one reading, the last that could be written; showing it",
                             winner=winner, split=found, clusters=groups)
         return Decision(FAIL if final else MORE, f"candidate{'s' if len(best) > 1 else ''} {names}: one reading, no other to agree",
@@ -123,10 +118,8 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
         # nobody to ask, and the case writer, the other reader of the request, agrees with them nowhere
         return Decision(FAIL if final else MORE, f"candidates {names} agree, but pass none of the generated cases, and "
                         "nobody could say which is right", disputed=True, clusters=groups)
-    edges = not edge_asked and any(call.get("named") for call in calls)
-    shown = confirm == "always" or (confirm == "auto" and (bool(open_) or edges or not answered and (doubted or not examples)))
-    if can_ask and shown and (found := split(records, [best], silent, confirming=winner, edges=not edge_asked,
-                                             stated=open_)) is not None:
+    shown = confirm == "always" or (confirm == "auto" and (bool(open_) or not answered and (doubted or not examples)))
+    if can_ask and shown and (found := split(records, [best], silent, confirming=winner, stated=open_)) is not None:
         return Decision(CONFIRM, f"candidate {winner + 1}: {support}; showing it", winner=winner, split=found, clusters=groups)
     return Decision(INSTALL, f"candidate {winner + 1}: {support}", winner=winner, clusters=groups)
 
@@ -148,7 +141,7 @@ def score(records: list[dict], members: list[int]) -> int:
 
 
 def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] = frozenset(), *,
-          confirming: int | None = None, edges: bool = True, stated: tuple[str, ...] = ()) -> Split | None:
+          confirming: int | None = None, stated: tuple[str, ...] = ()) -> Split | None:
     """The call whose answer tells the clusters apart best: the most even split of their scores (Gini), the
     trial call first on a tie, then the generated cases, then the probes. ``confirming``: one cluster to show;
     the calls are those of the conditions ``stated`` (one each, up to :data:`SHOWN` in one look), then the first
@@ -175,9 +168,8 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         fresh = [k for k in labelled if shape(calls[k]) not in seen and not seen.add(shape(calls[k]))]
         labelled = [*fresh, *(k for k in labelled if k not in fresh)]
         room = min(SHOWN, max(len(labelled), 2)) - 1
-        named = edge_calls(records[confirming], calls) if edges else []
         longest = sorted(range(len(calls)), key=lambda k: (-len(json.dumps(calls[k], sort_keys=True, default=repr)), k))
-        positions = [p for p in dict.fromkeys([*labelled, *named, *doubted[:1], *longest, 0]) if p in positions]
+        positions = [p for p in dict.fromkeys([*labelled, *doubted[:1], *longest, 0]) if p in positions]
     best: tuple[float, int] | None = None
     chosen: Split | None = None
     for order, position in enumerate(positions):
@@ -204,36 +196,6 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
 
 
 SHOWN = 4  # calls one look before install shows, at most
-
-
-def edge_calls(record: dict, calls: list[dict]) -> list[int]:
-    """The calls at values the request names (:func:`bat_os.cognition.probes.named_calls`), in the order a look before
-    install shows them: first, just below a named value that the candidate answers alike below, at and above it
-    (a request names a value because something changes there: "end at 17:30, not included"); then every named
-    value itself (or the call nearest it, where a case already made that call), in the request's order."""
-    signature = record.get("signature") or []
-    groups: dict[str, list[int]] = {}
-    for k, call in enumerate(calls):
-        if call.get("named") and k < len(signature):
-            groups.setdefault(str(call["named"]), []).append(k)
-    for named, ks in groups.items():  # the value itself, where a case had made that call already (time_ago: 1, 60, 1440)
-        ks += [k for k in range(1, min(len(calls), len(signature))) if _at_named(calls[k], calls[0], named)][:1]
-    unchanged = [min(ks, key=lambda k: calls[k].get("offset", 0)) for ks in groups.values()
-                 if len(ks) >= 2 and len({signature[k] for k in ks}) == 1]
-    nearest = [min(ks, key=lambda k: (abs(calls[k].get("offset", 0)), calls[k].get("offset", 0))) for ks in groups.values()]
-    return [*unchanged, *nearest]
-
-
-def _at_named(call: dict, trial: dict, named: str) -> bool:
-    """Is ``call`` (not a named call) the trial's call with one argument at the value the request names
-    (``named``: ``"position=value"``, as :func:`bat_os.cognition.probes.named_calls` writes it)?"""
-    position, _, value = named.partition("=")
-    at, args = int(position), call.get("args", [])
-    if call.get("named") or call.get("given") or call.get("kwargs", {}) != trial.get("kwargs", {}):
-        return False
-    if len(args) != len(trial.get("args", [])) or at >= len(args):
-        return False
-    return all(a == b for i, (a, b) in enumerate(zip(args, trial["args"])) if i != at) and is_named(args[at], value)
 
 
 def _answer(record: dict, position: int | str) -> str | None:

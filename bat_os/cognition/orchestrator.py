@@ -366,7 +366,6 @@ class Orchestrator:
         can_ask = self._askers.get(cycle_id, False) and asked < self.settings.questions
         decision = choosing.decide(records, examples=info["requested"], answered=answered, can_ask=can_ask,
                                    confirm=self.settings.confirm, final=final,
-                                   edge_asked=any(q.get("named") for q in info["questions"]),
                                    conditions=tuple(c["label"] for c in info["conditions"]),
                                    uncovered=tuple(specs.uncovered(info["conditions"], info["examples"])),
                                    untested=tuple(c["label"] for c in info["conditions"] if not c["calls"]))

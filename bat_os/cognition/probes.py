@@ -132,20 +132,6 @@ def named_calls(intent: str, args: list, kwargs: dict, taken: list[dict]) -> lis
     return found
 
 
-def is_named(value: Any, named: str) -> bool:
-    """Is ``value`` (an argument) the value the request names, ``named`` as :func:`named_calls` wrote it (``60``,
-    ``1.25``, ``17:30``)? A call a case made already at it is the named call's own (not made twice)."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        try:
-            return value == float(named)
-        except ValueError:
-            return False
-    shape, told = _TIME.match(value) if isinstance(value, str) else None, _TIME.match(named)
-    return bool(shape and told) and int(shape.group(1)) * 60 + int(shape.group(2)) == int(told.group(1)) * 60 + int(told.group(2))
-
-
 def _clock(minutes: int, width: int) -> str:
     minutes %= 24 * 60
     return f"{minutes // 60:0{width}d}:{minutes % 60:02d}"

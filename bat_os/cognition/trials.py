@@ -68,7 +68,7 @@ class Trials:
                             existing=slots, varies=lint.reads_clock(code, selector))
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
             # the calls its answers are to, in the order of its signature: a question names one
-            record["calls"] = specs.labelled([{k: c[k] for k in ("args", "kwargs", "given", "named", "offset") if k in c}
+            record["calls"] = specs.labelled([{k: c[k] for k in ("args", "kwargs", "given") if k in c}
                                               for c in cases if (c["role"] == "trial" and c["index"] == 0)
                                               or c["role"] in ("generated", "probe")], info.get("conditions") or [])
             return record
