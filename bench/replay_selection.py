@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_learning import (TARGET_GAIN, TASK_FILES, check_code, load_tasks, person_reply, written_right)  # noqa: E402
 
 from bat_os.cognition import asking, choosing, guardian  # noqa: E402
-from bat_os.cognition.specs import accept_cases, uncovered  # noqa: E402
+from bat_os.cognition.specs import accept_cases, uncovered, untested  # noqa: E402
 from bat_os.cognition import trials as trials_module  # noqa: E402
 from bat_os.cognition.trials import Trials  # noqa: E402
 from bat_os.config import Config  # noqa: E402
@@ -99,7 +99,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
                                        can_ask=args.user and questions < args.questions, confirm=args.confirm,
                                        conditions=tuple(c["label"] for c in conditions),
                                        uncovered=tuple(uncovered(conditions, info["examples"])),
-                                       untested=tuple(c["label"] for c in conditions if not c["calls"]))
+                                       untested=tuple(untested(conditions, info["args"], info["kwargs"], info["examples"])))
             why = decision.why
             if decision.action == choosing.INSTALL:
                 failures = await check_code(jail, records[decision.winner]["code"], task)

@@ -8,9 +8,8 @@ from bat_os.cognition import asking, choosing
 from bat_os.cognition.choosing import decide
 from bat_os.cognition.replies import extract_cases, extract_conditions
 from bat_os.cognition.selection import assess, plan
-from bat_os.cognition.prompts import specification_prompt
-from bat_os.cognition.specs import (accept_conditions, condition_calls, conditions_of, labelled, plain, shape, sharpen,
-                                  uncovered)
+from bat_os.cognition.specs import (accept_conditions, condition_calls, conditions_of, labelled, plain, shape, uncovered,
+                                  untested)
 
 CSV = "split a CSV line into its fields: fields are separated by commas, a field in double quotes may hold a comma, " \
       "a doubled quote inside quotes is one quote; an empty line raises ValueError"
@@ -163,10 +162,7 @@ def test_nobody_to_ask_a_condition_no_call_checks_installs_nothing():
     assert decide(pair, can_ask=True, conditions=(*CONDITIONS, *untested), uncovered=CONDITIONS, untested=untested).action == choosing.CONFIRM
 
 
-# --- calls that test nothing new, asked for again ------------------------------------------------------------
-TEMPLATE = "fill in a template: a placeholder is a name in braces, one not in the dict stays as it is"
-
-
+# --- calls that test nothing new ------------------------------------------------------------------------------
 def call(*args) -> dict:
     return {"args": list(args), "kwargs": {}}
 
@@ -179,7 +175,7 @@ def test_calls_of_one_shape_walk_the_same_way_and_an_edge_has_a_shape_of_its_own
         assert shape(a) != shape(b), (a, b)
 
 
-def test_a_condition_whose_calls_are_of_shapes_already_there_is_asked_for_again():
+def test_a_condition_whose_calls_are_all_of_shapes_already_there_is_untested():
     trial = call("Hi {name}", {"name": "Ann"})
     conditions = [{"label": "fill in a template", "calls": [trial]},
                   {"label": "a placeholder is a name in braces", "calls": [call("Hi {name}", {"name": "Bob"})]},
@@ -187,28 +183,7 @@ def test_a_condition_whose_calls_are_of_shapes_already_there_is_asked_for_again(
                   {"label": "said twice", "calls": [call("Hi {y}", {})]},
                   {"label": "no call", "calls": []}]
     assert plain(conditions, [trial]) == [1, 3, 4]  # the first clause is the trial's own; "Hi {x}" with {} is new once
-    again = extract_conditions("```python\nassert obj.fill('{a_1}', {'a_1': 'x'}) == 'x'\n# 1. a placeholder is a name in braces\n"
-                               "assert obj.fill('{a}{b}', {'a': 1, 'b': 2}) == '12'\n# 2. said twice\nassert obj.fill('Hi {z}', {}) == 'Hi {z}'\n```",
-                               "fill", ["a placeholder is a name in braces", "said twice", "no call"])
-    sharpened = sharpen(conditions, [1, 3, 4], again, {"args": trial["args"], "kwargs": {}})
-    assert sharpened[1]["calls"] == [call("{a}{b}", {"a": 1, "b": 2}), call("Hi {name}", {"name": "Bob"})]  # the new one first
-    assert sharpened[3]["calls"] == [call("Hi {y}", {})]  # its new call was of a shape there already: left out
-    assert sharpened[4]["calls"] == [call("{a_1}", {"a_1": "x"})]  # a loose call to the condition without one
-    assert sharpened[0] == conditions[0] and sharpened[2] == conditions[2]
-    assert plain(sharpened, [trial]) == [3]
-
-
-def test_asked_again_the_prompt_lists_only_those_conditions_and_the_calls_to_write_unlike():
-    brief = {"selector": "fill", "args": ["Hi {name}", {"name": "Ann"}], "intent": TEMPLATE}
-    receiver = {"name": "genesis", "slots": {}}
-    prompt = specification_prompt(brief, receiver, [], ["one not in the dict stays as it is"], [call("Hi {name}", {"name": "Bob"})])
-    assert prompt.startswith("Write more tests for the Python method fill")
-    assert """These calls test none of the conditions below: obj.fill('Hi {name}', {"name": "Bob"})""" in prompt
-    assert "# 1. one not in the dict stays as it is\nassert obj.fill(\n```" in prompt and "# 2." not in prompt
-    # a recorded first prompt's last line (what cassettes match) is not the second's
-    first = specification_prompt(brief, receiver, [])
-    assert first.endswith("Answer with the asserts in one ```python block.") and "Answer with the asserts" not in prompt
-    assert "# 3. one not in the dict stays as it is" in first and "These calls" not in first
+    assert untested(conditions, trial["args"], {}, []) == ["a placeholder is a name in braces", "said twice", "no call"]
 
 
 def test_the_look_shows_a_call_of_a_new_shape_before_one_like_a_call_shown():
@@ -224,32 +199,31 @@ def test_the_look_shows_a_call_of_a_new_shape_before_one_like_a_call_shown():
     assert [question["condition"], *[a["condition"] for a in question["also"]]] == ["rule 0", "rule 2", "rule 1"]
 
 
-def test_a_cycle_asks_the_case_writer_again_for_the_conditions_its_calls_left_untested(tmp_path):
-    import json
-
+def test_nobody_to_ask_a_method_whose_condition_calls_are_the_trials_shape_again_is_not_installed(tmp_path):
     from console_support import replay_kernel
     from test_cycle import alfred, brick
 
-    first = ("```python\n# 1. fill in a template\nassert obj.fill('Hi {name}', {'name': 'Ann'}) == 'Hi Ann'\n"
-             "# 2. a placeholder is a name in braces\nassert obj.fill('Hi {name}', {'name': 'Bob'}) == 'Hi Bob'\n"
-             "# 3. one not in the dict stays as it is\nassert obj.fill('Hi {x}', {}) == 'Hi {x}'\n```")
-    again = "```python\n# 1. a placeholder is a name in braces\nassert obj.fill('{a}{b}', {'a': 1, 'b': 2}) == '12'\n```"
+    spec = ("```python\n# 1. fill in a template\nassert obj.fill('Hi {name}', {'name': 'Ann'}) == 'Hi Ann'\n"
+            "# 2. a placeholder is a name in braces\nassert obj.fill('Hi {name}', {'name': 'Bob'}) == 'Hi Bob'\n"
+            "# 3. one not in the dict stays as it is\nassert obj.fill('Hi {x}', {}) == 'Hi {x}'\n```")
     code = ("def fill(self, template, values):\n    for name, value in values.items():\n"
             "        template = template.replace('{' + name + '}', str(value))\n    return template")
-    lines = [brick("fill"), {"persona": "BRICK", "contains": "Answer with the asserts in one ```python block.", "response": first},
-             {"persona": "BRICK", "contains": "Answer with the new asserts in one ```python block.", "response": again},
-             alfred("fill", code), alfred("fill", code + "  # the same")]
+    lines = [brick("fill"), {"persona": "BRICK", "contains": "Answer with the asserts in one ```python block.", "response": spec},
+             *[alfred("fill", code + f"  # {n}") for n in range(12)]]
+    request = {"command": "send", "target": "genesis_obj", "selector": "fill", "ask": False, "args": ["Hi {name}", {"name": "Ann"}],
+               "intent": "fill in a template: a placeholder is a name in braces, one not in the dict stays as it is"}
     kernel = replay_kernel(tmp_path, lines).start()
     try:
-        reply = kernel.request({"command": "send", "target": "genesis_obj", "selector": "fill", "ask": False,
-                                "args": ["Hi {name}", {"name": "Ann"}], "intent": TEMPLATE}, timeout=60)
-        assert reply["status"] == "ok" and reply["result"]["result"] == "Hi Ann", reply
-        cycle = kernel.request({"command": "cycle", "cycle": "c1"})["result"]
-        artifacts = cycle["artifacts"]
-        assert artifacts["conditions_asked_again"] == 1  # "Bob" tests what "Ann" does
-        assert [c["calls"][0]["args"] for c in artifacts["conditions"]] == [
-            ["Hi {name}", {"name": "Ann"}], ["{a}{b}", {"a": 1, "b": 2}], ["Hi {x}", {}]]
-        ran = json.dumps(artifacts["candidates"][0]["calls"])
-        assert '"{a}{b}"' in ran and "a placeholder is a name in braces" in ran  # run, labelled with its condition
+        reply = kernel.request(request, timeout=60)
+        assert reply["status"] == "error" and "no call checks the condition 'a placeholder is a name in braces'" in reply["error"]["message"]
+        assert "fill" not in kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]
+        # a call of its own shape for that condition: installed
+        lines[1] = {**lines[1], "response": spec.replace("obj.fill('Hi {name}', {'name': 'Bob'})", "obj.fill('{a}{b}', {'a': 1, 'b': 2})")}
+    finally:
+        kernel.stop()
+    (tmp_path / "again").mkdir()
+    kernel = replay_kernel(tmp_path / "again", lines).start()
+    try:
+        assert kernel.request(request, timeout=60)["status"] == "ok"
     finally:
         kernel.stop()

@@ -278,18 +278,8 @@ class Orchestrator:
         clauses = specs.conditions_of(brief_intent(brief))
         conditions = specs.accept_conditions(replies.extract_conditions(completion.text, brief["selector"], clauses, stateful),
                                              brief, set(receiver["slots"]))
-        taken = [{"args": brief.get("args", []), "kwargs": brief.get("kwargs", {})}, *(brief.get("examples") or [])]
-        if again := specs.plain(conditions, taken):  # calls that test nothing new: asked once more
-            tried = [call for condition in conditions for call in condition["calls"]]
-            try:
-                more = await self._ask(cycle_id, SPEC_PERSONA, specification_prompt(
-                    brief, receiver, context, [clauses[k] for k in again], tried), until_block=True)
-                conditions = specs.sharpen(conditions, again, replies.extract_conditions(
-                    more.text, brief["selector"], [clauses[k] for k in again], stateful), brief, set(receiver["slots"]))
-            except LLMError as exc:  # the first calls stand
-                logger.warning("cycle %s: the conditions were not asked again (%s)", cycle_id, exc)
         self.records.move(cycle_id, "SYNTHESIZING", cases=kept, cases_dropped=dropped, conditions=conditions,
-                          specification_model=completion.model, conditions_asked_again=len(again))
+                          specification_model=completion.model)
 
     async def _synthesize(self, cycle_id: str) -> None:
         inherited = self.records.read(lambda root: render(self.records.get(root, cycle_id).artifacts.get("inherited", {})))
@@ -368,7 +358,7 @@ class Orchestrator:
                                    confirm=self.settings.confirm, final=final,
                                    conditions=tuple(c["label"] for c in info["conditions"]),
                                    uncovered=tuple(specs.uncovered(info["conditions"], info["examples"])),
-                                   untested=tuple(c["label"] for c in info["conditions"] if not c["calls"]))
+                                   untested=tuple(specs.untested(info["conditions"], info["args"], info["kwargs"], info["examples"])))
         if decision.action == choosing.INSTALL:
             self.records.write(lambda root: self.records.keep_candidates(root, cycle_id, records, decision.why))
             return await self.installer.install(cycle_id, info, records[decision.winner])

@@ -83,14 +83,12 @@ def decomposition_prompt(brief: dict, receiver: dict) -> str:
     ]).replace("\n\n", "\n")
 
 
-def specification_prompt(brief: dict, receiver: dict, context: list[dict], clauses: list[str] | None = None,
-                         tried: list[dict] = ()) -> str:
+def specification_prompt(brief: dict, receiver: dict, context: list[dict]) -> str:
     """SPECIFYING: tests for the method from the intent, the examples and the catalog, before any code.
-    Asked as assert lines (what a coder model writes best); read back as data, never run. ``clauses``: asked
-    again for these conditions only, whose calls so far (``tried``) test nothing new (:func:`specs.plain`)."""
+    Asked as assert lines (what a coder model writes best); read back as data, never run."""
     selector = brief["selector"]
     call = f"obj.{selector}({call_arguments(brief.get('args', []), brief.get('kwargs', {}))})"
-    lines = [f"Write {'more ' if clauses else ''}tests for the Python method {selector} of a BAT OS object, before it is written.",
+    lines = [f"Write tests for the Python method {selector} of a BAT OS object, before it is written.",
              f"It is called like this: {call}"]
     intent = brief_intent(brief)
     if intent:
@@ -110,22 +108,17 @@ def specification_prompt(brief: dict, receiver: dict, context: list[dict], claus
     # clauses as the comments to write under, each a condition (measured on novel11 with both models: asked to list
     # the conditions themselves, the 0.5B model wrote none and the 1.5B model described its calls; given the
     # clauses, both wrote one call under each, the 1.5B at the edges the clauses name: 0, 1, 59, 60, 1439, 1440)
-    if clauses:  # asked again: the calls that test nothing of these conditions, to write unlike
-        lines.append("These calls test none of the conditions below: "
-                     + "; ".join(f"obj.{selector}({call_arguments(c.get('args', []), c.get('kwargs', {}))})" for c in tried[:6]))
     lines.append(f"Complete these tests: under each condition of the request, one assert that calls obj.{selector} with "
                  "literal arguments chosen to test that condition" + (" (set the slots it reads first)" if slots else "")
-                 + (", arguments unlike those, where a method that ignored the condition would answer otherwise"
-                    if clauses else "") + ", and the exact right answer, worked out step by step.")
+                 + ", and the exact right answer, worked out step by step.")
     lines.append("```python")
-    for number, clause in enumerate(clauses or specs.conditions_of(intent) or [f"what {selector} does"], 1):
+    for number, clause in enumerate(specs.conditions_of(intent) or [f"what {selector} does"], 1):
         lines.append(f"# {number}. {clause}")
         if slots:
             lines.append("obj.<slot> = <a value>")
         lines.append(f"assert obj.{selector}(")
     lines.append("```")
-    lines.append("Answer with the new asserts in one ```python block." if clauses  # the last line recorded cassettes match
-                 else "Answer with the asserts in one ```python block.")
+    lines.append("Answer with the asserts in one ```python block.")  # the last line recorded cassettes match
     return "\n".join(lines)
 
 

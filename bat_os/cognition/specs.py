@@ -178,7 +178,7 @@ def shape(call: dict) -> str:
 def plain(conditions: list[dict], taken: list[dict]) -> list[int]:
     """The conditions (past the first: the trial's own) none of whose calls has a shape (:func:`shape`) the calls
     before it lack: ``taken`` (the trial, the person's examples), then each condition's calls in order. Such a
-    condition's calls test what earlier calls test; the case writer is asked again for them."""
+    condition's calls test what earlier calls test."""
     seen = {shape(call) for call in taken}
     found = []
     for index, condition in enumerate(conditions):
@@ -189,24 +189,12 @@ def plain(conditions: list[dict], taken: list[dict]) -> list[int]:
     return found
 
 
-def sharpen(conditions: list[dict], at: list[int], raw: list[dict], brief: dict,
-            slot_names: set[str] | None = None) -> list[dict]:
-    """``conditions`` with the calls the case writer wrote when asked again for those ``at`` (``raw``: one entry per
-    condition asked, in order, then the loose calls, as :func:`bat_os.cognition.replies.extract_conditions` reads
-    them): a call of a shape no call of the run has goes first in its condition; the rest are left out."""
-    seen = {shape(call) for condition in conditions for call in condition["calls"]}
-    seen |= {shape({"args": brief.get("args", []), "kwargs": brief.get("kwargs", {})})}
-    loose = _fit([call for entry in raw if not entry["label"] for call in entry["calls"]], brief, slot_names)
-    found = [_fit(entry["calls"], brief, slot_names) for entry in raw if entry["label"]]
-    kept = [dict(condition) for condition in conditions]
-    for index, calls in zip(at, found + [[]] * len(at)):
-        new = [call for call in calls or loose[:1] if shape(call) not in seen]
-        if not calls and new:
-            loose.pop(0)
-        if new:
-            seen.add(shape(new[0]))
-            kept[index] = {**kept[index], "calls": [new[0], *kept[index]["calls"]][:MAX_CONDITION_CALLS]}
-    return kept
+def untested(conditions: list[dict], args: list, kwargs: dict, examples: list[dict]) -> list[str]:
+    """The labels of the conditions no call tests: none written, or only calls of shapes the trial call (``args``,
+    ``kwargs``), the ``examples`` and the calls before them have (:func:`plain`: 'Hi {name}' with John tests nothing
+    'Hi {name}' with Ann did not)."""
+    flat = set(plain(conditions, [{"args": args, "kwargs": kwargs}, *examples]))
+    return [c["label"] for k, c in enumerate(conditions) if not c["calls"] or k in flat]
 
 
 def condition_calls(conditions: list[dict], taken: list[dict]) -> list[dict]:
