@@ -227,3 +227,14 @@ def test_nobody_to_ask_a_method_whose_condition_calls_are_the_trials_shape_again
         assert kernel.request(request, timeout=60)["status"] == "ok"
     finally:
         kernel.stop()
+
+
+def test_one_reading_alone_is_not_installed_while_a_condition_has_no_call_even_on_the_persons_answer():
+    lone = [right(QUOTING, 1)]
+    untested_ = ("what an empty line gives",)
+    for can_ask in (True, False):
+        failed = decide(lone, answered=1, final=True, can_ask=can_ask, conditions=(*CONDITIONS, *untested_), untested=untested_)
+        assert failed.action == choosing.FAIL and "no call checks the condition 'what an empty line gives'" in failed.why
+    assert decide(lone, answered=1, final=False, can_ask=True, conditions=CONDITIONS, untested=untested_).action == choosing.MORE
+    # every condition has a call: the person's answer installs it at the end of the budget, as before
+    assert decide(lone, answered=1, final=True, can_ask=True, conditions=CONDITIONS).action == choosing.INSTALL

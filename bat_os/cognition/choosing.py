@@ -100,6 +100,9 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
     passes = records[winner].get("passes") or []
     vouched = examples >= 2 and all(passes)  # two of the person's examples, and the case writer, agree with it
     open_ = tuple(label for label in uncovered if any(call.get("condition") == label for call in calls))
+    if votes < 2 and untested:  # one reading alone, and a condition the request states that no call checks
+        return Decision(FAIL if final else MORE, f"candidate {winner + 1}: one reading, no other to agree, and no call checks "
+                        f"the condition {untested[0]!r}", clusters=groups)
     if votes < 2 and not (answered and final) and not vouched:  # an answer picks a reading; company may still come to it
         if final and can_ask and confirm != "never" and (found := split(records, [best], silent, confirming=winner,
                                                                           stated=open_)):
