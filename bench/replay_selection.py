@@ -99,7 +99,7 @@ async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: a
                                        can_ask=args.user and questions < args.questions, confirm=args.confirm,
                                        conditions=tuple(c["label"] for c in conditions),
                                        uncovered=tuple(uncovered(conditions, info["examples"])),
-                                       untested=tuple(untested(conditions, info["args"], info["kwargs"], info["examples"])))
+                                       untested=tuple(untested(conditions)))
             why = decision.why
             if decision.action == choosing.INSTALL:
                 failures = await check_code(jail, records[decision.winner]["code"], task)

@@ -8,8 +8,7 @@ from bat_os.cognition import asking, choosing
 from bat_os.cognition.choosing import decide
 from bat_os.cognition.replies import extract_cases, extract_conditions
 from bat_os.cognition.selection import assess, plan
-from bat_os.cognition.specs import (accept_conditions, condition_calls, conditions_of, labelled, plain, shape, uncovered,
-                                  untested)
+from bat_os.cognition.specs import (accept_conditions, condition_calls, conditions_of, labelled, shape, uncovered, untested)
 
 CSV = "split a CSV line into its fields: fields are separated by commas, a field in double quotes may hold a comma, " \
       "a doubled quote inside quotes is one quote; an empty line raises ValueError"
@@ -175,17 +174,6 @@ def test_calls_of_one_shape_walk_the_same_way_and_an_edge_has_a_shape_of_its_own
         assert shape(a) != shape(b), (a, b)
 
 
-def test_a_condition_whose_calls_are_all_of_shapes_already_there_is_untested():
-    trial = call("Hi {name}", {"name": "Ann"})
-    conditions = [{"label": "fill in a template", "calls": [trial]},
-                  {"label": "a placeholder is a name in braces", "calls": [call("Hi {name}", {"name": "Bob"})]},
-                  {"label": "one not in the dict stays as it is", "calls": [call("Hi {x}", {})]},
-                  {"label": "said twice", "calls": [call("Hi {y}", {})]},
-                  {"label": "no call", "calls": []}]
-    assert plain(conditions, [trial]) == [1, 3, 4]  # the first clause is the trial's own; "Hi {x}" with {} is new once
-    assert untested(conditions, trial["args"], {}, []) == ["a placeholder is a name in braces", "said twice", "no call"]
-
-
 def test_the_look_shows_a_call_of_a_new_shape_before_one_like_a_call_shown():
     labels = ("rule 0", "rule 1", "rule 2")
     stated = [{"args": ["x1"], "kwargs": {}, "condition": "rule 0"}, {"args": ["y2"], "kwargs": {}, "condition": "rule 1"},
@@ -199,37 +187,9 @@ def test_the_look_shows_a_call_of_a_new_shape_before_one_like_a_call_shown():
     assert [question["condition"], *[a["condition"] for a in question["also"]]] == ["rule 0", "rule 2", "rule 1"]
 
 
-def test_nobody_to_ask_a_method_whose_condition_calls_are_the_trials_shape_again_is_not_installed(tmp_path):
-    from console_support import replay_kernel
-    from test_cycle import alfred, brick
-
-    spec = ("```python\n# 1. fill in a template\nassert obj.fill('Hi {name}', {'name': 'Ann'}) == 'Hi Ann'\n"
-            "# 2. a placeholder is a name in braces\nassert obj.fill('Hi {name}', {'name': 'Bob'}) == 'Hi Bob'\n"
-            "# 3. one not in the dict stays as it is\nassert obj.fill('Hi {x}', {}) == 'Hi {x}'\n```")
-    code = ("def fill(self, template, values):\n    for name, value in values.items():\n"
-            "        template = template.replace('{' + name + '}', str(value))\n    return template")
-    lines = [brick("fill"), {"persona": "BRICK", "contains": "Answer with the asserts in one ```python block.", "response": spec},
-             *[alfred("fill", code + f"  # {n}") for n in range(12)]]
-    request = {"command": "send", "target": "genesis_obj", "selector": "fill", "ask": False, "args": ["Hi {name}", {"name": "Ann"}],
-               "intent": "fill in a template: a placeholder is a name in braces, one not in the dict stays as it is"}
-    kernel = replay_kernel(tmp_path, lines).start()
-    try:
-        reply = kernel.request(request, timeout=60)
-        assert reply["status"] == "error" and "no call checks the condition 'a placeholder is a name in braces'" in reply["error"]["message"]
-        assert "fill" not in kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]
-        # a call of its own shape for that condition: installed
-        lines[1] = {**lines[1], "response": spec.replace("obj.fill('Hi {name}', {'name': 'Bob'})", "obj.fill('{a}{b}', {'a': 1, 'b': 2})")}
-    finally:
-        kernel.stop()
-    (tmp_path / "again").mkdir()
-    kernel = replay_kernel(tmp_path / "again", lines).start()
-    try:
-        assert kernel.request(request, timeout=60)["status"] == "ok"
-    finally:
-        kernel.stop()
-
-
 def test_one_reading_alone_is_not_installed_while_a_condition_has_no_call_even_on_the_persons_answer():
+    assert untested([{"label": "a comma", "calls": [call("a,b")]}, {"label": "what an empty line gives", "calls": []}]) == [
+        "what an empty line gives"]
     lone = [right(QUOTING, 1)]
     untested_ = ("what an empty line gives",)
     for can_ask in (True, False):

@@ -358,7 +358,7 @@ class Orchestrator:
                                    confirm=self.settings.confirm, final=final,
                                    conditions=tuple(c["label"] for c in info["conditions"]),
                                    uncovered=tuple(specs.uncovered(info["conditions"], info["examples"])),
-                                   untested=tuple(specs.untested(info["conditions"], info["args"], info["kwargs"], info["examples"])))
+                                   untested=tuple(specs.untested(info["conditions"])))
         if decision.action == choosing.INSTALL:
             self.records.write(lambda root: self.records.keep_candidates(root, cycle_id, records, decision.why))
             return await self.installer.install(cycle_id, info, records[decision.winner])

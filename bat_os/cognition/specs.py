@@ -175,26 +175,9 @@ def shape(call: dict) -> str:
     return blur([call.get("args", []), call.get("kwargs", {}), call.get("given") or {}])
 
 
-def plain(conditions: list[dict], taken: list[dict]) -> list[int]:
-    """The conditions (past the first: the trial's own) none of whose calls has a shape (:func:`shape`) the calls
-    before it lack: ``taken`` (the trial, the person's examples), then each condition's calls in order. Such a
-    condition's calls test what earlier calls test."""
-    seen = {shape(call) for call in taken}
-    found = []
-    for index, condition in enumerate(conditions):
-        shapes = {shape(call) for call in condition["calls"]}
-        if index and not shapes - seen:
-            found.append(index)
-        seen |= shapes
-    return found
-
-
-def untested(conditions: list[dict], args: list, kwargs: dict, examples: list[dict]) -> list[str]:
-    """The labels of the conditions no call tests: none written, or only calls of shapes the trial call (``args``,
-    ``kwargs``), the ``examples`` and the calls before them have (:func:`plain`: 'Hi {name}' with John tests nothing
-    'Hi {name}' with Ann did not)."""
-    flat = set(plain(conditions, [{"args": args, "kwargs": kwargs}, *examples]))
-    return [c["label"] for k, c in enumerate(conditions) if not c["calls"] or k in flat]
+def untested(conditions: list[dict]) -> list[str]:
+    """The labels of the conditions no call tests."""
+    return [c["label"] for c in conditions if not c["calls"]]
 
 
 def condition_calls(conditions: list[dict], taken: list[dict]) -> list[dict]:
