@@ -308,6 +308,16 @@ def test_the_builtins_a_method_reaches_for_work(fresh: bool) -> None:
         True, True, True, "slice(1, 2, None)", True]
 
 
+@pytest.mark.parametrize("fresh", [True, False], ids=["fresh", "reusable"])
+def test_a_texts_format_runs_when_its_fields_name_arguments_only(fresh: bool) -> None:
+    """novel12's leaderboard_lines and round_half_even_text lost candidates to a refused '{}. {} {}'.format(...):
+    a text's .format and .format_map run, their fields checked (the walks are in the corpus below)."""
+    source = ("def m(self, n):\n    return ['{}. {} {:>4}'.format(1, 'ann', n), '{0}-{0}'.format('x'), '{a:{w}}|'.format(a='b', w=3),\n"
+              "            '{name}'.format_map({'name': 'cy'}), '{:.2f}'.format(n / 3), '{{}}'.format()]\n")
+    value = run(lambda j: j.run(source, "m", [10], {}, DictHost({}), fresh=fresh))
+    assert value == ["1. ann   10", "x-x", "b  |", "cy", "3.33", "{}"]
+
+
 def test_every_builtin_is_offered_or_kept_out_for_a_reason() -> None:
     """Python's whole builtins list: each one a method has, or one of KEPT_OUT (print is RestrictedPython's)."""
     from bat_os.jail.worker.namespace import KEPT_OUT, Printed, method_globals
@@ -363,6 +373,9 @@ CORPUS: list[tuple[str, str]] = [
     ("format attribute walk", "def m(self):\n    return '{0.__class__.__mro__}'.format(1)\n"),
     ("format_map walk", "def m(self):\n    return '{x.__class__}'.format_map({'x': 1})\n"),
     ("unbound str.format", "def m(self):\n    f = str.format\n    return f('{0.__class__}', 1)\n"),
+    ("format item walk", "def m(self):\n    return '{0[__class__]}'.format({'__class__': 1})\n"),
+    ("format walk in a nested spec", "def m(self):\n    return '{0:{1.__class__}}'.format(1, 2)\n"),
+    ("format walk past a malformed field", "def m(self):\n    return '{0.__class__}{'.format(1)\n"),
     ("string.Formatter", "import string\ndef m(self):\n    return string.Formatter().get_field('0.__class__', [1], {})\n"),
     ("operator.attrgetter", "import operator\ndef m(self):\n    return operator.attrgetter('__class__')(1)\n"),
     ("from operator import methodcaller", "from operator import methodcaller\ndef m(self):\n    return methodcaller('format', 1)('{0.__class__}')\n"),
@@ -506,7 +519,10 @@ def test_the_escape_corpus_is_refused_or_contained(monkeypatch: pytest.MonkeyPat
     assert outcomes["too many host calls, refusals ignored"].error_type == "HostCallLimit"
     assert outcomes["AttributeError.obj leaks nothing"].error_type == "AttributeError"
     assert outcomes["AttributeError.obj from a proxy"].error_type == "AttributeError"
-    for name in ("getattr()", "getattr() of a computed dunder", "getattr() of str.format", "getattr() of a frame",
+    for name in ("format attribute walk", "format_map walk", "getattr() of str.format", "format item walk",
+                 "format walk in a nested spec", "format walk past a malformed field"):
+        assert outcomes[name].error_type == "ValueError" and "format string" in outcomes[name].message, name
+    for name in ("getattr()", "getattr() of a computed dunder", "getattr() of a frame",
                  "getattr() of AttributeError.obj", "object.__subclasses__", "super().__init_subclass__",
                  "super() past the proxy", "super().__init__ of something else", "a property reaching a frame"):
         assert outcomes[name].error_type == "AttributeError" and "not accessible" in outcomes[name].message, name

@@ -18,9 +18,10 @@ dangerous-attribute ``DANGEROUS_ATTRIBUTES``: frames, code, ``AttributeError.obj
                     driven by strings, ``add_method`` (installs unaudited code), and where an
                     allowed module reaches one that is not (``fractions.sys``); on ``self``
                     only ``add_method`` (its other attributes are slots)
-format-attribute    ``.format``/``.format_map``/``.vformat`` walk attributes (``"{0.__class__}"``);
-                    f-strings and ``%`` do not, and their expressions are audited as code; nor does the
-                    builtin ``format(value, spec)`` (what an f-string's ``{value:{spec}}`` calls)
+format-attribute    ``.vformat`` walks attributes (``"{0.__class__}"``); a text's ``.format``/``.format_map``
+                    run, their fields checked in the jail when called (arguments only, never ``{0.x}`` or
+                    ``{0[k]}``); f-strings and ``%`` walk nothing, their expressions audited as code; nor
+                    does the builtin ``format(value, spec)`` (what an f-string's ``{value:{spec}}`` calls)
 covenant            what the object model cannot make persistent (below)
 restricted          RestrictedPython's own refusals not reported above (``self.n += 1``,
                     ``match``, ``x: int = 1``, ``nonlocal``, assigning ``print``...)
@@ -74,7 +75,7 @@ DANGEROUS_ATTRIBUTES: frozenset[str] = INSPECT_ATTRIBUTES | {
     # modules outside ALLOWED_IMPORTS reachable from inside it (tests/test_guardian.py recomputes these)
     "sys", "builtins", "bltns", "codecs", "copyreg", "enum", "numbers", "tool",
 }
-FORMAT_ATTRIBUTES = frozenset({"format", "format_map", "vformat"})
+FORMAT_ATTRIBUTES = frozenset({"vformat"})  # a text's own .format is checked in the jail (its fields name arguments only)
 OWN_ATTRIBUTES = frozenset({"slots", "parents"})  # mirrors bat_os.image.objects._OWN
 
 _STORED_ARG = {"append": 0, "add": 0, "insert": 1, "setdefault": 1}  # method -> position of the stored value

@@ -31,6 +31,7 @@ import hashlib
 import linecache
 import operator
 import random
+import re
 import string
 import sys
 import types
@@ -367,6 +368,8 @@ def method_globals(read_slot: Callable[[Proxy, str], object], printed: Printed,
             return read_slot(ob, name)
         if name == "__init__" and type(ob) is super:  # super().__init__(...): a base class's constructor (Policy)
             return ob.__init__
+        if name in ("format", "format_map") and type(ob) is str:  # fields checked when called: no attribute or item
+            return checked_format(ob, name)
         if (name.startswith("_") or name in FORBIDDEN_ATTRIBUTES and not (name == "format" and _allowed_format(ob))
                 or name == "obj" and isinstance(ob, BaseException)):  # AttributeError.obj: an object never handed out
             raise AttributeError(f"attribute {name!r} is not accessible in methods")
@@ -456,6 +459,34 @@ class RunPrint(PrintCollector):
         if len(self.txt) < 10_000:
             self.txt.append(text)
         self.printed.write(text)
+
+
+def format_fields_plain(text: str, depth: int = 0) -> bool:
+    """Does every replacement field of the format string ``text`` (and of its format specs, nested) name an argument
+    plainly (``{}``, ``{0}``, ``{name}``), never an attribute or an item of one (``{0.__class__}``, ``{0[key]}``)?"""
+    if depth > 2:  # Python refuses deeper nesting itself
+        return False
+    for _literal, field, spec, _conversion in string.Formatter().parse(text):
+        if field is not None and not re.fullmatch(r"\d*|[A-Za-z_][A-Za-z0-9_]*", field):
+            return False
+        if spec and not format_fields_plain(spec, depth + 1):
+            return False
+    return True
+
+
+def checked_format(text: str, name: str) -> Callable[..., str]:
+    """``text.format`` / ``text.format_map`` for a method: the string's fields must name arguments plainly
+    (:func:`format_fields_plain`), else ValueError; what they name is formatted as Python does."""
+    def formatted(*args: object, **kwargs: object) -> str:
+        try:
+            plain = format_fields_plain(text)
+        except ValueError as exc:  # a malformed format string is not run at all
+            raise ValueError(f"a malformed format string: {exc}") from None
+        if not plain:
+            raise ValueError("a format string's fields may only name arguments ('{}', '{0}', '{name}') in methods, "
+                             "not their attributes or items ('{0.x}', '{0[1]}')")
+        return getattr(text, name)(*args, **kwargs)
+    return formatted
 
 
 def _allowed_format(ob: object) -> bool:
