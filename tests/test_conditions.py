@@ -8,7 +8,7 @@ from bat_os.cognition import asking, choosing
 from bat_os.cognition.choosing import decide
 from bat_os.cognition.replies import extract_cases, extract_conditions
 from bat_os.cognition.selection import assess, plan
-from bat_os.cognition.specs import (accept_conditions, condition_calls, conditions_of, labelled, shape, uncovered, untested)
+from bat_os.cognition.specs import (accept_conditions, condition_calls, conditions_of, labelled, uncovered, untested)
 
 CSV = "split a CSV line into its fields: fields are separated by commas, a field in double quotes may hold a comma, " \
       "a doubled quote inside quotes is one quote; an empty line raises ValueError"
@@ -164,27 +164,6 @@ def test_nobody_to_ask_a_condition_no_call_checks_installs_nothing():
 # --- calls that test nothing new ------------------------------------------------------------------------------
 def call(*args) -> dict:
     return {"args": list(args), "kwargs": {}}
-
-
-def test_calls_of_one_shape_walk_the_same_way_and_an_edge_has_a_shape_of_its_own():
-    assert shape(call("Hi {name}", {"name": "Ann", "n": 4})) == shape(call("Hi {person}", {"person": "John", "n": 15}))
-    assert shape(call("1.4.2", "1.4.10")) == shape(call("1.4.2", "1.4.3"))
-    for a, b in [(call("1.2", "1.2.0"), call("1.4.2", "1.4.3")), (call('a,"b""c"'), call('a,"b,c"')), (call(" a"), call("a")),
-                 (call(0), call(3)), (call(-1), call(3)), (call([]), call([1])), (call("Tea"), call("tea")), (call(1.5), call(2))]:
-        assert shape(a) != shape(b), (a, b)
-
-
-def test_the_look_shows_a_call_of_a_new_shape_before_one_like_a_call_shown():
-    labels = ("rule 0", "rule 1", "rule 2")
-    stated = [{"args": ["x1"], "kwargs": {}, "condition": "rule 0"}, {"args": ["y2"], "kwargs": {}, "condition": "rule 1"},
-              {"args": ["x, 1"], "kwargs": {}, "condition": "rule 2"}]
-    cases = plan(TRIAL, [], [], stated)
-    outcomes = [{"value": 1}] * 2 + [{"value": i} for i in range(3)]
-    records = [{**assess(cases, outcomes, lambda i, names: {}, "obj.f"), "code": f"def f(self, x):\n    return {n}", "attempt": n,
-                "calls": [TRIAL, *stated]} for n in (1, 2)]
-    question = asking.question("c1", 1, "f", decide(records, can_ask=True, conditions=labels, uncovered=labels),
-                               records[0]["calls"], {}, None)
-    assert [question["condition"], *[a["condition"] for a in question["also"]]] == ["rule 0", "rule 2", "rule 1"]
 
 
 def test_one_reading_alone_is_not_installed_while_a_condition_has_no_call_even_on_the_persons_answer():

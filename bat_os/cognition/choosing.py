@@ -22,15 +22,15 @@ Run by VALIDATING after every candidate is tried (and after every answer), on th
    with the cluster on one generated case at least, when it wrote any: else the cluster is disputed.
 6. **A look before install** (``cycle_confirm``: auto, always, never): where nothing the person said confirms
    the cluster (no example, or a generated case doubts it), or a condition the request states is still open, and
-   someone listens, its answers are shown (a ``confirm``): at one call per open condition, each labelled, a call
-   of a new shape (:func:`bat_os.cognition.specs.shape`) first, at most :data:`SHOWN`; with none, at the case it
+   someone listens, its answers are shown (a ``confirm``): at one call per open condition, each labelled, at most
+   :data:`SHOWN`; with none, at the case it
    fails, else the call with the most to it, and the next call of that order beside it; ``choose: 0`` installs.
-   (Issue 39's look at the values the request names, ``edge_calls``, gave way to the conditions' calls, which
-   reach those edges and the ones stated in words.)
+   (An earlier look at the values the request names gave way to the conditions' calls, which reach those
+   edges and the ones stated in words.)
 
 Each line was measured by replaying the recorded runs of both models with a simulated person
-(``bench/replay_selection.py --user``, ``bench/selection_lab.py --user``): ``docs/journal/learning.md``,
-"issue 39"; the design is ``docs/cycle.md``, "Choosing".
+(``bench/replay_selection.py --user``, ``bench/selection_lab.py --user``): ``docs/journal/learning.md``;
+the design is ``docs/cycle.md``, "Choosing".
 
 :func:`decide` answers a :class:`Decision`; it has no side effects.
 """
@@ -43,7 +43,6 @@ from typing import Any
 
 from bat_os.cognition.agreement import clusters as _clusters, silent_calls
 from bat_os.cognition.readings import reading
-from bat_os.cognition.specs import shape
 
 ASK, CONFIRM, INSTALL, MORE, FAIL = "ask", "confirm", "install", "more", "fail"
 
@@ -167,9 +166,6 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         shown = [k for k in positions if isinstance(k, int) and askable(_answer(records[confirming], k) or '["kind"]')]
         labelled = [k for label in stated if (k := next((k for k in shown if k < len(calls)
                                                          and calls[k].get("condition") == label), None)) is not None]
-        seen: set[str] = set()  # a call of a new shape (specs.shape) before one like a call shown already
-        fresh = [k for k in labelled if shape(calls[k]) not in seen and not seen.add(shape(calls[k]))]
-        labelled = [*fresh, *(k for k in labelled if k not in fresh)]
         room = min(SHOWN, max(len(labelled), 2)) - 1
         longest = sorted(range(len(calls)), key=lambda k: (-len(json.dumps(calls[k], sort_keys=True, default=repr)), k))
         positions = [p for p in dict.fromkeys([*labelled, *doubted[:1], *longest, 0]) if p in positions]

@@ -105,9 +105,9 @@ def specification_prompt(brief: dict, receiver: dict, context: list[dict]) -> st
         lines.append("Knowledge from the catalog:")
         lines.extend(f"- {c['text'][:200]}" for c in context[:2])
     # no worked example with a type or a value in it: a small model copies whatever it is shown; the request's own
-    # clauses as the comments to write under, each a condition (measured on novel11 with both models: asked to list
-    # the conditions themselves, the 0.5B model wrote none and the 1.5B model described its calls; given the
-    # clauses, both wrote one call under each, the 1.5B at the edges the clauses name: 0, 1, 59, 60, 1439, 1440)
+    # clauses as the comments to write under, each a condition (measured with both embedded models: asked to list the
+    # conditions themselves, the smaller wrote none and the larger described its calls; given the clauses, both
+    # wrote one call under each, the larger at the edges the clauses name; docs/journal/learning.md)
     lines.append(f"Complete these tests: under each condition of the request, one assert that calls obj.{selector} with "
                  "literal arguments chosen to test that condition" + (" (set the slots it reads first)" if slots else "")
                  + ", and the exact right answer, worked out step by step.")

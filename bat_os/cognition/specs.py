@@ -14,7 +14,6 @@ True, False year after year). Every drop is recorded with its reason.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from bat_os.cognition.cases import CASES_ASKED, BadCase, describe, parse_case
@@ -124,15 +123,12 @@ def accept_conditions(raw: list[dict], brief: dict, slot_names: set[str] | None 
     if not any(condition.get("calls") for condition in raw):
         return []  # the case writer wrote no call: the cycle judges as it did before conditions were read
 
-    def fit(found: list[dict]) -> list[dict]:
-        return _fit(found, brief, slot_names)
-
-    loose = fit([call for condition in raw if not condition["label"] for call in condition["calls"]])
+    loose = _fit([call for condition in raw if not condition["label"] for call in condition["calls"]], brief, slot_names)
     trial = {"args": brief.get("args", []), "kwargs": brief.get("kwargs", {})}
     kept = []
     for index, condition in enumerate([c for c in raw if c["label"]][:MAX_CONDITIONS]):
         own = [trial] if index == 0 else []  # the request's first clause says what is asked: its own call tests it
-        calls = fit([*own, *said_in(str(condition["label"]), brief.get("examples") or []), *condition["calls"]])
+        calls = _fit([*own, *said_in(str(condition["label"]), brief.get("examples") or []), *condition["calls"]], brief, slot_names)
         if not calls and loose:  # calls written under no comment: one each to the conditions without one, in order
             calls = [loose.pop(0)]
         kept.append({"label": label(str(condition["label"])), "calls": calls[:MAX_CONDITION_CALLS]})
@@ -154,25 +150,6 @@ def _fit(found: list[dict], brief: dict, slot_names: set[str] | None) -> list[di
                 slot_names is not None and set(case.get("given") or {}) - slot_names) and case not in calls:
             calls.append(case)
     return calls
-
-
-def shape(call: dict) -> str:
-    """A call's form with its particular words and numbers blurred: runs of digits, of capitals, of small letters
-    each one mark; a number by its sign; lists and texts keep their length in marks, spaces and punctuation as
-    written. Two calls of one shape walk the same way through most methods ('Hi {name}' with Ann, then with John)."""
-    def blur(value: Any) -> str:
-        if isinstance(value, bool) or value is None:
-            return repr(value)
-        if isinstance(value, (int, float)):
-            return type(value).__name__ + ("-" if value < 0 else "0" if value == 0 else "+")
-        if isinstance(value, str):
-            return "'" + re.sub(r"[a-z]+", "a", re.sub(r"[A-Z]+", "A", re.sub(r"[0-9]+", "0", value))) + "'"
-        if isinstance(value, (list, tuple)):
-            return "[" + ",".join(blur(v) for v in value) + "]"
-        if isinstance(value, dict):
-            return "{" + ",".join(f"{blur(k)}:{blur(v)}" for k, v in value.items()) + "}"
-        return type(value).__name__
-    return blur([call.get("args", []), call.get("kwargs", {}), call.get("given") or {}])
 
 
 def untested(conditions: list[dict]) -> list[str]:
