@@ -297,6 +297,7 @@ class JailThread:
         self.run(self.jail.close())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        self.loop.close()
 
 
 # --- the cycle: the product ---------------------------------------------------------------
