@@ -28,17 +28,16 @@ the references (``bench/bench_learning.py``'s simulated person), in a real kerne
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
-
 from support import ROOT, KernelProcess
+from test_cycle import wait_for_end
+from test_planning import wait_for_part
 
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_learning import JailThread, kernel_checks, load_tasks, send_as_person  # noqa: E402
+from bench_learning import JailThread, kernel_checks, load_tasks, send_as_person
 
 CASSETTES = ROOT / "cassettes"
 TASKS = {t["id"]: t for t in load_tasks(None, ROOT / "bench" / "learning_tasks_novel12.jsonl")}
@@ -140,27 +139,6 @@ def test_a_plan_whose_part_never_holds_installs_neither_its_helpers_nor_the_meth
     assert not {"payday", "is_friday", "is_saturday_or_sunday", "get_previous_friday"} & methods(kernel)
 
 
-def first_part(kernel: KernelProcess, state: str, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for cycle_id in kernel.request({"command": "status"})["result"]["cycles"]["unfinished"]:
-            found = kernel.request({"command": "cycle", "cycle": cycle_id})["result"]
-            if found["brief"].get("part_of") and found["state"] == state:
-                return cycle_id
-        time.sleep(0.05)
-    raise TimeoutError(f"no part reached {state}")
-
-
-def wait_for_end(kernel: KernelProcess, cycle_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = kernel.request({"command": "cycle", "cycle": cycle_id})["result"]
-        if found["state"] in ("COMPLETE", "FAILED"):
-            return found
-        time.sleep(0.1)
-    raise TimeoutError(f"cycle {cycle_id} did not end")
-
-
 @pytest.mark.parametrize("resume", ["resume", "fail"])
 def test_a_kill_9_in_the_middle_of_a_real_plan_resumes_or_fails_it_whole(replay, tmp_path, resume):
     lines = cassette("payday")
@@ -171,15 +149,14 @@ def test_a_kill_9_in_the_middle_of_a_real_plan_resumes_or_fails_it_whole(replay,
     with kernel.client() as client:
         client.send({"command": "send", "target": "genesis_obj", "selector": task["selector"], "args": task["args"],
                      "intent": task["intent"], "id": "learn", "events": True})
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # the person's answer to the one question before the plan
+        while True:  # the person's answer to the one question before the plan
             reply = client.recv(60)
             question = (reply.get("event") or {}).get("question")
             if question and (reply.get("event") or {}).get("waiting"):
                 client.send({"command": "answer", "id": "a", "cycle": question["cycle"], "question": question["id"],
                              "result": "2024-03-25"})
                 break
-        part = first_part(kernel, "SYNTHESIZING")
+        part = wait_for_part(kernel, "SYNTHESIZING")
         kernel.kill()
     kernel.env["BATOS_CASSETTE"] = str(write(tmp_path / "after.jsonl", lines[at:]))  # what the models had not yet said
     kernel.start()
