@@ -177,3 +177,25 @@ def test_one_reading_alone_is_not_installed_while_a_condition_has_no_call_even_o
     assert decide(lone, answered=1, final=False, can_ask=True, conditions=CONDITIONS, untested=untested_).action == choosing.MORE
     # every condition has a call: the person's answer installs it at the end of the budget, as before
     assert decide(lone, answered=1, final=True, can_ask=True, conditions=CONDITIONS).action == choosing.INSTALL
+
+
+def test_the_look_shows_first_a_call_where_the_method_raises_then_the_conditions_calls():
+    # the case writer's calls under a clause need not reach it ("ignoring the sign" shown at [1, 3, 5, 7]); an
+    # exception the chosen method raises on a probe is shown first, for the person to say whether the request wants it
+    def raising(code: str, attempt: int) -> dict:
+        cases = plan(TRIAL, [], [], [*STATED, *PROBES])
+        outcomes = [{"value": ["a", "b"]}] * 2 + [{"value": ["x", "y,z"]}, {"value": ['a"b']},
+                                                  {"raised": "ValueError", "message": "bad line"}]
+        return {**assess(cases, outcomes, lambda i, names: {}, "obj.parse_line"), "code": code, "attempt": attempt,
+                "calls": [TRIAL, *STATED, *PROBES]}
+
+    pair = [raising(QUOTING, 1), raising(QUOTING + "  # same", 2)]
+    shown = decide(pair, can_ask=True, examples=1, conditions=CONDITIONS, uncovered=CONDITIONS)
+    question = asking.question("c1", 1, "parse_line", shown, pair[0]["calls"], {}, None)
+    assert question["call"]["args"] == ["Hello World"] and question["choices"] == [{"raises": "ValueError", "candidates": 2}]
+    assert [(a["call"]["args"], a["condition"]) for a in question["also"]] == [
+        (['x,"y,z"'], "a quoted field keeps its comma"), (['"a""b"'], "a doubled quote is one quote")]
+    # where it raises nowhere, the look is the conditions' calls alone
+    plain = decide([right(), right(QUOTING + "  # same", 2)], can_ask=True, examples=1, conditions=CONDITIONS,
+                   uncovered=CONDITIONS)
+    assert asking.question("c1", 1, "parse_line", plain, pair[0]["calls"], {}, None)["call"]["args"] == ['x,"y,z"']

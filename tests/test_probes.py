@@ -15,6 +15,14 @@ def test_one_argument_varied_at_a_time_after_its_kind():
     assert len(probes([1, 2.5, "x", [1], {"a": 1}], {}, [])) == MAX_PROBES
 
 
+def test_a_list_of_numbers_is_probed_with_their_signs_turned():
+    # "sum the digits of each (ignoring the sign)": two candidates agreed, and every call shown had positive numbers
+    assert [p["args"] for p in probes([[12, -35, 4.5]], {}, [])] == [
+        [[]], [[4.5, -35, 12]], [[12]], [[12, -35, 4.5, 12, -35]], [[-12, 35, -4.5]]]
+    assert [[-1, -2]] not in [p["args"] for p in probes([["1", "2"]], {}, [])]  # texts: no sign to turn
+    assert [[False]] not in [p["args"] for p in probes([[True]], {}, [])]
+
+
 def test_a_text_with_digits_is_probed_one_digit_shorter_and_with_every_digit_one_more():
     # novel6's is_valid_time ("exactly two digits for the hour"): a candidate taking '9:30' agreed on every other probe
     assert [p["args"] for p in probes(["13:45"], {}, [])][:3] == [[""], ["3:45"], ["24:56"]]

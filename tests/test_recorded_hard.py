@@ -14,9 +14,12 @@ What each real run did (cycle time on the real models):
   candidates disagreed at the trial and the person typed the answer; the look before install showed the method's
   answer at the call of "the minutes and the seconds always with two digits", labelled, and the person agreed.
   The case writer's calls for the later clauses are 3600 to 3604, one after another: the calls exist, but most do
-  not reach their clause (a negative number is never tried): the limit of the 1.5B case writer.
-- ``shipping_cost`` (389 s, failed): the look showed the chosen candidate's answer at the trial, labelled with its
-  condition; the person corrected it (7.99); no candidate held the correction, and nothing was installed.
+  not reach their clause (a negative number is never tried): the limit of the 1.5B case writer. Replayed, the look
+  now shows first where the method raises (-3, a probe), which is that clause.
+- ``shipping_cost`` (389 s, failed): the look showed the chosen candidate's answer at the trial and at three
+  conditions' calls, labelled; the person corrected it (7.99); no candidate held the correction, and nothing was
+  installed. Replayed, the look shows first where the method raises (a weight of 0), then the three labelled calls;
+  the person corrects the first of those (7.99), and the same candidates fail it.
 - ``payday`` (544 s, failed): no whole candidate held the person's answer, so BRICK planned three helpers. The part
   ``is_friday`` was learned, but the planner's own example for ``is_saturday_or_sunday`` was wrong (2023-04-15 is a
   Saturday; it said False), so that part never held, the plan failed, and neither helper nor method was installed.
@@ -102,8 +105,14 @@ def test_every_stated_condition_gets_a_call_and_the_look_shows_one_labelled(repl
     assert [q["kind"] for q in asked] == ["disagreement", "confirm"]
     assert asked[0]["answer"] == {"result": "1h 02m 05s"}  # no candidate's answer: the person typed it
     look = asked[1]
-    assert look["condition"] == "the minutes and the seconds always with two digits"
-    assert look["call"]["args"] == conditions[2]["calls"][0]["args"] and look["answer"] == {"choose": 0}
+    # first the call where the method raises (a probe: the case writer's call for "a negative number raises
+    # ValueError" was 3604), then one call for each condition nothing settled, labelled
+    assert look["call"]["args"] == [-3] and look["choices"] == [{"raises": "ValueError", "candidates": 2}]
+    assert [(c["condition"], c["call"]["args"], c["result"]) for c in look["also"]] == [
+        ("the minutes and the seconds always with two digits", [3600], "1h 00m 00s"),
+        ("the parts separated by single spaces", [3601], "1h 00m 01s"),
+        ("the hours part is left out under one hour", [3602], "1h 00m 02s")]
+    assert look["answer"] == {"choose": 0}
     assert kernel_checks(kernel, TASKS["clock_duration"]) == []  # the checks the cycle never saw
 
 
@@ -112,15 +121,20 @@ def test_a_look_corrected_at_a_conditions_call_installs_nothing_the_correction_r
     reply, cycle = learn(kernel, "shipping_cost", person)
     assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply
     [look] = cycle["artifacts"]["questions"]
-    assert look["kind"] == "confirm" and look["condition"] == cycle["artifacts"]["conditions"][0]["label"]
-    assert [(c["condition"], c["result"]) for c in look["also"]] == [  # the other conditions' calls, labelled
-        ("4.99 for up to 1 kg", 7.24), ("1 kg included", 4.99), ("plus 1.50 for each started kg above the first", 6.49)]
-    # the two candidates shown counted 1.5 started kg as 1.5 (7.24): the person said what is right, an example now
-    assert look["choices"] == [{"result": 7.24, "candidates": 2}] and look["answer"] == {"result": 7.99}
-    assert look["examples"] == [{"args": look["call"]["args"], "kwargs": {}, "result": 7.99}]
+    assert look["kind"] == "confirm" and look["call"]["args"] == [0.0, 30]  # where the method raises, first
+    assert look["choices"] == [{"raises": "ValueError", "candidates": 2}]
+    assert [(c["condition"], c["call"]["args"], c["result"]) for c in look["also"]] == [  # the conditions' calls, labelled
+        ("4.99 for up to 1 kg", [2.5, 4.99], 7.24), ("1 kg included", [1, 4.99], 4.99),
+        ("plus 1.50 for each started kg above the first", [2, 4.99], 6.49)]
+    # the two candidates shown counted 1.5 started kg as 1.5 (7.24): the person agreed with the first call and
+    # said what is right at the second; both are examples now
+    assert look["answer"] == {"result": 7.99, "at": 1}
+    assert look["examples"] == [{"args": [0.0, 30], "kwargs": {}, "raises": "ValueError"},
+                                {"args": [2.5, 4.99], "kwargs": {}, "result": 7.99}]
     candidates = cycle["artifacts"]["candidates"]
     assert len(candidates) == 12 and not any(c["eligible"] for c in candidates)
-    assert all("shipping_cost(2.5, 30) should return 7.99" in " ".join(c["failed"]) for c in candidates)
+    assert all("shipping_cost(2.5, 4.99) should return 7.99" in " ".join(c["failed"])
+               or "takes 1 positional argument" in " ".join(c["failed"]) for c in candidates)
     assert "shipping_cost" not in methods(kernel)
 
 

@@ -146,7 +146,8 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
           confirming: int | None = None, stated: tuple[str, ...] = ()) -> Split | None:
     """The call whose answer tells the clusters apart best: the most even split of their scores (Gini), the
     trial call first on a tie, then the generated cases, then the probes. ``confirming``: one cluster to show;
-    the calls are those of the conditions ``stated`` (one each, up to :data:`SHOWN` in one look), then the first
+    the calls are first one where it raises (a raise the request may or may not want: the person says), then
+    those of the conditions ``stated`` (one each, up to :data:`SHOWN` in one look), then the first
     generated case the candidate fails (the case writer doubts it there), else the call with the most to it (the
     longest: the most words, items, digits for the method to get right); with no condition to show, two calls
     (``also``: one look at two calls).
@@ -166,9 +167,10 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         shown = [k for k in positions if isinstance(k, int) and askable(_answer(records[confirming], k) or '["kind"]')]
         labelled = [k for label in stated if (k := next((k for k in shown if k < len(calls)
                                                          and calls[k].get("condition") == label), None)) is not None]
-        room = min(SHOWN, max(len(labelled), 2)) - 1
+        raising = [k for k in shown if k not in labelled and json.loads(_answer(records[confirming], k) or "[null]")[0] == "raised"]
+        room = min(SHOWN, max(len(labelled) + len(raising[:1]), 2)) - 1
         longest = sorted(range(len(calls)), key=lambda k: (-len(json.dumps(calls[k], sort_keys=True, default=repr)), k))
-        positions = [p for p in dict.fromkeys([*labelled, *doubted[:1], *longest, 0]) if p in positions]
+        positions = [p for p in dict.fromkeys([*raising[:1], *labelled, *doubted[:1], *longest, 0]) if p in positions]
     best: tuple[float, int] | None = None
     chosen: Split | None = None
     for order, position in enumerate(positions):

@@ -10,7 +10,8 @@ shorter, every digit one more), a date string moved to
 other dates (a leap day, a February of 28 days, the ends of months of 31 and
 30 days: two candidates, one giving every month but February 31 days, the
 other 29 days to every February, agreed on three dates and were installed),
-zero and negative numbers, an empty, a shorter and a longer list, an empty
+zero and negative numbers, an empty, a shorter and a longer list (a list of numbers: also with their
+signs turned), an empty
 and a smaller map. Calls already made by the trial, an
 example or a generated case are not repeated.
 
@@ -45,7 +46,8 @@ def variants(value: Any) -> list[Any]:
         return ["", *_near_digits(value), "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c",
                 value.upper()]
     if isinstance(value, list):
-        return [[], value[::-1], value[:1], value + value[:2]]
+        numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
+        return [[], value[::-1], value[:1], value + value[:2], *([[-x for x in value]] if numbers else [])]
     if isinstance(value, dict):
         first = dict(list(value.items())[:1])
         return [{}, first]
