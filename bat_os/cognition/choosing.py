@@ -167,7 +167,7 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         shown = [k for k in positions if isinstance(k, int) and askable(_answer(records[confirming], k) or '["kind"]')]
         labelled = [k for label in stated if (k := next((k for k in shown if k < len(calls)
                                                          and calls[k].get("condition") == label), None)) is not None]
-        raising = [k for k in shown if k not in labelled and json.loads(_answer(records[confirming], k) or "[null]")[0] == "raised"]
+        raising = [k for k in shown if k not in labelled and json.loads(_answer(records[confirming], k))[0] == "raised"]
         room = min(SHOWN, max(len(labelled) + len(raising[:1]), 2)) - 1
         longest = sorted(range(len(calls)), key=lambda k: (-len(json.dumps(calls[k], sort_keys=True, default=repr)), k))
         positions = [p for p in dict.fromkeys([*raising[:1], *labelled, *doubted[:1], *longest, 0]) if p in positions]

@@ -11,7 +11,7 @@ that has ``scores``).
 
 The refusals read from a source alone (a parameter never read, a named slot never used, a slot's value
 copied into the source, ``return self`` where a value was asked for, no clock read for "the current time")
-were removed at issue 39: replaying four recorded runs of both models with and without them changed no
+were removed: replaying four recorded runs of both models with and without them changed no
 outcome (docs/journal/learning.md).
 """
 

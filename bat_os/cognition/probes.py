@@ -184,8 +184,8 @@ def slot_probes(values: dict, named: list[str], args: list, kwargs: dict, intent
 def _slot_variants(value: Any) -> list[Any]:
     """Other data for a slot: empty, and more of it (a reversed list has the same sum, length and average). Numbers
     added to a list are new ones, ten times its first two and one more: its first two again keep the average of a
-    list of two, and its largest (novel4's ``add_rating(4)`` on ``[5, 3]``: the mean of ``[5, 3, 5, 3, 4]`` is 4 again,
-    and right candidates were refused as answering 4.0 whatever the slot held)."""
+    list of two, and its largest (a mean of ``[5, 3]`` after adding 4 is 4 again with ``[5, 3]`` repeated, and right
+    candidates were refused as answering 4.0 whatever the slot held)."""
     if isinstance(value, list):
         numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
         return [[], value + ([x * 10 + 1 for x in value[:2]] if numbers else value[:2])]

@@ -145,8 +145,8 @@ PLAIN_VOICE = "You are a helpful Python programmer."
 
 def synthesis_voice(attempt: int, persona_system: str) -> str:
     """The system prompt of synthesis attempt ``attempt`` (1, 2, ...): the author's persona's (odd attempts)
-    and a plain programmer's (even ones), by turns. Measured greedily on the 51 tasks of
-    ``bench/learning_tasks.jsonl`` with the real 0.5B model: asked in ALFRED's voice ("write one small,
+    and a plain programmer's (even ones), by turns. Measured greedily on the learning benchmark's first task
+    file with the smaller embedded model: asked in ALFRED's voice ("write one small,
     clear Python function and nothing else"), 37 right; in the plain voice, 37, but not the same ones (42
     right in one voice or the other, both right for 32); the earlier pair, a second wording of the request
     without the signature in ALFRED's voice, covered 39 and agreed on 28. Two voices read the request apart
@@ -206,12 +206,12 @@ def is_pure(brief: dict, slots: dict) -> bool:
 def pure_prompt(brief: dict, refusals: list[str], recalled: Sequence[dict] = (), notes: Sequence[str] = (),
                 helpers: Sequence[dict] = (), wrong: dict | None = None) -> str:
     """The author's prompt for a pure request (:func:`is_pure`), in the single shot's form: what to do, the call as
-    Python writes it, and the method asked for with the model naming its parameters. Measured greedily with the real
-    0.5B model (w8, ``bench/prompt_forms.py``) on the 44 pure tasks of novel6 and novel7: right on 25 in ALFRED's
+    Python writes it, and the method asked for with the model naming its parameters. Measured greedily with the smaller
+    embedded model (w8, ``bench/prompt_forms.py``) on 44 pure tasks of two task files: right on 25 in ALFRED's
     voice and 25 in the plain one (27 in one or the other), where the earlier function prompt, a plain function
     whose parameters were named after their types (``sum_between(number, number2)``), was right on 19 and 20
     (20); the same form with the examples listed again and the import rule, 24 and 25. On the 66 pure tasks not used
-    to choose it (novel4, novel5, novel8) the two were even within noise (25 right in one voice or the other, against
+    to choose it (three other task files) the two were even within noise (25 right in one voice or the other, against
     27 for the function prompt), so what it brings is that the cycle's first candidates are the single shot's own.
     The examples the sentence already says are not said twice (:func:`_said`); those it does not say (a brief's
     own ``examples``) are listed. The clock line and the refusals as in :func:`synthesis_prompt`."""
