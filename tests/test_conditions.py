@@ -199,3 +199,32 @@ def test_the_look_shows_first_a_call_where_the_method_raises_then_the_conditions
     plain = decide([right(), right(QUOTING + "  # same", 2)], can_ask=True, examples=1, conditions=CONDITIONS,
                    uncovered=CONDITIONS)
     assert asking.question("c1", 1, "parse_line", plain, pair[0]["calls"], {}, None)["call"]["args"] == ['x,"y,z"']
+
+
+def test_the_look_shows_a_call_where_the_methods_number_turns_negative_before_the_conditions_calls():
+    # the case writer's calls under "never going below 0" changed the coupon by 5s and never passed the sum; a probe
+    # did (no prices, a coupon of 5): the method answered -5.0 there, 49.5 to the person's own call. A number of the
+    # other sign is shown after a raise and before the conditions' calls, for the person to say whether it may be so.
+    trial = {"args": [[20, 35.5, 12], 5], "kwargs": {}}
+    stated = [{"args": [[20, 35.5, 12], 10], "kwargs": {}, "condition": "then less the coupon"},
+              {"args": [[20, 35.5, 12], 20], "kwargs": {}, "condition": "never going below 0"}]
+    probes = [{"args": [[], 5], "kwargs": {}}, {"args": [[20, 35.5, 12], 0], "kwargs": {}}]
+    labels = ("then less the coupon", "never going below 0")
+
+    def method(answers: list, attempt: int) -> dict:
+        cases = plan(trial, [], [], [*stated, *probes])
+        outcomes = [{"value": answers[0]}] * 2 + [{"value": v} for v in answers[1:]]
+        return {**assess(cases, outcomes, lambda i, names: {}, "obj.basket_total"), "attempt": attempt,
+                "code": f"def basket_total(self, prices, coupon):\n    return sum(prices) - coupon  # {attempt}",
+                "calls": [trial, *stated, *probes]}
+
+    pair = [method([62.5, 57.5, 47.5, -5.0, 67.5], 1), method([62.5, 57.5, 47.5, -5.0, 67.5], 2)]
+    look = asking.question("c1", 1, "basket_total", decide(pair, can_ask=True, conditions=labels, uncovered=labels),
+                           pair[0]["calls"], {}, None)
+    assert look["call"]["args"] == [[], 5] and look["choices"] == [{"result": -5.0, "candidates": 2}]
+    assert [a["condition"] for a in look["also"]] == list(labels)
+    # where every answer keeps the trial's sign, the conditions' calls come first, as before
+    plain = [method([62.5, 57.5, 47.5, 0, 67.5], 1), method([62.5, 57.5, 47.5, 0, 67.5], 2)]
+    look = asking.question("c1", 1, "basket_total", decide(plain, can_ask=True, conditions=labels, uncovered=labels),
+                           plain[0]["calls"], {}, None)
+    assert look["call"]["args"] == [[20, 35.5, 12], 10] and look["condition"] == "then less the coupon"

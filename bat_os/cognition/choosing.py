@@ -22,7 +22,8 @@ Run by VALIDATING after every candidate is tried (and after every answer), on th
    with the cluster on one generated case at least, when it wrote any: else the cluster is disputed.
 6. **A look before install** (``cycle_confirm``: auto, always, never): where nothing the person said confirms
    the cluster (no example, or a generated case doubts it), or a condition the request states is still open, and
-   someone listens, its answers are shown (a ``confirm``): at one call per open condition, each labelled, at most
+   someone listens, its answers are shown (a ``confirm``): first where it raises, and where its number has the
+   other sign than at the trial; then at one call per open condition, each labelled, at most
    :data:`SHOWN`; with none, at the case it
    fails, else the call with the most to it, and the next call of that order beside it; ``choose: 0`` installs.
    (An earlier look at the values the request names gave way to the conditions' calls, which reach those
@@ -146,7 +147,8 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
           confirming: int | None = None, stated: tuple[str, ...] = ()) -> Split | None:
     """The call whose answer tells the clusters apart best: the most even split of their scores (Gini), the
     trial call first on a tie, then the generated cases, then the probes. ``confirming``: one cluster to show;
-    the calls are first one where it raises (a raise the request may or may not want: the person says), then
+    the calls are first one where it raises (a raise the request may or may not want: the person says) and one
+    where its number has the other sign than its answer to the trial (a total gone below 0), then
     those of the conditions ``stated`` (one each, up to :data:`SHOWN` in one look), then the first
     generated case the candidate fails (the case writer doubts it there), else the call with the most to it (the
     longest: the most words, items, digits for the method to get right); with no condition to show, two calls
@@ -167,10 +169,15 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
         shown = [k for k in positions if isinstance(k, int) and askable(_answer(records[confirming], k) or '["kind"]')]
         labelled = [k for label in stated if (k := next((k for k in shown if k < len(calls)
                                                          and calls[k].get("condition") == label), None)) is not None]
-        raising = [k for k in shown if k not in labelled and json.loads(_answer(records[confirming], k))[0] == "raised"]
-        room = min(SHOWN, max(len(labelled) + len(raising[:1]), 2)) - 1
+        # unlike its answer to the trial: a raise; a number of the other sign where the call's own numbers do not
+        # explain it (the trial's have a sign below 0 exactly when the call's do)
+        own = _sign(_answer(records[confirming], 0))
+        unlike = [*[k for k in shown if k not in labelled and json.loads(_answer(records[confirming], k))[0] == "raised"][:1],
+                  *[k for k in shown if k not in labelled and own and _sign(_answer(records[confirming], k)) == -own
+                    and k < len(calls) and _negative(calls[k]) == _negative(calls[0])][:1]]
+        room = min(SHOWN, max(len(labelled) + len(unlike), 2)) - 1
         longest = sorted(range(len(calls)), key=lambda k: (-len(json.dumps(calls[k], sort_keys=True, default=repr)), k))
-        positions = [p for p in dict.fromkeys([*raising[:1], *labelled, *doubted[:1], *longest, 0]) if p in positions]
+        positions = [p for p in dict.fromkeys([*unlike, *labelled, *doubted[:1], *longest, 0]) if p in positions]
     best: tuple[float, int] | None = None
     chosen: Split | None = None
     for order, position in enumerate(positions):
@@ -204,6 +211,24 @@ def _answer(record: dict, position: int | str) -> str | None:
         return (record.get("extra") or {}).get(position)
     signature = record.get("signature") or []
     return signature[position] if position < len(signature) else None
+
+
+def _sign(key: str | None) -> int | None:
+    """1 or -1: the sign of an answer that is a number other than 0 (None otherwise)."""
+    parts = json.loads(key) if key else None
+    value = parts[1] if parts and parts[0] == "value" else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value:
+        return None
+    return 1 if value > 0 else -1
+
+
+def _negative(value: Any) -> bool:
+    """Does a call (or any value) hold a number below 0, at any depth?"""
+    if isinstance(value, dict):
+        return any(_negative(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_negative(v) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
 
 
 def askable(key: str) -> bool:
