@@ -59,8 +59,11 @@ ERROR_CODES = (
 #: The default ZeroMQ endpoint; never all interfaces.
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 
-#: How deep and how wide :func:`to_wire` renders before it summarises.
-MAX_DEPTH = 8
+#: How deep and how wide :func:`to_wire` renders before it summarises. Deep enough for a question's call: a method's
+#: argument may itself be 8 levels deep (``cognition.cases.MAX_DEPTH``), inside an event's own 8 (reply, event,
+#: question, ``also``, a call shown, its ``args``): at 8 in all, a list of time ranges reached the person as
+#: ``{"$repr": "[['08:00', ...]]"}``, and the answer given to that text was wrong.
+MAX_DEPTH = 32
 MAX_ITEMS = 1000
 MAX_REPR = 2000
 

@@ -1,5 +1,6 @@
 """The wire contract, without sockets."""
 
+import functools
 import math
 
 import ormsgpack
@@ -41,7 +42,7 @@ def test_to_wire_renders_what_msgpack_cannot_carry():
         "huge": 2**80,
         "broken": Broken(),
         1: "int key",
-        "deep": [[[[[[[[[["bottom"]]]]]]]]]],
+        "deep": functools.reduce(lambda inner, _: [inner], range(protocol.MAX_DEPTH + 2), "bottom"),
     }
     wire = protocol.to_wire(value)
     assert wire["set"] == [3] and wire["tuple"] == [1, 2]
@@ -51,6 +52,16 @@ def test_to_wire_renders_what_msgpack_cannot_carry():
     assert wire["1"] == "int key"
     assert "$repr" in str(wire["deep"])  # depth is bounded
     ormsgpack.packb(wire)  # and the result is always packable
+
+
+def test_a_questions_call_reaches_the_person_whole_however_deep_its_arguments():
+    # a method's argument may be 8 levels deep (cases.MAX_DEPTH); the event around a look's second call adds 8 more
+    ranges = [[["09:00", "10:00"], ["09:30", "11:00"]]]
+    event = {"id": "d", "status": "event", "event": {"type": "question", "question": {
+        "also": [{"call": {"args": [[[[[[[ranges]]]]]]], "kwargs": {}}, "result": ranges}]}}}
+    wire = protocol.to_wire(event)
+    assert wire == event and "$repr" not in str(wire)
+    assert ormsgpack.unpackb(ormsgpack.packb(wire)) == event
 
 
 def test_to_wire_truncates_long_things():
