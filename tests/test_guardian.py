@@ -117,6 +117,10 @@ REFUSED = [
     ("await", "def m(self):\n    async def inner():\n        await inner()\n", "async", 3),
     ("decorator", "import functools\n\n@functools.lru_cache\ndef m(self):\n    return 1\n", "decorator", 3),
     ("syntax", "def m(self):\n    return (1,\n\nx = ]\n", "syntax", 4),
+    # parses, but does not compile: refused, never an internal error (a planner's helper came out so, and its cycle
+    # ended "internal error: SyntaxError")
+    ("return-outside", "def m(self):\n    total = 1\nreturn total\n", "syntax", 3),
+    ("break-outside", "def m(self):\n    break\n", "syntax", 2),
     ("except-star", "def m(self):\n    try:\n        pass\n    except* ValueError:\n        pass\n", "except-star", 2),
     ("ctypes", "def m(self):\n    import ctypes\n", "import", 2),
     ("importlib", "import importlib\n\ndef m(self):\n    return importlib.import_module('os')\n", "import", 1),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bat_os.cognition import planning
+from bat_os.cognition.guardian import audit
 from bat_os.cognition.planning import free_name, read_plan
 
 PLAN = '''Here is a plan:
@@ -37,6 +38,9 @@ def test_a_helper_written_out_or_nested_is_read_with_its_code_and_one_without_an
     assert [(h["name"], h["params"], h["purpose"], h["example"]) for h in helpers] == [
         ("first_letter", ["s"], "Upper-case the first letter.", None), ("after_stops", ["s"], "after_stops", None)]
     assert helpers[0]["code"] == 'def first_letter(self, s):\n    """Upper-case the first letter."""\n    return s[:1].upper() + s[1:]'
+    # the last nested helper alone, not the method's own lines after it ('return' outside function: an internal error)
+    assert helpers[1]["code"] == "def after_stops(self, s):\n    return s"
+    assert all(audit(h["code"], h["name"]).accepted for h in helpers)
     prompt = planning.examples_prompt({"selector": "capitalize_sentences", "intent": "capitalize the sentences"}, helpers)
     assert "# first_letter(s): Upper-case the first letter.\nassert obj.first_letter(\n" in prompt
     planning.read_examples("```python\nassert obj.first_letter('ab') == 'Ab'\nassert obj.after_stops(1, 2) == 3\n```", helpers)

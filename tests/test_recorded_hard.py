@@ -20,6 +20,9 @@ What each real run did (cycle time on the real models):
   conditions' calls, labelled; the person corrected it (7.99); no candidate held the correction, and nothing was
   installed. Replayed, the look shows first where the method raises (a weight of 0), then the three labelled calls;
   the person corrects the first of those (7.99), and the same candidates fail it.
+- ``compare_release_versions`` (371 s, recorded 2026-11-27): a plan whose helpers the planner wrote nested in the
+  method; the real run ended "internal error: SyntaxError" (the last helper's text ran on into the method's lines).
+  Replayed, each helper is judged as itself; the run holds no more model replies, so the plan fails whole.
 - ``payday`` (544 s, failed): no whole candidate held the person's answer, so BRICK planned three helpers. The part
   ``is_friday`` was learned, but the planner's own example for ``is_saturday_or_sunday`` was wrong (2023-04-15 is a
   Saturday; it said False), so that part never held, the plan failed, and neither helper nor method was installed.
@@ -151,6 +154,22 @@ def test_a_plan_whose_part_never_holds_installs_neither_its_helpers_nor_the_meth
     assert first["state"] == "COMPLETE" and first["artifacts"]["held"]["code"]  # learned, held for the plan
     assert second["state"] == "FAILED" and helpers[2].get("cycle") is None  # the third part never started
     assert not {"payday", "is_friday", "is_saturday_or_sunday", "get_previous_friday"} & methods(kernel)
+
+
+def test_a_planned_helper_written_inside_the_method_is_judged_as_itself_never_an_internal_error(replay, person):
+    # the real planner wrote its helpers nested in the method; the last one's text ran on into the method's own lines,
+    # whose "return" outside a function made the guardian's compile raise: the request ended "internal error"
+    kernel = replay(cassette("compare_release_versions"))
+    reply, cycle = learn(kernel, "compare_release_versions", person)
+    assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply
+    helpers = cycle["artifacts"]["plan"]["helpers"]
+    assert [h["name"] for h in helpers] == ["parse_version", "compare_parts"]
+    first, second = (kernel.request({"command": "cycle", "cycle": h["cycle"]})["result"] for h in helpers)
+    assert first["state"] == "COMPLETE" and first["artifacts"]["held"]["code"].startswith("def parse_version(self, version):")
+    # the second part's own code was judged; the cassette holds no more of the real run, so its next candidate
+    # cannot be written, and the plan fails whole
+    assert second["state"] == "FAILED" and "return compare_parts" not in second["artifacts"]["candidates"][0]["code"]
+    assert not {"compare_release_versions", "parse_version", "compare_parts"} & methods(kernel)
 
 
 @pytest.mark.parametrize("resume", ["resume", "fail"])

@@ -151,7 +151,10 @@ def _audit(source: str, selector: str, filename: str) -> tuple[Verdict, CodeType
         checker = _Checker(selector)
         checker.check(tree)
         tree = contract.expand_augmented(tree)  # self.n += 1: written out, as the jail's worker does
-        result = compile_restricted_exec(tree, filename, policy=_Policy)  # transforms the tree in place
+        try:
+            result = compile_restricted_exec(tree, filename, policy=_Policy)  # transforms the tree in place
+        except SyntaxError as exc:  # parses, but does not compile: 'return' outside function, a misplaced break
+            return Verdict(False, (Reason("syntax", exc.lineno, f"the source does not compile: {exc.msg}"),)), None
     for error in result.errors:
         checker.restricted(error)
     reasons = tuple(reason for *_key, reason in sorted(checker.found))

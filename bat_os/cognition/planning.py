@@ -138,6 +138,7 @@ def _written(text: str, name: str, params: list[str]) -> str | None:
             and not isinstance(s, ast.Pass)]
     if not isinstance(node, ast.FunctionDef) or not body:
         return None
+    lines = lines[:node.end_lineno]  # the helper alone: what follows it at the margin is the plan's, not its code
     lines[0] = f"def {name}({', '.join(params)}):"
     return "\n".join(lines)
 
