@@ -1,5 +1,5 @@
 """Hard requests, replayed from real sessions: the conditions a request states turned into calls, a labelled look
-corrected by the person, and a plan that fails whole (also across a kill -9).
+corrected by the person, a plan committed with its helpers, and a plan that fails whole (also across a kill -9).
 
 The cassettes were recorded on 2026-11-26 with the real embedded models (ALFRED and BRICK on
 Qwen2.5-Coder-1.5B in llama.cpp, one thread each, 2 CPUs), one task of ``bench/learning_tasks_novel12.jsonl``
@@ -23,6 +23,10 @@ What each real run did (cycle time on the real models):
 - ``compare_release_versions`` (371 s, recorded 2026-11-27): a plan whose helpers the planner wrote nested in the
   method; the real run ended "internal error: SyntaxError" (the last helper's text ran on into the method's lines).
   Replayed, each helper is judged as itself; the run holds no more model replies, so the plan fails whole.
+- ``compare_release_versions_plan`` (525 s, recorded 2026-11-27 after that fix): the plan's two parts held the
+  planner's own code, and the method written with them was installed with both helpers in one transaction, after
+  two looks (the first showed its answer turned to 1 where a version was empty; the person said it raises). The
+  method is wrong on "a missing number counting as 0", which no call reached; it does not call its helpers.
 - ``payday`` (544 s, failed): no whole candidate held the person's answer, so BRICK planned three helpers. The part
   ``is_friday`` was learned, but the planner's own example for ``is_saturday_or_sunday`` was wrong (2023-04-15 is a
   Saturday; it said False), so that part never held, the plan failed, and neither helper nor method was installed.
@@ -170,6 +174,30 @@ def test_a_planned_helper_written_inside_the_method_is_judged_as_itself_never_an
     # cannot be written, and the plan fails whole
     assert second["state"] == "FAILED" and "return compare_parts" not in second["artifacts"]["candidates"][0]["code"]
     assert not {"compare_release_versions", "parse_version", "compare_parts"} & methods(kernel)
+
+
+def test_a_real_plan_holds_its_parts_and_commits_helpers_and_method_together(replay, person):
+    kernel = replay(cassette("compare_release_versions_plan"))
+    reply, cycle = learn(kernel, "compare_release_versions", person)
+    assert reply["status"] == "ok", reply
+    assert [h["state"] for h in cycle["history"]].count("PLANNING") == 1
+    parts = {h["name"]: h["cycle"] for h in cycle["artifacts"]["plan"]["helpers"]}
+    assert list(parts) == ["parse_version", "compare_parts"]
+    for name, part in parts.items():  # each part held the planner's own code for it, on the planner's example
+        held = kernel.request({"command": "cycle", "cycle": part})["result"]
+        assert held["state"] == "COMPLETE" and held["artifacts"]["held"]["code"].startswith(f"def {name}(self,")
+    found = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]
+    assert {"compare_release_versions", *parts} <= set(found)  # installed together, in the method's transaction
+    assert all(found[name]["provenance"]["part_of"] == reply["result"]["cycle"] for name in parts)
+    # the looks: the method's number turned (1 against the trial's -1) where one version is empty, and the person
+    # said it raises; the next look, raising there and turned at 1.4.0, was agreed to
+    asked = cycle["artifacts"]["questions"]
+    assert [(q["call"]["args"], q["answer"]) for q in asked] == [
+        (["1.4.2", ""], {"raises": "ValueError"}), (["", "1.4.10"], {"choose": 0})]
+    assert asked[1]["also"][0]["call"]["args"] == ["1.4.2", "1.4.0"] and asked[1]["also"][0]["result"] == 1
+    # what the hidden checks say: wrong on clauses no call reached ("a missing number counting as 0", the suffixes)
+    assert "compare_release_versions('1.2', '1.2.0') should return 0, but it returned -1" in kernel_checks(
+        kernel, TASKS["compare_release_versions"])
 
 
 @pytest.mark.parametrize("resume", ["resume", "fail"])
