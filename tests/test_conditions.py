@@ -228,3 +228,28 @@ def test_the_look_shows_a_call_where_the_methods_number_turns_negative_before_th
     look = asking.question("c1", 1, "basket_total", decide(plain, can_ask=True, conditions=labels, uncovered=labels),
                            plain[0]["calls"], {}, None)
     assert look["call"]["args"] == [[20, 35.5, 12], 10] and look["condition"] == "then less the coupon"
+
+
+def test_nobody_to_ask_two_readings_the_case_writer_agrees_with_nowhere_are_not_installed_conditions_or_not():
+    # lowest_balance: both candidates summed the transactions (80), the case writer said otherwise at each of its
+    # calls; the two agreeing was all there was, and it was installed wrong. The case writer is the request's other
+    # reader: when it agrees with them nowhere, nobody to ask, nothing is installed (one case agreeing is enough)
+    trial = {"args": [100, [-30, 50, -90, 20]], "kwargs": {}}
+    stated = [{"args": [100, [50, 50]], "kwargs": {}, "condition": "a list with no withdrawal gives the opening balance"}]
+    generated = [{"args": [100, [-50, -50]], "kwargs": {}, "result": 0}, {"args": [100, [50, 50]], "kwargs": {}, "result": 100}]
+
+    def summing(attempt: int, answers: list) -> dict:
+        cases = plan(trial, [], generated, stated)
+        outcomes = [{"value": answers[0]}] * 2 + [{"value": v} for v in answers[1:]]
+        return {**assess(cases, outcomes, lambda i, names: {}, "obj.lowest_balance"), "attempt": attempt,
+                "code": f"def lowest_balance(self, opening, moves):\n    return opening + sum(moves)  # {attempt}",
+                "calls": [trial, *generated, *stated]}
+
+    labels = ("a list with no withdrawal gives the opening balance",)
+    nowhere = [summing(1, [50, 1, 200, 200]), summing(2, [50, 1, 200, 200])]
+    assert [r["passes"] for r in nowhere] == [[False, False]] * 2
+    refused = decide(nowhere, can_ask=False, conditions=labels)
+    assert refused.action == choosing.MORE and refused.disputed and "pass none of the generated cases" in refused.why
+    assert decide(nowhere, can_ask=False, conditions=labels, final=True).action == choosing.FAIL
+    somewhere = [summing(1, [50, 1, 100, 100]), summing(2, [50, 1, 100, 100])]  # it agrees at one call
+    assert decide(somewhere, can_ask=False, conditions=labels).action == choosing.INSTALL

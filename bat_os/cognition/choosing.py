@@ -117,7 +117,7 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
     if not can_ask and untested:  # no call checks a condition the request states, and nobody could say
         return Decision(FAIL, f"candidates {names} agree, but no call checks the condition {untested[0]!r}, and nobody "
                         "could say which answer is right there", clusters=groups)
-    if not can_ask and not conditions and not (answered or examples) and passes and not any(passes):
+    if not can_ask and not (answered or examples) and passes and not any(passes):
         # nobody to ask, and the case writer, the other reader of the request, agrees with them nowhere
         return Decision(FAIL if final else MORE, f"candidates {names} agree, but pass none of the generated cases, and "
                         "nobody could say which is right", disputed=True, clusters=groups)
