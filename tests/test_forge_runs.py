@@ -262,3 +262,25 @@ def _alive(pid: int) -> bool:
             return stat.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+def test_a_run_cancelled_before_its_worker_can_say_so_is_reported_stopped(tmp_path):
+    # the worker says "stopped" when SIGTERM finds its handler; cancelled while it still imports (the CI's race), it
+    # dies of the signal with nothing said: the kernel knows it cancelled, and says stopped all the same
+    import asyncio
+
+    from bat_os.errors import Internal
+    from bat_os.forge.runs import Forge, ForgeSettings
+
+    async def run() -> str:
+        forge = Forge(ForgeSettings(), tmp_path)
+        worker = asyncio.create_task(forge._worker("ALFRED", "training", ["http.server", "0", "--bind", "127.0.0.1"]))
+        while forge.running is None:
+            await asyncio.sleep(0.01)
+        assert forge.cancel() is True
+        with pytest.raises(Internal) as failed:
+            await worker
+        assert forge.running is None and forge.cancel() is False
+        return str(failed.value)
+
+    assert asyncio.run(run()) == "the forge's training for ALFRED did not finish: stopped"

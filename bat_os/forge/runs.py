@@ -42,6 +42,7 @@ class Forge:
         self.settings = settings
         self.work = Path(work)  # datasets and adapters being made (beside the image)
         self._proc: asyncio.subprocess.Process | None = None
+        self._stopped = False  # the run under way was cancelled
         self.running: dict | None = None  # {"persona", "what", "pid"} while a worker runs
         self._plain: dict[tuple, dict[tuple, str]] = {}  # the last base's answers, by (system, prompt): asked once
 
@@ -97,6 +98,7 @@ class Forge:
         last saying ``done``, or Internal with why it did not finish."""
         if self._proc is not None:
             raise Busy(f"the forge is busy with {self.running['persona']}'s {self.running['what']}; one run at a time")
+        self._stopped = False
         self._proc = await asyncio.create_subprocess_exec(sys.executable, "-m", *args, stdout=asyncio.subprocess.PIPE,
                                                           stderr=asyncio.subprocess.PIPE, cwd=PACKAGE_HOME,
                                                           preexec_fn=_capped(self.settings.memory_mb))
@@ -119,8 +121,11 @@ class Forge:
                 await self._proc.wait()
             self._proc, self.running = None, None
         last = lines[-1] if lines else {}
+        stopped, self._stopped = self._stopped, False
         if code != 0 or not last.get("done"):
-            why = last.get("error") or (stderr.decode(errors="replace").strip().splitlines() or [f"exit {code}"])[-1]
+            # cancelled before the worker could say so (SIGTERM while it was still importing): stopped all the same
+            why = "stopped" if stopped else last.get("error") or (
+                stderr.decode(errors="replace").strip().splitlines() or [f"exit {code}"])[-1]
             raise Internal(f"the forge's {what} for {persona} did not finish: {why}")
         return lines
 
@@ -128,6 +133,7 @@ class Forge:
         """Stop the run under way (it saves nothing); False when none runs."""
         if self._proc is None or self._proc.returncode is not None:
             return False
+        self._stopped = True
         self._proc.terminate()
         return True
 
