@@ -121,10 +121,9 @@ class Forge:
                 await self._proc.wait()
             self._proc, self.running = None, None
         last = lines[-1] if lines else {}
-        stopped, self._stopped = self._stopped, False
         if code != 0 or not last.get("done"):
             # cancelled before the worker could say so (SIGTERM while it was still importing): stopped all the same
-            why = "stopped" if stopped else last.get("error") or (
+            why = "stopped" if self._stopped else last.get("error") or (
                 stderr.decode(errors="replace").strip().splitlines() or [f"exit {code}"])[-1]
             raise Internal(f"the forge's {what} for {persona} did not finish: {why}")
         return lines
