@@ -181,7 +181,7 @@ def test_a_labelled_look_is_corrected_and_the_plan_s_parts_show_under_their_pare
              "mission_brief": {"type": "unhandled_message", "selector": "parse_line", "args": request["args"],
                                "kwargs": {"intent": sentence}}}
     translated = {"persona": "ALFRED", "contains": f"Sentence: {sentence}\nJSON:", "response": f"```json\n{json.dumps(brief)}\n```"}
-    kernel = replay_kernel(tmp_path, [translated, *lines]).start()
+    kernel = replay_kernel(tmp_path, [translated, *lines], BATOS_CYCLE_PLAN="1").start()
     try:
         with terminal(kernel, tmp_path, timeout=60, columns=160) as child:
             labelled_look_then_plan(child, sentence)

@@ -127,7 +127,8 @@ def parts(split_fields: str = SPLIT_FIELDS, **extra) -> list[dict]:
 @pytest.fixture
 def kernel_with(tmp_path):
     started: list[KernelProcess] = []
-    yield lambda lines, **env: started.append(replay_kernel(tmp_path, lines, **env).start()) or started[-1]
+    # plans are off by default (config.cycle_plan): these kernels turn them on, as a person who wants them would
+    yield lambda lines, **env: started.append(replay_kernel(tmp_path, lines, **{"BATOS_CYCLE_PLAN": "1", **env}).start()) or started[-1]
     for kernel in started:
         kernel.stop()
 
@@ -189,6 +190,21 @@ def test_a_plan_that_cannot_be_read_goes_back_to_the_whole_method_and_fails_clea
     assert nothing_of_the_plan(kernel)
     cycle = kernel.request({"command": "cycle", "cycle": reply["error"]["cycle"]})["result"]
     assert [h["state"] for h in cycle["history"]][-4:] == ["VALIDATING", "PLANNING", "SYNTHESIZING", "FAILED"]
+
+
+def test_by_default_a_request_no_whole_candidate_holds_is_not_split_into_parts(tmp_path):
+    """Plans are off unless ``cycle_plan`` is 1: measured with the 1.5B planner they learned nothing (the journal,
+    2026-11-27). The same first round as the plan tests ends in FAILED, with no PLANNING and no planner's prompt."""
+    kernel = replay_kernel(tmp_path, [brick("parse_line"), *[alfred("parse_line", SPLIT)] * 4],
+                           BATOS_CYCLE_MAX_ATTEMPTS="4").start()
+    try:
+        reply = kernel.request(LEARN, timeout=120)
+        assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply
+        cycle = kernel.request({"command": "cycle", "cycle": reply["error"]["cycle"]})["result"]
+        assert "PLANNING" not in [h["state"] for h in cycle["history"]] and not cycle.get("plan"), cycle["history"]
+        assert nothing_of_the_plan(kernel)
+    finally:
+        kernel.stop()
 
 
 def test_helpers_that_call_each_other_in_a_circle_hold_nothing_and_nothing_is_installed(kernel_with):

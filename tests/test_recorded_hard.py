@@ -76,7 +76,9 @@ def replay(tmp_path):
 
     def start(lines: list[dict], **env: str) -> KernelProcess:
         path = write(tmp_path / f"cassette{len(started)}.jsonl", lines)
-        started.append(KernelProcess(tmp_path, env={"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(path), **env}).start())
+        # recorded with plans on (they are off by default since): the replay makes the same calls
+        started.append(KernelProcess(tmp_path, env={"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(path),
+                                                    "BATOS_CYCLE_PLAN": "1", **env}).start())
         return started[-1]
 
     yield start

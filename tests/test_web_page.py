@@ -294,7 +294,7 @@ def test_a_labelled_look_is_corrected_and_the_plan_s_parts_show_inside_its_card(
     made.mkdir()
     cassette = made / "plan.jsonl"
     cassette.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    kernel, web = replayed(cassette)
+    kernel, web = replayed(cassette, BATOS_CYCLE_PLAN="1")
     with nullcontext(browser):
         world_ready(browser, web)
         learner, final = learn_elsewhere(kernel, request)

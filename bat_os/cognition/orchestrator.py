@@ -76,7 +76,7 @@ class CycleSettings:
     seed: int = 0  # the series of samples (config.cycle_seed): 0, the same candidates as earlier releases
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
-    plan: bool = True  # a request no whole candidate holds after the first round is learned in parts (config.cycle_plan)
+    plan: bool = False  # a request no whole candidate holds after the first round is learned in parts (config.cycle_plan)
     feedback: bool = True  # the author is shown a candidate that failed an answer, and how (config.cycle_feedback)
 
 
