@@ -148,8 +148,7 @@ class Config:
     cycle_questions: int = 3  # questions one cycle may ask the person who sent the message (0: never asks)
     cycle_confirm: str = "auto"  # show the chosen method before installing it: auto (no example given, or a case doubts it), always, never
     cycle_question_seconds: float = 300.0  # how long a question waits for its answer before it counts as skipped
-    cycle_plan: int = 0  # 1: a request no whole candidate holds after the first round is learned in parts; 0: never
-    # (0 by default: with the 1.5B planner, none of 27 plans it could read was learned; docs/journal/learning.md, 2026-11-27)
+    cycle_plan: int = 0  # 1: a request no whole candidate holds after the first round is learned in parts; 0 (default): never (docs/cycle.md, "Plans")
     cycle_feedback: int = 1  # 1: the author is shown a candidate that failed the person's answer, with how; 0: not
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
