@@ -369,10 +369,10 @@ case "$cmd" in
     status=0
     # The hot paths first, in one table (bench_hot_paths.py runs bench_send, bench_startup and bench_watchdog
     # itself, so the loop below does not run those again).
-    say "benchmark: bench/bench_hot_paths.py"
-    "$venv/bin/python" bench/bench_hot_paths.py "$@" || status=1
-    for b in bench/bench_*.py; do
-      case "$b" in bench/bench_hot_paths.py|bench/bench_send.py|bench/bench_startup.py|bench/bench_watchdog.py) continue ;; esac
+    say "benchmark: bench/perf/bench_hot_paths.py"
+    "$venv/bin/python" bench/perf/bench_hot_paths.py "$@" || status=1
+    for b in bench/*/bench_*.py; do
+      case "$b" in bench/perf/bench_hot_paths.py|bench/perf/bench_send.py|bench/perf/bench_startup.py|bench/perf/bench_watchdog.py) continue ;; esac
       say "benchmark: $b"
       "$venv/bin/python" "$b" "$@" || status=1
     done

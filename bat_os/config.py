@@ -73,7 +73,7 @@ EMBEDDED_MODELS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b", "smollm2-135m")  
 EMBEDDED_DEFAULT = EMBEDDED_MODELS[0]  # bat_os.models.embedded.DEFAULT: every profile's fallback
 PERSONA_NAMES = ("ALFRED", "BRICK", "ROBIN", "BABS")  # bat_os.image.primordial.PERSONAS (a test ties them)
 #: The offline models a new image's personas get, by resolved profile (models.embedded = "auto"), chosen by
-#: bench/bench_learning.py (docs/models.md, docs/journal/learning.md): ALFRED writes the methods with the larger coder
+#: bench/learning/bench_learning.py (docs/models.md, docs/journal/learning.md): ALFRED writes the methods with the larger coder
 #: (it learned more of the benchmark's tasks than the small one); BRICK writes each condition's calls and plans with it
 #: too (the small one copied the request's call under every condition). Where llama.cpp runs it (embedded.wanted).
 _WRITERS = {**dict.fromkeys(PERSONA_NAMES, EMBEDDED_DEFAULT), "ALFRED": EMBEDDED_MODELS[1], "BRICK": EMBEDDED_MODELS[1]}

@@ -109,7 +109,7 @@ def test_a_run_trains_the_personas_adapter_from_the_images_pairs_with_progress_o
     assert [e["topic"] for e in heard][-1] == "forge.done"
     assert kernel.request({"command": "forge", "action": "status"})["result"]["running"] is None
     # not installed: the gate alone may put an adapter into the image, and this one is no better than its base
-    tasks = [json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines() if line.strip()]
+    tasks = [json.loads(line) for line in (ROOT / "bench" / "tasks" / "learning_tasks.jsonl").read_text().splitlines() if line.strip()]
     held = adapter.parent / "held.jsonl"
     held.write_text("".join(json.dumps(t) + "\n" for t in [t for t in tasks if t["kind"] == "pure" and t["selector"] != "initials"][:2]))
     gated = kernel.request({"command": "forge", "action": "gate", "persona": "ALFRED", "adapter": str(adapter),

@@ -157,3 +157,34 @@ def test_no_flat_module_sprawl():
     """Beside the sub-packages, only the base modules sit at the top of the package."""
     top = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
     assert top == {name.rpartition(".")[2] for name in BASE if name != "bat_os"}
+
+
+def _code_strings(tree: ast.Module) -> list[ast.Constant]:
+    """The string constants of a module's code: every one but the docstrings (which may cite a benchmark)."""
+    docs = {id(body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and (body := node.body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)}
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs]
+
+
+def _reads_bench(source: str) -> list[int]:
+    """Lines whose code (not a comment, not a docstring) names the ``bench/`` folder or a learning task file."""
+    return [node.lineno for node in _code_strings(ast.parse(source))
+            if node.value == "bench" or node.value.startswith("bench/") or "learning_tasks" in node.value]
+
+
+def test_no_module_reads_the_benchmarks():
+    """The package runs without ``bench/``: what it needs from there (the forge gate's tasks) is package data."""
+    readers = {}
+    for path in PACKAGE.rglob("*.py"):
+        lines = _reads_bench(path.read_text())
+        if lines:
+            readers[_module_name(path)] = lines
+    assert readers == {}
+
+
+def test_the_bench_reader_check_sees_a_path_built_from_bench_and_not_a_docstring():
+    assert _reads_bench('"""See bench/perf/bench_send.py."""\nROOT = 1\n') == []
+    assert _reads_bench('x = ROOT / "bench" / "tasks"\n') == [1]
+    assert _reads_bench('def f():\n    """bench/x"""\n    return open("bench/tasks/learning_tasks.jsonl")\n') == [3]

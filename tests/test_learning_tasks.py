@@ -1,29 +1,27 @@
-"""The learning benchmark's task files (bench/): well formed, ids unique across files, and the files no rule
-was written from are what bench/make_task_files.py writes, every hidden answer checked against its reference; every
-task's reference, the method the benchmark answers the cycle's questions with, passes the guardian and its task's
-hidden checks in the real jail."""
+"""The learning benchmark's task files (bench/tasks/): listed in their manifest, well formed, ids unique across
+files; every task's reference, the method the benchmark answers the cycle's questions with, passes the guardian and
+its task's hidden checks in the real jail; the forge gate's default held-out tasks (package data) are the first
+file's pure tasks."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
+import re
 import sys
 
 from support import ROOT
 
 BENCH = ROOT / "bench"
-FILES = ["learning_tasks.jsonl", "learning_tasks_fresh.jsonl", "learning_tasks_unseen.jsonl", "learning_tasks_holdout.jsonl",
-         "learning_tasks_novel.jsonl", "learning_tasks_novel2.jsonl", "learning_tasks_novel3.jsonl",
-         "learning_tasks_novel4.jsonl", "learning_tasks_novel5.jsonl", "learning_tasks_novel6.jsonl",
-         "learning_tasks_novel7.jsonl", "learning_tasks_novel8.jsonl", "learning_tasks_novel9.jsonl",
-         "learning_tasks_novel10.jsonl", "learning_tasks_novel11.jsonl", "learning_tasks_novel12.jsonl"]
-WRITTEN = FILES[1:-1]  # the files bench/make_task_files.py writes (novel12 is written by hand)
+TASKS = BENCH / "tasks"
+MANIFEST = json.loads((TASKS / "MANIFEST.json").read_text())
+FILES = [entry["file"] for entry in MANIFEST["files"]]
 FIELDS = {"id", "kind", "selector", "intent", "args", "slots", "checks", "reference"}
+ENTRY = {"file", "tasks", "written", "written_at", "written_for", "first_run", "seen", "seen_because"}
 
 
 def _tasks(name: str) -> list[dict]:
-    return [json.loads(line) for line in (BENCH / name).read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in (TASKS / name).read_text().splitlines() if line.strip()]
 
 
 def test_every_task_file_is_well_formed_and_ids_are_unique_across_them():
@@ -39,16 +37,27 @@ def test_every_task_file_is_well_formed_and_ids_are_unique_across_them():
             seen.add(task["id"])
 
 
-def test_the_untuned_task_files_are_the_checked_ones(tmp_path):
-    made = subprocess.run([sys.executable, str(BENCH / "make_task_files.py"), str(tmp_path)], capture_output=True, text=True, timeout=60)
-    assert made.returncode == 0, made.stderr  # a reference disagreeing with a hidden answer fails here
-    for name in WRITTEN:
-        assert (tmp_path / name).read_text() == (BENCH / name).read_text(), f"{name} differs from what make_task_files.py writes"
+def test_the_manifest_lists_every_task_file_once_with_its_history():
+    assert sorted(FILES) == sorted(p.name for p in TASKS.glob("*.jsonl")) and len(set(FILES)) == len(FILES)
+    for entry in MANIFEST["files"]:
+        assert set(entry) == ENTRY, entry["file"]
+        assert entry["tasks"] == len(_tasks(entry["file"])), entry["file"]
+        assert re.fullmatch(r"2\d{3}-\d\d-\d\d", entry["written"]), entry["file"]
+        assert all(re.fullmatch(r"[0-9a-f]{7,40}", entry[key]) for key in ("written_at", "first_run")), entry["file"]
+        assert isinstance(entry["seen"], bool) and (entry["seen_because"] or not entry["seen"]), entry["file"]
+
+
+def test_the_forge_gates_default_tasks_are_the_first_files_pure_tasks():
+    from bat_os.kernel.commands.forge import HELD_OUT
+
+    gate = [json.loads(line) for line in HELD_OUT.read_text().splitlines() if line.strip()]
+    pure = [{k: v for k, v in t.items() if k != "reference"} for t in _tasks(FILES[0]) if t["kind"] == "pure"]
+    assert gate == pure and len(gate) >= 12  # the gate asks 12 by default (forge_held_out)
 
 
 def test_every_reference_passes_the_guardian_and_its_task_in_the_real_jail():
     """The learning call (the task's arguments and slots) does not raise, and every hidden check holds."""
-    sys.path.insert(0, str(BENCH))
+    sys.path.insert(0, str(BENCH / "learning"))
     from bench_learning import check_code
 
     from bat_os.cognition.guardian import audit

@@ -23,7 +23,7 @@ def test_the_call_is_shown_as_python_writes_it_with_the_signature_expected():
 
 
 def test_a_request_of_its_arguments_alone_is_asked_in_the_single_shots_form():
-    """Measured on the real 0.5B model (prompts.pure_prompt, bench/prompt_forms.py): the single shot's form, the
+    """Measured on the real 0.5B model (prompts.pure_prompt, bench/labs/prompt_forms.py): the single shot's form, the
     model naming the parameters, is written right more often than a function with parameters named after types."""
     brief = {"selector": "count_vowels", "args": ["banana"], "kwargs": {"sep": ","}, "intent": "count the vowels in a word",
              "examples": [{"args": ["sky"], "kwargs": {}, "result": 0}]}

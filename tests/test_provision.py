@@ -118,7 +118,7 @@ def test_the_profiles_defaults_and_a_persona_of_ones_own():
 
 def test_the_profile_asks_torch_about_cuda_only_where_an_nvidia_driver_is():
     """A kernel starting offline without a GPU (every start until its defaults are pulled) does not import torch to
-    learn there is no CUDA: the import ran beside the first requests and slowed each ~2x (bench/bench_send.py)."""
+    learn there is no CUDA: the import ran beside the first requests and slowed each ~2x (bench/perf/bench_send.py)."""
     import subprocess
     import sys
     from pathlib import Path

@@ -2,10 +2,10 @@
 corrected by the person, a plan committed with its helpers, and a plan that fails whole (also across a kill -9).
 
 The cassettes were recorded on 2026-11-26 with the real embedded models (ALFRED and BRICK on
-Qwen2.5-Coder-1.5B in llama.cpp, one thread each, 2 CPUs), one task of ``bench/learning_tasks_novel12.jsonl``
+Qwen2.5-Coder-1.5B in llama.cpp, one thread each, 2 CPUs), one task of ``bench/tasks/learning_tasks_novel12.jsonl``
 per run, the simulated person answering every question from the task's reference::
 
-    bench/bench_learning.py --tasks-file bench/learning_tasks_novel12.jsonl --only TASK --user --skip-baseline \\
+    bench/learning/bench_learning.py --tasks-file bench/tasks/learning_tasks_novel12.jsonl --only TASK --user --skip-baseline \\
         --set BATOS_MODELS_THREADS=1 --record cassettes/qwen2.5-coder-1.5b_TASK.jsonl
 
 What each real run did (cycle time on the real models):
@@ -32,7 +32,7 @@ What each real run did (cycle time on the real models):
   Saturday; it said False), so that part never held, the plan failed, and neither helper nor method was installed.
 
 Replayed here, every model prompt gets the reply the real model gave; the person's answers are computed again from
-the references (``bench/bench_learning.py``'s simulated person), in a real kernel, jail and image.
+the references (``bench/learning/bench_learning.py``'s simulated person), in a real kernel, jail and image.
 """
 
 from __future__ import annotations
@@ -46,11 +46,11 @@ from support import ROOT, KernelProcess
 from test_cycle import wait_for_end
 from test_planning import wait_for_part
 
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "bench" / "learning"))
 from bench_learning import JailThread, kernel_checks, load_tasks, send_as_person
 
 CASSETTES = ROOT / "cassettes"
-TASKS = {t["id"]: t for t in load_tasks(None, ROOT / "bench" / "learning_tasks_novel12.jsonl")}
+TASKS = {t["id"]: t for t in load_tasks(None, ROOT / "bench" / "tasks" / "learning_tasks_novel12.jsonl")}
 
 
 def cassette(name: str) -> list[dict]:

@@ -2,7 +2,7 @@
 document about it was ingested.
 
 ``cassettes/qwen2.5-coder-0.5b_heartbeat_retry.jsonl`` was recorded on 2026-11-25 with the real embedded
-Qwen2.5-Coder-0.5B (w8, 2 CPUs) by ``bench/record_heartbeat_retry.py`` (a real kernel, ``BATOS_RECORD_TO``,
+Qwen2.5-Coder-0.5B (w8, 2 CPUs) by ``bench/learning/record_heartbeat_retry.py`` (a real kernel, ``BATOS_RECORD_TO``,
 a beat every 3 s, 12 attempts): ``order_code("Ada")`` with the sentence "make the order code of a customer
 name" and two examples failed after 12 candidates (they wrote ``'GRACE-5'``: the whole name); the document
 "An order code is the first three letters ... in capital letters ..." was ingested; the next beat asked the

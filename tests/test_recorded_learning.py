@@ -1,7 +1,7 @@
 """A real model's learning cycles, replayed: what Qwen2.5-Coder-0.5B said in the cycle of issue 15.
 
 ``cassettes/qwen2.5-coder-0.5b_learning.jsonl`` was recorded with
-``bench/bench_learning.py --only TASKS --skip-baseline --record ...``: a kernel
+``bench/learning/bench_learning.py --only TASKS --skip-baseline --record ...``: a kernel
 running the embedded model (CPU, int8) learning the benchmark's tasks on a
 fresh image. Replayed, every prompt of the cycle (BRICK's queries and tests,
 ALFRED's candidates, greedy and sampled) gets the reply the real model gave,
@@ -17,7 +17,7 @@ candidate held the user's example, no second one agreed with it). Recorded
 again after pure requests were asked in the single shot's form
 (``prompts.pure_prompt``):
 
-    bench/bench_learning.py --only initials,fibonacci,gcd,greet_user --skip-baseline \
+    bench/learning/bench_learning.py --only initials,fibonacci,gcd,greet_user --skip-baseline \
         --set BATOS_CYCLE_MAX_ATTEMPTS=6 --set BATOS_CYCLE_CANDIDATES=4 --record cassettes/qwen2.5-coder-0.5b_learning.jsonl
 """
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from support import ROOT, KernelProcess
 
 CASSETTE = ROOT / "cassettes" / "qwen2.5-coder-0.5b_learning.jsonl"
-TASKS = {t["id"]: t for t in (json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines() if line.strip())}
+TASKS = {t["id"]: t for t in (json.loads(line) for line in (ROOT / "bench" / "tasks" / "learning_tasks.jsonl").read_text().splitlines() if line.strip())}
 
 
 def _learn(kernel: KernelProcess, task: dict) -> tuple[dict, dict | None]:

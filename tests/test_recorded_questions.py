@@ -4,7 +4,7 @@ nothing is installed.
 ``cassettes/qwen2.5-coder_questions.jsonl`` was recorded on 2026-11-25 with the real embedded models (ALFRED on
 Qwen2.5-Coder-1.5B, BRICK on the 0.5B, llama.cpp, 2 CPUs) by::
 
-    bench/bench_learning.py --only extract_numbers,merge_counts --skip-baseline --user --record FILE
+    bench/learning/bench_learning.py --only extract_numbers,merge_counts --skip-baseline --user --record FILE
 
 For ``extract_numbers('a1b22c333')`` ("find all the whole numbers written in a text") the first two candidates
 answered ``[1, 2, 2, 3, 3, 3]`` (every digit) and ``[1, 22, 333]``; for ``merge_counts({"a": 1}, {"a": 2, "b": 1})``
@@ -22,7 +22,7 @@ from pathlib import Path
 from support import ROOT, KernelProcess
 
 CASSETTE = ROOT / "cassettes" / "qwen2.5-coder_questions.jsonl"
-TASKS = {t["id"]: t for t in (json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines() if line.strip())}
+TASKS = {t["id"]: t for t in (json.loads(line) for line in (ROOT / "bench" / "tasks" / "learning_tasks.jsonl").read_text().splitlines() if line.strip())}
 
 
 def reference(task: dict, args: list) -> object:

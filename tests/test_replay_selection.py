@@ -1,7 +1,7 @@
-"""Choosing again among a real run's recorded candidates (bench/replay_selection.py), on the real jail and image.
+"""Choosing again among a real run's recorded candidates (bench/learning/replay_selection.py), on the real jail and image.
 
 ``cassettes/qwen2.5-coder-0.5b_learning_run.json`` is an excerpt of what
-``bench/bench_learning.py --json`` wrote at ``bec2bf6``: the candidates the
+``bench/learning/bench_learning.py --json`` wrote at ``bec2bf6``: the candidates the
 real 0.5B model wrote for three tasks, none of them installed then. Today's
 choosing installs nothing wrong without a person, and learns two of them with
 one answer each from the simulated person (the task's reference, in the jail):
@@ -31,7 +31,7 @@ RUN = ROOT / "cassettes" / "qwen2.5-coder-0.5b_learning_run.json"
 
 
 def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks():
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--oracle",
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--oracle",
                            "--max-attempts", "6", "--candidates", "4"],  # the limits it was recorded with
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -45,7 +45,7 @@ def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks
 
 
 def test_with_the_simulated_person_one_answer_each_settles_the_disputes():
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--user",
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--user",
                            "--max-attempts", "6", "--candidates", "4"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split()[1]: line.split()[2:4] for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
@@ -55,7 +55,7 @@ def test_with_the_simulated_person_one_answer_each_settles_the_disputes():
 def test_a_dump_of_every_step_is_chosen_again_offline_as_the_replay_chooses(tmp_path):
     dump = tmp_path / "steps.jsonl"
     limits = ["--max-attempts", "6", "--candidates", "4"]
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--dump", str(dump), *limits],
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--dump", str(dump), *limits],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [json.loads(line) for line in dump.read_text().splitlines()]
@@ -63,21 +63,21 @@ def test_a_dump_of_every_step_is_chosen_again_offline_as_the_replay_chooses(tmp_
     leap = next(line for line in lines if line["task"] == "is_leap_year")
     marks = [r.get("right") for r in leap["steps"][-1]["records"] if r.get("eligible")]
     assert marks.count(True) == 2 and marks.count(False) >= 1  # the hidden checks' verdict on each eligible one
-    lab = subprocess.run([sys.executable, str(ROOT / "bench" / "selection_lab.py"), str(dump), "--list", *limits],
+    lab = subprocess.run([sys.executable, str(ROOT / "bench" / "labs" / "selection_lab.py"), str(dump), "--list", *limits],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert lab.returncode == 0, lab.stderr[-3000:]
     rows = {line.split()[1]: line.split()[2] for line in lab.stdout.splitlines()
             if line.startswith("qwen2.5-coder-0.5b_learning_run ") and " q=" in line}  # a task's line, not the totals
     assert rows == {"is_leap_year": "unanswered", "days_between": "unanswered", "clamp": "failed"}  # as the replay above
     assert lab.stdout.strip().splitlines()[-1] == "all                          failed 1, questions 0, unanswered 2"
-    asked = subprocess.run([sys.executable, str(ROOT / "bench" / "selection_lab.py"), str(dump), "--list", "--user", *limits],
+    asked = subprocess.run([sys.executable, str(ROOT / "bench" / "labs" / "selection_lab.py"), str(dump), "--list", "--user", *limits],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert asked.stdout.strip().splitlines()[-1] == "all                          failed 1, learned 2, questions 2", asked.stdout
 
 
 def test_written_right_counts_the_tasks_some_recorded_candidate_was_right_on():
     # is_leap_year: two right candidates; days_between: three; clamp: none (its pair answers its third argument)
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--written"],
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--written"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1].endswith(
@@ -85,7 +85,7 @@ def test_written_right_counts_the_tasks_some_recorded_candidate_was_right_on():
 
 
 def test_written_right_judges_every_distinct_candidate_on_the_hidden_checks():
-    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.insert(0, str(ROOT / "bench" / "learning"))
     from bench_learning import TASK_FILES, judge_written, load_tasks
 
     run = json.loads(RUN.read_text())
@@ -99,7 +99,7 @@ def test_written_right_judges_every_distinct_candidate_on_the_hidden_checks():
 def test_without_the_calls_of_their_constants_the_year_4_rule_is_installed():
     """What the constants' calls pay, measured as docs/journal/learning.md says: is_leap_year's ``year % 4`` answers
     every other call as the Gregorian rule does, so without ``is_leap_year(100)`` it is installed, wrongly."""
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "replay_selection.py"), str(RUN), "--without", "constant_calls",
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--without", "constant_calls",
                            "--only", "is_leap_year", "--max-attempts", "6", "--candidates", "4"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -108,7 +108,7 @@ def test_without_the_calls_of_their_constants_the_year_4_rule_is_installed():
 
 
 def test_the_simulated_person_chooses_by_the_answer_and_the_slots_the_reference_wrote():
-    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.insert(0, str(ROOT / "bench" / "learning"))
     from bench_learning import person_answer
 
     question = {"choices": [{"result": None, "candidates": 2},

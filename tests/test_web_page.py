@@ -187,7 +187,7 @@ def test_a_sentence_teaches_a_method_whose_card_source_and_tests_appear_after_th
 
 def test_a_question_from_another_client_is_answered_on_the_page(replayed, browser, tmp_path):
     kernel, web = replayed(QUESTIONS)
-    task = next(json.loads(line) for line in (ROOT / "bench" / "learning_tasks.jsonl").read_text().splitlines()
+    task = next(json.loads(line) for line in (ROOT / "bench" / "tasks" / "learning_tasks.jsonl").read_text().splitlines()
                 if line.strip() and json.loads(line)["id"] == "extract_numbers")
     with nullcontext(browser):
         world_ready(browser, web)

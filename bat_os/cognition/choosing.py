@@ -30,7 +30,7 @@ Run by VALIDATING after every candidate is tried (and after every answer), on th
    edges and the ones stated in words.)
 
 Each line was measured by replaying the recorded runs of both models with a simulated person
-(``bench/replay_selection.py --user``, ``bench/selection_lab.py --user``): ``docs/journal/learning.md``;
+(``bench/learning/replay_selection.py --user``, ``bench/labs/selection_lab.py --user``): ``docs/journal/learning.md``;
 the design is ``docs/cycle.md``, "Choosing".
 
 :func:`decide` answers a :class:`Decision`; it has no side effects.

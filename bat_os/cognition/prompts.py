@@ -207,7 +207,7 @@ def pure_prompt(brief: dict, refusals: list[str], recalled: Sequence[dict] = (),
                 helpers: Sequence[dict] = (), wrong: dict | None = None) -> str:
     """The author's prompt for a pure request (:func:`is_pure`), in the single shot's form: what to do, the call as
     Python writes it, and the method asked for with the model naming its parameters. Measured greedily with the smaller
-    embedded model (w8, ``bench/prompt_forms.py``) on 44 pure tasks of two task files: right on 25 in ALFRED's
+    embedded model (w8, ``bench/labs/prompt_forms.py``) on 44 pure tasks of two task files: right on 25 in ALFRED's
     voice and 25 in the plain one (27 in one or the other), where the earlier function prompt, a plain function
     whose parameters were named after their types (``sum_between(number, number2)``), was right on 19 and 20
     (20); the same form with the examples listed again and the import rule, 24 and 25. On the 66 pure tasks not used

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from bat_os.forge.trainer import chat_head
 
-BATCH = 8  # prompts generated together: on two CPU cores, 2.5x as fast as one at a time, the same answers (bench/bench_gate_batch.py)
+BATCH = 8  # prompts generated together: on two CPU cores, 2.5x as fast as one at a time, the same answers (bench/forge/bench_gate_batch.py)
 
 
 def answers(base: Path, prompts: list[dict], adapter: Path | None = None, max_new_tokens: int = 256,

@@ -13,7 +13,7 @@ through aiologger's file handler in one write and one flush. Why not
 aiologger's logger as it comes: it spends ~40 µs per record on the loop, its
 file handler interleaves and corrupts lines when given several at once, and
 its aiofiles thread hand-offs (two per write) slowed every request's median
-round trip by 100-170 µs here (bench/bench_send.py). So the handler's
+round trip by 100-170 µs here (bench/perf/bench_send.py). So the handler's
 aiofiles stream runs on an :class:`InlineExecutor`: one ``write`` to the page
 cache per batch, on the loop thread, no threads. (No fsync: audit lines are
 not acknowledged data; image commits are.)
@@ -102,7 +102,7 @@ def _batch_formatter():
     """aiologger's ``ExtendedJsonFormatter`` (``logged_at``, ``level``, then the record's fields, flattened), made to
     format a batch at once: one ``logged_at`` for the batch (the lines are written together) and one JSON encoder,
     not a log record, a timestamp and an encoder per line. The lines are the same; the cost is ~3 µs a line, not
-    ~12 (bench/bench_send.py: every request pays it, amortized)."""
+    ~12 (bench/perf/bench_send.py: every request pays it, amortized)."""
     import json
     from datetime import datetime, timezone
 

@@ -122,7 +122,7 @@ class Bridge:
         self._scheduled = False
         self._in_read = False
         # pyzmq's flags and options are enums, and its send_multipart checks every frame: on every request
-        # they cost ~5 us of the kernel's ~20 here (bench/profile_send.py), so the hot path uses plain ints.
+        # they cost ~5 us of the kernel's ~20 here (bench/perf/profile_send.py), so the hot path uses plain ints.
         self._noblock, self._more = int(zmq.NOBLOCK), int(zmq.NOBLOCK | zmq.SNDMORE)
         self._events, self._pollin = int(zmq.EVENTS), int(zmq.POLLIN)
 

@@ -19,7 +19,7 @@ Forms::
     fp32   float32: the reference; every other form is measured against it.
     auto   w8 where torch has the kernel and the CPU computes bfloat16 natively, else fp32.
 
-``bench/bench_generation.py`` measures each form's speed against fp32 and how many of
+``bench/perf/bench_generation.py`` measures each form's speed against fp32 and how many of
 the learning tasks it gets right against fp32, in the same run.
 
 Stored weights stay as imported (a GGUF import stores bfloat16); the form is

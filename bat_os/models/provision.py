@@ -209,7 +209,7 @@ def _mark(root: Any, which: str, persona: str, value: str) -> None:
 def _cuda_available() -> bool:
     """torch's answer (seconds of import), asked only where an NVIDIA driver is: without one there is no CUDA, and a
     kernel that starts offline on a machine without a GPU (every start, until the defaults are pulled) does not
-    import torch beside the requests it serves (bench/bench_send.py saw the import slow every send ~2x while it ran)."""
+    import torch beside the requests it serves (bench/perf/bench_send.py saw the import slow every send ~2x while it ran)."""
     if not engines.cuda_hint():
         return False
     from bat_os.models.quantize import cuda_available

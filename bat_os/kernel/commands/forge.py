@@ -62,7 +62,7 @@ logger = logging.getLogger(__name__)
 
 LISTED = 50
 ACTIONS = ("dataset", "train", "gate", "use", "cancel", "status")
-HELD_OUT = Path(__file__).resolve().parents[3] / "bench" / "learning_tasks.jsonl"  # the learning benchmark's tasks
+HELD_OUT = Path(__file__).resolve().parents[2] / "forge" / "held_out.jsonl"  # pure requests with hidden checks, package data
 LOG_KEY = "batos_forge"  # the root's list of the gate's decisions (created by the first; older images have none)
 
 
