@@ -8,10 +8,11 @@ on the DEALER (the kernel answers ping before its queue, even when busy):
 * no pong for ``down_after`` seconds: the link is ``down``; requests in flight fail with
   :class:`~bat_os.console.errors.KernelDown`, new ones at once (the socket is ``IMMEDIATE``: nothing queues
   for a kernel that is not there);
-* a pong from a kernel younger than the last one seen (:func:`bat_os.console.routing.restarted`, the console's
-  rule), or the first after ``down``: the kernel restarted (the watchdog brought it back). Requests in flight are lost with it (KernelDown, ``restarted``), ``status`` is
-  read again and the SUB socket reconnects to the new stream; listeners hear ``{"kind": "link", "state":
-  "up", "restarted": true}`` and re-read what they show.
+* a pong whose uptime is more than 0.5 s below the last one seen (:func:`bat_os.console.routing.restarted`, the
+  console's rule), or the first after ``down``: the kernel restarted (the watchdog brought it back). Requests
+  in flight are lost with it (KernelDown, ``restarted``), ``status`` is read again and the SUB socket
+  reconnects to the new stream; listeners hear ``{"kind": "link", "state": "up", "restarted": true}`` and
+  re-read what they show.
 
 Listeners get ``{"kind": "event", "event": {...}}`` for every stream event, ``{"kind": "gap", "missed": N}``
 when the stream's ``seq`` jumps, and ``{"kind": "link", "state": "up" | "down", ...}`` when the link changes.
