@@ -314,3 +314,63 @@ def test_a_labelled_look_is_corrected_and_the_plan_s_parts_show_inside_its_card(
             assert card.find_element("css selector", ".name").text == f"{part}: {selector} (a part of c1's plan)"
         browser.wait_for('[data-cycle="c3"] .trail', text="COMPLETE")
     assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ['x,"y,z"']})["result"] == ["x", "y,z"]
+
+
+def test_the_header_names_the_engine_the_personas_run_on(browser, tmp_path):
+    """Issue 51: the kernel's backend is called ``transformers`` while every GGUF persona runs in llama.cpp; the
+    header and the persona cards say what runs each persona's model (the ``status`` persona table's engine)."""
+    from bat_os.image.image import Image
+    from bat_os.models import engines
+    from bat_os.models.store import import_model
+    from gguf_support import model_env, need_llama, real_gguf
+
+    need_llama()
+    smol = real_gguf("smollm2-135m")
+    path = tmp_path / "image" / "live_image.fs"
+    image = Image(path)
+    image.awaken()
+    try:
+        for persona in ("ALFRED", "BRICK", "ROBIN"):  # BABS keeps none
+            import_model(image, persona, str(smol), link_source=True)
+    finally:
+        image.close()
+    kernel = KernelProcess(tmp_path, image=path, env=model_env()).start(timeout=60)
+    web = WebProcess(kernel.endpoint, tmp_path).start()
+    try:
+        status = kernel.request({"command": "status"})["result"]
+        assert status["llm"] == "transformers"  # the backend's name: what the header used to show
+        engine = status["models"]["personas"]["ALFRED"]["engine"]
+        if not engines.cuda_hint():
+            assert engine == "llama.cpp"
+        world_ready(browser, web)
+        figures = browser.text("#kernel-figures", text="models on")
+        assert f"models on {engine}: ALFRED, BRICK, ROBIN · no model: BABS" in figures, figures
+        assert engine != "llama.cpp" or "transformers" not in figures
+        assert browser.text('[data-persona="ALFRED"] .meta') == f"smollm2-135m.gguf on {engine}"
+        assert browser.text('[data-persona="BABS"] .meta') == "no model"
+    finally:
+        web.stop()
+        kernel.stop()
+
+
+def test_the_heartbeat_panel_shows_times_budgets_and_plans_as_a_person_reads_them(replayed, browser, tmp_path):
+    kernel, web = replayed(BATOS_HEARTBEAT_EVERY="600")
+    next_beat = kernel.request({"command": "status"})["result"]["heartbeat"]["next_beat"]
+    with nullcontext(browser):
+        world_ready(browser, web)
+        summary = browser.text("#heartbeat .beat-summary", text="every")
+        assert re.search(r"^every 10 min · 0 beats · last none yet · next \d\d:\d\d:\d\d, in (10|9) min$", summary,
+                         re.MULTILINE), summary
+        shown = re.search(r"next (\d\d:\d\d:\d\d)", summary).group(1)
+        assert shown == browser.js("new Date(arguments[0] * 1000).toTimeString().slice(0, 8)", next_beat)  # local time
+        assert "budget this hour: 0 of 12 actions, 0 s of 10 min of model time" in summary
+        assert "selfcheck" in browser.text("#heartbeat .beat-plan li")
+        assert not re.search(r"\d{9,}|[{}\[\]]", summary)  # no epoch seconds, no raw JSON
+        browser.screenshot("inspector-heartbeat")
+        # an action a beat took, as the stream brings it
+        browser.js('heartbeatEvent("heartbeat.selfcheck", {action: "selfcheck", outcome: "ok", at: Date.now() / 1000 - 5, '
+                   'seconds: 0.42, methods: 3, cases: 7, failures: 0})')
+        line = browser.text("#heartbeat .beat-events div", text="selfcheck")
+        assert re.fullmatch(r"\d\d:\d\d:\d\d, [45](\.\d)? s ago: selfcheck ok in 0\.4 s \(methods 3, cases 7, failures 0\)", line), line
+        assert browser.js("clockTime(1795700420.17, 1795700240.17)").endswith(", in 3 min")
+        assert [browser.js(f"duration({s})") for s in (0.42, 45, 180, 3600 * 5 + 60 * 7)] == ["0.4 s", "45 s", "3 min", "5 h 7 min"]

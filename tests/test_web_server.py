@@ -6,6 +6,7 @@ driven in a browser by tests/test_web_page.py).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
@@ -170,3 +171,68 @@ def _wait_for(read, text, timeout=10.0):
             return value
         time.sleep(0.1)
     return read()
+
+
+def test_a_sentence_that_means_nothing_is_422_untranslatable(web):
+    for text in ("create a method", "search for"):  # well formed, but no request the translator can make
+        status, reply = web.json("/api/translate", {"text": text})
+        assert status == 422, reply
+        assert reply["status"] == "error" and reply["error"]["code"] == "untranslatable" and reply["error"]["message"]
+    status, reply = web.json("/api/translate", {"text": "create a method to greet a user"})
+    assert status == 200 and reply["status"] == "ok" and reply["request"]["command"] == "initiate_cognitive_cycle"
+
+
+KERNEL_ROUTES = [  # every route that talks to the kernel, with a request for it
+    ("GET", "/api/world", None),
+    ("GET", "/api/object?target=genesis_obj", None),
+    ("POST", "/api/request", {"command": "status"}),
+    ("POST", "/api/request", {"command": "send", "target": "genesis_obj", "selector": "describe"}),  # work
+    ("POST", "/api/translate", {"text": "double 21"}),
+]
+
+
+def test_a_silent_kernel_is_504_and_a_gone_one_503_on_every_route_that_talks_to_it():
+    """The errors middleware, in process: a real ROUTER that answers ping (and status, once) but no request (504
+    no_reply), then nothing at all (503 kernel_down)."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bat_os.web.link import KernelLink
+    from bat_os.web.server import Waits, make_app
+    from console_support import ScriptedPeer, ok
+
+    alive = [True]
+
+    def script(request: dict) -> list:
+        if request["command"] == "ping" and alive[0]:
+            return [(0, ok(request, {"pong": True, "uptime": 100.0}))]
+        return []
+
+    async def main(endpoint: str) -> None:
+        link = KernelLink(endpoint, ping_every=0.1, down_after=0.6)
+        await link.start()
+        client = TestClient(TestServer(make_app(link, "s3cret", Waits(quick=0.3, work=0.3))))
+        await client.start_server()
+
+        async def each_route(status: int, code: str) -> None:
+            for method, path, body in KERNEL_ROUTES:
+                response = await client.request(method, path, json=body, headers={"X-Batos-Token": "s3cret"})
+                reply = await response.json()
+                assert (response.status, reply["status"], reply["error"]["code"]) == (status, "error", code), (path, body)
+
+        try:
+            deadline = time.monotonic() + 10
+            while link.state != "up":
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            await each_route(504, "no_reply")
+            alive[0] = False
+            while link.state != "down":
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            await each_route(503, "kernel_down")
+        finally:
+            await client.close()
+            await link.close()
+
+    with ScriptedPeer(script) as peer:
+        asyncio.run(main(peer.endpoint))

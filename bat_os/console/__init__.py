@@ -4,7 +4,8 @@ One concern per module, each importable without the others' dependencies:
 
 * :mod:`.errors` -- the exception tree (usage errors, no reply, kernel down).
 * :mod:`.parsing` -- pure: one console line -> a request, a sentence or a local action.
-* :mod:`.connection` -- the DEALER socket: frames routed by id, stale replies, events, timeouts, liveness.
+* :mod:`.routing` -- no I/O: a request's frame, frames routed by id, stale replies, the restart rule (the web's link uses it too).
+* :mod:`.connection` -- the blocking DEALER socket over :mod:`.routing`: events, timeouts, liveness.
 * :mod:`.translating` -- a sentence -> a request: the kernel's ``translate``, or the local translator.
 * :mod:`.render` -- pure: requests and replies as text for people.
 * :mod:`.questions` -- pure: a learning cycle's question as text; a typed answer -> the ``answer`` fields.

@@ -12,6 +12,10 @@ once, even when busy). No pong within ``probe_timeout`` raises
 from a kernel younger than the request means it restarted meanwhile (the
 watchdog brought it back) and the request is lost: :class:`KernelDown` too.
 
+What is sent, how frames are routed and when a pong means a new kernel are
+:mod:`.routing`'s, shared with the web inspector's link; this module owns the
+blocking socket and the waiting.
+
 Several requests in flight: while :meth:`Connection.request` waits, an event
 handler may :meth:`~Connection.submit` another request on the same socket (a
 person answering a cycle's question) and :meth:`~Connection.pump` until its
@@ -23,7 +27,6 @@ counted as the kernel's silence.
 
 from __future__ import annotations
 
-import itertools
 import time
 from typing import Any, Callable
 
@@ -32,12 +35,10 @@ import zmq
 from bat_os import protocol
 
 from .errors import KernelDown, NoReply
+from .routing import EventHandler, Requests, decode, pong_of, restarted
 
 DEFAULT_TIMEOUT = 10.0  # seconds to wait for a reply to a quick request
 POLL_SLICE = 0.2  # wait in slices so Ctrl+C is noticed promptly
-RESTART_SLACK = 1.0  # a pong's uptime this much under the request's age: a new kernel
-
-EventHandler = Callable[[dict], None]
 
 
 class Connection:
@@ -59,10 +60,13 @@ class Connection:
         self.clock = clock
         self._context = zmq.Context()
         self._socket: zmq.Socket | None = None
-        self._ids = itertools.count(1)
-        self._handlers: dict[int, EventHandler | None] = {}  # requests in flight on the socket, by id
-        self._finals: dict[int, dict] = {}  # final replies routed but not yet taken
-        self.discarded = 0  # stale or undecodable frames dropped
+        # Fresh after every abandoned wait (_reset), so an id-less error can only be about a request in flight.
+        self._requests = Requests(lone_error_to_oldest=True)
+
+    @property
+    def discarded(self) -> int:
+        """Stale or undecodable frames dropped."""
+        return self._requests.discarded
 
     def request(self, message: dict, *, timeout: float | None = None, on_event: EventHandler | None = None) -> dict:
         """Send ``message`` and return the final reply (``ok``, ``error``, or whatever else the kernel said).
@@ -84,33 +88,25 @@ class Connection:
         """Send ``message`` without waiting: its id. Its events go to ``on_event`` as frames are routed
         (:meth:`pump`), its final reply to :meth:`final`. Raises :class:`NoReply` when it cannot be queued."""
         wait = self.timeout if timeout is None else timeout
-        request_id = next(self._ids)
-        message = dict(message, id=request_id)
-        if message.get("command") != "ping":
-            # The kernel drops the request rather than run it after we gave up.
-            message.setdefault("timeout", wait)
-        if on_event is not None:
-            message["events"] = True
-        payload = protocol.encode(message)
+        request_id, payload = self._requests.open(message, timeout=wait, on_event=on_event)
         try:
             self._connect().send(payload, zmq.NOBLOCK)
         except zmq.Again:
+            self._requests.forget(request_id)
             raise NoReply(f"could not queue the request to {self.endpoint}") from None
-        self._handlers[request_id] = on_event
         return request_id
 
     def final(self, request_id: int) -> dict | None:
         """The final reply to a submitted request, once it has been routed (taken: asked once)."""
-        return self._finals.pop(request_id, None)
+        return self._requests.final(request_id)
 
     def in_flight(self, request_id: int) -> bool:
         """True until the request's final reply has been routed (or it was forgotten, or the socket reset)."""
-        return request_id in self._handlers
+        return self._requests.in_flight(request_id)
 
     def forget(self, request_id: int) -> None:
         """Stop waiting for a submitted request: its late frames are dropped."""
-        self._handlers.pop(request_id, None)
-        self._finals.pop(request_id, None)
+        self._requests.forget(request_id)
 
     def pump(self, timeout: float) -> int | None:
         """Route the frames that come within ``timeout`` seconds (0: those already here), running event
@@ -150,31 +146,7 @@ class Connection:
         sock = self._connect()
         if not sock.poll(max(0, int(timeout * 1000))):
             return False, None
-        reply = self._decode(sock.recv())
-        request_id = self._route_of(reply) if reply is not None else None
-        if request_id is None:
-            self.discarded += 1
-            return True, None
-        if reply.get("status") == "event":
-            handler = self._handlers[request_id]
-            if handler is not None:
-                handler(reply)
-        else:
-            del self._handlers[request_id]
-            self._finals[request_id] = reply
-        return True, request_id
-
-    def _route_of(self, reply: dict) -> int | None:
-        """The request in flight that ``reply`` answers, or None (a late answer to one given up on)."""
-        request_id = reply.get("id")
-        if isinstance(request_id, int) and request_id in self._handlers:
-            return request_id
-        # A frame the kernel could not decode (e.g. too_large) is answered
-        # without an id; the socket is fresh after every abandoned wait, so
-        # an id-less error can only be about a request in flight: the first.
-        if request_id is None and reply.get("status") == "error" and self._handlers:
-            return min(self._handlers)
-        return None
+        return True, self._requests.route(decode(sock.recv()))
 
     def _probe(self, sent_at: float) -> bool:
         """Ping on a separate socket; raise :class:`KernelDown` when no kernel, or a new one, answers."""
@@ -182,8 +154,7 @@ class Connection:
         if pong is None:
             raise KernelDown(f"the kernel at {self.endpoint} stopped answering (no pong within {self.probe_timeout:g}s)")
         uptime = pong.get("uptime")
-        age = self.clock() - sent_at
-        if isinstance(uptime, (int, float)) and uptime < age - RESTART_SLACK:
+        if restarted(uptime, self.clock() - sent_at):
             raise KernelDown(f"the kernel at {self.endpoint} restarted (up {uptime:.1f}s) while working on the request", restarted=True)
         return True
 
@@ -198,9 +169,9 @@ class Connection:
             while (remaining := deadline - self.clock()) > 0:
                 if not sock.poll(max(1, int(min(POLL_SLICE, remaining) * 1000))):
                     continue
-                reply = self._decode(sock.recv())
-                if reply is not None and reply.get("status") == "ok" and isinstance(reply.get("result"), dict):
-                    return reply["result"]
+                pong = pong_of(decode(sock.recv()))
+                if pong is not None:
+                    return pong
             return None
         except zmq.Again:
             return None
@@ -221,14 +192,6 @@ class Connection:
             if remaining > 0:
                 time.sleep(min(pause, remaining))
 
-    @staticmethod
-    def _decode(frame: bytes) -> dict | None:
-        try:
-            reply = protocol.decode(frame)
-        except protocol.DecodeError:
-            return None
-        return reply if isinstance(reply, dict) else None
-
     def _connect(self) -> zmq.Socket:
         if self._socket is None:
             sock = self._context.socket(zmq.DEALER)
@@ -238,8 +201,7 @@ class Connection:
         return self._socket
 
     def _reset(self) -> None:
-        self._handlers.clear()
-        self._finals.clear()
+        self._requests.clear()
         if self._socket is not None:
             self._socket.close(linger=0)
             self._socket = None

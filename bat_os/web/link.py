@@ -1,17 +1,18 @@
 """The web inspector's link to the kernel: a client like any other, on asyncio.
 
 One DEALER socket carries every request, replies routed to their waiters by id (progress events too, to the
-request's own handler); one SUB socket takes the event stream (the endpoint ``status`` names). A watcher pings
-the kernel every ``ping_every`` seconds on the DEALER (the kernel answers ping before its queue, even when
-busy):
+request's own handler) by :class:`bat_os.console.routing.Requests`, the console's own routing; one SUB socket
+takes the event stream (the endpoint ``status`` names). A watcher pings the kernel every ``ping_every`` seconds
+on the DEALER (the kernel answers ping before its queue, even when busy):
 
 * no pong for ``down_after`` seconds: the link is ``down``; requests in flight fail with
   :class:`~bat_os.console.errors.KernelDown`, new ones at once (the socket is ``IMMEDIATE``: nothing queues
   for a kernel that is not there);
-* a pong from a kernel younger than the last one seen, or the first after ``down``: the kernel restarted (the
-  watchdog brought it back). Requests in flight are lost with it (KernelDown, ``restarted``), ``status`` is
-  read again and the SUB socket reconnects to the new stream; listeners hear ``{"kind": "link", "state":
-  "up", "restarted": true}`` and re-read what they show.
+* a pong whose uptime is more than 0.5 s below the last one seen (:func:`bat_os.console.routing.restarted`, the
+  console's rule), or the first after ``down``: the kernel restarted (the watchdog brought it back). Requests
+  in flight are lost with it (KernelDown, ``restarted``), ``status`` is read again and the SUB socket
+  reconnects to the new stream; listeners hear ``{"kind": "link", "state": "up", "restarted": true}`` and
+  re-read what they show.
 
 Listeners get ``{"kind": "event", "event": {...}}`` for every stream event, ``{"kind": "gap", "missed": N}``
 when the stream's ``seq`` jumps, and ``{"kind": "link", "state": "up" | "down", ...}`` when the link changes.
@@ -21,13 +22,13 @@ Nothing here touches the image: the kernel is the only process that opens it.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
-from typing import Any, Callable
+from typing import Callable
 
 from bat_os import protocol
 from bat_os.console.errors import KernelDown, NoReply
+from bat_os.console.routing import EventHandler, Requests, decode, pong_of, restarted
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ class KernelLink:
         self.state = "connecting"  # "up" | "down" | "connecting"
         self.status: dict | None = None  # the kernel's last status result
         self.listeners: set[Listener] = set()
-        self._ids = itertools.count(1)
-        self._waiting: dict[int, tuple[asyncio.Future, Callable[[dict], None] | None]] = {}
+        self._requests = Requests()
+        self._waiting: dict[int, asyncio.Future] = {}  # the requests in flight: their final replies
         self._heard: dict[int, float] = {}  # when an event about a request in flight last came
         self._uptime: float | None = None
         self._last_pong = clock()
@@ -81,24 +82,20 @@ class KernelLink:
             self._context.term()
 
     # --- requests -------------------------------------------------------------------------
-    async def request(self, message: dict, *, timeout: float = 10.0, on_event: Callable[[dict], None] | None = None) -> dict:
+    async def request(self, message: dict, *, timeout: float = 10.0, on_event: EventHandler | None = None) -> dict:
         """Send ``message``; the final reply. NoReply after ``timeout`` seconds of silence about it (any event
         about it restarts the wait), KernelDown when the kernel is not there or goes away meanwhile."""
         import zmq
 
         if self.state == "down" and message.get("command") != "ping":
             raise KernelDown(f"the kernel at {self.endpoint} is not answering; the page reconnects when it is back")
-        request_id = next(self._ids)
-        message = dict(message, id=request_id)
-        if message.get("command") != "ping":
-            message.setdefault("timeout", timeout)
-        if on_event is not None:
-            message["events"] = True
+        request_id, payload = self._requests.open(message, timeout=timeout,
+                                                  on_event=_guarded(on_event) if on_event is not None else None)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._waiting[request_id] = (future, on_event)
+        self._waiting[request_id] = future
         try:
             try:
-                await self._dealer.send(protocol.encode(message), zmq.NOBLOCK)
+                await self._dealer.send(payload, zmq.NOBLOCK)
             except zmq.Again:
                 raise KernelDown(f"the kernel at {self.endpoint} is not answering (no connection)") from None
             while True:
@@ -109,6 +106,7 @@ class KernelLink:
                     if self._heard_at(request_id) == heard:  # nothing about it within the wait
                         raise NoReply(f"no reply from the kernel within {timeout:g}s", alive=self.state == "up") from None
         finally:
+            self._requests.forget(request_id)
             self._waiting.pop(request_id, None)
             self._heard.pop(request_id, None)
 
@@ -117,35 +115,24 @@ class KernelLink:
 
     async def _read_replies(self) -> None:
         while True:
-            frame = await self._dealer.recv()
-            try:
-                reply = protocol.decode(frame)
-            except protocol.DecodeError:
-                continue
-            if not isinstance(reply, dict):
-                continue
-            request_id = reply.get("id")
-            if request_id == "ping":
+            reply = decode(await self._dealer.recv())
+            if reply is not None and reply.get("id") == "ping":
                 self._pong(reply)
                 continue
-            waiter = self._waiting.get(request_id) if isinstance(request_id, int) else None
-            if waiter is None:
+            request_id = self._requests.route(reply)  # an event has gone to its handler meanwhile
+            if request_id is None:
                 continue  # a late reply to a request given up on
-            future, on_event = waiter
-            if reply.get("status") == "event":
+            if self._requests.in_flight(request_id):  # an event: the kernel is working on it
                 self._heard[request_id] = self.clock()
-                if on_event is not None:
-                    try:
-                        on_event(reply)
-                    except Exception:  # noqa: BLE001 - a listener must not stop the link
-                        logger.exception("an event handler failed")
                 continue
             self._heard.pop(request_id, None)
-            if not future.done():
-                future.set_result(reply)
+            future = self._waiting.get(request_id)
+            final = self._requests.final(request_id)
+            if future is not None and not future.done():
+                future.set_result(final)
 
     def _fail_waiting(self, error: Exception) -> None:
-        for future, _ in list(self._waiting.values()):
+        for future in list(self._waiting.values()):
             if not future.done():
                 future.set_exception(error)
 
@@ -163,18 +150,16 @@ class KernelLink:
                 self._went_down()
 
     def _pong(self, reply: dict) -> None:
-        result = reply.get("result") if isinstance(reply.get("result"), dict) else {}
-        uptime = result.get("uptime")
+        uptime = (pong_of(reply) or {}).get("uptime")
         self._last_pong = self.clock()
-        restarted = self.state == "down" or (
-            isinstance(uptime, (int, float)) and self._uptime is not None and uptime + 0.5 < self._uptime)
+        new = self.state == "down" or (self._uptime is not None and restarted(uptime, self._uptime))
         first = self.state == "connecting"
         self._uptime = uptime if isinstance(uptime, (int, float)) else self._uptime
-        if first or restarted:
-            if restarted:
+        if first or new:
+            if new:
                 self._fail_waiting(KernelDown("the kernel restarted while working on the request", restarted=True))
-            self.state = "up"
-            asyncio.get_running_loop().create_task(self._connected(restarted))
+            self.state = "up"  # connecting | down -> up, or up -> up with a new kernel
+            asyncio.get_running_loop().create_task(self._connected(new))
 
     def _went_down(self) -> None:
         logger.warning("the kernel at %s stopped answering ping", self.endpoint)
@@ -222,11 +207,8 @@ class KernelLink:
                 frames = await sock.recv_multipart()
             except zmq.ZMQError:
                 return  # closed: a new kernel's stream took its place
-            try:
-                event = protocol.decode(frames[-1])
-            except protocol.DecodeError:
-                continue
-            if not isinstance(event, dict):
+            event = decode(frames[-1])
+            if event is None:
                 continue
             seq = event.get("seq")
             if isinstance(seq, int):
@@ -241,6 +223,18 @@ class KernelLink:
                 listener(message)
             except Exception:  # noqa: BLE001 - one page that fails must not stop the others
                 logger.exception("a listener failed")
+
+
+def _guarded(on_event: EventHandler) -> EventHandler:
+    """``on_event``, whose failure is logged: a page's handler must not stop the link."""
+
+    def handle(event: dict) -> None:
+        try:
+            on_event(event)
+        except Exception:  # noqa: BLE001 - logged; the link reads on
+            logger.exception("an event handler failed")
+
+    return handle
 
 
 __all__ = ["KernelLink", "KernelDown", "NoReply"]

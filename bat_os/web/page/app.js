@@ -52,6 +52,44 @@ function when(seconds) {
   return new Date(seconds * 1000).toLocaleString();
 }
 
+function duration(seconds) {  // seconds as a person says them: "0.4 s", "45 s", "3 min", "1 h 5 min"
+  if (typeof seconds !== "number" || !isFinite(seconds)) return "?";
+  const s = Math.abs(seconds);
+  if (s < 10) return (Math.round(s * 10) / 10) + " s";
+  if (s < 90) return Math.round(s) + " s";
+  if (s < 5400) return Math.round(s / 60) + " min";
+  if (s >= 172800) return Math.round(s / 86400) + " days";
+  const minutes = Math.round(s / 60);
+  return Math.floor(minutes / 60) + " h" + (minutes % 60 ? " " + (minutes % 60) + " min" : "");
+}
+
+function clockTime(epoch, now = Date.now() / 1000) {  // an epoch time in local time: "12:40:20, in 3 min"
+  if (typeof epoch !== "number") return "never";
+  const at = new Date(epoch * 1000);
+  const two = n => String(n).padStart(2, "0");
+  const day = at.toDateString() === new Date(now * 1000).toDateString() ? "" : at.toLocaleDateString() + " ";
+  const ahead = epoch - now;
+  const relative = Math.abs(ahead) < 1 ? "now" : ahead > 0 ? "in " + duration(ahead) : duration(-ahead) + " ago";
+  return day + two(at.getHours()) + ":" + two(at.getMinutes()) + ":" + two(at.getSeconds()) + ", " + relative;
+}
+
+function engines(kernel) {  // what runs the personas' models: "models on llama.cpp", "models on llama.cpp: ALFRED · transformers: BABS"
+  const table = ((kernel || {}).models || {}).personas || {};
+  const by = new Map();
+  const none = [];
+  for (const name of PERSONAS.filter(n => n in table)) {
+    const entry = table[name] || {};
+    if (!entry.model) { none.push(name); continue; }
+    const engine = entry.engine || "?";
+    if (!by.has(engine)) by.set(engine, []);
+    by.get(engine).push(name);
+  }
+  if (!by.size || (by.size === 1 && by.has("?"))) return kernel && kernel.llm ? kernel.llm : "no model";  // no engine known (e.g. replay)
+  const parts = by.size === 1 && !none.length ? [[...by.keys()][0]] : [...by].map(([engine, names]) => engine + ": " + names.join(", "));
+  if (none.length) parts.push("no model: " + none.join(", "));
+  return "models on " + parts.join(" · ");
+}
+
 async function api(path, body) {
   const options = body === undefined ? {} : {
     method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
@@ -114,7 +152,7 @@ const rereadWorld = debounce(loadWorld, 150);
 function drawFigures() {
   const k = batos.kernel || {};
   $("#kernel-figures").textContent = "kernel " + (k.version || "?") + " · pid " + (k.pid || "?") + " · " +
-    (k.objects || 0) + " objects · " + (k.llm || "no model") + " · up " + Math.round(k.uptime || 0) + " s";
+    (k.objects || 0) + " objects · " + engines(k) + " · up " + duration(k.uptime || 0);
 }
 
 function personaRoot(name) {
@@ -127,7 +165,7 @@ function drawPersonas() {
   box.replaceChildren(...PERSONAS.filter(n => n in table || personaRoot(n)).map(name => {
     const model = table[name] || {};
     const root = personaRoot(name);
-    const engine = model.model ? model.model + (model.engine ? " (" + model.engine + ")" : "") : "no model";
+    const engine = model.model ? String(model.model).split(/[\\/]/).pop() + (model.engine ? " on " + model.engine : "") : "no model";
     return el("div", {class: "card persona", "data-persona": name, "data-state": "idle",
                       onclick: () => root && openInspector(root.name)},
       el("div", {class: "name", text: name}),
@@ -760,12 +798,44 @@ function refilterLog() {
 }
 
 // --- heartbeat and upkeep ------------------------------------------------------------------------
-function drawHeartbeat() {
+function drawHeartbeat() {  // status.heartbeat as a person reads it; the events below it stay
   const beat = (batos.kernel || {}).heartbeat || {};
   const box = $("#heartbeat");
   if (!beat.enabled) { box.replaceChildren(el("span", {class: "empty", text: "off (BATOS_HEARTBEAT_EVERY=0)"})); return; }
-  box.replaceChildren(el("div", {class: "beat-summary", text: Object.entries(beat).filter(([k]) => k !== "enabled")
-    .map(([k, v]) => k + ": " + (typeof v === "object" ? JSON.stringify(v) : v)).join(" · ")}), el("div", {class: "beat-events"}));
+  const now = Date.now() / 1000;
+  const next = typeof beat.next_beat === "number" && !(beat.last_beat >= beat.next_beat)
+    ? clockTime(beat.next_beat, now) : "after the beat under way";
+  const summary = el("div", {class: "beat-summary"},
+    el("div", {class: "beat-when", text: "every " + duration(beat.every) + " · " + (beat.beats || 0) + " beat" +
+      (beat.beats === 1 ? "" : "s") + " · last " + (beat.last_beat ? clockTime(beat.last_beat, now) : "none yet") + " · next " + next}),
+    el("div", {class: "beat-budget", text: "budget this hour: " + budgetText(beat.budget)}),
+    (beat.plan || []).length ? el("div", {class: "beat-plan"}, "next beat: ",
+      el("ul", {}, beat.plan.map(step => el("li", {text: String(step)})))) : null,
+    (beat.last || []).length ? el("div", {class: "beat-last"}, "done lately: ",
+      el("ul", {}, beat.last.slice().reverse().map(entry => el("li", {text: actionText(entry, now)})))) : null,
+    (beat.regressions || []).length ? el("div", {class: "beat-regressions error", text: "regressions: " +
+      beat.regressions.map(regressionText).join("; ")}) : null);
+  const events = $(".beat-events", box) || el("div", {class: "beat-events"});
+  box.replaceChildren(summary, events);
+}
+
+function budgetText(budget) {  // "2 of 12 actions, 40 s of 10 min of model time"
+  const b = budget || {};
+  return (b.runs_used ?? "?") + " of " + (b.runs_per_hour ?? "?") + " actions, " + duration(b.model_seconds_used) +
+    " of " + duration(b.model_seconds_per_hour) + " of model time";
+}
+
+function actionText(entry, now) {  // one action a beat took: "12:25:21, 3 min ago: selfcheck ok in 0.4 s (methods 3, cases 7)"
+  const shown = new Set(["action", "outcome", "at", "seconds", "why", "error"]);
+  const details = Object.entries(entry).filter(([k]) => !shown.has(k)).map(([k, v]) => k + " " + (typeof v === "object" ? show(v) : v));
+  return (typeof entry.at === "number" ? clockTime(entry.at, now) + ": " : "") + entry.action + " " + entry.outcome +
+    (typeof entry.seconds === "number" ? " in " + duration(entry.seconds) : "") + (entry.why ? " (" + entry.why + ")" : "") +
+    (entry.error ? ": " + entry.error : "") + (details.length ? " (" + details.join(", ") + ")" : "");
+}
+
+function regressionText(failure) {
+  const f = failure || {};
+  return (f.object || "?") + "." + (f.selector || "?") + (f.case ? " " + f.case : "") + (f.message ? ": " + f.message : "");
 }
 
 function heartbeatEvent(topic, event) {
@@ -773,11 +843,14 @@ function heartbeatEvent(topic, event) {
   let events = $(".beat-events", box);
   if (!events) { events = el("div", {class: "beat-events"}); box.append(events); }
   let text;
-  if (topic === "heartbeat.beat") text = "beat " + event.beat + ": plan " + JSON.stringify(event.plan || []) + (event.budget !== undefined ? " · budget " + JSON.stringify(event.budget) : "");
-  else if (topic === "heartbeat.regression") text = "regression: " + JSON.stringify(event);
+  if (topic === "heartbeat.beat") text = "beat " + event.beat + " began; budget this hour: " + budgetText(event.budget);
+  else if (topic === "heartbeat.regression") text = "regression: " + regressionText(event);
+  else if (topic === "heartbeat.retrying") text = "retrying " + event.selector + " (cycle " + event.cycle + ") since " + (event.because || []).join(", ");
+  else if (event.action) text = actionText(event);
   else text = topic.slice(10) + ": " + JSON.stringify(event).slice(0, 200);
   events.prepend(el("div", {class: topic === "heartbeat.regression" ? "error" : "", text}));
   while (events.children.length > 8) events.lastChild.remove();
+  if (topic === "heartbeat.beat" || event.action) rereadWorld();  // the summary's times, plan and budget
 }
 
 function drawUpkeep() {
@@ -801,3 +874,4 @@ $("#log-filter").addEventListener("input", refilterLog);
 for (const box of document.querySelectorAll("[data-hide]")) box.addEventListener("change", refilterLog);
 connectEvents();
 loadWorld();
+setInterval(() => batos.kernel && drawHeartbeat(), 15000);  // "in 3 min" stays true between reads
