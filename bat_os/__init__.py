@@ -13,9 +13,11 @@ The package by concern; imports only go down this list (each sub-package's
     models/      persona models in the image, the model manager, the LLM backends
     cognition/   the cognitive cycle: states, orchestrator, prompts, guardian, jailed sends
     supervise/   the watchdog, gated upgrades, backups
+    forge/       the image trains its author: the golden dataset, LoRA training, the gate
     kernel/      the asyncio loop over ZeroMQ, its commands, the audit trail, start-up
     cli/         ``python batos.py ...``
     console/     the chat client (``chat_client.py``); imports only protocol and translate
+    web/         the web inspector (``chat_client.py --web``): aiohttp, over the console's connection rules
 """
 
 __version__ = "0.1.0"

@@ -188,3 +188,17 @@ def test_the_bench_reader_check_sees_a_path_built_from_bench_and_not_a_docstring
     assert _reads_bench('"""See bench/perf/bench_send.py."""\nROOT = 1\n') == []
     assert _reads_bench('x = ROOT / "bench" / "tasks"\n') == [1]
     assert _reads_bench('def f():\n    """bench/x"""\n    return open("bench/tasks/learning_tasks.jsonl")\n') == [3]
+
+
+def test_the_signposts_name_every_subpackage_and_every_cognition_module_and_nothing_else():
+    """``bat_os``'s docstring lists its sub-packages; ``cognition``'s lists its modules (``name`` at a line's start)."""
+    import re
+
+    import bat_os.cognition
+
+    subpackages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    listed = set(re.findall(r"^\s{4}(\w+)/", bat_os.__doc__, re.M))
+    assert listed == subpackages
+    modules = {p.stem for p in (PACKAGE / "cognition").glob("*.py")} - {"__init__"}
+    named = set(re.findall(r"^``(\w+)``\s{2,}", bat_os.cognition.__doc__, re.M))
+    assert named == modules

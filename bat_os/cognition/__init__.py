@@ -22,7 +22,7 @@ Trying and choosing:
 ``specs``         the conditions a request states and their calls; the cases SPECIFYING keeps; a method's tests
 ``probes``        probe calls made from the call's own arguments and the receiver's slots
 ``differential``  calls made of the candidates' own constants, which tell look-alikes apart
-``lint``          what a candidate's source says it cannot do (unused parameters, slots, the clock)
+``lint``          what a candidate's source says of its meaning (it reads the clock, misnames a slot)
 ``casehost``      the receiver as each case sees it (its ``given`` slots, writes kept apart, a plan's helpers)
 ``trials``        candidates tried in the jail on an aborted view of the image; their records
 ``selection``     a candidate's record from its run: eligible, what it answered
