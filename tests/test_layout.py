@@ -202,3 +202,41 @@ def test_the_signposts_name_every_subpackage_and_every_cognition_module_and_noth
     modules = {p.stem for p in (PACKAGE / "cognition").glob("*.py")} - {"__init__"}
     named = set(re.findall(r"^``(\w+)``\s{2,}", bat_os.cognition.__doc__, re.M))
     assert named == modules
+
+
+#: Benchmark task ids that are also names outside the benchmark: library API (``Counter.most_common``,
+#: ``load_state_dict(...).missing_keys``) and the protocol's own example selector, older than the benchmark.
+NOT_TASK_NAMES = {"most_common", "missing_keys", "report_the_current_system_time"}
+BENCHMARK_WORDS = r"\bissue\s*#?\d+|\bnovel\d*\b|learning_tasks|\bthe 51\b"
+
+
+def _naming_benchmarks(text: str, task_ids: set[str]) -> list[int]:
+    """Lines naming an issue, a task file or a benchmark task (an id with an underscore: the single words are
+    ordinary words too)."""
+    import re
+
+    names = re.compile(BENCHMARK_WORDS + (r"|\b(" + "|".join(map(re.escape, sorted(task_ids))) + r")\b" if task_ids else ""), re.I)
+    return [n for n, line in enumerate(text.splitlines(), 1) if names.search(line)]
+
+
+def test_no_line_of_the_package_names_a_benchmark_task_a_task_file_or_an_issue():
+    """A rule is stated as a rule, with its reason; which task it came from belongs in the journal."""
+    import json
+    import re
+
+    sources = {path: path.read_text() for path in PACKAGE.rglob("*.py")}
+    own = {name for text in sources.values() for name in re.findall(r"^\s*def (\w+)", text, re.M)}
+    tasks = {json.loads(line)["id"] for path in (PACKAGE.parent / "bench" / "tasks").glob("*.jsonl")
+             for line in path.read_text().splitlines() if line.strip()}
+    ids = {t for t in tasks if "_" in t} - own - NOT_TASK_NAMES
+    named = {str(path.relative_to(PACKAGE)): lines for path, text in sources.items()
+             if (lines := _naming_benchmarks(text, ids))}
+    assert named == {}
+
+
+def test_the_benchmark_name_check_sees_issues_task_files_and_task_ids():
+    ids = {"clear_scores"}
+    assert _naming_benchmarks("x = 1  # as issue 39 found\n", ids) == [1]
+    assert _naming_benchmarks("ok\n# from novel12\n", ids) == [2]
+    assert _naming_benchmarks('"""clear_scores answering 0"""\n', ids) == [1]
+    assert _naming_benchmarks("scores = clear(scores)\nthe issue at hand\n", ids) == []

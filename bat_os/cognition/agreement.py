@@ -14,11 +14,11 @@ def concur(a: dict, b: dict, silent: frozenset[int] = frozenset(), only: frozens
     """Do two candidates' records agree? On every call they answer alike, or one of them declined it (raised:
     ``gcd`` refusing a zero or a negative is a choice, not another answer); and on at least half of the calls,
     and two or more, both answered alike, the calls both refused as no input of theirs aside (a TypeError or a
-    ValueError: json_sorted_keys' five right candidates refused the generated cases, which passed a dict for the text,
-    and the probes, texts that are no JSON, and answered the rest alike: they agree; an IndexError on an empty text
+    ValueError: five right candidates of a method reading a JSON text refused the generated cases, which passed a dict
+    for the text, and the probes, texts that are no JSON, and answered the rest alike: they agree; an IndexError on an empty text
     still counts, it may be the very call all of them get wrong), and the calls one raised on and the other answered
-    None (price_of, asked for a fruit the prices slot lacks: three right candidates answered None, two right ones
-    raised KeyError or ValueError; they agreed on every price there was, on fewer than half of the calls). Calls made of their constants (``extra``,
+    None (a price looked up in a slot, asked for a name the slot lacks: three right candidates answered None, two right
+    ones raised KeyError or ValueError; they agreed on every price there was, on fewer than half of the calls). Calls made of their constants (``extra``,
     :mod:`bat_os.cognition.differential`) both answered can only tell them apart. ``silent``: the positions
     of the calls past the jail's means for every eligible candidate (:func:`silent_calls`), left out of the count.
     ``only``: the positions compared (the calls of the conditions the request states, and the trial: nobody to ask,
@@ -83,7 +83,7 @@ def raised(key: str) -> bool:
 
 def _declined(key: str) -> bool:
     """Did the call give no answer: it raised, or ran past its CPU time (and the calls after it were not run)?
-    (prime_factors: three right samples by trial division ran out of time on a probe; they answered every call
+    (three right samples factoring by trial division ran out of time on a probe; they answered every call
     before it as the greedy pair did, and counted as a rival answer that held the pair back.)"""
     return raised(key) or key.startswith('["failed"')
 

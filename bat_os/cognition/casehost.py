@@ -72,7 +72,7 @@ class CaseHost:
     def changed(self, index: int) -> dict[str, Any]:
         """The slots case ``index`` changed: its writes whose values differ from what the slot held before (the
         case's ``given``, else the image's). A slot written again with what it held changed nothing a person can
-        see (expire_coupons: two candidates, one writing the coupons back unchanged, were asked about as two
+        see (two candidates, one writing a list slot back unchanged, were asked about as two
         choices that looked the same)."""
         given = self.cases[index].get("given") or {}
         out: dict[str, Any] = {}

@@ -243,7 +243,7 @@ def output_key(outcome: dict, slots_after: dict | None = None) -> str:
 
 def rounded(value: Any) -> Any:
     """``value`` with its floats to 6 significant digits (0.1 + 0.2 and 0.3 are one answer), a whole one as an int
-    (75.0 and 75 are one answer, as :func:`same` compares them: stop_timer's candidates answering 75 and 75.0 were
+    (75.0 and 75 are one answer, as :func:`same` compares them: candidates answering 75 and 75.0 were
     asked about as two choices nobody could tell apart)."""
     if isinstance(value, float):
         value = float(f"{value:.6g}")

@@ -154,7 +154,7 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
     longest: the most words, items, digits for the method to get right); with no condition to show, two calls
     (``also``: one look at two calls).
     Calls past the jail's means are never asked; in a dispute, a candidate that answered a call by its kind only
-    (it reads a clock or chance) stands aside there, and the others' answers are asked about (expire_coupons: one
+    (it reads a clock or chance) stands aside there, and the others' answers are asked about (one
     candidate of four read the clock, and no call could be asked about with a person there)."""
     members = [m for c in groups for m in c]
     weight = {m: score(records, c) / len(c) for c in groups for m in c}

@@ -1,7 +1,7 @@
 """A method a model wrote inside a class of its own, taken out of it (one rule, for every candidate).
 
 Models wrap the method they were asked for in a class and show it off below:
-the real 0.5B model wrote 30 of 209 candidates so on the 51 tasks (w8 form),
+the real 0.5B model wrote 30 of 209 candidates so on the learning benchmark (w8 form),
 and the 1.5B model does it at its first answer more often than not. Two shapes:
 
 - **the method takes the call's arguments** (``class Solution: def clamp(self,
@@ -16,7 +16,7 @@ and the 1.5B model does it at its first answer more often than not. Two shapes:
   method's and what the constructor kept on ``self`` becomes local names. Only
   where the constructor takes exactly the call's arguments and does nothing but
   keep values on ``self``, the two take the call's arguments between them (the
-  constructor's first: ``Date(text).add_days(n)`` is ``add_days(text, n)``), the
+  constructor's first: ``Date(text).shift(n)`` is ``shift(text, n)``), the
   method reads nothing else of ``self`` and changes nothing the constructor
   kept, and none of those names is one of the receiver's own slots; anything
   else is lifted as it is, for the trial to judge.
@@ -95,7 +95,7 @@ def _fed_by_constructor(cls: ast.ClassDef, method: ast.FunctionDef, arity: int |
             for name, value in kept if not (isinstance(value, ast.Name) and value.id == name)]
     rest = [_Local(receiver, names).visit(statement) for statement in method.body]
     docstring = rest[:1] if rest and _is_docstring(rest[0]) else []
-    # the call's arguments: the constructor's first, then the method's own (``Date(text).add_days(n)``: ``add_days(text, n)``)
+    # the call's arguments: the constructor's first, then the method's own (``Date(text).shift(n)``: ``shift(text, n)``)
     if params.defaults and len(taken.args) > 1:
         return None  # a default among the constructor's would come before the method's parameters
     arguments = ast.arguments(posonlyargs=[], args=[ast.arg("self"), *params.args[1:], *taken.args[1:]], kwonlyargs=[],

@@ -49,7 +49,7 @@ def doc_id(cycle_id: str) -> str:
 
 
 def words(text: str) -> set[str]:
-    """Content words, lower case: a selector's parts (``count_vowels`` -> count, vowels) and a sentence's."""
+    """Content words, lower case: a selector's parts (``count_letters`` -> count, letters) and a sentence's."""
     return {w.lower() for w in _WORD.findall(text.replace("_", " ")) if w.lower() not in _STOP and len(w) > 2}
 
 

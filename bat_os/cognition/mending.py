@@ -57,7 +57,7 @@ def add_missing_imports(code: str, selector: str, modules: frozenset[str] | set[
 def expand_star_imports(code: str, selector: str, modules: frozenset[str] | set[str]) -> tuple[str, list[str]]:
     """``from collections import *`` (refused: a method imports the names it uses) written as the import of
     the names ``selector`` reads from it, or dropped when it reads none; only for allowed modules (the real
-    0.5B model wrote it above an otherwise right ``count_words``). -> (code, the modules whose star import
+    0.5B model wrote it above an otherwise right method). -> (code, the modules whose star import
     was replaced)."""
     found = _function_and_scope(code, selector)
     if found is None:
@@ -251,9 +251,9 @@ def drop_top_level_calls(code: str, selector: str) -> tuple[str, int]:
     """Drop what a model writes after the method to show it off (``print(obj.f(2))``, ``obj = Thing()``,
     ``if __name__ == "__main__": ...``): every top-level statement but imports, the docstring and the
     functions and classes it defines, when ``def selector`` is among them; and the functions and classes
-    the method never names (``def check_function(): assert f(12) == 16``: the real 0.5B model's right
-    ``collatz_steps`` and ``proper_divisor_sum`` were refused for their test functions), then the imports
-    nothing left names (``import sys``, never used, refused ``halve_budget``). -> (code, statements dropped).
+    the method never names (``def check_function(): assert f(12) == 16``: two right methods of the real 0.5B
+    model were refused for their test functions), then the imports nothing left names (``import sys``, never used,
+    refused a right method). -> (code, statements dropped).
     Code that does not parse is returned as it is (the guardian says why)."""
     try:
         tree = ast.parse(code)

@@ -324,7 +324,7 @@ class Orchestrator:
 
     def sample_temperature(self, repeats: int) -> float:
         """``sample_temperature``, hotter by ``repeat_heat`` for each candidate so far that repeated an earlier one's
-        source (:func:`~bat_os.cognition.readings.repeats`: 40 of 136 on the 51, w8), up to 1.0."""
+        source (:func:`~bat_os.cognition.readings.repeats`: 40 of 136 on the learning benchmark, w8), up to 1.0."""
         return min(1.0, self.settings.sample_temperature + self.settings.repeat_heat * repeats)
 
     async def _validate(self, cycle_id: str) -> None:

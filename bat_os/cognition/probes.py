@@ -17,7 +17,7 @@ example or a generated case are not repeated.
 
 :func:`slot_probes`: the learning call again, with a slot the request names
 holding other data (``given``), the same way: the slots are the request's
-data as much as the arguments are (``clear_scores`` on ``[]`` and ``[3, 4, 3]``).
+data as much as the arguments are (a method on a ``scores`` slot called with ``[]`` and ``[3, 4, 3]`` there).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def variants(value: Any) -> list[Any]:
 def _near_digits(value: str) -> list[str]:
     """A text with digits, nearly: its first number of two digits or more one digit shorter ('13:45' -> '3:45', a time
     of one-digit hour), and every digit one more ('13:45' -> '24:56', past a clock's hours and minutes). Two candidates
-    of ``is_valid_time`` "written as HH:MM", one checking two digits and one not, answered every other probe alike."""
+    of a time check "written as HH:MM", one checking two digits and one not, answered every other probe alike."""
     first = re.search(r"\d{2,}", value)
     if first is None:
         return []

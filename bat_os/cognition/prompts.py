@@ -209,7 +209,7 @@ def pure_prompt(brief: dict, refusals: list[str], recalled: Sequence[dict] = (),
     Python writes it, and the method asked for with the model naming its parameters. Measured greedily with the smaller
     embedded model (w8, ``bench/labs/prompt_forms.py``) on 44 pure tasks of two task files: right on 25 in ALFRED's
     voice and 25 in the plain one (27 in one or the other), where the earlier function prompt, a plain function
-    whose parameters were named after their types (``sum_between(number, number2)``), was right on 19 and 20
+    whose parameters were named after their types (``f(number, number2)``), was right on 19 and 20
     (20); the same form with the examples listed again and the import rule, 24 and 25. On the 66 pure tasks not used
     to choose it (three other task files) the two were even within noise (25 right in one voice or the other, against
     27 for the function prompt), so what it brings is that the cycle's first candidates are the single shot's own.

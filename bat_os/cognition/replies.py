@@ -282,7 +282,7 @@ def _unclosed(text: str) -> bool:
 
 
 def _bare_call(line: str, selector: str) -> dict | None:
-    """A call of the method that says nothing of its answer, as ``{"args", "kwargs"}``: ``obj.add_item('a')`` on its
+    """A call of the method that says nothing of its answer, as ``{"args", "kwargs"}``: ``obj.add('a')`` on its
     own line, or inside another call (``self.assertEqual(obj.f(2), 4)``, ``print(f(2))``); ``self.assertRaises(E,
     obj.f, 2)`` as the call that raises ``E``."""
     for text in (line, line + "\n    pass"):  # "with self.assertRaises(E): ..." on a line of its own

@@ -101,14 +101,14 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         same = {name for name, probed in by_slot.items() if len(probed) >= 2 and all(
             output_key(o) == output_key(first) for _c, o, _w in probed) and not _new_data(name, first, trials[0].get("written"), probed)}
         for name in sorted(same) if same == set(by_slot) else []:  # one named slot the answer follows is enough
-            # clear_scores answering 0 ("how many it held") on [3, 4], on [] and on [3, 4, 31, 41]: not from the data
+            # answering 0 whatever the slot it is about holds ([3, 4], [], [3, 4, 31, 41]): not from the data
             failed.append(f"trial: {selector}({_arguments(call)}) answers {answer_of(output_key(first))} whatever "
                           f"self.{name} holds (it answered so with self.{name} = "
                           f"{' and = '.join(json.dumps(c['given'][name])[:40] for c in cases if c.get('varies_slot') == name)}): "
                           f"the request is about that slot's data, and its answer must come from it")
     echoed = _echoed(answered)
     if echoed is not None and not any(c["role"] == "example" and _echo(c) for c in cases):
-        # format_date("2024-03-15") answering "2024-03-15", and every probe its own date: it did nothing
+        # a date answered as it came, and every probe its own: it did nothing
         failed.append(f"trial: {selector}({_arguments(call)}) answered its argument {echoed + 1} unchanged, and so did "
                       "every other call it answered: a method must do what was asked")
     for name in sorted({n for t in trials for n in (t.get("written") or {})} - set(existing or ())):

@@ -4,7 +4,7 @@ A mission brief's selector is the action phrase in snake_case: articles
 "a"/"an" go, so do the arguments and the words that only announce them
 ("of a number", "the number 21", "to 'Ada'"); "the" stays in a longer noun
 phrase unless such a parameter phrase was cut ("calculate the factorial of a
-number" -> ``calculate_factorial``; "greet the user" -> ``greet_user``;
+number" -> ``calculate_factorial``; "greet the guest" -> ``greet_guest``;
 "report the current system time" -> ``report_the_current_system_time``).
 A selector is at most :data:`~bat_os.translate.briefs.MAX_SELECTOR_CHARS`,
 cut at a word boundary. :func:`base_verb` turns "that calculates" / "for
