@@ -14,7 +14,7 @@ The cycle:
 What the personas are asked and what is read out of their answers:
 ``prompts``       the prompts
 ``replies``       queries, code, test cases and each condition's calls read out of a reply
-``mending``       a candidate's small slips mended in its code (self, imports, printed answers...)
+``mending``       a reply rebuilt into a candidate: the method and what it names, small slips mended
 ``classes``       a method written inside a class, taken out of it
 
 Trying and choosing:

@@ -6,9 +6,10 @@ and the 1.5B model does it at its first answer more often than not. Two shapes:
 
 - **the method takes the call's arguments** (``class Solution: def clamp(self,
   number, low, high)``, then ``print(Solution().clamp(15, 0, 10))``): the method
-  is lifted to the top level with the module's imports; what follows the class
-  goes with the rest of what a model shows off
-  (:func:`bat_os.cognition.mending.drop_top_level_calls`);
+  is taken out as it is (a ``@staticmethod`` loses its decorator, and
+  :mod:`bat_os.cognition.mending` gives it ``self``); the class's other members
+  go with it, and what follows the class goes with the rest of what a model
+  shows off;
 - **the constructor takes them** (``class RightTriangle: def __init__(self,
   side1, side2): self.side1 = side1 ...`` and ``def hypotenuse(self): return
   (self.side1**2 + self.side2**2)**0.5``): the call ``obj.hypotenuse(3, 4)``
@@ -21,46 +22,40 @@ and the 1.5B model does it at its first answer more often than not. Two shapes:
   kept, and none of those names is one of the receiver's own slots; anything
   else is lifted as it is, for the trial to judge.
 
-:func:`lift_from_class` is what :func:`bat_os.cognition.mending.candidate_code`
-applies first; the guardian audits, and the jail runs, the code it gives back.
+:func:`lift` works on the parsed reply and gives back the method as a tree;
+:func:`bat_os.cognition.mending.candidate_code` puts it in the place of its class,
+keeps what it names, and writes the candidate out.
 """
 
 from __future__ import annotations
 
 import ast
-import textwrap
+import copy
 
 
-def lift_from_class(code: str, selector: str, arity: int | None = None,
-                    slots: set[str] | frozenset[str] = frozenset()) -> tuple[str, str]:
-    """``def selector`` taken out of the class it was written in -> (code, what was done: "" when nothing was
-    lifted, ``"class X: lifted"``, or ``"class X: lifted, its constructor's parameters made the method's"``). Only
-    where no top-level function has the name. ``arity``: the call's argument count (None: the constructor is
-    never read); ``slots``: the receiver's slot names."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return code, ""
+def lift(tree: ast.Module, selector: str, arity: int | None = None,
+         slots: set[str] | frozenset[str] = frozenset()) -> tuple[ast.ClassDef, ast.FunctionDef, str] | None:
+    """``def selector`` taken out of the first class of ``tree`` that has it -> (the class, the method as a
+    top-level function, what was done: ``"class X: lifted"`` or ``"class X: lifted, its constructor's parameters
+    made the method's"``); None where a top-level function has the name or no class has it. The tree is left as
+    it is. ``arity``: the call's argument count (None: the constructor is never read); ``slots``: the
+    receiver's slot names."""
     if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == selector for n in tree.body):
-        return code, ""
+        return None
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
-        method = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == selector), None)
-        if method is None:
+        if not any(isinstance(m, ast.FunctionDef) and m.name == selector for m in node.body):
             continue
-        lines = code.splitlines()
-        imports = ["\n".join(lines[n.lineno - 1:n.end_lineno]) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        inlined = _fed_by_constructor(node, method, arity, slots)
+        cls = copy.deepcopy(node)  # what follows rewrites the method's nodes; the tree is left as it is
+        method = next(m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == selector)
+        inlined = _fed_by_constructor(cls, method, arity, slots)
         if inlined is not None:
-            body, done = ast.unparse(inlined), f"class {node.name}: lifted, its constructor's parameters made the method's"
-        else:
-            # a @staticmethod's decorator goes (add_missing_self gives it self); any other stays for the guardian
-            kept = [d for d in method.decorator_list if not (isinstance(d, ast.Name) and d.id == "staticmethod")]
-            first = min([method.lineno, *(d.lineno for d in kept)])
-            body, done = textwrap.dedent("\n".join(lines[first - 1:method.end_lineno])), f"class {node.name}: lifted"
-        return "\n".join([*imports, *([""] if imports else []), body]).rstrip() + "\n", done
-    return code, ""
+            return node, inlined, f"class {node.name}: lifted, its constructor's parameters made the method's"
+        # a @staticmethod's decorator goes (mending gives it self); any other stays for the guardian
+        method.decorator_list = [d for d in method.decorator_list if not (isinstance(d, ast.Name) and d.id == "staticmethod")]
+        return node, method, f"class {node.name}: lifted"
+    return None
 
 
 def _fed_by_constructor(cls: ast.ClassDef, method: ast.FunctionDef, arity: int | None,
@@ -91,13 +86,13 @@ def _fed_by_constructor(cls: ast.ClassDef, method: ast.FunctionDef, arity: int |
     for node in ast.walk(method):
         if _self_attribute(node, receiver) and (node.attr not in names or not isinstance(node.ctx, ast.Load)):
             return None  # it reads another member of the class, or changes what the constructor kept
+    if params.defaults and len(taken.args) > 1:
+        return None  # a default among the constructor's would come before the method's parameters
     body = [ast.Assign(targets=[ast.Name(name, ast.Store())], value=_Local(own, names).visit(value), lineno=0)
             for name, value in kept if not (isinstance(value, ast.Name) and value.id == name)]
     rest = [_Local(receiver, names).visit(statement) for statement in method.body]
     docstring = rest[:1] if rest and _is_docstring(rest[0]) else []
     # the call's arguments: the constructor's first, then the method's own (``Date(text).shift(n)``: ``shift(text, n)``)
-    if params.defaults and len(taken.args) > 1:
-        return None  # a default among the constructor's would come before the method's parameters
     arguments = ast.arguments(posonlyargs=[], args=[ast.arg("self"), *params.args[1:], *taken.args[1:]], kwonlyargs=[],
                               kw_defaults=[], defaults=list(params.defaults))
     fields = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
@@ -126,4 +121,4 @@ def _is_docstring(statement: ast.stmt) -> bool:
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
 
 
-__all__ = ["lift_from_class"]
+__all__ = ["lift"]
