@@ -1,7 +1,7 @@
 """The forge's training runs through a real kernel: ``forge train`` on a persona whose base is a real tiny model
 (tiny-qwen2, imported by ``batos.py models import``), the pairs a cycle learned (replayed), progress on the event
 stream, one run at a time, cancel, a worker out of memory, kill -9, and the refusals: too few pairs, no base
-model."""
+model. And a probe worker: the memory cap it sets itself, its stderr read beside its stdout, a cancelled task."""
 
 from __future__ import annotations
 
@@ -284,3 +284,62 @@ def test_a_run_cancelled_before_its_worker_can_say_so_is_reported_stopped(tmp_pa
         return str(failed.value)
 
     assert asyncio.run(run()) == "the forge's training for ALFRED did not finish: stopped"
+
+
+PROBE = '''
+import json, resource, sys
+print(json.dumps({"step": 1, "address_space": list(resource.getrlimit(resource.RLIMIT_AS))}), flush=True)
+sys.stderr.write("x" * 2**20 + "\\n" + "y" * 2**20 + "\\nthe last of the noise\\n")  # far past a pipe's 64 KiB
+sys.stderr.flush()
+if "grab" in sys.argv:
+    bytearray(400 * 2**20)
+if "hang" in sys.argv:
+    __import__("time").sleep(600)
+print(json.dumps({"done": "fail" not in sys.argv}), flush=True)
+sys.exit(3 if "fail" in sys.argv else 0)
+'''
+
+
+def test_a_worker_caps_its_own_address_space_and_two_mib_on_stderr_stall_nothing(tmp_path, monkeypatch):
+    # a real worker process (a probe module, started as the trainer is): its limit read back from inside it, and its
+    # stderr read beside its stdout (read after it, the worker blocks on a full pipe and the run hangs)
+    import asyncio
+    import os
+    import resource
+
+    from bat_os.errors import Internal
+    from bat_os.forge.runs import Forge, ForgeSettings
+
+    (tmp_path / "forge_probe.py").write_text(PROBE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+
+    def run(memory_mb: int, *args: str) -> tuple[list[dict], list[dict]]:
+        heard: list[dict] = []
+        forge = Forge(ForgeSettings(memory_mb=memory_mb), tmp_path)
+        lines = asyncio.run(asyncio.wait_for(forge._worker("ALFRED", "training", ["forge_probe", *args], heard.append), 60))
+        return lines, heard
+
+    lines, heard = run(300)
+    assert lines == heard == [{"step": 1, "address_space": [300 * 2**20] * 2}, {"done": True}]
+    lines, _ = run(0)  # no cap: the worker's limit is the kernel's own
+    assert lines[0]["address_space"] == list(resource.getrlimit(resource.RLIMIT_AS))
+    with pytest.raises(Internal) as failed:  # exit 3 with nothing said: why is stderr's last line, read to its end
+        run(300, "fail")
+    assert str(failed.value) == "the forge's training for ALFRED did not finish: the last of the noise"
+    with pytest.raises(Internal) as failed:  # 400 MiB wanted under a 300 MiB cap: it fails in the worker
+        run(300, "grab")
+    assert str(failed.value).endswith(": MemoryError")
+
+    async def cancelled() -> tuple[int, dict | None]:  # the kernel's task cancelled mid-run: the worker goes with it
+        forge = Forge(ForgeSettings(memory_mb=300), tmp_path)
+        spoke = asyncio.Event()
+        worker = asyncio.create_task(forge._worker("ALFRED", "training", ["forge_probe", "hang"], lambda line: spoke.set()))
+        await asyncio.wait_for(spoke.wait(), 60)
+        pid = forge.running["pid"]
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(worker, 60)
+        return pid, forge.running
+
+    pid, running = asyncio.run(cancelled())
+    assert running is None and not _alive(pid)

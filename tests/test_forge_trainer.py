@@ -1,7 +1,8 @@
 """The forge's trainer: a real LoRA trained with peft on a real (tiny) model, in a process of its own.
 
 tiny-qwen2 (``batos.py models make-tiny``) is the base; the pairs are the curator's format. A short run changes
-the adapter's weights; kill -9 leaves no half adapter; SIGTERM stops it saving nothing; no pairs is an error.
+the adapter's weights; kill -9 leaves no half adapter; SIGTERM stops it saving nothing; no pairs is an error;
+out of memory is known by the error's type (a worker capped too small for torch says so).
 (A trained adapter imported into an image and put into use: tests/test_forge_gate.py.)
 """
 
@@ -97,3 +98,24 @@ def test_sigterm_stops_it_saving_nothing_and_no_pairs_is_an_error(base, tmp_path
     with redirect_stdout(said):
         assert main(["--base", str(base), "--data", str(data(tmp_path, [])), "--out", str(out)]) == 1
     assert "holds no pairs" in json.loads(said.getvalue().splitlines()[-1])["error"] and not out.exists()
+
+
+def test_out_of_memory_is_known_by_the_errors_type_never_its_text(base, tmp_path):
+    import errno
+
+    import torch
+
+    from bat_os.forge.trainer import out_of_memory
+
+    assert out_of_memory(torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    assert out_of_memory(MemoryError()) and out_of_memory(OSError(errno.ENOMEM, "Cannot allocate memory"))
+    assert not out_of_memory(RuntimeError("CUDA out of memory"))  # the words alone decide nothing
+    assert not out_of_memory(OSError(errno.ENOENT, "out of memory"))
+    # a worker capped at 300 MiB, started as the kernel starts it: torch's library cannot be mapped into what is left
+    out = tmp_path / "adapter"
+    run = subprocess.run([sys.executable, "-m", "bat_os.forge.limits", "--memory-mb", "300", "bat_os.forge.trainer",
+                          "--base", str(base), "--data", str(data(tmp_path)), "--out", str(out)],
+                         check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert json.loads(run.stdout.splitlines()[-1])["error"].startswith("out of memory: ImportError: "), run.stdout
+    assert not out.exists()

@@ -6,7 +6,8 @@
   each with its provenance.
 * ``trainer``: a LoRA adapter trained with peft on those pairs, in a process of its own (``python -m
   bat_os.forge.trainer``), within a time budget, written whole or not at all.
-* ``runs``: the kernel's service that runs one trainer at a time and passes its steps on.
+* ``runs``: the kernel's service that runs one trainer at a time and passes its steps on; ``limits``: how a
+  worker caps its own address space as it starts, then runs its module.
 * ``gate``: the rule that keeps an adapter only when it beats its base by a margin and is worse on nothing the
   image knows; ``evaluate``: the same questions asked of the base with and without the adapter (a process of
   its own); ``checks``: an answer tried on a task's checks in the jail (the learning benchmark uses it too).

@@ -28,33 +28,34 @@ BATCH = 8  # prompts generated together: on two CPU cores, 2.5x as fast as one a
 
 def answers(base: Path, prompts: list[dict], adapter: Path | None = None, max_new_tokens: int = 256,
             say: Callable[[dict], None] = lambda line: None, batch: int = BATCH) -> list[dict]:
-    """Each prompt's greedy answer, ``batch`` prompts at a time (of like length, padded on the left); an answer's
-    ``seconds`` is its batch's time shared out."""
+    """Each prompt's greedy answer, ``batch`` prompts at a time (of like length, padded on the left by the
+    tokenizer, with its eos for a pad where it has none); an answer's ``seconds`` is its batch's time shared out."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    tokenizer.padding_side = "left"
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    tokenizer.padding_side = "left"  # generation goes on from each prompt's last token
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True, dtype=torch.float32)
     if adapter is not None:
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, str(adapter))
     model.eval()
-    heads = [tokenizer(chat_head(tokenizer, item["system"], item["prompt"]), add_special_tokens=False)["input_ids"]
-             for item in prompts]
-    order = sorted(range(len(prompts)), key=lambda i: len(heads[i]))  # like lengths together: little padding
+    heads = [chat_head(tokenizer, item["system"], item["prompt"]) for item in prompts]
+    lengths = [len(ids) for ids in tokenizer(heads, add_special_tokens=False)["input_ids"]] if heads else []
+    order = sorted(range(len(prompts)), key=lambda i: lengths[i])  # like lengths together: little padding
     texts: dict[int, tuple[str, float]] = {}
     for start in range(0, len(order), max(1, batch)):
         group = order[start:start + max(1, batch)]
-        width = max(len(heads[i]) for i in group)
-        ids = torch.tensor([[pad] * (width - len(heads[i])) + heads[i] for i in group])
-        mask = torch.tensor([[0] * (width - len(heads[i])) + [1] * len(heads[i]) for i in group])
+        inputs = tokenizer([heads[i] for i in group], add_special_tokens=False, padding=True, return_tensors="pt")
+        width = inputs["input_ids"].shape[1]
         started = time.perf_counter()
         with torch.no_grad():
-            generated = model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
-                                       max_new_tokens=max_new_tokens, pad_token_id=pad)
+            generated = model.generate(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
+                                       do_sample=False, max_new_tokens=max_new_tokens,
+                                       pad_token_id=tokenizer.pad_token_id)
         seconds = round((time.perf_counter() - started) / len(group), 2)
         for row, i in enumerate(group):
             texts[i] = (tokenizer.decode(generated[row][width:], skip_special_tokens=True), seconds)

@@ -5,8 +5,9 @@ asyncio's subprocess support (the loop never waits on it), passes each step it p
 kernel publishes them as ``forge.progress``) and answers the trainer's summary; :meth:`Forge.cancel` sends it
 SIGTERM (it stops between steps, saving nothing). A second run while one trains is :class:`~bat_os.errors.Busy`.
 The trainer stops by itself when the kernel is gone (``--parent``: a kill -9 of the kernel leaves no orphan
-training), and writes its adapter whole or not at all. No ZODB here: the caller reads the image and stores the
-adapter.
+training), and writes its adapter whole or not at all. Every worker starts through :mod:`bat_os.forge.limits`,
+which caps its own address space (``memory_mb``) before it runs its module; its stdout and stderr are read
+together, so neither fills and stalls it. No ZODB here: the caller reads the image and stores the adapter.
 """
 
 from __future__ import annotations
@@ -99,13 +100,15 @@ class Forge:
         if self._proc is not None:
             raise Busy(f"the forge is busy with {self.running['persona']}'s {self.running['what']}; one run at a time")
         self._stopped = False
-        self._proc = await asyncio.create_subprocess_exec(sys.executable, "-m", *args, stdout=asyncio.subprocess.PIPE,
-                                                          stderr=asyncio.subprocess.PIPE, cwd=PACKAGE_HOME,
-                                                          preexec_fn=_capped(self.settings.memory_mb))
+        # the worker caps itself as it starts (bat_os.forge.limits): no preexec_fn in the kernel, which runs threads
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bat_os.forge.limits", "--memory-mb", str(self.settings.memory_mb), *args,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=PACKAGE_HOME)
         self.running = {"persona": persona, "what": what, "pid": self._proc.pid}
+        assert self._proc.stdout is not None and self._proc.stderr is not None
+        errors = asyncio.create_task(self._proc.stderr.read())  # read beside stdout: a full stderr pipe stalls no one
         lines: list[dict] = []
         try:
-            assert self._proc.stdout is not None
             async for raw in self._proc.stdout:
                 try:
                     line = json.loads(raw)
@@ -113,12 +116,14 @@ class Forge:
                     continue
                 lines.append(line)
                 on_line(line)
-            stderr = await self._proc.stderr.read() if self._proc.stderr is not None else b""
+            stderr = await errors
             code = await self._proc.wait()
         finally:
             if self._proc.returncode is None:  # the awaiting task was cancelled: the run goes with it
                 self._proc.terminate()
                 await self._proc.wait()
+            if not errors.done():
+                errors.cancel()
             self._proc, self.running = None, None
         last = lines[-1] if lines else {}
         if code != 0 or not last.get("done"):
@@ -141,17 +146,3 @@ class Forge:
                 "min_pairs": self.settings.min_pairs, "rank": self.settings.rank, "margin": self.settings.margin,
                 "held_out": self.settings.held_out}
 
-
-def _capped(memory_mb: int) -> Callable[[], None] | None:
-    """A worker's address space capped at ``memory_mb`` (POSIX ``RLIMIT_AS``): past it, its allocations fail inside
-    the worker, which says so and exits, never in the kernel."""
-    if not memory_mb or os.name != "posix":
-        return None
-
-    def cap() -> None:
-        import resource
-
-        limit = memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return cap

@@ -23,6 +23,7 @@ of one; a stale staging folder is removed at the next run. SIGTERM stops it betw
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import random
@@ -32,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
+
+from bat_os.models.hf_loading import out_of_memory as torch_out_of_memory
 
 STAGING_SUFFIX = ".training"
 EXIT_OK, EXIT_FAILED, EXIT_STOPPED = 0, 1, 130
@@ -164,9 +167,27 @@ def _run(args: argparse.Namespace, say: Callable[[dict], None], stop: dict, orph
         return EXIT_STOPPED
     except Exception as exc:  # noqa: BLE001 - the kernel reads why from the last line
         shutil.rmtree(args.out.with_name(args.out.name + STAGING_SUFFIX), ignore_errors=True)
-        oom = isinstance(exc, MemoryError) or any(m in str(exc).lower() for m in ("out of memory", "allocate memory", "map segment"))
-        say({"done": False, "error": ("out of memory: " if oom else "") + f"{type(exc).__name__}: {str(exc)[:500]}"})
+        oom = "out of memory: " if out_of_memory(exc) else ""
+        say({"done": False, "error": f"{oom}{type(exc).__name__}: {str(exc)[:500]}"})
         return EXIT_FAILED
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """The run ran out of memory, by the error's type, never its text: Python's ``MemoryError``, torch's
+    ``OutOfMemoryError`` (CUDA's), the OS's ``ENOMEM`` (an mmap, a read), or, while the address space is capped
+    (``forge_memory_mb``), an ImportError other than a missing module: a shared library (torch's) that the loader
+    could not map into what was left. (torch's CPU allocator raises a plain RuntimeError: its text says so.)"""
+    if torch_out_of_memory(exc) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM):
+        return True
+    return isinstance(exc, ImportError) and not isinstance(exc, ModuleNotFoundError) and _address_space_capped()
+
+
+def _address_space_capped() -> bool:
+    try:
+        import resource
+    except ImportError:  # not POSIX: no cap
+        return False
+    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
 
 
 if __name__ == "__main__":
