@@ -105,7 +105,7 @@ def test_a_method_that_takes_the_arguments_is_lifted_with_the_module_s_imports()
     code, repairs = candidate_code(reply, "hypotenuse", 2, ALLOWED_MODULES, set())
     # the class is lifted from, not dropped; the print after it is
     assert repairs["slips_mended"] == ["class Solution: lifted"] and repairs["top_level_dropped"] == 1
-    assert code == "import math\n\ndef hypotenuse(self, a, b):\n    return math.hypot(a, b)\n"
+    assert code == "import math\n\ndef hypotenuse(self, a, b):\n    return math.hypot(a, b)"
     assert run(code, "hypotenuse", 3, 4) == 5.0
 
 
@@ -116,5 +116,5 @@ def test_a_method_lifted_and_what_its_class_was_shown_off_with_dropped():
              "# Create a Money object with an amount\nmoney_obj = Money(2.345)\n\n"
              "# Call the cents method on the Money object\nprint(money_obj.cents('2.345'))  # Output: 234\n```")
     code, repairs = candidate_code(reply, "cents", 1, ALLOWED_MODULES, set())
-    assert code == "def cents(self, amount):\n    return round(amount * 100)\n"
+    assert code == "def cents(self, amount):\n    return round(amount * 100)"
     assert repairs["slips_mended"] == ["class Money: lifted"] and repairs["top_level_dropped"] == 2

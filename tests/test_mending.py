@@ -170,7 +170,7 @@ def test_type_hints_and_their_typing_imports_are_taken_out():
                       "    return [m for m in meetings if len(m) >= min_length] + result\n")
     assert guardian.audit(code, "slots_free").accepted
     hinted = "def f(self, x: int) -> int:\n    return x\n"  # no typing imported: the hints stay as written
-    assert candidate_code(hinted, "f", 1, MODULES) == (hinted, NOTHING)
+    assert candidate_code(hinted, "f", 1, MODULES) == (hinted.strip(), NOTHING)
     inside = candidate_code("def f(self, x):\n    from typing import List\n", "f", 1, MODULES)[0]
     assert same(inside, "def f(self, x):\n    pass\n")  # a body left empty
 

@@ -16,9 +16,10 @@ once, and :func:`candidate_code` builds the candidate from that tree:
    never imports imported at the top of its body, ``self`` added to a plain
    function, and the ``datetime`` module taken for its class or the other way
    round (with a ``timedelta`` it never imported);
-4. the tree written out with :func:`ast.unparse`: the candidate's source, in
-   which the guardian's and the jail's line numbers count (its layout is
-   Python's, comments dropped).
+4. the tree written out with :func:`ast.unparse` when anything was taken out
+   or mended (its layout is then Python's, comments dropped); else the code as
+   the model wrote it. Either is the candidate's source, in which the
+   guardian's and the jail's line numbers count.
 
 Code that does not parse, or defines no ``def selector`` at the top or in a
 class, is returned as it was written: the guardian says what is wrong with it.
@@ -57,6 +58,7 @@ def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str
     if found is None:
         return code, info
     method, origin, lifted = found
+    written = ast.dump(tree)  # before any repair: they change the tree's own nodes
     try:
         module, dropped = _what_it_names(tree, method, origin)
         untyped = drop_typing(module)
@@ -64,11 +66,14 @@ def candidate_code(reply: str, selector: str, arity: int, modules: frozenset[str
         imported = add_missing_imports(method, reads, defined, modules)
         self_added = add_missing_self(method, arity)
         mended = fix_module_slips(module, method, reads, defined)
-        source = ast.unparse(ast.fix_missing_locations(module)) + "\n"
+        done = {"top_level_dropped": dropped, "typing_dropped": untyped, "imports_added": imported,
+                "self_added": self_added, "slips_mended": [*([lifted] if lifted else []), *mended]}
+        if ast.dump(module) == written:  # nothing taken out or mended: the text as the model wrote it, comments and all
+            return code, done
+        source = ast.unparse(ast.fix_missing_locations(module))
     except (RecursionError, MemoryError):  # too deep to write out: as written, for the guardian to refuse
         return code, info
-    return source, {"top_level_dropped": dropped, "typing_dropped": untyped, "imports_added": imported,
-                    "self_added": self_added, "slips_mended": [*([lifted] if lifted else []), *mended]}
+    return source, done
 
 
 # --- the method, and what it names ---------------------------------------------------------------
