@@ -74,3 +74,29 @@ def test_the_slots_the_request_names_are_probed_with_other_data_and_their_values
     assert held["eligible"] and held["trial_result"] == 2, held["failed"]
     assert len(held["signature"]) == 1 + 2  # the trial and the two calls with other scores (no argument to vary)
     assert awake_image.read(lambda: list(awake_image.connection.root()["genesis_obj"].slots["scores"])) == [3, 4]
+
+
+def test_a_candidate_is_audited_before_it_is_tried_and_one_the_guardian_refuses_never_reaches_the_jail(awake_image):
+    info = {**INFO, "selector": "is_leap"}
+    refused_code = "def is_leap(self, year):\n    import os\n    return os.getcwd()\n"
+
+    async def work(trials: Trials) -> tuple[dict, dict, list[str]]:
+        calls: list[str] = []
+        record = trials.record
+
+        async def counted(cycle_id: str, code: str, selector: str, info: dict) -> dict:
+            calls.append(code)
+            return await record(cycle_id, code, selector, info)
+
+        trials.record = counted  # type: ignore[method-assign]
+        accepted = await trials.tried("c1", info, {"attempt": 1, "code": SHORT, "author": "ALFRED"})
+        refused = await trials.tried("c1", info, {"attempt": 2, "code": refused_code, "author": "ALFRED"})
+        return accepted, refused, calls
+
+    accepted, refused, ran = tried(awake_image, work)
+    assert ran == [SHORT]  # the refused source was never run
+    assert accepted["verdict"]["accepted"] and accepted["eligible"] and accepted["attempt"] == 1 and accepted["author"] == "ALFRED"
+    assert accepted["passes"] == [True] and accepted["trial_result"] is True
+    assert not refused["verdict"]["accepted"] and not refused["eligible"] and refused["attempt"] == 2
+    assert (refused["passes"], refused["outputs"]) == ([], [])
+    assert refused["failed"] and all(f.startswith("static: ") and "(line " in f for f in refused["failed"]), refused["failed"]

@@ -374,3 +374,34 @@ def test_the_heartbeat_panel_shows_times_budgets_and_plans_as_a_person_reads_the
         assert re.fullmatch(r"\d\d:\d\d:\d\d, [45](\.\d)? s ago: selfcheck ok in 0\.4 s \(methods 3, cases 7, failures 0\)", line), line
         assert browser.js("clockTime(1795700420.17, 1795700240.17)").endswith(", in 3 min")
         assert [browser.js(f"duration({s})") for s in (0.42, 45, 180, 3600 * 5 + 60 * 7)] == ["0.4 s", "45 s", "3 min", "5 h 7 min"]
+
+
+def test_the_upkeep_panel_shows_times_and_sizes_as_a_person_reads_them(replayed, browser, tmp_path):
+    """The kernel's ``upkeep`` (bat_os.kernel.backups: status) after a real backup and pack: times as the heartbeat
+    panel shows them, sizes in MB; never an ISO time, epoch seconds or raw JSON."""
+    kernel, web = replayed(BATOS_BACKUP_EVERY="3600")
+    assert kernel.request({"command": "backup", "reason": "before the test"}, timeout=60)["status"] == "ok"
+    assert kernel.request({"command": "pack", "days": 0, "backup": False}, timeout=60)["status"] == "ok"
+    upkeep = kernel.request({"command": "status"})["result"]["upkeep"]
+    assert upkeep["next_backup_iso"] and upkeep["pack"]["last"]["time_iso"]  # what the panel used to show as it came
+    world_ready(browser, web)
+    ago = r"(now|\d+(\.\d)? s ago)"
+    backup = browser.text("#upkeep .upkeep-backup", text="last backup")
+    assert re.fullmatch(rf"last backup: \d\d:\d\d:\d\d, {ago} \((full|incremental), \d+\.\d MB, before the test\)"
+                        r" · next \d\d:\d\d:\d\d, in (60|59) min", backup), backup
+    pack = browser.text("#upkeep .upkeep-pack", text="pack")
+    last = upkeep["pack"]["last"]
+    sizes = f"{last['size_before'] / 1e6:.1f} MB → {last['size_after'] / 1e6:.1f} MB"
+    assert re.fullmatch(rf"pack: last \d\d:\d\d:\d\d, {ago}: {last['outcome']}, {re.escape(sizes)} in \d+(\.\d)? s", pack), pack
+    whole = browser.text("#upkeep")
+    assert whole.startswith(f"image {upkeep['image_bytes'] / 1e6:.1f} MB") and "backup failed" not in whole
+    assert not re.search(r"\d{4}-\d\d-\d\dT|\d{9,}|[{}\[\]\"]|\bnull\b|undefined", whole), whole  # no ISO time, epoch or JSON
+    browser.screenshot("inspector-upkeep")
+    # a failed backup and a pack under way, as the kernel's status words them
+    browser.js('Object.assign(batos.kernel.upkeep, {last_backup_failure: {time: Date.now() / 1000 - 120, origin: "schedule", '
+               'error: "OSError: no space left on device"}, pack: {running: {stage: "copying", done: 3, total: 7}, days: 0, '
+               'last: null}}) && drawUpkeep()')
+    failed = browser.text("#upkeep .upkeep-failure", text="backup failed")
+    assert re.fullmatch(r"backup failed \d\d:\d\d:\d\d, 2 min ago \(schedule\): OSError: no space left on device", failed), failed
+    assert browser.text("#upkeep .upkeep-pack", text="running") == "pack: running: copying 3/7"
+    assert len(browser.js('document.querySelector("#upkeep").children')) == 4  # image, backup, failure, pack

@@ -5,9 +5,10 @@ The cycle:
 ``cycle``         a cycle as a persistent record; the registry of cycles
 ``records``       the cycles in the image, read and written on pooled connections
 ``views``         what a step reads of a cycle, as plain data
-``orchestrator``  runs cycles: DECOMPOSING, DELEGATING, SPECIFYING, SYNTHESIZING, VALIDATING, ASKING
+``orchestrator``  runs cycles through the table: DECOMPOSING to VALIDATING, and what is done with the choice
 ``research``      DELEGATING: the catalog searched, episodes recalled
 ``planning``      PLANNING: a hard request split into helpers, each learned by a part cycle
+``answering``     ASKING: the question shown, the answer waited for and kept, every candidate tried on it again
 ``installing``    COMPLETE: installed with its tests (a plan's helpers with it), in one transaction
 ``episodes``      what the image remembers of its cycles
 
@@ -24,7 +25,7 @@ Trying and choosing:
 ``differential``  calls made of the candidates' own constants, which tell look-alikes apart
 ``lint``          what a candidate's source says of its meaning (it reads the clock, misnames a slot)
 ``casehost``      the receiver as each case sees it (its ``given`` slots, writes kept apart, a plan's helpers)
-``trials``        candidates tried in the jail on an aborted view of the image; their records
+``trials``        candidates audited, then tried in the jail on an aborted view of the image; their records
 ``selection``     a candidate's record from its run: eligible, what it answered
 ``agreement``     when two candidates agree, call by call
 ``readings``      which text a candidate wrote, in which voice: what counts as one reading

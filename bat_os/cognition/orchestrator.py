@@ -14,14 +14,19 @@ A cycle turns a message nobody understood into an installed method:
 - VALIDATING: the guardian audits the source, then ONE jailed run tries it on
   the trial call, the examples and the generated cases, inside a transaction
   that is always aborted; :func:`bat_os.cognition.choosing.decide` says what next:
-  install, ask the person (ASKING: the answer is an example, every candidate is
-  tried on it again), write another (SYNTHESIZING), or fail;
+  install, ask the person (ASKING, :mod:`bat_os.cognition.answering`: the answer is
+  an example, every candidate is tried on it again), write another (SYNTHESIZING), or fail;
 - COMPLETE: in ONE transaction the method is installed on the receiver with
   its provenance (its tests included), the original message is sent again (in the jail), and the
   cycle is marked COMPLETE with the result; FAILED changes nothing in the world.
 
 The states, their moves and the step run in each come from the table in
 :mod:`bat_os.cognition.states`; the prompts from :mod:`bat_os.cognition.prompts`.
+Three steps live in modules of their own, each an object that holds the orchestrator: PLANNING
+(:class:`~bat_os.cognition.planning.Planner`), ASKING (:class:`~bat_os.cognition.answering.Answers`) and
+COMPLETE (:class:`~bat_os.cognition.installing.Installer`); a candidate is tried by
+:meth:`~bat_os.cognition.trials.Trials.tried`. What stays here: the entry points, the loop that drives a
+cycle through the table, the steps up to VALIDATING, and acting on the choice (``_choose``).
 Each transition is committed (a checkpoint) on a pooled connection of the
 image's, through :mod:`bat_os.image.transact`; model calls happen outside
 any transaction. After a crash, :meth:`Orchestrator.interrupted` lists every
@@ -41,7 +46,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from bat_os.cognition import asking, choosing, episodes, guardian, installing, mending, planning, replies, specs, views
+from bat_os.cognition import answering, asking, choosing, episodes, installing, mending, planning, replies, specs, views
 from bat_os.cognition.records import CycleRecords
 from bat_os.cognition.prompts import (
     brief_intent, decomposition_prompt, is_pure, sample_seed, shown_slots,
@@ -103,6 +108,7 @@ class Orchestrator:
         self.waiting = asking.Waiting()  # the answers questions wait for (the answer command hands them over)
         self.planner = planning.Planner(self)  # PLANNING, and what a plan changes in the other steps
         self.installer = installing.Installer(self)  # COMPLETE
+        self.answers = answering.Answers(self)  # ASKING, and every candidate judged again after an answer
 
     # --- entry points -------------------------------------------------------------------
     async def learn(
@@ -149,7 +155,7 @@ class Orchestrator:
             questions = list(cycle.artifacts.get("questions", []))
             at = next(i for i, q in enumerate(questions) if q["id"] == question_id)
             examples = asking.examples_of(render(questions[at]), answer)
-            questions[at] = {**questions[at], "answer": answer, "by": "answer", "answered_at": self.now(), "examples": examples}
+            questions[at] = answering.settled(questions[at], answer, "answer", self.now(), examples)
             cycle.artifacts["questions"] = questions
             brief = render(cycle.brief)
             return {"oid": cycle.receiver._p_oid, "brief": brief, "examples": [*brief.get("examples", []), *views.answers(cycle)]}
@@ -286,7 +292,7 @@ class Orchestrator:
         if inherited.get("candidates"):  # a retry: its failed cycle's candidates first, on today's examples
             self.records.write(lambda root: self.records.get(root, cycle_id).artifacts.__setitem__("inherited", {"cycle": inherited["cycle"]}))
             vinfo = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
-            return await self._rejudge(cycle_id, vinfo, inherited["candidates"])
+            return await self.answers.rejudge(cycle_id, vinfo, inherited["candidates"])
         info = self.records.read(lambda root: views.synthesis_info(root, self.records.get(root, cycle_id)))
         # the first two candidates: best guesses in the two voices, written apart (the second does not hear why the
         # first was refused: two readings that agree must not share one); later ones sampled, to disagree
@@ -331,20 +337,11 @@ class Orchestrator:
         """Audit the candidate and run it against the trial call, the examples and the generated cases (one
         jailed run), then choose (:func:`bat_os.cognition.choosing.decide`)."""
         info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
-        record = await self._try(cycle_id, info, {"attempt": info["attempt"], "code": info["code"], "author": info["author"],
-                                                  "model": info["model"], "prompt_sha256": info["prompt_sha256"]})
+        record = await self.trials.tried(cycle_id, info, {"attempt": info["attempt"], "code": info["code"], "author": info["author"],
+                                                          "model": info["model"], "prompt_sha256": info["prompt_sha256"]})
         self._event(cycle_id, trial_event(cycle_id, record))
         records = await self.trials.tell_apart(cycle_id, info["selector"], info, [*info["candidates"], record])
         await self._choose(cycle_id, info, records, newest=record)
-
-    async def _try(self, cycle_id: str, info: dict, record: dict) -> dict:
-        """A candidate's record: the guardian's verdict, then one jailed run over every case."""
-        verdict = guardian.audit(record["code"], info["selector"])
-        record = {**record, "verdict": verdict.to_dict()}
-        if verdict.accepted:
-            return {**record, **await self.trials.record(cycle_id, record["code"], info["selector"], info)}
-        return {**record, "eligible": False, "passes": [], "outputs": [],
-                "failed": [f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons]}
 
     async def _choose(self, cycle_id: str, info: dict, records: list[dict], newest: dict | None = None, *,
                       final: bool = False, note: str = "") -> None:
@@ -408,53 +405,14 @@ class Orchestrator:
             self._event(cycle_id, {"type": "question", "cycle": cycle_id, "question": asking.shown(asking_), "waiting": False})
 
     async def _ask_person(self, cycle_id: str) -> None:
-        """ASKING: show the question, wait for the answer (off the event loop: others are served), then choose
-        again with the answer as the person's example (every candidate tried on it), or install on a confirm."""
-        info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
-        asked = info["questions"][-1]
-        answer = None
-        if self._askers.get(cycle_id):
-            self._event(cycle_id, {"type": "question", "cycle": cycle_id, "question": asking.shown(asked), "waiting": True})
-            answer = await self.waiting.wait(cycle_id, asked["id"], self.settings.question_seconds)
-        by = "answer" if answer is not None else ("timeout" if self._askers.get(cycle_id) else "nobody")
-        answer = answer or {"skip": True}
-        examples = asking.examples_of(asked, answer)
-
-        def keep(root: Any) -> None:
-            cycle = self.records.get(root, cycle_id)
-            questions = list(cycle.artifacts.get("questions", []))
-            questions[-1] = {**questions[-1], "answer": answer, "by": by, "answered_at": self.now(),
-                             **({"examples": examples} if examples else {})}
-            cycle.artifacts["questions"] = questions
-
-        self.records.write(keep)
-        self._event(cycle_id, {"type": "answered", "cycle": cycle_id, "question": asked["id"], "answer": answer, "by": by})
-        if answer.get("skip"):  # the person will not say; no more questions in this cycle
-            self._askers[cycle_id] = False
-        info = self.records.read(lambda root: views.validation_info(self.records.get(root, cycle_id)))
-        if asked["kind"] == "confirm" and answer.get("choose") == 0:
-            return await self.installer.install(cycle_id, info, info["candidates"][asked["winner"]])
-        await self._rejudge(cycle_id, info, shown=asked.get("winner"))
-
-    async def _rejudge(self, cycle_id: str, info: dict, candidates: list[dict] | None = None, shown: int | None = None) -> None:
-        """Try every candidate again on today's examples (an answer came), then choose. The candidate shown (else the
-        first) that fails an answer is what the author sees next, with the call, the answer wanted and its own
-        (``cycle_feedback``: self-debugging)."""
-        records: list[dict] = []
-        for old in candidates if candidates is not None else info["candidates"]:
-            kept = {k: old[k] for k in ("attempt", "code", "author", "model", "prompt_sha256", "temperature") if k in old}
-            records = await self.trials.tell_apart(cycle_id, info["selector"], info, [*records, await self._try(cycle_id, info, kept)])
-        wrong = [(k != shown, k) for k, r in enumerate(records) if any(f.startswith("example:") for f in r.get("failed") or [])]
-        if wrong and self.settings.feedback:
-            first = records[min(wrong)[1]]
-            told = {"code": first["code"], "reasons": [f for f in first["failed"] if f.startswith("example:")][:2]}
-            self.records.write(lambda root: self.records.get(root, cycle_id).artifacts.__setitem__("wrong", told))
-        await self._choose(cycle_id, info, records)
+        await self.answers.step(cycle_id)
 
     async def _ask(
         self, cycle_id: str, persona: str, prompt: str, system: str = "", temperature: float | None = None,
         until_block: bool = False, seed: int | None = None,
     ) -> Completion:
+        """A persona's model call for a step (not the person: that is ASKING), its words streamed as the cycle's
+        ``token`` events."""
         def token(text: str) -> None:
             self._event(cycle_id, {"type": "token", "cycle": cycle_id, "persona": persona, "text": text})
 

@@ -1,6 +1,7 @@
 """Trying candidates in the jail: what VALIDATING learns about each one before it chooses.
 
-:meth:`Trials.record`: one jailed run of a candidate over every case of
+:meth:`Trials.tried`: the guardian's verdict (:func:`bat_os.cognition.guardian.audit`), then, for a source it
+accepts, :meth:`Trials.record`: one jailed run of a candidate over every case of
 :func:`bat_os.cognition.selection.plan` (the trial, the examples, the
 properties, the generated cases, the probes), judged by
 :func:`~bat_os.cognition.selection.assess` and the static checks of
@@ -18,7 +19,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition import lint, specs
+from bat_os.cognition import guardian, lint, specs
 from bat_os.cognition.capabilities import used_by
 from bat_os.cognition.casehost import CaseHost
 from bat_os.cognition.cases import output_key
@@ -49,6 +50,15 @@ class Trials:
     def granting(self, code: str, method: str = "") -> Any:
         """The capabilities of a run of ``code``: what its source names (None where the kernel gave none)."""
         return self.capabilities(used_by(code), method) if self.capabilities is not None else None
+
+    async def tried(self, cycle_id: str, info: dict, record: dict) -> dict:
+        """A candidate's record: the guardian's verdict, then one jailed run over every case."""
+        verdict = guardian.audit(record["code"], info["selector"])
+        record = {**record, "verdict": verdict.to_dict()}
+        if verdict.accepted:
+            return {**record, **await self.record(cycle_id, record["code"], info["selector"], info)}
+        return {**record, "eligible": False, "passes": [], "outputs": [],
+                "failed": [f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons]}
 
     async def record(self, cycle_id: str, code: str, selector: str, info: dict) -> dict:
         """The candidate's record (:func:`~bat_os.cognition.selection.assess`) from one jailed run over every case,

@@ -853,16 +853,37 @@ function heartbeatEvent(topic, event) {
   if (topic === "heartbeat.beat" || event.action) rereadWorld();  // the summary's times, plan and budget
 }
 
-function drawUpkeep() {
+function drawUpkeep() {  // status.upkeep as a person reads it: sizes in MB, times as the heartbeat panel shows them
   const upkeep = (batos.kernel || {}).upkeep || {};
-  const size = upkeep.image_bytes ? (upkeep.image_bytes / 1e6).toFixed(1) + " MB" : "?";
-  const last = upkeep.last_backup ? when(upkeep.last_backup.at || upkeep.last_backup.time) || JSON.stringify(upkeep.last_backup).slice(0, 80) : "none yet";
-  const pack = upkeep.pack || {};
-  $("#upkeep").replaceChildren(
-    el("div", {text: "image " + size}),
-    el("div", {text: "last backup: " + last + (upkeep.next_backup_iso ? " · next " + upkeep.next_backup_iso : "")}),
-    el("div", {text: "pack: " + (pack.running ? "running" : pack.last ? "last " + JSON.stringify(pack.last).slice(0, 80) : "never") +
-      (upkeep.last_backup_failure ? " · backup failed: " + JSON.stringify(upkeep.last_backup_failure).slice(0, 120) : "")}));
+  const now = Date.now() / 1000;
+  const failed = upkeep.last_backup_failure;
+  $("#upkeep").replaceChildren(...[
+    el("div", {class: "upkeep-image", text: "image " + megabytes(upkeep.image_bytes)}),
+    el("div", {class: "upkeep-backup", text: "last backup: " + (upkeep.last_backup ? backupText(upkeep.last_backup, now) : "none yet") +
+      (typeof upkeep.next_backup_at === "number" ? " · next " + clockTime(upkeep.next_backup_at, now) : "")}),
+    failed ? el("div", {class: "upkeep-failure error", text: "backup failed " + clockTime(failed.time, now) +
+      (failed.origin ? " (" + failed.origin + ")" : "") + (failed.error ? ": " + failed.error : "")}) : null,
+    el("div", {class: "upkeep-pack", text: "pack: " + packText(upkeep.pack || {}, now)})].filter(Boolean));
+}
+
+function megabytes(bytes) {  // 12345678 -> "12.3 MB"
+  return typeof bytes === "number" ? (bytes / 1e6).toFixed(1) + " MB" : "?";
+}
+
+function backupText(backup, now) {  // the chronicle's last backup: "12:40:20, 2 h ago (incremental, 1.2 MB, scheduled)"
+  const what = [backup.kind, typeof backup.size === "number" ? megabytes(backup.size) : null, String(backup.reason || "").slice(0, 80)]
+    .filter(Boolean).join(", ");
+  return clockTime(backup.time, now) + (what ? " (" + what + ")" : "");
+}
+
+function packText(pack, now) {  // "running: copying 3/7", "last 12:40:20, 2 h ago: packed, 12.3 MB → 9.8 MB in 1.2 s", "never"
+  if (pack.running) return "running: " + (pack.running.stage || "") + (pack.running.total ? " " + pack.running.done + "/" + pack.running.total : "");
+  const last = pack.last;
+  if (!last) return "never";
+  const sizes = typeof last.size_before === "number" && typeof last.size_after === "number"
+    ? ", " + megabytes(last.size_before) + " → " + megabytes(last.size_after) : "";
+  return "last " + clockTime(last.time, now) + ": " + (last.outcome || "done") + sizes +
+    (typeof last.seconds === "number" ? " in " + duration(last.seconds) : "") + (last.error ? ": " + last.error : "");
 }
 
 // --- start ------------------------------------------------------------------------------------------
@@ -874,4 +895,4 @@ $("#log-filter").addEventListener("input", refilterLog);
 for (const box of document.querySelectorAll("[data-hide]")) box.addEventListener("change", refilterLog);
 connectEvents();
 loadWorld();
-setInterval(() => batos.kernel && drawHeartbeat(), 15000);  // "in 3 min" stays true between reads
+setInterval(() => { if (batos.kernel) { drawHeartbeat(); drawUpkeep(); } }, 15000);  // "in 3 min" stays true between reads
