@@ -198,9 +198,9 @@ class Bridge:
 
     def drain(self, quiet: float = 0.0, limit: int = 100_000) -> Iterator[list[bytes]]:
         """Messages waiting in the socket (used at shutdown); with ``quiet``, also those that come until nothing
-        has for ``quiet`` seconds (a blocking wait: the kernel waits in :meth:`Kernel._refuse_late` instead,
-        with its loop running). A client's messages queued before the stop can still be crossing the connection
-        when the socket first reads empty (CI saw all 2000 of a test's requests come after that)."""
+        has for ``quiet`` seconds (a blocking wait: the kernel waits in :meth:`bat_os.kernel.intake.Intake.refuse_late`
+        instead, with its loop running). A client's messages queued before the stop can still be crossing the
+        connection when the socket first reads empty (CI saw all 2000 of a test's requests come after that)."""
         zmq = self._zmq
         for _ in range(limit):
             try:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The kernel's own Python per request, in process: ``Kernel._accept`` to the reply's bytes, no sockets.
+"""The kernel's own Python per request, in process: ``Intake.accept`` to the reply's bytes, no sockets.
 
     .venv/bin/python bench/perf/profile_request.py [-n 20000] [--profile] [--top 25]
 
@@ -56,30 +56,31 @@ async def measure(config, image: Image, n: int, profile: bool, top: int) -> None
     kernel.cognition = await kernel.cognition_factory()
     kernel.ctx.cognition = kernel.cognition
     kernel.cognition.record = audit.record
-    kernel._queue, kernel._bridge = asyncio.Queue(), StubBridge()
+    bridge = StubBridge()
+    kernel._attach(bridge)
     try:
         system = frames("echo")
         for _ in range(200):
-            kernel._accept(system)
+            kernel.intake.accept(system)
         started = time.perf_counter()
         for _ in range(n):
-            kernel._accept(system)
+            kernel.intake.accept(system)
         print(f"system send (genesis_obj.echo): {(time.perf_counter() - started) / n * 1e6:.1f} us of the kernel's Python each")
         await audit.flush()
         generated = frames("echo_generated")
         started = time.perf_counter()
         for _ in range(500):
-            kernel._accept(generated)
-            while kernel._awaited:
+            kernel.intake.accept(generated)
+            while kernel.awaited.tasks:
                 await asyncio.sleep(0)
         print(f"generated send (jailed):        {(time.perf_counter() - started) / 500 * 1e6:.1f} us each, to its answer")
-        last = protocol.decode(kernel._bridge.sent[-1][-1])
+        last = protocol.decode(bridge.sent[-1][-1])
         assert last["status"] == "ok", last
         if profile:
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(n):
-                kernel._accept(system)
+                kernel.intake.accept(system)
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
     finally:

@@ -1,8 +1,8 @@
 """Diagnostic only (bench/perf/trace_send.py): ``batos.py`` with a timestamp taken at each phase of a request.
 
-The phases: a message accepted (``Kernel._accept``), a run's frame written to the jailed child
+The phases: a message accepted (``Intake.accept``), a run's frame written to the jailed child
 (``Channel.send``, before and after the syscall), the child's answer read (``Channel._readable``, before
-and after), the answer begun (``Kernel.answer``) and sent (``Bridge.send``, before and after). Each is a
+and after), the answer begun (``ReplyPath.answer``) and sent (``Bridge.send``, before and after). Each is a
 ``time.perf_counter_ns`` appended to a list (about a microsecond each), written as JSON to
 ``$BATOS_TIMED_OUT`` when the kernel exits. Nothing in bat_os/ is changed.
 """
@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bat_os.cli.main import main  # noqa: E402
 from bat_os.jail.channel import Channel  # noqa: E402
+from bat_os.kernel.replies import ReplyPath  # noqa: E402
 from bat_os.kernel.bridge import Bridge  # noqa: E402
-from bat_os.kernel.loop import Kernel  # noqa: E402
+from bat_os.kernel.intake import Intake  # noqa: E402
 
 STAMPS: dict[str, list[int]] = {name: [] for name in (
     "accept", "child_send", "child_sent", "child_readable", "child_read", "answer", "reply", "replied")}
@@ -44,10 +45,10 @@ def _timed(cls: type, name: str, before: str, after: str | None = None) -> None:
     setattr(cls, name, timed)
 
 
-_timed(Kernel, "_accept", "accept")
+_timed(Intake, "accept", "accept")
 _timed(Channel, "send", "child_send", "child_sent")
 _timed(Channel, "_readable", "child_readable", "child_read")
-_timed(Kernel, "answer", "answer")
+_timed(ReplyPath, "answer", "answer")
 _timed(Bridge, "send", "reply", "replied")
 atexit.register(lambda: Path(os.environ["BATOS_TIMED_OUT"]).write_text(json.dumps(STAMPS)))
 
