@@ -46,6 +46,23 @@ def test_status_is_compact() -> None:
     assert "cycles 1 total, unfinished: none" in text and "knowledge 24 documents" in text
 
 
+def test_the_llm_line_of_status_names_the_engines_the_personas_run_on() -> None:
+    base = {"uptime": 1.0, "endpoint": "tcp://127.0.0.1:5555", "llm": "models"}
+    personas = {p: {"model": "smollm2-135m.gguf", "engine": "llama.cpp"} for p in ("ALFRED", "BRICK", "ROBIN", "BABS")}
+
+    def llm_line(**status) -> str:
+        return render.format_result("status", {**base, **status}).splitlines()[-1]
+
+    everyone = {"personas": personas, "engines": {"llama.cpp": ["ALFRED", "BRICK", "ROBIN", "BABS"]}, "manager": {}}
+    assert llm_line(models=everyone) == "llm models on llama.cpp"
+    mixed = {"personas": {**personas, "ROBIN": {"model": "tiny", "engine": "transformers"}, "BABS": {"model": None}},
+             "engines": {"llama.cpp": ["ALFRED", "BRICK"], "transformers": ["ROBIN"]}, "manager": {}}
+    assert llm_line(models=mixed) == "llm models on llama.cpp: ALFRED, BRICK; transformers: ROBIN; no model: BABS"
+    nobody = {"personas": {p: {"model": None} for p in personas}, "engines": {}, "manager": {}}
+    assert llm_line(models=nobody) == "llm models: no persona has a model"
+    assert llm_line(llm="replay:demo.jsonl", models={"personas": {}, "engines": {}, "manager": None}) == "llm replay:demo.jsonl"
+
+
 def test_an_unexpected_shape_is_shown_as_it_came() -> None:
     text = render.format_result("search", {"hits": "not a list"})
     assert text.startswith("(the search result has a shape this client does not know; as it came:)")

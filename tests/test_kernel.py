@@ -72,6 +72,7 @@ def test_status(client, shared):
     assert result["active_cycles"] == 0
     assert set(result["models"]["personas"]) == {"ALFRED", "BRICK", "ROBIN", "BABS"}
     assert result["models"]["personas"]["ROBIN"]["model"] is None  # a fresh image has no models
+    assert result["llm"] == "models" and result["models"]["engines"] == {}  # no engine runs a persona yet
     assert result["queue_depth"] >= 0 and result["version"]
     assert result["uptime"] > 0
     assert result["knowledge"]["documents"] > 10

@@ -155,6 +155,38 @@ def test_a_damaged_gguf_adapter_is_refused_at_load_and_llama_cpp_runs_the_base(i
     assert [r["engine"] for r in status["resident"]] == ["llama.cpp"]
 
 
+def test_status_names_the_engine_each_gguf_persona_runs_on_not_transformers(image, files):
+    """The kernel's ``status`` (the command itself, on a real image): the backend is the personas' own models, and
+    ``models.engines`` says llama.cpp runs every GGUF persona on a CPU; with ``models.engine = "transformers"``
+    it says transformers. Only the cognition around the command is a stand-in (no jail, no memory)."""
+    from types import SimpleNamespace
+
+    from bat_os.config import LLMConfig
+    from bat_os.kernel.commands.base import Context
+    from bat_os.kernel.commands.status import status
+    from bat_os.models.backends import AuditedBackend, make_backend
+    from bat_os.models.personas import PersonaModels
+
+    for persona in ("ALFRED", "BRICK", "ROBIN"):  # BABS keeps none
+        import_model(image, persona, str(files["smol"]), link_source=True)
+
+    def reported(setting: str) -> dict:
+        manager = ModelManager(device="cpu", engine=setting)
+        models = PersonaModels(image, manager)
+        backend = AuditedBackend(make_backend(LLMConfig(backend="transformers"), manager=manager, resolve=models.resolve))
+        cognition = SimpleNamespace(backend=backend, models=models, protections={}, capabilities_built=0, memory=None)
+        try:
+            return image.read(lambda: status(Context(image, stats=dict, cognition=cognition), {"command": "status"}))
+        finally:
+            asyncio.run(backend.close())
+
+    auto = reported("auto")
+    assert auto["llm"] == "models"  # not "transformers": no engine is named for all
+    assert auto["models"]["engines"] == {"llama.cpp": ["ALFRED", "BRICK", "ROBIN"]}
+    assert auto["models"]["personas"]["ALFRED"]["engine"] == "llama.cpp"
+    assert reported("transformers")["models"]["engines"] == {"transformers": ["ALFRED", "BRICK", "ROBIN"]}
+
+
 def test_the_engine_rule():
     rule = engines.engine_for
     assert rule(engines.HF, "llama", cuda=False, llama=True) == "transformers"  # a model directory: always transformers

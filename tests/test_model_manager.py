@@ -7,47 +7,18 @@ import asyncio
 import os
 import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
+from bat_os.models.files import CommittedFile
 from bat_os.models.manager import AdapterSpec, LoadSpec, ModelManager
-from bat_os.models.files import CommittedFile, sha256_file
-
-GEN = {"max_new_tokens": 8, "temperature": 0}
+from tiny_support import GEN, build_tiny, refs, spec
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from bat_os.models.tiny import make_tiny, make_tiny_adapter
-
-    root = tmp_path_factory.mktemp("tiny")
-    models = make_tiny(root / "models")
-    names = sorted(models)
-    llama = models["tiny-llama"]
-    adapters = {
-        "alfred": make_tiny_adapter(llama, root / "adapters" / "alfred", seed=1),
-        "brick": make_tiny_adapter(llama, root / "adapters" / "brick", seed=2),
-        "qwen": make_tiny_adapter(models["tiny-qwen2"], root / "adapters" / "qwen", seed=3),
-    }
-    return {"models": models, "names": names, "adapters": adapters}
-
-
-def refs(directory: Path) -> tuple[CommittedFile, ...]:
-    out = []
-    for path in sorted(p for p in Path(directory).rglob("*") if p.is_file()):
-        out.append(CommittedFile(str(path.relative_to(directory)), str(path), sha256_file(path), path.stat().st_size))
-    return tuple(out)
-
-
-def spec(tiny, name: str, persona: str = "ROBIN", adapter: str | None = None, generation: dict | None = None) -> LoadSpec:
-    adapter_spec = None
-    if adapter is not None:
-        files = refs(tiny["adapters"][adapter])
-        adapter_spec = AdapterSpec(adapter, files, "-".join(f.sha256[:8] for f in files))
-    return LoadSpec(persona, name, name, refs(tiny["models"][name]), adapter_spec, generation or GEN)
+    return build_tiny(tmp_path_factory.mktemp("tiny"))
 
 
 def run(coro):

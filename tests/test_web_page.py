@@ -317,8 +317,9 @@ def test_a_labelled_look_is_corrected_and_the_plan_s_parts_show_inside_its_card(
 
 
 def test_the_header_names_the_engine_the_personas_run_on(browser, tmp_path):
-    """Issue 51: the kernel's backend is called ``transformers`` while every GGUF persona runs in llama.cpp; the
-    header and the persona cards say what runs each persona's model (the ``status`` persona table's engine)."""
+    """Issue 51: the kernel's backend was called ``transformers`` while every GGUF persona runs in llama.cpp; the
+    backend is ``models`` now, and the header and the persona cards say what runs each persona's model (``status``
+    → ``models.engines`` and the persona table's engine)."""
     from bat_os.image.image import Image
     from bat_os.models import engines
     from bat_os.models.store import import_model
@@ -338,8 +339,9 @@ def test_the_header_names_the_engine_the_personas_run_on(browser, tmp_path):
     web = WebProcess(kernel.endpoint, tmp_path).start()
     try:
         status = kernel.request({"command": "status"})["result"]
-        assert status["llm"] == "transformers"  # the backend's name: what the header used to show
+        assert status["llm"] == "models"  # the backend: the personas' own models, in whichever engine
         engine = status["models"]["personas"]["ALFRED"]["engine"]
+        assert status["models"]["engines"] == {engine: ["ALFRED", "BRICK", "ROBIN"]}
         if not engines.cuda_hint():
             assert engine == "llama.cpp"
         world_ready(browser, web)

@@ -179,8 +179,23 @@ def _status(result: dict) -> str:
     elif heartbeat is not None:
         lines.append("heartbeat off")
     if "llm" in result:
-        lines.append(f"llm {compact(result['llm'])}")
+        lines.append(f"llm {_llm(result)}")
     return "\n".join(lines)
+
+
+def _llm(result: dict) -> str:
+    """The backend and, for the personas' own models, the engine each runs on (``models.engines``):
+    ``models on llama.cpp``, ``models on llama.cpp: ALFRED, BRICK; transformers: ROBIN; no model: BABS``."""
+    backend = result["llm"] if isinstance(result["llm"], str) else compact(result["llm"])
+    models = result.get("models") or {}
+    used = models.get("engines") or {}
+    if not used:  # the replay backend, or no persona has a model yet
+        return backend + (": no persona has a model" if models.get("manager") is not None else "")
+    none = [persona for persona, entry in (models.get("personas") or {}).items() if not (entry or {}).get("model")]
+    if len(used) == 1 and not none:
+        return f"{backend} on {next(iter(used))}"
+    parts = [f"{engine}: {', '.join(personas)}" for engine, personas in used.items()]
+    return f"{backend} on " + "; ".join(parts + ([f"no model: {', '.join(none)}"] if none else []))
 
 
 def _pack(result: dict) -> str:

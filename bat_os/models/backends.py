@@ -10,8 +10,10 @@ Backends (:func:`make_backend` picks one from :class:`~bat_os.config.LLMConfig`)
 
 - :class:`ReplayBackend` answers from a *cassette*, a JSON-lines file of
   recorded answers. Deterministic and instant: tests, demos, CI.
-- :class:`TransformersBackend` is the real model: each persona's Hugging Face
-  model from the image, loaded and swapped by :mod:`bat_os.models.manager`.
+- :class:`TransformersBackend` (named ``models``; ``llm.backend =
+  "transformers"`` picks it) is the real model: each persona's own model from
+  the image, loaded and swapped by :mod:`bat_os.models.manager`, in llama.cpp
+  or transformers as :mod:`bat_os.models.engines` decides per model.
 - :class:`RecordingBackend` wraps any backend and appends each call to a
   cassette, so a real session can be replayed later.
 
@@ -352,13 +354,17 @@ def _last_line(prompt: str) -> str:
 
 
 class TransformersBackend:
-    """The personas' own Hugging Face models, from the image, through a :class:`~bat_os.models.manager.ModelManager`.
+    """The personas' own models, from the image, through a :class:`~bat_os.models.manager.ModelManager`.
 
     ``resolve(persona)`` runs on the event-loop thread and returns the
     persona's :class:`~bat_os.models.manager.LoadSpec` (or raises
     :class:`~bat_os.errors.NoModel`); generation runs on the manager's worker
     thread, with tokens handed to ``on_token`` on the loop as they come.
     Without a resolver (no image: tools) every call raises NoModel.
+
+    Its name is ``models``, not an engine's: each persona's model runs in the
+    engine :mod:`bat_os.models.engines` picks for it (a GGUF model in
+    llama.cpp on a CPU), and ``status`` names those under ``models.engines``.
     """
 
     def __init__(
@@ -366,7 +372,7 @@ class TransformersBackend:
         resolve: Callable[[str], "LoadSpec"] | None = None, timeout: float = 300.0,
     ) -> None:
         self.config = config
-        self.name = "transformers"
+        self.name = "models"  # the personas' own models, whichever engine runs each
         self.manager = manager
         self.resolve = resolve
         self.timeout = timeout

@@ -1,4 +1,4 @@
-"""Which persona models are in memory: loading from blob files, LRU eviction, adapters, generation.
+"""Which persona models are in memory: the budget, LRU eviction, swapping, and generating with them.
 
 The kernel resolves a persona to a :class:`LoadSpec` on the event-loop thread
 (the only thread that touches ZODB): the committed blob files of its base
@@ -33,7 +33,12 @@ event loop keeps answering ``ping``:
   (:mod:`bat_os.models.hf_loading`, :mod:`bat_os.models.generation`). Both
   stream, stop, time out and count tokens alike.
 
-torch, transformers, peft and llama_cpp are imported on the worker thread, on first use.
+Here: what is resident, the budget and eviction, the counts ``status``
+shows, and the async API the kernel calls. Loading a model per engine and
+its directory of links are in :mod:`bat_os.models.residents`; refusing and
+switching adapters in :mod:`bat_os.models.adapter_choice`; the device and
+the default budget in :mod:`bat_os.models.devices`. torch, transformers, peft
+and llama_cpp are imported on the worker thread, on first use.
 """
 
 from __future__ import annotations
@@ -43,25 +48,23 @@ import collections
 import concurrent.futures
 import gc
 import logging
-import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
-import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
-from bat_os.models import cpu_forms, engines, hf_loading
+from bat_os.models import cpu_forms, devices, engines, hf_loading
+from bat_os.models.adapter_choice import UNCHANGED, Refusals, Switch, select_adapter
 from bat_os.models.backends import TokenCallback
-from bat_os.models.files import link_files, verify
+from bat_os.models.files import verify
 from bat_os.models.generation import generate_text
 from bat_os.models.hf_loading import out_of_memory
 from bat_os.models.llamacpp import DEFAULT_CONTEXT
-from bat_os.models.loadspec import AdapterSpec, LoadSpec, not_applied
+from bat_os.models.loadspec import AdapterSpec, LoadSpec
+from bat_os.models.residents import LinkDirs, Resident, load_llama, load_transformers
 
 logger = logging.getLogger(__name__)
 
@@ -75,23 +78,6 @@ class Generated:
     seconds: float
     swapped: bool  # a base model had to be loaded for this call
     adapter_switched: bool
-
-
-@dataclass
-class _Resident:
-    key: str
-    model: Any  # a transformers model, or a PeftModel around it once an adapter is loaded
-    tokenizer: Any
-    directory: Path | None  # the linked model directory (transformers); None in llama.cpp
-    bytes: int
-    model_name: str
-    loaded_at: float
-    load_seconds: float
-    adapters: dict[str, str] = field(default_factory=dict)  # name -> digest loaded
-    active: str | None = None
-    generations: int = 0
-    form: str = ""  # on CPU, the weights' form (bat_os.models.cpu_forms); "" on CUDA and in llama.cpp
-    engine: str = engines.TRANSFORMERS  # or engines.LLAMA: ``model`` is then a LlamaModel (no tokenizer, no directory)
 
 
 class ModelManager:
@@ -112,16 +98,14 @@ class ModelManager:
         self.context = context  # llama.cpp's context, in tokens (models.context)
         self.threads = threads  # llama.cpp's threads (models.threads; 0: every core)
         self.cache = cache  # where a GGUF model's conversion for transformers is kept (None: the default cache)
-        self.budget_bytes = budget_bytes  # None: decided at the first load (see _auto_budget)
+        self.budget_bytes = budget_bytes  # None: decided at the first load (bat_os.models.devices)
         self.clock = clock
-        self._workdir = Path(workdir) if workdir else None
-        self._own_workdir: Path | None = None
+        self._links = LinkDirs(workdir)  # the transformers residents' directories of links to their blobs
         self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="batos-models")
-        self._residents: collections.OrderedDict[str, _Resident] = collections.OrderedDict()  # LRU first
+        self._residents: collections.OrderedDict[str, Resident] = collections.OrderedDict()  # LRU first
         self._verified: dict = {}
         self._unavailable: dict[str, str] = {}  # key -> reason (until its files change)
-        self._refused: dict[str, str] = {}  # an adapter's digest -> why it is not applied (its persona runs its base)
-        self._refused_by_persona: dict[str, dict] = {}  # what status shows
+        self._refusals = Refusals()  # adapters not applied: their personas run their base models
         self._lock = threading.Lock()  # guards what status() reads from the loop thread
         self._device: str | None = None
         self._counts: collections.Counter[str] = collections.Counter()
@@ -166,8 +150,7 @@ class ModelManager:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._unload_all)
         self._executor.shutdown(wait=True)
-        if self._own_workdir is not None:
-            shutil.rmtree(self._own_workdir, ignore_errors=True)
+        self._links.close()
 
     def engine_of(self, format: str, adapter: bool = False) -> str:
         """The engine that runs (or will run) a model of ``format``: ``"llama.cpp"`` or ``"transformers"``."""
@@ -194,7 +177,7 @@ class ModelManager:
                 "resident": residents,
                 "resident_bytes": sum(r["bytes"] for r in residents),
                 "unavailable": dict(self._unavailable),
-                "adapters_refused": {p: dict(r) for p, r in self._refused_by_persona.items()},
+                "adapters_refused": self._refusals.status(),
                 "counts": dict(self._counts),
                 **{k: v for k, v in self._last.items()},
             }
@@ -243,16 +226,13 @@ class ModelManager:
         """The device and the budget, decided at the first use (torch tells whether CUDA is here)."""
         if self._device is not None:
             return
-        torch = _torch()
-        self._device = _pick_device(self.requested_device, torch)
-        if self.budget_bytes is None:
-            self.budget_bytes = _auto_budget(self._device, torch)
+        self._device, self.budget_bytes = devices.decide(self.requested_device, self.budget_bytes)
         logger.info("models run on %s with a budget of %.0f MiB", self._device, self.budget_bytes / 2**20)
 
-    def _ensure(self, spec: LoadSpec) -> tuple[_Resident, bool, bool]:
+    def _ensure(self, spec: LoadSpec) -> tuple[Resident, bool, bool]:
         self._setup()
         engine = self.engine_of(spec.format, adapter=spec.adapter is not None and spec.adapter.gguf_file is None)
-        spec = self._usable_adapter(spec, engine)
+        spec = self._refusals.usable(spec, engine, self.engine, self._verified)
         key = spec.key + LLAMA_SUFFIX if engine == engines.LLAMA else spec.key
         key += "+" + spec.adapter.digest[:12] if engine == engines.LLAMA and spec.adapter else ""  # applied at load
         swapped = False
@@ -268,31 +248,22 @@ class ModelManager:
             resident = self._load(spec, engine, key)
             swapped = True
         try:
-            switched = self._select_adapter(resident, spec) if engine == engines.TRANSFORMERS else False
+            switch = self._select_adapter(resident, spec) if engine == engines.TRANSFORMERS else UNCHANGED
         except ModelUnavailable as exc:  # refused at load: the persona keeps its base
-            self._refuse_adapter(spec, str(exc))
-            switched = self._select_adapter(resident, replace(spec, adapter=None))
-        return resident, swapped, switched
+            self._refusals.refuse(spec, str(exc))
+            switch = self._select_adapter(resident, replace(spec, adapter=None))
+        return resident, swapped, switch.changed
 
-    def _usable_adapter(self, spec: LoadSpec, engine: str) -> LoadSpec:
-        """``spec``, or ``spec`` without its adapter where ``engine`` cannot apply it or its files are damaged (the
-        persona keeps its base model; ``status`` says why under ``adapters_refused``)."""
-        with self._lock:
-            self._refused_by_persona.pop(spec.persona, None)
-        why = spec.adapter and (self._refused.get(spec.adapter.digest) or not_applied(spec, engine, self.engine, self._verified))
-        if not why:
-            return spec
-        self._refuse_adapter(spec, why)
-        return replace(spec, adapter=None)
+    def _select_adapter(self, resident: Resident, spec: LoadSpec) -> Switch:
+        switch = select_adapter(resident, spec, verified=self._verified, lock=self._lock)
+        self._counts["adapter_loads"] += switch.loaded
+        if switch.adapter is not None:
+            self._counts["adapter_switches"] += 1
+            self._last.update(last_adapter_switch={"adapter": switch.adapter, "persona": spec.persona,
+                                                   "seconds": round(switch.seconds, 6), "at": time.time()})
+        return switch
 
-    def _refuse_adapter(self, spec: LoadSpec, why: str) -> None:
-        if spec.adapter.digest not in self._refused:  # type: ignore[union-attr] - only specs with an adapter
-            logger.error("%s's adapter %s is refused, the persona runs its base model: %s", spec.persona, spec.adapter.name, why)
-        with self._lock:
-            self._refused[spec.adapter.digest] = why
-            self._refused_by_persona[spec.persona] = {"adapter": spec.adapter.name, "why": why}
-
-    def _load(self, spec: LoadSpec, engine: str, key: str) -> _Resident:
+    def _load(self, spec: LoadSpec, engine: str, key: str) -> Resident:
         if spec.key in self._unavailable:
             raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {self._unavailable[spec.key]}")
         assert self.budget_bytes is not None
@@ -310,8 +281,14 @@ class ModelManager:
         while self._residents and self._resident_bytes() + spec.size > self.budget_bytes:
             self._evict_oldest()
         started = time.perf_counter()
-        resident = self._load_llama(spec, key) if engine == engines.LLAMA else self._load_transformers(spec, key)
+        if engine == engines.LLAMA:
+            resident = load_llama(spec, key, context=self.context, threads=self.threads, unavailable=self._unavailable)
+            self._counts["adapter_loads"] += bool(resident.adapters)  # applied at load
+        else:
+            resident = load_transformers(spec, key, links=self._links, device=self._device or "cpu", cpu_form=self.cpu_form,
+                                         cache=self.cache)
         resident.load_seconds = seconds = time.perf_counter() - started
+        resident.loaded_at = self.clock()
         with self._lock:
             self._residents[key] = resident
         self._counts["loads"] += 1
@@ -320,95 +297,6 @@ class ModelManager:
         logger.info("loaded %s for %s in %s in %.3fs (%.1f MiB%s)", spec.model, spec.persona, engine, seconds,
                     resident.bytes / 2**20, f", {resident.form}" if resident.form else "")
         return resident
-
-    def _load_llama(self, spec: LoadSpec, key: str) -> _Resident:
-        """The GGUF file where the image keeps it: llama.cpp maps the committed blob file itself."""
-        from bat_os.models.llamacpp import LlamaModel
-
-        stored = spec.gguf_file
-        if stored is None:
-            raise ModelUnavailable(f"{spec.persona}'s model {spec.model} holds no GGUF file for llama.cpp")
-        lora = spec.adapter.gguf_file.path if spec.adapter is not None and spec.adapter.gguf_file is not None else None
-        try:
-            model = LlamaModel.load(stored.path, context=self.context, threads=self.threads, lora=lora)
-        except MemoryError as exc:
-            raise ModelTooLarge(f"{spec.persona}'s model {spec.model} ran out of memory while loading") from exc
-        except ModelUnavailable as exc:
-            self._unavailable[spec.key] = str(exc)
-            raise ModelUnavailable(f"{spec.persona}'s model is unavailable: {exc}") from None
-        self._counts["adapter_loads"] += spec.adapter is not None
-        adapter = {spec.adapter.name: spec.adapter.digest} if spec.adapter is not None else {}  # applied at load
-        return _Resident(key, model, None, None, model.bytes, spec.model, self.clock(), 0.0, adapter,
-                         next(iter(adapter), None), engine=engines.LLAMA)
-
-    def _load_transformers(self, spec: LoadSpec, key: str) -> _Resident:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # no weight-loading bars in the kernel's log
-        # peft 0.21 calls transformers 5's deprecated is_gradient_checkpointing on every adapter load
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        directory = Path(tempfile.mkdtemp(prefix=f"model-{_safe(spec.key)}-", dir=self._links_root()))
-        try:
-            if spec.gguf_file is not None:  # a GGUF model this engine runs: its conversion, made once into the cache
-                shutil.rmtree(directory)
-                directory.symlink_to(hf_loading.converted_gguf(spec.gguf_file.path, spec.provenance or {},
-                                                               self.cache or _default_cache()), target_is_directory=True)
-            else:
-                link_files(spec.files, directory)
-            model, tokenizer, form, used = hf_loading.load(directory, device=self._device or "cpu", cpu_form=self.cpu_form,
-                                                           adapter=spec.adapter is not None)
-        except Exception as exc:
-            self._release(directory)
-            raise hf_loading.load_error(spec.persona, spec.model, exc) from exc
-        return _Resident(key, model, tokenizer, directory, used, spec.model, self.clock(), 0.0, form=form)
-
-    def _select_adapter(self, resident: _Resident, spec: LoadSpec) -> bool:
-        wanted = spec.adapter
-        if wanted is None:
-            if resident.active is None:
-                return False
-            with self._lock:
-                resident.active = None  # generation runs with the adapters disabled
-            return True
-        started = time.perf_counter()
-        if resident.adapters.get(wanted.name) != wanted.digest:
-            self._load_adapter(resident, spec)
-        elif resident.active == wanted.name:
-            return False
-        resident.model.set_adapter(wanted.name)
-        seconds = time.perf_counter() - started
-        with self._lock:
-            resident.active = wanted.name
-        self._counts["adapter_switches"] += 1
-        self._last.update(last_adapter_switch={"adapter": wanted.name, "persona": spec.persona, "seconds": round(seconds, 6), "at": time.time()})
-        return True
-
-    def _load_adapter(self, resident: _Resident, spec: LoadSpec) -> None:
-        adapter = spec.adapter
-        assert adapter is not None
-        try:
-            verify(adapter.files, self._verified)
-        except ModelUnavailable as exc:
-            raise ModelUnavailable(f"{spec.persona}'s adapter {adapter.name} is unavailable: {exc}") from None
-        home = resident.directory.with_name(resident.directory.name + "-adapters")  # not inside: it may be the cache's
-        directory = home / f"{adapter.name}-{adapter.digest[:12]}"
-        link_files(adapter.files, directory)
-        try:
-            from peft import PeftModel
-
-            if adapter.name in resident.adapters:  # changed since it was loaded: replace it
-                resident.model.delete_adapter(adapter.name)
-            if isinstance(resident.model, PeftModel):
-                resident.model.load_adapter(str(directory), adapter_name=adapter.name)
-            else:
-                resident.model = PeftModel.from_pretrained(resident.model, str(directory), adapter_name=adapter.name)
-        except Exception as exc:
-            raise ModelUnavailable(
-                f"adapter {adapter.name} does not fit {spec.persona}'s base model {spec.model}: {type(exc).__name__}: {str(exc)[:300]}"
-            ) from exc
-        with self._lock:
-            resident.adapters[adapter.name] = adapter.digest
-        self._counts["adapter_loads"] += 1
 
     def _evict_oldest(self) -> None:
         with self._lock:
@@ -424,7 +312,7 @@ class ModelManager:
             self._counts["evictions"] += 1
             self._free(resident)
 
-    def _free(self, resident: _Resident) -> None:
+    def _free(self, resident: Resident) -> None:
         torch = sys.modules.get("torch")
         before = hf_loading.allocated(torch, self._device)
         if resident.engine == engines.LLAMA and resident.model is not None:
@@ -432,7 +320,7 @@ class ModelManager:
         resident.model = None
         resident.tokenizer = None
         if resident.directory is not None:
-            self._release(resident.directory)
+            self._links.release(resident.directory)
         gc.collect()
         if self._device == "cuda" and torch is not None:
             torch.cuda.empty_cache()
@@ -446,55 +334,5 @@ class ModelManager:
     def _resident_bytes(self) -> int:
         return sum(r.bytes for r in self._residents.values())
 
-    def _links_root(self) -> str:
-        if self._workdir is not None:
-            self._workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            return str(self._workdir)
-        if self._own_workdir is None:
-            self._own_workdir = Path(tempfile.mkdtemp(prefix="batos-models-"))
-        return str(self._own_workdir)
 
-    @staticmethod
-    def _release(directory: Path) -> None:
-        if directory.is_symlink():  # a GGUF model's conversion in the cache: the link goes, the conversion stays
-            directory.unlink()
-        else:
-            shutil.rmtree(directory, ignore_errors=True)  # links only: the blobs stay
-        shutil.rmtree(directory.with_name(directory.name + "-adapters"), ignore_errors=True)
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def _torch() -> Any:
-    import torch
-
-    return torch
-
-
-def _pick_device(requested: str, torch: Any) -> str:
-    if requested == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise LLMError("llm.device is cuda but torch sees no CUDA device")
-    return requested
-
-
-def _auto_budget(device: str, torch: Any) -> int:
-    """90% of the GPU's memory on CUDA; on CPU half of the machine's RAM."""
-    if device == "cuda":
-        return int(torch.cuda.get_device_properties(0).total_memory * 0.9)
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.5)
-    except (ValueError, OSError, AttributeError):
-        return 8 * 2**30
-
-
-def _default_cache() -> Path:
-    from bat_os.models.embedded import cache_dir
-
-    return cache_dir()
-
-
-def _safe(key: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in key)[:40]
+__all__ = ["AdapterSpec", "Generated", "LoadSpec", "ModelManager"]

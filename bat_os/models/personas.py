@@ -49,7 +49,7 @@ class PersonaModels:
         """For the ``status`` command, inside its (read) transaction."""
         table = persona_table(self.image.connection.root(), self.manager.engine_of)
         missing = [p for p, entry in table.items() if entry["model"] is None]
-        report: dict[str, Any] = {"personas": table, "manager": self.manager.status()}
+        report: dict[str, Any] = {"personas": table, "engines": engines_in_use(table), "manager": self.manager.status()}
         if self.provision is not None:
             report.update(embedded=dict(self.provision.embedded), pull=dict(self.provision.pull))
         if missing:
@@ -117,3 +117,13 @@ def persona_table(root: Any, engine_of: Callable[[str, bool], str] | None = None
             "adapter": adapter,
         }
     return table
+
+
+def engines_in_use(table: dict[str, Any]) -> dict[str, list[str]]:
+    """engine -> the personas whose models it runs, from a :func:`persona_table` (``{}`` where no engine is known:
+    no persona has a model, or the replay backend answers)."""
+    used: dict[str, list[str]] = {}
+    for persona, entry in table.items():
+        if entry["model"] is not None and entry["engine"] is not None:
+            used.setdefault(entry["engine"], []).append(persona)
+    return used

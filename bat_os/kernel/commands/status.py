@@ -6,8 +6,9 @@
     -> {"uptime", "version", "pid", "endpoint", "queue_depth", "queue_size",
         "requests": {"received", "answered", "errors", "busy"},
         "image": {"path", "blob_dir", "size_bytes", "schema_version", "last_transaction"}, "objects",
-        "active_cycles", "cycles": {"total", "unfinished"}, "llm",
-        "models": {"personas", "manager", "pull"?, "hint"?}, "jail": {protections} | null, "capabilities_built",
+        "active_cycles", "cycles": {"total", "unfinished"}, "llm": "models" | "replay:<cassette>",
+        "models": {"personas", "engines": {engine: [persona]}, "manager", "pull"?, "hint"?},
+        "jail": {protections} | null, "capabilities_built",
         "knowledge": {documents, chunks, pending, embedder, index_bytes, ...} | null,
         "upkeep": {"image_bytes", "history", "last_backup", "next_backup_at", "pack", ...} | null}
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from bat_os.image.objects import UvmObject
 from bat_os.kernel.commands.base import Command, Context
-from bat_os.models.personas import persona_table
+from bat_os.models.personas import engines_in_use, persona_table
 
 
 def status(ctx: Context, request: dict) -> dict:
@@ -42,6 +43,7 @@ def status(ctx: Context, request: dict) -> dict:
             "objects": image.object_count(),
             "active_cycles": len(active),
             "cycles": {"total": len(registry.by_id) if registry is not None else 0, "unfinished": active},
+            # the backend's name; the engine each persona's model runs on is under models (personas, engines)
             "llm": cognition.backend.name if cognition is not None and cognition.backend is not None else None,
             "models": _models_status(ctx),
             "jail": dict(cognition.protections) if cognition is not None else None,
@@ -65,10 +67,12 @@ def _knowledge_status(ctx: Context, catalog: Any) -> dict | None:
 
 
 def _models_status(ctx: Context) -> dict:
-    """Persona models: which persona has which, what is resident, downloads (see bat_os.models.personas)."""
+    """Persona models: which persona has which and the engine that runs it, what is resident, downloads (see
+    bat_os.models.personas). Without the models backend no engine runs them: ``engines`` is empty."""
     models = ctx.cognition.models if ctx.cognition is not None else None
     if models is None:
-        return {"personas": persona_table(ctx.image.connection.root()), "manager": None}
+        table = persona_table(ctx.image.connection.root())
+        return {"personas": table, "engines": engines_in_use(table), "manager": None}
     return models.status()
 
 

@@ -73,19 +73,13 @@ function clockTime(epoch, now = Date.now() / 1000) {  // an epoch time in local 
   return day + two(at.getHours()) + ":" + two(at.getMinutes()) + ":" + two(at.getSeconds()) + ", " + relative;
 }
 
-function engines(kernel) {  // what runs the personas' models: "models on llama.cpp", "models on llama.cpp: ALFRED · transformers: BABS"
-  const table = ((kernel || {}).models || {}).personas || {};
-  const by = new Map();
-  const none = [];
-  for (const name of PERSONAS.filter(n => n in table)) {
-    const entry = table[name] || {};
-    if (!entry.model) { none.push(name); continue; }
-    const engine = entry.engine || "?";
-    if (!by.has(engine)) by.set(engine, []);
-    by.get(engine).push(name);
-  }
-  if (!by.size || (by.size === 1 && by.has("?"))) return kernel && kernel.llm ? kernel.llm : "no model";  // no engine known (e.g. replay)
-  const parts = by.size === 1 && !none.length ? [[...by.keys()][0]] : [...by].map(([engine, names]) => engine + ": " + names.join(", "));
+function engines(kernel) {  // what runs the personas' models (status: models.engines): "models on llama.cpp", "models on llama.cpp: ALFRED · transformers: BABS"
+  const models = (kernel || {}).models || {};
+  const by = Object.entries(models.engines || {});  // engine -> the personas whose models it runs
+  const table = models.personas || {};
+  const none = PERSONAS.filter(n => n in table && !(table[n] || {}).model);
+  if (!by.length) return models.manager ? "no model" : (kernel && kernel.llm) || "no model";  // no engine runs one (e.g. replay)
+  const parts = by.length === 1 && !none.length ? [by[0][0]] : by.map(([engine, names]) => engine + ": " + names.join(", "));
   if (none.length) parts.push("no model: " + none.join(", "));
   return "models on " + parts.join(" · ");
 }
