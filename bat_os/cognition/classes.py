@@ -1,18 +1,18 @@
 """A method a model wrote inside a class of its own, taken out of it (one rule, for every candidate).
 
 Models wrap the method they were asked for in a class and show it off below:
-the real 0.5B model wrote 30 of 209 candidates so on the learning benchmark (w8 form),
-and the 1.5B model does it at its first answer more often than not. Two shapes:
+a small model wrote about one candidate in seven so,
+and a larger one does it at its first answer more often than not. Two shapes:
 
-- **the method takes the call's arguments** (``class Solution: def clamp(self,
-  number, low, high)``, then ``print(Solution().clamp(15, 0, 10))``): the method
+- **the method takes the call's arguments** (``class Solution: def scale(self,
+  number, factor)``, then ``print(Solution().scale(15, 2))``): the method
   is taken out as it is (a ``@staticmethod`` loses its decorator, and
   :mod:`bat_os.cognition.mending` gives it ``self``); the class's other members
   go with it, and what follows the class goes with the rest of what a model
   shows off;
-- **the constructor takes them** (``class RightTriangle: def __init__(self,
-  side1, side2): self.side1 = side1 ...`` and ``def hypotenuse(self): return
-  (self.side1**2 + self.side2**2)**0.5``): the call ``obj.hypotenuse(3, 4)``
+- **the constructor takes them** (``class Rectangle: def __init__(self,
+  width, height): self.width = width ...`` and ``def area(self): return
+  self.width * self.height``): the call ``obj.area(3, 4)``
   gives the method its arguments, so the constructor's parameters become the
   method's and what the constructor kept on ``self`` becomes local names. Only
   where the constructor takes exactly the call's arguments and does nothing but

@@ -205,7 +205,7 @@ class _NoAnnotations(ast.NodeTransformer):
 
 def drop_typing(module: ast.Module) -> bool:
     """Type hints out of ``module``, and the ``typing`` imports they needed (``from typing import List`` is refused
-    by the guardian; the 1.5B model wrote it above a method once in the recorded replies). Only where the code
+    by the guardian; a model wrote it above a method once in the recorded replies). Only where the code
     imports typing; the rest is left as written. -> whether it did."""
     if not any(isinstance(n, ast.Import) and any(a.name.partition(".")[0] == "typing" for a in n.names)
                or isinstance(n, ast.ImportFrom) and (n.module or "").partition(".")[0] == "typing" for n in ast.walk(module)):

@@ -59,7 +59,7 @@ def shown_slots(slots: dict, brief: dict) -> dict:
     ``the scores slot``, ``user_name``); all of them when it names none but speaks of the object's data
     (``a slot``, ``its attributes``, ``self``), has no intent, or the call has no argument (a method of
     nothing but the object); none for a call with arguments whose request never speaks of the object's data.
-    Measured on the real 0.5B model: shown the receiver's ``name`` slot, it answered "the initials of a full
+    Measured on a small model: shown the receiver's ``name`` slot, it answered "the initials of a full
     name" with ``self.name``; shown every slot of a well-used object, it wrote each one back in a method
     asked to empty one of them."""
     intent = brief_intent(brief)
@@ -157,11 +157,11 @@ def synthesis_voice(attempt: int, persona_system: str) -> str:
 def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals: list[str],
                      recalled: Sequence[dict] = (), notes: Sequence[str] = (), helpers: Sequence[dict] = (),
                      wrong: dict | None = None) -> str:
-    """The author's prompt, lean for small models (measured on the real 0.5B model: the catalog's
+    """The author's prompt, lean for small models (measured on a small model: the catalog's
     persona texts, the list of other methods and a page of rules made it write worse code than a plain
     request does; shown the list of allowed modules, it imported them all): what to do, the call as
     Python writes it, the signature expected, with parameters named after what they mean (named after
-    their types only, ``number, number2``, the real 0.5B model swapped "the first number of the
+    their types only, ``number, number2``, a small model swapped "the first number of the
     second"), the examples, the object's slots the request is about (:func:`shown_slots`), and what
     refused the last attempt. A request of its arguments alone (:func:`is_pure`) is asked in the single
     shot's form instead (:func:`pure_prompt`). ``context`` (the catalog's hits) goes to SPECIFYING instead; it is taken
@@ -187,7 +187,7 @@ def synthesis_prompt(brief: dict, receiver: dict, context: list[dict], refusals:
     lines.extend(_helpers(helpers))
     lines.extend(_clock(intent))
     lines.extend(_capabilities(intent))
-    # no list of modules: the real 0.5B model imported every one it was shown (the refusal names them when needed)
+    # no list of modules: a small model imported every one it was shown (the refusal names them when needed)
     lines.append("Put any import inside the method.")
     lines.extend(_wrong(wrong) or _refused(refusals))
     lines.append("Answer with the code in one ```python block.")
@@ -280,7 +280,7 @@ CAPABILITY_WORDS = re.compile(r"\b(?:ALFRED|BRICK|ROBIN|BABS)\b|(?i:\b(?:persona
 
 
 def _clock(intent: str) -> list[str]:
-    """Left alone, the 0.5B model answered a request of the time with a slot's value or a made-up time."""
+    """Left alone, a small model answered a request of the time with a slot's value or a made-up time."""
     return (["It must read the clock: import datetime inside the method and call datetime.datetime.now()."]
             if CLOCK_WORDS.search(intent) else [])
 

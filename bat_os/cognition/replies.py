@@ -135,7 +135,7 @@ def extract_cases(text: str, selector: str, stateful: bool = False) -> list[dict
     ``assert obj.count == 2`` right after it the ``slots`` it expects; a call after another call with
     no slot set between them is skipped when it set slots, or always when the method is ``stateful`` (it
     reads or changes the receiver's slots): the first call may have changed what the second sees, while each
-    case runs on the receiver as it is (the real 0.5B model's cases for "add n to the counter slot" were
+    case runs on the receiver as it is (a small model's cases for "add n to the counter slot" were
     2, 5, 9, 14, 21, a running total). After ``obj = Something(...)`` the slots are not known until one is set.
     A comment above a case names the condition it tests (``condition``: :func:`extract_conditions`).
     """

@@ -6,7 +6,7 @@ took it out of the reply): each case must be plain data of the shape
 an example does is dropped (the user's word stands), as is one that calls it
 with a different number of arguments than the brief's own call (a model's
 guess at another signature); the first :data:`~bat_os.cognition.cases.CASES_ASKED`
-are kept, as many as the prompt asks for (measured on the real 0.5B model: past them it
+are kept, as many as the prompt asks for (measured on a small model: past them it
 runs on, continuing a pattern instead of working answers out: a leap-year check's True, False,
 True, False year after year). Every drop is recorded with its reason.
 """
