@@ -1,23 +1,4 @@
-"""What a candidate's source says about its meaning: unused parameters, slips of a slot's name."""
-
-from bat_os.cognition.lint import near_slot
-
-
-def test_a_new_slot_named_like_an_existing_one_is_a_slip():
-    existing = {"scores", "name_tag", "counter"}
-    assert near_slot("score", existing) == "scores"
-    assert near_slot("nametag", existing) == "name_tag"
-    assert near_slot("Counter", existing) == "counter"
-    assert near_slot("countr", existing) == "counter"  # one letter off, five or more letters
-
-
-def test_other_new_slots_are_new():
-    existing = {"scores", "counter", "age"}
-    assert near_slot("scores", existing) is None  # not new
-    assert near_slot("history", existing) is None
-    assert near_slot("ago", existing) is None  # short names one letter apart are different words
-    assert near_slot("x", set()) is None
-
+"""What a candidate's source says about its meaning: whether it reads the clock or chance, which slots a request names."""
 
 def test_the_clock_and_chance_are_read_from_the_source():
     from bat_os.cognition.lint import reads_clock

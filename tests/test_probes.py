@@ -48,13 +48,6 @@ def test_slots_the_request_names_are_given_other_data_two_calls_each():
         {"args": [], "kwargs": {}, "given": {"counter": 7}, "varies_slot": "counter"},
         {"args": [], "kwargs": {}, "given": {"counter": -3}, "varies_slot": "counter"}]
     assert slot_probes({"scores": [1]}, [], [], {}) == []  # the request names no slot
-    # a request that speaks of no value from before the call: the slot's new data may be the answer
-    # (the values it names for the slot)
-    assert [p.get("new_value") for p in slot_probes({"count": 1}, ["count"], [], {}, "set the count slot to 0 and return it")] == [[0], [0]]
-    assert slot_probes({"count": 1}, ["count"], [], {}, "set the count slot back to zero and return it")[0]["new_value"] == [0]
-    assert slot_probes({"items": [1]}, ["items"], [], {}, "make the items slot empty and return it")[0]["new_value"] == [[], "", {}]
-    for intent in ("set it to 0 and return the old one", "double the level slot and return the new level"):
-        assert [p.get("new_value") for p in slot_probes({"count": 1}, ["count"], [], {}, intent)] == [None, None], intent
 
 
 HOURS = "tell whether a time written as HH:MM falls in business hours, which start at 09:00, included, and end at 17:30, not included"

@@ -56,43 +56,21 @@ def test_a_candidate_that_answers_alike_for_every_probe_is_kept_its_source_says_
     assert record["eligible"] is True
 
 
-def test_a_candidate_that_returns_none_and_changes_nothing_is_refused():
+def test_an_answer_of_none_is_judged_by_the_cases_and_agreement_not_refused_by_itself():
+    """None for every call, nothing written (a method that printed its answer): no rule refuses it by itself (replaying
+    every recorded run without that rule changed no outcome); the person's examples and the cases judge it."""
     from bat_os.cognition.probes import probes
 
     calls = probes(["b"], {}, [])
     cases = plan({"args": ["b"], "kwargs": {}}, [], [], calls)
-    printing = assess(cases, [{"value": None}] * (2 + len(calls)), lambda i, n: {}, "obj.report")
-    assert printing["eligible"] is False
-    assert printing["failed"] == ["trial: obj.report('b') returned None and changed no slot: "
-                                  "a method must return its answer (what it prints is not seen)"]
-
-    def writes(position: int) -> dict:
-        return {"memories": [cases[position]["args"][0]]}
-
-    assert assess(cases, [{"value": None}] * (2 + len(calls)), lambda i, n: {}, "obj.remember", writes=writes)["eligible"] is True
-    # None for some calls only is an answer (a lookup that found nothing)
-    answers = [{"value": None}, {"value": None}] + [{"value": len(c["args"][0])} for c in calls]
-    assert assess(cases, answers, lambda i, n: {}, "obj.find")["eligible"] is True
-    # the user's example says None is the answer
-    told = plan({"args": ["b"], "kwargs": {}}, [{"args": ["c"], "kwargs": {}, "result": None}], [], calls)
-    assert assess(told, [{"value": None}] * (3 + len(calls)), lambda i, n: {}, "obj.forget")["eligible"] is True
-
-
-def test_a_new_slot_named_like_an_existing_one_is_a_slip_and_is_refused():
-    cases = plan({"args": [], "kwargs": {}}, [], [])
-
-    def writes(position: int) -> dict:
-        return {"score": []}
-
-    slip = assess(cases, [{"value": 0}] * 2, lambda i, n: {}, "obj.clear_scores", writes=writes, existing={"scores", "name"})
-    assert slip["eligible"] is False
-    assert slip["failed"] == ["trial: obj.clear_scores writes self.score, a new slot, but the object has self.scores: use the slot it has"]
-    fresh = assess(cases, [{"value": 0}] * 2, lambda i, n: {}, "obj.start", writes=lambda i: {"started_at": 1}, existing={"scores"})
-    assert fresh["eligible"] is True
+    assert assess(cases, [{"value": None}] * (2 + len(calls)), lambda i, n: {}, "obj.report")["eligible"] is True
+    told = plan({"args": ["b"], "kwargs": {}}, [{"args": ["c"], "kwargs": {}, "result": 1}], [], calls)
+    printing = assess(told, [{"value": None}] * (3 + len(calls)), lambda i, n: {}, "obj.report")
+    assert printing["eligible"] is False and printing["failed"] == ["example: obj.report('c') should return 1, but it returned None"]
 
 
 def test_candidates_agree_when_one_declines_a_call_the_other_answers():
-    # gcd: one raises for a zero, the other for a negative; on everything else they answer alike
+    # one raises for a zero, the other for a negative; on everything else they answer alike
     base = ['["value", 6]', '["value", 1]', '["value", 4]', '["value", 3]']
     zero = dict(eligible=True, passes=[], outputs=[], signature=[*base, '["raised", "ValueError"]', '["value", 3]'])
     negative = dict(eligible=True, passes=[], outputs=[], signature=[*base, '["value", 7]', '["raised", "ValueError"]'])
@@ -146,26 +124,17 @@ def test_answers_to_the_calls_of_their_constants_can_only_split_candidates():
     assert concur(short, full)
 
 
-def test_a_candidate_that_answers_its_argument_unchanged_on_every_call_is_refused():
-    # the real 0.5B model's format_date, sampled from both wordings: every date answered as it came
+def test_an_argument_answered_unchanged_is_not_refused_by_itself():
+    """Every call answered with its own argument: no rule refuses it by itself (replaying every recorded run without
+    that rule installed one wrong method fewer: it refused right ones that leave most inputs as they are)."""
     from bat_os.cognition.probes import probes
 
     calls = probes(["2024-03-15"], {}, [])
     cases = plan({"args": ["2024-03-15"], "kwargs": {}}, [], [], calls)
-    same = assess(cases, [{"value": c["args"][0]} for c in cases], lambda i, n: {}, "obj.format_date")
-    assert same["eligible"] is False
-    assert same["failed"] == ["trial: obj.format_date('2024-03-15') answered its argument 1 unchanged, and so did every "
-                              "other call it answered: a method must do what was asked"]
-    formatted = assess(cases, [{"value": "/".join(reversed(c["args"][0].split("-")))} for c in cases], lambda i, n: {}, "obj.format_date")
-    assert formatted["eligible"] is True
-    # clamp answers one of its arguments every time, but not the same one: it does something
-    clamps = probes([15, 0, 10], {}, [])
-    clamp_cases = plan({"args": [15, 0, 10], "kwargs": {}}, [], [], clamps)
-    answers = [{"value": max(c["args"][1], min(c["args"][0], c["args"][2]))} for c in clamp_cases]
-    assert assess(clamp_cases, answers, lambda i, n: {}, "obj.clamp")["eligible"] is True
-    # the user's example says the answer is the argument: so be it
-    told = plan({"args": ["2024-03-15"], "kwargs": {}}, [{"args": ["2000-01-01"], "kwargs": {}, "result": "2000-01-01"}], [], calls)
-    assert assess(told, [{"value": c["args"][0]} for c in told], lambda i, n: {}, "obj.iso_date")["eligible"] is True
+    same = assess(cases, [{"value": c["args"][0]} for c in cases], lambda i, n: {}, "obj.tidy")
+    assert same["eligible"] is True and same["signature"][0] == output_key({"value": "2024-03-15"})
+    told = plan({"args": ["2024-03-15"], "kwargs": {}}, [{"args": ["2000-01-01"], "kwargs": {}, "result": "01/01/2000"}], [], calls)
+    assert assess(told, [{"value": c["args"][0]} for c in told], lambda i, n: {}, "obj.tidy")["eligible"] is False
 
 
 def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused():
@@ -194,37 +163,25 @@ def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused(
 
 def test_an_answer_that_is_the_slots_new_data_comes_from_the_slot():
     """"set the count slot back to zero and return it": 0 whatever the slot held, but 0 is what the call left in the
-    slot, and the value the request names (the unseen tasks: every candidate of the real 0.5B model was refused, right
-    ones too). Not where the request speaks of a value from before the call ("... return the old one", "how many it
-    held"), nor where it names no value for the slot."""
+    slot: it came from the slot's new data (every right candidate of a small model was refused before this). An
+    answer that is not what the call left there (emptied, then counted: 0 against []), or that leaves nothing in it,
+    is still refused."""
     from bat_os.cognition.probes import slot_probes
 
-    def zeroed(position: int) -> dict:
-        return {"count": 0}
-
-    def reset(intent: str) -> dict:
-        cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"count": 5}, ["count"], [], {}, intent))
-        return assess(cases, [{"value": 0}] * len(cases), lambda i, n: {}, "obj.reset_count", writes=zeroed)
-
-    assert reset("set the count slot back to zero and return it")["eligible"] is True
-    # the tasks written to be held out: three candidates answered "double the level slot and return the new level"
-    # with self.level = 3 (the value the prompt showed), 3 whatever the slot held: the request names no such value
-    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"level": 3}, ["level"], [], {},
-                                                              "double the level slot and return the new level"))
-    copied = assess(cases, [{"value": 3}] * len(cases), lambda i, n: {}, "obj.double_level", writes=lambda i: {"level": 3})
-    assert copied["failed"][0].startswith("trial: obj.double_level() answers 3 whatever self.level holds")
-    for intent in ("set the count slot to zero and return the old value", "reset the count slot and return what it was"):
-        assert reset(intent)["failed"][0].startswith("trial: obj.reset_count() answers 0 whatever self.count holds"), intent
-    # emptied, then counted: 0 is not what the slot holds ([]), so the answer did not come from it
-    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"scores": [3, 4]}, ["scores"], [], {},
-                                                              "empty the scores slot (a list) and return how many scores it held"))
+    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"count": 5}, ["count"], [], {}))
+    assert assess(cases, [{"value": 0}] * len(cases), lambda i, n: {}, "obj.reset_count", writes=lambda i: {"count": 0})["eligible"] is True
+    kept = assess(cases, [{"value": 0}] * len(cases), lambda i, n: {}, "obj.reset_count", writes=lambda i: {})
+    assert kept["failed"][0].startswith("trial: obj.reset_count() answers 0 whatever self.count holds")
+    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"scores": [3, 4]}, ["scores"], [], {}))
     assert assess(cases, [{"value": 0}] * 4, lambda i, n: {}, "obj.clear_scores", writes=lambda i: {"scores": []})["eligible"] is False
-    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"scores": [3, 4]}, ["scores"], [], {}, "empty the scores slot and return its size"))
-    assert assess(cases, [{"value": 0}] * 4, lambda i, n: {}, "obj.clear_scores", writes=lambda i: {"scores": []})["eligible"] is False
+    # left in the slot by the trial only, not by every probe: not the slot's new data
+    cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"count": 5}, ["count"], [], {}))
+    once = assess(cases, [{"value": 0}] * len(cases), lambda i, n: {}, "obj.reset_count", writes=lambda i: {"count": 0} if i < 2 else {"count": 9})
+    assert once["eligible"] is False
 
 
 def test_an_answer_that_follows_one_named_slot_is_from_the_slots_data():
-    """novel4's record_reading(12): readings [3, 7] and max_reading 7; "store the largest of all the readings in the
+    """record_reading(12): readings [3, 7] and max_reading 7; "store the largest of all the readings in the
     max_reading slot and return it" answers 12 whatever max_reading held (it overwrites it), and follows readings
     (their new numbers, 31 and 71, are larger): right, not refused. Neither followed: refused, naming both."""
     from bat_os.cognition.probes import slot_probes

@@ -42,7 +42,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bat_os.cognition.agreement import clusters as _clusters, silent_calls
+from bat_os.cognition.agreement import clusters as _clusters
 from bat_os.cognition.readings import reading
 
 ASK, CONFIRM, INSTALL, MORE, FAIL = "ask", "confirm", "install", "more", "fail"
@@ -81,15 +81,14 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
     eligible = [i for i, r in enumerate(records) if r.get("eligible")]
     if not eligible:
         return Decision(FAIL if final else MORE, "no candidate held the trial and the examples")
-    silent = silent_calls(records, eligible)
     calls = records[eligible[0]].get("calls") or []
     # nobody to ask: a reading is split only where the request says what is right (the trial, the conditions' calls)
     only = frozenset(k for k, call in enumerate(calls) if k == 0 or call.get("condition")) if conditions and not can_ask else None
-    groups = sorted(_clusters(records, eligible, silent, only), key=lambda c: (-score(records, c), c[0]))
+    groups = sorted(_clusters(records, eligible, only), key=lambda c: (-score(records, c), c[0]))
     best = groups[0]
     names = ", ".join(str(i + 1) for i in best)
     if len(groups) > 1:
-        found = split(records, groups, silent)
+        found = split(records, groups)
         lead = f"candidates {names} and {len(eligible) - len(best)} other(s) answer otherwise"
         if can_ask and found is not None:
             return Decision(ASK, f"{lead}: asking", split=found, disputed=True, clusters=groups)
@@ -104,7 +103,7 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
         return Decision(FAIL if final else MORE, f"candidate {winner + 1}: one reading, no other to agree, and no call checks "
                         f"the condition {untested[0]!r}", clusters=groups)
     if votes < 2 and not (answered and final) and not vouched:  # an answer picks a reading; company may still come to it
-        if final and can_ask and confirm != "never" and (found := split(records, [best], silent, confirming=winner,
+        if final and can_ask and confirm != "never" and (found := split(records, [best], confirming=winner,
                                                                           stated=open_)):
             return Decision(CONFIRM, f"candidate {winner + 1}: one reading, the last that could be written; showing it",
                             winner=winner, split=found, clusters=groups)
@@ -122,7 +121,7 @@ def decide(records: list[dict], *, examples: int = 0, answered: int = 0, can_ask
         return Decision(FAIL if final else MORE, f"candidates {names} agree, but pass none of the generated cases, and "
                         "nobody could say which is right", disputed=True, clusters=groups)
     shown = confirm == "always" or (confirm == "auto" and (bool(open_) or not answered and (doubted or not examples)))
-    if can_ask and shown and (found := split(records, [best], silent, confirming=winner, stated=open_)) is not None:
+    if can_ask and shown and (found := split(records, [best], confirming=winner, stated=open_)) is not None:
         return Decision(CONFIRM, f"candidate {winner + 1}: {support}; showing it", winner=winner, split=found, clusters=groups)
     return Decision(INSTALL, f"candidate {winner + 1}: {support}", winner=winner, clusters=groups)
 
@@ -143,7 +142,7 @@ def score(records: list[dict], members: list[int]) -> int:
     return agreement(records, members) * (max(sum(records[m].get("passes") or []) for m in members) + 1)
 
 
-def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] = frozenset(), *,
+def split(records: list[dict], groups: list[list[int]], *,
           confirming: int | None = None, stated: tuple[str, ...] = ()) -> Split | None:
     """The call whose answer tells the clusters apart best: the most even split of their scores (Gini), the
     trial call first on a tie, then the generated cases, then the probes. ``confirming``: one cluster to show;
@@ -153,13 +152,12 @@ def split(records: list[dict], groups: list[list[int]], silent: frozenset[int] =
     generated case the candidate fails (the case writer doubts it there), else the call with the most to it (the
     longest: the most words, items, digits for the method to get right); with no condition to show, two calls
     (``also``: one look at two calls).
-    Calls past the jail's means are never asked; in a dispute, a candidate that answered a call by its kind only
+    In a dispute, a candidate that answered a call by its kind only
     (it reads a clock or chance) stands aside there, and the others' answers are asked about (one
     candidate of four read the clock, and no call could be asked about with a person there)."""
     members = [m for c in groups for m in c]
     weight = {m: score(records, c) / len(c) for c in groups for m in c}
-    positions: list[int | str] = [k for k in range(len(records[members[0]].get("signature") or []))
-                                  if k not in silent]
+    positions: list[int | str] = list(range(len(records[members[0]].get("signature") or [])))
     positions += sorted({k for m in members for k in (records[m].get("extra") or {})})
     room = 1
     if confirming is not None:

@@ -6,12 +6,9 @@
 
 :func:`names_slot`: does the request name a slot of the receiver (its probes give that slot other data)?
 
-:func:`near_slot`: the existing slot a new slot's name is a slip of (``self.score`` written on an object
-that has ``scores``).
-
 The refusals read from a source alone (a parameter never read, a named slot never used, a slot's value
-copied into the source, ``return self`` where a value was asked for, no clock read for "the current time")
-were removed: replaying four recorded runs of both models with and without them changed no
+copied into the source, ``return self`` where a value was asked for, no clock read for "the current time",
+a new slot named like an existing one) were removed: replaying four recorded runs of both models with and without them changed no
 outcome (docs/journal/learning.md).
 """
 
@@ -67,27 +64,3 @@ def names_slot(intent: str, name: str) -> bool:
     return bool(re.search(rf"\bself\.{re.escape(name)}(?![\w])", intent)
                 or re.search(rf"{word}\s+(slot|attribute)\b|\b(slot|attribute)\s+{word}", intent, re.I)
                 or ("_" in name.strip("_") and re.search(word, intent)))
-
-
-def near_slot(name: str, existing: set[str]) -> str | None:
-    """The slot in ``existing`` that ``name`` (a slot not in it) is most likely a slip of: the same but for
-    case, underscores or a plural ``s``, or one letter off in a name of five letters or more; None if none."""
-    if name in existing:
-        return None
-    plain = name.lower().replace("_", "")
-    for other in sorted(existing):
-        other_plain = other.lower().replace("_", "")
-        if plain == other_plain or plain + "s" == other_plain or plain == other_plain + "s":
-            return other
-        if min(len(plain), len(other_plain)) >= 5 and _one_edit(plain, other_plain):
-            return other
-    return None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))

@@ -146,46 +146,25 @@ def _key(args: list, kwargs: dict) -> str:
 MAX_SLOT_PROBES = 4
 
 
-# "... and return the old one", "how many it held": an answer from before the call, not the slot's new data
-_OLD_VALUE = re.compile(r"\b(old|older|previous|previously|former|formerly|before|held|had|was|were|used to|until then)\b", re.I)
-# a value the request names for the slot ("back to zero", "to 0", "to false", "empty it")
-_NAMED_VALUES = {"zero": [0], "empty": [[], "", {}], "true": [True], "false": [False]}
-_NAMED = re.compile(r"\b(zero|empty|true|false|-?\d+(?:\.\d+)?)\b", re.I)
-
-
-def _named_values(intent: str) -> list:
-    found: list = []
-    for match in _NAMED.finditer(intent):
-        word = match.group(1).lower()
-        found.extend(_NAMED_VALUES.get(word) or [float(word) if "." in word else int(word)])
-    return found
-
-
-def slot_probes(values: dict, named: list[str], args: list, kwargs: dict, intent: str = "") -> list[dict]:
+def slot_probes(values: dict, named: list[str], args: list, kwargs: dict) -> list[dict]:
     """Up to :data:`MAX_SLOT_PROBES` calls ``{"args", "kwargs", "given", "varies_slot"}``: the call ``args``/``kwargs``
     with one of the ``named`` slots (those the request names) given other data of its kind (``values``: the
-    receiver's slots as plain data), two per slot, in turn. ``new_value``: the values the request (``intent``) names
-    for a slot, where it speaks of no value from before the call ("set the count slot back to zero and return it":
-    an answer of 0 that is the slot's new data comes from the slot, however the slot was before; "double the level
-    slot and return the new level" names none: ``self.level = 3`` answering 3 whatever it held is refused)."""
-    told = _named_values(intent) if intent and not _OLD_VALUE.search(intent) else []
-    new_value = {"new_value": told} if told else {}
+    receiver's slots as plain data), two per slot, in turn: an answer about a slot's data must change with it
+    (:func:`bat_os.cognition.selection.blind_to_slot`)."""
     found: list[dict] = []
     columns = [(name, [v for v in _slot_variants(values[name]) if v != values[name]][:2]) for name in named
                if name in values]
     for depth in range(2):
         for name, options in columns:
             if depth < len(options) and len(found) < MAX_SLOT_PROBES:
-                found.append({"args": list(args), "kwargs": dict(kwargs), "given": {name: options[depth]}, "varies_slot": name,
-                              **new_value})
+                found.append({"args": list(args), "kwargs": dict(kwargs), "given": {name: options[depth]}, "varies_slot": name})
     return found
 
 
 def _slot_variants(value: Any) -> list[Any]:
-    """Other data for a slot: empty, and more of it (a reversed list has the same sum, length and average). Numbers
-    added to a list are new ones, ten times its first two and one more: its first two again keep the average of a
-    list of two, and its largest (a mean of ``[5, 3]`` after adding 4 is 4 again with ``[5, 3]`` repeated, and right
-    candidates were refused as answering 4.0 whatever the slot held)."""
+    """Other data for a slot: none of it, and more of it. A list of numbers gets new numbers unlike any it holds (ten
+    times its first two, plus one), so that its sum, length, mean and largest all change; its own items again would
+    keep some of them (the mean of a list repeated is the same); other lists get their first two again."""
     if isinstance(value, list):
         numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
         return [[], value + ([x * 10 + 1 for x in value[:2]] if numbers else value[:2])]

@@ -20,7 +20,6 @@ import json
 from typing import Any, Callable
 
 from bat_os.cognition.cases import TYPES, answer_of, call_arguments, describe, judge, output_key
-from bat_os.cognition.lint import near_slot
 
 MAX_REASONS = 4  # failing cases named in one refusal
 
@@ -37,26 +36,23 @@ def plan(trial: dict, examples: list[dict], generated: list[dict], probe_calls: 
 
 
 def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, list[str]], dict], selector: str,
-           writes: Callable[[int], dict] | None = None, existing: set[str] | None = None, varies: bool = False) -> dict:
+           writes: Callable[[int], dict] | None = None, varies: bool = False) -> dict:
     """A candidate's record from its outcomes (one per case of :func:`plan`).
 
+    ``eligible``: the trial ran, every example held, and the answer is not blind to the slots the request names
+    (:func:`blind_to_slot`).
     ``signature``: what it answered, for agreement: the trial (exactly when it answered it alike
     twice, else only the kind of answer: a time, a random pick), every generated case and every probe.
     ``writes(position)``: the receiver's slots a case wrote; part of what the trial and a probe answered.
-    ``existing``: the receiver's slot names (a new slot named like one of them is a slip, refused).
     ``varies``: its source reads the clock or chance (:func:`bat_os.cognition.lint.reads_clock`): its answers
     count by their kind, as if it had answered the trial differently twice (a clock read twice within a second
     does not tell).
-    Refused too: a candidate whose every call returned None and changed nothing (it printed its answer), and
-    one that answered the same argument unchanged in the trial and every probe it answered (:func:`_echoed`).
-    Whether it reads every parameter is :func:`bat_os.cognition.lint.unused_parameters`' to say, from its source.
     """
     failed: list[str] = []
     passes: list[bool] = []
     outputs: list[str] = []
     probes: list[str] = []
-    trials: list[dict] = []
-    answered: list[tuple[dict, dict, dict | None]] = []  # the trial and the probes: (call, outcome, slots written)
+    trials: list[dict] = []  # the trial's two outcomes, each with the slots it wrote
     by_slot: dict[str, list[tuple[dict, dict, dict | None]]] = {}  # probes with other data in a slot the request names
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
     varies = varies or len(set(twice)) > 1
@@ -71,13 +67,12 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         written = writes(position) if writes is not None else None
         if role == "probe":
             probes.append(_answer_key(outcome, written, varies))
-            (by_slot.setdefault(case["varies_slot"], []) if case.get("varies_slot") else answered).append((case, outcome, written))
+            if case.get("varies_slot"):
+                by_slot.setdefault(case["varies_slot"], []).append((case, outcome, written))
             continue
         why = judge(case, outcome, after, selector)
         if role == "trial":
             trials.append({**outcome, "written": written})
-            if len(trials) == 1:
-                answered.append((case, outcome, written))
             if why and len(trials) == 1:
                 failed.append(f"trial: {why}")
         elif role == "example":
@@ -89,32 +84,8 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     keys = [output_key({k: v for k, v in t.items() if k != "written"}, t.get("written")) for t in trials]
     deterministic = len(set(keys)) <= 1 and not varies
     first = trials[0] if trials else {}
-    expects_none = any(c["role"] == "example" and "result" in c and c["result"] is None for c in cases)
-    if (trials and "value" in first and first["value"] is None and not any(t.get("written") for t in trials)
-            and not expects_none and all(p == keys[0] for p in probes)):
-        # no answer and no slot changed, whatever it was called with: what it printed, nobody sees
-        failed.append(f"trial: {selector}({_arguments(call)}) returned None and changed no slot: "
-                      "a method must return its answer (what it prints is not seen)")
-    trial_echo = bool(call) and "value" in first and isinstance(first["value"], (str, list, dict)) and any(
-        first["value"] == a and type(first["value"]) is type(a) for a in [*(call[0] or []), *(call[1] or {}).values()])
-    if deterministic and "value" in first and first["value"] is not None and not isinstance(first["value"], bool) and not trial_echo:
-        same = {name for name, probed in by_slot.items() if len(probed) >= 2 and all(
-            output_key(o) == output_key(first) for _c, o, _w in probed) and not _new_data(name, first, trials[0].get("written"), probed)}
-        for name in sorted(same) if same == set(by_slot) else []:  # one named slot the answer follows is enough
-            # answering 0 whatever the slot it is about holds ([3, 4], [], [3, 4, 31, 41]): not from the data
-            failed.append(f"trial: {selector}({_arguments(call)}) answers {answer_of(output_key(first))} whatever "
-                          f"self.{name} holds (it answered so with self.{name} = "
-                          f"{' and = '.join(json.dumps(c['given'][name])[:40] for c in cases if c.get('varies_slot') == name)}): "
-                          f"the request is about that slot's data, and its answer must come from it")
-    echoed = _echoed(answered)
-    if echoed is not None and not any(c["role"] == "example" and _echo(c) for c in cases):
-        # a date answered as it came, and every probe its own: it did nothing
-        failed.append(f"trial: {selector}({_arguments(call)}) answered its argument {echoed + 1} unchanged, and so did "
-                      "every other call it answered: a method must do what was asked")
-    for name in sorted({n for t in trials for n in (t.get("written") or {})} - set(existing or ())):
-        near = near_slot(name, set(existing or ()))
-        if near is not None:  # a slip of the name, not a new slot: the answer would be judged on the wrong data
-            failed.append(f"trial: {selector} writes self.{name}, a new slot, but the object has self.{near}: use the slot it has")
+    if deterministic:
+        failed += [f"trial: {selector}({_arguments(call)}) {why}" for why in blind_to_slot(first, call, by_slot)]
     trial_key = keys[0] if keys and deterministic else json.dumps(["kind", type(first.get("value")).__name__])
     return {
         "eligible": not failed,
@@ -127,23 +98,45 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     }
 
 
+def blind_to_slot(first: dict, call: tuple | None, by_slot: dict[str, list[tuple[dict, dict, dict | None]]]) -> list[str]:
+    """The one refusal of a candidate that held the trial and the examples: an answer that stays the same whatever
+    data the slots the request names hold (``by_slot``: the probes that gave each other data) does not come from
+    them, unless it is what the call itself left in the slot. Not for an answer that is None, a bool (a status) or one
+    of the call's own arguments. Kept because a replay of every recorded run shows it keeps a wrong method out
+    (``docs/journal/learning.md``)."""
+    value = first.get("value")
+    if "value" not in first or value is None or isinstance(value, bool) or _answers_an_argument(value, call):
+        return []
+    answer = output_key(first)
+    same = {name for name, probed in by_slot.items() if len(probed) >= 2
+            and all(output_key(o) == answer for _c, o, _w in probed)
+            and not _left_in_slot(name, answer, first.get("written"), probed)}
+    if not same or same != set(by_slot):  # one named slot the answer follows is enough
+        return []
+    return [f"answers {answer_of(answer)} whatever self.{name} holds (it answered so with self.{name} = "
+            f"{' and = '.join(json.dumps(c['given'][name])[:40] for c, _o, _w in by_slot[name])}): "
+            f"the request is about that slot's data, and its answer must come from it" for name in sorted(same)]
+
+
+def _left_in_slot(name: str, answer: str, written: dict | None, probed: list[tuple[dict, dict, dict | None]]) -> bool:
+    """The answer is what the trial and every probe left in slot ``name``: it came from the slot's new data."""
+    return all(name in (left or {}) and output_key({"value": left[name]}) == answer
+               for left in [written, *(w for _c, _o, w in probed)])
+
+
+def _answers_an_argument(value: Any, call: tuple | None) -> bool:
+    """The trial answered one of its own arguments (a text, a list, a mapping)."""
+    return bool(call) and isinstance(value, (str, list, dict)) and any(
+        value == a and type(value) is type(a) for a in [*(call[0] or []), *(call[1] or {}).values()])
+
+
 def _answer_key(outcome: dict, slots_after: dict | None, varies: bool) -> str:
     """:func:`output_key`, or for a candidate whose answers vary (a clock, chance) only their kind and the slots
-    written: two clocks read a moment apart answered alike (the README's method, 8 eligible candidates and no two
-    agreeing on the text of their times)."""
+    written: two clocks read a moment apart answered alike (right candidates telling the time never agree on
+    its text)."""
     if not varies or "value" not in outcome:
         return output_key(outcome, slots_after)
     return json.dumps(["kind", type(outcome["value"]).__name__, *([sorted(slots_after)] if slots_after else [])])
-
-
-def _new_data(name: str, first: dict, written: dict | None, probed: list[tuple[dict, dict, dict | None]]) -> bool:
-    """The answer is a value the request names for slot ``name`` (``new_value``), and what the trial and every probe
-    left in it: "set the count slot back to zero and return it" answers 0 from the slot, whatever it held."""
-    answer = output_key(first)
-    if answer not in [output_key({"value": v}) for v in probed[0][0].get("new_value") or []]:
-        return False
-    return all(name in (left or {}) and output_key({"value": left[name]}) == answer
-               for left in [written, *(w for _c, _o, w in probed)])
 
 
 def generated_failures(record: dict, cases: list[dict], generated: list[dict], outcomes: list[dict], selector: str) -> list[str]:
@@ -155,28 +148,6 @@ def generated_failures(record: dict, cases: list[dict], generated: list[dict], o
 
 def _type_name(value: Any) -> str:
     return "None" if value is None else type(value).__name__
-
-
-def _echoed(answered: list[tuple[dict, dict, dict | None]]) -> int | None:
-    """The position of the argument a candidate answered unchanged in the trial and every probe it answered
-    (two calls or more, no slot written), or None. A method that does nothing answers so; a right one does
-    not, where the trial call (the user's) has something to do."""
-    calls = [(case.get("args") or [], outcome["value"]) for case, outcome, written in answered
-             if "value" in outcome and not written]
-    if (len(calls) < 2 or len(calls) < len(answered) // 2 + 1 or answered[0][1].get("value") is None
-            or answered[0][2]):
-        return None
-    for position in range(min(len(args) for args, _value in calls)):
-        if all(type(value) is type(args[position]) and value == args[position] for args, value in calls):
-            return position
-    return None
-
-
-def _echo(case: dict) -> bool:
-    """A case whose answer is one of its own arguments (``f('a b') == 'a b'``): a confused writer's
-    favourite, and what a method that does nothing passes; no evidence for a candidate alone."""
-    return "result" in case and any(case["result"] == a and type(case["result"]) is type(a)
-                                    for a in [*case.get("args", []), *case.get("kwargs", {}).values()])
 
 
 def _arguments(call: tuple | None) -> str:

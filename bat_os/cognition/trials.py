@@ -70,12 +70,11 @@ class Trials:
             values = plain_slots(receiver)
             named = [name for name in values if lint.names_slot(info["intent"], name)]
             return plan(trial, info["examples"], info["cases"],
-                        [*probe_calls, *slot_probes(values, named, info["args"], info["kwargs"], info["intent"])])
+                        [*probe_calls, *slot_probes(values, named, info["args"], info["kwargs"])])
 
         def judged(outcomes: list[dict], host: CaseHost, receiver: Any, cases: list[dict]) -> dict:
-            slots = set(describe_receiver(receiver)["slots"])
             record = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=host.changed,
-                            existing=slots, varies=lint.reads_clock(code, selector))
+                            varies=lint.reads_clock(code, selector))
             record["generated_failed"] = generated_failures(record, cases, info["cases"], outcomes, f"obj.{selector}")
             # the calls its answers are to, in the order of its signature: a question names one
             record["calls"] = specs.labelled([{k: c[k] for k in ("args", "kwargs", "given") if k in c}
