@@ -178,6 +178,13 @@ def test_an_answer_that_is_the_slots_new_data_comes_from_the_slot():
     cases = plan({"args": [], "kwargs": {}}, [], [], slot_probes({"count": 5}, ["count"], [], {}))
     once = assess(cases, [{"value": 0}] * len(cases), lambda i, n: {}, "obj.reset_count", writes=lambda i: {"count": 0} if i < 2 else {"count": 9})
     assert once["eligible"] is False
+    # a probe that gave the slot the very value the call sets: nothing written, and 0 is still what the slot holds
+    # (a real run: every right candidate of "set this object's counter slot to 0 and return 0" was refused so)
+    probes_given = [c["given"]["count"] for c in cases if c["role"] == "probe"]
+    assert 0 in probes_given
+    unchanged = assess(cases, [{"value": 0}] * len(cases), lambda i, n: {}, "obj.reset_count",
+                       writes=lambda i: {} if cases[i].get("given", {}).get("count") == 0 else {"count": 0})
+    assert unchanged["eligible"] is True, unchanged["failed"]
 
 
 def test_an_answer_that_follows_one_named_slot_is_from_the_slots_data():

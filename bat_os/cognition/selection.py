@@ -119,9 +119,14 @@ def blind_to_slot(first: dict, call: tuple | None, by_slot: dict[str, list[tuple
 
 
 def _left_in_slot(name: str, answer: str, written: dict | None, probed: list[tuple[dict, dict, dict | None]]) -> bool:
-    """The answer is what the trial and every probe left in slot ``name``: it came from the slot's new data."""
-    return all(name in (left or {}) and output_key({"value": left[name]}) == answer
-               for left in [written, *(w for _c, _o, w in probed)])
+    """The answer is what the trial and every probe left in slot ``name`` (written there, or given there and kept:
+    a reset to 0 of a slot a probe gave 0 writes nothing): it came from the slot's new data."""
+    left = [(written or {}).get(name, _NOTHING)]
+    left += [(w or {}).get(name, (c.get("given") or {}).get(name, _NOTHING)) for c, _o, w in probed]
+    return all(value is not _NOTHING and output_key({"value": value}) == answer for value in left)
+
+
+_NOTHING = object()
 
 
 def _answers_an_argument(value: Any, call: tuple | None) -> bool:
