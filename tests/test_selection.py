@@ -124,17 +124,26 @@ def test_answers_to_the_calls_of_their_constants_can_only_split_candidates():
     assert concur(short, full)
 
 
-def test_an_argument_answered_unchanged_is_not_refused_by_itself():
-    """Every call answered with its own argument: no rule refuses it by itself (replaying every recorded run without
-    that rule installed one wrong method fewer: it refused right ones that leave most inputs as they are)."""
+def test_a_candidate_that_answers_its_argument_unchanged_on_every_call_is_refused():
+    # a small model's format_date, sampled from both wordings: every date answered as it came
     from bat_os.cognition.probes import probes
 
     calls = probes(["2024-03-15"], {}, [])
     cases = plan({"args": ["2024-03-15"], "kwargs": {}}, [], [], calls)
-    same = assess(cases, [{"value": c["args"][0]} for c in cases], lambda i, n: {}, "obj.tidy")
-    assert same["eligible"] is True and same["signature"][0] == output_key({"value": "2024-03-15"})
-    told = plan({"args": ["2024-03-15"], "kwargs": {}}, [{"args": ["2000-01-01"], "kwargs": {}, "result": "01/01/2000"}], [], calls)
-    assert assess(told, [{"value": c["args"][0]} for c in told], lambda i, n: {}, "obj.tidy")["eligible"] is False
+    same = assess(cases, [{"value": c["args"][0]} for c in cases], lambda i, n: {}, "obj.format_date")
+    assert same["eligible"] is False
+    assert same["failed"] == ["trial: obj.format_date('2024-03-15') answered its argument 1 unchanged, and so did every "
+                              "other call it answered: a method must do what was asked"]
+    formatted = assess(cases, [{"value": "/".join(reversed(c["args"][0].split("-")))} for c in cases], lambda i, n: {}, "obj.format_date")
+    assert formatted["eligible"] is True
+    # clamp answers one of its arguments every time, but not the same one: it does something
+    clamps = probes([15, 0, 10], {}, [])
+    clamp_cases = plan({"args": [15, 0, 10], "kwargs": {}}, [], [], clamps)
+    answers = [{"value": max(c["args"][1], min(c["args"][0], c["args"][2]))} for c in clamp_cases]
+    assert assess(clamp_cases, answers, lambda i, n: {}, "obj.clamp")["eligible"] is True
+    # the user's example says the answer is the argument: so be it
+    told = plan({"args": ["2024-03-15"], "kwargs": {}}, [{"args": ["2000-01-01"], "kwargs": {}, "result": "2000-01-01"}], [], calls)
+    assert assess(told, [{"value": c["args"][0]} for c in told], lambda i, n: {}, "obj.iso_date")["eligible"] is True
 
 
 def test_an_answer_that_stays_the_same_whatever_the_named_slot_holds_is_refused():

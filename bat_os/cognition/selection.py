@@ -39,8 +39,8 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
            writes: Callable[[int], dict] | None = None, varies: bool = False) -> dict:
     """A candidate's record from its outcomes (one per case of :func:`plan`).
 
-    ``eligible``: the trial ran, every example held, and the answer is not blind to the slots the request names
-    (:func:`blind_to_slot`).
+    ``eligible``: the trial ran, every example held, the answer is not blind to the slots the request names
+    (:func:`blind_to_slot`), and it did something (:func:`does_nothing`).
     ``signature``: what it answered, for agreement: the trial (exactly when it answered it alike
     twice, else only the kind of answer: a time, a random pick), every generated case and every probe.
     ``writes(position)``: the receiver's slots a case wrote; part of what the trial and a probe answered.
@@ -54,6 +54,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     probes: list[str] = []
     trials: list[dict] = []  # the trial's two outcomes, each with the slots it wrote
     by_slot: dict[str, list[tuple[dict, dict, dict | None]]] = {}  # probes with other data in a slot the request names
+    answered: list[tuple[dict, dict, dict | None]] = []  # the first trial and the other probes: (call, outcome, written)
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
     varies = varies or len(set(twice)) > 1
     call = next(((c.get("args"), c.get("kwargs")) for c in cases if c["role"] == "trial"), None)
@@ -67,14 +68,15 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         written = writes(position) if writes is not None else None
         if role == "probe":
             probes.append(_answer_key(outcome, written, varies))
-            if case.get("varies_slot"):
-                by_slot.setdefault(case["varies_slot"], []).append((case, outcome, written))
+            (by_slot.setdefault(case["varies_slot"], []) if case.get("varies_slot") else answered).append((case, outcome, written))
             continue
         why = judge(case, outcome, after, selector)
         if role == "trial":
             trials.append({**outcome, "written": written})
-            if why and len(trials) == 1:
-                failed.append(f"trial: {why}")
+            if len(trials) == 1:
+                answered.insert(0, (case, outcome, written))
+                if why:
+                    failed.append(f"trial: {why}")
         elif role == "example":
             if why:
                 failed.append(f"example: {why}")
@@ -84,8 +86,8 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     keys = [output_key({k: v for k, v in t.items() if k != "written"}, t.get("written")) for t in trials]
     deterministic = len(set(keys)) <= 1 and not varies
     first = trials[0] if trials else {}
-    if deterministic:
-        failed += [f"trial: {selector}({_arguments(call)}) {why}" for why in blind_to_slot(first, call, by_slot)]
+    refusals = [*(blind_to_slot(first, call, by_slot) if deterministic else []), *does_nothing(answered, cases)]
+    failed += [f"trial: {selector}({_arguments(call)}) {why}" for why in refusals]
     trial_key = keys[0] if keys and deterministic else json.dumps(["kind", type(first.get("value")).__name__])
     return {
         "eligible": not failed,
@@ -99,7 +101,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
 
 
 def blind_to_slot(first: dict, call: tuple | None, by_slot: dict[str, list[tuple[dict, dict, dict | None]]]) -> list[str]:
-    """The one refusal of a candidate that held the trial and the examples: an answer that stays the same whatever
+    """A refusal of a candidate that held the trial and the examples: an answer that stays the same whatever
     data the slots the request names hold (``by_slot``: the probes that gave each other data) does not come from
     them, unless it is what the call itself left in the slot. Not for an answer that is None, a bool (a status) or one
     of the call's own arguments. Kept because a replay of every recorded run shows it keeps a wrong method out
@@ -116,6 +118,38 @@ def blind_to_slot(first: dict, call: tuple | None, by_slot: dict[str, list[tuple
     return [f"answers {answer_of(answer)} whatever self.{name} holds (it answered so with self.{name} = "
             f"{' and = '.join(json.dumps(c['given'][name])[:40] for c, _o, _w in by_slot[name])}): "
             f"the request is about that slot's data, and its answer must come from it" for name in sorted(same)]
+
+
+def does_nothing(answered: list[tuple[dict, dict, dict | None]], cases: list[dict]) -> list[str]:
+    """The other refusal: one argument answered unchanged by the trial and every other call answered (two calls or
+    more, no slot written), where no example of the person's answers an argument unchanged: it did nothing. Kept
+    because a replay of every recorded run shows it refuses wrong candidates only (a placeholder never found, a
+    bound returned whatever the number), and without it one of them is installed (``docs/journal/learning.md``)."""
+    echoed = _echoed(answered)
+    if echoed is None or any(c["role"] == "example" and _echo(c) for c in cases):
+        return []
+    return [f"answered its argument {echoed + 1} unchanged, and so did every other call it answered: "
+            "a method must do what was asked"]
+
+
+def _echoed(answered: list[tuple[dict, dict, dict | None]]) -> int | None:
+    """The position of the argument answered unchanged by the trial (first) and every call answered that wrote no
+    slot, or None."""
+    calls = [(case.get("args") or [], outcome["value"]) for case, outcome, written in answered
+             if "value" in outcome and not written]
+    if (len(calls) < 2 or len(calls) < len(answered) // 2 + 1 or answered[0][1].get("value") is None
+            or answered[0][2]):
+        return None
+    for position in range(min(len(args) for args, _value in calls)):
+        if all(type(value) is type(args[position]) and value == args[position] for args, value in calls):
+            return position
+    return None
+
+
+def _echo(case: dict) -> bool:
+    """A case whose answer is one of its own arguments (``f('a b') == 'a b'``)."""
+    return "result" in case and any(case["result"] == a and type(case["result"]) is type(a)
+                                    for a in [*case.get("args", []), *case.get("kwargs", {}).values()])
 
 
 def _left_in_slot(name: str, answer: str, written: dict | None, probed: list[tuple[dict, dict, dict | None]]) -> bool:
