@@ -10,8 +10,12 @@ A candidate runs in the jail against four kinds of case at once
 - the **probes** (:mod:`bat_os.cognition.probes`): other arguments, with no expected answer.
 
 :func:`assess` turns the outcomes into a plain-data record of the candidate (``eligible`` when the trial and
-every example hold; ``passes``: the generated cases it passed; its ``signature``: what it answered, which
-:func:`bat_os.cognition.agreement.concur` compares).
+every example hold and neither refusal applies; ``passes``: the generated cases it passed; its ``signature``: what
+it answered, which :func:`bat_os.cognition.agreement.concur` compares). The two refusals, each kept because a
+replay of every recorded run without it installs a wrong method (``docs/journal/learning.md``):
+
+- :func:`blind_to_slot`: the same answer whatever the slots the request names hold, and not what the call left there;
+- :func:`does_nothing`: one argument answered unchanged by every call, where no example says so.
 """
 
 from __future__ import annotations
