@@ -128,8 +128,13 @@ setup_llama() {
     echo "failed $pin" > "$stamp"
     return 0
   fi
-  say "building llama.cpp ($pin) from its source package: about 10 minutes, the first time only"
-  if "$vpy" -m pip install --prefer-binary -c constraints.txt -r requirements-llama.txt; then
+  say "building llama.cpp ($pin) from its source package: about 8 minutes, the first time only"
+  # Without llama.cpp's multimodal library (libmtmd, for image and audio models): BAT OS never loads it
+  # (llama_cpp imports it only in its Llava chat handlers), and leaving it out shortens the build. A CMAKE_ARGS
+  # of the user's own (say -DGGML_CUDA=on) is kept; one that names LLAVA_BUILD decides that too.
+  local cmake_args="${CMAKE_ARGS:-}"
+  case "$cmake_args" in *LLAVA_BUILD*) ;; *) cmake_args="${cmake_args:+$cmake_args }-DLLAVA_BUILD=OFF" ;; esac
+  if CMAKE_ARGS="$cmake_args" "$vpy" -m pip install --prefer-binary -c constraints.txt -r requirements-llama.txt; then
     echo "built $pin" > "$stamp"
     setup_lora_converter
   else
