@@ -107,39 +107,51 @@ setup() {
 # llama.cpp (llama-cpp-python, requirements-llama.txt): the fast engine for GGUF personas on a CPU. Built
 # from its source package the first time (minutes); where there is no compiler or the build fails,
 # set-up says so and goes on (the transformers engine serves), and later runs do not try again until
-# requirements-llama.txt changes or `./run.sh setup` is run. BATOS_LLAMA=0 skips it.
+# requirements-llama.txt or the build's options change, or `./run.sh setup` is run. BATOS_LLAMA=0 skips it.
 setup_llama() {
   case "${BATOS_LLAMA:-1}" in
     0|false|no|off) return 0 ;;
   esac
-  local vpy="$venv/bin/python" pin stamp
+  local vpy="$venv/bin/python" pin stamp options
   pin="$(grep -E '^llama-cpp-python==' requirements-llama.txt)"
   stamp="$venv/.batos-llama"
-  if "$vpy" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('llama-cpp-python') == '${pin#llama-cpp-python==}' else 1)" 2>/dev/null; then
+  # What the build is told (the stamp keeps it: a build made with other options is made again, once):
+  # - no multimodal library (libmtmd, for image and audio models): BAT OS never loads it (llama_cpp imports it
+  #   only in its Llava chat handlers), and leaving it out shortens the build. A CMAKE_ARGS of the user's own
+  #   (say -DGGML_CUDA=on) is kept; one that names LLAVA_BUILD decides that too.
+  # - no AMX kernels: on Sapphire Rapids-class CPUs llama.cpp's AMX path repacks the weights and then crashes
+  #   (segmentation fault) at the first evaluation (llama.cpp issue 20824; measured here with the 135M Q4_1
+  #   and the 0.5B Q4_K_M). The compiler is told -mno-amx-* where it knows them; AVX-512 and the rest stay native.
+  local cmake_args="${CMAKE_ARGS:-}" no_amx=""
+  case "$cmake_args" in *LLAVA_BUILD*) ;; *) cmake_args="${cmake_args:+$cmake_args }-DLLAVA_BUILD=OFF" ;; esac
+  if [ "$(uname -m)" = x86_64 ] && echo 'int main(void){return 0;}' | "${CC:-cc}" -mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -x c - -o /dev/null 2>/dev/null; then
+    no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  fi
+  options="$pin ${cmake_args} ${no_amx:+(no AMX)}"
+  if "$vpy" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('llama-cpp-python') == '${pin#llama-cpp-python==}' else 1)" 2>/dev/null \
+     && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" = "built $options" ]; }; then  # no stamp: installed by hand, kept
     setup_lora_converter
     return 0
   fi
-  if [ "${1:-}" != "retry" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "failed $pin" ]; then
+  if [ "${1:-}" != "retry" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "failed $options" ]; then
     say "llama.cpp ($pin) could not be built here before: the transformers engine serves (./run.sh setup tries again)"
     return 0
   fi
   if ! { command -v cc || command -v gcc; } >/dev/null 2>&1 || ! { command -v c++ || command -v g++; } >/dev/null 2>&1; then
     say "no C/C++ compiler found: llama.cpp ($pin) is not built; the transformers engine serves GGUF models (slower)"
-    echo "failed $pin" > "$stamp"
+    echo "failed $options" > "$stamp"
     return 0
   fi
-  say "building llama.cpp ($pin) from its source package: about 8 minutes, the first time only"
-  # Without llama.cpp's multimodal library (libmtmd, for image and audio models): BAT OS never loads it
-  # (llama_cpp imports it only in its Llava chat handlers), and leaving it out shortens the build. A CMAKE_ARGS
-  # of the user's own (say -DGGML_CUDA=on) is kept; one that names LLAVA_BUILD decides that too.
-  local cmake_args="${CMAKE_ARGS:-}"
-  case "$cmake_args" in *LLAVA_BUILD*) ;; *) cmake_args="${cmake_args:+$cmake_args }-DLLAVA_BUILD=OFF" ;; esac
-  if CMAKE_ARGS="$cmake_args" "$vpy" -m pip install --prefer-binary -c constraints.txt -r requirements-llama.txt; then
-    echo "built $pin" > "$stamp"
+  say "building llama.cpp ($pin) from its source package: 3 to 10 minutes, once"
+  # --no-cache-dir: pip's cache of wheels it built is keyed by the source package alone, not by the options
+  if CMAKE_ARGS="$cmake_args" CFLAGS="${CFLAGS:-}${no_amx:+ $no_amx}" CXXFLAGS="${CXXFLAGS:-}${no_amx:+ $no_amx}" \
+     "$vpy" -m pip install --no-cache-dir --force-reinstall --no-deps --prefer-binary -c constraints.txt -r requirements-llama.txt \
+     && "$vpy" -m pip install --prefer-binary -c constraints.txt -r requirements-llama.txt; then
+    echo "built $options" > "$stamp"
     setup_lora_converter
   else
     say "building llama.cpp failed (above: why); the transformers engine serves GGUF models (slower). ./run.sh setup tries again"
-    echo "failed $pin" > "$stamp"
+    echo "failed $options" > "$stamp"
   fi
 }
 

@@ -167,7 +167,7 @@ def test_setup_builds_llama_cpp_or_says_why_not_and_goes_on(checkout, tmp_path):
     failing = run_sh(root, env, "setup", timeout=600, PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_FIND_LINKS="",
                      PIP_NO_INDEX="", PIP_RETRIES="0", PIP_NO_CACHE_DIR="1", **quiet)
     assert failing.returncode == 0, failing.stderr
-    assert "building llama.cpp (llama-cpp-python==" in failing.stderr and "the first time only" in failing.stderr
+    assert "building llama.cpp (llama-cpp-python==" in failing.stderr and "3 to 10 minutes, once" in failing.stderr
     assert "building llama.cpp failed (above: why); the transformers engine serves GGUF models" in failing.stderr
     assert (venv / ".batos-llama").read_text().startswith("failed llama-cpp-python==")
     built = run_sh(root, env, "setup", timeout=300, BATOS_EMBEDDED_MODEL="0")  # this suite's venv: built, nothing to do
