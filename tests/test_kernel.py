@@ -251,8 +251,9 @@ def test_multi_frame_garbage(client):
 
 
 def test_frame_over_the_limit(client, shared):
-    client.send_raw(ormsgpack.packb({"command": "set_slot", "target": "genesis_obj", "slot": "huge", "value": "x" * (80 * 1024)}))
-    assert error_code(client.recv()) == "too_large"
+    client.send_raw(ormsgpack.packb({"command": "set_slot", "target": "genesis_obj", "slot": "huge", "value": "x" * (80 * 1024), "id": 41}))
+    reply = client.recv()
+    assert error_code(reply) == "too_large" and reply["id"] == 41
     assert client.request({"command": "send", "target": "genesis_obj", "selector": "understands", "args": ["huge"]})["result"] is False
 
 
@@ -392,8 +393,9 @@ def test_a_second_kernel_on_the_same_image_is_refused(kernel, tmp_path):
 
 def test_default_frame_limit_is_16_mib(kernel):
     with kernel.client() as c:
-        c.send_raw(ormsgpack.packb({"command": "ping", "pad": "x" * (16 * 1024 * 1024)}))
-        assert error_code(c.recv(timeout=30)) == "too_large"
+        c.send_raw(ormsgpack.packb({"command": "ping", "pad": "x" * (16 * 1024 * 1024), "id": "p17"}))
+        reply = c.recv(timeout=30)
+        assert error_code(reply) == "too_large" and reply["id"] == "p17"  # the id comes after 16 MiB of padding
         assert c.request({"command": "ping"})["status"] == "ok"
 
 
@@ -453,3 +455,19 @@ def test_an_endpoint_in_use_stops_the_kernel_at_once(kernel, tmp_path):
     assert other.wait(timeout=20) == 1
     assert "cannot bind" in other.stderr()
     assert kernel.request({"command": "ping"})["status"] == "ok"
+
+
+def test_a_clean_stop_while_the_jail_runs_a_method_logs_no_traceback(kernel):
+    """The jail's worker sees its channel reset when the kernel stops mid-run: that is an end like a close, said
+    nowhere (its ConnectionResetError used to reach the kernel's log as a traceback at every such stop)."""
+    assert kernel.request({"command": "clone", "target": "genesis_obj", "name": "busy_obj"})["status"] == "ok"
+    spin = "def spin(self):\n    while True:\n        pass"
+    assert kernel.request({"command": "set_method", "target": "busy_obj", "selector": "spin", "source": spin,
+                           "force": True})["status"] == "ok"
+    with kernel.client() as running:
+        running.send({"command": "send", "target": "busy_obj", "selector": "spin", "id": "s"})
+        time.sleep(1.0)  # the child is in its loop
+        assert kernel.terminate(30) == 0
+    log = kernel.stderr_path.read_text(errors="replace")
+    assert "kernel stopped cleanly" in log
+    assert "Traceback" not in log and "Error:" not in log.replace("ConnectionError: HF_HUB_OFFLINE", ""), log[-3000:]

@@ -98,6 +98,16 @@ class Template:
         self.control.sendall(pack(message))
 
     def serve(self) -> None:
+        """Fork and kill children as the kernel asks, until it closes the channel; then kill what is left. A channel
+        reset or broken (the kernel stopping while a child runs, or killed) is the same end as a close: quietly."""
+        try:
+            self._serve()
+        except ConnectionError:  # BrokenPipeError, ConnectionResetError: the kernel is gone
+            pass
+        for pid in self.children:  # the kernel closed the channel: nothing may outlive it
+            os.kill(pid, signal.SIGKILL)
+
+    def _serve(self) -> None:
         self.send({"op": "hello", "pid": os.getpid(), "layers": self.layers})
         buffer, fds = b"", []
         while True:
@@ -123,8 +133,6 @@ class Template:
                     self.send({"op": "fork_failed", "id": message.get("id"), "error": "no run socket came with the request"})
                 elif message.get("op") == "kill" and message.get("pid") in self.children:
                     os.kill(message["pid"], signal.SIGKILL)
-        for pid in self.children:  # the kernel closed the channel: nothing may outlive it
-            os.kill(pid, signal.SIGKILL)
 
     def reap(self) -> None:
         while self.children:
