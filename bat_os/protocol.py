@@ -21,7 +21,7 @@ form back as an argument or slot value.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any
 
 import ormsgpack
 
@@ -59,12 +59,12 @@ ERROR_CODES = (
 #: The default ZeroMQ endpoint; never all interfaces.
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 
-#: How deep and how wide :func:`to_wire` renders before it summarises. Deep enough for a question's call: a method's
+#: How deep :func:`to_wire` renders before it summarises. Deep enough for a question's call: a method's
 #: argument may itself be 8 levels deep (``cognition.cases.MAX_DEPTH``), inside an event's own 8 (reply, event,
 #: question, ``also``, a call shown, its ``args``): at 8 in all, a list of time ranges reached the person as
-#: ``{"$repr": "[['08:00', ...]]"}``, and the answer given to that text was wrong.
+#: ``{"$repr": "[['08:00', ...]]"}``, and the answer given to that text was wrong. Width is never cut: a reply
+#: is sent whole up to the frame limit, and over it answered ``too_large`` (:mod:`bat_os.kernel.replies`).
 MAX_DEPTH = 32
-MAX_ITEMS = 1000
 MAX_REPR = 2000
 
 
@@ -101,6 +101,84 @@ def check_request(message: Any) -> None:
         raise DecodeError("the request has no 'command'")
     if not isinstance(command, str):
         raise DecodeError(f"'command' must be a string, not {type(command).__name__}")
+
+
+#: How many msgpack items :func:`peek_id` steps over, at most, before it gives up on finding a frame's ``id``.
+PEEK_STEPS = 100_000
+
+# msgpack's fixed-size types: first byte -> bytes after it (nil, booleans, floats, ints, fixext)
+_FIXED = {0xC0: 0, 0xC2: 0, 0xC3: 0, 0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,
+          0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8, 0xD4: 2, 0xD5: 3, 0xD6: 5, 0xD7: 9, 0xD8: 17}
+# sized types: first byte -> (bytes of the length, bytes after the length besides the data: ext's type)
+_SIZED = {0xC4: (1, 0), 0xC5: (2, 0), 0xC6: (4, 0), 0xC7: (1, 1), 0xC8: (2, 1), 0xC9: (4, 1),
+          0xD9: (1, 0), 0xDA: (2, 0), 0xDB: (4, 0)}
+# containers: first byte -> (bytes of the count, items per count: 2 for a map)
+_CONTAINERS = {0xDC: (2, 1), 0xDD: (4, 1), 0xDE: (2, 2), 0xDF: (4, 2)}
+
+
+def peek_id(frame: bytes, steps: int = PEEK_STEPS) -> Any:
+    """The ``id`` of a request frame that is not decoded whole (one over the size limit, or broken further on).
+
+    Walks the top-level map's keys and steps over the values that are not ``"id"`` without building them,
+    so a frame of any size costs at most ``steps`` items. None where there is no map, no ``id``, the frame
+    breaks before it, or the steps run out: such a frame is answered with ``"id": null``.
+    """
+    try:
+        pairs, at = _header(frame, 0)
+        if pairs is None or pairs[1] != 2:
+            return None
+        for _ in range(pairs[0]):
+            key_end = _skip(frame, at, steps)
+            is_id = key_end - at == 3 and frame[at:key_end] == b"\xa2id"
+            value_end = _skip(frame, key_end, steps)
+            if is_id:
+                return ormsgpack.unpackb(frame[key_end:value_end])
+            at = value_end
+    except (IndexError, ValueError, ormsgpack.MsgpackDecodeError):
+        return None
+    return None
+
+
+def _header(frame: bytes, at: int) -> tuple[tuple[int, int] | None, int]:
+    """A container's (count, items per count) and where its items start; None for a value that is no container."""
+    first = frame[at]
+    if 0x80 <= first <= 0x8F:
+        return (first & 0x0F, 2), at + 1
+    if 0x90 <= first <= 0x9F:
+        return (first & 0x0F, 1), at + 1
+    if first in _CONTAINERS:
+        width, per = _CONTAINERS[first]
+        return (int.from_bytes(frame[at + 1:at + 1 + width], "big"), per), at + 1 + width
+    return None, at
+
+
+def _skip(frame: bytes, at: int, steps: int) -> int:
+    """Where the msgpack value at ``at`` ends; ValueError past ``steps`` items or the frame's end."""
+    left = 1  # items still to step over, nested containers included
+    while left:
+        steps -= 1
+        if steps < 0 or at >= len(frame):
+            raise ValueError("gave up")
+        left -= 1
+        first = frame[at]
+        container, after = _header(frame, at)
+        if container is not None:
+            left += container[0] * container[1]
+            at = after
+        elif first <= 0x7F or first >= 0xE0:
+            at += 1
+        elif 0xA0 <= first <= 0xBF:
+            at += 1 + (first & 0x1F)
+        elif first in _FIXED:
+            at += 1 + _FIXED[first]
+        elif first in _SIZED:
+            width, extra = _SIZED[first]
+            at += 1 + width + extra + int.from_bytes(frame[at + 1:at + 1 + width], "big")
+        else:
+            raise ValueError("not msgpack")
+    if at > len(frame):
+        raise ValueError("cut short")
+    return at
 
 
 def ok(request_id: Any, result: Any) -> dict:
@@ -144,9 +222,9 @@ def to_wire(value: Any, ref=None, depth: int = 0) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else {"$repr": repr(value)}
     kind = type(value)
-    if kind is dict and len(value) <= MAX_ITEMS and depth < MAX_DEPTH:  # fast path for plain results
+    if kind is dict and depth < MAX_DEPTH:  # fast path for plain results
         return {k if isinstance(k, str) else safe_repr(k, 200): to_wire(v, ref, depth + 1) for k, v in value.items()}
-    if kind is list and len(value) <= MAX_ITEMS and depth < MAX_DEPTH:
+    if kind is list and depth < MAX_DEPTH:
         return [to_wire(v, ref, depth + 1) for v in value]
     if ref is not None:
         reference = ref(value)
@@ -155,20 +233,13 @@ def to_wire(value: Any, ref=None, depth: int = 0) -> Any:
     if depth >= MAX_DEPTH:
         return {"$repr": safe_repr(value)}
     if isinstance(value, dict) or _is_mapping(value):
-        out = {}
-        for i, (k, v) in enumerate(_items(value)):
-            if i >= MAX_ITEMS:
-                out["$truncated"] = True
-                break
-            key = k if isinstance(k, str) else safe_repr(k, 200)
-            out[key] = to_wire(v, ref, depth + 1)
-        return out
+        try:
+            items = list(value.items())
+        except Exception:  # noqa: BLE001 - an exotic mapping renders as its repr instead
+            return {"$repr": safe_repr(value)}
+        return {k if isinstance(k, str) else safe_repr(k, 200): to_wire(v, ref, depth + 1) for k, v in items}
     if isinstance(value, (list, tuple, set, frozenset)) or _is_sequence(value):
-        items = list(_take(value, MAX_ITEMS + 1))
-        rendered = [to_wire(v, ref, depth + 1) for v in items[:MAX_ITEMS]]
-        if len(items) > MAX_ITEMS:
-            rendered.append({"$truncated": True})
-        return rendered
+        return [to_wire(v, ref, depth + 1) for v in value]
     return {"$repr": safe_repr(value)}
 
 
@@ -181,17 +252,3 @@ def _is_sequence(value: Any) -> bool:
     from collections import UserList
 
     return isinstance(value, UserList)
-
-
-def _items(value: Any) -> Iterable:
-    try:
-        return list(_take(value.items(), MAX_ITEMS + 1))
-    except Exception:  # noqa: BLE001 - exotic mappings render as repr instead
-        return []
-
-
-def _take(iterable: Iterable, n: int) -> Iterable:
-    for i, item in enumerate(iterable):
-        if i >= n:
-            return
-        yield item

@@ -73,11 +73,14 @@ def test_the_chronicle_command_filters_and_limits(image):
         image.run(lambda i=i: record_entry(root, {"event": "backup" if i % 2 == 0 else "restored", "id": str(i)}))
     ctx = Context(image=image, stats=lambda: {})
     result = image.read(lambda: chronicle_command(ctx, {"command": "chronicle"}))
-    assert [e["id"] for e in result["entries"]] == ["0", "1", "2", "3", "4"] and result["count"] == 5
+    assert [e["id"] for e in result["entries"]] == ["4", "3", "2", "1", "0"] and result["total"] == 5  # newest first
     result = image.read(lambda: chronicle_command(ctx, {"command": "chronicle", "event": "backup", "limit": 2}))
-    assert [e["id"] for e in result["entries"]] == ["2", "4"] and result["count"] == 3
-    with pytest.raises(BadRequest):
-        chronicle_command(ctx, {"command": "chronicle", "limit": 0})
+    assert [e["id"] for e in result["entries"]] == ["4", "2"] and result["total"] == 3
+    result = image.read(lambda: chronicle_command(ctx, {"command": "chronicle", "event": "backup", "offset": 2}))
+    assert [e["id"] for e in result["entries"]] == ["0"] and (result["offset"], result["limit"]) == (2, 100)
+    for bad in ({"limit": 0}, {"limit": 10_001}, {"offset": -1}):
+        with pytest.raises(BadRequest):
+            chronicle_command(ctx, {"command": "chronicle", **bad})
 
 
 def test_the_backup_command_backs_up_then_records_in_the_image(image, tmp_path):

@@ -14,7 +14,7 @@ from bat_os.kernel.commands.base import Command
 EXPECTED = {
     "ping", "status", "inspect", "set_slot", "send", "initiate_cognitive_cycle", "cycle", "ingest", "search", "forget",
     "ask", "translate", "backup", "chronicle", "selfcheck", "methods", "source", "history", "set_method", "remove_method",
-    "revert", "relearn", "clone", "pack", "answer", "world", "forge",
+    "revert", "relearn", "clone", "pack", "answer", "world", "forge", "get_slot", "cycles",
 }
 PROTOCOL_DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 

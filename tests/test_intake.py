@@ -66,7 +66,7 @@ def test_what_is_not_a_request_is_answered_bad_request_and_never_run(wire, tmp_p
 
 def test_a_frame_over_the_limit_and_a_message_of_many_frames_are_answered_before_any_handler(wire, tmp_path):
     intake, ran = _intake(wire, tmp_path)
-    wire.send({"command": "ingest", "text": "x" * 1100})
+    wire.send({"command": "ingest", "text": "x" * 1100, "id": "big-1"})
     intake.accept(wire.take())
     wire.client.send_multipart([b"one", b"two"])
     intake.accept(wire.take())
@@ -74,6 +74,7 @@ def test_a_frame_over_the_limit_and_a_message_of_many_frames_are_answered_before
     got = wire.replies()
     assert [r["error"]["code"] for r in got] == ["too_large", "bad_request"]
     assert "over the limit of 1024" in got[0]["error"]["message"]
+    assert got[0]["id"] == "big-1"  # read from the frame without decoding the rest: a pipelining client can match it
     assert ran == [] and intake.replies.counters.received == 3
 
 

@@ -64,12 +64,39 @@ def test_a_questions_call_reaches_the_person_whole_however_deep_its_arguments():
     assert ormsgpack.unpackb(ormsgpack.packb(wire)) == event
 
 
-def test_to_wire_truncates_long_things():
-    wire = protocol.to_wire(list(range(5000)))
-    assert len(wire) == protocol.MAX_ITEMS + 1 and wire[-1] == {"$truncated": True}
-    assert protocol.safe_repr("x" * 10000).endswith("...<truncated>")
+def test_to_wire_renders_long_things_whole():
+    # a reply is sent whole up to the frame limit (bat_os.kernel.replies answers too_large over it): never cut
+    numbers = list(range(50_000))
+    assert protocol.to_wire(numbers) == numbers
+    assert protocol.to_wire(tuple(numbers)) == numbers and sorted(protocol.to_wire(set(numbers))) == numbers
+    mapping = {str(i): i for i in range(5000)}
+    assert protocol.to_wire(mapping) == mapping
+    assert "$truncated" not in str(protocol.to_wire({"a": numbers}))
+    assert protocol.safe_repr("x" * 10000).endswith("...<truncated>")  # a repr is a description, not data
 
 
 def test_to_wire_uses_the_reference_hook():
     marker = object()
     assert protocol.to_wire([marker], ref=lambda v: {"$oid": "0x01"} if v is marker else None) == [{"$oid": "0x01"}]
+
+
+def test_peek_id_reads_a_frames_id_without_decoding_the_rest():
+    pack = ormsgpack.packb
+    assert protocol.peek_id(pack({"command": "ping", "id": 7})) == 7
+    bulky = {"command": "send", "args": ["x" * 70000, list(range(5000)), {"a": [1.5, None, True, b"z" * 70000]}], "id": "r-9"}
+    assert protocol.peek_id(pack(bulky)) == "r-9"
+    assert protocol.peek_id(pack({"args": "y", "id": {"n": [1, -2]}})) == {"n": [1, -2]}
+    # a fixext and an ext8 before the id are stepped over by their sizes
+    assert protocol.peek_id(b"\x83\xa1x\xd4\x01\x02\xa1y\xc7\x03\x05abc\xa2id\x05") == 5
+
+
+def test_peek_id_gives_up_with_none_rather_than_guess_or_run_long():
+    pack = ormsgpack.packb
+    assert protocol.peek_id(pack({"command": "send"})) is None  # no id
+    assert protocol.peek_id(pack([1, {"id": 3}])) is None  # not a map
+    assert protocol.peek_id(b"") is None and protocol.peek_id(b"\xc1\x00") is None
+    cut = pack({"args": "y" * 100, "id": 4})
+    assert protocol.peek_id(cut[:60]) is None and protocol.peek_id(cut[:-1]) is None
+    many = pack({"args": list(range(200_000)), "id": 5})
+    assert protocol.peek_id(many) is None  # more items before the id than it steps over
+    assert protocol.peek_id(many, steps=300_000) == 5

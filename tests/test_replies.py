@@ -113,3 +113,19 @@ def test_before_the_kernel_serves_a_reply_goes_nowhere_and_nothing_raises():
     assert replies.send([b"client", b"payload"]) is False
     replies.answer(Envelope(b"client", req=False), 1, "early")
     assert replies.counters.answered == 1
+
+
+def test_a_reply_is_sent_whole_or_answered_too_large_with_its_size_never_cut(wire):
+    replies, lines = _path(wire)
+    replies.max_frame_bytes = 64 * 1024
+    request = {"command": "send", "target": "genesis_obj", "selector": "numbers", "id": 8}
+    envelope = wire.envelope(request)
+    replies.answer(envelope, 8, list(range(10_000)), request=request)  # about 30 KB packed: under the limit
+    replies.answer(envelope, 9, list(range(50_000)), request=dict(request, id=9))  # about 150 KB: over it
+    whole, refused = wire.replies()
+    assert whole["result"] == list(range(10_000))
+    assert (refused["id"], refused["status"], refused["error"]["code"]) == (9, "error", "too_large")
+    assert refused["error"]["limit"] == 64 * 1024 and refused["error"]["size"] > 64 * 1024
+    assert "not sent cut short" in refused["error"]["message"] and "It ran" in refused["error"]["message"]
+    assert [fields["outcome"] for _event, fields in lines] == ["ok", "too_large"]
+    assert replies.counters.errors == 1

@@ -32,19 +32,22 @@ def test_the_world_lists_named_roots_with_their_learned_methods(kernel):
     assert traits["methods"] == [] and traits["system"] >= 5  # the kernel's own are counted, not listed
     catalog = next(root for root in world["roots"] if root["name"] == "knowledge_catalog_obj")
     assert set(catalog) == {"name", "oid", "type"}  # not an object of the graph
-    assert world["truncated"] is False and world["cycles"] == []
+    assert world["total"] == len(world["roots"]) and world["offset"] == 0 and world["cycles"] == []
 
 
-def test_the_world_is_bounded_and_refuses_bad_limits(kernel):
+def test_the_world_is_read_in_pages_and_refuses_bad_pages(kernel):
     world = kernel.request({"command": "world", "limit": 2})["result"]
-    assert len(world["roots"]) == 2 and world["truncated"] is True and world["offset"] == 0
+    assert len(world["roots"]) == 2 and (world["offset"], world["limit"]) == (0, 2) and world["total"] > 2
     whole = kernel.request({"command": "world"})["result"]
-    assert whole["total"] == len(whole["roots"]) and whole["truncated"] is False
+    assert whole["total"] == len(whole["roots"]) == world["total"]
     rest = kernel.request({"command": "world", "offset": 2, "limit": 1000})["result"]
     assert [r["name"] for r in world["roots"] + rest["roots"]] == [r["name"] for r in whole["roots"]]
-    assert rest["truncated"] is False
-    for bad in (-1, 1001, "many", True):
+    assert kernel.request({"command": "world", "offset": 10**6})["result"]["roots"] == []  # past the end: empty
+    for bad in (-1, 0, 10_001, "many", True):
         reply = kernel.request({"command": "world", "limit": bad})
+        assert reply["status"] == "error" and reply["error"]["code"] == "bad_request", bad
+    for bad in (-1, "many", True, 1.5):
+        reply = kernel.request({"command": "world", "offset": bad})
         assert reply["status"] == "error" and reply["error"]["code"] == "bad_request", bad
 
 

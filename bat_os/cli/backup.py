@@ -212,16 +212,22 @@ def _list(args: argparse.Namespace, config: Any, write: Callable[[str], None]) -
 
 def _image_chronicle(config: Any) -> tuple[list[dict] | None, str | None]:
     """The image's chronicle entries and where they came from ("kernel", "image"), or (None, None)."""
-    from bat_os.image.chronicle import MAX_LIMIT, chronicle_entries
+    from bat_os.image.chronicle import chronicle_entries
     from bat_os.image.image import Image
+    from bat_os.kernel.commands.paging import MAX_LIMIT
 
     if not config.image.is_file():
         return None, None
     if backups.image_holder(config.image) is not None:
-        reply = ask(config.endpoint, {"command": "chronicle", "limit": MAX_LIMIT}, CHRONICLE_TIMEOUT)
-        if reply is None or reply.get("status") != "ok":
-            return None, None
-        return list(reply["result"]["entries"]), "kernel"
+        newest_first: list[dict] = []
+        while True:  # every page, newest first (bat_os.kernel.commands.paging)
+            reply = ask(config.endpoint, {"command": "chronicle", "offset": len(newest_first), "limit": MAX_LIMIT},
+                        CHRONICLE_TIMEOUT)
+            if reply is None or reply.get("status") != "ok":
+                return None, None
+            newest_first += reply["result"]["entries"]
+            if not reply["result"]["entries"] or len(newest_first) >= reply["result"]["total"]:
+                return newest_first[::-1], "kernel"
     try:
         image = Image(config.image, config.blob_dir, read_only=True)
     except ImageError:

@@ -24,7 +24,7 @@ from .questions import parse_answer
 
 #: Commands that change nothing in the image: safe to send again after the kernel comes back.
 READ_ONLY = frozenset({"ping", "status", "inspect", "search", "cycle", "translate", "selfcheck", "chronicle", "methods",
-                       "source", "history"})
+                       "source", "history", "get_slot", "cycles", "world"})
 
 
 @dataclass(frozen=True)

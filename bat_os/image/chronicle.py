@@ -23,7 +23,6 @@ from persistent.list import PersistentList
 logger = logging.getLogger(__name__)
 
 CHRONICLE_KEY = "chronicle_obj"
-MAX_LIMIT = 10_000  # entries one read may list
 
 
 class Chronicle(persistent.Persistent):

@@ -3,7 +3,8 @@
 :meth:`Intake.accept` is the bridge's ``on_frames`` (:mod:`bat_os.kernel.bridge`):
 it counts the message, classifies it (:func:`~bat_os.kernel.bridge.split`) and
 answers at once what needs no handler: frames without a payload, a payload over
-``max_frame_bytes``, bytes that are not a request, ``ping`` (the liveness probe
+``max_frame_bytes`` or bytes that are not a request (with the frame's ``id`` where
+:func:`~bat_os.protocol.peek_id` can read it without decoding the rest), ``ping`` (the liveness probe
 never waits in the queue), a bad ``timeout``, and ``shutting_down`` once the
 kernel stops. It never waits for queued work. With nothing queued and nothing
 else waiting in the socket, a request is run at once by the same code (``run``:
@@ -66,12 +67,13 @@ class Intake:
             return
         payload = incoming.payload
         if len(payload) > self.config.max_frame_bytes:
-            answer(envelope, None, error=TooLarge(f"frame of {len(payload)} bytes is over the limit of {self.config.max_frame_bytes}"))
+            answer(envelope, protocol.peek_id(payload),
+                   error=TooLarge(f"frame of {len(payload)} bytes is over the limit of {self.config.max_frame_bytes}"))
             return
         try:
             message = protocol.decode(payload)
         except protocol.DecodeError as exc:
-            answer(envelope, None, error=BadRequest(str(exc)))
+            answer(envelope, protocol.peek_id(payload), error=BadRequest(str(exc)))
             return
         request_id = message.get("id") if isinstance(message, dict) else None
         try:

@@ -80,7 +80,7 @@ class Kernel:
         self.ctx = Context(image=image, stats=self.stats, backups=KernelBackups.configured(image, config),
                            forge=Forge.configured(config, image.path), audit=audit.record)
         self._stopping = asyncio.Event()
-        self.replies = ReplyPath(audit.record, clock)  # the one reply path (bat_os.kernel.replies)
+        self.replies = ReplyPath(audit.record, clock, config.max_frame_bytes)  # the one reply path (bat_os.kernel.replies)
         self.counters = self.replies.counters
         self.awaited = Awaited(self.replies, clock)  # answers being awaited (jail, cycles, models)
         self.jobs = JobRunner(image, self.ctx, self.commands, self.replies, self.awaited,

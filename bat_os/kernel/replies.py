@@ -4,7 +4,9 @@ Every reply the kernel sends goes out through :meth:`ReplyPath.answer`: a
 handler's value, the outcome of awaited work, a cycle resumed after a crash,
 and every frame refused before a handler ran. An exception is coded by
 :func:`bat_os.errors.reply_of` (a bug is ``internal``, logged with its
-traceback); a reply that cannot be encoded is answered ``internal``. A
+traceback); a reply that cannot be encoded is answered ``internal``, and one over
+``max_frame_bytes`` is answered ``too_large`` with its ``size``: a reply is sent
+whole or not at all. A
 request that is given is audited (``request`` lines of the audit trail, with
 the time since it started).
 
@@ -45,9 +47,10 @@ class ReplyPath:
     audit trail's (:meth:`bat_os.kernel.audit.AuditSink.record`).
     """
 
-    def __init__(self, record: Callable[..., None], clock: Callable[[], float]) -> None:
+    def __init__(self, record: Callable[..., None], clock: Callable[[], float], max_frame_bytes: int = 16 * 2**20) -> None:
         self.record = record
         self.clock = clock
+        self.max_frame_bytes = max_frame_bytes
         self.counters = Counters()
         self.send: Callable[[list[bytes]], bool] = _not_sent
 
@@ -72,6 +75,10 @@ class ReplyPath:
             logger.exception("cannot encode the reply to %s", request.get("command") if request else "a request")
             message = protocol.error(request_id, "internal", f"reply could not be encoded: {exc}")
             payload = protocol.encode(message)
+        if len(payload) > self.max_frame_bytes:  # sent whole or not at all: never cut short
+            message = protocol.error(request_id, "too_large", _too_large(request, len(payload), self.max_frame_bytes),
+                                     size=len(payload), limit=self.max_frame_bytes)
+            payload = protocol.encode(message)
         outcome = "ok" if message["status"] == "ok" else message["error"]["code"]
         if envelope is not None:
             self.counters.answered += 1
@@ -89,12 +96,23 @@ class ReplyPath:
         except Exception:  # noqa: BLE001 - an event we cannot render is dropped; the reply still comes
             logger.exception("cannot encode a progress event of %s", request.get("command"))
             return
+        if len(payload) > self.max_frame_bytes:
+            logger.warning("a progress event of %s is %d bytes, over the frame limit: not sent", request.get("command"), len(payload))
+            return
         self.send(envelope.frames(payload))
 
 
 def wants_events(envelope: Envelope, request: dict) -> bool:
     """Whether the client asked for progress events and can take them (a REQ socket takes one reply only)."""
     return request.get("events") is True and not envelope.req
+
+
+def _too_large(request: dict | None, size: int, limit: int) -> str:
+    command = request.get("command") if request else None
+    done = " It ran (a change it made is committed)." if command == "send" else ""
+    return (f"the reply is {size} bytes, over the frame limit of {limit}; it is not sent cut short.{done} "
+            "Read a long list in pages (offset, limit), or keep a method's result in a slot (send's \"keep\") "
+            "and read that slot in pages (get_slot)")
 
 
 def _not_sent(frames: list[bytes]) -> bool:

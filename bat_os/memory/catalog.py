@@ -248,8 +248,9 @@ class KnowledgeCatalog(persistent.Persistent):
         return result if result is not None else set()
 
     # --- reading -------------------------------------------------------------------------
-    def text_search(self, query: str, top_k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score), best first; a query of only stopwords (or nothing) finds nothing."""
+    def text_search(self, query: str, top_k: int | None, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score), best first, the ``top_k`` best (None: all that match); a query of only
+        stopwords (or nothing) finds nothing."""
         words = [w for w in _WORD.findall(query or "") if w.upper() not in _OPERATORS]
         if not words:
             return []

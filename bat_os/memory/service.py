@@ -42,7 +42,6 @@ from bat_os.memory.catalog import KnowledgeCatalog
 logger = logging.getLogger(__name__)
 
 MODES = ("hybrid", "text", "vector")
-MAX_TOP_K = 100
 RRF_K = 60
 TEXT_WEIGHT = 0.7  # a word-ranking vote counts 0.7 of a meaning-ranking vote ...
 TEXT_GATE = 0.6  # ... and only words matches scoring >= 0.6 of the best vote (tests/test_retrieval_eval.py)

@@ -52,7 +52,8 @@ COOKIE = "batos_token"
 QUEUED = 1000  # stream messages a slow page may have waiting before the oldest are dropped
 
 # What the page may send. Reading the kernel's files (ingest, backup, pack, forget) is the console's job.
-READS = frozenset({"world", "status", "inspect", "methods", "source", "history", "cycle", "search", "chronicle"})
+READS = frozenset({"world", "status", "inspect", "methods", "source", "history", "cycle", "search", "chronicle", "get_slot",
+                   "cycles"})
 WORKS = frozenset({"send", "initiate_cognitive_cycle", "relearn", "set_method", "revert", "remove_method", "ask",
                    "selfcheck"})
 WRITES = frozenset({"set_slot", "clone", "answer"})
@@ -154,13 +155,14 @@ async def static(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/world")
 async def world(request: web.Request) -> web.Response:
-    """The kernel's ``world``, every page of it (a reply's lists stop at 1,000 items), and its ``status``."""
+    """The kernel's ``world``, every page of it (its roots come in pages: bat_os.kernel.commands.paging), and its
+    ``status``."""
     link, quick = request.app[LINK], request.app[WAITS].quick
     first, status_reply = await asyncio.gather(link.request({"command": "world"}, timeout=quick),
                                                link.request({"command": "status"}, timeout=quick))
     replies = [first, status_reply]
-    if first.get("status") == "ok" and first["result"]["truncated"]:
-        size, total = len(first["result"]["roots"]), first["result"]["total"]
+    if first.get("status") == "ok" and len(first["result"]["roots"]) < first["result"]["total"]:
+        size, total = first["result"]["limit"], first["result"]["total"]
         replies += await asyncio.gather(*(link.request({"command": "world", "offset": offset, "cycles": 0},
                                                        timeout=quick) for offset in range(size, total, size)))
     for reply in replies:
@@ -168,7 +170,7 @@ async def world(request: web.Request) -> web.Response:
             return web.json_response(reply, dumps=dumps)
     whole = dict(first["result"])
     whole["roots"] = [card for reply in [first, *replies[2:]] for card in reply["result"]["roots"]]
-    whole["truncated"] = False
+    whole["offset"], whole["limit"] = 0, len(whole["roots"])
     return web.json_response({"status": "ok", "world": whole, "kernel": status_reply["result"], "link": link.state},
                              dumps=dumps)
 

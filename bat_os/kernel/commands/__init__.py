@@ -1,7 +1,8 @@
 """The kernel's commands: one module per concern, and :data:`MODULES`, the one list of them.
 
 ``base`` is the framework (:class:`~bat_os.kernel.commands.base.Command`,
-``Context``, ``Later``, ``field``); every other module ends with a
+``Context``, ``Later``, ``field``) and ``paging`` the one way a command reads
+a long list in pages (``offset``, ``limit``, ``total``); every other module ends with a
 ``COMMANDS`` tuple and opens with a docstring showing each command's wire
 message and reply. A command exists if and only if its module is listed in
 :data:`MODULES` (nothing registers itself on import).

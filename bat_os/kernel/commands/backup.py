@@ -8,11 +8,12 @@
            plus {"backup_dir", "via": "kernel", "recorded_in_image": true}
         error "backup_failed" (repozo, the blob mirror, the backup directory), "bad_request"
         ("image" names another image than this kernel's)
-    {"command": "chronicle", "limit"?: 100, "event"?: "backup" | "restored"}
-        -> {"entries": [entry, ...] (oldest first, the last ``limit``), "count": all entries}
+    {"command": "chronicle", "offset"?: 0, "limit"?: 100, "event"?: "backup" | "restored"}
+        -> {"entries": [entry, ...] (newest first), "offset", "limit", "total": all entries (of that event)}
 
 The service is :class:`bat_os.kernel.backups.KernelBackups`; the chronicle
-:mod:`bat_os.image.chronicle`.
+:mod:`bat_os.image.chronicle`. The chronicle is a log: read in pages
+(:mod:`bat_os.kernel.commands.paging`) from the newest entry back.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bat_os.errors import BadRequest, Internal
-from bat_os.image.chronicle import MAX_LIMIT, chronicle_entries
+from bat_os.image.chronicle import chronicle_entries
 from bat_os.kernel.commands.base import Call, Command, Context, Later, field
+from bat_os.kernel.commands.paging import page_of
 
 if TYPE_CHECKING:
     from bat_os.kernel.backups import KernelBackups
@@ -53,14 +55,12 @@ def backup_command(ctx: Context, request: dict) -> Any:
 
 
 def chronicle_command(ctx: Context, request: dict) -> dict:
-    limit = field(request, "limit", int, default=100)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"'limit' must be between 1 and {MAX_LIMIT}, not {limit}")
+    page = page_of(request, default=100)
     event = field(request, "event", str, default=None)
     entries = chronicle_entries(ctx.image.connection.root())
     if event is not None:
         entries = [e for e in entries if e.get("event") == event]
-    return {"entries": entries[-limit:], "count": len(entries)}
+    return {"entries": page.take(entries[::-1]), **page.fields(len(entries))}
 
 
 COMMANDS = (

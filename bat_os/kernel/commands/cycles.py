@@ -7,9 +7,15 @@
         -> when the cycle ends: {"cycle", "selector", "installed_on", "result"}
            or error "cycle_failed" with {"cycle", "state", "reasons"}
     {"command": "cycle", "cycle": "c7"}  -> the cycle's state, brief, artifacts, reasons, outcome
+    {"command": "cycles", "offset"?: 0, "limit"?: 100}
+        -> {"cycles": [{"cycle", "state", "selector", "receiver", "origin", "outcome", "created", "updated",
+                        "question"}, ...] (newest first), "offset", "limit", "total"}
 
 ``send`` starts cycles too (:func:`bat_os.kernel.commands.objects.send`): a
-selector nobody understands is learned, then sent.
+selector nobody understands is learned, then sent. ``cycles`` lists them in
+pages (:mod:`bat_os.kernel.commands.paging`), newest first: ``receiver`` is
+its root name or oid, ``question`` the question it waits on (as the person is
+shown it) or null.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ from typing import Any
 from bat_os.cognition import asking, views
 from bat_os.errors import Answered, BadRequest, Internal, NoJail, NotFound
 from bat_os.image.codec import render
-from bat_os.image.objects import UvmObject
+from bat_os.image.objects import UvmObject, oid_to_hex
 from bat_os.kernel.commands.base import Command, Context, Later, field, from_wire
 from bat_os.kernel.commands.objects import send
+from bat_os.kernel.commands.paging import page_of
 from bat_os.translate import briefs
 
 
@@ -73,6 +80,53 @@ def cycle(ctx: Context, request: dict) -> dict:
     return found.summary()
 
 
+def cycles(ctx: Context, request: dict) -> dict:
+    """Every cycle, newest first, a page at a time."""
+    page = page_of(request, default=100)
+    root = ctx.image.connection.root()
+    registry = _registry(root)
+    count = registry.count if registry is not None else 0
+    numbers = range(count, 0, -1)[page.offset:page.offset + page.limit]
+    names = {id(root[name]): name for name in root.keys()}
+    found = (registry.get("c%d" % number) for number in numbers)
+    return {"cycles": [cycle_card(c, names) for c in found if c is not None], **page.fields(count)}
+
+
+def newest_cycles(root: Any, newest: int, names: dict[int, str]) -> list[dict]:
+    """The ``newest`` cycles' cards, newest first (``world``'s glance)."""
+    registry = _registry(root)
+    if registry is None or newest == 0:
+        return []
+    listed = []
+    for number in range(registry.count, 0, -1):
+        found = registry.get("c%d" % number)
+        if found is not None:
+            listed.append(cycle_card(found, names))
+        if len(listed) >= newest:
+            break
+    return listed
+
+
+def cycle_card(found: Any, names: dict[int, str]) -> dict:
+    """One line about a cycle: what it learns, on what, where it stands, and the question it waits on."""
+    questions = list(found.artifacts.get("questions", []))
+    last = questions[-1] if questions else None
+    open_question = render(asking.shown(dict(last))) if last and "answer" not in last and not found.terminal else None
+    return {"cycle": found.id, "state": found.state_name, "selector": found.selector, "receiver": label(found.receiver, names),
+            "origin": found.origin, "outcome": found.outcome, "created": found.created, "updated": found.updated,
+            "question": open_question}
+
+
+def label(obj: Any, names: dict[int, str]) -> str:
+    """An object's root name (``names``: id(object) -> root name), else its oid."""
+    return names.get(id(obj)) or (oid_to_hex(obj._p_oid) if getattr(obj, "_p_oid", None) else "?")
+
+
+def _registry(root: Any) -> Any:
+    orchestrator = root.get("orchestrator_obj")
+    return orchestrator.slots.get("cycles") if isinstance(orchestrator, UvmObject) else None
+
+
 def answer(ctx: Context, request: dict) -> Any:
     """Answer a cycle's question (:mod:`bat_os.cognition.asking`).
 
@@ -121,5 +175,6 @@ def answer(ctx: Context, request: dict) -> Any:
 COMMANDS = (
     Command("initiate_cognitive_cycle", initiate_cognitive_cycle, writes=True),
     Command("cycle", cycle, writes=False),
+    Command("cycles", cycles, writes=False),
     Command("answer", answer, writes=False),
 )

@@ -4,9 +4,13 @@
 
     {"command": "ingest", "text": "...", "doc_id"?: "d1", "metadata"?: {...}}  or  {"path": FILE, ...}
         -> {"doc_id", "chunks", "sentences", "unchanged"}      (progress events with "events": true)
-    {"command": "search", "query": "...", "top_k"?: 5, "mode"?: "hybrid"|"text"|"vector", "filter"?: {...}}
-        -> {"hits": [{"doc_id", "chunk", "score", "text", "metadata"}], "mode"}
+    {"command": "search", "query": "...", "offset"?: 0, "limit"?: 5, "mode"?: "hybrid"|"text"|"vector", "filter"?: {...}}
+        -> {"hits": [{"doc_id", "chunk", "score", "text", "metadata"}], "mode", "offset", "limit", "total"}
     {"command": "forget", "doc_id": "d1"} -> {"doc_id", "chunks"}
+
+``search`` answers its hits best first, a page at a time (:mod:`bat_os.kernel.commands.paging`;
+``top_k`` is the older name of ``limit``). ``total`` counts the chunks that match a ``text`` search's
+words; a ``vector`` or ``hybrid`` search ranks every chunk the filter allows, and counts them.
 
 Errors: ``bad_request``, ``not_found`` (a path or document), ``too_large``,
 ``bad_encoding`` (binary or not UTF-8). The service is
@@ -22,8 +26,9 @@ from typing import Any
 
 from bat_os.errors import BadEncoding, BadRequest, Internal, NotFound, TooLarge
 from bat_os.kernel.commands.base import Call, Command, Context, Later, field
+from bat_os.kernel.commands.paging import page_of
 from bat_os.memory.catalog import TIME_FILTERS, content_hash
-from bat_os.memory.service import MAX_TOP_K, MODES, Memory, allowed_chunks, catalog_of
+from bat_os.memory.service import MODES, Memory, allowed_chunks, catalog_of
 
 
 def _memory(ctx: Context) -> Memory:
@@ -106,9 +111,7 @@ def search(ctx: Context, request: dict) -> Any:
     query = field(request, "query", str)
     if not query.strip():
         raise BadRequest("'query' must not be empty")
-    top_k = field(request, "top_k", int, default=5)
-    if not 1 <= top_k <= MAX_TOP_K:
-        raise BadRequest(f"'top_k' must be between 1 and {MAX_TOP_K}, not {top_k}")
+    page = page_of(request, default=field(request, "top_k", int, default=5))
     mode = field(request, "mode", str, default="hybrid")
     if mode not in MODES:
         raise BadRequest(f"'mode' must be one of {', '.join(MODES)}, not {mode!r}")
@@ -116,11 +119,15 @@ def search(ctx: Context, request: dict) -> Any:
     catalog = catalog_of(ctx.image)
     allowed = allowed_chunks(catalog, filters)
     if mode == "text":
-        return {"hits": [catalog.hit(cid, score) for cid, score in catalog.text_search(query, top_k, allowed)], "mode": mode}
+        ranked = catalog.text_search(query, None, allowed)
+        return {"hits": [catalog.hit(cid, score) for cid, score in page.take(ranked)], "mode": mode,
+                **page.fields(len(ranked))}
     memory = _memory(ctx)
+    total = len(allowed) if allowed is not None else catalog.chunk_count()
 
     async def run(call: Call) -> dict:
-        return {"hits": await memory.hybrid(query, top_k, mode, filters), "mode": mode}
+        best = await memory.hybrid(query, page.offset + page.limit, mode, filters)
+        return {"hits": page.take(best), "mode": mode, **page.fields(total)}
 
     return Later(run)
 

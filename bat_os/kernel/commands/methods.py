@@ -2,15 +2,15 @@
 
 ::
 
-    {"command": "methods", "target": T}
+    {"command": "methods", "target": T, "offset"?: 0, "limit"?: 1000}
         -> {"target": "0x1a", "methods": [{"selector", "holder", "inherited", "origin", "author", "created",
-                                           "version", "versions", "cases", "calls"}, ...]}
+                                           "version", "versions", "cases", "calls"}, ...], "offset", "limit", "total"}
     {"command": "source", "target": T, "selector": S, "version"?: N}
         -> {"selector", "holder", "origin", "author", "created", "version", "versions", "source", "tests"}
-    {"command": "history", "target": T, "selector": S}
+    {"command": "history", "target": T, "selector": S, "offset"?: 0, "limit"?: 1000}
         -> {"selector", "object", "current": N or null, "versions": [{"version", "author", "created", "change",
                                                                       "reason", "lines", "sha256", "cases", "current"}],
-            "log": [{"event": "installed" | "removed", "version", "author", "time", ...}]}
+            "log": [{"event": "installed" | "removed", "version", "author", "time", ...}], "offset", "limit", "total"}
     {"command": "set_method", "target": T, "selector": S, "source": CODE, "cases"?: [...], "reason"?: "...",
      "force"?: false}
         -> {"target", "selector", "version", "cases_run", "forced": [failures made anyway]}   (committed)
@@ -39,6 +39,9 @@ the call is ``args``, else its first stored case's. The new version (change
 the old one stays in the history.
 
 ``calls`` counts the sends that ran the method since this kernel started.
+``methods`` and ``history`` come in pages (:mod:`bat_os.kernel.commands.paging`):
+``history``'s ``total`` counts versions, and its ``log`` holds the events of
+the page's versions.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from bat_os.image.objects import Method, UvmObject, check_slot_name, oid_to_hex
 from bat_os.jail.runner import MAX_CASES
 from bat_os.kernel.commands.base import Command, Context, Later, field, uvm_target
 from bat_os.kernel.commands.objects import brief_examples
+from bat_os.kernel.commands.paging import page_of
 
 MAX_REASON_CHARS = 2000
 
@@ -85,6 +89,7 @@ def _version(obj: UvmObject, selector: str, method: Method) -> tuple[int, int]:
 def methods(ctx: Context, request: dict) -> dict:
     """Every method the target understands, its own first, then those it inherits (the nearest holder's)."""
     obj = uvm_target(ctx, request)
+    page = page_of(request)
     seen: set[str] = set()
     listed = []
     for holder in obj.delegation_chain():
@@ -99,7 +104,7 @@ def methods(ctx: Context, request: dict) -> dict:
                 "version": version, "versions": count, "cases": len(stored_tests(method)),
                 "calls": ctx.calls.get((holder._p_oid, selector), 0),
             })
-    return {"target": _label(ctx, obj), "methods": listed}
+    return {"target": _label(ctx, obj), "methods": page.take(listed), **page.fields(len(listed))}
 
 
 def source(ctx: Context, request: dict) -> dict:
@@ -135,6 +140,7 @@ def history_of(ctx: Context, request: dict) -> dict:
     """Every version of the target's own ``selector`` and what happened to it."""
     obj = uvm_target(ctx, request)
     selector = _selector(request)
+    page = page_of(request)
     versions = history.versions_of(obj, selector)
     if not versions:
         holder = _holder(obj, selector)
@@ -144,16 +150,23 @@ def history_of(ctx: Context, request: dict) -> dict:
     found = history.history_of(obj, selector)
     log = [dict(entry) for entry in found.log] if found is not None else [
         {"event": "installed", "version": 1, "author": versions[0].author, "change": "learned", "time": versions[0].created}]
+    shown = range(len(versions))[page.offset:page.offset + page.limit]
+    numbers = {i + 1 for i in shown}
     return {
         "selector": selector, "object": _label(ctx, obj),
         "current": next((i + 1 for i, v in enumerate(versions) if v is current), None),
-        "versions": [{"version": i + 1, "author": v.author, "created": v.created,
-                      "change": next((e.get("change") for e in log if e["event"] == "installed" and e["version"] == i + 1), None),
-                      "reason": _reason(v),
-                      "lines": len(v.source.splitlines()), "sha256": hashlib.sha256(v.source.encode()).hexdigest(),
-                      "cases": len(stored_tests(v)), "current": v is current} for i, v in enumerate(versions)],
-        "log": render(log),
+        "versions": [_version_card(i + 1, versions[i], current, log) for i in shown],
+        "log": render([entry for entry in log if entry.get("version") in numbers]),
+        **page.fields(len(versions)),
     }
+
+
+def _version_card(number: int, method: Method, current: Any, log: list[dict]) -> dict:
+    change = next((e.get("change") for e in log if e["event"] == "installed" and e["version"] == number), None)
+    return {"version": number, "author": method.author, "created": method.created, "change": change,
+            "reason": _reason(method), "lines": len(method.source.splitlines()),
+            "sha256": hashlib.sha256(method.source.encode()).hexdigest(), "cases": len(stored_tests(method)),
+            "current": method is current}
 
 
 def _reason(method: Method) -> str | None:

@@ -5,13 +5,12 @@
     {"command": "world", "offset"?: 0, "limit"?: 1000, "cycles"?: 20}
         -> {"roots": [{"name", "oid", "type", "title", "parents": [names or oids], "slots": N, "system": N,
                        "methods": [{"selector", "origin", "author", "created", "version", "versions", "cases"}]}],
-            "total": N, "offset": 0, "truncated": false,
+            "offset": 0, "limit": 1000, "total": N,
             "cycles": [{"cycle", "state", "selector", "receiver" (its root name or oid), "origin", "outcome", "created", "updated",
                         "question": the open question (as the person is shown it) | null}]}
 
-``roots`` are sorted by name, ``limit`` of them from ``offset`` (a page: a reply carries at most
-:data:`bat_os.protocol.MAX_ITEMS` items in a list, so a larger image is read page by page; ``truncated`` says more
-follow, ``total`` how many there are); a root that is not an object of the graph (the catalog, the chronicle) has only
+``roots`` are sorted by name, ``limit`` of them from ``offset`` (a page, :mod:`bat_os.kernel.commands.paging`:
+a larger image is read page by page, ``total`` says how many there are); a root that is not an object of the graph (the catalog, the chronicle) has only
 its name, oid and type. ``methods`` are the root's own methods that are not the kernel's (``origin`` other than
 ``system``); ``system`` counts the others. ``cycles`` are the newest cycles, newest first; ``question`` is the
 last question a cycle asked while nobody has answered it yet. One command instead of one ``inspect`` per root:
@@ -22,28 +21,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from bat_os.cognition import asking
 from bat_os.cognition.retest import stored_tests
 from bat_os.errors import BadRequest
-from bat_os.protocol import MAX_ITEMS
 from bat_os.image import history
-from bat_os.image.codec import render
 from bat_os.image.objects import Method, UvmObject, oid_to_hex
 from bat_os.kernel.commands.base import Command, Context, field
+from bat_os.kernel.commands.cycles import label, newest_cycles
+from bat_os.kernel.commands.paging import page_of
 
 MAX_CYCLES = 200
 
 
 def world(ctx: Context, request: dict) -> dict:
-    offset = _bounded(request, "offset", 0, 10**9)
-    limit = _bounded(request, "limit", MAX_ITEMS, MAX_ITEMS)
+    page = page_of(request)
     newest = _bounded(request, "cycles", 20, MAX_CYCLES)
     root = ctx.image.connection.root()
     names = {id(root[name]): name for name in root.keys()}
     listed = [name for name in sorted(root.keys()) if not name.startswith("batos_")]
-    roots = [_card(name, root[name], names) for name in listed[offset:offset + limit]]
-    return {"roots": roots, "total": len(listed), "offset": offset, "truncated": offset + limit < len(listed),
-            "cycles": _cycles(root, newest, names)}
+    roots = [_card(name, root[name], names) for name in page.take(listed)]
+    return {"roots": roots, **page.fields(len(listed)), "cycles": newest_cycles(root, newest, names)}
 
 
 def _bounded(request: dict, key: str, default: int, most: int) -> int:
@@ -51,10 +47,6 @@ def _bounded(request: dict, key: str, default: int, most: int) -> int:
     if not 0 <= value <= most:
         raise BadRequest(f"{key!r} must be between 0 and {most}, not {value}")
     return value
-
-
-def _label(obj: Any, names: dict[int, str]) -> str:
-    return names.get(id(obj)) or (oid_to_hex(obj._p_oid) if getattr(obj, "_p_oid", None) else "?")
 
 
 def _card(name: str, obj: Any, names: dict[int, str]) -> dict:
@@ -76,31 +68,9 @@ def _card(name: str, obj: Any, names: dict[int, str]) -> dict:
                             "cases": len(stored_tests(value))})
     title = obj.slots.get("name")
     card.update({"title": title if isinstance(title, str) else None,
-                 "parents": [_label(parent, names) for parent in obj.parents],
+                 "parents": [label(parent, names) for parent in obj.parents],
                  "slots": slots, "system": system, "methods": sorted(methods, key=lambda m: m["selector"])})
     return card
-
-
-def _cycles(root: Any, newest: int, names: dict[int, str]) -> list[dict]:
-    orchestrator = root.get("orchestrator_obj")
-    registry = orchestrator.slots.get("cycles") if isinstance(orchestrator, UvmObject) else None
-    if registry is None or newest == 0:
-        return []
-    listed = []
-    for number in range(registry.count, 0, -1):
-        cycle = registry.get("c%d" % number)
-        if cycle is None:
-            continue
-        questions = list(cycle.artifacts.get("questions", []))
-        last = questions[-1] if questions else None
-        open_question = render(asking.shown(dict(last))) if last and "answer" not in last and not cycle.terminal else None
-        listed.append({"cycle": cycle.id, "state": cycle.state_name, "selector": cycle.selector,
-                       "receiver": _label(cycle.receiver, names),
-                       "origin": cycle.origin, "outcome": cycle.outcome, "created": cycle.created,
-                       "updated": cycle.updated, "question": open_question})
-        if len(listed) >= newest:
-            break
-    return listed
 
 
 COMMANDS = (Command("world", world, writes=False),)

@@ -189,7 +189,7 @@ function drawRoots() {
   const fragment = document.createDocumentFragment();
   for (const root of roots) fragment.append(rootCard(root));
   $("#roots").replaceChildren(fragment);
-  $("#root-count").textContent = "(" + roots.length + (batos.world.truncated ? "+, truncated" : "") + ")";
+  $("#root-count").textContent = "(" + roots.length + (roots.length < batos.world.total ? " of " + batos.world.total : "") + ")";
   filterRoots();
   for (const [id, cycle] of batos.cycles) if (!TERMINAL.has(cycle.state)) markReceiver(id, cycle.state);
   if (batos.target) for (const card of document.querySelectorAll("[data-card]")) card.classList.toggle("open", card.dataset.card === batos.target);
