@@ -260,6 +260,38 @@ def test_first_awakening_pulls_the_defaults_in_the_background(tiny, tmp_path):
         k.stop()
 
 
+def test_a_request_for_a_model_on_its_way_waits_for_it_with_progress_and_fails_only_with_its_import(tiny, tmp_path):
+    """Sent the moment the kernel answers, while it still stores its first models: ROBIN's ask waits for ROBIN's
+    model (progress events, then its answer); BABS's, whose model cannot be had, fails with why, not at once with
+    the advice to import a model the kernel was importing."""
+    config = tmp_path / "batos.toml"
+    missing = tmp_path / "no-such-model"
+    config.write_text(
+        "[models]\n"
+        f'ALFRED = "{tiny["llama"]}"\nBRICK = "{tiny["llama"]}"\nROBIN = "{tiny["qwen"]}"\nBABS = "{missing}"\n'
+        'memory_mb = 64\n', encoding="utf-8",
+    )
+    k = KernelProcess(tmp_path, extra_args=["--config", str(config)], env={"BATOS_LLM_DEVICE": "cpu"})
+    k.start(timeout=60)
+    try:
+        with k.client() as robin, k.client() as babs:
+            robin.send({"command": "ask", "persona": "ROBIN", "prompt": "hi", "events": True, "id": "r"})
+            babs.send({"command": "ask", "persona": "BABS", "prompt": "hi", "id": "b"})
+            frames = []
+            while not frames or frames[-1]["status"] == "event":
+                frames.append(robin.recv(timeout=120))
+            failed = babs.recv(timeout=120)
+        assert frames[-1]["status"] == "ok", frames[-1]
+        waits = [f["event"] for f in frames if f["status"] == "event" and f["event"].get("type") == "model"]
+        assert waits and waits[0]["persona"] == "ROBIN" and waits[0]["state"] == "arriving", frames
+        assert waits[-1]["state"] == "stored" and "ROBIN's model" in waits[0]["text"]
+        assert failed["error"]["code"] == "no_model" and "could not be stored" in failed["error"]["message"], failed
+        assert models_status(k)["personas"]["ROBIN"]["model"] == tiny["qwen"]
+    finally:
+        k.stop()
+    assert "a request waits for ROBIN's model" in k.log.read_text(encoding="utf-8")
+
+
 def test_without_a_network_the_kernel_starts_and_says_how_to_import(tmp_path):
     k = KernelProcess(tmp_path, env={"BATOS_LLM_DEVICE": "cpu"})  # default hub ids; HF_HUB_OFFLINE=1 in tests
     started = time.monotonic()

@@ -29,6 +29,7 @@ from bat_os.image import codec
 from bat_os.kernel.replies import ReplyPath, wants_events
 from bat_os.kernel.bridge import Envelope, lasting_envelope
 from bat_os.kernel.commands.base import Call, Later
+from bat_os.models.backends import PROGRESS
 
 if TYPE_CHECKING:
     from bat_os.cognition.orchestrator import Orchestrator
@@ -79,6 +80,7 @@ class Awaited:
                 self.replies.event(envelope, request, codec.render(event))
 
         reply_to = {"identity": envelope.identity, "req": envelope.req, "id": request_id if _plain(request_id) else None}
+        PROGRESS.set(on_event)  # this task's own: a wait for a model on its way reports to this client
         try:
             asks = events and request.get("ask", True) is not False  # a cycle may ask it (bat_os.cognition.asking)
             result = await later.run(Call(on_event=on_event, reply_to=reply_to, asks=asks))  # plain data already

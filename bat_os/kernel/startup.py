@@ -62,7 +62,7 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
                                cache=config.models.cache_dir or embedded.cache_dir())
         models = PersonaModels(image, manager, provision=_provisioner(config, image))
         backend = make_backend(config.llm, record_to=config.llm.record_to, manager=manager, resolve=models.resolve,
-                               timeout=config.models.generation_timeout)
+                               timeout=config.models.generation_timeout, arrive=models.arrival)
         models.start()
         missing = [p for p, entry in image.read(lambda: models.status()["personas"]).items() if entry["model"] is None]
         if missing and not (models.provision and models.provision.busy):

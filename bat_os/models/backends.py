@@ -304,6 +304,12 @@ class RecordingBackend:
 CALL_CONTEXT: ContextVar[dict[str, Any]] = ContextVar("batos_model_call_context", default={})
 
 
+#: Where a request's progress events go while it waits for a persona's model on its way into the image
+#: (:meth:`bat_os.models.provision.Provisioner.arrival`): the awaited request's ``on_event``, set by
+#: bat_os.kernel.awaited in the request's task (tasks it starts inherit it). None: nobody listens.
+PROGRESS: ContextVar[Callable[[dict], None] | None] = ContextVar("batos_model_progress", default=None)
+
+
 class AuditedBackend:
     """Wraps another LLM and records every call, failed or not, in the audit trail: ``record("model_call",
     persona=, model=, prompt_sha256=, tokens=, seconds=, outcome=)`` (``tokens``: the pieces streamed).
@@ -370,11 +376,13 @@ class TransformersBackend:
     def __init__(
         self, config: LLMConfig, *, manager: "ModelManager | None" = None,
         resolve: Callable[[str], "LoadSpec"] | None = None, timeout: float = 300.0,
+        arrive: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self.config = config
         self.name = "models"  # the personas' own models, whichever engine runs each
         self.manager = manager
         self.resolve = resolve
+        self.arrive = arrive  # waits for a persona's model on its way into the image (bat_os.models.provision)
         self.timeout = timeout
 
     async def complete(
@@ -390,7 +398,12 @@ class TransformersBackend:
     ) -> Completion:
         if self.resolve is None or self.manager is None:
             raise NoModel(persona)
-        spec = self.resolve(persona)
+        try:
+            spec = self.resolve(persona)
+        except NoModel:
+            if self.arrive is None or not await self.arrive(persona):
+                raise
+            spec = self.resolve(persona)  # stored meanwhile
         if temperature is not None or until_block or seed is not None:
             # this call samples (a cycle's later candidates; ``seed``: the same sample each time it is asked
             # again), or ends with its code block (what follows is prose a small model goes on writing):
@@ -413,7 +426,7 @@ class TransformersBackend:
 def make_backend(
     config: LLMConfig, *, record_to: Path | None = None, manager: "ModelManager | None" = None,
     resolve: Callable[[str], "LoadSpec"] | None = None,
-    timeout: float = 300.0,
+    timeout: float = 300.0, arrive: Callable[[str], Awaitable[bool]] | None = None,
 ) -> LLM:
     """The backend ``config`` names, wrapped in a recorder when ``record_to`` is given."""
     backend: LLM
@@ -422,7 +435,7 @@ def make_backend(
             raise LLMError("the replay backend needs a cassette: set BATOS_CASSETTE or [llm] cassette")
         backend = ReplayBackend(config.cassette)
     elif config.backend == "transformers":
-        backend = TransformersBackend(config, manager=manager, resolve=resolve, timeout=timeout)
+        backend = TransformersBackend(config, manager=manager, resolve=resolve, timeout=timeout, arrive=arrive)
     else:
         raise LLMError(f"unknown LLM backend {config.backend!r}")
     if record_to is not None:

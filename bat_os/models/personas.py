@@ -37,6 +37,11 @@ class PersonaModels:
         """``persona``'s LoadSpec (event-loop thread only). NoModel when it has none in the image."""
         return self.image.read(lambda: spec_for(self.image.connection.root(), persona))
 
+    async def arrival(self, persona: str) -> bool:
+        """Wait for ``persona``'s first model while provisioning brings it (:meth:`Provisioner.arrival`): True once
+        stored, False when none is on its way."""
+        return await self.provision.arrival(persona) if self.provision is not None else False
+
     def start(self) -> asyncio.Task | None:
         """Give the personas their first models in the background (see :mod:`bat_os.models.provision`)."""
         return self.provision.start() if self.provision is not None else None

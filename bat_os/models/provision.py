@@ -23,6 +23,14 @@ thread that touches ZODB), and ``status`` shows each one's progress:
 
 Each step marks what it did in the image's model store (``embedded``,
 ``pulled``), so neither repeats: a model the user removed stays removed.
+
+**A request waits for a model on its way** (:meth:`Provisioner.arrival`): a
+cycle or ``ask`` that needs a persona with no model yet, while one of the
+steps is bringing it one, waits until it is stored, with progress events
+("BRICK's model: 60% stored") to its client
+(:data:`bat_os.models.backends.PROGRESS`, set by the kernel for each awaited
+request). It fails only if that import fails, and
+then with the import's reason.
 """
 
 from __future__ import annotations
@@ -37,14 +45,17 @@ from typing import Any, Callable
 from persistent.mapping import PersistentMapping
 
 from bat_os.config import ModelsConfig
-from bat_os.errors import DownloadFailed, ModelError
+from bat_os.errors import DownloadFailed, ModelError, NoModel
 from bat_os.image.image import Image
 from bat_os.image.primordial import PERSONAS
 from bat_os.models import engines
+from bat_os.models.backends import PROGRESS
 from bat_os.models.embedded import resolve_profile
 from bat_os.models.records import store_of
 
 logger = logging.getLogger(__name__)
+
+REPORT_EVERY = 1.0  # seconds between a waiting request's progress events
 
 IMPORT_HINT = "import models with: python batos.py models import PERSONA <directory, .gguf file or Hugging Face id> (kernel stopped)"
 
@@ -66,6 +77,7 @@ class Provisioner:
         self.embedded: dict[str, Any] = {"state": "idle"}
         self.pull: dict[str, Any] = {"state": "idle"}
         self._task: asyncio.Task | None = None
+        self._arrivals: dict[str, asyncio.Future] = {}  # persona -> None once stored, or the reason its import failed
 
     def start(self) -> asyncio.Task | None:
         """Start both steps in the background when either has work; None when neither has.
@@ -86,8 +98,64 @@ class Provisioner:
                              "models": {p: self.embedded_files[p][0].name for p in embedded}, "current": None, "progress": {}}
         if pulls:
             self.pull = {"state": "running", "profile": None, "personas": pulls, "done": [], "current": None, "progress": {}}
-        self._task = asyncio.get_running_loop().create_task(self._run(embedded, bool(pulls)))
+        loop = asyncio.get_running_loop()
+        self._arrivals = {p: loop.create_future() for p in [*embedded, *pulls] if self._modelless(p)}
+        self._task = loop.create_task(self._run(embedded, bool(pulls)))
+        self._task.add_done_callback(lambda _task: self._settle_all("the models' provisioning stopped"))
         return self._task
+
+    def _modelless(self, persona: str) -> bool:
+        from bat_os.models.records import store_of
+
+        def has_none() -> bool:
+            store = store_of(self.image.connection.root(), create=False)
+            return store is None or store.personas.get(persona) is None
+
+        return self.image.read(has_none)
+
+    async def arrival(self, persona: str) -> bool:
+        """Wait while ``persona``'s first model is on its way: True once it is stored, False if none is coming;
+        NoModel with the import's reason if it fails. Progress events go to ``PROGRESS`` (bat_os.models.backends)."""
+        future = self._arrivals.get(persona)
+        if future is None:
+            return False
+        report, last = PROGRESS.get(), None
+        logger.info("a request waits for %s's model, on its way into the image", persona)
+        while not future.done():
+            line = self._progress_of(persona)
+            if report is not None and line != last:
+                report({"type": "model", "persona": persona, "state": "arriving", **line})
+                last = line
+            await asyncio.wait([future], timeout=REPORT_EVERY)
+        reason = future.result()
+        if reason is not None:
+            raise NoModel(persona, f"persona {persona}'s model could not be stored: {reason}; {IMPORT_HINT}")
+        if report is not None:
+            report({"type": "model", "persona": persona, "state": "stored", "text": f"{persona}'s model: stored"})
+        return True
+
+    def _progress_of(self, persona: str) -> dict:
+        """Where ``persona``'s import stands: the fraction of its files stored, when its import is the current one."""
+        for step in (self.embedded, self.pull):
+            if step.get("state") == "running" and step.get("current") == persona:
+                parts = [p for p in (step.get("progress") or {}).values() if p.get("total")]
+                done = sum(min(p["done"], p["total"]) for p in parts)
+                total = sum(p["total"] for p in parts)
+                if total:
+                    share = done / total
+                    return {"stored": round(share, 3), "text": f"{persona}'s model: {share:.0%} stored"}
+                return {"stored": 0.0, "text": f"{persona}'s model: being stored"}
+        return {"stored": 0.0, "text": f"{persona}'s model: waiting its turn"}
+
+    def _arrived(self, persona: str, reason: str | None = None) -> None:
+        future = self._arrivals.get(persona)
+        if future is not None and not future.done():
+            future.set_result(reason)
+
+    def _settle_all(self, reason: str) -> None:
+        """Whatever is still awaited will not come (a step failed, went offline or was cancelled)."""
+        for persona in list(self._arrivals):
+            self._arrived(persona, reason)
 
     @property
     def busy(self) -> bool:
@@ -120,9 +188,12 @@ class Provisioner:
             except (ModelError, OSError) as exc:
                 self.embedded.update(state="failed", current=None, reason=str(exc))
                 logger.error("importing the embedded model %s failed: %s; %s", source, exc, IMPORT_HINT)
+                if not self.pull.get("personas") or persona not in self.pull["personas"]:
+                    self._arrived(persona, str(exc))
                 return
             self.image.run(lambda p=persona, key=result.key: _mark(self.image.connection.root(), "embedded", p, key))
             self.embedded["done"].append(persona)
+            self._arrived(persona)
         self.embedded.update(state="done", current=None, progress={})
         logger.info("%s now have their embedded models", ", ".join(personas))
 
@@ -137,6 +208,7 @@ class Provisioner:
         wanted = self.image.read(lambda: _never_pulled(self.image.connection.root(), defaults))
         if not wanted:  # nothing left to pull
             self.pull = {"state": "idle"}
+            self._settle_all("no default model is to be pulled")
             return
         self.pull.update(profile=profile, personas=list(wanted))
         logger.info("pulling the %s profile's default models in the background: %s", profile,
@@ -149,13 +221,16 @@ class Provisioner:
             except DownloadFailed as exc:
                 self.pull.update(state="offline", current=None, reason=str(exc))
                 logger.warning("could not pull the default models (%s); %s", exc, IMPORT_HINT)
+                self._settle_all(f"the hub could not be reached ({exc})")
                 return
             except (ModelError, OSError) as exc:
                 self.pull.setdefault("failed", {})[persona] = str(exc)
                 logger.error("pulling %s for %s failed: %s", source, persona, exc)
+                self._arrived(persona, str(exc))
                 continue
             self.image.run(lambda p=persona, s=source: _mark(self.image.connection.root(), "pulled", p, s))
             self.pull["done"].append(persona)
+            self._arrived(persona)
             logger.info("%s now has its default model %s (%.1f MiB)", persona, result.source, result.total_size / 2**20)
         self.pull.update(state="done", current=None, progress={})
 
