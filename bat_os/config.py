@@ -132,6 +132,8 @@ class Config:
     endpoint: str = DEFAULT_ENDPOINT  # ZeroMQ ROUTER endpoint; loopback unless you mean otherwise
     events_endpoint: str = "tcp://127.0.0.1:*"  # the event stream's PUB socket (*: a free port, in status); "off": none
     events_hwm: int = 1000  # events queued per subscriber before the stream drops for it (the kernel never waits)
+    remote_endpoint: str = ""  # a second door for other machines, CURVE only (bat_os.kernel.remote); "": off
+    remote_events_endpoint: str = ""  # the event stream for them, CURVE only; "": none
     log_file: Path | None = Path("data/batos.log")  # kernel log (also on stderr); "" for stderr only
     audit_file: Path = Path("data/metacognition.jsonl")  # one JSON object per request/cycle event
     log_level: str = "INFO"
@@ -190,6 +192,8 @@ ENV_NAMES = {
     "endpoint": "BATOS_ENDPOINT",
     "events_endpoint": "BATOS_EVENTS_ENDPOINT",
     "events_hwm": "BATOS_EVENTS_HWM",
+    "remote_endpoint": "BATOS_REMOTE_ENDPOINT",
+    "remote_events_endpoint": "BATOS_REMOTE_EVENTS_ENDPOINT",
     "log_file": "BATOS_LOG_FILE",
     "audit_file": "BATOS_AUDIT_FILE",
     "log_level": "BATOS_LOG_LEVEL",
@@ -261,6 +265,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML file (default: ./batos.toml if present; env BATOS_CONFIG)")
     parser.add_argument("--image", help="image file (default data/live_image.fs; env BATOS_IMAGE)")
     parser.add_argument("--endpoint", help="ZeroMQ endpoint (default tcp://127.0.0.1:5555; env BATOS_ENDPOINT)")
+    parser.add_argument("--remote", dest="remote_endpoint", help="also serve other machines here, CURVE only (docs/operations.md)")
     parser.add_argument("--log-file", dest="log_file", help="kernel log file ('' for stderr only)")
     parser.add_argument("--audit-file", dest="audit_file", help="audit trail (JSON lines)")
     parser.add_argument("--backup-dir", dest="backup_dir", help="backups of the image (default: backups/ beside the image; env BATOS_BACKUP_DIR)")
@@ -332,8 +337,10 @@ def _validate(config: Config) -> None:
     match = _ENDPOINT_RE.match(config.endpoint)
     if match and match.group("port") is not None and not 0 < int(match.group("port")) < 65536:
         raise ConfigError("endpoint", f"port {match.group('port')} is out of range")
-    if config.events_endpoint != "off" and not _ENDPOINT_RE.match(config.events_endpoint.replace(":*", ":0")):
-        raise ConfigError("events_endpoint", f"{config.events_endpoint!r} is not off, tcp://HOST:PORT (or :*), ipc://PATH or inproc://NAME")
+    for name in ("events_endpoint", "remote_endpoint", "remote_events_endpoint"):
+        value = getattr(config, name)
+        if value not in ("off", "") and not _ENDPOINT_RE.match(value.replace(":*", ":0")):
+            raise ConfigError(name, f"{value!r} is not off, tcp://HOST:PORT (or :*), ipc://PATH or inproc://NAME")
     if config.events_hwm < 1:
         raise ConfigError("events_hwm", "must be at least 1")
     if config.image.suffix != ".fs":
@@ -354,20 +361,14 @@ def _validate(config: Config) -> None:
         raise ConfigError("pack_days", "must be a number of days from 0 to 36500")
     if config.log_level not in LOG_LEVELS:
         raise ConfigError("log_level", f"{config.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
-    if config.max_frame_bytes < 1024:
-        raise ConfigError("max_frame_bytes", "must be at least 1024")
-    if config.queue_size < 1:
-        raise ConfigError("queue_size", "must be at least 1")
-    if config.conflict_retries < 0:
-        raise ConfigError("conflict_retries", "must be 0 or more")
-    if config.request_timeout <= 0:
-        raise ConfigError("request_timeout", "must be positive")
-    if config.shutdown_grace <= 0:
-        raise ConfigError("shutdown_grace", "must be positive")
-    if config.cycle_max_attempts < 1:
-        raise ConfigError("cycle_max_attempts", "must be at least 1")
-    if config.cycle_candidates < 1:
-        raise ConfigError("cycle_candidates", "must be at least 1")
+    if small := next((n for n in ("max_frame_bytes", "memory_max_bytes") if getattr(config, n) < 1024), None):
+        raise ConfigError(small, "must be at least 1024")
+    if config.queue_size < 1 or config.conflict_retries < 0:
+        raise ConfigError("queue_size" if config.queue_size < 1 else "conflict_retries", "must be at least 1 (0 for retries)")
+    if config.request_timeout <= 0 or config.shutdown_grace <= 0:
+        raise ConfigError("request_timeout" if config.request_timeout <= 0 else "shutdown_grace", "must be positive")
+    if config.cycle_max_attempts < 1 or config.cycle_candidates < 1:
+        raise ConfigError("cycle_max_attempts" if config.cycle_max_attempts < 1 else "cycle_candidates", "must be at least 1")
     if config.cycle_resume not in ("resume", "fail"):
         raise ConfigError("cycle_resume", f"{config.cycle_resume!r} is not resume or fail")
     if flag := next((name for name in ("cycle_plan", "cycle_feedback") if getattr(config, name) not in (0, 1)), None):
@@ -384,8 +385,6 @@ def _validate(config: Config) -> None:
         raise ConfigError("jail_workers", "must be between 1 and 64")
     if config.jail_wall_seconds <= 0 or config.jail_cpu_seconds <= 0:
         raise ConfigError("jail_wall_seconds" if config.jail_wall_seconds <= 0 else "jail_cpu_seconds", "must be positive")
-    if config.memory_max_bytes < 1024:
-        raise ConfigError("memory_max_bytes", "must be at least 1024")
     if config.embedding_model is not None and not config.embedding_model.is_dir():
         raise ConfigError("embedding_model", f"no such directory: {config.embedding_model}")
     if config.jail_memory_mb < 32:

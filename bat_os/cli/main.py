@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="BAT OS kernel: a persistent living image served over ZeroMQ.",
     )
     config_module.add_arguments(parser)
-    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel); see also: batos.py audit FILE --selector NAME, batos.py models --help, batos.py backup|restore|backups --help")
+    parser.add_argument("action", nargs="?", default="run", choices=("run",), help="what to do (default: run the kernel); see also: batos.py audit FILE --selector NAME, batos.py models --help, batos.py backup|restore|backups --help, batos.py remote --help")
     return parser
 
 
@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from bat_os.cli import forge as forge_cli
 
         return forge_cli.main(argv[1:], environ=None if environ is None else dict(environ))
+    if argv[:1] == ["remote"]:
+        from bat_os.cli import remote as remote_cli
+
+        return remote_cli.main(argv[1:], environ=None if environ is None else dict(environ))
     if argv[:1] == ["models"]:
         from bat_os.cli import models as models_cli
 

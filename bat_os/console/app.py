@@ -17,7 +17,7 @@ from typing import Mapping, TextIO
 
 from bat_os import protocol
 
-from .connection import Connection
+from .connection import Connection, Curve
 from .errors import NoReply
 from .inputs import LineSource, TerminalInput, open_input
 from .oneshot import EXIT_INTERRUPTED, EXIT_USAGE, OneShot, ping
@@ -47,8 +47,12 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument("sentence", nargs="*", metavar="SENTENCE",
                         help="plain English to translate, send and answer (one-shot); quotes optional")
-    parser.add_argument("--endpoint", default=environ.get("BATOS_ENDPOINT") or protocol.DEFAULT_ENDPOINT,
+    parser.add_argument("--endpoint", "--connect", default=environ.get("BATOS_ENDPOINT") or protocol.DEFAULT_ENDPOINT,
                         help=f"kernel endpoint (default: env BATOS_ENDPOINT, else {protocol.DEFAULT_ENDPOINT})")
+    parser.add_argument("--server-key", dest="server_key", metavar="FILE",
+                        help="a kernel on another machine: its server.key (CURVE; with --client-key; docs/operations.md)")
+    parser.add_argument("--client-key", dest="client_key", metavar="FILE", default=environ.get("BATOS_CLIENT_KEY"),
+                        help="this client's NAME.key_secret from 'batos.py remote add' (env BATOS_CLIENT_KEY)")
     parser.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                         help=f"how long to wait for the kernel (default {QUICK_TIMEOUT:g}s for quick requests, "
                         f"{WORK_TIMEOUT:g}s of silence for work: cycles, models, memory)")
@@ -91,6 +95,18 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("--brief-only needs a SENTENCE")
 
 
+def _curve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Curve | None:
+    """The CURVE keys for a kernel on another machine (both files, or neither)."""
+    if args.server_key is None and args.client_key is None:
+        return None
+    if args.server_key is None or args.client_key is None:
+        parser.error("--server-key and --client-key go together (a kernel on another machine)")
+    try:
+        return Curve.from_files(args.server_key, args.client_key)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
 def main(
     argv: list[str] | None = None,
     *,
@@ -110,7 +126,7 @@ def main(
     screen = Screen(stdout, stderr, as_json=args.json, info_to_stderr=args.json or args.brief_only,
                     session=interactive, environ=environ)
     options = Options(timeout=args.timeout, yes=args.yes, local=args.local, raw_events=args.events)
-    with Connection(args.endpoint, options.quick_timeout) as connection:
+    with Connection(args.endpoint, options.quick_timeout, curve=_curve(parser, args)) as connection:
         try:
             if args.ping:
                 return ping(Session(connection, screen, options), args.wait)

@@ -23,11 +23,18 @@ person answering a cycle's question) and :meth:`~Connection.pump` until its
 arrives, whoever is receiving: events to their request's handler, final
 replies kept until taken. Time a handler spends (a person typing) is not
 counted as the kernel's silence.
+
+A kernel on another machine is reached over CURVE (:class:`Curve`, from the key files
+``python batos.py remote add`` made; the kernel's side is :mod:`bat_os.kernel.remote`): every
+socket this module opens, the liveness probe's too, authenticates with the client's key and
+checks the kernel's.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import zmq
@@ -41,6 +48,35 @@ DEFAULT_TIMEOUT = 10.0  # seconds to wait for a reply to a quick request
 POLL_SLICE = 0.2  # wait in slices so Ctrl+C is noticed promptly
 
 
+@dataclass(frozen=True)
+class Curve:
+    """The keys of a CURVE connection: the kernel's public key, and the client's pair."""
+
+    server_public: bytes
+    public: bytes
+    secret: bytes
+
+    @classmethod
+    def from_files(cls, server_key: Path | str, client_secret: Path | str) -> "Curve":
+        """zmq.auth's certificate files: the kernel's ``server.key`` and the client's ``NAME.key_secret``
+        (ValueError when either cannot be read or holds no key)."""
+        import zmq.auth
+
+        try:
+            server_public, _ = zmq.auth.load_certificate(str(server_key))
+            public, secret = zmq.auth.load_certificate(str(client_secret))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read the CURVE keys: {exc}") from exc
+        if secret is None:
+            raise ValueError(f"{client_secret} holds no secret key: give the client's NAME.key_secret file")
+        return cls(server_public, public, secret)
+
+    def apply(self, sock: zmq.Socket) -> None:
+        sock.curve_serverkey = self.server_public
+        sock.curve_publickey = self.public
+        sock.curve_secretkey = self.secret
+
+
 class Connection:
     """The console's link to one kernel endpoint."""
 
@@ -52,8 +88,10 @@ class Connection:
         probe_after: float = 3.0,  # silence that starts a liveness probe
         probe_timeout: float = 2.0,  # how long the probe waits for its pong
         clock: Callable[[], float] = time.monotonic,
+        curve: Curve | None = None,  # a kernel on another machine (bat_os.kernel.remote)
     ) -> None:
         self.endpoint = endpoint
+        self.curve = curve
         self.timeout = timeout
         self.probe_after = probe_after
         self.probe_timeout = probe_timeout
@@ -160,10 +198,8 @@ class Connection:
 
     def ping(self, timeout: float) -> dict | None:
         """One ``ping`` on a fresh socket: the pong's result (``{"pong", "uptime"}``), or None within ``timeout``."""
-        sock = self._context.socket(zmq.DEALER)
-        sock.setsockopt(zmq.LINGER, 0)
+        sock = self._socket_to_kernel()
         try:
-            sock.connect(self.endpoint)
             sock.send(protocol.encode({"command": "ping", "id": "probe"}), zmq.NOBLOCK)
             deadline = self.clock() + timeout
             while (remaining := deadline - self.clock()) > 0:
@@ -194,11 +230,16 @@ class Connection:
 
     def _connect(self) -> zmq.Socket:
         if self._socket is None:
-            sock = self._context.socket(zmq.DEALER)
-            sock.setsockopt(zmq.LINGER, 0)
-            sock.connect(self.endpoint)
-            self._socket = sock
+            self._socket = self._socket_to_kernel()
         return self._socket
+
+    def _socket_to_kernel(self) -> zmq.Socket:
+        sock = self._context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        if self.curve is not None:
+            self.curve.apply(sock)
+        sock.connect(self.endpoint)
+        return sock
 
     def _reset(self) -> None:
         self._requests.clear()
@@ -217,4 +258,4 @@ class Connection:
         self.close()
 
 
-__all__ = ["Connection", "DEFAULT_TIMEOUT", "KernelDown", "NoReply"]
+__all__ = ["Connection", "Curve", "DEFAULT_TIMEOUT", "KernelDown", "NoReply"]

@@ -8,6 +8,7 @@
 ``awaited``    a handler's Later and cycles a crash interrupted, awaited as tasks while the kernel serves on
 ``replies``    the one reply path: an outcome -> a reply, sent, counted, audited; progress events before it
 ``stream``     the event stream: a PUB socket publishing what the image does, for any number of watchers
+``remote``     a second door for other machines, CURVE only: keys beside the image, a relay to the kernel's own
 ``publishing`` the stream wired to commits, cycles and the commands while the kernel serves
 ``commands``   the commands, one module per concern, and the one list of them
 ``heartbeat``  the image's own work between requests

@@ -93,6 +93,7 @@ class Kernel:
         self.cognition: Cognition | None = None
         self.heartbeat: Heartbeat | None = None  # the image's own work between requests (bat_os.kernel.heartbeat)
         self._heartbeat_task: asyncio.Task | None = None
+        self.remote: Any = None  # the CURVE door for remote clients, when configured (bat_os.kernel.remote.Relay)
 
     @property
     def stream(self) -> EventStream | None:
@@ -116,6 +117,7 @@ class Kernel:
             },
             "events": self.publisher.status(),
             "heartbeat": self.heartbeat.status() if self.heartbeat is not None else {"enabled": False},
+            "remote": self.remote.status() if self.remote is not None else None,
         }
 
     def idle(self) -> float:
@@ -166,6 +168,7 @@ class Kernel:
             raise BatosError(f"cannot bind {self.config.endpoint}: {exc}") from exc
         self._attach(bridge)
         self.publisher.open(self.config.events_endpoint, self.config.events_hwm)
+        self._open_remote(bridge)
         self._start_heartbeat(loop)
         self.ctx.backups.start(lambda topic, event: self.ctx.publish(topic, event))  # the schedule; backup.*, pack.* events
         logger.info("kernel %s serving %s (image %s, pid %d)", __version__, self.config.endpoint, self.image.path, os.getpid())
@@ -189,12 +192,34 @@ class Kernel:
             await self.ctx.backups.close()  # the schedule, and a pack under way (stopped: the image stays whole)
             await self._stop_cognition()
             await self.intake.refuse_late()
+            if self.remote is not None:
+                self.remote.close()
             bridge.close(linger_ms=500)
             self.publisher.close()
             self.audit.record("kernel_stopped", pid=os.getpid())
             undo_signals()
         logger.info("kernel stopped cleanly")
         return 0
+
+    def _open_remote(self, bridge: Bridge) -> None:
+        """The CURVE door for remote clients, when configured (bat_os.kernel.remote); one that cannot bind is said,
+        and the kernel serves its loopback endpoint without it."""
+        if not self.config.remote_endpoint:
+            return
+        import zmq
+
+        from bat_os.kernel.remote import Keys, Relay
+
+        local = bridge.sock.last_endpoint.decode()
+        stream = self.publisher.stream
+        try:
+            self.remote = Relay(self.config.remote_endpoint, local, Keys.beside(self.image.path),
+                                max_frame_bytes=self.config.max_frame_bytes,
+                                events_endpoint=self.config.remote_events_endpoint or None,
+                                kernel_events=stream.endpoint if stream is not None else None).start()
+        except (zmq.ZMQError, OSError) as exc:
+            logger.error("remote clients: cannot open %s (%s); serving %s only", self.config.remote_endpoint, exc,
+                         self.config.endpoint)
 
     def _attach(self, bridge: Bridge) -> None:
         """The socket requests come in on and replies go out on."""
