@@ -127,7 +127,10 @@ setup_llama() {
   if [ "$(uname -m)" = x86_64 ] && echo 'int main(void){return 0;}' | "${CC:-cc}" -mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -x c - -o /dev/null 2>/dev/null; then
     no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
   fi
-  options="$pin ${cmake_args} ${no_amx:+(no AMX)}"
+  # the options as intended (not as this compiler could take them): a set-up without a compiler, then one with,
+  # must not count as a change of options
+  options="$pin ${cmake_args}"
+  [ "$(uname -m)" = x86_64 ] && options="$options (no AMX)"
   if "$vpy" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('llama-cpp-python') == '${pin#llama-cpp-python==}' else 1)" 2>/dev/null \
      && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" = "built $options" ]; }; then  # no stamp: installed by hand, kept
     setup_lora_converter
