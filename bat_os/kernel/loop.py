@@ -93,7 +93,7 @@ class Kernel:
         self.cognition: Cognition | None = None
         self.heartbeat: Heartbeat | None = None  # the image's own work between requests (bat_os.kernel.heartbeat)
         self._heartbeat_task: asyncio.Task | None = None
-        self.remote: Any = None  # the CURVE door for remote clients, when configured (bat_os.kernel.remote.Relay)
+        self.remote: Any = None  # the CURVE door for remote clients, when configured (bat_os.kernel.remote.RemoteDoor)
 
     @property
     def stream(self) -> EventStream | None:
@@ -202,21 +202,20 @@ class Kernel:
         return 0
 
     def _open_remote(self, bridge: Bridge) -> None:
-        """The CURVE door for remote clients, when configured (bat_os.kernel.remote); one that cannot bind is said,
-        and the kernel serves its loopback endpoint without it."""
+        """The CURVE door for remote clients on the kernel's own sockets, when configured (bat_os.kernel.remote); one
+        that cannot open is said, and the kernel serves its loopback endpoint without it."""
         if not self.config.remote_endpoint:
             return
         import zmq
 
-        from bat_os.kernel.remote import Keys, Relay
+        from bat_os.kernel.remote import Keys, RemoteDoor
 
-        local = bridge.sock.last_endpoint.decode()
+        sockets = [(bridge.sock, self.config.remote_endpoint)]
         stream = self.publisher.stream
+        if self.config.remote_events_endpoint and stream is not None:
+            sockets.append((stream.socket, self.config.remote_events_endpoint))
         try:
-            self.remote = Relay(self.config.remote_endpoint, local, Keys.beside(self.image.path),
-                                max_frame_bytes=self.config.max_frame_bytes,
-                                events_endpoint=self.config.remote_events_endpoint or None,
-                                kernel_events=stream.endpoint if stream is not None else None).start()
+            self.remote = RemoteDoor(Keys.beside(self.image.path)).open(sockets)
         except (zmq.ZMQError, OSError) as exc:
             logger.error("remote clients: cannot open %s (%s); serving %s only", self.config.remote_endpoint, exc,
                          self.config.endpoint)

@@ -1,8 +1,12 @@
 """Remote use: a second door to the kernel, authenticated and encrypted with ZeroMQ's CURVE. Off by default.
 
-With ``remote_endpoint`` set (``python batos.py --remote tcp://0.0.0.0:5556``) the kernel binds a ROUTER socket
-there that speaks only CURVE (``zmq.auth``), and, with ``remote_events_endpoint``, an XPUB socket that relays its
-event stream the same way. The loopback endpoint stays as it is.
+With ``remote_endpoint`` set (``python batos.py --remote tcp://0.0.0.0:5556``) the kernel's own ROUTER socket
+binds a second endpoint there that speaks only CURVE (``zmq.auth``), and, with ``remote_events_endpoint``, so does
+its event stream's PUB socket. The loopback endpoint stays as it is: libzmq takes a socket's security options when
+an endpoint is bound, so the loopback listener (bound first) stays plain and the remote one (bound after the CURVE
+options are set, which are then cleared) accepts CURVE alone. One socket serves both: a remote client is an
+ordinary client to the kernel's handlers, and every rule of the protocol holds unchanged (ids, events,
+``too_large``, REQ clients), with no relay between them.
 
 **Keys** live beside the image, in ``<image>.keys/`` (:class:`Keys`; zmq.auth's certificate files):
 
@@ -13,13 +17,10 @@ event stream the same way. The loopback endpoint stays as it is.
   folder is read at every handshake: a revoked key is refused from its next connection on.
 
 **What a stranger gets: nothing.** A client whose key is not allowed (ZAP refuses it), one that expects another
-server key, or one speaking plaintext never completes the handshake: no frame of it reaches the relay, so no
-reply, no event, no effect. Each attempt is logged and counted (``status``: ``remote``).
-
-**The relay** (:class:`Relay`, a thread of its own; no ZODB here) carries an authenticated client's frames to the
-kernel's own endpoint over a DEALER of its own per client, and the replies back: the kernel's handlers see an
-ordinary local client, so every rule of the protocol holds unchanged (ids, events, ``too_large``, REQ clients).
-A client's DEALER is closed after :data:`IDLE_SECONDS` without traffic.
+server key, or one speaking plaintext never completes the handshake: no frame of it reaches the kernel, so no
+reply, no event, no effect. Each attempt is logged and counted (``status``: ``remote``), from ZAP's answers and
+the sockets' monitor events, on a thread of their own (:class:`RemoteDoor`; no ZODB, and the kernel's sockets
+stay the loop thread's).
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
-IDLE_SECONDS = 600.0  # a client's relay connection closed after this long without traffic
 POLL_MS = 100
 ZAP_DOMAIN = b"batos"  # the domain its sockets ask zmq.auth about (the callback is registered for it)
 
@@ -115,50 +115,60 @@ class Counts:
     allowed: int = 0  # handshakes of allowed keys
     refused: int = 0  # keys not (or no longer) allowed
     failed: int = 0  # handshakes that failed before any key was offered: a wrong server key, plaintext, garbage
-    relayed: int = 0  # messages carried to the kernel
-    clients: int = 0  # relay connections open now
+    connected: int = 0  # remote connections open now
     last_refused: dict = field(default_factory=dict)
 
 
-class Relay:
-    """The CURVE ROUTER (and XPUB) and the thread that carries frames between them and the kernel's endpoints."""
+class RemoteDoor:
+    """The CURVE endpoints on the kernel's own sockets, their ZAP handler and their monitor.
 
-    def __init__(self, endpoint: str, kernel_endpoint: str, keys: Keys, *, max_frame_bytes: int,
-                 events_endpoint: str | None = None, kernel_events: str | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    :meth:`open` runs on the loop thread (which owns the sockets) before the kernel serves; :meth:`close` before
+    the sockets close. ``sockets``: (socket, endpoint) pairs to bind, the ROUTER's first."""
+
+    def __init__(self, keys: Keys) -> None:
+        self.keys = keys
+        self.counts = Counts()
+        self.endpoints: list[str] = []
+        self._auths: list[Any] = []
+        self._monitors: list[Any] = []
+        self._bound: list[tuple[Any, str]] = []  # (socket, endpoint): unbound first at close
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def open(self, sockets: list[tuple[Any, str]]) -> "RemoteDoor":
         import zmq
         from zmq.auth.thread import ThreadAuthenticator
 
-        self.endpoint, self.kernel_endpoint, self.keys, self.clock = endpoint, kernel_endpoint, keys, clock
-        self.counts = Counts()
-        public, secret = keys.server()
-        self.ctx = zmq.Context()
-        self.auth = ThreadAuthenticator(self.ctx, log=logging.getLogger(__name__ + ".zap"))
-        self.auth.start()
-        self.auth.configure_curve_callback(ZAP_DOMAIN.decode(), credentials_provider=self)
-        self.front = self._curve(zmq.ROUTER, public, secret)
-        self.front.setsockopt(zmq.MAXMSGSIZE, max_frame_bytes * 4 + 65536)
-        self.front.bind(endpoint)
-        self.events: Any = None
-        self.kernel_events = kernel_events
-        if events_endpoint and kernel_events:
-            self.events = self._curve(zmq.XPUB, public, secret)
-            self.events.bind(events_endpoint)
-        self._monitors = [sock.get_monitor_socket() for sock in (self.front, self.events) if sock is not None]
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._serve, name="batos-remote", daemon=True)]
-        if self.events is not None:
-            self._threads.append(threading.Thread(target=self._relay_events, name="batos-remote-events", daemon=True))
-
-    def _curve(self, kind: int, public: bytes, secret: bytes) -> Any:
-        import zmq
-
-        sock = self.ctx.socket(kind)
-        sock.setsockopt(zmq.LINGER, 0)
-        sock.curve_server = True
-        sock.curve_publickey, sock.curve_secretkey = public, secret
-        sock.setsockopt(zmq.ZAP_DOMAIN, ZAP_DOMAIN)
-        return sock
+        public, secret = self.keys.server()
+        contexts: list[Any] = []
+        try:
+            for sock, endpoint in sockets:
+                if not any(sock.context is ctx for ctx in contexts):  # one ZAP handler per context
+                    auth = ThreadAuthenticator(sock.context, log=logging.getLogger(__name__ + ".zap"))
+                    auth.start()
+                    auth.configure_curve_callback(ZAP_DOMAIN.decode(), credentials_provider=self)
+                    self._auths.append(auth)
+                    contexts.append(sock.context)
+                sock.curve_server = True
+                sock.curve_publickey, sock.curve_secretkey = public, secret
+                sock.setsockopt(zmq.ZAP_DOMAIN, ZAP_DOMAIN)
+                sock.setsockopt(zmq.ZAP_ENFORCE_DOMAIN, 1)  # no ZAP handler (stopping): refused, never let in
+                try:
+                    sock.bind(endpoint)
+                finally:  # CURVE stays with this endpoint's listener alone: nothing bound later speaks it
+                    sock.curve_server = False
+                self.endpoints.append(sock.getsockopt(zmq.LAST_ENDPOINT).decode())
+                self._bound.append((sock, self.endpoints[-1]))
+                self._monitors.append((sock, sock.get_monitor_socket(
+                    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+                    | zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED), self.endpoints[-1]))
+        except BaseException:
+            self.close()
+            raise
+        self._thread = threading.Thread(target=self._watch, name="batos-remote", daemon=True)
+        self._thread.start()
+        logger.info("remote clients (CURVE) on %s; keys in %s", ", ".join(self.endpoints), self.keys.folder)
+        return self
 
     # --- ZAP: zmq.auth asks, for every handshake, whether a client's key may in ----------------
     def callback(self, domain: str, key: bytes) -> bool:
@@ -172,106 +182,73 @@ class Relay:
         logger.info("remote: client %s connected", name)
         return True
 
-    def start(self) -> "Relay":
-        for thread in self._threads:
-            thread.start()
-        logger.info("remote clients (CURVE) on %s%s; keys in %s", self.endpoint,
-                    f", events on {self.events.last_endpoint.decode()}" if self.events is not None else "", self.keys.folder)
-        return self
-
     def status(self) -> dict:
         counts = self.counts
-        return {"endpoint": self.front.last_endpoint.decode(), "keys": str(self.keys.folder),
-                "events": self.events.last_endpoint.decode() if self.events is not None else None,
+        return {"endpoint": self.endpoints[0] if self.endpoints else None,
+                "events": self.endpoints[1] if len(self.endpoints) > 1 else None, "keys": str(self.keys.folder),
                 "allowed": counts.allowed, "refused": counts.refused, "failed": counts.failed,
-                "relayed": counts.relayed, "clients": counts.clients, "last_refused": dict(counts.last_refused) or None}
+                "connected": counts.connected, "last_refused": dict(counts.last_refused) or None}
 
-    # --- the relay thread ---------------------------------------------------------------------
-    def _serve(self) -> None:
-        import zmq
-
-        poller = zmq.Poller()
-        poller.register(self.front, zmq.POLLIN)
-        for monitor in self._monitors:
-            poller.register(monitor, zmq.POLLIN)
-        dealers: dict[bytes, Any] = {}  # remote identity -> its DEALER to the kernel
-        owner: dict[Any, bytes] = {}
-        used: dict[bytes, float] = {}
-        while not self._stop.is_set():
-            for sock, _event in poller.poll(POLL_MS):
-                if sock is self.front:
-                    frames = self.front.recv_multipart(zmq.NOBLOCK)
-                    identity = frames[0]
-                    dealer = dealers.get(identity)
-                    if dealer is None:
-                        dealer = dealers[identity] = self.ctx.socket(zmq.DEALER)
-                        dealer.setsockopt(zmq.LINGER, 0)
-                        dealer.connect(self.kernel_endpoint)
-                        owner[dealer] = identity
-                        poller.register(dealer, zmq.POLLIN)
-                    used[identity] = self.clock()
-                    dealer.send_multipart(frames[1:], zmq.NOBLOCK)
-                    self.counts.relayed += 1
-                elif sock in owner:
-                    frames = sock.recv_multipart(zmq.NOBLOCK)
-                    used[owner[sock]] = self.clock()
-                    try:
-                        self.front.send_multipart([owner[sock], *frames], zmq.NOBLOCK)
-                    except zmq.ZMQError as exc:
-                        logger.debug("remote: a reply could not be sent back: %s", exc)
-                else:
-                    self._on_monitor(sock)
-            now = self.clock()
-            for identity in [i for i, at in used.items() if now - at > IDLE_SECONDS]:
-                dealer = dealers.pop(identity)
-                poller.unregister(dealer)
-                owner.pop(dealer)
-                used.pop(identity)
-                dealer.close(0)
-            self.counts.clients = len(dealers)
-        for dealer in dealers.values():
-            dealer.close(0)
-
-    def _on_monitor(self, monitor: Any) -> None:
+    # --- the monitor thread -------------------------------------------------------------------
+    def _watch(self) -> None:
         import zmq
         from zmq.utils.monitor import recv_monitor_message
 
-        event = recv_monitor_message(monitor, zmq.NOBLOCK)
-        kind = event["event"]
-        failed = {zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL}
-        if kind in failed:
-            self.counts.failed += 1
-            logger.warning("remote: a handshake failed on %s (a wrong server key, or a client without CURVE)",
-                           event.get("endpoint", b"").decode("utf-8", "replace"))
-
-    def _relay_events(self) -> None:
-        """The kernel's event stream out through the CURVE XPUB: subscriptions in, events out."""
-        import zmq
-
-        sub = self.ctx.socket(zmq.XSUB)
-        sub.setsockopt(zmq.LINGER, 0)
-        sub.connect(self.kernel_events)
         poller = zmq.Poller()
-        poller.register(sub, zmq.POLLIN)
-        poller.register(self.events, zmq.POLLIN)
+        remote_of = {}
+        for _sock, monitor, endpoint in self._monitors:
+            poller.register(monitor, zmq.POLLIN)
+            remote_of[monitor] = endpoint
+        failed = {zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL}
         try:
             while not self._stop.is_set():
-                for sock, _event in poller.poll(POLL_MS):
-                    other = self.events if sock is sub else sub
-                    other.send_multipart(sock.recv_multipart(zmq.NOBLOCK), zmq.NOBLOCK)
+                for monitor, _event in poller.poll(POLL_MS):
+                    event = recv_monitor_message(monitor, zmq.NOBLOCK)
+                    if not _same_listener(event.get("endpoint", b"").decode("utf-8", "replace"), remote_of[monitor]):
+                        continue  # the loopback listener's: not this door's business
+                    kind = event["event"]
+                    if kind in failed:
+                        self.counts.failed += 1
+                        logger.warning("remote: a handshake failed on %s (a wrong server key, or a client without"
+                                       " CURVE)", remote_of[monitor])
+                    elif kind == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                        self.counts.connected += 1
+                    elif kind == zmq.EVENT_DISCONNECTED:
+                        self.counts.connected = max(0, self.counts.connected - 1)
         except zmq.ZMQError as exc:
             if not self._stop.is_set():
-                logger.warning("remote: the event relay stopped: %s", exc)
-        finally:
-            sub.close(0)
+                logger.warning("remote: the monitor stopped: %s", exc)
 
     def close(self) -> None:
+        """Before the kernel's sockets close (on the loop thread): the remote endpoints unbound, the monitor, then ZAP
+        (in that order: a handshake never meets a door without its ZAP handler)."""
+        import zmq
+
+        for sock, endpoint in self._bound:
+            try:
+                sock.unbind(endpoint)
+            except zmq.ZMQError as exc:
+                logger.debug("remote: unbinding %s: %s", endpoint, exc)
+        self._bound = []
         self._stop.set()
-        for thread in self._threads:
-            if thread.is_alive():
-                thread.join(2)
-        for sock in (*self._monitors, self.front, self.events):
-            if sock is not None:
-                sock.close(0)
-        self.auth.stop()
-        self.ctx.term()
+        if self._thread is not None:
+            self._thread.join(2)
+            self._thread = None
+        for sock, monitor, _endpoint in self._monitors:
+            try:
+                sock.disable_monitor()
+            except Exception:  # noqa: BLE001 - a socket closing anyway
+                pass
+            monitor.close(0)
+        self._monitors = []
+        for auth in self._auths:
+            auth.stop()
+        self._auths = []
+
+
+def _same_listener(event_endpoint: str, bound: str) -> bool:
+    """Whether a monitor event is about the remote listener: the same TCP port (a connection accepted on
+    ``tcp://0.0.0.0:P`` reports the address it came in on), else the same endpoint."""
+    if event_endpoint.startswith("tcp://") and bound.startswith("tcp://"):
+        return event_endpoint.rpartition(":")[2] == bound.rpartition(":")[2]
+    return event_endpoint == bound

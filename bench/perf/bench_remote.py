@@ -5,9 +5,10 @@
 
 One real kernel subprocess (``batos.py --remote``, a fresh temp image, a client key made for the run). One sync
 DEALER client in this process sends ``send genesis_obj describe`` and waits for each reply, the same request both
-ways: to the kernel's loopback endpoint (the baseline), and to its CURVE endpoint, where the relay authenticates,
-decrypts and carries it over the kernel's own endpoint and back. Rounds alternate the two (the first side swaps
-each round); figures are medians of per-request times, the ratio per round, then the median.
+ways: to the kernel's loopback endpoint (the baseline), and to its CURVE endpoint (the same ROUTER socket, a
+listener that authenticates and encrypts). Rounds alternate the two (the first side swaps each round); figures are
+medians of per-request times, the ratio per round, then the median. ``--quick`` is a smoke test: its few round
+trips per side are too few for the ratio to mean much.
 
 Target: CURVE round trip p50 <= 1.3x the loopback one.
 """
