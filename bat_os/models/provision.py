@@ -129,7 +129,9 @@ class Provisioner:
             await asyncio.wait([future], timeout=REPORT_EVERY)
         reason = future.result()
         if reason is not None:
-            raise NoModel(persona, f"persona {persona}'s model could not be stored: {reason}; {IMPORT_HINT}")
+            raise NoModel(persona, f"persona {persona} has no model in the image: the one on its way could not be"
+                                   f" stored ({reason}); import one with: python batos.py models import {persona}"
+                                   " <directory, .gguf file or Hugging Face id> (kernel stopped)")
         if report is not None:
             report({"type": "model", "persona": persona, "state": "stored", "text": f"{persona}'s model: stored"})
         return True
