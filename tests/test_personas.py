@@ -232,15 +232,16 @@ def wait_for_pull(k: KernelProcess, timeout: float = 90) -> dict:
     raise AssertionError(f"the pull did not end: {pull}")
 
 
-def test_first_awakening_pulls_the_defaults_in_the_background(tiny, tmp_path):
+def pulling_kernel(tmp_path: Path, defaults: dict[str, str]) -> KernelProcess:
+    """A kernel (started) whose new image pulls ``defaults`` (persona -> model directory) in the background."""
     config = tmp_path / "batos.toml"
-    config.write_text(
-        "[models]\n"
-        f'ALFRED = "{tiny["llama"]}"\nBRICK = "{tiny["llama"]}"\nROBIN = "{tiny["qwen"]}"\nBABS = "{tiny["qwen"]}"\n'
-        'memory_mb = 64\n', encoding="utf-8",
-    )
-    k = KernelProcess(tmp_path, extra_args=["--config", str(config)], env={"BATOS_LLM_DEVICE": "cpu"})
-    k.start(timeout=60)
+    lines = "".join(f'{persona} = "{source}"\n' for persona, source in defaults.items())
+    config.write_text(f"[models]\n{lines}memory_mb = 64\n", encoding="utf-8")
+    return KernelProcess(tmp_path, extra_args=["--config", str(config)], env={"BATOS_LLM_DEVICE": "cpu"}).start(timeout=60)
+
+
+def test_first_awakening_pulls_the_defaults_in_the_background(tiny, tmp_path):
+    k = pulling_kernel(tmp_path, {"ALFRED": tiny["llama"], "BRICK": tiny["llama"], "ROBIN": tiny["qwen"], "BABS": tiny["qwen"]})
     try:
         assert k.request({"command": "ping"})["status"] == "ok"  # answering while it pulls
         pull = wait_for_pull(k)
@@ -264,15 +265,8 @@ def test_a_request_for_a_model_on_its_way_waits_for_it_with_progress_and_fails_o
     """Sent the moment the kernel answers, while it still stores its first models: ROBIN's ask waits for ROBIN's
     model (progress events, then its answer); BABS's, whose model cannot be had, fails with why, not at once with
     the advice to import a model the kernel was importing."""
-    config = tmp_path / "batos.toml"
     missing = tmp_path / "no-such-model"
-    config.write_text(
-        "[models]\n"
-        f'ALFRED = "{tiny["llama"]}"\nBRICK = "{tiny["llama"]}"\nROBIN = "{tiny["qwen"]}"\nBABS = "{missing}"\n'
-        'memory_mb = 64\n', encoding="utf-8",
-    )
-    k = KernelProcess(tmp_path, extra_args=["--config", str(config)], env={"BATOS_LLM_DEVICE": "cpu"})
-    k.start(timeout=60)
+    k = pulling_kernel(tmp_path, {"ALFRED": tiny["llama"], "BRICK": tiny["llama"], "ROBIN": tiny["qwen"], "BABS": str(missing)})
     try:
         with k.client() as robin, k.client() as babs:
             robin.send({"command": "ask", "persona": "ROBIN", "prompt": "hi", "events": True, "id": "r"})

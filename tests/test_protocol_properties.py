@@ -15,7 +15,8 @@ and a ``send`` of what nothing understands: ``learn`` is forced false):
 each is fuzzed by its own tests.
 
 Profiles: ``ci`` (the default: a few hundred requests, well under a minute) and ``soak``
-(``BATOS_HYPOTHESIS_PROFILE=soak``: 20,000 requests; ``bench/soak.py --property`` runs it).
+(``BATOS_HYPOTHESIS_PROFILE=soak .venv/bin/python -m pytest tests/test_protocol_properties.py``: 20,000 requests
+a test).
 """
 
 from __future__ import annotations
