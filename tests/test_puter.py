@@ -474,13 +474,21 @@ def winpath(path: Path) -> str:
     return "Z:" + str(path).replace("/", "\\")
 
 
+def _skip_or_fail(reason: str) -> None:
+    """Skip the Wine tests with ``reason``; fail them instead under BATOS_REQUIRE_WINE=1 (CI: .ci/run)."""
+    if os.environ.get("BATOS_REQUIRE_WINE") == "1":
+        pytest.fail(f"BATOS_REQUIRE_WINE=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def wine(tmp_path_factory):
-    """A Wine prefix of our own; skips (with the reason) where Wine or the launcher is missing."""
+    """A Wine prefix of our own; skips (with the reason) where Wine or the launcher is missing, and fails instead
+    under BATOS_REQUIRE_WINE=1 (CI)."""
     if shutil.which("wine") is None:
-        pytest.skip("wine is not installed (Debian: apt-get install --no-install-recommends wine)")
+        _skip_or_fail("wine is not installed (Debian: apt-get install --no-install-recommends wine)")
     if LAUNCHER is None or not LAUNCHER.is_file():
-        pytest.skip("setuptools' cli-64.exe (the stub's Windows launcher) is not installed")
+        _skip_or_fail("setuptools' cli-64.exe (the stub's Windows launcher) is not installed")
     prefix = tmp_path_factory.mktemp("wineprefix")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATOS_")}
     env.update(WINEPREFIX=str(prefix), WINEDEBUG="-all")
@@ -488,9 +496,9 @@ def wine(tmp_path_factory):
     try:
         hello = subprocess.run(["wine", "cmd", "/c", "echo", "hello"], env=env, capture_output=True, text=True, timeout=180)
     except subprocess.TimeoutExpired:
-        pytest.skip("wine cmd did not start within 180 s")
+        _skip_or_fail("wine cmd did not start within 180 s")
     if "hello" not in hello.stdout:
-        pytest.skip(f"wine cmd does not work here: {hello.stderr[-500:]}")
+        _skip_or_fail(f"wine cmd does not work here: {hello.stderr[-500:]}")
     yield env
     subprocess.run(["wineserver", "-k"], env=env, capture_output=True, timeout=60)
 

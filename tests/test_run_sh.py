@@ -240,7 +240,7 @@ def test_setup_for_the_tests_installs_chromium_with_apt_get_or_says_why_not(chec
     env = {k: v for k, v in env.items() if k != "DEBIAN_FRONTEND"}  # run.sh gives it to the install
     bare = tmp_path / "bin"  # every program of PATH but the browsers, their driver, apt-get and sudo
     bare.mkdir()
-    hidden = {"chromium", "chromium-browser", "google-chrome", "chromedriver", "apt-get", "sudo"}
+    hidden = {"chromium", "chromium-browser", "google-chrome", "chromedriver", "apt-get", "sudo", "wine"}
     for folder in os.environ["PATH"].split(os.pathsep):
         for program in Path(folder).glob("*") if Path(folder).is_dir() else []:
             if program.name not in hidden and not (bare / program.name).exists():
@@ -253,10 +253,12 @@ def test_setup_for_the_tests_installs_chromium_with_apt_get_or_says_why_not(chec
         f'[ -f {tmp_path}/apt-fails ] && {{ echo "E: Unable to locate package chromium"; exit 100; }}\n'
         f'[ "$1" = update ] && {{ touch {tmp_path}/apt-updated; exit 0; }}\n'
         f'[ -f {tmp_path}/apt-updated ] || {{ echo "E: Unable to locate package chromium"; exit 100; }}\n'
-        f'for p in chromium chromedriver; do printf "#!/bin/sh\\n" > {bare}/$p; chmod +x {bare}/$p; done\n'
+        'for p in "$@"; do case $p in chromium|wine) n=$p;; chromium-driver) n=chromedriver;; *) continue;; esac; '
+        f'printf "#!/bin/sh\\n" > {bare}/$n; chmod +x {bare}/$n; done\n'  # the programs of the packages named
     )
     (bare / "apt-get").write_text(apt_get)
-    for name in ("sudo", "apt-get"):
+    (bare / "wine").write_text("#!/bin/sh\n")  # Wine is there (its own install is checked at the end)
+    for name in ("sudo", "apt-get", "wine"):
         (bare / name).chmod(0o755)
     quiet = {"PATH": str(bare), "BATOS_EMBEDDED_MODEL": "0", "BATOS_LLAMA": "0", "BATOS_REQUIRE_BROWSER": "0"}
 
@@ -285,3 +287,13 @@ def test_setup_for_the_tests_installs_chromium_with_apt_get_or_says_why_not(chec
     no_apt = run_sh(root, env, "test", "--version", timeout=300, **quiet)
     assert no_apt.returncode == 0, no_apt.stderr
     assert "no Chromium or no chromedriver, and no apt-get to install them: the browser tests will be skipped" in no_apt.stderr
+
+    (bare / "wine").unlink()  # Wine, the same way: said where it cannot be had, installed where it can
+    no_wine = run_sh(root, env, "test", "--version", timeout=300, **{**quiet, "BATOS_REQUIRE_WINE": "1"})
+    assert "no Wine, and no apt-get to install it: the Wine tests of puter.bat will fail (BATOS_REQUIRE_WINE=1)" in no_wine.stderr
+    (tmp_path / "apt-fails").unlink()
+    (bare / "apt-get").write_text(apt_get)
+    (bare / "apt-get").chmod(0o755)
+    wine = run_sh(root, env, "test", "--version", timeout=300, **quiet)
+    assert "installing Wine for the Wine tests of puter.bat (apt-get install wine)" in wine.stderr, wine.stderr
+    assert "installed Wine" in wine.stderr and (bare / "wine").exists()
