@@ -674,7 +674,7 @@ def test_wine_a_watchdog_that_gives_up_while_waiting_fails_at_once_with_its_log(
     code, out = puter.run()
     assert code == 1, out
     seq = kinds(puter.calls())
-    assert "chat" not in seq and seq.count("status") == 4, seq  # the 4th prints what the watchdog says
+    assert "chat" not in seq and seq.count("status") == 4, " ".join(seq) + "\n" + out  # the 4th prints what it says
     assert "the watchdog gave up" in out and "STUB STATUS" in out and "STUB LOG: giving up (exit code 3)" in out
     assert "Press any key" in out
 
