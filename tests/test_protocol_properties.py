@@ -15,8 +15,8 @@ and a ``send`` of what nothing understands: ``learn`` is forced false):
 each is fuzzed by its own tests.
 
 Profiles: ``ci`` (the default: a few hundred requests, well under a minute) and ``soak``
-(``BATOS_HYPOTHESIS_PROFILE=soak .venv/bin/python -m pytest tests/test_protocol_properties.py``: 20,000 requests
-a test).
+(``BATOS_HYPOTHESIS_PROFILE=soak .venv/bin/python -m pytest --timeout 0 tests/test_protocol_properties.py``:
+20,000 requests a test; ``--timeout 0``, or pytest.ini's 300 s a test stops it).
 """
 
 from __future__ import annotations
