@@ -343,3 +343,34 @@ def test_a_worker_caps_its_own_address_space_and_two_mib_on_stderr_stall_nothing
 
     pid, running = asyncio.run(cancelled())
     assert running is None and not _alive(pid)
+
+
+THREADS_PROBE = '''
+import json, os
+import torch
+print(json.dumps({"torch_threads": torch.get_num_threads(), "omp": os.environ.get("OMP_NUM_THREADS")}), flush=True)
+print(json.dumps({"done": True}), flush=True)
+'''
+
+
+def test_a_worker_trains_on_every_core_but_one_and_holds_them_while_it_runs(tmp_path, monkeypatch):
+    # the kernel's generations keep a core (bat_os.models.cores): the worker's torch uses the forge's threads, and
+    # the forge says it holds them only while a worker runs
+    import asyncio
+    import os
+
+    from bat_os.forge.runs import Forge, ForgeSettings
+
+    (tmp_path / "threads_probe.py").write_text(THREADS_PROBE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    assert Forge(ForgeSettings(), tmp_path).threads == max(1, (os.cpu_count() or 1) - 1)
+
+    async def run() -> tuple[list[dict], list[int]]:
+        forge = Forge(ForgeSettings(), tmp_path, threads=1)
+        held = [forge.cores_held()]
+        lines = await asyncio.wait_for(forge._worker("ALFRED", "training", ["threads_probe"], lambda line: held.append(forge.cores_held())), 120)
+        return lines, held + [forge.cores_held()]
+
+    lines, held = asyncio.run(run())
+    assert lines[0] == {"torch_threads": 1, "omp": "1"}
+    assert held == [0, 1, 1, 0]  # none before, its threads while it runs, none after

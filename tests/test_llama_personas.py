@@ -228,3 +228,63 @@ def test_a_truncated_blob_makes_the_persona_unavailable_with_the_reason(image, f
 
     out, status = asyncio.run(body(ModelManager(device="cpu", engine="auto", cache=cache())))
     assert out.tokens > 0 and alfred.key in status["unavailable"] and not mapped(str(blob))
+
+
+def test_generations_queue_one_at_a_time_and_a_jailed_run_takes_a_core_from_them(image, files):
+    """Two generations at once: one runs, the other waits (status shows both); while a real jailed run spins, the
+    generation decodes on the cores left (bat_os.models.cores)."""
+    from bat_os.jail.runner import Jail
+    from bat_os.models.cores import CoreBudget
+
+    import_model(image, "ALFRED", str(files["smol"]), link_source=True)
+    alfred = spec(image, "ALFRED", max_new_tokens=48, min_new_tokens=48)
+    spin = "def spin(self, seconds):\n    import time\n    end = time.time() + seconds\n    while time.time() < end:\n        pass\n    return 1\n"
+
+    class Host:
+        receiver = "genesis_obj"
+
+        def get_slot(self, ref, name):
+            raise KeyError(name)
+
+        def set_slot(self, ref, name, value):
+            raise AssertionError("spin sets nothing")
+
+        def send(self, ref, selector, args, kwargs):
+            raise AssertionError("spin sends nothing")
+
+    async def body():
+        jail = Jail(workers=1)
+        await jail.start()
+        manager = ModelManager(device="cpu", engine="auto", cores=CoreBudget(cores=2, threads=2))
+        manager.cores.count("jail", lambda: jail.running)
+        try:
+            await manager.generate(alfred, "You are ALFRED.", "Say hello.")  # loaded, decoding on 2 threads
+            assert manager.status()["resident"][0]["llama"]["threads"] == 2
+            first = asyncio.ensure_future(manager.generate(alfred, "You are ALFRED.", "Count to ten."))
+            second = asyncio.ensure_future(manager.generate(alfred, "You are ALFRED.", "Name three colours."))
+            seen = None
+            while not (first.done() and second.done()):
+                queue = manager.status()["queue"]
+                if queue["running"] and queue["waiting"]:
+                    seen = queue
+                await asyncio.sleep(0.01)
+            await first, await second
+            assert seen is not None, "never saw one generation running and one waiting"
+            assert seen["running"]["persona"] == "ALFRED" and len(seen["waiting"]) == 1
+            assert manager.status()["queue"] == {"running": None, "waiting": []}  # done: gone from the queue
+
+            running = asyncio.ensure_future(jail.run(spin, "spin", [1.5], {}, Host()))  # a trial: starts when awaited
+            for _ in range(1000):
+                if jail.running:
+                    break
+                await asyncio.sleep(0.01)
+            assert manager.status()["cores"] == {"cores": 2, "generation_threads": 1, "wanted": 2, "held": {"jail": 1}}
+            await manager.generate(alfred, "You are ALFRED.", "Say goodbye.")
+            llama = manager.status()["resident"][0]["llama"]
+            assert llama["threads"] == 1 and llama["thread_changes"] >= 1  # decoded beside the spinning run on 1
+            assert await running == 1
+        finally:
+            await manager.close()
+            await jail.close()
+
+    asyncio.run(body())

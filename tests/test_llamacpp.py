@@ -183,3 +183,28 @@ def test_loading_a_file_llama_cpp_cannot_read_says_why(tmp_path):
     with pytest.raises(ModelUnavailable, match="could not load gone.gguf"):
         LlamaModel.load(tmp_path / "gone.gguf")
     assert time.perf_counter() - started < 5
+
+
+def test_the_threads_follow_the_budget_token_by_token(smol):
+    loaded = LlamaModel.load(smol, context=1024, threads=2)
+    try:
+        asked: list[int] = []
+
+        def threads() -> int:  # 2 threads, then 1 from the 6th question on (a jailed run began)
+            asked.append(1)
+            return 2 if len(asked) <= 5 else 1
+
+        pieces: list[str] = []
+        text, count = loaded.generate(VOICES[0], PROMPT, settings={"max_new_tokens": 24, "min_new_tokens": 24},
+                                      persona="ALFRED", emit=pieces.append, stop=threading.Event(), timeout=60,
+                                      threads=threads)
+        assert count == 24 and text
+        assert len(asked) >= count  # asked before the prompt and after every token
+        status = loaded.status()
+        assert status["threads"] == 1 and status["thread_changes"] == 1  # set once, when the number changed
+        again, _ = loaded.generate(VOICES[0], PROMPT, settings={"max_new_tokens": 24, "min_new_tokens": 24},
+                                   persona="ALFRED", emit=pieces.append, stop=threading.Event(), timeout=60,
+                                   threads=lambda: 2)
+        assert loaded.status()["threads"] == 2 and loaded.status()["thread_changes"] == 2
+    finally:
+        loaded.close()

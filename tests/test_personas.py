@@ -7,6 +7,7 @@ backend, ZeroMQ on 127.0.0.1.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,10 @@ def test_import_restart_ask_each_swaps_with_a_one_model_budget(tiny, tmp_path):
         before = models_status(k)
         assert before["personas"]["ALFRED"]["model"] == tiny["llama"] and before["manager"]["resident"] == []
         assert "BRICK" in before["hint"] and "models import" in before["hint"]
+        # one budget of cores (bat_os.models.cores): nothing queued, nothing held, every core for a generation
+        assert before["manager"]["queue"] == {"running": None, "waiting": []}
+        cores = os.cpu_count() or 1
+        assert before["manager"]["cores"] == {"cores": cores, "generation_threads": cores, "wanted": cores, "held": {}}
     finally:
         k.stop()
 

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from contextlib import nullcontext
 
 import pytest
@@ -350,6 +351,20 @@ def test_the_header_names_the_engine_the_personas_run_on(browser, tmp_path):
         assert engine != "llama.cpp" or "transformers" not in figures
         assert browser.text('[data-persona="ALFRED"] .meta') == f"smollm2-135m.gguf on {engine}"
         assert browser.text('[data-persona="BABS"] .meta') == "no model"
+        # the model work queued and the cores it runs on (status: models.manager.queue and .cores), as they come
+        assert "generating" not in figures and "waiting" not in figures  # nothing queued: nothing said
+        browser.js('(Object.assign(batos.kernel.models.manager, {queue: {running: {persona: "ALFRED", state: "running", '
+                   'seconds: 12.3}, waiting: [{persona: "BRICK", state: "waiting", seconds: 4}]}, cores: {cores: 2, '
+                   'generation_threads: 1, wanted: 2, held: {jail: 1}}}), drawFigures())')
+        busy = browser.text("#kernel-figures", text="generating")
+        assert busy.endswith(" · ALFRED generating 12 s on 1 of 2 cores · waiting: BRICK"), busy
+        browser.js("pollModelWork()")  # a cycle moved lately: status read again, the real (empty) queue drawn
+        shown = browser.text("#kernel-figures", text="up")
+        deadline = time.monotonic() + 10
+        while "generating" in shown and time.monotonic() < deadline:
+            time.sleep(0.2)
+            shown = browser.text("#kernel-figures", text="up")
+        assert "generating" not in shown, shown
     finally:
         web.stop()
         kernel.stop()

@@ -39,9 +39,11 @@ class ForgeSettings:
 
 
 class Forge:
-    def __init__(self, settings: ForgeSettings, work: Path) -> None:
+    def __init__(self, settings: ForgeSettings, work: Path, threads: int = 0) -> None:
         self.settings = settings
         self.work = Path(work)  # datasets and adapters being made (beside the image)
+        # a worker's torch threads: every core but one, left to the kernel's generations (bat_os.models.cores)
+        self.threads = threads or max(1, (os.cpu_count() or 1) - 1)
         self._proc: asyncio.subprocess.Process | None = None
         self._stopped = False  # the run under way was cancelled
         self.running: dict | None = None  # {"persona", "what", "pid"} while a worker runs
@@ -103,7 +105,8 @@ class Forge:
         # the worker caps itself as it starts (bat_os.forge.limits): no preexec_fn in the kernel, which runs threads
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bat_os.forge.limits", "--memory-mb", str(self.settings.memory_mb), *args,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=PACKAGE_HOME)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=PACKAGE_HOME,
+            env={**os.environ, "OMP_NUM_THREADS": str(self.threads), "MKL_NUM_THREADS": str(self.threads)})
         self.running = {"persona": persona, "what": what, "pid": self._proc.pid}
         assert self._proc.stdout is not None and self._proc.stderr is not None
         errors = asyncio.create_task(self._proc.stderr.read())  # read beside stdout: a full stderr pipe stalls no one
@@ -132,6 +135,10 @@ class Forge:
                 stderr.decode(errors="replace").strip().splitlines() or [f"exit {code}"])[-1]
             raise Internal(f"the forge's {what} for {persona} did not finish: {why}")
         return lines
+
+    def cores_held(self) -> int:
+        """The cores a worker holds now: its threads while one runs (read from the model manager's thread)."""
+        return self.threads if self._proc is not None else 0
 
     def cancel(self) -> bool:
         """Stop the run under way (it saves nothing); False when none runs."""

@@ -67,10 +67,13 @@ class JailRunner(Protocol):
     ``run`` starts the run at once and returns an awaitable of its plain-data
     result; it raises (when awaited) a :class:`~bat_os.errors.JailError`.
     ``available`` is False where nothing can run (``reason`` says why).
+    ``running``: runs in flight now, each a child process busy on a core (read from
+    any thread: the model manager's budget of cores counts them, :mod:`bat_os.models.cores`).
     """
 
     available: bool
     reason: str
+    running: int
 
     async def start(self) -> None: ...
 

@@ -264,6 +264,11 @@ class Jail:
         }
 
     @property
+    def running(self) -> int:
+        """Runs in flight now (a plain int read: safe from any thread)."""
+        return self._running
+
+    @property
     def workdir(self) -> str | None:
         """The children's working directory: created empty, removed as soon as the template is in it."""
         return self._template.workdir if self._template is not None else None

@@ -53,6 +53,7 @@ class UnavailableJail:
     """
 
     available = False
+    running = 0  # nothing ever runs here
 
     def __init__(self, reason: str, limits: JailLimits = JailLimits()) -> None:
         self.reason = reason

@@ -155,6 +155,8 @@ class Kernel:
             if self.cognition.orchestrator is not None:
                 self.cognition.orchestrator.tap = self.publisher.cycle_event  # every cycle's moves: audited, published
             self.ctx.cognition = self.cognition
+            if self.cognition.models is not None:  # the forge's worker holds cores while it runs (bat_os.models.cores)
+                self.cognition.models.manager.cores.count("forge", self.ctx.forge.cores_held)
         kept: list[list[bytes]] = []
         try:
             if self.door is not None:  # bound while the kernel started: taken over, with what came meanwhile

@@ -52,6 +52,7 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         logger.info("jail protections: %s", ", ".join(f"{k}={v}" for k, v in protections.items()))
     models = None
     if config.llm.backend == "transformers":
+        from bat_os.models.cores import CoreBudget
         from bat_os.models.manager import ModelManager
         from bat_os.models.personas import PersonaModels
 
@@ -59,7 +60,9 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         manager = ModelManager(budget_bytes=budget, device=config.llm.device, cpu_form=config.models.cpu_form,
                                workdir=config.image.with_name(config.image.stem + ".loaded"), engine=config.models.engine,
                                context=config.models.context, threads=config.models.threads,
-                               cache=config.models.cache_dir or embedded.cache_dir())
+                               cache=config.models.cache_dir or embedded.cache_dir(),
+                               cores=CoreBudget(threads=config.models.threads))
+        manager.cores.count("jail", lambda: jail.running)  # each run in flight: a child busy on a core
         models = PersonaModels(image, manager, provision=_provisioner(config, image))
         backend = make_backend(config.llm, record_to=config.llm.record_to, manager=manager, resolve=models.resolve,
                                timeout=config.models.generation_timeout, arrive=models.arrival)
@@ -73,6 +76,8 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         backend = make_backend(config.llm, record_to=config.llm.record_to)
     backend = AuditedBackend(backend)  # every model call a line of the audit trail, once the kernel has one
     memory = Memory(image, MemorySettings(max_bytes=config.memory_max_bytes, model_path=config.embedding_model))
+    if models is not None:
+        models.manager.cores.count("memory", memory.cores_held)  # the embedder's thread while it works
     if config.memory_warmup:
         memory.start()  # the embedder loads and the pending chunks are embedded in the background
     orchestrator = Orchestrator(

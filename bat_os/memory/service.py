@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import queue
 import re
 import threading
@@ -89,6 +90,7 @@ class Memory:
         self._index: Any = None
         self._task: asyncio.Task | None = None
         self.state = "cold"  # cold -> loading -> ready (the embedder)
+        self._submitted = 0  # work handed to the worker thread and not yet done
         self.stats: dict[str, Any] = {}
 
     # --- the worker thread ---------------------------------------------------------------
@@ -105,7 +107,15 @@ class Memory:
         return self._embedder
 
     async def _in_worker(self, fn: Callable, *args: Any) -> Any:
-        return await asyncio.wrap_future(self._worker.submit(fn, *args))
+        self._submitted += 1
+        try:
+            return await asyncio.wrap_future(self._worker.submit(fn, *args))
+        finally:
+            self._submitted -= 1
+
+    def cores_held(self) -> int:
+        """The cores the embedding worker holds now: its torch threads while it has work (bat_os.models.cores)."""
+        return (self.settings.torch_threads or os.cpu_count() or 1) if self._submitted else 0
 
     async def embed(self, texts: list[str]) -> Any:
         self.state = "ready" if self._embedder is not None else "loading"

@@ -151,6 +151,7 @@ class Counts:
     prompt_evaluated: int = 0  # of them, evaluated (the rest came from the live or a kept state)
     generated: int = 0
     states_restored: int = 0
+    thread_changes: int = 0  # times a generation's threads were set to another number (bat_os.models.cores)
 
 
 class LlamaModel:
@@ -167,6 +168,7 @@ class LlamaModel:
         self.counts = Counts()
         self.states = PromptStates()
         self._evaluated: list[int] = []  # tokens of each evaluation since the call began
+        self._threads = int(getattr(llama, "n_threads", 0) or 0)  # what llama.cpp decodes with now
         evaluate = llama.eval
 
         def counted(tokens: Any) -> None:
@@ -221,11 +223,13 @@ class LlamaModel:
 
     def generate(
         self, system: str, prompt: str, *, settings: dict[str, Any] | None, persona: str, emit: Callable[[str], None],
-        stop: threading.Event, timeout: float,
+        stop: threading.Event, timeout: float, threads: Callable[[], int] | None = None,
     ) -> tuple[str, int]:
-        """One reply -> (text, tokens generated). See the module docstring."""
+        """One reply -> (text, tokens generated). See the module docstring. ``threads``: asked before the prompt and
+        every token, how many threads llama.cpp may use for the next step (:mod:`bat_os.models.cores`)."""
         settings = settings or {}
         llama = self.llama
+        self._use_threads(threads)
         tokens = self.prompt_tokens(system, prompt)
         room = llama.n_ctx() - len(tokens)
         if room < 1:
@@ -271,6 +275,7 @@ class LlamaModel:
                 if time.monotonic() > deadline:
                     expired = True
                     break
+                self._use_threads(threads)
         except (RuntimeError, ValueError) as exc:  # a failed decode: the context is full, or llama.cpp refused
             raise LLMError(f"generation for {persona} failed in llama.cpp: {exc}") from exc
         finally:
@@ -290,6 +295,16 @@ class LlamaModel:
         if stop.is_set():
             raise LLMError(f"generation for {persona} was cancelled")
         return text, count
+
+    def _use_threads(self, threads: Callable[[], int] | None) -> None:
+        """Set llama.cpp's threads for the next decode when ``threads()`` says another number than the last."""
+        if threads is None:
+            return
+        n = threads()
+        if n != self._threads:
+            self._lib.llama_set_n_threads(self.llama.ctx, n, n)
+            self._threads = n
+            self.counts.thread_changes += 1
 
     # --- the prompt's state -------------------------------------------------------------------
     def _restore_longest(self, tokens: list[int]) -> None:
@@ -339,7 +354,8 @@ class LlamaModel:
         c = self.counts
         return {"context": self.llama.n_ctx() if self.llama is not None else None, "calls": c.calls,
                 "prompt_tokens": c.prompt_tokens, "prompt_evaluated": c.prompt_evaluated, "generated": c.generated,
-                "states_kept": len(self.states), "states_restored": c.states_restored}
+                "states_kept": len(self.states), "states_restored": c.states_restored, "threads": self._threads,
+                "thread_changes": c.thread_changes}
 
 
 def _kv_bytes(llama: Any, llama_cpp: Any) -> int:

@@ -47,6 +47,7 @@ import asyncio
 import collections
 import concurrent.futures
 import gc
+import itertools
 import logging
 import sys
 import threading
@@ -59,6 +60,7 @@ from bat_os.errors import LLMError, ModelTooLarge, ModelUnavailable
 from bat_os.models import cpu_forms, devices, engines, hf_loading
 from bat_os.models.adapter_choice import UNCHANGED, Refusals, Switch, select_adapter
 from bat_os.models.backends import TokenCallback
+from bat_os.models.cores import CoreBudget
 from bat_os.models.files import verify
 from bat_os.models.generation import generate_text
 from bat_os.models.hf_loading import out_of_memory
@@ -86,7 +88,7 @@ class ModelManager:
     def __init__(
         self, *, budget_bytes: int | None = None, device: str = "auto", workdir: Path | None = None,
         clock: Callable[[], float] = time.monotonic, cpu_form: str = "fp32", engine: str = "auto",
-        context: int = DEFAULT_CONTEXT, threads: int = 0, cache: Path | None = None,
+        context: int = DEFAULT_CONTEXT, threads: int = 0, cache: Path | None = None, cores: CoreBudget | None = None,
     ) -> None:
         if cpu_form not in cpu_forms.FORMS:
             raise ValueError(f"cpu_form must be one of {', '.join(cpu_forms.FORMS)}, not {cpu_form!r}")
@@ -97,6 +99,7 @@ class ModelManager:
         self.engine = engine  # models.engine: which engine runs a GGUF model (bat_os.models.engines)
         self.context = context  # llama.cpp's context, in tokens (models.context)
         self.threads = threads  # llama.cpp's threads (models.threads; 0: every core)
+        self.cores = cores or CoreBudget(threads=threads)  # a generation's threads, token by token (bat_os.models.cores)
         self.cache = cache  # where a GGUF model's conversion for transformers is kept (None: the default cache)
         self.budget_bytes = budget_bytes  # None: decided at the first load (bat_os.models.devices)
         self.clock = clock
@@ -111,6 +114,8 @@ class ModelManager:
         self._counts: collections.Counter[str] = collections.Counter()
         self._last: dict[str, Any] = {}
         self._closed = False
+        self._queue: dict[int, dict[str, Any]] = {}  # the model work submitted and not yet done, oldest first
+        self._numbers = itertools.count(1)
 
     # --- the loop side ------------------------------------------------------------------
     async def generate(
@@ -128,12 +133,29 @@ class ModelManager:
             if on_token is not None and text:
                 loop.call_soon_threadsafe(on_token, text)
 
-        future = loop.run_in_executor(self._executor, self._generate, spec, system, prompt, emit, stop, timeout)
+        number = self._enqueue(spec.persona)
+        future = loop.run_in_executor(self._executor, self._generate, spec, system, prompt, emit, stop, timeout, number)
         try:
             return await future
         except asyncio.CancelledError:
             stop.set()  # the worker stops at the next token
             raise
+        finally:
+            with self._lock:
+                self._queue.pop(number, None)
+
+    def _enqueue(self, persona: str) -> int:
+        number = next(self._numbers)
+        with self._lock:
+            self._queue[number] = {"persona": persona, "state": "waiting", "since": time.time()}
+        return number
+
+    def queue(self) -> dict[str, Any]:
+        """The generations submitted and not done: the one running (or None) and those waiting, oldest first."""
+        with self._lock:
+            entries = [dict(e, seconds=round(time.time() - e["since"], 1)) for e in self._queue.values()]
+        running = next((e for e in entries if e["state"] == "running"), None)
+        return {"running": running, "waiting": [e for e in entries if e["state"] == "waiting"]}
 
     async def ensure(self, spec: LoadSpec) -> dict[str, Any]:
         """Make ``spec`` resident with its adapter active, without generating; returns what it did."""
@@ -169,7 +191,7 @@ class ModelManager:
                 }
                 for r in reversed(self._residents.values())  # most recently used first
             ]
-            return {
+            found = {
                 "device": self._device or self.requested_device,
                 "engine": self.engine,
                 "cpu_form": self.cpu_form,
@@ -181,6 +203,7 @@ class ModelManager:
                 "counts": dict(self._counts),
                 **{k: v for k, v in self._last.items()},
             }
+        return {**found, "queue": self.queue(), "cores": self.cores.status()}
 
     def is_resident(self, key: str) -> bool:
         with self._lock:
@@ -193,13 +216,17 @@ class ModelManager:
         return None if resident is None else resident.model
 
     # --- the worker side ----------------------------------------------------------------
-    def _generate(self, spec: LoadSpec, system: str, prompt: str, emit: Callable[[str], None], stop: threading.Event, timeout: float) -> Generated:
+    def _generate(self, spec: LoadSpec, system: str, prompt: str, emit: Callable[[str], None], stop: threading.Event,
+                  timeout: float, number: int = 0) -> Generated:
         started = time.perf_counter()
+        with self._lock:
+            if number in self._queue:
+                self._queue[number].update(state="running", started=time.time())
         resident, swapped, switched = self._ensure(spec)
         try:
             if resident.engine == engines.LLAMA:
                 text, count = resident.model.generate(system, prompt, settings=spec.generation, persona=spec.persona,
-                                                      emit=emit, stop=stop, timeout=timeout)
+                                                      emit=emit, stop=stop, timeout=timeout, threads=self.cores.threads)
             else:
                 text, count = generate_text(
                     resident.model, resident.tokenizer, system, prompt, settings=spec.generation, persona=spec.persona,

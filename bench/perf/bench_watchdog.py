@@ -77,11 +77,13 @@ def watchdog_flags_supported() -> set[str]:
 class Watchdog:
     """``python min_watchdog_service.py run`` in its own session, with its own log and kernel files."""
 
-    def __init__(self, workdir: Path, image: Path, flags: list[str], state_file: bool) -> None:
+    def __init__(self, workdir: Path, image: Path, flags: list[str], state_file: bool, env: dict[str, str] | None = None,
+                 endpoint: str | None = None) -> None:
         self.workdir = workdir
+        self.env = env or {}  # the kernel's settings (BATOS_*), beside the tests' (kernel_env)
         workdir.mkdir(parents=True, exist_ok=True)
         self.image = image
-        self.endpoint = f"tcp://127.0.0.1:{free_port()}"
+        self.endpoint = endpoint or f"tcp://127.0.0.1:{free_port()}"
         self.log_path = workdir / "watchdog.log"
         self.flags = list(flags) + (["--state-file", str(workdir / "watchdog.json")] if state_file else [])
         self.proc: subprocess.Popen | None = None
@@ -99,7 +101,7 @@ class Watchdog:
             "--audit-file", str(self.workdir / "metacognition.jsonl"),
         ]
         with open(self.workdir / "watchdog-stderr.txt", "wb") as stderr:  # the kernel's stderr lands here too
-            self.proc = subprocess.Popen(args, cwd=self.workdir, env=kernel_env(), stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(args, cwd=self.workdir, env=kernel_env(**self.env), stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
         return self
 

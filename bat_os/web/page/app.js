@@ -146,7 +146,28 @@ const rereadWorld = debounce(loadWorld, 150);
 function drawFigures() {
   const k = batos.kernel || {};
   $("#kernel-figures").textContent = "kernel " + (k.version || "?") + " · pid " + (k.pid || "?") + " · " +
-    (k.objects || 0) + " objects · " + engines(k) + " · up " + duration(k.uptime || 0);
+    (k.objects || 0) + " objects · " + engines(k) + " · up " + duration(k.uptime || 0) + modelWork(k);
+}
+
+function modelWork(k) {  // status.models.manager's queue and cores: " · ALFRED generating 12 s on 1 of 2 cores · waiting: BRICK"
+  const manager = ((k || {}).models || {}).manager || {};
+  const queue = manager.queue || {};
+  const waiting = queue.waiting || [];
+  if (!queue.running && !waiting.length) return "";
+  const cores = manager.cores || {};
+  let text = queue.running ? queue.running.persona + " generating " + duration(queue.running.seconds || 0) : "model work";
+  if (queue.running && cores.cores) text += " on " + cores.generation_threads + " of " + cores.cores + " cores";
+  if (waiting.length) text += " · waiting: " + waiting.map(w => w.persona).join(", ");
+  return " · " + text;
+}
+
+async function pollModelWork() {  // while a cycle moved lately or model work is queued: status, so the queue shown stays true
+  if (!batos.kernel || (Date.now() - (batos.cycleMoved || 0) > 30000 && !modelWork(batos.kernel))) return;
+  const reply = await api("/api/request", {command: "status"});
+  if (reply.status === "ok" && batos.kernel) {
+    batos.kernel.models = reply.result.models;
+    drawFigures();
+  }
 }
 
 function personaRoot(name) {
@@ -719,6 +740,7 @@ function onEvent(event) {
   logEvent(topic, event);
   if (parts[0] === "cycle") {
     const id = event.cycle || parts[1];
+    batos.cycleMoved = Date.now();
     if (parts[2] === "state") {
       if (!batos.cycles.has(id)) cycleStarted(id, event.selector, event.part_of);  // its card now, its receiver when read
       setCycleState(id, event.state, true);
@@ -890,3 +912,4 @@ for (const box of document.querySelectorAll("[data-hide]")) box.addEventListener
 connectEvents();
 loadWorld();
 setInterval(() => { if (batos.kernel) { drawHeartbeat(); drawUpkeep(); } }, 15000);  // "in 3 min" stays true between reads
+setInterval(pollModelWork, 3000);
