@@ -51,7 +51,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-from _common import ROOT, TASKS as TASKS_DIR, KernelProcess, Summary, header, parser, percentile  # noqa: E402
+from _common import (  # noqa: E402
+    ROOT, TASKS as TASKS_DIR, KernelProcess, Summary, header, parser, percentile, wait_for_embedded,
+)
 
 sys.path.insert(0, str(ROOT))
 from bat_os.forge.checks import Slots, check_code  # noqa: E402,F401 - the benchmarks beside this one import them from here
@@ -351,14 +353,7 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
     results = {}
     person = JailThread() if user else None
     try:
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            embedded = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["embedded"]
-            if embedded["state"] in ("done", "failed"):
-                break
-            time.sleep(1)
-        if embedded["state"] != "done":
-            raise SystemExit(f"the embedded model was not imported: {embedded}")
+        wait_for_embedded(kernel)
         personas = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["personas"]
         print("cycle: a real kernel; " + ", ".join(f"{p}: {Path(e['model'] or '-').name} in {e['engine']}" for p, e in personas.items()))
         rss = lambda: psutil.Process(kernel.proc.pid).memory_info().rss  # noqa: E731

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-from _common import ROOT, TASKS, KernelProcess, Summary, header, parser  # noqa: E402
+from _common import ROOT, TASKS, KernelProcess, Summary, header, parser, wait_for_embedded  # noqa: E402
 
 TARGET = 2.2
 
@@ -58,14 +58,7 @@ def prepare(base: Path, models: str) -> None:
     kernel = KernelProcess(base, env=model_env(models))
     kernel.start(timeout=120)
     try:
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            embedded = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["embedded"]
-            if embedded["state"] in ("done", "failed"):
-                break
-            time.sleep(1)
-        if embedded["state"] != "done":
-            raise SystemExit(f"the embedded model was not imported: {embedded}")
+        wait_for_embedded(kernel)
     finally:
         kernel.stop()
 

@@ -37,7 +37,7 @@ import zmq  # noqa: E402
 
 __all__ = [
     "BENCH", "SUPPORT", "TASKS", "BenchKernel", "Client", "KernelProcess", "PYTHON", "ROOT", "Summary", "connect_dealer", "free_port", "header",
-    "audit_lines", "kernel_env", "median", "wait_for_audit", "parser", "percentile", "Pinger", "ping_until_answered", "pack", "unpack", "us",
+    "audit_lines", "wait_for_embedded", "kernel_env", "median", "wait_for_audit", "parser", "percentile", "Pinger", "ping_until_answered", "pack", "unpack", "us",
 ]
 
 pack = ormsgpack.packb
@@ -171,6 +171,19 @@ def ping_until_answered(endpoint: str, proc: subprocess.Popen, timeout: float = 
 
 
 # --- kernels ----------------------------------------------------------------------------------
+
+
+def wait_for_embedded(kernel: KernelProcess, timeout: float = 900.0) -> None:
+    """Until the kernel's first awakening has imported its embedded models (status: models.embedded); SystemExit
+    with what status said when it failed or took longer than ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        embedded = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["embedded"]
+        if embedded["state"] in ("done", "failed"):
+            break
+        time.sleep(1)
+    if embedded["state"] != "done":
+        raise SystemExit(f"the embedded model was not imported: {embedded}")
 
 
 class BenchKernel(KernelProcess):
