@@ -109,7 +109,8 @@ class Soak:
         self.tally = Tally()
         self.stop = threading.Event()
         self.writes = threading.Lock()  # held by the writer around each write, by the checker while it reads
-        self.grace = 1.0 if args.kills else 5.0  # seconds a request may still be answered after a kill (wait_reply)
+        # seconds after a kill that a request sent near it may still be answered (wait_reply): the next kernel's start
+        self.grace = 2.0 if args.kills else 10.0
         self.checking = threading.Event()  # set while the checker waits for the lock: the writer stands back
         self.kills: list[float] = []  # monotonic times of the kills
         self.restarts: list[float] = []  # seconds from a kill to the new kernel's status
@@ -139,11 +140,11 @@ class Soak:
     # --- requests ---------------------------------------------------------------------------------
     def ask(self, client: Client, kind: str, message: dict, timeout: float = QUICK) -> dict | None:
         """Send and classify the reply; None when none came (the caller then replaces the client)."""
-        kills_before, sent_at = len(self.kills), time.monotonic()
+        sent_at = time.monotonic()
         client.send(message)
-        reply = self.wait_reply(client, kills_before, sent_at + timeout)
+        reply = self.wait_reply(client, sent_at, sent_at + timeout)
         if reply is None:
-            cut = len(self.kills) > kills_before or self._dead_since(sent_at)
+            cut = self.kill_near(sent_at) is not None
             self.tally.add(kind, "cut by a kill" if cut else "unanswered", json.dumps(message, default=str)[:200])
             return None
         status = reply.get("status")
@@ -155,24 +156,37 @@ class Soak:
             self.tally.add(kind, "bad reply", json.dumps(reply, default=str)[:300])
         return reply
 
-    def wait_reply(self, client: Client, kills_before: int, deadline: float) -> dict | None:
-        """The request's final reply; None past ``deadline``, or ``grace`` seconds after a kill of the kernel that had
-        it (a request queued in the socket may still reach the next kernel in that time)."""
+    def wait_reply(self, client: Client, sent_at: float, deadline: float) -> dict | None:
+        """The request's final reply, skipping events; None past ``deadline``, or once a kill near its sending is
+        ``grace`` seconds old (a request the dead kernel had, or one written into its closing connection, gets no
+        answer; one still queued in the socket reaches the next kernel in that time)."""
         while True:
+            reply = self.next_reply(client, sent_at, deadline)
+            if reply is None or reply.get("status") != "event":
+                return reply
+
+    def next_reply(self, client: Client, sent_at: float, deadline: float) -> dict | None:
+        """The next frame for this client, event or reply; None as in :meth:`wait_reply`."""
+        while True:
+            kill = self.kill_near(sent_at)
+            if kill is not None:
+                deadline = min(deadline, kill + self.grace)
             now = time.monotonic()
-            if len(self.kills) > kills_before:
-                deadline = min(deadline, self.kills[kills_before] + self.grace)
             if now >= deadline:
                 return None
             try:
-                reply = client.recv(min(0.5, deadline - now))
+                return client.recv(min(0.5, deadline - now))
             except TimeoutError:
                 continue
-            if reply.get("status") != "event":
-                return reply
 
-    def _dead_since(self, moment: float) -> bool:
-        return any(k >= moment - 1 for k in self.kills)
+    def kill_near(self, sent_at: float) -> float | None:
+        """The first kill from 2 s before ``sent_at`` on (the kernel may have been dead already), or None."""
+        near = None
+        for k in reversed(self.kills):
+            if k < sent_at - 2:
+                break
+            near = k
+        return near
 
     def loop(self, kind: str, body, pause: tuple[float, float] = (0.0, 0.0)) -> None:
         """Run ``body(client)`` until the end, with a fresh client after a reply that never came."""
@@ -253,19 +267,13 @@ class Soak:
 
     def _learn(self, client: Client, task: dict) -> str | None:
         request_id = f"learn-{time.monotonic_ns()}"
-        kills_before, sent_at = len(self.kills), time.monotonic()
+        sent_at = time.monotonic()
         client.send({"command": "send", "target": "genesis_obj", "selector": task["selector"], "args": task["args"],
                      "intent": task["intent"], "id": request_id, "events": True})
-        deadline = time.monotonic() + 300
         while True:
-            if len(self.kills) > kills_before:  # the kernel that had it is gone: as in wait_reply
-                deadline = min(deadline, self.kills[kills_before] + self.grace)
-            if time.monotonic() >= deadline:
+            reply = self.next_reply(client, sent_at, sent_at + 300)
+            if reply is None:
                 break
-            try:
-                reply = client.recv(min(0.5, max(0.01, deadline - time.monotonic())))
-            except TimeoutError:
-                continue
             if str(reply.get("id")).startswith("answer-"):
                 code = (reply.get("error") or {}).get("code")
                 self.tally.add("answer", "ok" if reply.get("status") == "ok" else f"error {code}" if code in ERROR_CODES
@@ -286,8 +294,8 @@ class Soak:
                 answer = {"command": "answer", "id": f"answer-{time.monotonic_ns()}", "cycle": event["cycle"],
                           "question": event["question"]["id"]}
                 client.send({**answer, **({"choose": choice} if choice is not None else {"skip": True})})
-        cut = len(self.kills) > kills_before or self._dead_since(sent_at)
-        self.tally.add("send (learning)", "cut by a kill" if cut else "unanswered", task["selector"])
+        self.tally.add("send (learning)", "cut by a kill" if self.kill_near(sent_at) is not None else "unanswered",
+                       task["selector"])
         return None
 
     def upkeep(self, client: Client) -> bool:
