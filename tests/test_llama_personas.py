@@ -233,6 +233,7 @@ def test_a_truncated_blob_makes_the_persona_unavailable_with_the_reason(image, f
 def test_generations_queue_one_at_a_time_and_a_jailed_run_takes_a_core_from_them(image, files):
     """Two generations at once: one runs, the other waits (status shows both); while a real jailed run spins, the
     generation decodes on the cores left (bat_os.models.cores)."""
+    from bat_os.jail.interface import JailLimits
     from bat_os.jail.runner import Jail
     from bat_os.models.cores import CoreBudget
 
@@ -253,7 +254,7 @@ def test_generations_queue_one_at_a_time_and_a_jailed_run_takes_a_core_from_them
             raise AssertionError("spin sends nothing")
 
     async def body():
-        jail = Jail(workers=1)
+        jail = Jail(JailLimits(cpu_seconds=60, wall_seconds=90), workers=1)  # the spin outlasts any generation here
         await jail.start()
         manager = ModelManager(device="cpu", engine="auto", cores=CoreBudget(cores=2, threads=2))
         manager.cores.count("jail", lambda: jail.running)
@@ -273,7 +274,7 @@ def test_generations_queue_one_at_a_time_and_a_jailed_run_takes_a_core_from_them
             assert seen["running"]["persona"] == "ALFRED" and len(seen["waiting"]) == 1
             assert manager.status()["queue"] == {"running": None, "waiting": []}  # done: gone from the queue
 
-            running = asyncio.ensure_future(jail.run(spin, "spin", [1.5], {}, Host()))  # a trial: starts when awaited
+            running = asyncio.ensure_future(jail.run(spin, "spin", [45], {}, Host()))  # a trial: starts when awaited
             for _ in range(1000):
                 if jail.running:
                     break
@@ -282,7 +283,8 @@ def test_generations_queue_one_at_a_time_and_a_jailed_run_takes_a_core_from_them
             await manager.generate(alfred, "You are ALFRED.", "Say goodbye.")
             llama = manager.status()["resident"][0]["llama"]
             assert llama["threads"] == 1 and llama["thread_changes"] >= 1  # decoded beside the spinning run on 1
-            assert await running == 1
+            assert jail.running == 1 and not running.done()  # the spin still runs: no other reading of the above
+            running.cancel()
         finally:
             await manager.close()
             await jail.close()
