@@ -52,7 +52,6 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         logger.info("jail protections: %s", ", ".join(f"{k}={v}" for k, v in protections.items()))
     models = None
     if config.llm.backend == "transformers":
-        from bat_os.models.cores import CoreBudget
         from bat_os.models.manager import ModelManager
         from bat_os.models.personas import PersonaModels
 
@@ -60,8 +59,7 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         manager = ModelManager(budget_bytes=budget, device=config.llm.device, cpu_form=config.models.cpu_form,
                                workdir=config.image.with_name(config.image.stem + ".loaded"), engine=config.models.engine,
                                context=config.models.context, threads=config.models.threads,
-                               cache=config.models.cache_dir or embedded.cache_dir(),
-                               cores=CoreBudget(threads=config.models.threads))
+                               cache=config.models.cache_dir or embedded.cache_dir())
         manager.cores.count("jail", lambda: jail.running)  # each run in flight: a child busy on a core
         models = PersonaModels(image, manager, provision=_provisioner(config, image))
         backend = make_backend(config.llm, record_to=config.llm.record_to, manager=manager, resolve=models.resolve,
