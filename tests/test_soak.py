@@ -8,17 +8,20 @@ import subprocess
 import sys
 import time
 
+import psutil
+
 from support import ROOT, kernel_env
 
 SOAK = ROOT / "bench" / "soak" / "soak.py"
 
 
-def run_soak(*args: str, interrupt_after: float | None = None, timeout: float = 300) -> tuple[int, str]:
+def run_soak(*args: str, interrupt_after: float | None = None, timeout: float = 300,
+             how: signal.Signals = signal.SIGINT) -> tuple[int, str]:
     proc = subprocess.Popen([sys.executable, str(SOAK), *args], cwd=ROOT, env=kernel_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     if interrupt_after is not None:
         time.sleep(interrupt_after)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(how)
     out, _ = proc.communicate(timeout=timeout)
     return proc.returncode, out
 
@@ -44,3 +47,28 @@ def test_ctrl_c_stops_the_mixed_load_and_it_still_prints_what_it_measured(tmp_pa
     assert re.search(r"^events seen by the watchers: [1-9]\d*, [1-9]\d*$", out, re.MULTILINE), out
     assert "RESULT lost 0," in out and code in (0, 1)
     assert code == 0, out
+    deadline = time.monotonic() + 10  # the watchdog, its kernel and the web inspector went with it
+    while left_behind(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left_behind(tmp_path)
+
+
+def left_behind(workdir) -> list[str]:
+    """The processes still running from a soak's folder (its watchdog, kernels, web inspector)."""
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        line = " ".join(proc.info["cmdline"] or [])
+        if str(workdir) in line:
+            found.append(line)
+    return found
+
+
+def test_sigterm_stops_the_kill_loop_as_ctrl_c_does_and_leaves_no_process(tmp_path):
+    code, out = run_soak("--kills", "100000", "--out", str(tmp_path / "run"), interrupt_after=15, how=signal.SIGTERM)
+    assert "interrupted: stopping" in out and "(interrupted)" in out, out
+    assert int(re.search(r"^kills: (\d+)", out, re.MULTILINE).group(1)) >= 1, out
+    assert "RESULT lost 0, unanswered 0, bad replies 0, not reopened 0: PASS" in out and code == 0, out
+    deadline = time.monotonic() + 10
+    while left_behind(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left_behind(tmp_path)

@@ -504,6 +504,12 @@ def report(soak: Soak, args: argparse.Namespace, interrupted: bool) -> int:
         first, last = soak.samples[0], soak.samples[-1]
         print(f"samples: {len(soak.samples)}; kernel RSS {first[1] / 2**20:.0f} -> {last[1] / 2**20:.0f} MiB "
               f"(max {max(s[1] for s in soak.samples) / 2**20:.0f}); image {first[2] / 2**20:.1f} -> {last[2] / 2**20:.1f} MiB")
+        for hour in range(int(soak.samples[-1][0] // 3600) + 1):  # per hour: the kernel's RSS and the image's size
+            inside = [s for s in soak.samples if hour * 3600 <= s[0] < (hour + 1) * 3600]
+            if inside:
+                print(f"  hour {hour + 1}: RSS mean {statistics.mean(s[1] for s in inside) / 2**20:.0f} MiB, max "
+                      f"{max(s[1] for s in inside) / 2**20:.0f} MiB; image {inside[-1][2] / 2**20:.1f} MiB at its end"
+                      f" ({len(inside)} samples)")
         for label, index in (("RSS", 1), ("image size", 2)):
             for after, name in ((3600.0, "after the first hour"), (0.0, "whole run")):
                 found = slope([(s[0], s[index]) for s in soak.samples], after)
@@ -530,6 +536,10 @@ def properties() -> int:
     return code
 
 
+def _stop_on_term(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=60.0, help="how long the mixed load runs (default 60)")
@@ -549,6 +559,7 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     soak = Soak(workdir, args)
     interrupted = False
+    signal.signal(signal.SIGTERM, _stop_on_term)  # a supervisor's stop ends the run as Ctrl+C does: it still reports
     try:
         soak.run()
     except KeyboardInterrupt:

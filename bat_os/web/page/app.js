@@ -63,11 +63,20 @@ function duration(seconds) {  // seconds as a person says them: "0.4 s", "45 s",
   return Math.floor(minutes / 60) + " h" + (minutes % 60 ? " " + (minutes % 60) + " min" : "");
 }
 
-function clockTime(epoch, now = Date.now() / 1000) {  // an epoch time in local time: "12:40:20, in 3 min"
+function dayWord(at, now) {  // "" for today, "tomorrow " or "yesterday ", else a short date: "2 Dec "
+  const midnight = d => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((midnight(at) - midnight(now)) / 86400000);
+  if (days === 0) return "";
+  if (days === 1) return "tomorrow ";
+  if (days === -1) return "yesterday ";
+  return at.toLocaleDateString(undefined, {day: "numeric", month: "short"}) + " ";
+}
+
+function clockTime(epoch, now = Date.now() / 1000) {  // an epoch time in local time: "12:40:20, in 3 min", "tomorrow 00:15:52, in 60 min"
   if (typeof epoch !== "number") return "never";
   const at = new Date(epoch * 1000);
   const two = n => String(n).padStart(2, "0");
-  const day = at.toDateString() === new Date(now * 1000).toDateString() ? "" : at.toLocaleDateString() + " ";
+  const day = dayWord(at, new Date(now * 1000));
   const ahead = epoch - now;
   const relative = Math.abs(ahead) < 1 ? "now" : ahead > 0 ? "in " + duration(ahead) : duration(-ahead) + " ago";
   return day + two(at.getHours()) + ":" + two(at.getMinutes()) + ":" + two(at.getSeconds()) + ", " + relative;
