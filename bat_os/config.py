@@ -167,6 +167,7 @@ class Config:
     heartbeat_every: float = 900.0  # seconds between the heartbeat's beats (bat_os.kernel.heartbeat); 0: no heartbeat
     heartbeat_runs: int = 12  # heartbeat actions in any hour, at most
     heartbeat_model_seconds: float = 600.0  # seconds of heartbeat cycles (model calls and trials) in any hour, at most
+    memory_trim_every: float = 60.0  # seconds between giving the C allocator's freed memory back (bat_os.kernel.trim); 0: never
     backup_every: float = 86400.0  # seconds between scheduled backups (after the last one, or the start); 0: none
     backup_keep: int = 7  # newest backups kept after each backup the kernel takes (whole older chains go); 0: all
     pack_days: float = 1.0  # pack's default history depth: revisions newer than this many days stay
@@ -227,6 +228,7 @@ ENV_NAMES = {
     "heartbeat_every": "BATOS_HEARTBEAT_EVERY",
     "heartbeat_runs": "BATOS_HEARTBEAT_RUNS",
     "heartbeat_model_seconds": "BATOS_HEARTBEAT_MODEL_SECONDS",
+    "memory_trim_every": "BATOS_MEMORY_TRIM_EVERY",
     "backup_every": "BATOS_BACKUP_EVERY",
     "backup_keep": "BATOS_BACKUP_KEEP",
     "pack_days": "BATOS_PACK_DAYS",
@@ -393,6 +395,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("capability_tokens" if config.capability_tokens < 0 else "capability_calls", "must be 0 or more")
     if config.capability_seconds <= 0:
         raise ConfigError("capability_seconds", "must be positive")
+    if not (math.isfinite(config.memory_trim_every) and config.memory_trim_every >= 0):
+        raise ConfigError("memory_trim_every", "must be 0 (never) or a number of seconds")
     if config.heartbeat_every < 0:
         raise ConfigError("heartbeat_every", "must be 0 (no heartbeat) or a positive number of seconds")
     if not config.forge_minutes > 0:

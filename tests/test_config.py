@@ -80,6 +80,8 @@ def test_explicit_config_file(tmp_path):
         ({"BATOS_REMOTE_EVENTS_ENDPOINT": "udp://x"}, "remote_events_endpoint"),
         ({"BATOS_CODEX": "/no/such/codex.jsonl"}, "codex"),
         ({"BATOS_TRANSLATOR": "oracle"}, "translator"),
+        ({"BATOS_MEMORY_TRIM_EVERY": "-1"}, "memory_trim_every"),
+        ({"BATOS_MEMORY_TRIM_EVERY": "nan"}, "memory_trim_every"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path, environ, setting):

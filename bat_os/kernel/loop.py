@@ -51,6 +51,7 @@ from bat_os.kernel.intake import Intake
 from bat_os.kernel.jobs import JobRunner
 from bat_os.kernel.publishing import Publisher
 from bat_os.kernel.stream import EventStream
+from bat_os.kernel.trim import Trimmer
 
 if TYPE_CHECKING:
     from bat_os.kernel.door import Door
@@ -93,6 +94,8 @@ class Kernel:
         self.cognition: Cognition | None = None
         self.heartbeat: Heartbeat | None = None  # the image's own work between requests (bat_os.kernel.heartbeat)
         self._heartbeat_task: asyncio.Task | None = None
+        self.trimmer = Trimmer.from_config(config)  # freed memory back to the system (bat_os.kernel.trim)
+        self._trim_task: asyncio.Task | None = None
         self.remote: Any = None  # the CURVE door for remote clients, when configured (bat_os.kernel.remote.RemoteDoor)
 
     @property
@@ -118,6 +121,7 @@ class Kernel:
             "events": self.publisher.status(),
             "heartbeat": self.heartbeat.status() if self.heartbeat is not None else {"enabled": False},
             "remote": self.remote.status() if self.remote is not None else None,
+            "allocator": self.trimmer.status(),
         }
 
     def idle(self) -> float:
@@ -172,6 +176,7 @@ class Kernel:
         self.publisher.open(self.config.events_endpoint, self.config.events_hwm)
         self._open_remote(bridge)
         self._start_heartbeat(loop)
+        self._trim_task = self.trimmer.start(loop)
         self.ctx.backups.start(lambda topic, event: self.ctx.publish(topic, event))  # the schedule; backup.*, pack.* events
         logger.info("kernel %s serving %s (image %s, pid %d)", __version__, self.config.endpoint, self.image.path, os.getpid())
         self.audit.record("kernel_started", endpoint=self.config.endpoint, image=str(self.image.path), pid=os.getpid())
@@ -191,6 +196,9 @@ class Kernel:
         finally:
             self.intake.cancel_worker()
             await self._stop_heartbeat()
+            if self._trim_task is not None:
+                self._trim_task.cancel()
+                await asyncio.gather(self._trim_task, return_exceptions=True)
             await self.ctx.backups.close()  # the schedule, and a pack under way (stopped: the image stays whole)
             await self._stop_cognition()
             await self.intake.refuse_late()
