@@ -34,6 +34,7 @@ def test_the_kill_loop_kills_checks_the_write_log_and_reports(tmp_path):
     assert checked == 3 + 2  # after each restart, at the end, and in the image opened offline
     acknowledged = int(re.search(r"set_slot +ok (\d+)", out).group(1))
     assert acknowledged > 3
+    assert int(re.search(r"journal (\d+) writes, last entry \d+;", out).group(1)) > 1  # the journal was written too
     assert "RESULT lost 0, unanswered 0, bad replies 0, not reopened 0: PASS" in out
 
 

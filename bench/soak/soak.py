@@ -119,6 +119,7 @@ class Soak:
         self.acked: dict[str, int] = {}
         self.versions: list[list[int]] = [[]]  # every journal value sent, in order
         self.acked_version = 0
+        self.journal_acked = 0  # journal writes acknowledged
         self.samples: list[tuple[float, int, int]] = []  # (seconds since start, kernel RSS, image bytes)
         self.events_seen = [0, 0]
         self.learned = collections.Counter()
@@ -224,6 +225,7 @@ class Soak:
             if reply["status"] == "ok":
                 del self.versions[:-1]  # older versions can no longer be the journal's
                 self.acked_version = 0
+                self.journal_acked += 1
         return True
 
     def reader(self, client: Client) -> bool:
@@ -494,8 +496,9 @@ def report(soak: Soak, args: argparse.Namespace, interrupted: bool) -> int:
              f" p99 {percentile(sorted(soak.restarts), 99):.2f}s max {max(soak.restarts):.2f}s" if soak.restarts else ""))
     for kind, counts in sorted(soak.tally.by.items()):
         print(f"  {kind:18} " + ", ".join(f"{outcome} {n}" for outcome, n in counts.most_common()))
-    print(f"acknowledged writes: {len(soak.acked)} slots, last value {max(soak.acked.values(), default=0)}; journal version "
-          f"{soak.acked_version}; lost: {soak.tally.total('lost write')}")
+    journal = soak.versions[soak.acked_version] if soak.versions else []
+    print(f"acknowledged writes: {len(soak.acked)} slots, last value {max(soak.acked.values(), default=0)}; journal "
+          f"{soak.journal_acked} writes, last entry {journal[-1] if journal else None}; lost: {soak.tally.total('lost write')}")
     if soak.learned:
         print("learning: " + ", ".join(f"{k} {v}" for k, v in soak.learned.items()))
     if not args.kills:
