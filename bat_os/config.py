@@ -355,8 +355,9 @@ def _validate(config: Config) -> None:
             raise ConfigError(setting, f"{str(path)!r} exists and is not a file")
     if config.backup_dir is not None and config.backup_dir.exists() and not config.backup_dir.is_dir():
         raise ConfigError("backup_dir", f"{str(config.backup_dir)!r} exists and is not a directory")
-    if not (math.isfinite(config.backup_every) and config.backup_every >= 0):
-        raise ConfigError("backup_every", "must be 0 (no scheduled backups) or a number of seconds")
+    for name, off in (("backup_every", "no scheduled backups"), ("memory_trim_every", "never"), ("heartbeat_every", "no heartbeat")):
+        if not (math.isfinite(getattr(config, name)) and getattr(config, name) >= 0):
+            raise ConfigError(name, f"must be 0 ({off}) or a number of seconds")
     if config.backup_keep < 0:
         raise ConfigError("backup_keep", "must be 0 (keep every backup) or the number of newest backups to keep")
     if not (math.isfinite(config.pack_days) and 0 <= config.pack_days <= 36_500):
@@ -395,10 +396,6 @@ def _validate(config: Config) -> None:
         raise ConfigError("capability_tokens" if config.capability_tokens < 0 else "capability_calls", "must be 0 or more")
     if config.capability_seconds <= 0:
         raise ConfigError("capability_seconds", "must be positive")
-    if not (math.isfinite(config.memory_trim_every) and config.memory_trim_every >= 0):
-        raise ConfigError("memory_trim_every", "must be 0 (never) or a number of seconds")
-    if config.heartbeat_every < 0:
-        raise ConfigError("heartbeat_every", "must be 0 (no heartbeat) or a positive number of seconds")
     if not config.forge_minutes > 0:
         raise ConfigError("forge_minutes", "must be a positive number of minutes")
     if config.forge_margin < 1:

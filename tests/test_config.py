@@ -82,6 +82,8 @@ def test_explicit_config_file(tmp_path):
         ({"BATOS_TRANSLATOR": "oracle"}, "translator"),
         ({"BATOS_MEMORY_TRIM_EVERY": "-1"}, "memory_trim_every"),
         ({"BATOS_MEMORY_TRIM_EVERY": "nan"}, "memory_trim_every"),
+        ({"BATOS_HEARTBEAT_EVERY": "inf"}, "heartbeat_every"),
+        ({"BATOS_BACKUP_EVERY": "-5"}, "backup_every"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path, environ, setting):
