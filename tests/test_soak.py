@@ -48,20 +48,18 @@ def test_ctrl_c_stops_the_mixed_load_and_it_still_prints_what_it_measured(tmp_pa
     assert re.search(r"^events seen by the watchers: [1-9]\d*, [1-9]\d*$", out, re.MULTILINE), out
     assert "RESULT lost 0," in out and code in (0, 1)
     assert code == 0, out
-    deadline = time.monotonic() + 10  # the watchdog, its kernel and the web inspector went with it
-    while left_behind(tmp_path) and time.monotonic() < deadline:
+    assert not left_behind(tmp_path)  # the watchdog, its kernel and the web inspector went with it
+
+
+def left_behind(workdir, wait: float = 10) -> list[str]:
+    """The processes still running from a soak's folder (its watchdog, kernels, web inspector) after up to ``wait`` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = [line for proc in psutil.process_iter(["cmdline"])
+                 if str(workdir) in (line := " ".join(proc.info["cmdline"] or []))]
+        if not found or time.monotonic() > deadline:
+            return found
         time.sleep(0.2)
-    assert not left_behind(tmp_path)
-
-
-def left_behind(workdir) -> list[str]:
-    """The processes still running from a soak's folder (its watchdog, kernels, web inspector)."""
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        line = " ".join(proc.info["cmdline"] or [])
-        if str(workdir) in line:
-            found.append(line)
-    return found
 
 
 def test_sigterm_stops_the_kill_loop_as_ctrl_c_does_and_leaves_no_process(tmp_path):
@@ -69,7 +67,4 @@ def test_sigterm_stops_the_kill_loop_as_ctrl_c_does_and_leaves_no_process(tmp_pa
     assert "interrupted: stopping" in out and "(interrupted)" in out, out
     assert int(re.search(r"^kills: (\d+)", out, re.MULTILINE).group(1)) >= 1, out
     assert "RESULT lost 0, unanswered 0, bad replies 0, not reopened 0: PASS" in out and code == 0, out
-    deadline = time.monotonic() + 10
-    while left_behind(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.2)
     assert not left_behind(tmp_path)

@@ -4,8 +4,9 @@ A kernel that lives for weeks frees far more than it keeps: ZODB pickles, replie
 glibc's ``malloc`` keeps what its threads' arenas freed and hands it back only from the top of the main heap, so
 the kernel's RSS grew 13.7% an hour after its first hour under the soak (``bench/soak/soak.py --kill-every 0,0``)
 while the Python objects it held stayed flat; one ``malloc_trim(0)`` gave back about 100 MiB of a 870 MiB kernel, in
-5 ms, and a trim every minute brought the slope to 2.9% an hour (docs/operations.md, "Memory over months"). :class:`Trimmer` calls it on the event loop every ``memory_trim_every`` seconds (0: never)
-and counts what it gave back for ``status`` (``allocator``).
+5 ms, and a trim every minute brought the slope to 2.9% an hour (docs/operations.md, "Memory over months").
+:class:`Trimmer` calls it on the event loop every ``memory_trim_every`` seconds (0: never) and counts what it gave
+back for ``status`` (``allocator``).
 
 Where the C library has no ``malloc_trim`` (musl, macOS, Windows) the trimmer says so and does nothing.
 """
