@@ -1,9 +1,10 @@
-"""Choosing again among a real run's recorded candidates (bench/learning/replay_selection.py), on the real jail and image.
+"""Choosing again among a real run's recorded candidates (bench/learning/replay_selection.py): the kernel's own cycle,
+on the real jail and image, its author a stand-in that hands out the recorded candidates.
 
 ``cassettes/qwen2.5-coder-0.5b_learning_run.json`` is an excerpt of what
 ``bench/learning/bench_learning.py --json`` wrote at ``bec2bf6``: the candidates the
 real 0.5B model wrote for three tasks, none of them installed then. Today's
-choosing installs nothing wrong without a person, and learns two of them with
+cycle installs nothing wrong without a person, and learns two of them with
 one answer each from the simulated person (the task's reference, in the jail):
 
 - ``is_leap_year``: two right candidates (attempts 2 and 4, one wording of the
@@ -52,29 +53,6 @@ def test_with_the_simulated_person_one_answer_each_settles_the_disputes():
     assert rows == {"is_leap_year": ["learned", "q=1"], "days_between": ["learned", "q=1"], "clamp": ["failed", "q=0"]}, done.stdout
 
 
-def test_a_dump_of_every_step_is_chosen_again_offline_as_the_replay_chooses(tmp_path):
-    dump = tmp_path / "steps.jsonl"
-    limits = ["--max-attempts", "6", "--candidates", "4"]
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--dump", str(dump), *limits],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [json.loads(line) for line in dump.read_text().splitlines()]
-    assert {line["task"] for line in lines} == {"is_leap_year", "days_between", "clamp"}
-    leap = next(line for line in lines if line["task"] == "is_leap_year")
-    marks = [r.get("right") for r in leap["steps"][-1]["records"] if r.get("eligible")]
-    assert marks.count(True) == 2 and marks.count(False) >= 1  # the hidden checks' verdict on each eligible one
-    lab = subprocess.run([sys.executable, str(ROOT / "bench" / "labs" / "selection_lab.py"), str(dump), "--list", *limits],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert lab.returncode == 0, lab.stderr[-3000:]
-    rows = {line.split()[1]: line.split()[2] for line in lab.stdout.splitlines()
-            if line.startswith("qwen2.5-coder-0.5b_learning_run ") and " q=" in line}  # a task's line, not the totals
-    assert rows == {"is_leap_year": "unanswered", "days_between": "unanswered", "clamp": "failed"}  # as the replay above
-    assert lab.stdout.strip().splitlines()[-1] == "all                          failed 1, questions 0, unanswered 2"
-    asked = subprocess.run([sys.executable, str(ROOT / "bench" / "labs" / "selection_lab.py"), str(dump), "--list", "--user", *limits],
-                           cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert asked.stdout.strip().splitlines()[-1] == "all                          failed 1, learned 2, questions 2", asked.stdout
-
-
 def test_written_right_counts_the_tasks_some_recorded_candidate_was_right_on():
     # is_leap_year: two right candidates; days_between: three; clamp: none (its pair answers its third argument)
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--written"],
@@ -94,6 +72,18 @@ def test_written_right_judges_every_distinct_candidate_on_the_hidden_checks():
     assert counts == {"is_leap_year": 2, "days_between": 3, "clamp": 0}
     # a task whose cycle recorded nothing (a failed start) has no candidate right
     assert judge_written(tasks[:1], {}) == {tasks[0]["id"]: 0}
+
+
+def test_without_names_only_the_sources_of_calls_there_are():
+    from importlib import import_module
+
+    sys.path.insert(0, str(ROOT / "bench" / "learning"))
+    replay = import_module("replay_selection")
+    for part, name in replay.WITHOUT.items():
+        assert name is None or callable(getattr(replay.calls_module, name)), part
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--without",
+                           "probes_of_nothing"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "no source of calls named probes_of_nothing" in done.stderr
 
 
 def test_without_the_calls_of_their_constants_the_year_4_rule_is_installed():

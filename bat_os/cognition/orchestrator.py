@@ -85,6 +85,15 @@ class CycleSettings:
     feedback: bool = True  # the author is shown a candidate that failed an answer, and how (config.cycle_feedback)
 
 
+def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
+    """The cycle's settings from the kernel's :class:`~bat_os.config.Config` (``overrides``: fields set otherwise)."""
+    return CycleSettings(**{
+        "max_attempts": config.cycle_max_attempts, "candidates": config.cycle_candidates, "resume": config.cycle_resume,
+        "seed": config.cycle_seed, "conflict_retries": config.conflict_retries, "questions": config.cycle_questions,
+        "confirm": config.cycle_confirm, "question_seconds": config.cycle_question_seconds, "plan": bool(config.cycle_plan),
+        "feedback": bool(config.cycle_feedback), **overrides})
+
+
 class Orchestrator:
     tap: Callable[[dict], None] | None = None  # every cycle's events (the kernel's event stream), beside the listeners
 

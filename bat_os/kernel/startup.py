@@ -16,7 +16,7 @@ from typing import Callable
 
 from bat_os import oscompat
 from bat_os.cognition.capabilities import CapabilitySettings
-from bat_os.cognition.orchestrator import CycleSettings, Orchestrator
+from bat_os.cognition.orchestrator import Orchestrator, cycle_settings
 from bat_os.cognition.service import Cognition
 from bat_os.config import Config
 from bat_os.errors import JailError
@@ -78,15 +78,7 @@ async def start_cognition(config: Config, image: Image) -> Cognition:
         models.manager.cores.count("memory", memory.cores_held)  # the embedder's thread while it works
     if config.memory_warmup:
         memory.start()  # the embedder loads and the pending chunks are embedded in the background
-    orchestrator = Orchestrator(
-        image, backend, jail,
-        CycleSettings(max_attempts=config.cycle_max_attempts, candidates=config.cycle_candidates, resume=config.cycle_resume,
-                      seed=config.cycle_seed, conflict_retries=config.conflict_retries,
-                      questions=config.cycle_questions, confirm=config.cycle_confirm,
-                      question_seconds=config.cycle_question_seconds, plan=bool(config.cycle_plan),
-                      feedback=bool(config.cycle_feedback)),
-        memory=memory,
-    )
+    orchestrator = Orchestrator(image, backend, jail, cycle_settings(config), memory=memory)
     cognition = Cognition(image, jail, orchestrator, backend=backend, protections=protections, models=models, memory=memory,
                           translator=config.translator, retries=config.conflict_retries,
                           capability_settings=CapabilitySettings(tokens=config.capability_tokens, calls=config.capability_calls,

@@ -1,38 +1,28 @@
 #!/usr/bin/env python3
-"""Choosing again, offline: the candidates a learning run recorded, judged by today's selection code.
+"""Choosing again, offline: the candidates a learning run recorded, run through the kernel's own cycle.
 
-    .venv/bin/python bench/learning/replay_selection.py RUN.json [RUN.json ...] [--only a,b] [--oracle] [--written] [--dump FILE]
-        [--max-attempts N] [--candidates N] [--cases N]
+    .venv/bin/python bench/learning/replay_selection.py RUN.json [RUN.json ...] [--only a,b] [--user] [--oracle]
+        [--written] [--max-attempts N] [--candidates N] [--cases N] [--without PART,...]
 
-``RUN.json`` is what ``bench/learning/bench_learning.py --json`` wrote. For every task of
-it, the candidates the real model wrote are tried again, in the order they were
-written, the way VALIDATING tries them (:class:`bat_os.cognition.trials.Trials`
-on a real image and the real jail: the guardian, one jailed run over the trial,
-the examples, the properties, the generated cases the run recorded (those
-today's SPECIFYING keeps) and the probes, then the calls made of the candidates' constants, then
-:func:`bat_os.cognition.selection.choose`), stopping where the cycle would stop;
-the method chosen is checked on the task's hidden checks. No model runs: a
-change to the choosing (``selection``, ``properties``, ``lint``, ``probes``)
-is measured on many recorded runs in minutes instead of a 35-minute bench.
+``RUN.json`` is what ``bench/learning/bench_learning.py --json`` wrote (``bench/runs/`` keeps the recorded ones).
+For every task of it, the kernel's own orchestrator runs a cycle on a real image with the real jail: the cycle
+starts from the run's research and the cases and conditions its case writer wrote (as a retry starts from a failed
+cycle), and its author is a stand-in that hands out the candidates the real model wrote, in the order it wrote them.
+Everything else is the kernel's: trying each candidate, telling look-alikes apart, the decision with its budget, the
+questions, the answers tried on every candidate again, the look before install, the install. No model runs, so a
+change to how candidates are tried or chosen is measured on every recorded run in minutes.
 
-What it cannot tell: a rule that chooses later than the recorded run did needs
-candidates the run never wrote (``exhausted``: counted apart, neither learned
-nor failed); prompts, mending and generation are not replayed.
-``--max-attempts``/``--candidates``: the cycle's limits (defaults: the kernel's);
-give a run the limits it was recorded with (runs before ``3e0ec38``: 6 and 4),
-or smaller ones: a run recorded with larger limits replays the smaller ones exactly.
-``--cases N``: keep only the first N generated cases. ``--oracle``: for a task
-with no winner, mark which eligible candidates were right (``E+``) or wrong (``E-``).
-``--written``: choose nothing; per run, how many tasks some candidate it wrote
-(installed or not) was right on, against the single shot: the most any choosing
-could learn from those candidates (``bench_learning.written_right``).
-``--user``: a simulated person answers the questions with the task's reference, run in the jail.
-``--without slot_probes,constant_calls,named_calls,conditions``: leave those calls out of every candidate's run (what
-each pays; without the named calls, the look before install is what it was before them; without the conditions, the
-choosing is what it was before issue 50 read them).
-``--dump FILE``: choose nothing; write, for every task, the records after each
-candidate, every eligible one marked ``right`` by the hidden checks, for
-``bench/labs/selection_lab.py`` to try choosing rules on in seconds.
+What it cannot tell: a cycle that asks for more candidates than the run wrote (``exhausted``: counted apart, neither
+learned nor failed; the real cycle would have written more, and a candidate written after an earlier choice than the
+run's would have been another); prompts, mending and generation are not replayed.
+
+``--max-attempts``/``--candidates``: the cycle's limits (defaults: the kernel's); a run recorded with larger limits
+replays smaller ones exactly. ``--cases N``: keep only the first N generated cases. ``--user``: a simulated person
+answers the questions with the task's reference, run in the jail (``bench_learning.person_reply``); without it
+nobody is asked. ``--oracle``: after each task, mark its eligible candidates right (``E+``) or wrong (``E-``) by the
+hidden checks. ``--written``: choose nothing; per run, how many tasks some candidate it wrote was right on, against
+the single shot (the most any choosing could learn from those candidates). ``--without PART,...``: leave a source
+of calls out of every candidate's run (:data:`WITHOUT` names them; what each one pays).
 """
 
 from __future__ import annotations
@@ -44,122 +34,137 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_learning import (TARGET_GAIN, TASK_FILES, check_code, load_tasks, person_reply, written_right)  # noqa: E402
+from bench_learning import TASK_FILES, TARGET_GAIN, check_code, load_tasks, person_reply, written_right  # noqa: E402
 
-from bat_os.cognition import asking, choosing, guardian  # noqa: E402
-from bat_os.cognition.specs import accept_cases, uncovered, untested  # noqa: E402
-from bat_os.cognition import trials as trials_module  # noqa: E402
-from bat_os.cognition.trials import Trials  # noqa: E402
+from bat_os.cognition import asking, specs  # noqa: E402
+from bat_os.cognition import trials as calls_module  # noqa: E402  (where the sources of calls live)
+from bat_os.cognition.orchestrator import Orchestrator, cycle_settings  # noqa: E402
 from bat_os.config import Config  # noqa: E402
+from bat_os.errors import CycleFailed  # noqa: E402
+from bat_os.image.codec import render  # noqa: E402
 from bat_os.image.image import Image  # noqa: E402
 from bat_os.image.objects import UvmObject  # noqa: E402
 from bat_os.jail.runner import Jail  # noqa: E402
+from bat_os.models.backends import Completion  # noqa: E402
 from bat_os.translate.examples import fits, sentence_examples  # noqa: E402
 
+#: What ``--without`` can leave out of every candidate's run: a source of calls -> the function of the cycle's code
+#: that makes them (it makes none), or None for the conditions' calls (the run's case writer's, left out here).
+WITHOUT: dict[str, str | None] = {"slot_probes": "slot_probes", "constant_calls": "constant_calls",
+                                  "named_calls": "named_calls", "conditions": None}
 
-async def replay(trials: Trials, jail: Jail, task: dict, recorded: dict, args: argparse.Namespace,
-                 dump: list | None = None) -> tuple[str, str]:
-    """``(outcome, why)`` of choosing again among ``recorded``'s candidates. With ``dump`` (a list): choose
-    nothing; append every step's records to it, each marked ``right`` (its hidden checks) when eligible."""
+
+class Exhausted(Exception):
+    """The cycle asked for a candidate the run never wrote (not an LLMError: the cycle must not take it for a model
+    that could not answer)."""
+
+
+class RecordedAuthor:
+    """The model of a replay: every prompt for code is answered with the next candidate the run wrote."""
+
+    name = "recorded"
+
+    def __init__(self, codes: list[str]) -> None:
+        self.codes = list(codes)
+        self.used = 0
+
+    async def complete(self, persona: str, prompt: str, *, system: str = "", on_token: Any = None, **_options: Any) -> Completion:
+        if self.used >= len(self.codes):
+            raise Exhausted(f"the run wrote {len(self.codes)} candidates")
+        code = self.codes[self.used]
+        self.used += 1
+        return Completion(text=f"```python\n{code}\n```", model=self.name, prompt_sha256="", seconds=0.0)
+
+    async def close(self) -> None:
+        return None
+
+
+async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: argparse.Namespace,
+                 settings: Any) -> tuple[str, str, list[str]]:
+    """``(outcome, why, each candidate's code where it was eligible, else None)`` of the kernel's cycle run again on ``recorded``'s candidates."""
     cycle = recorded.get("cycle") or {}
     selector = task["selector"]
     # the examples today's kernel reads out of the request's sentence (the run's own, when it recorded some and today's
     # reads none: a run's brief may have carried them)
     examples = fits(sentence_examples(task["intent"], selector), task["args"], {}) or cycle.get("examples") or []
     brief = {"selector": selector, "args": task["args"], "kwargs": {}, "examples": examples}
-    cases, _dropped = accept_cases(cycle.get("cases") or [], brief)  # what today's SPECIFYING keeps of them
-    conditions = [] if "conditions" in args.without else cycle.get("conditions") or []  # what the run's case writer wrote
-    info = {"args": task["args"], "kwargs": {}, "examples": brief["examples"], "cases": cases[:args.cases], "intent": task["intent"],
-            "conditions": conditions}
-    records: list[dict] = []
-    written = cycle.get("candidates") or []
-    asked: list[dict] = []  # the examples the person's answers made
-    questions = 0
-    why = "no candidate was written"
-    ended = "failed"
+    cases, dropped = specs.accept_cases(cycle.get("cases") or [], brief)  # what today's SPECIFYING keeps of them
+    conditions = [] if "conditions" in args.without else cycle.get("conditions") or []  # its case writer's, per condition
+    author = RecordedAuthor([c["code"] for c in cycle.get("candidates") or [] if c.get("code")])
+    orchestrator = Orchestrator(image, author, jail, settings)
+    key = f"replay_{task['id']}"
 
-    async def tried(record: dict) -> dict:
-        if guardian.audit(record["code"], selector).accepted:
-            return {**record, **await trials.record(task["id"], record["code"], selector, info)}
-        return {**record, "eligible": False, "passes": [], "outputs": [], "failed": ["refused by the guardian"]}
+    def begin() -> tuple[bytes, str]:
+        root = image.connection.root()
+        root[key] = receiver = UvmObject(slots=json.loads(json.dumps(task["slots"])))
+        root._p_jar.add(receiver)
+        # the run's research, cases and conditions, as a failed cycle a retry starts from
+        source = orchestrator.records.add(root, receiver, {**brief, "intent": task["intent"]})
+        found = orchestrator.records.get(root, source).artifacts
+        found.update(queries=[], queries_from="replay", context=[], episodes=[], cases=cases[:args.cases],
+                     cases_dropped=dropped, conditions=conditions)
+        return receiver._p_oid, source
 
-    for attempt, candidate in enumerate(written, start=1):
-        records = await trials.tell_apart(task["id"], selector, info, [*records, await tried({"attempt": attempt, "code": candidate["code"]})])
-        if dump is not None:  # every step's records, for choosing rules tried offline (bench/labs/selection_lab.py)
-            dump.append({"attempt": attempt, "generated": info["cases"], "examples": len(info["examples"]),
-                         "records": json.loads(json.dumps(records, default=repr))})
-            if attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates:
-                break
-            continue
-        while True:
-            final = attempt >= args.max_attempts or sum(1 for r in records if r.get("eligible")) >= args.candidates
-            decision = choosing.decide(records, examples=len(examples), answered=len(asked), final=final,
-                                       can_ask=args.user and questions < args.questions, confirm=args.confirm,
-                                       conditions=tuple(c["label"] for c in conditions),
-                                       uncovered=tuple(uncovered(conditions, info["examples"])),
-                                       untested=tuple(untested(conditions)))
-            why = decision.why
-            if decision.action == choosing.INSTALL:
-                failures = await check_code(jail, records[decision.winner]["code"], task)
-                return ("false install" if failures else "learned"), f"q={questions} {why}"
-            if decision.action not in (choosing.ASK, choosing.CONFIRM):
-                break
-            questions += 1
-            question = asking.question(task["id"], questions, selector, decision,
-                                       next(r["calls"] for r in records if r.get("calls")), task["slots"])
-            answer = await person_reply(jail, task, question)
-            asked.extend(asking.examples_of(question, answer))
-            if decision.action == choosing.CONFIRM and answer.get("choose") == 0:
-                failures = await check_code(jail, records[decision.winner]["code"], task)
-                return ("false install" if failures else "learned"), f"q={questions} {why} (confirmed)"
-            info["examples"] = [*examples, *asked]
-            again: list[dict] = []
-            for old in records:
-                again = await trials.tell_apart(task["id"], selector, info, [*again, await tried(
-                    {"attempt": old["attempt"], "code": old["code"]})])
-            records = again
-        if decision.action == choosing.FAIL:
-            ended = "unanswered" if decision.disputed else "failed"
-            why = f"q={questions} {why}"
-            break
-    else:  # its candidates ran out before the limits: the run chose earlier, or ran under smaller limits
-        if dump is None:
-            return "exhausted", "the run wrote no more candidates (it chose earlier, or its limits were smaller)"
-    if dump is not None:
-        right = {r["code"]: not await check_code(jail, r["code"], task) for r in records if r.get("eligible")}
-        for step in dump:
-            for r in step["records"]:
-                r["right"] = right.get(r.get("code"))
-        return "dumped", f"{len(dump)} steps"
-    if args.oracle:
-        marks = [("E-" if await check_code(jail, r["code"], task) else "E+") if r.get("eligible") else "x" for r in records]
-        why = " ".join(marks) + " | " + why
-    return ended, why
+    oid, source = image.run(begin)
+    questions: list[dict] = []
+    pending: set[asyncio.Task] = set()
+
+    def listen(event: dict) -> None:  # the simulated person: answers each question with the task's reference
+        if event.get("type") == "question" and event.get("waiting"):
+            questions.append(event["question"])
+            pending.add(asyncio.ensure_future(answer(event["question"])))
+
+    async def answer(question: dict) -> None:
+        given = asking.read_answer(question, await person_reply(jail, task, question))
+        orchestrator.waiting.answer(question["cycle"], question["id"], given)
+
+    try:
+        await orchestrator.learn(oid, selector, task["args"], {}, intent=task["intent"], examples=examples or None,
+                                 on_event=listen if args.user else None, ask=args.user, inherit=source)
+        outcome = ""
+    except CycleFailed as exc:
+        outcome = "unanswered" if "unanswered" in exc.details.get("reasons", []) else "failed"
+    except Exhausted:
+        outcome = "exhausted"
+    finally:
+        for waiting in pending:
+            waiting.cancel()
+    ended = image.read(lambda: render(_last_cycle(image.connection.root(), orchestrator)))
+    written = [c["code"] if c.get("eligible") else None for c in ended["artifacts"].get("candidates", [])]
+    why = f"q={len(questions)} {ended['artifacts'].get('decision', '')}"
+    if questions and questions[-1].get("kind") == "confirm" and ended["state"] == "COMPLETE":
+        why += " (confirmed)"
+    if not outcome:
+        installed = image.read(lambda: image.connection.root()[key].slots[selector].source)
+        outcome = "false install" if await check_code(jail, installed, task) else "learned"
+    elif outcome == "exhausted":
+        why = f"q={len(questions)} the run wrote no more candidates (it chose earlier, or its limits were smaller)"
+    return outcome, why, written
 
 
-#: the parts of a candidate's run ``--without`` switches off, to measure what each one pays
-WITHOUT = {
-    "slot_probes": lambda: setattr(trials_module, "slot_probes", lambda *a, **k: []),
-    "constant_calls": lambda: setattr(trials_module, "constant_calls", lambda *a, **k: []),
-    "conditions": lambda: None,  # the run's conditions left out (read in replay): the choosing before them
-}
+def _last_cycle(root: Any, orchestrator: Orchestrator) -> Any:
+    registry = orchestrator.records.registry(root)
+    return registry.get(f"c{registry.count}").summary()
 
 
 async def main(args: argparse.Namespace) -> int:
     for part in filter(None, args.without.split(",")):
-        WITHOUT[part]()
+        if (name := WITHOUT[part]) is not None:
+            assert callable(getattr(calls_module, name)), name  # a part that exists
+            setattr(calls_module, name, lambda *a, **k: [])
     tasks = {t["id"]: t for path in TASK_FILES for t in load_tasks(None, path)}  # a run may be of any task file
     wanted = set(args.only.split(",")) if args.only else None
+    settings = cycle_settings(Config(), max_attempts=args.max_attempts, candidates=args.candidates,
+                              questions=args.questions, confirm=args.confirm)
     with tempfile.TemporaryDirectory(prefix="replay-selection-") as tmp:
         image = Image(Path(tmp) / "live.fs")
         image.awaken()
         jail = Jail()
         await jail.start()
-        dumped = open(args.dump, "w") if args.dump else None
         try:
-            trials = Trials(image, jail, lambda root, task_id: root[f"replay_{task_id}"])
             for path in args.runs:
                 run = json.loads(Path(path).read_text())
                 if args.written:  # the bound on any choosing among the run's candidates, nothing chosen
@@ -174,27 +179,17 @@ async def main(args: argparse.Namespace) -> int:
                 for task_id, recorded in run["cycle"].items():
                     if task_id not in tasks or (wanted and task_id not in wanted):
                         continue
-                    slots = tasks[task_id]["slots"]
-
-                    def receiver(task_id: str = task_id, slots: dict = slots) -> None:
-                        image.connection.root()[f"replay_{task_id}"] = UvmObject(slots=json.loads(json.dumps(slots)))
-
-                    image.run(receiver)
-                    steps: list | None = [] if dumped is not None else None
-                    outcome, why = await replay(trials, jail, tasks[task_id], recorded, args, steps)
-                    if dumped is not None:
-                        dumped.write(json.dumps({"run": str(path), "task": task_id, "cases": (recorded.get("cycle") or {}).get("cases") or [],
-                                                 "examples": (recorded.get("cycle") or {}).get("examples") or [],
-                                                 "selector": tasks[task_id]["selector"], "recorded": recorded.get("outcome"),
-                                                 "steps": steps}, default=repr) + "\n")
+                    outcome, why, written = await replay(image, jail, tasks[task_id], recorded, args, settings)
+                    if args.oracle:
+                        marks = [("E-" if await check_code(jail, code, tasks[task_id]) else "E+") if code else "x"
+                                 for code in written]
+                        why = " ".join(marks or ["-"]) + " | " + why
                     totals[outcome] += 1
                     was = recorded.get("outcome", "?")
-                    print(f"{Path(path).stem:10} {task_id:30} {outcome:14} {why if args.oracle else why[:90]}" + ("" if outcome == was else f"  (was {was})"),
-                          flush=True)
+                    print(f"{Path(path).stem:10} {task_id:30} {outcome:14} {why if args.oracle else why[:90]}"
+                          + ("" if outcome == was else f"  (was {was})"), flush=True)
                 print(f"{path}: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())), flush=True)
         finally:
-            if dumped is not None:
-                dumped.close()
             await jail.close()
             image.close()
     return 0
@@ -205,18 +200,21 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("runs", nargs="+", help="JSON files written by bench_learning.py --json")
     p.add_argument("--only", default="", help="comma-separated task ids")
-    p.add_argument("--oracle", action="store_true", help="for a task with no winner, mark its right and wrong eligible candidates")
+    p.add_argument("--oracle", action="store_true", help="mark each task's eligible candidates right or wrong")
     p.add_argument("--max-attempts", type=int, default=defaults.cycle_max_attempts)
     p.add_argument("--candidates", type=int, default=defaults.cycle_candidates)
-    p.add_argument("--dump", default="", help="write every step's records (JSON lines) instead of choosing")
     p.add_argument("--written", action="store_true",
                    help="choose nothing: per run, the tasks some written candidate was right on, against the single shot")
     p.add_argument("--cases", type=int, default=None, help="keep only the first N generated cases")
     p.add_argument("--user", action="store_true", help="a simulated person answers questions with the task's reference")
     p.add_argument("--questions", type=int, default=defaults.cycle_questions)
     p.add_argument("--confirm", default=defaults.cycle_confirm, choices=("auto", "always", "never"))
-    p.add_argument("--without", default="", help=f"comma-separated parts of a candidate's run left out: {', '.join(WITHOUT)}")
-    return p.parse_args(argv)
+    p.add_argument("--without", default="", help=f"comma-separated sources of calls left out: {', '.join(WITHOUT)}")
+    args = p.parse_args(argv)
+    unknown = [part for part in filter(None, args.without.split(",")) if part not in WITHOUT]
+    if unknown:
+        p.error(f"--without: no source of calls named {', '.join(unknown)} (there are {', '.join(WITHOUT)})")
+    return args
 
 
 if __name__ == "__main__":
