@@ -30,12 +30,14 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import platform
 import re
 import shlex
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -481,6 +483,36 @@ def _skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _fixed_address_space() -> list[str]:
+    """``setarch ARCH -R``, to put before ``wine`` so that every Wine process starts with address-space
+    randomization off; ``[]`` where this system refuses it (a seccomp filter may forbid the personality).
+
+    Without it, any Wine process start may fail at random, about one in a thousand or two here: Debian's wine64
+    has no preloader to keep free the addresses Windows needs, and the kernel puts the loader's heap (brk) anywhere
+    in the GiB above the loader (0x7d000000), which holds 0x7ffe0000, where every Windows process maps its shared
+    user data; when the heap lies there the new process dies while it starts ("failed to map the shared user
+    data: c0000018"). Were that process the stub's ``cmd``, the stub Python (setuptools' launcher)
+    says "failed to create process." on stderr and exits 0, which puter.bat reads as a success: a ping that
+    never ran makes "the kernel answers", a status that never ran says "running". With randomization off, every
+    Wine process has the same layout, its heap 48 MiB below that address.
+    """
+    setarch = shutil.which("setarch")
+    if setarch is None:
+        return []
+    command = [setarch, platform.machine(), "-R"]
+    try:
+        allowed = subprocess.run([*command, "true"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        allowed = False
+    return command if allowed else []
+
+
+@dataclass(frozen=True)
+class Wine:
+    command: list[str]  # what starts wine: "wine", with setarch -R before it where the system allows
+    env: dict[str, str]
+
+
 @pytest.fixture(scope="session")
 def wine(tmp_path_factory):
     """A Wine prefix of our own; skips (with the reason) where Wine or the launcher is missing, and fails instead
@@ -493,22 +525,24 @@ def wine(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATOS_")}
     env.update(WINEPREFIX=str(prefix), WINEDEBUG="-all")
     env.pop("DISPLAY", None)
+    command = [*_fixed_address_space(), "wine"]  # the prefix's own processes (wineboot, services) too
     try:
-        hello = subprocess.run(["wine", "cmd", "/c", "echo", "hello"], env=env, capture_output=True, text=True, timeout=180)
+        hello = subprocess.run([*command, "cmd", "/c", "echo", "hello"], env=env, capture_output=True, text=True, timeout=180)
     except subprocess.TimeoutExpired:
         _skip_or_fail("wine cmd did not start within 180 s")
     if "hello" not in hello.stdout:
         _skip_or_fail(f"wine cmd does not work here: {hello.stderr[-500:]}")
-    yield env
+    yield Wine(command, env)
     subprocess.run(["wineserver", "-k"], env=env, capture_output=True, timeout=60)
 
 
 class Puter:
     """A folder holding puter.bat, stub files for what it checks exists, and a stub Python."""
 
-    def __init__(self, root: Path, env: dict[str, str]) -> None:
+    def __init__(self, root: Path, wine: Wine) -> None:
         self.root = root
-        self.env = dict(env)
+        self.wine = wine.command
+        self.env = dict(wine.env)
         shutil.copy(BAT, root / "puter.bat")
         for name in ("requirements.txt", "constraints.txt"):
             shutil.copy(ROOT / name, root / name)
@@ -544,8 +578,17 @@ class Puter:
         ]
         for needle, kind in RULES:
             lines.append(f'if "%KIND%"=="other" if not "%ARGS:{needle}=%"=="%ARGS%" set KIND={kind}')
+        # One call at a time appends to calls.log: the watchdog ("run") and the chat are started with "start" and
+        # run beside puter.bat's next calls, and Wine's cmd opens a ">>" file without sharing it for writing, so a
+        # second writer's ">>" fails ("Sharing violation.", no exit code) and its line would be lost. The lock is a
+        # folder (mkdir fails while it exists, and a successful one leaves the exit code as it was: hence :unset).
         lines += [
+            ":log",
+            "call :unset",
+            f'mkdir "{here}\\calls.lock" 2>nul',
+            "if errorlevel 1 goto :log",
             f'>>"{here}\\calls.log" echo %KIND%^|%BATOS_ENDPOINT%^|%ARGS%',
+            f'rmdir "{here}\\calls.lock"',
             "goto :%KIND%",
             ":clock",
             "call :count clock",
@@ -575,6 +618,8 @@ class Puter:
         for kind in ("nvidia", "pip", "pycheck", "stop", "ping", "chat", "web", "fetch", "other"):
             lines += [f":{kind}", *self._answer(kind)]
         lines += [
+            ":unset",
+            "exit /b 0",
             ":count",
             "set N=0",
             f'if exist "{here}\\count_%1.txt" set /p N=<"{here}\\count_%1.txt"',
@@ -594,7 +639,7 @@ class Puter:
     def run(self, *args: str, timeout: float = 180, **env: str) -> tuple[int, str]:
         self.write_stub()
         result = subprocess.run(
-            ["wine", "cmd", "/c", winpath(self.root / "puter.bat"), *args], cwd=self.root, env={**self.env, **env},
+            [*self.wine, "cmd", "/c", winpath(self.root / "puter.bat"), *args], cwd=self.root, env={**self.env, **env},
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
         )
         return result.returncode, result.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
