@@ -11,7 +11,7 @@ The package by concern; imports only go down this list (each sub-package's
     translate/   plain English -> one request (stdlib only: shared with the client)
     memory/      the knowledge catalog, embeddings, hybrid search
     models/      persona models in the image, the model manager, the LLM backends
-    cognition/   the cognitive cycle: states, orchestrator, prompts, guardian, jailed sends
+    cognition/   the cognitive cycle as a pipeline (cycle, author, trial, judge) and learned methods (methods)
     supervise/   the watchdog, gated upgrades, backups
     forge/       the image trains its author: the golden dataset, LoRA training, the gate
     kernel/      the asyncio loop over ZeroMQ, its commands, the audit trail, start-up

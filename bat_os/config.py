@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import math
 import os
 import re
@@ -29,6 +30,8 @@ from bat_os.protocol import DEFAULT_ENDPOINT
 LLM_BACKENDS = ("transformers", "replay")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TRANSLATORS = ("model", "local")  # the translate command's first stage (see bat_os.translate.model)
+RETIRED = {"cycle_plan": "plans were removed (docs/journal/learning.md): a method is always written whole"}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,6 @@ class Config:
     cycle_questions: int = 3  # questions one cycle may ask the person who sent the message (0: never asks)
     cycle_confirm: str = "auto"  # show the chosen method before installing it: auto (no example given, or a case doubts it), always, never
     cycle_question_seconds: float = 300.0  # how long a question waits for its answer before it counts as skipped
-    cycle_plan: int = 0  # 1: a request no whole candidate holds after the first round is learned in parts; 0 (default): never (docs/cycle.md, "Plans")
     cycle_feedback: int = 1  # 1: the author is shown a candidate that failed the person's answer, with how; 0: not
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
@@ -210,7 +212,6 @@ ENV_NAMES = {
     "cycle_resume": "BATOS_CYCLE_RESUME",
     "cycle_questions": "BATOS_CYCLE_QUESTIONS",
     "cycle_confirm": "BATOS_CYCLE_CONFIRM",
-    "cycle_plan": "BATOS_CYCLE_PLAN",
     "cycle_feedback": "BATOS_CYCLE_FEEDBACK",
     "cycle_question_seconds": "BATOS_CYCLE_QUESTION_SECONDS",
     "translator": "BATOS_TRANSLATOR",
@@ -312,6 +313,9 @@ def build(values: Mapping[str, Any], cwd: Path) -> Config:
     known = {f.name: f for f in dataclasses.fields(Config)}
     section_fields = {name: {f.name: f for f in dataclasses.fields(known[name].default_factory())} for name in SECTIONS}
     for key, raw in values.items():
+        if key in RETIRED:  # an older configuration still starts; the setting does nothing now
+            logger.warning("setting %s is no longer used: %s", key, RETIRED[key])
+            continue
         section, _, name = key.partition(".")
         if name and section in sections:
             name = name.lower() if section == "models" else name  # [models] ALFRED = "..." as in the docs
@@ -372,18 +376,12 @@ def _validate(config: Config) -> None:
         raise ConfigError("request_timeout" if config.request_timeout <= 0 else "shutdown_grace", "must be positive")
     if config.cycle_max_attempts < 1 or config.cycle_candidates < 1:
         raise ConfigError("cycle_max_attempts" if config.cycle_max_attempts < 1 else "cycle_candidates", "must be at least 1")
-    if config.cycle_resume not in ("resume", "fail"):
-        raise ConfigError("cycle_resume", f"{config.cycle_resume!r} is not resume or fail")
-    if flag := next((name for name in ("cycle_plan", "cycle_feedback") if getattr(config, name) not in (0, 1)), None):
-        raise ConfigError(flag, "must be 1 (on) or 0 (off)")
-    if config.cycle_questions < 0:
-        raise ConfigError("cycle_questions", "must be 0 or more")
-    if config.cycle_confirm not in ("auto", "always", "never"):
-        raise ConfigError("cycle_confirm", f"{config.cycle_confirm!r} is not auto, always or never")
-    if not config.cycle_question_seconds > 0:
-        raise ConfigError("cycle_question_seconds", "must be more than 0")
-    if config.translator not in TRANSLATORS:
-        raise ConfigError("translator", f"{config.translator!r} is not model or local")
+    for name, allowed in (("cycle_resume", ("resume", "fail")), ("cycle_confirm", ("auto", "always", "never")),
+                          ("translator", TRANSLATORS), ("cycle_feedback", (1, 0))):
+        if getattr(config, name) not in allowed:
+            raise ConfigError(name, f"{getattr(config, name)!r} is not {', '.join(map(str, allowed[:-1]))} or {allowed[-1]}")
+    if config.cycle_questions < 0 or not config.cycle_question_seconds > 0:
+        raise ConfigError("cycle_questions" if config.cycle_questions < 0 else "cycle_question_seconds", "must be 0 or more (seconds: more than 0)")
     if not 1 <= config.jail_workers <= 64:
         raise ConfigError("jail_workers", "must be between 1 and 64")
     if config.jail_wall_seconds <= 0 or config.jail_cpu_seconds <= 0:

@@ -59,7 +59,7 @@ conflict that outlived its retries (:class:`Busy`, in
 retried by type), torch running out of memory (:class:`ModelTooLarge`), the
 hub (:class:`DownloadFailed`), repozo (:class:`BackupError`), zmq binding the
 endpoint. Jail errors become request errors with the selector in the message
-where a jailed send or a trial is awaited (:mod:`bat_os.cognition.service`).
+where a jailed send or a trial is awaited (:mod:`bat_os.cognition.methods.service`).
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ ERROR_CODES = (
 DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555"
 
 #: How deep :func:`to_wire` renders before it summarises. Deep enough for a question's call: a method's
-#: argument may itself be 8 levels deep (``cognition.cases.MAX_DEPTH``), inside an event's own 8 (reply, event,
+#: argument may itself be 8 levels deep (``cognition.judge.cases.MAX_DEPTH``), inside an event's own 8 (reply, event,
 #: question, ``also``, a call shown, its ``args``): at 8 in all, a list of time ranges reached the person as
 #: ``{"$repr": "[['08:00', ...]]"}``, and the answer given to that text was wrong. Width is never cut: a reply
 #: is sent whole up to the frame limit, and over it answered ``too_large`` (:mod:`bat_os.kernel.replies`).

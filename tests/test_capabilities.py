@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bat_os.cognition.capabilities import BudgetExceeded, CapabilitySettings, RunCapabilities, grants_of, used_by
+from bat_os.cognition.methods.capabilities import BudgetExceeded, CapabilitySettings, RunCapabilities, grants_of, used_by
 from bat_os.image.objects import Method
 from bat_os.memory.service import Memory
 from bat_os.models.backends import ReplayBackend

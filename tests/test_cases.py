@@ -1,10 +1,12 @@
-"""Test cases as plain data (bat_os.cognition.cases): what they may hold, how an outcome is judged."""
+"""Calls and test cases as plain data (bat_os.cognition.judge.cases): their key, what they may hold, how an outcome is
+judged, the cases kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from bat_os.cognition.cases import BadCase, describe, judge, parse_case, parse_examples, same
+from bat_os.cognition.author.prompts import specification_prompt
+from bat_os.cognition.judge.cases import BadCase, accept_cases, describe, judge, key, kept_tests, parse_case, parse_examples, same
 
 
 def test_a_case_is_made_canonical_and_anything_else_is_refused_with_why():
@@ -57,10 +59,62 @@ def test_same_and_describe():
 
 
 def test_answers_equal_as_numbers_are_one_answer_to_agree_on_and_to_ask_about():
-    from bat_os.cognition.cases import output_key
+    from bat_os.cognition.judge.cases import output_key
 
     assert output_key({"value": 75.0}) == output_key({"value": 75}) == '["value", 75]'
     assert output_key({"value": [1.0, 2.5]}, {"total": 645.0}) == output_key({"value": [1, 2.5]}, {"total": 645})
     assert output_key({"value": 0.1 + 0.2}) == output_key({"value": 0.3}) != output_key({"value": 0})
     assert output_key({"value": True}) != output_key({"value": 1.0})  # a bool is not a number
     assert output_key({"value": 75.5}) == '["value", 75.5]'
+
+
+BRIEF = {"selector": "add", "args": [1, 2], "kwargs": {}, "examples": [{"args": [2, 3], "kwargs": {}, "result": 5}]}
+
+
+def test_cases_fit_to_run_are_kept_and_every_drop_says_why():
+    raw = [{"args": [4, 4], "result": 8}, {"args": [2, 3], "result": 6}, {"args": [4, 4], "result": 8},
+           {"args": [1], "result": 1}, {"args": [1, 1], "result": {1, 2}}, "nonsense", {"args": [0, 0], "type": "int"}]
+    kept, dropped = accept_cases(raw, BRIEF)
+    assert kept == [{"args": [4, 4], "kwargs": {}, "result": 8}, {"args": [0, 0], "kwargs": {}, "type": "int"}]
+    reasons = [d["reason"] for d in dropped]
+    assert reasons[0] == "an example already says what this call gives"
+    assert reasons[1] == "the same call as an earlier case"
+    assert reasons[2] == "obj.add(1) -> 1 does not call the method as the brief does"
+    assert "not plain data" in reasons[3] and "must be a map" in reasons[4]
+
+
+def test_only_the_cases_the_prompt_asked_for_are_kept():
+    # the real 0.5B model asked for 5 asserts wrote 16 for is_leap_year, the later ones a pattern run on
+    years = [{"args": [2024 + i], "result": i % 2 == 0} for i in range(16)]
+    kept, dropped = accept_cases(years, {"selector": "is_leap_year", "args": [2000]})
+    assert [c["args"] for c in kept] == [[2024], [2025], [2026], [2027], [2028]]
+    assert len(dropped) == 11 and {d["reason"] for d in dropped} == {"past the 5 cases asked for"}
+    prompt = specification_prompt({"selector": "is_leap_year", "args": [2000], "intent": "tell whether a year is a leap "
+                                   "year: divisible by 4, except years divisible by 100 that are not divisible by 400"},
+                                  {"slots": {}}, [])
+    assert "# 1. tell whether a year is a leap year\nassert obj.is_leap_year(\n# 2. divisible by 4\n" in prompt
+    assert "# 3. except years divisible by 100 that are not divisible by 400\nassert obj.is_leap_year(\n```" in prompt
+
+
+def test_the_tests_a_method_keeps():
+    cases = [{"args": [1], "kwargs": {}, "result": 2}, {"args": [3], "kwargs": {}, "result": 7}]
+    tests = kept_tests([{"args": [0], "kwargs": {}, "result": 0}], cases, [{"case": cases[1], "reason": "outvoted"}])
+    assert tests == {"examples": [{"args": [0], "kwargs": {}, "result": 0}], "cases": [cases[0]],
+                     "discarded": [{**cases[1], "reason": "outvoted"}]}
+
+
+def test_a_case_setting_a_slot_the_object_does_not_have_is_dropped():
+    brief = {"selector": "tick_down", "args": [], "kwargs": {}}
+    raw = [{"args": [], "given": {"remaining": 1}, "result": True}, {"args": [], "given": {"count": 1}, "result": True},
+           {"args": [], "given": {"remaining": 2}, "slots": {"remaining": 1, "log": ["tick"]}}]
+    kept, dropped = accept_cases(raw, brief, {"remaining", "name"})
+    assert [c["given"] for c in kept] == [{"remaining": 1}, {"remaining": 2}]  # a new slot may be expected after
+    assert dropped == [{"case": {"args": [], "kwargs": {}, "given": {"count": 1}, "result": True},
+                        "reason": "it sets self.count, a slot the object does not have"}]
+    assert len(accept_cases(raw, brief)[0]) == 3  # not told the object's slots: none is dropped for them
+
+
+def test_a_call_s_one_key_is_its_arguments_and_the_slots_it_sets():
+    assert key({"args": [1], "kwargs": {}}) == key({"args": [1], "kwargs": {}, "given": {}}) == key({"args": [1], "kwargs": {}, "given": None})
+    assert key({"args": [1], "kwargs": {}, "given": {"n": 2}}) != key({"args": [1], "kwargs": {}})
+    assert key({"args": [1], "kwargs": {}, "result": 5}) == key({"args": [1]})  # what a case expects is no part of its call

@@ -1,14 +1,30 @@
-"""The conditions a request states (issue 50): read from the case writer's reply, each with calls; the calls labelled
-in a run; a look before install at the conditions nothing the person said has settled; nobody to ask, only the
-conditions' calls split a reading, and a condition with no call installs nothing."""
+"""The conditions a request states (issue 50), across the rooms: read from the request (author.prompts) and from the
+case writer's reply (author.replies), each with calls (trial.calls); the calls labelled in a run; a look before
+install at the conditions nothing the person said has settled; nobody to ask, only the conditions' calls split a
+reading, and a condition with no call installs nothing (judge.decide)."""
 
 from __future__ import annotations
 
-from bat_os.cognition import asking, choosing
-from bat_os.cognition.choosing import decide
-from bat_os.cognition.replies import extract_cases, extract_conditions
-from bat_os.cognition.selection import assess, plan
-from bat_os.cognition.specs import (accept_conditions, condition_calls, conditions_of, labelled, uncovered, untested)
+from bat_os.cognition.author.prompts import conditions_of
+from bat_os.cognition.author.replies import extract_cases, extract_conditions
+from bat_os.cognition.judge import decide as choosing
+from bat_os.cognition.judge import questions as asking
+from bat_os.cognition.judge.candidate import Candidate, assess
+from bat_os.cognition.judge.decide import Situation
+from bat_os.cognition.trial.calls import accept_conditions, condition_calls, labelled, uncovered, untested
+
+
+def plan(trial: dict, examples: list[dict], generated: list[dict], probes: list[dict] | None = None) -> list[dict]:
+    """A run's calls in the order trial.calls.planned lists them, each with its role."""
+    cases = [{**trial, "role": "trial", "index": 0}, {**trial, "role": "trial", "index": 1}]
+    cases += [{**e, "role": "example", "index": i} for i, e in enumerate(examples)]
+    cases += [{**g, "role": "generated", "index": i} for i, g in enumerate(generated)]
+    return cases + [{**p, "role": "probe", "index": i} for i, p in enumerate(probes or [])]
+
+
+def decide(candidates: list, *, final: bool = False, **situation) -> choosing.Decision:
+    return choosing.decide([c if isinstance(c, Candidate) else Candidate.from_dict(c) for c in candidates],
+                           Situation(written_out=final, **situation))
 
 CSV = "split a CSV line into its fields: fields are separated by commas, a field in double quotes may hold a comma, " \
       "a doubled quote inside quotes is one quote; an empty line raises ValueError"
@@ -119,7 +135,7 @@ def test_the_look_before_install_shows_a_call_for_each_condition_nothing_has_set
     pair = [right(QUOTING, 1), right(QUOTING + "  # same", 2)]
     shown = decide(pair, can_ask=True, examples=1, conditions=CONDITIONS, uncovered=CONDITIONS)
     assert shown.action == choosing.CONFIRM
-    question = asking.question("c1", 1, "parse_line", shown, pair[0]["calls"], {}, None)
+    question = asking.question("c1", 1, "parse_line", shown, {}, None)
     assert question["call"]["args"] == ['x,"y,z"'] and question["condition"] == "a quoted field keeps its comma"
     assert question["choices"] == [{"result": ["x", "y,z"], "candidates": 2}]
     assert [(a["call"]["args"], a["condition"]) for a in question["also"]][:1] == [(['"a""b"'], "a doubled quote is one quote")]
@@ -135,7 +151,7 @@ def test_at_most_four_calls_are_shown_in_one_look():
     records = [{**assess(cases, outcomes, lambda i, names: {}, "obj.f"), "code": f"def f(self, x):\n    return {n}", "attempt": n,
                 "calls": [TRIAL, *stated]} for n in (1, 2)]
     shown = decide(records, can_ask=True, conditions=labels, uncovered=labels)
-    question = asking.question("c1", 1, "f", shown, records[0]["calls"], {}, None)
+    question = asking.question("c1", 1, "f", shown, {}, None)
     assert 1 + len(question["also"]) == choosing.SHOWN == 4
     assert [question["condition"], *[a["condition"] for a in question["also"]]] == ["rule 0", "rule 1", "rule 2", "rule 3"]
 
@@ -191,14 +207,14 @@ def test_the_look_shows_first_a_call_where_the_method_raises_then_the_conditions
 
     pair = [raising(QUOTING, 1), raising(QUOTING + "  # same", 2)]
     shown = decide(pair, can_ask=True, examples=1, conditions=CONDITIONS, uncovered=CONDITIONS)
-    question = asking.question("c1", 1, "parse_line", shown, pair[0]["calls"], {}, None)
+    question = asking.question("c1", 1, "parse_line", shown, {}, None)
     assert question["call"]["args"] == ["Hello World"] and question["choices"] == [{"raises": "ValueError", "candidates": 2}]
     assert [(a["call"]["args"], a["condition"]) for a in question["also"]] == [
         (['x,"y,z"'], "a quoted field keeps its comma"), (['"a""b"'], "a doubled quote is one quote")]
     # where it raises nowhere, the look is the conditions' calls alone
     plain = decide([right(), right(QUOTING + "  # same", 2)], can_ask=True, examples=1, conditions=CONDITIONS,
                    uncovered=CONDITIONS)
-    assert asking.question("c1", 1, "parse_line", plain, pair[0]["calls"], {}, None)["call"]["args"] == ['x,"y,z"']
+    assert asking.question("c1", 1, "parse_line", plain, {}, None)["call"]["args"] == ['x,"y,z"']
 
 
 def test_the_look_shows_a_call_where_the_methods_number_turns_negative_before_the_conditions_calls():
@@ -219,14 +235,12 @@ def test_the_look_shows_a_call_where_the_methods_number_turns_negative_before_th
                 "calls": [trial, *stated, *probes]}
 
     pair = [method([62.5, 57.5, 47.5, -5.0, 67.5], 1), method([62.5, 57.5, 47.5, -5.0, 67.5], 2)]
-    look = asking.question("c1", 1, "basket_total", decide(pair, can_ask=True, conditions=labels, uncovered=labels),
-                           pair[0]["calls"], {}, None)
+    look = asking.question("c1", 1, "basket_total", decide(pair, can_ask=True, conditions=labels, uncovered=labels), {}, None)
     assert look["call"]["args"] == [[], 5] and look["choices"] == [{"result": -5.0, "candidates": 2}]
     assert [a["condition"] for a in look["also"]] == list(labels)
     # where every answer keeps the trial's sign, the conditions' calls come first, as before
     plain = [method([62.5, 57.5, 47.5, 0, 67.5], 1), method([62.5, 57.5, 47.5, 0, 67.5], 2)]
-    look = asking.question("c1", 1, "basket_total", decide(plain, can_ask=True, conditions=labels, uncovered=labels),
-                           plain[0]["calls"], {}, None)
+    look = asking.question("c1", 1, "basket_total", decide(plain, can_ask=True, conditions=labels, uncovered=labels), {}, None)
     assert look["call"]["args"] == [[20, 35.5, 12], 10] and look["condition"] == "then less the coupon"
 
 
@@ -247,9 +261,65 @@ def test_nobody_to_ask_two_readings_the_case_writer_agrees_with_nowhere_are_not_
 
     labels = ("a list with no withdrawal gives the opening balance",)
     nowhere = [summing(1, [50, 1, 200, 200]), summing(2, [50, 1, 200, 200])]
-    assert [r["passes"] for r in nowhere] == [[False, False]] * 2
+    assert [r["passes"] for r in nowhere] == [[False, False]] * 2  # the verdicts as assess gives them
     refused = decide(nowhere, can_ask=False, conditions=labels)
     assert refused.action == choosing.MORE and refused.disputed and "pass none of the generated cases" in refused.why
     assert decide(nowhere, can_ask=False, conditions=labels, final=True).action == choosing.FAIL
     somewhere = [summing(1, [50, 1, 100, 100]), summing(2, [50, 1, 100, 100])]  # it agrees at one call
     assert decide(somewhere, can_ask=False, conditions=labels).action == choosing.INSTALL
+
+
+# --- a labelled look on a real kernel (the replay backend, the real jail) -------------------------------------
+SPLIT = "def parse_line(self, line):\n    return line.split(',')"  # the misreading: the first two candidates'
+QUOTED = ('def parse_line(self, line):\n    fields, current, quoted = [], "", False\n    for ch in line:\n'
+          '        if ch == \'"\':\n            quoted = not quoted\n        elif ch == "," and not quoted:\n'
+          '            fields.append(current)\n            current = ""\n        else:\n            current += ch\n'
+          '    fields.append(current)\n    return fields')
+QUOTED_TOO = QUOTED.replace("    fields.append(current)\n    return fields", "    return fields + [current]")
+
+
+def look_session() -> tuple[dict, list[dict]]:
+    """A request the console and the web page test with (texts of the kind the real models write): BRICK writes a call
+    under each of its two conditions; the first two candidates agree on the misreading and are shown before install,
+    one call for each condition, labelled; the person corrects the second call; the next two hold the correction and
+    agree: installed."""
+    from test_cycle import alfred, brick
+
+    spec = ("```python\n# 1. split a CSV line into its fields\nassert obj.parse_line('a,b') == ['a', 'b']\n"
+            "# 2. a field in double quotes keeping its commas\nassert obj.parse_line('x,\"y,z\"') == ['x', 'y,z']\n```")
+    lines = [brick("parse_line"), {"persona": "BRICK", "contains": "Answer with the asserts in one ```python block.", "response": spec},
+             *[alfred("parse_line", SPLIT)] * 2, alfred("parse_line", QUOTED), alfred("parse_line", QUOTED_TOO)]
+    request = {"command": "send", "target": "genesis_obj", "selector": "parse_line", "args": ["a,b"],
+               "intent": "split a CSV line into its fields, a field in double quotes keeping its commas"}
+    return request, lines
+
+
+def test_a_labelled_look_is_corrected_and_the_candidates_that_hold_the_correction_are_installed(tmp_path):
+    from console_support import replay_kernel
+
+    request, lines = look_session()
+    kernel = replay_kernel(tmp_path, lines).start()
+    try:
+        with kernel.client() as client:
+            client.send({**request, "id": "learn", "events": True})
+            seen = []
+            while True:
+                reply = client.recv(60)
+                if reply.get("id") == "learn" and reply.get("status") != "event":
+                    break
+                event = reply.get("event") or {}
+                if event.get("type") == "question" and event.get("waiting"):
+                    seen.append(event["question"])
+                    client.send({"command": "answer", "id": "a", "cycle": event["cycle"], "question": event["question"]["id"],
+                                 "result": ["x", "y,z"], "at": 1})
+        assert reply["status"] == "ok", reply
+        [question] = seen
+        assert question["kind"] == "confirm" and question["condition"] == "split a CSV line into its fields"
+        assert question["also"][0]["condition"] == "a field in double quotes keeping its commas"
+        assert question["also"][0]["result"] == ["x", '"y', 'z"']  # the misreading, where the condition says otherwise
+        assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "parse_line",
+                               "args": ['x,"y,z"']})["result"] == ["x", "y,z"]
+        cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
+        assert cycle["attempts"] == 4 and [e["args"] for e in cycle["artifacts"]["questions"][0]["examples"]] == [["a,b"], ['x,"y,z"']]
+    finally:
+        kernel.stop()

@@ -169,28 +169,27 @@ def test_no_means_not_sent_and_ctrl_d_leaves(console) -> None:
     assert console.exitstatus == 0
 
 
-def test_a_labelled_look_is_corrected_and_the_plan_s_parts_show_under_their_parent(tmp_path: Path) -> None:
+def test_a_labelled_look_is_corrected_and_the_method_holding_the_correction_is_installed(tmp_path: Path) -> None:
     """Issue 50 at a real terminal: the look before install shows a call for each condition of the request, labelled
-    with it; the person corrects the second; the request is then learned in parts, each part's states shown under the
-    request's own."""
-    from test_planning import plan_session
+    with it; the person corrects the second; the candidates written next hold the correction and are installed."""
+    from test_conditions import look_session
 
-    request, lines = plan_session()
+    request, lines = look_session()
     sentence = request["intent"]
     brief = {"command": "initiate_cognitive_cycle", "target_oid": "genesis_obj",
              "mission_brief": {"type": "unhandled_message", "selector": "parse_line", "args": request["args"],
                                "kwargs": {"intent": sentence}}}
     translated = {"persona": "ALFRED", "contains": f"Sentence: {sentence}\nJSON:", "response": f"```json\n{json.dumps(brief)}\n```"}
-    kernel = replay_kernel(tmp_path, [translated, *lines], BATOS_CYCLE_PLAN="1").start()
+    kernel = replay_kernel(tmp_path, [translated, *lines]).start()
     try:
         with terminal(kernel, tmp_path, timeout=60, columns=160) as child:
-            labelled_look_then_plan(child, sentence)
+            labelled_look_then_install(child, sentence)
     finally:
         kernel.stop()
 
 
-def labelled_look_then_plan(child: pexpect.spawn, sentence: str) -> None:
-    """The person's way through :func:`test_planning.plan_session` at the console."""
+def labelled_look_then_install(child: pexpect.spawn, sentence: str) -> None:
+    """The person's way through :func:`test_conditions.look_session` at the console."""
     child.sendline(sentence)
     child.expect_exact("Send it? [Y/n/e=edit selector]")
     child.sendline("")
@@ -201,11 +200,7 @@ def labelled_look_then_plan(child: pexpect.spawn, sentence: str) -> None:
     child.expect_exact("answer q1 > ")
     child.sendline("2: ['x', 'y,z']")
     child.expect_exact("answer accepted")
-    child.expect_exact("● PLANNING")
-    child.expect_exact("plan of c1: split_fields(line): Split a CSV line at the commas outside double quotes.; "
-                       "unquote(field): Take the quotes off a field and turn doubled quotes into one.")
-    child.expect_exact("● split_fields (c2): SYNTHESIZING")
-    child.expect_exact("● unquote (c3): SYNTHESIZING")
+    child.expect_exact("● SYNTHESIZING")
     child.expect_exact("● COMPLETE")
     child.expect_exact("installed parse_line on genesis_obj")
     child.expect_exact(PROMPT)

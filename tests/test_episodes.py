@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from bat_os.cognition import episodes
-from bat_os.cognition.prompts import pure_prompt
+from bat_os.cognition.cycle import memory as episodes
+from bat_os.cognition.author.prompts import pure_prompt
 from bat_os.memory.catalog import KnowledgeCatalog
 from support import KernelProcess
 

@@ -98,7 +98,7 @@ def smol_base():
 
 @pytest.mark.timeout(900)  # a real training run, five rounds of the gate's questions and both engines, on 2 cores
 def test_the_gate_installs_an_adapter_better_on_held_out_tasks_and_worse_on_nothing(smol_kernel, tmp_path):
-    from bat_os.cognition.prompts import pure_prompt
+    from bat_os.cognition.author.prompts import pure_prompt
     from bat_os.image.primordial import PERSONAS
 
     kernel = smol_kernel
@@ -162,7 +162,7 @@ def both_engines_answer(image_path, task) -> dict:
 
     from gguf_support import cache, need_llama
 
-    from bat_os.cognition.prompts import pure_prompt
+    from bat_os.cognition.author.prompts import pure_prompt
     from bat_os.image.image import Image
     from bat_os.image.primordial import PERSONAS
     from bat_os.models.manager import ModelManager

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bat_os.cognition import handoff
-from bat_os.cognition.host import ImageHost
+from bat_os.cognition.methods import handoff
+from bat_os.cognition.methods.host import ImageHost
 from bat_os.errors import MethodRaised, RunsInJail
 from bat_os.image.objects import GENERATED_SENDS, UvmObject
 from bat_os.jail.runner import Jail

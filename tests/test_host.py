@@ -10,8 +10,8 @@ import os
 
 import pytest
 
-from bat_os.cognition.service import Cognition
-from bat_os.cognition.host import ImageHost, LazyHost, Prepared, StaleSnapshot
+from bat_os.cognition.methods.service import Cognition
+from bat_os.cognition.methods.host import ImageHost, LazyHost, Prepared, StaleSnapshot
 from bat_os.image.image import Image
 from bat_os.jail.runner import Jail
 from bat_os.image.objects import CovenantList, CovenantMapping, oid_to_hex

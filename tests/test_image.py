@@ -10,7 +10,7 @@ from bat_os.errors import Busy, ImageError, NotFound
 from bat_os.image.image import SCHEMA_KEY, Image
 from bat_os.image.migrations import Migration, MigrationContext, default_migrations as _default_migrations
 from bat_os.image.objects import UvmObject
-from bat_os.cognition.states import STATES
+from bat_os.cognition.cycle.states import STATES
 from bat_os.image.primordial import PERSONAS
 
 ROOT_NAMES = [
@@ -34,7 +34,9 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
         ran = image.awaken()
         assert ran == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)",
         "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)",
-        "the cycle's states follow the table (PLANNING: a hard request learned in parts)"]
+        "the cycle's states follow the table (PLANNING: a hard request learned in parts)",
+        "plans are gone: a planning cycle writes its method whole, its parts end, PLANNING leaves the table",
+        "the cycle's states follow the table (without PLANNING)"]
         root = image.connection.root()
         image.session.abandon()
         image.tm.begin()
@@ -54,7 +56,7 @@ def test_first_awakening_incarnates_the_primordial_objects(image_path):
         catalog = root["knowledge_catalog_obj"]
         assert catalog.document_count() > 10
         assert catalog.search("Watercourse Way")[0]["metadata"]["source"] == "persona_codex"
-        assert image.schema_version == 8
+        assert image.schema_version == 10
         assert root["orchestrator_obj"].send("cycles").summary() == {"cycles": 0, "unfinished": []}
         image.tm.abort()
     finally:
@@ -75,7 +77,7 @@ def test_awakening_is_idempotent_and_resumes_unchanged(image_path):
         assert image.size_bytes() == size  # nothing was written
         assert image.read(lambda: list(image.connection.root()["genesis_obj"].send("mark"))) == [1, 2]
         log = image.read(lambda: list(image.connection.root()["batos_migrations"]))
-        assert [entry["version"] for entry in log] == [1, 2, 3, 4, 5, 6, 7, 8]
+        assert [entry["version"] for entry in log] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     finally:
         image.close()
 
@@ -93,7 +95,9 @@ def test_incarnation_completes_a_partial_image(image_path):
     genesis_oid = image.run(lose_some)
     assert image.awaken() == ["incarnate the primordial objects", "a registry of cognitive cycles", "a store for persona models and adapters", "semantic memory: metadata index, embeddings, change log", "the chronicle of backups and restores", "the cycle's states follow the table (SPECIFYING: tests before code)",
         "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)",
-        "the cycle's states follow the table (PLANNING: a hard request learned in parts)"]
+        "the cycle's states follow the table (PLANNING: a hard request learned in parts)",
+        "plans are gone: a planning cycle writes its method whole, its parts end, PLANNING leaves the table",
+        "the cycle's states follow the table (without PLANNING)"]
     assert image.read(lambda: "orchestrator_obj" in root and root["genesis_obj"]._p_oid == genesis_oid)
     image.close()
 

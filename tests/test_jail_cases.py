@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bat_os.cognition.casehost import CaseHost
+from bat_os.cognition.methods.host import CaseHost
 from bat_os.errors import JailUnavailable
 from bat_os.jail.runner import MAX_CASES, Jail, JailLimits
 from bat_os.jail.unavailable import UnavailableJail
@@ -138,7 +138,7 @@ def test_strptime_works_in_a_method_though_it_imports_a_private_module_from_c() 
 
 
 def test_augmented_assignment_to_slots_and_items_is_written_out_by_one_rule() -> None:
-    from bat_os.cognition import guardian
+    from bat_os.cognition.methods import guardian
 
     source = ("def tally(self, word):\n    counts = {}\n    counts[word] = 0\n    counts[word] += 2\n"
               "    self.n += 1\n    self.seen[0] += 1\n    total = 1\n    total += counts[word]\n    return [self.n, counts[word], total]\n")

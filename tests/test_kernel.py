@@ -67,7 +67,7 @@ def test_status(client, shared):
     result = client.request({"command": "status", "id": "s"})["result"]
     assert result["image"]["path"] == str(shared.image)
     assert result["image"]["size_bytes"] == shared.image.stat().st_size
-    assert result["image"]["schema_version"] == 8
+    assert result["image"]["schema_version"] == 10
     assert result["objects"] > 50
     assert result["active_cycles"] == 0
     assert set(result["models"]["personas"]) == {"ALFRED", "BRICK", "ROBIN", "BABS"}

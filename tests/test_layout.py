@@ -37,8 +37,8 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 #: The modules that assemble the world: they create the persistent objects of other concerns.
 ASSEMBLERS: dict[str, set[str]] = {
-    "bat_os.image.migrations": {"bat_os.memory.catalog", "bat_os.cognition.cycle", "bat_os.models.records"},
-    "bat_os.image.primordial": {"bat_os.memory.catalog", "bat_os.cognition.states"},
+    "bat_os.image.migrations": {"bat_os.memory.catalog", "bat_os.cognition.cycle.record", "bat_os.models.records"},
+    "bat_os.image.primordial": {"bat_os.memory.catalog", "bat_os.cognition.cycle.states"},
 }
 #: What the base modules may import of each other.
 BASE_IMPORTS = {"bat_os.config": {"bat_os.errors", "bat_os.protocol"}}
@@ -190,8 +190,10 @@ def test_the_bench_reader_check_sees_a_path_built_from_bench_and_not_a_docstring
     assert _reads_bench('def f():\n    """bench/x"""\n    return open("bench/tasks/learning_tasks.jsonl")\n') == [3]
 
 
-def test_the_signposts_name_every_subpackage_and_every_cognition_module_and_nothing_else():
-    """``bat_os``'s docstring lists its sub-packages; ``cognition``'s lists its modules (``name`` at a line's start)."""
+def test_the_signposts_name_every_subpackage_and_every_cognition_room_and_module_and_nothing_else():
+    """``bat_os``'s docstring lists its sub-packages; ``cognition``'s its rooms (``name/`` at a line's start); each
+    room's lists its modules (``name`` at a line's start)."""
+    import importlib
     import re
 
     import bat_os.cognition
@@ -199,9 +201,95 @@ def test_the_signposts_name_every_subpackage_and_every_cognition_module_and_noth
     subpackages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
     listed = set(re.findall(r"^\s{4}(\w+)/", bat_os.__doc__, re.M))
     assert listed == subpackages
-    modules = {p.stem for p in (PACKAGE / "cognition").glob("*.py")} - {"__init__"}
-    named = set(re.findall(r"^``(\w+)``\s{2,}", bat_os.cognition.__doc__, re.M))
-    assert named == modules
+    rooms = {p.parent.name for p in (PACKAGE / "cognition").glob("*/__init__.py")}
+    assert set(re.findall(r"^\s{4}(\w+)/", bat_os.cognition.__doc__, re.M)) == rooms == set(ROOMS)
+    assert not [p.name for p in (PACKAGE / "cognition").glob("*.py") if p.name != "__init__.py"], "modules belong in rooms"
+    for room in rooms:
+        modules = {p.stem for p in (PACKAGE / "cognition" / room).glob("*.py")} - {"__init__"}
+        named = set(re.findall(r"^``(\w+)``\s{2,}", importlib.import_module(f"bat_os.cognition.{room}").__doc__, re.M))
+        assert named == modules, room
+
+
+#: The cognition wing's rooms, and the other rooms each may import (its ``__init__`` says the same).
+ROOMS: dict[str, set[str]] = {
+    "judge": set(),
+    "author": {"judge"},
+    "methods": {"judge", "author"},
+    "trial": {"judge", "author", "methods"},
+    "cycle": {"judge", "author", "methods", "trial"},
+}
+WING_LINES, WING_MODULES = 5000, 20  # the wing, read top to bottom in an afternoon
+
+
+def test_the_wing_s_rooms_import_only_the_rooms_below_them():
+    graph = _graph()
+    wrong = []
+    for module, imported in sorted(graph.items()):
+        if not module.startswith("bat_os.cognition."):
+            continue
+        room = module.split(".")[2]
+        for target in imported:
+            if target.startswith("bat_os.cognition.") and (other := target.split(".")[2]) != room and other not in ROOMS[room]:
+                wrong.append(f"{module} -> {target}")
+        if room == "judge":  # pure: nothing of the image, the jail, the models or the memory
+            wrong += [f"{module} -> {t}" for t in imported if not t.startswith(("bat_os.cognition.judge", "bat_os.errors"))]
+    assert wrong == []
+
+
+def test_the_wing_is_at_most_5000_lines_in_at_most_20_modules():
+    files = list((PACKAGE / "cognition").rglob("*.py"))
+    modules = [p for p in files if p.name != "__init__.py"]
+    lines = sum(len(p.read_text().splitlines()) for p in files)
+    assert len(modules) <= WING_MODULES and lines <= WING_LINES, (len(modules), lines)
+
+
+#: Underscored names that are public API: an AST node class's fields, a named tuple's methods.
+PUBLIC_UNDERSCORED = {"_fields", "_replace", "_asdict"}
+
+
+def _private_reads(source: str) -> list[str]:
+    """Where a module reads another's private names: ``x._name`` on anything but ``self``/``cls`` (ZODB's ``_p_``
+    attributes are its public API), or ``from m import _name``."""
+    found = []
+    for node in sorted(ast.walk(ast.parse(source)), key=lambda n: getattr(n, "lineno", 0)):
+        if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith(("__", "_p_"))
+                and node.attr not in PUBLIC_UNDERSCORED
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+            found.append(f"line {node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bat_os"):
+            found += [f"line {node.lineno}: import {a.name}" for a in node.names if a.name.startswith("_")]
+    return found
+
+
+def test_no_module_of_the_wing_reads_another_s_private_names():
+    wrong = {str(p.relative_to(PACKAGE)): found for p in (PACKAGE / "cognition").rglob("*.py")
+             if (found := _private_reads(p.read_text()))}
+    assert wrong == {}
+
+
+def test_the_private_reads_check_sees_attributes_and_imports_but_not_self_or_zodb():
+    assert _private_reads("o._askers\nself._x\nroot._p_jar\nfrom bat_os.x import _y, z\n") == [
+        "line 1: ._askers", "line 4: import _y"]
+
+
+def test_one_function_makes_a_call_s_key():
+    """Calls are compared by one key (``judge.cases.key``): no other code of the wing writes a call's arguments out
+    as JSON to compare it."""
+    makers = []
+    for path in (PACKAGE / "cognition").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "dumps" and node.args
+                    and isinstance(node.args[0], (ast.List, ast.Tuple))):
+                text = ast.unparse(node.args[0])
+                if "args" in text and "kwargs" in text:
+                    makers.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert makers == ["cognition/judge/cases.py:" + str(_key_line())]
+
+
+def _key_line() -> int:
+    tree = ast.parse((PACKAGE / "cognition" / "judge" / "cases.py").read_text())
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "key")
+    return next(n.lineno for n in ast.walk(function) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "dumps")
 
 
 #: Benchmark task ids that are also names outside the benchmark: library API (``Counter.most_common``,

@@ -76,21 +76,20 @@ def test_an_image_from_before_the_move_opens_and_works(tmp_path: Path, old_image
         reply = _ok(kernel.request({"command": "ask", "persona": "ROBIN", "prompt": "hello"}, timeout=120))
         assert reply["persona"] == "ROBIN" and reply["model"].endswith("tiny-llama") and isinstance(reply["text"], str)
 
-        # Migrations 6 to 8: the old image's state objects follow the table (SPECIFYING and PLANNING added, the moves).
+        # Migrations 6 to 10: the old image's state objects follow the table (SPECIFYING added, PLANNING added then
+        # gone, the moves).
         check = _ok(kernel.request({"command": "selfcheck"}, timeout=30))
-        assert check["schema_version"] == check["expected_schema_version"] == 8
-        assert [m["version"] for m in check["migrations"]][-3:] == [6, 7, 8]
+        assert check["schema_version"] == check["expected_schema_version"] == 10
+        assert [m["version"] for m in check["migrations"]][-5:] == [6, 7, 8, 9, 10]
         # Migration 7: the old traits learn clone and new; a client clones the old genesis_obj.
         traits = _ok(kernel.request({"command": "inspect", "target": "traits_obj"}))["methods"]
         assert {"clone", "new", "dispatch", "describe"} <= set(traits) and traits["clone"]["origin"] == "system"
         made = _ok(kernel.request({"command": "clone", "target": "genesis_obj", "name": "lamp_keeper", "slots": {"shift": 2}}))
         assert made["name"] == "lamp_keeper" and made["parent"]["name"] == "genesis"
         states = _ok(kernel.request({"command": "inspect", "target": "psm_prototypes_obj"}))["slots"]
-        assert "SPECIFYING" in states and "PLANNING" in states
-        planning = _ok(kernel.request({"command": "inspect", "target": states["PLANNING"]["$oid"]}))["slots"]
-        assert planning["next"] == ["SYNTHESIZING", "FAILED"]
+        assert "SPECIFYING" in states and "PLANNING" not in states
         validating = _ok(kernel.request({"command": "inspect", "target": states["VALIDATING"]["$oid"]}))["slots"]
-        assert "PLANNING" in validating["next"]
+        assert "PLANNING" not in validating["next"] and "ASKING" in validating["next"]
         delegating = _ok(kernel.request({"command": "inspect", "target": states["DELEGATING"]["$oid"]}))["slots"]
         assert "SPECIFYING" in delegating["next"]
         # A method learned before tests existed has none: selfcheck --tests runs nothing for it and stays healthy.

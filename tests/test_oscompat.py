@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bat_os import oscompat
-from bat_os.cognition.service import Cognition
+from bat_os.cognition.methods.service import Cognition
 from bat_os.errors import JailUnavailable, NoJail
 from bat_os.image.image import Image
 from bat_os.jail.runner import Jail, UnavailableJail, unavailable_reason

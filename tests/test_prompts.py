@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bat_os.cognition.prompts import call_arguments, decomposition_prompt, parameter_names, synthesis_prompt
+from bat_os.cognition.author.prompts import decomposition_prompt, parameter_names, specification_prompt, synthesis_prompt
+from bat_os.cognition.judge.cases import call_arguments
 
 RECEIVER = {"name": "genesis", "slots": {"name": "'genesis'"}, "understands": ["describe", "echo"]}
 
@@ -99,7 +100,7 @@ def test_a_request_for_the_current_time_is_told_to_read_the_clock():
 def test_the_slots_shown_are_those_the_request_is_about():
     """Measured on the real 0.5B model: shown a ``name`` slot, "the initials of a full name" became ``self.name``;
     shown every slot of a well-used object, a method asked to empty one slot wrote all of them back."""
-    from bat_os.cognition.prompts import shown_slots, specification_prompt
+    from bat_os.cognition.author.prompts import shown_slots, specification_prompt
 
     slots = {"name": "'genesis'", "scores": "[3, 4]", "user_name": "'Ada'", "counter": "1"}
     pure = {"selector": "initials", "args": ["Alan Turing"], "kwargs": {}, "intent": "return the initials of a full name"}
@@ -118,8 +119,17 @@ def test_the_slots_shown_are_those_the_request_is_about():
 
 
 def test_the_request_is_asked_in_the_authors_voice_and_a_plain_programmers_by_turns():
-    from bat_os.cognition.prompts import PLAIN_VOICE, synthesis_voice
+    from bat_os.cognition.author.prompts import PLAIN_VOICE, synthesis_voice
 
     alfred = "You are ALFRED, the steward of BAT OS."
-    assert [synthesis_voice(attempt, alfred) for attempt in (1, 2, 3, 4)] == [alfred, PLAIN_VOICE, alfred, PLAIN_VOICE]
+    assert [synthesis_voice(attempt, alfred) for attempt in (1, 2, 3, 4)] == [(0, alfred), (1, PLAIN_VOICE), (0, alfred), (1, PLAIN_VOICE)]
     assert PLAIN_VOICE == "You are a helpful Python programmer."
+
+
+def test_the_tests_of_a_slot_method_set_the_slots_they_read():
+    receiver = {"slots": {"remaining": "3", "name": "'timer'"}}
+    brief = {"selector": "tick_down", "args": [], "kwargs": {}, "intent": "lower the remaining slot by one"}
+    prompt = specification_prompt(brief, receiver, [])
+    assert "obj.remaining = 3" in prompt and "obj.name" not in prompt  # the slots as Python sets them
+    assert "(set the slots it reads first)" in prompt
+    assert "# 1. lower the remaining slot by one\nobj.<slot> = <a value>\nassert obj.tick_down(\n" in prompt

@@ -66,9 +66,9 @@ async def audit(source: str, selector: str, args: list, kwargs: dict, slots: dic
     import transaction
     import ZODB
 
-    from bat_os.cognition import guardian
+    from bat_os.cognition.methods import guardian
     from bat_os.errors import JailError, MethodRaised
-    from bat_os.cognition.host import ImageHost
+    from bat_os.cognition.methods.host import ImageHost
     from bat_os.jail.runner import Jail
     from bat_os.image import transact
     from bat_os.image.objects import UvmObject

@@ -3,7 +3,7 @@
 A task is ``{"selector", "slots", "checks": [{"args", "kwargs"?, "result" | "raises", "slots"?}]}`` (the learning
 benchmark's form, and the form the forge's gate asks in); the method runs against a receiver holding only the
 task's plain ``slots`` (:class:`Slots`), every check in one jailed run, each judged as a cycle judges its cases
-(:func:`bat_os.cognition.cases.judge`). The learning benchmark and the forge's gate both use it.
+(:func:`bat_os.cognition.judge.cases.judge`). The learning benchmark and the forge's gate both use it.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class Slots:
 
 async def check_code(jail: Any, code: str, task: dict) -> list[str]:
     """The task's checks run on ``code`` in the jail; why each one failed (none: it passed them all)."""
-    from bat_os.cognition.casehost import CaseHost
-    from bat_os.cognition.cases import judge
+    from bat_os.cognition.judge.cases import judge
+    from bat_os.cognition.methods.host import CaseHost
     from bat_os.errors import JailError
 
     checks = [{"kwargs": {}, **c} for c in task["checks"]]

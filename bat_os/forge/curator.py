@@ -9,9 +9,9 @@ A pair is what the author was asked and what it should have answered::
 
 Taken: every method whose current version a cycle wrote (change ``learned`` or ``relearned``: a version a person
 edited, reverted to or removed is not the image's own right work), whose stored tests all hold now (``failing``,
-from a rerun the caller made; :func:`bat_os.cognition.retest.rerun`), and that was verified by something: at
+from a rerun the caller made; :func:`bat_os.cognition.methods.tests.rerun`), and that was verified by something: at
 least one stored test, or the person's answer to its cycle's question. The prompt is rebuilt as the cycle built
-its first attempt (:func:`bat_os.cognition.prompts.synthesis_prompt`, no refusal heard, the persona's own voice),
+its first attempt (:func:`bat_os.cognition.author.prompts.synthesis_prompt`, no refusal heard, the persona's own voice),
 with the person's answers among the examples; ``prompt_matches`` says whether it hashes to the prompt the cycle
 recorded (not when the receiver's slots changed since, or the method came on a later attempt).
 
@@ -27,11 +27,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from bat_os.cognition import episodes
-from bat_os.cognition.prompts import describe_receiver, synthesis_prompt, synthesis_voice
-from bat_os.cognition.retest import stored_tests
-from bat_os.cognition.trials import plain_slots
-from bat_os.cognition.views import person_brief
+from bat_os.cognition.author.prompts import describe_receiver, synthesis_prompt, synthesis_voice
+from bat_os.cognition.cycle import memory as episodes
+from bat_os.cognition.cycle.record import person_brief
+from bat_os.cognition.methods.tests import stored_tests
+from bat_os.cognition.trial.calls import plain_slots
 from bat_os.image.codec import render
 from bat_os.image.history import history_of, versions_of
 from bat_os.image.objects import Method, UvmObject
@@ -147,7 +147,7 @@ def _pair(root: Any, registry: Any, obj: UvmObject, where: str, selector: str, m
     context = render(cycle.artifacts.get("context", []))
     recalled = render(cycle.artifacts.get("episodes", []))
     prompt = synthesis_prompt(brief, describe_receiver(cycle.receiver), context, [], recalled, episodes.notes(context, brief))
-    system = synthesis_voice(1, str(root[PERSONAS[persona]["root"]].slots["codex"]["system_prompt"]))
+    _voice, system = synthesis_voice(1, str(root[PERSONAS[persona]["root"]].slots["codex"]["system_prompt"]))
     matches = prompt_sha256(system, prompt) == provenance.get("prompt_sha256")
     version = next((i + 1 for i, v in enumerate(versions_of(obj, selector)) if v is method), 1)
     return Pair(system, prompt, f"```python\n{method.source.strip()}\n```", {

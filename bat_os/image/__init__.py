@@ -13,6 +13,6 @@
 
 May import: ``bat_os.errors`` and ``bat_os.protocol``. ``migrations`` and
 ``primordial`` assemble the world, so they also import the persistent
-classes of the other concerns (``memory.catalog``, ``cognition.cycle``,
-``cognition.states``, ``models.records``).
+classes of the other concerns (``memory.catalog``, ``cognition.cycle.record``,
+``cognition.cycle.states``, ``models.records``).
 """

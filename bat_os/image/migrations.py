@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from bat_os.cognition.cycle import add_cycle_registry
+from bat_os.cognition.cycle.record import add_cycle_registry, drop_plans
 from bat_os.image import chronicle, primordial
 from bat_os.memory import catalog
 from bat_os.models import records
@@ -47,6 +47,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "traits learn clone, new and dispatch (objects made by methods; a message chosen at run time)",
               primordial.refresh_traits),
     Migration(8, "the cycle's states follow the table (PLANNING: a hard request learned in parts)", primordial.refresh_states),
+    Migration(9, "plans are gone: a planning cycle writes its method whole, its parts end, PLANNING leaves the table",
+              drop_plans),
+    Migration(10, "the cycle's states follow the table (without PLANNING)", primordial.refresh_states),
 )
 
 

@@ -34,7 +34,7 @@ from bat_os.image import history
 ORIGINS = ("system", "generated")
 
 #: Who runs a generated method sent from kernel code (a system method's ``self.square(3)``): set by the cognition
-#: layer (:mod:`bat_os.cognition.handoff`) while a system method runs where the jail can be awaited;
+#: layer (:mod:`bat_os.cognition.methods.handoff`) while a system method runs where the jail can be awaited;
 #: ``(receiver, selector, method, args, kwargs) -> result``. Unset, such a send raises RunsInJail.
 GENERATED_SENDS: ContextVar[Callable[..., Any] | None] = ContextVar("generated_sends", default=None)
 

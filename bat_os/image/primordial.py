@@ -23,7 +23,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from bat_os.cognition.states import STATES
+from bat_os.cognition.cycle.states import STATES
 from bat_os.memory.catalog import KnowledgeCatalog, ingest_codex
 from bat_os.image.objects import UvmObject
 
@@ -180,7 +180,7 @@ def incarnate(root: Any, context: Any) -> None:
 
 
 def sync_states(states: UvmObject, traits: UvmObject) -> None:
-    """Make the image's state objects mirror the table (:data:`bat_os.cognition.states.STATES`):
+    """Make the image's state objects mirror the table (:data:`bat_os.cognition.cycle.states.STATES`):
     add the missing ones, refresh the others' description and moves. Safe to run again."""
     for name, state in STATES.items():
         slots = {"name": name, "description": state.description, "next": list(state.next), "terminal": state.terminal}

@@ -32,7 +32,7 @@ from bat_os.kernel.commands.base import Call, Later
 from bat_os.models.backends import PROGRESS
 
 if TYPE_CHECKING:
-    from bat_os.cognition.orchestrator import Orchestrator
+    from bat_os.cognition.cycle.driver import Orchestrator
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Awaited:
         reply_to = {"identity": envelope.identity, "req": envelope.req, "id": request_id if _plain(request_id) else None}
         PROGRESS.set(on_event)  # this task's own: a wait for a model on its way reports to this client
         try:
-            asks = events and request.get("ask", True) is not False  # a cycle may ask it (bat_os.cognition.asking)
+            asks = events and request.get("ask", True) is not False  # a cycle may ask it (bat_os.cognition.judge.questions)
             result = await later.run(Call(on_event=on_event, reply_to=reply_to, asks=asks))  # plain data already
         except asyncio.CancelledError:
             self.replies.answer(envelope, request_id, error=ShuttingDown("the kernel is stopping; send it again"),

@@ -11,12 +11,12 @@ actions, in order, each only while the budget allows (``heartbeat_runs`` actions
 ``retry``
     a failed mission (the latest cycle of its brief failed, and nothing answers its selector now) is
     asked again when the catalog holds a document ingested since it failed that is about it (names its
-    selector or shares two of its words: :func:`bat_os.cognition.episodes.notes`). The retry is a cycle like
+    selector or shares two of its words: :func:`bat_os.cognition.cycle.memory.notes`). The retry is a cycle like
     a user's, through the same guardian and jail, marked ``origin: heartbeat``; at most one per beat.
 ``cases``
     for one generated method that keeps no stored cases (set by hand without any), BRICK writes assert
     lines from its source; those the method passes in the jail become its stored cases, as its next version
-    (``change: "cases"``): :mod:`bat_os.cognition.casewriting`. A method none held for is not asked again
+    (``change: "cases"``): :func:`bat_os.cognition.methods.tests.write_cases`. A method none held for is not asked again
     until the kernel restarts.
 ``digest``
     the day's episodes summed up in one document of the catalog, ``digest:<YYYY-MM-DD>`` (``kind: digest``):
@@ -50,10 +50,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from bat_os.cognition import episodes
-from bat_os.cognition.casewriting import untested, write_cases
-from bat_os.cognition.cycle import Cycle
-from bat_os.cognition.retest import rerun, stored_tests
+from bat_os.cognition.cycle import memory as episodes
+from bat_os.cognition.cycle.record import Cycle
+from bat_os.cognition.methods.tests import rerun, stored_tests, untested, write_cases
 from bat_os.image.codec import render
 from bat_os.image.objects import Method
 from bat_os.image.walk import prototypes
@@ -86,7 +85,7 @@ class HeartbeatHost:
     """What the heartbeat needs of the kernel: the image and its cognition, whether users wait, where to tell."""
 
     image: Any
-    cognition: Any  # bat_os.cognition.service.Cognition: jail, orchestrator, capabilities_for
+    cognition: Any  # bat_os.cognition.methods.service.Cognition: jail, orchestrator, capabilities_for
     busy: Callable[[], bool]  # requests queued or being answered
     idle: Callable[[], float]  # seconds since the last request came
     publish: Callable[[str, dict], None]
@@ -288,7 +287,7 @@ class Heartbeat:
                 "because": found["because"]}
 
     async def _cases(self) -> dict | None:
-        """Cases for one generated method that keeps none (:mod:`bat_os.cognition.casewriting`)."""
+        """Cases for one generated method that keeps none (:func:`bat_os.cognition.methods.tests.write_cases`)."""
         image, cognition = self.host.image, self.host.cognition
         found = image.read(lambda: next(((obj._p_oid, where, selector) for obj, where in prototypes(image.connection.root())
                                          for selector in untested(obj) if (where, selector) not in self._no_cases), None))

@@ -55,7 +55,7 @@ from bat_os.kernel.trim import Trimmer
 
 if TYPE_CHECKING:
     from bat_os.kernel.door import Door
-    from bat_os.cognition.service import Cognition
+    from bat_os.cognition.methods.service import Cognition
 
 logger = logging.getLogger(__name__)
 

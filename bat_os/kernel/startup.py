@@ -15,9 +15,9 @@ import logging
 from typing import Callable
 
 from bat_os import oscompat
-from bat_os.cognition.capabilities import CapabilitySettings
-from bat_os.cognition.orchestrator import Orchestrator, cycle_settings
-from bat_os.cognition.service import Cognition
+from bat_os.cognition.cycle.driver import Orchestrator, cycle_settings
+from bat_os.cognition.methods.capabilities import CapabilitySettings
+from bat_os.cognition.methods.service import Cognition
 from bat_os.config import Config
 from bat_os.errors import JailError
 from bat_os.image.image import Image

@@ -39,7 +39,7 @@ MAX_SELECTOR_CHARS = 64
 MAX_INTENT_CHARS = 4000
 MAX_TEXT_CHARS = 100_000  # prompts, queries, remembered text
 MAX_ARGS = 32
-MAX_EXAMPLES = 50  # examples in one brief (as bat_os.cognition.cases allows)
+MAX_EXAMPLES = 50  # examples in one brief (as bat_os.cognition.judge.cases allows)
 
 COMMANDS = ("initiate_cognitive_cycle", "ask", "search", "ingest", "status", "ping", "inspect", "cycle")
 

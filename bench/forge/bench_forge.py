@@ -28,7 +28,7 @@ CACHE = Path(os.environ.get("BATOS_CACHE_DIR", Path.home() / ".cache" / "batos")
 
 
 def pairs(limit: int = 24) -> list[dict]:
-    from bat_os.cognition.prompts import pure_prompt
+    from bat_os.cognition.author.prompts import pure_prompt
     from bat_os.image.primordial import PERSONAS
 
     system = PERSONAS["ALFRED"]["system_prompt"]

@@ -78,7 +78,7 @@ def load_tasks(count: int | None, path: Path = TASKS) -> list[dict]:
 
 # --- the baseline: asked once ------------------------------------------------------------
 def plain_prompt(task: dict) -> str:
-    from bat_os.cognition.prompts import call_arguments
+    from bat_os.cognition.judge.cases import call_arguments
 
     lines = [f"Write a Python method named {task['selector']} for an object: {task['intent']}.",
              f"It is called like this: obj.{task['selector']}({call_arguments(task['args'], {})})"]
@@ -110,7 +110,8 @@ def embedded_model(model_name: str, form: str = "auto", threads: int | None = No
 
 
 def baseline(tasks: list[dict], model_name: str, engine: str = "llama") -> dict[str, dict]:
-    from bat_os.cognition import guardian, mending
+    from bat_os.cognition.author import mending
+    from bat_os.cognition.methods import guardian
     from bat_os.jail.contract import ALLOWED_MODULES
     from bat_os.jail.runner import Jail
 
@@ -192,7 +193,7 @@ def judge_written(tasks: list[dict], results: dict[str, dict]) -> dict[str, int]
 async def reference_outcome(jail, task: dict, call: dict) -> tuple[dict, dict]:
     """What the task's reference answers on a question's call (``call["slots"]``: the receiver's slots it sees):
     its outcome (``value`` / ``raised``) and the slots it wrote."""
-    from bat_os.cognition.casehost import CaseHost
+    from bat_os.cognition.methods.host import CaseHost
     from bat_os.errors import JailError
 
     case = {"args": call.get("args", []), "kwargs": call.get("kwargs", {})}
@@ -207,7 +208,7 @@ async def reference_outcome(jail, task: dict, call: dict) -> tuple[dict, dict]:
 def person_answer(question: dict, outcome: dict, written: dict) -> dict:
     """The ``answer`` command's fields a person who knows the reference's answer sends: the choice that is it,
     else the answer itself (an example no candidate gives)."""
-    from bat_os.cognition.cases import same
+    from bat_os.cognition.judge.cases import same
 
     def matches(choice: dict) -> bool:
         if "raised" in outcome:
@@ -297,7 +298,7 @@ class JailThread:
 
 # --- the cycle: the product ---------------------------------------------------------------
 def kernel_checks(kernel: KernelProcess, task: dict) -> list[str]:
-    from bat_os.cognition.cases import judge
+    from bat_os.cognition.judge.cases import judge
 
     failed = []
     for check in task["checks"]:

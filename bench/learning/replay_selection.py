@@ -39,9 +39,10 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_learning import TASK_FILES, TARGET_GAIN, check_code, load_tasks, person_reply, written_right  # noqa: E402
 
-from bat_os.cognition import asking, specs  # noqa: E402
-from bat_os.cognition import trials as calls_module  # noqa: E402  (where the sources of calls live)
-from bat_os.cognition.orchestrator import Orchestrator, cycle_settings  # noqa: E402
+from bat_os.cognition.cycle.driver import Orchestrator, cycle_settings  # noqa: E402
+from bat_os.cognition.judge import questions as asking  # noqa: E402
+from bat_os.cognition.judge.cases import accept_cases  # noqa: E402
+from bat_os.cognition.trial import calls as calls_module  # noqa: E402  (where the sources of calls live)
 from bat_os.config import Config  # noqa: E402
 from bat_os.errors import CycleFailed  # noqa: E402
 from bat_os.image.codec import render  # noqa: E402
@@ -91,7 +92,7 @@ async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: arg
     # reads none: a run's brief may have carried them)
     examples = fits(sentence_examples(task["intent"], selector), task["args"], {}) or cycle.get("examples") or []
     brief = {"selector": selector, "args": task["args"], "kwargs": {}, "examples": examples}
-    cases, dropped = specs.accept_cases(cycle.get("cases") or [], brief)  # what today's SPECIFYING keeps of them
+    cases, dropped = accept_cases(cycle.get("cases") or [], brief)  # what today's SPECIFYING keeps of them
     conditions = [] if "conditions" in args.without else cycle.get("conditions") or []  # its case writer's, per condition
     author = RecordedAuthor([c["code"] for c in cycle.get("candidates") or [] if c.get("code")])
     orchestrator = Orchestrator(image, author, jail, settings)
@@ -102,8 +103,8 @@ async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: arg
         root[key] = receiver = UvmObject(slots=json.loads(json.dumps(task["slots"])))
         root._p_jar.add(receiver)
         # the run's research, cases and conditions, as a failed cycle a retry starts from
-        source = orchestrator.records.add(root, receiver, {**brief, "intent": task["intent"]})
-        found = orchestrator.records.get(root, source).artifacts
+        source = orchestrator.store.add(root, receiver, {**brief, "intent": task["intent"]})
+        found = orchestrator.store.get(root, source).artifacts
         found.update(queries=[], queries_from="replay", context=[], episodes=[], cases=cases[:args.cases],
                      cases_dropped=dropped, conditions=conditions)
         return receiver._p_oid, source
@@ -118,7 +119,11 @@ async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: arg
             pending.add(asyncio.ensure_future(answer(event["question"])))
 
     async def answer(question: dict) -> None:
-        given = asking.read_answer(question, await person_reply(jail, task, question))
+        try:
+            given = asking.read_answer(question, await person_reply(jail, task, question))
+        except Exception as exc:  # noqa: BLE001 - the person could not answer: the cycle must not wait for ever
+            print(f"  the simulated person could not answer {question['id']}: {type(exc).__name__}: {exc}", flush=True)
+            given = {"skip": True}
         orchestrator.waiting.answer(question["cycle"], question["id"], given)
 
     try:
@@ -146,7 +151,7 @@ async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: arg
 
 
 def _last_cycle(root: Any, orchestrator: Orchestrator) -> Any:
-    registry = orchestrator.records.registry(root)
+    registry = orchestrator.store.registry(root)
     return registry.get(f"c{registry.count}").summary()
 
 

@@ -3,7 +3,7 @@
 ``{"op": "run", ..., "cases": [{"args": [...], "kwargs": {...}}, ...], "case_cpu_seconds": c}``:
 the source is compiled once; before each case the child tells the kernel
 ``{"op": "case", "index": i}`` (the kernel's host starts that case's overlay
-of the receiver's slots: see :class:`bat_os.cognition.cases.CaseHost`), then
+of the receiver's slots: see :class:`bat_os.cognition.methods.host.CaseHost`), then
 calls the method with a new :class:`~.run.Run` (its own slot cache and
 snapshot copy) under a CPU timer of ``c`` seconds. The final frame is a
 ``result`` whose value is one outcome per case, in order::

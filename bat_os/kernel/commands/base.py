@@ -36,7 +36,7 @@ from bat_os.image.image import Image
 from bat_os.image.objects import UvmObject
 
 if TYPE_CHECKING:  # types only: these services are built by bat_os.kernel.startup
-    from bat_os.cognition.service import Cognition
+    from bat_os.cognition.methods.service import Cognition
     from bat_os.forge.runs import Forge
     from bat_os.kernel.backups import KernelBackups
 
@@ -53,7 +53,7 @@ class Context:
     """What a handler may use: the image, the kernel's live figures, its services.
 
     ``cognition`` runs generated methods in the jail, cognitive cycles, persona
-    models and memory (:class:`bat_os.cognition.service.Cognition`); ``backups``
+    models and memory (:class:`bat_os.cognition.methods.service.Cognition`); ``backups``
     the backup command. Both are None in tools that only read the image.
     """
 

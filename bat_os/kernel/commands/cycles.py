@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bat_os.cognition import asking, views
+from bat_os.cognition.cycle.record import answers
+from bat_os.cognition.judge import questions as asking
 from bat_os.errors import Answered, BadRequest, Internal, NoJail, NotFound
 from bat_os.image.codec import render
 from bat_os.image.objects import UvmObject, oid_to_hex
@@ -128,7 +129,7 @@ def _registry(root: Any) -> Any:
 
 
 def answer(ctx: Context, request: dict) -> Any:
-    """Answer a cycle's question (:mod:`bat_os.cognition.asking`).
+    """Answer a cycle's question (:mod:`bat_os.cognition.judge.questions`).
 
     ``{"command": "answer", "cycle": "c3", "question": "q1", "choose": 1}`` (a choice's index), or
     ``"result": VALUE`` (and ``"slots": {...}``), ``"raises": "ValueError"``, ``"skip": true``
@@ -151,7 +152,7 @@ def answer(ctx: Context, request: dict) -> Any:
     given = asking.read_answer(asked, request)
     examples = asking.examples_of(asked, given)
     for example in examples:
-        if why := asking.contradiction(example, [*found.brief.get("examples", []), *views.answers(found)]):
+        if why := asking.contradiction(example, [*found.brief.get("examples", []), *answers(found)]):
             raise BadRequest(f"this answer contradicts the person's own: {why}")
     if ctx.cognition is None or ctx.cognition.orchestrator is None:
         raise Internal("this process runs no cognitive cycles")

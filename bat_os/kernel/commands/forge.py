@@ -51,7 +51,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bat_os.cognition.retest import rerun
+from bat_os.cognition.methods.tests import rerun
 from bat_os.errors import BadRequest, Internal, NotFound, TestsFailed
 from bat_os.forge.curator import MAX_PAIRS, Dataset, gather
 from bat_os.forge.gate import decide
@@ -182,7 +182,7 @@ def _train(ctx: Context, request: dict) -> Later:
 def _gate(ctx: Context, request: dict) -> Later:
     """Ask the base and the adapter the same held-out tasks and the image's own, try each answer in the jail,
     decide (bat_os.forge.gate), install the adapter only when it wins, and keep the decision in the image."""
-    from bat_os.cognition.prompts import pure_prompt
+    from bat_os.cognition.author.prompts import pure_prompt
     from bat_os.models.personas import canonical_persona, spec_for
 
     persona = canonical_persona(field(request, "persona", str))
@@ -380,7 +380,8 @@ def _tasks(path: Path) -> list[dict]:
 
 async def _passes(jail: Any, task: dict, answer: str) -> bool:
     """Whether ``answer`` holds a method the guardian accepts that passes every one of the task's checks."""
-    from bat_os.cognition import guardian, mending
+    from bat_os.cognition.author import mending
+    from bat_os.cognition.methods import guardian
     from bat_os.forge.checks import check_code
     from bat_os.jail.contract import ALLOWED_MODULES
 

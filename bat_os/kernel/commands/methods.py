@@ -24,7 +24,7 @@
 
 Only the target's own methods change (a method it inherits is changed on the
 object that holds it); system methods are the kernel's and are ``protected``.
-A change is tried first (:mod:`bat_os.cognition.changes`): the new version
+A change is tried first (:func:`bat_os.cognition.methods.tests.try_change`): the new version
 against its cases (those given, and those the method keeps), and every method
 of the same object that sends it against its stored cases. A case that fails
 refuses the change (``tests_failed``, nothing changed) unless ``force`` is
@@ -49,11 +49,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from bat_os.cognition import guardian
-from bat_os.cognition.capabilities import used_by
-from bat_os.cognition.cases import BadCase, parse_examples
-from bat_os.cognition.changes import try_change
-from bat_os.cognition.retest import stored_tests
+from bat_os.cognition.judge.cases import BadCase, parse_examples
+from bat_os.cognition.methods import guardian
+from bat_os.cognition.methods.capabilities import used_by
+from bat_os.cognition.methods.tests import stored_tests, try_change
 from bat_os.errors import BadRequest, Busy, CodeRefused, Internal, NotFound, Protected, TestsFailed
 from bat_os.image import history, transact
 from bat_os.image.codec import render

@@ -34,12 +34,12 @@ from typing import Any
 
 from persistent.list import PersistentList
 
-from bat_os.cognition.cases import BadCase, parse_examples
+from bat_os.cognition.judge.cases import BadCase, parse_examples
 from bat_os.errors import BadRequest, DataSlotCalled, DoesNotUnderstand, Internal, MethodError, NotFound, RequestError
 from bat_os.image import transact
 from bat_os.image.objects import Method, UvmObject, check_slot_name, hex_to_oid, oid_to_hex
 from bat_os.image.codec import adopt, from_wire as decode_refs
-from bat_os.cognition.handoff import MUST_WAIT
+from bat_os.cognition.methods.handoff import MUST_WAIT
 from bat_os.kernel.commands.base import Command, Context, Later, Reroute, field, from_wire, target, uvm_target
 from bat_os.kernel.commands.paging import page_of
 from bat_os.protocol import safe_repr
@@ -144,7 +144,7 @@ def send(ctx: Context, request: dict) -> Any:
     an argument of the method.
 
     ``"examples": [{"args": [...], "kwargs": {...}, "result": ...}, ...]`` (optional; or
-    ``"raises"``, ``"type"``, ``"given"``, ``"slots"``: :mod:`bat_os.cognition.cases`) are the
+    ``"raises"``, ``"type"``, ``"given"``, ``"slots"``: :mod:`bat_os.cognition.judge.cases`) are the
     user's word for a cycle: a candidate that fails one is never installed. Checked
     as plain data before anything happens (``bad_request`` otherwise). Without
     them, examples written in the intent ("e.g. add(2, 3) is 5") are read out of it.

@@ -13,7 +13,7 @@ started kernel ``ping``, ``status`` and then ``selfcheck``. It confirms:
 
 With ``"tests": true`` it also runs every generated method's stored tests (its
 examples and the cases it passed when it was learned) in the jail, against the
-objects as they are now (:mod:`bat_os.cognition.retest`; nothing they do is
+objects as they are now (:mod:`bat_os.cognition.methods.tests`; nothing they do is
 kept): a case that no longer holds is a failure (``"check": "tests"``), and
 the report says ``"tests": {"methods": n, "cases": n, "failures": n}``.
 
@@ -37,8 +37,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bat_os.cognition.guardian import compile_restricted_method
-from bat_os.cognition.retest import rerun, stored_tests
+from bat_os.cognition.methods.guardian import compile_restricted_method
+from bat_os.cognition.methods.tests import rerun, stored_tests
 from bat_os.kernel.commands.base import Command, Context, Later, field
 from bat_os.errors import Internal, SelfCheckFailed
 from bat_os.image.image import MIGRATION_LOG_KEY, Image

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bat_os.cognition.retest import stored_tests
+from bat_os.cognition.methods.tests import stored_tests
 from bat_os.errors import BadRequest
 from bat_os.image import history
 from bat_os.image.objects import Method, UvmObject, oid_to_hex

@@ -1,0 +1,216 @@
+"""What a cycle reads from the knowledge catalog and what it leaves there: DELEGATING's research, and its episode.
+
+DELEGATING (:func:`research`) searches the catalog with BRICK's queries: by words and meaning once the kernel's
+embedder is loaded; until then (its import takes 15-20 s after a start) a cycle does not wait for it: it searches by
+words, and its artifacts say so. Episodes are left out of this search (:func:`research_exclusion`) and recalled on
+their own (:func:`recall`). A hit from a document the user ingested (neither the codex nor an episode) is marked
+``"user": true``: the author's prompt may show it (:func:`notes`).
+
+When a cycle ends, its episode is indexed in the catalog in the same
+transaction (:func:`remember`): one document ``episode:cycle:<id>`` whose text
+says what was asked, how it was called and either the method learned or why
+it failed, with the metadata::
+
+    {"kind": "episode", "event": "cycle", "outcome": "learned" | "failed", "selector", "cycle",
+     "persona", "receiver", "brief_sha256", "origin"}
+
+(the ``ask`` command's exchanges are episodes too: ``"event": "ask"``, see
+:mod:`bat_os.kernel.commands.ask`). Episodes are documents like any other:
+``search`` finds them, ``forget`` drops them.
+
+DELEGATING recalls the episodes of similar missions (:func:`recall`): the
+catalog's episodes are searched by words with the mission's selector and
+sentence, and an episode is kept only when it is about the same selector or
+its own words overlap the mission's by at least :data:`SIMILAR` (Jaccard, on
+content words): an unrelated method shown to a small model is what it copies.
+The cycle keeps what it cites (``artifacts["episodes"]``); the author's prompt
+shows them (:func:`bat_os.cognition.author.prompts.synthesis_prompt`). Ordinary research
+leaves episodes out (:func:`research_exclusion`), so the catalog's knowledge
+hits are what they were before episodes existed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from bat_os.cognition.author.prompts import brief_intent
+from bat_os.cognition.judge.cases import call_arguments
+from bat_os.image.objects import oid_to_hex
+from bat_os.memory import conversations
+from bat_os.memory.catalog import CODEX_SOURCE
+from bat_os.memory.service import MemoryService
+
+KIND = conversations.KIND  # one kind for every episode: a cycle's and an ask's
+DIGEST = "digest"  # the heartbeat's summary of a day's episodes (bat_os.kernel.heartbeat)
+SIMILAR = 0.5  # the least word overlap (Jaccard) of an episode cited for a mission with another selector
+CITED = 2  # episodes cited at most
+SEARCHED = 20  # episodes looked at
+CODE_CHARS = 1500
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+_STOP = frozenset(
+    "a an and are as at be by for from given how in into is it its of on or that the their them then this to "
+    "was were what when which with without each every return returns method object self".split())
+
+
+def doc_id(cycle_id: str) -> str:
+    return f"{KIND}:cycle:{cycle_id}"
+
+
+def words(text: str) -> set[str]:
+    """Content words, lower case: a selector's parts (``count_letters`` -> count, letters) and a sentence's."""
+    return {w.lower() for w in _WORD.findall(text.replace("_", " ")) if w.lower() not in _STOP and len(w) > 2}
+
+
+def cycle_text(cycle: Any, code: str | None = None, author: str | None = None) -> str:
+    """An ended cycle as its episode's text (``code``, ``author``: the method installed and who wrote it)."""
+    brief = cycle.brief
+    selector = cycle.selector
+    intent = brief_intent(brief) or "(no sentence)"
+    call = f"obj.{selector}({call_arguments(list(brief.get('args', [])), dict(brief.get('kwargs', {})))})"
+    lines = []
+    if cycle.outcome == "complete":
+        code = str(code if code is not None else cycle.artifacts.get("code", ""))
+        lines.append(f"Episode: the image learned {selector} (cycle {cycle.id}), written by "
+                     f"{author or cycle.artifacts.get('author', 'ALFRED')}.")
+        lines.append(f"Asked: {intent}")
+        lines.append(f"Called as {call}, it answered {_short(cycle.result, 200)}.")
+        lines.append("The method:")
+        lines.append(code[:CODE_CHARS])
+    else:
+        lines.append(f"Episode: the image failed to learn {selector} (cycle {cycle.id}) in {cycle.failed_state}.")
+        lines.append(f"Asked: {intent}")
+        lines.append(f"Called as {call}.")
+        lines.append("Why: " + "; ".join(str(r)[:200] for r in list(cycle.reasons)[:5]))
+    return "\n".join(lines)
+
+
+def remember(root: Any, cycle: Any, now: float, code: str | None = None, author: str | None = None) -> str | None:
+    """Index an ended cycle's episode in the catalog, in the caller's transaction; its doc id (None: no catalog)."""
+    catalog = root.get("knowledge_catalog_obj")
+    if not hasattr(catalog, "index_document"):
+        return None
+    metadata = {
+        "kind": KIND, "event": "cycle", "outcome": "learned" if cycle.outcome == "complete" else "failed",
+        "selector": cycle.selector, "cycle": cycle.id, "persona": str(author or cycle.artifacts.get("author", "")),
+        "receiver": oid_to_hex(cycle.receiver._p_oid) if cycle.receiver._p_oid else "",
+        "brief_sha256": cycle.brief_sha256, "origin": cycle.origin,
+    }
+    found = doc_id(cycle.id)
+    catalog.index_document(found, [cycle_text(cycle, code, author)], metadata, now=now)
+    return found
+
+
+def episode_chunks(catalog: Any, kinds: tuple[str, ...] = (KIND,)) -> set[int]:
+    """The catalog's chunks of episodes (or of the ``kinds`` given); empty when it holds none."""
+    by_value = getattr(catalog, "meta_index", {}).get("kind")
+    found: set[int] = set()
+    for kind in kinds:
+        chunks = by_value.get(kind) if by_value is not None else None
+        found.update(chunks if chunks is not None else ())
+    return found
+
+
+def memory_chunks(catalog: Any) -> set[int]:
+    """The chunks of the image's own memory: episodes and digests."""
+    return episode_chunks(catalog, (KIND, DIGEST))
+
+
+def research_exclusion(catalog: Any) -> set[int] | None:
+    """The chunks ordinary research may find: all but the image's own memory (episodes, digests); None (all) when
+    there is none."""
+    own = memory_chunks(catalog)
+    if not own:
+        return None
+    return set(catalog.chunks.keys()) - own
+
+
+def mission_words(brief: dict) -> set[str]:
+    return words(brief["selector"]) | words(brief_intent(brief))
+
+
+def similar(brief: dict, hit: dict) -> bool:
+    """Whether an episode (a search hit) is about the mission: the same selector, or words that overlap."""
+    meta = hit.get("metadata") or {}
+    if meta.get("selector") == brief["selector"]:
+        return True
+    mine, theirs = mission_words(brief), words(str(meta.get("selector", ""))) | words(_asked(hit.get("text", "")))
+    return bool(mine and theirs) and len(mine & theirs) / len(mine | theirs) >= SIMILAR
+
+
+def recall(catalog: Any, brief: dict, receiver_hex: str, cycle_id: str) -> list[dict]:
+    """The episodes a mission cites (newest first, at most :data:`CITED`): ``{"id", "outcome", "selector", "text"}``.
+
+    A relearn does not cite the learned episodes of the method it replaces (its prompt shows that version
+    already, as the wrong one)."""
+    allowed = episode_chunks(catalog)
+    if not allowed:
+        return []
+    query = " ".join(sorted(mission_words(brief))) or brief["selector"]
+    found = []
+    for chunk_id, _score in catalog.text_search(query, SEARCHED, allowed):
+        hit = catalog.hit(chunk_id, 0.0)
+        meta = hit["metadata"]
+        if meta.get("cycle") == cycle_id or not similar(brief, hit):
+            continue
+        if brief.get("relearn") and meta.get("outcome") == "learned" and meta.get("selector") == brief["selector"] \
+                and meta.get("receiver") == receiver_hex:
+            continue
+        found.append({"id": hit["doc_id"], "outcome": meta.get("outcome", ""), "selector": meta.get("selector", ""),
+                      "text": hit["text"], "at": meta.get("ingested_at", 0)})
+    found.sort(key=lambda e: e["at"], reverse=True)
+    return [{k: v for k, v in e.items() if k != "at"} for e in found[:CITED]]
+
+
+def notes(context: list[dict], brief: dict) -> list[str]:
+    """Of DELEGATING's hits, the texts the author is shown: documents the user ingested (``"user"``: not the codex,
+    not episodes) that name the selector or share two of the mission's words. At most two, 400 characters each."""
+    return [str(hit.get("text", ""))[:400] for hit in context if hit.get("user") and is_about(str(hit.get("text", "")), brief)][:2]
+
+
+def is_about(text: str, brief: dict) -> bool:
+    """Whether a document's text is about the mission: it names the selector, or shares two of its words."""
+    return brief["selector"] in text or len(mission_words(brief) & words(text)) >= 2
+
+
+def _asked(text: str) -> str:
+    for line in text.splitlines():
+        if line.startswith("Asked: "):
+            return line[len("Asked: "):]
+    return ""
+
+
+def _short(value: Any, limit: int) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+CONTEXT_HITS = 3  # catalog hits kept per research query: a small model copies what it is shown, so few
+
+
+async def research(memory: MemoryService | None, read: Callable[[Callable[[Any], Any]], Any], queries: list,
+                   brief: dict, receiver_hex: str, cycle_id: str) -> dict:
+    """DELEGATING's artifacts: ``context`` (the hits, each once), ``search`` ("hybrid" or "text"), ``episodes``
+    (those cited). ``read(work)`` runs ``work(root)`` in a read transaction."""
+    seen: dict[str, dict] = {}
+    hybrid = memory is not None and memory.state == "ready"
+    allowed = read(lambda root: research_exclusion(root["knowledge_catalog_obj"]))
+    for query in queries:
+        if hybrid:
+            extra = {"allowed": allowed} if allowed is not None else {}  # only where episodes exist: older fakes
+            hits = await memory.search(str(query), CONTEXT_HITS, "hybrid", **extra)
+        else:
+            hits = read(lambda root, query=query: _text_hits(root["knowledge_catalog_obj"], str(query), allowed))
+        for hit in hits:
+            key = f"{hit['doc_id']}#{hit['chunk']}"
+            if key not in seen:
+                seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
+                meta = hit.get("metadata") or {}
+                if meta.get("source") != CODEX_SOURCE and meta.get("kind") not in (KIND, DIGEST):
+                    seen[key]["user"] = True
+    cited = read(lambda root: recall(root["knowledge_catalog_obj"], brief, receiver_hex, cycle_id))
+    return {"context": list(seen.values()), "search": "hybrid" if hybrid else "text", "episodes": cited}
+
+
+def _text_hits(catalog: Any, query: str, allowed: set[int] | None) -> list[dict]:
+    return [catalog.hit(chunk_id, score) for chunk_id, score in catalog.text_search(query, CONTEXT_HITS, allowed)]

@@ -1,0 +1,180 @@
+"""Questions to the person who sent the message: what is asked, and how an answer is read (plain data).
+
+A question (plain data, kept in the cycle's ``questions`` artifact)::
+
+    {"cycle": "c3", "id": "q1", "selector": "initials", "kind": "disagreement" | "confirm",
+     "call": {"args": [...], "kwargs": {...}, "slots": {...}},
+     "choices": [{"result": "AKL", "candidates": 3}, {"raises": "ValueError", "candidates": 1}],
+     "also": [{"call": {...}, "result": "TA"}]}
+
+``also`` (a confirm only): the same candidate's answers at other calls, shown beside the first (up to four calls in
+one look); ``condition``: the condition the request states that a call tests, in a few words. An answer
+(``{"choose": i}``, ``{"result": v, "slots": {...}}``, ``{"raises": "Name"}``, ``{"skip": true}``; ``"at": k``
+with a result or raises: it is the answer at ``also[k - 1]``'s call, the calls shown before it being right)
+becomes examples of the person's (:func:`examples_of`): from then on hard constraints on every candidate,
+shown to the author, and kept in the method's tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bat_os.cognition.judge.cases import key
+from bat_os.cognition.judge.decide import Decision
+from bat_os.errors import BadRequest
+
+MAX_ANSWER_BYTES = 65536  # an answer's value as JSON, at most: an answer is a value, not a file
+
+
+def question(cycle_id: str, number: int, selector: str, decision: Decision, slots: dict, shown: Any = None) -> dict:
+    """The question a :class:`~bat_os.cognition.judge.decide.Decision` (ASK or CONFIRM) asks: its call, and each
+    answer the candidates give there with how many give it (a confirm: the shown candidate's only; ``shown``: what it
+    answered the trial, for an answer known by its kind only, a clock's)."""
+    found = decision.split
+    assert found is not None
+    call = found.call
+    answers = found.answers
+    if decision.action == "confirm":
+        mine = next(a for a, members in answers.items() if decision.winner in members)
+        answers = {mine: answers[mine]}
+    choices = [choice(a, len(members)) if json.loads(a)[0] != "kind" else {"result": shown, "candidates": len(members), "varies": True}
+               for a, members in sorted(answers.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    also = []
+    if decision.action == "confirm":
+        for other, answer in found.also:  # the shown candidate's answers at other calls, seen with the first
+            also.append({"call": _shown_call(other, slots), **{k: v for k, v in choice(answer, 1).items() if k != "candidates"},
+                         **({"given": other["given"]} if other.get("given") else {}),
+                         **({"condition": other["condition"]} if other.get("condition") else {})})
+    return {
+        "cycle": cycle_id, "id": f"q{number}", "selector": selector,
+        "kind": "confirm" if decision.action == "confirm" else "disagreement",
+        "call": _shown_call(call, slots),
+        "choices": choices,
+        **({"also": also} if also else {}),
+        **({"given": call["given"]} if call.get("given") else {}),
+        **({"condition": call["condition"]} if call.get("condition") else {}),
+    }
+
+
+def choice(answer: str, count: int) -> dict[str, Any]:
+    """An answer as a question's choice: ``{"result": v}`` or ``{"raises": "ValueError"}``, the slots it left
+    when it wrote any, and how many candidates answer so."""
+    parts = json.loads(answer)
+    found: dict[str, Any] = {"result": parts[1]} if parts[0] == "value" else {"raises": parts[1]}
+    if len(parts) > 2 and parts[2]:
+        found["slots"] = parts[2]
+    found["candidates"] = count
+    return found
+
+
+def _shown_call(call: dict, slots: dict) -> dict:
+    return {"args": call.get("args", []), "kwargs": call.get("kwargs", {}), "slots": {**slots, **(call.get("given") or {})}}
+
+
+def shown(asked: dict) -> dict:
+    """A question as the person is shown it (what the cycle keeps beside it, the candidate a confirm installs, aside)."""
+    return {k: v for k, v in asked.items() if k != "winner"}
+
+
+def settled(asked: Mapping, answer: dict, by: str, now: float, examples: list[dict]) -> dict:
+    """``asked`` with its answer kept: who gave it (``by``: "answer", "timeout" or "nobody"), when, and the
+    examples it makes (:func:`examples_of`; none for a skip)."""
+    return {**asked, "answer": answer, "by": by, "answered_at": now, **({"examples": examples} if examples else {})}
+
+
+def read_answer(asked: dict, request: dict) -> dict:
+    """The ``answer`` command's fields as an answer to ``asked``: BadRequest for anything else."""
+    given = [k for k in ("choose", "result", "raises", "skip") if k in request]
+    if len(given) != 1:
+        raise BadRequest("an answer is one of 'choose', 'result', 'raises' or 'skip'")
+    kind = given[0]
+    at: dict[str, int] = {}
+    if "at" in request:  # which call shown a result or raises answers: 0 the question's call, k its also[k - 1]
+        shown_calls = 1 + len(asked.get("also") or [])
+        if kind not in ("result", "raises"):
+            raise BadRequest("'at' goes with 'result' or 'raises': which call shown they answer")
+        if type(request["at"]) is not int or not 0 <= request["at"] < shown_calls:
+            raise BadRequest(f"'at' must be the index of a call shown, 0 to {shown_calls - 1}")
+        at = {"at": request["at"]} if request["at"] else {}
+    if kind == "skip":
+        if request["skip"] is not True:
+            raise BadRequest("'skip' must be true")
+        return {"skip": True}
+    if kind == "choose":
+        index = request["choose"]
+        if type(index) is not int or not 0 <= index < len(asked["choices"]):
+            raise BadRequest(f"'choose' must be a choice's index, 0 to {len(asked['choices']) - 1}")
+        return {"choose": index}
+    if kind == "raises":
+        name = request["raises"]
+        if not isinstance(name, str) or not name.isidentifier() or len(name) > 100:
+            raise BadRequest("'raises' must be an exception's name, like ValueError")
+        return {"raises": name, **at}
+    answer: dict[str, Any] = {"result": _plain(request["result"], "result")}
+    if "slots" in request:
+        slots = request["slots"]
+        if not isinstance(slots, dict) or not all(isinstance(k, str) and k.isidentifier() for k in slots):
+            raise BadRequest("'slots' must map slot names to values")
+        answer["slots"] = _plain(slots, "slots")
+    return {**answer, **at}
+
+
+def examples_of(asked: dict, answer: dict) -> list[dict]:
+    """The person's examples an answer makes (none: skipped). A chosen choice is its answer; a confirm's choice 0
+    accepts the candidate at every call shown; an answer ``at`` a call shown second says the first was right."""
+    if answer.get("skip"):
+        return []
+    shown_calls = [{"call": asked["call"], **({"given": asked["given"]} if asked.get("given") else {})},
+                   *(asked.get("also") or [])]
+    if "choose" in answer:
+        chosen = asked["choices"][answer["choose"]]
+        said = [chosen, *(asked.get("also") or [])] if asked.get("kind") == "confirm" else [chosen]
+    else:
+        at = answer.get("at", 0)  # the calls shown before it were right
+        said = [*[asked["choices"][0], *(asked.get("also") or [])][:at], answer]
+    found = []
+    for shown_call, told in zip(shown_calls, said):
+        if told.get("varies"):
+            continue  # a clock's answer, accepted: no exact example to keep
+        call = shown_call["call"]
+        example: dict[str, Any] = {"args": call["args"], "kwargs": call["kwargs"]}
+        if shown_call.get("given"):
+            example["given"] = shown_call["given"]
+        for key in ("result", "raises", "slots"):
+            if key in told:
+                example[key] = told[key]
+        found.append(example)
+    return found
+
+
+def kept(asked: dict) -> list[dict]:
+    """The examples a settled question keeps (a question kept before two calls were shown holds one, ``example``)."""
+    return list(asked.get("examples") or ([asked["example"]] if asked.get("example") else []))
+
+
+def contradiction(example: dict, examples: list[dict]) -> str | None:
+    """Why ``example`` contradicts one of the person's own (the same call, another answer), or None."""
+    call = key(example)
+    for other in examples:
+        if key(other) != call:
+            continue
+        mine = {k: example.get(k) for k in ("result", "raises") if k in example}
+        theirs = {k: other.get(k) for k in ("result", "raises") if k in other}
+        if mine and theirs and json.dumps(mine, sort_keys=True, default=repr) != json.dumps(theirs, sort_keys=True, default=repr):
+            return f"that call's answer is already {theirs}, from the person's own examples"
+    return None
+
+
+def _plain(value: Any, name: str, depth: int = 0) -> Any:
+    if depth == 0:
+        try:
+            size = len(json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError):
+            raise BadRequest(f"'{name}' must be plain data (text, numbers, true/false, null, lists, maps)") from None
+        if size > MAX_ANSWER_BYTES:
+            raise BadRequest(f"'{name}' is {size} bytes as JSON; an answer may be {MAX_ANSWER_BYTES}")
+    if isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+        raise BadRequest(f"'{name}' must be plain data: map keys must be text")
+    return value

@@ -1,0 +1,341 @@
+"""Every call a candidate meets, each with its role and where it comes from: the one place calls are made.
+
+One jailed run tries a candidate on the calls :func:`planned` lists, in this order:
+
+- the **trial**: the call that asked for the method, twice (a candidate that answers it differently twice is not
+  deterministic);
+- the person's **examples** (given with the request, read out of its sentence, or answers to questions);
+- the **generated cases** the case writer wrote in SPECIFYING (:func:`~bat_os.cognition.judge.cases.accept_cases`);
+- the **probes**, with no expected answer, for candidates to agree or disagree on: the calls of the conditions the
+  request states (:func:`condition_calls`, labelled with their condition), calls at the values the request names
+  (:func:`named_calls`), calls made from the learning call's arguments (:func:`probes`), and the learning call with
+  a slot the request names given other data (:func:`slot_probes`).
+
+After the run, the eligible candidates also answer calls made of their own constants (:func:`constant_calls`), which
+tell apart candidates that only look alike. No call repeats an earlier one (:func:`~bat_os.cognition.judge.cases.key`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bat_os.cognition.author.prompts import MAX_CONDITIONS, label, names_slot
+from bat_os.cognition.judge.cases import BadCase, key, parse_case
+
+
+def planned(info: dict, receiver_slots: dict) -> list[dict]:
+    """The calls of one run, in order, each tagged with its ``role`` and its index in that role (``info``: the cycle's
+    view: the call, the examples, the generated cases, the conditions, the sentence; ``receiver_slots``: the
+    receiver's slots as plain data)."""
+    trial = {"args": info["args"], "kwargs": info["kwargs"]}
+    named = [name for name in receiver_slots if names_slot(info["intent"], name)]
+    cases = [{**trial, "role": "trial", "index": 0}, {**trial, "role": "trial", "index": 1}]
+    cases += [{**e, "role": "example", "index": i} for i, e in enumerate(info["examples"])]
+    cases += [{**g, "role": "generated", "index": i} for i, g in enumerate(info["cases"])]
+    probing = [*probe_calls(info), *slot_probes(receiver_slots, named, info["args"], info["kwargs"])]
+    return cases + [{**p, "role": "probe", "index": i} for i, p in enumerate(probing)]
+
+
+def probe_calls(info: dict) -> list[dict]:
+    """The run's probes of the request: the conditions' calls, those at the values it names, those made from the
+    learning call; none repeating the trial, an example or a generated case."""
+    taken = [{"args": info["args"], "kwargs": info["kwargs"]}, *info["examples"], *info["cases"]]
+    stated = condition_calls(info.get("conditions") or [], taken)
+    named = named_calls(info.get("intent") or "", info["args"], info["kwargs"], [*taken, *stated])
+    return [*stated, *named, *probes(info["args"], info["kwargs"], [*taken, *stated, *named])]
+
+
+def run_calls(cases: list[dict], conditions: list[dict]) -> list[dict]:
+    """The calls a candidate's answers are to, in the order of its signature (the first trial, the generated cases,
+    the probes), each a condition's call labelled with it: what a question shows."""
+    return labelled([{k: c[k] for k in ("args", "kwargs", "given") if k in c} for c in cases
+                     if (c["role"] == "trial" and c["index"] == 0) or c["role"] in ("generated", "probe")], conditions)
+
+
+def plain_slots(receiver: Any) -> dict:
+    """The receiver's slots holding plain data (text, numbers, lists, maps), as plain Python values."""
+
+    def plain(value: Any, depth: int = 0) -> Any:
+        if depth > 8:
+            raise ValueError("too deep")
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, Mapping):
+            return {k: plain(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+            return [plain(v, depth + 1) for v in value]
+        raise ValueError("not plain data")
+
+    found = {}
+    for name, value in getattr(receiver, "slots", {}).items():
+        try:
+            found[name] = plain(value)
+        except ValueError:
+            continue
+    return found
+
+
+# --- the conditions the request states -------------------------------------------------------------
+MAX_CONDITION_CALLS = 2  # calls kept per condition: one to test it, one more where the case writer wrote two
+
+
+def said_in(clause: str, examples: list[dict]) -> list[dict]:
+    """The calls of the person's examples a clause itself says (``e.g. 'Ada Lovelace' gives 'AL'``: every argument
+    written in it), as that condition's calls: the example settles it."""
+    def written(value: object) -> bool:
+        return (isinstance(value, str) and bool(value) and value in clause) or (
+            not isinstance(value, str) and any(form in clause for form in (repr(value), json.dumps(value, default=repr))))
+    return [{k: e[k] for k in ("args", "kwargs", "given") if k in e} for e in examples
+            if e.get("args") and all(written(a) for a in e["args"])]
+
+
+def accept_conditions(raw: list[dict], brief: dict, slot_names: set[str] | None = None) -> list[dict]:
+    """The conditions of the request with the calls the case writer wrote for each
+    (:func:`~bat_os.cognition.author.replies.extract_conditions`), each call fit to run (:func:`_fit`); a condition
+    keeps its label when none of its calls fits (no call tests it). The request's first clause, what is asked, has
+    its own call; a clause that says an example of the person's has its call (:func:`said_in`); calls written under
+    no comment go, in order, to the conditions without one. None at all when the reply wrote no call: the cycle then
+    judges as it did before conditions were read."""
+    if not any(condition.get("calls") for condition in raw):
+        return []
+    loose = _fit([call for condition in raw if not condition["label"] for call in condition["calls"]], brief, slot_names)
+    trial = {"args": brief.get("args", []), "kwargs": brief.get("kwargs", {})}
+    kept = []
+    for index, condition in enumerate([c for c in raw if c["label"]][:MAX_CONDITIONS]):
+        own = [trial] if index == 0 else []
+        calls = _fit([*own, *said_in(str(condition["label"]), brief.get("examples") or []), *condition["calls"]], brief, slot_names)
+        if not calls and loose:
+            calls = [loose.pop(0)]
+        kept.append({"label": label(str(condition["label"])), "calls": calls[:MAX_CONDITION_CALLS]})
+    return kept
+
+
+def _fit(found: list[dict], brief: dict, slot_names: set[str] | None) -> list[dict]:
+    """The calls of ``found`` fit to run: plain data, calling the method as the brief's call does, setting only
+    slots the object has; each once."""
+    arity = (len(brief.get("args", [])), sorted(brief.get("kwargs", {})))
+    calls: list[dict] = []
+    for call in found:
+        try:
+            case = parse_case({**call, "type": "None"}, "a condition's call")  # a call alone: no answer is read
+        except BadCase:
+            continue
+        case.pop("type")
+        if (len(case["args"]), sorted(case["kwargs"])) == arity and not (
+                slot_names is not None and set(case.get("given") or {}) - slot_names) and case not in calls:
+            calls.append(case)
+    return calls
+
+
+def untested(conditions: list[dict]) -> list[str]:
+    """The labels of the conditions no call tests."""
+    return [c["label"] for c in conditions if not c["calls"]]
+
+
+def uncovered(conditions: list[dict], examples: list[dict]) -> list[str]:
+    """The labels of the conditions none of whose calls the person has answered (an example, given or answered)."""
+    said = {key(e) for e in examples}
+    return [c["label"] for c in conditions if not any(key(call) in said for call in c["calls"])]
+
+
+def condition_calls(conditions: list[dict], taken: list[dict]) -> list[dict]:
+    """The conditions' calls a run makes besides ``taken``, each with its condition's ``label``."""
+    seen = {key(c) for c in taken}
+    found = []
+    for condition in conditions:
+        for call in condition["calls"]:
+            if key(call) not in seen:
+                seen.add(key(call))
+                found.append({**call, "condition": condition["label"]})
+    return found
+
+
+def labelled(calls: list[dict], conditions: list[dict]) -> list[dict]:
+    """``calls`` (a run's, in order), each that is a condition's call with that condition's label (the first)."""
+    labels: dict[str, str] = {}
+    for condition in conditions:
+        for call in condition["calls"]:
+            labels.setdefault(key(call), condition["label"])
+    return [{**call, "condition": labels[key(call)]} if key(call) in labels and "condition" not in call
+            else call for call in calls]
+
+
+# --- probes of the learning call's own arguments -----------------------------------------------------
+MAX_PROBES = 6  # one to three per argument of a call of two: enough to split look-alikes, few enough to stay fast
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def variants(value: Any) -> list[Any]:
+    """Other values of ``value``'s kind, most telling first: for a number nothing and below nothing, then a value
+    of each kind of size; for a date the ends of months of every length (a leap day, a February of 28 days, a year's
+    end, a month of 30); for a text nothing, the same digits nearly (:func:`_near_digits`), two words, and itself
+    turned round and upper case; for a list none, reversed, one, and longer (a list of numbers: with their signs
+    turned); for a map none and one of its items."""
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [0, 7, -3, value + 12]
+    if isinstance(value, float):
+        return [0.0, 2.5, -1.5]
+    if isinstance(value, str):
+        if _DATE.match(value):
+            return ["2000-02-29", "2023-02-15", "1999-12-31", "2024-04-30", "2023-07-04"]
+        words = value.split()
+        return ["", *_near_digits(value), "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c",
+                value.upper()]
+    if isinstance(value, list):
+        numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
+        return [[], value[::-1], value[:1], value + value[:2], *([[-x for x in value]] if numbers else [])]
+    if isinstance(value, dict):
+        first = dict(list(value.items())[:1])
+        return [{}, first]
+    return []
+
+
+def _near_digits(value: str) -> list[str]:
+    """A text with digits, nearly: its first number of two digits or more one digit shorter ('13:45' -> '3:45'), and
+    every digit one more ('13:45' -> '24:56', past a clock's hours and minutes): a check of a format's digits."""
+    first = re.search(r"\d{2,}", value)
+    if first is None:
+        return []
+    shorter = value[:first.start()] + value[first.start() + 1:]
+    more = "".join(str((int(ch) + 1) % 10) if ch.isdigit() else ch for ch in value)
+    return [shorter, more]
+
+
+def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
+    """Up to :data:`MAX_PROBES` calls ``{"args", "kwargs", "varies"}`` around the call, one argument changed at a time
+    (``varies``: its position), the most telling variants of every argument first."""
+    seen = {key(c) for c in taken} | {key({"args": args, "kwargs": kwargs})}
+    found: list[dict] = []
+    columns = [variants(a) for a in args]
+    for depth in range(max((len(c) for c in columns), default=0)):
+        for position, options in enumerate(columns):
+            if depth >= len(options):
+                continue
+            call = {"args": [*args[:position], options[depth], *args[position + 1:]], "kwargs": dict(kwargs)}
+            if key(call) in seen:
+                continue
+            seen.add(key(call))
+            found.append({**call, "varies": position})
+            if len(found) >= MAX_PROBES:
+                return found
+    return found
+
+
+# --- the values the request names --------------------------------------------------------------------
+MAX_NAMED = 6  # two values the request names, each at it and on both sides of it
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_TIME_NAMED = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
+# a number standing alone in the request: not a piece of a time, a date, a word or a longer number
+_NUMBER_NAMED = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")
+
+
+def named_calls(intent: str, args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
+    """Up to :data:`MAX_NAMED` calls ``{"args", "kwargs", "varies", "named", "offset"}`` at the values the request
+    names and just beside them (boundary values: "from 3 to 16", "0 or less", "17:30, not included"): a whole number
+    it names and its neighbours in a whole-number argument; a decimal in a decimal argument; a time of day (HH:MM) and
+    the minutes beside it in an argument written as a time. Where a reading of a request goes wrong, it is most often
+    at the values the request itself names."""
+    seen = {key(c) for c in taken} | {key({"args": args, "kwargs": kwargs})}
+    times = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(intent) if int(h) < 24 and int(m) < 60]
+    numbers = [n for n in _NUMBER_NAMED.findall(_TIME_NAMED.sub(" ", intent))]
+    found: list[dict] = []
+    for position, value in enumerate(args):
+        options: list[tuple[str, int, Any]] = []  # (the value named, offset from it, the argument)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            options += [(n, d, int(n) + d) for n in numbers if "." not in n for d in (0, -1, 1)]
+        elif isinstance(value, float):
+            options += [(n, 0, float(n)) for n in numbers]
+        elif isinstance(value, str) and (shape := _TIME.match(value)):
+            options += [(f"{h}:{m:02d}", d, _clock(h * 60 + m + d, len(shape.group(1)))) for h, m in times for d in (0, -1, 1)]
+        for named, offset, option in options:
+            call = {"args": [*args[:position], option, *args[position + 1:]], "kwargs": dict(kwargs)}
+            if key(call) in seen:
+                continue
+            seen.add(key(call))
+            found.append({**call, "varies": position, "named": f"{position}={named}", "offset": offset})
+            if len(found) >= MAX_NAMED:
+                return found
+    return found
+
+
+def _clock(minutes: int, width: int) -> str:
+    minutes %= 24 * 60
+    return f"{minutes // 60:0{width}d}:{minutes % 60:02d}"
+
+
+# --- the slots the request names ---------------------------------------------------------------------
+MAX_SLOT_PROBES = 4  # two other data for each of two slots: an answer about a slot's data must change with it
+
+
+def slot_probes(values: dict, named: list[str], args: list, kwargs: dict) -> list[dict]:
+    """Up to :data:`MAX_SLOT_PROBES` calls ``{"args", "kwargs", "given", "varies_slot"}``: the call with one of the
+    ``named`` slots (those the request names) given other data of its kind (``values``: the receiver's slots as plain
+    data), two per slot, in turn (:func:`~bat_os.cognition.judge.candidate.blind_to_slot` reads them)."""
+    found: list[dict] = []
+    columns = [(name, [v for v in _slot_variants(values[name]) if v != values[name]][:2]) for name in named
+               if name in values]
+    for depth in range(2):
+        for name, options in columns:
+            if depth < len(options) and len(found) < MAX_SLOT_PROBES:
+                found.append({"args": list(args), "kwargs": dict(kwargs), "given": {name: options[depth]}, "varies_slot": name})
+    return found
+
+
+def _slot_variants(value: Any) -> list[Any]:
+    """Other data for a slot: none of it, and more of it. A list of numbers gets new numbers unlike any it holds (ten
+    times its first two, plus one), so that its sum, length, mean and largest all change; other lists their first two
+    again."""
+    if isinstance(value, list):
+        numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
+        return [[], value + ([x * 10 + 1 for x in value[:2]] if numbers else value[:2])]
+    if isinstance(value, bool) or value is None:
+        return []
+    return variants(value)
+
+
+# --- the candidates' own constants ---------------------------------------------------------------------
+MAX_CONSTANT_CALLS = 4  # calls made of the candidates' constants in one cycle: each is one more jailed call per candidate
+CONSTANTS = (2, 10**6)  # the integers a call is made of: 0 and 1 are everyone's constants; a huge one is rarely an input
+
+
+def constants(code: str, selector: str) -> list[int]:
+    """The integer constants in ``def selector`` of ``code`` (``% 100``, ``>= 18``: where its author thought the answer
+    changes), in order of first appearance, within :data:`CONSTANTS` by size; [] when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    found: list[int] = []
+    for node in ast.walk(function) if function is not None else ():
+        if isinstance(node, ast.Constant) and type(node.value) is int and CONSTANTS[0] <= abs(node.value) <= CONSTANTS[1]:
+            if node.value not in found:
+                found.append(node.value)
+    return found
+
+
+def constant_calls(codes: list[str], selector: str, args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
+    """Up to :data:`MAX_CONSTANT_CALLS` calls ``{"args", "kwargs"}``: the learning call with one integer argument
+    replaced by a constant of one of ``codes`` (``year % 4`` and the Gregorian rule answer 2024, 0, 7, -3 and 2036
+    alike; 100, a constant of one of them, tells them apart), none repeating ``taken``."""
+    seen = {key(c) for c in taken} | {key({"args": args, "kwargs": kwargs})}
+    positions = [i for i, value in enumerate(args) if type(value) is int]
+    found: list[dict] = []
+    for code in codes:
+        for value in constants(code, selector):
+            for position in positions:
+                call = {"args": [*args[:position], value, *args[position + 1:]], "kwargs": dict(kwargs)}
+                if key(call) not in seen:
+                    seen.add(key(call))
+                    found.append(call)
+                    if len(found) >= MAX_CONSTANT_CALLS:
+                        return found
+    return found

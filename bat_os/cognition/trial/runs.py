@@ -1,0 +1,135 @@
+"""Candidates tried in the jail: what VALIDATING learns of each one before the decision.
+
+:meth:`Trials.tried`: the guardian's verdict (:func:`~bat_os.cognition.methods.guardian.audit`), then, for a source it
+accepts, one jailed run over every call :func:`~bat_os.cognition.trial.calls.planned` lists, judged by
+:func:`~bat_os.cognition.judge.candidate.assess`: a :class:`~bat_os.cognition.judge.candidate.Candidate`.
+:meth:`Trials.tell_apart`: the eligible candidates' answers to calls made of their own constants. Every run sees the
+image through a connection of its own whose transaction is always aborted (each case sees the receiver as it is:
+:class:`~bat_os.cognition.methods.host.CaseHost`): nothing a candidate does is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Callable, TypeVar
+
+from bat_os.cognition.judge.candidate import Candidate, assess, generated_failures, reads_clock
+from bat_os.cognition.judge.cases import key, output_key
+from bat_os.cognition.methods import guardian
+from bat_os.cognition.methods.capabilities import used_by
+from bat_os.cognition.methods.host import CaseHost, ImageHost
+from bat_os.cognition.trial import calls as sources
+from bat_os.cognition.trial.calls import plain_slots, planned, probe_calls, run_calls
+from bat_os.errors import JailError, MethodRaised
+from bat_os.image import transact
+from bat_os.image.image import Image
+from bat_os.jail.runner import JailRunner
+
+T = TypeVar("T")
+
+
+class Trials:
+    """Runs candidates for the cycles of one image. ``receiver(root, cycle_id)``: the cycle's receiver."""
+
+    #: ``(grants, method) -> RunCapabilities``: a candidate on trial may use what its source names (set by the kernel)
+    capabilities: Callable[..., Any] | None = None
+
+    def __init__(self, image: Image, jail: JailRunner, receiver: Callable[[Any, str], Any]) -> None:
+        self.image = image
+        self.jail = jail
+        self.receiver = receiver
+
+    def granting(self, code: str, method: str = "") -> Any:
+        """The capabilities of a run of ``code``: what its source names (None where the kernel gave none)."""
+        return self.capabilities(used_by(code), method) if self.capabilities is not None else None
+
+    async def tried(self, cycle_id: str, info: dict, written: dict) -> Candidate:
+        """A candidate (``written``: its code and who wrote it) with its verdict: the guardian's, then one jailed run
+        over every call; a run that failed as a whole refuses it."""
+        verdict = guardian.audit(written["code"], info["selector"])
+        if not verdict.accepted:
+            return Candidate(**written, verdict=verdict.to_dict(),
+                             failed=tuple(f"static: {r.rule} (line {r.line}): {r.message}" for r in verdict.reasons))
+        code, selector = written["code"], info["selector"]
+
+        def judged(outcomes: list[dict], host: CaseHost, cases: list[dict]) -> dict:
+            found = assess(cases, outcomes, host.slots_after, f"obj.{selector}", writes=host.changed,
+                           varies=reads_clock(code, selector))
+            found["generated_failed"] = generated_failures(found, cases, info["cases"], outcomes, f"obj.{selector}")
+            found["calls"] = run_calls(cases, info.get("conditions") or [])
+            return found
+
+        try:
+            found = await self._jailed(cycle_id, code, selector, lambda receiver: planned(info, plain_slots(receiver)), judged)
+        except JailError as exc:
+            why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
+            return Candidate(**written, verdict=verdict.to_dict(), failed=(f"trial: {why}",))
+        return Candidate.from_dict({**written, "verdict": verdict.to_dict(), **found})
+
+    async def tell_apart(self, cycle_id: str, info: dict, candidates: list[Candidate]) -> list[Candidate]:
+        """``candidates``, every eligible one with its answers to the calls made of the eligible candidates' own
+        constants (when two or more are eligible), which agreement then compares; the same code is run once."""
+        taken = [*info["examples"], *info["cases"], *probe_calls(info)]
+        codes = [c.code for c in candidates if c.eligible]
+        calls = sources.constant_calls(codes, info["selector"], info["args"], info["kwargs"], taken) if len(codes) >= 2 else []
+        if not calls:
+            return candidates
+        known: dict[tuple[str, ...], list[str] | None] = {}
+        out = []
+        for candidate in candidates:
+            answered = {key(call) for call, _answer in candidate.extra}
+            missing = [c for c in calls if key(c) not in answered]
+            if candidate.eligible and missing:
+                asked = (candidate.code, *map(key, missing))
+                if asked not in known:
+                    known[asked] = await self._answers(cycle_id, candidate.code, info["selector"], missing)
+                if known[asked] is not None:
+                    candidate = candidate.but(extra=(*candidate.extra, *zip(missing, known[asked])))
+            out.append(candidate)
+        return out
+
+    async def _answers(self, cycle_id: str, code: str, selector: str, calls: list[dict]) -> list[str] | None:
+        """What ``code`` answered each call, as output keys; None when its run failed (it is compared on the rest)."""
+        cases = [{**c, "role": "probe", "index": i} for i, c in enumerate(calls)]
+        try:
+            return await self._jailed(cycle_id, code, selector, lambda _receiver: cases, lambda outcomes, host, _cases: [
+                output_key(o, host.changed(i)) for i, o in enumerate(outcomes)])
+        except JailError:
+            return None
+
+    async def _jailed(self, cycle_id: str, code: str, selector: str, cases: Callable[[Any], list[dict]],
+                      then: Callable[[list[dict], CaseHost, list[dict]], T]) -> T:
+        """``then(outcomes, host, cases)`` of one jailed run of ``code`` over the cases ``cases(receiver)`` makes, on a
+        view of the image that is always aborted."""
+        tm, conn = pair = self.image.acquire()
+
+        async def run() -> T:
+            receiver = self.receiver(conn.root(), cycle_id)
+            planned_cases = cases(receiver)
+            capabilities = self.granting(code, f"{selector} (cycle {cycle_id}, trial)")
+            host = CaseHost(ImageHost(conn, receiver, jail=self.jail, capabilities=capabilities), planned_cases,
+                            candidate=(selector, code))
+            return then(await self.jail.run_cases(code, selector, planned_cases, host), host, planned_cases)
+
+        try:
+            return await transact.run_async(tm, run, write=False)
+        finally:
+            self.image.release(pair)
+
+
+def code_sha256(code: str) -> str:
+    """A candidate's source as the audit trail names it."""
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def trial_event(cycle_id: str, candidate: Candidate) -> dict:
+    """VALIDATING's verdict on one candidate, as an event (the audit trail's ``trial`` line): the guardian's word,
+    whether it held the trial and the examples, how many cases it passed, and the first reasons against it."""
+    verdict = candidate.verdict or {}
+    return {
+        "type": "trial", "cycle": cycle_id, "attempt": candidate.attempt, "author": candidate.author,
+        "model": candidate.model, "code_sha256": code_sha256(str(candidate.code)),
+        "accepted": bool(verdict.get("accepted")), "eligible": candidate.eligible,
+        "passes": len(candidate.passes), "failed": [str(r)[:300] for r in candidate.failed][:5],
+        "generated_failed": len(candidate.generated_failed),
+    }

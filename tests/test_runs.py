@@ -1,0 +1,112 @@
+"""Candidates tried in the real jail on an aborted view of a real image (bat_os.cognition.trial.runs)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bat_os.cognition.judge.candidate import Candidate
+from bat_os.cognition.judge.cases import output_key
+from bat_os.cognition.trial.runs import Trials
+from bat_os.jail.runner import Jail
+
+SHORT = "def is_leap(self, year):\n    return year % 4 == 0\n"
+FULL = "def is_leap(self, year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n"
+INFO = {"selector": "is_leap", "args": [2024], "kwargs": {}, "examples": [],
+        "cases": [{"args": [2023], "kwargs": {}, "result": False}], "intent": "tell whether a year is a leap year"}
+
+
+def tried(image: Any, work) -> Any:
+    async def main() -> Any:
+        jail = Jail()
+        await jail.start()
+        try:
+            return await work(Trials(image, jail, lambda root, cycle_id: root["genesis_obj"]))
+        finally:
+            await jail.close()
+
+    return asyncio.run(main())
+
+
+def written(code: str, attempt: int = 1) -> dict:
+    return {"attempt": attempt, "code": code, "author": "ALFRED"}
+
+
+def test_a_candidate_s_verdict_comes_from_one_run_over_every_call_and_its_source(awake_image):
+    async def work(trials: Trials) -> list[Candidate]:
+        return [await trials.tried("c1", INFO, written(code)) for code in (
+            SHORT, "def is_leap(self, year):\n    return True\n", "def is_leap(self, year):\n    return 1 / 0\n")]
+
+    right, unused, raising = tried(awake_image, work)
+    assert right.eligible and right.passes == (True,) and right.trial_result is True
+    assert len(right.signature) == len(right.calls) == 1 + 1 + 4  # the trial, the generated case, the probes (0, 7, -3, 2036)
+    assert [c["args"] for c in right.calls] == [[2024], [2023], [0], [7], [-3], [2036]]
+    assert right.answer({**right.calls[2], "position": 2}) == output_key({"value": True})  # is_leap(0)
+    # a parameter it never reads refuses nothing by itself (no replay showed such a rule paid): its answers tell it apart
+    assert unused.eligible and unused.signature != right.signature
+    assert not raising.eligible and raising.failed[0].startswith("trial: obj.is_leap(2024) should not raise")
+    assert awake_image.read(lambda: "is_leap" not in awake_image.connection.root()["genesis_obj"].slots)
+
+
+def test_look_alikes_are_asked_the_calls_of_their_constants_each_code_once(awake_image):
+    async def work(trials: Trials) -> list[Candidate]:
+        found = [await trials.tried("c1", INFO, written(code, n)) for n, code in enumerate((SHORT, FULL, SHORT), 1)]
+        refused = Candidate(**written("def is_leap(self, year):\n    return year", 4))  # not eligible: never asked
+        return await trials.tell_apart("c1", INFO, [*found, refused])
+
+    short, full, again, refused = tried(awake_image, work)
+    assert short.signature == full.signature  # alike on the trial, the case and every probe
+    assert [(c["args"], a) for c, a in short.extra] == [([4], '["value", true]'), ([100], '["value", true]'), ([400], '["value", true]')]
+    assert full.answer({"args": [100], "kwargs": {}}) == '["value", false]'
+    assert again.extra == short.extra and refused.extra == ()
+    # tried again, a candidate keeps what it answered and is asked only what it was not
+    told = tried(awake_image, lambda trials: trials.tell_apart("c1", INFO, [short, full]))
+    assert told[0].extra == short.extra and told[1].extra == full.extra
+
+
+def test_the_slots_the_request_names_are_probed_with_other_data_and_their_values_are_not_copied(awake_image):
+    """"empty the scores slot and return how many scores it held", as the real 0.5B model misread it: emptied, then
+    counted (0 whatever the slot held); and with the prompt's data copied into the source (2 whatever it held)."""
+    awake_image.run(lambda: awake_image.connection.root()["genesis_obj"].set_slot("scores", [3, 4]))
+    info = {"selector": "clear_scores", "args": [], "kwargs": {}, "examples": [], "cases": [],
+            "intent": "empty the scores slot (a list) and return how many scores it held"}
+    counted_after = "def clear_scores(self):\n    self.scores = []\n    return len(self.scores)\n"
+    copied = "def clear_scores(self):\n    self['scores'] = [3, 4]\n    return len(self['scores'])\n"
+    right = "def clear_scores(self):\n    held = len(self.scores)\n    self['scores'] = []\n    return held\n"
+
+    async def work(trials: Trials) -> list[Candidate]:
+        return [await trials.tried("c1", info, written(code)) for code in (counted_after, copied, right)]
+
+    after, copy, held = tried(awake_image, work)
+    assert not after.eligible and after.failed == (
+        "trial: obj.clear_scores() answers 0 whatever self.scores holds (it answered so with self.scores = [] and = "
+        "[3, 4, 31, 41]): the request is about that slot's data, and its answer must come from it",)
+    assert not copy.eligible and any("answers 2 whatever self.scores holds" in f for f in copy.failed), copy.failed
+    assert held.eligible and held.trial_result == 2, held.failed
+    assert len(held.signature) == 1 + 2  # the trial and the two calls with other scores (no argument to vary)
+    assert awake_image.read(lambda: list(awake_image.connection.root()["genesis_obj"].slots["scores"])) == [3, 4]
+
+
+def test_a_candidate_is_audited_before_it_is_tried_and_one_the_guardian_refuses_never_reaches_the_jail(awake_image):
+    refused_code = "def is_leap(self, year):\n    import os\n    return os.getcwd()\n"
+
+    async def work(trials: Trials) -> tuple[Candidate, Candidate, list[str]]:
+        ran: list[str] = []
+        jailed = trials.jail.run_cases
+
+        async def counted(code: str, *args: Any, **kwargs: Any) -> Any:
+            ran.append(code)
+            return await jailed(code, *args, **kwargs)
+
+        trials.jail.run_cases = counted  # type: ignore[method-assign]
+        accepted = await trials.tried("c1", INFO, written(SHORT, 1))
+        refused = await trials.tried("c1", INFO, written(refused_code, 2))
+        return accepted, refused, ran
+
+    accepted, refused, ran = tried(awake_image, work)
+    assert ran == [SHORT]  # the refused source was never run
+    assert accepted.verdict["accepted"] and accepted.eligible and accepted.attempt == 1 and accepted.author == "ALFRED"
+    assert accepted.passes == (True,) and accepted.trial_result is True
+    assert not refused.verdict["accepted"] and not refused.eligible and refused.attempt == 2
+    assert (refused.passes, refused.signature) == ((), ())
+    assert refused.failed and all(f.startswith("static: ") and "(line " in f for f in refused.failed), refused.failed
