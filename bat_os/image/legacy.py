@@ -7,7 +7,7 @@ opens its database with :func:`find_class` as ZODB's class factory, so an old
 image opens, and its objects load as the current classes. New records are
 written with the new paths; old records keep theirs until they are next
 written, so this table only ever grows. ``tests/test_old_image.py`` opens an
-image made before the move.
+image made before the first move, ``tests/test_cycles_image.py`` one made before the second.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ MOVED: dict[tuple[str, str], tuple[str, str]] = {
     ("bat_os.model_store", "ModelRecord"): ("bat_os.models.records", "ModelRecord"),
     ("bat_os.model_store", "AdapterRecord"): ("bat_os.models.records", "AdapterRecord"),
     ("bat_os.model_store", "ModelStore"): ("bat_os.models.records", "ModelStore"),
+    # up to a831248: the cognition wing flat, its cycles in bat_os.cognition.cycle (now a package of the pipeline)
+    ("bat_os.cognition.cycle", "Cycle"): ("bat_os.cognition.cycle.record", "Cycle"),
+    ("bat_os.cognition.cycle", "CycleRegistry"): ("bat_os.cognition.cycle.record", "CycleRegistry"),
 }
 
 

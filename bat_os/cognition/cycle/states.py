@@ -44,6 +44,7 @@ STATES: dict[str, State] = {
             "IDLE", "waiting for a mission", step="begin",
             next=(
                 "DECOMPOSING",  # IDLE -> DECOMPOSING: the cycle starts
+                "FAILED",  # IDLE -> FAILED: a crash came before it began, and cycle_resume = fail
             ),
         ),
         State(
