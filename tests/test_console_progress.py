@@ -129,15 +129,3 @@ def test_a_pack_s_progress_is_its_stage_and_how_far_it_read() -> None:
 
     assert _progress_detail({"type": "progress", "stage": "copy", "done": 250, "total": 1000}) == "copy 25%"
     assert "backup" in _progress_detail({"type": "progress", "stage": "backup"})
-
-
-def test_a_plan_and_its_parts_states_show_under_the_request_s_own() -> None:
-    shown, out, _ = screen(PLAIN)
-    with Progress(shown, "working") as progress:
-        for frame in [event(type="state", cycle="c1", state="PLANNING"),
-                      event(type="plan", cycle="c1", helpers=[{"name": "unquote", "params": ["field"], "purpose": "Take the quotes off."}]),
-                      event(type="state", cycle="c2", state="SPECIFYING", selector="unquote", part_of="c1"),
-                      event(type="state", cycle="c1", state="SYNTHESIZING")]:
-            progress.event(frame)
-    assert out.getvalue().splitlines() == ["● PLANNING", "  plan of c1: unquote(field): Take the quotes off.",
-                                           "    ● unquote (c2): SPECIFYING", "● SYNTHESIZING"]

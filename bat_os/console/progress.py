@@ -105,21 +105,11 @@ class Progress:
         if not isinstance(event, dict):
             return
         kind = event.get("type")
-        if kind == "state" and event.get("part_of"):  # a helper's cycle of a plan: under its parent's
-            self._flush()
-            self.detail = f"{event.get('selector', '?')}: {event.get('state')}"
-            self.screen.say(f"    {self.screen.bullet} {event.get('selector', '?')} ({event.get('cycle', '?')}): "
-                            f"{event.get('state')}", "state")
-        elif kind == "state":
+        if kind == "state":
             self._flush()
             self.state = str(event.get("state"))
             self.detail = ""
             self.screen.say(f"{self.screen.bullet} {self.state}", "state")
-        elif kind == "plan":
-            self._flush()
-            self.screen.say(f"  plan of {event.get('cycle', '?')}: " + "; ".join(
-                f"{h.get('name')}({', '.join(h.get('params') or [])}): {h.get('purpose', '')}"
-                for h in event.get("helpers") or [] if isinstance(h, dict)), "state")
         elif kind == "token":
             persona = str(event.get("persona") or "?")
             if persona != self.persona:

@@ -50,7 +50,7 @@ def render_question(question: dict) -> str:
     condition of the request each tests (``[a quoted field keeps its commas] parse_line(...)``)."""
     cycle, qid = question["cycle"], question["id"]
     choices = question["choices"]
-    whose = f"question {qid} of cycle {cycle}{part_of(question)}"
+    whose = f"question {qid} of cycle {cycle}"
     call = render_call(question.get("selector"), question.get("call"))
     if is_confirm(question):
         also = also_shown(question)
@@ -78,12 +78,6 @@ def condition(shown: dict) -> str:
     """``[the condition] `` a call shown tests, in the request's words (none: nothing)."""
     label = shown.get("condition")
     return f"[{label}] " if isinstance(label, str) and label else ""
-
-
-def part_of(question: dict) -> str:
-    """`` (a part of c3's plan)`` for a question of a helper's cycle."""
-    parent = question.get("part_of")
-    return f" ({question.get('selector', '?')}, a part of {parent}'s plan)" if isinstance(parent, str) and parent else ""
 
 
 def also_shown(question: dict) -> list[dict]:

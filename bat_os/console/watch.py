@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from bat_os import protocol
 
-from .questions import (also_shown, answer_hint, condition, is_confirm, is_question, outcome, part_of, render_call,
+from .questions import (also_shown, answer_hint, condition, is_confirm, is_question, outcome, render_call,
                         render_choice, settled_by)
 from .render import compact
 from .screen import Screen
@@ -91,18 +91,13 @@ def line(event: dict[str, Any]) -> str:
         return question_lines(topic, body["question"], waiting=body.get("waiting") is not False)
     if topic.endswith(".answered") and "question" in body:
         return f"{topic} {body['question']}: {settled_by(body)}"
-    if topic.endswith(".plan") and isinstance(body.get("helpers"), list):
-        return f"{topic} in parts: " + "; ".join(f"{h.get('name')}({', '.join(h.get('params') or [])}) {h.get('purpose', '')}"
-                                                  for h in body["helpers"] if isinstance(h, dict))
-    if topic.startswith("cycle.") and body.get("part_of"):  # a helper's cycle, under its parent's
-        return f"  \u21b3 {topic} (part {body.get('selector', '?')} of {body['part_of']}) {compact(body)}"
     return f"{topic} {compact(body)}"
 
 
 def question_lines(topic: str, question: dict, *, waiting: bool = True) -> str:
     """A question as the watcher sees it: its call, its numbered choices, and how to answer it."""
     confirm = is_confirm(question)
-    lines = [f"{topic} {question['id']} ({'confirm' if confirm else 'disagreement'}){part_of(question)}: "
+    lines = [f"{topic} {question['id']} ({'confirm' if confirm else 'disagreement'}): "
              f"{condition(question)}{render_call(question.get('selector'), question.get('call'))}"]
     lines.extend(f"  {render_choice(n, choice)}" + ("   <- will be installed; 1 accepts" if confirm else "")
                  for n, choice in enumerate(question["choices"], 1))

@@ -53,7 +53,6 @@ _CYCLE_FIELDS = {
     "installed": ("cycle", "brief_sha256", "origin", "selector", "receiver", "version", "author", "code_sha256"),
     "question": ("cycle", "brief_sha256", "question", "waiting"),
     "answered": ("cycle", "brief_sha256", "question", "answer", "by"),
-    "plan": ("cycle", "brief_sha256", "helpers"),
 }
 
 
@@ -65,8 +64,8 @@ def cycle_lines(event: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     if fields is None:
         return []
     line = {key: event.get(key) for key in fields}
-    lines = [({"state": "cycle", "trial": "trial", "installed": "install", "question": "question", "answered": "answer",
-               "plan": "plan"}[kind], line)]
+    lines = [({"state": "cycle", "trial": "trial", "installed": "install", "question": "question",
+               "answered": "answer"}[kind], line)]
     if kind == "state" and event.get("state") == "FAILED":
         lines.append(("cycle_failed", {key: event.get(key) for key in ("cycle", "brief_sha256", "origin", "selector",
                                                                        "failed_state", "reasons")}))

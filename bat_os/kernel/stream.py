@@ -9,8 +9,6 @@ free one, which ``status`` reports) publishes two frames per event: the topic (U
     cycle.<id>.trial        {"cycle", "attempt", "accepted", "eligible", "passes", "failed", "code_sha256", ...}
                                                                VALIDATING judged a candidate
     cycle.<id>.question|answered                               a question to the person, and how it was settled
-    cycle.<id>.plan         {"cycle", "helpers": [{"name", "params", "purpose", "example", "cycle"}]}
-                                                               PLANNING split the request (a part's events say "part_of")
     persona.<NAME>.token    {"cycle", "persona", "text"}       a persona's words, as they stream
     method.installed        {"cycle", "selector", "receiver", "version", "author", "code_sha256", "origin",
                             "brief_sha256"} (a cycle's) or {"target", "selector", "version", "change"} (a command's)
@@ -93,6 +91,6 @@ def topic_of(event: dict[str, Any]) -> str | None:
         return f"persona.{event.get('persona')}.token"
     if kind == "installed":
         return "method.installed"
-    if kind in ("question", "answered", "plan"):
+    if kind in ("question", "answered"):
         return f"cycle.{event.get('cycle')}.{kind}"
     return None

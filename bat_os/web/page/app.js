@@ -244,24 +244,20 @@ function drawCycles(cycles) {
   if (!box.children.length) box.append(el("p", {class: "empty", text: "No cycle yet."}));
 }
 
-function cycleCard(id, selector, receiver, states, partOf) {
+function cycleCard(id, selector, receiver, states) {
   const box = $("#cycles");
   const empty = $(".empty", box);
   if (empty) empty.remove();
-  const parent = partOf ? batos.cycles.get(partOf) : null;  // a helper's cycle of a plan: inside its parent's card
-  const card = el("div", {class: "card cycle" + (parent ? " part" : ""), "data-cycle": id, "data-state": "working",
+  const card = el("div", {class: "card cycle", "data-cycle": id, "data-state": "working",
                           onclick: event => { event.stopPropagation(); if (receiver) openInspector(cycle.receiver); }},
-    el("div", {class: "name", text: id + ": " + (selector || "?") + (partOf ? " (a part of " + partOf + "'s plan)" : "")}),
+    el("div", {class: "name", text: id + ": " + (selector || "?")}),
     el("div", {class: "meta", text: receiver ? "on " + receiver : ""}),
     el("div", {class: "trail"}),
-    el("div", {class: "plan"}),
     el("div", {class: "trials"}),
-    el("div", {class: "asks"}),
-    el("div", {class: "parts"}));
+    el("div", {class: "asks"}));
   const cycle = {card, states: [], receiver, selector, state: null};
   batos.cycles.set(id, cycle);
-  if (parent) $(".parts", parent.card).append(card);
-  else box.prepend(card);
+  box.prepend(card);
   for (const state of states) setCycleState(id, state, true);
   return cycle;
 }
@@ -290,8 +286,8 @@ function markReceiver(id, state) {
   $(".state", card).textContent = done ? (state === "FAILED" ? "cycle " + id + " failed" : "idle") : "in cycle " + id + ": " + state;
 }
 
-async function cycleStarted(id, selector, partOf) {
-  const cycle = cycleCard(id, selector, null, [], partOf);
+async function cycleStarted(id, selector) {
+  const cycle = cycleCard(id, selector, null, []);
   const reply = await api("/api/request", {command: "cycle", cycle: id});
   if (reply.status === "ok") {
     const receiver = reply.result.receiver;
@@ -311,13 +307,6 @@ function addTrial(event) {
   $(".trials", cycle.card).append(el("div", {class: "trial " + (eligible ? "eligible" : "refused"),
     text: "candidate " + (event.attempt ?? "?") + ": " + (eligible ? "eligible" : "refused") +
           (event.passes !== undefined ? ", " + event.passes + " passed" : "") + (why ? " (" + why + ")" : "")}));
-}
-
-function showPlan(event) {
-  const cycle = batos.cycles.get(event.cycle);
-  if (!cycle) return;
-  $(".plan", cycle.card).replaceChildren(el("div", {class: "trial", text: "in parts: " + (event.helpers || []).map(
-    h => h.name + "(" + (h.params || []).join(", ") + "): " + (h.purpose || "")).join("; ")}));
 }
 
 // --- questions ---------------------------------------------------------------------------------
@@ -345,7 +334,7 @@ function showQuestion(question, waiting) {
   batos.questions.set(key, question);
   const confirm = question.kind === "confirm" && (question.choices || []).length === 1;
   const result = el("div", {class: "answer-result"});
-  const whose = "Cycle " + question.cycle + (question.part_of ? " (" + question.selector + ", a part of " + question.part_of + "'s plan)" : "");
+  const whose = "Cycle " + question.cycle;
   const box = el("div", {class: "question", "data-question": key},
     el("div", {text: (confirm ? whose + " will install a method that answers:" :
                      whose + ": the candidate methods disagree. What should this answer?")}));
@@ -751,11 +740,10 @@ function onEvent(event) {
     const id = event.cycle || parts[1];
     batos.cycleMoved = Date.now();
     if (parts[2] === "state") {
-      if (!batos.cycles.has(id)) cycleStarted(id, event.selector, event.part_of);  // its card now, its receiver when read
+      if (!batos.cycles.has(id)) cycleStarted(id, event.selector);  // its card now, its receiver when read
       setCycleState(id, event.state, true);
       if (TERMINAL.has(event.state)) rereadWorld();
     } else if (parts[2] === "trial") addTrial(event);
-    else if (parts[2] === "plan") showPlan(event);
     else if (parts[2] === "question" && event.question) showQuestion(event.question, event.waiting);
     else if (parts[2] === "answered") questionSettled(event);
   } else if (parts[0] === "persona" && parts[2] === "token") {
