@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bat_os.cognition.methods import guardian
+from bat_os.jail import guardian
 from bat_os.jail import channel, contract, conversation, template
 from bat_os.jail.worker import frames, namespace, warm
 from bat_os.jail.worker import template as worker_template

@@ -12,8 +12,8 @@ import ZODB
 from RestrictedPython import PrintCollector, safe_builtins
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
 
-from bat_os.cognition.methods import guardian
-from bat_os.cognition.methods.guardian import (
+from bat_os.jail import guardian
+from bat_os.jail.guardian import (
     ALLOWED_IMPORTS,
     DANGEROUS_ATTRIBUTES,
     FORBIDDEN_NAMES,
@@ -379,7 +379,7 @@ def _timed(source):
 
 
 def test_slots_read_names_what_self_is_read_for_or_none_when_it_may_be_anything():
-    from bat_os.cognition.methods.guardian import slots_read
+    from bat_os.jail.guardian import slots_read
 
     assert slots_read("def f(self, v):\n    return {'args': [v], 'name': self.name}\n") == {"name"}
     assert slots_read("def f(self):\n    self.n = self.n + 1\n    return self['prices'][0] + len(self.a.b)\n") == {"n", "prices", "a"}

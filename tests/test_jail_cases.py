@@ -138,7 +138,7 @@ def test_strptime_works_in_a_method_though_it_imports_a_private_module_from_c() 
 
 
 def test_augmented_assignment_to_slots_and_items_is_written_out_by_one_rule() -> None:
-    from bat_os.cognition.methods import guardian
+    from bat_os.jail import guardian
 
     source = ("def tally(self, word):\n    counts = {}\n    counts[word] = 0\n    counts[word] += 2\n"
               "    self.n += 1\n    self.seen[0] += 1\n    total = 1\n    total += counts[word]\n    return [self.n, counts[word], total]\n")

@@ -60,7 +60,7 @@ def test_every_reference_passes_the_guardian_and_its_task_in_the_real_jail():
     sys.path.insert(0, str(BENCH / "learning"))
     from bench_learning import check_code
 
-    from bat_os.cognition.methods.guardian import audit
+    from bat_os.jail.guardian import audit
     from bat_os.jail.runner import Jail
 
     tasks = [task for name in FILES for task in _tasks(name)]

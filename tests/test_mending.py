@@ -10,7 +10,7 @@ import ast
 import pytest
 
 from bat_os.cognition.author.mending import candidate_code, lift
-from bat_os.cognition.methods import guardian
+from bat_os.jail import guardian
 from bat_os.jail.contract import ALLOWED_MODULES
 
 MODULES = frozenset({"datetime", "time", "math", "re", "json"})

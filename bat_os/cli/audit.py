@@ -66,7 +66,7 @@ async def audit(source: str, selector: str, args: list, kwargs: dict, slots: dic
     import transaction
     import ZODB
 
-    from bat_os.cognition.methods import guardian
+    from bat_os.jail import guardian
     from bat_os.errors import JailError, MethodRaised
     from bat_os.cognition.methods.host import ImageHost
     from bat_os.jail.runner import Jail

@@ -12,7 +12,8 @@ The cycle is a pipeline of five rooms, each a sub-package with one job; what flo
     judge/   the Candidate's verdict (candidate) -> the one decision: install, ask, write another, fail (decide)
              -> the question the person is shown and how an answer is read (questions)
       v
-    methods/ the learned method: its audit, its host in the jail, what it may call, its stored tests, the service
+    methods/ the learned method: its host in the jail, what it may call, its stored tests, the service (its source is
+             audited first by the jail's guardian)
 
 Which rooms a room may import (``tests/test_layout.py`` checks it): ``judge`` none (pure, no I/O); ``author``
 judge; ``methods`` judge, author; ``trial`` judge, author, methods; ``cycle`` all of them. Beyond the wing:

@@ -4,6 +4,8 @@ The contract (both sides, and the guardian):
 
 ``contract``      what the kernel, the worker and the guardian agree on: the allowed modules
                   and imports, the frame header, the ops, the exit codes (the stdlib only)
+``guardian``      the static audit of a generated method's source before any run: RestrictedPython
+                  and rules of our own (what the worker's policy enforces, checked before it runs)
 
 The kernel side (asyncio, in the kernel's process):
 
@@ -23,7 +25,7 @@ The worker side (in the jailed processes, started by path):
 ``worker``        the package run as ``python -I -S -B worker/__main__.py``: the template and
                   its children (see its docstring for the wire protocol and the layers)
 
-May import: the kernel side, ``errors`` and ``contract``; the worker, only the standard
+May import: the kernel side and ``guardian``, ``errors``, ``contract`` and RestrictedPython; the worker, only the standard
 library, RestrictedPython, ormsgpack, its own modules and ``contract`` (nothing of the kernel
 side). ``contract`` imports the standard library only. This file imports nothing: the worker
 process imports it (and ``bat_os/__init__.py``) on its way to its own package.

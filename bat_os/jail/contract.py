@@ -2,7 +2,7 @@
 
 Imported by :mod:`bat_os.jail.runner` and its modules (the kernel side), by the worker
 package :mod:`bat_os.jail.worker` (in the jailed processes) and by
-:mod:`bat_os.cognition.methods.guardian` (the static audit). Nothing here may import anything
+:mod:`bat_os.jail.guardian` (the static audit). Nothing here may import anything
 but the standard library: the worker loads it before it locks itself down.
 
 The messages themselves are drawn in :mod:`bat_os.jail.worker`'s docstring.

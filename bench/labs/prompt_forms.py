@@ -16,7 +16,7 @@ sys.path.insert(0, str(HERE.parents[1])); sys.path.insert(0, str(HERE.parent / "
 os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 from bench_learning import embedded_model, load_tasks, check_code, plain_prompt
 from bat_os.cognition.author import mending
-from bat_os.cognition.methods import guardian
+from bat_os.jail import guardian
 from bat_os.cognition.author.prompts import _example_lines, synthesis_prompt, PLAIN_VOICE, parameter_names, brief_intent, CLOCK_WORDS  # noqa: E402
 from bat_os.cognition.judge.cases import call_arguments
 from bat_os.cognition.judge.cases import answer_of

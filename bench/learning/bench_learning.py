@@ -111,7 +111,7 @@ def embedded_model(model_name: str, form: str = "auto", threads: int | None = No
 
 def baseline(tasks: list[dict], model_name: str, engine: str = "llama") -> dict[str, dict]:
     from bat_os.cognition.author import mending
-    from bat_os.cognition.methods import guardian
+    from bat_os.jail import guardian
     from bat_os.jail.contract import ALLOWED_MODULES
     from bat_os.jail.runner import Jail
 

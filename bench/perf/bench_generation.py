@@ -130,7 +130,7 @@ def answers_right(tasks: list[dict], answer) -> tuple[int, list[str]]:
     from bench_learning import check_code, plain_prompt
 
     from bat_os.cognition.author import mending
-    from bat_os.cognition.methods import guardian
+    from bat_os.jail import guardian
     from bat_os.jail.contract import ALLOWED_MODULES
     from bat_os.jail.runner import Jail
 

@@ -8,7 +8,7 @@ bench/perf/profile_request.py builds it. ``genesis_obj`` gets ``--slots`` small 
 generated method ``echo_generated`` reads one of them (``self.name``). Each call is what a request does:
 ``Cognition.launch`` in a read transaction, then its answer awaited (the snapshot rendered, packed, sent to a
 warm child, unpacked there, the method run, the answer back). Rounds alternate: the snapshot as issue 42 made
-it (the slots :func:`bat_os.cognition.methods.guardian.slots_read` finds in the source), and every small slot (the
+it (the slots :func:`bat_os.jail.guardian.slots_read` finds in the source), and every small slot (the
 baseline: what a run carried before). Target: the narrow snapshot at least 1.2x faster (p50) with 40 slots.
 """
 

@@ -1,6 +1,6 @@
-"""The room of learned methods: how one runs, what it may do, and its stored tests.
+"""The room of learned methods: how one runs, what it may do, and its stored tests (the audit of its source before any
+run is the jail's guardian, :mod:`bat_os.jail.guardian`).
 
-``guardian``      the static audit of generated code (RestrictedPython and rules of our own)
 ``host``          the kernel side of a jailed method's ``self`` (slot reads, writes, sends), and each test case's view
 ``handoff``       a system method that sends a generated one: it waits for the jail in a greenlet
 ``capabilities``  what a method may call (personas.ask, memory.search), granted by its source

@@ -22,7 +22,7 @@ from transaction.interfaces import TransientError
 
 from bat_os.cognition.methods import handoff
 from bat_os.cognition.methods.capabilities import grants_of
-from bat_os.cognition.methods.guardian import slots_read
+from bat_os.jail.guardian import slots_read
 from bat_os.image import transact
 from bat_os.image.codec import adopt, from_wire, render
 from bat_os.image.image import Image

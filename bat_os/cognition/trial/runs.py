@@ -1,6 +1,6 @@
 """Candidates tried in the jail: what VALIDATING learns of each one before the decision.
 
-:meth:`Trials.tried`: the guardian's verdict (:func:`~bat_os.cognition.methods.guardian.audit`), then, for a source it
+:meth:`Trials.tried`: the guardian's verdict (:func:`~bat_os.jail.guardian.audit`), then, for a source it
 accepts, one jailed run over every call :func:`~bat_os.cognition.trial.calls.planned` lists, judged by
 :func:`~bat_os.cognition.judge.candidate.assess`: a :class:`~bat_os.cognition.judge.candidate.Candidate`.
 :meth:`Trials.tell_apart`: the eligible candidates' answers to calls made of their own constants. Every run sees the
@@ -15,7 +15,7 @@ from typing import Any, Callable, TypeVar
 
 from bat_os.cognition.judge.candidate import Candidate, assess, generated_failures, reads_clock
 from bat_os.cognition.judge.cases import key, output_key
-from bat_os.cognition.methods import guardian
+from bat_os.jail import guardian
 from bat_os.cognition.methods.capabilities import used_by
 from bat_os.cognition.methods.host import CaseHost, ImageHost
 from bat_os.cognition.trial import calls as sources

@@ -381,7 +381,7 @@ def _tasks(path: Path) -> list[dict]:
 async def _passes(jail: Any, task: dict, answer: str) -> bool:
     """Whether ``answer`` holds a method the guardian accepts that passes every one of the task's checks."""
     from bat_os.cognition.author import mending
-    from bat_os.cognition.methods import guardian
+    from bat_os.jail import guardian
     from bat_os.forge.checks import check_code
     from bat_os.jail.contract import ALLOWED_MODULES
 

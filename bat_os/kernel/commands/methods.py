@@ -50,7 +50,7 @@ import hashlib
 from typing import Any
 
 from bat_os.cognition.judge.cases import BadCase, parse_examples
-from bat_os.cognition.methods import guardian
+from bat_os.jail import guardian
 from bat_os.cognition.methods.capabilities import used_by
 from bat_os.cognition.methods.tests import stored_tests, try_change
 from bat_os.errors import BadRequest, Busy, CodeRefused, Internal, NotFound, Protected, TestsFailed

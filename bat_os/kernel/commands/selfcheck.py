@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bat_os.cognition.methods.guardian import compile_restricted_method
+from bat_os.jail.guardian import compile_restricted_method
 from bat_os.cognition.methods.tests import rerun, stored_tests
 from bat_os.kernel.commands.base import Command, Context, Later, field
 from bat_os.errors import Internal, SelfCheckFailed
