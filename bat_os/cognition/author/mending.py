@@ -1,30 +1,17 @@
-"""A reply made into a candidate method: one parse, one rebuild of the tree, one unparse.
+"""A reply made into a candidate method: one parse, one rebuild of the tree, one unparse (:func:`candidate_code`).
 
-The code of a reply (:func:`bat_os.cognition.author.replies.extract_code`) is parsed
-once, and :func:`candidate_code` builds the candidate from that tree:
+1. **the method**: ``def selector`` at the top level, or lifted out of the class the model wrote it in (:func:`lift`);
+2. **what it names, and nothing else**: the imports, functions, classes and constants the method names (and what
+   those name), in the order written; what a model writes to show it off (calls, prints, tests, unused imports) goes;
+3. **the slips small models make, mended on the tree**, each kept because recorded replies needed it
+   (docs/journal/checks.md counts them): type hints out where the code imports ``typing``, a module it uses and
+   never imports imported in its body, ``self`` added to a plain function, ``datetime`` read as the class or the
+   module it meant (with a ``timedelta`` it never imported);
+4. the tree written out with :func:`ast.unparse` when anything was taken out or mended, else the code as written:
+   the candidate's source, in which the guardian's and the jail's line numbers count.
 
-1. **the method**: ``def selector`` at the top level, or lifted out of the class
-   the model wrote it in (:func:`lift`, below);
-2. **what it names, and nothing else**: the imports, functions, classes and
-   constants the method names (and what those name in turn) are kept, in the
-   order written; what the model wrote to show it off (calls, prints, test
-   functions, ``if __name__ == "__main__":``, unused imports) is dropped;
-3. **the slips small models make, mended on the tree** (each one kept because
-   recorded replies of the embedded models needed it; docs/journal/checks.md
-   counts them):
-   type hints taken out where the code imports ``typing``, a module it uses and
-   never imports imported at the top of its body, ``self`` added to a plain
-   function, and the ``datetime`` module taken for its class or the other way
-   round (with a ``timedelta`` it never imported);
-4. the tree written out with :func:`ast.unparse` when anything was taken out
-   or mended (its layout is then Python's, comments dropped); else the code as
-   the model wrote it. Either is the candidate's source, in which the
-   guardian's and the jail's line numbers count.
-
-Code that does not parse, or defines no ``def selector`` at the top or in a
-class, is returned as it was written: the guardian says what is wrong with it.
-Each repair says what it did, and the cycle records it (the keys of
-:func:`candidate_code`'s second value).
+Code that does not parse, or has no such method, is returned as written: the guardian says what is wrong with it.
+Each repair says what it did, and the cycle records it.
 """
 
 from __future__ import annotations

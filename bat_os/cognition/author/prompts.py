@@ -44,8 +44,7 @@ def author_for(receiver: UvmObject) -> str:
 
 
 def brief_intent(brief: dict) -> str:
-    """The sentence that asked for the method: the brief's ``intent``, or (cycles recorded before
-    intent was split out of the arguments) its ``kwargs.intent``; "" when there is none."""
+    """The sentence that asked for the method: the brief's ``intent`` (older cycles: ``kwargs.intent``), or ""."""
     intent = brief.get("intent") or brief.get("kwargs", {}).get("intent")
     return " ".join(intent.split()) if isinstance(intent, str) else ""  # one line in the prompt
 
@@ -70,10 +69,8 @@ LABEL_CHARS = 80  # a condition's words as the person is shown them: one line of
 
 
 def conditions_of(intent: str) -> list[str]:
-    """The conditions a request states: its clauses, split at the commas, semicolons and colons that end one (not
-    inside brackets, parentheses or quotes, nor a colon within a word: ``HH:MM``, ``17:30``), each a rule, an edge, a
-    unit, a tie-break or what happens on bad input, in the request's own words; a piece of fewer than
-    :data:`MIN_WORDS` words stays with the clause before it; at most :data:`MAX_CONDITIONS`."""
+    """The conditions a request states: its clauses, in its own words, split at the commas, semicolons and colons
+    that end one (not inside brackets or quotes, nor a colon within a word: ``17:30``)."""
     found, depth, current, quote = [], 0, "", ""
     for k, ch in enumerate(intent):
         if quote:
@@ -111,13 +108,9 @@ _OWN_DATA = re.compile(r"\b(slots?|attributes?|fields?|self|its own|stored|saved
 
 
 def shown_slots(slots: dict, brief: dict) -> dict:
-    """The receiver's slots a prompt shows: those the request names (:func:`names_slot`:
-    ``the scores slot``, ``user_name``); all of them when it names none but speaks of the object's data
-    (``a slot``, ``its attributes``, ``self``), has no intent, or the call has no argument (a method of
-    nothing but the object); none for a call with arguments whose request never speaks of the object's data.
-    Measured on a small model: shown the receiver's ``name`` slot, it answered "the initials of a full
-    name" with ``self.name``; shown every slot of a well-used object, it wrote each one back in a method
-    asked to empty one of them."""
+    """The receiver's slots a prompt shows: those the request names (:func:`names_slot`); all of them when it names
+    none but speaks of the object's data (``a slot``, ``self``), has no intent, or the call has no argument; else
+    none (shown a ``name`` slot, a small model answered "the initials of a full name" with ``self.name``)."""
     intent = brief_intent(brief)
     named = {name: value for name, value in slots.items() if names_slot(intent, name)}
     if named:
@@ -160,10 +153,8 @@ def specification_prompt(brief: dict, receiver: dict, context: list[dict]) -> st
     if context:
         lines.append("Knowledge from the catalog:")
         lines.extend(f"- {c['text'][:200]}" for c in context[:2])
-    # no worked example with a type or a value in it: a small model copies whatever it is shown; the request's own
-    # clauses as the comments to write under, each a condition (measured with both embedded models: asked to list the
-    # conditions themselves, the smaller wrote none and the larger described its calls; given the clauses, both
-    # wrote one call under each, the larger at the edges the clauses name; docs/journal/learning.md)
+    # no worked example (a small model copies whatever it is shown); the request's own clauses as the comments to
+    # write under, one condition each: asked to list them itself, a small model wrote none (docs/journal/learning.md)
     lines.append(f"Complete these tests: under each condition of the request, one assert that calls obj.{selector} with "
                  "literal arguments chosen to test that condition" + (" (set the slots it reads first)" if slots else "")
                  + ", and the exact right answer, worked out step by step.")

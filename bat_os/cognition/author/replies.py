@@ -1,9 +1,7 @@
-"""What the cycle reads out of a model's reply: a list of research queries, a method's source.
+"""What is read out of a model's reply: research queries, a method's source, test cases, each condition's calls.
 
-Small models wrap what they are asked for in prose and fences, and write a
-list as bullets or numbers as often as JSON; these find it. Research never
-sinks a cycle: when a reply holds no usable query, :func:`fallback_queries`
-makes them from the intent and the selector's words.
+Small models wrap what they are asked for in prose and fences, and write a list as bullets as often as JSON; these
+find it. Nothing read is ever run: calls and cases are taken apart with :mod:`ast` and :func:`ast.literal_eval`.
 """
 
 from __future__ import annotations
@@ -24,28 +22,26 @@ _FENCE_LINE = re.compile(r"^[ \t]*```")
 
 
 def extract_json_list(text: str) -> list[str] | None:
-    """The first usable JSON list of strings in a model reply, or None.
+    """The first JSON list in a reply (fenced blocks first, then the whole text) holding a non-blank string: its
+    strings, stripped; None when there is none."""
+    for value in _json_lists(text):
+        items = [item.strip() for item in value if isinstance(item, str) and item.strip()]
+        if items:
+            return items
+    return None
 
-    Fenced blocks are searched first (in order), then the whole text. Every
-    ``[`` is tried as the start of a JSON value; a list counts when it holds at
-    least one non-blank string. Non-string items are dropped and strings are
-    stripped. Lists with no strings (``[1, 2]``, ``[]``, ``[[...]]``) are
-    skipped, so a nested list of strings inside one can still be found.
-    """
+
+def _json_lists(text: str):
+    """Every JSON list in a reply, the fenced blocks' first, each ``[`` tried as the start of one."""
     decoder = json.JSONDecoder()
-    candidates = [m.group("body") for m in _FENCE.finditer(text)] + [text]
-    for candidate in candidates:
+    for candidate in [m.group("body") for m in _FENCE.finditer(text)] + [text]:
         for start in (i for i, ch in enumerate(candidate) if ch == "["):
             try:
                 value, _ = decoder.raw_decode(candidate, start)
             except (ValueError, RecursionError):
                 continue
-            if not isinstance(value, list):
-                continue
-            items = [item.strip() for item in value if isinstance(item, str) and item.strip()]
-            if items:
-                return items
-    return None
+            if isinstance(value, list):
+                yield value
 
 
 #: A list item a small model writes: "- x", "* x", "1. x", "2) x" (the item's text in group 1).
@@ -124,21 +120,12 @@ _TYPE_NAMES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "li
 
 
 def extract_cases(text: str, selector: str, stateful: bool = False) -> list[dict]:
-    """The test cases in a reply, as raw dicts (:func:`bat_os.cognition.judge.cases.parse_case` checks them).
-
-    Two forms are read, never run: a JSON list of ``{"args", "kwargs", "result"}`` objects, and
-    Python lines a coder model writes, taken apart with :mod:`ast` and :func:`ast.literal_eval`:
-    ``assert obj.f(2, 3) == 5``, ``assert f("x") is True``, ``assert isinstance(obj.f(), str)``,
-    ``f(4) == 24`` and ``f(4) -> 24``. Calls whose arguments are not literals are skipped.
-
-    Slots too (:func:`_slot_lines`): ``obj.count = 3`` before a call is the case's ``given``, and
-    ``assert obj.count == 2`` right after it the ``slots`` it expects; a call after another call with
-    no slot set between them is skipped when it set slots, or always when the method is ``stateful`` (it
-    reads or changes the receiver's slots): the first call may have changed what the second sees, while each
-    case runs on the receiver as it is (a small model's cases for "add n to the counter slot" were
-    2, 5, 9, 14, 21, a running total). After ``obj = Something(...)`` the slots are not known until one is set.
-    A comment above a case names the condition it tests (``condition``: :func:`extract_conditions`).
-    """
+    """The test cases in a reply, as raw dicts (:func:`~bat_os.cognition.judge.cases.parse_case` checks them): a JSON
+    list of ``{"args", "kwargs", "result"}``, or the lines a coder model writes (``assert obj.f(2, 3) == 5``,
+    ``assert isinstance(obj.f(), str)``, ``f(4) -> 24``), calls of literal arguments only. ``obj.count = 3`` before a
+    call is the case's ``given``, ``assert obj.count == 2`` after it the ``slots`` it expects; a call after another,
+    no slot set between, is skipped when it set slots or the method is ``stateful`` (the first may have changed what
+    the second sees: a small model's cases for "add n to the counter slot" were a running total)."""
     return [case for case in _read_calls(text, selector, stateful) if set(case) & _EXPECTED]
 
 
@@ -354,15 +341,9 @@ def _slot_check(line: str, selector: str) -> tuple[str, object] | None:
 
 
 def _json_cases(text: str) -> list[dict]:
-    decoder = json.JSONDecoder()
-    for candidate in [m.group("body") for m in _FENCE.finditer(text)] + [text]:
-        for start in (i for i, ch in enumerate(candidate) if ch == "["):
-            try:
-                value, _ = decoder.raw_decode(candidate, start)
-            except (ValueError, RecursionError):
-                continue
-            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                return [v for v in value if "args" in v or "kwargs" in v]
+    for value in _json_lists(text):
+        if value and all(isinstance(v, dict) for v in value):
+            return [v for v in value if "args" in v or "kwargs" in v]
     return []
 
 

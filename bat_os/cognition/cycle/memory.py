@@ -1,32 +1,16 @@
 """What a cycle reads from the knowledge catalog and what it leaves there: DELEGATING's research, and its episode.
 
-DELEGATING (:func:`research`) searches the catalog with BRICK's queries: by words and meaning once the kernel's
-embedder is loaded; until then (its import takes 15-20 s after a start) a cycle does not wait for it: it searches by
-words, and its artifacts say so. Episodes are left out of this search (:func:`research_exclusion`) and recalled on
-their own (:func:`recall`). A hit from a document the user ingested (neither the codex nor an episode) is marked
-``"user": true``: the author's prompt may show it (:func:`notes`).
+:func:`research` searches the catalog with BRICK's queries, by words and meaning once the kernel's embedder is
+loaded (until then by words, which the artifacts say), leaving episodes out (:func:`research_exclusion`: the
+knowledge hits are what they were before episodes existed). A hit from a document the user ingested is marked
+``"user"``: the author may be shown it (:func:`notes`). :func:`recall` cites up to :data:`CITED` episodes of similar
+missions: the same selector, or words overlapping the mission's by :data:`SIMILAR` (an unrelated method shown to a
+small model is what it copies).
 
-When a cycle ends, its episode is indexed in the catalog in the same
-transaction (:func:`remember`): one document ``episode:cycle:<id>`` whose text
-says what was asked, how it was called and either the method learned or why
-it failed, with the metadata::
-
-    {"kind": "episode", "event": "cycle", "outcome": "learned" | "failed", "selector", "cycle",
-     "persona", "receiver", "brief_sha256", "origin"}
-
-(the ``ask`` command's exchanges are episodes too: ``"event": "ask"``, see
-:mod:`bat_os.kernel.commands.ask`). Episodes are documents like any other:
-``search`` finds them, ``forget`` drops them.
-
-DELEGATING recalls the episodes of similar missions (:func:`recall`): the
-catalog's episodes are searched by words with the mission's selector and
-sentence, and an episode is kept only when it is about the same selector or
-its own words overlap the mission's by at least :data:`SIMILAR` (Jaccard, on
-content words): an unrelated method shown to a small model is what it copies.
-The cycle keeps what it cites (``artifacts["episodes"]``); the author's prompt
-shows them (:func:`bat_os.cognition.author.prompts.synthesis_prompt`). Ordinary research
-leaves episodes out (:func:`research_exclusion`), so the catalog's knowledge
-hits are what they were before episodes existed.
+When a cycle ends, :func:`remember` indexes its episode in the same transaction: ``episode:cycle:<id>``, saying what
+was asked, how it was called, and the method learned or why it failed, with the metadata ``{"kind": "episode",
+"event": "cycle", "outcome": "learned" | "failed", "selector", "cycle", "persona", "receiver", "brief_sha256",
+"origin"}`` (an ``ask`` exchange is an episode too). ``search`` finds episodes, ``forget`` drops them.
 """
 
 from __future__ import annotations

@@ -1,18 +1,14 @@
 """A candidate: what was written, and what its one jailed run over every call said of it (pure, no I/O).
 
-A candidate runs in the jail against every call of its cycle at once (:func:`bat_os.cognition.trial.calls.planned`):
-the **trial** (the call that asked for the method, twice), the person's **examples**, the **generated cases** (the
-case writer's, which may be wrong: they weigh, never decide) and the **probes** (calls with no expected answer, for
-candidates to agree or disagree on). :func:`assess` turns the outcomes into the :class:`Candidate`'s verdict:
-``eligible`` when the trial and every example hold and neither refusal applies. Its answers are kept by call
-(:meth:`Candidate.answer`), so nothing outside this module knows how they are laid out. The two refusals, each kept
+:func:`assess` turns the run's outcomes into the :class:`Candidate`'s verdict: ``eligible`` when the trial (twice
+alike) and every example of the person's hold and neither refusal applies; its answers to every call, read by call
+(:meth:`Candidate.answer`: nothing outside this module knows how they are laid out). The two refusals, each kept
 because a replay of every recorded run without it installs a wrong method (``docs/journal/learning.md``):
 
 - :func:`blind_to_slot`: the same answer whatever the slots the request names hold, and not what the call left there;
 - :func:`does_nothing`: one argument answered unchanged by every call, where no example says so.
 
-:meth:`Candidate.reading` says which text in which voice it is: what :mod:`~bat_os.cognition.judge.decide` counts
-as one reading of the request.
+:meth:`Candidate.reading` says which text in which voice it is: what the decision counts as one reading.
 """
 
 from __future__ import annotations

@@ -1,20 +1,17 @@
 """Calls and test cases as plain data: what they may hold, their one key, how an outcome is judged, how one is told.
 
-A call is ``{"args", "kwargs"}`` with, where a case sets the receiver's slots first, ``given``; :func:`key` is the one
-key every part of the wing compares calls by. A case (an *example* when the person gave it, a *generated case* when
-a persona wrote it in SPECIFYING) is a call with what it expects::
+A call is ``{"args", "kwargs"}``, with ``given`` where it sets the receiver's slots first; :func:`key` is the one key
+every part of the wing compares calls by. A case (an *example* when the person gave it, a *generated case* when a
+persona wrote it) is a call with what it expects::
 
     {"args": [2, 3], "kwargs": {}, "result": 5}        the call returns this (floats within 1e-6)
     {"args": [-1], "raises": "ValueError"}             the call raises this (by name)
     {"args": ["x"], "type": "str"}                      a property: the result's type
     {"args": [], "given": {"n": 1}, "slots": {"n": 2}}  slot values before; and expected after
 
-Cases are data the kernel reads, never code: :func:`parse_case` checks
-every field (plain values only, sizes bounded) and refuses anything else
-with :class:`BadCase`; :func:`parse_examples` also refuses too many and
-contradicting ones. The jail runs them (:meth:`bat_os.jail.runner.Jail.run_cases`)
-and :func:`judge` compares an outcome with what the case expects. :func:`accept_cases` keeps the generated cases
-fit to run; :func:`kept_tests` is what an installed method keeps of them.
+Cases are data, never code: :func:`parse_case` checks every field and refuses anything else (:class:`BadCase`);
+:func:`judge` compares an outcome with what a case expects; :func:`accept_cases` keeps the generated cases fit to run,
+:func:`kept_tests` what an installed method keeps of them.
 """
 
 from __future__ import annotations

@@ -188,7 +188,7 @@ def concur(a: Candidate, b: Candidate, only: frozenset[str] | None = None) -> bo
             alike += not _declined(x)
         elif not (_declined(x) or _declined(y)):
             return False
-    return alike >= max(1, min(2, len(left)), (len(left) + 1) // 2)
+    return alike >= max(1, min(2, len(left)), (len(left) + 1) // 2)  # rule 5: half the calls, and two
 
 
 def _by_key(extra: tuple[tuple[dict, str], ...]) -> dict[str, str]:
@@ -278,7 +278,7 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
             continue  # a clock's answer is shown by its value only when the one candidate's is confirmed
         total = sum(weight[m] for ms in answers.values() for m in ms)
         gini = 1 - sum((sum(weight[m] for m in ms) / total) ** 2 for ms in answers.values())
-        if best is None or gini > best + 1e-9:
+        if best is None or gini > best + 1e-9:  # strictly more even: on a tie the earlier call (the trial first)
             best, chosen = gini, Split(_plain(board.calls[position]), answers)
         if confirming is not None:
             also = [(_plain(board.calls[p]), answer) for p in order[at + 1:] if p not in (0, position)

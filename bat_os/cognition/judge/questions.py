@@ -1,18 +1,16 @@
 """Questions to the person who sent the message: what is asked, and how an answer is read (plain data).
 
-A question (plain data, kept in the cycle's ``questions`` artifact)::
+A question, kept in the cycle's ``questions`` artifact::
 
     {"cycle": "c3", "id": "q1", "selector": "initials", "kind": "disagreement" | "confirm",
      "call": {"args": [...], "kwargs": {...}, "slots": {...}},
      "choices": [{"result": "AKL", "candidates": 3}, {"raises": "ValueError", "candidates": 1}],
      "also": [{"call": {...}, "result": "TA"}]}
 
-``also`` (a confirm only): the same candidate's answers at other calls, shown beside the first (up to four calls in
-one look); ``condition``: the condition the request states that a call tests, in a few words. An answer
-(``{"choose": i}``, ``{"result": v, "slots": {...}}``, ``{"raises": "Name"}``, ``{"skip": true}``; ``"at": k``
-with a result or raises: it is the answer at ``also[k - 1]``'s call, the calls shown before it being right)
-becomes examples of the person's (:func:`examples_of`): from then on hard constraints on every candidate,
-shown to the author, and kept in the method's tests.
+``also`` (a confirm only): the candidate's answers at other calls shown with the first; ``condition``: the condition
+of the request a call tests. An answer (``{"choose": i}``, ``{"result": v, "slots": {...}}``, ``{"raises": "Name"}``,
+``{"skip": true}``; ``"at": k``: the answer at ``also[k - 1]``'s call, those shown before it right) becomes examples
+of the person's (:func:`examples_of`): hard constraints on every candidate, shown to the author, kept as tests.
 """
 
 from __future__ import annotations

@@ -5,17 +5,12 @@ Inside a generated method two names are there, not imported::
     personas.ask(persona, prompt)           -> the persona's answer (text): a real model call
     memory.search(query, k=5, mode="hybrid") -> [{"doc_id", "chunk", "text", "score"}, ...]: the knowledge catalog
 
-A method uses only what its provenance grants (``provenance["grants"]``: :func:`used_by` of its source,
-written when it is installed; a candidate on trial is granted what its source uses). A run's grants are
-those of every generated method it loads. Each call goes to the kernel (the jail's ``capability``
-request) and is answered here, on the event-loop thread, by :class:`RunCapabilities`: one per run (a
-send and everything it sends), with a budget: :attr:`CapabilitySettings.calls` calls, and model tokens
-(:attr:`CapabilitySettings.tokens`, all ``personas.ask`` calls together; a call is refused once they are
-spent: the one that spends them may overshoot by its own length, which the persona's ``max_new_tokens``
-bounds), each ``ask`` within :attr:`CapabilitySettings.seconds` of wall clock, which is not counted against
-the run's own (the run waits; it burns no CPU). A refusal raises, in the method, ``BudgetExceeded``,
-``PermissionError``, ``TypeError`` or ``ValueError``. Every call is recorded (``record``: the kernel's
-audit trail, one ``capability`` line each).
+A method uses only what its provenance grants (:func:`used_by` of its source, written at install; a candidate on
+trial, what its source uses). Each call is answered on the event-loop thread by the run's :class:`RunCapabilities`
+(a send and all it sends): at most :attr:`CapabilitySettings.calls` calls and :attr:`CapabilitySettings.tokens`
+model tokens, each ``ask`` within :attr:`CapabilitySettings.seconds` of wall clock; a refusal raises
+``BudgetExceeded``, ``PermissionError``, ``TypeError`` or ``ValueError`` in the method. Every call is a
+``capability`` line of the audit trail.
 """
 
 from __future__ import annotations

@@ -1,21 +1,11 @@
 """A system method that sends a generated one: synchronous kernel code handing the send to the jail.
 
-System methods run in the kernel process, synchronously; generated methods run in the jail and are awaited.
-A system method that sends a generated selector (``return self.square(n) + 1``, or the traits' ``perform``)
-runs here in a greenlet on the event-loop thread: each generated send inside it hands the jailed run to the
-loop (:func:`await_only`), which awaits it and switches back in with the answer, on the same connection and
-in the same transaction, in the order the method wrote. Nothing else touches ZODB meanwhile from this
-code; the loop serves other requests as it does while any run is awaited.
-
-:func:`call_system` runs a system method as far as it can without waiting: most never send a generated
-method and finish there, at the cost of one greenlet. One that must wait comes back :class:`Suspended`,
-to be awaited (:meth:`Suspended.finish`) or dropped (:meth:`Suspended.drop`: its greenlet unwound).
-:func:`try_system` is the request's first try, with no greenlet at all: a method that sends a generated one
-stops there (:data:`MUST_WAIT`), and the kernel runs it again with :func:`run_system`.
-Outside :func:`call_system` a generated send from kernel code raises RunsInJail, as before.
-
-Depth: a generated method may send a system method (through its host) that sends a generated method, and
-so on; each level is another jailed run. :data:`MAX_DEPTH` levels at most (a MethodError beyond).
+A system method that sends a generated selector (``return self.square(n) + 1``, the traits' ``perform``) runs in a
+greenlet on the event-loop thread: each generated send hands the jailed run to the loop (:func:`await_only`), which
+awaits it and switches back in with the answer, on the same connection and transaction, in the order the method
+wrote. :func:`try_system` is the request's first try, with no greenlet: most system methods send none and pay
+nothing; one that does stops there (:data:`MUST_WAIT`) and runs again with :func:`run_system`. :func:`call_system`
+gives back :class:`Suspended` when a send must wait. Each hand-off is one level deeper; :data:`MAX_DEPTH` at most.
 """
 
 from __future__ import annotations

@@ -1,24 +1,14 @@
 """Cognition in the kernel: generated methods in the jail, cognitive cycles, and the services they use.
 
-:class:`Cognition` is what the kernel's commands reach through
-``ctx.cognition``: the jail (:class:`~bat_os.jail.runner.JailRunner`), the
-orchestrator of cycles, the model backend (:class:`~bat_os.models.backends.LLM`),
-persona models, semantic memory, and the translator setting. It is built by
-:func:`bat_os.kernel.startup.start_cognition`.
-
-A generated method runs in the jail, in the request's transaction:
-:meth:`Cognition.launch` reads the receiver's snapshot and starts the run
-before the handler returns, :meth:`Cognition.jailed_send` runs it the
-ordinary way on a connection of its own. A system method that sends a
-generated one waits for the jail in a greenlet (:mod:`bat_os.cognition.methods.handoff`:
-:meth:`Cognition.call_system`, :meth:`Cognition.system_send`). A selector nobody understands
-becomes a cycle (:meth:`Cognition.learn_and_send`). Everything that awaits
-runs on its own ZODB connection (on the event-loop thread), so other requests
-go on meanwhile; a conflict with them aborts and retries
-(:mod:`bat_os.image.transact`).
-
-Jail errors become request errors here, once, with the selector in the
-message (:func:`as_request_error`).
+:class:`Cognition` is what the kernel's commands reach through ``ctx.cognition`` (built by
+:func:`bat_os.kernel.startup.start_cognition`): the jail, the orchestrator, the model backend, persona models,
+memory, the translator setting. A generated method runs in the jail in the request's transaction
+(:meth:`Cognition.launch` starts it before the handler returns; :meth:`Cognition.jailed_send` runs it on a
+connection of its own); a system method that sends one waits for the jail in a greenlet
+(:mod:`~bat_os.cognition.methods.handoff`); a selector nobody understands becomes a cycle
+(:meth:`Cognition.learn_and_send`). What awaits runs on a connection of its own, other requests served meanwhile; a
+conflict aborts and retries (:mod:`bat_os.image.transact`). Jail errors become request errors here, once
+(:func:`as_request_error`).
 """
 
 from __future__ import annotations

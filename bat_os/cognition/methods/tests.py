@@ -1,20 +1,15 @@
 """A learned method's stored tests: run again, tried against a change, and written for a method that has none.
 
-A generated method installed by a cycle keeps ``provenance["tests"]`` (:func:`~bat_os.cognition.judge.cases.
-kept_tests`): the person's examples and the generated cases it passed. Every use here runs them the same way,
-:func:`run_tests`: ONE jailed run of the method against its cases, on the receiver as it is now (through a
-:class:`~bat_os.cognition.methods.host.CaseHost`), in a view of the image that is always aborted (:func:`in_view`):
-nothing a test does stays.
+A method installed by a cycle keeps ``provenance["tests"]``: the person's examples and the generated cases it passed.
+Every use runs them the same way, :func:`run_tests`: one jailed run against its cases, on the receiver as it is now
+(each case through a :class:`~bat_os.cognition.methods.host.CaseHost`), in a view that is always aborted
+(:func:`in_view`): nothing a test does stays.
 
-- :func:`rerun` (``selfcheck`` with tests, the heartbeat): does every case still hold? Its slot data may have
-  changed under it, or the code it calls.
-- :func:`try_change` (an edit, a revert, a removal, a relearn): the changed method's own cases and the stored cases
-  of every method of the same object that sends it (:func:`callers`), which now reach the new version (or nothing,
-  after a removal). The caller decides what a failure means.
-- :func:`write_cases` (the heartbeat's ``cases``): BRICK is shown the source of a method that keeps no cases and
-  asked for assert lines (read as data, never run); those the method passes describe what it does today, and are
-  kept by installing the same source as its next version (``change: "cases"``, author BRICK), so the history says
-  when and by whom. Nothing is kept when none holds, or when the method changed meanwhile.
+- :func:`rerun` (``selfcheck`` with tests, the heartbeat): does every case still hold?
+- :func:`try_change` (an edit, revert, removal or relearn): the changed method's cases, and the stored cases of the
+  object's methods that send it (:func:`callers`); the caller decides what a failure means.
+- :func:`write_cases` (the heartbeat): BRICK writes assert lines for a method that keeps none (read as data, never
+  run); those it passes are kept by installing the same source as its next version (``change: "cases"``).
 """
 
 from __future__ import annotations

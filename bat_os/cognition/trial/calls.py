@@ -1,18 +1,13 @@
 """Every call a candidate meets, each with its role and where it comes from: the one place calls are made.
 
-One jailed run tries a candidate on the calls :func:`planned` lists, in this order:
-
-- the **trial**: the call that asked for the method, twice (a candidate that answers it differently twice is not
-  deterministic);
-- the person's **examples** (given with the request, read out of its sentence, or answers to questions);
-- the **generated cases** the case writer wrote in SPECIFYING (:func:`~bat_os.cognition.judge.cases.accept_cases`);
-- the **probes**, with no expected answer, for candidates to agree or disagree on: the calls of the conditions the
-  request states (:func:`condition_calls`, labelled with their condition), calls at the values the request names
-  (:func:`named_calls`), calls made from the learning call's arguments (:func:`probes`), and the learning call with
-  a slot the request names given other data (:func:`slot_probes`).
-
-After the run, the eligible candidates also answer calls made of their own constants (:func:`constant_calls`), which
-tell apart candidates that only look alike. No call repeats an earlier one (:func:`~bat_os.cognition.judge.cases.key`).
+:func:`planned` lists one run's calls in order: the **trial** (the call that asked, twice: answered otherwise the
+second time, it is not deterministic), the person's **examples**, the **generated cases**, then the **probes**, with
+no expected answer, for candidates to agree or disagree on: the calls of the conditions the request states
+(:func:`condition_calls`, labelled), calls at the values it names (:func:`named_calls`), calls made from the learning
+call's arguments (:func:`probes`), and the call with a slot the request names given other data
+(:func:`slot_probes`). Then the eligible candidates answer calls made of their own constants (:func:`constant_calls`),
+which tell apart candidates that only look alike. No call repeats an earlier one (:func:`~bat_os.cognition.judge.
+cases.key`).
 """
 
 from __future__ import annotations
@@ -166,31 +161,27 @@ def labelled(calls: list[dict], conditions: list[dict]) -> list[dict]:
 
 # --- probes of the learning call's own arguments -----------------------------------------------------
 MAX_PROBES = 6  # one to three per argument of a call of two: enough to split look-alikes, few enough to stay fast
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # an argument written as a date (YYYY-MM-DD): probed with other dates
 
 
 def variants(value: Any) -> list[Any]:
-    """Other values of ``value``'s kind, most telling first: for a number nothing and below nothing, then a value
-    of each kind of size; for a date the ends of months of every length (a leap day, a February of 28 days, a year's
-    end, a month of 30); for a text nothing, the same digits nearly (:func:`_near_digits`), two words, and itself
-    turned round and upper case; for a list none, reversed, one, and longer (a list of numbers: with their signs
-    turned); for a map none and one of its items."""
+    """Other values of ``value``'s kind, most telling first."""
     if isinstance(value, bool):
         return [not value]
-    if isinstance(value, int):
+    if isinstance(value, int):  # nothing, an odd one, below nothing, and past the call's own by a dozen (a wrap)
         return [0, 7, -3, value + 12]
-    if isinstance(value, float):
+    if isinstance(value, float):  # nothing, a half (where rounding shows), below nothing
         return [0.0, 2.5, -1.5]
     if isinstance(value, str):
-        if _DATE.match(value):
+        if _DATE.match(value):  # the ends of months of every length: a leap day, a February of 28, a year's, a 30th
             return ["2000-02-29", "2023-02-15", "1999-12-31", "2024-04-30", "2023-07-04"]
-        words = value.split()
+        words = value.split()  # nothing, its digits nearly, two capitalised words, itself turned round, upper case
         return ["", *_near_digits(value), "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c",
                 value.upper()]
-    if isinstance(value, list):
+    if isinstance(value, list):  # none, reversed, one, longer; numbers also with their signs turned
         numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
         return [[], value[::-1], value[:1], value + value[:2], *([[-x for x in value]] if numbers else [])]
-    if isinstance(value, dict):
+    if isinstance(value, dict):  # none, and one of its items
         first = dict(list(value.items())[:1])
         return [{}, first]
     return []
@@ -229,8 +220,8 @@ def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
 
 # --- the values the request names --------------------------------------------------------------------
 MAX_NAMED = 6  # two values the request names, each at it and on both sides of it
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_TIME_NAMED = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")  # an argument written as a time of day (H:MM, HH:MM)
+_TIME_NAMED = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")  # a time the request names, not part of a longer one
 # a number standing alone in the request: not a piece of a time, a date, a word or a longer number
 _NUMBER_NAMED = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")
 
@@ -295,7 +286,7 @@ def _slot_variants(value: Any) -> list[Any]:
     again."""
     if isinstance(value, list):
         numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
-        return [[], value + ([x * 10 + 1 for x in value[:2]] if numbers else value[:2])]
+        return [[], value + ([x * 10 + 1 for x in value[:2]] if numbers else value[:2])]  # new numbers change every sum
     if isinstance(value, bool) or value is None:
         return []
     return variants(value)
