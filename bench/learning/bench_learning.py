@@ -354,9 +354,13 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
     results = {}
     person = JailThread() if user else None
     try:
-        wait_for_embedded(kernel)
-        personas = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["personas"]
-        print("cycle: a real kernel; " + ", ".join(f"{p}: {Path(e['model'] or '-').name} in {e['engine']}" for p, e in personas.items()))
+        replaying = extra.get("BATOS_LLM_BACKEND") == "replay"  # --cassette: a recorded run's models, answered again
+        if replaying:
+            print(f"cycle: a real kernel; the models' replies from {extra['BATOS_CASSETTE']}")
+        else:
+            wait_for_embedded(kernel)
+            personas = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["personas"]
+            print("cycle: a real kernel; " + ", ".join(f"{p}: {Path(e['model'] or '-').name} in {e['engine']}" for p, e in personas.items()))
         rss = lambda: psutil.Process(kernel.proc.pid).memory_info().rss  # noqa: E731
         for task in tasks:
             for slot, value in task["slots"].items():
@@ -392,13 +396,28 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
             print(f"  cycle {task['id']}: {record['outcome']} in {seconds:.0f}s"
                   + (f" ({record['why'][0][:100]})" if record.get("why") else ""))
         found["rss_end"] = rss()
-        manager = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["manager"]
-        found["llama"] = [r.get("llama") for r in manager["resident"] if r.get("llama")]
+        if not replaying:
+            manager = kernel.request({"command": "status"}, timeout=30)["result"]["models"]["manager"]
+            found["llama"] = [r.get("llama") for r in manager["resident"] if r.get("llama")]
     finally:
         kernel.stop()
         if person is not None:
             person.close()
     return results
+
+
+def same_prompts(cassette: Path, recorded: Path) -> str:
+    """Whether a replayed run asked its models what the recorded one asked, call by call: "yes (N calls)", or where
+    the two part ("no: call K ...")."""
+    def calls(path: Path) -> list[tuple[str, str]]:
+        lines = [json.loads(text) for text in path.read_text().splitlines() if text.strip()] if path.exists() else []
+        return [(line["persona"], line.get("prompt_sha256", "")) for line in lines]
+
+    then, now = calls(cassette), calls(recorded)
+    for k, (a, b) in enumerate(zip(then, now), 1):
+        if a != b:
+            return f"no: call {k} was {a[0]}'s prompt {a[1][:12]}, now {b[0]}'s {b[1][:12]}"
+    return f"yes ({len(now)} calls)" if len(then) == len(now) else f"no: {len(then)} calls recorded, {len(now)} now"
 
 
 def main() -> int:
@@ -417,12 +436,18 @@ def main() -> int:
     p.add_argument("--only", default="", help="comma-separated task ids (a look at a few; not the figures)")
     p.add_argument("--user", action="store_true",
                    help="a simulated person answers the cycle's questions with the task's reference (else: \"ask\": false)")
+    p.add_argument("--cassette", type=Path, default=None,
+                   help="answer the cycle's model calls from this recorded cassette (a run's --record) instead of the "
+                        "models: the run again through today's kernel; with --record, its prompts compared with the cassette's")
     p.add_argument("--set", action="append", default=[], metavar="BATOS_NAME=VALUE",
                    help="a kernel setting for the cycle's kernel (the README's settings table), e.g. BATOS_CYCLE_CANDIDATES=6")
     args = p.parse_args()
     if any("=" not in item or not item.startswith("BATOS_") for item in args.set):
         p.error("--set takes BATOS_NAME=VALUE")
     settings = dict(item.split("=", 1) for item in args.set)
+    if args.cassette:  # no model runs: the single shot would need one
+        settings.update(BATOS_LLM_BACKEND="replay", BATOS_CASSETTE=str(args.cassette.resolve()))
+        args.skip_baseline = True
     args.rounds = 1
     tasks = load_tasks(args.tasks or (6 if args.quick else None), args.tasks_file)
     if args.only:
@@ -499,6 +524,9 @@ def main() -> int:
                            else "the target is within the candidates' reach"))
         summary.info("UNLEARNED against the single shot's failures", (n - right) / max(n - passed, 1), "x", fmt=".2f",
                      note=f"{n - right} tasks not learned (failed or wrong), {n - passed} failed by the single shot; lower is better")
+    if args.cassette and args.record:
+        summary.info("PROMPTS asked as the cassette's, in order", same_prompts(args.cassette, args.record), "", fmt="",
+                     note="every model call's persona and prompt (system and user) hash, compared one by one")
     if args.json:
         args.json.write_text(json.dumps({"tasks": [t["id"] for t in tasks], "single": single, "singles": singles,
                                          "models": {p: m.name for p, m in chosen.items()}, "settings": settings,
