@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bat_os.cognition.author.prompts import MAX_CONDITIONS, label, names_slot
@@ -139,14 +139,24 @@ def uncovered(conditions: list[dict], examples: list[dict]) -> list[str]:
 
 def condition_calls(conditions: list[dict], taken: list[dict]) -> list[dict]:
     """The conditions' calls a run makes besides ``taken``, each with its condition's ``label``."""
-    seen = {key(c) for c in taken}
-    found = []
-    for condition in conditions:
-        for call in condition["calls"]:
-            if key(call) not in seen:
-                seen.add(key(call))
-                found.append({**call, "condition": condition["label"]})
+    return unseen(({**call, "condition": c["label"]} for c in conditions for call in c["calls"]), taken)
+
+
+def unseen(calls: Iterable[dict], taken: list[dict], most: int | None = None) -> list[dict]:
+    """``calls`` in order, none repeating a call of ``taken`` or an earlier one (by :func:`key`), ``most`` at most."""
+    seen, found = {key(c) for c in taken}, []
+    for call in calls:
+        if key(call) not in seen:
+            seen.add(key(call))
+            found.append(call)
+            if most is not None and len(found) >= most:
+                break
     return found
+
+
+def _with(args: list, position: int, value: Any, kwargs: dict) -> dict:
+    """The call with the argument at ``position`` replaced by ``value``."""
+    return {"args": [*args[:position], value, *args[position + 1:]], "kwargs": dict(kwargs)}
 
 
 def labelled(calls: list[dict], conditions: list[dict]) -> list[dict]:
@@ -201,21 +211,11 @@ def _near_digits(value: str) -> list[str]:
 def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
     """Up to :data:`MAX_PROBES` calls ``{"args", "kwargs", "varies"}`` around the call, one argument changed at a time
     (``varies``: its position), the most telling variants of every argument first."""
-    seen = {key(c) for c in taken} | {key({"args": args, "kwargs": kwargs})}
-    found: list[dict] = []
     columns = [variants(a) for a in args]
-    for depth in range(max((len(c) for c in columns), default=0)):
-        for position, options in enumerate(columns):
-            if depth >= len(options):
-                continue
-            call = {"args": [*args[:position], options[depth], *args[position + 1:]], "kwargs": dict(kwargs)}
-            if key(call) in seen:
-                continue
-            seen.add(key(call))
-            found.append({**call, "varies": position})
-            if len(found) >= MAX_PROBES:
-                return found
-    return found
+    made = ({**_with(args, position, options[depth], kwargs), "varies": position}
+            for depth in range(max((len(c) for c in columns), default=0))
+            for position, options in enumerate(columns) if depth < len(options))
+    return unseen(made, [*taken, {"args": args, "kwargs": kwargs}], MAX_PROBES)
 
 
 # --- the values the request names --------------------------------------------------------------------
@@ -232,10 +232,9 @@ def named_calls(intent: str, args: list, kwargs: dict, taken: list[dict]) -> lis
     it names and its neighbours in a whole-number argument; a decimal in a decimal argument; a time of day (HH:MM) and
     the minutes beside it in an argument written as a time. Where a reading of a request goes wrong, it is most often
     at the values the request itself names."""
-    seen = {key(c) for c in taken} | {key({"args": args, "kwargs": kwargs})}
     times = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(intent) if int(h) < 24 and int(m) < 60]
     numbers = [n for n in _NUMBER_NAMED.findall(_TIME_NAMED.sub(" ", intent))]
-    found: list[dict] = []
+    made: list[dict] = []
     for position, value in enumerate(args):
         options: list[tuple[str, int, Any]] = []  # (the value named, offset from it, the argument)
         if isinstance(value, bool):
@@ -246,15 +245,9 @@ def named_calls(intent: str, args: list, kwargs: dict, taken: list[dict]) -> lis
             options += [(n, 0, float(n)) for n in numbers]
         elif isinstance(value, str) and (shape := _TIME.match(value)):
             options += [(f"{h}:{m:02d}", d, _clock(h * 60 + m + d, len(shape.group(1)))) for h, m in times for d in (0, -1, 1)]
-        for named, offset, option in options:
-            call = {"args": [*args[:position], option, *args[position + 1:]], "kwargs": dict(kwargs)}
-            if key(call) in seen:
-                continue
-            seen.add(key(call))
-            found.append({**call, "varies": position, "named": f"{position}={named}", "offset": offset})
-            if len(found) >= MAX_NAMED:
-                return found
-    return found
+        made += [{**_with(args, position, option, kwargs), "varies": position, "named": f"{position}={named}", "offset": offset}
+                 for named, offset, option in options]
+    return unseen(made, [*taken, {"args": args, "kwargs": kwargs}], MAX_NAMED)
 
 
 def _clock(minutes: int, width: int) -> str:
@@ -317,16 +310,6 @@ def constant_calls(codes: list[str], selector: str, args: list, kwargs: dict, ta
     """Up to :data:`MAX_CONSTANT_CALLS` calls ``{"args", "kwargs"}``: the learning call with one integer argument
     replaced by a constant of one of ``codes`` (``year % 4`` and the Gregorian rule answer 2024, 0, 7, -3 and 2036
     alike; 100, a constant of one of them, tells them apart), none repeating ``taken``."""
-    seen = {key(c) for c in taken} | {key({"args": args, "kwargs": kwargs})}
     positions = [i for i, value in enumerate(args) if type(value) is int]
-    found: list[dict] = []
-    for code in codes:
-        for value in constants(code, selector):
-            for position in positions:
-                call = {"args": [*args[:position], value, *args[position + 1:]], "kwargs": dict(kwargs)}
-                if key(call) not in seen:
-                    seen.add(key(call))
-                    found.append(call)
-                    if len(found) >= MAX_CONSTANT_CALLS:
-                        return found
-    return found
+    made = (_with(args, position, value, kwargs) for code in codes for value in constants(code, selector) for position in positions)
+    return unseen(made, [*taken, {"args": args, "kwargs": kwargs}], MAX_CONSTANT_CALLS)
