@@ -40,10 +40,10 @@ def cycles_image(tmp_path: Path) -> tuple[Path, list[dict]]:
 def _resumed(image_path: Path, made: list[dict], tmp_path: Path) -> dict[str, tuple[str, str, Any]]:
     """Each cycle of the fixture driven on from where it stopped: name -> (state before, state after, result or why)."""
     from bat_os.cognition.cycle.driver import CycleSettings, Orchestrator
-    from bat_os.cognition.judge import questions
     from bat_os.errors import CycleFailed
     from bat_os.image.image import Image
     from bat_os.jail.runner import Jail
+    from bat_os.kernel.commands.cycles import read_answer
     from bat_os.models.backends import ReplayBackend
 
     async def main() -> dict[str, tuple[str, str, Any]]:
@@ -66,7 +66,7 @@ def _resumed(image_path: Path, made: list[dict], tmp_path: Path) -> dict[str, tu
                         asyncio.ensure_future(answer(orchestrator, task, event["question"]))
 
                 async def answer(orchestrator: Any, task: dict, question: dict) -> None:
-                    given = questions.read_answer(question, await person_reply(jail, task, question))
+                    given = read_answer(question, await person_reply(jail, task, question))
                     orchestrator.waiting.answer(question["cycle"], question["id"], given)
 
                 try:

@@ -14,6 +14,7 @@ import pytest
 
 from bat_os.cognition.cycle.driver import Waiting
 from bat_os.cognition.judge import questions as asking
+from bat_os.kernel.commands.cycles import read_answer
 from bat_os.errors import Answered, BadRequest, NotFound
 from support import KernelProcess
 
@@ -225,13 +226,13 @@ ASKED = {"cycle": "c3", "id": "q1", "selector": "initials", "kind": "disagreemen
 
 
 def test_the_four_forms_of_an_answer_and_the_examples_they_make():
-    assert asking.read_answer(ASKED, {"choose": 1}) == {"choose": 1}
+    assert read_answer(ASKED, {"choose": 1}) == {"choose": 1}
     assert asking.examples_of(ASKED, {"choose": 1}) == [{"args": ["Ada King Lovelace"], "kwargs": {}, "result": "AK", "slots": {"seen": 1}}]
     assert asking.examples_of(ASKED, {"choose": 2}) == [{"args": ["Ada King Lovelace"], "kwargs": {}, "raises": "ValueError"}]
-    assert asking.read_answer(ASKED, {"result": "A.K.L.", "slots": {"seen": 2}}) == {"result": "A.K.L.", "slots": {"seen": 2}}
+    assert read_answer(ASKED, {"result": "A.K.L.", "slots": {"seen": 2}}) == {"result": "A.K.L.", "slots": {"seen": 2}}
     assert asking.examples_of(ASKED, {"result": "A.K.L."})[0]["result"] == "A.K.L."
-    assert asking.read_answer(ASKED, {"raises": "KeyError"}) == {"raises": "KeyError"}
-    assert asking.read_answer(ASKED, {"skip": True}) == {"skip": True} and asking.examples_of(ASKED, {"skip": True}) == []
+    assert read_answer(ASKED, {"raises": "KeyError"}) == {"raises": "KeyError"}
+    assert read_answer(ASKED, {"skip": True}) == {"skip": True} and asking.examples_of(ASKED, {"skip": True}) == []
     given = {**ASKED, "given": {"scores": []}}
     assert asking.examples_of(given, {"choose": 0})[0]["given"] == {"scores": []}  # a probe's slots: the example's too
 
@@ -246,11 +247,11 @@ def test_a_confirm_of_two_calls_accepted_keeps_both_and_a_correction_of_the_seco
     assert asking.examples_of(CONFIRM, {"choose": 0}) == [
         {"args": ["Jane Smith"], "kwargs": {}, "result": "JS"},
         {"args": ["Turing Alan extra"], "kwargs": {}, "given": {"seen": 0}, "result": "TA"}]
-    assert asking.read_answer(CONFIRM, {"result": "TAE", "at": 1}) == {"result": "TAE", "at": 1}
+    assert read_answer(CONFIRM, {"result": "TAE", "at": 1}) == {"result": "TAE", "at": 1}
     assert asking.examples_of(CONFIRM, {"result": "TAE", "at": 1}) == [
         {"args": ["Jane Smith"], "kwargs": {}, "result": "JS"},
         {"args": ["Turing Alan extra"], "kwargs": {}, "given": {"seen": 0}, "result": "TAE"}]
-    assert asking.read_answer(CONFIRM, {"raises": "ValueError", "at": 0}) == {"raises": "ValueError"}  # at 0: the first call
+    assert read_answer(CONFIRM, {"raises": "ValueError", "at": 0}) == {"raises": "ValueError"}  # at 0: the first call
     assert asking.examples_of(CONFIRM, {"result": "J.S."}) == [{"args": ["Jane Smith"], "kwargs": {}, "result": "J.S."}]
 
 
@@ -260,9 +261,9 @@ def test_a_confirm_of_two_calls_accepted_keeps_both_and_a_correction_of_the_seco
 ])
 def test_at_names_a_call_shown(fields, says):
     with pytest.raises(BadRequest, match=says):
-        asking.read_answer(CONFIRM, fields)
+        read_answer(CONFIRM, fields)
     with pytest.raises(BadRequest):  # a question of one call has no other
-        asking.read_answer(ASKED, {"result": "x", "at": 1})
+        read_answer(ASKED, {"result": "x", "at": 1})
 
 
 def test_a_question_kept_before_two_calls_were_shown_still_gives_its_example():
@@ -280,7 +281,7 @@ def test_a_question_kept_before_two_calls_were_shown_still_gives_its_example():
 ])
 def test_anything_else_is_refused_with_why(fields, says):
     with pytest.raises(BadRequest, match=says):
-        asking.read_answer(ASKED, fields)
+        read_answer(ASKED, fields)
 
 
 def test_an_answer_that_contradicts_the_persons_own_example_is_named():

@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_learning import TASK_FILES, TARGET_GAIN, check_code, load_tasks, person_reply, written_right  # noqa: E402
 
 from bat_os.cognition.cycle.driver import Orchestrator, cycle_settings  # noqa: E402
-from bat_os.cognition.judge import questions as asking  # noqa: E402
 from bat_os.cognition.judge.cases import accept_cases  # noqa: E402
 from bat_os.cognition.trial import calls as calls_module  # noqa: E402  (where the sources of calls live)
 from bat_os.config import Config  # noqa: E402
@@ -49,6 +48,7 @@ from bat_os.image.codec import render  # noqa: E402
 from bat_os.image.image import Image  # noqa: E402
 from bat_os.image.objects import UvmObject  # noqa: E402
 from bat_os.jail.runner import Jail  # noqa: E402
+from bat_os.kernel.commands.cycles import read_answer  # noqa: E402
 from bat_os.models.backends import Completion  # noqa: E402
 from bat_os.translate.examples import fits, sentence_examples  # noqa: E402
 
@@ -120,7 +120,7 @@ async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: arg
 
     async def answer(question: dict) -> None:
         try:
-            given = asking.read_answer(question, await person_reply(jail, task, question))
+            given = read_answer(question, await person_reply(jail, task, question))
         except Exception as exc:  # noqa: BLE001 - the person could not answer: the cycle must not wait for ever
             print(f"  the simulated person could not answer {question['id']}: {type(exc).__name__}: {exc}", flush=True)
             given = {"skip": True}

@@ -1,4 +1,5 @@
-"""Questions to the person who sent the message: what is asked, and how an answer is read (plain data).
+"""Questions to the person who sent the message: what is asked, and what an answer makes (plain data; the ``answer``
+command reads its fields, :func:`bat_os.kernel.commands.cycles.read_answer`).
 
 A question, kept in the cycle's ``questions`` artifact::
 
@@ -21,10 +22,6 @@ from typing import Any
 
 from bat_os.cognition.judge.cases import key
 from bat_os.cognition.judge.decide import Decision
-from bat_os.errors import BadRequest
-
-MAX_ANSWER_BYTES = 65536  # an answer's value as JSON, at most: an answer is a value, not a file
-
 
 def question(cycle_id: str, number: int, selector: str, decision: Decision, slots: dict, shown: Any = None) -> dict:
     """The question a :class:`~bat_os.cognition.judge.decide.Decision` (ASK or CONFIRM) asks: its call, and each
@@ -82,43 +79,6 @@ def settled(asked: Mapping, answer: dict, by: str, now: float, examples: list[di
     return {**asked, "answer": answer, "by": by, "answered_at": now, **({"examples": examples} if examples else {})}
 
 
-def read_answer(asked: dict, request: dict) -> dict:
-    """The ``answer`` command's fields as an answer to ``asked``: BadRequest for anything else."""
-    given = [k for k in ("choose", "result", "raises", "skip") if k in request]
-    if len(given) != 1:
-        raise BadRequest("an answer is one of 'choose', 'result', 'raises' or 'skip'")
-    kind = given[0]
-    at: dict[str, int] = {}
-    if "at" in request:  # which call shown a result or raises answers: 0 the question's call, k its also[k - 1]
-        shown_calls = 1 + len(asked.get("also") or [])
-        if kind not in ("result", "raises"):
-            raise BadRequest("'at' goes with 'result' or 'raises': which call shown they answer")
-        if type(request["at"]) is not int or not 0 <= request["at"] < shown_calls:
-            raise BadRequest(f"'at' must be the index of a call shown, 0 to {shown_calls - 1}")
-        at = {"at": request["at"]} if request["at"] else {}
-    if kind == "skip":
-        if request["skip"] is not True:
-            raise BadRequest("'skip' must be true")
-        return {"skip": True}
-    if kind == "choose":
-        index = request["choose"]
-        if type(index) is not int or not 0 <= index < len(asked["choices"]):
-            raise BadRequest(f"'choose' must be a choice's index, 0 to {len(asked['choices']) - 1}")
-        return {"choose": index}
-    if kind == "raises":
-        name = request["raises"]
-        if not isinstance(name, str) or not name.isidentifier() or len(name) > 100:
-            raise BadRequest("'raises' must be an exception's name, like ValueError")
-        return {"raises": name, **at}
-    answer: dict[str, Any] = {"result": _plain(request["result"], "result")}
-    if "slots" in request:
-        slots = request["slots"]
-        if not isinstance(slots, dict) or not all(isinstance(k, str) and k.isidentifier() for k in slots):
-            raise BadRequest("'slots' must map slot names to values")
-        answer["slots"] = _plain(slots, "slots")
-    return {**answer, **at}
-
-
 def examples_of(asked: dict, answer: dict) -> list[dict]:
     """The person's examples an answer makes (none: skipped). A chosen choice is its answer; a confirm's choice 0
     accepts the candidate at every call shown; an answer ``at`` a call shown second says the first was right."""
@@ -163,16 +123,3 @@ def contradiction(example: dict, examples: list[dict]) -> str | None:
         if mine and theirs and json.dumps(mine, sort_keys=True, default=repr) != json.dumps(theirs, sort_keys=True, default=repr):
             return f"that call's answer is already {theirs}, from the person's own examples"
     return None
-
-
-def _plain(value: Any, name: str, depth: int = 0) -> Any:
-    if depth == 0:
-        try:
-            size = len(json.dumps(value, allow_nan=False))
-        except (TypeError, ValueError):
-            raise BadRequest(f"'{name}' must be plain data (text, numbers, true/false, null, lists, maps)") from None
-        if size > MAX_ANSWER_BYTES:
-            raise BadRequest(f"'{name}' is {size} bytes as JSON; an answer may be {MAX_ANSWER_BYTES}")
-    if isinstance(value, dict) and not all(isinstance(k, str) for k in value):
-        raise BadRequest(f"'{name}' must be plain data: map keys must be text")
-    return value

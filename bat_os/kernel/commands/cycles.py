@@ -20,6 +20,7 @@ shown it) or null.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bat_os.cognition.cycle.record import answers
@@ -31,6 +32,8 @@ from bat_os.kernel.commands.base import Command, Context, Later, field, from_wir
 from bat_os.kernel.commands.objects import send
 from bat_os.kernel.commands.paging import page_of
 from bat_os.translate import briefs
+
+MAX_ANSWER_BYTES = 65536  # an answer's value as JSON, at most: an answer is a value, not a file
 
 
 def initiate_cognitive_cycle(ctx: Context, request: dict) -> Any:
@@ -128,6 +131,56 @@ def _registry(root: Any) -> Any:
     return orchestrator.slots.get("cycles") if isinstance(orchestrator, UvmObject) else None
 
 
+def read_answer(asked: dict, request: dict) -> dict:
+    """The ``answer`` command's fields as an answer to ``asked``: BadRequest for anything else."""
+    given = [k for k in ("choose", "result", "raises", "skip") if k in request]
+    if len(given) != 1:
+        raise BadRequest("an answer is one of 'choose', 'result', 'raises' or 'skip'")
+    kind = given[0]
+    at: dict[str, int] = {}
+    if "at" in request:  # which call shown a result or raises answers: 0 the question's call, k its also[k - 1]
+        shown_calls = 1 + len(asked.get("also") or [])
+        if kind not in ("result", "raises"):
+            raise BadRequest("'at' goes with 'result' or 'raises': which call shown they answer")
+        if type(request["at"]) is not int or not 0 <= request["at"] < shown_calls:
+            raise BadRequest(f"'at' must be the index of a call shown, 0 to {shown_calls - 1}")
+        at = {"at": request["at"]} if request["at"] else {}
+    if kind == "skip":
+        if request["skip"] is not True:
+            raise BadRequest("'skip' must be true")
+        return {"skip": True}
+    if kind == "choose":
+        index = request["choose"]
+        if type(index) is not int or not 0 <= index < len(asked["choices"]):
+            raise BadRequest(f"'choose' must be a choice's index, 0 to {len(asked['choices']) - 1}")
+        return {"choose": index}
+    if kind == "raises":
+        name = request["raises"]
+        if not isinstance(name, str) or not name.isidentifier() or len(name) > 100:
+            raise BadRequest("'raises' must be an exception's name, like ValueError")
+        return {"raises": name, **at}
+    answer: dict[str, Any] = {"result": _plain(request["result"], "result")}
+    if "slots" in request:
+        slots = request["slots"]
+        if not isinstance(slots, dict) or not all(isinstance(k, str) and k.isidentifier() for k in slots):
+            raise BadRequest("'slots' must map slot names to values")
+        answer["slots"] = _plain(slots, "slots")
+    return {**answer, **at}
+
+
+def _plain(value: Any, name: str, depth: int = 0) -> Any:
+    if depth == 0:
+        try:
+            size = len(json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError):
+            raise BadRequest(f"'{name}' must be plain data (text, numbers, true/false, null, lists, maps)") from None
+        if size > MAX_ANSWER_BYTES:
+            raise BadRequest(f"'{name}' is {size} bytes as JSON; an answer may be {MAX_ANSWER_BYTES}")
+    if isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+        raise BadRequest(f"'{name}' must be plain data: map keys must be text")
+    return value
+
+
 def answer(ctx: Context, request: dict) -> Any:
     """Answer a cycle's question (:mod:`bat_os.cognition.judge.questions`).
 
@@ -149,7 +202,7 @@ def answer(ctx: Context, request: dict) -> Any:
         raise NotFound(f"cycle {cycle_id} asked no question {question_id!r}")
     if asked.get("by") == "answer":
         raise Answered(f"{question_id} of cycle {cycle_id} was answered already")
-    given = asking.read_answer(asked, request)
+    given = read_answer(asked, request)
     examples = asking.examples_of(asked, given)
     for example in examples:
         if why := asking.contradiction(example, [*found.brief.get("examples", []), *answers(found)]):

@@ -1,0 +1,44 @@
+"""The recorded benchmark runs (bench/runs/): kept in the repository, described by their manifest, and one of them run
+again through today's kernel from its cassette, asking its models exactly what the recorded run asked.
+
+``bench/runs/b51_user`` was recorded on 2026-11-28 with the real models (ALFRED and BRICK on Qwen2.5-Coder-1.5B in
+llama.cpp, one thread each) by the code of ``a831248``::
+
+    bench/learning/bench_learning.py --tasks 4 --user --set BATOS_MODELS_THREADS=1 --json b51_user.json --record b51_user.cassette.jsonl
+
+Run again from its cassette (``--cassette``), today's cycle must make the same model calls in the same order (every
+persona's prompt, system included, by hash) and come to the same outcomes: the cognition wing's pipeline changed
+nothing a recorded run can see.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from support import ROOT
+
+RUNS = ROOT / "bench" / "runs"
+
+
+def test_every_recorded_run_is_in_the_manifest_with_its_cassette():
+    manifest = json.loads((RUNS / "MANIFEST.json").read_text())
+    named = {entry["run"] for entry in manifest["runs"]}
+    assert named == {p.name.removesuffix(".json") for p in RUNS.glob("*.json") if p.name != "MANIFEST.json"}
+    for entry in manifest["runs"]:
+        run = json.loads((RUNS / f"{entry['run']}.json").read_text())
+        assert set(run["cycle"]) == set(entry["tasks"]) and (RUNS / f"{entry['run']}.cassette.jsonl").is_file(), entry["run"]
+        assert (ROOT / "bench" / "tasks" / entry["task_file"]).is_file() and entry["arm"] in ("user", "nobody")
+
+
+def test_a_recorded_run_again_from_its_cassette_asks_the_same_prompts_and_learns_the_same(tmp_path):
+    recorded = json.loads((RUNS / "b51_user.json").read_text())
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "bench_learning.py"), "--only", ",".join(recorded["tasks"]),
+                           "--user", "--cassette", str(RUNS / "b51_user.cassette.jsonl"), "--record", str(tmp_path / "again.jsonl"),
+                           "--json", str(tmp_path / "again.json")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "PROMPTS asked as the cassette's, in order = yes (27 calls)" in done.stdout, done.stdout[-2000:]
+    again = json.loads((tmp_path / "again.json").read_text())["cycle"]
+    assert {t: r["outcome"] for t, r in again.items()} == {t: r["outcome"] for t, r in recorded["cycle"].items()}
+    assert [r["questions"] for r in again.values()] == [r["questions"] for r in recorded["cycle"].values()]
