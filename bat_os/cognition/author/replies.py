@@ -74,14 +74,8 @@ def _unquote(item: str) -> str:
 
 
 def extract_code(text: str) -> str:
-    """The Python source in a reply.
-
-    The first block fenced as ```python (or ```py / ```python3); failing that
-    the first untagged ``` block; failing that the whole text, stripped. A
-    block missing its closing fence runs to the end of the text. A block with
-    no ``def`` in it loses to code before the first fence (a small model may
-    write the method bare and close a fence it never opened).
-    """
+    """The Python source in a reply: the first ```python block, else the first untagged one, else the whole text; a
+    block with no ``def`` loses to a bare ``def`` before the first fence (a fence closed that was never opened)."""
     tagged: str | None = None
     untagged: str | None = None
     first_fence: int | None = None

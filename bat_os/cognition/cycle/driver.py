@@ -345,16 +345,11 @@ class Orchestrator:
         relearn: dict | None = None, origin: str = "user", pause: Callable[[], Awaitable[None]] | None = None,
         ask: bool = False, inherit: str | None = None,
     ) -> dict:
-        """Run a cycle for ``selector`` on the receiver; the ok result or CycleFailed.
-
-        ``intent`` is the sentence that asked for the method: kept in the brief for the prompts, never passed to the
-        method. A second request for the same receiver and selector while a cycle runs waits for that cycle instead of
-        starting another. ``relearn``: the method it replaces (shown to the author; its callers' stored cases must
-        hold). ``origin``: who asked ("user", or "heartbeat"); ``pause``: awaited before each step (the heartbeat's
-        cycles wait there while users' requests are served). ``ask``: the requester listens and may be asked questions
-        (``on_event`` carries them). ``inherit``: a failed cycle whose research, cases and candidates this one starts
-        from (a later answer).
-        """
+        """Run a cycle for ``selector`` on the receiver: the ok result, or CycleFailed; a second request for the same
+        receiver and selector waits for it. ``intent``: the sentence that asked (for the prompts, never the method);
+        ``relearn``: the method it replaces; ``origin``: "user" or "heartbeat"; ``pause``: awaited before each step;
+        ``ask``: the requester listens and may be asked (``on_event`` carries the questions); ``inherit``: a failed cycle
+        whose research, cases and candidates it starts from."""
         key = (receiver_oid, selector)
         running = self._running.get(key)
         if running is not None:

@@ -124,15 +124,10 @@ def repeats(candidates: list[Candidate]) -> int:
 
 def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, list[str]], dict], selector: str,
            writes: Callable[[int], dict] | None = None, varies: bool = False) -> dict:
-    """A candidate's verdict from its outcomes (one per case of the run, each with its ``role``): ``eligible``,
-    ``failed``, ``passes``, ``signature``, ``deterministic``, ``trial_result``.
-
-    ``signature``: what it answered, for agreement: the trial (exactly when it answered it alike twice, else only the
-    kind of answer: a time, a random pick), every generated case and every probe. ``writes(position)``: the receiver's
-    slots a case wrote; part of what the trial and a probe answered. ``varies``: its source reads the clock or chance
-    (:func:`reads_clock`): its answers count by their kind, as if it had answered the trial differently twice (a clock
-    read twice within a second does not tell).
-    """
+    """A candidate's verdict from its outcomes (one per case of the run, each with its ``role``). ``signature``: what
+    it answered the trial (exactly when alike twice, else its kind only: a time, a random pick), every generated case
+    and every probe, with the slots the trial and each probe wrote (``writes``). ``varies``: its source reads the clock
+    or chance (:func:`reads_clock`): its answers count by their kind (a clock read twice within a second does not tell)."""
     failed: list[str] = []
     passes: list[bool] = []
     outputs: list[str] = []

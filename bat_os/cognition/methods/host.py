@@ -1,14 +1,10 @@
-"""The kernel side of a jailed method's ``self``: slot reads, slot writes and sends (:class:`ImageHost`, :class:`LazyHost`),
-and the receiver as each test case sees it (:class:`CaseHost`).
+"""The kernel side of a jailed method's ``self`` (:class:`ImageHost`, :class:`LazyHost`), and the receiver as each
+test case sees it (:class:`CaseHost`).
 
-Generated code runs in a jail worker (:mod:`bat_os.jail.runner`); its ``self`` is a
-proxy whose every operation comes back here, on the event-loop thread, and
-is applied to the objects of one ZODB connection inside the caller's
-transaction: so the changes a method makes commit (or abort) with the
-request that ran it.
-
-Refs name objects: ``"self"`` is the receiver, ``"0x1a"`` any object by id.
-Values cross as plain data; persistent objects travel as ``{"$oid": ...}``.
+A generated method's ``self`` in the jail is a proxy whose every slot read, write and send comes back here, on the
+event-loop thread, and is applied to one ZODB connection's objects in the caller's transaction: a method's changes
+commit or abort with the request that ran it. ``"self"`` names the receiver, ``"0x1a"`` any object by id; values
+cross as plain data, persistent objects as ``{"$oid": ...}``.
 """
 
 from __future__ import annotations
@@ -95,12 +91,8 @@ class ImageHost(_Capable):
         return "value", render(value)
 
     def snapshot(self, ref: str) -> dict[str, Any]:
-        """The object's own small data slots, rendered, so the method reads them without a round trip.
-
-        Only scalars and short strings/bytes, and small lists/dicts of those:
-        rendering anything bigger (or other objects) on every call would cost
-        more than the round trip it saves. A slot left out is simply asked for.
-        """
+        """The object's own small data slots, rendered, so the method reads them without a round trip (anything bigger
+        would cost more to render on every call than the round trip it saves; a slot left out is asked for)."""
         return self._snapshot(self._object(ref), None)
 
     def prepare(self, source: str) -> "Prepared":
@@ -183,17 +175,10 @@ class StaleSnapshot(TransientError):
 
 
 class LazyHost(_Capable):
-    """An :class:`ImageHost` that takes a connection only when the method needs one.
-
-    A run begins with the snapshot read in the request's own transaction
-    (:meth:`ImageHost.prepare`). A method that reads no more than that and
-    writes nothing (the common read-only call) never opens a transaction of
-    its own: its answer is as of the request's arrival. The first slot read,
-    write or send beyond the snapshot takes a pooled connection and begins a
-    transaction; if anything the snapshot was read from has changed since,
-    the run's view would be torn, so :meth:`finish` raises
-    :class:`StaleSnapshot` (transient: the caller runs it again, normally).
-    """
+    """An :class:`ImageHost` that takes a connection only when the method needs one: a run that reads no more than
+    the snapshot read in the request's transaction (:meth:`ImageHost.prepare`) and writes nothing never opens one.
+    The first read, write or send beyond it takes a pooled connection; if what the snapshot was read from changed
+    meanwhile, :meth:`finish` raises :class:`StaleSnapshot` (transient: the caller runs it again)."""
 
     def __init__(self, image: Image, oid: bytes, prepared: Prepared, *, jail: Any = None, capabilities: Any = None) -> None:
         self.image = image
@@ -282,15 +267,10 @@ def _small(value: Any, depth: int = 0) -> bool:
 
 
 class CaseHost:
-    """The receiver as each test case sees it: its slots with the case's ``given`` values, writes kept apart.
-
-    It wraps the trial's :class:`ImageHost` for a run of cases (:meth:`bat_os.jail.runner.Jail.run_cases`). The jail
-    calls :meth:`begin_case` before each case; from then on the receiver's slots read through the case's overlay (its
-    ``given`` values, then what the case wrote) and writes to the receiver land in the overlay only, so no case sees
-    another's writes; a candidate that calls itself through ``self`` finds itself, as it will once installed. What
-    the receiver holds after a case (:meth:`slots_after`) is what its ``slots`` expectations are judged against.
-    Writes to other objects and system methods go to the trial's view of the image, aborted after the run.
-    """
+    """The receiver as each test case sees it (around the trial's :class:`ImageHost`): from :meth:`begin_case` on, its
+    slots read through the case's overlay (its ``given`` values, then its writes) and its writes land there only, so
+    no case sees another's; a candidate calling itself finds itself, as once installed. Writes to other objects go to
+    the trial's view of the image, aborted after the run."""
 
     def __init__(self, inner: Any, cases: list[dict], candidate: tuple[str, str] | None = None) -> None:
         self.inner = inner
@@ -339,10 +319,8 @@ class CaseHost:
         return {k: v for k, v in found.items() if k not in self._given}
 
     def changed(self, index: int) -> dict[str, Any]:
-        """The slots case ``index`` changed: its writes whose values differ from what the slot held before (the
-        case's ``given``, else the image's). A slot written again with what it held changed nothing a person can
-        see (two candidates, one writing a list slot back unchanged, were asked about as two
-        choices that looked the same)."""
+        """The slots case ``index`` changed: its writes whose values differ from what the slot held before (the case's
+        ``given``, else the image's): a slot written back unchanged changed nothing a person can see."""
         given = self.cases[index].get("given") or {}
         out: dict[str, Any] = {}
         for name, value in self.overlays[index].items():

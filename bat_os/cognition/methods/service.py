@@ -83,15 +83,9 @@ class Cognition:
             await self.backend.close()
 
     def launch(self, receiver: UvmObject, method: Method, selector: str, args: list, kwargs: dict) -> Callable[["Call | None"], Awaitable[Any]]:
-        """Start a generated method now, in the request's own transaction; the rest is awaited later.
-
-        The receiver's snapshot is read here (:meth:`ImageHost.prepare`) and the
-        run is sent to a reusable jailed child at once when one is free, so it
-        works while the kernel finishes the request's synchronous part. The run
-        takes a connection of its own only if it needs more than the snapshot
-        (:class:`LazyHost`); if what it read went stale meanwhile, it runs again
-        the ordinary way (:meth:`jailed_send`).
-        """
+        """Start a generated method now, in the request's own transaction, on the receiver's snapshot; the rest is
+        awaited later. It takes a connection only if it needs more than the snapshot (:class:`LazyHost`), and runs again
+        the ordinary way (:meth:`jailed_send`) if what it read went stale meanwhile."""
         oid = receiver._p_oid
         host = LazyHost(self.image, oid, ImageHost(self.image.connection, receiver).prepare(method.source), jail=self.jail,
                         capabilities=lambda: self.capabilities_for(grants_of(method), selector))  # made if needed
