@@ -7,6 +7,7 @@ import json
 
 from bat_os.cognition.cycle import memory as episodes
 from bat_os.cognition.author.prompts import pure_prompt
+from bat_os.memory import conversations
 from bat_os.memory.catalog import KnowledgeCatalog
 from support import KernelProcess
 
@@ -46,9 +47,9 @@ def test_a_mission_cites_the_episodes_of_its_selector_or_of_its_words_newest_fir
     assert cited[0]["outcome"] == "failed" and cited[1]["outcome"] == "learned"
     assert episodes.recall(catalog, {"selector": "shout_louder", "intent": "make the sound of a drum"}, "0x02", "c9") == []
     # research leaves the episodes out: only the codex chunk remains allowed
-    allowed = episodes.research_exclusion(catalog)
+    allowed = conversations.research_exclusion(catalog)
     assert {catalog.chunks[c].doc_id for c in allowed} == {"codex:1"}
-    assert episodes.research_exclusion(_catalog_with(("codex:1", "x y", {"source": "persona_codex"}))) is None
+    assert conversations.research_exclusion(_catalog_with(("codex:1", "x y", {"source": "persona_codex"}))) is None
 
 
 def test_a_relearn_does_not_cite_the_version_it_replaces_but_a_failure_it_does():

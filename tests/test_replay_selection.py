@@ -12,8 +12,10 @@ one answer each from the simulated person (the task's reference, in the jail):
   year, and a wrong one (``year % 4``, attempt 1) that answers every call as they
   do but ``is_leap_year(100)``, a call made of their constants: disputed. Without
   a person nothing is installed (``unanswered``); asked, one answer settles it;
-- ``days_between``: right candidates of the two wordings, and one answering a
-  probe otherwise: disputed, settled by one answer;
+- ``days_between``: three right candidates of the two wordings that agree, and
+  generated cases that all say otherwise: not installed without a person, shown
+  to one and confirmed (before the fixed dates were taken out of the probes, one
+  right candidate answered a probe of a date otherwise: disputed, one answer);
 - ``clamp``: two wrong candidates of one wording (the signature hint's
   misreading, ``max(min(number, number2), number3)``) that answer their third
   argument, 10, for every number: refused as doing nothing (before: they
@@ -38,8 +40,9 @@ def test_a_recorded_run_is_judged_again_by_todays_choosing_and_its_hidden_checks
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split()[1]: line for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run ")}
     assert rows["is_leap_year"].split()[2] == "unanswered" and "E- E+ x E+ E- | q=0 candidates 2, 4 and 2 other(s)" in rows["is_leap_year"]
-    # three right candidates, one answering a probe otherwise: a dispute nobody could settle
-    assert rows["days_between"].split()[2] == "unanswered" and "x E+ x x E+ E+ | q=0 candidates 5, 6 and 1 other(s)" in rows["days_between"]
+    # three right candidates that agree, and generated cases that all say otherwise: nobody to say which is right
+    assert rows["days_between"].split()[2] == "unanswered" and (
+        "x E+ x x E+ E+ | q=0 candidates 2, 5, 6 agree, but pass none of the generated cases") in rows["days_between"]
     # its wrong pair answers its third argument, 10, whatever the number: refused as doing nothing
     assert rows["clamp"].split()[2] == "failed" and "x x x x x x | q=0 no candidate held the trial and the examples" in rows["clamp"]
     assert done.stdout.strip().splitlines()[-1].endswith("failed 1, unanswered 2")

@@ -15,8 +15,6 @@ The cycle is a pipeline of five rooms, each a sub-package with one job; what flo
     methods/ the learned method: its host in the jail, what it may call, its stored tests, the service (its source is
              audited first by the jail's guardian)
 
-Which rooms a room may import (``tests/test_layout.py`` checks it): ``judge`` none (pure, no I/O); ``author``
-judge; ``methods`` judge, author; ``trial`` judge, author, methods; ``cycle`` all of them. Beyond the wing:
-``errors``, ``image``, ``jail`` (the runner's interface and its contract), ``memory`` (the search seam), ``models``
-(the LLM seam); never ``kernel``, ``cli``, ``console``. docs/cycle.md draws the pipeline.
+Each room's ``__init__`` says what it may import, rooms below it only (``tests/test_layout.py`` checks it); none
+imports ``kernel``, ``cli`` or ``console``. docs/cycle.md draws the pipeline.
 """

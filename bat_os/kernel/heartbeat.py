@@ -58,6 +58,7 @@ from bat_os.image.objects import Method
 from bat_os.image.walk import prototypes
 from bat_os.kernel.commands.forge import due, forge_round
 from bat_os.kernel.commands.selfcheck import tested_methods
+from bat_os.memory import conversations
 from bat_os.memory.catalog import CODEX_SOURCE
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ ACTIONS = ("selfcheck", "retry", "cases", "digest", "forge")
 MODEL_ACTIONS = ("retry", "cases", "forge")  # these spend the model budget
 HOUR = 3600.0
 RECENT = 20  # actions kept for status
-DIGEST_KIND = episodes.DIGEST
+DIGEST_KIND = conversations.DIGEST
 
 
 @dataclass(frozen=True)
@@ -389,7 +390,7 @@ def new_knowledge(catalog: Any, brief: dict, since: float) -> list[str]:
         return []
     if not fresh:
         return []
-    fresh -= episodes.memory_chunks(catalog)
+    fresh -= conversations.memory_chunks(catalog)
     fresh = {c for c in fresh if catalog.chunks[c].metadata.get("source") != CODEX_SOURCE}
     query = " ".join(sorted(episodes.mission_words(brief))) or brief["selector"]
     hits = [catalog.hit(chunk_id, score) for chunk_id, score in catalog.text_search(query, 5, fresh)]

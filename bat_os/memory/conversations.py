@@ -21,6 +21,9 @@ numbers the new turn one past the highest left. Forgetting a turn's document
 (``forget``) takes it out of every later context; forgetting the last turn
 frees its number for the next exchange.
 
+Every episode (an ask's, a cycle's: :mod:`bat_os.cognition.cycle.memory`) and the heartbeat's digests are the
+image's own memory: :func:`memory_chunks` finds them, :func:`research_exclusion` leaves them out of research.
+
 Pure functions over a :class:`~bat_os.memory.catalog.KnowledgeCatalog`: the caller
 runs them on the event-loop thread, inside its transaction.
 """
@@ -37,6 +40,7 @@ from bat_os.memory.catalog import KnowledgeCatalog
 
 KIND = "episode"
 EVENT = "ask"
+DIGEST = "digest"  # the kind of the heartbeat's summary of a day's episodes (bat_os.kernel.heartbeat)
 PROMPT_KEPT = 1000  # characters of a prompt an episode keeps
 ANSWER_KEPT = 2000  # characters of an answer an episode keeps
 CONTEXT_TURNS = 6  # at most this many earlier exchanges go before a prompt ...
@@ -200,3 +204,27 @@ def remember(
     chunks = [episode_text(a["persona"], prompt, a["text"]) for a in answers]
     catalog.index_document(doc_id, chunks, episode_metadata(answers, conversation, turn), now=now)
     return doc_id, turn
+
+
+def episode_chunks(catalog: Any, kinds: tuple[str, ...] = (KIND,)) -> set[int]:
+    """The catalog's chunks of episodes (or of the ``kinds`` given); empty when it holds none."""
+    by_value = getattr(catalog, "meta_index", {}).get("kind")
+    found: set[int] = set()
+    for kind in kinds:
+        chunks = by_value.get(kind) if by_value is not None else None
+        found.update(chunks if chunks is not None else ())
+    return found
+
+
+def memory_chunks(catalog: Any) -> set[int]:
+    """The chunks of the image's own memory: episodes and digests."""
+    return episode_chunks(catalog, (KIND, DIGEST))
+
+
+def research_exclusion(catalog: Any) -> set[int] | None:
+    """The chunks ordinary research may find: all but the image's own memory (episodes, digests); None (all) when
+    there is none."""
+    own = memory_chunks(catalog)
+    if not own:
+        return None
+    return set(catalog.chunks.keys()) - own

@@ -124,13 +124,10 @@ def extract_cases(text: str, selector: str, stateful: bool = False) -> list[dict
 
 
 def extract_conditions(text: str, selector: str, clauses: list[str], stateful: bool = False) -> list[dict]:
-    """The calls a reply writes for each condition of the request (``clauses``, in the order its prompt listed them),
-    as ``[{"label", "calls"}]``: a call under a comment that numbers a clause (``# 3. ...``) is that condition's,
-    one under a comment that repeats a clause's words too; the calls under no such comment come last, as
-    ``{"label": "", "calls"}`` (:func:`bat_os.cognition.trial.calls.accept_conditions` gives them, in order, to the
-    conditions that have none: the model wrote them one under each, without the comments). Only the input counts
-    (``{"args", "kwargs"}``, with the ``given`` slots set before it), whatever the line says of the answer: an assert,
-    a bare call, ``self.assertEqual(obj.f(x), y)``, ``self.assertRaises(E, obj.f, x)``."""
+    """The calls a reply writes for each condition (``clauses``), as ``[{"label", "calls"}]``: a call under a comment
+    that numbers a clause (``# 3. ...``) or repeats its words is that condition's; the rest come last, labelled "".
+    Only the input counts (with the ``given`` slots set before it), whatever the line says of the answer: an assert, a
+    bare call, ``self.assertEqual(obj.f(x), y)``, ``self.assertRaises(E, obj.f, x)``."""
     calls: list[list[dict]] = [[] for _ in clauses]
     loose: list[dict] = []
     for case in _read_calls(text, selector, stateful, labels={}):
@@ -281,9 +278,7 @@ def _bare_call(line: str, selector: str) -> dict | None:
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "assertRaises" and len(node.args) >= 2:
             named = node.args[1]
             if (named.attr if isinstance(named, ast.Attribute) else getattr(named, "id", None)) == selector:
-                try:
-                    args = [_plain(ast.literal_eval(a)) for a in node.args[2:]]
-                except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                if (args := _literal(node.args[2:])) is _NOT:
                     return None
                 kind = getattr(node.args[0], "id", None)
                 return {"args": args, "kwargs": {}, **({"raises": kind} if kind else {})}
@@ -300,12 +295,8 @@ def _slot_assignment(line: str) -> tuple[str | None, object] | None:
     if match:
         return None, _slot_map(match.group("value"))
     match = re.match(rf"^(?:obj|self){_SLOT}\s*=(?!=)\s*(?P<value>.+)$", line)
-    if not match:
-        return None
-    try:
-        return match.group("name") or match.group("key"), _plain(ast.literal_eval(match.group("value")))
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        return None
+    value = _literal(match.group("value")) if match else _NOT
+    return None if value is _NOT else (match.group("name") or match.group("key"), value)
 
 
 def _slot_map(text: str) -> dict | None:
@@ -326,12 +317,8 @@ def _slot_map(text: str) -> dict | None:
 def _slot_check(line: str, selector: str) -> tuple[str, object] | None:
     """``assert obj.name == <literal>`` (a slot, not a call) as ``(name, value)``, else None."""
     match = re.match(rf"^assert\s+(?:obj|self){_SLOT}\s*==\s*(?P<value>.+)$", line)
-    if not match or selector in (match.group("name"), match.group("key")):
-        return None
-    try:
-        return match.group("name") or match.group("key"), _plain(ast.literal_eval(match.group("value")))
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        return None
+    value = _literal(match.group("value")) if match and selector not in (match.group("name"), match.group("key")) else _NOT
+    return None if value is _NOT else (match.group("name") or match.group("key"), value)
 
 
 def _json_cases(text: str) -> list[dict]:
@@ -390,14 +377,23 @@ def _call_of(node: ast.AST, selector: str) -> dict | None:
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
     if name != selector:
         return None
+    args, values = _literal(node.args), _literal([k.value for k in node.keywords])
+    if args is _NOT or values is _NOT or not all(k.arg for k in node.keywords):
+        return None
+    return {"args": args, "kwargs": {k.arg: v for k, v in zip(node.keywords, values)}}
+
+
+_NOT = object()  # what _literal gives for what is not a literal
+
+
+def _literal(source: "str | ast.AST | list[ast.AST]") -> object:
+    """The plain value of a literal (a text, a node, or a list of nodes: a list of values), else :data:`_NOT`."""
     try:
-        args = [_plain(ast.literal_eval(a)) for a in node.args]
-        kwargs = {k.arg: _plain(ast.literal_eval(k.value)) for k in node.keywords if k.arg}
+        if isinstance(source, list):
+            return [_plain(ast.literal_eval(node)) for node in source]
+        return _plain(ast.literal_eval(source))
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        return None
-    if len(kwargs) != len(node.keywords):
-        return None
-    return {"args": args, "kwargs": kwargs}
+        return _NOT
 
 
 def _plain(value: object) -> object:

@@ -12,7 +12,7 @@
 
 The states and the step each runs come from :mod:`~bat_os.cognition.cycle.states`; the steps are
 :mod:`~bat_os.cognition.cycle.steps`; every move is committed (a checkpoint) by the
-:class:`~bat_os.cognition.cycle.record.Store`, and model calls and jailed runs happen outside any transaction. A step
+:class:`Store`, and model calls and jailed runs happen outside any transaction. A step
 reaches the kernel only through its :class:`Run`. After a crash, :meth:`Orchestrator.interrupted` lists every
 unfinished cycle to resume from its last state (or fails it with the reason ``interrupted``, as configured).
 
@@ -376,9 +376,7 @@ class Orchestrator:
             examples = questions.examples_of(render(asked[at]), answer)
             asked[at] = questions.settled(asked[at], answer, "answer", self.now(), examples)
             cycle.artifacts["questions"] = asked
-            brief = render(cycle.brief)
-            return {"oid": cycle.receiver._p_oid, "brief": brief, "examples": [*brief.get("examples", []), *[
-                render(e) for q in cycle.artifacts["questions"] for e in questions.kept(q)]]}
+            return {"oid": cycle.receiver._p_oid, "brief": render(cycle.brief), "examples": person_brief(cycle).get("examples", [])}
 
         old = self.store.write(mark)
         brief = old["brief"]
@@ -437,16 +435,13 @@ class Orchestrator:
     async def apply(self, run: Run, transition: Transition) -> None:
         """Commit what a step returned and tell its events; COMPLETE: its artifacts first, then the install (the method,
         the message sent again and the move, in one transaction), then ``installed``."""
-        if transition.install is None:
-            self.store.apply(run.cycle_id, transition)
-            for event in transition.events:
-                run.emit(event)
-            return
-        if transition.artifacts:
-            self.store.apply(run.cycle_id, Transition(None, transition.artifacts))
+        chosen = transition.install
+        if chosen is None or transition.artifacts:
+            self.store.apply(run.cycle_id, transition if chosen is None else Transition(None, transition.artifacts))
         for event in transition.events:
             run.emit(event)
-        chosen = transition.install
+        if chosen is None:
+            return
 
         async def resend(conn: Any, receiver: Any) -> Any:  # the trial passed: the re-send may use a warm worker
             host = ImageHost(conn, receiver, jail=self.jail, capabilities=self.trials.granting(chosen["code"], chosen["selector"]))

@@ -1,7 +1,7 @@
 """What a cycle reads from the knowledge catalog and what it leaves there: DELEGATING's research, and its episode.
 
 :func:`research` searches the catalog with BRICK's queries, by words and meaning once the kernel's embedder is
-loaded (until then by words, which the artifacts say), leaving episodes out (:func:`research_exclusion`: the
+loaded (until then by words, which the artifacts say), leaving episodes out (:func:`~bat_os.memory.conversations.research_exclusion`: the
 knowledge hits are what they were before episodes existed). A hit from a document the user ingested is marked
 ``"user"``: the author may be shown it (:func:`notes`). :func:`recall` cites up to :data:`CITED` episodes of similar
 missions: the same selector, or words overlapping the mission's by :data:`SIMILAR` (an unrelated method shown to a
@@ -26,7 +26,6 @@ from bat_os.memory.catalog import CODEX_SOURCE
 from bat_os.memory.service import MemoryService
 
 KIND = conversations.KIND  # one kind for every episode: a cycle's and an ask's
-DIGEST = "digest"  # the heartbeat's summary of a day's episodes (bat_os.kernel.heartbeat)
 SIMILAR = 0.5  # the least word overlap (Jaccard) of an episode cited for a mission with another selector
 CITED = 2  # episodes cited at most
 SEARCHED = 20  # episodes looked at
@@ -85,30 +84,6 @@ def remember(root: Any, cycle: Any, now: float, code: str | None = None, author:
     return found
 
 
-def episode_chunks(catalog: Any, kinds: tuple[str, ...] = (KIND,)) -> set[int]:
-    """The catalog's chunks of episodes (or of the ``kinds`` given); empty when it holds none."""
-    by_value = getattr(catalog, "meta_index", {}).get("kind")
-    found: set[int] = set()
-    for kind in kinds:
-        chunks = by_value.get(kind) if by_value is not None else None
-        found.update(chunks if chunks is not None else ())
-    return found
-
-
-def memory_chunks(catalog: Any) -> set[int]:
-    """The chunks of the image's own memory: episodes and digests."""
-    return episode_chunks(catalog, (KIND, DIGEST))
-
-
-def research_exclusion(catalog: Any) -> set[int] | None:
-    """The chunks ordinary research may find: all but the image's own memory (episodes, digests); None (all) when
-    there is none."""
-    own = memory_chunks(catalog)
-    if not own:
-        return None
-    return set(catalog.chunks.keys()) - own
-
-
 def mission_words(brief: dict) -> set[str]:
     return words(brief["selector"]) | words(brief_intent(brief))
 
@@ -127,7 +102,7 @@ def recall(catalog: Any, brief: dict, receiver_hex: str, cycle_id: str) -> list[
 
     A relearn does not cite the learned episodes of the method it replaces (its prompt shows that version
     already, as the wrong one)."""
-    allowed = episode_chunks(catalog)
+    allowed = conversations.episode_chunks(catalog)
     if not allowed:
         return []
     query = " ".join(sorted(mission_words(brief))) or brief["selector"]
@@ -178,7 +153,7 @@ async def research(memory: MemoryService | None, read: Callable[[Callable[[Any],
     (those cited). ``read(work)`` runs ``work(root)`` in a read transaction."""
     seen: dict[str, dict] = {}
     hybrid = memory is not None and memory.state == "ready"
-    allowed = read(lambda root: research_exclusion(root["knowledge_catalog_obj"]))
+    allowed = read(lambda root: conversations.research_exclusion(root["knowledge_catalog_obj"]))
     for query in queries:
         if hybrid:
             extra = {"allowed": allowed} if allowed is not None else {}  # only where episodes exist: older fakes
@@ -190,7 +165,7 @@ async def research(memory: MemoryService | None, read: Callable[[Callable[[Any],
             if key not in seen:
                 seen[key] = {"id": key, "text": hit["text"], "score": hit["score"]}
                 meta = hit.get("metadata") or {}
-                if meta.get("source") != CODEX_SOURCE and meta.get("kind") not in (KIND, DIGEST):
+                if meta.get("source") != CODEX_SOURCE and meta.get("kind") not in (KIND, conversations.DIGEST):
                     seen[key]["user"] = True
     cited = read(lambda root: recall(root["knowledge_catalog_obj"], brief, receiver_hex, cycle_id))
     return {"context": list(seen.values()), "search": "hybrid" if hybrid else "text", "episodes": cited}

@@ -1,4 +1,4 @@
-"""The step of each state: a function of the cycle's record (its :func:`~bat_os.cognition.cycle.record.view`) that
+"""The step of each state: a function of the cycle's record (its :func:`~bat_os.cognition.cycle.driver.view`) that
 returns what changes (a :class:`~bat_os.cognition.cycle.states.Transition`); the driver applies it.
 
 ::
@@ -13,7 +13,7 @@ returns what changes (a :class:`~bat_os.cognition.cycle.states.Transition`); the
                                candidate tried on it again, then :func:`choose`   -> COMPLETE | ASKING | SYNTHESIZING | FAILED
 
 :func:`choose` turns the one decision (:func:`~bat_os.cognition.judge.decide.decide`) into a transition; an install
-is the store's (:meth:`~bat_os.cognition.cycle.record.Store.install`). A step uses the kernel only through its
+is the store's (:meth:`~bat_os.cognition.cycle.driver.Store.install`). A step uses the kernel only through its
 :class:`~bat_os.cognition.cycle.driver.Run`: the models, the trials, the memory, the person.
 """
 
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bat_os.cognition.author import mending, replies
 from bat_os.cognition.author.prompts import (
-    CASE_WRITER, brief_intent, conditions_of, decomposition_prompt, is_pure, sample_seed, shown_slots,
+    CASE_WRITER, conditions_of, decomposition_prompt, is_pure, sample_seed, shown_slots,
     specification_prompt, synthesis_prompt, synthesis_voice)
 from bat_os.cognition.cycle import memory
 from bat_os.cognition.cycle.states import Transition
@@ -166,12 +166,10 @@ async def ask_person(run: "Run", v: dict) -> Transition:
 
 
 async def rejudge(run: "Run", v: dict, candidates: list[Candidate], shown: int | None = None) -> Transition:
-    """Every candidate tried again on today's examples (an answer came), then :func:`choose`. The candidate shown (else
-    the first) that fails an example is what the author sees next, with the call, the answer wanted and its own
-    (``cycle_feedback``: self-debugging)."""
-    found: list[Candidate] = []
-    for old in candidates:
-        found = await run.trials.tell_apart(v["id"], v, [*found, await run.trials.tried(v["id"], v, old.written())])
+    """Every candidate tried again on today's examples (an answer came) and told apart, then :func:`choose`. The
+    candidate shown (else the first) that fails an example is what the author sees next, with the call, the answer
+    wanted and its own (``cycle_feedback``: self-debugging)."""
+    found = await run.trials.tell_apart(v["id"], v, [await run.trials.tried(v["id"], v, old.written()) for old in candidates])
     wrong = [(k != shown, k) for k, c in enumerate(found) if any(f.startswith("example:") for f in c.failed)]
     told = {}
     if wrong and run.settings.feedback:

@@ -23,6 +23,7 @@ from typing import Any
 from bat_os.cognition.judge.cases import key
 from bat_os.cognition.judge.decide import Decision
 
+
 def question(cycle_id: str, number: int, selector: str, decision: Decision, slots: dict, shown: Any = None) -> dict:
     """The question a :class:`~bat_os.cognition.judge.decide.Decision` (ASK or CONFIRM) asks: its call, and each
     answer the candidates give there with how many give it (a confirm: the shown candidate's only; ``shown``: what it
@@ -36,21 +37,21 @@ def question(cycle_id: str, number: int, selector: str, decision: Decision, slot
         answers = {mine: answers[mine]}
     choices = [choice(a, len(members)) if json.loads(a)[0] != "kind" else {"result": shown, "candidates": len(members), "varies": True}
                for a, members in sorted(answers.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-    also = []
-    if decision.action == "confirm":
-        for other, answer in found.also:  # the shown candidate's answers at other calls, seen with the first
-            also.append({"call": _shown_call(other, slots), **{k: v for k, v in choice(answer, 1).items() if k != "candidates"},
-                         **({"given": other["given"]} if other.get("given") else {}),
-                         **({"condition": other["condition"]} if other.get("condition") else {})})
+    also = [{"call": _shown_call(other, slots), **{k: v for k, v in choice(answer, 1).items() if k != "candidates"},
+             **_marks(other)} for other, answer in found.also] if decision.action == "confirm" else []  # seen with the first
     return {
         "cycle": cycle_id, "id": f"q{number}", "selector": selector,
         "kind": "confirm" if decision.action == "confirm" else "disagreement",
         "call": _shown_call(call, slots),
         "choices": choices,
         **({"also": also} if also else {}),
-        **({"given": call["given"]} if call.get("given") else {}),
-        **({"condition": call["condition"]} if call.get("condition") else {}),
+        **_marks(call),
     }
+
+
+def _marks(call: dict) -> dict:
+    """What a question shows beside a call: the slots it sets first (``given``), the condition it tests."""
+    return {k: call[k] for k in ("given", "condition") if call.get(k)}
 
 
 def choice(answer: str, count: int) -> dict[str, Any]:
@@ -97,13 +98,8 @@ def examples_of(asked: dict, answer: dict) -> list[dict]:
         if told.get("varies"):
             continue  # a clock's answer, accepted: no exact example to keep
         call = shown_call["call"]
-        example: dict[str, Any] = {"args": call["args"], "kwargs": call["kwargs"]}
-        if shown_call.get("given"):
-            example["given"] = shown_call["given"]
-        for key in ("result", "raises", "slots"):
-            if key in told:
-                example[key] = told[key]
-        found.append(example)
+        found.append({"args": call["args"], "kwargs": call["kwargs"], **{k: shown_call[k] for k in ("given",) if shown_call.get(k)},
+                      **{k: told[k] for k in ("result", "raises", "slots") if k in told}})
     return found
 
 

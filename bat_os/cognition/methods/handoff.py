@@ -10,7 +10,7 @@ gives back :class:`Suspended` when a send must wait. Each hand-off is one level 
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, NamedTuple
 
 import greenlet
 
@@ -27,11 +27,8 @@ Runner = Callable[[str, str, list, dict, Any], Awaitable[Any]]
 HostFor = Callable[[Any, UvmObject, int], Any]
 
 
-class _Awaiting:
-    __slots__ = ("awaitable",)
-
-    def __init__(self, awaitable: Awaitable[Any]) -> None:
-        self.awaitable = awaitable
+class _Awaiting(NamedTuple):
+    awaitable: Awaitable[Any]
 
 
 class _Bridge(greenlet.greenlet):

@@ -4,6 +4,6 @@
            the slots' and the constants' calls, each with its role
 ``runs``   a candidate audited, then run in the jail over every call on an aborted view of the image: a Candidate
 
-May import ``judge``, ``author`` (reading the request), ``methods`` (the guardian, the hosts), and ``errors``,
+May import ``judge``, ``author`` (reading the request), ``methods`` (the hosts), and ``errors``,
 ``image``, ``jail``.
 """

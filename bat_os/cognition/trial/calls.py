@@ -89,12 +89,10 @@ def said_in(clause: str, examples: list[dict]) -> list[dict]:
 
 
 def accept_conditions(raw: list[dict], brief: dict, slot_names: set[str] | None = None) -> list[dict]:
-    """The conditions of the request with the calls the case writer wrote for each
-    (:func:`~bat_os.cognition.author.replies.extract_conditions`), each call fit to run (:func:`_fit`); a condition
-    keeps its label when none of its calls fits (no call tests it). The request's first clause, what is asked, has
-    its own call; a clause that says an example of the person's has its call (:func:`said_in`); calls written under
-    no comment go, in order, to the conditions without one. None at all when the reply wrote no call: the cycle then
-    judges as it did before conditions were read."""
+    """The conditions of the request with the calls the case writer wrote for each, fit to run (:func:`_fit`; a
+    condition with none keeps its label: no call tests it). The first clause, what is asked, has the trial's call; a
+    clause that says an example has its call (:func:`said_in`); calls under no comment go, in order, to the conditions
+    without one. None at all when the reply wrote no call."""
     if not any(condition.get("calls") for condition in raw):
         return []
     loose = _fit([call for condition in raw if not condition["label"] for call in condition["calls"]], brief, slot_names)
@@ -171,7 +169,6 @@ def labelled(calls: list[dict], conditions: list[dict]) -> list[dict]:
 
 # --- probes of the learning call's own arguments -----------------------------------------------------
 MAX_PROBES = 6  # one to three per argument of a call of two: enough to split look-alikes, few enough to stay fast
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # an argument written as a date (YYYY-MM-DD): probed with other dates
 
 
 def variants(value: Any) -> list[Any]:
@@ -183,11 +180,8 @@ def variants(value: Any) -> list[Any]:
     if isinstance(value, float):  # nothing, a half (where rounding shows), below nothing
         return [0.0, 2.5, -1.5]
     if isinstance(value, str):
-        if _DATE.match(value):  # the ends of months of every length: a leap day, a February of 28, a year's, a 30th
-            return ["2000-02-29", "2023-02-15", "1999-12-31", "2024-04-30", "2023-07-04"]
-        words = value.split()  # nothing, its digits nearly, two capitalised words, itself turned round, upper case
-        return ["", *_near_digits(value), "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c",
-                value.upper()]
+        words = value.split()  # nothing, two capitalised words, itself turned round, its words too and one more, upper case
+        return ["", "Hello World", value[::-1], " ".join(reversed(words)) + " extra" if words else "a b c", value.upper()]
     if isinstance(value, list):  # none, reversed, one, longer; numbers also with their signs turned
         numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
         return [[], value[::-1], value[:1], value + value[:2], *([[-x for x in value]] if numbers else [])]
@@ -195,17 +189,6 @@ def variants(value: Any) -> list[Any]:
         first = dict(list(value.items())[:1])
         return [{}, first]
     return []
-
-
-def _near_digits(value: str) -> list[str]:
-    """A text with digits, nearly: its first number of two digits or more one digit shorter ('13:45' -> '3:45'), and
-    every digit one more ('13:45' -> '24:56', past a clock's hours and minutes): a check of a format's digits."""
-    first = re.search(r"\d{2,}", value)
-    if first is None:
-        return []
-    shorter = value[:first.start()] + value[first.start() + 1:]
-    more = "".join(str((int(ch) + 1) % 10) if ch.isdigit() else ch for ch in value)
-    return [shorter, more]
 
 
 def probes(args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
@@ -227,11 +210,9 @@ _NUMBER_NAMED = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")
 
 
 def named_calls(intent: str, args: list, kwargs: dict, taken: list[dict]) -> list[dict]:
-    """Up to :data:`MAX_NAMED` calls ``{"args", "kwargs", "varies", "named", "offset"}`` at the values the request
-    names and just beside them (boundary values: "from 3 to 16", "0 or less", "17:30, not included"): a whole number
-    it names and its neighbours in a whole-number argument; a decimal in a decimal argument; a time of day (HH:MM) and
-    the minutes beside it in an argument written as a time. Where a reading of a request goes wrong, it is most often
-    at the values the request itself names."""
+    """Up to :data:`MAX_NAMED` calls at the values the request names and just beside them ("from 3 to 16", "0 or less",
+    "17:30, not included"): a whole number and its neighbours in a whole-number argument, a decimal in a decimal one,
+    a time and the minutes beside it in one written as a time. A reading goes wrong most often at the values named."""
     times = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(intent) if int(h) < 24 and int(m) < 60]
     numbers = [n for n in _NUMBER_NAMED.findall(_TIME_NAMED.sub(" ", intent))]
     made: list[dict] = []

@@ -15,14 +15,14 @@ from typing import Any, Callable, TypeVar
 
 from bat_os.cognition.judge.candidate import Candidate, assess, generated_failures, reads_clock
 from bat_os.cognition.judge.cases import key, output_key
-from bat_os.jail import guardian
 from bat_os.cognition.methods.capabilities import used_by
 from bat_os.cognition.methods.host import CaseHost, ImageHost
+from bat_os.cognition.methods.tests import in_view
 from bat_os.cognition.trial import calls as sources
 from bat_os.cognition.trial.calls import plain_slots, planned, probe_calls, run_calls
 from bat_os.errors import JailError, MethodRaised
-from bat_os.image import transact
 from bat_os.image.image import Image
+from bat_os.jail import guardian
 from bat_os.jail.runner import JailRunner
 
 T = TypeVar("T")
@@ -101,9 +101,7 @@ class Trials:
                       then: Callable[[list[dict], CaseHost, list[dict]], T]) -> T:
         """``then(outcomes, host, cases)`` of one jailed run of ``code`` over the cases ``cases(receiver)`` makes, on a
         view of the image that is always aborted."""
-        tm, conn = pair = self.image.acquire()
-
-        async def run() -> T:
+        async def run(conn: Any) -> T:
             receiver = self.receiver(conn.root(), cycle_id)
             planned_cases = cases(receiver)
             capabilities = self.granting(code, f"{selector} (cycle {cycle_id}, trial)")
@@ -111,10 +109,7 @@ class Trials:
                             candidate=(selector, code))
             return then(await self.jail.run_cases(code, selector, planned_cases, host), host, planned_cases)
 
-        try:
-            return await transact.run_async(tm, run, write=False)
-        finally:
-            self.image.release(pair)
+        return await in_view(self.image, run)
 
 
 def code_sha256(code: str) -> str:
