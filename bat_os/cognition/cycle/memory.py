@@ -1,8 +1,8 @@
 """What a cycle reads from the knowledge catalog and what it leaves there: DELEGATING's research, and its episode.
 
-:func:`research` searches the catalog with BRICK's queries, by words and meaning once the kernel's embedder is
-loaded (until then by words, which the artifacts say), leaving episodes out (:func:`~bat_os.memory.conversations.research_exclusion`: the
-knowledge hits are what they were before episodes existed). A hit from a document the user ingested is marked
+:func:`research` searches the catalog with BRICK's queries, by words and meaning once the embedder is loaded (until
+then by words, which the artifacts say), leaving the image's own memory out (``conversations.research_exclusion``:
+knowledge hits are what they were before episodes). A hit from a document the user ingested is marked
 ``"user"``: the author may be shown it (:func:`notes`). :func:`recall` cites up to :data:`CITED` episodes of similar
 missions: the same selector, or words overlapping the mission's by :data:`SIMILAR` (an unrelated method shown to a
 small model is what it copies).
