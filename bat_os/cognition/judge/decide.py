@@ -43,7 +43,6 @@ ASK, CONFIRM, INSTALL, MORE, FAIL = "ask", "confirm", "install", "more", "fail"
 SHOWN = 4  # calls one look before install shows at most: a person checks four answers at a glance, not ten
 VOTES = 2  # readings that must agree before a cluster installs on its own: one more than a single guess
 VOUCHING = 2  # the person's examples that, with every generated case, vouch for a lone reading: one may be a fluke
-COMPANY = 3  # one voice sampling one text this often counts one reading more: repeated samples vote for their text
 
 
 @dataclass(frozen=True)
@@ -219,12 +218,8 @@ def clusters(candidates: list[Candidate], indices: list[int], only: frozenset[st
 
 def agreement(candidates: list[Candidate], members: list[int]) -> int:
     """How many independent writers a cluster stands for: its distinct readings (:meth:`Candidate.reading`: the same
-    text in both voices is two that met), and one more where a reading was written :data:`COMPANY` times or more."""
-    counts: dict[str, int] = {}
-    for m in members:
-        reading = candidates[m].reading(m)
-        counts[reading] = counts.get(reading, 0) + 1
-    return len(counts) + (max(counts.values()) >= COMPANY)
+    text in both voices is two that met; one voice sampling one text again is one)."""
+    return len({candidates[m].reading(m) for m in members})
 
 
 def score(candidates: list[Candidate], members: list[int]) -> int:
