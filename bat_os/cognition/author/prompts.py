@@ -303,7 +303,7 @@ def _clock(intent: str) -> list[str]:
 
 
 def _capabilities(intent: str) -> list[str]:
-    """The two capabilities a method has (:mod:`bat_os.cognition.capabilities`), said only when the request names
+    """The two capabilities a method has (:mod:`bat_os.cognition.methods.capabilities`), said only when the request names
     a persona or the memory: every other prompt stays as it was (the recorded cassettes match them)."""
     if not CAPABILITY_WORDS.search(intent):
         return []
