@@ -154,6 +154,7 @@ class Config:
     cycle_confirm: str = "auto"  # show the chosen method before installing it: auto (no example given, or a case doubts it), always, never
     cycle_question_seconds: float = 300.0  # how long a question waits for its answer before it counts as skipped
     cycle_feedback: int = 1  # 1: the author is shown a candidate that failed the person's answer, with how; 0: not
+    cycle_coverage: int = 1  # 1: the method to install first meets calls at every branch and boundary of its code; 0: not
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
@@ -213,6 +214,7 @@ ENV_NAMES = {
     "cycle_questions": "BATOS_CYCLE_QUESTIONS",
     "cycle_confirm": "BATOS_CYCLE_CONFIRM",
     "cycle_feedback": "BATOS_CYCLE_FEEDBACK",
+    "cycle_coverage": "BATOS_CYCLE_COVERAGE",
     "cycle_question_seconds": "BATOS_CYCLE_QUESTION_SECONDS",
     "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",
@@ -377,7 +379,7 @@ def _validate(config: Config) -> None:
     if config.cycle_max_attempts < 1 or config.cycle_candidates < 1:
         raise ConfigError("cycle_max_attempts" if config.cycle_max_attempts < 1 else "cycle_candidates", "must be at least 1")
     for name, allowed in (("cycle_resume", ("resume", "fail")), ("cycle_confirm", ("auto", "always", "never")),
-                          ("translator", TRANSLATORS), ("cycle_feedback", (1, 0))):
+                          ("translator", TRANSLATORS), ("cycle_feedback", (1, 0)), ("cycle_coverage", (1, 0))):
         if getattr(config, name) not in allowed:
             raise ConfigError(name, f"{getattr(config, name)!r} is not {', '.join(map(str, allowed[:-1]))} or {allowed[-1]}")
     if config.cycle_questions < 0 or not config.cycle_question_seconds > 0:

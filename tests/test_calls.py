@@ -32,19 +32,6 @@ def test_calls_already_made_are_not_repeated_and_no_arguments_means_no_probes():
     assert probes([True], {}, []) == [{"args": [False], "kwargs": {}, "varies": 0}]
 
 
-def test_slots_the_request_names_are_given_other_data_two_calls_each():
-    from bat_os.cognition.trial.calls import MAX_SLOT_PROBES, slot_probes
-
-    found = slot_probes({"scores": [3, 4], "name_tag": "old", "flag": True, "other": [1, 2]}, ["scores", "name_tag", "flag"], [7], {})
-    assert [p["given"] for p in found] == [{"scores": []}, {"name_tag": ""}, {"scores": [3, 4, 31, 41]}, {"name_tag": "Hello World"}]
-    assert all(p["args"] == [7] and p["kwargs"] == {} for p in found) and len(found) == MAX_SLOT_PROBES
-    assert [p["varies_slot"] for p in found] == ["scores", "name_tag", "scores", "name_tag"]
-    assert slot_probes({"counter": 0}, ["counter"], [], {}) == [
-        {"args": [], "kwargs": {}, "given": {"counter": 7}, "varies_slot": "counter"},
-        {"args": [], "kwargs": {}, "given": {"counter": -3}, "varies_slot": "counter"}]
-    assert slot_probes({"scores": [1]}, [], [], {}) == []  # the request names no slot
-
-
 HOURS = "tell whether a time written as HH:MM falls in business hours, which start at 09:00, included, and end at 17:30, not included"
 
 
@@ -93,7 +80,7 @@ def test_a_run_plans_the_trial_twice_the_examples_the_cases_then_every_probe_eac
     info = {"args": [2024], "kwargs": {}, "intent": "a leap year: divisible by 4, but not by 100 unless by 400",
             "examples": [{"args": [1900], "kwargs": {}, "result": False}], "cases": [{"args": [2023], "kwargs": {}, "result": False}],
             "conditions": [{"label": "divisible by 4", "calls": [{"args": [2024], "kwargs": {}}, {"args": [8], "kwargs": {}}]}]}
-    cases = planned(info, {"count": 3})
+    cases = planned(info)
     assert [c["role"] for c in cases[:4]] == ["trial", "trial", "example", "generated"]
     probing = [c["args"] for c in cases if c["role"] == "probe"]
     assert probing[0] == [8]  # the condition's call (its first is the trial's: not repeated)

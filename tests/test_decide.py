@@ -262,3 +262,42 @@ def test_only_the_calls_of_the_origins_named_are_compared():
     assert not concur(a, b)
     assert concur(a, b, frozenset({"trial", "condition"}))  # the trial and the condition's call; not a constant's
     assert clusters([a, b], [0, 1], frozenset({"trial", "condition"})) == [[0, 1]]
+
+
+# --- coverage calls (bat_os.cognition.trial.coverage): a boundary, a path, a value named, an edge ---------------------
+def covered(record: Candidate, *answers: tuple[dict, str]) -> Candidate:
+    """``record`` with its answers to coverage calls (``(call, answer)``; the call carries why it was chosen)."""
+    return record.but(extra=(*record.extra, *answers))
+
+
+EMPTY = {"args": [""], "kwargs": {}, "coverage": "a path of its code none of your answers took", "unsupported": True}
+EDGE = {"args": ["ADA"], "kwargs": {}, "coverage": "an edge (arg 1 = \"ADA\")", "unsupported": False}
+
+
+def test_a_coverage_call_answered_otherwise_splits_two_readings_even_with_nobody_to_ask():
+    """Nobody to ask and a condition stated: only the trial and the conditions' calls split readings, and the coverage
+    calls of the one to install, where a raise is an answer like any other."""
+    pair = [right(AKL, 1), right(AKL_TOO, 2)]
+    stated = {"conditions": ("the initials",)}
+    assert decide(pair, **stated).action == choosing.INSTALL
+    apart = [covered(pair[0], (EMPTY, '["value", ""]')), covered(pair[1], (EMPTY, '["raised", "IndexError"]'))]
+    refused = decide(apart, final=True, **stated)
+    assert refused.action == choosing.FAIL and refused.disputed and refused.clusters == [[0], [1]]
+    alike = [covered(pair[0], (EMPTY, '["value", ""]')), covered(pair[1], (EMPTY, '["value", ""]'))]
+    assert decide(alike, **stated).action == choosing.INSTALL
+    timed_out = [covered(pair[0], (EMPTY, '["value", ""]')), covered(pair[1], (EMPTY, '["failed", ["cpu"]]'))]
+    assert decide(timed_out, **stated).action == choosing.INSTALL  # a run cut short is no answer
+
+
+def test_a_look_before_install_shows_first_the_coverage_calls_nothing_the_person_said_supports():
+    pair = [covered(right(AKL, 1), (EDGE, '["value", "A"]'), (EMPTY, '["value", ""]')),
+            covered(right(AKL_TOO, 2), (EDGE, '["value", "A"]'), (EMPTY, '["value", ""]'))]
+    shown = decide(pair, can_ask=True)
+    assert shown.action == choosing.CONFIRM and shown.split.call["args"] == [""]
+    assert shown.split.call["coverage"] == EMPTY["coverage"] and "unsupported" not in shown.split.call
+    # then the call with the most to it (the method's main work), before any plain edge
+    assert [call["args"] for call, _answer in shown.split.also] == [["Alan Mathison Turing"]]
+    question = asking.question("c1", 1, "initials", shown, {})
+    assert question["coverage"] == EMPTY["coverage"] and question["call"]["args"] == [""]
+    supported = [c.but(extra=tuple((dict(call, unsupported=False), a) for call, a in c.extra)) for c in pair]
+    assert decide(supported, can_ask=True, examples=1).action == choosing.INSTALL  # nothing left unsupported

@@ -37,12 +37,13 @@ class Slots:
         return dict(self.slots)
 
 
-def cases_run(source: str, selector: str, cases: list[dict], host: Any, **jail_options: Any) -> tuple[list[dict], dict]:
+def cases_run(source: str, selector: str, cases: list[dict], host: Any, trace: bool = False,
+              **jail_options: Any) -> tuple[list[dict], dict]:
     async def main() -> tuple[list[dict], dict]:
         jail = Jail(**jail_options)
         await jail.start()
         try:
-            outcomes = await jail.run_cases(source, selector, cases, host)
+            outcomes = await jail.run_cases(source, selector, cases, host, trace=trace)
             return outcomes, jail.health()["counts"]
         finally:
             await jail.close()
@@ -209,3 +210,23 @@ def test_a_counter_or_ordered_dict_the_method_made_is_filled_like_a_dict_and_a_l
     assert outcomes == [{"value": [{"a": 3, "b": 1}, ["z"], {"a": [1]}, [5, 2]]}]
     assert type(read_only(OrderedDict(a=1))).__name__ == "mappingproxy"
     assert read_only(deque([1])) == (1,)
+
+
+def test_a_traced_run_tells_each_case_the_arcs_its_own_code_took() -> None:
+    """Branch coverage: the branch taken, an early raise, a helper of its own; another method's code is not followed."""
+    source = ("def grade(self, n):\n"             # 1
+              "    def half(x):\n"                # 2
+              "        return x // 2\n"           # 3
+              "    if n < 0:\n"                   # 4
+              "        raise ValueError('no')\n"  # 5
+              "    if n >= 10:\n"                 # 6
+              "        return half(n)\n"          # 7
+              "    return n\n")                   # 8
+    outcomes, _counts = cases_run(source, "grade", [{"args": [3]}, {"args": [-1]}, {"args": [12]}], Slots(), trace=True)
+    small, negative, large = ({tuple(a) for a in o["arcs"]} for o in outcomes)
+    assert [o.get("value") for o in outcomes] == [3, None, 6] and negative and outcomes[1]["raised"] == "ValueError"
+    assert (4, 6) in small and (6, 8) in small and (8, -1) in small and (4, 5) not in small
+    assert (4, 5) in negative and (5, -1) in negative and (4, 6) not in negative
+    assert (6, 7) in large and (-2, 3) in large and (3, -2) in large  # the helper's own frame: entered and left
+    untraced, _counts = cases_run(source, "grade", [{"args": [3]}], Slots())
+    assert untraced == [{"value": 3}]

@@ -236,11 +236,12 @@ def test_the_wing_s_rooms_import_only_the_rooms_below_them():
     assert wrong == []
 
 
-def test_the_wing_is_at_most_5000_lines_in_at_most_20_modules():
-    files = list((PACKAGE / "cognition").rglob("*.py"))
+def test_the_wing_is_at_most_5000_lines_in_at_most_20_modules_besides_its_coverage():
+    """The size the pipeline left it (issue 63), plus the coverage module (issue 64), itself under the module limit."""
+    files = [p for p in (PACKAGE / "cognition").rglob("*.py") if p.name != "coverage.py"]
     modules = [p for p in files if p.name != "__init__.py"]
     lines = sum(len(p.read_text().splitlines()) for p in files)
-    assert len(modules) <= WING_MODULES and lines <= WING_LINES, (len(modules), lines)
+    assert len(modules) <= WING_MODULES - 1 and lines <= WING_LINES, (len(modules), lines)
 
 
 #: Underscored names that are public API: an AST node class's fields, a named tuple's methods.

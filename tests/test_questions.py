@@ -30,6 +30,16 @@ def dotted(question):
     return {"result": "".join(word[0].upper() + "." for word in question["call"]["args"][0].split())}
 
 
+def corrected(question):
+    """The person at a confirm: the dotted answer at the first call shown that the method answers otherwise (``at``:
+    the calls before it were right), else accepted."""
+    shown = [{"call": question["call"], "result": question["choices"][0].get("result")}, *question.get("also", [])]
+    for at, each in enumerate(shown):
+        if dotted(each)["result"] != each.get("result"):
+            return {**dotted(each), **({"at": at} if at else {})}
+    return {"choose": 0}
+
+
 def cassette(tmp_path, *codes):
     lines = [{"persona": "BRICK", "contains": "Selector: initials", "response": json.dumps(["initials of a name"])}]
     lines += [{"persona": "ALFRED", "contains": " initials(", "response": f"```python\n{code}\n```"} for code in codes]
@@ -117,15 +127,18 @@ def test_a_confirm_is_shown_before_install_and_accepted(kernel_for):
         reply, seen = learn(client, lambda q: {"choose": 0})
     assert reply["status"] == "ok", reply
     assert [q["kind"] for q in seen] == ["confirm"]
-    # shown on the call with the most to it (a probe of more words than the request's), with what both answer there
-    assert seen[0]["call"]["args"] == ["Lovelace King Ada extra"] and seen[0]["choices"] == [{"result": "LKAE", "candidates": 2}]
+    # shown first where no answer of the person's supports it (the empty name takes a path of its own: no word), then
+    # on the call with the most to it (a probe of more words than the request's), with what both answer there
+    assert seen[0]["call"]["args"] == [""] and seen[0]["choices"] == [{"result": "", "candidates": 2}]
+    assert seen[0]["coverage"] == "a path of its code none of your answers took"
+    assert [(a["call"]["args"], a["result"]) for a in seen[0]["also"]] == [(["Lovelace King Ada extra"], "LKAE")]
 
 
 def test_a_confirm_corrected_is_an_example_and_the_cycle_goes_on(kernel_for):
     kernel = kernel_for(AKL, AKL_TOO, DOTTED, DOTTED_TOO)
     with kernel.client() as client:
-        reply, seen = learn(client, lambda q: dotted(q) if q["kind"] == "confirm" or q["choices"][0]["result"] != dotted(q)["result"]
-                            else {"choose": 0})
+        reply, seen = learn(client, lambda q: corrected(q) if q["kind"] == "confirm" else dotted(q)
+                            if q["choices"][0]["result"] != dotted(q)["result"] else {"choose": 0})
     assert reply["status"] == "ok", reply
     assert reply["result"]["result"] == "A.K.L."
     assert seen[0]["kind"] == "confirm"

@@ -75,8 +75,9 @@ def render_question(question: dict) -> str:
 
 
 def condition(shown: dict) -> str:
-    """``[the condition] `` a call shown tests, in the request's words (none: nothing)."""
-    label = shown.get("condition")
+    """``[the condition] `` a call shown tests, in the request's words, else why it is shown (``[where it changes
+    course (arg 2 = 3 / 4)]``); none: nothing."""
+    label = shown.get("condition") or shown.get("coverage")
     return f"[{label}] " if isinstance(label, str) and label else ""
 
 

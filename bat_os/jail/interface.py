@@ -84,6 +84,7 @@ class JailRunner(Protocol):
 
     def run_cases(
         self, source: str, selector: str, cases: list[dict], host: Host, limits: "JailLimits | None" = None,
+        trace: bool = False,
     ) -> Awaitable[list[dict]]: ...
 
     def protections(self) -> dict[str, bool | str]: ...

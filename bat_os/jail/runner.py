@@ -195,6 +195,7 @@ class Jail:
 
     def run_cases(
         self, source: str, selector: str, cases: list[dict], host: Host, limits: JailLimits | None = None,
+        trace: bool = False,
     ) -> Awaitable[list[dict]]:
         """Run the method once per case (``{"args": [...], "kwargs": {...}}``) in ONE fresh child; await
         one outcome per case (see :mod:`bat_os.jail.worker.cases`).
@@ -202,6 +203,7 @@ class Jail:
         Each case gets ``limits.cpu_seconds`` of CPU; the set as a whole gets :func:`cases_limits`
         (a case past its CPU time ends the set: the rest are ``skipped``). Before each case the
         host's ``begin_case(index)``, when it has one, is called (a fresh overlay of the receiver).
+        ``trace``: each outcome also holds the ``arcs`` the method's own code took (branch coverage).
         """
         limits = limits or self.limits
         if len(cases) > MAX_CASES:
@@ -209,7 +211,8 @@ class Jail:
         whole = cases_limits(limits, len(cases))
         request = {"op": "run", "source": source, "selector": selector, "args": [], "kwargs": {},
                    "limits": limits_dict(whole), "case_cpu_seconds": limits.cpu_seconds,
-                   "cases": [{"args": list(c.get("args") or []), "kwargs": dict(c.get("kwargs") or {})} for c in cases]}
+                   "cases": [{"args": list(c.get("args") or []), "kwargs": dict(c.get("kwargs") or {})} for c in cases],
+                   **({"trace": True} if trace else {})}
         return Pending(self._run, request, host, whole, True)
 
     async def _run(self, request: dict, host: Host, limits: JailLimits, fresh: bool, gated: bool = True) -> Any:

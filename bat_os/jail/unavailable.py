@@ -70,6 +70,7 @@ class UnavailableJail:
 
     def run_cases(
         self, source: str, selector: str, cases: list[dict], host: Host, limits: JailLimits | None = None,
+        trace: bool = False,
     ) -> Awaitable[list[dict]]:
         return Pending(self._refuse)
 

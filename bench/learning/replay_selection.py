@@ -54,7 +54,7 @@ from bat_os.translate.examples import fits, sentence_examples  # noqa: E402
 
 #: What ``--without`` can leave out of every candidate's run: a source of calls -> the function of the cycle's code
 #: that makes them (it makes none), or None for the conditions' calls (the run's case writer's, left out here).
-WITHOUT: dict[str, str | None] = {"slot_probes": "slot_probes", "constant_calls": "constant_calls",
+WITHOUT: dict[str, str | None] = {"constant_calls": "constant_calls",
                                   "named_calls": "named_calls", "conditions": None}
 
 

@@ -72,6 +72,7 @@ class CycleSettings:
     resume: str = "resume"  # after a crash: "resume" or "fail"
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
     feedback: bool = True  # the author is shown a candidate that failed an answer, and how (config.cycle_feedback)
+    coverage: bool = True  # the one to install meets calls at its branches and boundaries first (config.cycle_coverage)
 
 
 def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
@@ -80,7 +81,7 @@ def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
         "max_attempts": config.cycle_max_attempts, "candidates": config.cycle_candidates, "resume": config.cycle_resume,
         "seed": config.cycle_seed, "conflict_retries": config.conflict_retries, "questions": config.cycle_questions,
         "confirm": config.cycle_confirm, "question_seconds": config.cycle_question_seconds,
-        "feedback": bool(config.cycle_feedback), **overrides})
+        "feedback": bool(config.cycle_feedback), "coverage": bool(config.cycle_coverage), **overrides})
 
 
 def view(root: Any, cycle: Cycle) -> dict:

@@ -44,6 +44,8 @@ if TYPE_CHECKING:  # types only
 
 logger = logging.getLogger(__name__)
 
+COVER_ROUNDS = 3  # decisions made again after coverage calls: each may choose another, whose own calls come next
+
 
 async def begin(run: "Run", v: dict) -> Transition:
     return Transition("DECOMPOSING")
@@ -185,12 +187,18 @@ async def choose(run: "Run", v: dict, candidates: list[Candidate], newest: Candi
     another (SYNTHESIZING), or fail with every reason heard. ``newest``: the candidate just tried, whose refusal the
     author hears next; ``written_out``: the author could write no more."""
     settings, asked = run.settings, v["questions"]
-    decision = decide(candidates, Situation(
+    situation = Situation(
         examples=v["requested"], answered=sum(len(questions.kept(q)) for q in asked),
         can_ask=run.can_ask and len(asked) < settings.questions, confirm=settings.confirm, attempts=v["attempts"],
         max_attempts=settings.max_attempts, max_candidates=settings.candidates, written_out=written_out,
         conditions=tuple(c["label"] for c in v["conditions"]), uncovered=tuple(uncovered(v["conditions"], v["examples"])),
-        untested=tuple(untested(v["conditions"]))))
+        untested=tuple(untested(v["conditions"])))
+    decision = decide(candidates, situation)
+    for _round in range(COVER_ROUNDS if settings.coverage else 0):  # the one to install meets its coverage calls first
+        covered = await run.trials.cover(v["id"], v, candidates, decision.winner) if decision.action in (INSTALL, CONFIRM) else candidates
+        if covered == candidates:
+            break
+        candidates, decision = covered, decide(covered, situation)
     found = {**(artifacts or {}), "candidates": [c.to_dict() for c in candidates], "decision": decision.why}
     if decision.action == INSTALL:
         return await install(run, v, candidates[decision.winner], found, events)

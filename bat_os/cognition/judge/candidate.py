@@ -1,12 +1,12 @@
 """A candidate: what was written, and what its one jailed run over every call said of it (pure, no I/O).
 
 :func:`assess` turns the run's outcomes into the :class:`Candidate`'s verdict: ``eligible`` when the trial (twice
-alike) and every example of the person's hold and neither refusal applies; its answers to every call, read by call
-(:meth:`Candidate.answer`: nothing outside this module knows how they are laid out). The two refusals, each kept
-because a replay of every recorded run without it installs a wrong method (``docs/journal/learning.md``):
-
-- :func:`blind_to_slot`: the same answer whatever the slots the request names hold, and not what the call left there;
-- :func:`does_nothing`: one argument answered unchanged by every call, where no example says so.
+alike) and every example of the person's hold and its refusal does not apply; its answers to every call, read by
+call (:meth:`Candidate.answer`: nothing outside this module knows how they are laid out). The refusal, kept because a
+replay of every recorded run without it installs a wrong method (``docs/journal/learning.md``):
+:func:`does_nothing`, one argument answered unchanged by every call, where no example says so. (A refusal of answers
+that stay the same whatever a named slot holds went once the coverage calls existed: replayed without it, no
+recorded run's outcome changed, and it refused right methods, a counter reset to 0.)
 
 :meth:`Candidate.reading` says which text in which voice it is: what the decision counts as one reading.
 """
@@ -18,7 +18,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Mapping
 
-from bat_os.cognition.judge.cases import TYPES, answer_of, call_arguments, describe, judge, key, output_key
+from bat_os.cognition.judge.cases import TYPES, call_arguments, describe, judge, key, output_key
 
 MAX_REASONS = 4  # failing cases named in one refusal: the author reads the first few, the person the first
 
@@ -133,7 +133,6 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     outputs: list[str] = []
     probes: list[str] = []
     trials: list[dict] = []  # the trial's two outcomes, each with the slots it wrote
-    by_slot: dict[str, list[tuple[dict, dict, dict | None]]] = {}  # probes with other data in a slot the request names
     answered: list[tuple[dict, dict, dict | None]] = []  # the first trial and the other probes: (call, outcome, written)
     twice = [output_key(o) for c, o in zip(cases, outcomes) if c["role"] == "trial"]
     varies = varies or len(set(twice)) > 1
@@ -148,7 +147,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         written = writes(position) if writes is not None else None
         if role == "probe":
             probes.append(_answer_key(outcome, written, varies))
-            (by_slot.setdefault(case["varies_slot"], []) if case.get("varies_slot") else answered).append((case, outcome, written))
+            answered.append((case, outcome, written))
             continue
         why = judge(case, outcome, after, selector)
         if role == "trial":
@@ -166,8 +165,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     keys = [output_key({k: v for k, v in t.items() if k != "written"}, t.get("written")) for t in trials]
     deterministic = len(set(keys)) <= 1 and not varies
     first = trials[0] if trials else {}
-    refusals = [*(blind_to_slot(first, call, by_slot) if deterministic else []), *does_nothing(answered, cases)]
-    failed += [f"trial: {selector}({_arguments(call)}) {why}" for why in refusals]
+    failed += [f"trial: {selector}({_arguments(call)}) {why}" for why in does_nothing(answered, cases)]
     trial_key = keys[0] if keys and deterministic else json.dumps(["kind", type(first.get("value")).__name__])
     return {
         "eligible": not failed,
@@ -179,27 +177,8 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
     }
 
 
-def blind_to_slot(first: dict, call: tuple | None, by_slot: dict[str, list[tuple[dict, dict, dict | None]]]) -> list[str]:
-    """A refusal of a candidate that held the trial and the examples: an answer that stays the same whatever data the
-    slots the request names hold (``by_slot``: the probes that gave each other data) does not come from them, unless it
-    is what the call itself left in the slot. Not for an answer that is None, a bool (a status) or one of the call's own
-    arguments."""
-    value = first.get("value")
-    if "value" not in first or value is None or isinstance(value, bool) or _answers_an_argument(value, call):
-        return []
-    answer = output_key(first)
-    same = {name for name, probed in by_slot.items() if len(probed) >= 2
-            and all(output_key(o) == answer for _c, o, _w in probed)
-            and not _left_in_slot(name, answer, first.get("written"), probed)}
-    if not same or same != set(by_slot):  # one named slot the answer follows is enough
-        return []
-    return [f"answers {answer_of(answer)} whatever self.{name} holds (it answered so with self.{name} = "
-            f"{' and = '.join(json.dumps(c['given'][name])[:40] for c, _o, _w in by_slot[name])}): "
-            f"the request is about that slot's data, and its answer must come from it" for name in sorted(same)]
-
-
 def does_nothing(answered: list[tuple[dict, dict, dict | None]], cases: list[dict]) -> list[str]:
-    """The other refusal: one argument answered unchanged by the trial and every other call answered (two calls or
+    """The refusal: one argument answered unchanged by the trial and every other call answered (two calls or
     more, no slot written), where no example of the person's answers an argument unchanged: it did nothing (a
     placeholder never found, a bound returned whatever the number)."""
     echoed = _echoed(answered)
@@ -227,23 +206,6 @@ def _echo(case: dict) -> bool:
     """A case whose answer is one of its own arguments (``f('a b') == 'a b'``)."""
     return "result" in case and any(case["result"] == a and type(case["result"]) is type(a)
                                     for a in [*case.get("args", []), *case.get("kwargs", {}).values()])
-
-
-def _left_in_slot(name: str, answer: str, written: dict | None, probed: list[tuple[dict, dict, dict | None]]) -> bool:
-    """The answer is what the trial and every probe left in slot ``name`` (written there, or given there and kept: a
-    reset to 0 of a slot a probe gave 0 writes nothing): it came from the slot's new data."""
-    left = [(written or {}).get(name, _NOTHING)]
-    left += [(w or {}).get(name, (c.get("given") or {}).get(name, _NOTHING)) for c, _o, w in probed]
-    return all(value is not _NOTHING and output_key({"value": value}) == answer for value in left)
-
-
-_NOTHING = object()
-
-
-def _answers_an_argument(value: Any, call: tuple | None) -> bool:
-    """The trial answered one of its own arguments (a text, a list, a mapping)."""
-    return bool(call) and isinstance(value, (str, list, dict)) and any(
-        value == a and type(value) is type(a) for a in [*(call[0] or []), *(call[1] or {}).values()])
 
 
 def _answer_key(outcome: dict, slots_after: dict | None, varies: bool) -> str:

@@ -84,14 +84,16 @@ class Decision:
 
 class Board:
     """Every call the candidates answered, in order: their run's (the trial first, then the generated cases and the
-    probes, each with its ``position`` in the run and its ``origin``), then those made of their constants (by key)."""
+    probes, each with its ``position`` in the run and its ``origin``), then those made of their constants (by key),
+    then the coverage calls of the one chosen (least supported first)."""
 
     def __init__(self, candidates: list[Candidate]) -> None:
         self.candidates = candidates
         run = next((c.calls for c in candidates if c.calls), ())
         made = {key(call): call for c in candidates for call, _answer in c.extra}
         self.calls = [*({**call, "position": k, "origin": _origin(call, k)} for k, call in enumerate(run)),
-                      *({**made[k], "origin": "constant"} for k in sorted(made))]
+                      *({**made[k], "origin": "constant"} for k in sorted(made) if not made[k].get("coverage")),
+                      *({**call, "origin": "coverage"} for call in made.values() if call.get("coverage"))]  # as chosen
 
     def answer(self, member: int, at: int) -> str | None:
         return self.candidates[member].answer(self.calls[at])
@@ -148,7 +150,8 @@ def decide(candidates: list[Candidate], situation: Situation) -> Decision:
         # nobody to ask, and the case writer, the other reader of the request, agrees with them nowhere
         return Decision(FAIL if final else MORE, f"candidates {names} agree, but pass none of the generated cases, and "
                         "nobody could say which is right", disputed=True, clusters=groups)
-    shown = s.confirm == "always" or (s.confirm == "auto" and (bool(open_) or not s.answered and (doubted or not s.examples)))
+    shown = s.confirm == "always" or (s.confirm == "auto" and (bool(open_) or bool(unsupported(board, winner))
+                                                                or not s.answered and (doubted or not s.examples)))
     if s.can_ask and shown and (found := split(board, [best], confirming=winner, stated=open_)) is not None:
         return Decision(CONFIRM, f"candidate {winner + 1}: {support}; showing it", winner=winner, split=found, clusters=groups)
     return Decision(INSTALL, f"candidate {winner + 1}: {support}", winner=winner, clusters=groups)
@@ -160,8 +163,9 @@ def concur(a: Candidate, b: Candidate, only: frozenset[str] | None = None) -> bo
     installs more wrong methods or learns fewer:
 
     1. alike on every call: they agree;
-    2. a call made of their constants that both answered differently splits them (those calls exist to tell
-       candidates apart, and count for nothing else);
+    2. a call made of their constants, or a coverage call of the chosen one (a branch or a boundary of its code,
+       where a raise is an answer too), that both answered differently splits them, whoever can be asked (those
+       calls exist to tell candidates apart, and count for nothing else);
     3. a call one of them declined (raised, or ran past its CPU time) is no other answer: refusing an input, or being
        slow on it, is a choice the person may settle, not a rival reading;
     4. any other call answered differently splits them;
@@ -172,14 +176,17 @@ def concur(a: Candidate, b: Candidate, only: frozenset[str] | None = None) -> bo
     if len(left) != len(right):
         return False
     ours, theirs = _by_key(a.extra), _by_key(b.extra)
+    covered = {key(call) for call, _answer in (*a.extra, *b.extra) if call.get("coverage")}
     if only is not None:
         keep = [k for k, call in enumerate(a.calls or b.calls) if _origin(call, k) in only]
-        left, right, ours, theirs = tuple(left[k] for k in keep), tuple(right[k] for k in keep), {}, {}
+        left, right = tuple(left[k] for k in keep), tuple(right[k] for k in keep)
+        ours, theirs = ({k: v for k, v in d.items() if k in covered} for d in (ours, theirs))
     if left == right and ours == theirs:
         return True
     for call, x in ours.items():
         y = theirs.get(call)
-        if y is not None and x != y and not (_declined(x) or _declined(y)):
+        # a coverage call: a branch or a boundary of the chosen code, where a raise is an answer like any other
+        if y is not None and x != y and not (_failed(x) or _failed(y) if call in covered else _declined(x) or _declined(y)):
             return False
     alike = 0
     for x, y in zip(left, right):
@@ -199,9 +206,13 @@ def raised(answer: str) -> bool:
     return answer.startswith('["raised"')
 
 
+def _failed(answer: str) -> bool:
+    return answer.startswith('["failed"')  # the run stopped before the call answered (its CPU time)
+
+
 def _declined(answer: str) -> bool:
     """Did the call give no answer: it raised, or ran past its CPU time (and the calls after it were not run)?"""
-    return raised(answer) or answer.startswith('["failed"')
+    return raised(answer) or _failed(answer)
 
 
 def clusters(candidates: list[Candidate], indices: list[int], only: frozenset[str] | None = None) -> list[list[int]]:
@@ -234,9 +245,11 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
 
     ``confirming``: one cluster to show. Its calls are first one where it raises (a raise the request may or may not
     want: the person says) and one where its number has the other sign than at the trial (a total gone below 0),
-    then those of the conditions ``stated`` (one each), then the first generated case it fails (the case writer
-    doubts it there), else the call with the most to it (the longest: the most words, items, digits to get right);
-    :data:`SHOWN` at most, and two where no condition is shown."""
+    then the coverage calls no answer of the person's supports (:func:`unsupported`: a boundary, a path of its code,
+    a value the request names or an edge it speaks of), then an edge whose values hold the text's own marks, then those of the conditions
+    ``stated`` (one each), then the first generated case it fails (the case writer doubts it there), then the call
+    with the most to it (the longest: the most words, items, digits to get right), then the other edges; one more
+    than those first ones, :data:`SHOWN` at most, two at least."""
     candidates = board.candidates
     members = [m for c in groups for m in c]
     weight = {m: score(candidates, c) / len(c) for c in groups for m in c}
@@ -246,6 +259,7 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
         mine = candidates[confirming]
         run = [k for k, call in enumerate(board.calls) if call["origin"] != "constant"]
         shown = [k for k in run if askable(board.answer(confirming, k) or '["kind"]')]
+        cover = unsupported(board, confirming)
         labelled = [k for label in stated if (k := next((k for k in shown if board.calls[k].get("condition") == label), None)) is not None]
         # unlike its answer to the trial: a raise; a number of the other sign where the call's own numbers do not
         # explain it (the trial's have a sign below 0 exactly when the call's do)
@@ -253,10 +267,15 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
         unlike = [*[k for k in shown if k not in labelled and json.loads(board.answer(confirming, k))[0] == "raised"][:1],
                   *[k for k in shown if k not in labelled and own and _sign(board.answer(confirming, k)) == -own
                     and _negative(_plain(board.calls[k])) == _negative(_plain(board.calls[0]))][:1]]
-        room = min(SHOWN, max(len(labelled) + len(unlike), 2)) - 1
+        holding = [k for k in shown if board.calls[k].get("holding") and k not in cover]  # what goes in holding marks
+        room = min(SHOWN, max(len(cover) + len(labelled) + len(unlike) + len(holding) + 1, 2)) - 1
         doubted = [1 + k for k, passed in enumerate(mine.passes) if not passed]
-        longest = sorted(run, key=lambda k: (-len(json.dumps(_plain(board.calls[k]), sort_keys=True, default=repr)), k))
-        order = [p for p in dict.fromkeys([*unlike, *labelled, *doubted[:1], *longest, 0]) if p in run]
+        longest = sorted(run, key=lambda k: (-len(key(board.calls[k])), k))
+        edges = [k for k in shown if board.calls[k]["origin"] == "coverage" and k not in cover]
+        order = [p for p in dict.fromkeys([*unlike, *cover, *holding, *labelled, *doubted[:1], *longest[:1], *edges, *longest, 0])
+                 if p in run]
+        firsts = {key(board.calls[p]): p for p in reversed(order)}  # a call on the board twice is shown once
+        order = [p for p in order if firsts[key(board.calls[p])] == p]
     best: float | None = None
     chosen: Split | None = None
     for at, position in enumerate(order):
@@ -282,9 +301,17 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
     return chosen
 
 
+def unsupported(board: Board, member: int) -> list[int]:
+    """The coverage calls (:mod:`~bat_os.cognition.trial.coverage`) on a branch or a boundary of the chosen code that
+    no answer of the person's supports, which ``member`` answered so that a person can be shown it: its board
+    positions, least supported first."""
+    return [k for k, call in enumerate(board.calls) if call["origin"] == "coverage" and call.get("unsupported")
+            and askable(board.answer(member, k) or '["kind"]')]
+
+
 def _plain(call: dict) -> dict:
     """A call as the person is shown it and as it is kept: without its place on the board."""
-    return {k: v for k, v in call.items() if k not in ("position", "origin")}
+    return {k: v for k, v in call.items() if k not in ("position", "origin", "unsupported", "holding")}
 
 
 def _sign(answer: str | None) -> int | None:

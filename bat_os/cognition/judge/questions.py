@@ -50,8 +50,9 @@ def question(cycle_id: str, number: int, selector: str, decision: Decision, slot
 
 
 def _marks(call: dict) -> dict:
-    """What a question shows beside a call: the slots it sets first (``given``), the condition it tests."""
-    return {k: call[k] for k in ("given", "condition") if call.get(k)}
+    """What a question shows beside a call: the slots it sets first (``given``), the condition it tests, why coverage
+    chose it (``coverage``: a boundary, a path, a value named, an edge)."""
+    return {k: call[k] for k in ("given", "condition", "coverage") if call.get(k)}
 
 
 def choice(answer: str, count: int) -> dict[str, Any]:

@@ -3,10 +3,10 @@
 :func:`planned` lists one run's calls in order: the **trial** (the call that asked, twice: answered otherwise the
 second time, it is not deterministic), the person's **examples**, the **generated cases**, then the **probes**, with
 no expected answer, for candidates to agree or disagree on: the calls of the conditions the request states
-(:func:`condition_calls`, labelled), calls at the values it names (:func:`named_calls`), calls made from the learning
-call's arguments (:func:`probes`), and the call with a slot the request names given other data
-(:func:`slot_probes`). Then the eligible candidates answer calls made of their own constants (:func:`constant_calls`),
-which tell apart candidates that only look alike. No call repeats an earlier one (:func:`~bat_os.cognition.judge.
+(:func:`condition_calls`, labelled), calls at the values it names (:func:`named_calls`) and calls made from the
+learning call's arguments (:func:`probes`). Then the eligible candidates answer calls made of their own constants
+(:func:`constant_calls`), which tell apart candidates that only look alike; the one to install meets its coverage
+calls (:mod:`~bat_os.cognition.trial.coverage`). No call repeats an earlier one (:func:`~bat_os.cognition.judge.
 cases.key`).
 """
 
@@ -18,21 +18,18 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bat_os.cognition.author.prompts import MAX_CONDITIONS, label, names_slot
+from bat_os.cognition.author.prompts import MAX_CONDITIONS, label
 from bat_os.cognition.judge.cases import BadCase, key, parse_case
 
 
-def planned(info: dict, receiver_slots: dict) -> list[dict]:
+def planned(info: dict) -> list[dict]:
     """The calls of one run, in order, each tagged with its ``role`` and its index in that role (``info``: the cycle's
-    view: the call, the examples, the generated cases, the conditions, the sentence; ``receiver_slots``: the
-    receiver's slots as plain data)."""
+    view: the call, the examples, the generated cases, the conditions, the sentence)."""
     trial = {"args": info["args"], "kwargs": info["kwargs"]}
-    named = [name for name in receiver_slots if names_slot(info["intent"], name)]
     cases = [{**trial, "role": "trial", "index": 0}, {**trial, "role": "trial", "index": 1}]
     cases += [{**e, "role": "example", "index": i} for i, e in enumerate(info["examples"])]
     cases += [{**g, "role": "generated", "index": i} for i, g in enumerate(info["cases"])]
-    probing = [*probe_calls(info), *slot_probes(receiver_slots, named, info["args"], info["kwargs"])]
-    return cases + [{**p, "role": "probe", "index": i} for i, p in enumerate(probing)]
+    return cases + [{**p, "role": "probe", "index": i} for i, p in enumerate(probe_calls(info))]
 
 
 def probe_calls(info: dict) -> list[dict]:
@@ -234,36 +231,6 @@ def named_calls(intent: str, args: list, kwargs: dict, taken: list[dict]) -> lis
 def _clock(minutes: int, width: int) -> str:
     minutes %= 24 * 60
     return f"{minutes // 60:0{width}d}:{minutes % 60:02d}"
-
-
-# --- the slots the request names ---------------------------------------------------------------------
-MAX_SLOT_PROBES = 4  # two other data for each of two slots: an answer about a slot's data must change with it
-
-
-def slot_probes(values: dict, named: list[str], args: list, kwargs: dict) -> list[dict]:
-    """Up to :data:`MAX_SLOT_PROBES` calls ``{"args", "kwargs", "given", "varies_slot"}``: the call with one of the
-    ``named`` slots (those the request names) given other data of its kind (``values``: the receiver's slots as plain
-    data), two per slot, in turn (:func:`~bat_os.cognition.judge.candidate.blind_to_slot` reads them)."""
-    found: list[dict] = []
-    columns = [(name, [v for v in _slot_variants(values[name]) if v != values[name]][:2]) for name in named
-               if name in values]
-    for depth in range(2):
-        for name, options in columns:
-            if depth < len(options) and len(found) < MAX_SLOT_PROBES:
-                found.append({"args": list(args), "kwargs": dict(kwargs), "given": {name: options[depth]}, "varies_slot": name})
-    return found
-
-
-def _slot_variants(value: Any) -> list[Any]:
-    """Other data for a slot: none of it, and more of it. A list of numbers gets new numbers unlike any it holds (ten
-    times its first two, plus one), so that its sum, length, mean and largest all change; other lists their first two
-    again."""
-    if isinstance(value, list):
-        numbers = bool(value) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
-        return [[], value + ([x * 10 + 1 for x in value[:2]] if numbers else value[:2])]  # new numbers change every sum
-    if isinstance(value, bool) or value is None:
-        return []
-    return variants(value)
 
 
 # --- the candidates' own constants ---------------------------------------------------------------------

@@ -19,11 +19,12 @@ from bat_os.cognition.methods.capabilities import used_by
 from bat_os.cognition.methods.host import CaseHost, ImageHost
 from bat_os.cognition.methods.tests import in_view
 from bat_os.cognition.trial import calls as sources
+from bat_os.cognition.trial import coverage
 from bat_os.cognition.trial.calls import plain_slots, planned, probe_calls, run_calls
 from bat_os.errors import JailError, MethodRaised
 from bat_os.image.image import Image
 from bat_os.jail import guardian
-from bat_os.jail.runner import JailRunner
+from bat_os.jail.runner import MAX_CASES, JailRunner
 
 T = TypeVar("T")
 
@@ -38,6 +39,7 @@ class Trials:
         self.image = image
         self.jail = jail
         self.receiver = receiver
+        self._covered: dict[tuple, list[dict]] = {}  # (cycle, code, the examples' keys) -> its coverage calls
 
     def granting(self, code: str, method: str = "") -> Any:
         """The capabilities of a run of ``code``: what its source names (None where the kernel gave none)."""
@@ -60,7 +62,7 @@ class Trials:
             return found
 
         try:
-            found = await self._jailed(cycle_id, code, selector, lambda receiver: planned(info, plain_slots(receiver)), judged)
+            found = await self._jailed(cycle_id, code, selector, lambda _receiver: planned(info), judged)
         except JailError as exc:
             why = f"{exc.error_type}: {exc.message}" if isinstance(exc, MethodRaised) else f"{type(exc).__name__}: {exc}"
             return Candidate(**written, verdict=verdict.to_dict(), failed=(f"trial: {why}",))
@@ -68,25 +70,60 @@ class Trials:
 
     async def tell_apart(self, cycle_id: str, info: dict, candidates: list[Candidate]) -> list[Candidate]:
         """``candidates``, every eligible one with its answers to the calls made of the eligible candidates' own
-        constants (when two or more are eligible), which agreement then compares; the same code is run once."""
+        constants (when two or more are eligible), which agreement then compares."""
         taken = [*info["examples"], *info["cases"], *probe_calls(info)]
         codes = [c.code for c in candidates if c.eligible]
         calls = sources.constant_calls(codes, info["selector"], info["args"], info["kwargs"], taken) if len(codes) >= 2 else []
-        if not calls:
-            return candidates
+        return await self._answering(cycle_id, info["selector"], candidates, calls)
+
+    async def cover(self, cycle_id: str, info: dict, candidates: list[Candidate], chosen: int) -> list[Candidate]:
+        """``candidates``, every eligible one with its answers to the coverage calls of the candidate ``chosen``
+        (:mod:`~bat_os.cognition.trial.coverage`), chosen once per code and examples: the chosen code meets its whole
+        pool traced, beside the person's examples (the paths they took are what is supported)."""
+        code = candidates[chosen].code
+        examples = [{k: e[k] for k in ("args", "kwargs", "given") if k in e} for e in info["examples"]]
+        memo = (cycle_id, code, tuple(key(e) for e in examples))
+        if memo not in self._covered:
+            calls = await self._coverage_calls(cycle_id, info, code, examples)
+            self._covered = {**dict(list(self._covered.items())[-63:]), memo: calls}  # the latest 64 kept
+        return await self._answering(cycle_id, info["selector"], candidates, self._covered[memo])
+
+    async def _answering(self, cycle_id: str, selector: str, candidates: list[Candidate], calls: list[dict]) -> list[Candidate]:
+        """``candidates``, every eligible one with its answers to those of ``calls`` it has not answered (``extra``; a
+        call answered already takes the marks of its match in ``calls``); the same code asked the same calls runs once."""
         known: dict[tuple[str, ...], list[str] | None] = {}
+        marked = {key(call): call for call in calls}
         out = []
         for candidate in candidates:
+            candidate = candidate.but(extra=tuple((marked.get(key(call), call), answer) for call, answer in candidate.extra))
             answered = {key(call) for call, _answer in candidate.extra}
             missing = [c for c in calls if key(c) not in answered]
             if candidate.eligible and missing:
                 asked = (candidate.code, *map(key, missing))
                 if asked not in known:
-                    known[asked] = await self._answers(cycle_id, candidate.code, info["selector"], missing)
+                    known[asked] = await self._answers(cycle_id, candidate.code, selector, missing)
                 if known[asked] is not None:
                     candidate = candidate.but(extra=(*candidate.extra, *zip(missing, known[asked])))
             out.append(candidate)
         return out
+
+    async def _coverage_calls(self, cycle_id: str, info: dict, code: str, examples: list[dict]) -> list[dict]:
+        """The calls :func:`~bat_os.cognition.trial.coverage.select` keeps of the code's pool, run traced after the
+        person's examples (none where a run failed as a whole)."""
+        selector = info["selector"]
+        pool = coverage.pool(info["args"], info["kwargs"], info.get("receiver_slots") or {}, info.get("intent") or "",
+                             code, selector)
+        everything = [{**c, "role": "probe", "index": i} for i, c in enumerate([*examples, *pool])]
+        outcomes: list[dict] = []
+        for start in range(0, len(everything), MAX_CASES):
+            part = everything[start:start + MAX_CASES]
+            try:
+                outcomes += await self._jailed(cycle_id, code, selector, lambda _receiver: part,
+                                               lambda found, _host, _cases: found, trace=True)
+            except JailError:
+                return []
+        arcs = [arc for o in outcomes[:len(examples)] for arc in o.get("arcs") or ()]
+        return coverage.select(pool, outcomes[len(examples):], examples, arcs)
 
     async def _answers(self, cycle_id: str, code: str, selector: str, calls: list[dict]) -> list[str] | None:
         """What ``code`` answered each call, as output keys; None when its run failed (it is compared on the rest)."""
@@ -98,7 +135,7 @@ class Trials:
             return None
 
     async def _jailed(self, cycle_id: str, code: str, selector: str, cases: Callable[[Any], list[dict]],
-                      then: Callable[[list[dict], CaseHost, list[dict]], T]) -> T:
+                      then: Callable[[list[dict], CaseHost, list[dict]], T], trace: bool = False) -> T:
         """``then(outcomes, host, cases)`` of one jailed run of ``code`` over the cases ``cases(receiver)`` makes, on a
         view of the image that is always aborted."""
         async def run(conn: Any) -> T:
@@ -107,7 +144,7 @@ class Trials:
             capabilities = self.granting(code, f"{selector} (cycle {cycle_id}, trial)")
             host = CaseHost(ImageHost(conn, receiver, jail=self.jail, capabilities=capabilities), planned_cases,
                             candidate=(selector, code))
-            return then(await self.jail.run_cases(code, selector, planned_cases, host), host, planned_cases)
+            return then(await self.jail.run_cases(code, selector, planned_cases, host, trace=trace), host, planned_cases)
 
         return await in_view(self.image, run)
 

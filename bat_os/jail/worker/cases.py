@@ -13,6 +13,9 @@ snapshot copy) under a CPU timer of ``c`` seconds. The final frame is a
     {"cpu": "past the CPU-time limit of 2s"}  (the cases after it are not run: "skipped")
     {"skipped": "..."}
 
+With ``"trace": true`` each outcome of a case that ended also holds ``"arcs"``: the ``[from, to]`` line pairs the
+method's own code took (:class:`~.arcs.Arcs`), what the kernel reads branch coverage from.
+
 A ``MemoryError`` ends the whole set (``memory``, as for one run): nothing
 after it in this process can be trusted. ``RLIMIT_CPU`` (the request's
 ``limits.cpu_seconds``) stays the backstop for the whole set.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import ormsgpack
 
+from .arcs import Arcs
 from .plain import ValueTooLarge, from_plain, result_form
 from .run import Run, _describe, _flush_after_failure
 from .timer import TIMER, CpuLimit
@@ -37,6 +41,7 @@ def serve_cases(request: dict, fd: int) -> dict:
     outcomes: list[dict] = []
     printed: list[str] = []
     stop = ""
+    traced = request.get("trace") is True
     for index, case in enumerate(request.get("cases") or []):
         if stop:
             outcomes.append({"skipped": stop})
@@ -46,7 +51,12 @@ def serve_cases(request: dict, fd: int) -> dict:
             run.call({"op": "case", "index": index})
             TIMER.start(seconds)
             try:
-                outcome = _one(run, request, case)
+                if traced:
+                    with Arcs(f"<method {request['selector']} ") as arcs:
+                        outcome = _one(run, request, case)
+                    outcome["arcs"] = arcs.sorted()
+                else:
+                    outcome = _one(run, request, case)
             finally:
                 over = TIMER.stop()
         except CpuLimit:

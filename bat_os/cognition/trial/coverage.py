@@ -1,0 +1,475 @@
+"""Calls chosen by coverage: where a candidate about to be installed is least supported (pure, no I/O).
+
+Before anything installs, the candidate chosen meets calls derived by general rules, not guesses about what it
+should depend on (:func:`pool`): the learning call with one argument, or one slot the code reads, changed at a time to
+
+- the values the request names and each one's neighbours (numbers, times of day, dates, quoted texts and signs),
+- the constants of the candidate's own code and their neighbours (``>= 100``: 99, 100, 101), and the numbers in the
+  receiver's data (``quantity > have`` meets ``have`` exactly),
+- the classic edges of the value's type: 0, 1, -1; empty, one item, a duplicate, a tie, a 0 among numbers; a text
+  empty, of one character, with spaces around, in upper case; the seven days from a date (a weekend), the last day of
+  its month, the last of February in a leap year and in another, midnight and the minute before it.
+
+The candidate runs every call of the pool once, traced (the jail reports the ``arcs`` its own code took in each).
+:func:`select` then keeps the calls that matter: along each scale (a number or a date changed step by step) every
+pair of neighbours whose arcs differ is a **boundary** (the candidate changes its path there: both sides are kept);
+every arc, a branch or a raise, that no call the person confirmed has taken is a **branch** (the call taking most of
+them first); then the values the request names, then the edges. A call is ``unsupported`` (what a look before
+install shows first) when it takes an arc the person's calls never took, is a value the request names that the
+person did not answer, or is the side chosen of a boundary none of whose sides the person answered (one side of
+each: a side shared by two boundaries first). Every call kept is met by every eligible candidate.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from bat_os.cognition.judge.cases import key
+
+MAX_POOL = 120  # calls the chosen candidate meets, traced: two jailed runs at most
+MAX_VALUES = 16  # values one argument is scanned over: the named, the constants and the edges, nearest first
+MAX_SELECTED = 24  # coverage calls every eligible candidate then answers: one jailed run each, kept short
+MAX_TEXTS = 6  # texts the request names in quotes that are tried in a text argument
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # a date argument written as YYYY-MM-DD
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")  # a time of day written as H:MM or HH:MM
+_NUMBER = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")  # a number standing alone in the request
+_TIME_NAMED = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
+_DATE_NAMED = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_QUOTED = re.compile(r"'([^']{1,12})'|\"([^\"]{1,12})\"")  # a short text the request quotes: a word, a sign, a unit
+_SIGNS = "-+\"',;:.$%@#/"  # marks a request may speak of by name, tried around a text where it names them
+_SIGN_NAMES = {"minus": "-", "plus": "+", "double quote": '"', "quote": '"', "comma": ",", "semicolon": ";", "colon": ":",
+               "dot": ".", "period": ".", "dollar": "$", "percent": "%", "slash": "/", "hash": "#", "sign": "-"}
+
+
+# --- what the request, the code and the receiver name ----------------------------------------------------------
+def named_numbers(intent: str) -> list[float | int]:
+    """The numbers the request names in digits, in order (not those of a time or a date)."""
+    text = _DATE_NAMED.sub(" ", _TIME_NAMED.sub(" ", intent))
+    return list(dict.fromkeys(float(n) if "." in n else int(n) for n in _NUMBER.findall(text)))
+
+
+def named_texts(intent: str) -> list[str]:
+    """The short texts the request quotes, then the marks it names in words (``a minus sign``), in order."""
+    found = [a or b for a, b in _QUOTED.findall(intent)][:MAX_TEXTS]
+    found += [mark for name, mark in _SIGN_NAMES.items() if re.search(rf"\b{name}s?\b", intent, re.I)]
+    found += [ch for ch in _SIGNS if f" {ch} " in f" {intent} " or f"'{ch}" in intent or f'"{ch}' in intent]
+    return list(dict.fromkeys(found))[:MAX_TEXTS]
+
+
+def code_constants(code: str, selector: str) -> list[float | int]:
+    """The numbers in ``def selector`` of ``code`` (where its author thought the answer changes), in order; [] when
+    it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    found: list[float | int] = []
+    for node in ast.walk(function) if function is not None else ():
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float) and abs(node.value) <= 10**6:
+            found.append(node.value)
+        elif (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant)
+              and type(node.operand.value) in (int, float)):
+            found.append(-node.operand.value)
+    return list(dict.fromkeys(found))
+
+
+def slots_read(code: str) -> list[str]:
+    """The slots the code reads (``self.name``), in order of first appearance."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+             and n.value.id == "self" and isinstance(n.ctx, ast.Load)]
+    return list(dict.fromkeys(found))
+
+
+def data_numbers(value: Any, depth: int = 0) -> list[int | float]:
+    """The numbers in plain data (a slot's), in order, each once."""
+    if depth > 4:
+        return []
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return list(dict.fromkeys(n for item in items for n in data_numbers(item, depth + 1)))
+
+
+# --- the values one argument is scanned over ---------------------------------------------------------------------
+def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) -> list[int | float]:
+    """A number's scale: the value and its neighbours (one apart for a whole number, a cent apart for a decimal), the
+    classic edges (0, 1, -1), then each named number with its neighbours, :data:`MAX_VALUES` at most, in order."""
+    step = 1 if whole else 0.01
+    found: list[int | float] = []
+    for n in [value, *named]:
+        if whole and not float(n).is_integer():
+            continue
+        n = int(n) if whole else float(n)
+        found += [n - step, n, n + step]
+        if n == value:
+            found += [0, 1, -1] if whole else [0.0, 0.5, -1.0]
+    kept = list(dict.fromkeys(x if whole else round(x, 2) for x in found))[:MAX_VALUES]
+    return sorted(kept)
+
+
+def dates_near(text: str, named: Iterable[str]) -> list[str]:
+    """A date's scale: the seven days from it (a Saturday, a Sunday), the last day of its month and the first of the
+    next, the end of February in a leap year and in another, the last day of the year; the dates the request names
+    and the day on each side of each. In order."""
+    day = datetime.date.fromisoformat(text)
+    found = [day + datetime.timedelta(days=k) for k in range(7)]
+    first_next = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    found += [first_next - datetime.timedelta(days=1), first_next]
+    leap = day.year + (-day.year % 4) if day.year % 100 else day.year + 4
+    found += [datetime.date(leap, 2, 28), datetime.date(leap, 2, 29), datetime.date(leap, 3, 1),
+              datetime.date(leap + 1, 2, 28), datetime.date(leap + 1, 3, 1), datetime.date(day.year, 12, 31)]
+    for other in named:
+        try:
+            d = datetime.date.fromisoformat(other)
+        except ValueError:
+            continue
+        found += [d - datetime.timedelta(days=1), d, d + datetime.timedelta(days=1)]
+    return [d.isoformat() for d in sorted(set(found))][:MAX_VALUES + 4]
+
+
+def times_near(text: str, named: Iterable[tuple[int, int]]) -> list[str]:
+    """A time's scale: midnight and the minute before it, noon, the first and last minute of its hour, the time and
+    the minutes beside it, each time the
+    request names and the minutes beside it (written as the argument is: ``9:05`` or ``09:05``). In order."""
+    width = len(_TIME.match(text).group(1))  # type: ignore[union-attr]
+    h, m = map(int, text.split(":"))
+    minutes = [0, 12 * 60, 24 * 60 - 1, h * 60, h * 60 + 59, *(h * 60 + m + d for d in (-1, 0, 1))]
+    minutes += [hh * 60 + mm + d for hh, mm in named for d in (-1, 0, 1)]
+    return [f"{(x % 1440) // 60:0{width}d}:{x % 60:02d}" for x in sorted(set(x % 1440 for x in minutes))][:MAX_VALUES]
+
+
+def text_edges(text: str, marks: list[str]) -> list[tuple[str, str]]:
+    """Other texts, each with its edge's name (no order): empty, its first character, with spaces around, in upper and
+    in lower case, the marks the request names alone, before it, after it and inside it."""
+    middle = text.find(" ") if " " in text else len(text) // 2
+    found = [("empty", ""), ("one", text[:1]), ("spaces", f" {text} "), ("case", text.upper()), ("case", text.lower())]
+    for mark in marks:
+        found += [("mark", v) for v in (mark, mark + text, text + mark, text[:middle] + mark + text[middle:],
+                                        text[:middle] + mark * 2 + text[middle:])]
+    return _unique(found, text)
+
+
+def list_edges(items: list) -> list[tuple[str, list]]:
+    """Other lists, each with its edge's name (no order): empty, one item, a duplicate of its last, reversed; numbers
+    also with a 0, a negative, and a tie for the largest; lists of records also one whose numbers tie with the first's."""
+    found: list[tuple[str, list]] = [("empty", []), ("one", items[:1]), ("duplicate", [*items, items[-1]] if items else []),
+                                     ("order", items[::-1])]
+    if bool(items) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
+        found += [("zero", [*items[:1], 0, *items[1:]]), ("negative", [-items[0], *items[1:]]), ("tie", [*items, max(items)])]
+    if items and all(isinstance(x, list) and x for x in items):  # records: one tying the first on its numbers
+        found += [("tie", [*items, [("zz" + v) if isinstance(v, str) else v for v in items[0]]])]
+    return _unique(found, items)
+
+
+def dict_edges(mapping: dict) -> list[tuple[str, dict]]:
+    """Other maps, each with its edge's name (no order): empty, its first item only, without its first item, each
+    number in it 0 in turn."""
+    items = list(mapping.items())
+    found: list[tuple[str, dict]] = [("empty", {}), ("one", dict(items[:1])), ("missing", dict(items[1:]))]
+    found += [("zero", {**mapping, k: 0}) for k, v in items[:3] if isinstance(v, (int, float)) and not isinstance(v, bool) and v]
+    return _unique(found, mapping)
+
+
+#: The words by which a request speaks of a classic edge: a call at an edge it speaks of is shown like a value it names.
+EDGE_WORDS = {
+    "empty": r"empty|blank|nothing|no (items?|entries|names|text)", "one": r"single|only one|one item",
+    "duplicate": r"duplicates?|already|twice|again|repeated", "tie": r"ties?|tied|equal|same score",
+    "zero": r"zeros?|(?<![\d.])0(?![\d.])", "negative": r"negative|below (0|zero)|less than (0|zero)|minus",
+    "missing": r"missing|not in|absent|unknown", "spaces": r"spaces?|whitespace|blank", "case": r"upper|lower|case|capital",
+    "order": r"any order|sorted|unsorted", "weekend": r"weekends?|saturdays?|sundays?|working days?|business days?",
+    "month end": r"end of (the |a )?month|last day of", "leap day": r"leap|february", "midnight": r"midnight|00:00|24:00",
+}
+
+
+def edge_of(value: Any, name: str = "") -> str:
+    """The classic edge a value of an ordered scale is (a weekend day, a month's last day, a leap day, midnight), else
+    ``name``."""
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            return name
+        if day.month == 2 and day.day == 29:
+            return "leap day"
+        if (day + datetime.timedelta(days=1)).day == 1:
+            return "month end"
+        return "weekend" if day.weekday() >= 5 else name
+    if isinstance(value, str) and value in ("00:00", "0:00", "23:59"):
+        return "midnight"
+    return name
+
+
+def spoken(intent: str, edge: str) -> bool:
+    """Does the request speak of ``edge`` (:data:`EDGE_WORDS`; a mark it names is met, not shown first)?"""
+    return edge in EDGE_WORDS and bool(re.search(rf"\b({EDGE_WORDS[edge]})\b", intent, re.I))
+
+
+def _unique(values: Iterable[tuple[str, Any]], own: Any) -> list[tuple[str, Any]]:
+    """``values`` (``(edge, value)``) each value once, its first edge kept, none equal to ``own``."""
+    seen, found = {json.dumps(own, sort_keys=True, default=repr)}, []
+    for edge, v in values:
+        k = json.dumps(v, sort_keys=True, default=repr)
+        if k not in seen:
+            seen.add(k)
+            found.append((edge, v))
+    return found
+
+
+def scale(value: Any, intent: str, constants: list[float | int], numbers: list[float | int]) -> tuple[list[Any], bool, list[str]]:
+    """The values one argument (or slot) holding ``value`` is tried with, whether they are in order (a scale whose
+    neighbours make boundaries), and the classic edge each one is ("" for none)."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(value, bool):
+        found = [("", not value)]
+    elif isinstance(value, (int, float)):
+        near = numbers_near(value, [*named_numbers(intent), *constants, *(numbers if isinstance(value, int) else [])],
+                            whole=isinstance(value, int))
+        return near, True, ["zero" if v == 0 else "negative" if v < 0 else "" for v in near]
+    elif isinstance(value, str) and _DATE.match(value):
+        try:
+            days = dates_near(value, ["-".join(d) for d in _DATE_NAMED.findall(intent)])
+            return days, True, [edge_of(d) for d in days]
+        except ValueError:
+            pass
+    if isinstance(value, str) and _TIME.match(value) and int(value.split(":")[0]) < 24 and int(value.split(":")[1]) < 60:
+        named = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(intent) if int(h) < 24 and int(m) < 60]
+        times = times_near(value, named)
+        return times, True, [edge_of(t) for t in times]
+    if isinstance(value, str) and not found:
+        found = text_edges(value, named_texts(intent))
+    elif isinstance(value, list):
+        found = list_edges(value)
+    elif isinstance(value, dict):
+        found = dict_edges(value)
+    return [v for _edge, v in found], False, [edge for edge, _v in found]
+
+
+# --- the pool -----------------------------------------------------------------------------------------------------
+def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector: str) -> list[dict]:
+    """The calls the chosen candidate meets (:data:`MAX_POOL` at most): the learning call with one argument, or one
+    slot its code reads (``slots``: the receiver's, as plain data), changed at a time to each value of its
+    :func:`scale`. Each call says what it changes (``dim``), its place on an ordered scale (``rank``) and why it
+    is made (``why``)."""
+    constants = code_constants(code, selector)
+    numbers = [n for name in slots_read(code) if name in slots for n in data_numbers(slots[name])][:MAX_VALUES]
+    found: list[dict] = []
+    base = {"args": list(args), "kwargs": dict(kwargs)}
+    said = named_values(intent)
+
+    def marks(v: Any, edge: str) -> dict:  # a value the request names, or an edge it speaks of
+        return {**({"edge": edge} if edge else {}), **({"named": True} if _said(v, said) or spoken(intent, edge) else {})}
+
+    for position, value in enumerate(args):
+        values, ordered, edges = scale(value, intent, constants, numbers)
+        found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1}",
+                   **({"rank": rank} if ordered else {}), **marks(v, edge)}
+                  for rank, (v, edge) in enumerate(_with_own(values, edges, value, ordered))]
+    for position, value in enumerate(args):  # another argument's texts holding a mark-bearing piece of a text argument
+        found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1}",
+                   "holding": True} for v in _holding(value, [a for a in args if isinstance(a, str)])]
+    for position, value in enumerate(args):  # a list of numbers: its total on a scale (the last item made up)
+        totals = _totals(value, [*named_numbers(intent), *constants])
+        found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1} total",
+                   "rank": rank, **({"named": True} if _said(sum(v), said) else {})} for rank, v in enumerate(totals)]
+    for name in slots_read(code):
+        if name not in slots:
+            continue
+        values, ordered, edges = scale(slots[name], intent, constants, [])
+        found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}), **marks(v, edge)}
+                  for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
+    seen: set[str] = set()
+    kept = []
+    for call in found:
+        if key(call) not in seen or call.get("rank") is not None:
+            seen.add(key(call))
+            kept.append(call)
+    return kept[:MAX_POOL]
+
+
+def _totals(items: Any, named: list[float | int]) -> list[list]:
+    """A list of numbers whose total is on a scale: its last item changed so that the total is each named number
+    and its neighbours (a cent apart where it holds a decimal), the item staying 0 or more where all are; in order of
+    the total. [] for anything else."""
+    if not (isinstance(items, list) and items and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items)):
+        return []
+    whole = all(isinstance(x, int) for x in items)
+    rest = sum(items[:-1])
+    found = []
+    for total in numbers_near(sum(items), named, whole):
+        last = total - rest if whole else round(total - rest, 2)
+        if last >= 0 or min(items) < 0:
+            found.append([*items[:-1], last])
+    return found
+
+
+def _holding(value: Any, texts: list[str]) -> list[Any]:
+    """``value`` (a map or a list of texts) with its first text replaced by the last piece of ``texts`` that bears
+    marks (``{people}``, ``"a,b"``): what goes in holding what the method looks for. [] where there is none."""
+    pieces = [w for t in texts for w in t.split() if not w.isalnum() and any(ch.isalnum() for ch in w)][-1:]
+    if not pieces:
+        return []
+    piece = pieces[0].strip(",.;:")  # the last: a first piece put in for itself changes nothing
+    if isinstance(value, dict):
+        first = next((k for k, v in value.items() if isinstance(v, str)), next(iter(value), None))
+        return [{**value, first: piece}] if first is not None and value[first] != piece else []
+    if isinstance(value, list) and value and isinstance(value[0], str) and value[0] != piece:
+        return [[piece, *value[1:]]]
+    return []
+
+
+def named_values(intent: str) -> set[str]:
+    """The values the request names (numbers, times of day, dates), each as :func:`_said` compares them."""
+    said = {repr(float(n)) for n in named_numbers(intent)}
+    said |= {f"{int(h)}:{m}" for h, m in _TIME_NAMED.findall(intent)}
+    said |= {"-".join(d) for d in _DATE_NAMED.findall(intent)}
+    return said
+
+
+def _said(value: Any, said: set[str]) -> bool:
+    """Is ``value`` one the request names?"""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return repr(float(value)) in said
+    if isinstance(value, str) and _TIME.match(value):
+        return f"{int(value.split(':')[0])}:{value.split(':')[1]}" in said
+    return isinstance(value, str) and value in said
+
+
+def _with_own(values: list, edges: list[str], own: Any, ordered: bool) -> list[tuple[Any, str]]:
+    """``(value, edge)`` pairs; an ordered scale holds the call's own value in its place (its neighbours make
+    boundaries with it)."""
+    pairs = list(zip(values, edges))
+    if ordered and own not in values and all(type(v) is type(own) for v in values):
+        pairs = sorted([*pairs, (own, "")], key=lambda pair: pair[0])
+    return pairs
+
+
+# --- what is kept ---------------------------------------------------------------------------------------------------
+def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confirmed_arcs: Iterable[Iterable[int]],
+           answer: Any = None) -> list[dict]:
+    """The calls of the pool that matter (``outcomes``: the candidate's on each, with their ``arcs``; ``confirmed``:
+    the calls the person answered; ``confirmed_arcs``: the arcs those took), :data:`MAX_SELECTED` at most, least
+    supported first, each with ``coverage`` (why: a boundary, a branch) and ``unsupported`` (no call of the
+    person's supports it). ``answer(outcome)``: how two answers are compared (by default the outcome as given)."""
+    said = {key(c) for c in confirmed}
+    known = {tuple(a) for a in confirmed_arcs}
+    arcs = [frozenset(tuple(a) for a in o.get("arcs") or ()) for o in outcomes]
+    chosen: dict[str, dict] = {}
+
+    def keep(k: int, why: str, unsupported: bool, kind: str) -> None:
+        call = {f: calls[k][f] for f in ("args", "kwargs", "given") if f in calls[k]}
+        if key(call) in chosen:
+            if unsupported and not chosen[key(call)]["unsupported"]:
+                chosen[key(call)]["unsupported"] = True
+            return
+        chosen[key(call)] = {**call, "coverage": why, "unsupported": unsupported, "kind": kind,
+                             **({"holding": True} if calls[k].get("holding") else {})}
+
+    # boundaries: neighbours on a scale whose paths differ, each side kept; supported where the person said either
+    by_dim: dict[str, list[int]] = {}
+    for k, call in enumerate(calls):
+        if call.get("rank") is not None and "arcs" in outcomes[k]:
+            by_dim.setdefault(call["dim"], []).append(k)
+    boundaries = []
+    for dim, members in by_dim.items():
+        members.sort(key=lambda k: calls[k]["rank"])
+        for a, b in zip(members, members[1:]):
+            if arcs[a] != arcs[b] and _neighbours(_varied(calls[a], dim), _varied(calls[b], dim)):
+                supported = key(calls[a]) in said or key(calls[b]) in said
+                boundaries.append((not supported, a, b, dim))
+    # branches: every arc no call of the person's took, a call taking most of them first
+    wanted = set().union(*arcs) - known if arcs else set()
+    branch_calls = []
+    while wanted:
+        k = max(range(len(calls)), key=lambda k: (len(arcs[k] & wanted), -k))
+        if not arcs[k] & wanted:
+            break
+        branch_calls.append((k, sorted(arcs[k] & wanted)))
+        wanted -= arcs[k]
+    def course(a: int, b: int) -> str:
+        return f"where it changes course ({dim_value(calls[a])} / {dim_value(calls[b]).partition(' = ')[2]})"
+
+    unshown = [(a, b) for unsupported, a, b, _dim in boundaries if unsupported]
+    while unshown:  # one side of each boundary nothing supports, a side of most of them first
+        sides = Counter(k for pair in unshown for k in pair)
+        k = max(sides, key=lambda k: (sides[k], bool(calls[k].get("named")), -k))
+        keep(k, course(*next(pair for pair in unshown if k in pair)), True, "boundary")
+        unshown = [pair for pair in unshown if k not in pair]
+    for _unsupported, a, b, _dim in boundaries:  # the other sides: met by every candidate
+        for k in (a, b):
+            keep(k, course(a, b), False, "boundary")
+    for k, _new in branch_calls:
+        keep(k, "a path of its code none of your answers took", True, "branch")
+    for k, call in enumerate(calls):  # the values the request names: a reading goes wrong most often there
+        if call.get("named") and "arcs" in outcomes[k]:
+            what = f"an edge the request speaks of, {call['edge']}" if call.get("edge") else "a value the request names"
+            keep(k, f"{what} ({dim_value(call)})", True, "named")
+    edges = [k for k, call in enumerate(calls) if call.get("rank") is None and "arcs" in outcomes[k]]
+    for k in sorted(_round_robin(edges, calls), key=lambda k: not calls[k].get("holding")):
+        keep(k, f"an edge ({dim_value(calls[k])})", False, "edge")  # met by every candidate; shown after the unsupported
+    kinds = ("boundary", "named", "branch", "edge")
+    ordered = [c for c in chosen.values() if key(c) not in said]
+    firsts = [next(c for c in ordered if c["kind"] == kind) for kind in kinds if any(c["kind"] == kind for c in ordered)]
+    ordered = sorted(ordered, key=lambda c: (not c["unsupported"], c not in firsts, kinds.index(c["kind"])))
+    return [{k: v for k, v in c.items() if k != "kind"} for c in ordered][:MAX_SELECTED]
+
+
+def _round_robin(members: list[int], calls: list[dict]) -> list[int]:
+    """``members`` taking each dimension in turn: the first edge of every argument before the second of any."""
+    by_dim: dict[str, list[int]] = {}
+    for k in members:
+        by_dim.setdefault(calls[k]["dim"], []).append(k)
+    columns = list(by_dim.values())
+    return [column[depth] for depth in range(max(map(len, columns), default=0)) for column in columns if depth < len(column)]
+
+
+def dim_value(call: dict) -> str:
+    """What a pool call changes, in a few words (``arg 1 = 1.25``)."""
+    value = _varied(call, call["dim"].removesuffix(" total"))
+    shown = json.dumps(round(sum(value), 6) if call["dim"].endswith(" total") else value, default=repr)
+    return f"{call['dim']} = {shown[:40]}"
+
+
+def _varied(call: dict, dim: str) -> Any:
+    if dim.startswith("self."):
+        return next(iter((call.get("given") or {}).values()), None)
+    return call["args"][int(dim.split()[1]) - 1]
+
+
+def _neighbours(a: Any, b: Any) -> bool:
+    """Two values side by side on their scale: whole numbers one apart, decimals a cent apart, dates a day apart,
+    times a minute apart."""
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and a[:-1] == b[:-1]:
+        a, b = sum(a), sum(b)  # two lists of numbers on the scale of their totals
+        if isinstance(a, float) or isinstance(b, float):
+            return abs(a - b) <= 0.0100001
+    if isinstance(a, int) and isinstance(b, int):
+        return abs(a - b) == 1
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= 0.0100001
+    if isinstance(a, str) and isinstance(b, str):
+        if _DATE.match(a) and _DATE.match(b):
+            try:
+                return abs((datetime.date.fromisoformat(a) - datetime.date.fromisoformat(b)).days) == 1
+            except ValueError:
+                return False
+        if _TIME.match(a) and _TIME.match(b):
+            x, y = (int(t.split(":")[0]) * 60 + int(t.split(":")[1]) for t in (a, b))
+            return abs(x - y) == 1
+    return False
+
+

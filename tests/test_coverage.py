@@ -1,0 +1,171 @@
+"""Calls chosen by coverage (bat_os.cognition.trial.coverage): the pool a chosen candidate meets, run traced in the
+real jail, and what is kept of it: the boundaries of its comparisons, its branches and raises, the values the request
+names, the classic edges of each type."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+from typing import Any
+
+import pytest
+
+from bat_os.cognition.judge.cases import key
+from bat_os.cognition.methods.host import CaseHost
+from bat_os.cognition.trial import coverage
+from bat_os.jail.runner import MAX_CASES, Jail
+
+jailed = pytest.mark.skipif(not hasattr(os, "fork"), reason="the jail needs fork")
+
+
+class Slots:
+    """A receiver of plain slots (the CaseHost lays each case's ``given`` over them)."""
+
+    def __init__(self, **slots: Any) -> None:
+        self.slots = dict(slots)
+
+    def get_slot(self, ref: str, name: str) -> tuple[str, Any]:
+        return "value", self.slots[name]
+
+    def set_slot(self, ref: str, name: str, value: Any) -> None:
+        self.slots[name] = value
+
+    def send(self, ref: str, selector: str, args: list, kwargs: dict) -> Any:
+        raise KeyError(selector)
+
+
+def covered(code: str, selector: str, args: list, intent: str = "", slots: dict | None = None,
+            confirmed: list[dict] = ()) -> tuple[list[dict], list[dict]]:
+    """(the pool, the calls kept) for ``code``: the pool run traced in the real jail after the ``confirmed`` calls."""
+    slots = slots or {}
+    pool = coverage.pool(args, {}, slots, intent, code, selector)
+    everything = [*confirmed, *pool]
+
+    async def main() -> list[dict]:
+        jail = Jail()
+        await jail.start()
+        try:
+            outcomes: list[dict] = []
+            for start in range(0, len(everything), MAX_CASES):
+                part = [{**c, "role": "probe", "index": i} for i, c in enumerate(everything[start:start + MAX_CASES])]
+                outcomes += await jail.run_cases(code, selector, part, CaseHost(Slots(**slots), part), trace=True)
+            return outcomes
+        finally:
+            await jail.close()
+
+    outcomes = asyncio.run(main())
+    arcs = [arc for o in outcomes[:len(confirmed)] for arc in o.get("arcs") or ()]
+    return pool, coverage.select(pool, outcomes[len(confirmed):], list(confirmed), arcs)
+
+
+def _args(calls: list[dict]) -> list[list]:
+    return [c["args"] for c in calls]
+
+
+TAKE = ("def take(self, item, quantity):\n"
+        "    have = self.stock.get(item, 0)\n"
+        "    if quantity < 1 or quantity > have:\n"
+        "        raise ValueError('cannot take that many')\n"
+        "    stock = dict(self.stock)\n"
+        "    stock[item] = have - quantity\n"
+        "    self.stock = stock\n"
+        "    return have - quantity\n")
+
+
+@jailed
+def test_a_comparison_gets_calls_at_its_boundary_and_on_both_sides_in_the_argument_it_reads() -> None:
+    """``quantity > have``: have is 3 (the slot's data), so 3 and 4 are where the method changes course; 0 and 1
+    for ``quantity < 1``. Neither is supported by anything the person said."""
+    _pool, kept = covered(TAKE, "take", ["pear", 1], "take a quantity of an item out of the stock slot",
+                          {"stock": {"apple": 5, "pear": 3}})
+    boundaries = [c for c in kept if c["coverage"].startswith("where it changes course")]
+    assert {("pear", 3), ("pear", 4), ("pear", 0), ("pear", 1)} <= {tuple(c["args"]) for c in boundaries}
+    unsupported = {c["args"][1] for c in boundaries if c["unsupported"]}  # one side of each boundary, shared first
+    assert unsupported & {0, 1} and unsupported & {3, 4} and len(unsupported) <= 3
+    assert "arg 2 = 3 / 4" in next(c["coverage"] for c in boundaries if c["args"] == ["pear", 4])
+
+
+@jailed
+def test_a_boundary_the_person_answered_at_is_supported() -> None:
+    confirmed = [{"args": ["pear", 3], "kwargs": {}}, {"args": ["pear", 0], "kwargs": {}}]
+    _pool, kept = covered(TAKE, "take", ["pear", 1], "", {"stock": {"apple": 5, "pear": 3}}, confirmed)
+    assert ["pear", 3] not in _args(kept)  # asked already
+    assert not any(c["unsupported"] for c in kept if c["args"] in (["pear", 4], ["pear", 1]))
+
+
+@jailed
+def test_every_branch_and_raise_is_taken_by_a_kept_call_and_a_confirmed_path_is_not_asked_again() -> None:
+    code = ("def price(self, text):\n"
+            "    if not text:\n"
+            "        raise ValueError('empty')\n"
+            "    if text.startswith('-'):\n"
+            "        return -float(text[1:])\n"
+            "    return float(text)\n")
+    intent = "read a price from a text, a minus sign before it making it negative; an empty text raises ValueError"
+    pool, kept = covered(code, "price", ["12.5"], intent)
+    assert ["-12.5"] in _args(pool) and [""] in _args(pool)  # the mark the request names, and the empty edge
+    paths = [c for c in kept if c["coverage"] == "a path of its code none of your answers took"]
+    assert "" in {c["args"][0] for c in paths} and all(c["unsupported"] for c in paths)  # the raise
+    assert any(c["args"][0].startswith("-") for c in paths)  # the branch of the sign
+    _pool, again = covered(code, "price", ["12.5"], intent, confirmed=[{"args": [a], "kwargs": {}} for a in ("", "-1", "7")])
+    assert not [c for c in again if c["coverage"] == "a path of its code none of your answers took"]
+
+
+@jailed
+def test_a_value_the_request_names_is_met_even_where_the_code_has_no_branch() -> None:
+    code = "def half(self, number):\n    return round(number * 2) / 2\n"
+    _pool, kept = covered(code, "half", [2.3], "round to the nearest multiple of 0.5, a number like 1.25 going up")
+    named = [c for c in kept if c["coverage"].startswith("a value the request names")]
+    assert [1.25] in _args(named) and [0.5] in _args(named) and all(c["unsupported"] for c in named)
+    assert kept.index(named[0]) == 0  # least supported first
+
+
+@jailed
+def test_a_list_of_numbers_meets_the_totals_the_request_names() -> None:
+    code = ("def pay(self, prices):\n"
+            "    total = sum(prices)\n"
+            "    if total >= 100:\n"
+            "        total = total * 0.9\n"
+            "    return round(total, 2)\n")
+    _pool, kept = covered(code, "pay", [[20, 35.5, 12]], "the sum, less 10% when that sum is 100 or more")
+    totals = {round(sum(c["args"][0]), 2) for c in kept if c["coverage"].startswith("where it changes course")}
+    assert {99.99, 100.0} <= totals
+
+
+def test_the_classic_edges_of_each_type() -> None:
+    assert {0, 1, -1, 6, 7, 8} <= set(coverage.scale(7, "", [], [])[0])
+    assert {99, 100, 101} <= set(coverage.scale(7, "100 or more", [], [])[0])  # a named number and its neighbours
+    assert {29, 30, 31} <= set(coverage.scale(7, "", [30], [])[0])  # a constant of the code
+    texts = coverage.scale("Ada Lovelace", "", [], [])[0]
+    assert {"", "A", " Ada Lovelace ", "ADA LOVELACE", "ada lovelace"} <= set(texts)
+    lists = coverage.scale([3, 1, 4], "", [], [])[0]
+    assert [] in lists and [3] in lists and [3, 1, 4, 4] in lists  # empty, one item, a duplicate
+    assert [3, 0, 1, 4] in lists and [-3, 1, 4] in lists and [3, 1, 4, 4] in lists  # a zero, a negative, a tie
+    records = coverage.scale([["ann", 80], ["bob", 95]], "", [], [])[0]
+    assert [["ann", 80], ["bob", 95], ["zzann", 80]] in records  # a tie on the numbers
+    assert {} in coverage.scale({"a": 1, "b": 2}, "", [], [])[0] and {"a": 0, "b": 2} in coverage.scale({"a": 1, "b": 2}, "", [], [])[0]
+    dates, ordered, edges = coverage.scale("2023-06-07", "", [], [])
+    assert dict(zip(dates, edges))["2023-06-10"] == "weekend" and dict(zip(dates, edges))["2024-02-29"] == "leap day"
+    assert ordered and {"2023-06-10", "2023-06-11"} <= set(dates)  # a Saturday and a Sunday
+    assert {datetime.date.fromisoformat(d).weekday() for d in dates} >= {5, 6}
+    assert {"2023-06-30", "2023-07-01", "2024-02-29", "2025-02-28", "2023-12-31"} <= set(dates)  # month end, leap
+    times, _ordered, _edges = coverage.scale("13:15", "ends at 17:30", [], [])
+    assert {"00:00", "23:59", "13:00", "13:59", "17:29", "17:30", "17:31"} <= set(times)  # midnight, the hour, named
+    assert coverage.scale(True, "", [], [])[0] == [False]
+
+
+def test_a_text_holding_another_arguments_marks_is_an_edge() -> None:
+    pool = coverage.pool(["Hi {name}, for {people}", {"name": "Ann", "people": 4}], {}, {}, "", "def f(self, t, v):\n    return t\n", "f")
+    holding = [c for c in pool if c.get("holding")]
+    assert holding and holding[0]["args"][1] == {"name": "{people}", "people": 4}
+
+
+def test_the_pool_changes_one_argument_or_one_slot_the_code_reads_at_a_time() -> None:
+    pool = coverage.pool(["pear", 1], {}, {"stock": {"pear": 3}, "unread": 5}, "", TAKE, "take")
+    assert len(pool) <= coverage.MAX_POOL
+    for call in pool:
+        changed = [i for i, (a, b) in enumerate(zip(call["args"], ["pear", 1])) if a != b]
+        assert len(changed) + len(call.get("given") or {}) <= 1
+    assert all(set(c.get("given") or {}) <= {"stock"} for c in pool)  # only slots the code reads
+    assert len({key(c) for c in pool if c.get("rank") is None}) == len([c for c in pool if c.get("rank") is None])
