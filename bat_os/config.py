@@ -155,6 +155,7 @@ class Config:
     cycle_question_seconds: float = 300.0  # how long a question waits for its answer before it counts as skipped
     cycle_feedback: int = 1  # 1: the author is shown a candidate that failed the person's answer, with how; 0: not
     cycle_coverage: int = 1  # 1: the method to install first meets calls at every branch and boundary of its code; 0: not
+    cycle_give_up_seconds: float = 100.0  # no candidate is written past this since a cycle began or the person last answered
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
@@ -215,6 +216,7 @@ ENV_NAMES = {
     "cycle_confirm": "BATOS_CYCLE_CONFIRM",
     "cycle_feedback": "BATOS_CYCLE_FEEDBACK",
     "cycle_coverage": "BATOS_CYCLE_COVERAGE",
+    "cycle_give_up_seconds": "BATOS_CYCLE_GIVE_UP_SECONDS",
     "cycle_question_seconds": "BATOS_CYCLE_QUESTION_SECONDS",
     "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",
@@ -374,28 +376,25 @@ def _validate(config: Config) -> None:
         raise ConfigError(small, "must be at least 1024")
     if config.queue_size < 1 or config.conflict_retries < 0:
         raise ConfigError("queue_size" if config.queue_size < 1 else "conflict_retries", "must be at least 1 (0 for retries)")
-    if config.request_timeout <= 0 or config.shutdown_grace <= 0:
-        raise ConfigError("request_timeout" if config.request_timeout <= 0 else "shutdown_grace", "must be positive")
     if config.cycle_max_attempts < 1 or config.cycle_candidates < 1:
         raise ConfigError("cycle_max_attempts" if config.cycle_max_attempts < 1 else "cycle_candidates", "must be at least 1")
     for name, allowed in (("cycle_resume", ("resume", "fail")), ("cycle_confirm", ("auto", "always", "never")),
                           ("translator", TRANSLATORS), ("cycle_feedback", (1, 0)), ("cycle_coverage", (1, 0))):
         if getattr(config, name) not in allowed:
             raise ConfigError(name, f"{getattr(config, name)!r} is not {', '.join(map(str, allowed[:-1]))} or {allowed[-1]}")
-    if config.cycle_questions < 0 or not config.cycle_question_seconds > 0:
-        raise ConfigError("cycle_questions" if config.cycle_questions < 0 else "cycle_question_seconds", "must be 0 or more (seconds: more than 0)")
+    if config.cycle_questions < 0:
+        raise ConfigError("cycle_questions", "must be 0 or more")
     if not 1 <= config.jail_workers <= 64:
         raise ConfigError("jail_workers", "must be between 1 and 64")
-    if config.jail_wall_seconds <= 0 or config.jail_cpu_seconds <= 0:
-        raise ConfigError("jail_wall_seconds" if config.jail_wall_seconds <= 0 else "jail_cpu_seconds", "must be positive")
+    if late := next((n for n in ("request_timeout", "shutdown_grace", "cycle_question_seconds", "cycle_give_up_seconds",
+                                 "jail_wall_seconds", "jail_cpu_seconds", "capability_seconds") if not getattr(config, n) > 0), None):
+        raise ConfigError(late, "must be positive")
     if config.embedding_model is not None and not config.embedding_model.is_dir():
         raise ConfigError("embedding_model", f"no such directory: {config.embedding_model}")
     if config.jail_memory_mb < 32:
         raise ConfigError("jail_memory_mb", "must be at least 32")
     if config.capability_tokens < 0 or config.capability_calls < 0:
         raise ConfigError("capability_tokens" if config.capability_tokens < 0 else "capability_calls", "must be 0 or more")
-    if config.capability_seconds <= 0:
-        raise ConfigError("capability_seconds", "must be positive")
     if not config.forge_minutes > 0:
         raise ConfigError("forge_minutes", "must be a positive number of minutes")
     if config.forge_margin < 1:

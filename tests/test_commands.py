@@ -15,6 +15,7 @@ EXPECTED = {
     "ping", "status", "inspect", "set_slot", "send", "initiate_cognitive_cycle", "cycle", "ingest", "search", "forget",
     "ask", "translate", "backup", "chronicle", "selfcheck", "methods", "source", "history", "set_method", "remove_method",
     "revert", "relearn", "clone", "pack", "answer", "world", "forge", "get_slot", "cycles",
+    "drafts", "draft", "draft_edit", "draft_example", "draft_drop", "correct",
 }
 PROTOCOL_DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 

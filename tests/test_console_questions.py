@@ -95,8 +95,10 @@ def session_on(peer: ScriptedPeer, person: Person | None, *, timeout: float = 10
 
 
 @pytest.mark.parametrize("typed, fields", [
-    ("2", {"choose": 1}),
-    (" 1 ", {"choose": 0}),
+    ("b", {"choose": 1}),
+    (" A ", {"choose": 0}),
+    ("4", {"result": 4}),  # a number is the answer itself, as a person means it ("12 or 2?" 4)
+    ("2", {"result": 2}),
     ("'AL'", {"result": "AL"}),
     ('"A. L."', {"result": "A. L."}),
     ("= 3", {"result": 3}),
@@ -112,8 +114,7 @@ def test_what_a_person_types_becomes_the_answer_command_s_fields(typed: str, fie
 
 @pytest.mark.parametrize("typed, reason", [
     ("AKL", "strings need quotes: 'AKL'"),
-    ("4", "4 is not a choice (1 to 3); type = 4"),
-    ("0", "0 is not a choice"),
+    ("d", "d is not a choice (a to c); strings need quotes: 'd'"),
     ("raises", "raises takes an exception's name"),
     ("raises not a name", "not 'not a name'"),
     ("{1, 2}", "cannot be sent"),
@@ -128,9 +129,10 @@ def test_what_cannot_be_an_answer_is_refused_with_a_reason(typed: str, reason: s
 def test_a_confirm_s_enter_accepts_and_its_only_number_is_1() -> None:
     assert parse_answer("", CONFIRM) == {"choose": 0}
     assert parse_answer("1", CONFIRM) == {"choose": 0}
-    with pytest.raises(UsageError, match="2 is not a choice"):
-        parse_answer("2", CONFIRM)
-    assert parse_answer("= 4", CONFIRM) == {"result": 4}
+    assert parse_answer("a", CONFIRM) == {"choose": 0}
+    assert parse_answer("2", CONFIRM) == {"result": 2} and parse_answer("= 4", CONFIRM) == {"result": 4}
+    with pytest.raises(UsageError, match="b is not a choice"):
+        parse_answer("b", CONFIRM)
 
 
 TWO_CALLS = {
@@ -160,13 +162,14 @@ def test_a_confirm_of_two_calls_shows_both_and_n_colon_answers_another() -> None
 
 def test_the_answer_slash_command() -> None:
     base = {"command": "answer", "cycle": "c3", "question": "q1"}
-    assert parse_line("/answer c3 q1 2") == base | {"choose": 1}
+    assert parse_line("/answer c3 q1 b") == base | {"choose": 1}
+    assert parse_line("/answer c3 q1 2") == base | {"result": 2}
     assert parse_line("/answer c3 q1 'A L'") == base | {"result": "A L"}
     assert parse_line("/answer c3 q1 = 7") == base | {"result": 7}
     assert parse_line("/answer c3 q1 raises ValueError") == base | {"raises": "ValueError"}
     assert parse_line("/answer c3 q1 skip") == base | {"skip": True}
     for bad, why in (("/answer c3 q1", "needs a CYCLE, a QUESTION and an ANSWER"), ("/answer c3 q1 AKL", "strings need quotes"),
-                     ("/answer c3 q1 0", "0 is not a choice")):
+                     ("/answer c3 q1 ab", "not a Python value")):
         with pytest.raises(UsageError) as caught:
             parse_line(bad)
         assert why in str(caught.value) and "Usage: /answer CYCLE QUESTION ANSWER" in str(caught.value)
@@ -179,9 +182,9 @@ def test_the_answer_slash_command() -> None:
 def test_a_disagreement_shows_the_call_and_numbered_choices() -> None:
     shown = render_question(DISAGREEMENT).splitlines()
     assert shown[0] == "question q1 of cycle c3: the candidate methods disagree. What should this answer?"
-    assert shown[1:5] == ["  initials('Ada King Lovelace')", "  1) 'AKL'   (3 candidates)", "  2) 'AL'   (2 candidates)",
-                          "  3) raises ValueError   (1 candidate)"]
-    assert "Type a number (1-3)" in shown[5] and "Enter to skip" in shown[5]
+    assert shown[1:5] == ["  initials('Ada King Lovelace')", "  a) 'AKL'   (3 candidates)", "  b) 'AL'   (2 candidates)",
+                          "  c) raises ValueError   (1 candidate)"]
+    assert "Type a letter (a-c)" in shown[5] and "Enter to skip" in shown[5]
 
 
 def test_a_confirm_says_what_it_will_install_with_the_slots_the_call_sees() -> None:
@@ -196,14 +199,14 @@ def test_the_watch_shows_questions_with_the_answer_line_and_how_they_were_settle
     asked = line({"seq": 9, "topic_seq": 1, "at": 1.0, "topic": "cycle.c3.question", "cycle": "c3", "question": DISAGREEMENT})
     assert asked.splitlines() == [
         "cycle.c3.question q1 (disagreement): initials('Ada King Lovelace')",
-        "  1) 'AKL'   (3 candidates)", "  2) 'AL'   (2 candidates)", "  3) raises ValueError   (1 candidate)",
-        "  /answer c3 q1 <n|value|raises NAME|skip>",
+        "  a) 'AKL'   (3 candidates)", "  b) 'AL'   (2 candidates)", "  c) raises ValueError   (1 candidate)",
+        "  /answer c3 q1 <letter|value|raises NAME|skip>",
     ]
     confirm = line({"topic": "cycle.c4.question", "cycle": "c4", "question": CONFIRM, "waiting": False})
-    assert "1) 3, leaving slots count=3   (2 candidates)   <- will be installed; 1 accepts" in confirm
-    assert confirm.endswith("/answer c4 q2 <n|value|raises NAME|skip>   (the cycle does not wait: answering tries it again)")
+    assert "a) 3, leaving slots count=3   (2 candidates)   <- will be installed; a accepts" in confirm
+    assert confirm.endswith("/answer c4 q2 <letter|value|raises NAME|skip>   (the cycle does not wait: answering tries it again)")
     assert line({"topic": "cycle.c3.answered", "cycle": "c3", "question": "q1", "answer": {"choose": 1}, "by": "answer"}) == \
-        "cycle.c3.answered q1: answered choice 2"
+        "cycle.c3.answered q1: answered choice b"
     assert line({"topic": "cycle.c3.answered", "cycle": "c3", "question": "q1", "answer": {"skip": True}, "by": "timeout"}) == \
         "cycle.c3.answered q1: nobody answered in time"
     assert render_answered({"cycle": "c3", "question": "q1", "answer": {"result": "AL"}, "by": "answer"}) == \
@@ -267,7 +270,7 @@ def test_a_question_mid_request_is_answered_on_the_same_connection_and_the_wait_
                 (0.1, event(sent, type="state", cycle="c3", state="COMPLETE")),
                 (0.15, ok(sent, LEARNED))]
 
-    person = Person("AKL", "2")
+    person = Person("AKL", "b")
     with ScriptedPeer(script) as peer:
         session, out = session_on(peer, person)
         with session.connection:
@@ -281,11 +284,11 @@ def test_a_question_mid_request_is_answered_on_the_same_connection_and_the_wait_
     assert person.prompts == ["answer q1 > ", "answer q1 > "]  # "AKL" was asked again, never sent
     text = out.getvalue()
     assert text.index("ALFRED: def initials(self, name):") < text.index("question q1 of cycle c3")
-    assert "  2) 'AL'   (2 candidates)" in text
+    assert "  b) 'AL'   (2 candidates)" in text
     assert "not a Python value: AKL (strings need quotes: 'AKL')" in text
-    assert "answer accepted: choice 2 ('AL')" in text
+    assert "answer accepted: choice b ('AL')" in text
     assert text.index("answer accepted") < text.index("● COMPLETE")  # then the wait went on
-    assert "answered choice 2" not in text  # our own answer's event is not said twice
+    assert "answered choice b" not in text  # our own answer's event is not said twice
 
 
 def test_time_spent_answering_is_not_the_kernel_s_silence() -> None:
@@ -297,7 +300,7 @@ def test_time_spent_answering_is_not_the_kernel_s_silence() -> None:
             return [(0.05, event(request, type="question", cycle="c3", question=DISAGREEMENT))]
         return [(0, ok(request, {"cycle": "c3", "question": "q1", "accepted": True})), (0.1, ok(sent, LEARNED))]
 
-    person = Person("1", thinking=0.8)  # longer than the whole wait allows the kernel to be silent
+    person = Person("a", thinking=0.8)  # longer than the whole wait allows the kernel to be silent
     with ScriptedPeer(script) as peer:
         session, out = session_on(peer, person, timeout=0.5)
         with session.connection:
@@ -370,7 +373,7 @@ def test_with_nobody_to_answer_the_request_says_ask_false_and_a_question_only_sh
             assert session.send(SEND)["result"] == LEARNED
     assert peer.requests[0]["ask"] is False and peer.requests[0]["events"] is True
     assert len(peer.requests) == 1
-    assert "(nobody can answer here; from a console: /answer c3 q1 <n|value|raises NAME|skip>)" in out.getvalue()
+    assert "(nobody can answer here; from a console: /answer c3 q1 <letter|value|raises NAME|skip>)" in out.getvalue()
 
 
 def test_a_question_the_cycle_does_not_wait_for_is_shown_not_asked() -> None:
@@ -407,13 +410,13 @@ def test_one_shot_on_a_pipe_says_ask_false() -> None:
 
 def test_the_console_s_answer_command() -> None:
     with ScriptedPeer(kernel_script) as peer:
-        result = run_client("--endpoint", peer.endpoint, input="/answer c3 q1 2\n/answer c3 q1 AKL\n")
+        result = run_client("--endpoint", peer.endpoint, input="/answer c3 q1 b\n/answer c3 q1 AKL\n")
     assert result.returncode == 0, result.stdout + result.stderr
     answers = [r for r in peer.requests if r["command"] == "answer"]
     assert len(answers) == 1  # the second line never became a request
     assert {k: answers[0][k] for k in ("cycle", "question", "choose", "ask")} == {"cycle": "c3", "question": "q1", "choose": 1,
                                                                                   "ask": False}
-    assert "answer to c3 q1 accepted: choice 2" in result.stdout
+    assert "answer to c3 q1 accepted: choice b" in result.stdout
     assert "/answer cannot take 'AKL' as an answer" in result.stdout
 
 
@@ -459,13 +462,13 @@ def test_at_a_terminal_the_person_answers_while_the_request_waits(tmp_path: Path
     with ScriptedPeer(script) as peer:
         child = terminal(peer, tmp_path)
         child.sendline(SEND_LINE)
-        child.expect_exact("2) 'AL'   (2 candidates)")
+        child.expect_exact("b) 'AL'   (2 candidates)")
         child.expect_exact("answer q1 > ")
         child.sendline("AKL")
         child.expect_exact("strings need quotes: 'AKL'")
         child.expect_exact("answer q1 > ")
-        child.sendline("2")
-        child.expect_exact("answer accepted: choice 2 ('AL')")
+        child.sendline("b")
+        child.expect_exact("answer accepted: choice b ('AL')")
         child.expect_exact("installed initials on genesis_obj (cycle c3)")
         child.expect_exact("Architect > ")
         leave(child)
@@ -536,7 +539,7 @@ def test_one_shot_at_a_terminal_asks_and_a_confirm_s_enter_accepts(tmp_path: Pat
         child.expect_exact("I will install it answering 3, leaving slots count=3: Enter or 1 to accept")
         child.expect_exact("answer q2 > ")
         child.sendline("")
-        child.expect_exact("answer accepted: choice 1 (3, leaving slots count=3)")
+        child.expect_exact("answer accepted: choice a (3, leaving slots count=3)")
         child.expect(pexpect.EOF)
         child.close()
         child.logfile_read.close()

@@ -47,7 +47,7 @@ def confirm(child: pexpect.spawn, call: str, shown: str, typed: str) -> None:
     child.expect_exact("Enter or 1 to accept")
     child.expect_exact(f"answer {question} > ")
     child.sendline(typed)
-    child.expect_exact("answer accepted: choice 1")
+    child.expect_exact("answer accepted: choice a")
 
 
 @pytest.fixture(scope="module")

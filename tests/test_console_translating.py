@@ -64,3 +64,49 @@ def test_nothing_to_translate() -> None:
         translate_locally("?!...")
     with pytest.raises(Untranslatable):  # the fallback says so too
         from_reply("?!...", {"id": 1, "status": "error", "error": {"code": "unknown_command", "message": "no"}})
+
+
+# --- the values a sentence never names (issue 64): asked, not guessed ---------------------------------------------
+
+
+def test_an_argument_the_sentence_never_names_is_found():
+    from bat_os.console.translating import unnamed
+    from bat_os.translate import briefs
+
+    guessed = briefs.mission("calculate_parking_fee", [30, 120])
+    assert unnamed(guessed, "the parking fee for a stay of a given number of minutes, the first 30 minutes free") == [1]
+    assert unnamed(briefs.mission("initials", ["Ada Lovelace", [1, 2.0], True]), "initials of ada lovelace, 1 and 2") == []
+    assert unnamed({"command": "search", "query": "x"}, "") == []
+
+
+def test_the_person_is_asked_for_an_argument_the_sentence_never_named_and_enter_keeps_the_guess():
+    import io
+
+    from bat_os.console.screen import Screen
+    from bat_os.console.session import Options, Session
+    from bat_os.console.translating import Understood
+    from bat_os.translate import briefs
+
+    class Typed:
+        interactive = True
+
+        def __init__(self, *lines: str) -> None:
+            self.lines, self.asked = list(lines), []
+
+        def ask(self, question: str, default: str = "") -> str | None:
+            self.asked.append(question)
+            return self.lines.pop(0)
+
+    sentence = "the parking fee for a stay of a given number of minutes"
+    understood = Understood(briefs.mission("calculate_parking_fee", [95]), "model", text=sentence)
+    out = io.StringIO()
+    person = Typed("not a value", "95", "")
+    session = Session(None, Screen(out, out, session=True, environ={"NO_COLOR": "1", "TERM": "dumb"}), Options(), person)
+    sent = session.confirm(understood)
+    assert sent["mission_brief"]["args"] == [95] and person.asked[0].startswith(
+        "calculate_parking_fee: argument 1 is not in your sentence (guessed 95); its value, or Enter to keep the guess")
+    assert "not a Python value: not a value" in out.getvalue()
+    person = Typed("120", "")
+    assert session.__class__(None, session.screen, Options(), person).confirm(understood)["mission_brief"]["args"] == [120]
+    person = Typed("", "")  # Enter: the guess stands
+    assert Session(None, session.screen, Options(), person).confirm(understood)["mission_brief"]["args"] == [95]

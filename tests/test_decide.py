@@ -270,7 +270,7 @@ def covered(record: Candidate, *answers: tuple[dict, str]) -> Candidate:
     return record.but(extra=(*record.extra, *answers))
 
 
-EMPTY = {"args": [""], "kwargs": {}, "coverage": "a path of its code none of your answers took", "unsupported": True}
+EMPTY = {"args": [" "], "kwargs": {}, "coverage": "a path of its code none of your answers took", "unsupported": True}
 EDGE = {"args": ["ADA"], "kwargs": {}, "coverage": "an edge (arg 1 = \"ADA\")", "unsupported": False}
 
 
@@ -293,11 +293,11 @@ def test_a_look_before_install_shows_first_the_coverage_calls_nothing_the_person
     pair = [covered(right(AKL, 1), (EDGE, '["value", "A"]'), (EMPTY, '["value", ""]')),
             covered(right(AKL_TOO, 2), (EDGE, '["value", "A"]'), (EMPTY, '["value", ""]'))]
     shown = decide(pair, can_ask=True)
-    assert shown.action == choosing.CONFIRM and shown.split.call["args"] == [""]
+    assert shown.action == choosing.CONFIRM and shown.split.call["args"] == [" "]
     assert shown.split.call["coverage"] == EMPTY["coverage"] and "unsupported" not in shown.split.call
     # then the call with the most to it (the method's main work), before any plain edge
     assert [call["args"] for call, _answer in shown.split.also] == [["Alan Mathison Turing"]]
     question = asking.question("c1", 1, "initials", shown, {})
-    assert question["coverage"] == EMPTY["coverage"] and question["call"]["args"] == [""]
+    assert question["coverage"] == EMPTY["coverage"] and question["call"]["args"] == [" "]
     supported = [c.but(extra=tuple((dict(call, unsupported=False), a) for call, a in c.extra)) for c in pair]
     assert decide(supported, can_ask=True, examples=1).action == choosing.INSTALL  # nothing left unsupported

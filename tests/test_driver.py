@@ -445,3 +445,27 @@ def test_an_interrupted_cycle_is_listed_then_resumed_or_failed(image):
     assert _cycle(image, second)["reasons"] == ["interrupted"]
     with pytest.raises(CycleFailed, match="interrupted"):
         asyncio.run(failing.drive(second))
+
+
+def test_a_third_candidate_failing_as_two_before_it_ends_the_cycle_with_its_reason(image):
+    """Fail fast: the same call, the same wrong answer, a third time: no more of the same is written."""
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO, GOOD, GOOD_TOO, GOOD])
+    jail = FakeJail(*[MethodRaised("ZeroDivisionError", "division by zero")] * 5)
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=12), memory=FakeMemory())
+    with pytest.raises(CycleFailed) as failed:
+        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [0], {}))
+    reasons = failed.value.details["reasons"]
+    assert reasons[0] == "gave up: a third candidate failed so" and len([r for r in reasons if r.startswith("attempt")]) == 3
+    assert len([c for c in llm.calls if c[0] == "ALFRED"]) == 3  # not twelve
+
+
+def test_past_the_time_to_give_up_no_further_candidate_is_written(image):
+    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO, GOOD])
+    jail = FakeJail(MethodRaised("ZeroDivisionError", "one"), MethodRaised("ValueError", "two"), MethodRaised("KeyError", "three"))
+    clock = iter(range(0, 10_000, 40))  # every reading of the clock 40 s later
+    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=12, give_up_seconds=100), memory=FakeMemory(),
+                                now=lambda: float(next(clock)))
+    with pytest.raises(CycleFailed) as failed:
+        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [0], {}))
+    assert failed.value.details["reasons"][0] == "gave up: the time to give up had passed"
+    assert len([c for c in llm.calls if c[0] == "ALFRED"]) < 3

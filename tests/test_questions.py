@@ -127,10 +127,9 @@ def test_a_confirm_is_shown_before_install_and_accepted(kernel_for):
         reply, seen = learn(client, lambda q: {"choose": 0})
     assert reply["status"] == "ok", reply
     assert [q["kind"] for q in seen] == ["confirm"]
-    # shown first where no answer of the person's supports it (the empty name takes a path of its own: no word), then
-    # on the call with the most to it (a probe of more words than the request's), with what both answer there
-    assert seen[0]["call"]["args"] == [""] and seen[0]["choices"] == [{"result": "", "candidates": 2}]
-    assert seen[0]["coverage"] == "a path of its code none of your answers took"
+    # shown first at the call asked (the path of its code it takes, which no answer of the person's supports yet),
+    # then on the call with the most to it (a probe of more words than the request's), with what both answer there
+    assert seen[0]["call"]["args"] == ["Ada King Lovelace"] and seen[0]["choices"] == [{"result": "AKL", "candidates": 2}]
     assert [(a["call"]["args"], a["result"]) for a in seen[0]["also"]] == [(["Lovelace King Ada extra"], "LKAE")]
 
 

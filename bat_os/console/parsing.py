@@ -3,7 +3,7 @@
 :func:`parse_line` answers one of
 
 * a request map (no ``id``), e.g. ``/inspect genesis_obj`` -> ``{"command": "inspect", "target": "genesis_obj"}``
-  (``/answer c3 q1 2`` -> ``{"command": "answer", "cycle": "c3", "question": "q1", "choose": 1}``);
+  (``/answer c3 q1 b`` -> ``{"command": "answer", "cycle": "c3", "question": "q1", "choose": 1}``);
 * a :class:`Sentence` for a line that does not start with ``/`` (plain English, for the translator);
 * a :class:`Local` action the console does itself (``/help``, ``/exit``, ``/brief TEXT``, ``/local on``);
 
@@ -24,14 +24,14 @@ from .questions import parse_answer
 
 #: Commands that change nothing in the image: safe to send again after the kernel comes back.
 READ_ONLY = frozenset({"ping", "status", "inspect", "search", "cycle", "translate", "selfcheck", "chronicle", "methods",
-                       "source", "history", "get_slot", "cycles", "world"})
+                       "source", "history", "get_slot", "cycles", "world", "drafts", "draft"})
 
 
 @dataclass(frozen=True)
 class Local:
     """An action the console performs itself, without sending it as typed."""
 
-    action: str  # "help" | "exit" | "brief" | "local"
+    action: str  # "help" | "exit" | "brief" | "local" | "draft"
     argument: str = ""
 
 
@@ -64,8 +64,11 @@ USAGE = {
     "revert": "/revert TARGET SELECTOR VERSION [force]",
     "remove": "/remove TARGET SELECTOR [force]",
     "relearn": "/relearn TARGET SELECTOR [REASON]",
+    "wrong": "/wrong TARGET SELECTOR ARGS-JSON-LIST ANSWER",
     "pack": "/pack [DAYS] [nobackup]",
     "answer": "/answer CYCLE QUESTION ANSWER",
+    "drafts": "/drafts",
+    "draft": "/draft CYCLE",
     "brief": "/brief SENTENCE",
     "local": "/local on|off",
     "help": "/help",
@@ -104,12 +107,16 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /revert TARGET SELECTOR VERSION [force]    install an older version again, as the newest
   /remove TARGET SELECTOR [force]            take a learned method out (its history stays: /revert brings it back)
   /relearn TARGET SELECTOR [REASON]          learn it again: a new cycle, shown the old version and REASON
+  /wrong TARGET SELECTOR ARGS ANSWER         it answers that call wrong: ANSWER (a Python value or raises NAME) is
+                                             kept as its test and it is learned again, e.g.
+                                             /wrong genesis_obj initials ["Ada Lovelace"] 'A.L.'
   /pack [DAYS] [nobackup]                    back up, then drop the image's history older than DAYS days (default:
                                              the kernel's pack_days; 0: all) and what nothing reaches any more
   /answer CYCLE QUESTION ANSWER              answer a learning cycle's question (the console asks it while you wait;
-                                             --watch shows everyone's): ANSWER is a choice's number, a Python value
-                                             such as 'AL' or 42 (= 2: the number 2 itself), raises NAME, or skip,
-                                             e.g. /answer c3 q1 2
+                                             --watch shows everyone's): ANSWER is a choice's letter, a Python value
+                                             such as 'AL' or 42, raises NAME, or skip, e.g. /answer c3 q1 b
+  /drafts                                    the best tries of the cycles that failed, kept for you
+  /draft CYCLE                               a failed cycle's best try: give an example, fix it in your editor, drop it
   /brief SENTENCE                            show what a sentence translates to, without sending it
   /local on|off                              translate with the local translator only (on), or ask the kernel (off)
   /help                                      this text
@@ -361,7 +368,7 @@ def _pack(name: str, rest: str) -> dict:
 
 
 def _answer(name: str, rest: str) -> dict:
-    """``/answer c3 q1 2`` (choice 2: ``choose`` 1), ``/answer c3 q1 'AL'``, ``... raises ValueError``, ``... skip``."""
+    """``/answer c3 q1 b`` (choice b: ``choose`` 1), ``/answer c3 q1 'AL'``, ``... raises ValueError``, ``... skip``."""
     parts = rest.split(None, 2)
     if len(parts) < 3:
         raise _usage(name, "needs a CYCLE, a QUESTION and an ANSWER (a choice's number, a Python value, raises NAME, "
@@ -372,6 +379,24 @@ def _answer(name: str, rest: str) -> dict:
     except UsageError as exc:
         raise _usage(name, f"cannot take {text!r} as an answer: {exc}") from None
     return {"command": "answer", "cycle": cycle, "question": question, **fields}
+
+
+def _wrong(name: str, rest: str) -> dict:
+    """``/wrong genesis_obj initials ["Ada Lovelace"] 'A.L.'``: the ``correct`` command."""
+    parts = rest.split(None, 2)
+    if len(parts) < 3:
+        raise _usage(name, "needs a TARGET, a SELECTOR, the ARGS as a JSON list and the right ANSWER")
+    _check_name(name, "SELECTOR", parts[1])
+    try:
+        args, end = json.JSONDecoder().raw_decode(parts[2])
+    except json.JSONDecodeError as exc:
+        raise _usage(name, f"ARGS must be a JSON list first: {exc.msg}") from None
+    if not isinstance(args, list):
+        raise _usage(name, "ARGS must be a JSON list, such as [\"Ada Lovelace\"]")
+    answer = parse_answer(parts[2][end:].strip(), {"choices": []}) if parts[2][end:].strip() else {}
+    if "result" not in answer and "raises" not in answer:
+        raise _usage(name, "needs the right ANSWER after the ARGS: a Python value such as 'A.L.', or raises NAME")
+    return _encodable({"command": "correct", "target": parts[0], "selector": parts[1], "args": args, **answer})
 
 
 def _brief(name: str, rest: str) -> Local:
@@ -408,6 +433,9 @@ _PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "relearn": _relearn,
     "pack": _pack,
     "answer": _answer,
+    "wrong": lambda name, rest: _wrong(name, rest),
+    "drafts": _bare,
+    "draft": lambda name, rest: Local("draft", _one_word(name, rest, "cycle", "CYCLE")["cycle"]),
     "brief": _brief,
     "local": _local_mode,
     "help": _local,

@@ -7,11 +7,11 @@ sent the request (see docs/protocol.md, ``answer``)::
      "call": {"args": [...], "kwargs": {...}, "slots": {...}},
      "choices": [{"result": "AKL", "candidates": 3}, {"raises": "ValueError", "candidates": 1}]}
 
-* :func:`render_question` shows it (choices numbered from 1);
+* :func:`render_question` shows it (choices lettered from a: a number typed is always a value);
 * :func:`parse_answer` turns what the person typed into the ``answer`` command's fields:
-  a number picks a choice (``{"choose": n - 1}``), a Python literal is the right
-  answer (``{"result": value}``; ``= 3`` for the number 3 itself), ``raises NAME``
-  says it should raise, an empty line or ``skip`` skips (a confirm: Enter accepts;
+  a letter picks a choice (``b``: ``{"choose": 1}``), a Python literal is the right
+  answer (``{"result": value}``: ``4`` is the number 4, as a person means it), ``raises NAME``
+  says it should raise, an empty line or ``skip`` skips (a confirm: Enter or 1 accepts;
   ``2: VALUE`` answers the second call it shows, ``{"result": value, "at": 1}``);
   anything else raises :class:`~.errors.UsageError`, and nothing is sent;
 * :func:`describe_answer` and :func:`render_answered` say what an answer was.
@@ -29,7 +29,7 @@ from .errors import UsageError
 
 _NUMBERED = re.compile(r"^(\d+)\s*:\s*(.*)$", re.S)
 VALUE_CHARS = 200  # a value's repr is shortened past this on screen
-ANSWER_FORMS = "<n|value|raises NAME|skip>"
+ANSWER_FORMS = "<letter|value|raises NAME|skip>"
 
 
 def is_question(question: Any) -> bool:
@@ -69,8 +69,8 @@ def render_question(question: dict) -> str:
     lines = [f"{whose}: the candidate methods disagree. What should this answer?",
              f"  {condition(question)}{call}"]
     lines.extend(f"  {render_choice(number, choice)}" for number, choice in enumerate(choices, 1))
-    lines.append(f"  Type a number (1-{len(choices)}), the right answer as a Python value (such as 'AKL' or 42; "
-                 "= 2 for the number 2 itself), raises NAME, or Enter to skip")
+    lines.append(f"  Type a letter (a-{letter(len(choices))}), or the right answer as a Python value (such as 'AKL' or 42), "
+                 "raises NAME, or Enter to skip")
     return "\n".join(lines)
 
 
@@ -88,10 +88,15 @@ def also_shown(question: dict) -> list[dict]:
 
 
 def render_choice(number: int, choice: dict) -> str:
-    """``1) 'AKL'   (3 candidates)``, ``3) raises ValueError   (1 candidate)``."""
+    """``a) 'AKL'   (3 candidates)``, ``c) raises ValueError   (1 candidate)`` (``number`` from 1)."""
     count = choice.get("candidates")
     counted = f"   ({count} candidate{'' if count == 1 else 's'})" if isinstance(count, int) else ""
-    return f"{number}) {outcome(choice)}{counted}"
+    return f"{letter(number)}) {outcome(choice)}{counted}"
+
+
+def letter(number: int) -> str:
+    """The letter of choice ``number`` (from 1): a, b, c ... (a number is always a value, never a choice)."""
+    return chr(ord("a") + number - 1) if 1 <= number <= 26 else str(number)
 
 
 def outcome(choice: dict, verb: str = "") -> str:
@@ -131,7 +136,7 @@ def value(item: Any) -> str:
 
 def describe_answer(answer: Any, question: dict | None = None) -> str:
     """An answer's fields (``{"choose": 1}``, ``{"result": ...}``, ``{"raises": ...}``, ``{"skip": true}``)
-    in words: ``choice 2 ('AL')``, ``'AL'``, ``raises ValueError``, ``skipped``."""
+    in words: ``choice b ('AL')``, ``'AL'``, ``raises ValueError``, ``skipped``."""
     if not isinstance(answer, dict):
         return value(answer)
     if answer.get("skip") is True:
@@ -140,7 +145,7 @@ def describe_answer(answer: Any, question: dict | None = None) -> str:
         index = answer["choose"]
         choices = (question or {}).get("choices") or []
         shown = f" ({outcome(choices[index])})" if 0 <= index < len(choices) and isinstance(choices[index], dict) else ""
-        return f"choice {index + 1}{shown}"
+        return f"choice {letter(index + 1)}{shown}"
     at = f" for call {answer['at'] + 1}" if isinstance(answer.get("at"), int) else ""
     if "raises" in answer:
         return f"raises {answer['raises']}{at}"
@@ -194,12 +199,13 @@ def parse_answer(text: str, question: dict | None = None) -> dict:
         if not name.isidentifier():
             raise UsageError(f"raises takes an exception's name, such as raises ValueError, not {name!r}")
         return {"raises": name}
-    if text.isascii() and text.isdigit():
-        number = int(text)
-        if number < 1 or choices is not None and number > choices:
-            bound = f"1 to {choices}" if choices else "1 or more"
-            raise UsageError(f"{number} is not a choice ({bound}); type = {number} to answer the number {number} itself")
-        return {"choose": number - 1}
+    if len(text) == 1 and "a" <= text.lower() <= "z":  # a letter: a choice
+        number = ord(text.lower()) - ord("a")
+        if choices is not None and number >= choices:
+            raise UsageError(f"{text} is not a choice (a to {letter(choices)}); strings need quotes: {text!r}")
+        return {"choose": number}
+    if text == "1" and question is not None and is_confirm(question):
+        return {"choose": 0}  # "Enter or 1 to accept"
     if text.startswith("="):
         text = text[1:].strip()
     return {"result": _literal(text)}
@@ -224,7 +230,7 @@ def answer_request(cycle: str, question: str, fields: dict) -> dict:
 
 
 def answer_hint(cycle: Any, question: Any) -> str:
-    """How to answer from another console: ``/answer c3 q1 <n|value|raises NAME|skip>``."""
+    """How to answer from another console: ``/answer c3 q1 <letter|value|raises NAME|skip>``."""
     return f"/answer {cycle} {question} {ANSWER_FORMS}"
 
 

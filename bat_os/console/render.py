@@ -48,6 +48,10 @@ def format_error(reply: dict) -> str:
     body = reply.get("error")
     if not isinstance(body, dict):
         return f"error: malformed reply from the kernel: {pretty(reply)}"
+    if body.get("code") == "cycle_failed" and isinstance(body.get("reasons"), list) and body["reasons"]:
+        reasons = [str(r) for r in body["reasons"]]  # a few lines, not every attempt: /cycle has them all
+        return "\n".join([f"error [cycle_failed]: cycle {body.get('cycle', '?')} failed in {body.get('state', '?')}",
+                          f"  why: {reasons[-1]}", f"  ({len(reasons)} reason(s) in all: /cycle {body.get('cycle', '?')})"])
     lines = [f"error [{body.get('code', '?')}]: {body.get('message', '')}"]
     for key, value in body.items():
         if key in ("code", "message"):
@@ -368,6 +372,11 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "remove_method": _removed,
     "pack": _pack,
     "answer": _answer,
+    "drafts": lambda result: _table([("cycle", "method", "on", "why it failed"), *(
+        (d["cycle"], d["selector"], d["receiver"], (d.get("reasons") or ["?"])[-1][:80]) for d in result["drafts"])])
+    if result["drafts"] else "no drafts: every cycle that failed was settled",
+    "draft_drop": lambda result: f"draft of cycle {result['cycle']} dropped",
+    "draft_edit": _changed,
 }
 
 

@@ -19,6 +19,7 @@ from bat_os.translate.translator import Untranslatable
 
 from .errors import KernelDown, NoReply, UsageError
 from .inputs import LineSource
+from .handover import HandOver
 from .parsing import HELP, Local, Sentence, is_read_only, parse_line
 from .progress import Progress
 from .session import Session, localize
@@ -89,6 +90,8 @@ class Repl:
             self.screen.say(HELP)
         elif action.action == "brief":
             self.sentence(action.argument, f"/brief {action.argument}", send=False)
+        elif action.action == "draft":
+            self.call(lambda: HandOver(self.session).offer(action.argument), False, f"/draft {action.argument}")
         elif action.action == "local":
             self.session.options.local = action.argument == "on"
             where = "the local translator only" if self.session.options.local else "the kernel's translator (the local one when it has none)"

@@ -8,6 +8,7 @@ whose rules differ (the REPL waits and puts the line back; one-shot exits 2).
 
 from __future__ import annotations
 
+import ast
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +17,14 @@ from typing import Any
 from bat_os.translate import briefs
 
 from .asking import Questions
+from .handover import HandOver, failed_cycle
 from .connection import Connection
 from .errors import UsageError
 from .inputs import LineSource
 from .progress import Progress, RawEvents
-from .render import format_answer, format_error, format_result, format_strange, shown, source_parts, summarize
+from .render import compact, format_answer, format_error, format_result, format_strange, shown, source_parts, summarize
 from .screen import Screen
-from .translating import Understood, from_reply, translate_locally, translate_request
+from .translating import Understood, from_reply, translate_locally, translate_request, unnamed
 
 QUICK_TIMEOUT = 10.0  # seconds for a reply to a quick request (ping, status, inspect, set_slot, cycle)
 WORK_TIMEOUT = 120.0  # seconds of silence allowed to work that runs models or memory (the kernel's own limit)
@@ -30,9 +32,10 @@ WORK_TIMEOUT = 120.0  # seconds of silence allowed to work that runs models or m
 #: Commands that run models or memory: the longer wait applies (unless --timeout says otherwise).
 #: (``answer`` too: answering a failed cycle's question retries it, and the reply comes when the retry ends.)
 WORK = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "search", "forget", "translate", "selfcheck",
-                  "set_method", "revert", "remove_method", "relearn", "answer"})
+                  "set_method", "revert", "remove_method", "relearn", "answer", "draft", "draft_edit", "draft_example", "correct"})
 #: Commands whose events are worth showing (cycles and their questions, tokens, ingest progress, translation stages).
-EVENTFUL = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "translate", "relearn", "answer"})
+EVENTFUL = frozenset({"send", "initiate_cognitive_cycle", "ask", "ingest", "translate", "relearn", "answer", "draft_example",
+                      "correct"})
 #: Commands whose reply carries the words streamed meanwhile: shown live only, not printed twice.
 WORDS_IN_REPLY = frozenset({"ask", "translate"})
 
@@ -134,6 +137,7 @@ class Session:
         mission = understood.is_mission
         question = "Send it? [Y/n/e=edit selector] " if mission else "Send it? [Y/n] "
         try:
+            request = self._ask_unnamed(request, understood)
             while True:
                 answer = self.source.ask(question)
                 if answer is None:
@@ -151,6 +155,28 @@ class Session:
         except KeyboardInterrupt:
             self.screen.say("")
             return None
+
+    def _ask_unnamed(self, request: dict, understood: Understood) -> dict:
+        """The arguments the sentence never named, asked of the person rather than guessed (Enter keeps the guess)."""
+        assert self.source is not None
+        args = list(request.get("mission_brief", {}).get("args") or [])
+        for position in unnamed(request, understood.text):
+            selector = request["mission_brief"]["selector"]
+            while True:
+                typed = self.source.ask(f"{selector}: argument {position + 1} is not in your sentence (guessed "
+                                        f"{compact(args[position])}); its value, or Enter to keep the guess: ")
+                if typed is None or not typed.strip():
+                    break
+                try:
+                    args[position] = ast.literal_eval(typed.strip())
+                    break
+                except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                    self.screen.warn(f"not a Python value: {typed.strip()} (strings need quotes)")
+        if args == list(request.get("mission_brief", {}).get("args") or []):
+            return request
+        request = briefs.validate(dict(request, mission_brief=dict(request["mission_brief"], args=args)))
+        self.screen.say("brief: " + summarize(request), "brief")
+        return request
 
     def _edit_selector(self, request: dict) -> dict:
         """Ask for a new selector (prefilled with the current one) until it is a valid one."""
@@ -184,6 +210,8 @@ class Session:
             self.screen.result(self._format_ok(request, reply.get("result"), sentence), "answer" if sentence else None)
         elif status == "error":
             self.screen.problem(format_error(reply))
+            if (cycle := failed_cycle(reply)) is not None and self.can_ask and request.get("command") != "draft_example":
+                HandOver(self).offer(cycle)  # never a dead end: the best try, and what to do with it
         else:
             self.screen.problem(format_strange(reply))
         return status == "ok"

@@ -31,6 +31,7 @@ class Understood:
     rule: str | None = None  # which phrasing the local translator matched
     notes: tuple[str, ...] = ()
     fallback: str | None = None  # why the local translator was used instead of the kernel's model
+    text: str = ""  # the sentence translated
 
     @property
     def is_mission(self) -> bool:
@@ -55,7 +56,7 @@ def translate_locally(text: str, target: str = briefs.DEFAULT_TARGET, why: str |
     """The local translator's reading; raises :class:`Untranslatable` when there is nothing to act on."""
     translation = translator.translate(text, target=target)
     request = briefs.validate(translation.request)
-    return Understood(request, "local", None, translation.rule, tuple(translation.notes), why)
+    return Understood(request, "local", None, translation.rule, tuple(translation.notes), why, text)
 
 
 def from_reply(text: str, reply: dict, target: str = briefs.DEFAULT_TARGET) -> Understood:
@@ -90,11 +91,33 @@ def _from_result(text: str, result: Any, target: str) -> Understood:
         _text_or_none(result.get("rule")),
         tuple(str(n) for n in notes) if isinstance(notes, list) else (),
         _text_or_none(result.get("fallback")),
+        text,
     )
+
+
+def unnamed(request: dict, text: str) -> list[int]:
+    """The positions of a mission's arguments the sentence never names (a number, a text, the items of a list not
+    written in it): a translator's guess (``calculate_parking_fee(30, 120)`` from a sentence with no minutes in it)."""
+    if request.get("command") != "initiate_cognitive_cycle":
+        return []
+    said = text.casefold()
+
+    def named(value: Any) -> bool:
+        if isinstance(value, (list, tuple)):
+            return all(named(v) for v in value)
+        if isinstance(value, dict):
+            return all(named(v) for v in value.values())
+        if isinstance(value, bool) or value is None:
+            return True  # a flag or nothing: no value to invent
+        if isinstance(value, float) and value.is_integer():
+            return named(int(value)) or str(value).casefold() in said
+        return str(value).casefold() in said
+
+    return [k for k, value in enumerate(request["mission_brief"].get("args") or []) if not named(value)]
 
 
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-__all__ = ["Understood", "Untranslatable", "from_reply", "translate_locally", "translate_request"]
+__all__ = ["Understood", "Untranslatable", "from_reply", "translate_locally", "translate_request", "unnamed"]

@@ -6,7 +6,7 @@ event is a line: its topic and what it says, coloured by kind (``--json``: the e
 jump in a topic's own count is shown as events missed (a watcher that fell behind the stream's queue).
 
 A cycle's question (``cycle.c3.question``) is shown with its call, its numbered choices and the line that
-answers it from a console (``/answer c3 q1 <n|value|raises NAME|skip>``); ``cycle.c3.answered`` says how it
+answers it from a console (``/answer c3 q1 <letter|value|raises NAME|skip>``); ``cycle.c3.answered`` says how it
 was settled.
 """
 
@@ -99,7 +99,7 @@ def question_lines(topic: str, question: dict, *, waiting: bool = True) -> str:
     confirm = is_confirm(question)
     lines = [f"{topic} {question['id']} ({'confirm' if confirm else 'disagreement'}): "
              f"{condition(question)}{render_call(question.get('selector'), question.get('call'))}"]
-    lines.extend(f"  {render_choice(n, choice)}" + ("   <- will be installed; 1 accepts" if confirm else "")
+    lines.extend(f"  {render_choice(n, choice)}" + ("   <- will be installed; a accepts" if confirm else "")
                  for n, choice in enumerate(question["choices"], 1))
     lines.extend(f"  {n}) {condition(shown)}{render_call(question.get('selector'), shown.get('call'))} -> {outcome(shown)}"
                  f"   (also shown: {n}: VALUE if not)" for n, shown in enumerate(also_shown(question) if confirm else [], 2))

@@ -73,6 +73,7 @@ class CycleSettings:
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
     feedback: bool = True  # the author is shown a candidate that failed an answer, and how (config.cycle_feedback)
     coverage: bool = True  # the one to install meets calls at its branches and boundaries first (config.cycle_coverage)
+    give_up_seconds: float = 100.0  # no candidate is written after this since the start or the last answer (config)
 
 
 def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
@@ -81,7 +82,8 @@ def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
         "max_attempts": config.cycle_max_attempts, "candidates": config.cycle_candidates, "resume": config.cycle_resume,
         "seed": config.cycle_seed, "conflict_retries": config.conflict_retries, "questions": config.cycle_questions,
         "confirm": config.cycle_confirm, "question_seconds": config.cycle_question_seconds,
-        "feedback": bool(config.cycle_feedback), "coverage": bool(config.cycle_coverage), **overrides})
+        "feedback": bool(config.cycle_feedback), "coverage": bool(config.cycle_coverage),
+        "give_up_seconds": config.cycle_give_up_seconds, **overrides})
 
 
 def view(root: Any, cycle: Cycle) -> dict:
@@ -94,7 +96,7 @@ def view(root: Any, cycle: Cycle) -> dict:
     return {
         **a, "id": cycle.id, "state": cycle.state_name, "selector": cycle.selector, "brief": brief, "origin": cycle.origin,
         "person_brief": person_brief(cycle), "args": brief.get("args", []), "kwargs": brief.get("kwargs", {}),
-        "intent": brief_intent(brief), "relearn": brief.get("relearn"), "examples": [*brief.get("examples", []), *answers(cycle)],
+        "intent": brief_intent(brief), "relearn": brief.get("relearn"), "created": cycle.created, "examples": [*brief.get("examples", []), *answers(cycle)],
         "requested": len(brief.get("examples", [])), "attempts": cycle.attempts,
         "receiver": describe_receiver(cycle.receiver), "receiver_hex": oid_to_hex(cycle.receiver._p_oid),
         "receiver_slots": plain_slots(cycle.receiver), "writer": author,

@@ -43,7 +43,6 @@ if TYPE_CHECKING:  # types only
     from bat_os.cognition.cycle.driver import Run
 
 logger = logging.getLogger(__name__)
-
 COVER_ROUNDS = 3  # decisions made again after coverage calls: each may choose another, whose own calls come next
 
 
@@ -105,7 +104,8 @@ async def synthesize(run: "Run", v: dict) -> Transition:
         run.store.keep(v["id"], inherited={"cycle": inherited["cycle"]})
         return await rejudge(run, v, [Candidate.from_dict(c) for c in inherited["candidates"]])
     settings, attempts = run.settings, v["attempts"]
-    refusals = [] if attempts == 1 else feedback(v.get("refusals", []))
+    last = (v.get("refusals") or [{}])[-1]  # its reasons, unless generated cases (one may be wrong: write on its own)
+    refusals = list(last.get("reasons", [])) if attempts > 1 and last.get("feedback", True) else []
     brief = v["person_brief"]
     prompt = synthesis_prompt(brief, v["receiver"], v["context"], refusals, v.get("episodes", []),
                               memory.notes(v["context"], brief), v.get("wrong"))
@@ -125,13 +125,6 @@ async def synthesize(run: "Run", v: dict) -> Transition:
     return Transition("VALIDATING", {"code": code, **repairs, "author": v["writer"], "model": completion.model,
                                      "prompt_sha256": completion.prompt_sha256, "temperature": temperature, "voice": voice},
                       note={"attempt": attempts + 1}, attempts=attempts + 1)
-
-
-def feedback(refusals: list[dict]) -> list[str]:
-    """What the author hears of the last refusal: its reasons, unless they were generated cases (a generated case may
-    be wrong; the next candidate is written on its own, so that agreement means something)."""
-    last = refusals[-1] if refusals else {}
-    return list(last.get("reasons", [])) if last.get("feedback", True) else []
 
 
 async def validate(run: "Run", v: dict) -> Transition:
@@ -187,10 +180,15 @@ async def choose(run: "Run", v: dict, candidates: list[Candidate], newest: Candi
     another (SYNTHESIZING), or fail with every reason heard. ``newest``: the candidate just tried, whose refusal the
     author hears next; ``written_out``: the author could write no more."""
     settings, asked = run.settings, v["questions"]
+    # fail fast: past the time to give up, or the newest failing as two before it (same call, same answer)
+    late = run.now() - max([v["created"], *(q.get("answered_at", 0) for q in asked)]) >= settings.give_up_seconds
+    seen = [r["reasons"][:1] for r in v.get("refusals", [])]
+    again = newest is not None and not newest.eligible and seen.count(list(newest.failed[:1])) >= 2
+    note = note or ("gave up: the time to give up had passed" if late else "gave up: a third candidate failed so" if again else "")
     situation = Situation(
         examples=v["requested"], answered=sum(len(questions.kept(q)) for q in asked),
         can_ask=run.can_ask and len(asked) < settings.questions, confirm=settings.confirm, attempts=v["attempts"],
-        max_attempts=settings.max_attempts, max_candidates=settings.candidates, written_out=written_out,
+        max_attempts=settings.max_attempts, max_candidates=settings.candidates, written_out=written_out or late or again,
         conditions=tuple(c["label"] for c in v["conditions"]), uncovered=tuple(uncovered(v["conditions"], v["examples"])),
         untested=tuple(untested(v["conditions"])))
     decision = decide(candidates, situation)

@@ -163,9 +163,8 @@ def concur(a: Candidate, b: Candidate, only: frozenset[str] | None = None) -> bo
     installs more wrong methods or learns fewer:
 
     1. alike on every call: they agree;
-    2. a call made of their constants, or a coverage call of the chosen one (a branch or a boundary of its code,
-       where a raise is an answer too), that both answered differently splits them, whoever can be asked (those
-       calls exist to tell candidates apart, and count for nothing else);
+    2. a call made of their constants, or a coverage call (where a raise is an answer too), that both answered
+       differently splits them, whoever can be asked (those calls exist to tell candidates apart, and only that);
     3. a call one of them declined (raised, or ran past its CPU time) is no other answer: refusing an input, or being
        slow on it, is a choice the person may settle, not a rival reading;
     4. any other call answered differently splits them;
@@ -248,8 +247,8 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
     then the coverage calls no answer of the person's supports (:func:`unsupported`: a boundary, a path of its code,
     a value the request names or an edge it speaks of), then an edge whose values hold the text's own marks, then those of the conditions
     ``stated`` (one each), then the first generated case it fails (the case writer doubts it there), then the call
-    with the most to it (the longest: the most words, items, digits to get right), then the other edges; one more
-    than those first ones, :data:`SHOWN` at most, two at least."""
+    with the most to it (the longest: the most words, items, digits to get right), then the other edges; those first
+    ones, :data:`SHOWN` at most, two at least."""
     candidates = board.candidates
     members = [m for c in groups for m in c]
     weight = {m: score(candidates, c) / len(c) for c in groups for m in c}
@@ -259,7 +258,8 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
         mine = candidates[confirming]
         run = [k for k, call in enumerate(board.calls) if call["origin"] != "constant"]
         shown = [k for k in run if askable(board.answer(confirming, k) or '["kind"]')]
-        cover = unsupported(board, confirming)
+        first = {key(call): k for k, call in reversed(list(enumerate(board.calls)))}  # a call twice: shown as the run's
+        cover = list(dict.fromkeys(first[key(board.calls[k])] for k in unsupported(board, confirming)))
         labelled = [k for label in stated if (k := next((k for k in shown if board.calls[k].get("condition") == label), None)) is not None]
         # unlike its answer to the trial: a raise; a number of the other sign where the call's own numbers do not
         # explain it (the trial's have a sign below 0 exactly when the call's do)
@@ -268,7 +268,7 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
                   *[k for k in shown if k not in labelled and own and _sign(board.answer(confirming, k)) == -own
                     and _negative(_plain(board.calls[k])) == _negative(_plain(board.calls[0]))][:1]]
         holding = [k for k in shown if board.calls[k].get("holding") and k not in cover]  # what goes in holding marks
-        room = min(SHOWN, max(len(cover) + len(labelled) + len(unlike) + len(holding) + 1, 2)) - 1
+        room = min(SHOWN, max(len(cover) + len(labelled) + len(unlike) + len(holding), 2)) - 1
         doubted = [1 + k for k, passed in enumerate(mine.passes) if not passed]
         longest = sorted(run, key=lambda k: (-len(key(board.calls[k])), k))
         edges = [k for k in shown if board.calls[k]["origin"] == "coverage" and k not in cover]

@@ -36,6 +36,7 @@ MAX_POOL = 120  # calls the chosen candidate meets, traced: two jailed runs at m
 MAX_VALUES = 16  # values one argument is scanned over: the named, the constants and the edges, nearest first
 MAX_SELECTED = 24  # coverage calls every eligible candidate then answers: one jailed run each, kept short
 MAX_TEXTS = 6  # texts the request names in quotes that are tried in a text argument
+ASKED = "the call asked"  # the learning call itself, first in the pool
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # a date argument written as YYYY-MM-DD
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")  # a time of day written as H:MM or HH:MM
 _NUMBER = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")  # a number standing alone in the request
@@ -290,6 +291,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
         values, ordered, edges = scale(slots[name], intent, constants, [])
         found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}), **marks(v, edge)}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
+    found.insert(0, {**base, "dim": ASKED})  # first: a path the call asked takes is shown at it
     seen: set[str] = set()
     kept = []
     for call in found:
@@ -418,7 +420,7 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
         if call.get("named") and "arcs" in outcomes[k]:
             what = f"an edge the request speaks of, {call['edge']}" if call.get("edge") else "a value the request names"
             keep(k, f"{what} ({dim_value(call)})", True, "named")
-    edges = [k for k, call in enumerate(calls) if call.get("rank") is None and "arcs" in outcomes[k]]
+    edges = [k for k, call in enumerate(calls) if call.get("rank") is None and "arcs" in outcomes[k] and call["dim"] != ASKED]
     for k in sorted(_round_robin(edges, calls), key=lambda k: not calls[k].get("holding")):
         keep(k, f"an edge ({dim_value(calls[k])})", False, "edge")  # met by every candidate; shown after the unsupported
     kinds = ("boundary", "named", "branch", "edge")

@@ -14,10 +14,11 @@ translate, supervise.backup, errors, protocol).
 from __future__ import annotations
 
 from bat_os.errors import UnknownCommand
-from bat_os.kernel.commands import ask, backup, cycles, forge, memory, methods, objects, pack, selfcheck, status, translate, world
+from bat_os.kernel.commands import (
+    ask, backup, cycles, drafts, forge, memory, methods, objects, pack, selfcheck, status, translate, world)
 from bat_os.kernel.commands.base import Command
 
-MODULES = (objects, methods, status, cycles, memory, ask, translate, backup, pack, selfcheck, world, forge)
+MODULES = (objects, methods, status, cycles, drafts, memory, ask, translate, backup, pack, selfcheck, world, forge)
 
 
 def get_commands() -> dict[str, Command]:

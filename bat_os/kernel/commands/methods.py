@@ -21,6 +21,9 @@
     {"command": "relearn", "target": T, "selector": S, "reason"?: "...", "args"?: [...], "kwargs"?: {}, "intent"?: "...",
      "examples"?: [...]}
         -> a cycle's answer ({"cycle", "selector", "installed_on", "result"}), its new version "relearned"
+    {"command": "correct", "target": T, "selector": S, "args": [...], "kwargs"?: {}, "given"?: {...},
+     "result": V | "raises": "E", "reason"?: "..."}
+        -> as relearn: the person's answer is one of the examples the new version must hold (and keeps)
 
 Only the target's own methods change (a method it inherits is changed on the
 object that holds it); system methods are the kernel's and are ``protected``.
@@ -38,6 +41,10 @@ the call is ``args``, else its first stored case's. The new version (change
 ``relearned``) is installed only if the callers' stored cases hold with it;
 the old one stays in the history.
 
+``correct`` is the person saying a method answers wrong: their answer joins the examples the old version kept,
+and the method is relearned with them (its call is the corrected one, unless that one raises). Nothing changes
+unless the new version holds every one; a cycle that fails leaves a draft (``draft``) to finish by hand.
+
 ``calls`` counts the sends that ran the method since this kernel started.
 ``methods`` and ``history`` come in pages (:mod:`bat_os.kernel.commands.paging`):
 ``history``'s ``total`` counts versions, and its ``log`` holds the events of
@@ -47,9 +54,9 @@ the page's versions.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Callable
 
-from bat_os.cognition.judge.cases import BadCase, parse_examples
+from bat_os.cognition.judge.cases import BadCase, describe_call, key, parse_case, parse_examples
 from bat_os.jail import guardian
 from bat_os.cognition.methods.capabilities import used_by
 from bat_os.cognition.methods.tests import stored_tests, try_change
@@ -239,7 +246,7 @@ def set_method(ctx: Context, request: dict) -> Later:
         raise CodeRefused(f"the guardian refused {selector!r}: line {verdict.reasons[0].line}: {verdict.reasons[0].message}",
                           reasons=[r.to_dict() for r in verdict.reasons])
     kept = stored_tests(current) if current is not None else []
-    return _change(ctx, obj, selector, code, given, kept, force, change="edited",
+    return change_method(ctx, obj, selector, code, given, kept, force, change="edited",
                    provenance={"reason": reason} if reason else {})
 
 
@@ -254,7 +261,7 @@ def revert(ctx: Context, request: dict) -> Later:
     if not 1 <= wanted <= len(versions):
         raise NotFound(f"{selector!r} on {_label(ctx, obj)} has no version {wanted} ({len(versions)} version(s))")
     old = versions[wanted - 1]
-    return _change(ctx, obj, selector, old.source, [], stored_tests(old), force, change="reverted",
+    return change_method(ctx, obj, selector, old.source, [], stored_tests(old), force, change="reverted",
                    provenance={"reverted_to": wanted}, extra={"reverted_to": wanted})
 
 
@@ -315,6 +322,25 @@ def relearn(ctx: Context, request: dict) -> Later:
     return Later(run)
 
 
+def correct(ctx: Context, request: dict) -> Later:
+    """The person's answer to a call of a learned method, where it answers otherwise: relearned with it."""
+    obj = uvm_target(ctx, request)
+    selector = _selector(request)
+    method = _changeable(ctx, obj, selector, must_exist=True)
+    try:
+        answer = parse_case({k: request[k] for k in ("args", "kwargs", "given", "result", "raises") if k in request},
+                            "the correction")
+    except BadCase as exc:
+        raise BadRequest(str(exc)) from None
+    if "result" not in answer and "raises" not in answer:
+        raise BadRequest("a correction says what the call should answer: give 'result' or 'raises'")
+    examples = [e for e in render((method.provenance.get("tests") or {}).get("examples") or []) if key(e) != key(answer)]
+    reason = field(request, "reason", str, default="").strip()[:MAX_REASON_CHARS] or f"it answers {describe_call(answer, selector)} wrong"
+    call = {"args": answer["args"], "kwargs": answer["kwargs"]} if "result" in answer and not answer.get("given") else {}
+    return relearn(ctx, {"target": request.get("target"), "selector": selector, "reason": reason, **call,
+                         "examples": [*examples, answer][-MAX_CASES:]})
+
+
 def _intent_of(ctx: Context, method: Method) -> str:
     """The sentence the cycle that learned ``method`` was asked with (empty when there is none)."""
     cycle_id = (method.provenance or {}).get("cycle")
@@ -326,9 +352,11 @@ def _intent_of(ctx: Context, method: Method) -> str:
     return str(found.brief.get("intent") or "") if found is not None else ""
 
 
-def _change(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[dict], kept: list[dict], force: bool,
-            *, change: str, provenance: dict, extra: dict | None = None) -> Later:
-    """Try, then install ``code`` as the next version of ``selector`` on ``obj`` (the Later of an edit or a revert)."""
+def change_method(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[dict], kept: list[dict], force: bool,
+                  *, change: str, provenance: dict, extra: dict | None = None,
+                  also: Callable[[Any, int | None], None] | None = None) -> Later:
+    """Try, then install ``code`` as the next version of ``selector`` on ``obj`` (the Later of an edit, a revert, a
+    draft's edit); ``also(root, version)``: more written in the install's transaction."""
     cognition = _jail(ctx)
     if len(given) > MAX_CASES:
         raise BadRequest(f"at most {MAX_CASES} cases with a change, not {len(given)}")
@@ -352,6 +380,8 @@ def _change(ctx: Context, obj: UvmObject, selector: str, code: str, given: list[
             found = history.history_of(receiver, selector)
             if extra:
                 found.log[-1].update(extra)
+            if also is not None:
+                also(receiver._p_jar.root(), found.number_of(method))
             return found.number_of(method)
 
         version = await _commit(cognition.image, oid, selector, expected, install, f"{change} {selector}")
@@ -394,4 +424,5 @@ COMMANDS = (
     Command("remove_method", remove_method, writes=True),
     Command("revert", revert, writes=True),
     Command("relearn", relearn, writes=True),
+    Command("correct", correct, writes=True),
 )
