@@ -73,12 +73,14 @@ def test_an_unexpected_shape_is_shown_as_it_came() -> None:
         "the kernel sent a reply this client does not understand: ")
 
 
-def test_cycle_failed_lists_its_reasons() -> None:
+def test_cycle_failed_says_its_last_reason_and_where_the_others_are() -> None:
     text = render.format_error({"status": "error", "error": {
         "code": "cycle_failed", "message": "the cycle failed", "cycle": "c2", "state": "DECOMPOSING",
         "reasons": ["BRICK answered no list", "second"]}})
-    assert text.splitlines() == ["error [cycle_failed]: the cycle failed", '  cycle: "c2"', '  state: "DECOMPOSING"',
-                                 "  reasons:", "    - BRICK answered no list", "    - second"]
+    assert text.splitlines() == ["error [cycle_failed]: cycle c2 failed in DECOMPOSING", "  why: second",
+                                 "  (2 reason(s) in all: /cycle c2)"]
+    bare = render.format_error({"status": "error", "error": {"code": "cycle_failed", "message": "the cycle failed"}})
+    assert bare == "error [cycle_failed]: the cycle failed"  # no reasons: as any error
 
 
 def test_a_cycle_report() -> None:

@@ -191,6 +191,8 @@ def test_a_labelled_look_is_corrected_and_the_method_holding_the_correction_is_i
 def labelled_look_then_install(child: pexpect.spawn, sentence: str) -> None:
     """The person's way through :func:`test_conditions.look_session` at the console."""
     child.sendline(sentence)
+    child.expect_exact("argument 1 is not in your sentence (guessed \"a,b\"); its value, or Enter to keep the guess")
+    child.sendline("")  # the translator's guess, kept
     child.expect_exact("Send it? [Y/n/e=edit selector]")
     child.sendline("")
     child.expect_exact("question q1 of cycle c1: I will install a method that answers")

@@ -27,7 +27,7 @@ def test_slash_wrong_is_the_correct_command():
     assert parse_line("""/wrong genesis_obj initials ["Ada King Lovelace"] 'A.K.L.'""") == WRONG
     assert parse_line("/wrong genesis_obj initials [] raises KeyError")["raises"] == "KeyError"
     for bad, why in (("/wrong genesis_obj initials", "needs a TARGET"), ("/wrong genesis_obj initials 'x' 'y'", "JSON list"),
-                     ("/wrong genesis_obj initials [1]", "needs the right ANSWER"), ("/wrong genesis_obj initials [1] A", "quotes")):
+                     ("/wrong genesis_obj initials [1]", "then the right ANSWER"), ("/wrong genesis_obj initials [1] A", "quotes")):
         with pytest.raises(UsageError, match=why):
             parse_line(bad)
 

@@ -448,15 +448,17 @@ def test_an_interrupted_cycle_is_listed_then_resumed_or_failed(image):
 
 
 def test_a_third_candidate_failing_as_two_before_it_ends_the_cycle_with_its_reason(image):
-    """Fail fast: the same call, the same wrong answer, a third time: no more of the same is written."""
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO, GOOD, GOOD_TOO, GOOD])
-    jail = FakeJail(*[MethodRaised("ZeroDivisionError", "division by zero")] * 5)
-    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=12), memory=FakeMemory())
-    with pytest.raises(CycleFailed) as failed:
-        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [0], {}))
-    reasons = failed.value.details["reasons"]
-    assert reasons[0] == "gave up: a third candidate failed so" and len([r for r in reasons if r.startswith("attempt")]) == 3
-    assert len([c for c in llm.calls if c[0] == "ALFRED"]) == 3  # not twelve
+    """Fail fast, someone listening: the same call, the same wrong answer, a third time: no more of the same is
+    written, and the person gets the hand-over. Nobody listening (a heartbeat's retry), the budget is spent."""
+    for listening, written in ((True, 3), (False, 5)):
+        llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO, GOOD, GOOD_TOO, GOOD])
+        jail = FakeJail(*[MethodRaised("ZeroDivisionError", "division by zero")] * 5)
+        orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=5), memory=FakeMemory())
+        with pytest.raises(CycleFailed) as failed:
+            asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [0], {}, on_event=lambda event: None, ask=listening))
+        reasons = failed.value.details["reasons"]
+        assert (reasons[0] == "gave up: a third candidate failed so") is listening
+        assert len([c for c in llm.calls if c[0] == "ALFRED"]) == written
 
 
 def test_past_the_time_to_give_up_no_further_candidate_is_written(image):

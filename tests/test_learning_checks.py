@@ -133,17 +133,17 @@ def test_a_listening_requester_is_shown_the_call_a_generated_case_doubts_and_its
                                  "question": reply["event"]["question"]["id"], "choose": 0})  # yes: 3 doubled is 6
         assert reply["status"] == "ok", reply
         assert reply["result"]["result"] == 42
-        (question,) = seen  # the confirm shows the call where the case writer doubts them, not the trial
-        assert question["kind"] == "confirm" and question["call"]["args"] == [3]
-        assert question["choices"] == [{"result": 6, "candidates": 2}]
-        (also,) = question["also"]  # and a second call beside it, with what the method answers there
-        second = {"args": also["call"]["args"], "kwargs": {}, "result": also["result"]}
-        assert second["result"] == 2 * second["args"][0] and second["args"] != [3]
+        (question,) = seen  # the confirm shows the call asked (a path nothing the person said supports), then the
+        assert question["kind"] == "confirm" and question["call"]["args"] == [21]  # call where the case writer doubts it
+        assert question["choices"] == [{"result": 42, "candidates": 2}]
+        (also,) = question["also"]
+        assert also["call"]["args"] == [3] and also["result"] == 6
+        asked = {"args": [21], "kwargs": {}, "result": 42}
         artifacts = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]["artifacts"]
         assert artifacts["decision"] == "candidate 1: 2 agree, none otherwise; showing it"
-        assert artifacts["questions"][0]["examples"] == [{"args": [3], "kwargs": {}, "result": 6}, second]
+        assert artifacts["questions"][0]["examples"] == [asked, {"args": [3], "kwargs": {}, "result": 6}]
         tests = kernel.request({"command": "inspect", "target": "genesis_obj"})["result"]["methods"]["double_it"]["provenance"]["tests"]
-        assert tests["examples"] == [{"args": [3], "kwargs": {}, "result": 6}, second]  # the person's answers are its tests
+        assert tests["examples"] == [asked, {"args": [3], "kwargs": {}, "result": 6}]  # the person's answers are its tests
         # and the wrong case the answer contradicts is not: the method's stored tests hold
         assert {"args": [3], "kwargs": {}, "result": 7} not in tests["cases"], tests
         checked = kernel.request({"command": "selfcheck", "tests": True}, timeout=30)

@@ -107,9 +107,8 @@ Commands (TARGET is a root name such as genesis_obj, or an object id such as 0x0
   /revert TARGET SELECTOR VERSION [force]    install an older version again, as the newest
   /remove TARGET SELECTOR [force]            take a learned method out (its history stays: /revert brings it back)
   /relearn TARGET SELECTOR [REASON]          learn it again: a new cycle, shown the old version and REASON
-  /wrong TARGET SELECTOR ARGS ANSWER         it answers that call wrong: ANSWER (a Python value or raises NAME) is
-                                             kept as its test and it is learned again, e.g.
-                                             /wrong genesis_obj initials ["Ada Lovelace"] 'A.L.'
+  /wrong TARGET SELECTOR ARGS ANSWER         it answers that call wrong: ANSWER is kept as its test and it is learned
+                                             again, e.g. /wrong genesis_obj initials ["Ada Lovelace"] 'A.L.'
   /pack [DAYS] [nobackup]                    back up, then drop the image's history older than DAYS days (default:
                                              the kernel's pack_days; 0: all) and what nothing reaches any more
   /answer CYCLE QUESTION ANSWER              answer a learning cycle's question (the console asks it while you wait;
@@ -256,8 +255,7 @@ def _number(name: str, text: str) -> int:
 
 
 def _local(name: str, rest: str) -> Local:
-    _no_arguments(name, rest)
-    return Local(name)
+    return _no_arguments(name, rest) or Local(name)
 
 
 def _one_word(name: str, rest: str, field: str, what: str) -> dict:
@@ -300,9 +298,7 @@ def _send(name: str, rest: str) -> dict:
     target, selector = parts[0], parts[1]
     _check_name(name, "SELECTOR", selector)
     values = _json_values(name, parts[2]) if len(parts) == 3 else []
-    args: Any = []
-    kwargs: Any = {}
-    examples: Any = None
+    args, kwargs, examples = [], {}, None  # type: ignore[var-annotated]
     if len(values) == 1 and isinstance(values[0], dict):
         kwargs = values[0]  # keyword arguments alone: /send T S {"a": 1}
     elif len(values) == 1:
@@ -319,12 +315,10 @@ def _send(name: str, rest: str) -> dict:
         raise _usage(name, f"ARGS must be a JSON list such as [1, \"two\"], not {_json_kind(args)}")
     if not isinstance(kwargs, dict):
         raise _usage(name, f"KWARGS must be a JSON object such as {{\"a\": 1}}, not {_json_kind(kwargs)}")
-    if examples is not None:
-        if not isinstance(examples, list) or not all(isinstance(e, dict) for e in examples):
-            raise _usage(name, "EXAMPLES must be a JSON list of objects such as [{\"args\": [2, 3], \"result\": 5}]")
-        return _encodable({"command": "send", "target": target, "selector": selector, "args": args, "kwargs": kwargs,
-                           "examples": examples})
-    return _encodable({"command": "send", "target": target, "selector": selector, "args": args, "kwargs": kwargs})
+    if examples is not None and (not isinstance(examples, list) or not all(isinstance(e, dict) for e in examples)):
+        raise _usage(name, "EXAMPLES must be a JSON list of objects such as [{\"args\": [2, 3], \"result\": 5}]")
+    return _encodable({"command": "send", "target": target, "selector": selector, "args": args, "kwargs": kwargs,
+                       **({"examples": examples} if examples is not None else {})})
 
 
 def _ask(name: str, rest: str) -> dict:
@@ -391,11 +385,9 @@ def _wrong(name: str, rest: str) -> dict:
         args, end = json.JSONDecoder().raw_decode(parts[2])
     except json.JSONDecodeError as exc:
         raise _usage(name, f"ARGS must be a JSON list first: {exc.msg}") from None
-    if not isinstance(args, list):
-        raise _usage(name, "ARGS must be a JSON list, such as [\"Ada Lovelace\"]")
-    answer = parse_answer(parts[2][end:].strip(), {"choices": []}) if parts[2][end:].strip() else {}
+    answer = parse_answer(parts[2][end:].strip(), {"choices": []}) if parts[2][end:].strip() and isinstance(args, list) else {}
     if "result" not in answer and "raises" not in answer:
-        raise _usage(name, "needs the right ANSWER after the ARGS: a Python value such as 'A.L.', or raises NAME")
+        raise _usage(name, "needs the ARGS as a JSON list, then the right ANSWER: a Python value such as 'A.L.', or raises NAME")
     return _encodable({"command": "correct", "target": parts[0], "selector": parts[1], "args": args, **answer})
 
 
@@ -433,7 +425,7 @@ _PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "relearn": _relearn,
     "pack": _pack,
     "answer": _answer,
-    "wrong": lambda name, rest: _wrong(name, rest),
+    "wrong": _wrong,
     "drafts": _bare,
     "draft": lambda name, rest: Local("draft", _one_word(name, rest, "cycle", "CYCLE")["cycle"]),
     "brief": _brief,

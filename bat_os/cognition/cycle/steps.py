@@ -116,7 +116,7 @@ async def synthesize(run: "Run", v: dict) -> Transition:
         completion = await run.ask_model(v["writer"], prompt, system=system, temperature=temperature, until_block=True,
                                          seed=sample_seed(prompt, attempts, settings.seed) if temperature else None)
     except LLMError as exc:
-        if attempts:  # no further candidate could be written: choose among those there are
+        if attempts or v["candidates"]:  # no further candidate could be written: choose among those there are
             return await choose(run, v, v["candidates"], written_out=True, note=f"SYNTHESIZING: {exc}")
         raise
     # small slips are mended rather than spending an attempt on them (mending.candidate_code says which)
@@ -180,10 +180,10 @@ async def choose(run: "Run", v: dict, candidates: list[Candidate], newest: Candi
     another (SYNTHESIZING), or fail with every reason heard. ``newest``: the candidate just tried, whose refusal the
     author hears next; ``written_out``: the author could write no more."""
     settings, asked = run.settings, v["questions"]
-    # fail fast: past the time to give up, or the newest failing as two before it (same call, same answer)
+    # fail fast: past the time to give up; or, someone to hand over to, the newest failing as two before it did
     late = run.now() - max([v["created"], *(q.get("answered_at", 0) for q in asked)]) >= settings.give_up_seconds
     seen = [r["reasons"][:1] for r in v.get("refusals", [])]
-    again = newest is not None and not newest.eligible and seen.count(list(newest.failed[:1])) >= 2
+    again = run.can_ask and newest is not None and not newest.eligible and seen.count(list(newest.failed[:1])) >= 2
     note = note or ("gave up: the time to give up had passed" if late else "gave up: a third candidate failed so" if again else "")
     situation = Situation(
         examples=v["requested"], answered=sum(len(questions.kept(q)) for q in asked),
