@@ -6,9 +6,10 @@ llama.cpp, one thread each) by the code of ``a831248``::
 
     bench/learning/bench_learning.py --tasks 4 --user --set BATOS_MODELS_THREADS=1 --json b51_user.json --record b51_user.cassette.jsonl
 
-Run again from its cassette (``--cassette``), today's cycle must make the same model calls in the same order (every
-persona's prompt, system included, by hash) and come to the same outcomes: the cognition wing's pipeline changed
-nothing a recorded run can see.
+Run again from its cassette (``--cassette``), today's cycle must come to the same outcomes with the same number of
+questions. (Until issue 64 it also made the same model calls in the same order: the pipeline changed nothing a
+recorded run could see. The coverage calls and giving up early do change what is asked: from the twelfth call on,
+a cycle stops writing where the recorded one wrote one more candidate.)
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def test_a_recorded_run_again_from_its_cassette_asks_the_same_prompts_and_learns
                            "--user", "--cassette", str(RUNS / "b51_user.cassette.jsonl"), "--record", str(tmp_path / "again.jsonl"),
                            "--json", str(tmp_path / "again.json")], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "PROMPTS asked as the cassette's, in order = yes (27 calls)" in done.stdout, done.stdout[-2000:]
+    assert "PROMPTS asked as the cassette's, in order = no: call 12 was ALFRED's prompt" in done.stdout, done.stdout[-2000:]
     again = json.loads((tmp_path / "again.json").read_text())["cycle"]
     assert {t: r["outcome"] for t, r in again.items()} == {t: r["outcome"] for t, r in recorded["cycle"].items()}
     assert [r["questions"] for r in again.values()] == [r["questions"] for r in recorded["cycle"].values()]

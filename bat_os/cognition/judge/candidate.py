@@ -146,7 +146,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
         role = case["role"]
         written = writes(position) if writes is not None else None
         if role == "probe":
-            probes.append(_answer_key(outcome, written, varies))
+            probes.append(answer_key(outcome, written, varies))
             answered.append((case, outcome, written))
             continue
         why = judge(case, outcome, after, selector)
@@ -161,7 +161,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
                 failed.append(f"example: {why}")
         else:
             passes.append(why is None)
-            outputs.append(_answer_key(outcome, after, varies))
+            outputs.append(answer_key(outcome, after, varies))
     keys = [output_key({k: v for k, v in t.items() if k != "written"}, t.get("written")) for t in trials]
     deterministic = len(set(keys)) <= 1 and not varies
     first = trials[0] if trials else {}
@@ -208,7 +208,7 @@ def _echo(case: dict) -> bool:
                                     for a in [*case.get("args", []), *case.get("kwargs", {}).values()])
 
 
-def _answer_key(outcome: dict, slots_after: dict | None, varies: bool) -> str:
+def answer_key(outcome: dict, slots_after: dict | None, varies: bool) -> str:
     """:func:`output_key`, or for a candidate whose answers vary (a clock, chance) only their kind and the slots
     written: right candidates telling the time never agree on its text."""
     if not varies or "value" not in outcome:

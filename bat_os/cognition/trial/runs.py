@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable, TypeVar
 
-from bat_os.cognition.judge.candidate import Candidate, assess, generated_failures, reads_clock
-from bat_os.cognition.judge.cases import key, output_key
+from bat_os.cognition.judge.candidate import Candidate, answer_key, assess, generated_failures, reads_clock
+from bat_os.cognition.judge.cases import key
 from bat_os.cognition.methods.capabilities import used_by
 from bat_os.cognition.methods.host import CaseHost, ImageHost
 from bat_os.cognition.methods.tests import in_view
@@ -126,11 +126,11 @@ class Trials:
         return coverage.select(pool, outcomes[len(examples):], examples, arcs)
 
     async def _answers(self, cycle_id: str, code: str, selector: str, calls: list[dict]) -> list[str] | None:
-        """What ``code`` answered each call, as output keys; None when its run failed (it is compared on the rest)."""
-        cases = [{**c, "role": "probe", "index": i} for i, c in enumerate(calls)]
+        """What ``code`` answered each call, as output keys (a clock's by their kind); None when its run failed."""
+        cases, varies = [{**c, "role": "probe", "index": i} for i, c in enumerate(calls)], reads_clock(code, selector)
         try:
             return await self._jailed(cycle_id, code, selector, lambda _receiver: cases, lambda outcomes, host, _cases: [
-                output_key(o, host.changed(i)) for i, o in enumerate(outcomes)])
+                answer_key(o, host.changed(i), varies) for i, o in enumerate(outcomes)])
         except JailError:
             return None
 
