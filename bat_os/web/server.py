@@ -46,17 +46,17 @@ from bat_os.web.link import KernelLink
 logger = logging.getLogger(__name__)
 
 PAGE = Path(__file__).resolve().parent / "page"
-STATIC = {"app.js": "application/javascript", "app.css": "text/css"}
+STATIC = {"app.js": "application/javascript", "drafts.js": "application/javascript", "app.css": "text/css"}
 MAX_BODY = 1 << 20  # bytes of a POST body (the kernel's own frame limit still applies after)
 COOKIE = "batos_token"
 QUEUED = 1000  # stream messages a slow page may have waiting before the oldest are dropped
 
 # What the page may send. Reading the kernel's files (ingest, backup, pack, forget) is the console's job.
 READS = frozenset({"world", "status", "inspect", "methods", "source", "history", "cycle", "search", "chronicle", "get_slot",
-                   "cycles"})
+                   "cycles", "drafts"})
 WORKS = frozenset({"send", "initiate_cognitive_cycle", "relearn", "set_method", "revert", "remove_method", "ask",
-                   "selfcheck"})
-WRITES = frozenset({"set_slot", "clone", "answer"})
+                   "selfcheck", "draft", "draft_edit", "draft_example", "correct"})
+WRITES = frozenset({"set_slot", "clone", "answer", "draft_drop"})
 ALLOWED = READS | WORKS | WRITES
 
 

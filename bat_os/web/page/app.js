@@ -145,6 +145,7 @@ async function loadWorld() {
   drawPersonas();
   drawRoots();
   drawCycles(reply.world.cycles || []);
+  loadDrafts();  // drafts.js
   drawUpkeep();
   drawHeartbeat();
   document.body.dataset.world = "ready";
@@ -525,10 +526,12 @@ async function openMethod(target, selector) {
       el("td", {}, v.current || !own ? null : el("button", {type: "button", class: "method-revert", text: "Revert to this",
         onclick: () => revert(target, selector, v.version, result)}))))));
   const last = batos.lastTestRun[target + "." + selector];
+  const calling = el("div", {class: "calling"});
+  callForm(target, m, calling);  // drafts.js: call it, and "wrong?" under its answer
   box.replaceChildren(
     el("h3", {class: "method-name", text: selector + "  v" + m.version + "/" + m.versions}),
     el("div", {class: "meta", text: m.origin + " by " + m.author + " · " + when(m.created) + (own ? "" : " · held by " + m.holder)}),
-    actions, result,
+    actions, result, calling,
     el("pre", {class: "code source"}, highlight(m.source || "")),
     el("h3", {text: "Tests (" + (m.tests || []).length + ")"}),
     el("div", {class: "meta test-status", text: last ? last : "each passed when this version was installed"}),
@@ -680,13 +683,19 @@ async function sendBrief() {
   const reply = await api("/api/request", brief);
   batos.talking = null;
   const result = reply.result;
+  const learning = brief.command === "initiate_cognitive_cycle" || brief.command === "send";
   if (reply.status !== "ok") {
     answerBox.className = "error";
     said.textContent = problem(reply);
+    const failed = reply.error || {};
+    if (failed.code === "cycle_failed" && failed.cycle)  // the hand-over: its best try, a click away
+      answerBox.append(el("button", {type: "button", class: "open-draft", text: "Open its best try (draft)",
+                                     onclick: () => openDraft(failed.cycle)}));
   } else {
     answerBox.className = "ok";
     said.textContent = "answer: " + (brief.command === "initiate_cognitive_cycle" && result && "result" in result ? show(result.result)
       : result && typeof result.text === "string" ? result.text : show(result));
+    if (learning && brief.target && brief.selector) wrongButton(brief.target, brief.selector, {args: brief.args, kwargs: brief.kwargs}, answerBox);
   }
   rereadWorld();
 }
