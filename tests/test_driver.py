@@ -461,13 +461,16 @@ def test_a_third_candidate_failing_as_two_before_it_ends_the_cycle_with_its_reas
         assert len([c for c in llm.calls if c[0] == "ALFRED"]) == written
 
 
-def test_past_the_time_to_give_up_no_further_candidate_is_written(image):
-    llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO, GOOD])
-    jail = FakeJail(MethodRaised("ZeroDivisionError", "one"), MethodRaised("ValueError", "two"), MethodRaised("KeyError", "three"))
-    clock = iter(range(0, 10_000, 40))  # every reading of the clock 40 s later
-    orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=12, give_up_seconds=100), memory=FakeMemory(),
-                                now=lambda: float(next(clock)))
-    with pytest.raises(CycleFailed) as failed:
-        asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [0], {}))
-    assert failed.value.details["reasons"][0] == "gave up: the time to give up had passed"
-    assert len([c for c in llm.calls if c[0] == "ALFRED"]) < 3
+def test_past_the_time_to_give_up_no_further_candidate_is_written_where_someone_listens(image):
+    """Someone listening gets the hand-over once the cycle's time is up; nobody listening (a program's request, a
+    heartbeat's retry), the cycle spends its budget: there a slow machine must not cost what it could learn."""
+    for listening in (True, False):
+        llm = FakeLLM(BRICK=['["flying"]'], ALFRED=[GOOD, GOOD_TOO, GOOD])
+        jail = FakeJail(MethodRaised("ZeroDivisionError", "one"), MethodRaised("ValueError", "two"), MethodRaised("KeyError", "three"))
+        clock = iter(range(0, 10_000, 40))  # every reading of the clock 40 s later
+        orchestrator = Orchestrator(image, llm, jail, CycleSettings(max_attempts=3, give_up_seconds=100), memory=FakeMemory(),
+                                    now=lambda: float(next(clock)))
+        with pytest.raises(CycleFailed) as failed:
+            asyncio.run(orchestrator.learn(_genesis_oid(image), "fly", [0], {}, on_event=lambda event: None, ask=listening))
+        assert (failed.value.details["reasons"][0] == "gave up: the time to give up had passed") is listening
+        assert (len([c for c in llm.calls if c[0] == "ALFRED"]) < 3) is listening

@@ -32,6 +32,7 @@ import asyncio
 import json
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
@@ -63,19 +64,48 @@ class Exhausted(Exception):
     that could not answer)."""
 
 
+class Pace:
+    """The clock of a paced replay: real time, plus the time the models would have taken on this machine (the case
+    writer's before the first candidate, then each candidate's prompt and its tokens), so the cycle's time to give
+    up is met where it would have been. ``None`` figures: no pace (the clock is the real one)."""
+
+    def __init__(self, research: float, prompt: float, tokens_per_second: float) -> None:
+        self.research, self.prompt, self.rate = research, prompt, tokens_per_second
+        self.modelled = 0.0
+        self.started = time.monotonic()
+
+    def now(self) -> float:
+        return time.time() + self.modelled
+
+    def write(self, code: str, first: bool) -> None:
+        self.modelled += (self.research if first else 0.0) + self.prompt + len(code) / CHARS_PER_TOKEN / self.rate
+
+    def reset(self) -> float:
+        """The seconds the last cycle took on the paced clock; starts the next."""
+        took = time.monotonic() - self.started + self.modelled
+        self.modelled, self.started = 0.0, time.monotonic()
+        return took
+
+
+CHARS_PER_TOKEN = 3.5  # Python code through the Qwen tokenizer, near enough
+
+
 class RecordedAuthor:
     """The model of a replay: every prompt for code is answered with the next candidate the run wrote."""
 
     name = "recorded"
 
-    def __init__(self, codes: list[str]) -> None:
+    def __init__(self, codes: list[str], pace: Pace | None = None) -> None:
         self.codes = list(codes)
         self.used = 0
+        self.pace = pace
 
     async def complete(self, persona: str, prompt: str, *, system: str = "", on_token: Any = None, **_options: Any) -> Completion:
         if self.used >= len(self.codes):
             raise Exhausted(f"the run wrote {len(self.codes)} candidates")
         code = self.codes[self.used]
+        if self.pace is not None:
+            self.pace.write(code, first=self.used == 0)
         self.used += 1
         return Completion(text=f"```python\n{code}\n```", model=self.name, prompt_sha256="", seconds=0.0)
 
@@ -84,7 +114,7 @@ class RecordedAuthor:
 
 
 async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: argparse.Namespace,
-                 settings: Any) -> tuple[str, str, list[str]]:
+                 settings: Any, pace: Pace | None = None) -> tuple[str, str, list[str]]:
     """``(outcome, why, each candidate's code where it was eligible, else None)`` of the kernel's cycle run again on ``recorded``'s candidates."""
     cycle = recorded.get("cycle") or {}
     selector = task["selector"]
@@ -94,8 +124,8 @@ async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: arg
     brief = {"selector": selector, "args": task["args"], "kwargs": {}, "examples": examples}
     cases, dropped = accept_cases(cycle.get("cases") or [], brief)  # what today's SPECIFYING keeps of them
     conditions = [] if "conditions" in args.without else cycle.get("conditions") or []  # its case writer's, per condition
-    author = RecordedAuthor([c["code"] for c in cycle.get("candidates") or [] if c.get("code")])
-    orchestrator = Orchestrator(image, author, jail, settings)
+    author = RecordedAuthor([c["code"] for c in cycle.get("candidates") or [] if c.get("code")], pace)
+    orchestrator = Orchestrator(image, author, jail, settings, **({"now": pace.now} if pace is not None else {}))
     key = f"replay_{task['id']}"
 
     def begin() -> tuple[bytes, str]:
@@ -163,7 +193,9 @@ async def main(args: argparse.Namespace) -> int:
     tasks = {t["id"]: t for path in TASK_FILES for t in load_tasks(None, path)}  # a run may be of any task file
     wanted = set(args.only.split(",")) if args.only else None
     settings = cycle_settings(Config(), max_attempts=args.max_attempts, candidates=args.candidates,
-                              questions=args.questions, confirm=args.confirm)
+                              questions=args.questions, confirm=args.confirm,
+                              **({"give_up_seconds": args.give_up} if args.give_up is not None else {}))
+    pace = Pace(*args.pace) if args.pace else None
     with tempfile.TemporaryDirectory(prefix="replay-selection-") as tmp:
         image = Image(Path(tmp) / "live.fs")
         image.awaken()
@@ -184,7 +216,11 @@ async def main(args: argparse.Namespace) -> int:
                 for task_id, recorded in run["cycle"].items():
                     if task_id not in tasks or (wanted and task_id not in wanted):
                         continue
-                    outcome, why, written = await replay(image, jail, tasks[task_id], recorded, args, settings)
+                    if pace is not None:
+                        pace.reset()
+                    outcome, why, written = await replay(image, jail, tasks[task_id], recorded, args, settings, pace)
+                    if pace is not None:
+                        why = f"{pace.reset():.0f}s {why}"
                     if args.oracle:
                         marks = [("E-" if await check_code(jail, code, tasks[task_id]) else "E+") if code else "x"
                                  for code in written]
@@ -214,6 +250,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--user", action="store_true", help="a simulated person answers questions with the task's reference")
     p.add_argument("--questions", type=int, default=defaults.cycle_questions)
     p.add_argument("--confirm", default=defaults.cycle_confirm, choices=("auto", "always", "never"))
+    p.add_argument("--give-up", type=float, default=None, help="the cycle's time to give up, seconds (default: the kernel's)")
+    p.add_argument("--pace", type=float, nargs=3, metavar=("RESEARCH", "PROMPT", "TOKENS_PER_S"), default=None,
+                   help="a paced clock: seconds of research before the first candidate, seconds of each candidate's "
+                        "prompt, its tokens a second; each task's paced seconds are printed first in its line")
     p.add_argument("--without", default="", help=f"comma-separated sources of calls left out: {', '.join(WITHOUT)}")
     args = p.parse_args(argv)
     unknown = [part for part in filter(None, args.without.split(",")) if part not in WITHOUT]
