@@ -119,9 +119,11 @@ def test_an_answer_is_kept_with_who_gave_it_and_the_reading_it_chooses_is_instal
     assert kept["examples"] == [{"args": [NAME], "kwargs": {}, "result": "AKL"}]
 
 
-def test_the_persons_time_is_not_the_cycles_own_time_to_give_up(awake_image, tmp_path):
-    """The person thinks for a quarter of an hour; the cycle's own time stays under its time to give up, and it
-    writes the candidate that agrees after the answer, as without the wait."""
+def test_an_answer_gives_the_cycle_its_time_to_give_up_again(awake_image, tmp_path):
+    """The person thinks for a quarter of an hour: their time is not the cycle's, and what they said is worth new
+    candidates (the paced replay of every recorded run: counting only the cycle's own time, without a fresh start at
+    an answer, learned 12 tasks with the person where this learns 23). The candidate that agrees is written after
+    the answer, as without the wait."""
     clock = [100.0]
 
     def slow(question: dict) -> dict:
@@ -134,8 +136,7 @@ def test_the_persons_time_is_not_the_cycles_own_time_to_give_up(awake_image, tmp
     assert outcome["result"] == "AKL"
     record = cycle(awake_image, "c1")["artifacts"]
     assert len(record["questions"]) == 1 and len(record["candidates"]) == 3  # (late, it would show AKL's alone and ask again)
-    assert record["questions"][0]["answered_at"] - record["questions"][0]["asked_at"] == 900.0
-    assert "asked_at" not in next(e for e in events if e["type"] == "question")["question"]  # not shown to the person
+    assert record["questions"][0]["answered_at"] == 1000.0
 
 
 def test_no_answer_in_time_is_a_skip_by_timeout_and_no_second_question_is_asked(awake_image, tmp_path):

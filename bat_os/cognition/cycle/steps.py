@@ -180,9 +180,8 @@ async def choose(run: "Run", v: dict, candidates: list[Candidate], newest: Candi
     another (SYNTHESIZING), or fail with every reason heard. ``newest``: the candidate just tried, whose refusal the
     author hears next; ``written_out``: the author could write no more."""
     settings, asked = run.settings, v["questions"]
-    # fail fast, someone to hand over to: past the time to give up (the person's own not counted), or the newest failing as two before
-    waited = sum(q["answered_at"] - q.get("asked_at", q["answered_at"]) for q in asked if "answered_at" in q)
-    late = run.can_ask and run.now() - v["created"] - waited >= settings.give_up_seconds
+    # fail fast, someone to hand over to: past the time to give up since the start or the last answer, or the newest failing as two before
+    late = run.can_ask and run.now() - max([v["created"], *(q.get("answered_at", 0) for q in asked)]) >= settings.give_up_seconds
     seen = [r["reasons"][:1] for r in v.get("refusals", [])]
     again = run.can_ask and newest is not None and not newest.eligible and seen.count(list(newest.failed[:1])) >= 2
     note = note or ("gave up: the time to give up had passed" if late else "gave up: a third candidate failed so" if again else "")
@@ -205,7 +204,8 @@ async def choose(run: "Run", v: dict, candidates: list[Candidate], newest: Candi
     if decision.split is not None and decision.action != MORE:
         question = questions.question(v["id"], len(asked) + 1, v["selector"], decision, v["receiver_slots"],
                                       candidates[decision.winner].trial_result if decision.winner is not None else None)
-        question = {**question, "asked_at": run.now(), **({"winner": decision.winner} if decision.action == CONFIRM else {})}
+        if decision.action == CONFIRM:
+            question["winner"] = decision.winner
         found["questions"] = [*asked, question]
     if newest is not None:  # what goes back to the author: only what the person's word and the trial say
         reasons = list(newest.failed)

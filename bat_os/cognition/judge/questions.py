@@ -71,8 +71,8 @@ def _shown_call(call: dict, slots: dict) -> dict:
 
 
 def shown(asked: dict) -> dict:
-    """A question as the person is shown it (the candidate a confirm installs and when it was asked, aside)."""
-    return {k: v for k, v in asked.items() if k not in ("winner", "asked_at")}
+    """A question as the person is shown it (what the cycle keeps beside it, the candidate a confirm installs, aside)."""
+    return {k: v for k, v in asked.items() if k != "winner"}
 
 
 def settled(asked: Mapping, answer: dict, by: str, now: float, examples: list[dict]) -> dict:
