@@ -114,3 +114,23 @@ def test_the_simulated_person_chooses_by_the_answer_and_the_slots_the_reference_
     assert person_answer(question, {"value": None}, {"watered": {"x": "2024-05-04"}}) == {
         "result": None, "slots": {"watered": {"x": "2024-05-04"}}}
     assert person_answer({"choices": [{"result": 75, "candidates": 1}]}, {"value": 75.0}, {}) == {"choose": 0}
+
+
+def test_a_paced_replay_meets_the_time_to_give_up_where_the_models_would_have():
+    """With the person there, is_leap_year's cycle, paced as the models were on this machine, writes its first candidate
+    after 100 s of research: past a 50 s time to give up, it writes no other (``year % 4``, one reading: shown, and
+    the person's calls never reach a century: the false install a lone reading risks); unpaced, the same replay writes
+    on, and the right candidates split from it at 100. Each paced line starts with its paced seconds."""
+    def run(*extra: str) -> list[str]:
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "replay_selection.py"), str(RUN), "--user",
+                               "--oracle", "--only", "is_leap_year", "--max-attempts", "6", "--candidates", "4", "--give-up", "50",
+                               *extra], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        line = next(line for line in done.stdout.splitlines() if line.startswith("qwen2.5-coder-0.5b_learning_run "))
+        return line.split(" | ")[0].split()[-1:] + line.split(" | ")[1].split()
+
+    marks, paced, *why = run("--pace", "100", "5", "5.4")
+    assert marks == "E-" and paced.endswith("s") and int(paced[:-1]) >= 105, (marks, paced)  # 100 s, 5 s, then its tokens
+    assert "the last that could be written" in " ".join(why)
+    marks, *why = run()
+    assert marks == "E+" and not why[0].endswith("s") and "2 agree" in " ".join(why), why  # written on: its second

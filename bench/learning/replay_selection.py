@@ -23,6 +23,13 @@ nobody is asked. ``--oracle``: after each task, mark its eligible candidates rig
 hidden checks. ``--written``: choose nothing; per run, how many tasks some candidate it wrote was right on, against
 the single shot (the most any choosing could learn from those candidates). ``--without PART,...``: leave a source
 of calls out of every candidate's run (:data:`WITHOUT` names them; what each one pays).
+
+``--pace RESEARCH PROMPT TOKENS_PER_S``: the cycle's clock runs on as the models would have made it (the research
+and case writing before the first candidate, then each candidate's prompt and its tokens), so the time to give up
+(``--give-up SECONDS``, default the kernel's) is met where it would have been, and each task's line starts with its
+paced seconds. ``--pace 100 5 5.4`` is a least-squares fit of the recorded runs' seconds (two runs sharing the two
+cores, one llama.cpp thread each); ``--pace 49 2.5 12`` the same scaled to one run on both cores (the 1.5B's ~12
+tokens a second there, ENVIRONMENT.md).
 """
 
 from __future__ import annotations
