@@ -73,7 +73,7 @@ class CycleSettings:
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
     feedback: bool = True  # the author is shown a candidate that failed an answer, and how (config.cycle_feedback)
     coverage: bool = True  # the one to install meets calls at its branches and boundaries first (config.cycle_coverage)
-    give_up_seconds: float = 100.0  # no candidate is written after this since the start or the last answer (config)
+    give_up_seconds: float = 60.0  # someone listening: no candidate after this since the start or the last answer (config)
 
 
 def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
