@@ -5,6 +5,8 @@ in another; every test asserts on what the page shows and on the kernel."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from browser import open_browser
@@ -138,6 +140,43 @@ def test_wrong_under_a_methods_answer_keeps_the_right_one_as_its_test_and_relear
         assert "initials('Ada King Lovelace') -> 'A.K.L.'" in browser.text("#method .tests")
         versions = kernel.request({"command": "history", "target": "genesis_obj", "selector": "initials"})["result"]["versions"]
         assert [v["version"] for v in versions] == [1, 2]  # the old version stays in its history
+    finally:
+        if web is not None:
+            web.stop()
+        kernel.stop()
+
+
+def test_a_sentence_whose_cycle_fails_offers_its_best_try_at_once(tmp_path, browser):
+    """Talk: the sentence's cycle fails (both candidates raise at the call asked); the answer box says so and opens
+    the draft; the person's fix installs."""
+    raising = "def get_initials(self, name):\n    return name.split()[5][0]"
+    raising_too = "def get_initials(self, name):\n    return name[99]"
+    right = "def get_initials(self, name):\n    return ''.join(part[0] for part in name.split())"
+    lines = [{"persona": "BRICK", "contains": "Selector: get_initials", "response": json.dumps(["the initials of a name"])}]
+    lines += [{"persona": "ALFRED", "contains": " get_initials(", "response": f"```python\n{code}\n```"} for code in (raising, raising_too)]
+    cassette_path = tmp_path / "get_initials.jsonl"
+    cassette_path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    kernel = KernelProcess(tmp_path, env={"BATOS_LLM_BACKEND": "replay", "BATOS_CASSETTE": str(cassette_path), "BATOS_TRANSLATOR": "local",
+                                          "BATOS_CYCLE_MAX_ATTEMPTS": "2", "BATOS_JAIL_WALL_SECONDS": "2"}).start()
+    web = None
+    try:
+        web = WebProcess(kernel.endpoint, tmp_path).start()
+        browser.get(web.url)
+        browser.wait_js('document.body.dataset.world === "ready" && document.body.dataset.link === "up"', timeout=20)
+        browser.wait_for("#talk-text").send_keys('create a method to get the initials of "Ada King Lovelace"')
+        browser.click("#talk-translate")
+        browser.wait_for("#brief .brief-json", text="get_initials", timeout=30)
+        browser.click("#brief-send")
+        failed = browser.wait_for("#talk-answer.error .said", text="cycle_failed", timeout=60)
+        assert "IndexError" in failed.text
+        browser.click("#talk-answer .open-draft")
+        browser.wait_js('document.querySelector("#inspector").dataset.target.startsWith("draft:")', timeout=30)
+        assert browser.text("#inspector h2").startswith("Draft of get_initials")
+        browser.js("document.querySelector('#inspector .draft-source').value = arguments[0]", right)
+        browser.click("#inspector .draft-save")
+        assert "installed get_initials v1" in browser.text("#inspector .draft-result.ok", timeout=30)
+        assert kernel.request({"command": "send", "target": "genesis_obj", "selector": "get_initials", "args": ["Ada King Lovelace"],
+                               "learn": False})["result"] == "AKL"
     finally:
         if web is not None:
             web.stop()

@@ -695,7 +695,9 @@ async function sendBrief() {
     answerBox.className = "ok";
     said.textContent = "answer: " + (brief.command === "initiate_cognitive_cycle" && result && "result" in result ? show(result.result)
       : result && typeof result.text === "string" ? result.text : show(result));
-    if (learning && brief.target && brief.selector) wrongButton(brief.target, brief.selector, {args: brief.args, kwargs: brief.kwargs}, answerBox);
+    const asked = brief.mission_brief || brief;  // a mission's call is in its brief
+    const target = brief.target || brief.target_oid;
+    if (learning && target && asked.selector) wrongButton(target, asked.selector, {args: asked.args, kwargs: brief.kwargs}, answerBox);
   }
   rereadWorld();
 }
