@@ -301,3 +301,18 @@ def test_a_look_before_install_shows_first_the_coverage_calls_nothing_the_person
     assert question["coverage"] == EMPTY["coverage"] and question["call"]["args"] == [" "]
     supported = [c.but(extra=tuple((dict(call, unsupported=False), a) for call, a in c.extra)) for c in pair]
     assert decide(supported, can_ask=True, examples=1).action == choosing.INSTALL  # nothing left unsupported
+
+
+def test_a_look_before_install_shows_one_raise_and_fills_the_rest_with_answers():
+    """Refusals are cheap to agree on and say little of what the method computes (a confirm of four raises was
+    accepted and its method answered wrong elsewhere): of the calls where it raises, one is shown."""
+    guards = [{"args": [arg], "kwargs": {}, "coverage": f"a value the request names (arg 1 = {arg!r})", "unsupported": True}
+              for arg in ("", "-", "0")]
+    answering = {"args": ["Ada Lovelace"], "kwargs": {}, "coverage": "an edge (arg 1 = two words)", "unsupported": True}
+    pair = [covered(right(code, n), *[(g, '["raised", "ValueError"]') for g in guards], (answering, '["value", "AL"]'))
+            for n, code in ((1, AKL), (2, AKL_TOO))]
+    shown = decide(pair, can_ask=True)
+    assert shown.action == choosing.CONFIRM
+    calls = [shown.split.call, *(call for call, _answer in shown.split.also)]
+    raising = [c for c in calls if c["args"] in (["",], ["-"], ["0"])]
+    assert len(raising) == 1 and answering["args"] in [c["args"] for c in calls], calls

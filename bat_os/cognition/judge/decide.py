@@ -243,12 +243,12 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
     answered a call by its kind only (it reads a clock or chance) stands aside there.
 
     ``confirming``: one cluster to show. Its calls are first one where it raises (a raise the request may or may not
-    want: the person says) and one where its number has the other sign than at the trial (a total gone below 0),
-    then the coverage calls no answer of the person's supports (:func:`unsupported`: a boundary, a path of its code,
-    a value the request names or an edge it speaks of), then an edge whose values hold the text's own marks, then those of the conditions
-    ``stated`` (one each), then the first generated case it fails (the case writer doubts it there), then the call
-    with the most to it (the longest: the most words, items, digits to get right), then the other edges; those first
-    ones, :data:`SHOWN` at most, two at least."""
+    want: the person says; no other raise is shown) and one where its number has the other sign than at the trial (a
+    total gone below 0), then the coverage calls no answer of the person's supports (:func:`unsupported`: a boundary,
+    a path of its code, a value the request names or an edge it speaks of), then an edge holding the text's own marks,
+    then those of the conditions ``stated`` (one each), then the first generated case it fails (the case writer doubts
+    it there), then the call with the most to it (the most words, items, digits to get right), then the other edges;
+    those first ones, :data:`SHOWN` at most, two at least."""
     candidates = board.candidates
     members = [m for c in groups for m in c]
     weight = {m: score(candidates, c) / len(c) for c in groups for m in c}
@@ -274,8 +274,9 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
         edges = [k for k in shown if board.calls[k]["origin"] == "coverage" and k not in cover]
         order = [p for p in dict.fromkeys([*unlike, *cover, *holding, *labelled, *doubted[:1], *longest[:1], *edges, *longest, 0])
                  if p in run]
-        firsts = {key(board.calls[p]): p for p in reversed(order)}  # a call on the board twice is shown once
-        order = [p for p in order if firsts[key(board.calls[p])] == p]
+        firsts = {key(board.calls[p]): p for p in reversed(order)}  # a call on the board twice is shown once, and one raise:
+        raising = [p for p in order if json.loads(board.answer(confirming, p) or '["kind"]')[0] == "raised"]  # refusals say little
+        order = [p for p in order if firsts[key(board.calls[p])] == p and p not in raising[1:]]
     best: float | None = None
     chosen: Split | None = None
     for at, position in enumerate(order):
@@ -302,9 +303,8 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
 
 
 def unsupported(board: Board, member: int) -> list[int]:
-    """The coverage calls (:mod:`~bat_os.cognition.trial.coverage`) on a branch or a boundary of the chosen code that
-    no answer of the person's supports, which ``member`` answered so that a person can be shown it: its board
-    positions, least supported first."""
+    """The board positions of the coverage calls on a branch or a boundary of the chosen code that no answer of the
+    person's supports, where ``member``'s answer can be shown to a person; least supported first."""
     return [k for k, call in enumerate(board.calls) if call["origin"] == "coverage" and call.get("unsupported")
             and askable(board.answer(member, k) or '["kind"]')]
 
