@@ -169,3 +169,38 @@ def test_the_pool_changes_one_argument_or_one_slot_the_code_reads_at_a_time() ->
         assert len(changed) + len(call.get("given") or {}) <= 1
     assert all(set(c.get("given") or {}) <= {"stock"} for c in pool)  # only slots the code reads
     assert len({key(c) for c in pool if c.get("rank") is None}) == len([c for c in pool if c.get("rank") is None])
+
+
+def test_a_slot_read_by_subscript_is_read() -> None:
+    code = "def f(self, a):\n    x = self['b'] + self.c\n    self.d = 1\n    return self.a + self['b'] + self[a]\n"
+    assert coverage.slots_read(code) == ["b", "c", "a"]  # written slots and computed keys are not reads
+
+
+def test_a_time_or_a_date_argument_meets_the_times_and_dates_the_slots_it_compares_with_hold() -> None:
+    code = ("def scan(self, code, at):\n"
+            "    if at < self['opens'] or at > self['closes']:\n"
+            "        return 'closed'\n"
+            "    return 'welcome' if self.until >= '2024-05-01' else 'expired'\n")
+    slots = {"opens": "18:00", "closes": "23:00", "until": "2024-05-31", "unread": "06:00"}
+    pool = coverage.pool(["A1", "19:30"], {}, slots, "scan a ticket", code, "scan")
+    times = {c["args"][1] for c in pool if c["dim"] == "arg 2"}
+    assert {"17:59", "18:00", "18:01", "22:59", "23:00", "23:01"} <= times and "06:00" not in times
+    dated = coverage.pool(["A1", "2024-05-20"], {}, slots, "", code.replace("at < self['opens']", "at > self.until"), "scan")
+    assert {"2024-05-30", "2024-05-31", "2024-06-01"} <= {c["args"][1] for c in dated if c["dim"] == "arg 2"}
+
+
+def test_where_the_code_turns_comes_before_what_the_request_names_on_a_full_scale() -> None:
+    """A request naming many numbers fills a number's scale: the code's constants and the numbers of the slots it
+    reads come first (``reading > self.last`` meets ``last`` exactly), then the named ones."""
+    intent = "counts up to 99999, then 00000: 99990 followed by 5 is a usage of 15, below 0 or above 99999 raises"
+    values, ordered, _edges = coverage.scale(12450, intent, [0, 99999, 100000], [12000, 300])
+    assert ordered and {11999, 12000, 12001, 99998, 99999, 100000} <= set(values) and len(values) == coverage.MAX_VALUES
+
+
+def test_a_weekday_the_request_names_is_an_edge_it_speaks_of() -> None:
+    intent = "which week of its month a date falls in, each later Monday starting the next week"
+    pool = coverage.pool(["2024-03-15"], {}, {}, intent, "def week(self, day):\n    return 1\n", "week")
+    mondays = [c for c in pool if c.get("edge") == "monday"]
+    assert ["2024-03-18"] in [c["args"] for c in mondays] and all(c.get("named") for c in mondays)
+    assert all(datetime.date.fromisoformat(c["args"][0]).weekday() == 0 for c in mondays)
+    assert not any(c.get("named") for c in pool if c.get("edge") == "tuesday")  # a weekday it does not name

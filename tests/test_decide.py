@@ -316,3 +316,21 @@ def test_a_look_before_install_shows_one_raise_and_fills_the_rest_with_answers()
     calls = [shown.split.call, *(call for call, _answer in shown.split.also)]
     raising = [c for c in calls if c["args"] in (["",], ["-"], ["0"])]
     assert len(raising) == 1 and answering["args"] in [c["args"] for c in calls], calls
+
+
+def test_a_look_keeps_what_it_has_no_room_for_for_a_second_look():
+    """Past :data:`SHOWN` calls, the unsupported coverage calls and the open conditions' calls a look has no room for
+    are its ``rest``: a second look, in the same order, the look's own calls never among them."""
+    paths = [{"args": [word], "kwargs": {}, "coverage": f"a path of its code none of your answers took ({word})",
+              "unsupported": True} for word in ("a b", "c d", "e f", "g h", "i j", "k l")]
+    pair = [covered(right(code, n), *[(p, f'["value", "{p["args"][0][0].upper()}"]') for p in paths])
+            for n, code in ((1, AKL), (2, AKL_TOO))]
+    shown = decide(pair, can_ask=True)
+    assert shown.action == choosing.CONFIRM
+    seen = [shown.split.call["args"], *(call["args"] for call, _answer in shown.split.also)]
+    second = shown.split.rest
+    assert len(seen) == choosing.SHOWN and seen == [p["args"] for p in paths[:4]]
+    assert [second.call["args"], *(call["args"] for call, _answer in second.also)] == [p["args"] for p in paths[4:]]
+    assert second.answers == {'["value", "I"]': [0, 1]} and second.also[0][1] == '["value", "K"]' and second.rest is None
+    few = [covered(right(code, n), *[(p, '["value", "X"]') for p in paths[:2]]) for n, code in ((1, AKL), (2, AKL_TOO))]
+    assert decide(few, can_ask=True).split.rest is None  # room for every call that matters: no second look

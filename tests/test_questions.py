@@ -8,6 +8,7 @@ connection as the console does.
 """
 
 import asyncio
+from dataclasses import replace
 import json
 
 import pytest
@@ -318,3 +319,20 @@ def test_waiting_hands_over_one_answer_and_times_out_as_skipped():
         assert await waiting.wait("c1", "q2", 0.01) is None
 
     asyncio.run(main())
+
+
+
+def test_a_confirm_keeps_its_second_look_built_as_a_question_and_hidden_from_the_person() -> None:
+    from bat_os.cognition.judge import decide as choosing
+
+    calls = [({"args": [n], "kwargs": {}, **({"coverage": "a path"} if n == 5 else {})}, f'["value", {n * 2}]') for n in (5, 6, 7)]
+    second = choosing.Split(calls[0][0], {calls[0][1]: [0, 1]}, tuple(calls[1:]))
+    look = choosing.Decision(choosing.CONFIRM, "shown", winner=1, split=choosing.Split({"args": [1], "kwargs": {}},
+                             {'["value", 2]': [0, 1]}, (), second))
+    asked = asking.question("c1", 2, "double", look, {"name": "x"})
+    more = asked["more"]
+    assert more["kind"] == "confirm" and more["call"]["args"] == [5] and more["choices"] == [{"result": 10, "candidates": 2}]
+    assert more["coverage"] == "a path" and [a["call"]["args"] for a in more["also"]] == [[6], [7]] and "more" not in more
+    assert asking.examples_of(more, {"choose": 0}) == [{"args": [n], "kwargs": {}, "result": n * 2} for n in (5, 6, 7)]
+    assert "more" not in asking.shown(asked) and "more" not in asking.question("c1", 2, "double", replace(
+        look, split=replace(look.split, rest=None)), {})

@@ -100,8 +100,9 @@ def test_every_stated_condition_gets_a_call_and_the_look_shows_one_labelled(repl
         "the hours part is left out under one hour", "but the minutes and seconds are always shown",
         "a negative number raises ValueError"]
     assert all(c["calls"] for c in conditions)  # each clause got an input from BRICK's numbered asserts
+    conditions_labels = [c["label"] for c in conditions]
     asked = cycle["artifacts"]["questions"]
-    assert [q["kind"] for q in asked] == ["disagreement", "confirm"]
+    assert [q["kind"] for q in asked] == ["disagreement", "confirm", "confirm"]
     assert asked[0]["answer"] == {"result": "1h 02m 05s"}  # no candidate's answer: the person typed it
     look = asked[1]
     # first the call where the method raises (a probe: the case writer's call for "a negative number raises
@@ -113,6 +114,11 @@ def test_every_stated_condition_gets_a_call_and_the_look_shows_one_labelled(repl
                          (None, [0], "00m 00s")], shown  # the other side of -1 / 0: a probe of the run too, shown as the run's
     assert all(raised != "ValueError" for _why, _args, raised in shown)
     assert look["answer"] == {"choose": 0}
+    # a second look: what the first had no room for, the calls of the conditions no answer settled, one each
+    second = asked[2]
+    assert [second["call"]["args"], *(c["call"]["args"] for c in second["also"])] == [[3601], [3602], [3603], [3604]]
+    assert [second["condition"], *(c["condition"] for c in second["also"])] == conditions_labels[3:]
+    assert second["answer"] == {"choose": 0} and len(second["examples"]) == 4
     assert kernel_checks(kernel, TASKS["clock_duration"]) == []  # the checks the cycle never saw
 
 
@@ -139,20 +145,22 @@ def test_the_look_shows_an_edge_the_request_speaks_of_and_the_answer_there_refus
     """top_k_names (novel12, recorded with the person by the code before coverage): its first two candidates, one
     text in both voices, take the first k names and drop the players tied with the k-th ("every further player whose
     score equals the k-th best one's also included"). Before coverage the recorded cycle failed later on other
-    grounds; now the one look before install shows the boundary of k (0), the edges the request speaks of (empty,
-    a tie) and a path of its code, and the person's answer at the tie refuses both: nothing is installed."""
+    grounds; now the one look before install shows the boundary of k (0), the edge the request speaks of (empty), the
+    call asked (a side of a boundary) and a tie, and the person's answer at the call asked refuses both: nothing is
+    installed."""
     kernel = replay(cassette("top_k_names"))
     reply, cycle = learn(kernel, "top_k_names", person)
     assert reply["status"] == "error" and reply["error"]["code"] == "cycle_failed", reply
     [look] = cycle["artifacts"]["questions"]
     pairs = [["ann", 80], ["bob", 95], ["cat", 80], ["dan", 70]]
     assert look["kind"] == "confirm" and look["call"]["args"] == [pairs, 0]  # where it changes course (k = -1 / 0)
-    tie = look["also"][1]
+    asked, tie = look["also"][1:3]  # the call asked is a side of a boundary too: shown, not left out as the trial
+    assert asked["call"]["args"] == [pairs, 2] and asked["result"] == ["bob", "ann"]
     assert tie["call"]["args"] == [[*pairs, ["zzann", 80]], 2] and tie["result"] == ["bob", "ann"]
     assert tie["coverage"].startswith("an edge the request speaks of, tie")
-    assert look["answer"] == {"result": ["bob", "ann", "cat", "zzann"], "at": 2}  # the first two right, the tie not
+    assert look["answer"] == {"result": ["bob", "ann", "cat"], "at": 2}  # the first right, the call asked not
     first_two = cycle["artifacts"]["candidates"][:2]
-    assert all("should return [\"bob\", \"ann\", \"cat\", \"zzann\"], but it returned [\"bob\", \"ann\"]" in c["failed"][0]
+    assert all("should return [\"bob\", \"ann\", \"cat\"], but it returned [\"bob\", \"ann\"]" in c["failed"][0]
                for c in first_two)
     assert not any(c["eligible"] for c in cycle["artifacts"]["candidates"]) and "top_k_names" not in methods(kernel)
 

@@ -19,7 +19,7 @@ run's would have been another); prompts, mending and generation are not replayed
 ``--max-attempts``/``--candidates``: the cycle's limits (defaults: the kernel's); a run recorded with larger limits
 replays smaller ones exactly. ``--cases N``: keep only the first N generated cases. ``--user``: a simulated person
 answers the questions with the task's reference, run in the jail (``bench_learning.person_reply``); without it
-nobody is asked. ``--oracle``: after each task, mark its eligible candidates right (``E+``) or wrong (``E-``) by the
+nobody is asked (``--show``: each question printed with the answer). ``--oracle``: after each task, mark its eligible candidates right (``E+``) or wrong (``E-``) by the
 hidden checks. ``--written``: choose nothing; per run, how many tasks some candidate it wrote was right on, against
 the single shot (the most any choosing could learn from those candidates). ``--without PART,...``: leave a source
 of calls out of every candidate's run (:data:`WITHOUT` names them; what each one pays).
@@ -157,7 +157,11 @@ async def replay(image: Image, jail: Jail, task: dict, recorded: dict, args: arg
 
     async def answer(question: dict) -> None:
         try:
-            given = read_answer(question, await person_reply(jail, task, question))
+            told = await person_reply(jail, task, question)
+            if args.show:
+                print("  ", json.dumps({k: question[k] for k in ("kind", "call", "choices", "also") if k in question},
+                                       default=str)[:3000], "->", told, flush=True)
+            given = read_answer(question, told)
         except Exception as exc:  # noqa: BLE001 - the person could not answer: the cycle must not wait for ever
             print(f"  the simulated person could not answer {question['id']}: {type(exc).__name__}: {exc}", flush=True)
             given = {"skip": True}
@@ -255,6 +259,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                    help="choose nothing: per run, the tasks some written candidate was right on, against the single shot")
     p.add_argument("--cases", type=int, default=None, help="keep only the first N generated cases")
     p.add_argument("--user", action="store_true", help="a simulated person answers questions with the task's reference")
+    p.add_argument("--show", action="store_true", help="print each question and the simulated person's answer")
     p.add_argument("--questions", type=int, default=defaults.cycle_questions)
     p.add_argument("--confirm", default=defaults.cycle_confirm, choices=("auto", "always", "never"))
     p.add_argument("--give-up", type=float, default=None, help="the cycle's time to give up, seconds (default: the kernel's)")

@@ -346,9 +346,7 @@ def _line_case(line: str, selector: str) -> dict | None:
     test = node.test
     if isinstance(test, ast.Call) and getattr(test.func, "id", None) == "isinstance" and len(test.args) == 2:
         call, kind = _call_of(test.args[0], selector), getattr(test.args[1], "id", None)
-        if call is not None and kind in _TYPE_NAMES:
-            return {**call, "type": _TYPE_NAMES[kind]}
-        return None
+        return {**call, "type": _TYPE_NAMES[kind]} if call is not None and kind in _TYPE_NAMES else None
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is)):
         left, right = test.left, test.comparators[0]
         call = _call_of(left, selector)
@@ -363,9 +361,7 @@ def _line_case(line: str, selector: str) -> dict | None:
             return None
         if isinstance(result, tuple):
             result = list(result)
-        if isinstance(result, (set, frozenset, bytes, complex)):
-            return None
-        return {**call, "result": result}
+        return None if isinstance(result, (set, frozenset, bytes, complex)) else {**call, "result": result}
     return None
 
 

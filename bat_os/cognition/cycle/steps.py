@@ -156,6 +156,9 @@ async def ask_person(run: "Run", v: dict) -> Transition:
             run.can_ask = False
         v = run.store.view(v["id"])
     if asked["kind"] == "confirm" and asked["answer"].get("choose") == 0:
+        if asked.get("more") and run.can_ask and len(v["questions"]) < run.settings.questions:  # what it had no room for
+            more = {**asked["more"], "id": f"q{len(v['questions']) + 1}", "winner": asked["winner"]}
+            return Transition("ASKING", {"questions": [*v["questions"], more]}, note={"question": more["id"]})
         return await install(run, v, v["candidates"][asked["winner"]], {})
     return await rejudge(run, v, v["candidates"], shown=asked.get("winner"))
 

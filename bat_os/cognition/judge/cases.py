@@ -254,9 +254,7 @@ def rounded(value: Any) -> Any:
         return int(value) if value.is_integer() else value
     if isinstance(value, list):
         return [rounded(v) for v in value]
-    if isinstance(value, dict):
-        return {k: rounded(v) for k, v in value.items()}
-    return value
+    return {k: rounded(v) for k, v in value.items()} if isinstance(value, dict) else value
 
 
 def answer_of(key: str) -> str:

@@ -21,8 +21,8 @@ so far (:class:`~bat_os.cognition.judge.candidate.Candidate`) in its :class:`Sit
    and no example given, the case writer (the request's other reader) must agree with it on one generated case.
 6. **A look before install** (``cycle_confirm``): where nothing the person said confirms the cluster, or a condition
    is still open, and someone listens, its answers are shown (a ``confirm``): first where it raises and where its
-   number has the other sign than at the trial, then one call per open condition, else the case it fails, else the
-   call with the most to it and the next; ``choose: 0`` installs.
+   number has the other sign than at the trial, then the coverage calls and one call per open condition, else the case
+   it fails, else the call with the most to it; ``choose: 0`` installs, or shows what the look had no room for first.
 
 **The budget** is part of the decision: the end comes when :attr:`Situation.max_attempts` candidates were written,
 :attr:`Situation.max_candidates` are eligible, or the author can write no more. Each rule was measured by replaying
@@ -70,6 +70,7 @@ class Split:
     call: dict
     answers: dict[str, list[int]]  # output key -> eligible candidates answering so
     also: tuple[tuple[dict, str], ...] = ()
+    rest: "Split | None" = None  # a confirm's: the look at what it had no room for, shown once it is confirmed
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,8 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
     a path of its code, a value the request names or an edge it speaks of), then an edge holding the text's own marks,
     then those of the conditions ``stated`` (one each), then the first generated case it fails (the case writer doubts
     it there), then the call with the most to it (the most words, items, digits to get right), then the other edges;
-    those first ones, :data:`SHOWN` at most, two at least."""
+    those first ones, :data:`SHOWN` at most, two at least; ``rest``: the raise, coverage, marks and conditions' calls
+    past them, a second look's (a look of four ends on round numbers; what it has no room for is where it goes wrong)."""
     candidates = board.candidates
     members = [m for c in groups for m in c]
     weight = {m: score(candidates, c) / len(c) for c in groups for m in c}
@@ -272,7 +274,8 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
         doubted = [1 + k for k, passed in enumerate(mine.passes) if not passed]
         longest = sorted(run, key=lambda k: (-len(key(board.calls[k])), k))
         edges = [k for k in shown if board.calls[k]["origin"] == "coverage" and k not in cover]
-        order = [p for p in dict.fromkeys([*unlike, *cover, *holding, *labelled, *doubted[:1], *longest[:1], *edges, *longest, 0])
+        seq = [*unlike, *cover, *holding, *labelled]  # what the look is for; past its room, a second look
+        order = [p for p in dict.fromkeys([*seq, *doubted[:1], *longest[:1], *edges, *longest, 0])
                  if p in run]
         firsts = {key(board.calls[p]): p for p in reversed(order)}  # a call on the board twice is shown once, and one raise:
         raising = [p for p in order if json.loads(board.answer(confirming, p) or '["kind"]')[0] == "raised"]  # refusals say little
@@ -296,9 +299,11 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
         if best is None or gini > best + 1e-9:  # strictly more even: on a tie the earlier call (the trial first)
             best, chosen = gini, Split(_plain(board.calls[position]), answers)
         if confirming is not None:
-            also = [(_plain(board.calls[p]), answer) for p in order[at + 1:] if p not in (0, position)
+            also = [(p, _plain(board.calls[p]), answer) for p in order[at + 1:] if p != position and (p or p in cover)
                     and (answer := board.answer(confirming, p)) is not None and askable(answer)]
-            return Split(_plain(board.calls[position]), answers, tuple(also[:room]))
+            rest = [(call, answer) for p, call, answer in also[room:] if p in seq][:SHOWN]
+            second = Split(rest[0][0], {rest[0][1]: members}, tuple(rest[1:])) if rest else None
+            return Split(_plain(board.calls[position]), answers, tuple((c, a) for _p, c, a in also[:room]), second)
     return chosen
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bat_os.cognition.judge.cases import key
@@ -46,6 +47,7 @@ def question(cycle_id: str, number: int, selector: str, decision: Decision, slot
         "choices": choices,
         **({"also": also} if also else {}),
         **_marks(call),
+        **({"more": question(cycle_id, number + 1, selector, replace(decision, split=found.rest), slots)} if found.rest else {}),
     }
 
 
@@ -72,7 +74,7 @@ def _shown_call(call: dict, slots: dict) -> dict:
 
 def shown(asked: dict) -> dict:
     """A question as the person is shown it (what the cycle keeps beside it, the candidate a confirm installs, aside)."""
-    return {k: v for k, v in asked.items() if k != "winner"}
+    return {k: v for k, v in asked.items() if k not in ("winner", "more")}
 
 
 def settled(asked: Mapping, answer: dict, by: str, now: float, examples: list[dict]) -> dict:

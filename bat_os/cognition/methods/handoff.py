@@ -81,9 +81,7 @@ def call_system(function: Callable[..., Any], args: tuple, kwargs: dict | None =
 
     bridge = _Bridge(entry)
     step = bridge.switch()
-    if isinstance(step, _Awaiting):
-        return Suspended(bridge, step)
-    return step
+    return Suspended(bridge, step) if isinstance(step, _Awaiting) else step
 
 
 class _MustWait(BaseException):

@@ -224,9 +224,7 @@ class LazyHost(_Capable):
             raise StaleSnapshot("the receiver changed while its method ran")
         if self._attempt is not None:
             self._attempt.end()  # commits what the run changed (a failed commit aborts and raises)
-        if _has_reference(value, 0):
-            return self._open().render_result(value)
-        return render(value)
+        return self._open().render_result(value) if _has_reference(value, 0) else render(value)
 
     def close(self) -> None:
         """Give the connection back (aborting whatever was not committed)."""

@@ -4,8 +4,9 @@ Before anything installs, the candidate chosen meets calls derived by general ru
 should depend on (:func:`pool`): the learning call with one argument, or one slot the code reads, changed at a time to
 
 - the values the request names and each one's neighbours (numbers, times of day, dates, quoted texts and signs),
-- the constants of the candidate's own code and their neighbours (``>= 100``: 99, 100, 101), and the numbers in the
-  receiver's data (``quantity > have`` meets ``have`` exactly),
+- the constants of the candidate's own code and their neighbours (``>= 100``: 99, 100, 101), and the numbers, dates
+  and times of day in the receiver's data (``quantity > have`` meets ``have`` exactly, ``time >= self.closes`` meets
+  the closing time),
 - the classic edges of the value's type: 0, 1, -1; empty, one item, a duplicate, a tie, a 0 among numbers; a text
   empty, of one character, with spaces around, in upper case; the seven days from a date (a weekend), the last day of
   its month, the last of February in a leap year and in another, midnight and the minute before it.
@@ -82,26 +83,25 @@ def code_constants(code: str, selector: str) -> list[float | int]:
 
 
 def slots_read(code: str) -> list[str]:
-    """The slots the code reads (``self.name``), in order of first appearance."""
+    """The slots the code reads (``self.name`` or ``self["name"]``), in order of first appearance."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    found = [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-             and n.value.id == "self" and isinstance(n.ctx, ast.Load)]
-    return list(dict.fromkeys(found))
+    found = [(n.lineno, n.col_offset, name) for n in ast.walk(tree) if isinstance(n, (ast.Attribute, ast.Subscript))
+             and isinstance(n.value, ast.Name) and n.value.id == "self" and isinstance(n.ctx, ast.Load)
+             and isinstance(name := n.attr if isinstance(n, ast.Attribute) else getattr(n.slice, "value", None), str)]
+    return list(dict.fromkeys(name for *_where, name in sorted(found)))
 
 
-def data_numbers(value: Any, depth: int = 0) -> list[int | float]:
-    """The numbers in plain data (a slot's), in order, each once."""
-    if depth > 4:
+def data_values(value: Any, depth: int = 0) -> list[int | float | str]:
+    """The numbers and texts in plain data (a slot's), in order, each once."""
+    if depth > 4 or isinstance(value, bool):
         return []
-    if isinstance(value, bool):
-        return []
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, str)):
         return [value]
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return list(dict.fromkeys(n for item in items for n in data_numbers(item, depth + 1)))
+    return list(dict.fromkeys(n for item in items for n in data_values(item, depth + 1)))
 
 
 # --- the values one argument is scanned over ---------------------------------------------------------------------
@@ -192,7 +192,9 @@ EDGE_WORDS = {
     "missing": r"missing|not in|absent|unknown", "spaces": r"spaces?|whitespace|blank", "case": r"upper|lower|case|capital",
     "order": r"any order|sorted|unsorted", "weekend": r"weekends?|saturdays?|sundays?|working days?|business days?",
     "month end": r"end of (the |a )?month|last day of", "leap day": r"leap|february", "midnight": r"midnight|00:00|24:00",
+    **{day: rf"{day}s?" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")},  # a weekday the request names
 }
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 def edge_of(value: Any, name: str = "") -> str:
@@ -207,7 +209,7 @@ def edge_of(value: Any, name: str = "") -> str:
             return "leap day"
         if (day + datetime.timedelta(days=1)).day == 1:
             return "month end"
-        return "weekend" if day.weekday() >= 5 else name
+        return "weekend" if day.weekday() >= 5 else name or _WEEKDAYS[day.weekday()]
     if isinstance(value, str) and value in ("00:00", "0:00", "23:59"):
         return "midnight"
     return name
@@ -229,24 +231,28 @@ def _unique(values: Iterable[tuple[str, Any]], own: Any) -> list[tuple[str, Any]
     return found
 
 
-def scale(value: Any, intent: str, constants: list[float | int], numbers: list[float | int]) -> tuple[list[Any], bool, list[str]]:
+def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]) -> tuple[list[Any], bool, list[str]]:
     """The values one argument (or slot) holding ``value`` is tried with, whether they are in order (a scale whose
-    neighbours make boundaries), and the classic edge each one is ("" for none)."""
+    neighbours make boundaries), and the classic edge each one is ("" for none). ``data``: the values the slots its
+    code reads hold (a whole number, a date, a time of day there is where an argument's comparison with it turns)."""
     found: list[tuple[str, Any]] = []
+    numbers = [n for n in data if isinstance(n, (int, float)) and not isinstance(n, bool)]
+    texts = " ".join(t for t in data if isinstance(t, str))
     if isinstance(value, bool):
         found = [("", not value)]
     elif isinstance(value, (int, float)):
-        near = numbers_near(value, [*named_numbers(intent), *constants, *(numbers if isinstance(value, int) else [])],
-                            whole=isinstance(value, int))
+        # where the code turns first (its constants, the slots it compares with), then what the request names
+        centres = [*constants, *(numbers if isinstance(value, int) else []), *named_numbers(intent)]
+        near = numbers_near(value, centres, whole=isinstance(value, int))
         return near, True, ["zero" if v == 0 else "negative" if v < 0 else "" for v in near]
     elif isinstance(value, str) and _DATE.match(value):
         try:
-            days = dates_near(value, ["-".join(d) for d in _DATE_NAMED.findall(intent)])
+            days = dates_near(value, ["-".join(d) for d in _DATE_NAMED.findall(f"{intent} {texts}")])
             return days, True, [edge_of(d) for d in days]
         except ValueError:
             pass
     if isinstance(value, str) and _TIME.match(value) and int(value.split(":")[0]) < 24 and int(value.split(":")[1]) < 60:
-        named = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(intent) if int(h) < 24 and int(m) < 60]
+        named = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(f"{intent} {texts}") if int(h) < 24 and int(m) < 60]
         times = times_near(value, named)
         return times, True, [edge_of(t) for t in times]
     if isinstance(value, str) and not found:
@@ -265,7 +271,8 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     :func:`scale`. Each call says what it changes (``dim``), its place on an ordered scale (``rank``) and why it
     is made (``why``)."""
     constants = code_constants(code, selector)
-    numbers = [n for name in slots_read(code) if name in slots for n in data_numbers(slots[name])][:MAX_VALUES]
+    data = [v for name in slots_read(code) if name in slots for v in data_values(slots[name])]
+    data = [*[v for v in data if not isinstance(v, str)][:MAX_VALUES], *[v for v in data if isinstance(v, str)][:MAX_VALUES]]
     found: list[dict] = []
     base = {"args": list(args), "kwargs": dict(kwargs)}
     said = named_values(intent)
@@ -274,7 +281,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
         return {**({"edge": edge} if edge else {}), **({"named": True} if _said(v, said) or spoken(intent, edge) else {})}
 
     for position, value in enumerate(args):
-        values, ordered, edges = scale(value, intent, constants, numbers)
+        values, ordered, edges = scale(value, intent, constants, data)
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1}",
                    **({"rank": rank} if ordered else {}), **marks(v, edge)}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, value, ordered))]
