@@ -118,3 +118,12 @@ def test_a_call_s_one_key_is_its_arguments_and_the_slots_it_sets():
     assert key({"args": [1], "kwargs": {}}) == key({"args": [1], "kwargs": {}, "given": {}}) == key({"args": [1], "kwargs": {}, "given": None})
     assert key({"args": [1], "kwargs": {}, "given": {"n": 2}}) != key({"args": [1], "kwargs": {}})
     assert key({"args": [1], "kwargs": {}, "result": 5}) == key({"args": [1]})  # what a case expects is no part of its call
+
+
+def test_an_example_naming_the_slots_it_changes_refuses_a_method_that_changes_another():
+    example = {"args": [3], "kwargs": {}, "result": 44, "slots": {"position": 44}}
+    told = judge(example, {"value": 44}, {"position": 44}, "move", changed={"position": 44, "jumps": [[50, 12]]})
+    assert told == "move(3) should change only self.position, but it changed self.jumps too"
+    assert judge(example, {"value": 44}, {"position": 44}, "move", changed={"position": 44}) is None
+    assert judge(example, {"value": 44}, {"position": 44}, "move") is None  # a generated case: what it names only
+    assert judge({"args": [3], "kwargs": {}, "result": 44}, {"value": 44}, None, "move", changed={"jumps": []}) is None

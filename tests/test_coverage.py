@@ -204,3 +204,30 @@ def test_a_weekday_the_request_names_is_an_edge_it_speaks_of() -> None:
     assert ["2024-03-18"] in [c["args"] for c in mondays] and all(c.get("named") for c in mondays)
     assert all(datetime.date.fromisoformat(c["args"][0]).weekday() == 0 for c in mondays)
     assert not any(c.get("named") for c in pool if c.get("edge") == "tuesday")  # a weekday it does not name
+
+
+def test_a_text_argument_meets_the_texts_the_slots_hold_in_every_case() -> None:
+    code = "def enroll(self, name):\n    if name in self['enrolled']:\n        raise ValueError(name)\n    return 'ok'\n"
+    intent = "a name already enrolled raises ValueError, names compared ignoring case"
+    pool = coverage.pool(["Dee"], {}, {"enrolled": ["Ann", "Bob"], "opens": "09:00"}, intent, code, "enroll")
+    held = [c for c in pool if c.get("edge") == "duplicate"]
+    assert {"Ann", "ann", "ANN", "Bob", "bob", "BOB"} <= {c["args"][0] for c in held}
+    assert all(c.get("named") for c in held)  # "already": an edge the request speaks of
+
+
+@jailed
+def test_a_slot_the_code_tests_for_none_meets_none() -> None:
+    code = ("def trade(self, price):\n"
+            "    if self.last is None:\n"
+            "        self.last = price\n"
+            "        return True\n"
+            "    self.trades = self.trades + 1\n"
+            "    self.last = price\n"
+            "    return True\n")
+    pool, kept = covered(code, "trade", [102], "the first trade (when the last slot is None) sets last",
+                         {"last": 100, "trades": 12})
+    nothing = [c for c in pool if c.get("given") == {"last": None}]
+    assert len(nothing) == 1 and nothing[0]["edge"] == "none" and nothing[0].get("named")
+    assert any(c.get("given") == {"last": None} and c["unsupported"] for c in kept)  # the path no answer took
+    assert not [c for c in coverage.pool([102], {}, {"last": 100}, "", code.replace("is None", "== 0"), "trade")
+                if c.get("given") == {"last": None}]  # no test for None: no None

@@ -149,7 +149,7 @@ def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, 
             probes.append(answer_key(outcome, written, varies))
             answered.append((case, outcome, written))
             continue
-        why = judge(case, outcome, after, selector)
+        why = judge(case, outcome, after, selector, written if role == "example" else None)
         if role == "trial":
             trials.append({**outcome, "written": written})
             if len(trials) == 1:

@@ -152,12 +152,12 @@ def same(expected: Any, actual: Any) -> bool:
     return type(expected) is type(actual) and expected == actual
 
 
-def judge(case: dict, outcome: dict, slots_after: dict | None = None, selector: str = "f") -> str | None:
+def judge(case: dict, outcome: dict, slots_after: dict | None = None, selector: str = "f", changed: dict | None = None) -> str | None:
     """None when the outcome is what the case expects; else why not, in a line that names the call.
 
-    ``outcome``: one of the jail's (``value`` / ``raised`` / ``cpu`` / ``skipped``);
-    ``slots_after``: the receiver's slot values after the call (for ``slots``).
-    """
+    ``outcome``: one of the jail's (``value`` / ``raised`` / ``cpu`` / ``skipped``); ``slots_after``: the receiver's
+    slot values after the call (for ``slots``); ``changed``: the slots it changed, when the case's ``slots`` are all it
+    may change (the person's examples: an answer names every slot it changes)."""
     call = describe_call(case, selector)
     if "skipped" in outcome:
         return f"{call} was not run ({outcome['skipped']})"
@@ -184,7 +184,8 @@ def judge(case: dict, outcome: dict, slots_after: dict | None = None, selector: 
         if have is _MISSING or not same(want, have):
             shown = "nothing" if have is _MISSING else _show(have)
             return f"{call} should leave self.{name} == {_show(want)}, but it is {shown}"
-    return None
+    extra = sorted(set(changed or {}) - set(case["slots"])) if case.get("slots") else []
+    return f"{call} should change only {', '.join(f'self.{n}' for n in case['slots'])}, but it changed self.{extra[0]} too" if extra else None
 
 
 _MISSING = object()

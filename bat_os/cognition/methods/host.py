@@ -244,9 +244,7 @@ async def capability_call(capabilities: Any, name: str, args: list, kwargs: dict
 def _has_reference(value: Any, depth: int) -> bool:
     if isinstance(value, dict):
         return "$oid" in value or depth > 32 or any(_has_reference(v, depth + 1) for v in value.values())
-    if isinstance(value, list):
-        return depth > 32 or any(_has_reference(v, depth + 1) for v in value)
-    return False
+    return isinstance(value, list) and (depth > 32 or any(_has_reference(v, depth + 1) for v in value))
 
 
 _SCALARS = (type(None), bool, int, float)

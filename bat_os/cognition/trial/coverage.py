@@ -82,6 +82,16 @@ def code_constants(code: str, selector: str) -> list[float | int]:
     return list(dict.fromkeys(found))
 
 
+def tests_none(code: str) -> bool:
+    """Does the code compare something with None (``x is None``, ``x == None``)?"""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(isinstance(n, ast.Compare) and any(isinstance(c, ast.Constant) and c.value is None for c in n.comparators)
+               for n in ast.walk(tree))
+
+
 def slots_read(code: str) -> list[str]:
     """The slots the code reads (``self.name`` or ``self["name"]``), in order of first appearance."""
     try:
@@ -189,7 +199,7 @@ EDGE_WORDS = {
     "empty": r"empty|blank|nothing|no (items?|entries|names|text)", "one": r"single|only one|one item",
     "duplicate": r"duplicates?|already|twice|again|repeated", "tie": r"ties?|tied|equal|same score",
     "zero": r"zeros?|(?<![\d.])0(?![\d.])", "negative": r"negative|below (0|zero)|less than (0|zero)|minus",
-    "missing": r"missing|not in|absent|unknown", "spaces": r"spaces?|whitespace|blank", "case": r"upper|lower|case|capital",
+    "missing": r"missing|not in|absent|unknown", "none": r"none|null|no value", "spaces": r"spaces?|whitespace|blank", "case": r"upper|lower|case|capital",
     "order": r"any order|sorted|unsorted", "weekend": r"weekends?|saturdays?|sundays?|working days?|business days?",
     "month end": r"end of (the |a )?month|last day of", "leap day": r"leap|february", "midnight": r"midnight|00:00|24:00",
     **{day: rf"{day}s?" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")},  # a weekday the request names
@@ -255,8 +265,9 @@ def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]
         named = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(f"{intent} {texts}") if int(h) < 24 and int(m) < 60]
         times = times_near(value, named)
         return times, True, [edge_of(t) for t in times]
-    if isinstance(value, str) and not found:
-        found = text_edges(value, named_texts(intent))
+    if isinstance(value, str) and not found:  # and a text the slots hold, as it is and in another case: already there
+        held = [t for t in data if isinstance(t, str) and t != value and not _TIME.match(t) and not _DATE.match(t)][:2]
+        found = [*text_edges(value, named_texts(intent)), *(("duplicate", v) for t in held for v in (t, t.lower(), t.upper()))]
     elif isinstance(value, list):
         found = list_edges(value)
     elif isinstance(value, dict):
@@ -298,6 +309,8 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
         values, ordered, edges = scale(slots[name], intent, constants, [])
         found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}), **marks(v, edge)}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
+        if slots[name] is not None and tests_none(code):  # the code asks whether a slot holds nothing: one that does
+            found.append({**base, "given": {name: None}, "dim": f"self.{name}", **marks(None, "none")})
     found.insert(0, {**base, "dim": ASKED})  # first: a path the call asked takes is shown at it
     seen: set[str] = set()
     kept = []
