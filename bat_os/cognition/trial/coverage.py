@@ -303,13 +303,14 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
         totals = _totals(value, [*named_numbers(intent), *constants])
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1} total",
                    "rank": rank, **({"named": True} if _said(sum(v), said) else {})} for rank, v in enumerate(totals)]
+    nullable = tests_none(code)  # parsed once, not per slot
     for name in slots_read(code):
         if name not in slots:
             continue
         values, ordered, edges = scale(slots[name], intent, constants, [])
         found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}), **marks(v, edge)}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
-        if slots[name] is not None and tests_none(code):  # the code asks whether a slot holds nothing: one that does
+        if slots[name] is not None and nullable:  # the code asks whether a slot holds nothing: one that does
             found.append({**base, "given": {name: None}, "dim": f"self.{name}", **marks(None, "none")})
     found.insert(0, {**base, "dim": ASKED})  # first: a path the call asked takes is shown at it
     seen: set[str] = set()
