@@ -231,3 +231,31 @@ def test_a_slot_the_code_tests_for_none_meets_none() -> None:
     assert any(c.get("given") == {"last": None} and c["unsupported"] for c in kept)  # the path no answer took
     assert not [c for c in coverage.pool([102], {}, {"last": 100}, "", code.replace("is None", "== 0"), "trade")
                 if c.get("given") == {"last": None}]  # no test for None: no None
+
+
+def test_a_list_or_a_map_of_numbers_meets_a_tie_with_each_of_its_values() -> None:
+    lists = coverage.scale([3, 1, 4], "", [], [])[0]
+    assert [3, 1, 4, 3] in lists and [3, 1, 4, 1] in lists  # not only a tie for the largest
+    maps, _ordered, edges = coverage.scale({"ana": 71.2, "ben": 69.8, "cy": 75.0}, "", [], [])
+    ties = [m for m, e in zip(maps, edges) if e == "tie"]
+    assert {"ana": 71.2, "ben": 69.8, "cy": 75.0, "zzana": 71.2} in ties and len(ties) == 3
+
+
+@jailed
+def test_a_cut_by_position_meets_a_tie_where_it_cuts_and_the_request_speaking_of_ties_shows_it() -> None:
+    code = ("def podium(self, times):\n"
+            "    order = sorted(times.items(), key=lambda kv: kv[1])\n"
+            "    return [name for i, (name, t) in enumerate(order) if i < 3]\n")
+    intent = "runners with equal times share a place; everyone placed 3rd or better wins a medal"
+    args = [{"ana": 71.2, "ben": 69.8, "cy": 75.0, "dee": 69.8}]
+    _pool, kept = covered(code, "podium", args, intent)
+    at_cut = {"ana": 71.2, "ben": 69.8, "cy": 75.0, "dee": 69.8, "zzana": 71.2}  # a tie at the third place
+    assert any(c["args"] == [at_cut] and c["unsupported"] for c in kept)
+
+
+def test_a_list_of_texts_meets_each_text_the_request_names_one_more_time() -> None:
+    intent = 'card names "2" to "10", "J", "Q", "K" and "A": J, Q and K count 10'
+    pool = coverage.pool([["A", "7", "3"]], {}, {}, intent, "def f(self, cards):\n    return len(cards)\n", "f")
+    items = [c for c in pool if c.get("edge") == "item"]
+    assert {tuple(c["args"][0]) for c in items} >= {("A", "7", "3", "K"), ("A", "7", "3", "10")}
+    assert all(c.get("named") for c in items)  # the request names each: shown like a value it names

@@ -36,6 +36,7 @@ from bat_os.cognition.judge.cases import key
 MAX_POOL = 120  # calls the chosen candidate meets, traced: two jailed runs at most
 MAX_VALUES = 16  # values one argument is scanned over: the named, the constants and the edges, nearest first
 MAX_SELECTED = 24  # coverage calls every eligible candidate then answers: one jailed run each, kept short
+MAX_TIES = 4  # values of a list or a map one more item ties with, largest first
 MAX_TEXTS = 6  # texts the request names in quotes that are tried in a text argument
 ASKED = "the call asked"  # the learning call itself, first in the pool
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # a date argument written as YYYY-MM-DD
@@ -173,24 +174,32 @@ def text_edges(text: str, marks: list[str]) -> list[tuple[str, str]]:
     return _unique(found, text)
 
 
-def list_edges(items: list) -> list[tuple[str, list]]:
+def list_edges(items: list, texts: list[str] = ()) -> list[tuple[str, list]]:
     """Other lists, each with its edge's name (no order): empty, one item, a duplicate of its last, reversed; numbers
-    also with a 0, a negative, and a tie for the largest; lists of records also one whose numbers tie with the first's."""
+    also with a 0, a negative, and a tie for each of its values (a tie where the code cuts, not only at the top);
+    lists of records also one whose numbers tie with the first's; lists of texts also with each text the request
+    names (``texts``) added at the end."""
     found: list[tuple[str, list]] = [("empty", []), ("one", items[:1]), ("duplicate", [*items, items[-1]] if items else []),
                                      ("order", items[::-1])]
     if bool(items) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
-        found += [("zero", [*items[:1], 0, *items[1:]]), ("negative", [-items[0], *items[1:]]), ("tie", [*items, max(items)])]
+        ties = sorted(set(items), reverse=True)[:MAX_TIES]
+        found += [("zero", [*items[:1], 0, *items[1:]]), ("negative", [-items[0], *items[1:]]), *(("tie", [*items, v]) for v in ties)]
     if items and all(isinstance(x, list) and x for x in items):  # records: one tying the first on its numbers
         found += [("tie", [*items, [("zz" + v) if isinstance(v, str) else v for v in items[0]]])]
+    if items and all(isinstance(x, str) for x in items):  # a card, a word, a sign the request names, one more of it
+        found += [("item", [*items, t]) for t in texts]
     return _unique(found, items)
 
 
 def dict_edges(mapping: dict) -> list[tuple[str, dict]]:
     """Other maps, each with its edge's name (no order): empty, its first item only, without its first item, each
-    number in it 0 in turn."""
+    number in it 0 in turn, and one more item tying with each of its numbers in turn (under a new name)."""
     items = list(mapping.items())
     found: list[tuple[str, dict]] = [("empty", {}), ("one", dict(items[:1])), ("missing", dict(items[1:]))]
     found += [("zero", {**mapping, k: 0}) for k, v in items[:3] if isinstance(v, (int, float)) and not isinstance(v, bool) and v]
+    numbers = {v: k for k, v in items if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if items and all(isinstance(k, str) for k, _v in items):
+        found += [("tie", {**mapping, f"zz{k}": v}) for v, k in sorted(numbers.items(), reverse=True)[:MAX_TIES]]
     return _unique(found, mapping)
 
 
@@ -269,7 +278,7 @@ def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]
         held = [t for t in data if isinstance(t, str) and t != value and not _TIME.match(t) and not _DATE.match(t)][:2]
         found = [*text_edges(value, named_texts(intent)), *(("duplicate", v) for t in held for v in (t, t.lower(), t.upper()))]
     elif isinstance(value, list):
-        found = list_edges(value)
+        found = list_edges(value, named_texts(intent))
     elif isinstance(value, dict):
         found = dict_edges(value)
     return [v for _edge, v in found], False, [edge for edge, _v in found]
@@ -288,8 +297,9 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     base = {"args": list(args), "kwargs": dict(kwargs)}
     said = named_values(intent)
 
-    def marks(v: Any, edge: str) -> dict:  # a value the request names, or an edge it speaks of
-        return {**({"edge": edge} if edge else {}), **({"named": True} if _said(v, said) or spoken(intent, edge) else {})}
+    def marks(v: Any, edge: str) -> dict:  # a value the request names, an edge it speaks of, an item it names
+        return {**({"edge": edge} if edge else {}),
+                **({"named": True} if _said(v, said) or spoken(intent, edge) or edge == "item" else {})}
 
     for position, value in enumerate(args):
         values, ordered, edges = scale(value, intent, constants, data)
