@@ -155,7 +155,8 @@ class Config:
     cycle_question_seconds: float = 300.0  # how long a question waits for its answer before it counts as skipped
     cycle_feedback: int = 1  # 1: the author is shown a candidate that failed the person's answer, with how; 0: not
     cycle_coverage: int = 1  # 1: the method to install first meets calls at every branch and boundary of its code; 0: not
-    cycle_give_up_seconds: float = 60.0  # someone listening: no candidate past this since a cycle began or the last answer
+    cycle_give_up_seconds: float = 60.0  # someone listening: no candidate past this since a cycle began
+    cycle_give_up_answered_seconds: float = 35.0  # ... nor past this since the person last answered
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run
@@ -217,6 +218,7 @@ ENV_NAMES = {
     "cycle_feedback": "BATOS_CYCLE_FEEDBACK",
     "cycle_coverage": "BATOS_CYCLE_COVERAGE",
     "cycle_give_up_seconds": "BATOS_CYCLE_GIVE_UP_SECONDS",
+    "cycle_give_up_answered_seconds": "BATOS_CYCLE_GIVE_UP_ANSWERED_SECONDS",
     "cycle_question_seconds": "BATOS_CYCLE_QUESTION_SECONDS",
     "translator": "BATOS_TRANSLATOR",
     "jail_workers": "BATOS_JAIL_WORKERS",
@@ -387,6 +389,7 @@ def _validate(config: Config) -> None:
     if not 1 <= config.jail_workers <= 64:
         raise ConfigError("jail_workers", "must be between 1 and 64")
     if late := next((n for n in ("request_timeout", "shutdown_grace", "cycle_question_seconds", "cycle_give_up_seconds",
+                                 "cycle_give_up_answered_seconds",
                                  "jail_wall_seconds", "jail_cpu_seconds", "capability_seconds") if not getattr(config, n) > 0), None):
         raise ConfigError(late, "must be positive")
     if config.embedding_model is not None and not config.embedding_model.is_dir():

@@ -139,6 +139,32 @@ def test_an_answer_gives_the_cycle_its_time_to_give_up_again(awake_image, tmp_pa
     assert record["questions"][0]["answered_at"] == 1000.0
 
 
+@pytest.mark.parametrize("after", [35.0, 1000.0])
+def test_after_an_answer_the_cycle_has_a_shorter_time_to_give_up(awake_image, tmp_path, after):
+    """Past ``give_up_seconds`` since the start, an answer buys ``give_up_answered_seconds`` more (the paced replay:
+    35 s learns what 40-50 s learn and ends failing cycles 10-20 s sooner than 60 s). Here every reading of the
+    clock after the answer is 20 s later: with 35 s the cycle writes no third candidate and installs the one that
+    holds the person's answer (they gave it: no confirm), without waiting for company."""
+    clock, answered = [100.0], [False]
+
+    def now() -> float:
+        clock[0] += 20.0 if answered[0] else 0.0
+        return clock[0]
+
+    def slow(question: dict) -> dict:
+        clock[0], answered[0] = clock[0] + 900.0, True
+        return choosing("AKL")(question)
+
+    settings = CycleSettings(give_up_seconds=100, give_up_answered_seconds=after)
+    outcome, _events, _prompts = learn(awake_image, tmp_path, (AL, AKL, AKL_TOO), slow, settings, now=now)
+    assert not isinstance(outcome, CycleFailed), outcome
+    assert outcome["result"] == "AKL"
+    record = cycle(awake_image, "c1")["artifacts"]
+    late = after < 100
+    assert len(record["candidates"]) == (2 if late else 3)
+    assert [q["kind"] for q in record["questions"]] == ["disagreement"]
+
+
 def test_no_answer_in_time_is_a_skip_by_timeout_and_no_second_question_is_asked(awake_image, tmp_path):
     outcome, events, _prompts = learn(awake_image, tmp_path, (AL, AKL), lambda question: None,
                                       CycleSettings(candidates=2, question_seconds=0.05))

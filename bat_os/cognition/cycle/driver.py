@@ -73,7 +73,8 @@ class CycleSettings:
     conflict_retries: int = 3  # a checkpoint or the install retried after conflicting writes
     feedback: bool = True  # the author is shown a candidate that failed an answer, and how (config.cycle_feedback)
     coverage: bool = True  # the one to install meets calls at its branches and boundaries first (config.cycle_coverage)
-    give_up_seconds: float = 60.0  # someone listening: no candidate after this since the start or the last answer (config)
+    give_up_seconds: float = 60.0  # someone listening: no candidate after this since the start (config)
+    give_up_answered_seconds: float = 35.0  # ... nor after this since the person's last answer (config)
 
 
 def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
@@ -83,7 +84,8 @@ def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
         "seed": config.cycle_seed, "conflict_retries": config.conflict_retries, "questions": config.cycle_questions,
         "confirm": config.cycle_confirm, "question_seconds": config.cycle_question_seconds,
         "feedback": bool(config.cycle_feedback), "coverage": bool(config.cycle_coverage),
-        "give_up_seconds": config.cycle_give_up_seconds, **overrides})
+        "give_up_seconds": config.cycle_give_up_seconds, "give_up_answered_seconds": config.cycle_give_up_answered_seconds,
+        **overrides})
 
 
 def view(root: Any, cycle: Cycle) -> dict:
