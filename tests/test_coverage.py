@@ -259,3 +259,9 @@ def test_a_list_of_texts_meets_each_text_the_request_names_one_more_time() -> No
     items = [c for c in pool if c.get("edge") == "item"]
     assert {tuple(c["args"][0]) for c in items} >= {("A", "7", "3", "K"), ("A", "7", "3", "10")}
     assert all(c.get("named") for c in items)  # the request names each: shown like a value it names
+
+
+def test_a_mark_the_request_names_takes_the_place_of_a_texts_first_and_last_character() -> None:
+    texts = [v for _edge, v in coverage.text_edges("0-306-40615-2", ["X"])]
+    assert "0-306-40615-X" in texts and "X-306-40615-2" in texts  # the same length: a check digit 'X'
+    assert "0-306-40615-2X" in texts and "X0-306-40615-2" in texts  # and around it, as before
