@@ -359,12 +359,10 @@ def _validate(config: Config) -> None:
         raise ConfigError("image", f"{str(config.image)!r} must be a FileStorage file ending in .fs")
     if config.image.exists() and not config.image.is_file():
         raise ConfigError("image", f"{str(config.image)!r} exists and is not a file")
-    for setting in ("log_file", "audit_file"):
+    for setting, kind in (("log_file", "file"), ("audit_file", "file"), ("backup_dir", "directory")):
         path = getattr(config, setting)
-        if path is not None and path.exists() and not path.is_file():
-            raise ConfigError(setting, f"{str(path)!r} exists and is not a file")
-    if config.backup_dir is not None and config.backup_dir.exists() and not config.backup_dir.is_dir():
-        raise ConfigError("backup_dir", f"{str(config.backup_dir)!r} exists and is not a directory")
+        if path is not None and path.exists() and not (path.is_file() if kind == "file" else path.is_dir()):
+            raise ConfigError(setting, f"{str(path)!r} exists and is not a {kind}")
     for name, off in (("backup_every", "no scheduled backups"), ("memory_trim_every", "never"), ("heartbeat_every", "no heartbeat")):
         if not (math.isfinite(getattr(config, name)) and getattr(config, name) >= 0):
             raise ConfigError(name, f"must be 0 ({off}) or a number of seconds")
@@ -388,9 +386,9 @@ def _validate(config: Config) -> None:
         raise ConfigError("cycle_questions", "must be 0 or more")
     if not 1 <= config.jail_workers <= 64:
         raise ConfigError("jail_workers", "must be between 1 and 64")
-    if late := next((n for n in ("request_timeout", "shutdown_grace", "cycle_question_seconds", "cycle_give_up_seconds",
-                                 "cycle_give_up_answered_seconds",
-                                 "jail_wall_seconds", "jail_cpu_seconds", "capability_seconds") if not getattr(config, n) > 0), None):
+    positive = ("request_timeout", "shutdown_grace", "cycle_question_seconds", "cycle_give_up_seconds",
+                "cycle_give_up_answered_seconds", "jail_wall_seconds", "jail_cpu_seconds", "capability_seconds")
+    if late := next((n for n in positive if not getattr(config, n) > 0), None):
         raise ConfigError(late, "must be positive")
     if config.embedding_model is not None and not config.embedding_model.is_dir():
         raise ConfigError("embedding_model", f"no such directory: {config.embedding_model}")

@@ -45,7 +45,8 @@ def choosing(result: str) -> Callable[[dict], dict]:
 
 
 def learn(image: Image, tmp_path: Path, codes: tuple[str, ...], person: Callable[[dict], dict | None] | None,
-          settings: CycleSettings | None = None, now: Callable[[], float] = lambda: 100.0) -> tuple[Any, list[dict], list[str]]:
+          settings: CycleSettings | None = None, now: Callable[[], float] = lambda: 100.0,
+          writing: Callable[[], None] = lambda: None) -> tuple[Any, list[dict], list[str]]:
     """Learn ``initials`` with ``person`` listening (None: nobody); its answers go through ``waiting``, as the
     ``answer`` command's do. The outcome (or the CycleFailed), the events, and the prompts ALFRED was given."""
     llm = ReplayBackend(cassette(tmp_path / "initials.jsonl", *codes))
@@ -55,6 +56,7 @@ def learn(image: Image, tmp_path: Path, codes: tuple[str, ...], person: Callable
     async def seen(persona: str, prompt: str, **kwargs: Any) -> Any:
         if persona == "ALFRED":
             prompts.append(prompt)
+            writing()
         return await complete(persona, prompt, **kwargs)
 
     llm.complete = seen  # type: ignore[method-assign]
@@ -139,29 +141,32 @@ def test_an_answer_gives_the_cycle_its_time_to_give_up_again(awake_image, tmp_pa
     assert record["questions"][0]["answered_at"] == 1000.0
 
 
+FIRST = "def initials(self, name):\n    return name[:1]\n"
+
+
 @pytest.mark.parametrize("after", [35.0, 1000.0])
 def test_after_an_answer_the_cycle_has_a_shorter_time_to_give_up(awake_image, tmp_path, after):
     """Past ``give_up_seconds`` since the start, an answer buys ``give_up_answered_seconds`` more (the paced replay:
-    35 s learns what 40-50 s learn and ends failing cycles 10-20 s sooner than 60 s). Here every reading of the
-    clock after the answer is 20 s later: with 35 s the cycle writes no third candidate and installs the one that
-    holds the person's answer (they gave it: no confirm), without waiting for company."""
+    35 s learns what 40-50 s learn and ends failing cycles 10-20 s sooner than 60 s). Here each candidate written
+    after the answer takes 50 s, and the first of them fails the answer: with 35 s the cycle writes no fourth and
+    installs the one that holds the person's answer (they gave it: no confirm), without waiting for company."""
     clock, answered = [100.0], [False]
-
-    def now() -> float:
-        clock[0] += 20.0 if answered[0] else 0.0
-        return clock[0]
 
     def slow(question: dict) -> dict:
         clock[0], answered[0] = clock[0] + 900.0, True
         return choosing("AKL")(question)
 
+    def writing() -> None:
+        clock[0] += 50.0 if answered[0] else 0.0
+
     settings = CycleSettings(give_up_seconds=100, give_up_answered_seconds=after)
-    outcome, _events, _prompts = learn(awake_image, tmp_path, (AL, AKL, AKL_TOO), slow, settings, now=now)
+    outcome, _events, _prompts = learn(awake_image, tmp_path, (AL, AKL, FIRST, AKL_TOO), slow, settings, now=lambda: clock[0],
+                                       writing=writing)
     assert not isinstance(outcome, CycleFailed), outcome
     assert outcome["result"] == "AKL"
     record = cycle(awake_image, "c1")["artifacts"]
     late = after < 100
-    assert len(record["candidates"]) == (2 if late else 3)
+    assert len(record["candidates"]) == (3 if late else 4)
     assert [q["kind"] for q in record["questions"]] == ["disagreement"]
 
 

@@ -82,10 +82,9 @@ def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
     return CycleSettings(**{
         "max_attempts": config.cycle_max_attempts, "candidates": config.cycle_candidates, "resume": config.cycle_resume,
         "seed": config.cycle_seed, "conflict_retries": config.conflict_retries, "questions": config.cycle_questions,
-        "confirm": config.cycle_confirm, "question_seconds": config.cycle_question_seconds,
-        "feedback": bool(config.cycle_feedback), "coverage": bool(config.cycle_coverage),
-        "give_up_seconds": config.cycle_give_up_seconds, "give_up_answered_seconds": config.cycle_give_up_answered_seconds,
-        **overrides})
+        "confirm": config.cycle_confirm, "question_seconds": config.cycle_question_seconds, "coverage": bool(config.cycle_coverage),
+        "feedback": bool(config.cycle_feedback), "give_up_seconds": config.cycle_give_up_seconds,
+        "give_up_answered_seconds": config.cycle_give_up_answered_seconds, **overrides})
 
 
 def view(root: Any, cycle: Cycle) -> dict:

@@ -183,10 +183,8 @@ async def choose(run: "Run", v: dict, candidates: list[Candidate], newest: Candi
     another (SYNTHESIZING), or fail with every reason heard. ``newest``: the candidate just tried, whose refusal the
     author hears next; ``written_out``: the author could write no more."""
     settings, asked = run.settings, v["questions"]
-    # fail fast, someone to hand over to: past the time to give up since the start and the shorter one since the last answer, or the newest failing as two before
-    answered = max([q.get("answered_at", 0) for q in asked], default=0)
-    late = (run.can_ask and run.now() - v["created"] >= settings.give_up_seconds
-            and (not answered or run.now() - answered >= settings.give_up_answered_seconds))
+    late = run.can_ask and run.now() >= max([v["created"] + settings.give_up_seconds, *(  # fail fast: someone to hand over to
+        q["answered_at"] + settings.give_up_answered_seconds for q in asked if "answered_at" in q)])  # (and since an answer)
     seen = [r["reasons"][:1] for r in v.get("refusals", [])]
     again = run.can_ask and newest is not None and not newest.eligible and seen.count(list(newest.failed[:1])) >= 2
     note = note or ("gave up: the time to give up had passed" if late else "gave up: a third candidate failed so" if again else "")

@@ -7,9 +7,8 @@ should depend on (:func:`pool`): the learning call with one argument, or one slo
 - the constants of the candidate's own code and their neighbours (``>= 100``: 99, 100, 101), and the numbers, dates
   and times of day in the receiver's data (``quantity > have`` meets ``have`` exactly, ``time >= self.closes`` meets
   the closing time),
-- the classic edges of the value's type: 0, 1, -1; empty, one item, a duplicate, a tie, a 0 among numbers; a text
-  empty, of one character, with spaces around, in upper case; the seven days from a date (a weekend), the last day of
-  its month, the last of February in a leap year and in another, midnight and the minute before it.
+- the classic edges of the value's type (empty, one item, a duplicate, a tie, a weekend, a leap day, midnight ...:
+  docs/cycle.md lists them).
 
 The candidate runs every call of the pool once, traced (the jail reports the ``arcs`` its own code took in each).
 :func:`select` then keeps the calls that matter: along each scale (a number or a date changed step by step) every
@@ -65,14 +64,18 @@ def named_texts(intent: str) -> list[str]:
     return list(dict.fromkeys(found))[:MAX_TEXTS]
 
 
+def _nodes(code: str) -> list[ast.AST]:
+    """Every node of ``code``'s syntax tree; [] when it does not parse."""
+    try:
+        return list(ast.walk(ast.parse(code)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+
+
 def code_constants(code: str, selector: str) -> list[float | int]:
     """The numbers in ``def selector`` of ``code`` (where its author thought the answer changes), in order; [] when
     it does not parse."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == selector), None)
+    function = next((n for n in _nodes(code) if isinstance(n, ast.FunctionDef) and n.name == selector), None)
     found: list[float | int] = []
     for node in ast.walk(function) if function is not None else ():
         if isinstance(node, ast.Constant) and type(node.value) in (int, float) and abs(node.value) <= 10**6:
@@ -85,21 +88,13 @@ def code_constants(code: str, selector: str) -> list[float | int]:
 
 def tests_none(code: str) -> bool:
     """Does the code compare something with None (``x is None``, ``x == None``)?"""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
     return any(isinstance(n, ast.Compare) and any(isinstance(c, ast.Constant) and c.value is None for c in n.comparators)
-               for n in ast.walk(tree))
+               for n in _nodes(code))
 
 
 def slots_read(code: str) -> list[str]:
     """The slots the code reads (``self.name`` or ``self["name"]``), in order of first appearance."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    found = [(n.lineno, n.col_offset, name) for n in ast.walk(tree) if isinstance(n, (ast.Attribute, ast.Subscript))
+    found = [(n.lineno, n.col_offset, name) for n in _nodes(code) if isinstance(n, (ast.Attribute, ast.Subscript))
              and isinstance(n.value, ast.Name) and n.value.id == "self" and isinstance(n.ctx, ast.Load)
              and isinstance(name := n.attr if isinstance(n, ast.Attribute) else getattr(n.slice, "value", None), str)]
     return list(dict.fromkeys(name for *_where, name in sorted(found)))
@@ -128,8 +123,7 @@ def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) 
         found += [n - step, n, n + step]
         if n == value:
             found += [0, 1, -1] if whole else [0.0, 0.5, -1.0]
-    kept = list(dict.fromkeys(x if whole else round(x, 2) for x in found))[:MAX_VALUES]
-    return sorted(kept)
+    return sorted(list(dict.fromkeys(x if whole else round(x, 2) for x in found))[:MAX_VALUES])
 
 
 def dates_near(text: str, named: Iterable[str]) -> list[str]:
@@ -366,17 +360,13 @@ def _holding(value: Any, texts: list[str]) -> list[Any]:
 
 def named_values(intent: str) -> set[str]:
     """The values the request names (numbers, times of day, dates), each as :func:`_said` compares them."""
-    said = {repr(float(n)) for n in named_numbers(intent)}
-    said |= {f"{int(h)}:{m}" for h, m in _TIME_NAMED.findall(intent)}
-    said |= {"-".join(d) for d in _DATE_NAMED.findall(intent)}
-    return said
+    return ({repr(float(n)) for n in named_numbers(intent)} | {f"{int(h)}:{m}" for h, m in _TIME_NAMED.findall(intent)}
+            | {"-".join(d) for d in _DATE_NAMED.findall(intent)})
 
 
 def _said(value: Any, said: set[str]) -> bool:
     """Is ``value`` one the request names?"""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(float(value)) in said
     if isinstance(value, str) and _TIME.match(value):
         return f"{int(value.split(':')[0])}:{value.split(':')[1]}" in said
