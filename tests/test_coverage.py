@@ -265,3 +265,9 @@ def test_a_mark_the_request_names_takes_the_place_of_a_texts_first_and_last_char
     texts = [v for _edge, v in coverage.text_edges("0-306-40615-2", ["X"])]
     assert "0-306-40615-X" in texts and "X-306-40615-2" in texts  # the same length: a check digit 'X'
     assert "0-306-40615-2X" in texts and "X0-306-40615-2" in texts  # and around it, as before
+
+
+def test_a_text_with_a_space_inside_meets_a_run_of_spaces_there() -> None:
+    texts = [v for edge, v in coverage.text_edges("Road Trip", []) if edge == "spaces"]
+    assert texts == [" Road Trip ", "Road  Trip"]  # around it, and two for one inside
+    assert [v for edge, v in coverage.text_edges("Road", []) if edge == "spaces"] == [" Road "]  # none inside: none

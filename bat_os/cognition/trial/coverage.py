@@ -158,11 +158,12 @@ def times_near(text: str, named: Iterable[tuple[int, int]]) -> list[str]:
 
 
 def text_edges(text: str, marks: list[str]) -> list[tuple[str, str]]:
-    """Other texts, each with its edge's name (no order): empty, its first character, with spaces around, in upper and
-    in lower case, the marks the request names alone, before it, after it, inside it, and in place of its first and
+    """Other texts, each with its edge's name (no order): empty, its first character, with spaces around (and two for
+    one inside), in upper and in lower case, the marks the request names alone, before it, after it, inside it, and in place of its first and
     of its last character (a text of the same length: a check digit 'X')."""
     middle = text.find(" ") if " " in text else len(text) // 2
-    found = [("empty", ""), ("one", text[:1]), ("spaces", f" {text} "), ("case", text.upper()), ("case", text.lower())]
+    found = [("empty", ""), ("one", text[:1]), ("spaces", f" {text} "), ("case", text.upper()), ("case", text.lower()),
+             *([("spaces", text.replace(" ", "  ", 1))] if " " in text.strip() else [])]  # and a run of them inside
     for mark in marks:
         found += [("mark", v) for v in (mark, mark + text, text + mark, text[:middle] + mark + text[middle:],
                                         text[:middle] + mark * 2 + text[middle:], *((mark + text[1:], text[:-1] + mark) if text else ()))]
