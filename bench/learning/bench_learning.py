@@ -432,6 +432,8 @@ def main() -> int:
                    help="how the single shot runs each model: llama.cpp (default) or a transformers form")
     p.add_argument("--json", type=Path, default=None, help="write every task's figures here")
     p.add_argument("--skip-baseline", action="store_true", help="only the cycle (no ratio)")
+    p.add_argument("--skip-cycle", action="store_true",
+                   help="only the single shot of each model (greedy: the same for any kernel's code; a ratio for a recorded cycle run)")
     p.add_argument("--record", type=Path, default=None, help="record every prompt and reply of the kernel's models here")
     p.add_argument("--only", default="", help="comma-separated task ids (a look at a few; not the figures)")
     p.add_argument("--user", action="store_true",
@@ -445,6 +447,8 @@ def main() -> int:
     if any("=" not in item or not item.startswith("BATOS_") for item in args.set):
         p.error("--set takes BATOS_NAME=VALUE")
     settings = dict(item.split("=", 1) for item in args.set)
+    if args.skip_cycle and (args.skip_baseline or args.cassette):
+        p.error("--skip-cycle runs only the single shot: not with --skip-baseline or --cassette")
     if args.cassette:  # no model runs: the single shot would need one
         settings.update(BATOS_LLM_BACKEND="replay", BATOS_CASSETTE=str(args.cassette.resolve()))
         args.skip_baseline = True
@@ -464,6 +468,14 @@ def main() -> int:
     singles = {} if args.skip_baseline else {name: baseline(tasks, name, args.baseline_engine)
                                              for name in dict.fromkeys(m.name for m in chosen.values())}
     single = singles.get(author, {})
+    if args.skip_cycle:
+        summary = Summary()
+        for name, results in singles.items():
+            summary.info(f"SINGLE-SHOT passed, {name}", sum(1 for r in results.values() if r["passed"]), f" of {len(tasks)}", fmt=".0f")
+        if args.json:
+            args.json.write_text(json.dumps({"tasks": [t["id"] for t in tasks], "single": single, "singles": singles,
+                                             "models": {p: m.name for p, m in chosen.items()}}, indent=1))
+        return summary.finish(args.strict)
     found: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
         learned = cycles(tasks, spec, Path(tmp), args.record, settings, found, user=args.user,
