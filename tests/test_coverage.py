@@ -271,3 +271,23 @@ def test_a_text_with_a_space_inside_meets_a_run_of_spaces_there() -> None:
     texts = [v for edge, v in coverage.text_edges("Road Trip", []) if edge == "spaces"]
     assert texts == [" Road Trip ", "Road  Trip"]  # around it, and two for one inside
     assert [v for edge, v in coverage.text_edges("Road", []) if edge == "spaces"] == [" Road "]  # none inside: none
+
+
+def test_two_numbers_a_clause_names_side_by_side_change_two_inputs_together() -> None:
+    intent = "below 60 rpm it is easier; from 60 up to 100 it is keep, except on a climb steeper than 8 percent, where a cadence below 70 gets easier"
+    pool = coverage.pool([85, 3], {}, {}, intent, "def f(self, cadence, gradient):\n    return cadence\n", "f")
+    pairs = [c["args"] for c in pool if c.get("pair")]
+    assert [69, 9] in pairs and [71, 7] in pairs  # each just past 70 and 8, together
+    assert len(pairs) <= coverage.MAX_PAIRS and all(a != 85 and b != 3 for a, b in pairs)
+
+
+@jailed
+def test_a_pair_is_kept_where_one_input_at_a_time_never_reaches_the_clause() -> None:
+    code = ("def gear(self, cadence, gradient):\n"
+            "    if cadence < 60:\n        return 'easier'\n"
+            "    if gradient > 8 and cadence < 70:\n        return 'easier'\n"
+            "    return 'keep'\n")
+    intent = "below 60 it is easier; a climb steeper than 8 percent, where a cadence below 70 gets easier"
+    _pool, kept = covered(code, "gear", [85, 3], intent)
+    together = [c for c in kept if c["args"][0] != 85 and c["args"][1] != 3]
+    assert any(60 <= c["args"][0] < 70 and c["args"][1] > 8 and c["unsupported"] for c in together)  # its path, shown

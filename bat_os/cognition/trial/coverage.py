@@ -1,23 +1,13 @@
 """Calls chosen by coverage: where a candidate about to be installed is least supported (pure, no I/O).
 
-Before anything installs, the candidate chosen meets calls derived by general rules, not guesses about what it
-should depend on (:func:`pool`): the learning call with one argument, or one slot the code reads, changed at a time to
-
-- the values the request names and each one's neighbours (numbers, times of day, dates, quoted texts and signs),
-- the constants of the candidate's own code and their neighbours (``>= 100``: 99, 100, 101), and the numbers, dates
-  and times of day in the receiver's data (``quantity > have`` meets ``have`` exactly, ``time >= self.closes`` meets
-  the closing time),
-- the classic edges of the value's type (empty, one item, a duplicate, a tie, a weekend, a leap day, midnight ...:
-  docs/cycle.md lists them).
-
-The candidate runs every call of the pool once, traced (the jail reports the ``arcs`` its own code took in each).
-:func:`select` then keeps the calls that matter: along each scale (a number or a date changed step by step) every
-pair of neighbours whose arcs differ is a **boundary** (the candidate changes its path there: both sides are kept);
-every arc, a branch or a raise, that no call the person confirmed has taken is a **branch** (the call taking most of
-them first); then the values the request names, then the edges. A call is ``unsupported`` (what a look before
-install shows first) when it takes an arc the person's calls never took, is a value the request names that the
-person did not answer, or is the side chosen of a boundary none of whose sides the person answered (one side of
-each: a side shared by two boundaries first). Every call kept is met by every eligible candidate.
+:func:`pool` makes the calls the chosen candidate meets, by general rules, not guesses about what it should depend on:
+the learning call with one argument or one slot its code reads changed at a time (to the values the request names,
+the code's constants, the numbers, dates and times in the slots it reads, each with its neighbours, and the classic
+edges of the value's type), and two numeric inputs changed together where a clause names two numbers side by side.
+The candidate runs them once, traced (the ``arcs`` its own code took). :func:`select` keeps what matters: each
+**boundary** (neighbours on a scale whose arcs differ), each **branch** (an arc no call of the person's took), the
+values and edges the request names, the pairs, then the other edges; ``unsupported`` marks what no answer of the
+person's covers (shown first). docs/cycle.md has every rule and why.
 """
 
 from __future__ import annotations
@@ -28,6 +18,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import product
 from typing import Any
 
 from bat_os.cognition.judge.cases import key
@@ -35,6 +26,7 @@ from bat_os.cognition.judge.cases import key
 MAX_POOL = 120  # calls the chosen candidate meets, traced: two jailed runs at most
 MAX_VALUES = 16  # values one argument is scanned over: the named, the constants and the edges, nearest first
 MAX_SELECTED = 24  # coverage calls every eligible candidate then answers: one jailed run each, kept short
+MAX_PAIRS = 32  # two inputs changed together (the request's side-by-side numbers), first pairs first
 MAX_TIES = 4  # values of a list or a map one more item ties with, largest first
 MAX_TEXTS = 6  # texts the request names in quotes that are tried in a text argument
 ASKED = "the call asked"  # the learning call itself, first in the pool
@@ -73,8 +65,7 @@ def _nodes(code: str) -> list[ast.AST]:
 
 
 def code_constants(code: str, selector: str) -> list[float | int]:
-    """The numbers in ``def selector`` of ``code`` (where its author thought the answer changes), in order; [] when
-    it does not parse."""
+    """The numbers in ``def selector`` of ``code`` (where its author thought the answer changes), in order."""
     function = next((n for n in _nodes(code) if isinstance(n, ast.FunctionDef) and n.name == selector), None)
     found: list[float | int] = []
     for node in ast.walk(function) if function is not None else ():
@@ -112,8 +103,7 @@ def data_values(value: Any, depth: int = 0) -> list[int | float | str]:
 
 # --- the values one argument is scanned over ---------------------------------------------------------------------
 def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) -> list[int | float]:
-    """A number's scale: the value and its neighbours (one apart for a whole number, a cent apart for a decimal), the
-    classic edges (0, 1, -1), then each named number with its neighbours, :data:`MAX_VALUES` at most, in order."""
+    """A number's scale: it, 0, 1, -1 and each of ``named``, each with its neighbours; :data:`MAX_VALUES` at most."""
     step = 1 if whole else 0.01
     found: list[int | float] = []
     for n in [value, *named]:
@@ -127,9 +117,8 @@ def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) 
 
 
 def dates_near(text: str, named: Iterable[str]) -> list[str]:
-    """A date's scale: the seven days from it (a Saturday, a Sunday), the last day of its month and the first of the
-    next, the end of February in a leap year and in another, the last day of the year; the dates the request names
-    and the day on each side of each. In order."""
+    """A date's scale: the seven days from it, its month's end, February's end in a leap year and another, the
+    year's end, each date named and the days beside it. In order."""
     day = datetime.date.fromisoformat(text)
     found = [day + datetime.timedelta(days=k) for k in range(7)]
     first_next = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
@@ -147,9 +136,8 @@ def dates_near(text: str, named: Iterable[str]) -> list[str]:
 
 
 def times_near(text: str, named: Iterable[tuple[int, int]]) -> list[str]:
-    """A time's scale: midnight and the minute before it, noon, the first and last minute of its hour, the time and
-    the minutes beside it, each time the
-    request names and the minutes beside it (written as the argument is: ``9:05`` or ``09:05``). In order."""
+    """A time's scale: midnight, 23:59, noon, its hour's first and last minute, it and each time named with the
+    minutes beside them, written as it is (``9:05`` or ``09:05``). In order."""
     width = len(_TIME.match(text).group(1))  # type: ignore[union-attr]
     h, m = map(int, text.split(":"))
     minutes = [0, 12 * 60, 24 * 60 - 1, h * 60, h * 60 + 59, *(h * 60 + m + d for d in (-1, 0, 1))]
@@ -158,9 +146,8 @@ def times_near(text: str, named: Iterable[tuple[int, int]]) -> list[str]:
 
 
 def text_edges(text: str, marks: list[str]) -> list[tuple[str, str]]:
-    """Other texts, each with its edge's name (no order): empty, its first character, with spaces around (and two for
-    one inside), in upper and in lower case, the marks the request names alone, before it, after it, inside it, and in place of its first and
-    of its last character (a text of the same length: a check digit 'X')."""
+    """Other texts with their edges' names: empty, one character, spaces around (two for one inside), upper and lower
+    case; each mark named alone, around it, inside it, and in place of its first and last character."""
     middle = text.find(" ") if " " in text else len(text) // 2
     found = [("empty", ""), ("one", text[:1]), ("spaces", f" {text} "), ("case", text.upper()), ("case", text.lower()),
              *([("spaces", text.replace(" ", "  ", 1))] if " " in text.strip() else [])]  # and a run of them inside
@@ -171,10 +158,8 @@ def text_edges(text: str, marks: list[str]) -> list[tuple[str, str]]:
 
 
 def list_edges(items: list, texts: list[str] = ()) -> list[tuple[str, list]]:
-    """Other lists, each with its edge's name (no order): empty, one item, a duplicate of its last, reversed; numbers
-    also with a 0, a negative, and a tie for each of its values (a tie where the code cuts, not only at the top);
-    lists of records also one whose numbers tie with the first's; lists of texts also with each text the request
-    names (``texts``) added at the end."""
+    """Other lists with their edges' names: empty, one item, its last twice, reversed; numbers also with a 0, a
+    negative, a tie with each value; records one tying the first; texts each of ``texts`` added at the end."""
     found: list[tuple[str, list]] = [("empty", []), ("one", items[:1]), ("duplicate", [*items, items[-1]] if items else []),
                                      ("order", items[::-1])]
     if bool(items) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
@@ -247,9 +232,8 @@ def _unique(values: Iterable[tuple[str, Any]], own: Any) -> list[tuple[str, Any]
 
 
 def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]) -> tuple[list[Any], bool, list[str]]:
-    """The values one argument (or slot) holding ``value`` is tried with, whether they are in order (a scale whose
-    neighbours make boundaries), and the classic edge each one is ("" for none). ``data``: the values the slots its
-    code reads hold (a whole number, a date, a time of day there is where an argument's comparison with it turns)."""
+    """The values an input holding ``value`` is tried with, whether they are in order (neighbours make boundaries),
+    and each one's classic edge ("" for none); ``data``: what the slots the code reads hold (where comparisons turn)."""
     found: list[tuple[str, Any]] = []
     numbers = [n for n in data if isinstance(n, (int, float)) and not isinstance(n, bool)]
     texts = " ".join(t for t in data if isinstance(t, str))
@@ -282,10 +266,8 @@ def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]
 
 # --- the pool -----------------------------------------------------------------------------------------------------
 def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector: str) -> list[dict]:
-    """The calls the chosen candidate meets (:data:`MAX_POOL` at most): the learning call with one argument, or one
-    slot its code reads (``slots``: the receiver's, as plain data), changed at a time to each value of its
-    :func:`scale`. Each call says what it changes (``dim``), its place on an ordered scale (``rank``) and why it
-    is made (``why``)."""
+    """The calls the chosen candidate meets (:data:`MAX_POOL` at most): one argument or one slot the code reads changed
+    at a time along its :func:`scale` (``dim``, ``rank`` on an ordered one, ``edge``, ``named``), then :func:`_pairs`."""
     constants = code_constants(code, selector)
     data = [v for name in slots_read(code) if name in slots for v in data_values(slots[name])]
     data = [*[v for v in data if not isinstance(v, str)][:MAX_VALUES], *[v for v in data if isinstance(v, str)][:MAX_VALUES]]
@@ -318,6 +300,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
         if slots[name] is not None and nullable:  # the code asks whether a slot holds nothing: one that does
             found.append({**base, "given": {name: None}, "dim": f"self.{name}", **marks(None, "none")})
+    found += _pairs(args, kwargs, {n: slots[n] for n in slots_read(code) if n in slots}, intent)
     found.insert(0, {**base, "dim": ASKED})  # first: a path the call asked takes is shown at it
     seen: set[str] = set()
     kept = []
@@ -328,10 +311,28 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     return kept[:MAX_POOL]
 
 
+def _pairs(args: list, kwargs: dict, slots: dict, intent: str) -> list[dict]:
+    """Two numeric inputs changed together, each just past one of two numbers a clause names side by side ("steeper
+    than 8 percent, where a cadence below 70": a path neither reaches alone); :data:`MAX_PAIRS` at most."""
+    dims = [(d, v) for d, v in [*enumerate(args), *slots.items()] if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    found = []
+    for numbers in (list(dict.fromkeys(named_numbers(clause))) for clause in intent.split(";")):
+        near = [*zip(numbers, numbers[1:]), *zip(numbers[1:], numbers)]
+        for k, (d1, v1) in enumerate(dims):
+            for (d2, v2), (a, b) in product(dims[k + 1:], near):
+                steps = [1 if isinstance(v, int) else 0.01 for v in (v1, v2)]
+                for x, y in product((a - steps[0], a + steps[0]), (b - steps[1], b + steps[1])):
+                    call: dict = {"args": list(args), "kwargs": dict(kwargs), "given": {}}
+                    for d, v in ((d1, x), (d2, y)):
+                        call["args" if isinstance(d, int) else "given"][d] = round(v, 2)
+                    found.append({**call, "dim": "pair", "pair": True} if call["given"] else
+                                 {"args": call["args"], "kwargs": call["kwargs"], "dim": "pair", "pair": True})
+    return found[:MAX_PAIRS]
+
+
 def _totals(items: Any, named: list[float | int]) -> list[list]:
-    """A list of numbers whose total is on a scale: its last item changed so that the total is each named number
-    and its neighbours (a cent apart where it holds a decimal), the item staying 0 or more where all are; in order of
-    the total. [] for anything else."""
+    """A list of numbers with its last item changed so that the total is each named number and its neighbours (the
+    item 0 or more where all are), in order of the total; [] for anything else."""
     if not (isinstance(items, list) and items and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items)):
         return []
     whole = all(isinstance(x, int) for x in items)
@@ -375,8 +376,7 @@ def _said(value: Any, said: set[str]) -> bool:
 
 
 def _with_own(values: list, edges: list[str], own: Any, ordered: bool) -> list[tuple[Any, str]]:
-    """``(value, edge)`` pairs; an ordered scale holds the call's own value in its place (its neighbours make
-    boundaries with it)."""
+    """``(value, edge)`` pairs; an ordered scale holds the call's own value in its place (a boundary beside it)."""
     pairs = list(zip(values, edges))
     if ordered and own not in values and all(type(v) is type(own) for v in values):
         pairs = sorted([*pairs, (own, "")], key=lambda pair: pair[0])
@@ -386,10 +386,8 @@ def _with_own(values: list, edges: list[str], own: Any, ordered: bool) -> list[t
 # --- what is kept ---------------------------------------------------------------------------------------------------
 def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confirmed_arcs: Iterable[Iterable[int]],
            answer: Any = None) -> list[dict]:
-    """The calls of the pool that matter (``outcomes``: the candidate's on each, with their ``arcs``; ``confirmed``:
-    the calls the person answered; ``confirmed_arcs``: the arcs those took), :data:`MAX_SELECTED` at most, least
-    supported first, each with ``coverage`` (why: a boundary, a branch) and ``unsupported`` (no call of the
-    person's supports it). ``answer(outcome)``: how two answers are compared (by default the outcome as given)."""
+    """The pool's calls that matter, least supported first, :data:`MAX_SELECTED` at most, each with ``coverage`` (why)
+    and ``unsupported``; ``outcomes``: the candidate's (with ``arcs``); ``confirmed(_arcs)``: the person's calls."""
     said = {key(c) for c in confirmed}
     known = {tuple(a) for a in confirmed_arcs}
     arcs = [frozenset(tuple(a) for a in o.get("arcs") or ()) for o in outcomes]
@@ -443,10 +441,12 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
         if call.get("named") and "arcs" in outcomes[k]:
             what = f"an edge the request speaks of, {call['edge']}" if call.get("edge") else "a value the request names"
             keep(k, f"{what} ({dim_value(call)})", True, "named")
-    edges = [k for k, call in enumerate(calls) if call.get("rank") is None and "arcs" in outcomes[k] and call["dim"] != ASKED]
+    for k in (k for k, call in enumerate(calls) if call.get("pair") and "arcs" in outcomes[k]):
+        keep(k, "two inputs together", False, "pair")  # met by every candidate: a path each one alone never reaches
+    edges = [k for k, call in enumerate(calls) if call.get("rank") is None and "arcs" in outcomes[k] and call["dim"] not in (ASKED, "pair")]
     for k in sorted(_round_robin(edges, calls), key=lambda k: not calls[k].get("holding")):
         keep(k, f"an edge ({dim_value(calls[k])})", False, "edge")  # met by every candidate; shown after the unsupported
-    kinds = ("boundary", "named", "branch", "edge")
+    kinds = ("boundary", "named", "branch", "pair", "edge")
     ordered = [c for c in chosen.values() if key(c) not in said]
     firsts = [next(c for c in ordered if c["kind"] == kind) for kind in kinds if any(c["kind"] == kind for c in ordered)]
     ordered = sorted(ordered, key=lambda c: (not c["unsupported"], c not in firsts, kinds.index(c["kind"])))
@@ -476,8 +476,7 @@ def _varied(call: dict, dim: str) -> Any:
 
 
 def _neighbours(a: Any, b: Any) -> bool:
-    """Two values side by side on their scale: whole numbers one apart, decimals a cent apart, dates a day apart,
-    times a minute apart."""
+    """Two values side by side on their scale: numbers one (or a cent) apart, dates a day, times a minute."""
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and a[:-1] == b[:-1]:
         a, b = sum(a), sum(b)  # two lists of numbers on the scale of their totals
         if isinstance(a, float) or isinstance(b, float):
