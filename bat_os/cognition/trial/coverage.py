@@ -26,7 +26,7 @@ from bat_os.cognition.judge.cases import key
 MAX_POOL = 120  # calls the chosen candidate meets, traced: two jailed runs at most
 MAX_VALUES = 16  # values one argument is scanned over: the named, the constants and the edges, nearest first
 MAX_SELECTED = 24  # coverage calls every eligible candidate then answers: one jailed run each, kept short
-MAX_PAIRS = 32  # two inputs changed together (the request's side-by-side numbers), first pairs first
+MAX_PAIRS = 80  # two inputs changed together (the request's side-by-side numbers), first pairs first
 MAX_TIES = 4  # values of a list or a map one more item ties with, largest first
 MAX_TEXTS = 6  # texts the request names in quotes that are tried in a text argument
 ASKED = "the call asked"  # the learning call itself, first in the pool
