@@ -268,8 +268,8 @@ def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]
 def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector: str) -> list[dict]:
     """The calls the chosen candidate meets (:data:`MAX_POOL` at most): one argument or one slot the code reads changed
     at a time along its :func:`scale` (``dim``, ``rank`` on an ordered one, ``edge``, ``named``), then :func:`_pairs`."""
-    constants = code_constants(code, selector)
-    data = [v for name in slots_read(code) if name in slots for v in data_values(slots[name])]
+    constants, read = code_constants(code, selector), [name for name in slots_read(code) if name in slots]
+    data = [v for name in read for v in data_values(slots[name])]
     data = [*[v for v in data if not isinstance(v, str)][:MAX_VALUES], *[v for v in data if isinstance(v, str)][:MAX_VALUES]]
     found: list[dict] = []
     base = {"args": list(args), "kwargs": dict(kwargs)}
@@ -292,15 +292,13 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1} total",
                    "rank": rank, **({"named": True} if _said(sum(v), said) else {})} for rank, v in enumerate(totals)]
     nullable = tests_none(code)  # parsed once, not per slot
-    for name in slots_read(code):
-        if name not in slots:
-            continue
+    for name in read:
         values, ordered, edges = scale(slots[name], intent, constants, [])
         found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}), **marks(v, edge)}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
         if slots[name] is not None and nullable:  # the code asks whether a slot holds nothing: one that does
             found.append({**base, "given": {name: None}, "dim": f"self.{name}", **marks(None, "none")})
-    found += _pairs(args, kwargs, {n: slots[n] for n in slots_read(code) if n in slots}, intent)
+    found += _pairs(args, kwargs, {n: slots[n] for n in read}, intent)
     found.insert(0, {**base, "dim": ASKED})  # first: a path the call asked takes is shown at it
     seen: set[str] = set()
     kept = []
@@ -322,11 +320,10 @@ def _pairs(args: list, kwargs: dict, slots: dict, intent: str) -> list[dict]:
             for (d2, v2), (a, b) in product(dims[k + 1:], near):
                 steps = [1 if isinstance(v, int) else 0.01 for v in (v1, v2)]
                 for x, y in product((a - steps[0], a + steps[0]), (b - steps[1], b + steps[1])):
-                    call: dict = {"args": list(args), "kwargs": dict(kwargs), "given": {}}
+                    call: dict = {"args": list(args), "kwargs": dict(kwargs), "given": {}, "dim": "pair", "pair": True}
                     for d, v in ((d1, x), (d2, y)):
                         call["args" if isinstance(d, int) else "given"][d] = round(v, 2)
-                    found.append({**call, "dim": "pair", "pair": True} if call["given"] else
-                                 {"args": call["args"], "kwargs": call["kwargs"], "dim": "pair", "pair": True})
+                    found.append(call if call["given"] else {k: v for k, v in call.items() if k != "given"})
     return found[:MAX_PAIRS]
 
 
@@ -384,8 +381,7 @@ def _with_own(values: list, edges: list[str], own: Any, ordered: bool) -> list[t
 
 
 # --- what is kept ---------------------------------------------------------------------------------------------------
-def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confirmed_arcs: Iterable[Iterable[int]],
-           answer: Any = None) -> list[dict]:
+def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confirmed_arcs: Iterable[Iterable[int]]) -> list[dict]:
     """The pool's calls that matter, least supported first, :data:`MAX_SELECTED` at most, each with ``coverage`` (why)
     and ``unsupported``; ``outcomes``: the candidate's (with ``arcs``); ``confirmed(_arcs)``: the person's calls."""
     said = {key(c) for c in confirmed}
