@@ -129,6 +129,16 @@ def test_examples_spare_the_confirm_unless_a_case_doubts_the_answer():
     assert decide(good, examples=1, can_ask=True, confirm="always").action == choosing.CONFIRM
 
 
+def test_questions_used_up_by_disputes_leave_one_look_before_install_but_no_more_disputes():
+    doubted = [short(AK, 1), short(AK + " ", 2)]  # two readings alike, a generated case doubts them, nobody confirmed
+    assert decide(doubted, final=True).action == choosing.INSTALL  # nobody listens: as before
+    look = decide(doubted, final=True, last_look=True)
+    assert look.action == choosing.CONFIRM and look.winner == 0
+    assert decide(doubted, final=True, last_look=True, confirm="never").action == choosing.INSTALL
+    dispute = decide([right(), short()], answered=1, last_look=True)
+    assert dispute.action == choosing.MORE and dispute.disputed  # a dispute is not asked past the questions
+
+
 def test_with_nobody_to_ask_the_case_writer_must_agree_somewhere():
     none_passed = [candidate(AK, 1, ["AK", "G", "A", ""]), candidate(AK + " ", 2, ["AK", "G", "A", ""])]
     refused = decide(none_passed, final=True)

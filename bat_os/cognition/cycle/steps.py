@@ -188,13 +188,12 @@ async def choose(run: "Run", v: dict, candidates: list[Candidate], newest: Candi
     seen = [r["reasons"][:1] for r in v.get("refusals", [])]
     again = run.can_ask and newest is not None and not newest.eligible and seen.count(list(newest.failed[:1])) >= 2
     note = note or ("gave up: the time to give up had passed" if late else "gave up: a third candidate failed so" if again else "")
-    situation = Situation(
-        examples=v["requested"], answered=sum(len(questions.kept(q)) for q in asked),
-        can_ask=run.can_ask and len(asked) < settings.questions, confirm=settings.confirm, attempts=v["attempts"],
-        max_attempts=settings.max_attempts, max_candidates=settings.candidates, written_out=written_out or late or again,
-        conditions=tuple(c["label"] for c in v["conditions"]), uncovered=tuple(uncovered(v["conditions"], v["examples"])),
-        untested=tuple(untested(v["conditions"])))
-    decision = decide(candidates, situation)
+    decision = decide(candidates, situation := Situation(
+        examples=v["requested"], answered=sum(len(questions.kept(q)) for q in asked), confirm=settings.confirm,
+        can_ask=run.can_ask and len(asked) < settings.questions, last_look=run.can_ask and len(asked) == settings.questions,
+        attempts=v["attempts"], max_attempts=settings.max_attempts, max_candidates=settings.candidates,
+        written_out=written_out or late or again, untested=tuple(untested(v["conditions"])),
+        conditions=tuple(c["label"] for c in v["conditions"]), uncovered=tuple(uncovered(v["conditions"], v["examples"]))))
     for _round in range(COVER_ROUNDS if settings.coverage else 0):  # the one to install meets its coverage calls first
         covered = await run.trials.cover(v["id"], v, candidates, decision.winner) if decision.action in (INSTALL, CONFIRM) else candidates
         if covered == candidates:

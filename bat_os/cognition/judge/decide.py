@@ -52,6 +52,7 @@ class Situation:
     examples: int = 0  # the person's examples in the request
     answered: int = 0  # the examples their answers to this cycle's questions made
     can_ask: bool = False  # a listening requester, questions left
+    last_look: bool = False  # a listening requester, its questions used up by disputes: one look before install is left
     confirm: str = "auto"  # cycle_confirm: auto | always | never
     attempts: int = 0  # candidates written
     max_attempts: int = 12  # cycle_max_attempts
@@ -135,7 +136,7 @@ def decide(candidates: list[Candidate], situation: Situation) -> Decision:
         return Decision(FAIL if final else MORE, f"candidate {winner + 1}: one reading, no other to agree, and no call checks "
                         f"the condition {s.untested[0]!r}", clusters=groups)
     if votes < VOTES and not (s.answered and final) and not vouched:  # an answer picks a reading; company may come
-        if final and s.can_ask and s.confirm != "never" and (found := split(board, [best], confirming=winner, stated=open_)):
+        if final and (s.can_ask or s.last_look) and s.confirm != "never" and (found := split(board, [best], confirming=winner, stated=open_)):
             return Decision(CONFIRM, f"candidate {winner + 1}: one reading, the last that could be written; showing it",
                             winner=winner, split=found, clusters=groups)
         return Decision(FAIL if final else MORE, f"candidate{'s' if len(best) > 1 else ''} {names}: one reading, no other to agree",
@@ -153,7 +154,7 @@ def decide(candidates: list[Candidate], situation: Situation) -> Decision:
                         "nobody could say which is right", disputed=True, clusters=groups)
     shown = s.confirm == "always" or (s.confirm == "auto" and (bool(open_) or bool(unsupported(board, winner))
                                                                 or not s.answered and (doubted or not s.examples)))
-    if s.can_ask and shown and (found := split(board, [best], confirming=winner, stated=open_)) is not None:
+    if (s.can_ask or s.last_look) and shown and (found := split(board, [best], confirming=winner, stated=open_)) is not None:
         return Decision(CONFIRM, f"candidate {winner + 1}: {support}; showing it", winner=winner, split=found, clusters=groups)
     return Decision(INSTALL, f"candidate {winner + 1}: {support}", winner=winner, clusters=groups)
 
