@@ -291,3 +291,33 @@ def test_a_pair_is_kept_where_one_input_at_a_time_never_reaches_the_clause() -> 
     _pool, kept = covered(code, "gear", [85, 3], intent)
     together = [c for c in kept if c["args"][0] != 85 and c["args"][1] != 3]
     assert any(60 <= c["args"][0] < 70 and c["args"][1] > 8 and c["unsupported"] for c in together)  # its path, shown
+
+
+@jailed
+def test_a_list_meets_the_lengths_the_code_compares_its_len_with_and_the_boundary_is_unsupported() -> None:
+    code = ("def group_price(self, ages):\n"
+            "    total = sum(0 if a < 6 else 14 for a in ages)\n"
+            "    if len(ages) < 10:\n        return total\n"
+            "    return round(total * 0.85, 2)\n")
+    unnamed = coverage.pool([[1]], {}, {}, "", code, "group_price")  # where it compares len() with 10, named or not
+    assert sorted(len(c["args"][0]) for c in unnamed if c["dim"] == "arg 1 length") == [9, 10, 11]
+    pool, kept = covered(code, "group_price", [[40, 38, 12, 4]], "when 10 or more members pay something, 15% off")
+    lengths = sorted(len(c["args"][0]) for c in pool if c["dim"] == "arg 1 length")
+    assert {9, 10, 11} <= set(lengths) and [40, 38, 12, 4, 40, 38, 12, 4, 40, 38] in [c["args"][0] for c in pool]  # over again
+    cut = [c for c in kept if c["coverage"].startswith("where it changes course (arg 1 length = 9 / 10")]
+    assert cut and all(c["unsupported"] for c in cut)  # a count of the items is where the request's clause goes wrong
+
+
+@jailed
+def test_a_flag_slot_the_request_names_and_the_code_never_reads_is_flipped_and_shown_first() -> None:
+    code = ("def use(self, mb):\n"
+            "    self.used = self.used + mb\n"
+            "    if self.used >= 800:\n        self.warned = True\n        return 'warning'\n"
+            "    return 'ok'\n")
+    intent = "the used slot goes up by mb; the first time it reaches 800 the answer is 'warning' and the warned slot is set to True"
+    slots = {"used": 600, "warned": False, "name": "genesis"}
+    pool, kept = covered(code, "use", [250], intent, slots)
+    assert kept[0]["given"] == {"warned": True} and kept[0]["unsupported"] and "never reads" in kept[0]["coverage"]
+    assert not any("name" in c.get("given", {}) for c in pool)  # a slot the request does not name is left alone
+    read = code.replace("if self.used", "if not self.warned and self.used")
+    assert not any("never reads" in c["coverage"] for c in covered(read, "use", [250], intent, slots)[1])

@@ -1,13 +1,11 @@
 """Calls chosen by coverage: where a candidate about to be installed is least supported (pure, no I/O).
 
-:func:`pool` makes the calls the chosen candidate meets, by general rules, not guesses about what it should depend on:
-the learning call with one argument or one slot its code reads changed at a time (to the values the request names,
-the code's constants, the numbers, dates and times in the slots it reads, each with its neighbours, and the classic
-edges of the value's type), and two numeric inputs changed together where a clause names two numbers side by side.
-The candidate runs them once, traced (the ``arcs`` its own code took). :func:`select` keeps what matters: each
-**boundary** (neighbours on a scale whose arcs differ), each **branch** (an arc no call of the person's took), the
-values and edges the request names, the pairs, then the other edges; ``unsupported`` marks what no answer of the
-person's covers (shown first). docs/cycle.md has every rule and why.
+:func:`pool`: the learning call with one input changed at a time (an argument, a slot the code reads, a flag slot the
+request names that it never reads) to the values the request names, the code's constants, the slots' data, each with its
+neighbours, and its type's classic edges; a list's total and its length on a scale; two numbers changed together where a
+clause names two. :func:`select` keeps, the pool run traced (``arcs``): an ignored flag, each **boundary** (neighbours whose
+arcs differ), each **branch** no answer of the person's took, what the request names, the pairs, then the other edges;
+``unsupported`` (shown first) is what no answer of the person's covers. docs/cycle.md has every rule and why.
 """
 
 from __future__ import annotations
@@ -117,8 +115,7 @@ def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) 
 
 
 def dates_near(text: str, named: Iterable[str]) -> list[str]:
-    """A date's scale: the seven days from it, its month's end, February's end in a leap year and another, the
-    year's end, each date named and the days beside it. In order."""
+    """A date's scale, in order: a week from it, month's end, February's ends (leap or not), year's end, each named ±1 day."""
     day = datetime.date.fromisoformat(text)
     found = [day + datetime.timedelta(days=k) for k in range(7)]
     first_next = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
@@ -136,8 +133,7 @@ def dates_near(text: str, named: Iterable[str]) -> list[str]:
 
 
 def times_near(text: str, named: Iterable[tuple[int, int]]) -> list[str]:
-    """A time's scale: midnight, 23:59, noon, its hour's first and last minute, it and each time named with the
-    minutes beside them, written as it is (``9:05`` or ``09:05``). In order."""
+    """A time's scale, in order, written as it is: midnight, 23:59, noon, its hour's ends, it and each named ±1 minute."""
     width = len(_TIME.match(text).group(1))  # type: ignore[union-attr]
     h, m = map(int, text.split(":"))
     minutes = [0, 12 * 60, 24 * 60 - 1, h * 60, h * 60 + 59, *(h * 60 + m + d for d in (-1, 0, 1))]
@@ -173,8 +169,7 @@ def list_edges(items: list, texts: list[str] = ()) -> list[tuple[str, list]]:
 
 
 def dict_edges(mapping: dict) -> list[tuple[str, dict]]:
-    """Other maps, each with its edge's name (no order): empty, its first item only, without its first item, each
-    number in it 0 in turn, and one more item tying with each of its numbers in turn (under a new name)."""
+    """Other maps with their edges' names: empty, first item only, without it, each number 0, a new item tying each."""
     items = list(mapping.items())
     found: list[tuple[str, dict]] = [("empty", {}), ("one", dict(items[:1])), ("missing", dict(items[1:]))]
     found += [("zero", {**mapping, k: 0}) for k, v in items[:3] if isinstance(v, (int, float)) and not isinstance(v, bool) and v]
@@ -198,8 +193,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 def edge_of(value: Any, name: str = "") -> str:
-    """The classic edge a value of an ordered scale is (a weekend day, a month's last day, a leap day, midnight), else
-    ``name``."""
+    """The classic edge of a value of an ordered scale (a weekend, a month's end, a leap day, midnight), else ``name``."""
     if isinstance(value, str) and _DATE.match(value):
         try:
             day = datetime.date.fromisoformat(value)
@@ -269,6 +263,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     """The calls the chosen candidate meets (:data:`MAX_POOL` at most): one argument or one slot the code reads changed
     at a time along its :func:`scale` (``dim``, ``rank`` on an ordered one, ``edge``, ``named``), then :func:`_pairs`."""
     constants, read = code_constants(code, selector), [name for name in slots_read(code) if name in slots]
+    unread = [n for n in slots if n not in read and re.search(rf"\b(self\.{re.escape(n)}|{re.escape(n)} slot|slot {re.escape(n)})\b", intent)]
     data = [v for name in read for v in data_values(slots[name])]
     data = [*[v for v in data if not isinstance(v, str)][:MAX_VALUES], *[v for v in data if isinstance(v, str)][:MAX_VALUES]]
     found: list[dict] = []
@@ -287,14 +282,15 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     for position, value in enumerate(args):  # another argument's texts holding a mark-bearing piece of a text argument
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1}",
                    "holding": True} for v in _holding(value, [a for a in args if isinstance(a, str)])]
-    for position, value in enumerate(args):  # a list of numbers: its total on a scale (the last item made up)
-        totals = _totals(value, [*named_numbers(intent), *constants])
-        found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1} total",
-                   "rank": rank, **({"named": True} if _said(sum(v), said) else {})} for rank, v in enumerate(totals)]
+    for (position, value), dim in product(enumerate(args), ("total", "length")):  # a list of numbers: its total on a scale (the
+        scaled = _totals(value, [*named_numbers(intent), *constants]) if dim == "total" else _lengths(value, code, intent)  # last
+        found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1} {dim}",
+                   "rank": rank, **({"named": True} if dim == "total" and _said(sum(v), said) else {})} for rank, v in enumerate(scaled)]
     nullable = tests_none(code)  # parsed once, not per slot
-    for name in read:
+    for name in [*read, *unread]:  # and the slots the request names that the code never reads (a flag it ignores)
         values, ordered, edges = scale(slots[name], intent, constants, [])
-        found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}), **marks(v, edge)}
+        found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}),
+                   **({"named": True, "unread": True} if name in unread and isinstance(v, bool) else marks(v, edge))}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
         if slots[name] is not None and nullable:  # the code asks whether a slot holds nothing: one that does
             found.append({**base, "given": {name: None}, "dim": f"self.{name}", **marks(None, "none")})
@@ -328,8 +324,7 @@ def _pairs(args: list, kwargs: dict, slots: dict, intent: str) -> list[dict]:
 
 
 def _totals(items: Any, named: list[float | int]) -> list[list]:
-    """A list of numbers with its last item changed so that the total is each named number and its neighbours (the
-    item 0 or more where all are), in order of the total; [] for anything else."""
+    """A list of numbers, its last item changed to total each named number ±1 (kept ≥ 0 where all are); else []."""
     if not (isinstance(items, list) and items and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items)):
         return []
     whole = all(isinstance(x, int) for x in items)
@@ -342,9 +337,16 @@ def _totals(items: Any, named: list[float | int]) -> list[list]:
     return found
 
 
+def _lengths(items: Any, code: str, intent: str) -> list[list]:
+    """A list, its items over again to each length (2-50) the code compares ``len()`` with, then the request names, ±1."""
+    compared = [c.value for n in _nodes(code) if isinstance(n, ast.Compare) and any(isinstance(x, ast.Call) and getattr(
+        x.func, "id", "") == "len" for x in [n.left, *n.comparators]) for c in [n.left, *n.comparators] if isinstance(c, ast.Constant)]
+    lengths = [n + d for n in dict.fromkeys(n for n in [*compared, *named_numbers(intent)] if type(n) is int and 2 <= n <= 50) for d in (-1, 0, 1)][:12]
+    return [[items[i % len(items)] for i in range(n)] for n in sorted(set(lengths))] if isinstance(items, list) and items else []
+
+
 def _holding(value: Any, texts: list[str]) -> list[Any]:
-    """``value`` (a map or a list of texts) with its first text replaced by the last piece of ``texts`` that bears
-    marks (``{people}``, ``"a,b"``): what goes in holding what the method looks for. [] where there is none."""
+    """``value`` (a map, a list of texts), its first text the last mark-bearing piece of ``texts`` (``{people}``); or []."""
     pieces = [w for t in texts for w in t.split() if not w.isalnum() and any(ch.isalnum() for ch in w)][-1:]
     if not pieces:
         return []
@@ -398,6 +400,8 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
         chosen[key(call)] = {**call, "coverage": why, "unsupported": unsupported, "kind": kind,
                              **({"holding": True} if calls[k].get("holding") else {})}
 
+    for k in (k for k, call in enumerate(calls) if call.get("unread") and "arcs" in outcomes[k]):  # a flag it ignores
+        keep(k, f"a slot the request names that the code never reads ({dim_value(calls[k])})", True, "unread")
     # boundaries: neighbours on a scale whose paths differ, each side kept; supported where the person said either
     by_dim: dict[str, list[int]] = {}
     for k, call in enumerate(calls):
@@ -442,7 +446,7 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
     edges = [k for k, call in enumerate(calls) if call.get("rank") is None and "arcs" in outcomes[k] and call["dim"] not in (ASKED, "pair")]
     for k in sorted(_round_robin(edges, calls), key=lambda k: not calls[k].get("holding")):
         keep(k, f"an edge ({dim_value(calls[k])})", False, "edge")  # met by every candidate; shown after the unsupported
-    kinds = ("boundary", "named", "branch", "pair", "edge")
+    kinds = ("unread", "boundary", "named", "branch", "pair", "edge")
     ordered = [c for c in chosen.values() if key(c) not in said]
     firsts = [next(c for c in ordered if c["kind"] == kind) for kind in kinds if any(c["kind"] == kind for c in ordered)]
     ordered = sorted(ordered, key=lambda c: (not c["unsupported"], c not in firsts, kinds.index(c["kind"])))
@@ -468,7 +472,8 @@ def dim_value(call: dict) -> str:
 def _varied(call: dict, dim: str) -> Any:
     if dim.startswith("self."):
         return next(iter((call.get("given") or {}).values()), None)
-    return call["args"][int(dim.split()[1]) - 1]
+    arg = call["args"][int(dim.split()[1]) - 1]
+    return len(arg) if dim.endswith(" length") else arg
 
 
 def _neighbours(a: Any, b: Any) -> bool:
