@@ -339,7 +339,7 @@ def _totals(items: Any, named: list[float | int]) -> list[list]:
 
 def _lengths(items: Any, code: str, intent: str) -> list[list]:
     """A list, its items over again to each length (2-50) the code compares ``len()`` with, then the request names, ±1."""
-    compared = [c.value for n in _nodes(code) if isinstance(n, ast.Compare) and any(isinstance(x, ast.Call) and getattr(
+    compared = [] if not (isinstance(items, list) and items) else [c.value for n in _nodes(code) if isinstance(n, ast.Compare) and any(isinstance(x, ast.Call) and getattr(
         x.func, "id", "") == "len" for x in [n.left, *n.comparators]) for c in [n.left, *n.comparators] if isinstance(c, ast.Constant)]
     lengths = [n + d for n in dict.fromkeys(n for n in [*compared, *named_numbers(intent)] if type(n) is int and 2 <= n <= 50) for d in (-1, 0, 1)][:12]
     return [[items[i % len(items)] for i in range(n)] for n in sorted(set(lengths))] if isinstance(items, list) and items else []
