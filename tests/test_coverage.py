@@ -174,6 +174,9 @@ def test_the_pool_changes_one_argument_or_one_slot_the_code_reads_at_a_time() ->
 def test_a_slot_read_by_subscript_is_read() -> None:
     code = "def f(self, a):\n    x = self['b'] + self.c\n    self.d = 1\n    return self.a + self['b'] + self[a]\n"
     assert coverage.slots_read(code) == ["b", "c", "a"]  # written slots and computed keys are not reads
+    # a slot only ever counted up is read: its value decides the new one (a brew that never looks at the cups since
+    # the last descale but adds to them still meets that count on its scale, where the request says it stops)
+    assert coverage.slots_read("def f(self, n):\n    self['since'] += n\n    self.used -= 1\n    return 'ok'\n") == ["since", "used"]
 
 
 def test_a_time_or_a_date_argument_meets_the_times_and_dates_the_slots_it_compares_with_hold() -> None:
@@ -321,3 +324,25 @@ def test_a_flag_slot_the_request_names_and_the_code_never_reads_is_flipped_and_s
     assert not any("name" in c.get("given", {}) for c in pool)  # a slot the request does not name is left alone
     read = code.replace("if self.used", "if not self.warned and self.used")
     assert not any("never reads" in c["coverage"] for c in covered(read, "use", [250], intent, slots)[1])
+
+
+@jailed
+def test_a_clause_that_refuses_an_input_is_met_just_past_its_limits_where_the_code_never_refuses() -> None:
+    """A candidate that lacks the refusal the request states ("from 1 up to and including 365, otherwise ValueError")
+    meets the input just past each limit that clause names, away from the call asked, and shows it first among the
+    values the request speaks of, ahead of a scale that the code's constants and the other clauses' numbers fill."""
+    code = ("def fee(self, age, days, local):\n"
+            "    if age < 16:\n        return 0\n"
+            "    price = min(5 * days, 60) if local else min(8 * days, 100)\n"
+            "    return price / 2 if age >= 65 else price\n")
+    intent = ("under 16 fish free; a local pays 5 a day and anyone else 8 a day, never more than 60 for locals and 100 "
+              "for others; 65 or older pay half; the number of days must be from 1 up to and including 365, otherwise "
+              "ValueError is raised")
+    values, _ordered, edges = coverage.scale(4, intent, coverage.code_constants(code, "fee"), [], "days")
+    past = {v for v, edge in zip(values, edges) if edge == "past a limit"}
+    assert past == {0, 366}  # away from the call asked: not 2 or 364, inside the range
+    assert coverage.scale(30, intent, coverage.code_constants(code, "fee"), [], "age")[2].count("past a limit") == 0
+    _pool, kept = covered(code, "fee", [30, 4, False], intent)
+    shown = [c["args"] for c in kept if c["coverage"].startswith("an edge the request speaks of, past a limit")]
+    assert [30, 0, False] in shown and [30, 366, False] in shown
+    assert all(c["unsupported"] for c in kept if c["args"] in shown)

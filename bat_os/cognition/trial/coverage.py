@@ -1,12 +1,10 @@
 """Calls chosen by coverage: where a candidate about to be installed is least supported (pure, no I/O).
 
 :func:`pool`: the learning call with one input changed at a time (an argument, a slot the code reads, a flag slot the
-request names that it never reads) to the values the request names, the code's constants, the slots' data, each with its
-neighbours, and its type's classic edges; a list's total and its length on a scale; two numbers changed together where a
-clause names two. :func:`select` keeps, the pool run traced (``arcs``): an ignored flag, each **boundary** (neighbours whose
-arcs differ), each **branch** no answer of the person's took, what the request names, the pairs, then the other edges;
-``unsupported`` (shown first) is what no answer of the person's covers. docs/cycle.md has every rule and why.
-"""
+request names) to the values the request names (its clauses about that input first), the code's constants, the slots'
+data, each with its neighbours, and its type's classic edges; a list's total and length on a scale; pairs a clause names.
+:func:`select` keeps, the pool run traced: an ignored flag, each **boundary** (neighbours whose arcs differ), each
+**branch** no answer of the person's took, what the request names, the pairs, the other edges. docs/cycle.md: why."""
 
 from __future__ import annotations
 
@@ -34,6 +32,7 @@ _NUMBER = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")  # a nu
 _TIME_NAMED = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
 _DATE_NAMED = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _QUOTED = re.compile(r"'([^']{1,12})'|\"([^\"]{1,12})\"")  # a short text the request quotes: a word, a sign, a unit
+_REFUSES = re.compile(r"\b(raise[sd]?|raising|\w*error|invalid|refused?)\b", re.I)  # a clause that refuses some input
 _SIGNS = "-+\"',;:.$%@#/"  # marks a request may speak of by name, tried around a text where it names them
 _SIGN_NAMES = {"minus": "-", "plus": "+", "double quote": '"', "quote": '"', "comma": ",", "semicolon": ";", "colon": ":",
                "dot": ".", "period": ".", "dollar": "$", "percent": "%", "slash": "/", "hash": "#", "sign": "-"}
@@ -82,9 +81,11 @@ def tests_none(code: str) -> bool:
 
 
 def slots_read(code: str) -> list[str]:
-    """The slots the code reads (``self.name`` or ``self["name"]``), in order of first appearance."""
-    found = [(n.lineno, n.col_offset, name) for n in _nodes(code) if isinstance(n, (ast.Attribute, ast.Subscript))
-             and isinstance(n.value, ast.Name) and n.value.id == "self" and isinstance(n.ctx, ast.Load)
+    """The slots the code reads (``self.name``, ``self["name"]``, ``self.name += 1``), in order of first appearance."""
+    nodes = _nodes(code)
+    augmented = {id(n.target) for n in nodes if isinstance(n, ast.AugAssign)}
+    found = [(n.lineno, n.col_offset, name) for n in nodes if isinstance(n, (ast.Attribute, ast.Subscript))
+             and isinstance(n.value, ast.Name) and n.value.id == "self" and (isinstance(n.ctx, ast.Load) or id(n) in augmented)
              and isinstance(name := n.attr if isinstance(n, ast.Attribute) else getattr(n.slice, "value", None), str)]
     return list(dict.fromkeys(name for *_where, name in sorted(found)))
 
@@ -114,6 +115,14 @@ def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) 
     return sorted(list(dict.fromkeys(x if whole else round(x, 2) for x in found))[:MAX_VALUES])
 
 
+def _day(text: str) -> datetime.date | None:
+    """A date written YYYY-MM-DD, or None where there is no such day (2023-02-30)."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def dates_near(text: str, named: Iterable[str]) -> list[str]:
     """A date's scale, in order: a week from it, month's end, February's ends (leap or not), year's end, each named ±1 day."""
     day = datetime.date.fromisoformat(text)
@@ -123,12 +132,7 @@ def dates_near(text: str, named: Iterable[str]) -> list[str]:
     leap = day.year + (-day.year % 4) if day.year % 100 else day.year + 4
     found += [datetime.date(leap, 2, 28), datetime.date(leap, 2, 29), datetime.date(leap, 3, 1),
               datetime.date(leap + 1, 2, 28), datetime.date(leap + 1, 3, 1), datetime.date(day.year, 12, 31)]
-    for other in named:
-        try:
-            d = datetime.date.fromisoformat(other)
-        except ValueError:
-            continue
-        found += [d - datetime.timedelta(days=1), d, d + datetime.timedelta(days=1)]
+    found += [d + datetime.timedelta(days=k) for d in map(_day, named) if d for k in (-1, 0, 1)]
     return [d.isoformat() for d in sorted(set(found))][:MAX_VALUES + 4]
 
 
@@ -184,7 +188,7 @@ EDGE_WORDS = {
     "empty": r"empty|blank|nothing|no (items?|entries|names|text)", "one": r"single|only one|one item",
     "duplicate": r"duplicates?|already|twice|again|repeated", "tie": r"ties?|tied|equal|same score",
     "zero": r"zeros?|(?<![\d.])0(?![\d.])", "negative": r"negative|below (0|zero)|less than (0|zero)|minus",
-    "missing": r"missing|not in|absent|unknown", "none": r"none|null|no value", "spaces": r"spaces?|whitespace|blank", "case": r"upper|lower|case|capital",
+    "past a limit": _REFUSES.pattern[2:-2], "missing": r"missing|not in|absent|unknown", "none": r"none|null|no value", "spaces": r"spaces?|whitespace|blank", "case": r"upper|lower|case|capital",
     "order": r"any order|sorted|unsorted", "weekend": r"weekends?|saturdays?|sundays?|working days?|business days?",
     "month end": r"end of (the |a )?month|last day of", "leap day": r"leap|february", "midnight": r"midnight|00:00|24:00",
     **{day: rf"{day}s?" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")},  # a weekday the request names
@@ -194,11 +198,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 def edge_of(value: Any, name: str = "") -> str:
     """The classic edge of a value of an ordered scale (a weekend, a month's end, a leap day, midnight), else ``name``."""
-    if isinstance(value, str) and _DATE.match(value):
-        try:
-            day = datetime.date.fromisoformat(value)
-        except ValueError:
-            return name
+    if isinstance(value, str) and _DATE.match(value) and (day := _day(value)):
         if day.month == 2 and day.day == 29:
             return "leap day"
         if (day + datetime.timedelta(days=1)).day == 1:
@@ -214,6 +214,13 @@ def spoken(intent: str, edge: str) -> bool:
     return edge in EDGE_WORDS and bool(re.search(rf"\b({EDGE_WORDS[edge]})\b", intent, re.I))
 
 
+def _clauses(name: str, intent: str) -> list[str]:
+    """The request's clauses that speak of an input named ``name`` (``days``: "from 1 to 365 days"), refusing ones first."""
+    words = [w[:max(3, len(w) - 1)] for w in name.split("_") if len(w) >= 3]
+    own = [c for c in re.split(r";|\. ", intent) if any(re.search(rf"\b{re.escape(w)}", c, re.I) for w in words)]
+    return sorted(own, key=lambda c: not _REFUSES.search(c))
+
+
 def _unique(values: Iterable[tuple[str, Any]], own: Any) -> list[tuple[str, Any]]:
     """``values`` (``(edge, value)``) each value once, its first edge kept, none equal to ``own``."""
     seen, found = {json.dumps(own, sort_keys=True, default=repr)}, []
@@ -225,25 +232,25 @@ def _unique(values: Iterable[tuple[str, Any]], own: Any) -> list[tuple[str, Any]
     return found
 
 
-def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]) -> tuple[list[Any], bool, list[str]]:
-    """The values an input holding ``value`` is tried with, whether they are in order (neighbours make boundaries),
-    and each one's classic edge ("" for none); ``data``: what the slots the code reads hold (where comparisons turn)."""
+def scale(value: Any, intent: str, constants: list[float | int], data: list[Any], name: str = "") -> tuple[list[Any], bool, list[str]]:
+    """The values an input holding ``value`` (named ``name``) is tried with, whether they are in order (neighbours make
+    boundaries), and each one's classic edge ("" for none); ``data``: what the slots the code reads hold."""
     found: list[tuple[str, Any]] = []
     numbers = [n for n in data if isinstance(n, (int, float)) and not isinstance(n, bool)]
     texts = " ".join(t for t in data if isinstance(t, str))
     if isinstance(value, bool):
         found = [("", not value)]
     elif isinstance(value, (int, float)):
-        # where the code turns first (its constants, the slots it compares with), then what the request names
-        centres = [*constants, *(numbers if isinstance(value, int) else []), *named_numbers(intent)]
-        near = numbers_near(value, centres, whole=isinstance(value, int))
-        return near, True, ["zero" if v == 0 else "negative" if v < 0 else "" for v in near]
-    elif isinstance(value, str) and _DATE.match(value):
-        try:
-            days = dates_near(value, ["-".join(d) for d in _DATE_NAMED.findall(f"{intent} {texts}")])
-            return days, True, [edge_of(d) for d in days]
-        except ValueError:
-            pass
+        # the numbers of the clauses speaking of this input first (past each limit of one that refuses, away from the
+        # call: an edge), where the code turns (its constants, the slots it compares with), then the request's others
+        own, step = _clauses(name, intent), 1 if isinstance(value, int) else 0.01
+        past = {round(n + (step if n >= value else -step), 2) for c in own if _REFUSES.search(c) for n in named_numbers(c)}
+        near = numbers_near(value, [*(n for c in own for n in named_numbers(c)), *constants, *(numbers if step == 1 else []),
+                                    *named_numbers(intent)], whole=step == 1)
+        return near, True, ["past a limit" if v in past else "zero" if v == 0 else "negative" if v < 0 else "" for v in near]
+    elif isinstance(value, str) and _DATE.match(value) and _day(value):
+        days = dates_near(value, ["-".join(d) for d in _DATE_NAMED.findall(f"{intent} {texts}")])
+        return days, True, [edge_of(d) for d in days]
     if isinstance(value, str) and _TIME.match(value) and int(value.split(":")[0]) < 24 and int(value.split(":")[1]) < 60:
         named = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(f"{intent} {texts}") if int(h) < 24 and int(m) < 60]
         times = times_near(value, named)
@@ -263,6 +270,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     """The calls the chosen candidate meets (:data:`MAX_POOL` at most): one argument or one slot the code reads changed
     at a time along its :func:`scale` (``dim``, ``rank`` on an ordered one, ``edge``, ``named``), then :func:`_pairs`."""
     constants, read = code_constants(code, selector), [name for name in slots_read(code) if name in slots]
+    names = next(([a.arg for a in n.args.args[1:]] for n in _nodes(code) if isinstance(n, ast.FunctionDef) and n.name == selector), [])
     unread = [n for n in slots if n not in read and re.search(rf"\b(self\.{re.escape(n)}|{re.escape(n)} slot|slot {re.escape(n)})\b", intent)]
     data = [v for name in read for v in data_values(slots[name])]
     data = [*[v for v in data if not isinstance(v, str)][:MAX_VALUES], *[v for v in data if isinstance(v, str)][:MAX_VALUES]]
@@ -275,7 +283,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
                 **({"named": True} if _said(v, said) or spoken(intent, edge) or edge == "item" else {})}
 
     for position, value in enumerate(args):
-        values, ordered, edges = scale(value, intent, constants, data)
+        values, ordered, edges = scale(value, intent, constants, data, names[position] if position < len(names) else "")
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1}",
                    **({"rank": rank} if ordered else {}), **marks(v, edge)}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, value, ordered))]
@@ -288,7 +296,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
                    "rank": rank, **({"named": True} if dim == "total" and _said(sum(v), said) else {})} for rank, v in enumerate(scaled)]
     nullable = tests_none(code)  # parsed once, not per slot
     for name in [*read, *unread]:  # and the slots the request names that the code never reads (a flag it ignores)
-        values, ordered, edges = scale(slots[name], intent, constants, [])
+        values, ordered, edges = scale(slots[name], intent, constants, [], name)
         found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}),
                    **({"named": True, "unread": True} if name in unread and isinstance(v, bool) else marks(v, edge))}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
@@ -296,13 +304,8 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
             found.append({**base, "given": {name: None}, "dim": f"self.{name}", **marks(None, "none")})
     found += _pairs(args, kwargs, {n: slots[n] for n in read}, intent)
     found.insert(0, {**base, "dim": ASKED})  # first: a path the call asked takes is shown at it
-    seen: set[str] = set()
-    kept = []
-    for call in found:
-        if key(call) not in seen or call.get("rank") is not None:
-            seen.add(key(call))
-            kept.append(call)
-    return kept[:MAX_POOL]
+    seen: set[str] = set()  # each call once, but on every ordered scale it stands on (beside its neighbours there)
+    return [c for c in found if (key(c) not in seen or c.get("rank") is not None) and not seen.add(key(c))][:MAX_POOL]
 
 
 def _pairs(args: list, kwargs: dict, slots: dict, intent: str) -> list[dict]:
@@ -488,10 +491,7 @@ def _neighbours(a: Any, b: Any) -> bool:
         return abs(a - b) <= 0.0100001
     if isinstance(a, str) and isinstance(b, str):
         if _DATE.match(a) and _DATE.match(b):
-            try:
-                return abs((datetime.date.fromisoformat(a) - datetime.date.fromisoformat(b)).days) == 1
-            except ValueError:
-                return False
+            return bool((x := _day(a)) and (y := _day(b)) and abs((x - y).days) == 1)
         if _TIME.match(a) and _TIME.match(b):
             x, y = (int(t.split(":")[0]) * 60 + int(t.split(":")[1]) for t in (a, b))
             return abs(x - y) == 1
