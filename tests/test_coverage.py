@@ -346,3 +346,24 @@ def test_a_clause_that_refuses_an_input_is_met_just_past_its_limits_where_the_co
     shown = [c["args"] for c in kept if c["coverage"].startswith("an edge the request speaks of, past a limit")]
     assert [30, 0, False] in shown and [30, 366, False] in shown
     assert all(c["unsupported"] for c in kept if c["args"] in shown)
+
+
+@jailed
+def test_a_quoted_input_meets_the_other_texts_quoted_and_an_input_the_numbers_the_clauses_speaking_of_it_name() -> None:
+    """A refund that never reads whether the member is "gold" (the request quotes "basic" and "gold", and the call's
+    membership is "basic") meets "gold" as a value the request names; the price meets as named values only the numbers
+    of the clauses that speak of a price (24, 6), not "2 decimals" or a refund's 15.00: those no longer crowd out the
+    one input the candidate ignores, which a look or its second shows."""
+    code = ("def refund(self, price, hours, membership):\n"
+            "    if price < 0 or hours < 0 or membership not in ('basic', 'gold'):\n        raise ValueError('no')\n"
+            "    back = price if hours >= 24 else price / 2 if hours >= 6 else 0\n"
+            "    return round(min(back, 15.0), 2)\n")
+    intent = ('the refund, given the price paid, the hours before the class and the membership, "basic" or "gold": 24 or '
+              'more hours before gives the full price back; 6 or more gives half the price, except that gold members get '
+              'the full price back from 6 hours on; a basic refund is never more than 15.00; rounded to 2 decimals')
+    _pool, kept = covered(code, "refund", [12, 10, "basic"], intent)
+    named = _args([c for c in kept if c["coverage"].startswith("a value the request names")])
+    unsupported = [c["args"] for c in kept if c["unsupported"]]
+    assert [12, 10, "gold"] in named and unsupported.index([12, 10, "gold"]) < 8  # within a look and its second
+    assert {a[0] for a in named if a[1:] == [10, "basic"]} == {24, 6}  # the price's own clauses' numbers
+    assert [12, 10, "silver"] not in named  # a text the request never quotes is no value it names

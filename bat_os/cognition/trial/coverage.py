@@ -187,11 +187,11 @@ def dict_edges(mapping: dict) -> list[tuple[str, dict]]:
 EDGE_WORDS = {
     "empty": r"empty|blank|nothing|no (items?|entries|names|text)", "one": r"single|only one|one item",
     "duplicate": r"duplicates?|already|twice|again|repeated", "tie": r"ties?|tied|equal|same score",
-    "zero": r"zeros?|(?<![\d.])0(?![\d.])", "negative": r"negative|below (0|zero)|less than (0|zero)|minus",
-    "past a limit": _REFUSES.pattern[2:-2], "missing": r"missing|not in|absent|unknown", "none": r"none|null|no value", "spaces": r"spaces?|whitespace|blank", "case": r"upper|lower|case|capital",
-    "order": r"any order|sorted|unsorted", "weekend": r"weekends?|saturdays?|sundays?|working days?|business days?",
-    "month end": r"end of (the |a )?month|last day of", "leap day": r"leap|february", "midnight": r"midnight|00:00|24:00",
-    **{day: rf"{day}s?" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")},  # a weekday the request names
+    "zero": r"zeros?|(?<![\d.])0(?![\d.])", "negative": r"negative|below (0|zero)|less than (0|zero)|minus", "none": r"none|null|no value",
+    "past a limit": _REFUSES.pattern[2:-2], "missing": r"missing|not in|absent|unknown", "spaces": r"spaces?|whitespace|blank",
+    "case": r"upper|lower|case|capital", "order": r"any order|sorted|unsorted", "leap day": r"leap|february",
+    "weekend": r"weekends?|saturdays?|sundays?|working days?|business days?", "month end": r"end of (the |a )?month|last day of",
+    "midnight": r"midnight|00:00|24:00", **{day: rf"{day}s?" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")},  # a weekday the request names
 }
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
@@ -274,18 +274,20 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     unread = [n for n in slots if n not in read and re.search(rf"\b(self\.{re.escape(n)}|{re.escape(n)} slot|slot {re.escape(n)})\b", intent)]
     data = [v for name in read for v in data_values(slots[name])]
     data = [*[v for v in data if not isinstance(v, str)][:MAX_VALUES], *[v for v in data if isinstance(v, str)][:MAX_VALUES]]
-    found: list[dict] = []
-    base = {"args": list(args), "kwargs": dict(kwargs)}
-    said = named_values(intent)
-
-    def marks(v: Any, edge: str) -> dict:  # a value the request names, an edge it speaks of, an item it names
-        return {**({"edge": edge} if edge else {}),
-                **({"named": True} if _said(v, said) or spoken(intent, edge) or edge == "item" else {})}
+    found, base = [], {"args": list(args), "kwargs": dict(kwargs)}
+    said, quoted = named_values(intent), {a or b for a, b in _QUOTED.findall(intent)}
+    # a value the clauses speaking of the input name (else the request; its edge then unsaid), an edge it speaks of, an
+    # item it names; a text input whose own value the request quotes ("basic" or "gold") meets the other texts it quotes
+    def marks(v: Any, edge: str, own: Any = None, name: str = "") -> dict:
+        mine = named_values(";".join(_clauses(name, intent))) or said
+        named = _said(v, mine) or {type(v), type(own)} == {str} and {v, own} <= quoted
+        return {**({"edge": edge} if edge and not named else {}),
+                **({"named": True} if named or spoken(intent, edge) or edge == "item" else {})}
 
     for position, value in enumerate(args):
         values, ordered, edges = scale(value, intent, constants, data, names[position] if position < len(names) else "")
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1}",
-                   **({"rank": rank} if ordered else {}), **marks(v, edge)}
+                   **({"rank": rank} if ordered else {}), **marks(v, edge, value, names[position] if position < len(names) else "")}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, value, ordered))]
     for position, value in enumerate(args):  # another argument's texts holding a mark-bearing piece of a text argument
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1}",
@@ -298,7 +300,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     for name in [*read, *unread]:  # and the slots the request names that the code never reads (a flag it ignores)
         values, ordered, edges = scale(slots[name], intent, constants, [], name)
         found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}),
-                   **({"named": True, "unread": True} if name in unread and isinstance(v, bool) else marks(v, edge))}
+                   **({"named": True, "unread": True} if name in unread and isinstance(v, bool) else marks(v, edge, slots[name], name))}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
         if slots[name] is not None and nullable:  # the code asks whether a slot holds nothing: one that does
             found.append({**base, "given": {name: None}, "dim": f"self.{name}", **marks(None, "none")})
@@ -407,9 +409,8 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
         keep(k, f"a slot the request names that the code never reads ({dim_value(calls[k])})", True, "unread")
     # boundaries: neighbours on a scale whose paths differ, each side kept; supported where the person said either
     by_dim: dict[str, list[int]] = {}
-    for k, call in enumerate(calls):
-        if call.get("rank") is not None and "arcs" in outcomes[k]:
-            by_dim.setdefault(call["dim"], []).append(k)
+    for k in (k for k, call in enumerate(calls) if call.get("rank") is not None and "arcs" in outcomes[k]):
+        by_dim.setdefault(calls[k]["dim"], []).append(k)
     boundaries = []
     for dim, members in by_dim.items():
         members.sort(key=lambda k: calls[k]["rank"])
@@ -440,10 +441,9 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
             keep(k, course(a, b), False, "boundary")
     for k, _new in branch_calls:
         keep(k, "a path of its code none of your answers took", True, "branch")
-    for k, call in enumerate(calls):  # the values the request names: a reading goes wrong most often there
-        if call.get("named") and "arcs" in outcomes[k]:
-            what = f"an edge the request speaks of, {call['edge']}" if call.get("edge") else "a value the request names"
-            keep(k, f"{what} ({dim_value(call)})", True, "named")
+    for k in (k for k, call in enumerate(calls) if call.get("named") and "arcs" in outcomes[k]):  # a reading goes wrong there
+        what = f"an edge the request speaks of, {calls[k]['edge']}" if calls[k].get("edge") else "a value the request names"
+        keep(k, f"{what} ({dim_value(calls[k])})", True, "named")
     for k in (k for k, call in enumerate(calls) if call.get("pair") and "arcs" in outcomes[k]):
         keep(k, "two inputs together", False, "pair")  # met by every candidate: a path each one alone never reaches
     edges = [k for k, call in enumerate(calls) if call.get("rank") is None and "arcs" in outcomes[k] and call["dim"] not in (ASKED, "pair")]
