@@ -156,7 +156,7 @@ class Config:
     cycle_feedback: int = 1  # 1: the author is shown a candidate that failed the person's answer, with how; 0: not
     cycle_coverage: int = 1  # 1: the method to install first meets calls at every branch and boundary of its code; 0: not
     cycle_give_up_seconds: float = 60.0  # someone listening: no candidate past this since a cycle began
-    cycle_give_up_answered_seconds: float = 35.0  # ... nor past this since the person last answered
+    cycle_give_up_answered_seconds: float = 30.0  # ... nor past this since the person last answered
     translator: str = "model"  # translate: "model" (ALFRED first, the local translator as fallback) or "local" (no model)
     jail_workers: int = 2  # warm jail worker processes
     jail_wall_seconds: float = 5.0  # a generated method's wall-clock limit per run

@@ -144,11 +144,11 @@ def test_an_answer_gives_the_cycle_its_time_to_give_up_again(awake_image, tmp_pa
 FIRST = "def initials(self, name):\n    return name[:1]\n"
 
 
-@pytest.mark.parametrize("after", [35.0, 1000.0])
+@pytest.mark.parametrize("after", [CycleSettings().give_up_answered_seconds, 1000.0])
 def test_after_an_answer_the_cycle_has_a_shorter_time_to_give_up(awake_image, tmp_path, after):
     """Past ``give_up_seconds`` since the start, an answer buys ``give_up_answered_seconds`` more (the paced replay:
-    35 s learns what 40-50 s learn and ends failing cycles 10-20 s sooner than 60 s). Here each candidate written
-    after the answer takes 50 s, and the first of them fails the answer: with 35 s the cycle writes no fourth and
+    30 s learns what 35-50 s learn and ends failing cycles sooner than 60 s). Here each candidate written after the
+    answer takes 50 s, and the first of them fails the answer: with the default the cycle writes no fourth and
     installs the one that holds the person's answer (they gave it: no confirm), without waiting for company."""
     clock, answered = [100.0], [False]
 

@@ -26,7 +26,7 @@ of calls out of every candidate's run (:data:`WITHOUT` names them; what each one
 
 ``--pace RESEARCH PROMPT TOKENS_PER_S``: the cycle's clock runs on as the models would have made it (the research
 and case writing before the first candidate, then each candidate's prompt and its tokens), so the time to give up
-(``--give-up SECONDS``, default the kernel's) is met where it would have been, and each task's line starts with its
+(``--give-up SECONDS``, ``--give-up-answered SECONDS``, default the kernel's) is met where it would have been, and each task's line starts with its
 paced seconds. ``--pace 100 5 5.4`` is a least-squares fit of the recorded runs' seconds (two runs sharing the two
 cores, one llama.cpp thread each); ``--pace 49 2.5 12`` the same scaled to one run on both cores (the 1.5B's ~12
 tokens a second there, ENVIRONMENT.md).
@@ -205,7 +205,8 @@ async def main(args: argparse.Namespace) -> int:
     wanted = set(args.only.split(",")) if args.only else None
     settings = cycle_settings(Config(), max_attempts=args.max_attempts, candidates=args.candidates,
                               questions=args.questions, confirm=args.confirm,
-                              **({"give_up_seconds": args.give_up} if args.give_up is not None else {}))
+                              **({"give_up_seconds": args.give_up} if args.give_up is not None else {}),
+                              **({"give_up_answered_seconds": args.give_up_answered} if args.give_up_answered is not None else {}))
     pace = Pace(*args.pace) if args.pace else None
     with tempfile.TemporaryDirectory(prefix="replay-selection-") as tmp:
         image = Image(Path(tmp) / "live.fs")
@@ -263,6 +264,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--questions", type=int, default=defaults.cycle_questions)
     p.add_argument("--confirm", default=defaults.cycle_confirm, choices=("auto", "always", "never"))
     p.add_argument("--give-up", type=float, default=None, help="the cycle's time to give up, seconds (default: the kernel's)")
+    p.add_argument("--give-up-answered", type=float, default=None,
+                   help="the time to give up after the person's last answer, seconds (default: the kernel's)")
     p.add_argument("--pace", type=float, nargs=3, metavar=("RESEARCH", "PROMPT", "TOKENS_PER_S"), default=None,
                    help="a paced clock: seconds of research before the first candidate, seconds of each candidate's "
                         "prompt, its tokens a second; each task's paced seconds are printed first in its line")

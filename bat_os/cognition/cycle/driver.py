@@ -74,7 +74,7 @@ class CycleSettings:
     feedback: bool = True  # the author is shown a candidate that failed an answer, and how (config.cycle_feedback)
     coverage: bool = True  # the one to install meets calls at its branches and boundaries first (config.cycle_coverage)
     give_up_seconds: float = 60.0  # someone listening: no candidate after this since the start (config)
-    give_up_answered_seconds: float = 35.0  # ... nor after this since the person's last answer (config)
+    give_up_answered_seconds: float = 30.0  # ... nor after this since the person's last answer (config)
 
 
 def cycle_settings(config: Any, **overrides: Any) -> CycleSettings:
