@@ -276,11 +276,11 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     data = [*[v for v in data if not isinstance(v, str)][:MAX_VALUES], *[v for v in data if isinstance(v, str)][:MAX_VALUES]]
     found, base = [], {"args": list(args), "kwargs": dict(kwargs)}
     said, quoted = named_values(intent), {a or b for a, b in _QUOTED.findall(intent)}
+    own = {n: named_values(";".join(_clauses(n, intent))) or said for n in {*names, *read, *unread}}  # once an input
     # a value the clauses speaking of the input name (else the request; its edge then unsaid), an edge it speaks of, an
     # item it names; a text input whose own value the request quotes ("basic" or "gold") meets the other texts it quotes
-    def marks(v: Any, edge: str, own: Any = None, name: str = "") -> dict:
-        mine = named_values(";".join(_clauses(name, intent))) or said
-        named = _said(v, mine) or {type(v), type(own)} == {str} and {v, own} <= quoted
+    def marks(v: Any, edge: str, held: Any = None, name: str = "") -> dict:
+        named = _said(v, own.get(name, said)) or {type(v), type(held)} == {str} and {v, held} <= quoted
         return {**({"edge": edge} if edge and not named else {}),
                 **({"named": True} if named or spoken(intent, edge) or edge == "item" else {})}
 
