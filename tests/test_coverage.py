@@ -367,3 +367,28 @@ def test_a_quoted_input_meets_the_other_texts_quoted_and_an_input_the_numbers_th
     assert [12, 10, "gold"] in named and unsupported.index([12, 10, "gold"]) < 8  # within a look and its second
     assert {a[0] for a in named if a[1:] == [10, "basic"]} == {24, 6}  # the price's own clauses' numbers
     assert [12, 10, "silver"] not in named  # a text the request never quotes is no value it names
+
+
+def test_doubts_name_a_line_no_call_ran_and_a_crash_on_a_path_of_its_own_never_a_refusal() -> None:
+    """What two readings agreeing cannot vouch for (with nobody to ask, nothing installs on it): the first line that
+    works something out and no traced call ran (a raise, a constant return, ``pass`` are refusals: an untested guard
+    says little); an error raised on a boundary or a path of the code's own that neither the request nor the code names."""
+    code = ("def refund(self, price, hours, membership):\n"
+            "    if hours >= 24:\n        back = price\n"
+            "    elif hours >= 0:\n        back = price / 2\n"
+            "    elif membership == 'gold':\n        back = price\n"
+            "    else:\n        raise ValueError('no')\n"
+            "    if back > 99:\n        return None\n"
+            "    return back\n")
+    ran = [(-1, 2), (2, 3), (3, 10), (2, 4), (4, 5), (5, 10), (10, 12), (12, -1)]
+    assert coverage.doubts(code, "", ran, []) == ("no call runs its line \"if membership == 'gold':\"",)
+    assert coverage.doubts(code, "", [*ran, (4, 6), (6, 9)], []) == ("no call runs its line 'back = price'",)
+    assert coverage.doubts(code, "", [*ran, (4, 6), (6, 7), (6, 9)], []) == ()  # line 11, return None: a refusal
+    boundary = {"args": [12, 1, "basic"], "kwargs": {}, "coverage": f"{coverage.COURSE} (arg 2 = 1 / 2)"}
+    edge = {"args": [12, 10, ""], "kwargs": {}, "coverage": "an edge (arg 3 = \"\")"}
+    every = [*ran, (4, 6), (6, 7), (6, 9)]
+    crash = coverage.doubts(code, "the refund; a negative number of hours raises ValueError", every, [(boundary, '["raised", "KeyError"]')])
+    assert crash == ("it raises KeyError on a path of its own, an error neither it nor the request names",)
+    assert coverage.doubts(code, "", every, [(boundary, '["raised", "ValueError"]')]) == ()  # its own raise: a refusal
+    assert coverage.doubts(code, "a KeyError", every, [(boundary, '["raised", "KeyError"]')]) == ()  # the request's
+    assert coverage.doubts(code, "", every, [(edge, '["raised", "KeyError"]')]) == ()  # an edge the code never chose

@@ -147,6 +147,20 @@ def test_with_nobody_to_ask_the_case_writer_must_agree_somewhere():
     assert decide(none_passed, examples=1).action == choosing.INSTALL  # the person's example held: it speaks louder
 
 
+def test_with_nobody_to_ask_agreement_vouches_only_for_what_the_coverage_calls_ran():
+    """A doubt of the one to install (coverage.doubts: a line no call ran, a crash on a path of its own) stops an
+    install on agreement when nobody listens; someone listening, or a look left, is shown the method as before."""
+    doubt = "no call runs its line 'back = price'"
+    pair = [right(AKL, 1).but(doubts=(doubt,)), right(AKL_TOO, 3)]
+    more = decide(pair)
+    assert more.action == choosing.MORE and more.disputed and doubt in more.why
+    assert decide(pair, final=True).action == choosing.FAIL
+    assert decide(pair, can_ask=True).action == choosing.CONFIRM
+    assert decide(pair, last_look=True, final=True).action == choosing.CONFIRM
+    assert decide([right(AKL, 1), right(AKL_TOO, 3).but(doubts=(doubt,))]).action == choosing.INSTALL  # the winner's only
+    assert Candidate.from_dict(pair[0].to_dict()).doubts == (doubt,) and Candidate.from_dict({"code": AKL}).doubts == ()
+
+
 def test_two_examples_and_every_case_vouch_for_one_reading():
     examples = [{"args": ["Bo Li"], "kwargs": {}, "result": "BL"}, {"args": ["a b c"], "kwargs": {}, "result": "ABC"}]
     alone = [right(AKL, 1, examples=examples, example_answers=["BL", "ABC"])]

@@ -43,3 +43,25 @@ def test_a_recorded_run_again_from_its_cassette_asks_the_same_prompts_and_learns
     again = json.loads((tmp_path / "again.json").read_text())["cycle"]
     assert {t: r["outcome"] for t, r in again.items()} == {t: r["outcome"] for t, r in recorded["cycle"].items()}
     assert [r["questions"] for r in again.values()] == [r["questions"] for r in recorded["cycle"].values()]
+
+
+def test_with_nobody_to_ask_two_readings_sharing_a_misreading_install_nothing_their_calls_never_ran(tmp_path):
+    """``bench/runs/n21_nobody`` (novel21 with nobody to ask, recorded at 59ec91c with the real models) installed three
+    wrong methods, each two greedy voices agreeing: a refund whose "gold" branch stands behind an exhaustive test of
+    the hours and whose 15.00 cap no call reached, a class spot that raises KeyError for a first strike at its own
+    boundary of 2 hours, a miles credit whose tier bonus no call reached. Run again from the cassette, each cycle
+    refuses to install on agreement alone and says why (the cassette then has no further candidate: the cycle fails)."""
+    tasks = ["class_cancel_refund", "cancel_class_spot", "credit_flight_miles"]
+    recorded = json.loads((RUNS / "n21_nobody.json").read_text())["cycle"]
+    assert [recorded[t]["outcome"] for t in tasks] == ["false install"] * 3
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "bench_learning.py"), "--only", ",".join(tasks),
+                           "--tasks-file", str(ROOT / "bench" / "tasks" / "learning_tasks_novel21.jsonl"), "--skip-baseline",
+                           "--cassette", str(RUNS / "n21_nobody.cassette.jsonl"), "--json", str(tmp_path / "again.json")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    again = json.loads((tmp_path / "again.json").read_text())["cycle"]
+    assert [again[t]["outcome"] for t in tasks] == ["failed"] * 3, again
+    why = [" ".join(again[t]["why"]) for t in tasks]
+    assert "agree, but no call runs its line \"if membership == 'gold':\"" in why[0]
+    assert "agree, but it raises KeyError on a path of its own" in why[1]
+    assert "agree, but no call runs its line 'miles += miles * 0.25'" in why[2]

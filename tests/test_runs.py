@@ -113,3 +113,22 @@ def test_a_candidate_is_audited_before_it_is_tried_and_one_the_guardian_refuses_
     assert not refused.verdict["accepted"] and not refused.eligible and refused.attempt == 2
     assert (refused.passes, refused.signature) == ((), ())
     assert refused.failed and all(f.startswith("static: ") and "(line " in f for f in refused.failed), refused.failed
+
+
+def test_the_one_to_install_meets_its_coverage_calls_and_carries_what_they_never_ran_or_where_it_crashed(awake_image):
+    """Trials.cover on real candidates in the real jail: a branch no call of its pool can reach (a leap year's rule
+    behind a test of a value it worked out itself) is a doubt of the chosen one; so is a KeyError on a boundary of its
+    own; a refusal it raises itself is neither. Only the chosen candidate is judged so."""
+    hidden = ("def is_leap(self, year):\n    century = year // 100 * 0\n    if century > 5:\n"
+              "        return year % 400 == 0\n    return year % 4 == 0\n")
+    crashing = "def is_leap(self, year):\n    if year < 0:\n        return {}[year]\n    return year % 4 == 0\n"
+    refusing = "def is_leap(self, year):\n    if year < 0:\n        raise ValueError('no')\n    return year % 4 == 0\n"
+
+    async def work(trials: Trials) -> list[list[Candidate]]:
+        tried_ = [await trials.tried("c1", INFO, written(code, n)) for n, code in enumerate((hidden, crashing, refusing), 1)]
+        return [await trials.cover("c1", INFO, tried_, chosen) for chosen in range(3)]
+
+    first, second, third = tried(awake_image, work)
+    assert first[0].doubts == ("no call runs its line 'return year % 400 == 0'",) and first[1].doubts == ()
+    assert second[1].doubts == ("it raises KeyError on a path of its own, an error neither it nor the request names",)
+    assert third[2].doubts == ()

@@ -45,14 +45,14 @@ class Candidate:
     calls: tuple[dict, ...] = ()
     signature: tuple[str, ...] = ()
     extra: tuple[tuple[dict, str], ...] = ()  # (a call made of the candidates' constants, what it answered)
+    doubts: tuple[str, ...] = ()  # what its coverage calls found that agreement alone cannot vouch for
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Candidate":
         """A candidate as the cycle keeps it (also a record of earlier code: unknown keys are dropped, the constant
         calls' old keys, ``[args, kwargs]``, read as :func:`~bat_os.cognition.judge.cases.key`)."""
-        known = {f.name for f in fields(cls)}
-        found = {k: v for k, v in dict(data).items() if k in known}
-        for name in ("failed", "passes", "generated_failed", "calls", "signature"):
+        found = {k: v for k, v in dict(data).items() if k in {f.name for f in fields(cls)}}
+        for name in ("failed", "passes", "generated_failed", "calls", "signature", "doubts"):
             if name in found:
                 found[name] = tuple(dict(c) if isinstance(c, Mapping) else c for c in found[name] or ())
         extra = found.get("extra") or ()
@@ -113,13 +113,8 @@ def _call_of(old: str) -> dict:
 
 def repeats(candidates: list[Candidate]) -> int:
     """How many candidates repeated the source of an earlier one, in either voice: samples that brought nothing new."""
-    seen: set[str] = set()
-    count = 0
-    for index, candidate in enumerate(candidates):
-        text = candidate.reading(index).partition(":")[2]
-        count += bool(text) and text in seen
-        seen.add(text)
-    return count
+    texts = [candidate.reading(index).partition(":")[2] for index, candidate in enumerate(candidates)]
+    return sum(bool(text) and text in texts[:index] for index, text in enumerate(texts))
 
 
 def assess(cases: list[dict], outcomes: list[dict], slots_after: Callable[[int, list[str]], dict], selector: str,

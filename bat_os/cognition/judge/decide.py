@@ -17,8 +17,9 @@ so far (:class:`~bat_os.cognition.judge.candidate.Candidate`) in its :class:`Sit
    something the request does not say is no reason to refuse.
 5. **No dispute**: the cluster is installed when two readings or more wrote it, or, one reading alone, when two of
    the person's examples and every generated case vouch for it, or at the end of the budget on the person's answer;
-   else it waits for company. One reading alone is never installed while a condition has no call. With nobody to ask
-   and no example given, the case writer (the request's other reader) must agree with it on one generated case.
+   else it waits for company. One reading alone is never installed while a condition has no call. Nobody listening,
+   the case writer (the request's other reader) must agree with it on one generated case where no example was given,
+   and its coverage calls must have run all its code that works something out, crashing nowhere (its ``doubts``).
 6. **A look before install** (``cycle_confirm``): where nothing the person said confirms the cluster, or a condition
    is still open, and someone listens, its answers are shown (a ``confirm``): first where it raises and where its
    number has the other sign than at the trial, then the coverage calls and one call per open condition, else the case
@@ -152,6 +153,9 @@ def decide(candidates: list[Candidate], situation: Situation) -> Decision:
         # nobody to ask, and the case writer, the other reader of the request, agrees with them nowhere
         return Decision(FAIL if final else MORE, f"candidates {names} agree, but pass none of the generated cases, and "
                         "nobody could say which is right", disputed=True, clusters=groups)
+    if not (s.can_ask or s.last_look) and candidates[winner].doubts:  # nobody: agreement vouches only for what ran
+        return Decision(FAIL if final else MORE, f"candidates {names} agree, but {candidates[winner].doubts[0]}, and nobody "
+                        "could say which is right", disputed=True, clusters=groups)
     shown = s.confirm == "always" or (s.confirm == "auto" and (bool(open_) or bool(unsupported(board, winner))
                                                                 or not s.answered and (doubted or not s.examples)))
     if (s.can_ask or s.last_look) and shown and (found := split(board, [best], confirming=winner, stated=open_)) is not None:
@@ -331,10 +335,8 @@ def _sign(answer: str | None) -> int | None:
 
 def _negative(value: Any) -> bool:
     """Does a call (or any value) hold a number below 0, at any depth?"""
-    if isinstance(value, dict):
-        return any(_negative(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_negative(v) for v in value)
+    if isinstance(value, (dict, list, tuple)):
+        return any(_negative(v) for v in (value.values() if isinstance(value, dict) else value))
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
 
 

@@ -26,6 +26,7 @@ MAX_PAIRS = 80  # two inputs changed together (the request's side-by-side number
 MAX_TIES = 4  # values of a list or a map one more item ties with, largest first
 MAX_TEXTS = 6  # texts the request names in quotes that are tried in a text argument
 ASKED = "the call asked"  # the learning call itself, first in the pool
+COURSE, PATH = "where it changes course", "a path of its code none of your answers took"  # a boundary's, a branch's
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # a date argument written as YYYY-MM-DD
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")  # a time of day written as H:MM or HH:MM
 _NUMBER = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")  # a number standing alone in the request
@@ -72,12 +73,6 @@ def code_constants(code: str, selector: str) -> list[float | int]:
               and type(node.operand.value) in (int, float)):
             found.append(-node.operand.value)
     return list(dict.fromkeys(found))
-
-
-def tests_none(code: str) -> bool:
-    """Does the code compare something with None (``x is None``, ``x == None``)?"""
-    return any(isinstance(n, ast.Compare) and any(isinstance(c, ast.Constant) and c.value is None for c in n.comparators)
-               for n in _nodes(code))
 
 
 def slots_read(code: str) -> list[str]:
@@ -183,6 +178,7 @@ def dict_edges(mapping: dict) -> list[tuple[str, dict]]:
     return _unique(found, mapping)
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 #: The words by which a request speaks of a classic edge: a call at an edge it speaks of is shown like a value it names.
 EDGE_WORDS = {
     "empty": r"empty|blank|nothing|no (items?|entries|names|text)", "one": r"single|only one|one item",
@@ -191,9 +187,8 @@ EDGE_WORDS = {
     "past a limit": _REFUSES.pattern[2:-2], "missing": r"missing|not in|absent|unknown", "spaces": r"spaces?|whitespace|blank",
     "case": r"upper|lower|case|capital", "order": r"any order|sorted|unsorted", "leap day": r"leap|february",
     "weekend": r"weekends?|saturdays?|sundays?|working days?|business days?", "month end": r"end of (the |a )?month|last day of",
-    "midnight": r"midnight|00:00|24:00", **{day: rf"{day}s?" for day in ("monday", "tuesday", "wednesday", "thursday", "friday")},  # a weekday the request names
+    "midnight": r"midnight|00:00|24:00", **{day: rf"{day}s?" for day in _WEEKDAYS},  # a weekday the request names
 }
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 def edge_of(value: Any, name: str = "") -> str:
@@ -223,13 +218,8 @@ def _clauses(name: str, intent: str) -> list[str]:
 
 def _unique(values: Iterable[tuple[str, Any]], own: Any) -> list[tuple[str, Any]]:
     """``values`` (``(edge, value)``) each value once, its first edge kept, none equal to ``own``."""
-    seen, found = {json.dumps(own, sort_keys=True, default=repr)}, []
-    for edge, v in values:
-        k = json.dumps(v, sort_keys=True, default=repr)
-        if k not in seen:
-            seen.add(k)
-            found.append((edge, v))
-    return found
+    seen = {json.dumps(own, sort_keys=True, default=repr)}
+    return [(e, v) for e, v in values if (k := json.dumps(v, sort_keys=True, default=repr)) not in seen and not seen.add(k)]
 
 
 def scale(value: Any, intent: str, constants: list[float | int], data: list[Any], name: str = "") -> tuple[list[Any], bool, list[str]]:
@@ -252,8 +242,7 @@ def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]
         days = dates_near(value, ["-".join(d) for d in _DATE_NAMED.findall(f"{intent} {texts}")])
         return days, True, [edge_of(d) for d in days]
     if isinstance(value, str) and _TIME.match(value) and int(value.split(":")[0]) < 24 and int(value.split(":")[1]) < 60:
-        named = [(int(h), int(m)) for h, m in _TIME_NAMED.findall(f"{intent} {texts}") if int(h) < 24 and int(m) < 60]
-        times = times_near(value, named)
+        times = times_near(value, [(int(h), int(m)) for h, m in _TIME_NAMED.findall(f"{intent} {texts}") if int(h) < 24 and int(m) < 60])
         return times, True, [edge_of(t) for t in times]
     if isinstance(value, str) and not found:  # and a text the slots hold, as it is and in another case: already there
         held = [t for t in data if isinstance(t, str) and t != value and not _TIME.match(t) and not _DATE.match(t)][:2]
@@ -296,7 +285,8 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
         scaled = _totals(value, [*named_numbers(intent), *constants]) if dim == "total" else _lengths(value, code, intent)  # last
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1} {dim}",
                    "rank": rank, **({"named": True} if dim == "total" and _said(sum(v), said) else {})} for rank, v in enumerate(scaled)]
-    nullable = tests_none(code)  # parsed once, not per slot
+    nullable = any(isinstance(n, ast.Compare) and any(isinstance(c, ast.Constant) and c.value is None for c in n.comparators)
+                   for n in _nodes(code))  # the code asks whether something is None (x is None, x == None)
     for name in [*read, *unread]:  # and the slots the request names that the code never reads (a flag it ignores)
         values, ordered, edges = scale(slots[name], intent, constants, [], name)
         found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}),
@@ -332,14 +322,9 @@ def _totals(items: Any, named: list[float | int]) -> list[list]:
     """A list of numbers, its last item changed to total each named number ±1 (kept ≥ 0 where all are); else []."""
     if not (isinstance(items, list) and items and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items)):
         return []
-    whole = all(isinstance(x, int) for x in items)
-    rest = sum(items[:-1])
-    found = []
-    for total in numbers_near(sum(items), named, whole):
-        last = total - rest if whole else round(total - rest, 2)
-        if last >= 0 or min(items) < 0:
-            found.append([*items[:-1], last])
-    return found
+    whole, rest = all(isinstance(x, int) for x in items), sum(items[:-1])
+    lasts = (total - rest if whole else round(total - rest, 2) for total in numbers_near(sum(items), named, whole))
+    return [[*items[:-1], last] for last in lasts if last >= 0 or min(items) < 0]
 
 
 def _lengths(items: Any, code: str, intent: str) -> list[list]:
@@ -428,7 +413,7 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
         branch_calls.append((k, sorted(arcs[k] & wanted)))
         wanted -= arcs[k]
     def course(a: int, b: int) -> str:
-        return f"where it changes course ({dim_value(calls[a])} / {dim_value(calls[b]).partition(' = ')[2]})"
+        return f"{COURSE} ({dim_value(calls[a])} / {dim_value(calls[b]).partition(' = ')[2]})"
 
     unshown = [(a, b) for unsupported, a, b, _dim in boundaries if unsupported]
     while unshown:  # one side of each boundary nothing supports, a side of most of them first
@@ -440,7 +425,7 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
         for k in (a, b):
             keep(k, course(a, b), False, "boundary")
     for k, _new in branch_calls:
-        keep(k, "a path of its code none of your answers took", True, "branch")
+        keep(k, PATH, True, "branch")
     for k in (k for k, call in enumerate(calls) if call.get("named") and "arcs" in outcomes[k]):  # a reading goes wrong there
         what = f"an edge the request speaks of, {calls[k]['edge']}" if calls[k].get("edge") else "a value the request names"
         keep(k, f"{what} ({dim_value(calls[k])})", True, "named")
@@ -454,6 +439,18 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
     firsts = [next(c for c in ordered if c["kind"] == kind) for kind in kinds if any(c["kind"] == kind for c in ordered)]
     ordered = sorted(ordered, key=lambda c: (not c["unsupported"], c not in firsts, kinds.index(c["kind"])))
     return [{k: v for k, v in c.items() if k != "kind"} for c in ordered][:MAX_SELECTED]
+
+
+def doubts(code: str, intent: str, arcs: Iterable[Iterable[int]], answered: Iterable[tuple[dict, str]]) -> tuple[str, ...]:
+    """What agreement alone cannot vouch for: a line that works something out (not a refusal: a raise, a bare or constant
+    ``return``, ``pass``) no traced call ran; on a boundary or a path of its own, an error neither code nor request names."""
+    ran, named = {line for arc in arcs for line in arc}, set(re.findall(r"\b\w+(?:Error|Exception)\b", f"{intent} {code}"))
+    unrun = sorted((n.lineno, ast.unparse(n).partition("\n")[0]) for f in _nodes(code) if isinstance(f, ast.FunctionDef)
+                   for n in ast.walk(f) if isinstance(n, ast.stmt) and n is not f and n.lineno not in ran and not isinstance(
+                       n, (ast.Raise, ast.Pass)) and not (isinstance(n, (ast.Return, ast.Expr)) and isinstance(n.value, (ast.Constant, type(None)))))
+    crashes = sorted({json.loads(a)[1] for call, a in answered if a.startswith('["raised"') and str(call.get("coverage")).startswith((COURSE, PATH))} - named)
+    return (*[f"no call runs its line {line!r}" for _n, line in unrun[:1]],
+            *[f"it raises {error} on a path of its own, an error neither it nor the request names" for error in crashes[:1]])
 
 
 def _round_robin(members: list[int], calls: list[dict]) -> list[int]:

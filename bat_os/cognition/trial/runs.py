@@ -78,15 +78,18 @@ class Trials:
 
     async def cover(self, cycle_id: str, info: dict, candidates: list[Candidate], chosen: int) -> list[Candidate]:
         """``candidates``, every eligible one with its answers to the coverage calls of the candidate ``chosen``
-        (:mod:`~bat_os.cognition.trial.coverage`), chosen once per code and examples: the chosen code meets its whole
-        pool traced, beside the person's examples (the paths they took are what is supported)."""
+        (:mod:`~bat_os.cognition.trial.coverage`), chosen once per code and examples (the latest 64 kept): the chosen code
+        meets its whole pool traced, beside the person's examples (the paths they took are what is supported), and
+        carries its ``doubts`` (:func:`~bat_os.cognition.trial.coverage.doubts`)."""
         code = candidates[chosen].code
         examples = [{k: e[k] for k in ("args", "kwargs", "given") if k in e} for e in info["examples"]]
         memo = (cycle_id, code, tuple(key(e) for e in examples))
         if memo not in self._covered:
-            calls = await self._coverage_calls(cycle_id, info, code, examples)
-            self._covered = {**dict(list(self._covered.items())[-63:]), memo: calls}  # the latest 64 kept
-        return await self._answering(cycle_id, info["selector"], candidates, self._covered[memo])
+            self._covered = {**dict(list(self._covered.items())[-63:]), memo: await self._coverage_calls(cycle_id, info, code, examples)}
+        calls, ran = self._covered[memo]
+        out = await self._answering(cycle_id, info["selector"], candidates, calls)
+        out[chosen] = out[chosen].but(doubts=coverage.doubts(code, info.get("intent") or "", ran, out[chosen].extra))
+        return out
 
     async def _answering(self, cycle_id: str, selector: str, candidates: list[Candidate], calls: list[dict]) -> list[Candidate]:
         """``candidates``, every eligible one with its answers to those of ``calls`` it has not answered (``extra``; a
@@ -107,9 +110,9 @@ class Trials:
             out.append(candidate)
         return out
 
-    async def _coverage_calls(self, cycle_id: str, info: dict, code: str, examples: list[dict]) -> list[dict]:
+    async def _coverage_calls(self, cycle_id: str, info: dict, code: str, examples: list[dict]) -> tuple[list[dict], list]:
         """The calls :func:`~bat_os.cognition.trial.coverage.select` keeps of the code's pool, run traced after the
-        person's examples (none where a run failed as a whole)."""
+        person's examples, and the arcs all of them took (none of either where a run failed as a whole)."""
         selector = info["selector"]
         pool = coverage.pool(info["args"], info["kwargs"], info.get("receiver_slots") or {}, info.get("intent") or "",
                              code, selector)
@@ -121,9 +124,9 @@ class Trials:
                 outcomes += await self._jailed(cycle_id, code, selector, lambda _receiver: part,
                                                lambda found, _host, _cases: found, trace=True)
             except JailError:
-                return []
+                return [], []
         arcs = [arc for o in outcomes[:len(examples)] for arc in o.get("arcs") or ()]
-        return coverage.select(pool, outcomes[len(examples):], examples, arcs)
+        return coverage.select(pool, outcomes[len(examples):], examples, arcs), [a for o in outcomes for a in o.get("arcs") or ()]
 
     async def _answers(self, cycle_id: str, code: str, selector: str, calls: list[dict]) -> list[str] | None:
         """What ``code`` answered each call, as output keys (a clock's by their kind); None when its run failed."""
