@@ -372,7 +372,8 @@ def test_a_quoted_input_meets_the_other_texts_quoted_and_an_input_the_numbers_th
 def test_doubts_name_a_line_no_call_ran_and_a_crash_on_a_path_of_its_own_never_a_refusal() -> None:
     """What two readings agreeing cannot vouch for (with nobody to ask, nothing installs on it): the first line that
     works something out and no traced call ran (a raise, a constant return, ``pass`` are refusals: an untested guard
-    says little); an error raised on a boundary or a path of the code's own that neither the request nor the code names."""
+    says little); an error raised at a boundary of the code's own (one step across a comparison it draws) that neither
+    the request nor the code names; not one met at an edge or a new path (another type of input, a None)."""
     code = ("def refund(self, price, hours, membership):\n"
             "    if hours >= 24:\n        back = price\n"
             "    elif hours >= 0:\n        back = price / 2\n"
@@ -388,7 +389,9 @@ def test_doubts_name_a_line_no_call_ran_and_a_crash_on_a_path_of_its_own_never_a
     edge = {"args": [12, 10, ""], "kwargs": {}, "coverage": "an edge (arg 3 = \"\")"}
     every = [*ran, (4, 6), (6, 7), (6, 9)]
     crash = coverage.doubts(code, "the refund; a negative number of hours raises ValueError", every, [(boundary, '["raised", "KeyError"]')])
-    assert crash == ("it raises KeyError on a path of its own, an error neither it nor the request names",)
+    assert crash == ("it raises KeyError at a boundary of its own, an error neither it nor the request names",)
     assert coverage.doubts(code, "", every, [(boundary, '["raised", "ValueError"]')]) == ()  # its own raise: a refusal
     assert coverage.doubts(code, "a KeyError", every, [(boundary, '["raised", "KeyError"]')]) == ()  # the request's
     assert coverage.doubts(code, "", every, [(edge, '["raised", "KeyError"]')]) == ()  # an edge the code never chose
+    path = {**edge, "coverage": coverage.PATH}  # a new path: with nobody, any call taking an arc first, of any type
+    assert coverage.doubts(code, "", every, [(path, '["raised", "AttributeError"]')]) == ()

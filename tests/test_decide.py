@@ -148,7 +148,7 @@ def test_with_nobody_to_ask_the_case_writer_must_agree_somewhere():
 
 
 def test_with_nobody_to_ask_agreement_vouches_only_for_what_the_coverage_calls_ran():
-    """A doubt of the one to install (coverage.doubts: a line no call ran, a crash on a path of its own) stops an
+    """A doubt of the one to install (coverage.doubts: a line no call ran, a crash at a boundary of its own) stops an
     install on agreement when nobody listens; someone listening, or a look left, is shown the method as before."""
     doubt = "no call runs its line 'back = price'"
     pair = [right(AKL, 1).but(doubts=(doubt,)), right(AKL_TOO, 3)]

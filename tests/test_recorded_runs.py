@@ -63,5 +63,5 @@ def test_with_nobody_to_ask_two_readings_sharing_a_misreading_install_nothing_th
     assert [again[t]["outcome"] for t in tasks] == ["failed"] * 3, again
     why = [" ".join(again[t]["why"]) for t in tasks]
     assert "agree, but no call runs its line \"if membership == 'gold':\"" in why[0]
-    assert "agree, but it raises KeyError on a path of its own" in why[1]
+    assert "agree, but it raises KeyError at a boundary of its own" in why[1]
     assert "agree, but no call runs its line 'miles += miles * 0.25'" in why[2]

@@ -7,8 +7,10 @@ from typing import Any
 
 from bat_os.cognition.judge.candidate import Candidate
 from bat_os.cognition.judge.cases import output_key
+from bat_os.cognition.judge.decide import concur
+from bat_os.cognition.trial import coverage
 from bat_os.cognition.trial.runs import Trials
-from bat_os.jail.runner import Jail
+from bat_os.jail.runner import MAX_CASES, Jail
 
 SHORT = "def is_leap(self, year):\n    return year % 4 == 0\n"
 FULL = "def is_leap(self, year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n"
@@ -130,5 +132,41 @@ def test_the_one_to_install_meets_its_coverage_calls_and_carries_what_they_never
 
     first, second, third = tried(awake_image, work)
     assert first[0].doubts == ("no call runs its line 'return year % 400 == 0'",) and first[1].doubts == ()
-    assert second[1].doubts == ("it raises KeyError on a path of its own, an error neither it nor the request names",)
+    assert second[1].doubts == ("it raises KeyError at a boundary of its own, an error neither it nor the request names",)
     assert third[2].doubts == ()
+
+
+def test_with_nobody_to_ask_the_others_answer_the_chosen_one_s_whole_pool_and_part_where_a_look_never_goes(awake_image):
+    """is_business_hours as two real candidates wrote it with nobody to ask (bench/runs/bt9_nobody): one also wants the
+    minutes under 30, on the same line as its hours, so no arc tells the paths apart and the calls a look would show
+    find them alike; across the whole pool (13:59, the end of the call's hour) they part. More calls than one jailed
+    run takes are answered in several (a refund of three inputs)."""
+    both = "def is_business_hours(self, t):\n    h, m = map(int, t.split(':'))\n    return 9 <= h < 17"
+    info = {"selector": "is_business_hours", "args": ["13:15"], "kwargs": {}, "examples": [], "cases": [],
+            "intent": "whether a time of day HH:MM falls in business hours, from 09:00 included to 17:30 not included"}
+    codes = (f"{both} and 0 <= m < 30\n", f"{both}\n")
+
+    async def work(trials: Trials) -> tuple[list[Candidate], list[Candidate]]:
+        tried_ = [await trials.tried("c1", info, written(code, n)) for n, code in enumerate(codes, 1)]
+        return await trials.cover("c1", info, tried_, 0), await trials.cover("c1", info, tried_, 0, every=True)
+
+    shown, every = tried(awake_image, work)
+    only = frozenset(("trial", "condition"))
+    assert concur(shown[0], shown[1], only) and len(shown[1].extra) <= coverage.MAX_SELECTED
+    assert not concur(every[0], every[1], only) and len(every[1].extra) > len(shown[1].extra)
+    assert every[0].answer({"args": ["13:59"], "kwargs": {}}) == '["value", false]'
+    assert every[1].answer({"args": ["13:59"], "kwargs": {}}) == '["value", true]'
+
+    refund = ("def refund(self, price, hours, kind):\n    if price < 0 or kind not in ('basic', 'gold'):\n        raise ValueError('no')\n"
+              "    return price if hours >= 24 or kind == 'gold' else min(price / 2 if hours >= 6 else 0, 15)\n")
+    asked = {"selector": "refund", "args": [12, 10, "basic"], "kwargs": {}, "examples": [], "cases": [],
+             "intent": 'the refund for a price, hours before and membership "basic" or "gold": 24 or more hours gives it '
+                       'all; 6 or more hours half, never more than 15 for basic; a price over 500 or hours over 720 raise ValueError'}
+
+    async def many(trials: Trials) -> list[Candidate]:
+        tried_ = [await trials.tried("c1", asked, written(code, n)) for n, code in enumerate((refund, refund + "\n"), 1)]
+        return await trials.cover("c1", asked, tried_, 0, every=True)
+
+    first, second = tried(awake_image, many)
+    assert len(second.extra) > MAX_CASES and all(answer.startswith('["') for _call, answer in second.extra)
+    assert first.extra == second.extra

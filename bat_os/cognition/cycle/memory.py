@@ -51,21 +51,13 @@ def cycle_text(cycle: Any, code: str | None = None, author: str | None = None) -
     selector = cycle.selector
     intent = brief_intent(brief) or "(no sentence)"
     call = f"obj.{selector}({call_arguments(list(brief.get('args', [])), dict(brief.get('kwargs', {})))})"
-    lines = []
     if cycle.outcome == "complete":
         code = str(code if code is not None else cycle.artifacts.get("code", ""))
-        lines.append(f"Episode: the image learned {selector} (cycle {cycle.id}), written by "
-                     f"{author or cycle.artifacts.get('author', 'ALFRED')}.")
-        lines.append(f"Asked: {intent}")
-        lines.append(f"Called as {call}, it answered {_short(cycle.result, 200)}.")
-        lines.append("The method:")
-        lines.append(code[:CODE_CHARS])
-    else:
-        lines.append(f"Episode: the image failed to learn {selector} (cycle {cycle.id}) in {cycle.failed_state}.")
-        lines.append(f"Asked: {intent}")
-        lines.append(f"Called as {call}.")
-        lines.append("Why: " + "; ".join(str(r)[:200] for r in list(cycle.reasons)[:5]))
-    return "\n".join(lines)
+        return "\n".join([f"Episode: the image learned {selector} (cycle {cycle.id}), written by "
+                          f"{author or cycle.artifacts.get('author', 'ALFRED')}.", f"Asked: {intent}",
+                          f"Called as {call}, it answered {_short(cycle.result, 200)}.", "The method:", code[:CODE_CHARS]])
+    return "\n".join([f"Episode: the image failed to learn {selector} (cycle {cycle.id}) in {cycle.failed_state}.",
+                      f"Asked: {intent}", f"Called as {call}.", "Why: " + "; ".join(str(r)[:200] for r in list(cycle.reasons)[:5])])
 
 
 def remember(root: Any, cycle: Any, now: float, code: str | None = None, author: str | None = None) -> str | None:

@@ -195,7 +195,7 @@ async def choose(run: "Run", v: dict, candidates: list[Candidate], newest: Candi
         written_out=written_out or late or again, untested=tuple(untested(v["conditions"])),
         conditions=tuple(c["label"] for c in v["conditions"]), uncovered=tuple(uncovered(v["conditions"], v["examples"]))))
     for _round in range(COVER_ROUNDS if settings.coverage else 0):  # the one to install meets its coverage calls first
-        covered = await run.trials.cover(v["id"], v, candidates, decision.winner) if decision.action in (INSTALL, CONFIRM) else candidates
+        covered = await run.trials.cover(v["id"], v, candidates, decision.winner, every=not run.can_ask) if decision.action in (INSTALL, CONFIRM) else candidates
         if covered == candidates:
             break
         candidates, decision = covered, decide(covered, situation)

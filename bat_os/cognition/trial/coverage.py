@@ -366,16 +366,14 @@ def _said(value: Any, said: set[str]) -> bool:
 
 def _with_own(values: list, edges: list[str], own: Any, ordered: bool) -> list[tuple[Any, str]]:
     """``(value, edge)`` pairs; an ordered scale holds the call's own value in its place (a boundary beside it)."""
-    pairs = list(zip(values, edges))
-    if ordered and own not in values and all(type(v) is type(own) for v in values):
-        pairs = sorted([*pairs, (own, "")], key=lambda pair: pair[0])
-    return pairs
+    pairs, fits = list(zip(values, edges)), ordered and own not in values and all(type(v) is type(own) for v in values)
+    return sorted([*pairs, (own, "")], key=lambda pair: pair[0]) if fits else pairs
 
 
 # --- what is kept ---------------------------------------------------------------------------------------------------
-def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confirmed_arcs: Iterable[Iterable[int]]) -> list[dict]:
-    """The pool's calls that matter, least supported first, :data:`MAX_SELECTED` at most, each with ``coverage`` (why)
-    and ``unsupported``; ``outcomes``: the candidate's (with ``arcs``); ``confirmed(_arcs)``: the person's calls."""
+def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confirmed_arcs: Iterable[Iterable[int]], every: bool = False) -> list[dict]:
+    """The pool's calls that matter, least supported first, :data:`MAX_SELECTED` at most (``every``: then the rest of the pool,
+    nobody to ask), each with ``coverage`` (why) and ``unsupported``; ``outcomes``: the candidate's (with ``arcs``)."""
     said = {key(c) for c in confirmed}
     known = {tuple(a) for a in confirmed_arcs}
     arcs = [frozenset(tuple(a) for a in o.get("arcs") or ()) for o in outcomes]
@@ -438,19 +436,22 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
     ordered = [c for c in chosen.values() if key(c) not in said]
     firsts = [next(c for c in ordered if c["kind"] == kind) for kind in kinds if any(c["kind"] == kind for c in ordered)]
     ordered = sorted(ordered, key=lambda c: (not c["unsupported"], c not in firsts, kinds.index(c["kind"])))
-    return [{k: v for k, v in c.items() if k != "kind"} for c in ordered][:MAX_SELECTED]
+    for k in (k for k in range(len(calls)) if every and "arcs" in outcomes[k]):  # past them, the rest of the pool
+        keep(k, "a value on its scale", False, "pool")
+    ordered = [*ordered[:None if every else MAX_SELECTED], *(c for c in chosen.values() if c["kind"] == "pool" and key(c) not in said)]
+    return [{k: v for k, v in c.items() if k != "kind"} for c in ordered]
 
 
 def doubts(code: str, intent: str, arcs: Iterable[Iterable[int]], answered: Iterable[tuple[dict, str]]) -> tuple[str, ...]:
     """What agreement alone cannot vouch for: a line that works something out (not a refusal: a raise, a bare or constant
-    ``return``, ``pass``) no traced call ran; on a boundary or a path of its own, an error neither code nor request names."""
+    ``return``, ``pass``) no traced call ran; at a boundary of its own comparisons, an error neither code nor request names."""
     ran, named = {line for arc in arcs for line in arc}, set(re.findall(r"\b\w+(?:Error|Exception)\b", f"{intent} {code}"))
     unrun = sorted((n.lineno, ast.unparse(n).partition("\n")[0]) for f in _nodes(code) if isinstance(f, ast.FunctionDef)
                    for n in ast.walk(f) if isinstance(n, ast.stmt) and n is not f and n.lineno not in ran and not isinstance(
                        n, (ast.Raise, ast.Pass)) and not (isinstance(n, (ast.Return, ast.Expr)) and isinstance(n.value, (ast.Constant, type(None)))))
-    crashes = sorted({json.loads(a)[1] for call, a in answered if a.startswith('["raised"') and str(call.get("coverage")).startswith((COURSE, PATH))} - named)
+    crashes = sorted({json.loads(a)[1] for call, a in answered if a.startswith('["raised"') and str(call.get("coverage")).startswith(COURSE)} - named)
     return (*[f"no call runs its line {line!r}" for _n, line in unrun[:1]],
-            *[f"it raises {error} on a path of its own, an error neither it nor the request names" for error in crashes[:1]])
+            *[f"it raises {error} at a boundary of its own, an error neither it nor the request names" for error in crashes[:1]])
 
 
 def _round_robin(members: list[int], calls: list[dict]) -> list[int]:

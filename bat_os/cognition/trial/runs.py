@@ -76,16 +76,16 @@ class Trials:
         calls = sources.constant_calls(codes, info["selector"], info["args"], info["kwargs"], taken) if len(codes) >= 2 else []
         return await self._answering(cycle_id, info["selector"], candidates, calls)
 
-    async def cover(self, cycle_id: str, info: dict, candidates: list[Candidate], chosen: int) -> list[Candidate]:
+    async def cover(self, cycle_id: str, info: dict, candidates: list[Candidate], chosen: int, every: bool = False) -> list[Candidate]:
         """``candidates``, every eligible one with its answers to the coverage calls of the candidate ``chosen``
         (:mod:`~bat_os.cognition.trial.coverage`), chosen once per code and examples (the latest 64 kept): the chosen code
         meets its whole pool traced, beside the person's examples (the paths they took are what is supported), and
-        carries its ``doubts`` (:func:`~bat_os.cognition.trial.coverage.doubts`)."""
+        carries its ``doubts`` (:func:`~bat_os.cognition.trial.coverage.doubts`). ``every``: every call of the pool (nobody to ask)."""
         code = candidates[chosen].code
         examples = [{k: e[k] for k in ("args", "kwargs", "given") if k in e} for e in info["examples"]]
-        memo = (cycle_id, code, tuple(key(e) for e in examples))
+        memo = (cycle_id, code, tuple(key(e) for e in examples), every)
         if memo not in self._covered:
-            self._covered = {**dict(list(self._covered.items())[-63:]), memo: await self._coverage_calls(cycle_id, info, code, examples)}
+            self._covered = {**dict(list(self._covered.items())[-63:]), memo: await self._coverage_calls(cycle_id, info, code, examples, every)}
         calls, ran = self._covered[memo]
         out = await self._answering(cycle_id, info["selector"], candidates, calls)
         out[chosen] = out[chosen].but(doubts=coverage.doubts(code, info.get("intent") or "", ran, out[chosen].extra))
@@ -110,7 +110,7 @@ class Trials:
             out.append(candidate)
         return out
 
-    async def _coverage_calls(self, cycle_id: str, info: dict, code: str, examples: list[dict]) -> tuple[list[dict], list]:
+    async def _coverage_calls(self, cycle_id: str, info: dict, code: str, examples: list[dict], every: bool) -> tuple[list[dict], list]:
         """The calls :func:`~bat_os.cognition.trial.coverage.select` keeps of the code's pool, run traced after the
         person's examples, and the arcs all of them took (none of either where a run failed as a whole)."""
         selector = info["selector"]
@@ -126,16 +126,19 @@ class Trials:
             except JailError:
                 return [], []
         arcs = [arc for o in outcomes[:len(examples)] for arc in o.get("arcs") or ()]
-        return coverage.select(pool, outcomes[len(examples):], examples, arcs), [a for o in outcomes for a in o.get("arcs") or ()]
+        return coverage.select(pool, outcomes[len(examples):], examples, arcs, every), [a for o in outcomes for a in o.get("arcs") or ()]
 
     async def _answers(self, cycle_id: str, code: str, selector: str, calls: list[dict]) -> list[str] | None:
         """What ``code`` answered each call, as output keys (a clock's by their kind); None when its run failed."""
-        cases, varies = [{**c, "role": "probe", "index": i} for i, c in enumerate(calls)], reads_clock(code, selector)
-        try:
-            return await self._jailed(cycle_id, code, selector, lambda _receiver: cases, lambda outcomes, host, _cases: [
-                answer_key(o, host.changed(i), varies) for i, o in enumerate(outcomes)])
-        except JailError:
-            return None
+        found, varies = [], reads_clock(code, selector)
+        for start in range(0, len(calls), MAX_CASES):
+            cases = [{**c, "role": "probe", "index": i} for i, c in enumerate(calls[start:start + MAX_CASES])]
+            try:
+                found += await self._jailed(cycle_id, code, selector, lambda _receiver, cases=cases: cases, lambda outcomes, host, _cases: [
+                    answer_key(o, host.changed(i), varies) for i, o in enumerate(outcomes)])
+            except JailError:
+                return None
+        return found
 
     async def _jailed(self, cycle_id: str, code: str, selector: str, cases: Callable[[Any], list[dict]],
                       then: Callable[[list[dict], CaseHost, list[dict]], T], trace: bool = False) -> T:
