@@ -50,7 +50,8 @@ def test_with_nobody_to_ask_two_readings_sharing_a_misreading_install_nothing_th
     wrong methods, each two greedy voices agreeing: a refund whose "gold" branch stands behind an exhaustive test of
     the hours and whose 15.00 cap no call reached, a class spot that raises KeyError for a first strike at its own
     boundary of 2 hours, a miles credit whose tier bonus no call reached. Run again from the cassette, each cycle
-    refuses to install on agreement alone and says why (the cassette then has no further candidate: the cycle fails)."""
+    refuses to install on agreement alone and says why (the cassette then has no further candidate: the cycle fails),
+    its best try kept as a draft."""
     tasks = ["class_cancel_refund", "cancel_class_spot", "credit_flight_miles"]
     recorded = json.loads((RUNS / "n21_nobody.json").read_text())["cycle"]
     assert [recorded[t]["outcome"] for t in tasks] == ["false install"] * 3
@@ -65,3 +66,4 @@ def test_with_nobody_to_ask_two_readings_sharing_a_misreading_install_nothing_th
     assert "agree, but no call runs its line \"if membership == 'gold':\"" in why[0]
     assert "agree, but it raises KeyError at a boundary of its own" in why[1]
     assert "agree, but no call runs its line 'miles += miles * 0.25'" in why[2]
+    assert all(again[t]["draft"] == {"failing": 0, "calls": 0} for t in tasks)  # each kept as a draft (nobody said anything)

@@ -28,7 +28,8 @@ the cycle nor the baseline ever sees.
   against the author's (ALFRED's) model.
 
 Also printed: the cycle's time for learned and failed tasks apart (p50, p90),
-how many of the prompt tokens the models were asked the engine evaluated (the
+how many failed cycles ended with a draft (the hand-over: their best try kept,
+with the calls it fails; each task's ``draft`` in ``--json``), how many of the prompt tokens the models were asked the engine evaluated (the
 rest came from kept states), and the kernel's resident memory after its first
 cycle and at the end.
 
@@ -388,6 +389,9 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
                     record["candidates"] = len(cycle["artifacts"].get("candidates", []))
                     record["cases"] = len(cycle["artifacts"].get("cases", []))
                     record["cycle"] = _cycle_record(cycle)
+                    draft = kernel.request({"command": "draft", "cycle": error["cycle"]}, timeout=60)  # the hand-over
+                    record["draft"] = ({"failing": len(draft["result"]["failing"]), "calls": len(draft["result"]["calls"])}
+                                       if draft["status"] == "ok" else None)
             results[task["id"]] = record
             if progress is not None:
                 with progress.open("a") as written:
@@ -501,6 +505,11 @@ def main() -> int:
     summary.info("FAILED cycles", failed, f" of {n}", fmt=".0f",
                  note=f"{sum(1 for r in learned.values() if r.get('unanswered'))} "
                       "of them disputed (unanswered)")
+    drafts = [r["draft"] for r in learned.values() if r["outcome"] == "failed" and "draft" in r]
+    if drafts:
+        summary.info("DRAFTS (a failed cycle ends with its best try kept)", sum(d is not None for d in drafts),
+                     f" of {len(drafts)}", fmt=".0f", note=f"{sum(bool(d and d['failing']) for d in drafts)} with the "
+                     "calls it fails and the answers wanted; the rest fail none the person answered")
     questions = [r.get("questions", 0) for r in learned.values()]
     summary.info("QUESTIONS per task (the simulated person's answers)", sum(questions) / n, "", fmt=".2f",
                  note=f"max {max(questions)}; " + ("--user" if args.user else "none asked: \"ask\": false"))
