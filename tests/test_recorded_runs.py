@@ -67,3 +67,18 @@ def test_with_nobody_to_ask_two_readings_sharing_a_misreading_install_nothing_th
     assert "agree, but it raises KeyError at a boundary of its own" in why[1]
     assert "agree, but no call runs its line 'miles += miles * 0.25'" in why[2]
     assert all(again[t]["draft"] == {"failing": 0, "calls": 0} for t in tasks)  # each kept as a draft (nobody said anything)
+
+
+def test_with_handover_the_person_gives_the_answer_at_the_call_asked_and_the_cycle_goes_on(tmp_path):
+    """``--handover 1``: at a failed cycle's hand-over the simulated person gives the answer at the call they asked
+    (``draft_example``, from the task's reference), and a new cycle goes on from the failed one; the recorded run's
+    cassette has no reply for it, so it fails too, its draft kept. Both cycles' examples are the person's."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "learning" / "bench_learning.py"), "--only", "direct_debit_date",
+                           "--tasks-file", str(ROOT / "bench" / "tasks" / "learning_tasks_novel21.jsonl"), "--skip-baseline",
+                           "--user", "--handover", "1", "--cassette", str(RUNS / "n21_user.cassette.jsonl"),
+                           "--json", str(tmp_path / "again.json")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "HAND-OVER examples given (the answer at the call asked) = 1 of 1 tasks" in done.stdout, done.stdout[-2000:]
+    record = json.loads((tmp_path / "again.json").read_text())["cycle"]["direct_debit_date"]
+    assert record["handovers"] == 1 and record["outcome"] == "failed" and record["draft"]["calls"] >= 1
+    assert {"args": [2024, 2, 31], "kwargs": {}, "result": "2024-02-29"} in record["cycle"]["examples"]  # the call asked

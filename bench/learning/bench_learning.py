@@ -297,6 +297,20 @@ class JailThread:
         self.loop.close()
 
 
+def handover_example(kernel: KernelProcess, jail_loop: "JailThread | None", task: dict, reply: dict) -> dict | None:
+    """The example the person gives at a failed cycle's hand-over (``draft_example``'s fields): the answer at the call
+    they asked, where neither the request nor an answer of theirs gave it; else None (they drop the draft)."""
+    cycle_id = (reply.get("error") or {}).get("cycle")
+    if jail_loop is None or cycle_id is None:
+        return None
+    cycle = kernel.request({"command": "cycle", "cycle": cycle_id})["result"]
+    said = [*cycle["brief"].get("examples", []), *(e for q in cycle["artifacts"].get("questions", []) for e in q.get("examples") or [])]
+    if any(e.get("args") == task["args"] for e in said):
+        return None
+    outcome, written = jail_loop.run(reference_outcome(jail_loop.jail, task, {"args": task["args"], "slots": task["slots"]}))
+    return {"args": task["args"], **({"given": task["slots"]} if task["slots"] else {}), **person_answer({"choices": []}, outcome, written)}
+
+
 # --- the cycle: the product ---------------------------------------------------------------
 def kernel_checks(kernel: KernelProcess, task: dict) -> list[str]:
     from bat_os.cognition.judge.cases import judge
@@ -337,11 +351,12 @@ def _cycle_record(cycle: dict) -> dict:
 
 def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | None = None,
            settings: dict[str, str] | None = None, found: dict | None = None, user: bool = False,
-           progress: Path | None = None) -> dict[str, dict]:
+           progress: Path | None = None, handover: int = 0) -> dict[str, dict]:
     """Each task's cycle in a real kernel; ``found`` gets the kernel's memory and its engines' prompt counts.
     ``user``: a simulated person answers the cycle's questions with the task's reference (:func:`send_as_person`).
     ``progress``: each task's record is written there as a JSON line as soon as it ends (a run stopped midway keeps
-    what it measured)."""
+    what it measured). ``handover``: examples the person gives at a failed cycle's hand-over, at most, each going on in
+    a new cycle (:func:`handover_example`); ``seconds`` is the first cycle's, ``handover_seconds`` the rest's."""
     import psutil
 
     sys.path.insert(0, str(ROOT / "tests"))
@@ -370,7 +385,13 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
             reply, asked = send_as_person(kernel, {"command": "send", "target": "genesis_obj", "selector": task["selector"],
                                                    "args": task["args"], "intent": task["intent"]}, task, person, 1800)
             seconds = time.perf_counter() - started
-            record: dict = {"seconds": seconds, "questions": asked}
+            handed = 0
+            while handed < handover and reply["status"] != "ok" and (example := handover_example(kernel, person, task, reply)):
+                reply, more = send_as_person(kernel, {"command": "draft_example", "cycle": reply["error"]["cycle"], **example},
+                                             task, person, 1800)
+                asked, handed = asked + more, handed + 1
+            record: dict = {"seconds": seconds, "questions": asked,
+                            **({"handovers": handed, "handover_seconds": time.perf_counter() - started - seconds} if handover else {})}
             if reply["status"] == "ok":
                 cycle = kernel.request({"command": "cycle", "cycle": reply["result"]["cycle"]})["result"]
                 record["candidates"] = len(cycle["artifacts"].get("candidates", []))
@@ -442,6 +463,9 @@ def main() -> int:
     p.add_argument("--only", default="", help="comma-separated task ids (a look at a few; not the figures)")
     p.add_argument("--user", action="store_true",
                    help="a simulated person answers the cycle's questions with the task's reference (else: \"ask\": false)")
+    p.add_argument("--handover", type=int, default=0, metavar="N",
+                   help="with --user: at a failed cycle's hand-over the person gives the answer at the call asked as an "
+                        "example (draft_example), at most N times a task")
     p.add_argument("--cassette", type=Path, default=None,
                    help="answer the cycle's model calls from this recorded cassette (a run's --record) instead of the "
                         "models: the run again through today's kernel; with --record, its prompts compared with the cassette's")
@@ -453,6 +477,8 @@ def main() -> int:
     settings = dict(item.split("=", 1) for item in args.set)
     if args.skip_cycle and (args.skip_baseline or args.cassette):
         p.error("--skip-cycle runs only the single shot: not with --skip-baseline or --cassette")
+    if args.handover and not args.user:
+        p.error("--handover: the person gives the example, so it needs --user")
     if args.cassette:  # no model runs: the single shot would need one
         settings.update(BATOS_LLM_BACKEND="replay", BATOS_CASSETTE=str(args.cassette.resolve()))
         args.skip_baseline = True
@@ -483,7 +509,7 @@ def main() -> int:
     found: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-learning-") as tmp:
         learned = cycles(tasks, spec, Path(tmp), args.record, settings, found, user=args.user,
-                         progress=args.json.with_suffix(".progress.jsonl") if args.json else None)
+                         progress=args.json.with_suffix(".progress.jsonl") if args.json else None, handover=args.handover)
     for task_id, count in judge_written(tasks, learned).items():
         learned[task_id]["written_right"] = count
     if settings:
@@ -505,6 +531,11 @@ def main() -> int:
     summary.info("FAILED cycles", failed, f" of {n}", fmt=".0f",
                  note=f"{sum(1 for r in learned.values() if r.get('unanswered'))} "
                       "of them disputed (unanswered)")
+    handed = [r for r in learned.values() if r.get("handovers")]
+    if handed:
+        summary.info("HAND-OVER examples given (the answer at the call asked)", len(handed), f" of {n} tasks", fmt=".0f",
+                     note=f"{sum(r['outcome'] == 'learned' for r in handed)} learned after it, "
+                          f"{sum(r['outcome'] == 'false install' for r in handed)} false installs")
     drafts = [r["draft"] for r in learned.values() if r["outcome"] == "failed" and "draft" in r]
     if drafts:
         summary.info("DRAFTS (a failed cycle ends with its best try kept)", sum(d is not None for d in drafts),
