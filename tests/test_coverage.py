@@ -395,3 +395,16 @@ def test_doubts_name_a_line_no_call_ran_and_a_crash_on_a_path_of_its_own_never_a
     assert coverage.doubts(code, "", every, [(edge, '["raised", "KeyError"]')]) == ()  # an edge the code never chose
     path = {**edge, "coverage": coverage.PATH}  # a new path: with nobody, any call taking an arc first, of any type
     assert coverage.doubts(code, "", every, [(path, '["raised", "AttributeError"]')]) == ()
+
+
+def test_two_values_side_by_side_on_a_scale_whose_paths_differ_are_halved_until_neighbours() -> None:
+    """halves: between 101 and 899 (a score worked out of the input turns between them) the call half way, ranked
+    between; none between neighbours, between values on the same path, or on a scale that is not of numbers."""
+    calls = [{"args": [14, v], "kwargs": {}, "dim": "arg 2", "rank": r} for r, v in enumerate((100, 101, 899))]
+    calls += [{"args": [14, 900], "kwargs": {}, "given": {"level": x}, "dim": "self.level", "rank": r} for r, x in enumerate((2.5, 3.0))]
+    calls += [{"args": ["09:00"], "kwargs": {}, "dim": "arg 1", "rank": 9}]
+    paths = [[[1, 2]], [[1, 3]], [[1, 4]], [[1, 2]], [[1, 3]], [[1, 5]]]
+    mids = coverage.halves(calls, [{"arcs": p} for p in paths])
+    assert mids == [{"args": [14, 500], "kwargs": {}, "dim": "arg 2", "rank": 1.5},
+                    {"args": [14, 900], "kwargs": {}, "given": {"level": 2.75}, "dim": "self.level", "rank": 0.5}]
+    assert coverage.halves(calls[:2], [{"arcs": p} for p in paths[:2]]) == []  # 100 and 101: neighbours already

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from bat_os.cognition.judge.candidate import Candidate
@@ -170,3 +171,25 @@ def test_with_nobody_to_ask_the_others_answer_the_chosen_one_s_whole_pool_and_pa
     first, second = tried(awake_image, many)
     assert len(second.extra) > MAX_CASES and all(answer.startswith('["') for _call, answer in second.extra)
     assert first.extra == second.extra
+
+
+def test_a_boundary_of_a_value_the_code_works_out_of_an_input_is_found_by_halving(awake_image):
+    """trail_grade as the real 1.5B misread it (novel18): ``score = length + ascent // 100``. The ascent's scale (the
+    call's 900, the request's 50, 100, 1500, each with its neighbours) never holds the ascent where the score crosses
+    20; halving the gap between values whose paths differ finds 699 and 700, and the coverage calls hold them as a
+    boundary: where the person's answer (14 + 6.99 is above 20: "hard") refuses the misreading."""
+    code = ("def trail_grade(self, length, ascent):\n    if length < 0 or ascent < 0:\n        raise ValueError('no')\n"
+            "    score = length + ascent // 100\n    if score <= 10:\n        return 'easy'\n    elif score <= 20:\n"
+            "        return 'moderate'\n    elif score <= 30:\n        return 'hard'\n    return 'expert'\n")
+    info = {"selector": "trail_grade", "args": [14, 900], "kwargs": {}, "examples": [], "cases": [],
+            "intent": "the grade of a trail from its length in km and its ascent in metres: the score is the length plus "
+                      "one point for every 100 m of ascent (fractions count, so 50 m is half a point); up to 10 is easy, "
+                      "up to 20 moderate, up to 30 hard, else expert; more than 1500 m of ascent is at least hard"}
+
+    async def work(trials: Trials) -> list[Candidate]:
+        return await trials.cover("c1", info, [await trials.tried("c1", info, written(code))], 0)
+
+    [covered] = tried(awake_image, work)
+    shown = {json.dumps(call["args"]): call["coverage"] for call, _answer in covered.extra}
+    assert shown["[14, 699]"].startswith("where it changes course (arg 2 = 699 / 700)"), shown
+    assert covered.answer({"args": [14, 699], "kwargs": {}}) == '["value", "moderate"]'

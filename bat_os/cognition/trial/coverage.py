@@ -2,7 +2,8 @@
 
 :func:`pool`: the learning call with one input changed at a time (an argument, a slot the code reads, a flag slot the
 request names) to the values the request names (its clauses about that input first), the code's constants, the slots'
-data, each with its neighbours, and its type's classic edges; a list's total and length on a scale; pairs a clause names.
+data, each with its neighbours, and its type's classic edges; a list's total and length on a scale; pairs a clause names;
+where two values side by side on a scale take different paths, the value half way (:func:`halves`), until neighbours.
 :func:`select` keeps, the pool run traced: an ignored flag, each **boundary** (neighbours whose arcs differ), each
 **branch** no answer of the person's took, what the request names, the pairs, the other edges. docs/cycle.md: why."""
 
@@ -14,7 +15,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from itertools import product
+from itertools import product, zip_longest
 from typing import Any
 
 from bat_os.cognition.judge.cases import key
@@ -65,14 +66,10 @@ def _nodes(code: str) -> list[ast.AST]:
 def code_constants(code: str, selector: str) -> list[float | int]:
     """The numbers in ``def selector`` of ``code`` (where its author thought the answer changes), in order."""
     function = next((n for n in _nodes(code) if isinstance(n, ast.FunctionDef) and n.name == selector), None)
-    found: list[float | int] = []
-    for node in ast.walk(function) if function is not None else ():
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float) and abs(node.value) <= 10**6:
-            found.append(node.value)
-        elif (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant)
-              and type(node.operand.value) in (int, float)):
-            found.append(-node.operand.value)
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(n.value if isinstance(n, ast.Constant) else -n.operand.value for n in (ast.walk(function) if function else ())
+                              if isinstance(n, ast.Constant) and type(n.value) in (int, float) and abs(n.value) <= 10**6
+                              or isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) and isinstance(n.operand, ast.Constant)
+                              and type(n.operand.value) in (int, float)))
 
 
 def slots_read(code: str) -> list[str]:
@@ -98,15 +95,9 @@ def data_values(value: Any, depth: int = 0) -> list[int | float | str]:
 # --- the values one argument is scanned over ---------------------------------------------------------------------
 def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) -> list[int | float]:
     """A number's scale: it, 0, 1, -1 and each of ``named``, each with its neighbours; :data:`MAX_VALUES` at most."""
-    step = 1 if whole else 0.01
-    found: list[int | float] = []
-    for n in [value, *named]:
-        if whole and not float(n).is_integer():
-            continue
-        n = int(n) if whole else float(n)
-        found += [n - step, n, n + step]
-        if n == value:
-            found += [0, 1, -1] if whole else [0.0, 0.5, -1.0]
+    step, found = (1, []) if whole else (0.01, [])
+    for n in (int(n) if whole else float(n) for n in [value, *named] if not whole or float(n).is_integer()):
+        found += [n - step, n, n + step, *(([0, 1, -1] if whole else [0.0, 0.5, -1.0]) if n == value else [])]
     return sorted(list(dict.fromkeys(x if whole else round(x, 2) for x in found))[:MAX_VALUES])
 
 
@@ -194,11 +185,8 @@ EDGE_WORDS = {
 def edge_of(value: Any, name: str = "") -> str:
     """The classic edge of a value of an ordered scale (a weekend, a month's end, a leap day, midnight), else ``name``."""
     if isinstance(value, str) and _DATE.match(value) and (day := _day(value)):
-        if day.month == 2 and day.day == 29:
-            return "leap day"
-        if (day + datetime.timedelta(days=1)).day == 1:
-            return "month end"
-        return "weekend" if day.weekday() >= 5 else name or _WEEKDAYS[day.weekday()]
+        return ("leap day" if (day.month, day.day) == (2, 29) else "month end" if (day + datetime.timedelta(days=1)).day == 1
+                else "weekend" if day.weekday() >= 5 else name or _WEEKDAYS[day.weekday()])
     if isinstance(value, str) and value in ("00:00", "0:00", "23:59"):
         return "midnight"
     return name
@@ -359,9 +347,7 @@ def _said(value: Any, said: set[str]) -> bool:
     """Is ``value`` one the request names?"""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(float(value)) in said
-    if isinstance(value, str) and _TIME.match(value):
-        return f"{int(value.split(':')[0])}:{value.split(':')[1]}" in said
-    return isinstance(value, str) and value in said
+    return isinstance(value, str) and (f"{int(value.split(':')[0])}:{value.split(':')[1]}" if _TIME.match(value) else value) in said
 
 
 def _with_own(values: list, edges: list[str], own: Any, ordered: bool) -> list[tuple[Any, str]]:
@@ -374,8 +360,7 @@ def _with_own(values: list, edges: list[str], own: Any, ordered: bool) -> list[t
 def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confirmed_arcs: Iterable[Iterable[int]], every: bool = False) -> list[dict]:
     """The pool's calls that matter, least supported first, :data:`MAX_SELECTED` at most (``every``: then the rest of the pool,
     nobody to ask), each with ``coverage`` (why) and ``unsupported``; ``outcomes``: the candidate's (with ``arcs``)."""
-    said = {key(c) for c in confirmed}
-    known = {tuple(a) for a in confirmed_arcs}
+    said, known = {key(c) for c in confirmed}, {tuple(a) for a in confirmed_arcs}
     arcs = [frozenset(tuple(a) for a in o.get("arcs") or ()) for o in outcomes]
     chosen: dict[str, dict] = {}
 
@@ -454,13 +439,30 @@ def doubts(code: str, intent: str, arcs: Iterable[Iterable[int]], answered: Iter
             *[f"it raises {error} at a boundary of its own, an error neither it nor the request names" for error in crashes[:1]])
 
 
+def halves(calls: list[dict], outcomes: list[dict]) -> list[dict]:
+    """Where two numbers side by side on a scale take different paths and are not neighbours (the boundary of a value
+    the code works out of the input lies between: ``score = km + ascent / 100``), the call half way, ranked between."""
+    by_dim: dict[str, list[int]] = {}
+    for k in (k for k, call in enumerate(calls) if call.get("rank") is not None and "arcs" in outcomes[k]):
+        by_dim.setdefault(calls[k]["dim"], []).append(k)
+    found = []
+    for dim, members in ((d, sorted(m, key=lambda k: calls[k]["rank"])) for d, m in by_dim.items() if not d.endswith(("total", "length"))):
+        for a, b in ((a, b) for a, b in zip(members, members[1:]) if outcomes[a]["arcs"] != outcomes[b]["arcs"]):
+            x, y = _varied(calls[a], dim), _varied(calls[b], dim)
+            if {type(x), type(y)} <= {int, float} and not _neighbours(x, y):
+                mid = (x + y) // 2 if type(x) is type(y) is int else round((x + y) / 2, 2)
+                found.append({"args": [mid if f"arg {i + 1}" == dim else v for i, v in enumerate(calls[a]["args"])], "dim": dim,
+                              "kwargs": calls[a]["kwargs"], **({"given": {dim[5:]: mid}} if dim.startswith("self.") else {}),
+                              "rank": (calls[a]["rank"] + calls[b]["rank"]) / 2})
+    return found
+
+
 def _round_robin(members: list[int], calls: list[dict]) -> list[int]:
     """``members`` taking each dimension in turn: the first edge of every argument before the second of any."""
     by_dim: dict[str, list[int]] = {}
     for k in members:
         by_dim.setdefault(calls[k]["dim"], []).append(k)
-    columns = list(by_dim.values())
-    return [column[depth] for depth in range(max(map(len, columns), default=0)) for column in columns if depth < len(column)]
+    return [k for row in zip_longest(*by_dim.values()) for k in row if k is not None]
 
 
 def dim_value(call: dict) -> str:

@@ -27,6 +27,7 @@ from bat_os.jail import guardian
 from bat_os.jail.runner import MAX_CASES, JailRunner
 
 T = TypeVar("T")
+MAX_HALVINGS = 20  # traced runs that halve the gaps between values on a scale whose paths differ
 
 
 class Trials:
@@ -111,20 +112,24 @@ class Trials:
         return out
 
     async def _coverage_calls(self, cycle_id: str, info: dict, code: str, examples: list[dict], every: bool) -> tuple[list[dict], list]:
-        """The calls :func:`~bat_os.cognition.trial.coverage.select` keeps of the code's pool, run traced after the
-        person's examples, and the arcs all of them took (none of either where a run failed as a whole)."""
+        """The calls ``coverage.select`` keeps of the code's pool run traced after the person's examples, its gaps halved
+        (``coverage.halves``), and the arcs all of them took (none of either where a run failed as a whole)."""
         selector = info["selector"]
         pool = coverage.pool(info["args"], info["kwargs"], info.get("receiver_slots") or {}, info.get("intent") or "",
                              code, selector)
-        everything = [{**c, "role": "probe", "index": i} for i, c in enumerate([*examples, *pool])]
-        outcomes: list[dict] = []
-        for start in range(0, len(everything), MAX_CASES):
-            part = everything[start:start + MAX_CASES]
-            try:
-                outcomes += await self._jailed(cycle_id, code, selector, lambda _receiver: part,
-                                               lambda found, _host, _cases: found, trace=True)
-            except JailError:
-                return [], []
+
+        async def traced(calls: list[dict]) -> list[dict]:  # one jailed run for each MAX_CASES of them
+            parts = [[{**c, "role": "probe", "index": i} for i, c in enumerate(calls[k:k + MAX_CASES])] for k in range(0, len(calls), MAX_CASES)]
+            return [o for part in parts for o in await self._jailed(cycle_id, code, selector, lambda _receiver, part=part: part,
+                                                                    lambda found, _host, _cases: found, trace=True)]
+        try:
+            outcomes = await traced([*examples, *pool])
+            for _halving in range(MAX_HALVINGS):  # a gap of a million halved to neighbours
+                if not (mids := coverage.halves(pool, outcomes[len(examples):])):
+                    break
+                pool, outcomes = [*pool, *mids], [*outcomes, *await traced(mids)]
+        except JailError:
+            return [], []
         arcs = [arc for o in outcomes[:len(examples)] for arc in o.get("arcs") or ()]
         return coverage.select(pool, outcomes[len(examples):], examples, arcs, every), [a for o in outcomes for a in o.get("arcs") or ()]
 
