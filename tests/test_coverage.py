@@ -393,6 +393,9 @@ def test_doubts_name_a_line_no_call_ran_and_a_crash_on_a_path_of_its_own_never_a
     assert coverage.doubts(code, "", every, [(boundary, '["raised", "ValueError"]')]) == ()  # its own raise: a refusal
     assert coverage.doubts(code, "a KeyError", every, [(boundary, '["raised", "KeyError"]')]) == ()  # the request's
     assert coverage.doubts(code, "", every, [(edge, '["raised", "KeyError"]')]) == ()  # an edge the code never chose
+    below = {"args": [12, -1, "basic"], "kwargs": {}, "coverage": f"{coverage.COURSE} (arg 2 = -1 / 0)"}
+    assert coverage.doubts(code, "", every, [(below, '["raised", "RecursionError"]')]) == ()  # below 0, never spoken of
+    assert coverage.doubts(code, "hours below 0 ...", every, [(below, '["raised", "KeyError"]')])[0].startswith("it raises KeyError")
     path = {**edge, "coverage": coverage.PATH}  # a new path: with nobody, any call taking an arc first, of any type
     assert coverage.doubts(code, "", every, [(path, '["raised", "AttributeError"]')]) == ()
 

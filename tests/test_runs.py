@@ -121,20 +121,23 @@ def test_a_candidate_is_audited_before_it_is_tried_and_one_the_guardian_refuses_
 def test_the_one_to_install_meets_its_coverage_calls_and_carries_what_they_never_ran_or_where_it_crashed(awake_image):
     """Trials.cover on real candidates in the real jail: a branch no call of its pool can reach (a leap year's rule
     behind a test of a value it worked out itself) is a doubt of the chosen one; so is a KeyError on a boundary of its
-    own; a refusal it raises itself is neither. Only the chosen candidate is judged so."""
+    own (3000 / 3001); a refusal it raises itself is neither, nor a crash at a negative year the request never speaks
+    of (fibonacci's naive recursion below 0). Only the chosen candidate is judged so."""
     hidden = ("def is_leap(self, year):\n    century = year // 100 * 0\n    if century > 5:\n"
               "        return year % 400 == 0\n    return year % 4 == 0\n")
-    crashing = "def is_leap(self, year):\n    if year < 0:\n        return {}[year]\n    return year % 4 == 0\n"
+    crashing = "def is_leap(self, year):\n    if year > 3000:\n        return {}[year]\n    return year % 4 == 0\n"
     refusing = "def is_leap(self, year):\n    if year < 0:\n        raise ValueError('no')\n    return year % 4 == 0\n"
+    negative = "def is_leap(self, year):\n    if year < 0:\n        return {}[year]\n    return year % 4 == 0\n"
 
     async def work(trials: Trials) -> list[list[Candidate]]:
-        tried_ = [await trials.tried("c1", INFO, written(code, n)) for n, code in enumerate((hidden, crashing, refusing), 1)]
-        return [await trials.cover("c1", INFO, tried_, chosen) for chosen in range(3)]
+        tried_ = [await trials.tried("c1", INFO, written(code, n)) for n, code in enumerate((hidden, crashing, refusing, negative), 1)]
+        return [await trials.cover("c1", INFO, tried_, chosen) for chosen in range(4)]
 
-    first, second, third = tried(awake_image, work)
+    first, second, third, fourth = tried(awake_image, work)
     assert first[0].doubts == ("no call runs its line 'return year % 400 == 0'",) and first[1].doubts == ()
     assert second[1].doubts == ("it raises KeyError at a boundary of its own, an error neither it nor the request names",)
     assert third[2].doubts == ()
+    assert fourth[3].doubts == ()  # at -1 (a boundary of its own): a year the request never speaks of below 0
 
 
 def test_with_nobody_to_ask_the_others_answer_the_chosen_one_s_whole_pool_and_part_where_a_look_never_goes(awake_image):

@@ -84,10 +84,8 @@ def slots_read(code: str) -> list[str]:
 
 def data_values(value: Any, depth: int = 0) -> list[int | float | str]:
     """The numbers and texts in plain data (a slot's), in order, each once."""
-    if depth > 4 or isinstance(value, bool):
-        return []
-    if isinstance(value, (int, float, str)):
-        return [value]
+    if depth > 4 or isinstance(value, (bool, int, float, str)):
+        return [value] if depth <= 4 and not isinstance(value, bool) else []
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     return list(dict.fromkeys(n for item in items for n in data_values(item, depth + 1)))
 
@@ -325,10 +323,10 @@ def _lengths(items: Any, code: str, intent: str) -> list[list]:
 
 def _holding(value: Any, texts: list[str]) -> list[Any]:
     """``value`` (a map, a list of texts), its first text the last mark-bearing piece of ``texts`` (``{people}``); or []."""
-    pieces = [w for t in texts for w in t.split() if not w.isalnum() and any(ch.isalnum() for ch in w)][-1:]
-    if not pieces:
+    piece = next((w.strip(",.;:") for t in reversed(texts) for w in reversed(t.split())  # the last: a first piece put
+                  if not w.isalnum() and any(ch.isalnum() for ch in w)), None)  # in for itself changes nothing
+    if piece is None:
         return []
-    piece = pieces[0].strip(",.;:")  # the last: a first piece put in for itself changes nothing
     if isinstance(value, dict):
         first = next((k for k, v in value.items() if isinstance(v, str)), next(iter(value), None))
         return [{**value, first: piece}] if first is not None and value[first] != piece else []
@@ -429,12 +427,14 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
 
 def doubts(code: str, intent: str, arcs: Iterable[Iterable[int]], answered: Iterable[tuple[dict, str]]) -> tuple[str, ...]:
     """What agreement alone cannot vouch for: a line that works something out (not a refusal: a raise, a bare or constant
-    ``return``, ``pass``) no traced call ran; at a boundary of its own comparisons, an error neither code nor request names."""
+    ``return``, ``pass``) no traced call ran; at a boundary of its own, an error neither code nor request names (at a
+    negative number only where the request speaks of them)."""
     ran, named = {line for arc in arcs for line in arc}, set(re.findall(r"\b\w+(?:Error|Exception)\b", f"{intent} {code}"))
     unrun = sorted((n.lineno, ast.unparse(n).partition("\n")[0]) for f in _nodes(code) if isinstance(f, ast.FunctionDef)
                    for n in ast.walk(f) if isinstance(n, ast.stmt) and n is not f and n.lineno not in ran and not isinstance(
                        n, (ast.Raise, ast.Pass)) and not (isinstance(n, (ast.Return, ast.Expr)) and isinstance(n.value, (ast.Constant, type(None)))))
-    crashes = sorted({json.loads(a)[1] for call, a in answered if a.startswith('["raised"') and str(call.get("coverage")).startswith(COURSE)} - named)
+    crashes = sorted({json.loads(a)[1] for call, a in answered if a.startswith('["raised"') and str(call.get("coverage")).startswith(COURSE)
+                      and (spoken(intent, "negative") or not any(type(v) in (int, float) and v < 0 for v in [*call["args"], *call.get("given", {}).values()]))} - named)
     return (*[f"no call runs its line {line!r}" for _n, line in unrun[:1]],
             *[f"it raises {error} at a boundary of its own, an error neither it nor the request names" for error in crashes[:1]])
 
