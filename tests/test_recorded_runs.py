@@ -67,6 +67,9 @@ def test_with_nobody_to_ask_two_readings_sharing_a_misreading_install_nothing_th
     assert "agree, but it raises KeyError at a boundary of its own" in why[1]
     assert "agree, but no call runs its line 'miles += miles * 0.25'" in why[2]
     assert all(again[t]["draft"] == {"failing": 0, "calls": 0} for t in tasks)  # each kept as a draft (nobody said anything)
+    states = [h["state"] for h in again[tasks[0]]["cycle"]["history"]]  # its states with their times: where the time goes
+    assert states[:2] == ["IDLE", "DECOMPOSING"] and "VALIDATING" in states and states[-1] == "FAILED"
+    assert "CYCLE time before the first candidate p50" in done.stdout
 
 
 def test_with_handover_the_person_gives_the_answer_at_the_call_asked_and_the_cycle_goes_on(tmp_path):

@@ -29,7 +29,9 @@ the cycle nor the baseline ever sees.
 
 Also printed: the cycle's time for learned and failed tasks apart (p50, p90),
 how many failed cycles ended with a draft (the hand-over: their best try kept,
-with the calls it fails; each task's ``draft`` in ``--json``), how many of the prompt tokens the models were asked the engine evaluated (the
+with the calls it fails; each task's ``draft`` in ``--json``), the time before
+a cycle's first candidate and writing it (each cycle's states with their times
+are in ``--json``), how many of the prompt tokens the models were asked the engine evaluated (the
 rest came from kept states), and the kernel's resident memory after its first
 cycle and at the end.
 
@@ -339,7 +341,8 @@ def kernel_checks(kernel: KernelProcess, task: dict) -> list[str]:
 def _cycle_record(cycle: dict) -> dict:
     """What a task's figures keep of its cycle: the cases, each candidate's code and verdict, the decision."""
     a = cycle["artifacts"]
-    return {"state": cycle["state"], "cases": a.get("cases", []), "cases_dropped": len(a.get("cases_dropped", [])),
+    return {"state": cycle["state"], "history": [{k: h.get(k) for k in ("state", "at")} for h in cycle.get("history", [])],
+            "cases": a.get("cases", []), "cases_dropped": len(a.get("cases_dropped", [])),
             "conditions": a.get("conditions", []), "plan": a.get("plan"), "reasons": cycle.get("reasons", [])[:6],
             "decision": a.get("decision"), "examples": cycle["brief"].get("examples", []),
             "questions": [{k: q.get(k) for k in ("kind", "call", "choices", "answer", "by", "condition", "also")}
@@ -429,6 +432,14 @@ def cycles(tasks: list[dict], models: str, directory: Path, record_to: Path | No
         if person is not None:
             person.close()
     return results
+
+
+def first_candidate(cycle: dict) -> tuple[float, float] | None:
+    """Seconds from a cycle's start to its author's first candidate (research, cases), and writing that one."""
+    at = [(h["state"], h["at"]) for h in cycle.get("history") or [] if isinstance(h.get("at"), (int, float))]
+    writing = next((t for state, t in at if state == "SYNTHESIZING"), None)
+    tried = next((t for state, t in at if state == "VALIDATING"), None)
+    return (writing - at[0][1], tried - writing) if at and writing is not None and tried is not None else None
 
 
 def same_prompts(cassette: Path, recorded: Path) -> str:
@@ -553,6 +564,11 @@ def main() -> int:
         if times:
             summary.info(f"CYCLE time {outcome} p50", percentile(times, 50), " s", fmt=".0f",
                          note=f"p90 {percentile(times, 90):.0f} s over {len(times)}")
+    firsts = [phases for r in learned.values() if (phases := first_candidate(r.get("cycle") or {}))]
+    if firsts:  # where a failing cycle's time goes: before its author writes anything, and its first candidate
+        summary.info("CYCLE time before the first candidate p50", percentile(sorted(f[0] for f in firsts), 50), " s", fmt=".0f",
+                     note=f"p90 {percentile(sorted(f[0] for f in firsts), 90):.0f} s (research and cases); writing it p50 "
+                          f"{percentile(sorted(f[1] for f in firsts), 50):.0f} s, over {len(firsts)} cycles")
     for counts in found.get("llama", []):
         summary.info("PROMPT tokens evaluated / asked", counts["prompt_evaluated"] / max(counts["prompt_tokens"], 1), "",
                      note=f"{counts['prompt_evaluated']} of {counts['prompt_tokens']} over {counts['calls']} calls: the rest"
