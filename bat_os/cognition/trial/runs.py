@@ -79,9 +79,9 @@ class Trials:
 
     async def cover(self, cycle_id: str, info: dict, candidates: list[Candidate], chosen: int, every: bool = False) -> list[Candidate]:
         """``candidates``, every eligible one with its answers to the coverage calls of the candidate ``chosen``
-        (:mod:`~bat_os.cognition.trial.coverage`), chosen once per code and examples (the latest 64 kept): the chosen code
-        meets its whole pool traced, beside the person's examples (the paths they took are what is supported), and
-        carries its ``doubts`` (:func:`~bat_os.cognition.trial.coverage.doubts`). ``every``: every call of the pool (nobody to ask)."""
+        (``coverage``), chosen once per code and examples (the latest 64 kept): the chosen code meets its whole pool
+        traced, beside the person's examples (the paths they took are what is supported), and carries its ``doubts``
+        (``coverage.doubts``; none where its pool could not run). ``every``: the whole pool (nobody to ask)."""
         code = candidates[chosen].code
         examples = [{k: e[k] for k in ("args", "kwargs", "given") if k in e} for e in info["examples"]]
         memo = (cycle_id, code, tuple(key(e) for e in examples), every)
@@ -89,7 +89,7 @@ class Trials:
             self._covered = {**dict(list(self._covered.items())[-63:]), memo: await self._coverage_calls(cycle_id, info, code, examples, every)}
         calls, ran = self._covered[memo]
         out = await self._answering(cycle_id, info["selector"], candidates, calls)
-        out[chosen] = out[chosen].but(doubts=coverage.doubts(code, info.get("intent") or "", ran, out[chosen].extra))
+        out[chosen] = out[chosen].but(doubts=coverage.doubts(code, info.get("intent") or "", ran, out[chosen].extra) if ran else ())
         return out
 
     async def _answering(self, cycle_id: str, selector: str, candidates: list[Candidate], calls: list[dict]) -> list[Candidate]:
