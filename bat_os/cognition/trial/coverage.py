@@ -84,8 +84,8 @@ def slots_read(code: str) -> list[str]:
 
 def data_values(value: Any, depth: int = 0) -> list[int | float | str]:
     """The numbers and texts in plain data (a slot's), in order, each once."""
-    if depth > 4 or isinstance(value, (bool, int, float, str)):
-        return [value] if depth <= 4 and not isinstance(value, bool) else []
+    if depth > 4 or isinstance(value, (bool, int, float, str)):  # too deep, or a flag: nothing; a number or a text: itself
+        return [] if depth > 4 or isinstance(value, bool) else [value]
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     return list(dict.fromkeys(n for item in items for n in data_values(item, depth + 1)))
 
@@ -93,7 +93,7 @@ def data_values(value: Any, depth: int = 0) -> list[int | float | str]:
 # --- the values one argument is scanned over ---------------------------------------------------------------------
 def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) -> list[int | float]:
     """A number's scale: it, 0, 1, -1 and each of ``named``, each with its neighbours; :data:`MAX_VALUES` at most."""
-    step, found = (1, []) if whole else (0.01, [])
+    step, found = 1 if whole else 0.01, []
     for n in (int(n) if whole else float(n) for n in [value, *named] if not whole or float(n).is_integer()):
         found += [n - step, n, n + step, *(([0, 1, -1] if whole else [0.0, 0.5, -1.0]) if n == value else [])]
     return sorted(list(dict.fromkeys(x if whole else round(x, 2) for x in found))[:MAX_VALUES])
