@@ -411,3 +411,19 @@ def test_two_values_side_by_side_on_a_scale_whose_paths_differ_are_halved_until_
     assert mids == [{"args": [14, 500], "kwargs": {}, "dim": "arg 2", "rank": 1.5},
                     {"args": [14, 900], "kwargs": {}, "given": {"level": 2.75}, "dim": "self.level", "rank": 0.5}]
     assert coverage.halves(calls[:2], [{"arcs": p} for p in paths[:2]]) == []  # 100 and 101: neighbours already
+
+
+def test_every_number_the_code_compares_with_is_on_the_scale_however_many_the_request_names() -> None:
+    """A request naming many small numbers (a shift, a rounding) fills the scale, yet every limit the code compares
+    the input with stays on it with its neighbours, the highest one too; the code's other numbers do not count."""
+    code = ("def grade(self, temperature, where):\n"
+            "    t = round(temperature + (0.5 if where == 'armpit' else -0.3 if where == 'rectal' else 0), 1)\n"
+            "    if t < 30 or t > 45:\n        raise ValueError(t)\n"
+            "    return 'low' if t < 35.0 else 'normal' if t < 37.5 else 'raised' if t < 38.0 else 'fever' if t < 39.5 else 'high'\n")
+    assert coverage.code_constants(code, "grade", compared=True) == [30, 45, 35.0, 37.5, 38.0, 39.5]
+    intent = "a temperature read in the armpit is raised by 0.5, in the rectum lowered by 0.3, rounded to 1 decimal; below 30 raises"
+    pool = coverage.pool([38.2, "ear"], {}, {}, intent, code, "grade")
+    scale = {c["args"][0] for c in pool if c["dim"] == "arg 1"}
+    assert {39.49, 39.5, 39.51, 44.99, 45.0, 45.01, 34.99, 35.0} <= scale and {0.29, 0.49} <= scale
+    assert len(scale) <= coverage.MAX_VALUES + 3 * 6
+

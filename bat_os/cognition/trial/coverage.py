@@ -1,11 +1,12 @@
 """Calls chosen by coverage: where a candidate about to be installed is least supported (pure, no I/O).
 
 :func:`pool`: the learning call with one input changed at a time (an argument, a slot the code reads, a flag slot the
-request names) to the values the request names (its clauses about that input first), the code's constants, the slots'
-data, each with its neighbours, and its type's classic edges; a list's total and length on a scale; pairs a clause names;
-where two values side by side on a scale take different paths, the value half way (:func:`halves`), until neighbours.
-:func:`select` keeps, the pool run traced: an ignored flag, each **boundary** (neighbours whose arcs differ), each
-**branch** no answer of the person's took, what the request names, the pairs, the other edges. docs/cycle.md: why."""
+request names) to every number the code compares with, the values the request names (its clauses about that input
+first), the code's other constants, the slots' data, each with its neighbours, and its type's classic edges; a list's
+total and length on a scale; pairs a clause names; where two values side by side on a scale take different paths, the
+value half way (:func:`halves`). :func:`select` keeps, the pool run traced: an ignored flag, each **boundary** (neighbours
+whose arcs differ), each **branch** no answer of the person's took, what the request names, the pairs, the other
+edges. docs/cycle.md: why."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bat_os.cognition.judge.cases import key
 
 MAX_POOL = 120  # calls the chosen candidate meets, traced: two jailed runs at most
 MAX_VALUES = 16  # values one argument is scanned over: the named, the constants and the edges, nearest first
+MAX_COMPARED = 8  # numbers the code compares with, each on every numeric scale besides those (with its neighbours)
 MAX_SELECTED = 24  # coverage calls every eligible candidate then answers: one jailed run each, kept short
 MAX_PAIRS = 80  # two inputs changed together (the request's side-by-side numbers), first pairs first
 MAX_TIES = 4  # values of a list or a map one more item ties with, largest first
@@ -63,10 +65,11 @@ def _nodes(code: str) -> list[ast.AST]:
         return []
 
 
-def code_constants(code: str, selector: str) -> list[float | int]:
-    """The numbers in ``def selector`` of ``code`` (where its author thought the answer changes), in order."""
+def code_constants(code: str, selector: str, compared: bool = False) -> list[float | int]:
+    """The numbers in ``def selector`` of ``code`` (where its author thought the answer changes), in order (``compared``: in a comparison)."""
     function = next((n for n in _nodes(code) if isinstance(n, ast.FunctionDef) and n.name == selector), None)
-    return list(dict.fromkeys(n.value if isinstance(n, ast.Constant) else -n.operand.value for n in (ast.walk(function) if function else ())
+    roots = [n for n in ast.walk(function) if isinstance(n, ast.Compare)] if function and compared else [function] if function else []
+    return list(dict.fromkeys(n.value if isinstance(n, ast.Constant) else -n.operand.value for n in (n for r in roots for n in ast.walk(r))
                               if isinstance(n, ast.Constant) and type(n.value) in (int, float) and abs(n.value) <= 10**6
                               or isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) and isinstance(n.operand, ast.Constant)
                               and type(n.operand.value) in (int, float)))
@@ -91,12 +94,13 @@ def data_values(value: Any, depth: int = 0) -> list[int | float | str]:
 
 
 # --- the values one argument is scanned over ---------------------------------------------------------------------
-def numbers_near(value: int | float, named: Iterable[float | int], whole: bool) -> list[int | float]:
-    """A number's scale: it, 0, 1, -1 and each of ``named``, each with its neighbours; :data:`MAX_VALUES` at most."""
+def numbers_near(value: int | float, named: Iterable[float | int], whole: bool, kept: list[float | int] = ()) -> list[int | float]:
+    """A number's scale: it, 0, 1, -1, each of ``kept`` (the code compares with them) and ``named`` (:data:`MAX_VALUES`
+    at most besides ``kept``'s), each with its neighbours."""
     step, found = 1 if whole else 0.01, []
-    for n in (int(n) if whole else float(n) for n in [value, *named] if not whole or float(n).is_integer()):
+    for n in (int(n) if whole else float(n) for n in [value, *kept, *named] if not whole or float(n).is_integer()):
         found += [n - step, n, n + step, *(([0, 1, -1] if whole else [0.0, 0.5, -1.0]) if n == value else [])]
-    return sorted(list(dict.fromkeys(x if whole else round(x, 2) for x in found))[:MAX_VALUES])
+    return sorted(list(dict.fromkeys(x if whole else round(x, 2) for x in found))[:MAX_VALUES + 3 * len(kept)])
 
 
 def _day(text: str) -> datetime.date | None:
@@ -208,7 +212,7 @@ def _unique(values: Iterable[tuple[str, Any]], own: Any) -> list[tuple[str, Any]
     return [(e, v) for e, v in values if (k := json.dumps(v, sort_keys=True, default=repr)) not in seen and not seen.add(k)]
 
 
-def scale(value: Any, intent: str, constants: list[float | int], data: list[Any], name: str = "") -> tuple[list[Any], bool, list[str]]:
+def scale(value: Any, intent: str, constants: list[float | int], data: list[Any], name: str = "", compared: list = ()) -> tuple[list[Any], bool, list[str]]:
     """The values an input holding ``value`` (named ``name``) is tried with, whether they are in order (neighbours make
     boundaries), and each one's classic edge ("" for none); ``data``: what the slots the code reads hold."""
     found: list[tuple[str, Any]] = []
@@ -217,12 +221,12 @@ def scale(value: Any, intent: str, constants: list[float | int], data: list[Any]
     if isinstance(value, bool):
         found = [("", not value)]
     elif isinstance(value, (int, float)):
-        # the numbers of the clauses speaking of this input first (past each limit of one that refuses, away from the
-        # call: an edge), where the code turns (its constants, the slots it compares with), then the request's others
+        # every number the code compares with; the numbers of the clauses speaking of this input (past each limit of one
+        # that refuses, away from the call: an edge), the code's other constants, the slots' numbers, the request's others
         own, step = _clauses(name, intent), 1 if isinstance(value, int) else 0.01
         past = {round(n + (step if n >= value else -step), 2) for c in own if _REFUSES.search(c) for n in named_numbers(c)}
         near = numbers_near(value, [*(n for c in own for n in named_numbers(c)), *constants, *(numbers if step == 1 else []),
-                                    *named_numbers(intent)], whole=step == 1)
+                                    *named_numbers(intent)], step == 1, compared)
         return near, True, ["past a limit" if v in past else "zero" if v == 0 else "negative" if v < 0 else "" for v in near]
     elif isinstance(value, str) and _DATE.match(value) and _day(value):
         days = dates_near(value, ["-".join(d) for d in _DATE_NAMED.findall(f"{intent} {texts}")])
@@ -245,6 +249,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     """The calls the chosen candidate meets (:data:`MAX_POOL` at most): one argument or one slot the code reads changed
     at a time along its :func:`scale` (``dim``, ``rank`` on an ordered one, ``edge``, ``named``), then :func:`_pairs`."""
     constants, read = code_constants(code, selector), [name for name in slots_read(code) if name in slots]
+    compared = code_constants(code, selector, compared=True)[:MAX_COMPARED]
     names = next(([a.arg for a in n.args.args[1:]] for n in _nodes(code) if isinstance(n, ast.FunctionDef) and n.name == selector), [])
     unread = [n for n in slots if n not in read and re.search(rf"\b(self\.{re.escape(n)}|{re.escape(n)} slot|slot {re.escape(n)})\b", intent)]
     data = [v for name in read for v in data_values(slots[name])]
@@ -260,7 +265,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
                 **({"named": True} if named or spoken(intent, edge) or edge == "item" else {})}
 
     for position, value in enumerate(args):
-        values, ordered, edges = scale(value, intent, constants, data, names[position] if position < len(names) else "")
+        values, ordered, edges = scale(value, intent, constants, data, names[position] if position < len(names) else "", compared)
         found += [{"args": [*args[:position], v, *args[position + 1:]], "kwargs": dict(kwargs), "dim": f"arg {position + 1}",
                    **({"rank": rank} if ordered else {}), **marks(v, edge, value, names[position] if position < len(names) else "")}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, value, ordered))]
@@ -274,7 +279,7 @@ def pool(args: list, kwargs: dict, slots: dict, intent: str, code: str, selector
     nullable = any(isinstance(n, ast.Compare) and any(isinstance(c, ast.Constant) and c.value is None for c in n.comparators)
                    for n in _nodes(code))  # the code asks whether something is None (x is None, x == None)
     for name in [*read, *unread]:  # and the slots the request names that the code never reads (a flag it ignores)
-        values, ordered, edges = scale(slots[name], intent, constants, [], name)
+        values, ordered, edges = scale(slots[name], intent, constants, [], name, compared)
         found += [{**base, "given": {name: v}, "dim": f"self.{name}", **({"rank": rank} if ordered else {}),
                    **({"named": True, "unread": True} if name in unread and isinstance(v, bool) else marks(v, edge, slots[name], name))}
                   for rank, (v, edge) in enumerate(_with_own(values, edges, slots[name], ordered))]
@@ -325,14 +330,10 @@ def _holding(value: Any, texts: list[str]) -> list[Any]:
     """``value`` (a map, a list of texts), its first text the last mark-bearing piece of ``texts`` (``{people}``); or []."""
     piece = next((w.strip(",.;:") for t in reversed(texts) for w in reversed(t.split())  # the last: a first piece put
                   if not w.isalnum() and any(ch.isalnum() for ch in w)), None)  # in for itself changes nothing
-    if piece is None:
-        return []
-    if isinstance(value, dict):
+    if isinstance(value, dict) and piece is not None:
         first = next((k for k, v in value.items() if isinstance(v, str)), next(iter(value), None))
         return [{**value, first: piece}] if first is not None and value[first] != piece else []
-    if isinstance(value, list) and value and isinstance(value[0], str) and value[0] != piece:
-        return [[piece, *value[1:]]]
-    return []
+    return [[piece, *value[1:]]] if piece and isinstance(value, list) and value and isinstance(value[0], str) and value[0] != piece else []
 
 
 def named_values(intent: str) -> set[str]:
@@ -382,8 +383,8 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
         members.sort(key=lambda k: calls[k]["rank"])
         for a, b in zip(members, members[1:]):
             if arcs[a] != arcs[b] and _neighbours(_varied(calls[a], dim), _varied(calls[b], dim)):
-                supported = key(calls[a]) in said or key(calls[b]) in said
-                boundaries.append((not supported, a, b, dim))
+                course = f"{COURSE} ({dim_value(calls[a])} / {dim_value(calls[b]).partition(' = ')[2]})"
+                boundaries.append((key(calls[a]) not in said and key(calls[b]) not in said, a, b, course))
     # branches: every arc no call of the person's took, a call taking most of them first
     wanted = set().union(*arcs) - known if arcs else set()
     branch_calls = []
@@ -393,18 +394,15 @@ def select(calls: list[dict], outcomes: list[dict], confirmed: list[dict], confi
             break
         branch_calls.append((k, sorted(arcs[k] & wanted)))
         wanted -= arcs[k]
-    def course(a: int, b: int) -> str:
-        return f"{COURSE} ({dim_value(calls[a])} / {dim_value(calls[b]).partition(' = ')[2]})"
-
-    unshown = [(a, b) for unsupported, a, b, _dim in boundaries if unsupported]
+    unshown = [(a, b, course) for unsupported, a, b, course in boundaries if unsupported]
     while unshown:  # one side of each boundary nothing supports, a side of most of them first
-        sides = Counter(k for pair in unshown for k in pair)
+        sides = Counter(k for a, b, _course in unshown for k in (a, b))
         k = max(sides, key=lambda k: (sides[k], bool(calls[k].get("named")), -k))
-        keep(k, course(*next(pair for pair in unshown if k in pair)), True, "boundary")
-        unshown = [pair for pair in unshown if k not in pair]
-    for _unsupported, a, b, _dim in boundaries:  # the other sides: met by every candidate
+        keep(k, next(course for a, b, course in unshown if k in (a, b)), True, "boundary")
+        unshown = [(a, b, course) for a, b, course in unshown if k not in (a, b)]
+    for _unsupported, a, b, course in boundaries:  # the other sides: met by every candidate
         for k in (a, b):
-            keep(k, course(a, b), False, "boundary")
+            keep(k, course, False, "boundary")
     for k, _new in branch_calls:
         keep(k, PATH, True, "branch")
     for k in (k for k, call in enumerate(calls) if call.get("named") and "arcs" in outcomes[k]):  # a reading goes wrong there
@@ -483,12 +481,8 @@ def _neighbours(a: Any, b: Any) -> bool:
     """Two values side by side on their scale: numbers one (or a cent) apart, dates a day, times a minute."""
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and a[:-1] == b[:-1]:
         a, b = sum(a), sum(b)  # two lists of numbers on the scale of their totals
-        if isinstance(a, float) or isinstance(b, float):
-            return abs(a - b) <= 0.0100001
-    if isinstance(a, int) and isinstance(b, int):
-        return abs(a - b) == 1
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(a - b) <= 0.0100001
+        return abs(a - b) == 1 if isinstance(a, int) and isinstance(b, int) else abs(a - b) <= 0.0100001
     if isinstance(a, str) and isinstance(b, str):
         if _DATE.match(a) and _DATE.match(b):
             return bool((x := _day(a)) and (y := _day(b)) and abs((x - y).days) == 1)
