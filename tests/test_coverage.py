@@ -427,3 +427,11 @@ def test_every_number_the_code_compares_with_is_on_the_scale_however_many_the_re
     assert {39.49, 39.5, 39.51, 44.99, 45.0, 45.01, 34.99, 35.0} <= scale and {0.29, 0.49} <= scale
     assert len(scale) <= coverage.MAX_VALUES + 3 * 6
 
+
+
+def test_a_reading_raised_by_a_number_is_no_refusal_but_a_clause_where_an_error_is_raised_is() -> None:
+    """"raised by 0.5" shifts a value: its numbers are not limits met just past; "ValueError is raised" refuses."""
+    intent = "an armpit temperature is raised by 0.5; a temperature above 45 means ValueError is raised"
+    values, _ordered, edges = coverage.scale(38.2, intent, [], [], "temperature")
+    past = {v for v, e in zip(values, edges) if e == "past a limit"}
+    assert 45.01 in past and not past & {0.49, 0.51}

@@ -36,7 +36,7 @@ _NUMBER = re.compile(r"(?<![\w.:/-])(-?\d+(?:\.\d+)?)(?![\w:/]|[.-]\d)")  # a nu
 _TIME_NAMED = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
 _DATE_NAMED = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _QUOTED = re.compile(r"'([^']{1,12})'|\"([^\"]{1,12})\"")  # a short text the request quotes: a word, a sign, a unit
-_REFUSES = re.compile(r"\b(raise[sd]?|raising|\w*error|invalid|refused?)\b", re.I)  # a clause that refuses some input
+_REFUSES = re.compile(r"\b(raises?|raising|\w*error|invalid|refused?)\b", re.I)  # a clause that refuses some input
 _SIGNS = "-+\"',;:.$%@#/"  # marks a request may speak of by name, tried around a text where it names them
 _SIGN_NAMES = {"minus": "-", "plus": "+", "double quote": '"', "quote": '"', "comma": ",", "semicolon": ";", "colon": ":",
                "dot": ".", "period": ".", "dollar": "$", "percent": "%", "slash": "/", "hash": "#", "sign": "-"}
