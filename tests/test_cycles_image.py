@@ -99,7 +99,7 @@ def test_every_cycle_of_an_image_of_the_previous_code_resumes_from_its_state(cyc
     for name in ("planning", "in_a_part"):
         assert found[name][:2] == ("SYNTHESIZING", "FAILED"), (name, found[name])
         assert not any("PLANNING" in str(why) for why in found[name][2]), found[name]
-    assert found["after_the_parts"] == ("SYNTHESIZING", "COMPLETE", -1)
+    assert found["after_the_parts"] == ("SYNTHESIZING", "COMPLETE", -1), found["after_the_parts"]
 
 
 def test_an_image_of_the_previous_code_opens_in_a_kernel_its_parts_ended_and_its_open_question_answered(cycles_image, tmp_path):
