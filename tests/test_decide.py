@@ -342,6 +342,19 @@ def test_a_look_before_install_shows_one_raise_and_fills_the_rest_with_answers()
     assert len(raising) == 1 and answering["args"] in [c["args"] for c in calls], calls
 
 
+def test_a_look_shows_one_raise_of_each_error_a_crash_beside_a_refusal():
+    """Past one refusal, a call where the method crashes with another error (a KeyError where the request says the
+    name is matched ignoring case) is what the person must see: one raise of each error is shown."""
+    guards = [{"args": [arg], "kwargs": {}, "coverage": f"a value the request names (arg 1 = {arg!r})", "unsupported": True}
+              for arg in ("", "-")]
+    crash = {"args": ["ADA LOVELACE"], "kwargs": {}, "coverage": "an edge the request speaks of, case", "unsupported": True}
+    pair = [covered(right(code, n), *[(g, '["raised", "ValueError"]') for g in guards], (crash, '["raised", "KeyError"]'))
+            for n, code in ((1, AKL), (2, AKL_TOO))]
+    shown = decide(pair, can_ask=True)
+    calls = [shown.split.call, *(call for call, _answer in shown.split.also)]
+    assert crash["args"] in [c["args"] for c in calls] and len([c for c in calls if c["args"] in ([""], ["-"])]) == 1, calls
+
+
 def test_a_look_keeps_what_it_has_no_room_for_for_a_second_look():
     """Past :data:`SHOWN` calls, the unsupported coverage calls and the open conditions' calls a look has no room for
     are its ``rest``: a second look, in the same order, the look's own calls never among them."""

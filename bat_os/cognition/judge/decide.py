@@ -249,7 +249,7 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
     answered a call by its kind only (it reads a clock or chance) stands aside there.
 
     ``confirming``: one cluster to show. Its calls are first one where it raises (a raise the request may or may not
-    want: the person says; no other raise is shown) and one where its number has the other sign than at the trial (a
+    want: the person says; no other raise of its error is shown) and one where its number has the other sign than at the trial (a
     total gone below 0), then the coverage calls no answer of the person's supports (:func:`unsupported`: a boundary,
     a path of its code, a value the request names or an edge it speaks of), then an edge holding the text's own marks,
     then those of the conditions ``stated`` (one each), then the first generated case it fails (the case writer doubts
@@ -282,9 +282,9 @@ def split(board: Board, groups: list[list[int]], *, confirming: int | None = Non
         seq = [*unlike, *cover, *holding, *labelled]  # what the look is for; past its room, a second look
         order = [p for p in dict.fromkeys([*seq, *doubted[:1], *longest[:1], *edges, *longest, 0])
                  if p in run]
-        firsts = {key(board.calls[p]): p for p in reversed(order)}  # a call on the board twice is shown once, and one raise:
-        raising = [p for p in order if json.loads(board.answer(confirming, p) or '["kind"]')[0] == "raised"]  # refusals say little
-        order = [p for p in order if firsts[key(board.calls[p])] == p and p not in raising[1:]]
+        firsts = {key(board.calls[p]): p for p in reversed(order)}  # a call on the board twice is shown once, and one raise
+        errors = {p: a[1] for p in order if (a := json.loads(board.answer(confirming, p) or '["kind"]'))[0] == "raised"}  # of each
+        order = [p for p in order if firsts[key(board.calls[p])] == p and next(q for q in [*errors, p] if errors.get(q) == errors.get(p)) == p]
     best: float | None = None
     chosen: Split | None = None
     for at, position in enumerate(order):
